@@ -1,0 +1,79 @@
+using System;
+using System.ComponentModel;
+
+namespace RnnGen.Runtime;
+
+/// <summary>
+/// Where one PyTorch tensor (by its <c>state_dict</c> name) lives inside a generated model's flat
+/// parameter array. Generated models keep a padded, SIMD-friendly layout; this map is the only place
+/// that layout meets PyTorch's row-major one.
+/// </summary>
+/// <remarks>
+/// Element <c>(r, c)</c> of the PyTorch tensor (row-major, shape <c>[Rows, Columns]</c>, or <c>[Rows]</c>
+/// when <see cref="Columns"/> is 0) lives at
+/// <c>Offset + (r / BlockRows) * BlockStride + (r % BlockRows) * RowStride + c * ColumnStride</c>.
+/// Blocks model gate stacking: PyTorch stacks the gates of an LSTM as rows <c>[i; f; g; o]</c>, each
+/// <c>Hidden</c> rows, while the model pads each gate to a whole number of vectors.
+/// </remarks>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public sealed class TensorMap
+{
+    /// <summary>Creates a map; the generator checks at generation time that every index stays in range.</summary>
+    public TensorMap(string name, int rows, int columns, string shapeDescription, int offset, int blockRows, int blockStride, int rowStride, int columnStride, double initScale)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(rows);
+        ArgumentOutOfRangeException.ThrowIfNegative(columns);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(blockRows);
+        Name = name;
+        Rows = rows;
+        Columns = columns;
+        ShapeDescription = shapeDescription;
+        Offset = offset;
+        BlockRows = blockRows;
+        BlockStride = blockStride;
+        RowStride = rowStride;
+        ColumnStride = columnStride;
+        InitScale = initScale;
+    }
+
+    /// <summary>The PyTorch <c>state_dict</c> name, e.g. <c>rnn.weight_ih_l0</c>.</summary>
+    public string Name { get; }
+
+    /// <summary>Rows (the only dimension of a 1-D tensor).</summary>
+    public int Rows { get; }
+
+    /// <summary>Columns, or 0 for a 1-D tensor.</summary>
+    public int Columns { get; }
+
+    /// <summary>The shape in the declaration's terms, e.g. <c>[Hidden, Vocab]</c>, for error messages.</summary>
+    public string ShapeDescription { get; }
+
+    /// <summary>Index of element (0, 0).</summary>
+    public int Offset { get; }
+
+    /// <summary>Rows per block (gate).</summary>
+    public int BlockRows { get; }
+
+    /// <summary>Distance between consecutive blocks.</summary>
+    public int BlockStride { get; }
+
+    /// <summary>Distance between consecutive rows within a block.</summary>
+    public int RowStride { get; }
+
+    /// <summary>Distance between consecutive columns.</summary>
+    public int ColumnStride { get; }
+
+    /// <summary>Default initialisation: uniform in <c>±InitScale</c>; 0 means zeros.</summary>
+    public double InitScale { get; }
+
+    /// <summary>Number of elements: <c>Rows * max(Columns, 1)</c>.</summary>
+    public long ElementCount => (long)Rows * Math.Max(Columns, 1);
+
+    /// <summary>The PyTorch shape: <c>[Rows]</c> or <c>[Rows, Columns]</c>.</summary>
+    public int[] Shape => Columns == 0 ? [Rows] : [Rows, Columns];
+
+    /// <summary>Index in the flat array of PyTorch element <c>(row, column)</c>.</summary>
+    public int IndexOf(int row, int column) =>
+        Offset + (row / BlockRows) * BlockStride + (row % BlockRows) * RowStride + column * ColumnStride;
+}
