@@ -44,6 +44,16 @@ public static class Guard
         }
     }
 
+    /// <summary>Checks an id that may also be -1, meaning "none".</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void OptionalId(int id, int count, string what, [CallerArgumentExpression(nameof(id))] string? paramName = null)
+    {
+        if (id != -1 && (uint)id >= (uint)count)
+        {
+            throw new ArgumentOutOfRangeException(paramName, id, $"{Name(paramName)} is {id}: use -1 for none, or one of the {what} ids 0..{count - 1}.");
+        }
+    }
+
     /// <summary>Checks that targets have exactly the length the inputs require.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void TargetLength(int actual, int expected, string rule, [CallerArgumentExpression(nameof(actual))] string? paramName = null)

@@ -1,0 +1,54 @@
+using System;
+using System.Globalization;
+using Microsoft.CodeAnalysis.CSharp;
+using RnnGen.Generator.Model;
+
+namespace RnnGen.Generator.Emit;
+
+/// <summary>What every emitter of one model shares: the spec, its layout and naming helpers.</summary>
+internal sealed class EmitContext
+{
+    public EmitContext(ModelSpec spec)
+    {
+        Spec = spec;
+        Layout = new Layout(spec);
+    }
+
+    public ModelSpec Spec { get; }
+
+    public Layout Layout { get; }
+
+    /// <summary>The element type keyword: <c>float</c> or <c>double</c>.</summary>
+    public string T => Spec.Precision == PrecisionKind.Double ? "double" : "float";
+
+    /// <summary>The scalar math class for <see cref="T"/>.</summary>
+    public string MathClass => Spec.Precision == PrecisionKind.Double ? "Math" : "MathF";
+
+    /// <summary>The file-local class that holds the network's constants, code and kernels.</summary>
+    public string Network => Identifier(Spec.Type.Name) + "Network";
+
+    /// <summary>How the model class refers to <see cref="Network"/>.</summary>
+    public string NetworkRef => "global::RnnGen.Generated." + Network;
+
+    /// <summary>Lanes of <see cref="T"/> in a vector of the given width.</summary>
+    public int Lanes(SimdWidth width) => width.Bits / 8 / Layout.ElementBytes;
+
+    /// <summary>A literal of type <see cref="T"/>.</summary>
+    public string Lit(double value)
+    {
+        string text = value.ToString("R", CultureInfo.InvariantCulture);
+        return Spec.Precision == PrecisionKind.Double ? text + "d" : text + "f";
+    }
+
+    public static readonly string GeneratedCode =
+        $"[global::System.CodeDom.Compiler.GeneratedCode(\"RnnGen\", \"{typeof(EmitContext).Assembly.GetName().Version}\")]";
+
+    /// <summary>An identifier, escaped with '@' when it is a keyword.</summary>
+    public static string Identifier(string name) =>
+        SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None || SyntaxFacts.GetContextualKeywordKind(name) == SyntaxKind.UnderscoreToken
+            ? "@" + name
+            : name;
+
+    /// <summary>A dotted name (namespace) with each part escaped.</summary>
+    public static string DottedIdentifier(string name) => string.Join(".", Array.ConvertAll(name.Split('.'), Identifier));
+}

@@ -1,0 +1,193 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+
+namespace RnnGen.Generator.Emit.Kernels;
+
+/// <summary>
+/// <c>C[m, 0..N) = epilogue(init(m) + Σ_k A(m, k) · B[k, 0..N))</c>: each A element is broadcast
+/// and multiplied with a row of B. Covers matrix-vector products with input-major weights
+/// (the recurrence, the head), and gradient accumulations (<c>dW += hᵀ · δ</c>).
+/// </summary>
+/// <remarks>
+/// A(m, k) lives at <c>a[m * AStrideM + k * AStrideK]</c>, row k of B at <c>b[k * BStride]</c>,
+/// row m of C at <c>c[m * CStride]</c>. N is a padded constant, a whole number of vectors.
+/// A register tile of RM rows by CV vectors stays in registers for the whole k loop.
+/// </remarks>
+internal sealed class BroadcastGemm
+{
+    public required string Name { get; init; }
+    public required string Doc { get; init; }
+    public required Dim M { get; init; }
+    public required Dim K { get; init; }
+    public required int N { get; init; }
+    public required int AStrideM { get; init; }
+    public required int AStrideK { get; init; }
+    public required int BStride { get; init; }
+    public required int CStride { get; init; }
+
+    /// <summary>Extra <c>ref</c> parameters the prologue reads, e.g. <c>ref float bias</c>.</summary>
+    public IReadOnlyList<string> ExtraParameters { get; init; } = Array.Empty<string>();
+
+    /// <summary>Initial accumulator for (tile row, column offset expression); null loads C (accumulate).</summary>
+    public Func<SimdWidth, int, string, string>? Prologue { get; init; }
+
+    /// <summary>Applied to each accumulator before it is stored; null stores it as is.</summary>
+    public Func<SimdWidth, string, string>? Epilogue { get; init; }
+
+    /// <summary>Fully unroll a constant k loop up to this many iterations (single-row kernels).</summary>
+    public int UnrollK { get; init; } = 16;
+
+    public void Emit(CodeWriter w, EmitContext ctx)
+    {
+        string T = ctx.T;
+        var parameters = new List<string> { $"ref {T} a", $"ref {T} b", $"ref {T} c" };
+        parameters.AddRange(ExtraParameters);
+        if (!M.IsConst) parameters.Add($"int {M.Parameter}");
+        if (!K.IsConst) parameters.Add($"int {K.Parameter}");
+
+        w.Line($"/// <summary>{Doc}</summary>");
+        using (w.Open($"private static void {Name}({string.Join(", ", parameters)})"))
+        {
+            Simd.Branches(w, width => EmitWidth(w, ctx, width));
+        }
+
+        w.Line();
+    }
+
+    private (int Rows, int Vectors) Tile(SimdWidth width, int vectors)
+    {
+        bool singleRow = M.IsConst && M.Value == 1;
+        int rows = singleRow ? 1 : 4;
+        // Accumulators + B vectors + one broadcast must fit the register file (32 with AVX-512, else 16).
+        int cv = singleRow ? 8 : width.Bits == 512 ? 4 : 2;
+        return (rows, Math.Min(cv, vectors));
+    }
+
+    private void EmitWidth(CodeWriter w, EmitContext ctx, SimdWidth width)
+    {
+        int lanes = ctx.Lanes(width);
+        int vectors = N / lanes;
+        (int rm, int cv) = Tile(width, vectors);
+        int full = vectors / cv, rest = vectors % cv;
+
+        if (full == 1)
+        {
+            using (w.Open("")) { w.Line("nuint n0 = 0;"); EmitRows(w, ctx, width, rm, cv); }
+        }
+        else if (full > 1)
+        {
+            using (w.Open($"for (nuint n0 = 0; n0 < {full * cv * lanes}; n0 += {cv * lanes})"))
+            {
+                EmitRows(w, ctx, width, rm, cv);
+            }
+        }
+
+        if (rest > 0)
+        {
+            using (w.Open("")) { w.Line($"nuint n0 = {full * cv * lanes};"); EmitRows(w, ctx, width, rm, rest); }
+        }
+    }
+
+    private void EmitRows(CodeWriter w, EmitContext ctx, SimdWidth width, int rm, int cv)
+    {
+        if (M.IsConst && M.Value == 1)
+        {
+            w.Line("nuint m0 = 0;");
+            EmitTile(w, ctx, width, 1, cv);
+            return;
+        }
+
+        w.Line("nuint m0 = 0;");
+        if (!M.IsConst || M.Value >= rm)
+        {
+            using (w.Open($"for (; m0 + {rm} <= {M.Bound}; m0 += {rm})"))
+            {
+                EmitTile(w, ctx, width, rm, cv);
+            }
+        }
+
+        if (!M.IsConst || M.Value % rm != 0)
+        {
+            using (w.Open($"for (; m0 < {M.Bound}; m0++)"))
+            {
+                EmitTile(w, ctx, width, 1, cv);
+            }
+        }
+    }
+
+    private void EmitTile(CodeWriter w, EmitContext ctx, SimdWidth width, int rm, int cv)
+    {
+        string V = width.V;
+        int lanes = ctx.Lanes(width);
+        string Acc(int r, int v) => $"c{r}{v}";
+        string Off(int v) => v == 0 ? "n0" : $"n0 + {v * lanes}";
+
+        for (int r = 0; r < rm; r++)
+        {
+            w.Line($"ref {ctx.T} cRow{r} = ref Unsafe.Add(ref c, {Row("m0", r)} * {CStride} + n0);");
+        }
+
+        for (int r = 0; r < rm; r++)
+        {
+            for (int v = 0; v < cv; v++)
+            {
+                string init = Prologue?.Invoke(width, r, Off(v)) ?? $"{V}.LoadUnsafe(ref cRow{r}, {v * lanes})";
+                w.Line($"var {Acc(r, v)} = {init};");
+            }
+        }
+
+        void Body(string k)
+        {
+            w.Line($"ref {ctx.T} bRow = ref Unsafe.Add(ref b, {Mul(k, BStride)} + n0);");
+            for (int v = 0; v < cv; v++)
+            {
+                w.Line($"var b{v} = {V}.LoadUnsafe(ref bRow, {v * lanes});");
+            }
+
+            for (int r = 0; r < rm; r++)
+            {
+                w.Line($"var a{r} = {V}.Create(Unsafe.Add(ref a, {Sum(Mul(Row("m0", r), AStrideM), Mul(k, AStrideK))}));");
+                for (int v = 0; v < cv; v++)
+                {
+                    w.Line($"{Acc(r, v)} = {V}.FusedMultiplyAdd(a{r}, b{v}, {Acc(r, v)});");
+                }
+            }
+        }
+
+        if (K.IsConst && rm == 1 && K.Value <= UnrollK)
+        {
+            for (int k = 0; k < K.Value; k++)
+            {
+                using (w.Open("")) Body(k.ToString());
+            }
+        }
+        else
+        {
+            using (w.Open($"for (nuint k = 0; k < {K.Bound}; k++)"))
+            {
+                Body("k");
+            }
+        }
+
+        for (int r = 0; r < rm; r++)
+        {
+            for (int v = 0; v < cv; v++)
+            {
+                string value = Epilogue?.Invoke(width, Acc(r, v)) ?? Acc(r, v);
+                w.Line($"{V}.StoreUnsafe({value}, ref cRow{r}, {v * lanes});");
+            }
+        }
+    }
+
+    private static string Row(string m0, int r) => r == 0 ? m0 : $"({m0} + {r})";
+
+    private static string Mul(string index, int stride) =>
+        stride == 0 ? "0" : stride == 1 ? index : index == "0" ? "0" : $"{index} * {stride}";
+
+    private static string Sum(params string[] terms)
+    {
+        string[] kept = terms.Where(t => t != "0").ToArray();
+        return kept.Length == 0 ? "0" : string.Join(" + ", kept);
+    }
+}

@@ -1,0 +1,116 @@
+using System.Globalization;
+using RnnGen.Generator.Model;
+
+namespace RnnGen.Generator.Emit;
+
+/// <summary>Sizes, the flat-array layout, and the PyTorch tensor map, as constants of the network class.</summary>
+internal static class LayoutEmitter
+{
+    public static void Emit(CodeWriter w, EmitContext ctx)
+    {
+        ModelSpec s = ctx.Spec;
+        Layout l = ctx.Layout;
+
+        w.Line("// Sizes. Padded widths are whole 64-byte rows, so no SIMD loop has a tail.");
+        w.Line($"public const int Hidden = {s.Hidden};");
+        w.Line($"public const int HiddenPadded = {l.HiddenPadded};");
+        w.Line($"public const int GateWidth = {l.GateWidth}; // {l.Gates} gate(s) x HiddenPadded");
+        w.Line(s.TokenInput ? $"public const int Vocab = {s.Vocab};" : $"public const int Input = {s.Input};");
+        w.Line($"public const int Output = {s.Output};");
+        w.Line($"public const int OutputPadded = {l.OutputPadded};");
+        w.Line($"public const int MaxSteps = {s.MaxSteps};");
+        w.Line($"public const int Truncate = {s.Truncate};");
+        w.Line();
+        w.Line("// Parameters (and gradients, same layout): one flat array; padding entries stay zero.");
+        EmitSegments(w, l.Parameters);
+        w.Line($"public const int ParameterLength = {l.ParameterLength};");
+        w.Line($"public const int ParameterCount = {l.ParameterCount}; // as PyTorch counts them, without padding");
+        w.Line();
+        w.Line("// Workspace: every buffer a call needs, allocated once with the model.");
+        EmitSegments(w, l.Workspace);
+        w.Line($"public const int WorkspaceLength = {l.WorkspaceLength};");
+        w.Line();
+        EmitTensors(w, ctx);
+    }
+
+    private static void EmitSegments(CodeWriter w, System.Collections.Generic.IReadOnlyList<Segment> segments)
+    {
+        foreach (Segment segment in segments)
+        {
+            w.Line($"public const int {segment.Name} = {segment.Offset}; // {segment.Comment}");
+        }
+    }
+
+    private static void EmitTensors(CodeWriter w, EmitContext ctx)
+    {
+        ModelSpec s = ctx.Spec;
+        Layout l = ctx.Layout;
+        string gateRows = l.Gates == 1 ? "Hidden" : $"{l.Gates} * Hidden";
+        string gateShape = l.Gates == 1 ? "Hidden" : $"{l.Gates}*Hidden";
+        string inputName = s.TokenInput ? "Vocab" : "Input";
+
+        w.Line("/// <summary>PyTorch state_dict tensors, in state_dict order, and where each lives in the flat parameters.</summary>");
+        using (w.Open("public static readonly TensorMap[] Tensors =", "};"))
+        {
+            w.Line("// name, rows, columns, shape, offset, block rows, block stride, row stride, column stride, init scale (uniform ±scale)");
+            w.Line($"new(\"rnn.weight_ih_l0\", {gateRows}, {inputName}, \"[{gateShape}, {inputName}]\", InputWeights, Hidden, HiddenPadded, 1, GateWidth, 1.0 / Math.Sqrt({inputName})),");
+            w.Line($"new(\"rnn.weight_hh_l0\", {gateRows}, Hidden, \"[{gateShape}, Hidden]\", RecurrentWeights, Hidden, HiddenPadded, 1, GateWidth, 1.0 / Math.Sqrt(Hidden)),");
+            w.Line($"new(\"rnn.bias_ih_l0\", {gateRows}, 0, \"[{gateShape}]\", InputBias, Hidden, HiddenPadded, 1, 0, 0),");
+            w.Line($"new(\"rnn.bias_hh_l0\", {gateRows}, 0, \"[{gateShape}]\", RecurrentBias, Hidden, HiddenPadded, 1, 0, 0),");
+            w.Line("new(\"output.weight\", Output, Hidden, \"[Output, Hidden]\", OutputWeights, Output, 0, 1, OutputPadded, 1.0 / Math.Sqrt(Hidden)),");
+            w.Line("new(\"output.bias\", Output, 0, \"[Output]\", OutputBias, Output, 0, 1, 0, 0),");
+        }
+
+        w.Line();
+        // What a file must agree on to load (sizes are checked through shapes as well); training-only
+        // settings (truncation, MaxSteps, precision) may differ.
+        var identity = new (string Key, string Value)[]
+        {
+            ("rnngen.cell", s.Cell.ToString().ToLowerInvariant()),
+            ("rnngen.activation", s.Activation.ToString().ToLowerInvariant()),
+            ("rnngen.input", s.TokenInput ? "vocab" : "dense"),
+            ("rnngen.input_size", s.InputWidth.ToString(CultureInfo.InvariantCulture)),
+            ("rnngen.hidden", s.Hidden.ToString(CultureInfo.InvariantCulture)),
+            ("rnngen.output", s.Output.ToString(CultureInfo.InvariantCulture)),
+            ("rnngen.loss", s.Loss == LossKind.CrossEntropy ? "cross_entropy" : "squared_error"),
+            ("rnngen.outputs", s.Outputs == OutputsKind.EveryStep ? "every_step" : "last_step"),
+            ("rnngen.recurrence", s.Recurrence.ToString().ToLowerInvariant()),
+            ("rnngen.layers", s.Layers.ToString(CultureInfo.InvariantCulture)),
+            ("rnngen.bidirectional", s.Bidirectional ? "true" : "false"),
+            ("rnngen.projection", s.Projection.ToString(CultureInfo.InvariantCulture)),
+        };
+        var training = new (string Key, string Value)[]
+        {
+            ("rnngen.truncate", s.Truncate.ToString(CultureInfo.InvariantCulture)),
+            ("rnngen.max_steps", s.MaxSteps.ToString(CultureInfo.InvariantCulture)),
+            ("rnngen.precision", s.Precision == PrecisionKind.Double ? "double" : "single"),
+        };
+
+        w.Line("/// <summary>Declaration facts a weight file must agree with when it records them.</summary>");
+        using (w.Open("public static readonly KeyValuePair<string, string>[] Identity =", "};"))
+        {
+            foreach ((string key, string value) in identity)
+            {
+                w.Line($"new(\"{key}\", \"{value}\"),");
+            }
+        }
+
+        w.Line();
+        w.Line("/// <summary>Everything SaveWeights records in __metadata__.</summary>");
+        using (w.Open("public static readonly KeyValuePair<string, string>[] Metadata =", "};"))
+        {
+            w.Line($"new(\"rnngen.version\", \"{typeof(LayoutEmitter).Assembly.GetName().Version}\"),");
+            foreach ((string key, string value) in identity)
+            {
+                w.Line($"new(\"{key}\", \"{value}\"),");
+            }
+
+            foreach ((string key, string value) in training)
+            {
+                w.Line($"new(\"{key}\", \"{value}\"),");
+            }
+        }
+
+        w.Line();
+    }
+}

@@ -1,0 +1,87 @@
+namespace RnnGen.Generator.Emit;
+
+/// <summary>
+/// Softmax cross-entropy over one padded row of logits. Padding lanes hold -∞, so they add
+/// exp(-∞) = 0 to the sum and receive zero gradient.
+/// </summary>
+internal static class LossEmitter
+{
+    public static void Emit(CodeWriter w, EmitContext ctx)
+    {
+        string T = ctx.T, M = ctx.MathClass;
+
+        w.Line("/// <summary>-log softmax(y)[target], computed as log Σ exp(y - max) + max - y[target].</summary>");
+        using (w.Open($"private static {T} CrossEntropy(ref {T} y, int target)"))
+        {
+            w.Line($"{T} max, sum;");
+            Simd.Branches(w, v => EmitMaxAndSum(w, ctx, v, store: false));
+            w.Line($"return {M}.Log(sum) + max - Unsafe.Add(ref y, target);");
+        }
+
+        w.Line();
+        w.Line("/// <summary>Returns -log softmax(y)[target] and replaces y by its gradient, softmax(y) - onehot(target).</summary>");
+        using (w.Open($"private static {T} SoftmaxCrossEntropy(ref {T} y, int target)"))
+        {
+            w.Line($"{T} picked = Unsafe.Add(ref y, target);");
+            w.Line($"{T} max, sum;");
+            Simd.Branches(w, v =>
+            {
+                EmitMaxAndSum(w, ctx, v, store: true);
+                w.Line($"var scale = {v.V}.Create({ctx.Lit(1)} / sum);");
+                using (w.Open($"for (nuint i = 0; i < OutputPadded; i += (nuint){v.Of(T)}.Count)"))
+                {
+                    w.Line($"{v.V}.StoreUnsafe({v.V}.LoadUnsafe(ref y, i) * scale, ref y, i);");
+                }
+            });
+            w.Line($"Unsafe.Add(ref y, target) -= {ctx.Lit(1)};");
+            w.Line($"return {M}.Log(sum) + max - picked;");
+        }
+
+        w.Line();
+        w.Line("/// <summary>The first index of the largest of the Output real logits (PyTorch's argmax tie rule).</summary>");
+        using (w.Open($"private static int ArgMax(ref {T} y)"))
+        {
+            w.Line("int best = 0;");
+            w.Line($"{T} max = y;");
+            using (w.Open("for (int o = 1; o < Output; o++)"))
+            {
+                w.Line($"{T} value = Unsafe.Add(ref y, o);");
+                using (w.Open("if (value > max)"))
+                {
+                    w.Line("max = value;");
+                    w.Line("best = o;");
+                }
+            }
+
+            w.Line("return best;");
+        }
+
+        w.Line();
+    }
+
+    private static void EmitMaxAndSum(CodeWriter w, EmitContext ctx, SimdWidth v, bool store)
+    {
+        string T = ctx.T, VT = v.Of(T);
+        w.Line($"var top = {v.V}.Create({T}.NegativeInfinity);");
+        using (w.Open($"for (nuint i = 0; i < OutputPadded; i += (nuint){VT}.Count)"))
+        {
+            w.Line($"top = {v.V}.Max(top, {v.V}.LoadUnsafe(ref y, i));");
+        }
+
+        w.Line("max = VectorMath.MaxAcross(top);");
+        w.Line($"var shift = {v.V}.Create(max);");
+        w.Line($"var total = {VT}.Zero;");
+        using (w.Open($"for (nuint i = 0; i < OutputPadded; i += (nuint){VT}.Count)"))
+        {
+            w.Line($"var e = {v.V}.Exp({v.V}.LoadUnsafe(ref y, i) - shift);");
+            if (store)
+            {
+                w.Line($"{v.V}.StoreUnsafe(e, ref y, i);");
+            }
+
+            w.Line("total += e;");
+        }
+
+        w.Line($"sum = {v.V}.Sum(total);");
+    }
+}

@@ -1,0 +1,55 @@
+using Microsoft.CodeAnalysis;
+using RnnGen.Generator.Emit;
+using RnnGen.Generator.Model;
+using RnnGen.Generator.Parsing;
+
+namespace RnnGen.Generator;
+
+/// <summary>
+/// Generates a fixed-size recurrent network into every partial class marked <c>[RnnModel]</c>.
+/// The pipeline only wires stages together: parsing lives in <see cref="ModelParser"/>, text in
+/// <see cref="ModelEmitter"/>.
+/// </summary>
+[Generator(LanguageNames.CSharp)]
+public sealed class RnnModelGenerator : IIncrementalGenerator
+{
+    /// <inheritdoc/>
+    public void Initialize(IncrementalGeneratorInitializationContext context)
+    {
+        IncrementalValuesProvider<ParseResult> parsed = context.SyntaxProvider
+            .ForAttributeWithMetadataName(
+                ModelParser.AttributeMetadataName,
+                static (node, _) => ModelParser.IsCandidate(node),
+                ModelParser.Parse)
+            .WithTrackingName(TrackingNames.Parsed);
+
+        // Diagnostics keep their source locations (pragma-suppressible); they never feed the source branch.
+        context.RegisterSourceOutput(
+            parsed.Select(static (result, _) => result.Diagnostics).WithTrackingName(TrackingNames.Diagnostics),
+            static (spc, diagnostics) =>
+            {
+                foreach (Diagnostic diagnostic in diagnostics)
+                {
+                    spc.ReportDiagnostic(diagnostic);
+                }
+            });
+
+        // The source branch sees only the value-equatable model: an edit elsewhere regenerates nothing.
+        IncrementalValuesProvider<ModelSpec> models = parsed
+            .Select(static (result, _) => result.Model)
+            .Where(static model => model is not null)
+            .Select(static (model, _) => model!)
+            .WithTrackingName(TrackingNames.Models);
+
+        context.RegisterSourceOutput(models, static (spc, model) =>
+            spc.AddSource(ModelEmitter.HintName(model), ModelEmitter.Emit(model, spc.CancellationToken)));
+    }
+}
+
+/// <summary>Names of the tracked pipeline steps, for caching tests.</summary>
+internal static class TrackingNames
+{
+    public const string Parsed = nameof(Parsed);
+    public const string Diagnostics = nameof(Diagnostics);
+    public const string Models = nameof(Models);
+}

@@ -1,0 +1,126 @@
+using System.Collections.Generic;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using RnnGen.Generator.Tests.Infrastructure;
+
+namespace RnnGen.Generator.Tests;
+
+/// <summary>
+/// Each invalid declaration gets its RNNG diagnostic, located on the offending argument or the class
+/// name (marked [|...|] in the source), and the broken class gets no generated code.
+/// </summary>
+public class DiagnosticTests
+{
+    public static TheoryData<string, string> Cases => new()
+    {
+        { "RNNG001", "[RnnModel(Hidden = 4, Vocab = 5)] class [|M|] { }" },
+        { "RNNG002", "[RnnModel(Hidden = 4, Vocab = 5)] partial record [|M|] { }" },
+        { "RNNG002", "[RnnModel(Hidden = 4, Vocab = 5)] partial struct [|M|] { }" },
+        { "RNNG003", "[RnnModel(Hidden = 4, Vocab = 5)] static partial class [|M|] { }" },
+        { "RNNG004", "[RnnModel(Hidden = 4, Vocab = 5)] partial class [|M|]<T> { }" },
+        { "RNNG005", "partial class Outer<T> { [RnnModel(Hidden = 4, Vocab = 5)] partial class [|M|] { } }" },
+        { "RNNG006", "class Outer { [RnnModel(Hidden = 4, Vocab = 5)] partial class [|M|] { } }" },
+        { "RNNG007", "[[|RnnModel(Vocab = 5)|]] partial class M { }" },
+        { "RNNG008", "[RnnModel([|Hidden = 0|], Vocab = 5)] partial class M { }" },
+        { "RNNG008", "[RnnModel([|Hidden = 5000|], Vocab = 5)] partial class M { }" },
+        { "RNNG008", "[RnnModel(Hidden = 4, [|Vocab = -3|])] partial class M { }" },
+        { "RNNG008", "[RnnModel(Hidden = 4, Vocab = 5, [|Output = 0|])] partial class M { }" },
+        { "RNNG008", "[RnnModel(Hidden = 4, Vocab = 5, [|MaxSteps = 0|])] partial class M { }" },
+        { "RNNG008", "[RnnModel(Hidden = 4, Vocab = 5, [|Layers = 0|])] partial class M { }" },
+        { "RNNG008", "[RnnModel(Hidden = 4, Vocab = 5, [|Projection = -1|])] partial class M { }" },
+        { "RNNG009", "[[|RnnModel(Hidden = 4)|]] partial class M { }" },
+        { "RNNG010", "[RnnModel(Hidden = 4, Vocab = 5, [|Input = 3|], Output = 2)] partial class M { }" },
+        { "RNNG011", "[[|RnnModel(Hidden = 4, Input = 3)|]] partial class M { }" },
+        { "RNNG012", "[RnnModel(Hidden = 4, Vocab = 5, [|Truncate = -1|])] partial class M { }" },
+        { "RNNG013", "[RnnModel(Hidden = 4, Vocab = 5, [|Cell = (CellType)7|])] partial class M { }" },
+        { "RNNG013", "[RnnModel(Hidden = 4, Vocab = 5, [|Precision = (Precision)2|])] partial class M { }" },
+        { "RNNG014", "[RnnModel(Hidden = 4, Vocab = 5, [|Cell = CellType.Lstm|])] partial class M { }" },
+        { "RNNG014", "[RnnModel(Hidden = 4, Vocab = 5, [|Loss = Loss.SquaredError|])] partial class M { }" },
+        { "RNNG014", "[RnnModel(Hidden = 4, Vocab = 5, [|Outputs = Outputs.LastStep|])] partial class M { }" },
+        { "RNNG014", "[RnnModel(Hidden = 4, Vocab = 5, [|Recurrence = Recurrence.Output|])] partial class M { }" },
+        { "RNNG014", "[RnnModel(Hidden = 4, Vocab = 5, [|Layers = 2|])] partial class M { }" },
+        { "RNNG014", "[RnnModel(Hidden = 4, Vocab = 5, [|Bidirectional = true|])] partial class M { }" },
+        { "RNNG014", "[RnnModel(Hidden = 4, Vocab = 5, [|Dropout = 0.5|])] partial class M { }" },
+        { "RNNG015", "[[|RnnModel(Hidden = 4096, Vocab = 16000000)|]] partial class M { }" },
+        { "RNNG015", "[[|RnnModel(Hidden = 4, Vocab = 16000000, MaxSteps = 1000)|]] partial class M { }" },
+        { "RNNG017", "[RnnModel(Hidden = 4, Vocab = 5, [|Dropout = 1.5|])] partial class M { }" },
+        { "RNNG018", "[RnnModel(Hidden = 4, Vocab = 5, [|Projection = 2|])] partial class M { }" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void InvalidDeclarationIsReportedWhereItIsWrong(string id, string marked)
+    {
+        (string source, int start, int end) = Unmark("using RnnGen;\n" + marked);
+        (GeneratorDriverRunResult result, _) = GeneratorRunner.Run(source);
+
+        Diagnostic diagnostic = Assert.Single(result.Diagnostics, d => d.Id == id);
+        Assert.Equal(DiagnosticSeverity.Error, diagnostic.Severity);
+        Assert.True(diagnostic.Location.IsInSource, "the location must be in source so #pragma can suppress it");
+        Assert.Equal((start, end), (diagnostic.Location.SourceSpan.Start, diagnostic.Location.SourceSpan.End));
+        Assert.Empty(result.Results.Single().GeneratedSources);
+    }
+
+    [Fact]
+    public void ActivationOnAGatedCellIsReportedBesideTheUnsupportedCell()
+    {
+        (GeneratorDriverRunResult result, _) = GeneratorRunner.Run(
+            "using RnnGen; [RnnModel(Hidden = 4, Vocab = 5, Cell = CellType.Gru, Activation = Activation.Relu)] partial class M { }");
+        Assert.Equal(new[] { "RNNG014", "RNNG018" }, result.Diagnostics.Select(d => d.Id).OrderBy(x => x));
+    }
+
+    [Fact]
+    public void LanguageVersionBelow12IsReported()
+    {
+        var options = GeneratorRunner.ParseOptions.WithLanguageVersion(Microsoft.CodeAnalysis.CSharp.LanguageVersion.CSharp11);
+        var compilation = GeneratorRunner.Compilation(options, "using RnnGen; [RnnModel(Hidden = 4, Vocab = 5)] partial class M { }");
+        GeneratorDriverRunResult result = GeneratorRunner.Driver(options).RunGenerators(compilation).GetRunResult();
+        Assert.Equal("RNNG016", Assert.Single(result.Diagnostics).Id);
+        Assert.Empty(result.Results.Single().GeneratedSources);
+    }
+
+    [Fact]
+    public void MessagesSayWhatToChange()
+    {
+        (GeneratorDriverRunResult result, _) = GeneratorRunner.Run(
+            "using RnnGen; [RnnModel(Hidden = 4, Vocab = 5, Truncate = -2)] partial class M { }");
+        Assert.Equal(
+            "Truncate = -2 is negative; use 0 for full backpropagation through time, or k > 0 to stop each loss's gradient k steps back",
+            Assert.Single(result.Diagnostics).GetMessage(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public void EveryDescriptorIsDocumentedAndTracked()
+    {
+        string root = RepositoryRoot();
+        string docs = System.IO.File.ReadAllText(System.IO.Path.Combine(root, "docs", "diagnostics.md"));
+        string unshipped = System.IO.File.ReadAllText(System.IO.Path.Combine(root, "src", "RnnGen.Generator", "AnalyzerReleases.Unshipped.md"));
+        IEnumerable<string> ids = typeof(RnnModelGenerator).Assembly
+            .GetType("RnnGen.Generator.Diagnostics.DiagnosticDescriptors")!
+            .GetFields()
+            .Select(f => ((DiagnosticDescriptor)f.GetValue(null)!).Id);
+        foreach (string id in ids)
+        {
+            Assert.Contains($"## {id}", docs);
+            Assert.Contains($"{id} |", unshipped);
+        }
+    }
+
+    internal static string RepositoryRoot()
+    {
+        string? directory = System.AppContext.BaseDirectory;
+        while (directory is not null && !System.IO.File.Exists(System.IO.Path.Combine(directory, "RnnGen.sln")))
+        {
+            directory = System.IO.Path.GetDirectoryName(directory);
+        }
+
+        return directory ?? throw new System.InvalidOperationException("RnnGen.sln not found above the test binaries");
+    }
+
+    private static (string Source, int Start, int End) Unmark(string marked)
+    {
+        int start = marked.IndexOf("[|", System.StringComparison.Ordinal);
+        int end = marked.IndexOf("|]", System.StringComparison.Ordinal) - 2;
+        return (marked.Replace("[|", "").Replace("|]", ""), start, end);
+    }
+}
