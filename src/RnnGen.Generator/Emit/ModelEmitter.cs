@@ -43,7 +43,9 @@ internal static class ModelEmitter
             blocks.Add(w.Open($"partial {container.Keyword} {EmitContext.Identifier(container.Name)}"));
         }
 
-        using (w.Open($"partial class {EmitContext.Identifier(type.Name)}"))
+        string input = ctx.Spec.TokenInput ? "int" : ctx.T;
+        string target = ctx.Spec.Loss == LossKind.CrossEntropy ? "int" : ctx.T;
+        using (w.Open($"partial class {EmitContext.Identifier(type.Name)} : global::RnnGen.IRnnModel<{ctx.T}, {input}, {target}>"))
         {
             ApiEmitter.Emit(w, ctx);
         }

@@ -1,0 +1,49 @@
+using System;
+using System.IO;
+using System.Numerics;
+
+namespace RnnGen;
+
+/// <summary>
+/// What every generated model offers, for code that trains or evaluates any model: optimisers,
+/// training loops, evaluation. Generated classes implement it; their own members are the same
+/// methods with the model's concrete types.
+/// </summary>
+/// <typeparam name="T">The element type: <see cref="float"/> or <see cref="double"/>.</typeparam>
+/// <typeparam name="TInput"><see cref="int"/> token ids, or <typeparamref name="T"/> for dense inputs.</typeparam>
+/// <typeparam name="TTarget"><see cref="int"/> class ids, or <typeparamref name="T"/> for regression targets.</typeparam>
+public interface IRnnModel<T, TInput, TTarget>
+    where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    where TInput : unmanaged
+    where TTarget : unmanaged
+{
+    /// <summary>All parameters, flat, in the model's padded layout (padding entries stay zero).</summary>
+    Span<T> Parameters { get; }
+
+    /// <summary>The gradients, in the same layout as <see cref="Parameters"/>.</summary>
+    Span<T> Gradients { get; }
+
+    /// <summary>Re-initialises the parameters deterministically from <paramref name="seed"/>.</summary>
+    void Initialize(int seed);
+
+    /// <summary>Sets every gradient to zero.</summary>
+    void ZeroGradients();
+
+    /// <summary>The summed loss of one sequence, without gradient work.</summary>
+    T Forward(ReadOnlySpan<TInput> inputs, ReadOnlySpan<TTarget> targets);
+
+    /// <summary>Forward and backpropagation through time; adds into <see cref="Gradients"/>; returns the summed loss.</summary>
+    T Backward(ReadOnlySpan<TInput> inputs, ReadOnlySpan<TTarget> targets);
+
+    /// <summary>Zero gradients, backward, and <c>p -= learningRate · grad</c>; returns the loss.</summary>
+    T SgdStep(ReadOnlySpan<TInput> inputs, ReadOnlySpan<TTarget> targets, T learningRate);
+
+    /// <summary>Loads parameters from safetensors with PyTorch's names.</summary>
+    void LoadWeights(Stream safetensors);
+
+    /// <summary>Saves parameters as safetensors with PyTorch's names.</summary>
+    void SaveWeights(Stream safetensors);
+
+    /// <summary>Saves gradients as safetensors with the names of their parameters.</summary>
+    void SaveGradients(Stream safetensors);
+}

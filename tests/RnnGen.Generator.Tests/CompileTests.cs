@@ -1,0 +1,58 @@
+using System.Collections.Generic;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using RnnGen.Generator.Tests.Infrastructure;
+
+namespace RnnGen.Generator.Tests;
+
+/// <summary>The generated source is valid C# that compiles without a single warning, beside user code.</summary>
+public class CompileTests
+{
+    public static TheoryData<string> Declarations => new()
+    {
+        "[RnnModel(Hidden = 100, Vocab = 8000, Truncate = 4)] public partial class WordModel { }",
+        "[RnnModel(Hidden = 37, Vocab = 53, Activation = Activation.Relu, MaxSteps = 20)] internal partial class Odd { }",
+        "[RnnModel(Hidden = 16, Vocab = 30, Output = 5, Truncate = 2, MaxSteps = 12, Precision = Precision.Double)] partial class Tagger { }",
+        "[RnnModel(Hidden = 1, Vocab = 1, MaxSteps = 1)] partial class Smallest { }",
+        "[RnnModel(Hidden = 1024, Vocab = 300, Truncate = 7, MaxSteps = 16)] partial class Wide { }",
+        "public partial class Outer { public partial struct Inner { [RnnModel(Hidden = 8, Vocab = 10)] public partial class Nested { } } }",
+        "[RnnModel(Hidden = 8, Vocab = 10)] public partial class @event { }",
+    };
+
+    [Theory]
+    [MemberData(nameof(Declarations))]
+    public void GeneratedSourceCompilesWithoutWarnings(string declaration)
+    {
+        (GeneratorDriverRunResult result, Compilation output) = GeneratorRunner.Run("using RnnGen;\nnamespace Demo.Models;\n" + declaration);
+        Assert.Empty(result.Diagnostics);
+        Assert.Single(result.Results.Single().GeneratedSources);
+        IReadOnlyList<Diagnostic> diagnostics = GeneratorRunner.CompileDiagnostics(output);
+        Assert.True(diagnostics.Count == 0, string.Join("\n", diagnostics.Take(20)));
+    }
+
+    [Fact]
+    public void TwoModelsWithTheSameNameInDifferentNamespacesCoexist()
+    {
+        (_, Compilation output) = GeneratorRunner.Run(
+            "using RnnGen; namespace A { [RnnModel(Hidden = 4, Vocab = 5)] partial class M { } }",
+            "using RnnGen; namespace B { [RnnModel(Hidden = 6, Vocab = 7)] partial class M { } }",
+            "using RnnGen; [RnnModel(Hidden = 2, Vocab = 3)] partial class M { }");
+        IReadOnlyList<Diagnostic> diagnostics = GeneratorRunner.CompileDiagnostics(output);
+        Assert.True(diagnostics.Count == 0, string.Join("\n", diagnostics.Take(20)));
+    }
+
+    [Fact]
+    public void GeneratedSourceStaysSmallAtTheLargestHiddenSize()
+    {
+        foreach (string declaration in new[]
+        {
+            "[RnnModel(Hidden = 1024, Vocab = 8000, Truncate = 4)] partial class M { }",
+            "[RnnModel(Hidden = 4096, Vocab = 37, Precision = Precision.Double)] partial class M { }",
+        })
+        {
+            (GeneratorDriverRunResult result, _) = GeneratorRunner.Run("using RnnGen;\n" + declaration);
+            int bytes = System.Text.Encoding.UTF8.GetByteCount(result.Results.Single().GeneratedSources.Single().SourceText.ToString());
+            Assert.True(bytes < 300_000, $"{declaration}: {bytes} bytes");
+        }
+    }
+}

@@ -1,0 +1,38 @@
+using RnnGen;
+
+namespace RnnGen.Tests.Models;
+
+// Declared exactly as users declare them: the generator runs on this project as an analyzer.
+
+/// <summary>Double precision, full BPTT, tanh: gradients checked by finite differences.</summary>
+[RnnModel(Hidden = 5, Vocab = 7, MaxSteps = 12, Precision = Precision.Double)]
+public partial class FullTanh { }
+
+[RnnModel(Hidden = 5, Vocab = 7, MaxSteps = 12, Precision = Precision.Double, Activation = Activation.Relu)]
+public partial class FullRelu { }
+
+[RnnModel(Hidden = 5, Vocab = 7, MaxSteps = 12, Truncate = 2, Precision = Precision.Double)]
+public partial class TruncatedTanh { }
+
+[RnnModel(Hidden = 5, Vocab = 7, MaxSteps = 12, Truncate = 3, Precision = Precision.Double, Activation = Activation.Relu)]
+public partial class TruncatedRelu { }
+
+/// <summary>Odd sizes (padding in every row), a tagger's Output ≠ Vocab, truncation 1.</summary>
+[RnnModel(Hidden = 19, Vocab = 11, Output = 13, MaxSteps = 10, Truncate = 1, Precision = Precision.Double)]
+public partial class OddTagger { }
+
+/// <summary>Sizes that need several column chunks and row tiles in every kernel.</summary>
+[RnnModel(Hidden = 70, Vocab = 90, Output = 150, MaxSteps = 9, Truncate = 4, Precision = Precision.Double)]
+public partial class Chunky { }
+
+/// <summary>The tutorial's configuration.</summary>
+[RnnModel(Hidden = 100, Vocab = 8000, Truncate = 4)]
+public partial class TutorialModel { }
+
+/// <summary>A small single-precision language model for training, streaming and argument tests.</summary>
+[RnnModel(Hidden = 16, Vocab = 10, MaxSteps = 32, Truncate = 3)]
+public partial class SmallModel { }
+
+/// <summary>The same network as <see cref="SmallModel"/> with full BPTT (weights are interchangeable).</summary>
+[RnnModel(Hidden = 16, Vocab = 10, MaxSteps = 32)]
+public partial class SmallModelFull { }
