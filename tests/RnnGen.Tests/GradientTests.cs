@@ -13,7 +13,7 @@ namespace RnnGen.Tests;
 /// </summary>
 public class GradientTests
 {
-    public static TheoryData<string> Models => new(Handle.All);
+    public static TheoryData<string> AllModels => new(Handle.All);
 
     /// <summary>
     /// The objective whose exact gradient truncated BPTT computes: Σ_t loss_t, where loss_t runs steps
@@ -48,7 +48,7 @@ public class GradientTests
     }
 
     [Theory]
-    [MemberData(nameof(Models))]
+    [MemberData(nameof(AllModels))]
     public void GradientMatchesFiniteDifferencesOfItsObjective(string name)
     {
         Handle m = Handle.For(name);
@@ -89,7 +89,7 @@ public class GradientTests
     }
 
     [Theory]
-    [MemberData(nameof(Models))]
+    [MemberData(nameof(AllModels))]
     public void GradientEqualsTheTutorialsBptt(string name)
     {
         Handle m = Handle.For(name);
@@ -125,7 +125,7 @@ public class GradientTests
     [Fact]
     public void BackwardAddsIntoGradients()
     {
-        Handle m = Handle.For(nameof(Models.TruncatedTanh));
+        Handle m = Handle.For(nameof(RnnGen.Tests.Models.TruncatedTanh));
         (int[] inputs, int[] targets) = m.Sequence(8, seed: 1);
         m.Model.ZeroGradients();
         m.Model.Backward(inputs, targets);
@@ -141,8 +141,8 @@ public class GradientTests
     [Fact]
     public void TruncationLongerThanTheSequenceIsFullBptt()
     {
-        Handle truncated = Handle.For(nameof(Models.TruncatedTanh)); // Truncate = 2
-        Handle full = Handle.For(nameof(Models.FullTanh));
+        Handle truncated = Handle.For(nameof(RnnGen.Tests.Models.TruncatedTanh)); // Truncate = 2
+        Handle full = Handle.For(nameof(RnnGen.Tests.Models.FullTanh));
         truncated.Model.Initialize(9);
         full.Model.LoadWeights(new System.IO.MemoryStream(TensorFile.Save(truncated.Model.SaveWeights)));
         (int[] inputs, int[] targets) = truncated.Sequence(3, seed: 2); // 3 steps: every window reaches step 0

@@ -22,7 +22,7 @@ public partial class TruncatedRelu { }
 public partial class OddTagger { }
 
 /// <summary>Sizes that need several column chunks and row tiles in every kernel.</summary>
-[RnnModel(Hidden = 70, Vocab = 90, Output = 150, MaxSteps = 9, Truncate = 4, Precision = Precision.Double)]
+[RnnModel(Hidden = 70, Vocab = 90, Output = 150, MaxSteps = 12, Truncate = 4, Precision = Precision.Double)]
 public partial class Chunky { }
 
 /// <summary>The tutorial's configuration.</summary>

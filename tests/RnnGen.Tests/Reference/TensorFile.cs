@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System.IO;
+using System.Linq;
 using RnnGen.IO;
 
 namespace RnnGen.Tests.Reference;
