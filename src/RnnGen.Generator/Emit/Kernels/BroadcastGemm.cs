@@ -125,7 +125,8 @@ internal sealed class BroadcastGemm
 
         for (int r = 0; r < rm; r++)
         {
-            w.Line($"ref {ctx.T} cRow{r} = ref Unsafe.Add(ref c, {Row("m0", r)} * {CStride} + n0);");
+            string rowOffset = CStride == 0 ? "n0" : $"{Row("m0", r)} * {CStride} + n0";
+            w.Line($"ref {ctx.T} cRow{r} = ref Unsafe.Add(ref c, {rowOffset});");
         }
 
         for (int r = 0; r < rm; r++)
@@ -137,36 +138,36 @@ internal sealed class BroadcastGemm
             }
         }
 
-        void Body(string k)
-        {
-            w.Line($"ref {ctx.T} bRow = ref Unsafe.Add(ref b, {Mul(k, BStride)} + n0);");
-            for (int v = 0; v < cv; v++)
-            {
-                w.Line($"var b{v} = {V}.LoadUnsafe(ref bRow, {v * lanes});");
-            }
-
-            for (int r = 0; r < rm; r++)
-            {
-                w.Line($"var a{r} = {V}.Create(Unsafe.Add(ref a, {Sum(Mul(Row("m0", r), AStrideM), Mul(k, AStrideK))}));");
-                for (int v = 0; v < cv; v++)
-                {
-                    w.Line($"{Acc(r, v)} = {V}.FusedMultiplyAdd(a{r}, b{v}, {Acc(r, v)});");
-                }
-            }
-        }
-
         if (K.IsConst && rm == 1 && K.Value <= UnrollK)
         {
+            // Straight-line: one broadcast and one fused multiply-add per vector for each k.
             for (int k = 0; k < K.Value; k++)
             {
-                using (w.Open("")) Body(k.ToString());
+                w.Line($"var a{k} = {V}.Create(Unsafe.Add(ref a, {Sum(Mul("m0", AStrideM), (k * AStrideK).ToString())}));");
+                for (int v = 0; v < cv; v++)
+                {
+                    w.Line($"{Acc(0, v)} = {V}.FusedMultiplyAdd(a{k}, {V}.LoadUnsafe(ref b, {Sum((k * BStride).ToString(), "n0", (v * lanes).ToString())}), {Acc(0, v)});");
+                }
             }
         }
         else
         {
             using (w.Open($"for (nuint k = 0; k < {K.Bound}; k++)"))
             {
-                Body("k");
+                w.Line($"ref {ctx.T} bRow = ref Unsafe.Add(ref b, {Mul("k", BStride)} + n0);");
+                for (int v = 0; v < cv; v++)
+                {
+                    w.Line($"var b{v} = {V}.LoadUnsafe(ref bRow, {v * lanes});");
+                }
+
+                for (int r = 0; r < rm; r++)
+                {
+                    w.Line($"var a{r} = {V}.Create(Unsafe.Add(ref a, {Sum(Mul(Row("m0", r), AStrideM), Mul("k", AStrideK))}));");
+                    for (int v = 0; v < cv; v++)
+                    {
+                        w.Line($"{Acc(r, v)} = {V}.FusedMultiplyAdd(a{r}, b{v}, {Acc(r, v)});");
+                    }
+                }
             }
         }
 
