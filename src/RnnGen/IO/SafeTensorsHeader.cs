@@ -386,7 +386,7 @@ public sealed class SafeTensorsHeader
             if (!reader.TryGetInt64(out long value))
             {
                 string text = Encoding.UTF8.GetString(reader.ValueSpan);
-                throw new InvalidDataException($"Tensor '{name}' has a '{field}' containing {text}, which is not a whole number of at most 19 digits.");
+                throw new InvalidDataException($"Tensor '{name}' has a '{field}' containing {text}, which is not a whole number that fits in 64 bits.");
             }
 
             if (value < 0)

@@ -176,7 +176,7 @@ public static class WeightIO
             var text = new StringBuilder(missing.Count == 1 ? "The file has no tensor " : "The file has no tensors ");
             for (int i = 0; i < missing.Count; i++)
             {
-                text.Append(i == 0 ? "" : ", ").Append('\'').Append(missing[i].Name).Append("' ").Append(missing[i].ShapeDescription);
+                text.Append(i == 0 ? "" : ", ").Append('\'').Append(missing[i].Name).Append("' (shape ").Append(missing[i].ShapeDescription).Append(')');
             }
 
             throw new InvalidDataException(text.Append(", which this model needs.").ToString());
