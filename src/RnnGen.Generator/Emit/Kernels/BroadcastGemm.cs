@@ -93,8 +93,7 @@ internal sealed class BroadcastGemm
     {
         if (M.IsConst && M.Value == 1)
         {
-            w.Line("nuint m0 = 0;");
-            EmitTile(w, ctx, width, 1, cv);
+            EmitTile(w, ctx, width, 1, cv, "0");
             return;
         }
 
@@ -103,7 +102,7 @@ internal sealed class BroadcastGemm
         {
             using (w.Open($"for (; m0 + {rm} <= {M.Bound}; m0 += {rm})"))
             {
-                EmitTile(w, ctx, width, rm, cv);
+                EmitTile(w, ctx, width, rm, cv, "m0");
             }
         }
 
@@ -111,12 +110,12 @@ internal sealed class BroadcastGemm
         {
             using (w.Open($"for (; m0 < {M.Bound}; m0++)"))
             {
-                EmitTile(w, ctx, width, 1, cv);
+                EmitTile(w, ctx, width, 1, cv, "m0");
             }
         }
     }
 
-    private void EmitTile(CodeWriter w, EmitContext ctx, SimdWidth width, int rm, int cv)
+    private void EmitTile(CodeWriter w, EmitContext ctx, SimdWidth width, int rm, int cv, string m0)
     {
         string V = width.V;
         int lanes = ctx.Lanes(width);
@@ -125,7 +124,7 @@ internal sealed class BroadcastGemm
 
         for (int r = 0; r < rm; r++)
         {
-            string rowOffset = CStride == 0 ? "n0" : $"{Row("m0", r)} * {CStride} + n0";
+            string rowOffset = CStride == 0 ? "n0" : $"{Row(m0, r)} * {CStride} + n0";
             w.Line($"ref {ctx.T} cRow{r} = ref Unsafe.Add(ref c, {rowOffset});");
         }
 
@@ -143,7 +142,7 @@ internal sealed class BroadcastGemm
             // Straight-line: one broadcast and one fused multiply-add per vector for each k.
             for (int k = 0; k < K.Value; k++)
             {
-                w.Line($"var a{k} = {V}.Create(Unsafe.Add(ref a, {Sum(Mul("m0", AStrideM), (k * AStrideK).ToString())}));");
+                w.Line($"var a{k} = {V}.Create(Unsafe.Add(ref a, {Sum(Mul(m0, AStrideM), (k * AStrideK).ToString())}));");
                 for (int v = 0; v < cv; v++)
                 {
                     w.Line($"{Acc(0, v)} = {V}.FusedMultiplyAdd(a{k}, {V}.LoadUnsafe(ref b, {Sum((k * BStride).ToString(), "n0", (v * lanes).ToString())}), {Acc(0, v)});");
@@ -162,7 +161,7 @@ internal sealed class BroadcastGemm
 
                 for (int r = 0; r < rm; r++)
                 {
-                    w.Line($"var a{r} = {V}.Create(Unsafe.Add(ref a, {Sum(Mul(Row("m0", r), AStrideM), Mul("k", AStrideK))}));");
+                    w.Line($"var a{r} = {V}.Create(Unsafe.Add(ref a, {Sum(Mul(Row(m0, r), AStrideM), Mul("k", AStrideK))}));");
                     for (int v = 0; v < cv; v++)
                     {
                         w.Line($"{Acc(r, v)} = {V}.FusedMultiplyAdd(a{r}, b{v}, {Acc(r, v)});");
@@ -181,7 +180,7 @@ internal sealed class BroadcastGemm
         }
     }
 
-    private static string Row(string m0, int r) => r == 0 ? m0 : $"({m0} + {r})";
+    private static string Row(string m0, int r) => r == 0 ? m0 : m0 == "0" ? r.ToString() : $"({m0} + {r})";
 
     private static string Mul(string index, int stride) =>
         stride == 0 ? "0" : stride == 1 ? index : index == "0" ? "0" : $"{index} * {stride}";

@@ -62,18 +62,18 @@ internal sealed class DotGemm
 
     private void EmitRows(CodeWriter w, EmitContext ctx, SimdWidth width, int rm, int rn)
     {
-        w.Line("nuint m0 = 0;");
         if (M.IsConst && M.Value == 1)
         {
-            EmitTile(w, ctx, width, 1, rn);
+            EmitTile(w, ctx, width, 1, rn, "0");
             return;
         }
 
+        w.Line("nuint m0 = 0;");
         if (!M.IsConst || M.Value >= rm)
         {
             using (w.Open($"for (; m0 + {rm} <= {M.Bound}; m0 += {rm})"))
             {
-                EmitTile(w, ctx, width, rm, rn);
+                EmitTile(w, ctx, width, rm, rn, "m0");
             }
         }
 
@@ -81,16 +81,16 @@ internal sealed class DotGemm
         {
             using (w.Open($"for (; m0 < {M.Bound}; m0++)"))
             {
-                EmitTile(w, ctx, width, 1, rn);
+                EmitTile(w, ctx, width, 1, rn, "m0");
             }
         }
     }
 
-    private void EmitTile(CodeWriter w, EmitContext ctx, SimdWidth width, int rm, int rn)
+    private void EmitTile(CodeWriter w, EmitContext ctx, SimdWidth width, int rm, int rn, string m0)
     {
         string V = width.V, VT = width.Of(ctx.T);
         int lanes = ctx.Lanes(width);
-        string Row(string m, int i) => i == 0 ? m : $"({m} + {i})";
+        string Row(string m, int i) => i == 0 ? m : m == "0" ? i.ToString() : $"({m} + {i})";
 
         for (int i = 0; i < rm; i++)
         {
@@ -104,7 +104,7 @@ internal sealed class DotGemm
         {
             for (int i = 0; i < rm; i++)
             {
-                w.Line($"var a{i} = {V}.LoadUnsafe(ref a, {Row("m0", i)} * {AStride} + {k});");
+                w.Line($"var a{i} = {V}.LoadUnsafe(ref a, {Row(m0, i)} * {AStride} + {k});");
             }
 
             for (int j = 0; j < rn; j++)
@@ -133,7 +133,7 @@ internal sealed class DotGemm
         {
             for (int j = 0; j < rn; j++)
             {
-                w.Line($"Unsafe.Add(ref c, {Row("m0", i)} * {CStride} + {Row("n0", j)}) += {V}.Sum(s{i}{j});");
+                w.Line($"Unsafe.Add(ref c, {Row(m0, i)} * {CStride} + {Row("n0", j)}) += {V}.Sum(s{i}{j});");
             }
         }
     }
