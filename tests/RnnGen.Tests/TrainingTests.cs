@@ -60,7 +60,8 @@ public class TrainingTests
     {
         var a = new SmallModel();
         var b = new SmallModel();
-        int[] inputs = { 1, 2, 3, 4, 5, 6 }, targets = { 2, 3, 4, 5, 6, 7 };
+        // Repeated tokens: their input-weight rows must get the summed gradient exactly once.
+        int[] inputs = { 1, 2, 3, 1, 2, 1 }, targets = { 2, 3, 4, 5, 6, 7 };
         b.Backward(inputs, targets); // leaves stale gradients that SgdStep must clear
 
         float lossA = a.SgdStep(inputs, targets, 0.05f);

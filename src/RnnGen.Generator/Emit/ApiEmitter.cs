@@ -92,7 +92,8 @@ internal static class ApiEmitter
 
             /// <summary>
             /// One step of stochastic gradient descent: zeroes the gradients, runs <see cref="Backward"/>, then
-            /// p -= learningRate · grad. Returns the loss before the update.
+            /// p -= learningRate · grad. Returns the loss before the update. Afterwards <see cref="Gradients"/> is
+            /// unspecified: only what this sequence touches is cleared and updated.
             /// </summary>
             /// <inheritdoc cref="Forward" path="/param"/>
             /// <param name="learningRate">The step size.</param>
@@ -102,10 +103,7 @@ internal static class ApiEmitter
             {
                 CheckSequence(inputs, targets);
                 global::RnnGen.Runtime.Guard.Finite(learningRate);
-                ZeroGradients();
-                {{T}} loss = {{N}}.Backward(_parameters, _gradients, _workspace, inputs, targets);
-                {{N}}.Update(_parameters, _gradients, learningRate);
-                return loss;
+                return {{N}}.SgdStep(_parameters, _gradients, _workspace, inputs, targets, learningRate);
             }
 
             /// <summary>The most likely class at every step (the first one on ties).</summary>

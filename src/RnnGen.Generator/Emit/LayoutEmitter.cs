@@ -24,6 +24,9 @@ internal static class LayoutEmitter
         w.Line("// Parameters (and gradients, same layout): one flat array; padding entries stay zero.");
         EmitSegments(w, l.Parameters);
         w.Line($"public const int ParameterLength = {l.ParameterLength};");
+        w.Line(s.TokenInput
+            ? "public const int DenseParameters = RecurrentWeights; // before it, one input-weight row per token: only the rows of a sequence's tokens get gradients"
+            : "public const int DenseParameters = 0; // every parameter gets a gradient from every sequence");
         w.Line($"public const int ParameterCount = {l.ParameterCount}; // as PyTorch counts them, without padding");
         w.Line();
         w.Line("// Workspace: every buffer a call needs, allocated once with the model.");

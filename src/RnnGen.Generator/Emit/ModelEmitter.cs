@@ -80,7 +80,7 @@ internal static class ModelEmitter
                 LayoutEmitter.Emit(w, ctx);
                 ForwardEmitter.Emit(w, ctx);
                 BackwardEmitter.Emit(w, ctx);
-                RowKernels.EmitUpdate(w, ctx);
+                RowKernels.EmitSgdStep(w, ctx);
                 StreamingEmitter.Emit(w, ctx);
                 LossEmitter.Emit(w, ctx);
 

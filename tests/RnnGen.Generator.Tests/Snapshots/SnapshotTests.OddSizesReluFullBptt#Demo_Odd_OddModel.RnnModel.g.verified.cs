@@ -83,7 +83,8 @@ namespace Demo.Odd
 
         /// <summary>
         /// One step of stochastic gradient descent: zeroes the gradients, runs <see cref="Backward"/>, then
-        /// p -= learningRate · grad. Returns the loss before the update.
+        /// p -= learningRate · grad. Returns the loss before the update. Afterwards <see cref="Gradients"/> is
+        /// unspecified: only what this sequence touches is cleared and updated.
         /// </summary>
         /// <inheritdoc cref="Forward" path="/param"/>
         /// <param name="learningRate">The step size.</param>
@@ -93,10 +94,7 @@ namespace Demo.Odd
         {
             CheckSequence(inputs, targets);
             global::RnnGen.Runtime.Guard.Finite(learningRate);
-            ZeroGradients();
-            float loss = global::RnnGen.Generated.OddModelNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets);
-            global::RnnGen.Generated.OddModelNetwork.Update(_parameters, _gradients, learningRate);
-            return loss;
+            return global::RnnGen.Generated.OddModelNetwork.SgdStep(_parameters, _gradients, _workspace, inputs, targets, learningRate);
         }
 
         /// <summary>The most likely class at every step (the first one on ties).</summary>
@@ -249,6 +247,7 @@ namespace RnnGen.Generated
         public const int OutputWeights = 4416; // [Hidden][OutputPadded]  output.weight, transposed: one row per hidden unit
         public const int OutputBias = 6784; // [OutputPadded]  output.bias
         public const int ParameterLength = 6848;
+        public const int DenseParameters = RecurrentWeights; // before it, one input-weight row per token: only the rows of a sequence's tokens get gradients
         public const int ParameterCount = 5418; // as PyTorch counts them, without padding
 
         // Workspace: every buffer a call needs, allocated once with the model.
@@ -430,15 +429,36 @@ namespace RnnGen.Generated
             }
         }
 
-        /// <summary>p -= learningRate · g over every parameter (padding stays zero: its gradient is zero).</summary>
-        public static void Update(float[] parameters, float[] gradients, float learningRate)
+        /// <summary>Zero gradients, Backward, then p -= learningRate · g; returns the loss. Gradients are unspecified afterwards.</summary>
+        public static float SgdStep(float[] parameters, float[] gradients, float[] workspace, ReadOnlySpan<int> inputs, ReadOnlySpan<int> targets, float learningRate)
         {
             ref float p = ref MemoryMarshal.GetArrayDataReference(parameters);
             ref float g = ref MemoryMarshal.GetArrayDataReference(gradients);
+            MemoryMarshal.CreateSpan(ref Unsafe.Add(ref g, DenseParameters), ParameterLength - DenseParameters).Clear();
+            foreach (int token in inputs)
+            {
+                MemoryMarshal.CreateSpan(ref Unsafe.Add(ref g, InputWeights + token * GateWidth), GateWidth).Clear();
+            }
+
+            float loss = Backward(parameters, gradients, workspace, inputs, targets);
+            UpdateDense(ref Unsafe.Add(ref p, DenseParameters), ref Unsafe.Add(ref g, DenseParameters), learningRate);
+            foreach (int token in inputs)
+            {
+                // Clearing the row after its update applies a repeated token's gradient once.
+                ref float row = ref Unsafe.Add(ref g, InputWeights + token * GateWidth);
+                UpdateGateRow(ref Unsafe.Add(ref p, InputWeights + token * GateWidth), ref row, learningRate);
+                MemoryMarshal.CreateSpan(ref row, GateWidth).Clear();
+            }
+            return loss;
+        }
+
+        /// <summary>p -= learningRate · g over ParameterLength - DenseParameters elements.</summary>
+        private static void UpdateDense(ref float p, ref float g, float learningRate)
+        {
             if (Vector512.IsHardwareAccelerated)
             {
                 var rate = Vector512.Create(-learningRate);
-                for (nuint i = 0; i < ParameterLength; i += (nuint)Vector512<float>.Count)
+                for (nuint i = 0; i < ParameterLength - DenseParameters; i += (nuint)Vector512<float>.Count)
                 {
                     Vector512.StoreUnsafe(Vector512.FusedMultiplyAdd(rate, Vector512.LoadUnsafe(ref g, i), Vector512.LoadUnsafe(ref p, i)), ref p, i);
                 }
@@ -446,7 +466,7 @@ namespace RnnGen.Generated
             else if (Vector256.IsHardwareAccelerated)
             {
                 var rate = Vector256.Create(-learningRate);
-                for (nuint i = 0; i < ParameterLength; i += (nuint)Vector256<float>.Count)
+                for (nuint i = 0; i < ParameterLength - DenseParameters; i += (nuint)Vector256<float>.Count)
                 {
                     Vector256.StoreUnsafe(Vector256.FusedMultiplyAdd(rate, Vector256.LoadUnsafe(ref g, i), Vector256.LoadUnsafe(ref p, i)), ref p, i);
                 }
@@ -454,7 +474,36 @@ namespace RnnGen.Generated
             else
             {
                 var rate = Vector128.Create(-learningRate);
-                for (nuint i = 0; i < ParameterLength; i += (nuint)Vector128<float>.Count)
+                for (nuint i = 0; i < ParameterLength - DenseParameters; i += (nuint)Vector128<float>.Count)
+                {
+                    Vector128.StoreUnsafe(Vector128.FusedMultiplyAdd(rate, Vector128.LoadUnsafe(ref g, i), Vector128.LoadUnsafe(ref p, i)), ref p, i);
+                }
+            }
+        }
+
+        /// <summary>p -= learningRate · g over GateWidth elements.</summary>
+        private static void UpdateGateRow(ref float p, ref float g, float learningRate)
+        {
+            if (Vector512.IsHardwareAccelerated)
+            {
+                var rate = Vector512.Create(-learningRate);
+                for (nuint i = 0; i < GateWidth; i += (nuint)Vector512<float>.Count)
+                {
+                    Vector512.StoreUnsafe(Vector512.FusedMultiplyAdd(rate, Vector512.LoadUnsafe(ref g, i), Vector512.LoadUnsafe(ref p, i)), ref p, i);
+                }
+            }
+            else if (Vector256.IsHardwareAccelerated)
+            {
+                var rate = Vector256.Create(-learningRate);
+                for (nuint i = 0; i < GateWidth; i += (nuint)Vector256<float>.Count)
+                {
+                    Vector256.StoreUnsafe(Vector256.FusedMultiplyAdd(rate, Vector256.LoadUnsafe(ref g, i), Vector256.LoadUnsafe(ref p, i)), ref p, i);
+                }
+            }
+            else
+            {
+                var rate = Vector128.Create(-learningRate);
+                for (nuint i = 0; i < GateWidth; i += (nuint)Vector128<float>.Count)
                 {
                     Vector128.StoreUnsafe(Vector128.FusedMultiplyAdd(rate, Vector128.LoadUnsafe(ref g, i), Vector128.LoadUnsafe(ref p, i)), ref p, i);
                 }
