@@ -70,7 +70,13 @@ public class GradientTests
         Span<double> p = m.Model.Parameters;
         const double eps = 1e-6;
         int checkedCount = 0;
-        for (int i = 0; i < p.Length; i++)
+        // Every entry of small models; a fixed random sample of 1,500 entries of larger ones.
+        var picker = new RnnRandom(17);
+        int length = p.Length;
+        int[] indices = length <= 1500
+            ? Enumerable.Range(0, length).ToArray()
+            : Enumerable.Range(0, 1500).Select(_ => picker.NextInt32(length)).Distinct().ToArray();
+        foreach (int i in indices)
         {
             double original = p[i];
             p[i] = original + eps;
@@ -85,7 +91,7 @@ public class GradientTests
             if (analytic[i] != 0) checkedCount++;
         }
 
-        Assert.True(checkedCount > p.Length / 4, "too few non-zero gradients to be a meaningful check");
+        Assert.True(checkedCount > indices.Length / 5, $"only {checkedCount} of {indices.Length} checked gradients are non-zero: not a meaningful check");
     }
 
     [Theory]
