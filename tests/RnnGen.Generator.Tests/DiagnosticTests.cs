@@ -73,9 +73,12 @@ public class DiagnosticTests
     public void LanguageVersionBelow12IsReported()
     {
         var options = GeneratorRunner.ParseOptions.WithLanguageVersion(Microsoft.CodeAnalysis.CSharp.LanguageVersion.CSharp11);
-        var compilation = GeneratorRunner.Compilation(options, "using RnnGen; [RnnModel(Hidden = 4, Vocab = 5)] partial class M { }");
+        (string source, int start, int end) = Unmark("using RnnGen; [[|RnnModel(Hidden = 4, Vocab = 5)|]] partial class M { }");
+        var compilation = GeneratorRunner.Compilation(options, source);
         GeneratorDriverRunResult result = GeneratorRunner.Driver(options).RunGenerators(compilation).GetRunResult();
-        Assert.Equal("RNNG016", Assert.Single(result.Diagnostics).Id);
+        Diagnostic diagnostic = Assert.Single(result.Diagnostics);
+        Assert.Equal("RNNG016", diagnostic.Id);
+        Assert.Equal((start, end), (diagnostic.Location.SourceSpan.Start, diagnostic.Location.SourceSpan.End));
         Assert.Empty(result.Results.Single().GeneratedSources);
     }
 

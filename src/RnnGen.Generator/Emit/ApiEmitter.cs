@@ -15,6 +15,15 @@ internal static class ApiEmitter
         string T = ctx.T, N = ctx.NetworkRef, G = EmitContext.GeneratedCode, name = EmitContext.Identifier(s.Type.Name);
         string span = "global::System.Span", rospan = "global::System.ReadOnlySpan";
 
+        // Written out for every method: the compiler does not expand <inheritdoc path="/param"/>.
+        const string sequenceDocs = """
+            /// <param name="inputs">Token ids, 1..MaxSteps of them.</param>
+            /// <param name="targets">One class id per input step.</param>
+            """;
+        const string sequenceErrors = """
+            /// <exception cref="global::System.ArgumentException">Empty or too long, lengths differ, or an id is out of range; nothing changes.</exception>
+            """;
+
         w.Lines($$"""
             /// <summary>Hidden units (PyTorch <c>hidden_size</c>).</summary>
             public const int Hidden = {{s.Hidden}};
@@ -67,9 +76,8 @@ internal static class ApiEmitter
             public void ZeroGradients() => global::System.Array.Clear(_gradients);
 
             /// <summary>The summed cross-entropy loss of a sequence; no gradient work.</summary>
-            /// <param name="inputs">Token ids, 1..MaxSteps of them.</param>
-            /// <param name="targets">One class id per input step.</param>
-            /// <exception cref="global::System.ArgumentException">Empty or too long, lengths differ, or an id is out of range.</exception>
+            {{sequenceDocs}}
+            {{sequenceErrors}}
             {{G}}
             public {{T}} Forward({{rospan}}<int> inputs, {{rospan}}<int> targets)
             {
@@ -81,8 +89,8 @@ internal static class ApiEmitter
             /// Runs forward and backpropagation through time, ADDS the gradient of the summed loss into
             /// <see cref="Gradients"/>, and returns the loss.
             /// </summary>
-            /// <inheritdoc cref="Forward" path="/param"/>
-            /// <inheritdoc cref="Forward" path="/exception"/>
+            {{sequenceDocs}}
+            {{sequenceErrors}}
             {{G}}
             public {{T}} Backward({{rospan}}<int> inputs, {{rospan}}<int> targets)
             {
@@ -95,9 +103,9 @@ internal static class ApiEmitter
             /// p -= learningRate · grad. Returns the loss before the update. Afterwards <see cref="Gradients"/> is
             /// unspecified: only what this sequence touches is cleared and updated.
             /// </summary>
-            /// <inheritdoc cref="Forward" path="/param"/>
+            {{sequenceDocs}}
             /// <param name="learningRate">The step size.</param>
-            /// <inheritdoc cref="Forward" path="/exception"/>
+            {{sequenceErrors}}
             {{G}}
             public {{T}} SgdStep({{rospan}}<int> inputs, {{rospan}}<int> targets, {{T}} learningRate)
             {

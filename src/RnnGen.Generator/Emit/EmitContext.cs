@@ -30,6 +30,28 @@ internal sealed class EmitContext
     /// <summary>How the model class refers to <see cref="Network"/>.</summary>
     public string NetworkRef => "global::RnnGen.Generated." + Network;
 
+    /// <summary>The model type as C# source: <c>global::</c>-qualified, keywords escaped.</summary>
+    public string ModelReference
+    {
+        get
+        {
+            TypeSpec type = Spec.Type;
+            var parts = new System.Collections.Generic.List<string>();
+            if (type.Namespace is not null)
+            {
+                parts.Add(DottedIdentifier(type.Namespace));
+            }
+
+            foreach (ContainingTypeSpec container in type.ContainingTypes)
+            {
+                parts.Add(Identifier(container.Name));
+            }
+
+            parts.Add(Identifier(type.Name));
+            return "global::" + string.Join(".", parts);
+        }
+    }
+
     /// <summary>Lanes of <see cref="T"/> in a vector of the given width.</summary>
     public int Lanes(SimdWidth width) => width.Bits / 8 / Layout.ElementBytes;
 

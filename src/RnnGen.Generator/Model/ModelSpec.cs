@@ -36,12 +36,12 @@ internal sealed record TypeSpec(
     string Name,
     EquatableArray<ContainingTypeSpec> ContainingTypes)
 {
-    /// <summary>Fully qualified name with <c>global::</c>, for references from other namespaces.</summary>
-    public string GlobalName
+    /// <summary>Fully qualified name for messages and comments, e.g. <c>Demo.Outer.WordModel</c>.</summary>
+    public string DisplayName
     {
         get
         {
-            var b = new System.Text.StringBuilder("global::");
+            var b = new System.Text.StringBuilder();
             if (Namespace is not null)
             {
                 b.Append(Namespace).Append('.');

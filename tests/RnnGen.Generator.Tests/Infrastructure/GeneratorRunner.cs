@@ -12,7 +12,8 @@ namespace RnnGen.Generator.Tests.Infrastructure;
 /// <summary>Runs the generator on source text the way the compiler does, and compiles the result.</summary>
 internal static class GeneratorRunner
 {
-    public static readonly CSharpParseOptions ParseOptions = new(LanguageVersion.CSharp12);
+    // Documentation comments are parsed and checked, as in a project with GenerateDocumentationFile.
+    public static readonly CSharpParseOptions ParseOptions = new(LanguageVersion.CSharp12, DocumentationMode.Diagnose);
 
     private static readonly Lazy<ImmutableArray<MetadataReference>> References = new(() =>
     {
@@ -47,7 +48,13 @@ internal static class GeneratorRunner
         return (driver.GetRunResult(), output);
     }
 
-    /// <summary>Compiler diagnostics of the output (warnings included), excluding hidden ones.</summary>
+    /// <summary>
+    /// Compiler diagnostics of the output: errors anywhere, and warnings in generated files (the test's
+    /// own source is not held to documentation rules).
+    /// </summary>
     public static IReadOnlyList<Diagnostic> CompileDiagnostics(Compilation output) =>
-        output.GetDiagnostics().Where(d => d.Severity != DiagnosticSeverity.Hidden).ToList();
+        output.GetDiagnostics()
+            .Where(d => d.Severity == DiagnosticSeverity.Error
+                || (d.Severity == DiagnosticSeverity.Warning && d.Location.SourceTree?.FilePath.EndsWith(".g.cs", StringComparison.Ordinal) == true))
+            .ToList();
 }

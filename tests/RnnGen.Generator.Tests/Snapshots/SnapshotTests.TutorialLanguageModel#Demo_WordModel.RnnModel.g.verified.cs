@@ -60,7 +60,7 @@ namespace Demo
         /// <summary>The summed cross-entropy loss of a sequence; no gradient work.</summary>
         /// <param name="inputs">Token ids, 1..MaxSteps of them.</param>
         /// <param name="targets">One class id per input step.</param>
-        /// <exception cref="global::System.ArgumentException">Empty or too long, lengths differ, or an id is out of range.</exception>
+        /// <exception cref="global::System.ArgumentException">Empty or too long, lengths differ, or an id is out of range; nothing changes.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public float Forward(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets)
         {
@@ -72,8 +72,9 @@ namespace Demo
         /// Runs forward and backpropagation through time, ADDS the gradient of the summed loss into
         /// <see cref="Gradients"/>, and returns the loss.
         /// </summary>
-        /// <inheritdoc cref="Forward" path="/param"/>
-        /// <inheritdoc cref="Forward" path="/exception"/>
+        /// <param name="inputs">Token ids, 1..MaxSteps of them.</param>
+        /// <param name="targets">One class id per input step.</param>
+        /// <exception cref="global::System.ArgumentException">Empty or too long, lengths differ, or an id is out of range; nothing changes.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public float Backward(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets)
         {
@@ -86,9 +87,10 @@ namespace Demo
         /// p -= learningRate · grad. Returns the loss before the update. Afterwards <see cref="Gradients"/> is
         /// unspecified: only what this sequence touches is cleared and updated.
         /// </summary>
-        /// <inheritdoc cref="Forward" path="/param"/>
+        /// <param name="inputs">Token ids, 1..MaxSteps of them.</param>
+        /// <param name="targets">One class id per input step.</param>
         /// <param name="learningRate">The step size.</param>
-        /// <inheritdoc cref="Forward" path="/exception"/>
+        /// <exception cref="global::System.ArgumentException">Empty or too long, lengths differ, or an id is out of range; nothing changes.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public float SgdStep(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets, float learningRate)
         {
