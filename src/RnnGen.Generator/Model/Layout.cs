@@ -105,27 +105,6 @@ internal sealed class Layout
         }
     }
 
-    public long OffsetOf(string name)
-    {
-        foreach (Segment s in Parameters)
-        {
-            if (s.Name == name)
-            {
-                return s.Offset;
-            }
-        }
-
-        foreach (Segment s in Workspace)
-        {
-            if (s.Name == name)
-            {
-                return s.Offset;
-            }
-        }
-
-        throw new KeyNotFoundException(name);
-    }
-
     private int Pad(int n) => (n + RowElements - 1) / RowElements * RowElements;
 
     private static long End(IReadOnlyList<Segment> segments) =>

@@ -696,324 +696,315 @@ namespace RnnGen.Generated
         {
             if (Vector512.IsHardwareAccelerated)
             {
-                {
-                    nuint n0 = 0;
-                    ref double cRow0 = ref Unsafe.Add(ref c, n0);
-                    var c00 = Vector512.LoadUnsafe(ref x, n0) + Vector512.LoadUnsafe(ref inputBias, n0) + Vector512.LoadUnsafe(ref recurrentBias, n0);
-                    var c01 = Vector512.LoadUnsafe(ref x, n0 + 8) + Vector512.LoadUnsafe(ref inputBias, n0 + 8) + Vector512.LoadUnsafe(ref recurrentBias, n0 + 8);
-                    var a0 = Vector512.Create(Unsafe.Add(ref a, 0));
-                    c00 = Vector512.FusedMultiplyAdd(a0, Vector512.LoadUnsafe(ref b, n0), c00);
-                    c01 = Vector512.FusedMultiplyAdd(a0, Vector512.LoadUnsafe(ref b, n0 + 8), c01);
-                    var a1 = Vector512.Create(Unsafe.Add(ref a, 1));
-                    c00 = Vector512.FusedMultiplyAdd(a1, Vector512.LoadUnsafe(ref b, 16 + n0), c00);
-                    c01 = Vector512.FusedMultiplyAdd(a1, Vector512.LoadUnsafe(ref b, 16 + n0 + 8), c01);
-                    var a2 = Vector512.Create(Unsafe.Add(ref a, 2));
-                    c00 = Vector512.FusedMultiplyAdd(a2, Vector512.LoadUnsafe(ref b, 32 + n0), c00);
-                    c01 = Vector512.FusedMultiplyAdd(a2, Vector512.LoadUnsafe(ref b, 32 + n0 + 8), c01);
-                    var a3 = Vector512.Create(Unsafe.Add(ref a, 3));
-                    c00 = Vector512.FusedMultiplyAdd(a3, Vector512.LoadUnsafe(ref b, 48 + n0), c00);
-                    c01 = Vector512.FusedMultiplyAdd(a3, Vector512.LoadUnsafe(ref b, 48 + n0 + 8), c01);
-                    var a4 = Vector512.Create(Unsafe.Add(ref a, 4));
-                    c00 = Vector512.FusedMultiplyAdd(a4, Vector512.LoadUnsafe(ref b, 64 + n0), c00);
-                    c01 = Vector512.FusedMultiplyAdd(a4, Vector512.LoadUnsafe(ref b, 64 + n0 + 8), c01);
-                    var a5 = Vector512.Create(Unsafe.Add(ref a, 5));
-                    c00 = Vector512.FusedMultiplyAdd(a5, Vector512.LoadUnsafe(ref b, 80 + n0), c00);
-                    c01 = Vector512.FusedMultiplyAdd(a5, Vector512.LoadUnsafe(ref b, 80 + n0 + 8), c01);
-                    var a6 = Vector512.Create(Unsafe.Add(ref a, 6));
-                    c00 = Vector512.FusedMultiplyAdd(a6, Vector512.LoadUnsafe(ref b, 96 + n0), c00);
-                    c01 = Vector512.FusedMultiplyAdd(a6, Vector512.LoadUnsafe(ref b, 96 + n0 + 8), c01);
-                    var a7 = Vector512.Create(Unsafe.Add(ref a, 7));
-                    c00 = Vector512.FusedMultiplyAdd(a7, Vector512.LoadUnsafe(ref b, 112 + n0), c00);
-                    c01 = Vector512.FusedMultiplyAdd(a7, Vector512.LoadUnsafe(ref b, 112 + n0 + 8), c01);
-                    var a8 = Vector512.Create(Unsafe.Add(ref a, 8));
-                    c00 = Vector512.FusedMultiplyAdd(a8, Vector512.LoadUnsafe(ref b, 128 + n0), c00);
-                    c01 = Vector512.FusedMultiplyAdd(a8, Vector512.LoadUnsafe(ref b, 128 + n0 + 8), c01);
-                    var a9 = Vector512.Create(Unsafe.Add(ref a, 9));
-                    c00 = Vector512.FusedMultiplyAdd(a9, Vector512.LoadUnsafe(ref b, 144 + n0), c00);
-                    c01 = Vector512.FusedMultiplyAdd(a9, Vector512.LoadUnsafe(ref b, 144 + n0 + 8), c01);
-                    var a10 = Vector512.Create(Unsafe.Add(ref a, 10));
-                    c00 = Vector512.FusedMultiplyAdd(a10, Vector512.LoadUnsafe(ref b, 160 + n0), c00);
-                    c01 = Vector512.FusedMultiplyAdd(a10, Vector512.LoadUnsafe(ref b, 160 + n0 + 8), c01);
-                    var a11 = Vector512.Create(Unsafe.Add(ref a, 11));
-                    c00 = Vector512.FusedMultiplyAdd(a11, Vector512.LoadUnsafe(ref b, 176 + n0), c00);
-                    c01 = Vector512.FusedMultiplyAdd(a11, Vector512.LoadUnsafe(ref b, 176 + n0 + 8), c01);
-                    var a12 = Vector512.Create(Unsafe.Add(ref a, 12));
-                    c00 = Vector512.FusedMultiplyAdd(a12, Vector512.LoadUnsafe(ref b, 192 + n0), c00);
-                    c01 = Vector512.FusedMultiplyAdd(a12, Vector512.LoadUnsafe(ref b, 192 + n0 + 8), c01);
-                    var a13 = Vector512.Create(Unsafe.Add(ref a, 13));
-                    c00 = Vector512.FusedMultiplyAdd(a13, Vector512.LoadUnsafe(ref b, 208 + n0), c00);
-                    c01 = Vector512.FusedMultiplyAdd(a13, Vector512.LoadUnsafe(ref b, 208 + n0 + 8), c01);
-                    var a14 = Vector512.Create(Unsafe.Add(ref a, 14));
-                    c00 = Vector512.FusedMultiplyAdd(a14, Vector512.LoadUnsafe(ref b, 224 + n0), c00);
-                    c01 = Vector512.FusedMultiplyAdd(a14, Vector512.LoadUnsafe(ref b, 224 + n0 + 8), c01);
-                    var a15 = Vector512.Create(Unsafe.Add(ref a, 15));
-                    c00 = Vector512.FusedMultiplyAdd(a15, Vector512.LoadUnsafe(ref b, 240 + n0), c00);
-                    c01 = Vector512.FusedMultiplyAdd(a15, Vector512.LoadUnsafe(ref b, 240 + n0 + 8), c01);
-                    Vector512.StoreUnsafe(VectorMath.Tanh(c00), ref cRow0, 0);
-                    Vector512.StoreUnsafe(VectorMath.Tanh(c01), ref cRow0, 8);
-                }
+                ref double cRow0 = ref Unsafe.Add(ref c, 0);
+                var c00 = Vector512.LoadUnsafe(ref x, 0) + Vector512.LoadUnsafe(ref inputBias, 0) + Vector512.LoadUnsafe(ref recurrentBias, 0);
+                var c01 = Vector512.LoadUnsafe(ref x, 8) + Vector512.LoadUnsafe(ref inputBias, 8) + Vector512.LoadUnsafe(ref recurrentBias, 8);
+                var a0 = Vector512.Create(Unsafe.Add(ref a, 0));
+                c00 = Vector512.FusedMultiplyAdd(a0, Vector512.LoadUnsafe(ref b, 0), c00);
+                c01 = Vector512.FusedMultiplyAdd(a0, Vector512.LoadUnsafe(ref b, 8), c01);
+                var a1 = Vector512.Create(Unsafe.Add(ref a, 1));
+                c00 = Vector512.FusedMultiplyAdd(a1, Vector512.LoadUnsafe(ref b, 16), c00);
+                c01 = Vector512.FusedMultiplyAdd(a1, Vector512.LoadUnsafe(ref b, 16 + 8), c01);
+                var a2 = Vector512.Create(Unsafe.Add(ref a, 2));
+                c00 = Vector512.FusedMultiplyAdd(a2, Vector512.LoadUnsafe(ref b, 32), c00);
+                c01 = Vector512.FusedMultiplyAdd(a2, Vector512.LoadUnsafe(ref b, 32 + 8), c01);
+                var a3 = Vector512.Create(Unsafe.Add(ref a, 3));
+                c00 = Vector512.FusedMultiplyAdd(a3, Vector512.LoadUnsafe(ref b, 48), c00);
+                c01 = Vector512.FusedMultiplyAdd(a3, Vector512.LoadUnsafe(ref b, 48 + 8), c01);
+                var a4 = Vector512.Create(Unsafe.Add(ref a, 4));
+                c00 = Vector512.FusedMultiplyAdd(a4, Vector512.LoadUnsafe(ref b, 64), c00);
+                c01 = Vector512.FusedMultiplyAdd(a4, Vector512.LoadUnsafe(ref b, 64 + 8), c01);
+                var a5 = Vector512.Create(Unsafe.Add(ref a, 5));
+                c00 = Vector512.FusedMultiplyAdd(a5, Vector512.LoadUnsafe(ref b, 80), c00);
+                c01 = Vector512.FusedMultiplyAdd(a5, Vector512.LoadUnsafe(ref b, 80 + 8), c01);
+                var a6 = Vector512.Create(Unsafe.Add(ref a, 6));
+                c00 = Vector512.FusedMultiplyAdd(a6, Vector512.LoadUnsafe(ref b, 96), c00);
+                c01 = Vector512.FusedMultiplyAdd(a6, Vector512.LoadUnsafe(ref b, 96 + 8), c01);
+                var a7 = Vector512.Create(Unsafe.Add(ref a, 7));
+                c00 = Vector512.FusedMultiplyAdd(a7, Vector512.LoadUnsafe(ref b, 112), c00);
+                c01 = Vector512.FusedMultiplyAdd(a7, Vector512.LoadUnsafe(ref b, 112 + 8), c01);
+                var a8 = Vector512.Create(Unsafe.Add(ref a, 8));
+                c00 = Vector512.FusedMultiplyAdd(a8, Vector512.LoadUnsafe(ref b, 128), c00);
+                c01 = Vector512.FusedMultiplyAdd(a8, Vector512.LoadUnsafe(ref b, 128 + 8), c01);
+                var a9 = Vector512.Create(Unsafe.Add(ref a, 9));
+                c00 = Vector512.FusedMultiplyAdd(a9, Vector512.LoadUnsafe(ref b, 144), c00);
+                c01 = Vector512.FusedMultiplyAdd(a9, Vector512.LoadUnsafe(ref b, 144 + 8), c01);
+                var a10 = Vector512.Create(Unsafe.Add(ref a, 10));
+                c00 = Vector512.FusedMultiplyAdd(a10, Vector512.LoadUnsafe(ref b, 160), c00);
+                c01 = Vector512.FusedMultiplyAdd(a10, Vector512.LoadUnsafe(ref b, 160 + 8), c01);
+                var a11 = Vector512.Create(Unsafe.Add(ref a, 11));
+                c00 = Vector512.FusedMultiplyAdd(a11, Vector512.LoadUnsafe(ref b, 176), c00);
+                c01 = Vector512.FusedMultiplyAdd(a11, Vector512.LoadUnsafe(ref b, 176 + 8), c01);
+                var a12 = Vector512.Create(Unsafe.Add(ref a, 12));
+                c00 = Vector512.FusedMultiplyAdd(a12, Vector512.LoadUnsafe(ref b, 192), c00);
+                c01 = Vector512.FusedMultiplyAdd(a12, Vector512.LoadUnsafe(ref b, 192 + 8), c01);
+                var a13 = Vector512.Create(Unsafe.Add(ref a, 13));
+                c00 = Vector512.FusedMultiplyAdd(a13, Vector512.LoadUnsafe(ref b, 208), c00);
+                c01 = Vector512.FusedMultiplyAdd(a13, Vector512.LoadUnsafe(ref b, 208 + 8), c01);
+                var a14 = Vector512.Create(Unsafe.Add(ref a, 14));
+                c00 = Vector512.FusedMultiplyAdd(a14, Vector512.LoadUnsafe(ref b, 224), c00);
+                c01 = Vector512.FusedMultiplyAdd(a14, Vector512.LoadUnsafe(ref b, 224 + 8), c01);
+                var a15 = Vector512.Create(Unsafe.Add(ref a, 15));
+                c00 = Vector512.FusedMultiplyAdd(a15, Vector512.LoadUnsafe(ref b, 240), c00);
+                c01 = Vector512.FusedMultiplyAdd(a15, Vector512.LoadUnsafe(ref b, 240 + 8), c01);
+                Vector512.StoreUnsafe(VectorMath.Tanh(c00), ref cRow0, 0);
+                Vector512.StoreUnsafe(VectorMath.Tanh(c01), ref cRow0, 8);
             }
             else if (Vector256.IsHardwareAccelerated)
             {
-                {
-                    nuint n0 = 0;
-                    ref double cRow0 = ref Unsafe.Add(ref c, n0);
-                    var c00 = Vector256.LoadUnsafe(ref x, n0) + Vector256.LoadUnsafe(ref inputBias, n0) + Vector256.LoadUnsafe(ref recurrentBias, n0);
-                    var c01 = Vector256.LoadUnsafe(ref x, n0 + 4) + Vector256.LoadUnsafe(ref inputBias, n0 + 4) + Vector256.LoadUnsafe(ref recurrentBias, n0 + 4);
-                    var c02 = Vector256.LoadUnsafe(ref x, n0 + 8) + Vector256.LoadUnsafe(ref inputBias, n0 + 8) + Vector256.LoadUnsafe(ref recurrentBias, n0 + 8);
-                    var c03 = Vector256.LoadUnsafe(ref x, n0 + 12) + Vector256.LoadUnsafe(ref inputBias, n0 + 12) + Vector256.LoadUnsafe(ref recurrentBias, n0 + 12);
-                    var a0 = Vector256.Create(Unsafe.Add(ref a, 0));
-                    c00 = Vector256.FusedMultiplyAdd(a0, Vector256.LoadUnsafe(ref b, n0), c00);
-                    c01 = Vector256.FusedMultiplyAdd(a0, Vector256.LoadUnsafe(ref b, n0 + 4), c01);
-                    c02 = Vector256.FusedMultiplyAdd(a0, Vector256.LoadUnsafe(ref b, n0 + 8), c02);
-                    c03 = Vector256.FusedMultiplyAdd(a0, Vector256.LoadUnsafe(ref b, n0 + 12), c03);
-                    var a1 = Vector256.Create(Unsafe.Add(ref a, 1));
-                    c00 = Vector256.FusedMultiplyAdd(a1, Vector256.LoadUnsafe(ref b, 16 + n0), c00);
-                    c01 = Vector256.FusedMultiplyAdd(a1, Vector256.LoadUnsafe(ref b, 16 + n0 + 4), c01);
-                    c02 = Vector256.FusedMultiplyAdd(a1, Vector256.LoadUnsafe(ref b, 16 + n0 + 8), c02);
-                    c03 = Vector256.FusedMultiplyAdd(a1, Vector256.LoadUnsafe(ref b, 16 + n0 + 12), c03);
-                    var a2 = Vector256.Create(Unsafe.Add(ref a, 2));
-                    c00 = Vector256.FusedMultiplyAdd(a2, Vector256.LoadUnsafe(ref b, 32 + n0), c00);
-                    c01 = Vector256.FusedMultiplyAdd(a2, Vector256.LoadUnsafe(ref b, 32 + n0 + 4), c01);
-                    c02 = Vector256.FusedMultiplyAdd(a2, Vector256.LoadUnsafe(ref b, 32 + n0 + 8), c02);
-                    c03 = Vector256.FusedMultiplyAdd(a2, Vector256.LoadUnsafe(ref b, 32 + n0 + 12), c03);
-                    var a3 = Vector256.Create(Unsafe.Add(ref a, 3));
-                    c00 = Vector256.FusedMultiplyAdd(a3, Vector256.LoadUnsafe(ref b, 48 + n0), c00);
-                    c01 = Vector256.FusedMultiplyAdd(a3, Vector256.LoadUnsafe(ref b, 48 + n0 + 4), c01);
-                    c02 = Vector256.FusedMultiplyAdd(a3, Vector256.LoadUnsafe(ref b, 48 + n0 + 8), c02);
-                    c03 = Vector256.FusedMultiplyAdd(a3, Vector256.LoadUnsafe(ref b, 48 + n0 + 12), c03);
-                    var a4 = Vector256.Create(Unsafe.Add(ref a, 4));
-                    c00 = Vector256.FusedMultiplyAdd(a4, Vector256.LoadUnsafe(ref b, 64 + n0), c00);
-                    c01 = Vector256.FusedMultiplyAdd(a4, Vector256.LoadUnsafe(ref b, 64 + n0 + 4), c01);
-                    c02 = Vector256.FusedMultiplyAdd(a4, Vector256.LoadUnsafe(ref b, 64 + n0 + 8), c02);
-                    c03 = Vector256.FusedMultiplyAdd(a4, Vector256.LoadUnsafe(ref b, 64 + n0 + 12), c03);
-                    var a5 = Vector256.Create(Unsafe.Add(ref a, 5));
-                    c00 = Vector256.FusedMultiplyAdd(a5, Vector256.LoadUnsafe(ref b, 80 + n0), c00);
-                    c01 = Vector256.FusedMultiplyAdd(a5, Vector256.LoadUnsafe(ref b, 80 + n0 + 4), c01);
-                    c02 = Vector256.FusedMultiplyAdd(a5, Vector256.LoadUnsafe(ref b, 80 + n0 + 8), c02);
-                    c03 = Vector256.FusedMultiplyAdd(a5, Vector256.LoadUnsafe(ref b, 80 + n0 + 12), c03);
-                    var a6 = Vector256.Create(Unsafe.Add(ref a, 6));
-                    c00 = Vector256.FusedMultiplyAdd(a6, Vector256.LoadUnsafe(ref b, 96 + n0), c00);
-                    c01 = Vector256.FusedMultiplyAdd(a6, Vector256.LoadUnsafe(ref b, 96 + n0 + 4), c01);
-                    c02 = Vector256.FusedMultiplyAdd(a6, Vector256.LoadUnsafe(ref b, 96 + n0 + 8), c02);
-                    c03 = Vector256.FusedMultiplyAdd(a6, Vector256.LoadUnsafe(ref b, 96 + n0 + 12), c03);
-                    var a7 = Vector256.Create(Unsafe.Add(ref a, 7));
-                    c00 = Vector256.FusedMultiplyAdd(a7, Vector256.LoadUnsafe(ref b, 112 + n0), c00);
-                    c01 = Vector256.FusedMultiplyAdd(a7, Vector256.LoadUnsafe(ref b, 112 + n0 + 4), c01);
-                    c02 = Vector256.FusedMultiplyAdd(a7, Vector256.LoadUnsafe(ref b, 112 + n0 + 8), c02);
-                    c03 = Vector256.FusedMultiplyAdd(a7, Vector256.LoadUnsafe(ref b, 112 + n0 + 12), c03);
-                    var a8 = Vector256.Create(Unsafe.Add(ref a, 8));
-                    c00 = Vector256.FusedMultiplyAdd(a8, Vector256.LoadUnsafe(ref b, 128 + n0), c00);
-                    c01 = Vector256.FusedMultiplyAdd(a8, Vector256.LoadUnsafe(ref b, 128 + n0 + 4), c01);
-                    c02 = Vector256.FusedMultiplyAdd(a8, Vector256.LoadUnsafe(ref b, 128 + n0 + 8), c02);
-                    c03 = Vector256.FusedMultiplyAdd(a8, Vector256.LoadUnsafe(ref b, 128 + n0 + 12), c03);
-                    var a9 = Vector256.Create(Unsafe.Add(ref a, 9));
-                    c00 = Vector256.FusedMultiplyAdd(a9, Vector256.LoadUnsafe(ref b, 144 + n0), c00);
-                    c01 = Vector256.FusedMultiplyAdd(a9, Vector256.LoadUnsafe(ref b, 144 + n0 + 4), c01);
-                    c02 = Vector256.FusedMultiplyAdd(a9, Vector256.LoadUnsafe(ref b, 144 + n0 + 8), c02);
-                    c03 = Vector256.FusedMultiplyAdd(a9, Vector256.LoadUnsafe(ref b, 144 + n0 + 12), c03);
-                    var a10 = Vector256.Create(Unsafe.Add(ref a, 10));
-                    c00 = Vector256.FusedMultiplyAdd(a10, Vector256.LoadUnsafe(ref b, 160 + n0), c00);
-                    c01 = Vector256.FusedMultiplyAdd(a10, Vector256.LoadUnsafe(ref b, 160 + n0 + 4), c01);
-                    c02 = Vector256.FusedMultiplyAdd(a10, Vector256.LoadUnsafe(ref b, 160 + n0 + 8), c02);
-                    c03 = Vector256.FusedMultiplyAdd(a10, Vector256.LoadUnsafe(ref b, 160 + n0 + 12), c03);
-                    var a11 = Vector256.Create(Unsafe.Add(ref a, 11));
-                    c00 = Vector256.FusedMultiplyAdd(a11, Vector256.LoadUnsafe(ref b, 176 + n0), c00);
-                    c01 = Vector256.FusedMultiplyAdd(a11, Vector256.LoadUnsafe(ref b, 176 + n0 + 4), c01);
-                    c02 = Vector256.FusedMultiplyAdd(a11, Vector256.LoadUnsafe(ref b, 176 + n0 + 8), c02);
-                    c03 = Vector256.FusedMultiplyAdd(a11, Vector256.LoadUnsafe(ref b, 176 + n0 + 12), c03);
-                    var a12 = Vector256.Create(Unsafe.Add(ref a, 12));
-                    c00 = Vector256.FusedMultiplyAdd(a12, Vector256.LoadUnsafe(ref b, 192 + n0), c00);
-                    c01 = Vector256.FusedMultiplyAdd(a12, Vector256.LoadUnsafe(ref b, 192 + n0 + 4), c01);
-                    c02 = Vector256.FusedMultiplyAdd(a12, Vector256.LoadUnsafe(ref b, 192 + n0 + 8), c02);
-                    c03 = Vector256.FusedMultiplyAdd(a12, Vector256.LoadUnsafe(ref b, 192 + n0 + 12), c03);
-                    var a13 = Vector256.Create(Unsafe.Add(ref a, 13));
-                    c00 = Vector256.FusedMultiplyAdd(a13, Vector256.LoadUnsafe(ref b, 208 + n0), c00);
-                    c01 = Vector256.FusedMultiplyAdd(a13, Vector256.LoadUnsafe(ref b, 208 + n0 + 4), c01);
-                    c02 = Vector256.FusedMultiplyAdd(a13, Vector256.LoadUnsafe(ref b, 208 + n0 + 8), c02);
-                    c03 = Vector256.FusedMultiplyAdd(a13, Vector256.LoadUnsafe(ref b, 208 + n0 + 12), c03);
-                    var a14 = Vector256.Create(Unsafe.Add(ref a, 14));
-                    c00 = Vector256.FusedMultiplyAdd(a14, Vector256.LoadUnsafe(ref b, 224 + n0), c00);
-                    c01 = Vector256.FusedMultiplyAdd(a14, Vector256.LoadUnsafe(ref b, 224 + n0 + 4), c01);
-                    c02 = Vector256.FusedMultiplyAdd(a14, Vector256.LoadUnsafe(ref b, 224 + n0 + 8), c02);
-                    c03 = Vector256.FusedMultiplyAdd(a14, Vector256.LoadUnsafe(ref b, 224 + n0 + 12), c03);
-                    var a15 = Vector256.Create(Unsafe.Add(ref a, 15));
-                    c00 = Vector256.FusedMultiplyAdd(a15, Vector256.LoadUnsafe(ref b, 240 + n0), c00);
-                    c01 = Vector256.FusedMultiplyAdd(a15, Vector256.LoadUnsafe(ref b, 240 + n0 + 4), c01);
-                    c02 = Vector256.FusedMultiplyAdd(a15, Vector256.LoadUnsafe(ref b, 240 + n0 + 8), c02);
-                    c03 = Vector256.FusedMultiplyAdd(a15, Vector256.LoadUnsafe(ref b, 240 + n0 + 12), c03);
-                    Vector256.StoreUnsafe(VectorMath.Tanh(c00), ref cRow0, 0);
-                    Vector256.StoreUnsafe(VectorMath.Tanh(c01), ref cRow0, 4);
-                    Vector256.StoreUnsafe(VectorMath.Tanh(c02), ref cRow0, 8);
-                    Vector256.StoreUnsafe(VectorMath.Tanh(c03), ref cRow0, 12);
-                }
+                ref double cRow0 = ref Unsafe.Add(ref c, 0);
+                var c00 = Vector256.LoadUnsafe(ref x, 0) + Vector256.LoadUnsafe(ref inputBias, 0) + Vector256.LoadUnsafe(ref recurrentBias, 0);
+                var c01 = Vector256.LoadUnsafe(ref x, 4) + Vector256.LoadUnsafe(ref inputBias, 4) + Vector256.LoadUnsafe(ref recurrentBias, 4);
+                var c02 = Vector256.LoadUnsafe(ref x, 8) + Vector256.LoadUnsafe(ref inputBias, 8) + Vector256.LoadUnsafe(ref recurrentBias, 8);
+                var c03 = Vector256.LoadUnsafe(ref x, 12) + Vector256.LoadUnsafe(ref inputBias, 12) + Vector256.LoadUnsafe(ref recurrentBias, 12);
+                var a0 = Vector256.Create(Unsafe.Add(ref a, 0));
+                c00 = Vector256.FusedMultiplyAdd(a0, Vector256.LoadUnsafe(ref b, 0), c00);
+                c01 = Vector256.FusedMultiplyAdd(a0, Vector256.LoadUnsafe(ref b, 4), c01);
+                c02 = Vector256.FusedMultiplyAdd(a0, Vector256.LoadUnsafe(ref b, 8), c02);
+                c03 = Vector256.FusedMultiplyAdd(a0, Vector256.LoadUnsafe(ref b, 12), c03);
+                var a1 = Vector256.Create(Unsafe.Add(ref a, 1));
+                c00 = Vector256.FusedMultiplyAdd(a1, Vector256.LoadUnsafe(ref b, 16), c00);
+                c01 = Vector256.FusedMultiplyAdd(a1, Vector256.LoadUnsafe(ref b, 16 + 4), c01);
+                c02 = Vector256.FusedMultiplyAdd(a1, Vector256.LoadUnsafe(ref b, 16 + 8), c02);
+                c03 = Vector256.FusedMultiplyAdd(a1, Vector256.LoadUnsafe(ref b, 16 + 12), c03);
+                var a2 = Vector256.Create(Unsafe.Add(ref a, 2));
+                c00 = Vector256.FusedMultiplyAdd(a2, Vector256.LoadUnsafe(ref b, 32), c00);
+                c01 = Vector256.FusedMultiplyAdd(a2, Vector256.LoadUnsafe(ref b, 32 + 4), c01);
+                c02 = Vector256.FusedMultiplyAdd(a2, Vector256.LoadUnsafe(ref b, 32 + 8), c02);
+                c03 = Vector256.FusedMultiplyAdd(a2, Vector256.LoadUnsafe(ref b, 32 + 12), c03);
+                var a3 = Vector256.Create(Unsafe.Add(ref a, 3));
+                c00 = Vector256.FusedMultiplyAdd(a3, Vector256.LoadUnsafe(ref b, 48), c00);
+                c01 = Vector256.FusedMultiplyAdd(a3, Vector256.LoadUnsafe(ref b, 48 + 4), c01);
+                c02 = Vector256.FusedMultiplyAdd(a3, Vector256.LoadUnsafe(ref b, 48 + 8), c02);
+                c03 = Vector256.FusedMultiplyAdd(a3, Vector256.LoadUnsafe(ref b, 48 + 12), c03);
+                var a4 = Vector256.Create(Unsafe.Add(ref a, 4));
+                c00 = Vector256.FusedMultiplyAdd(a4, Vector256.LoadUnsafe(ref b, 64), c00);
+                c01 = Vector256.FusedMultiplyAdd(a4, Vector256.LoadUnsafe(ref b, 64 + 4), c01);
+                c02 = Vector256.FusedMultiplyAdd(a4, Vector256.LoadUnsafe(ref b, 64 + 8), c02);
+                c03 = Vector256.FusedMultiplyAdd(a4, Vector256.LoadUnsafe(ref b, 64 + 12), c03);
+                var a5 = Vector256.Create(Unsafe.Add(ref a, 5));
+                c00 = Vector256.FusedMultiplyAdd(a5, Vector256.LoadUnsafe(ref b, 80), c00);
+                c01 = Vector256.FusedMultiplyAdd(a5, Vector256.LoadUnsafe(ref b, 80 + 4), c01);
+                c02 = Vector256.FusedMultiplyAdd(a5, Vector256.LoadUnsafe(ref b, 80 + 8), c02);
+                c03 = Vector256.FusedMultiplyAdd(a5, Vector256.LoadUnsafe(ref b, 80 + 12), c03);
+                var a6 = Vector256.Create(Unsafe.Add(ref a, 6));
+                c00 = Vector256.FusedMultiplyAdd(a6, Vector256.LoadUnsafe(ref b, 96), c00);
+                c01 = Vector256.FusedMultiplyAdd(a6, Vector256.LoadUnsafe(ref b, 96 + 4), c01);
+                c02 = Vector256.FusedMultiplyAdd(a6, Vector256.LoadUnsafe(ref b, 96 + 8), c02);
+                c03 = Vector256.FusedMultiplyAdd(a6, Vector256.LoadUnsafe(ref b, 96 + 12), c03);
+                var a7 = Vector256.Create(Unsafe.Add(ref a, 7));
+                c00 = Vector256.FusedMultiplyAdd(a7, Vector256.LoadUnsafe(ref b, 112), c00);
+                c01 = Vector256.FusedMultiplyAdd(a7, Vector256.LoadUnsafe(ref b, 112 + 4), c01);
+                c02 = Vector256.FusedMultiplyAdd(a7, Vector256.LoadUnsafe(ref b, 112 + 8), c02);
+                c03 = Vector256.FusedMultiplyAdd(a7, Vector256.LoadUnsafe(ref b, 112 + 12), c03);
+                var a8 = Vector256.Create(Unsafe.Add(ref a, 8));
+                c00 = Vector256.FusedMultiplyAdd(a8, Vector256.LoadUnsafe(ref b, 128), c00);
+                c01 = Vector256.FusedMultiplyAdd(a8, Vector256.LoadUnsafe(ref b, 128 + 4), c01);
+                c02 = Vector256.FusedMultiplyAdd(a8, Vector256.LoadUnsafe(ref b, 128 + 8), c02);
+                c03 = Vector256.FusedMultiplyAdd(a8, Vector256.LoadUnsafe(ref b, 128 + 12), c03);
+                var a9 = Vector256.Create(Unsafe.Add(ref a, 9));
+                c00 = Vector256.FusedMultiplyAdd(a9, Vector256.LoadUnsafe(ref b, 144), c00);
+                c01 = Vector256.FusedMultiplyAdd(a9, Vector256.LoadUnsafe(ref b, 144 + 4), c01);
+                c02 = Vector256.FusedMultiplyAdd(a9, Vector256.LoadUnsafe(ref b, 144 + 8), c02);
+                c03 = Vector256.FusedMultiplyAdd(a9, Vector256.LoadUnsafe(ref b, 144 + 12), c03);
+                var a10 = Vector256.Create(Unsafe.Add(ref a, 10));
+                c00 = Vector256.FusedMultiplyAdd(a10, Vector256.LoadUnsafe(ref b, 160), c00);
+                c01 = Vector256.FusedMultiplyAdd(a10, Vector256.LoadUnsafe(ref b, 160 + 4), c01);
+                c02 = Vector256.FusedMultiplyAdd(a10, Vector256.LoadUnsafe(ref b, 160 + 8), c02);
+                c03 = Vector256.FusedMultiplyAdd(a10, Vector256.LoadUnsafe(ref b, 160 + 12), c03);
+                var a11 = Vector256.Create(Unsafe.Add(ref a, 11));
+                c00 = Vector256.FusedMultiplyAdd(a11, Vector256.LoadUnsafe(ref b, 176), c00);
+                c01 = Vector256.FusedMultiplyAdd(a11, Vector256.LoadUnsafe(ref b, 176 + 4), c01);
+                c02 = Vector256.FusedMultiplyAdd(a11, Vector256.LoadUnsafe(ref b, 176 + 8), c02);
+                c03 = Vector256.FusedMultiplyAdd(a11, Vector256.LoadUnsafe(ref b, 176 + 12), c03);
+                var a12 = Vector256.Create(Unsafe.Add(ref a, 12));
+                c00 = Vector256.FusedMultiplyAdd(a12, Vector256.LoadUnsafe(ref b, 192), c00);
+                c01 = Vector256.FusedMultiplyAdd(a12, Vector256.LoadUnsafe(ref b, 192 + 4), c01);
+                c02 = Vector256.FusedMultiplyAdd(a12, Vector256.LoadUnsafe(ref b, 192 + 8), c02);
+                c03 = Vector256.FusedMultiplyAdd(a12, Vector256.LoadUnsafe(ref b, 192 + 12), c03);
+                var a13 = Vector256.Create(Unsafe.Add(ref a, 13));
+                c00 = Vector256.FusedMultiplyAdd(a13, Vector256.LoadUnsafe(ref b, 208), c00);
+                c01 = Vector256.FusedMultiplyAdd(a13, Vector256.LoadUnsafe(ref b, 208 + 4), c01);
+                c02 = Vector256.FusedMultiplyAdd(a13, Vector256.LoadUnsafe(ref b, 208 + 8), c02);
+                c03 = Vector256.FusedMultiplyAdd(a13, Vector256.LoadUnsafe(ref b, 208 + 12), c03);
+                var a14 = Vector256.Create(Unsafe.Add(ref a, 14));
+                c00 = Vector256.FusedMultiplyAdd(a14, Vector256.LoadUnsafe(ref b, 224), c00);
+                c01 = Vector256.FusedMultiplyAdd(a14, Vector256.LoadUnsafe(ref b, 224 + 4), c01);
+                c02 = Vector256.FusedMultiplyAdd(a14, Vector256.LoadUnsafe(ref b, 224 + 8), c02);
+                c03 = Vector256.FusedMultiplyAdd(a14, Vector256.LoadUnsafe(ref b, 224 + 12), c03);
+                var a15 = Vector256.Create(Unsafe.Add(ref a, 15));
+                c00 = Vector256.FusedMultiplyAdd(a15, Vector256.LoadUnsafe(ref b, 240), c00);
+                c01 = Vector256.FusedMultiplyAdd(a15, Vector256.LoadUnsafe(ref b, 240 + 4), c01);
+                c02 = Vector256.FusedMultiplyAdd(a15, Vector256.LoadUnsafe(ref b, 240 + 8), c02);
+                c03 = Vector256.FusedMultiplyAdd(a15, Vector256.LoadUnsafe(ref b, 240 + 12), c03);
+                Vector256.StoreUnsafe(VectorMath.Tanh(c00), ref cRow0, 0);
+                Vector256.StoreUnsafe(VectorMath.Tanh(c01), ref cRow0, 4);
+                Vector256.StoreUnsafe(VectorMath.Tanh(c02), ref cRow0, 8);
+                Vector256.StoreUnsafe(VectorMath.Tanh(c03), ref cRow0, 12);
             }
             else
             {
-                {
-                    nuint n0 = 0;
-                    ref double cRow0 = ref Unsafe.Add(ref c, n0);
-                    var c00 = Vector128.LoadUnsafe(ref x, n0) + Vector128.LoadUnsafe(ref inputBias, n0) + Vector128.LoadUnsafe(ref recurrentBias, n0);
-                    var c01 = Vector128.LoadUnsafe(ref x, n0 + 2) + Vector128.LoadUnsafe(ref inputBias, n0 + 2) + Vector128.LoadUnsafe(ref recurrentBias, n0 + 2);
-                    var c02 = Vector128.LoadUnsafe(ref x, n0 + 4) + Vector128.LoadUnsafe(ref inputBias, n0 + 4) + Vector128.LoadUnsafe(ref recurrentBias, n0 + 4);
-                    var c03 = Vector128.LoadUnsafe(ref x, n0 + 6) + Vector128.LoadUnsafe(ref inputBias, n0 + 6) + Vector128.LoadUnsafe(ref recurrentBias, n0 + 6);
-                    var c04 = Vector128.LoadUnsafe(ref x, n0 + 8) + Vector128.LoadUnsafe(ref inputBias, n0 + 8) + Vector128.LoadUnsafe(ref recurrentBias, n0 + 8);
-                    var c05 = Vector128.LoadUnsafe(ref x, n0 + 10) + Vector128.LoadUnsafe(ref inputBias, n0 + 10) + Vector128.LoadUnsafe(ref recurrentBias, n0 + 10);
-                    var c06 = Vector128.LoadUnsafe(ref x, n0 + 12) + Vector128.LoadUnsafe(ref inputBias, n0 + 12) + Vector128.LoadUnsafe(ref recurrentBias, n0 + 12);
-                    var c07 = Vector128.LoadUnsafe(ref x, n0 + 14) + Vector128.LoadUnsafe(ref inputBias, n0 + 14) + Vector128.LoadUnsafe(ref recurrentBias, n0 + 14);
-                    var a0 = Vector128.Create(Unsafe.Add(ref a, 0));
-                    c00 = Vector128.FusedMultiplyAdd(a0, Vector128.LoadUnsafe(ref b, n0), c00);
-                    c01 = Vector128.FusedMultiplyAdd(a0, Vector128.LoadUnsafe(ref b, n0 + 2), c01);
-                    c02 = Vector128.FusedMultiplyAdd(a0, Vector128.LoadUnsafe(ref b, n0 + 4), c02);
-                    c03 = Vector128.FusedMultiplyAdd(a0, Vector128.LoadUnsafe(ref b, n0 + 6), c03);
-                    c04 = Vector128.FusedMultiplyAdd(a0, Vector128.LoadUnsafe(ref b, n0 + 8), c04);
-                    c05 = Vector128.FusedMultiplyAdd(a0, Vector128.LoadUnsafe(ref b, n0 + 10), c05);
-                    c06 = Vector128.FusedMultiplyAdd(a0, Vector128.LoadUnsafe(ref b, n0 + 12), c06);
-                    c07 = Vector128.FusedMultiplyAdd(a0, Vector128.LoadUnsafe(ref b, n0 + 14), c07);
-                    var a1 = Vector128.Create(Unsafe.Add(ref a, 1));
-                    c00 = Vector128.FusedMultiplyAdd(a1, Vector128.LoadUnsafe(ref b, 16 + n0), c00);
-                    c01 = Vector128.FusedMultiplyAdd(a1, Vector128.LoadUnsafe(ref b, 16 + n0 + 2), c01);
-                    c02 = Vector128.FusedMultiplyAdd(a1, Vector128.LoadUnsafe(ref b, 16 + n0 + 4), c02);
-                    c03 = Vector128.FusedMultiplyAdd(a1, Vector128.LoadUnsafe(ref b, 16 + n0 + 6), c03);
-                    c04 = Vector128.FusedMultiplyAdd(a1, Vector128.LoadUnsafe(ref b, 16 + n0 + 8), c04);
-                    c05 = Vector128.FusedMultiplyAdd(a1, Vector128.LoadUnsafe(ref b, 16 + n0 + 10), c05);
-                    c06 = Vector128.FusedMultiplyAdd(a1, Vector128.LoadUnsafe(ref b, 16 + n0 + 12), c06);
-                    c07 = Vector128.FusedMultiplyAdd(a1, Vector128.LoadUnsafe(ref b, 16 + n0 + 14), c07);
-                    var a2 = Vector128.Create(Unsafe.Add(ref a, 2));
-                    c00 = Vector128.FusedMultiplyAdd(a2, Vector128.LoadUnsafe(ref b, 32 + n0), c00);
-                    c01 = Vector128.FusedMultiplyAdd(a2, Vector128.LoadUnsafe(ref b, 32 + n0 + 2), c01);
-                    c02 = Vector128.FusedMultiplyAdd(a2, Vector128.LoadUnsafe(ref b, 32 + n0 + 4), c02);
-                    c03 = Vector128.FusedMultiplyAdd(a2, Vector128.LoadUnsafe(ref b, 32 + n0 + 6), c03);
-                    c04 = Vector128.FusedMultiplyAdd(a2, Vector128.LoadUnsafe(ref b, 32 + n0 + 8), c04);
-                    c05 = Vector128.FusedMultiplyAdd(a2, Vector128.LoadUnsafe(ref b, 32 + n0 + 10), c05);
-                    c06 = Vector128.FusedMultiplyAdd(a2, Vector128.LoadUnsafe(ref b, 32 + n0 + 12), c06);
-                    c07 = Vector128.FusedMultiplyAdd(a2, Vector128.LoadUnsafe(ref b, 32 + n0 + 14), c07);
-                    var a3 = Vector128.Create(Unsafe.Add(ref a, 3));
-                    c00 = Vector128.FusedMultiplyAdd(a3, Vector128.LoadUnsafe(ref b, 48 + n0), c00);
-                    c01 = Vector128.FusedMultiplyAdd(a3, Vector128.LoadUnsafe(ref b, 48 + n0 + 2), c01);
-                    c02 = Vector128.FusedMultiplyAdd(a3, Vector128.LoadUnsafe(ref b, 48 + n0 + 4), c02);
-                    c03 = Vector128.FusedMultiplyAdd(a3, Vector128.LoadUnsafe(ref b, 48 + n0 + 6), c03);
-                    c04 = Vector128.FusedMultiplyAdd(a3, Vector128.LoadUnsafe(ref b, 48 + n0 + 8), c04);
-                    c05 = Vector128.FusedMultiplyAdd(a3, Vector128.LoadUnsafe(ref b, 48 + n0 + 10), c05);
-                    c06 = Vector128.FusedMultiplyAdd(a3, Vector128.LoadUnsafe(ref b, 48 + n0 + 12), c06);
-                    c07 = Vector128.FusedMultiplyAdd(a3, Vector128.LoadUnsafe(ref b, 48 + n0 + 14), c07);
-                    var a4 = Vector128.Create(Unsafe.Add(ref a, 4));
-                    c00 = Vector128.FusedMultiplyAdd(a4, Vector128.LoadUnsafe(ref b, 64 + n0), c00);
-                    c01 = Vector128.FusedMultiplyAdd(a4, Vector128.LoadUnsafe(ref b, 64 + n0 + 2), c01);
-                    c02 = Vector128.FusedMultiplyAdd(a4, Vector128.LoadUnsafe(ref b, 64 + n0 + 4), c02);
-                    c03 = Vector128.FusedMultiplyAdd(a4, Vector128.LoadUnsafe(ref b, 64 + n0 + 6), c03);
-                    c04 = Vector128.FusedMultiplyAdd(a4, Vector128.LoadUnsafe(ref b, 64 + n0 + 8), c04);
-                    c05 = Vector128.FusedMultiplyAdd(a4, Vector128.LoadUnsafe(ref b, 64 + n0 + 10), c05);
-                    c06 = Vector128.FusedMultiplyAdd(a4, Vector128.LoadUnsafe(ref b, 64 + n0 + 12), c06);
-                    c07 = Vector128.FusedMultiplyAdd(a4, Vector128.LoadUnsafe(ref b, 64 + n0 + 14), c07);
-                    var a5 = Vector128.Create(Unsafe.Add(ref a, 5));
-                    c00 = Vector128.FusedMultiplyAdd(a5, Vector128.LoadUnsafe(ref b, 80 + n0), c00);
-                    c01 = Vector128.FusedMultiplyAdd(a5, Vector128.LoadUnsafe(ref b, 80 + n0 + 2), c01);
-                    c02 = Vector128.FusedMultiplyAdd(a5, Vector128.LoadUnsafe(ref b, 80 + n0 + 4), c02);
-                    c03 = Vector128.FusedMultiplyAdd(a5, Vector128.LoadUnsafe(ref b, 80 + n0 + 6), c03);
-                    c04 = Vector128.FusedMultiplyAdd(a5, Vector128.LoadUnsafe(ref b, 80 + n0 + 8), c04);
-                    c05 = Vector128.FusedMultiplyAdd(a5, Vector128.LoadUnsafe(ref b, 80 + n0 + 10), c05);
-                    c06 = Vector128.FusedMultiplyAdd(a5, Vector128.LoadUnsafe(ref b, 80 + n0 + 12), c06);
-                    c07 = Vector128.FusedMultiplyAdd(a5, Vector128.LoadUnsafe(ref b, 80 + n0 + 14), c07);
-                    var a6 = Vector128.Create(Unsafe.Add(ref a, 6));
-                    c00 = Vector128.FusedMultiplyAdd(a6, Vector128.LoadUnsafe(ref b, 96 + n0), c00);
-                    c01 = Vector128.FusedMultiplyAdd(a6, Vector128.LoadUnsafe(ref b, 96 + n0 + 2), c01);
-                    c02 = Vector128.FusedMultiplyAdd(a6, Vector128.LoadUnsafe(ref b, 96 + n0 + 4), c02);
-                    c03 = Vector128.FusedMultiplyAdd(a6, Vector128.LoadUnsafe(ref b, 96 + n0 + 6), c03);
-                    c04 = Vector128.FusedMultiplyAdd(a6, Vector128.LoadUnsafe(ref b, 96 + n0 + 8), c04);
-                    c05 = Vector128.FusedMultiplyAdd(a6, Vector128.LoadUnsafe(ref b, 96 + n0 + 10), c05);
-                    c06 = Vector128.FusedMultiplyAdd(a6, Vector128.LoadUnsafe(ref b, 96 + n0 + 12), c06);
-                    c07 = Vector128.FusedMultiplyAdd(a6, Vector128.LoadUnsafe(ref b, 96 + n0 + 14), c07);
-                    var a7 = Vector128.Create(Unsafe.Add(ref a, 7));
-                    c00 = Vector128.FusedMultiplyAdd(a7, Vector128.LoadUnsafe(ref b, 112 + n0), c00);
-                    c01 = Vector128.FusedMultiplyAdd(a7, Vector128.LoadUnsafe(ref b, 112 + n0 + 2), c01);
-                    c02 = Vector128.FusedMultiplyAdd(a7, Vector128.LoadUnsafe(ref b, 112 + n0 + 4), c02);
-                    c03 = Vector128.FusedMultiplyAdd(a7, Vector128.LoadUnsafe(ref b, 112 + n0 + 6), c03);
-                    c04 = Vector128.FusedMultiplyAdd(a7, Vector128.LoadUnsafe(ref b, 112 + n0 + 8), c04);
-                    c05 = Vector128.FusedMultiplyAdd(a7, Vector128.LoadUnsafe(ref b, 112 + n0 + 10), c05);
-                    c06 = Vector128.FusedMultiplyAdd(a7, Vector128.LoadUnsafe(ref b, 112 + n0 + 12), c06);
-                    c07 = Vector128.FusedMultiplyAdd(a7, Vector128.LoadUnsafe(ref b, 112 + n0 + 14), c07);
-                    var a8 = Vector128.Create(Unsafe.Add(ref a, 8));
-                    c00 = Vector128.FusedMultiplyAdd(a8, Vector128.LoadUnsafe(ref b, 128 + n0), c00);
-                    c01 = Vector128.FusedMultiplyAdd(a8, Vector128.LoadUnsafe(ref b, 128 + n0 + 2), c01);
-                    c02 = Vector128.FusedMultiplyAdd(a8, Vector128.LoadUnsafe(ref b, 128 + n0 + 4), c02);
-                    c03 = Vector128.FusedMultiplyAdd(a8, Vector128.LoadUnsafe(ref b, 128 + n0 + 6), c03);
-                    c04 = Vector128.FusedMultiplyAdd(a8, Vector128.LoadUnsafe(ref b, 128 + n0 + 8), c04);
-                    c05 = Vector128.FusedMultiplyAdd(a8, Vector128.LoadUnsafe(ref b, 128 + n0 + 10), c05);
-                    c06 = Vector128.FusedMultiplyAdd(a8, Vector128.LoadUnsafe(ref b, 128 + n0 + 12), c06);
-                    c07 = Vector128.FusedMultiplyAdd(a8, Vector128.LoadUnsafe(ref b, 128 + n0 + 14), c07);
-                    var a9 = Vector128.Create(Unsafe.Add(ref a, 9));
-                    c00 = Vector128.FusedMultiplyAdd(a9, Vector128.LoadUnsafe(ref b, 144 + n0), c00);
-                    c01 = Vector128.FusedMultiplyAdd(a9, Vector128.LoadUnsafe(ref b, 144 + n0 + 2), c01);
-                    c02 = Vector128.FusedMultiplyAdd(a9, Vector128.LoadUnsafe(ref b, 144 + n0 + 4), c02);
-                    c03 = Vector128.FusedMultiplyAdd(a9, Vector128.LoadUnsafe(ref b, 144 + n0 + 6), c03);
-                    c04 = Vector128.FusedMultiplyAdd(a9, Vector128.LoadUnsafe(ref b, 144 + n0 + 8), c04);
-                    c05 = Vector128.FusedMultiplyAdd(a9, Vector128.LoadUnsafe(ref b, 144 + n0 + 10), c05);
-                    c06 = Vector128.FusedMultiplyAdd(a9, Vector128.LoadUnsafe(ref b, 144 + n0 + 12), c06);
-                    c07 = Vector128.FusedMultiplyAdd(a9, Vector128.LoadUnsafe(ref b, 144 + n0 + 14), c07);
-                    var a10 = Vector128.Create(Unsafe.Add(ref a, 10));
-                    c00 = Vector128.FusedMultiplyAdd(a10, Vector128.LoadUnsafe(ref b, 160 + n0), c00);
-                    c01 = Vector128.FusedMultiplyAdd(a10, Vector128.LoadUnsafe(ref b, 160 + n0 + 2), c01);
-                    c02 = Vector128.FusedMultiplyAdd(a10, Vector128.LoadUnsafe(ref b, 160 + n0 + 4), c02);
-                    c03 = Vector128.FusedMultiplyAdd(a10, Vector128.LoadUnsafe(ref b, 160 + n0 + 6), c03);
-                    c04 = Vector128.FusedMultiplyAdd(a10, Vector128.LoadUnsafe(ref b, 160 + n0 + 8), c04);
-                    c05 = Vector128.FusedMultiplyAdd(a10, Vector128.LoadUnsafe(ref b, 160 + n0 + 10), c05);
-                    c06 = Vector128.FusedMultiplyAdd(a10, Vector128.LoadUnsafe(ref b, 160 + n0 + 12), c06);
-                    c07 = Vector128.FusedMultiplyAdd(a10, Vector128.LoadUnsafe(ref b, 160 + n0 + 14), c07);
-                    var a11 = Vector128.Create(Unsafe.Add(ref a, 11));
-                    c00 = Vector128.FusedMultiplyAdd(a11, Vector128.LoadUnsafe(ref b, 176 + n0), c00);
-                    c01 = Vector128.FusedMultiplyAdd(a11, Vector128.LoadUnsafe(ref b, 176 + n0 + 2), c01);
-                    c02 = Vector128.FusedMultiplyAdd(a11, Vector128.LoadUnsafe(ref b, 176 + n0 + 4), c02);
-                    c03 = Vector128.FusedMultiplyAdd(a11, Vector128.LoadUnsafe(ref b, 176 + n0 + 6), c03);
-                    c04 = Vector128.FusedMultiplyAdd(a11, Vector128.LoadUnsafe(ref b, 176 + n0 + 8), c04);
-                    c05 = Vector128.FusedMultiplyAdd(a11, Vector128.LoadUnsafe(ref b, 176 + n0 + 10), c05);
-                    c06 = Vector128.FusedMultiplyAdd(a11, Vector128.LoadUnsafe(ref b, 176 + n0 + 12), c06);
-                    c07 = Vector128.FusedMultiplyAdd(a11, Vector128.LoadUnsafe(ref b, 176 + n0 + 14), c07);
-                    var a12 = Vector128.Create(Unsafe.Add(ref a, 12));
-                    c00 = Vector128.FusedMultiplyAdd(a12, Vector128.LoadUnsafe(ref b, 192 + n0), c00);
-                    c01 = Vector128.FusedMultiplyAdd(a12, Vector128.LoadUnsafe(ref b, 192 + n0 + 2), c01);
-                    c02 = Vector128.FusedMultiplyAdd(a12, Vector128.LoadUnsafe(ref b, 192 + n0 + 4), c02);
-                    c03 = Vector128.FusedMultiplyAdd(a12, Vector128.LoadUnsafe(ref b, 192 + n0 + 6), c03);
-                    c04 = Vector128.FusedMultiplyAdd(a12, Vector128.LoadUnsafe(ref b, 192 + n0 + 8), c04);
-                    c05 = Vector128.FusedMultiplyAdd(a12, Vector128.LoadUnsafe(ref b, 192 + n0 + 10), c05);
-                    c06 = Vector128.FusedMultiplyAdd(a12, Vector128.LoadUnsafe(ref b, 192 + n0 + 12), c06);
-                    c07 = Vector128.FusedMultiplyAdd(a12, Vector128.LoadUnsafe(ref b, 192 + n0 + 14), c07);
-                    var a13 = Vector128.Create(Unsafe.Add(ref a, 13));
-                    c00 = Vector128.FusedMultiplyAdd(a13, Vector128.LoadUnsafe(ref b, 208 + n0), c00);
-                    c01 = Vector128.FusedMultiplyAdd(a13, Vector128.LoadUnsafe(ref b, 208 + n0 + 2), c01);
-                    c02 = Vector128.FusedMultiplyAdd(a13, Vector128.LoadUnsafe(ref b, 208 + n0 + 4), c02);
-                    c03 = Vector128.FusedMultiplyAdd(a13, Vector128.LoadUnsafe(ref b, 208 + n0 + 6), c03);
-                    c04 = Vector128.FusedMultiplyAdd(a13, Vector128.LoadUnsafe(ref b, 208 + n0 + 8), c04);
-                    c05 = Vector128.FusedMultiplyAdd(a13, Vector128.LoadUnsafe(ref b, 208 + n0 + 10), c05);
-                    c06 = Vector128.FusedMultiplyAdd(a13, Vector128.LoadUnsafe(ref b, 208 + n0 + 12), c06);
-                    c07 = Vector128.FusedMultiplyAdd(a13, Vector128.LoadUnsafe(ref b, 208 + n0 + 14), c07);
-                    var a14 = Vector128.Create(Unsafe.Add(ref a, 14));
-                    c00 = Vector128.FusedMultiplyAdd(a14, Vector128.LoadUnsafe(ref b, 224 + n0), c00);
-                    c01 = Vector128.FusedMultiplyAdd(a14, Vector128.LoadUnsafe(ref b, 224 + n0 + 2), c01);
-                    c02 = Vector128.FusedMultiplyAdd(a14, Vector128.LoadUnsafe(ref b, 224 + n0 + 4), c02);
-                    c03 = Vector128.FusedMultiplyAdd(a14, Vector128.LoadUnsafe(ref b, 224 + n0 + 6), c03);
-                    c04 = Vector128.FusedMultiplyAdd(a14, Vector128.LoadUnsafe(ref b, 224 + n0 + 8), c04);
-                    c05 = Vector128.FusedMultiplyAdd(a14, Vector128.LoadUnsafe(ref b, 224 + n0 + 10), c05);
-                    c06 = Vector128.FusedMultiplyAdd(a14, Vector128.LoadUnsafe(ref b, 224 + n0 + 12), c06);
-                    c07 = Vector128.FusedMultiplyAdd(a14, Vector128.LoadUnsafe(ref b, 224 + n0 + 14), c07);
-                    var a15 = Vector128.Create(Unsafe.Add(ref a, 15));
-                    c00 = Vector128.FusedMultiplyAdd(a15, Vector128.LoadUnsafe(ref b, 240 + n0), c00);
-                    c01 = Vector128.FusedMultiplyAdd(a15, Vector128.LoadUnsafe(ref b, 240 + n0 + 2), c01);
-                    c02 = Vector128.FusedMultiplyAdd(a15, Vector128.LoadUnsafe(ref b, 240 + n0 + 4), c02);
-                    c03 = Vector128.FusedMultiplyAdd(a15, Vector128.LoadUnsafe(ref b, 240 + n0 + 6), c03);
-                    c04 = Vector128.FusedMultiplyAdd(a15, Vector128.LoadUnsafe(ref b, 240 + n0 + 8), c04);
-                    c05 = Vector128.FusedMultiplyAdd(a15, Vector128.LoadUnsafe(ref b, 240 + n0 + 10), c05);
-                    c06 = Vector128.FusedMultiplyAdd(a15, Vector128.LoadUnsafe(ref b, 240 + n0 + 12), c06);
-                    c07 = Vector128.FusedMultiplyAdd(a15, Vector128.LoadUnsafe(ref b, 240 + n0 + 14), c07);
-                    Vector128.StoreUnsafe(VectorMath.Tanh(c00), ref cRow0, 0);
-                    Vector128.StoreUnsafe(VectorMath.Tanh(c01), ref cRow0, 2);
-                    Vector128.StoreUnsafe(VectorMath.Tanh(c02), ref cRow0, 4);
-                    Vector128.StoreUnsafe(VectorMath.Tanh(c03), ref cRow0, 6);
-                    Vector128.StoreUnsafe(VectorMath.Tanh(c04), ref cRow0, 8);
-                    Vector128.StoreUnsafe(VectorMath.Tanh(c05), ref cRow0, 10);
-                    Vector128.StoreUnsafe(VectorMath.Tanh(c06), ref cRow0, 12);
-                    Vector128.StoreUnsafe(VectorMath.Tanh(c07), ref cRow0, 14);
-                }
+                ref double cRow0 = ref Unsafe.Add(ref c, 0);
+                var c00 = Vector128.LoadUnsafe(ref x, 0) + Vector128.LoadUnsafe(ref inputBias, 0) + Vector128.LoadUnsafe(ref recurrentBias, 0);
+                var c01 = Vector128.LoadUnsafe(ref x, 2) + Vector128.LoadUnsafe(ref inputBias, 2) + Vector128.LoadUnsafe(ref recurrentBias, 2);
+                var c02 = Vector128.LoadUnsafe(ref x, 4) + Vector128.LoadUnsafe(ref inputBias, 4) + Vector128.LoadUnsafe(ref recurrentBias, 4);
+                var c03 = Vector128.LoadUnsafe(ref x, 6) + Vector128.LoadUnsafe(ref inputBias, 6) + Vector128.LoadUnsafe(ref recurrentBias, 6);
+                var c04 = Vector128.LoadUnsafe(ref x, 8) + Vector128.LoadUnsafe(ref inputBias, 8) + Vector128.LoadUnsafe(ref recurrentBias, 8);
+                var c05 = Vector128.LoadUnsafe(ref x, 10) + Vector128.LoadUnsafe(ref inputBias, 10) + Vector128.LoadUnsafe(ref recurrentBias, 10);
+                var c06 = Vector128.LoadUnsafe(ref x, 12) + Vector128.LoadUnsafe(ref inputBias, 12) + Vector128.LoadUnsafe(ref recurrentBias, 12);
+                var c07 = Vector128.LoadUnsafe(ref x, 14) + Vector128.LoadUnsafe(ref inputBias, 14) + Vector128.LoadUnsafe(ref recurrentBias, 14);
+                var a0 = Vector128.Create(Unsafe.Add(ref a, 0));
+                c00 = Vector128.FusedMultiplyAdd(a0, Vector128.LoadUnsafe(ref b, 0), c00);
+                c01 = Vector128.FusedMultiplyAdd(a0, Vector128.LoadUnsafe(ref b, 2), c01);
+                c02 = Vector128.FusedMultiplyAdd(a0, Vector128.LoadUnsafe(ref b, 4), c02);
+                c03 = Vector128.FusedMultiplyAdd(a0, Vector128.LoadUnsafe(ref b, 6), c03);
+                c04 = Vector128.FusedMultiplyAdd(a0, Vector128.LoadUnsafe(ref b, 8), c04);
+                c05 = Vector128.FusedMultiplyAdd(a0, Vector128.LoadUnsafe(ref b, 10), c05);
+                c06 = Vector128.FusedMultiplyAdd(a0, Vector128.LoadUnsafe(ref b, 12), c06);
+                c07 = Vector128.FusedMultiplyAdd(a0, Vector128.LoadUnsafe(ref b, 14), c07);
+                var a1 = Vector128.Create(Unsafe.Add(ref a, 1));
+                c00 = Vector128.FusedMultiplyAdd(a1, Vector128.LoadUnsafe(ref b, 16), c00);
+                c01 = Vector128.FusedMultiplyAdd(a1, Vector128.LoadUnsafe(ref b, 16 + 2), c01);
+                c02 = Vector128.FusedMultiplyAdd(a1, Vector128.LoadUnsafe(ref b, 16 + 4), c02);
+                c03 = Vector128.FusedMultiplyAdd(a1, Vector128.LoadUnsafe(ref b, 16 + 6), c03);
+                c04 = Vector128.FusedMultiplyAdd(a1, Vector128.LoadUnsafe(ref b, 16 + 8), c04);
+                c05 = Vector128.FusedMultiplyAdd(a1, Vector128.LoadUnsafe(ref b, 16 + 10), c05);
+                c06 = Vector128.FusedMultiplyAdd(a1, Vector128.LoadUnsafe(ref b, 16 + 12), c06);
+                c07 = Vector128.FusedMultiplyAdd(a1, Vector128.LoadUnsafe(ref b, 16 + 14), c07);
+                var a2 = Vector128.Create(Unsafe.Add(ref a, 2));
+                c00 = Vector128.FusedMultiplyAdd(a2, Vector128.LoadUnsafe(ref b, 32), c00);
+                c01 = Vector128.FusedMultiplyAdd(a2, Vector128.LoadUnsafe(ref b, 32 + 2), c01);
+                c02 = Vector128.FusedMultiplyAdd(a2, Vector128.LoadUnsafe(ref b, 32 + 4), c02);
+                c03 = Vector128.FusedMultiplyAdd(a2, Vector128.LoadUnsafe(ref b, 32 + 6), c03);
+                c04 = Vector128.FusedMultiplyAdd(a2, Vector128.LoadUnsafe(ref b, 32 + 8), c04);
+                c05 = Vector128.FusedMultiplyAdd(a2, Vector128.LoadUnsafe(ref b, 32 + 10), c05);
+                c06 = Vector128.FusedMultiplyAdd(a2, Vector128.LoadUnsafe(ref b, 32 + 12), c06);
+                c07 = Vector128.FusedMultiplyAdd(a2, Vector128.LoadUnsafe(ref b, 32 + 14), c07);
+                var a3 = Vector128.Create(Unsafe.Add(ref a, 3));
+                c00 = Vector128.FusedMultiplyAdd(a3, Vector128.LoadUnsafe(ref b, 48), c00);
+                c01 = Vector128.FusedMultiplyAdd(a3, Vector128.LoadUnsafe(ref b, 48 + 2), c01);
+                c02 = Vector128.FusedMultiplyAdd(a3, Vector128.LoadUnsafe(ref b, 48 + 4), c02);
+                c03 = Vector128.FusedMultiplyAdd(a3, Vector128.LoadUnsafe(ref b, 48 + 6), c03);
+                c04 = Vector128.FusedMultiplyAdd(a3, Vector128.LoadUnsafe(ref b, 48 + 8), c04);
+                c05 = Vector128.FusedMultiplyAdd(a3, Vector128.LoadUnsafe(ref b, 48 + 10), c05);
+                c06 = Vector128.FusedMultiplyAdd(a3, Vector128.LoadUnsafe(ref b, 48 + 12), c06);
+                c07 = Vector128.FusedMultiplyAdd(a3, Vector128.LoadUnsafe(ref b, 48 + 14), c07);
+                var a4 = Vector128.Create(Unsafe.Add(ref a, 4));
+                c00 = Vector128.FusedMultiplyAdd(a4, Vector128.LoadUnsafe(ref b, 64), c00);
+                c01 = Vector128.FusedMultiplyAdd(a4, Vector128.LoadUnsafe(ref b, 64 + 2), c01);
+                c02 = Vector128.FusedMultiplyAdd(a4, Vector128.LoadUnsafe(ref b, 64 + 4), c02);
+                c03 = Vector128.FusedMultiplyAdd(a4, Vector128.LoadUnsafe(ref b, 64 + 6), c03);
+                c04 = Vector128.FusedMultiplyAdd(a4, Vector128.LoadUnsafe(ref b, 64 + 8), c04);
+                c05 = Vector128.FusedMultiplyAdd(a4, Vector128.LoadUnsafe(ref b, 64 + 10), c05);
+                c06 = Vector128.FusedMultiplyAdd(a4, Vector128.LoadUnsafe(ref b, 64 + 12), c06);
+                c07 = Vector128.FusedMultiplyAdd(a4, Vector128.LoadUnsafe(ref b, 64 + 14), c07);
+                var a5 = Vector128.Create(Unsafe.Add(ref a, 5));
+                c00 = Vector128.FusedMultiplyAdd(a5, Vector128.LoadUnsafe(ref b, 80), c00);
+                c01 = Vector128.FusedMultiplyAdd(a5, Vector128.LoadUnsafe(ref b, 80 + 2), c01);
+                c02 = Vector128.FusedMultiplyAdd(a5, Vector128.LoadUnsafe(ref b, 80 + 4), c02);
+                c03 = Vector128.FusedMultiplyAdd(a5, Vector128.LoadUnsafe(ref b, 80 + 6), c03);
+                c04 = Vector128.FusedMultiplyAdd(a5, Vector128.LoadUnsafe(ref b, 80 + 8), c04);
+                c05 = Vector128.FusedMultiplyAdd(a5, Vector128.LoadUnsafe(ref b, 80 + 10), c05);
+                c06 = Vector128.FusedMultiplyAdd(a5, Vector128.LoadUnsafe(ref b, 80 + 12), c06);
+                c07 = Vector128.FusedMultiplyAdd(a5, Vector128.LoadUnsafe(ref b, 80 + 14), c07);
+                var a6 = Vector128.Create(Unsafe.Add(ref a, 6));
+                c00 = Vector128.FusedMultiplyAdd(a6, Vector128.LoadUnsafe(ref b, 96), c00);
+                c01 = Vector128.FusedMultiplyAdd(a6, Vector128.LoadUnsafe(ref b, 96 + 2), c01);
+                c02 = Vector128.FusedMultiplyAdd(a6, Vector128.LoadUnsafe(ref b, 96 + 4), c02);
+                c03 = Vector128.FusedMultiplyAdd(a6, Vector128.LoadUnsafe(ref b, 96 + 6), c03);
+                c04 = Vector128.FusedMultiplyAdd(a6, Vector128.LoadUnsafe(ref b, 96 + 8), c04);
+                c05 = Vector128.FusedMultiplyAdd(a6, Vector128.LoadUnsafe(ref b, 96 + 10), c05);
+                c06 = Vector128.FusedMultiplyAdd(a6, Vector128.LoadUnsafe(ref b, 96 + 12), c06);
+                c07 = Vector128.FusedMultiplyAdd(a6, Vector128.LoadUnsafe(ref b, 96 + 14), c07);
+                var a7 = Vector128.Create(Unsafe.Add(ref a, 7));
+                c00 = Vector128.FusedMultiplyAdd(a7, Vector128.LoadUnsafe(ref b, 112), c00);
+                c01 = Vector128.FusedMultiplyAdd(a7, Vector128.LoadUnsafe(ref b, 112 + 2), c01);
+                c02 = Vector128.FusedMultiplyAdd(a7, Vector128.LoadUnsafe(ref b, 112 + 4), c02);
+                c03 = Vector128.FusedMultiplyAdd(a7, Vector128.LoadUnsafe(ref b, 112 + 6), c03);
+                c04 = Vector128.FusedMultiplyAdd(a7, Vector128.LoadUnsafe(ref b, 112 + 8), c04);
+                c05 = Vector128.FusedMultiplyAdd(a7, Vector128.LoadUnsafe(ref b, 112 + 10), c05);
+                c06 = Vector128.FusedMultiplyAdd(a7, Vector128.LoadUnsafe(ref b, 112 + 12), c06);
+                c07 = Vector128.FusedMultiplyAdd(a7, Vector128.LoadUnsafe(ref b, 112 + 14), c07);
+                var a8 = Vector128.Create(Unsafe.Add(ref a, 8));
+                c00 = Vector128.FusedMultiplyAdd(a8, Vector128.LoadUnsafe(ref b, 128), c00);
+                c01 = Vector128.FusedMultiplyAdd(a8, Vector128.LoadUnsafe(ref b, 128 + 2), c01);
+                c02 = Vector128.FusedMultiplyAdd(a8, Vector128.LoadUnsafe(ref b, 128 + 4), c02);
+                c03 = Vector128.FusedMultiplyAdd(a8, Vector128.LoadUnsafe(ref b, 128 + 6), c03);
+                c04 = Vector128.FusedMultiplyAdd(a8, Vector128.LoadUnsafe(ref b, 128 + 8), c04);
+                c05 = Vector128.FusedMultiplyAdd(a8, Vector128.LoadUnsafe(ref b, 128 + 10), c05);
+                c06 = Vector128.FusedMultiplyAdd(a8, Vector128.LoadUnsafe(ref b, 128 + 12), c06);
+                c07 = Vector128.FusedMultiplyAdd(a8, Vector128.LoadUnsafe(ref b, 128 + 14), c07);
+                var a9 = Vector128.Create(Unsafe.Add(ref a, 9));
+                c00 = Vector128.FusedMultiplyAdd(a9, Vector128.LoadUnsafe(ref b, 144), c00);
+                c01 = Vector128.FusedMultiplyAdd(a9, Vector128.LoadUnsafe(ref b, 144 + 2), c01);
+                c02 = Vector128.FusedMultiplyAdd(a9, Vector128.LoadUnsafe(ref b, 144 + 4), c02);
+                c03 = Vector128.FusedMultiplyAdd(a9, Vector128.LoadUnsafe(ref b, 144 + 6), c03);
+                c04 = Vector128.FusedMultiplyAdd(a9, Vector128.LoadUnsafe(ref b, 144 + 8), c04);
+                c05 = Vector128.FusedMultiplyAdd(a9, Vector128.LoadUnsafe(ref b, 144 + 10), c05);
+                c06 = Vector128.FusedMultiplyAdd(a9, Vector128.LoadUnsafe(ref b, 144 + 12), c06);
+                c07 = Vector128.FusedMultiplyAdd(a9, Vector128.LoadUnsafe(ref b, 144 + 14), c07);
+                var a10 = Vector128.Create(Unsafe.Add(ref a, 10));
+                c00 = Vector128.FusedMultiplyAdd(a10, Vector128.LoadUnsafe(ref b, 160), c00);
+                c01 = Vector128.FusedMultiplyAdd(a10, Vector128.LoadUnsafe(ref b, 160 + 2), c01);
+                c02 = Vector128.FusedMultiplyAdd(a10, Vector128.LoadUnsafe(ref b, 160 + 4), c02);
+                c03 = Vector128.FusedMultiplyAdd(a10, Vector128.LoadUnsafe(ref b, 160 + 6), c03);
+                c04 = Vector128.FusedMultiplyAdd(a10, Vector128.LoadUnsafe(ref b, 160 + 8), c04);
+                c05 = Vector128.FusedMultiplyAdd(a10, Vector128.LoadUnsafe(ref b, 160 + 10), c05);
+                c06 = Vector128.FusedMultiplyAdd(a10, Vector128.LoadUnsafe(ref b, 160 + 12), c06);
+                c07 = Vector128.FusedMultiplyAdd(a10, Vector128.LoadUnsafe(ref b, 160 + 14), c07);
+                var a11 = Vector128.Create(Unsafe.Add(ref a, 11));
+                c00 = Vector128.FusedMultiplyAdd(a11, Vector128.LoadUnsafe(ref b, 176), c00);
+                c01 = Vector128.FusedMultiplyAdd(a11, Vector128.LoadUnsafe(ref b, 176 + 2), c01);
+                c02 = Vector128.FusedMultiplyAdd(a11, Vector128.LoadUnsafe(ref b, 176 + 4), c02);
+                c03 = Vector128.FusedMultiplyAdd(a11, Vector128.LoadUnsafe(ref b, 176 + 6), c03);
+                c04 = Vector128.FusedMultiplyAdd(a11, Vector128.LoadUnsafe(ref b, 176 + 8), c04);
+                c05 = Vector128.FusedMultiplyAdd(a11, Vector128.LoadUnsafe(ref b, 176 + 10), c05);
+                c06 = Vector128.FusedMultiplyAdd(a11, Vector128.LoadUnsafe(ref b, 176 + 12), c06);
+                c07 = Vector128.FusedMultiplyAdd(a11, Vector128.LoadUnsafe(ref b, 176 + 14), c07);
+                var a12 = Vector128.Create(Unsafe.Add(ref a, 12));
+                c00 = Vector128.FusedMultiplyAdd(a12, Vector128.LoadUnsafe(ref b, 192), c00);
+                c01 = Vector128.FusedMultiplyAdd(a12, Vector128.LoadUnsafe(ref b, 192 + 2), c01);
+                c02 = Vector128.FusedMultiplyAdd(a12, Vector128.LoadUnsafe(ref b, 192 + 4), c02);
+                c03 = Vector128.FusedMultiplyAdd(a12, Vector128.LoadUnsafe(ref b, 192 + 6), c03);
+                c04 = Vector128.FusedMultiplyAdd(a12, Vector128.LoadUnsafe(ref b, 192 + 8), c04);
+                c05 = Vector128.FusedMultiplyAdd(a12, Vector128.LoadUnsafe(ref b, 192 + 10), c05);
+                c06 = Vector128.FusedMultiplyAdd(a12, Vector128.LoadUnsafe(ref b, 192 + 12), c06);
+                c07 = Vector128.FusedMultiplyAdd(a12, Vector128.LoadUnsafe(ref b, 192 + 14), c07);
+                var a13 = Vector128.Create(Unsafe.Add(ref a, 13));
+                c00 = Vector128.FusedMultiplyAdd(a13, Vector128.LoadUnsafe(ref b, 208), c00);
+                c01 = Vector128.FusedMultiplyAdd(a13, Vector128.LoadUnsafe(ref b, 208 + 2), c01);
+                c02 = Vector128.FusedMultiplyAdd(a13, Vector128.LoadUnsafe(ref b, 208 + 4), c02);
+                c03 = Vector128.FusedMultiplyAdd(a13, Vector128.LoadUnsafe(ref b, 208 + 6), c03);
+                c04 = Vector128.FusedMultiplyAdd(a13, Vector128.LoadUnsafe(ref b, 208 + 8), c04);
+                c05 = Vector128.FusedMultiplyAdd(a13, Vector128.LoadUnsafe(ref b, 208 + 10), c05);
+                c06 = Vector128.FusedMultiplyAdd(a13, Vector128.LoadUnsafe(ref b, 208 + 12), c06);
+                c07 = Vector128.FusedMultiplyAdd(a13, Vector128.LoadUnsafe(ref b, 208 + 14), c07);
+                var a14 = Vector128.Create(Unsafe.Add(ref a, 14));
+                c00 = Vector128.FusedMultiplyAdd(a14, Vector128.LoadUnsafe(ref b, 224), c00);
+                c01 = Vector128.FusedMultiplyAdd(a14, Vector128.LoadUnsafe(ref b, 224 + 2), c01);
+                c02 = Vector128.FusedMultiplyAdd(a14, Vector128.LoadUnsafe(ref b, 224 + 4), c02);
+                c03 = Vector128.FusedMultiplyAdd(a14, Vector128.LoadUnsafe(ref b, 224 + 6), c03);
+                c04 = Vector128.FusedMultiplyAdd(a14, Vector128.LoadUnsafe(ref b, 224 + 8), c04);
+                c05 = Vector128.FusedMultiplyAdd(a14, Vector128.LoadUnsafe(ref b, 224 + 10), c05);
+                c06 = Vector128.FusedMultiplyAdd(a14, Vector128.LoadUnsafe(ref b, 224 + 12), c06);
+                c07 = Vector128.FusedMultiplyAdd(a14, Vector128.LoadUnsafe(ref b, 224 + 14), c07);
+                var a15 = Vector128.Create(Unsafe.Add(ref a, 15));
+                c00 = Vector128.FusedMultiplyAdd(a15, Vector128.LoadUnsafe(ref b, 240), c00);
+                c01 = Vector128.FusedMultiplyAdd(a15, Vector128.LoadUnsafe(ref b, 240 + 2), c01);
+                c02 = Vector128.FusedMultiplyAdd(a15, Vector128.LoadUnsafe(ref b, 240 + 4), c02);
+                c03 = Vector128.FusedMultiplyAdd(a15, Vector128.LoadUnsafe(ref b, 240 + 6), c03);
+                c04 = Vector128.FusedMultiplyAdd(a15, Vector128.LoadUnsafe(ref b, 240 + 8), c04);
+                c05 = Vector128.FusedMultiplyAdd(a15, Vector128.LoadUnsafe(ref b, 240 + 10), c05);
+                c06 = Vector128.FusedMultiplyAdd(a15, Vector128.LoadUnsafe(ref b, 240 + 12), c06);
+                c07 = Vector128.FusedMultiplyAdd(a15, Vector128.LoadUnsafe(ref b, 240 + 14), c07);
+                Vector128.StoreUnsafe(VectorMath.Tanh(c00), ref cRow0, 0);
+                Vector128.StoreUnsafe(VectorMath.Tanh(c01), ref cRow0, 2);
+                Vector128.StoreUnsafe(VectorMath.Tanh(c02), ref cRow0, 4);
+                Vector128.StoreUnsafe(VectorMath.Tanh(c03), ref cRow0, 6);
+                Vector128.StoreUnsafe(VectorMath.Tanh(c04), ref cRow0, 8);
+                Vector128.StoreUnsafe(VectorMath.Tanh(c05), ref cRow0, 10);
+                Vector128.StoreUnsafe(VectorMath.Tanh(c06), ref cRow0, 12);
+                Vector128.StoreUnsafe(VectorMath.Tanh(c07), ref cRow0, 14);
             }
         }
 
@@ -1055,179 +1046,173 @@ namespace RnnGen.Generated
         {
             if (Vector512.IsHardwareAccelerated)
             {
+                nuint m0 = 0;
+                for (; m0 + 4 <= (nuint)steps; m0 += 4)
                 {
-                    nuint n0 = 0;
-                    nuint m0 = 0;
-                    for (; m0 + 4 <= (nuint)steps; m0 += 4)
+                    ref double cRow0 = ref Unsafe.Add(ref c, m0 * 8);
+                    ref double cRow1 = ref Unsafe.Add(ref c, (m0 + 1) * 8);
+                    ref double cRow2 = ref Unsafe.Add(ref c, (m0 + 2) * 8);
+                    ref double cRow3 = ref Unsafe.Add(ref c, (m0 + 3) * 8);
+                    var c00 = Vector512.LoadUnsafe(ref bias, 0);
+                    var c10 = Vector512.LoadUnsafe(ref bias, 0);
+                    var c20 = Vector512.LoadUnsafe(ref bias, 0);
+                    var c30 = Vector512.LoadUnsafe(ref bias, 0);
+                    for (nuint k = 0; k < 16; k++)
                     {
-                        ref double cRow0 = ref Unsafe.Add(ref c, m0 * 8 + n0);
-                        ref double cRow1 = ref Unsafe.Add(ref c, (m0 + 1) * 8 + n0);
-                        ref double cRow2 = ref Unsafe.Add(ref c, (m0 + 2) * 8 + n0);
-                        ref double cRow3 = ref Unsafe.Add(ref c, (m0 + 3) * 8 + n0);
-                        var c00 = Vector512.LoadUnsafe(ref bias, n0);
-                        var c10 = Vector512.LoadUnsafe(ref bias, n0);
-                        var c20 = Vector512.LoadUnsafe(ref bias, n0);
-                        var c30 = Vector512.LoadUnsafe(ref bias, n0);
-                        for (nuint k = 0; k < 16; k++)
-                        {
-                            ref double bRow = ref Unsafe.Add(ref b, k * 8 + n0);
-                            var b0 = Vector512.LoadUnsafe(ref bRow, 0);
-                            var a0 = Vector512.Create(Unsafe.Add(ref a, m0 * 16 + k));
-                            c00 = Vector512.FusedMultiplyAdd(a0, b0, c00);
-                            var a1 = Vector512.Create(Unsafe.Add(ref a, (m0 + 1) * 16 + k));
-                            c10 = Vector512.FusedMultiplyAdd(a1, b0, c10);
-                            var a2 = Vector512.Create(Unsafe.Add(ref a, (m0 + 2) * 16 + k));
-                            c20 = Vector512.FusedMultiplyAdd(a2, b0, c20);
-                            var a3 = Vector512.Create(Unsafe.Add(ref a, (m0 + 3) * 16 + k));
-                            c30 = Vector512.FusedMultiplyAdd(a3, b0, c30);
-                        }
-                        Vector512.StoreUnsafe(c00, ref cRow0, 0);
-                        Vector512.StoreUnsafe(c10, ref cRow1, 0);
-                        Vector512.StoreUnsafe(c20, ref cRow2, 0);
-                        Vector512.StoreUnsafe(c30, ref cRow3, 0);
+                        ref double bRow = ref Unsafe.Add(ref b, k * 8);
+                        var b0 = Vector512.LoadUnsafe(ref bRow, 0);
+                        var a0 = Vector512.Create(Unsafe.Add(ref a, m0 * 16 + k));
+                        c00 = Vector512.FusedMultiplyAdd(a0, b0, c00);
+                        var a1 = Vector512.Create(Unsafe.Add(ref a, (m0 + 1) * 16 + k));
+                        c10 = Vector512.FusedMultiplyAdd(a1, b0, c10);
+                        var a2 = Vector512.Create(Unsafe.Add(ref a, (m0 + 2) * 16 + k));
+                        c20 = Vector512.FusedMultiplyAdd(a2, b0, c20);
+                        var a3 = Vector512.Create(Unsafe.Add(ref a, (m0 + 3) * 16 + k));
+                        c30 = Vector512.FusedMultiplyAdd(a3, b0, c30);
                     }
-                    for (; m0 < (nuint)steps; m0++)
-                    {
-                        ref double cRow0 = ref Unsafe.Add(ref c, m0 * 8 + n0);
-                        var c00 = Vector512.LoadUnsafe(ref bias, n0);
-                        var a0 = Vector512.Create(Unsafe.Add(ref a, m0 * 16));
-                        c00 = Vector512.FusedMultiplyAdd(a0, Vector512.LoadUnsafe(ref b, n0), c00);
-                        var a1 = Vector512.Create(Unsafe.Add(ref a, m0 * 16 + 1));
-                        c00 = Vector512.FusedMultiplyAdd(a1, Vector512.LoadUnsafe(ref b, 8 + n0), c00);
-                        var a2 = Vector512.Create(Unsafe.Add(ref a, m0 * 16 + 2));
-                        c00 = Vector512.FusedMultiplyAdd(a2, Vector512.LoadUnsafe(ref b, 16 + n0), c00);
-                        var a3 = Vector512.Create(Unsafe.Add(ref a, m0 * 16 + 3));
-                        c00 = Vector512.FusedMultiplyAdd(a3, Vector512.LoadUnsafe(ref b, 24 + n0), c00);
-                        var a4 = Vector512.Create(Unsafe.Add(ref a, m0 * 16 + 4));
-                        c00 = Vector512.FusedMultiplyAdd(a4, Vector512.LoadUnsafe(ref b, 32 + n0), c00);
-                        var a5 = Vector512.Create(Unsafe.Add(ref a, m0 * 16 + 5));
-                        c00 = Vector512.FusedMultiplyAdd(a5, Vector512.LoadUnsafe(ref b, 40 + n0), c00);
-                        var a6 = Vector512.Create(Unsafe.Add(ref a, m0 * 16 + 6));
-                        c00 = Vector512.FusedMultiplyAdd(a6, Vector512.LoadUnsafe(ref b, 48 + n0), c00);
-                        var a7 = Vector512.Create(Unsafe.Add(ref a, m0 * 16 + 7));
-                        c00 = Vector512.FusedMultiplyAdd(a7, Vector512.LoadUnsafe(ref b, 56 + n0), c00);
-                        var a8 = Vector512.Create(Unsafe.Add(ref a, m0 * 16 + 8));
-                        c00 = Vector512.FusedMultiplyAdd(a8, Vector512.LoadUnsafe(ref b, 64 + n0), c00);
-                        var a9 = Vector512.Create(Unsafe.Add(ref a, m0 * 16 + 9));
-                        c00 = Vector512.FusedMultiplyAdd(a9, Vector512.LoadUnsafe(ref b, 72 + n0), c00);
-                        var a10 = Vector512.Create(Unsafe.Add(ref a, m0 * 16 + 10));
-                        c00 = Vector512.FusedMultiplyAdd(a10, Vector512.LoadUnsafe(ref b, 80 + n0), c00);
-                        var a11 = Vector512.Create(Unsafe.Add(ref a, m0 * 16 + 11));
-                        c00 = Vector512.FusedMultiplyAdd(a11, Vector512.LoadUnsafe(ref b, 88 + n0), c00);
-                        var a12 = Vector512.Create(Unsafe.Add(ref a, m0 * 16 + 12));
-                        c00 = Vector512.FusedMultiplyAdd(a12, Vector512.LoadUnsafe(ref b, 96 + n0), c00);
-                        var a13 = Vector512.Create(Unsafe.Add(ref a, m0 * 16 + 13));
-                        c00 = Vector512.FusedMultiplyAdd(a13, Vector512.LoadUnsafe(ref b, 104 + n0), c00);
-                        var a14 = Vector512.Create(Unsafe.Add(ref a, m0 * 16 + 14));
-                        c00 = Vector512.FusedMultiplyAdd(a14, Vector512.LoadUnsafe(ref b, 112 + n0), c00);
-                        var a15 = Vector512.Create(Unsafe.Add(ref a, m0 * 16 + 15));
-                        c00 = Vector512.FusedMultiplyAdd(a15, Vector512.LoadUnsafe(ref b, 120 + n0), c00);
-                        Vector512.StoreUnsafe(c00, ref cRow0, 0);
-                    }
+                    Vector512.StoreUnsafe(c00, ref cRow0, 0);
+                    Vector512.StoreUnsafe(c10, ref cRow1, 0);
+                    Vector512.StoreUnsafe(c20, ref cRow2, 0);
+                    Vector512.StoreUnsafe(c30, ref cRow3, 0);
+                }
+                for (; m0 < (nuint)steps; m0++)
+                {
+                    ref double cRow0 = ref Unsafe.Add(ref c, m0 * 8);
+                    var c00 = Vector512.LoadUnsafe(ref bias, 0);
+                    var a0 = Vector512.Create(Unsafe.Add(ref a, m0 * 16));
+                    c00 = Vector512.FusedMultiplyAdd(a0, Vector512.LoadUnsafe(ref b, 0), c00);
+                    var a1 = Vector512.Create(Unsafe.Add(ref a, m0 * 16 + 1));
+                    c00 = Vector512.FusedMultiplyAdd(a1, Vector512.LoadUnsafe(ref b, 8), c00);
+                    var a2 = Vector512.Create(Unsafe.Add(ref a, m0 * 16 + 2));
+                    c00 = Vector512.FusedMultiplyAdd(a2, Vector512.LoadUnsafe(ref b, 16), c00);
+                    var a3 = Vector512.Create(Unsafe.Add(ref a, m0 * 16 + 3));
+                    c00 = Vector512.FusedMultiplyAdd(a3, Vector512.LoadUnsafe(ref b, 24), c00);
+                    var a4 = Vector512.Create(Unsafe.Add(ref a, m0 * 16 + 4));
+                    c00 = Vector512.FusedMultiplyAdd(a4, Vector512.LoadUnsafe(ref b, 32), c00);
+                    var a5 = Vector512.Create(Unsafe.Add(ref a, m0 * 16 + 5));
+                    c00 = Vector512.FusedMultiplyAdd(a5, Vector512.LoadUnsafe(ref b, 40), c00);
+                    var a6 = Vector512.Create(Unsafe.Add(ref a, m0 * 16 + 6));
+                    c00 = Vector512.FusedMultiplyAdd(a6, Vector512.LoadUnsafe(ref b, 48), c00);
+                    var a7 = Vector512.Create(Unsafe.Add(ref a, m0 * 16 + 7));
+                    c00 = Vector512.FusedMultiplyAdd(a7, Vector512.LoadUnsafe(ref b, 56), c00);
+                    var a8 = Vector512.Create(Unsafe.Add(ref a, m0 * 16 + 8));
+                    c00 = Vector512.FusedMultiplyAdd(a8, Vector512.LoadUnsafe(ref b, 64), c00);
+                    var a9 = Vector512.Create(Unsafe.Add(ref a, m0 * 16 + 9));
+                    c00 = Vector512.FusedMultiplyAdd(a9, Vector512.LoadUnsafe(ref b, 72), c00);
+                    var a10 = Vector512.Create(Unsafe.Add(ref a, m0 * 16 + 10));
+                    c00 = Vector512.FusedMultiplyAdd(a10, Vector512.LoadUnsafe(ref b, 80), c00);
+                    var a11 = Vector512.Create(Unsafe.Add(ref a, m0 * 16 + 11));
+                    c00 = Vector512.FusedMultiplyAdd(a11, Vector512.LoadUnsafe(ref b, 88), c00);
+                    var a12 = Vector512.Create(Unsafe.Add(ref a, m0 * 16 + 12));
+                    c00 = Vector512.FusedMultiplyAdd(a12, Vector512.LoadUnsafe(ref b, 96), c00);
+                    var a13 = Vector512.Create(Unsafe.Add(ref a, m0 * 16 + 13));
+                    c00 = Vector512.FusedMultiplyAdd(a13, Vector512.LoadUnsafe(ref b, 104), c00);
+                    var a14 = Vector512.Create(Unsafe.Add(ref a, m0 * 16 + 14));
+                    c00 = Vector512.FusedMultiplyAdd(a14, Vector512.LoadUnsafe(ref b, 112), c00);
+                    var a15 = Vector512.Create(Unsafe.Add(ref a, m0 * 16 + 15));
+                    c00 = Vector512.FusedMultiplyAdd(a15, Vector512.LoadUnsafe(ref b, 120), c00);
+                    Vector512.StoreUnsafe(c00, ref cRow0, 0);
                 }
             }
             else if (Vector256.IsHardwareAccelerated)
             {
+                nuint m0 = 0;
+                for (; m0 + 4 <= (nuint)steps; m0 += 4)
                 {
-                    nuint n0 = 0;
-                    nuint m0 = 0;
-                    for (; m0 + 4 <= (nuint)steps; m0 += 4)
+                    ref double cRow0 = ref Unsafe.Add(ref c, m0 * 8);
+                    ref double cRow1 = ref Unsafe.Add(ref c, (m0 + 1) * 8);
+                    ref double cRow2 = ref Unsafe.Add(ref c, (m0 + 2) * 8);
+                    ref double cRow3 = ref Unsafe.Add(ref c, (m0 + 3) * 8);
+                    var c00 = Vector256.LoadUnsafe(ref bias, 0);
+                    var c01 = Vector256.LoadUnsafe(ref bias, 4);
+                    var c10 = Vector256.LoadUnsafe(ref bias, 0);
+                    var c11 = Vector256.LoadUnsafe(ref bias, 4);
+                    var c20 = Vector256.LoadUnsafe(ref bias, 0);
+                    var c21 = Vector256.LoadUnsafe(ref bias, 4);
+                    var c30 = Vector256.LoadUnsafe(ref bias, 0);
+                    var c31 = Vector256.LoadUnsafe(ref bias, 4);
+                    for (nuint k = 0; k < 16; k++)
                     {
-                        ref double cRow0 = ref Unsafe.Add(ref c, m0 * 8 + n0);
-                        ref double cRow1 = ref Unsafe.Add(ref c, (m0 + 1) * 8 + n0);
-                        ref double cRow2 = ref Unsafe.Add(ref c, (m0 + 2) * 8 + n0);
-                        ref double cRow3 = ref Unsafe.Add(ref c, (m0 + 3) * 8 + n0);
-                        var c00 = Vector256.LoadUnsafe(ref bias, n0);
-                        var c01 = Vector256.LoadUnsafe(ref bias, n0 + 4);
-                        var c10 = Vector256.LoadUnsafe(ref bias, n0);
-                        var c11 = Vector256.LoadUnsafe(ref bias, n0 + 4);
-                        var c20 = Vector256.LoadUnsafe(ref bias, n0);
-                        var c21 = Vector256.LoadUnsafe(ref bias, n0 + 4);
-                        var c30 = Vector256.LoadUnsafe(ref bias, n0);
-                        var c31 = Vector256.LoadUnsafe(ref bias, n0 + 4);
-                        for (nuint k = 0; k < 16; k++)
-                        {
-                            ref double bRow = ref Unsafe.Add(ref b, k * 8 + n0);
-                            var b0 = Vector256.LoadUnsafe(ref bRow, 0);
-                            var b1 = Vector256.LoadUnsafe(ref bRow, 4);
-                            var a0 = Vector256.Create(Unsafe.Add(ref a, m0 * 16 + k));
-                            c00 = Vector256.FusedMultiplyAdd(a0, b0, c00);
-                            c01 = Vector256.FusedMultiplyAdd(a0, b1, c01);
-                            var a1 = Vector256.Create(Unsafe.Add(ref a, (m0 + 1) * 16 + k));
-                            c10 = Vector256.FusedMultiplyAdd(a1, b0, c10);
-                            c11 = Vector256.FusedMultiplyAdd(a1, b1, c11);
-                            var a2 = Vector256.Create(Unsafe.Add(ref a, (m0 + 2) * 16 + k));
-                            c20 = Vector256.FusedMultiplyAdd(a2, b0, c20);
-                            c21 = Vector256.FusedMultiplyAdd(a2, b1, c21);
-                            var a3 = Vector256.Create(Unsafe.Add(ref a, (m0 + 3) * 16 + k));
-                            c30 = Vector256.FusedMultiplyAdd(a3, b0, c30);
-                            c31 = Vector256.FusedMultiplyAdd(a3, b1, c31);
-                        }
-                        Vector256.StoreUnsafe(c00, ref cRow0, 0);
-                        Vector256.StoreUnsafe(c01, ref cRow0, 4);
-                        Vector256.StoreUnsafe(c10, ref cRow1, 0);
-                        Vector256.StoreUnsafe(c11, ref cRow1, 4);
-                        Vector256.StoreUnsafe(c20, ref cRow2, 0);
-                        Vector256.StoreUnsafe(c21, ref cRow2, 4);
-                        Vector256.StoreUnsafe(c30, ref cRow3, 0);
-                        Vector256.StoreUnsafe(c31, ref cRow3, 4);
+                        ref double bRow = ref Unsafe.Add(ref b, k * 8);
+                        var b0 = Vector256.LoadUnsafe(ref bRow, 0);
+                        var b1 = Vector256.LoadUnsafe(ref bRow, 4);
+                        var a0 = Vector256.Create(Unsafe.Add(ref a, m0 * 16 + k));
+                        c00 = Vector256.FusedMultiplyAdd(a0, b0, c00);
+                        c01 = Vector256.FusedMultiplyAdd(a0, b1, c01);
+                        var a1 = Vector256.Create(Unsafe.Add(ref a, (m0 + 1) * 16 + k));
+                        c10 = Vector256.FusedMultiplyAdd(a1, b0, c10);
+                        c11 = Vector256.FusedMultiplyAdd(a1, b1, c11);
+                        var a2 = Vector256.Create(Unsafe.Add(ref a, (m0 + 2) * 16 + k));
+                        c20 = Vector256.FusedMultiplyAdd(a2, b0, c20);
+                        c21 = Vector256.FusedMultiplyAdd(a2, b1, c21);
+                        var a3 = Vector256.Create(Unsafe.Add(ref a, (m0 + 3) * 16 + k));
+                        c30 = Vector256.FusedMultiplyAdd(a3, b0, c30);
+                        c31 = Vector256.FusedMultiplyAdd(a3, b1, c31);
                     }
-                    for (; m0 < (nuint)steps; m0++)
-                    {
-                        ref double cRow0 = ref Unsafe.Add(ref c, m0 * 8 + n0);
-                        var c00 = Vector256.LoadUnsafe(ref bias, n0);
-                        var c01 = Vector256.LoadUnsafe(ref bias, n0 + 4);
-                        var a0 = Vector256.Create(Unsafe.Add(ref a, m0 * 16));
-                        c00 = Vector256.FusedMultiplyAdd(a0, Vector256.LoadUnsafe(ref b, n0), c00);
-                        c01 = Vector256.FusedMultiplyAdd(a0, Vector256.LoadUnsafe(ref b, n0 + 4), c01);
-                        var a1 = Vector256.Create(Unsafe.Add(ref a, m0 * 16 + 1));
-                        c00 = Vector256.FusedMultiplyAdd(a1, Vector256.LoadUnsafe(ref b, 8 + n0), c00);
-                        c01 = Vector256.FusedMultiplyAdd(a1, Vector256.LoadUnsafe(ref b, 8 + n0 + 4), c01);
-                        var a2 = Vector256.Create(Unsafe.Add(ref a, m0 * 16 + 2));
-                        c00 = Vector256.FusedMultiplyAdd(a2, Vector256.LoadUnsafe(ref b, 16 + n0), c00);
-                        c01 = Vector256.FusedMultiplyAdd(a2, Vector256.LoadUnsafe(ref b, 16 + n0 + 4), c01);
-                        var a3 = Vector256.Create(Unsafe.Add(ref a, m0 * 16 + 3));
-                        c00 = Vector256.FusedMultiplyAdd(a3, Vector256.LoadUnsafe(ref b, 24 + n0), c00);
-                        c01 = Vector256.FusedMultiplyAdd(a3, Vector256.LoadUnsafe(ref b, 24 + n0 + 4), c01);
-                        var a4 = Vector256.Create(Unsafe.Add(ref a, m0 * 16 + 4));
-                        c00 = Vector256.FusedMultiplyAdd(a4, Vector256.LoadUnsafe(ref b, 32 + n0), c00);
-                        c01 = Vector256.FusedMultiplyAdd(a4, Vector256.LoadUnsafe(ref b, 32 + n0 + 4), c01);
-                        var a5 = Vector256.Create(Unsafe.Add(ref a, m0 * 16 + 5));
-                        c00 = Vector256.FusedMultiplyAdd(a5, Vector256.LoadUnsafe(ref b, 40 + n0), c00);
-                        c01 = Vector256.FusedMultiplyAdd(a5, Vector256.LoadUnsafe(ref b, 40 + n0 + 4), c01);
-                        var a6 = Vector256.Create(Unsafe.Add(ref a, m0 * 16 + 6));
-                        c00 = Vector256.FusedMultiplyAdd(a6, Vector256.LoadUnsafe(ref b, 48 + n0), c00);
-                        c01 = Vector256.FusedMultiplyAdd(a6, Vector256.LoadUnsafe(ref b, 48 + n0 + 4), c01);
-                        var a7 = Vector256.Create(Unsafe.Add(ref a, m0 * 16 + 7));
-                        c00 = Vector256.FusedMultiplyAdd(a7, Vector256.LoadUnsafe(ref b, 56 + n0), c00);
-                        c01 = Vector256.FusedMultiplyAdd(a7, Vector256.LoadUnsafe(ref b, 56 + n0 + 4), c01);
-                        var a8 = Vector256.Create(Unsafe.Add(ref a, m0 * 16 + 8));
-                        c00 = Vector256.FusedMultiplyAdd(a8, Vector256.LoadUnsafe(ref b, 64 + n0), c00);
-                        c01 = Vector256.FusedMultiplyAdd(a8, Vector256.LoadUnsafe(ref b, 64 + n0 + 4), c01);
-                        var a9 = Vector256.Create(Unsafe.Add(ref a, m0 * 16 + 9));
-                        c00 = Vector256.FusedMultiplyAdd(a9, Vector256.LoadUnsafe(ref b, 72 + n0), c00);
-                        c01 = Vector256.FusedMultiplyAdd(a9, Vector256.LoadUnsafe(ref b, 72 + n0 + 4), c01);
-                        var a10 = Vector256.Create(Unsafe.Add(ref a, m0 * 16 + 10));
-                        c00 = Vector256.FusedMultiplyAdd(a10, Vector256.LoadUnsafe(ref b, 80 + n0), c00);
-                        c01 = Vector256.FusedMultiplyAdd(a10, Vector256.LoadUnsafe(ref b, 80 + n0 + 4), c01);
-                        var a11 = Vector256.Create(Unsafe.Add(ref a, m0 * 16 + 11));
-                        c00 = Vector256.FusedMultiplyAdd(a11, Vector256.LoadUnsafe(ref b, 88 + n0), c00);
-                        c01 = Vector256.FusedMultiplyAdd(a11, Vector256.LoadUnsafe(ref b, 88 + n0 + 4), c01);
-                        var a12 = Vector256.Create(Unsafe.Add(ref a, m0 * 16 + 12));
-                        c00 = Vector256.FusedMultiplyAdd(a12, Vector256.LoadUnsafe(ref b, 96 + n0), c00);
-                        c01 = Vector256.FusedMultiplyAdd(a12, Vector256.LoadUnsafe(ref b, 96 + n0 + 4), c01);
-                        var a13 = Vector256.Create(Unsafe.Add(ref a, m0 * 16 + 13));
-                        c00 = Vector256.FusedMultiplyAdd(a13, Vector256.LoadUnsafe(ref b, 104 + n0), c00);
-                        c01 = Vector256.FusedMultiplyAdd(a13, Vector256.LoadUnsafe(ref b, 104 + n0 + 4), c01);
-                        var a14 = Vector256.Create(Unsafe.Add(ref a, m0 * 16 + 14));
-                        c00 = Vector256.FusedMultiplyAdd(a14, Vector256.LoadUnsafe(ref b, 112 + n0), c00);
-                        c01 = Vector256.FusedMultiplyAdd(a14, Vector256.LoadUnsafe(ref b, 112 + n0 + 4), c01);
-                        var a15 = Vector256.Create(Unsafe.Add(ref a, m0 * 16 + 15));
-                        c00 = Vector256.FusedMultiplyAdd(a15, Vector256.LoadUnsafe(ref b, 120 + n0), c00);
-                        c01 = Vector256.FusedMultiplyAdd(a15, Vector256.LoadUnsafe(ref b, 120 + n0 + 4), c01);
-                        Vector256.StoreUnsafe(c00, ref cRow0, 0);
-                        Vector256.StoreUnsafe(c01, ref cRow0, 4);
-                    }
+                    Vector256.StoreUnsafe(c00, ref cRow0, 0);
+                    Vector256.StoreUnsafe(c01, ref cRow0, 4);
+                    Vector256.StoreUnsafe(c10, ref cRow1, 0);
+                    Vector256.StoreUnsafe(c11, ref cRow1, 4);
+                    Vector256.StoreUnsafe(c20, ref cRow2, 0);
+                    Vector256.StoreUnsafe(c21, ref cRow2, 4);
+                    Vector256.StoreUnsafe(c30, ref cRow3, 0);
+                    Vector256.StoreUnsafe(c31, ref cRow3, 4);
+                }
+                for (; m0 < (nuint)steps; m0++)
+                {
+                    ref double cRow0 = ref Unsafe.Add(ref c, m0 * 8);
+                    var c00 = Vector256.LoadUnsafe(ref bias, 0);
+                    var c01 = Vector256.LoadUnsafe(ref bias, 4);
+                    var a0 = Vector256.Create(Unsafe.Add(ref a, m0 * 16));
+                    c00 = Vector256.FusedMultiplyAdd(a0, Vector256.LoadUnsafe(ref b, 0), c00);
+                    c01 = Vector256.FusedMultiplyAdd(a0, Vector256.LoadUnsafe(ref b, 4), c01);
+                    var a1 = Vector256.Create(Unsafe.Add(ref a, m0 * 16 + 1));
+                    c00 = Vector256.FusedMultiplyAdd(a1, Vector256.LoadUnsafe(ref b, 8), c00);
+                    c01 = Vector256.FusedMultiplyAdd(a1, Vector256.LoadUnsafe(ref b, 8 + 4), c01);
+                    var a2 = Vector256.Create(Unsafe.Add(ref a, m0 * 16 + 2));
+                    c00 = Vector256.FusedMultiplyAdd(a2, Vector256.LoadUnsafe(ref b, 16), c00);
+                    c01 = Vector256.FusedMultiplyAdd(a2, Vector256.LoadUnsafe(ref b, 16 + 4), c01);
+                    var a3 = Vector256.Create(Unsafe.Add(ref a, m0 * 16 + 3));
+                    c00 = Vector256.FusedMultiplyAdd(a3, Vector256.LoadUnsafe(ref b, 24), c00);
+                    c01 = Vector256.FusedMultiplyAdd(a3, Vector256.LoadUnsafe(ref b, 24 + 4), c01);
+                    var a4 = Vector256.Create(Unsafe.Add(ref a, m0 * 16 + 4));
+                    c00 = Vector256.FusedMultiplyAdd(a4, Vector256.LoadUnsafe(ref b, 32), c00);
+                    c01 = Vector256.FusedMultiplyAdd(a4, Vector256.LoadUnsafe(ref b, 32 + 4), c01);
+                    var a5 = Vector256.Create(Unsafe.Add(ref a, m0 * 16 + 5));
+                    c00 = Vector256.FusedMultiplyAdd(a5, Vector256.LoadUnsafe(ref b, 40), c00);
+                    c01 = Vector256.FusedMultiplyAdd(a5, Vector256.LoadUnsafe(ref b, 40 + 4), c01);
+                    var a6 = Vector256.Create(Unsafe.Add(ref a, m0 * 16 + 6));
+                    c00 = Vector256.FusedMultiplyAdd(a6, Vector256.LoadUnsafe(ref b, 48), c00);
+                    c01 = Vector256.FusedMultiplyAdd(a6, Vector256.LoadUnsafe(ref b, 48 + 4), c01);
+                    var a7 = Vector256.Create(Unsafe.Add(ref a, m0 * 16 + 7));
+                    c00 = Vector256.FusedMultiplyAdd(a7, Vector256.LoadUnsafe(ref b, 56), c00);
+                    c01 = Vector256.FusedMultiplyAdd(a7, Vector256.LoadUnsafe(ref b, 56 + 4), c01);
+                    var a8 = Vector256.Create(Unsafe.Add(ref a, m0 * 16 + 8));
+                    c00 = Vector256.FusedMultiplyAdd(a8, Vector256.LoadUnsafe(ref b, 64), c00);
+                    c01 = Vector256.FusedMultiplyAdd(a8, Vector256.LoadUnsafe(ref b, 64 + 4), c01);
+                    var a9 = Vector256.Create(Unsafe.Add(ref a, m0 * 16 + 9));
+                    c00 = Vector256.FusedMultiplyAdd(a9, Vector256.LoadUnsafe(ref b, 72), c00);
+                    c01 = Vector256.FusedMultiplyAdd(a9, Vector256.LoadUnsafe(ref b, 72 + 4), c01);
+                    var a10 = Vector256.Create(Unsafe.Add(ref a, m0 * 16 + 10));
+                    c00 = Vector256.FusedMultiplyAdd(a10, Vector256.LoadUnsafe(ref b, 80), c00);
+                    c01 = Vector256.FusedMultiplyAdd(a10, Vector256.LoadUnsafe(ref b, 80 + 4), c01);
+                    var a11 = Vector256.Create(Unsafe.Add(ref a, m0 * 16 + 11));
+                    c00 = Vector256.FusedMultiplyAdd(a11, Vector256.LoadUnsafe(ref b, 88), c00);
+                    c01 = Vector256.FusedMultiplyAdd(a11, Vector256.LoadUnsafe(ref b, 88 + 4), c01);
+                    var a12 = Vector256.Create(Unsafe.Add(ref a, m0 * 16 + 12));
+                    c00 = Vector256.FusedMultiplyAdd(a12, Vector256.LoadUnsafe(ref b, 96), c00);
+                    c01 = Vector256.FusedMultiplyAdd(a12, Vector256.LoadUnsafe(ref b, 96 + 4), c01);
+                    var a13 = Vector256.Create(Unsafe.Add(ref a, m0 * 16 + 13));
+                    c00 = Vector256.FusedMultiplyAdd(a13, Vector256.LoadUnsafe(ref b, 104), c00);
+                    c01 = Vector256.FusedMultiplyAdd(a13, Vector256.LoadUnsafe(ref b, 104 + 4), c01);
+                    var a14 = Vector256.Create(Unsafe.Add(ref a, m0 * 16 + 14));
+                    c00 = Vector256.FusedMultiplyAdd(a14, Vector256.LoadUnsafe(ref b, 112), c00);
+                    c01 = Vector256.FusedMultiplyAdd(a14, Vector256.LoadUnsafe(ref b, 112 + 4), c01);
+                    var a15 = Vector256.Create(Unsafe.Add(ref a, m0 * 16 + 15));
+                    c00 = Vector256.FusedMultiplyAdd(a15, Vector256.LoadUnsafe(ref b, 120), c00);
+                    c01 = Vector256.FusedMultiplyAdd(a15, Vector256.LoadUnsafe(ref b, 120 + 4), c01);
+                    Vector256.StoreUnsafe(c00, ref cRow0, 0);
+                    Vector256.StoreUnsafe(c01, ref cRow0, 4);
                 }
             }
             else
@@ -1341,93 +1326,84 @@ namespace RnnGen.Generated
         {
             if (Vector512.IsHardwareAccelerated)
             {
+                for (nuint m0 = 0; m0 < 16; m0 += 4)
                 {
-                    nuint n0 = 0;
-                    nuint m0 = 0;
-                    for (; m0 + 4 <= 16; m0 += 4)
+                    ref double cRow0 = ref Unsafe.Add(ref c, m0 * 8);
+                    ref double cRow1 = ref Unsafe.Add(ref c, (m0 + 1) * 8);
+                    ref double cRow2 = ref Unsafe.Add(ref c, (m0 + 2) * 8);
+                    ref double cRow3 = ref Unsafe.Add(ref c, (m0 + 3) * 8);
+                    var c00 = Vector512.LoadUnsafe(ref cRow0, 0);
+                    var c10 = Vector512.LoadUnsafe(ref cRow1, 0);
+                    var c20 = Vector512.LoadUnsafe(ref cRow2, 0);
+                    var c30 = Vector512.LoadUnsafe(ref cRow3, 0);
+                    for (nuint k = 0; k < (nuint)steps; k++)
                     {
-                        ref double cRow0 = ref Unsafe.Add(ref c, m0 * 8 + n0);
-                        ref double cRow1 = ref Unsafe.Add(ref c, (m0 + 1) * 8 + n0);
-                        ref double cRow2 = ref Unsafe.Add(ref c, (m0 + 2) * 8 + n0);
-                        ref double cRow3 = ref Unsafe.Add(ref c, (m0 + 3) * 8 + n0);
-                        var c00 = Vector512.LoadUnsafe(ref cRow0, 0);
-                        var c10 = Vector512.LoadUnsafe(ref cRow1, 0);
-                        var c20 = Vector512.LoadUnsafe(ref cRow2, 0);
-                        var c30 = Vector512.LoadUnsafe(ref cRow3, 0);
-                        for (nuint k = 0; k < (nuint)steps; k++)
-                        {
-                            ref double bRow = ref Unsafe.Add(ref b, k * 8 + n0);
-                            var b0 = Vector512.LoadUnsafe(ref bRow, 0);
-                            var a0 = Vector512.Create(Unsafe.Add(ref a, m0 + k * 16));
-                            c00 = Vector512.FusedMultiplyAdd(a0, b0, c00);
-                            var a1 = Vector512.Create(Unsafe.Add(ref a, (m0 + 1) + k * 16));
-                            c10 = Vector512.FusedMultiplyAdd(a1, b0, c10);
-                            var a2 = Vector512.Create(Unsafe.Add(ref a, (m0 + 2) + k * 16));
-                            c20 = Vector512.FusedMultiplyAdd(a2, b0, c20);
-                            var a3 = Vector512.Create(Unsafe.Add(ref a, (m0 + 3) + k * 16));
-                            c30 = Vector512.FusedMultiplyAdd(a3, b0, c30);
-                        }
-                        Vector512.StoreUnsafe(c00, ref cRow0, 0);
-                        Vector512.StoreUnsafe(c10, ref cRow1, 0);
-                        Vector512.StoreUnsafe(c20, ref cRow2, 0);
-                        Vector512.StoreUnsafe(c30, ref cRow3, 0);
+                        ref double bRow = ref Unsafe.Add(ref b, k * 8);
+                        var b0 = Vector512.LoadUnsafe(ref bRow, 0);
+                        var a0 = Vector512.Create(Unsafe.Add(ref a, m0 + k * 16));
+                        c00 = Vector512.FusedMultiplyAdd(a0, b0, c00);
+                        var a1 = Vector512.Create(Unsafe.Add(ref a, m0 + 1 + k * 16));
+                        c10 = Vector512.FusedMultiplyAdd(a1, b0, c10);
+                        var a2 = Vector512.Create(Unsafe.Add(ref a, m0 + 2 + k * 16));
+                        c20 = Vector512.FusedMultiplyAdd(a2, b0, c20);
+                        var a3 = Vector512.Create(Unsafe.Add(ref a, m0 + 3 + k * 16));
+                        c30 = Vector512.FusedMultiplyAdd(a3, b0, c30);
                     }
+                    Vector512.StoreUnsafe(c00, ref cRow0, 0);
+                    Vector512.StoreUnsafe(c10, ref cRow1, 0);
+                    Vector512.StoreUnsafe(c20, ref cRow2, 0);
+                    Vector512.StoreUnsafe(c30, ref cRow3, 0);
                 }
             }
             else if (Vector256.IsHardwareAccelerated)
             {
+                for (nuint m0 = 0; m0 < 16; m0 += 4)
                 {
-                    nuint n0 = 0;
-                    nuint m0 = 0;
-                    for (; m0 + 4 <= 16; m0 += 4)
+                    ref double cRow0 = ref Unsafe.Add(ref c, m0 * 8);
+                    ref double cRow1 = ref Unsafe.Add(ref c, (m0 + 1) * 8);
+                    ref double cRow2 = ref Unsafe.Add(ref c, (m0 + 2) * 8);
+                    ref double cRow3 = ref Unsafe.Add(ref c, (m0 + 3) * 8);
+                    var c00 = Vector256.LoadUnsafe(ref cRow0, 0);
+                    var c01 = Vector256.LoadUnsafe(ref cRow0, 4);
+                    var c10 = Vector256.LoadUnsafe(ref cRow1, 0);
+                    var c11 = Vector256.LoadUnsafe(ref cRow1, 4);
+                    var c20 = Vector256.LoadUnsafe(ref cRow2, 0);
+                    var c21 = Vector256.LoadUnsafe(ref cRow2, 4);
+                    var c30 = Vector256.LoadUnsafe(ref cRow3, 0);
+                    var c31 = Vector256.LoadUnsafe(ref cRow3, 4);
+                    for (nuint k = 0; k < (nuint)steps; k++)
                     {
-                        ref double cRow0 = ref Unsafe.Add(ref c, m0 * 8 + n0);
-                        ref double cRow1 = ref Unsafe.Add(ref c, (m0 + 1) * 8 + n0);
-                        ref double cRow2 = ref Unsafe.Add(ref c, (m0 + 2) * 8 + n0);
-                        ref double cRow3 = ref Unsafe.Add(ref c, (m0 + 3) * 8 + n0);
-                        var c00 = Vector256.LoadUnsafe(ref cRow0, 0);
-                        var c01 = Vector256.LoadUnsafe(ref cRow0, 4);
-                        var c10 = Vector256.LoadUnsafe(ref cRow1, 0);
-                        var c11 = Vector256.LoadUnsafe(ref cRow1, 4);
-                        var c20 = Vector256.LoadUnsafe(ref cRow2, 0);
-                        var c21 = Vector256.LoadUnsafe(ref cRow2, 4);
-                        var c30 = Vector256.LoadUnsafe(ref cRow3, 0);
-                        var c31 = Vector256.LoadUnsafe(ref cRow3, 4);
-                        for (nuint k = 0; k < (nuint)steps; k++)
-                        {
-                            ref double bRow = ref Unsafe.Add(ref b, k * 8 + n0);
-                            var b0 = Vector256.LoadUnsafe(ref bRow, 0);
-                            var b1 = Vector256.LoadUnsafe(ref bRow, 4);
-                            var a0 = Vector256.Create(Unsafe.Add(ref a, m0 + k * 16));
-                            c00 = Vector256.FusedMultiplyAdd(a0, b0, c00);
-                            c01 = Vector256.FusedMultiplyAdd(a0, b1, c01);
-                            var a1 = Vector256.Create(Unsafe.Add(ref a, (m0 + 1) + k * 16));
-                            c10 = Vector256.FusedMultiplyAdd(a1, b0, c10);
-                            c11 = Vector256.FusedMultiplyAdd(a1, b1, c11);
-                            var a2 = Vector256.Create(Unsafe.Add(ref a, (m0 + 2) + k * 16));
-                            c20 = Vector256.FusedMultiplyAdd(a2, b0, c20);
-                            c21 = Vector256.FusedMultiplyAdd(a2, b1, c21);
-                            var a3 = Vector256.Create(Unsafe.Add(ref a, (m0 + 3) + k * 16));
-                            c30 = Vector256.FusedMultiplyAdd(a3, b0, c30);
-                            c31 = Vector256.FusedMultiplyAdd(a3, b1, c31);
-                        }
-                        Vector256.StoreUnsafe(c00, ref cRow0, 0);
-                        Vector256.StoreUnsafe(c01, ref cRow0, 4);
-                        Vector256.StoreUnsafe(c10, ref cRow1, 0);
-                        Vector256.StoreUnsafe(c11, ref cRow1, 4);
-                        Vector256.StoreUnsafe(c20, ref cRow2, 0);
-                        Vector256.StoreUnsafe(c21, ref cRow2, 4);
-                        Vector256.StoreUnsafe(c30, ref cRow3, 0);
-                        Vector256.StoreUnsafe(c31, ref cRow3, 4);
+                        ref double bRow = ref Unsafe.Add(ref b, k * 8);
+                        var b0 = Vector256.LoadUnsafe(ref bRow, 0);
+                        var b1 = Vector256.LoadUnsafe(ref bRow, 4);
+                        var a0 = Vector256.Create(Unsafe.Add(ref a, m0 + k * 16));
+                        c00 = Vector256.FusedMultiplyAdd(a0, b0, c00);
+                        c01 = Vector256.FusedMultiplyAdd(a0, b1, c01);
+                        var a1 = Vector256.Create(Unsafe.Add(ref a, m0 + 1 + k * 16));
+                        c10 = Vector256.FusedMultiplyAdd(a1, b0, c10);
+                        c11 = Vector256.FusedMultiplyAdd(a1, b1, c11);
+                        var a2 = Vector256.Create(Unsafe.Add(ref a, m0 + 2 + k * 16));
+                        c20 = Vector256.FusedMultiplyAdd(a2, b0, c20);
+                        c21 = Vector256.FusedMultiplyAdd(a2, b1, c21);
+                        var a3 = Vector256.Create(Unsafe.Add(ref a, m0 + 3 + k * 16));
+                        c30 = Vector256.FusedMultiplyAdd(a3, b0, c30);
+                        c31 = Vector256.FusedMultiplyAdd(a3, b1, c31);
                     }
+                    Vector256.StoreUnsafe(c00, ref cRow0, 0);
+                    Vector256.StoreUnsafe(c01, ref cRow0, 4);
+                    Vector256.StoreUnsafe(c10, ref cRow1, 0);
+                    Vector256.StoreUnsafe(c11, ref cRow1, 4);
+                    Vector256.StoreUnsafe(c20, ref cRow2, 0);
+                    Vector256.StoreUnsafe(c21, ref cRow2, 4);
+                    Vector256.StoreUnsafe(c30, ref cRow3, 0);
+                    Vector256.StoreUnsafe(c31, ref cRow3, 4);
                 }
             }
             else
             {
                 for (nuint n0 = 0; n0 < 8; n0 += 4)
                 {
-                    nuint m0 = 0;
-                    for (; m0 + 4 <= 16; m0 += 4)
+                    for (nuint m0 = 0; m0 < 16; m0 += 4)
                     {
                         ref double cRow0 = ref Unsafe.Add(ref c, m0 * 8 + n0);
                         ref double cRow1 = ref Unsafe.Add(ref c, (m0 + 1) * 8 + n0);
@@ -1449,13 +1425,13 @@ namespace RnnGen.Generated
                             var a0 = Vector128.Create(Unsafe.Add(ref a, m0 + k * 16));
                             c00 = Vector128.FusedMultiplyAdd(a0, b0, c00);
                             c01 = Vector128.FusedMultiplyAdd(a0, b1, c01);
-                            var a1 = Vector128.Create(Unsafe.Add(ref a, (m0 + 1) + k * 16));
+                            var a1 = Vector128.Create(Unsafe.Add(ref a, m0 + 1 + k * 16));
                             c10 = Vector128.FusedMultiplyAdd(a1, b0, c10);
                             c11 = Vector128.FusedMultiplyAdd(a1, b1, c11);
-                            var a2 = Vector128.Create(Unsafe.Add(ref a, (m0 + 2) + k * 16));
+                            var a2 = Vector128.Create(Unsafe.Add(ref a, m0 + 2 + k * 16));
                             c20 = Vector128.FusedMultiplyAdd(a2, b0, c20);
                             c21 = Vector128.FusedMultiplyAdd(a2, b1, c21);
-                            var a3 = Vector128.Create(Unsafe.Add(ref a, (m0 + 3) + k * 16));
+                            var a3 = Vector128.Create(Unsafe.Add(ref a, m0 + 3 + k * 16));
                             c30 = Vector128.FusedMultiplyAdd(a3, b0, c30);
                             c31 = Vector128.FusedMultiplyAdd(a3, b1, c31);
                         }
@@ -1498,46 +1474,46 @@ namespace RnnGen.Generated
                         var s31 = Vector512<double>.Zero;
                         var s32 = Vector512<double>.Zero;
                         var s33 = Vector512<double>.Zero;
-                        var a0 = Vector512.LoadUnsafe(ref a, m0 * 8 + 0);
-                        var a1 = Vector512.LoadUnsafe(ref a, (m0 + 1) * 8 + 0);
-                        var a2 = Vector512.LoadUnsafe(ref a, (m0 + 2) * 8 + 0);
-                        var a3 = Vector512.LoadUnsafe(ref a, (m0 + 3) * 8 + 0);
-                        var b0 = Vector512.LoadUnsafe(ref b, n0 * 8 + 0);
+                        var a0 = Vector512.LoadUnsafe(ref a, m0 * 8);
+                        var a1 = Vector512.LoadUnsafe(ref a, (m0 + 1) * 8);
+                        var a2 = Vector512.LoadUnsafe(ref a, (m0 + 2) * 8);
+                        var a3 = Vector512.LoadUnsafe(ref a, (m0 + 3) * 8);
+                        var b0 = Vector512.LoadUnsafe(ref b, n0 * 8);
                         s00 = Vector512.FusedMultiplyAdd(a0, b0, s00);
                         s10 = Vector512.FusedMultiplyAdd(a1, b0, s10);
                         s20 = Vector512.FusedMultiplyAdd(a2, b0, s20);
                         s30 = Vector512.FusedMultiplyAdd(a3, b0, s30);
-                        var b1 = Vector512.LoadUnsafe(ref b, (n0 + 1) * 8 + 0);
+                        var b1 = Vector512.LoadUnsafe(ref b, (n0 + 1) * 8);
                         s01 = Vector512.FusedMultiplyAdd(a0, b1, s01);
                         s11 = Vector512.FusedMultiplyAdd(a1, b1, s11);
                         s21 = Vector512.FusedMultiplyAdd(a2, b1, s21);
                         s31 = Vector512.FusedMultiplyAdd(a3, b1, s31);
-                        var b2 = Vector512.LoadUnsafe(ref b, (n0 + 2) * 8 + 0);
+                        var b2 = Vector512.LoadUnsafe(ref b, (n0 + 2) * 8);
                         s02 = Vector512.FusedMultiplyAdd(a0, b2, s02);
                         s12 = Vector512.FusedMultiplyAdd(a1, b2, s12);
                         s22 = Vector512.FusedMultiplyAdd(a2, b2, s22);
                         s32 = Vector512.FusedMultiplyAdd(a3, b2, s32);
-                        var b3 = Vector512.LoadUnsafe(ref b, (n0 + 3) * 8 + 0);
+                        var b3 = Vector512.LoadUnsafe(ref b, (n0 + 3) * 8);
                         s03 = Vector512.FusedMultiplyAdd(a0, b3, s03);
                         s13 = Vector512.FusedMultiplyAdd(a1, b3, s13);
                         s23 = Vector512.FusedMultiplyAdd(a2, b3, s23);
                         s33 = Vector512.FusedMultiplyAdd(a3, b3, s33);
                         Unsafe.Add(ref c, m0 * 16 + n0) += Vector512.Sum(s00);
-                        Unsafe.Add(ref c, m0 * 16 + (n0 + 1)) += Vector512.Sum(s01);
-                        Unsafe.Add(ref c, m0 * 16 + (n0 + 2)) += Vector512.Sum(s02);
-                        Unsafe.Add(ref c, m0 * 16 + (n0 + 3)) += Vector512.Sum(s03);
+                        Unsafe.Add(ref c, m0 * 16 + n0 + 1) += Vector512.Sum(s01);
+                        Unsafe.Add(ref c, m0 * 16 + n0 + 2) += Vector512.Sum(s02);
+                        Unsafe.Add(ref c, m0 * 16 + n0 + 3) += Vector512.Sum(s03);
                         Unsafe.Add(ref c, (m0 + 1) * 16 + n0) += Vector512.Sum(s10);
-                        Unsafe.Add(ref c, (m0 + 1) * 16 + (n0 + 1)) += Vector512.Sum(s11);
-                        Unsafe.Add(ref c, (m0 + 1) * 16 + (n0 + 2)) += Vector512.Sum(s12);
-                        Unsafe.Add(ref c, (m0 + 1) * 16 + (n0 + 3)) += Vector512.Sum(s13);
+                        Unsafe.Add(ref c, (m0 + 1) * 16 + n0 + 1) += Vector512.Sum(s11);
+                        Unsafe.Add(ref c, (m0 + 1) * 16 + n0 + 2) += Vector512.Sum(s12);
+                        Unsafe.Add(ref c, (m0 + 1) * 16 + n0 + 3) += Vector512.Sum(s13);
                         Unsafe.Add(ref c, (m0 + 2) * 16 + n0) += Vector512.Sum(s20);
-                        Unsafe.Add(ref c, (m0 + 2) * 16 + (n0 + 1)) += Vector512.Sum(s21);
-                        Unsafe.Add(ref c, (m0 + 2) * 16 + (n0 + 2)) += Vector512.Sum(s22);
-                        Unsafe.Add(ref c, (m0 + 2) * 16 + (n0 + 3)) += Vector512.Sum(s23);
+                        Unsafe.Add(ref c, (m0 + 2) * 16 + n0 + 1) += Vector512.Sum(s21);
+                        Unsafe.Add(ref c, (m0 + 2) * 16 + n0 + 2) += Vector512.Sum(s22);
+                        Unsafe.Add(ref c, (m0 + 2) * 16 + n0 + 3) += Vector512.Sum(s23);
                         Unsafe.Add(ref c, (m0 + 3) * 16 + n0) += Vector512.Sum(s30);
-                        Unsafe.Add(ref c, (m0 + 3) * 16 + (n0 + 1)) += Vector512.Sum(s31);
-                        Unsafe.Add(ref c, (m0 + 3) * 16 + (n0 + 2)) += Vector512.Sum(s32);
-                        Unsafe.Add(ref c, (m0 + 3) * 16 + (n0 + 3)) += Vector512.Sum(s33);
+                        Unsafe.Add(ref c, (m0 + 3) * 16 + n0 + 1) += Vector512.Sum(s31);
+                        Unsafe.Add(ref c, (m0 + 3) * 16 + n0 + 2) += Vector512.Sum(s32);
+                        Unsafe.Add(ref c, (m0 + 3) * 16 + n0 + 3) += Vector512.Sum(s33);
                     }
                     for (; m0 < (nuint)steps; m0++)
                     {
@@ -1545,19 +1521,19 @@ namespace RnnGen.Generated
                         var s01 = Vector512<double>.Zero;
                         var s02 = Vector512<double>.Zero;
                         var s03 = Vector512<double>.Zero;
-                        var a0 = Vector512.LoadUnsafe(ref a, m0 * 8 + 0);
-                        var b0 = Vector512.LoadUnsafe(ref b, n0 * 8 + 0);
+                        var a0 = Vector512.LoadUnsafe(ref a, m0 * 8);
+                        var b0 = Vector512.LoadUnsafe(ref b, n0 * 8);
                         s00 = Vector512.FusedMultiplyAdd(a0, b0, s00);
-                        var b1 = Vector512.LoadUnsafe(ref b, (n0 + 1) * 8 + 0);
+                        var b1 = Vector512.LoadUnsafe(ref b, (n0 + 1) * 8);
                         s01 = Vector512.FusedMultiplyAdd(a0, b1, s01);
-                        var b2 = Vector512.LoadUnsafe(ref b, (n0 + 2) * 8 + 0);
+                        var b2 = Vector512.LoadUnsafe(ref b, (n0 + 2) * 8);
                         s02 = Vector512.FusedMultiplyAdd(a0, b2, s02);
-                        var b3 = Vector512.LoadUnsafe(ref b, (n0 + 3) * 8 + 0);
+                        var b3 = Vector512.LoadUnsafe(ref b, (n0 + 3) * 8);
                         s03 = Vector512.FusedMultiplyAdd(a0, b3, s03);
                         Unsafe.Add(ref c, m0 * 16 + n0) += Vector512.Sum(s00);
-                        Unsafe.Add(ref c, m0 * 16 + (n0 + 1)) += Vector512.Sum(s01);
-                        Unsafe.Add(ref c, m0 * 16 + (n0 + 2)) += Vector512.Sum(s02);
-                        Unsafe.Add(ref c, m0 * 16 + (n0 + 3)) += Vector512.Sum(s03);
+                        Unsafe.Add(ref c, m0 * 16 + n0 + 1) += Vector512.Sum(s01);
+                        Unsafe.Add(ref c, m0 * 16 + n0 + 2) += Vector512.Sum(s02);
+                        Unsafe.Add(ref c, m0 * 16 + n0 + 3) += Vector512.Sum(s03);
                     }
                 }
             }
@@ -1594,13 +1570,13 @@ namespace RnnGen.Generated
                             s13 = Vector256.FusedMultiplyAdd(a1, b3, s13);
                         }
                         Unsafe.Add(ref c, m0 * 16 + n0) += Vector256.Sum(s00);
-                        Unsafe.Add(ref c, m0 * 16 + (n0 + 1)) += Vector256.Sum(s01);
-                        Unsafe.Add(ref c, m0 * 16 + (n0 + 2)) += Vector256.Sum(s02);
-                        Unsafe.Add(ref c, m0 * 16 + (n0 + 3)) += Vector256.Sum(s03);
+                        Unsafe.Add(ref c, m0 * 16 + n0 + 1) += Vector256.Sum(s01);
+                        Unsafe.Add(ref c, m0 * 16 + n0 + 2) += Vector256.Sum(s02);
+                        Unsafe.Add(ref c, m0 * 16 + n0 + 3) += Vector256.Sum(s03);
                         Unsafe.Add(ref c, (m0 + 1) * 16 + n0) += Vector256.Sum(s10);
-                        Unsafe.Add(ref c, (m0 + 1) * 16 + (n0 + 1)) += Vector256.Sum(s11);
-                        Unsafe.Add(ref c, (m0 + 1) * 16 + (n0 + 2)) += Vector256.Sum(s12);
-                        Unsafe.Add(ref c, (m0 + 1) * 16 + (n0 + 3)) += Vector256.Sum(s13);
+                        Unsafe.Add(ref c, (m0 + 1) * 16 + n0 + 1) += Vector256.Sum(s11);
+                        Unsafe.Add(ref c, (m0 + 1) * 16 + n0 + 2) += Vector256.Sum(s12);
+                        Unsafe.Add(ref c, (m0 + 1) * 16 + n0 + 3) += Vector256.Sum(s13);
                     }
                     for (; m0 < (nuint)steps; m0++)
                     {
@@ -1621,9 +1597,9 @@ namespace RnnGen.Generated
                             s03 = Vector256.FusedMultiplyAdd(a0, b3, s03);
                         }
                         Unsafe.Add(ref c, m0 * 16 + n0) += Vector256.Sum(s00);
-                        Unsafe.Add(ref c, m0 * 16 + (n0 + 1)) += Vector256.Sum(s01);
-                        Unsafe.Add(ref c, m0 * 16 + (n0 + 2)) += Vector256.Sum(s02);
-                        Unsafe.Add(ref c, m0 * 16 + (n0 + 3)) += Vector256.Sum(s03);
+                        Unsafe.Add(ref c, m0 * 16 + n0 + 1) += Vector256.Sum(s01);
+                        Unsafe.Add(ref c, m0 * 16 + n0 + 2) += Vector256.Sum(s02);
+                        Unsafe.Add(ref c, m0 * 16 + n0 + 3) += Vector256.Sum(s03);
                     }
                 }
             }
@@ -1660,13 +1636,13 @@ namespace RnnGen.Generated
                             s13 = Vector128.FusedMultiplyAdd(a1, b3, s13);
                         }
                         Unsafe.Add(ref c, m0 * 16 + n0) += Vector128.Sum(s00);
-                        Unsafe.Add(ref c, m0 * 16 + (n0 + 1)) += Vector128.Sum(s01);
-                        Unsafe.Add(ref c, m0 * 16 + (n0 + 2)) += Vector128.Sum(s02);
-                        Unsafe.Add(ref c, m0 * 16 + (n0 + 3)) += Vector128.Sum(s03);
+                        Unsafe.Add(ref c, m0 * 16 + n0 + 1) += Vector128.Sum(s01);
+                        Unsafe.Add(ref c, m0 * 16 + n0 + 2) += Vector128.Sum(s02);
+                        Unsafe.Add(ref c, m0 * 16 + n0 + 3) += Vector128.Sum(s03);
                         Unsafe.Add(ref c, (m0 + 1) * 16 + n0) += Vector128.Sum(s10);
-                        Unsafe.Add(ref c, (m0 + 1) * 16 + (n0 + 1)) += Vector128.Sum(s11);
-                        Unsafe.Add(ref c, (m0 + 1) * 16 + (n0 + 2)) += Vector128.Sum(s12);
-                        Unsafe.Add(ref c, (m0 + 1) * 16 + (n0 + 3)) += Vector128.Sum(s13);
+                        Unsafe.Add(ref c, (m0 + 1) * 16 + n0 + 1) += Vector128.Sum(s11);
+                        Unsafe.Add(ref c, (m0 + 1) * 16 + n0 + 2) += Vector128.Sum(s12);
+                        Unsafe.Add(ref c, (m0 + 1) * 16 + n0 + 3) += Vector128.Sum(s13);
                     }
                     for (; m0 < (nuint)steps; m0++)
                     {
@@ -1687,9 +1663,9 @@ namespace RnnGen.Generated
                             s03 = Vector128.FusedMultiplyAdd(a0, b3, s03);
                         }
                         Unsafe.Add(ref c, m0 * 16 + n0) += Vector128.Sum(s00);
-                        Unsafe.Add(ref c, m0 * 16 + (n0 + 1)) += Vector128.Sum(s01);
-                        Unsafe.Add(ref c, m0 * 16 + (n0 + 2)) += Vector128.Sum(s02);
-                        Unsafe.Add(ref c, m0 * 16 + (n0 + 3)) += Vector128.Sum(s03);
+                        Unsafe.Add(ref c, m0 * 16 + n0 + 1) += Vector128.Sum(s01);
+                        Unsafe.Add(ref c, m0 * 16 + n0 + 2) += Vector128.Sum(s02);
+                        Unsafe.Add(ref c, m0 * 16 + n0 + 3) += Vector128.Sum(s03);
                     }
                 }
             }
@@ -1749,21 +1725,21 @@ namespace RnnGen.Generated
                             s33 = Vector512.FusedMultiplyAdd(a3, b3, s33);
                         }
                         Unsafe.Add(ref c, m0 * 16 + n0) += Vector512.Sum(s00);
-                        Unsafe.Add(ref c, m0 * 16 + (n0 + 1)) += Vector512.Sum(s01);
-                        Unsafe.Add(ref c, m0 * 16 + (n0 + 2)) += Vector512.Sum(s02);
-                        Unsafe.Add(ref c, m0 * 16 + (n0 + 3)) += Vector512.Sum(s03);
+                        Unsafe.Add(ref c, m0 * 16 + n0 + 1) += Vector512.Sum(s01);
+                        Unsafe.Add(ref c, m0 * 16 + n0 + 2) += Vector512.Sum(s02);
+                        Unsafe.Add(ref c, m0 * 16 + n0 + 3) += Vector512.Sum(s03);
                         Unsafe.Add(ref c, (m0 + 1) * 16 + n0) += Vector512.Sum(s10);
-                        Unsafe.Add(ref c, (m0 + 1) * 16 + (n0 + 1)) += Vector512.Sum(s11);
-                        Unsafe.Add(ref c, (m0 + 1) * 16 + (n0 + 2)) += Vector512.Sum(s12);
-                        Unsafe.Add(ref c, (m0 + 1) * 16 + (n0 + 3)) += Vector512.Sum(s13);
+                        Unsafe.Add(ref c, (m0 + 1) * 16 + n0 + 1) += Vector512.Sum(s11);
+                        Unsafe.Add(ref c, (m0 + 1) * 16 + n0 + 2) += Vector512.Sum(s12);
+                        Unsafe.Add(ref c, (m0 + 1) * 16 + n0 + 3) += Vector512.Sum(s13);
                         Unsafe.Add(ref c, (m0 + 2) * 16 + n0) += Vector512.Sum(s20);
-                        Unsafe.Add(ref c, (m0 + 2) * 16 + (n0 + 1)) += Vector512.Sum(s21);
-                        Unsafe.Add(ref c, (m0 + 2) * 16 + (n0 + 2)) += Vector512.Sum(s22);
-                        Unsafe.Add(ref c, (m0 + 2) * 16 + (n0 + 3)) += Vector512.Sum(s23);
+                        Unsafe.Add(ref c, (m0 + 2) * 16 + n0 + 1) += Vector512.Sum(s21);
+                        Unsafe.Add(ref c, (m0 + 2) * 16 + n0 + 2) += Vector512.Sum(s22);
+                        Unsafe.Add(ref c, (m0 + 2) * 16 + n0 + 3) += Vector512.Sum(s23);
                         Unsafe.Add(ref c, (m0 + 3) * 16 + n0) += Vector512.Sum(s30);
-                        Unsafe.Add(ref c, (m0 + 3) * 16 + (n0 + 1)) += Vector512.Sum(s31);
-                        Unsafe.Add(ref c, (m0 + 3) * 16 + (n0 + 2)) += Vector512.Sum(s32);
-                        Unsafe.Add(ref c, (m0 + 3) * 16 + (n0 + 3)) += Vector512.Sum(s33);
+                        Unsafe.Add(ref c, (m0 + 3) * 16 + n0 + 1) += Vector512.Sum(s31);
+                        Unsafe.Add(ref c, (m0 + 3) * 16 + n0 + 2) += Vector512.Sum(s32);
+                        Unsafe.Add(ref c, (m0 + 3) * 16 + n0 + 3) += Vector512.Sum(s33);
                     }
                     for (; m0 < (nuint)rows; m0++)
                     {
@@ -1784,9 +1760,9 @@ namespace RnnGen.Generated
                             s03 = Vector512.FusedMultiplyAdd(a0, b3, s03);
                         }
                         Unsafe.Add(ref c, m0 * 16 + n0) += Vector512.Sum(s00);
-                        Unsafe.Add(ref c, m0 * 16 + (n0 + 1)) += Vector512.Sum(s01);
-                        Unsafe.Add(ref c, m0 * 16 + (n0 + 2)) += Vector512.Sum(s02);
-                        Unsafe.Add(ref c, m0 * 16 + (n0 + 3)) += Vector512.Sum(s03);
+                        Unsafe.Add(ref c, m0 * 16 + n0 + 1) += Vector512.Sum(s01);
+                        Unsafe.Add(ref c, m0 * 16 + n0 + 2) += Vector512.Sum(s02);
+                        Unsafe.Add(ref c, m0 * 16 + n0 + 3) += Vector512.Sum(s03);
                     }
                 }
             }
@@ -1823,13 +1799,13 @@ namespace RnnGen.Generated
                             s13 = Vector256.FusedMultiplyAdd(a1, b3, s13);
                         }
                         Unsafe.Add(ref c, m0 * 16 + n0) += Vector256.Sum(s00);
-                        Unsafe.Add(ref c, m0 * 16 + (n0 + 1)) += Vector256.Sum(s01);
-                        Unsafe.Add(ref c, m0 * 16 + (n0 + 2)) += Vector256.Sum(s02);
-                        Unsafe.Add(ref c, m0 * 16 + (n0 + 3)) += Vector256.Sum(s03);
+                        Unsafe.Add(ref c, m0 * 16 + n0 + 1) += Vector256.Sum(s01);
+                        Unsafe.Add(ref c, m0 * 16 + n0 + 2) += Vector256.Sum(s02);
+                        Unsafe.Add(ref c, m0 * 16 + n0 + 3) += Vector256.Sum(s03);
                         Unsafe.Add(ref c, (m0 + 1) * 16 + n0) += Vector256.Sum(s10);
-                        Unsafe.Add(ref c, (m0 + 1) * 16 + (n0 + 1)) += Vector256.Sum(s11);
-                        Unsafe.Add(ref c, (m0 + 1) * 16 + (n0 + 2)) += Vector256.Sum(s12);
-                        Unsafe.Add(ref c, (m0 + 1) * 16 + (n0 + 3)) += Vector256.Sum(s13);
+                        Unsafe.Add(ref c, (m0 + 1) * 16 + n0 + 1) += Vector256.Sum(s11);
+                        Unsafe.Add(ref c, (m0 + 1) * 16 + n0 + 2) += Vector256.Sum(s12);
+                        Unsafe.Add(ref c, (m0 + 1) * 16 + n0 + 3) += Vector256.Sum(s13);
                     }
                     for (; m0 < (nuint)rows; m0++)
                     {
@@ -1850,9 +1826,9 @@ namespace RnnGen.Generated
                             s03 = Vector256.FusedMultiplyAdd(a0, b3, s03);
                         }
                         Unsafe.Add(ref c, m0 * 16 + n0) += Vector256.Sum(s00);
-                        Unsafe.Add(ref c, m0 * 16 + (n0 + 1)) += Vector256.Sum(s01);
-                        Unsafe.Add(ref c, m0 * 16 + (n0 + 2)) += Vector256.Sum(s02);
-                        Unsafe.Add(ref c, m0 * 16 + (n0 + 3)) += Vector256.Sum(s03);
+                        Unsafe.Add(ref c, m0 * 16 + n0 + 1) += Vector256.Sum(s01);
+                        Unsafe.Add(ref c, m0 * 16 + n0 + 2) += Vector256.Sum(s02);
+                        Unsafe.Add(ref c, m0 * 16 + n0 + 3) += Vector256.Sum(s03);
                     }
                 }
             }
@@ -1889,13 +1865,13 @@ namespace RnnGen.Generated
                             s13 = Vector128.FusedMultiplyAdd(a1, b3, s13);
                         }
                         Unsafe.Add(ref c, m0 * 16 + n0) += Vector128.Sum(s00);
-                        Unsafe.Add(ref c, m0 * 16 + (n0 + 1)) += Vector128.Sum(s01);
-                        Unsafe.Add(ref c, m0 * 16 + (n0 + 2)) += Vector128.Sum(s02);
-                        Unsafe.Add(ref c, m0 * 16 + (n0 + 3)) += Vector128.Sum(s03);
+                        Unsafe.Add(ref c, m0 * 16 + n0 + 1) += Vector128.Sum(s01);
+                        Unsafe.Add(ref c, m0 * 16 + n0 + 2) += Vector128.Sum(s02);
+                        Unsafe.Add(ref c, m0 * 16 + n0 + 3) += Vector128.Sum(s03);
                         Unsafe.Add(ref c, (m0 + 1) * 16 + n0) += Vector128.Sum(s10);
-                        Unsafe.Add(ref c, (m0 + 1) * 16 + (n0 + 1)) += Vector128.Sum(s11);
-                        Unsafe.Add(ref c, (m0 + 1) * 16 + (n0 + 2)) += Vector128.Sum(s12);
-                        Unsafe.Add(ref c, (m0 + 1) * 16 + (n0 + 3)) += Vector128.Sum(s13);
+                        Unsafe.Add(ref c, (m0 + 1) * 16 + n0 + 1) += Vector128.Sum(s11);
+                        Unsafe.Add(ref c, (m0 + 1) * 16 + n0 + 2) += Vector128.Sum(s12);
+                        Unsafe.Add(ref c, (m0 + 1) * 16 + n0 + 3) += Vector128.Sum(s13);
                     }
                     for (; m0 < (nuint)rows; m0++)
                     {
@@ -1916,9 +1892,9 @@ namespace RnnGen.Generated
                             s03 = Vector128.FusedMultiplyAdd(a0, b3, s03);
                         }
                         Unsafe.Add(ref c, m0 * 16 + n0) += Vector128.Sum(s00);
-                        Unsafe.Add(ref c, m0 * 16 + (n0 + 1)) += Vector128.Sum(s01);
-                        Unsafe.Add(ref c, m0 * 16 + (n0 + 2)) += Vector128.Sum(s02);
-                        Unsafe.Add(ref c, m0 * 16 + (n0 + 3)) += Vector128.Sum(s03);
+                        Unsafe.Add(ref c, m0 * 16 + n0 + 1) += Vector128.Sum(s01);
+                        Unsafe.Add(ref c, m0 * 16 + n0 + 2) += Vector128.Sum(s02);
+                        Unsafe.Add(ref c, m0 * 16 + n0 + 3) += Vector128.Sum(s03);
                     }
                 }
             }
@@ -1929,58 +1905,53 @@ namespace RnnGen.Generated
         {
             if (Vector512.IsHardwareAccelerated)
             {
+                for (nuint m0 = 0; m0 < 16; m0 += 4)
                 {
-                    nuint n0 = 0;
-                    nuint m0 = 0;
-                    for (; m0 + 4 <= 16; m0 += 4)
+                    ref double cRow0 = ref Unsafe.Add(ref c, m0 * 16);
+                    ref double cRow1 = ref Unsafe.Add(ref c, (m0 + 1) * 16);
+                    ref double cRow2 = ref Unsafe.Add(ref c, (m0 + 2) * 16);
+                    ref double cRow3 = ref Unsafe.Add(ref c, (m0 + 3) * 16);
+                    var c00 = Vector512.LoadUnsafe(ref cRow0, 0);
+                    var c01 = Vector512.LoadUnsafe(ref cRow0, 8);
+                    var c10 = Vector512.LoadUnsafe(ref cRow1, 0);
+                    var c11 = Vector512.LoadUnsafe(ref cRow1, 8);
+                    var c20 = Vector512.LoadUnsafe(ref cRow2, 0);
+                    var c21 = Vector512.LoadUnsafe(ref cRow2, 8);
+                    var c30 = Vector512.LoadUnsafe(ref cRow3, 0);
+                    var c31 = Vector512.LoadUnsafe(ref cRow3, 8);
+                    for (nuint k = 0; k < (nuint)steps; k++)
                     {
-                        ref double cRow0 = ref Unsafe.Add(ref c, m0 * 16 + n0);
-                        ref double cRow1 = ref Unsafe.Add(ref c, (m0 + 1) * 16 + n0);
-                        ref double cRow2 = ref Unsafe.Add(ref c, (m0 + 2) * 16 + n0);
-                        ref double cRow3 = ref Unsafe.Add(ref c, (m0 + 3) * 16 + n0);
-                        var c00 = Vector512.LoadUnsafe(ref cRow0, 0);
-                        var c01 = Vector512.LoadUnsafe(ref cRow0, 8);
-                        var c10 = Vector512.LoadUnsafe(ref cRow1, 0);
-                        var c11 = Vector512.LoadUnsafe(ref cRow1, 8);
-                        var c20 = Vector512.LoadUnsafe(ref cRow2, 0);
-                        var c21 = Vector512.LoadUnsafe(ref cRow2, 8);
-                        var c30 = Vector512.LoadUnsafe(ref cRow3, 0);
-                        var c31 = Vector512.LoadUnsafe(ref cRow3, 8);
-                        for (nuint k = 0; k < (nuint)steps; k++)
-                        {
-                            ref double bRow = ref Unsafe.Add(ref b, k * 16 + n0);
-                            var b0 = Vector512.LoadUnsafe(ref bRow, 0);
-                            var b1 = Vector512.LoadUnsafe(ref bRow, 8);
-                            var a0 = Vector512.Create(Unsafe.Add(ref a, m0 + k * 16));
-                            c00 = Vector512.FusedMultiplyAdd(a0, b0, c00);
-                            c01 = Vector512.FusedMultiplyAdd(a0, b1, c01);
-                            var a1 = Vector512.Create(Unsafe.Add(ref a, (m0 + 1) + k * 16));
-                            c10 = Vector512.FusedMultiplyAdd(a1, b0, c10);
-                            c11 = Vector512.FusedMultiplyAdd(a1, b1, c11);
-                            var a2 = Vector512.Create(Unsafe.Add(ref a, (m0 + 2) + k * 16));
-                            c20 = Vector512.FusedMultiplyAdd(a2, b0, c20);
-                            c21 = Vector512.FusedMultiplyAdd(a2, b1, c21);
-                            var a3 = Vector512.Create(Unsafe.Add(ref a, (m0 + 3) + k * 16));
-                            c30 = Vector512.FusedMultiplyAdd(a3, b0, c30);
-                            c31 = Vector512.FusedMultiplyAdd(a3, b1, c31);
-                        }
-                        Vector512.StoreUnsafe(c00, ref cRow0, 0);
-                        Vector512.StoreUnsafe(c01, ref cRow0, 8);
-                        Vector512.StoreUnsafe(c10, ref cRow1, 0);
-                        Vector512.StoreUnsafe(c11, ref cRow1, 8);
-                        Vector512.StoreUnsafe(c20, ref cRow2, 0);
-                        Vector512.StoreUnsafe(c21, ref cRow2, 8);
-                        Vector512.StoreUnsafe(c30, ref cRow3, 0);
-                        Vector512.StoreUnsafe(c31, ref cRow3, 8);
+                        ref double bRow = ref Unsafe.Add(ref b, k * 16);
+                        var b0 = Vector512.LoadUnsafe(ref bRow, 0);
+                        var b1 = Vector512.LoadUnsafe(ref bRow, 8);
+                        var a0 = Vector512.Create(Unsafe.Add(ref a, m0 + k * 16));
+                        c00 = Vector512.FusedMultiplyAdd(a0, b0, c00);
+                        c01 = Vector512.FusedMultiplyAdd(a0, b1, c01);
+                        var a1 = Vector512.Create(Unsafe.Add(ref a, m0 + 1 + k * 16));
+                        c10 = Vector512.FusedMultiplyAdd(a1, b0, c10);
+                        c11 = Vector512.FusedMultiplyAdd(a1, b1, c11);
+                        var a2 = Vector512.Create(Unsafe.Add(ref a, m0 + 2 + k * 16));
+                        c20 = Vector512.FusedMultiplyAdd(a2, b0, c20);
+                        c21 = Vector512.FusedMultiplyAdd(a2, b1, c21);
+                        var a3 = Vector512.Create(Unsafe.Add(ref a, m0 + 3 + k * 16));
+                        c30 = Vector512.FusedMultiplyAdd(a3, b0, c30);
+                        c31 = Vector512.FusedMultiplyAdd(a3, b1, c31);
                     }
+                    Vector512.StoreUnsafe(c00, ref cRow0, 0);
+                    Vector512.StoreUnsafe(c01, ref cRow0, 8);
+                    Vector512.StoreUnsafe(c10, ref cRow1, 0);
+                    Vector512.StoreUnsafe(c11, ref cRow1, 8);
+                    Vector512.StoreUnsafe(c20, ref cRow2, 0);
+                    Vector512.StoreUnsafe(c21, ref cRow2, 8);
+                    Vector512.StoreUnsafe(c30, ref cRow3, 0);
+                    Vector512.StoreUnsafe(c31, ref cRow3, 8);
                 }
             }
             else if (Vector256.IsHardwareAccelerated)
             {
                 for (nuint n0 = 0; n0 < 16; n0 += 8)
                 {
-                    nuint m0 = 0;
-                    for (; m0 + 4 <= 16; m0 += 4)
+                    for (nuint m0 = 0; m0 < 16; m0 += 4)
                     {
                         ref double cRow0 = ref Unsafe.Add(ref c, m0 * 16 + n0);
                         ref double cRow1 = ref Unsafe.Add(ref c, (m0 + 1) * 16 + n0);
@@ -2002,13 +1973,13 @@ namespace RnnGen.Generated
                             var a0 = Vector256.Create(Unsafe.Add(ref a, m0 + k * 16));
                             c00 = Vector256.FusedMultiplyAdd(a0, b0, c00);
                             c01 = Vector256.FusedMultiplyAdd(a0, b1, c01);
-                            var a1 = Vector256.Create(Unsafe.Add(ref a, (m0 + 1) + k * 16));
+                            var a1 = Vector256.Create(Unsafe.Add(ref a, m0 + 1 + k * 16));
                             c10 = Vector256.FusedMultiplyAdd(a1, b0, c10);
                             c11 = Vector256.FusedMultiplyAdd(a1, b1, c11);
-                            var a2 = Vector256.Create(Unsafe.Add(ref a, (m0 + 2) + k * 16));
+                            var a2 = Vector256.Create(Unsafe.Add(ref a, m0 + 2 + k * 16));
                             c20 = Vector256.FusedMultiplyAdd(a2, b0, c20);
                             c21 = Vector256.FusedMultiplyAdd(a2, b1, c21);
-                            var a3 = Vector256.Create(Unsafe.Add(ref a, (m0 + 3) + k * 16));
+                            var a3 = Vector256.Create(Unsafe.Add(ref a, m0 + 3 + k * 16));
                             c30 = Vector256.FusedMultiplyAdd(a3, b0, c30);
                             c31 = Vector256.FusedMultiplyAdd(a3, b1, c31);
                         }
@@ -2027,8 +1998,7 @@ namespace RnnGen.Generated
             {
                 for (nuint n0 = 0; n0 < 16; n0 += 4)
                 {
-                    nuint m0 = 0;
-                    for (; m0 + 4 <= 16; m0 += 4)
+                    for (nuint m0 = 0; m0 < 16; m0 += 4)
                     {
                         ref double cRow0 = ref Unsafe.Add(ref c, m0 * 16 + n0);
                         ref double cRow1 = ref Unsafe.Add(ref c, (m0 + 1) * 16 + n0);
@@ -2050,13 +2020,13 @@ namespace RnnGen.Generated
                             var a0 = Vector128.Create(Unsafe.Add(ref a, m0 + k * 16));
                             c00 = Vector128.FusedMultiplyAdd(a0, b0, c00);
                             c01 = Vector128.FusedMultiplyAdd(a0, b1, c01);
-                            var a1 = Vector128.Create(Unsafe.Add(ref a, (m0 + 1) + k * 16));
+                            var a1 = Vector128.Create(Unsafe.Add(ref a, m0 + 1 + k * 16));
                             c10 = Vector128.FusedMultiplyAdd(a1, b0, c10);
                             c11 = Vector128.FusedMultiplyAdd(a1, b1, c11);
-                            var a2 = Vector128.Create(Unsafe.Add(ref a, (m0 + 2) + k * 16));
+                            var a2 = Vector128.Create(Unsafe.Add(ref a, m0 + 2 + k * 16));
                             c20 = Vector128.FusedMultiplyAdd(a2, b0, c20);
                             c21 = Vector128.FusedMultiplyAdd(a2, b1, c21);
-                            var a3 = Vector128.Create(Unsafe.Add(ref a, (m0 + 3) + k * 16));
+                            var a3 = Vector128.Create(Unsafe.Add(ref a, m0 + 3 + k * 16));
                             c30 = Vector128.FusedMultiplyAdd(a3, b0, c30);
                             c31 = Vector128.FusedMultiplyAdd(a3, b1, c31);
                         }

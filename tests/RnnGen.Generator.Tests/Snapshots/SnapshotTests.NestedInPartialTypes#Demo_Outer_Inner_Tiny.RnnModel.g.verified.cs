@@ -781,118 +781,109 @@ namespace RnnGen.Generated
         {
             if (Vector512.IsHardwareAccelerated)
             {
-                {
-                    nuint n0 = 0;
-                    ref float cRow0 = ref Unsafe.Add(ref c, n0);
-                    var c00 = Vector512.LoadUnsafe(ref x, n0) + Vector512.LoadUnsafe(ref inputBias, n0) + Vector512.LoadUnsafe(ref recurrentBias, n0);
-                    var a0 = Vector512.Create(Unsafe.Add(ref a, 0));
-                    c00 = Vector512.FusedMultiplyAdd(a0, Vector512.LoadUnsafe(ref b, n0), c00);
-                    var a1 = Vector512.Create(Unsafe.Add(ref a, 1));
-                    c00 = Vector512.FusedMultiplyAdd(a1, Vector512.LoadUnsafe(ref b, 16 + n0), c00);
-                    var a2 = Vector512.Create(Unsafe.Add(ref a, 2));
-                    c00 = Vector512.FusedMultiplyAdd(a2, Vector512.LoadUnsafe(ref b, 32 + n0), c00);
-                    var a3 = Vector512.Create(Unsafe.Add(ref a, 3));
-                    c00 = Vector512.FusedMultiplyAdd(a3, Vector512.LoadUnsafe(ref b, 48 + n0), c00);
-                    var a4 = Vector512.Create(Unsafe.Add(ref a, 4));
-                    c00 = Vector512.FusedMultiplyAdd(a4, Vector512.LoadUnsafe(ref b, 64 + n0), c00);
-                    var a5 = Vector512.Create(Unsafe.Add(ref a, 5));
-                    c00 = Vector512.FusedMultiplyAdd(a5, Vector512.LoadUnsafe(ref b, 80 + n0), c00);
-                    var a6 = Vector512.Create(Unsafe.Add(ref a, 6));
-                    c00 = Vector512.FusedMultiplyAdd(a6, Vector512.LoadUnsafe(ref b, 96 + n0), c00);
-                    var a7 = Vector512.Create(Unsafe.Add(ref a, 7));
-                    c00 = Vector512.FusedMultiplyAdd(a7, Vector512.LoadUnsafe(ref b, 112 + n0), c00);
-                    Vector512.StoreUnsafe(VectorMath.Tanh(c00), ref cRow0, 0);
-                }
+                ref float cRow0 = ref Unsafe.Add(ref c, 0);
+                var c00 = Vector512.LoadUnsafe(ref x, 0) + Vector512.LoadUnsafe(ref inputBias, 0) + Vector512.LoadUnsafe(ref recurrentBias, 0);
+                var a0 = Vector512.Create(Unsafe.Add(ref a, 0));
+                c00 = Vector512.FusedMultiplyAdd(a0, Vector512.LoadUnsafe(ref b, 0), c00);
+                var a1 = Vector512.Create(Unsafe.Add(ref a, 1));
+                c00 = Vector512.FusedMultiplyAdd(a1, Vector512.LoadUnsafe(ref b, 16), c00);
+                var a2 = Vector512.Create(Unsafe.Add(ref a, 2));
+                c00 = Vector512.FusedMultiplyAdd(a2, Vector512.LoadUnsafe(ref b, 32), c00);
+                var a3 = Vector512.Create(Unsafe.Add(ref a, 3));
+                c00 = Vector512.FusedMultiplyAdd(a3, Vector512.LoadUnsafe(ref b, 48), c00);
+                var a4 = Vector512.Create(Unsafe.Add(ref a, 4));
+                c00 = Vector512.FusedMultiplyAdd(a4, Vector512.LoadUnsafe(ref b, 64), c00);
+                var a5 = Vector512.Create(Unsafe.Add(ref a, 5));
+                c00 = Vector512.FusedMultiplyAdd(a5, Vector512.LoadUnsafe(ref b, 80), c00);
+                var a6 = Vector512.Create(Unsafe.Add(ref a, 6));
+                c00 = Vector512.FusedMultiplyAdd(a6, Vector512.LoadUnsafe(ref b, 96), c00);
+                var a7 = Vector512.Create(Unsafe.Add(ref a, 7));
+                c00 = Vector512.FusedMultiplyAdd(a7, Vector512.LoadUnsafe(ref b, 112), c00);
+                Vector512.StoreUnsafe(VectorMath.Tanh(c00), ref cRow0, 0);
             }
             else if (Vector256.IsHardwareAccelerated)
             {
-                {
-                    nuint n0 = 0;
-                    ref float cRow0 = ref Unsafe.Add(ref c, n0);
-                    var c00 = Vector256.LoadUnsafe(ref x, n0) + Vector256.LoadUnsafe(ref inputBias, n0) + Vector256.LoadUnsafe(ref recurrentBias, n0);
-                    var c01 = Vector256.LoadUnsafe(ref x, n0 + 8) + Vector256.LoadUnsafe(ref inputBias, n0 + 8) + Vector256.LoadUnsafe(ref recurrentBias, n0 + 8);
-                    var a0 = Vector256.Create(Unsafe.Add(ref a, 0));
-                    c00 = Vector256.FusedMultiplyAdd(a0, Vector256.LoadUnsafe(ref b, n0), c00);
-                    c01 = Vector256.FusedMultiplyAdd(a0, Vector256.LoadUnsafe(ref b, n0 + 8), c01);
-                    var a1 = Vector256.Create(Unsafe.Add(ref a, 1));
-                    c00 = Vector256.FusedMultiplyAdd(a1, Vector256.LoadUnsafe(ref b, 16 + n0), c00);
-                    c01 = Vector256.FusedMultiplyAdd(a1, Vector256.LoadUnsafe(ref b, 16 + n0 + 8), c01);
-                    var a2 = Vector256.Create(Unsafe.Add(ref a, 2));
-                    c00 = Vector256.FusedMultiplyAdd(a2, Vector256.LoadUnsafe(ref b, 32 + n0), c00);
-                    c01 = Vector256.FusedMultiplyAdd(a2, Vector256.LoadUnsafe(ref b, 32 + n0 + 8), c01);
-                    var a3 = Vector256.Create(Unsafe.Add(ref a, 3));
-                    c00 = Vector256.FusedMultiplyAdd(a3, Vector256.LoadUnsafe(ref b, 48 + n0), c00);
-                    c01 = Vector256.FusedMultiplyAdd(a3, Vector256.LoadUnsafe(ref b, 48 + n0 + 8), c01);
-                    var a4 = Vector256.Create(Unsafe.Add(ref a, 4));
-                    c00 = Vector256.FusedMultiplyAdd(a4, Vector256.LoadUnsafe(ref b, 64 + n0), c00);
-                    c01 = Vector256.FusedMultiplyAdd(a4, Vector256.LoadUnsafe(ref b, 64 + n0 + 8), c01);
-                    var a5 = Vector256.Create(Unsafe.Add(ref a, 5));
-                    c00 = Vector256.FusedMultiplyAdd(a5, Vector256.LoadUnsafe(ref b, 80 + n0), c00);
-                    c01 = Vector256.FusedMultiplyAdd(a5, Vector256.LoadUnsafe(ref b, 80 + n0 + 8), c01);
-                    var a6 = Vector256.Create(Unsafe.Add(ref a, 6));
-                    c00 = Vector256.FusedMultiplyAdd(a6, Vector256.LoadUnsafe(ref b, 96 + n0), c00);
-                    c01 = Vector256.FusedMultiplyAdd(a6, Vector256.LoadUnsafe(ref b, 96 + n0 + 8), c01);
-                    var a7 = Vector256.Create(Unsafe.Add(ref a, 7));
-                    c00 = Vector256.FusedMultiplyAdd(a7, Vector256.LoadUnsafe(ref b, 112 + n0), c00);
-                    c01 = Vector256.FusedMultiplyAdd(a7, Vector256.LoadUnsafe(ref b, 112 + n0 + 8), c01);
-                    Vector256.StoreUnsafe(VectorMath.Tanh(c00), ref cRow0, 0);
-                    Vector256.StoreUnsafe(VectorMath.Tanh(c01), ref cRow0, 8);
-                }
+                ref float cRow0 = ref Unsafe.Add(ref c, 0);
+                var c00 = Vector256.LoadUnsafe(ref x, 0) + Vector256.LoadUnsafe(ref inputBias, 0) + Vector256.LoadUnsafe(ref recurrentBias, 0);
+                var c01 = Vector256.LoadUnsafe(ref x, 8) + Vector256.LoadUnsafe(ref inputBias, 8) + Vector256.LoadUnsafe(ref recurrentBias, 8);
+                var a0 = Vector256.Create(Unsafe.Add(ref a, 0));
+                c00 = Vector256.FusedMultiplyAdd(a0, Vector256.LoadUnsafe(ref b, 0), c00);
+                c01 = Vector256.FusedMultiplyAdd(a0, Vector256.LoadUnsafe(ref b, 8), c01);
+                var a1 = Vector256.Create(Unsafe.Add(ref a, 1));
+                c00 = Vector256.FusedMultiplyAdd(a1, Vector256.LoadUnsafe(ref b, 16), c00);
+                c01 = Vector256.FusedMultiplyAdd(a1, Vector256.LoadUnsafe(ref b, 16 + 8), c01);
+                var a2 = Vector256.Create(Unsafe.Add(ref a, 2));
+                c00 = Vector256.FusedMultiplyAdd(a2, Vector256.LoadUnsafe(ref b, 32), c00);
+                c01 = Vector256.FusedMultiplyAdd(a2, Vector256.LoadUnsafe(ref b, 32 + 8), c01);
+                var a3 = Vector256.Create(Unsafe.Add(ref a, 3));
+                c00 = Vector256.FusedMultiplyAdd(a3, Vector256.LoadUnsafe(ref b, 48), c00);
+                c01 = Vector256.FusedMultiplyAdd(a3, Vector256.LoadUnsafe(ref b, 48 + 8), c01);
+                var a4 = Vector256.Create(Unsafe.Add(ref a, 4));
+                c00 = Vector256.FusedMultiplyAdd(a4, Vector256.LoadUnsafe(ref b, 64), c00);
+                c01 = Vector256.FusedMultiplyAdd(a4, Vector256.LoadUnsafe(ref b, 64 + 8), c01);
+                var a5 = Vector256.Create(Unsafe.Add(ref a, 5));
+                c00 = Vector256.FusedMultiplyAdd(a5, Vector256.LoadUnsafe(ref b, 80), c00);
+                c01 = Vector256.FusedMultiplyAdd(a5, Vector256.LoadUnsafe(ref b, 80 + 8), c01);
+                var a6 = Vector256.Create(Unsafe.Add(ref a, 6));
+                c00 = Vector256.FusedMultiplyAdd(a6, Vector256.LoadUnsafe(ref b, 96), c00);
+                c01 = Vector256.FusedMultiplyAdd(a6, Vector256.LoadUnsafe(ref b, 96 + 8), c01);
+                var a7 = Vector256.Create(Unsafe.Add(ref a, 7));
+                c00 = Vector256.FusedMultiplyAdd(a7, Vector256.LoadUnsafe(ref b, 112), c00);
+                c01 = Vector256.FusedMultiplyAdd(a7, Vector256.LoadUnsafe(ref b, 112 + 8), c01);
+                Vector256.StoreUnsafe(VectorMath.Tanh(c00), ref cRow0, 0);
+                Vector256.StoreUnsafe(VectorMath.Tanh(c01), ref cRow0, 8);
             }
             else
             {
-                {
-                    nuint n0 = 0;
-                    ref float cRow0 = ref Unsafe.Add(ref c, n0);
-                    var c00 = Vector128.LoadUnsafe(ref x, n0) + Vector128.LoadUnsafe(ref inputBias, n0) + Vector128.LoadUnsafe(ref recurrentBias, n0);
-                    var c01 = Vector128.LoadUnsafe(ref x, n0 + 4) + Vector128.LoadUnsafe(ref inputBias, n0 + 4) + Vector128.LoadUnsafe(ref recurrentBias, n0 + 4);
-                    var c02 = Vector128.LoadUnsafe(ref x, n0 + 8) + Vector128.LoadUnsafe(ref inputBias, n0 + 8) + Vector128.LoadUnsafe(ref recurrentBias, n0 + 8);
-                    var c03 = Vector128.LoadUnsafe(ref x, n0 + 12) + Vector128.LoadUnsafe(ref inputBias, n0 + 12) + Vector128.LoadUnsafe(ref recurrentBias, n0 + 12);
-                    var a0 = Vector128.Create(Unsafe.Add(ref a, 0));
-                    c00 = Vector128.FusedMultiplyAdd(a0, Vector128.LoadUnsafe(ref b, n0), c00);
-                    c01 = Vector128.FusedMultiplyAdd(a0, Vector128.LoadUnsafe(ref b, n0 + 4), c01);
-                    c02 = Vector128.FusedMultiplyAdd(a0, Vector128.LoadUnsafe(ref b, n0 + 8), c02);
-                    c03 = Vector128.FusedMultiplyAdd(a0, Vector128.LoadUnsafe(ref b, n0 + 12), c03);
-                    var a1 = Vector128.Create(Unsafe.Add(ref a, 1));
-                    c00 = Vector128.FusedMultiplyAdd(a1, Vector128.LoadUnsafe(ref b, 16 + n0), c00);
-                    c01 = Vector128.FusedMultiplyAdd(a1, Vector128.LoadUnsafe(ref b, 16 + n0 + 4), c01);
-                    c02 = Vector128.FusedMultiplyAdd(a1, Vector128.LoadUnsafe(ref b, 16 + n0 + 8), c02);
-                    c03 = Vector128.FusedMultiplyAdd(a1, Vector128.LoadUnsafe(ref b, 16 + n0 + 12), c03);
-                    var a2 = Vector128.Create(Unsafe.Add(ref a, 2));
-                    c00 = Vector128.FusedMultiplyAdd(a2, Vector128.LoadUnsafe(ref b, 32 + n0), c00);
-                    c01 = Vector128.FusedMultiplyAdd(a2, Vector128.LoadUnsafe(ref b, 32 + n0 + 4), c01);
-                    c02 = Vector128.FusedMultiplyAdd(a2, Vector128.LoadUnsafe(ref b, 32 + n0 + 8), c02);
-                    c03 = Vector128.FusedMultiplyAdd(a2, Vector128.LoadUnsafe(ref b, 32 + n0 + 12), c03);
-                    var a3 = Vector128.Create(Unsafe.Add(ref a, 3));
-                    c00 = Vector128.FusedMultiplyAdd(a3, Vector128.LoadUnsafe(ref b, 48 + n0), c00);
-                    c01 = Vector128.FusedMultiplyAdd(a3, Vector128.LoadUnsafe(ref b, 48 + n0 + 4), c01);
-                    c02 = Vector128.FusedMultiplyAdd(a3, Vector128.LoadUnsafe(ref b, 48 + n0 + 8), c02);
-                    c03 = Vector128.FusedMultiplyAdd(a3, Vector128.LoadUnsafe(ref b, 48 + n0 + 12), c03);
-                    var a4 = Vector128.Create(Unsafe.Add(ref a, 4));
-                    c00 = Vector128.FusedMultiplyAdd(a4, Vector128.LoadUnsafe(ref b, 64 + n0), c00);
-                    c01 = Vector128.FusedMultiplyAdd(a4, Vector128.LoadUnsafe(ref b, 64 + n0 + 4), c01);
-                    c02 = Vector128.FusedMultiplyAdd(a4, Vector128.LoadUnsafe(ref b, 64 + n0 + 8), c02);
-                    c03 = Vector128.FusedMultiplyAdd(a4, Vector128.LoadUnsafe(ref b, 64 + n0 + 12), c03);
-                    var a5 = Vector128.Create(Unsafe.Add(ref a, 5));
-                    c00 = Vector128.FusedMultiplyAdd(a5, Vector128.LoadUnsafe(ref b, 80 + n0), c00);
-                    c01 = Vector128.FusedMultiplyAdd(a5, Vector128.LoadUnsafe(ref b, 80 + n0 + 4), c01);
-                    c02 = Vector128.FusedMultiplyAdd(a5, Vector128.LoadUnsafe(ref b, 80 + n0 + 8), c02);
-                    c03 = Vector128.FusedMultiplyAdd(a5, Vector128.LoadUnsafe(ref b, 80 + n0 + 12), c03);
-                    var a6 = Vector128.Create(Unsafe.Add(ref a, 6));
-                    c00 = Vector128.FusedMultiplyAdd(a6, Vector128.LoadUnsafe(ref b, 96 + n0), c00);
-                    c01 = Vector128.FusedMultiplyAdd(a6, Vector128.LoadUnsafe(ref b, 96 + n0 + 4), c01);
-                    c02 = Vector128.FusedMultiplyAdd(a6, Vector128.LoadUnsafe(ref b, 96 + n0 + 8), c02);
-                    c03 = Vector128.FusedMultiplyAdd(a6, Vector128.LoadUnsafe(ref b, 96 + n0 + 12), c03);
-                    var a7 = Vector128.Create(Unsafe.Add(ref a, 7));
-                    c00 = Vector128.FusedMultiplyAdd(a7, Vector128.LoadUnsafe(ref b, 112 + n0), c00);
-                    c01 = Vector128.FusedMultiplyAdd(a7, Vector128.LoadUnsafe(ref b, 112 + n0 + 4), c01);
-                    c02 = Vector128.FusedMultiplyAdd(a7, Vector128.LoadUnsafe(ref b, 112 + n0 + 8), c02);
-                    c03 = Vector128.FusedMultiplyAdd(a7, Vector128.LoadUnsafe(ref b, 112 + n0 + 12), c03);
-                    Vector128.StoreUnsafe(VectorMath.Tanh(c00), ref cRow0, 0);
-                    Vector128.StoreUnsafe(VectorMath.Tanh(c01), ref cRow0, 4);
-                    Vector128.StoreUnsafe(VectorMath.Tanh(c02), ref cRow0, 8);
-                    Vector128.StoreUnsafe(VectorMath.Tanh(c03), ref cRow0, 12);
-                }
+                ref float cRow0 = ref Unsafe.Add(ref c, 0);
+                var c00 = Vector128.LoadUnsafe(ref x, 0) + Vector128.LoadUnsafe(ref inputBias, 0) + Vector128.LoadUnsafe(ref recurrentBias, 0);
+                var c01 = Vector128.LoadUnsafe(ref x, 4) + Vector128.LoadUnsafe(ref inputBias, 4) + Vector128.LoadUnsafe(ref recurrentBias, 4);
+                var c02 = Vector128.LoadUnsafe(ref x, 8) + Vector128.LoadUnsafe(ref inputBias, 8) + Vector128.LoadUnsafe(ref recurrentBias, 8);
+                var c03 = Vector128.LoadUnsafe(ref x, 12) + Vector128.LoadUnsafe(ref inputBias, 12) + Vector128.LoadUnsafe(ref recurrentBias, 12);
+                var a0 = Vector128.Create(Unsafe.Add(ref a, 0));
+                c00 = Vector128.FusedMultiplyAdd(a0, Vector128.LoadUnsafe(ref b, 0), c00);
+                c01 = Vector128.FusedMultiplyAdd(a0, Vector128.LoadUnsafe(ref b, 4), c01);
+                c02 = Vector128.FusedMultiplyAdd(a0, Vector128.LoadUnsafe(ref b, 8), c02);
+                c03 = Vector128.FusedMultiplyAdd(a0, Vector128.LoadUnsafe(ref b, 12), c03);
+                var a1 = Vector128.Create(Unsafe.Add(ref a, 1));
+                c00 = Vector128.FusedMultiplyAdd(a1, Vector128.LoadUnsafe(ref b, 16), c00);
+                c01 = Vector128.FusedMultiplyAdd(a1, Vector128.LoadUnsafe(ref b, 16 + 4), c01);
+                c02 = Vector128.FusedMultiplyAdd(a1, Vector128.LoadUnsafe(ref b, 16 + 8), c02);
+                c03 = Vector128.FusedMultiplyAdd(a1, Vector128.LoadUnsafe(ref b, 16 + 12), c03);
+                var a2 = Vector128.Create(Unsafe.Add(ref a, 2));
+                c00 = Vector128.FusedMultiplyAdd(a2, Vector128.LoadUnsafe(ref b, 32), c00);
+                c01 = Vector128.FusedMultiplyAdd(a2, Vector128.LoadUnsafe(ref b, 32 + 4), c01);
+                c02 = Vector128.FusedMultiplyAdd(a2, Vector128.LoadUnsafe(ref b, 32 + 8), c02);
+                c03 = Vector128.FusedMultiplyAdd(a2, Vector128.LoadUnsafe(ref b, 32 + 12), c03);
+                var a3 = Vector128.Create(Unsafe.Add(ref a, 3));
+                c00 = Vector128.FusedMultiplyAdd(a3, Vector128.LoadUnsafe(ref b, 48), c00);
+                c01 = Vector128.FusedMultiplyAdd(a3, Vector128.LoadUnsafe(ref b, 48 + 4), c01);
+                c02 = Vector128.FusedMultiplyAdd(a3, Vector128.LoadUnsafe(ref b, 48 + 8), c02);
+                c03 = Vector128.FusedMultiplyAdd(a3, Vector128.LoadUnsafe(ref b, 48 + 12), c03);
+                var a4 = Vector128.Create(Unsafe.Add(ref a, 4));
+                c00 = Vector128.FusedMultiplyAdd(a4, Vector128.LoadUnsafe(ref b, 64), c00);
+                c01 = Vector128.FusedMultiplyAdd(a4, Vector128.LoadUnsafe(ref b, 64 + 4), c01);
+                c02 = Vector128.FusedMultiplyAdd(a4, Vector128.LoadUnsafe(ref b, 64 + 8), c02);
+                c03 = Vector128.FusedMultiplyAdd(a4, Vector128.LoadUnsafe(ref b, 64 + 12), c03);
+                var a5 = Vector128.Create(Unsafe.Add(ref a, 5));
+                c00 = Vector128.FusedMultiplyAdd(a5, Vector128.LoadUnsafe(ref b, 80), c00);
+                c01 = Vector128.FusedMultiplyAdd(a5, Vector128.LoadUnsafe(ref b, 80 + 4), c01);
+                c02 = Vector128.FusedMultiplyAdd(a5, Vector128.LoadUnsafe(ref b, 80 + 8), c02);
+                c03 = Vector128.FusedMultiplyAdd(a5, Vector128.LoadUnsafe(ref b, 80 + 12), c03);
+                var a6 = Vector128.Create(Unsafe.Add(ref a, 6));
+                c00 = Vector128.FusedMultiplyAdd(a6, Vector128.LoadUnsafe(ref b, 96), c00);
+                c01 = Vector128.FusedMultiplyAdd(a6, Vector128.LoadUnsafe(ref b, 96 + 4), c01);
+                c02 = Vector128.FusedMultiplyAdd(a6, Vector128.LoadUnsafe(ref b, 96 + 8), c02);
+                c03 = Vector128.FusedMultiplyAdd(a6, Vector128.LoadUnsafe(ref b, 96 + 12), c03);
+                var a7 = Vector128.Create(Unsafe.Add(ref a, 7));
+                c00 = Vector128.FusedMultiplyAdd(a7, Vector128.LoadUnsafe(ref b, 112), c00);
+                c01 = Vector128.FusedMultiplyAdd(a7, Vector128.LoadUnsafe(ref b, 112 + 4), c01);
+                c02 = Vector128.FusedMultiplyAdd(a7, Vector128.LoadUnsafe(ref b, 112 + 8), c02);
+                c03 = Vector128.FusedMultiplyAdd(a7, Vector128.LoadUnsafe(ref b, 112 + 12), c03);
+                Vector128.StoreUnsafe(VectorMath.Tanh(c00), ref cRow0, 0);
+                Vector128.StoreUnsafe(VectorMath.Tanh(c01), ref cRow0, 4);
+                Vector128.StoreUnsafe(VectorMath.Tanh(c02), ref cRow0, 8);
+                Vector128.StoreUnsafe(VectorMath.Tanh(c03), ref cRow0, 12);
             }
         }
 
@@ -934,139 +925,133 @@ namespace RnnGen.Generated
         {
             if (Vector512.IsHardwareAccelerated)
             {
+                nuint m0 = 0;
+                for (; m0 + 4 <= (nuint)steps; m0 += 4)
                 {
-                    nuint n0 = 0;
-                    nuint m0 = 0;
-                    for (; m0 + 4 <= (nuint)steps; m0 += 4)
+                    ref float cRow0 = ref Unsafe.Add(ref c, m0 * 16);
+                    ref float cRow1 = ref Unsafe.Add(ref c, (m0 + 1) * 16);
+                    ref float cRow2 = ref Unsafe.Add(ref c, (m0 + 2) * 16);
+                    ref float cRow3 = ref Unsafe.Add(ref c, (m0 + 3) * 16);
+                    var c00 = Vector512.LoadUnsafe(ref bias, 0);
+                    var c10 = Vector512.LoadUnsafe(ref bias, 0);
+                    var c20 = Vector512.LoadUnsafe(ref bias, 0);
+                    var c30 = Vector512.LoadUnsafe(ref bias, 0);
+                    for (nuint k = 0; k < 8; k++)
                     {
-                        ref float cRow0 = ref Unsafe.Add(ref c, m0 * 16 + n0);
-                        ref float cRow1 = ref Unsafe.Add(ref c, (m0 + 1) * 16 + n0);
-                        ref float cRow2 = ref Unsafe.Add(ref c, (m0 + 2) * 16 + n0);
-                        ref float cRow3 = ref Unsafe.Add(ref c, (m0 + 3) * 16 + n0);
-                        var c00 = Vector512.LoadUnsafe(ref bias, n0);
-                        var c10 = Vector512.LoadUnsafe(ref bias, n0);
-                        var c20 = Vector512.LoadUnsafe(ref bias, n0);
-                        var c30 = Vector512.LoadUnsafe(ref bias, n0);
-                        for (nuint k = 0; k < 8; k++)
-                        {
-                            ref float bRow = ref Unsafe.Add(ref b, k * 16 + n0);
-                            var b0 = Vector512.LoadUnsafe(ref bRow, 0);
-                            var a0 = Vector512.Create(Unsafe.Add(ref a, m0 * 16 + k));
-                            c00 = Vector512.FusedMultiplyAdd(a0, b0, c00);
-                            var a1 = Vector512.Create(Unsafe.Add(ref a, (m0 + 1) * 16 + k));
-                            c10 = Vector512.FusedMultiplyAdd(a1, b0, c10);
-                            var a2 = Vector512.Create(Unsafe.Add(ref a, (m0 + 2) * 16 + k));
-                            c20 = Vector512.FusedMultiplyAdd(a2, b0, c20);
-                            var a3 = Vector512.Create(Unsafe.Add(ref a, (m0 + 3) * 16 + k));
-                            c30 = Vector512.FusedMultiplyAdd(a3, b0, c30);
-                        }
-                        Vector512.StoreUnsafe(c00, ref cRow0, 0);
-                        Vector512.StoreUnsafe(c10, ref cRow1, 0);
-                        Vector512.StoreUnsafe(c20, ref cRow2, 0);
-                        Vector512.StoreUnsafe(c30, ref cRow3, 0);
+                        ref float bRow = ref Unsafe.Add(ref b, k * 16);
+                        var b0 = Vector512.LoadUnsafe(ref bRow, 0);
+                        var a0 = Vector512.Create(Unsafe.Add(ref a, m0 * 16 + k));
+                        c00 = Vector512.FusedMultiplyAdd(a0, b0, c00);
+                        var a1 = Vector512.Create(Unsafe.Add(ref a, (m0 + 1) * 16 + k));
+                        c10 = Vector512.FusedMultiplyAdd(a1, b0, c10);
+                        var a2 = Vector512.Create(Unsafe.Add(ref a, (m0 + 2) * 16 + k));
+                        c20 = Vector512.FusedMultiplyAdd(a2, b0, c20);
+                        var a3 = Vector512.Create(Unsafe.Add(ref a, (m0 + 3) * 16 + k));
+                        c30 = Vector512.FusedMultiplyAdd(a3, b0, c30);
                     }
-                    for (; m0 < (nuint)steps; m0++)
-                    {
-                        ref float cRow0 = ref Unsafe.Add(ref c, m0 * 16 + n0);
-                        var c00 = Vector512.LoadUnsafe(ref bias, n0);
-                        var a0 = Vector512.Create(Unsafe.Add(ref a, m0 * 16));
-                        c00 = Vector512.FusedMultiplyAdd(a0, Vector512.LoadUnsafe(ref b, n0), c00);
-                        var a1 = Vector512.Create(Unsafe.Add(ref a, m0 * 16 + 1));
-                        c00 = Vector512.FusedMultiplyAdd(a1, Vector512.LoadUnsafe(ref b, 16 + n0), c00);
-                        var a2 = Vector512.Create(Unsafe.Add(ref a, m0 * 16 + 2));
-                        c00 = Vector512.FusedMultiplyAdd(a2, Vector512.LoadUnsafe(ref b, 32 + n0), c00);
-                        var a3 = Vector512.Create(Unsafe.Add(ref a, m0 * 16 + 3));
-                        c00 = Vector512.FusedMultiplyAdd(a3, Vector512.LoadUnsafe(ref b, 48 + n0), c00);
-                        var a4 = Vector512.Create(Unsafe.Add(ref a, m0 * 16 + 4));
-                        c00 = Vector512.FusedMultiplyAdd(a4, Vector512.LoadUnsafe(ref b, 64 + n0), c00);
-                        var a5 = Vector512.Create(Unsafe.Add(ref a, m0 * 16 + 5));
-                        c00 = Vector512.FusedMultiplyAdd(a5, Vector512.LoadUnsafe(ref b, 80 + n0), c00);
-                        var a6 = Vector512.Create(Unsafe.Add(ref a, m0 * 16 + 6));
-                        c00 = Vector512.FusedMultiplyAdd(a6, Vector512.LoadUnsafe(ref b, 96 + n0), c00);
-                        var a7 = Vector512.Create(Unsafe.Add(ref a, m0 * 16 + 7));
-                        c00 = Vector512.FusedMultiplyAdd(a7, Vector512.LoadUnsafe(ref b, 112 + n0), c00);
-                        Vector512.StoreUnsafe(c00, ref cRow0, 0);
-                    }
+                    Vector512.StoreUnsafe(c00, ref cRow0, 0);
+                    Vector512.StoreUnsafe(c10, ref cRow1, 0);
+                    Vector512.StoreUnsafe(c20, ref cRow2, 0);
+                    Vector512.StoreUnsafe(c30, ref cRow3, 0);
+                }
+                for (; m0 < (nuint)steps; m0++)
+                {
+                    ref float cRow0 = ref Unsafe.Add(ref c, m0 * 16);
+                    var c00 = Vector512.LoadUnsafe(ref bias, 0);
+                    var a0 = Vector512.Create(Unsafe.Add(ref a, m0 * 16));
+                    c00 = Vector512.FusedMultiplyAdd(a0, Vector512.LoadUnsafe(ref b, 0), c00);
+                    var a1 = Vector512.Create(Unsafe.Add(ref a, m0 * 16 + 1));
+                    c00 = Vector512.FusedMultiplyAdd(a1, Vector512.LoadUnsafe(ref b, 16), c00);
+                    var a2 = Vector512.Create(Unsafe.Add(ref a, m0 * 16 + 2));
+                    c00 = Vector512.FusedMultiplyAdd(a2, Vector512.LoadUnsafe(ref b, 32), c00);
+                    var a3 = Vector512.Create(Unsafe.Add(ref a, m0 * 16 + 3));
+                    c00 = Vector512.FusedMultiplyAdd(a3, Vector512.LoadUnsafe(ref b, 48), c00);
+                    var a4 = Vector512.Create(Unsafe.Add(ref a, m0 * 16 + 4));
+                    c00 = Vector512.FusedMultiplyAdd(a4, Vector512.LoadUnsafe(ref b, 64), c00);
+                    var a5 = Vector512.Create(Unsafe.Add(ref a, m0 * 16 + 5));
+                    c00 = Vector512.FusedMultiplyAdd(a5, Vector512.LoadUnsafe(ref b, 80), c00);
+                    var a6 = Vector512.Create(Unsafe.Add(ref a, m0 * 16 + 6));
+                    c00 = Vector512.FusedMultiplyAdd(a6, Vector512.LoadUnsafe(ref b, 96), c00);
+                    var a7 = Vector512.Create(Unsafe.Add(ref a, m0 * 16 + 7));
+                    c00 = Vector512.FusedMultiplyAdd(a7, Vector512.LoadUnsafe(ref b, 112), c00);
+                    Vector512.StoreUnsafe(c00, ref cRow0, 0);
                 }
             }
             else if (Vector256.IsHardwareAccelerated)
             {
+                nuint m0 = 0;
+                for (; m0 + 4 <= (nuint)steps; m0 += 4)
                 {
-                    nuint n0 = 0;
-                    nuint m0 = 0;
-                    for (; m0 + 4 <= (nuint)steps; m0 += 4)
+                    ref float cRow0 = ref Unsafe.Add(ref c, m0 * 16);
+                    ref float cRow1 = ref Unsafe.Add(ref c, (m0 + 1) * 16);
+                    ref float cRow2 = ref Unsafe.Add(ref c, (m0 + 2) * 16);
+                    ref float cRow3 = ref Unsafe.Add(ref c, (m0 + 3) * 16);
+                    var c00 = Vector256.LoadUnsafe(ref bias, 0);
+                    var c01 = Vector256.LoadUnsafe(ref bias, 8);
+                    var c10 = Vector256.LoadUnsafe(ref bias, 0);
+                    var c11 = Vector256.LoadUnsafe(ref bias, 8);
+                    var c20 = Vector256.LoadUnsafe(ref bias, 0);
+                    var c21 = Vector256.LoadUnsafe(ref bias, 8);
+                    var c30 = Vector256.LoadUnsafe(ref bias, 0);
+                    var c31 = Vector256.LoadUnsafe(ref bias, 8);
+                    for (nuint k = 0; k < 8; k++)
                     {
-                        ref float cRow0 = ref Unsafe.Add(ref c, m0 * 16 + n0);
-                        ref float cRow1 = ref Unsafe.Add(ref c, (m0 + 1) * 16 + n0);
-                        ref float cRow2 = ref Unsafe.Add(ref c, (m0 + 2) * 16 + n0);
-                        ref float cRow3 = ref Unsafe.Add(ref c, (m0 + 3) * 16 + n0);
-                        var c00 = Vector256.LoadUnsafe(ref bias, n0);
-                        var c01 = Vector256.LoadUnsafe(ref bias, n0 + 8);
-                        var c10 = Vector256.LoadUnsafe(ref bias, n0);
-                        var c11 = Vector256.LoadUnsafe(ref bias, n0 + 8);
-                        var c20 = Vector256.LoadUnsafe(ref bias, n0);
-                        var c21 = Vector256.LoadUnsafe(ref bias, n0 + 8);
-                        var c30 = Vector256.LoadUnsafe(ref bias, n0);
-                        var c31 = Vector256.LoadUnsafe(ref bias, n0 + 8);
-                        for (nuint k = 0; k < 8; k++)
-                        {
-                            ref float bRow = ref Unsafe.Add(ref b, k * 16 + n0);
-                            var b0 = Vector256.LoadUnsafe(ref bRow, 0);
-                            var b1 = Vector256.LoadUnsafe(ref bRow, 8);
-                            var a0 = Vector256.Create(Unsafe.Add(ref a, m0 * 16 + k));
-                            c00 = Vector256.FusedMultiplyAdd(a0, b0, c00);
-                            c01 = Vector256.FusedMultiplyAdd(a0, b1, c01);
-                            var a1 = Vector256.Create(Unsafe.Add(ref a, (m0 + 1) * 16 + k));
-                            c10 = Vector256.FusedMultiplyAdd(a1, b0, c10);
-                            c11 = Vector256.FusedMultiplyAdd(a1, b1, c11);
-                            var a2 = Vector256.Create(Unsafe.Add(ref a, (m0 + 2) * 16 + k));
-                            c20 = Vector256.FusedMultiplyAdd(a2, b0, c20);
-                            c21 = Vector256.FusedMultiplyAdd(a2, b1, c21);
-                            var a3 = Vector256.Create(Unsafe.Add(ref a, (m0 + 3) * 16 + k));
-                            c30 = Vector256.FusedMultiplyAdd(a3, b0, c30);
-                            c31 = Vector256.FusedMultiplyAdd(a3, b1, c31);
-                        }
-                        Vector256.StoreUnsafe(c00, ref cRow0, 0);
-                        Vector256.StoreUnsafe(c01, ref cRow0, 8);
-                        Vector256.StoreUnsafe(c10, ref cRow1, 0);
-                        Vector256.StoreUnsafe(c11, ref cRow1, 8);
-                        Vector256.StoreUnsafe(c20, ref cRow2, 0);
-                        Vector256.StoreUnsafe(c21, ref cRow2, 8);
-                        Vector256.StoreUnsafe(c30, ref cRow3, 0);
-                        Vector256.StoreUnsafe(c31, ref cRow3, 8);
+                        ref float bRow = ref Unsafe.Add(ref b, k * 16);
+                        var b0 = Vector256.LoadUnsafe(ref bRow, 0);
+                        var b1 = Vector256.LoadUnsafe(ref bRow, 8);
+                        var a0 = Vector256.Create(Unsafe.Add(ref a, m0 * 16 + k));
+                        c00 = Vector256.FusedMultiplyAdd(a0, b0, c00);
+                        c01 = Vector256.FusedMultiplyAdd(a0, b1, c01);
+                        var a1 = Vector256.Create(Unsafe.Add(ref a, (m0 + 1) * 16 + k));
+                        c10 = Vector256.FusedMultiplyAdd(a1, b0, c10);
+                        c11 = Vector256.FusedMultiplyAdd(a1, b1, c11);
+                        var a2 = Vector256.Create(Unsafe.Add(ref a, (m0 + 2) * 16 + k));
+                        c20 = Vector256.FusedMultiplyAdd(a2, b0, c20);
+                        c21 = Vector256.FusedMultiplyAdd(a2, b1, c21);
+                        var a3 = Vector256.Create(Unsafe.Add(ref a, (m0 + 3) * 16 + k));
+                        c30 = Vector256.FusedMultiplyAdd(a3, b0, c30);
+                        c31 = Vector256.FusedMultiplyAdd(a3, b1, c31);
                     }
-                    for (; m0 < (nuint)steps; m0++)
-                    {
-                        ref float cRow0 = ref Unsafe.Add(ref c, m0 * 16 + n0);
-                        var c00 = Vector256.LoadUnsafe(ref bias, n0);
-                        var c01 = Vector256.LoadUnsafe(ref bias, n0 + 8);
-                        var a0 = Vector256.Create(Unsafe.Add(ref a, m0 * 16));
-                        c00 = Vector256.FusedMultiplyAdd(a0, Vector256.LoadUnsafe(ref b, n0), c00);
-                        c01 = Vector256.FusedMultiplyAdd(a0, Vector256.LoadUnsafe(ref b, n0 + 8), c01);
-                        var a1 = Vector256.Create(Unsafe.Add(ref a, m0 * 16 + 1));
-                        c00 = Vector256.FusedMultiplyAdd(a1, Vector256.LoadUnsafe(ref b, 16 + n0), c00);
-                        c01 = Vector256.FusedMultiplyAdd(a1, Vector256.LoadUnsafe(ref b, 16 + n0 + 8), c01);
-                        var a2 = Vector256.Create(Unsafe.Add(ref a, m0 * 16 + 2));
-                        c00 = Vector256.FusedMultiplyAdd(a2, Vector256.LoadUnsafe(ref b, 32 + n0), c00);
-                        c01 = Vector256.FusedMultiplyAdd(a2, Vector256.LoadUnsafe(ref b, 32 + n0 + 8), c01);
-                        var a3 = Vector256.Create(Unsafe.Add(ref a, m0 * 16 + 3));
-                        c00 = Vector256.FusedMultiplyAdd(a3, Vector256.LoadUnsafe(ref b, 48 + n0), c00);
-                        c01 = Vector256.FusedMultiplyAdd(a3, Vector256.LoadUnsafe(ref b, 48 + n0 + 8), c01);
-                        var a4 = Vector256.Create(Unsafe.Add(ref a, m0 * 16 + 4));
-                        c00 = Vector256.FusedMultiplyAdd(a4, Vector256.LoadUnsafe(ref b, 64 + n0), c00);
-                        c01 = Vector256.FusedMultiplyAdd(a4, Vector256.LoadUnsafe(ref b, 64 + n0 + 8), c01);
-                        var a5 = Vector256.Create(Unsafe.Add(ref a, m0 * 16 + 5));
-                        c00 = Vector256.FusedMultiplyAdd(a5, Vector256.LoadUnsafe(ref b, 80 + n0), c00);
-                        c01 = Vector256.FusedMultiplyAdd(a5, Vector256.LoadUnsafe(ref b, 80 + n0 + 8), c01);
-                        var a6 = Vector256.Create(Unsafe.Add(ref a, m0 * 16 + 6));
-                        c00 = Vector256.FusedMultiplyAdd(a6, Vector256.LoadUnsafe(ref b, 96 + n0), c00);
-                        c01 = Vector256.FusedMultiplyAdd(a6, Vector256.LoadUnsafe(ref b, 96 + n0 + 8), c01);
-                        var a7 = Vector256.Create(Unsafe.Add(ref a, m0 * 16 + 7));
-                        c00 = Vector256.FusedMultiplyAdd(a7, Vector256.LoadUnsafe(ref b, 112 + n0), c00);
-                        c01 = Vector256.FusedMultiplyAdd(a7, Vector256.LoadUnsafe(ref b, 112 + n0 + 8), c01);
-                        Vector256.StoreUnsafe(c00, ref cRow0, 0);
-                        Vector256.StoreUnsafe(c01, ref cRow0, 8);
-                    }
+                    Vector256.StoreUnsafe(c00, ref cRow0, 0);
+                    Vector256.StoreUnsafe(c01, ref cRow0, 8);
+                    Vector256.StoreUnsafe(c10, ref cRow1, 0);
+                    Vector256.StoreUnsafe(c11, ref cRow1, 8);
+                    Vector256.StoreUnsafe(c20, ref cRow2, 0);
+                    Vector256.StoreUnsafe(c21, ref cRow2, 8);
+                    Vector256.StoreUnsafe(c30, ref cRow3, 0);
+                    Vector256.StoreUnsafe(c31, ref cRow3, 8);
+                }
+                for (; m0 < (nuint)steps; m0++)
+                {
+                    ref float cRow0 = ref Unsafe.Add(ref c, m0 * 16);
+                    var c00 = Vector256.LoadUnsafe(ref bias, 0);
+                    var c01 = Vector256.LoadUnsafe(ref bias, 8);
+                    var a0 = Vector256.Create(Unsafe.Add(ref a, m0 * 16));
+                    c00 = Vector256.FusedMultiplyAdd(a0, Vector256.LoadUnsafe(ref b, 0), c00);
+                    c01 = Vector256.FusedMultiplyAdd(a0, Vector256.LoadUnsafe(ref b, 8), c01);
+                    var a1 = Vector256.Create(Unsafe.Add(ref a, m0 * 16 + 1));
+                    c00 = Vector256.FusedMultiplyAdd(a1, Vector256.LoadUnsafe(ref b, 16), c00);
+                    c01 = Vector256.FusedMultiplyAdd(a1, Vector256.LoadUnsafe(ref b, 16 + 8), c01);
+                    var a2 = Vector256.Create(Unsafe.Add(ref a, m0 * 16 + 2));
+                    c00 = Vector256.FusedMultiplyAdd(a2, Vector256.LoadUnsafe(ref b, 32), c00);
+                    c01 = Vector256.FusedMultiplyAdd(a2, Vector256.LoadUnsafe(ref b, 32 + 8), c01);
+                    var a3 = Vector256.Create(Unsafe.Add(ref a, m0 * 16 + 3));
+                    c00 = Vector256.FusedMultiplyAdd(a3, Vector256.LoadUnsafe(ref b, 48), c00);
+                    c01 = Vector256.FusedMultiplyAdd(a3, Vector256.LoadUnsafe(ref b, 48 + 8), c01);
+                    var a4 = Vector256.Create(Unsafe.Add(ref a, m0 * 16 + 4));
+                    c00 = Vector256.FusedMultiplyAdd(a4, Vector256.LoadUnsafe(ref b, 64), c00);
+                    c01 = Vector256.FusedMultiplyAdd(a4, Vector256.LoadUnsafe(ref b, 64 + 8), c01);
+                    var a5 = Vector256.Create(Unsafe.Add(ref a, m0 * 16 + 5));
+                    c00 = Vector256.FusedMultiplyAdd(a5, Vector256.LoadUnsafe(ref b, 80), c00);
+                    c01 = Vector256.FusedMultiplyAdd(a5, Vector256.LoadUnsafe(ref b, 80 + 8), c01);
+                    var a6 = Vector256.Create(Unsafe.Add(ref a, m0 * 16 + 6));
+                    c00 = Vector256.FusedMultiplyAdd(a6, Vector256.LoadUnsafe(ref b, 96), c00);
+                    c01 = Vector256.FusedMultiplyAdd(a6, Vector256.LoadUnsafe(ref b, 96 + 8), c01);
+                    var a7 = Vector256.Create(Unsafe.Add(ref a, m0 * 16 + 7));
+                    c00 = Vector256.FusedMultiplyAdd(a7, Vector256.LoadUnsafe(ref b, 112), c00);
+                    c01 = Vector256.FusedMultiplyAdd(a7, Vector256.LoadUnsafe(ref b, 112 + 8), c01);
+                    Vector256.StoreUnsafe(c00, ref cRow0, 0);
+                    Vector256.StoreUnsafe(c01, ref cRow0, 8);
                 }
             }
             else
@@ -1156,93 +1141,84 @@ namespace RnnGen.Generated
         {
             if (Vector512.IsHardwareAccelerated)
             {
+                for (nuint m0 = 0; m0 < 8; m0 += 4)
                 {
-                    nuint n0 = 0;
-                    nuint m0 = 0;
-                    for (; m0 + 4 <= 8; m0 += 4)
+                    ref float cRow0 = ref Unsafe.Add(ref c, m0 * 16);
+                    ref float cRow1 = ref Unsafe.Add(ref c, (m0 + 1) * 16);
+                    ref float cRow2 = ref Unsafe.Add(ref c, (m0 + 2) * 16);
+                    ref float cRow3 = ref Unsafe.Add(ref c, (m0 + 3) * 16);
+                    var c00 = Vector512.LoadUnsafe(ref cRow0, 0);
+                    var c10 = Vector512.LoadUnsafe(ref cRow1, 0);
+                    var c20 = Vector512.LoadUnsafe(ref cRow2, 0);
+                    var c30 = Vector512.LoadUnsafe(ref cRow3, 0);
+                    for (nuint k = 0; k < (nuint)steps; k++)
                     {
-                        ref float cRow0 = ref Unsafe.Add(ref c, m0 * 16 + n0);
-                        ref float cRow1 = ref Unsafe.Add(ref c, (m0 + 1) * 16 + n0);
-                        ref float cRow2 = ref Unsafe.Add(ref c, (m0 + 2) * 16 + n0);
-                        ref float cRow3 = ref Unsafe.Add(ref c, (m0 + 3) * 16 + n0);
-                        var c00 = Vector512.LoadUnsafe(ref cRow0, 0);
-                        var c10 = Vector512.LoadUnsafe(ref cRow1, 0);
-                        var c20 = Vector512.LoadUnsafe(ref cRow2, 0);
-                        var c30 = Vector512.LoadUnsafe(ref cRow3, 0);
-                        for (nuint k = 0; k < (nuint)steps; k++)
-                        {
-                            ref float bRow = ref Unsafe.Add(ref b, k * 16 + n0);
-                            var b0 = Vector512.LoadUnsafe(ref bRow, 0);
-                            var a0 = Vector512.Create(Unsafe.Add(ref a, m0 + k * 16));
-                            c00 = Vector512.FusedMultiplyAdd(a0, b0, c00);
-                            var a1 = Vector512.Create(Unsafe.Add(ref a, (m0 + 1) + k * 16));
-                            c10 = Vector512.FusedMultiplyAdd(a1, b0, c10);
-                            var a2 = Vector512.Create(Unsafe.Add(ref a, (m0 + 2) + k * 16));
-                            c20 = Vector512.FusedMultiplyAdd(a2, b0, c20);
-                            var a3 = Vector512.Create(Unsafe.Add(ref a, (m0 + 3) + k * 16));
-                            c30 = Vector512.FusedMultiplyAdd(a3, b0, c30);
-                        }
-                        Vector512.StoreUnsafe(c00, ref cRow0, 0);
-                        Vector512.StoreUnsafe(c10, ref cRow1, 0);
-                        Vector512.StoreUnsafe(c20, ref cRow2, 0);
-                        Vector512.StoreUnsafe(c30, ref cRow3, 0);
+                        ref float bRow = ref Unsafe.Add(ref b, k * 16);
+                        var b0 = Vector512.LoadUnsafe(ref bRow, 0);
+                        var a0 = Vector512.Create(Unsafe.Add(ref a, m0 + k * 16));
+                        c00 = Vector512.FusedMultiplyAdd(a0, b0, c00);
+                        var a1 = Vector512.Create(Unsafe.Add(ref a, m0 + 1 + k * 16));
+                        c10 = Vector512.FusedMultiplyAdd(a1, b0, c10);
+                        var a2 = Vector512.Create(Unsafe.Add(ref a, m0 + 2 + k * 16));
+                        c20 = Vector512.FusedMultiplyAdd(a2, b0, c20);
+                        var a3 = Vector512.Create(Unsafe.Add(ref a, m0 + 3 + k * 16));
+                        c30 = Vector512.FusedMultiplyAdd(a3, b0, c30);
                     }
+                    Vector512.StoreUnsafe(c00, ref cRow0, 0);
+                    Vector512.StoreUnsafe(c10, ref cRow1, 0);
+                    Vector512.StoreUnsafe(c20, ref cRow2, 0);
+                    Vector512.StoreUnsafe(c30, ref cRow3, 0);
                 }
             }
             else if (Vector256.IsHardwareAccelerated)
             {
+                for (nuint m0 = 0; m0 < 8; m0 += 4)
                 {
-                    nuint n0 = 0;
-                    nuint m0 = 0;
-                    for (; m0 + 4 <= 8; m0 += 4)
+                    ref float cRow0 = ref Unsafe.Add(ref c, m0 * 16);
+                    ref float cRow1 = ref Unsafe.Add(ref c, (m0 + 1) * 16);
+                    ref float cRow2 = ref Unsafe.Add(ref c, (m0 + 2) * 16);
+                    ref float cRow3 = ref Unsafe.Add(ref c, (m0 + 3) * 16);
+                    var c00 = Vector256.LoadUnsafe(ref cRow0, 0);
+                    var c01 = Vector256.LoadUnsafe(ref cRow0, 8);
+                    var c10 = Vector256.LoadUnsafe(ref cRow1, 0);
+                    var c11 = Vector256.LoadUnsafe(ref cRow1, 8);
+                    var c20 = Vector256.LoadUnsafe(ref cRow2, 0);
+                    var c21 = Vector256.LoadUnsafe(ref cRow2, 8);
+                    var c30 = Vector256.LoadUnsafe(ref cRow3, 0);
+                    var c31 = Vector256.LoadUnsafe(ref cRow3, 8);
+                    for (nuint k = 0; k < (nuint)steps; k++)
                     {
-                        ref float cRow0 = ref Unsafe.Add(ref c, m0 * 16 + n0);
-                        ref float cRow1 = ref Unsafe.Add(ref c, (m0 + 1) * 16 + n0);
-                        ref float cRow2 = ref Unsafe.Add(ref c, (m0 + 2) * 16 + n0);
-                        ref float cRow3 = ref Unsafe.Add(ref c, (m0 + 3) * 16 + n0);
-                        var c00 = Vector256.LoadUnsafe(ref cRow0, 0);
-                        var c01 = Vector256.LoadUnsafe(ref cRow0, 8);
-                        var c10 = Vector256.LoadUnsafe(ref cRow1, 0);
-                        var c11 = Vector256.LoadUnsafe(ref cRow1, 8);
-                        var c20 = Vector256.LoadUnsafe(ref cRow2, 0);
-                        var c21 = Vector256.LoadUnsafe(ref cRow2, 8);
-                        var c30 = Vector256.LoadUnsafe(ref cRow3, 0);
-                        var c31 = Vector256.LoadUnsafe(ref cRow3, 8);
-                        for (nuint k = 0; k < (nuint)steps; k++)
-                        {
-                            ref float bRow = ref Unsafe.Add(ref b, k * 16 + n0);
-                            var b0 = Vector256.LoadUnsafe(ref bRow, 0);
-                            var b1 = Vector256.LoadUnsafe(ref bRow, 8);
-                            var a0 = Vector256.Create(Unsafe.Add(ref a, m0 + k * 16));
-                            c00 = Vector256.FusedMultiplyAdd(a0, b0, c00);
-                            c01 = Vector256.FusedMultiplyAdd(a0, b1, c01);
-                            var a1 = Vector256.Create(Unsafe.Add(ref a, (m0 + 1) + k * 16));
-                            c10 = Vector256.FusedMultiplyAdd(a1, b0, c10);
-                            c11 = Vector256.FusedMultiplyAdd(a1, b1, c11);
-                            var a2 = Vector256.Create(Unsafe.Add(ref a, (m0 + 2) + k * 16));
-                            c20 = Vector256.FusedMultiplyAdd(a2, b0, c20);
-                            c21 = Vector256.FusedMultiplyAdd(a2, b1, c21);
-                            var a3 = Vector256.Create(Unsafe.Add(ref a, (m0 + 3) + k * 16));
-                            c30 = Vector256.FusedMultiplyAdd(a3, b0, c30);
-                            c31 = Vector256.FusedMultiplyAdd(a3, b1, c31);
-                        }
-                        Vector256.StoreUnsafe(c00, ref cRow0, 0);
-                        Vector256.StoreUnsafe(c01, ref cRow0, 8);
-                        Vector256.StoreUnsafe(c10, ref cRow1, 0);
-                        Vector256.StoreUnsafe(c11, ref cRow1, 8);
-                        Vector256.StoreUnsafe(c20, ref cRow2, 0);
-                        Vector256.StoreUnsafe(c21, ref cRow2, 8);
-                        Vector256.StoreUnsafe(c30, ref cRow3, 0);
-                        Vector256.StoreUnsafe(c31, ref cRow3, 8);
+                        ref float bRow = ref Unsafe.Add(ref b, k * 16);
+                        var b0 = Vector256.LoadUnsafe(ref bRow, 0);
+                        var b1 = Vector256.LoadUnsafe(ref bRow, 8);
+                        var a0 = Vector256.Create(Unsafe.Add(ref a, m0 + k * 16));
+                        c00 = Vector256.FusedMultiplyAdd(a0, b0, c00);
+                        c01 = Vector256.FusedMultiplyAdd(a0, b1, c01);
+                        var a1 = Vector256.Create(Unsafe.Add(ref a, m0 + 1 + k * 16));
+                        c10 = Vector256.FusedMultiplyAdd(a1, b0, c10);
+                        c11 = Vector256.FusedMultiplyAdd(a1, b1, c11);
+                        var a2 = Vector256.Create(Unsafe.Add(ref a, m0 + 2 + k * 16));
+                        c20 = Vector256.FusedMultiplyAdd(a2, b0, c20);
+                        c21 = Vector256.FusedMultiplyAdd(a2, b1, c21);
+                        var a3 = Vector256.Create(Unsafe.Add(ref a, m0 + 3 + k * 16));
+                        c30 = Vector256.FusedMultiplyAdd(a3, b0, c30);
+                        c31 = Vector256.FusedMultiplyAdd(a3, b1, c31);
                     }
+                    Vector256.StoreUnsafe(c00, ref cRow0, 0);
+                    Vector256.StoreUnsafe(c01, ref cRow0, 8);
+                    Vector256.StoreUnsafe(c10, ref cRow1, 0);
+                    Vector256.StoreUnsafe(c11, ref cRow1, 8);
+                    Vector256.StoreUnsafe(c20, ref cRow2, 0);
+                    Vector256.StoreUnsafe(c21, ref cRow2, 8);
+                    Vector256.StoreUnsafe(c30, ref cRow3, 0);
+                    Vector256.StoreUnsafe(c31, ref cRow3, 8);
                 }
             }
             else
             {
                 for (nuint n0 = 0; n0 < 16; n0 += 8)
                 {
-                    nuint m0 = 0;
-                    for (; m0 + 4 <= 8; m0 += 4)
+                    for (nuint m0 = 0; m0 < 8; m0 += 4)
                     {
                         ref float cRow0 = ref Unsafe.Add(ref c, m0 * 16 + n0);
                         ref float cRow1 = ref Unsafe.Add(ref c, (m0 + 1) * 16 + n0);
@@ -1264,13 +1240,13 @@ namespace RnnGen.Generated
                             var a0 = Vector128.Create(Unsafe.Add(ref a, m0 + k * 16));
                             c00 = Vector128.FusedMultiplyAdd(a0, b0, c00);
                             c01 = Vector128.FusedMultiplyAdd(a0, b1, c01);
-                            var a1 = Vector128.Create(Unsafe.Add(ref a, (m0 + 1) + k * 16));
+                            var a1 = Vector128.Create(Unsafe.Add(ref a, m0 + 1 + k * 16));
                             c10 = Vector128.FusedMultiplyAdd(a1, b0, c10);
                             c11 = Vector128.FusedMultiplyAdd(a1, b1, c11);
-                            var a2 = Vector128.Create(Unsafe.Add(ref a, (m0 + 2) + k * 16));
+                            var a2 = Vector128.Create(Unsafe.Add(ref a, m0 + 2 + k * 16));
                             c20 = Vector128.FusedMultiplyAdd(a2, b0, c20);
                             c21 = Vector128.FusedMultiplyAdd(a2, b1, c21);
-                            var a3 = Vector128.Create(Unsafe.Add(ref a, (m0 + 3) + k * 16));
+                            var a3 = Vector128.Create(Unsafe.Add(ref a, m0 + 3 + k * 16));
                             c30 = Vector128.FusedMultiplyAdd(a3, b0, c30);
                             c31 = Vector128.FusedMultiplyAdd(a3, b1, c31);
                         }
@@ -1313,46 +1289,46 @@ namespace RnnGen.Generated
                         var s31 = Vector512<float>.Zero;
                         var s32 = Vector512<float>.Zero;
                         var s33 = Vector512<float>.Zero;
-                        var a0 = Vector512.LoadUnsafe(ref a, m0 * 16 + 0);
-                        var a1 = Vector512.LoadUnsafe(ref a, (m0 + 1) * 16 + 0);
-                        var a2 = Vector512.LoadUnsafe(ref a, (m0 + 2) * 16 + 0);
-                        var a3 = Vector512.LoadUnsafe(ref a, (m0 + 3) * 16 + 0);
-                        var b0 = Vector512.LoadUnsafe(ref b, n0 * 16 + 0);
+                        var a0 = Vector512.LoadUnsafe(ref a, m0 * 16);
+                        var a1 = Vector512.LoadUnsafe(ref a, (m0 + 1) * 16);
+                        var a2 = Vector512.LoadUnsafe(ref a, (m0 + 2) * 16);
+                        var a3 = Vector512.LoadUnsafe(ref a, (m0 + 3) * 16);
+                        var b0 = Vector512.LoadUnsafe(ref b, n0 * 16);
                         s00 = Vector512.FusedMultiplyAdd(a0, b0, s00);
                         s10 = Vector512.FusedMultiplyAdd(a1, b0, s10);
                         s20 = Vector512.FusedMultiplyAdd(a2, b0, s20);
                         s30 = Vector512.FusedMultiplyAdd(a3, b0, s30);
-                        var b1 = Vector512.LoadUnsafe(ref b, (n0 + 1) * 16 + 0);
+                        var b1 = Vector512.LoadUnsafe(ref b, (n0 + 1) * 16);
                         s01 = Vector512.FusedMultiplyAdd(a0, b1, s01);
                         s11 = Vector512.FusedMultiplyAdd(a1, b1, s11);
                         s21 = Vector512.FusedMultiplyAdd(a2, b1, s21);
                         s31 = Vector512.FusedMultiplyAdd(a3, b1, s31);
-                        var b2 = Vector512.LoadUnsafe(ref b, (n0 + 2) * 16 + 0);
+                        var b2 = Vector512.LoadUnsafe(ref b, (n0 + 2) * 16);
                         s02 = Vector512.FusedMultiplyAdd(a0, b2, s02);
                         s12 = Vector512.FusedMultiplyAdd(a1, b2, s12);
                         s22 = Vector512.FusedMultiplyAdd(a2, b2, s22);
                         s32 = Vector512.FusedMultiplyAdd(a3, b2, s32);
-                        var b3 = Vector512.LoadUnsafe(ref b, (n0 + 3) * 16 + 0);
+                        var b3 = Vector512.LoadUnsafe(ref b, (n0 + 3) * 16);
                         s03 = Vector512.FusedMultiplyAdd(a0, b3, s03);
                         s13 = Vector512.FusedMultiplyAdd(a1, b3, s13);
                         s23 = Vector512.FusedMultiplyAdd(a2, b3, s23);
                         s33 = Vector512.FusedMultiplyAdd(a3, b3, s33);
                         Unsafe.Add(ref c, m0 * 16 + n0) += Vector512.Sum(s00);
-                        Unsafe.Add(ref c, m0 * 16 + (n0 + 1)) += Vector512.Sum(s01);
-                        Unsafe.Add(ref c, m0 * 16 + (n0 + 2)) += Vector512.Sum(s02);
-                        Unsafe.Add(ref c, m0 * 16 + (n0 + 3)) += Vector512.Sum(s03);
+                        Unsafe.Add(ref c, m0 * 16 + n0 + 1) += Vector512.Sum(s01);
+                        Unsafe.Add(ref c, m0 * 16 + n0 + 2) += Vector512.Sum(s02);
+                        Unsafe.Add(ref c, m0 * 16 + n0 + 3) += Vector512.Sum(s03);
                         Unsafe.Add(ref c, (m0 + 1) * 16 + n0) += Vector512.Sum(s10);
-                        Unsafe.Add(ref c, (m0 + 1) * 16 + (n0 + 1)) += Vector512.Sum(s11);
-                        Unsafe.Add(ref c, (m0 + 1) * 16 + (n0 + 2)) += Vector512.Sum(s12);
-                        Unsafe.Add(ref c, (m0 + 1) * 16 + (n0 + 3)) += Vector512.Sum(s13);
+                        Unsafe.Add(ref c, (m0 + 1) * 16 + n0 + 1) += Vector512.Sum(s11);
+                        Unsafe.Add(ref c, (m0 + 1) * 16 + n0 + 2) += Vector512.Sum(s12);
+                        Unsafe.Add(ref c, (m0 + 1) * 16 + n0 + 3) += Vector512.Sum(s13);
                         Unsafe.Add(ref c, (m0 + 2) * 16 + n0) += Vector512.Sum(s20);
-                        Unsafe.Add(ref c, (m0 + 2) * 16 + (n0 + 1)) += Vector512.Sum(s21);
-                        Unsafe.Add(ref c, (m0 + 2) * 16 + (n0 + 2)) += Vector512.Sum(s22);
-                        Unsafe.Add(ref c, (m0 + 2) * 16 + (n0 + 3)) += Vector512.Sum(s23);
+                        Unsafe.Add(ref c, (m0 + 2) * 16 + n0 + 1) += Vector512.Sum(s21);
+                        Unsafe.Add(ref c, (m0 + 2) * 16 + n0 + 2) += Vector512.Sum(s22);
+                        Unsafe.Add(ref c, (m0 + 2) * 16 + n0 + 3) += Vector512.Sum(s23);
                         Unsafe.Add(ref c, (m0 + 3) * 16 + n0) += Vector512.Sum(s30);
-                        Unsafe.Add(ref c, (m0 + 3) * 16 + (n0 + 1)) += Vector512.Sum(s31);
-                        Unsafe.Add(ref c, (m0 + 3) * 16 + (n0 + 2)) += Vector512.Sum(s32);
-                        Unsafe.Add(ref c, (m0 + 3) * 16 + (n0 + 3)) += Vector512.Sum(s33);
+                        Unsafe.Add(ref c, (m0 + 3) * 16 + n0 + 1) += Vector512.Sum(s31);
+                        Unsafe.Add(ref c, (m0 + 3) * 16 + n0 + 2) += Vector512.Sum(s32);
+                        Unsafe.Add(ref c, (m0 + 3) * 16 + n0 + 3) += Vector512.Sum(s33);
                     }
                     for (; m0 < (nuint)steps; m0++)
                     {
@@ -1360,19 +1336,19 @@ namespace RnnGen.Generated
                         var s01 = Vector512<float>.Zero;
                         var s02 = Vector512<float>.Zero;
                         var s03 = Vector512<float>.Zero;
-                        var a0 = Vector512.LoadUnsafe(ref a, m0 * 16 + 0);
-                        var b0 = Vector512.LoadUnsafe(ref b, n0 * 16 + 0);
+                        var a0 = Vector512.LoadUnsafe(ref a, m0 * 16);
+                        var b0 = Vector512.LoadUnsafe(ref b, n0 * 16);
                         s00 = Vector512.FusedMultiplyAdd(a0, b0, s00);
-                        var b1 = Vector512.LoadUnsafe(ref b, (n0 + 1) * 16 + 0);
+                        var b1 = Vector512.LoadUnsafe(ref b, (n0 + 1) * 16);
                         s01 = Vector512.FusedMultiplyAdd(a0, b1, s01);
-                        var b2 = Vector512.LoadUnsafe(ref b, (n0 + 2) * 16 + 0);
+                        var b2 = Vector512.LoadUnsafe(ref b, (n0 + 2) * 16);
                         s02 = Vector512.FusedMultiplyAdd(a0, b2, s02);
-                        var b3 = Vector512.LoadUnsafe(ref b, (n0 + 3) * 16 + 0);
+                        var b3 = Vector512.LoadUnsafe(ref b, (n0 + 3) * 16);
                         s03 = Vector512.FusedMultiplyAdd(a0, b3, s03);
                         Unsafe.Add(ref c, m0 * 16 + n0) += Vector512.Sum(s00);
-                        Unsafe.Add(ref c, m0 * 16 + (n0 + 1)) += Vector512.Sum(s01);
-                        Unsafe.Add(ref c, m0 * 16 + (n0 + 2)) += Vector512.Sum(s02);
-                        Unsafe.Add(ref c, m0 * 16 + (n0 + 3)) += Vector512.Sum(s03);
+                        Unsafe.Add(ref c, m0 * 16 + n0 + 1) += Vector512.Sum(s01);
+                        Unsafe.Add(ref c, m0 * 16 + n0 + 2) += Vector512.Sum(s02);
+                        Unsafe.Add(ref c, m0 * 16 + n0 + 3) += Vector512.Sum(s03);
                     }
                 }
             }
@@ -1409,13 +1385,13 @@ namespace RnnGen.Generated
                             s13 = Vector256.FusedMultiplyAdd(a1, b3, s13);
                         }
                         Unsafe.Add(ref c, m0 * 16 + n0) += Vector256.Sum(s00);
-                        Unsafe.Add(ref c, m0 * 16 + (n0 + 1)) += Vector256.Sum(s01);
-                        Unsafe.Add(ref c, m0 * 16 + (n0 + 2)) += Vector256.Sum(s02);
-                        Unsafe.Add(ref c, m0 * 16 + (n0 + 3)) += Vector256.Sum(s03);
+                        Unsafe.Add(ref c, m0 * 16 + n0 + 1) += Vector256.Sum(s01);
+                        Unsafe.Add(ref c, m0 * 16 + n0 + 2) += Vector256.Sum(s02);
+                        Unsafe.Add(ref c, m0 * 16 + n0 + 3) += Vector256.Sum(s03);
                         Unsafe.Add(ref c, (m0 + 1) * 16 + n0) += Vector256.Sum(s10);
-                        Unsafe.Add(ref c, (m0 + 1) * 16 + (n0 + 1)) += Vector256.Sum(s11);
-                        Unsafe.Add(ref c, (m0 + 1) * 16 + (n0 + 2)) += Vector256.Sum(s12);
-                        Unsafe.Add(ref c, (m0 + 1) * 16 + (n0 + 3)) += Vector256.Sum(s13);
+                        Unsafe.Add(ref c, (m0 + 1) * 16 + n0 + 1) += Vector256.Sum(s11);
+                        Unsafe.Add(ref c, (m0 + 1) * 16 + n0 + 2) += Vector256.Sum(s12);
+                        Unsafe.Add(ref c, (m0 + 1) * 16 + n0 + 3) += Vector256.Sum(s13);
                     }
                     for (; m0 < (nuint)steps; m0++)
                     {
@@ -1436,9 +1412,9 @@ namespace RnnGen.Generated
                             s03 = Vector256.FusedMultiplyAdd(a0, b3, s03);
                         }
                         Unsafe.Add(ref c, m0 * 16 + n0) += Vector256.Sum(s00);
-                        Unsafe.Add(ref c, m0 * 16 + (n0 + 1)) += Vector256.Sum(s01);
-                        Unsafe.Add(ref c, m0 * 16 + (n0 + 2)) += Vector256.Sum(s02);
-                        Unsafe.Add(ref c, m0 * 16 + (n0 + 3)) += Vector256.Sum(s03);
+                        Unsafe.Add(ref c, m0 * 16 + n0 + 1) += Vector256.Sum(s01);
+                        Unsafe.Add(ref c, m0 * 16 + n0 + 2) += Vector256.Sum(s02);
+                        Unsafe.Add(ref c, m0 * 16 + n0 + 3) += Vector256.Sum(s03);
                     }
                 }
             }
@@ -1475,13 +1451,13 @@ namespace RnnGen.Generated
                             s13 = Vector128.FusedMultiplyAdd(a1, b3, s13);
                         }
                         Unsafe.Add(ref c, m0 * 16 + n0) += Vector128.Sum(s00);
-                        Unsafe.Add(ref c, m0 * 16 + (n0 + 1)) += Vector128.Sum(s01);
-                        Unsafe.Add(ref c, m0 * 16 + (n0 + 2)) += Vector128.Sum(s02);
-                        Unsafe.Add(ref c, m0 * 16 + (n0 + 3)) += Vector128.Sum(s03);
+                        Unsafe.Add(ref c, m0 * 16 + n0 + 1) += Vector128.Sum(s01);
+                        Unsafe.Add(ref c, m0 * 16 + n0 + 2) += Vector128.Sum(s02);
+                        Unsafe.Add(ref c, m0 * 16 + n0 + 3) += Vector128.Sum(s03);
                         Unsafe.Add(ref c, (m0 + 1) * 16 + n0) += Vector128.Sum(s10);
-                        Unsafe.Add(ref c, (m0 + 1) * 16 + (n0 + 1)) += Vector128.Sum(s11);
-                        Unsafe.Add(ref c, (m0 + 1) * 16 + (n0 + 2)) += Vector128.Sum(s12);
-                        Unsafe.Add(ref c, (m0 + 1) * 16 + (n0 + 3)) += Vector128.Sum(s13);
+                        Unsafe.Add(ref c, (m0 + 1) * 16 + n0 + 1) += Vector128.Sum(s11);
+                        Unsafe.Add(ref c, (m0 + 1) * 16 + n0 + 2) += Vector128.Sum(s12);
+                        Unsafe.Add(ref c, (m0 + 1) * 16 + n0 + 3) += Vector128.Sum(s13);
                     }
                     for (; m0 < (nuint)steps; m0++)
                     {
@@ -1502,9 +1478,9 @@ namespace RnnGen.Generated
                             s03 = Vector128.FusedMultiplyAdd(a0, b3, s03);
                         }
                         Unsafe.Add(ref c, m0 * 16 + n0) += Vector128.Sum(s00);
-                        Unsafe.Add(ref c, m0 * 16 + (n0 + 1)) += Vector128.Sum(s01);
-                        Unsafe.Add(ref c, m0 * 16 + (n0 + 2)) += Vector128.Sum(s02);
-                        Unsafe.Add(ref c, m0 * 16 + (n0 + 3)) += Vector128.Sum(s03);
+                        Unsafe.Add(ref c, m0 * 16 + n0 + 1) += Vector128.Sum(s01);
+                        Unsafe.Add(ref c, m0 * 16 + n0 + 2) += Vector128.Sum(s02);
+                        Unsafe.Add(ref c, m0 * 16 + n0 + 3) += Vector128.Sum(s03);
                     }
                 }
             }
@@ -1536,46 +1512,46 @@ namespace RnnGen.Generated
                         var s31 = Vector512<float>.Zero;
                         var s32 = Vector512<float>.Zero;
                         var s33 = Vector512<float>.Zero;
-                        var a0 = Vector512.LoadUnsafe(ref a, m0 * 16 + 0);
-                        var a1 = Vector512.LoadUnsafe(ref a, (m0 + 1) * 16 + 0);
-                        var a2 = Vector512.LoadUnsafe(ref a, (m0 + 2) * 16 + 0);
-                        var a3 = Vector512.LoadUnsafe(ref a, (m0 + 3) * 16 + 0);
-                        var b0 = Vector512.LoadUnsafe(ref b, n0 * 16 + 0);
+                        var a0 = Vector512.LoadUnsafe(ref a, m0 * 16);
+                        var a1 = Vector512.LoadUnsafe(ref a, (m0 + 1) * 16);
+                        var a2 = Vector512.LoadUnsafe(ref a, (m0 + 2) * 16);
+                        var a3 = Vector512.LoadUnsafe(ref a, (m0 + 3) * 16);
+                        var b0 = Vector512.LoadUnsafe(ref b, n0 * 16);
                         s00 = Vector512.FusedMultiplyAdd(a0, b0, s00);
                         s10 = Vector512.FusedMultiplyAdd(a1, b0, s10);
                         s20 = Vector512.FusedMultiplyAdd(a2, b0, s20);
                         s30 = Vector512.FusedMultiplyAdd(a3, b0, s30);
-                        var b1 = Vector512.LoadUnsafe(ref b, (n0 + 1) * 16 + 0);
+                        var b1 = Vector512.LoadUnsafe(ref b, (n0 + 1) * 16);
                         s01 = Vector512.FusedMultiplyAdd(a0, b1, s01);
                         s11 = Vector512.FusedMultiplyAdd(a1, b1, s11);
                         s21 = Vector512.FusedMultiplyAdd(a2, b1, s21);
                         s31 = Vector512.FusedMultiplyAdd(a3, b1, s31);
-                        var b2 = Vector512.LoadUnsafe(ref b, (n0 + 2) * 16 + 0);
+                        var b2 = Vector512.LoadUnsafe(ref b, (n0 + 2) * 16);
                         s02 = Vector512.FusedMultiplyAdd(a0, b2, s02);
                         s12 = Vector512.FusedMultiplyAdd(a1, b2, s12);
                         s22 = Vector512.FusedMultiplyAdd(a2, b2, s22);
                         s32 = Vector512.FusedMultiplyAdd(a3, b2, s32);
-                        var b3 = Vector512.LoadUnsafe(ref b, (n0 + 3) * 16 + 0);
+                        var b3 = Vector512.LoadUnsafe(ref b, (n0 + 3) * 16);
                         s03 = Vector512.FusedMultiplyAdd(a0, b3, s03);
                         s13 = Vector512.FusedMultiplyAdd(a1, b3, s13);
                         s23 = Vector512.FusedMultiplyAdd(a2, b3, s23);
                         s33 = Vector512.FusedMultiplyAdd(a3, b3, s33);
                         Unsafe.Add(ref c, m0 * 16 + n0) += Vector512.Sum(s00);
-                        Unsafe.Add(ref c, m0 * 16 + (n0 + 1)) += Vector512.Sum(s01);
-                        Unsafe.Add(ref c, m0 * 16 + (n0 + 2)) += Vector512.Sum(s02);
-                        Unsafe.Add(ref c, m0 * 16 + (n0 + 3)) += Vector512.Sum(s03);
+                        Unsafe.Add(ref c, m0 * 16 + n0 + 1) += Vector512.Sum(s01);
+                        Unsafe.Add(ref c, m0 * 16 + n0 + 2) += Vector512.Sum(s02);
+                        Unsafe.Add(ref c, m0 * 16 + n0 + 3) += Vector512.Sum(s03);
                         Unsafe.Add(ref c, (m0 + 1) * 16 + n0) += Vector512.Sum(s10);
-                        Unsafe.Add(ref c, (m0 + 1) * 16 + (n0 + 1)) += Vector512.Sum(s11);
-                        Unsafe.Add(ref c, (m0 + 1) * 16 + (n0 + 2)) += Vector512.Sum(s12);
-                        Unsafe.Add(ref c, (m0 + 1) * 16 + (n0 + 3)) += Vector512.Sum(s13);
+                        Unsafe.Add(ref c, (m0 + 1) * 16 + n0 + 1) += Vector512.Sum(s11);
+                        Unsafe.Add(ref c, (m0 + 1) * 16 + n0 + 2) += Vector512.Sum(s12);
+                        Unsafe.Add(ref c, (m0 + 1) * 16 + n0 + 3) += Vector512.Sum(s13);
                         Unsafe.Add(ref c, (m0 + 2) * 16 + n0) += Vector512.Sum(s20);
-                        Unsafe.Add(ref c, (m0 + 2) * 16 + (n0 + 1)) += Vector512.Sum(s21);
-                        Unsafe.Add(ref c, (m0 + 2) * 16 + (n0 + 2)) += Vector512.Sum(s22);
-                        Unsafe.Add(ref c, (m0 + 2) * 16 + (n0 + 3)) += Vector512.Sum(s23);
+                        Unsafe.Add(ref c, (m0 + 2) * 16 + n0 + 1) += Vector512.Sum(s21);
+                        Unsafe.Add(ref c, (m0 + 2) * 16 + n0 + 2) += Vector512.Sum(s22);
+                        Unsafe.Add(ref c, (m0 + 2) * 16 + n0 + 3) += Vector512.Sum(s23);
                         Unsafe.Add(ref c, (m0 + 3) * 16 + n0) += Vector512.Sum(s30);
-                        Unsafe.Add(ref c, (m0 + 3) * 16 + (n0 + 1)) += Vector512.Sum(s31);
-                        Unsafe.Add(ref c, (m0 + 3) * 16 + (n0 + 2)) += Vector512.Sum(s32);
-                        Unsafe.Add(ref c, (m0 + 3) * 16 + (n0 + 3)) += Vector512.Sum(s33);
+                        Unsafe.Add(ref c, (m0 + 3) * 16 + n0 + 1) += Vector512.Sum(s31);
+                        Unsafe.Add(ref c, (m0 + 3) * 16 + n0 + 2) += Vector512.Sum(s32);
+                        Unsafe.Add(ref c, (m0 + 3) * 16 + n0 + 3) += Vector512.Sum(s33);
                     }
                     for (; m0 < (nuint)rows; m0++)
                     {
@@ -1583,19 +1559,19 @@ namespace RnnGen.Generated
                         var s01 = Vector512<float>.Zero;
                         var s02 = Vector512<float>.Zero;
                         var s03 = Vector512<float>.Zero;
-                        var a0 = Vector512.LoadUnsafe(ref a, m0 * 16 + 0);
-                        var b0 = Vector512.LoadUnsafe(ref b, n0 * 16 + 0);
+                        var a0 = Vector512.LoadUnsafe(ref a, m0 * 16);
+                        var b0 = Vector512.LoadUnsafe(ref b, n0 * 16);
                         s00 = Vector512.FusedMultiplyAdd(a0, b0, s00);
-                        var b1 = Vector512.LoadUnsafe(ref b, (n0 + 1) * 16 + 0);
+                        var b1 = Vector512.LoadUnsafe(ref b, (n0 + 1) * 16);
                         s01 = Vector512.FusedMultiplyAdd(a0, b1, s01);
-                        var b2 = Vector512.LoadUnsafe(ref b, (n0 + 2) * 16 + 0);
+                        var b2 = Vector512.LoadUnsafe(ref b, (n0 + 2) * 16);
                         s02 = Vector512.FusedMultiplyAdd(a0, b2, s02);
-                        var b3 = Vector512.LoadUnsafe(ref b, (n0 + 3) * 16 + 0);
+                        var b3 = Vector512.LoadUnsafe(ref b, (n0 + 3) * 16);
                         s03 = Vector512.FusedMultiplyAdd(a0, b3, s03);
                         Unsafe.Add(ref c, m0 * 16 + n0) += Vector512.Sum(s00);
-                        Unsafe.Add(ref c, m0 * 16 + (n0 + 1)) += Vector512.Sum(s01);
-                        Unsafe.Add(ref c, m0 * 16 + (n0 + 2)) += Vector512.Sum(s02);
-                        Unsafe.Add(ref c, m0 * 16 + (n0 + 3)) += Vector512.Sum(s03);
+                        Unsafe.Add(ref c, m0 * 16 + n0 + 1) += Vector512.Sum(s01);
+                        Unsafe.Add(ref c, m0 * 16 + n0 + 2) += Vector512.Sum(s02);
+                        Unsafe.Add(ref c, m0 * 16 + n0 + 3) += Vector512.Sum(s03);
                     }
                 }
             }
@@ -1632,13 +1608,13 @@ namespace RnnGen.Generated
                             s13 = Vector256.FusedMultiplyAdd(a1, b3, s13);
                         }
                         Unsafe.Add(ref c, m0 * 16 + n0) += Vector256.Sum(s00);
-                        Unsafe.Add(ref c, m0 * 16 + (n0 + 1)) += Vector256.Sum(s01);
-                        Unsafe.Add(ref c, m0 * 16 + (n0 + 2)) += Vector256.Sum(s02);
-                        Unsafe.Add(ref c, m0 * 16 + (n0 + 3)) += Vector256.Sum(s03);
+                        Unsafe.Add(ref c, m0 * 16 + n0 + 1) += Vector256.Sum(s01);
+                        Unsafe.Add(ref c, m0 * 16 + n0 + 2) += Vector256.Sum(s02);
+                        Unsafe.Add(ref c, m0 * 16 + n0 + 3) += Vector256.Sum(s03);
                         Unsafe.Add(ref c, (m0 + 1) * 16 + n0) += Vector256.Sum(s10);
-                        Unsafe.Add(ref c, (m0 + 1) * 16 + (n0 + 1)) += Vector256.Sum(s11);
-                        Unsafe.Add(ref c, (m0 + 1) * 16 + (n0 + 2)) += Vector256.Sum(s12);
-                        Unsafe.Add(ref c, (m0 + 1) * 16 + (n0 + 3)) += Vector256.Sum(s13);
+                        Unsafe.Add(ref c, (m0 + 1) * 16 + n0 + 1) += Vector256.Sum(s11);
+                        Unsafe.Add(ref c, (m0 + 1) * 16 + n0 + 2) += Vector256.Sum(s12);
+                        Unsafe.Add(ref c, (m0 + 1) * 16 + n0 + 3) += Vector256.Sum(s13);
                     }
                     for (; m0 < (nuint)rows; m0++)
                     {
@@ -1659,9 +1635,9 @@ namespace RnnGen.Generated
                             s03 = Vector256.FusedMultiplyAdd(a0, b3, s03);
                         }
                         Unsafe.Add(ref c, m0 * 16 + n0) += Vector256.Sum(s00);
-                        Unsafe.Add(ref c, m0 * 16 + (n0 + 1)) += Vector256.Sum(s01);
-                        Unsafe.Add(ref c, m0 * 16 + (n0 + 2)) += Vector256.Sum(s02);
-                        Unsafe.Add(ref c, m0 * 16 + (n0 + 3)) += Vector256.Sum(s03);
+                        Unsafe.Add(ref c, m0 * 16 + n0 + 1) += Vector256.Sum(s01);
+                        Unsafe.Add(ref c, m0 * 16 + n0 + 2) += Vector256.Sum(s02);
+                        Unsafe.Add(ref c, m0 * 16 + n0 + 3) += Vector256.Sum(s03);
                     }
                 }
             }
@@ -1698,13 +1674,13 @@ namespace RnnGen.Generated
                             s13 = Vector128.FusedMultiplyAdd(a1, b3, s13);
                         }
                         Unsafe.Add(ref c, m0 * 16 + n0) += Vector128.Sum(s00);
-                        Unsafe.Add(ref c, m0 * 16 + (n0 + 1)) += Vector128.Sum(s01);
-                        Unsafe.Add(ref c, m0 * 16 + (n0 + 2)) += Vector128.Sum(s02);
-                        Unsafe.Add(ref c, m0 * 16 + (n0 + 3)) += Vector128.Sum(s03);
+                        Unsafe.Add(ref c, m0 * 16 + n0 + 1) += Vector128.Sum(s01);
+                        Unsafe.Add(ref c, m0 * 16 + n0 + 2) += Vector128.Sum(s02);
+                        Unsafe.Add(ref c, m0 * 16 + n0 + 3) += Vector128.Sum(s03);
                         Unsafe.Add(ref c, (m0 + 1) * 16 + n0) += Vector128.Sum(s10);
-                        Unsafe.Add(ref c, (m0 + 1) * 16 + (n0 + 1)) += Vector128.Sum(s11);
-                        Unsafe.Add(ref c, (m0 + 1) * 16 + (n0 + 2)) += Vector128.Sum(s12);
-                        Unsafe.Add(ref c, (m0 + 1) * 16 + (n0 + 3)) += Vector128.Sum(s13);
+                        Unsafe.Add(ref c, (m0 + 1) * 16 + n0 + 1) += Vector128.Sum(s11);
+                        Unsafe.Add(ref c, (m0 + 1) * 16 + n0 + 2) += Vector128.Sum(s12);
+                        Unsafe.Add(ref c, (m0 + 1) * 16 + n0 + 3) += Vector128.Sum(s13);
                     }
                     for (; m0 < (nuint)rows; m0++)
                     {
@@ -1725,9 +1701,9 @@ namespace RnnGen.Generated
                             s03 = Vector128.FusedMultiplyAdd(a0, b3, s03);
                         }
                         Unsafe.Add(ref c, m0 * 16 + n0) += Vector128.Sum(s00);
-                        Unsafe.Add(ref c, m0 * 16 + (n0 + 1)) += Vector128.Sum(s01);
-                        Unsafe.Add(ref c, m0 * 16 + (n0 + 2)) += Vector128.Sum(s02);
-                        Unsafe.Add(ref c, m0 * 16 + (n0 + 3)) += Vector128.Sum(s03);
+                        Unsafe.Add(ref c, m0 * 16 + n0 + 1) += Vector128.Sum(s01);
+                        Unsafe.Add(ref c, m0 * 16 + n0 + 2) += Vector128.Sum(s02);
+                        Unsafe.Add(ref c, m0 * 16 + n0 + 3) += Vector128.Sum(s03);
                     }
                 }
             }
@@ -1738,93 +1714,84 @@ namespace RnnGen.Generated
         {
             if (Vector512.IsHardwareAccelerated)
             {
+                for (nuint m0 = 0; m0 < 8; m0 += 4)
                 {
-                    nuint n0 = 0;
-                    nuint m0 = 0;
-                    for (; m0 + 4 <= 8; m0 += 4)
+                    ref float cRow0 = ref Unsafe.Add(ref c, m0 * 16);
+                    ref float cRow1 = ref Unsafe.Add(ref c, (m0 + 1) * 16);
+                    ref float cRow2 = ref Unsafe.Add(ref c, (m0 + 2) * 16);
+                    ref float cRow3 = ref Unsafe.Add(ref c, (m0 + 3) * 16);
+                    var c00 = Vector512.LoadUnsafe(ref cRow0, 0);
+                    var c10 = Vector512.LoadUnsafe(ref cRow1, 0);
+                    var c20 = Vector512.LoadUnsafe(ref cRow2, 0);
+                    var c30 = Vector512.LoadUnsafe(ref cRow3, 0);
+                    for (nuint k = 0; k < (nuint)steps; k++)
                     {
-                        ref float cRow0 = ref Unsafe.Add(ref c, m0 * 16 + n0);
-                        ref float cRow1 = ref Unsafe.Add(ref c, (m0 + 1) * 16 + n0);
-                        ref float cRow2 = ref Unsafe.Add(ref c, (m0 + 2) * 16 + n0);
-                        ref float cRow3 = ref Unsafe.Add(ref c, (m0 + 3) * 16 + n0);
-                        var c00 = Vector512.LoadUnsafe(ref cRow0, 0);
-                        var c10 = Vector512.LoadUnsafe(ref cRow1, 0);
-                        var c20 = Vector512.LoadUnsafe(ref cRow2, 0);
-                        var c30 = Vector512.LoadUnsafe(ref cRow3, 0);
-                        for (nuint k = 0; k < (nuint)steps; k++)
-                        {
-                            ref float bRow = ref Unsafe.Add(ref b, k * 16 + n0);
-                            var b0 = Vector512.LoadUnsafe(ref bRow, 0);
-                            var a0 = Vector512.Create(Unsafe.Add(ref a, m0 + k * 16));
-                            c00 = Vector512.FusedMultiplyAdd(a0, b0, c00);
-                            var a1 = Vector512.Create(Unsafe.Add(ref a, (m0 + 1) + k * 16));
-                            c10 = Vector512.FusedMultiplyAdd(a1, b0, c10);
-                            var a2 = Vector512.Create(Unsafe.Add(ref a, (m0 + 2) + k * 16));
-                            c20 = Vector512.FusedMultiplyAdd(a2, b0, c20);
-                            var a3 = Vector512.Create(Unsafe.Add(ref a, (m0 + 3) + k * 16));
-                            c30 = Vector512.FusedMultiplyAdd(a3, b0, c30);
-                        }
-                        Vector512.StoreUnsafe(c00, ref cRow0, 0);
-                        Vector512.StoreUnsafe(c10, ref cRow1, 0);
-                        Vector512.StoreUnsafe(c20, ref cRow2, 0);
-                        Vector512.StoreUnsafe(c30, ref cRow3, 0);
+                        ref float bRow = ref Unsafe.Add(ref b, k * 16);
+                        var b0 = Vector512.LoadUnsafe(ref bRow, 0);
+                        var a0 = Vector512.Create(Unsafe.Add(ref a, m0 + k * 16));
+                        c00 = Vector512.FusedMultiplyAdd(a0, b0, c00);
+                        var a1 = Vector512.Create(Unsafe.Add(ref a, m0 + 1 + k * 16));
+                        c10 = Vector512.FusedMultiplyAdd(a1, b0, c10);
+                        var a2 = Vector512.Create(Unsafe.Add(ref a, m0 + 2 + k * 16));
+                        c20 = Vector512.FusedMultiplyAdd(a2, b0, c20);
+                        var a3 = Vector512.Create(Unsafe.Add(ref a, m0 + 3 + k * 16));
+                        c30 = Vector512.FusedMultiplyAdd(a3, b0, c30);
                     }
+                    Vector512.StoreUnsafe(c00, ref cRow0, 0);
+                    Vector512.StoreUnsafe(c10, ref cRow1, 0);
+                    Vector512.StoreUnsafe(c20, ref cRow2, 0);
+                    Vector512.StoreUnsafe(c30, ref cRow3, 0);
                 }
             }
             else if (Vector256.IsHardwareAccelerated)
             {
+                for (nuint m0 = 0; m0 < 8; m0 += 4)
                 {
-                    nuint n0 = 0;
-                    nuint m0 = 0;
-                    for (; m0 + 4 <= 8; m0 += 4)
+                    ref float cRow0 = ref Unsafe.Add(ref c, m0 * 16);
+                    ref float cRow1 = ref Unsafe.Add(ref c, (m0 + 1) * 16);
+                    ref float cRow2 = ref Unsafe.Add(ref c, (m0 + 2) * 16);
+                    ref float cRow3 = ref Unsafe.Add(ref c, (m0 + 3) * 16);
+                    var c00 = Vector256.LoadUnsafe(ref cRow0, 0);
+                    var c01 = Vector256.LoadUnsafe(ref cRow0, 8);
+                    var c10 = Vector256.LoadUnsafe(ref cRow1, 0);
+                    var c11 = Vector256.LoadUnsafe(ref cRow1, 8);
+                    var c20 = Vector256.LoadUnsafe(ref cRow2, 0);
+                    var c21 = Vector256.LoadUnsafe(ref cRow2, 8);
+                    var c30 = Vector256.LoadUnsafe(ref cRow3, 0);
+                    var c31 = Vector256.LoadUnsafe(ref cRow3, 8);
+                    for (nuint k = 0; k < (nuint)steps; k++)
                     {
-                        ref float cRow0 = ref Unsafe.Add(ref c, m0 * 16 + n0);
-                        ref float cRow1 = ref Unsafe.Add(ref c, (m0 + 1) * 16 + n0);
-                        ref float cRow2 = ref Unsafe.Add(ref c, (m0 + 2) * 16 + n0);
-                        ref float cRow3 = ref Unsafe.Add(ref c, (m0 + 3) * 16 + n0);
-                        var c00 = Vector256.LoadUnsafe(ref cRow0, 0);
-                        var c01 = Vector256.LoadUnsafe(ref cRow0, 8);
-                        var c10 = Vector256.LoadUnsafe(ref cRow1, 0);
-                        var c11 = Vector256.LoadUnsafe(ref cRow1, 8);
-                        var c20 = Vector256.LoadUnsafe(ref cRow2, 0);
-                        var c21 = Vector256.LoadUnsafe(ref cRow2, 8);
-                        var c30 = Vector256.LoadUnsafe(ref cRow3, 0);
-                        var c31 = Vector256.LoadUnsafe(ref cRow3, 8);
-                        for (nuint k = 0; k < (nuint)steps; k++)
-                        {
-                            ref float bRow = ref Unsafe.Add(ref b, k * 16 + n0);
-                            var b0 = Vector256.LoadUnsafe(ref bRow, 0);
-                            var b1 = Vector256.LoadUnsafe(ref bRow, 8);
-                            var a0 = Vector256.Create(Unsafe.Add(ref a, m0 + k * 16));
-                            c00 = Vector256.FusedMultiplyAdd(a0, b0, c00);
-                            c01 = Vector256.FusedMultiplyAdd(a0, b1, c01);
-                            var a1 = Vector256.Create(Unsafe.Add(ref a, (m0 + 1) + k * 16));
-                            c10 = Vector256.FusedMultiplyAdd(a1, b0, c10);
-                            c11 = Vector256.FusedMultiplyAdd(a1, b1, c11);
-                            var a2 = Vector256.Create(Unsafe.Add(ref a, (m0 + 2) + k * 16));
-                            c20 = Vector256.FusedMultiplyAdd(a2, b0, c20);
-                            c21 = Vector256.FusedMultiplyAdd(a2, b1, c21);
-                            var a3 = Vector256.Create(Unsafe.Add(ref a, (m0 + 3) + k * 16));
-                            c30 = Vector256.FusedMultiplyAdd(a3, b0, c30);
-                            c31 = Vector256.FusedMultiplyAdd(a3, b1, c31);
-                        }
-                        Vector256.StoreUnsafe(c00, ref cRow0, 0);
-                        Vector256.StoreUnsafe(c01, ref cRow0, 8);
-                        Vector256.StoreUnsafe(c10, ref cRow1, 0);
-                        Vector256.StoreUnsafe(c11, ref cRow1, 8);
-                        Vector256.StoreUnsafe(c20, ref cRow2, 0);
-                        Vector256.StoreUnsafe(c21, ref cRow2, 8);
-                        Vector256.StoreUnsafe(c30, ref cRow3, 0);
-                        Vector256.StoreUnsafe(c31, ref cRow3, 8);
+                        ref float bRow = ref Unsafe.Add(ref b, k * 16);
+                        var b0 = Vector256.LoadUnsafe(ref bRow, 0);
+                        var b1 = Vector256.LoadUnsafe(ref bRow, 8);
+                        var a0 = Vector256.Create(Unsafe.Add(ref a, m0 + k * 16));
+                        c00 = Vector256.FusedMultiplyAdd(a0, b0, c00);
+                        c01 = Vector256.FusedMultiplyAdd(a0, b1, c01);
+                        var a1 = Vector256.Create(Unsafe.Add(ref a, m0 + 1 + k * 16));
+                        c10 = Vector256.FusedMultiplyAdd(a1, b0, c10);
+                        c11 = Vector256.FusedMultiplyAdd(a1, b1, c11);
+                        var a2 = Vector256.Create(Unsafe.Add(ref a, m0 + 2 + k * 16));
+                        c20 = Vector256.FusedMultiplyAdd(a2, b0, c20);
+                        c21 = Vector256.FusedMultiplyAdd(a2, b1, c21);
+                        var a3 = Vector256.Create(Unsafe.Add(ref a, m0 + 3 + k * 16));
+                        c30 = Vector256.FusedMultiplyAdd(a3, b0, c30);
+                        c31 = Vector256.FusedMultiplyAdd(a3, b1, c31);
                     }
+                    Vector256.StoreUnsafe(c00, ref cRow0, 0);
+                    Vector256.StoreUnsafe(c01, ref cRow0, 8);
+                    Vector256.StoreUnsafe(c10, ref cRow1, 0);
+                    Vector256.StoreUnsafe(c11, ref cRow1, 8);
+                    Vector256.StoreUnsafe(c20, ref cRow2, 0);
+                    Vector256.StoreUnsafe(c21, ref cRow2, 8);
+                    Vector256.StoreUnsafe(c30, ref cRow3, 0);
+                    Vector256.StoreUnsafe(c31, ref cRow3, 8);
                 }
             }
             else
             {
                 for (nuint n0 = 0; n0 < 16; n0 += 8)
                 {
-                    nuint m0 = 0;
-                    for (; m0 + 4 <= 8; m0 += 4)
+                    for (nuint m0 = 0; m0 < 8; m0 += 4)
                     {
                         ref float cRow0 = ref Unsafe.Add(ref c, m0 * 16 + n0);
                         ref float cRow1 = ref Unsafe.Add(ref c, (m0 + 1) * 16 + n0);
@@ -1846,13 +1813,13 @@ namespace RnnGen.Generated
                             var a0 = Vector128.Create(Unsafe.Add(ref a, m0 + k * 16));
                             c00 = Vector128.FusedMultiplyAdd(a0, b0, c00);
                             c01 = Vector128.FusedMultiplyAdd(a0, b1, c01);
-                            var a1 = Vector128.Create(Unsafe.Add(ref a, (m0 + 1) + k * 16));
+                            var a1 = Vector128.Create(Unsafe.Add(ref a, m0 + 1 + k * 16));
                             c10 = Vector128.FusedMultiplyAdd(a1, b0, c10);
                             c11 = Vector128.FusedMultiplyAdd(a1, b1, c11);
-                            var a2 = Vector128.Create(Unsafe.Add(ref a, (m0 + 2) + k * 16));
+                            var a2 = Vector128.Create(Unsafe.Add(ref a, m0 + 2 + k * 16));
                             c20 = Vector128.FusedMultiplyAdd(a2, b0, c20);
                             c21 = Vector128.FusedMultiplyAdd(a2, b1, c21);
-                            var a3 = Vector128.Create(Unsafe.Add(ref a, (m0 + 3) + k * 16));
+                            var a3 = Vector128.Create(Unsafe.Add(ref a, m0 + 3 + k * 16));
                             c30 = Vector128.FusedMultiplyAdd(a3, b0, c30);
                             c31 = Vector128.FusedMultiplyAdd(a3, b1, c31);
                         }

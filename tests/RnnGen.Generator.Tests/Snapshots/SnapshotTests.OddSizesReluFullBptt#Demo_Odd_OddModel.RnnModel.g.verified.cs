@@ -775,80 +775,73 @@ namespace RnnGen.Generated
         {
             if (Vector512.IsHardwareAccelerated)
             {
+                ref float cRow0 = ref Unsafe.Add(ref c, 0);
+                var c00 = Vector512.LoadUnsafe(ref x, 0) + Vector512.LoadUnsafe(ref inputBias, 0) + Vector512.LoadUnsafe(ref recurrentBias, 0);
+                var c01 = Vector512.LoadUnsafe(ref x, 16) + Vector512.LoadUnsafe(ref inputBias, 16) + Vector512.LoadUnsafe(ref recurrentBias, 16);
+                var c02 = Vector512.LoadUnsafe(ref x, 32) + Vector512.LoadUnsafe(ref inputBias, 32) + Vector512.LoadUnsafe(ref recurrentBias, 32);
+                for (nuint k = 0; k < 37; k++)
                 {
-                    nuint n0 = 0;
-                    ref float cRow0 = ref Unsafe.Add(ref c, n0);
-                    var c00 = Vector512.LoadUnsafe(ref x, n0) + Vector512.LoadUnsafe(ref inputBias, n0) + Vector512.LoadUnsafe(ref recurrentBias, n0);
-                    var c01 = Vector512.LoadUnsafe(ref x, n0 + 16) + Vector512.LoadUnsafe(ref inputBias, n0 + 16) + Vector512.LoadUnsafe(ref recurrentBias, n0 + 16);
-                    var c02 = Vector512.LoadUnsafe(ref x, n0 + 32) + Vector512.LoadUnsafe(ref inputBias, n0 + 32) + Vector512.LoadUnsafe(ref recurrentBias, n0 + 32);
-                    for (nuint k = 0; k < 37; k++)
-                    {
-                        ref float bRow = ref Unsafe.Add(ref b, k * 48 + n0);
-                        var b0 = Vector512.LoadUnsafe(ref bRow, 0);
-                        var b1 = Vector512.LoadUnsafe(ref bRow, 16);
-                        var b2 = Vector512.LoadUnsafe(ref bRow, 32);
-                        var a0 = Vector512.Create(Unsafe.Add(ref a, k));
-                        c00 = Vector512.FusedMultiplyAdd(a0, b0, c00);
-                        c01 = Vector512.FusedMultiplyAdd(a0, b1, c01);
-                        c02 = Vector512.FusedMultiplyAdd(a0, b2, c02);
-                    }
-                    Vector512.StoreUnsafe(Vector512.Max(c00, Vector512<float>.Zero), ref cRow0, 0);
-                    Vector512.StoreUnsafe(Vector512.Max(c01, Vector512<float>.Zero), ref cRow0, 16);
-                    Vector512.StoreUnsafe(Vector512.Max(c02, Vector512<float>.Zero), ref cRow0, 32);
+                    ref float bRow = ref Unsafe.Add(ref b, k * 48);
+                    var b0 = Vector512.LoadUnsafe(ref bRow, 0);
+                    var b1 = Vector512.LoadUnsafe(ref bRow, 16);
+                    var b2 = Vector512.LoadUnsafe(ref bRow, 32);
+                    var a0 = Vector512.Create(Unsafe.Add(ref a, k));
+                    c00 = Vector512.FusedMultiplyAdd(a0, b0, c00);
+                    c01 = Vector512.FusedMultiplyAdd(a0, b1, c01);
+                    c02 = Vector512.FusedMultiplyAdd(a0, b2, c02);
                 }
+                Vector512.StoreUnsafe(Vector512.Max(c00, Vector512<float>.Zero), ref cRow0, 0);
+                Vector512.StoreUnsafe(Vector512.Max(c01, Vector512<float>.Zero), ref cRow0, 16);
+                Vector512.StoreUnsafe(Vector512.Max(c02, Vector512<float>.Zero), ref cRow0, 32);
             }
             else if (Vector256.IsHardwareAccelerated)
             {
+                ref float cRow0 = ref Unsafe.Add(ref c, 0);
+                var c00 = Vector256.LoadUnsafe(ref x, 0) + Vector256.LoadUnsafe(ref inputBias, 0) + Vector256.LoadUnsafe(ref recurrentBias, 0);
+                var c01 = Vector256.LoadUnsafe(ref x, 8) + Vector256.LoadUnsafe(ref inputBias, 8) + Vector256.LoadUnsafe(ref recurrentBias, 8);
+                var c02 = Vector256.LoadUnsafe(ref x, 16) + Vector256.LoadUnsafe(ref inputBias, 16) + Vector256.LoadUnsafe(ref recurrentBias, 16);
+                var c03 = Vector256.LoadUnsafe(ref x, 24) + Vector256.LoadUnsafe(ref inputBias, 24) + Vector256.LoadUnsafe(ref recurrentBias, 24);
+                var c04 = Vector256.LoadUnsafe(ref x, 32) + Vector256.LoadUnsafe(ref inputBias, 32) + Vector256.LoadUnsafe(ref recurrentBias, 32);
+                var c05 = Vector256.LoadUnsafe(ref x, 40) + Vector256.LoadUnsafe(ref inputBias, 40) + Vector256.LoadUnsafe(ref recurrentBias, 40);
+                for (nuint k = 0; k < 37; k++)
                 {
-                    nuint n0 = 0;
-                    ref float cRow0 = ref Unsafe.Add(ref c, n0);
-                    var c00 = Vector256.LoadUnsafe(ref x, n0) + Vector256.LoadUnsafe(ref inputBias, n0) + Vector256.LoadUnsafe(ref recurrentBias, n0);
-                    var c01 = Vector256.LoadUnsafe(ref x, n0 + 8) + Vector256.LoadUnsafe(ref inputBias, n0 + 8) + Vector256.LoadUnsafe(ref recurrentBias, n0 + 8);
-                    var c02 = Vector256.LoadUnsafe(ref x, n0 + 16) + Vector256.LoadUnsafe(ref inputBias, n0 + 16) + Vector256.LoadUnsafe(ref recurrentBias, n0 + 16);
-                    var c03 = Vector256.LoadUnsafe(ref x, n0 + 24) + Vector256.LoadUnsafe(ref inputBias, n0 + 24) + Vector256.LoadUnsafe(ref recurrentBias, n0 + 24);
-                    var c04 = Vector256.LoadUnsafe(ref x, n0 + 32) + Vector256.LoadUnsafe(ref inputBias, n0 + 32) + Vector256.LoadUnsafe(ref recurrentBias, n0 + 32);
-                    var c05 = Vector256.LoadUnsafe(ref x, n0 + 40) + Vector256.LoadUnsafe(ref inputBias, n0 + 40) + Vector256.LoadUnsafe(ref recurrentBias, n0 + 40);
-                    for (nuint k = 0; k < 37; k++)
-                    {
-                        ref float bRow = ref Unsafe.Add(ref b, k * 48 + n0);
-                        var b0 = Vector256.LoadUnsafe(ref bRow, 0);
-                        var b1 = Vector256.LoadUnsafe(ref bRow, 8);
-                        var b2 = Vector256.LoadUnsafe(ref bRow, 16);
-                        var b3 = Vector256.LoadUnsafe(ref bRow, 24);
-                        var b4 = Vector256.LoadUnsafe(ref bRow, 32);
-                        var b5 = Vector256.LoadUnsafe(ref bRow, 40);
-                        var a0 = Vector256.Create(Unsafe.Add(ref a, k));
-                        c00 = Vector256.FusedMultiplyAdd(a0, b0, c00);
-                        c01 = Vector256.FusedMultiplyAdd(a0, b1, c01);
-                        c02 = Vector256.FusedMultiplyAdd(a0, b2, c02);
-                        c03 = Vector256.FusedMultiplyAdd(a0, b3, c03);
-                        c04 = Vector256.FusedMultiplyAdd(a0, b4, c04);
-                        c05 = Vector256.FusedMultiplyAdd(a0, b5, c05);
-                    }
-                    Vector256.StoreUnsafe(Vector256.Max(c00, Vector256<float>.Zero), ref cRow0, 0);
-                    Vector256.StoreUnsafe(Vector256.Max(c01, Vector256<float>.Zero), ref cRow0, 8);
-                    Vector256.StoreUnsafe(Vector256.Max(c02, Vector256<float>.Zero), ref cRow0, 16);
-                    Vector256.StoreUnsafe(Vector256.Max(c03, Vector256<float>.Zero), ref cRow0, 24);
-                    Vector256.StoreUnsafe(Vector256.Max(c04, Vector256<float>.Zero), ref cRow0, 32);
-                    Vector256.StoreUnsafe(Vector256.Max(c05, Vector256<float>.Zero), ref cRow0, 40);
+                    ref float bRow = ref Unsafe.Add(ref b, k * 48);
+                    var b0 = Vector256.LoadUnsafe(ref bRow, 0);
+                    var b1 = Vector256.LoadUnsafe(ref bRow, 8);
+                    var b2 = Vector256.LoadUnsafe(ref bRow, 16);
+                    var b3 = Vector256.LoadUnsafe(ref bRow, 24);
+                    var b4 = Vector256.LoadUnsafe(ref bRow, 32);
+                    var b5 = Vector256.LoadUnsafe(ref bRow, 40);
+                    var a0 = Vector256.Create(Unsafe.Add(ref a, k));
+                    c00 = Vector256.FusedMultiplyAdd(a0, b0, c00);
+                    c01 = Vector256.FusedMultiplyAdd(a0, b1, c01);
+                    c02 = Vector256.FusedMultiplyAdd(a0, b2, c02);
+                    c03 = Vector256.FusedMultiplyAdd(a0, b3, c03);
+                    c04 = Vector256.FusedMultiplyAdd(a0, b4, c04);
+                    c05 = Vector256.FusedMultiplyAdd(a0, b5, c05);
                 }
+                Vector256.StoreUnsafe(Vector256.Max(c00, Vector256<float>.Zero), ref cRow0, 0);
+                Vector256.StoreUnsafe(Vector256.Max(c01, Vector256<float>.Zero), ref cRow0, 8);
+                Vector256.StoreUnsafe(Vector256.Max(c02, Vector256<float>.Zero), ref cRow0, 16);
+                Vector256.StoreUnsafe(Vector256.Max(c03, Vector256<float>.Zero), ref cRow0, 24);
+                Vector256.StoreUnsafe(Vector256.Max(c04, Vector256<float>.Zero), ref cRow0, 32);
+                Vector256.StoreUnsafe(Vector256.Max(c05, Vector256<float>.Zero), ref cRow0, 40);
             }
             else
             {
                 {
-                    nuint n0 = 0;
-                    ref float cRow0 = ref Unsafe.Add(ref c, n0);
-                    var c00 = Vector128.LoadUnsafe(ref x, n0) + Vector128.LoadUnsafe(ref inputBias, n0) + Vector128.LoadUnsafe(ref recurrentBias, n0);
-                    var c01 = Vector128.LoadUnsafe(ref x, n0 + 4) + Vector128.LoadUnsafe(ref inputBias, n0 + 4) + Vector128.LoadUnsafe(ref recurrentBias, n0 + 4);
-                    var c02 = Vector128.LoadUnsafe(ref x, n0 + 8) + Vector128.LoadUnsafe(ref inputBias, n0 + 8) + Vector128.LoadUnsafe(ref recurrentBias, n0 + 8);
-                    var c03 = Vector128.LoadUnsafe(ref x, n0 + 12) + Vector128.LoadUnsafe(ref inputBias, n0 + 12) + Vector128.LoadUnsafe(ref recurrentBias, n0 + 12);
-                    var c04 = Vector128.LoadUnsafe(ref x, n0 + 16) + Vector128.LoadUnsafe(ref inputBias, n0 + 16) + Vector128.LoadUnsafe(ref recurrentBias, n0 + 16);
-                    var c05 = Vector128.LoadUnsafe(ref x, n0 + 20) + Vector128.LoadUnsafe(ref inputBias, n0 + 20) + Vector128.LoadUnsafe(ref recurrentBias, n0 + 20);
-                    var c06 = Vector128.LoadUnsafe(ref x, n0 + 24) + Vector128.LoadUnsafe(ref inputBias, n0 + 24) + Vector128.LoadUnsafe(ref recurrentBias, n0 + 24);
-                    var c07 = Vector128.LoadUnsafe(ref x, n0 + 28) + Vector128.LoadUnsafe(ref inputBias, n0 + 28) + Vector128.LoadUnsafe(ref recurrentBias, n0 + 28);
+                    ref float cRow0 = ref Unsafe.Add(ref c, 0);
+                    var c00 = Vector128.LoadUnsafe(ref x, 0) + Vector128.LoadUnsafe(ref inputBias, 0) + Vector128.LoadUnsafe(ref recurrentBias, 0);
+                    var c01 = Vector128.LoadUnsafe(ref x, 4) + Vector128.LoadUnsafe(ref inputBias, 4) + Vector128.LoadUnsafe(ref recurrentBias, 4);
+                    var c02 = Vector128.LoadUnsafe(ref x, 8) + Vector128.LoadUnsafe(ref inputBias, 8) + Vector128.LoadUnsafe(ref recurrentBias, 8);
+                    var c03 = Vector128.LoadUnsafe(ref x, 12) + Vector128.LoadUnsafe(ref inputBias, 12) + Vector128.LoadUnsafe(ref recurrentBias, 12);
+                    var c04 = Vector128.LoadUnsafe(ref x, 16) + Vector128.LoadUnsafe(ref inputBias, 16) + Vector128.LoadUnsafe(ref recurrentBias, 16);
+                    var c05 = Vector128.LoadUnsafe(ref x, 20) + Vector128.LoadUnsafe(ref inputBias, 20) + Vector128.LoadUnsafe(ref recurrentBias, 20);
+                    var c06 = Vector128.LoadUnsafe(ref x, 24) + Vector128.LoadUnsafe(ref inputBias, 24) + Vector128.LoadUnsafe(ref recurrentBias, 24);
+                    var c07 = Vector128.LoadUnsafe(ref x, 28) + Vector128.LoadUnsafe(ref inputBias, 28) + Vector128.LoadUnsafe(ref recurrentBias, 28);
                     for (nuint k = 0; k < 37; k++)
                     {
-                        ref float bRow = ref Unsafe.Add(ref b, k * 48 + n0);
+                        ref float bRow = ref Unsafe.Add(ref b, k * 48);
                         var b0 = Vector128.LoadUnsafe(ref bRow, 0);
                         var b1 = Vector128.LoadUnsafe(ref bRow, 4);
                         var b2 = Vector128.LoadUnsafe(ref bRow, 8);
@@ -877,15 +870,14 @@ namespace RnnGen.Generated
                     Vector128.StoreUnsafe(Vector128.Max(c07, Vector128<float>.Zero), ref cRow0, 28);
                 }
                 {
-                    nuint n0 = 32;
-                    ref float cRow0 = ref Unsafe.Add(ref c, n0);
-                    var c00 = Vector128.LoadUnsafe(ref x, n0) + Vector128.LoadUnsafe(ref inputBias, n0) + Vector128.LoadUnsafe(ref recurrentBias, n0);
-                    var c01 = Vector128.LoadUnsafe(ref x, n0 + 4) + Vector128.LoadUnsafe(ref inputBias, n0 + 4) + Vector128.LoadUnsafe(ref recurrentBias, n0 + 4);
-                    var c02 = Vector128.LoadUnsafe(ref x, n0 + 8) + Vector128.LoadUnsafe(ref inputBias, n0 + 8) + Vector128.LoadUnsafe(ref recurrentBias, n0 + 8);
-                    var c03 = Vector128.LoadUnsafe(ref x, n0 + 12) + Vector128.LoadUnsafe(ref inputBias, n0 + 12) + Vector128.LoadUnsafe(ref recurrentBias, n0 + 12);
+                    ref float cRow0 = ref Unsafe.Add(ref c, 32);
+                    var c00 = Vector128.LoadUnsafe(ref x, 32) + Vector128.LoadUnsafe(ref inputBias, 32) + Vector128.LoadUnsafe(ref recurrentBias, 32);
+                    var c01 = Vector128.LoadUnsafe(ref x, 36) + Vector128.LoadUnsafe(ref inputBias, 36) + Vector128.LoadUnsafe(ref recurrentBias, 36);
+                    var c02 = Vector128.LoadUnsafe(ref x, 40) + Vector128.LoadUnsafe(ref inputBias, 40) + Vector128.LoadUnsafe(ref recurrentBias, 40);
+                    var c03 = Vector128.LoadUnsafe(ref x, 44) + Vector128.LoadUnsafe(ref inputBias, 44) + Vector128.LoadUnsafe(ref recurrentBias, 44);
                     for (nuint k = 0; k < 37; k++)
                     {
-                        ref float bRow = ref Unsafe.Add(ref b, k * 48 + n0);
+                        ref float bRow = ref Unsafe.Add(ref b, k * 48 + 32);
                         var b0 = Vector128.LoadUnsafe(ref bRow, 0);
                         var b1 = Vector128.LoadUnsafe(ref bRow, 4);
                         var b2 = Vector128.LoadUnsafe(ref bRow, 8);
@@ -942,101 +934,98 @@ namespace RnnGen.Generated
         {
             if (Vector512.IsHardwareAccelerated)
             {
+                nuint m0 = 0;
+                for (; m0 + 4 <= (nuint)steps; m0 += 4)
                 {
-                    nuint n0 = 0;
-                    nuint m0 = 0;
-                    for (; m0 + 4 <= (nuint)steps; m0 += 4)
+                    ref float cRow0 = ref Unsafe.Add(ref c, m0 * 64);
+                    ref float cRow1 = ref Unsafe.Add(ref c, (m0 + 1) * 64);
+                    ref float cRow2 = ref Unsafe.Add(ref c, (m0 + 2) * 64);
+                    ref float cRow3 = ref Unsafe.Add(ref c, (m0 + 3) * 64);
+                    var c00 = Vector512.LoadUnsafe(ref bias, 0);
+                    var c01 = Vector512.LoadUnsafe(ref bias, 16);
+                    var c02 = Vector512.LoadUnsafe(ref bias, 32);
+                    var c03 = Vector512.LoadUnsafe(ref bias, 48);
+                    var c10 = Vector512.LoadUnsafe(ref bias, 0);
+                    var c11 = Vector512.LoadUnsafe(ref bias, 16);
+                    var c12 = Vector512.LoadUnsafe(ref bias, 32);
+                    var c13 = Vector512.LoadUnsafe(ref bias, 48);
+                    var c20 = Vector512.LoadUnsafe(ref bias, 0);
+                    var c21 = Vector512.LoadUnsafe(ref bias, 16);
+                    var c22 = Vector512.LoadUnsafe(ref bias, 32);
+                    var c23 = Vector512.LoadUnsafe(ref bias, 48);
+                    var c30 = Vector512.LoadUnsafe(ref bias, 0);
+                    var c31 = Vector512.LoadUnsafe(ref bias, 16);
+                    var c32 = Vector512.LoadUnsafe(ref bias, 32);
+                    var c33 = Vector512.LoadUnsafe(ref bias, 48);
+                    for (nuint k = 0; k < 37; k++)
                     {
-                        ref float cRow0 = ref Unsafe.Add(ref c, m0 * 64 + n0);
-                        ref float cRow1 = ref Unsafe.Add(ref c, (m0 + 1) * 64 + n0);
-                        ref float cRow2 = ref Unsafe.Add(ref c, (m0 + 2) * 64 + n0);
-                        ref float cRow3 = ref Unsafe.Add(ref c, (m0 + 3) * 64 + n0);
-                        var c00 = Vector512.LoadUnsafe(ref bias, n0);
-                        var c01 = Vector512.LoadUnsafe(ref bias, n0 + 16);
-                        var c02 = Vector512.LoadUnsafe(ref bias, n0 + 32);
-                        var c03 = Vector512.LoadUnsafe(ref bias, n0 + 48);
-                        var c10 = Vector512.LoadUnsafe(ref bias, n0);
-                        var c11 = Vector512.LoadUnsafe(ref bias, n0 + 16);
-                        var c12 = Vector512.LoadUnsafe(ref bias, n0 + 32);
-                        var c13 = Vector512.LoadUnsafe(ref bias, n0 + 48);
-                        var c20 = Vector512.LoadUnsafe(ref bias, n0);
-                        var c21 = Vector512.LoadUnsafe(ref bias, n0 + 16);
-                        var c22 = Vector512.LoadUnsafe(ref bias, n0 + 32);
-                        var c23 = Vector512.LoadUnsafe(ref bias, n0 + 48);
-                        var c30 = Vector512.LoadUnsafe(ref bias, n0);
-                        var c31 = Vector512.LoadUnsafe(ref bias, n0 + 16);
-                        var c32 = Vector512.LoadUnsafe(ref bias, n0 + 32);
-                        var c33 = Vector512.LoadUnsafe(ref bias, n0 + 48);
-                        for (nuint k = 0; k < 37; k++)
-                        {
-                            ref float bRow = ref Unsafe.Add(ref b, k * 64 + n0);
-                            var b0 = Vector512.LoadUnsafe(ref bRow, 0);
-                            var b1 = Vector512.LoadUnsafe(ref bRow, 16);
-                            var b2 = Vector512.LoadUnsafe(ref bRow, 32);
-                            var b3 = Vector512.LoadUnsafe(ref bRow, 48);
-                            var a0 = Vector512.Create(Unsafe.Add(ref a, m0 * 48 + k));
-                            c00 = Vector512.FusedMultiplyAdd(a0, b0, c00);
-                            c01 = Vector512.FusedMultiplyAdd(a0, b1, c01);
-                            c02 = Vector512.FusedMultiplyAdd(a0, b2, c02);
-                            c03 = Vector512.FusedMultiplyAdd(a0, b3, c03);
-                            var a1 = Vector512.Create(Unsafe.Add(ref a, (m0 + 1) * 48 + k));
-                            c10 = Vector512.FusedMultiplyAdd(a1, b0, c10);
-                            c11 = Vector512.FusedMultiplyAdd(a1, b1, c11);
-                            c12 = Vector512.FusedMultiplyAdd(a1, b2, c12);
-                            c13 = Vector512.FusedMultiplyAdd(a1, b3, c13);
-                            var a2 = Vector512.Create(Unsafe.Add(ref a, (m0 + 2) * 48 + k));
-                            c20 = Vector512.FusedMultiplyAdd(a2, b0, c20);
-                            c21 = Vector512.FusedMultiplyAdd(a2, b1, c21);
-                            c22 = Vector512.FusedMultiplyAdd(a2, b2, c22);
-                            c23 = Vector512.FusedMultiplyAdd(a2, b3, c23);
-                            var a3 = Vector512.Create(Unsafe.Add(ref a, (m0 + 3) * 48 + k));
-                            c30 = Vector512.FusedMultiplyAdd(a3, b0, c30);
-                            c31 = Vector512.FusedMultiplyAdd(a3, b1, c31);
-                            c32 = Vector512.FusedMultiplyAdd(a3, b2, c32);
-                            c33 = Vector512.FusedMultiplyAdd(a3, b3, c33);
-                        }
-                        Vector512.StoreUnsafe(c00, ref cRow0, 0);
-                        Vector512.StoreUnsafe(c01, ref cRow0, 16);
-                        Vector512.StoreUnsafe(c02, ref cRow0, 32);
-                        Vector512.StoreUnsafe(c03, ref cRow0, 48);
-                        Vector512.StoreUnsafe(c10, ref cRow1, 0);
-                        Vector512.StoreUnsafe(c11, ref cRow1, 16);
-                        Vector512.StoreUnsafe(c12, ref cRow1, 32);
-                        Vector512.StoreUnsafe(c13, ref cRow1, 48);
-                        Vector512.StoreUnsafe(c20, ref cRow2, 0);
-                        Vector512.StoreUnsafe(c21, ref cRow2, 16);
-                        Vector512.StoreUnsafe(c22, ref cRow2, 32);
-                        Vector512.StoreUnsafe(c23, ref cRow2, 48);
-                        Vector512.StoreUnsafe(c30, ref cRow3, 0);
-                        Vector512.StoreUnsafe(c31, ref cRow3, 16);
-                        Vector512.StoreUnsafe(c32, ref cRow3, 32);
-                        Vector512.StoreUnsafe(c33, ref cRow3, 48);
+                        ref float bRow = ref Unsafe.Add(ref b, k * 64);
+                        var b0 = Vector512.LoadUnsafe(ref bRow, 0);
+                        var b1 = Vector512.LoadUnsafe(ref bRow, 16);
+                        var b2 = Vector512.LoadUnsafe(ref bRow, 32);
+                        var b3 = Vector512.LoadUnsafe(ref bRow, 48);
+                        var a0 = Vector512.Create(Unsafe.Add(ref a, m0 * 48 + k));
+                        c00 = Vector512.FusedMultiplyAdd(a0, b0, c00);
+                        c01 = Vector512.FusedMultiplyAdd(a0, b1, c01);
+                        c02 = Vector512.FusedMultiplyAdd(a0, b2, c02);
+                        c03 = Vector512.FusedMultiplyAdd(a0, b3, c03);
+                        var a1 = Vector512.Create(Unsafe.Add(ref a, (m0 + 1) * 48 + k));
+                        c10 = Vector512.FusedMultiplyAdd(a1, b0, c10);
+                        c11 = Vector512.FusedMultiplyAdd(a1, b1, c11);
+                        c12 = Vector512.FusedMultiplyAdd(a1, b2, c12);
+                        c13 = Vector512.FusedMultiplyAdd(a1, b3, c13);
+                        var a2 = Vector512.Create(Unsafe.Add(ref a, (m0 + 2) * 48 + k));
+                        c20 = Vector512.FusedMultiplyAdd(a2, b0, c20);
+                        c21 = Vector512.FusedMultiplyAdd(a2, b1, c21);
+                        c22 = Vector512.FusedMultiplyAdd(a2, b2, c22);
+                        c23 = Vector512.FusedMultiplyAdd(a2, b3, c23);
+                        var a3 = Vector512.Create(Unsafe.Add(ref a, (m0 + 3) * 48 + k));
+                        c30 = Vector512.FusedMultiplyAdd(a3, b0, c30);
+                        c31 = Vector512.FusedMultiplyAdd(a3, b1, c31);
+                        c32 = Vector512.FusedMultiplyAdd(a3, b2, c32);
+                        c33 = Vector512.FusedMultiplyAdd(a3, b3, c33);
                     }
-                    for (; m0 < (nuint)steps; m0++)
+                    Vector512.StoreUnsafe(c00, ref cRow0, 0);
+                    Vector512.StoreUnsafe(c01, ref cRow0, 16);
+                    Vector512.StoreUnsafe(c02, ref cRow0, 32);
+                    Vector512.StoreUnsafe(c03, ref cRow0, 48);
+                    Vector512.StoreUnsafe(c10, ref cRow1, 0);
+                    Vector512.StoreUnsafe(c11, ref cRow1, 16);
+                    Vector512.StoreUnsafe(c12, ref cRow1, 32);
+                    Vector512.StoreUnsafe(c13, ref cRow1, 48);
+                    Vector512.StoreUnsafe(c20, ref cRow2, 0);
+                    Vector512.StoreUnsafe(c21, ref cRow2, 16);
+                    Vector512.StoreUnsafe(c22, ref cRow2, 32);
+                    Vector512.StoreUnsafe(c23, ref cRow2, 48);
+                    Vector512.StoreUnsafe(c30, ref cRow3, 0);
+                    Vector512.StoreUnsafe(c31, ref cRow3, 16);
+                    Vector512.StoreUnsafe(c32, ref cRow3, 32);
+                    Vector512.StoreUnsafe(c33, ref cRow3, 48);
+                }
+                for (; m0 < (nuint)steps; m0++)
+                {
+                    ref float cRow0 = ref Unsafe.Add(ref c, m0 * 64);
+                    var c00 = Vector512.LoadUnsafe(ref bias, 0);
+                    var c01 = Vector512.LoadUnsafe(ref bias, 16);
+                    var c02 = Vector512.LoadUnsafe(ref bias, 32);
+                    var c03 = Vector512.LoadUnsafe(ref bias, 48);
+                    for (nuint k = 0; k < 37; k++)
                     {
-                        ref float cRow0 = ref Unsafe.Add(ref c, m0 * 64 + n0);
-                        var c00 = Vector512.LoadUnsafe(ref bias, n0);
-                        var c01 = Vector512.LoadUnsafe(ref bias, n0 + 16);
-                        var c02 = Vector512.LoadUnsafe(ref bias, n0 + 32);
-                        var c03 = Vector512.LoadUnsafe(ref bias, n0 + 48);
-                        for (nuint k = 0; k < 37; k++)
-                        {
-                            ref float bRow = ref Unsafe.Add(ref b, k * 64 + n0);
-                            var b0 = Vector512.LoadUnsafe(ref bRow, 0);
-                            var b1 = Vector512.LoadUnsafe(ref bRow, 16);
-                            var b2 = Vector512.LoadUnsafe(ref bRow, 32);
-                            var b3 = Vector512.LoadUnsafe(ref bRow, 48);
-                            var a0 = Vector512.Create(Unsafe.Add(ref a, m0 * 48 + k));
-                            c00 = Vector512.FusedMultiplyAdd(a0, b0, c00);
-                            c01 = Vector512.FusedMultiplyAdd(a0, b1, c01);
-                            c02 = Vector512.FusedMultiplyAdd(a0, b2, c02);
-                            c03 = Vector512.FusedMultiplyAdd(a0, b3, c03);
-                        }
-                        Vector512.StoreUnsafe(c00, ref cRow0, 0);
-                        Vector512.StoreUnsafe(c01, ref cRow0, 16);
-                        Vector512.StoreUnsafe(c02, ref cRow0, 32);
-                        Vector512.StoreUnsafe(c03, ref cRow0, 48);
+                        ref float bRow = ref Unsafe.Add(ref b, k * 64);
+                        var b0 = Vector512.LoadUnsafe(ref bRow, 0);
+                        var b1 = Vector512.LoadUnsafe(ref bRow, 16);
+                        var b2 = Vector512.LoadUnsafe(ref bRow, 32);
+                        var b3 = Vector512.LoadUnsafe(ref bRow, 48);
+                        var a0 = Vector512.Create(Unsafe.Add(ref a, m0 * 48 + k));
+                        c00 = Vector512.FusedMultiplyAdd(a0, b0, c00);
+                        c01 = Vector512.FusedMultiplyAdd(a0, b1, c01);
+                        c02 = Vector512.FusedMultiplyAdd(a0, b2, c02);
+                        c03 = Vector512.FusedMultiplyAdd(a0, b3, c03);
                     }
+                    Vector512.StoreUnsafe(c00, ref cRow0, 0);
+                    Vector512.StoreUnsafe(c01, ref cRow0, 16);
+                    Vector512.StoreUnsafe(c02, ref cRow0, 32);
+                    Vector512.StoreUnsafe(c03, ref cRow0, 48);
                 }
             }
             else if (Vector256.IsHardwareAccelerated)
@@ -1176,109 +1165,103 @@ namespace RnnGen.Generated
         {
             if (Vector512.IsHardwareAccelerated)
             {
+                for (nuint m0 = 0; m0 < 36; m0 += 4)
                 {
-                    nuint n0 = 0;
-                    nuint m0 = 0;
-                    for (; m0 + 4 <= 37; m0 += 4)
+                    ref float cRow0 = ref Unsafe.Add(ref c, m0 * 64);
+                    ref float cRow1 = ref Unsafe.Add(ref c, (m0 + 1) * 64);
+                    ref float cRow2 = ref Unsafe.Add(ref c, (m0 + 2) * 64);
+                    ref float cRow3 = ref Unsafe.Add(ref c, (m0 + 3) * 64);
+                    var c00 = Vector512.LoadUnsafe(ref cRow0, 0);
+                    var c01 = Vector512.LoadUnsafe(ref cRow0, 16);
+                    var c02 = Vector512.LoadUnsafe(ref cRow0, 32);
+                    var c03 = Vector512.LoadUnsafe(ref cRow0, 48);
+                    var c10 = Vector512.LoadUnsafe(ref cRow1, 0);
+                    var c11 = Vector512.LoadUnsafe(ref cRow1, 16);
+                    var c12 = Vector512.LoadUnsafe(ref cRow1, 32);
+                    var c13 = Vector512.LoadUnsafe(ref cRow1, 48);
+                    var c20 = Vector512.LoadUnsafe(ref cRow2, 0);
+                    var c21 = Vector512.LoadUnsafe(ref cRow2, 16);
+                    var c22 = Vector512.LoadUnsafe(ref cRow2, 32);
+                    var c23 = Vector512.LoadUnsafe(ref cRow2, 48);
+                    var c30 = Vector512.LoadUnsafe(ref cRow3, 0);
+                    var c31 = Vector512.LoadUnsafe(ref cRow3, 16);
+                    var c32 = Vector512.LoadUnsafe(ref cRow3, 32);
+                    var c33 = Vector512.LoadUnsafe(ref cRow3, 48);
+                    for (nuint k = 0; k < (nuint)steps; k++)
                     {
-                        ref float cRow0 = ref Unsafe.Add(ref c, m0 * 64 + n0);
-                        ref float cRow1 = ref Unsafe.Add(ref c, (m0 + 1) * 64 + n0);
-                        ref float cRow2 = ref Unsafe.Add(ref c, (m0 + 2) * 64 + n0);
-                        ref float cRow3 = ref Unsafe.Add(ref c, (m0 + 3) * 64 + n0);
-                        var c00 = Vector512.LoadUnsafe(ref cRow0, 0);
-                        var c01 = Vector512.LoadUnsafe(ref cRow0, 16);
-                        var c02 = Vector512.LoadUnsafe(ref cRow0, 32);
-                        var c03 = Vector512.LoadUnsafe(ref cRow0, 48);
-                        var c10 = Vector512.LoadUnsafe(ref cRow1, 0);
-                        var c11 = Vector512.LoadUnsafe(ref cRow1, 16);
-                        var c12 = Vector512.LoadUnsafe(ref cRow1, 32);
-                        var c13 = Vector512.LoadUnsafe(ref cRow1, 48);
-                        var c20 = Vector512.LoadUnsafe(ref cRow2, 0);
-                        var c21 = Vector512.LoadUnsafe(ref cRow2, 16);
-                        var c22 = Vector512.LoadUnsafe(ref cRow2, 32);
-                        var c23 = Vector512.LoadUnsafe(ref cRow2, 48);
-                        var c30 = Vector512.LoadUnsafe(ref cRow3, 0);
-                        var c31 = Vector512.LoadUnsafe(ref cRow3, 16);
-                        var c32 = Vector512.LoadUnsafe(ref cRow3, 32);
-                        var c33 = Vector512.LoadUnsafe(ref cRow3, 48);
-                        for (nuint k = 0; k < (nuint)steps; k++)
-                        {
-                            ref float bRow = ref Unsafe.Add(ref b, k * 64 + n0);
-                            var b0 = Vector512.LoadUnsafe(ref bRow, 0);
-                            var b1 = Vector512.LoadUnsafe(ref bRow, 16);
-                            var b2 = Vector512.LoadUnsafe(ref bRow, 32);
-                            var b3 = Vector512.LoadUnsafe(ref bRow, 48);
-                            var a0 = Vector512.Create(Unsafe.Add(ref a, m0 + k * 48));
-                            c00 = Vector512.FusedMultiplyAdd(a0, b0, c00);
-                            c01 = Vector512.FusedMultiplyAdd(a0, b1, c01);
-                            c02 = Vector512.FusedMultiplyAdd(a0, b2, c02);
-                            c03 = Vector512.FusedMultiplyAdd(a0, b3, c03);
-                            var a1 = Vector512.Create(Unsafe.Add(ref a, (m0 + 1) + k * 48));
-                            c10 = Vector512.FusedMultiplyAdd(a1, b0, c10);
-                            c11 = Vector512.FusedMultiplyAdd(a1, b1, c11);
-                            c12 = Vector512.FusedMultiplyAdd(a1, b2, c12);
-                            c13 = Vector512.FusedMultiplyAdd(a1, b3, c13);
-                            var a2 = Vector512.Create(Unsafe.Add(ref a, (m0 + 2) + k * 48));
-                            c20 = Vector512.FusedMultiplyAdd(a2, b0, c20);
-                            c21 = Vector512.FusedMultiplyAdd(a2, b1, c21);
-                            c22 = Vector512.FusedMultiplyAdd(a2, b2, c22);
-                            c23 = Vector512.FusedMultiplyAdd(a2, b3, c23);
-                            var a3 = Vector512.Create(Unsafe.Add(ref a, (m0 + 3) + k * 48));
-                            c30 = Vector512.FusedMultiplyAdd(a3, b0, c30);
-                            c31 = Vector512.FusedMultiplyAdd(a3, b1, c31);
-                            c32 = Vector512.FusedMultiplyAdd(a3, b2, c32);
-                            c33 = Vector512.FusedMultiplyAdd(a3, b3, c33);
-                        }
-                        Vector512.StoreUnsafe(c00, ref cRow0, 0);
-                        Vector512.StoreUnsafe(c01, ref cRow0, 16);
-                        Vector512.StoreUnsafe(c02, ref cRow0, 32);
-                        Vector512.StoreUnsafe(c03, ref cRow0, 48);
-                        Vector512.StoreUnsafe(c10, ref cRow1, 0);
-                        Vector512.StoreUnsafe(c11, ref cRow1, 16);
-                        Vector512.StoreUnsafe(c12, ref cRow1, 32);
-                        Vector512.StoreUnsafe(c13, ref cRow1, 48);
-                        Vector512.StoreUnsafe(c20, ref cRow2, 0);
-                        Vector512.StoreUnsafe(c21, ref cRow2, 16);
-                        Vector512.StoreUnsafe(c22, ref cRow2, 32);
-                        Vector512.StoreUnsafe(c23, ref cRow2, 48);
-                        Vector512.StoreUnsafe(c30, ref cRow3, 0);
-                        Vector512.StoreUnsafe(c31, ref cRow3, 16);
-                        Vector512.StoreUnsafe(c32, ref cRow3, 32);
-                        Vector512.StoreUnsafe(c33, ref cRow3, 48);
+                        ref float bRow = ref Unsafe.Add(ref b, k * 64);
+                        var b0 = Vector512.LoadUnsafe(ref bRow, 0);
+                        var b1 = Vector512.LoadUnsafe(ref bRow, 16);
+                        var b2 = Vector512.LoadUnsafe(ref bRow, 32);
+                        var b3 = Vector512.LoadUnsafe(ref bRow, 48);
+                        var a0 = Vector512.Create(Unsafe.Add(ref a, m0 + k * 48));
+                        c00 = Vector512.FusedMultiplyAdd(a0, b0, c00);
+                        c01 = Vector512.FusedMultiplyAdd(a0, b1, c01);
+                        c02 = Vector512.FusedMultiplyAdd(a0, b2, c02);
+                        c03 = Vector512.FusedMultiplyAdd(a0, b3, c03);
+                        var a1 = Vector512.Create(Unsafe.Add(ref a, m0 + 1 + k * 48));
+                        c10 = Vector512.FusedMultiplyAdd(a1, b0, c10);
+                        c11 = Vector512.FusedMultiplyAdd(a1, b1, c11);
+                        c12 = Vector512.FusedMultiplyAdd(a1, b2, c12);
+                        c13 = Vector512.FusedMultiplyAdd(a1, b3, c13);
+                        var a2 = Vector512.Create(Unsafe.Add(ref a, m0 + 2 + k * 48));
+                        c20 = Vector512.FusedMultiplyAdd(a2, b0, c20);
+                        c21 = Vector512.FusedMultiplyAdd(a2, b1, c21);
+                        c22 = Vector512.FusedMultiplyAdd(a2, b2, c22);
+                        c23 = Vector512.FusedMultiplyAdd(a2, b3, c23);
+                        var a3 = Vector512.Create(Unsafe.Add(ref a, m0 + 3 + k * 48));
+                        c30 = Vector512.FusedMultiplyAdd(a3, b0, c30);
+                        c31 = Vector512.FusedMultiplyAdd(a3, b1, c31);
+                        c32 = Vector512.FusedMultiplyAdd(a3, b2, c32);
+                        c33 = Vector512.FusedMultiplyAdd(a3, b3, c33);
                     }
-                    for (; m0 < 37; m0++)
+                    Vector512.StoreUnsafe(c00, ref cRow0, 0);
+                    Vector512.StoreUnsafe(c01, ref cRow0, 16);
+                    Vector512.StoreUnsafe(c02, ref cRow0, 32);
+                    Vector512.StoreUnsafe(c03, ref cRow0, 48);
+                    Vector512.StoreUnsafe(c10, ref cRow1, 0);
+                    Vector512.StoreUnsafe(c11, ref cRow1, 16);
+                    Vector512.StoreUnsafe(c12, ref cRow1, 32);
+                    Vector512.StoreUnsafe(c13, ref cRow1, 48);
+                    Vector512.StoreUnsafe(c20, ref cRow2, 0);
+                    Vector512.StoreUnsafe(c21, ref cRow2, 16);
+                    Vector512.StoreUnsafe(c22, ref cRow2, 32);
+                    Vector512.StoreUnsafe(c23, ref cRow2, 48);
+                    Vector512.StoreUnsafe(c30, ref cRow3, 0);
+                    Vector512.StoreUnsafe(c31, ref cRow3, 16);
+                    Vector512.StoreUnsafe(c32, ref cRow3, 32);
+                    Vector512.StoreUnsafe(c33, ref cRow3, 48);
+                }
+                {
+                    ref float cRow0 = ref Unsafe.Add(ref c, 2304);
+                    var c00 = Vector512.LoadUnsafe(ref cRow0, 0);
+                    var c01 = Vector512.LoadUnsafe(ref cRow0, 16);
+                    var c02 = Vector512.LoadUnsafe(ref cRow0, 32);
+                    var c03 = Vector512.LoadUnsafe(ref cRow0, 48);
+                    for (nuint k = 0; k < (nuint)steps; k++)
                     {
-                        ref float cRow0 = ref Unsafe.Add(ref c, m0 * 64 + n0);
-                        var c00 = Vector512.LoadUnsafe(ref cRow0, 0);
-                        var c01 = Vector512.LoadUnsafe(ref cRow0, 16);
-                        var c02 = Vector512.LoadUnsafe(ref cRow0, 32);
-                        var c03 = Vector512.LoadUnsafe(ref cRow0, 48);
-                        for (nuint k = 0; k < (nuint)steps; k++)
-                        {
-                            ref float bRow = ref Unsafe.Add(ref b, k * 64 + n0);
-                            var b0 = Vector512.LoadUnsafe(ref bRow, 0);
-                            var b1 = Vector512.LoadUnsafe(ref bRow, 16);
-                            var b2 = Vector512.LoadUnsafe(ref bRow, 32);
-                            var b3 = Vector512.LoadUnsafe(ref bRow, 48);
-                            var a0 = Vector512.Create(Unsafe.Add(ref a, m0 + k * 48));
-                            c00 = Vector512.FusedMultiplyAdd(a0, b0, c00);
-                            c01 = Vector512.FusedMultiplyAdd(a0, b1, c01);
-                            c02 = Vector512.FusedMultiplyAdd(a0, b2, c02);
-                            c03 = Vector512.FusedMultiplyAdd(a0, b3, c03);
-                        }
-                        Vector512.StoreUnsafe(c00, ref cRow0, 0);
-                        Vector512.StoreUnsafe(c01, ref cRow0, 16);
-                        Vector512.StoreUnsafe(c02, ref cRow0, 32);
-                        Vector512.StoreUnsafe(c03, ref cRow0, 48);
+                        ref float bRow = ref Unsafe.Add(ref b, k * 64);
+                        var b0 = Vector512.LoadUnsafe(ref bRow, 0);
+                        var b1 = Vector512.LoadUnsafe(ref bRow, 16);
+                        var b2 = Vector512.LoadUnsafe(ref bRow, 32);
+                        var b3 = Vector512.LoadUnsafe(ref bRow, 48);
+                        var a0 = Vector512.Create(Unsafe.Add(ref a, 36 + k * 48));
+                        c00 = Vector512.FusedMultiplyAdd(a0, b0, c00);
+                        c01 = Vector512.FusedMultiplyAdd(a0, b1, c01);
+                        c02 = Vector512.FusedMultiplyAdd(a0, b2, c02);
+                        c03 = Vector512.FusedMultiplyAdd(a0, b3, c03);
                     }
+                    Vector512.StoreUnsafe(c00, ref cRow0, 0);
+                    Vector512.StoreUnsafe(c01, ref cRow0, 16);
+                    Vector512.StoreUnsafe(c02, ref cRow0, 32);
+                    Vector512.StoreUnsafe(c03, ref cRow0, 48);
                 }
             }
             else if (Vector256.IsHardwareAccelerated)
             {
                 for (nuint n0 = 0; n0 < 64; n0 += 16)
                 {
-                    nuint m0 = 0;
-                    for (; m0 + 4 <= 37; m0 += 4)
+                    for (nuint m0 = 0; m0 < 36; m0 += 4)
                     {
                         ref float cRow0 = ref Unsafe.Add(ref c, m0 * 64 + n0);
                         ref float cRow1 = ref Unsafe.Add(ref c, (m0 + 1) * 64 + n0);
@@ -1300,13 +1283,13 @@ namespace RnnGen.Generated
                             var a0 = Vector256.Create(Unsafe.Add(ref a, m0 + k * 48));
                             c00 = Vector256.FusedMultiplyAdd(a0, b0, c00);
                             c01 = Vector256.FusedMultiplyAdd(a0, b1, c01);
-                            var a1 = Vector256.Create(Unsafe.Add(ref a, (m0 + 1) + k * 48));
+                            var a1 = Vector256.Create(Unsafe.Add(ref a, m0 + 1 + k * 48));
                             c10 = Vector256.FusedMultiplyAdd(a1, b0, c10);
                             c11 = Vector256.FusedMultiplyAdd(a1, b1, c11);
-                            var a2 = Vector256.Create(Unsafe.Add(ref a, (m0 + 2) + k * 48));
+                            var a2 = Vector256.Create(Unsafe.Add(ref a, m0 + 2 + k * 48));
                             c20 = Vector256.FusedMultiplyAdd(a2, b0, c20);
                             c21 = Vector256.FusedMultiplyAdd(a2, b1, c21);
-                            var a3 = Vector256.Create(Unsafe.Add(ref a, (m0 + 3) + k * 48));
+                            var a3 = Vector256.Create(Unsafe.Add(ref a, m0 + 3 + k * 48));
                             c30 = Vector256.FusedMultiplyAdd(a3, b0, c30);
                             c31 = Vector256.FusedMultiplyAdd(a3, b1, c31);
                         }
@@ -1319,9 +1302,8 @@ namespace RnnGen.Generated
                         Vector256.StoreUnsafe(c30, ref cRow3, 0);
                         Vector256.StoreUnsafe(c31, ref cRow3, 8);
                     }
-                    for (; m0 < 37; m0++)
                     {
-                        ref float cRow0 = ref Unsafe.Add(ref c, m0 * 64 + n0);
+                        ref float cRow0 = ref Unsafe.Add(ref c, 2304 + n0);
                         var c00 = Vector256.LoadUnsafe(ref cRow0, 0);
                         var c01 = Vector256.LoadUnsafe(ref cRow0, 8);
                         for (nuint k = 0; k < (nuint)steps; k++)
@@ -1329,7 +1311,7 @@ namespace RnnGen.Generated
                             ref float bRow = ref Unsafe.Add(ref b, k * 64 + n0);
                             var b0 = Vector256.LoadUnsafe(ref bRow, 0);
                             var b1 = Vector256.LoadUnsafe(ref bRow, 8);
-                            var a0 = Vector256.Create(Unsafe.Add(ref a, m0 + k * 48));
+                            var a0 = Vector256.Create(Unsafe.Add(ref a, 36 + k * 48));
                             c00 = Vector256.FusedMultiplyAdd(a0, b0, c00);
                             c01 = Vector256.FusedMultiplyAdd(a0, b1, c01);
                         }
@@ -1342,8 +1324,7 @@ namespace RnnGen.Generated
             {
                 for (nuint n0 = 0; n0 < 64; n0 += 8)
                 {
-                    nuint m0 = 0;
-                    for (; m0 + 4 <= 37; m0 += 4)
+                    for (nuint m0 = 0; m0 < 36; m0 += 4)
                     {
                         ref float cRow0 = ref Unsafe.Add(ref c, m0 * 64 + n0);
                         ref float cRow1 = ref Unsafe.Add(ref c, (m0 + 1) * 64 + n0);
@@ -1365,13 +1346,13 @@ namespace RnnGen.Generated
                             var a0 = Vector128.Create(Unsafe.Add(ref a, m0 + k * 48));
                             c00 = Vector128.FusedMultiplyAdd(a0, b0, c00);
                             c01 = Vector128.FusedMultiplyAdd(a0, b1, c01);
-                            var a1 = Vector128.Create(Unsafe.Add(ref a, (m0 + 1) + k * 48));
+                            var a1 = Vector128.Create(Unsafe.Add(ref a, m0 + 1 + k * 48));
                             c10 = Vector128.FusedMultiplyAdd(a1, b0, c10);
                             c11 = Vector128.FusedMultiplyAdd(a1, b1, c11);
-                            var a2 = Vector128.Create(Unsafe.Add(ref a, (m0 + 2) + k * 48));
+                            var a2 = Vector128.Create(Unsafe.Add(ref a, m0 + 2 + k * 48));
                             c20 = Vector128.FusedMultiplyAdd(a2, b0, c20);
                             c21 = Vector128.FusedMultiplyAdd(a2, b1, c21);
-                            var a3 = Vector128.Create(Unsafe.Add(ref a, (m0 + 3) + k * 48));
+                            var a3 = Vector128.Create(Unsafe.Add(ref a, m0 + 3 + k * 48));
                             c30 = Vector128.FusedMultiplyAdd(a3, b0, c30);
                             c31 = Vector128.FusedMultiplyAdd(a3, b1, c31);
                         }
@@ -1384,9 +1365,8 @@ namespace RnnGen.Generated
                         Vector128.StoreUnsafe(c30, ref cRow3, 0);
                         Vector128.StoreUnsafe(c31, ref cRow3, 4);
                     }
-                    for (; m0 < 37; m0++)
                     {
-                        ref float cRow0 = ref Unsafe.Add(ref c, m0 * 64 + n0);
+                        ref float cRow0 = ref Unsafe.Add(ref c, 2304 + n0);
                         var c00 = Vector128.LoadUnsafe(ref cRow0, 0);
                         var c01 = Vector128.LoadUnsafe(ref cRow0, 4);
                         for (nuint k = 0; k < (nuint)steps; k++)
@@ -1394,7 +1374,7 @@ namespace RnnGen.Generated
                             ref float bRow = ref Unsafe.Add(ref b, k * 64 + n0);
                             var b0 = Vector128.LoadUnsafe(ref bRow, 0);
                             var b1 = Vector128.LoadUnsafe(ref bRow, 4);
-                            var a0 = Vector128.Create(Unsafe.Add(ref a, m0 + k * 48));
+                            var a0 = Vector128.Create(Unsafe.Add(ref a, 36 + k * 48));
                             c00 = Vector128.FusedMultiplyAdd(a0, b0, c00);
                             c01 = Vector128.FusedMultiplyAdd(a0, b1, c01);
                         }
@@ -1459,21 +1439,21 @@ namespace RnnGen.Generated
                             s33 = Vector512.FusedMultiplyAdd(a3, b3, s33);
                         }
                         Unsafe.Add(ref c, m0 * 48 + n0) += Vector512.Sum(s00);
-                        Unsafe.Add(ref c, m0 * 48 + (n0 + 1)) += Vector512.Sum(s01);
-                        Unsafe.Add(ref c, m0 * 48 + (n0 + 2)) += Vector512.Sum(s02);
-                        Unsafe.Add(ref c, m0 * 48 + (n0 + 3)) += Vector512.Sum(s03);
+                        Unsafe.Add(ref c, m0 * 48 + n0 + 1) += Vector512.Sum(s01);
+                        Unsafe.Add(ref c, m0 * 48 + n0 + 2) += Vector512.Sum(s02);
+                        Unsafe.Add(ref c, m0 * 48 + n0 + 3) += Vector512.Sum(s03);
                         Unsafe.Add(ref c, (m0 + 1) * 48 + n0) += Vector512.Sum(s10);
-                        Unsafe.Add(ref c, (m0 + 1) * 48 + (n0 + 1)) += Vector512.Sum(s11);
-                        Unsafe.Add(ref c, (m0 + 1) * 48 + (n0 + 2)) += Vector512.Sum(s12);
-                        Unsafe.Add(ref c, (m0 + 1) * 48 + (n0 + 3)) += Vector512.Sum(s13);
+                        Unsafe.Add(ref c, (m0 + 1) * 48 + n0 + 1) += Vector512.Sum(s11);
+                        Unsafe.Add(ref c, (m0 + 1) * 48 + n0 + 2) += Vector512.Sum(s12);
+                        Unsafe.Add(ref c, (m0 + 1) * 48 + n0 + 3) += Vector512.Sum(s13);
                         Unsafe.Add(ref c, (m0 + 2) * 48 + n0) += Vector512.Sum(s20);
-                        Unsafe.Add(ref c, (m0 + 2) * 48 + (n0 + 1)) += Vector512.Sum(s21);
-                        Unsafe.Add(ref c, (m0 + 2) * 48 + (n0 + 2)) += Vector512.Sum(s22);
-                        Unsafe.Add(ref c, (m0 + 2) * 48 + (n0 + 3)) += Vector512.Sum(s23);
+                        Unsafe.Add(ref c, (m0 + 2) * 48 + n0 + 1) += Vector512.Sum(s21);
+                        Unsafe.Add(ref c, (m0 + 2) * 48 + n0 + 2) += Vector512.Sum(s22);
+                        Unsafe.Add(ref c, (m0 + 2) * 48 + n0 + 3) += Vector512.Sum(s23);
                         Unsafe.Add(ref c, (m0 + 3) * 48 + n0) += Vector512.Sum(s30);
-                        Unsafe.Add(ref c, (m0 + 3) * 48 + (n0 + 1)) += Vector512.Sum(s31);
-                        Unsafe.Add(ref c, (m0 + 3) * 48 + (n0 + 2)) += Vector512.Sum(s32);
-                        Unsafe.Add(ref c, (m0 + 3) * 48 + (n0 + 3)) += Vector512.Sum(s33);
+                        Unsafe.Add(ref c, (m0 + 3) * 48 + n0 + 1) += Vector512.Sum(s31);
+                        Unsafe.Add(ref c, (m0 + 3) * 48 + n0 + 2) += Vector512.Sum(s32);
+                        Unsafe.Add(ref c, (m0 + 3) * 48 + n0 + 3) += Vector512.Sum(s33);
                     }
                     for (; m0 < (nuint)steps; m0++)
                     {
@@ -1494,13 +1474,12 @@ namespace RnnGen.Generated
                             s03 = Vector512.FusedMultiplyAdd(a0, b3, s03);
                         }
                         Unsafe.Add(ref c, m0 * 48 + n0) += Vector512.Sum(s00);
-                        Unsafe.Add(ref c, m0 * 48 + (n0 + 1)) += Vector512.Sum(s01);
-                        Unsafe.Add(ref c, m0 * 48 + (n0 + 2)) += Vector512.Sum(s02);
-                        Unsafe.Add(ref c, m0 * 48 + (n0 + 3)) += Vector512.Sum(s03);
+                        Unsafe.Add(ref c, m0 * 48 + n0 + 1) += Vector512.Sum(s01);
+                        Unsafe.Add(ref c, m0 * 48 + n0 + 2) += Vector512.Sum(s02);
+                        Unsafe.Add(ref c, m0 * 48 + n0 + 3) += Vector512.Sum(s03);
                     }
                 }
                 {
-                    nuint n0 = 36;
                     nuint m0 = 0;
                     for (; m0 + 4 <= (nuint)steps; m0 += 4)
                     {
@@ -1514,16 +1493,16 @@ namespace RnnGen.Generated
                             var a1 = Vector512.LoadUnsafe(ref a, (m0 + 1) * 64 + k);
                             var a2 = Vector512.LoadUnsafe(ref a, (m0 + 2) * 64 + k);
                             var a3 = Vector512.LoadUnsafe(ref a, (m0 + 3) * 64 + k);
-                            var b0 = Vector512.LoadUnsafe(ref b, n0 * 64 + k);
+                            var b0 = Vector512.LoadUnsafe(ref b, 2304 + k);
                             s00 = Vector512.FusedMultiplyAdd(a0, b0, s00);
                             s10 = Vector512.FusedMultiplyAdd(a1, b0, s10);
                             s20 = Vector512.FusedMultiplyAdd(a2, b0, s20);
                             s30 = Vector512.FusedMultiplyAdd(a3, b0, s30);
                         }
-                        Unsafe.Add(ref c, m0 * 48 + n0) += Vector512.Sum(s00);
-                        Unsafe.Add(ref c, (m0 + 1) * 48 + n0) += Vector512.Sum(s10);
-                        Unsafe.Add(ref c, (m0 + 2) * 48 + n0) += Vector512.Sum(s20);
-                        Unsafe.Add(ref c, (m0 + 3) * 48 + n0) += Vector512.Sum(s30);
+                        Unsafe.Add(ref c, m0 * 48 + 36) += Vector512.Sum(s00);
+                        Unsafe.Add(ref c, (m0 + 1) * 48 + 36) += Vector512.Sum(s10);
+                        Unsafe.Add(ref c, (m0 + 2) * 48 + 36) += Vector512.Sum(s20);
+                        Unsafe.Add(ref c, (m0 + 3) * 48 + 36) += Vector512.Sum(s30);
                     }
                     for (; m0 < (nuint)steps; m0++)
                     {
@@ -1531,10 +1510,10 @@ namespace RnnGen.Generated
                         for (nuint k = 0; k < 64; k += 16)
                         {
                             var a0 = Vector512.LoadUnsafe(ref a, m0 * 64 + k);
-                            var b0 = Vector512.LoadUnsafe(ref b, n0 * 64 + k);
+                            var b0 = Vector512.LoadUnsafe(ref b, 2304 + k);
                             s00 = Vector512.FusedMultiplyAdd(a0, b0, s00);
                         }
-                        Unsafe.Add(ref c, m0 * 48 + n0) += Vector512.Sum(s00);
+                        Unsafe.Add(ref c, m0 * 48 + 36) += Vector512.Sum(s00);
                     }
                 }
             }
@@ -1571,13 +1550,13 @@ namespace RnnGen.Generated
                             s13 = Vector256.FusedMultiplyAdd(a1, b3, s13);
                         }
                         Unsafe.Add(ref c, m0 * 48 + n0) += Vector256.Sum(s00);
-                        Unsafe.Add(ref c, m0 * 48 + (n0 + 1)) += Vector256.Sum(s01);
-                        Unsafe.Add(ref c, m0 * 48 + (n0 + 2)) += Vector256.Sum(s02);
-                        Unsafe.Add(ref c, m0 * 48 + (n0 + 3)) += Vector256.Sum(s03);
+                        Unsafe.Add(ref c, m0 * 48 + n0 + 1) += Vector256.Sum(s01);
+                        Unsafe.Add(ref c, m0 * 48 + n0 + 2) += Vector256.Sum(s02);
+                        Unsafe.Add(ref c, m0 * 48 + n0 + 3) += Vector256.Sum(s03);
                         Unsafe.Add(ref c, (m0 + 1) * 48 + n0) += Vector256.Sum(s10);
-                        Unsafe.Add(ref c, (m0 + 1) * 48 + (n0 + 1)) += Vector256.Sum(s11);
-                        Unsafe.Add(ref c, (m0 + 1) * 48 + (n0 + 2)) += Vector256.Sum(s12);
-                        Unsafe.Add(ref c, (m0 + 1) * 48 + (n0 + 3)) += Vector256.Sum(s13);
+                        Unsafe.Add(ref c, (m0 + 1) * 48 + n0 + 1) += Vector256.Sum(s11);
+                        Unsafe.Add(ref c, (m0 + 1) * 48 + n0 + 2) += Vector256.Sum(s12);
+                        Unsafe.Add(ref c, (m0 + 1) * 48 + n0 + 3) += Vector256.Sum(s13);
                     }
                     for (; m0 < (nuint)steps; m0++)
                     {
@@ -1598,13 +1577,12 @@ namespace RnnGen.Generated
                             s03 = Vector256.FusedMultiplyAdd(a0, b3, s03);
                         }
                         Unsafe.Add(ref c, m0 * 48 + n0) += Vector256.Sum(s00);
-                        Unsafe.Add(ref c, m0 * 48 + (n0 + 1)) += Vector256.Sum(s01);
-                        Unsafe.Add(ref c, m0 * 48 + (n0 + 2)) += Vector256.Sum(s02);
-                        Unsafe.Add(ref c, m0 * 48 + (n0 + 3)) += Vector256.Sum(s03);
+                        Unsafe.Add(ref c, m0 * 48 + n0 + 1) += Vector256.Sum(s01);
+                        Unsafe.Add(ref c, m0 * 48 + n0 + 2) += Vector256.Sum(s02);
+                        Unsafe.Add(ref c, m0 * 48 + n0 + 3) += Vector256.Sum(s03);
                     }
                 }
                 {
-                    nuint n0 = 36;
                     nuint m0 = 0;
                     for (; m0 + 2 <= (nuint)steps; m0 += 2)
                     {
@@ -1614,12 +1592,12 @@ namespace RnnGen.Generated
                         {
                             var a0 = Vector256.LoadUnsafe(ref a, m0 * 64 + k);
                             var a1 = Vector256.LoadUnsafe(ref a, (m0 + 1) * 64 + k);
-                            var b0 = Vector256.LoadUnsafe(ref b, n0 * 64 + k);
+                            var b0 = Vector256.LoadUnsafe(ref b, 2304 + k);
                             s00 = Vector256.FusedMultiplyAdd(a0, b0, s00);
                             s10 = Vector256.FusedMultiplyAdd(a1, b0, s10);
                         }
-                        Unsafe.Add(ref c, m0 * 48 + n0) += Vector256.Sum(s00);
-                        Unsafe.Add(ref c, (m0 + 1) * 48 + n0) += Vector256.Sum(s10);
+                        Unsafe.Add(ref c, m0 * 48 + 36) += Vector256.Sum(s00);
+                        Unsafe.Add(ref c, (m0 + 1) * 48 + 36) += Vector256.Sum(s10);
                     }
                     for (; m0 < (nuint)steps; m0++)
                     {
@@ -1627,10 +1605,10 @@ namespace RnnGen.Generated
                         for (nuint k = 0; k < 64; k += 8)
                         {
                             var a0 = Vector256.LoadUnsafe(ref a, m0 * 64 + k);
-                            var b0 = Vector256.LoadUnsafe(ref b, n0 * 64 + k);
+                            var b0 = Vector256.LoadUnsafe(ref b, 2304 + k);
                             s00 = Vector256.FusedMultiplyAdd(a0, b0, s00);
                         }
-                        Unsafe.Add(ref c, m0 * 48 + n0) += Vector256.Sum(s00);
+                        Unsafe.Add(ref c, m0 * 48 + 36) += Vector256.Sum(s00);
                     }
                 }
             }
@@ -1667,13 +1645,13 @@ namespace RnnGen.Generated
                             s13 = Vector128.FusedMultiplyAdd(a1, b3, s13);
                         }
                         Unsafe.Add(ref c, m0 * 48 + n0) += Vector128.Sum(s00);
-                        Unsafe.Add(ref c, m0 * 48 + (n0 + 1)) += Vector128.Sum(s01);
-                        Unsafe.Add(ref c, m0 * 48 + (n0 + 2)) += Vector128.Sum(s02);
-                        Unsafe.Add(ref c, m0 * 48 + (n0 + 3)) += Vector128.Sum(s03);
+                        Unsafe.Add(ref c, m0 * 48 + n0 + 1) += Vector128.Sum(s01);
+                        Unsafe.Add(ref c, m0 * 48 + n0 + 2) += Vector128.Sum(s02);
+                        Unsafe.Add(ref c, m0 * 48 + n0 + 3) += Vector128.Sum(s03);
                         Unsafe.Add(ref c, (m0 + 1) * 48 + n0) += Vector128.Sum(s10);
-                        Unsafe.Add(ref c, (m0 + 1) * 48 + (n0 + 1)) += Vector128.Sum(s11);
-                        Unsafe.Add(ref c, (m0 + 1) * 48 + (n0 + 2)) += Vector128.Sum(s12);
-                        Unsafe.Add(ref c, (m0 + 1) * 48 + (n0 + 3)) += Vector128.Sum(s13);
+                        Unsafe.Add(ref c, (m0 + 1) * 48 + n0 + 1) += Vector128.Sum(s11);
+                        Unsafe.Add(ref c, (m0 + 1) * 48 + n0 + 2) += Vector128.Sum(s12);
+                        Unsafe.Add(ref c, (m0 + 1) * 48 + n0 + 3) += Vector128.Sum(s13);
                     }
                     for (; m0 < (nuint)steps; m0++)
                     {
@@ -1694,13 +1672,12 @@ namespace RnnGen.Generated
                             s03 = Vector128.FusedMultiplyAdd(a0, b3, s03);
                         }
                         Unsafe.Add(ref c, m0 * 48 + n0) += Vector128.Sum(s00);
-                        Unsafe.Add(ref c, m0 * 48 + (n0 + 1)) += Vector128.Sum(s01);
-                        Unsafe.Add(ref c, m0 * 48 + (n0 + 2)) += Vector128.Sum(s02);
-                        Unsafe.Add(ref c, m0 * 48 + (n0 + 3)) += Vector128.Sum(s03);
+                        Unsafe.Add(ref c, m0 * 48 + n0 + 1) += Vector128.Sum(s01);
+                        Unsafe.Add(ref c, m0 * 48 + n0 + 2) += Vector128.Sum(s02);
+                        Unsafe.Add(ref c, m0 * 48 + n0 + 3) += Vector128.Sum(s03);
                     }
                 }
                 {
-                    nuint n0 = 36;
                     nuint m0 = 0;
                     for (; m0 + 2 <= (nuint)steps; m0 += 2)
                     {
@@ -1710,12 +1687,12 @@ namespace RnnGen.Generated
                         {
                             var a0 = Vector128.LoadUnsafe(ref a, m0 * 64 + k);
                             var a1 = Vector128.LoadUnsafe(ref a, (m0 + 1) * 64 + k);
-                            var b0 = Vector128.LoadUnsafe(ref b, n0 * 64 + k);
+                            var b0 = Vector128.LoadUnsafe(ref b, 2304 + k);
                             s00 = Vector128.FusedMultiplyAdd(a0, b0, s00);
                             s10 = Vector128.FusedMultiplyAdd(a1, b0, s10);
                         }
-                        Unsafe.Add(ref c, m0 * 48 + n0) += Vector128.Sum(s00);
-                        Unsafe.Add(ref c, (m0 + 1) * 48 + n0) += Vector128.Sum(s10);
+                        Unsafe.Add(ref c, m0 * 48 + 36) += Vector128.Sum(s00);
+                        Unsafe.Add(ref c, (m0 + 1) * 48 + 36) += Vector128.Sum(s10);
                     }
                     for (; m0 < (nuint)steps; m0++)
                     {
@@ -1723,10 +1700,10 @@ namespace RnnGen.Generated
                         for (nuint k = 0; k < 64; k += 4)
                         {
                             var a0 = Vector128.LoadUnsafe(ref a, m0 * 64 + k);
-                            var b0 = Vector128.LoadUnsafe(ref b, n0 * 64 + k);
+                            var b0 = Vector128.LoadUnsafe(ref b, 2304 + k);
                             s00 = Vector128.FusedMultiplyAdd(a0, b0, s00);
                         }
-                        Unsafe.Add(ref c, m0 * 48 + n0) += Vector128.Sum(s00);
+                        Unsafe.Add(ref c, m0 * 48 + 36) += Vector128.Sum(s00);
                     }
                 }
             }
@@ -1786,21 +1763,21 @@ namespace RnnGen.Generated
                             s33 = Vector512.FusedMultiplyAdd(a3, b3, s33);
                         }
                         Unsafe.Add(ref c, m0 * 48 + n0) += Vector512.Sum(s00);
-                        Unsafe.Add(ref c, m0 * 48 + (n0 + 1)) += Vector512.Sum(s01);
-                        Unsafe.Add(ref c, m0 * 48 + (n0 + 2)) += Vector512.Sum(s02);
-                        Unsafe.Add(ref c, m0 * 48 + (n0 + 3)) += Vector512.Sum(s03);
+                        Unsafe.Add(ref c, m0 * 48 + n0 + 1) += Vector512.Sum(s01);
+                        Unsafe.Add(ref c, m0 * 48 + n0 + 2) += Vector512.Sum(s02);
+                        Unsafe.Add(ref c, m0 * 48 + n0 + 3) += Vector512.Sum(s03);
                         Unsafe.Add(ref c, (m0 + 1) * 48 + n0) += Vector512.Sum(s10);
-                        Unsafe.Add(ref c, (m0 + 1) * 48 + (n0 + 1)) += Vector512.Sum(s11);
-                        Unsafe.Add(ref c, (m0 + 1) * 48 + (n0 + 2)) += Vector512.Sum(s12);
-                        Unsafe.Add(ref c, (m0 + 1) * 48 + (n0 + 3)) += Vector512.Sum(s13);
+                        Unsafe.Add(ref c, (m0 + 1) * 48 + n0 + 1) += Vector512.Sum(s11);
+                        Unsafe.Add(ref c, (m0 + 1) * 48 + n0 + 2) += Vector512.Sum(s12);
+                        Unsafe.Add(ref c, (m0 + 1) * 48 + n0 + 3) += Vector512.Sum(s13);
                         Unsafe.Add(ref c, (m0 + 2) * 48 + n0) += Vector512.Sum(s20);
-                        Unsafe.Add(ref c, (m0 + 2) * 48 + (n0 + 1)) += Vector512.Sum(s21);
-                        Unsafe.Add(ref c, (m0 + 2) * 48 + (n0 + 2)) += Vector512.Sum(s22);
-                        Unsafe.Add(ref c, (m0 + 2) * 48 + (n0 + 3)) += Vector512.Sum(s23);
+                        Unsafe.Add(ref c, (m0 + 2) * 48 + n0 + 1) += Vector512.Sum(s21);
+                        Unsafe.Add(ref c, (m0 + 2) * 48 + n0 + 2) += Vector512.Sum(s22);
+                        Unsafe.Add(ref c, (m0 + 2) * 48 + n0 + 3) += Vector512.Sum(s23);
                         Unsafe.Add(ref c, (m0 + 3) * 48 + n0) += Vector512.Sum(s30);
-                        Unsafe.Add(ref c, (m0 + 3) * 48 + (n0 + 1)) += Vector512.Sum(s31);
-                        Unsafe.Add(ref c, (m0 + 3) * 48 + (n0 + 2)) += Vector512.Sum(s32);
-                        Unsafe.Add(ref c, (m0 + 3) * 48 + (n0 + 3)) += Vector512.Sum(s33);
+                        Unsafe.Add(ref c, (m0 + 3) * 48 + n0 + 1) += Vector512.Sum(s31);
+                        Unsafe.Add(ref c, (m0 + 3) * 48 + n0 + 2) += Vector512.Sum(s32);
+                        Unsafe.Add(ref c, (m0 + 3) * 48 + n0 + 3) += Vector512.Sum(s33);
                     }
                     for (; m0 < (nuint)rows; m0++)
                     {
@@ -1821,13 +1798,12 @@ namespace RnnGen.Generated
                             s03 = Vector512.FusedMultiplyAdd(a0, b3, s03);
                         }
                         Unsafe.Add(ref c, m0 * 48 + n0) += Vector512.Sum(s00);
-                        Unsafe.Add(ref c, m0 * 48 + (n0 + 1)) += Vector512.Sum(s01);
-                        Unsafe.Add(ref c, m0 * 48 + (n0 + 2)) += Vector512.Sum(s02);
-                        Unsafe.Add(ref c, m0 * 48 + (n0 + 3)) += Vector512.Sum(s03);
+                        Unsafe.Add(ref c, m0 * 48 + n0 + 1) += Vector512.Sum(s01);
+                        Unsafe.Add(ref c, m0 * 48 + n0 + 2) += Vector512.Sum(s02);
+                        Unsafe.Add(ref c, m0 * 48 + n0 + 3) += Vector512.Sum(s03);
                     }
                 }
                 {
-                    nuint n0 = 36;
                     nuint m0 = 0;
                     for (; m0 + 4 <= (nuint)rows; m0 += 4)
                     {
@@ -1841,16 +1817,16 @@ namespace RnnGen.Generated
                             var a1 = Vector512.LoadUnsafe(ref a, (m0 + 1) * 48 + k);
                             var a2 = Vector512.LoadUnsafe(ref a, (m0 + 2) * 48 + k);
                             var a3 = Vector512.LoadUnsafe(ref a, (m0 + 3) * 48 + k);
-                            var b0 = Vector512.LoadUnsafe(ref b, n0 * 48 + k);
+                            var b0 = Vector512.LoadUnsafe(ref b, 1728 + k);
                             s00 = Vector512.FusedMultiplyAdd(a0, b0, s00);
                             s10 = Vector512.FusedMultiplyAdd(a1, b0, s10);
                             s20 = Vector512.FusedMultiplyAdd(a2, b0, s20);
                             s30 = Vector512.FusedMultiplyAdd(a3, b0, s30);
                         }
-                        Unsafe.Add(ref c, m0 * 48 + n0) += Vector512.Sum(s00);
-                        Unsafe.Add(ref c, (m0 + 1) * 48 + n0) += Vector512.Sum(s10);
-                        Unsafe.Add(ref c, (m0 + 2) * 48 + n0) += Vector512.Sum(s20);
-                        Unsafe.Add(ref c, (m0 + 3) * 48 + n0) += Vector512.Sum(s30);
+                        Unsafe.Add(ref c, m0 * 48 + 36) += Vector512.Sum(s00);
+                        Unsafe.Add(ref c, (m0 + 1) * 48 + 36) += Vector512.Sum(s10);
+                        Unsafe.Add(ref c, (m0 + 2) * 48 + 36) += Vector512.Sum(s20);
+                        Unsafe.Add(ref c, (m0 + 3) * 48 + 36) += Vector512.Sum(s30);
                     }
                     for (; m0 < (nuint)rows; m0++)
                     {
@@ -1858,10 +1834,10 @@ namespace RnnGen.Generated
                         for (nuint k = 0; k < 48; k += 16)
                         {
                             var a0 = Vector512.LoadUnsafe(ref a, m0 * 48 + k);
-                            var b0 = Vector512.LoadUnsafe(ref b, n0 * 48 + k);
+                            var b0 = Vector512.LoadUnsafe(ref b, 1728 + k);
                             s00 = Vector512.FusedMultiplyAdd(a0, b0, s00);
                         }
-                        Unsafe.Add(ref c, m0 * 48 + n0) += Vector512.Sum(s00);
+                        Unsafe.Add(ref c, m0 * 48 + 36) += Vector512.Sum(s00);
                     }
                 }
             }
@@ -1898,13 +1874,13 @@ namespace RnnGen.Generated
                             s13 = Vector256.FusedMultiplyAdd(a1, b3, s13);
                         }
                         Unsafe.Add(ref c, m0 * 48 + n0) += Vector256.Sum(s00);
-                        Unsafe.Add(ref c, m0 * 48 + (n0 + 1)) += Vector256.Sum(s01);
-                        Unsafe.Add(ref c, m0 * 48 + (n0 + 2)) += Vector256.Sum(s02);
-                        Unsafe.Add(ref c, m0 * 48 + (n0 + 3)) += Vector256.Sum(s03);
+                        Unsafe.Add(ref c, m0 * 48 + n0 + 1) += Vector256.Sum(s01);
+                        Unsafe.Add(ref c, m0 * 48 + n0 + 2) += Vector256.Sum(s02);
+                        Unsafe.Add(ref c, m0 * 48 + n0 + 3) += Vector256.Sum(s03);
                         Unsafe.Add(ref c, (m0 + 1) * 48 + n0) += Vector256.Sum(s10);
-                        Unsafe.Add(ref c, (m0 + 1) * 48 + (n0 + 1)) += Vector256.Sum(s11);
-                        Unsafe.Add(ref c, (m0 + 1) * 48 + (n0 + 2)) += Vector256.Sum(s12);
-                        Unsafe.Add(ref c, (m0 + 1) * 48 + (n0 + 3)) += Vector256.Sum(s13);
+                        Unsafe.Add(ref c, (m0 + 1) * 48 + n0 + 1) += Vector256.Sum(s11);
+                        Unsafe.Add(ref c, (m0 + 1) * 48 + n0 + 2) += Vector256.Sum(s12);
+                        Unsafe.Add(ref c, (m0 + 1) * 48 + n0 + 3) += Vector256.Sum(s13);
                     }
                     for (; m0 < (nuint)rows; m0++)
                     {
@@ -1925,13 +1901,12 @@ namespace RnnGen.Generated
                             s03 = Vector256.FusedMultiplyAdd(a0, b3, s03);
                         }
                         Unsafe.Add(ref c, m0 * 48 + n0) += Vector256.Sum(s00);
-                        Unsafe.Add(ref c, m0 * 48 + (n0 + 1)) += Vector256.Sum(s01);
-                        Unsafe.Add(ref c, m0 * 48 + (n0 + 2)) += Vector256.Sum(s02);
-                        Unsafe.Add(ref c, m0 * 48 + (n0 + 3)) += Vector256.Sum(s03);
+                        Unsafe.Add(ref c, m0 * 48 + n0 + 1) += Vector256.Sum(s01);
+                        Unsafe.Add(ref c, m0 * 48 + n0 + 2) += Vector256.Sum(s02);
+                        Unsafe.Add(ref c, m0 * 48 + n0 + 3) += Vector256.Sum(s03);
                     }
                 }
                 {
-                    nuint n0 = 36;
                     nuint m0 = 0;
                     for (; m0 + 2 <= (nuint)rows; m0 += 2)
                     {
@@ -1941,12 +1916,12 @@ namespace RnnGen.Generated
                         {
                             var a0 = Vector256.LoadUnsafe(ref a, m0 * 48 + k);
                             var a1 = Vector256.LoadUnsafe(ref a, (m0 + 1) * 48 + k);
-                            var b0 = Vector256.LoadUnsafe(ref b, n0 * 48 + k);
+                            var b0 = Vector256.LoadUnsafe(ref b, 1728 + k);
                             s00 = Vector256.FusedMultiplyAdd(a0, b0, s00);
                             s10 = Vector256.FusedMultiplyAdd(a1, b0, s10);
                         }
-                        Unsafe.Add(ref c, m0 * 48 + n0) += Vector256.Sum(s00);
-                        Unsafe.Add(ref c, (m0 + 1) * 48 + n0) += Vector256.Sum(s10);
+                        Unsafe.Add(ref c, m0 * 48 + 36) += Vector256.Sum(s00);
+                        Unsafe.Add(ref c, (m0 + 1) * 48 + 36) += Vector256.Sum(s10);
                     }
                     for (; m0 < (nuint)rows; m0++)
                     {
@@ -1954,10 +1929,10 @@ namespace RnnGen.Generated
                         for (nuint k = 0; k < 48; k += 8)
                         {
                             var a0 = Vector256.LoadUnsafe(ref a, m0 * 48 + k);
-                            var b0 = Vector256.LoadUnsafe(ref b, n0 * 48 + k);
+                            var b0 = Vector256.LoadUnsafe(ref b, 1728 + k);
                             s00 = Vector256.FusedMultiplyAdd(a0, b0, s00);
                         }
-                        Unsafe.Add(ref c, m0 * 48 + n0) += Vector256.Sum(s00);
+                        Unsafe.Add(ref c, m0 * 48 + 36) += Vector256.Sum(s00);
                     }
                 }
             }
@@ -1994,13 +1969,13 @@ namespace RnnGen.Generated
                             s13 = Vector128.FusedMultiplyAdd(a1, b3, s13);
                         }
                         Unsafe.Add(ref c, m0 * 48 + n0) += Vector128.Sum(s00);
-                        Unsafe.Add(ref c, m0 * 48 + (n0 + 1)) += Vector128.Sum(s01);
-                        Unsafe.Add(ref c, m0 * 48 + (n0 + 2)) += Vector128.Sum(s02);
-                        Unsafe.Add(ref c, m0 * 48 + (n0 + 3)) += Vector128.Sum(s03);
+                        Unsafe.Add(ref c, m0 * 48 + n0 + 1) += Vector128.Sum(s01);
+                        Unsafe.Add(ref c, m0 * 48 + n0 + 2) += Vector128.Sum(s02);
+                        Unsafe.Add(ref c, m0 * 48 + n0 + 3) += Vector128.Sum(s03);
                         Unsafe.Add(ref c, (m0 + 1) * 48 + n0) += Vector128.Sum(s10);
-                        Unsafe.Add(ref c, (m0 + 1) * 48 + (n0 + 1)) += Vector128.Sum(s11);
-                        Unsafe.Add(ref c, (m0 + 1) * 48 + (n0 + 2)) += Vector128.Sum(s12);
-                        Unsafe.Add(ref c, (m0 + 1) * 48 + (n0 + 3)) += Vector128.Sum(s13);
+                        Unsafe.Add(ref c, (m0 + 1) * 48 + n0 + 1) += Vector128.Sum(s11);
+                        Unsafe.Add(ref c, (m0 + 1) * 48 + n0 + 2) += Vector128.Sum(s12);
+                        Unsafe.Add(ref c, (m0 + 1) * 48 + n0 + 3) += Vector128.Sum(s13);
                     }
                     for (; m0 < (nuint)rows; m0++)
                     {
@@ -2021,13 +1996,12 @@ namespace RnnGen.Generated
                             s03 = Vector128.FusedMultiplyAdd(a0, b3, s03);
                         }
                         Unsafe.Add(ref c, m0 * 48 + n0) += Vector128.Sum(s00);
-                        Unsafe.Add(ref c, m0 * 48 + (n0 + 1)) += Vector128.Sum(s01);
-                        Unsafe.Add(ref c, m0 * 48 + (n0 + 2)) += Vector128.Sum(s02);
-                        Unsafe.Add(ref c, m0 * 48 + (n0 + 3)) += Vector128.Sum(s03);
+                        Unsafe.Add(ref c, m0 * 48 + n0 + 1) += Vector128.Sum(s01);
+                        Unsafe.Add(ref c, m0 * 48 + n0 + 2) += Vector128.Sum(s02);
+                        Unsafe.Add(ref c, m0 * 48 + n0 + 3) += Vector128.Sum(s03);
                     }
                 }
                 {
-                    nuint n0 = 36;
                     nuint m0 = 0;
                     for (; m0 + 2 <= (nuint)rows; m0 += 2)
                     {
@@ -2037,12 +2011,12 @@ namespace RnnGen.Generated
                         {
                             var a0 = Vector128.LoadUnsafe(ref a, m0 * 48 + k);
                             var a1 = Vector128.LoadUnsafe(ref a, (m0 + 1) * 48 + k);
-                            var b0 = Vector128.LoadUnsafe(ref b, n0 * 48 + k);
+                            var b0 = Vector128.LoadUnsafe(ref b, 1728 + k);
                             s00 = Vector128.FusedMultiplyAdd(a0, b0, s00);
                             s10 = Vector128.FusedMultiplyAdd(a1, b0, s10);
                         }
-                        Unsafe.Add(ref c, m0 * 48 + n0) += Vector128.Sum(s00);
-                        Unsafe.Add(ref c, (m0 + 1) * 48 + n0) += Vector128.Sum(s10);
+                        Unsafe.Add(ref c, m0 * 48 + 36) += Vector128.Sum(s00);
+                        Unsafe.Add(ref c, (m0 + 1) * 48 + 36) += Vector128.Sum(s10);
                     }
                     for (; m0 < (nuint)rows; m0++)
                     {
@@ -2050,10 +2024,10 @@ namespace RnnGen.Generated
                         for (nuint k = 0; k < 48; k += 4)
                         {
                             var a0 = Vector128.LoadUnsafe(ref a, m0 * 48 + k);
-                            var b0 = Vector128.LoadUnsafe(ref b, n0 * 48 + k);
+                            var b0 = Vector128.LoadUnsafe(ref b, 1728 + k);
                             s00 = Vector128.FusedMultiplyAdd(a0, b0, s00);
                         }
-                        Unsafe.Add(ref c, m0 * 48 + n0) += Vector128.Sum(s00);
+                        Unsafe.Add(ref c, m0 * 48 + 36) += Vector128.Sum(s00);
                     }
                 }
             }
@@ -2064,92 +2038,86 @@ namespace RnnGen.Generated
         {
             if (Vector512.IsHardwareAccelerated)
             {
+                for (nuint m0 = 0; m0 < 36; m0 += 4)
                 {
-                    nuint n0 = 0;
-                    nuint m0 = 0;
-                    for (; m0 + 4 <= 37; m0 += 4)
+                    ref float cRow0 = ref Unsafe.Add(ref c, m0 * 48);
+                    ref float cRow1 = ref Unsafe.Add(ref c, (m0 + 1) * 48);
+                    ref float cRow2 = ref Unsafe.Add(ref c, (m0 + 2) * 48);
+                    ref float cRow3 = ref Unsafe.Add(ref c, (m0 + 3) * 48);
+                    var c00 = Vector512.LoadUnsafe(ref cRow0, 0);
+                    var c01 = Vector512.LoadUnsafe(ref cRow0, 16);
+                    var c02 = Vector512.LoadUnsafe(ref cRow0, 32);
+                    var c10 = Vector512.LoadUnsafe(ref cRow1, 0);
+                    var c11 = Vector512.LoadUnsafe(ref cRow1, 16);
+                    var c12 = Vector512.LoadUnsafe(ref cRow1, 32);
+                    var c20 = Vector512.LoadUnsafe(ref cRow2, 0);
+                    var c21 = Vector512.LoadUnsafe(ref cRow2, 16);
+                    var c22 = Vector512.LoadUnsafe(ref cRow2, 32);
+                    var c30 = Vector512.LoadUnsafe(ref cRow3, 0);
+                    var c31 = Vector512.LoadUnsafe(ref cRow3, 16);
+                    var c32 = Vector512.LoadUnsafe(ref cRow3, 32);
+                    for (nuint k = 0; k < (nuint)steps; k++)
                     {
-                        ref float cRow0 = ref Unsafe.Add(ref c, m0 * 48 + n0);
-                        ref float cRow1 = ref Unsafe.Add(ref c, (m0 + 1) * 48 + n0);
-                        ref float cRow2 = ref Unsafe.Add(ref c, (m0 + 2) * 48 + n0);
-                        ref float cRow3 = ref Unsafe.Add(ref c, (m0 + 3) * 48 + n0);
-                        var c00 = Vector512.LoadUnsafe(ref cRow0, 0);
-                        var c01 = Vector512.LoadUnsafe(ref cRow0, 16);
-                        var c02 = Vector512.LoadUnsafe(ref cRow0, 32);
-                        var c10 = Vector512.LoadUnsafe(ref cRow1, 0);
-                        var c11 = Vector512.LoadUnsafe(ref cRow1, 16);
-                        var c12 = Vector512.LoadUnsafe(ref cRow1, 32);
-                        var c20 = Vector512.LoadUnsafe(ref cRow2, 0);
-                        var c21 = Vector512.LoadUnsafe(ref cRow2, 16);
-                        var c22 = Vector512.LoadUnsafe(ref cRow2, 32);
-                        var c30 = Vector512.LoadUnsafe(ref cRow3, 0);
-                        var c31 = Vector512.LoadUnsafe(ref cRow3, 16);
-                        var c32 = Vector512.LoadUnsafe(ref cRow3, 32);
-                        for (nuint k = 0; k < (nuint)steps; k++)
-                        {
-                            ref float bRow = ref Unsafe.Add(ref b, k * 48 + n0);
-                            var b0 = Vector512.LoadUnsafe(ref bRow, 0);
-                            var b1 = Vector512.LoadUnsafe(ref bRow, 16);
-                            var b2 = Vector512.LoadUnsafe(ref bRow, 32);
-                            var a0 = Vector512.Create(Unsafe.Add(ref a, m0 + k * 48));
-                            c00 = Vector512.FusedMultiplyAdd(a0, b0, c00);
-                            c01 = Vector512.FusedMultiplyAdd(a0, b1, c01);
-                            c02 = Vector512.FusedMultiplyAdd(a0, b2, c02);
-                            var a1 = Vector512.Create(Unsafe.Add(ref a, (m0 + 1) + k * 48));
-                            c10 = Vector512.FusedMultiplyAdd(a1, b0, c10);
-                            c11 = Vector512.FusedMultiplyAdd(a1, b1, c11);
-                            c12 = Vector512.FusedMultiplyAdd(a1, b2, c12);
-                            var a2 = Vector512.Create(Unsafe.Add(ref a, (m0 + 2) + k * 48));
-                            c20 = Vector512.FusedMultiplyAdd(a2, b0, c20);
-                            c21 = Vector512.FusedMultiplyAdd(a2, b1, c21);
-                            c22 = Vector512.FusedMultiplyAdd(a2, b2, c22);
-                            var a3 = Vector512.Create(Unsafe.Add(ref a, (m0 + 3) + k * 48));
-                            c30 = Vector512.FusedMultiplyAdd(a3, b0, c30);
-                            c31 = Vector512.FusedMultiplyAdd(a3, b1, c31);
-                            c32 = Vector512.FusedMultiplyAdd(a3, b2, c32);
-                        }
-                        Vector512.StoreUnsafe(c00, ref cRow0, 0);
-                        Vector512.StoreUnsafe(c01, ref cRow0, 16);
-                        Vector512.StoreUnsafe(c02, ref cRow0, 32);
-                        Vector512.StoreUnsafe(c10, ref cRow1, 0);
-                        Vector512.StoreUnsafe(c11, ref cRow1, 16);
-                        Vector512.StoreUnsafe(c12, ref cRow1, 32);
-                        Vector512.StoreUnsafe(c20, ref cRow2, 0);
-                        Vector512.StoreUnsafe(c21, ref cRow2, 16);
-                        Vector512.StoreUnsafe(c22, ref cRow2, 32);
-                        Vector512.StoreUnsafe(c30, ref cRow3, 0);
-                        Vector512.StoreUnsafe(c31, ref cRow3, 16);
-                        Vector512.StoreUnsafe(c32, ref cRow3, 32);
+                        ref float bRow = ref Unsafe.Add(ref b, k * 48);
+                        var b0 = Vector512.LoadUnsafe(ref bRow, 0);
+                        var b1 = Vector512.LoadUnsafe(ref bRow, 16);
+                        var b2 = Vector512.LoadUnsafe(ref bRow, 32);
+                        var a0 = Vector512.Create(Unsafe.Add(ref a, m0 + k * 48));
+                        c00 = Vector512.FusedMultiplyAdd(a0, b0, c00);
+                        c01 = Vector512.FusedMultiplyAdd(a0, b1, c01);
+                        c02 = Vector512.FusedMultiplyAdd(a0, b2, c02);
+                        var a1 = Vector512.Create(Unsafe.Add(ref a, m0 + 1 + k * 48));
+                        c10 = Vector512.FusedMultiplyAdd(a1, b0, c10);
+                        c11 = Vector512.FusedMultiplyAdd(a1, b1, c11);
+                        c12 = Vector512.FusedMultiplyAdd(a1, b2, c12);
+                        var a2 = Vector512.Create(Unsafe.Add(ref a, m0 + 2 + k * 48));
+                        c20 = Vector512.FusedMultiplyAdd(a2, b0, c20);
+                        c21 = Vector512.FusedMultiplyAdd(a2, b1, c21);
+                        c22 = Vector512.FusedMultiplyAdd(a2, b2, c22);
+                        var a3 = Vector512.Create(Unsafe.Add(ref a, m0 + 3 + k * 48));
+                        c30 = Vector512.FusedMultiplyAdd(a3, b0, c30);
+                        c31 = Vector512.FusedMultiplyAdd(a3, b1, c31);
+                        c32 = Vector512.FusedMultiplyAdd(a3, b2, c32);
                     }
-                    for (; m0 < 37; m0++)
+                    Vector512.StoreUnsafe(c00, ref cRow0, 0);
+                    Vector512.StoreUnsafe(c01, ref cRow0, 16);
+                    Vector512.StoreUnsafe(c02, ref cRow0, 32);
+                    Vector512.StoreUnsafe(c10, ref cRow1, 0);
+                    Vector512.StoreUnsafe(c11, ref cRow1, 16);
+                    Vector512.StoreUnsafe(c12, ref cRow1, 32);
+                    Vector512.StoreUnsafe(c20, ref cRow2, 0);
+                    Vector512.StoreUnsafe(c21, ref cRow2, 16);
+                    Vector512.StoreUnsafe(c22, ref cRow2, 32);
+                    Vector512.StoreUnsafe(c30, ref cRow3, 0);
+                    Vector512.StoreUnsafe(c31, ref cRow3, 16);
+                    Vector512.StoreUnsafe(c32, ref cRow3, 32);
+                }
+                {
+                    ref float cRow0 = ref Unsafe.Add(ref c, 1728);
+                    var c00 = Vector512.LoadUnsafe(ref cRow0, 0);
+                    var c01 = Vector512.LoadUnsafe(ref cRow0, 16);
+                    var c02 = Vector512.LoadUnsafe(ref cRow0, 32);
+                    for (nuint k = 0; k < (nuint)steps; k++)
                     {
-                        ref float cRow0 = ref Unsafe.Add(ref c, m0 * 48 + n0);
-                        var c00 = Vector512.LoadUnsafe(ref cRow0, 0);
-                        var c01 = Vector512.LoadUnsafe(ref cRow0, 16);
-                        var c02 = Vector512.LoadUnsafe(ref cRow0, 32);
-                        for (nuint k = 0; k < (nuint)steps; k++)
-                        {
-                            ref float bRow = ref Unsafe.Add(ref b, k * 48 + n0);
-                            var b0 = Vector512.LoadUnsafe(ref bRow, 0);
-                            var b1 = Vector512.LoadUnsafe(ref bRow, 16);
-                            var b2 = Vector512.LoadUnsafe(ref bRow, 32);
-                            var a0 = Vector512.Create(Unsafe.Add(ref a, m0 + k * 48));
-                            c00 = Vector512.FusedMultiplyAdd(a0, b0, c00);
-                            c01 = Vector512.FusedMultiplyAdd(a0, b1, c01);
-                            c02 = Vector512.FusedMultiplyAdd(a0, b2, c02);
-                        }
-                        Vector512.StoreUnsafe(c00, ref cRow0, 0);
-                        Vector512.StoreUnsafe(c01, ref cRow0, 16);
-                        Vector512.StoreUnsafe(c02, ref cRow0, 32);
+                        ref float bRow = ref Unsafe.Add(ref b, k * 48);
+                        var b0 = Vector512.LoadUnsafe(ref bRow, 0);
+                        var b1 = Vector512.LoadUnsafe(ref bRow, 16);
+                        var b2 = Vector512.LoadUnsafe(ref bRow, 32);
+                        var a0 = Vector512.Create(Unsafe.Add(ref a, 36 + k * 48));
+                        c00 = Vector512.FusedMultiplyAdd(a0, b0, c00);
+                        c01 = Vector512.FusedMultiplyAdd(a0, b1, c01);
+                        c02 = Vector512.FusedMultiplyAdd(a0, b2, c02);
                     }
+                    Vector512.StoreUnsafe(c00, ref cRow0, 0);
+                    Vector512.StoreUnsafe(c01, ref cRow0, 16);
+                    Vector512.StoreUnsafe(c02, ref cRow0, 32);
                 }
             }
             else if (Vector256.IsHardwareAccelerated)
             {
                 for (nuint n0 = 0; n0 < 48; n0 += 16)
                 {
-                    nuint m0 = 0;
-                    for (; m0 + 4 <= 37; m0 += 4)
+                    for (nuint m0 = 0; m0 < 36; m0 += 4)
                     {
                         ref float cRow0 = ref Unsafe.Add(ref c, m0 * 48 + n0);
                         ref float cRow1 = ref Unsafe.Add(ref c, (m0 + 1) * 48 + n0);
@@ -2171,13 +2139,13 @@ namespace RnnGen.Generated
                             var a0 = Vector256.Create(Unsafe.Add(ref a, m0 + k * 48));
                             c00 = Vector256.FusedMultiplyAdd(a0, b0, c00);
                             c01 = Vector256.FusedMultiplyAdd(a0, b1, c01);
-                            var a1 = Vector256.Create(Unsafe.Add(ref a, (m0 + 1) + k * 48));
+                            var a1 = Vector256.Create(Unsafe.Add(ref a, m0 + 1 + k * 48));
                             c10 = Vector256.FusedMultiplyAdd(a1, b0, c10);
                             c11 = Vector256.FusedMultiplyAdd(a1, b1, c11);
-                            var a2 = Vector256.Create(Unsafe.Add(ref a, (m0 + 2) + k * 48));
+                            var a2 = Vector256.Create(Unsafe.Add(ref a, m0 + 2 + k * 48));
                             c20 = Vector256.FusedMultiplyAdd(a2, b0, c20);
                             c21 = Vector256.FusedMultiplyAdd(a2, b1, c21);
-                            var a3 = Vector256.Create(Unsafe.Add(ref a, (m0 + 3) + k * 48));
+                            var a3 = Vector256.Create(Unsafe.Add(ref a, m0 + 3 + k * 48));
                             c30 = Vector256.FusedMultiplyAdd(a3, b0, c30);
                             c31 = Vector256.FusedMultiplyAdd(a3, b1, c31);
                         }
@@ -2190,9 +2158,8 @@ namespace RnnGen.Generated
                         Vector256.StoreUnsafe(c30, ref cRow3, 0);
                         Vector256.StoreUnsafe(c31, ref cRow3, 8);
                     }
-                    for (; m0 < 37; m0++)
                     {
-                        ref float cRow0 = ref Unsafe.Add(ref c, m0 * 48 + n0);
+                        ref float cRow0 = ref Unsafe.Add(ref c, 1728 + n0);
                         var c00 = Vector256.LoadUnsafe(ref cRow0, 0);
                         var c01 = Vector256.LoadUnsafe(ref cRow0, 8);
                         for (nuint k = 0; k < (nuint)steps; k++)
@@ -2200,7 +2167,7 @@ namespace RnnGen.Generated
                             ref float bRow = ref Unsafe.Add(ref b, k * 48 + n0);
                             var b0 = Vector256.LoadUnsafe(ref bRow, 0);
                             var b1 = Vector256.LoadUnsafe(ref bRow, 8);
-                            var a0 = Vector256.Create(Unsafe.Add(ref a, m0 + k * 48));
+                            var a0 = Vector256.Create(Unsafe.Add(ref a, 36 + k * 48));
                             c00 = Vector256.FusedMultiplyAdd(a0, b0, c00);
                             c01 = Vector256.FusedMultiplyAdd(a0, b1, c01);
                         }
@@ -2213,8 +2180,7 @@ namespace RnnGen.Generated
             {
                 for (nuint n0 = 0; n0 < 48; n0 += 8)
                 {
-                    nuint m0 = 0;
-                    for (; m0 + 4 <= 37; m0 += 4)
+                    for (nuint m0 = 0; m0 < 36; m0 += 4)
                     {
                         ref float cRow0 = ref Unsafe.Add(ref c, m0 * 48 + n0);
                         ref float cRow1 = ref Unsafe.Add(ref c, (m0 + 1) * 48 + n0);
@@ -2236,13 +2202,13 @@ namespace RnnGen.Generated
                             var a0 = Vector128.Create(Unsafe.Add(ref a, m0 + k * 48));
                             c00 = Vector128.FusedMultiplyAdd(a0, b0, c00);
                             c01 = Vector128.FusedMultiplyAdd(a0, b1, c01);
-                            var a1 = Vector128.Create(Unsafe.Add(ref a, (m0 + 1) + k * 48));
+                            var a1 = Vector128.Create(Unsafe.Add(ref a, m0 + 1 + k * 48));
                             c10 = Vector128.FusedMultiplyAdd(a1, b0, c10);
                             c11 = Vector128.FusedMultiplyAdd(a1, b1, c11);
-                            var a2 = Vector128.Create(Unsafe.Add(ref a, (m0 + 2) + k * 48));
+                            var a2 = Vector128.Create(Unsafe.Add(ref a, m0 + 2 + k * 48));
                             c20 = Vector128.FusedMultiplyAdd(a2, b0, c20);
                             c21 = Vector128.FusedMultiplyAdd(a2, b1, c21);
-                            var a3 = Vector128.Create(Unsafe.Add(ref a, (m0 + 3) + k * 48));
+                            var a3 = Vector128.Create(Unsafe.Add(ref a, m0 + 3 + k * 48));
                             c30 = Vector128.FusedMultiplyAdd(a3, b0, c30);
                             c31 = Vector128.FusedMultiplyAdd(a3, b1, c31);
                         }
@@ -2255,9 +2221,8 @@ namespace RnnGen.Generated
                         Vector128.StoreUnsafe(c30, ref cRow3, 0);
                         Vector128.StoreUnsafe(c31, ref cRow3, 4);
                     }
-                    for (; m0 < 37; m0++)
                     {
-                        ref float cRow0 = ref Unsafe.Add(ref c, m0 * 48 + n0);
+                        ref float cRow0 = ref Unsafe.Add(ref c, 1728 + n0);
                         var c00 = Vector128.LoadUnsafe(ref cRow0, 0);
                         var c01 = Vector128.LoadUnsafe(ref cRow0, 4);
                         for (nuint k = 0; k < (nuint)steps; k++)
@@ -2265,7 +2230,7 @@ namespace RnnGen.Generated
                             ref float bRow = ref Unsafe.Add(ref b, k * 48 + n0);
                             var b0 = Vector128.LoadUnsafe(ref bRow, 0);
                             var b1 = Vector128.LoadUnsafe(ref bRow, 4);
-                            var a0 = Vector128.Create(Unsafe.Add(ref a, m0 + k * 48));
+                            var a0 = Vector128.Create(Unsafe.Add(ref a, 36 + k * 48));
                             c00 = Vector128.FusedMultiplyAdd(a0, b0, c00);
                             c01 = Vector128.FusedMultiplyAdd(a0, b1, c01);
                         }

@@ -801,60 +801,56 @@ namespace RnnGen.Generated
         {
             if (Vector512.IsHardwareAccelerated)
             {
+                ref float cRow0 = ref Unsafe.Add(ref c, 0);
+                var c00 = Vector512.LoadUnsafe(ref x, 0) + Vector512.LoadUnsafe(ref inputBias, 0) + Vector512.LoadUnsafe(ref recurrentBias, 0);
+                var c01 = Vector512.LoadUnsafe(ref x, 16) + Vector512.LoadUnsafe(ref inputBias, 16) + Vector512.LoadUnsafe(ref recurrentBias, 16);
+                var c02 = Vector512.LoadUnsafe(ref x, 32) + Vector512.LoadUnsafe(ref inputBias, 32) + Vector512.LoadUnsafe(ref recurrentBias, 32);
+                var c03 = Vector512.LoadUnsafe(ref x, 48) + Vector512.LoadUnsafe(ref inputBias, 48) + Vector512.LoadUnsafe(ref recurrentBias, 48);
+                var c04 = Vector512.LoadUnsafe(ref x, 64) + Vector512.LoadUnsafe(ref inputBias, 64) + Vector512.LoadUnsafe(ref recurrentBias, 64);
+                var c05 = Vector512.LoadUnsafe(ref x, 80) + Vector512.LoadUnsafe(ref inputBias, 80) + Vector512.LoadUnsafe(ref recurrentBias, 80);
+                var c06 = Vector512.LoadUnsafe(ref x, 96) + Vector512.LoadUnsafe(ref inputBias, 96) + Vector512.LoadUnsafe(ref recurrentBias, 96);
+                for (nuint k = 0; k < 100; k++)
                 {
-                    nuint n0 = 0;
-                    ref float cRow0 = ref Unsafe.Add(ref c, n0);
-                    var c00 = Vector512.LoadUnsafe(ref x, n0) + Vector512.LoadUnsafe(ref inputBias, n0) + Vector512.LoadUnsafe(ref recurrentBias, n0);
-                    var c01 = Vector512.LoadUnsafe(ref x, n0 + 16) + Vector512.LoadUnsafe(ref inputBias, n0 + 16) + Vector512.LoadUnsafe(ref recurrentBias, n0 + 16);
-                    var c02 = Vector512.LoadUnsafe(ref x, n0 + 32) + Vector512.LoadUnsafe(ref inputBias, n0 + 32) + Vector512.LoadUnsafe(ref recurrentBias, n0 + 32);
-                    var c03 = Vector512.LoadUnsafe(ref x, n0 + 48) + Vector512.LoadUnsafe(ref inputBias, n0 + 48) + Vector512.LoadUnsafe(ref recurrentBias, n0 + 48);
-                    var c04 = Vector512.LoadUnsafe(ref x, n0 + 64) + Vector512.LoadUnsafe(ref inputBias, n0 + 64) + Vector512.LoadUnsafe(ref recurrentBias, n0 + 64);
-                    var c05 = Vector512.LoadUnsafe(ref x, n0 + 80) + Vector512.LoadUnsafe(ref inputBias, n0 + 80) + Vector512.LoadUnsafe(ref recurrentBias, n0 + 80);
-                    var c06 = Vector512.LoadUnsafe(ref x, n0 + 96) + Vector512.LoadUnsafe(ref inputBias, n0 + 96) + Vector512.LoadUnsafe(ref recurrentBias, n0 + 96);
-                    for (nuint k = 0; k < 100; k++)
-                    {
-                        ref float bRow = ref Unsafe.Add(ref b, k * 112 + n0);
-                        var b0 = Vector512.LoadUnsafe(ref bRow, 0);
-                        var b1 = Vector512.LoadUnsafe(ref bRow, 16);
-                        var b2 = Vector512.LoadUnsafe(ref bRow, 32);
-                        var b3 = Vector512.LoadUnsafe(ref bRow, 48);
-                        var b4 = Vector512.LoadUnsafe(ref bRow, 64);
-                        var b5 = Vector512.LoadUnsafe(ref bRow, 80);
-                        var b6 = Vector512.LoadUnsafe(ref bRow, 96);
-                        var a0 = Vector512.Create(Unsafe.Add(ref a, k));
-                        c00 = Vector512.FusedMultiplyAdd(a0, b0, c00);
-                        c01 = Vector512.FusedMultiplyAdd(a0, b1, c01);
-                        c02 = Vector512.FusedMultiplyAdd(a0, b2, c02);
-                        c03 = Vector512.FusedMultiplyAdd(a0, b3, c03);
-                        c04 = Vector512.FusedMultiplyAdd(a0, b4, c04);
-                        c05 = Vector512.FusedMultiplyAdd(a0, b5, c05);
-                        c06 = Vector512.FusedMultiplyAdd(a0, b6, c06);
-                    }
-                    Vector512.StoreUnsafe(VectorMath.Tanh(c00), ref cRow0, 0);
-                    Vector512.StoreUnsafe(VectorMath.Tanh(c01), ref cRow0, 16);
-                    Vector512.StoreUnsafe(VectorMath.Tanh(c02), ref cRow0, 32);
-                    Vector512.StoreUnsafe(VectorMath.Tanh(c03), ref cRow0, 48);
-                    Vector512.StoreUnsafe(VectorMath.Tanh(c04), ref cRow0, 64);
-                    Vector512.StoreUnsafe(VectorMath.Tanh(c05), ref cRow0, 80);
-                    Vector512.StoreUnsafe(VectorMath.Tanh(c06), ref cRow0, 96);
+                    ref float bRow = ref Unsafe.Add(ref b, k * 112);
+                    var b0 = Vector512.LoadUnsafe(ref bRow, 0);
+                    var b1 = Vector512.LoadUnsafe(ref bRow, 16);
+                    var b2 = Vector512.LoadUnsafe(ref bRow, 32);
+                    var b3 = Vector512.LoadUnsafe(ref bRow, 48);
+                    var b4 = Vector512.LoadUnsafe(ref bRow, 64);
+                    var b5 = Vector512.LoadUnsafe(ref bRow, 80);
+                    var b6 = Vector512.LoadUnsafe(ref bRow, 96);
+                    var a0 = Vector512.Create(Unsafe.Add(ref a, k));
+                    c00 = Vector512.FusedMultiplyAdd(a0, b0, c00);
+                    c01 = Vector512.FusedMultiplyAdd(a0, b1, c01);
+                    c02 = Vector512.FusedMultiplyAdd(a0, b2, c02);
+                    c03 = Vector512.FusedMultiplyAdd(a0, b3, c03);
+                    c04 = Vector512.FusedMultiplyAdd(a0, b4, c04);
+                    c05 = Vector512.FusedMultiplyAdd(a0, b5, c05);
+                    c06 = Vector512.FusedMultiplyAdd(a0, b6, c06);
                 }
+                Vector512.StoreUnsafe(VectorMath.Tanh(c00), ref cRow0, 0);
+                Vector512.StoreUnsafe(VectorMath.Tanh(c01), ref cRow0, 16);
+                Vector512.StoreUnsafe(VectorMath.Tanh(c02), ref cRow0, 32);
+                Vector512.StoreUnsafe(VectorMath.Tanh(c03), ref cRow0, 48);
+                Vector512.StoreUnsafe(VectorMath.Tanh(c04), ref cRow0, 64);
+                Vector512.StoreUnsafe(VectorMath.Tanh(c05), ref cRow0, 80);
+                Vector512.StoreUnsafe(VectorMath.Tanh(c06), ref cRow0, 96);
             }
             else if (Vector256.IsHardwareAccelerated)
             {
                 {
-                    nuint n0 = 0;
-                    ref float cRow0 = ref Unsafe.Add(ref c, n0);
-                    var c00 = Vector256.LoadUnsafe(ref x, n0) + Vector256.LoadUnsafe(ref inputBias, n0) + Vector256.LoadUnsafe(ref recurrentBias, n0);
-                    var c01 = Vector256.LoadUnsafe(ref x, n0 + 8) + Vector256.LoadUnsafe(ref inputBias, n0 + 8) + Vector256.LoadUnsafe(ref recurrentBias, n0 + 8);
-                    var c02 = Vector256.LoadUnsafe(ref x, n0 + 16) + Vector256.LoadUnsafe(ref inputBias, n0 + 16) + Vector256.LoadUnsafe(ref recurrentBias, n0 + 16);
-                    var c03 = Vector256.LoadUnsafe(ref x, n0 + 24) + Vector256.LoadUnsafe(ref inputBias, n0 + 24) + Vector256.LoadUnsafe(ref recurrentBias, n0 + 24);
-                    var c04 = Vector256.LoadUnsafe(ref x, n0 + 32) + Vector256.LoadUnsafe(ref inputBias, n0 + 32) + Vector256.LoadUnsafe(ref recurrentBias, n0 + 32);
-                    var c05 = Vector256.LoadUnsafe(ref x, n0 + 40) + Vector256.LoadUnsafe(ref inputBias, n0 + 40) + Vector256.LoadUnsafe(ref recurrentBias, n0 + 40);
-                    var c06 = Vector256.LoadUnsafe(ref x, n0 + 48) + Vector256.LoadUnsafe(ref inputBias, n0 + 48) + Vector256.LoadUnsafe(ref recurrentBias, n0 + 48);
-                    var c07 = Vector256.LoadUnsafe(ref x, n0 + 56) + Vector256.LoadUnsafe(ref inputBias, n0 + 56) + Vector256.LoadUnsafe(ref recurrentBias, n0 + 56);
+                    ref float cRow0 = ref Unsafe.Add(ref c, 0);
+                    var c00 = Vector256.LoadUnsafe(ref x, 0) + Vector256.LoadUnsafe(ref inputBias, 0) + Vector256.LoadUnsafe(ref recurrentBias, 0);
+                    var c01 = Vector256.LoadUnsafe(ref x, 8) + Vector256.LoadUnsafe(ref inputBias, 8) + Vector256.LoadUnsafe(ref recurrentBias, 8);
+                    var c02 = Vector256.LoadUnsafe(ref x, 16) + Vector256.LoadUnsafe(ref inputBias, 16) + Vector256.LoadUnsafe(ref recurrentBias, 16);
+                    var c03 = Vector256.LoadUnsafe(ref x, 24) + Vector256.LoadUnsafe(ref inputBias, 24) + Vector256.LoadUnsafe(ref recurrentBias, 24);
+                    var c04 = Vector256.LoadUnsafe(ref x, 32) + Vector256.LoadUnsafe(ref inputBias, 32) + Vector256.LoadUnsafe(ref recurrentBias, 32);
+                    var c05 = Vector256.LoadUnsafe(ref x, 40) + Vector256.LoadUnsafe(ref inputBias, 40) + Vector256.LoadUnsafe(ref recurrentBias, 40);
+                    var c06 = Vector256.LoadUnsafe(ref x, 48) + Vector256.LoadUnsafe(ref inputBias, 48) + Vector256.LoadUnsafe(ref recurrentBias, 48);
+                    var c07 = Vector256.LoadUnsafe(ref x, 56) + Vector256.LoadUnsafe(ref inputBias, 56) + Vector256.LoadUnsafe(ref recurrentBias, 56);
                     for (nuint k = 0; k < 100; k++)
                     {
-                        ref float bRow = ref Unsafe.Add(ref b, k * 112 + n0);
+                        ref float bRow = ref Unsafe.Add(ref b, k * 112);
                         var b0 = Vector256.LoadUnsafe(ref bRow, 0);
                         var b1 = Vector256.LoadUnsafe(ref bRow, 8);
                         var b2 = Vector256.LoadUnsafe(ref bRow, 16);
@@ -883,17 +879,16 @@ namespace RnnGen.Generated
                     Vector256.StoreUnsafe(VectorMath.Tanh(c07), ref cRow0, 56);
                 }
                 {
-                    nuint n0 = 64;
-                    ref float cRow0 = ref Unsafe.Add(ref c, n0);
-                    var c00 = Vector256.LoadUnsafe(ref x, n0) + Vector256.LoadUnsafe(ref inputBias, n0) + Vector256.LoadUnsafe(ref recurrentBias, n0);
-                    var c01 = Vector256.LoadUnsafe(ref x, n0 + 8) + Vector256.LoadUnsafe(ref inputBias, n0 + 8) + Vector256.LoadUnsafe(ref recurrentBias, n0 + 8);
-                    var c02 = Vector256.LoadUnsafe(ref x, n0 + 16) + Vector256.LoadUnsafe(ref inputBias, n0 + 16) + Vector256.LoadUnsafe(ref recurrentBias, n0 + 16);
-                    var c03 = Vector256.LoadUnsafe(ref x, n0 + 24) + Vector256.LoadUnsafe(ref inputBias, n0 + 24) + Vector256.LoadUnsafe(ref recurrentBias, n0 + 24);
-                    var c04 = Vector256.LoadUnsafe(ref x, n0 + 32) + Vector256.LoadUnsafe(ref inputBias, n0 + 32) + Vector256.LoadUnsafe(ref recurrentBias, n0 + 32);
-                    var c05 = Vector256.LoadUnsafe(ref x, n0 + 40) + Vector256.LoadUnsafe(ref inputBias, n0 + 40) + Vector256.LoadUnsafe(ref recurrentBias, n0 + 40);
+                    ref float cRow0 = ref Unsafe.Add(ref c, 64);
+                    var c00 = Vector256.LoadUnsafe(ref x, 64) + Vector256.LoadUnsafe(ref inputBias, 64) + Vector256.LoadUnsafe(ref recurrentBias, 64);
+                    var c01 = Vector256.LoadUnsafe(ref x, 72) + Vector256.LoadUnsafe(ref inputBias, 72) + Vector256.LoadUnsafe(ref recurrentBias, 72);
+                    var c02 = Vector256.LoadUnsafe(ref x, 80) + Vector256.LoadUnsafe(ref inputBias, 80) + Vector256.LoadUnsafe(ref recurrentBias, 80);
+                    var c03 = Vector256.LoadUnsafe(ref x, 88) + Vector256.LoadUnsafe(ref inputBias, 88) + Vector256.LoadUnsafe(ref recurrentBias, 88);
+                    var c04 = Vector256.LoadUnsafe(ref x, 96) + Vector256.LoadUnsafe(ref inputBias, 96) + Vector256.LoadUnsafe(ref recurrentBias, 96);
+                    var c05 = Vector256.LoadUnsafe(ref x, 104) + Vector256.LoadUnsafe(ref inputBias, 104) + Vector256.LoadUnsafe(ref recurrentBias, 104);
                     for (nuint k = 0; k < 100; k++)
                     {
-                        ref float bRow = ref Unsafe.Add(ref b, k * 112 + n0);
+                        ref float bRow = ref Unsafe.Add(ref b, k * 112 + 64);
                         var b0 = Vector256.LoadUnsafe(ref bRow, 0);
                         var b1 = Vector256.LoadUnsafe(ref bRow, 8);
                         var b2 = Vector256.LoadUnsafe(ref bRow, 16);
@@ -960,15 +955,14 @@ namespace RnnGen.Generated
                     Vector128.StoreUnsafe(VectorMath.Tanh(c07), ref cRow0, 28);
                 }
                 {
-                    nuint n0 = 96;
-                    ref float cRow0 = ref Unsafe.Add(ref c, n0);
-                    var c00 = Vector128.LoadUnsafe(ref x, n0) + Vector128.LoadUnsafe(ref inputBias, n0) + Vector128.LoadUnsafe(ref recurrentBias, n0);
-                    var c01 = Vector128.LoadUnsafe(ref x, n0 + 4) + Vector128.LoadUnsafe(ref inputBias, n0 + 4) + Vector128.LoadUnsafe(ref recurrentBias, n0 + 4);
-                    var c02 = Vector128.LoadUnsafe(ref x, n0 + 8) + Vector128.LoadUnsafe(ref inputBias, n0 + 8) + Vector128.LoadUnsafe(ref recurrentBias, n0 + 8);
-                    var c03 = Vector128.LoadUnsafe(ref x, n0 + 12) + Vector128.LoadUnsafe(ref inputBias, n0 + 12) + Vector128.LoadUnsafe(ref recurrentBias, n0 + 12);
+                    ref float cRow0 = ref Unsafe.Add(ref c, 96);
+                    var c00 = Vector128.LoadUnsafe(ref x, 96) + Vector128.LoadUnsafe(ref inputBias, 96) + Vector128.LoadUnsafe(ref recurrentBias, 96);
+                    var c01 = Vector128.LoadUnsafe(ref x, 100) + Vector128.LoadUnsafe(ref inputBias, 100) + Vector128.LoadUnsafe(ref recurrentBias, 100);
+                    var c02 = Vector128.LoadUnsafe(ref x, 104) + Vector128.LoadUnsafe(ref inputBias, 104) + Vector128.LoadUnsafe(ref recurrentBias, 104);
+                    var c03 = Vector128.LoadUnsafe(ref x, 108) + Vector128.LoadUnsafe(ref inputBias, 108) + Vector128.LoadUnsafe(ref recurrentBias, 108);
                     for (nuint k = 0; k < 100; k++)
                     {
-                        ref float bRow = ref Unsafe.Add(ref b, k * 112 + n0);
+                        ref float bRow = ref Unsafe.Add(ref b, k * 112 + 96);
                         var b0 = Vector128.LoadUnsafe(ref bRow, 0);
                         var b1 = Vector128.LoadUnsafe(ref bRow, 4);
                         var b2 = Vector128.LoadUnsafe(ref bRow, 8);
@@ -1261,8 +1255,7 @@ namespace RnnGen.Generated
             {
                 for (nuint n0 = 0; n0 < 8000; n0 += 64)
                 {
-                    nuint m0 = 0;
-                    for (; m0 + 4 <= 100; m0 += 4)
+                    for (nuint m0 = 0; m0 < 100; m0 += 4)
                     {
                         ref float cRow0 = ref Unsafe.Add(ref c, m0 * 8000 + n0);
                         ref float cRow1 = ref Unsafe.Add(ref c, (m0 + 1) * 8000 + n0);
@@ -1296,17 +1289,17 @@ namespace RnnGen.Generated
                             c01 = Vector512.FusedMultiplyAdd(a0, b1, c01);
                             c02 = Vector512.FusedMultiplyAdd(a0, b2, c02);
                             c03 = Vector512.FusedMultiplyAdd(a0, b3, c03);
-                            var a1 = Vector512.Create(Unsafe.Add(ref a, (m0 + 1) + k * 112));
+                            var a1 = Vector512.Create(Unsafe.Add(ref a, m0 + 1 + k * 112));
                             c10 = Vector512.FusedMultiplyAdd(a1, b0, c10);
                             c11 = Vector512.FusedMultiplyAdd(a1, b1, c11);
                             c12 = Vector512.FusedMultiplyAdd(a1, b2, c12);
                             c13 = Vector512.FusedMultiplyAdd(a1, b3, c13);
-                            var a2 = Vector512.Create(Unsafe.Add(ref a, (m0 + 2) + k * 112));
+                            var a2 = Vector512.Create(Unsafe.Add(ref a, m0 + 2 + k * 112));
                             c20 = Vector512.FusedMultiplyAdd(a2, b0, c20);
                             c21 = Vector512.FusedMultiplyAdd(a2, b1, c21);
                             c22 = Vector512.FusedMultiplyAdd(a2, b2, c22);
                             c23 = Vector512.FusedMultiplyAdd(a2, b3, c23);
-                            var a3 = Vector512.Create(Unsafe.Add(ref a, (m0 + 3) + k * 112));
+                            var a3 = Vector512.Create(Unsafe.Add(ref a, m0 + 3 + k * 112));
                             c30 = Vector512.FusedMultiplyAdd(a3, b0, c30);
                             c31 = Vector512.FusedMultiplyAdd(a3, b1, c31);
                             c32 = Vector512.FusedMultiplyAdd(a3, b2, c32);
@@ -1335,8 +1328,7 @@ namespace RnnGen.Generated
             {
                 for (nuint n0 = 0; n0 < 8000; n0 += 16)
                 {
-                    nuint m0 = 0;
-                    for (; m0 + 4 <= 100; m0 += 4)
+                    for (nuint m0 = 0; m0 < 100; m0 += 4)
                     {
                         ref float cRow0 = ref Unsafe.Add(ref c, m0 * 8000 + n0);
                         ref float cRow1 = ref Unsafe.Add(ref c, (m0 + 1) * 8000 + n0);
@@ -1358,13 +1350,13 @@ namespace RnnGen.Generated
                             var a0 = Vector256.Create(Unsafe.Add(ref a, m0 + k * 112));
                             c00 = Vector256.FusedMultiplyAdd(a0, b0, c00);
                             c01 = Vector256.FusedMultiplyAdd(a0, b1, c01);
-                            var a1 = Vector256.Create(Unsafe.Add(ref a, (m0 + 1) + k * 112));
+                            var a1 = Vector256.Create(Unsafe.Add(ref a, m0 + 1 + k * 112));
                             c10 = Vector256.FusedMultiplyAdd(a1, b0, c10);
                             c11 = Vector256.FusedMultiplyAdd(a1, b1, c11);
-                            var a2 = Vector256.Create(Unsafe.Add(ref a, (m0 + 2) + k * 112));
+                            var a2 = Vector256.Create(Unsafe.Add(ref a, m0 + 2 + k * 112));
                             c20 = Vector256.FusedMultiplyAdd(a2, b0, c20);
                             c21 = Vector256.FusedMultiplyAdd(a2, b1, c21);
-                            var a3 = Vector256.Create(Unsafe.Add(ref a, (m0 + 3) + k * 112));
+                            var a3 = Vector256.Create(Unsafe.Add(ref a, m0 + 3 + k * 112));
                             c30 = Vector256.FusedMultiplyAdd(a3, b0, c30);
                             c31 = Vector256.FusedMultiplyAdd(a3, b1, c31);
                         }
@@ -1383,8 +1375,7 @@ namespace RnnGen.Generated
             {
                 for (nuint n0 = 0; n0 < 8000; n0 += 8)
                 {
-                    nuint m0 = 0;
-                    for (; m0 + 4 <= 100; m0 += 4)
+                    for (nuint m0 = 0; m0 < 100; m0 += 4)
                     {
                         ref float cRow0 = ref Unsafe.Add(ref c, m0 * 8000 + n0);
                         ref float cRow1 = ref Unsafe.Add(ref c, (m0 + 1) * 8000 + n0);
@@ -1406,13 +1397,13 @@ namespace RnnGen.Generated
                             var a0 = Vector128.Create(Unsafe.Add(ref a, m0 + k * 112));
                             c00 = Vector128.FusedMultiplyAdd(a0, b0, c00);
                             c01 = Vector128.FusedMultiplyAdd(a0, b1, c01);
-                            var a1 = Vector128.Create(Unsafe.Add(ref a, (m0 + 1) + k * 112));
+                            var a1 = Vector128.Create(Unsafe.Add(ref a, m0 + 1 + k * 112));
                             c10 = Vector128.FusedMultiplyAdd(a1, b0, c10);
                             c11 = Vector128.FusedMultiplyAdd(a1, b1, c11);
-                            var a2 = Vector128.Create(Unsafe.Add(ref a, (m0 + 2) + k * 112));
+                            var a2 = Vector128.Create(Unsafe.Add(ref a, m0 + 2 + k * 112));
                             c20 = Vector128.FusedMultiplyAdd(a2, b0, c20);
                             c21 = Vector128.FusedMultiplyAdd(a2, b1, c21);
-                            var a3 = Vector128.Create(Unsafe.Add(ref a, (m0 + 3) + k * 112));
+                            var a3 = Vector128.Create(Unsafe.Add(ref a, m0 + 3 + k * 112));
                             c30 = Vector128.FusedMultiplyAdd(a3, b0, c30);
                             c31 = Vector128.FusedMultiplyAdd(a3, b1, c31);
                         }
@@ -1483,21 +1474,21 @@ namespace RnnGen.Generated
                             s33 = Vector512.FusedMultiplyAdd(a3, b3, s33);
                         }
                         Unsafe.Add(ref c, m0 * 112 + n0) += Vector512.Sum(s00);
-                        Unsafe.Add(ref c, m0 * 112 + (n0 + 1)) += Vector512.Sum(s01);
-                        Unsafe.Add(ref c, m0 * 112 + (n0 + 2)) += Vector512.Sum(s02);
-                        Unsafe.Add(ref c, m0 * 112 + (n0 + 3)) += Vector512.Sum(s03);
+                        Unsafe.Add(ref c, m0 * 112 + n0 + 1) += Vector512.Sum(s01);
+                        Unsafe.Add(ref c, m0 * 112 + n0 + 2) += Vector512.Sum(s02);
+                        Unsafe.Add(ref c, m0 * 112 + n0 + 3) += Vector512.Sum(s03);
                         Unsafe.Add(ref c, (m0 + 1) * 112 + n0) += Vector512.Sum(s10);
-                        Unsafe.Add(ref c, (m0 + 1) * 112 + (n0 + 1)) += Vector512.Sum(s11);
-                        Unsafe.Add(ref c, (m0 + 1) * 112 + (n0 + 2)) += Vector512.Sum(s12);
-                        Unsafe.Add(ref c, (m0 + 1) * 112 + (n0 + 3)) += Vector512.Sum(s13);
+                        Unsafe.Add(ref c, (m0 + 1) * 112 + n0 + 1) += Vector512.Sum(s11);
+                        Unsafe.Add(ref c, (m0 + 1) * 112 + n0 + 2) += Vector512.Sum(s12);
+                        Unsafe.Add(ref c, (m0 + 1) * 112 + n0 + 3) += Vector512.Sum(s13);
                         Unsafe.Add(ref c, (m0 + 2) * 112 + n0) += Vector512.Sum(s20);
-                        Unsafe.Add(ref c, (m0 + 2) * 112 + (n0 + 1)) += Vector512.Sum(s21);
-                        Unsafe.Add(ref c, (m0 + 2) * 112 + (n0 + 2)) += Vector512.Sum(s22);
-                        Unsafe.Add(ref c, (m0 + 2) * 112 + (n0 + 3)) += Vector512.Sum(s23);
+                        Unsafe.Add(ref c, (m0 + 2) * 112 + n0 + 1) += Vector512.Sum(s21);
+                        Unsafe.Add(ref c, (m0 + 2) * 112 + n0 + 2) += Vector512.Sum(s22);
+                        Unsafe.Add(ref c, (m0 + 2) * 112 + n0 + 3) += Vector512.Sum(s23);
                         Unsafe.Add(ref c, (m0 + 3) * 112 + n0) += Vector512.Sum(s30);
-                        Unsafe.Add(ref c, (m0 + 3) * 112 + (n0 + 1)) += Vector512.Sum(s31);
-                        Unsafe.Add(ref c, (m0 + 3) * 112 + (n0 + 2)) += Vector512.Sum(s32);
-                        Unsafe.Add(ref c, (m0 + 3) * 112 + (n0 + 3)) += Vector512.Sum(s33);
+                        Unsafe.Add(ref c, (m0 + 3) * 112 + n0 + 1) += Vector512.Sum(s31);
+                        Unsafe.Add(ref c, (m0 + 3) * 112 + n0 + 2) += Vector512.Sum(s32);
+                        Unsafe.Add(ref c, (m0 + 3) * 112 + n0 + 3) += Vector512.Sum(s33);
                     }
                     for (; m0 < (nuint)steps; m0++)
                     {
@@ -1518,9 +1509,9 @@ namespace RnnGen.Generated
                             s03 = Vector512.FusedMultiplyAdd(a0, b3, s03);
                         }
                         Unsafe.Add(ref c, m0 * 112 + n0) += Vector512.Sum(s00);
-                        Unsafe.Add(ref c, m0 * 112 + (n0 + 1)) += Vector512.Sum(s01);
-                        Unsafe.Add(ref c, m0 * 112 + (n0 + 2)) += Vector512.Sum(s02);
-                        Unsafe.Add(ref c, m0 * 112 + (n0 + 3)) += Vector512.Sum(s03);
+                        Unsafe.Add(ref c, m0 * 112 + n0 + 1) += Vector512.Sum(s01);
+                        Unsafe.Add(ref c, m0 * 112 + n0 + 2) += Vector512.Sum(s02);
+                        Unsafe.Add(ref c, m0 * 112 + n0 + 3) += Vector512.Sum(s03);
                     }
                 }
             }
@@ -1557,13 +1548,13 @@ namespace RnnGen.Generated
                             s13 = Vector256.FusedMultiplyAdd(a1, b3, s13);
                         }
                         Unsafe.Add(ref c, m0 * 112 + n0) += Vector256.Sum(s00);
-                        Unsafe.Add(ref c, m0 * 112 + (n0 + 1)) += Vector256.Sum(s01);
-                        Unsafe.Add(ref c, m0 * 112 + (n0 + 2)) += Vector256.Sum(s02);
-                        Unsafe.Add(ref c, m0 * 112 + (n0 + 3)) += Vector256.Sum(s03);
+                        Unsafe.Add(ref c, m0 * 112 + n0 + 1) += Vector256.Sum(s01);
+                        Unsafe.Add(ref c, m0 * 112 + n0 + 2) += Vector256.Sum(s02);
+                        Unsafe.Add(ref c, m0 * 112 + n0 + 3) += Vector256.Sum(s03);
                         Unsafe.Add(ref c, (m0 + 1) * 112 + n0) += Vector256.Sum(s10);
-                        Unsafe.Add(ref c, (m0 + 1) * 112 + (n0 + 1)) += Vector256.Sum(s11);
-                        Unsafe.Add(ref c, (m0 + 1) * 112 + (n0 + 2)) += Vector256.Sum(s12);
-                        Unsafe.Add(ref c, (m0 + 1) * 112 + (n0 + 3)) += Vector256.Sum(s13);
+                        Unsafe.Add(ref c, (m0 + 1) * 112 + n0 + 1) += Vector256.Sum(s11);
+                        Unsafe.Add(ref c, (m0 + 1) * 112 + n0 + 2) += Vector256.Sum(s12);
+                        Unsafe.Add(ref c, (m0 + 1) * 112 + n0 + 3) += Vector256.Sum(s13);
                     }
                     for (; m0 < (nuint)steps; m0++)
                     {
@@ -1584,9 +1575,9 @@ namespace RnnGen.Generated
                             s03 = Vector256.FusedMultiplyAdd(a0, b3, s03);
                         }
                         Unsafe.Add(ref c, m0 * 112 + n0) += Vector256.Sum(s00);
-                        Unsafe.Add(ref c, m0 * 112 + (n0 + 1)) += Vector256.Sum(s01);
-                        Unsafe.Add(ref c, m0 * 112 + (n0 + 2)) += Vector256.Sum(s02);
-                        Unsafe.Add(ref c, m0 * 112 + (n0 + 3)) += Vector256.Sum(s03);
+                        Unsafe.Add(ref c, m0 * 112 + n0 + 1) += Vector256.Sum(s01);
+                        Unsafe.Add(ref c, m0 * 112 + n0 + 2) += Vector256.Sum(s02);
+                        Unsafe.Add(ref c, m0 * 112 + n0 + 3) += Vector256.Sum(s03);
                     }
                 }
             }
@@ -1623,13 +1614,13 @@ namespace RnnGen.Generated
                             s13 = Vector128.FusedMultiplyAdd(a1, b3, s13);
                         }
                         Unsafe.Add(ref c, m0 * 112 + n0) += Vector128.Sum(s00);
-                        Unsafe.Add(ref c, m0 * 112 + (n0 + 1)) += Vector128.Sum(s01);
-                        Unsafe.Add(ref c, m0 * 112 + (n0 + 2)) += Vector128.Sum(s02);
-                        Unsafe.Add(ref c, m0 * 112 + (n0 + 3)) += Vector128.Sum(s03);
+                        Unsafe.Add(ref c, m0 * 112 + n0 + 1) += Vector128.Sum(s01);
+                        Unsafe.Add(ref c, m0 * 112 + n0 + 2) += Vector128.Sum(s02);
+                        Unsafe.Add(ref c, m0 * 112 + n0 + 3) += Vector128.Sum(s03);
                         Unsafe.Add(ref c, (m0 + 1) * 112 + n0) += Vector128.Sum(s10);
-                        Unsafe.Add(ref c, (m0 + 1) * 112 + (n0 + 1)) += Vector128.Sum(s11);
-                        Unsafe.Add(ref c, (m0 + 1) * 112 + (n0 + 2)) += Vector128.Sum(s12);
-                        Unsafe.Add(ref c, (m0 + 1) * 112 + (n0 + 3)) += Vector128.Sum(s13);
+                        Unsafe.Add(ref c, (m0 + 1) * 112 + n0 + 1) += Vector128.Sum(s11);
+                        Unsafe.Add(ref c, (m0 + 1) * 112 + n0 + 2) += Vector128.Sum(s12);
+                        Unsafe.Add(ref c, (m0 + 1) * 112 + n0 + 3) += Vector128.Sum(s13);
                     }
                     for (; m0 < (nuint)steps; m0++)
                     {
@@ -1650,9 +1641,9 @@ namespace RnnGen.Generated
                             s03 = Vector128.FusedMultiplyAdd(a0, b3, s03);
                         }
                         Unsafe.Add(ref c, m0 * 112 + n0) += Vector128.Sum(s00);
-                        Unsafe.Add(ref c, m0 * 112 + (n0 + 1)) += Vector128.Sum(s01);
-                        Unsafe.Add(ref c, m0 * 112 + (n0 + 2)) += Vector128.Sum(s02);
-                        Unsafe.Add(ref c, m0 * 112 + (n0 + 3)) += Vector128.Sum(s03);
+                        Unsafe.Add(ref c, m0 * 112 + n0 + 1) += Vector128.Sum(s01);
+                        Unsafe.Add(ref c, m0 * 112 + n0 + 2) += Vector128.Sum(s02);
+                        Unsafe.Add(ref c, m0 * 112 + n0 + 3) += Vector128.Sum(s03);
                     }
                 }
             }
@@ -1712,21 +1703,21 @@ namespace RnnGen.Generated
                             s33 = Vector512.FusedMultiplyAdd(a3, b3, s33);
                         }
                         Unsafe.Add(ref c, m0 * 112 + n0) += Vector512.Sum(s00);
-                        Unsafe.Add(ref c, m0 * 112 + (n0 + 1)) += Vector512.Sum(s01);
-                        Unsafe.Add(ref c, m0 * 112 + (n0 + 2)) += Vector512.Sum(s02);
-                        Unsafe.Add(ref c, m0 * 112 + (n0 + 3)) += Vector512.Sum(s03);
+                        Unsafe.Add(ref c, m0 * 112 + n0 + 1) += Vector512.Sum(s01);
+                        Unsafe.Add(ref c, m0 * 112 + n0 + 2) += Vector512.Sum(s02);
+                        Unsafe.Add(ref c, m0 * 112 + n0 + 3) += Vector512.Sum(s03);
                         Unsafe.Add(ref c, (m0 + 1) * 112 + n0) += Vector512.Sum(s10);
-                        Unsafe.Add(ref c, (m0 + 1) * 112 + (n0 + 1)) += Vector512.Sum(s11);
-                        Unsafe.Add(ref c, (m0 + 1) * 112 + (n0 + 2)) += Vector512.Sum(s12);
-                        Unsafe.Add(ref c, (m0 + 1) * 112 + (n0 + 3)) += Vector512.Sum(s13);
+                        Unsafe.Add(ref c, (m0 + 1) * 112 + n0 + 1) += Vector512.Sum(s11);
+                        Unsafe.Add(ref c, (m0 + 1) * 112 + n0 + 2) += Vector512.Sum(s12);
+                        Unsafe.Add(ref c, (m0 + 1) * 112 + n0 + 3) += Vector512.Sum(s13);
                         Unsafe.Add(ref c, (m0 + 2) * 112 + n0) += Vector512.Sum(s20);
-                        Unsafe.Add(ref c, (m0 + 2) * 112 + (n0 + 1)) += Vector512.Sum(s21);
-                        Unsafe.Add(ref c, (m0 + 2) * 112 + (n0 + 2)) += Vector512.Sum(s22);
-                        Unsafe.Add(ref c, (m0 + 2) * 112 + (n0 + 3)) += Vector512.Sum(s23);
+                        Unsafe.Add(ref c, (m0 + 2) * 112 + n0 + 1) += Vector512.Sum(s21);
+                        Unsafe.Add(ref c, (m0 + 2) * 112 + n0 + 2) += Vector512.Sum(s22);
+                        Unsafe.Add(ref c, (m0 + 2) * 112 + n0 + 3) += Vector512.Sum(s23);
                         Unsafe.Add(ref c, (m0 + 3) * 112 + n0) += Vector512.Sum(s30);
-                        Unsafe.Add(ref c, (m0 + 3) * 112 + (n0 + 1)) += Vector512.Sum(s31);
-                        Unsafe.Add(ref c, (m0 + 3) * 112 + (n0 + 2)) += Vector512.Sum(s32);
-                        Unsafe.Add(ref c, (m0 + 3) * 112 + (n0 + 3)) += Vector512.Sum(s33);
+                        Unsafe.Add(ref c, (m0 + 3) * 112 + n0 + 1) += Vector512.Sum(s31);
+                        Unsafe.Add(ref c, (m0 + 3) * 112 + n0 + 2) += Vector512.Sum(s32);
+                        Unsafe.Add(ref c, (m0 + 3) * 112 + n0 + 3) += Vector512.Sum(s33);
                     }
                     for (; m0 < (nuint)rows; m0++)
                     {
@@ -1747,9 +1738,9 @@ namespace RnnGen.Generated
                             s03 = Vector512.FusedMultiplyAdd(a0, b3, s03);
                         }
                         Unsafe.Add(ref c, m0 * 112 + n0) += Vector512.Sum(s00);
-                        Unsafe.Add(ref c, m0 * 112 + (n0 + 1)) += Vector512.Sum(s01);
-                        Unsafe.Add(ref c, m0 * 112 + (n0 + 2)) += Vector512.Sum(s02);
-                        Unsafe.Add(ref c, m0 * 112 + (n0 + 3)) += Vector512.Sum(s03);
+                        Unsafe.Add(ref c, m0 * 112 + n0 + 1) += Vector512.Sum(s01);
+                        Unsafe.Add(ref c, m0 * 112 + n0 + 2) += Vector512.Sum(s02);
+                        Unsafe.Add(ref c, m0 * 112 + n0 + 3) += Vector512.Sum(s03);
                     }
                 }
             }
@@ -1786,13 +1777,13 @@ namespace RnnGen.Generated
                             s13 = Vector256.FusedMultiplyAdd(a1, b3, s13);
                         }
                         Unsafe.Add(ref c, m0 * 112 + n0) += Vector256.Sum(s00);
-                        Unsafe.Add(ref c, m0 * 112 + (n0 + 1)) += Vector256.Sum(s01);
-                        Unsafe.Add(ref c, m0 * 112 + (n0 + 2)) += Vector256.Sum(s02);
-                        Unsafe.Add(ref c, m0 * 112 + (n0 + 3)) += Vector256.Sum(s03);
+                        Unsafe.Add(ref c, m0 * 112 + n0 + 1) += Vector256.Sum(s01);
+                        Unsafe.Add(ref c, m0 * 112 + n0 + 2) += Vector256.Sum(s02);
+                        Unsafe.Add(ref c, m0 * 112 + n0 + 3) += Vector256.Sum(s03);
                         Unsafe.Add(ref c, (m0 + 1) * 112 + n0) += Vector256.Sum(s10);
-                        Unsafe.Add(ref c, (m0 + 1) * 112 + (n0 + 1)) += Vector256.Sum(s11);
-                        Unsafe.Add(ref c, (m0 + 1) * 112 + (n0 + 2)) += Vector256.Sum(s12);
-                        Unsafe.Add(ref c, (m0 + 1) * 112 + (n0 + 3)) += Vector256.Sum(s13);
+                        Unsafe.Add(ref c, (m0 + 1) * 112 + n0 + 1) += Vector256.Sum(s11);
+                        Unsafe.Add(ref c, (m0 + 1) * 112 + n0 + 2) += Vector256.Sum(s12);
+                        Unsafe.Add(ref c, (m0 + 1) * 112 + n0 + 3) += Vector256.Sum(s13);
                     }
                     for (; m0 < (nuint)rows; m0++)
                     {
@@ -1813,9 +1804,9 @@ namespace RnnGen.Generated
                             s03 = Vector256.FusedMultiplyAdd(a0, b3, s03);
                         }
                         Unsafe.Add(ref c, m0 * 112 + n0) += Vector256.Sum(s00);
-                        Unsafe.Add(ref c, m0 * 112 + (n0 + 1)) += Vector256.Sum(s01);
-                        Unsafe.Add(ref c, m0 * 112 + (n0 + 2)) += Vector256.Sum(s02);
-                        Unsafe.Add(ref c, m0 * 112 + (n0 + 3)) += Vector256.Sum(s03);
+                        Unsafe.Add(ref c, m0 * 112 + n0 + 1) += Vector256.Sum(s01);
+                        Unsafe.Add(ref c, m0 * 112 + n0 + 2) += Vector256.Sum(s02);
+                        Unsafe.Add(ref c, m0 * 112 + n0 + 3) += Vector256.Sum(s03);
                     }
                 }
             }
@@ -1852,13 +1843,13 @@ namespace RnnGen.Generated
                             s13 = Vector128.FusedMultiplyAdd(a1, b3, s13);
                         }
                         Unsafe.Add(ref c, m0 * 112 + n0) += Vector128.Sum(s00);
-                        Unsafe.Add(ref c, m0 * 112 + (n0 + 1)) += Vector128.Sum(s01);
-                        Unsafe.Add(ref c, m0 * 112 + (n0 + 2)) += Vector128.Sum(s02);
-                        Unsafe.Add(ref c, m0 * 112 + (n0 + 3)) += Vector128.Sum(s03);
+                        Unsafe.Add(ref c, m0 * 112 + n0 + 1) += Vector128.Sum(s01);
+                        Unsafe.Add(ref c, m0 * 112 + n0 + 2) += Vector128.Sum(s02);
+                        Unsafe.Add(ref c, m0 * 112 + n0 + 3) += Vector128.Sum(s03);
                         Unsafe.Add(ref c, (m0 + 1) * 112 + n0) += Vector128.Sum(s10);
-                        Unsafe.Add(ref c, (m0 + 1) * 112 + (n0 + 1)) += Vector128.Sum(s11);
-                        Unsafe.Add(ref c, (m0 + 1) * 112 + (n0 + 2)) += Vector128.Sum(s12);
-                        Unsafe.Add(ref c, (m0 + 1) * 112 + (n0 + 3)) += Vector128.Sum(s13);
+                        Unsafe.Add(ref c, (m0 + 1) * 112 + n0 + 1) += Vector128.Sum(s11);
+                        Unsafe.Add(ref c, (m0 + 1) * 112 + n0 + 2) += Vector128.Sum(s12);
+                        Unsafe.Add(ref c, (m0 + 1) * 112 + n0 + 3) += Vector128.Sum(s13);
                     }
                     for (; m0 < (nuint)rows; m0++)
                     {
@@ -1879,9 +1870,9 @@ namespace RnnGen.Generated
                             s03 = Vector128.FusedMultiplyAdd(a0, b3, s03);
                         }
                         Unsafe.Add(ref c, m0 * 112 + n0) += Vector128.Sum(s00);
-                        Unsafe.Add(ref c, m0 * 112 + (n0 + 1)) += Vector128.Sum(s01);
-                        Unsafe.Add(ref c, m0 * 112 + (n0 + 2)) += Vector128.Sum(s02);
-                        Unsafe.Add(ref c, m0 * 112 + (n0 + 3)) += Vector128.Sum(s03);
+                        Unsafe.Add(ref c, m0 * 112 + n0 + 1) += Vector128.Sum(s01);
+                        Unsafe.Add(ref c, m0 * 112 + n0 + 2) += Vector128.Sum(s02);
+                        Unsafe.Add(ref c, m0 * 112 + n0 + 3) += Vector128.Sum(s03);
                     }
                 }
             }
@@ -1893,14 +1884,12 @@ namespace RnnGen.Generated
             if (Vector512.IsHardwareAccelerated)
             {
                 {
-                    nuint n0 = 0;
-                    nuint m0 = 0;
-                    for (; m0 + 4 <= 100; m0 += 4)
+                    for (nuint m0 = 0; m0 < 100; m0 += 4)
                     {
-                        ref float cRow0 = ref Unsafe.Add(ref c, m0 * 112 + n0);
-                        ref float cRow1 = ref Unsafe.Add(ref c, (m0 + 1) * 112 + n0);
-                        ref float cRow2 = ref Unsafe.Add(ref c, (m0 + 2) * 112 + n0);
-                        ref float cRow3 = ref Unsafe.Add(ref c, (m0 + 3) * 112 + n0);
+                        ref float cRow0 = ref Unsafe.Add(ref c, m0 * 112);
+                        ref float cRow1 = ref Unsafe.Add(ref c, (m0 + 1) * 112);
+                        ref float cRow2 = ref Unsafe.Add(ref c, (m0 + 2) * 112);
+                        ref float cRow3 = ref Unsafe.Add(ref c, (m0 + 3) * 112);
                         var c00 = Vector512.LoadUnsafe(ref cRow0, 0);
                         var c01 = Vector512.LoadUnsafe(ref cRow0, 16);
                         var c02 = Vector512.LoadUnsafe(ref cRow0, 32);
@@ -1919,7 +1908,7 @@ namespace RnnGen.Generated
                         var c33 = Vector512.LoadUnsafe(ref cRow3, 48);
                         for (nuint k = 0; k < (nuint)steps; k++)
                         {
-                            ref float bRow = ref Unsafe.Add(ref b, k * 112 + n0);
+                            ref float bRow = ref Unsafe.Add(ref b, k * 112);
                             var b0 = Vector512.LoadUnsafe(ref bRow, 0);
                             var b1 = Vector512.LoadUnsafe(ref bRow, 16);
                             var b2 = Vector512.LoadUnsafe(ref bRow, 32);
@@ -1929,17 +1918,17 @@ namespace RnnGen.Generated
                             c01 = Vector512.FusedMultiplyAdd(a0, b1, c01);
                             c02 = Vector512.FusedMultiplyAdd(a0, b2, c02);
                             c03 = Vector512.FusedMultiplyAdd(a0, b3, c03);
-                            var a1 = Vector512.Create(Unsafe.Add(ref a, (m0 + 1) + k * 112));
+                            var a1 = Vector512.Create(Unsafe.Add(ref a, m0 + 1 + k * 112));
                             c10 = Vector512.FusedMultiplyAdd(a1, b0, c10);
                             c11 = Vector512.FusedMultiplyAdd(a1, b1, c11);
                             c12 = Vector512.FusedMultiplyAdd(a1, b2, c12);
                             c13 = Vector512.FusedMultiplyAdd(a1, b3, c13);
-                            var a2 = Vector512.Create(Unsafe.Add(ref a, (m0 + 2) + k * 112));
+                            var a2 = Vector512.Create(Unsafe.Add(ref a, m0 + 2 + k * 112));
                             c20 = Vector512.FusedMultiplyAdd(a2, b0, c20);
                             c21 = Vector512.FusedMultiplyAdd(a2, b1, c21);
                             c22 = Vector512.FusedMultiplyAdd(a2, b2, c22);
                             c23 = Vector512.FusedMultiplyAdd(a2, b3, c23);
-                            var a3 = Vector512.Create(Unsafe.Add(ref a, (m0 + 3) + k * 112));
+                            var a3 = Vector512.Create(Unsafe.Add(ref a, m0 + 3 + k * 112));
                             c30 = Vector512.FusedMultiplyAdd(a3, b0, c30);
                             c31 = Vector512.FusedMultiplyAdd(a3, b1, c31);
                             c32 = Vector512.FusedMultiplyAdd(a3, b2, c32);
@@ -1964,14 +1953,12 @@ namespace RnnGen.Generated
                     }
                 }
                 {
-                    nuint n0 = 64;
-                    nuint m0 = 0;
-                    for (; m0 + 4 <= 100; m0 += 4)
+                    for (nuint m0 = 0; m0 < 100; m0 += 4)
                     {
-                        ref float cRow0 = ref Unsafe.Add(ref c, m0 * 112 + n0);
-                        ref float cRow1 = ref Unsafe.Add(ref c, (m0 + 1) * 112 + n0);
-                        ref float cRow2 = ref Unsafe.Add(ref c, (m0 + 2) * 112 + n0);
-                        ref float cRow3 = ref Unsafe.Add(ref c, (m0 + 3) * 112 + n0);
+                        ref float cRow0 = ref Unsafe.Add(ref c, m0 * 112 + 64);
+                        ref float cRow1 = ref Unsafe.Add(ref c, (m0 + 1) * 112 + 64);
+                        ref float cRow2 = ref Unsafe.Add(ref c, (m0 + 2) * 112 + 64);
+                        ref float cRow3 = ref Unsafe.Add(ref c, (m0 + 3) * 112 + 64);
                         var c00 = Vector512.LoadUnsafe(ref cRow0, 0);
                         var c01 = Vector512.LoadUnsafe(ref cRow0, 16);
                         var c02 = Vector512.LoadUnsafe(ref cRow0, 32);
@@ -1986,7 +1973,7 @@ namespace RnnGen.Generated
                         var c32 = Vector512.LoadUnsafe(ref cRow3, 32);
                         for (nuint k = 0; k < (nuint)steps; k++)
                         {
-                            ref float bRow = ref Unsafe.Add(ref b, k * 112 + n0);
+                            ref float bRow = ref Unsafe.Add(ref b, k * 112 + 64);
                             var b0 = Vector512.LoadUnsafe(ref bRow, 0);
                             var b1 = Vector512.LoadUnsafe(ref bRow, 16);
                             var b2 = Vector512.LoadUnsafe(ref bRow, 32);
@@ -1994,15 +1981,15 @@ namespace RnnGen.Generated
                             c00 = Vector512.FusedMultiplyAdd(a0, b0, c00);
                             c01 = Vector512.FusedMultiplyAdd(a0, b1, c01);
                             c02 = Vector512.FusedMultiplyAdd(a0, b2, c02);
-                            var a1 = Vector512.Create(Unsafe.Add(ref a, (m0 + 1) + k * 112));
+                            var a1 = Vector512.Create(Unsafe.Add(ref a, m0 + 1 + k * 112));
                             c10 = Vector512.FusedMultiplyAdd(a1, b0, c10);
                             c11 = Vector512.FusedMultiplyAdd(a1, b1, c11);
                             c12 = Vector512.FusedMultiplyAdd(a1, b2, c12);
-                            var a2 = Vector512.Create(Unsafe.Add(ref a, (m0 + 2) + k * 112));
+                            var a2 = Vector512.Create(Unsafe.Add(ref a, m0 + 2 + k * 112));
                             c20 = Vector512.FusedMultiplyAdd(a2, b0, c20);
                             c21 = Vector512.FusedMultiplyAdd(a2, b1, c21);
                             c22 = Vector512.FusedMultiplyAdd(a2, b2, c22);
-                            var a3 = Vector512.Create(Unsafe.Add(ref a, (m0 + 3) + k * 112));
+                            var a3 = Vector512.Create(Unsafe.Add(ref a, m0 + 3 + k * 112));
                             c30 = Vector512.FusedMultiplyAdd(a3, b0, c30);
                             c31 = Vector512.FusedMultiplyAdd(a3, b1, c31);
                             c32 = Vector512.FusedMultiplyAdd(a3, b2, c32);
@@ -2026,8 +2013,7 @@ namespace RnnGen.Generated
             {
                 for (nuint n0 = 0; n0 < 112; n0 += 16)
                 {
-                    nuint m0 = 0;
-                    for (; m0 + 4 <= 100; m0 += 4)
+                    for (nuint m0 = 0; m0 < 100; m0 += 4)
                     {
                         ref float cRow0 = ref Unsafe.Add(ref c, m0 * 112 + n0);
                         ref float cRow1 = ref Unsafe.Add(ref c, (m0 + 1) * 112 + n0);
@@ -2049,13 +2035,13 @@ namespace RnnGen.Generated
                             var a0 = Vector256.Create(Unsafe.Add(ref a, m0 + k * 112));
                             c00 = Vector256.FusedMultiplyAdd(a0, b0, c00);
                             c01 = Vector256.FusedMultiplyAdd(a0, b1, c01);
-                            var a1 = Vector256.Create(Unsafe.Add(ref a, (m0 + 1) + k * 112));
+                            var a1 = Vector256.Create(Unsafe.Add(ref a, m0 + 1 + k * 112));
                             c10 = Vector256.FusedMultiplyAdd(a1, b0, c10);
                             c11 = Vector256.FusedMultiplyAdd(a1, b1, c11);
-                            var a2 = Vector256.Create(Unsafe.Add(ref a, (m0 + 2) + k * 112));
+                            var a2 = Vector256.Create(Unsafe.Add(ref a, m0 + 2 + k * 112));
                             c20 = Vector256.FusedMultiplyAdd(a2, b0, c20);
                             c21 = Vector256.FusedMultiplyAdd(a2, b1, c21);
-                            var a3 = Vector256.Create(Unsafe.Add(ref a, (m0 + 3) + k * 112));
+                            var a3 = Vector256.Create(Unsafe.Add(ref a, m0 + 3 + k * 112));
                             c30 = Vector256.FusedMultiplyAdd(a3, b0, c30);
                             c31 = Vector256.FusedMultiplyAdd(a3, b1, c31);
                         }
@@ -2074,8 +2060,7 @@ namespace RnnGen.Generated
             {
                 for (nuint n0 = 0; n0 < 112; n0 += 8)
                 {
-                    nuint m0 = 0;
-                    for (; m0 + 4 <= 100; m0 += 4)
+                    for (nuint m0 = 0; m0 < 100; m0 += 4)
                     {
                         ref float cRow0 = ref Unsafe.Add(ref c, m0 * 112 + n0);
                         ref float cRow1 = ref Unsafe.Add(ref c, (m0 + 1) * 112 + n0);
@@ -2097,13 +2082,13 @@ namespace RnnGen.Generated
                             var a0 = Vector128.Create(Unsafe.Add(ref a, m0 + k * 112));
                             c00 = Vector128.FusedMultiplyAdd(a0, b0, c00);
                             c01 = Vector128.FusedMultiplyAdd(a0, b1, c01);
-                            var a1 = Vector128.Create(Unsafe.Add(ref a, (m0 + 1) + k * 112));
+                            var a1 = Vector128.Create(Unsafe.Add(ref a, m0 + 1 + k * 112));
                             c10 = Vector128.FusedMultiplyAdd(a1, b0, c10);
                             c11 = Vector128.FusedMultiplyAdd(a1, b1, c11);
-                            var a2 = Vector128.Create(Unsafe.Add(ref a, (m0 + 2) + k * 112));
+                            var a2 = Vector128.Create(Unsafe.Add(ref a, m0 + 2 + k * 112));
                             c20 = Vector128.FusedMultiplyAdd(a2, b0, c20);
                             c21 = Vector128.FusedMultiplyAdd(a2, b1, c21);
-                            var a3 = Vector128.Create(Unsafe.Add(ref a, (m0 + 3) + k * 112));
+                            var a3 = Vector128.Create(Unsafe.Add(ref a, m0 + 3 + k * 112));
                             c30 = Vector128.FusedMultiplyAdd(a3, b0, c30);
                             c31 = Vector128.FusedMultiplyAdd(a3, b1, c31);
                         }

@@ -1,6 +1,6 @@
 using System;
 using System.Collections.Generic;
-using System.Linq;
+using static RnnGen.Generator.Emit.Kernels.Blocking;
 
 namespace RnnGen.Generator.Emit.Kernels;
 
@@ -35,7 +35,7 @@ internal sealed class BroadcastGemm
     /// <summary>Applied to each accumulator before it is stored; null stores it as is.</summary>
     public Func<SimdWidth, string, string>? Epilogue { get; init; }
 
-    /// <summary>Fully unroll a constant k loop up to this many iterations (single-row kernels).</summary>
+    /// <summary>Fully unroll a constant k loop up to this many iterations (single-row tiles).</summary>
     public int UnrollK { get; init; } = 16;
 
     public void Emit(CodeWriter w, EmitContext ctx)
@@ -49,90 +49,39 @@ internal sealed class BroadcastGemm
         w.Line($"/// <summary>{Doc}</summary>");
         using (w.Open($"private static void {Name}({string.Join(", ", parameters)})"))
         {
-            Simd.Branches(w, width => EmitWidth(w, ctx, width));
+            Simd.Branches(w, width =>
+            {
+                int lanes = ctx.Lanes(width);
+                int vectors = N / lanes;
+                bool singleRow = M.IsConst && M.Value == 1;
+                // Accumulators + B vectors + one broadcast must fit the register file (32 with AVX-512, else 16).
+                int rm = singleRow ? 1 : 4;
+                int cv = Math.Min(singleRow ? 8 : width.Bits == 512 ? 4 : 2, vectors);
+                Blocking.Emit(w, "n0", Dim.Const(vectors), cv, lanes, (columns, n0) =>
+                    Blocking.Emit(w, "m0", M, rm, 1, (rows, m0) => EmitTile(w, ctx, width, rows, m0, columns, n0)));
+            });
         }
 
         w.Line();
     }
 
-    private (int Rows, int Vectors) Tile(SimdWidth width, int vectors)
-    {
-        bool singleRow = M.IsConst && M.Value == 1;
-        int rows = singleRow ? 1 : 4;
-        // Accumulators + B vectors + one broadcast must fit the register file (32 with AVX-512, else 16).
-        int cv = singleRow ? 8 : width.Bits == 512 ? 4 : 2;
-        return (rows, Math.Min(cv, vectors));
-    }
-
-    private void EmitWidth(CodeWriter w, EmitContext ctx, SimdWidth width)
-    {
-        int lanes = ctx.Lanes(width);
-        int vectors = N / lanes;
-        (int rm, int cv) = Tile(width, vectors);
-        int full = vectors / cv, rest = vectors % cv;
-
-        if (full == 1)
-        {
-            using (w.Open("")) { w.Line("nuint n0 = 0;"); EmitRows(w, ctx, width, rm, cv); }
-        }
-        else if (full > 1)
-        {
-            using (w.Open($"for (nuint n0 = 0; n0 < {full * cv * lanes}; n0 += {cv * lanes})"))
-            {
-                EmitRows(w, ctx, width, rm, cv);
-            }
-        }
-
-        if (rest > 0)
-        {
-            using (w.Open("")) { w.Line($"nuint n0 = {full * cv * lanes};"); EmitRows(w, ctx, width, rm, rest); }
-        }
-    }
-
-    private void EmitRows(CodeWriter w, EmitContext ctx, SimdWidth width, int rm, int cv)
-    {
-        if (M.IsConst && M.Value == 1)
-        {
-            EmitTile(w, ctx, width, 1, cv, "0");
-            return;
-        }
-
-        w.Line("nuint m0 = 0;");
-        if (!M.IsConst || M.Value >= rm)
-        {
-            using (w.Open($"for (; m0 + {rm} <= {M.Bound}; m0 += {rm})"))
-            {
-                EmitTile(w, ctx, width, rm, cv, "m0");
-            }
-        }
-
-        if (!M.IsConst || M.Value % rm != 0)
-        {
-            using (w.Open($"for (; m0 < {M.Bound}; m0++)"))
-            {
-                EmitTile(w, ctx, width, 1, cv, "m0");
-            }
-        }
-    }
-
-    private void EmitTile(CodeWriter w, EmitContext ctx, SimdWidth width, int rm, int cv, string m0)
+    private void EmitTile(CodeWriter w, EmitContext ctx, SimdWidth width, int rm, string m0, int cv, string n0)
     {
         string V = width.V;
         int lanes = ctx.Lanes(width);
         string Acc(int r, int v) => $"c{r}{v}";
-        string Off(int v) => v == 0 ? "n0" : $"n0 + {v * lanes}";
+        string Row(int r) => Add(m0, r);
 
         for (int r = 0; r < rm; r++)
         {
-            string rowOffset = CStride == 0 ? "n0" : $"{Row(m0, r)} * {CStride} + n0";
-            w.Line($"ref {ctx.T} cRow{r} = ref Unsafe.Add(ref c, {rowOffset});");
+            w.Line($"ref {ctx.T} cRow{r} = ref Unsafe.Add(ref c, {Sum(Mul(Row(r), CStride), n0)});");
         }
 
         for (int r = 0; r < rm; r++)
         {
             for (int v = 0; v < cv; v++)
             {
-                string init = Prologue?.Invoke(width, r, Off(v)) ?? $"{V}.LoadUnsafe(ref cRow{r}, {v * lanes})";
+                string init = Prologue?.Invoke(width, r, Add(n0, v * lanes)) ?? $"{V}.LoadUnsafe(ref cRow{r}, {v * lanes})";
                 w.Line($"var {Acc(r, v)} = {init};");
             }
         }
@@ -145,7 +94,7 @@ internal sealed class BroadcastGemm
                 w.Line($"var a{k} = {V}.Create(Unsafe.Add(ref a, {Sum(Mul(m0, AStrideM), (k * AStrideK).ToString())}));");
                 for (int v = 0; v < cv; v++)
                 {
-                    w.Line($"{Acc(0, v)} = {V}.FusedMultiplyAdd(a{k}, {V}.LoadUnsafe(ref b, {Sum((k * BStride).ToString(), "n0", (v * lanes).ToString())}), {Acc(0, v)});");
+                    w.Line($"{Acc(0, v)} = {V}.FusedMultiplyAdd(a{k}, {V}.LoadUnsafe(ref b, {Sum((k * BStride).ToString(), Add(n0, v * lanes))}), {Acc(0, v)});");
                 }
             }
         }
@@ -153,7 +102,7 @@ internal sealed class BroadcastGemm
         {
             using (w.Open($"for (nuint k = 0; k < {K.Bound}; k++)"))
             {
-                w.Line($"ref {ctx.T} bRow = ref Unsafe.Add(ref b, {Mul("k", BStride)} + n0);");
+                w.Line($"ref {ctx.T} bRow = ref Unsafe.Add(ref b, {Sum(Mul("k", BStride), n0)});");
                 for (int v = 0; v < cv; v++)
                 {
                     w.Line($"var b{v} = {V}.LoadUnsafe(ref bRow, {v * lanes});");
@@ -161,7 +110,7 @@ internal sealed class BroadcastGemm
 
                 for (int r = 0; r < rm; r++)
                 {
-                    w.Line($"var a{r} = {V}.Create(Unsafe.Add(ref a, {Sum(Mul(Row(m0, r), AStrideM), Mul("k", AStrideK))}));");
+                    w.Line($"var a{r} = {V}.Create(Unsafe.Add(ref a, {Sum(Mul(Row(r), AStrideM), Mul("k", AStrideK))}));");
                     for (int v = 0; v < cv; v++)
                     {
                         w.Line($"{Acc(r, v)} = {V}.FusedMultiplyAdd(a{r}, b{v}, {Acc(r, v)});");
@@ -178,16 +127,5 @@ internal sealed class BroadcastGemm
                 w.Line($"{V}.StoreUnsafe({value}, ref cRow{r}, {v * lanes});");
             }
         }
-    }
-
-    private static string Row(string m0, int r) => r == 0 ? m0 : m0 == "0" ? r.ToString() : $"({m0} + {r})";
-
-    private static string Mul(string index, int stride) =>
-        stride == 0 ? "0" : stride == 1 ? index : index == "0" ? "0" : $"{index} * {stride}";
-
-    private static string Sum(params string[] terms)
-    {
-        string[] kept = terms.Where(t => t != "0").ToArray();
-        return kept.Length == 0 ? "0" : string.Join(" + ", kept);
     }
 }
