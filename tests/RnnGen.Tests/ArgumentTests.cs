@@ -40,4 +40,40 @@ public class ArgumentTests
         Assert.True(parameters.AsSpan().SequenceEqual(model.Parameters), $"{what}: parameters changed");
         Assert.True(gradients.AsSpan().SequenceEqual(model.Gradients), $"{what}: gradients changed");
     }
+
+    public delegate void DenseCall(DenseRegressor model);
+
+    public static TheoryData<string, string, DenseCall> DenseCases => new()
+    {
+        { "not whole steps", "inputs has 7 values, which is not a whole number of steps of Input = 3 values", m => m.Forward(new float[7], new float[4]) },
+        { "too many steps", "has 6 steps, more than this model's MaxSteps = 5", m => m.Backward(new float[18], new float[12]) },
+        { "empty", "is empty", m => m.SgdStep(ReadOnlySpan<float>.Empty, ReadOnlySpan<float>.Empty, 0.1f) },
+        { "targets per step", "targets has length 5, but Output values per step requires 6", m => m.Backward(new float[9], new float[5]) },
+        { "predict destination", "outputs has room for 5 elements, but 6 are written", m => m.Predict(new float[9], new float[5]) },
+        { "step input", "input has length 2, but one step requires 3", m => { var s = default(DenseRegressor.State); m.Step(ref s, new float[2], new float[2]); } },
+    };
+
+    [Theory]
+    [MemberData(nameof(DenseCases))]
+    public void BadDenseCallThrowsAndChangesNothing(string what, string message, DenseCall call)
+    {
+        var model = new DenseRegressor();
+        model.Backward(new float[] { 1, 2, 3, 4, 5, 6 }, new float[] { 1, 2, 3, 4 });
+        float[] parameters = model.Parameters.ToArray(), gradients = model.Gradients.ToArray();
+
+        ArgumentException e = Assert.ThrowsAny<ArgumentException>(() => call(model));
+        Assert.True(e.Message.Contains(message, StringComparison.Ordinal), $"{what}: message was \"{e.Message}\"");
+        Assert.True(parameters.AsSpan().SequenceEqual(model.Parameters), $"{what}: parameters changed");
+        Assert.True(gradients.AsSpan().SequenceEqual(model.Gradients), $"{what}: gradients changed");
+    }
+
+    [Fact]
+    public void SequenceToOneTakesExactlyOneTarget()
+    {
+        var model = new SequenceClassifier();
+        var e = Assert.ThrowsAny<ArgumentException>(() => model.Forward(new float[9], new[] { 0, 1, 0 }));
+        Assert.Contains("targets has length 3, but one target per sequence (Outputs.LastStep) requires 1", e.Message);
+        Assert.ThrowsAny<ArgumentOutOfRangeException>(() => model.Forward(new float[9], new[] { 2 }));
+        Assert.True(model.Forward(new float[9], new[] { 1 }) > 0);
+    }
 }

@@ -36,3 +36,11 @@ public partial class SmallModel { }
 /// <summary>The same network as <see cref="SmallModel"/> with full BPTT (weights are interchangeable).</summary>
 [RnnModel(Hidden = 16, Vocab = 10, MaxSteps = 32)]
 public partial class SmallModelFull { }
+
+/// <summary>Dense inputs and squared error, for argument checks of those layouts.</summary>
+[RnnModel(Hidden = 4, Input = 3, Output = 2, Cell = CellType.Lstm, Loss = Loss.SquaredError, MaxSteps = 5)]
+public partial class DenseRegressor { }
+
+/// <summary>Sequence-to-one classification, for argument checks of its one target.</summary>
+[RnnModel(Hidden = 4, Input = 3, Output = 2, Cell = CellType.Gru, Outputs = Outputs.LastStep, MaxSteps = 5)]
+public partial class SequenceClassifier { }
