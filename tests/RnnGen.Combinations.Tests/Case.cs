@@ -41,6 +41,15 @@ public abstract class Case
     public abstract double SgdStep(double learningRate);
     public abstract void ZeroGradients();
 
+    /// <summary>Predict into a buffer kept by the case (for allocation measurements).</summary>
+    public abstract void PredictThrough();
+
+    /// <summary>Saves the weights as safetensors.</summary>
+    public abstract byte[] SaveWeights();
+
+    /// <summary>Loads safetensors weights.</summary>
+    public abstract void LoadWeights(byte[] file);
+
     /// <summary>Predict's results, as doubles: class ids or output values.</summary>
     public abstract double[] Predict();
 
@@ -122,6 +131,17 @@ public abstract class Case
         public override double Backward() => _model.Backward(_inputs, _targets);
         public override double SgdStep(double learningRate) => _model.SgdStep(_inputs, _targets, learningRate);
         public override void ZeroGradients() => _model.ZeroGradients();
+
+        public override void PredictThrough() => _model.Predict(_inputs, _predicted);
+
+        public override byte[] SaveWeights()
+        {
+            var stream = new System.IO.MemoryStream();
+            _model.SaveWeights(stream);
+            return stream.ToArray();
+        }
+
+        public override void LoadWeights(byte[] file) => _model.LoadWeights(new System.IO.MemoryStream(file));
 
         public override double[] Predict()
         {

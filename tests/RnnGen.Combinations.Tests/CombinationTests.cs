@@ -93,6 +93,7 @@ public class CombinationTests
         Assert.Equal(0, Allocated(() => c.Backward()));
         Assert.Equal(0, Allocated(() => c.SgdStep(1e-3)));
         Assert.Equal(0, Allocated(c.StepThrough));
+        Assert.Equal(0, Allocated(c.PredictThrough));
     }
 
     [Theory]
@@ -106,6 +107,33 @@ public class CombinationTests
         for (int i = 0; i < 50; i++) c.SgdStep(0.05);
         // Downhill on its own sequence; convergence on real tasks is tested with the learning tasks.
         Assert.True(c.Forward() < 0.9 * before, $"{name}: loss {before} -> {c.Forward()}");
+    }
+
+    [Theory]
+    [MemberData(nameof(Names))]
+    public void WeightsRoundTripBitForBitWithPyTorchShapes(string name)
+    {
+        Case c = Get(name);
+        c.Initialize(21);
+        c.Prepare(Steps, seed: 15);
+        double before = c.Forward();
+        byte[] file = c.SaveWeights();
+
+        var header = RnnGen.IO.SafeTensorsHeader.Read(new System.IO.MemoryStream(file));
+        int gates = name.StartsWith("Lstm", StringComparison.Ordinal) ? 4 : name.StartsWith("Gru", StringComparison.Ordinal) ? 3 : 1;
+        int recurrentColumns = name.Contains("Feedback", StringComparison.Ordinal) ? Case.Width : 4;
+        int inputColumns = name.Contains("Dense", StringComparison.Ordinal) ? Case.Width : Case.Vocabulary;
+        Assert.True(header.TryGetTensor("rnn.weight_ih_l0", out var ih));
+        Assert.Equal(new long[] { gates * 4, inputColumns }, ih!.Shape);
+        Assert.True(header.TryGetTensor("rnn.weight_hh_l0", out var hh));
+        Assert.Equal(new long[] { gates * 4, recurrentColumns }, hh!.Shape);
+        Assert.True(header.TryGetTensor("rnn.bias_hh_l0", out var bias));
+        Assert.Equal(new long[] { gates * 4 }, bias!.Shape);
+
+        c.Initialize(22); // different weights...
+        Assert.NotEqual(before, c.Forward());
+        c.LoadWeights(file); // ...until the saved ones come back
+        Assert.Equal(BitConverter.DoubleToInt64Bits(before), BitConverter.DoubleToInt64Bits(c.Forward()));
     }
 
     private static long Allocated(Action action)
