@@ -1,4 +1,6 @@
+using System;
 using RnnGen.Generator.Emit;
+using RnnGen.Generator.Emit.Kernels;
 using RnnGen.Generator.Model;
 
 namespace RnnGen.Generator.Cells;
@@ -58,4 +60,31 @@ internal abstract class Cell
 
     /// <summary>The statement running one backward step. Local outputWeights is in scope.</summary>
     public abstract string Backward(EmitContext ctx, BackwardRefs r);
+
+    /// <summary>
+    /// The recurrent product of one step, <c>c = start + Σ_j prev[j] · W_hh[j, :]</c> over all gates, with
+    /// <c>a = prev</c>, <c>b = W_hh</c> (input-major). It starts from <c>x + b_ih + b_hh</c> when the input side
+    /// joins the gates here, or from <c>b_hh</c> alone; an epilogue, if any, is applied before the store.
+    /// </summary>
+    protected static BroadcastGemm RecurrentProduct(EmitContext ctx, string name, string doc, bool withInput, Func<SimdWidth, string, string>? epilogue = null)
+    {
+        string T = ctx.T;
+        return new BroadcastGemm
+        {
+            Name = name,
+            Doc = doc,
+            M = Dim.Const(1),
+            K = Dim.Const(ctx.Layout.RecurrentInputs),
+            N = ctx.Layout.GateWidth,
+            AStrideM = 0,
+            AStrideK = 1,
+            BStride = ctx.Layout.GateWidth,
+            CStride = 0,
+            ExtraParameters = withInput ? new[] { $"ref {T} x", $"ref {T} inputBias", $"ref {T} recurrentBias" } : new[] { $"ref {T} recurrentBias" },
+            Prologue = withInput
+                ? (width, _, offset) => $"{width.V}.LoadUnsafe(ref x, {offset}) + {width.V}.LoadUnsafe(ref inputBias, {offset}) + {width.V}.LoadUnsafe(ref recurrentBias, {offset})"
+                : (width, _, offset) => $"{width.V}.LoadUnsafe(ref recurrentBias, {offset})",
+            Epilogue = epilogue,
+        };
+    }
 }

@@ -1,5 +1,4 @@
 using RnnGen.Generator.Emit;
-using RnnGen.Generator.Emit.Kernels;
 
 namespace RnnGen.Generator.Cells;
 
@@ -22,20 +21,9 @@ internal sealed class GruCell : Cell
     public override void EmitKernels(CodeWriter w, EmitContext ctx)
     {
         string T = ctx.T;
-        new BroadcastGemm
-        {
-            Name = "HiddenPreactivations",
-            Doc = "gates = b_hh + Σ_j hPrev[j] · W_hh[j, :]: the hidden side of all three gates, kept apart because r scales the n part.",
-            M = Dim.Const(1),
-            K = Dim.Const(ctx.Spec.Hidden),
-            N = ctx.Layout.GateWidth,
-            AStrideM = 0,
-            AStrideK = 1,
-            BStride = ctx.Layout.GateWidth,
-            CStride = 0,
-            ExtraParameters = new[] { $"ref {T} recurrentBias" },
-            Prologue = (width, _, offset) => $"{width.V}.LoadUnsafe(ref recurrentBias, {offset})",
-        }.Emit(w, ctx);
+        RecurrentProduct(ctx, "HiddenPreactivations",
+            "gates = b_hh + Σ_j hPrev[j] · W_hh[j, :]: the hidden side of all three gates, kept apart because r scales the n part.",
+            withInput: false).Emit(w, ctx);
 
         Simd.ElementwiseMethod(w, ctx, "r, z, n from both sides; h = n + z ⊙ (hPrev - n); the gates replace the hidden side in place.",
             $"Update(ref {T} x, ref {T} inputBias, ref {T} hPrev, ref {T} gates, ref {T} hiddenPart, ref {T} h)", "HiddenPadded", v =>

@@ -1,5 +1,4 @@
 using RnnGen.Generator.Emit;
-using RnnGen.Generator.Emit.Kernels;
 
 namespace RnnGen.Generator.Cells;
 
@@ -19,21 +18,9 @@ internal sealed class LstmCell : Cell
     public override void EmitKernels(CodeWriter w, EmitContext ctx)
     {
         string T = ctx.T;
-        new BroadcastGemm
-        {
-            Name = "GatePreactivations",
-            Doc = "gates = x + b_ih + b_hh + Σ_j hPrev[j] · W_hh[j, :] for all four gates: one product per step.",
-            M = Dim.Const(1),
-            K = Dim.Const(ctx.Spec.Hidden),
-            N = ctx.Layout.GateWidth,
-            AStrideM = 0,
-            AStrideK = 1,
-            BStride = ctx.Layout.GateWidth,
-            CStride = 0,
-            ExtraParameters = new[] { $"ref {T} x", $"ref {T} inputBias", $"ref {T} recurrentBias" },
-            Prologue = (width, _, offset) =>
-                $"{width.V}.LoadUnsafe(ref x, {offset}) + {width.V}.LoadUnsafe(ref inputBias, {offset}) + {width.V}.LoadUnsafe(ref recurrentBias, {offset})",
-        }.Emit(w, ctx);
+        RecurrentProduct(ctx, "GatePreactivations",
+            "gates = x + b_ih + b_hh + Σ_j hPrev[j] · W_hh[j, :] for all four gates: one product per step.",
+            withInput: true).Emit(w, ctx);
 
         Simd.ElementwiseMethod(w, ctx, "Activates the gates in place, then c = f ⊙ cPrev + i ⊙ g and h = o ⊙ tanh(c).",
             $"Update(ref {T} gates, ref {T} cPrev, ref {T} c, ref {T} h)", "HiddenPadded", v =>

@@ -1,5 +1,4 @@
 using RnnGen.Generator.Emit;
-using RnnGen.Generator.Emit.Kernels;
 using RnnGen.Generator.Model;
 
 namespace RnnGen.Generator.Cells;
@@ -15,24 +14,12 @@ internal sealed class VanillaCell : Cell
     public override void EmitKernels(CodeWriter w, EmitContext ctx)
     {
         string T = ctx.T;
-        new BroadcastGemm
-        {
-            Name = "CellStep",
-            Doc = "h = act(x + b_ih + b_hh + Σ_j prev[j] · W_hh[j, :]), fused in registers: a = prev, b = W_hh (input-major), c = h.",
-            M = Dim.Const(1),
-            K = Dim.Const(ctx.Layout.RecurrentInputs),
-            N = ctx.Layout.GateWidth,
-            AStrideM = 0,
-            AStrideK = 1,
-            BStride = ctx.Layout.GateWidth,
-            CStride = 0,
-            ExtraParameters = new[] { $"ref {T} x", $"ref {T} inputBias", $"ref {T} recurrentBias" },
-            Prologue = (width, _, offset) =>
-                $"{width.V}.LoadUnsafe(ref x, {offset}) + {width.V}.LoadUnsafe(ref inputBias, {offset}) + {width.V}.LoadUnsafe(ref recurrentBias, {offset})",
-            Epilogue = (width, acc) => ctx.Spec.Activation == ActivationKind.Relu
+        RecurrentProduct(ctx, "CellStep",
+            "h = act(x + b_ih + b_hh + Σ_j prev[j] · W_hh[j, :]), fused in registers: a = prev, b = W_hh (input-major), c = h.",
+            withInput: true,
+            epilogue: (width, acc) => ctx.Spec.Activation == ActivationKind.Relu
                 ? $"{width.V}.Max({acc}, {width.Of(T)}.Zero)"
-                : $"VectorMath.Tanh({acc})",
-        }.Emit(w, ctx);
+                : $"VectorMath.Tanh({acc})").Emit(w, ctx);
 
         bool relu = ctx.Spec.Activation == ActivationKind.Relu;
         string doc = relu ? "δ = dh ⊙ [h &gt; 0] (ReLU' read from the output)." : "δ = dh ⊙ (1 - h²) (tanh' read from the output).";
