@@ -72,6 +72,33 @@ public class WeightFileTests
     }
 
     [Fact]
+    public void AShapeMismatchNamesTheDeclarationThatFitsTheFile()
+    {
+        // Without RnnGen's metadata (as from PyTorch) the shapes speak for themselves.
+        byte[] lstm = StripMetadata(TensorFile.Save(new UntrainedLstm().SaveWeights));
+        var e = Assert.Throws<InvalidDataException>(() => new TutorialModel().LoadWeights(new MemoryStream(lstm)));
+        Assert.Contains("has shape [256, 500] in the file, but this model expects [100, 8000] ([Hidden, Vocab])", e.Message);
+        Assert.Contains("The file fits [RnnModel(Hidden = 64, Vocab = 500, Output = 500, Cell = CellType.Lstm)].", e.Message);
+
+        // With it, the first disagreeing fact is named, and the fitting declaration too.
+        e = Assert.Throws<InvalidDataException>(() => new FullTanh().LoadWeights(new MemoryStream(TensorFile.Save(new OddTagger().SaveWeights))));
+        Assert.Contains("The file fits [RnnModel(Hidden = 19, Vocab = 11, Output = 13)].", e.Message);
+    }
+
+    /// <summary>The same file without __metadata__, as PyTorch's safetensors.torch.save_file writes it by default.</summary>
+    private static byte[] StripMetadata(byte[] file)
+    {
+        var header = RnnGen.IO.SafeTensorsHeader.Read(new MemoryStream(file));
+        var output = new MemoryStream();
+        var writer = new RnnGen.IO.SafeTensorsWriter(output);
+        foreach (var tensor in header.Tensors) writer.AddTensor(tensor.Name, tensor.DType, tensor.Shape.AsSpan());
+        writer.WriteHeader();
+        foreach (var tensor in header.Tensors) writer.WriteData(file.AsSpan((int)(header.DataStart + tensor.DataBegin), (int)tensor.ByteLength));
+        writer.Complete();
+        return output.ToArray();
+    }
+
+    [Fact]
     public void MetadataRecordsTheDeclaration()
     {
         byte[] bytes = TensorFile.Save(new FullRelu().SaveWeights);

@@ -124,7 +124,8 @@ public static class WeightIO
             if (header.Metadata.TryGetValue(pair.Key, out string? fileValue) && fileValue != pair.Value)
             {
                 throw new InvalidDataException(
-                    $"The file was saved from a model with {pair.Key} = {fileValue}, but this model has {pair.Key} = {pair.Value}.");
+                    $"The file was saved from a model with {pair.Key} = {fileValue}, but this model has {pair.Key} = {pair.Value}." +
+                    FittingDeclaration(header, byName));
             }
         }
 
@@ -167,7 +168,8 @@ public static class WeightIO
                 long[] expectedLong = Array.ConvertAll(expected, d => (long)d);
                 throw new InvalidDataException(
                     $"Tensor '{map.Name}' has shape {SafeTensorInfo.FormatShape(tensor.Shape.AsSpan())} in the file, " +
-                    $"but this model expects {SafeTensorInfo.FormatShape(expectedLong)} ({map.ShapeDescription}).");
+                    $"but this model expects {SafeTensorInfo.FormatShape(expectedLong)} ({map.ShapeDescription})." +
+                    FittingDeclaration(header, byName));
             }
         }
 
@@ -201,6 +203,53 @@ public static class WeightIO
                 $"The file has {(total == 1 ? "a tensor" : "tensors")} this model does not have: {string.Join(", ", unexpected)}{more}. " +
                 "Check that the file was saved from a model with the same declaration.");
         }
+    }
+
+    /// <summary>
+    /// " The file fits [RnnModel(...)]." worked out from the file's PyTorch tensors (output.weight gives
+    /// Hidden and Output; rnn.weight_hh_l0 the gate count and what recurs; rnn.weight_ih_l0 the input width),
+    /// or "" when the file does not have that shape of network.
+    /// </summary>
+    private static string FittingDeclaration(SafeTensorsHeader header, Dictionary<string, TensorMap> byName)
+    {
+        if (!header.TryGetTensor("output.weight", out SafeTensorInfo? head) || head.Shape.Length != 2
+            || !header.TryGetTensor("rnn.weight_hh_l0", out SafeTensorInfo? recurrent) || recurrent.Shape.Length != 2
+            || !header.TryGetTensor("rnn.weight_ih_l0", out SafeTensorInfo? input) || input.Shape.Length != 2)
+        {
+            return "";
+        }
+
+        long output = head.Shape[0], hidden = head.Shape[1];
+        long rows = recurrent.Shape[0], recurs = recurrent.Shape[1];
+        if (hidden <= 0 || rows % hidden != 0 || input.Shape[0] != rows)
+        {
+            return "";
+        }
+
+        string? cell = (rows / hidden) switch { 1 => null, 3 => "Gru", 4 => "Lstm", _ => "?" };
+        if (cell == "?" || (recurs != hidden && (recurs != output || cell is not null)))
+        {
+            return "";
+        }
+
+        // Token and dense inputs have the same weight shape; keep this model's kind.
+        string inputKind = byName.TryGetValue("rnn.weight_ih_l0", out TensorMap? map) && map.ShapeDescription.Contains("Input", StringComparison.Ordinal)
+            ? "Input"
+            : "Vocab";
+        var text = new StringBuilder(" The file fits [RnnModel(Hidden = ").Append(hidden)
+            .Append(", ").Append(inputKind).Append(" = ").Append(input.Shape[1])
+            .Append(", Output = ").Append(output);
+        if (cell is not null)
+        {
+            text.Append(", Cell = CellType.").Append(cell);
+        }
+
+        if (recurs != hidden)
+        {
+            text.Append(", Recurrence = Recurrence.Output");
+        }
+
+        return text.Append(")].").ToString();
     }
 
     private static void ReadData<T>(Stream stream, SafeTensorsHeader header, Dictionary<string, TensorMap> byName, T[] staged, bool allowNonFinite)
