@@ -38,6 +38,12 @@ public interface IRnnModel<T, TInput, TTarget>
     /// <summary>Zero gradients, backward, and <c>p -= learningRate · grad</c>; returns the loss.</summary>
     T SgdStep(ReadOnlySpan<TInput> inputs, ReadOnlySpan<TTarget> targets, T learningRate);
 
+    /// <summary>
+    /// The head's prediction for every step (or the last, for <see cref="Outputs.LastStep"/>): the most likely
+    /// class id for cross-entropy models, the output values for squared-error models.
+    /// </summary>
+    void Predict(ReadOnlySpan<TInput> inputs, Span<TTarget> destination);
+
     /// <summary>Loads parameters from safetensors with PyTorch's names.</summary>
     void LoadWeights(Stream safetensors);
 

@@ -53,4 +53,44 @@ public class SnapshotTests
             }
         }
         """);
+
+    [Fact]
+    public void LstmTokenLanguageModel() => VerifyGenerated("""
+        using RnnGen;
+        namespace Demo;
+        [RnnModel(Hidden = 24, Vocab = 40, Cell = CellType.Lstm, Truncate = 3, MaxSteps = 16)]
+        public partial class CharModel { }
+        """);
+
+    [Fact]
+    public void LstmDenseAudioEffect() => VerifyGenerated("""
+        using RnnGen;
+        namespace Demo;
+        [RnnModel(Hidden = 16, Input = 1, Output = 1, Cell = CellType.Lstm, Loss = Loss.SquaredError, MaxSteps = 32)]
+        public partial class Distortion { }
+        """);
+
+    [Fact]
+    public void GruTokenSequenceClassifier() => VerifyGenerated("""
+        using RnnGen;
+        namespace Demo;
+        [RnnModel(Hidden = 20, Vocab = 30, Output = 2, Cell = CellType.Gru, Outputs = Outputs.LastStep, Truncate = 5, MaxSteps = 24)]
+        public partial class Sentiment { }
+        """);
+
+    [Fact]
+    public void GruDenseForecaster() => VerifyGenerated("""
+        using RnnGen;
+        namespace Demo;
+        [RnnModel(Hidden = 32, Input = 4, Output = 4, Cell = CellType.Gru, Loss = Loss.SquaredError, Truncate = 8, MaxSteps = 64, Precision = Precision.Double)]
+        public partial class Forecaster { }
+        """);
+
+    [Fact]
+    public void VanillaOutputRecurrence() => VerifyGenerated("""
+        using RnnGen;
+        namespace Demo;
+        [RnnModel(Hidden = 12, Input = 2, Output = 3, Recurrence = Recurrence.Output, Loss = Loss.SquaredError, Truncate = 2, MaxSteps = 10)]
+        public partial class Feedback { }
+        """);
 }

@@ -5,25 +5,22 @@ using RnnGen.Generator.Model;
 namespace RnnGen.Generator.Cells;
 
 /// <summary>
-/// The Elman cell: <c>h_t = act(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh)</c>.
-/// Backward: <c>δ_t = dh_t ⊙ act'(h_t)</c>, with <c>tanh' = 1 - h²</c> and <c>relu' = [h &gt; 0]</c>,
-/// both read from the stored output so the pre-activation need not be kept.
+/// The Elman cell: <c>h_t = act(W_ih x_t + b_ih + W_hh r_{t-1} + b_hh)</c> where r is h, or the head
+/// output y with output recurrence. Backward: <c>δ = dh ⊙ act'(h_t)</c>, with <c>tanh' = 1 - h²</c>
+/// and <c>relu' = [h &gt; 0]</c> read from the stored output. With output recurrence the state
+/// gradient is dy, and <c>dh = W_outᵀ dy</c> comes first.
 /// </summary>
-internal static class VanillaCell
+internal sealed class VanillaCell : Cell
 {
-    /// <summary>
-    /// One forward step fused in registers: start from <c>x_row + b_ih + b_hh</c>, add
-    /// <c>Σ_j h_{t-1}[j] · W_hh[j, :]</c>, apply the activation, store <c>h_t</c>.
-    /// </summary>
-    public static BroadcastGemm StepKernel(EmitContext ctx)
+    public override void EmitKernels(CodeWriter w, EmitContext ctx)
     {
         string T = ctx.T;
-        return new BroadcastGemm
+        new BroadcastGemm
         {
             Name = "CellStep",
-            Doc = "h = act(x + b_ih + b_hh + W_hhᵀ-rows · hPrev): a = hPrev, b = W_hh (input-major), c = h, x = this step's input row.",
+            Doc = "h = act(x + b_ih + b_hh + Σ_j prev[j] · W_hh[j, :]), fused in registers: a = prev, b = W_hh (input-major), c = h.",
             M = Dim.Const(1),
-            K = Dim.Const(ctx.Spec.Hidden),
+            K = Dim.Const(ctx.Layout.RecurrentInputs),
             N = ctx.Layout.GateWidth,
             AStrideM = 0,
             AStrideK = 1,
@@ -32,30 +29,57 @@ internal static class VanillaCell
             ExtraParameters = new[] { $"ref {T} x", $"ref {T} inputBias", $"ref {T} recurrentBias" },
             Prologue = (width, _, offset) =>
                 $"{width.V}.LoadUnsafe(ref x, {offset}) + {width.V}.LoadUnsafe(ref inputBias, {offset}) + {width.V}.LoadUnsafe(ref recurrentBias, {offset})",
-            Epilogue = (width, acc) => Activate(ctx, width, acc),
-        };
-    }
+            Epilogue = (width, acc) => ctx.Spec.Activation == ActivationKind.Relu
+                ? $"{width.V}.Max({acc}, {width.Of(T)}.Zero)"
+                : $"VectorMath.Tanh({acc})",
+        }.Emit(w, ctx);
 
-    public static string Activate(EmitContext ctx, SimdWidth width, string x) =>
-        ctx.Spec.Activation == ActivationKind.Relu
-            ? $"{width.V}.Max({x}, {width.Of(ctx.T)}.Zero)"
-            : $"VectorMath.Tanh({x})";
-
-    /// <summary><c>dpre = dh ⊙ act'(h)</c> over one padded row (in place when dpre is dh).</summary>
-    public static void EmitBackward(CodeWriter w, EmitContext ctx)
-    {
-        string T = ctx.T;
-        string doc = ctx.Spec.Activation == ActivationKind.Relu
-            ? "δ = dh ⊙ [h &gt; 0] (ReLU' read from the output)."
-            : "δ = dh ⊙ (1 - h²) (tanh' read from the output).";
-        Simd.ElementwiseMethod(w, ctx, doc, $"CellBackward(ref {T} dh, ref {T} h, ref {T} dpre)", "HiddenPadded", width =>
+        bool relu = ctx.Spec.Activation == ActivationKind.Relu;
+        string doc = relu ? "δ = dh ⊙ [h &gt; 0] (ReLU' read from the output)." : "δ = dh ⊙ (1 - h²) (tanh' read from the output).";
+        Simd.ElementwiseMethod(w, ctx, doc, $"Activation(ref {T} dh, ref {T} h, ref {T} dx)", "HiddenPadded", width =>
         {
             string V = width.V, VT = width.Of(T);
             w.Line($"var g = {V}.LoadUnsafe(ref dh, i);");
             w.Line($"var y = {V}.LoadUnsafe(ref h, i);");
-            w.Line(ctx.Spec.Activation == ActivationKind.Relu
-                ? $"{V}.StoreUnsafe({V}.ConditionalSelect({V}.GreaterThan(y, {VT}.Zero), g, {VT}.Zero), ref dpre, i);"
-                : $"{V}.StoreUnsafe(g * ({VT}.One - y * y), ref dpre, i);");
+            w.Line(relu
+                ? $"{V}.StoreUnsafe({V}.ConditionalSelect({V}.GreaterThan(y, {VT}.Zero), g, {VT}.Zero), ref dx, i);"
+                : $"{V}.StoreUnsafe(g * ({VT}.One - y * y), ref dx, i);");
         });
+
+        if (ctx.Layout.FeedsBackOutput)
+        {
+            w.Lines($$"""
+                /// <summary>dy → dh = W_outᵀ dy → δ = dh ⊙ act'(h); the only path to the previous state is W_hhᵀ δ, which the caller adds.</summary>
+                [MethodImpl(MethodImplOptions.AggressiveInlining)]
+                private static void CellBackward(ref {{T}} dy, ref {{T}} outputWeights, ref {{T}} h, ref {{T}} dh, ref {{T}} dx, ref {{T}} previous)
+                {
+                    MemoryMarshal.CreateSpan(ref dh, HiddenPadded).Clear();
+                    HiddenGradsFromHead(ref dy, ref outputWeights, ref dh, 1);
+                    Activation(ref dh, ref h, ref dx);
+                    MemoryMarshal.CreateSpan(ref previous, StateGradientWidth).Clear();
+                }
+
+                """);
+        }
+        else
+        {
+            w.Lines($$"""
+                /// <summary>δ = dh ⊙ act'(h); the only path to h_{t-1} is W_hhᵀ δ, which the caller adds.</summary>
+                [MethodImpl(MethodImplOptions.AggressiveInlining)]
+                private static void CellBackward(ref {{T}} dh, ref {{T}} h, ref {{T}} dx, ref {{T}} previous)
+                {
+                    Activation(ref dh, ref h, ref dx);
+                    MemoryMarshal.CreateSpan(ref previous, StateGradientWidth).Clear();
+                }
+
+                """);
+        }
     }
+
+    public override string Step(EmitContext ctx, StepRefs r) =>
+        $"CellStep(ref {r.Previous}, ref recurrentWeights, ref {r.Hidden}, ref {r.Input}, ref inputBias, ref recurrentBias);";
+
+    public override string Backward(EmitContext ctx, BackwardRefs r) => ctx.Layout.FeedsBackOutput
+        ? $"CellBackward(ref {r.State}, ref outputWeights, ref {r.Hidden}, ref {r.Scratch}, ref {r.InputGrad}, ref {r.PreviousState});"
+        : $"CellBackward(ref {r.State}, ref {r.Hidden}, ref {r.InputGrad}, ref {r.PreviousState});";
 }

@@ -12,26 +12,47 @@ internal static class ApiEmitter
     public static void Emit(CodeWriter w, EmitContext ctx)
     {
         ModelSpec s = ctx.Spec;
-        string T = ctx.T, N = ctx.NetworkRef, G = EmitContext.GeneratedCode, name = EmitContext.Identifier(s.Type.Name);
-        string span = "global::System.Span", rospan = "global::System.ReadOnlySpan";
+        string T = ctx.T, X = ctx.InputType, Y = ctx.TargetType, N = ctx.NetworkRef, G = EmitContext.GeneratedCode, name = EmitContext.Identifier(s.Type.Name);
+        const string span = "global::System.Span", rospan = "global::System.ReadOnlySpan", guard = "global::RnnGen.Runtime.Guard";
 
+        string inputDoc = ctx.Dense
+            ? "Input values per step, laid out [steps, Input] row-major; 1..MaxSteps steps."
+            : "Token ids, 1..MaxSteps of them.";
+        string targetDoc = (ctx.CrossEntropy, ctx.LastStep) switch
+        {
+            (true, false) => "One class id per step.",
+            (true, true) => "One class id for the whole sequence (Outputs.LastStep).",
+            (false, false) => "Output values per step, laid out [steps, Output] row-major.",
+            _ => "Output values for the whole sequence (Outputs.LastStep).",
+        };
         // Written out for every method: the compiler does not expand <inheritdoc path="/param"/>.
-        const string sequenceDocs = """
-            /// <param name="inputs">Token ids, 1..MaxSteps of them.</param>
-            /// <param name="targets">One class id per input step.</param>
+        string sequenceDocs = $"""
+            /// <param name="inputs">{inputDoc}</param>
+            /// <param name="targets">{targetDoc}</param>
             """;
         const string sequenceErrors = """
-            /// <exception cref="global::System.ArgumentException">Empty or too long, lengths differ, or an id is out of range; nothing changes.</exception>
+            /// <exception cref="global::System.ArgumentException">A length does not fit the declaration, or an id is out of range; nothing changes.</exception>
             """;
+        string lossName = ctx.CrossEntropy ? "cross-entropy loss" : "squared error";
 
         w.Lines($$"""
             /// <summary>Hidden units (PyTorch <c>hidden_size</c>).</summary>
             public const int Hidden = {{s.Hidden}};
 
-            /// <summary>Vocabulary size: input token ids are <c>0..Vocab-1</c>.</summary>
-            public const int Vocab = {{s.Vocab}};
+            """);
+        w.Lines(ctx.Dense
+            ? $$"""
+                /// <summary>Input values per step (PyTorch <c>input_size</c>).</summary>
+                public const int Input = {{s.Input}};
 
-            /// <summary>Output classes: one logit per class at every step.</summary>
+                """
+            : $$"""
+                /// <summary>Vocabulary size: input token ids are <c>0..Vocab-1</c>.</summary>
+                public const int Vocab = {{s.Vocab}};
+
+                """);
+        w.Lines($$"""
+            /// <summary>{{(ctx.CrossEntropy ? "Output classes: one logit per class" : "Output values")}} {{(ctx.LastStep ? "for the sequence's last step" : "at every step")}}.</summary>
             public const int Output = {{s.Output}};
 
             /// <summary>The longest sequence one call accepts.</summary>
@@ -65,7 +86,7 @@ internal static class ApiEmitter
             public {{span}}<{{T}}> Gradients => _gradients;
 
             /// <summary>
-            /// Sets input weights uniform in ±1/sqrt(Vocab), recurrent and output weights uniform in ±1/sqrt(Hidden),
+            /// Sets input weights uniform in ±1/sqrt({{(ctx.Dense ? "Input" : "Vocab")}}), recurrent and output weights uniform in ±1/sqrt(Hidden),
             /// biases to 0. The same seed always gives the same parameters.
             /// </summary>
             {{G}}
@@ -75,14 +96,14 @@ internal static class ApiEmitter
             {{G}}
             public void ZeroGradients() => global::System.Array.Clear(_gradients);
 
-            /// <summary>The summed cross-entropy loss of a sequence; no gradient work.</summary>
+            /// <summary>The summed {{lossName}} of a sequence; no gradient work.</summary>
             {{sequenceDocs}}
             {{sequenceErrors}}
             {{G}}
-            public {{T}} Forward({{rospan}}<int> inputs, {{rospan}}<int> targets)
+            public {{T}} Forward({{rospan}}<{{X}}> inputs, {{rospan}}<{{Y}}> targets)
             {
-                CheckSequence(inputs, targets);
-                return {{N}}.Forward(_parameters, _workspace, inputs, targets);
+                int steps = CheckSequence(inputs, targets);
+                return {{N}}.Forward(_parameters, _workspace, inputs, targets, steps);
             }
 
             /// <summary>
@@ -92,10 +113,10 @@ internal static class ApiEmitter
             {{sequenceDocs}}
             {{sequenceErrors}}
             {{G}}
-            public {{T}} Backward({{rospan}}<int> inputs, {{rospan}}<int> targets)
+            public {{T}} Backward({{rospan}}<{{X}}> inputs, {{rospan}}<{{Y}}> targets)
             {
-                CheckSequence(inputs, targets);
-                return {{N}}.Backward(_parameters, _gradients, _workspace, inputs, targets);
+                int steps = CheckSequence(inputs, targets);
+                return {{N}}.Backward(_parameters, _gradients, _workspace, inputs, targets, steps);
             }
 
             /// <summary>
@@ -107,100 +128,26 @@ internal static class ApiEmitter
             /// <param name="learningRate">The step size.</param>
             {{sequenceErrors}}
             {{G}}
-            public {{T}} SgdStep({{rospan}}<int> inputs, {{rospan}}<int> targets, {{T}} learningRate)
+            public {{T}} SgdStep({{rospan}}<{{X}}> inputs, {{rospan}}<{{Y}}> targets, {{T}} learningRate)
             {
-                CheckSequence(inputs, targets);
-                global::RnnGen.Runtime.Guard.Finite(learningRate);
-                return {{N}}.SgdStep(_parameters, _gradients, _workspace, inputs, targets, learningRate);
-            }
-
-            /// <summary>The most likely class at every step (the first one on ties).</summary>
-            /// <param name="inputs">Token ids, 1..MaxSteps of them.</param>
-            /// <param name="classes">Receives one class id per input step.</param>
-            {{G}}
-            public void Predict({{rospan}}<int> inputs, {{span}}<int> classes)
-            {
-                global::RnnGen.Runtime.Guard.SequenceLength(inputs.Length, MaxSteps, nameof(inputs));
-                global::RnnGen.Runtime.Guard.Ids(inputs, Vocab, "vocabulary", nameof(inputs));
-                global::RnnGen.Runtime.Guard.Destination(classes.Length, inputs.Length, nameof(classes));
-                {{N}}.Predict(_parameters, _workspace, inputs, classes);
-            }
-
-            /// <summary>
-            /// The recurrent state carried from one <see cref="Step"/> to the next. <c>default</c> is the zero state
-            /// every sequence starts from.
-            /// </summary>
-            public struct State
-            {
-                [global::System.Runtime.CompilerServices.InlineArray({{ctx.Layout.HiddenPadded}})]
-                private struct Row
-                {
-                    private {{T}} _element;
-                }
-
-                private Row _hidden;
-
-                /// <summary>The hidden state h_t: <see cref="Hidden"/> values.</summary>
-                [global::System.Diagnostics.CodeAnalysis.UnscopedRef]
-                public {{span}}<{{T}}> Hidden => (({{span}}<{{T}}>)_hidden).Slice(0, {{name}}.Hidden);
-
-                /// <summary>Returns to the zero state.</summary>
-                public void Reset() => this = default;
-
-                [global::System.Diagnostics.CodeAnalysis.UnscopedRef]
-                internal ref {{T}} Data => ref _hidden[0];
-            }
-
-            /// <summary>
-            /// Advances <paramref name="state"/> by one token and writes the head's outputs y_t (logits) for it.
-            /// Running <c>Step</c> over a sequence from <c>default</c> gives the same outputs as <see cref="Forward"/>.
-            /// </summary>
-            /// <param name="state">The state before the step; receives the state after it.</param>
-            /// <param name="token">The input token id.</param>
-            /// <param name="output">Receives <see cref="Output"/> values.</param>
-            {{G}}
-            public void Step(ref State state, int token, {{span}}<{{T}}> output)
-            {
-                global::RnnGen.Runtime.Guard.Id(token, Vocab, "vocabulary", nameof(token));
-                global::RnnGen.Runtime.Guard.Destination(output.Length, Output, nameof(output));
-                {{N}}.Step(_parameters, _workspace, ref state.Data, token, output);
+                int steps = CheckSequence(inputs, targets);
+                {{guard}}.Finite(learningRate);
+                return {{N}}.SgdStep(_parameters, _gradients, _workspace, inputs, targets, steps, learningRate);
             }
 
             """);
 
+        EmitPredict(w, ctx, inputDoc);
+        EmitState(w, ctx);
         if (StreamingEmitter.HasGenerate(ctx))
         {
-            w.Lines($$"""
-                /// <summary>
-                /// Generates text: feeds <paramref name="prompt"/>, then repeatedly samples the next token from
-                /// softmax(y / temperature) and feeds it back, until <paramref name="endToken"/> has been written or
-                /// <paramref name="destination"/> is full.
-                /// </summary>
-                /// <param name="prompt">At least one token, e.g. the sentence-start token.</param>
-                /// <param name="destination">Receives the generated tokens (not the prompt).</param>
-                /// <param name="temperature">Above 1 flattens, below 1 sharpens the distribution; 0 always takes the most likely token.</param>
-                /// <param name="random">The random source; the same seed gives the same text.</param>
-                /// <param name="endToken">Stop after writing this token; -1 for none.</param>
-                /// <param name="avoidToken">Never sample this token (e.g. the unknown-word token); -1 for none.</param>
-                /// <returns>The number of tokens written.</returns>
-                {{G}}
-                public int Generate({{rospan}}<int> prompt, {{span}}<int> destination, {{T}} temperature, ref global::RnnGen.RnnRandom random, int endToken = -1, int avoidToken = -1)
-                {
-                    global::RnnGen.Runtime.Guard.SequenceLength(prompt.Length, int.MaxValue, nameof(prompt));
-                    global::RnnGen.Runtime.Guard.Ids(prompt, Vocab, "vocabulary", nameof(prompt));
-                    global::RnnGen.Runtime.Guard.NonNegativeFinite(temperature, nameof(temperature));
-                    global::RnnGen.Runtime.Guard.OptionalId(endToken, Output, "output class", nameof(endToken));
-                    global::RnnGen.Runtime.Guard.OptionalId(avoidToken, Output, "output class", nameof(avoidToken));
-                    return {{N}}.Generate(_parameters, _workspace, prompt, destination, temperature, ref random, endToken, avoidToken);
-                }
-
-                """);
+            EmitGenerate(w, ctx);
         }
 
         w.Lines($$"""
             /// <summary>
             /// Loads parameters from a safetensors stream with PyTorch's <c>state_dict</c> names and shapes
-            /// (<c>rnn.weight_ih_l0</c> [{{ctx.Layout.Gates}}*Hidden, Vocab], ...). F32, F64, F16 and BF16 are read.
+            /// (<c>rnn.weight_ih_l0</c>, <c>rnn.weight_hh_l0</c>, ..., <c>output.bias</c>). F32, F64, F16 and BF16 are read.
             /// </summary>
             /// <exception cref="global::System.IO.InvalidDataException">
             /// The file is malformed, or a tensor is missing, unexpected, of another shape or not finite; the message
@@ -226,13 +173,179 @@ internal static class ApiEmitter
             public void SaveGradients(global::System.IO.Stream safetensors) =>
                 global::RnnGen.Runtime.WeightIO.Save<{{T}}>(safetensors, _gradients, {{N}}.Tensors, {{N}}.Metadata);
 
-            private static void CheckSequence({{rospan}}<int> inputs, {{rospan}}<int> targets)
-            {
-                global::RnnGen.Runtime.Guard.SequenceLength(inputs.Length, MaxSteps, nameof(inputs));
-                global::RnnGen.Runtime.Guard.TargetLength(targets.Length, inputs.Length, "one target per step", nameof(targets));
-                global::RnnGen.Runtime.Guard.Ids(inputs, Vocab, "vocabulary", nameof(inputs));
-                global::RnnGen.Runtime.Guard.Ids(targets, Output, "output class", nameof(targets));
-            }
             """);
+
+        EmitChecks(w, ctx);
+    }
+
+    private static void EmitPredict(CodeWriter w, EmitContext ctx, string inputDoc)
+    {
+        string X = ctx.InputType, N = ctx.NetworkRef, G = EmitContext.GeneratedCode;
+        string rows = ctx.LastStep ? "1" : "steps";
+        string when = ctx.LastStep ? "of the sequence's last step" : "at every step";
+        (string parameter, string doc, string required) = ctx.CrossEntropy
+            ? ("global::System.Span<int> classes", $"Receives the class ids, one {(ctx.LastStep ? "for the sequence" : "per step")}.", rows)
+            : ($"global::System.Span<{ctx.T}> outputs", $"Receives Output values {(ctx.LastStep ? "for the sequence" : "per step, [steps, Output] row-major")}.", $"{rows} * Output");
+        string destination = ctx.CrossEntropy ? "classes" : "outputs";
+        w.Lines($$"""
+            /// <summary>{{(ctx.CrossEntropy ? $"The most likely class {when} (the first one on ties)." : $"The head's outputs {when}.")}}</summary>
+            /// <param name="inputs">{{inputDoc}}</param>
+            /// <param name="{{destination}}">{{doc}}</param>
+            {{G}}
+            public void Predict(global::System.ReadOnlySpan<{{X}}> inputs, {{parameter}})
+            {
+                int steps = CheckInputs(inputs);
+                global::RnnGen.Runtime.Guard.Destination({{destination}}.Length, {{required}}, nameof({{destination}}));
+                {{N}}.Predict(_parameters, _workspace, inputs, steps, {{destination}});
+            }
+
+            """);
+    }
+
+    private static void EmitState(CodeWriter w, EmitContext ctx)
+    {
+        string T = ctx.T, N = ctx.NetworkRef, G = EmitContext.GeneratedCode, name = EmitContext.Identifier(ctx.Spec.Type.Name);
+        const string span = "global::System.Span";
+        string parts = "the hidden state h" + (ctx.Spec.Cell == CellKind.Lstm ? ", the cell state c" : "") + (ctx.FeedsBack ? ", and the last output y, which feeds the next step" : "");
+        w.Lines($$"""
+            /// <summary>
+            /// The recurrent state carried from one <see cref="Step"/> to the next: {{parts}}.
+            /// <c>default</c> is the zero state every sequence starts from.
+            /// </summary>
+            public struct State
+            {
+                [global::System.Runtime.CompilerServices.InlineArray({{ctx.Layout.StateLength}})]
+                private struct Row
+                {
+                    private {{T}} _element;
+                }
+
+                private Row _values;
+
+                /// <summary>The hidden state h_t: <see cref="Hidden"/> values.</summary>
+                [global::System.Diagnostics.CodeAnalysis.UnscopedRef]
+                public {{span}}<{{T}}> Hidden => (({{span}}<{{T}}>)_values).Slice(0, {{name}}.Hidden);
+
+            """);
+        if (ctx.Spec.Cell == CellKind.Lstm)
+        {
+            w.Lines($$"""
+                    /// <summary>The LSTM cell state c_t: <see cref="Hidden"/> values.</summary>
+                    [global::System.Diagnostics.CodeAnalysis.UnscopedRef]
+                    public {{span}}<{{T}}> Cell => (({{span}}<{{T}}>)_values).Slice({{N}}.StateCell, {{name}}.Hidden);
+
+                """);
+        }
+
+        if (ctx.FeedsBack)
+        {
+            w.Lines($$"""
+                    /// <summary>The last head output y_t, which feeds the next step: <see cref="Output"/> values.</summary>
+                    [global::System.Diagnostics.CodeAnalysis.UnscopedRef]
+                    public {{span}}<{{T}}> Feedback => (({{span}}<{{T}}>)_values).Slice({{N}}.StateFeedback, {{name}}.Output);
+
+                """);
+        }
+
+        string input = ctx.Dense ? $"global::System.ReadOnlySpan<{T}> input" : "int token";
+        string check = ctx.Dense
+            ? $"global::RnnGen.Runtime.Guard.TargetLength(input.Length, Input, \"one step\", nameof(input));"
+            : "global::RnnGen.Runtime.Guard.Id(token, Vocab, \"vocabulary\", nameof(token));";
+        string inputDoc = ctx.Dense ? "<param name=\"input\">The step's Input values.</param>" : "<param name=\"token\">The input token id.</param>";
+        w.Lines($$"""
+                /// <summary>Returns to the zero state.</summary>
+                public void Reset() => this = default;
+
+                [global::System.Diagnostics.CodeAnalysis.UnscopedRef]
+                internal ref {{T}} Data => ref _values[0];
+            }
+
+            /// <summary>
+            /// Advances <paramref name="state"/> by one step and writes the head's outputs y_t{{(ctx.CrossEntropy ? " (logits)" : "")}} for it.
+            /// Running <c>Step</c> over a sequence from <c>default</c> gives the outputs <see cref="Forward"/> scores.
+            /// </summary>
+            /// <param name="state">The state before the step; receives the state after it.</param>
+            /// {{inputDoc}}
+            /// <param name="output">Receives <see cref="Output"/> values.</param>
+            {{G}}
+            public void Step(ref State state, {{input}}, global::System.Span<{{T}}> output)
+            {
+                {{check}}
+                global::RnnGen.Runtime.Guard.Destination(output.Length, Output, nameof(output));
+                {{N}}.Step(_parameters, _workspace, ref state.Data, {{(ctx.Dense ? "input" : "token")}}, output);
+            }
+
+            """);
+    }
+
+    private static void EmitGenerate(CodeWriter w, EmitContext ctx)
+    {
+        string T = ctx.T, N = ctx.NetworkRef, G = EmitContext.GeneratedCode;
+        w.Lines($$"""
+            /// <summary>
+            /// Generates text: feeds <paramref name="prompt"/>, then repeatedly samples the next token from
+            /// softmax(y / temperature) and feeds it back, until <paramref name="endToken"/> has been written or
+            /// <paramref name="destination"/> is full.
+            /// </summary>
+            /// <param name="prompt">At least one token, e.g. the sentence-start token.</param>
+            /// <param name="destination">Receives the generated tokens (not the prompt).</param>
+            /// <param name="temperature">Above 1 flattens, below 1 sharpens the distribution; 0 always takes the most likely token.</param>
+            /// <param name="random">The random source; the same seed gives the same text.</param>
+            /// <param name="endToken">Stop after writing this token; -1 for none.</param>
+            /// <param name="avoidToken">Never sample this token (e.g. the unknown-word token); -1 for none.</param>
+            /// <returns>The number of tokens written.</returns>
+            {{G}}
+            public int Generate(global::System.ReadOnlySpan<int> prompt, global::System.Span<int> destination, {{T}} temperature, ref global::RnnGen.RnnRandom random, int endToken = -1, int avoidToken = -1)
+            {
+                global::RnnGen.Runtime.Guard.SequenceLength(prompt.Length, int.MaxValue, nameof(prompt));
+                global::RnnGen.Runtime.Guard.Ids(prompt, Vocab, "vocabulary", nameof(prompt));
+                global::RnnGen.Runtime.Guard.NonNegativeFinite(temperature, nameof(temperature));
+                global::RnnGen.Runtime.Guard.OptionalId(endToken, Output, "output class", nameof(endToken));
+                global::RnnGen.Runtime.Guard.OptionalId(avoidToken, Output, "output class", nameof(avoidToken));
+                var state = default(State);
+                return {{N}}.Generate(_parameters, _workspace, ref state.Data, prompt, destination, temperature, ref random, endToken, avoidToken);
+            }
+
+            """);
+    }
+
+    private static void EmitChecks(CodeWriter w, EmitContext ctx)
+    {
+        string X = ctx.InputType, Y = ctx.TargetType;
+        const string guard = "global::RnnGen.Runtime.Guard";
+        w.Line($"private static int CheckInputs(global::System.ReadOnlySpan<{X}> inputs)");
+        w.Line("{");
+        if (ctx.Dense)
+        {
+            w.Line($"    return {guard}.DenseSteps(inputs.Length, Input, MaxSteps, nameof(inputs));");
+        }
+        else
+        {
+            w.Line($"    {guard}.SequenceLength(inputs.Length, MaxSteps, nameof(inputs));");
+            w.Line($"    {guard}.Ids(inputs, Vocab, \"vocabulary\", nameof(inputs));");
+            w.Line("    return inputs.Length;");
+        }
+
+        w.Line("}");
+        w.Line();
+
+        (string length, string rule) = (ctx.CrossEntropy, ctx.LastStep) switch
+        {
+            (true, false) => ("steps", "one target per step"),
+            (true, true) => ("1", "one target per sequence (Outputs.LastStep)"),
+            (false, false) => ("steps * Output", "Output values per step"),
+            _ => ("Output", "Output values per sequence (Outputs.LastStep)"),
+        };
+        w.Line($"private static int CheckSequence(global::System.ReadOnlySpan<{X}> inputs, global::System.ReadOnlySpan<{Y}> targets)");
+        w.Line("{");
+        w.Line("    int steps = CheckInputs(inputs);");
+        w.Line($"    {guard}.TargetLength(targets.Length, {length}, \"{rule}\", nameof(targets));");
+        if (ctx.CrossEntropy)
+        {
+            w.Line($"    {guard}.Ids(targets, Output, \"output class\", nameof(targets));");
+        }
+
+        w.Line("    return steps;");
+        w.Line("}");
     }
 }

@@ -1,6 +1,7 @@
 using System;
 using System.Globalization;
 using Microsoft.CodeAnalysis.CSharp;
+using RnnGen.Generator.Cells;
 using RnnGen.Generator.Model;
 
 namespace RnnGen.Generator.Emit;
@@ -12,7 +13,27 @@ internal sealed class EmitContext
     {
         Spec = spec;
         Layout = new Layout(spec);
+        Cell = Cell.For(spec);
     }
+
+    public Cell Cell { get; }
+
+    public bool Dense => !Spec.TokenInput;
+
+    public bool LastStep => Spec.Outputs == OutputsKind.LastStep;
+
+    public bool CrossEntropy => Spec.Loss == LossKind.CrossEntropy;
+
+    public bool FeedsBack => Layout.FeedsBackOutput;
+
+    /// <summary>The element type of inputs: <c>int</c> token ids or <see cref="T"/> values.</summary>
+    public string InputType => Spec.TokenInput ? "int" : T;
+
+    /// <summary>The element type of targets: <c>int</c> class ids or <see cref="T"/> values.</summary>
+    public string TargetType => CrossEntropy ? "int" : T;
+
+    /// <summary>How many head rows carry a loss: every step, or one.</summary>
+    public string HeadRows => LastStep ? "1" : "steps";
 
     public ModelSpec Spec { get; }
 

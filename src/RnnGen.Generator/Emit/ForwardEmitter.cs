@@ -1,83 +1,174 @@
+using RnnGen.Generator.Cells;
 using RnnGen.Generator.Emit.Kernels;
 
 namespace RnnGen.Generator.Emit;
 
-/// <summary>The forward pass over a whole sequence: recurrence, head for all steps at once, loss, prediction.</summary>
+/// <summary>
+/// The forward pass over a whole sequence: the input projection (one product for all steps when
+/// inputs are dense), the recurrence, the head (all steps at once unless the output feeds back),
+/// the loss, and prediction.
+/// </summary>
 internal static class ForwardEmitter
 {
     public static void Emit(CodeWriter w, EmitContext ctx)
     {
-        string T = ctx.T;
-        bool padded = ctx.Layout.OutputPadded > ctx.Spec.Output;
-
+        string T = ctx.T, X = ctx.InputType, Y = ctx.TargetType;
         w.Lines($$"""
-            /// <summary>Sum of the per-step cross-entropy losses; no gradient work.</summary>
-            public static {{T}} Forward({{T}}[] parameters, {{T}}[] workspace, ReadOnlySpan<int> inputs, ReadOnlySpan<int> targets)
+            /// <summary>The summed loss of a checked sequence; no gradient work.</summary>
+            public static {{T}} Forward({{T}}[] parameters, {{T}}[] workspace, ReadOnlySpan<{{X}}> inputs, ReadOnlySpan<{{Y}}> targets, int steps)
             {
                 ref {{T}} p = ref MemoryMarshal.GetArrayDataReference(parameters);
                 ref {{T}} w = ref MemoryMarshal.GetArrayDataReference(workspace);
-                Recur(ref p, ref w, inputs);
-                Head(ref p, ref w, inputs.Length);
+                Recur(ref p, ref w, inputs, steps);
+                Head(ref p, ref w, steps);
                 {{T}} loss = 0;
-                for (int t = 0; t < inputs.Length; t++)
+                for (int r = 0; r < {{ctx.HeadRows}}; r++)
                 {
-                    loss += CrossEntropy(ref Unsafe.Add(ref w, Logits + t * OutputPadded), targets[t]);
+                    loss += {{LossCall(ctx, gradient: false)}};
                 }
 
                 return loss;
             }
 
-            /// <summary>classes[t] = argmax_o y_t[o].</summary>
-            public static void Predict({{T}}[] parameters, {{T}}[] workspace, ReadOnlySpan<int> inputs, Span<int> classes)
+            """);
+
+        string destination = ctx.CrossEntropy ? "Span<int> classes" : $"Span<{T}> outputs";
+        string store = ctx.CrossEntropy
+            ? "classes[r] = ArgMax(ref Unsafe.Add(ref w, Logits + r * OutputPadded));"
+            : "MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref w, Logits + r * OutputPadded), Output).CopyTo(outputs.Slice(r * Output));";
+        w.Lines($$"""
+            /// <summary>The head's {{(ctx.CrossEntropy ? "most likely class" : "outputs")}} for {{(ctx.LastStep ? "the last step" : "every step")}}.</summary>
+            public static void Predict({{T}}[] parameters, {{T}}[] workspace, ReadOnlySpan<{{X}}> inputs, int steps, {{destination}})
             {
                 ref {{T}} p = ref MemoryMarshal.GetArrayDataReference(parameters);
                 ref {{T}} w = ref MemoryMarshal.GetArrayDataReference(workspace);
-                Recur(ref p, ref w, inputs);
-                Head(ref p, ref w, inputs.Length);
-                for (int t = 0; t < inputs.Length; t++)
+                Recur(ref p, ref w, inputs, steps);
+                Head(ref p, ref w, steps);
+                for (int r = 0; r < {{ctx.HeadRows}}; r++)
                 {
-                    classes[t] = ArgMax(ref Unsafe.Add(ref w, Logits + t * OutputPadded));
+                    {{store}}
                 }
             }
 
-            /// <summary>Runs the recurrence over the inputs: States row t + 1 receives h_t (row 0 is h_{-1} = 0).</summary>
-            private static void Recur(ref {{T}} p, ref {{T}} w, ReadOnlySpan<int> inputs)
-            {
-                ref {{T}} recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
-                ref {{T}} inputBias = ref Unsafe.Add(ref p, InputBias);
-                ref {{T}} recurrentBias = ref Unsafe.Add(ref p, RecurrentBias);
-                for (int t = 0; t < inputs.Length; t++)
-                {
-                    // One-hot input: W_ih x_t is row x_t of the input-major weights, a lookup.
-                    CellStep(
-                        ref Unsafe.Add(ref w, States + t * HiddenPadded),
-                        ref recurrentWeights,
-                        ref Unsafe.Add(ref w, States + (t + 1) * HiddenPadded),
-                        ref Unsafe.Add(ref p, InputWeights + inputs[t] * GateWidth),
-                        ref inputBias,
-                        ref recurrentBias);
-                }
-            }
-
-            /// <summary>The head for every step at once (the recurrence does not depend on it): Logits row t = b_out + W_out h_t.</summary>
-            private static void Head(ref {{T}} p, ref {{T}} w, int steps)
-            {
-                HeadForward(ref Unsafe.Add(ref w, States + HiddenPadded), ref Unsafe.Add(ref p, OutputWeights), ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref p, OutputBias), steps);
             """);
-        if (padded)
+
+        EmitRecur(w, ctx);
+        EmitHead(w, ctx);
+    }
+
+    /// <summary>The loss of head row r (and, for the gradient form, dLoss/dy in its place).</summary>
+    public static string LossCall(EmitContext ctx, bool gradient)
+    {
+        string row = "ref Unsafe.Add(ref w, Logits + r * OutputPadded)";
+        if (ctx.CrossEntropy)
         {
-            w.Lines($$"""
-                    // Padding lanes take no part in the softmax.
-                    for (int t = 0; t < steps; t++)
-                    {
-                        MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, Logits + t * OutputPadded + Output), OutputPadded - Output).Fill({{T}}.NegativeInfinity);
-                    }
-                """);
+            string target = ctx.LastStep ? "targets[0]" : "targets[r]";
+            return $"{(gradient ? "SoftmaxCrossEntropy" : "CrossEntropy")}({row}, {target})";
         }
 
-        w.Line("}");
+        string values = ctx.LastStep ? "ref MemoryMarshal.GetReference(targets)" : "ref Unsafe.Add(ref MemoryMarshal.GetReference(targets), r * Output)";
+        return $"{(gradient ? "SquaredErrorGradient" : "SquaredError")}({row}, {values})";
+    }
+
+    /// <summary>Ref locals for the weights every step reads.</summary>
+    public static void EmitWeightRefs(CodeWriter w, EmitContext ctx)
+    {
+        string T = ctx.T;
+        w.Line($"ref {T} recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);");
+        w.Line($"ref {T} inputBias = ref Unsafe.Add(ref p, InputBias);");
+        w.Line($"ref {T} recurrentBias = ref Unsafe.Add(ref p, RecurrentBias);");
+        if (ctx.FeedsBack)
+        {
+            w.Line($"ref {T} outputWeights = ref Unsafe.Add(ref p, OutputWeights);");
+            w.Line($"ref {T} outputBias = ref Unsafe.Add(ref p, OutputBias);");
+        }
+    }
+
+    private static void EmitRecur(CodeWriter w, EmitContext ctx)
+    {
+        string T = ctx.T, X = ctx.InputType;
+        w.Line("/// <summary>Runs the recurrence: States row t + 1 receives h_t (row 0 is the zero initial state).</summary>");
+        using (w.Open($"private static void Recur(ref {T} p, ref {T} w, ReadOnlySpan<{X}> inputs, int steps)"))
+        {
+            EmitWeightRefs(w, ctx);
+            if (ctx.Dense)
+            {
+                w.Line("// W_ih x_t for every step at once: the input side does not depend on the recurrence.");
+                w.Line("InputProjection(ref MemoryMarshal.GetReference(inputs), ref Unsafe.Add(ref p, InputWeights), ref Unsafe.Add(ref w, InputPart), steps);");
+            }
+
+            using (w.Open("for (int t = 0; t < steps; t++)"))
+            {
+                if (!ctx.Dense)
+                {
+                    w.Line("// One-hot input: W_ih x_t is row x_t of the input-major weights, a lookup.");
+                }
+
+                w.Line(ctx.Cell.Step(ctx, new StepRefs(
+                    Previous: ctx.FeedsBack ? "Unsafe.Add(ref w, Feedback + t * OutputPadded)" : "Unsafe.Add(ref w, States + t * HiddenPadded)",
+                    PreviousCell: "Unsafe.Add(ref w, Cells + t * HiddenPadded)",
+                    Input: ctx.Dense ? "Unsafe.Add(ref w, InputPart + t * GateWidth)" : "Unsafe.Add(ref p, InputWeights + inputs[t] * GateWidth)",
+                    Gates: "Unsafe.Add(ref w, Gates + t * GateWidth)",
+                    HiddenPart: "Unsafe.Add(ref w, HiddenPart + t * HiddenPadded)",
+                    Cell: "Unsafe.Add(ref w, Cells + (t + 1) * HiddenPadded)",
+                    Hidden: "Unsafe.Add(ref w, States + (t + 1) * HiddenPadded)")));
+                if (ctx.FeedsBack)
+                {
+                    w.Line("// y_t feeds step t + 1, so the head runs inside the recurrence.");
+                    w.Line("HeadForward(ref Unsafe.Add(ref w, States + (t + 1) * HiddenPadded), ref outputWeights, ref Unsafe.Add(ref w, Feedback + (t + 1) * OutputPadded), ref outputBias, 1);");
+                }
+            }
+        }
+
         w.Line();
     }
+
+    private static void EmitHead(CodeWriter w, EmitContext ctx)
+    {
+        string T = ctx.T;
+        string what = ctx.LastStep ? "the last step" : "every step";
+        w.Line($"/// <summary>Logits rows receive the head's outputs y for {what}.</summary>");
+        using (w.Open($"private static void Head(ref {T} p, ref {T} w, int steps)"))
+        {
+            if (ctx.FeedsBack)
+            {
+                w.Line(ctx.LastStep
+                    ? "CopyRow(ref Unsafe.Add(ref w, Feedback + steps * OutputPadded), ref Unsafe.Add(ref w, Logits), OutputPadded);"
+                    : "MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref w, Feedback + OutputPadded), steps * OutputPadded).CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, Logits), steps * OutputPadded));");
+            }
+            else
+            {
+                string h = ctx.LastStep ? "States + steps * HiddenPadded" : "States + HiddenPadded";
+                w.Line(ctx.LastStep ? "// Sequence-to-one: the head reads only the last state." : "// All steps at once: the recurrence does not depend on the head.");
+                w.Line($"HeadForward(ref Unsafe.Add(ref w, {h}), ref Unsafe.Add(ref p, OutputWeights), ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref p, OutputBias), {ctx.HeadRows});");
+            }
+
+            if (ctx.CrossEntropy && ctx.Layout.OutputPadded > ctx.Spec.Output)
+            {
+                w.Line("// Padding lanes take no part in the softmax.");
+                using (w.Open($"for (int r = 0; r < {ctx.HeadRows}; r++)"))
+                {
+                    w.Line($"MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, Logits + r * OutputPadded + Output), OutputPadded - Output).Fill({T}.NegativeInfinity);");
+                }
+            }
+        }
+
+        w.Line();
+    }
+
+    public static BroadcastGemm InputProjectionKernel(EmitContext ctx) => new()
+    {
+        Name = "InputProjection",
+        Doc = "c_t = Σ_j x_t[j] · W_ih[j, :] for steps rows: a = dense inputs [steps, Input], b = W_ih (input-major), c = rows of GateWidth.",
+        M = Dim.Runtime("steps"),
+        K = Dim.Const(ctx.Spec.Input),
+        N = ctx.Layout.GateWidth,
+        AStrideM = ctx.Spec.Input,
+        AStrideK = 1,
+        BStride = ctx.Layout.GateWidth,
+        CStride = ctx.Layout.GateWidth,
+        Prologue = (width, _, _) => $"{width.Of(ctx.T)}.Zero",
+    };
 
     public static BroadcastGemm HeadKernel(EmitContext ctx) => new()
     {

@@ -20,6 +20,17 @@ internal static class LayoutEmitter
         w.Line($"public const int OutputPadded = {l.OutputPadded};");
         w.Line($"public const int MaxSteps = {s.MaxSteps};");
         w.Line($"public const int Truncate = {s.Truncate};");
+        w.Line($"public const int StateGradientWidth = {l.StateGradientWidth}; // {(l.FeedsBackOutput ? "dy" : s.Cell == CellKind.Lstm ? "[dh | dc]" : "dh")}");
+        w.Line($"public const int StateLength = {l.StateLength}; // the streaming state: h{(s.Cell == CellKind.Lstm ? ", c" : "")}{(l.FeedsBackOutput ? ", y" : "")}");
+        if (s.Cell == CellKind.Lstm)
+        {
+            w.Line("public const int StateCell = HiddenPadded;");
+        }
+
+        if (l.FeedsBackOutput)
+        {
+            w.Line($"public const int StateFeedback = {l.StateLength - l.OutputPadded};");
+        }
         w.Line();
         w.Line("// Parameters (and gradients, same layout): one flat array; padding entries stay zero.");
         EmitSegments(w, l.Parameters);
@@ -57,7 +68,8 @@ internal static class LayoutEmitter
         {
             w.Line("// name, rows, columns, shape, offset, block rows, block stride, row stride, column stride, init scale (uniform ±scale)");
             w.Line($"new(\"rnn.weight_ih_l0\", {gateRows}, {inputName}, \"[{gateShape}, {inputName}]\", InputWeights, Hidden, HiddenPadded, 1, GateWidth, 1.0 / Math.Sqrt({inputName})),");
-            w.Line($"new(\"rnn.weight_hh_l0\", {gateRows}, Hidden, \"[{gateShape}, Hidden]\", RecurrentWeights, Hidden, HiddenPadded, 1, GateWidth, 1.0 / Math.Sqrt(Hidden)),");
+            string recurrent = l.FeedsBackOutput ? "Output" : "Hidden";
+            w.Line($"new(\"rnn.weight_hh_l0\", {gateRows}, {recurrent}, \"[{gateShape}, {recurrent}]\", RecurrentWeights, Hidden, HiddenPadded, 1, GateWidth, 1.0 / Math.Sqrt(Hidden)),");
             w.Line($"new(\"rnn.bias_ih_l0\", {gateRows}, 0, \"[{gateShape}]\", InputBias, Hidden, HiddenPadded, 1, 0, 0),");
             w.Line($"new(\"rnn.bias_hh_l0\", {gateRows}, 0, \"[{gateShape}]\", RecurrentBias, Hidden, HiddenPadded, 1, 0, 0),");
             w.Line("new(\"output.weight\", Output, Hidden, \"[Output, Hidden]\", OutputWeights, Output, 0, 1, OutputPadded, 1.0 / Math.Sqrt(Hidden)),");

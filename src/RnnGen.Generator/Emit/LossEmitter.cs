@@ -1,12 +1,59 @@
 namespace RnnGen.Generator.Emit;
 
 /// <summary>
-/// Softmax cross-entropy over one padded row of logits. Padding lanes hold -∞, so they add
-/// exp(-∞) = 0 to the sum and receive zero gradient.
+/// The loss of one head row, in a loss-only form (Forward) and a form that also leaves dLoss/dy in
+/// the row (Backward). Cross-entropy padding lanes hold -∞, adding exp(-∞) = 0 and getting zero
+/// gradient; squared error touches only the Output real lanes, so padding stays zero.
 /// </summary>
 internal static class LossEmitter
 {
     public static void Emit(CodeWriter w, EmitContext ctx)
+    {
+        if (ctx.CrossEntropy)
+        {
+            EmitCrossEntropy(w, ctx);
+        }
+        else
+        {
+            EmitSquaredError(w, ctx);
+        }
+    }
+
+    private static void EmitSquaredError(CodeWriter w, EmitContext ctx)
+    {
+        string T = ctx.T;
+        w.Lines($$"""
+            /// <summary>Σ_o (y[o] - target[o])².</summary>
+            private static {{T}} SquaredError(ref {{T}} y, ref {{T}} target)
+            {
+                {{T}} loss = 0;
+                for (int o = 0; o < Output; o++)
+                {
+                    {{T}} d = Unsafe.Add(ref y, o) - Unsafe.Add(ref target, o);
+                    loss += d * d;
+                }
+
+                return loss;
+            }
+
+            /// <summary>Returns Σ_o (y[o] - target[o])² and replaces y by its gradient 2 (y - target).</summary>
+            private static {{T}} SquaredErrorGradient(ref {{T}} y, ref {{T}} target)
+            {
+                {{T}} loss = 0;
+                for (int o = 0; o < Output; o++)
+                {
+                    {{T}} d = Unsafe.Add(ref y, o) - Unsafe.Add(ref target, o);
+                    loss += d * d;
+                    Unsafe.Add(ref y, o) = 2 * d;
+                }
+
+                return loss;
+            }
+
+            """);
+    }
+
+    private static void EmitCrossEntropy(CodeWriter w, EmitContext ctx)
     {
         string T = ctx.T, M = ctx.MathClass;
 

@@ -1,5 +1,4 @@
 using System.Threading;
-using RnnGen.Generator.Cells;
 using RnnGen.Generator.Model;
 
 namespace RnnGen.Generator.Emit;
@@ -80,14 +79,19 @@ internal static class ModelEmitter
                 LayoutEmitter.Emit(w, ctx);
                 ForwardEmitter.Emit(w, ctx);
                 BackwardEmitter.Emit(w, ctx);
-                RowKernels.EmitSgdStep(w, ctx);
+                TrainingEmitter.Emit(w, ctx);
                 StreamingEmitter.Emit(w, ctx);
                 LossEmitter.Emit(w, ctx);
 
                 w.Line("// ---- Kernels: sizes are constants, so every loop bound and tile is fixed here. ----");
                 w.Line();
-                VanillaCell.StepKernel(ctx).Emit(w, ctx);
-                VanillaCell.EmitBackward(w, ctx);
+                ctx.Cell.EmitKernels(w, ctx);
+                if (ctx.Dense)
+                {
+                    ForwardEmitter.InputProjectionKernel(ctx).Emit(w, ctx);
+                    BackwardEmitter.InputWeightGradsKernel(ctx).Emit(w, ctx);
+                }
+
                 ForwardEmitter.HeadKernel(ctx).Emit(w, ctx);
                 BackwardEmitter.OutputWeightGradsKernel(ctx).Emit(w, ctx);
                 BackwardEmitter.HiddenGradsFromHeadKernel(ctx).Emit(w, ctx);

@@ -1,59 +1,98 @@
+using RnnGen.Generator.Cells;
+
 namespace RnnGen.Generator.Emit;
 
-/// <summary>One step at a time on a caller-held state: <c>Step</c>, and <c>Generate</c> for language models.</summary>
+/// <summary>
+/// One step at a time on a caller-held state, the same equations as the sequence pass: Step, and
+/// Generate for language models. The state row holds h, then c (LSTM), then y (output recurrence).
+/// </summary>
 internal static class StreamingEmitter
 {
-    /// <summary>Generate exists for language models: tokens in, a distribution over the same tokens out.</summary>
-    public static bool HasGenerate(EmitContext ctx) => ctx.Spec.TokenInput && ctx.Spec.Output == ctx.Spec.Vocab;
+    /// <summary>Generate exists for language models: tokens in, a distribution over the same tokens out at every step.</summary>
+    public static bool HasGenerate(EmitContext ctx) =>
+        ctx.Spec.TokenInput && ctx.CrossEntropy && !ctx.LastStep && ctx.Spec.Output == ctx.Spec.Vocab;
 
     public static void Emit(CodeWriter w, EmitContext ctx)
     {
-        string T = ctx.T, M = ctx.MathClass;
-        w.Lines($$"""
-            /// <summary>h = cell(x, h) on a caller-held hidden row.</summary>
-            private static void StepCore(ref {{T}} p, ref {{T}} w, ref {{T}} h, int token)
-            {
-                ref {{T}} next = ref Unsafe.Add(ref w, StepHidden);
-                CellStep(ref h, ref Unsafe.Add(ref p, RecurrentWeights), ref next, ref Unsafe.Add(ref p, InputWeights + token * GateWidth), ref Unsafe.Add(ref p, InputBias), ref Unsafe.Add(ref p, RecurrentBias));
-                CopyHidden(ref next, ref h);
-            }
-
-            /// <summary>Advances the state by one token and writes the head's Output values.</summary>
-            public static void Step({{T}}[] parameters, {{T}}[] workspace, ref {{T}} h, int token, Span<{{T}}> output)
-            {
-                ref {{T}} p = ref MemoryMarshal.GetArrayDataReference(parameters);
-                ref {{T}} w = ref MemoryMarshal.GetArrayDataReference(workspace);
-                StepCore(ref p, ref w, ref h, token);
-                ref {{T}} logits = ref Unsafe.Add(ref w, StepLogits);
-                HeadForward(ref h, ref Unsafe.Add(ref p, OutputWeights), ref logits, ref Unsafe.Add(ref p, OutputBias), 1);
-                MemoryMarshal.CreateReadOnlySpan(ref logits, Output).CopyTo(output);
-            }
-
-            """);
-
-        if (!HasGenerate(ctx))
+        string T = ctx.T;
+        w.Line("/// <summary>state = cell(x, state), where x is W_ih x_t (a GateWidth row).</summary>");
+        using (w.Open($"private static void StepCore(ref {T} p, ref {T} w, ref {T} state, ref {T} x)"))
         {
-            return;
+            ForwardEmitter.EmitWeightRefs(w, ctx);
+            w.Line($"ref {T} next = ref Unsafe.Add(ref w, StepState);");
+            w.Line(ctx.Cell.Step(ctx, new StepRefs(
+                Previous: ctx.FeedsBack ? "Unsafe.Add(ref state, StateFeedback)" : "state",
+                PreviousCell: "Unsafe.Add(ref state, StateCell)",
+                Input: "x",
+                Gates: "Unsafe.Add(ref w, StepGates)",
+                HiddenPart: "Unsafe.Add(ref w, StepHiddenPart)",
+                Cell: "Unsafe.Add(ref next, StateCell)",
+                Hidden: "next")));
+            if (ctx.FeedsBack)
+            {
+                w.Line("HeadForward(ref next, ref outputWeights, ref Unsafe.Add(ref next, StateFeedback), ref outputBias, 1);");
+            }
+
+            w.Line("CopyRow(ref next, ref state, StateLength);");
         }
 
+        w.Line();
+        w.Line("/// <summary>StepLogits = the head's outputs y for the current state.</summary>");
+        using (w.Open($"private static void StepOutputs(ref {T} p, ref {T} w, ref {T} state)"))
+        {
+            w.Line(ctx.FeedsBack
+                ? "CopyRow(ref Unsafe.Add(ref state, StateFeedback), ref Unsafe.Add(ref w, StepLogits), OutputPadded);"
+                : "HeadForward(ref state, ref Unsafe.Add(ref p, OutputWeights), ref Unsafe.Add(ref w, StepLogits), ref Unsafe.Add(ref p, OutputBias), 1);");
+        }
+
+        w.Line();
+        string input = ctx.Dense ? $"ReadOnlySpan<{T}> input" : "int token";
+        w.Line("/// <summary>Advances the state by one input and writes the head's Output values.</summary>");
+        using (w.Open($"public static void Step({T}[] parameters, {T}[] workspace, ref {T} state, {input}, Span<{T}> output)"))
+        {
+            w.Line($"ref {T} p = ref MemoryMarshal.GetArrayDataReference(parameters);");
+            w.Line($"ref {T} w = ref MemoryMarshal.GetArrayDataReference(workspace);");
+            if (ctx.Dense)
+            {
+                w.Line($"ref {T} x = ref Unsafe.Add(ref w, StepInputPart);");
+                w.Line("InputProjection(ref MemoryMarshal.GetReference(input), ref Unsafe.Add(ref p, InputWeights), ref x, 1);");
+                w.Line("StepCore(ref p, ref w, ref state, ref x);");
+            }
+            else
+            {
+                w.Line("StepCore(ref p, ref w, ref state, ref Unsafe.Add(ref p, InputWeights + token * GateWidth));");
+            }
+
+            w.Line("StepOutputs(ref p, ref w, ref state);");
+            w.Line("MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref w, StepLogits), Output).CopyTo(output);");
+        }
+
+        w.Line();
+        if (HasGenerate(ctx))
+        {
+            EmitGenerate(w, ctx);
+        }
+    }
+
+    private static void EmitGenerate(CodeWriter w, EmitContext ctx)
+    {
+        string T = ctx.T, M = ctx.MathClass;
         w.Lines($$"""
             /// <summary>Feeds the prompt, then samples and feeds back one token at a time.</summary>
-            public static int Generate({{T}}[] parameters, {{T}}[] workspace, ReadOnlySpan<int> prompt, Span<int> destination, {{T}} temperature, ref RnnRandom random, int endToken, int avoidToken)
+            public static int Generate({{T}}[] parameters, {{T}}[] workspace, ref {{T}} state, ReadOnlySpan<int> prompt, Span<int> destination, {{T}} temperature, ref RnnRandom random, int endToken, int avoidToken)
             {
                 ref {{T}} p = ref MemoryMarshal.GetArrayDataReference(parameters);
                 ref {{T}} w = ref MemoryMarshal.GetArrayDataReference(workspace);
-                ref {{T}} h = ref Unsafe.Add(ref w, GenerateState);
-                MemoryMarshal.CreateSpan(ref h, HiddenPadded).Clear();
                 foreach (int token in prompt)
                 {
-                    StepCore(ref p, ref w, ref h, token);
+                    StepCore(ref p, ref w, ref state, ref Unsafe.Add(ref p, InputWeights + token * GateWidth));
                 }
 
                 ref {{T}} logits = ref Unsafe.Add(ref w, StepLogits);
                 int written = 0;
                 while (written < destination.Length)
                 {
-                    HeadForward(ref h, ref Unsafe.Add(ref p, OutputWeights), ref logits, ref Unsafe.Add(ref p, OutputBias), 1);
+                    StepOutputs(ref p, ref w, ref state);
                     int next = SampleToken(ref logits, temperature, ref random, avoidToken);
                     destination[written++] = next;
                     if (next == endToken)
@@ -61,7 +100,7 @@ internal static class StreamingEmitter
                         break;
                     }
 
-                    StepCore(ref p, ref w, ref h, next);
+                    StepCore(ref p, ref w, ref state, ref Unsafe.Add(ref p, InputWeights + next * GateWidth));
                 }
 
                 return written;

@@ -256,7 +256,7 @@ internal static class ModelParser
             }
 
             CheckApplicability(cell, recurrence, projection);
-            CheckSupported(cell, hasInput, loss, outputs, recurrence, layers, bidirectional, dropout, projection);
+            CheckSupported(cell, layers, bidirectional, dropout, projection);
 
             var typeSpec = new TypeSpec(
                 _type.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() : null,
@@ -290,34 +290,8 @@ internal static class ModelParser
 
         // Options the specification defines but this version does not generate yet: a clear
         // error on the argument, never a silent fallback.
-        private void CheckSupported(CellKind cell, bool dense, LossKind loss, OutputsKind outputs, RecurrenceKind recurrence,
-            int layers, bool bidirectional, double dropout, int projection)
+        private void CheckSupported(CellKind cell, int layers, bool bidirectional, double dropout, int projection)
         {
-            if (cell != CellKind.Vanilla)
-            {
-                NotYet("Cell", $"Cell = CellType.{cell}", "CellType.Vanilla");
-            }
-
-            if (dense)
-            {
-                NotYet("Input", "Dense input (Input)", "token input (Vocab)");
-            }
-
-            if (loss != LossKind.CrossEntropy)
-            {
-                NotYet("Loss", $"Loss = Loss.{loss}", "Loss.CrossEntropy");
-            }
-
-            if (outputs != OutputsKind.EveryStep)
-            {
-                NotYet("Outputs", $"Outputs = Outputs.{outputs}", "Outputs.EveryStep");
-            }
-
-            if (recurrence != RecurrenceKind.Hidden)
-            {
-                NotYet("Recurrence", $"Recurrence = Recurrence.{recurrence}", "Recurrence.Hidden");
-            }
-
             if (layers > 1 && layers <= MaxLayers)
             {
                 NotYet("Layers", $"Layers = {layers}", "Layers = 1");

@@ -22,6 +22,23 @@ public static class Guard
         }
     }
 
+    /// <summary>
+    /// Checks a dense input laid out [steps, <paramref name="width"/>] and returns its step count,
+    /// which must be 1..<paramref name="maxSteps"/>.
+    /// </summary>
+    public static int DenseSteps(int length, int width, int maxSteps, [CallerArgumentExpression(nameof(length))] string? paramName = null)
+    {
+        if (length % width != 0)
+        {
+            throw new ArgumentException(
+                $"{Name(paramName)} has {length} values, which is not a whole number of steps of Input = {width} values.", paramName);
+        }
+
+        int steps = length / width;
+        SequenceLength(steps, maxSteps, paramName);
+        return steps;
+    }
+
     /// <summary>Checks that every id of <paramref name="ids"/> is in 0..<paramref name="count"/>-1.</summary>
     public static void Ids(ReadOnlySpan<int> ids, int count, string what, [CallerArgumentExpression(nameof(ids))] string? paramName = null)
     {

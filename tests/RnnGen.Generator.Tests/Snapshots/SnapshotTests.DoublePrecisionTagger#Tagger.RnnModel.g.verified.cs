@@ -57,13 +57,13 @@ partial class Tagger : global::RnnGen.IRnnModel<double, int, int>
 
     /// <summary>The summed cross-entropy loss of a sequence; no gradient work.</summary>
     /// <param name="inputs">Token ids, 1..MaxSteps of them.</param>
-    /// <param name="targets">One class id per input step.</param>
-    /// <exception cref="global::System.ArgumentException">Empty or too long, lengths differ, or an id is out of range; nothing changes.</exception>
+    /// <param name="targets">One class id per step.</param>
+    /// <exception cref="global::System.ArgumentException">A length does not fit the declaration, or an id is out of range; nothing changes.</exception>
     [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
     public double Forward(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets)
     {
-        CheckSequence(inputs, targets);
-        return global::RnnGen.Generated.TaggerNetwork.Forward(_parameters, _workspace, inputs, targets);
+        int steps = CheckSequence(inputs, targets);
+        return global::RnnGen.Generated.TaggerNetwork.Forward(_parameters, _workspace, inputs, targets, steps);
     }
 
     /// <summary>
@@ -71,13 +71,13 @@ partial class Tagger : global::RnnGen.IRnnModel<double, int, int>
     /// <see cref="Gradients"/>, and returns the loss.
     /// </summary>
     /// <param name="inputs">Token ids, 1..MaxSteps of them.</param>
-    /// <param name="targets">One class id per input step.</param>
-    /// <exception cref="global::System.ArgumentException">Empty or too long, lengths differ, or an id is out of range; nothing changes.</exception>
+    /// <param name="targets">One class id per step.</param>
+    /// <exception cref="global::System.ArgumentException">A length does not fit the declaration, or an id is out of range; nothing changes.</exception>
     [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
     public double Backward(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets)
     {
-        CheckSequence(inputs, targets);
-        return global::RnnGen.Generated.TaggerNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets);
+        int steps = CheckSequence(inputs, targets);
+        return global::RnnGen.Generated.TaggerNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, steps);
     }
 
     /// <summary>
@@ -86,32 +86,31 @@ partial class Tagger : global::RnnGen.IRnnModel<double, int, int>
     /// unspecified: only what this sequence touches is cleared and updated.
     /// </summary>
     /// <param name="inputs">Token ids, 1..MaxSteps of them.</param>
-    /// <param name="targets">One class id per input step.</param>
+    /// <param name="targets">One class id per step.</param>
     /// <param name="learningRate">The step size.</param>
-    /// <exception cref="global::System.ArgumentException">Empty or too long, lengths differ, or an id is out of range; nothing changes.</exception>
+    /// <exception cref="global::System.ArgumentException">A length does not fit the declaration, or an id is out of range; nothing changes.</exception>
     [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
     public double SgdStep(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets, double learningRate)
     {
-        CheckSequence(inputs, targets);
+        int steps = CheckSequence(inputs, targets);
         global::RnnGen.Runtime.Guard.Finite(learningRate);
-        return global::RnnGen.Generated.TaggerNetwork.SgdStep(_parameters, _gradients, _workspace, inputs, targets, learningRate);
+        return global::RnnGen.Generated.TaggerNetwork.SgdStep(_parameters, _gradients, _workspace, inputs, targets, steps, learningRate);
     }
 
     /// <summary>The most likely class at every step (the first one on ties).</summary>
     /// <param name="inputs">Token ids, 1..MaxSteps of them.</param>
-    /// <param name="classes">Receives one class id per input step.</param>
+    /// <param name="classes">Receives the class ids, one per step.</param>
     [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
     public void Predict(global::System.ReadOnlySpan<int> inputs, global::System.Span<int> classes)
     {
-        global::RnnGen.Runtime.Guard.SequenceLength(inputs.Length, MaxSteps, nameof(inputs));
-        global::RnnGen.Runtime.Guard.Ids(inputs, Vocab, "vocabulary", nameof(inputs));
-        global::RnnGen.Runtime.Guard.Destination(classes.Length, inputs.Length, nameof(classes));
-        global::RnnGen.Generated.TaggerNetwork.Predict(_parameters, _workspace, inputs, classes);
+        int steps = CheckInputs(inputs);
+        global::RnnGen.Runtime.Guard.Destination(classes.Length, steps, nameof(classes));
+        global::RnnGen.Generated.TaggerNetwork.Predict(_parameters, _workspace, inputs, steps, classes);
     }
 
     /// <summary>
-    /// The recurrent state carried from one <see cref="Step"/> to the next. <c>default</c> is the zero state
-    /// every sequence starts from.
+    /// The recurrent state carried from one <see cref="Step"/> to the next: the hidden state h.
+    /// <c>default</c> is the zero state every sequence starts from.
     /// </summary>
     public struct State
     {
@@ -121,22 +120,22 @@ partial class Tagger : global::RnnGen.IRnnModel<double, int, int>
             private double _element;
         }
 
-        private Row _hidden;
+        private Row _values;
 
         /// <summary>The hidden state h_t: <see cref="Hidden"/> values.</summary>
         [global::System.Diagnostics.CodeAnalysis.UnscopedRef]
-        public global::System.Span<double> Hidden => ((global::System.Span<double>)_hidden).Slice(0, Tagger.Hidden);
+        public global::System.Span<double> Hidden => ((global::System.Span<double>)_values).Slice(0, Tagger.Hidden);
 
         /// <summary>Returns to the zero state.</summary>
         public void Reset() => this = default;
 
         [global::System.Diagnostics.CodeAnalysis.UnscopedRef]
-        internal ref double Data => ref _hidden[0];
+        internal ref double Data => ref _values[0];
     }
 
     /// <summary>
-    /// Advances <paramref name="state"/> by one token and writes the head's outputs y_t (logits) for it.
-    /// Running <c>Step</c> over a sequence from <c>default</c> gives the same outputs as <see cref="Forward"/>.
+    /// Advances <paramref name="state"/> by one step and writes the head's outputs y_t (logits) for it.
+    /// Running <c>Step</c> over a sequence from <c>default</c> gives the outputs <see cref="Forward"/> scores.
     /// </summary>
     /// <param name="state">The state before the step; receives the state after it.</param>
     /// <param name="token">The input token id.</param>
@@ -151,7 +150,7 @@ partial class Tagger : global::RnnGen.IRnnModel<double, int, int>
 
     /// <summary>
     /// Loads parameters from a safetensors stream with PyTorch's <c>state_dict</c> names and shapes
-    /// (<c>rnn.weight_ih_l0</c> [1*Hidden, Vocab], ...). F32, F64, F16 and BF16 are read.
+    /// (<c>rnn.weight_ih_l0</c>, <c>rnn.weight_hh_l0</c>, ..., <c>output.bias</c>). F32, F64, F16 and BF16 are read.
     /// </summary>
     /// <exception cref="global::System.IO.InvalidDataException">
     /// The file is malformed, or a tensor is missing, unexpected, of another shape or not finite; the message
@@ -177,12 +176,19 @@ partial class Tagger : global::RnnGen.IRnnModel<double, int, int>
     public void SaveGradients(global::System.IO.Stream safetensors) =>
         global::RnnGen.Runtime.WeightIO.Save<double>(safetensors, _gradients, global::RnnGen.Generated.TaggerNetwork.Tensors, global::RnnGen.Generated.TaggerNetwork.Metadata);
 
-    private static void CheckSequence(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets)
+    private static int CheckInputs(global::System.ReadOnlySpan<int> inputs)
     {
         global::RnnGen.Runtime.Guard.SequenceLength(inputs.Length, MaxSteps, nameof(inputs));
-        global::RnnGen.Runtime.Guard.TargetLength(targets.Length, inputs.Length, "one target per step", nameof(targets));
         global::RnnGen.Runtime.Guard.Ids(inputs, Vocab, "vocabulary", nameof(inputs));
+        return inputs.Length;
+    }
+
+    private static int CheckSequence(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets)
+    {
+        int steps = CheckInputs(inputs);
+        global::RnnGen.Runtime.Guard.TargetLength(targets.Length, steps, "one target per step", nameof(targets));
         global::RnnGen.Runtime.Guard.Ids(targets, Output, "output class", nameof(targets));
+        return steps;
     }
 }
 
@@ -214,6 +220,8 @@ namespace RnnGen.Generated
         public const int OutputPadded = 8;
         public const int MaxSteps = 12;
         public const int Truncate = 2;
+        public const int StateGradientWidth = 16; // dh
+        public const int StateLength = 16; // the streaming state: h
 
         // Parameters (and gradients, same layout): one flat array; padding entries stay zero.
         public const int InputWeights = 0; // [Vocab][GateWidth]  rnn.weight_ih_l0, transposed: one row per token
@@ -229,15 +237,16 @@ namespace RnnGen.Generated
         // Workspace: every buffer a call needs, allocated once with the model.
         public const int States = 0; // [MaxSteps + 1][HiddenPadded]  h_{t-1} at row t; row 0 is h_{-1} = 0 and is never written
         public const int Logits = 208; // [MaxSteps][OutputPadded]  head outputs y_t; Backward turns them into dLoss/dy_t
-        public const int HiddenGrads = 304; // [MaxSteps][HiddenPadded]  dLoss_t/dh_t through the head
-        public const int PreGrads = 496; // [MaxSteps][GateWidth]  dLoss/dpre_t summed over every loss that reaches step t
-        public const int Windows = 688; // [Truncate + 1][HiddenPadded]  dLoss_t/dh_s of each live truncation window, slot t % (Truncate + 1)
-        public const int WindowPre = 736; // [Truncate][GateWidth]  per-window dLoss_t/dpre_s of the windows that go on to step s - 1
-        public const int WindowNext = 768; // [Truncate][HiddenPadded]  their dLoss_t/dh_{s-1}
-        public const int StepHidden = 800; // [HiddenPadded]  scratch of Step: the new hidden state
-        public const int StepLogits = 816; // [OutputPadded]  scratch of Step and Generate: head outputs
-        public const int GenerateState = 824; // [HiddenPadded]  hidden state of Generate
-        public const int WorkspaceLength = 840;
+        public const int HiddenGrads = 304; // [MaxSteps][HiddenPadded]  dLoss/dh_t through the head
+        public const int InputGrads = 496; // [MaxSteps][GateWidth]  dLoss/d(W_ih x_t + b_ih), summed over every loss that reaches step t
+        public const int Windows = 688; // [Truncate + 1][StateGradientWidth]  state gradient of each live truncation window, slot t % (Truncate + 1)
+        public const int Total = 736; // [StateGradientWidth]  sum over the live windows at one step
+        public const int WindowPre = 752; // [Truncate][GateWidth]  recurrent pre-activation gradient of each window that goes on
+        public const int WindowNext = 784; // [Truncate][StateGradientWidth]  their state gradient one step back
+        public const int Scratch = 816; // [GateWidth + HiddenPadded + StateGradientWidth]  results a backward call does not keep
+        public const int StepState = 864; // [StateLength]  scratch of Step: the new state
+        public const int StepLogits = 880; // [OutputPadded]  scratch of Step and Generate: head outputs
+        public const int WorkspaceLength = 888;
 
         /// <summary>PyTorch state_dict tensors, in state_dict order, and where each lives in the flat parameters.</summary>
         public static readonly TensorMap[] Tensors =
@@ -289,129 +298,121 @@ namespace RnnGen.Generated
             new("rnngen.precision", "double"),
         };
 
-        /// <summary>Sum of the per-step cross-entropy losses; no gradient work.</summary>
-        public static double Forward(double[] parameters, double[] workspace, ReadOnlySpan<int> inputs, ReadOnlySpan<int> targets)
+        /// <summary>The summed loss of a checked sequence; no gradient work.</summary>
+        public static double Forward(double[] parameters, double[] workspace, ReadOnlySpan<int> inputs, ReadOnlySpan<int> targets, int steps)
         {
             ref double p = ref MemoryMarshal.GetArrayDataReference(parameters);
             ref double w = ref MemoryMarshal.GetArrayDataReference(workspace);
-            Recur(ref p, ref w, inputs);
-            Head(ref p, ref w, inputs.Length);
+            Recur(ref p, ref w, inputs, steps);
+            Head(ref p, ref w, steps);
             double loss = 0;
-            for (int t = 0; t < inputs.Length; t++)
+            for (int r = 0; r < steps; r++)
             {
-                loss += CrossEntropy(ref Unsafe.Add(ref w, Logits + t * OutputPadded), targets[t]);
+                loss += CrossEntropy(ref Unsafe.Add(ref w, Logits + r * OutputPadded), targets[r]);
             }
 
             return loss;
         }
 
-        /// <summary>classes[t] = argmax_o y_t[o].</summary>
-        public static void Predict(double[] parameters, double[] workspace, ReadOnlySpan<int> inputs, Span<int> classes)
+        /// <summary>The head's most likely class for every step.</summary>
+        public static void Predict(double[] parameters, double[] workspace, ReadOnlySpan<int> inputs, int steps, Span<int> classes)
         {
             ref double p = ref MemoryMarshal.GetArrayDataReference(parameters);
             ref double w = ref MemoryMarshal.GetArrayDataReference(workspace);
-            Recur(ref p, ref w, inputs);
-            Head(ref p, ref w, inputs.Length);
-            for (int t = 0; t < inputs.Length; t++)
+            Recur(ref p, ref w, inputs, steps);
+            Head(ref p, ref w, steps);
+            for (int r = 0; r < steps; r++)
             {
-                classes[t] = ArgMax(ref Unsafe.Add(ref w, Logits + t * OutputPadded));
+                classes[r] = ArgMax(ref Unsafe.Add(ref w, Logits + r * OutputPadded));
             }
         }
 
-        /// <summary>Runs the recurrence over the inputs: States row t + 1 receives h_t (row 0 is h_{-1} = 0).</summary>
-        private static void Recur(ref double p, ref double w, ReadOnlySpan<int> inputs)
+        /// <summary>Runs the recurrence: States row t + 1 receives h_t (row 0 is the zero initial state).</summary>
+        private static void Recur(ref double p, ref double w, ReadOnlySpan<int> inputs, int steps)
         {
             ref double recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
             ref double inputBias = ref Unsafe.Add(ref p, InputBias);
             ref double recurrentBias = ref Unsafe.Add(ref p, RecurrentBias);
-            for (int t = 0; t < inputs.Length; t++)
+            for (int t = 0; t < steps; t++)
             {
                 // One-hot input: W_ih x_t is row x_t of the input-major weights, a lookup.
-                CellStep(
-                    ref Unsafe.Add(ref w, States + t * HiddenPadded),
-                    ref recurrentWeights,
-                    ref Unsafe.Add(ref w, States + (t + 1) * HiddenPadded),
-                    ref Unsafe.Add(ref p, InputWeights + inputs[t] * GateWidth),
-                    ref inputBias,
-                    ref recurrentBias);
+                CellStep(ref Unsafe.Add(ref w, States + t * HiddenPadded), ref recurrentWeights, ref Unsafe.Add(ref w, States + (t + 1) * HiddenPadded), ref Unsafe.Add(ref p, InputWeights + inputs[t] * GateWidth), ref inputBias, ref recurrentBias);
             }
         }
 
-        /// <summary>The head for every step at once (the recurrence does not depend on it): Logits row t = b_out + W_out h_t.</summary>
+        /// <summary>Logits rows receive the head's outputs y for every step.</summary>
         private static void Head(ref double p, ref double w, int steps)
         {
+            // All steps at once: the recurrence does not depend on the head.
             HeadForward(ref Unsafe.Add(ref w, States + HiddenPadded), ref Unsafe.Add(ref p, OutputWeights), ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref p, OutputBias), steps);
             // Padding lanes take no part in the softmax.
-            for (int t = 0; t < steps; t++)
+            for (int r = 0; r < steps; r++)
             {
-                MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, Logits + t * OutputPadded + Output), OutputPadded - Output).Fill(double.NegativeInfinity);
+                MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, Logits + r * OutputPadded + Output), OutputPadded - Output).Fill(double.NegativeInfinity);
             }
         }
 
         /// <summary>Forward, then adds the gradient of the summed loss into gradients; returns the loss.</summary>
-        public static double Backward(double[] parameters, double[] gradients, double[] workspace, ReadOnlySpan<int> inputs, ReadOnlySpan<int> targets)
+        public static double Backward(double[] parameters, double[] gradients, double[] workspace, ReadOnlySpan<int> inputs, ReadOnlySpan<int> targets, int steps)
         {
             ref double p = ref MemoryMarshal.GetArrayDataReference(parameters);
             ref double g = ref MemoryMarshal.GetArrayDataReference(gradients);
             ref double w = ref MemoryMarshal.GetArrayDataReference(workspace);
-            int steps = inputs.Length;
-            Recur(ref p, ref w, inputs);
+            Recur(ref p, ref w, inputs, steps);
             Head(ref p, ref w, steps);
 
-            // Loss, and dLoss/dy_t in place of the logits.
+            // The loss, and dLoss/dy in place of the head's outputs.
             double loss = 0;
-            for (int t = 0; t < steps; t++)
+            for (int r = 0; r < steps; r++)
             {
-                loss += SoftmaxCrossEntropy(ref Unsafe.Add(ref w, Logits + t * OutputPadded), targets[t]);
+                loss += SoftmaxCrossEntropy(ref Unsafe.Add(ref w, Logits + r * OutputPadded), targets[r]);
             }
 
-            // Head: dW_out += Σ_t h_t dy_tᵀ, db_out += Σ_t dy_t, dh_t = W_outᵀ dy_t.
+            // Head: dW_out += Σ h dyᵀ, db_out += Σ dy, and dh = W_outᵀ dy for the walk back.
             OutputWeightGrads(ref Unsafe.Add(ref w, States + HiddenPadded), ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref g, OutputWeights), steps);
-            SumOutputRows(ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref g, OutputBias), steps);
+            SumRows(ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref g, OutputBias), steps, OutputPadded);
             MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, HiddenGrads), steps * HiddenPadded).Clear();
             HiddenGradsFromHead(ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref p, OutputWeights), ref Unsafe.Add(ref w, HiddenGrads), steps);
 
-            // Through time: PreGrads row s = dLoss/dpre_s over every loss that reaches step s.
-            Bptt(ref p, ref w, steps);
+            // Through time: InputGrads row s = dLoss/d(input side of step s), over every loss that reaches s.
+            int first = 0;
+            Bptt(ref p, ref w, steps, first);
 
-            // Cell parameters, all steps at once: dW_hh += Σ_s h_{s-1} δ_sᵀ, db_ih = db_hh += Σ_s δ_s, dW_ih[:, x_s] += δ_s.
-            RecurrentWeightGrads(ref Unsafe.Add(ref w, States), ref Unsafe.Add(ref w, PreGrads), ref Unsafe.Add(ref g, RecurrentWeights), steps);
-            SumGateRows(ref Unsafe.Add(ref w, PreGrads), ref Unsafe.Add(ref g, InputBias), steps);
-            SumGateRows(ref Unsafe.Add(ref w, PreGrads), ref Unsafe.Add(ref g, RecurrentBias), steps);
-            for (int s = 0; s < steps; s++)
+            // Cell parameters, all steps at once: dW_hh += Σ_s r_{s-1} δ_sᵀ, biases += Σ_s δ_s, dW_ih += Σ_s x_s δ_sᵀ.
+            RecurrentWeightGrads(ref Unsafe.Add(ref w, States + first * HiddenPadded), ref Unsafe.Add(ref w, InputGrads + first * GateWidth), ref Unsafe.Add(ref g, RecurrentWeights), steps - first);
+            SumRows(ref Unsafe.Add(ref w, InputGrads + first * GateWidth), ref Unsafe.Add(ref g, InputBias), steps - first, GateWidth);
+            SumRows(ref Unsafe.Add(ref w, InputGrads + first * GateWidth), ref Unsafe.Add(ref g, RecurrentBias), steps - first, GateWidth);
+            for (int s = first; s < steps; s++)
             {
-                AddGateRow(ref Unsafe.Add(ref w, PreGrads + s * GateWidth), ref Unsafe.Add(ref g, InputWeights + inputs[s] * GateWidth));
+                AddRow(ref Unsafe.Add(ref w, InputGrads + s * GateWidth), ref Unsafe.Add(ref g, InputWeights + inputs[s] * GateWidth), GateWidth);
             }
-
             return loss;
         }
 
         /// <summary>
         /// Truncated BPTT, exactly the tutorial's bptt_truncate: the loss at step t reaches steps
-        /// t, t-1, ..., t-Truncate and the state entering step t-Truncate is a constant. Window t
-        /// keeps its own dLoss_t/dh_s in slot t % (Truncate + 1); the parameter gradients need only
-        /// the sum over live windows, so δ_s is formed once per step.
+        /// t, t-1, ..., t-Truncate, and the state entering step t-Truncate is a constant. Window t
+        /// keeps its own state gradient in slot t % (Truncate + 1); a backward step is linear in it,
+        /// so the parameter gradients need only the sum over live windows, one call per step.
         /// </summary>
-        private static void Bptt(ref double p, ref double w, int steps)
+        private static void Bptt(ref double p, ref double w, int steps, int first)
         {
             ref double recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
-            for (int s = steps - 1; s >= 0; s--)
+            ref double total = ref Unsafe.Add(ref w, Total);
+            for (int s = steps - 1; s >= first; s--)
             {
-                ref double h = ref Unsafe.Add(ref w, States + (s + 1) * HiddenPadded);
-                ref double delta = ref Unsafe.Add(ref w, PreGrads + s * GateWidth);
-
                 // Window s opens with the head's gradient at s.
-                CopyHidden(ref Unsafe.Add(ref w, HiddenGrads + s * HiddenPadded), ref Window(ref w, s));
+                ref double window = ref Window(ref w, s);
+                CopyRow(ref Unsafe.Add(ref w, HiddenGrads + s * HiddenPadded), ref window, HiddenPadded);
 
-                // δ_s = (Σ over live windows t = s..s+Truncate of dLoss_t/dh_s) ⊙ act'(h_s).
+                // The live windows t = s..s+Truncate, summed, go through step s once for the parameters.
                 int last = Math.Min(steps - 1, s + Truncate);
-                CopyHidden(ref Window(ref w, s), ref delta);
+                CopyRow(ref window, ref total, StateGradientWidth);
                 for (int t = s + 1; t <= last; t++)
                 {
-                    AddHidden(ref Window(ref w, t), ref delta);
+                    AddRow(ref Window(ref w, t), ref total, StateGradientWidth);
                 }
-
-                CellBackward(ref delta, ref h, ref delta);
+                CellBackward(ref total, ref Unsafe.Add(ref w, States + (s + 1) * HiddenPadded), ref Unsafe.Add(ref w, InputGrads + s * GateWidth), ref Unsafe.Add(ref w, Scratch + GateWidth + HiddenPadded));
                 if (s == 0)
                 {
                     break;
@@ -421,23 +422,21 @@ namespace RnnGen.Generated
                 int going = Math.Min(steps - 1, s + Truncate - 1) - s + 1;
                 for (int i = 0; i < going; i++)
                 {
-                    CellBackward(ref Window(ref w, s + i), ref h, ref Unsafe.Add(ref w, WindowPre + i * GateWidth));
+                    CellBackward(ref Window(ref w, s + i), ref Unsafe.Add(ref w, States + (s + 1) * HiddenPadded), ref Unsafe.Add(ref w, WindowPre + i * GateWidth), ref Unsafe.Add(ref w, WindowNext + i * StateGradientWidth));
                 }
-
-                MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, WindowNext), going * HiddenPadded).Clear();
                 RecurrentBackprop(ref Unsafe.Add(ref w, WindowPre), ref recurrentWeights, ref Unsafe.Add(ref w, WindowNext), going);
                 for (int i = 0; i < going; i++)
                 {
-                    CopyHidden(ref Unsafe.Add(ref w, WindowNext + i * HiddenPadded), ref Window(ref w, s + i));
+                    CopyRow(ref Unsafe.Add(ref w, WindowNext + i * StateGradientWidth), ref Window(ref w, s + i), StateGradientWidth);
                 }
             }
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static ref double Window(ref double w, int t) => ref Unsafe.Add(ref w, Windows + t % (Truncate + 1) * HiddenPadded);
+        private static ref double Window(ref double w, int t) => ref Unsafe.Add(ref w, Windows + t % (Truncate + 1) * StateGradientWidth);
 
         /// <summary>Zero gradients, Backward, then p -= learningRate · g; returns the loss. Gradients are unspecified afterwards.</summary>
-        public static double SgdStep(double[] parameters, double[] gradients, double[] workspace, ReadOnlySpan<int> inputs, ReadOnlySpan<int> targets, double learningRate)
+        public static double SgdStep(double[] parameters, double[] gradients, double[] workspace, ReadOnlySpan<int> inputs, ReadOnlySpan<int> targets, int steps, double learningRate)
         {
             ref double p = ref MemoryMarshal.GetArrayDataReference(parameters);
             ref double g = ref MemoryMarshal.GetArrayDataReference(gradients);
@@ -447,93 +446,44 @@ namespace RnnGen.Generated
                 MemoryMarshal.CreateSpan(ref Unsafe.Add(ref g, InputWeights + token * GateWidth), GateWidth).Clear();
             }
 
-            double loss = Backward(parameters, gradients, workspace, inputs, targets);
-            UpdateDense(ref Unsafe.Add(ref p, DenseParameters), ref Unsafe.Add(ref g, DenseParameters), learningRate);
+            double loss = Backward(parameters, gradients, workspace, inputs, targets, steps);
+            Update(ref Unsafe.Add(ref p, DenseParameters), ref Unsafe.Add(ref g, DenseParameters), learningRate, ParameterLength - DenseParameters);
             foreach (int token in inputs)
             {
                 // Clearing the row after its update applies a repeated token's gradient once.
                 ref double row = ref Unsafe.Add(ref g, InputWeights + token * GateWidth);
-                UpdateGateRow(ref Unsafe.Add(ref p, InputWeights + token * GateWidth), ref row, learningRate);
+                Update(ref Unsafe.Add(ref p, InputWeights + token * GateWidth), ref row, learningRate, GateWidth);
                 MemoryMarshal.CreateSpan(ref row, GateWidth).Clear();
             }
+
             return loss;
         }
 
-        /// <summary>p -= learningRate · g over ParameterLength - DenseParameters elements.</summary>
-        private static void UpdateDense(ref double p, ref double g, double learningRate)
+        /// <summary>state = cell(x, state), where x is W_ih x_t (a GateWidth row).</summary>
+        private static void StepCore(ref double p, ref double w, ref double state, ref double x)
         {
-            if (Vector512.IsHardwareAccelerated)
-            {
-                var rate = Vector512.Create(-learningRate);
-                for (nuint i = 0; i < ParameterLength - DenseParameters; i += (nuint)Vector512<double>.Count)
-                {
-                    Vector512.StoreUnsafe(Vector512.FusedMultiplyAdd(rate, Vector512.LoadUnsafe(ref g, i), Vector512.LoadUnsafe(ref p, i)), ref p, i);
-                }
-            }
-            else if (Vector256.IsHardwareAccelerated)
-            {
-                var rate = Vector256.Create(-learningRate);
-                for (nuint i = 0; i < ParameterLength - DenseParameters; i += (nuint)Vector256<double>.Count)
-                {
-                    Vector256.StoreUnsafe(Vector256.FusedMultiplyAdd(rate, Vector256.LoadUnsafe(ref g, i), Vector256.LoadUnsafe(ref p, i)), ref p, i);
-                }
-            }
-            else
-            {
-                var rate = Vector128.Create(-learningRate);
-                for (nuint i = 0; i < ParameterLength - DenseParameters; i += (nuint)Vector128<double>.Count)
-                {
-                    Vector128.StoreUnsafe(Vector128.FusedMultiplyAdd(rate, Vector128.LoadUnsafe(ref g, i), Vector128.LoadUnsafe(ref p, i)), ref p, i);
-                }
-            }
+            ref double recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
+            ref double inputBias = ref Unsafe.Add(ref p, InputBias);
+            ref double recurrentBias = ref Unsafe.Add(ref p, RecurrentBias);
+            ref double next = ref Unsafe.Add(ref w, StepState);
+            CellStep(ref state, ref recurrentWeights, ref next, ref x, ref inputBias, ref recurrentBias);
+            CopyRow(ref next, ref state, StateLength);
         }
 
-        /// <summary>p -= learningRate · g over GateWidth elements.</summary>
-        private static void UpdateGateRow(ref double p, ref double g, double learningRate)
+        /// <summary>StepLogits = the head's outputs y for the current state.</summary>
+        private static void StepOutputs(ref double p, ref double w, ref double state)
         {
-            if (Vector512.IsHardwareAccelerated)
-            {
-                var rate = Vector512.Create(-learningRate);
-                for (nuint i = 0; i < GateWidth; i += (nuint)Vector512<double>.Count)
-                {
-                    Vector512.StoreUnsafe(Vector512.FusedMultiplyAdd(rate, Vector512.LoadUnsafe(ref g, i), Vector512.LoadUnsafe(ref p, i)), ref p, i);
-                }
-            }
-            else if (Vector256.IsHardwareAccelerated)
-            {
-                var rate = Vector256.Create(-learningRate);
-                for (nuint i = 0; i < GateWidth; i += (nuint)Vector256<double>.Count)
-                {
-                    Vector256.StoreUnsafe(Vector256.FusedMultiplyAdd(rate, Vector256.LoadUnsafe(ref g, i), Vector256.LoadUnsafe(ref p, i)), ref p, i);
-                }
-            }
-            else
-            {
-                var rate = Vector128.Create(-learningRate);
-                for (nuint i = 0; i < GateWidth; i += (nuint)Vector128<double>.Count)
-                {
-                    Vector128.StoreUnsafe(Vector128.FusedMultiplyAdd(rate, Vector128.LoadUnsafe(ref g, i), Vector128.LoadUnsafe(ref p, i)), ref p, i);
-                }
-            }
+            HeadForward(ref state, ref Unsafe.Add(ref p, OutputWeights), ref Unsafe.Add(ref w, StepLogits), ref Unsafe.Add(ref p, OutputBias), 1);
         }
 
-        /// <summary>h = cell(x, h) on a caller-held hidden row.</summary>
-        private static void StepCore(ref double p, ref double w, ref double h, int token)
-        {
-            ref double next = ref Unsafe.Add(ref w, StepHidden);
-            CellStep(ref h, ref Unsafe.Add(ref p, RecurrentWeights), ref next, ref Unsafe.Add(ref p, InputWeights + token * GateWidth), ref Unsafe.Add(ref p, InputBias), ref Unsafe.Add(ref p, RecurrentBias));
-            CopyHidden(ref next, ref h);
-        }
-
-        /// <summary>Advances the state by one token and writes the head's Output values.</summary>
-        public static void Step(double[] parameters, double[] workspace, ref double h, int token, Span<double> output)
+        /// <summary>Advances the state by one input and writes the head's Output values.</summary>
+        public static void Step(double[] parameters, double[] workspace, ref double state, int token, Span<double> output)
         {
             ref double p = ref MemoryMarshal.GetArrayDataReference(parameters);
             ref double w = ref MemoryMarshal.GetArrayDataReference(workspace);
-            StepCore(ref p, ref w, ref h, token);
-            ref double logits = ref Unsafe.Add(ref w, StepLogits);
-            HeadForward(ref h, ref Unsafe.Add(ref p, OutputWeights), ref logits, ref Unsafe.Add(ref p, OutputBias), 1);
-            MemoryMarshal.CreateReadOnlySpan(ref logits, Output).CopyTo(output);
+            StepCore(ref p, ref w, ref state, ref Unsafe.Add(ref p, InputWeights + token * GateWidth));
+            StepOutputs(ref p, ref w, ref state);
+            MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref w, StepLogits), Output).CopyTo(output);
         }
 
         /// <summary>-log softmax(y)[target], computed as log Σ exp(y - max) + max - y[target].</summary>
@@ -691,7 +641,7 @@ namespace RnnGen.Generated
 
         // ---- Kernels: sizes are constants, so every loop bound and tile is fixed here. ----
 
-        /// <summary>h = act(x + b_ih + b_hh + W_hhᵀ-rows · hPrev): a = hPrev, b = W_hh (input-major), c = h, x = this step's input row.</summary>
+        /// <summary>h = act(x + b_ih + b_hh + Σ_j prev[j] · W_hh[j, :]), fused in registers: a = prev, b = W_hh (input-major), c = h.</summary>
         private static void CellStep(ref double a, ref double b, ref double c, ref double x, ref double inputBias, ref double recurrentBias)
         {
             if (Vector512.IsHardwareAccelerated)
@@ -1010,7 +960,7 @@ namespace RnnGen.Generated
 
         /// <summary>δ = dh ⊙ (1 - h²) (tanh' read from the output).</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void CellBackward(ref double dh, ref double h, ref double dpre)
+        private static void Activation(ref double dh, ref double h, ref double dx)
         {
             if (Vector512.IsHardwareAccelerated)
             {
@@ -1018,7 +968,7 @@ namespace RnnGen.Generated
                 {
                     var g = Vector512.LoadUnsafe(ref dh, i);
                     var y = Vector512.LoadUnsafe(ref h, i);
-                    Vector512.StoreUnsafe(g * (Vector512<double>.One - y * y), ref dpre, i);
+                    Vector512.StoreUnsafe(g * (Vector512<double>.One - y * y), ref dx, i);
                 }
             }
             else if (Vector256.IsHardwareAccelerated)
@@ -1027,7 +977,7 @@ namespace RnnGen.Generated
                 {
                     var g = Vector256.LoadUnsafe(ref dh, i);
                     var y = Vector256.LoadUnsafe(ref h, i);
-                    Vector256.StoreUnsafe(g * (Vector256<double>.One - y * y), ref dpre, i);
+                    Vector256.StoreUnsafe(g * (Vector256<double>.One - y * y), ref dx, i);
                 }
             }
             else
@@ -1036,9 +986,17 @@ namespace RnnGen.Generated
                 {
                     var g = Vector128.LoadUnsafe(ref dh, i);
                     var y = Vector128.LoadUnsafe(ref h, i);
-                    Vector128.StoreUnsafe(g * (Vector128<double>.One - y * y), ref dpre, i);
+                    Vector128.StoreUnsafe(g * (Vector128<double>.One - y * y), ref dx, i);
                 }
             }
+        }
+
+        /// <summary>δ = dh ⊙ act'(h); the only path to h_{t-1} is W_hhᵀ δ, which the caller adds.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void CellBackward(ref double dh, ref double h, ref double dx, ref double previous)
+        {
+            Activation(ref dh, ref h, ref dx);
+            MemoryMarshal.CreateSpan(ref previous, StateGradientWidth).Clear();
         }
 
         /// <summary>y_t = b_out + Σ_j h_t[j] · W_out[j, :] for steps rows: a = h rows, b = W_out (input-major), c = y rows.</summary>
@@ -1671,7 +1629,7 @@ namespace RnnGen.Generated
             }
         }
 
-        /// <summary>dh_{s-1}[j] += Σ_i δ[i] · W_hh[j, i] for rows δ vectors: a = δ rows, b = W_hh rows, c = dh rows.</summary>
+        /// <summary>dPrev[j] += Σ_i δ[i] · W_hh[j, i] for rows δ vectors: a = δ rows, b = W_hh rows, c = state-gradient rows.</summary>
         private static void RecurrentBackprop(ref double a, ref double b, ref double c, int rows)
         {
             if (Vector512.IsHardwareAccelerated)
@@ -1900,7 +1858,7 @@ namespace RnnGen.Generated
             }
         }
 
-        /// <summary>dW_hh[j, :] += Σ_s h_{s-1}[j] · δ_s: a = States from row 0 (A(j, s) = h_{s-1}[j]), b = δ rows, c = dW_hh.</summary>
+        /// <summary>dW_hh[j, :] += Σ_s r_{s-1}[j] · δ_s: a = recurrent inputs from the window's first row, b = δ rows, c = dW_hh.</summary>
         private static void RecurrentWeightGrads(ref double a, ref double b, ref double c, int steps)
         {
             if (Vector512.IsHardwareAccelerated)
@@ -2043,165 +2001,128 @@ namespace RnnGen.Generated
             }
         }
 
-        /// <summary>destination = source over one hidden row.</summary>
+        /// <summary>destination = source over a padded row.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void CopyHidden(ref double source, ref double destination)
+        private static void CopyRow(ref double source, ref double destination, nuint width)
         {
             if (Vector512.IsHardwareAccelerated)
             {
-                for (nuint i = 0; i < HiddenPadded; i += (nuint)Vector512<double>.Count)
+                for (nuint i = 0; i < width; i += (nuint)Vector512<double>.Count)
                 {
                     Vector512.StoreUnsafe(Vector512.LoadUnsafe(ref source, i), ref destination, i);
                 }
             }
             else if (Vector256.IsHardwareAccelerated)
             {
-                for (nuint i = 0; i < HiddenPadded; i += (nuint)Vector256<double>.Count)
+                for (nuint i = 0; i < width; i += (nuint)Vector256<double>.Count)
                 {
                     Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref source, i), ref destination, i);
                 }
             }
             else
             {
-                for (nuint i = 0; i < HiddenPadded; i += (nuint)Vector128<double>.Count)
+                for (nuint i = 0; i < width; i += (nuint)Vector128<double>.Count)
                 {
                     Vector128.StoreUnsafe(Vector128.LoadUnsafe(ref source, i), ref destination, i);
                 }
             }
         }
 
-        /// <summary>destination += source over one hidden row.</summary>
+        /// <summary>destination += source over a padded row.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void AddHidden(ref double source, ref double destination)
+        private static void AddRow(ref double source, ref double destination, nuint width)
         {
             if (Vector512.IsHardwareAccelerated)
             {
-                for (nuint i = 0; i < HiddenPadded; i += (nuint)Vector512<double>.Count)
+                for (nuint i = 0; i < width; i += (nuint)Vector512<double>.Count)
                 {
                     Vector512.StoreUnsafe(Vector512.LoadUnsafe(ref destination, i) + Vector512.LoadUnsafe(ref source, i), ref destination, i);
                 }
             }
             else if (Vector256.IsHardwareAccelerated)
             {
-                for (nuint i = 0; i < HiddenPadded; i += (nuint)Vector256<double>.Count)
+                for (nuint i = 0; i < width; i += (nuint)Vector256<double>.Count)
                 {
                     Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref destination, i) + Vector256.LoadUnsafe(ref source, i), ref destination, i);
                 }
             }
             else
             {
-                for (nuint i = 0; i < HiddenPadded; i += (nuint)Vector128<double>.Count)
+                for (nuint i = 0; i < width; i += (nuint)Vector128<double>.Count)
                 {
                     Vector128.StoreUnsafe(Vector128.LoadUnsafe(ref destination, i) + Vector128.LoadUnsafe(ref source, i), ref destination, i);
                 }
             }
         }
 
-        /// <summary>destination += source over one gate row.</summary>
+        /// <summary>target += Σ rows[0..count): columns outside, rows inside, so each target vector is written once.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void AddGateRow(ref double source, ref double destination)
+        private static void SumRows(ref double rows, ref double target, int count, nuint width)
         {
             if (Vector512.IsHardwareAccelerated)
             {
-                for (nuint i = 0; i < GateWidth; i += (nuint)Vector512<double>.Count)
-                {
-                    Vector512.StoreUnsafe(Vector512.LoadUnsafe(ref destination, i) + Vector512.LoadUnsafe(ref source, i), ref destination, i);
-                }
-            }
-            else if (Vector256.IsHardwareAccelerated)
-            {
-                for (nuint i = 0; i < GateWidth; i += (nuint)Vector256<double>.Count)
-                {
-                    Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref destination, i) + Vector256.LoadUnsafe(ref source, i), ref destination, i);
-                }
-            }
-            else
-            {
-                for (nuint i = 0; i < GateWidth; i += (nuint)Vector128<double>.Count)
-                {
-                    Vector128.StoreUnsafe(Vector128.LoadUnsafe(ref destination, i) + Vector128.LoadUnsafe(ref source, i), ref destination, i);
-                }
-            }
-        }
-
-        /// <summary>target += Σ rows[0..count) over rows of GateWidth.</summary>
-        private static void SumGateRows(ref double rows, ref double target, int count)
-        {
-            if (Vector512.IsHardwareAccelerated)
-            {
-                for (nuint i = 0; i < GateWidth; i += (nuint)Vector512<double>.Count)
+                for (nuint i = 0; i < width; i += (nuint)Vector512<double>.Count)
                 {
                     var sum = Vector512.LoadUnsafe(ref target, i);
                     for (nuint r = 0; r < (nuint)count; r++)
                     {
-                        sum += Vector512.LoadUnsafe(ref rows, r * GateWidth + i);
+                        sum += Vector512.LoadUnsafe(ref rows, r * width + i);
                     }
                     Vector512.StoreUnsafe(sum, ref target, i);
                 }
             }
             else if (Vector256.IsHardwareAccelerated)
             {
-                for (nuint i = 0; i < GateWidth; i += (nuint)Vector256<double>.Count)
+                for (nuint i = 0; i < width; i += (nuint)Vector256<double>.Count)
                 {
                     var sum = Vector256.LoadUnsafe(ref target, i);
                     for (nuint r = 0; r < (nuint)count; r++)
                     {
-                        sum += Vector256.LoadUnsafe(ref rows, r * GateWidth + i);
+                        sum += Vector256.LoadUnsafe(ref rows, r * width + i);
                     }
                     Vector256.StoreUnsafe(sum, ref target, i);
                 }
             }
             else
             {
-                for (nuint i = 0; i < GateWidth; i += (nuint)Vector128<double>.Count)
+                for (nuint i = 0; i < width; i += (nuint)Vector128<double>.Count)
                 {
                     var sum = Vector128.LoadUnsafe(ref target, i);
                     for (nuint r = 0; r < (nuint)count; r++)
                     {
-                        sum += Vector128.LoadUnsafe(ref rows, r * GateWidth + i);
+                        sum += Vector128.LoadUnsafe(ref rows, r * width + i);
                     }
                     Vector128.StoreUnsafe(sum, ref target, i);
                 }
             }
         }
 
-        /// <summary>target += Σ rows[0..count) over rows of OutputPadded.</summary>
-        private static void SumOutputRows(ref double rows, ref double target, int count)
+        /// <summary>p -= learningRate · g over a run of parameters.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Update(ref double p, ref double g, double learningRate, nuint width)
         {
             if (Vector512.IsHardwareAccelerated)
             {
-                for (nuint i = 0; i < OutputPadded; i += (nuint)Vector512<double>.Count)
+                var rate = Vector512.Create(-learningRate);
+                for (nuint i = 0; i < width; i += (nuint)Vector512<double>.Count)
                 {
-                    var sum = Vector512.LoadUnsafe(ref target, i);
-                    for (nuint r = 0; r < (nuint)count; r++)
-                    {
-                        sum += Vector512.LoadUnsafe(ref rows, r * OutputPadded + i);
-                    }
-                    Vector512.StoreUnsafe(sum, ref target, i);
+                    Vector512.StoreUnsafe(Vector512.FusedMultiplyAdd(rate, Vector512.LoadUnsafe(ref g, i), Vector512.LoadUnsafe(ref p, i)), ref p, i);
                 }
             }
             else if (Vector256.IsHardwareAccelerated)
             {
-                for (nuint i = 0; i < OutputPadded; i += (nuint)Vector256<double>.Count)
+                var rate = Vector256.Create(-learningRate);
+                for (nuint i = 0; i < width; i += (nuint)Vector256<double>.Count)
                 {
-                    var sum = Vector256.LoadUnsafe(ref target, i);
-                    for (nuint r = 0; r < (nuint)count; r++)
-                    {
-                        sum += Vector256.LoadUnsafe(ref rows, r * OutputPadded + i);
-                    }
-                    Vector256.StoreUnsafe(sum, ref target, i);
+                    Vector256.StoreUnsafe(Vector256.FusedMultiplyAdd(rate, Vector256.LoadUnsafe(ref g, i), Vector256.LoadUnsafe(ref p, i)), ref p, i);
                 }
             }
             else
             {
-                for (nuint i = 0; i < OutputPadded; i += (nuint)Vector128<double>.Count)
+                var rate = Vector128.Create(-learningRate);
+                for (nuint i = 0; i < width; i += (nuint)Vector128<double>.Count)
                 {
-                    var sum = Vector128.LoadUnsafe(ref target, i);
-                    for (nuint r = 0; r < (nuint)count; r++)
-                    {
-                        sum += Vector128.LoadUnsafe(ref rows, r * OutputPadded + i);
-                    }
-                    Vector128.StoreUnsafe(sum, ref target, i);
+                    Vector128.StoreUnsafe(Vector128.FusedMultiplyAdd(rate, Vector128.LoadUnsafe(ref g, i), Vector128.LoadUnsafe(ref p, i)), ref p, i);
                 }
             }
         }

@@ -1,0 +1,61 @@
+using RnnGen.Generator.Emit;
+using RnnGen.Generator.Model;
+
+namespace RnnGen.Generator.Cells;
+
+/// <summary>Where one forward step reads and writes (C# ref expressions).</summary>
+/// <param name="Previous">What feeds the recurrence: h_{t-1}, or y_{t-1} with output recurrence.</param>
+/// <param name="PreviousCell">c_{t-1} (LSTM).</param>
+/// <param name="Input">W_ih x_t, a GateWidth row without the bias (a weight row for a token).</param>
+/// <param name="Gates">Receives the gates of the step (pre-activations for the vanilla cell's Step scratch).</param>
+/// <param name="HiddenPart">Receives W_hn h_{t-1} + b_hn (GRU).</param>
+/// <param name="Cell">Receives c_t (LSTM).</param>
+/// <param name="Hidden">Receives h_t.</param>
+internal sealed record StepRefs(string Previous, string PreviousCell, string Input, string Gates, string HiddenPart, string Cell, string Hidden);
+
+/// <summary>Where one backward step reads and writes (C# ref expressions).</summary>
+/// <param name="State">The incoming state gradient: dh, [dh | dc] (LSTM), or dy (output recurrence).</param>
+/// <param name="Gates">The step's saved gates.</param>
+/// <param name="HiddenPart">The step's saved W_hn h_{t-1} + b_hn (GRU).</param>
+/// <param name="Cell">c_t (LSTM).</param>
+/// <param name="PreviousCell">c_{t-1} (LSTM).</param>
+/// <param name="PreviousHidden">h_{t-1} (GRU).</param>
+/// <param name="Hidden">h_t.</param>
+/// <param name="Scratch">A HiddenPadded row the call may overwrite.</param>
+/// <param name="InputGrad">Receives dLoss/d(W_ih x_t + b_ih).</param>
+/// <param name="RecurrentGrad">Receives dLoss/d(W_hh h_{t-1} + b_hh) where it differs from InputGrad (GRU).</param>
+/// <param name="PreviousState">Receives the state gradient one step back, except the W_hhᵀ term the caller adds.</param>
+internal sealed record BackwardRefs(string State, string Gates, string HiddenPart, string Cell, string PreviousCell, string PreviousHidden,
+    string Hidden, string Scratch, string InputGrad, string RecurrentGrad, string PreviousState);
+
+/// <summary>
+/// A recurrent cell as a small description of its equations: the kernels of one forward step and
+/// one backward step, and how to call them. Everything around a step (the input projection, the
+/// head, the losses, truncated BPTT, the parameter gradients, the API) is shared by all cells.
+/// </summary>
+/// <remarks>
+/// A backward step is linear in its incoming state gradient, so BPTT may sum several truncation
+/// windows before calling it. It writes InputGrad (and RecurrentGrad), and all of PreviousState:
+/// the caller then adds W_hhᵀ · RecurrentGrad into the first HiddenPadded (or Output) entries.
+/// </remarks>
+internal abstract class Cell
+{
+    public static Cell For(ModelSpec spec) => spec.Cell switch
+    {
+        CellKind.Lstm => new LstmCell(),
+        CellKind.Gru => new GruCell(),
+        _ => new VanillaCell(),
+    };
+
+    /// <summary>True when RecurrentGrad differs from InputGrad and needs rows of its own.</summary>
+    public virtual bool SeparateRecurrentGrads => false;
+
+    /// <summary>Emits the step kernels (named CellStep and CellBackward, plus helpers).</summary>
+    public abstract void EmitKernels(CodeWriter w, EmitContext ctx);
+
+    /// <summary>The statement running one forward step. Locals recurrentWeights, inputBias, recurrentBias are in scope.</summary>
+    public abstract string Step(EmitContext ctx, StepRefs r);
+
+    /// <summary>The statement running one backward step. Local outputWeights is in scope.</summary>
+    public abstract string Backward(EmitContext ctx, BackwardRefs r);
+}

@@ -1,0 +1,54 @@
+namespace RnnGen.Generator.Emit;
+
+/// <summary>
+/// SgdStep as one network call. For token models only the input-weight rows of the sequence's
+/// tokens have gradients (one-hot inputs), so those rows are cleared and updated instead of all
+/// Vocab of them; everything from DenseParameters on is handled whole.
+/// </summary>
+internal static class TrainingEmitter
+{
+    public static void Emit(CodeWriter w, EmitContext ctx)
+    {
+        string T = ctx.T, X = ctx.InputType, Y = ctx.TargetType;
+        w.Lines($$"""
+            /// <summary>Zero gradients, Backward, then p -= learningRate · g; returns the loss. Gradients are unspecified afterwards.</summary>
+            public static {{T}} SgdStep({{T}}[] parameters, {{T}}[] gradients, {{T}}[] workspace, ReadOnlySpan<{{X}}> inputs, ReadOnlySpan<{{Y}}> targets, int steps, {{T}} learningRate)
+            {
+                ref {{T}} p = ref MemoryMarshal.GetArrayDataReference(parameters);
+                ref {{T}} g = ref MemoryMarshal.GetArrayDataReference(gradients);
+                MemoryMarshal.CreateSpan(ref Unsafe.Add(ref g, DenseParameters), ParameterLength - DenseParameters).Clear();
+            """);
+        if (!ctx.Dense)
+        {
+            w.Lines("""
+                    foreach (int token in inputs)
+                    {
+                        MemoryMarshal.CreateSpan(ref Unsafe.Add(ref g, InputWeights + token * GateWidth), GateWidth).Clear();
+                    }
+
+                """);
+        }
+
+        w.Lines($$"""
+                {{T}} loss = Backward(parameters, gradients, workspace, inputs, targets, steps);
+                Update(ref Unsafe.Add(ref p, DenseParameters), ref Unsafe.Add(ref g, DenseParameters), learningRate, ParameterLength - DenseParameters);
+            """);
+        if (!ctx.Dense)
+        {
+            w.Lines($$"""
+                    foreach (int token in inputs)
+                    {
+                        // Clearing the row after its update applies a repeated token's gradient once.
+                        ref {{T}} row = ref Unsafe.Add(ref g, InputWeights + token * GateWidth);
+                        Update(ref Unsafe.Add(ref p, InputWeights + token * GateWidth), ref row, learningRate, GateWidth);
+                        MemoryMarshal.CreateSpan(ref row, GateWidth).Clear();
+                    }
+
+                """);
+        }
+
+        w.Line("    return loss;");
+        w.Line("}");
+        w.Line();
+    }
+}
