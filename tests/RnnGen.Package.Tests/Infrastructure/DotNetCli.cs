@@ -1,0 +1,116 @@
+using System;
+using System.Collections;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Text;
+
+namespace RnnGen.Package.Tests.Infrastructure;
+
+/// <summary>The result of one <c>dotnet</c> command: what was run, its exit code and everything it printed.</summary>
+public sealed record CommandResult(string Command, int ExitCode, string Output)
+{
+    /// <summary>Throws with the command's full output unless it exited with 0.</summary>
+    public CommandResult EnsureSuccess()
+    {
+        if (ExitCode != 0)
+        {
+            throw new InvalidOperationException($"`{Command}` exited with {ExitCode}:{Environment.NewLine}{Output}");
+        }
+
+        return this;
+    }
+}
+
+/// <summary>
+/// Runs the dotnet CLI the way a user's shell would: the SDK on this machine, no MSBuild state
+/// inherited from the test host, and no build servers left behind holding our output pipes.
+/// </summary>
+public static class DotNetCli
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(5);
+
+    /// <summary>The dotnet host running the tests, else the one on PATH.</summary>
+    private static string Executable =>
+        Environment.ProcessPath is { } path && Path.GetFileNameWithoutExtension(path) == "dotnet" ? path : "dotnet";
+
+    public static CommandResult Run(string workingDirectory, IReadOnlyDictionary<string, string>? environment, params string[] arguments)
+    {
+        var start = new ProcessStartInfo(Executable)
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (string argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        // `dotnet test` runs us with MSBuild's own variables set (SDK paths, the MSBuild executable);
+        // a child build must find its SDK afresh, exactly as from a terminal.
+        foreach (DictionaryEntry variable in Environment.GetEnvironmentVariables())
+        {
+            string name = (string)variable.Key;
+            if (name.StartsWith("MSBuild", StringComparison.OrdinalIgnoreCase) || name.StartsWith("VSTEST", StringComparison.OrdinalIgnoreCase))
+            {
+                start.Environment.Remove(name);
+            }
+        }
+
+        start.Environment["DOTNET_NOLOGO"] = "1";
+        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        start.Environment["DOTNET_SKIP_FIRST_TIME_EXPERIENCE"] = "1";
+        start.Environment["DOTNET_CLI_UI_LANGUAGE"] = "en";
+        // Lingering MSBuild nodes or compiler servers would inherit our pipes and outlive the command.
+        start.Environment["MSBUILDDISABLENODEREUSE"] = "1";
+        start.Environment["DOTNET_CLI_USE_MSBUILD_SERVER"] = "0";
+        start.Environment["UseSharedCompilation"] = "false";
+        if (environment is not null)
+        {
+            foreach ((string name, string value) in environment)
+            {
+                start.Environment[name] = value;
+            }
+        }
+
+        string command = "dotnet " + string.Join(' ', arguments);
+        var output = new StringBuilder();
+        using var process = new Process { StartInfo = start };
+        process.OutputDataReceived += (_, e) => Append(output, e.Data);
+        process.ErrorDataReceived += (_, e) => Append(output, e.Data);
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        if (!process.WaitForExit(Timeout))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"`{command}` did not finish in {Timeout.TotalMinutes} minutes:{Environment.NewLine}{Snapshot(output)}");
+        }
+
+        process.WaitForExit(); // drains the asynchronous readers
+        return new CommandResult(command, process.ExitCode, Snapshot(output));
+    }
+
+    private static void Append(StringBuilder output, string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (output)
+        {
+            output.AppendLine(line);
+        }
+    }
+
+    private static string Snapshot(StringBuilder output)
+    {
+        lock (output)
+        {
+            return output.ToString();
+        }
+    }
+}
