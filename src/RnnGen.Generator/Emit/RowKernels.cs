@@ -40,7 +40,7 @@ internal static class RowKernels
                 w.Line($"var rate = {v.V}.Create(-learningRate);");
                 using (w.Open($"for (nuint i = 0; i < width; i += (nuint){v.Of(T)}.Count)"))
                 {
-                    w.Line($"{v.V}.StoreUnsafe({v.V}.FusedMultiplyAdd(rate, {v.V}.LoadUnsafe(ref g, i), {v.V}.LoadUnsafe(ref p, i)), ref p, i);");
+                    w.Line($"{v.V}.StoreUnsafe({v.V}.MultiplyAddEstimate(rate, {v.V}.LoadUnsafe(ref g, i), {v.V}.LoadUnsafe(ref p, i)), ref p, i);");
                 }
             });
         }

@@ -531,14 +531,14 @@ namespace RnnGen.Generated
                         var b6 = Vector512.LoadUnsafe(ref bRow, 48);
                         var b7 = Vector512.LoadUnsafe(ref bRow, 56);
                         var a0 = Vector512.Create(Unsafe.Add(ref a, k));
-                        c00 = Vector512.FusedMultiplyAdd(a0, b0, c00);
-                        c01 = Vector512.FusedMultiplyAdd(a0, b1, c01);
-                        c02 = Vector512.FusedMultiplyAdd(a0, b2, c02);
-                        c03 = Vector512.FusedMultiplyAdd(a0, b3, c03);
-                        c04 = Vector512.FusedMultiplyAdd(a0, b4, c04);
-                        c05 = Vector512.FusedMultiplyAdd(a0, b5, c05);
-                        c06 = Vector512.FusedMultiplyAdd(a0, b6, c06);
-                        c07 = Vector512.FusedMultiplyAdd(a0, b7, c07);
+                        c00 = Vector512.MultiplyAddEstimate(a0, b0, c00);
+                        c01 = Vector512.MultiplyAddEstimate(a0, b1, c01);
+                        c02 = Vector512.MultiplyAddEstimate(a0, b2, c02);
+                        c03 = Vector512.MultiplyAddEstimate(a0, b3, c03);
+                        c04 = Vector512.MultiplyAddEstimate(a0, b4, c04);
+                        c05 = Vector512.MultiplyAddEstimate(a0, b5, c05);
+                        c06 = Vector512.MultiplyAddEstimate(a0, b6, c06);
+                        c07 = Vector512.MultiplyAddEstimate(a0, b7, c07);
                     }
                     Vector512.StoreUnsafe(c00, ref cRow0, 0);
                     Vector512.StoreUnsafe(c01, ref cRow0, 8);
@@ -563,10 +563,10 @@ namespace RnnGen.Generated
                         var b2 = Vector512.LoadUnsafe(ref bRow, 16);
                         var b3 = Vector512.LoadUnsafe(ref bRow, 24);
                         var a0 = Vector512.Create(Unsafe.Add(ref a, k));
-                        c00 = Vector512.FusedMultiplyAdd(a0, b0, c00);
-                        c01 = Vector512.FusedMultiplyAdd(a0, b1, c01);
-                        c02 = Vector512.FusedMultiplyAdd(a0, b2, c02);
-                        c03 = Vector512.FusedMultiplyAdd(a0, b3, c03);
+                        c00 = Vector512.MultiplyAddEstimate(a0, b0, c00);
+                        c01 = Vector512.MultiplyAddEstimate(a0, b1, c01);
+                        c02 = Vector512.MultiplyAddEstimate(a0, b2, c02);
+                        c03 = Vector512.MultiplyAddEstimate(a0, b3, c03);
                     }
                     Vector512.StoreUnsafe(c00, ref cRow0, 0);
                     Vector512.StoreUnsafe(c01, ref cRow0, 8);
@@ -599,14 +599,14 @@ namespace RnnGen.Generated
                         var b6 = Vector256.LoadUnsafe(ref bRow, 24);
                         var b7 = Vector256.LoadUnsafe(ref bRow, 28);
                         var a0 = Vector256.Create(Unsafe.Add(ref a, k));
-                        c00 = Vector256.FusedMultiplyAdd(a0, b0, c00);
-                        c01 = Vector256.FusedMultiplyAdd(a0, b1, c01);
-                        c02 = Vector256.FusedMultiplyAdd(a0, b2, c02);
-                        c03 = Vector256.FusedMultiplyAdd(a0, b3, c03);
-                        c04 = Vector256.FusedMultiplyAdd(a0, b4, c04);
-                        c05 = Vector256.FusedMultiplyAdd(a0, b5, c05);
-                        c06 = Vector256.FusedMultiplyAdd(a0, b6, c06);
-                        c07 = Vector256.FusedMultiplyAdd(a0, b7, c07);
+                        c00 = Vector256.MultiplyAddEstimate(a0, b0, c00);
+                        c01 = Vector256.MultiplyAddEstimate(a0, b1, c01);
+                        c02 = Vector256.MultiplyAddEstimate(a0, b2, c02);
+                        c03 = Vector256.MultiplyAddEstimate(a0, b3, c03);
+                        c04 = Vector256.MultiplyAddEstimate(a0, b4, c04);
+                        c05 = Vector256.MultiplyAddEstimate(a0, b5, c05);
+                        c06 = Vector256.MultiplyAddEstimate(a0, b6, c06);
+                        c07 = Vector256.MultiplyAddEstimate(a0, b7, c07);
                     }
                     Vector256.StoreUnsafe(c00, ref cRow0, 0);
                     Vector256.StoreUnsafe(c01, ref cRow0, 4);
@@ -643,14 +643,14 @@ namespace RnnGen.Generated
                         var b6 = Vector128.LoadUnsafe(ref bRow, 12);
                         var b7 = Vector128.LoadUnsafe(ref bRow, 14);
                         var a0 = Vector128.Create(Unsafe.Add(ref a, k));
-                        c00 = Vector128.FusedMultiplyAdd(a0, b0, c00);
-                        c01 = Vector128.FusedMultiplyAdd(a0, b1, c01);
-                        c02 = Vector128.FusedMultiplyAdd(a0, b2, c02);
-                        c03 = Vector128.FusedMultiplyAdd(a0, b3, c03);
-                        c04 = Vector128.FusedMultiplyAdd(a0, b4, c04);
-                        c05 = Vector128.FusedMultiplyAdd(a0, b5, c05);
-                        c06 = Vector128.FusedMultiplyAdd(a0, b6, c06);
-                        c07 = Vector128.FusedMultiplyAdd(a0, b7, c07);
+                        c00 = Vector128.MultiplyAddEstimate(a0, b0, c00);
+                        c01 = Vector128.MultiplyAddEstimate(a0, b1, c01);
+                        c02 = Vector128.MultiplyAddEstimate(a0, b2, c02);
+                        c03 = Vector128.MultiplyAddEstimate(a0, b3, c03);
+                        c04 = Vector128.MultiplyAddEstimate(a0, b4, c04);
+                        c05 = Vector128.MultiplyAddEstimate(a0, b5, c05);
+                        c06 = Vector128.MultiplyAddEstimate(a0, b6, c06);
+                        c07 = Vector128.MultiplyAddEstimate(a0, b7, c07);
                     }
                     Vector128.StoreUnsafe(c00, ref cRow0, 0);
                     Vector128.StoreUnsafe(c01, ref cRow0, 2);
@@ -830,25 +830,25 @@ namespace RnnGen.Generated
                             var b2 = Vector512.LoadUnsafe(ref bRow, 16);
                             var b3 = Vector512.LoadUnsafe(ref bRow, 24);
                             var a0 = Vector512.Create(Unsafe.Add(ref a, m0 * 4 + k));
-                            c00 = Vector512.FusedMultiplyAdd(a0, b0, c00);
-                            c01 = Vector512.FusedMultiplyAdd(a0, b1, c01);
-                            c02 = Vector512.FusedMultiplyAdd(a0, b2, c02);
-                            c03 = Vector512.FusedMultiplyAdd(a0, b3, c03);
+                            c00 = Vector512.MultiplyAddEstimate(a0, b0, c00);
+                            c01 = Vector512.MultiplyAddEstimate(a0, b1, c01);
+                            c02 = Vector512.MultiplyAddEstimate(a0, b2, c02);
+                            c03 = Vector512.MultiplyAddEstimate(a0, b3, c03);
                             var a1 = Vector512.Create(Unsafe.Add(ref a, (m0 + 1) * 4 + k));
-                            c10 = Vector512.FusedMultiplyAdd(a1, b0, c10);
-                            c11 = Vector512.FusedMultiplyAdd(a1, b1, c11);
-                            c12 = Vector512.FusedMultiplyAdd(a1, b2, c12);
-                            c13 = Vector512.FusedMultiplyAdd(a1, b3, c13);
+                            c10 = Vector512.MultiplyAddEstimate(a1, b0, c10);
+                            c11 = Vector512.MultiplyAddEstimate(a1, b1, c11);
+                            c12 = Vector512.MultiplyAddEstimate(a1, b2, c12);
+                            c13 = Vector512.MultiplyAddEstimate(a1, b3, c13);
                             var a2 = Vector512.Create(Unsafe.Add(ref a, (m0 + 2) * 4 + k));
-                            c20 = Vector512.FusedMultiplyAdd(a2, b0, c20);
-                            c21 = Vector512.FusedMultiplyAdd(a2, b1, c21);
-                            c22 = Vector512.FusedMultiplyAdd(a2, b2, c22);
-                            c23 = Vector512.FusedMultiplyAdd(a2, b3, c23);
+                            c20 = Vector512.MultiplyAddEstimate(a2, b0, c20);
+                            c21 = Vector512.MultiplyAddEstimate(a2, b1, c21);
+                            c22 = Vector512.MultiplyAddEstimate(a2, b2, c22);
+                            c23 = Vector512.MultiplyAddEstimate(a2, b3, c23);
                             var a3 = Vector512.Create(Unsafe.Add(ref a, (m0 + 3) * 4 + k));
-                            c30 = Vector512.FusedMultiplyAdd(a3, b0, c30);
-                            c31 = Vector512.FusedMultiplyAdd(a3, b1, c31);
-                            c32 = Vector512.FusedMultiplyAdd(a3, b2, c32);
-                            c33 = Vector512.FusedMultiplyAdd(a3, b3, c33);
+                            c30 = Vector512.MultiplyAddEstimate(a3, b0, c30);
+                            c31 = Vector512.MultiplyAddEstimate(a3, b1, c31);
+                            c32 = Vector512.MultiplyAddEstimate(a3, b2, c32);
+                            c33 = Vector512.MultiplyAddEstimate(a3, b3, c33);
                         }
                         Vector512.StoreUnsafe(c00, ref cRow0, 0);
                         Vector512.StoreUnsafe(c01, ref cRow0, 8);
@@ -875,25 +875,25 @@ namespace RnnGen.Generated
                         var c02 = Vector512<double>.Zero;
                         var c03 = Vector512<double>.Zero;
                         var a0 = Vector512.Create(Unsafe.Add(ref a, m0 * 4));
-                        c00 = Vector512.FusedMultiplyAdd(a0, Vector512.LoadUnsafe(ref b, n0), c00);
-                        c01 = Vector512.FusedMultiplyAdd(a0, Vector512.LoadUnsafe(ref b, n0 + 8), c01);
-                        c02 = Vector512.FusedMultiplyAdd(a0, Vector512.LoadUnsafe(ref b, n0 + 16), c02);
-                        c03 = Vector512.FusedMultiplyAdd(a0, Vector512.LoadUnsafe(ref b, n0 + 24), c03);
+                        c00 = Vector512.MultiplyAddEstimate(a0, Vector512.LoadUnsafe(ref b, n0), c00);
+                        c01 = Vector512.MultiplyAddEstimate(a0, Vector512.LoadUnsafe(ref b, n0 + 8), c01);
+                        c02 = Vector512.MultiplyAddEstimate(a0, Vector512.LoadUnsafe(ref b, n0 + 16), c02);
+                        c03 = Vector512.MultiplyAddEstimate(a0, Vector512.LoadUnsafe(ref b, n0 + 24), c03);
                         var a1 = Vector512.Create(Unsafe.Add(ref a, m0 * 4 + 1));
-                        c00 = Vector512.FusedMultiplyAdd(a1, Vector512.LoadUnsafe(ref b, 96 + n0), c00);
-                        c01 = Vector512.FusedMultiplyAdd(a1, Vector512.LoadUnsafe(ref b, 96 + n0 + 8), c01);
-                        c02 = Vector512.FusedMultiplyAdd(a1, Vector512.LoadUnsafe(ref b, 96 + n0 + 16), c02);
-                        c03 = Vector512.FusedMultiplyAdd(a1, Vector512.LoadUnsafe(ref b, 96 + n0 + 24), c03);
+                        c00 = Vector512.MultiplyAddEstimate(a1, Vector512.LoadUnsafe(ref b, 96 + n0), c00);
+                        c01 = Vector512.MultiplyAddEstimate(a1, Vector512.LoadUnsafe(ref b, 96 + n0 + 8), c01);
+                        c02 = Vector512.MultiplyAddEstimate(a1, Vector512.LoadUnsafe(ref b, 96 + n0 + 16), c02);
+                        c03 = Vector512.MultiplyAddEstimate(a1, Vector512.LoadUnsafe(ref b, 96 + n0 + 24), c03);
                         var a2 = Vector512.Create(Unsafe.Add(ref a, m0 * 4 + 2));
-                        c00 = Vector512.FusedMultiplyAdd(a2, Vector512.LoadUnsafe(ref b, 192 + n0), c00);
-                        c01 = Vector512.FusedMultiplyAdd(a2, Vector512.LoadUnsafe(ref b, 192 + n0 + 8), c01);
-                        c02 = Vector512.FusedMultiplyAdd(a2, Vector512.LoadUnsafe(ref b, 192 + n0 + 16), c02);
-                        c03 = Vector512.FusedMultiplyAdd(a2, Vector512.LoadUnsafe(ref b, 192 + n0 + 24), c03);
+                        c00 = Vector512.MultiplyAddEstimate(a2, Vector512.LoadUnsafe(ref b, 192 + n0), c00);
+                        c01 = Vector512.MultiplyAddEstimate(a2, Vector512.LoadUnsafe(ref b, 192 + n0 + 8), c01);
+                        c02 = Vector512.MultiplyAddEstimate(a2, Vector512.LoadUnsafe(ref b, 192 + n0 + 16), c02);
+                        c03 = Vector512.MultiplyAddEstimate(a2, Vector512.LoadUnsafe(ref b, 192 + n0 + 24), c03);
                         var a3 = Vector512.Create(Unsafe.Add(ref a, m0 * 4 + 3));
-                        c00 = Vector512.FusedMultiplyAdd(a3, Vector512.LoadUnsafe(ref b, 288 + n0), c00);
-                        c01 = Vector512.FusedMultiplyAdd(a3, Vector512.LoadUnsafe(ref b, 288 + n0 + 8), c01);
-                        c02 = Vector512.FusedMultiplyAdd(a3, Vector512.LoadUnsafe(ref b, 288 + n0 + 16), c02);
-                        c03 = Vector512.FusedMultiplyAdd(a3, Vector512.LoadUnsafe(ref b, 288 + n0 + 24), c03);
+                        c00 = Vector512.MultiplyAddEstimate(a3, Vector512.LoadUnsafe(ref b, 288 + n0), c00);
+                        c01 = Vector512.MultiplyAddEstimate(a3, Vector512.LoadUnsafe(ref b, 288 + n0 + 8), c01);
+                        c02 = Vector512.MultiplyAddEstimate(a3, Vector512.LoadUnsafe(ref b, 288 + n0 + 16), c02);
+                        c03 = Vector512.MultiplyAddEstimate(a3, Vector512.LoadUnsafe(ref b, 288 + n0 + 24), c03);
                         Vector512.StoreUnsafe(c00, ref cRow0, 0);
                         Vector512.StoreUnsafe(c01, ref cRow0, 8);
                         Vector512.StoreUnsafe(c02, ref cRow0, 16);
@@ -926,17 +926,17 @@ namespace RnnGen.Generated
                             var b0 = Vector256.LoadUnsafe(ref bRow, 0);
                             var b1 = Vector256.LoadUnsafe(ref bRow, 4);
                             var a0 = Vector256.Create(Unsafe.Add(ref a, m0 * 4 + k));
-                            c00 = Vector256.FusedMultiplyAdd(a0, b0, c00);
-                            c01 = Vector256.FusedMultiplyAdd(a0, b1, c01);
+                            c00 = Vector256.MultiplyAddEstimate(a0, b0, c00);
+                            c01 = Vector256.MultiplyAddEstimate(a0, b1, c01);
                             var a1 = Vector256.Create(Unsafe.Add(ref a, (m0 + 1) * 4 + k));
-                            c10 = Vector256.FusedMultiplyAdd(a1, b0, c10);
-                            c11 = Vector256.FusedMultiplyAdd(a1, b1, c11);
+                            c10 = Vector256.MultiplyAddEstimate(a1, b0, c10);
+                            c11 = Vector256.MultiplyAddEstimate(a1, b1, c11);
                             var a2 = Vector256.Create(Unsafe.Add(ref a, (m0 + 2) * 4 + k));
-                            c20 = Vector256.FusedMultiplyAdd(a2, b0, c20);
-                            c21 = Vector256.FusedMultiplyAdd(a2, b1, c21);
+                            c20 = Vector256.MultiplyAddEstimate(a2, b0, c20);
+                            c21 = Vector256.MultiplyAddEstimate(a2, b1, c21);
                             var a3 = Vector256.Create(Unsafe.Add(ref a, (m0 + 3) * 4 + k));
-                            c30 = Vector256.FusedMultiplyAdd(a3, b0, c30);
-                            c31 = Vector256.FusedMultiplyAdd(a3, b1, c31);
+                            c30 = Vector256.MultiplyAddEstimate(a3, b0, c30);
+                            c31 = Vector256.MultiplyAddEstimate(a3, b1, c31);
                         }
                         Vector256.StoreUnsafe(c00, ref cRow0, 0);
                         Vector256.StoreUnsafe(c01, ref cRow0, 4);
@@ -953,17 +953,17 @@ namespace RnnGen.Generated
                         var c00 = Vector256<double>.Zero;
                         var c01 = Vector256<double>.Zero;
                         var a0 = Vector256.Create(Unsafe.Add(ref a, m0 * 4));
-                        c00 = Vector256.FusedMultiplyAdd(a0, Vector256.LoadUnsafe(ref b, n0), c00);
-                        c01 = Vector256.FusedMultiplyAdd(a0, Vector256.LoadUnsafe(ref b, n0 + 4), c01);
+                        c00 = Vector256.MultiplyAddEstimate(a0, Vector256.LoadUnsafe(ref b, n0), c00);
+                        c01 = Vector256.MultiplyAddEstimate(a0, Vector256.LoadUnsafe(ref b, n0 + 4), c01);
                         var a1 = Vector256.Create(Unsafe.Add(ref a, m0 * 4 + 1));
-                        c00 = Vector256.FusedMultiplyAdd(a1, Vector256.LoadUnsafe(ref b, 96 + n0), c00);
-                        c01 = Vector256.FusedMultiplyAdd(a1, Vector256.LoadUnsafe(ref b, 96 + n0 + 4), c01);
+                        c00 = Vector256.MultiplyAddEstimate(a1, Vector256.LoadUnsafe(ref b, 96 + n0), c00);
+                        c01 = Vector256.MultiplyAddEstimate(a1, Vector256.LoadUnsafe(ref b, 96 + n0 + 4), c01);
                         var a2 = Vector256.Create(Unsafe.Add(ref a, m0 * 4 + 2));
-                        c00 = Vector256.FusedMultiplyAdd(a2, Vector256.LoadUnsafe(ref b, 192 + n0), c00);
-                        c01 = Vector256.FusedMultiplyAdd(a2, Vector256.LoadUnsafe(ref b, 192 + n0 + 4), c01);
+                        c00 = Vector256.MultiplyAddEstimate(a2, Vector256.LoadUnsafe(ref b, 192 + n0), c00);
+                        c01 = Vector256.MultiplyAddEstimate(a2, Vector256.LoadUnsafe(ref b, 192 + n0 + 4), c01);
                         var a3 = Vector256.Create(Unsafe.Add(ref a, m0 * 4 + 3));
-                        c00 = Vector256.FusedMultiplyAdd(a3, Vector256.LoadUnsafe(ref b, 288 + n0), c00);
-                        c01 = Vector256.FusedMultiplyAdd(a3, Vector256.LoadUnsafe(ref b, 288 + n0 + 4), c01);
+                        c00 = Vector256.MultiplyAddEstimate(a3, Vector256.LoadUnsafe(ref b, 288 + n0), c00);
+                        c01 = Vector256.MultiplyAddEstimate(a3, Vector256.LoadUnsafe(ref b, 288 + n0 + 4), c01);
                         Vector256.StoreUnsafe(c00, ref cRow0, 0);
                         Vector256.StoreUnsafe(c01, ref cRow0, 4);
                     }
@@ -994,17 +994,17 @@ namespace RnnGen.Generated
                             var b0 = Vector128.LoadUnsafe(ref bRow, 0);
                             var b1 = Vector128.LoadUnsafe(ref bRow, 2);
                             var a0 = Vector128.Create(Unsafe.Add(ref a, m0 * 4 + k));
-                            c00 = Vector128.FusedMultiplyAdd(a0, b0, c00);
-                            c01 = Vector128.FusedMultiplyAdd(a0, b1, c01);
+                            c00 = Vector128.MultiplyAddEstimate(a0, b0, c00);
+                            c01 = Vector128.MultiplyAddEstimate(a0, b1, c01);
                             var a1 = Vector128.Create(Unsafe.Add(ref a, (m0 + 1) * 4 + k));
-                            c10 = Vector128.FusedMultiplyAdd(a1, b0, c10);
-                            c11 = Vector128.FusedMultiplyAdd(a1, b1, c11);
+                            c10 = Vector128.MultiplyAddEstimate(a1, b0, c10);
+                            c11 = Vector128.MultiplyAddEstimate(a1, b1, c11);
                             var a2 = Vector128.Create(Unsafe.Add(ref a, (m0 + 2) * 4 + k));
-                            c20 = Vector128.FusedMultiplyAdd(a2, b0, c20);
-                            c21 = Vector128.FusedMultiplyAdd(a2, b1, c21);
+                            c20 = Vector128.MultiplyAddEstimate(a2, b0, c20);
+                            c21 = Vector128.MultiplyAddEstimate(a2, b1, c21);
                             var a3 = Vector128.Create(Unsafe.Add(ref a, (m0 + 3) * 4 + k));
-                            c30 = Vector128.FusedMultiplyAdd(a3, b0, c30);
-                            c31 = Vector128.FusedMultiplyAdd(a3, b1, c31);
+                            c30 = Vector128.MultiplyAddEstimate(a3, b0, c30);
+                            c31 = Vector128.MultiplyAddEstimate(a3, b1, c31);
                         }
                         Vector128.StoreUnsafe(c00, ref cRow0, 0);
                         Vector128.StoreUnsafe(c01, ref cRow0, 2);
@@ -1021,17 +1021,17 @@ namespace RnnGen.Generated
                         var c00 = Vector128<double>.Zero;
                         var c01 = Vector128<double>.Zero;
                         var a0 = Vector128.Create(Unsafe.Add(ref a, m0 * 4));
-                        c00 = Vector128.FusedMultiplyAdd(a0, Vector128.LoadUnsafe(ref b, n0), c00);
-                        c01 = Vector128.FusedMultiplyAdd(a0, Vector128.LoadUnsafe(ref b, n0 + 2), c01);
+                        c00 = Vector128.MultiplyAddEstimate(a0, Vector128.LoadUnsafe(ref b, n0), c00);
+                        c01 = Vector128.MultiplyAddEstimate(a0, Vector128.LoadUnsafe(ref b, n0 + 2), c01);
                         var a1 = Vector128.Create(Unsafe.Add(ref a, m0 * 4 + 1));
-                        c00 = Vector128.FusedMultiplyAdd(a1, Vector128.LoadUnsafe(ref b, 96 + n0), c00);
-                        c01 = Vector128.FusedMultiplyAdd(a1, Vector128.LoadUnsafe(ref b, 96 + n0 + 2), c01);
+                        c00 = Vector128.MultiplyAddEstimate(a1, Vector128.LoadUnsafe(ref b, 96 + n0), c00);
+                        c01 = Vector128.MultiplyAddEstimate(a1, Vector128.LoadUnsafe(ref b, 96 + n0 + 2), c01);
                         var a2 = Vector128.Create(Unsafe.Add(ref a, m0 * 4 + 2));
-                        c00 = Vector128.FusedMultiplyAdd(a2, Vector128.LoadUnsafe(ref b, 192 + n0), c00);
-                        c01 = Vector128.FusedMultiplyAdd(a2, Vector128.LoadUnsafe(ref b, 192 + n0 + 2), c01);
+                        c00 = Vector128.MultiplyAddEstimate(a2, Vector128.LoadUnsafe(ref b, 192 + n0), c00);
+                        c01 = Vector128.MultiplyAddEstimate(a2, Vector128.LoadUnsafe(ref b, 192 + n0 + 2), c01);
                         var a3 = Vector128.Create(Unsafe.Add(ref a, m0 * 4 + 3));
-                        c00 = Vector128.FusedMultiplyAdd(a3, Vector128.LoadUnsafe(ref b, 288 + n0), c00);
-                        c01 = Vector128.FusedMultiplyAdd(a3, Vector128.LoadUnsafe(ref b, 288 + n0 + 2), c01);
+                        c00 = Vector128.MultiplyAddEstimate(a3, Vector128.LoadUnsafe(ref b, 288 + n0), c00);
+                        c01 = Vector128.MultiplyAddEstimate(a3, Vector128.LoadUnsafe(ref b, 288 + n0 + 2), c01);
                         Vector128.StoreUnsafe(c00, ref cRow0, 0);
                         Vector128.StoreUnsafe(c01, ref cRow0, 2);
                     }
@@ -1074,25 +1074,25 @@ namespace RnnGen.Generated
                         var b2 = Vector512.LoadUnsafe(ref bRow, 16);
                         var b3 = Vector512.LoadUnsafe(ref bRow, 24);
                         var a0 = Vector512.Create(Unsafe.Add(ref a, k * 4));
-                        c00 = Vector512.FusedMultiplyAdd(a0, b0, c00);
-                        c01 = Vector512.FusedMultiplyAdd(a0, b1, c01);
-                        c02 = Vector512.FusedMultiplyAdd(a0, b2, c02);
-                        c03 = Vector512.FusedMultiplyAdd(a0, b3, c03);
+                        c00 = Vector512.MultiplyAddEstimate(a0, b0, c00);
+                        c01 = Vector512.MultiplyAddEstimate(a0, b1, c01);
+                        c02 = Vector512.MultiplyAddEstimate(a0, b2, c02);
+                        c03 = Vector512.MultiplyAddEstimate(a0, b3, c03);
                         var a1 = Vector512.Create(Unsafe.Add(ref a, 1 + k * 4));
-                        c10 = Vector512.FusedMultiplyAdd(a1, b0, c10);
-                        c11 = Vector512.FusedMultiplyAdd(a1, b1, c11);
-                        c12 = Vector512.FusedMultiplyAdd(a1, b2, c12);
-                        c13 = Vector512.FusedMultiplyAdd(a1, b3, c13);
+                        c10 = Vector512.MultiplyAddEstimate(a1, b0, c10);
+                        c11 = Vector512.MultiplyAddEstimate(a1, b1, c11);
+                        c12 = Vector512.MultiplyAddEstimate(a1, b2, c12);
+                        c13 = Vector512.MultiplyAddEstimate(a1, b3, c13);
                         var a2 = Vector512.Create(Unsafe.Add(ref a, 2 + k * 4));
-                        c20 = Vector512.FusedMultiplyAdd(a2, b0, c20);
-                        c21 = Vector512.FusedMultiplyAdd(a2, b1, c21);
-                        c22 = Vector512.FusedMultiplyAdd(a2, b2, c22);
-                        c23 = Vector512.FusedMultiplyAdd(a2, b3, c23);
+                        c20 = Vector512.MultiplyAddEstimate(a2, b0, c20);
+                        c21 = Vector512.MultiplyAddEstimate(a2, b1, c21);
+                        c22 = Vector512.MultiplyAddEstimate(a2, b2, c22);
+                        c23 = Vector512.MultiplyAddEstimate(a2, b3, c23);
                         var a3 = Vector512.Create(Unsafe.Add(ref a, 3 + k * 4));
-                        c30 = Vector512.FusedMultiplyAdd(a3, b0, c30);
-                        c31 = Vector512.FusedMultiplyAdd(a3, b1, c31);
-                        c32 = Vector512.FusedMultiplyAdd(a3, b2, c32);
-                        c33 = Vector512.FusedMultiplyAdd(a3, b3, c33);
+                        c30 = Vector512.MultiplyAddEstimate(a3, b0, c30);
+                        c31 = Vector512.MultiplyAddEstimate(a3, b1, c31);
+                        c32 = Vector512.MultiplyAddEstimate(a3, b2, c32);
+                        c33 = Vector512.MultiplyAddEstimate(a3, b3, c33);
                     }
                     Vector512.StoreUnsafe(c00, ref cRow0, 0);
                     Vector512.StoreUnsafe(c01, ref cRow0, 8);
@@ -1134,17 +1134,17 @@ namespace RnnGen.Generated
                         var b0 = Vector256.LoadUnsafe(ref bRow, 0);
                         var b1 = Vector256.LoadUnsafe(ref bRow, 4);
                         var a0 = Vector256.Create(Unsafe.Add(ref a, k * 4));
-                        c00 = Vector256.FusedMultiplyAdd(a0, b0, c00);
-                        c01 = Vector256.FusedMultiplyAdd(a0, b1, c01);
+                        c00 = Vector256.MultiplyAddEstimate(a0, b0, c00);
+                        c01 = Vector256.MultiplyAddEstimate(a0, b1, c01);
                         var a1 = Vector256.Create(Unsafe.Add(ref a, 1 + k * 4));
-                        c10 = Vector256.FusedMultiplyAdd(a1, b0, c10);
-                        c11 = Vector256.FusedMultiplyAdd(a1, b1, c11);
+                        c10 = Vector256.MultiplyAddEstimate(a1, b0, c10);
+                        c11 = Vector256.MultiplyAddEstimate(a1, b1, c11);
                         var a2 = Vector256.Create(Unsafe.Add(ref a, 2 + k * 4));
-                        c20 = Vector256.FusedMultiplyAdd(a2, b0, c20);
-                        c21 = Vector256.FusedMultiplyAdd(a2, b1, c21);
+                        c20 = Vector256.MultiplyAddEstimate(a2, b0, c20);
+                        c21 = Vector256.MultiplyAddEstimate(a2, b1, c21);
                         var a3 = Vector256.Create(Unsafe.Add(ref a, 3 + k * 4));
-                        c30 = Vector256.FusedMultiplyAdd(a3, b0, c30);
-                        c31 = Vector256.FusedMultiplyAdd(a3, b1, c31);
+                        c30 = Vector256.MultiplyAddEstimate(a3, b0, c30);
+                        c31 = Vector256.MultiplyAddEstimate(a3, b1, c31);
                     }
                     Vector256.StoreUnsafe(c00, ref cRow0, 0);
                     Vector256.StoreUnsafe(c01, ref cRow0, 4);
@@ -1178,17 +1178,17 @@ namespace RnnGen.Generated
                         var b0 = Vector128.LoadUnsafe(ref bRow, 0);
                         var b1 = Vector128.LoadUnsafe(ref bRow, 2);
                         var a0 = Vector128.Create(Unsafe.Add(ref a, k * 4));
-                        c00 = Vector128.FusedMultiplyAdd(a0, b0, c00);
-                        c01 = Vector128.FusedMultiplyAdd(a0, b1, c01);
+                        c00 = Vector128.MultiplyAddEstimate(a0, b0, c00);
+                        c01 = Vector128.MultiplyAddEstimate(a0, b1, c01);
                         var a1 = Vector128.Create(Unsafe.Add(ref a, 1 + k * 4));
-                        c10 = Vector128.FusedMultiplyAdd(a1, b0, c10);
-                        c11 = Vector128.FusedMultiplyAdd(a1, b1, c11);
+                        c10 = Vector128.MultiplyAddEstimate(a1, b0, c10);
+                        c11 = Vector128.MultiplyAddEstimate(a1, b1, c11);
                         var a2 = Vector128.Create(Unsafe.Add(ref a, 2 + k * 4));
-                        c20 = Vector128.FusedMultiplyAdd(a2, b0, c20);
-                        c21 = Vector128.FusedMultiplyAdd(a2, b1, c21);
+                        c20 = Vector128.MultiplyAddEstimate(a2, b0, c20);
+                        c21 = Vector128.MultiplyAddEstimate(a2, b1, c21);
                         var a3 = Vector128.Create(Unsafe.Add(ref a, 3 + k * 4));
-                        c30 = Vector128.FusedMultiplyAdd(a3, b0, c30);
-                        c31 = Vector128.FusedMultiplyAdd(a3, b1, c31);
+                        c30 = Vector128.MultiplyAddEstimate(a3, b0, c30);
+                        c31 = Vector128.MultiplyAddEstimate(a3, b1, c31);
                     }
                     Vector128.StoreUnsafe(c00, ref cRow0, 0);
                     Vector128.StoreUnsafe(c01, ref cRow0, 2);
@@ -1223,13 +1223,13 @@ namespace RnnGen.Generated
                         ref double bRow = ref Unsafe.Add(ref b, k * 8);
                         var b0 = Vector512.LoadUnsafe(ref bRow, 0);
                         var a0 = Vector512.Create(Unsafe.Add(ref a, m0 * 32 + k));
-                        c00 = Vector512.FusedMultiplyAdd(a0, b0, c00);
+                        c00 = Vector512.MultiplyAddEstimate(a0, b0, c00);
                         var a1 = Vector512.Create(Unsafe.Add(ref a, (m0 + 1) * 32 + k));
-                        c10 = Vector512.FusedMultiplyAdd(a1, b0, c10);
+                        c10 = Vector512.MultiplyAddEstimate(a1, b0, c10);
                         var a2 = Vector512.Create(Unsafe.Add(ref a, (m0 + 2) * 32 + k));
-                        c20 = Vector512.FusedMultiplyAdd(a2, b0, c20);
+                        c20 = Vector512.MultiplyAddEstimate(a2, b0, c20);
                         var a3 = Vector512.Create(Unsafe.Add(ref a, (m0 + 3) * 32 + k));
-                        c30 = Vector512.FusedMultiplyAdd(a3, b0, c30);
+                        c30 = Vector512.MultiplyAddEstimate(a3, b0, c30);
                     }
                     Vector512.StoreUnsafe(c00, ref cRow0, 0);
                     Vector512.StoreUnsafe(c10, ref cRow1, 0);
@@ -1245,7 +1245,7 @@ namespace RnnGen.Generated
                         ref double bRow = ref Unsafe.Add(ref b, k * 8);
                         var b0 = Vector512.LoadUnsafe(ref bRow, 0);
                         var a0 = Vector512.Create(Unsafe.Add(ref a, m0 * 32 + k));
-                        c00 = Vector512.FusedMultiplyAdd(a0, b0, c00);
+                        c00 = Vector512.MultiplyAddEstimate(a0, b0, c00);
                     }
                     Vector512.StoreUnsafe(c00, ref cRow0, 0);
                 }
@@ -1273,17 +1273,17 @@ namespace RnnGen.Generated
                         var b0 = Vector256.LoadUnsafe(ref bRow, 0);
                         var b1 = Vector256.LoadUnsafe(ref bRow, 4);
                         var a0 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + k));
-                        c00 = Vector256.FusedMultiplyAdd(a0, b0, c00);
-                        c01 = Vector256.FusedMultiplyAdd(a0, b1, c01);
+                        c00 = Vector256.MultiplyAddEstimate(a0, b0, c00);
+                        c01 = Vector256.MultiplyAddEstimate(a0, b1, c01);
                         var a1 = Vector256.Create(Unsafe.Add(ref a, (m0 + 1) * 32 + k));
-                        c10 = Vector256.FusedMultiplyAdd(a1, b0, c10);
-                        c11 = Vector256.FusedMultiplyAdd(a1, b1, c11);
+                        c10 = Vector256.MultiplyAddEstimate(a1, b0, c10);
+                        c11 = Vector256.MultiplyAddEstimate(a1, b1, c11);
                         var a2 = Vector256.Create(Unsafe.Add(ref a, (m0 + 2) * 32 + k));
-                        c20 = Vector256.FusedMultiplyAdd(a2, b0, c20);
-                        c21 = Vector256.FusedMultiplyAdd(a2, b1, c21);
+                        c20 = Vector256.MultiplyAddEstimate(a2, b0, c20);
+                        c21 = Vector256.MultiplyAddEstimate(a2, b1, c21);
                         var a3 = Vector256.Create(Unsafe.Add(ref a, (m0 + 3) * 32 + k));
-                        c30 = Vector256.FusedMultiplyAdd(a3, b0, c30);
-                        c31 = Vector256.FusedMultiplyAdd(a3, b1, c31);
+                        c30 = Vector256.MultiplyAddEstimate(a3, b0, c30);
+                        c31 = Vector256.MultiplyAddEstimate(a3, b1, c31);
                     }
                     Vector256.StoreUnsafe(c00, ref cRow0, 0);
                     Vector256.StoreUnsafe(c01, ref cRow0, 4);
@@ -1305,8 +1305,8 @@ namespace RnnGen.Generated
                         var b0 = Vector256.LoadUnsafe(ref bRow, 0);
                         var b1 = Vector256.LoadUnsafe(ref bRow, 4);
                         var a0 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + k));
-                        c00 = Vector256.FusedMultiplyAdd(a0, b0, c00);
-                        c01 = Vector256.FusedMultiplyAdd(a0, b1, c01);
+                        c00 = Vector256.MultiplyAddEstimate(a0, b0, c00);
+                        c01 = Vector256.MultiplyAddEstimate(a0, b1, c01);
                     }
                     Vector256.StoreUnsafe(c00, ref cRow0, 0);
                     Vector256.StoreUnsafe(c01, ref cRow0, 4);
@@ -1337,17 +1337,17 @@ namespace RnnGen.Generated
                             var b0 = Vector128.LoadUnsafe(ref bRow, 0);
                             var b1 = Vector128.LoadUnsafe(ref bRow, 2);
                             var a0 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + k));
-                            c00 = Vector128.FusedMultiplyAdd(a0, b0, c00);
-                            c01 = Vector128.FusedMultiplyAdd(a0, b1, c01);
+                            c00 = Vector128.MultiplyAddEstimate(a0, b0, c00);
+                            c01 = Vector128.MultiplyAddEstimate(a0, b1, c01);
                             var a1 = Vector128.Create(Unsafe.Add(ref a, (m0 + 1) * 32 + k));
-                            c10 = Vector128.FusedMultiplyAdd(a1, b0, c10);
-                            c11 = Vector128.FusedMultiplyAdd(a1, b1, c11);
+                            c10 = Vector128.MultiplyAddEstimate(a1, b0, c10);
+                            c11 = Vector128.MultiplyAddEstimate(a1, b1, c11);
                             var a2 = Vector128.Create(Unsafe.Add(ref a, (m0 + 2) * 32 + k));
-                            c20 = Vector128.FusedMultiplyAdd(a2, b0, c20);
-                            c21 = Vector128.FusedMultiplyAdd(a2, b1, c21);
+                            c20 = Vector128.MultiplyAddEstimate(a2, b0, c20);
+                            c21 = Vector128.MultiplyAddEstimate(a2, b1, c21);
                             var a3 = Vector128.Create(Unsafe.Add(ref a, (m0 + 3) * 32 + k));
-                            c30 = Vector128.FusedMultiplyAdd(a3, b0, c30);
-                            c31 = Vector128.FusedMultiplyAdd(a3, b1, c31);
+                            c30 = Vector128.MultiplyAddEstimate(a3, b0, c30);
+                            c31 = Vector128.MultiplyAddEstimate(a3, b1, c31);
                         }
                         Vector128.StoreUnsafe(c00, ref cRow0, 0);
                         Vector128.StoreUnsafe(c01, ref cRow0, 2);
@@ -1369,8 +1369,8 @@ namespace RnnGen.Generated
                             var b0 = Vector128.LoadUnsafe(ref bRow, 0);
                             var b1 = Vector128.LoadUnsafe(ref bRow, 2);
                             var a0 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + k));
-                            c00 = Vector128.FusedMultiplyAdd(a0, b0, c00);
-                            c01 = Vector128.FusedMultiplyAdd(a0, b1, c01);
+                            c00 = Vector128.MultiplyAddEstimate(a0, b0, c00);
+                            c01 = Vector128.MultiplyAddEstimate(a0, b1, c01);
                         }
                         Vector128.StoreUnsafe(c00, ref cRow0, 0);
                         Vector128.StoreUnsafe(c01, ref cRow0, 2);
@@ -1399,13 +1399,13 @@ namespace RnnGen.Generated
                         ref double bRow = ref Unsafe.Add(ref b, k * 8);
                         var b0 = Vector512.LoadUnsafe(ref bRow, 0);
                         var a0 = Vector512.Create(Unsafe.Add(ref a, m0 + k * 32));
-                        c00 = Vector512.FusedMultiplyAdd(a0, b0, c00);
+                        c00 = Vector512.MultiplyAddEstimate(a0, b0, c00);
                         var a1 = Vector512.Create(Unsafe.Add(ref a, m0 + 1 + k * 32));
-                        c10 = Vector512.FusedMultiplyAdd(a1, b0, c10);
+                        c10 = Vector512.MultiplyAddEstimate(a1, b0, c10);
                         var a2 = Vector512.Create(Unsafe.Add(ref a, m0 + 2 + k * 32));
-                        c20 = Vector512.FusedMultiplyAdd(a2, b0, c20);
+                        c20 = Vector512.MultiplyAddEstimate(a2, b0, c20);
                         var a3 = Vector512.Create(Unsafe.Add(ref a, m0 + 3 + k * 32));
-                        c30 = Vector512.FusedMultiplyAdd(a3, b0, c30);
+                        c30 = Vector512.MultiplyAddEstimate(a3, b0, c30);
                     }
                     Vector512.StoreUnsafe(c00, ref cRow0, 0);
                     Vector512.StoreUnsafe(c10, ref cRow1, 0);
@@ -1435,17 +1435,17 @@ namespace RnnGen.Generated
                         var b0 = Vector256.LoadUnsafe(ref bRow, 0);
                         var b1 = Vector256.LoadUnsafe(ref bRow, 4);
                         var a0 = Vector256.Create(Unsafe.Add(ref a, m0 + k * 32));
-                        c00 = Vector256.FusedMultiplyAdd(a0, b0, c00);
-                        c01 = Vector256.FusedMultiplyAdd(a0, b1, c01);
+                        c00 = Vector256.MultiplyAddEstimate(a0, b0, c00);
+                        c01 = Vector256.MultiplyAddEstimate(a0, b1, c01);
                         var a1 = Vector256.Create(Unsafe.Add(ref a, m0 + 1 + k * 32));
-                        c10 = Vector256.FusedMultiplyAdd(a1, b0, c10);
-                        c11 = Vector256.FusedMultiplyAdd(a1, b1, c11);
+                        c10 = Vector256.MultiplyAddEstimate(a1, b0, c10);
+                        c11 = Vector256.MultiplyAddEstimate(a1, b1, c11);
                         var a2 = Vector256.Create(Unsafe.Add(ref a, m0 + 2 + k * 32));
-                        c20 = Vector256.FusedMultiplyAdd(a2, b0, c20);
-                        c21 = Vector256.FusedMultiplyAdd(a2, b1, c21);
+                        c20 = Vector256.MultiplyAddEstimate(a2, b0, c20);
+                        c21 = Vector256.MultiplyAddEstimate(a2, b1, c21);
                         var a3 = Vector256.Create(Unsafe.Add(ref a, m0 + 3 + k * 32));
-                        c30 = Vector256.FusedMultiplyAdd(a3, b0, c30);
-                        c31 = Vector256.FusedMultiplyAdd(a3, b1, c31);
+                        c30 = Vector256.MultiplyAddEstimate(a3, b0, c30);
+                        c31 = Vector256.MultiplyAddEstimate(a3, b1, c31);
                     }
                     Vector256.StoreUnsafe(c00, ref cRow0, 0);
                     Vector256.StoreUnsafe(c01, ref cRow0, 4);
@@ -1481,17 +1481,17 @@ namespace RnnGen.Generated
                             var b0 = Vector128.LoadUnsafe(ref bRow, 0);
                             var b1 = Vector128.LoadUnsafe(ref bRow, 2);
                             var a0 = Vector128.Create(Unsafe.Add(ref a, m0 + k * 32));
-                            c00 = Vector128.FusedMultiplyAdd(a0, b0, c00);
-                            c01 = Vector128.FusedMultiplyAdd(a0, b1, c01);
+                            c00 = Vector128.MultiplyAddEstimate(a0, b0, c00);
+                            c01 = Vector128.MultiplyAddEstimate(a0, b1, c01);
                             var a1 = Vector128.Create(Unsafe.Add(ref a, m0 + 1 + k * 32));
-                            c10 = Vector128.FusedMultiplyAdd(a1, b0, c10);
-                            c11 = Vector128.FusedMultiplyAdd(a1, b1, c11);
+                            c10 = Vector128.MultiplyAddEstimate(a1, b0, c10);
+                            c11 = Vector128.MultiplyAddEstimate(a1, b1, c11);
                             var a2 = Vector128.Create(Unsafe.Add(ref a, m0 + 2 + k * 32));
-                            c20 = Vector128.FusedMultiplyAdd(a2, b0, c20);
-                            c21 = Vector128.FusedMultiplyAdd(a2, b1, c21);
+                            c20 = Vector128.MultiplyAddEstimate(a2, b0, c20);
+                            c21 = Vector128.MultiplyAddEstimate(a2, b1, c21);
                             var a3 = Vector128.Create(Unsafe.Add(ref a, m0 + 3 + k * 32));
-                            c30 = Vector128.FusedMultiplyAdd(a3, b0, c30);
-                            c31 = Vector128.FusedMultiplyAdd(a3, b1, c31);
+                            c30 = Vector128.MultiplyAddEstimate(a3, b0, c30);
+                            c31 = Vector128.MultiplyAddEstimate(a3, b1, c31);
                         }
                         Vector128.StoreUnsafe(c00, ref cRow0, 0);
                         Vector128.StoreUnsafe(c01, ref cRow0, 2);
@@ -1537,25 +1537,25 @@ namespace RnnGen.Generated
                         var a2 = Vector512.LoadUnsafe(ref a, (m0 + 2) * 8);
                         var a3 = Vector512.LoadUnsafe(ref a, (m0 + 3) * 8);
                         var b0 = Vector512.LoadUnsafe(ref b, n0 * 8);
-                        s00 = Vector512.FusedMultiplyAdd(a0, b0, s00);
-                        s10 = Vector512.FusedMultiplyAdd(a1, b0, s10);
-                        s20 = Vector512.FusedMultiplyAdd(a2, b0, s20);
-                        s30 = Vector512.FusedMultiplyAdd(a3, b0, s30);
+                        s00 = Vector512.MultiplyAddEstimate(a0, b0, s00);
+                        s10 = Vector512.MultiplyAddEstimate(a1, b0, s10);
+                        s20 = Vector512.MultiplyAddEstimate(a2, b0, s20);
+                        s30 = Vector512.MultiplyAddEstimate(a3, b0, s30);
                         var b1 = Vector512.LoadUnsafe(ref b, (n0 + 1) * 8);
-                        s01 = Vector512.FusedMultiplyAdd(a0, b1, s01);
-                        s11 = Vector512.FusedMultiplyAdd(a1, b1, s11);
-                        s21 = Vector512.FusedMultiplyAdd(a2, b1, s21);
-                        s31 = Vector512.FusedMultiplyAdd(a3, b1, s31);
+                        s01 = Vector512.MultiplyAddEstimate(a0, b1, s01);
+                        s11 = Vector512.MultiplyAddEstimate(a1, b1, s11);
+                        s21 = Vector512.MultiplyAddEstimate(a2, b1, s21);
+                        s31 = Vector512.MultiplyAddEstimate(a3, b1, s31);
                         var b2 = Vector512.LoadUnsafe(ref b, (n0 + 2) * 8);
-                        s02 = Vector512.FusedMultiplyAdd(a0, b2, s02);
-                        s12 = Vector512.FusedMultiplyAdd(a1, b2, s12);
-                        s22 = Vector512.FusedMultiplyAdd(a2, b2, s22);
-                        s32 = Vector512.FusedMultiplyAdd(a3, b2, s32);
+                        s02 = Vector512.MultiplyAddEstimate(a0, b2, s02);
+                        s12 = Vector512.MultiplyAddEstimate(a1, b2, s12);
+                        s22 = Vector512.MultiplyAddEstimate(a2, b2, s22);
+                        s32 = Vector512.MultiplyAddEstimate(a3, b2, s32);
                         var b3 = Vector512.LoadUnsafe(ref b, (n0 + 3) * 8);
-                        s03 = Vector512.FusedMultiplyAdd(a0, b3, s03);
-                        s13 = Vector512.FusedMultiplyAdd(a1, b3, s13);
-                        s23 = Vector512.FusedMultiplyAdd(a2, b3, s23);
-                        s33 = Vector512.FusedMultiplyAdd(a3, b3, s33);
+                        s03 = Vector512.MultiplyAddEstimate(a0, b3, s03);
+                        s13 = Vector512.MultiplyAddEstimate(a1, b3, s13);
+                        s23 = Vector512.MultiplyAddEstimate(a2, b3, s23);
+                        s33 = Vector512.MultiplyAddEstimate(a3, b3, s33);
                         Unsafe.Add(ref c, m0 * 32 + n0) += Vector512.Sum(s00);
                         Unsafe.Add(ref c, m0 * 32 + n0 + 1) += Vector512.Sum(s01);
                         Unsafe.Add(ref c, m0 * 32 + n0 + 2) += Vector512.Sum(s02);
@@ -1581,13 +1581,13 @@ namespace RnnGen.Generated
                         var s03 = Vector512<double>.Zero;
                         var a0 = Vector512.LoadUnsafe(ref a, m0 * 8);
                         var b0 = Vector512.LoadUnsafe(ref b, n0 * 8);
-                        s00 = Vector512.FusedMultiplyAdd(a0, b0, s00);
+                        s00 = Vector512.MultiplyAddEstimate(a0, b0, s00);
                         var b1 = Vector512.LoadUnsafe(ref b, (n0 + 1) * 8);
-                        s01 = Vector512.FusedMultiplyAdd(a0, b1, s01);
+                        s01 = Vector512.MultiplyAddEstimate(a0, b1, s01);
                         var b2 = Vector512.LoadUnsafe(ref b, (n0 + 2) * 8);
-                        s02 = Vector512.FusedMultiplyAdd(a0, b2, s02);
+                        s02 = Vector512.MultiplyAddEstimate(a0, b2, s02);
                         var b3 = Vector512.LoadUnsafe(ref b, (n0 + 3) * 8);
-                        s03 = Vector512.FusedMultiplyAdd(a0, b3, s03);
+                        s03 = Vector512.MultiplyAddEstimate(a0, b3, s03);
                         Unsafe.Add(ref c, m0 * 32 + n0) += Vector512.Sum(s00);
                         Unsafe.Add(ref c, m0 * 32 + n0 + 1) += Vector512.Sum(s01);
                         Unsafe.Add(ref c, m0 * 32 + n0 + 2) += Vector512.Sum(s02);
@@ -1615,17 +1615,17 @@ namespace RnnGen.Generated
                             var a0 = Vector256.LoadUnsafe(ref a, m0 * 8 + k);
                             var a1 = Vector256.LoadUnsafe(ref a, (m0 + 1) * 8 + k);
                             var b0 = Vector256.LoadUnsafe(ref b, n0 * 8 + k);
-                            s00 = Vector256.FusedMultiplyAdd(a0, b0, s00);
-                            s10 = Vector256.FusedMultiplyAdd(a1, b0, s10);
+                            s00 = Vector256.MultiplyAddEstimate(a0, b0, s00);
+                            s10 = Vector256.MultiplyAddEstimate(a1, b0, s10);
                             var b1 = Vector256.LoadUnsafe(ref b, (n0 + 1) * 8 + k);
-                            s01 = Vector256.FusedMultiplyAdd(a0, b1, s01);
-                            s11 = Vector256.FusedMultiplyAdd(a1, b1, s11);
+                            s01 = Vector256.MultiplyAddEstimate(a0, b1, s01);
+                            s11 = Vector256.MultiplyAddEstimate(a1, b1, s11);
                             var b2 = Vector256.LoadUnsafe(ref b, (n0 + 2) * 8 + k);
-                            s02 = Vector256.FusedMultiplyAdd(a0, b2, s02);
-                            s12 = Vector256.FusedMultiplyAdd(a1, b2, s12);
+                            s02 = Vector256.MultiplyAddEstimate(a0, b2, s02);
+                            s12 = Vector256.MultiplyAddEstimate(a1, b2, s12);
                             var b3 = Vector256.LoadUnsafe(ref b, (n0 + 3) * 8 + k);
-                            s03 = Vector256.FusedMultiplyAdd(a0, b3, s03);
-                            s13 = Vector256.FusedMultiplyAdd(a1, b3, s13);
+                            s03 = Vector256.MultiplyAddEstimate(a0, b3, s03);
+                            s13 = Vector256.MultiplyAddEstimate(a1, b3, s13);
                         }
                         Unsafe.Add(ref c, m0 * 32 + n0) += Vector256.Sum(s00);
                         Unsafe.Add(ref c, m0 * 32 + n0 + 1) += Vector256.Sum(s01);
@@ -1646,13 +1646,13 @@ namespace RnnGen.Generated
                         {
                             var a0 = Vector256.LoadUnsafe(ref a, m0 * 8 + k);
                             var b0 = Vector256.LoadUnsafe(ref b, n0 * 8 + k);
-                            s00 = Vector256.FusedMultiplyAdd(a0, b0, s00);
+                            s00 = Vector256.MultiplyAddEstimate(a0, b0, s00);
                             var b1 = Vector256.LoadUnsafe(ref b, (n0 + 1) * 8 + k);
-                            s01 = Vector256.FusedMultiplyAdd(a0, b1, s01);
+                            s01 = Vector256.MultiplyAddEstimate(a0, b1, s01);
                             var b2 = Vector256.LoadUnsafe(ref b, (n0 + 2) * 8 + k);
-                            s02 = Vector256.FusedMultiplyAdd(a0, b2, s02);
+                            s02 = Vector256.MultiplyAddEstimate(a0, b2, s02);
                             var b3 = Vector256.LoadUnsafe(ref b, (n0 + 3) * 8 + k);
-                            s03 = Vector256.FusedMultiplyAdd(a0, b3, s03);
+                            s03 = Vector256.MultiplyAddEstimate(a0, b3, s03);
                         }
                         Unsafe.Add(ref c, m0 * 32 + n0) += Vector256.Sum(s00);
                         Unsafe.Add(ref c, m0 * 32 + n0 + 1) += Vector256.Sum(s01);
@@ -1681,17 +1681,17 @@ namespace RnnGen.Generated
                             var a0 = Vector128.LoadUnsafe(ref a, m0 * 8 + k);
                             var a1 = Vector128.LoadUnsafe(ref a, (m0 + 1) * 8 + k);
                             var b0 = Vector128.LoadUnsafe(ref b, n0 * 8 + k);
-                            s00 = Vector128.FusedMultiplyAdd(a0, b0, s00);
-                            s10 = Vector128.FusedMultiplyAdd(a1, b0, s10);
+                            s00 = Vector128.MultiplyAddEstimate(a0, b0, s00);
+                            s10 = Vector128.MultiplyAddEstimate(a1, b0, s10);
                             var b1 = Vector128.LoadUnsafe(ref b, (n0 + 1) * 8 + k);
-                            s01 = Vector128.FusedMultiplyAdd(a0, b1, s01);
-                            s11 = Vector128.FusedMultiplyAdd(a1, b1, s11);
+                            s01 = Vector128.MultiplyAddEstimate(a0, b1, s01);
+                            s11 = Vector128.MultiplyAddEstimate(a1, b1, s11);
                             var b2 = Vector128.LoadUnsafe(ref b, (n0 + 2) * 8 + k);
-                            s02 = Vector128.FusedMultiplyAdd(a0, b2, s02);
-                            s12 = Vector128.FusedMultiplyAdd(a1, b2, s12);
+                            s02 = Vector128.MultiplyAddEstimate(a0, b2, s02);
+                            s12 = Vector128.MultiplyAddEstimate(a1, b2, s12);
                             var b3 = Vector128.LoadUnsafe(ref b, (n0 + 3) * 8 + k);
-                            s03 = Vector128.FusedMultiplyAdd(a0, b3, s03);
-                            s13 = Vector128.FusedMultiplyAdd(a1, b3, s13);
+                            s03 = Vector128.MultiplyAddEstimate(a0, b3, s03);
+                            s13 = Vector128.MultiplyAddEstimate(a1, b3, s13);
                         }
                         Unsafe.Add(ref c, m0 * 32 + n0) += Vector128.Sum(s00);
                         Unsafe.Add(ref c, m0 * 32 + n0 + 1) += Vector128.Sum(s01);
@@ -1712,13 +1712,13 @@ namespace RnnGen.Generated
                         {
                             var a0 = Vector128.LoadUnsafe(ref a, m0 * 8 + k);
                             var b0 = Vector128.LoadUnsafe(ref b, n0 * 8 + k);
-                            s00 = Vector128.FusedMultiplyAdd(a0, b0, s00);
+                            s00 = Vector128.MultiplyAddEstimate(a0, b0, s00);
                             var b1 = Vector128.LoadUnsafe(ref b, (n0 + 1) * 8 + k);
-                            s01 = Vector128.FusedMultiplyAdd(a0, b1, s01);
+                            s01 = Vector128.MultiplyAddEstimate(a0, b1, s01);
                             var b2 = Vector128.LoadUnsafe(ref b, (n0 + 2) * 8 + k);
-                            s02 = Vector128.FusedMultiplyAdd(a0, b2, s02);
+                            s02 = Vector128.MultiplyAddEstimate(a0, b2, s02);
                             var b3 = Vector128.LoadUnsafe(ref b, (n0 + 3) * 8 + k);
-                            s03 = Vector128.FusedMultiplyAdd(a0, b3, s03);
+                            s03 = Vector128.MultiplyAddEstimate(a0, b3, s03);
                         }
                         Unsafe.Add(ref c, m0 * 32 + n0) += Vector128.Sum(s00);
                         Unsafe.Add(ref c, m0 * 32 + n0 + 1) += Vector128.Sum(s01);
@@ -1762,25 +1762,25 @@ namespace RnnGen.Generated
                             var a2 = Vector512.LoadUnsafe(ref a, (m0 + 2) * 96 + k);
                             var a3 = Vector512.LoadUnsafe(ref a, (m0 + 3) * 96 + k);
                             var b0 = Vector512.LoadUnsafe(ref b, n0 * 96 + k);
-                            s00 = Vector512.FusedMultiplyAdd(a0, b0, s00);
-                            s10 = Vector512.FusedMultiplyAdd(a1, b0, s10);
-                            s20 = Vector512.FusedMultiplyAdd(a2, b0, s20);
-                            s30 = Vector512.FusedMultiplyAdd(a3, b0, s30);
+                            s00 = Vector512.MultiplyAddEstimate(a0, b0, s00);
+                            s10 = Vector512.MultiplyAddEstimate(a1, b0, s10);
+                            s20 = Vector512.MultiplyAddEstimate(a2, b0, s20);
+                            s30 = Vector512.MultiplyAddEstimate(a3, b0, s30);
                             var b1 = Vector512.LoadUnsafe(ref b, (n0 + 1) * 96 + k);
-                            s01 = Vector512.FusedMultiplyAdd(a0, b1, s01);
-                            s11 = Vector512.FusedMultiplyAdd(a1, b1, s11);
-                            s21 = Vector512.FusedMultiplyAdd(a2, b1, s21);
-                            s31 = Vector512.FusedMultiplyAdd(a3, b1, s31);
+                            s01 = Vector512.MultiplyAddEstimate(a0, b1, s01);
+                            s11 = Vector512.MultiplyAddEstimate(a1, b1, s11);
+                            s21 = Vector512.MultiplyAddEstimate(a2, b1, s21);
+                            s31 = Vector512.MultiplyAddEstimate(a3, b1, s31);
                             var b2 = Vector512.LoadUnsafe(ref b, (n0 + 2) * 96 + k);
-                            s02 = Vector512.FusedMultiplyAdd(a0, b2, s02);
-                            s12 = Vector512.FusedMultiplyAdd(a1, b2, s12);
-                            s22 = Vector512.FusedMultiplyAdd(a2, b2, s22);
-                            s32 = Vector512.FusedMultiplyAdd(a3, b2, s32);
+                            s02 = Vector512.MultiplyAddEstimate(a0, b2, s02);
+                            s12 = Vector512.MultiplyAddEstimate(a1, b2, s12);
+                            s22 = Vector512.MultiplyAddEstimate(a2, b2, s22);
+                            s32 = Vector512.MultiplyAddEstimate(a3, b2, s32);
                             var b3 = Vector512.LoadUnsafe(ref b, (n0 + 3) * 96 + k);
-                            s03 = Vector512.FusedMultiplyAdd(a0, b3, s03);
-                            s13 = Vector512.FusedMultiplyAdd(a1, b3, s13);
-                            s23 = Vector512.FusedMultiplyAdd(a2, b3, s23);
-                            s33 = Vector512.FusedMultiplyAdd(a3, b3, s33);
+                            s03 = Vector512.MultiplyAddEstimate(a0, b3, s03);
+                            s13 = Vector512.MultiplyAddEstimate(a1, b3, s13);
+                            s23 = Vector512.MultiplyAddEstimate(a2, b3, s23);
+                            s33 = Vector512.MultiplyAddEstimate(a3, b3, s33);
                         }
                         Unsafe.Add(ref c, m0 * 32 + n0) += Vector512.Sum(s00);
                         Unsafe.Add(ref c, m0 * 32 + n0 + 1) += Vector512.Sum(s01);
@@ -1809,13 +1809,13 @@ namespace RnnGen.Generated
                         {
                             var a0 = Vector512.LoadUnsafe(ref a, m0 * 96 + k);
                             var b0 = Vector512.LoadUnsafe(ref b, n0 * 96 + k);
-                            s00 = Vector512.FusedMultiplyAdd(a0, b0, s00);
+                            s00 = Vector512.MultiplyAddEstimate(a0, b0, s00);
                             var b1 = Vector512.LoadUnsafe(ref b, (n0 + 1) * 96 + k);
-                            s01 = Vector512.FusedMultiplyAdd(a0, b1, s01);
+                            s01 = Vector512.MultiplyAddEstimate(a0, b1, s01);
                             var b2 = Vector512.LoadUnsafe(ref b, (n0 + 2) * 96 + k);
-                            s02 = Vector512.FusedMultiplyAdd(a0, b2, s02);
+                            s02 = Vector512.MultiplyAddEstimate(a0, b2, s02);
                             var b3 = Vector512.LoadUnsafe(ref b, (n0 + 3) * 96 + k);
-                            s03 = Vector512.FusedMultiplyAdd(a0, b3, s03);
+                            s03 = Vector512.MultiplyAddEstimate(a0, b3, s03);
                         }
                         Unsafe.Add(ref c, m0 * 32 + n0) += Vector512.Sum(s00);
                         Unsafe.Add(ref c, m0 * 32 + n0 + 1) += Vector512.Sum(s01);
@@ -1844,17 +1844,17 @@ namespace RnnGen.Generated
                             var a0 = Vector256.LoadUnsafe(ref a, m0 * 96 + k);
                             var a1 = Vector256.LoadUnsafe(ref a, (m0 + 1) * 96 + k);
                             var b0 = Vector256.LoadUnsafe(ref b, n0 * 96 + k);
-                            s00 = Vector256.FusedMultiplyAdd(a0, b0, s00);
-                            s10 = Vector256.FusedMultiplyAdd(a1, b0, s10);
+                            s00 = Vector256.MultiplyAddEstimate(a0, b0, s00);
+                            s10 = Vector256.MultiplyAddEstimate(a1, b0, s10);
                             var b1 = Vector256.LoadUnsafe(ref b, (n0 + 1) * 96 + k);
-                            s01 = Vector256.FusedMultiplyAdd(a0, b1, s01);
-                            s11 = Vector256.FusedMultiplyAdd(a1, b1, s11);
+                            s01 = Vector256.MultiplyAddEstimate(a0, b1, s01);
+                            s11 = Vector256.MultiplyAddEstimate(a1, b1, s11);
                             var b2 = Vector256.LoadUnsafe(ref b, (n0 + 2) * 96 + k);
-                            s02 = Vector256.FusedMultiplyAdd(a0, b2, s02);
-                            s12 = Vector256.FusedMultiplyAdd(a1, b2, s12);
+                            s02 = Vector256.MultiplyAddEstimate(a0, b2, s02);
+                            s12 = Vector256.MultiplyAddEstimate(a1, b2, s12);
                             var b3 = Vector256.LoadUnsafe(ref b, (n0 + 3) * 96 + k);
-                            s03 = Vector256.FusedMultiplyAdd(a0, b3, s03);
-                            s13 = Vector256.FusedMultiplyAdd(a1, b3, s13);
+                            s03 = Vector256.MultiplyAddEstimate(a0, b3, s03);
+                            s13 = Vector256.MultiplyAddEstimate(a1, b3, s13);
                         }
                         Unsafe.Add(ref c, m0 * 32 + n0) += Vector256.Sum(s00);
                         Unsafe.Add(ref c, m0 * 32 + n0 + 1) += Vector256.Sum(s01);
@@ -1875,13 +1875,13 @@ namespace RnnGen.Generated
                         {
                             var a0 = Vector256.LoadUnsafe(ref a, m0 * 96 + k);
                             var b0 = Vector256.LoadUnsafe(ref b, n0 * 96 + k);
-                            s00 = Vector256.FusedMultiplyAdd(a0, b0, s00);
+                            s00 = Vector256.MultiplyAddEstimate(a0, b0, s00);
                             var b1 = Vector256.LoadUnsafe(ref b, (n0 + 1) * 96 + k);
-                            s01 = Vector256.FusedMultiplyAdd(a0, b1, s01);
+                            s01 = Vector256.MultiplyAddEstimate(a0, b1, s01);
                             var b2 = Vector256.LoadUnsafe(ref b, (n0 + 2) * 96 + k);
-                            s02 = Vector256.FusedMultiplyAdd(a0, b2, s02);
+                            s02 = Vector256.MultiplyAddEstimate(a0, b2, s02);
                             var b3 = Vector256.LoadUnsafe(ref b, (n0 + 3) * 96 + k);
-                            s03 = Vector256.FusedMultiplyAdd(a0, b3, s03);
+                            s03 = Vector256.MultiplyAddEstimate(a0, b3, s03);
                         }
                         Unsafe.Add(ref c, m0 * 32 + n0) += Vector256.Sum(s00);
                         Unsafe.Add(ref c, m0 * 32 + n0 + 1) += Vector256.Sum(s01);
@@ -1910,17 +1910,17 @@ namespace RnnGen.Generated
                             var a0 = Vector128.LoadUnsafe(ref a, m0 * 96 + k);
                             var a1 = Vector128.LoadUnsafe(ref a, (m0 + 1) * 96 + k);
                             var b0 = Vector128.LoadUnsafe(ref b, n0 * 96 + k);
-                            s00 = Vector128.FusedMultiplyAdd(a0, b0, s00);
-                            s10 = Vector128.FusedMultiplyAdd(a1, b0, s10);
+                            s00 = Vector128.MultiplyAddEstimate(a0, b0, s00);
+                            s10 = Vector128.MultiplyAddEstimate(a1, b0, s10);
                             var b1 = Vector128.LoadUnsafe(ref b, (n0 + 1) * 96 + k);
-                            s01 = Vector128.FusedMultiplyAdd(a0, b1, s01);
-                            s11 = Vector128.FusedMultiplyAdd(a1, b1, s11);
+                            s01 = Vector128.MultiplyAddEstimate(a0, b1, s01);
+                            s11 = Vector128.MultiplyAddEstimate(a1, b1, s11);
                             var b2 = Vector128.LoadUnsafe(ref b, (n0 + 2) * 96 + k);
-                            s02 = Vector128.FusedMultiplyAdd(a0, b2, s02);
-                            s12 = Vector128.FusedMultiplyAdd(a1, b2, s12);
+                            s02 = Vector128.MultiplyAddEstimate(a0, b2, s02);
+                            s12 = Vector128.MultiplyAddEstimate(a1, b2, s12);
                             var b3 = Vector128.LoadUnsafe(ref b, (n0 + 3) * 96 + k);
-                            s03 = Vector128.FusedMultiplyAdd(a0, b3, s03);
-                            s13 = Vector128.FusedMultiplyAdd(a1, b3, s13);
+                            s03 = Vector128.MultiplyAddEstimate(a0, b3, s03);
+                            s13 = Vector128.MultiplyAddEstimate(a1, b3, s13);
                         }
                         Unsafe.Add(ref c, m0 * 32 + n0) += Vector128.Sum(s00);
                         Unsafe.Add(ref c, m0 * 32 + n0 + 1) += Vector128.Sum(s01);
@@ -1941,13 +1941,13 @@ namespace RnnGen.Generated
                         {
                             var a0 = Vector128.LoadUnsafe(ref a, m0 * 96 + k);
                             var b0 = Vector128.LoadUnsafe(ref b, n0 * 96 + k);
-                            s00 = Vector128.FusedMultiplyAdd(a0, b0, s00);
+                            s00 = Vector128.MultiplyAddEstimate(a0, b0, s00);
                             var b1 = Vector128.LoadUnsafe(ref b, (n0 + 1) * 96 + k);
-                            s01 = Vector128.FusedMultiplyAdd(a0, b1, s01);
+                            s01 = Vector128.MultiplyAddEstimate(a0, b1, s01);
                             var b2 = Vector128.LoadUnsafe(ref b, (n0 + 2) * 96 + k);
-                            s02 = Vector128.FusedMultiplyAdd(a0, b2, s02);
+                            s02 = Vector128.MultiplyAddEstimate(a0, b2, s02);
                             var b3 = Vector128.LoadUnsafe(ref b, (n0 + 3) * 96 + k);
-                            s03 = Vector128.FusedMultiplyAdd(a0, b3, s03);
+                            s03 = Vector128.MultiplyAddEstimate(a0, b3, s03);
                         }
                         Unsafe.Add(ref c, m0 * 32 + n0) += Vector128.Sum(s00);
                         Unsafe.Add(ref c, m0 * 32 + n0 + 1) += Vector128.Sum(s01);
@@ -1995,25 +1995,25 @@ namespace RnnGen.Generated
                             var b2 = Vector512.LoadUnsafe(ref bRow, 16);
                             var b3 = Vector512.LoadUnsafe(ref bRow, 24);
                             var a0 = Vector512.Create(Unsafe.Add(ref a, m0 + k * 32));
-                            c00 = Vector512.FusedMultiplyAdd(a0, b0, c00);
-                            c01 = Vector512.FusedMultiplyAdd(a0, b1, c01);
-                            c02 = Vector512.FusedMultiplyAdd(a0, b2, c02);
-                            c03 = Vector512.FusedMultiplyAdd(a0, b3, c03);
+                            c00 = Vector512.MultiplyAddEstimate(a0, b0, c00);
+                            c01 = Vector512.MultiplyAddEstimate(a0, b1, c01);
+                            c02 = Vector512.MultiplyAddEstimate(a0, b2, c02);
+                            c03 = Vector512.MultiplyAddEstimate(a0, b3, c03);
                             var a1 = Vector512.Create(Unsafe.Add(ref a, m0 + 1 + k * 32));
-                            c10 = Vector512.FusedMultiplyAdd(a1, b0, c10);
-                            c11 = Vector512.FusedMultiplyAdd(a1, b1, c11);
-                            c12 = Vector512.FusedMultiplyAdd(a1, b2, c12);
-                            c13 = Vector512.FusedMultiplyAdd(a1, b3, c13);
+                            c10 = Vector512.MultiplyAddEstimate(a1, b0, c10);
+                            c11 = Vector512.MultiplyAddEstimate(a1, b1, c11);
+                            c12 = Vector512.MultiplyAddEstimate(a1, b2, c12);
+                            c13 = Vector512.MultiplyAddEstimate(a1, b3, c13);
                             var a2 = Vector512.Create(Unsafe.Add(ref a, m0 + 2 + k * 32));
-                            c20 = Vector512.FusedMultiplyAdd(a2, b0, c20);
-                            c21 = Vector512.FusedMultiplyAdd(a2, b1, c21);
-                            c22 = Vector512.FusedMultiplyAdd(a2, b2, c22);
-                            c23 = Vector512.FusedMultiplyAdd(a2, b3, c23);
+                            c20 = Vector512.MultiplyAddEstimate(a2, b0, c20);
+                            c21 = Vector512.MultiplyAddEstimate(a2, b1, c21);
+                            c22 = Vector512.MultiplyAddEstimate(a2, b2, c22);
+                            c23 = Vector512.MultiplyAddEstimate(a2, b3, c23);
                             var a3 = Vector512.Create(Unsafe.Add(ref a, m0 + 3 + k * 32));
-                            c30 = Vector512.FusedMultiplyAdd(a3, b0, c30);
-                            c31 = Vector512.FusedMultiplyAdd(a3, b1, c31);
-                            c32 = Vector512.FusedMultiplyAdd(a3, b2, c32);
-                            c33 = Vector512.FusedMultiplyAdd(a3, b3, c33);
+                            c30 = Vector512.MultiplyAddEstimate(a3, b0, c30);
+                            c31 = Vector512.MultiplyAddEstimate(a3, b1, c31);
+                            c32 = Vector512.MultiplyAddEstimate(a3, b2, c32);
+                            c33 = Vector512.MultiplyAddEstimate(a3, b3, c33);
                         }
                         Vector512.StoreUnsafe(c00, ref cRow0, 0);
                         Vector512.StoreUnsafe(c01, ref cRow0, 8);
@@ -2058,17 +2058,17 @@ namespace RnnGen.Generated
                             var b0 = Vector256.LoadUnsafe(ref bRow, 0);
                             var b1 = Vector256.LoadUnsafe(ref bRow, 4);
                             var a0 = Vector256.Create(Unsafe.Add(ref a, m0 + k * 32));
-                            c00 = Vector256.FusedMultiplyAdd(a0, b0, c00);
-                            c01 = Vector256.FusedMultiplyAdd(a0, b1, c01);
+                            c00 = Vector256.MultiplyAddEstimate(a0, b0, c00);
+                            c01 = Vector256.MultiplyAddEstimate(a0, b1, c01);
                             var a1 = Vector256.Create(Unsafe.Add(ref a, m0 + 1 + k * 32));
-                            c10 = Vector256.FusedMultiplyAdd(a1, b0, c10);
-                            c11 = Vector256.FusedMultiplyAdd(a1, b1, c11);
+                            c10 = Vector256.MultiplyAddEstimate(a1, b0, c10);
+                            c11 = Vector256.MultiplyAddEstimate(a1, b1, c11);
                             var a2 = Vector256.Create(Unsafe.Add(ref a, m0 + 2 + k * 32));
-                            c20 = Vector256.FusedMultiplyAdd(a2, b0, c20);
-                            c21 = Vector256.FusedMultiplyAdd(a2, b1, c21);
+                            c20 = Vector256.MultiplyAddEstimate(a2, b0, c20);
+                            c21 = Vector256.MultiplyAddEstimate(a2, b1, c21);
                             var a3 = Vector256.Create(Unsafe.Add(ref a, m0 + 3 + k * 32));
-                            c30 = Vector256.FusedMultiplyAdd(a3, b0, c30);
-                            c31 = Vector256.FusedMultiplyAdd(a3, b1, c31);
+                            c30 = Vector256.MultiplyAddEstimate(a3, b0, c30);
+                            c31 = Vector256.MultiplyAddEstimate(a3, b1, c31);
                         }
                         Vector256.StoreUnsafe(c00, ref cRow0, 0);
                         Vector256.StoreUnsafe(c01, ref cRow0, 4);
@@ -2105,17 +2105,17 @@ namespace RnnGen.Generated
                             var b0 = Vector128.LoadUnsafe(ref bRow, 0);
                             var b1 = Vector128.LoadUnsafe(ref bRow, 2);
                             var a0 = Vector128.Create(Unsafe.Add(ref a, m0 + k * 32));
-                            c00 = Vector128.FusedMultiplyAdd(a0, b0, c00);
-                            c01 = Vector128.FusedMultiplyAdd(a0, b1, c01);
+                            c00 = Vector128.MultiplyAddEstimate(a0, b0, c00);
+                            c01 = Vector128.MultiplyAddEstimate(a0, b1, c01);
                             var a1 = Vector128.Create(Unsafe.Add(ref a, m0 + 1 + k * 32));
-                            c10 = Vector128.FusedMultiplyAdd(a1, b0, c10);
-                            c11 = Vector128.FusedMultiplyAdd(a1, b1, c11);
+                            c10 = Vector128.MultiplyAddEstimate(a1, b0, c10);
+                            c11 = Vector128.MultiplyAddEstimate(a1, b1, c11);
                             var a2 = Vector128.Create(Unsafe.Add(ref a, m0 + 2 + k * 32));
-                            c20 = Vector128.FusedMultiplyAdd(a2, b0, c20);
-                            c21 = Vector128.FusedMultiplyAdd(a2, b1, c21);
+                            c20 = Vector128.MultiplyAddEstimate(a2, b0, c20);
+                            c21 = Vector128.MultiplyAddEstimate(a2, b1, c21);
                             var a3 = Vector128.Create(Unsafe.Add(ref a, m0 + 3 + k * 32));
-                            c30 = Vector128.FusedMultiplyAdd(a3, b0, c30);
-                            c31 = Vector128.FusedMultiplyAdd(a3, b1, c31);
+                            c30 = Vector128.MultiplyAddEstimate(a3, b0, c30);
+                            c31 = Vector128.MultiplyAddEstimate(a3, b1, c31);
                         }
                         Vector128.StoreUnsafe(c00, ref cRow0, 0);
                         Vector128.StoreUnsafe(c01, ref cRow0, 2);
@@ -2235,7 +2235,7 @@ namespace RnnGen.Generated
                 var rate = Vector512.Create(-learningRate);
                 for (nuint i = 0; i < width; i += (nuint)Vector512<double>.Count)
                 {
-                    Vector512.StoreUnsafe(Vector512.FusedMultiplyAdd(rate, Vector512.LoadUnsafe(ref g, i), Vector512.LoadUnsafe(ref p, i)), ref p, i);
+                    Vector512.StoreUnsafe(Vector512.MultiplyAddEstimate(rate, Vector512.LoadUnsafe(ref g, i), Vector512.LoadUnsafe(ref p, i)), ref p, i);
                 }
             }
             else if (Vector256.IsHardwareAccelerated)
@@ -2243,7 +2243,7 @@ namespace RnnGen.Generated
                 var rate = Vector256.Create(-learningRate);
                 for (nuint i = 0; i < width; i += (nuint)Vector256<double>.Count)
                 {
-                    Vector256.StoreUnsafe(Vector256.FusedMultiplyAdd(rate, Vector256.LoadUnsafe(ref g, i), Vector256.LoadUnsafe(ref p, i)), ref p, i);
+                    Vector256.StoreUnsafe(Vector256.MultiplyAddEstimate(rate, Vector256.LoadUnsafe(ref g, i), Vector256.LoadUnsafe(ref p, i)), ref p, i);
                 }
             }
             else
@@ -2251,7 +2251,7 @@ namespace RnnGen.Generated
                 var rate = Vector128.Create(-learningRate);
                 for (nuint i = 0; i < width; i += (nuint)Vector128<double>.Count)
                 {
-                    Vector128.StoreUnsafe(Vector128.FusedMultiplyAdd(rate, Vector128.LoadUnsafe(ref g, i), Vector128.LoadUnsafe(ref p, i)), ref p, i);
+                    Vector128.StoreUnsafe(Vector128.MultiplyAddEstimate(rate, Vector128.LoadUnsafe(ref g, i), Vector128.LoadUnsafe(ref p, i)), ref p, i);
                 }
             }
         }

@@ -785,14 +785,14 @@ namespace RnnGen.Generated
                     var b6 = Vector512.LoadUnsafe(ref bRow, 96);
                     var b7 = Vector512.LoadUnsafe(ref bRow, 112);
                     var a0 = Vector512.Create(Unsafe.Add(ref a, k));
-                    c00 = Vector512.FusedMultiplyAdd(a0, b0, c00);
-                    c01 = Vector512.FusedMultiplyAdd(a0, b1, c01);
-                    c02 = Vector512.FusedMultiplyAdd(a0, b2, c02);
-                    c03 = Vector512.FusedMultiplyAdd(a0, b3, c03);
-                    c04 = Vector512.FusedMultiplyAdd(a0, b4, c04);
-                    c05 = Vector512.FusedMultiplyAdd(a0, b5, c05);
-                    c06 = Vector512.FusedMultiplyAdd(a0, b6, c06);
-                    c07 = Vector512.FusedMultiplyAdd(a0, b7, c07);
+                    c00 = Vector512.MultiplyAddEstimate(a0, b0, c00);
+                    c01 = Vector512.MultiplyAddEstimate(a0, b1, c01);
+                    c02 = Vector512.MultiplyAddEstimate(a0, b2, c02);
+                    c03 = Vector512.MultiplyAddEstimate(a0, b3, c03);
+                    c04 = Vector512.MultiplyAddEstimate(a0, b4, c04);
+                    c05 = Vector512.MultiplyAddEstimate(a0, b5, c05);
+                    c06 = Vector512.MultiplyAddEstimate(a0, b6, c06);
+                    c07 = Vector512.MultiplyAddEstimate(a0, b7, c07);
                 }
                 Vector512.StoreUnsafe(c00, ref cRow0, 0);
                 Vector512.StoreUnsafe(c01, ref cRow0, 16);
@@ -828,14 +828,14 @@ namespace RnnGen.Generated
                         var b6 = Vector256.LoadUnsafe(ref bRow, 48);
                         var b7 = Vector256.LoadUnsafe(ref bRow, 56);
                         var a0 = Vector256.Create(Unsafe.Add(ref a, k));
-                        c00 = Vector256.FusedMultiplyAdd(a0, b0, c00);
-                        c01 = Vector256.FusedMultiplyAdd(a0, b1, c01);
-                        c02 = Vector256.FusedMultiplyAdd(a0, b2, c02);
-                        c03 = Vector256.FusedMultiplyAdd(a0, b3, c03);
-                        c04 = Vector256.FusedMultiplyAdd(a0, b4, c04);
-                        c05 = Vector256.FusedMultiplyAdd(a0, b5, c05);
-                        c06 = Vector256.FusedMultiplyAdd(a0, b6, c06);
-                        c07 = Vector256.FusedMultiplyAdd(a0, b7, c07);
+                        c00 = Vector256.MultiplyAddEstimate(a0, b0, c00);
+                        c01 = Vector256.MultiplyAddEstimate(a0, b1, c01);
+                        c02 = Vector256.MultiplyAddEstimate(a0, b2, c02);
+                        c03 = Vector256.MultiplyAddEstimate(a0, b3, c03);
+                        c04 = Vector256.MultiplyAddEstimate(a0, b4, c04);
+                        c05 = Vector256.MultiplyAddEstimate(a0, b5, c05);
+                        c06 = Vector256.MultiplyAddEstimate(a0, b6, c06);
+                        c07 = Vector256.MultiplyAddEstimate(a0, b7, c07);
                     }
                     Vector256.StoreUnsafe(c00, ref cRow0, 0);
                     Vector256.StoreUnsafe(c01, ref cRow0, 8);
@@ -872,14 +872,14 @@ namespace RnnGen.Generated
                         var b6 = Vector128.LoadUnsafe(ref bRow, 24);
                         var b7 = Vector128.LoadUnsafe(ref bRow, 28);
                         var a0 = Vector128.Create(Unsafe.Add(ref a, k));
-                        c00 = Vector128.FusedMultiplyAdd(a0, b0, c00);
-                        c01 = Vector128.FusedMultiplyAdd(a0, b1, c01);
-                        c02 = Vector128.FusedMultiplyAdd(a0, b2, c02);
-                        c03 = Vector128.FusedMultiplyAdd(a0, b3, c03);
-                        c04 = Vector128.FusedMultiplyAdd(a0, b4, c04);
-                        c05 = Vector128.FusedMultiplyAdd(a0, b5, c05);
-                        c06 = Vector128.FusedMultiplyAdd(a0, b6, c06);
-                        c07 = Vector128.FusedMultiplyAdd(a0, b7, c07);
+                        c00 = Vector128.MultiplyAddEstimate(a0, b0, c00);
+                        c01 = Vector128.MultiplyAddEstimate(a0, b1, c01);
+                        c02 = Vector128.MultiplyAddEstimate(a0, b2, c02);
+                        c03 = Vector128.MultiplyAddEstimate(a0, b3, c03);
+                        c04 = Vector128.MultiplyAddEstimate(a0, b4, c04);
+                        c05 = Vector128.MultiplyAddEstimate(a0, b5, c05);
+                        c06 = Vector128.MultiplyAddEstimate(a0, b6, c06);
+                        c07 = Vector128.MultiplyAddEstimate(a0, b7, c07);
                     }
                     Vector128.StoreUnsafe(c00, ref cRow0, 0);
                     Vector128.StoreUnsafe(c01, ref cRow0, 4);
@@ -1058,21 +1058,21 @@ namespace RnnGen.Generated
                         var b1 = Vector512.LoadUnsafe(ref bRow, 16);
                         var b2 = Vector512.LoadUnsafe(ref bRow, 32);
                         var a0 = Vector512.Create(Unsafe.Add(ref a, m0 * 32 + k));
-                        c00 = Vector512.FusedMultiplyAdd(a0, b0, c00);
-                        c01 = Vector512.FusedMultiplyAdd(a0, b1, c01);
-                        c02 = Vector512.FusedMultiplyAdd(a0, b2, c02);
+                        c00 = Vector512.MultiplyAddEstimate(a0, b0, c00);
+                        c01 = Vector512.MultiplyAddEstimate(a0, b1, c01);
+                        c02 = Vector512.MultiplyAddEstimate(a0, b2, c02);
                         var a1 = Vector512.Create(Unsafe.Add(ref a, (m0 + 1) * 32 + k));
-                        c10 = Vector512.FusedMultiplyAdd(a1, b0, c10);
-                        c11 = Vector512.FusedMultiplyAdd(a1, b1, c11);
-                        c12 = Vector512.FusedMultiplyAdd(a1, b2, c12);
+                        c10 = Vector512.MultiplyAddEstimate(a1, b0, c10);
+                        c11 = Vector512.MultiplyAddEstimate(a1, b1, c11);
+                        c12 = Vector512.MultiplyAddEstimate(a1, b2, c12);
                         var a2 = Vector512.Create(Unsafe.Add(ref a, (m0 + 2) * 32 + k));
-                        c20 = Vector512.FusedMultiplyAdd(a2, b0, c20);
-                        c21 = Vector512.FusedMultiplyAdd(a2, b1, c21);
-                        c22 = Vector512.FusedMultiplyAdd(a2, b2, c22);
+                        c20 = Vector512.MultiplyAddEstimate(a2, b0, c20);
+                        c21 = Vector512.MultiplyAddEstimate(a2, b1, c21);
+                        c22 = Vector512.MultiplyAddEstimate(a2, b2, c22);
                         var a3 = Vector512.Create(Unsafe.Add(ref a, (m0 + 3) * 32 + k));
-                        c30 = Vector512.FusedMultiplyAdd(a3, b0, c30);
-                        c31 = Vector512.FusedMultiplyAdd(a3, b1, c31);
-                        c32 = Vector512.FusedMultiplyAdd(a3, b2, c32);
+                        c30 = Vector512.MultiplyAddEstimate(a3, b0, c30);
+                        c31 = Vector512.MultiplyAddEstimate(a3, b1, c31);
+                        c32 = Vector512.MultiplyAddEstimate(a3, b2, c32);
                     }
                     Vector512.StoreUnsafe(c00, ref cRow0, 0);
                     Vector512.StoreUnsafe(c01, ref cRow0, 16);
@@ -1100,9 +1100,9 @@ namespace RnnGen.Generated
                         var b1 = Vector512.LoadUnsafe(ref bRow, 16);
                         var b2 = Vector512.LoadUnsafe(ref bRow, 32);
                         var a0 = Vector512.Create(Unsafe.Add(ref a, m0 * 32 + k));
-                        c00 = Vector512.FusedMultiplyAdd(a0, b0, c00);
-                        c01 = Vector512.FusedMultiplyAdd(a0, b1, c01);
-                        c02 = Vector512.FusedMultiplyAdd(a0, b2, c02);
+                        c00 = Vector512.MultiplyAddEstimate(a0, b0, c00);
+                        c01 = Vector512.MultiplyAddEstimate(a0, b1, c01);
+                        c02 = Vector512.MultiplyAddEstimate(a0, b2, c02);
                     }
                     Vector512.StoreUnsafe(c00, ref cRow0, 0);
                     Vector512.StoreUnsafe(c01, ref cRow0, 16);
@@ -1134,17 +1134,17 @@ namespace RnnGen.Generated
                             var b0 = Vector256.LoadUnsafe(ref bRow, 0);
                             var b1 = Vector256.LoadUnsafe(ref bRow, 8);
                             var a0 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + k));
-                            c00 = Vector256.FusedMultiplyAdd(a0, b0, c00);
-                            c01 = Vector256.FusedMultiplyAdd(a0, b1, c01);
+                            c00 = Vector256.MultiplyAddEstimate(a0, b0, c00);
+                            c01 = Vector256.MultiplyAddEstimate(a0, b1, c01);
                             var a1 = Vector256.Create(Unsafe.Add(ref a, (m0 + 1) * 32 + k));
-                            c10 = Vector256.FusedMultiplyAdd(a1, b0, c10);
-                            c11 = Vector256.FusedMultiplyAdd(a1, b1, c11);
+                            c10 = Vector256.MultiplyAddEstimate(a1, b0, c10);
+                            c11 = Vector256.MultiplyAddEstimate(a1, b1, c11);
                             var a2 = Vector256.Create(Unsafe.Add(ref a, (m0 + 2) * 32 + k));
-                            c20 = Vector256.FusedMultiplyAdd(a2, b0, c20);
-                            c21 = Vector256.FusedMultiplyAdd(a2, b1, c21);
+                            c20 = Vector256.MultiplyAddEstimate(a2, b0, c20);
+                            c21 = Vector256.MultiplyAddEstimate(a2, b1, c21);
                             var a3 = Vector256.Create(Unsafe.Add(ref a, (m0 + 3) * 32 + k));
-                            c30 = Vector256.FusedMultiplyAdd(a3, b0, c30);
-                            c31 = Vector256.FusedMultiplyAdd(a3, b1, c31);
+                            c30 = Vector256.MultiplyAddEstimate(a3, b0, c30);
+                            c31 = Vector256.MultiplyAddEstimate(a3, b1, c31);
                         }
                         Vector256.StoreUnsafe(c00, ref cRow0, 0);
                         Vector256.StoreUnsafe(c01, ref cRow0, 8);
@@ -1166,8 +1166,8 @@ namespace RnnGen.Generated
                             var b0 = Vector256.LoadUnsafe(ref bRow, 0);
                             var b1 = Vector256.LoadUnsafe(ref bRow, 8);
                             var a0 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + k));
-                            c00 = Vector256.FusedMultiplyAdd(a0, b0, c00);
-                            c01 = Vector256.FusedMultiplyAdd(a0, b1, c01);
+                            c00 = Vector256.MultiplyAddEstimate(a0, b0, c00);
+                            c01 = Vector256.MultiplyAddEstimate(a0, b1, c01);
                         }
                         Vector256.StoreUnsafe(c00, ref cRow0, 0);
                         Vector256.StoreUnsafe(c01, ref cRow0, 8);
@@ -1199,17 +1199,17 @@ namespace RnnGen.Generated
                             var b0 = Vector128.LoadUnsafe(ref bRow, 0);
                             var b1 = Vector128.LoadUnsafe(ref bRow, 4);
                             var a0 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + k));
-                            c00 = Vector128.FusedMultiplyAdd(a0, b0, c00);
-                            c01 = Vector128.FusedMultiplyAdd(a0, b1, c01);
+                            c00 = Vector128.MultiplyAddEstimate(a0, b0, c00);
+                            c01 = Vector128.MultiplyAddEstimate(a0, b1, c01);
                             var a1 = Vector128.Create(Unsafe.Add(ref a, (m0 + 1) * 32 + k));
-                            c10 = Vector128.FusedMultiplyAdd(a1, b0, c10);
-                            c11 = Vector128.FusedMultiplyAdd(a1, b1, c11);
+                            c10 = Vector128.MultiplyAddEstimate(a1, b0, c10);
+                            c11 = Vector128.MultiplyAddEstimate(a1, b1, c11);
                             var a2 = Vector128.Create(Unsafe.Add(ref a, (m0 + 2) * 32 + k));
-                            c20 = Vector128.FusedMultiplyAdd(a2, b0, c20);
-                            c21 = Vector128.FusedMultiplyAdd(a2, b1, c21);
+                            c20 = Vector128.MultiplyAddEstimate(a2, b0, c20);
+                            c21 = Vector128.MultiplyAddEstimate(a2, b1, c21);
                             var a3 = Vector128.Create(Unsafe.Add(ref a, (m0 + 3) * 32 + k));
-                            c30 = Vector128.FusedMultiplyAdd(a3, b0, c30);
-                            c31 = Vector128.FusedMultiplyAdd(a3, b1, c31);
+                            c30 = Vector128.MultiplyAddEstimate(a3, b0, c30);
+                            c31 = Vector128.MultiplyAddEstimate(a3, b1, c31);
                         }
                         Vector128.StoreUnsafe(c00, ref cRow0, 0);
                         Vector128.StoreUnsafe(c01, ref cRow0, 4);
@@ -1231,8 +1231,8 @@ namespace RnnGen.Generated
                             var b0 = Vector128.LoadUnsafe(ref bRow, 0);
                             var b1 = Vector128.LoadUnsafe(ref bRow, 4);
                             var a0 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + k));
-                            c00 = Vector128.FusedMultiplyAdd(a0, b0, c00);
-                            c01 = Vector128.FusedMultiplyAdd(a0, b1, c01);
+                            c00 = Vector128.MultiplyAddEstimate(a0, b0, c00);
+                            c01 = Vector128.MultiplyAddEstimate(a0, b1, c01);
                         }
                         Vector128.StoreUnsafe(c00, ref cRow0, 0);
                         Vector128.StoreUnsafe(c01, ref cRow0, 4);
@@ -1271,21 +1271,21 @@ namespace RnnGen.Generated
                         var b1 = Vector512.LoadUnsafe(ref bRow, 16);
                         var b2 = Vector512.LoadUnsafe(ref bRow, 32);
                         var a0 = Vector512.Create(Unsafe.Add(ref a, m0 + k * 32));
-                        c00 = Vector512.FusedMultiplyAdd(a0, b0, c00);
-                        c01 = Vector512.FusedMultiplyAdd(a0, b1, c01);
-                        c02 = Vector512.FusedMultiplyAdd(a0, b2, c02);
+                        c00 = Vector512.MultiplyAddEstimate(a0, b0, c00);
+                        c01 = Vector512.MultiplyAddEstimate(a0, b1, c01);
+                        c02 = Vector512.MultiplyAddEstimate(a0, b2, c02);
                         var a1 = Vector512.Create(Unsafe.Add(ref a, m0 + 1 + k * 32));
-                        c10 = Vector512.FusedMultiplyAdd(a1, b0, c10);
-                        c11 = Vector512.FusedMultiplyAdd(a1, b1, c11);
-                        c12 = Vector512.FusedMultiplyAdd(a1, b2, c12);
+                        c10 = Vector512.MultiplyAddEstimate(a1, b0, c10);
+                        c11 = Vector512.MultiplyAddEstimate(a1, b1, c11);
+                        c12 = Vector512.MultiplyAddEstimate(a1, b2, c12);
                         var a2 = Vector512.Create(Unsafe.Add(ref a, m0 + 2 + k * 32));
-                        c20 = Vector512.FusedMultiplyAdd(a2, b0, c20);
-                        c21 = Vector512.FusedMultiplyAdd(a2, b1, c21);
-                        c22 = Vector512.FusedMultiplyAdd(a2, b2, c22);
+                        c20 = Vector512.MultiplyAddEstimate(a2, b0, c20);
+                        c21 = Vector512.MultiplyAddEstimate(a2, b1, c21);
+                        c22 = Vector512.MultiplyAddEstimate(a2, b2, c22);
                         var a3 = Vector512.Create(Unsafe.Add(ref a, m0 + 3 + k * 32));
-                        c30 = Vector512.FusedMultiplyAdd(a3, b0, c30);
-                        c31 = Vector512.FusedMultiplyAdd(a3, b1, c31);
-                        c32 = Vector512.FusedMultiplyAdd(a3, b2, c32);
+                        c30 = Vector512.MultiplyAddEstimate(a3, b0, c30);
+                        c31 = Vector512.MultiplyAddEstimate(a3, b1, c31);
+                        c32 = Vector512.MultiplyAddEstimate(a3, b2, c32);
                     }
                     Vector512.StoreUnsafe(c00, ref cRow0, 0);
                     Vector512.StoreUnsafe(c01, ref cRow0, 16);
@@ -1325,17 +1325,17 @@ namespace RnnGen.Generated
                             var b0 = Vector256.LoadUnsafe(ref bRow, 0);
                             var b1 = Vector256.LoadUnsafe(ref bRow, 8);
                             var a0 = Vector256.Create(Unsafe.Add(ref a, m0 + k * 32));
-                            c00 = Vector256.FusedMultiplyAdd(a0, b0, c00);
-                            c01 = Vector256.FusedMultiplyAdd(a0, b1, c01);
+                            c00 = Vector256.MultiplyAddEstimate(a0, b0, c00);
+                            c01 = Vector256.MultiplyAddEstimate(a0, b1, c01);
                             var a1 = Vector256.Create(Unsafe.Add(ref a, m0 + 1 + k * 32));
-                            c10 = Vector256.FusedMultiplyAdd(a1, b0, c10);
-                            c11 = Vector256.FusedMultiplyAdd(a1, b1, c11);
+                            c10 = Vector256.MultiplyAddEstimate(a1, b0, c10);
+                            c11 = Vector256.MultiplyAddEstimate(a1, b1, c11);
                             var a2 = Vector256.Create(Unsafe.Add(ref a, m0 + 2 + k * 32));
-                            c20 = Vector256.FusedMultiplyAdd(a2, b0, c20);
-                            c21 = Vector256.FusedMultiplyAdd(a2, b1, c21);
+                            c20 = Vector256.MultiplyAddEstimate(a2, b0, c20);
+                            c21 = Vector256.MultiplyAddEstimate(a2, b1, c21);
                             var a3 = Vector256.Create(Unsafe.Add(ref a, m0 + 3 + k * 32));
-                            c30 = Vector256.FusedMultiplyAdd(a3, b0, c30);
-                            c31 = Vector256.FusedMultiplyAdd(a3, b1, c31);
+                            c30 = Vector256.MultiplyAddEstimate(a3, b0, c30);
+                            c31 = Vector256.MultiplyAddEstimate(a3, b1, c31);
                         }
                         Vector256.StoreUnsafe(c00, ref cRow0, 0);
                         Vector256.StoreUnsafe(c01, ref cRow0, 8);
@@ -1372,17 +1372,17 @@ namespace RnnGen.Generated
                             var b0 = Vector128.LoadUnsafe(ref bRow, 0);
                             var b1 = Vector128.LoadUnsafe(ref bRow, 4);
                             var a0 = Vector128.Create(Unsafe.Add(ref a, m0 + k * 32));
-                            c00 = Vector128.FusedMultiplyAdd(a0, b0, c00);
-                            c01 = Vector128.FusedMultiplyAdd(a0, b1, c01);
+                            c00 = Vector128.MultiplyAddEstimate(a0, b0, c00);
+                            c01 = Vector128.MultiplyAddEstimate(a0, b1, c01);
                             var a1 = Vector128.Create(Unsafe.Add(ref a, m0 + 1 + k * 32));
-                            c10 = Vector128.FusedMultiplyAdd(a1, b0, c10);
-                            c11 = Vector128.FusedMultiplyAdd(a1, b1, c11);
+                            c10 = Vector128.MultiplyAddEstimate(a1, b0, c10);
+                            c11 = Vector128.MultiplyAddEstimate(a1, b1, c11);
                             var a2 = Vector128.Create(Unsafe.Add(ref a, m0 + 2 + k * 32));
-                            c20 = Vector128.FusedMultiplyAdd(a2, b0, c20);
-                            c21 = Vector128.FusedMultiplyAdd(a2, b1, c21);
+                            c20 = Vector128.MultiplyAddEstimate(a2, b0, c20);
+                            c21 = Vector128.MultiplyAddEstimate(a2, b1, c21);
                             var a3 = Vector128.Create(Unsafe.Add(ref a, m0 + 3 + k * 32));
-                            c30 = Vector128.FusedMultiplyAdd(a3, b0, c30);
-                            c31 = Vector128.FusedMultiplyAdd(a3, b1, c31);
+                            c30 = Vector128.MultiplyAddEstimate(a3, b0, c30);
+                            c31 = Vector128.MultiplyAddEstimate(a3, b1, c31);
                         }
                         Vector128.StoreUnsafe(c00, ref cRow0, 0);
                         Vector128.StoreUnsafe(c01, ref cRow0, 4);
@@ -1430,25 +1430,25 @@ namespace RnnGen.Generated
                             var a2 = Vector512.LoadUnsafe(ref a, (m0 + 2) * 48 + k);
                             var a3 = Vector512.LoadUnsafe(ref a, (m0 + 3) * 48 + k);
                             var b0 = Vector512.LoadUnsafe(ref b, n0 * 48 + k);
-                            s00 = Vector512.FusedMultiplyAdd(a0, b0, s00);
-                            s10 = Vector512.FusedMultiplyAdd(a1, b0, s10);
-                            s20 = Vector512.FusedMultiplyAdd(a2, b0, s20);
-                            s30 = Vector512.FusedMultiplyAdd(a3, b0, s30);
+                            s00 = Vector512.MultiplyAddEstimate(a0, b0, s00);
+                            s10 = Vector512.MultiplyAddEstimate(a1, b0, s10);
+                            s20 = Vector512.MultiplyAddEstimate(a2, b0, s20);
+                            s30 = Vector512.MultiplyAddEstimate(a3, b0, s30);
                             var b1 = Vector512.LoadUnsafe(ref b, (n0 + 1) * 48 + k);
-                            s01 = Vector512.FusedMultiplyAdd(a0, b1, s01);
-                            s11 = Vector512.FusedMultiplyAdd(a1, b1, s11);
-                            s21 = Vector512.FusedMultiplyAdd(a2, b1, s21);
-                            s31 = Vector512.FusedMultiplyAdd(a3, b1, s31);
+                            s01 = Vector512.MultiplyAddEstimate(a0, b1, s01);
+                            s11 = Vector512.MultiplyAddEstimate(a1, b1, s11);
+                            s21 = Vector512.MultiplyAddEstimate(a2, b1, s21);
+                            s31 = Vector512.MultiplyAddEstimate(a3, b1, s31);
                             var b2 = Vector512.LoadUnsafe(ref b, (n0 + 2) * 48 + k);
-                            s02 = Vector512.FusedMultiplyAdd(a0, b2, s02);
-                            s12 = Vector512.FusedMultiplyAdd(a1, b2, s12);
-                            s22 = Vector512.FusedMultiplyAdd(a2, b2, s22);
-                            s32 = Vector512.FusedMultiplyAdd(a3, b2, s32);
+                            s02 = Vector512.MultiplyAddEstimate(a0, b2, s02);
+                            s12 = Vector512.MultiplyAddEstimate(a1, b2, s12);
+                            s22 = Vector512.MultiplyAddEstimate(a2, b2, s22);
+                            s32 = Vector512.MultiplyAddEstimate(a3, b2, s32);
                             var b3 = Vector512.LoadUnsafe(ref b, (n0 + 3) * 48 + k);
-                            s03 = Vector512.FusedMultiplyAdd(a0, b3, s03);
-                            s13 = Vector512.FusedMultiplyAdd(a1, b3, s13);
-                            s23 = Vector512.FusedMultiplyAdd(a2, b3, s23);
-                            s33 = Vector512.FusedMultiplyAdd(a3, b3, s33);
+                            s03 = Vector512.MultiplyAddEstimate(a0, b3, s03);
+                            s13 = Vector512.MultiplyAddEstimate(a1, b3, s13);
+                            s23 = Vector512.MultiplyAddEstimate(a2, b3, s23);
+                            s33 = Vector512.MultiplyAddEstimate(a3, b3, s33);
                         }
                         Unsafe.Add(ref c, m0 * 32 + n0) += Vector512.Sum(s00);
                         Unsafe.Add(ref c, m0 * 32 + n0 + 1) += Vector512.Sum(s01);
@@ -1477,13 +1477,13 @@ namespace RnnGen.Generated
                         {
                             var a0 = Vector512.LoadUnsafe(ref a, m0 * 48 + k);
                             var b0 = Vector512.LoadUnsafe(ref b, n0 * 48 + k);
-                            s00 = Vector512.FusedMultiplyAdd(a0, b0, s00);
+                            s00 = Vector512.MultiplyAddEstimate(a0, b0, s00);
                             var b1 = Vector512.LoadUnsafe(ref b, (n0 + 1) * 48 + k);
-                            s01 = Vector512.FusedMultiplyAdd(a0, b1, s01);
+                            s01 = Vector512.MultiplyAddEstimate(a0, b1, s01);
                             var b2 = Vector512.LoadUnsafe(ref b, (n0 + 2) * 48 + k);
-                            s02 = Vector512.FusedMultiplyAdd(a0, b2, s02);
+                            s02 = Vector512.MultiplyAddEstimate(a0, b2, s02);
                             var b3 = Vector512.LoadUnsafe(ref b, (n0 + 3) * 48 + k);
-                            s03 = Vector512.FusedMultiplyAdd(a0, b3, s03);
+                            s03 = Vector512.MultiplyAddEstimate(a0, b3, s03);
                         }
                         Unsafe.Add(ref c, m0 * 32 + n0) += Vector512.Sum(s00);
                         Unsafe.Add(ref c, m0 * 32 + n0 + 1) += Vector512.Sum(s01);
@@ -1512,17 +1512,17 @@ namespace RnnGen.Generated
                             var a0 = Vector256.LoadUnsafe(ref a, m0 * 48 + k);
                             var a1 = Vector256.LoadUnsafe(ref a, (m0 + 1) * 48 + k);
                             var b0 = Vector256.LoadUnsafe(ref b, n0 * 48 + k);
-                            s00 = Vector256.FusedMultiplyAdd(a0, b0, s00);
-                            s10 = Vector256.FusedMultiplyAdd(a1, b0, s10);
+                            s00 = Vector256.MultiplyAddEstimate(a0, b0, s00);
+                            s10 = Vector256.MultiplyAddEstimate(a1, b0, s10);
                             var b1 = Vector256.LoadUnsafe(ref b, (n0 + 1) * 48 + k);
-                            s01 = Vector256.FusedMultiplyAdd(a0, b1, s01);
-                            s11 = Vector256.FusedMultiplyAdd(a1, b1, s11);
+                            s01 = Vector256.MultiplyAddEstimate(a0, b1, s01);
+                            s11 = Vector256.MultiplyAddEstimate(a1, b1, s11);
                             var b2 = Vector256.LoadUnsafe(ref b, (n0 + 2) * 48 + k);
-                            s02 = Vector256.FusedMultiplyAdd(a0, b2, s02);
-                            s12 = Vector256.FusedMultiplyAdd(a1, b2, s12);
+                            s02 = Vector256.MultiplyAddEstimate(a0, b2, s02);
+                            s12 = Vector256.MultiplyAddEstimate(a1, b2, s12);
                             var b3 = Vector256.LoadUnsafe(ref b, (n0 + 3) * 48 + k);
-                            s03 = Vector256.FusedMultiplyAdd(a0, b3, s03);
-                            s13 = Vector256.FusedMultiplyAdd(a1, b3, s13);
+                            s03 = Vector256.MultiplyAddEstimate(a0, b3, s03);
+                            s13 = Vector256.MultiplyAddEstimate(a1, b3, s13);
                         }
                         Unsafe.Add(ref c, m0 * 32 + n0) += Vector256.Sum(s00);
                         Unsafe.Add(ref c, m0 * 32 + n0 + 1) += Vector256.Sum(s01);
@@ -1543,13 +1543,13 @@ namespace RnnGen.Generated
                         {
                             var a0 = Vector256.LoadUnsafe(ref a, m0 * 48 + k);
                             var b0 = Vector256.LoadUnsafe(ref b, n0 * 48 + k);
-                            s00 = Vector256.FusedMultiplyAdd(a0, b0, s00);
+                            s00 = Vector256.MultiplyAddEstimate(a0, b0, s00);
                             var b1 = Vector256.LoadUnsafe(ref b, (n0 + 1) * 48 + k);
-                            s01 = Vector256.FusedMultiplyAdd(a0, b1, s01);
+                            s01 = Vector256.MultiplyAddEstimate(a0, b1, s01);
                             var b2 = Vector256.LoadUnsafe(ref b, (n0 + 2) * 48 + k);
-                            s02 = Vector256.FusedMultiplyAdd(a0, b2, s02);
+                            s02 = Vector256.MultiplyAddEstimate(a0, b2, s02);
                             var b3 = Vector256.LoadUnsafe(ref b, (n0 + 3) * 48 + k);
-                            s03 = Vector256.FusedMultiplyAdd(a0, b3, s03);
+                            s03 = Vector256.MultiplyAddEstimate(a0, b3, s03);
                         }
                         Unsafe.Add(ref c, m0 * 32 + n0) += Vector256.Sum(s00);
                         Unsafe.Add(ref c, m0 * 32 + n0 + 1) += Vector256.Sum(s01);
@@ -1578,17 +1578,17 @@ namespace RnnGen.Generated
                             var a0 = Vector128.LoadUnsafe(ref a, m0 * 48 + k);
                             var a1 = Vector128.LoadUnsafe(ref a, (m0 + 1) * 48 + k);
                             var b0 = Vector128.LoadUnsafe(ref b, n0 * 48 + k);
-                            s00 = Vector128.FusedMultiplyAdd(a0, b0, s00);
-                            s10 = Vector128.FusedMultiplyAdd(a1, b0, s10);
+                            s00 = Vector128.MultiplyAddEstimate(a0, b0, s00);
+                            s10 = Vector128.MultiplyAddEstimate(a1, b0, s10);
                             var b1 = Vector128.LoadUnsafe(ref b, (n0 + 1) * 48 + k);
-                            s01 = Vector128.FusedMultiplyAdd(a0, b1, s01);
-                            s11 = Vector128.FusedMultiplyAdd(a1, b1, s11);
+                            s01 = Vector128.MultiplyAddEstimate(a0, b1, s01);
+                            s11 = Vector128.MultiplyAddEstimate(a1, b1, s11);
                             var b2 = Vector128.LoadUnsafe(ref b, (n0 + 2) * 48 + k);
-                            s02 = Vector128.FusedMultiplyAdd(a0, b2, s02);
-                            s12 = Vector128.FusedMultiplyAdd(a1, b2, s12);
+                            s02 = Vector128.MultiplyAddEstimate(a0, b2, s02);
+                            s12 = Vector128.MultiplyAddEstimate(a1, b2, s12);
                             var b3 = Vector128.LoadUnsafe(ref b, (n0 + 3) * 48 + k);
-                            s03 = Vector128.FusedMultiplyAdd(a0, b3, s03);
-                            s13 = Vector128.FusedMultiplyAdd(a1, b3, s13);
+                            s03 = Vector128.MultiplyAddEstimate(a0, b3, s03);
+                            s13 = Vector128.MultiplyAddEstimate(a1, b3, s13);
                         }
                         Unsafe.Add(ref c, m0 * 32 + n0) += Vector128.Sum(s00);
                         Unsafe.Add(ref c, m0 * 32 + n0 + 1) += Vector128.Sum(s01);
@@ -1609,13 +1609,13 @@ namespace RnnGen.Generated
                         {
                             var a0 = Vector128.LoadUnsafe(ref a, m0 * 48 + k);
                             var b0 = Vector128.LoadUnsafe(ref b, n0 * 48 + k);
-                            s00 = Vector128.FusedMultiplyAdd(a0, b0, s00);
+                            s00 = Vector128.MultiplyAddEstimate(a0, b0, s00);
                             var b1 = Vector128.LoadUnsafe(ref b, (n0 + 1) * 48 + k);
-                            s01 = Vector128.FusedMultiplyAdd(a0, b1, s01);
+                            s01 = Vector128.MultiplyAddEstimate(a0, b1, s01);
                             var b2 = Vector128.LoadUnsafe(ref b, (n0 + 2) * 48 + k);
-                            s02 = Vector128.FusedMultiplyAdd(a0, b2, s02);
+                            s02 = Vector128.MultiplyAddEstimate(a0, b2, s02);
                             var b3 = Vector128.LoadUnsafe(ref b, (n0 + 3) * 48 + k);
-                            s03 = Vector128.FusedMultiplyAdd(a0, b3, s03);
+                            s03 = Vector128.MultiplyAddEstimate(a0, b3, s03);
                         }
                         Unsafe.Add(ref c, m0 * 32 + n0) += Vector128.Sum(s00);
                         Unsafe.Add(ref c, m0 * 32 + n0 + 1) += Vector128.Sum(s01);
@@ -1659,25 +1659,25 @@ namespace RnnGen.Generated
                             var a2 = Vector512.LoadUnsafe(ref a, (m0 + 2) * 128 + k);
                             var a3 = Vector512.LoadUnsafe(ref a, (m0 + 3) * 128 + k);
                             var b0 = Vector512.LoadUnsafe(ref b, n0 * 128 + k);
-                            s00 = Vector512.FusedMultiplyAdd(a0, b0, s00);
-                            s10 = Vector512.FusedMultiplyAdd(a1, b0, s10);
-                            s20 = Vector512.FusedMultiplyAdd(a2, b0, s20);
-                            s30 = Vector512.FusedMultiplyAdd(a3, b0, s30);
+                            s00 = Vector512.MultiplyAddEstimate(a0, b0, s00);
+                            s10 = Vector512.MultiplyAddEstimate(a1, b0, s10);
+                            s20 = Vector512.MultiplyAddEstimate(a2, b0, s20);
+                            s30 = Vector512.MultiplyAddEstimate(a3, b0, s30);
                             var b1 = Vector512.LoadUnsafe(ref b, (n0 + 1) * 128 + k);
-                            s01 = Vector512.FusedMultiplyAdd(a0, b1, s01);
-                            s11 = Vector512.FusedMultiplyAdd(a1, b1, s11);
-                            s21 = Vector512.FusedMultiplyAdd(a2, b1, s21);
-                            s31 = Vector512.FusedMultiplyAdd(a3, b1, s31);
+                            s01 = Vector512.MultiplyAddEstimate(a0, b1, s01);
+                            s11 = Vector512.MultiplyAddEstimate(a1, b1, s11);
+                            s21 = Vector512.MultiplyAddEstimate(a2, b1, s21);
+                            s31 = Vector512.MultiplyAddEstimate(a3, b1, s31);
                             var b2 = Vector512.LoadUnsafe(ref b, (n0 + 2) * 128 + k);
-                            s02 = Vector512.FusedMultiplyAdd(a0, b2, s02);
-                            s12 = Vector512.FusedMultiplyAdd(a1, b2, s12);
-                            s22 = Vector512.FusedMultiplyAdd(a2, b2, s22);
-                            s32 = Vector512.FusedMultiplyAdd(a3, b2, s32);
+                            s02 = Vector512.MultiplyAddEstimate(a0, b2, s02);
+                            s12 = Vector512.MultiplyAddEstimate(a1, b2, s12);
+                            s22 = Vector512.MultiplyAddEstimate(a2, b2, s22);
+                            s32 = Vector512.MultiplyAddEstimate(a3, b2, s32);
                             var b3 = Vector512.LoadUnsafe(ref b, (n0 + 3) * 128 + k);
-                            s03 = Vector512.FusedMultiplyAdd(a0, b3, s03);
-                            s13 = Vector512.FusedMultiplyAdd(a1, b3, s13);
-                            s23 = Vector512.FusedMultiplyAdd(a2, b3, s23);
-                            s33 = Vector512.FusedMultiplyAdd(a3, b3, s33);
+                            s03 = Vector512.MultiplyAddEstimate(a0, b3, s03);
+                            s13 = Vector512.MultiplyAddEstimate(a1, b3, s13);
+                            s23 = Vector512.MultiplyAddEstimate(a2, b3, s23);
+                            s33 = Vector512.MultiplyAddEstimate(a3, b3, s33);
                         }
                         Unsafe.Add(ref c, m0 * 64 + n0) += Vector512.Sum(s00);
                         Unsafe.Add(ref c, m0 * 64 + n0 + 1) += Vector512.Sum(s01);
@@ -1706,13 +1706,13 @@ namespace RnnGen.Generated
                         {
                             var a0 = Vector512.LoadUnsafe(ref a, m0 * 128 + k);
                             var b0 = Vector512.LoadUnsafe(ref b, n0 * 128 + k);
-                            s00 = Vector512.FusedMultiplyAdd(a0, b0, s00);
+                            s00 = Vector512.MultiplyAddEstimate(a0, b0, s00);
                             var b1 = Vector512.LoadUnsafe(ref b, (n0 + 1) * 128 + k);
-                            s01 = Vector512.FusedMultiplyAdd(a0, b1, s01);
+                            s01 = Vector512.MultiplyAddEstimate(a0, b1, s01);
                             var b2 = Vector512.LoadUnsafe(ref b, (n0 + 2) * 128 + k);
-                            s02 = Vector512.FusedMultiplyAdd(a0, b2, s02);
+                            s02 = Vector512.MultiplyAddEstimate(a0, b2, s02);
                             var b3 = Vector512.LoadUnsafe(ref b, (n0 + 3) * 128 + k);
-                            s03 = Vector512.FusedMultiplyAdd(a0, b3, s03);
+                            s03 = Vector512.MultiplyAddEstimate(a0, b3, s03);
                         }
                         Unsafe.Add(ref c, m0 * 64 + n0) += Vector512.Sum(s00);
                         Unsafe.Add(ref c, m0 * 64 + n0 + 1) += Vector512.Sum(s01);
@@ -1741,17 +1741,17 @@ namespace RnnGen.Generated
                             var a0 = Vector256.LoadUnsafe(ref a, m0 * 128 + k);
                             var a1 = Vector256.LoadUnsafe(ref a, (m0 + 1) * 128 + k);
                             var b0 = Vector256.LoadUnsafe(ref b, n0 * 128 + k);
-                            s00 = Vector256.FusedMultiplyAdd(a0, b0, s00);
-                            s10 = Vector256.FusedMultiplyAdd(a1, b0, s10);
+                            s00 = Vector256.MultiplyAddEstimate(a0, b0, s00);
+                            s10 = Vector256.MultiplyAddEstimate(a1, b0, s10);
                             var b1 = Vector256.LoadUnsafe(ref b, (n0 + 1) * 128 + k);
-                            s01 = Vector256.FusedMultiplyAdd(a0, b1, s01);
-                            s11 = Vector256.FusedMultiplyAdd(a1, b1, s11);
+                            s01 = Vector256.MultiplyAddEstimate(a0, b1, s01);
+                            s11 = Vector256.MultiplyAddEstimate(a1, b1, s11);
                             var b2 = Vector256.LoadUnsafe(ref b, (n0 + 2) * 128 + k);
-                            s02 = Vector256.FusedMultiplyAdd(a0, b2, s02);
-                            s12 = Vector256.FusedMultiplyAdd(a1, b2, s12);
+                            s02 = Vector256.MultiplyAddEstimate(a0, b2, s02);
+                            s12 = Vector256.MultiplyAddEstimate(a1, b2, s12);
                             var b3 = Vector256.LoadUnsafe(ref b, (n0 + 3) * 128 + k);
-                            s03 = Vector256.FusedMultiplyAdd(a0, b3, s03);
-                            s13 = Vector256.FusedMultiplyAdd(a1, b3, s13);
+                            s03 = Vector256.MultiplyAddEstimate(a0, b3, s03);
+                            s13 = Vector256.MultiplyAddEstimate(a1, b3, s13);
                         }
                         Unsafe.Add(ref c, m0 * 64 + n0) += Vector256.Sum(s00);
                         Unsafe.Add(ref c, m0 * 64 + n0 + 1) += Vector256.Sum(s01);
@@ -1772,13 +1772,13 @@ namespace RnnGen.Generated
                         {
                             var a0 = Vector256.LoadUnsafe(ref a, m0 * 128 + k);
                             var b0 = Vector256.LoadUnsafe(ref b, n0 * 128 + k);
-                            s00 = Vector256.FusedMultiplyAdd(a0, b0, s00);
+                            s00 = Vector256.MultiplyAddEstimate(a0, b0, s00);
                             var b1 = Vector256.LoadUnsafe(ref b, (n0 + 1) * 128 + k);
-                            s01 = Vector256.FusedMultiplyAdd(a0, b1, s01);
+                            s01 = Vector256.MultiplyAddEstimate(a0, b1, s01);
                             var b2 = Vector256.LoadUnsafe(ref b, (n0 + 2) * 128 + k);
-                            s02 = Vector256.FusedMultiplyAdd(a0, b2, s02);
+                            s02 = Vector256.MultiplyAddEstimate(a0, b2, s02);
                             var b3 = Vector256.LoadUnsafe(ref b, (n0 + 3) * 128 + k);
-                            s03 = Vector256.FusedMultiplyAdd(a0, b3, s03);
+                            s03 = Vector256.MultiplyAddEstimate(a0, b3, s03);
                         }
                         Unsafe.Add(ref c, m0 * 64 + n0) += Vector256.Sum(s00);
                         Unsafe.Add(ref c, m0 * 64 + n0 + 1) += Vector256.Sum(s01);
@@ -1807,17 +1807,17 @@ namespace RnnGen.Generated
                             var a0 = Vector128.LoadUnsafe(ref a, m0 * 128 + k);
                             var a1 = Vector128.LoadUnsafe(ref a, (m0 + 1) * 128 + k);
                             var b0 = Vector128.LoadUnsafe(ref b, n0 * 128 + k);
-                            s00 = Vector128.FusedMultiplyAdd(a0, b0, s00);
-                            s10 = Vector128.FusedMultiplyAdd(a1, b0, s10);
+                            s00 = Vector128.MultiplyAddEstimate(a0, b0, s00);
+                            s10 = Vector128.MultiplyAddEstimate(a1, b0, s10);
                             var b1 = Vector128.LoadUnsafe(ref b, (n0 + 1) * 128 + k);
-                            s01 = Vector128.FusedMultiplyAdd(a0, b1, s01);
-                            s11 = Vector128.FusedMultiplyAdd(a1, b1, s11);
+                            s01 = Vector128.MultiplyAddEstimate(a0, b1, s01);
+                            s11 = Vector128.MultiplyAddEstimate(a1, b1, s11);
                             var b2 = Vector128.LoadUnsafe(ref b, (n0 + 2) * 128 + k);
-                            s02 = Vector128.FusedMultiplyAdd(a0, b2, s02);
-                            s12 = Vector128.FusedMultiplyAdd(a1, b2, s12);
+                            s02 = Vector128.MultiplyAddEstimate(a0, b2, s02);
+                            s12 = Vector128.MultiplyAddEstimate(a1, b2, s12);
                             var b3 = Vector128.LoadUnsafe(ref b, (n0 + 3) * 128 + k);
-                            s03 = Vector128.FusedMultiplyAdd(a0, b3, s03);
-                            s13 = Vector128.FusedMultiplyAdd(a1, b3, s13);
+                            s03 = Vector128.MultiplyAddEstimate(a0, b3, s03);
+                            s13 = Vector128.MultiplyAddEstimate(a1, b3, s13);
                         }
                         Unsafe.Add(ref c, m0 * 64 + n0) += Vector128.Sum(s00);
                         Unsafe.Add(ref c, m0 * 64 + n0 + 1) += Vector128.Sum(s01);
@@ -1838,13 +1838,13 @@ namespace RnnGen.Generated
                         {
                             var a0 = Vector128.LoadUnsafe(ref a, m0 * 128 + k);
                             var b0 = Vector128.LoadUnsafe(ref b, n0 * 128 + k);
-                            s00 = Vector128.FusedMultiplyAdd(a0, b0, s00);
+                            s00 = Vector128.MultiplyAddEstimate(a0, b0, s00);
                             var b1 = Vector128.LoadUnsafe(ref b, (n0 + 1) * 128 + k);
-                            s01 = Vector128.FusedMultiplyAdd(a0, b1, s01);
+                            s01 = Vector128.MultiplyAddEstimate(a0, b1, s01);
                             var b2 = Vector128.LoadUnsafe(ref b, (n0 + 2) * 128 + k);
-                            s02 = Vector128.FusedMultiplyAdd(a0, b2, s02);
+                            s02 = Vector128.MultiplyAddEstimate(a0, b2, s02);
                             var b3 = Vector128.LoadUnsafe(ref b, (n0 + 3) * 128 + k);
-                            s03 = Vector128.FusedMultiplyAdd(a0, b3, s03);
+                            s03 = Vector128.MultiplyAddEstimate(a0, b3, s03);
                         }
                         Unsafe.Add(ref c, m0 * 64 + n0) += Vector128.Sum(s00);
                         Unsafe.Add(ref c, m0 * 64 + n0 + 1) += Vector128.Sum(s01);
@@ -1892,25 +1892,25 @@ namespace RnnGen.Generated
                             var b2 = Vector512.LoadUnsafe(ref bRow, 32);
                             var b3 = Vector512.LoadUnsafe(ref bRow, 48);
                             var a0 = Vector512.Create(Unsafe.Add(ref a, m0 + k * 32));
-                            c00 = Vector512.FusedMultiplyAdd(a0, b0, c00);
-                            c01 = Vector512.FusedMultiplyAdd(a0, b1, c01);
-                            c02 = Vector512.FusedMultiplyAdd(a0, b2, c02);
-                            c03 = Vector512.FusedMultiplyAdd(a0, b3, c03);
+                            c00 = Vector512.MultiplyAddEstimate(a0, b0, c00);
+                            c01 = Vector512.MultiplyAddEstimate(a0, b1, c01);
+                            c02 = Vector512.MultiplyAddEstimate(a0, b2, c02);
+                            c03 = Vector512.MultiplyAddEstimate(a0, b3, c03);
                             var a1 = Vector512.Create(Unsafe.Add(ref a, m0 + 1 + k * 32));
-                            c10 = Vector512.FusedMultiplyAdd(a1, b0, c10);
-                            c11 = Vector512.FusedMultiplyAdd(a1, b1, c11);
-                            c12 = Vector512.FusedMultiplyAdd(a1, b2, c12);
-                            c13 = Vector512.FusedMultiplyAdd(a1, b3, c13);
+                            c10 = Vector512.MultiplyAddEstimate(a1, b0, c10);
+                            c11 = Vector512.MultiplyAddEstimate(a1, b1, c11);
+                            c12 = Vector512.MultiplyAddEstimate(a1, b2, c12);
+                            c13 = Vector512.MultiplyAddEstimate(a1, b3, c13);
                             var a2 = Vector512.Create(Unsafe.Add(ref a, m0 + 2 + k * 32));
-                            c20 = Vector512.FusedMultiplyAdd(a2, b0, c20);
-                            c21 = Vector512.FusedMultiplyAdd(a2, b1, c21);
-                            c22 = Vector512.FusedMultiplyAdd(a2, b2, c22);
-                            c23 = Vector512.FusedMultiplyAdd(a2, b3, c23);
+                            c20 = Vector512.MultiplyAddEstimate(a2, b0, c20);
+                            c21 = Vector512.MultiplyAddEstimate(a2, b1, c21);
+                            c22 = Vector512.MultiplyAddEstimate(a2, b2, c22);
+                            c23 = Vector512.MultiplyAddEstimate(a2, b3, c23);
                             var a3 = Vector512.Create(Unsafe.Add(ref a, m0 + 3 + k * 32));
-                            c30 = Vector512.FusedMultiplyAdd(a3, b0, c30);
-                            c31 = Vector512.FusedMultiplyAdd(a3, b1, c31);
-                            c32 = Vector512.FusedMultiplyAdd(a3, b2, c32);
-                            c33 = Vector512.FusedMultiplyAdd(a3, b3, c33);
+                            c30 = Vector512.MultiplyAddEstimate(a3, b0, c30);
+                            c31 = Vector512.MultiplyAddEstimate(a3, b1, c31);
+                            c32 = Vector512.MultiplyAddEstimate(a3, b2, c32);
+                            c33 = Vector512.MultiplyAddEstimate(a3, b3, c33);
                         }
                         Vector512.StoreUnsafe(c00, ref cRow0, 0);
                         Vector512.StoreUnsafe(c01, ref cRow0, 16);
@@ -1955,17 +1955,17 @@ namespace RnnGen.Generated
                             var b0 = Vector256.LoadUnsafe(ref bRow, 0);
                             var b1 = Vector256.LoadUnsafe(ref bRow, 8);
                             var a0 = Vector256.Create(Unsafe.Add(ref a, m0 + k * 32));
-                            c00 = Vector256.FusedMultiplyAdd(a0, b0, c00);
-                            c01 = Vector256.FusedMultiplyAdd(a0, b1, c01);
+                            c00 = Vector256.MultiplyAddEstimate(a0, b0, c00);
+                            c01 = Vector256.MultiplyAddEstimate(a0, b1, c01);
                             var a1 = Vector256.Create(Unsafe.Add(ref a, m0 + 1 + k * 32));
-                            c10 = Vector256.FusedMultiplyAdd(a1, b0, c10);
-                            c11 = Vector256.FusedMultiplyAdd(a1, b1, c11);
+                            c10 = Vector256.MultiplyAddEstimate(a1, b0, c10);
+                            c11 = Vector256.MultiplyAddEstimate(a1, b1, c11);
                             var a2 = Vector256.Create(Unsafe.Add(ref a, m0 + 2 + k * 32));
-                            c20 = Vector256.FusedMultiplyAdd(a2, b0, c20);
-                            c21 = Vector256.FusedMultiplyAdd(a2, b1, c21);
+                            c20 = Vector256.MultiplyAddEstimate(a2, b0, c20);
+                            c21 = Vector256.MultiplyAddEstimate(a2, b1, c21);
                             var a3 = Vector256.Create(Unsafe.Add(ref a, m0 + 3 + k * 32));
-                            c30 = Vector256.FusedMultiplyAdd(a3, b0, c30);
-                            c31 = Vector256.FusedMultiplyAdd(a3, b1, c31);
+                            c30 = Vector256.MultiplyAddEstimate(a3, b0, c30);
+                            c31 = Vector256.MultiplyAddEstimate(a3, b1, c31);
                         }
                         Vector256.StoreUnsafe(c00, ref cRow0, 0);
                         Vector256.StoreUnsafe(c01, ref cRow0, 8);
@@ -2002,17 +2002,17 @@ namespace RnnGen.Generated
                             var b0 = Vector128.LoadUnsafe(ref bRow, 0);
                             var b1 = Vector128.LoadUnsafe(ref bRow, 4);
                             var a0 = Vector128.Create(Unsafe.Add(ref a, m0 + k * 32));
-                            c00 = Vector128.FusedMultiplyAdd(a0, b0, c00);
-                            c01 = Vector128.FusedMultiplyAdd(a0, b1, c01);
+                            c00 = Vector128.MultiplyAddEstimate(a0, b0, c00);
+                            c01 = Vector128.MultiplyAddEstimate(a0, b1, c01);
                             var a1 = Vector128.Create(Unsafe.Add(ref a, m0 + 1 + k * 32));
-                            c10 = Vector128.FusedMultiplyAdd(a1, b0, c10);
-                            c11 = Vector128.FusedMultiplyAdd(a1, b1, c11);
+                            c10 = Vector128.MultiplyAddEstimate(a1, b0, c10);
+                            c11 = Vector128.MultiplyAddEstimate(a1, b1, c11);
                             var a2 = Vector128.Create(Unsafe.Add(ref a, m0 + 2 + k * 32));
-                            c20 = Vector128.FusedMultiplyAdd(a2, b0, c20);
-                            c21 = Vector128.FusedMultiplyAdd(a2, b1, c21);
+                            c20 = Vector128.MultiplyAddEstimate(a2, b0, c20);
+                            c21 = Vector128.MultiplyAddEstimate(a2, b1, c21);
                             var a3 = Vector128.Create(Unsafe.Add(ref a, m0 + 3 + k * 32));
-                            c30 = Vector128.FusedMultiplyAdd(a3, b0, c30);
-                            c31 = Vector128.FusedMultiplyAdd(a3, b1, c31);
+                            c30 = Vector128.MultiplyAddEstimate(a3, b0, c30);
+                            c31 = Vector128.MultiplyAddEstimate(a3, b1, c31);
                         }
                         Vector128.StoreUnsafe(c00, ref cRow0, 0);
                         Vector128.StoreUnsafe(c01, ref cRow0, 4);
@@ -2132,7 +2132,7 @@ namespace RnnGen.Generated
                 var rate = Vector512.Create(-learningRate);
                 for (nuint i = 0; i < width; i += (nuint)Vector512<float>.Count)
                 {
-                    Vector512.StoreUnsafe(Vector512.FusedMultiplyAdd(rate, Vector512.LoadUnsafe(ref g, i), Vector512.LoadUnsafe(ref p, i)), ref p, i);
+                    Vector512.StoreUnsafe(Vector512.MultiplyAddEstimate(rate, Vector512.LoadUnsafe(ref g, i), Vector512.LoadUnsafe(ref p, i)), ref p, i);
                 }
             }
             else if (Vector256.IsHardwareAccelerated)
@@ -2140,7 +2140,7 @@ namespace RnnGen.Generated
                 var rate = Vector256.Create(-learningRate);
                 for (nuint i = 0; i < width; i += (nuint)Vector256<float>.Count)
                 {
-                    Vector256.StoreUnsafe(Vector256.FusedMultiplyAdd(rate, Vector256.LoadUnsafe(ref g, i), Vector256.LoadUnsafe(ref p, i)), ref p, i);
+                    Vector256.StoreUnsafe(Vector256.MultiplyAddEstimate(rate, Vector256.LoadUnsafe(ref g, i), Vector256.LoadUnsafe(ref p, i)), ref p, i);
                 }
             }
             else
@@ -2148,7 +2148,7 @@ namespace RnnGen.Generated
                 var rate = Vector128.Create(-learningRate);
                 for (nuint i = 0; i < width; i += (nuint)Vector128<float>.Count)
                 {
-                    Vector128.StoreUnsafe(Vector128.FusedMultiplyAdd(rate, Vector128.LoadUnsafe(ref g, i), Vector128.LoadUnsafe(ref p, i)), ref p, i);
+                    Vector128.StoreUnsafe(Vector128.MultiplyAddEstimate(rate, Vector128.LoadUnsafe(ref g, i), Vector128.LoadUnsafe(ref p, i)), ref p, i);
                 }
             }
         }

@@ -739,9 +739,9 @@ namespace RnnGen.Generated
                     var b1 = Vector512.LoadUnsafe(ref bRow, 16);
                     var b2 = Vector512.LoadUnsafe(ref bRow, 32);
                     var a0 = Vector512.Create(Unsafe.Add(ref a, k));
-                    c00 = Vector512.FusedMultiplyAdd(a0, b0, c00);
-                    c01 = Vector512.FusedMultiplyAdd(a0, b1, c01);
-                    c02 = Vector512.FusedMultiplyAdd(a0, b2, c02);
+                    c00 = Vector512.MultiplyAddEstimate(a0, b0, c00);
+                    c01 = Vector512.MultiplyAddEstimate(a0, b1, c01);
+                    c02 = Vector512.MultiplyAddEstimate(a0, b2, c02);
                 }
                 Vector512.StoreUnsafe(Vector512.Max(c00, Vector512<float>.Zero), ref cRow0, 0);
                 Vector512.StoreUnsafe(Vector512.Max(c01, Vector512<float>.Zero), ref cRow0, 16);
@@ -766,12 +766,12 @@ namespace RnnGen.Generated
                     var b4 = Vector256.LoadUnsafe(ref bRow, 32);
                     var b5 = Vector256.LoadUnsafe(ref bRow, 40);
                     var a0 = Vector256.Create(Unsafe.Add(ref a, k));
-                    c00 = Vector256.FusedMultiplyAdd(a0, b0, c00);
-                    c01 = Vector256.FusedMultiplyAdd(a0, b1, c01);
-                    c02 = Vector256.FusedMultiplyAdd(a0, b2, c02);
-                    c03 = Vector256.FusedMultiplyAdd(a0, b3, c03);
-                    c04 = Vector256.FusedMultiplyAdd(a0, b4, c04);
-                    c05 = Vector256.FusedMultiplyAdd(a0, b5, c05);
+                    c00 = Vector256.MultiplyAddEstimate(a0, b0, c00);
+                    c01 = Vector256.MultiplyAddEstimate(a0, b1, c01);
+                    c02 = Vector256.MultiplyAddEstimate(a0, b2, c02);
+                    c03 = Vector256.MultiplyAddEstimate(a0, b3, c03);
+                    c04 = Vector256.MultiplyAddEstimate(a0, b4, c04);
+                    c05 = Vector256.MultiplyAddEstimate(a0, b5, c05);
                 }
                 Vector256.StoreUnsafe(Vector256.Max(c00, Vector256<float>.Zero), ref cRow0, 0);
                 Vector256.StoreUnsafe(Vector256.Max(c01, Vector256<float>.Zero), ref cRow0, 8);
@@ -804,14 +804,14 @@ namespace RnnGen.Generated
                         var b6 = Vector128.LoadUnsafe(ref bRow, 24);
                         var b7 = Vector128.LoadUnsafe(ref bRow, 28);
                         var a0 = Vector128.Create(Unsafe.Add(ref a, k));
-                        c00 = Vector128.FusedMultiplyAdd(a0, b0, c00);
-                        c01 = Vector128.FusedMultiplyAdd(a0, b1, c01);
-                        c02 = Vector128.FusedMultiplyAdd(a0, b2, c02);
-                        c03 = Vector128.FusedMultiplyAdd(a0, b3, c03);
-                        c04 = Vector128.FusedMultiplyAdd(a0, b4, c04);
-                        c05 = Vector128.FusedMultiplyAdd(a0, b5, c05);
-                        c06 = Vector128.FusedMultiplyAdd(a0, b6, c06);
-                        c07 = Vector128.FusedMultiplyAdd(a0, b7, c07);
+                        c00 = Vector128.MultiplyAddEstimate(a0, b0, c00);
+                        c01 = Vector128.MultiplyAddEstimate(a0, b1, c01);
+                        c02 = Vector128.MultiplyAddEstimate(a0, b2, c02);
+                        c03 = Vector128.MultiplyAddEstimate(a0, b3, c03);
+                        c04 = Vector128.MultiplyAddEstimate(a0, b4, c04);
+                        c05 = Vector128.MultiplyAddEstimate(a0, b5, c05);
+                        c06 = Vector128.MultiplyAddEstimate(a0, b6, c06);
+                        c07 = Vector128.MultiplyAddEstimate(a0, b7, c07);
                     }
                     Vector128.StoreUnsafe(Vector128.Max(c00, Vector128<float>.Zero), ref cRow0, 0);
                     Vector128.StoreUnsafe(Vector128.Max(c01, Vector128<float>.Zero), ref cRow0, 4);
@@ -836,10 +836,10 @@ namespace RnnGen.Generated
                         var b2 = Vector128.LoadUnsafe(ref bRow, 8);
                         var b3 = Vector128.LoadUnsafe(ref bRow, 12);
                         var a0 = Vector128.Create(Unsafe.Add(ref a, k));
-                        c00 = Vector128.FusedMultiplyAdd(a0, b0, c00);
-                        c01 = Vector128.FusedMultiplyAdd(a0, b1, c01);
-                        c02 = Vector128.FusedMultiplyAdd(a0, b2, c02);
-                        c03 = Vector128.FusedMultiplyAdd(a0, b3, c03);
+                        c00 = Vector128.MultiplyAddEstimate(a0, b0, c00);
+                        c01 = Vector128.MultiplyAddEstimate(a0, b1, c01);
+                        c02 = Vector128.MultiplyAddEstimate(a0, b2, c02);
+                        c03 = Vector128.MultiplyAddEstimate(a0, b3, c03);
                     }
                     Vector128.StoreUnsafe(Vector128.Max(c00, Vector128<float>.Zero), ref cRow0, 0);
                     Vector128.StoreUnsafe(Vector128.Max(c01, Vector128<float>.Zero), ref cRow0, 4);
@@ -926,25 +926,25 @@ namespace RnnGen.Generated
                         var b2 = Vector512.LoadUnsafe(ref bRow, 32);
                         var b3 = Vector512.LoadUnsafe(ref bRow, 48);
                         var a0 = Vector512.Create(Unsafe.Add(ref a, m0 * 48 + k));
-                        c00 = Vector512.FusedMultiplyAdd(a0, b0, c00);
-                        c01 = Vector512.FusedMultiplyAdd(a0, b1, c01);
-                        c02 = Vector512.FusedMultiplyAdd(a0, b2, c02);
-                        c03 = Vector512.FusedMultiplyAdd(a0, b3, c03);
+                        c00 = Vector512.MultiplyAddEstimate(a0, b0, c00);
+                        c01 = Vector512.MultiplyAddEstimate(a0, b1, c01);
+                        c02 = Vector512.MultiplyAddEstimate(a0, b2, c02);
+                        c03 = Vector512.MultiplyAddEstimate(a0, b3, c03);
                         var a1 = Vector512.Create(Unsafe.Add(ref a, (m0 + 1) * 48 + k));
-                        c10 = Vector512.FusedMultiplyAdd(a1, b0, c10);
-                        c11 = Vector512.FusedMultiplyAdd(a1, b1, c11);
-                        c12 = Vector512.FusedMultiplyAdd(a1, b2, c12);
-                        c13 = Vector512.FusedMultiplyAdd(a1, b3, c13);
+                        c10 = Vector512.MultiplyAddEstimate(a1, b0, c10);
+                        c11 = Vector512.MultiplyAddEstimate(a1, b1, c11);
+                        c12 = Vector512.MultiplyAddEstimate(a1, b2, c12);
+                        c13 = Vector512.MultiplyAddEstimate(a1, b3, c13);
                         var a2 = Vector512.Create(Unsafe.Add(ref a, (m0 + 2) * 48 + k));
-                        c20 = Vector512.FusedMultiplyAdd(a2, b0, c20);
-                        c21 = Vector512.FusedMultiplyAdd(a2, b1, c21);
-                        c22 = Vector512.FusedMultiplyAdd(a2, b2, c22);
-                        c23 = Vector512.FusedMultiplyAdd(a2, b3, c23);
+                        c20 = Vector512.MultiplyAddEstimate(a2, b0, c20);
+                        c21 = Vector512.MultiplyAddEstimate(a2, b1, c21);
+                        c22 = Vector512.MultiplyAddEstimate(a2, b2, c22);
+                        c23 = Vector512.MultiplyAddEstimate(a2, b3, c23);
                         var a3 = Vector512.Create(Unsafe.Add(ref a, (m0 + 3) * 48 + k));
-                        c30 = Vector512.FusedMultiplyAdd(a3, b0, c30);
-                        c31 = Vector512.FusedMultiplyAdd(a3, b1, c31);
-                        c32 = Vector512.FusedMultiplyAdd(a3, b2, c32);
-                        c33 = Vector512.FusedMultiplyAdd(a3, b3, c33);
+                        c30 = Vector512.MultiplyAddEstimate(a3, b0, c30);
+                        c31 = Vector512.MultiplyAddEstimate(a3, b1, c31);
+                        c32 = Vector512.MultiplyAddEstimate(a3, b2, c32);
+                        c33 = Vector512.MultiplyAddEstimate(a3, b3, c33);
                     }
                     Vector512.StoreUnsafe(c00, ref cRow0, 0);
                     Vector512.StoreUnsafe(c01, ref cRow0, 16);
@@ -978,10 +978,10 @@ namespace RnnGen.Generated
                         var b2 = Vector512.LoadUnsafe(ref bRow, 32);
                         var b3 = Vector512.LoadUnsafe(ref bRow, 48);
                         var a0 = Vector512.Create(Unsafe.Add(ref a, m0 * 48 + k));
-                        c00 = Vector512.FusedMultiplyAdd(a0, b0, c00);
-                        c01 = Vector512.FusedMultiplyAdd(a0, b1, c01);
-                        c02 = Vector512.FusedMultiplyAdd(a0, b2, c02);
-                        c03 = Vector512.FusedMultiplyAdd(a0, b3, c03);
+                        c00 = Vector512.MultiplyAddEstimate(a0, b0, c00);
+                        c01 = Vector512.MultiplyAddEstimate(a0, b1, c01);
+                        c02 = Vector512.MultiplyAddEstimate(a0, b2, c02);
+                        c03 = Vector512.MultiplyAddEstimate(a0, b3, c03);
                     }
                     Vector512.StoreUnsafe(c00, ref cRow0, 0);
                     Vector512.StoreUnsafe(c01, ref cRow0, 16);
@@ -1014,17 +1014,17 @@ namespace RnnGen.Generated
                             var b0 = Vector256.LoadUnsafe(ref bRow, 0);
                             var b1 = Vector256.LoadUnsafe(ref bRow, 8);
                             var a0 = Vector256.Create(Unsafe.Add(ref a, m0 * 48 + k));
-                            c00 = Vector256.FusedMultiplyAdd(a0, b0, c00);
-                            c01 = Vector256.FusedMultiplyAdd(a0, b1, c01);
+                            c00 = Vector256.MultiplyAddEstimate(a0, b0, c00);
+                            c01 = Vector256.MultiplyAddEstimate(a0, b1, c01);
                             var a1 = Vector256.Create(Unsafe.Add(ref a, (m0 + 1) * 48 + k));
-                            c10 = Vector256.FusedMultiplyAdd(a1, b0, c10);
-                            c11 = Vector256.FusedMultiplyAdd(a1, b1, c11);
+                            c10 = Vector256.MultiplyAddEstimate(a1, b0, c10);
+                            c11 = Vector256.MultiplyAddEstimate(a1, b1, c11);
                             var a2 = Vector256.Create(Unsafe.Add(ref a, (m0 + 2) * 48 + k));
-                            c20 = Vector256.FusedMultiplyAdd(a2, b0, c20);
-                            c21 = Vector256.FusedMultiplyAdd(a2, b1, c21);
+                            c20 = Vector256.MultiplyAddEstimate(a2, b0, c20);
+                            c21 = Vector256.MultiplyAddEstimate(a2, b1, c21);
                             var a3 = Vector256.Create(Unsafe.Add(ref a, (m0 + 3) * 48 + k));
-                            c30 = Vector256.FusedMultiplyAdd(a3, b0, c30);
-                            c31 = Vector256.FusedMultiplyAdd(a3, b1, c31);
+                            c30 = Vector256.MultiplyAddEstimate(a3, b0, c30);
+                            c31 = Vector256.MultiplyAddEstimate(a3, b1, c31);
                         }
                         Vector256.StoreUnsafe(c00, ref cRow0, 0);
                         Vector256.StoreUnsafe(c01, ref cRow0, 8);
@@ -1046,8 +1046,8 @@ namespace RnnGen.Generated
                             var b0 = Vector256.LoadUnsafe(ref bRow, 0);
                             var b1 = Vector256.LoadUnsafe(ref bRow, 8);
                             var a0 = Vector256.Create(Unsafe.Add(ref a, m0 * 48 + k));
-                            c00 = Vector256.FusedMultiplyAdd(a0, b0, c00);
-                            c01 = Vector256.FusedMultiplyAdd(a0, b1, c01);
+                            c00 = Vector256.MultiplyAddEstimate(a0, b0, c00);
+                            c01 = Vector256.MultiplyAddEstimate(a0, b1, c01);
                         }
                         Vector256.StoreUnsafe(c00, ref cRow0, 0);
                         Vector256.StoreUnsafe(c01, ref cRow0, 8);
@@ -1079,17 +1079,17 @@ namespace RnnGen.Generated
                             var b0 = Vector128.LoadUnsafe(ref bRow, 0);
                             var b1 = Vector128.LoadUnsafe(ref bRow, 4);
                             var a0 = Vector128.Create(Unsafe.Add(ref a, m0 * 48 + k));
-                            c00 = Vector128.FusedMultiplyAdd(a0, b0, c00);
-                            c01 = Vector128.FusedMultiplyAdd(a0, b1, c01);
+                            c00 = Vector128.MultiplyAddEstimate(a0, b0, c00);
+                            c01 = Vector128.MultiplyAddEstimate(a0, b1, c01);
                             var a1 = Vector128.Create(Unsafe.Add(ref a, (m0 + 1) * 48 + k));
-                            c10 = Vector128.FusedMultiplyAdd(a1, b0, c10);
-                            c11 = Vector128.FusedMultiplyAdd(a1, b1, c11);
+                            c10 = Vector128.MultiplyAddEstimate(a1, b0, c10);
+                            c11 = Vector128.MultiplyAddEstimate(a1, b1, c11);
                             var a2 = Vector128.Create(Unsafe.Add(ref a, (m0 + 2) * 48 + k));
-                            c20 = Vector128.FusedMultiplyAdd(a2, b0, c20);
-                            c21 = Vector128.FusedMultiplyAdd(a2, b1, c21);
+                            c20 = Vector128.MultiplyAddEstimate(a2, b0, c20);
+                            c21 = Vector128.MultiplyAddEstimate(a2, b1, c21);
                             var a3 = Vector128.Create(Unsafe.Add(ref a, (m0 + 3) * 48 + k));
-                            c30 = Vector128.FusedMultiplyAdd(a3, b0, c30);
-                            c31 = Vector128.FusedMultiplyAdd(a3, b1, c31);
+                            c30 = Vector128.MultiplyAddEstimate(a3, b0, c30);
+                            c31 = Vector128.MultiplyAddEstimate(a3, b1, c31);
                         }
                         Vector128.StoreUnsafe(c00, ref cRow0, 0);
                         Vector128.StoreUnsafe(c01, ref cRow0, 4);
@@ -1111,8 +1111,8 @@ namespace RnnGen.Generated
                             var b0 = Vector128.LoadUnsafe(ref bRow, 0);
                             var b1 = Vector128.LoadUnsafe(ref bRow, 4);
                             var a0 = Vector128.Create(Unsafe.Add(ref a, m0 * 48 + k));
-                            c00 = Vector128.FusedMultiplyAdd(a0, b0, c00);
-                            c01 = Vector128.FusedMultiplyAdd(a0, b1, c01);
+                            c00 = Vector128.MultiplyAddEstimate(a0, b0, c00);
+                            c01 = Vector128.MultiplyAddEstimate(a0, b1, c01);
                         }
                         Vector128.StoreUnsafe(c00, ref cRow0, 0);
                         Vector128.StoreUnsafe(c01, ref cRow0, 4);
@@ -1156,25 +1156,25 @@ namespace RnnGen.Generated
                         var b2 = Vector512.LoadUnsafe(ref bRow, 32);
                         var b3 = Vector512.LoadUnsafe(ref bRow, 48);
                         var a0 = Vector512.Create(Unsafe.Add(ref a, m0 + k * 48));
-                        c00 = Vector512.FusedMultiplyAdd(a0, b0, c00);
-                        c01 = Vector512.FusedMultiplyAdd(a0, b1, c01);
-                        c02 = Vector512.FusedMultiplyAdd(a0, b2, c02);
-                        c03 = Vector512.FusedMultiplyAdd(a0, b3, c03);
+                        c00 = Vector512.MultiplyAddEstimate(a0, b0, c00);
+                        c01 = Vector512.MultiplyAddEstimate(a0, b1, c01);
+                        c02 = Vector512.MultiplyAddEstimate(a0, b2, c02);
+                        c03 = Vector512.MultiplyAddEstimate(a0, b3, c03);
                         var a1 = Vector512.Create(Unsafe.Add(ref a, m0 + 1 + k * 48));
-                        c10 = Vector512.FusedMultiplyAdd(a1, b0, c10);
-                        c11 = Vector512.FusedMultiplyAdd(a1, b1, c11);
-                        c12 = Vector512.FusedMultiplyAdd(a1, b2, c12);
-                        c13 = Vector512.FusedMultiplyAdd(a1, b3, c13);
+                        c10 = Vector512.MultiplyAddEstimate(a1, b0, c10);
+                        c11 = Vector512.MultiplyAddEstimate(a1, b1, c11);
+                        c12 = Vector512.MultiplyAddEstimate(a1, b2, c12);
+                        c13 = Vector512.MultiplyAddEstimate(a1, b3, c13);
                         var a2 = Vector512.Create(Unsafe.Add(ref a, m0 + 2 + k * 48));
-                        c20 = Vector512.FusedMultiplyAdd(a2, b0, c20);
-                        c21 = Vector512.FusedMultiplyAdd(a2, b1, c21);
-                        c22 = Vector512.FusedMultiplyAdd(a2, b2, c22);
-                        c23 = Vector512.FusedMultiplyAdd(a2, b3, c23);
+                        c20 = Vector512.MultiplyAddEstimate(a2, b0, c20);
+                        c21 = Vector512.MultiplyAddEstimate(a2, b1, c21);
+                        c22 = Vector512.MultiplyAddEstimate(a2, b2, c22);
+                        c23 = Vector512.MultiplyAddEstimate(a2, b3, c23);
                         var a3 = Vector512.Create(Unsafe.Add(ref a, m0 + 3 + k * 48));
-                        c30 = Vector512.FusedMultiplyAdd(a3, b0, c30);
-                        c31 = Vector512.FusedMultiplyAdd(a3, b1, c31);
-                        c32 = Vector512.FusedMultiplyAdd(a3, b2, c32);
-                        c33 = Vector512.FusedMultiplyAdd(a3, b3, c33);
+                        c30 = Vector512.MultiplyAddEstimate(a3, b0, c30);
+                        c31 = Vector512.MultiplyAddEstimate(a3, b1, c31);
+                        c32 = Vector512.MultiplyAddEstimate(a3, b2, c32);
+                        c33 = Vector512.MultiplyAddEstimate(a3, b3, c33);
                     }
                     Vector512.StoreUnsafe(c00, ref cRow0, 0);
                     Vector512.StoreUnsafe(c01, ref cRow0, 16);
@@ -1207,10 +1207,10 @@ namespace RnnGen.Generated
                         var b2 = Vector512.LoadUnsafe(ref bRow, 32);
                         var b3 = Vector512.LoadUnsafe(ref bRow, 48);
                         var a0 = Vector512.Create(Unsafe.Add(ref a, 36 + k * 48));
-                        c00 = Vector512.FusedMultiplyAdd(a0, b0, c00);
-                        c01 = Vector512.FusedMultiplyAdd(a0, b1, c01);
-                        c02 = Vector512.FusedMultiplyAdd(a0, b2, c02);
-                        c03 = Vector512.FusedMultiplyAdd(a0, b3, c03);
+                        c00 = Vector512.MultiplyAddEstimate(a0, b0, c00);
+                        c01 = Vector512.MultiplyAddEstimate(a0, b1, c01);
+                        c02 = Vector512.MultiplyAddEstimate(a0, b2, c02);
+                        c03 = Vector512.MultiplyAddEstimate(a0, b3, c03);
                     }
                     Vector512.StoreUnsafe(c00, ref cRow0, 0);
                     Vector512.StoreUnsafe(c01, ref cRow0, 16);
@@ -1242,17 +1242,17 @@ namespace RnnGen.Generated
                             var b0 = Vector256.LoadUnsafe(ref bRow, 0);
                             var b1 = Vector256.LoadUnsafe(ref bRow, 8);
                             var a0 = Vector256.Create(Unsafe.Add(ref a, m0 + k * 48));
-                            c00 = Vector256.FusedMultiplyAdd(a0, b0, c00);
-                            c01 = Vector256.FusedMultiplyAdd(a0, b1, c01);
+                            c00 = Vector256.MultiplyAddEstimate(a0, b0, c00);
+                            c01 = Vector256.MultiplyAddEstimate(a0, b1, c01);
                             var a1 = Vector256.Create(Unsafe.Add(ref a, m0 + 1 + k * 48));
-                            c10 = Vector256.FusedMultiplyAdd(a1, b0, c10);
-                            c11 = Vector256.FusedMultiplyAdd(a1, b1, c11);
+                            c10 = Vector256.MultiplyAddEstimate(a1, b0, c10);
+                            c11 = Vector256.MultiplyAddEstimate(a1, b1, c11);
                             var a2 = Vector256.Create(Unsafe.Add(ref a, m0 + 2 + k * 48));
-                            c20 = Vector256.FusedMultiplyAdd(a2, b0, c20);
-                            c21 = Vector256.FusedMultiplyAdd(a2, b1, c21);
+                            c20 = Vector256.MultiplyAddEstimate(a2, b0, c20);
+                            c21 = Vector256.MultiplyAddEstimate(a2, b1, c21);
                             var a3 = Vector256.Create(Unsafe.Add(ref a, m0 + 3 + k * 48));
-                            c30 = Vector256.FusedMultiplyAdd(a3, b0, c30);
-                            c31 = Vector256.FusedMultiplyAdd(a3, b1, c31);
+                            c30 = Vector256.MultiplyAddEstimate(a3, b0, c30);
+                            c31 = Vector256.MultiplyAddEstimate(a3, b1, c31);
                         }
                         Vector256.StoreUnsafe(c00, ref cRow0, 0);
                         Vector256.StoreUnsafe(c01, ref cRow0, 8);
@@ -1273,8 +1273,8 @@ namespace RnnGen.Generated
                             var b0 = Vector256.LoadUnsafe(ref bRow, 0);
                             var b1 = Vector256.LoadUnsafe(ref bRow, 8);
                             var a0 = Vector256.Create(Unsafe.Add(ref a, 36 + k * 48));
-                            c00 = Vector256.FusedMultiplyAdd(a0, b0, c00);
-                            c01 = Vector256.FusedMultiplyAdd(a0, b1, c01);
+                            c00 = Vector256.MultiplyAddEstimate(a0, b0, c00);
+                            c01 = Vector256.MultiplyAddEstimate(a0, b1, c01);
                         }
                         Vector256.StoreUnsafe(c00, ref cRow0, 0);
                         Vector256.StoreUnsafe(c01, ref cRow0, 8);
@@ -1305,17 +1305,17 @@ namespace RnnGen.Generated
                             var b0 = Vector128.LoadUnsafe(ref bRow, 0);
                             var b1 = Vector128.LoadUnsafe(ref bRow, 4);
                             var a0 = Vector128.Create(Unsafe.Add(ref a, m0 + k * 48));
-                            c00 = Vector128.FusedMultiplyAdd(a0, b0, c00);
-                            c01 = Vector128.FusedMultiplyAdd(a0, b1, c01);
+                            c00 = Vector128.MultiplyAddEstimate(a0, b0, c00);
+                            c01 = Vector128.MultiplyAddEstimate(a0, b1, c01);
                             var a1 = Vector128.Create(Unsafe.Add(ref a, m0 + 1 + k * 48));
-                            c10 = Vector128.FusedMultiplyAdd(a1, b0, c10);
-                            c11 = Vector128.FusedMultiplyAdd(a1, b1, c11);
+                            c10 = Vector128.MultiplyAddEstimate(a1, b0, c10);
+                            c11 = Vector128.MultiplyAddEstimate(a1, b1, c11);
                             var a2 = Vector128.Create(Unsafe.Add(ref a, m0 + 2 + k * 48));
-                            c20 = Vector128.FusedMultiplyAdd(a2, b0, c20);
-                            c21 = Vector128.FusedMultiplyAdd(a2, b1, c21);
+                            c20 = Vector128.MultiplyAddEstimate(a2, b0, c20);
+                            c21 = Vector128.MultiplyAddEstimate(a2, b1, c21);
                             var a3 = Vector128.Create(Unsafe.Add(ref a, m0 + 3 + k * 48));
-                            c30 = Vector128.FusedMultiplyAdd(a3, b0, c30);
-                            c31 = Vector128.FusedMultiplyAdd(a3, b1, c31);
+                            c30 = Vector128.MultiplyAddEstimate(a3, b0, c30);
+                            c31 = Vector128.MultiplyAddEstimate(a3, b1, c31);
                         }
                         Vector128.StoreUnsafe(c00, ref cRow0, 0);
                         Vector128.StoreUnsafe(c01, ref cRow0, 4);
@@ -1336,8 +1336,8 @@ namespace RnnGen.Generated
                             var b0 = Vector128.LoadUnsafe(ref bRow, 0);
                             var b1 = Vector128.LoadUnsafe(ref bRow, 4);
                             var a0 = Vector128.Create(Unsafe.Add(ref a, 36 + k * 48));
-                            c00 = Vector128.FusedMultiplyAdd(a0, b0, c00);
-                            c01 = Vector128.FusedMultiplyAdd(a0, b1, c01);
+                            c00 = Vector128.MultiplyAddEstimate(a0, b0, c00);
+                            c01 = Vector128.MultiplyAddEstimate(a0, b1, c01);
                         }
                         Vector128.StoreUnsafe(c00, ref cRow0, 0);
                         Vector128.StoreUnsafe(c01, ref cRow0, 4);
@@ -1379,25 +1379,25 @@ namespace RnnGen.Generated
                             var a2 = Vector512.LoadUnsafe(ref a, (m0 + 2) * 64 + k);
                             var a3 = Vector512.LoadUnsafe(ref a, (m0 + 3) * 64 + k);
                             var b0 = Vector512.LoadUnsafe(ref b, n0 * 64 + k);
-                            s00 = Vector512.FusedMultiplyAdd(a0, b0, s00);
-                            s10 = Vector512.FusedMultiplyAdd(a1, b0, s10);
-                            s20 = Vector512.FusedMultiplyAdd(a2, b0, s20);
-                            s30 = Vector512.FusedMultiplyAdd(a3, b0, s30);
+                            s00 = Vector512.MultiplyAddEstimate(a0, b0, s00);
+                            s10 = Vector512.MultiplyAddEstimate(a1, b0, s10);
+                            s20 = Vector512.MultiplyAddEstimate(a2, b0, s20);
+                            s30 = Vector512.MultiplyAddEstimate(a3, b0, s30);
                             var b1 = Vector512.LoadUnsafe(ref b, (n0 + 1) * 64 + k);
-                            s01 = Vector512.FusedMultiplyAdd(a0, b1, s01);
-                            s11 = Vector512.FusedMultiplyAdd(a1, b1, s11);
-                            s21 = Vector512.FusedMultiplyAdd(a2, b1, s21);
-                            s31 = Vector512.FusedMultiplyAdd(a3, b1, s31);
+                            s01 = Vector512.MultiplyAddEstimate(a0, b1, s01);
+                            s11 = Vector512.MultiplyAddEstimate(a1, b1, s11);
+                            s21 = Vector512.MultiplyAddEstimate(a2, b1, s21);
+                            s31 = Vector512.MultiplyAddEstimate(a3, b1, s31);
                             var b2 = Vector512.LoadUnsafe(ref b, (n0 + 2) * 64 + k);
-                            s02 = Vector512.FusedMultiplyAdd(a0, b2, s02);
-                            s12 = Vector512.FusedMultiplyAdd(a1, b2, s12);
-                            s22 = Vector512.FusedMultiplyAdd(a2, b2, s22);
-                            s32 = Vector512.FusedMultiplyAdd(a3, b2, s32);
+                            s02 = Vector512.MultiplyAddEstimate(a0, b2, s02);
+                            s12 = Vector512.MultiplyAddEstimate(a1, b2, s12);
+                            s22 = Vector512.MultiplyAddEstimate(a2, b2, s22);
+                            s32 = Vector512.MultiplyAddEstimate(a3, b2, s32);
                             var b3 = Vector512.LoadUnsafe(ref b, (n0 + 3) * 64 + k);
-                            s03 = Vector512.FusedMultiplyAdd(a0, b3, s03);
-                            s13 = Vector512.FusedMultiplyAdd(a1, b3, s13);
-                            s23 = Vector512.FusedMultiplyAdd(a2, b3, s23);
-                            s33 = Vector512.FusedMultiplyAdd(a3, b3, s33);
+                            s03 = Vector512.MultiplyAddEstimate(a0, b3, s03);
+                            s13 = Vector512.MultiplyAddEstimate(a1, b3, s13);
+                            s23 = Vector512.MultiplyAddEstimate(a2, b3, s23);
+                            s33 = Vector512.MultiplyAddEstimate(a3, b3, s33);
                         }
                         Unsafe.Add(ref c, m0 * 48 + n0) += Vector512.Sum(s00);
                         Unsafe.Add(ref c, m0 * 48 + n0 + 1) += Vector512.Sum(s01);
@@ -1426,13 +1426,13 @@ namespace RnnGen.Generated
                         {
                             var a0 = Vector512.LoadUnsafe(ref a, m0 * 64 + k);
                             var b0 = Vector512.LoadUnsafe(ref b, n0 * 64 + k);
-                            s00 = Vector512.FusedMultiplyAdd(a0, b0, s00);
+                            s00 = Vector512.MultiplyAddEstimate(a0, b0, s00);
                             var b1 = Vector512.LoadUnsafe(ref b, (n0 + 1) * 64 + k);
-                            s01 = Vector512.FusedMultiplyAdd(a0, b1, s01);
+                            s01 = Vector512.MultiplyAddEstimate(a0, b1, s01);
                             var b2 = Vector512.LoadUnsafe(ref b, (n0 + 2) * 64 + k);
-                            s02 = Vector512.FusedMultiplyAdd(a0, b2, s02);
+                            s02 = Vector512.MultiplyAddEstimate(a0, b2, s02);
                             var b3 = Vector512.LoadUnsafe(ref b, (n0 + 3) * 64 + k);
-                            s03 = Vector512.FusedMultiplyAdd(a0, b3, s03);
+                            s03 = Vector512.MultiplyAddEstimate(a0, b3, s03);
                         }
                         Unsafe.Add(ref c, m0 * 48 + n0) += Vector512.Sum(s00);
                         Unsafe.Add(ref c, m0 * 48 + n0 + 1) += Vector512.Sum(s01);
@@ -1455,10 +1455,10 @@ namespace RnnGen.Generated
                             var a2 = Vector512.LoadUnsafe(ref a, (m0 + 2) * 64 + k);
                             var a3 = Vector512.LoadUnsafe(ref a, (m0 + 3) * 64 + k);
                             var b0 = Vector512.LoadUnsafe(ref b, 2304 + k);
-                            s00 = Vector512.FusedMultiplyAdd(a0, b0, s00);
-                            s10 = Vector512.FusedMultiplyAdd(a1, b0, s10);
-                            s20 = Vector512.FusedMultiplyAdd(a2, b0, s20);
-                            s30 = Vector512.FusedMultiplyAdd(a3, b0, s30);
+                            s00 = Vector512.MultiplyAddEstimate(a0, b0, s00);
+                            s10 = Vector512.MultiplyAddEstimate(a1, b0, s10);
+                            s20 = Vector512.MultiplyAddEstimate(a2, b0, s20);
+                            s30 = Vector512.MultiplyAddEstimate(a3, b0, s30);
                         }
                         Unsafe.Add(ref c, m0 * 48 + 36) += Vector512.Sum(s00);
                         Unsafe.Add(ref c, (m0 + 1) * 48 + 36) += Vector512.Sum(s10);
@@ -1472,7 +1472,7 @@ namespace RnnGen.Generated
                         {
                             var a0 = Vector512.LoadUnsafe(ref a, m0 * 64 + k);
                             var b0 = Vector512.LoadUnsafe(ref b, 2304 + k);
-                            s00 = Vector512.FusedMultiplyAdd(a0, b0, s00);
+                            s00 = Vector512.MultiplyAddEstimate(a0, b0, s00);
                         }
                         Unsafe.Add(ref c, m0 * 48 + 36) += Vector512.Sum(s00);
                     }
@@ -1498,17 +1498,17 @@ namespace RnnGen.Generated
                             var a0 = Vector256.LoadUnsafe(ref a, m0 * 64 + k);
                             var a1 = Vector256.LoadUnsafe(ref a, (m0 + 1) * 64 + k);
                             var b0 = Vector256.LoadUnsafe(ref b, n0 * 64 + k);
-                            s00 = Vector256.FusedMultiplyAdd(a0, b0, s00);
-                            s10 = Vector256.FusedMultiplyAdd(a1, b0, s10);
+                            s00 = Vector256.MultiplyAddEstimate(a0, b0, s00);
+                            s10 = Vector256.MultiplyAddEstimate(a1, b0, s10);
                             var b1 = Vector256.LoadUnsafe(ref b, (n0 + 1) * 64 + k);
-                            s01 = Vector256.FusedMultiplyAdd(a0, b1, s01);
-                            s11 = Vector256.FusedMultiplyAdd(a1, b1, s11);
+                            s01 = Vector256.MultiplyAddEstimate(a0, b1, s01);
+                            s11 = Vector256.MultiplyAddEstimate(a1, b1, s11);
                             var b2 = Vector256.LoadUnsafe(ref b, (n0 + 2) * 64 + k);
-                            s02 = Vector256.FusedMultiplyAdd(a0, b2, s02);
-                            s12 = Vector256.FusedMultiplyAdd(a1, b2, s12);
+                            s02 = Vector256.MultiplyAddEstimate(a0, b2, s02);
+                            s12 = Vector256.MultiplyAddEstimate(a1, b2, s12);
                             var b3 = Vector256.LoadUnsafe(ref b, (n0 + 3) * 64 + k);
-                            s03 = Vector256.FusedMultiplyAdd(a0, b3, s03);
-                            s13 = Vector256.FusedMultiplyAdd(a1, b3, s13);
+                            s03 = Vector256.MultiplyAddEstimate(a0, b3, s03);
+                            s13 = Vector256.MultiplyAddEstimate(a1, b3, s13);
                         }
                         Unsafe.Add(ref c, m0 * 48 + n0) += Vector256.Sum(s00);
                         Unsafe.Add(ref c, m0 * 48 + n0 + 1) += Vector256.Sum(s01);
@@ -1529,13 +1529,13 @@ namespace RnnGen.Generated
                         {
                             var a0 = Vector256.LoadUnsafe(ref a, m0 * 64 + k);
                             var b0 = Vector256.LoadUnsafe(ref b, n0 * 64 + k);
-                            s00 = Vector256.FusedMultiplyAdd(a0, b0, s00);
+                            s00 = Vector256.MultiplyAddEstimate(a0, b0, s00);
                             var b1 = Vector256.LoadUnsafe(ref b, (n0 + 1) * 64 + k);
-                            s01 = Vector256.FusedMultiplyAdd(a0, b1, s01);
+                            s01 = Vector256.MultiplyAddEstimate(a0, b1, s01);
                             var b2 = Vector256.LoadUnsafe(ref b, (n0 + 2) * 64 + k);
-                            s02 = Vector256.FusedMultiplyAdd(a0, b2, s02);
+                            s02 = Vector256.MultiplyAddEstimate(a0, b2, s02);
                             var b3 = Vector256.LoadUnsafe(ref b, (n0 + 3) * 64 + k);
-                            s03 = Vector256.FusedMultiplyAdd(a0, b3, s03);
+                            s03 = Vector256.MultiplyAddEstimate(a0, b3, s03);
                         }
                         Unsafe.Add(ref c, m0 * 48 + n0) += Vector256.Sum(s00);
                         Unsafe.Add(ref c, m0 * 48 + n0 + 1) += Vector256.Sum(s01);
@@ -1554,8 +1554,8 @@ namespace RnnGen.Generated
                             var a0 = Vector256.LoadUnsafe(ref a, m0 * 64 + k);
                             var a1 = Vector256.LoadUnsafe(ref a, (m0 + 1) * 64 + k);
                             var b0 = Vector256.LoadUnsafe(ref b, 2304 + k);
-                            s00 = Vector256.FusedMultiplyAdd(a0, b0, s00);
-                            s10 = Vector256.FusedMultiplyAdd(a1, b0, s10);
+                            s00 = Vector256.MultiplyAddEstimate(a0, b0, s00);
+                            s10 = Vector256.MultiplyAddEstimate(a1, b0, s10);
                         }
                         Unsafe.Add(ref c, m0 * 48 + 36) += Vector256.Sum(s00);
                         Unsafe.Add(ref c, (m0 + 1) * 48 + 36) += Vector256.Sum(s10);
@@ -1567,7 +1567,7 @@ namespace RnnGen.Generated
                         {
                             var a0 = Vector256.LoadUnsafe(ref a, m0 * 64 + k);
                             var b0 = Vector256.LoadUnsafe(ref b, 2304 + k);
-                            s00 = Vector256.FusedMultiplyAdd(a0, b0, s00);
+                            s00 = Vector256.MultiplyAddEstimate(a0, b0, s00);
                         }
                         Unsafe.Add(ref c, m0 * 48 + 36) += Vector256.Sum(s00);
                     }
@@ -1593,17 +1593,17 @@ namespace RnnGen.Generated
                             var a0 = Vector128.LoadUnsafe(ref a, m0 * 64 + k);
                             var a1 = Vector128.LoadUnsafe(ref a, (m0 + 1) * 64 + k);
                             var b0 = Vector128.LoadUnsafe(ref b, n0 * 64 + k);
-                            s00 = Vector128.FusedMultiplyAdd(a0, b0, s00);
-                            s10 = Vector128.FusedMultiplyAdd(a1, b0, s10);
+                            s00 = Vector128.MultiplyAddEstimate(a0, b0, s00);
+                            s10 = Vector128.MultiplyAddEstimate(a1, b0, s10);
                             var b1 = Vector128.LoadUnsafe(ref b, (n0 + 1) * 64 + k);
-                            s01 = Vector128.FusedMultiplyAdd(a0, b1, s01);
-                            s11 = Vector128.FusedMultiplyAdd(a1, b1, s11);
+                            s01 = Vector128.MultiplyAddEstimate(a0, b1, s01);
+                            s11 = Vector128.MultiplyAddEstimate(a1, b1, s11);
                             var b2 = Vector128.LoadUnsafe(ref b, (n0 + 2) * 64 + k);
-                            s02 = Vector128.FusedMultiplyAdd(a0, b2, s02);
-                            s12 = Vector128.FusedMultiplyAdd(a1, b2, s12);
+                            s02 = Vector128.MultiplyAddEstimate(a0, b2, s02);
+                            s12 = Vector128.MultiplyAddEstimate(a1, b2, s12);
                             var b3 = Vector128.LoadUnsafe(ref b, (n0 + 3) * 64 + k);
-                            s03 = Vector128.FusedMultiplyAdd(a0, b3, s03);
-                            s13 = Vector128.FusedMultiplyAdd(a1, b3, s13);
+                            s03 = Vector128.MultiplyAddEstimate(a0, b3, s03);
+                            s13 = Vector128.MultiplyAddEstimate(a1, b3, s13);
                         }
                         Unsafe.Add(ref c, m0 * 48 + n0) += Vector128.Sum(s00);
                         Unsafe.Add(ref c, m0 * 48 + n0 + 1) += Vector128.Sum(s01);
@@ -1624,13 +1624,13 @@ namespace RnnGen.Generated
                         {
                             var a0 = Vector128.LoadUnsafe(ref a, m0 * 64 + k);
                             var b0 = Vector128.LoadUnsafe(ref b, n0 * 64 + k);
-                            s00 = Vector128.FusedMultiplyAdd(a0, b0, s00);
+                            s00 = Vector128.MultiplyAddEstimate(a0, b0, s00);
                             var b1 = Vector128.LoadUnsafe(ref b, (n0 + 1) * 64 + k);
-                            s01 = Vector128.FusedMultiplyAdd(a0, b1, s01);
+                            s01 = Vector128.MultiplyAddEstimate(a0, b1, s01);
                             var b2 = Vector128.LoadUnsafe(ref b, (n0 + 2) * 64 + k);
-                            s02 = Vector128.FusedMultiplyAdd(a0, b2, s02);
+                            s02 = Vector128.MultiplyAddEstimate(a0, b2, s02);
                             var b3 = Vector128.LoadUnsafe(ref b, (n0 + 3) * 64 + k);
-                            s03 = Vector128.FusedMultiplyAdd(a0, b3, s03);
+                            s03 = Vector128.MultiplyAddEstimate(a0, b3, s03);
                         }
                         Unsafe.Add(ref c, m0 * 48 + n0) += Vector128.Sum(s00);
                         Unsafe.Add(ref c, m0 * 48 + n0 + 1) += Vector128.Sum(s01);
@@ -1649,8 +1649,8 @@ namespace RnnGen.Generated
                             var a0 = Vector128.LoadUnsafe(ref a, m0 * 64 + k);
                             var a1 = Vector128.LoadUnsafe(ref a, (m0 + 1) * 64 + k);
                             var b0 = Vector128.LoadUnsafe(ref b, 2304 + k);
-                            s00 = Vector128.FusedMultiplyAdd(a0, b0, s00);
-                            s10 = Vector128.FusedMultiplyAdd(a1, b0, s10);
+                            s00 = Vector128.MultiplyAddEstimate(a0, b0, s00);
+                            s10 = Vector128.MultiplyAddEstimate(a1, b0, s10);
                         }
                         Unsafe.Add(ref c, m0 * 48 + 36) += Vector128.Sum(s00);
                         Unsafe.Add(ref c, (m0 + 1) * 48 + 36) += Vector128.Sum(s10);
@@ -1662,7 +1662,7 @@ namespace RnnGen.Generated
                         {
                             var a0 = Vector128.LoadUnsafe(ref a, m0 * 64 + k);
                             var b0 = Vector128.LoadUnsafe(ref b, 2304 + k);
-                            s00 = Vector128.FusedMultiplyAdd(a0, b0, s00);
+                            s00 = Vector128.MultiplyAddEstimate(a0, b0, s00);
                         }
                         Unsafe.Add(ref c, m0 * 48 + 36) += Vector128.Sum(s00);
                     }
@@ -1703,25 +1703,25 @@ namespace RnnGen.Generated
                             var a2 = Vector512.LoadUnsafe(ref a, (m0 + 2) * 48 + k);
                             var a3 = Vector512.LoadUnsafe(ref a, (m0 + 3) * 48 + k);
                             var b0 = Vector512.LoadUnsafe(ref b, n0 * 48 + k);
-                            s00 = Vector512.FusedMultiplyAdd(a0, b0, s00);
-                            s10 = Vector512.FusedMultiplyAdd(a1, b0, s10);
-                            s20 = Vector512.FusedMultiplyAdd(a2, b0, s20);
-                            s30 = Vector512.FusedMultiplyAdd(a3, b0, s30);
+                            s00 = Vector512.MultiplyAddEstimate(a0, b0, s00);
+                            s10 = Vector512.MultiplyAddEstimate(a1, b0, s10);
+                            s20 = Vector512.MultiplyAddEstimate(a2, b0, s20);
+                            s30 = Vector512.MultiplyAddEstimate(a3, b0, s30);
                             var b1 = Vector512.LoadUnsafe(ref b, (n0 + 1) * 48 + k);
-                            s01 = Vector512.FusedMultiplyAdd(a0, b1, s01);
-                            s11 = Vector512.FusedMultiplyAdd(a1, b1, s11);
-                            s21 = Vector512.FusedMultiplyAdd(a2, b1, s21);
-                            s31 = Vector512.FusedMultiplyAdd(a3, b1, s31);
+                            s01 = Vector512.MultiplyAddEstimate(a0, b1, s01);
+                            s11 = Vector512.MultiplyAddEstimate(a1, b1, s11);
+                            s21 = Vector512.MultiplyAddEstimate(a2, b1, s21);
+                            s31 = Vector512.MultiplyAddEstimate(a3, b1, s31);
                             var b2 = Vector512.LoadUnsafe(ref b, (n0 + 2) * 48 + k);
-                            s02 = Vector512.FusedMultiplyAdd(a0, b2, s02);
-                            s12 = Vector512.FusedMultiplyAdd(a1, b2, s12);
-                            s22 = Vector512.FusedMultiplyAdd(a2, b2, s22);
-                            s32 = Vector512.FusedMultiplyAdd(a3, b2, s32);
+                            s02 = Vector512.MultiplyAddEstimate(a0, b2, s02);
+                            s12 = Vector512.MultiplyAddEstimate(a1, b2, s12);
+                            s22 = Vector512.MultiplyAddEstimate(a2, b2, s22);
+                            s32 = Vector512.MultiplyAddEstimate(a3, b2, s32);
                             var b3 = Vector512.LoadUnsafe(ref b, (n0 + 3) * 48 + k);
-                            s03 = Vector512.FusedMultiplyAdd(a0, b3, s03);
-                            s13 = Vector512.FusedMultiplyAdd(a1, b3, s13);
-                            s23 = Vector512.FusedMultiplyAdd(a2, b3, s23);
-                            s33 = Vector512.FusedMultiplyAdd(a3, b3, s33);
+                            s03 = Vector512.MultiplyAddEstimate(a0, b3, s03);
+                            s13 = Vector512.MultiplyAddEstimate(a1, b3, s13);
+                            s23 = Vector512.MultiplyAddEstimate(a2, b3, s23);
+                            s33 = Vector512.MultiplyAddEstimate(a3, b3, s33);
                         }
                         Unsafe.Add(ref c, m0 * 48 + n0) += Vector512.Sum(s00);
                         Unsafe.Add(ref c, m0 * 48 + n0 + 1) += Vector512.Sum(s01);
@@ -1750,13 +1750,13 @@ namespace RnnGen.Generated
                         {
                             var a0 = Vector512.LoadUnsafe(ref a, m0 * 48 + k);
                             var b0 = Vector512.LoadUnsafe(ref b, n0 * 48 + k);
-                            s00 = Vector512.FusedMultiplyAdd(a0, b0, s00);
+                            s00 = Vector512.MultiplyAddEstimate(a0, b0, s00);
                             var b1 = Vector512.LoadUnsafe(ref b, (n0 + 1) * 48 + k);
-                            s01 = Vector512.FusedMultiplyAdd(a0, b1, s01);
+                            s01 = Vector512.MultiplyAddEstimate(a0, b1, s01);
                             var b2 = Vector512.LoadUnsafe(ref b, (n0 + 2) * 48 + k);
-                            s02 = Vector512.FusedMultiplyAdd(a0, b2, s02);
+                            s02 = Vector512.MultiplyAddEstimate(a0, b2, s02);
                             var b3 = Vector512.LoadUnsafe(ref b, (n0 + 3) * 48 + k);
-                            s03 = Vector512.FusedMultiplyAdd(a0, b3, s03);
+                            s03 = Vector512.MultiplyAddEstimate(a0, b3, s03);
                         }
                         Unsafe.Add(ref c, m0 * 48 + n0) += Vector512.Sum(s00);
                         Unsafe.Add(ref c, m0 * 48 + n0 + 1) += Vector512.Sum(s01);
@@ -1779,10 +1779,10 @@ namespace RnnGen.Generated
                             var a2 = Vector512.LoadUnsafe(ref a, (m0 + 2) * 48 + k);
                             var a3 = Vector512.LoadUnsafe(ref a, (m0 + 3) * 48 + k);
                             var b0 = Vector512.LoadUnsafe(ref b, 1728 + k);
-                            s00 = Vector512.FusedMultiplyAdd(a0, b0, s00);
-                            s10 = Vector512.FusedMultiplyAdd(a1, b0, s10);
-                            s20 = Vector512.FusedMultiplyAdd(a2, b0, s20);
-                            s30 = Vector512.FusedMultiplyAdd(a3, b0, s30);
+                            s00 = Vector512.MultiplyAddEstimate(a0, b0, s00);
+                            s10 = Vector512.MultiplyAddEstimate(a1, b0, s10);
+                            s20 = Vector512.MultiplyAddEstimate(a2, b0, s20);
+                            s30 = Vector512.MultiplyAddEstimate(a3, b0, s30);
                         }
                         Unsafe.Add(ref c, m0 * 48 + 36) += Vector512.Sum(s00);
                         Unsafe.Add(ref c, (m0 + 1) * 48 + 36) += Vector512.Sum(s10);
@@ -1796,7 +1796,7 @@ namespace RnnGen.Generated
                         {
                             var a0 = Vector512.LoadUnsafe(ref a, m0 * 48 + k);
                             var b0 = Vector512.LoadUnsafe(ref b, 1728 + k);
-                            s00 = Vector512.FusedMultiplyAdd(a0, b0, s00);
+                            s00 = Vector512.MultiplyAddEstimate(a0, b0, s00);
                         }
                         Unsafe.Add(ref c, m0 * 48 + 36) += Vector512.Sum(s00);
                     }
@@ -1822,17 +1822,17 @@ namespace RnnGen.Generated
                             var a0 = Vector256.LoadUnsafe(ref a, m0 * 48 + k);
                             var a1 = Vector256.LoadUnsafe(ref a, (m0 + 1) * 48 + k);
                             var b0 = Vector256.LoadUnsafe(ref b, n0 * 48 + k);
-                            s00 = Vector256.FusedMultiplyAdd(a0, b0, s00);
-                            s10 = Vector256.FusedMultiplyAdd(a1, b0, s10);
+                            s00 = Vector256.MultiplyAddEstimate(a0, b0, s00);
+                            s10 = Vector256.MultiplyAddEstimate(a1, b0, s10);
                             var b1 = Vector256.LoadUnsafe(ref b, (n0 + 1) * 48 + k);
-                            s01 = Vector256.FusedMultiplyAdd(a0, b1, s01);
-                            s11 = Vector256.FusedMultiplyAdd(a1, b1, s11);
+                            s01 = Vector256.MultiplyAddEstimate(a0, b1, s01);
+                            s11 = Vector256.MultiplyAddEstimate(a1, b1, s11);
                             var b2 = Vector256.LoadUnsafe(ref b, (n0 + 2) * 48 + k);
-                            s02 = Vector256.FusedMultiplyAdd(a0, b2, s02);
-                            s12 = Vector256.FusedMultiplyAdd(a1, b2, s12);
+                            s02 = Vector256.MultiplyAddEstimate(a0, b2, s02);
+                            s12 = Vector256.MultiplyAddEstimate(a1, b2, s12);
                             var b3 = Vector256.LoadUnsafe(ref b, (n0 + 3) * 48 + k);
-                            s03 = Vector256.FusedMultiplyAdd(a0, b3, s03);
-                            s13 = Vector256.FusedMultiplyAdd(a1, b3, s13);
+                            s03 = Vector256.MultiplyAddEstimate(a0, b3, s03);
+                            s13 = Vector256.MultiplyAddEstimate(a1, b3, s13);
                         }
                         Unsafe.Add(ref c, m0 * 48 + n0) += Vector256.Sum(s00);
                         Unsafe.Add(ref c, m0 * 48 + n0 + 1) += Vector256.Sum(s01);
@@ -1853,13 +1853,13 @@ namespace RnnGen.Generated
                         {
                             var a0 = Vector256.LoadUnsafe(ref a, m0 * 48 + k);
                             var b0 = Vector256.LoadUnsafe(ref b, n0 * 48 + k);
-                            s00 = Vector256.FusedMultiplyAdd(a0, b0, s00);
+                            s00 = Vector256.MultiplyAddEstimate(a0, b0, s00);
                             var b1 = Vector256.LoadUnsafe(ref b, (n0 + 1) * 48 + k);
-                            s01 = Vector256.FusedMultiplyAdd(a0, b1, s01);
+                            s01 = Vector256.MultiplyAddEstimate(a0, b1, s01);
                             var b2 = Vector256.LoadUnsafe(ref b, (n0 + 2) * 48 + k);
-                            s02 = Vector256.FusedMultiplyAdd(a0, b2, s02);
+                            s02 = Vector256.MultiplyAddEstimate(a0, b2, s02);
                             var b3 = Vector256.LoadUnsafe(ref b, (n0 + 3) * 48 + k);
-                            s03 = Vector256.FusedMultiplyAdd(a0, b3, s03);
+                            s03 = Vector256.MultiplyAddEstimate(a0, b3, s03);
                         }
                         Unsafe.Add(ref c, m0 * 48 + n0) += Vector256.Sum(s00);
                         Unsafe.Add(ref c, m0 * 48 + n0 + 1) += Vector256.Sum(s01);
@@ -1878,8 +1878,8 @@ namespace RnnGen.Generated
                             var a0 = Vector256.LoadUnsafe(ref a, m0 * 48 + k);
                             var a1 = Vector256.LoadUnsafe(ref a, (m0 + 1) * 48 + k);
                             var b0 = Vector256.LoadUnsafe(ref b, 1728 + k);
-                            s00 = Vector256.FusedMultiplyAdd(a0, b0, s00);
-                            s10 = Vector256.FusedMultiplyAdd(a1, b0, s10);
+                            s00 = Vector256.MultiplyAddEstimate(a0, b0, s00);
+                            s10 = Vector256.MultiplyAddEstimate(a1, b0, s10);
                         }
                         Unsafe.Add(ref c, m0 * 48 + 36) += Vector256.Sum(s00);
                         Unsafe.Add(ref c, (m0 + 1) * 48 + 36) += Vector256.Sum(s10);
@@ -1891,7 +1891,7 @@ namespace RnnGen.Generated
                         {
                             var a0 = Vector256.LoadUnsafe(ref a, m0 * 48 + k);
                             var b0 = Vector256.LoadUnsafe(ref b, 1728 + k);
-                            s00 = Vector256.FusedMultiplyAdd(a0, b0, s00);
+                            s00 = Vector256.MultiplyAddEstimate(a0, b0, s00);
                         }
                         Unsafe.Add(ref c, m0 * 48 + 36) += Vector256.Sum(s00);
                     }
@@ -1917,17 +1917,17 @@ namespace RnnGen.Generated
                             var a0 = Vector128.LoadUnsafe(ref a, m0 * 48 + k);
                             var a1 = Vector128.LoadUnsafe(ref a, (m0 + 1) * 48 + k);
                             var b0 = Vector128.LoadUnsafe(ref b, n0 * 48 + k);
-                            s00 = Vector128.FusedMultiplyAdd(a0, b0, s00);
-                            s10 = Vector128.FusedMultiplyAdd(a1, b0, s10);
+                            s00 = Vector128.MultiplyAddEstimate(a0, b0, s00);
+                            s10 = Vector128.MultiplyAddEstimate(a1, b0, s10);
                             var b1 = Vector128.LoadUnsafe(ref b, (n0 + 1) * 48 + k);
-                            s01 = Vector128.FusedMultiplyAdd(a0, b1, s01);
-                            s11 = Vector128.FusedMultiplyAdd(a1, b1, s11);
+                            s01 = Vector128.MultiplyAddEstimate(a0, b1, s01);
+                            s11 = Vector128.MultiplyAddEstimate(a1, b1, s11);
                             var b2 = Vector128.LoadUnsafe(ref b, (n0 + 2) * 48 + k);
-                            s02 = Vector128.FusedMultiplyAdd(a0, b2, s02);
-                            s12 = Vector128.FusedMultiplyAdd(a1, b2, s12);
+                            s02 = Vector128.MultiplyAddEstimate(a0, b2, s02);
+                            s12 = Vector128.MultiplyAddEstimate(a1, b2, s12);
                             var b3 = Vector128.LoadUnsafe(ref b, (n0 + 3) * 48 + k);
-                            s03 = Vector128.FusedMultiplyAdd(a0, b3, s03);
-                            s13 = Vector128.FusedMultiplyAdd(a1, b3, s13);
+                            s03 = Vector128.MultiplyAddEstimate(a0, b3, s03);
+                            s13 = Vector128.MultiplyAddEstimate(a1, b3, s13);
                         }
                         Unsafe.Add(ref c, m0 * 48 + n0) += Vector128.Sum(s00);
                         Unsafe.Add(ref c, m0 * 48 + n0 + 1) += Vector128.Sum(s01);
@@ -1948,13 +1948,13 @@ namespace RnnGen.Generated
                         {
                             var a0 = Vector128.LoadUnsafe(ref a, m0 * 48 + k);
                             var b0 = Vector128.LoadUnsafe(ref b, n0 * 48 + k);
-                            s00 = Vector128.FusedMultiplyAdd(a0, b0, s00);
+                            s00 = Vector128.MultiplyAddEstimate(a0, b0, s00);
                             var b1 = Vector128.LoadUnsafe(ref b, (n0 + 1) * 48 + k);
-                            s01 = Vector128.FusedMultiplyAdd(a0, b1, s01);
+                            s01 = Vector128.MultiplyAddEstimate(a0, b1, s01);
                             var b2 = Vector128.LoadUnsafe(ref b, (n0 + 2) * 48 + k);
-                            s02 = Vector128.FusedMultiplyAdd(a0, b2, s02);
+                            s02 = Vector128.MultiplyAddEstimate(a0, b2, s02);
                             var b3 = Vector128.LoadUnsafe(ref b, (n0 + 3) * 48 + k);
-                            s03 = Vector128.FusedMultiplyAdd(a0, b3, s03);
+                            s03 = Vector128.MultiplyAddEstimate(a0, b3, s03);
                         }
                         Unsafe.Add(ref c, m0 * 48 + n0) += Vector128.Sum(s00);
                         Unsafe.Add(ref c, m0 * 48 + n0 + 1) += Vector128.Sum(s01);
@@ -1973,8 +1973,8 @@ namespace RnnGen.Generated
                             var a0 = Vector128.LoadUnsafe(ref a, m0 * 48 + k);
                             var a1 = Vector128.LoadUnsafe(ref a, (m0 + 1) * 48 + k);
                             var b0 = Vector128.LoadUnsafe(ref b, 1728 + k);
-                            s00 = Vector128.FusedMultiplyAdd(a0, b0, s00);
-                            s10 = Vector128.FusedMultiplyAdd(a1, b0, s10);
+                            s00 = Vector128.MultiplyAddEstimate(a0, b0, s00);
+                            s10 = Vector128.MultiplyAddEstimate(a1, b0, s10);
                         }
                         Unsafe.Add(ref c, m0 * 48 + 36) += Vector128.Sum(s00);
                         Unsafe.Add(ref c, (m0 + 1) * 48 + 36) += Vector128.Sum(s10);
@@ -1986,7 +1986,7 @@ namespace RnnGen.Generated
                         {
                             var a0 = Vector128.LoadUnsafe(ref a, m0 * 48 + k);
                             var b0 = Vector128.LoadUnsafe(ref b, 1728 + k);
-                            s00 = Vector128.FusedMultiplyAdd(a0, b0, s00);
+                            s00 = Vector128.MultiplyAddEstimate(a0, b0, s00);
                         }
                         Unsafe.Add(ref c, m0 * 48 + 36) += Vector128.Sum(s00);
                     }
@@ -2024,21 +2024,21 @@ namespace RnnGen.Generated
                         var b1 = Vector512.LoadUnsafe(ref bRow, 16);
                         var b2 = Vector512.LoadUnsafe(ref bRow, 32);
                         var a0 = Vector512.Create(Unsafe.Add(ref a, m0 + k * 48));
-                        c00 = Vector512.FusedMultiplyAdd(a0, b0, c00);
-                        c01 = Vector512.FusedMultiplyAdd(a0, b1, c01);
-                        c02 = Vector512.FusedMultiplyAdd(a0, b2, c02);
+                        c00 = Vector512.MultiplyAddEstimate(a0, b0, c00);
+                        c01 = Vector512.MultiplyAddEstimate(a0, b1, c01);
+                        c02 = Vector512.MultiplyAddEstimate(a0, b2, c02);
                         var a1 = Vector512.Create(Unsafe.Add(ref a, m0 + 1 + k * 48));
-                        c10 = Vector512.FusedMultiplyAdd(a1, b0, c10);
-                        c11 = Vector512.FusedMultiplyAdd(a1, b1, c11);
-                        c12 = Vector512.FusedMultiplyAdd(a1, b2, c12);
+                        c10 = Vector512.MultiplyAddEstimate(a1, b0, c10);
+                        c11 = Vector512.MultiplyAddEstimate(a1, b1, c11);
+                        c12 = Vector512.MultiplyAddEstimate(a1, b2, c12);
                         var a2 = Vector512.Create(Unsafe.Add(ref a, m0 + 2 + k * 48));
-                        c20 = Vector512.FusedMultiplyAdd(a2, b0, c20);
-                        c21 = Vector512.FusedMultiplyAdd(a2, b1, c21);
-                        c22 = Vector512.FusedMultiplyAdd(a2, b2, c22);
+                        c20 = Vector512.MultiplyAddEstimate(a2, b0, c20);
+                        c21 = Vector512.MultiplyAddEstimate(a2, b1, c21);
+                        c22 = Vector512.MultiplyAddEstimate(a2, b2, c22);
                         var a3 = Vector512.Create(Unsafe.Add(ref a, m0 + 3 + k * 48));
-                        c30 = Vector512.FusedMultiplyAdd(a3, b0, c30);
-                        c31 = Vector512.FusedMultiplyAdd(a3, b1, c31);
-                        c32 = Vector512.FusedMultiplyAdd(a3, b2, c32);
+                        c30 = Vector512.MultiplyAddEstimate(a3, b0, c30);
+                        c31 = Vector512.MultiplyAddEstimate(a3, b1, c31);
+                        c32 = Vector512.MultiplyAddEstimate(a3, b2, c32);
                     }
                     Vector512.StoreUnsafe(c00, ref cRow0, 0);
                     Vector512.StoreUnsafe(c01, ref cRow0, 16);
@@ -2065,9 +2065,9 @@ namespace RnnGen.Generated
                         var b1 = Vector512.LoadUnsafe(ref bRow, 16);
                         var b2 = Vector512.LoadUnsafe(ref bRow, 32);
                         var a0 = Vector512.Create(Unsafe.Add(ref a, 36 + k * 48));
-                        c00 = Vector512.FusedMultiplyAdd(a0, b0, c00);
-                        c01 = Vector512.FusedMultiplyAdd(a0, b1, c01);
-                        c02 = Vector512.FusedMultiplyAdd(a0, b2, c02);
+                        c00 = Vector512.MultiplyAddEstimate(a0, b0, c00);
+                        c01 = Vector512.MultiplyAddEstimate(a0, b1, c01);
+                        c02 = Vector512.MultiplyAddEstimate(a0, b2, c02);
                     }
                     Vector512.StoreUnsafe(c00, ref cRow0, 0);
                     Vector512.StoreUnsafe(c01, ref cRow0, 16);
@@ -2098,17 +2098,17 @@ namespace RnnGen.Generated
                             var b0 = Vector256.LoadUnsafe(ref bRow, 0);
                             var b1 = Vector256.LoadUnsafe(ref bRow, 8);
                             var a0 = Vector256.Create(Unsafe.Add(ref a, m0 + k * 48));
-                            c00 = Vector256.FusedMultiplyAdd(a0, b0, c00);
-                            c01 = Vector256.FusedMultiplyAdd(a0, b1, c01);
+                            c00 = Vector256.MultiplyAddEstimate(a0, b0, c00);
+                            c01 = Vector256.MultiplyAddEstimate(a0, b1, c01);
                             var a1 = Vector256.Create(Unsafe.Add(ref a, m0 + 1 + k * 48));
-                            c10 = Vector256.FusedMultiplyAdd(a1, b0, c10);
-                            c11 = Vector256.FusedMultiplyAdd(a1, b1, c11);
+                            c10 = Vector256.MultiplyAddEstimate(a1, b0, c10);
+                            c11 = Vector256.MultiplyAddEstimate(a1, b1, c11);
                             var a2 = Vector256.Create(Unsafe.Add(ref a, m0 + 2 + k * 48));
-                            c20 = Vector256.FusedMultiplyAdd(a2, b0, c20);
-                            c21 = Vector256.FusedMultiplyAdd(a2, b1, c21);
+                            c20 = Vector256.MultiplyAddEstimate(a2, b0, c20);
+                            c21 = Vector256.MultiplyAddEstimate(a2, b1, c21);
                             var a3 = Vector256.Create(Unsafe.Add(ref a, m0 + 3 + k * 48));
-                            c30 = Vector256.FusedMultiplyAdd(a3, b0, c30);
-                            c31 = Vector256.FusedMultiplyAdd(a3, b1, c31);
+                            c30 = Vector256.MultiplyAddEstimate(a3, b0, c30);
+                            c31 = Vector256.MultiplyAddEstimate(a3, b1, c31);
                         }
                         Vector256.StoreUnsafe(c00, ref cRow0, 0);
                         Vector256.StoreUnsafe(c01, ref cRow0, 8);
@@ -2129,8 +2129,8 @@ namespace RnnGen.Generated
                             var b0 = Vector256.LoadUnsafe(ref bRow, 0);
                             var b1 = Vector256.LoadUnsafe(ref bRow, 8);
                             var a0 = Vector256.Create(Unsafe.Add(ref a, 36 + k * 48));
-                            c00 = Vector256.FusedMultiplyAdd(a0, b0, c00);
-                            c01 = Vector256.FusedMultiplyAdd(a0, b1, c01);
+                            c00 = Vector256.MultiplyAddEstimate(a0, b0, c00);
+                            c01 = Vector256.MultiplyAddEstimate(a0, b1, c01);
                         }
                         Vector256.StoreUnsafe(c00, ref cRow0, 0);
                         Vector256.StoreUnsafe(c01, ref cRow0, 8);
@@ -2161,17 +2161,17 @@ namespace RnnGen.Generated
                             var b0 = Vector128.LoadUnsafe(ref bRow, 0);
                             var b1 = Vector128.LoadUnsafe(ref bRow, 4);
                             var a0 = Vector128.Create(Unsafe.Add(ref a, m0 + k * 48));
-                            c00 = Vector128.FusedMultiplyAdd(a0, b0, c00);
-                            c01 = Vector128.FusedMultiplyAdd(a0, b1, c01);
+                            c00 = Vector128.MultiplyAddEstimate(a0, b0, c00);
+                            c01 = Vector128.MultiplyAddEstimate(a0, b1, c01);
                             var a1 = Vector128.Create(Unsafe.Add(ref a, m0 + 1 + k * 48));
-                            c10 = Vector128.FusedMultiplyAdd(a1, b0, c10);
-                            c11 = Vector128.FusedMultiplyAdd(a1, b1, c11);
+                            c10 = Vector128.MultiplyAddEstimate(a1, b0, c10);
+                            c11 = Vector128.MultiplyAddEstimate(a1, b1, c11);
                             var a2 = Vector128.Create(Unsafe.Add(ref a, m0 + 2 + k * 48));
-                            c20 = Vector128.FusedMultiplyAdd(a2, b0, c20);
-                            c21 = Vector128.FusedMultiplyAdd(a2, b1, c21);
+                            c20 = Vector128.MultiplyAddEstimate(a2, b0, c20);
+                            c21 = Vector128.MultiplyAddEstimate(a2, b1, c21);
                             var a3 = Vector128.Create(Unsafe.Add(ref a, m0 + 3 + k * 48));
-                            c30 = Vector128.FusedMultiplyAdd(a3, b0, c30);
-                            c31 = Vector128.FusedMultiplyAdd(a3, b1, c31);
+                            c30 = Vector128.MultiplyAddEstimate(a3, b0, c30);
+                            c31 = Vector128.MultiplyAddEstimate(a3, b1, c31);
                         }
                         Vector128.StoreUnsafe(c00, ref cRow0, 0);
                         Vector128.StoreUnsafe(c01, ref cRow0, 4);
@@ -2192,8 +2192,8 @@ namespace RnnGen.Generated
                             var b0 = Vector128.LoadUnsafe(ref bRow, 0);
                             var b1 = Vector128.LoadUnsafe(ref bRow, 4);
                             var a0 = Vector128.Create(Unsafe.Add(ref a, 36 + k * 48));
-                            c00 = Vector128.FusedMultiplyAdd(a0, b0, c00);
-                            c01 = Vector128.FusedMultiplyAdd(a0, b1, c01);
+                            c00 = Vector128.MultiplyAddEstimate(a0, b0, c00);
+                            c01 = Vector128.MultiplyAddEstimate(a0, b1, c01);
                         }
                         Vector128.StoreUnsafe(c00, ref cRow0, 0);
                         Vector128.StoreUnsafe(c01, ref cRow0, 4);
@@ -2307,7 +2307,7 @@ namespace RnnGen.Generated
                 var rate = Vector512.Create(-learningRate);
                 for (nuint i = 0; i < width; i += (nuint)Vector512<float>.Count)
                 {
-                    Vector512.StoreUnsafe(Vector512.FusedMultiplyAdd(rate, Vector512.LoadUnsafe(ref g, i), Vector512.LoadUnsafe(ref p, i)), ref p, i);
+                    Vector512.StoreUnsafe(Vector512.MultiplyAddEstimate(rate, Vector512.LoadUnsafe(ref g, i), Vector512.LoadUnsafe(ref p, i)), ref p, i);
                 }
             }
             else if (Vector256.IsHardwareAccelerated)
@@ -2315,7 +2315,7 @@ namespace RnnGen.Generated
                 var rate = Vector256.Create(-learningRate);
                 for (nuint i = 0; i < width; i += (nuint)Vector256<float>.Count)
                 {
-                    Vector256.StoreUnsafe(Vector256.FusedMultiplyAdd(rate, Vector256.LoadUnsafe(ref g, i), Vector256.LoadUnsafe(ref p, i)), ref p, i);
+                    Vector256.StoreUnsafe(Vector256.MultiplyAddEstimate(rate, Vector256.LoadUnsafe(ref g, i), Vector256.LoadUnsafe(ref p, i)), ref p, i);
                 }
             }
             else
@@ -2323,7 +2323,7 @@ namespace RnnGen.Generated
                 var rate = Vector128.Create(-learningRate);
                 for (nuint i = 0; i < width; i += (nuint)Vector128<float>.Count)
                 {
-                    Vector128.StoreUnsafe(Vector128.FusedMultiplyAdd(rate, Vector128.LoadUnsafe(ref g, i), Vector128.LoadUnsafe(ref p, i)), ref p, i);
+                    Vector128.StoreUnsafe(Vector128.MultiplyAddEstimate(rate, Vector128.LoadUnsafe(ref g, i), Vector128.LoadUnsafe(ref p, i)), ref p, i);
                 }
             }
         }

@@ -519,11 +519,11 @@ namespace RnnGen.Generated
                 ref float cRow0 = ref Unsafe.Add(ref c, 0);
                 var c00 = Vector512.LoadUnsafe(ref x, 0) + Vector512.LoadUnsafe(ref inputBias, 0) + Vector512.LoadUnsafe(ref recurrentBias, 0);
                 var a0 = Vector512.Create(Unsafe.Add(ref a, 0));
-                c00 = Vector512.FusedMultiplyAdd(a0, Vector512.LoadUnsafe(ref b, 0), c00);
+                c00 = Vector512.MultiplyAddEstimate(a0, Vector512.LoadUnsafe(ref b, 0), c00);
                 var a1 = Vector512.Create(Unsafe.Add(ref a, 1));
-                c00 = Vector512.FusedMultiplyAdd(a1, Vector512.LoadUnsafe(ref b, 16), c00);
+                c00 = Vector512.MultiplyAddEstimate(a1, Vector512.LoadUnsafe(ref b, 16), c00);
                 var a2 = Vector512.Create(Unsafe.Add(ref a, 2));
-                c00 = Vector512.FusedMultiplyAdd(a2, Vector512.LoadUnsafe(ref b, 32), c00);
+                c00 = Vector512.MultiplyAddEstimate(a2, Vector512.LoadUnsafe(ref b, 32), c00);
                 Vector512.StoreUnsafe(VectorMath.Tanh(c00), ref cRow0, 0);
             }
             else if (Vector256.IsHardwareAccelerated)
@@ -532,14 +532,14 @@ namespace RnnGen.Generated
                 var c00 = Vector256.LoadUnsafe(ref x, 0) + Vector256.LoadUnsafe(ref inputBias, 0) + Vector256.LoadUnsafe(ref recurrentBias, 0);
                 var c01 = Vector256.LoadUnsafe(ref x, 8) + Vector256.LoadUnsafe(ref inputBias, 8) + Vector256.LoadUnsafe(ref recurrentBias, 8);
                 var a0 = Vector256.Create(Unsafe.Add(ref a, 0));
-                c00 = Vector256.FusedMultiplyAdd(a0, Vector256.LoadUnsafe(ref b, 0), c00);
-                c01 = Vector256.FusedMultiplyAdd(a0, Vector256.LoadUnsafe(ref b, 8), c01);
+                c00 = Vector256.MultiplyAddEstimate(a0, Vector256.LoadUnsafe(ref b, 0), c00);
+                c01 = Vector256.MultiplyAddEstimate(a0, Vector256.LoadUnsafe(ref b, 8), c01);
                 var a1 = Vector256.Create(Unsafe.Add(ref a, 1));
-                c00 = Vector256.FusedMultiplyAdd(a1, Vector256.LoadUnsafe(ref b, 16), c00);
-                c01 = Vector256.FusedMultiplyAdd(a1, Vector256.LoadUnsafe(ref b, 16 + 8), c01);
+                c00 = Vector256.MultiplyAddEstimate(a1, Vector256.LoadUnsafe(ref b, 16), c00);
+                c01 = Vector256.MultiplyAddEstimate(a1, Vector256.LoadUnsafe(ref b, 16 + 8), c01);
                 var a2 = Vector256.Create(Unsafe.Add(ref a, 2));
-                c00 = Vector256.FusedMultiplyAdd(a2, Vector256.LoadUnsafe(ref b, 32), c00);
-                c01 = Vector256.FusedMultiplyAdd(a2, Vector256.LoadUnsafe(ref b, 32 + 8), c01);
+                c00 = Vector256.MultiplyAddEstimate(a2, Vector256.LoadUnsafe(ref b, 32), c00);
+                c01 = Vector256.MultiplyAddEstimate(a2, Vector256.LoadUnsafe(ref b, 32 + 8), c01);
                 Vector256.StoreUnsafe(VectorMath.Tanh(c00), ref cRow0, 0);
                 Vector256.StoreUnsafe(VectorMath.Tanh(c01), ref cRow0, 8);
             }
@@ -551,20 +551,20 @@ namespace RnnGen.Generated
                 var c02 = Vector128.LoadUnsafe(ref x, 8) + Vector128.LoadUnsafe(ref inputBias, 8) + Vector128.LoadUnsafe(ref recurrentBias, 8);
                 var c03 = Vector128.LoadUnsafe(ref x, 12) + Vector128.LoadUnsafe(ref inputBias, 12) + Vector128.LoadUnsafe(ref recurrentBias, 12);
                 var a0 = Vector128.Create(Unsafe.Add(ref a, 0));
-                c00 = Vector128.FusedMultiplyAdd(a0, Vector128.LoadUnsafe(ref b, 0), c00);
-                c01 = Vector128.FusedMultiplyAdd(a0, Vector128.LoadUnsafe(ref b, 4), c01);
-                c02 = Vector128.FusedMultiplyAdd(a0, Vector128.LoadUnsafe(ref b, 8), c02);
-                c03 = Vector128.FusedMultiplyAdd(a0, Vector128.LoadUnsafe(ref b, 12), c03);
+                c00 = Vector128.MultiplyAddEstimate(a0, Vector128.LoadUnsafe(ref b, 0), c00);
+                c01 = Vector128.MultiplyAddEstimate(a0, Vector128.LoadUnsafe(ref b, 4), c01);
+                c02 = Vector128.MultiplyAddEstimate(a0, Vector128.LoadUnsafe(ref b, 8), c02);
+                c03 = Vector128.MultiplyAddEstimate(a0, Vector128.LoadUnsafe(ref b, 12), c03);
                 var a1 = Vector128.Create(Unsafe.Add(ref a, 1));
-                c00 = Vector128.FusedMultiplyAdd(a1, Vector128.LoadUnsafe(ref b, 16), c00);
-                c01 = Vector128.FusedMultiplyAdd(a1, Vector128.LoadUnsafe(ref b, 16 + 4), c01);
-                c02 = Vector128.FusedMultiplyAdd(a1, Vector128.LoadUnsafe(ref b, 16 + 8), c02);
-                c03 = Vector128.FusedMultiplyAdd(a1, Vector128.LoadUnsafe(ref b, 16 + 12), c03);
+                c00 = Vector128.MultiplyAddEstimate(a1, Vector128.LoadUnsafe(ref b, 16), c00);
+                c01 = Vector128.MultiplyAddEstimate(a1, Vector128.LoadUnsafe(ref b, 16 + 4), c01);
+                c02 = Vector128.MultiplyAddEstimate(a1, Vector128.LoadUnsafe(ref b, 16 + 8), c02);
+                c03 = Vector128.MultiplyAddEstimate(a1, Vector128.LoadUnsafe(ref b, 16 + 12), c03);
                 var a2 = Vector128.Create(Unsafe.Add(ref a, 2));
-                c00 = Vector128.FusedMultiplyAdd(a2, Vector128.LoadUnsafe(ref b, 32), c00);
-                c01 = Vector128.FusedMultiplyAdd(a2, Vector128.LoadUnsafe(ref b, 32 + 4), c01);
-                c02 = Vector128.FusedMultiplyAdd(a2, Vector128.LoadUnsafe(ref b, 32 + 8), c02);
-                c03 = Vector128.FusedMultiplyAdd(a2, Vector128.LoadUnsafe(ref b, 32 + 12), c03);
+                c00 = Vector128.MultiplyAddEstimate(a2, Vector128.LoadUnsafe(ref b, 32), c00);
+                c01 = Vector128.MultiplyAddEstimate(a2, Vector128.LoadUnsafe(ref b, 32 + 4), c01);
+                c02 = Vector128.MultiplyAddEstimate(a2, Vector128.LoadUnsafe(ref b, 32 + 8), c02);
+                c03 = Vector128.MultiplyAddEstimate(a2, Vector128.LoadUnsafe(ref b, 32 + 12), c03);
                 Vector128.StoreUnsafe(VectorMath.Tanh(c00), ref cRow0, 0);
                 Vector128.StoreUnsafe(VectorMath.Tanh(c01), ref cRow0, 4);
                 Vector128.StoreUnsafe(VectorMath.Tanh(c02), ref cRow0, 8);
@@ -636,13 +636,13 @@ namespace RnnGen.Generated
                         ref float bRow = ref Unsafe.Add(ref b, k * 16);
                         var b0 = Vector512.LoadUnsafe(ref bRow, 0);
                         var a0 = Vector512.Create(Unsafe.Add(ref a, m0 * 2 + k));
-                        c00 = Vector512.FusedMultiplyAdd(a0, b0, c00);
+                        c00 = Vector512.MultiplyAddEstimate(a0, b0, c00);
                         var a1 = Vector512.Create(Unsafe.Add(ref a, (m0 + 1) * 2 + k));
-                        c10 = Vector512.FusedMultiplyAdd(a1, b0, c10);
+                        c10 = Vector512.MultiplyAddEstimate(a1, b0, c10);
                         var a2 = Vector512.Create(Unsafe.Add(ref a, (m0 + 2) * 2 + k));
-                        c20 = Vector512.FusedMultiplyAdd(a2, b0, c20);
+                        c20 = Vector512.MultiplyAddEstimate(a2, b0, c20);
                         var a3 = Vector512.Create(Unsafe.Add(ref a, (m0 + 3) * 2 + k));
-                        c30 = Vector512.FusedMultiplyAdd(a3, b0, c30);
+                        c30 = Vector512.MultiplyAddEstimate(a3, b0, c30);
                     }
                     Vector512.StoreUnsafe(c00, ref cRow0, 0);
                     Vector512.StoreUnsafe(c10, ref cRow1, 0);
@@ -654,9 +654,9 @@ namespace RnnGen.Generated
                     ref float cRow0 = ref Unsafe.Add(ref c, m0 * 16);
                     var c00 = Vector512<float>.Zero;
                     var a0 = Vector512.Create(Unsafe.Add(ref a, m0 * 2));
-                    c00 = Vector512.FusedMultiplyAdd(a0, Vector512.LoadUnsafe(ref b, 0), c00);
+                    c00 = Vector512.MultiplyAddEstimate(a0, Vector512.LoadUnsafe(ref b, 0), c00);
                     var a1 = Vector512.Create(Unsafe.Add(ref a, m0 * 2 + 1));
-                    c00 = Vector512.FusedMultiplyAdd(a1, Vector512.LoadUnsafe(ref b, 16), c00);
+                    c00 = Vector512.MultiplyAddEstimate(a1, Vector512.LoadUnsafe(ref b, 16), c00);
                     Vector512.StoreUnsafe(c00, ref cRow0, 0);
                 }
             }
@@ -683,17 +683,17 @@ namespace RnnGen.Generated
                         var b0 = Vector256.LoadUnsafe(ref bRow, 0);
                         var b1 = Vector256.LoadUnsafe(ref bRow, 8);
                         var a0 = Vector256.Create(Unsafe.Add(ref a, m0 * 2 + k));
-                        c00 = Vector256.FusedMultiplyAdd(a0, b0, c00);
-                        c01 = Vector256.FusedMultiplyAdd(a0, b1, c01);
+                        c00 = Vector256.MultiplyAddEstimate(a0, b0, c00);
+                        c01 = Vector256.MultiplyAddEstimate(a0, b1, c01);
                         var a1 = Vector256.Create(Unsafe.Add(ref a, (m0 + 1) * 2 + k));
-                        c10 = Vector256.FusedMultiplyAdd(a1, b0, c10);
-                        c11 = Vector256.FusedMultiplyAdd(a1, b1, c11);
+                        c10 = Vector256.MultiplyAddEstimate(a1, b0, c10);
+                        c11 = Vector256.MultiplyAddEstimate(a1, b1, c11);
                         var a2 = Vector256.Create(Unsafe.Add(ref a, (m0 + 2) * 2 + k));
-                        c20 = Vector256.FusedMultiplyAdd(a2, b0, c20);
-                        c21 = Vector256.FusedMultiplyAdd(a2, b1, c21);
+                        c20 = Vector256.MultiplyAddEstimate(a2, b0, c20);
+                        c21 = Vector256.MultiplyAddEstimate(a2, b1, c21);
                         var a3 = Vector256.Create(Unsafe.Add(ref a, (m0 + 3) * 2 + k));
-                        c30 = Vector256.FusedMultiplyAdd(a3, b0, c30);
-                        c31 = Vector256.FusedMultiplyAdd(a3, b1, c31);
+                        c30 = Vector256.MultiplyAddEstimate(a3, b0, c30);
+                        c31 = Vector256.MultiplyAddEstimate(a3, b1, c31);
                     }
                     Vector256.StoreUnsafe(c00, ref cRow0, 0);
                     Vector256.StoreUnsafe(c01, ref cRow0, 8);
@@ -710,11 +710,11 @@ namespace RnnGen.Generated
                     var c00 = Vector256<float>.Zero;
                     var c01 = Vector256<float>.Zero;
                     var a0 = Vector256.Create(Unsafe.Add(ref a, m0 * 2));
-                    c00 = Vector256.FusedMultiplyAdd(a0, Vector256.LoadUnsafe(ref b, 0), c00);
-                    c01 = Vector256.FusedMultiplyAdd(a0, Vector256.LoadUnsafe(ref b, 8), c01);
+                    c00 = Vector256.MultiplyAddEstimate(a0, Vector256.LoadUnsafe(ref b, 0), c00);
+                    c01 = Vector256.MultiplyAddEstimate(a0, Vector256.LoadUnsafe(ref b, 8), c01);
                     var a1 = Vector256.Create(Unsafe.Add(ref a, m0 * 2 + 1));
-                    c00 = Vector256.FusedMultiplyAdd(a1, Vector256.LoadUnsafe(ref b, 16), c00);
-                    c01 = Vector256.FusedMultiplyAdd(a1, Vector256.LoadUnsafe(ref b, 16 + 8), c01);
+                    c00 = Vector256.MultiplyAddEstimate(a1, Vector256.LoadUnsafe(ref b, 16), c00);
+                    c01 = Vector256.MultiplyAddEstimate(a1, Vector256.LoadUnsafe(ref b, 16 + 8), c01);
                     Vector256.StoreUnsafe(c00, ref cRow0, 0);
                     Vector256.StoreUnsafe(c01, ref cRow0, 8);
                 }
@@ -744,17 +744,17 @@ namespace RnnGen.Generated
                             var b0 = Vector128.LoadUnsafe(ref bRow, 0);
                             var b1 = Vector128.LoadUnsafe(ref bRow, 4);
                             var a0 = Vector128.Create(Unsafe.Add(ref a, m0 * 2 + k));
-                            c00 = Vector128.FusedMultiplyAdd(a0, b0, c00);
-                            c01 = Vector128.FusedMultiplyAdd(a0, b1, c01);
+                            c00 = Vector128.MultiplyAddEstimate(a0, b0, c00);
+                            c01 = Vector128.MultiplyAddEstimate(a0, b1, c01);
                             var a1 = Vector128.Create(Unsafe.Add(ref a, (m0 + 1) * 2 + k));
-                            c10 = Vector128.FusedMultiplyAdd(a1, b0, c10);
-                            c11 = Vector128.FusedMultiplyAdd(a1, b1, c11);
+                            c10 = Vector128.MultiplyAddEstimate(a1, b0, c10);
+                            c11 = Vector128.MultiplyAddEstimate(a1, b1, c11);
                             var a2 = Vector128.Create(Unsafe.Add(ref a, (m0 + 2) * 2 + k));
-                            c20 = Vector128.FusedMultiplyAdd(a2, b0, c20);
-                            c21 = Vector128.FusedMultiplyAdd(a2, b1, c21);
+                            c20 = Vector128.MultiplyAddEstimate(a2, b0, c20);
+                            c21 = Vector128.MultiplyAddEstimate(a2, b1, c21);
                             var a3 = Vector128.Create(Unsafe.Add(ref a, (m0 + 3) * 2 + k));
-                            c30 = Vector128.FusedMultiplyAdd(a3, b0, c30);
-                            c31 = Vector128.FusedMultiplyAdd(a3, b1, c31);
+                            c30 = Vector128.MultiplyAddEstimate(a3, b0, c30);
+                            c31 = Vector128.MultiplyAddEstimate(a3, b1, c31);
                         }
                         Vector128.StoreUnsafe(c00, ref cRow0, 0);
                         Vector128.StoreUnsafe(c01, ref cRow0, 4);
@@ -771,11 +771,11 @@ namespace RnnGen.Generated
                         var c00 = Vector128<float>.Zero;
                         var c01 = Vector128<float>.Zero;
                         var a0 = Vector128.Create(Unsafe.Add(ref a, m0 * 2));
-                        c00 = Vector128.FusedMultiplyAdd(a0, Vector128.LoadUnsafe(ref b, n0), c00);
-                        c01 = Vector128.FusedMultiplyAdd(a0, Vector128.LoadUnsafe(ref b, n0 + 4), c01);
+                        c00 = Vector128.MultiplyAddEstimate(a0, Vector128.LoadUnsafe(ref b, n0), c00);
+                        c01 = Vector128.MultiplyAddEstimate(a0, Vector128.LoadUnsafe(ref b, n0 + 4), c01);
                         var a1 = Vector128.Create(Unsafe.Add(ref a, m0 * 2 + 1));
-                        c00 = Vector128.FusedMultiplyAdd(a1, Vector128.LoadUnsafe(ref b, 16 + n0), c00);
-                        c01 = Vector128.FusedMultiplyAdd(a1, Vector128.LoadUnsafe(ref b, 16 + n0 + 4), c01);
+                        c00 = Vector128.MultiplyAddEstimate(a1, Vector128.LoadUnsafe(ref b, 16 + n0), c00);
+                        c01 = Vector128.MultiplyAddEstimate(a1, Vector128.LoadUnsafe(ref b, 16 + n0 + 4), c01);
                         Vector128.StoreUnsafe(c00, ref cRow0, 0);
                         Vector128.StoreUnsafe(c01, ref cRow0, 4);
                     }
@@ -798,9 +798,9 @@ namespace RnnGen.Generated
                         ref float bRow = ref Unsafe.Add(ref b, k * 16);
                         var b0 = Vector512.LoadUnsafe(ref bRow, 0);
                         var a0 = Vector512.Create(Unsafe.Add(ref a, k * 2));
-                        c00 = Vector512.FusedMultiplyAdd(a0, b0, c00);
+                        c00 = Vector512.MultiplyAddEstimate(a0, b0, c00);
                         var a1 = Vector512.Create(Unsafe.Add(ref a, 1 + k * 2));
-                        c10 = Vector512.FusedMultiplyAdd(a1, b0, c10);
+                        c10 = Vector512.MultiplyAddEstimate(a1, b0, c10);
                     }
                     Vector512.StoreUnsafe(c00, ref cRow0, 0);
                     Vector512.StoreUnsafe(c10, ref cRow1, 0);
@@ -821,11 +821,11 @@ namespace RnnGen.Generated
                         var b0 = Vector256.LoadUnsafe(ref bRow, 0);
                         var b1 = Vector256.LoadUnsafe(ref bRow, 8);
                         var a0 = Vector256.Create(Unsafe.Add(ref a, k * 2));
-                        c00 = Vector256.FusedMultiplyAdd(a0, b0, c00);
-                        c01 = Vector256.FusedMultiplyAdd(a0, b1, c01);
+                        c00 = Vector256.MultiplyAddEstimate(a0, b0, c00);
+                        c01 = Vector256.MultiplyAddEstimate(a0, b1, c01);
                         var a1 = Vector256.Create(Unsafe.Add(ref a, 1 + k * 2));
-                        c10 = Vector256.FusedMultiplyAdd(a1, b0, c10);
-                        c11 = Vector256.FusedMultiplyAdd(a1, b1, c11);
+                        c10 = Vector256.MultiplyAddEstimate(a1, b0, c10);
+                        c11 = Vector256.MultiplyAddEstimate(a1, b1, c11);
                     }
                     Vector256.StoreUnsafe(c00, ref cRow0, 0);
                     Vector256.StoreUnsafe(c01, ref cRow0, 8);
@@ -850,11 +850,11 @@ namespace RnnGen.Generated
                             var b0 = Vector128.LoadUnsafe(ref bRow, 0);
                             var b1 = Vector128.LoadUnsafe(ref bRow, 4);
                             var a0 = Vector128.Create(Unsafe.Add(ref a, k * 2));
-                            c00 = Vector128.FusedMultiplyAdd(a0, b0, c00);
-                            c01 = Vector128.FusedMultiplyAdd(a0, b1, c01);
+                            c00 = Vector128.MultiplyAddEstimate(a0, b0, c00);
+                            c01 = Vector128.MultiplyAddEstimate(a0, b1, c01);
                             var a1 = Vector128.Create(Unsafe.Add(ref a, 1 + k * 2));
-                            c10 = Vector128.FusedMultiplyAdd(a1, b0, c10);
-                            c11 = Vector128.FusedMultiplyAdd(a1, b1, c11);
+                            c10 = Vector128.MultiplyAddEstimate(a1, b0, c10);
+                            c11 = Vector128.MultiplyAddEstimate(a1, b1, c11);
                         }
                         Vector128.StoreUnsafe(c00, ref cRow0, 0);
                         Vector128.StoreUnsafe(c01, ref cRow0, 4);
@@ -886,13 +886,13 @@ namespace RnnGen.Generated
                         ref float bRow = ref Unsafe.Add(ref b, k * 16);
                         var b0 = Vector512.LoadUnsafe(ref bRow, 0);
                         var a0 = Vector512.Create(Unsafe.Add(ref a, m0 * 16 + k));
-                        c00 = Vector512.FusedMultiplyAdd(a0, b0, c00);
+                        c00 = Vector512.MultiplyAddEstimate(a0, b0, c00);
                         var a1 = Vector512.Create(Unsafe.Add(ref a, (m0 + 1) * 16 + k));
-                        c10 = Vector512.FusedMultiplyAdd(a1, b0, c10);
+                        c10 = Vector512.MultiplyAddEstimate(a1, b0, c10);
                         var a2 = Vector512.Create(Unsafe.Add(ref a, (m0 + 2) * 16 + k));
-                        c20 = Vector512.FusedMultiplyAdd(a2, b0, c20);
+                        c20 = Vector512.MultiplyAddEstimate(a2, b0, c20);
                         var a3 = Vector512.Create(Unsafe.Add(ref a, (m0 + 3) * 16 + k));
-                        c30 = Vector512.FusedMultiplyAdd(a3, b0, c30);
+                        c30 = Vector512.MultiplyAddEstimate(a3, b0, c30);
                     }
                     Vector512.StoreUnsafe(c00, ref cRow0, 0);
                     Vector512.StoreUnsafe(c10, ref cRow1, 0);
@@ -904,29 +904,29 @@ namespace RnnGen.Generated
                     ref float cRow0 = ref Unsafe.Add(ref c, m0 * 16);
                     var c00 = Vector512.LoadUnsafe(ref bias, 0);
                     var a0 = Vector512.Create(Unsafe.Add(ref a, m0 * 16));
-                    c00 = Vector512.FusedMultiplyAdd(a0, Vector512.LoadUnsafe(ref b, 0), c00);
+                    c00 = Vector512.MultiplyAddEstimate(a0, Vector512.LoadUnsafe(ref b, 0), c00);
                     var a1 = Vector512.Create(Unsafe.Add(ref a, m0 * 16 + 1));
-                    c00 = Vector512.FusedMultiplyAdd(a1, Vector512.LoadUnsafe(ref b, 16), c00);
+                    c00 = Vector512.MultiplyAddEstimate(a1, Vector512.LoadUnsafe(ref b, 16), c00);
                     var a2 = Vector512.Create(Unsafe.Add(ref a, m0 * 16 + 2));
-                    c00 = Vector512.FusedMultiplyAdd(a2, Vector512.LoadUnsafe(ref b, 32), c00);
+                    c00 = Vector512.MultiplyAddEstimate(a2, Vector512.LoadUnsafe(ref b, 32), c00);
                     var a3 = Vector512.Create(Unsafe.Add(ref a, m0 * 16 + 3));
-                    c00 = Vector512.FusedMultiplyAdd(a3, Vector512.LoadUnsafe(ref b, 48), c00);
+                    c00 = Vector512.MultiplyAddEstimate(a3, Vector512.LoadUnsafe(ref b, 48), c00);
                     var a4 = Vector512.Create(Unsafe.Add(ref a, m0 * 16 + 4));
-                    c00 = Vector512.FusedMultiplyAdd(a4, Vector512.LoadUnsafe(ref b, 64), c00);
+                    c00 = Vector512.MultiplyAddEstimate(a4, Vector512.LoadUnsafe(ref b, 64), c00);
                     var a5 = Vector512.Create(Unsafe.Add(ref a, m0 * 16 + 5));
-                    c00 = Vector512.FusedMultiplyAdd(a5, Vector512.LoadUnsafe(ref b, 80), c00);
+                    c00 = Vector512.MultiplyAddEstimate(a5, Vector512.LoadUnsafe(ref b, 80), c00);
                     var a6 = Vector512.Create(Unsafe.Add(ref a, m0 * 16 + 6));
-                    c00 = Vector512.FusedMultiplyAdd(a6, Vector512.LoadUnsafe(ref b, 96), c00);
+                    c00 = Vector512.MultiplyAddEstimate(a6, Vector512.LoadUnsafe(ref b, 96), c00);
                     var a7 = Vector512.Create(Unsafe.Add(ref a, m0 * 16 + 7));
-                    c00 = Vector512.FusedMultiplyAdd(a7, Vector512.LoadUnsafe(ref b, 112), c00);
+                    c00 = Vector512.MultiplyAddEstimate(a7, Vector512.LoadUnsafe(ref b, 112), c00);
                     var a8 = Vector512.Create(Unsafe.Add(ref a, m0 * 16 + 8));
-                    c00 = Vector512.FusedMultiplyAdd(a8, Vector512.LoadUnsafe(ref b, 128), c00);
+                    c00 = Vector512.MultiplyAddEstimate(a8, Vector512.LoadUnsafe(ref b, 128), c00);
                     var a9 = Vector512.Create(Unsafe.Add(ref a, m0 * 16 + 9));
-                    c00 = Vector512.FusedMultiplyAdd(a9, Vector512.LoadUnsafe(ref b, 144), c00);
+                    c00 = Vector512.MultiplyAddEstimate(a9, Vector512.LoadUnsafe(ref b, 144), c00);
                     var a10 = Vector512.Create(Unsafe.Add(ref a, m0 * 16 + 10));
-                    c00 = Vector512.FusedMultiplyAdd(a10, Vector512.LoadUnsafe(ref b, 160), c00);
+                    c00 = Vector512.MultiplyAddEstimate(a10, Vector512.LoadUnsafe(ref b, 160), c00);
                     var a11 = Vector512.Create(Unsafe.Add(ref a, m0 * 16 + 11));
-                    c00 = Vector512.FusedMultiplyAdd(a11, Vector512.LoadUnsafe(ref b, 176), c00);
+                    c00 = Vector512.MultiplyAddEstimate(a11, Vector512.LoadUnsafe(ref b, 176), c00);
                     Vector512.StoreUnsafe(c00, ref cRow0, 0);
                 }
             }
@@ -953,17 +953,17 @@ namespace RnnGen.Generated
                         var b0 = Vector256.LoadUnsafe(ref bRow, 0);
                         var b1 = Vector256.LoadUnsafe(ref bRow, 8);
                         var a0 = Vector256.Create(Unsafe.Add(ref a, m0 * 16 + k));
-                        c00 = Vector256.FusedMultiplyAdd(a0, b0, c00);
-                        c01 = Vector256.FusedMultiplyAdd(a0, b1, c01);
+                        c00 = Vector256.MultiplyAddEstimate(a0, b0, c00);
+                        c01 = Vector256.MultiplyAddEstimate(a0, b1, c01);
                         var a1 = Vector256.Create(Unsafe.Add(ref a, (m0 + 1) * 16 + k));
-                        c10 = Vector256.FusedMultiplyAdd(a1, b0, c10);
-                        c11 = Vector256.FusedMultiplyAdd(a1, b1, c11);
+                        c10 = Vector256.MultiplyAddEstimate(a1, b0, c10);
+                        c11 = Vector256.MultiplyAddEstimate(a1, b1, c11);
                         var a2 = Vector256.Create(Unsafe.Add(ref a, (m0 + 2) * 16 + k));
-                        c20 = Vector256.FusedMultiplyAdd(a2, b0, c20);
-                        c21 = Vector256.FusedMultiplyAdd(a2, b1, c21);
+                        c20 = Vector256.MultiplyAddEstimate(a2, b0, c20);
+                        c21 = Vector256.MultiplyAddEstimate(a2, b1, c21);
                         var a3 = Vector256.Create(Unsafe.Add(ref a, (m0 + 3) * 16 + k));
-                        c30 = Vector256.FusedMultiplyAdd(a3, b0, c30);
-                        c31 = Vector256.FusedMultiplyAdd(a3, b1, c31);
+                        c30 = Vector256.MultiplyAddEstimate(a3, b0, c30);
+                        c31 = Vector256.MultiplyAddEstimate(a3, b1, c31);
                     }
                     Vector256.StoreUnsafe(c00, ref cRow0, 0);
                     Vector256.StoreUnsafe(c01, ref cRow0, 8);
@@ -980,41 +980,41 @@ namespace RnnGen.Generated
                     var c00 = Vector256.LoadUnsafe(ref bias, 0);
                     var c01 = Vector256.LoadUnsafe(ref bias, 8);
                     var a0 = Vector256.Create(Unsafe.Add(ref a, m0 * 16));
-                    c00 = Vector256.FusedMultiplyAdd(a0, Vector256.LoadUnsafe(ref b, 0), c00);
-                    c01 = Vector256.FusedMultiplyAdd(a0, Vector256.LoadUnsafe(ref b, 8), c01);
+                    c00 = Vector256.MultiplyAddEstimate(a0, Vector256.LoadUnsafe(ref b, 0), c00);
+                    c01 = Vector256.MultiplyAddEstimate(a0, Vector256.LoadUnsafe(ref b, 8), c01);
                     var a1 = Vector256.Create(Unsafe.Add(ref a, m0 * 16 + 1));
-                    c00 = Vector256.FusedMultiplyAdd(a1, Vector256.LoadUnsafe(ref b, 16), c00);
-                    c01 = Vector256.FusedMultiplyAdd(a1, Vector256.LoadUnsafe(ref b, 16 + 8), c01);
+                    c00 = Vector256.MultiplyAddEstimate(a1, Vector256.LoadUnsafe(ref b, 16), c00);
+                    c01 = Vector256.MultiplyAddEstimate(a1, Vector256.LoadUnsafe(ref b, 16 + 8), c01);
                     var a2 = Vector256.Create(Unsafe.Add(ref a, m0 * 16 + 2));
-                    c00 = Vector256.FusedMultiplyAdd(a2, Vector256.LoadUnsafe(ref b, 32), c00);
-                    c01 = Vector256.FusedMultiplyAdd(a2, Vector256.LoadUnsafe(ref b, 32 + 8), c01);
+                    c00 = Vector256.MultiplyAddEstimate(a2, Vector256.LoadUnsafe(ref b, 32), c00);
+                    c01 = Vector256.MultiplyAddEstimate(a2, Vector256.LoadUnsafe(ref b, 32 + 8), c01);
                     var a3 = Vector256.Create(Unsafe.Add(ref a, m0 * 16 + 3));
-                    c00 = Vector256.FusedMultiplyAdd(a3, Vector256.LoadUnsafe(ref b, 48), c00);
-                    c01 = Vector256.FusedMultiplyAdd(a3, Vector256.LoadUnsafe(ref b, 48 + 8), c01);
+                    c00 = Vector256.MultiplyAddEstimate(a3, Vector256.LoadUnsafe(ref b, 48), c00);
+                    c01 = Vector256.MultiplyAddEstimate(a3, Vector256.LoadUnsafe(ref b, 48 + 8), c01);
                     var a4 = Vector256.Create(Unsafe.Add(ref a, m0 * 16 + 4));
-                    c00 = Vector256.FusedMultiplyAdd(a4, Vector256.LoadUnsafe(ref b, 64), c00);
-                    c01 = Vector256.FusedMultiplyAdd(a4, Vector256.LoadUnsafe(ref b, 64 + 8), c01);
+                    c00 = Vector256.MultiplyAddEstimate(a4, Vector256.LoadUnsafe(ref b, 64), c00);
+                    c01 = Vector256.MultiplyAddEstimate(a4, Vector256.LoadUnsafe(ref b, 64 + 8), c01);
                     var a5 = Vector256.Create(Unsafe.Add(ref a, m0 * 16 + 5));
-                    c00 = Vector256.FusedMultiplyAdd(a5, Vector256.LoadUnsafe(ref b, 80), c00);
-                    c01 = Vector256.FusedMultiplyAdd(a5, Vector256.LoadUnsafe(ref b, 80 + 8), c01);
+                    c00 = Vector256.MultiplyAddEstimate(a5, Vector256.LoadUnsafe(ref b, 80), c00);
+                    c01 = Vector256.MultiplyAddEstimate(a5, Vector256.LoadUnsafe(ref b, 80 + 8), c01);
                     var a6 = Vector256.Create(Unsafe.Add(ref a, m0 * 16 + 6));
-                    c00 = Vector256.FusedMultiplyAdd(a6, Vector256.LoadUnsafe(ref b, 96), c00);
-                    c01 = Vector256.FusedMultiplyAdd(a6, Vector256.LoadUnsafe(ref b, 96 + 8), c01);
+                    c00 = Vector256.MultiplyAddEstimate(a6, Vector256.LoadUnsafe(ref b, 96), c00);
+                    c01 = Vector256.MultiplyAddEstimate(a6, Vector256.LoadUnsafe(ref b, 96 + 8), c01);
                     var a7 = Vector256.Create(Unsafe.Add(ref a, m0 * 16 + 7));
-                    c00 = Vector256.FusedMultiplyAdd(a7, Vector256.LoadUnsafe(ref b, 112), c00);
-                    c01 = Vector256.FusedMultiplyAdd(a7, Vector256.LoadUnsafe(ref b, 112 + 8), c01);
+                    c00 = Vector256.MultiplyAddEstimate(a7, Vector256.LoadUnsafe(ref b, 112), c00);
+                    c01 = Vector256.MultiplyAddEstimate(a7, Vector256.LoadUnsafe(ref b, 112 + 8), c01);
                     var a8 = Vector256.Create(Unsafe.Add(ref a, m0 * 16 + 8));
-                    c00 = Vector256.FusedMultiplyAdd(a8, Vector256.LoadUnsafe(ref b, 128), c00);
-                    c01 = Vector256.FusedMultiplyAdd(a8, Vector256.LoadUnsafe(ref b, 128 + 8), c01);
+                    c00 = Vector256.MultiplyAddEstimate(a8, Vector256.LoadUnsafe(ref b, 128), c00);
+                    c01 = Vector256.MultiplyAddEstimate(a8, Vector256.LoadUnsafe(ref b, 128 + 8), c01);
                     var a9 = Vector256.Create(Unsafe.Add(ref a, m0 * 16 + 9));
-                    c00 = Vector256.FusedMultiplyAdd(a9, Vector256.LoadUnsafe(ref b, 144), c00);
-                    c01 = Vector256.FusedMultiplyAdd(a9, Vector256.LoadUnsafe(ref b, 144 + 8), c01);
+                    c00 = Vector256.MultiplyAddEstimate(a9, Vector256.LoadUnsafe(ref b, 144), c00);
+                    c01 = Vector256.MultiplyAddEstimate(a9, Vector256.LoadUnsafe(ref b, 144 + 8), c01);
                     var a10 = Vector256.Create(Unsafe.Add(ref a, m0 * 16 + 10));
-                    c00 = Vector256.FusedMultiplyAdd(a10, Vector256.LoadUnsafe(ref b, 160), c00);
-                    c01 = Vector256.FusedMultiplyAdd(a10, Vector256.LoadUnsafe(ref b, 160 + 8), c01);
+                    c00 = Vector256.MultiplyAddEstimate(a10, Vector256.LoadUnsafe(ref b, 160), c00);
+                    c01 = Vector256.MultiplyAddEstimate(a10, Vector256.LoadUnsafe(ref b, 160 + 8), c01);
                     var a11 = Vector256.Create(Unsafe.Add(ref a, m0 * 16 + 11));
-                    c00 = Vector256.FusedMultiplyAdd(a11, Vector256.LoadUnsafe(ref b, 176), c00);
-                    c01 = Vector256.FusedMultiplyAdd(a11, Vector256.LoadUnsafe(ref b, 176 + 8), c01);
+                    c00 = Vector256.MultiplyAddEstimate(a11, Vector256.LoadUnsafe(ref b, 176), c00);
+                    c01 = Vector256.MultiplyAddEstimate(a11, Vector256.LoadUnsafe(ref b, 176 + 8), c01);
                     Vector256.StoreUnsafe(c00, ref cRow0, 0);
                     Vector256.StoreUnsafe(c01, ref cRow0, 8);
                 }
@@ -1044,17 +1044,17 @@ namespace RnnGen.Generated
                             var b0 = Vector128.LoadUnsafe(ref bRow, 0);
                             var b1 = Vector128.LoadUnsafe(ref bRow, 4);
                             var a0 = Vector128.Create(Unsafe.Add(ref a, m0 * 16 + k));
-                            c00 = Vector128.FusedMultiplyAdd(a0, b0, c00);
-                            c01 = Vector128.FusedMultiplyAdd(a0, b1, c01);
+                            c00 = Vector128.MultiplyAddEstimate(a0, b0, c00);
+                            c01 = Vector128.MultiplyAddEstimate(a0, b1, c01);
                             var a1 = Vector128.Create(Unsafe.Add(ref a, (m0 + 1) * 16 + k));
-                            c10 = Vector128.FusedMultiplyAdd(a1, b0, c10);
-                            c11 = Vector128.FusedMultiplyAdd(a1, b1, c11);
+                            c10 = Vector128.MultiplyAddEstimate(a1, b0, c10);
+                            c11 = Vector128.MultiplyAddEstimate(a1, b1, c11);
                             var a2 = Vector128.Create(Unsafe.Add(ref a, (m0 + 2) * 16 + k));
-                            c20 = Vector128.FusedMultiplyAdd(a2, b0, c20);
-                            c21 = Vector128.FusedMultiplyAdd(a2, b1, c21);
+                            c20 = Vector128.MultiplyAddEstimate(a2, b0, c20);
+                            c21 = Vector128.MultiplyAddEstimate(a2, b1, c21);
                             var a3 = Vector128.Create(Unsafe.Add(ref a, (m0 + 3) * 16 + k));
-                            c30 = Vector128.FusedMultiplyAdd(a3, b0, c30);
-                            c31 = Vector128.FusedMultiplyAdd(a3, b1, c31);
+                            c30 = Vector128.MultiplyAddEstimate(a3, b0, c30);
+                            c31 = Vector128.MultiplyAddEstimate(a3, b1, c31);
                         }
                         Vector128.StoreUnsafe(c00, ref cRow0, 0);
                         Vector128.StoreUnsafe(c01, ref cRow0, 4);
@@ -1071,41 +1071,41 @@ namespace RnnGen.Generated
                         var c00 = Vector128.LoadUnsafe(ref bias, n0);
                         var c01 = Vector128.LoadUnsafe(ref bias, n0 + 4);
                         var a0 = Vector128.Create(Unsafe.Add(ref a, m0 * 16));
-                        c00 = Vector128.FusedMultiplyAdd(a0, Vector128.LoadUnsafe(ref b, n0), c00);
-                        c01 = Vector128.FusedMultiplyAdd(a0, Vector128.LoadUnsafe(ref b, n0 + 4), c01);
+                        c00 = Vector128.MultiplyAddEstimate(a0, Vector128.LoadUnsafe(ref b, n0), c00);
+                        c01 = Vector128.MultiplyAddEstimate(a0, Vector128.LoadUnsafe(ref b, n0 + 4), c01);
                         var a1 = Vector128.Create(Unsafe.Add(ref a, m0 * 16 + 1));
-                        c00 = Vector128.FusedMultiplyAdd(a1, Vector128.LoadUnsafe(ref b, 16 + n0), c00);
-                        c01 = Vector128.FusedMultiplyAdd(a1, Vector128.LoadUnsafe(ref b, 16 + n0 + 4), c01);
+                        c00 = Vector128.MultiplyAddEstimate(a1, Vector128.LoadUnsafe(ref b, 16 + n0), c00);
+                        c01 = Vector128.MultiplyAddEstimate(a1, Vector128.LoadUnsafe(ref b, 16 + n0 + 4), c01);
                         var a2 = Vector128.Create(Unsafe.Add(ref a, m0 * 16 + 2));
-                        c00 = Vector128.FusedMultiplyAdd(a2, Vector128.LoadUnsafe(ref b, 32 + n0), c00);
-                        c01 = Vector128.FusedMultiplyAdd(a2, Vector128.LoadUnsafe(ref b, 32 + n0 + 4), c01);
+                        c00 = Vector128.MultiplyAddEstimate(a2, Vector128.LoadUnsafe(ref b, 32 + n0), c00);
+                        c01 = Vector128.MultiplyAddEstimate(a2, Vector128.LoadUnsafe(ref b, 32 + n0 + 4), c01);
                         var a3 = Vector128.Create(Unsafe.Add(ref a, m0 * 16 + 3));
-                        c00 = Vector128.FusedMultiplyAdd(a3, Vector128.LoadUnsafe(ref b, 48 + n0), c00);
-                        c01 = Vector128.FusedMultiplyAdd(a3, Vector128.LoadUnsafe(ref b, 48 + n0 + 4), c01);
+                        c00 = Vector128.MultiplyAddEstimate(a3, Vector128.LoadUnsafe(ref b, 48 + n0), c00);
+                        c01 = Vector128.MultiplyAddEstimate(a3, Vector128.LoadUnsafe(ref b, 48 + n0 + 4), c01);
                         var a4 = Vector128.Create(Unsafe.Add(ref a, m0 * 16 + 4));
-                        c00 = Vector128.FusedMultiplyAdd(a4, Vector128.LoadUnsafe(ref b, 64 + n0), c00);
-                        c01 = Vector128.FusedMultiplyAdd(a4, Vector128.LoadUnsafe(ref b, 64 + n0 + 4), c01);
+                        c00 = Vector128.MultiplyAddEstimate(a4, Vector128.LoadUnsafe(ref b, 64 + n0), c00);
+                        c01 = Vector128.MultiplyAddEstimate(a4, Vector128.LoadUnsafe(ref b, 64 + n0 + 4), c01);
                         var a5 = Vector128.Create(Unsafe.Add(ref a, m0 * 16 + 5));
-                        c00 = Vector128.FusedMultiplyAdd(a5, Vector128.LoadUnsafe(ref b, 80 + n0), c00);
-                        c01 = Vector128.FusedMultiplyAdd(a5, Vector128.LoadUnsafe(ref b, 80 + n0 + 4), c01);
+                        c00 = Vector128.MultiplyAddEstimate(a5, Vector128.LoadUnsafe(ref b, 80 + n0), c00);
+                        c01 = Vector128.MultiplyAddEstimate(a5, Vector128.LoadUnsafe(ref b, 80 + n0 + 4), c01);
                         var a6 = Vector128.Create(Unsafe.Add(ref a, m0 * 16 + 6));
-                        c00 = Vector128.FusedMultiplyAdd(a6, Vector128.LoadUnsafe(ref b, 96 + n0), c00);
-                        c01 = Vector128.FusedMultiplyAdd(a6, Vector128.LoadUnsafe(ref b, 96 + n0 + 4), c01);
+                        c00 = Vector128.MultiplyAddEstimate(a6, Vector128.LoadUnsafe(ref b, 96 + n0), c00);
+                        c01 = Vector128.MultiplyAddEstimate(a6, Vector128.LoadUnsafe(ref b, 96 + n0 + 4), c01);
                         var a7 = Vector128.Create(Unsafe.Add(ref a, m0 * 16 + 7));
-                        c00 = Vector128.FusedMultiplyAdd(a7, Vector128.LoadUnsafe(ref b, 112 + n0), c00);
-                        c01 = Vector128.FusedMultiplyAdd(a7, Vector128.LoadUnsafe(ref b, 112 + n0 + 4), c01);
+                        c00 = Vector128.MultiplyAddEstimate(a7, Vector128.LoadUnsafe(ref b, 112 + n0), c00);
+                        c01 = Vector128.MultiplyAddEstimate(a7, Vector128.LoadUnsafe(ref b, 112 + n0 + 4), c01);
                         var a8 = Vector128.Create(Unsafe.Add(ref a, m0 * 16 + 8));
-                        c00 = Vector128.FusedMultiplyAdd(a8, Vector128.LoadUnsafe(ref b, 128 + n0), c00);
-                        c01 = Vector128.FusedMultiplyAdd(a8, Vector128.LoadUnsafe(ref b, 128 + n0 + 4), c01);
+                        c00 = Vector128.MultiplyAddEstimate(a8, Vector128.LoadUnsafe(ref b, 128 + n0), c00);
+                        c01 = Vector128.MultiplyAddEstimate(a8, Vector128.LoadUnsafe(ref b, 128 + n0 + 4), c01);
                         var a9 = Vector128.Create(Unsafe.Add(ref a, m0 * 16 + 9));
-                        c00 = Vector128.FusedMultiplyAdd(a9, Vector128.LoadUnsafe(ref b, 144 + n0), c00);
-                        c01 = Vector128.FusedMultiplyAdd(a9, Vector128.LoadUnsafe(ref b, 144 + n0 + 4), c01);
+                        c00 = Vector128.MultiplyAddEstimate(a9, Vector128.LoadUnsafe(ref b, 144 + n0), c00);
+                        c01 = Vector128.MultiplyAddEstimate(a9, Vector128.LoadUnsafe(ref b, 144 + n0 + 4), c01);
                         var a10 = Vector128.Create(Unsafe.Add(ref a, m0 * 16 + 10));
-                        c00 = Vector128.FusedMultiplyAdd(a10, Vector128.LoadUnsafe(ref b, 160 + n0), c00);
-                        c01 = Vector128.FusedMultiplyAdd(a10, Vector128.LoadUnsafe(ref b, 160 + n0 + 4), c01);
+                        c00 = Vector128.MultiplyAddEstimate(a10, Vector128.LoadUnsafe(ref b, 160 + n0), c00);
+                        c01 = Vector128.MultiplyAddEstimate(a10, Vector128.LoadUnsafe(ref b, 160 + n0 + 4), c01);
                         var a11 = Vector128.Create(Unsafe.Add(ref a, m0 * 16 + 11));
-                        c00 = Vector128.FusedMultiplyAdd(a11, Vector128.LoadUnsafe(ref b, 176 + n0), c00);
-                        c01 = Vector128.FusedMultiplyAdd(a11, Vector128.LoadUnsafe(ref b, 176 + n0 + 4), c01);
+                        c00 = Vector128.MultiplyAddEstimate(a11, Vector128.LoadUnsafe(ref b, 176 + n0), c00);
+                        c01 = Vector128.MultiplyAddEstimate(a11, Vector128.LoadUnsafe(ref b, 176 + n0 + 4), c01);
                         Vector128.StoreUnsafe(c00, ref cRow0, 0);
                         Vector128.StoreUnsafe(c01, ref cRow0, 4);
                     }
@@ -1133,13 +1133,13 @@ namespace RnnGen.Generated
                         ref float bRow = ref Unsafe.Add(ref b, k * 16);
                         var b0 = Vector512.LoadUnsafe(ref bRow, 0);
                         var a0 = Vector512.Create(Unsafe.Add(ref a, m0 + k * 16));
-                        c00 = Vector512.FusedMultiplyAdd(a0, b0, c00);
+                        c00 = Vector512.MultiplyAddEstimate(a0, b0, c00);
                         var a1 = Vector512.Create(Unsafe.Add(ref a, m0 + 1 + k * 16));
-                        c10 = Vector512.FusedMultiplyAdd(a1, b0, c10);
+                        c10 = Vector512.MultiplyAddEstimate(a1, b0, c10);
                         var a2 = Vector512.Create(Unsafe.Add(ref a, m0 + 2 + k * 16));
-                        c20 = Vector512.FusedMultiplyAdd(a2, b0, c20);
+                        c20 = Vector512.MultiplyAddEstimate(a2, b0, c20);
                         var a3 = Vector512.Create(Unsafe.Add(ref a, m0 + 3 + k * 16));
-                        c30 = Vector512.FusedMultiplyAdd(a3, b0, c30);
+                        c30 = Vector512.MultiplyAddEstimate(a3, b0, c30);
                     }
                     Vector512.StoreUnsafe(c00, ref cRow0, 0);
                     Vector512.StoreUnsafe(c10, ref cRow1, 0);
@@ -1169,17 +1169,17 @@ namespace RnnGen.Generated
                         var b0 = Vector256.LoadUnsafe(ref bRow, 0);
                         var b1 = Vector256.LoadUnsafe(ref bRow, 8);
                         var a0 = Vector256.Create(Unsafe.Add(ref a, m0 + k * 16));
-                        c00 = Vector256.FusedMultiplyAdd(a0, b0, c00);
-                        c01 = Vector256.FusedMultiplyAdd(a0, b1, c01);
+                        c00 = Vector256.MultiplyAddEstimate(a0, b0, c00);
+                        c01 = Vector256.MultiplyAddEstimate(a0, b1, c01);
                         var a1 = Vector256.Create(Unsafe.Add(ref a, m0 + 1 + k * 16));
-                        c10 = Vector256.FusedMultiplyAdd(a1, b0, c10);
-                        c11 = Vector256.FusedMultiplyAdd(a1, b1, c11);
+                        c10 = Vector256.MultiplyAddEstimate(a1, b0, c10);
+                        c11 = Vector256.MultiplyAddEstimate(a1, b1, c11);
                         var a2 = Vector256.Create(Unsafe.Add(ref a, m0 + 2 + k * 16));
-                        c20 = Vector256.FusedMultiplyAdd(a2, b0, c20);
-                        c21 = Vector256.FusedMultiplyAdd(a2, b1, c21);
+                        c20 = Vector256.MultiplyAddEstimate(a2, b0, c20);
+                        c21 = Vector256.MultiplyAddEstimate(a2, b1, c21);
                         var a3 = Vector256.Create(Unsafe.Add(ref a, m0 + 3 + k * 16));
-                        c30 = Vector256.FusedMultiplyAdd(a3, b0, c30);
-                        c31 = Vector256.FusedMultiplyAdd(a3, b1, c31);
+                        c30 = Vector256.MultiplyAddEstimate(a3, b0, c30);
+                        c31 = Vector256.MultiplyAddEstimate(a3, b1, c31);
                     }
                     Vector256.StoreUnsafe(c00, ref cRow0, 0);
                     Vector256.StoreUnsafe(c01, ref cRow0, 8);
@@ -1215,17 +1215,17 @@ namespace RnnGen.Generated
                             var b0 = Vector128.LoadUnsafe(ref bRow, 0);
                             var b1 = Vector128.LoadUnsafe(ref bRow, 4);
                             var a0 = Vector128.Create(Unsafe.Add(ref a, m0 + k * 16));
-                            c00 = Vector128.FusedMultiplyAdd(a0, b0, c00);
-                            c01 = Vector128.FusedMultiplyAdd(a0, b1, c01);
+                            c00 = Vector128.MultiplyAddEstimate(a0, b0, c00);
+                            c01 = Vector128.MultiplyAddEstimate(a0, b1, c01);
                             var a1 = Vector128.Create(Unsafe.Add(ref a, m0 + 1 + k * 16));
-                            c10 = Vector128.FusedMultiplyAdd(a1, b0, c10);
-                            c11 = Vector128.FusedMultiplyAdd(a1, b1, c11);
+                            c10 = Vector128.MultiplyAddEstimate(a1, b0, c10);
+                            c11 = Vector128.MultiplyAddEstimate(a1, b1, c11);
                             var a2 = Vector128.Create(Unsafe.Add(ref a, m0 + 2 + k * 16));
-                            c20 = Vector128.FusedMultiplyAdd(a2, b0, c20);
-                            c21 = Vector128.FusedMultiplyAdd(a2, b1, c21);
+                            c20 = Vector128.MultiplyAddEstimate(a2, b0, c20);
+                            c21 = Vector128.MultiplyAddEstimate(a2, b1, c21);
                             var a3 = Vector128.Create(Unsafe.Add(ref a, m0 + 3 + k * 16));
-                            c30 = Vector128.FusedMultiplyAdd(a3, b0, c30);
-                            c31 = Vector128.FusedMultiplyAdd(a3, b1, c31);
+                            c30 = Vector128.MultiplyAddEstimate(a3, b0, c30);
+                            c31 = Vector128.MultiplyAddEstimate(a3, b1, c31);
                         }
                         Vector128.StoreUnsafe(c00, ref cRow0, 0);
                         Vector128.StoreUnsafe(c01, ref cRow0, 4);
@@ -1271,25 +1271,25 @@ namespace RnnGen.Generated
                         var a2 = Vector512.LoadUnsafe(ref a, (m0 + 2) * 16);
                         var a3 = Vector512.LoadUnsafe(ref a, (m0 + 3) * 16);
                         var b0 = Vector512.LoadUnsafe(ref b, n0 * 16);
-                        s00 = Vector512.FusedMultiplyAdd(a0, b0, s00);
-                        s10 = Vector512.FusedMultiplyAdd(a1, b0, s10);
-                        s20 = Vector512.FusedMultiplyAdd(a2, b0, s20);
-                        s30 = Vector512.FusedMultiplyAdd(a3, b0, s30);
+                        s00 = Vector512.MultiplyAddEstimate(a0, b0, s00);
+                        s10 = Vector512.MultiplyAddEstimate(a1, b0, s10);
+                        s20 = Vector512.MultiplyAddEstimate(a2, b0, s20);
+                        s30 = Vector512.MultiplyAddEstimate(a3, b0, s30);
                         var b1 = Vector512.LoadUnsafe(ref b, (n0 + 1) * 16);
-                        s01 = Vector512.FusedMultiplyAdd(a0, b1, s01);
-                        s11 = Vector512.FusedMultiplyAdd(a1, b1, s11);
-                        s21 = Vector512.FusedMultiplyAdd(a2, b1, s21);
-                        s31 = Vector512.FusedMultiplyAdd(a3, b1, s31);
+                        s01 = Vector512.MultiplyAddEstimate(a0, b1, s01);
+                        s11 = Vector512.MultiplyAddEstimate(a1, b1, s11);
+                        s21 = Vector512.MultiplyAddEstimate(a2, b1, s21);
+                        s31 = Vector512.MultiplyAddEstimate(a3, b1, s31);
                         var b2 = Vector512.LoadUnsafe(ref b, (n0 + 2) * 16);
-                        s02 = Vector512.FusedMultiplyAdd(a0, b2, s02);
-                        s12 = Vector512.FusedMultiplyAdd(a1, b2, s12);
-                        s22 = Vector512.FusedMultiplyAdd(a2, b2, s22);
-                        s32 = Vector512.FusedMultiplyAdd(a3, b2, s32);
+                        s02 = Vector512.MultiplyAddEstimate(a0, b2, s02);
+                        s12 = Vector512.MultiplyAddEstimate(a1, b2, s12);
+                        s22 = Vector512.MultiplyAddEstimate(a2, b2, s22);
+                        s32 = Vector512.MultiplyAddEstimate(a3, b2, s32);
                         var b3 = Vector512.LoadUnsafe(ref b, (n0 + 3) * 16);
-                        s03 = Vector512.FusedMultiplyAdd(a0, b3, s03);
-                        s13 = Vector512.FusedMultiplyAdd(a1, b3, s13);
-                        s23 = Vector512.FusedMultiplyAdd(a2, b3, s23);
-                        s33 = Vector512.FusedMultiplyAdd(a3, b3, s33);
+                        s03 = Vector512.MultiplyAddEstimate(a0, b3, s03);
+                        s13 = Vector512.MultiplyAddEstimate(a1, b3, s13);
+                        s23 = Vector512.MultiplyAddEstimate(a2, b3, s23);
+                        s33 = Vector512.MultiplyAddEstimate(a3, b3, s33);
                         Unsafe.Add(ref c, m0 * 16 + n0) += Vector512.Sum(s00);
                         Unsafe.Add(ref c, m0 * 16 + n0 + 1) += Vector512.Sum(s01);
                         Unsafe.Add(ref c, m0 * 16 + n0 + 2) += Vector512.Sum(s02);
@@ -1315,13 +1315,13 @@ namespace RnnGen.Generated
                         var s03 = Vector512<float>.Zero;
                         var a0 = Vector512.LoadUnsafe(ref a, m0 * 16);
                         var b0 = Vector512.LoadUnsafe(ref b, n0 * 16);
-                        s00 = Vector512.FusedMultiplyAdd(a0, b0, s00);
+                        s00 = Vector512.MultiplyAddEstimate(a0, b0, s00);
                         var b1 = Vector512.LoadUnsafe(ref b, (n0 + 1) * 16);
-                        s01 = Vector512.FusedMultiplyAdd(a0, b1, s01);
+                        s01 = Vector512.MultiplyAddEstimate(a0, b1, s01);
                         var b2 = Vector512.LoadUnsafe(ref b, (n0 + 2) * 16);
-                        s02 = Vector512.FusedMultiplyAdd(a0, b2, s02);
+                        s02 = Vector512.MultiplyAddEstimate(a0, b2, s02);
                         var b3 = Vector512.LoadUnsafe(ref b, (n0 + 3) * 16);
-                        s03 = Vector512.FusedMultiplyAdd(a0, b3, s03);
+                        s03 = Vector512.MultiplyAddEstimate(a0, b3, s03);
                         Unsafe.Add(ref c, m0 * 16 + n0) += Vector512.Sum(s00);
                         Unsafe.Add(ref c, m0 * 16 + n0 + 1) += Vector512.Sum(s01);
                         Unsafe.Add(ref c, m0 * 16 + n0 + 2) += Vector512.Sum(s02);
@@ -1349,17 +1349,17 @@ namespace RnnGen.Generated
                             var a0 = Vector256.LoadUnsafe(ref a, m0 * 16 + k);
                             var a1 = Vector256.LoadUnsafe(ref a, (m0 + 1) * 16 + k);
                             var b0 = Vector256.LoadUnsafe(ref b, n0 * 16 + k);
-                            s00 = Vector256.FusedMultiplyAdd(a0, b0, s00);
-                            s10 = Vector256.FusedMultiplyAdd(a1, b0, s10);
+                            s00 = Vector256.MultiplyAddEstimate(a0, b0, s00);
+                            s10 = Vector256.MultiplyAddEstimate(a1, b0, s10);
                             var b1 = Vector256.LoadUnsafe(ref b, (n0 + 1) * 16 + k);
-                            s01 = Vector256.FusedMultiplyAdd(a0, b1, s01);
-                            s11 = Vector256.FusedMultiplyAdd(a1, b1, s11);
+                            s01 = Vector256.MultiplyAddEstimate(a0, b1, s01);
+                            s11 = Vector256.MultiplyAddEstimate(a1, b1, s11);
                             var b2 = Vector256.LoadUnsafe(ref b, (n0 + 2) * 16 + k);
-                            s02 = Vector256.FusedMultiplyAdd(a0, b2, s02);
-                            s12 = Vector256.FusedMultiplyAdd(a1, b2, s12);
+                            s02 = Vector256.MultiplyAddEstimate(a0, b2, s02);
+                            s12 = Vector256.MultiplyAddEstimate(a1, b2, s12);
                             var b3 = Vector256.LoadUnsafe(ref b, (n0 + 3) * 16 + k);
-                            s03 = Vector256.FusedMultiplyAdd(a0, b3, s03);
-                            s13 = Vector256.FusedMultiplyAdd(a1, b3, s13);
+                            s03 = Vector256.MultiplyAddEstimate(a0, b3, s03);
+                            s13 = Vector256.MultiplyAddEstimate(a1, b3, s13);
                         }
                         Unsafe.Add(ref c, m0 * 16 + n0) += Vector256.Sum(s00);
                         Unsafe.Add(ref c, m0 * 16 + n0 + 1) += Vector256.Sum(s01);
@@ -1380,13 +1380,13 @@ namespace RnnGen.Generated
                         {
                             var a0 = Vector256.LoadUnsafe(ref a, m0 * 16 + k);
                             var b0 = Vector256.LoadUnsafe(ref b, n0 * 16 + k);
-                            s00 = Vector256.FusedMultiplyAdd(a0, b0, s00);
+                            s00 = Vector256.MultiplyAddEstimate(a0, b0, s00);
                             var b1 = Vector256.LoadUnsafe(ref b, (n0 + 1) * 16 + k);
-                            s01 = Vector256.FusedMultiplyAdd(a0, b1, s01);
+                            s01 = Vector256.MultiplyAddEstimate(a0, b1, s01);
                             var b2 = Vector256.LoadUnsafe(ref b, (n0 + 2) * 16 + k);
-                            s02 = Vector256.FusedMultiplyAdd(a0, b2, s02);
+                            s02 = Vector256.MultiplyAddEstimate(a0, b2, s02);
                             var b3 = Vector256.LoadUnsafe(ref b, (n0 + 3) * 16 + k);
-                            s03 = Vector256.FusedMultiplyAdd(a0, b3, s03);
+                            s03 = Vector256.MultiplyAddEstimate(a0, b3, s03);
                         }
                         Unsafe.Add(ref c, m0 * 16 + n0) += Vector256.Sum(s00);
                         Unsafe.Add(ref c, m0 * 16 + n0 + 1) += Vector256.Sum(s01);
@@ -1415,17 +1415,17 @@ namespace RnnGen.Generated
                             var a0 = Vector128.LoadUnsafe(ref a, m0 * 16 + k);
                             var a1 = Vector128.LoadUnsafe(ref a, (m0 + 1) * 16 + k);
                             var b0 = Vector128.LoadUnsafe(ref b, n0 * 16 + k);
-                            s00 = Vector128.FusedMultiplyAdd(a0, b0, s00);
-                            s10 = Vector128.FusedMultiplyAdd(a1, b0, s10);
+                            s00 = Vector128.MultiplyAddEstimate(a0, b0, s00);
+                            s10 = Vector128.MultiplyAddEstimate(a1, b0, s10);
                             var b1 = Vector128.LoadUnsafe(ref b, (n0 + 1) * 16 + k);
-                            s01 = Vector128.FusedMultiplyAdd(a0, b1, s01);
-                            s11 = Vector128.FusedMultiplyAdd(a1, b1, s11);
+                            s01 = Vector128.MultiplyAddEstimate(a0, b1, s01);
+                            s11 = Vector128.MultiplyAddEstimate(a1, b1, s11);
                             var b2 = Vector128.LoadUnsafe(ref b, (n0 + 2) * 16 + k);
-                            s02 = Vector128.FusedMultiplyAdd(a0, b2, s02);
-                            s12 = Vector128.FusedMultiplyAdd(a1, b2, s12);
+                            s02 = Vector128.MultiplyAddEstimate(a0, b2, s02);
+                            s12 = Vector128.MultiplyAddEstimate(a1, b2, s12);
                             var b3 = Vector128.LoadUnsafe(ref b, (n0 + 3) * 16 + k);
-                            s03 = Vector128.FusedMultiplyAdd(a0, b3, s03);
-                            s13 = Vector128.FusedMultiplyAdd(a1, b3, s13);
+                            s03 = Vector128.MultiplyAddEstimate(a0, b3, s03);
+                            s13 = Vector128.MultiplyAddEstimate(a1, b3, s13);
                         }
                         Unsafe.Add(ref c, m0 * 16 + n0) += Vector128.Sum(s00);
                         Unsafe.Add(ref c, m0 * 16 + n0 + 1) += Vector128.Sum(s01);
@@ -1446,13 +1446,13 @@ namespace RnnGen.Generated
                         {
                             var a0 = Vector128.LoadUnsafe(ref a, m0 * 16 + k);
                             var b0 = Vector128.LoadUnsafe(ref b, n0 * 16 + k);
-                            s00 = Vector128.FusedMultiplyAdd(a0, b0, s00);
+                            s00 = Vector128.MultiplyAddEstimate(a0, b0, s00);
                             var b1 = Vector128.LoadUnsafe(ref b, (n0 + 1) * 16 + k);
-                            s01 = Vector128.FusedMultiplyAdd(a0, b1, s01);
+                            s01 = Vector128.MultiplyAddEstimate(a0, b1, s01);
                             var b2 = Vector128.LoadUnsafe(ref b, (n0 + 2) * 16 + k);
-                            s02 = Vector128.FusedMultiplyAdd(a0, b2, s02);
+                            s02 = Vector128.MultiplyAddEstimate(a0, b2, s02);
                             var b3 = Vector128.LoadUnsafe(ref b, (n0 + 3) * 16 + k);
-                            s03 = Vector128.FusedMultiplyAdd(a0, b3, s03);
+                            s03 = Vector128.MultiplyAddEstimate(a0, b3, s03);
                         }
                         Unsafe.Add(ref c, m0 * 16 + n0) += Vector128.Sum(s00);
                         Unsafe.Add(ref c, m0 * 16 + n0 + 1) += Vector128.Sum(s01);
@@ -1488,20 +1488,20 @@ namespace RnnGen.Generated
                     var a2 = Vector512.LoadUnsafe(ref a, (m0 + 2) * 16);
                     var a3 = Vector512.LoadUnsafe(ref a, (m0 + 3) * 16);
                     var b0 = Vector512.LoadUnsafe(ref b, 0);
-                    s00 = Vector512.FusedMultiplyAdd(a0, b0, s00);
-                    s10 = Vector512.FusedMultiplyAdd(a1, b0, s10);
-                    s20 = Vector512.FusedMultiplyAdd(a2, b0, s20);
-                    s30 = Vector512.FusedMultiplyAdd(a3, b0, s30);
+                    s00 = Vector512.MultiplyAddEstimate(a0, b0, s00);
+                    s10 = Vector512.MultiplyAddEstimate(a1, b0, s10);
+                    s20 = Vector512.MultiplyAddEstimate(a2, b0, s20);
+                    s30 = Vector512.MultiplyAddEstimate(a3, b0, s30);
                     var b1 = Vector512.LoadUnsafe(ref b, 16);
-                    s01 = Vector512.FusedMultiplyAdd(a0, b1, s01);
-                    s11 = Vector512.FusedMultiplyAdd(a1, b1, s11);
-                    s21 = Vector512.FusedMultiplyAdd(a2, b1, s21);
-                    s31 = Vector512.FusedMultiplyAdd(a3, b1, s31);
+                    s01 = Vector512.MultiplyAddEstimate(a0, b1, s01);
+                    s11 = Vector512.MultiplyAddEstimate(a1, b1, s11);
+                    s21 = Vector512.MultiplyAddEstimate(a2, b1, s21);
+                    s31 = Vector512.MultiplyAddEstimate(a3, b1, s31);
                     var b2 = Vector512.LoadUnsafe(ref b, 32);
-                    s02 = Vector512.FusedMultiplyAdd(a0, b2, s02);
-                    s12 = Vector512.FusedMultiplyAdd(a1, b2, s12);
-                    s22 = Vector512.FusedMultiplyAdd(a2, b2, s22);
-                    s32 = Vector512.FusedMultiplyAdd(a3, b2, s32);
+                    s02 = Vector512.MultiplyAddEstimate(a0, b2, s02);
+                    s12 = Vector512.MultiplyAddEstimate(a1, b2, s12);
+                    s22 = Vector512.MultiplyAddEstimate(a2, b2, s22);
+                    s32 = Vector512.MultiplyAddEstimate(a3, b2, s32);
                     Unsafe.Add(ref c, m0 * 16) += Vector512.Sum(s00);
                     Unsafe.Add(ref c, m0 * 16 + 1) += Vector512.Sum(s01);
                     Unsafe.Add(ref c, m0 * 16 + 2) += Vector512.Sum(s02);
@@ -1522,11 +1522,11 @@ namespace RnnGen.Generated
                     var s02 = Vector512<float>.Zero;
                     var a0 = Vector512.LoadUnsafe(ref a, m0 * 16);
                     var b0 = Vector512.LoadUnsafe(ref b, 0);
-                    s00 = Vector512.FusedMultiplyAdd(a0, b0, s00);
+                    s00 = Vector512.MultiplyAddEstimate(a0, b0, s00);
                     var b1 = Vector512.LoadUnsafe(ref b, 16);
-                    s01 = Vector512.FusedMultiplyAdd(a0, b1, s01);
+                    s01 = Vector512.MultiplyAddEstimate(a0, b1, s01);
                     var b2 = Vector512.LoadUnsafe(ref b, 32);
-                    s02 = Vector512.FusedMultiplyAdd(a0, b2, s02);
+                    s02 = Vector512.MultiplyAddEstimate(a0, b2, s02);
                     Unsafe.Add(ref c, m0 * 16) += Vector512.Sum(s00);
                     Unsafe.Add(ref c, m0 * 16 + 1) += Vector512.Sum(s01);
                     Unsafe.Add(ref c, m0 * 16 + 2) += Vector512.Sum(s02);
@@ -1548,14 +1548,14 @@ namespace RnnGen.Generated
                         var a0 = Vector256.LoadUnsafe(ref a, m0 * 16 + k);
                         var a1 = Vector256.LoadUnsafe(ref a, (m0 + 1) * 16 + k);
                         var b0 = Vector256.LoadUnsafe(ref b, k);
-                        s00 = Vector256.FusedMultiplyAdd(a0, b0, s00);
-                        s10 = Vector256.FusedMultiplyAdd(a1, b0, s10);
+                        s00 = Vector256.MultiplyAddEstimate(a0, b0, s00);
+                        s10 = Vector256.MultiplyAddEstimate(a1, b0, s10);
                         var b1 = Vector256.LoadUnsafe(ref b, 16 + k);
-                        s01 = Vector256.FusedMultiplyAdd(a0, b1, s01);
-                        s11 = Vector256.FusedMultiplyAdd(a1, b1, s11);
+                        s01 = Vector256.MultiplyAddEstimate(a0, b1, s01);
+                        s11 = Vector256.MultiplyAddEstimate(a1, b1, s11);
                         var b2 = Vector256.LoadUnsafe(ref b, 32 + k);
-                        s02 = Vector256.FusedMultiplyAdd(a0, b2, s02);
-                        s12 = Vector256.FusedMultiplyAdd(a1, b2, s12);
+                        s02 = Vector256.MultiplyAddEstimate(a0, b2, s02);
+                        s12 = Vector256.MultiplyAddEstimate(a1, b2, s12);
                     }
                     Unsafe.Add(ref c, m0 * 16) += Vector256.Sum(s00);
                     Unsafe.Add(ref c, m0 * 16 + 1) += Vector256.Sum(s01);
@@ -1573,11 +1573,11 @@ namespace RnnGen.Generated
                     {
                         var a0 = Vector256.LoadUnsafe(ref a, m0 * 16 + k);
                         var b0 = Vector256.LoadUnsafe(ref b, k);
-                        s00 = Vector256.FusedMultiplyAdd(a0, b0, s00);
+                        s00 = Vector256.MultiplyAddEstimate(a0, b0, s00);
                         var b1 = Vector256.LoadUnsafe(ref b, 16 + k);
-                        s01 = Vector256.FusedMultiplyAdd(a0, b1, s01);
+                        s01 = Vector256.MultiplyAddEstimate(a0, b1, s01);
                         var b2 = Vector256.LoadUnsafe(ref b, 32 + k);
-                        s02 = Vector256.FusedMultiplyAdd(a0, b2, s02);
+                        s02 = Vector256.MultiplyAddEstimate(a0, b2, s02);
                     }
                     Unsafe.Add(ref c, m0 * 16) += Vector256.Sum(s00);
                     Unsafe.Add(ref c, m0 * 16 + 1) += Vector256.Sum(s01);
@@ -1600,14 +1600,14 @@ namespace RnnGen.Generated
                         var a0 = Vector128.LoadUnsafe(ref a, m0 * 16 + k);
                         var a1 = Vector128.LoadUnsafe(ref a, (m0 + 1) * 16 + k);
                         var b0 = Vector128.LoadUnsafe(ref b, k);
-                        s00 = Vector128.FusedMultiplyAdd(a0, b0, s00);
-                        s10 = Vector128.FusedMultiplyAdd(a1, b0, s10);
+                        s00 = Vector128.MultiplyAddEstimate(a0, b0, s00);
+                        s10 = Vector128.MultiplyAddEstimate(a1, b0, s10);
                         var b1 = Vector128.LoadUnsafe(ref b, 16 + k);
-                        s01 = Vector128.FusedMultiplyAdd(a0, b1, s01);
-                        s11 = Vector128.FusedMultiplyAdd(a1, b1, s11);
+                        s01 = Vector128.MultiplyAddEstimate(a0, b1, s01);
+                        s11 = Vector128.MultiplyAddEstimate(a1, b1, s11);
                         var b2 = Vector128.LoadUnsafe(ref b, 32 + k);
-                        s02 = Vector128.FusedMultiplyAdd(a0, b2, s02);
-                        s12 = Vector128.FusedMultiplyAdd(a1, b2, s12);
+                        s02 = Vector128.MultiplyAddEstimate(a0, b2, s02);
+                        s12 = Vector128.MultiplyAddEstimate(a1, b2, s12);
                     }
                     Unsafe.Add(ref c, m0 * 16) += Vector128.Sum(s00);
                     Unsafe.Add(ref c, m0 * 16 + 1) += Vector128.Sum(s01);
@@ -1625,11 +1625,11 @@ namespace RnnGen.Generated
                     {
                         var a0 = Vector128.LoadUnsafe(ref a, m0 * 16 + k);
                         var b0 = Vector128.LoadUnsafe(ref b, k);
-                        s00 = Vector128.FusedMultiplyAdd(a0, b0, s00);
+                        s00 = Vector128.MultiplyAddEstimate(a0, b0, s00);
                         var b1 = Vector128.LoadUnsafe(ref b, 16 + k);
-                        s01 = Vector128.FusedMultiplyAdd(a0, b1, s01);
+                        s01 = Vector128.MultiplyAddEstimate(a0, b1, s01);
                         var b2 = Vector128.LoadUnsafe(ref b, 32 + k);
-                        s02 = Vector128.FusedMultiplyAdd(a0, b2, s02);
+                        s02 = Vector128.MultiplyAddEstimate(a0, b2, s02);
                     }
                     Unsafe.Add(ref c, m0 * 16) += Vector128.Sum(s00);
                     Unsafe.Add(ref c, m0 * 16 + 1) += Vector128.Sum(s01);
@@ -1655,11 +1655,11 @@ namespace RnnGen.Generated
                         ref float bRow = ref Unsafe.Add(ref b, k * 16);
                         var b0 = Vector512.LoadUnsafe(ref bRow, 0);
                         var a0 = Vector512.Create(Unsafe.Add(ref a, k * 16));
-                        c00 = Vector512.FusedMultiplyAdd(a0, b0, c00);
+                        c00 = Vector512.MultiplyAddEstimate(a0, b0, c00);
                         var a1 = Vector512.Create(Unsafe.Add(ref a, 1 + k * 16));
-                        c10 = Vector512.FusedMultiplyAdd(a1, b0, c10);
+                        c10 = Vector512.MultiplyAddEstimate(a1, b0, c10);
                         var a2 = Vector512.Create(Unsafe.Add(ref a, 2 + k * 16));
-                        c20 = Vector512.FusedMultiplyAdd(a2, b0, c20);
+                        c20 = Vector512.MultiplyAddEstimate(a2, b0, c20);
                     }
                     Vector512.StoreUnsafe(c00, ref cRow0, 0);
                     Vector512.StoreUnsafe(c10, ref cRow1, 0);
@@ -1684,14 +1684,14 @@ namespace RnnGen.Generated
                         var b0 = Vector256.LoadUnsafe(ref bRow, 0);
                         var b1 = Vector256.LoadUnsafe(ref bRow, 8);
                         var a0 = Vector256.Create(Unsafe.Add(ref a, k * 16));
-                        c00 = Vector256.FusedMultiplyAdd(a0, b0, c00);
-                        c01 = Vector256.FusedMultiplyAdd(a0, b1, c01);
+                        c00 = Vector256.MultiplyAddEstimate(a0, b0, c00);
+                        c01 = Vector256.MultiplyAddEstimate(a0, b1, c01);
                         var a1 = Vector256.Create(Unsafe.Add(ref a, 1 + k * 16));
-                        c10 = Vector256.FusedMultiplyAdd(a1, b0, c10);
-                        c11 = Vector256.FusedMultiplyAdd(a1, b1, c11);
+                        c10 = Vector256.MultiplyAddEstimate(a1, b0, c10);
+                        c11 = Vector256.MultiplyAddEstimate(a1, b1, c11);
                         var a2 = Vector256.Create(Unsafe.Add(ref a, 2 + k * 16));
-                        c20 = Vector256.FusedMultiplyAdd(a2, b0, c20);
-                        c21 = Vector256.FusedMultiplyAdd(a2, b1, c21);
+                        c20 = Vector256.MultiplyAddEstimate(a2, b0, c20);
+                        c21 = Vector256.MultiplyAddEstimate(a2, b1, c21);
                     }
                     Vector256.StoreUnsafe(c00, ref cRow0, 0);
                     Vector256.StoreUnsafe(c01, ref cRow0, 8);
@@ -1721,14 +1721,14 @@ namespace RnnGen.Generated
                             var b0 = Vector128.LoadUnsafe(ref bRow, 0);
                             var b1 = Vector128.LoadUnsafe(ref bRow, 4);
                             var a0 = Vector128.Create(Unsafe.Add(ref a, k * 16));
-                            c00 = Vector128.FusedMultiplyAdd(a0, b0, c00);
-                            c01 = Vector128.FusedMultiplyAdd(a0, b1, c01);
+                            c00 = Vector128.MultiplyAddEstimate(a0, b0, c00);
+                            c01 = Vector128.MultiplyAddEstimate(a0, b1, c01);
                             var a1 = Vector128.Create(Unsafe.Add(ref a, 1 + k * 16));
-                            c10 = Vector128.FusedMultiplyAdd(a1, b0, c10);
-                            c11 = Vector128.FusedMultiplyAdd(a1, b1, c11);
+                            c10 = Vector128.MultiplyAddEstimate(a1, b0, c10);
+                            c11 = Vector128.MultiplyAddEstimate(a1, b1, c11);
                             var a2 = Vector128.Create(Unsafe.Add(ref a, 2 + k * 16));
-                            c20 = Vector128.FusedMultiplyAdd(a2, b0, c20);
-                            c21 = Vector128.FusedMultiplyAdd(a2, b1, c21);
+                            c20 = Vector128.MultiplyAddEstimate(a2, b0, c20);
+                            c21 = Vector128.MultiplyAddEstimate(a2, b1, c21);
                         }
                         Vector128.StoreUnsafe(c00, ref cRow0, 0);
                         Vector128.StoreUnsafe(c01, ref cRow0, 4);
@@ -1846,7 +1846,7 @@ namespace RnnGen.Generated
                 var rate = Vector512.Create(-learningRate);
                 for (nuint i = 0; i < width; i += (nuint)Vector512<float>.Count)
                 {
-                    Vector512.StoreUnsafe(Vector512.FusedMultiplyAdd(rate, Vector512.LoadUnsafe(ref g, i), Vector512.LoadUnsafe(ref p, i)), ref p, i);
+                    Vector512.StoreUnsafe(Vector512.MultiplyAddEstimate(rate, Vector512.LoadUnsafe(ref g, i), Vector512.LoadUnsafe(ref p, i)), ref p, i);
                 }
             }
             else if (Vector256.IsHardwareAccelerated)
@@ -1854,7 +1854,7 @@ namespace RnnGen.Generated
                 var rate = Vector256.Create(-learningRate);
                 for (nuint i = 0; i < width; i += (nuint)Vector256<float>.Count)
                 {
-                    Vector256.StoreUnsafe(Vector256.FusedMultiplyAdd(rate, Vector256.LoadUnsafe(ref g, i), Vector256.LoadUnsafe(ref p, i)), ref p, i);
+                    Vector256.StoreUnsafe(Vector256.MultiplyAddEstimate(rate, Vector256.LoadUnsafe(ref g, i), Vector256.LoadUnsafe(ref p, i)), ref p, i);
                 }
             }
             else
@@ -1862,7 +1862,7 @@ namespace RnnGen.Generated
                 var rate = Vector128.Create(-learningRate);
                 for (nuint i = 0; i < width; i += (nuint)Vector128<float>.Count)
                 {
-                    Vector128.StoreUnsafe(Vector128.FusedMultiplyAdd(rate, Vector128.LoadUnsafe(ref g, i), Vector128.LoadUnsafe(ref p, i)), ref p, i);
+                    Vector128.StoreUnsafe(Vector128.MultiplyAddEstimate(rate, Vector128.LoadUnsafe(ref g, i), Vector128.LoadUnsafe(ref p, i)), ref p, i);
                 }
             }
         }

@@ -94,7 +94,7 @@ internal sealed class BroadcastGemm
                 w.Line($"var a{k} = {V}.Create(Unsafe.Add(ref a, {Sum(Mul(m0, AStrideM), (k * AStrideK).ToString())}));");
                 for (int v = 0; v < cv; v++)
                 {
-                    w.Line($"{Acc(0, v)} = {V}.FusedMultiplyAdd(a{k}, {V}.LoadUnsafe(ref b, {Sum((k * BStride).ToString(), Add(n0, v * lanes))}), {Acc(0, v)});");
+                    w.Line($"{Acc(0, v)} = {V}.MultiplyAddEstimate(a{k}, {V}.LoadUnsafe(ref b, {Sum((k * BStride).ToString(), Add(n0, v * lanes))}), {Acc(0, v)});");
                 }
             }
         }
@@ -113,7 +113,7 @@ internal sealed class BroadcastGemm
                     w.Line($"var a{r} = {V}.Create(Unsafe.Add(ref a, {Sum(Mul(Row(r), AStrideM), Mul("k", AStrideK))}));");
                     for (int v = 0; v < cv; v++)
                     {
-                        w.Line($"{Acc(r, v)} = {V}.FusedMultiplyAdd(a{r}, b{v}, {Acc(r, v)});");
+                        w.Line($"{Acc(r, v)} = {V}.MultiplyAddEstimate(a{r}, b{v}, {Acc(r, v)});");
                     }
                 }
             }

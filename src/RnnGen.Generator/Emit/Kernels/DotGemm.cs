@@ -68,7 +68,7 @@ internal sealed class DotGemm
                 w.Line($"var b{j} = {V}.LoadUnsafe(ref b, {Sum(Mul(Add(n0, j), BStride), k)});");
                 for (int i = 0; i < rm; i++)
                 {
-                    w.Line($"s{i}{j} = {V}.FusedMultiplyAdd(a{i}, b{j}, s{i}{j});");
+                    w.Line($"s{i}{j} = {V}.MultiplyAddEstimate(a{i}, b{j}, s{i}{j});");
                 }
             }
         }
