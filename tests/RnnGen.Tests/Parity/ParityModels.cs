@@ -1,0 +1,21 @@
+using RnnGen;
+
+namespace RnnGen.Tests.Parity;
+
+// The declarations of tools/pytorch/make_fixtures.py's TABLE, one per fixture, same names.
+[RnnModel(Hidden = 8, Vocab = 12, MaxSteps = 16)] public partial class VanillaTanhTokenCe { }
+[RnnModel(Hidden = 8, Vocab = 12, Truncate = 2, MaxSteps = 16)] public partial class VanillaTanhTokenCeT2 { }
+[RnnModel(Hidden = 8, Vocab = 12, Output = 6, Activation = Activation.Relu, Truncate = 3, MaxSteps = 16)] public partial class VanillaReluTokenCeT3 { }
+[RnnModel(Hidden = 8, Input = 5, Output = 3, Loss = Loss.SquaredError, MaxSteps = 16)] public partial class VanillaTanhDenseSe { }
+[RnnModel(Hidden = 8, Input = 5, Output = 4, Activation = Activation.Relu, Outputs = Outputs.LastStep, Truncate = 3, MaxSteps = 16)] public partial class VanillaReluDenseCeLastT3 { }
+[RnnModel(Hidden = 8, Vocab = 12, Cell = CellType.Lstm, MaxSteps = 16)] public partial class LstmTokenCe { }
+[RnnModel(Hidden = 8, Vocab = 12, Cell = CellType.Lstm, Truncate = 2, MaxSteps = 16)] public partial class LstmTokenCeT2 { }
+[RnnModel(Hidden = 8, Input = 5, Output = 3, Cell = CellType.Lstm, Loss = Loss.SquaredError, MaxSteps = 16)] public partial class LstmDenseSe { }
+[RnnModel(Hidden = 8, Input = 5, Output = 4, Cell = CellType.Lstm, Outputs = Outputs.LastStep, Truncate = 3, MaxSteps = 16)] public partial class LstmDenseCeLastT3 { }
+[RnnModel(Hidden = 8, Vocab = 12, Output = 3, Cell = CellType.Lstm, Loss = Loss.SquaredError, Outputs = Outputs.LastStep, MaxSteps = 16)] public partial class LstmTokenSeLast { }
+[RnnModel(Hidden = 8, Vocab = 12, Cell = CellType.Gru, MaxSteps = 16)] public partial class GruTokenCe { }
+[RnnModel(Hidden = 8, Vocab = 12, Cell = CellType.Gru, Truncate = 2, MaxSteps = 16)] public partial class GruTokenCeT2 { }
+[RnnModel(Hidden = 8, Input = 5, Output = 3, Cell = CellType.Gru, Loss = Loss.SquaredError, Truncate = 2, MaxSteps = 16)] public partial class GruDenseSeT2 { }
+[RnnModel(Hidden = 8, Input = 5, Output = 4, Cell = CellType.Gru, Outputs = Outputs.LastStep, MaxSteps = 16)] public partial class GruDenseCeLast { }
+[RnnModel(Hidden = 8, Input = 5, Output = 3, Recurrence = Recurrence.Output, Loss = Loss.SquaredError, MaxSteps = 16)] public partial class FeedbackDenseSe { }
+[RnnModel(Hidden = 8, Vocab = 12, Output = 6, Recurrence = Recurrence.Output, Truncate = 2, MaxSteps = 16)] public partial class FeedbackTokenCeT2 { }
