@@ -34,6 +34,8 @@ internal static class ApiEmitter
             /// <exception cref="global::System.ArgumentException">A length does not fit the declaration, or an id is out of range; nothing changes.</exception>
             """;
         string lossName = ctx.CrossEntropy ? "cross-entropy loss" : "squared error";
+        string nullState = $"global::System.Runtime.CompilerServices.Unsafe.NullRef<{T}>()";
+        const string stateDoc = """/// <param name="state">The state entering the first step; receives the state after the last.</param>""";
 
         w.Lines($$"""
             /// <summary>Hidden units (PyTorch <c>hidden_size</c>).</summary>
@@ -96,19 +98,33 @@ internal static class ApiEmitter
             {{G}}
             public void ZeroGradients() => global::System.Array.Clear(_gradients);
 
-            /// <summary>The summed {{lossName}} of a sequence; no gradient work.</summary>
+            /// <summary>The summed {{lossName}} of a sequence, from the zero state; no gradient work.</summary>
             {{sequenceDocs}}
             {{sequenceErrors}}
             {{G}}
             public {{T}} Forward({{rospan}}<{{X}}> inputs, {{rospan}}<{{Y}}> targets)
             {
                 int steps = CheckSequence(inputs, targets);
-                return {{N}}.Forward(_parameters, _workspace, inputs, targets, steps);
+                return {{N}}.Forward(_parameters, _workspace, inputs, targets, steps, ref {{nullState}});
             }
 
             /// <summary>
-            /// Runs forward and backpropagation through time, ADDS the gradient of the summed loss into
-            /// <see cref="Gradients"/>, and returns the loss.
+            /// The summed {{lossName}} of a sequence that continues from <paramref name="state"/>, which then receives the
+            /// state after the last step: a long sequence scored chunk by chunk.
+            /// </summary>
+            {{sequenceDocs}}
+            {{stateDoc}}
+            {{sequenceErrors}}
+            {{G}}
+            public {{T}} Forward({{rospan}}<{{X}}> inputs, {{rospan}}<{{Y}}> targets, ref State state)
+            {
+                int steps = CheckSequence(inputs, targets);
+                return {{N}}.Forward(_parameters, _workspace, inputs, targets, steps, ref state.Data);
+            }
+
+            /// <summary>
+            /// Runs forward from the zero state and backpropagation through time, ADDS the gradient of the summed loss
+            /// into <see cref="Gradients"/>, and returns the loss.
             /// </summary>
             {{sequenceDocs}}
             {{sequenceErrors}}
@@ -116,12 +132,27 @@ internal static class ApiEmitter
             public {{T}} Backward({{rospan}}<{{X}}> inputs, {{rospan}}<{{Y}}> targets)
             {
                 int steps = CheckSequence(inputs, targets);
-                return {{N}}.Backward(_parameters, _gradients, _workspace, inputs, targets, steps);
+                return {{N}}.Backward(_parameters, _gradients, _workspace, inputs, targets, steps, ref {{nullState}});
             }
 
             /// <summary>
-            /// One step of stochastic gradient descent: zeroes the gradients, runs <see cref="Backward"/>, then
-            /// p -= learningRate · grad. Returns the loss before the update. Afterwards <see cref="Gradients"/> is
+            /// <see cref="Backward(global::System.ReadOnlySpan{{{X}}}, global::System.ReadOnlySpan{{{Y}}})"/> for a sequence that continues from
+            /// <paramref name="state"/>, which then receives the state after the last step. The state is a constant
+            /// for the gradient, as a detached hidden state is in PyTorch: training on a long stream chunk by chunk.
+            /// </summary>
+            {{sequenceDocs}}
+            {{stateDoc}}
+            {{sequenceErrors}}
+            {{G}}
+            public {{T}} Backward({{rospan}}<{{X}}> inputs, {{rospan}}<{{Y}}> targets, ref State state)
+            {
+                int steps = CheckSequence(inputs, targets);
+                return {{N}}.Backward(_parameters, _gradients, _workspace, inputs, targets, steps, ref state.Data);
+            }
+
+            /// <summary>
+            /// One step of stochastic gradient descent: zeroes the gradients, runs <see cref="Backward(global::System.ReadOnlySpan{{{X}}}, global::System.ReadOnlySpan{{{Y}}})"/>,
+            /// then p -= learningRate · grad. Returns the loss before the update. Afterwards <see cref="Gradients"/> is
             /// unspecified: only what this sequence touches is cleared and updated.
             /// </summary>
             {{sequenceDocs}}
@@ -132,7 +163,23 @@ internal static class ApiEmitter
             {
                 int steps = CheckSequence(inputs, targets);
                 {{guard}}.Finite(learningRate);
-                return {{N}}.SgdStep(_parameters, _gradients, _workspace, inputs, targets, steps, learningRate);
+                return {{N}}.SgdStep(_parameters, _gradients, _workspace, inputs, targets, steps, learningRate, ref {{nullState}});
+            }
+
+            /// <summary>
+            /// <see cref="SgdStep(global::System.ReadOnlySpan{{{X}}}, global::System.ReadOnlySpan{{{Y}}}, {{T}})"/> for a sequence that continues from
+            /// <paramref name="state"/>, which then receives the state after the last step (a constant for the gradient).
+            /// </summary>
+            {{sequenceDocs}}
+            /// <param name="learningRate">The step size.</param>
+            {{stateDoc}}
+            {{sequenceErrors}}
+            {{G}}
+            public {{T}} SgdStep({{rospan}}<{{X}}> inputs, {{rospan}}<{{Y}}> targets, {{T}} learningRate, ref State state)
+            {
+                int steps = CheckSequence(inputs, targets);
+                {{guard}}.Finite(learningRate);
+                return {{N}}.SgdStep(_parameters, _gradients, _workspace, inputs, targets, steps, learningRate, ref state.Data);
             }
 
             """);
@@ -187,24 +234,29 @@ internal static class ApiEmitter
             ? ("global::System.Span<int> classes", $"Receives the class ids, one {(ctx.LastStep ? "for the sequence" : "per step")}.", rows)
             : ($"global::System.Span<{ctx.T}> outputs", $"Receives Output values {(ctx.LastStep ? "for the sequence" : "per step, [steps, Output] row-major")}.", $"{rows} * Output");
         string destination = ctx.CrossEntropy ? "classes" : "outputs";
-        w.Lines($$"""
-            /// <summary>{{(ctx.CrossEntropy ? $"The most likely class {when} (the first one on ties)." : $"The head's outputs {when}.")}}</summary>
-            /// <param name="inputs">{{inputDoc}}</param>
-            /// <param name="{{destination}}">{{doc}}</param>
-            {{G}}
-            public void Predict(global::System.ReadOnlySpan<{{X}}> inputs, {{parameter}})
-            {
-                int steps = CheckInputs(inputs);
-                global::RnnGen.Runtime.Guard.Destination({{destination}}.Length, {{required}}, nameof({{destination}}));
-                {{N}}.Predict(_parameters, _workspace, inputs, steps, {{destination}});
-            }
+        string summary = ctx.CrossEntropy ? $"The most likely class {when} (the first one on ties)" : $"The head's outputs {when}";
+        foreach (bool carried in new[] { false, true })
+        {
+            w.Lines($$"""
+                /// <summary>{{summary}}{{(carried ? ", continuing from <paramref name=\"state\"/>, which then receives the state after the last step" : ", from the zero state")}}.</summary>
+                /// <param name="inputs">{{inputDoc}}</param>
+                /// <param name="{{destination}}">{{doc}}</param>
+                {{(carried ? "/// <param name=\"state\">The state entering the first step; receives the state after the last.</param>" : "")}}
+                {{G}}
+                public void Predict(global::System.ReadOnlySpan<{{X}}> inputs, {{parameter}}{{(carried ? ", ref State state" : "")}})
+                {
+                    int steps = CheckInputs(inputs);
+                    global::RnnGen.Runtime.Guard.Destination({{destination}}.Length, {{required}}, nameof({{destination}}));
+                    {{N}}.Predict(_parameters, _workspace, inputs, steps, {{destination}}, ref {{(carried ? "state.Data" : $"global::System.Runtime.CompilerServices.Unsafe.NullRef<{ctx.T}>()")}});
+                }
 
-            """);
+                """);
+        }
     }
 
     private static void EmitState(CodeWriter w, EmitContext ctx)
     {
-        string T = ctx.T, N = ctx.NetworkRef, G = EmitContext.GeneratedCode, name = EmitContext.Identifier(ctx.Spec.Type.Name);
+        string T = ctx.T, X = ctx.InputType, Y = ctx.TargetType, N = ctx.NetworkRef, G = EmitContext.GeneratedCode, name = EmitContext.Identifier(ctx.Spec.Type.Name);
         const string span = "global::System.Span";
         string parts = "the hidden state h" + (ctx.Spec.Cell == CellKind.Lstm ? ", the cell state c" : "") + (ctx.FeedsBack ? ", and the last output y, which feeds the next step" : "");
         w.Lines($$"""
@@ -262,7 +314,7 @@ internal static class ApiEmitter
 
             /// <summary>
             /// Advances <paramref name="state"/> by one step and writes the head's outputs y_t{{(ctx.CrossEntropy ? " (logits)" : "")}} for it.
-            /// Running <c>Step</c> over a sequence from <c>default</c> gives the outputs <see cref="Forward"/> scores.
+            /// Running <c>Step</c> over a sequence from <c>default</c> gives the outputs <see cref="Forward(global::System.ReadOnlySpan{{{X}}}, global::System.ReadOnlySpan{{{Y}}})"/> scores.
             /// </summary>
             /// <param name="state">The state before the step; receives the state after it.</param>
             /// {{inputDoc}}

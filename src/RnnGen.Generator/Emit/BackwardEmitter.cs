@@ -22,13 +22,13 @@ internal static class BackwardEmitter
         string recurrentGrads = ctx.Cell.SeparateRecurrentGrads ? "RecurrentGrads" : "InputGrads";
 
         w.Line("/// <summary>Forward, then adds the gradient of the summed loss into gradients; returns the loss.</summary>");
-        using (w.Open($"public static {T} Backward({T}[] parameters, {T}[] gradients, {T}[] workspace, ReadOnlySpan<{X}> inputs, ReadOnlySpan<{Y}> targets, int steps)"))
+        using (w.Open($"public static {T} Backward({T}[] parameters, {T}[] gradients, {T}[] workspace, ReadOnlySpan<{X}> inputs, ReadOnlySpan<{Y}> targets, int steps, ref {T} state)"))
         {
             w.Lines($$"""
                 ref {{T}} p = ref MemoryMarshal.GetArrayDataReference(parameters);
                 ref {{T}} g = ref MemoryMarshal.GetArrayDataReference(gradients);
                 ref {{T}} w = ref MemoryMarshal.GetArrayDataReference(workspace);
-                Recur(ref p, ref w, inputs, steps);
+                Recur(ref p, ref w, inputs, steps, ref state);
                 Head(ref p, ref w, steps);
 
                 // The loss, and dLoss/dy in place of the head's outputs.

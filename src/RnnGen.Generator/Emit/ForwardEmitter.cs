@@ -15,11 +15,11 @@ internal static class ForwardEmitter
         string T = ctx.T, X = ctx.InputType, Y = ctx.TargetType;
         w.Lines($$"""
             /// <summary>The summed loss of a checked sequence; no gradient work.</summary>
-            public static {{T}} Forward({{T}}[] parameters, {{T}}[] workspace, ReadOnlySpan<{{X}}> inputs, ReadOnlySpan<{{Y}}> targets, int steps)
+            public static {{T}} Forward({{T}}[] parameters, {{T}}[] workspace, ReadOnlySpan<{{X}}> inputs, ReadOnlySpan<{{Y}}> targets, int steps, ref {{T}} state)
             {
                 ref {{T}} p = ref MemoryMarshal.GetArrayDataReference(parameters);
                 ref {{T}} w = ref MemoryMarshal.GetArrayDataReference(workspace);
-                Recur(ref p, ref w, inputs, steps);
+                Recur(ref p, ref w, inputs, steps, ref state);
                 Head(ref p, ref w, steps);
                 {{T}} loss = 0;
                 for (int r = 0; r < {{ctx.HeadRows}}; r++)
@@ -38,11 +38,11 @@ internal static class ForwardEmitter
             : "MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref w, Logits + r * OutputPadded), Output).CopyTo(outputs.Slice(r * Output));";
         w.Lines($$"""
             /// <summary>The head's {{(ctx.CrossEntropy ? "most likely class" : "outputs")}} for {{(ctx.LastStep ? "the last step" : "every step")}}.</summary>
-            public static void Predict({{T}}[] parameters, {{T}}[] workspace, ReadOnlySpan<{{X}}> inputs, int steps, {{destination}})
+            public static void Predict({{T}}[] parameters, {{T}}[] workspace, ReadOnlySpan<{{X}}> inputs, int steps, {{destination}}, ref {{T}} state)
             {
                 ref {{T}} p = ref MemoryMarshal.GetArrayDataReference(parameters);
                 ref {{T}} w = ref MemoryMarshal.GetArrayDataReference(workspace);
-                Recur(ref p, ref w, inputs, steps);
+                Recur(ref p, ref w, inputs, steps, ref state);
                 Head(ref p, ref w, steps);
                 for (int r = 0; r < {{ctx.HeadRows}}; r++)
                 {
@@ -87,10 +87,32 @@ internal static class ForwardEmitter
     private static void EmitRecur(CodeWriter w, EmitContext ctx)
     {
         string T = ctx.T, X = ctx.InputType;
-        w.Line("/// <summary>Runs the recurrence: States row t + 1 receives h_t (row 0 is the zero initial state).</summary>");
-        using (w.Open($"private static void Recur(ref {T} p, ref {T} w, ReadOnlySpan<{X}> inputs, int steps)"))
+        w.Line("/// <summary>");
+        w.Line("/// Runs the recurrence: States row t + 1 receives h_t. Row 0 holds the state entering step 0: the");
+        w.Line("/// caller's state (a constant for BPTT, like a detached state in PyTorch), or zero when state is a null ref;");
+        w.Line("/// the caller's state then receives the state after the last step.");
+        w.Line("/// </summary>");
+        using (w.Open($"private static void Recur(ref {T} p, ref {T} w, ReadOnlySpan<{X}> inputs, int steps, ref {T} state)"))
         {
             EmitWeightRefs(w, ctx);
+            w.Line("bool carried = !Unsafe.IsNullRef(ref state);");
+            using (w.Open("if (carried)"))
+            {
+                foreach ((string rows, string offset, string width) in InitialStateRows(ctx))
+                {
+                    w.Line($"CopyRow(ref Unsafe.Add(ref state, {offset}), ref Unsafe.Add(ref w, {rows}), {width});");
+                }
+            }
+
+            using (w.Open("else"))
+            {
+                foreach ((string rows, _, string width) in InitialStateRows(ctx))
+                {
+                    w.Line($"MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, {rows}), {width}).Clear();");
+                }
+            }
+
+
             if (ctx.Dense)
             {
                 w.Line("// W_ih x_t for every step at once: the input side does not depend on the recurrence.");
@@ -118,9 +140,34 @@ internal static class ForwardEmitter
                     w.Line("HeadForward(ref Unsafe.Add(ref w, States + (t + 1) * HiddenPadded), ref outputWeights, ref Unsafe.Add(ref w, Feedback + (t + 1) * OutputPadded), ref outputBias, 1);");
                 }
             }
+
+            using (w.Open("if (carried)"))
+            {
+                foreach ((string rows, string offset, string width) in InitialStateRows(ctx))
+                {
+                    w.Line($"CopyRow(ref Unsafe.Add(ref w, {rows} + steps * {width}), ref Unsafe.Add(ref state, {offset}), {width});");
+                }
+            }
         }
 
         w.Line();
+    }
+
+    /// <summary>The parts of the streaming state and the workspace rows that hold them: (rows, offset in the state, width).</summary>
+    private static (string Rows, string Offset, string Width)[] InitialStateRows(EmitContext ctx)
+    {
+        var rows = new System.Collections.Generic.List<(string, string, string)> { ("States", "0", "HiddenPadded") };
+        if (ctx.Spec.Cell == Model.CellKind.Lstm)
+        {
+            rows.Add(("Cells", "StateCell", "HiddenPadded"));
+        }
+
+        if (ctx.FeedsBack)
+        {
+            rows.Add(("Feedback", "StateFeedback", "OutputPadded"));
+        }
+
+        return rows.ToArray();
     }
 
     private static void EmitHead(CodeWriter w, EmitContext ctx)

@@ -55,7 +55,7 @@ partial class Tagger : global::RnnGen.IRnnModel<double, int, int>
     [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
     public void ZeroGradients() => global::System.Array.Clear(_gradients);
 
-    /// <summary>The summed cross-entropy loss of a sequence; no gradient work.</summary>
+    /// <summary>The summed cross-entropy loss of a sequence, from the zero state; no gradient work.</summary>
     /// <param name="inputs">Token ids, 1..MaxSteps of them.</param>
     /// <param name="targets">One class id per step.</param>
     /// <exception cref="global::System.ArgumentException">A length does not fit the declaration, or an id is out of range; nothing changes.</exception>
@@ -63,12 +63,27 @@ partial class Tagger : global::RnnGen.IRnnModel<double, int, int>
     public double Forward(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets)
     {
         int steps = CheckSequence(inputs, targets);
-        return global::RnnGen.Generated.TaggerNetwork.Forward(_parameters, _workspace, inputs, targets, steps);
+        return global::RnnGen.Generated.TaggerNetwork.Forward(_parameters, _workspace, inputs, targets, steps, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<double>());
     }
 
     /// <summary>
-    /// Runs forward and backpropagation through time, ADDS the gradient of the summed loss into
-    /// <see cref="Gradients"/>, and returns the loss.
+    /// The summed cross-entropy loss of a sequence that continues from <paramref name="state"/>, which then receives the
+    /// state after the last step: a long sequence scored chunk by chunk.
+    /// </summary>
+    /// <param name="inputs">Token ids, 1..MaxSteps of them.</param>
+    /// <param name="targets">One class id per step.</param>
+    /// <param name="state">The state entering the first step; receives the state after the last.</param>
+    /// <exception cref="global::System.ArgumentException">A length does not fit the declaration, or an id is out of range; nothing changes.</exception>
+    [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
+    public double Forward(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets, ref State state)
+    {
+        int steps = CheckSequence(inputs, targets);
+        return global::RnnGen.Generated.TaggerNetwork.Forward(_parameters, _workspace, inputs, targets, steps, ref state.Data);
+    }
+
+    /// <summary>
+    /// Runs forward from the zero state and backpropagation through time, ADDS the gradient of the summed loss
+    /// into <see cref="Gradients"/>, and returns the loss.
     /// </summary>
     /// <param name="inputs">Token ids, 1..MaxSteps of them.</param>
     /// <param name="targets">One class id per step.</param>
@@ -77,12 +92,28 @@ partial class Tagger : global::RnnGen.IRnnModel<double, int, int>
     public double Backward(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets)
     {
         int steps = CheckSequence(inputs, targets);
-        return global::RnnGen.Generated.TaggerNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, steps);
+        return global::RnnGen.Generated.TaggerNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, steps, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<double>());
     }
 
     /// <summary>
-    /// One step of stochastic gradient descent: zeroes the gradients, runs <see cref="Backward"/>, then
-    /// p -= learningRate · grad. Returns the loss before the update. Afterwards <see cref="Gradients"/> is
+    /// <see cref="Backward(global::System.ReadOnlySpan{int}, global::System.ReadOnlySpan{int})"/> for a sequence that continues from
+    /// <paramref name="state"/>, which then receives the state after the last step. The state is a constant
+    /// for the gradient, as a detached hidden state is in PyTorch: training on a long stream chunk by chunk.
+    /// </summary>
+    /// <param name="inputs">Token ids, 1..MaxSteps of them.</param>
+    /// <param name="targets">One class id per step.</param>
+    /// <param name="state">The state entering the first step; receives the state after the last.</param>
+    /// <exception cref="global::System.ArgumentException">A length does not fit the declaration, or an id is out of range; nothing changes.</exception>
+    [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
+    public double Backward(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets, ref State state)
+    {
+        int steps = CheckSequence(inputs, targets);
+        return global::RnnGen.Generated.TaggerNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, steps, ref state.Data);
+    }
+
+    /// <summary>
+    /// One step of stochastic gradient descent: zeroes the gradients, runs <see cref="Backward(global::System.ReadOnlySpan{int}, global::System.ReadOnlySpan{int})"/>,
+    /// then p -= learningRate · grad. Returns the loss before the update. Afterwards <see cref="Gradients"/> is
     /// unspecified: only what this sequence touches is cleared and updated.
     /// </summary>
     /// <param name="inputs">Token ids, 1..MaxSteps of them.</param>
@@ -94,18 +125,48 @@ partial class Tagger : global::RnnGen.IRnnModel<double, int, int>
     {
         int steps = CheckSequence(inputs, targets);
         global::RnnGen.Runtime.Guard.Finite(learningRate);
-        return global::RnnGen.Generated.TaggerNetwork.SgdStep(_parameters, _gradients, _workspace, inputs, targets, steps, learningRate);
+        return global::RnnGen.Generated.TaggerNetwork.SgdStep(_parameters, _gradients, _workspace, inputs, targets, steps, learningRate, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<double>());
     }
 
-    /// <summary>The most likely class at every step (the first one on ties).</summary>
+    /// <summary>
+    /// <see cref="SgdStep(global::System.ReadOnlySpan{int}, global::System.ReadOnlySpan{int}, double)"/> for a sequence that continues from
+    /// <paramref name="state"/>, which then receives the state after the last step (a constant for the gradient).
+    /// </summary>
+    /// <param name="inputs">Token ids, 1..MaxSteps of them.</param>
+    /// <param name="targets">One class id per step.</param>
+    /// <param name="learningRate">The step size.</param>
+    /// <param name="state">The state entering the first step; receives the state after the last.</param>
+    /// <exception cref="global::System.ArgumentException">A length does not fit the declaration, or an id is out of range; nothing changes.</exception>
+    [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
+    public double SgdStep(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets, double learningRate, ref State state)
+    {
+        int steps = CheckSequence(inputs, targets);
+        global::RnnGen.Runtime.Guard.Finite(learningRate);
+        return global::RnnGen.Generated.TaggerNetwork.SgdStep(_parameters, _gradients, _workspace, inputs, targets, steps, learningRate, ref state.Data);
+    }
+
+    /// <summary>The most likely class at every step (the first one on ties), from the zero state.</summary>
     /// <param name="inputs">Token ids, 1..MaxSteps of them.</param>
     /// <param name="classes">Receives the class ids, one per step.</param>
+
     [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
     public void Predict(global::System.ReadOnlySpan<int> inputs, global::System.Span<int> classes)
     {
         int steps = CheckInputs(inputs);
         global::RnnGen.Runtime.Guard.Destination(classes.Length, steps, nameof(classes));
-        global::RnnGen.Generated.TaggerNetwork.Predict(_parameters, _workspace, inputs, steps, classes);
+        global::RnnGen.Generated.TaggerNetwork.Predict(_parameters, _workspace, inputs, steps, classes, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<double>());
+    }
+
+    /// <summary>The most likely class at every step (the first one on ties), continuing from <paramref name="state"/>, which then receives the state after the last step.</summary>
+    /// <param name="inputs">Token ids, 1..MaxSteps of them.</param>
+    /// <param name="classes">Receives the class ids, one per step.</param>
+    /// <param name="state">The state entering the first step; receives the state after the last.</param>
+    [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
+    public void Predict(global::System.ReadOnlySpan<int> inputs, global::System.Span<int> classes, ref State state)
+    {
+        int steps = CheckInputs(inputs);
+        global::RnnGen.Runtime.Guard.Destination(classes.Length, steps, nameof(classes));
+        global::RnnGen.Generated.TaggerNetwork.Predict(_parameters, _workspace, inputs, steps, classes, ref state.Data);
     }
 
     /// <summary>
@@ -135,7 +196,7 @@ partial class Tagger : global::RnnGen.IRnnModel<double, int, int>
 
     /// <summary>
     /// Advances <paramref name="state"/> by one step and writes the head's outputs y_t (logits) for it.
-    /// Running <c>Step</c> over a sequence from <c>default</c> gives the outputs <see cref="Forward"/> scores.
+    /// Running <c>Step</c> over a sequence from <c>default</c> gives the outputs <see cref="Forward(global::System.ReadOnlySpan{int}, global::System.ReadOnlySpan{int})"/> scores.
     /// </summary>
     /// <param name="state">The state before the step; receives the state after it.</param>
     /// <param name="token">The input token id.</param>
@@ -299,11 +360,11 @@ namespace RnnGen.Generated
         };
 
         /// <summary>The summed loss of a checked sequence; no gradient work.</summary>
-        public static double Forward(double[] parameters, double[] workspace, ReadOnlySpan<int> inputs, ReadOnlySpan<int> targets, int steps)
+        public static double Forward(double[] parameters, double[] workspace, ReadOnlySpan<int> inputs, ReadOnlySpan<int> targets, int steps, ref double state)
         {
             ref double p = ref MemoryMarshal.GetArrayDataReference(parameters);
             ref double w = ref MemoryMarshal.GetArrayDataReference(workspace);
-            Recur(ref p, ref w, inputs, steps);
+            Recur(ref p, ref w, inputs, steps, ref state);
             Head(ref p, ref w, steps);
             double loss = 0;
             for (int r = 0; r < steps; r++)
@@ -315,11 +376,11 @@ namespace RnnGen.Generated
         }
 
         /// <summary>The head's most likely class for every step.</summary>
-        public static void Predict(double[] parameters, double[] workspace, ReadOnlySpan<int> inputs, int steps, Span<int> classes)
+        public static void Predict(double[] parameters, double[] workspace, ReadOnlySpan<int> inputs, int steps, Span<int> classes, ref double state)
         {
             ref double p = ref MemoryMarshal.GetArrayDataReference(parameters);
             ref double w = ref MemoryMarshal.GetArrayDataReference(workspace);
-            Recur(ref p, ref w, inputs, steps);
+            Recur(ref p, ref w, inputs, steps, ref state);
             Head(ref p, ref w, steps);
             for (int r = 0; r < steps; r++)
             {
@@ -327,16 +388,33 @@ namespace RnnGen.Generated
             }
         }
 
-        /// <summary>Runs the recurrence: States row t + 1 receives h_t (row 0 is the zero initial state).</summary>
-        private static void Recur(ref double p, ref double w, ReadOnlySpan<int> inputs, int steps)
+        /// <summary>
+        /// Runs the recurrence: States row t + 1 receives h_t. Row 0 holds the state entering step 0: the
+        /// caller's state (a constant for BPTT, like a detached state in PyTorch), or zero when state is a null ref;
+        /// the caller's state then receives the state after the last step.
+        /// </summary>
+        private static void Recur(ref double p, ref double w, ReadOnlySpan<int> inputs, int steps, ref double state)
         {
             ref double recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
             ref double inputBias = ref Unsafe.Add(ref p, InputBias);
             ref double recurrentBias = ref Unsafe.Add(ref p, RecurrentBias);
+            bool carried = !Unsafe.IsNullRef(ref state);
+            if (carried)
+            {
+                CopyRow(ref Unsafe.Add(ref state, 0), ref Unsafe.Add(ref w, States), HiddenPadded);
+            }
+            else
+            {
+                MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, States), HiddenPadded).Clear();
+            }
             for (int t = 0; t < steps; t++)
             {
                 // One-hot input: W_ih x_t is row x_t of the input-major weights, a lookup.
                 CellStep(ref Unsafe.Add(ref w, States + t * HiddenPadded), ref recurrentWeights, ref Unsafe.Add(ref w, States + (t + 1) * HiddenPadded), ref Unsafe.Add(ref p, InputWeights + inputs[t] * GateWidth), ref inputBias, ref recurrentBias);
+            }
+            if (carried)
+            {
+                CopyRow(ref Unsafe.Add(ref w, States + steps * HiddenPadded), ref Unsafe.Add(ref state, 0), HiddenPadded);
             }
         }
 
@@ -353,12 +431,12 @@ namespace RnnGen.Generated
         }
 
         /// <summary>Forward, then adds the gradient of the summed loss into gradients; returns the loss.</summary>
-        public static double Backward(double[] parameters, double[] gradients, double[] workspace, ReadOnlySpan<int> inputs, ReadOnlySpan<int> targets, int steps)
+        public static double Backward(double[] parameters, double[] gradients, double[] workspace, ReadOnlySpan<int> inputs, ReadOnlySpan<int> targets, int steps, ref double state)
         {
             ref double p = ref MemoryMarshal.GetArrayDataReference(parameters);
             ref double g = ref MemoryMarshal.GetArrayDataReference(gradients);
             ref double w = ref MemoryMarshal.GetArrayDataReference(workspace);
-            Recur(ref p, ref w, inputs, steps);
+            Recur(ref p, ref w, inputs, steps, ref state);
             Head(ref p, ref w, steps);
 
             // The loss, and dLoss/dy in place of the head's outputs.
@@ -436,7 +514,7 @@ namespace RnnGen.Generated
         private static ref double Window(ref double w, int t) => ref Unsafe.Add(ref w, Windows + t % (Truncate + 1) * StateGradientWidth);
 
         /// <summary>Zero gradients, Backward, then p -= learningRate · g; returns the loss. Gradients are unspecified afterwards.</summary>
-        public static double SgdStep(double[] parameters, double[] gradients, double[] workspace, ReadOnlySpan<int> inputs, ReadOnlySpan<int> targets, int steps, double learningRate)
+        public static double SgdStep(double[] parameters, double[] gradients, double[] workspace, ReadOnlySpan<int> inputs, ReadOnlySpan<int> targets, int steps, double learningRate, ref double state)
         {
             ref double p = ref MemoryMarshal.GetArrayDataReference(parameters);
             ref double g = ref MemoryMarshal.GetArrayDataReference(gradients);
@@ -446,7 +524,7 @@ namespace RnnGen.Generated
                 MemoryMarshal.CreateSpan(ref Unsafe.Add(ref g, InputWeights + token * GateWidth), GateWidth).Clear();
             }
 
-            double loss = Backward(parameters, gradients, workspace, inputs, targets, steps);
+            double loss = Backward(parameters, gradients, workspace, inputs, targets, steps, ref state);
             Update(ref Unsafe.Add(ref p, DenseParameters), ref Unsafe.Add(ref g, DenseParameters), learningRate, ParameterLength - DenseParameters);
             foreach (int token in inputs)
             {

@@ -61,7 +61,7 @@ namespace Demo
                 [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
                 public void ZeroGradients() => global::System.Array.Clear(_gradients);
 
-                /// <summary>The summed cross-entropy loss of a sequence; no gradient work.</summary>
+                /// <summary>The summed cross-entropy loss of a sequence, from the zero state; no gradient work.</summary>
                 /// <param name="inputs">Token ids, 1..MaxSteps of them.</param>
                 /// <param name="targets">One class id per step.</param>
                 /// <exception cref="global::System.ArgumentException">A length does not fit the declaration, or an id is out of range; nothing changes.</exception>
@@ -69,12 +69,27 @@ namespace Demo
                 public float Forward(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets)
                 {
                     int steps = CheckSequence(inputs, targets);
-                    return global::RnnGen.Generated.TinyNetwork.Forward(_parameters, _workspace, inputs, targets, steps);
+                    return global::RnnGen.Generated.TinyNetwork.Forward(_parameters, _workspace, inputs, targets, steps, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>());
                 }
 
                 /// <summary>
-                /// Runs forward and backpropagation through time, ADDS the gradient of the summed loss into
-                /// <see cref="Gradients"/>, and returns the loss.
+                /// The summed cross-entropy loss of a sequence that continues from <paramref name="state"/>, which then receives the
+                /// state after the last step: a long sequence scored chunk by chunk.
+                /// </summary>
+                /// <param name="inputs">Token ids, 1..MaxSteps of them.</param>
+                /// <param name="targets">One class id per step.</param>
+                /// <param name="state">The state entering the first step; receives the state after the last.</param>
+                /// <exception cref="global::System.ArgumentException">A length does not fit the declaration, or an id is out of range; nothing changes.</exception>
+                [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
+                public float Forward(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets, ref State state)
+                {
+                    int steps = CheckSequence(inputs, targets);
+                    return global::RnnGen.Generated.TinyNetwork.Forward(_parameters, _workspace, inputs, targets, steps, ref state.Data);
+                }
+
+                /// <summary>
+                /// Runs forward from the zero state and backpropagation through time, ADDS the gradient of the summed loss
+                /// into <see cref="Gradients"/>, and returns the loss.
                 /// </summary>
                 /// <param name="inputs">Token ids, 1..MaxSteps of them.</param>
                 /// <param name="targets">One class id per step.</param>
@@ -83,12 +98,28 @@ namespace Demo
                 public float Backward(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets)
                 {
                     int steps = CheckSequence(inputs, targets);
-                    return global::RnnGen.Generated.TinyNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, steps);
+                    return global::RnnGen.Generated.TinyNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, steps, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>());
                 }
 
                 /// <summary>
-                /// One step of stochastic gradient descent: zeroes the gradients, runs <see cref="Backward"/>, then
-                /// p -= learningRate · grad. Returns the loss before the update. Afterwards <see cref="Gradients"/> is
+                /// <see cref="Backward(global::System.ReadOnlySpan{int}, global::System.ReadOnlySpan{int})"/> for a sequence that continues from
+                /// <paramref name="state"/>, which then receives the state after the last step. The state is a constant
+                /// for the gradient, as a detached hidden state is in PyTorch: training on a long stream chunk by chunk.
+                /// </summary>
+                /// <param name="inputs">Token ids, 1..MaxSteps of them.</param>
+                /// <param name="targets">One class id per step.</param>
+                /// <param name="state">The state entering the first step; receives the state after the last.</param>
+                /// <exception cref="global::System.ArgumentException">A length does not fit the declaration, or an id is out of range; nothing changes.</exception>
+                [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
+                public float Backward(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets, ref State state)
+                {
+                    int steps = CheckSequence(inputs, targets);
+                    return global::RnnGen.Generated.TinyNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, steps, ref state.Data);
+                }
+
+                /// <summary>
+                /// One step of stochastic gradient descent: zeroes the gradients, runs <see cref="Backward(global::System.ReadOnlySpan{int}, global::System.ReadOnlySpan{int})"/>,
+                /// then p -= learningRate · grad. Returns the loss before the update. Afterwards <see cref="Gradients"/> is
                 /// unspecified: only what this sequence touches is cleared and updated.
                 /// </summary>
                 /// <param name="inputs">Token ids, 1..MaxSteps of them.</param>
@@ -100,18 +131,48 @@ namespace Demo
                 {
                     int steps = CheckSequence(inputs, targets);
                     global::RnnGen.Runtime.Guard.Finite(learningRate);
-                    return global::RnnGen.Generated.TinyNetwork.SgdStep(_parameters, _gradients, _workspace, inputs, targets, steps, learningRate);
+                    return global::RnnGen.Generated.TinyNetwork.SgdStep(_parameters, _gradients, _workspace, inputs, targets, steps, learningRate, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>());
                 }
 
-                /// <summary>The most likely class at every step (the first one on ties).</summary>
+                /// <summary>
+                /// <see cref="SgdStep(global::System.ReadOnlySpan{int}, global::System.ReadOnlySpan{int}, float)"/> for a sequence that continues from
+                /// <paramref name="state"/>, which then receives the state after the last step (a constant for the gradient).
+                /// </summary>
+                /// <param name="inputs">Token ids, 1..MaxSteps of them.</param>
+                /// <param name="targets">One class id per step.</param>
+                /// <param name="learningRate">The step size.</param>
+                /// <param name="state">The state entering the first step; receives the state after the last.</param>
+                /// <exception cref="global::System.ArgumentException">A length does not fit the declaration, or an id is out of range; nothing changes.</exception>
+                [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
+                public float SgdStep(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets, float learningRate, ref State state)
+                {
+                    int steps = CheckSequence(inputs, targets);
+                    global::RnnGen.Runtime.Guard.Finite(learningRate);
+                    return global::RnnGen.Generated.TinyNetwork.SgdStep(_parameters, _gradients, _workspace, inputs, targets, steps, learningRate, ref state.Data);
+                }
+
+                /// <summary>The most likely class at every step (the first one on ties), from the zero state.</summary>
                 /// <param name="inputs">Token ids, 1..MaxSteps of them.</param>
                 /// <param name="classes">Receives the class ids, one per step.</param>
+
                 [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
                 public void Predict(global::System.ReadOnlySpan<int> inputs, global::System.Span<int> classes)
                 {
                     int steps = CheckInputs(inputs);
                     global::RnnGen.Runtime.Guard.Destination(classes.Length, steps, nameof(classes));
-                    global::RnnGen.Generated.TinyNetwork.Predict(_parameters, _workspace, inputs, steps, classes);
+                    global::RnnGen.Generated.TinyNetwork.Predict(_parameters, _workspace, inputs, steps, classes, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>());
+                }
+
+                /// <summary>The most likely class at every step (the first one on ties), continuing from <paramref name="state"/>, which then receives the state after the last step.</summary>
+                /// <param name="inputs">Token ids, 1..MaxSteps of them.</param>
+                /// <param name="classes">Receives the class ids, one per step.</param>
+                /// <param name="state">The state entering the first step; receives the state after the last.</param>
+                [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
+                public void Predict(global::System.ReadOnlySpan<int> inputs, global::System.Span<int> classes, ref State state)
+                {
+                    int steps = CheckInputs(inputs);
+                    global::RnnGen.Runtime.Guard.Destination(classes.Length, steps, nameof(classes));
+                    global::RnnGen.Generated.TinyNetwork.Predict(_parameters, _workspace, inputs, steps, classes, ref state.Data);
                 }
 
                 /// <summary>
@@ -141,7 +202,7 @@ namespace Demo
 
                 /// <summary>
                 /// Advances <paramref name="state"/> by one step and writes the head's outputs y_t (logits) for it.
-                /// Running <c>Step</c> over a sequence from <c>default</c> gives the outputs <see cref="Forward"/> scores.
+                /// Running <c>Step</c> over a sequence from <c>default</c> gives the outputs <see cref="Forward(global::System.ReadOnlySpan{int}, global::System.ReadOnlySpan{int})"/> scores.
                 /// </summary>
                 /// <param name="state">The state before the step; receives the state after it.</param>
                 /// <param name="token">The input token id.</param>
@@ -330,11 +391,11 @@ namespace RnnGen.Generated
         };
 
         /// <summary>The summed loss of a checked sequence; no gradient work.</summary>
-        public static float Forward(float[] parameters, float[] workspace, ReadOnlySpan<int> inputs, ReadOnlySpan<int> targets, int steps)
+        public static float Forward(float[] parameters, float[] workspace, ReadOnlySpan<int> inputs, ReadOnlySpan<int> targets, int steps, ref float state)
         {
             ref float p = ref MemoryMarshal.GetArrayDataReference(parameters);
             ref float w = ref MemoryMarshal.GetArrayDataReference(workspace);
-            Recur(ref p, ref w, inputs, steps);
+            Recur(ref p, ref w, inputs, steps, ref state);
             Head(ref p, ref w, steps);
             float loss = 0;
             for (int r = 0; r < steps; r++)
@@ -346,11 +407,11 @@ namespace RnnGen.Generated
         }
 
         /// <summary>The head's most likely class for every step.</summary>
-        public static void Predict(float[] parameters, float[] workspace, ReadOnlySpan<int> inputs, int steps, Span<int> classes)
+        public static void Predict(float[] parameters, float[] workspace, ReadOnlySpan<int> inputs, int steps, Span<int> classes, ref float state)
         {
             ref float p = ref MemoryMarshal.GetArrayDataReference(parameters);
             ref float w = ref MemoryMarshal.GetArrayDataReference(workspace);
-            Recur(ref p, ref w, inputs, steps);
+            Recur(ref p, ref w, inputs, steps, ref state);
             Head(ref p, ref w, steps);
             for (int r = 0; r < steps; r++)
             {
@@ -358,16 +419,33 @@ namespace RnnGen.Generated
             }
         }
 
-        /// <summary>Runs the recurrence: States row t + 1 receives h_t (row 0 is the zero initial state).</summary>
-        private static void Recur(ref float p, ref float w, ReadOnlySpan<int> inputs, int steps)
+        /// <summary>
+        /// Runs the recurrence: States row t + 1 receives h_t. Row 0 holds the state entering step 0: the
+        /// caller's state (a constant for BPTT, like a detached state in PyTorch), or zero when state is a null ref;
+        /// the caller's state then receives the state after the last step.
+        /// </summary>
+        private static void Recur(ref float p, ref float w, ReadOnlySpan<int> inputs, int steps, ref float state)
         {
             ref float recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
             ref float inputBias = ref Unsafe.Add(ref p, InputBias);
             ref float recurrentBias = ref Unsafe.Add(ref p, RecurrentBias);
+            bool carried = !Unsafe.IsNullRef(ref state);
+            if (carried)
+            {
+                CopyRow(ref Unsafe.Add(ref state, 0), ref Unsafe.Add(ref w, States), HiddenPadded);
+            }
+            else
+            {
+                MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, States), HiddenPadded).Clear();
+            }
             for (int t = 0; t < steps; t++)
             {
                 // One-hot input: W_ih x_t is row x_t of the input-major weights, a lookup.
                 CellStep(ref Unsafe.Add(ref w, States + t * HiddenPadded), ref recurrentWeights, ref Unsafe.Add(ref w, States + (t + 1) * HiddenPadded), ref Unsafe.Add(ref p, InputWeights + inputs[t] * GateWidth), ref inputBias, ref recurrentBias);
+            }
+            if (carried)
+            {
+                CopyRow(ref Unsafe.Add(ref w, States + steps * HiddenPadded), ref Unsafe.Add(ref state, 0), HiddenPadded);
             }
         }
 
@@ -384,12 +462,12 @@ namespace RnnGen.Generated
         }
 
         /// <summary>Forward, then adds the gradient of the summed loss into gradients; returns the loss.</summary>
-        public static float Backward(float[] parameters, float[] gradients, float[] workspace, ReadOnlySpan<int> inputs, ReadOnlySpan<int> targets, int steps)
+        public static float Backward(float[] parameters, float[] gradients, float[] workspace, ReadOnlySpan<int> inputs, ReadOnlySpan<int> targets, int steps, ref float state)
         {
             ref float p = ref MemoryMarshal.GetArrayDataReference(parameters);
             ref float g = ref MemoryMarshal.GetArrayDataReference(gradients);
             ref float w = ref MemoryMarshal.GetArrayDataReference(workspace);
-            Recur(ref p, ref w, inputs, steps);
+            Recur(ref p, ref w, inputs, steps, ref state);
             Head(ref p, ref w, steps);
 
             // The loss, and dLoss/dy in place of the head's outputs.
@@ -442,7 +520,7 @@ namespace RnnGen.Generated
         }
 
         /// <summary>Zero gradients, Backward, then p -= learningRate · g; returns the loss. Gradients are unspecified afterwards.</summary>
-        public static float SgdStep(float[] parameters, float[] gradients, float[] workspace, ReadOnlySpan<int> inputs, ReadOnlySpan<int> targets, int steps, float learningRate)
+        public static float SgdStep(float[] parameters, float[] gradients, float[] workspace, ReadOnlySpan<int> inputs, ReadOnlySpan<int> targets, int steps, float learningRate, ref float state)
         {
             ref float p = ref MemoryMarshal.GetArrayDataReference(parameters);
             ref float g = ref MemoryMarshal.GetArrayDataReference(gradients);
@@ -452,7 +530,7 @@ namespace RnnGen.Generated
                 MemoryMarshal.CreateSpan(ref Unsafe.Add(ref g, InputWeights + token * GateWidth), GateWidth).Clear();
             }
 
-            float loss = Backward(parameters, gradients, workspace, inputs, targets, steps);
+            float loss = Backward(parameters, gradients, workspace, inputs, targets, steps, ref state);
             Update(ref Unsafe.Add(ref p, DenseParameters), ref Unsafe.Add(ref g, DenseParameters), learningRate, ParameterLength - DenseParameters);
             foreach (int token in inputs)
             {

@@ -57,7 +57,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public void ZeroGradients() => global::System.Array.Clear(_gradients);
 
-        /// <summary>The summed squared error of a sequence; no gradient work.</summary>
+        /// <summary>The summed squared error of a sequence, from the zero state; no gradient work.</summary>
         /// <param name="inputs">Input values per step, laid out [steps, Input] row-major; 1..MaxSteps steps.</param>
         /// <param name="targets">Output values per step, laid out [steps, Output] row-major.</param>
         /// <exception cref="global::System.ArgumentException">A length does not fit the declaration, or an id is out of range; nothing changes.</exception>
@@ -65,12 +65,27 @@ namespace Demo
         public float Forward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets)
         {
             int steps = CheckSequence(inputs, targets);
-            return global::RnnGen.Generated.FeedbackNetwork.Forward(_parameters, _workspace, inputs, targets, steps);
+            return global::RnnGen.Generated.FeedbackNetwork.Forward(_parameters, _workspace, inputs, targets, steps, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>());
         }
 
         /// <summary>
-        /// Runs forward and backpropagation through time, ADDS the gradient of the summed loss into
-        /// <see cref="Gradients"/>, and returns the loss.
+        /// The summed squared error of a sequence that continues from <paramref name="state"/>, which then receives the
+        /// state after the last step: a long sequence scored chunk by chunk.
+        /// </summary>
+        /// <param name="inputs">Input values per step, laid out [steps, Input] row-major; 1..MaxSteps steps.</param>
+        /// <param name="targets">Output values per step, laid out [steps, Output] row-major.</param>
+        /// <param name="state">The state entering the first step; receives the state after the last.</param>
+        /// <exception cref="global::System.ArgumentException">A length does not fit the declaration, or an id is out of range; nothing changes.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
+        public float Forward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, ref State state)
+        {
+            int steps = CheckSequence(inputs, targets);
+            return global::RnnGen.Generated.FeedbackNetwork.Forward(_parameters, _workspace, inputs, targets, steps, ref state.Data);
+        }
+
+        /// <summary>
+        /// Runs forward from the zero state and backpropagation through time, ADDS the gradient of the summed loss
+        /// into <see cref="Gradients"/>, and returns the loss.
         /// </summary>
         /// <param name="inputs">Input values per step, laid out [steps, Input] row-major; 1..MaxSteps steps.</param>
         /// <param name="targets">Output values per step, laid out [steps, Output] row-major.</param>
@@ -79,12 +94,28 @@ namespace Demo
         public float Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets)
         {
             int steps = CheckSequence(inputs, targets);
-            return global::RnnGen.Generated.FeedbackNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, steps);
+            return global::RnnGen.Generated.FeedbackNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, steps, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>());
         }
 
         /// <summary>
-        /// One step of stochastic gradient descent: zeroes the gradients, runs <see cref="Backward"/>, then
-        /// p -= learningRate · grad. Returns the loss before the update. Afterwards <see cref="Gradients"/> is
+        /// <see cref="Backward(global::System.ReadOnlySpan{float}, global::System.ReadOnlySpan{float})"/> for a sequence that continues from
+        /// <paramref name="state"/>, which then receives the state after the last step. The state is a constant
+        /// for the gradient, as a detached hidden state is in PyTorch: training on a long stream chunk by chunk.
+        /// </summary>
+        /// <param name="inputs">Input values per step, laid out [steps, Input] row-major; 1..MaxSteps steps.</param>
+        /// <param name="targets">Output values per step, laid out [steps, Output] row-major.</param>
+        /// <param name="state">The state entering the first step; receives the state after the last.</param>
+        /// <exception cref="global::System.ArgumentException">A length does not fit the declaration, or an id is out of range; nothing changes.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
+        public float Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, ref State state)
+        {
+            int steps = CheckSequence(inputs, targets);
+            return global::RnnGen.Generated.FeedbackNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, steps, ref state.Data);
+        }
+
+        /// <summary>
+        /// One step of stochastic gradient descent: zeroes the gradients, runs <see cref="Backward(global::System.ReadOnlySpan{float}, global::System.ReadOnlySpan{float})"/>,
+        /// then p -= learningRate · grad. Returns the loss before the update. Afterwards <see cref="Gradients"/> is
         /// unspecified: only what this sequence touches is cleared and updated.
         /// </summary>
         /// <param name="inputs">Input values per step, laid out [steps, Input] row-major; 1..MaxSteps steps.</param>
@@ -96,18 +127,48 @@ namespace Demo
         {
             int steps = CheckSequence(inputs, targets);
             global::RnnGen.Runtime.Guard.Finite(learningRate);
-            return global::RnnGen.Generated.FeedbackNetwork.SgdStep(_parameters, _gradients, _workspace, inputs, targets, steps, learningRate);
+            return global::RnnGen.Generated.FeedbackNetwork.SgdStep(_parameters, _gradients, _workspace, inputs, targets, steps, learningRate, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>());
         }
 
-        /// <summary>The head's outputs at every step.</summary>
+        /// <summary>
+        /// <see cref="SgdStep(global::System.ReadOnlySpan{float}, global::System.ReadOnlySpan{float}, float)"/> for a sequence that continues from
+        /// <paramref name="state"/>, which then receives the state after the last step (a constant for the gradient).
+        /// </summary>
+        /// <param name="inputs">Input values per step, laid out [steps, Input] row-major; 1..MaxSteps steps.</param>
+        /// <param name="targets">Output values per step, laid out [steps, Output] row-major.</param>
+        /// <param name="learningRate">The step size.</param>
+        /// <param name="state">The state entering the first step; receives the state after the last.</param>
+        /// <exception cref="global::System.ArgumentException">A length does not fit the declaration, or an id is out of range; nothing changes.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
+        public float SgdStep(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, float learningRate, ref State state)
+        {
+            int steps = CheckSequence(inputs, targets);
+            global::RnnGen.Runtime.Guard.Finite(learningRate);
+            return global::RnnGen.Generated.FeedbackNetwork.SgdStep(_parameters, _gradients, _workspace, inputs, targets, steps, learningRate, ref state.Data);
+        }
+
+        /// <summary>The head's outputs at every step, from the zero state.</summary>
         /// <param name="inputs">Input values per step, laid out [steps, Input] row-major; 1..MaxSteps steps.</param>
         /// <param name="outputs">Receives Output values per step, [steps, Output] row-major.</param>
+
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public void Predict(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs)
         {
             int steps = CheckInputs(inputs);
             global::RnnGen.Runtime.Guard.Destination(outputs.Length, steps * Output, nameof(outputs));
-            global::RnnGen.Generated.FeedbackNetwork.Predict(_parameters, _workspace, inputs, steps, outputs);
+            global::RnnGen.Generated.FeedbackNetwork.Predict(_parameters, _workspace, inputs, steps, outputs, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>());
+        }
+
+        /// <summary>The head's outputs at every step, continuing from <paramref name="state"/>, which then receives the state after the last step.</summary>
+        /// <param name="inputs">Input values per step, laid out [steps, Input] row-major; 1..MaxSteps steps.</param>
+        /// <param name="outputs">Receives Output values per step, [steps, Output] row-major.</param>
+        /// <param name="state">The state entering the first step; receives the state after the last.</param>
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
+        public void Predict(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, ref State state)
+        {
+            int steps = CheckInputs(inputs);
+            global::RnnGen.Runtime.Guard.Destination(outputs.Length, steps * Output, nameof(outputs));
+            global::RnnGen.Generated.FeedbackNetwork.Predict(_parameters, _workspace, inputs, steps, outputs, ref state.Data);
         }
 
         /// <summary>
@@ -141,7 +202,7 @@ namespace Demo
 
         /// <summary>
         /// Advances <paramref name="state"/> by one step and writes the head's outputs y_t for it.
-        /// Running <c>Step</c> over a sequence from <c>default</c> gives the outputs <see cref="Forward"/> scores.
+        /// Running <c>Step</c> over a sequence from <c>default</c> gives the outputs <see cref="Forward(global::System.ReadOnlySpan{float}, global::System.ReadOnlySpan{float})"/> scores.
         /// </summary>
         /// <param name="state">The state before the step; receives the state after it.</param>
         /// <param name="input">The step's Input values.</param>
@@ -307,11 +368,11 @@ namespace RnnGen.Generated
         };
 
         /// <summary>The summed loss of a checked sequence; no gradient work.</summary>
-        public static float Forward(float[] parameters, float[] workspace, ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int steps)
+        public static float Forward(float[] parameters, float[] workspace, ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int steps, ref float state)
         {
             ref float p = ref MemoryMarshal.GetArrayDataReference(parameters);
             ref float w = ref MemoryMarshal.GetArrayDataReference(workspace);
-            Recur(ref p, ref w, inputs, steps);
+            Recur(ref p, ref w, inputs, steps, ref state);
             Head(ref p, ref w, steps);
             float loss = 0;
             for (int r = 0; r < steps; r++)
@@ -323,11 +384,11 @@ namespace RnnGen.Generated
         }
 
         /// <summary>The head's outputs for every step.</summary>
-        public static void Predict(float[] parameters, float[] workspace, ReadOnlySpan<float> inputs, int steps, Span<float> outputs)
+        public static void Predict(float[] parameters, float[] workspace, ReadOnlySpan<float> inputs, int steps, Span<float> outputs, ref float state)
         {
             ref float p = ref MemoryMarshal.GetArrayDataReference(parameters);
             ref float w = ref MemoryMarshal.GetArrayDataReference(workspace);
-            Recur(ref p, ref w, inputs, steps);
+            Recur(ref p, ref w, inputs, steps, ref state);
             Head(ref p, ref w, steps);
             for (int r = 0; r < steps; r++)
             {
@@ -335,14 +396,29 @@ namespace RnnGen.Generated
             }
         }
 
-        /// <summary>Runs the recurrence: States row t + 1 receives h_t (row 0 is the zero initial state).</summary>
-        private static void Recur(ref float p, ref float w, ReadOnlySpan<float> inputs, int steps)
+        /// <summary>
+        /// Runs the recurrence: States row t + 1 receives h_t. Row 0 holds the state entering step 0: the
+        /// caller's state (a constant for BPTT, like a detached state in PyTorch), or zero when state is a null ref;
+        /// the caller's state then receives the state after the last step.
+        /// </summary>
+        private static void Recur(ref float p, ref float w, ReadOnlySpan<float> inputs, int steps, ref float state)
         {
             ref float recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
             ref float inputBias = ref Unsafe.Add(ref p, InputBias);
             ref float recurrentBias = ref Unsafe.Add(ref p, RecurrentBias);
             ref float outputWeights = ref Unsafe.Add(ref p, OutputWeights);
             ref float outputBias = ref Unsafe.Add(ref p, OutputBias);
+            bool carried = !Unsafe.IsNullRef(ref state);
+            if (carried)
+            {
+                CopyRow(ref Unsafe.Add(ref state, 0), ref Unsafe.Add(ref w, States), HiddenPadded);
+                CopyRow(ref Unsafe.Add(ref state, StateFeedback), ref Unsafe.Add(ref w, Feedback), OutputPadded);
+            }
+            else
+            {
+                MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, States), HiddenPadded).Clear();
+                MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, Feedback), OutputPadded).Clear();
+            }
             // W_ih x_t for every step at once: the input side does not depend on the recurrence.
             InputProjection(ref MemoryMarshal.GetReference(inputs), ref Unsafe.Add(ref p, InputWeights), ref Unsafe.Add(ref w, InputPart), steps);
             for (int t = 0; t < steps; t++)
@@ -350,6 +426,11 @@ namespace RnnGen.Generated
                 CellStep(ref Unsafe.Add(ref w, Feedback + t * OutputPadded), ref recurrentWeights, ref Unsafe.Add(ref w, States + (t + 1) * HiddenPadded), ref Unsafe.Add(ref w, InputPart + t * GateWidth), ref inputBias, ref recurrentBias);
                 // y_t feeds step t + 1, so the head runs inside the recurrence.
                 HeadForward(ref Unsafe.Add(ref w, States + (t + 1) * HiddenPadded), ref outputWeights, ref Unsafe.Add(ref w, Feedback + (t + 1) * OutputPadded), ref outputBias, 1);
+            }
+            if (carried)
+            {
+                CopyRow(ref Unsafe.Add(ref w, States + steps * HiddenPadded), ref Unsafe.Add(ref state, 0), HiddenPadded);
+                CopyRow(ref Unsafe.Add(ref w, Feedback + steps * OutputPadded), ref Unsafe.Add(ref state, StateFeedback), OutputPadded);
             }
         }
 
@@ -360,12 +441,12 @@ namespace RnnGen.Generated
         }
 
         /// <summary>Forward, then adds the gradient of the summed loss into gradients; returns the loss.</summary>
-        public static float Backward(float[] parameters, float[] gradients, float[] workspace, ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int steps)
+        public static float Backward(float[] parameters, float[] gradients, float[] workspace, ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int steps, ref float state)
         {
             ref float p = ref MemoryMarshal.GetArrayDataReference(parameters);
             ref float g = ref MemoryMarshal.GetArrayDataReference(gradients);
             ref float w = ref MemoryMarshal.GetArrayDataReference(workspace);
-            Recur(ref p, ref w, inputs, steps);
+            Recur(ref p, ref w, inputs, steps, ref state);
             Head(ref p, ref w, steps);
 
             // The loss, and dLoss/dy in place of the head's outputs.
@@ -440,12 +521,12 @@ namespace RnnGen.Generated
         private static ref float Window(ref float w, int t) => ref Unsafe.Add(ref w, Windows + t % (Truncate + 1) * StateGradientWidth);
 
         /// <summary>Zero gradients, Backward, then p -= learningRate · g; returns the loss. Gradients are unspecified afterwards.</summary>
-        public static float SgdStep(float[] parameters, float[] gradients, float[] workspace, ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int steps, float learningRate)
+        public static float SgdStep(float[] parameters, float[] gradients, float[] workspace, ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int steps, float learningRate, ref float state)
         {
             ref float p = ref MemoryMarshal.GetArrayDataReference(parameters);
             ref float g = ref MemoryMarshal.GetArrayDataReference(gradients);
             MemoryMarshal.CreateSpan(ref Unsafe.Add(ref g, DenseParameters), ParameterLength - DenseParameters).Clear();
-            float loss = Backward(parameters, gradients, workspace, inputs, targets, steps);
+            float loss = Backward(parameters, gradients, workspace, inputs, targets, steps, ref state);
             Update(ref Unsafe.Add(ref p, DenseParameters), ref Unsafe.Add(ref g, DenseParameters), learningRate, ParameterLength - DenseParameters);
             return loss;
         }

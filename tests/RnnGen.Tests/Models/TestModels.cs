@@ -44,3 +44,11 @@ public partial class DenseRegressor { }
 /// <summary>Sequence-to-one classification, for argument checks of its one target.</summary>
 [RnnModel(Hidden = 4, Input = 3, Output = 2, Cell = CellType.Gru, Outputs = Outputs.LastStep, MaxSteps = 5)]
 public partial class SequenceClassifier { }
+
+/// <summary>For carried-state (chunked) training: an LSTM, whose state includes c.</summary>
+[RnnModel(Hidden = 5, Input = 3, Output = 2, Cell = CellType.Lstm, Loss = Loss.SquaredError, Truncate = 2, MaxSteps = 12, Precision = Precision.Double)]
+public partial class ChunkedLstm { }
+
+/// <summary>For carried-state training with output recurrence, whose state includes y.</summary>
+[RnnModel(Hidden = 5, Vocab = 6, Output = 4, Recurrence = Recurrence.Output, MaxSteps = 12, Precision = Precision.Double)]
+public partial class ChunkedFeedback { }
