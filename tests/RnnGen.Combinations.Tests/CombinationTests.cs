@@ -123,6 +123,14 @@ public class CombinationTests
         int gates = name.StartsWith("Lstm", StringComparison.Ordinal) ? 4 : name.StartsWith("Gru", StringComparison.Ordinal) ? 3 : 1;
         int recurrentColumns = name.Contains("Feedback", StringComparison.Ordinal) ? Case.Width : 4;
         int inputColumns = name.Contains("Dense", StringComparison.Ordinal) ? Case.Width : Case.Vocabulary;
+        int layers = name.Contains("L2", StringComparison.Ordinal) ? 2 : name.Contains("L3", StringComparison.Ordinal) ? 3 : 1;
+        Assert.Equal(layers * 4 + 2, header.Tensors.Count);
+        for (int l = 1; l < layers; l++)
+        {
+            Assert.True(header.TryGetTensor($"rnn.weight_ih_l{l}", out var upper));
+            Assert.Equal(new long[] { gates * 4, 4 }, upper!.Shape);
+        }
+
         Assert.True(header.TryGetTensor("rnn.weight_ih_l0", out var ih));
         Assert.Equal(new long[] { gates * 4, inputColumns }, ih!.Shape);
         Assert.True(header.TryGetTensor("rnn.weight_hh_l0", out var hh));

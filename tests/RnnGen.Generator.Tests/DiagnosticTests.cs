@@ -34,7 +34,7 @@ public class DiagnosticTests
         { "RNNG012", "[RnnModel(Hidden = 4, Vocab = 5, [|Truncate = -1|])] partial class M { }" },
         { "RNNG013", "[RnnModel(Hidden = 4, Vocab = 5, [|Cell = (CellType)7|])] partial class M { }" },
         { "RNNG013", "[RnnModel(Hidden = 4, Vocab = 5, [|Precision = (Precision)2|])] partial class M { }" },
-        { "RNNG014", "[RnnModel(Hidden = 4, Vocab = 5, [|Layers = 2|])] partial class M { }" },
+        { "RNNG014", "[RnnModel(Hidden = 4, Vocab = 5, Layers = 2, [|Bidirectional = true|])] partial class M { }" },
         { "RNNG014", "[RnnModel(Hidden = 4, Vocab = 5, Cell = CellType.Lstm, [|Projection = 2|])] partial class M { }" },
         { "RNNG014", "[RnnModel(Hidden = 4, Vocab = 5, [|Bidirectional = true|])] partial class M { }" },
         { "RNNG014", "[RnnModel(Hidden = 4, Vocab = 5, [|Dropout = 0.5|])] partial class M { }" },
@@ -42,6 +42,7 @@ public class DiagnosticTests
         { "RNNG015", "[[|RnnModel(Hidden = 4, Vocab = 16000000, MaxSteps = 1000)|]] partial class M { }" },
         { "RNNG017", "[RnnModel(Hidden = 4, Vocab = 5, [|Dropout = 1.5|])] partial class M { }" },
         { "RNNG018", "[RnnModel(Hidden = 4, Vocab = 5, [|Projection = 2|])] partial class M { }" },
+        { "RNNG018", "[RnnModel(Hidden = 4, Vocab = 5, Layers = 2, [|Recurrence = Recurrence.Output|])] partial class M { }" },
         { "RNNG018", "[RnnModel(Hidden = 4, Vocab = 5, Cell = CellType.Lstm, [|Activation = Activation.Relu|])] partial class M { }" },
         { "RNNG018", "[RnnModel(Hidden = 4, Vocab = 5, Cell = CellType.Gru, [|Recurrence = Recurrence.Output|])] partial class M { }" },
     };

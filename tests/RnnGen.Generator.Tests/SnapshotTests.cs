@@ -93,4 +93,12 @@ public class SnapshotTests
         [RnnModel(Hidden = 12, Input = 2, Output = 3, Recurrence = Recurrence.Output, Loss = Loss.SquaredError, Truncate = 2, MaxSteps = 10)]
         public partial class Feedback { }
         """);
+
+    [Fact]
+    public void StackedLstmTruncated() => VerifyGenerated("""
+        using RnnGen;
+        namespace Demo;
+        [RnnModel(Hidden = 32, Vocab = 60, Cell = CellType.Lstm, Layers = 2, Truncate = 4, MaxSteps = 40)]
+        public partial class DeepCharModel { }
+        """);
 }

@@ -25,7 +25,7 @@ import torch.nn.functional as F
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "..", "..", "tests", "RnnGen.Tests", "Parity", "Fixtures")
 
-# name, cell, activation, input kind, input width, hidden, output, loss, outputs, truncate, recurrence
+# name, cell, activation, input kind, input width, hidden, output, loss, outputs, truncate, recurrence[, layers]
 TABLE = [
     ("VanillaTanhTokenCe", "vanilla", "tanh", "vocab", 12, 8, 12, "cross_entropy", "every_step", 0, "hidden"),
     ("VanillaTanhTokenCeT2", "vanilla", "tanh", "vocab", 12, 8, 12, "cross_entropy", "every_step", 2, "hidden"),
@@ -43,6 +43,13 @@ TABLE = [
     ("GruDenseCeLast", "gru", None, "dense", 5, 8, 4, "cross_entropy", "last_step", 0, "hidden"),
     ("FeedbackDenseSe", "vanilla", "tanh", "dense", 5, 8, 3, "squared_error", "every_step", 0, "output"),
     ("FeedbackTokenCeT2", "vanilla", "tanh", "vocab", 12, 8, 6, "cross_entropy", "every_step", 2, "output"),
+    ("VanillaL2TokenCeT3", "vanilla", "tanh", "vocab", 12, 8, 12, "cross_entropy", "every_step", 3, "hidden", 2),
+    ("VanillaL3DenseSe", "vanilla", "relu", "dense", 5, 8, 3, "squared_error", "every_step", 0, "hidden", 3),
+    ("LstmL2TokenCe", "lstm", None, "vocab", 12, 8, 12, "cross_entropy", "every_step", 0, "hidden", 2),
+    ("LstmL2DenseSeT2", "lstm", None, "dense", 5, 8, 3, "squared_error", "every_step", 2, "hidden", 2),
+    ("LstmL3TokenCeLastT3", "lstm", None, "vocab", 12, 8, 4, "cross_entropy", "last_step", 3, "hidden", 3),
+    ("GruL2DenseCeT2", "gru", None, "dense", 5, 8, 4, "cross_entropy", "every_step", 2, "hidden", 2),
+    ("GruL3TokenSe", "gru", None, "vocab", 12, 8, 3, "squared_error", "every_step", 0, "hidden", 3),
 ]
 STEPS = 9
 
@@ -50,15 +57,15 @@ STEPS = 9
 class Net(nn.Module):
     """The module of SPEC section 5: the recurrent layer, then the head."""
 
-    def __init__(self, cell, activation, input_size, hidden, output, recurrence):
+    def __init__(self, cell, activation, input_size, hidden, output, recurrence, layers=1):
         super().__init__()
-        self.cell, self.recurrence = cell, recurrence
+        self.cell, self.recurrence, self.layers = cell, recurrence, layers
         if cell == "lstm":
-            self.rnn = nn.LSTM(input_size, hidden)
+            self.rnn = nn.LSTM(input_size, hidden, num_layers=layers)
         elif cell == "gru":
-            self.rnn = nn.GRU(input_size, hidden)
+            self.rnn = nn.GRU(input_size, hidden, num_layers=layers)
         elif recurrence == "hidden":
-            self.rnn = nn.RNN(input_size, hidden, nonlinearity=activation)
+            self.rnn = nn.RNN(input_size, hidden, num_layers=layers, nonlinearity=activation)
         else:
             # Output recurrence: the same parameter names, with weight_hh_l0 of shape [Hidden, Output].
             self.rnn = nn.Module()
@@ -90,8 +97,8 @@ class Net(nn.Module):
         if self.recurrence == "output":
             return torch.zeros(output)
         if self.cell == "lstm":
-            return (torch.zeros(1, 1, hidden), torch.zeros(1, 1, hidden))
-        return torch.zeros(1, 1, hidden)
+            return (torch.zeros(self.layers, 1, hidden), torch.zeros(self.layers, 1, hidden))
+        return torch.zeros(self.layers, 1, hidden)
 
 
 def detach(state):
@@ -105,9 +112,10 @@ def step_loss(y, target, loss):
 
 
 def make(row, seed):
-    name, cell, activation, kind, width, hidden, output, loss, outputs, truncate, recurrence = row
+    name, cell, activation, kind, width, hidden, output, loss, outputs, truncate, recurrence = row[:11]
+    layers = row[11] if len(row) > 11 else 1
     torch.manual_seed(seed)
-    net = Net(cell, activation, width, hidden, output, recurrence)
+    net = Net(cell, activation, width, hidden, output, recurrence, layers)
     if kind == "vocab":
         tokens = torch.randint(0, width, (STEPS,))
         x = F.one_hot(tokens, width).float()
@@ -147,7 +155,7 @@ def make(row, seed):
             total += value.item()
 
     declaration = dict(cell=cell, activation=activation, input=kind, input_size=width, hidden=hidden,
-                       output=output, loss=loss, outputs=outputs, truncate=truncate, recurrence=recurrence,
+                       output=output, loss=loss, outputs=outputs, truncate=truncate, recurrence=recurrence, layers=layers,
                        steps=STEPS, seed=seed, torch=torch.__version__)
     params = dict(net.named_parameters())
     write_safetensors(os.path.join(OUT, name + ".weights.safetensors"), {k: v.detach() for k, v in params.items()})

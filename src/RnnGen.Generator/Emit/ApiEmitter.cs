@@ -57,6 +57,9 @@ internal static class ApiEmitter
             /// <summary>{{(ctx.CrossEntropy ? "Output classes: one logit per class" : "Output values")}} {{(ctx.LastStep ? "for the sequence's last step" : "at every step")}}.</summary>
             public const int Output = {{s.Output}};
 
+            /// <summary>Stacked recurrent layers (PyTorch <c>num_layers</c>).</summary>
+            public const int Layers = {{s.Layers}};
+
             /// <summary>The longest sequence one call accepts.</summary>
             public const int MaxSteps = {{s.MaxSteps}};
 
@@ -258,7 +261,9 @@ internal static class ApiEmitter
     {
         string T = ctx.T, X = ctx.InputType, Y = ctx.TargetType, N = ctx.NetworkRef, G = EmitContext.GeneratedCode, name = EmitContext.Identifier(ctx.Spec.Type.Name);
         const string span = "global::System.Span";
-        string parts = "the hidden state h" + (ctx.Spec.Cell == CellKind.Lstm ? ", the cell state c" : "") + (ctx.FeedsBack ? ", and the last output y, which feeds the next step" : "");
+        bool stacked = ctx.Layout.Layers.Count > 1;
+        string topOffset = stacked ? $"{N}.{ctx.Layout.Top["State"]}" : "0";
+        string parts = "the hidden state h" + (ctx.Spec.Cell == CellKind.Lstm ? ", the cell state c" : "") + (stacked ? " of every layer" : "") + (ctx.FeedsBack ? ", and the last output y, which feeds the next step" : "");
         w.Lines($$"""
             /// <summary>
             /// The recurrent state carried from one <see cref="Step"/> to the next: {{parts}}.
@@ -274,17 +279,46 @@ internal static class ApiEmitter
 
                 private Row _values;
 
-                /// <summary>The hidden state h_t: <see cref="Hidden"/> values.</summary>
+                /// <summary>The hidden state h_t{{(stacked ? " of the top layer, which the head reads" : "")}}: <see cref="Hidden"/> values.</summary>
                 [global::System.Diagnostics.CodeAnalysis.UnscopedRef]
-                public {{span}}<{{T}}> Hidden => (({{span}}<{{T}}>)_values).Slice(0, {{name}}.Hidden);
+                public {{span}}<{{T}}> Hidden => (({{span}}<{{T}}>)_values).Slice({{topOffset}}, {{name}}.Hidden);
 
             """);
         if (ctx.Spec.Cell == CellKind.Lstm)
         {
             w.Lines($$"""
-                    /// <summary>The LSTM cell state c_t: <see cref="Hidden"/> values.</summary>
+                    /// <summary>The LSTM cell state c_t{{(stacked ? " of the top layer" : "")}}: <see cref="Hidden"/> values.</summary>
                     [global::System.Diagnostics.CodeAnalysis.UnscopedRef]
-                    public {{span}}<{{T}}> Cell => (({{span}}<{{T}}>)_values).Slice({{N}}.StateCell, {{name}}.Hidden);
+                    public {{span}}<{{T}}> Cell => (({{span}}<{{T}}>)_values).Slice({{topOffset}} + {{N}}.StateCell, {{name}}.Hidden);
+
+                """);
+        }
+
+        if (stacked)
+        {
+            w.Lines($$"""
+                    /// <summary>The hidden state h_t of one layer, 0 (the bottom) to Layers - 1.</summary>
+                    [global::System.Diagnostics.CodeAnalysis.UnscopedRef]
+                    public {{span}}<{{T}}> HiddenOf(int layer) => (({{span}}<{{T}}>)_values).Slice(LayerOffset(layer), {{name}}.Hidden);
+
+                """);
+            if (ctx.Spec.Cell == CellKind.Lstm)
+            {
+                w.Lines($$"""
+                        /// <summary>The LSTM cell state c_t of one layer, 0 (the bottom) to Layers - 1.</summary>
+                        [global::System.Diagnostics.CodeAnalysis.UnscopedRef]
+                        public {{span}}<{{T}}> CellOf(int layer) => (({{span}}<{{T}}>)_values).Slice(LayerOffset(layer) + {{N}}.StateCell, {{name}}.Hidden);
+
+                    """);
+            }
+
+            w.Lines($$"""
+                    private static int LayerOffset(int layer)
+                    {
+                        global::System.ArgumentOutOfRangeException.ThrowIfNegative(layer);
+                        global::System.ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(layer, {{name}}.Layers);
+                        return layer * {{ctx.Layout.LayerStateLength}};
+                    }
 
                 """);
         }

@@ -1,16 +1,21 @@
 using RnnGen.Generator.Cells;
 using RnnGen.Generator.Emit.Kernels;
+using RnnGen.Generator.Model;
 
 namespace RnnGen.Generator.Emit;
 
 /// <summary>
 /// Backpropagation through time, written beside the forward pass it differentiates: the losses'
-/// gradients, the head's gradients for all steps at once, the walk back through the steps (full,
-/// truncated, or the single window of a sequence-to-one loss, chosen at generation time), and the
-/// cell's parameter gradients for all steps at once.
+/// gradients, the head's gradients for all steps at once, the walk back through the steps and the
+/// layers (full, truncated, or the single window of a sequence-to-one loss, chosen at generation
+/// time), and every layer's parameter gradients for all steps at once.
 /// </summary>
 /// <remarks>
-/// With output recurrence the head is part of the recurrence: the walk back carries dy, and the
+/// Full BPTT walks back one layer at a time and hands each layer's input-side gradients for all steps
+/// to the layer below in one product. Truncation needs the windows to stay apart across layers (a
+/// window's gradient entering a lower layer may go back only to that window's first step), so the
+/// truncated walk visits every layer at each step, with each live window carrying every layer's state
+/// gradient. With output recurrence the head is part of the recurrence: the walk carries dy, and the
 /// head's gradients follow it, from the total dy of each step.
 /// </remarks>
 internal static class BackwardEmitter
@@ -18,8 +23,8 @@ internal static class BackwardEmitter
     public static void Emit(CodeWriter w, EmitContext ctx)
     {
         string T = ctx.T, X = ctx.InputType, Y = ctx.TargetType;
-        string recurrentInputs = ctx.FeedsBack ? "Feedback + first * OutputPadded" : "States + first * HiddenPadded";
-        string recurrentGrads = ctx.Cell.SeparateRecurrentGrads ? "RecurrentGrads" : "InputGrads";
+        Layout l = ctx.Layout;
+        string top = l.Top["States"], topGrads = l.Top["HiddenGrads"];
 
         w.Line("/// <summary>Forward, then adds the gradient of the summed loss into gradients; returns the loss.</summary>");
         using (w.Open($"public static {T} Backward({T}[] parameters, {T}[] gradients, {T}[] workspace, ReadOnlySpan<{X}> inputs, ReadOnlySpan<{Y}> targets, int steps, ref {T} state)"))
@@ -42,13 +47,23 @@ internal static class BackwardEmitter
 
             if (!ctx.FeedsBack)
             {
-                string h = ctx.LastStep ? "States + steps * HiddenPadded" : "States + HiddenPadded";
+                string h = ctx.LastStep ? $"{top} + steps * HiddenPadded" : $"{top} + HiddenPadded";
+                string at = ctx.LastStep ? $"{topGrads} + (steps - 1) * HiddenPadded" : topGrads;
                 w.Lines($$"""
-                    // Head: dW_out += Σ h dyᵀ, db_out += Σ dy, and dh = W_outᵀ dy for the walk back.
+                    // Head: dW_out += Σ h dyᵀ, db_out += Σ dy, and dh = W_outᵀ dy at the steps with a loss (zero elsewhere).
                     OutputWeightGrads(ref Unsafe.Add(ref w, {{h}}), ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref g, OutputWeights), {{ctx.HeadRows}});
                     SumRows(ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref g, OutputBias), {{ctx.HeadRows}}, OutputPadded);
-                    MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, HiddenGrads), {{ctx.HeadRows}} * HiddenPadded).Clear();
-                    HiddenGradsFromHead(ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref p, OutputWeights), ref Unsafe.Add(ref w, HiddenGrads), {{ctx.HeadRows}});
+                    MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, {{topGrads}}), steps * HiddenPadded).Clear();
+                    HiddenGradsFromHead(ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref p, OutputWeights), ref Unsafe.Add(ref w, {{at}}), {{ctx.HeadRows}});
+
+                    """);
+            }
+            else if (ctx.LastStep)
+            {
+                w.Lines("""
+                    // The one dy sits at the last step; the walk back adds every step's row, so the others are zero.
+                    CopyRow(ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref w, Logits + (steps - 1) * OutputPadded), OutputPadded);
+                    MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, Logits), (steps - 1) * OutputPadded).Clear();
 
                     """);
             }
@@ -56,7 +71,7 @@ internal static class BackwardEmitter
             // A sequence-to-one loss is one window: truncation only shortens it.
             string first = ctx.LastStep && ctx.Spec.Truncate > 0 ? "Math.Max(0, steps - 1 - Truncate)" : "0";
             w.Lines($$"""
-                // Through time: InputGrads row s = dLoss/d(input side of step s), over every loss that reaches s.
+                // Through time{{(l.Layers.Count > 1 ? " and down the layers" : "")}}: InputGrads row s = dLoss/d(input side of step s), over every loss that reaches s.
                 int first = {{first}};
                 Bptt(ref p, ref w, steps, first);
 
@@ -72,29 +87,16 @@ internal static class BackwardEmitter
                     """);
             }
 
-            w.Lines($$"""
-                // Cell parameters, all steps at once: dW_hh += Σ_s r_{s-1} δ_sᵀ, biases += Σ_s δ_s, dW_ih += Σ_s x_s δ_sᵀ.
-                RecurrentWeightGrads(ref Unsafe.Add(ref w, {{recurrentInputs}}), ref Unsafe.Add(ref w, {{recurrentGrads}} + first * GateWidth), ref Unsafe.Add(ref g, RecurrentWeights), steps - first);
-                SumRows(ref Unsafe.Add(ref w, InputGrads + first * GateWidth), ref Unsafe.Add(ref g, InputBias), steps - first, GateWidth);
-                SumRows(ref Unsafe.Add(ref w, {{recurrentGrads}} + first * GateWidth), ref Unsafe.Add(ref g, RecurrentBias), steps - first, GateWidth);
-                """);
-            if (ctx.Dense)
+            foreach (LayerLayout layer in l.Layers)
             {
-                w.Line("InputWeightGrads(ref Unsafe.Add(ref MemoryMarshal.GetReference(inputs), first * Input), ref Unsafe.Add(ref w, InputGrads + first * GateWidth), ref Unsafe.Add(ref g, InputWeights), steps - first);");
-            }
-            else
-            {
-                using (w.Open("for (int s = first; s < steps; s++)"))
-                {
-                    w.Line("AddRow(ref Unsafe.Add(ref w, InputGrads + s * GateWidth), ref Unsafe.Add(ref g, InputWeights + inputs[s] * GateWidth), GateWidth);");
-                }
+                EmitParameterGradients(w, ctx, layer);
             }
 
             w.Line("return loss;");
         }
 
         w.Line();
-        if (ctx.Layout.TruncatedBptt)
+        if (l.TruncatedBptt)
         {
             EmitTruncated(w, ctx);
         }
@@ -104,77 +106,123 @@ internal static class BackwardEmitter
         }
     }
 
-    /// <summary>The head's gradient at step s enters the state gradient here: dh (into its first HiddenPadded entries) or dy.</summary>
-    private static (string Row, string Width) HeadGradient(EmitContext ctx, string s) => ctx.FeedsBack
-        ? ($"Logits + {s} * OutputPadded", "OutputPadded")
-        : ($"HiddenGrads + {s} * HiddenPadded", "HiddenPadded");
+    private static string RecurrentGrads(EmitContext ctx, LayerLayout layer) => layer[ctx.Cell.SeparateRecurrentGrads ? "RecurrentGrads" : "InputGrads"];
 
-    private static BackwardRefs Refs(EmitContext ctx, string s, string state, string inputGrad, string recurrentGrad, string previous, string scratch) => new(
+    private static void EmitParameterGradients(CodeWriter w, EmitContext ctx, LayerLayout layer)
+    {
+        string recurrentInputs = ctx.FeedsBack ? "Feedback + first * OutputPadded" : $"{layer["States"]} + first * HiddenPadded";
+        string recurrentGrads = RecurrentGrads(ctx, layer), inputGrads = layer["InputGrads"];
+        string of = ctx.Layout.Layers.Count > 1 ? $"Layer {layer.Index}'s" : "Cell";
+        w.Lines($$"""
+            // {{of}} parameters, all steps at once: dW_hh += Σ_s r_{s-1} δ_sᵀ, biases += Σ_s δ_s, dW_ih += Σ_s x_s δ_sᵀ.
+            RecurrentWeightGrads(ref Unsafe.Add(ref w, {{recurrentInputs}}), ref Unsafe.Add(ref w, {{recurrentGrads}} + first * GateWidth), ref Unsafe.Add(ref g, {{layer["RecurrentWeights"]}}), steps - first);
+            SumRows(ref Unsafe.Add(ref w, {{inputGrads}} + first * GateWidth), ref Unsafe.Add(ref g, {{layer["InputBias"]}}), steps - first, GateWidth);
+            SumRows(ref Unsafe.Add(ref w, {{recurrentGrads}} + first * GateWidth), ref Unsafe.Add(ref g, {{layer["RecurrentBias"]}}), steps - first, GateWidth);
+            """);
+        if (layer.TokenInput)
+        {
+            using (w.Open("for (int s = first; s < steps; s++)"))
+            {
+                w.Line($"AddRow(ref Unsafe.Add(ref w, {inputGrads} + s * GateWidth), ref Unsafe.Add(ref g, {layer["InputWeights"]} + inputs[s] * GateWidth), GateWidth);");
+            }
+        }
+        else if (layer.First)
+        {
+            w.Line($"InputWeightGrads(ref Unsafe.Add(ref MemoryMarshal.GetReference(inputs), first * Input), ref Unsafe.Add(ref w, {inputGrads} + first * GateWidth), ref Unsafe.Add(ref g, {layer["InputWeights"]}), steps - first);");
+        }
+        else
+        {
+            string below = ctx.Layout.Layers[layer.Index - 1]["States"];
+            w.Line($"LayerInputWeightGrads(ref Unsafe.Add(ref w, {below} + (first + 1) * HiddenPadded), ref Unsafe.Add(ref w, {inputGrads} + first * GateWidth), ref Unsafe.Add(ref g, {layer["InputWeights"]}), steps - first);");
+        }
+
+        w.Line();
+    }
+
+    /// <summary>The head's gradient at step s enters the state gradient here: dh (into its first HiddenPadded entries) or dy.</summary>
+    private static (string Row, string Width) IncomingGradient(EmitContext ctx, LayerLayout layer, string s) => ctx.FeedsBack
+        ? ($"Logits + {s} * OutputPadded", "OutputPadded")
+        : ($"{layer["HiddenGrads"]} + {s} * HiddenPadded", "HiddenPadded");
+
+    private static BackwardRefs Refs(LayerLayout layer, string s, string state, string inputGrad, string recurrentGrad, string previous, string scratch) => new(
         State: state,
-        Gates: $"Unsafe.Add(ref w, Gates + {s} * GateWidth)",
-        HiddenPart: $"Unsafe.Add(ref w, HiddenPart + {s} * HiddenPadded)",
-        Cell: $"Unsafe.Add(ref w, Cells + ({s} + 1) * HiddenPadded)",
-        PreviousCell: $"Unsafe.Add(ref w, Cells + {s} * HiddenPadded)",
-        PreviousHidden: $"Unsafe.Add(ref w, States + {s} * HiddenPadded)",
-        Hidden: $"Unsafe.Add(ref w, States + ({s} + 1) * HiddenPadded)",
+        Gates: $"Unsafe.Add(ref w, {layer["Gates"]} + {s} * GateWidth)",
+        HiddenPart: $"Unsafe.Add(ref w, {layer["HiddenPart"]} + {s} * HiddenPadded)",
+        Cell: $"Unsafe.Add(ref w, {layer["Cells"]} + ({s} + 1) * HiddenPadded)",
+        PreviousCell: $"Unsafe.Add(ref w, {layer["Cells"]} + {s} * HiddenPadded)",
+        PreviousHidden: $"Unsafe.Add(ref w, {layer["States"]} + {s} * HiddenPadded)",
+        Hidden: $"Unsafe.Add(ref w, {layer["States"]} + ({s} + 1) * HiddenPadded)",
         Scratch: scratch,
         InputGrad: inputGrad,
         RecurrentGrad: recurrentGrad,
         PreviousState: previous);
 
-    private static void EmitLocals(CodeWriter w, EmitContext ctx)
+    private static void EmitLayerLocals(CodeWriter w, EmitContext ctx, LayerLayout layer)
     {
-        w.Line($"ref {ctx.T} recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);");
+        w.Line($"ref {ctx.T} recurrentWeights = ref Unsafe.Add(ref p, {layer["RecurrentWeights"]});");
         if (ctx.FeedsBack)
         {
             w.Line($"ref {ctx.T} outputWeights = ref Unsafe.Add(ref p, OutputWeights);");
         }
     }
 
-    /// <summary>One carried state gradient: full BPTT, or the single window of a sequence-to-one loss.</summary>
+    /// <summary>
+    /// One carried state gradient per layer, from the top layer down: full BPTT, or the single window
+    /// of a sequence-to-one loss (steps first..steps-1 in every layer).
+    /// </summary>
     private static void EmitChain(CodeWriter w, EmitContext ctx)
     {
         string T = ctx.T;
-        string recurrentGrads = ctx.Cell.SeparateRecurrentGrads ? "RecurrentGrads" : "InputGrads";
-        (string headRow, string headWidth) = HeadGradient(ctx, "s");
         w.Line("/// <summary>");
         w.Line(ctx.LastStep
-            ? "/// The one loss at the last step, walked back to step first (all the way, or Truncate steps)."
-            : "/// Full BPTT: the state gradient at s is the head's gradient at s plus what step s + 1 sends back.");
+            ? "/// The one loss at the last step, walked back to step first (all the way, or Truncate steps), layer by layer from the top."
+            : "/// Full BPTT, layer by layer from the top: the state gradient at s is the gradient arriving at s plus what step s + 1 sends back.");
         w.Line("/// </summary>");
         using (w.Open($"private static void Bptt(ref {T} p, ref {T} w, int steps, int first)"))
         {
-            EmitLocals(w, ctx);
             w.Line($"ref {T} carry = ref Unsafe.Add(ref w, Carry);");
             w.Line($"ref {T} next = ref Unsafe.Add(ref w, CarryNext);");
-            w.Line("MemoryMarshal.CreateSpan(ref carry, StateGradientWidth).Clear();");
-            if (ctx.LastStep)
+            for (int i = ctx.Layout.Layers.Count - 1; i >= 0; i--)
             {
-                (string row0, _) = HeadGradient(ctx, "0");
-                w.Line($"CopyRow(ref Unsafe.Add(ref w, {row0}), ref carry, {headWidth});");
-            }
-
-            using (w.Open("for (int s = steps - 1; s >= first; s--)"))
-            {
-                if (!ctx.LastStep)
+                LayerLayout layer = ctx.Layout.Layers[i];
+                if (ctx.Layout.Layers.Count > 1)
                 {
-                    w.Line($"AddRow(ref Unsafe.Add(ref w, {headRow}), ref carry, {headWidth});");
+                    w.Line($"// Layer {layer.Index}.");
                 }
 
-                if (ctx.FeedsBack)
+                using (w.Open(""))
                 {
-                    w.Line("CopyRow(ref carry, ref Unsafe.Add(ref w, Logits + s * OutputPadded), OutputPadded); // the total dy_s, for the head's gradients");
-                }
+                    EmitLayerLocals(w, ctx, layer);
+                    (string row, string width) = IncomingGradient(ctx, layer, "s");
+                    string recurrentGrads = RecurrentGrads(ctx, layer);
+                    w.Line("MemoryMarshal.CreateSpan(ref carry, StateGradientWidth).Clear();");
+                    using (w.Open("for (int s = steps - 1; s >= first; s--)"))
+                    {
+                        w.Line($"AddRow(ref Unsafe.Add(ref w, {row}), ref carry, {width});");
+                        if (ctx.FeedsBack)
+                        {
+                            w.Line("CopyRow(ref carry, ref Unsafe.Add(ref w, Logits + s * OutputPadded), OutputPadded); // the total dy_s, for the head's gradients");
+                        }
 
-                w.Line(ctx.Cell.Backward(ctx, Refs(ctx, "s", "carry",
-                    inputGrad: "Unsafe.Add(ref w, InputGrads + s * GateWidth)",
-                    recurrentGrad: "Unsafe.Add(ref w, RecurrentGrads + s * GateWidth)",
-                    previous: "next",
-                    scratch: "Unsafe.Add(ref w, Scratch + GateWidth)")));
-                using (w.Open("if (s > first)"))
-                {
-                    w.Line($"RecurrentBackprop(ref Unsafe.Add(ref w, {recurrentGrads} + s * GateWidth), ref recurrentWeights, ref next, 1);");
-                    w.Line("CopyRow(ref next, ref carry, StateGradientWidth);");
+                        w.Line(ctx.Cell.Backward(ctx, Refs(layer, "s", "carry",
+                            inputGrad: $"Unsafe.Add(ref w, {layer["InputGrads"]} + s * GateWidth)",
+                            recurrentGrad: $"Unsafe.Add(ref w, {layer["RecurrentGrads"]} + s * GateWidth)",
+                            previous: "next",
+                            scratch: "Unsafe.Add(ref w, Scratch + GateWidth)")));
+                        using (w.Open("if (s > first)"))
+                        {
+                            w.Line($"RecurrentBackprop(ref Unsafe.Add(ref w, {recurrentGrads} + s * GateWidth), ref recurrentWeights, ref next, 1);");
+                            w.Line("CopyRow(ref next, ref carry, StateGradientWidth);");
+                        }
+                    }
+
+                    if (!layer.First)
+                    {
+                        string below = ctx.Layout.Layers[layer.Index - 1]["HiddenGrads"];
+                        w.Line("// Down to the layer below: dh_s = W_ihᵀ δ_s for every step, one product.");
+                        w.Line($"MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, {below}), steps * HiddenPadded).Clear();");
+                        w.Line($"LayerBackprop(ref Unsafe.Add(ref w, {layer["InputGrads"]} + first * GateWidth), ref Unsafe.Add(ref p, {layer["InputWeights"]}), ref Unsafe.Add(ref w, {below} + first * HiddenPadded), steps - first);");
+                    }
                 }
             }
         }
@@ -187,78 +235,116 @@ internal static class BackwardEmitter
     {
         string T = ctx.T;
         bool separate = ctx.Cell.SeparateRecurrentGrads;
-        (string headRow, string headWidth) = HeadGradient(ctx, "s");
+        bool stacked = ctx.Layout.Layers.Count > 1;
+        LayerLayout top = ctx.Layout.Top;
+        (string headRow, string headWidth) = IncomingGradient(ctx, top, "s");
         w.Lines("""
             /// <summary>
             /// Truncated BPTT, exactly the tutorial's bptt_truncate: the loss at step t reaches steps
-            /// t, t-1, ..., t-Truncate, and the state entering step t-Truncate is a constant. Window t
-            /// keeps its own state gradient in slot t % (Truncate + 1); a backward step is linear in it,
-            /// so the parameter gradients need only the sum over live windows, one call per step.
+            /// t, t-1, ..., t-Truncate in every layer, and the state entering step t-Truncate is a constant.
+            /// Window t keeps every layer's state gradient in slot t % (Truncate + 1). A backward step is
+            /// linear in it, so the parameter gradients need only the sum over live windows, one call per
+            /// layer and step; each window separately goes back in time (while its window lasts) and down.
             /// </summary>
             """);
         using (w.Open($"private static void Bptt(ref {T} p, ref {T} w, int steps, int first)"))
         {
-            EmitLocals(w, ctx);
             w.Line($"ref {T} total = ref Unsafe.Add(ref w, Total);");
             using (w.Open("for (int s = steps - 1; s >= first; s--)"))
             {
-                w.Line("// Window s opens with the head's gradient at s.");
-                w.Line($"ref {T} window = ref Window(ref w, s);");
-                if (ctx.Layout.StateGradientWidth > (ctx.FeedsBack ? ctx.Layout.OutputPadded : ctx.Layout.HiddenPadded))
-                {
-                    // The LSTM's dc part starts at zero: the head reaches c only through h.
-                    w.Line("MemoryMarshal.CreateSpan(ref window, StateGradientWidth).Clear();");
-                }
-
-                w.Line($"CopyRow(ref Unsafe.Add(ref w, {headRow}), ref window, {headWidth});");
+                w.Line("int live = Math.Min(steps - 1, s + Truncate) - s + 1;    // windows t = s..s+live-1 reach step s");
+                w.Line("int going = s == 0 ? 0 : Math.Min(live, Truncate);      // of which t = s..s+going-1 go on to s - 1");
                 w.Line();
-                w.Line("// The live windows t = s..s+Truncate, summed, go through step s once for the parameters.");
-                w.Line("int last = Math.Min(steps - 1, s + Truncate);");
-                w.Line("CopyRow(ref window, ref total, StateGradientWidth);");
-                using (w.Open("for (int t = s + 1; t <= last; t++)"))
+                w.Line($"// Window s opens: the head's gradient at s{(stacked ? " in the top layer, zero below" : "")}.");
+                w.Line($"ref {T} opened = ref Window(ref w, s);");
+                if (stacked || ctx.Layout.StateGradientWidth > (ctx.FeedsBack ? ctx.Layout.OutputPadded : ctx.Layout.HiddenPadded))
                 {
-                    w.Line("AddRow(ref Window(ref w, t), ref total, StateGradientWidth);");
+                    w.Line("MemoryMarshal.CreateSpan(ref opened, Layers * StateGradientWidth).Clear();");
                 }
 
-                if (ctx.FeedsBack)
+                string topPart = top.First ? "opened" : $"Unsafe.Add(ref opened, {top.Index} * StateGradientWidth)";
+                w.Line($"CopyRow(ref Unsafe.Add(ref w, {headRow}), ref {topPart}, {headWidth});");
+                for (int i = ctx.Layout.Layers.Count - 1; i >= 0; i--)
                 {
-                    w.Line("CopyRow(ref total, ref Unsafe.Add(ref w, Logits + s * OutputPadded), OutputPadded); // the total dy_s, for the head's gradients");
-                }
-
-                w.Line(ctx.Cell.Backward(ctx, Refs(ctx, "s", "total",
-                    inputGrad: "Unsafe.Add(ref w, InputGrads + s * GateWidth)",
-                    recurrentGrad: "Unsafe.Add(ref w, RecurrentGrads + s * GateWidth)",
-                    previous: "Unsafe.Add(ref w, Scratch + GateWidth + HiddenPadded)",
-                    scratch: "Unsafe.Add(ref w, Scratch + GateWidth)")));
-                using (w.Open("if (s == 0)"))
-                {
-                    w.Line("break;");
-                }
-
-                w.Line();
-                w.Line("// Windows t = s..s+Truncate-1 go on to step s - 1; window s + Truncate ends here.");
-                w.Line("int going = Math.Min(steps - 1, s + Truncate - 1) - s + 1;");
-                using (w.Open("for (int i = 0; i < going; i++)"))
-                {
-                    w.Line(ctx.Cell.Backward(ctx, Refs(ctx, "s", "Window(ref w, s + i)",
-                        inputGrad: separate ? "Unsafe.Add(ref w, Scratch)" : "Unsafe.Add(ref w, WindowPre + i * GateWidth)",
-                        recurrentGrad: "Unsafe.Add(ref w, WindowPre + i * GateWidth)",
-                        previous: "Unsafe.Add(ref w, WindowNext + i * StateGradientWidth)",
-                        scratch: "Unsafe.Add(ref w, Scratch + GateWidth)")));
-                }
-
-                w.Line("RecurrentBackprop(ref Unsafe.Add(ref w, WindowPre), ref recurrentWeights, ref Unsafe.Add(ref w, WindowNext), going);");
-                using (w.Open("for (int i = 0; i < going; i++)"))
-                {
-                    w.Line("CopyRow(ref Unsafe.Add(ref w, WindowNext + i * StateGradientWidth), ref Window(ref w, s + i), StateGradientWidth);");
+                    EmitTruncatedLayer(w, ctx, ctx.Layout.Layers[i], separate);
                 }
             }
         }
 
         w.Line();
+        w.Line("/// <summary>Window t's state gradient in layer 0 (layer l at l * StateGradientWidth further).</summary>");
         w.Line("[MethodImpl(MethodImplOptions.AggressiveInlining)]");
-        w.Line($"private static ref {T} Window(ref {T} w, int t) => ref Unsafe.Add(ref w, Windows + t % (Truncate + 1) * StateGradientWidth);");
+        w.Line($"private static ref {T} Window(ref {T} w, int t) => ref Unsafe.Add(ref w, Windows + t % (Truncate + 1) * (Layers * StateGradientWidth));");
         w.Line();
+    }
+
+    private static void EmitTruncatedLayer(CodeWriter w, EmitContext ctx, LayerLayout layer, bool separate)
+    {
+        string Part(string window) => layer.First ? window : $"Unsafe.Add(ref {window}, {layer.Index} * StateGradientWidth)";
+        string windowAt = $"Window(ref w, s + i)";
+        w.Line();
+        if (ctx.Layout.Layers.Count > 1)
+        {
+            w.Line($"// Layer {layer.Index}.");
+        }
+
+        using (w.Open(""))
+        {
+            EmitLayerLocals(w, ctx, layer);
+            if (!layer.First)
+            {
+                w.Line($"ref {ctx.T} inputWeights = ref Unsafe.Add(ref p, {layer["InputWeights"]});");
+            }
+
+            w.Line("// Every live window's state gradient here is complete: their sum goes through the step once, for the parameters.");
+            w.Line($"CopyRow(ref {Part("Window(ref w, s)")}, ref total, StateGradientWidth);");
+            using (w.Open("for (int i = 1; i < live; i++)"))
+            {
+                w.Line($"AddRow(ref {Part(windowAt)}, ref total, StateGradientWidth);");
+            }
+
+            if (ctx.FeedsBack)
+            {
+                w.Line("CopyRow(ref total, ref Unsafe.Add(ref w, Logits + s * OutputPadded), OutputPadded); // the total dy_s, for the head's gradients");
+            }
+
+            w.Line(ctx.Cell.Backward(ctx, Refs(layer, "s", "total",
+                inputGrad: $"Unsafe.Add(ref w, {layer["InputGrads"]} + s * GateWidth)",
+                recurrentGrad: $"Unsafe.Add(ref w, {layer["RecurrentGrads"]} + s * GateWidth)",
+                previous: "Unsafe.Add(ref w, Scratch + GateWidth + HiddenPadded)",
+                scratch: "Unsafe.Add(ref w, Scratch + GateWidth)")));
+
+            string each = layer.First ? "going" : "live";
+            w.Line(layer.First
+                ? "// Each window that goes on, separately: back to step s - 1."
+                : "// Each live window separately: back to step s - 1 while its window lasts, and down to the layer below.");
+            using (w.Open($"for (int i = 0; i < {each}; i++)"))
+            {
+                w.Line(ctx.Cell.Backward(ctx, Refs(layer, "s", Part(windowAt),
+                    inputGrad: "Unsafe.Add(ref w, WindowPre + i * GateWidth)",
+                    recurrentGrad: separate ? "Unsafe.Add(ref w, WindowRecurrentPre + i * GateWidth)" : "Unsafe.Add(ref w, WindowPre + i * GateWidth)",
+                    previous: layer.First ? "Unsafe.Add(ref w, WindowNext + i * StateGradientWidth)" : "Unsafe.Add(ref w, i < going ? WindowNext + i * StateGradientWidth : Scratch + GateWidth + HiddenPadded)",
+                    scratch: "Unsafe.Add(ref w, Scratch + GateWidth)")));
+            }
+
+            string recurrentPre = separate ? "WindowRecurrentPre" : "WindowPre";
+            w.Line($"RecurrentBackprop(ref Unsafe.Add(ref w, {recurrentPre}), ref recurrentWeights, ref Unsafe.Add(ref w, WindowNext), going);");
+            if (!layer.First)
+            {
+                string below = $"Unsafe.Add(ref Window(ref w, s + i), {layer.Index - 1} * StateGradientWidth)";
+                w.Line("MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, WindowDown), live * HiddenPadded).Clear();");
+                w.Line("LayerBackprop(ref Unsafe.Add(ref w, WindowPre), ref inputWeights, ref Unsafe.Add(ref w, WindowDown), live);");
+                using (w.Open("for (int i = 0; i < live; i++)"))
+                {
+                    w.Line($"AddRow(ref Unsafe.Add(ref w, WindowDown + i * HiddenPadded), ref {(layer.Index - 1 == 0 ? "Window(ref w, s + i)" : below)}, HiddenPadded);");
+                }
+            }
+
+            using (w.Open("for (int i = 0; i < going; i++)"))
+            {
+                w.Line($"CopyRow(ref Unsafe.Add(ref w, WindowNext + i * StateGradientWidth), ref {Part(windowAt)}, StateGradientWidth);");
+            }
+        }
     }
 
     public static BroadcastGemm OutputWeightGradsKernel(EmitContext ctx) => new()
@@ -298,6 +384,18 @@ internal static class BackwardEmitter
         CStride = ctx.Layout.StateGradientWidth,
     };
 
+    public static DotGemm LayerBackpropKernel(EmitContext ctx) => new()
+    {
+        Name = "LayerBackprop",
+        Doc = "dh_below[j] += Σ_i δ[i] · W_ih[j, i] for rows δ vectors: a = input-side δ rows, b = W_ih rows, c = dh rows of the layer below.",
+        M = Dim.Runtime("rows"),
+        N = ctx.Spec.Hidden,
+        K = ctx.Layout.GateWidth,
+        AStride = ctx.Layout.GateWidth,
+        BStride = ctx.Layout.GateWidth,
+        CStride = ctx.Layout.HiddenPadded,
+    };
+
     public static BroadcastGemm RecurrentWeightGradsKernel(EmitContext ctx) => new()
     {
         Name = "RecurrentWeightGrads",
@@ -320,6 +418,19 @@ internal static class BackwardEmitter
         N = ctx.Layout.GateWidth,
         AStrideM = 1,
         AStrideK = ctx.Spec.Input,
+        BStride = ctx.Layout.GateWidth,
+        CStride = ctx.Layout.GateWidth,
+    };
+
+    public static BroadcastGemm LayerInputWeightGradsKernel(EmitContext ctx) => new()
+    {
+        Name = "LayerInputWeightGrads",
+        Doc = "dW_ih[j, :] += Σ_s h_s[j] · δ_s for a layer above the first: a = the layer below's h rows, b = δ rows, c = dW_ih.",
+        M = Dim.Const(ctx.Spec.Hidden),
+        K = Dim.Runtime("steps"),
+        N = ctx.Layout.GateWidth,
+        AStrideM = 1,
+        AStrideK = ctx.Layout.HiddenPadded,
         BStride = ctx.Layout.GateWidth,
         CStride = ctx.Layout.GateWidth,
     };

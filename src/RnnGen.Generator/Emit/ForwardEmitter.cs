@@ -1,12 +1,14 @@
+using System.Collections.Generic;
 using RnnGen.Generator.Cells;
 using RnnGen.Generator.Emit.Kernels;
+using RnnGen.Generator.Model;
 
 namespace RnnGen.Generator.Emit;
 
 /// <summary>
-/// The forward pass over a whole sequence: the input projection (one product for all steps when
-/// inputs are dense), the recurrence, the head (all steps at once unless the output feeds back),
-/// the loss, and prediction.
+/// The forward pass over a whole sequence, layer after layer: each layer's input side is one product
+/// for all steps (dense inputs, or the layer below), then its recurrence; then the head (all steps at
+/// once unless the output feeds back), the loss, and prediction.
 /// </summary>
 internal static class ForwardEmitter
 {
@@ -70,17 +72,46 @@ internal static class ForwardEmitter
         return $"{(gradient ? "SquaredErrorGradient" : "SquaredError")}({row}, {values})";
     }
 
-    /// <summary>Ref locals for the weights every step reads.</summary>
-    public static void EmitWeightRefs(CodeWriter w, EmitContext ctx)
+    /// <summary>Ref locals for the weights every step of a layer reads.</summary>
+    public static void EmitWeightRefs(CodeWriter w, EmitContext ctx, LayerLayout layer, bool withHead = true)
     {
         string T = ctx.T;
-        w.Line($"ref {T} recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);");
-        w.Line($"ref {T} inputBias = ref Unsafe.Add(ref p, InputBias);");
-        w.Line($"ref {T} recurrentBias = ref Unsafe.Add(ref p, RecurrentBias);");
-        if (ctx.FeedsBack)
+        w.Line($"ref {T} recurrentWeights = ref Unsafe.Add(ref p, {layer["RecurrentWeights"]});");
+        w.Line($"ref {T} inputBias = ref Unsafe.Add(ref p, {layer["InputBias"]});");
+        w.Line($"ref {T} recurrentBias = ref Unsafe.Add(ref p, {layer["RecurrentBias"]});");
+        if (ctx.FeedsBack && withHead)
         {
             w.Line($"ref {T} outputWeights = ref Unsafe.Add(ref p, OutputWeights);");
             w.Line($"ref {T} outputBias = ref Unsafe.Add(ref p, OutputBias);");
+        }
+    }
+
+    /// <summary>The forward step of one layer at step t, reading and writing that layer's rows.</summary>
+    public static StepRefs StepAt(EmitContext ctx, LayerLayout layer, string input) => new(
+        Previous: ctx.FeedsBack ? "Unsafe.Add(ref w, Feedback + t * OutputPadded)" : $"Unsafe.Add(ref w, {layer["States"]} + t * HiddenPadded)",
+        PreviousCell: $"Unsafe.Add(ref w, {layer["Cells"]} + t * HiddenPadded)",
+        Input: input,
+        Gates: $"Unsafe.Add(ref w, {layer["Gates"]} + t * GateWidth)",
+        HiddenPart: $"Unsafe.Add(ref w, {layer["HiddenPart"]} + t * HiddenPadded)",
+        Cell: $"Unsafe.Add(ref w, {layer["Cells"]} + (t + 1) * HiddenPadded)",
+        Hidden: $"Unsafe.Add(ref w, {layer["States"]} + (t + 1) * HiddenPadded)");
+
+    /// <summary>The state rows a call starts from and ends with: (workspace rows, offset in the state, width).</summary>
+    public static IEnumerable<(string Rows, string Offset, string Width)> StateRows(EmitContext ctx)
+    {
+        foreach (LayerLayout layer in ctx.Layout.Layers)
+        {
+            string offset = layer.First ? "0" : layer["State"];
+            yield return (layer["States"], offset, "HiddenPadded");
+            if (ctx.Spec.Cell == CellKind.Lstm)
+            {
+                yield return (layer["Cells"], layer.First ? "StateCell" : $"{offset} + StateCell", "HiddenPadded");
+            }
+        }
+
+        if (ctx.FeedsBack)
+        {
+            yield return ("Feedback", "StateFeedback", "OutputPadded");
         }
     }
 
@@ -88,17 +119,16 @@ internal static class ForwardEmitter
     {
         string T = ctx.T, X = ctx.InputType;
         w.Line("/// <summary>");
-        w.Line("/// Runs the recurrence: States row t + 1 receives h_t. Row 0 holds the state entering step 0: the");
-        w.Line("/// caller's state (a constant for BPTT, like a detached state in PyTorch), or zero when state is a null ref;");
-        w.Line("/// the caller's state then receives the state after the last step.");
+        w.Line("/// Runs the recurrence, layer after layer: States row t + 1 receives h_t. Row 0 holds the state entering");
+        w.Line("/// step 0: the caller's state (a constant for BPTT, like a detached state in PyTorch), or zero when state");
+        w.Line("/// is a null ref; the caller's state then receives the state after the last step.");
         w.Line("/// </summary>");
         using (w.Open($"private static void Recur(ref {T} p, ref {T} w, ReadOnlySpan<{X}> inputs, int steps, ref {T} state)"))
         {
-            EmitWeightRefs(w, ctx);
             w.Line("bool carried = !Unsafe.IsNullRef(ref state);");
             using (w.Open("if (carried)"))
             {
-                foreach ((string rows, string offset, string width) in InitialStateRows(ctx))
+                foreach ((string rows, string offset, string width) in StateRows(ctx))
                 {
                     w.Line($"CopyRow(ref Unsafe.Add(ref state, {offset}), ref Unsafe.Add(ref w, {rows}), {width});");
                 }
@@ -106,44 +136,21 @@ internal static class ForwardEmitter
 
             using (w.Open("else"))
             {
-                foreach ((string rows, _, string width) in InitialStateRows(ctx))
+                foreach ((string rows, _, string width) in StateRows(ctx))
                 {
                     w.Line($"MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, {rows}), {width}).Clear();");
                 }
             }
 
-
-            if (ctx.Dense)
+            w.Line();
+            foreach (LayerLayout layer in ctx.Layout.Layers)
             {
-                w.Line("// W_ih x_t for every step at once: the input side does not depend on the recurrence.");
-                w.Line("InputProjection(ref MemoryMarshal.GetReference(inputs), ref Unsafe.Add(ref p, InputWeights), ref Unsafe.Add(ref w, InputPart), steps);");
-            }
-
-            using (w.Open("for (int t = 0; t < steps; t++)"))
-            {
-                if (!ctx.Dense)
-                {
-                    w.Line("// One-hot input: W_ih x_t is row x_t of the input-major weights, a lookup.");
-                }
-
-                w.Line(ctx.Cell.Step(ctx, new StepRefs(
-                    Previous: ctx.FeedsBack ? "Unsafe.Add(ref w, Feedback + t * OutputPadded)" : "Unsafe.Add(ref w, States + t * HiddenPadded)",
-                    PreviousCell: "Unsafe.Add(ref w, Cells + t * HiddenPadded)",
-                    Input: ctx.Dense ? "Unsafe.Add(ref w, InputPart + t * GateWidth)" : "Unsafe.Add(ref p, InputWeights + inputs[t] * GateWidth)",
-                    Gates: "Unsafe.Add(ref w, Gates + t * GateWidth)",
-                    HiddenPart: "Unsafe.Add(ref w, HiddenPart + t * HiddenPadded)",
-                    Cell: "Unsafe.Add(ref w, Cells + (t + 1) * HiddenPadded)",
-                    Hidden: "Unsafe.Add(ref w, States + (t + 1) * HiddenPadded)")));
-                if (ctx.FeedsBack)
-                {
-                    w.Line("// y_t feeds step t + 1, so the head runs inside the recurrence.");
-                    w.Line("HeadForward(ref Unsafe.Add(ref w, States + (t + 1) * HiddenPadded), ref outputWeights, ref Unsafe.Add(ref w, Feedback + (t + 1) * OutputPadded), ref outputBias, 1);");
-                }
+                EmitLayer(w, ctx, layer);
             }
 
             using (w.Open("if (carried)"))
             {
-                foreach ((string rows, string offset, string width) in InitialStateRows(ctx))
+                foreach ((string rows, string offset, string width) in StateRows(ctx))
                 {
                     w.Line($"CopyRow(ref Unsafe.Add(ref w, {rows} + steps * {width}), ref Unsafe.Add(ref state, {offset}), {width});");
                 }
@@ -153,27 +160,55 @@ internal static class ForwardEmitter
         w.Line();
     }
 
-    /// <summary>The parts of the streaming state and the workspace rows that hold them: (rows, offset in the state, width).</summary>
-    private static (string Rows, string Offset, string Width)[] InitialStateRows(EmitContext ctx)
+    private static void EmitLayer(CodeWriter w, EmitContext ctx, LayerLayout layer)
     {
-        var rows = new System.Collections.Generic.List<(string, string, string)> { ("States", "0", "HiddenPadded") };
-        if (ctx.Spec.Cell == Model.CellKind.Lstm)
+        if (ctx.Layout.Layers.Count > 1)
         {
-            rows.Add(("Cells", "StateCell", "HiddenPadded"));
+            w.Line($"// Layer {layer.Index}.");
         }
 
-        if (ctx.FeedsBack)
+        using (w.Open(""))
         {
-            rows.Add(("Feedback", "StateFeedback", "OutputPadded"));
+            EmitWeightRefs(w, ctx, layer);
+            string input;
+            if (layer.TokenInput)
+            {
+                input = $"Unsafe.Add(ref p, {layer["InputWeights"]} + inputs[t] * GateWidth)";
+            }
+            else
+            {
+                string source = layer.First ? "MemoryMarshal.GetReference(inputs)" : $"Unsafe.Add(ref w, {ctx.Layout.Layers[layer.Index - 1]["States"]} + HiddenPadded)";
+                w.Line(layer.First
+                    ? "// W_ih x_t for every step at once: the input side does not depend on the recurrence."
+                    : "// W_ih h_t of the layer below for every step at once.");
+                w.Line($"{(layer.First ? "InputProjection" : "LayerInputProjection")}(ref {source}, ref Unsafe.Add(ref p, {layer["InputWeights"]}), ref Unsafe.Add(ref w, {layer["InputPart"]}), steps);");
+                input = $"Unsafe.Add(ref w, {layer["InputPart"]} + t * GateWidth)";
+            }
+
+            using (w.Open("for (int t = 0; t < steps; t++)"))
+            {
+                if (layer.TokenInput)
+                {
+                    w.Line("// One-hot input: W_ih x_t is row x_t of the input-major weights, a lookup.");
+                }
+
+                w.Line(ctx.Cell.Step(ctx, StepAt(ctx, layer, input)));
+                if (ctx.FeedsBack)
+                {
+                    w.Line("// y_t feeds step t + 1, so the head runs inside the recurrence.");
+                    w.Line("HeadForward(ref Unsafe.Add(ref w, States + (t + 1) * HiddenPadded), ref outputWeights, ref Unsafe.Add(ref w, Feedback + (t + 1) * OutputPadded), ref outputBias, 1);");
+                }
+            }
         }
 
-        return rows.ToArray();
+        w.Line();
     }
 
     private static void EmitHead(CodeWriter w, EmitContext ctx)
     {
         string T = ctx.T;
         string what = ctx.LastStep ? "the last step" : "every step";
+        string top = ctx.Layout.Top["States"];
         w.Line($"/// <summary>Logits rows receive the head's outputs y for {what}.</summary>");
         using (w.Open($"private static void Head(ref {T} p, ref {T} w, int steps)"))
         {
@@ -185,7 +220,7 @@ internal static class ForwardEmitter
             }
             else
             {
-                string h = ctx.LastStep ? "States + steps * HiddenPadded" : "States + HiddenPadded";
+                string h = ctx.LastStep ? $"{top} + steps * HiddenPadded" : $"{top} + HiddenPadded";
                 w.Line(ctx.LastStep ? "// Sequence-to-one: the head reads only the last state." : "// All steps at once: the recurrence does not depend on the head.");
                 w.Line($"HeadForward(ref Unsafe.Add(ref w, {h}), ref Unsafe.Add(ref p, OutputWeights), ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref p, OutputBias), {ctx.HeadRows});");
             }
@@ -211,6 +246,20 @@ internal static class ForwardEmitter
         K = Dim.Const(ctx.Spec.Input),
         N = ctx.Layout.GateWidth,
         AStrideM = ctx.Spec.Input,
+        AStrideK = 1,
+        BStride = ctx.Layout.GateWidth,
+        CStride = ctx.Layout.GateWidth,
+        Prologue = (width, _, _) => $"{width.Of(ctx.T)}.Zero",
+    };
+
+    public static BroadcastGemm LayerInputProjectionKernel(EmitContext ctx) => new()
+    {
+        Name = "LayerInputProjection",
+        Doc = "c_t = Σ_j h_t[j] · W_ih[j, :] for steps rows: a = the layer below's h rows, b = W_ih (input-major), c = rows of GateWidth.",
+        M = Dim.Runtime("steps"),
+        K = Dim.Const(ctx.Spec.Hidden),
+        N = ctx.Layout.GateWidth,
+        AStrideM = ctx.Layout.HiddenPadded,
         AStrideK = 1,
         BStride = ctx.Layout.GateWidth,
         CStride = ctx.Layout.GateWidth,

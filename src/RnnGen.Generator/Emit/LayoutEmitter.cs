@@ -18,13 +18,23 @@ internal static class LayoutEmitter
         w.Line(s.TokenInput ? $"public const int Vocab = {s.Vocab};" : $"public const int Input = {s.Input};");
         w.Line($"public const int Output = {s.Output};");
         w.Line($"public const int OutputPadded = {l.OutputPadded};");
+        w.Line($"public const int Layers = {s.Layers};");
         w.Line($"public const int MaxSteps = {s.MaxSteps};");
         w.Line($"public const int Truncate = {s.Truncate};");
         w.Line($"public const int StateGradientWidth = {l.StateGradientWidth}; // {(l.FeedsBackOutput ? "dy" : s.Cell == CellKind.Lstm ? "[dh | dc]" : "dh")}");
-        w.Line($"public const int StateLength = {l.StateLength}; // the streaming state: h{(s.Cell == CellKind.Lstm ? ", c" : "")}{(l.FeedsBackOutput ? ", y" : "")}");
+        string part = s.Cell == CellKind.Lstm ? "h, c" : "h";
+        w.Line($"public const int StateLength = {l.StateLength}; // the streaming state: {(s.Layers > 1 ? $"[{part}] per layer" : part)}{(l.FeedsBackOutput ? ", y" : "")}");
         if (s.Cell == CellKind.Lstm)
         {
-            w.Line("public const int StateCell = HiddenPadded;");
+            w.Line("public const int StateCell = HiddenPadded; // c within a layer's part of the state");
+        }
+
+        foreach (LayerLayout layer in l.Layers)
+        {
+            if (!layer.First)
+            {
+                w.Line($"public const int {layer["State"]} = {layer.StateOffset}; // layer {layer.Index}'s part of the state");
+            }
         }
 
         if (l.FeedsBackOutput)
@@ -61,17 +71,21 @@ internal static class LayoutEmitter
         Layout l = ctx.Layout;
         string gateRows = l.Gates == 1 ? "Hidden" : $"{l.Gates} * Hidden";
         string gateShape = l.Gates == 1 ? "Hidden" : $"{l.Gates}*Hidden";
-        string inputName = s.TokenInput ? "Vocab" : "Input";
+        string recurrent = l.FeedsBackOutput ? "Output" : "Hidden";
 
         w.Line("/// <summary>PyTorch state_dict tensors, in state_dict order, and where each lives in the flat parameters.</summary>");
         using (w.Open("public static readonly TensorMap[] Tensors =", "};"))
         {
             w.Line("// name, rows, columns, shape, offset, block rows, block stride, row stride, column stride, init scale (uniform ±scale)");
-            w.Line($"new(\"rnn.weight_ih_l0\", {gateRows}, {inputName}, \"[{gateShape}, {inputName}]\", InputWeights, Hidden, HiddenPadded, 1, GateWidth, 1.0 / Math.Sqrt({inputName})),");
-            string recurrent = l.FeedsBackOutput ? "Output" : "Hidden";
-            w.Line($"new(\"rnn.weight_hh_l0\", {gateRows}, {recurrent}, \"[{gateShape}, {recurrent}]\", RecurrentWeights, Hidden, HiddenPadded, 1, GateWidth, 1.0 / Math.Sqrt(Hidden)),");
-            w.Line($"new(\"rnn.bias_ih_l0\", {gateRows}, 0, \"[{gateShape}]\", InputBias, Hidden, HiddenPadded, 1, 0, 0),");
-            w.Line($"new(\"rnn.bias_hh_l0\", {gateRows}, 0, \"[{gateShape}]\", RecurrentBias, Hidden, HiddenPadded, 1, 0, 0),");
+            foreach (LayerLayout layer in l.Layers)
+            {
+                string p = layer.PyTorchSuffix, input = layer.InputName;
+                w.Line($"new(\"rnn.weight_ih{p}\", {gateRows}, {input}, \"[{gateShape}, {input}]\", {layer["InputWeights"]}, Hidden, HiddenPadded, 1, GateWidth, 1.0 / Math.Sqrt({input})),");
+                w.Line($"new(\"rnn.weight_hh{p}\", {gateRows}, {recurrent}, \"[{gateShape}, {recurrent}]\", {layer["RecurrentWeights"]}, Hidden, HiddenPadded, 1, GateWidth, 1.0 / Math.Sqrt(Hidden)),");
+                w.Line($"new(\"rnn.bias_ih{p}\", {gateRows}, 0, \"[{gateShape}]\", {layer["InputBias"]}, Hidden, HiddenPadded, 1, 0, 0),");
+                w.Line($"new(\"rnn.bias_hh{p}\", {gateRows}, 0, \"[{gateShape}]\", {layer["RecurrentBias"]}, Hidden, HiddenPadded, 1, 0, 0),");
+            }
+
             w.Line("new(\"output.weight\", Output, Hidden, \"[Output, Hidden]\", OutputWeights, Output, 0, 1, OutputPadded, 1.0 / Math.Sqrt(Hidden)),");
             w.Line("new(\"output.bias\", Output, 0, \"[Output]\", OutputBias, Output, 0, 1, 0, 0),");
         }

@@ -92,6 +92,13 @@ internal static class ModelEmitter
                     BackwardEmitter.InputWeightGradsKernel(ctx).Emit(w, ctx);
                 }
 
+                if (ctx.Layout.Layers.Count > 1)
+                {
+                    ForwardEmitter.LayerInputProjectionKernel(ctx).Emit(w, ctx);
+                    BackwardEmitter.LayerBackpropKernel(ctx).Emit(w, ctx);
+                    BackwardEmitter.LayerInputWeightGradsKernel(ctx).Emit(w, ctx);
+                }
+
                 ForwardEmitter.HeadKernel(ctx).Emit(w, ctx);
                 BackwardEmitter.OutputWeightGradsKernel(ctx).Emit(w, ctx);
                 BackwardEmitter.HiddenGradsFromHeadKernel(ctx).Emit(w, ctx);

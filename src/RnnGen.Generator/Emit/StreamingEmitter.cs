@@ -1,4 +1,5 @@
 using RnnGen.Generator.Cells;
+using RnnGen.Generator.Model;
 
 namespace RnnGen.Generator.Emit;
 
@@ -15,22 +16,42 @@ internal static class StreamingEmitter
     public static void Emit(CodeWriter w, EmitContext ctx)
     {
         string T = ctx.T;
-        w.Line("/// <summary>state = cell(x, state), where x is W_ih x_t (a GateWidth row).</summary>");
+        w.Line("/// <summary>state = cell(x, state) through every layer, where x is layer 0's W_ih x_t (a GateWidth row).</summary>");
         using (w.Open($"private static void StepCore(ref {T} p, ref {T} w, ref {T} state, ref {T} x)"))
         {
-            ForwardEmitter.EmitWeightRefs(w, ctx);
             w.Line($"ref {T} next = ref Unsafe.Add(ref w, StepState);");
-            w.Line(ctx.Cell.Step(ctx, new StepRefs(
-                Previous: ctx.FeedsBack ? "Unsafe.Add(ref state, StateFeedback)" : "state",
-                PreviousCell: "Unsafe.Add(ref state, StateCell)",
-                Input: "x",
-                Gates: "Unsafe.Add(ref w, StepGates)",
-                HiddenPart: "Unsafe.Add(ref w, StepHiddenPart)",
-                Cell: "Unsafe.Add(ref next, StateCell)",
-                Hidden: "next")));
+            foreach (LayerLayout layer in ctx.Layout.Layers)
+            {
+                string prev = Part("state", layer), made = Part("next", layer);
+                if (ctx.Layout.Layers.Count > 1)
+                {
+                    w.Line($"// Layer {layer.Index}{(layer.First ? "" : ": its input is the new h of the layer below")}.");
+                }
+
+                using (w.Open(""))
+                {
+                    ForwardEmitter.EmitWeightRefs(w, ctx, layer, withHead: false);
+                    string source = "x";
+                    if (!layer.First)
+                    {
+                        w.Line($"LayerInputProjection(ref {Part("next", ctx.Layout.Layers[layer.Index - 1])}, ref Unsafe.Add(ref p, {layer["InputWeights"]}), ref Unsafe.Add(ref w, StepInputPart), 1);");
+                        source = "Unsafe.Add(ref w, StepInputPart)";
+                    }
+
+                    w.Line(ctx.Cell.Step(ctx, new StepRefs(
+                        Previous: ctx.FeedsBack ? "Unsafe.Add(ref state, StateFeedback)" : prev,
+                        PreviousCell: $"Unsafe.Add(ref {prev}, StateCell)",
+                        Input: source,
+                        Gates: "Unsafe.Add(ref w, StepGates)",
+                        HiddenPart: "Unsafe.Add(ref w, StepHiddenPart)",
+                        Cell: $"Unsafe.Add(ref {made}, StateCell)",
+                        Hidden: made)));
+                }
+            }
+
             if (ctx.FeedsBack)
             {
-                w.Line("HeadForward(ref next, ref outputWeights, ref Unsafe.Add(ref next, StateFeedback), ref outputBias, 1);");
+                w.Line("HeadForward(ref next, ref Unsafe.Add(ref p, OutputWeights), ref Unsafe.Add(ref next, StateFeedback), ref Unsafe.Add(ref p, OutputBias), 1);");
             }
 
             w.Line("CopyRow(ref next, ref state, StateLength);");
@@ -42,7 +63,7 @@ internal static class StreamingEmitter
         {
             w.Line(ctx.FeedsBack
                 ? "CopyRow(ref Unsafe.Add(ref state, StateFeedback), ref Unsafe.Add(ref w, StepLogits), OutputPadded);"
-                : "HeadForward(ref state, ref Unsafe.Add(ref p, OutputWeights), ref Unsafe.Add(ref w, StepLogits), ref Unsafe.Add(ref p, OutputBias), 1);");
+                : $"HeadForward(ref {Part("state", ctx.Layout.Top)}, ref Unsafe.Add(ref p, OutputWeights), ref Unsafe.Add(ref w, StepLogits), ref Unsafe.Add(ref p, OutputBias), 1);");
         }
 
         w.Line();
@@ -73,6 +94,9 @@ internal static class StreamingEmitter
             EmitGenerate(w, ctx);
         }
     }
+
+    /// <summary>A layer's part of a state row: the row itself for layer 0.</summary>
+    private static string Part(string row, LayerLayout layer) => layer.First ? row : $"Unsafe.Add(ref {row}, {layer["State"]})";
 
     private static void EmitGenerate(CodeWriter w, EmitContext ctx)
     {

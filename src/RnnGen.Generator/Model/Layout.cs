@@ -6,6 +6,49 @@ namespace RnnGen.Generator.Model;
 internal sealed record Segment(string Name, long Offset, long Length, string Comment);
 
 /// <summary>
+/// One recurrent layer of the stack: its place, what it reads, and how its constants are named.
+/// Layer 0 keeps the plain names (InputWeights, States, ...); layer l &gt; 0 adds "L{l}".
+/// </summary>
+internal sealed class LayerLayout
+{
+    public LayerLayout(int index, bool top, int inputWidth, string inputName, bool tokenInput, int stateOffset)
+    {
+        Index = index;
+        Top = top;
+        InputWidth = inputWidth;
+        InputName = inputName;
+        TokenInput = tokenInput;
+        StateOffset = stateOffset;
+    }
+
+    public int Index { get; }
+
+    public bool First => Index == 0;
+
+    public bool Top { get; }
+
+    /// <summary>Values per step this layer reads: Vocab or Input for layer 0, the layer below's output above it.</summary>
+    public int InputWidth { get; }
+
+    /// <summary>The declaration's name for <see cref="InputWidth"/>: Vocab, Input or Hidden.</summary>
+    public string InputName { get; }
+
+    /// <summary>Layer 0 of a token model: its input side is a row lookup, not a product.</summary>
+    public bool TokenInput { get; }
+
+    /// <summary>Where this layer's h (then c) sit in the streaming state.</summary>
+    public int StateOffset { get; }
+
+    public string Suffix => First ? "" : "L" + Index;
+
+    /// <summary>A constant's name for this layer, e.g. States, StatesL1.</summary>
+    public string this[string name] => name + Suffix;
+
+    /// <summary>PyTorch's parameter suffix: _l0, _l1, ...</summary>
+    public string PyTorchSuffix => "_l" + Index;
+}
+
+/// <summary>
 /// The memory plan of one model: padded widths and the constant offset of every parameter and
 /// buffer. Rows are padded to 64 bytes (one cache line, a whole number of vectors of every width),
 /// so SIMD loops never need a tail at run time and padding lanes stay exactly zero.
@@ -29,73 +72,106 @@ internal sealed class Layout
         OutputPadded = Pad(spec.Output);
         FeedsBackOutput = spec.Recurrence == RecurrenceKind.Output;
         RecurrentInputs = FeedsBackOutput ? spec.Output : spec.Hidden;
-        StateGradientWidth = FeedsBackOutput ? OutputPadded : spec.Cell == CellKind.Lstm ? 2 * HiddenPadded : HiddenPadded;
-        StateLength = HiddenPadded + (spec.Cell == CellKind.Lstm ? HiddenPadded : 0) + (FeedsBackOutput ? OutputPadded : 0);
+        bool lstm = spec.Cell == CellKind.Lstm;
+        StateGradientWidth = FeedsBackOutput ? OutputPadded : lstm ? 2 * HiddenPadded : HiddenPadded;
+        LayerStateLength = HiddenPadded + (lstm ? HiddenPadded : 0);
         // A sequence-to-one loss is a single window: it never needs the ring of windows. Truncate >=
         // MaxSteps - 1 reaches every step, which the full schedule computes more cheaply.
         TruncatedBptt = spec.Outputs == OutputsKind.EveryStep && spec.Truncate > 0 && spec.Truncate < spec.MaxSteps - 1;
 
-        long inputRows = spec.InputWidth;
-        string recurrentRows = FeedsBackOutput ? "Output" : "Hidden";
-        Parameters = Plan(new[]
+        int layers = spec.Layers;
+        var stack = new List<LayerLayout>();
+        for (int l = 0; l < layers; l++)
         {
-            ("InputWeights", inputRows * GateWidth, $"[{(spec.TokenInput ? "Vocab" : "Input")}][GateWidth]  rnn.weight_ih_l0, transposed: one row per {(spec.TokenInput ? "token" : "input")}"),
-            ("RecurrentWeights", (long)RecurrentInputs * GateWidth, $"[{recurrentRows}][GateWidth]  rnn.weight_hh_l0, transposed: one row per {(FeedsBackOutput ? "fed-back output" : "previous hidden unit")}"),
-            ("InputBias", GateWidth, "[GateWidth]  rnn.bias_ih_l0"),
-            ("RecurrentBias", GateWidth, "[GateWidth]  rnn.bias_hh_l0"),
-            ("OutputWeights", (long)spec.Hidden * OutputPadded, "[Hidden][OutputPadded]  output.weight, transposed: one row per hidden unit"),
-            ("OutputBias", OutputPadded, "[OutputPadded]  output.bias"),
-        });
+            stack.Add(l == 0
+                ? new LayerLayout(0, layers == 1, spec.InputWidth, spec.TokenInput ? "Vocab" : "Input", spec.TokenInput, 0)
+                : new LayerLayout(l, l == layers - 1, spec.Hidden, "Hidden", false, l * LayerStateLength));
+        }
+
+        Layers = stack;
+        StateLength = layers * LayerStateLength + (FeedsBackOutput ? OutputPadded : 0);
+
+        var parameters = new List<(string, long, string)>();
+        foreach (LayerLayout layer in stack)
+        {
+            string p = layer.PyTorchSuffix;
+            string recurrentRows = FeedsBackOutput ? "Output" : "Hidden";
+            parameters.Add((layer["InputWeights"], (long)layer.InputWidth * GateWidth,
+                $"[{layer.InputName}][GateWidth]  rnn.weight_ih{p}, transposed: one row per {(layer.TokenInput ? "token" : "input")}"));
+            parameters.Add((layer["RecurrentWeights"], (long)RecurrentInputs * GateWidth,
+                $"[{recurrentRows}][GateWidth]  rnn.weight_hh{p}, transposed: one row per {(FeedsBackOutput ? "fed-back output" : "previous hidden unit")}"));
+            parameters.Add((layer["InputBias"], GateWidth, $"[GateWidth]  rnn.bias_ih{p}"));
+            parameters.Add((layer["RecurrentBias"], GateWidth, $"[GateWidth]  rnn.bias_hh{p}"));
+        }
+
+        parameters.Add(("OutputWeights", (long)spec.Hidden * OutputPadded, "[Hidden][OutputPadded]  output.weight, transposed: one row per hidden unit"));
+        parameters.Add(("OutputBias", OutputPadded, "[OutputPadded]  output.bias"));
+        Parameters = Plan(parameters);
 
         long steps = spec.MaxSteps;
         long k = spec.Truncate;
-        var work = new List<(string, long, string)>
+        var work = new List<(string, long, string)>();
+        foreach (LayerLayout layer in stack)
         {
-            ("States", (steps + 1) * HiddenPadded, "[MaxSteps + 1][HiddenPadded]  h_{t-1} at row t; row 0 is h_{-1} = 0 and is never written"),
-        };
-        if (spec.Cell == CellKind.Lstm)
-        {
-            work.Add(("Cells", (steps + 1) * HiddenPadded, "[MaxSteps + 1][HiddenPadded]  c_{t-1} at row t; row 0 is c_{-1} = 0"));
-        }
+            string of = layers > 1 ? $" of layer {layer.Index}" : "";
+            work.Add((layer["States"], (steps + 1) * HiddenPadded, $"[MaxSteps + 1][HiddenPadded]  h_{{t-1}}{of} at row t; row 0 is the state entering step 0"));
+            if (lstm)
+            {
+                work.Add((layer["Cells"], (steps + 1) * HiddenPadded, $"[MaxSteps + 1][HiddenPadded]  c_{{t-1}}{of} at row t; row 0 is the state entering step 0"));
+            }
 
-        if (Gates > 1)
-        {
-            work.Add(("Gates", steps * GateWidth, spec.Cell == CellKind.Lstm
-                ? "[MaxSteps][GateWidth]  activated gates i, f, g, o of step t"
-                : "[MaxSteps][GateWidth]  activated gates r, z, n of step t"));
-        }
+            if (Gates > 1)
+            {
+                work.Add((layer["Gates"], steps * GateWidth, lstm
+                    ? $"[MaxSteps][GateWidth]  activated gates i, f, g, o{of}"
+                    : $"[MaxSteps][GateWidth]  activated gates r, z, n{of}"));
+            }
 
-        if (spec.Cell == CellKind.Gru)
-        {
-            work.Add(("HiddenPart", steps * HiddenPadded, "[MaxSteps][HiddenPadded]  W_hn h_{t-1} + b_hn of step t, which r scales"));
-        }
+            if (spec.Cell == CellKind.Gru)
+            {
+                work.Add((layer["HiddenPart"], steps * HiddenPadded, $"[MaxSteps][HiddenPadded]  W_hn h_{{t-1}} + b_hn{of}, which r scales"));
+            }
 
-        if (!spec.TokenInput)
-        {
-            work.Add(("InputPart", steps * GateWidth, "[MaxSteps][GateWidth]  W_ih x_t for every step, one product for the whole sequence"));
+            if (!layer.TokenInput)
+            {
+                work.Add((layer["InputPart"], steps * GateWidth, $"[MaxSteps][GateWidth]  W_ih x_t{of} for every step, one product for the whole sequence"));
+            }
+
+            work.Add((layer["HiddenGrads"], steps * HiddenPadded, layer.Top
+                ? "[MaxSteps][HiddenPadded]  dLoss/dh_t through the head"
+                : $"[MaxSteps][HiddenPadded]  dLoss/dh_t{of} through the layer above"));
+            work.Add((layer["InputGrads"], steps * GateWidth, $"[MaxSteps][GateWidth]  dLoss/d(W_ih x_t + b_ih){of}, over every loss that reaches step t"));
+            if (spec.Cell == CellKind.Gru)
+            {
+                work.Add((layer["RecurrentGrads"], steps * GateWidth, $"[MaxSteps][GateWidth]  dLoss/d(W_hh h_{{t-1}} + b_hh){of}; differs from InputGrads in the n gate"));
+            }
         }
 
         if (FeedsBackOutput)
         {
-            work.Add(("Feedback", (steps + 1) * OutputPadded, "[MaxSteps + 1][OutputPadded]  y_{t-1} at row t, fed into step t; row 0 is y_{-1} = 0"));
+            work.Add(("Feedback", (steps + 1) * OutputPadded, "[MaxSteps + 1][OutputPadded]  y_{t-1} at row t, fed into step t; row 0 is y_{-1}"));
         }
 
         work.Add(("Logits", steps * OutputPadded, FeedsBackOutput
             ? "[MaxSteps][OutputPadded]  head outputs y_t; Backward turns them into the total dLoss/dy_t"
             : "[MaxSteps][OutputPadded]  head outputs y_t; Backward turns them into dLoss/dy_t"));
-        work.Add(("HiddenGrads", steps * HiddenPadded, "[MaxSteps][HiddenPadded]  dLoss/dh_t through the head"));
-        work.Add(("InputGrads", steps * GateWidth, "[MaxSteps][GateWidth]  dLoss/d(W_ih x_t + b_ih), summed over every loss that reaches step t"));
-        if (spec.Cell == CellKind.Gru)
-        {
-            work.Add(("RecurrentGrads", steps * GateWidth, "[MaxSteps][GateWidth]  dLoss/d(W_hh h_{t-1} + b_hh); differs from InputGrads in the n gate"));
-        }
 
         if (TruncatedBptt)
         {
-            work.Add(("Windows", (k + 1) * StateGradientWidth, "[Truncate + 1][StateGradientWidth]  state gradient of each live truncation window, slot t % (Truncate + 1)"));
-            work.Add(("Total", StateGradientWidth, "[StateGradientWidth]  sum over the live windows at one step"));
-            work.Add(("WindowPre", k * GateWidth, "[Truncate][GateWidth]  recurrent pre-activation gradient of each window that goes on"));
-            work.Add(("WindowNext", k * StateGradientWidth, "[Truncate][StateGradientWidth]  their state gradient one step back"));
+            long stack1 = (long)layers * StateGradientWidth;
+            work.Add(("Windows", (k + 1) * stack1, "[Truncate + 1][Layers][StateGradientWidth]  every layer's state gradient for each live truncation window, slot t % (Truncate + 1)"));
+            work.Add(("Total", StateGradientWidth, "[StateGradientWidth]  one layer's sum over the live windows at one step"));
+            work.Add(("WindowPre", (k + 1) * GateWidth, "[Truncate + 1][GateWidth]  each live window's input-side pre-activation gradient in one layer"));
+            if (spec.Cell == CellKind.Gru)
+            {
+                work.Add(("WindowRecurrentPre", (k + 1) * GateWidth, "[Truncate + 1][GateWidth]  each live window's hidden-side pre-activation gradient in one layer"));
+            }
+
+            work.Add(("WindowNext", k * StateGradientWidth, "[Truncate][StateGradientWidth]  the state gradient one step back of each window that goes on"));
+            if (layers > 1)
+            {
+                work.Add(("WindowDown", (k + 1) * HiddenPadded, "[Truncate + 1][HiddenPadded]  each live window's gradient into the layer below"));
+            }
         }
         else
         {
@@ -114,9 +190,9 @@ internal sealed class Layout
             work.Add(("StepHiddenPart", HiddenPadded, "[HiddenPadded]  scratch of Step: the GRU's hidden part"));
         }
 
-        if (!spec.TokenInput)
+        if (!spec.TokenInput || layers > 1)
         {
-            work.Add(("StepInputPart", GateWidth, "[GateWidth]  scratch of Step: W_ih x for a dense input"));
+            work.Add(("StepInputPart", GateWidth, "[GateWidth]  scratch of Step: W_ih x for a layer's dense input"));
         }
 
         work.Add(("StepState", StateLength, "[StateLength]  scratch of Step: the new state"));
@@ -148,14 +224,22 @@ internal sealed class Layout
     /// <summary>Width of what feeds the recurrence: Hidden, or Output with output recurrence.</summary>
     public int RecurrentInputs { get; }
 
-    /// <summary>Width of a state gradient: dh, [dh | dc] for the LSTM, dy with output recurrence.</summary>
+    /// <summary>Width of one layer's state gradient: dh, [dh | dc] for the LSTM, dy with output recurrence.</summary>
     public int StateGradientWidth { get; }
 
-    /// <summary>Width of the streaming state: h, then c (LSTM), then y (output recurrence).</summary>
+    /// <summary>One layer's part of the streaming state: h, then c (LSTM).</summary>
+    public int LayerStateLength { get; }
+
+    /// <summary>Width of the streaming state: every layer's part, then y (output recurrence).</summary>
     public int StateLength { get; }
 
     /// <summary>True when per-step losses need the ring of truncation windows.</summary>
     public bool TruncatedBptt { get; }
+
+    /// <summary>The recurrent layers, bottom to top.</summary>
+    public IReadOnlyList<LayerLayout> Layers { get; }
+
+    public LayerLayout Top => Layers[Layers.Count - 1];
 
     public IReadOnlyList<Segment> Parameters { get; }
 
@@ -170,8 +254,13 @@ internal sealed class Layout
     {
         get
         {
-            long g = Gates, h = Spec.Hidden, o = Spec.Output;
-            return g * h * Spec.InputWidth + g * h * RecurrentInputs + 2 * g * h + o * h + o;
+            long g = Gates, h = Spec.Hidden, o = Spec.Output, total = o * h + o;
+            foreach (LayerLayout layer in Layers)
+            {
+                total += g * h * layer.InputWidth + g * h * RecurrentInputs + 2 * g * h;
+            }
+
+            return total;
         }
     }
 

@@ -282,6 +282,11 @@ internal static class ModelParser
                 }
             }
 
+            if (recurrence == RecurrenceKind.Output && _arguments.TryGetValue("Layers", out TypedConstant layersArgument) && layersArgument.Value is int stacked && stacked > 1)
+            {
+                Report(DiagnosticDescriptors.InvalidCombination, ArgumentLocation("Recurrence"), "Recurrence.Output", "one-layer networks (the head's output can feed only one layer back)", $"has Layers = {stacked}");
+            }
+
             if (projection > 0 && cell != CellKind.Lstm)
             {
                 Report(DiagnosticDescriptors.InvalidCombination, ArgumentLocation("Projection"), "Projection", "the LSTM cell (PyTorch proj_size)", $"uses Cell = CellType.{cell}");
@@ -292,11 +297,6 @@ internal static class ModelParser
         // error on the argument, never a silent fallback.
         private void CheckSupported(CellKind cell, int layers, bool bidirectional, double dropout, int projection)
         {
-            if (layers > 1 && layers <= MaxLayers)
-            {
-                NotYet("Layers", $"Layers = {layers}", "Layers = 1");
-            }
-
             if (bidirectional)
             {
                 NotYet("Bidirectional", "Bidirectional = true", "Bidirectional = false");

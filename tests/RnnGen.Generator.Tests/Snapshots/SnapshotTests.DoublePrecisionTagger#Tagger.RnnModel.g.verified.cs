@@ -14,6 +14,9 @@ partial class Tagger : global::RnnGen.IRnnModel<double, int, int>
     /// <summary>Output classes: one logit per class at every step.</summary>
     public const int Output = 5;
 
+    /// <summary>Stacked recurrent layers (PyTorch <c>num_layers</c>).</summary>
+    public const int Layers = 1;
+
     /// <summary>The longest sequence one call accepts.</summary>
     public const int MaxSteps = 12;
 
@@ -279,6 +282,7 @@ namespace RnnGen.Generated
         public const int Vocab = 30;
         public const int Output = 5;
         public const int OutputPadded = 8;
+        public const int Layers = 1;
         public const int MaxSteps = 12;
         public const int Truncate = 2;
         public const int StateGradientWidth = 16; // dh
@@ -296,18 +300,18 @@ namespace RnnGen.Generated
         public const int ParameterCount = 853; // as PyTorch counts them, without padding
 
         // Workspace: every buffer a call needs, allocated once with the model.
-        public const int States = 0; // [MaxSteps + 1][HiddenPadded]  h_{t-1} at row t; row 0 is h_{-1} = 0 and is never written
-        public const int Logits = 208; // [MaxSteps][OutputPadded]  head outputs y_t; Backward turns them into dLoss/dy_t
-        public const int HiddenGrads = 304; // [MaxSteps][HiddenPadded]  dLoss/dh_t through the head
-        public const int InputGrads = 496; // [MaxSteps][GateWidth]  dLoss/d(W_ih x_t + b_ih), summed over every loss that reaches step t
-        public const int Windows = 688; // [Truncate + 1][StateGradientWidth]  state gradient of each live truncation window, slot t % (Truncate + 1)
-        public const int Total = 736; // [StateGradientWidth]  sum over the live windows at one step
-        public const int WindowPre = 752; // [Truncate][GateWidth]  recurrent pre-activation gradient of each window that goes on
-        public const int WindowNext = 784; // [Truncate][StateGradientWidth]  their state gradient one step back
-        public const int Scratch = 816; // [GateWidth + HiddenPadded + StateGradientWidth]  results a backward call does not keep
-        public const int StepState = 864; // [StateLength]  scratch of Step: the new state
-        public const int StepLogits = 880; // [OutputPadded]  scratch of Step and Generate: head outputs
-        public const int WorkspaceLength = 888;
+        public const int States = 0; // [MaxSteps + 1][HiddenPadded]  h_{t-1} at row t; row 0 is the state entering step 0
+        public const int HiddenGrads = 208; // [MaxSteps][HiddenPadded]  dLoss/dh_t through the head
+        public const int InputGrads = 400; // [MaxSteps][GateWidth]  dLoss/d(W_ih x_t + b_ih), over every loss that reaches step t
+        public const int Logits = 592; // [MaxSteps][OutputPadded]  head outputs y_t; Backward turns them into dLoss/dy_t
+        public const int Windows = 688; // [Truncate + 1][Layers][StateGradientWidth]  every layer's state gradient for each live truncation window, slot t % (Truncate + 1)
+        public const int Total = 736; // [StateGradientWidth]  one layer's sum over the live windows at one step
+        public const int WindowPre = 752; // [Truncate + 1][GateWidth]  each live window's input-side pre-activation gradient in one layer
+        public const int WindowNext = 800; // [Truncate][StateGradientWidth]  the state gradient one step back of each window that goes on
+        public const int Scratch = 832; // [GateWidth + HiddenPadded + StateGradientWidth]  results a backward call does not keep
+        public const int StepState = 880; // [StateLength]  scratch of Step: the new state
+        public const int StepLogits = 896; // [OutputPadded]  scratch of Step and Generate: head outputs
+        public const int WorkspaceLength = 904;
 
         /// <summary>PyTorch state_dict tensors, in state_dict order, and where each lives in the flat parameters.</summary>
         public static readonly TensorMap[] Tensors =
@@ -389,15 +393,12 @@ namespace RnnGen.Generated
         }
 
         /// <summary>
-        /// Runs the recurrence: States row t + 1 receives h_t. Row 0 holds the state entering step 0: the
-        /// caller's state (a constant for BPTT, like a detached state in PyTorch), or zero when state is a null ref;
-        /// the caller's state then receives the state after the last step.
+        /// Runs the recurrence, layer after layer: States row t + 1 receives h_t. Row 0 holds the state entering
+        /// step 0: the caller's state (a constant for BPTT, like a detached state in PyTorch), or zero when state
+        /// is a null ref; the caller's state then receives the state after the last step.
         /// </summary>
         private static void Recur(ref double p, ref double w, ReadOnlySpan<int> inputs, int steps, ref double state)
         {
-            ref double recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
-            ref double inputBias = ref Unsafe.Add(ref p, InputBias);
-            ref double recurrentBias = ref Unsafe.Add(ref p, RecurrentBias);
             bool carried = !Unsafe.IsNullRef(ref state);
             if (carried)
             {
@@ -407,11 +408,18 @@ namespace RnnGen.Generated
             {
                 MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, States), HiddenPadded).Clear();
             }
-            for (int t = 0; t < steps; t++)
+
             {
-                // One-hot input: W_ih x_t is row x_t of the input-major weights, a lookup.
-                CellStep(ref Unsafe.Add(ref w, States + t * HiddenPadded), ref recurrentWeights, ref Unsafe.Add(ref w, States + (t + 1) * HiddenPadded), ref Unsafe.Add(ref p, InputWeights + inputs[t] * GateWidth), ref inputBias, ref recurrentBias);
+                ref double recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
+                ref double inputBias = ref Unsafe.Add(ref p, InputBias);
+                ref double recurrentBias = ref Unsafe.Add(ref p, RecurrentBias);
+                for (int t = 0; t < steps; t++)
+                {
+                    // One-hot input: W_ih x_t is row x_t of the input-major weights, a lookup.
+                    CellStep(ref Unsafe.Add(ref w, States + t * HiddenPadded), ref recurrentWeights, ref Unsafe.Add(ref w, States + (t + 1) * HiddenPadded), ref Unsafe.Add(ref p, InputWeights + inputs[t] * GateWidth), ref inputBias, ref recurrentBias);
+                }
             }
+
             if (carried)
             {
                 CopyRow(ref Unsafe.Add(ref w, States + steps * HiddenPadded), ref Unsafe.Add(ref state, 0), HiddenPadded);
@@ -446,7 +454,7 @@ namespace RnnGen.Generated
                 loss += SoftmaxCrossEntropy(ref Unsafe.Add(ref w, Logits + r * OutputPadded), targets[r]);
             }
 
-            // Head: dW_out += Σ h dyᵀ, db_out += Σ dy, and dh = W_outᵀ dy for the walk back.
+            // Head: dW_out += Σ h dyᵀ, db_out += Σ dy, and dh = W_outᵀ dy at the steps with a loss (zero elsewhere).
             OutputWeightGrads(ref Unsafe.Add(ref w, States + HiddenPadded), ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref g, OutputWeights), steps);
             SumRows(ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref g, OutputBias), steps, OutputPadded);
             MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, HiddenGrads), steps * HiddenPadded).Clear();
@@ -464,54 +472,55 @@ namespace RnnGen.Generated
             {
                 AddRow(ref Unsafe.Add(ref w, InputGrads + s * GateWidth), ref Unsafe.Add(ref g, InputWeights + inputs[s] * GateWidth), GateWidth);
             }
+
             return loss;
         }
 
         /// <summary>
         /// Truncated BPTT, exactly the tutorial's bptt_truncate: the loss at step t reaches steps
-        /// t, t-1, ..., t-Truncate, and the state entering step t-Truncate is a constant. Window t
-        /// keeps its own state gradient in slot t % (Truncate + 1); a backward step is linear in it,
-        /// so the parameter gradients need only the sum over live windows, one call per step.
+        /// t, t-1, ..., t-Truncate in every layer, and the state entering step t-Truncate is a constant.
+        /// Window t keeps every layer's state gradient in slot t % (Truncate + 1). A backward step is
+        /// linear in it, so the parameter gradients need only the sum over live windows, one call per
+        /// layer and step; each window separately goes back in time (while its window lasts) and down.
         /// </summary>
         private static void Bptt(ref double p, ref double w, int steps, int first)
         {
-            ref double recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
             ref double total = ref Unsafe.Add(ref w, Total);
             for (int s = steps - 1; s >= first; s--)
             {
-                // Window s opens with the head's gradient at s.
-                ref double window = ref Window(ref w, s);
-                CopyRow(ref Unsafe.Add(ref w, HiddenGrads + s * HiddenPadded), ref window, HiddenPadded);
+                int live = Math.Min(steps - 1, s + Truncate) - s + 1;    // windows t = s..s+live-1 reach step s
+                int going = s == 0 ? 0 : Math.Min(live, Truncate);      // of which t = s..s+going-1 go on to s - 1
 
-                // The live windows t = s..s+Truncate, summed, go through step s once for the parameters.
-                int last = Math.Min(steps - 1, s + Truncate);
-                CopyRow(ref window, ref total, StateGradientWidth);
-                for (int t = s + 1; t <= last; t++)
-                {
-                    AddRow(ref Window(ref w, t), ref total, StateGradientWidth);
-                }
-                CellBackward(ref total, ref Unsafe.Add(ref w, States + (s + 1) * HiddenPadded), ref Unsafe.Add(ref w, InputGrads + s * GateWidth), ref Unsafe.Add(ref w, Scratch + GateWidth + HiddenPadded));
-                if (s == 0)
-                {
-                    break;
-                }
+                // Window s opens: the head's gradient at s.
+                ref double opened = ref Window(ref w, s);
+                CopyRow(ref Unsafe.Add(ref w, HiddenGrads + s * HiddenPadded), ref opened, HiddenPadded);
 
-                // Windows t = s..s+Truncate-1 go on to step s - 1; window s + Truncate ends here.
-                int going = Math.Min(steps - 1, s + Truncate - 1) - s + 1;
-                for (int i = 0; i < going; i++)
                 {
-                    CellBackward(ref Window(ref w, s + i), ref Unsafe.Add(ref w, States + (s + 1) * HiddenPadded), ref Unsafe.Add(ref w, WindowPre + i * GateWidth), ref Unsafe.Add(ref w, WindowNext + i * StateGradientWidth));
-                }
-                RecurrentBackprop(ref Unsafe.Add(ref w, WindowPre), ref recurrentWeights, ref Unsafe.Add(ref w, WindowNext), going);
-                for (int i = 0; i < going; i++)
-                {
-                    CopyRow(ref Unsafe.Add(ref w, WindowNext + i * StateGradientWidth), ref Window(ref w, s + i), StateGradientWidth);
+                    ref double recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
+                    // Every live window's state gradient here is complete: their sum goes through the step once, for the parameters.
+                    CopyRow(ref Window(ref w, s), ref total, StateGradientWidth);
+                    for (int i = 1; i < live; i++)
+                    {
+                        AddRow(ref Window(ref w, s + i), ref total, StateGradientWidth);
+                    }
+                    CellBackward(ref total, ref Unsafe.Add(ref w, States + (s + 1) * HiddenPadded), ref Unsafe.Add(ref w, InputGrads + s * GateWidth), ref Unsafe.Add(ref w, Scratch + GateWidth + HiddenPadded));
+                    // Each window that goes on, separately: back to step s - 1.
+                    for (int i = 0; i < going; i++)
+                    {
+                        CellBackward(ref Window(ref w, s + i), ref Unsafe.Add(ref w, States + (s + 1) * HiddenPadded), ref Unsafe.Add(ref w, WindowPre + i * GateWidth), ref Unsafe.Add(ref w, WindowNext + i * StateGradientWidth));
+                    }
+                    RecurrentBackprop(ref Unsafe.Add(ref w, WindowPre), ref recurrentWeights, ref Unsafe.Add(ref w, WindowNext), going);
+                    for (int i = 0; i < going; i++)
+                    {
+                        CopyRow(ref Unsafe.Add(ref w, WindowNext + i * StateGradientWidth), ref Window(ref w, s + i), StateGradientWidth);
+                    }
                 }
             }
         }
 
+        /// <summary>Window t's state gradient in layer 0 (layer l at l * StateGradientWidth further).</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static ref double Window(ref double w, int t) => ref Unsafe.Add(ref w, Windows + t % (Truncate + 1) * StateGradientWidth);
+        private static ref double Window(ref double w, int t) => ref Unsafe.Add(ref w, Windows + t % (Truncate + 1) * (Layers * StateGradientWidth));
 
         /// <summary>Zero gradients, Backward, then p -= learningRate · g; returns the loss. Gradients are unspecified afterwards.</summary>
         public static double SgdStep(double[] parameters, double[] gradients, double[] workspace, ReadOnlySpan<int> inputs, ReadOnlySpan<int> targets, int steps, double learningRate, ref double state)
@@ -537,14 +546,16 @@ namespace RnnGen.Generated
             return loss;
         }
 
-        /// <summary>state = cell(x, state), where x is W_ih x_t (a GateWidth row).</summary>
+        /// <summary>state = cell(x, state) through every layer, where x is layer 0's W_ih x_t (a GateWidth row).</summary>
         private static void StepCore(ref double p, ref double w, ref double state, ref double x)
         {
-            ref double recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
-            ref double inputBias = ref Unsafe.Add(ref p, InputBias);
-            ref double recurrentBias = ref Unsafe.Add(ref p, RecurrentBias);
             ref double next = ref Unsafe.Add(ref w, StepState);
-            CellStep(ref state, ref recurrentWeights, ref next, ref x, ref inputBias, ref recurrentBias);
+            {
+                ref double recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
+                ref double inputBias = ref Unsafe.Add(ref p, InputBias);
+                ref double recurrentBias = ref Unsafe.Add(ref p, RecurrentBias);
+                CellStep(ref state, ref recurrentWeights, ref next, ref x, ref inputBias, ref recurrentBias);
+            }
             CopyRow(ref next, ref state, StateLength);
         }
 

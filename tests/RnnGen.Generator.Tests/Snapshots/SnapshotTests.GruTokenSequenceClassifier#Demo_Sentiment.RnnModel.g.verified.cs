@@ -16,6 +16,9 @@ namespace Demo
         /// <summary>Output classes: one logit per class for the sequence's last step.</summary>
         public const int Output = 2;
 
+        /// <summary>Stacked recurrent layers (PyTorch <c>num_layers</c>).</summary>
+        public const int Layers = 1;
+
         /// <summary>The longest sequence one call accepts.</summary>
         public const int MaxSteps = 24;
 
@@ -282,6 +285,7 @@ namespace RnnGen.Generated
         public const int Vocab = 30;
         public const int Output = 2;
         public const int OutputPadded = 16;
+        public const int Layers = 1;
         public const int MaxSteps = 24;
         public const int Truncate = 5;
         public const int StateGradientWidth = 32; // dh
@@ -299,13 +303,13 @@ namespace RnnGen.Generated
         public const int ParameterCount = 3162; // as PyTorch counts them, without padding
 
         // Workspace: every buffer a call needs, allocated once with the model.
-        public const int States = 0; // [MaxSteps + 1][HiddenPadded]  h_{t-1} at row t; row 0 is h_{-1} = 0 and is never written
-        public const int Gates = 800; // [MaxSteps][GateWidth]  activated gates r, z, n of step t
-        public const int HiddenPart = 3104; // [MaxSteps][HiddenPadded]  W_hn h_{t-1} + b_hn of step t, which r scales
-        public const int Logits = 3872; // [MaxSteps][OutputPadded]  head outputs y_t; Backward turns them into dLoss/dy_t
-        public const int HiddenGrads = 4256; // [MaxSteps][HiddenPadded]  dLoss/dh_t through the head
-        public const int InputGrads = 5024; // [MaxSteps][GateWidth]  dLoss/d(W_ih x_t + b_ih), summed over every loss that reaches step t
-        public const int RecurrentGrads = 7328; // [MaxSteps][GateWidth]  dLoss/d(W_hh h_{t-1} + b_hh); differs from InputGrads in the n gate
+        public const int States = 0; // [MaxSteps + 1][HiddenPadded]  h_{t-1} at row t; row 0 is the state entering step 0
+        public const int Gates = 800; // [MaxSteps][GateWidth]  activated gates r, z, n
+        public const int HiddenPart = 3104; // [MaxSteps][HiddenPadded]  W_hn h_{t-1} + b_hn, which r scales
+        public const int HiddenGrads = 3872; // [MaxSteps][HiddenPadded]  dLoss/dh_t through the head
+        public const int InputGrads = 4640; // [MaxSteps][GateWidth]  dLoss/d(W_ih x_t + b_ih), over every loss that reaches step t
+        public const int RecurrentGrads = 6944; // [MaxSteps][GateWidth]  dLoss/d(W_hh h_{t-1} + b_hh); differs from InputGrads in the n gate
+        public const int Logits = 9248; // [MaxSteps][OutputPadded]  head outputs y_t; Backward turns them into dLoss/dy_t
         public const int Carry = 9632; // [StateGradientWidth]  state gradient carried back through the steps
         public const int CarryNext = 9664; // [StateGradientWidth]  the same, one step further back
         public const int Scratch = 9696; // [GateWidth + HiddenPadded + StateGradientWidth]  results a backward call does not keep
@@ -395,15 +399,12 @@ namespace RnnGen.Generated
         }
 
         /// <summary>
-        /// Runs the recurrence: States row t + 1 receives h_t. Row 0 holds the state entering step 0: the
-        /// caller's state (a constant for BPTT, like a detached state in PyTorch), or zero when state is a null ref;
-        /// the caller's state then receives the state after the last step.
+        /// Runs the recurrence, layer after layer: States row t + 1 receives h_t. Row 0 holds the state entering
+        /// step 0: the caller's state (a constant for BPTT, like a detached state in PyTorch), or zero when state
+        /// is a null ref; the caller's state then receives the state after the last step.
         /// </summary>
         private static void Recur(ref float p, ref float w, ReadOnlySpan<int> inputs, int steps, ref float state)
         {
-            ref float recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
-            ref float inputBias = ref Unsafe.Add(ref p, InputBias);
-            ref float recurrentBias = ref Unsafe.Add(ref p, RecurrentBias);
             bool carried = !Unsafe.IsNullRef(ref state);
             if (carried)
             {
@@ -413,11 +414,18 @@ namespace RnnGen.Generated
             {
                 MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, States), HiddenPadded).Clear();
             }
-            for (int t = 0; t < steps; t++)
+
             {
-                // One-hot input: W_ih x_t is row x_t of the input-major weights, a lookup.
-                CellStep(ref Unsafe.Add(ref w, States + t * HiddenPadded), ref recurrentWeights, ref Unsafe.Add(ref p, InputWeights + inputs[t] * GateWidth), ref inputBias, ref recurrentBias, ref Unsafe.Add(ref w, Gates + t * GateWidth), ref Unsafe.Add(ref w, HiddenPart + t * HiddenPadded), ref Unsafe.Add(ref w, States + (t + 1) * HiddenPadded));
+                ref float recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
+                ref float inputBias = ref Unsafe.Add(ref p, InputBias);
+                ref float recurrentBias = ref Unsafe.Add(ref p, RecurrentBias);
+                for (int t = 0; t < steps; t++)
+                {
+                    // One-hot input: W_ih x_t is row x_t of the input-major weights, a lookup.
+                    CellStep(ref Unsafe.Add(ref w, States + t * HiddenPadded), ref recurrentWeights, ref Unsafe.Add(ref p, InputWeights + inputs[t] * GateWidth), ref inputBias, ref recurrentBias, ref Unsafe.Add(ref w, Gates + t * GateWidth), ref Unsafe.Add(ref w, HiddenPart + t * HiddenPadded), ref Unsafe.Add(ref w, States + (t + 1) * HiddenPadded));
+                }
             }
+
             if (carried)
             {
                 CopyRow(ref Unsafe.Add(ref w, States + steps * HiddenPadded), ref Unsafe.Add(ref state, 0), HiddenPadded);
@@ -452,11 +460,11 @@ namespace RnnGen.Generated
                 loss += SoftmaxCrossEntropy(ref Unsafe.Add(ref w, Logits + r * OutputPadded), targets[0]);
             }
 
-            // Head: dW_out += Σ h dyᵀ, db_out += Σ dy, and dh = W_outᵀ dy for the walk back.
+            // Head: dW_out += Σ h dyᵀ, db_out += Σ dy, and dh = W_outᵀ dy at the steps with a loss (zero elsewhere).
             OutputWeightGrads(ref Unsafe.Add(ref w, States + steps * HiddenPadded), ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref g, OutputWeights), 1);
             SumRows(ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref g, OutputBias), 1, OutputPadded);
-            MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, HiddenGrads), 1 * HiddenPadded).Clear();
-            HiddenGradsFromHead(ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref p, OutputWeights), ref Unsafe.Add(ref w, HiddenGrads), 1);
+            MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, HiddenGrads), steps * HiddenPadded).Clear();
+            HiddenGradsFromHead(ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref p, OutputWeights), ref Unsafe.Add(ref w, HiddenGrads + (steps - 1) * HiddenPadded), 1);
 
             // Through time: InputGrads row s = dLoss/d(input side of step s), over every loss that reaches s.
             int first = Math.Max(0, steps - 1 - Truncate);
@@ -470,26 +478,29 @@ namespace RnnGen.Generated
             {
                 AddRow(ref Unsafe.Add(ref w, InputGrads + s * GateWidth), ref Unsafe.Add(ref g, InputWeights + inputs[s] * GateWidth), GateWidth);
             }
+
             return loss;
         }
 
         /// <summary>
-        /// The one loss at the last step, walked back to step first (all the way, or Truncate steps).
+        /// The one loss at the last step, walked back to step first (all the way, or Truncate steps), layer by layer from the top.
         /// </summary>
         private static void Bptt(ref float p, ref float w, int steps, int first)
         {
-            ref float recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
             ref float carry = ref Unsafe.Add(ref w, Carry);
             ref float next = ref Unsafe.Add(ref w, CarryNext);
-            MemoryMarshal.CreateSpan(ref carry, StateGradientWidth).Clear();
-            CopyRow(ref Unsafe.Add(ref w, HiddenGrads + 0 * HiddenPadded), ref carry, HiddenPadded);
-            for (int s = steps - 1; s >= first; s--)
             {
-                CellBackward(ref carry, ref Unsafe.Add(ref w, Gates + s * GateWidth), ref Unsafe.Add(ref w, HiddenPart + s * HiddenPadded), ref Unsafe.Add(ref w, States + s * HiddenPadded), ref Unsafe.Add(ref w, InputGrads + s * GateWidth), ref Unsafe.Add(ref w, RecurrentGrads + s * GateWidth), ref next);
-                if (s > first)
+                ref float recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
+                MemoryMarshal.CreateSpan(ref carry, StateGradientWidth).Clear();
+                for (int s = steps - 1; s >= first; s--)
                 {
-                    RecurrentBackprop(ref Unsafe.Add(ref w, RecurrentGrads + s * GateWidth), ref recurrentWeights, ref next, 1);
-                    CopyRow(ref next, ref carry, StateGradientWidth);
+                    AddRow(ref Unsafe.Add(ref w, HiddenGrads + s * HiddenPadded), ref carry, HiddenPadded);
+                    CellBackward(ref carry, ref Unsafe.Add(ref w, Gates + s * GateWidth), ref Unsafe.Add(ref w, HiddenPart + s * HiddenPadded), ref Unsafe.Add(ref w, States + s * HiddenPadded), ref Unsafe.Add(ref w, InputGrads + s * GateWidth), ref Unsafe.Add(ref w, RecurrentGrads + s * GateWidth), ref next);
+                    if (s > first)
+                    {
+                        RecurrentBackprop(ref Unsafe.Add(ref w, RecurrentGrads + s * GateWidth), ref recurrentWeights, ref next, 1);
+                        CopyRow(ref next, ref carry, StateGradientWidth);
+                    }
                 }
             }
         }
@@ -518,14 +529,16 @@ namespace RnnGen.Generated
             return loss;
         }
 
-        /// <summary>state = cell(x, state), where x is W_ih x_t (a GateWidth row).</summary>
+        /// <summary>state = cell(x, state) through every layer, where x is layer 0's W_ih x_t (a GateWidth row).</summary>
         private static void StepCore(ref float p, ref float w, ref float state, ref float x)
         {
-            ref float recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
-            ref float inputBias = ref Unsafe.Add(ref p, InputBias);
-            ref float recurrentBias = ref Unsafe.Add(ref p, RecurrentBias);
             ref float next = ref Unsafe.Add(ref w, StepState);
-            CellStep(ref state, ref recurrentWeights, ref x, ref inputBias, ref recurrentBias, ref Unsafe.Add(ref w, StepGates), ref Unsafe.Add(ref w, StepHiddenPart), ref next);
+            {
+                ref float recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
+                ref float inputBias = ref Unsafe.Add(ref p, InputBias);
+                ref float recurrentBias = ref Unsafe.Add(ref p, RecurrentBias);
+                CellStep(ref state, ref recurrentWeights, ref x, ref inputBias, ref recurrentBias, ref Unsafe.Add(ref w, StepGates), ref Unsafe.Add(ref w, StepHiddenPart), ref next);
+            }
             CopyRow(ref next, ref state, StateLength);
         }
 

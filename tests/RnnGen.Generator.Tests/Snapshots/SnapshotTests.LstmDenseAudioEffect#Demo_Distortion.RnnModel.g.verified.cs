@@ -16,6 +16,9 @@ namespace Demo
         /// <summary>Output values at every step.</summary>
         public const int Output = 1;
 
+        /// <summary>Stacked recurrent layers (PyTorch <c>num_layers</c>).</summary>
+        public const int Layers = 1;
+
         /// <summary>The longest sequence one call accepts.</summary>
         public const int MaxSteps = 32;
 
@@ -191,7 +194,7 @@ namespace Demo
 
             /// <summary>The LSTM cell state c_t: <see cref="Hidden"/> values.</summary>
             [global::System.Diagnostics.CodeAnalysis.UnscopedRef]
-            public global::System.Span<float> Cell => ((global::System.Span<float>)_values).Slice(global::RnnGen.Generated.DistortionNetwork.StateCell, Distortion.Hidden);
+            public global::System.Span<float> Cell => ((global::System.Span<float>)_values).Slice(0 + global::RnnGen.Generated.DistortionNetwork.StateCell, Distortion.Hidden);
 
             /// <summary>Returns to the zero state.</summary>
             public void Reset() => this = default;
@@ -283,11 +286,12 @@ namespace RnnGen.Generated
         public const int Input = 1;
         public const int Output = 1;
         public const int OutputPadded = 16;
+        public const int Layers = 1;
         public const int MaxSteps = 32;
         public const int Truncate = 0;
         public const int StateGradientWidth = 32; // [dh | dc]
         public const int StateLength = 32; // the streaming state: h, c
-        public const int StateCell = HiddenPadded;
+        public const int StateCell = HiddenPadded; // c within a layer's part of the state
 
         // Parameters (and gradients, same layout): one flat array; padding entries stay zero.
         public const int InputWeights = 0; // [Input][GateWidth]  rnn.weight_ih_l0, transposed: one row per input
@@ -301,18 +305,18 @@ namespace RnnGen.Generated
         public const int ParameterCount = 1233; // as PyTorch counts them, without padding
 
         // Workspace: every buffer a call needs, allocated once with the model.
-        public const int States = 0; // [MaxSteps + 1][HiddenPadded]  h_{t-1} at row t; row 0 is h_{-1} = 0 and is never written
-        public const int Cells = 528; // [MaxSteps + 1][HiddenPadded]  c_{t-1} at row t; row 0 is c_{-1} = 0
-        public const int Gates = 1056; // [MaxSteps][GateWidth]  activated gates i, f, g, o of step t
+        public const int States = 0; // [MaxSteps + 1][HiddenPadded]  h_{t-1} at row t; row 0 is the state entering step 0
+        public const int Cells = 528; // [MaxSteps + 1][HiddenPadded]  c_{t-1} at row t; row 0 is the state entering step 0
+        public const int Gates = 1056; // [MaxSteps][GateWidth]  activated gates i, f, g, o
         public const int InputPart = 3104; // [MaxSteps][GateWidth]  W_ih x_t for every step, one product for the whole sequence
-        public const int Logits = 5152; // [MaxSteps][OutputPadded]  head outputs y_t; Backward turns them into dLoss/dy_t
-        public const int HiddenGrads = 5664; // [MaxSteps][HiddenPadded]  dLoss/dh_t through the head
-        public const int InputGrads = 6176; // [MaxSteps][GateWidth]  dLoss/d(W_ih x_t + b_ih), summed over every loss that reaches step t
+        public const int HiddenGrads = 5152; // [MaxSteps][HiddenPadded]  dLoss/dh_t through the head
+        public const int InputGrads = 5664; // [MaxSteps][GateWidth]  dLoss/d(W_ih x_t + b_ih), over every loss that reaches step t
+        public const int Logits = 7712; // [MaxSteps][OutputPadded]  head outputs y_t; Backward turns them into dLoss/dy_t
         public const int Carry = 8224; // [StateGradientWidth]  state gradient carried back through the steps
         public const int CarryNext = 8256; // [StateGradientWidth]  the same, one step further back
         public const int Scratch = 8288; // [GateWidth + HiddenPadded + StateGradientWidth]  results a backward call does not keep
         public const int StepGates = 8400; // [GateWidth]  scratch of Step: the gates
-        public const int StepInputPart = 8464; // [GateWidth]  scratch of Step: W_ih x for a dense input
+        public const int StepInputPart = 8464; // [GateWidth]  scratch of Step: W_ih x for a layer's dense input
         public const int StepState = 8528; // [StateLength]  scratch of Step: the new state
         public const int StepLogits = 8560; // [OutputPadded]  scratch of Step and Generate: head outputs
         public const int WorkspaceLength = 8576;
@@ -397,15 +401,12 @@ namespace RnnGen.Generated
         }
 
         /// <summary>
-        /// Runs the recurrence: States row t + 1 receives h_t. Row 0 holds the state entering step 0: the
-        /// caller's state (a constant for BPTT, like a detached state in PyTorch), or zero when state is a null ref;
-        /// the caller's state then receives the state after the last step.
+        /// Runs the recurrence, layer after layer: States row t + 1 receives h_t. Row 0 holds the state entering
+        /// step 0: the caller's state (a constant for BPTT, like a detached state in PyTorch), or zero when state
+        /// is a null ref; the caller's state then receives the state after the last step.
         /// </summary>
         private static void Recur(ref float p, ref float w, ReadOnlySpan<float> inputs, int steps, ref float state)
         {
-            ref float recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
-            ref float inputBias = ref Unsafe.Add(ref p, InputBias);
-            ref float recurrentBias = ref Unsafe.Add(ref p, RecurrentBias);
             bool carried = !Unsafe.IsNullRef(ref state);
             if (carried)
             {
@@ -417,12 +418,19 @@ namespace RnnGen.Generated
                 MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, States), HiddenPadded).Clear();
                 MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, Cells), HiddenPadded).Clear();
             }
-            // W_ih x_t for every step at once: the input side does not depend on the recurrence.
-            InputProjection(ref MemoryMarshal.GetReference(inputs), ref Unsafe.Add(ref p, InputWeights), ref Unsafe.Add(ref w, InputPart), steps);
-            for (int t = 0; t < steps; t++)
+
             {
-                CellStep(ref Unsafe.Add(ref w, States + t * HiddenPadded), ref Unsafe.Add(ref w, Cells + t * HiddenPadded), ref recurrentWeights, ref Unsafe.Add(ref w, InputPart + t * GateWidth), ref inputBias, ref recurrentBias, ref Unsafe.Add(ref w, Gates + t * GateWidth), ref Unsafe.Add(ref w, Cells + (t + 1) * HiddenPadded), ref Unsafe.Add(ref w, States + (t + 1) * HiddenPadded));
+                ref float recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
+                ref float inputBias = ref Unsafe.Add(ref p, InputBias);
+                ref float recurrentBias = ref Unsafe.Add(ref p, RecurrentBias);
+                // W_ih x_t for every step at once: the input side does not depend on the recurrence.
+                InputProjection(ref MemoryMarshal.GetReference(inputs), ref Unsafe.Add(ref p, InputWeights), ref Unsafe.Add(ref w, InputPart), steps);
+                for (int t = 0; t < steps; t++)
+                {
+                    CellStep(ref Unsafe.Add(ref w, States + t * HiddenPadded), ref Unsafe.Add(ref w, Cells + t * HiddenPadded), ref recurrentWeights, ref Unsafe.Add(ref w, InputPart + t * GateWidth), ref inputBias, ref recurrentBias, ref Unsafe.Add(ref w, Gates + t * GateWidth), ref Unsafe.Add(ref w, Cells + (t + 1) * HiddenPadded), ref Unsafe.Add(ref w, States + (t + 1) * HiddenPadded));
+                }
             }
+
             if (carried)
             {
                 CopyRow(ref Unsafe.Add(ref w, States + steps * HiddenPadded), ref Unsafe.Add(ref state, 0), HiddenPadded);
@@ -453,7 +461,7 @@ namespace RnnGen.Generated
                 loss += SquaredErrorGradient(ref Unsafe.Add(ref w, Logits + r * OutputPadded), ref Unsafe.Add(ref MemoryMarshal.GetReference(targets), r * Output));
             }
 
-            // Head: dW_out += Σ h dyᵀ, db_out += Σ dy, and dh = W_outᵀ dy for the walk back.
+            // Head: dW_out += Σ h dyᵀ, db_out += Σ dy, and dh = W_outᵀ dy at the steps with a loss (zero elsewhere).
             OutputWeightGrads(ref Unsafe.Add(ref w, States + HiddenPadded), ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref g, OutputWeights), steps);
             SumRows(ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref g, OutputBias), steps, OutputPadded);
             MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, HiddenGrads), steps * HiddenPadded).Clear();
@@ -468,26 +476,29 @@ namespace RnnGen.Generated
             SumRows(ref Unsafe.Add(ref w, InputGrads + first * GateWidth), ref Unsafe.Add(ref g, InputBias), steps - first, GateWidth);
             SumRows(ref Unsafe.Add(ref w, InputGrads + first * GateWidth), ref Unsafe.Add(ref g, RecurrentBias), steps - first, GateWidth);
             InputWeightGrads(ref Unsafe.Add(ref MemoryMarshal.GetReference(inputs), first * Input), ref Unsafe.Add(ref w, InputGrads + first * GateWidth), ref Unsafe.Add(ref g, InputWeights), steps - first);
+
             return loss;
         }
 
         /// <summary>
-        /// Full BPTT: the state gradient at s is the head's gradient at s plus what step s + 1 sends back.
+        /// Full BPTT, layer by layer from the top: the state gradient at s is the gradient arriving at s plus what step s + 1 sends back.
         /// </summary>
         private static void Bptt(ref float p, ref float w, int steps, int first)
         {
-            ref float recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
             ref float carry = ref Unsafe.Add(ref w, Carry);
             ref float next = ref Unsafe.Add(ref w, CarryNext);
-            MemoryMarshal.CreateSpan(ref carry, StateGradientWidth).Clear();
-            for (int s = steps - 1; s >= first; s--)
             {
-                AddRow(ref Unsafe.Add(ref w, HiddenGrads + s * HiddenPadded), ref carry, HiddenPadded);
-                CellBackward(ref carry, ref Unsafe.Add(ref w, Gates + s * GateWidth), ref Unsafe.Add(ref w, Cells + (s + 1) * HiddenPadded), ref Unsafe.Add(ref w, Cells + s * HiddenPadded), ref Unsafe.Add(ref w, InputGrads + s * GateWidth), ref next);
-                if (s > first)
+                ref float recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
+                MemoryMarshal.CreateSpan(ref carry, StateGradientWidth).Clear();
+                for (int s = steps - 1; s >= first; s--)
                 {
-                    RecurrentBackprop(ref Unsafe.Add(ref w, InputGrads + s * GateWidth), ref recurrentWeights, ref next, 1);
-                    CopyRow(ref next, ref carry, StateGradientWidth);
+                    AddRow(ref Unsafe.Add(ref w, HiddenGrads + s * HiddenPadded), ref carry, HiddenPadded);
+                    CellBackward(ref carry, ref Unsafe.Add(ref w, Gates + s * GateWidth), ref Unsafe.Add(ref w, Cells + (s + 1) * HiddenPadded), ref Unsafe.Add(ref w, Cells + s * HiddenPadded), ref Unsafe.Add(ref w, InputGrads + s * GateWidth), ref next);
+                    if (s > first)
+                    {
+                        RecurrentBackprop(ref Unsafe.Add(ref w, InputGrads + s * GateWidth), ref recurrentWeights, ref next, 1);
+                        CopyRow(ref next, ref carry, StateGradientWidth);
+                    }
                 }
             }
         }
@@ -503,14 +514,16 @@ namespace RnnGen.Generated
             return loss;
         }
 
-        /// <summary>state = cell(x, state), where x is W_ih x_t (a GateWidth row).</summary>
+        /// <summary>state = cell(x, state) through every layer, where x is layer 0's W_ih x_t (a GateWidth row).</summary>
         private static void StepCore(ref float p, ref float w, ref float state, ref float x)
         {
-            ref float recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
-            ref float inputBias = ref Unsafe.Add(ref p, InputBias);
-            ref float recurrentBias = ref Unsafe.Add(ref p, RecurrentBias);
             ref float next = ref Unsafe.Add(ref w, StepState);
-            CellStep(ref state, ref Unsafe.Add(ref state, StateCell), ref recurrentWeights, ref x, ref inputBias, ref recurrentBias, ref Unsafe.Add(ref w, StepGates), ref Unsafe.Add(ref next, StateCell), ref next);
+            {
+                ref float recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
+                ref float inputBias = ref Unsafe.Add(ref p, InputBias);
+                ref float recurrentBias = ref Unsafe.Add(ref p, RecurrentBias);
+                CellStep(ref state, ref Unsafe.Add(ref state, StateCell), ref recurrentWeights, ref x, ref inputBias, ref recurrentBias, ref Unsafe.Add(ref w, StepGates), ref Unsafe.Add(ref next, StateCell), ref next);
+            }
             CopyRow(ref next, ref state, StateLength);
         }
 

@@ -16,6 +16,9 @@ namespace Demo
         /// <summary>Output classes: one logit per class at every step.</summary>
         public const int Output = 40;
 
+        /// <summary>Stacked recurrent layers (PyTorch <c>num_layers</c>).</summary>
+        public const int Layers = 1;
+
         /// <summary>The longest sequence one call accepts.</summary>
         public const int MaxSteps = 16;
 
@@ -191,7 +194,7 @@ namespace Demo
 
             /// <summary>The LSTM cell state c_t: <see cref="Hidden"/> values.</summary>
             [global::System.Diagnostics.CodeAnalysis.UnscopedRef]
-            public global::System.Span<float> Cell => ((global::System.Span<float>)_values).Slice(global::RnnGen.Generated.CharModelNetwork.StateCell, CharModel.Hidden);
+            public global::System.Span<float> Cell => ((global::System.Span<float>)_values).Slice(0 + global::RnnGen.Generated.CharModelNetwork.StateCell, CharModel.Hidden);
 
             /// <summary>Returns to the zero state.</summary>
             public void Reset() => this = default;
@@ -310,11 +313,12 @@ namespace RnnGen.Generated
         public const int Vocab = 40;
         public const int Output = 40;
         public const int OutputPadded = 48;
+        public const int Layers = 1;
         public const int MaxSteps = 16;
         public const int Truncate = 3;
         public const int StateGradientWidth = 64; // [dh | dc]
         public const int StateLength = 64; // the streaming state: h, c
-        public const int StateCell = HiddenPadded;
+        public const int StateCell = HiddenPadded; // c within a layer's part of the state
 
         // Parameters (and gradients, same layout): one flat array; padding entries stay zero.
         public const int InputWeights = 0; // [Vocab][GateWidth]  rnn.weight_ih_l0, transposed: one row per token
@@ -328,21 +332,21 @@ namespace RnnGen.Generated
         public const int ParameterCount = 7336; // as PyTorch counts them, without padding
 
         // Workspace: every buffer a call needs, allocated once with the model.
-        public const int States = 0; // [MaxSteps + 1][HiddenPadded]  h_{t-1} at row t; row 0 is h_{-1} = 0 and is never written
-        public const int Cells = 544; // [MaxSteps + 1][HiddenPadded]  c_{t-1} at row t; row 0 is c_{-1} = 0
-        public const int Gates = 1088; // [MaxSteps][GateWidth]  activated gates i, f, g, o of step t
-        public const int Logits = 3136; // [MaxSteps][OutputPadded]  head outputs y_t; Backward turns them into dLoss/dy_t
-        public const int HiddenGrads = 3904; // [MaxSteps][HiddenPadded]  dLoss/dh_t through the head
-        public const int InputGrads = 4416; // [MaxSteps][GateWidth]  dLoss/d(W_ih x_t + b_ih), summed over every loss that reaches step t
-        public const int Windows = 6464; // [Truncate + 1][StateGradientWidth]  state gradient of each live truncation window, slot t % (Truncate + 1)
-        public const int Total = 6720; // [StateGradientWidth]  sum over the live windows at one step
-        public const int WindowPre = 6784; // [Truncate][GateWidth]  recurrent pre-activation gradient of each window that goes on
-        public const int WindowNext = 7168; // [Truncate][StateGradientWidth]  their state gradient one step back
-        public const int Scratch = 7360; // [GateWidth + HiddenPadded + StateGradientWidth]  results a backward call does not keep
-        public const int StepGates = 7584; // [GateWidth]  scratch of Step: the gates
-        public const int StepState = 7712; // [StateLength]  scratch of Step: the new state
-        public const int StepLogits = 7776; // [OutputPadded]  scratch of Step and Generate: head outputs
-        public const int WorkspaceLength = 7824;
+        public const int States = 0; // [MaxSteps + 1][HiddenPadded]  h_{t-1} at row t; row 0 is the state entering step 0
+        public const int Cells = 544; // [MaxSteps + 1][HiddenPadded]  c_{t-1} at row t; row 0 is the state entering step 0
+        public const int Gates = 1088; // [MaxSteps][GateWidth]  activated gates i, f, g, o
+        public const int HiddenGrads = 3136; // [MaxSteps][HiddenPadded]  dLoss/dh_t through the head
+        public const int InputGrads = 3648; // [MaxSteps][GateWidth]  dLoss/d(W_ih x_t + b_ih), over every loss that reaches step t
+        public const int Logits = 5696; // [MaxSteps][OutputPadded]  head outputs y_t; Backward turns them into dLoss/dy_t
+        public const int Windows = 6464; // [Truncate + 1][Layers][StateGradientWidth]  every layer's state gradient for each live truncation window, slot t % (Truncate + 1)
+        public const int Total = 6720; // [StateGradientWidth]  one layer's sum over the live windows at one step
+        public const int WindowPre = 6784; // [Truncate + 1][GateWidth]  each live window's input-side pre-activation gradient in one layer
+        public const int WindowNext = 7296; // [Truncate][StateGradientWidth]  the state gradient one step back of each window that goes on
+        public const int Scratch = 7488; // [GateWidth + HiddenPadded + StateGradientWidth]  results a backward call does not keep
+        public const int StepGates = 7712; // [GateWidth]  scratch of Step: the gates
+        public const int StepState = 7840; // [StateLength]  scratch of Step: the new state
+        public const int StepLogits = 7904; // [OutputPadded]  scratch of Step and Generate: head outputs
+        public const int WorkspaceLength = 7952;
 
         /// <summary>PyTorch state_dict tensors, in state_dict order, and where each lives in the flat parameters.</summary>
         public static readonly TensorMap[] Tensors =
@@ -424,15 +428,12 @@ namespace RnnGen.Generated
         }
 
         /// <summary>
-        /// Runs the recurrence: States row t + 1 receives h_t. Row 0 holds the state entering step 0: the
-        /// caller's state (a constant for BPTT, like a detached state in PyTorch), or zero when state is a null ref;
-        /// the caller's state then receives the state after the last step.
+        /// Runs the recurrence, layer after layer: States row t + 1 receives h_t. Row 0 holds the state entering
+        /// step 0: the caller's state (a constant for BPTT, like a detached state in PyTorch), or zero when state
+        /// is a null ref; the caller's state then receives the state after the last step.
         /// </summary>
         private static void Recur(ref float p, ref float w, ReadOnlySpan<int> inputs, int steps, ref float state)
         {
-            ref float recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
-            ref float inputBias = ref Unsafe.Add(ref p, InputBias);
-            ref float recurrentBias = ref Unsafe.Add(ref p, RecurrentBias);
             bool carried = !Unsafe.IsNullRef(ref state);
             if (carried)
             {
@@ -444,11 +445,18 @@ namespace RnnGen.Generated
                 MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, States), HiddenPadded).Clear();
                 MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, Cells), HiddenPadded).Clear();
             }
-            for (int t = 0; t < steps; t++)
+
             {
-                // One-hot input: W_ih x_t is row x_t of the input-major weights, a lookup.
-                CellStep(ref Unsafe.Add(ref w, States + t * HiddenPadded), ref Unsafe.Add(ref w, Cells + t * HiddenPadded), ref recurrentWeights, ref Unsafe.Add(ref p, InputWeights + inputs[t] * GateWidth), ref inputBias, ref recurrentBias, ref Unsafe.Add(ref w, Gates + t * GateWidth), ref Unsafe.Add(ref w, Cells + (t + 1) * HiddenPadded), ref Unsafe.Add(ref w, States + (t + 1) * HiddenPadded));
+                ref float recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
+                ref float inputBias = ref Unsafe.Add(ref p, InputBias);
+                ref float recurrentBias = ref Unsafe.Add(ref p, RecurrentBias);
+                for (int t = 0; t < steps; t++)
+                {
+                    // One-hot input: W_ih x_t is row x_t of the input-major weights, a lookup.
+                    CellStep(ref Unsafe.Add(ref w, States + t * HiddenPadded), ref Unsafe.Add(ref w, Cells + t * HiddenPadded), ref recurrentWeights, ref Unsafe.Add(ref p, InputWeights + inputs[t] * GateWidth), ref inputBias, ref recurrentBias, ref Unsafe.Add(ref w, Gates + t * GateWidth), ref Unsafe.Add(ref w, Cells + (t + 1) * HiddenPadded), ref Unsafe.Add(ref w, States + (t + 1) * HiddenPadded));
+                }
             }
+
             if (carried)
             {
                 CopyRow(ref Unsafe.Add(ref w, States + steps * HiddenPadded), ref Unsafe.Add(ref state, 0), HiddenPadded);
@@ -484,7 +492,7 @@ namespace RnnGen.Generated
                 loss += SoftmaxCrossEntropy(ref Unsafe.Add(ref w, Logits + r * OutputPadded), targets[r]);
             }
 
-            // Head: dW_out += Σ h dyᵀ, db_out += Σ dy, and dh = W_outᵀ dy for the walk back.
+            // Head: dW_out += Σ h dyᵀ, db_out += Σ dy, and dh = W_outᵀ dy at the steps with a loss (zero elsewhere).
             OutputWeightGrads(ref Unsafe.Add(ref w, States + HiddenPadded), ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref g, OutputWeights), steps);
             SumRows(ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref g, OutputBias), steps, OutputPadded);
             MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, HiddenGrads), steps * HiddenPadded).Clear();
@@ -502,55 +510,56 @@ namespace RnnGen.Generated
             {
                 AddRow(ref Unsafe.Add(ref w, InputGrads + s * GateWidth), ref Unsafe.Add(ref g, InputWeights + inputs[s] * GateWidth), GateWidth);
             }
+
             return loss;
         }
 
         /// <summary>
         /// Truncated BPTT, exactly the tutorial's bptt_truncate: the loss at step t reaches steps
-        /// t, t-1, ..., t-Truncate, and the state entering step t-Truncate is a constant. Window t
-        /// keeps its own state gradient in slot t % (Truncate + 1); a backward step is linear in it,
-        /// so the parameter gradients need only the sum over live windows, one call per step.
+        /// t, t-1, ..., t-Truncate in every layer, and the state entering step t-Truncate is a constant.
+        /// Window t keeps every layer's state gradient in slot t % (Truncate + 1). A backward step is
+        /// linear in it, so the parameter gradients need only the sum over live windows, one call per
+        /// layer and step; each window separately goes back in time (while its window lasts) and down.
         /// </summary>
         private static void Bptt(ref float p, ref float w, int steps, int first)
         {
-            ref float recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
             ref float total = ref Unsafe.Add(ref w, Total);
             for (int s = steps - 1; s >= first; s--)
             {
-                // Window s opens with the head's gradient at s.
-                ref float window = ref Window(ref w, s);
-                MemoryMarshal.CreateSpan(ref window, StateGradientWidth).Clear();
-                CopyRow(ref Unsafe.Add(ref w, HiddenGrads + s * HiddenPadded), ref window, HiddenPadded);
+                int live = Math.Min(steps - 1, s + Truncate) - s + 1;    // windows t = s..s+live-1 reach step s
+                int going = s == 0 ? 0 : Math.Min(live, Truncate);      // of which t = s..s+going-1 go on to s - 1
 
-                // The live windows t = s..s+Truncate, summed, go through step s once for the parameters.
-                int last = Math.Min(steps - 1, s + Truncate);
-                CopyRow(ref window, ref total, StateGradientWidth);
-                for (int t = s + 1; t <= last; t++)
-                {
-                    AddRow(ref Window(ref w, t), ref total, StateGradientWidth);
-                }
-                CellBackward(ref total, ref Unsafe.Add(ref w, Gates + s * GateWidth), ref Unsafe.Add(ref w, Cells + (s + 1) * HiddenPadded), ref Unsafe.Add(ref w, Cells + s * HiddenPadded), ref Unsafe.Add(ref w, InputGrads + s * GateWidth), ref Unsafe.Add(ref w, Scratch + GateWidth + HiddenPadded));
-                if (s == 0)
-                {
-                    break;
-                }
+                // Window s opens: the head's gradient at s.
+                ref float opened = ref Window(ref w, s);
+                MemoryMarshal.CreateSpan(ref opened, Layers * StateGradientWidth).Clear();
+                CopyRow(ref Unsafe.Add(ref w, HiddenGrads + s * HiddenPadded), ref opened, HiddenPadded);
 
-                // Windows t = s..s+Truncate-1 go on to step s - 1; window s + Truncate ends here.
-                int going = Math.Min(steps - 1, s + Truncate - 1) - s + 1;
-                for (int i = 0; i < going; i++)
                 {
-                    CellBackward(ref Window(ref w, s + i), ref Unsafe.Add(ref w, Gates + s * GateWidth), ref Unsafe.Add(ref w, Cells + (s + 1) * HiddenPadded), ref Unsafe.Add(ref w, Cells + s * HiddenPadded), ref Unsafe.Add(ref w, WindowPre + i * GateWidth), ref Unsafe.Add(ref w, WindowNext + i * StateGradientWidth));
-                }
-                RecurrentBackprop(ref Unsafe.Add(ref w, WindowPre), ref recurrentWeights, ref Unsafe.Add(ref w, WindowNext), going);
-                for (int i = 0; i < going; i++)
-                {
-                    CopyRow(ref Unsafe.Add(ref w, WindowNext + i * StateGradientWidth), ref Window(ref w, s + i), StateGradientWidth);
+                    ref float recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
+                    // Every live window's state gradient here is complete: their sum goes through the step once, for the parameters.
+                    CopyRow(ref Window(ref w, s), ref total, StateGradientWidth);
+                    for (int i = 1; i < live; i++)
+                    {
+                        AddRow(ref Window(ref w, s + i), ref total, StateGradientWidth);
+                    }
+                    CellBackward(ref total, ref Unsafe.Add(ref w, Gates + s * GateWidth), ref Unsafe.Add(ref w, Cells + (s + 1) * HiddenPadded), ref Unsafe.Add(ref w, Cells + s * HiddenPadded), ref Unsafe.Add(ref w, InputGrads + s * GateWidth), ref Unsafe.Add(ref w, Scratch + GateWidth + HiddenPadded));
+                    // Each window that goes on, separately: back to step s - 1.
+                    for (int i = 0; i < going; i++)
+                    {
+                        CellBackward(ref Window(ref w, s + i), ref Unsafe.Add(ref w, Gates + s * GateWidth), ref Unsafe.Add(ref w, Cells + (s + 1) * HiddenPadded), ref Unsafe.Add(ref w, Cells + s * HiddenPadded), ref Unsafe.Add(ref w, WindowPre + i * GateWidth), ref Unsafe.Add(ref w, WindowNext + i * StateGradientWidth));
+                    }
+                    RecurrentBackprop(ref Unsafe.Add(ref w, WindowPre), ref recurrentWeights, ref Unsafe.Add(ref w, WindowNext), going);
+                    for (int i = 0; i < going; i++)
+                    {
+                        CopyRow(ref Unsafe.Add(ref w, WindowNext + i * StateGradientWidth), ref Window(ref w, s + i), StateGradientWidth);
+                    }
                 }
             }
         }
 
+        /// <summary>Window t's state gradient in layer 0 (layer l at l * StateGradientWidth further).</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static ref float Window(ref float w, int t) => ref Unsafe.Add(ref w, Windows + t % (Truncate + 1) * StateGradientWidth);
+        private static ref float Window(ref float w, int t) => ref Unsafe.Add(ref w, Windows + t % (Truncate + 1) * (Layers * StateGradientWidth));
 
         /// <summary>Zero gradients, Backward, then p -= learningRate · g; returns the loss. Gradients are unspecified afterwards.</summary>
         public static float SgdStep(float[] parameters, float[] gradients, float[] workspace, ReadOnlySpan<int> inputs, ReadOnlySpan<int> targets, int steps, float learningRate, ref float state)
@@ -576,14 +585,16 @@ namespace RnnGen.Generated
             return loss;
         }
 
-        /// <summary>state = cell(x, state), where x is W_ih x_t (a GateWidth row).</summary>
+        /// <summary>state = cell(x, state) through every layer, where x is layer 0's W_ih x_t (a GateWidth row).</summary>
         private static void StepCore(ref float p, ref float w, ref float state, ref float x)
         {
-            ref float recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
-            ref float inputBias = ref Unsafe.Add(ref p, InputBias);
-            ref float recurrentBias = ref Unsafe.Add(ref p, RecurrentBias);
             ref float next = ref Unsafe.Add(ref w, StepState);
-            CellStep(ref state, ref Unsafe.Add(ref state, StateCell), ref recurrentWeights, ref x, ref inputBias, ref recurrentBias, ref Unsafe.Add(ref w, StepGates), ref Unsafe.Add(ref next, StateCell), ref next);
+            {
+                ref float recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
+                ref float inputBias = ref Unsafe.Add(ref p, InputBias);
+                ref float recurrentBias = ref Unsafe.Add(ref p, RecurrentBias);
+                CellStep(ref state, ref Unsafe.Add(ref state, StateCell), ref recurrentWeights, ref x, ref inputBias, ref recurrentBias, ref Unsafe.Add(ref w, StepGates), ref Unsafe.Add(ref next, StateCell), ref next);
+            }
             CopyRow(ref next, ref state, StateLength);
         }
 

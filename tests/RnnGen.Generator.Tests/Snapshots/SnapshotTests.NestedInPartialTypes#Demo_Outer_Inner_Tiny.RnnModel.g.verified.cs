@@ -20,6 +20,9 @@ namespace Demo
                 /// <summary>Output classes: one logit per class at every step.</summary>
                 public const int Output = 10;
 
+                /// <summary>Stacked recurrent layers (PyTorch <c>num_layers</c>).</summary>
+                public const int Layers = 1;
+
                 /// <summary>The longest sequence one call accepts.</summary>
                 public const int MaxSteps = 4;
 
@@ -312,6 +315,7 @@ namespace RnnGen.Generated
         public const int Vocab = 10;
         public const int Output = 10;
         public const int OutputPadded = 16;
+        public const int Layers = 1;
         public const int MaxSteps = 4;
         public const int Truncate = 0;
         public const int StateGradientWidth = 16; // dh
@@ -329,10 +333,10 @@ namespace RnnGen.Generated
         public const int ParameterCount = 250; // as PyTorch counts them, without padding
 
         // Workspace: every buffer a call needs, allocated once with the model.
-        public const int States = 0; // [MaxSteps + 1][HiddenPadded]  h_{t-1} at row t; row 0 is h_{-1} = 0 and is never written
-        public const int Logits = 80; // [MaxSteps][OutputPadded]  head outputs y_t; Backward turns them into dLoss/dy_t
-        public const int HiddenGrads = 144; // [MaxSteps][HiddenPadded]  dLoss/dh_t through the head
-        public const int InputGrads = 208; // [MaxSteps][GateWidth]  dLoss/d(W_ih x_t + b_ih), summed over every loss that reaches step t
+        public const int States = 0; // [MaxSteps + 1][HiddenPadded]  h_{t-1} at row t; row 0 is the state entering step 0
+        public const int HiddenGrads = 80; // [MaxSteps][HiddenPadded]  dLoss/dh_t through the head
+        public const int InputGrads = 144; // [MaxSteps][GateWidth]  dLoss/d(W_ih x_t + b_ih), over every loss that reaches step t
+        public const int Logits = 208; // [MaxSteps][OutputPadded]  head outputs y_t; Backward turns them into dLoss/dy_t
         public const int Carry = 272; // [StateGradientWidth]  state gradient carried back through the steps
         public const int CarryNext = 288; // [StateGradientWidth]  the same, one step further back
         public const int Scratch = 304; // [GateWidth + HiddenPadded + StateGradientWidth]  results a backward call does not keep
@@ -420,15 +424,12 @@ namespace RnnGen.Generated
         }
 
         /// <summary>
-        /// Runs the recurrence: States row t + 1 receives h_t. Row 0 holds the state entering step 0: the
-        /// caller's state (a constant for BPTT, like a detached state in PyTorch), or zero when state is a null ref;
-        /// the caller's state then receives the state after the last step.
+        /// Runs the recurrence, layer after layer: States row t + 1 receives h_t. Row 0 holds the state entering
+        /// step 0: the caller's state (a constant for BPTT, like a detached state in PyTorch), or zero when state
+        /// is a null ref; the caller's state then receives the state after the last step.
         /// </summary>
         private static void Recur(ref float p, ref float w, ReadOnlySpan<int> inputs, int steps, ref float state)
         {
-            ref float recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
-            ref float inputBias = ref Unsafe.Add(ref p, InputBias);
-            ref float recurrentBias = ref Unsafe.Add(ref p, RecurrentBias);
             bool carried = !Unsafe.IsNullRef(ref state);
             if (carried)
             {
@@ -438,11 +439,18 @@ namespace RnnGen.Generated
             {
                 MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, States), HiddenPadded).Clear();
             }
-            for (int t = 0; t < steps; t++)
+
             {
-                // One-hot input: W_ih x_t is row x_t of the input-major weights, a lookup.
-                CellStep(ref Unsafe.Add(ref w, States + t * HiddenPadded), ref recurrentWeights, ref Unsafe.Add(ref w, States + (t + 1) * HiddenPadded), ref Unsafe.Add(ref p, InputWeights + inputs[t] * GateWidth), ref inputBias, ref recurrentBias);
+                ref float recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
+                ref float inputBias = ref Unsafe.Add(ref p, InputBias);
+                ref float recurrentBias = ref Unsafe.Add(ref p, RecurrentBias);
+                for (int t = 0; t < steps; t++)
+                {
+                    // One-hot input: W_ih x_t is row x_t of the input-major weights, a lookup.
+                    CellStep(ref Unsafe.Add(ref w, States + t * HiddenPadded), ref recurrentWeights, ref Unsafe.Add(ref w, States + (t + 1) * HiddenPadded), ref Unsafe.Add(ref p, InputWeights + inputs[t] * GateWidth), ref inputBias, ref recurrentBias);
+                }
             }
+
             if (carried)
             {
                 CopyRow(ref Unsafe.Add(ref w, States + steps * HiddenPadded), ref Unsafe.Add(ref state, 0), HiddenPadded);
@@ -477,7 +485,7 @@ namespace RnnGen.Generated
                 loss += SoftmaxCrossEntropy(ref Unsafe.Add(ref w, Logits + r * OutputPadded), targets[r]);
             }
 
-            // Head: dW_out += Σ h dyᵀ, db_out += Σ dy, and dh = W_outᵀ dy for the walk back.
+            // Head: dW_out += Σ h dyᵀ, db_out += Σ dy, and dh = W_outᵀ dy at the steps with a loss (zero elsewhere).
             OutputWeightGrads(ref Unsafe.Add(ref w, States + HiddenPadded), ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref g, OutputWeights), steps);
             SumRows(ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref g, OutputBias), steps, OutputPadded);
             MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, HiddenGrads), steps * HiddenPadded).Clear();
@@ -495,26 +503,29 @@ namespace RnnGen.Generated
             {
                 AddRow(ref Unsafe.Add(ref w, InputGrads + s * GateWidth), ref Unsafe.Add(ref g, InputWeights + inputs[s] * GateWidth), GateWidth);
             }
+
             return loss;
         }
 
         /// <summary>
-        /// Full BPTT: the state gradient at s is the head's gradient at s plus what step s + 1 sends back.
+        /// Full BPTT, layer by layer from the top: the state gradient at s is the gradient arriving at s plus what step s + 1 sends back.
         /// </summary>
         private static void Bptt(ref float p, ref float w, int steps, int first)
         {
-            ref float recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
             ref float carry = ref Unsafe.Add(ref w, Carry);
             ref float next = ref Unsafe.Add(ref w, CarryNext);
-            MemoryMarshal.CreateSpan(ref carry, StateGradientWidth).Clear();
-            for (int s = steps - 1; s >= first; s--)
             {
-                AddRow(ref Unsafe.Add(ref w, HiddenGrads + s * HiddenPadded), ref carry, HiddenPadded);
-                CellBackward(ref carry, ref Unsafe.Add(ref w, States + (s + 1) * HiddenPadded), ref Unsafe.Add(ref w, InputGrads + s * GateWidth), ref next);
-                if (s > first)
+                ref float recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
+                MemoryMarshal.CreateSpan(ref carry, StateGradientWidth).Clear();
+                for (int s = steps - 1; s >= first; s--)
                 {
-                    RecurrentBackprop(ref Unsafe.Add(ref w, InputGrads + s * GateWidth), ref recurrentWeights, ref next, 1);
-                    CopyRow(ref next, ref carry, StateGradientWidth);
+                    AddRow(ref Unsafe.Add(ref w, HiddenGrads + s * HiddenPadded), ref carry, HiddenPadded);
+                    CellBackward(ref carry, ref Unsafe.Add(ref w, States + (s + 1) * HiddenPadded), ref Unsafe.Add(ref w, InputGrads + s * GateWidth), ref next);
+                    if (s > first)
+                    {
+                        RecurrentBackprop(ref Unsafe.Add(ref w, InputGrads + s * GateWidth), ref recurrentWeights, ref next, 1);
+                        CopyRow(ref next, ref carry, StateGradientWidth);
+                    }
                 }
             }
         }
@@ -543,14 +554,16 @@ namespace RnnGen.Generated
             return loss;
         }
 
-        /// <summary>state = cell(x, state), where x is W_ih x_t (a GateWidth row).</summary>
+        /// <summary>state = cell(x, state) through every layer, where x is layer 0's W_ih x_t (a GateWidth row).</summary>
         private static void StepCore(ref float p, ref float w, ref float state, ref float x)
         {
-            ref float recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
-            ref float inputBias = ref Unsafe.Add(ref p, InputBias);
-            ref float recurrentBias = ref Unsafe.Add(ref p, RecurrentBias);
             ref float next = ref Unsafe.Add(ref w, StepState);
-            CellStep(ref state, ref recurrentWeights, ref next, ref x, ref inputBias, ref recurrentBias);
+            {
+                ref float recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
+                ref float inputBias = ref Unsafe.Add(ref p, InputBias);
+                ref float recurrentBias = ref Unsafe.Add(ref p, RecurrentBias);
+                CellStep(ref state, ref recurrentWeights, ref next, ref x, ref inputBias, ref recurrentBias);
+            }
             CopyRow(ref next, ref state, StateLength);
         }
 

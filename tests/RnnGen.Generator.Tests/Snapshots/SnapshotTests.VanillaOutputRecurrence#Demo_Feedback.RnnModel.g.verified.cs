@@ -16,6 +16,9 @@ namespace Demo
         /// <summary>Output values at every step.</summary>
         public const int Output = 3;
 
+        /// <summary>Stacked recurrent layers (PyTorch <c>num_layers</c>).</summary>
+        public const int Layers = 1;
+
         /// <summary>The longest sequence one call accepts.</summary>
         public const int MaxSteps = 10;
 
@@ -283,6 +286,7 @@ namespace RnnGen.Generated
         public const int Input = 2;
         public const int Output = 3;
         public const int OutputPadded = 16;
+        public const int Layers = 1;
         public const int MaxSteps = 10;
         public const int Truncate = 2;
         public const int StateGradientWidth = 16; // dy
@@ -301,21 +305,21 @@ namespace RnnGen.Generated
         public const int ParameterCount = 123; // as PyTorch counts them, without padding
 
         // Workspace: every buffer a call needs, allocated once with the model.
-        public const int States = 0; // [MaxSteps + 1][HiddenPadded]  h_{t-1} at row t; row 0 is h_{-1} = 0 and is never written
+        public const int States = 0; // [MaxSteps + 1][HiddenPadded]  h_{t-1} at row t; row 0 is the state entering step 0
         public const int InputPart = 176; // [MaxSteps][GateWidth]  W_ih x_t for every step, one product for the whole sequence
-        public const int Feedback = 336; // [MaxSteps + 1][OutputPadded]  y_{t-1} at row t, fed into step t; row 0 is y_{-1} = 0
-        public const int Logits = 512; // [MaxSteps][OutputPadded]  head outputs y_t; Backward turns them into the total dLoss/dy_t
-        public const int HiddenGrads = 672; // [MaxSteps][HiddenPadded]  dLoss/dh_t through the head
-        public const int InputGrads = 832; // [MaxSteps][GateWidth]  dLoss/d(W_ih x_t + b_ih), summed over every loss that reaches step t
-        public const int Windows = 992; // [Truncate + 1][StateGradientWidth]  state gradient of each live truncation window, slot t % (Truncate + 1)
-        public const int Total = 1040; // [StateGradientWidth]  sum over the live windows at one step
-        public const int WindowPre = 1056; // [Truncate][GateWidth]  recurrent pre-activation gradient of each window that goes on
-        public const int WindowNext = 1088; // [Truncate][StateGradientWidth]  their state gradient one step back
-        public const int Scratch = 1120; // [GateWidth + HiddenPadded + StateGradientWidth]  results a backward call does not keep
-        public const int StepInputPart = 1168; // [GateWidth]  scratch of Step: W_ih x for a dense input
-        public const int StepState = 1184; // [StateLength]  scratch of Step: the new state
-        public const int StepLogits = 1216; // [OutputPadded]  scratch of Step and Generate: head outputs
-        public const int WorkspaceLength = 1232;
+        public const int HiddenGrads = 336; // [MaxSteps][HiddenPadded]  dLoss/dh_t through the head
+        public const int InputGrads = 496; // [MaxSteps][GateWidth]  dLoss/d(W_ih x_t + b_ih), over every loss that reaches step t
+        public const int Feedback = 656; // [MaxSteps + 1][OutputPadded]  y_{t-1} at row t, fed into step t; row 0 is y_{-1}
+        public const int Logits = 832; // [MaxSteps][OutputPadded]  head outputs y_t; Backward turns them into the total dLoss/dy_t
+        public const int Windows = 992; // [Truncate + 1][Layers][StateGradientWidth]  every layer's state gradient for each live truncation window, slot t % (Truncate + 1)
+        public const int Total = 1040; // [StateGradientWidth]  one layer's sum over the live windows at one step
+        public const int WindowPre = 1056; // [Truncate + 1][GateWidth]  each live window's input-side pre-activation gradient in one layer
+        public const int WindowNext = 1104; // [Truncate][StateGradientWidth]  the state gradient one step back of each window that goes on
+        public const int Scratch = 1136; // [GateWidth + HiddenPadded + StateGradientWidth]  results a backward call does not keep
+        public const int StepInputPart = 1184; // [GateWidth]  scratch of Step: W_ih x for a layer's dense input
+        public const int StepState = 1200; // [StateLength]  scratch of Step: the new state
+        public const int StepLogits = 1232; // [OutputPadded]  scratch of Step and Generate: head outputs
+        public const int WorkspaceLength = 1248;
 
         /// <summary>PyTorch state_dict tensors, in state_dict order, and where each lives in the flat parameters.</summary>
         public static readonly TensorMap[] Tensors =
@@ -397,17 +401,12 @@ namespace RnnGen.Generated
         }
 
         /// <summary>
-        /// Runs the recurrence: States row t + 1 receives h_t. Row 0 holds the state entering step 0: the
-        /// caller's state (a constant for BPTT, like a detached state in PyTorch), or zero when state is a null ref;
-        /// the caller's state then receives the state after the last step.
+        /// Runs the recurrence, layer after layer: States row t + 1 receives h_t. Row 0 holds the state entering
+        /// step 0: the caller's state (a constant for BPTT, like a detached state in PyTorch), or zero when state
+        /// is a null ref; the caller's state then receives the state after the last step.
         /// </summary>
         private static void Recur(ref float p, ref float w, ReadOnlySpan<float> inputs, int steps, ref float state)
         {
-            ref float recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
-            ref float inputBias = ref Unsafe.Add(ref p, InputBias);
-            ref float recurrentBias = ref Unsafe.Add(ref p, RecurrentBias);
-            ref float outputWeights = ref Unsafe.Add(ref p, OutputWeights);
-            ref float outputBias = ref Unsafe.Add(ref p, OutputBias);
             bool carried = !Unsafe.IsNullRef(ref state);
             if (carried)
             {
@@ -419,14 +418,23 @@ namespace RnnGen.Generated
                 MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, States), HiddenPadded).Clear();
                 MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, Feedback), OutputPadded).Clear();
             }
-            // W_ih x_t for every step at once: the input side does not depend on the recurrence.
-            InputProjection(ref MemoryMarshal.GetReference(inputs), ref Unsafe.Add(ref p, InputWeights), ref Unsafe.Add(ref w, InputPart), steps);
-            for (int t = 0; t < steps; t++)
+
             {
-                CellStep(ref Unsafe.Add(ref w, Feedback + t * OutputPadded), ref recurrentWeights, ref Unsafe.Add(ref w, States + (t + 1) * HiddenPadded), ref Unsafe.Add(ref w, InputPart + t * GateWidth), ref inputBias, ref recurrentBias);
-                // y_t feeds step t + 1, so the head runs inside the recurrence.
-                HeadForward(ref Unsafe.Add(ref w, States + (t + 1) * HiddenPadded), ref outputWeights, ref Unsafe.Add(ref w, Feedback + (t + 1) * OutputPadded), ref outputBias, 1);
+                ref float recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
+                ref float inputBias = ref Unsafe.Add(ref p, InputBias);
+                ref float recurrentBias = ref Unsafe.Add(ref p, RecurrentBias);
+                ref float outputWeights = ref Unsafe.Add(ref p, OutputWeights);
+                ref float outputBias = ref Unsafe.Add(ref p, OutputBias);
+                // W_ih x_t for every step at once: the input side does not depend on the recurrence.
+                InputProjection(ref MemoryMarshal.GetReference(inputs), ref Unsafe.Add(ref p, InputWeights), ref Unsafe.Add(ref w, InputPart), steps);
+                for (int t = 0; t < steps; t++)
+                {
+                    CellStep(ref Unsafe.Add(ref w, Feedback + t * OutputPadded), ref recurrentWeights, ref Unsafe.Add(ref w, States + (t + 1) * HiddenPadded), ref Unsafe.Add(ref w, InputPart + t * GateWidth), ref inputBias, ref recurrentBias);
+                    // y_t feeds step t + 1, so the head runs inside the recurrence.
+                    HeadForward(ref Unsafe.Add(ref w, States + (t + 1) * HiddenPadded), ref outputWeights, ref Unsafe.Add(ref w, Feedback + (t + 1) * OutputPadded), ref outputBias, 1);
+                }
             }
+
             if (carried)
             {
                 CopyRow(ref Unsafe.Add(ref w, States + steps * HiddenPadded), ref Unsafe.Add(ref state, 0), HiddenPadded);
@@ -469,56 +477,57 @@ namespace RnnGen.Generated
             SumRows(ref Unsafe.Add(ref w, InputGrads + first * GateWidth), ref Unsafe.Add(ref g, InputBias), steps - first, GateWidth);
             SumRows(ref Unsafe.Add(ref w, InputGrads + first * GateWidth), ref Unsafe.Add(ref g, RecurrentBias), steps - first, GateWidth);
             InputWeightGrads(ref Unsafe.Add(ref MemoryMarshal.GetReference(inputs), first * Input), ref Unsafe.Add(ref w, InputGrads + first * GateWidth), ref Unsafe.Add(ref g, InputWeights), steps - first);
+
             return loss;
         }
 
         /// <summary>
         /// Truncated BPTT, exactly the tutorial's bptt_truncate: the loss at step t reaches steps
-        /// t, t-1, ..., t-Truncate, and the state entering step t-Truncate is a constant. Window t
-        /// keeps its own state gradient in slot t % (Truncate + 1); a backward step is linear in it,
-        /// so the parameter gradients need only the sum over live windows, one call per step.
+        /// t, t-1, ..., t-Truncate in every layer, and the state entering step t-Truncate is a constant.
+        /// Window t keeps every layer's state gradient in slot t % (Truncate + 1). A backward step is
+        /// linear in it, so the parameter gradients need only the sum over live windows, one call per
+        /// layer and step; each window separately goes back in time (while its window lasts) and down.
         /// </summary>
         private static void Bptt(ref float p, ref float w, int steps, int first)
         {
-            ref float recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
-            ref float outputWeights = ref Unsafe.Add(ref p, OutputWeights);
             ref float total = ref Unsafe.Add(ref w, Total);
             for (int s = steps - 1; s >= first; s--)
             {
-                // Window s opens with the head's gradient at s.
-                ref float window = ref Window(ref w, s);
-                CopyRow(ref Unsafe.Add(ref w, Logits + s * OutputPadded), ref window, OutputPadded);
+                int live = Math.Min(steps - 1, s + Truncate) - s + 1;    // windows t = s..s+live-1 reach step s
+                int going = s == 0 ? 0 : Math.Min(live, Truncate);      // of which t = s..s+going-1 go on to s - 1
 
-                // The live windows t = s..s+Truncate, summed, go through step s once for the parameters.
-                int last = Math.Min(steps - 1, s + Truncate);
-                CopyRow(ref window, ref total, StateGradientWidth);
-                for (int t = s + 1; t <= last; t++)
-                {
-                    AddRow(ref Window(ref w, t), ref total, StateGradientWidth);
-                }
-                CopyRow(ref total, ref Unsafe.Add(ref w, Logits + s * OutputPadded), OutputPadded); // the total dy_s, for the head's gradients
-                CellBackward(ref total, ref outputWeights, ref Unsafe.Add(ref w, States + (s + 1) * HiddenPadded), ref Unsafe.Add(ref w, Scratch + GateWidth), ref Unsafe.Add(ref w, InputGrads + s * GateWidth), ref Unsafe.Add(ref w, Scratch + GateWidth + HiddenPadded));
-                if (s == 0)
-                {
-                    break;
-                }
+                // Window s opens: the head's gradient at s.
+                ref float opened = ref Window(ref w, s);
+                CopyRow(ref Unsafe.Add(ref w, Logits + s * OutputPadded), ref opened, OutputPadded);
 
-                // Windows t = s..s+Truncate-1 go on to step s - 1; window s + Truncate ends here.
-                int going = Math.Min(steps - 1, s + Truncate - 1) - s + 1;
-                for (int i = 0; i < going; i++)
                 {
-                    CellBackward(ref Window(ref w, s + i), ref outputWeights, ref Unsafe.Add(ref w, States + (s + 1) * HiddenPadded), ref Unsafe.Add(ref w, Scratch + GateWidth), ref Unsafe.Add(ref w, WindowPre + i * GateWidth), ref Unsafe.Add(ref w, WindowNext + i * StateGradientWidth));
-                }
-                RecurrentBackprop(ref Unsafe.Add(ref w, WindowPre), ref recurrentWeights, ref Unsafe.Add(ref w, WindowNext), going);
-                for (int i = 0; i < going; i++)
-                {
-                    CopyRow(ref Unsafe.Add(ref w, WindowNext + i * StateGradientWidth), ref Window(ref w, s + i), StateGradientWidth);
+                    ref float recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
+                    ref float outputWeights = ref Unsafe.Add(ref p, OutputWeights);
+                    // Every live window's state gradient here is complete: their sum goes through the step once, for the parameters.
+                    CopyRow(ref Window(ref w, s), ref total, StateGradientWidth);
+                    for (int i = 1; i < live; i++)
+                    {
+                        AddRow(ref Window(ref w, s + i), ref total, StateGradientWidth);
+                    }
+                    CopyRow(ref total, ref Unsafe.Add(ref w, Logits + s * OutputPadded), OutputPadded); // the total dy_s, for the head's gradients
+                    CellBackward(ref total, ref outputWeights, ref Unsafe.Add(ref w, States + (s + 1) * HiddenPadded), ref Unsafe.Add(ref w, Scratch + GateWidth), ref Unsafe.Add(ref w, InputGrads + s * GateWidth), ref Unsafe.Add(ref w, Scratch + GateWidth + HiddenPadded));
+                    // Each window that goes on, separately: back to step s - 1.
+                    for (int i = 0; i < going; i++)
+                    {
+                        CellBackward(ref Window(ref w, s + i), ref outputWeights, ref Unsafe.Add(ref w, States + (s + 1) * HiddenPadded), ref Unsafe.Add(ref w, Scratch + GateWidth), ref Unsafe.Add(ref w, WindowPre + i * GateWidth), ref Unsafe.Add(ref w, WindowNext + i * StateGradientWidth));
+                    }
+                    RecurrentBackprop(ref Unsafe.Add(ref w, WindowPre), ref recurrentWeights, ref Unsafe.Add(ref w, WindowNext), going);
+                    for (int i = 0; i < going; i++)
+                    {
+                        CopyRow(ref Unsafe.Add(ref w, WindowNext + i * StateGradientWidth), ref Window(ref w, s + i), StateGradientWidth);
+                    }
                 }
             }
         }
 
+        /// <summary>Window t's state gradient in layer 0 (layer l at l * StateGradientWidth further).</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static ref float Window(ref float w, int t) => ref Unsafe.Add(ref w, Windows + t % (Truncate + 1) * StateGradientWidth);
+        private static ref float Window(ref float w, int t) => ref Unsafe.Add(ref w, Windows + t % (Truncate + 1) * (Layers * StateGradientWidth));
 
         /// <summary>Zero gradients, Backward, then p -= learningRate · g; returns the loss. Gradients are unspecified afterwards.</summary>
         public static float SgdStep(float[] parameters, float[] gradients, float[] workspace, ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int steps, float learningRate, ref float state)
@@ -531,17 +540,17 @@ namespace RnnGen.Generated
             return loss;
         }
 
-        /// <summary>state = cell(x, state), where x is W_ih x_t (a GateWidth row).</summary>
+        /// <summary>state = cell(x, state) through every layer, where x is layer 0's W_ih x_t (a GateWidth row).</summary>
         private static void StepCore(ref float p, ref float w, ref float state, ref float x)
         {
-            ref float recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
-            ref float inputBias = ref Unsafe.Add(ref p, InputBias);
-            ref float recurrentBias = ref Unsafe.Add(ref p, RecurrentBias);
-            ref float outputWeights = ref Unsafe.Add(ref p, OutputWeights);
-            ref float outputBias = ref Unsafe.Add(ref p, OutputBias);
             ref float next = ref Unsafe.Add(ref w, StepState);
-            CellStep(ref Unsafe.Add(ref state, StateFeedback), ref recurrentWeights, ref next, ref x, ref inputBias, ref recurrentBias);
-            HeadForward(ref next, ref outputWeights, ref Unsafe.Add(ref next, StateFeedback), ref outputBias, 1);
+            {
+                ref float recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
+                ref float inputBias = ref Unsafe.Add(ref p, InputBias);
+                ref float recurrentBias = ref Unsafe.Add(ref p, RecurrentBias);
+                CellStep(ref Unsafe.Add(ref state, StateFeedback), ref recurrentWeights, ref next, ref x, ref inputBias, ref recurrentBias);
+            }
+            HeadForward(ref next, ref Unsafe.Add(ref p, OutputWeights), ref Unsafe.Add(ref next, StateFeedback), ref Unsafe.Add(ref p, OutputBias), 1);
             CopyRow(ref next, ref state, StateLength);
         }
 

@@ -19,3 +19,10 @@ namespace RnnGen.Tests.Parity;
 [RnnModel(Hidden = 8, Input = 5, Output = 4, Cell = CellType.Gru, Outputs = Outputs.LastStep, MaxSteps = 16)] public partial class GruDenseCeLast { }
 [RnnModel(Hidden = 8, Input = 5, Output = 3, Recurrence = Recurrence.Output, Loss = Loss.SquaredError, MaxSteps = 16)] public partial class FeedbackDenseSe { }
 [RnnModel(Hidden = 8, Vocab = 12, Output = 6, Recurrence = Recurrence.Output, Truncate = 2, MaxSteps = 16)] public partial class FeedbackTokenCeT2 { }
+[RnnModel(Hidden = 8, Vocab = 12, Layers = 2, Truncate = 3, MaxSteps = 16)] public partial class VanillaL2TokenCeT3 { }
+[RnnModel(Hidden = 8, Input = 5, Output = 3, Activation = Activation.Relu, Layers = 3, Loss = Loss.SquaredError, MaxSteps = 16)] public partial class VanillaL3DenseSe { }
+[RnnModel(Hidden = 8, Vocab = 12, Cell = CellType.Lstm, Layers = 2, MaxSteps = 16)] public partial class LstmL2TokenCe { }
+[RnnModel(Hidden = 8, Input = 5, Output = 3, Cell = CellType.Lstm, Layers = 2, Loss = Loss.SquaredError, Truncate = 2, MaxSteps = 16)] public partial class LstmL2DenseSeT2 { }
+[RnnModel(Hidden = 8, Vocab = 12, Output = 4, Cell = CellType.Lstm, Layers = 3, Outputs = Outputs.LastStep, Truncate = 3, MaxSteps = 16)] public partial class LstmL3TokenCeLastT3 { }
+[RnnModel(Hidden = 8, Input = 5, Output = 4, Cell = CellType.Gru, Layers = 2, Truncate = 2, MaxSteps = 16)] public partial class GruL2DenseCeT2 { }
+[RnnModel(Hidden = 8, Vocab = 12, Output = 3, Cell = CellType.Gru, Layers = 3, Loss = Loss.SquaredError, MaxSteps = 16)] public partial class GruL3TokenSe { }

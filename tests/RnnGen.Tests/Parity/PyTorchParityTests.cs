@@ -34,6 +34,13 @@ public class PyTorchParityTests
         [nameof(GruDenseCeLast)] = () => new GruDenseCeLast(),
         [nameof(FeedbackDenseSe)] = () => new FeedbackDenseSe(),
         [nameof(FeedbackTokenCeT2)] = () => new FeedbackTokenCeT2(),
+        [nameof(VanillaL2TokenCeT3)] = () => new VanillaL2TokenCeT3(),
+        [nameof(VanillaL3DenseSe)] = () => new VanillaL3DenseSe(),
+        [nameof(LstmL2TokenCe)] = () => new LstmL2TokenCe(),
+        [nameof(LstmL2DenseSeT2)] = () => new LstmL2DenseSeT2(),
+        [nameof(LstmL3TokenCeLastT3)] = () => new LstmL3TokenCeLastT3(),
+        [nameof(GruL2DenseCeT2)] = () => new GruL2DenseCeT2(),
+        [nameof(GruL3TokenSe)] = () => new GruL3TokenSe(),
     };
 
     public static TheoryData<string> Names => new(Models.Keys);
