@@ -37,7 +37,6 @@ public class DiagnosticTests
         { "RNNG014", "[RnnModel(Hidden = 4, Vocab = 5, Layers = 2, [|Bidirectional = true|])] partial class M { }" },
         { "RNNG014", "[RnnModel(Hidden = 4, Vocab = 5, Cell = CellType.Lstm, [|Projection = 2|])] partial class M { }" },
         { "RNNG014", "[RnnModel(Hidden = 4, Vocab = 5, [|Bidirectional = true|])] partial class M { }" },
-        { "RNNG014", "[RnnModel(Hidden = 4, Vocab = 5, [|Dropout = 0.5|])] partial class M { }" },
         { "RNNG015", "[[|RnnModel(Hidden = 4096, Vocab = 16000000)|]] partial class M { }" },
         { "RNNG015", "[[|RnnModel(Hidden = 4, Vocab = 16000000, MaxSteps = 1000)|]] partial class M { }" },
         { "RNNG017", "[RnnModel(Hidden = 4, Vocab = 5, [|Dropout = 1.5|])] partial class M { }" },
@@ -59,6 +58,17 @@ public class DiagnosticTests
         Assert.True(diagnostic.Location.IsInSource, "the location must be in source so #pragma can suppress it");
         Assert.Equal((start, end), (diagnostic.Location.SourceSpan.Start, diagnostic.Location.SourceSpan.End));
         Assert.Empty(result.Results.Single().GeneratedSources);
+    }
+
+    [Fact]
+    public void DropoutWithOneLayerIsAWarningAndTheModelIsStillGenerated()
+    {
+        (string source, int start, int end) = Unmark("using RnnGen; [RnnModel(Hidden = 4, Vocab = 5, [|Dropout = 0.5|])] partial class M { }");
+        (GeneratorDriverRunResult result, _) = GeneratorRunner.Run(source);
+        Diagnostic diagnostic = Assert.Single(result.Diagnostics);
+        Assert.Equal(("RNNG019", DiagnosticSeverity.Warning), (diagnostic.Id, diagnostic.Severity));
+        Assert.Equal((start, end), (diagnostic.Location.SourceSpan.Start, diagnostic.Location.SourceSpan.End));
+        Assert.Single(result.Results.Single().GeneratedSources);
     }
 
     [Fact]

@@ -82,6 +82,12 @@ internal static class DiagnosticDescriptors
         "Dropout out of range",
         "Dropout = {0} must be a probability in [0, 1)");
 
+    public static readonly DiagnosticDescriptor DropoutWithoutLayers = new("RNNG019",
+        "Dropout has no effect",
+        "Dropout = {0} has no effect with one layer: dropout acts between stacked layers (PyTorch applies it to every layer's output but the last); set Layers > 1 or remove Dropout",
+        "RnnGen", DiagnosticSeverity.Warning, isEnabledByDefault: true,
+        helpLinkUri: "https://github.com/rnngen/rnngen/blob/main/docs/diagnostics.md#rnng019");
+
     public static readonly DiagnosticDescriptor InvalidCombination = Error("RNNG018",
         "Option does not apply",
         "{0} applies to {1} only, but this model {2}; remove {0}");

@@ -9,6 +9,17 @@ namespace RnnGen.Generator.Emit;
 /// </summary>
 internal static class ApiEmitter
 {
+    private const string DropoutDocs = """
+        /// <summary>
+        /// The random source of dropout between layers, seeded by <see cref="Initialize"/>. Each training call
+        /// (Backward, SgdStep) draws a fresh mask from it; Forward, Predict and Step never drop. Set it to
+        /// repeat a mask, or save it with a checkpoint to resume the exact sequence of masks.
+        /// </summary>
+        public ref global::RnnGen.RnnRandom DropoutRandom => ref _dropout;
+
+
+        """;
+
     public static void Emit(CodeWriter w, EmitContext ctx)
     {
         ModelSpec s = ctx.Spec;
@@ -35,6 +46,9 @@ internal static class ApiEmitter
             """;
         string lossName = ctx.CrossEntropy ? "cross-entropy loss" : "squared error";
         string nullState = $"global::System.Runtime.CompilerServices.Unsafe.NullRef<{T}>()";
+        string initialize = ctx.Dropout
+            ? $"public void Initialize(int seed)\n{{\n    global::RnnGen.Runtime.WeightInit.Uniform<{T}>(_parameters, {N}.Tensors, seed);\n    _dropout = new global::RnnGen.RnnRandom(unchecked((ulong)seed) ^ 0x5DEECE66DUL);\n}}"
+            : $"public void Initialize(int seed) => global::RnnGen.Runtime.WeightInit.Uniform<{T}>(_parameters, {N}.Tensors, seed);";
         const string stateDoc = """/// <param name="state">The state entering the first step; receives the state after the last.</param>""";
 
         w.Lines($$"""
@@ -71,7 +85,7 @@ internal static class ApiEmitter
 
             private readonly {{T}}[] _parameters = new {{T}}[{{N}}.ParameterLength];
             private readonly {{T}}[] _gradients = new {{T}}[{{N}}.ParameterLength];
-            private readonly {{T}}[] _workspace = new {{T}}[{{N}}.WorkspaceLength];
+            private readonly {{T}}[] _workspace = new {{T}}[{{N}}.WorkspaceLength];{{(ctx.Dropout ? "\nprivate global::RnnGen.RnnRandom _dropout;" : "")}}
 
             /// <summary>
             /// Creates the model: allocates every buffer it will ever use and initialises the parameters with seed 0.
@@ -95,9 +109,9 @@ internal static class ApiEmitter
             /// biases to 0. The same seed always gives the same parameters.
             /// </summary>
             {{G}}
-            public void Initialize(int seed) => global::RnnGen.Runtime.WeightInit.Uniform<{{T}}>(_parameters, {{N}}.Tensors, seed);
+            {{initialize}}
 
-            /// <summary>Sets every gradient to zero.</summary>
+            {{(ctx.Dropout ? DropoutDocs : "")}}/// <summary>Sets every gradient to zero.</summary>
             {{G}}
             public void ZeroGradients() => global::System.Array.Clear(_gradients);
 
@@ -135,7 +149,7 @@ internal static class ApiEmitter
             public {{T}} Backward({{rospan}}<{{X}}> inputs, {{rospan}}<{{Y}}> targets)
             {
                 int steps = CheckSequence(inputs, targets);
-                return {{N}}.Backward(_parameters, _gradients, _workspace, inputs, targets, steps, ref {{nullState}});
+                return {{N}}.Backward(_parameters, _gradients, _workspace, inputs, targets, steps, ref {{nullState}}{{(ctx.Dropout ? ", ref _dropout" : "")}});
             }
 
             /// <summary>
@@ -150,7 +164,7 @@ internal static class ApiEmitter
             public {{T}} Backward({{rospan}}<{{X}}> inputs, {{rospan}}<{{Y}}> targets, ref State state)
             {
                 int steps = CheckSequence(inputs, targets);
-                return {{N}}.Backward(_parameters, _gradients, _workspace, inputs, targets, steps, ref state.Data);
+                return {{N}}.Backward(_parameters, _gradients, _workspace, inputs, targets, steps, ref state.Data{{(ctx.Dropout ? ", ref _dropout" : "")}});
             }
 
             /// <summary>
@@ -166,7 +180,7 @@ internal static class ApiEmitter
             {
                 int steps = CheckSequence(inputs, targets);
                 {{guard}}.Finite(learningRate);
-                return {{N}}.SgdStep(_parameters, _gradients, _workspace, inputs, targets, steps, learningRate, ref {{nullState}});
+                return {{N}}.SgdStep(_parameters, _gradients, _workspace, inputs, targets, steps, learningRate, ref {{nullState}}{{(ctx.Dropout ? ", ref _dropout" : "")}});
             }
 
             /// <summary>
@@ -182,7 +196,7 @@ internal static class ApiEmitter
             {
                 int steps = CheckSequence(inputs, targets);
                 {{guard}}.Finite(learningRate);
-                return {{N}}.SgdStep(_parameters, _gradients, _workspace, inputs, targets, steps, learningRate, ref state.Data);
+                return {{N}}.SgdStep(_parameters, _gradients, _workspace, inputs, targets, steps, learningRate, ref state.Data{{(ctx.Dropout ? ", ref _dropout" : "")}});
             }
 
             """);

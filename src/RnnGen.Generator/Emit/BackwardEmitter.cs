@@ -27,13 +27,13 @@ internal static class BackwardEmitter
         string top = l.Top["States"], topGrads = l.Top["HiddenGrads"];
 
         w.Line("/// <summary>Forward, then adds the gradient of the summed loss into gradients; returns the loss.</summary>");
-        using (w.Open($"public static {T} Backward({T}[] parameters, {T}[] gradients, {T}[] workspace, ReadOnlySpan<{X}> inputs, ReadOnlySpan<{Y}> targets, int steps, ref {T} state)"))
+        using (w.Open($"public static {T} Backward({T}[] parameters, {T}[] gradients, {T}[] workspace, ReadOnlySpan<{X}> inputs, ReadOnlySpan<{Y}> targets, int steps, ref {T} state{ctx.DropoutParameter})"))
         {
             w.Lines($$"""
                 ref {{T}} p = ref MemoryMarshal.GetArrayDataReference(parameters);
                 ref {{T}} g = ref MemoryMarshal.GetArrayDataReference(gradients);
                 ref {{T}} w = ref MemoryMarshal.GetArrayDataReference(workspace);
-                Recur(ref p, ref w, inputs, steps, ref state);
+                Recur(ref p, ref w, inputs, steps, ref state{{ctx.DropoutArgument}});
                 Head(ref p, ref w, steps);
 
                 // The loss, and dLoss/dy in place of the head's outputs.
@@ -132,8 +132,9 @@ internal static class BackwardEmitter
         }
         else
         {
-            string below = ctx.Layout.Layers[layer.Index - 1]["States"];
-            w.Line($"LayerInputWeightGrads(ref Unsafe.Add(ref w, {below} + (first + 1) * HiddenPadded), ref Unsafe.Add(ref w, {inputGrads} + first * GateWidth), ref Unsafe.Add(ref g, {layer["InputWeights"]}), steps - first);");
+            // With dropout, the layer read the dropped rows (row t is step t); otherwise States rows (row t + 1 is step t).
+            string below = ctx.Dropout ? $"{layer["Dropped"]} + first * HiddenPadded" : $"{ctx.Layout.Layers[layer.Index - 1]["States"]} + (first + 1) * HiddenPadded";
+            w.Line($"LayerInputWeightGrads(ref Unsafe.Add(ref w, {below}), ref Unsafe.Add(ref w, {inputGrads} + first * GateWidth), ref Unsafe.Add(ref g, {layer["InputWeights"]}), steps - first);");
         }
 
         w.Line();
@@ -222,6 +223,11 @@ internal static class BackwardEmitter
                         w.Line("// Down to the layer below: dh_s = W_ihᵀ δ_s for every step, one product.");
                         w.Line($"MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, {below}), steps * HiddenPadded).Clear();");
                         w.Line($"LayerBackprop(ref Unsafe.Add(ref w, {layer["InputGrads"]} + first * GateWidth), ref Unsafe.Add(ref p, {layer["InputWeights"]}), ref Unsafe.Add(ref w, {below} + first * HiddenPadded), steps - first);");
+                        if (ctx.Dropout)
+                        {
+                            w.Line("// Through the dropout mask this call drew.");
+                            w.Line($"MultiplyRow(ref Unsafe.Add(ref w, {layer["Mask"]} + first * HiddenPadded), ref Unsafe.Add(ref w, {below} + first * HiddenPadded), (nuint)(steps - first) * HiddenPadded);");
+                        }
                     }
                 }
             }
@@ -336,7 +342,10 @@ internal static class BackwardEmitter
                 w.Line("LayerBackprop(ref Unsafe.Add(ref w, WindowPre), ref inputWeights, ref Unsafe.Add(ref w, WindowDown), live);");
                 using (w.Open("for (int i = 0; i < live; i++)"))
                 {
-                    w.Line($"AddRow(ref Unsafe.Add(ref w, WindowDown + i * HiddenPadded), ref {(layer.Index - 1 == 0 ? "Window(ref w, s + i)" : below)}, HiddenPadded);");
+                    string target = layer.Index - 1 == 0 ? "Window(ref w, s + i)" : below;
+                    w.Line(ctx.Dropout
+                        ? $"AddProductRow(ref Unsafe.Add(ref w, WindowDown + i * HiddenPadded), ref Unsafe.Add(ref w, {layer["Mask"]} + s * HiddenPadded), ref {target}, HiddenPadded); // through this call's dropout mask"
+                        : $"AddRow(ref Unsafe.Add(ref w, WindowDown + i * HiddenPadded), ref {target}, HiddenPadded);");
                 }
             }
 

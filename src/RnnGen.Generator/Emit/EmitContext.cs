@@ -26,6 +26,15 @@ internal sealed class EmitContext
 
     public bool FeedsBack => Layout.FeedsBackOutput;
 
+    /// <summary>Inverted dropout between layers in training calls (it has nothing to act on with one layer).</summary>
+    public bool Dropout => Spec.Dropout > 0 && Layout.Layers.Count > 1;
+
+    /// <summary>The extra parameter a training call takes for dropout's random source, or "".</summary>
+    public string DropoutParameter => Dropout ? ", ref RnnRandom dropout" : "";
+
+    /// <summary>The matching argument, or "".</summary>
+    public string DropoutArgument => Dropout ? ", ref dropout" : "";
+
     /// <summary>The element type of inputs: <c>int</c> token ids or <see cref="T"/> values.</summary>
     public string InputType => Spec.TokenInput ? "int" : T;
 

@@ -21,7 +21,7 @@ internal static class ForwardEmitter
             {
                 ref {{T}} p = ref MemoryMarshal.GetArrayDataReference(parameters);
                 ref {{T}} w = ref MemoryMarshal.GetArrayDataReference(workspace);
-                Recur(ref p, ref w, inputs, steps, ref state);
+                Recur(ref p, ref w, inputs, steps, ref state{{(ctx.Dropout ? ", ref Unsafe.NullRef<RnnRandom>()" : "")}});
                 Head(ref p, ref w, steps);
                 {{T}} loss = 0;
                 for (int r = 0; r < {{ctx.HeadRows}}; r++)
@@ -44,7 +44,7 @@ internal static class ForwardEmitter
             {
                 ref {{T}} p = ref MemoryMarshal.GetArrayDataReference(parameters);
                 ref {{T}} w = ref MemoryMarshal.GetArrayDataReference(workspace);
-                Recur(ref p, ref w, inputs, steps, ref state);
+                Recur(ref p, ref w, inputs, steps, ref state{{(ctx.Dropout ? ", ref Unsafe.NullRef<RnnRandom>()" : "")}});
                 Head(ref p, ref w, steps);
                 for (int r = 0; r < {{ctx.HeadRows}}; r++)
                 {
@@ -55,6 +55,7 @@ internal static class ForwardEmitter
             """);
 
         EmitRecur(w, ctx);
+        EmitDrop(w, ctx);
         EmitHead(w, ctx);
     }
 
@@ -123,7 +124,13 @@ internal static class ForwardEmitter
         w.Line("/// step 0: the caller's state (a constant for BPTT, like a detached state in PyTorch), or zero when state");
         w.Line("/// is a null ref; the caller's state then receives the state after the last step.");
         w.Line("/// </summary>");
-        using (w.Open($"private static void Recur(ref {T} p, ref {T} w, ReadOnlySpan<{X}> inputs, int steps, ref {T} state)"))
+        if (ctx.Dropout)
+        {
+            w.Line("/// Training calls pass dropout's random source, and each layer above the first then reads its input through a");
+            w.Line("/// fresh mask; inference passes a null ref and nothing is dropped.");
+        }
+
+        using (w.Open($"private static void Recur(ref {T} p, ref {T} w, ReadOnlySpan<{X}> inputs, int steps, ref {T} state{ctx.DropoutParameter})"))
         {
             w.Line("bool carried = !Unsafe.IsNullRef(ref state);");
             using (w.Open("if (carried)"))
@@ -177,7 +184,19 @@ internal static class ForwardEmitter
             }
             else
             {
-                string source = layer.First ? "MemoryMarshal.GetReference(inputs)" : $"Unsafe.Add(ref w, {ctx.Layout.Layers[layer.Index - 1]["States"]} + HiddenPadded)";
+                string source = layer.First ? "MemoryMarshal.GetReference(inputs)" : "below";
+                if (!layer.First)
+                {
+                    w.Line($"ref {ctx.T} below = ref Unsafe.Add(ref w, {ctx.Layout.Layers[layer.Index - 1]["States"]} + HiddenPadded);");
+                    if (ctx.Dropout)
+                    {
+                        using (w.Open("if (!Unsafe.IsNullRef(ref dropout))"))
+                        {
+                            w.Line($"below = ref Drop(ref below, ref Unsafe.Add(ref w, {layer["Mask"]}), ref Unsafe.Add(ref w, {layer["Dropped"]}), steps, ref dropout);");
+                        }
+                    }
+                }
+
                 w.Line(layer.First
                     ? "// W_ih x_t for every step at once: the input side does not depend on the recurrence."
                     : "// W_ih h_t of the layer below for every step at once.");
@@ -202,6 +221,38 @@ internal static class ForwardEmitter
         }
 
         w.Line();
+    }
+
+    /// <summary>Draws a dropout mask for a layer's input and applies it (training calls only).</summary>
+    public static void EmitDrop(CodeWriter w, EmitContext ctx)
+    {
+        if (!ctx.Dropout)
+        {
+            return;
+        }
+
+        string T = ctx.T;
+        w.Lines($$"""
+            /// <summary>
+            /// Inverted dropout of h rows: each value is kept with probability 1 - Dropout and scaled by
+            /// 1 / (1 - Dropout), so its expectation is unchanged. Returns the dropped rows.
+            /// </summary>
+            private static ref {{T}} Drop(ref {{T}} h, ref {{T}} mask, ref {{T}} dropped, int steps, ref RnnRandom random)
+            {
+                for (int t = 0; t < steps; t++)
+                {
+                    for (int j = 0; j < Hidden; j++)
+                    {
+                        {{T}} keep = random.NextDouble() >= Dropout ? DropScale : 0;
+                        Unsafe.Add(ref mask, t * HiddenPadded + j) = keep;
+                        Unsafe.Add(ref dropped, t * HiddenPadded + j) = keep * Unsafe.Add(ref h, t * HiddenPadded + j);
+                    }
+                }
+
+                return ref dropped;
+            }
+
+            """);
     }
 
     private static void EmitHead(CodeWriter w, EmitContext ctx)

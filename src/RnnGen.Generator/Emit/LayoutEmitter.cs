@@ -20,6 +20,12 @@ internal static class LayoutEmitter
         w.Line($"public const int OutputPadded = {l.OutputPadded};");
         w.Line($"public const int Layers = {s.Layers};");
         w.Line($"public const int MaxSteps = {s.MaxSteps};");
+        if (ctx.Dropout)
+        {
+            w.Line($"public const double Dropout = {s.Dropout.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}; // probability of dropping a layer's input in training");
+            w.Line($"public const {ctx.T} DropScale = {ctx.Lit(1 / (1 - s.Dropout))}; // 1 / (1 - Dropout): inverted dropout keeps the expected input");
+        }
+
         w.Line($"public const int Truncate = {s.Truncate};");
         w.Line($"public const int StateGradientWidth = {l.StateGradientWidth}; // {(l.FeedsBackOutput ? "dy" : s.Cell == CellKind.Lstm ? "[dh | dc]" : "dh")}");
         string part = s.Cell == CellKind.Lstm ? "h, c" : "h";

@@ -14,6 +14,14 @@ internal static class RowKernels
         Method(w, ctx, "destination += source over a padded row.", $"AddRow(ref {T} source, ref {T} destination, nuint width)",
             v => w.Line($"{v.V}.StoreUnsafe({v.V}.LoadUnsafe(ref destination, i) + {v.V}.LoadUnsafe(ref source, i), ref destination, i);"));
 
+        if (ctx.Dropout)
+        {
+            Method(w, ctx, "destination *= factor over a padded range.", $"MultiplyRow(ref {T} factor, ref {T} destination, nuint width)",
+                v => w.Line($"{v.V}.StoreUnsafe({v.V}.LoadUnsafe(ref destination, i) * {v.V}.LoadUnsafe(ref factor, i), ref destination, i);"));
+            Method(w, ctx, "destination += source * factor over a padded row.", $"AddProductRow(ref {T} source, ref {T} factor, ref {T} destination, nuint width)",
+                v => w.Line($"{v.V}.StoreUnsafe({v.V}.MultiplyAddEstimate({v.V}.LoadUnsafe(ref source, i), {v.V}.LoadUnsafe(ref factor, i), {v.V}.LoadUnsafe(ref destination, i)), ref destination, i);"));
+        }
+
         w.Line("/// <summary>target += Σ rows[0..count): columns outside, rows inside, so each target vector is written once.</summary>");
         w.Line("[MethodImpl(MethodImplOptions.AggressiveInlining)]");
         using (w.Open($"private static void SumRows(ref {T} rows, ref {T} target, int count, nuint width)"))

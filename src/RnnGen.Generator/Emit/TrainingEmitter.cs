@@ -12,7 +12,7 @@ internal static class TrainingEmitter
         string T = ctx.T, X = ctx.InputType, Y = ctx.TargetType;
         w.Lines($$"""
             /// <summary>Zero gradients, Backward, then p -= learningRate · g; returns the loss. Gradients are unspecified afterwards.</summary>
-            public static {{T}} SgdStep({{T}}[] parameters, {{T}}[] gradients, {{T}}[] workspace, ReadOnlySpan<{{X}}> inputs, ReadOnlySpan<{{Y}}> targets, int steps, {{T}} learningRate, ref {{T}} state)
+            public static {{T}} SgdStep({{T}}[] parameters, {{T}}[] gradients, {{T}}[] workspace, ReadOnlySpan<{{X}}> inputs, ReadOnlySpan<{{Y}}> targets, int steps, {{T}} learningRate, ref {{T}} state{{ctx.DropoutParameter}})
             {
                 ref {{T}} p = ref MemoryMarshal.GetArrayDataReference(parameters);
                 ref {{T}} g = ref MemoryMarshal.GetArrayDataReference(gradients);
@@ -30,7 +30,7 @@ internal static class TrainingEmitter
         }
 
         w.Lines($$"""
-                {{T}} loss = Backward(parameters, gradients, workspace, inputs, targets, steps, ref state);
+                {{T}} loss = Backward(parameters, gradients, workspace, inputs, targets, steps, ref state{{ctx.DropoutArgument}});
                 Update(ref Unsafe.Add(ref p, DenseParameters), ref Unsafe.Add(ref g, DenseParameters), learningRate, ParameterLength - DenseParameters);
             """);
         if (!ctx.Dense)

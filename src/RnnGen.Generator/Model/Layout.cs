@@ -137,6 +137,12 @@ internal sealed class Layout
                 work.Add((layer["InputPart"], steps * GateWidth, $"[MaxSteps][GateWidth]  W_ih x_t{of} for every step, one product for the whole sequence"));
             }
 
+            if (!layer.First && spec.Dropout > 0)
+            {
+                work.Add((layer["Mask"], steps * HiddenPadded, $"[MaxSteps][HiddenPadded]  the dropout mask of layer {layer.Index}'s input in a training call: 0 or 1 / (1 - Dropout)"));
+                work.Add((layer["Dropped"], steps * HiddenPadded, $"[MaxSteps][HiddenPadded]  layer {layer.Index}'s input in a training call: the layer below's h times the mask"));
+            }
+
             work.Add((layer["HiddenGrads"], steps * HiddenPadded, layer.Top
                 ? "[MaxSteps][HiddenPadded]  dLoss/dh_t through the head"
                 : $"[MaxSteps][HiddenPadded]  dLoss/dh_t{of} through the layer above"));

@@ -255,7 +255,7 @@ internal static class ModelParser
                 Report(DiagnosticDescriptors.DropoutOutOfRange, ArgumentLocation("Dropout"), dropout);
             }
 
-            CheckApplicability(cell, recurrence, projection);
+            CheckApplicability(cell, recurrence, projection, dropout, layers);
             CheckSupported(cell, layers, bidirectional, dropout, projection);
 
             var typeSpec = new TypeSpec(
@@ -266,7 +266,7 @@ internal static class ModelParser
                 truncate, maxSteps, outputs, recurrence, precision, layers, bidirectional, dropout, projection);
         }
 
-        private void CheckApplicability(CellKind cell, RecurrenceKind recurrence, int projection)
+        private void CheckApplicability(CellKind cell, RecurrenceKind recurrence, int projection, double dropout, int layers)
         {
             if (cell != CellKind.Vanilla)
             {
@@ -282,9 +282,14 @@ internal static class ModelParser
                 }
             }
 
-            if (recurrence == RecurrenceKind.Output && _arguments.TryGetValue("Layers", out TypedConstant layersArgument) && layersArgument.Value is int stacked && stacked > 1)
+            if (recurrence == RecurrenceKind.Output && layers > 1)
             {
-                Report(DiagnosticDescriptors.InvalidCombination, ArgumentLocation("Recurrence"), "Recurrence.Output", "one-layer networks (the head's output can feed only one layer back)", $"has Layers = {stacked}");
+                Report(DiagnosticDescriptors.InvalidCombination, ArgumentLocation("Recurrence"), "Recurrence.Output", "one-layer networks (the head's output can feed only one layer back)", $"has Layers = {layers}");
+            }
+
+            if (dropout > 0 && dropout < 1 && layers == 1)
+            {
+                Report(DiagnosticDescriptors.DropoutWithoutLayers, ArgumentLocation("Dropout"), dropout);
             }
 
             if (projection > 0 && cell != CellKind.Lstm)
@@ -300,11 +305,6 @@ internal static class ModelParser
             if (bidirectional)
             {
                 NotYet("Bidirectional", "Bidirectional = true", "Bidirectional = false");
-            }
-
-            if (dropout > 0 && dropout < 1)
-            {
-                NotYet("Dropout", $"Dropout = {dropout}", "Dropout = 0");
             }
 
             if (projection > 0 && cell == CellKind.Lstm)

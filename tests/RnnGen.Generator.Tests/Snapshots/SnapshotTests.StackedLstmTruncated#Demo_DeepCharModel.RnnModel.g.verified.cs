@@ -499,8 +499,9 @@ namespace RnnGen.Generated
                 ref float recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeightsL1);
                 ref float inputBias = ref Unsafe.Add(ref p, InputBiasL1);
                 ref float recurrentBias = ref Unsafe.Add(ref p, RecurrentBiasL1);
+                ref float below = ref Unsafe.Add(ref w, States + HiddenPadded);
                 // W_ih h_t of the layer below for every step at once.
-                LayerInputProjection(ref Unsafe.Add(ref w, States + HiddenPadded), ref Unsafe.Add(ref p, InputWeightsL1), ref Unsafe.Add(ref w, InputPartL1), steps);
+                LayerInputProjection(ref below, ref Unsafe.Add(ref p, InputWeightsL1), ref Unsafe.Add(ref w, InputPartL1), steps);
                 for (int t = 0; t < steps; t++)
                 {
                     CellStep(ref Unsafe.Add(ref w, StatesL1 + t * HiddenPadded), ref Unsafe.Add(ref w, CellsL1 + t * HiddenPadded), ref recurrentWeights, ref Unsafe.Add(ref w, InputPartL1 + t * GateWidth), ref inputBias, ref recurrentBias, ref Unsafe.Add(ref w, GatesL1 + t * GateWidth), ref Unsafe.Add(ref w, CellsL1 + (t + 1) * HiddenPadded), ref Unsafe.Add(ref w, StatesL1 + (t + 1) * HiddenPadded));

@@ -52,3 +52,22 @@ public partial class ChunkedLstm { }
 /// <summary>For carried-state training with output recurrence, whose state includes y.</summary>
 [RnnModel(Hidden = 5, Vocab = 6, Output = 4, Recurrence = Recurrence.Output, MaxSteps = 12, Precision = Precision.Double)]
 public partial class ChunkedFeedback { }
+
+/// <summary>Dropout between two LSTM layers, full BPTT.</summary>
+[RnnModel(Hidden = 5, Input = 3, Output = 2, Cell = CellType.Lstm, Layers = 2, Dropout = 0.4, Loss = Loss.SquaredError, MaxSteps = 12, Precision = Precision.Double)]
+public partial class DroppedLstm { }
+
+/// <summary>Three GRU layers with dropout, full BPTT, and the same network with truncation wide enough to cover 8 steps.</summary>
+[RnnModel(Hidden = 5, Vocab = 6, Output = 3, Cell = CellType.Gru, Layers = 3, Dropout = 0.3, MaxSteps = 12, Precision = Precision.Double)]
+public partial class DroppedGru { }
+
+[RnnModel(Hidden = 5, Vocab = 6, Output = 3, Cell = CellType.Gru, Layers = 3, Dropout = 0.3, Truncate = 7, MaxSteps = 12, Precision = Precision.Double)]
+public partial class DroppedGruWindows { }
+
+/// <summary>For the scaling test: two ReLU layers, one output value.</summary>
+[RnnModel(Hidden = 32, Input = 4, Output = 1, Activation = Activation.Relu, Layers = 2, Dropout = 0.5, Loss = Loss.SquaredError, MaxSteps = 8, Precision = Precision.Double)]
+public partial class DroppedProbe { }
+
+/// <summary>The same network without dropout.</summary>
+[RnnModel(Hidden = 32, Input = 4, Output = 1, Activation = Activation.Relu, Layers = 2, Loss = Loss.SquaredError, MaxSteps = 8, Precision = Precision.Double)]
+public partial class UndroppedProbe { }
