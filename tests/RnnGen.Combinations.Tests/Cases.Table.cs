@@ -96,5 +96,14 @@ public static partial class Cases
         Case.Token<GruL3TokenSeEveryT2, GruL3TokenSeEveryT2.State, double>(nameof(GruL3TokenSeEveryT2), GruL3TokenSeEveryT2.Truncate, Outputs.EveryStep, Loss.SquaredError, static (m, ref s, x, o) => m.Step(ref s, x, o)),
         Case.Dense<GruL3DenseCeLastFull, GruL3DenseCeLastFull.State, int>(nameof(GruL3DenseCeLastFull), GruL3DenseCeLastFull.Truncate, Outputs.LastStep, Loss.CrossEntropy, static (m, ref s, x, o) => m.Step(ref s, x, o)),
         Case.Dense<GruL3DenseCeEveryT2, GruL3DenseCeEveryT2.State, int>(nameof(GruL3DenseCeEveryT2), GruL3DenseCeEveryT2.Truncate, Outputs.EveryStep, Loss.CrossEntropy, static (m, ref s, x, o) => m.Step(ref s, x, o)),
+
+        Case.Token<LstmP2L1TokenCeEveryFull, LstmP2L1TokenCeEveryFull.State, int>(nameof(LstmP2L1TokenCeEveryFull), LstmP2L1TokenCeEveryFull.Truncate, Outputs.EveryStep, Loss.CrossEntropy, static (m, ref s, x, o) => m.Step(ref s, x, o)),
+        Case.Token<LstmP2L1TokenCeEveryT2, LstmP2L1TokenCeEveryT2.State, int>(nameof(LstmP2L1TokenCeEveryT2), LstmP2L1TokenCeEveryT2.Truncate, Outputs.EveryStep, Loss.CrossEntropy, static (m, ref s, x, o) => m.Step(ref s, x, o)),
+        Case.Dense<LstmP2L1DenseSeLastFull, LstmP2L1DenseSeLastFull.State, double>(nameof(LstmP2L1DenseSeLastFull), LstmP2L1DenseSeLastFull.Truncate, Outputs.LastStep, Loss.SquaredError, static (m, ref s, x, o) => m.Step(ref s, x, o)),
+        Case.Dense<LstmP2L1DenseSeEveryT2, LstmP2L1DenseSeEveryT2.State, double>(nameof(LstmP2L1DenseSeEveryT2), LstmP2L1DenseSeEveryT2.Truncate, Outputs.EveryStep, Loss.SquaredError, static (m, ref s, x, o) => m.Step(ref s, x, o)),
+        Case.Token<LstmP2L2TokenCeEveryFull, LstmP2L2TokenCeEveryFull.State, int>(nameof(LstmP2L2TokenCeEveryFull), LstmP2L2TokenCeEveryFull.Truncate, Outputs.EveryStep, Loss.CrossEntropy, static (m, ref s, x, o) => m.Step(ref s, x, o)),
+        Case.Token<LstmP2L2TokenCeEveryT2, LstmP2L2TokenCeEveryT2.State, int>(nameof(LstmP2L2TokenCeEveryT2), LstmP2L2TokenCeEveryT2.Truncate, Outputs.EveryStep, Loss.CrossEntropy, static (m, ref s, x, o) => m.Step(ref s, x, o)),
+        Case.Dense<LstmP2L2DenseSeLastFull, LstmP2L2DenseSeLastFull.State, double>(nameof(LstmP2L2DenseSeLastFull), LstmP2L2DenseSeLastFull.Truncate, Outputs.LastStep, Loss.SquaredError, static (m, ref s, x, o) => m.Step(ref s, x, o)),
+        Case.Dense<LstmP2L2DenseSeEveryT2, LstmP2L2DenseSeEveryT2.State, double>(nameof(LstmP2L2DenseSeEveryT2), LstmP2L2DenseSeEveryT2.Truncate, Outputs.EveryStep, Loss.SquaredError, static (m, ref s, x, o) => m.Step(ref s, x, o)),
     };
 }

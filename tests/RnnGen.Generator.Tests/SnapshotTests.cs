@@ -101,4 +101,12 @@ public class SnapshotTests
         [RnnModel(Hidden = 32, Vocab = 60, Cell = CellType.Lstm, Layers = 2, Truncate = 4, MaxSteps = 40)]
         public partial class DeepCharModel { }
         """);
+
+    [Fact]
+    public void ProjectedLstmWithDropout() => VerifyGenerated("""
+        using RnnGen;
+        namespace Demo;
+        [RnnModel(Hidden = 48, Input = 8, Output = 2, Cell = CellType.Lstm, Projection = 16, Layers = 2, Dropout = 0.2, Outputs = Outputs.LastStep, MaxSteps = 50)]
+        public partial class ProjectedClassifier { }
+        """);
 }

@@ -25,7 +25,7 @@ import torch.nn.functional as F
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "..", "..", "tests", "RnnGen.Tests", "Parity", "Fixtures")
 
-# name, cell, activation, input kind, input width, hidden, output, loss, outputs, truncate, recurrence[, layers]
+# name, cell, activation, input kind, input width, hidden, output, loss, outputs, truncate, recurrence[, layers[, projection]]
 TABLE = [
     ("VanillaTanhTokenCe", "vanilla", "tanh", "vocab", 12, 8, 12, "cross_entropy", "every_step", 0, "hidden"),
     ("VanillaTanhTokenCeT2", "vanilla", "tanh", "vocab", 12, 8, 12, "cross_entropy", "every_step", 2, "hidden"),
@@ -50,6 +50,9 @@ TABLE = [
     ("LstmL3TokenCeLastT3", "lstm", None, "vocab", 12, 8, 4, "cross_entropy", "last_step", 3, "hidden", 3),
     ("GruL2DenseCeT2", "gru", None, "dense", 5, 8, 4, "cross_entropy", "every_step", 2, "hidden", 2),
     ("GruL3TokenSe", "gru", None, "vocab", 12, 8, 3, "squared_error", "every_step", 0, "hidden", 3),
+    ("LstmP3TokenCe", "lstm", None, "vocab", 12, 8, 12, "cross_entropy", "every_step", 0, "hidden", 1, 3),
+    ("LstmP5L2DenseSeT2", "lstm", None, "dense", 5, 8, 3, "squared_error", "every_step", 2, "hidden", 2, 5),
+    ("LstmP3L2TokenCeLastT3", "lstm", None, "vocab", 12, 8, 4, "cross_entropy", "last_step", 3, "hidden", 2, 3),
 ]
 STEPS = 9
 
@@ -57,11 +60,11 @@ STEPS = 9
 class Net(nn.Module):
     """The module of SPEC section 5: the recurrent layer, then the head."""
 
-    def __init__(self, cell, activation, input_size, hidden, output, recurrence, layers=1):
+    def __init__(self, cell, activation, input_size, hidden, output, recurrence, layers=1, projection=0):
         super().__init__()
-        self.cell, self.recurrence, self.layers = cell, recurrence, layers
+        self.cell, self.recurrence, self.layers, self.projection = cell, recurrence, layers, projection
         if cell == "lstm":
-            self.rnn = nn.LSTM(input_size, hidden, num_layers=layers)
+            self.rnn = nn.LSTM(input_size, hidden, num_layers=layers, proj_size=projection)
         elif cell == "gru":
             self.rnn = nn.GRU(input_size, hidden, num_layers=layers)
         elif recurrence == "hidden":
@@ -77,7 +80,7 @@ class Net(nn.Module):
             for p in self.rnn.parameters():
                 nn.init.uniform_(p, -bound, bound)
             self.activation = torch.tanh if activation == "tanh" else torch.relu
-        self.output = nn.Linear(hidden, output)
+        self.output = nn.Linear(projection or hidden, output)
 
     def run(self, x, state):
         """Steps over x [steps, input]; returns the head outputs [steps, output] and the final state."""
@@ -97,7 +100,7 @@ class Net(nn.Module):
         if self.recurrence == "output":
             return torch.zeros(output)
         if self.cell == "lstm":
-            return (torch.zeros(self.layers, 1, hidden), torch.zeros(self.layers, 1, hidden))
+            return (torch.zeros(self.layers, 1, self.projection or hidden), torch.zeros(self.layers, 1, hidden))
         return torch.zeros(self.layers, 1, hidden)
 
 
@@ -114,8 +117,9 @@ def step_loss(y, target, loss):
 def make(row, seed):
     name, cell, activation, kind, width, hidden, output, loss, outputs, truncate, recurrence = row[:11]
     layers = row[11] if len(row) > 11 else 1
+    projection = row[12] if len(row) > 12 else 0
     torch.manual_seed(seed)
-    net = Net(cell, activation, width, hidden, output, recurrence, layers)
+    net = Net(cell, activation, width, hidden, output, recurrence, layers, projection)
     if kind == "vocab":
         tokens = torch.randint(0, width, (STEPS,))
         x = F.one_hot(tokens, width).float()
@@ -155,7 +159,7 @@ def make(row, seed):
             total += value.item()
 
     declaration = dict(cell=cell, activation=activation, input=kind, input_size=width, hidden=hidden,
-                       output=output, loss=loss, outputs=outputs, truncate=truncate, recurrence=recurrence, layers=layers,
+                       output=output, loss=loss, outputs=outputs, truncate=truncate, recurrence=recurrence, layers=layers, projection=projection,
                        steps=STEPS, seed=seed, torch=torch.__version__)
     params = dict(net.named_parameters())
     write_safetensors(os.path.join(OUT, name + ".weights.safetensors"), {k: v.detach() for k, v in params.items()})

@@ -13,7 +13,8 @@ namespace RnnGen.Generator.Cells;
 /// <param name="HiddenPart">Receives W_hn h_{t-1} + b_hn (GRU).</param>
 /// <param name="Cell">Receives c_t (LSTM).</param>
 /// <param name="Hidden">Receives h_t.</param>
-internal sealed record StepRefs(string Previous, string PreviousCell, string Input, string Gates, string HiddenPart, string Cell, string Hidden);
+/// <param name="Unprojected">Receives o ⊙ tanh(c_t) before the projection (LSTM with Projection).</param>
+internal sealed record StepRefs(string Previous, string PreviousCell, string Input, string Gates, string HiddenPart, string Cell, string Hidden, string Unprojected = "");
 
 /// <summary>Where one backward step reads and writes (C# ref expressions).</summary>
 /// <param name="State">The incoming state gradient: dh, [dh | dc] (LSTM), or dy (output recurrence).</param>
@@ -27,8 +28,9 @@ internal sealed record StepRefs(string Previous, string PreviousCell, string Inp
 /// <param name="InputGrad">Receives dLoss/d(W_ih x_t + b_ih).</param>
 /// <param name="RecurrentGrad">Receives dLoss/d(W_hh h_{t-1} + b_hh) where it differs from InputGrad (GRU).</param>
 /// <param name="PreviousState">Receives the state gradient one step back, except the W_hhᵀ term the caller adds.</param>
+/// <param name="ProjectionGrad">Receives the step's dh, for W_hr's gradient (LSTM with Projection), or "" to drop it.</param>
 internal sealed record BackwardRefs(string State, string Gates, string HiddenPart, string Cell, string PreviousCell, string PreviousHidden,
-    string Hidden, string Scratch, string InputGrad, string RecurrentGrad, string PreviousState);
+    string Hidden, string Scratch, string InputGrad, string RecurrentGrad, string PreviousState, string ProjectionGrad = "");
 
 /// <summary>
 /// A recurrent cell as a small description of its equations: the kernels of one forward step and

@@ -71,7 +71,7 @@ internal static class ApiEmitter
             /// <summary>{{(ctx.CrossEntropy ? "Output classes: one logit per class" : "Output values")}} {{(ctx.LastStep ? "for the sequence's last step" : "at every step")}}.</summary>
             public const int Output = {{s.Output}};
 
-            /// <summary>Stacked recurrent layers (PyTorch <c>num_layers</c>).</summary>
+            {{(ctx.Layout.Projected ? $"/// <summary>The LSTM's projection size (PyTorch <c>proj_size</c>): h has Projection values, c has Hidden.</summary>\npublic const int Projection = {s.Projection};\n\n" : "")}}/// <summary>Stacked recurrent layers (PyTorch <c>num_layers</c>).</summary>
             public const int Layers = {{s.Layers}};
 
             /// <summary>The longest sequence one call accepts.</summary>
@@ -276,6 +276,7 @@ internal static class ApiEmitter
         string T = ctx.T, X = ctx.InputType, Y = ctx.TargetType, N = ctx.NetworkRef, G = EmitContext.GeneratedCode, name = EmitContext.Identifier(ctx.Spec.Type.Name);
         const string span = "global::System.Span";
         bool stacked = ctx.Layout.Layers.Count > 1;
+        string hWidth = ctx.Layout.Projected ? "Projection" : "Hidden";
         string topOffset = stacked ? $"{N}.{ctx.Layout.Top["State"]}" : "0";
         string parts = "the hidden state h" + (ctx.Spec.Cell == CellKind.Lstm ? ", the cell state c" : "") + (stacked ? " of every layer" : "") + (ctx.FeedsBack ? ", and the last output y, which feeds the next step" : "");
         w.Lines($$"""
@@ -293,9 +294,9 @@ internal static class ApiEmitter
 
                 private Row _values;
 
-                /// <summary>The hidden state h_t{{(stacked ? " of the top layer, which the head reads" : "")}}: <see cref="Hidden"/> values.</summary>
+                /// <summary>The hidden state h_t{{(stacked ? " of the top layer, which the head reads" : "")}}: <see cref="{{hWidth}}"/> values.</summary>
                 [global::System.Diagnostics.CodeAnalysis.UnscopedRef]
-                public {{span}}<{{T}}> Hidden => (({{span}}<{{T}}>)_values).Slice({{topOffset}}, {{name}}.Hidden);
+                public {{span}}<{{T}}> Hidden => (({{span}}<{{T}}>)_values).Slice({{topOffset}}, {{name}}.{{hWidth}});
 
             """);
         if (ctx.Spec.Cell == CellKind.Lstm)
@@ -313,7 +314,7 @@ internal static class ApiEmitter
             w.Lines($$"""
                     /// <summary>The hidden state h_t of one layer, 0 (the bottom) to Layers - 1.</summary>
                     [global::System.Diagnostics.CodeAnalysis.UnscopedRef]
-                    public {{span}}<{{T}}> HiddenOf(int layer) => (({{span}}<{{T}}>)_values).Slice(LayerOffset(layer), {{name}}.Hidden);
+                    public {{span}}<{{T}}> HiddenOf(int layer) => (({{span}}<{{T}}>)_values).Slice(LayerOffset(layer), {{name}}.{{hWidth}});
 
                 """);
             if (ctx.Spec.Cell == CellKind.Lstm)

@@ -47,13 +47,13 @@ internal static class BackwardEmitter
 
             if (!ctx.FeedsBack)
             {
-                string h = ctx.LastStep ? $"{top} + steps * HiddenPadded" : $"{top} + HiddenPadded";
-                string at = ctx.LastStep ? $"{topGrads} + (steps - 1) * HiddenPadded" : topGrads;
+                string h = ctx.LastStep ? $"{top} + steps * {ctx.HRow}" : $"{top} + {ctx.HRow}";
+                string at = ctx.LastStep ? $"{topGrads} + (steps - 1) * {ctx.HRow}" : topGrads;
                 w.Lines($$"""
                     // Head: dW_out += Σ h dyᵀ, db_out += Σ dy, and dh = W_outᵀ dy at the steps with a loss (zero elsewhere).
                     OutputWeightGrads(ref Unsafe.Add(ref w, {{h}}), ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref g, OutputWeights), {{ctx.HeadRows}});
                     SumRows(ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref g, OutputBias), {{ctx.HeadRows}}, OutputPadded);
-                    MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, {{topGrads}}), steps * HiddenPadded).Clear();
+                    MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, {{topGrads}}), steps * {{ctx.HRow}}).Clear();
                     HiddenGradsFromHead(ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref p, OutputWeights), ref Unsafe.Add(ref w, {{at}}), {{ctx.HeadRows}});
 
                     """);
@@ -110,7 +110,7 @@ internal static class BackwardEmitter
 
     private static void EmitParameterGradients(CodeWriter w, EmitContext ctx, LayerLayout layer)
     {
-        string recurrentInputs = ctx.FeedsBack ? "Feedback + first * OutputPadded" : $"{layer["States"]} + first * HiddenPadded";
+        string recurrentInputs = ctx.FeedsBack ? "Feedback + first * OutputPadded" : $"{layer["States"]} + first * {ctx.HRow}";
         string recurrentGrads = RecurrentGrads(ctx, layer), inputGrads = layer["InputGrads"];
         string of = ctx.Layout.Layers.Count > 1 ? $"Layer {layer.Index}'s" : "Cell";
         w.Lines($$"""
@@ -119,6 +119,11 @@ internal static class BackwardEmitter
             SumRows(ref Unsafe.Add(ref w, {{inputGrads}} + first * GateWidth), ref Unsafe.Add(ref g, {{layer["InputBias"]}}), steps - first, GateWidth);
             SumRows(ref Unsafe.Add(ref w, {{recurrentGrads}} + first * GateWidth), ref Unsafe.Add(ref g, {{layer["RecurrentBias"]}}), steps - first, GateWidth);
             """);
+        if (ctx.Layout.Projected)
+        {
+            w.Line($"ProjectionWeightGrads(ref Unsafe.Add(ref w, {layer["Unprojected"]} + first * HiddenPadded), ref Unsafe.Add(ref w, {layer["ProjectionGrads"]} + first * FeaturesPadded), ref Unsafe.Add(ref g, {layer["ProjectionWeights"]}), steps - first);");
+        }
+
         if (layer.TokenInput)
         {
             using (w.Open("for (int s = first; s < steps; s++)"))
@@ -133,7 +138,7 @@ internal static class BackwardEmitter
         else
         {
             // With dropout, the layer read the dropped rows (row t is step t); otherwise States rows (row t + 1 is step t).
-            string below = ctx.Dropout ? $"{layer["Dropped"]} + first * HiddenPadded" : $"{ctx.Layout.Layers[layer.Index - 1]["States"]} + (first + 1) * HiddenPadded";
+            string below = ctx.Dropout ? $"{layer["Dropped"]} + first * {ctx.HRow}" : $"{ctx.Layout.Layers[layer.Index - 1]["States"]} + (first + 1) * {ctx.HRow}";
             w.Line($"LayerInputWeightGrads(ref Unsafe.Add(ref w, {below}), ref Unsafe.Add(ref w, {inputGrads} + first * GateWidth), ref Unsafe.Add(ref g, {layer["InputWeights"]}), steps - first);");
         }
 
@@ -143,16 +148,17 @@ internal static class BackwardEmitter
     /// <summary>The head's gradient at step s enters the state gradient here: dh (into its first HiddenPadded entries) or dy.</summary>
     private static (string Row, string Width) IncomingGradient(EmitContext ctx, LayerLayout layer, string s) => ctx.FeedsBack
         ? ($"Logits + {s} * OutputPadded", "OutputPadded")
-        : ($"{layer["HiddenGrads"]} + {s} * HiddenPadded", "HiddenPadded");
+        : ($"{layer["HiddenGrads"]} + {s} * {ctx.HRow}", ctx.HRow);
 
-    private static BackwardRefs Refs(LayerLayout layer, string s, string state, string inputGrad, string recurrentGrad, string previous, string scratch) => new(
+    private static BackwardRefs Refs(EmitContext ctx, LayerLayout layer, string s, string state, string inputGrad, string recurrentGrad, string previous, string scratch, bool total = true) => new(
         State: state,
         Gates: $"Unsafe.Add(ref w, {layer["Gates"]} + {s} * GateWidth)",
         HiddenPart: $"Unsafe.Add(ref w, {layer["HiddenPart"]} + {s} * HiddenPadded)",
         Cell: $"Unsafe.Add(ref w, {layer["Cells"]} + ({s} + 1) * HiddenPadded)",
         PreviousCell: $"Unsafe.Add(ref w, {layer["Cells"]} + {s} * HiddenPadded)",
-        PreviousHidden: $"Unsafe.Add(ref w, {layer["States"]} + {s} * HiddenPadded)",
-        Hidden: $"Unsafe.Add(ref w, {layer["States"]} + ({s} + 1) * HiddenPadded)",
+        PreviousHidden: $"Unsafe.Add(ref w, {layer["States"]} + {s} * {ctx.HRow})",
+        Hidden: $"Unsafe.Add(ref w, {layer["States"]} + ({s} + 1) * {ctx.HRow})",
+        ProjectionGrad: total && ctx.Layout.Projected ? $"Unsafe.Add(ref w, {layer["ProjectionGrads"]} + {s} * FeaturesPadded)" : "",
         Scratch: scratch,
         InputGrad: inputGrad,
         RecurrentGrad: recurrentGrad,
@@ -161,6 +167,11 @@ internal static class BackwardEmitter
     private static void EmitLayerLocals(CodeWriter w, EmitContext ctx, LayerLayout layer)
     {
         w.Line($"ref {ctx.T} recurrentWeights = ref Unsafe.Add(ref p, {layer["RecurrentWeights"]});");
+        if (ctx.Layout.Projected)
+        {
+            w.Line($"ref {ctx.T} projectionWeights = ref Unsafe.Add(ref p, {layer["ProjectionWeights"]});");
+        }
+
         if (ctx.FeedsBack)
         {
             w.Line($"ref {ctx.T} outputWeights = ref Unsafe.Add(ref p, OutputWeights);");
@@ -205,7 +216,7 @@ internal static class BackwardEmitter
                             w.Line("CopyRow(ref carry, ref Unsafe.Add(ref w, Logits + s * OutputPadded), OutputPadded); // the total dy_s, for the head's gradients");
                         }
 
-                        w.Line(ctx.Cell.Backward(ctx, Refs(layer, "s", "carry",
+                        w.Line(ctx.Cell.Backward(ctx, Refs(ctx, layer, "s", "carry",
                             inputGrad: $"Unsafe.Add(ref w, {layer["InputGrads"]} + s * GateWidth)",
                             recurrentGrad: $"Unsafe.Add(ref w, {layer["RecurrentGrads"]} + s * GateWidth)",
                             previous: "next",
@@ -221,12 +232,12 @@ internal static class BackwardEmitter
                     {
                         string below = ctx.Layout.Layers[layer.Index - 1]["HiddenGrads"];
                         w.Line("// Down to the layer below: dh_s = W_ihᵀ δ_s for every step, one product.");
-                        w.Line($"MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, {below}), steps * HiddenPadded).Clear();");
-                        w.Line($"LayerBackprop(ref Unsafe.Add(ref w, {layer["InputGrads"]} + first * GateWidth), ref Unsafe.Add(ref p, {layer["InputWeights"]}), ref Unsafe.Add(ref w, {below} + first * HiddenPadded), steps - first);");
+                        w.Line($"MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, {below}), steps * {ctx.HRow}).Clear();");
+                        w.Line($"LayerBackprop(ref Unsafe.Add(ref w, {layer["InputGrads"]} + first * GateWidth), ref Unsafe.Add(ref p, {layer["InputWeights"]}), ref Unsafe.Add(ref w, {below} + first * {ctx.HRow}), steps - first);");
                         if (ctx.Dropout)
                         {
                             w.Line("// Through the dropout mask this call drew.");
-                            w.Line($"MultiplyRow(ref Unsafe.Add(ref w, {layer["Mask"]} + first * HiddenPadded), ref Unsafe.Add(ref w, {below} + first * HiddenPadded), (nuint)(steps - first) * HiddenPadded);");
+                            w.Line($"MultiplyRow(ref Unsafe.Add(ref w, {layer["Mask"]} + first * {ctx.HRow}), ref Unsafe.Add(ref w, {below} + first * {ctx.HRow}), (nuint)(steps - first) * {ctx.HRow});");
                         }
                     }
                 }
@@ -263,7 +274,7 @@ internal static class BackwardEmitter
                 w.Line();
                 w.Line($"// Window s opens: the head's gradient at s{(stacked ? " in the top layer, zero below" : "")}.");
                 w.Line($"ref {T} opened = ref Window(ref w, s);");
-                if (stacked || ctx.Layout.StateGradientWidth > (ctx.FeedsBack ? ctx.Layout.OutputPadded : ctx.Layout.HiddenPadded))
+                if (stacked || ctx.Layout.StateGradientWidth > (ctx.FeedsBack ? ctx.Layout.OutputPadded : ctx.Layout.FeaturesPadded))
                 {
                     w.Line("MemoryMarshal.CreateSpan(ref opened, Layers * StateGradientWidth).Clear();");
                 }
@@ -314,7 +325,7 @@ internal static class BackwardEmitter
                 w.Line("CopyRow(ref total, ref Unsafe.Add(ref w, Logits + s * OutputPadded), OutputPadded); // the total dy_s, for the head's gradients");
             }
 
-            w.Line(ctx.Cell.Backward(ctx, Refs(layer, "s", "total",
+            w.Line(ctx.Cell.Backward(ctx, Refs(ctx, layer, "s", "total",
                 inputGrad: $"Unsafe.Add(ref w, {layer["InputGrads"]} + s * GateWidth)",
                 recurrentGrad: $"Unsafe.Add(ref w, {layer["RecurrentGrads"]} + s * GateWidth)",
                 previous: "Unsafe.Add(ref w, Scratch + GateWidth + HiddenPadded)",
@@ -326,11 +337,12 @@ internal static class BackwardEmitter
                 : "// Each live window separately: back to step s - 1 while its window lasts, and down to the layer below.");
             using (w.Open($"for (int i = 0; i < {each}; i++)"))
             {
-                w.Line(ctx.Cell.Backward(ctx, Refs(layer, "s", Part(windowAt),
+                w.Line(ctx.Cell.Backward(ctx, Refs(ctx, layer, "s", Part(windowAt),
                     inputGrad: "Unsafe.Add(ref w, WindowPre + i * GateWidth)",
                     recurrentGrad: separate ? "Unsafe.Add(ref w, WindowRecurrentPre + i * GateWidth)" : "Unsafe.Add(ref w, WindowPre + i * GateWidth)",
                     previous: layer.First ? "Unsafe.Add(ref w, WindowNext + i * StateGradientWidth)" : "Unsafe.Add(ref w, i < going ? WindowNext + i * StateGradientWidth : Scratch + GateWidth + HiddenPadded)",
-                    scratch: "Unsafe.Add(ref w, Scratch + GateWidth)")));
+                    scratch: "Unsafe.Add(ref w, Scratch + GateWidth)",
+                    total: false)));
             }
 
             string recurrentPre = separate ? "WindowRecurrentPre" : "WindowPre";
@@ -338,14 +350,14 @@ internal static class BackwardEmitter
             if (!layer.First)
             {
                 string below = $"Unsafe.Add(ref Window(ref w, s + i), {layer.Index - 1} * StateGradientWidth)";
-                w.Line("MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, WindowDown), live * HiddenPadded).Clear();");
+                w.Line($"MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, WindowDown), live * {ctx.HRow}).Clear();");
                 w.Line("LayerBackprop(ref Unsafe.Add(ref w, WindowPre), ref inputWeights, ref Unsafe.Add(ref w, WindowDown), live);");
                 using (w.Open("for (int i = 0; i < live; i++)"))
                 {
                     string target = layer.Index - 1 == 0 ? "Window(ref w, s + i)" : below;
                     w.Line(ctx.Dropout
-                        ? $"AddProductRow(ref Unsafe.Add(ref w, WindowDown + i * HiddenPadded), ref Unsafe.Add(ref w, {layer["Mask"]} + s * HiddenPadded), ref {target}, HiddenPadded); // through this call's dropout mask"
-                        : $"AddRow(ref Unsafe.Add(ref w, WindowDown + i * HiddenPadded), ref {target}, HiddenPadded);");
+                        ? $"AddProductRow(ref Unsafe.Add(ref w, WindowDown + i * {ctx.HRow}), ref Unsafe.Add(ref w, {layer["Mask"]} + s * {ctx.HRow}), ref {target}, {ctx.HRow}); // through this call's dropout mask"
+                        : $"AddRow(ref Unsafe.Add(ref w, WindowDown + i * {ctx.HRow}), ref {target}, {ctx.HRow});");
                 }
             }
 
@@ -360,11 +372,11 @@ internal static class BackwardEmitter
     {
         Name = "OutputWeightGrads",
         Doc = "dW_out[j, :] += Σ_t h_t[j] · dy_t: a = h rows (A(j, t) = h_t[j]), b = dy rows, c = dW_out (input-major).",
-        M = Dim.Const(ctx.Spec.Hidden),
+        M = Dim.Const(ctx.Layout.Features),
         K = Dim.Runtime("steps"),
         N = ctx.Layout.OutputPadded,
         AStrideM = 1,
-        AStrideK = ctx.Layout.HiddenPadded,
+        AStrideK = ctx.Layout.FeaturesPadded,
         BStride = ctx.Layout.OutputPadded,
         CStride = ctx.Layout.OutputPadded,
     };
@@ -374,11 +386,11 @@ internal static class BackwardEmitter
         Name = "HiddenGradsFromHead",
         Doc = "dh_t[j] += Σ_o dy_t[o] · W_out[j, o]: a = dy rows, b = W_out rows, c = dh rows.",
         M = Dim.Runtime("steps"),
-        N = ctx.Spec.Hidden,
+        N = ctx.Layout.Features,
         K = ctx.Layout.OutputPadded,
         AStride = ctx.Layout.OutputPadded,
         BStride = ctx.Layout.OutputPadded,
-        CStride = ctx.Layout.HiddenPadded,
+        CStride = ctx.Layout.FeaturesPadded,
     };
 
     public static DotGemm RecurrentBackpropKernel(EmitContext ctx) => new()
@@ -398,11 +410,11 @@ internal static class BackwardEmitter
         Name = "LayerBackprop",
         Doc = "dh_below[j] += Σ_i δ[i] · W_ih[j, i] for rows δ vectors: a = input-side δ rows, b = W_ih rows, c = dh rows of the layer below.",
         M = Dim.Runtime("rows"),
-        N = ctx.Spec.Hidden,
+        N = ctx.Layout.Features,
         K = ctx.Layout.GateWidth,
         AStride = ctx.Layout.GateWidth,
         BStride = ctx.Layout.GateWidth,
-        CStride = ctx.Layout.HiddenPadded,
+        CStride = ctx.Layout.FeaturesPadded,
     };
 
     public static BroadcastGemm RecurrentWeightGradsKernel(EmitContext ctx) => new()
@@ -413,9 +425,22 @@ internal static class BackwardEmitter
         K = Dim.Runtime("steps"),
         N = ctx.Layout.GateWidth,
         AStrideM = 1,
-        AStrideK = ctx.FeedsBack ? ctx.Layout.OutputPadded : ctx.Layout.HiddenPadded,
+        AStrideK = ctx.FeedsBack ? ctx.Layout.OutputPadded : ctx.Layout.FeaturesPadded,
         BStride = ctx.Layout.GateWidth,
         CStride = ctx.Layout.GateWidth,
+    };
+
+    public static BroadcastGemm ProjectionWeightGradsKernel(EmitContext ctx) => new()
+    {
+        Name = "ProjectionWeightGrads",
+        Doc = "dW_hr[j, :] += Σ_s m_s[j] · dh_s: a = o ⊙ tanh(c) rows (A(j, s) = m_s[j]), b = dh rows, c = dW_hr (input-major).",
+        M = Dim.Const(ctx.Spec.Hidden),
+        K = Dim.Runtime("steps"),
+        N = ctx.Layout.FeaturesPadded,
+        AStrideM = 1,
+        AStrideK = ctx.Layout.HiddenPadded,
+        BStride = ctx.Layout.FeaturesPadded,
+        CStride = ctx.Layout.FeaturesPadded,
     };
 
     public static BroadcastGemm InputWeightGradsKernel(EmitContext ctx) => new()
@@ -435,11 +460,11 @@ internal static class BackwardEmitter
     {
         Name = "LayerInputWeightGrads",
         Doc = "dW_ih[j, :] += Σ_s h_s[j] · δ_s for a layer above the first: a = the layer below's h rows, b = δ rows, c = dW_ih.",
-        M = Dim.Const(ctx.Spec.Hidden),
+        M = Dim.Const(ctx.Layout.Features),
         K = Dim.Runtime("steps"),
         N = ctx.Layout.GateWidth,
         AStrideM = 1,
-        AStrideK = ctx.Layout.HiddenPadded,
+        AStrideK = ctx.Layout.FeaturesPadded,
         BStride = ctx.Layout.GateWidth,
         CStride = ctx.Layout.GateWidth,
     };

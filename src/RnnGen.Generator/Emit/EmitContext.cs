@@ -18,6 +18,9 @@ internal sealed class EmitContext
 
     public Cell Cell { get; }
 
+    /// <summary>The constant naming the width of an h row: FeaturesPadded with a projection, else HiddenPadded.</summary>
+    public string HRow => Layout.Projected ? "FeaturesPadded" : "HiddenPadded";
+
     public bool Dense => !Spec.TokenInput;
 
     public bool LastStep => Spec.Outputs == OutputsKind.LastStep;

@@ -80,6 +80,11 @@ internal static class ForwardEmitter
         w.Line($"ref {T} recurrentWeights = ref Unsafe.Add(ref p, {layer["RecurrentWeights"]});");
         w.Line($"ref {T} inputBias = ref Unsafe.Add(ref p, {layer["InputBias"]});");
         w.Line($"ref {T} recurrentBias = ref Unsafe.Add(ref p, {layer["RecurrentBias"]});");
+        if (ctx.Layout.Projected)
+        {
+            w.Line($"ref {T} projectionWeights = ref Unsafe.Add(ref p, {layer["ProjectionWeights"]});");
+        }
+
         if (ctx.FeedsBack && withHead)
         {
             w.Line($"ref {T} outputWeights = ref Unsafe.Add(ref p, OutputWeights);");
@@ -89,13 +94,14 @@ internal static class ForwardEmitter
 
     /// <summary>The forward step of one layer at step t, reading and writing that layer's rows.</summary>
     public static StepRefs StepAt(EmitContext ctx, LayerLayout layer, string input) => new(
-        Previous: ctx.FeedsBack ? "Unsafe.Add(ref w, Feedback + t * OutputPadded)" : $"Unsafe.Add(ref w, {layer["States"]} + t * HiddenPadded)",
+        Previous: ctx.FeedsBack ? "Unsafe.Add(ref w, Feedback + t * OutputPadded)" : $"Unsafe.Add(ref w, {layer["States"]} + t * {ctx.HRow})",
         PreviousCell: $"Unsafe.Add(ref w, {layer["Cells"]} + t * HiddenPadded)",
         Input: input,
         Gates: $"Unsafe.Add(ref w, {layer["Gates"]} + t * GateWidth)",
         HiddenPart: $"Unsafe.Add(ref w, {layer["HiddenPart"]} + t * HiddenPadded)",
         Cell: $"Unsafe.Add(ref w, {layer["Cells"]} + (t + 1) * HiddenPadded)",
-        Hidden: $"Unsafe.Add(ref w, {layer["States"]} + (t + 1) * HiddenPadded)");
+        Hidden: $"Unsafe.Add(ref w, {layer["States"]} + (t + 1) * {ctx.HRow})",
+        Unprojected: $"Unsafe.Add(ref w, {layer["Unprojected"]} + t * HiddenPadded)");
 
     /// <summary>The state rows a call starts from and ends with: (workspace rows, offset in the state, width).</summary>
     public static IEnumerable<(string Rows, string Offset, string Width)> StateRows(EmitContext ctx)
@@ -103,7 +109,7 @@ internal static class ForwardEmitter
         foreach (LayerLayout layer in ctx.Layout.Layers)
         {
             string offset = layer.First ? "0" : layer["State"];
-            yield return (layer["States"], offset, "HiddenPadded");
+            yield return (layer["States"], offset, ctx.HRow);
             if (ctx.Spec.Cell == CellKind.Lstm)
             {
                 yield return (layer["Cells"], layer.First ? "StateCell" : $"{offset} + StateCell", "HiddenPadded");
@@ -187,7 +193,7 @@ internal static class ForwardEmitter
                 string source = layer.First ? "MemoryMarshal.GetReference(inputs)" : "below";
                 if (!layer.First)
                 {
-                    w.Line($"ref {ctx.T} below = ref Unsafe.Add(ref w, {ctx.Layout.Layers[layer.Index - 1]["States"]} + HiddenPadded);");
+                    w.Line($"ref {ctx.T} below = ref Unsafe.Add(ref w, {ctx.Layout.Layers[layer.Index - 1]["States"]} + {ctx.HRow});");
                     if (ctx.Dropout)
                     {
                         using (w.Open("if (!Unsafe.IsNullRef(ref dropout))"))
@@ -241,11 +247,11 @@ internal static class ForwardEmitter
             {
                 for (int t = 0; t < steps; t++)
                 {
-                    for (int j = 0; j < Hidden; j++)
+                    for (int j = 0; j < {{(ctx.Layout.Projected ? "Features" : "Hidden")}}; j++)
                     {
                         {{T}} keep = random.NextDouble() >= Dropout ? DropScale : 0;
-                        Unsafe.Add(ref mask, t * HiddenPadded + j) = keep;
-                        Unsafe.Add(ref dropped, t * HiddenPadded + j) = keep * Unsafe.Add(ref h, t * HiddenPadded + j);
+                        Unsafe.Add(ref mask, t * {{ctx.HRow}} + j) = keep;
+                        Unsafe.Add(ref dropped, t * {{ctx.HRow}} + j) = keep * Unsafe.Add(ref h, t * {{ctx.HRow}} + j);
                     }
                 }
 
@@ -271,7 +277,7 @@ internal static class ForwardEmitter
             }
             else
             {
-                string h = ctx.LastStep ? $"{top} + steps * HiddenPadded" : $"{top} + HiddenPadded";
+                string h = ctx.LastStep ? $"{top} + steps * {ctx.HRow}" : $"{top} + {ctx.HRow}";
                 w.Line(ctx.LastStep ? "// Sequence-to-one: the head reads only the last state." : "// All steps at once: the recurrence does not depend on the head.");
                 w.Line($"HeadForward(ref Unsafe.Add(ref w, {h}), ref Unsafe.Add(ref p, OutputWeights), ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref p, OutputBias), {ctx.HeadRows});");
             }
@@ -308,9 +314,9 @@ internal static class ForwardEmitter
         Name = "LayerInputProjection",
         Doc = "c_t = Σ_j h_t[j] · W_ih[j, :] for steps rows: a = the layer below's h rows, b = W_ih (input-major), c = rows of GateWidth.",
         M = Dim.Runtime("steps"),
-        K = Dim.Const(ctx.Spec.Hidden),
+        K = Dim.Const(ctx.Layout.Features),
         N = ctx.Layout.GateWidth,
-        AStrideM = ctx.Layout.HiddenPadded,
+        AStrideM = ctx.Layout.FeaturesPadded,
         AStrideK = 1,
         BStride = ctx.Layout.GateWidth,
         CStride = ctx.Layout.GateWidth,
@@ -322,9 +328,9 @@ internal static class ForwardEmitter
         Name = "HeadForward",
         Doc = "y_t = b_out + Σ_j h_t[j] · W_out[j, :] for steps rows: a = h rows, b = W_out (input-major), c = y rows.",
         M = Dim.Runtime("steps"),
-        K = Dim.Const(ctx.Spec.Hidden),
+        K = Dim.Const(ctx.Layout.Features),
         N = ctx.Layout.OutputPadded,
-        AStrideM = ctx.Layout.HiddenPadded,
+        AStrideM = ctx.Layout.FeaturesPadded,
         AStrideK = 1,
         BStride = ctx.Layout.OutputPadded,
         CStride = ctx.Layout.OutputPadded,

@@ -15,6 +15,12 @@ internal static class LayoutEmitter
         w.Line($"public const int Hidden = {s.Hidden};");
         w.Line($"public const int HiddenPadded = {l.HiddenPadded};");
         w.Line($"public const int GateWidth = {l.GateWidth}; // {l.Gates} gate(s) x HiddenPadded");
+        if (l.Projected)
+        {
+            w.Line($"public const int Features = {l.Features}; // the width of h: the projection (PyTorch proj_size)");
+            w.Line($"public const int FeaturesPadded = {l.FeaturesPadded};");
+        }
+
         w.Line(s.TokenInput ? $"public const int Vocab = {s.Vocab};" : $"public const int Input = {s.Input};");
         w.Line($"public const int Output = {s.Output};");
         w.Line($"public const int OutputPadded = {l.OutputPadded};");
@@ -32,7 +38,7 @@ internal static class LayoutEmitter
         w.Line($"public const int StateLength = {l.StateLength}; // the streaming state: {(s.Layers > 1 ? $"[{part}] per layer" : part)}{(l.FeedsBackOutput ? ", y" : "")}");
         if (s.Cell == CellKind.Lstm)
         {
-            w.Line("public const int StateCell = HiddenPadded; // c within a layer's part of the state");
+            w.Line($"public const int StateCell = {ctx.HRow}; // c within a layer's part of the state");
         }
 
         foreach (LayerLayout layer in l.Layers)
@@ -77,7 +83,9 @@ internal static class LayoutEmitter
         Layout l = ctx.Layout;
         string gateRows = l.Gates == 1 ? "Hidden" : $"{l.Gates} * Hidden";
         string gateShape = l.Gates == 1 ? "Hidden" : $"{l.Gates}*Hidden";
-        string recurrent = l.FeedsBackOutput ? "Output" : "Hidden";
+        string recurrent = l.FeedsBackOutput ? "Output" : l.Projected ? "Projection" : "Hidden";
+        string recurrentSize = recurrent == "Projection" ? "Features" : recurrent;
+        string features = l.Projected ? "Projection" : "Hidden";
 
         w.Line("/// <summary>PyTorch state_dict tensors, in state_dict order, and where each lives in the flat parameters.</summary>");
         using (w.Open("public static readonly TensorMap[] Tensors =", "};"))
@@ -85,14 +93,19 @@ internal static class LayoutEmitter
             w.Line("// name, rows, columns, shape, offset, block rows, block stride, row stride, column stride, init scale (uniform ±scale)");
             foreach (LayerLayout layer in l.Layers)
             {
-                string p = layer.PyTorchSuffix, input = layer.InputName;
-                w.Line($"new(\"rnn.weight_ih{p}\", {gateRows}, {input}, \"[{gateShape}, {input}]\", {layer["InputWeights"]}, Hidden, HiddenPadded, 1, GateWidth, 1.0 / Math.Sqrt({input})),");
-                w.Line($"new(\"rnn.weight_hh{p}\", {gateRows}, {recurrent}, \"[{gateShape}, {recurrent}]\", {layer["RecurrentWeights"]}, Hidden, HiddenPadded, 1, GateWidth, 1.0 / Math.Sqrt(Hidden)),");
+                string p = layer.PyTorchSuffix, input = layer.First ? layer.InputName : l.Projected ? "Features" : "Hidden";
+                string inputShape = input == "Features" ? "Projection" : input;
+                w.Line($"new(\"rnn.weight_ih{p}\", {gateRows}, {input}, \"[{gateShape}, {inputShape}]\", {layer["InputWeights"]}, Hidden, HiddenPadded, 1, GateWidth, 1.0 / Math.Sqrt({input})),");
+                w.Line($"new(\"rnn.weight_hh{p}\", {gateRows}, {recurrentSize}, \"[{gateShape}, {recurrent}]\", {layer["RecurrentWeights"]}, Hidden, HiddenPadded, 1, GateWidth, 1.0 / Math.Sqrt(Hidden)),");
                 w.Line($"new(\"rnn.bias_ih{p}\", {gateRows}, 0, \"[{gateShape}]\", {layer["InputBias"]}, Hidden, HiddenPadded, 1, 0, 0),");
                 w.Line($"new(\"rnn.bias_hh{p}\", {gateRows}, 0, \"[{gateShape}]\", {layer["RecurrentBias"]}, Hidden, HiddenPadded, 1, 0, 0),");
+                if (l.Projected)
+                {
+                    w.Line($"new(\"rnn.weight_hr{p}\", Features, Hidden, \"[Projection, Hidden]\", {layer["ProjectionWeights"]}, Features, 0, 1, FeaturesPadded, 1.0 / Math.Sqrt(Hidden)),");
+                }
             }
 
-            w.Line("new(\"output.weight\", Output, Hidden, \"[Output, Hidden]\", OutputWeights, Output, 0, 1, OutputPadded, 1.0 / Math.Sqrt(Hidden)),");
+            w.Line($"new(\"output.weight\", Output, {(l.Projected ? "Features" : "Hidden")}, \"[Output, {features}]\", OutputWeights, Output, 0, 1, OutputPadded, 1.0 / Math.Sqrt(Hidden)),");
             w.Line("new(\"output.bias\", Output, 0, \"[Output]\", OutputBias, Output, 0, 1, 0, 0),");
         }
 

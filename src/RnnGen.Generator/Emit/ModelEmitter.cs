@@ -1,4 +1,5 @@
 using System.Threading;
+using RnnGen.Generator.Emit.Kernels;
 using RnnGen.Generator.Model;
 
 namespace RnnGen.Generator.Emit;
@@ -86,24 +87,30 @@ internal static class ModelEmitter
                 w.Line("// ---- Kernels: sizes are constants, so every loop bound and tile is fixed here. ----");
                 w.Line();
                 ctx.Cell.EmitKernels(w, ctx);
+                var kernels = new KernelSet(w, ctx);
                 if (ctx.Dense)
                 {
-                    ForwardEmitter.InputProjectionKernel(ctx).Emit(w, ctx);
-                    BackwardEmitter.InputWeightGradsKernel(ctx).Emit(w, ctx);
+                    kernels.Add(ForwardEmitter.InputProjectionKernel(ctx));
+                    kernels.Add(BackwardEmitter.InputWeightGradsKernel(ctx));
                 }
 
                 if (ctx.Layout.Layers.Count > 1)
                 {
-                    ForwardEmitter.LayerInputProjectionKernel(ctx).Emit(w, ctx);
-                    BackwardEmitter.LayerBackpropKernel(ctx).Emit(w, ctx);
-                    BackwardEmitter.LayerInputWeightGradsKernel(ctx).Emit(w, ctx);
+                    kernels.Add(ForwardEmitter.LayerInputProjectionKernel(ctx));
+                    kernels.Add(BackwardEmitter.LayerBackpropKernel(ctx));
+                    kernels.Add(BackwardEmitter.LayerInputWeightGradsKernel(ctx));
                 }
 
-                ForwardEmitter.HeadKernel(ctx).Emit(w, ctx);
-                BackwardEmitter.OutputWeightGradsKernel(ctx).Emit(w, ctx);
-                BackwardEmitter.HiddenGradsFromHeadKernel(ctx).Emit(w, ctx);
-                BackwardEmitter.RecurrentBackpropKernel(ctx).Emit(w, ctx);
-                BackwardEmitter.RecurrentWeightGradsKernel(ctx).Emit(w, ctx);
+                if (ctx.Layout.Projected)
+                {
+                    kernels.Add(BackwardEmitter.ProjectionWeightGradsKernel(ctx));
+                }
+
+                kernels.Add(ForwardEmitter.HeadKernel(ctx));
+                kernels.Add(BackwardEmitter.OutputWeightGradsKernel(ctx));
+                kernels.Add(BackwardEmitter.HiddenGradsFromHeadKernel(ctx));
+                kernels.Add(BackwardEmitter.RecurrentBackpropKernel(ctx));
+                kernels.Add(BackwardEmitter.RecurrentWeightGradsKernel(ctx));
                 RowKernels.Emit(w, ctx);
             }
         }

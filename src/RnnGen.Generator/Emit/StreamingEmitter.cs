@@ -45,7 +45,8 @@ internal static class StreamingEmitter
                         Gates: "Unsafe.Add(ref w, StepGates)",
                         HiddenPart: "Unsafe.Add(ref w, StepHiddenPart)",
                         Cell: $"Unsafe.Add(ref {made}, StateCell)",
-                        Hidden: made)));
+                        Hidden: made,
+                        Unprojected: "Unsafe.Add(ref w, StepUnprojected)")));
                 }
             }
 

@@ -70,11 +70,14 @@ internal sealed class Layout
         HiddenPadded = Pad(spec.Hidden);
         GateWidth = Gates * HiddenPadded;
         OutputPadded = Pad(spec.Output);
+        Projected = spec.Projection > 0;
+        Features = Projected ? spec.Projection : spec.Hidden;
+        FeaturesPadded = Pad(Features);
         FeedsBackOutput = spec.Recurrence == RecurrenceKind.Output;
-        RecurrentInputs = FeedsBackOutput ? spec.Output : spec.Hidden;
+        RecurrentInputs = FeedsBackOutput ? spec.Output : Features;
         bool lstm = spec.Cell == CellKind.Lstm;
-        StateGradientWidth = FeedsBackOutput ? OutputPadded : lstm ? 2 * HiddenPadded : HiddenPadded;
-        LayerStateLength = HiddenPadded + (lstm ? HiddenPadded : 0);
+        StateGradientWidth = FeedsBackOutput ? OutputPadded : lstm ? FeaturesPadded + HiddenPadded : FeaturesPadded;
+        LayerStateLength = FeaturesPadded + (lstm ? HiddenPadded : 0);
         // A sequence-to-one loss is a single window: it never needs the ring of windows. Truncate >=
         // MaxSteps - 1 reaches every step, which the full schedule computes more cheaply.
         TruncatedBptt = spec.Outputs == OutputsKind.EveryStep && spec.Truncate > 0 && spec.Truncate < spec.MaxSteps - 1;
@@ -85,7 +88,7 @@ internal sealed class Layout
         {
             stack.Add(l == 0
                 ? new LayerLayout(0, layers == 1, spec.InputWidth, spec.TokenInput ? "Vocab" : "Input", spec.TokenInput, 0)
-                : new LayerLayout(l, l == layers - 1, spec.Hidden, "Hidden", false, l * LayerStateLength));
+                : new LayerLayout(l, l == layers - 1, Features, Projected ? "Projection" : "Hidden", false, l * LayerStateLength));
         }
 
         Layers = stack;
@@ -95,16 +98,20 @@ internal sealed class Layout
         foreach (LayerLayout layer in stack)
         {
             string p = layer.PyTorchSuffix;
-            string recurrentRows = FeedsBackOutput ? "Output" : "Hidden";
+            string recurrentRows = FeedsBackOutput ? "Output" : Projected ? "Projection" : "Hidden";
             parameters.Add((layer["InputWeights"], (long)layer.InputWidth * GateWidth,
                 $"[{layer.InputName}][GateWidth]  rnn.weight_ih{p}, transposed: one row per {(layer.TokenInput ? "token" : "input")}"));
             parameters.Add((layer["RecurrentWeights"], (long)RecurrentInputs * GateWidth,
                 $"[{recurrentRows}][GateWidth]  rnn.weight_hh{p}, transposed: one row per {(FeedsBackOutput ? "fed-back output" : "previous hidden unit")}"));
             parameters.Add((layer["InputBias"], GateWidth, $"[GateWidth]  rnn.bias_ih{p}"));
             parameters.Add((layer["RecurrentBias"], GateWidth, $"[GateWidth]  rnn.bias_hh{p}"));
+            if (Projected)
+            {
+                parameters.Add((layer["ProjectionWeights"], (long)spec.Hidden * FeaturesPadded, $"[Hidden][FeaturesPadded]  rnn.weight_hr{p}, transposed: one row per cell unit"));
+            }
         }
 
-        parameters.Add(("OutputWeights", (long)spec.Hidden * OutputPadded, "[Hidden][OutputPadded]  output.weight, transposed: one row per hidden unit"));
+        parameters.Add(("OutputWeights", (long)Features * OutputPadded, $"[{(Projected ? "Projection" : "Hidden")}][OutputPadded]  output.weight, transposed: one row per {(Projected ? "projected" : "hidden")} unit"));
         parameters.Add(("OutputBias", OutputPadded, "[OutputPadded]  output.bias"));
         Parameters = Plan(parameters);
 
@@ -114,7 +121,8 @@ internal sealed class Layout
         foreach (LayerLayout layer in stack)
         {
             string of = layers > 1 ? $" of layer {layer.Index}" : "";
-            work.Add((layer["States"], (steps + 1) * HiddenPadded, $"[MaxSteps + 1][HiddenPadded]  h_{{t-1}}{of} at row t; row 0 is the state entering step 0"));
+            string h = Projected ? "FeaturesPadded" : "HiddenPadded";
+            work.Add((layer["States"], (steps + 1) * FeaturesPadded, $"[MaxSteps + 1][{h}]  h_{{t-1}}{of} at row t; row 0 is the state entering step 0"));
             if (lstm)
             {
                 work.Add((layer["Cells"], (steps + 1) * HiddenPadded, $"[MaxSteps + 1][HiddenPadded]  c_{{t-1}}{of} at row t; row 0 is the state entering step 0"));
@@ -132,6 +140,12 @@ internal sealed class Layout
                 work.Add((layer["HiddenPart"], steps * HiddenPadded, $"[MaxSteps][HiddenPadded]  W_hn h_{{t-1}} + b_hn{of}, which r scales"));
             }
 
+            if (Projected)
+            {
+                work.Add((layer["Unprojected"], steps * HiddenPadded, $"[MaxSteps][HiddenPadded]  o ⊙ tanh(c_t){of}, before the projection W_hr"));
+                work.Add((layer["ProjectionGrads"], steps * FeaturesPadded, $"[MaxSteps][FeaturesPadded]  dLoss/dh_t{of} in total, for W_hr's gradient"));
+            }
+
             if (!layer.TokenInput)
             {
                 work.Add((layer["InputPart"], steps * GateWidth, $"[MaxSteps][GateWidth]  W_ih x_t{of} for every step, one product for the whole sequence"));
@@ -139,13 +153,13 @@ internal sealed class Layout
 
             if (!layer.First && spec.Dropout > 0)
             {
-                work.Add((layer["Mask"], steps * HiddenPadded, $"[MaxSteps][HiddenPadded]  the dropout mask of layer {layer.Index}'s input in a training call: 0 or 1 / (1 - Dropout)"));
-                work.Add((layer["Dropped"], steps * HiddenPadded, $"[MaxSteps][HiddenPadded]  layer {layer.Index}'s input in a training call: the layer below's h times the mask"));
+                work.Add((layer["Mask"], steps * FeaturesPadded, $"[MaxSteps][{h}]  the dropout mask of layer {layer.Index}'s input in a training call: 0 or 1 / (1 - Dropout)"));
+                work.Add((layer["Dropped"], steps * FeaturesPadded, $"[MaxSteps][{h}]  layer {layer.Index}'s input in a training call: the layer below's h times the mask"));
             }
 
-            work.Add((layer["HiddenGrads"], steps * HiddenPadded, layer.Top
-                ? "[MaxSteps][HiddenPadded]  dLoss/dh_t through the head"
-                : $"[MaxSteps][HiddenPadded]  dLoss/dh_t{of} through the layer above"));
+            work.Add((layer["HiddenGrads"], steps * FeaturesPadded, layer.Top
+                ? $"[MaxSteps][{h}]  dLoss/dh_t through the head"
+                : $"[MaxSteps][{h}]  dLoss/dh_t{of} through the layer above"));
             work.Add((layer["InputGrads"], steps * GateWidth, $"[MaxSteps][GateWidth]  dLoss/d(W_ih x_t + b_ih){of}, over every loss that reaches step t"));
             if (spec.Cell == CellKind.Gru)
             {
@@ -176,7 +190,7 @@ internal sealed class Layout
             work.Add(("WindowNext", k * StateGradientWidth, "[Truncate][StateGradientWidth]  the state gradient one step back of each window that goes on"));
             if (layers > 1)
             {
-                work.Add(("WindowDown", (k + 1) * HiddenPadded, "[Truncate + 1][HiddenPadded]  each live window's gradient into the layer below"));
+                work.Add(("WindowDown", (k + 1) * FeaturesPadded, $"[Truncate + 1][{(Projected ? "FeaturesPadded" : "HiddenPadded")}]  each live window's gradient into the layer below"));
             }
         }
         else
@@ -201,6 +215,11 @@ internal sealed class Layout
             work.Add(("StepInputPart", GateWidth, "[GateWidth]  scratch of Step: W_ih x for a layer's dense input"));
         }
 
+        if (Projected)
+        {
+            work.Add(("StepUnprojected", HiddenPadded, "[HiddenPadded]  scratch of Step: o ⊙ tanh(c) before the projection"));
+        }
+
         work.Add(("StepState", StateLength, "[StateLength]  scratch of Step: the new state"));
         work.Add(("StepLogits", OutputPadded, "[OutputPadded]  scratch of Step and Generate: head outputs"));
         Workspace = Plan(work);
@@ -223,6 +242,15 @@ internal sealed class Layout
     public int GateWidth { get; }
 
     public int OutputPadded { get; }
+
+    /// <summary>An LSTM projection (PyTorch proj_size): h has Projection values, c keeps Hidden.</summary>
+    public bool Projected { get; }
+
+    /// <summary>Width of h, what a layer outputs: Projection when set, else Hidden.</summary>
+    public int Features { get; }
+
+    /// <summary><see cref="Features"/> padded to whole rows.</summary>
+    public int FeaturesPadded { get; }
 
     /// <summary>Recurrence.Output: y_{t-1}, not h_{t-1}, feeds step t.</summary>
     public bool FeedsBackOutput { get; }
@@ -260,10 +288,10 @@ internal sealed class Layout
     {
         get
         {
-            long g = Gates, h = Spec.Hidden, o = Spec.Output, total = o * h + o;
+            long g = Gates, h = Spec.Hidden, o = Spec.Output, total = o * Features + o;
             foreach (LayerLayout layer in Layers)
             {
-                total += g * h * layer.InputWidth + g * h * RecurrentInputs + 2 * g * h;
+                total += g * h * layer.InputWidth + g * h * RecurrentInputs + 2 * g * h + (Projected ? (long)Features * h : 0);
             }
 
             return total;

@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Threading;
@@ -245,9 +246,10 @@ internal static class ModelParser
 
             Range("MaxSteps", maxSteps, 1, MaxMaxSteps);
             Range("Layers", layers, 1, MaxLayers);
-            if (projection < 0)
+            if (projection < 0 || (projection > 0 && hidden > 0 && projection >= hidden))
             {
-                Range("Projection", projection, 0, MaxHidden - 1);
+                // PyTorch requires proj_size < hidden_size.
+                Range("Projection", projection, 0, Math.Max(0, hidden - 1));
             }
 
             if (!(dropout >= 0 && dropout < 1))
@@ -256,7 +258,7 @@ internal static class ModelParser
             }
 
             CheckApplicability(cell, recurrence, projection, dropout, layers);
-            CheckSupported(cell, layers, bidirectional, dropout, projection);
+            CheckSupported(bidirectional);
 
             var typeSpec = new TypeSpec(
                 _type.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() : null,
@@ -300,16 +302,11 @@ internal static class ModelParser
 
         // Options the specification defines but this version does not generate yet: a clear
         // error on the argument, never a silent fallback.
-        private void CheckSupported(CellKind cell, int layers, bool bidirectional, double dropout, int projection)
+        private void CheckSupported(bool bidirectional)
         {
             if (bidirectional)
             {
                 NotYet("Bidirectional", "Bidirectional = true", "Bidirectional = false");
-            }
-
-            if (projection > 0 && cell == CellKind.Lstm)
-            {
-                NotYet("Projection", $"Projection = {projection}", "Projection = 0");
             }
         }
 

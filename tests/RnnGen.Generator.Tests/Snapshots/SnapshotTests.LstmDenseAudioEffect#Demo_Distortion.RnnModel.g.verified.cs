@@ -680,150 +680,27 @@ namespace RnnGen.Generated
                 var c05 = Vector256.LoadUnsafe(ref x, 40) + Vector256.LoadUnsafe(ref inputBias, 40) + Vector256.LoadUnsafe(ref recurrentBias, 40);
                 var c06 = Vector256.LoadUnsafe(ref x, 48) + Vector256.LoadUnsafe(ref inputBias, 48) + Vector256.LoadUnsafe(ref recurrentBias, 48);
                 var c07 = Vector256.LoadUnsafe(ref x, 56) + Vector256.LoadUnsafe(ref inputBias, 56) + Vector256.LoadUnsafe(ref recurrentBias, 56);
-                var a0 = Vector256.Create(Unsafe.Add(ref a, 0));
-                c00 = Vector256.MultiplyAddEstimate(a0, Vector256.LoadUnsafe(ref b, 0), c00);
-                c01 = Vector256.MultiplyAddEstimate(a0, Vector256.LoadUnsafe(ref b, 8), c01);
-                c02 = Vector256.MultiplyAddEstimate(a0, Vector256.LoadUnsafe(ref b, 16), c02);
-                c03 = Vector256.MultiplyAddEstimate(a0, Vector256.LoadUnsafe(ref b, 24), c03);
-                c04 = Vector256.MultiplyAddEstimate(a0, Vector256.LoadUnsafe(ref b, 32), c04);
-                c05 = Vector256.MultiplyAddEstimate(a0, Vector256.LoadUnsafe(ref b, 40), c05);
-                c06 = Vector256.MultiplyAddEstimate(a0, Vector256.LoadUnsafe(ref b, 48), c06);
-                c07 = Vector256.MultiplyAddEstimate(a0, Vector256.LoadUnsafe(ref b, 56), c07);
-                var a1 = Vector256.Create(Unsafe.Add(ref a, 1));
-                c00 = Vector256.MultiplyAddEstimate(a1, Vector256.LoadUnsafe(ref b, 64), c00);
-                c01 = Vector256.MultiplyAddEstimate(a1, Vector256.LoadUnsafe(ref b, 64 + 8), c01);
-                c02 = Vector256.MultiplyAddEstimate(a1, Vector256.LoadUnsafe(ref b, 64 + 16), c02);
-                c03 = Vector256.MultiplyAddEstimate(a1, Vector256.LoadUnsafe(ref b, 64 + 24), c03);
-                c04 = Vector256.MultiplyAddEstimate(a1, Vector256.LoadUnsafe(ref b, 64 + 32), c04);
-                c05 = Vector256.MultiplyAddEstimate(a1, Vector256.LoadUnsafe(ref b, 64 + 40), c05);
-                c06 = Vector256.MultiplyAddEstimate(a1, Vector256.LoadUnsafe(ref b, 64 + 48), c06);
-                c07 = Vector256.MultiplyAddEstimate(a1, Vector256.LoadUnsafe(ref b, 64 + 56), c07);
-                var a2 = Vector256.Create(Unsafe.Add(ref a, 2));
-                c00 = Vector256.MultiplyAddEstimate(a2, Vector256.LoadUnsafe(ref b, 128), c00);
-                c01 = Vector256.MultiplyAddEstimate(a2, Vector256.LoadUnsafe(ref b, 128 + 8), c01);
-                c02 = Vector256.MultiplyAddEstimate(a2, Vector256.LoadUnsafe(ref b, 128 + 16), c02);
-                c03 = Vector256.MultiplyAddEstimate(a2, Vector256.LoadUnsafe(ref b, 128 + 24), c03);
-                c04 = Vector256.MultiplyAddEstimate(a2, Vector256.LoadUnsafe(ref b, 128 + 32), c04);
-                c05 = Vector256.MultiplyAddEstimate(a2, Vector256.LoadUnsafe(ref b, 128 + 40), c05);
-                c06 = Vector256.MultiplyAddEstimate(a2, Vector256.LoadUnsafe(ref b, 128 + 48), c06);
-                c07 = Vector256.MultiplyAddEstimate(a2, Vector256.LoadUnsafe(ref b, 128 + 56), c07);
-                var a3 = Vector256.Create(Unsafe.Add(ref a, 3));
-                c00 = Vector256.MultiplyAddEstimate(a3, Vector256.LoadUnsafe(ref b, 192), c00);
-                c01 = Vector256.MultiplyAddEstimate(a3, Vector256.LoadUnsafe(ref b, 192 + 8), c01);
-                c02 = Vector256.MultiplyAddEstimate(a3, Vector256.LoadUnsafe(ref b, 192 + 16), c02);
-                c03 = Vector256.MultiplyAddEstimate(a3, Vector256.LoadUnsafe(ref b, 192 + 24), c03);
-                c04 = Vector256.MultiplyAddEstimate(a3, Vector256.LoadUnsafe(ref b, 192 + 32), c04);
-                c05 = Vector256.MultiplyAddEstimate(a3, Vector256.LoadUnsafe(ref b, 192 + 40), c05);
-                c06 = Vector256.MultiplyAddEstimate(a3, Vector256.LoadUnsafe(ref b, 192 + 48), c06);
-                c07 = Vector256.MultiplyAddEstimate(a3, Vector256.LoadUnsafe(ref b, 192 + 56), c07);
-                var a4 = Vector256.Create(Unsafe.Add(ref a, 4));
-                c00 = Vector256.MultiplyAddEstimate(a4, Vector256.LoadUnsafe(ref b, 256), c00);
-                c01 = Vector256.MultiplyAddEstimate(a4, Vector256.LoadUnsafe(ref b, 256 + 8), c01);
-                c02 = Vector256.MultiplyAddEstimate(a4, Vector256.LoadUnsafe(ref b, 256 + 16), c02);
-                c03 = Vector256.MultiplyAddEstimate(a4, Vector256.LoadUnsafe(ref b, 256 + 24), c03);
-                c04 = Vector256.MultiplyAddEstimate(a4, Vector256.LoadUnsafe(ref b, 256 + 32), c04);
-                c05 = Vector256.MultiplyAddEstimate(a4, Vector256.LoadUnsafe(ref b, 256 + 40), c05);
-                c06 = Vector256.MultiplyAddEstimate(a4, Vector256.LoadUnsafe(ref b, 256 + 48), c06);
-                c07 = Vector256.MultiplyAddEstimate(a4, Vector256.LoadUnsafe(ref b, 256 + 56), c07);
-                var a5 = Vector256.Create(Unsafe.Add(ref a, 5));
-                c00 = Vector256.MultiplyAddEstimate(a5, Vector256.LoadUnsafe(ref b, 320), c00);
-                c01 = Vector256.MultiplyAddEstimate(a5, Vector256.LoadUnsafe(ref b, 320 + 8), c01);
-                c02 = Vector256.MultiplyAddEstimate(a5, Vector256.LoadUnsafe(ref b, 320 + 16), c02);
-                c03 = Vector256.MultiplyAddEstimate(a5, Vector256.LoadUnsafe(ref b, 320 + 24), c03);
-                c04 = Vector256.MultiplyAddEstimate(a5, Vector256.LoadUnsafe(ref b, 320 + 32), c04);
-                c05 = Vector256.MultiplyAddEstimate(a5, Vector256.LoadUnsafe(ref b, 320 + 40), c05);
-                c06 = Vector256.MultiplyAddEstimate(a5, Vector256.LoadUnsafe(ref b, 320 + 48), c06);
-                c07 = Vector256.MultiplyAddEstimate(a5, Vector256.LoadUnsafe(ref b, 320 + 56), c07);
-                var a6 = Vector256.Create(Unsafe.Add(ref a, 6));
-                c00 = Vector256.MultiplyAddEstimate(a6, Vector256.LoadUnsafe(ref b, 384), c00);
-                c01 = Vector256.MultiplyAddEstimate(a6, Vector256.LoadUnsafe(ref b, 384 + 8), c01);
-                c02 = Vector256.MultiplyAddEstimate(a6, Vector256.LoadUnsafe(ref b, 384 + 16), c02);
-                c03 = Vector256.MultiplyAddEstimate(a6, Vector256.LoadUnsafe(ref b, 384 + 24), c03);
-                c04 = Vector256.MultiplyAddEstimate(a6, Vector256.LoadUnsafe(ref b, 384 + 32), c04);
-                c05 = Vector256.MultiplyAddEstimate(a6, Vector256.LoadUnsafe(ref b, 384 + 40), c05);
-                c06 = Vector256.MultiplyAddEstimate(a6, Vector256.LoadUnsafe(ref b, 384 + 48), c06);
-                c07 = Vector256.MultiplyAddEstimate(a6, Vector256.LoadUnsafe(ref b, 384 + 56), c07);
-                var a7 = Vector256.Create(Unsafe.Add(ref a, 7));
-                c00 = Vector256.MultiplyAddEstimate(a7, Vector256.LoadUnsafe(ref b, 448), c00);
-                c01 = Vector256.MultiplyAddEstimate(a7, Vector256.LoadUnsafe(ref b, 448 + 8), c01);
-                c02 = Vector256.MultiplyAddEstimate(a7, Vector256.LoadUnsafe(ref b, 448 + 16), c02);
-                c03 = Vector256.MultiplyAddEstimate(a7, Vector256.LoadUnsafe(ref b, 448 + 24), c03);
-                c04 = Vector256.MultiplyAddEstimate(a7, Vector256.LoadUnsafe(ref b, 448 + 32), c04);
-                c05 = Vector256.MultiplyAddEstimate(a7, Vector256.LoadUnsafe(ref b, 448 + 40), c05);
-                c06 = Vector256.MultiplyAddEstimate(a7, Vector256.LoadUnsafe(ref b, 448 + 48), c06);
-                c07 = Vector256.MultiplyAddEstimate(a7, Vector256.LoadUnsafe(ref b, 448 + 56), c07);
-                var a8 = Vector256.Create(Unsafe.Add(ref a, 8));
-                c00 = Vector256.MultiplyAddEstimate(a8, Vector256.LoadUnsafe(ref b, 512), c00);
-                c01 = Vector256.MultiplyAddEstimate(a8, Vector256.LoadUnsafe(ref b, 512 + 8), c01);
-                c02 = Vector256.MultiplyAddEstimate(a8, Vector256.LoadUnsafe(ref b, 512 + 16), c02);
-                c03 = Vector256.MultiplyAddEstimate(a8, Vector256.LoadUnsafe(ref b, 512 + 24), c03);
-                c04 = Vector256.MultiplyAddEstimate(a8, Vector256.LoadUnsafe(ref b, 512 + 32), c04);
-                c05 = Vector256.MultiplyAddEstimate(a8, Vector256.LoadUnsafe(ref b, 512 + 40), c05);
-                c06 = Vector256.MultiplyAddEstimate(a8, Vector256.LoadUnsafe(ref b, 512 + 48), c06);
-                c07 = Vector256.MultiplyAddEstimate(a8, Vector256.LoadUnsafe(ref b, 512 + 56), c07);
-                var a9 = Vector256.Create(Unsafe.Add(ref a, 9));
-                c00 = Vector256.MultiplyAddEstimate(a9, Vector256.LoadUnsafe(ref b, 576), c00);
-                c01 = Vector256.MultiplyAddEstimate(a9, Vector256.LoadUnsafe(ref b, 576 + 8), c01);
-                c02 = Vector256.MultiplyAddEstimate(a9, Vector256.LoadUnsafe(ref b, 576 + 16), c02);
-                c03 = Vector256.MultiplyAddEstimate(a9, Vector256.LoadUnsafe(ref b, 576 + 24), c03);
-                c04 = Vector256.MultiplyAddEstimate(a9, Vector256.LoadUnsafe(ref b, 576 + 32), c04);
-                c05 = Vector256.MultiplyAddEstimate(a9, Vector256.LoadUnsafe(ref b, 576 + 40), c05);
-                c06 = Vector256.MultiplyAddEstimate(a9, Vector256.LoadUnsafe(ref b, 576 + 48), c06);
-                c07 = Vector256.MultiplyAddEstimate(a9, Vector256.LoadUnsafe(ref b, 576 + 56), c07);
-                var a10 = Vector256.Create(Unsafe.Add(ref a, 10));
-                c00 = Vector256.MultiplyAddEstimate(a10, Vector256.LoadUnsafe(ref b, 640), c00);
-                c01 = Vector256.MultiplyAddEstimate(a10, Vector256.LoadUnsafe(ref b, 640 + 8), c01);
-                c02 = Vector256.MultiplyAddEstimate(a10, Vector256.LoadUnsafe(ref b, 640 + 16), c02);
-                c03 = Vector256.MultiplyAddEstimate(a10, Vector256.LoadUnsafe(ref b, 640 + 24), c03);
-                c04 = Vector256.MultiplyAddEstimate(a10, Vector256.LoadUnsafe(ref b, 640 + 32), c04);
-                c05 = Vector256.MultiplyAddEstimate(a10, Vector256.LoadUnsafe(ref b, 640 + 40), c05);
-                c06 = Vector256.MultiplyAddEstimate(a10, Vector256.LoadUnsafe(ref b, 640 + 48), c06);
-                c07 = Vector256.MultiplyAddEstimate(a10, Vector256.LoadUnsafe(ref b, 640 + 56), c07);
-                var a11 = Vector256.Create(Unsafe.Add(ref a, 11));
-                c00 = Vector256.MultiplyAddEstimate(a11, Vector256.LoadUnsafe(ref b, 704), c00);
-                c01 = Vector256.MultiplyAddEstimate(a11, Vector256.LoadUnsafe(ref b, 704 + 8), c01);
-                c02 = Vector256.MultiplyAddEstimate(a11, Vector256.LoadUnsafe(ref b, 704 + 16), c02);
-                c03 = Vector256.MultiplyAddEstimate(a11, Vector256.LoadUnsafe(ref b, 704 + 24), c03);
-                c04 = Vector256.MultiplyAddEstimate(a11, Vector256.LoadUnsafe(ref b, 704 + 32), c04);
-                c05 = Vector256.MultiplyAddEstimate(a11, Vector256.LoadUnsafe(ref b, 704 + 40), c05);
-                c06 = Vector256.MultiplyAddEstimate(a11, Vector256.LoadUnsafe(ref b, 704 + 48), c06);
-                c07 = Vector256.MultiplyAddEstimate(a11, Vector256.LoadUnsafe(ref b, 704 + 56), c07);
-                var a12 = Vector256.Create(Unsafe.Add(ref a, 12));
-                c00 = Vector256.MultiplyAddEstimate(a12, Vector256.LoadUnsafe(ref b, 768), c00);
-                c01 = Vector256.MultiplyAddEstimate(a12, Vector256.LoadUnsafe(ref b, 768 + 8), c01);
-                c02 = Vector256.MultiplyAddEstimate(a12, Vector256.LoadUnsafe(ref b, 768 + 16), c02);
-                c03 = Vector256.MultiplyAddEstimate(a12, Vector256.LoadUnsafe(ref b, 768 + 24), c03);
-                c04 = Vector256.MultiplyAddEstimate(a12, Vector256.LoadUnsafe(ref b, 768 + 32), c04);
-                c05 = Vector256.MultiplyAddEstimate(a12, Vector256.LoadUnsafe(ref b, 768 + 40), c05);
-                c06 = Vector256.MultiplyAddEstimate(a12, Vector256.LoadUnsafe(ref b, 768 + 48), c06);
-                c07 = Vector256.MultiplyAddEstimate(a12, Vector256.LoadUnsafe(ref b, 768 + 56), c07);
-                var a13 = Vector256.Create(Unsafe.Add(ref a, 13));
-                c00 = Vector256.MultiplyAddEstimate(a13, Vector256.LoadUnsafe(ref b, 832), c00);
-                c01 = Vector256.MultiplyAddEstimate(a13, Vector256.LoadUnsafe(ref b, 832 + 8), c01);
-                c02 = Vector256.MultiplyAddEstimate(a13, Vector256.LoadUnsafe(ref b, 832 + 16), c02);
-                c03 = Vector256.MultiplyAddEstimate(a13, Vector256.LoadUnsafe(ref b, 832 + 24), c03);
-                c04 = Vector256.MultiplyAddEstimate(a13, Vector256.LoadUnsafe(ref b, 832 + 32), c04);
-                c05 = Vector256.MultiplyAddEstimate(a13, Vector256.LoadUnsafe(ref b, 832 + 40), c05);
-                c06 = Vector256.MultiplyAddEstimate(a13, Vector256.LoadUnsafe(ref b, 832 + 48), c06);
-                c07 = Vector256.MultiplyAddEstimate(a13, Vector256.LoadUnsafe(ref b, 832 + 56), c07);
-                var a14 = Vector256.Create(Unsafe.Add(ref a, 14));
-                c00 = Vector256.MultiplyAddEstimate(a14, Vector256.LoadUnsafe(ref b, 896), c00);
-                c01 = Vector256.MultiplyAddEstimate(a14, Vector256.LoadUnsafe(ref b, 896 + 8), c01);
-                c02 = Vector256.MultiplyAddEstimate(a14, Vector256.LoadUnsafe(ref b, 896 + 16), c02);
-                c03 = Vector256.MultiplyAddEstimate(a14, Vector256.LoadUnsafe(ref b, 896 + 24), c03);
-                c04 = Vector256.MultiplyAddEstimate(a14, Vector256.LoadUnsafe(ref b, 896 + 32), c04);
-                c05 = Vector256.MultiplyAddEstimate(a14, Vector256.LoadUnsafe(ref b, 896 + 40), c05);
-                c06 = Vector256.MultiplyAddEstimate(a14, Vector256.LoadUnsafe(ref b, 896 + 48), c06);
-                c07 = Vector256.MultiplyAddEstimate(a14, Vector256.LoadUnsafe(ref b, 896 + 56), c07);
-                var a15 = Vector256.Create(Unsafe.Add(ref a, 15));
-                c00 = Vector256.MultiplyAddEstimate(a15, Vector256.LoadUnsafe(ref b, 960), c00);
-                c01 = Vector256.MultiplyAddEstimate(a15, Vector256.LoadUnsafe(ref b, 960 + 8), c01);
-                c02 = Vector256.MultiplyAddEstimate(a15, Vector256.LoadUnsafe(ref b, 960 + 16), c02);
-                c03 = Vector256.MultiplyAddEstimate(a15, Vector256.LoadUnsafe(ref b, 960 + 24), c03);
-                c04 = Vector256.MultiplyAddEstimate(a15, Vector256.LoadUnsafe(ref b, 960 + 32), c04);
-                c05 = Vector256.MultiplyAddEstimate(a15, Vector256.LoadUnsafe(ref b, 960 + 40), c05);
-                c06 = Vector256.MultiplyAddEstimate(a15, Vector256.LoadUnsafe(ref b, 960 + 48), c06);
-                c07 = Vector256.MultiplyAddEstimate(a15, Vector256.LoadUnsafe(ref b, 960 + 56), c07);
+                for (nuint k = 0; k < 16; k++)
+                {
+                    ref float bRow = ref Unsafe.Add(ref b, k * 64);
+                    var b0 = Vector256.LoadUnsafe(ref bRow, 0);
+                    var b1 = Vector256.LoadUnsafe(ref bRow, 8);
+                    var b2 = Vector256.LoadUnsafe(ref bRow, 16);
+                    var b3 = Vector256.LoadUnsafe(ref bRow, 24);
+                    var b4 = Vector256.LoadUnsafe(ref bRow, 32);
+                    var b5 = Vector256.LoadUnsafe(ref bRow, 40);
+                    var b6 = Vector256.LoadUnsafe(ref bRow, 48);
+                    var b7 = Vector256.LoadUnsafe(ref bRow, 56);
+                    var a0 = Vector256.Create(Unsafe.Add(ref a, k));
+                    c00 = Vector256.MultiplyAddEstimate(a0, b0, c00);
+                    c01 = Vector256.MultiplyAddEstimate(a0, b1, c01);
+                    c02 = Vector256.MultiplyAddEstimate(a0, b2, c02);
+                    c03 = Vector256.MultiplyAddEstimate(a0, b3, c03);
+                    c04 = Vector256.MultiplyAddEstimate(a0, b4, c04);
+                    c05 = Vector256.MultiplyAddEstimate(a0, b5, c05);
+                    c06 = Vector256.MultiplyAddEstimate(a0, b6, c06);
+                    c07 = Vector256.MultiplyAddEstimate(a0, b7, c07);
+                }
                 Vector256.StoreUnsafe(c00, ref cRow0, 0);
                 Vector256.StoreUnsafe(c01, ref cRow0, 8);
                 Vector256.StoreUnsafe(c02, ref cRow0, 16);
@@ -846,150 +723,27 @@ namespace RnnGen.Generated
                     var c05 = Vector128.LoadUnsafe(ref x, n0 + 20) + Vector128.LoadUnsafe(ref inputBias, n0 + 20) + Vector128.LoadUnsafe(ref recurrentBias, n0 + 20);
                     var c06 = Vector128.LoadUnsafe(ref x, n0 + 24) + Vector128.LoadUnsafe(ref inputBias, n0 + 24) + Vector128.LoadUnsafe(ref recurrentBias, n0 + 24);
                     var c07 = Vector128.LoadUnsafe(ref x, n0 + 28) + Vector128.LoadUnsafe(ref inputBias, n0 + 28) + Vector128.LoadUnsafe(ref recurrentBias, n0 + 28);
-                    var a0 = Vector128.Create(Unsafe.Add(ref a, 0));
-                    c00 = Vector128.MultiplyAddEstimate(a0, Vector128.LoadUnsafe(ref b, n0), c00);
-                    c01 = Vector128.MultiplyAddEstimate(a0, Vector128.LoadUnsafe(ref b, n0 + 4), c01);
-                    c02 = Vector128.MultiplyAddEstimate(a0, Vector128.LoadUnsafe(ref b, n0 + 8), c02);
-                    c03 = Vector128.MultiplyAddEstimate(a0, Vector128.LoadUnsafe(ref b, n0 + 12), c03);
-                    c04 = Vector128.MultiplyAddEstimate(a0, Vector128.LoadUnsafe(ref b, n0 + 16), c04);
-                    c05 = Vector128.MultiplyAddEstimate(a0, Vector128.LoadUnsafe(ref b, n0 + 20), c05);
-                    c06 = Vector128.MultiplyAddEstimate(a0, Vector128.LoadUnsafe(ref b, n0 + 24), c06);
-                    c07 = Vector128.MultiplyAddEstimate(a0, Vector128.LoadUnsafe(ref b, n0 + 28), c07);
-                    var a1 = Vector128.Create(Unsafe.Add(ref a, 1));
-                    c00 = Vector128.MultiplyAddEstimate(a1, Vector128.LoadUnsafe(ref b, 64 + n0), c00);
-                    c01 = Vector128.MultiplyAddEstimate(a1, Vector128.LoadUnsafe(ref b, 64 + n0 + 4), c01);
-                    c02 = Vector128.MultiplyAddEstimate(a1, Vector128.LoadUnsafe(ref b, 64 + n0 + 8), c02);
-                    c03 = Vector128.MultiplyAddEstimate(a1, Vector128.LoadUnsafe(ref b, 64 + n0 + 12), c03);
-                    c04 = Vector128.MultiplyAddEstimate(a1, Vector128.LoadUnsafe(ref b, 64 + n0 + 16), c04);
-                    c05 = Vector128.MultiplyAddEstimate(a1, Vector128.LoadUnsafe(ref b, 64 + n0 + 20), c05);
-                    c06 = Vector128.MultiplyAddEstimate(a1, Vector128.LoadUnsafe(ref b, 64 + n0 + 24), c06);
-                    c07 = Vector128.MultiplyAddEstimate(a1, Vector128.LoadUnsafe(ref b, 64 + n0 + 28), c07);
-                    var a2 = Vector128.Create(Unsafe.Add(ref a, 2));
-                    c00 = Vector128.MultiplyAddEstimate(a2, Vector128.LoadUnsafe(ref b, 128 + n0), c00);
-                    c01 = Vector128.MultiplyAddEstimate(a2, Vector128.LoadUnsafe(ref b, 128 + n0 + 4), c01);
-                    c02 = Vector128.MultiplyAddEstimate(a2, Vector128.LoadUnsafe(ref b, 128 + n0 + 8), c02);
-                    c03 = Vector128.MultiplyAddEstimate(a2, Vector128.LoadUnsafe(ref b, 128 + n0 + 12), c03);
-                    c04 = Vector128.MultiplyAddEstimate(a2, Vector128.LoadUnsafe(ref b, 128 + n0 + 16), c04);
-                    c05 = Vector128.MultiplyAddEstimate(a2, Vector128.LoadUnsafe(ref b, 128 + n0 + 20), c05);
-                    c06 = Vector128.MultiplyAddEstimate(a2, Vector128.LoadUnsafe(ref b, 128 + n0 + 24), c06);
-                    c07 = Vector128.MultiplyAddEstimate(a2, Vector128.LoadUnsafe(ref b, 128 + n0 + 28), c07);
-                    var a3 = Vector128.Create(Unsafe.Add(ref a, 3));
-                    c00 = Vector128.MultiplyAddEstimate(a3, Vector128.LoadUnsafe(ref b, 192 + n0), c00);
-                    c01 = Vector128.MultiplyAddEstimate(a3, Vector128.LoadUnsafe(ref b, 192 + n0 + 4), c01);
-                    c02 = Vector128.MultiplyAddEstimate(a3, Vector128.LoadUnsafe(ref b, 192 + n0 + 8), c02);
-                    c03 = Vector128.MultiplyAddEstimate(a3, Vector128.LoadUnsafe(ref b, 192 + n0 + 12), c03);
-                    c04 = Vector128.MultiplyAddEstimate(a3, Vector128.LoadUnsafe(ref b, 192 + n0 + 16), c04);
-                    c05 = Vector128.MultiplyAddEstimate(a3, Vector128.LoadUnsafe(ref b, 192 + n0 + 20), c05);
-                    c06 = Vector128.MultiplyAddEstimate(a3, Vector128.LoadUnsafe(ref b, 192 + n0 + 24), c06);
-                    c07 = Vector128.MultiplyAddEstimate(a3, Vector128.LoadUnsafe(ref b, 192 + n0 + 28), c07);
-                    var a4 = Vector128.Create(Unsafe.Add(ref a, 4));
-                    c00 = Vector128.MultiplyAddEstimate(a4, Vector128.LoadUnsafe(ref b, 256 + n0), c00);
-                    c01 = Vector128.MultiplyAddEstimate(a4, Vector128.LoadUnsafe(ref b, 256 + n0 + 4), c01);
-                    c02 = Vector128.MultiplyAddEstimate(a4, Vector128.LoadUnsafe(ref b, 256 + n0 + 8), c02);
-                    c03 = Vector128.MultiplyAddEstimate(a4, Vector128.LoadUnsafe(ref b, 256 + n0 + 12), c03);
-                    c04 = Vector128.MultiplyAddEstimate(a4, Vector128.LoadUnsafe(ref b, 256 + n0 + 16), c04);
-                    c05 = Vector128.MultiplyAddEstimate(a4, Vector128.LoadUnsafe(ref b, 256 + n0 + 20), c05);
-                    c06 = Vector128.MultiplyAddEstimate(a4, Vector128.LoadUnsafe(ref b, 256 + n0 + 24), c06);
-                    c07 = Vector128.MultiplyAddEstimate(a4, Vector128.LoadUnsafe(ref b, 256 + n0 + 28), c07);
-                    var a5 = Vector128.Create(Unsafe.Add(ref a, 5));
-                    c00 = Vector128.MultiplyAddEstimate(a5, Vector128.LoadUnsafe(ref b, 320 + n0), c00);
-                    c01 = Vector128.MultiplyAddEstimate(a5, Vector128.LoadUnsafe(ref b, 320 + n0 + 4), c01);
-                    c02 = Vector128.MultiplyAddEstimate(a5, Vector128.LoadUnsafe(ref b, 320 + n0 + 8), c02);
-                    c03 = Vector128.MultiplyAddEstimate(a5, Vector128.LoadUnsafe(ref b, 320 + n0 + 12), c03);
-                    c04 = Vector128.MultiplyAddEstimate(a5, Vector128.LoadUnsafe(ref b, 320 + n0 + 16), c04);
-                    c05 = Vector128.MultiplyAddEstimate(a5, Vector128.LoadUnsafe(ref b, 320 + n0 + 20), c05);
-                    c06 = Vector128.MultiplyAddEstimate(a5, Vector128.LoadUnsafe(ref b, 320 + n0 + 24), c06);
-                    c07 = Vector128.MultiplyAddEstimate(a5, Vector128.LoadUnsafe(ref b, 320 + n0 + 28), c07);
-                    var a6 = Vector128.Create(Unsafe.Add(ref a, 6));
-                    c00 = Vector128.MultiplyAddEstimate(a6, Vector128.LoadUnsafe(ref b, 384 + n0), c00);
-                    c01 = Vector128.MultiplyAddEstimate(a6, Vector128.LoadUnsafe(ref b, 384 + n0 + 4), c01);
-                    c02 = Vector128.MultiplyAddEstimate(a6, Vector128.LoadUnsafe(ref b, 384 + n0 + 8), c02);
-                    c03 = Vector128.MultiplyAddEstimate(a6, Vector128.LoadUnsafe(ref b, 384 + n0 + 12), c03);
-                    c04 = Vector128.MultiplyAddEstimate(a6, Vector128.LoadUnsafe(ref b, 384 + n0 + 16), c04);
-                    c05 = Vector128.MultiplyAddEstimate(a6, Vector128.LoadUnsafe(ref b, 384 + n0 + 20), c05);
-                    c06 = Vector128.MultiplyAddEstimate(a6, Vector128.LoadUnsafe(ref b, 384 + n0 + 24), c06);
-                    c07 = Vector128.MultiplyAddEstimate(a6, Vector128.LoadUnsafe(ref b, 384 + n0 + 28), c07);
-                    var a7 = Vector128.Create(Unsafe.Add(ref a, 7));
-                    c00 = Vector128.MultiplyAddEstimate(a7, Vector128.LoadUnsafe(ref b, 448 + n0), c00);
-                    c01 = Vector128.MultiplyAddEstimate(a7, Vector128.LoadUnsafe(ref b, 448 + n0 + 4), c01);
-                    c02 = Vector128.MultiplyAddEstimate(a7, Vector128.LoadUnsafe(ref b, 448 + n0 + 8), c02);
-                    c03 = Vector128.MultiplyAddEstimate(a7, Vector128.LoadUnsafe(ref b, 448 + n0 + 12), c03);
-                    c04 = Vector128.MultiplyAddEstimate(a7, Vector128.LoadUnsafe(ref b, 448 + n0 + 16), c04);
-                    c05 = Vector128.MultiplyAddEstimate(a7, Vector128.LoadUnsafe(ref b, 448 + n0 + 20), c05);
-                    c06 = Vector128.MultiplyAddEstimate(a7, Vector128.LoadUnsafe(ref b, 448 + n0 + 24), c06);
-                    c07 = Vector128.MultiplyAddEstimate(a7, Vector128.LoadUnsafe(ref b, 448 + n0 + 28), c07);
-                    var a8 = Vector128.Create(Unsafe.Add(ref a, 8));
-                    c00 = Vector128.MultiplyAddEstimate(a8, Vector128.LoadUnsafe(ref b, 512 + n0), c00);
-                    c01 = Vector128.MultiplyAddEstimate(a8, Vector128.LoadUnsafe(ref b, 512 + n0 + 4), c01);
-                    c02 = Vector128.MultiplyAddEstimate(a8, Vector128.LoadUnsafe(ref b, 512 + n0 + 8), c02);
-                    c03 = Vector128.MultiplyAddEstimate(a8, Vector128.LoadUnsafe(ref b, 512 + n0 + 12), c03);
-                    c04 = Vector128.MultiplyAddEstimate(a8, Vector128.LoadUnsafe(ref b, 512 + n0 + 16), c04);
-                    c05 = Vector128.MultiplyAddEstimate(a8, Vector128.LoadUnsafe(ref b, 512 + n0 + 20), c05);
-                    c06 = Vector128.MultiplyAddEstimate(a8, Vector128.LoadUnsafe(ref b, 512 + n0 + 24), c06);
-                    c07 = Vector128.MultiplyAddEstimate(a8, Vector128.LoadUnsafe(ref b, 512 + n0 + 28), c07);
-                    var a9 = Vector128.Create(Unsafe.Add(ref a, 9));
-                    c00 = Vector128.MultiplyAddEstimate(a9, Vector128.LoadUnsafe(ref b, 576 + n0), c00);
-                    c01 = Vector128.MultiplyAddEstimate(a9, Vector128.LoadUnsafe(ref b, 576 + n0 + 4), c01);
-                    c02 = Vector128.MultiplyAddEstimate(a9, Vector128.LoadUnsafe(ref b, 576 + n0 + 8), c02);
-                    c03 = Vector128.MultiplyAddEstimate(a9, Vector128.LoadUnsafe(ref b, 576 + n0 + 12), c03);
-                    c04 = Vector128.MultiplyAddEstimate(a9, Vector128.LoadUnsafe(ref b, 576 + n0 + 16), c04);
-                    c05 = Vector128.MultiplyAddEstimate(a9, Vector128.LoadUnsafe(ref b, 576 + n0 + 20), c05);
-                    c06 = Vector128.MultiplyAddEstimate(a9, Vector128.LoadUnsafe(ref b, 576 + n0 + 24), c06);
-                    c07 = Vector128.MultiplyAddEstimate(a9, Vector128.LoadUnsafe(ref b, 576 + n0 + 28), c07);
-                    var a10 = Vector128.Create(Unsafe.Add(ref a, 10));
-                    c00 = Vector128.MultiplyAddEstimate(a10, Vector128.LoadUnsafe(ref b, 640 + n0), c00);
-                    c01 = Vector128.MultiplyAddEstimate(a10, Vector128.LoadUnsafe(ref b, 640 + n0 + 4), c01);
-                    c02 = Vector128.MultiplyAddEstimate(a10, Vector128.LoadUnsafe(ref b, 640 + n0 + 8), c02);
-                    c03 = Vector128.MultiplyAddEstimate(a10, Vector128.LoadUnsafe(ref b, 640 + n0 + 12), c03);
-                    c04 = Vector128.MultiplyAddEstimate(a10, Vector128.LoadUnsafe(ref b, 640 + n0 + 16), c04);
-                    c05 = Vector128.MultiplyAddEstimate(a10, Vector128.LoadUnsafe(ref b, 640 + n0 + 20), c05);
-                    c06 = Vector128.MultiplyAddEstimate(a10, Vector128.LoadUnsafe(ref b, 640 + n0 + 24), c06);
-                    c07 = Vector128.MultiplyAddEstimate(a10, Vector128.LoadUnsafe(ref b, 640 + n0 + 28), c07);
-                    var a11 = Vector128.Create(Unsafe.Add(ref a, 11));
-                    c00 = Vector128.MultiplyAddEstimate(a11, Vector128.LoadUnsafe(ref b, 704 + n0), c00);
-                    c01 = Vector128.MultiplyAddEstimate(a11, Vector128.LoadUnsafe(ref b, 704 + n0 + 4), c01);
-                    c02 = Vector128.MultiplyAddEstimate(a11, Vector128.LoadUnsafe(ref b, 704 + n0 + 8), c02);
-                    c03 = Vector128.MultiplyAddEstimate(a11, Vector128.LoadUnsafe(ref b, 704 + n0 + 12), c03);
-                    c04 = Vector128.MultiplyAddEstimate(a11, Vector128.LoadUnsafe(ref b, 704 + n0 + 16), c04);
-                    c05 = Vector128.MultiplyAddEstimate(a11, Vector128.LoadUnsafe(ref b, 704 + n0 + 20), c05);
-                    c06 = Vector128.MultiplyAddEstimate(a11, Vector128.LoadUnsafe(ref b, 704 + n0 + 24), c06);
-                    c07 = Vector128.MultiplyAddEstimate(a11, Vector128.LoadUnsafe(ref b, 704 + n0 + 28), c07);
-                    var a12 = Vector128.Create(Unsafe.Add(ref a, 12));
-                    c00 = Vector128.MultiplyAddEstimate(a12, Vector128.LoadUnsafe(ref b, 768 + n0), c00);
-                    c01 = Vector128.MultiplyAddEstimate(a12, Vector128.LoadUnsafe(ref b, 768 + n0 + 4), c01);
-                    c02 = Vector128.MultiplyAddEstimate(a12, Vector128.LoadUnsafe(ref b, 768 + n0 + 8), c02);
-                    c03 = Vector128.MultiplyAddEstimate(a12, Vector128.LoadUnsafe(ref b, 768 + n0 + 12), c03);
-                    c04 = Vector128.MultiplyAddEstimate(a12, Vector128.LoadUnsafe(ref b, 768 + n0 + 16), c04);
-                    c05 = Vector128.MultiplyAddEstimate(a12, Vector128.LoadUnsafe(ref b, 768 + n0 + 20), c05);
-                    c06 = Vector128.MultiplyAddEstimate(a12, Vector128.LoadUnsafe(ref b, 768 + n0 + 24), c06);
-                    c07 = Vector128.MultiplyAddEstimate(a12, Vector128.LoadUnsafe(ref b, 768 + n0 + 28), c07);
-                    var a13 = Vector128.Create(Unsafe.Add(ref a, 13));
-                    c00 = Vector128.MultiplyAddEstimate(a13, Vector128.LoadUnsafe(ref b, 832 + n0), c00);
-                    c01 = Vector128.MultiplyAddEstimate(a13, Vector128.LoadUnsafe(ref b, 832 + n0 + 4), c01);
-                    c02 = Vector128.MultiplyAddEstimate(a13, Vector128.LoadUnsafe(ref b, 832 + n0 + 8), c02);
-                    c03 = Vector128.MultiplyAddEstimate(a13, Vector128.LoadUnsafe(ref b, 832 + n0 + 12), c03);
-                    c04 = Vector128.MultiplyAddEstimate(a13, Vector128.LoadUnsafe(ref b, 832 + n0 + 16), c04);
-                    c05 = Vector128.MultiplyAddEstimate(a13, Vector128.LoadUnsafe(ref b, 832 + n0 + 20), c05);
-                    c06 = Vector128.MultiplyAddEstimate(a13, Vector128.LoadUnsafe(ref b, 832 + n0 + 24), c06);
-                    c07 = Vector128.MultiplyAddEstimate(a13, Vector128.LoadUnsafe(ref b, 832 + n0 + 28), c07);
-                    var a14 = Vector128.Create(Unsafe.Add(ref a, 14));
-                    c00 = Vector128.MultiplyAddEstimate(a14, Vector128.LoadUnsafe(ref b, 896 + n0), c00);
-                    c01 = Vector128.MultiplyAddEstimate(a14, Vector128.LoadUnsafe(ref b, 896 + n0 + 4), c01);
-                    c02 = Vector128.MultiplyAddEstimate(a14, Vector128.LoadUnsafe(ref b, 896 + n0 + 8), c02);
-                    c03 = Vector128.MultiplyAddEstimate(a14, Vector128.LoadUnsafe(ref b, 896 + n0 + 12), c03);
-                    c04 = Vector128.MultiplyAddEstimate(a14, Vector128.LoadUnsafe(ref b, 896 + n0 + 16), c04);
-                    c05 = Vector128.MultiplyAddEstimate(a14, Vector128.LoadUnsafe(ref b, 896 + n0 + 20), c05);
-                    c06 = Vector128.MultiplyAddEstimate(a14, Vector128.LoadUnsafe(ref b, 896 + n0 + 24), c06);
-                    c07 = Vector128.MultiplyAddEstimate(a14, Vector128.LoadUnsafe(ref b, 896 + n0 + 28), c07);
-                    var a15 = Vector128.Create(Unsafe.Add(ref a, 15));
-                    c00 = Vector128.MultiplyAddEstimate(a15, Vector128.LoadUnsafe(ref b, 960 + n0), c00);
-                    c01 = Vector128.MultiplyAddEstimate(a15, Vector128.LoadUnsafe(ref b, 960 + n0 + 4), c01);
-                    c02 = Vector128.MultiplyAddEstimate(a15, Vector128.LoadUnsafe(ref b, 960 + n0 + 8), c02);
-                    c03 = Vector128.MultiplyAddEstimate(a15, Vector128.LoadUnsafe(ref b, 960 + n0 + 12), c03);
-                    c04 = Vector128.MultiplyAddEstimate(a15, Vector128.LoadUnsafe(ref b, 960 + n0 + 16), c04);
-                    c05 = Vector128.MultiplyAddEstimate(a15, Vector128.LoadUnsafe(ref b, 960 + n0 + 20), c05);
-                    c06 = Vector128.MultiplyAddEstimate(a15, Vector128.LoadUnsafe(ref b, 960 + n0 + 24), c06);
-                    c07 = Vector128.MultiplyAddEstimate(a15, Vector128.LoadUnsafe(ref b, 960 + n0 + 28), c07);
+                    for (nuint k = 0; k < 16; k++)
+                    {
+                        ref float bRow = ref Unsafe.Add(ref b, k * 64 + n0);
+                        var b0 = Vector128.LoadUnsafe(ref bRow, 0);
+                        var b1 = Vector128.LoadUnsafe(ref bRow, 4);
+                        var b2 = Vector128.LoadUnsafe(ref bRow, 8);
+                        var b3 = Vector128.LoadUnsafe(ref bRow, 12);
+                        var b4 = Vector128.LoadUnsafe(ref bRow, 16);
+                        var b5 = Vector128.LoadUnsafe(ref bRow, 20);
+                        var b6 = Vector128.LoadUnsafe(ref bRow, 24);
+                        var b7 = Vector128.LoadUnsafe(ref bRow, 28);
+                        var a0 = Vector128.Create(Unsafe.Add(ref a, k));
+                        c00 = Vector128.MultiplyAddEstimate(a0, b0, c00);
+                        c01 = Vector128.MultiplyAddEstimate(a0, b1, c01);
+                        c02 = Vector128.MultiplyAddEstimate(a0, b2, c02);
+                        c03 = Vector128.MultiplyAddEstimate(a0, b3, c03);
+                        c04 = Vector128.MultiplyAddEstimate(a0, b4, c04);
+                        c05 = Vector128.MultiplyAddEstimate(a0, b5, c05);
+                        c06 = Vector128.MultiplyAddEstimate(a0, b6, c06);
+                        c07 = Vector128.MultiplyAddEstimate(a0, b7, c07);
+                    }
                     Vector128.StoreUnsafe(c00, ref cRow0, 0);
                     Vector128.StoreUnsafe(c01, ref cRow0, 4);
                     Vector128.StoreUnsafe(c02, ref cRow0, 8);
@@ -1067,73 +821,78 @@ namespace RnnGen.Generated
             Update(ref gates, ref cPrev, ref c, ref h);
         }
 
-        /// <summary>From [dh | dc] at step t: the gates' pre-activation gradients, and [0 | dc' ⊙ f] one step back.</summary>
+        /// <summary>From (dm, dc) at step t: the gates' pre-activation gradients, and dc' ⊙ f one step back.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void CellBackward(ref float state, ref float gates, ref float c, ref float cPrev, ref float dx, ref float previous)
+        private static void GateGradients(ref float dm, ref float dc, ref float gates, ref float c, ref float cPrev, ref float dx, ref float dcPrev)
         {
             if (Vector512.IsHardwareAccelerated)
             {
                 for (nuint i = 0; i < HiddenPadded; i += (nuint)Vector512<float>.Count)
                 {
-                    var dh = Vector512.LoadUnsafe(ref state, i);
-                    var dc = Vector512.LoadUnsafe(ref state, HiddenPadded + i);
+                    var dh = Vector512.LoadUnsafe(ref dm, i);
+                    var dcIn = Vector512.LoadUnsafe(ref dc, i);
                     var i_ = Vector512.LoadUnsafe(ref gates, i);
                     var f_ = Vector512.LoadUnsafe(ref gates, HiddenPadded + i);
                     var g_ = Vector512.LoadUnsafe(ref gates, 2 * HiddenPadded + i);
                     var o_ = Vector512.LoadUnsafe(ref gates, 3 * HiddenPadded + i);
                     var tau = VectorMath.Tanh(Vector512.LoadUnsafe(ref c, i));
                     var one = Vector512<float>.One;
-                    var dcTotal = dc + dh * o_ * (one - tau * tau);
+                    var dcTotal = dcIn + dh * o_ * (one - tau * tau);
                     Vector512.StoreUnsafe(dcTotal * g_ * i_ * (one - i_), ref dx, i);
                     Vector512.StoreUnsafe(dcTotal * Vector512.LoadUnsafe(ref cPrev, i) * f_ * (one - f_), ref dx, HiddenPadded + i);
                     Vector512.StoreUnsafe(dcTotal * i_ * (one - g_ * g_), ref dx, 2 * HiddenPadded + i);
                     Vector512.StoreUnsafe(dh * tau * o_ * (one - o_), ref dx, 3 * HiddenPadded + i);
-                    Vector512.StoreUnsafe(Vector512<float>.Zero, ref previous, i);
-                    Vector512.StoreUnsafe(dcTotal * f_, ref previous, HiddenPadded + i);
+                    Vector512.StoreUnsafe(dcTotal * f_, ref dcPrev, i);
                 }
             }
             else if (Vector256.IsHardwareAccelerated)
             {
                 for (nuint i = 0; i < HiddenPadded; i += (nuint)Vector256<float>.Count)
                 {
-                    var dh = Vector256.LoadUnsafe(ref state, i);
-                    var dc = Vector256.LoadUnsafe(ref state, HiddenPadded + i);
+                    var dh = Vector256.LoadUnsafe(ref dm, i);
+                    var dcIn = Vector256.LoadUnsafe(ref dc, i);
                     var i_ = Vector256.LoadUnsafe(ref gates, i);
                     var f_ = Vector256.LoadUnsafe(ref gates, HiddenPadded + i);
                     var g_ = Vector256.LoadUnsafe(ref gates, 2 * HiddenPadded + i);
                     var o_ = Vector256.LoadUnsafe(ref gates, 3 * HiddenPadded + i);
                     var tau = VectorMath.Tanh(Vector256.LoadUnsafe(ref c, i));
                     var one = Vector256<float>.One;
-                    var dcTotal = dc + dh * o_ * (one - tau * tau);
+                    var dcTotal = dcIn + dh * o_ * (one - tau * tau);
                     Vector256.StoreUnsafe(dcTotal * g_ * i_ * (one - i_), ref dx, i);
                     Vector256.StoreUnsafe(dcTotal * Vector256.LoadUnsafe(ref cPrev, i) * f_ * (one - f_), ref dx, HiddenPadded + i);
                     Vector256.StoreUnsafe(dcTotal * i_ * (one - g_ * g_), ref dx, 2 * HiddenPadded + i);
                     Vector256.StoreUnsafe(dh * tau * o_ * (one - o_), ref dx, 3 * HiddenPadded + i);
-                    Vector256.StoreUnsafe(Vector256<float>.Zero, ref previous, i);
-                    Vector256.StoreUnsafe(dcTotal * f_, ref previous, HiddenPadded + i);
+                    Vector256.StoreUnsafe(dcTotal * f_, ref dcPrev, i);
                 }
             }
             else
             {
                 for (nuint i = 0; i < HiddenPadded; i += (nuint)Vector128<float>.Count)
                 {
-                    var dh = Vector128.LoadUnsafe(ref state, i);
-                    var dc = Vector128.LoadUnsafe(ref state, HiddenPadded + i);
+                    var dh = Vector128.LoadUnsafe(ref dm, i);
+                    var dcIn = Vector128.LoadUnsafe(ref dc, i);
                     var i_ = Vector128.LoadUnsafe(ref gates, i);
                     var f_ = Vector128.LoadUnsafe(ref gates, HiddenPadded + i);
                     var g_ = Vector128.LoadUnsafe(ref gates, 2 * HiddenPadded + i);
                     var o_ = Vector128.LoadUnsafe(ref gates, 3 * HiddenPadded + i);
                     var tau = VectorMath.Tanh(Vector128.LoadUnsafe(ref c, i));
                     var one = Vector128<float>.One;
-                    var dcTotal = dc + dh * o_ * (one - tau * tau);
+                    var dcTotal = dcIn + dh * o_ * (one - tau * tau);
                     Vector128.StoreUnsafe(dcTotal * g_ * i_ * (one - i_), ref dx, i);
                     Vector128.StoreUnsafe(dcTotal * Vector128.LoadUnsafe(ref cPrev, i) * f_ * (one - f_), ref dx, HiddenPadded + i);
                     Vector128.StoreUnsafe(dcTotal * i_ * (one - g_ * g_), ref dx, 2 * HiddenPadded + i);
                     Vector128.StoreUnsafe(dh * tau * o_ * (one - o_), ref dx, 3 * HiddenPadded + i);
-                    Vector128.StoreUnsafe(Vector128<float>.Zero, ref previous, i);
-                    Vector128.StoreUnsafe(dcTotal * f_, ref previous, HiddenPadded + i);
+                    Vector128.StoreUnsafe(dcTotal * f_, ref dcPrev, i);
                 }
             }
+        }
+
+        /// <summary>From [dh | dc] at step t: the gates' pre-activation gradients, and [0 | dc' ⊙ f] one step back.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void CellBackward(ref float state, ref float gates, ref float c, ref float cPrev, ref float dx, ref float previous)
+        {
+            GateGradients(ref state, ref Unsafe.Add(ref state, HiddenPadded), ref gates, ref c, ref cPrev, ref dx, ref Unsafe.Add(ref previous, HiddenPadded));
+            MemoryMarshal.CreateSpan(ref previous, HiddenPadded).Clear();
         }
 
         /// <summary>c_t = Σ_j x_t[j] · W_ih[j, :] for steps rows: a = dense inputs [steps, Input], b = W_ih (input-major), c = rows of GateWidth.</summary>

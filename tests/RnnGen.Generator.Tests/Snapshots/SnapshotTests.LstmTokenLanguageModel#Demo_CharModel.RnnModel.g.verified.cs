@@ -1050,73 +1050,78 @@ namespace RnnGen.Generated
             Update(ref gates, ref cPrev, ref c, ref h);
         }
 
-        /// <summary>From [dh | dc] at step t: the gates' pre-activation gradients, and [0 | dc' ⊙ f] one step back.</summary>
+        /// <summary>From (dm, dc) at step t: the gates' pre-activation gradients, and dc' ⊙ f one step back.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void CellBackward(ref float state, ref float gates, ref float c, ref float cPrev, ref float dx, ref float previous)
+        private static void GateGradients(ref float dm, ref float dc, ref float gates, ref float c, ref float cPrev, ref float dx, ref float dcPrev)
         {
             if (Vector512.IsHardwareAccelerated)
             {
                 for (nuint i = 0; i < HiddenPadded; i += (nuint)Vector512<float>.Count)
                 {
-                    var dh = Vector512.LoadUnsafe(ref state, i);
-                    var dc = Vector512.LoadUnsafe(ref state, HiddenPadded + i);
+                    var dh = Vector512.LoadUnsafe(ref dm, i);
+                    var dcIn = Vector512.LoadUnsafe(ref dc, i);
                     var i_ = Vector512.LoadUnsafe(ref gates, i);
                     var f_ = Vector512.LoadUnsafe(ref gates, HiddenPadded + i);
                     var g_ = Vector512.LoadUnsafe(ref gates, 2 * HiddenPadded + i);
                     var o_ = Vector512.LoadUnsafe(ref gates, 3 * HiddenPadded + i);
                     var tau = VectorMath.Tanh(Vector512.LoadUnsafe(ref c, i));
                     var one = Vector512<float>.One;
-                    var dcTotal = dc + dh * o_ * (one - tau * tau);
+                    var dcTotal = dcIn + dh * o_ * (one - tau * tau);
                     Vector512.StoreUnsafe(dcTotal * g_ * i_ * (one - i_), ref dx, i);
                     Vector512.StoreUnsafe(dcTotal * Vector512.LoadUnsafe(ref cPrev, i) * f_ * (one - f_), ref dx, HiddenPadded + i);
                     Vector512.StoreUnsafe(dcTotal * i_ * (one - g_ * g_), ref dx, 2 * HiddenPadded + i);
                     Vector512.StoreUnsafe(dh * tau * o_ * (one - o_), ref dx, 3 * HiddenPadded + i);
-                    Vector512.StoreUnsafe(Vector512<float>.Zero, ref previous, i);
-                    Vector512.StoreUnsafe(dcTotal * f_, ref previous, HiddenPadded + i);
+                    Vector512.StoreUnsafe(dcTotal * f_, ref dcPrev, i);
                 }
             }
             else if (Vector256.IsHardwareAccelerated)
             {
                 for (nuint i = 0; i < HiddenPadded; i += (nuint)Vector256<float>.Count)
                 {
-                    var dh = Vector256.LoadUnsafe(ref state, i);
-                    var dc = Vector256.LoadUnsafe(ref state, HiddenPadded + i);
+                    var dh = Vector256.LoadUnsafe(ref dm, i);
+                    var dcIn = Vector256.LoadUnsafe(ref dc, i);
                     var i_ = Vector256.LoadUnsafe(ref gates, i);
                     var f_ = Vector256.LoadUnsafe(ref gates, HiddenPadded + i);
                     var g_ = Vector256.LoadUnsafe(ref gates, 2 * HiddenPadded + i);
                     var o_ = Vector256.LoadUnsafe(ref gates, 3 * HiddenPadded + i);
                     var tau = VectorMath.Tanh(Vector256.LoadUnsafe(ref c, i));
                     var one = Vector256<float>.One;
-                    var dcTotal = dc + dh * o_ * (one - tau * tau);
+                    var dcTotal = dcIn + dh * o_ * (one - tau * tau);
                     Vector256.StoreUnsafe(dcTotal * g_ * i_ * (one - i_), ref dx, i);
                     Vector256.StoreUnsafe(dcTotal * Vector256.LoadUnsafe(ref cPrev, i) * f_ * (one - f_), ref dx, HiddenPadded + i);
                     Vector256.StoreUnsafe(dcTotal * i_ * (one - g_ * g_), ref dx, 2 * HiddenPadded + i);
                     Vector256.StoreUnsafe(dh * tau * o_ * (one - o_), ref dx, 3 * HiddenPadded + i);
-                    Vector256.StoreUnsafe(Vector256<float>.Zero, ref previous, i);
-                    Vector256.StoreUnsafe(dcTotal * f_, ref previous, HiddenPadded + i);
+                    Vector256.StoreUnsafe(dcTotal * f_, ref dcPrev, i);
                 }
             }
             else
             {
                 for (nuint i = 0; i < HiddenPadded; i += (nuint)Vector128<float>.Count)
                 {
-                    var dh = Vector128.LoadUnsafe(ref state, i);
-                    var dc = Vector128.LoadUnsafe(ref state, HiddenPadded + i);
+                    var dh = Vector128.LoadUnsafe(ref dm, i);
+                    var dcIn = Vector128.LoadUnsafe(ref dc, i);
                     var i_ = Vector128.LoadUnsafe(ref gates, i);
                     var f_ = Vector128.LoadUnsafe(ref gates, HiddenPadded + i);
                     var g_ = Vector128.LoadUnsafe(ref gates, 2 * HiddenPadded + i);
                     var o_ = Vector128.LoadUnsafe(ref gates, 3 * HiddenPadded + i);
                     var tau = VectorMath.Tanh(Vector128.LoadUnsafe(ref c, i));
                     var one = Vector128<float>.One;
-                    var dcTotal = dc + dh * o_ * (one - tau * tau);
+                    var dcTotal = dcIn + dh * o_ * (one - tau * tau);
                     Vector128.StoreUnsafe(dcTotal * g_ * i_ * (one - i_), ref dx, i);
                     Vector128.StoreUnsafe(dcTotal * Vector128.LoadUnsafe(ref cPrev, i) * f_ * (one - f_), ref dx, HiddenPadded + i);
                     Vector128.StoreUnsafe(dcTotal * i_ * (one - g_ * g_), ref dx, 2 * HiddenPadded + i);
                     Vector128.StoreUnsafe(dh * tau * o_ * (one - o_), ref dx, 3 * HiddenPadded + i);
-                    Vector128.StoreUnsafe(Vector128<float>.Zero, ref previous, i);
-                    Vector128.StoreUnsafe(dcTotal * f_, ref previous, HiddenPadded + i);
+                    Vector128.StoreUnsafe(dcTotal * f_, ref dcPrev, i);
                 }
             }
+        }
+
+        /// <summary>From [dh | dc] at step t: the gates' pre-activation gradients, and [0 | dc' ⊙ f] one step back.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void CellBackward(ref float state, ref float gates, ref float c, ref float cPrev, ref float dx, ref float previous)
+        {
+            GateGradients(ref state, ref Unsafe.Add(ref state, HiddenPadded), ref gates, ref c, ref cPrev, ref dx, ref Unsafe.Add(ref previous, HiddenPadded));
+            MemoryMarshal.CreateSpan(ref previous, HiddenPadded).Clear();
         }
 
         /// <summary>y_t = b_out + Σ_j h_t[j] · W_out[j, :] for steps rows: a = h rows, b = W_out (input-major), c = y rows.</summary>
@@ -1252,15 +1257,78 @@ namespace RnnGen.Generated
                         ref float cRow0 = ref Unsafe.Add(ref c, m0 * 48 + n0);
                         var c00 = Vector256.LoadUnsafe(ref bias, n0);
                         var c01 = Vector256.LoadUnsafe(ref bias, n0 + 8);
-                        for (nuint k = 0; k < 24; k++)
-                        {
-                            ref float bRow = ref Unsafe.Add(ref b, k * 48 + n0);
-                            var b0 = Vector256.LoadUnsafe(ref bRow, 0);
-                            var b1 = Vector256.LoadUnsafe(ref bRow, 8);
-                            var a0 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + k));
-                            c00 = Vector256.MultiplyAddEstimate(a0, b0, c00);
-                            c01 = Vector256.MultiplyAddEstimate(a0, b1, c01);
-                        }
+                        var a0 = Vector256.Create(Unsafe.Add(ref a, m0 * 32));
+                        c00 = Vector256.MultiplyAddEstimate(a0, Vector256.LoadUnsafe(ref b, n0), c00);
+                        c01 = Vector256.MultiplyAddEstimate(a0, Vector256.LoadUnsafe(ref b, n0 + 8), c01);
+                        var a1 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 1));
+                        c00 = Vector256.MultiplyAddEstimate(a1, Vector256.LoadUnsafe(ref b, 48 + n0), c00);
+                        c01 = Vector256.MultiplyAddEstimate(a1, Vector256.LoadUnsafe(ref b, 48 + n0 + 8), c01);
+                        var a2 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 2));
+                        c00 = Vector256.MultiplyAddEstimate(a2, Vector256.LoadUnsafe(ref b, 96 + n0), c00);
+                        c01 = Vector256.MultiplyAddEstimate(a2, Vector256.LoadUnsafe(ref b, 96 + n0 + 8), c01);
+                        var a3 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 3));
+                        c00 = Vector256.MultiplyAddEstimate(a3, Vector256.LoadUnsafe(ref b, 144 + n0), c00);
+                        c01 = Vector256.MultiplyAddEstimate(a3, Vector256.LoadUnsafe(ref b, 144 + n0 + 8), c01);
+                        var a4 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 4));
+                        c00 = Vector256.MultiplyAddEstimate(a4, Vector256.LoadUnsafe(ref b, 192 + n0), c00);
+                        c01 = Vector256.MultiplyAddEstimate(a4, Vector256.LoadUnsafe(ref b, 192 + n0 + 8), c01);
+                        var a5 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 5));
+                        c00 = Vector256.MultiplyAddEstimate(a5, Vector256.LoadUnsafe(ref b, 240 + n0), c00);
+                        c01 = Vector256.MultiplyAddEstimate(a5, Vector256.LoadUnsafe(ref b, 240 + n0 + 8), c01);
+                        var a6 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 6));
+                        c00 = Vector256.MultiplyAddEstimate(a6, Vector256.LoadUnsafe(ref b, 288 + n0), c00);
+                        c01 = Vector256.MultiplyAddEstimate(a6, Vector256.LoadUnsafe(ref b, 288 + n0 + 8), c01);
+                        var a7 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 7));
+                        c00 = Vector256.MultiplyAddEstimate(a7, Vector256.LoadUnsafe(ref b, 336 + n0), c00);
+                        c01 = Vector256.MultiplyAddEstimate(a7, Vector256.LoadUnsafe(ref b, 336 + n0 + 8), c01);
+                        var a8 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 8));
+                        c00 = Vector256.MultiplyAddEstimate(a8, Vector256.LoadUnsafe(ref b, 384 + n0), c00);
+                        c01 = Vector256.MultiplyAddEstimate(a8, Vector256.LoadUnsafe(ref b, 384 + n0 + 8), c01);
+                        var a9 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 9));
+                        c00 = Vector256.MultiplyAddEstimate(a9, Vector256.LoadUnsafe(ref b, 432 + n0), c00);
+                        c01 = Vector256.MultiplyAddEstimate(a9, Vector256.LoadUnsafe(ref b, 432 + n0 + 8), c01);
+                        var a10 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 10));
+                        c00 = Vector256.MultiplyAddEstimate(a10, Vector256.LoadUnsafe(ref b, 480 + n0), c00);
+                        c01 = Vector256.MultiplyAddEstimate(a10, Vector256.LoadUnsafe(ref b, 480 + n0 + 8), c01);
+                        var a11 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 11));
+                        c00 = Vector256.MultiplyAddEstimate(a11, Vector256.LoadUnsafe(ref b, 528 + n0), c00);
+                        c01 = Vector256.MultiplyAddEstimate(a11, Vector256.LoadUnsafe(ref b, 528 + n0 + 8), c01);
+                        var a12 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 12));
+                        c00 = Vector256.MultiplyAddEstimate(a12, Vector256.LoadUnsafe(ref b, 576 + n0), c00);
+                        c01 = Vector256.MultiplyAddEstimate(a12, Vector256.LoadUnsafe(ref b, 576 + n0 + 8), c01);
+                        var a13 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 13));
+                        c00 = Vector256.MultiplyAddEstimate(a13, Vector256.LoadUnsafe(ref b, 624 + n0), c00);
+                        c01 = Vector256.MultiplyAddEstimate(a13, Vector256.LoadUnsafe(ref b, 624 + n0 + 8), c01);
+                        var a14 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 14));
+                        c00 = Vector256.MultiplyAddEstimate(a14, Vector256.LoadUnsafe(ref b, 672 + n0), c00);
+                        c01 = Vector256.MultiplyAddEstimate(a14, Vector256.LoadUnsafe(ref b, 672 + n0 + 8), c01);
+                        var a15 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 15));
+                        c00 = Vector256.MultiplyAddEstimate(a15, Vector256.LoadUnsafe(ref b, 720 + n0), c00);
+                        c01 = Vector256.MultiplyAddEstimate(a15, Vector256.LoadUnsafe(ref b, 720 + n0 + 8), c01);
+                        var a16 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 16));
+                        c00 = Vector256.MultiplyAddEstimate(a16, Vector256.LoadUnsafe(ref b, 768 + n0), c00);
+                        c01 = Vector256.MultiplyAddEstimate(a16, Vector256.LoadUnsafe(ref b, 768 + n0 + 8), c01);
+                        var a17 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 17));
+                        c00 = Vector256.MultiplyAddEstimate(a17, Vector256.LoadUnsafe(ref b, 816 + n0), c00);
+                        c01 = Vector256.MultiplyAddEstimate(a17, Vector256.LoadUnsafe(ref b, 816 + n0 + 8), c01);
+                        var a18 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 18));
+                        c00 = Vector256.MultiplyAddEstimate(a18, Vector256.LoadUnsafe(ref b, 864 + n0), c00);
+                        c01 = Vector256.MultiplyAddEstimate(a18, Vector256.LoadUnsafe(ref b, 864 + n0 + 8), c01);
+                        var a19 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 19));
+                        c00 = Vector256.MultiplyAddEstimate(a19, Vector256.LoadUnsafe(ref b, 912 + n0), c00);
+                        c01 = Vector256.MultiplyAddEstimate(a19, Vector256.LoadUnsafe(ref b, 912 + n0 + 8), c01);
+                        var a20 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 20));
+                        c00 = Vector256.MultiplyAddEstimate(a20, Vector256.LoadUnsafe(ref b, 960 + n0), c00);
+                        c01 = Vector256.MultiplyAddEstimate(a20, Vector256.LoadUnsafe(ref b, 960 + n0 + 8), c01);
+                        var a21 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 21));
+                        c00 = Vector256.MultiplyAddEstimate(a21, Vector256.LoadUnsafe(ref b, 1008 + n0), c00);
+                        c01 = Vector256.MultiplyAddEstimate(a21, Vector256.LoadUnsafe(ref b, 1008 + n0 + 8), c01);
+                        var a22 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 22));
+                        c00 = Vector256.MultiplyAddEstimate(a22, Vector256.LoadUnsafe(ref b, 1056 + n0), c00);
+                        c01 = Vector256.MultiplyAddEstimate(a22, Vector256.LoadUnsafe(ref b, 1056 + n0 + 8), c01);
+                        var a23 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 23));
+                        c00 = Vector256.MultiplyAddEstimate(a23, Vector256.LoadUnsafe(ref b, 1104 + n0), c00);
+                        c01 = Vector256.MultiplyAddEstimate(a23, Vector256.LoadUnsafe(ref b, 1104 + n0 + 8), c01);
                         Vector256.StoreUnsafe(c00, ref cRow0, 0);
                         Vector256.StoreUnsafe(c01, ref cRow0, 8);
                     }
@@ -1317,15 +1385,78 @@ namespace RnnGen.Generated
                         ref float cRow0 = ref Unsafe.Add(ref c, m0 * 48 + n0);
                         var c00 = Vector128.LoadUnsafe(ref bias, n0);
                         var c01 = Vector128.LoadUnsafe(ref bias, n0 + 4);
-                        for (nuint k = 0; k < 24; k++)
-                        {
-                            ref float bRow = ref Unsafe.Add(ref b, k * 48 + n0);
-                            var b0 = Vector128.LoadUnsafe(ref bRow, 0);
-                            var b1 = Vector128.LoadUnsafe(ref bRow, 4);
-                            var a0 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + k));
-                            c00 = Vector128.MultiplyAddEstimate(a0, b0, c00);
-                            c01 = Vector128.MultiplyAddEstimate(a0, b1, c01);
-                        }
+                        var a0 = Vector128.Create(Unsafe.Add(ref a, m0 * 32));
+                        c00 = Vector128.MultiplyAddEstimate(a0, Vector128.LoadUnsafe(ref b, n0), c00);
+                        c01 = Vector128.MultiplyAddEstimate(a0, Vector128.LoadUnsafe(ref b, n0 + 4), c01);
+                        var a1 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 1));
+                        c00 = Vector128.MultiplyAddEstimate(a1, Vector128.LoadUnsafe(ref b, 48 + n0), c00);
+                        c01 = Vector128.MultiplyAddEstimate(a1, Vector128.LoadUnsafe(ref b, 48 + n0 + 4), c01);
+                        var a2 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 2));
+                        c00 = Vector128.MultiplyAddEstimate(a2, Vector128.LoadUnsafe(ref b, 96 + n0), c00);
+                        c01 = Vector128.MultiplyAddEstimate(a2, Vector128.LoadUnsafe(ref b, 96 + n0 + 4), c01);
+                        var a3 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 3));
+                        c00 = Vector128.MultiplyAddEstimate(a3, Vector128.LoadUnsafe(ref b, 144 + n0), c00);
+                        c01 = Vector128.MultiplyAddEstimate(a3, Vector128.LoadUnsafe(ref b, 144 + n0 + 4), c01);
+                        var a4 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 4));
+                        c00 = Vector128.MultiplyAddEstimate(a4, Vector128.LoadUnsafe(ref b, 192 + n0), c00);
+                        c01 = Vector128.MultiplyAddEstimate(a4, Vector128.LoadUnsafe(ref b, 192 + n0 + 4), c01);
+                        var a5 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 5));
+                        c00 = Vector128.MultiplyAddEstimate(a5, Vector128.LoadUnsafe(ref b, 240 + n0), c00);
+                        c01 = Vector128.MultiplyAddEstimate(a5, Vector128.LoadUnsafe(ref b, 240 + n0 + 4), c01);
+                        var a6 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 6));
+                        c00 = Vector128.MultiplyAddEstimate(a6, Vector128.LoadUnsafe(ref b, 288 + n0), c00);
+                        c01 = Vector128.MultiplyAddEstimate(a6, Vector128.LoadUnsafe(ref b, 288 + n0 + 4), c01);
+                        var a7 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 7));
+                        c00 = Vector128.MultiplyAddEstimate(a7, Vector128.LoadUnsafe(ref b, 336 + n0), c00);
+                        c01 = Vector128.MultiplyAddEstimate(a7, Vector128.LoadUnsafe(ref b, 336 + n0 + 4), c01);
+                        var a8 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 8));
+                        c00 = Vector128.MultiplyAddEstimate(a8, Vector128.LoadUnsafe(ref b, 384 + n0), c00);
+                        c01 = Vector128.MultiplyAddEstimate(a8, Vector128.LoadUnsafe(ref b, 384 + n0 + 4), c01);
+                        var a9 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 9));
+                        c00 = Vector128.MultiplyAddEstimate(a9, Vector128.LoadUnsafe(ref b, 432 + n0), c00);
+                        c01 = Vector128.MultiplyAddEstimate(a9, Vector128.LoadUnsafe(ref b, 432 + n0 + 4), c01);
+                        var a10 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 10));
+                        c00 = Vector128.MultiplyAddEstimate(a10, Vector128.LoadUnsafe(ref b, 480 + n0), c00);
+                        c01 = Vector128.MultiplyAddEstimate(a10, Vector128.LoadUnsafe(ref b, 480 + n0 + 4), c01);
+                        var a11 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 11));
+                        c00 = Vector128.MultiplyAddEstimate(a11, Vector128.LoadUnsafe(ref b, 528 + n0), c00);
+                        c01 = Vector128.MultiplyAddEstimate(a11, Vector128.LoadUnsafe(ref b, 528 + n0 + 4), c01);
+                        var a12 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 12));
+                        c00 = Vector128.MultiplyAddEstimate(a12, Vector128.LoadUnsafe(ref b, 576 + n0), c00);
+                        c01 = Vector128.MultiplyAddEstimate(a12, Vector128.LoadUnsafe(ref b, 576 + n0 + 4), c01);
+                        var a13 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 13));
+                        c00 = Vector128.MultiplyAddEstimate(a13, Vector128.LoadUnsafe(ref b, 624 + n0), c00);
+                        c01 = Vector128.MultiplyAddEstimate(a13, Vector128.LoadUnsafe(ref b, 624 + n0 + 4), c01);
+                        var a14 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 14));
+                        c00 = Vector128.MultiplyAddEstimate(a14, Vector128.LoadUnsafe(ref b, 672 + n0), c00);
+                        c01 = Vector128.MultiplyAddEstimate(a14, Vector128.LoadUnsafe(ref b, 672 + n0 + 4), c01);
+                        var a15 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 15));
+                        c00 = Vector128.MultiplyAddEstimate(a15, Vector128.LoadUnsafe(ref b, 720 + n0), c00);
+                        c01 = Vector128.MultiplyAddEstimate(a15, Vector128.LoadUnsafe(ref b, 720 + n0 + 4), c01);
+                        var a16 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 16));
+                        c00 = Vector128.MultiplyAddEstimate(a16, Vector128.LoadUnsafe(ref b, 768 + n0), c00);
+                        c01 = Vector128.MultiplyAddEstimate(a16, Vector128.LoadUnsafe(ref b, 768 + n0 + 4), c01);
+                        var a17 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 17));
+                        c00 = Vector128.MultiplyAddEstimate(a17, Vector128.LoadUnsafe(ref b, 816 + n0), c00);
+                        c01 = Vector128.MultiplyAddEstimate(a17, Vector128.LoadUnsafe(ref b, 816 + n0 + 4), c01);
+                        var a18 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 18));
+                        c00 = Vector128.MultiplyAddEstimate(a18, Vector128.LoadUnsafe(ref b, 864 + n0), c00);
+                        c01 = Vector128.MultiplyAddEstimate(a18, Vector128.LoadUnsafe(ref b, 864 + n0 + 4), c01);
+                        var a19 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 19));
+                        c00 = Vector128.MultiplyAddEstimate(a19, Vector128.LoadUnsafe(ref b, 912 + n0), c00);
+                        c01 = Vector128.MultiplyAddEstimate(a19, Vector128.LoadUnsafe(ref b, 912 + n0 + 4), c01);
+                        var a20 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 20));
+                        c00 = Vector128.MultiplyAddEstimate(a20, Vector128.LoadUnsafe(ref b, 960 + n0), c00);
+                        c01 = Vector128.MultiplyAddEstimate(a20, Vector128.LoadUnsafe(ref b, 960 + n0 + 4), c01);
+                        var a21 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 21));
+                        c00 = Vector128.MultiplyAddEstimate(a21, Vector128.LoadUnsafe(ref b, 1008 + n0), c00);
+                        c01 = Vector128.MultiplyAddEstimate(a21, Vector128.LoadUnsafe(ref b, 1008 + n0 + 4), c01);
+                        var a22 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 22));
+                        c00 = Vector128.MultiplyAddEstimate(a22, Vector128.LoadUnsafe(ref b, 1056 + n0), c00);
+                        c01 = Vector128.MultiplyAddEstimate(a22, Vector128.LoadUnsafe(ref b, 1056 + n0 + 4), c01);
+                        var a23 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 23));
+                        c00 = Vector128.MultiplyAddEstimate(a23, Vector128.LoadUnsafe(ref b, 1104 + n0), c00);
+                        c01 = Vector128.MultiplyAddEstimate(a23, Vector128.LoadUnsafe(ref b, 1104 + n0 + 4), c01);
                         Vector128.StoreUnsafe(c00, ref cRow0, 0);
                         Vector128.StoreUnsafe(c01, ref cRow0, 4);
                     }

@@ -1148,73 +1148,78 @@ namespace RnnGen.Generated
             Update(ref gates, ref cPrev, ref c, ref h);
         }
 
-        /// <summary>From [dh | dc] at step t: the gates' pre-activation gradients, and [0 | dc' ⊙ f] one step back.</summary>
+        /// <summary>From (dm, dc) at step t: the gates' pre-activation gradients, and dc' ⊙ f one step back.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void CellBackward(ref float state, ref float gates, ref float c, ref float cPrev, ref float dx, ref float previous)
+        private static void GateGradients(ref float dm, ref float dc, ref float gates, ref float c, ref float cPrev, ref float dx, ref float dcPrev)
         {
             if (Vector512.IsHardwareAccelerated)
             {
                 for (nuint i = 0; i < HiddenPadded; i += (nuint)Vector512<float>.Count)
                 {
-                    var dh = Vector512.LoadUnsafe(ref state, i);
-                    var dc = Vector512.LoadUnsafe(ref state, HiddenPadded + i);
+                    var dh = Vector512.LoadUnsafe(ref dm, i);
+                    var dcIn = Vector512.LoadUnsafe(ref dc, i);
                     var i_ = Vector512.LoadUnsafe(ref gates, i);
                     var f_ = Vector512.LoadUnsafe(ref gates, HiddenPadded + i);
                     var g_ = Vector512.LoadUnsafe(ref gates, 2 * HiddenPadded + i);
                     var o_ = Vector512.LoadUnsafe(ref gates, 3 * HiddenPadded + i);
                     var tau = VectorMath.Tanh(Vector512.LoadUnsafe(ref c, i));
                     var one = Vector512<float>.One;
-                    var dcTotal = dc + dh * o_ * (one - tau * tau);
+                    var dcTotal = dcIn + dh * o_ * (one - tau * tau);
                     Vector512.StoreUnsafe(dcTotal * g_ * i_ * (one - i_), ref dx, i);
                     Vector512.StoreUnsafe(dcTotal * Vector512.LoadUnsafe(ref cPrev, i) * f_ * (one - f_), ref dx, HiddenPadded + i);
                     Vector512.StoreUnsafe(dcTotal * i_ * (one - g_ * g_), ref dx, 2 * HiddenPadded + i);
                     Vector512.StoreUnsafe(dh * tau * o_ * (one - o_), ref dx, 3 * HiddenPadded + i);
-                    Vector512.StoreUnsafe(Vector512<float>.Zero, ref previous, i);
-                    Vector512.StoreUnsafe(dcTotal * f_, ref previous, HiddenPadded + i);
+                    Vector512.StoreUnsafe(dcTotal * f_, ref dcPrev, i);
                 }
             }
             else if (Vector256.IsHardwareAccelerated)
             {
                 for (nuint i = 0; i < HiddenPadded; i += (nuint)Vector256<float>.Count)
                 {
-                    var dh = Vector256.LoadUnsafe(ref state, i);
-                    var dc = Vector256.LoadUnsafe(ref state, HiddenPadded + i);
+                    var dh = Vector256.LoadUnsafe(ref dm, i);
+                    var dcIn = Vector256.LoadUnsafe(ref dc, i);
                     var i_ = Vector256.LoadUnsafe(ref gates, i);
                     var f_ = Vector256.LoadUnsafe(ref gates, HiddenPadded + i);
                     var g_ = Vector256.LoadUnsafe(ref gates, 2 * HiddenPadded + i);
                     var o_ = Vector256.LoadUnsafe(ref gates, 3 * HiddenPadded + i);
                     var tau = VectorMath.Tanh(Vector256.LoadUnsafe(ref c, i));
                     var one = Vector256<float>.One;
-                    var dcTotal = dc + dh * o_ * (one - tau * tau);
+                    var dcTotal = dcIn + dh * o_ * (one - tau * tau);
                     Vector256.StoreUnsafe(dcTotal * g_ * i_ * (one - i_), ref dx, i);
                     Vector256.StoreUnsafe(dcTotal * Vector256.LoadUnsafe(ref cPrev, i) * f_ * (one - f_), ref dx, HiddenPadded + i);
                     Vector256.StoreUnsafe(dcTotal * i_ * (one - g_ * g_), ref dx, 2 * HiddenPadded + i);
                     Vector256.StoreUnsafe(dh * tau * o_ * (one - o_), ref dx, 3 * HiddenPadded + i);
-                    Vector256.StoreUnsafe(Vector256<float>.Zero, ref previous, i);
-                    Vector256.StoreUnsafe(dcTotal * f_, ref previous, HiddenPadded + i);
+                    Vector256.StoreUnsafe(dcTotal * f_, ref dcPrev, i);
                 }
             }
             else
             {
                 for (nuint i = 0; i < HiddenPadded; i += (nuint)Vector128<float>.Count)
                 {
-                    var dh = Vector128.LoadUnsafe(ref state, i);
-                    var dc = Vector128.LoadUnsafe(ref state, HiddenPadded + i);
+                    var dh = Vector128.LoadUnsafe(ref dm, i);
+                    var dcIn = Vector128.LoadUnsafe(ref dc, i);
                     var i_ = Vector128.LoadUnsafe(ref gates, i);
                     var f_ = Vector128.LoadUnsafe(ref gates, HiddenPadded + i);
                     var g_ = Vector128.LoadUnsafe(ref gates, 2 * HiddenPadded + i);
                     var o_ = Vector128.LoadUnsafe(ref gates, 3 * HiddenPadded + i);
                     var tau = VectorMath.Tanh(Vector128.LoadUnsafe(ref c, i));
                     var one = Vector128<float>.One;
-                    var dcTotal = dc + dh * o_ * (one - tau * tau);
+                    var dcTotal = dcIn + dh * o_ * (one - tau * tau);
                     Vector128.StoreUnsafe(dcTotal * g_ * i_ * (one - i_), ref dx, i);
                     Vector128.StoreUnsafe(dcTotal * Vector128.LoadUnsafe(ref cPrev, i) * f_ * (one - f_), ref dx, HiddenPadded + i);
                     Vector128.StoreUnsafe(dcTotal * i_ * (one - g_ * g_), ref dx, 2 * HiddenPadded + i);
                     Vector128.StoreUnsafe(dh * tau * o_ * (one - o_), ref dx, 3 * HiddenPadded + i);
-                    Vector128.StoreUnsafe(Vector128<float>.Zero, ref previous, i);
-                    Vector128.StoreUnsafe(dcTotal * f_, ref previous, HiddenPadded + i);
+                    Vector128.StoreUnsafe(dcTotal * f_, ref dcPrev, i);
                 }
             }
+        }
+
+        /// <summary>From [dh | dc] at step t: the gates' pre-activation gradients, and [0 | dc' ⊙ f] one step back.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void CellBackward(ref float state, ref float gates, ref float c, ref float cPrev, ref float dx, ref float previous)
+        {
+            GateGradients(ref state, ref Unsafe.Add(ref state, HiddenPadded), ref gates, ref c, ref cPrev, ref dx, ref Unsafe.Add(ref previous, HiddenPadded));
+            MemoryMarshal.CreateSpan(ref previous, HiddenPadded).Clear();
         }
 
         /// <summary>c_t = Σ_j h_t[j] · W_ih[j, :] for steps rows: a = the layer below's h rows, b = W_ih (input-major), c = rows of GateWidth.</summary>
@@ -1370,15 +1375,102 @@ namespace RnnGen.Generated
                         ref float cRow0 = ref Unsafe.Add(ref c, m0 * 128 + n0);
                         var c00 = Vector256<float>.Zero;
                         var c01 = Vector256<float>.Zero;
-                        for (nuint k = 0; k < 32; k++)
-                        {
-                            ref float bRow = ref Unsafe.Add(ref b, k * 128 + n0);
-                            var b0 = Vector256.LoadUnsafe(ref bRow, 0);
-                            var b1 = Vector256.LoadUnsafe(ref bRow, 8);
-                            var a0 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + k));
-                            c00 = Vector256.MultiplyAddEstimate(a0, b0, c00);
-                            c01 = Vector256.MultiplyAddEstimate(a0, b1, c01);
-                        }
+                        var a0 = Vector256.Create(Unsafe.Add(ref a, m0 * 32));
+                        c00 = Vector256.MultiplyAddEstimate(a0, Vector256.LoadUnsafe(ref b, n0), c00);
+                        c01 = Vector256.MultiplyAddEstimate(a0, Vector256.LoadUnsafe(ref b, n0 + 8), c01);
+                        var a1 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 1));
+                        c00 = Vector256.MultiplyAddEstimate(a1, Vector256.LoadUnsafe(ref b, 128 + n0), c00);
+                        c01 = Vector256.MultiplyAddEstimate(a1, Vector256.LoadUnsafe(ref b, 128 + n0 + 8), c01);
+                        var a2 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 2));
+                        c00 = Vector256.MultiplyAddEstimate(a2, Vector256.LoadUnsafe(ref b, 256 + n0), c00);
+                        c01 = Vector256.MultiplyAddEstimate(a2, Vector256.LoadUnsafe(ref b, 256 + n0 + 8), c01);
+                        var a3 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 3));
+                        c00 = Vector256.MultiplyAddEstimate(a3, Vector256.LoadUnsafe(ref b, 384 + n0), c00);
+                        c01 = Vector256.MultiplyAddEstimate(a3, Vector256.LoadUnsafe(ref b, 384 + n0 + 8), c01);
+                        var a4 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 4));
+                        c00 = Vector256.MultiplyAddEstimate(a4, Vector256.LoadUnsafe(ref b, 512 + n0), c00);
+                        c01 = Vector256.MultiplyAddEstimate(a4, Vector256.LoadUnsafe(ref b, 512 + n0 + 8), c01);
+                        var a5 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 5));
+                        c00 = Vector256.MultiplyAddEstimate(a5, Vector256.LoadUnsafe(ref b, 640 + n0), c00);
+                        c01 = Vector256.MultiplyAddEstimate(a5, Vector256.LoadUnsafe(ref b, 640 + n0 + 8), c01);
+                        var a6 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 6));
+                        c00 = Vector256.MultiplyAddEstimate(a6, Vector256.LoadUnsafe(ref b, 768 + n0), c00);
+                        c01 = Vector256.MultiplyAddEstimate(a6, Vector256.LoadUnsafe(ref b, 768 + n0 + 8), c01);
+                        var a7 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 7));
+                        c00 = Vector256.MultiplyAddEstimate(a7, Vector256.LoadUnsafe(ref b, 896 + n0), c00);
+                        c01 = Vector256.MultiplyAddEstimate(a7, Vector256.LoadUnsafe(ref b, 896 + n0 + 8), c01);
+                        var a8 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 8));
+                        c00 = Vector256.MultiplyAddEstimate(a8, Vector256.LoadUnsafe(ref b, 1024 + n0), c00);
+                        c01 = Vector256.MultiplyAddEstimate(a8, Vector256.LoadUnsafe(ref b, 1024 + n0 + 8), c01);
+                        var a9 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 9));
+                        c00 = Vector256.MultiplyAddEstimate(a9, Vector256.LoadUnsafe(ref b, 1152 + n0), c00);
+                        c01 = Vector256.MultiplyAddEstimate(a9, Vector256.LoadUnsafe(ref b, 1152 + n0 + 8), c01);
+                        var a10 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 10));
+                        c00 = Vector256.MultiplyAddEstimate(a10, Vector256.LoadUnsafe(ref b, 1280 + n0), c00);
+                        c01 = Vector256.MultiplyAddEstimate(a10, Vector256.LoadUnsafe(ref b, 1280 + n0 + 8), c01);
+                        var a11 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 11));
+                        c00 = Vector256.MultiplyAddEstimate(a11, Vector256.LoadUnsafe(ref b, 1408 + n0), c00);
+                        c01 = Vector256.MultiplyAddEstimate(a11, Vector256.LoadUnsafe(ref b, 1408 + n0 + 8), c01);
+                        var a12 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 12));
+                        c00 = Vector256.MultiplyAddEstimate(a12, Vector256.LoadUnsafe(ref b, 1536 + n0), c00);
+                        c01 = Vector256.MultiplyAddEstimate(a12, Vector256.LoadUnsafe(ref b, 1536 + n0 + 8), c01);
+                        var a13 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 13));
+                        c00 = Vector256.MultiplyAddEstimate(a13, Vector256.LoadUnsafe(ref b, 1664 + n0), c00);
+                        c01 = Vector256.MultiplyAddEstimate(a13, Vector256.LoadUnsafe(ref b, 1664 + n0 + 8), c01);
+                        var a14 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 14));
+                        c00 = Vector256.MultiplyAddEstimate(a14, Vector256.LoadUnsafe(ref b, 1792 + n0), c00);
+                        c01 = Vector256.MultiplyAddEstimate(a14, Vector256.LoadUnsafe(ref b, 1792 + n0 + 8), c01);
+                        var a15 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 15));
+                        c00 = Vector256.MultiplyAddEstimate(a15, Vector256.LoadUnsafe(ref b, 1920 + n0), c00);
+                        c01 = Vector256.MultiplyAddEstimate(a15, Vector256.LoadUnsafe(ref b, 1920 + n0 + 8), c01);
+                        var a16 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 16));
+                        c00 = Vector256.MultiplyAddEstimate(a16, Vector256.LoadUnsafe(ref b, 2048 + n0), c00);
+                        c01 = Vector256.MultiplyAddEstimate(a16, Vector256.LoadUnsafe(ref b, 2048 + n0 + 8), c01);
+                        var a17 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 17));
+                        c00 = Vector256.MultiplyAddEstimate(a17, Vector256.LoadUnsafe(ref b, 2176 + n0), c00);
+                        c01 = Vector256.MultiplyAddEstimate(a17, Vector256.LoadUnsafe(ref b, 2176 + n0 + 8), c01);
+                        var a18 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 18));
+                        c00 = Vector256.MultiplyAddEstimate(a18, Vector256.LoadUnsafe(ref b, 2304 + n0), c00);
+                        c01 = Vector256.MultiplyAddEstimate(a18, Vector256.LoadUnsafe(ref b, 2304 + n0 + 8), c01);
+                        var a19 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 19));
+                        c00 = Vector256.MultiplyAddEstimate(a19, Vector256.LoadUnsafe(ref b, 2432 + n0), c00);
+                        c01 = Vector256.MultiplyAddEstimate(a19, Vector256.LoadUnsafe(ref b, 2432 + n0 + 8), c01);
+                        var a20 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 20));
+                        c00 = Vector256.MultiplyAddEstimate(a20, Vector256.LoadUnsafe(ref b, 2560 + n0), c00);
+                        c01 = Vector256.MultiplyAddEstimate(a20, Vector256.LoadUnsafe(ref b, 2560 + n0 + 8), c01);
+                        var a21 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 21));
+                        c00 = Vector256.MultiplyAddEstimate(a21, Vector256.LoadUnsafe(ref b, 2688 + n0), c00);
+                        c01 = Vector256.MultiplyAddEstimate(a21, Vector256.LoadUnsafe(ref b, 2688 + n0 + 8), c01);
+                        var a22 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 22));
+                        c00 = Vector256.MultiplyAddEstimate(a22, Vector256.LoadUnsafe(ref b, 2816 + n0), c00);
+                        c01 = Vector256.MultiplyAddEstimate(a22, Vector256.LoadUnsafe(ref b, 2816 + n0 + 8), c01);
+                        var a23 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 23));
+                        c00 = Vector256.MultiplyAddEstimate(a23, Vector256.LoadUnsafe(ref b, 2944 + n0), c00);
+                        c01 = Vector256.MultiplyAddEstimate(a23, Vector256.LoadUnsafe(ref b, 2944 + n0 + 8), c01);
+                        var a24 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 24));
+                        c00 = Vector256.MultiplyAddEstimate(a24, Vector256.LoadUnsafe(ref b, 3072 + n0), c00);
+                        c01 = Vector256.MultiplyAddEstimate(a24, Vector256.LoadUnsafe(ref b, 3072 + n0 + 8), c01);
+                        var a25 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 25));
+                        c00 = Vector256.MultiplyAddEstimate(a25, Vector256.LoadUnsafe(ref b, 3200 + n0), c00);
+                        c01 = Vector256.MultiplyAddEstimate(a25, Vector256.LoadUnsafe(ref b, 3200 + n0 + 8), c01);
+                        var a26 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 26));
+                        c00 = Vector256.MultiplyAddEstimate(a26, Vector256.LoadUnsafe(ref b, 3328 + n0), c00);
+                        c01 = Vector256.MultiplyAddEstimate(a26, Vector256.LoadUnsafe(ref b, 3328 + n0 + 8), c01);
+                        var a27 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 27));
+                        c00 = Vector256.MultiplyAddEstimate(a27, Vector256.LoadUnsafe(ref b, 3456 + n0), c00);
+                        c01 = Vector256.MultiplyAddEstimate(a27, Vector256.LoadUnsafe(ref b, 3456 + n0 + 8), c01);
+                        var a28 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 28));
+                        c00 = Vector256.MultiplyAddEstimate(a28, Vector256.LoadUnsafe(ref b, 3584 + n0), c00);
+                        c01 = Vector256.MultiplyAddEstimate(a28, Vector256.LoadUnsafe(ref b, 3584 + n0 + 8), c01);
+                        var a29 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 29));
+                        c00 = Vector256.MultiplyAddEstimate(a29, Vector256.LoadUnsafe(ref b, 3712 + n0), c00);
+                        c01 = Vector256.MultiplyAddEstimate(a29, Vector256.LoadUnsafe(ref b, 3712 + n0 + 8), c01);
+                        var a30 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 30));
+                        c00 = Vector256.MultiplyAddEstimate(a30, Vector256.LoadUnsafe(ref b, 3840 + n0), c00);
+                        c01 = Vector256.MultiplyAddEstimate(a30, Vector256.LoadUnsafe(ref b, 3840 + n0 + 8), c01);
+                        var a31 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 31));
+                        c00 = Vector256.MultiplyAddEstimate(a31, Vector256.LoadUnsafe(ref b, 3968 + n0), c00);
+                        c01 = Vector256.MultiplyAddEstimate(a31, Vector256.LoadUnsafe(ref b, 3968 + n0 + 8), c01);
                         Vector256.StoreUnsafe(c00, ref cRow0, 0);
                         Vector256.StoreUnsafe(c01, ref cRow0, 8);
                     }
@@ -1435,15 +1527,102 @@ namespace RnnGen.Generated
                         ref float cRow0 = ref Unsafe.Add(ref c, m0 * 128 + n0);
                         var c00 = Vector128<float>.Zero;
                         var c01 = Vector128<float>.Zero;
-                        for (nuint k = 0; k < 32; k++)
-                        {
-                            ref float bRow = ref Unsafe.Add(ref b, k * 128 + n0);
-                            var b0 = Vector128.LoadUnsafe(ref bRow, 0);
-                            var b1 = Vector128.LoadUnsafe(ref bRow, 4);
-                            var a0 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + k));
-                            c00 = Vector128.MultiplyAddEstimate(a0, b0, c00);
-                            c01 = Vector128.MultiplyAddEstimate(a0, b1, c01);
-                        }
+                        var a0 = Vector128.Create(Unsafe.Add(ref a, m0 * 32));
+                        c00 = Vector128.MultiplyAddEstimate(a0, Vector128.LoadUnsafe(ref b, n0), c00);
+                        c01 = Vector128.MultiplyAddEstimate(a0, Vector128.LoadUnsafe(ref b, n0 + 4), c01);
+                        var a1 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 1));
+                        c00 = Vector128.MultiplyAddEstimate(a1, Vector128.LoadUnsafe(ref b, 128 + n0), c00);
+                        c01 = Vector128.MultiplyAddEstimate(a1, Vector128.LoadUnsafe(ref b, 128 + n0 + 4), c01);
+                        var a2 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 2));
+                        c00 = Vector128.MultiplyAddEstimate(a2, Vector128.LoadUnsafe(ref b, 256 + n0), c00);
+                        c01 = Vector128.MultiplyAddEstimate(a2, Vector128.LoadUnsafe(ref b, 256 + n0 + 4), c01);
+                        var a3 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 3));
+                        c00 = Vector128.MultiplyAddEstimate(a3, Vector128.LoadUnsafe(ref b, 384 + n0), c00);
+                        c01 = Vector128.MultiplyAddEstimate(a3, Vector128.LoadUnsafe(ref b, 384 + n0 + 4), c01);
+                        var a4 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 4));
+                        c00 = Vector128.MultiplyAddEstimate(a4, Vector128.LoadUnsafe(ref b, 512 + n0), c00);
+                        c01 = Vector128.MultiplyAddEstimate(a4, Vector128.LoadUnsafe(ref b, 512 + n0 + 4), c01);
+                        var a5 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 5));
+                        c00 = Vector128.MultiplyAddEstimate(a5, Vector128.LoadUnsafe(ref b, 640 + n0), c00);
+                        c01 = Vector128.MultiplyAddEstimate(a5, Vector128.LoadUnsafe(ref b, 640 + n0 + 4), c01);
+                        var a6 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 6));
+                        c00 = Vector128.MultiplyAddEstimate(a6, Vector128.LoadUnsafe(ref b, 768 + n0), c00);
+                        c01 = Vector128.MultiplyAddEstimate(a6, Vector128.LoadUnsafe(ref b, 768 + n0 + 4), c01);
+                        var a7 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 7));
+                        c00 = Vector128.MultiplyAddEstimate(a7, Vector128.LoadUnsafe(ref b, 896 + n0), c00);
+                        c01 = Vector128.MultiplyAddEstimate(a7, Vector128.LoadUnsafe(ref b, 896 + n0 + 4), c01);
+                        var a8 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 8));
+                        c00 = Vector128.MultiplyAddEstimate(a8, Vector128.LoadUnsafe(ref b, 1024 + n0), c00);
+                        c01 = Vector128.MultiplyAddEstimate(a8, Vector128.LoadUnsafe(ref b, 1024 + n0 + 4), c01);
+                        var a9 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 9));
+                        c00 = Vector128.MultiplyAddEstimate(a9, Vector128.LoadUnsafe(ref b, 1152 + n0), c00);
+                        c01 = Vector128.MultiplyAddEstimate(a9, Vector128.LoadUnsafe(ref b, 1152 + n0 + 4), c01);
+                        var a10 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 10));
+                        c00 = Vector128.MultiplyAddEstimate(a10, Vector128.LoadUnsafe(ref b, 1280 + n0), c00);
+                        c01 = Vector128.MultiplyAddEstimate(a10, Vector128.LoadUnsafe(ref b, 1280 + n0 + 4), c01);
+                        var a11 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 11));
+                        c00 = Vector128.MultiplyAddEstimate(a11, Vector128.LoadUnsafe(ref b, 1408 + n0), c00);
+                        c01 = Vector128.MultiplyAddEstimate(a11, Vector128.LoadUnsafe(ref b, 1408 + n0 + 4), c01);
+                        var a12 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 12));
+                        c00 = Vector128.MultiplyAddEstimate(a12, Vector128.LoadUnsafe(ref b, 1536 + n0), c00);
+                        c01 = Vector128.MultiplyAddEstimate(a12, Vector128.LoadUnsafe(ref b, 1536 + n0 + 4), c01);
+                        var a13 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 13));
+                        c00 = Vector128.MultiplyAddEstimate(a13, Vector128.LoadUnsafe(ref b, 1664 + n0), c00);
+                        c01 = Vector128.MultiplyAddEstimate(a13, Vector128.LoadUnsafe(ref b, 1664 + n0 + 4), c01);
+                        var a14 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 14));
+                        c00 = Vector128.MultiplyAddEstimate(a14, Vector128.LoadUnsafe(ref b, 1792 + n0), c00);
+                        c01 = Vector128.MultiplyAddEstimate(a14, Vector128.LoadUnsafe(ref b, 1792 + n0 + 4), c01);
+                        var a15 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 15));
+                        c00 = Vector128.MultiplyAddEstimate(a15, Vector128.LoadUnsafe(ref b, 1920 + n0), c00);
+                        c01 = Vector128.MultiplyAddEstimate(a15, Vector128.LoadUnsafe(ref b, 1920 + n0 + 4), c01);
+                        var a16 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 16));
+                        c00 = Vector128.MultiplyAddEstimate(a16, Vector128.LoadUnsafe(ref b, 2048 + n0), c00);
+                        c01 = Vector128.MultiplyAddEstimate(a16, Vector128.LoadUnsafe(ref b, 2048 + n0 + 4), c01);
+                        var a17 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 17));
+                        c00 = Vector128.MultiplyAddEstimate(a17, Vector128.LoadUnsafe(ref b, 2176 + n0), c00);
+                        c01 = Vector128.MultiplyAddEstimate(a17, Vector128.LoadUnsafe(ref b, 2176 + n0 + 4), c01);
+                        var a18 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 18));
+                        c00 = Vector128.MultiplyAddEstimate(a18, Vector128.LoadUnsafe(ref b, 2304 + n0), c00);
+                        c01 = Vector128.MultiplyAddEstimate(a18, Vector128.LoadUnsafe(ref b, 2304 + n0 + 4), c01);
+                        var a19 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 19));
+                        c00 = Vector128.MultiplyAddEstimate(a19, Vector128.LoadUnsafe(ref b, 2432 + n0), c00);
+                        c01 = Vector128.MultiplyAddEstimate(a19, Vector128.LoadUnsafe(ref b, 2432 + n0 + 4), c01);
+                        var a20 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 20));
+                        c00 = Vector128.MultiplyAddEstimate(a20, Vector128.LoadUnsafe(ref b, 2560 + n0), c00);
+                        c01 = Vector128.MultiplyAddEstimate(a20, Vector128.LoadUnsafe(ref b, 2560 + n0 + 4), c01);
+                        var a21 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 21));
+                        c00 = Vector128.MultiplyAddEstimate(a21, Vector128.LoadUnsafe(ref b, 2688 + n0), c00);
+                        c01 = Vector128.MultiplyAddEstimate(a21, Vector128.LoadUnsafe(ref b, 2688 + n0 + 4), c01);
+                        var a22 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 22));
+                        c00 = Vector128.MultiplyAddEstimate(a22, Vector128.LoadUnsafe(ref b, 2816 + n0), c00);
+                        c01 = Vector128.MultiplyAddEstimate(a22, Vector128.LoadUnsafe(ref b, 2816 + n0 + 4), c01);
+                        var a23 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 23));
+                        c00 = Vector128.MultiplyAddEstimate(a23, Vector128.LoadUnsafe(ref b, 2944 + n0), c00);
+                        c01 = Vector128.MultiplyAddEstimate(a23, Vector128.LoadUnsafe(ref b, 2944 + n0 + 4), c01);
+                        var a24 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 24));
+                        c00 = Vector128.MultiplyAddEstimate(a24, Vector128.LoadUnsafe(ref b, 3072 + n0), c00);
+                        c01 = Vector128.MultiplyAddEstimate(a24, Vector128.LoadUnsafe(ref b, 3072 + n0 + 4), c01);
+                        var a25 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 25));
+                        c00 = Vector128.MultiplyAddEstimate(a25, Vector128.LoadUnsafe(ref b, 3200 + n0), c00);
+                        c01 = Vector128.MultiplyAddEstimate(a25, Vector128.LoadUnsafe(ref b, 3200 + n0 + 4), c01);
+                        var a26 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 26));
+                        c00 = Vector128.MultiplyAddEstimate(a26, Vector128.LoadUnsafe(ref b, 3328 + n0), c00);
+                        c01 = Vector128.MultiplyAddEstimate(a26, Vector128.LoadUnsafe(ref b, 3328 + n0 + 4), c01);
+                        var a27 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 27));
+                        c00 = Vector128.MultiplyAddEstimate(a27, Vector128.LoadUnsafe(ref b, 3456 + n0), c00);
+                        c01 = Vector128.MultiplyAddEstimate(a27, Vector128.LoadUnsafe(ref b, 3456 + n0 + 4), c01);
+                        var a28 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 28));
+                        c00 = Vector128.MultiplyAddEstimate(a28, Vector128.LoadUnsafe(ref b, 3584 + n0), c00);
+                        c01 = Vector128.MultiplyAddEstimate(a28, Vector128.LoadUnsafe(ref b, 3584 + n0 + 4), c01);
+                        var a29 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 29));
+                        c00 = Vector128.MultiplyAddEstimate(a29, Vector128.LoadUnsafe(ref b, 3712 + n0), c00);
+                        c01 = Vector128.MultiplyAddEstimate(a29, Vector128.LoadUnsafe(ref b, 3712 + n0 + 4), c01);
+                        var a30 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 30));
+                        c00 = Vector128.MultiplyAddEstimate(a30, Vector128.LoadUnsafe(ref b, 3840 + n0), c00);
+                        c01 = Vector128.MultiplyAddEstimate(a30, Vector128.LoadUnsafe(ref b, 3840 + n0 + 4), c01);
+                        var a31 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 31));
+                        c00 = Vector128.MultiplyAddEstimate(a31, Vector128.LoadUnsafe(ref b, 3968 + n0), c00);
+                        c01 = Vector128.MultiplyAddEstimate(a31, Vector128.LoadUnsafe(ref b, 3968 + n0 + 4), c01);
                         Vector128.StoreUnsafe(c00, ref cRow0, 0);
                         Vector128.StoreUnsafe(c01, ref cRow0, 4);
                     }
@@ -2002,15 +2181,102 @@ namespace RnnGen.Generated
                         ref float cRow0 = ref Unsafe.Add(ref c, m0 * 64 + n0);
                         var c00 = Vector256.LoadUnsafe(ref bias, n0);
                         var c01 = Vector256.LoadUnsafe(ref bias, n0 + 8);
-                        for (nuint k = 0; k < 32; k++)
-                        {
-                            ref float bRow = ref Unsafe.Add(ref b, k * 64 + n0);
-                            var b0 = Vector256.LoadUnsafe(ref bRow, 0);
-                            var b1 = Vector256.LoadUnsafe(ref bRow, 8);
-                            var a0 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + k));
-                            c00 = Vector256.MultiplyAddEstimate(a0, b0, c00);
-                            c01 = Vector256.MultiplyAddEstimate(a0, b1, c01);
-                        }
+                        var a0 = Vector256.Create(Unsafe.Add(ref a, m0 * 32));
+                        c00 = Vector256.MultiplyAddEstimate(a0, Vector256.LoadUnsafe(ref b, n0), c00);
+                        c01 = Vector256.MultiplyAddEstimate(a0, Vector256.LoadUnsafe(ref b, n0 + 8), c01);
+                        var a1 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 1));
+                        c00 = Vector256.MultiplyAddEstimate(a1, Vector256.LoadUnsafe(ref b, 64 + n0), c00);
+                        c01 = Vector256.MultiplyAddEstimate(a1, Vector256.LoadUnsafe(ref b, 64 + n0 + 8), c01);
+                        var a2 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 2));
+                        c00 = Vector256.MultiplyAddEstimate(a2, Vector256.LoadUnsafe(ref b, 128 + n0), c00);
+                        c01 = Vector256.MultiplyAddEstimate(a2, Vector256.LoadUnsafe(ref b, 128 + n0 + 8), c01);
+                        var a3 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 3));
+                        c00 = Vector256.MultiplyAddEstimate(a3, Vector256.LoadUnsafe(ref b, 192 + n0), c00);
+                        c01 = Vector256.MultiplyAddEstimate(a3, Vector256.LoadUnsafe(ref b, 192 + n0 + 8), c01);
+                        var a4 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 4));
+                        c00 = Vector256.MultiplyAddEstimate(a4, Vector256.LoadUnsafe(ref b, 256 + n0), c00);
+                        c01 = Vector256.MultiplyAddEstimate(a4, Vector256.LoadUnsafe(ref b, 256 + n0 + 8), c01);
+                        var a5 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 5));
+                        c00 = Vector256.MultiplyAddEstimate(a5, Vector256.LoadUnsafe(ref b, 320 + n0), c00);
+                        c01 = Vector256.MultiplyAddEstimate(a5, Vector256.LoadUnsafe(ref b, 320 + n0 + 8), c01);
+                        var a6 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 6));
+                        c00 = Vector256.MultiplyAddEstimate(a6, Vector256.LoadUnsafe(ref b, 384 + n0), c00);
+                        c01 = Vector256.MultiplyAddEstimate(a6, Vector256.LoadUnsafe(ref b, 384 + n0 + 8), c01);
+                        var a7 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 7));
+                        c00 = Vector256.MultiplyAddEstimate(a7, Vector256.LoadUnsafe(ref b, 448 + n0), c00);
+                        c01 = Vector256.MultiplyAddEstimate(a7, Vector256.LoadUnsafe(ref b, 448 + n0 + 8), c01);
+                        var a8 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 8));
+                        c00 = Vector256.MultiplyAddEstimate(a8, Vector256.LoadUnsafe(ref b, 512 + n0), c00);
+                        c01 = Vector256.MultiplyAddEstimate(a8, Vector256.LoadUnsafe(ref b, 512 + n0 + 8), c01);
+                        var a9 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 9));
+                        c00 = Vector256.MultiplyAddEstimate(a9, Vector256.LoadUnsafe(ref b, 576 + n0), c00);
+                        c01 = Vector256.MultiplyAddEstimate(a9, Vector256.LoadUnsafe(ref b, 576 + n0 + 8), c01);
+                        var a10 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 10));
+                        c00 = Vector256.MultiplyAddEstimate(a10, Vector256.LoadUnsafe(ref b, 640 + n0), c00);
+                        c01 = Vector256.MultiplyAddEstimate(a10, Vector256.LoadUnsafe(ref b, 640 + n0 + 8), c01);
+                        var a11 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 11));
+                        c00 = Vector256.MultiplyAddEstimate(a11, Vector256.LoadUnsafe(ref b, 704 + n0), c00);
+                        c01 = Vector256.MultiplyAddEstimate(a11, Vector256.LoadUnsafe(ref b, 704 + n0 + 8), c01);
+                        var a12 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 12));
+                        c00 = Vector256.MultiplyAddEstimate(a12, Vector256.LoadUnsafe(ref b, 768 + n0), c00);
+                        c01 = Vector256.MultiplyAddEstimate(a12, Vector256.LoadUnsafe(ref b, 768 + n0 + 8), c01);
+                        var a13 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 13));
+                        c00 = Vector256.MultiplyAddEstimate(a13, Vector256.LoadUnsafe(ref b, 832 + n0), c00);
+                        c01 = Vector256.MultiplyAddEstimate(a13, Vector256.LoadUnsafe(ref b, 832 + n0 + 8), c01);
+                        var a14 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 14));
+                        c00 = Vector256.MultiplyAddEstimate(a14, Vector256.LoadUnsafe(ref b, 896 + n0), c00);
+                        c01 = Vector256.MultiplyAddEstimate(a14, Vector256.LoadUnsafe(ref b, 896 + n0 + 8), c01);
+                        var a15 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 15));
+                        c00 = Vector256.MultiplyAddEstimate(a15, Vector256.LoadUnsafe(ref b, 960 + n0), c00);
+                        c01 = Vector256.MultiplyAddEstimate(a15, Vector256.LoadUnsafe(ref b, 960 + n0 + 8), c01);
+                        var a16 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 16));
+                        c00 = Vector256.MultiplyAddEstimate(a16, Vector256.LoadUnsafe(ref b, 1024 + n0), c00);
+                        c01 = Vector256.MultiplyAddEstimate(a16, Vector256.LoadUnsafe(ref b, 1024 + n0 + 8), c01);
+                        var a17 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 17));
+                        c00 = Vector256.MultiplyAddEstimate(a17, Vector256.LoadUnsafe(ref b, 1088 + n0), c00);
+                        c01 = Vector256.MultiplyAddEstimate(a17, Vector256.LoadUnsafe(ref b, 1088 + n0 + 8), c01);
+                        var a18 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 18));
+                        c00 = Vector256.MultiplyAddEstimate(a18, Vector256.LoadUnsafe(ref b, 1152 + n0), c00);
+                        c01 = Vector256.MultiplyAddEstimate(a18, Vector256.LoadUnsafe(ref b, 1152 + n0 + 8), c01);
+                        var a19 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 19));
+                        c00 = Vector256.MultiplyAddEstimate(a19, Vector256.LoadUnsafe(ref b, 1216 + n0), c00);
+                        c01 = Vector256.MultiplyAddEstimate(a19, Vector256.LoadUnsafe(ref b, 1216 + n0 + 8), c01);
+                        var a20 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 20));
+                        c00 = Vector256.MultiplyAddEstimate(a20, Vector256.LoadUnsafe(ref b, 1280 + n0), c00);
+                        c01 = Vector256.MultiplyAddEstimate(a20, Vector256.LoadUnsafe(ref b, 1280 + n0 + 8), c01);
+                        var a21 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 21));
+                        c00 = Vector256.MultiplyAddEstimate(a21, Vector256.LoadUnsafe(ref b, 1344 + n0), c00);
+                        c01 = Vector256.MultiplyAddEstimate(a21, Vector256.LoadUnsafe(ref b, 1344 + n0 + 8), c01);
+                        var a22 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 22));
+                        c00 = Vector256.MultiplyAddEstimate(a22, Vector256.LoadUnsafe(ref b, 1408 + n0), c00);
+                        c01 = Vector256.MultiplyAddEstimate(a22, Vector256.LoadUnsafe(ref b, 1408 + n0 + 8), c01);
+                        var a23 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 23));
+                        c00 = Vector256.MultiplyAddEstimate(a23, Vector256.LoadUnsafe(ref b, 1472 + n0), c00);
+                        c01 = Vector256.MultiplyAddEstimate(a23, Vector256.LoadUnsafe(ref b, 1472 + n0 + 8), c01);
+                        var a24 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 24));
+                        c00 = Vector256.MultiplyAddEstimate(a24, Vector256.LoadUnsafe(ref b, 1536 + n0), c00);
+                        c01 = Vector256.MultiplyAddEstimate(a24, Vector256.LoadUnsafe(ref b, 1536 + n0 + 8), c01);
+                        var a25 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 25));
+                        c00 = Vector256.MultiplyAddEstimate(a25, Vector256.LoadUnsafe(ref b, 1600 + n0), c00);
+                        c01 = Vector256.MultiplyAddEstimate(a25, Vector256.LoadUnsafe(ref b, 1600 + n0 + 8), c01);
+                        var a26 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 26));
+                        c00 = Vector256.MultiplyAddEstimate(a26, Vector256.LoadUnsafe(ref b, 1664 + n0), c00);
+                        c01 = Vector256.MultiplyAddEstimate(a26, Vector256.LoadUnsafe(ref b, 1664 + n0 + 8), c01);
+                        var a27 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 27));
+                        c00 = Vector256.MultiplyAddEstimate(a27, Vector256.LoadUnsafe(ref b, 1728 + n0), c00);
+                        c01 = Vector256.MultiplyAddEstimate(a27, Vector256.LoadUnsafe(ref b, 1728 + n0 + 8), c01);
+                        var a28 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 28));
+                        c00 = Vector256.MultiplyAddEstimate(a28, Vector256.LoadUnsafe(ref b, 1792 + n0), c00);
+                        c01 = Vector256.MultiplyAddEstimate(a28, Vector256.LoadUnsafe(ref b, 1792 + n0 + 8), c01);
+                        var a29 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 29));
+                        c00 = Vector256.MultiplyAddEstimate(a29, Vector256.LoadUnsafe(ref b, 1856 + n0), c00);
+                        c01 = Vector256.MultiplyAddEstimate(a29, Vector256.LoadUnsafe(ref b, 1856 + n0 + 8), c01);
+                        var a30 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 30));
+                        c00 = Vector256.MultiplyAddEstimate(a30, Vector256.LoadUnsafe(ref b, 1920 + n0), c00);
+                        c01 = Vector256.MultiplyAddEstimate(a30, Vector256.LoadUnsafe(ref b, 1920 + n0 + 8), c01);
+                        var a31 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 31));
+                        c00 = Vector256.MultiplyAddEstimate(a31, Vector256.LoadUnsafe(ref b, 1984 + n0), c00);
+                        c01 = Vector256.MultiplyAddEstimate(a31, Vector256.LoadUnsafe(ref b, 1984 + n0 + 8), c01);
                         Vector256.StoreUnsafe(c00, ref cRow0, 0);
                         Vector256.StoreUnsafe(c01, ref cRow0, 8);
                     }
@@ -2067,15 +2333,102 @@ namespace RnnGen.Generated
                         ref float cRow0 = ref Unsafe.Add(ref c, m0 * 64 + n0);
                         var c00 = Vector128.LoadUnsafe(ref bias, n0);
                         var c01 = Vector128.LoadUnsafe(ref bias, n0 + 4);
-                        for (nuint k = 0; k < 32; k++)
-                        {
-                            ref float bRow = ref Unsafe.Add(ref b, k * 64 + n0);
-                            var b0 = Vector128.LoadUnsafe(ref bRow, 0);
-                            var b1 = Vector128.LoadUnsafe(ref bRow, 4);
-                            var a0 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + k));
-                            c00 = Vector128.MultiplyAddEstimate(a0, b0, c00);
-                            c01 = Vector128.MultiplyAddEstimate(a0, b1, c01);
-                        }
+                        var a0 = Vector128.Create(Unsafe.Add(ref a, m0 * 32));
+                        c00 = Vector128.MultiplyAddEstimate(a0, Vector128.LoadUnsafe(ref b, n0), c00);
+                        c01 = Vector128.MultiplyAddEstimate(a0, Vector128.LoadUnsafe(ref b, n0 + 4), c01);
+                        var a1 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 1));
+                        c00 = Vector128.MultiplyAddEstimate(a1, Vector128.LoadUnsafe(ref b, 64 + n0), c00);
+                        c01 = Vector128.MultiplyAddEstimate(a1, Vector128.LoadUnsafe(ref b, 64 + n0 + 4), c01);
+                        var a2 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 2));
+                        c00 = Vector128.MultiplyAddEstimate(a2, Vector128.LoadUnsafe(ref b, 128 + n0), c00);
+                        c01 = Vector128.MultiplyAddEstimate(a2, Vector128.LoadUnsafe(ref b, 128 + n0 + 4), c01);
+                        var a3 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 3));
+                        c00 = Vector128.MultiplyAddEstimate(a3, Vector128.LoadUnsafe(ref b, 192 + n0), c00);
+                        c01 = Vector128.MultiplyAddEstimate(a3, Vector128.LoadUnsafe(ref b, 192 + n0 + 4), c01);
+                        var a4 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 4));
+                        c00 = Vector128.MultiplyAddEstimate(a4, Vector128.LoadUnsafe(ref b, 256 + n0), c00);
+                        c01 = Vector128.MultiplyAddEstimate(a4, Vector128.LoadUnsafe(ref b, 256 + n0 + 4), c01);
+                        var a5 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 5));
+                        c00 = Vector128.MultiplyAddEstimate(a5, Vector128.LoadUnsafe(ref b, 320 + n0), c00);
+                        c01 = Vector128.MultiplyAddEstimate(a5, Vector128.LoadUnsafe(ref b, 320 + n0 + 4), c01);
+                        var a6 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 6));
+                        c00 = Vector128.MultiplyAddEstimate(a6, Vector128.LoadUnsafe(ref b, 384 + n0), c00);
+                        c01 = Vector128.MultiplyAddEstimate(a6, Vector128.LoadUnsafe(ref b, 384 + n0 + 4), c01);
+                        var a7 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 7));
+                        c00 = Vector128.MultiplyAddEstimate(a7, Vector128.LoadUnsafe(ref b, 448 + n0), c00);
+                        c01 = Vector128.MultiplyAddEstimate(a7, Vector128.LoadUnsafe(ref b, 448 + n0 + 4), c01);
+                        var a8 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 8));
+                        c00 = Vector128.MultiplyAddEstimate(a8, Vector128.LoadUnsafe(ref b, 512 + n0), c00);
+                        c01 = Vector128.MultiplyAddEstimate(a8, Vector128.LoadUnsafe(ref b, 512 + n0 + 4), c01);
+                        var a9 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 9));
+                        c00 = Vector128.MultiplyAddEstimate(a9, Vector128.LoadUnsafe(ref b, 576 + n0), c00);
+                        c01 = Vector128.MultiplyAddEstimate(a9, Vector128.LoadUnsafe(ref b, 576 + n0 + 4), c01);
+                        var a10 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 10));
+                        c00 = Vector128.MultiplyAddEstimate(a10, Vector128.LoadUnsafe(ref b, 640 + n0), c00);
+                        c01 = Vector128.MultiplyAddEstimate(a10, Vector128.LoadUnsafe(ref b, 640 + n0 + 4), c01);
+                        var a11 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 11));
+                        c00 = Vector128.MultiplyAddEstimate(a11, Vector128.LoadUnsafe(ref b, 704 + n0), c00);
+                        c01 = Vector128.MultiplyAddEstimate(a11, Vector128.LoadUnsafe(ref b, 704 + n0 + 4), c01);
+                        var a12 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 12));
+                        c00 = Vector128.MultiplyAddEstimate(a12, Vector128.LoadUnsafe(ref b, 768 + n0), c00);
+                        c01 = Vector128.MultiplyAddEstimate(a12, Vector128.LoadUnsafe(ref b, 768 + n0 + 4), c01);
+                        var a13 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 13));
+                        c00 = Vector128.MultiplyAddEstimate(a13, Vector128.LoadUnsafe(ref b, 832 + n0), c00);
+                        c01 = Vector128.MultiplyAddEstimate(a13, Vector128.LoadUnsafe(ref b, 832 + n0 + 4), c01);
+                        var a14 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 14));
+                        c00 = Vector128.MultiplyAddEstimate(a14, Vector128.LoadUnsafe(ref b, 896 + n0), c00);
+                        c01 = Vector128.MultiplyAddEstimate(a14, Vector128.LoadUnsafe(ref b, 896 + n0 + 4), c01);
+                        var a15 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 15));
+                        c00 = Vector128.MultiplyAddEstimate(a15, Vector128.LoadUnsafe(ref b, 960 + n0), c00);
+                        c01 = Vector128.MultiplyAddEstimate(a15, Vector128.LoadUnsafe(ref b, 960 + n0 + 4), c01);
+                        var a16 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 16));
+                        c00 = Vector128.MultiplyAddEstimate(a16, Vector128.LoadUnsafe(ref b, 1024 + n0), c00);
+                        c01 = Vector128.MultiplyAddEstimate(a16, Vector128.LoadUnsafe(ref b, 1024 + n0 + 4), c01);
+                        var a17 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 17));
+                        c00 = Vector128.MultiplyAddEstimate(a17, Vector128.LoadUnsafe(ref b, 1088 + n0), c00);
+                        c01 = Vector128.MultiplyAddEstimate(a17, Vector128.LoadUnsafe(ref b, 1088 + n0 + 4), c01);
+                        var a18 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 18));
+                        c00 = Vector128.MultiplyAddEstimate(a18, Vector128.LoadUnsafe(ref b, 1152 + n0), c00);
+                        c01 = Vector128.MultiplyAddEstimate(a18, Vector128.LoadUnsafe(ref b, 1152 + n0 + 4), c01);
+                        var a19 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 19));
+                        c00 = Vector128.MultiplyAddEstimate(a19, Vector128.LoadUnsafe(ref b, 1216 + n0), c00);
+                        c01 = Vector128.MultiplyAddEstimate(a19, Vector128.LoadUnsafe(ref b, 1216 + n0 + 4), c01);
+                        var a20 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 20));
+                        c00 = Vector128.MultiplyAddEstimate(a20, Vector128.LoadUnsafe(ref b, 1280 + n0), c00);
+                        c01 = Vector128.MultiplyAddEstimate(a20, Vector128.LoadUnsafe(ref b, 1280 + n0 + 4), c01);
+                        var a21 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 21));
+                        c00 = Vector128.MultiplyAddEstimate(a21, Vector128.LoadUnsafe(ref b, 1344 + n0), c00);
+                        c01 = Vector128.MultiplyAddEstimate(a21, Vector128.LoadUnsafe(ref b, 1344 + n0 + 4), c01);
+                        var a22 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 22));
+                        c00 = Vector128.MultiplyAddEstimate(a22, Vector128.LoadUnsafe(ref b, 1408 + n0), c00);
+                        c01 = Vector128.MultiplyAddEstimate(a22, Vector128.LoadUnsafe(ref b, 1408 + n0 + 4), c01);
+                        var a23 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 23));
+                        c00 = Vector128.MultiplyAddEstimate(a23, Vector128.LoadUnsafe(ref b, 1472 + n0), c00);
+                        c01 = Vector128.MultiplyAddEstimate(a23, Vector128.LoadUnsafe(ref b, 1472 + n0 + 4), c01);
+                        var a24 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 24));
+                        c00 = Vector128.MultiplyAddEstimate(a24, Vector128.LoadUnsafe(ref b, 1536 + n0), c00);
+                        c01 = Vector128.MultiplyAddEstimate(a24, Vector128.LoadUnsafe(ref b, 1536 + n0 + 4), c01);
+                        var a25 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 25));
+                        c00 = Vector128.MultiplyAddEstimate(a25, Vector128.LoadUnsafe(ref b, 1600 + n0), c00);
+                        c01 = Vector128.MultiplyAddEstimate(a25, Vector128.LoadUnsafe(ref b, 1600 + n0 + 4), c01);
+                        var a26 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 26));
+                        c00 = Vector128.MultiplyAddEstimate(a26, Vector128.LoadUnsafe(ref b, 1664 + n0), c00);
+                        c01 = Vector128.MultiplyAddEstimate(a26, Vector128.LoadUnsafe(ref b, 1664 + n0 + 4), c01);
+                        var a27 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 27));
+                        c00 = Vector128.MultiplyAddEstimate(a27, Vector128.LoadUnsafe(ref b, 1728 + n0), c00);
+                        c01 = Vector128.MultiplyAddEstimate(a27, Vector128.LoadUnsafe(ref b, 1728 + n0 + 4), c01);
+                        var a28 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 28));
+                        c00 = Vector128.MultiplyAddEstimate(a28, Vector128.LoadUnsafe(ref b, 1792 + n0), c00);
+                        c01 = Vector128.MultiplyAddEstimate(a28, Vector128.LoadUnsafe(ref b, 1792 + n0 + 4), c01);
+                        var a29 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 29));
+                        c00 = Vector128.MultiplyAddEstimate(a29, Vector128.LoadUnsafe(ref b, 1856 + n0), c00);
+                        c01 = Vector128.MultiplyAddEstimate(a29, Vector128.LoadUnsafe(ref b, 1856 + n0 + 4), c01);
+                        var a30 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 30));
+                        c00 = Vector128.MultiplyAddEstimate(a30, Vector128.LoadUnsafe(ref b, 1920 + n0), c00);
+                        c01 = Vector128.MultiplyAddEstimate(a30, Vector128.LoadUnsafe(ref b, 1920 + n0 + 4), c01);
+                        var a31 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 31));
+                        c00 = Vector128.MultiplyAddEstimate(a31, Vector128.LoadUnsafe(ref b, 1984 + n0), c00);
+                        c01 = Vector128.MultiplyAddEstimate(a31, Vector128.LoadUnsafe(ref b, 1984 + n0 + 4), c01);
                         Vector128.StoreUnsafe(c00, ref cRow0, 0);
                         Vector128.StoreUnsafe(c01, ref cRow0, 4);
                     }
@@ -2710,177 +3063,9 @@ namespace RnnGen.Generated
             }
         }
 
-        /// <summary>dW_hh[j, :] += Σ_s r_{s-1}[j] · δ_s: a = recurrent inputs from the window's first row, b = δ rows, c = dW_hh.</summary>
-        private static void RecurrentWeightGrads(ref float a, ref float b, ref float c, int steps)
-        {
-            if (Vector512.IsHardwareAccelerated)
-            {
-                for (nuint n0 = 0; n0 < 128; n0 += 64)
-                {
-                    for (nuint m0 = 0; m0 < 32; m0 += 4)
-                    {
-                        ref float cRow0 = ref Unsafe.Add(ref c, m0 * 128 + n0);
-                        ref float cRow1 = ref Unsafe.Add(ref c, (m0 + 1) * 128 + n0);
-                        ref float cRow2 = ref Unsafe.Add(ref c, (m0 + 2) * 128 + n0);
-                        ref float cRow3 = ref Unsafe.Add(ref c, (m0 + 3) * 128 + n0);
-                        var c00 = Vector512.LoadUnsafe(ref cRow0, 0);
-                        var c01 = Vector512.LoadUnsafe(ref cRow0, 16);
-                        var c02 = Vector512.LoadUnsafe(ref cRow0, 32);
-                        var c03 = Vector512.LoadUnsafe(ref cRow0, 48);
-                        var c10 = Vector512.LoadUnsafe(ref cRow1, 0);
-                        var c11 = Vector512.LoadUnsafe(ref cRow1, 16);
-                        var c12 = Vector512.LoadUnsafe(ref cRow1, 32);
-                        var c13 = Vector512.LoadUnsafe(ref cRow1, 48);
-                        var c20 = Vector512.LoadUnsafe(ref cRow2, 0);
-                        var c21 = Vector512.LoadUnsafe(ref cRow2, 16);
-                        var c22 = Vector512.LoadUnsafe(ref cRow2, 32);
-                        var c23 = Vector512.LoadUnsafe(ref cRow2, 48);
-                        var c30 = Vector512.LoadUnsafe(ref cRow3, 0);
-                        var c31 = Vector512.LoadUnsafe(ref cRow3, 16);
-                        var c32 = Vector512.LoadUnsafe(ref cRow3, 32);
-                        var c33 = Vector512.LoadUnsafe(ref cRow3, 48);
-                        for (nuint k = 0; k < (nuint)steps; k++)
-                        {
-                            ref float bRow = ref Unsafe.Add(ref b, k * 128 + n0);
-                            var b0 = Vector512.LoadUnsafe(ref bRow, 0);
-                            var b1 = Vector512.LoadUnsafe(ref bRow, 16);
-                            var b2 = Vector512.LoadUnsafe(ref bRow, 32);
-                            var b3 = Vector512.LoadUnsafe(ref bRow, 48);
-                            var a0 = Vector512.Create(Unsafe.Add(ref a, m0 + k * 32));
-                            c00 = Vector512.MultiplyAddEstimate(a0, b0, c00);
-                            c01 = Vector512.MultiplyAddEstimate(a0, b1, c01);
-                            c02 = Vector512.MultiplyAddEstimate(a0, b2, c02);
-                            c03 = Vector512.MultiplyAddEstimate(a0, b3, c03);
-                            var a1 = Vector512.Create(Unsafe.Add(ref a, m0 + 1 + k * 32));
-                            c10 = Vector512.MultiplyAddEstimate(a1, b0, c10);
-                            c11 = Vector512.MultiplyAddEstimate(a1, b1, c11);
-                            c12 = Vector512.MultiplyAddEstimate(a1, b2, c12);
-                            c13 = Vector512.MultiplyAddEstimate(a1, b3, c13);
-                            var a2 = Vector512.Create(Unsafe.Add(ref a, m0 + 2 + k * 32));
-                            c20 = Vector512.MultiplyAddEstimate(a2, b0, c20);
-                            c21 = Vector512.MultiplyAddEstimate(a2, b1, c21);
-                            c22 = Vector512.MultiplyAddEstimate(a2, b2, c22);
-                            c23 = Vector512.MultiplyAddEstimate(a2, b3, c23);
-                            var a3 = Vector512.Create(Unsafe.Add(ref a, m0 + 3 + k * 32));
-                            c30 = Vector512.MultiplyAddEstimate(a3, b0, c30);
-                            c31 = Vector512.MultiplyAddEstimate(a3, b1, c31);
-                            c32 = Vector512.MultiplyAddEstimate(a3, b2, c32);
-                            c33 = Vector512.MultiplyAddEstimate(a3, b3, c33);
-                        }
-                        Vector512.StoreUnsafe(c00, ref cRow0, 0);
-                        Vector512.StoreUnsafe(c01, ref cRow0, 16);
-                        Vector512.StoreUnsafe(c02, ref cRow0, 32);
-                        Vector512.StoreUnsafe(c03, ref cRow0, 48);
-                        Vector512.StoreUnsafe(c10, ref cRow1, 0);
-                        Vector512.StoreUnsafe(c11, ref cRow1, 16);
-                        Vector512.StoreUnsafe(c12, ref cRow1, 32);
-                        Vector512.StoreUnsafe(c13, ref cRow1, 48);
-                        Vector512.StoreUnsafe(c20, ref cRow2, 0);
-                        Vector512.StoreUnsafe(c21, ref cRow2, 16);
-                        Vector512.StoreUnsafe(c22, ref cRow2, 32);
-                        Vector512.StoreUnsafe(c23, ref cRow2, 48);
-                        Vector512.StoreUnsafe(c30, ref cRow3, 0);
-                        Vector512.StoreUnsafe(c31, ref cRow3, 16);
-                        Vector512.StoreUnsafe(c32, ref cRow3, 32);
-                        Vector512.StoreUnsafe(c33, ref cRow3, 48);
-                    }
-                }
-            }
-            else if (Vector256.IsHardwareAccelerated)
-            {
-                for (nuint n0 = 0; n0 < 128; n0 += 16)
-                {
-                    for (nuint m0 = 0; m0 < 32; m0 += 4)
-                    {
-                        ref float cRow0 = ref Unsafe.Add(ref c, m0 * 128 + n0);
-                        ref float cRow1 = ref Unsafe.Add(ref c, (m0 + 1) * 128 + n0);
-                        ref float cRow2 = ref Unsafe.Add(ref c, (m0 + 2) * 128 + n0);
-                        ref float cRow3 = ref Unsafe.Add(ref c, (m0 + 3) * 128 + n0);
-                        var c00 = Vector256.LoadUnsafe(ref cRow0, 0);
-                        var c01 = Vector256.LoadUnsafe(ref cRow0, 8);
-                        var c10 = Vector256.LoadUnsafe(ref cRow1, 0);
-                        var c11 = Vector256.LoadUnsafe(ref cRow1, 8);
-                        var c20 = Vector256.LoadUnsafe(ref cRow2, 0);
-                        var c21 = Vector256.LoadUnsafe(ref cRow2, 8);
-                        var c30 = Vector256.LoadUnsafe(ref cRow3, 0);
-                        var c31 = Vector256.LoadUnsafe(ref cRow3, 8);
-                        for (nuint k = 0; k < (nuint)steps; k++)
-                        {
-                            ref float bRow = ref Unsafe.Add(ref b, k * 128 + n0);
-                            var b0 = Vector256.LoadUnsafe(ref bRow, 0);
-                            var b1 = Vector256.LoadUnsafe(ref bRow, 8);
-                            var a0 = Vector256.Create(Unsafe.Add(ref a, m0 + k * 32));
-                            c00 = Vector256.MultiplyAddEstimate(a0, b0, c00);
-                            c01 = Vector256.MultiplyAddEstimate(a0, b1, c01);
-                            var a1 = Vector256.Create(Unsafe.Add(ref a, m0 + 1 + k * 32));
-                            c10 = Vector256.MultiplyAddEstimate(a1, b0, c10);
-                            c11 = Vector256.MultiplyAddEstimate(a1, b1, c11);
-                            var a2 = Vector256.Create(Unsafe.Add(ref a, m0 + 2 + k * 32));
-                            c20 = Vector256.MultiplyAddEstimate(a2, b0, c20);
-                            c21 = Vector256.MultiplyAddEstimate(a2, b1, c21);
-                            var a3 = Vector256.Create(Unsafe.Add(ref a, m0 + 3 + k * 32));
-                            c30 = Vector256.MultiplyAddEstimate(a3, b0, c30);
-                            c31 = Vector256.MultiplyAddEstimate(a3, b1, c31);
-                        }
-                        Vector256.StoreUnsafe(c00, ref cRow0, 0);
-                        Vector256.StoreUnsafe(c01, ref cRow0, 8);
-                        Vector256.StoreUnsafe(c10, ref cRow1, 0);
-                        Vector256.StoreUnsafe(c11, ref cRow1, 8);
-                        Vector256.StoreUnsafe(c20, ref cRow2, 0);
-                        Vector256.StoreUnsafe(c21, ref cRow2, 8);
-                        Vector256.StoreUnsafe(c30, ref cRow3, 0);
-                        Vector256.StoreUnsafe(c31, ref cRow3, 8);
-                    }
-                }
-            }
-            else
-            {
-                for (nuint n0 = 0; n0 < 128; n0 += 8)
-                {
-                    for (nuint m0 = 0; m0 < 32; m0 += 4)
-                    {
-                        ref float cRow0 = ref Unsafe.Add(ref c, m0 * 128 + n0);
-                        ref float cRow1 = ref Unsafe.Add(ref c, (m0 + 1) * 128 + n0);
-                        ref float cRow2 = ref Unsafe.Add(ref c, (m0 + 2) * 128 + n0);
-                        ref float cRow3 = ref Unsafe.Add(ref c, (m0 + 3) * 128 + n0);
-                        var c00 = Vector128.LoadUnsafe(ref cRow0, 0);
-                        var c01 = Vector128.LoadUnsafe(ref cRow0, 4);
-                        var c10 = Vector128.LoadUnsafe(ref cRow1, 0);
-                        var c11 = Vector128.LoadUnsafe(ref cRow1, 4);
-                        var c20 = Vector128.LoadUnsafe(ref cRow2, 0);
-                        var c21 = Vector128.LoadUnsafe(ref cRow2, 4);
-                        var c30 = Vector128.LoadUnsafe(ref cRow3, 0);
-                        var c31 = Vector128.LoadUnsafe(ref cRow3, 4);
-                        for (nuint k = 0; k < (nuint)steps; k++)
-                        {
-                            ref float bRow = ref Unsafe.Add(ref b, k * 128 + n0);
-                            var b0 = Vector128.LoadUnsafe(ref bRow, 0);
-                            var b1 = Vector128.LoadUnsafe(ref bRow, 4);
-                            var a0 = Vector128.Create(Unsafe.Add(ref a, m0 + k * 32));
-                            c00 = Vector128.MultiplyAddEstimate(a0, b0, c00);
-                            c01 = Vector128.MultiplyAddEstimate(a0, b1, c01);
-                            var a1 = Vector128.Create(Unsafe.Add(ref a, m0 + 1 + k * 32));
-                            c10 = Vector128.MultiplyAddEstimate(a1, b0, c10);
-                            c11 = Vector128.MultiplyAddEstimate(a1, b1, c11);
-                            var a2 = Vector128.Create(Unsafe.Add(ref a, m0 + 2 + k * 32));
-                            c20 = Vector128.MultiplyAddEstimate(a2, b0, c20);
-                            c21 = Vector128.MultiplyAddEstimate(a2, b1, c21);
-                            var a3 = Vector128.Create(Unsafe.Add(ref a, m0 + 3 + k * 32));
-                            c30 = Vector128.MultiplyAddEstimate(a3, b0, c30);
-                            c31 = Vector128.MultiplyAddEstimate(a3, b1, c31);
-                        }
-                        Vector128.StoreUnsafe(c00, ref cRow0, 0);
-                        Vector128.StoreUnsafe(c01, ref cRow0, 4);
-                        Vector128.StoreUnsafe(c10, ref cRow1, 0);
-                        Vector128.StoreUnsafe(c11, ref cRow1, 4);
-                        Vector128.StoreUnsafe(c20, ref cRow2, 0);
-                        Vector128.StoreUnsafe(c21, ref cRow2, 4);
-                        Vector128.StoreUnsafe(c30, ref cRow3, 0);
-                        Vector128.StoreUnsafe(c31, ref cRow3, 4);
-                    }
-                }
-            }
-        }
+        /// <summary>dW_hh[j, :] += Σ_s r_{s-1}[j] · δ_s: a = recurrent inputs from the window's first row, b = δ rows, c = dW_hh. The same product as LayerInputWeightGrads.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void RecurrentWeightGrads(ref float a, ref float b, ref float c, int steps) => LayerInputWeightGrads(ref a, ref b, ref c, steps);
 
         /// <summary>destination = source over a padded row.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -53,8 +53,8 @@ public partial class ChunkedLstm { }
 [RnnModel(Hidden = 5, Vocab = 6, Output = 4, Recurrence = Recurrence.Output, MaxSteps = 12, Precision = Precision.Double)]
 public partial class ChunkedFeedback { }
 
-/// <summary>Dropout between two LSTM layers, full BPTT.</summary>
-[RnnModel(Hidden = 5, Input = 3, Output = 2, Cell = CellType.Lstm, Layers = 2, Dropout = 0.4, Loss = Loss.SquaredError, MaxSteps = 12, Precision = Precision.Double)]
+/// <summary>Dropout between two LSTM layers with a projection (the dropped rows are h's 3 values), full BPTT.</summary>
+[RnnModel(Hidden = 5, Input = 3, Output = 2, Cell = CellType.Lstm, Projection = 3, Layers = 2, Dropout = 0.4, Loss = Loss.SquaredError, MaxSteps = 12, Precision = Precision.Double)]
 public partial class DroppedLstm { }
 
 /// <summary>Three GRU layers with dropout, full BPTT, and the same network with truncation wide enough to cover 8 steps.</summary>

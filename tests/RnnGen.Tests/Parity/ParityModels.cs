@@ -26,3 +26,6 @@ namespace RnnGen.Tests.Parity;
 [RnnModel(Hidden = 8, Vocab = 12, Output = 4, Cell = CellType.Lstm, Layers = 3, Outputs = Outputs.LastStep, Truncate = 3, MaxSteps = 16)] public partial class LstmL3TokenCeLastT3 { }
 [RnnModel(Hidden = 8, Input = 5, Output = 4, Cell = CellType.Gru, Layers = 2, Truncate = 2, MaxSteps = 16)] public partial class GruL2DenseCeT2 { }
 [RnnModel(Hidden = 8, Vocab = 12, Output = 3, Cell = CellType.Gru, Layers = 3, Loss = Loss.SquaredError, MaxSteps = 16)] public partial class GruL3TokenSe { }
+[RnnModel(Hidden = 8, Vocab = 12, Cell = CellType.Lstm, Projection = 3, MaxSteps = 16)] public partial class LstmP3TokenCe { }
+[RnnModel(Hidden = 8, Input = 5, Output = 3, Cell = CellType.Lstm, Projection = 5, Layers = 2, Loss = Loss.SquaredError, Truncate = 2, MaxSteps = 16)] public partial class LstmP5L2DenseSeT2 { }
+[RnnModel(Hidden = 8, Vocab = 12, Output = 4, Cell = CellType.Lstm, Projection = 3, Layers = 2, Outputs = Outputs.LastStep, Truncate = 3, MaxSteps = 16)] public partial class LstmP3L2TokenCeLastT3 { }

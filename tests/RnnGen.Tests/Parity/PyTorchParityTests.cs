@@ -41,6 +41,9 @@ public class PyTorchParityTests
         [nameof(LstmL3TokenCeLastT3)] = () => new LstmL3TokenCeLastT3(),
         [nameof(GruL2DenseCeT2)] = () => new GruL2DenseCeT2(),
         [nameof(GruL3TokenSe)] = () => new GruL3TokenSe(),
+        [nameof(LstmP3TokenCe)] = () => new LstmP3TokenCe(),
+        [nameof(LstmP5L2DenseSeT2)] = () => new LstmP5L2DenseSeT2(),
+        [nameof(LstmP3L2TokenCeLastT3)] = () => new LstmP3L2TokenCeLastT3(),
     };
 
     public static TheoryData<string> Names => new(Models.Keys);

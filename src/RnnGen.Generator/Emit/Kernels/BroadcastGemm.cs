@@ -35,8 +35,37 @@ internal sealed class BroadcastGemm
     /// <summary>Applied to each accumulator before it is stored; null stores it as is.</summary>
     public Func<SimdWidth, string, string>? Epilogue { get; init; }
 
-    /// <summary>Fully unroll a constant k loop up to this many iterations (single-row tiles).</summary>
-    public int UnrollK { get; init; } = 16;
+    /// <summary>
+    /// Fully unroll a constant k loop of a single-row tile when it has at most this many multiply-adds:
+    /// a register-sized tile (the streaming step of a small cell) becomes straight-line code, a large one
+    /// stays a loop and keeps the source small.
+    /// </summary>
+    public int UnrollBudget { get; init; } = 64;
+
+    /// <summary>Everything that shapes the emitted body (not the name), to emit identical kernels once.</summary>
+    public string Shape(EmitContext ctx)
+    {
+        string prologue = Prologue is null ? "load" : Prologue(Simd.Widths[0], 0, "o");
+        string epilogue = Epilogue is null ? "" : Epilogue(Simd.Widths[0], "v");
+        return $"broadcast|{M}|{K}|{N}|{AStrideM}|{AStrideK}|{BStride}|{CStride}|{string.Join(",", ExtraParameters)}|{prologue}|{epilogue}|{UnrollBudget}";
+    }
+
+    /// <summary>The parameter list and the matching argument list.</summary>
+    public (string Parameters, string Arguments) Signature(EmitContext ctx)
+    {
+        var parameters = new List<string> { $"ref {ctx.T} a", $"ref {ctx.T} b", $"ref {ctx.T} c" };
+        parameters.AddRange(ExtraParameters);
+        if (!M.IsConst) parameters.Add($"int {M.Parameter}");
+        if (!K.IsConst) parameters.Add($"int {K.Parameter}");
+        var arguments = new List<string>();
+        foreach (string parameter in parameters)
+        {
+            string[] words = parameter.Split(' ');
+            arguments.Add(words[0] == "ref" ? "ref " + words[words.Length - 1] : words[words.Length - 1]);
+        }
+
+        return (string.Join(", ", parameters), string.Join(", ", arguments));
+    }
 
     public void Emit(CodeWriter w, EmitContext ctx)
     {
@@ -86,7 +115,7 @@ internal sealed class BroadcastGemm
             }
         }
 
-        if (K.IsConst && rm == 1 && K.Value <= UnrollK)
+        if (K.IsConst && rm == 1 && K.Value * cv <= UnrollBudget)
         {
             // Straight-line: one broadcast and one fused multiply-add per vector for each k.
             for (int k = 0; k < K.Value; k++)

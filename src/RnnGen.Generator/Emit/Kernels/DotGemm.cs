@@ -24,6 +24,14 @@ internal sealed class DotGemm
     public required int BStride { get; init; }
     public required int CStride { get; init; }
 
+    /// <summary>Everything that shapes the emitted body (not the name), to emit identical kernels once.</summary>
+    public string Shape(EmitContext ctx) => $"dot|{M}|{N}|{K}|{AStride}|{BStride}|{CStride}";
+
+    /// <summary>The parameter list and the matching argument list.</summary>
+    public (string Parameters, string Arguments) Signature(EmitContext ctx) => M.IsConst
+        ? ($"ref {ctx.T} a, ref {ctx.T} b, ref {ctx.T} c", "ref a, ref b, ref c")
+        : ($"ref {ctx.T} a, ref {ctx.T} b, ref {ctx.T} c, int {M.Parameter}", $"ref a, ref b, ref c, {M.Parameter}");
+
     public void Emit(CodeWriter w, EmitContext ctx)
     {
         string T = ctx.T;
