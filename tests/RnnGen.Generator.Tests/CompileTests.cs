@@ -51,6 +51,7 @@ public class CompileTests
             // The most kernels: dense input, stacked, projected, dropout, sequence-to-one.
             "[RnnModel(Hidden = 1024, Input = 64, Output = 10, Cell = CellType.Lstm, Projection = 256, Layers = 3, Dropout = 0.2, Outputs = Outputs.LastStep, Truncate = 5)] partial class M { }",
             "[RnnModel(Hidden = 1024, Input = 64, Output = 10, Cell = CellType.Gru, Layers = 8, Dropout = 0.2, Loss = Loss.SquaredError, Truncate = 5)] partial class M { }",
+            "[RnnModel(Hidden = 1024, Input = 64, Output = 10, Cell = CellType.Lstm, Projection = 256, Layers = 3, Bidirectional = true, Dropout = 0.2, Outputs = Outputs.LastStep)] partial class M { }",
         })
         {
             (GeneratorDriverRunResult result, _) = GeneratorRunner.Run("using RnnGen;\n" + declaration);

@@ -109,4 +109,12 @@ public class SnapshotTests
         [RnnModel(Hidden = 48, Input = 8, Output = 2, Cell = CellType.Lstm, Projection = 16, Layers = 2, Dropout = 0.2, Outputs = Outputs.LastStep, MaxSteps = 50)]
         public partial class ProjectedClassifier { }
         """);
+
+    [Fact]
+    public void BidirectionalGruTagger() => VerifyGenerated("""
+        using RnnGen;
+        namespace Demo;
+        [RnnModel(Hidden = 24, Vocab = 500, Output = 12, Cell = CellType.Gru, Layers = 2, Bidirectional = true, MaxSteps = 60)]
+        public partial class BiTagger { }
+        """);
 }

@@ -25,7 +25,7 @@ import torch.nn.functional as F
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "..", "..", "tests", "RnnGen.Tests", "Parity", "Fixtures")
 
-# name, cell, activation, input kind, input width, hidden, output, loss, outputs, truncate, recurrence[, layers[, projection]]
+# name, cell, activation, input kind, input width, hidden, output, loss, outputs, truncate, recurrence[, layers[, projection[, bidirectional]]]
 TABLE = [
     ("VanillaTanhTokenCe", "vanilla", "tanh", "vocab", 12, 8, 12, "cross_entropy", "every_step", 0, "hidden"),
     ("VanillaTanhTokenCeT2", "vanilla", "tanh", "vocab", 12, 8, 12, "cross_entropy", "every_step", 2, "hidden"),
@@ -53,6 +53,10 @@ TABLE = [
     ("LstmP3TokenCe", "lstm", None, "vocab", 12, 8, 12, "cross_entropy", "every_step", 0, "hidden", 1, 3),
     ("LstmP5L2DenseSeT2", "lstm", None, "dense", 5, 8, 3, "squared_error", "every_step", 2, "hidden", 2, 5),
     ("LstmP3L2TokenCeLastT3", "lstm", None, "vocab", 12, 8, 4, "cross_entropy", "last_step", 3, "hidden", 2, 3),
+    ("BiVanillaTokenCe", "vanilla", "tanh", "vocab", 12, 8, 12, "cross_entropy", "every_step", 0, "hidden", 1, 0, True),
+    ("BiLstmL2DenseSe", "lstm", None, "dense", 5, 8, 3, "squared_error", "every_step", 0, "hidden", 2, 0, True),
+    ("BiGruL2TokenCeLast", "gru", None, "vocab", 12, 8, 4, "cross_entropy", "last_step", 0, "hidden", 2, 0, True),
+    ("BiLstmP3L3DenseCeLast", "lstm", None, "dense", 5, 8, 4, "cross_entropy", "last_step", 0, "hidden", 3, 3, True),
 ]
 STEPS = 9
 
@@ -60,15 +64,16 @@ STEPS = 9
 class Net(nn.Module):
     """The module of SPEC section 5: the recurrent layer, then the head."""
 
-    def __init__(self, cell, activation, input_size, hidden, output, recurrence, layers=1, projection=0):
+    def __init__(self, cell, activation, input_size, hidden, output, recurrence, layers=1, projection=0, bidirectional=False):
         super().__init__()
         self.cell, self.recurrence, self.layers, self.projection = cell, recurrence, layers, projection
+        self.directions = 2 if bidirectional else 1
         if cell == "lstm":
-            self.rnn = nn.LSTM(input_size, hidden, num_layers=layers, proj_size=projection)
+            self.rnn = nn.LSTM(input_size, hidden, num_layers=layers, proj_size=projection, bidirectional=bidirectional)
         elif cell == "gru":
-            self.rnn = nn.GRU(input_size, hidden, num_layers=layers)
+            self.rnn = nn.GRU(input_size, hidden, num_layers=layers, bidirectional=bidirectional)
         elif recurrence == "hidden":
-            self.rnn = nn.RNN(input_size, hidden, num_layers=layers, nonlinearity=activation)
+            self.rnn = nn.RNN(input_size, hidden, num_layers=layers, nonlinearity=activation, bidirectional=bidirectional)
         else:
             # Output recurrence: the same parameter names, with weight_hh_l0 of shape [Hidden, Output].
             self.rnn = nn.Module()
@@ -80,7 +85,7 @@ class Net(nn.Module):
             for p in self.rnn.parameters():
                 nn.init.uniform_(p, -bound, bound)
             self.activation = torch.tanh if activation == "tanh" else torch.relu
-        self.output = nn.Linear(projection or hidden, output)
+        self.output = nn.Linear(self.directions * (projection or hidden), output)
 
     def run(self, x, state):
         """Steps over x [steps, input]; returns the head outputs [steps, output] and the final state."""
@@ -99,9 +104,10 @@ class Net(nn.Module):
     def zero_state(self, hidden, output):
         if self.recurrence == "output":
             return torch.zeros(output)
+        n = self.layers * self.directions
         if self.cell == "lstm":
-            return (torch.zeros(self.layers, 1, self.projection or hidden), torch.zeros(self.layers, 1, hidden))
-        return torch.zeros(self.layers, 1, hidden)
+            return (torch.zeros(n, 1, self.projection or hidden), torch.zeros(n, 1, hidden))
+        return torch.zeros(n, 1, hidden)
 
 
 def detach(state):
@@ -118,8 +124,9 @@ def make(row, seed):
     name, cell, activation, kind, width, hidden, output, loss, outputs, truncate, recurrence = row[:11]
     layers = row[11] if len(row) > 11 else 1
     projection = row[12] if len(row) > 12 else 0
+    bidirectional = row[13] if len(row) > 13 else False
     torch.manual_seed(seed)
-    net = Net(cell, activation, width, hidden, output, recurrence, layers, projection)
+    net = Net(cell, activation, width, hidden, output, recurrence, layers, projection, bidirectional)
     if kind == "vocab":
         tokens = torch.randint(0, width, (STEPS,))
         x = F.one_hot(tokens, width).float()
@@ -135,7 +142,7 @@ def make(row, seed):
         targets = torch.rand(rows, output) * 2 - 1
         target_list = targets.flatten().tolist()
 
-    # States entering every step, without gradient, for the truncation windows.
+    # States entering every step, without gradient, for the truncation windows (unidirectional only).
     with torch.no_grad():
         entering = [net.zero_state(hidden, output)]
         for t in range(STEPS):
@@ -159,7 +166,7 @@ def make(row, seed):
             total += value.item()
 
     declaration = dict(cell=cell, activation=activation, input=kind, input_size=width, hidden=hidden,
-                       output=output, loss=loss, outputs=outputs, truncate=truncate, recurrence=recurrence, layers=layers, projection=projection,
+                       output=output, loss=loss, outputs=outputs, truncate=truncate, recurrence=recurrence, layers=layers, projection=projection, bidirectional=bidirectional,
                        steps=STEPS, seed=seed, torch=torch.__version__)
     params = dict(net.named_parameters())
     write_safetensors(os.path.join(OUT, name + ".weights.safetensors"), {k: v.detach() for k, v in params.items()})

@@ -66,9 +66,7 @@ internal static class DiagnosticDescriptors
         "Undefined option value",
         "{0} = {1} is not a defined {2} value; use one of {3}");
 
-    public static readonly DiagnosticDescriptor NotSupportedYet = Error("RNNG014",
-        "Option not supported yet",
-        "{0} is not supported yet by this version of RnnGen; supported today: {1}");
+    // RNNG014 ("option not supported yet") is retired: every option of the attribute is generated.
 
     public static readonly DiagnosticDescriptor ModelTooLarge = Error("RNNG015",
         "Model too large",

@@ -126,20 +126,6 @@ internal static class ApiEmitter
             }
 
             /// <summary>
-            /// The summed {{lossName}} of a sequence that continues from <paramref name="state"/>, which then receives the
-            /// state after the last step: a long sequence scored chunk by chunk.
-            /// </summary>
-            {{sequenceDocs}}
-            {{stateDoc}}
-            {{sequenceErrors}}
-            {{G}}
-            public {{T}} Forward({{rospan}}<{{X}}> inputs, {{rospan}}<{{Y}}> targets, ref State state)
-            {
-                int steps = CheckSequence(inputs, targets);
-                return {{N}}.Forward(_parameters, _workspace, inputs, targets, steps, ref state.Data);
-            }
-
-            /// <summary>
             /// Runs forward from the zero state and backpropagation through time, ADDS the gradient of the summed loss
             /// into <see cref="Gradients"/>, and returns the loss.
             /// </summary>
@@ -150,21 +136,6 @@ internal static class ApiEmitter
             {
                 int steps = CheckSequence(inputs, targets);
                 return {{N}}.Backward(_parameters, _gradients, _workspace, inputs, targets, steps, ref {{nullState}}{{(ctx.Dropout ? ", ref _dropout" : "")}});
-            }
-
-            /// <summary>
-            /// <see cref="Backward(global::System.ReadOnlySpan{{{X}}}, global::System.ReadOnlySpan{{{Y}}})"/> for a sequence that continues from
-            /// <paramref name="state"/>, which then receives the state after the last step. The state is a constant
-            /// for the gradient, as a detached hidden state is in PyTorch: training on a long stream chunk by chunk.
-            /// </summary>
-            {{sequenceDocs}}
-            {{stateDoc}}
-            {{sequenceErrors}}
-            {{G}}
-            public {{T}} Backward({{rospan}}<{{X}}> inputs, {{rospan}}<{{Y}}> targets, ref State state)
-            {
-                int steps = CheckSequence(inputs, targets);
-                return {{N}}.Backward(_parameters, _gradients, _workspace, inputs, targets, steps, ref state.Data{{(ctx.Dropout ? ", ref _dropout" : "")}});
             }
 
             /// <summary>
@@ -181,6 +152,41 @@ internal static class ApiEmitter
                 int steps = CheckSequence(inputs, targets);
                 {{guard}}.Finite(learningRate);
                 return {{N}}.SgdStep(_parameters, _gradients, _workspace, inputs, targets, steps, learningRate, ref {{nullState}}{{(ctx.Dropout ? ", ref _dropout" : "")}});
+            }
+
+            """);
+
+        if (ctx.Streams)
+        {
+            // A state carried across calls: chunks of a long stream (needs every direction to run forward).
+            w.Lines($$"""
+            /// <summary>
+            /// The summed {{lossName}} of a sequence that continues from <paramref name="state"/>, which then receives the
+            /// state after the last step: a long sequence scored chunk by chunk.
+            /// </summary>
+            {{sequenceDocs}}
+            {{stateDoc}}
+            {{sequenceErrors}}
+            {{G}}
+            public {{T}} Forward({{rospan}}<{{X}}> inputs, {{rospan}}<{{Y}}> targets, ref State state)
+            {
+                int steps = CheckSequence(inputs, targets);
+                return {{N}}.Forward(_parameters, _workspace, inputs, targets, steps, ref state.Data);
+            }
+
+            /// <summary>
+            /// <see cref="Backward(global::System.ReadOnlySpan{{{X}}}, global::System.ReadOnlySpan{{{Y}}})"/> for a sequence that continues from
+            /// <paramref name="state"/>, which then receives the state after the last step. The state is a constant
+            /// for the gradient, as a detached hidden state is in PyTorch: training on a long stream chunk by chunk.
+            /// </summary>
+            {{sequenceDocs}}
+            {{stateDoc}}
+            {{sequenceErrors}}
+            {{G}}
+            public {{T}} Backward({{rospan}}<{{X}}> inputs, {{rospan}}<{{Y}}> targets, ref State state)
+            {
+                int steps = CheckSequence(inputs, targets);
+                return {{N}}.Backward(_parameters, _gradients, _workspace, inputs, targets, steps, ref state.Data{{(ctx.Dropout ? ", ref _dropout" : "")}});
             }
 
             /// <summary>
@@ -200,9 +206,13 @@ internal static class ApiEmitter
             }
 
             """);
+        }
 
         EmitPredict(w, ctx, inputDoc);
-        EmitState(w, ctx);
+        if (ctx.Streams)
+        {
+            EmitState(w, ctx);
+        }
         if (StreamingEmitter.HasGenerate(ctx))
         {
             EmitGenerate(w, ctx);
@@ -252,7 +262,7 @@ internal static class ApiEmitter
             : ($"global::System.Span<{ctx.T}> outputs", $"Receives Output values {(ctx.LastStep ? "for the sequence" : "per step, [steps, Output] row-major")}.", $"{rows} * Output");
         string destination = ctx.CrossEntropy ? "classes" : "outputs";
         string summary = ctx.CrossEntropy ? $"The most likely class {when} (the first one on ties)" : $"The head's outputs {when}";
-        foreach (bool carried in new[] { false, true })
+        foreach (bool carried in ctx.Streams ? new[] { false, true } : new[] { false })
         {
             w.Lines($$"""
                 /// <summary>{{summary}}{{(carried ? ", continuing from <paramref name=\"state\"/>, which then receives the state after the last step" : ", from the zero state")}}.</summary>
@@ -275,7 +285,7 @@ internal static class ApiEmitter
     {
         string T = ctx.T, X = ctx.InputType, Y = ctx.TargetType, N = ctx.NetworkRef, G = EmitContext.GeneratedCode, name = EmitContext.Identifier(ctx.Spec.Type.Name);
         const string span = "global::System.Span";
-        bool stacked = ctx.Layout.Layers.Count > 1;
+        bool stacked = ctx.Stacked;
         string hWidth = ctx.Layout.Projected ? "Projection" : "Hidden";
         string topOffset = stacked ? $"{N}.{ctx.Layout.Top["State"]}" : "0";
         string parts = "the hidden state h" + (ctx.Spec.Cell == CellKind.Lstm ? ", the cell state c" : "") + (stacked ? " of every layer" : "") + (ctx.FeedsBack ? ", and the last output y, which feeds the next step" : "");

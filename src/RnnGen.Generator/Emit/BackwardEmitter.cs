@@ -24,7 +24,6 @@ internal static class BackwardEmitter
     {
         string T = ctx.T, X = ctx.InputType, Y = ctx.TargetType;
         Layout l = ctx.Layout;
-        string top = l.Top["States"], topGrads = l.Top["HiddenGrads"];
 
         w.Line("/// <summary>Forward, then adds the gradient of the summed loss into gradients; returns the loss.</summary>");
         using (w.Open($"public static {T} Backward({T}[] parameters, {T}[] gradients, {T}[] workspace, ReadOnlySpan<{X}> inputs, ReadOnlySpan<{Y}> targets, int steps, ref {T} state{ctx.DropoutParameter})"))
@@ -47,16 +46,21 @@ internal static class BackwardEmitter
 
             if (!ctx.FeedsBack)
             {
-                string h = ctx.LastStep ? $"{top} + steps * {ctx.HRow}" : $"{top} + {ctx.HRow}";
-                string at = ctx.LastStep ? $"{topGrads} + (steps - 1) * {ctx.HRow}" : topGrads;
-                w.Lines($$"""
-                    // Head: dW_out += Σ h dyᵀ, db_out += Σ dy, and dh = W_outᵀ dy at the steps with a loss (zero elsewhere).
-                    OutputWeightGrads(ref Unsafe.Add(ref w, {{h}}), ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref g, OutputWeights), {{ctx.HeadRows}});
-                    SumRows(ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref g, OutputBias), {{ctx.HeadRows}}, OutputPadded);
-                    MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, {{topGrads}}), steps * {{ctx.HRow}}).Clear();
-                    HiddenGradsFromHead(ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref p, OutputWeights), ref Unsafe.Add(ref w, {{at}}), {{ctx.HeadRows}});
+                w.Line("// Head: dW_out += Σ h dyᵀ, db_out += Σ dy, and dh = W_outᵀ dy at the steps with a loss (zero elsewhere).");
+                w.Line($"SumRows(ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref g, OutputBias), {ctx.HeadRows}, OutputPadded);");
+                int part = 0;
+                foreach (LayerLayout unit in l.UnitsOf(l.Depth - 1))
+                {
+                    string offset = part == 0 ? "" : $" + {(l.Projected ? "Features" : "Hidden")} * OutputPadded";
+                    string grads = unit["HiddenGrads"];
+                    string at = ctx.LastStep ? $"{grads} + (steps - 1) * {ctx.HRow}" : grads;
+                    w.Line($"OutputWeightGrads(ref Unsafe.Add(ref w, {ForwardEmitter.HeadRows(ctx, unit)}), ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref g, OutputWeights{offset}), {ctx.HeadRows});");
+                    w.Line($"MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, {grads}), steps * {ctx.HRow}).Clear();");
+                    w.Line($"HiddenGradsFromHead(ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref p, OutputWeights{offset}), ref Unsafe.Add(ref w, {at}), {ctx.HeadRows});");
+                    part++;
+                }
 
-                    """);
+                w.Line();
             }
             else if (ctx.LastStep)
             {
@@ -71,7 +75,7 @@ internal static class BackwardEmitter
             // A sequence-to-one loss is one window: truncation only shortens it.
             string first = ctx.LastStep && ctx.Spec.Truncate > 0 ? "Math.Max(0, steps - 1 - Truncate)" : "0";
             w.Lines($$"""
-                // Through time{{(l.Layers.Count > 1 ? " and down the layers" : "")}}: InputGrads row s = dLoss/d(input side of step s), over every loss that reaches s.
+                // Through time{{(ctx.Stacked ? " and down the layers" : "")}}: InputGrads row s = dLoss/d(input side of step s), over every loss that reaches s.
                 int first = {{first}};
                 Bptt(ref p, ref w, steps, first);
 
@@ -110,16 +114,19 @@ internal static class BackwardEmitter
 
     private static void EmitParameterGradients(CodeWriter w, EmitContext ctx, LayerLayout layer)
     {
-        string recurrentInputs = ctx.FeedsBack ? "Feedback + first * OutputPadded" : $"{layer["States"]} + first * {ctx.HRow}";
+        Layout l = ctx.Layout;
+        string recurrentInputs = ctx.FeedsBack
+            ? "Feedback + first * OutputPadded"
+            : $"{layer["States"]} + {l.PreviousRow(layer, "first")} * {ctx.HRow}";
         string recurrentGrads = RecurrentGrads(ctx, layer), inputGrads = layer["InputGrads"];
-        string of = ctx.Layout.Layers.Count > 1 ? $"Layer {layer.Index}'s" : "Cell";
+        string of = ctx.Stacked || l.Bidirectional ? $"Layer {layer.Index}{(layer.Reverse ? " (reverse)" : "")}'s" : "Cell";
         w.Lines($$"""
             // {{of}} parameters, all steps at once: dW_hh += Σ_s r_{s-1} δ_sᵀ, biases += Σ_s δ_s, dW_ih += Σ_s x_s δ_sᵀ.
             RecurrentWeightGrads(ref Unsafe.Add(ref w, {{recurrentInputs}}), ref Unsafe.Add(ref w, {{recurrentGrads}} + first * GateWidth), ref Unsafe.Add(ref g, {{layer["RecurrentWeights"]}}), steps - first);
             SumRows(ref Unsafe.Add(ref w, {{inputGrads}} + first * GateWidth), ref Unsafe.Add(ref g, {{layer["InputBias"]}}), steps - first, GateWidth);
             SumRows(ref Unsafe.Add(ref w, {{recurrentGrads}} + first * GateWidth), ref Unsafe.Add(ref g, {{layer["RecurrentBias"]}}), steps - first, GateWidth);
             """);
-        if (ctx.Layout.Projected)
+        if (l.Projected)
         {
             w.Line($"ProjectionWeightGrads(ref Unsafe.Add(ref w, {layer["Unprojected"]} + first * HiddenPadded), ref Unsafe.Add(ref w, {layer["ProjectionGrads"]} + first * FeaturesPadded), ref Unsafe.Add(ref g, {layer["ProjectionWeights"]}), steps - first);");
         }
@@ -137,9 +144,17 @@ internal static class BackwardEmitter
         }
         else
         {
-            // With dropout, the layer read the dropped rows (row t is step t); otherwise States rows (row t + 1 is step t).
-            string below = ctx.Dropout ? $"{layer["Dropped"]} + first * {ctx.HRow}" : $"{ctx.Layout.Layers[layer.Index - 1]["States"]} + (first + 1) * {ctx.HRow}";
-            w.Line($"LayerInputWeightGrads(ref Unsafe.Add(ref w, {below}), ref Unsafe.Add(ref w, {inputGrads} + first * GateWidth), ref Unsafe.Add(ref g, {layer["InputWeights"]}), steps - first);");
+            // The layer read the dropped rows (row t is step t) in this training call, or else the h rows below.
+            int part = 0;
+            foreach (LayerLayout below in l.UnitsOf(layer.Index - 1))
+            {
+                string rows = ctx.Dropout
+                    ? $"{below["Dropped"]} + first * {ctx.HRow}"
+                    : $"{below["States"]} + {l.HiddenRow(below, "first")} * {ctx.HRow}";
+                string offset = part == 0 ? "" : $" + {(l.Projected ? "Features" : "Hidden")} * GateWidth";
+                w.Line($"LayerInputWeightGrads(ref Unsafe.Add(ref w, {rows}), ref Unsafe.Add(ref w, {inputGrads} + first * GateWidth), ref Unsafe.Add(ref g, {layer["InputWeights"]}{offset}), steps - first);");
+                part++;
+            }
         }
 
         w.Line();
@@ -154,10 +169,10 @@ internal static class BackwardEmitter
         State: state,
         Gates: $"Unsafe.Add(ref w, {layer["Gates"]} + {s} * GateWidth)",
         HiddenPart: $"Unsafe.Add(ref w, {layer["HiddenPart"]} + {s} * HiddenPadded)",
-        Cell: $"Unsafe.Add(ref w, {layer["Cells"]} + ({s} + 1) * HiddenPadded)",
-        PreviousCell: $"Unsafe.Add(ref w, {layer["Cells"]} + {s} * HiddenPadded)",
-        PreviousHidden: $"Unsafe.Add(ref w, {layer["States"]} + {s} * {ctx.HRow})",
-        Hidden: $"Unsafe.Add(ref w, {layer["States"]} + ({s} + 1) * {ctx.HRow})",
+        Cell: $"Unsafe.Add(ref w, {layer["Cells"]} + {ctx.Layout.HiddenRow(layer, s)} * HiddenPadded)",
+        PreviousCell: $"Unsafe.Add(ref w, {layer["Cells"]} + {ctx.Layout.PreviousRow(layer, s)} * HiddenPadded)",
+        PreviousHidden: $"Unsafe.Add(ref w, {layer["States"]} + {ctx.Layout.PreviousRow(layer, s)} * {ctx.HRow})",
+        Hidden: $"Unsafe.Add(ref w, {layer["States"]} + {ctx.Layout.HiddenRow(layer, s)} * {ctx.HRow})",
         ProjectionGrad: total && ctx.Layout.Projected ? $"Unsafe.Add(ref w, {layer["ProjectionGrads"]} + {s} * FeaturesPadded)" : "",
         Scratch: scratch,
         InputGrad: inputGrad,
@@ -185,61 +200,36 @@ internal static class BackwardEmitter
     private static void EmitChain(CodeWriter w, EmitContext ctx)
     {
         string T = ctx.T;
+        Layout l = ctx.Layout;
         w.Line("/// <summary>");
         w.Line(ctx.LastStep
             ? "/// The one loss at the last step, walked back to step first (all the way, or Truncate steps), layer by layer from the top."
-            : "/// Full BPTT, layer by layer from the top: the state gradient at s is the gradient arriving at s plus what step s + 1 sends back.");
+            : "/// Full BPTT, layer by layer from the top: the state gradient at s is the gradient arriving at s plus what the next step sends back.");
+        if (l.Bidirectional)
+        {
+            w.Line("/// A reverse direction's next step is the previous one in time, so its walk runs from the first step to the last.");
+        }
+
         w.Line("/// </summary>");
         using (w.Open($"private static void Bptt(ref {T} p, ref {T} w, int steps, int first)"))
         {
             w.Line($"ref {T} carry = ref Unsafe.Add(ref w, Carry);");
             w.Line($"ref {T} next = ref Unsafe.Add(ref w, CarryNext);");
-            for (int i = ctx.Layout.Layers.Count - 1; i >= 0; i--)
+            for (int i = l.Depth - 1; i >= 0; i--)
             {
-                LayerLayout layer = ctx.Layout.Layers[i];
-                if (ctx.Layout.Layers.Count > 1)
+                if (ctx.Stacked || l.Bidirectional)
                 {
-                    w.Line($"// Layer {layer.Index}.");
+                    w.Line($"// Layer {i}.");
                 }
 
-                using (w.Open(""))
+                foreach (LayerLayout layer in l.UnitsOf(i))
                 {
-                    EmitLayerLocals(w, ctx, layer);
-                    (string row, string width) = IncomingGradient(ctx, layer, "s");
-                    string recurrentGrads = RecurrentGrads(ctx, layer);
-                    w.Line("MemoryMarshal.CreateSpan(ref carry, StateGradientWidth).Clear();");
-                    using (w.Open("for (int s = steps - 1; s >= first; s--)"))
-                    {
-                        w.Line($"AddRow(ref Unsafe.Add(ref w, {row}), ref carry, {width});");
-                        if (ctx.FeedsBack)
-                        {
-                            w.Line("CopyRow(ref carry, ref Unsafe.Add(ref w, Logits + s * OutputPadded), OutputPadded); // the total dy_s, for the head's gradients");
-                        }
+                    EmitChainUnit(w, ctx, layer);
+                }
 
-                        w.Line(ctx.Cell.Backward(ctx, Refs(ctx, layer, "s", "carry",
-                            inputGrad: $"Unsafe.Add(ref w, {layer["InputGrads"]} + s * GateWidth)",
-                            recurrentGrad: $"Unsafe.Add(ref w, {layer["RecurrentGrads"]} + s * GateWidth)",
-                            previous: "next",
-                            scratch: "Unsafe.Add(ref w, Scratch + GateWidth)")));
-                        using (w.Open("if (s > first)"))
-                        {
-                            w.Line($"RecurrentBackprop(ref Unsafe.Add(ref w, {recurrentGrads} + s * GateWidth), ref recurrentWeights, ref next, 1);");
-                            w.Line("CopyRow(ref next, ref carry, StateGradientWidth);");
-                        }
-                    }
-
-                    if (!layer.First)
-                    {
-                        string below = ctx.Layout.Layers[layer.Index - 1]["HiddenGrads"];
-                        w.Line("// Down to the layer below: dh_s = W_ihᵀ δ_s for every step, one product.");
-                        w.Line($"MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, {below}), steps * {ctx.HRow}).Clear();");
-                        w.Line($"LayerBackprop(ref Unsafe.Add(ref w, {layer["InputGrads"]} + first * GateWidth), ref Unsafe.Add(ref p, {layer["InputWeights"]}), ref Unsafe.Add(ref w, {below} + first * {ctx.HRow}), steps - first);");
-                        if (ctx.Dropout)
-                        {
-                            w.Line("// Through the dropout mask this call drew.");
-                            w.Line($"MultiplyRow(ref Unsafe.Add(ref w, {layer["Mask"]} + first * {ctx.HRow}), ref Unsafe.Add(ref w, {below} + first * {ctx.HRow}), (nuint)(steps - first) * {ctx.HRow});");
-                        }
-                    }
+                if (i > 0)
+                {
+                    EmitDown(w, ctx, i);
                 }
             }
         }
@@ -247,12 +237,73 @@ internal static class BackwardEmitter
         w.Line();
     }
 
+    private static void EmitChainUnit(CodeWriter w, EmitContext ctx, LayerLayout layer)
+    {
+        using (w.Open(""))
+        {
+            EmitLayerLocals(w, ctx, layer);
+            (string row, string width) = IncomingGradient(ctx, layer, "s");
+            string recurrentGrads = RecurrentGrads(ctx, layer);
+            w.Line("MemoryMarshal.CreateSpan(ref carry, StateGradientWidth).Clear();");
+            using (w.Open(layer.Reverse ? "for (int s = first; s < steps; s++)" : "for (int s = steps - 1; s >= first; s--)"))
+            {
+                w.Line($"AddRow(ref Unsafe.Add(ref w, {row}), ref carry, {width});");
+                if (ctx.FeedsBack)
+                {
+                    w.Line("CopyRow(ref carry, ref Unsafe.Add(ref w, Logits + s * OutputPadded), OutputPadded); // the total dy_s, for the head's gradients");
+                }
+
+                w.Line(ctx.Cell.Backward(ctx, Refs(ctx, layer, "s", "carry",
+                    inputGrad: $"Unsafe.Add(ref w, {layer["InputGrads"]} + s * GateWidth)",
+                    recurrentGrad: $"Unsafe.Add(ref w, {layer["RecurrentGrads"]} + s * GateWidth)",
+                    previous: "next",
+                    scratch: "Unsafe.Add(ref w, Scratch + GateWidth)")));
+                using (w.Open(layer.Reverse ? "if (s < steps - 1)" : "if (s > first)"))
+                {
+                    w.Line($"RecurrentBackprop(ref Unsafe.Add(ref w, {recurrentGrads} + s * GateWidth), ref recurrentWeights, ref next, 1);");
+                    w.Line("CopyRow(ref next, ref carry, StateGradientWidth);");
+                }
+            }
+        }
+    }
+
+    /// <summary>dh of every unit below = W_ihᵀ δ of every unit of the layer (its part of W_ih), for all steps in one product each.</summary>
+    private static void EmitDown(CodeWriter w, EmitContext ctx, int layerIndex)
+    {
+        Layout l = ctx.Layout;
+        w.Line("// Down to the layer below: dh_s = W_ihᵀ δ_s for every step, one product per pair of directions.");
+        foreach (LayerLayout below in l.UnitsOf(layerIndex - 1))
+        {
+            w.Line($"MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, {below["HiddenGrads"]}), steps * {ctx.HRow}).Clear();");
+        }
+
+        foreach (LayerLayout unit in l.UnitsOf(layerIndex))
+        {
+            int part = 0;
+            foreach (LayerLayout below in l.UnitsOf(layerIndex - 1))
+            {
+                string offset = part == 0 ? "" : $" + {(l.Projected ? "Features" : "Hidden")} * GateWidth";
+                w.Line($"LayerBackprop(ref Unsafe.Add(ref w, {unit["InputGrads"]} + first * GateWidth), ref Unsafe.Add(ref p, {unit["InputWeights"]}{offset}), ref Unsafe.Add(ref w, {below["HiddenGrads"]} + first * {ctx.HRow}), steps - first);");
+                part++;
+            }
+        }
+
+        if (ctx.Dropout)
+        {
+            w.Line("// Through the dropout masks this call drew.");
+            foreach (LayerLayout below in l.UnitsOf(layerIndex - 1))
+            {
+                w.Line($"MultiplyRow(ref Unsafe.Add(ref w, {below["Mask"]} + first * {ctx.HRow}), ref Unsafe.Add(ref w, {below["HiddenGrads"]} + first * {ctx.HRow}), (nuint)(steps - first) * {ctx.HRow});");
+            }
+        }
+    }
+
     /// <summary>The ring of truncation windows, for a loss at every step with Truncate shorter than the sequence.</summary>
     private static void EmitTruncated(CodeWriter w, EmitContext ctx)
     {
         string T = ctx.T;
         bool separate = ctx.Cell.SeparateRecurrentGrads;
-        bool stacked = ctx.Layout.Layers.Count > 1;
+        bool stacked = ctx.Stacked;
         LayerLayout top = ctx.Layout.Top;
         (string headRow, string headWidth) = IncomingGradient(ctx, top, "s");
         w.Lines("""
@@ -300,7 +351,7 @@ internal static class BackwardEmitter
         string Part(string window) => layer.First ? window : $"Unsafe.Add(ref {window}, {layer.Index} * StateGradientWidth)";
         string windowAt = $"Window(ref w, s + i)";
         w.Line();
-        if (ctx.Layout.Layers.Count > 1)
+        if (ctx.Stacked)
         {
             w.Line($"// Layer {layer.Index}.");
         }
@@ -356,7 +407,7 @@ internal static class BackwardEmitter
                 {
                     string target = layer.Index - 1 == 0 ? "Window(ref w, s + i)" : below;
                     w.Line(ctx.Dropout
-                        ? $"AddProductRow(ref Unsafe.Add(ref w, WindowDown + i * {ctx.HRow}), ref Unsafe.Add(ref w, {layer["Mask"]} + s * {ctx.HRow}), ref {target}, {ctx.HRow}); // through this call's dropout mask"
+                        ? $"AddProductRow(ref Unsafe.Add(ref w, WindowDown + i * {ctx.HRow}), ref Unsafe.Add(ref w, {ctx.Layout.Layers[layer.Index - 1]["Mask"]} + s * {ctx.HRow}), ref {target}, {ctx.HRow}); // through this call's dropout mask"
                         : $"AddRow(ref Unsafe.Add(ref w, WindowDown + i * {ctx.HRow}), ref {target}, {ctx.HRow});");
                 }
             }

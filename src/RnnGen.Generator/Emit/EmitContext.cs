@@ -30,7 +30,13 @@ internal sealed class EmitContext
     public bool FeedsBack => Layout.FeedsBackOutput;
 
     /// <summary>Inverted dropout between layers in training calls (it has nothing to act on with one layer).</summary>
-    public bool Dropout => Spec.Dropout > 0 && Layout.Layers.Count > 1;
+    public bool Dropout => Spec.Dropout > 0 && Layout.Depth > 1;
+
+    /// <summary>More than one layer.</summary>
+    public bool Stacked => Layout.Depth > 1;
+
+    /// <summary>Streaming (Step, Generate, a state carried across calls) needs every direction to run forward in time.</summary>
+    public bool Streams => !Layout.Bidirectional;
 
     /// <summary>The extra parameter a training call takes for dropout's random source, or "".</summary>
     public string DropoutParameter => Dropout ? ", ref RnnRandom dropout" : "";

@@ -92,16 +92,23 @@ internal static class ForwardEmitter
         }
     }
 
-    /// <summary>The forward step of one layer at step t, reading and writing that layer's rows.</summary>
-    public static StepRefs StepAt(EmitContext ctx, LayerLayout layer, string input) => new(
-        Previous: ctx.FeedsBack ? "Unsafe.Add(ref w, Feedback + t * OutputPadded)" : $"Unsafe.Add(ref w, {layer["States"]} + t * {ctx.HRow})",
-        PreviousCell: $"Unsafe.Add(ref w, {layer["Cells"]} + t * HiddenPadded)",
-        Input: input,
-        Gates: $"Unsafe.Add(ref w, {layer["Gates"]} + t * GateWidth)",
-        HiddenPart: $"Unsafe.Add(ref w, {layer["HiddenPart"]} + t * HiddenPadded)",
-        Cell: $"Unsafe.Add(ref w, {layer["Cells"]} + (t + 1) * HiddenPadded)",
-        Hidden: $"Unsafe.Add(ref w, {layer["States"]} + (t + 1) * {ctx.HRow})",
-        Unprojected: $"Unsafe.Add(ref w, {layer["Unprojected"]} + t * HiddenPadded)");
+    /// <summary>The step of one unit at step t, reading and writing that unit's rows (in its direction).</summary>
+    public static StepRefs StepAt(EmitContext ctx, LayerLayout layer, string input)
+    {
+        string previous = ctx.Layout.PreviousRow(layer, "t"), current = ctx.Layout.HiddenRow(layer, "t");
+        return new StepRefs(
+            Previous: ctx.FeedsBack ? "Unsafe.Add(ref w, Feedback + t * OutputPadded)" : $"Unsafe.Add(ref w, {layer["States"]} + {previous} * {ctx.HRow})",
+            PreviousCell: $"Unsafe.Add(ref w, {layer["Cells"]} + {previous} * HiddenPadded)",
+            Input: input,
+            Gates: $"Unsafe.Add(ref w, {layer["Gates"]} + t * GateWidth)",
+            HiddenPart: $"Unsafe.Add(ref w, {layer["HiddenPart"]} + t * HiddenPadded)",
+            Cell: $"Unsafe.Add(ref w, {layer["Cells"]} + {current} * HiddenPadded)",
+            Hidden: $"Unsafe.Add(ref w, {layer["States"]} + {current} * {ctx.HRow})",
+            Unprojected: $"Unsafe.Add(ref w, {layer["Unprojected"]} + t * HiddenPadded)");
+    }
+
+    /// <summary>The first row of a unit's h for step 0 onwards: row 1 going forward, row 0 in reverse.</summary>
+    public static string OutputRows(EmitContext ctx, LayerLayout unit) => unit.Reverse ? unit["States"] : $"{unit["States"]} + {ctx.HRow}";
 
     /// <summary>The state rows a call starts from and ends with: (workspace rows, offset in the state, width).</summary>
     public static IEnumerable<(string Rows, string Offset, string Width)> StateRows(EmitContext ctx)
@@ -138,34 +145,53 @@ internal static class ForwardEmitter
 
         using (w.Open($"private static void Recur(ref {T} p, ref {T} w, ReadOnlySpan<{X}> inputs, int steps, ref {T} state{ctx.DropoutParameter})"))
         {
-            w.Line("bool carried = !Unsafe.IsNullRef(ref state);");
-            using (w.Open("if (carried)"))
+            if (ctx.Streams)
             {
-                foreach ((string rows, string offset, string width) in StateRows(ctx))
+                w.Line("bool carried = !Unsafe.IsNullRef(ref state);");
+                using (w.Open("if (carried)"))
                 {
-                    w.Line($"CopyRow(ref Unsafe.Add(ref state, {offset}), ref Unsafe.Add(ref w, {rows}), {width});");
+                    foreach ((string rows, string offset, string width) in StateRows(ctx))
+                    {
+                        w.Line($"CopyRow(ref Unsafe.Add(ref state, {offset}), ref Unsafe.Add(ref w, {rows}), {width});");
+                    }
+                }
+
+                using (w.Open("else"))
+                {
+                    foreach ((string rows, _, string width) in StateRows(ctx))
+                    {
+                        w.Line($"MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, {rows}), {width}).Clear();");
+                    }
                 }
             }
-
-            using (w.Open("else"))
+            else
             {
-                foreach ((string rows, _, string width) in StateRows(ctx))
+                w.Line("// Every direction starts from zero: forward ones at row 0, reverse ones at row steps.");
+                foreach (LayerLayout unit in ctx.Layout.Layers)
                 {
-                    w.Line($"MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, {rows}), {width}).Clear();");
+                    string row = unit.Reverse ? $" + steps * {ctx.HRow}" : "";
+                    w.Line($"MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, {unit["States"]}{row}), {ctx.HRow}).Clear();");
+                    if (ctx.Spec.Cell == CellKind.Lstm)
+                    {
+                        w.Line($"MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, {unit["Cells"]}{(unit.Reverse ? " + steps * HiddenPadded" : "")}), HiddenPadded).Clear();");
+                    }
                 }
             }
 
             w.Line();
-            foreach (LayerLayout layer in ctx.Layout.Layers)
+            for (int l = 0; l < ctx.Layout.Depth; l++)
             {
-                EmitLayer(w, ctx, layer);
+                EmitLayer(w, ctx, l);
             }
 
-            using (w.Open("if (carried)"))
+            if (ctx.Streams)
             {
-                foreach ((string rows, string offset, string width) in StateRows(ctx))
+                using (w.Open("if (carried)"))
                 {
-                    w.Line($"CopyRow(ref Unsafe.Add(ref w, {rows} + steps * {width}), ref Unsafe.Add(ref state, {offset}), {width});");
+                    foreach ((string rows, string offset, string width) in StateRows(ctx))
+                    {
+                        w.Line($"CopyRow(ref Unsafe.Add(ref w, {rows} + steps * {width}), ref Unsafe.Add(ref state, {offset}), {width});");
+                    }
                 }
             }
         }
@@ -173,51 +199,98 @@ internal static class ForwardEmitter
         w.Line();
     }
 
-    private static void EmitLayer(CodeWriter w, EmitContext ctx, LayerLayout layer)
+    private static void EmitLayer(CodeWriter w, EmitContext ctx, int index)
     {
-        if (ctx.Layout.Layers.Count > 1)
+        Layout l = ctx.Layout;
+        if (ctx.Stacked || l.Bidirectional)
         {
-            w.Line($"// Layer {layer.Index}.");
+            w.Line($"// Layer {index}.");
         }
 
         using (w.Open(""))
         {
-            EmitWeightRefs(w, ctx, layer);
-            string input;
-            if (layer.TokenInput)
+            // What this layer reads, from the layer below: its h rows (each direction's, with a bidirectional
+            // layer below), or in a training call with dropout, those rows through a fresh mask.
+            var below = new System.Collections.Generic.List<string>();
+            if (index > 0)
             {
-                input = $"Unsafe.Add(ref p, {layer["InputWeights"]} + inputs[t] * GateWidth)";
-            }
-            else
-            {
-                string source = layer.First ? "MemoryMarshal.GetReference(inputs)" : "below";
-                if (!layer.First)
+                foreach (LayerLayout unit in l.UnitsOf(index - 1))
                 {
-                    w.Line($"ref {ctx.T} below = ref Unsafe.Add(ref w, {ctx.Layout.Layers[layer.Index - 1]["States"]} + {ctx.HRow});");
-                    if (ctx.Dropout)
+                    string name = unit.Reverse ? "belowReverse" : "below";
+                    below.Add(name);
+                    w.Line($"ref {ctx.T} {name} = ref Unsafe.Add(ref w, {OutputRows(ctx, unit)});");
+                }
+
+                if (ctx.Dropout)
+                {
+                    using (w.Open("if (!Unsafe.IsNullRef(ref dropout))"))
                     {
-                        using (w.Open("if (!Unsafe.IsNullRef(ref dropout))"))
+                        int i = 0;
+                        foreach (LayerLayout unit in l.UnitsOf(index - 1))
                         {
-                            w.Line($"below = ref Drop(ref below, ref Unsafe.Add(ref w, {layer["Mask"]}), ref Unsafe.Add(ref w, {layer["Dropped"]}), steps, ref dropout);");
+                            w.Line($"{below[i]} = ref Drop(ref {below[i]}, ref Unsafe.Add(ref w, {unit["Mask"]}), ref Unsafe.Add(ref w, {unit["Dropped"]}), steps, ref dropout);");
+                            i++;
                         }
                     }
                 }
-
-                w.Line(layer.First
-                    ? "// W_ih x_t for every step at once: the input side does not depend on the recurrence."
-                    : "// W_ih h_t of the layer below for every step at once.");
-                w.Line($"{(layer.First ? "InputProjection" : "LayerInputProjection")}(ref {source}, ref Unsafe.Add(ref p, {layer["InputWeights"]}), ref Unsafe.Add(ref w, {layer["InputPart"]}), steps);");
-                input = $"Unsafe.Add(ref w, {layer["InputPart"]} + t * GateWidth)";
             }
 
-            using (w.Open("for (int t = 0; t < steps; t++)"))
+            foreach (LayerLayout unit in l.UnitsOf(index))
             {
-                if (layer.TokenInput)
+                EmitUnit(w, ctx, unit, below);
+            }
+        }
+
+        w.Line();
+    }
+
+    private static void EmitUnit(CodeWriter w, EmitContext ctx, LayerLayout unit, System.Collections.Generic.List<string> below)
+    {
+        if (ctx.Layout.Bidirectional)
+        {
+            w.Line(unit.Reverse ? "// The reverse direction: from the last step to the first." : "// The forward direction.");
+        }
+
+        using (w.Open(""))
+        {
+            EmitWeightRefs(w, ctx, unit);
+            string input;
+            if (unit.TokenInput)
+            {
+                input = $"Unsafe.Add(ref p, {unit["InputWeights"]} + inputs[t] * GateWidth)";
+            }
+            else
+            {
+                string weights = unit["InputWeights"], part = unit["InputPart"];
+                if (unit.First)
+                {
+                    w.Line("// W_ih x_t for every step at once: the input side does not depend on the recurrence.");
+                    w.Line($"InputProjection(ref MemoryMarshal.GetReference(inputs), ref Unsafe.Add(ref p, {weights}), ref Unsafe.Add(ref w, {part}), steps);");
+                }
+                else
+                {
+                    w.Line(below.Count > 1
+                        ? "// W_ih [h_fwd; h_rev] of the layer below for every step at once: two products, the second adding."
+                        : "// W_ih h_t of the layer below for every step at once.");
+                    w.Line($"LayerInputProjection(ref {below[0]}, ref Unsafe.Add(ref p, {weights}), ref Unsafe.Add(ref w, {part}), steps);");
+                    if (below.Count > 1)
+                    {
+                        string features = ctx.Layout.Projected ? "Features" : "Hidden";
+                        w.Line($"LayerInputProjectionAdd(ref {below[1]}, ref Unsafe.Add(ref p, {weights} + {features} * GateWidth), ref Unsafe.Add(ref w, {part}), steps);");
+                    }
+                }
+
+                input = $"Unsafe.Add(ref w, {part} + t * GateWidth)";
+            }
+
+            using (w.Open(unit.Reverse ? "for (int t = steps - 1; t >= 0; t--)" : "for (int t = 0; t < steps; t++)"))
+            {
+                if (unit.TokenInput)
                 {
                     w.Line("// One-hot input: W_ih x_t is row x_t of the input-major weights, a lookup.");
                 }
 
-                w.Line(ctx.Cell.Step(ctx, StepAt(ctx, layer, input)));
+                w.Line(ctx.Cell.Step(ctx, StepAt(ctx, unit, input)));
                 if (ctx.FeedsBack)
                 {
                     w.Line("// y_t feeds step t + 1, so the head runs inside the recurrence.");
@@ -225,8 +298,6 @@ internal static class ForwardEmitter
                 }
             }
         }
-
-        w.Line();
     }
 
     /// <summary>Draws a dropout mask for a layer's input and applies it (training calls only).</summary>
@@ -261,11 +332,15 @@ internal static class ForwardEmitter
             """);
     }
 
+    /// <summary>The first row a head product reads from a top unit: every step's, or the last step's.</summary>
+    public static string HeadRows(EmitContext ctx, LayerLayout unit) => ctx.LastStep
+        ? $"{unit["States"]} + {ctx.Layout.HiddenRow(unit, "steps - 1")} * {ctx.HRow}"
+        : OutputRows(ctx, unit);
+
     private static void EmitHead(CodeWriter w, EmitContext ctx)
     {
         string T = ctx.T;
         string what = ctx.LastStep ? "the last step" : "every step";
-        string top = ctx.Layout.Top["States"];
         w.Line($"/// <summary>Logits rows receive the head's outputs y for {what}.</summary>");
         using (w.Open($"private static void Head(ref {T} p, ref {T} w, int steps)"))
         {
@@ -277,9 +352,16 @@ internal static class ForwardEmitter
             }
             else
             {
-                string h = ctx.LastStep ? $"{top} + steps * {ctx.HRow}" : $"{top} + {ctx.HRow}";
                 w.Line(ctx.LastStep ? "// Sequence-to-one: the head reads only the last state." : "// All steps at once: the recurrence does not depend on the head.");
-                w.Line($"HeadForward(ref Unsafe.Add(ref w, {h}), ref Unsafe.Add(ref p, OutputWeights), ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref p, OutputBias), {ctx.HeadRows});");
+                int part = 0;
+                foreach (LayerLayout unit in ctx.Layout.UnitsOf(ctx.Layout.Depth - 1))
+                {
+                    string weights = part == 0 ? "OutputWeights" : $"OutputWeights + {(ctx.Layout.Projected ? "Features" : "Hidden")} * OutputPadded";
+                    w.Line(part == 0
+                        ? $"HeadForward(ref Unsafe.Add(ref w, {HeadRows(ctx, unit)}), ref Unsafe.Add(ref p, {weights}), ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref p, OutputBias), {ctx.HeadRows});"
+                        : $"HeadForwardAdd(ref Unsafe.Add(ref w, {HeadRows(ctx, unit)}), ref Unsafe.Add(ref p, {weights}), ref Unsafe.Add(ref w, Logits), {ctx.HeadRows}); // the reverse direction's half");
+                    part++;
+                }
             }
 
             if (ctx.CrossEntropy && ctx.Layout.OutputPadded > ctx.Spec.Output)
@@ -322,6 +404,30 @@ internal static class ForwardEmitter
         CStride = ctx.Layout.GateWidth,
         Prologue = (width, _, _) => $"{width.Of(ctx.T)}.Zero",
     };
+
+    /// <summary>LayerInputProjection that adds into C: the reverse half of a bidirectional layer's input.</summary>
+    public static BroadcastGemm LayerInputProjectionAddKernel(EmitContext ctx)
+    {
+        BroadcastGemm k = LayerInputProjectionKernel(ctx);
+        return new BroadcastGemm
+        {
+            Name = "LayerInputProjectionAdd",
+            Doc = "c_t += Σ_j h_t[j] · W_ih[j, :]: the second half of a bidirectional layer's input.",
+            M = k.M, K = k.K, N = k.N, AStrideM = k.AStrideM, AStrideK = k.AStrideK, BStride = k.BStride, CStride = k.CStride,
+        };
+    }
+
+    /// <summary>HeadForward that adds into C: the reverse direction's half of a bidirectional head.</summary>
+    public static BroadcastGemm HeadAddKernel(EmitContext ctx)
+    {
+        BroadcastGemm k = HeadKernel(ctx);
+        return new BroadcastGemm
+        {
+            Name = "HeadForwardAdd",
+            Doc = "y_t += Σ_j h_t[j] · W_out[j, :]: the reverse direction's half of a bidirectional head.",
+            M = k.M, K = k.K, N = k.N, AStrideM = k.AStrideM, AStrideK = k.AStrideK, BStride = k.BStride, CStride = k.CStride,
+        };
+    }
 
     public static BroadcastGemm HeadKernel(EmitContext ctx) => new()
     {

@@ -43,7 +43,7 @@ internal static class LayoutEmitter
 
         foreach (LayerLayout layer in l.Layers)
         {
-            if (!layer.First)
+            if (!layer.First && ctx.Streams)
             {
                 w.Line($"public const int {layer["State"]} = {layer.StateOffset}; // layer {layer.Index}'s part of the state");
             }
@@ -85,7 +85,8 @@ internal static class LayoutEmitter
         string gateShape = l.Gates == 1 ? "Hidden" : $"{l.Gates}*Hidden";
         string recurrent = l.FeedsBackOutput ? "Output" : l.Projected ? "Projection" : "Hidden";
         string recurrentSize = recurrent == "Projection" ? "Features" : recurrent;
-        string features = l.Projected ? "Projection" : "Hidden";
+        string features = (l.Bidirectional ? "2*" : "") + (l.Projected ? "Projection" : "Hidden");
+        string featureCount = (l.Bidirectional ? "2 * " : "") + (l.Projected ? "Features" : "Hidden");
 
         w.Line("/// <summary>PyTorch state_dict tensors, in state_dict order, and where each lives in the flat parameters.</summary>");
         using (w.Open("public static readonly TensorMap[] Tensors =", "};"))
@@ -93,8 +94,8 @@ internal static class LayoutEmitter
             w.Line("// name, rows, columns, shape, offset, block rows, block stride, row stride, column stride, init scale (uniform ±scale)");
             foreach (LayerLayout layer in l.Layers)
             {
-                string p = layer.PyTorchSuffix, input = layer.First ? layer.InputName : l.Projected ? "Features" : "Hidden";
-                string inputShape = input == "Features" ? "Projection" : input;
+                string p = layer.PyTorchSuffix, input = layer.First ? layer.InputName : featureCount;
+                string inputShape = layer.First ? input : features;
                 w.Line($"new(\"rnn.weight_ih{p}\", {gateRows}, {input}, \"[{gateShape}, {inputShape}]\", {layer["InputWeights"]}, Hidden, HiddenPadded, 1, GateWidth, 1.0 / Math.Sqrt({input})),");
                 w.Line($"new(\"rnn.weight_hh{p}\", {gateRows}, {recurrentSize}, \"[{gateShape}, {recurrent}]\", {layer["RecurrentWeights"]}, Hidden, HiddenPadded, 1, GateWidth, 1.0 / Math.Sqrt(Hidden)),");
                 w.Line($"new(\"rnn.bias_ih{p}\", {gateRows}, 0, \"[{gateShape}]\", {layer["InputBias"]}, Hidden, HiddenPadded, 1, 0, 0),");
@@ -105,7 +106,7 @@ internal static class LayoutEmitter
                 }
             }
 
-            w.Line($"new(\"output.weight\", Output, {(l.Projected ? "Features" : "Hidden")}, \"[Output, {features}]\", OutputWeights, Output, 0, 1, OutputPadded, 1.0 / Math.Sqrt(Hidden)),");
+            w.Line($"new(\"output.weight\", Output, {featureCount}, \"[Output, {features}]\", OutputWeights, Output, 0, 1, OutputPadded, 1.0 / Math.Sqrt(Hidden)),");
             w.Line("new(\"output.bias\", Output, 0, \"[Output]\", OutputBias, Output, 0, 1, 0, 0),");
         }
 

@@ -94,9 +94,14 @@ internal static class ModelEmitter
                     kernels.Add(BackwardEmitter.InputWeightGradsKernel(ctx));
                 }
 
-                if (ctx.Layout.Layers.Count > 1)
+                if (ctx.Stacked)
                 {
                     kernels.Add(ForwardEmitter.LayerInputProjectionKernel(ctx));
+                    if (ctx.Layout.Bidirectional)
+                    {
+                        kernels.Add(ForwardEmitter.LayerInputProjectionAddKernel(ctx));
+                    }
+
                     kernels.Add(BackwardEmitter.LayerBackpropKernel(ctx));
                     kernels.Add(BackwardEmitter.LayerInputWeightGradsKernel(ctx));
                 }
@@ -107,6 +112,11 @@ internal static class ModelEmitter
                 }
 
                 kernels.Add(ForwardEmitter.HeadKernel(ctx));
+                if (ctx.Layout.Bidirectional)
+                {
+                    kernels.Add(ForwardEmitter.HeadAddKernel(ctx));
+                }
+
                 kernels.Add(BackwardEmitter.OutputWeightGradsKernel(ctx));
                 kernels.Add(BackwardEmitter.HiddenGradsFromHeadKernel(ctx));
                 kernels.Add(BackwardEmitter.RecurrentBackpropKernel(ctx));

@@ -11,10 +11,15 @@ internal static class StreamingEmitter
 {
     /// <summary>Generate exists for language models: tokens in, a distribution over the same tokens out at every step.</summary>
     public static bool HasGenerate(EmitContext ctx) =>
-        ctx.Spec.TokenInput && ctx.CrossEntropy && !ctx.LastStep && ctx.Spec.Output == ctx.Spec.Vocab;
+        ctx.Streams && ctx.Spec.TokenInput && ctx.CrossEntropy && !ctx.LastStep && ctx.Spec.Output == ctx.Spec.Vocab;
 
     public static void Emit(CodeWriter w, EmitContext ctx)
     {
+        if (!ctx.Streams)
+        {
+            return;
+        }
+
         string T = ctx.T;
         w.Line("/// <summary>state = cell(x, state) through every layer, where x is layer 0's W_ih x_t (a GateWidth row).</summary>");
         using (w.Open($"private static void StepCore(ref {T} p, ref {T} w, ref {T} state, ref {T} x)"))
@@ -23,7 +28,7 @@ internal static class StreamingEmitter
             foreach (LayerLayout layer in ctx.Layout.Layers)
             {
                 string prev = Part("state", layer), made = Part("next", layer);
-                if (ctx.Layout.Layers.Count > 1)
+                if (ctx.Stacked)
                 {
                     w.Line($"// Layer {layer.Index}{(layer.First ? "" : ": its input is the new h of the layer below")}.");
                 }

@@ -11,9 +11,10 @@ internal sealed record Segment(string Name, long Offset, long Length, string Com
 /// </summary>
 internal sealed class LayerLayout
 {
-    public LayerLayout(int index, bool top, int inputWidth, string inputName, bool tokenInput, int stateOffset)
+    public LayerLayout(int index, bool reverse, bool top, int inputWidth, string inputName, bool tokenInput, int stateOffset)
     {
         Index = index;
+        Reverse = reverse;
         Top = top;
         InputWidth = inputWidth;
         InputName = inputName;
@@ -22,6 +23,9 @@ internal sealed class LayerLayout
     }
 
     public int Index { get; }
+
+    /// <summary>The reverse direction of a bidirectional layer: it runs from the last step to the first.</summary>
+    public bool Reverse { get; }
 
     public bool First => Index == 0;
 
@@ -39,13 +43,13 @@ internal sealed class LayerLayout
     /// <summary>Where this layer's h (then c) sit in the streaming state.</summary>
     public int StateOffset { get; }
 
-    public string Suffix => First ? "" : "L" + Index;
+    public string Suffix => (First ? "" : "L" + Index) + (Reverse ? "Reverse" : "");
 
     /// <summary>A constant's name for this layer, e.g. States, StatesL1.</summary>
     public string this[string name] => name + Suffix;
 
-    /// <summary>PyTorch's parameter suffix: _l0, _l1, ...</summary>
-    public string PyTorchSuffix => "_l" + Index;
+    /// <summary>PyTorch's parameter suffix: _l0, _l1, ..., and _reverse for the reverse direction.</summary>
+    public string PyTorchSuffix => "_l" + Index + (Reverse ? "_reverse" : "");
 }
 
 /// <summary>
@@ -83,12 +87,18 @@ internal sealed class Layout
         TruncatedBptt = spec.Outputs == OutputsKind.EveryStep && spec.Truncate > 0 && spec.Truncate < spec.MaxSteps - 1;
 
         int layers = spec.Layers;
+        Bidirectional = spec.Bidirectional;
+        Directions = Bidirectional ? 2 : 1;
         var stack = new List<LayerLayout>();
         for (int l = 0; l < layers; l++)
         {
-            stack.Add(l == 0
-                ? new LayerLayout(0, layers == 1, spec.InputWidth, spec.TokenInput ? "Vocab" : "Input", spec.TokenInput, 0)
-                : new LayerLayout(l, l == layers - 1, Features, Projected ? "Projection" : "Hidden", false, l * LayerStateLength));
+            for (int d = 0; d < Directions; d++)
+            {
+                bool reverse = d == 1;
+                stack.Add(l == 0
+                    ? new LayerLayout(0, reverse, layers == 1, spec.InputWidth, spec.TokenInput ? "Vocab" : "Input", spec.TokenInput, 0)
+                    : new LayerLayout(l, reverse, l == layers - 1, Directions * Features, Projected ? "Projection" : "Hidden", false, l * LayerStateLength));
+            }
         }
 
         Layers = stack;
@@ -111,7 +121,8 @@ internal sealed class Layout
             }
         }
 
-        parameters.Add(("OutputWeights", (long)Features * OutputPadded, $"[{(Projected ? "Projection" : "Hidden")}][OutputPadded]  output.weight, transposed: one row per {(Projected ? "projected" : "hidden")} unit"));
+        string headRows = (Bidirectional ? "2 * " : "") + (Projected ? "Projection" : "Hidden");
+        parameters.Add(("OutputWeights", (long)Directions * Features * OutputPadded, $"[{headRows}][OutputPadded]  output.weight, transposed: one row per {(Projected ? "projected" : "hidden")} unit{(Bidirectional ? ", forward then reverse" : "")}"));
         parameters.Add(("OutputBias", OutputPadded, "[OutputPadded]  output.bias"));
         Parameters = Plan(parameters);
 
@@ -120,12 +131,16 @@ internal sealed class Layout
         var work = new List<(string, long, string)>();
         foreach (LayerLayout layer in stack)
         {
-            string of = layers > 1 ? $" of layer {layer.Index}" : "";
+            string of = layers > 1 || Bidirectional ? $" of layer {layer.Index}{(layer.Reverse ? " (reverse)" : "")}" : "";
             string h = Projected ? "FeaturesPadded" : "HiddenPadded";
-            work.Add((layer["States"], (steps + 1) * FeaturesPadded, $"[MaxSteps + 1][{h}]  h_{{t-1}}{of} at row t; row 0 is the state entering step 0"));
+            work.Add((layer["States"], (steps + 1) * FeaturesPadded, layer.Reverse
+                ? $"[MaxSteps + 1][{h}]  h_t{of} at row t; row steps is the zero state entering step steps - 1"
+                : $"[MaxSteps + 1][{h}]  h_{{t-1}}{of} at row t; row 0 is the state entering step 0"));
             if (lstm)
             {
-                work.Add((layer["Cells"], (steps + 1) * HiddenPadded, $"[MaxSteps + 1][HiddenPadded]  c_{{t-1}}{of} at row t; row 0 is the state entering step 0"));
+                work.Add((layer["Cells"], (steps + 1) * HiddenPadded, layer.Reverse
+                    ? $"[MaxSteps + 1][HiddenPadded]  c_t{of} at row t; row steps is the zero state entering step steps - 1"
+                    : $"[MaxSteps + 1][HiddenPadded]  c_{{t-1}}{of} at row t; row 0 is the state entering step 0"));
             }
 
             if (Gates > 1)
@@ -151,10 +166,10 @@ internal sealed class Layout
                 work.Add((layer["InputPart"], steps * GateWidth, $"[MaxSteps][GateWidth]  W_ih x_t{of} for every step, one product for the whole sequence"));
             }
 
-            if (!layer.First && spec.Dropout > 0)
+            if (!layer.Top && spec.Dropout > 0)
             {
-                work.Add((layer["Mask"], steps * FeaturesPadded, $"[MaxSteps][{h}]  the dropout mask of layer {layer.Index}'s input in a training call: 0 or 1 / (1 - Dropout)"));
-                work.Add((layer["Dropped"], steps * FeaturesPadded, $"[MaxSteps][{h}]  layer {layer.Index}'s input in a training call: the layer below's h times the mask"));
+                work.Add((layer["Mask"], steps * FeaturesPadded, $"[MaxSteps][{h}]  the dropout mask on h{of} as the layer above reads it in a training call: 0 or 1 / (1 - Dropout)"));
+                work.Add((layer["Dropped"], steps * FeaturesPadded, $"[MaxSteps][{h}]  h{of} times the mask: the layer above's input in a training call; row t is step t"));
             }
 
             work.Add((layer["HiddenGrads"], steps * FeaturesPadded, layer.Top
@@ -220,7 +235,11 @@ internal sealed class Layout
             work.Add(("StepUnprojected", HiddenPadded, "[HiddenPadded]  scratch of Step: o ⊙ tanh(c) before the projection"));
         }
 
-        work.Add(("StepState", StateLength, "[StateLength]  scratch of Step: the new state"));
+        if (!Bidirectional)
+        {
+            work.Add(("StepState", StateLength, "[StateLength]  scratch of Step: the new state"));
+        }
+
         work.Add(("StepLogits", OutputPadded, "[OutputPadded]  scratch of Step and Generate: head outputs"));
         Workspace = Plan(work);
     }
@@ -258,6 +277,18 @@ internal sealed class Layout
     /// <summary>Width of what feeds the recurrence: Hidden, or Output with output recurrence.</summary>
     public int RecurrentInputs { get; }
 
+    /// <summary>
+    /// The row of a unit's States holding h at step expression <paramref name="t"/>: row t + 1 going
+    /// forward (row 0 is the initial state), row t in reverse (row steps is the initial state).
+    /// </summary>
+    public string HiddenRow(LayerLayout unit, string t) => unit.Reverse ? Parenthesised(t) : $"({t} + 1)";
+
+    /// <summary>The row holding the state a step at <paramref name="t"/> starts from.</summary>
+    public string PreviousRow(LayerLayout unit, string t) => unit.Reverse ? $"({t} + 1)" : Parenthesised(t);
+
+    /// <summary>An index expression safe to multiply: "steps - 1" becomes "(steps - 1)".</summary>
+    private static string Parenthesised(string expression) => expression.IndexOf(' ') >= 0 ? $"({expression})" : expression;
+
     /// <summary>Width of one layer's state gradient: dh, [dh | dc] for the LSTM, dy with output recurrence.</summary>
     public int StateGradientWidth { get; }
 
@@ -270,10 +301,29 @@ internal sealed class Layout
     /// <summary>True when per-step losses need the ring of truncation windows.</summary>
     public bool TruncatedBptt { get; }
 
-    /// <summary>The recurrent layers, bottom to top.</summary>
+    /// <summary>Bidirectional: each layer has a forward and a reverse direction (PyTorch's _reverse parameters).</summary>
+    public bool Bidirectional { get; }
+
+    /// <summary>1, or 2 when bidirectional.</summary>
+    public int Directions { get; }
+
+    /// <summary>The recurrent units, bottom to top, each layer's forward direction then its reverse one (state_dict order).</summary>
     public IReadOnlyList<LayerLayout> Layers { get; }
 
-    public LayerLayout Top => Layers[Layers.Count - 1];
+    /// <summary>Number of stacked layers (PyTorch num_layers).</summary>
+    public int Depth => Layers.Count / Directions;
+
+    /// <summary>The units of one layer: its forward direction, then its reverse one.</summary>
+    public IEnumerable<LayerLayout> UnitsOf(int layer)
+    {
+        for (int d = 0; d < Directions; d++)
+        {
+            yield return Layers[layer * Directions + d];
+        }
+    }
+
+    /// <summary>The forward unit of the top layer: what the head reads (first, with a bidirectional top).</summary>
+    public LayerLayout Top => Layers[Layers.Count - Directions];
 
     public IReadOnlyList<Segment> Parameters { get; }
 

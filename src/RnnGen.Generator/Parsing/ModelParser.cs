@@ -258,7 +258,7 @@ internal static class ModelParser
             }
 
             CheckApplicability(cell, recurrence, projection, dropout, layers);
-            CheckSupported(bidirectional);
+
 
             var typeSpec = new TypeSpec(
                 _type.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() : null,
@@ -289,6 +289,19 @@ internal static class ModelParser
                 Report(DiagnosticDescriptors.InvalidCombination, ArgumentLocation("Recurrence"), "Recurrence.Output", "one-layer networks (the head's output can feed only one layer back)", $"has Layers = {layers}");
             }
 
+            if (_arguments.TryGetValue("Bidirectional", out TypedConstant bi) && bi.Value is true)
+            {
+                if (Int("Truncate", 0) > 0)
+                {
+                    Report(DiagnosticDescriptors.InvalidCombination, ArgumentLocation("Truncate"), "Truncate", "unidirectional networks (a reverse direction's gradient flows from the end of the sequence)", "is Bidirectional");
+                }
+
+                if (recurrence == RecurrenceKind.Output)
+                {
+                    Report(DiagnosticDescriptors.InvalidCombination, ArgumentLocation("Recurrence"), "Recurrence.Output", "unidirectional networks", "is Bidirectional");
+                }
+            }
+
             if (dropout > 0 && dropout < 1 && layers == 1)
             {
                 Report(DiagnosticDescriptors.DropoutWithoutLayers, ArgumentLocation("Dropout"), dropout);
@@ -299,19 +312,6 @@ internal static class ModelParser
                 Report(DiagnosticDescriptors.InvalidCombination, ArgumentLocation("Projection"), "Projection", "the LSTM cell (PyTorch proj_size)", $"uses Cell = CellType.{cell}");
             }
         }
-
-        // Options the specification defines but this version does not generate yet: a clear
-        // error on the argument, never a silent fallback.
-        private void CheckSupported(bool bidirectional)
-        {
-            if (bidirectional)
-            {
-                NotYet("Bidirectional", "Bidirectional = true", "Bidirectional = false");
-            }
-        }
-
-        private void NotYet(string argument, string what, string supported) =>
-            Report(DiagnosticDescriptors.NotSupportedYet, ArgumentLocation(argument), what, supported);
 
         private void CheckSize(ModelSpec spec)
         {

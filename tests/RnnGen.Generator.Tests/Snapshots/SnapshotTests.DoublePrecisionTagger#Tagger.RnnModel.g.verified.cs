@@ -70,21 +70,6 @@ partial class Tagger : global::RnnGen.IRnnModel<double, int, int>
     }
 
     /// <summary>
-    /// The summed cross-entropy loss of a sequence that continues from <paramref name="state"/>, which then receives the
-    /// state after the last step: a long sequence scored chunk by chunk.
-    /// </summary>
-    /// <param name="inputs">Token ids, 1..MaxSteps of them.</param>
-    /// <param name="targets">One class id per step.</param>
-    /// <param name="state">The state entering the first step; receives the state after the last.</param>
-    /// <exception cref="global::System.ArgumentException">A length does not fit the declaration, or an id is out of range; nothing changes.</exception>
-    [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
-    public double Forward(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets, ref State state)
-    {
-        int steps = CheckSequence(inputs, targets);
-        return global::RnnGen.Generated.TaggerNetwork.Forward(_parameters, _workspace, inputs, targets, steps, ref state.Data);
-    }
-
-    /// <summary>
     /// Runs forward from the zero state and backpropagation through time, ADDS the gradient of the summed loss
     /// into <see cref="Gradients"/>, and returns the loss.
     /// </summary>
@@ -96,22 +81,6 @@ partial class Tagger : global::RnnGen.IRnnModel<double, int, int>
     {
         int steps = CheckSequence(inputs, targets);
         return global::RnnGen.Generated.TaggerNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, steps, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<double>());
-    }
-
-    /// <summary>
-    /// <see cref="Backward(global::System.ReadOnlySpan{int}, global::System.ReadOnlySpan{int})"/> for a sequence that continues from
-    /// <paramref name="state"/>, which then receives the state after the last step. The state is a constant
-    /// for the gradient, as a detached hidden state is in PyTorch: training on a long stream chunk by chunk.
-    /// </summary>
-    /// <param name="inputs">Token ids, 1..MaxSteps of them.</param>
-    /// <param name="targets">One class id per step.</param>
-    /// <param name="state">The state entering the first step; receives the state after the last.</param>
-    /// <exception cref="global::System.ArgumentException">A length does not fit the declaration, or an id is out of range; nothing changes.</exception>
-    [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
-    public double Backward(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets, ref State state)
-    {
-        int steps = CheckSequence(inputs, targets);
-        return global::RnnGen.Generated.TaggerNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, steps, ref state.Data);
     }
 
     /// <summary>
@@ -129,6 +98,37 @@ partial class Tagger : global::RnnGen.IRnnModel<double, int, int>
         int steps = CheckSequence(inputs, targets);
         global::RnnGen.Runtime.Guard.Finite(learningRate);
         return global::RnnGen.Generated.TaggerNetwork.SgdStep(_parameters, _gradients, _workspace, inputs, targets, steps, learningRate, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<double>());
+    }
+
+    /// <summary>
+    /// The summed cross-entropy loss of a sequence that continues from <paramref name="state"/>, which then receives the
+    /// state after the last step: a long sequence scored chunk by chunk.
+    /// </summary>
+    /// <param name="inputs">Token ids, 1..MaxSteps of them.</param>
+    /// <param name="targets">One class id per step.</param>
+    /// <param name="state">The state entering the first step; receives the state after the last.</param>
+    /// <exception cref="global::System.ArgumentException">A length does not fit the declaration, or an id is out of range; nothing changes.</exception>
+    [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
+    public double Forward(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets, ref State state)
+    {
+        int steps = CheckSequence(inputs, targets);
+        return global::RnnGen.Generated.TaggerNetwork.Forward(_parameters, _workspace, inputs, targets, steps, ref state.Data);
+    }
+
+    /// <summary>
+    /// <see cref="Backward(global::System.ReadOnlySpan{int}, global::System.ReadOnlySpan{int})"/> for a sequence that continues from
+    /// <paramref name="state"/>, which then receives the state after the last step. The state is a constant
+    /// for the gradient, as a detached hidden state is in PyTorch: training on a long stream chunk by chunk.
+    /// </summary>
+    /// <param name="inputs">Token ids, 1..MaxSteps of them.</param>
+    /// <param name="targets">One class id per step.</param>
+    /// <param name="state">The state entering the first step; receives the state after the last.</param>
+    /// <exception cref="global::System.ArgumentException">A length does not fit the declaration, or an id is out of range; nothing changes.</exception>
+    [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
+    public double Backward(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets, ref State state)
+    {
+        int steps = CheckSequence(inputs, targets);
+        return global::RnnGen.Generated.TaggerNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, steps, ref state.Data);
     }
 
     /// <summary>
@@ -410,13 +410,15 @@ namespace RnnGen.Generated
             }
 
             {
-                ref double recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
-                ref double inputBias = ref Unsafe.Add(ref p, InputBias);
-                ref double recurrentBias = ref Unsafe.Add(ref p, RecurrentBias);
-                for (int t = 0; t < steps; t++)
                 {
-                    // One-hot input: W_ih x_t is row x_t of the input-major weights, a lookup.
-                    CellStep(ref Unsafe.Add(ref w, States + t * HiddenPadded), ref recurrentWeights, ref Unsafe.Add(ref w, States + (t + 1) * HiddenPadded), ref Unsafe.Add(ref p, InputWeights + inputs[t] * GateWidth), ref inputBias, ref recurrentBias);
+                    ref double recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
+                    ref double inputBias = ref Unsafe.Add(ref p, InputBias);
+                    ref double recurrentBias = ref Unsafe.Add(ref p, RecurrentBias);
+                    for (int t = 0; t < steps; t++)
+                    {
+                        // One-hot input: W_ih x_t is row x_t of the input-major weights, a lookup.
+                        CellStep(ref Unsafe.Add(ref w, States + t * HiddenPadded), ref recurrentWeights, ref Unsafe.Add(ref w, States + (t + 1) * HiddenPadded), ref Unsafe.Add(ref p, InputWeights + inputs[t] * GateWidth), ref inputBias, ref recurrentBias);
+                    }
                 }
             }
 
@@ -455,8 +457,8 @@ namespace RnnGen.Generated
             }
 
             // Head: dW_out += Σ h dyᵀ, db_out += Σ dy, and dh = W_outᵀ dy at the steps with a loss (zero elsewhere).
-            OutputWeightGrads(ref Unsafe.Add(ref w, States + HiddenPadded), ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref g, OutputWeights), steps);
             SumRows(ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref g, OutputBias), steps, OutputPadded);
+            OutputWeightGrads(ref Unsafe.Add(ref w, States + HiddenPadded), ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref g, OutputWeights), steps);
             MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, HiddenGrads), steps * HiddenPadded).Clear();
             HiddenGradsFromHead(ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref p, OutputWeights), ref Unsafe.Add(ref w, HiddenGrads), steps);
 

@@ -72,21 +72,6 @@ namespace Demo
         }
 
         /// <summary>
-        /// The summed squared error of a sequence that continues from <paramref name="state"/>, which then receives the
-        /// state after the last step: a long sequence scored chunk by chunk.
-        /// </summary>
-        /// <param name="inputs">Input values per step, laid out [steps, Input] row-major; 1..MaxSteps steps.</param>
-        /// <param name="targets">Output values per step, laid out [steps, Output] row-major.</param>
-        /// <param name="state">The state entering the first step; receives the state after the last.</param>
-        /// <exception cref="global::System.ArgumentException">A length does not fit the declaration, or an id is out of range; nothing changes.</exception>
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
-        public float Forward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, ref State state)
-        {
-            int steps = CheckSequence(inputs, targets);
-            return global::RnnGen.Generated.DistortionNetwork.Forward(_parameters, _workspace, inputs, targets, steps, ref state.Data);
-        }
-
-        /// <summary>
         /// Runs forward from the zero state and backpropagation through time, ADDS the gradient of the summed loss
         /// into <see cref="Gradients"/>, and returns the loss.
         /// </summary>
@@ -98,22 +83,6 @@ namespace Demo
         {
             int steps = CheckSequence(inputs, targets);
             return global::RnnGen.Generated.DistortionNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, steps, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>());
-        }
-
-        /// <summary>
-        /// <see cref="Backward(global::System.ReadOnlySpan{float}, global::System.ReadOnlySpan{float})"/> for a sequence that continues from
-        /// <paramref name="state"/>, which then receives the state after the last step. The state is a constant
-        /// for the gradient, as a detached hidden state is in PyTorch: training on a long stream chunk by chunk.
-        /// </summary>
-        /// <param name="inputs">Input values per step, laid out [steps, Input] row-major; 1..MaxSteps steps.</param>
-        /// <param name="targets">Output values per step, laid out [steps, Output] row-major.</param>
-        /// <param name="state">The state entering the first step; receives the state after the last.</param>
-        /// <exception cref="global::System.ArgumentException">A length does not fit the declaration, or an id is out of range; nothing changes.</exception>
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
-        public float Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, ref State state)
-        {
-            int steps = CheckSequence(inputs, targets);
-            return global::RnnGen.Generated.DistortionNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, steps, ref state.Data);
         }
 
         /// <summary>
@@ -131,6 +100,37 @@ namespace Demo
             int steps = CheckSequence(inputs, targets);
             global::RnnGen.Runtime.Guard.Finite(learningRate);
             return global::RnnGen.Generated.DistortionNetwork.SgdStep(_parameters, _gradients, _workspace, inputs, targets, steps, learningRate, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>());
+        }
+
+        /// <summary>
+        /// The summed squared error of a sequence that continues from <paramref name="state"/>, which then receives the
+        /// state after the last step: a long sequence scored chunk by chunk.
+        /// </summary>
+        /// <param name="inputs">Input values per step, laid out [steps, Input] row-major; 1..MaxSteps steps.</param>
+        /// <param name="targets">Output values per step, laid out [steps, Output] row-major.</param>
+        /// <param name="state">The state entering the first step; receives the state after the last.</param>
+        /// <exception cref="global::System.ArgumentException">A length does not fit the declaration, or an id is out of range; nothing changes.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
+        public float Forward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, ref State state)
+        {
+            int steps = CheckSequence(inputs, targets);
+            return global::RnnGen.Generated.DistortionNetwork.Forward(_parameters, _workspace, inputs, targets, steps, ref state.Data);
+        }
+
+        /// <summary>
+        /// <see cref="Backward(global::System.ReadOnlySpan{float}, global::System.ReadOnlySpan{float})"/> for a sequence that continues from
+        /// <paramref name="state"/>, which then receives the state after the last step. The state is a constant
+        /// for the gradient, as a detached hidden state is in PyTorch: training on a long stream chunk by chunk.
+        /// </summary>
+        /// <param name="inputs">Input values per step, laid out [steps, Input] row-major; 1..MaxSteps steps.</param>
+        /// <param name="targets">Output values per step, laid out [steps, Output] row-major.</param>
+        /// <param name="state">The state entering the first step; receives the state after the last.</param>
+        /// <exception cref="global::System.ArgumentException">A length does not fit the declaration, or an id is out of range; nothing changes.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
+        public float Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, ref State state)
+        {
+            int steps = CheckSequence(inputs, targets);
+            return global::RnnGen.Generated.DistortionNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, steps, ref state.Data);
         }
 
         /// <summary>
@@ -420,14 +420,16 @@ namespace RnnGen.Generated
             }
 
             {
-                ref float recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
-                ref float inputBias = ref Unsafe.Add(ref p, InputBias);
-                ref float recurrentBias = ref Unsafe.Add(ref p, RecurrentBias);
-                // W_ih x_t for every step at once: the input side does not depend on the recurrence.
-                InputProjection(ref MemoryMarshal.GetReference(inputs), ref Unsafe.Add(ref p, InputWeights), ref Unsafe.Add(ref w, InputPart), steps);
-                for (int t = 0; t < steps; t++)
                 {
-                    CellStep(ref Unsafe.Add(ref w, States + t * HiddenPadded), ref Unsafe.Add(ref w, Cells + t * HiddenPadded), ref recurrentWeights, ref Unsafe.Add(ref w, InputPart + t * GateWidth), ref inputBias, ref recurrentBias, ref Unsafe.Add(ref w, Gates + t * GateWidth), ref Unsafe.Add(ref w, Cells + (t + 1) * HiddenPadded), ref Unsafe.Add(ref w, States + (t + 1) * HiddenPadded));
+                    ref float recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
+                    ref float inputBias = ref Unsafe.Add(ref p, InputBias);
+                    ref float recurrentBias = ref Unsafe.Add(ref p, RecurrentBias);
+                    // W_ih x_t for every step at once: the input side does not depend on the recurrence.
+                    InputProjection(ref MemoryMarshal.GetReference(inputs), ref Unsafe.Add(ref p, InputWeights), ref Unsafe.Add(ref w, InputPart), steps);
+                    for (int t = 0; t < steps; t++)
+                    {
+                        CellStep(ref Unsafe.Add(ref w, States + t * HiddenPadded), ref Unsafe.Add(ref w, Cells + t * HiddenPadded), ref recurrentWeights, ref Unsafe.Add(ref w, InputPart + t * GateWidth), ref inputBias, ref recurrentBias, ref Unsafe.Add(ref w, Gates + t * GateWidth), ref Unsafe.Add(ref w, Cells + (t + 1) * HiddenPadded), ref Unsafe.Add(ref w, States + (t + 1) * HiddenPadded));
+                    }
                 }
             }
 
@@ -462,8 +464,8 @@ namespace RnnGen.Generated
             }
 
             // Head: dW_out += Σ h dyᵀ, db_out += Σ dy, and dh = W_outᵀ dy at the steps with a loss (zero elsewhere).
-            OutputWeightGrads(ref Unsafe.Add(ref w, States + HiddenPadded), ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref g, OutputWeights), steps);
             SumRows(ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref g, OutputBias), steps, OutputPadded);
+            OutputWeightGrads(ref Unsafe.Add(ref w, States + HiddenPadded), ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref g, OutputWeights), steps);
             MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, HiddenGrads), steps * HiddenPadded).Clear();
             HiddenGradsFromHead(ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref p, OutputWeights), ref Unsafe.Add(ref w, HiddenGrads), steps);
 
@@ -481,7 +483,7 @@ namespace RnnGen.Generated
         }
 
         /// <summary>
-        /// Full BPTT, layer by layer from the top: the state gradient at s is the gradient arriving at s plus what step s + 1 sends back.
+        /// Full BPTT, layer by layer from the top: the state gradient at s is the gradient arriving at s plus what the next step sends back.
         /// </summary>
         private static void Bptt(ref float p, ref float w, int steps, int first)
         {

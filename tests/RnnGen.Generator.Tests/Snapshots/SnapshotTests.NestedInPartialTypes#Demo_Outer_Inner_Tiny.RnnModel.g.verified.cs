@@ -76,21 +76,6 @@ namespace Demo
                 }
 
                 /// <summary>
-                /// The summed cross-entropy loss of a sequence that continues from <paramref name="state"/>, which then receives the
-                /// state after the last step: a long sequence scored chunk by chunk.
-                /// </summary>
-                /// <param name="inputs">Token ids, 1..MaxSteps of them.</param>
-                /// <param name="targets">One class id per step.</param>
-                /// <param name="state">The state entering the first step; receives the state after the last.</param>
-                /// <exception cref="global::System.ArgumentException">A length does not fit the declaration, or an id is out of range; nothing changes.</exception>
-                [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
-                public float Forward(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets, ref State state)
-                {
-                    int steps = CheckSequence(inputs, targets);
-                    return global::RnnGen.Generated.TinyNetwork.Forward(_parameters, _workspace, inputs, targets, steps, ref state.Data);
-                }
-
-                /// <summary>
                 /// Runs forward from the zero state and backpropagation through time, ADDS the gradient of the summed loss
                 /// into <see cref="Gradients"/>, and returns the loss.
                 /// </summary>
@@ -102,22 +87,6 @@ namespace Demo
                 {
                     int steps = CheckSequence(inputs, targets);
                     return global::RnnGen.Generated.TinyNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, steps, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>());
-                }
-
-                /// <summary>
-                /// <see cref="Backward(global::System.ReadOnlySpan{int}, global::System.ReadOnlySpan{int})"/> for a sequence that continues from
-                /// <paramref name="state"/>, which then receives the state after the last step. The state is a constant
-                /// for the gradient, as a detached hidden state is in PyTorch: training on a long stream chunk by chunk.
-                /// </summary>
-                /// <param name="inputs">Token ids, 1..MaxSteps of them.</param>
-                /// <param name="targets">One class id per step.</param>
-                /// <param name="state">The state entering the first step; receives the state after the last.</param>
-                /// <exception cref="global::System.ArgumentException">A length does not fit the declaration, or an id is out of range; nothing changes.</exception>
-                [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
-                public float Backward(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets, ref State state)
-                {
-                    int steps = CheckSequence(inputs, targets);
-                    return global::RnnGen.Generated.TinyNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, steps, ref state.Data);
                 }
 
                 /// <summary>
@@ -135,6 +104,37 @@ namespace Demo
                     int steps = CheckSequence(inputs, targets);
                     global::RnnGen.Runtime.Guard.Finite(learningRate);
                     return global::RnnGen.Generated.TinyNetwork.SgdStep(_parameters, _gradients, _workspace, inputs, targets, steps, learningRate, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>());
+                }
+
+                /// <summary>
+                /// The summed cross-entropy loss of a sequence that continues from <paramref name="state"/>, which then receives the
+                /// state after the last step: a long sequence scored chunk by chunk.
+                /// </summary>
+                /// <param name="inputs">Token ids, 1..MaxSteps of them.</param>
+                /// <param name="targets">One class id per step.</param>
+                /// <param name="state">The state entering the first step; receives the state after the last.</param>
+                /// <exception cref="global::System.ArgumentException">A length does not fit the declaration, or an id is out of range; nothing changes.</exception>
+                [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
+                public float Forward(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets, ref State state)
+                {
+                    int steps = CheckSequence(inputs, targets);
+                    return global::RnnGen.Generated.TinyNetwork.Forward(_parameters, _workspace, inputs, targets, steps, ref state.Data);
+                }
+
+                /// <summary>
+                /// <see cref="Backward(global::System.ReadOnlySpan{int}, global::System.ReadOnlySpan{int})"/> for a sequence that continues from
+                /// <paramref name="state"/>, which then receives the state after the last step. The state is a constant
+                /// for the gradient, as a detached hidden state is in PyTorch: training on a long stream chunk by chunk.
+                /// </summary>
+                /// <param name="inputs">Token ids, 1..MaxSteps of them.</param>
+                /// <param name="targets">One class id per step.</param>
+                /// <param name="state">The state entering the first step; receives the state after the last.</param>
+                /// <exception cref="global::System.ArgumentException">A length does not fit the declaration, or an id is out of range; nothing changes.</exception>
+                [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
+                public float Backward(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets, ref State state)
+                {
+                    int steps = CheckSequence(inputs, targets);
+                    return global::RnnGen.Generated.TinyNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, steps, ref state.Data);
                 }
 
                 /// <summary>
@@ -441,13 +441,15 @@ namespace RnnGen.Generated
             }
 
             {
-                ref float recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
-                ref float inputBias = ref Unsafe.Add(ref p, InputBias);
-                ref float recurrentBias = ref Unsafe.Add(ref p, RecurrentBias);
-                for (int t = 0; t < steps; t++)
                 {
-                    // One-hot input: W_ih x_t is row x_t of the input-major weights, a lookup.
-                    CellStep(ref Unsafe.Add(ref w, States + t * HiddenPadded), ref recurrentWeights, ref Unsafe.Add(ref w, States + (t + 1) * HiddenPadded), ref Unsafe.Add(ref p, InputWeights + inputs[t] * GateWidth), ref inputBias, ref recurrentBias);
+                    ref float recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
+                    ref float inputBias = ref Unsafe.Add(ref p, InputBias);
+                    ref float recurrentBias = ref Unsafe.Add(ref p, RecurrentBias);
+                    for (int t = 0; t < steps; t++)
+                    {
+                        // One-hot input: W_ih x_t is row x_t of the input-major weights, a lookup.
+                        CellStep(ref Unsafe.Add(ref w, States + t * HiddenPadded), ref recurrentWeights, ref Unsafe.Add(ref w, States + (t + 1) * HiddenPadded), ref Unsafe.Add(ref p, InputWeights + inputs[t] * GateWidth), ref inputBias, ref recurrentBias);
+                    }
                 }
             }
 
@@ -486,8 +488,8 @@ namespace RnnGen.Generated
             }
 
             // Head: dW_out += Σ h dyᵀ, db_out += Σ dy, and dh = W_outᵀ dy at the steps with a loss (zero elsewhere).
-            OutputWeightGrads(ref Unsafe.Add(ref w, States + HiddenPadded), ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref g, OutputWeights), steps);
             SumRows(ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref g, OutputBias), steps, OutputPadded);
+            OutputWeightGrads(ref Unsafe.Add(ref w, States + HiddenPadded), ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref g, OutputWeights), steps);
             MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, HiddenGrads), steps * HiddenPadded).Clear();
             HiddenGradsFromHead(ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref p, OutputWeights), ref Unsafe.Add(ref w, HiddenGrads), steps);
 
@@ -508,7 +510,7 @@ namespace RnnGen.Generated
         }
 
         /// <summary>
-        /// Full BPTT, layer by layer from the top: the state gradient at s is the gradient arriving at s plus what step s + 1 sends back.
+        /// Full BPTT, layer by layer from the top: the state gradient at s is the gradient arriving at s plus what the next step sends back.
         /// </summary>
         private static void Bptt(ref float p, ref float w, int steps, int first)
         {

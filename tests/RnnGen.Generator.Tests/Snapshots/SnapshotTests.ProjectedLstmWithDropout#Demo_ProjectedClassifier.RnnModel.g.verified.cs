@@ -87,21 +87,6 @@ namespace Demo
         }
 
         /// <summary>
-        /// The summed cross-entropy loss of a sequence that continues from <paramref name="state"/>, which then receives the
-        /// state after the last step: a long sequence scored chunk by chunk.
-        /// </summary>
-        /// <param name="inputs">Input values per step, laid out [steps, Input] row-major; 1..MaxSteps steps.</param>
-        /// <param name="targets">One class id for the whole sequence (Outputs.LastStep).</param>
-        /// <param name="state">The state entering the first step; receives the state after the last.</param>
-        /// <exception cref="global::System.ArgumentException">A length does not fit the declaration, or an id is out of range; nothing changes.</exception>
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
-        public float Forward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> targets, ref State state)
-        {
-            int steps = CheckSequence(inputs, targets);
-            return global::RnnGen.Generated.ProjectedClassifierNetwork.Forward(_parameters, _workspace, inputs, targets, steps, ref state.Data);
-        }
-
-        /// <summary>
         /// Runs forward from the zero state and backpropagation through time, ADDS the gradient of the summed loss
         /// into <see cref="Gradients"/>, and returns the loss.
         /// </summary>
@@ -113,22 +98,6 @@ namespace Demo
         {
             int steps = CheckSequence(inputs, targets);
             return global::RnnGen.Generated.ProjectedClassifierNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, steps, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>(), ref _dropout);
-        }
-
-        /// <summary>
-        /// <see cref="Backward(global::System.ReadOnlySpan{float}, global::System.ReadOnlySpan{int})"/> for a sequence that continues from
-        /// <paramref name="state"/>, which then receives the state after the last step. The state is a constant
-        /// for the gradient, as a detached hidden state is in PyTorch: training on a long stream chunk by chunk.
-        /// </summary>
-        /// <param name="inputs">Input values per step, laid out [steps, Input] row-major; 1..MaxSteps steps.</param>
-        /// <param name="targets">One class id for the whole sequence (Outputs.LastStep).</param>
-        /// <param name="state">The state entering the first step; receives the state after the last.</param>
-        /// <exception cref="global::System.ArgumentException">A length does not fit the declaration, or an id is out of range; nothing changes.</exception>
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
-        public float Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> targets, ref State state)
-        {
-            int steps = CheckSequence(inputs, targets);
-            return global::RnnGen.Generated.ProjectedClassifierNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, steps, ref state.Data, ref _dropout);
         }
 
         /// <summary>
@@ -146,6 +115,37 @@ namespace Demo
             int steps = CheckSequence(inputs, targets);
             global::RnnGen.Runtime.Guard.Finite(learningRate);
             return global::RnnGen.Generated.ProjectedClassifierNetwork.SgdStep(_parameters, _gradients, _workspace, inputs, targets, steps, learningRate, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>(), ref _dropout);
+        }
+
+        /// <summary>
+        /// The summed cross-entropy loss of a sequence that continues from <paramref name="state"/>, which then receives the
+        /// state after the last step: a long sequence scored chunk by chunk.
+        /// </summary>
+        /// <param name="inputs">Input values per step, laid out [steps, Input] row-major; 1..MaxSteps steps.</param>
+        /// <param name="targets">One class id for the whole sequence (Outputs.LastStep).</param>
+        /// <param name="state">The state entering the first step; receives the state after the last.</param>
+        /// <exception cref="global::System.ArgumentException">A length does not fit the declaration, or an id is out of range; nothing changes.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
+        public float Forward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> targets, ref State state)
+        {
+            int steps = CheckSequence(inputs, targets);
+            return global::RnnGen.Generated.ProjectedClassifierNetwork.Forward(_parameters, _workspace, inputs, targets, steps, ref state.Data);
+        }
+
+        /// <summary>
+        /// <see cref="Backward(global::System.ReadOnlySpan{float}, global::System.ReadOnlySpan{int})"/> for a sequence that continues from
+        /// <paramref name="state"/>, which then receives the state after the last step. The state is a constant
+        /// for the gradient, as a detached hidden state is in PyTorch: training on a long stream chunk by chunk.
+        /// </summary>
+        /// <param name="inputs">Input values per step, laid out [steps, Input] row-major; 1..MaxSteps steps.</param>
+        /// <param name="targets">One class id for the whole sequence (Outputs.LastStep).</param>
+        /// <param name="state">The state entering the first step; receives the state after the last.</param>
+        /// <exception cref="global::System.ArgumentException">A length does not fit the declaration, or an id is out of range; nothing changes.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
+        public float Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> targets, ref State state)
+        {
+            int steps = CheckSequence(inputs, targets);
+            return global::RnnGen.Generated.ProjectedClassifierNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, steps, ref state.Data, ref _dropout);
         }
 
         /// <summary>
@@ -353,16 +353,16 @@ namespace RnnGen.Generated
         public const int Unprojected = 12864; // [MaxSteps][HiddenPadded]  o ⊙ tanh(c_t) of layer 0, before the projection W_hr
         public const int ProjectionGrads = 15264; // [MaxSteps][FeaturesPadded]  dLoss/dh_t of layer 0 in total, for W_hr's gradient
         public const int InputPart = 16064; // [MaxSteps][GateWidth]  W_ih x_t of layer 0 for every step, one product for the whole sequence
-        public const int HiddenGrads = 25664; // [MaxSteps][FeaturesPadded]  dLoss/dh_t of layer 0 through the layer above
-        public const int InputGrads = 26464; // [MaxSteps][GateWidth]  dLoss/d(W_ih x_t + b_ih) of layer 0, over every loss that reaches step t
-        public const int StatesL1 = 36064; // [MaxSteps + 1][FeaturesPadded]  h_{t-1} of layer 1 at row t; row 0 is the state entering step 0
-        public const int CellsL1 = 36880; // [MaxSteps + 1][HiddenPadded]  c_{t-1} of layer 1 at row t; row 0 is the state entering step 0
-        public const int GatesL1 = 39328; // [MaxSteps][GateWidth]  activated gates i, f, g, o of layer 1
-        public const int UnprojectedL1 = 48928; // [MaxSteps][HiddenPadded]  o ⊙ tanh(c_t) of layer 1, before the projection W_hr
-        public const int ProjectionGradsL1 = 51328; // [MaxSteps][FeaturesPadded]  dLoss/dh_t of layer 1 in total, for W_hr's gradient
-        public const int InputPartL1 = 52128; // [MaxSteps][GateWidth]  W_ih x_t of layer 1 for every step, one product for the whole sequence
-        public const int MaskL1 = 61728; // [MaxSteps][FeaturesPadded]  the dropout mask of layer 1's input in a training call: 0 or 1 / (1 - Dropout)
-        public const int DroppedL1 = 62528; // [MaxSteps][FeaturesPadded]  layer 1's input in a training call: the layer below's h times the mask
+        public const int Mask = 25664; // [MaxSteps][FeaturesPadded]  the dropout mask on h of layer 0 as the layer above reads it in a training call: 0 or 1 / (1 - Dropout)
+        public const int Dropped = 26464; // [MaxSteps][FeaturesPadded]  h of layer 0 times the mask: the layer above's input in a training call; row t is step t
+        public const int HiddenGrads = 27264; // [MaxSteps][FeaturesPadded]  dLoss/dh_t of layer 0 through the layer above
+        public const int InputGrads = 28064; // [MaxSteps][GateWidth]  dLoss/d(W_ih x_t + b_ih) of layer 0, over every loss that reaches step t
+        public const int StatesL1 = 37664; // [MaxSteps + 1][FeaturesPadded]  h_{t-1} of layer 1 at row t; row 0 is the state entering step 0
+        public const int CellsL1 = 38480; // [MaxSteps + 1][HiddenPadded]  c_{t-1} of layer 1 at row t; row 0 is the state entering step 0
+        public const int GatesL1 = 40928; // [MaxSteps][GateWidth]  activated gates i, f, g, o of layer 1
+        public const int UnprojectedL1 = 50528; // [MaxSteps][HiddenPadded]  o ⊙ tanh(c_t) of layer 1, before the projection W_hr
+        public const int ProjectionGradsL1 = 52928; // [MaxSteps][FeaturesPadded]  dLoss/dh_t of layer 1 in total, for W_hr's gradient
+        public const int InputPartL1 = 53728; // [MaxSteps][GateWidth]  W_ih x_t of layer 1 for every step, one product for the whole sequence
         public const int HiddenGradsL1 = 63328; // [MaxSteps][FeaturesPadded]  dLoss/dh_t through the head
         public const int InputGradsL1 = 64128; // [MaxSteps][GateWidth]  dLoss/d(W_ih x_t + b_ih) of layer 1, over every loss that reaches step t
         public const int Logits = 73728; // [MaxSteps][OutputPadded]  head outputs y_t; Backward turns them into dLoss/dy_t
@@ -488,34 +488,38 @@ namespace RnnGen.Generated
 
             // Layer 0.
             {
-                ref float recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
-                ref float inputBias = ref Unsafe.Add(ref p, InputBias);
-                ref float recurrentBias = ref Unsafe.Add(ref p, RecurrentBias);
-                ref float projectionWeights = ref Unsafe.Add(ref p, ProjectionWeights);
-                // W_ih x_t for every step at once: the input side does not depend on the recurrence.
-                InputProjection(ref MemoryMarshal.GetReference(inputs), ref Unsafe.Add(ref p, InputWeights), ref Unsafe.Add(ref w, InputPart), steps);
-                for (int t = 0; t < steps; t++)
                 {
-                    CellStep(ref Unsafe.Add(ref w, States + t * FeaturesPadded), ref Unsafe.Add(ref w, Cells + t * HiddenPadded), ref recurrentWeights, ref Unsafe.Add(ref w, InputPart + t * GateWidth), ref inputBias, ref recurrentBias, ref Unsafe.Add(ref w, Gates + t * GateWidth), ref Unsafe.Add(ref w, Cells + (t + 1) * HiddenPadded), ref Unsafe.Add(ref w, Unprojected + t * HiddenPadded), ref Unsafe.Add(ref w, States + (t + 1) * FeaturesPadded), ref projectionWeights);
+                    ref float recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
+                    ref float inputBias = ref Unsafe.Add(ref p, InputBias);
+                    ref float recurrentBias = ref Unsafe.Add(ref p, RecurrentBias);
+                    ref float projectionWeights = ref Unsafe.Add(ref p, ProjectionWeights);
+                    // W_ih x_t for every step at once: the input side does not depend on the recurrence.
+                    InputProjection(ref MemoryMarshal.GetReference(inputs), ref Unsafe.Add(ref p, InputWeights), ref Unsafe.Add(ref w, InputPart), steps);
+                    for (int t = 0; t < steps; t++)
+                    {
+                        CellStep(ref Unsafe.Add(ref w, States + t * FeaturesPadded), ref Unsafe.Add(ref w, Cells + t * HiddenPadded), ref recurrentWeights, ref Unsafe.Add(ref w, InputPart + t * GateWidth), ref inputBias, ref recurrentBias, ref Unsafe.Add(ref w, Gates + t * GateWidth), ref Unsafe.Add(ref w, Cells + (t + 1) * HiddenPadded), ref Unsafe.Add(ref w, Unprojected + t * HiddenPadded), ref Unsafe.Add(ref w, States + (t + 1) * FeaturesPadded), ref projectionWeights);
+                    }
                 }
             }
 
             // Layer 1.
             {
-                ref float recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeightsL1);
-                ref float inputBias = ref Unsafe.Add(ref p, InputBiasL1);
-                ref float recurrentBias = ref Unsafe.Add(ref p, RecurrentBiasL1);
-                ref float projectionWeights = ref Unsafe.Add(ref p, ProjectionWeightsL1);
                 ref float below = ref Unsafe.Add(ref w, States + FeaturesPadded);
                 if (!Unsafe.IsNullRef(ref dropout))
                 {
-                    below = ref Drop(ref below, ref Unsafe.Add(ref w, MaskL1), ref Unsafe.Add(ref w, DroppedL1), steps, ref dropout);
+                    below = ref Drop(ref below, ref Unsafe.Add(ref w, Mask), ref Unsafe.Add(ref w, Dropped), steps, ref dropout);
                 }
-                // W_ih h_t of the layer below for every step at once.
-                LayerInputProjection(ref below, ref Unsafe.Add(ref p, InputWeightsL1), ref Unsafe.Add(ref w, InputPartL1), steps);
-                for (int t = 0; t < steps; t++)
                 {
-                    CellStep(ref Unsafe.Add(ref w, StatesL1 + t * FeaturesPadded), ref Unsafe.Add(ref w, CellsL1 + t * HiddenPadded), ref recurrentWeights, ref Unsafe.Add(ref w, InputPartL1 + t * GateWidth), ref inputBias, ref recurrentBias, ref Unsafe.Add(ref w, GatesL1 + t * GateWidth), ref Unsafe.Add(ref w, CellsL1 + (t + 1) * HiddenPadded), ref Unsafe.Add(ref w, UnprojectedL1 + t * HiddenPadded), ref Unsafe.Add(ref w, StatesL1 + (t + 1) * FeaturesPadded), ref projectionWeights);
+                    ref float recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeightsL1);
+                    ref float inputBias = ref Unsafe.Add(ref p, InputBiasL1);
+                    ref float recurrentBias = ref Unsafe.Add(ref p, RecurrentBiasL1);
+                    ref float projectionWeights = ref Unsafe.Add(ref p, ProjectionWeightsL1);
+                    // W_ih h_t of the layer below for every step at once.
+                    LayerInputProjection(ref below, ref Unsafe.Add(ref p, InputWeightsL1), ref Unsafe.Add(ref w, InputPartL1), steps);
+                    for (int t = 0; t < steps; t++)
+                    {
+                        CellStep(ref Unsafe.Add(ref w, StatesL1 + t * FeaturesPadded), ref Unsafe.Add(ref w, CellsL1 + t * HiddenPadded), ref recurrentWeights, ref Unsafe.Add(ref w, InputPartL1 + t * GateWidth), ref inputBias, ref recurrentBias, ref Unsafe.Add(ref w, GatesL1 + t * GateWidth), ref Unsafe.Add(ref w, CellsL1 + (t + 1) * HiddenPadded), ref Unsafe.Add(ref w, UnprojectedL1 + t * HiddenPadded), ref Unsafe.Add(ref w, StatesL1 + (t + 1) * FeaturesPadded), ref projectionWeights);
+                    }
                 }
             }
 
@@ -551,7 +555,7 @@ namespace RnnGen.Generated
         private static void Head(ref float p, ref float w, int steps)
         {
             // Sequence-to-one: the head reads only the last state.
-            HeadForward(ref Unsafe.Add(ref w, StatesL1 + steps * FeaturesPadded), ref Unsafe.Add(ref p, OutputWeights), ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref p, OutputBias), 1);
+            HeadForward(ref Unsafe.Add(ref w, StatesL1 + (steps - 1 + 1) * FeaturesPadded), ref Unsafe.Add(ref p, OutputWeights), ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref p, OutputBias), 1);
             // Padding lanes take no part in the softmax.
             for (int r = 0; r < 1; r++)
             {
@@ -576,8 +580,8 @@ namespace RnnGen.Generated
             }
 
             // Head: dW_out += Σ h dyᵀ, db_out += Σ dy, and dh = W_outᵀ dy at the steps with a loss (zero elsewhere).
-            OutputWeightGrads(ref Unsafe.Add(ref w, StatesL1 + steps * FeaturesPadded), ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref g, OutputWeights), 1);
             SumRows(ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref g, OutputBias), 1, OutputPadded);
+            OutputWeightGrads(ref Unsafe.Add(ref w, StatesL1 + (steps - 1 + 1) * FeaturesPadded), ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref g, OutputWeights), 1);
             MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, HiddenGradsL1), steps * FeaturesPadded).Clear();
             HiddenGradsFromHead(ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref p, OutputWeights), ref Unsafe.Add(ref w, HiddenGradsL1 + (steps - 1) * FeaturesPadded), 1);
 
@@ -597,7 +601,7 @@ namespace RnnGen.Generated
             SumRows(ref Unsafe.Add(ref w, InputGradsL1 + first * GateWidth), ref Unsafe.Add(ref g, InputBiasL1), steps - first, GateWidth);
             SumRows(ref Unsafe.Add(ref w, InputGradsL1 + first * GateWidth), ref Unsafe.Add(ref g, RecurrentBiasL1), steps - first, GateWidth);
             ProjectionWeightGrads(ref Unsafe.Add(ref w, UnprojectedL1 + first * HiddenPadded), ref Unsafe.Add(ref w, ProjectionGradsL1 + first * FeaturesPadded), ref Unsafe.Add(ref g, ProjectionWeightsL1), steps - first);
-            LayerInputWeightGrads(ref Unsafe.Add(ref w, DroppedL1 + first * FeaturesPadded), ref Unsafe.Add(ref w, InputGradsL1 + first * GateWidth), ref Unsafe.Add(ref g, InputWeightsL1), steps - first);
+            LayerInputWeightGrads(ref Unsafe.Add(ref w, Dropped + first * FeaturesPadded), ref Unsafe.Add(ref w, InputGradsL1 + first * GateWidth), ref Unsafe.Add(ref g, InputWeightsL1), steps - first);
 
             return loss;
         }
@@ -624,12 +628,12 @@ namespace RnnGen.Generated
                         CopyRow(ref next, ref carry, StateGradientWidth);
                     }
                 }
-                // Down to the layer below: dh_s = W_ihᵀ δ_s for every step, one product.
-                MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, HiddenGrads), steps * FeaturesPadded).Clear();
-                LayerBackprop(ref Unsafe.Add(ref w, InputGradsL1 + first * GateWidth), ref Unsafe.Add(ref p, InputWeightsL1), ref Unsafe.Add(ref w, HiddenGrads + first * FeaturesPadded), steps - first);
-                // Through the dropout mask this call drew.
-                MultiplyRow(ref Unsafe.Add(ref w, MaskL1 + first * FeaturesPadded), ref Unsafe.Add(ref w, HiddenGrads + first * FeaturesPadded), (nuint)(steps - first) * FeaturesPadded);
             }
+            // Down to the layer below: dh_s = W_ihᵀ δ_s for every step, one product per pair of directions.
+            MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, HiddenGrads), steps * FeaturesPadded).Clear();
+            LayerBackprop(ref Unsafe.Add(ref w, InputGradsL1 + first * GateWidth), ref Unsafe.Add(ref p, InputWeightsL1), ref Unsafe.Add(ref w, HiddenGrads + first * FeaturesPadded), steps - first);
+            // Through the dropout masks this call drew.
+            MultiplyRow(ref Unsafe.Add(ref w, Mask + first * FeaturesPadded), ref Unsafe.Add(ref w, HiddenGrads + first * FeaturesPadded), (nuint)(steps - first) * FeaturesPadded);
             // Layer 0.
             {
                 ref float recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);

@@ -29,3 +29,7 @@ namespace RnnGen.Tests.Parity;
 [RnnModel(Hidden = 8, Vocab = 12, Cell = CellType.Lstm, Projection = 3, MaxSteps = 16)] public partial class LstmP3TokenCe { }
 [RnnModel(Hidden = 8, Input = 5, Output = 3, Cell = CellType.Lstm, Projection = 5, Layers = 2, Loss = Loss.SquaredError, Truncate = 2, MaxSteps = 16)] public partial class LstmP5L2DenseSeT2 { }
 [RnnModel(Hidden = 8, Vocab = 12, Output = 4, Cell = CellType.Lstm, Projection = 3, Layers = 2, Outputs = Outputs.LastStep, Truncate = 3, MaxSteps = 16)] public partial class LstmP3L2TokenCeLastT3 { }
+[RnnModel(Hidden = 8, Vocab = 12, Bidirectional = true, MaxSteps = 16)] public partial class BiVanillaTokenCe { }
+[RnnModel(Hidden = 8, Input = 5, Output = 3, Cell = CellType.Lstm, Layers = 2, Bidirectional = true, Loss = Loss.SquaredError, MaxSteps = 16)] public partial class BiLstmL2DenseSe { }
+[RnnModel(Hidden = 8, Vocab = 12, Output = 4, Cell = CellType.Gru, Layers = 2, Bidirectional = true, Outputs = Outputs.LastStep, MaxSteps = 16)] public partial class BiGruL2TokenCeLast { }
+[RnnModel(Hidden = 8, Input = 5, Output = 4, Cell = CellType.Lstm, Projection = 3, Layers = 3, Bidirectional = true, Outputs = Outputs.LastStep, MaxSteps = 16)] public partial class BiLstmP3L3DenseCeLast { }

@@ -44,6 +44,10 @@ public class PyTorchParityTests
         [nameof(LstmP3TokenCe)] = () => new LstmP3TokenCe(),
         [nameof(LstmP5L2DenseSeT2)] = () => new LstmP5L2DenseSeT2(),
         [nameof(LstmP3L2TokenCeLastT3)] = () => new LstmP3L2TokenCeLastT3(),
+        [nameof(BiVanillaTokenCe)] = () => new BiVanillaTokenCe(),
+        [nameof(BiLstmL2DenseSe)] = () => new BiLstmL2DenseSe(),
+        [nameof(BiGruL2TokenCeLast)] = () => new BiGruL2TokenCeLast(),
+        [nameof(BiLstmP3L3DenseCeLast)] = () => new BiLstmP3L3DenseCeLast(),
     };
 
     public static TheoryData<string> Names => new(Models.Keys);
