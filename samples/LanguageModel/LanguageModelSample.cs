@@ -119,7 +119,16 @@ internal static class LanguageModelSample
         var samples = new List<string>();
         for (int n = 0; n < options.SampleCount; n++)
         {
-            int length = model.Generate([vocabulary.StartId], buffer, (float)options.Temperature, ref sampler, vocabulary.EndId, vocabulary.UnknownId);
+            // A text with fewer distinct words than the model's Vocab leaves ids unused; training makes them unlikely,
+            // not impossible, so a sentence that draws one is drawn again.
+            int length = 0;
+            for (int attempt = 0; attempt < 100; attempt++)
+            {
+                length = model.Generate([vocabulary.StartId], buffer, (float)options.Temperature, ref sampler, vocabulary.EndId, vocabulary.UnknownId);
+                if (!buffer.AsSpan(0, length).ContainsAnyInRange(vocabulary.Count, int.MaxValue)) break;
+                length = 0;
+            }
+
             string sentence = string.Join(' ', buffer.Take(length).Where(id => id != vocabulary.EndId).Select(vocabulary.Word));
             samples.Add(sentence);
             output.WriteLine("  " + sentence);
@@ -181,17 +190,27 @@ internal static class LanguageModelSample
         output.WriteLine();
         TrainingResult result = TrainingDisplay.Fit(trainer, train, heldOut, "char", output, options.Live, cancellationToken);
 
-        // 3. Generation: prime with the first characters of the text, then sample.
+        // 3. Generation, one character at a time with Step: prime with the first characters of the text, then sample.
+        //    Only characters of the vocabulary are drawn: a short text leaves ids unused, which Generate could still
+        //    pick while their logits are merely low, and the unknown character is avoided.
         output.WriteLine();
         output.WriteLine($"text sampled from the trained model (temperature {options.Temperature}):");
         var sampler = new RnnRandom((ulong)options.Seed + 2);
-        var buffer = new int[240];
         var samples = new List<string>();
         ReadOnlySpan<int> prompt = ids.AsSpan(0, Math.Min(4, ids.Length));
+        var generated = new int[240];
+        var logits = new float[CharModel.Output];
         for (int n = 0; n < Math.Min(options.SampleCount, 3); n++)
         {
-            int length = model.Generate(prompt, buffer, (float)options.Temperature, ref sampler, endToken: -1, avoidToken: CharVocabulary.UnknownId);
-            string sample = vocabulary.Decode(prompt) + vocabulary.Decode(buffer.AsSpan(0, length));
+            var state = default(CharModel.State);
+            foreach (int id in prompt) model.Step(ref state, id, logits);
+            for (int i = 0; i < generated.Length; i++)
+            {
+                generated[i] = Sample(logits.AsSpan(0, vocabulary.Count), options.Temperature, ref sampler);
+                model.Step(ref state, generated[i], logits);
+            }
+
+            string sample = vocabulary.Decode(prompt) + vocabulary.Decode(generated);
             samples.Add(sample);
             output.WriteLine("  " + sample.ReplaceLineEndings(" "));
         }
@@ -209,6 +228,24 @@ internal static class LanguageModelSample
 
             return chunks;
         }
+    }
+
+    /// <summary>Draws from softmax(logits / temperature) over ids 1.. (id 0 is the unknown character); temperature 0 is the argmax.</summary>
+    private static int Sample(ReadOnlySpan<float> logits, double temperature, ref RnnRandom random)
+    {
+        int best = 1;
+        for (int i = 2; i < logits.Length; i++) best = logits[i] > logits[best] ? i : best;
+        if (temperature == 0) return best;
+        double total = 0;
+        for (int i = 1; i < logits.Length; i++) total += Math.Exp((logits[i] - logits[best]) / temperature);
+        double u = random.NextDouble() * total;
+        for (int i = 1; i < logits.Length; i++)
+        {
+            u -= Math.Exp((logits[i] - logits[best]) / temperature);
+            if (u < 0) return i;
+        }
+
+        return best;
     }
 
     private static Optimizer<float> CreateOptimizer(LanguageModelOptions options, int length, string defaultName) =>
