@@ -35,11 +35,14 @@ internal static class TrainingDisplay
             output.WriteLine(Row(done, heldOut is not null, "(resumed)"));
         }
 
-        trainer.EpochCompleted = e => output.WriteLine(Row(e, heldOut is not null, e.Improved ? "best" : ""));
         if (!live)
         {
+            trainer.EpochCompleted = e => output.WriteLine(Row(e, heldOut is not null, e.Improved ? "best" : ""));
             return trainer.Fit(training, heldOut, cancellationToken);
         }
+
+        // While the live display is up, lines go through Spectre, which prints them above it and redraws it.
+        trainer.EpochCompleted = e => AnsiConsole.Write(new Text(Row(e, heldOut is not null, e.Improved ? "best" : "") + Environment.NewLine));
 
         TrainingResult? result = null;
         AnsiConsole.Progress()
@@ -65,6 +68,7 @@ internal static class TrainingDisplay
                 task.Value = task.MaxValue;
             });
         trainer.Progress = null;
+        trainer.EpochCompleted = null;
         return result!;
     }
 
