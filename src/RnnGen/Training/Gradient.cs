@@ -35,6 +35,19 @@ public static class Gradient
             sum += gradients[i] * gradients[i];
         }
 
+        if (T.IsPositiveInfinity(sum))
+        {
+            // Squares of large finite single-precision gradients can overflow where their norm does not: again in double.
+            double wide = 0;
+            foreach (T g in gradients)
+            {
+                double d = double.CreateChecked(g);
+                wide += d * d;
+            }
+
+            return T.CreateSaturating(Math.Sqrt(wide));
+        }
+
         return T.Sqrt(sum);
     }
 

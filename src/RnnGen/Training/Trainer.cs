@@ -26,6 +26,7 @@ namespace RnnGen.Training;
 /// long text cut into consecutive chunks with the model's state carried from one chunk to the next
 /// (<see cref="TrainerOptions.Shuffle"/> off, the state reset when an epoch starts).
 /// </para>
+/// <para>A trainer, like the model it trains, is not thread-safe.</para>
 /// </remarks>
 /// <example>
 /// <code>
@@ -138,7 +139,13 @@ public class Trainer<T, TInput, TTarget>
         long stepsPerEpoch = 0;
         for (int i = 0; i < training.Count; i++)
         {
-            stepsPerEpoch += training[i].Steps;
+            int steps = training[i].Steps;
+            if (steps <= 0)
+            {
+                throw new ArgumentException($"Training sequence {i} has no steps (a default TrainingSequence?).", nameof(training));
+            }
+
+            stepsPerEpoch += steps;
         }
 
         bool stoppedEarly = false;
@@ -370,7 +377,8 @@ public class Trainer<T, TInput, TTarget>
 
     /// <summary>
     /// Restores a checkpoint written by <see cref="SaveCheckpoint(Stream)"/>: parameters, best parameters, optimiser
-    /// state and history. Everything is validated before anything changes.
+    /// state, history and the initial learning rate (the checkpoint's, whatever the optimiser was created with, so
+    /// the schedule continues as before). Everything is validated before anything changes.
     /// </summary>
     /// <exception cref="InvalidDataException">
     /// The file is malformed, was written for another declaration, RnnGen version or optimiser, or holds a non-finite

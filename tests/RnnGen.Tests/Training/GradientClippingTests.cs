@@ -19,6 +19,16 @@ public class GradientClippingTests
     }
 
     [Fact]
+    public void The_norm_of_large_single_precision_gradients_does_not_overflow()
+    {
+        // 3e20² overflows float, the norm 5e20 does not.
+        float[] g = [3e20f, 4e20f];
+        Assert.Equal(5e20f, Gradient.Norm<float>(g), 1e14f);
+        Assert.Equal(5e20f, Gradient.ClipByNorm<float>(g, 1f), 1e14f);
+        Assert.Equal(0.6f, g[0], 1e-6f);
+    }
+
+    [Fact]
     public void Clip_by_norm_leaves_small_gradients_alone()
     {
         float[] g = [0.1f, -0.2f, 0.2f];
