@@ -17,7 +17,7 @@ try
         CsvFile = cli.String("--csv", null, "forecast the numeric columns of this CSV file (one row per step) instead of generated series"),
         Gru = cli.Flag("--gru", "use a GRU cell instead of an LSTM"),
         Length = cli.Int("--steps", 4000, "length of the generated series", min: 500),
-        Epochs = cli.Int("--epochs", 30, "epochs at most (early stopping may end sooner)"),
+        Epochs = cli.Int("--epochs", 30, "epochs at most; early stopping may end sooner"),
         Seed = cli.Int("--seed", 1, "seed of the series, the initial weights and the order", min: 0),
         LearningRate = cli.Double("--lr", 0.005, "Adam's learning rate", min: 1e-9),
         BatchSize = cli.Int("--batch", 8, "windows per optimiser step"),

@@ -22,7 +22,7 @@ try
         CharacterLevel = characters,
         TextFile = cli.String("--text", null, "train on this UTF-8 text file instead of the generated corpus"),
         Sentences = cli.Int("--sentences", 20000, "sentences of the generated corpus"),
-        Epochs = cli.Int("--epochs", characters ? 4 : 10, "epochs in total (counting those before --resume)"),
+        Epochs = cli.Int("--epochs", characters ? 4 : 10, "epochs in total, counting those before --resume"),
         Seed = cli.Int("--seed", 1, "seed of the corpus, the initial weights, the order and the sampling", min: 0),
         Optimizer = cli.Choice("--optimizer", characters ? "adagrad" : "sgd", "the optimiser", "sgd", "momentum", "adagrad", "adam"),
         LearningRate = cli.Double("--lr", characters ? 0.1 : 0.01, "initial learning rate", min: 1e-9),

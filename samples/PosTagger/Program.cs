@@ -23,7 +23,7 @@ try
     var options = new TaggerOptions
     {
         Sentences = cli.Int("--sentences", 6000, "tagged sentences to generate"),
-        Epochs = cli.Int("--epochs", 8, "epochs at most (early stopping may end sooner)"),
+        Epochs = cli.Int("--epochs", 8, "epochs at most; early stopping may end sooner"),
         Seed = cli.Int("--seed", 1, "seed of the corpus, the initial weights and the order", min: 0),
         LearningRate = cli.Double("--lr", 0.01, "Adam's learning rate", min: 1e-9),
         BatchSize = cli.Int("--batch", 16, "sentences per optimiser step"),

@@ -44,7 +44,27 @@ internal static class StreamingSample
         output.WriteLine($"runtime    {(aot ? "NativeAOT" : "JIT")}, {RuntimeInformation.OSDescription.Trim()} {RuntimeInformation.ProcessArchitecture}");
         output.WriteLine($"model      LSTM, Hidden {EffectModel.Hidden}, 1 sample in, 1 out, {EffectModel.ParameterCount:N0} parameters; the effect: pre-emphasis, tanh soft clipping, one-pole low-pass");
 
-        // 1. Training on generated windows (notes, sweeps, noise at random loudness) against the real effect.
+        // 1. The input, read first so that a bad file is reported before any training: a WAV file, or a generated
+        //    melody written as one.
+        Directory.CreateDirectory(options.OutputDirectory);
+        string inputFile = options.Input ?? Path.Combine(options.OutputDirectory, "input.wav");
+        if (options.Input is not null && !File.Exists(options.Input))
+        {
+            throw new RnnGen.Samples.SampleArgsException($"--input: there is no file '{options.Input}'.");
+        }
+
+        if (options.Input is null)
+        {
+            Wav.Write(inputFile, new Audio([Signals.Melody(options.Seconds, (ulong)options.Seed + 7)], Signals.SampleRate));
+        }
+
+        Audio input = Wav.Read(inputFile);
+        int length = input.Length, channels = input.Channels.Length;
+        if (length == 0) throw new InvalidDataException($"'{inputFile}' holds no samples.");
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"input      {inputFile}: {input.Seconds:F2} s, {channels} channel(s) at {input.SampleRate} Hz{(options.Input is null ? " (generated)" : "")}"));
+
+        // 2. Training on generated windows (notes, sweeps, noise at random loudness) against the real effect.
         var random = new RnnRandom((ulong)options.Seed);
         List<TrainingSequence<float, float>> MakeWindows(int count)
         {
@@ -77,20 +97,6 @@ internal static class StreamingSample
         TrainingResult result = trainer.Fit(train, heldOut);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"training   {result.Epochs} epochs of Adam over {train.Count:N0} windows of {Window} samples in {clock.Elapsed.TotalSeconds:F1} s: held-out squared error per sample {untrained:G3} -> {result.BestLoss:G3}"));
-
-        // 2. The input: a WAV file, or a generated melody written as one.
-        Directory.CreateDirectory(options.OutputDirectory);
-        string inputFile = options.Input ?? Path.Combine(options.OutputDirectory, "input.wav");
-        if (options.Input is null)
-        {
-            Wav.Write(inputFile, new Audio([Signals.Melody(options.Seconds, (ulong)options.Seed + 7)], Signals.SampleRate));
-        }
-
-        Audio input = Wav.Read(inputFile);
-        int length = input.Length, channels = input.Channels.Length;
-        if (length == 0) throw new InvalidDataException($"'{inputFile}' holds no samples.");
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"input      {inputFile}: {input.Seconds:F2} s, {channels} channel(s) at {input.SampleRate} Hz{(options.Input is null ? " (generated)" : "")}"));
 
         // 3. Streaming: every channel through Step, one sample at a time, its state in a struct. The first pass times
         //    each step (the two clock reads, some 20-40 ns, included) into a buffer allocated up front; the second runs
