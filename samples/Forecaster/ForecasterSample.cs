@@ -106,7 +106,7 @@ internal static class ForecasterSample
 
         output.WriteLine($"training   Adam (learning rate {options.LearningRate}), {train.Count:N0} windows, minibatches of {options.BatchSize}; loss is squared error per step over standardised values");
         output.WriteLine();
-        TrainingResult result = TrainingDisplay.Fit(trainer, train, heldOut, "step", output, options.Live, cancellationToken);
+        TrainingResult result = TrainingDisplay.Fit(trainer, train, heldOut, "step", output, options.Live, cancellationToken: cancellationToken);
 
         // 3. Test: for every test step t, the model reads steps t-47..t and forecasts t+1; persistence says x[t+1] = x[t].
         var prediction = new float[Window * Channels];

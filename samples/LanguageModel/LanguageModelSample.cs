@@ -109,7 +109,8 @@ internal static class LanguageModelSample
         int resumed = Resume(trainer, options, "word", vocabulary.Describe(), output);
         output.WriteLine($"training   {optimizer.Name} (learning rate {optimizer.LearningRate}, halved when the held-out loss rises), {train.Count:N0} sentences, {heldOut.Count:N0} held out; untrained held-out loss {untrained:F3}/word");
         output.WriteLine();
-        TrainingResult result = TrainingDisplay.Fit(trainer, train, heldOut, "word", output, options.Live, cancellationToken);
+        var trace = new LossTrace();
+        TrainingResult result = TrainingDisplay.Fit(trainer, train, heldOut, "word", output, options.Live, trace, cancellationToken);
 
         // 3. Generation: start from <s>, sample until </s>, never the unknown token.
         output.WriteLine();
@@ -134,7 +135,7 @@ internal static class LanguageModelSample
             output.WriteLine("  " + sentence);
         }
 
-        return Finish(model, trainer, result, untrained, resumed, samples, options, "word", "word", output);
+        return Finish(model, trainer, result, untrained, resumed, samples, options, "word", "word", trace, output);
 
         static TrainingSequence<int, int> NextWord(int[] s) => new(s.AsMemory(0, s.Length - 1), s.AsMemory(1));
     }
@@ -188,7 +189,8 @@ internal static class LanguageModelSample
         int resumed = Resume(trainer, options, "char", vocabulary.Describe(), output);
         output.WriteLine($"training   {optimizer.Name} (learning rate {optimizer.LearningRate}), gradients clipped to ±5, {train.Count:N0} chunks of {CharModel.MaxSteps}, {heldOut.Count:N0} held out; untrained held-out loss {untrained:F3}/char");
         output.WriteLine();
-        TrainingResult result = TrainingDisplay.Fit(trainer, train, heldOut, "char", output, options.Live, cancellationToken);
+        var trace = new LossTrace();
+        TrainingResult result = TrainingDisplay.Fit(trainer, train, heldOut, "char", output, options.Live, trace, cancellationToken);
 
         // 3. Generation, one character at a time with Step: prime with the first characters of the text, then sample.
         //    Only characters of the vocabulary are drawn: a short text leaves ids unused, which Generate could still
@@ -215,7 +217,7 @@ internal static class LanguageModelSample
             output.WriteLine("  " + sample.ReplaceLineEndings(" "));
         }
 
-        return Finish(model, trainer, result, untrained, resumed, samples, options, "char", "character", output);
+        return Finish(model, trainer, result, untrained, resumed, samples, options, "char", "character", trace, output);
 
         static List<TrainingSequence<int, int>> Chunks(ReadOnlyMemory<int> ids)
         {
@@ -280,12 +282,12 @@ internal static class LanguageModelSample
     }
 
     private static LanguageModelResult Finish(IRnnModel<float, int, int> model, Trainer<float, int, int> trainer, TrainingResult result, double untrained, int resumed,
-        List<string> samples, LanguageModelOptions options, string name, string unit, TextWriter output)
+        List<string> samples, LanguageModelOptions options, string name, string unit, LossTrace trace, TextWriter output)
     {
         string weights = Path.Combine(options.OutputDirectory, name + ".safetensors");
         string chart = Path.Combine(options.OutputDirectory, name + "-loss.png");
         AtomicFile.Write(weights, model.SaveWeights);
-        Charts.LossCurve(chart, result.History, $"RnnGen {name}-level language model", unit, untrained);
+        Charts.LossCurve(chart, result.History, $"RnnGen {name}-level language model", unit, untrained, trace);
         double heldOut = result.BestEpoch > 0 ? result.BestLoss : double.NaN;
         output.WriteLine();
         output.WriteLine($"held-out loss {untrained:F3} -> {heldOut:F3} per {unit} (best epoch {result.BestEpoch})");

@@ -77,7 +77,7 @@ internal static class TaggerSample
 
         output.WriteLine($"training   Adam (learning rate {options.LearningRate}), minibatches of {options.BatchSize}, {train.Count:N0} sentences, {heldOut.Count:N0} held out");
         output.WriteLine();
-        TrainingResult result = TrainingDisplay.Fit(trainer, train, heldOut, "word", output, options.Live, cancellationToken);
+        TrainingResult result = TrainingDisplay.Fit(trainer, train, heldOut, "word", output, options.Live, cancellationToken: cancellationToken);
 
         // 3. Accuracy and confusion on the held-out sentences.
         var confusion = new int[Tags.Names.Length, Tags.Names.Length];

@@ -22,6 +22,7 @@ internal static class TrainingDisplay
         string unit,
         TextWriter output,
         bool live,
+        LossTrace? trace = null,
         CancellationToken cancellationToken = default)
         where T : unmanaged, System.Numerics.IBinaryFloatingPointIeee754<T>
         where TInput : unmanaged
@@ -37,6 +38,7 @@ internal static class TrainingDisplay
 
         if (!live)
         {
+            trainer.Progress = trace is null ? null : trace.Observe;
             trainer.EpochCompleted = e => output.WriteLine(Row(e, heldOut is not null, e.Improved ? "best" : ""));
             return trainer.Fit(training, heldOut, cancellationToken);
         }
@@ -56,6 +58,8 @@ internal static class TrainingDisplay
                 long lastDraw = 0;
                 trainer.Progress = p =>
                 {
+                    trace?.Observe(p);
+
                     // Throttled: a minibatch takes microseconds, the terminal a few milliseconds.
                     long now = Environment.TickCount64;
                     if (now - lastDraw < 100 && p.SequencesDone != p.Sequences) return;
