@@ -53,6 +53,7 @@ public class Trainer<T, TInput, TTarget>
     private readonly List<EpochResult> _history = [];
     private readonly T[] _best;
     private int[] _order = [];
+    private double[] _losses = new double[16]; // the loss history as the schedule reads it
     private int _bestEpoch;
     private double _bestLoss = double.NaN;
     private Dictionary<string, string>? _modelMetadata;
@@ -149,16 +150,20 @@ public class Trainer<T, TInput, TTarget>
         }
 
         bool stoppedEarly = false;
-        double[] losses = new double[Options.Epochs];
         for (int epoch = _history.Count + 1; epoch <= Options.Epochs; epoch++)
         {
             long started = Stopwatch.GetTimestamp();
-            for (int i = 0; i < _history.Count; i++)
+            if (_losses.Length < _history.Count)
             {
-                losses[i] = _history[i].Loss;
+                Array.Resize(ref _losses, Math.Max(_history.Count, 2 * _losses.Length));
             }
 
-            double rate = Options.Schedule.RateFor(InitialLearningRate, losses[.._history.Count]);
+            for (int i = 0; i < _history.Count; i++)
+            {
+                _losses[i] = _history[i].Loss;
+            }
+
+            double rate = Options.Schedule.RateFor(InitialLearningRate, _losses.AsSpan(0, _history.Count));
             Optimizer.LearningRate = T.CreateChecked(rate);
             Order(epoch);
             OnEpochStarting(epoch);
