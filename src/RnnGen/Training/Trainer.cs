@@ -152,17 +152,13 @@ public class Trainer<T, TInput, TTarget>
         bool stoppedEarly = false;
         for (int epoch = _history.Count + 1; epoch <= Options.Epochs; epoch++)
         {
+            if (Options.Patience > 0 && _bestEpoch > 0 && epoch - 1 - _bestEpoch >= Options.Patience)
+            {
+                stoppedEarly = true; // already decided before a resume
+                break;
+            }
+
             long started = Stopwatch.GetTimestamp();
-            if (_losses.Length < _history.Count)
-            {
-                Array.Resize(ref _losses, Math.Max(_history.Count, 2 * _losses.Length));
-            }
-
-            for (int i = 0; i < _history.Count; i++)
-            {
-                _losses[i] = _history[i].Loss;
-            }
-
             double rate = Options.Schedule.RateFor(InitialLearningRate, _losses.AsSpan(0, _history.Count));
             Optimizer.LearningRate = T.CreateChecked(rate);
             Order(epoch);
@@ -216,7 +212,7 @@ public class Trainer<T, TInput, TTarget>
             }
 
             var result = new EpochResult(epoch, lossSum / steps, validationLoss, rate, steps, Stopwatch.GetElapsedTime(started), improved);
-            _history.Add(result);
+            AddHistory(result);
             EpochCompleted?.Invoke(result);
             if (Options.CheckpointPath is { } path)
             {
@@ -277,6 +273,17 @@ public class Trainer<T, TInput, TTarget>
     /// <summary>Called before every evaluation pass, e.g. to reset a carried state.</summary>
     protected virtual void OnEvaluationStarting()
     {
+    }
+
+    private void AddHistory(EpochResult result)
+    {
+        if (_losses.Length == _history.Count)
+        {
+            Array.Resize(ref _losses, 2 * _losses.Length);
+        }
+
+        _losses[_history.Count] = result.Loss;
+        _history.Add(result);
     }
 
     private void Order(int epoch)
@@ -499,7 +506,7 @@ public class Trainer<T, TInput, TTarget>
                 bestSoFar = row[1];
             }
 
-            _history.Add(new EpochResult(e + 1, row[0], row[1], row[2], (long)row[3], TimeSpan.FromSeconds(row[4]), improved));
+            AddHistory(new EpochResult(e + 1, row[0], row[1], row[2], (long)row[3], TimeSpan.FromSeconds(row[4]), improved));
         }
     }
 

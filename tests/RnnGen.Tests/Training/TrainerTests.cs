@@ -196,6 +196,12 @@ public sealed class TrainerTests : IDisposable
         Assert.Equal([true, true, false, false], result.History.Select(e => e.Improved));
         Assert.Equal(snapshots[1], model.Parameters.ToArray());
         Assert.NotEqual(snapshots[3], model.Parameters.ToArray());
+
+        // Fitting again (as after a resume) trains no further: the decision stands.
+        TrainingResult again = trainer.Fit(Counting(6, 1), [new TrainingSequence<int, int>(new[] { 1, 2, 3, 4, 5, 6, 7 }, new[] { 2, 3, 4, 5, 6, 7, 8 })]);
+        Assert.True(again.StoppedEarly);
+        Assert.Equal(4, again.Epochs);
+        Assert.Equal(snapshots[1], model.Parameters.ToArray());
     }
 
     [Fact]
