@@ -6,7 +6,6 @@
 //   dotnet run -c Release --project samples/PosTagger -- --tag "the old man saw the fish ." --tag "我 吃 苹果"
 
 using System;
-using System.Collections.Generic;
 using System.Threading;
 using PosTagger;
 using RnnGen.Samples;
@@ -14,12 +13,6 @@ using RnnGen.Samples;
 var cli = new SampleArgs(args);
 try
 {
-    var toTag = new List<string>();
-    for (int i = 0; i + 1 < args.Length; i++)
-    {
-        if (args[i] == "--tag") toTag.Add(args[i + 1]);
-    }
-
     var options = new TaggerOptions
     {
         Sentences = cli.Int("--sentences", 6000, "tagged sentences to generate"),
@@ -30,9 +23,8 @@ try
         OutputDirectory = cli.String("--out", System.IO.Path.Combine("out", "pos-tagger"), "where the checkpoint goes")!,
         Resume = cli.Flag("--resume", "continue from the checkpoint in --out"),
         Live = !cli.Flag("--plain", "no live progress display") && TrainingDisplay.CanDrawLive,
-        Tag = toTag,
+        Tag = cli.Strings("--tag", "a sentence to tag after training, repeatable; Chinese with or without spaces"),
     };
-    cli.String("--tag", null, "a sentence to tag after training (repeatable); Chinese with or without spaces");
     if (cli.HelpRequested)
     {
         Console.WriteLine("Trains a part-of-speech tagger and tags sentences. Options:");

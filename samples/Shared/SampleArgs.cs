@@ -43,6 +43,23 @@ internal sealed class SampleArgs
         return Value(name) ?? fallback;
     }
 
+    /// <summary>Every value of an option that may be given several times.</summary>
+    public List<string> Strings(string name, string help)
+    {
+        _help.Add(($"{name} VALUE", help));
+        var values = new List<string>();
+        for (int i = 0; i < _args.Length; i++)
+        {
+            if (_args[i] != name) continue;
+            if (i + 1 >= _args.Length) throw new SampleArgsException($"{name} needs a value.");
+            _used.Add(i);
+            _used.Add(i + 1);
+            values.Add(_args[++i]);
+        }
+
+        return values;
+    }
+
     public string Choice(string name, string fallback, string help, params string[] choices)
     {
         _help.Add(($"{name} {string.Join('|', choices)}", $"{help} (default {fallback})"));
