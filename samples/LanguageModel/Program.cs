@@ -51,6 +51,11 @@ catch (SampleArgsException e)
     Console.Error.WriteLine(e.Message);
     return 2;
 }
+catch (System.IO.InvalidDataException e)
+{
+    Console.Error.WriteLine(e.Message); // e.g. --resume with a checkpoint of another model
+    return 1;
+}
 catch (OperationCanceledException)
 {
     Console.Error.WriteLine("Stopped. The checkpoint of the last complete epoch is intact: run again with --resume to continue.");

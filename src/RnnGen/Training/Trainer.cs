@@ -383,7 +383,15 @@ public class Trainer<T, TInput, TTarget>
         }
 
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
-        LoadCheckpoint(stream);
+        try
+        {
+            LoadCheckpoint(stream);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new InvalidDataException($"Cannot resume from '{path}': {e.Message}", e);
+        }
+
         return true;
     }
 
