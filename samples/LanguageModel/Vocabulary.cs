@@ -61,6 +61,9 @@ internal sealed class Vocabulary
         return ids;
     }
 
+    /// <summary>One word per line, in id order, to check that a resumed run sees the same vocabulary.</summary>
+    public string Describe() => string.Join('\n', _words);
+
     private void Add(string word)
     {
         _ids[word] = _words.Count;

@@ -1,0 +1,55 @@
+// A multivariate time-series forecaster: dense inputs, squared error, an LSTM (or a GRU), trained on windows
+// of generated seasonal series or of a CSV file, and measured against the naive last-value forecast.
+//
+//   dotnet run -c Release --project samples/Forecaster
+//   dotnet run -c Release --project samples/Forecaster -- --csv data.csv --gru
+
+using System;
+using System.Threading;
+using Forecaster;
+using RnnGen.Samples;
+
+var cli = new SampleArgs(args);
+try
+{
+    var options = new ForecasterOptions
+    {
+        CsvFile = cli.String("--csv", null, "forecast the numeric columns of this CSV file (one row per step) instead of generated series"),
+        Gru = cli.Flag("--gru", "use a GRU cell instead of an LSTM"),
+        Length = cli.Int("--steps", 4000, "length of the generated series", min: 500),
+        Epochs = cli.Int("--epochs", 30, "epochs at most; early stopping may end sooner"),
+        Seed = cli.Int("--seed", 1, "seed of the series, the initial weights and the order", min: 0),
+        LearningRate = cli.Double("--lr", 0.005, "Adam's learning rate", min: 1e-9),
+        BatchSize = cli.Int("--batch", 8, "windows per optimiser step"),
+        OutputDirectory = cli.String("--out", System.IO.Path.Combine("out", "forecaster"), "where the chart and the checkpoint go")!,
+        Resume = cli.Flag("--resume", "continue from the checkpoint in --out"),
+        Live = !cli.Flag("--plain", "no live progress display") && TrainingDisplay.CanDrawLive,
+    };
+    if (cli.HelpRequested)
+    {
+        Console.WriteLine("Trains a forecaster and compares it with the naive last-value forecast. Options:");
+        Console.WriteLine(cli.Usage());
+        return 0;
+    }
+
+    cli.RejectUnknown();
+    using var cancel = new CancellationTokenSource();
+    Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
+    ForecasterSample.Run(options, Console.Out, cancel.Token);
+    return 0;
+}
+catch (SampleArgsException e)
+{
+    Console.Error.WriteLine(e.Message);
+    return 2;
+}
+catch (System.IO.InvalidDataException e)
+{
+    Console.Error.WriteLine(e.Message); // e.g. --resume with a checkpoint of another model
+    return 1;
+}
+catch (OperationCanceledException)
+{
+    Console.Error.WriteLine("Stopped. The checkpoint of the last complete epoch is intact: run again with --resume to continue.");
+    return 130;
+}

@@ -1,0 +1,585 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Numerics;
+using System.Threading;
+
+namespace RnnGen.Training;
+
+/// <summary>
+/// The training loop every sample needs, over any generated model: epochs over a training set in a seeded
+/// random order, minibatches whose gradients are accumulated and averaged, clipping, an optimiser step,
+/// a learning-rate schedule, evaluation on a held-out set, early stopping, and checkpoints written atomically
+/// after every epoch so that training can be resumed where it stopped.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Steady-state training allocates nothing: the model's <c>Backward</c>, the optimiser and the trainer's
+/// bookkeeping all work in buffers allocated up front. Results are deterministic for a seed, and a run resumed
+/// from the checkpoint of epoch <c>k</c> continues exactly as the uninterrupted run did (same orders, same
+/// learning rates, same optimiser state).
+/// </para>
+/// <para>
+/// To train on something other than independent sequences, derive and override <see cref="Backward"/>,
+/// <see cref="Forward"/>, <see cref="OnEpochStarting"/> and <see cref="OnEvaluationStarting"/>: for example a
+/// long text cut into consecutive chunks with the model's state carried from one chunk to the next
+/// (<see cref="TrainerOptions.Shuffle"/> off, the state reset when an epoch starts).
+/// </para>
+/// <para>A trainer, like the model it trains, is not thread-safe.</para>
+/// </remarks>
+/// <example>
+/// <code>
+/// var model = new WordModel();
+/// var trainer = new Trainer&lt;float, int, int&gt;(model, new Adam&lt;float&gt;(model.Parameters.Length, 0.01f),
+///     new TrainerOptions { Epochs = 20, BatchSize = 8, ClipNorm = 5, Patience = 3, CheckpointPath = "model.ckpt" });
+/// trainer.TryResume("model.ckpt");
+/// TrainingResult result = trainer.Fit(train, heldOut);
+/// </code>
+/// </example>
+/// <typeparam name="T">The model's element type.</typeparam>
+/// <typeparam name="TInput">The model's input element type.</typeparam>
+/// <typeparam name="TTarget">The model's target element type.</typeparam>
+public class Trainer<T, TInput, TTarget>
+    where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    where TInput : unmanaged
+    where TTarget : unmanaged
+{
+    private const string Format = "rnngen.checkpoint";
+    private const string FormatVersion = "1";
+    private const int MaxEpochs = 10_000_000; // bounds what a hostile file can make LoadCheckpoint allocate
+    private const int HistoryColumns = 5; // training loss, held-out loss, learning rate, steps, seconds
+
+    private readonly List<EpochResult> _history = [];
+    private readonly T[] _best;
+    private int[] _order = [];
+    private double[] _losses = new double[16]; // the loss history as the schedule reads it
+    private int _bestEpoch;
+    private double _bestLoss = double.NaN;
+    private Dictionary<string, string>? _modelMetadata;
+
+    /// <summary>Creates a trainer; the optimiser's current learning rate becomes the schedule's initial rate.</summary>
+    /// <param name="model">The model to train.</param>
+    /// <param name="optimizer">An optimiser created for <c>model.Parameters.Length</c> parameters.</param>
+    /// <param name="options">The options; <see langword="null"/> for the defaults.</param>
+    /// <exception cref="ArgumentException">The optimiser's length does not match the model, or an option is invalid.</exception>
+    public Trainer(IRnnModel<T, TInput, TTarget> model, Optimizer<T> optimizer, TrainerOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(optimizer);
+        options ??= new TrainerOptions();
+        options.Validate();
+        int length = model.Parameters.Length;
+        if (optimizer.Length != length)
+        {
+            throw new ArgumentException($"The optimiser was created for {optimizer.Length} parameters, but the model has {length}: create it with model.Parameters.Length.", nameof(optimizer));
+        }
+
+        Model = model;
+        Optimizer = optimizer;
+        Options = options;
+        InitialLearningRate = double.CreateChecked(optimizer.LearningRate);
+        _best = new T[length];
+    }
+
+    /// <summary>The model being trained.</summary>
+    public IRnnModel<T, TInput, TTarget> Model { get; }
+
+    /// <summary>The optimiser that updates it.</summary>
+    public Optimizer<T> Optimizer { get; }
+
+    /// <summary>The options.</summary>
+    public TrainerOptions Options { get; }
+
+    /// <summary>The learning rate of the first epoch, from which the schedule derives the others.</summary>
+    public double InitialLearningRate { get; private set; }
+
+    /// <summary>Epochs completed so far, including those restored from a checkpoint.</summary>
+    public int CompletedEpochs => _history.Count;
+
+    /// <summary>Every completed epoch, oldest first.</summary>
+    public IReadOnlyList<EpochResult> History => _history;
+
+    /// <summary>The epoch with the lowest held-out loss so far; 0 when there is none.</summary>
+    public int BestEpoch => _bestEpoch;
+
+    /// <summary>Called after every minibatch (keep it cheap, or throttle it); <see langword="null"/> for none.</summary>
+    public Action<TrainingProgress>? Progress { get; set; }
+
+    /// <summary>Called after every epoch, once its held-out loss is known and before its checkpoint is written.</summary>
+    public Action<EpochResult>? EpochCompleted { get; set; }
+
+    /// <summary>
+    /// Trains until <see cref="TrainerOptions.Epochs"/> epochs are complete (counting those restored from a
+    /// checkpoint) or early stopping ends it.
+    /// </summary>
+    /// <param name="training">The training sequences.</param>
+    /// <param name="validation">Held-out sequences, evaluated after every epoch; <see langword="null"/> for none.</param>
+    /// <param name="cancellationToken">Checked between minibatches; the last checkpoint stays as it was.</param>
+    /// <exception cref="ArgumentException"><paramref name="training"/> is empty, or early stopping has no held-out set.</exception>
+    /// <exception cref="OperationCanceledException">Cancelled.</exception>
+    public TrainingResult Fit(IReadOnlyList<TrainingSequence<TInput, TTarget>> training, IReadOnlyList<TrainingSequence<TInput, TTarget>>? validation = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(training);
+        if (training.Count == 0)
+        {
+            throw new ArgumentException("There is nothing to train on.", nameof(training));
+        }
+
+        bool heldOut = validation is { Count: > 0 };
+        if (Options.Patience > 0 && !heldOut)
+        {
+            throw new ArgumentException("Early stopping (Patience) needs held-out sequences.", nameof(validation));
+        }
+
+        if (_order.Length != training.Count)
+        {
+            _order = new int[training.Count];
+        }
+
+        long stepsPerEpoch = 0;
+        for (int i = 0; i < training.Count; i++)
+        {
+            int steps = training[i].Steps;
+            if (steps <= 0)
+            {
+                throw new ArgumentException($"Training sequence {i} has no steps (a default TrainingSequence?).", nameof(training));
+            }
+
+            stepsPerEpoch += steps;
+        }
+
+        bool stoppedEarly = false;
+        for (int epoch = _history.Count + 1; epoch <= Options.Epochs; epoch++)
+        {
+            if (Options.Patience > 0 && _bestEpoch > 0 && epoch - 1 - _bestEpoch >= Options.Patience)
+            {
+                stoppedEarly = true; // already decided before a resume
+                break;
+            }
+
+            long started = Stopwatch.GetTimestamp();
+            double rate = Options.Schedule.RateFor(InitialLearningRate, _losses.AsSpan(0, _history.Count));
+            Optimizer.LearningRate = T.CreateChecked(rate);
+            Order(epoch);
+            OnEpochStarting(epoch);
+
+            double lossSum = 0;
+            long steps = 0;
+            for (int first = 0; first < _order.Length; first += Options.BatchSize)
+            {
+                int count = Math.Min(Options.BatchSize, _order.Length - first);
+                Model.ZeroGradients();
+                for (int j = first; j < first + count; j++)
+                {
+                    TrainingSequence<TInput, TTarget> sequence = training[_order[j]];
+                    lossSum += double.CreateChecked(Backward(sequence));
+                    steps += sequence.Steps;
+                }
+
+                Span<T> gradients = Model.Gradients;
+                if (count > 1)
+                {
+                    Gradient.Scale(gradients, T.One / T.CreateChecked(count));
+                }
+
+                if (Options.ClipNorm > 0)
+                {
+                    Gradient.ClipByNorm(gradients, T.CreateChecked(Options.ClipNorm));
+                }
+
+                if (Options.ClipValue > 0)
+                {
+                    Gradient.ClipByValue(gradients, T.CreateChecked(Options.ClipValue));
+                }
+
+                Optimizer.Step(Model.Parameters, gradients);
+                Progress?.Invoke(new TrainingProgress(epoch, Options.Epochs, first + count, _order.Length, steps, stepsPerEpoch, lossSum / steps, rate, Stopwatch.GetElapsedTime(started)));
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+
+            double validationLoss = heldOut ? Evaluate(validation!) : double.NaN;
+            bool improved = heldOut && !(validationLoss >= _bestLoss); // the first epoch, or a lower loss (NaN never improves on a number)
+            if (improved && !double.IsNaN(validationLoss))
+            {
+                _bestLoss = validationLoss;
+                _bestEpoch = epoch;
+                Model.Parameters.CopyTo(_best);
+            }
+            else
+            {
+                improved = false;
+            }
+
+            var result = new EpochResult(epoch, lossSum / steps, validationLoss, rate, steps, Stopwatch.GetElapsedTime(started), improved);
+            AddHistory(result);
+            EpochCompleted?.Invoke(result);
+            if (Options.CheckpointPath is { } path)
+            {
+                SaveCheckpoint(path);
+            }
+
+            if (Options.Patience > 0 && epoch - _bestEpoch >= Options.Patience)
+            {
+                stoppedEarly = epoch < Options.Epochs;
+                break;
+            }
+        }
+
+        if (Options.RestoreBest && _bestEpoch > 0 && _bestEpoch != _history.Count)
+        {
+            _best.CopyTo(Model.Parameters);
+        }
+
+        return new TrainingResult(_history.Count, _bestEpoch, _bestLoss, stoppedEarly, _history.ToArray());
+    }
+
+    /// <summary>The mean loss per step of the model on <paramref name="sequences"/>, without gradient work.</summary>
+    /// <exception cref="ArgumentException"><paramref name="sequences"/> is empty.</exception>
+    public double Evaluate(IReadOnlyList<TrainingSequence<TInput, TTarget>> sequences)
+    {
+        ArgumentNullException.ThrowIfNull(sequences);
+        if (sequences.Count == 0)
+        {
+            throw new ArgumentException("There is nothing to evaluate.", nameof(sequences));
+        }
+
+        OnEvaluationStarting();
+        double loss = 0;
+        long steps = 0;
+        for (int i = 0; i < sequences.Count; i++)
+        {
+            TrainingSequence<TInput, TTarget> sequence = sequences[i];
+            loss += double.CreateChecked(Forward(sequence));
+            steps += sequence.Steps;
+        }
+
+        return loss / steps;
+    }
+
+    /// <summary>Runs forward and backward for one training sequence, adding its gradient into the model's; returns its summed loss.</summary>
+    protected virtual T Backward(in TrainingSequence<TInput, TTarget> sequence) =>
+        Model.Backward(sequence.Inputs.Span, sequence.Targets.Span);
+
+    /// <summary>The summed loss of one held-out sequence, without gradient work.</summary>
+    protected virtual T Forward(in TrainingSequence<TInput, TTarget> sequence) =>
+        Model.Forward(sequence.Inputs.Span, sequence.Targets.Span);
+
+    /// <summary>Called before the first minibatch of every epoch (from 1), e.g. to reset a carried state.</summary>
+    protected virtual void OnEpochStarting(int epoch)
+    {
+    }
+
+    /// <summary>Called before every evaluation pass, e.g. to reset a carried state.</summary>
+    protected virtual void OnEvaluationStarting()
+    {
+    }
+
+    private void AddHistory(EpochResult result)
+    {
+        if (_losses.Length == _history.Count)
+        {
+            Array.Resize(ref _losses, 2 * _losses.Length);
+        }
+
+        _losses[_history.Count] = result.Loss;
+        _history.Add(result);
+    }
+
+    private void Order(int epoch)
+    {
+        for (int i = 0; i < _order.Length; i++)
+        {
+            _order[i] = i;
+        }
+
+        if (Options.Shuffle)
+        {
+            var random = new RnnRandom(Options.Seed ^ ((ulong)epoch * 0x9E3779B97F4A7C15UL));
+            random.Shuffle<int>(_order);
+        }
+    }
+
+    /// <summary>
+    /// Writes a checkpoint to <paramref name="path"/> atomically (<see cref="AtomicFile"/>): the parameters, the best
+    /// parameters so far, the optimiser's state and the history. A kill at any moment leaves the previous file intact.
+    /// </summary>
+    /// <exception cref="IOException">The file could not be written; the previous one is unchanged.</exception>
+    public void SaveCheckpoint(string path) => AtomicFile.Write(path, SaveCheckpoint);
+
+    /// <summary>
+    /// Writes a checkpoint as a safetensors file: tensors <c>parameters</c>, <c>best_parameters</c> and
+    /// <c>optimizer.NAME</c> in the model's flat layout, <c>history</c> (one row per epoch: training loss, held-out
+    /// loss, learning rate, steps, seconds), and in <c>__metadata__</c> the model's declaration (as
+    /// <c>SaveWeights</c> records it), the optimiser and the progress.
+    /// </summary>
+    /// <remarks>
+    /// The flat layout is the generator's, so a checkpoint resumes the same declaration built by the same RnnGen
+    /// version (both are recorded and checked); use the model's <c>SaveWeights</c> to exchange weights.
+    /// </remarks>
+    public void SaveCheckpoint(Stream stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        SafeTensorsDTypeFor(out IO.SafeTensorsDType dtype);
+        var writer = new IO.SafeTensorsWriter(stream);
+        writer.AddMetadata("format", Format);
+        writer.AddMetadata("rnngen.checkpoint.version", FormatVersion);
+        foreach (KeyValuePair<string, string> pair in ModelMetadata())
+        {
+            writer.AddMetadata(pair.Key, pair.Value);
+        }
+
+        writer.AddMetadata("rnngen.parameter_length", Model.Parameters.Length.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        writer.AddMetadata("optimizer", Optimizer.Name);
+        writer.AddMetadata("optimizer.steps", Optimizer.StepCount.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        writer.AddMetadata("initial_learning_rate", InitialLearningRate.ToString("R", System.Globalization.CultureInfo.InvariantCulture));
+        writer.AddMetadata("epochs", _history.Count.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        writer.AddMetadata("best_epoch", _bestEpoch.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        writer.AddMetadata("best_loss", _bestLoss.ToString("R", System.Globalization.CultureInfo.InvariantCulture));
+
+        long length = Model.Parameters.Length;
+        writer.AddTensor("parameters", dtype, [length]);
+        writer.AddTensor("best_parameters", dtype, [length]);
+        for (int i = 0; i < Optimizer.StateBufferCount; i++)
+        {
+            writer.AddTensor("optimizer." + Optimizer.GetStateBufferName(i), dtype, [length]);
+        }
+
+        writer.AddTensor("history", IO.SafeTensorsDType.F64, [_history.Count, HistoryColumns]);
+        writer.WriteHeader();
+        writer.WriteValues<T>(Model.Parameters);
+        writer.WriteValues<T>(_best);
+        for (int i = 0; i < Optimizer.StateBufferCount; i++)
+        {
+            writer.WriteValues<T>(Optimizer.GetStateBuffer(i));
+        }
+
+        Span<double> row = stackalloc double[HistoryColumns];
+        foreach (EpochResult epoch in _history)
+        {
+            row[0] = epoch.TrainingLoss;
+            row[1] = epoch.ValidationLoss;
+            row[2] = epoch.LearningRate;
+            row[3] = epoch.Steps;
+            row[4] = epoch.Duration.TotalSeconds;
+            writer.WriteValues<double>(row);
+        }
+
+        writer.Complete();
+    }
+
+    /// <summary>
+    /// Restores the checkpoint at <paramref name="path"/> when the file exists (see <see cref="LoadCheckpoint(Stream)"/>);
+    /// the next <see cref="Fit"/> then continues after its last epoch.
+    /// </summary>
+    /// <returns><see langword="true"/> if a checkpoint was restored, <see langword="false"/> if there is no file.</returns>
+    /// <exception cref="InvalidDataException">The file is not a checkpoint of this model and optimiser; nothing changes.</exception>
+    public bool TryResume(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        if (!File.Exists(path))
+        {
+            return false;
+        }
+
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        try
+        {
+            LoadCheckpoint(stream);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new InvalidDataException($"Cannot resume from '{path}': {e.Message}", e);
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Restores a checkpoint written by <see cref="SaveCheckpoint(Stream)"/>: parameters, best parameters, optimiser
+    /// state, history and the initial learning rate (the checkpoint's, whatever the optimiser was created with, so
+    /// the schedule continues as before). Everything is validated before anything changes.
+    /// </summary>
+    /// <exception cref="InvalidDataException">
+    /// The file is malformed, was written for another declaration, RnnGen version or optimiser, or holds a non-finite
+    /// parameter; the trainer, the model and the optimiser are unchanged.
+    /// </exception>
+    public void LoadCheckpoint(Stream stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        IO.SafeTensorsHeader header = IO.SafeTensorsHeader.Read(stream);
+        IReadOnlyDictionary<string, string> metadata = header.Metadata;
+        if (!metadata.TryGetValue("format", out string? format) || format != Format)
+        {
+            throw new InvalidDataException($"Not an RnnGen checkpoint: its format is '{format ?? "(none)"}', not '{Format}'.");
+        }
+
+        if (Get(metadata, "rnngen.checkpoint.version") != FormatVersion)
+        {
+            throw new InvalidDataException($"The checkpoint has format version {Get(metadata, "rnngen.checkpoint.version")}; this RnnGen reads version {FormatVersion}.");
+        }
+
+        foreach (KeyValuePair<string, string> pair in ModelMetadata())
+        {
+            if (!metadata.TryGetValue(pair.Key, out string? value) || value != pair.Value)
+            {
+                throw new InvalidDataException(
+                    $"The checkpoint was written for {pair.Key} = {value ?? "(none)"}, but this model has {pair.Key} = {pair.Value}. " +
+                    "A checkpoint resumes the same declaration built with the same RnnGen version.");
+            }
+        }
+
+        if (Get(metadata, "optimizer") != Optimizer.Name)
+        {
+            throw new InvalidDataException($"The checkpoint holds the state of optimiser '{Get(metadata, "optimizer")}', but this trainer uses '{Optimizer.Name}'.");
+        }
+
+        int length = Model.Parameters.Length;
+        int epochs = ParseInt(metadata, "epochs");
+        int bestEpoch = ParseInt(metadata, "best_epoch");
+        long optimizerSteps = ParseLong(metadata, "optimizer.steps");
+        double initialRate = ParseDouble(metadata, "initial_learning_rate");
+        double bestLoss = ParseDouble(metadata, "best_loss");
+        if (ParseInt(metadata, "rnngen.parameter_length") != length || epochs > MaxEpochs || bestEpoch > epochs || optimizerSteps < 0 || !(initialRate >= 0))
+        {
+            throw new InvalidDataException("The checkpoint's progress fields are inconsistent with this model.");
+        }
+
+        // Exactly the expected tensors, in the order SaveCheckpoint writes them, each of the expected size.
+        var expected = new List<(string Name, long Elements)> { ("parameters", length), ("best_parameters", length) };
+        for (int i = 0; i < Optimizer.StateBufferCount; i++)
+        {
+            expected.Add(("optimizer." + Optimizer.GetStateBufferName(i), length));
+        }
+
+        expected.Add(("history", (long)epochs * HistoryColumns));
+        if (header.Tensors.Count != expected.Count)
+        {
+            throw new InvalidDataException($"The checkpoint has {header.Tensors.Count} tensors; this trainer expects {expected.Count} ({string.Join(", ", expected.ConvertAll(e => e.Name))}).");
+        }
+
+        for (int i = 0; i < expected.Count; i++)
+        {
+            IO.SafeTensorInfo tensor = header.Tensors[i];
+            if (tensor.Name != expected[i].Name || tensor.ElementCount != expected[i].Elements || !IO.SafeTensorsDTypes.IsConvertible(tensor.DType))
+            {
+                throw new InvalidDataException($"Tensor {i} of the checkpoint is '{tensor.Name}' with {tensor.ElementCount} {IO.SafeTensorsDTypes.GetName(tensor.DType)} elements; expected '{expected[i].Name}' with {expected[i].Elements} floating-point elements.");
+            }
+        }
+
+        byte[] data = new byte[header.DataLength];
+        stream.ReadExactly(data);
+        var parameters = new T[length];
+        var best = new T[length];
+        var buffers = new T[Optimizer.StateBufferCount][];
+        Decode(header.Tensors[0], data, parameters);
+        Decode(header.Tensors[1], data, best);
+        for (int i = 0; i < buffers.Length; i++)
+        {
+            buffers[i] = new T[length];
+            Decode(header.Tensors[2 + i], data, buffers[i]);
+        }
+
+        var rows = new double[epochs * HistoryColumns];
+        Decode(header.Tensors[^1], data, rows);
+        foreach (T value in parameters)
+        {
+            if (!T.IsFinite(value))
+            {
+                throw new InvalidDataException("The checkpoint's parameters hold a value that is not finite.");
+            }
+        }
+
+        // Everything checked: commit.
+        parameters.CopyTo(Model.Parameters);
+        best.CopyTo(_best.AsSpan());
+        for (int i = 0; i < buffers.Length; i++)
+        {
+            buffers[i].CopyTo(Optimizer.GetStateBuffer(i));
+        }
+
+        Optimizer.StepCount = optimizerSteps;
+        InitialLearningRate = initialRate;
+        Optimizer.LearningRate = T.CreateChecked(initialRate);
+        _bestEpoch = bestEpoch;
+        _bestLoss = bestLoss;
+        _history.Clear();
+        double bestSoFar = double.NaN;
+        for (int e = 0; e < epochs; e++)
+        {
+            ReadOnlySpan<double> row = rows.AsSpan(e * HistoryColumns, HistoryColumns);
+            bool improved = !double.IsNaN(row[1]) && !(row[1] >= bestSoFar);
+            if (improved)
+            {
+                bestSoFar = row[1];
+            }
+
+            AddHistory(new EpochResult(e + 1, row[0], row[1], row[2], (long)row[3], TimeSpan.FromSeconds(row[4]), improved));
+        }
+    }
+
+    private Dictionary<string, string> ModelMetadata()
+    {
+        if (_modelMetadata is null)
+        {
+            // The declaration as the model's own weight file records it: every rnngen.* key (sizes, cell, precision, version).
+            using var buffer = new MemoryStream();
+            Model.SaveWeights(buffer);
+            buffer.Position = 0;
+            var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (KeyValuePair<string, string> pair in IO.SafeTensorsHeader.Read(buffer).Metadata)
+            {
+                if (pair.Key.StartsWith("rnngen.", StringComparison.Ordinal))
+                {
+                    metadata.Add(pair.Key, pair.Value);
+                }
+            }
+
+            _modelMetadata = metadata;
+        }
+
+        return _modelMetadata;
+    }
+
+    private static void SafeTensorsDTypeFor(out IO.SafeTensorsDType dtype)
+    {
+        if (typeof(T) == typeof(float))
+        {
+            dtype = IO.SafeTensorsDType.F32;
+        }
+        else if (typeof(T) == typeof(double))
+        {
+            dtype = IO.SafeTensorsDType.F64;
+        }
+        else if (typeof(T) == typeof(Half))
+        {
+            dtype = IO.SafeTensorsDType.F16;
+        }
+        else
+        {
+            throw new NotSupportedException($"Checkpoints hold float, double or Half values, not {typeof(T).Name}.");
+        }
+    }
+
+    private static void Decode<TValue>(IO.SafeTensorInfo tensor, byte[] data, Span<TValue> destination)
+        where TValue : unmanaged, IBinaryFloatingPointIeee754<TValue> =>
+        IO.SafeTensorsConvert.Decode(tensor.DType, data.AsSpan((int)tensor.DataBegin, (int)tensor.ByteLength), destination);
+
+    private static string? Get(IReadOnlyDictionary<string, string> metadata, string key) =>
+        metadata.TryGetValue(key, out string? value) ? value : null;
+
+    private static int ParseInt(IReadOnlyDictionary<string, string> metadata, string key) =>
+        int.TryParse(Get(metadata, key), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int value)
+            ? value
+            : throw new InvalidDataException($"The checkpoint's '{key}' is missing or not a whole number.");
+
+    private static long ParseLong(IReadOnlyDictionary<string, string> metadata, string key) =>
+        long.TryParse(Get(metadata, key), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out long value)
+            ? value
+            : throw new InvalidDataException($"The checkpoint's '{key}' is missing or not a whole number.");
+
+    private static double ParseDouble(IReadOnlyDictionary<string, string> metadata, string key) =>
+        double.TryParse(Get(metadata, key), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double value)
+            ? value
+            : throw new InvalidDataException($"The checkpoint's '{key}' is missing or not a number.");
+}
