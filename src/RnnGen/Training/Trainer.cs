@@ -53,6 +53,7 @@ public class Trainer<T, TInput, TTarget>
     private readonly List<EpochResult> _history = [];
     private readonly T[] _best;
     private int[] _order = [];
+    private TrainingSequence<TInput, TTarget>[] _batch = []; // the minibatch handed to Parallel
     private double[] _losses = new double[16]; // the loss history as the schedule reads it
     private int _bestEpoch;
     private double _bestLoss = double.NaN;
@@ -103,6 +104,14 @@ public class Trainer<T, TInput, TTarget>
     /// <summary>The epoch with the lowest held-out loss so far; 0 when there is none.</summary>
     public int BestEpoch => _bestEpoch;
 
+    /// <summary>
+    /// When set, each minibatch's backward pass is split across cores by this instance (made for the same
+    /// <see cref="Model"/>); <see langword="null"/> (the default) runs it on the calling thread. The parallel path
+    /// calls the model's <c>Backward</c> directly, so a derived trainer's <see cref="Backward"/> override is not
+    /// used: keep it for sequences that carry a state from one to the next.
+    /// </summary>
+    public DataParallel<T, TInput, TTarget>? Parallel { get; init; }
+
     /// <summary>Called after every minibatch (keep it cheap, or throttle it); <see langword="null"/> for none.</summary>
     public Action<TrainingProgress>? Progress { get; set; }
 
@@ -132,9 +141,19 @@ public class Trainer<T, TInput, TTarget>
             throw new ArgumentException("Early stopping (Patience) needs held-out sequences.", nameof(validation));
         }
 
+        if (Parallel is not null && !ReferenceEquals(Parallel.Model, Model))
+        {
+            throw new InvalidOperationException("Parallel was made for a different model than the trainer's.");
+        }
+
         if (_order.Length != training.Count)
         {
             _order = new int[training.Count];
+        }
+
+        if (Parallel is not null && _batch.Length < Options.BatchSize)
+        {
+            _batch = new TrainingSequence<TInput, TTarget>[Options.BatchSize];
         }
 
         long stepsPerEpoch = 0;
@@ -170,11 +189,24 @@ public class Trainer<T, TInput, TTarget>
             {
                 int count = Math.Min(Options.BatchSize, _order.Length - first);
                 Model.ZeroGradients();
-                for (int j = first; j < first + count; j++)
+                if (Parallel is { } parallel)
                 {
-                    TrainingSequence<TInput, TTarget> sequence = training[_order[j]];
-                    lossSum += double.CreateChecked(Backward(sequence));
-                    steps += sequence.Steps;
+                    for (int j = 0; j < count; j++)
+                    {
+                        _batch[j] = training[_order[first + j]];
+                        steps += _batch[j].Steps;
+                    }
+
+                    lossSum += double.CreateChecked(parallel.Backward(_batch.AsSpan(0, count)));
+                }
+                else
+                {
+                    for (int j = first; j < first + count; j++)
+                    {
+                        TrainingSequence<TInput, TTarget> sequence = training[_order[j]];
+                        lossSum += double.CreateChecked(Backward(sequence));
+                        steps += sequence.Steps;
+                    }
                 }
 
                 Span<T> gradients = Model.Gradients;

@@ -1,0 +1,369 @@
+using System;
+using System.Numerics;
+using System.Runtime.ExceptionServices;
+using System.Runtime.InteropServices;
+using System.Threading;
+
+namespace RnnGen.Training;
+
+/// <summary>
+/// Backpropagation over a minibatch on several cores: the batch is split into contiguous parts of about equal
+/// step counts, each part runs on its own copy of the model (its own gradients and workspaces), and the parts'
+/// gradients are summed into the model's. One optimiser step then updates the model as usual.
+/// </summary>
+/// <remarks>
+/// <para>
+/// The calling thread works on the first part with <see cref="Model"/> itself; <c>Workers - 1</c> background
+/// threads, started once, work on replicas. Each call copies the model's parameters into the replicas first, so
+/// whatever changed them in between (an optimiser, <c>LoadWeights</c>) is seen. Nothing is allocated per call
+/// once the batch buffer has grown to the largest batch.
+/// </para>
+/// <para>
+/// Results are deterministic for a given number of workers: the split depends only on the batch, and the
+/// gradients are summed in a fixed order. They equal a single-threaded loop over the batch up to floating-point
+/// rounding (the sum is grouped by part). Each replica draws its own dropout masks.
+/// </para>
+/// <para>
+/// Sequences are independent here: a state carried from one sequence to the next cannot be split across cores.
+/// Like the model, an instance is not thread-safe; call it from one thread at a time, and <see cref="Dispose"/> it
+/// to stop the worker threads (they are background threads, so a forgotten instance does not keep a process alive).
+/// </para>
+/// </remarks>
+/// <example>
+/// <code>
+/// var model = new WordModel();
+/// using var parallel = new DataParallel&lt;float, int, int&gt;(model, () =&gt; new WordModel());
+/// model.ZeroGradients();
+/// float loss = parallel.Backward(batch);              // batch: TrainingSequence&lt;int, int&gt;[]
+/// optimizer.Step(model.Parameters, model.Gradients);
+/// </code>
+/// </example>
+/// <typeparam name="T">The model's element type.</typeparam>
+/// <typeparam name="TInput">The model's input element type.</typeparam>
+/// <typeparam name="TTarget">The model's target element type.</typeparam>
+public sealed class DataParallel<T, TInput, TTarget> : IDisposable
+    where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    where TInput : unmanaged
+    where TTarget : unmanaged
+{
+    // Reduction slices start on 64-element boundaries, so two workers never share a cache line.
+    private const int SliceAlignment = 64;
+
+    private readonly IRnnModel<T, TInput, TTarget>[] _models; // [0] is Model; the rest are replicas
+    private readonly Thread[] _threads; // [k - 1] runs worker k
+    private readonly ManualResetEventSlim[] _start; // [k - 1] releases worker k for one phase
+    private readonly CountdownEvent _finished = new(1);
+    private readonly int[] _partStart; // part k is _batch[_partStart[k] .. _partStart[k + 1])
+    private readonly double[] _partLoss;
+    private readonly ExceptionDispatchInfo?[] _errors;
+    private readonly long[] _allocated; // bytes each worker thread allocated while working (tests read it)
+    private TrainingSequence<TInput, TTarget>[] _batch = new TrainingSequence<TInput, TTarget>[16];
+    private bool _reducing; // the phase the workers run: backward over their part, or their slice of the sum
+    private volatile bool _disposed;
+
+    /// <summary>Creates the replicas and starts the worker threads.</summary>
+    /// <param name="model">The model to train; its gradients receive the batch's.</param>
+    /// <param name="createReplica">
+    /// Makes a new instance of the model's class (for a generated class <c>WordModel</c>, <c>() =&gt; new WordModel()</c>);
+    /// called <c>workers - 1</c> times, here.
+    /// </param>
+    /// <param name="workers">Threads to use, the calling one included; 0 (the default) for <see cref="Environment.ProcessorCount"/>.</param>
+    /// <exception cref="ArgumentException">A replica is the model itself, or not of the model's class.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="workers"/> is negative or above 256.</exception>
+    public DataParallel(IRnnModel<T, TInput, TTarget> model, Func<IRnnModel<T, TInput, TTarget>> createReplica, int workers = 0)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(createReplica);
+        ArgumentOutOfRangeException.ThrowIfNegative(workers);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(workers, 256);
+        if (workers == 0)
+        {
+            workers = Environment.ProcessorCount;
+        }
+
+        _models = new IRnnModel<T, TInput, TTarget>[workers];
+        _models[0] = model;
+        for (int k = 1; k < workers; k++)
+        {
+            IRnnModel<T, TInput, TTarget> replica = createReplica()
+                ?? throw new ArgumentException("createReplica returned null.", nameof(createReplica));
+            if (ReferenceEquals(replica, model) || Array.IndexOf(_models, replica, 0, k) >= 0)
+            {
+                throw new ArgumentException("createReplica must return a new instance each time, not the model or an earlier replica.", nameof(createReplica));
+            }
+
+            if (replica.GetType() != model.GetType())
+            {
+                throw new ArgumentException($"createReplica returned a {replica.GetType().Name}, but the model is a {model.GetType().Name}.", nameof(createReplica));
+            }
+
+            replica.ZeroGradients(); // replicas' gradients are zero between calls (the reduction clears them)
+            _models[k] = replica;
+        }
+
+        _partStart = new int[workers + 1];
+        _partLoss = new double[workers];
+        _errors = new ExceptionDispatchInfo?[workers];
+        _allocated = new long[workers];
+        _start = new ManualResetEventSlim[workers - 1];
+        _threads = new Thread[workers - 1];
+        for (int k = 1; k < workers; k++)
+        {
+            int worker = k;
+            _start[k - 1] = new ManualResetEventSlim(false, spinCount: 100);
+            _threads[k - 1] = new Thread(() => WorkerLoop(worker)) { IsBackground = true, Name = $"RnnGen DataParallel {k}" };
+            _threads[k - 1].Start();
+        }
+
+        // The first blocking wait on an event creates its lock object; wait once here, briefly, so that
+        // allocation happens now and not in the first batch that happens to block.
+        _finished.Wait(1);
+    }
+
+    /// <summary>The model whose gradients receive the batch's.</summary>
+    public IRnnModel<T, TInput, TTarget> Model => _models[0];
+
+    /// <summary>The number of threads a batch is split across, the calling one included.</summary>
+    public int Workers => _models.Length;
+
+    /// <summary>Bytes allocated by the worker threads while working, summed over all calls (for tests).</summary>
+    internal long AllocatedByWorkers
+    {
+        get
+        {
+            long sum = 0;
+            foreach (long bytes in _allocated)
+            {
+                sum += bytes;
+            }
+
+            return sum;
+        }
+    }
+
+    /// <summary>
+    /// Adds the gradients of every sequence of <paramref name="batch"/> to <see cref="Model"/>'s gradients, as
+    /// calling the model's <c>Backward</c> on each would, and returns the summed loss.
+    /// </summary>
+    /// <remarks>Like <c>Backward</c>, it adds: call <c>ZeroGradients</c> on the model first to start a batch.</remarks>
+    /// <exception cref="ObjectDisposedException">The instance was disposed.</exception>
+    /// <exception cref="ArgumentException">A sequence is invalid for the model (the model's own exception is rethrown; the model's gradients are then unspecified).</exception>
+    public T Backward(ReadOnlySpan<TrainingSequence<TInput, TTarget>> batch)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (batch.Length > _batch.Length)
+        {
+            _batch = new TrainingSequence<TInput, TTarget>[Math.Max(batch.Length, 2 * _batch.Length)];
+        }
+
+        batch.CopyTo(_batch);
+        Split(batch);
+
+        RunPhase(reducing: false);
+        ThrowIfFailed();
+        RunPhase(reducing: true);
+        ThrowIfFailed();
+
+        Array.Clear(_batch, 0, batch.Length); // drop references to the caller's memory
+        double loss = 0;
+        foreach (double part in _partLoss)
+        {
+            loss += part;
+        }
+
+        return T.CreateChecked(loss);
+    }
+
+    /// <summary>Stops the worker threads. The model stays usable; this instance does not.</summary>
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        foreach (ManualResetEventSlim start in _start)
+        {
+            start.Set();
+        }
+
+        foreach (Thread thread in _threads)
+        {
+            thread.Join();
+        }
+
+        foreach (ManualResetEventSlim start in _start)
+        {
+            start.Dispose();
+        }
+
+        _finished.Dispose();
+    }
+
+    // Contiguous parts with about the same number of steps: a part ends once the steps so far reach its share.
+    private void Split(ReadOnlySpan<TrainingSequence<TInput, TTarget>> batch)
+    {
+        long total = 0;
+        foreach (TrainingSequence<TInput, TTarget> sequence in batch)
+        {
+            total += sequence.Steps;
+        }
+
+        int workers = Workers, next = 0;
+        long steps = 0;
+        for (int k = 0; k < workers; k++)
+        {
+            _partStart[k] = next;
+            long share = total * (k + 1) / workers;
+            while (next < batch.Length && (k == workers - 1 || steps + batch[next].Steps / 2 < share))
+            {
+                steps += batch[next++].Steps;
+            }
+        }
+
+        _partStart[workers] = batch.Length;
+    }
+
+    private void RunPhase(bool reducing)
+    {
+        _reducing = reducing;
+        if (_threads.Length > 0)
+        {
+            _finished.Reset(_threads.Length);
+            foreach (ManualResetEventSlim start in _start)
+            {
+                start.Set();
+            }
+        }
+
+        Work(0);
+        if (_threads.Length > 0)
+        {
+            _finished.Wait();
+        }
+    }
+
+    private void WorkerLoop(int worker)
+    {
+        ManualResetEventSlim start = _start[worker - 1];
+        while (true)
+        {
+            start.Wait();
+            start.Reset();
+            if (_disposed)
+            {
+                return;
+            }
+
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            Work(worker);
+            _allocated[worker] += GC.GetAllocatedBytesForCurrentThread() - before;
+            _finished.Signal();
+        }
+    }
+
+    private void Work(int worker)
+    {
+        try
+        {
+            if (_reducing)
+            {
+                Reduce(worker);
+            }
+            else
+            {
+                BackwardPart(worker);
+            }
+        }
+        catch (Exception e)
+        {
+            _errors[worker] = ExceptionDispatchInfo.Capture(e);
+        }
+    }
+
+    private void BackwardPart(int worker)
+    {
+        IRnnModel<T, TInput, TTarget> model = _models[worker];
+        int first = _partStart[worker], end = _partStart[worker + 1];
+        if (worker > 0 && first < end)
+        {
+            _models[0].Parameters.CopyTo(model.Parameters); // reading the model's parameters while it reads them too is safe
+        }
+
+        double loss = 0;
+        for (int i = first; i < end; i++)
+        {
+            loss += double.CreateChecked(model.Backward(_batch[i].Inputs.Span, _batch[i].Targets.Span));
+        }
+
+        _partLoss[worker] = loss;
+    }
+
+    // Worker k sums slice k of every replica's gradients into the model's and clears it there, so replicas start
+    // the next call at zero without a separate pass.
+    private void Reduce(int worker)
+    {
+        Span<T> total = _models[0].Gradients;
+        int workers = Workers;
+        int slice = (total.Length / workers + SliceAlignment - 1) / SliceAlignment * SliceAlignment;
+        int start = Math.Min(worker * slice, total.Length), length = Math.Min(slice, total.Length - start);
+        Span<T> destination = total.Slice(start, length);
+        for (int k = 1; k < workers; k++)
+        {
+            if (_partStart[k] < _partStart[k + 1]) // a replica that had no sequences holds zeros
+            {
+                AddAndClear(destination, _models[k].Gradients.Slice(start, length));
+            }
+        }
+    }
+
+    private static void AddAndClear(Span<T> destination, Span<T> source)
+    {
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            Span<Vector<T>> d = MemoryMarshal.Cast<T, Vector<T>>(destination);
+            Span<Vector<T>> s = MemoryMarshal.Cast<T, Vector<T>>(source);
+            for (int k = 0; k < d.Length; k++)
+            {
+                d[k] += s[k];
+                s[k] = Vector<T>.Zero;
+            }
+
+            i = d.Length * Vector<T>.Count;
+        }
+
+        for (; i < destination.Length; i++)
+        {
+            destination[i] += source[i];
+            source[i] = T.Zero;
+        }
+    }
+
+    // After a failed phase: clear every replica's gradients (a part may have stopped half-way) and rethrow the
+    // first worker's exception, in worker order so the same batch always reports the same error.
+    private void ThrowIfFailed()
+    {
+        int failed = 0;
+        while (failed < _errors.Length && _errors[failed] is null)
+        {
+            failed++;
+        }
+
+        if (failed == _errors.Length)
+        {
+            return;
+        }
+
+        ExceptionDispatchInfo error = _errors[failed]!;
+        Array.Clear(_errors);
+        Array.Clear(_batch);
+        for (int k = 1; k < Workers; k++)
+        {
+            _models[k].ZeroGradients();
+        }
+
+        error.Throw();
+    }
+}
