@@ -21,6 +21,8 @@ public sealed class BidirectionalCase
     public required Func<double> Forward { get; init; }
     /// <summary>Backward with the dropout mask pinned (the same mask at every call), when the model has dropout.</summary>
     public required Func<double> Backward { get; init; }
+    /// <summary>SgdStep with the same pinned dropout mask as <see cref="Backward"/>.</summary>
+    public required Func<double, double> SgdStep { get; init; }
     public required Func<byte[]> SaveWeights { get; init; }
     public required Action<int> Initialize { get; init; }
     public required Action ZeroGradients { get; init; }
@@ -55,6 +57,11 @@ public sealed class BidirectionalCase
                 {
                     pin?.Invoke(model);
                     return m.Backward(x, y);
+                },
+                SgdStep = rate =>
+                {
+                    pin?.Invoke(model);
+                    return m.SgdStep(x, y, rate);
                 },
                 SaveWeights = () =>
                 {
@@ -110,6 +117,28 @@ public class BidirectionalTests
         }
 
         Assert.True(nonZero > analytic.Length / 5, $"{name}: only {nonZero} non-zero gradients");
+    }
+
+    [Theory]
+    [MemberData(nameof(Names))]
+    public void SgdStepIsZeroGradientsBackwardThenUpdate(string name)
+    {
+        BidirectionalCase c = Get(name);
+        c.Initialize(5);
+        c.ZeroGradients();
+        double expectedLoss = c.Backward();
+        double[] expected = c.Parameters().ToArray();
+        ReadOnlySpan<double> gradients = c.Gradients();
+        for (int i = 0; i < expected.Length; i++) expected[i] -= 0.1 * gradients[i];
+
+        c.Initialize(5);
+        c.Backward(); // stale gradients that SgdStep must not apply
+        Assert.Equal(expectedLoss, c.SgdStep(0.1));
+        ReadOnlySpan<double> actual = c.Parameters();
+        for (int i = 0; i < expected.Length; i++)
+        {
+            Assert.True(Math.Abs(expected[i] - actual[i]) <= 1e-14, $"{name}: parameter {i} is {actual[i]}, expected {expected[i]}");
+        }
     }
 
     [Theory]

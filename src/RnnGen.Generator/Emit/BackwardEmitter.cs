@@ -25,8 +25,12 @@ internal static class BackwardEmitter
         string T = ctx.T, X = ctx.InputType, Y = ctx.TargetType;
         Layout l = ctx.Layout;
 
-        w.Line("/// <summary>Forward, then adds the gradient of the summed loss into gradients; returns the loss.</summary>");
-        using (w.Open($"public static {T} Backward({T}[] parameters, {T}[] gradients, {T}[] workspace, ReadOnlySpan<{X}> inputs, ReadOnlySpan<{Y}> targets, int steps, ref {T} state{ctx.DropoutParameter})"))
+        w.Line(ctx.FusedHeadUpdate
+            ? "/// <summary>Forward, then adds the gradient of the summed loss into gradients (W_out's only when headWeights: SgdStep updates W_out itself); returns the loss.</summary>"
+            : "/// <summary>Forward, then adds the gradient of the summed loss into gradients; returns the loss.</summary>");
+
+        string headWeights = ctx.FusedHeadUpdate ? ", bool headWeights = true" : "";
+        using (w.Open($"public static {T} Backward({T}[] parameters, {T}[] gradients, {T}[] workspace, ReadOnlySpan<{X}> inputs, ReadOnlySpan<{Y}> targets, int steps, ref {T} state{ctx.DropoutParameter}{headWeights})"))
         {
             w.Lines($$"""
                 ref {{T}} p = ref MemoryMarshal.GetArrayDataReference(parameters);
@@ -51,12 +55,15 @@ internal static class BackwardEmitter
                 int part = 0;
                 foreach (LayerLayout unit in l.UnitsOf(l.Depth - 1))
                 {
-                    string offset = part == 0 ? "" : $" + {(l.Projected ? "Features" : "Hidden")} * OutputPadded";
                     string grads = unit["HiddenGrads"];
                     string at = ctx.LastStep ? $"{grads} + (steps - 1) * {ctx.HRow}" : grads;
-                    w.Line($"OutputWeightGrads(ref Unsafe.Add(ref w, {ForwardEmitter.HeadRows(ctx, unit)}), ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref g, OutputWeights{offset}), {ctx.HeadRows});");
+                    using (w.Open("if (headWeights)"))
+                    {
+                        w.Line($"OutputWeightGrads(ref Unsafe.Add(ref w, {ForwardEmitter.HeadRows(ctx, unit)}), ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref g, {HeadWeights(ctx, part)}), {ctx.HeadRows});");
+                    }
+
                     w.Line($"MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, {grads}), steps * {ctx.HRow}).Clear();");
-                    w.Line($"HiddenGradsFromHead(ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref p, OutputWeights{offset}), ref Unsafe.Add(ref w, {at}), {ctx.HeadRows});");
+                    w.Line($"HiddenGradsFromHead(ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref p, {HeadWeights(ctx, part)}), ref Unsafe.Add(ref w, {at}), {ctx.HeadRows});");
                     part++;
                 }
 
@@ -109,6 +116,10 @@ internal static class BackwardEmitter
             EmitChain(w, ctx);
         }
     }
+
+    /// <summary>Where the head's weights for one direction's part of its input start: forward, then reverse.</summary>
+    public static string HeadWeights(EmitContext ctx, int part) =>
+        part == 0 ? "OutputWeights" : $"OutputWeights + {(ctx.Layout.Projected ? "Features" : "Hidden")} * OutputPadded";
 
     private static string RecurrentGrads(EmitContext ctx, LayerLayout layer) => layer[ctx.Cell.SeparateRecurrentGrads ? "RecurrentGrads" : "InputGrads"];
 

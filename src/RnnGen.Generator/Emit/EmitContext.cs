@@ -29,6 +29,12 @@ internal sealed class EmitContext
 
     public bool FeedsBack => Layout.FeedsBackOutput;
 
+    /// <summary>
+    /// SgdStep updates W_out in one pass from dy and h instead of storing its gradient first (not when the head
+    /// is part of the recurrence: then W_out's gradient gathers along the walk back).
+    /// </summary>
+    public bool FusedHeadUpdate => !FeedsBack;
+
     /// <summary>Inverted dropout between layers in training calls (it has nothing to act on with one layer).</summary>
     public bool Dropout => Spec.Dropout > 0 && Layout.Depth > 1;
 

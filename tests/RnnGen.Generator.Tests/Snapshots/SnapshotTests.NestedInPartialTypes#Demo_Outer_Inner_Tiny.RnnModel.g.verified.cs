@@ -471,8 +471,8 @@ namespace RnnGen.Generated
             }
         }
 
-        /// <summary>Forward, then adds the gradient of the summed loss into gradients; returns the loss.</summary>
-        public static float Backward(float[] parameters, float[] gradients, float[] workspace, ReadOnlySpan<int> inputs, ReadOnlySpan<int> targets, int steps, ref float state)
+        /// <summary>Forward, then adds the gradient of the summed loss into gradients (W_out's only when headWeights: SgdStep updates W_out itself); returns the loss.</summary>
+        public static float Backward(float[] parameters, float[] gradients, float[] workspace, ReadOnlySpan<int> inputs, ReadOnlySpan<int> targets, int steps, ref float state, bool headWeights = true)
         {
             ref float p = ref MemoryMarshal.GetArrayDataReference(parameters);
             ref float g = ref MemoryMarshal.GetArrayDataReference(gradients);
@@ -489,7 +489,10 @@ namespace RnnGen.Generated
 
             // Head: dW_out += Σ h dyᵀ, db_out += Σ dy, and dh = W_outᵀ dy at the steps with a loss (zero elsewhere).
             SumRows(ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref g, OutputBias), steps, OutputPadded);
-            OutputWeightGrads(ref Unsafe.Add(ref w, States + HiddenPadded), ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref g, OutputWeights), steps);
+            if (headWeights)
+            {
+                OutputWeightGrads(ref Unsafe.Add(ref w, States + HiddenPadded), ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref g, OutputWeights), steps);
+            }
             MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, HiddenGrads), steps * HiddenPadded).Clear();
             HiddenGradsFromHead(ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref p, OutputWeights), ref Unsafe.Add(ref w, HiddenGrads), steps);
 
@@ -537,14 +540,22 @@ namespace RnnGen.Generated
         {
             ref float p = ref MemoryMarshal.GetArrayDataReference(parameters);
             ref float g = ref MemoryMarshal.GetArrayDataReference(gradients);
-            MemoryMarshal.CreateSpan(ref Unsafe.Add(ref g, DenseParameters), ParameterLength - DenseParameters).Clear();
+            ref float w = ref MemoryMarshal.GetArrayDataReference(workspace);
+            MemoryMarshal.CreateSpan(ref Unsafe.Add(ref g, DenseParameters), OutputWeights - DenseParameters).Clear();
+            MemoryMarshal.CreateSpan(ref Unsafe.Add(ref g, OutputBias), ParameterLength - OutputBias).Clear();
             foreach (int token in inputs)
             {
                 MemoryMarshal.CreateSpan(ref Unsafe.Add(ref g, InputWeights + token * GateWidth), GateWidth).Clear();
             }
 
-            float loss = Backward(parameters, gradients, workspace, inputs, targets, steps, ref state);
-            Update(ref Unsafe.Add(ref p, DenseParameters), ref Unsafe.Add(ref g, DenseParameters), learningRate, ParameterLength - DenseParameters);
+            float loss = Backward(parameters, gradients, workspace, inputs, targets, steps, ref state, headWeights: false);
+            Update(ref Unsafe.Add(ref p, DenseParameters), ref Unsafe.Add(ref g, DenseParameters), learningRate, OutputWeights - DenseParameters);
+            Update(ref Unsafe.Add(ref p, OutputBias), ref Unsafe.Add(ref g, OutputBias), learningRate, ParameterLength - OutputBias);
+            // W_out += Σ (-learningRate · h) dyᵀ: the head's weight gradient and its update in one pass.
+            MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, HiddenGrads), steps * HiddenPadded).Clear();
+            Update(ref Unsafe.Add(ref w, HiddenGrads), ref Unsafe.Add(ref w, States + HiddenPadded), learningRate, (nuint)(steps * HiddenPadded));
+            OutputWeightGrads(ref Unsafe.Add(ref w, HiddenGrads), ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref p, OutputWeights), steps);
+
             foreach (int token in inputs)
             {
                 // Clearing the row after its update applies a repeated token's gradient once.

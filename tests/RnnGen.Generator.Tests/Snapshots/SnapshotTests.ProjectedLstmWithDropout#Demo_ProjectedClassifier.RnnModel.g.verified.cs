@@ -563,8 +563,8 @@ namespace RnnGen.Generated
             }
         }
 
-        /// <summary>Forward, then adds the gradient of the summed loss into gradients; returns the loss.</summary>
-        public static float Backward(float[] parameters, float[] gradients, float[] workspace, ReadOnlySpan<float> inputs, ReadOnlySpan<int> targets, int steps, ref float state, ref RnnRandom dropout)
+        /// <summary>Forward, then adds the gradient of the summed loss into gradients (W_out's only when headWeights: SgdStep updates W_out itself); returns the loss.</summary>
+        public static float Backward(float[] parameters, float[] gradients, float[] workspace, ReadOnlySpan<float> inputs, ReadOnlySpan<int> targets, int steps, ref float state, ref RnnRandom dropout, bool headWeights = true)
         {
             ref float p = ref MemoryMarshal.GetArrayDataReference(parameters);
             ref float g = ref MemoryMarshal.GetArrayDataReference(gradients);
@@ -581,7 +581,10 @@ namespace RnnGen.Generated
 
             // Head: dW_out += Σ h dyᵀ, db_out += Σ dy, and dh = W_outᵀ dy at the steps with a loss (zero elsewhere).
             SumRows(ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref g, OutputBias), 1, OutputPadded);
-            OutputWeightGrads(ref Unsafe.Add(ref w, StatesL1 + (steps - 1 + 1) * FeaturesPadded), ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref g, OutputWeights), 1);
+            if (headWeights)
+            {
+                OutputWeightGrads(ref Unsafe.Add(ref w, StatesL1 + (steps - 1 + 1) * FeaturesPadded), ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref g, OutputWeights), 1);
+            }
             MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, HiddenGradsL1), steps * FeaturesPadded).Clear();
             HiddenGradsFromHead(ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref p, OutputWeights), ref Unsafe.Add(ref w, HiddenGradsL1 + (steps - 1) * FeaturesPadded), 1);
 
@@ -657,9 +660,17 @@ namespace RnnGen.Generated
         {
             ref float p = ref MemoryMarshal.GetArrayDataReference(parameters);
             ref float g = ref MemoryMarshal.GetArrayDataReference(gradients);
-            MemoryMarshal.CreateSpan(ref Unsafe.Add(ref g, DenseParameters), ParameterLength - DenseParameters).Clear();
-            float loss = Backward(parameters, gradients, workspace, inputs, targets, steps, ref state, ref dropout);
-            Update(ref Unsafe.Add(ref p, DenseParameters), ref Unsafe.Add(ref g, DenseParameters), learningRate, ParameterLength - DenseParameters);
+            ref float w = ref MemoryMarshal.GetArrayDataReference(workspace);
+            MemoryMarshal.CreateSpan(ref Unsafe.Add(ref g, DenseParameters), OutputWeights - DenseParameters).Clear();
+            MemoryMarshal.CreateSpan(ref Unsafe.Add(ref g, OutputBias), ParameterLength - OutputBias).Clear();
+            float loss = Backward(parameters, gradients, workspace, inputs, targets, steps, ref state, ref dropout, headWeights: false);
+            Update(ref Unsafe.Add(ref p, DenseParameters), ref Unsafe.Add(ref g, DenseParameters), learningRate, OutputWeights - DenseParameters);
+            Update(ref Unsafe.Add(ref p, OutputBias), ref Unsafe.Add(ref g, OutputBias), learningRate, ParameterLength - OutputBias);
+            // W_out += Σ (-learningRate · h) dyᵀ: the head's weight gradient and its update in one pass.
+            MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, HiddenGradsL1), 1 * FeaturesPadded).Clear();
+            Update(ref Unsafe.Add(ref w, HiddenGradsL1), ref Unsafe.Add(ref w, StatesL1 + (steps - 1 + 1) * FeaturesPadded), learningRate, (nuint)(1 * FeaturesPadded));
+            OutputWeightGrads(ref Unsafe.Add(ref w, HiddenGradsL1), ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref p, OutputWeights), 1);
+
             return loss;
         }
 
