@@ -18,7 +18,7 @@ namespace RnnGen.Benchmarks;
 /// Runs the benchmarks, then prints the figures of issue 5 derived from them (GFLOP/s, fraction of the FLOP limit,
 /// ns per sample, real-time factor, ratios), beside PyTorch's when tools/pytorch/bench.py's JSON is given.
 /// <code>
-/// dotnet run -c Release --project tests/RnnGen.Benchmarks -- [--pytorch pytorch.json] [--build-ms N] [--json out.json] [--quick] [BenchmarkDotNet args]
+/// dotnet run -c Release --project tests/RnnGen.Benchmarks -- [--pytorch pytorch.json] [--build-ms N] [--json out.json] [--table out.md] [--quick] [BenchmarkDotNet args]
 /// dotnet run -c Release --project tests/RnnGen.Benchmarks -- --check     (the correctness checks only, no timing)
 /// </code>
 /// </summary>
@@ -27,7 +27,7 @@ public static class Program
     public static int Main(string[] args)
     {
         var rest = new List<string>();
-        string? pytorch = null, json = null;
+        string? pytorch = null, json = null, markdown = null;
         double? buildMs = null;
         bool quick = false;
         for (int i = 0; i < args.Length; i++)
@@ -37,6 +37,7 @@ public static class Program
                 case "--check": return Check();
                 case "--pytorch": pytorch = args[++i]; break;
                 case "--json": json = args[++i]; break;
+                case "--table": markdown = args[++i]; break;
                 case "--build-ms": buildMs = double.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--quick": quick = true; break;
                 default: rest.Add(args[i]); break;
@@ -69,7 +70,9 @@ public static class Program
         string cpu = summaries.FirstOrDefault()?.HostEnvironmentInfo.Cpu.Value.ProcessorName ?? "unknown";
         Figures figures = new(medians, torch, buildMs, cpu);
         Console.WriteLine();
-        Console.WriteLine(figures.Table());
+        string table = figures.Table();
+        Console.WriteLine(table);
+        if (markdown is not null) File.WriteAllText(markdown, table);
         if (json is not null) File.WriteAllText(json, figures.Json());
         return 0;
     }
@@ -115,6 +118,10 @@ internal sealed class Figures
 
     private static string F(double? value, string format) => value is double v ? v.ToString(format, CultureInfo.InvariantCulture) : "—";
 
+    private static bool? AtLeast(double? value, double bound) => value is double v ? v >= bound : null;
+
+    private static bool? AtMost(double? value, double bound) => value is double v ? v <= bound : null;
+
     private static string Met(bool? met) => met switch { true => "met", false => "**missed**", null => "—" };
 
     private void Row(string figure, string rnngen, string reference, string ratio, string target, bool? met)
@@ -141,9 +148,9 @@ internal sealed class Figures
             double? ms = Ns("TutorialStep." + method) / 1e6;
             double? torchMs = Torch("tutorial_ms", torchKey);
             double? speedup = torchMs / ms;
-            Row($"Tutorial SgdStep {name} vs PyTorch", $"{F(ms, "F3")} ms", $"PyTorch {F(torchMs, "F2")} ms", $"{F(speedup, "F1")}×", "≥ 20×", speedup >= 20);
+            Row($"Tutorial SgdStep {name} vs PyTorch", $"{F(ms, "F3")} ms", $"PyTorch {F(torchMs, "F2")} ms", $"{F(speedup, "F1")}×", "≥ 20×", AtLeast(speedup, 20));
             double? fraction = limitMs / ms;
-            Row($"Tutorial SgdStep {name}, fraction of FLOP limit", $"{F(fraction * 100, "F0")} %", "", "", "≥ 50 %", fraction >= 0.5);
+            Row($"Tutorial SgdStep {name}, fraction of FLOP limit", $"{F(fraction * 100, "F0")} %", "", "", "≥ 50 %", AtLeast(fraction, 0.5));
             double? exact = Torch("tutorial_exact_truncate_ms", torchKey);
             if (exact is not null)
                 Row($"Tutorial SgdStep {name} vs PyTorch, truncated BPTT spelled out", $"{F(ms, "F3")} ms", $"PyTorch {F(exact, "F2")} ms", $"{F(exact / ms, "F1")}×", "", null);
@@ -157,11 +164,11 @@ internal sealed class Figures
             double? ns = Ns("Streaming." + method);
             double? torchNs = Torch("streaming_ns", torchKey);
             double? realTime = 1e9 / Streaming.SampleRate / ns;
-            Row($"Streaming Step {name}, per sample", $"{F(ns, "F0")} ns ({F(realTime, "F0")}× real time at 48 kHz)", torchNs is null ? "" : $"PyTorch {F(torchNs / 1000, "F1")} µs", torchNs is null ? "" : $"{F(torchNs / ns, "F0")}×", $"≤ {budget:F0} ns", ns <= budget);
+            Row($"Streaming Step {name}, per sample", $"{F(ns, "F0")} ns ({F(realTime, "F0")}× real time at 48 kHz)", torchNs is null ? "" : $"PyTorch {F(torchNs / 1000, "F1")} µs", torchNs is null ? "" : $"{F(torchNs / ns, "F0")}×", $"≤ {budget:F0} ns", AtMost(ns, budget));
         }
 
         double? denseMs = Ns("DenseForward.Generated") / 1e6, ortMs = Ns("DenseForward.OnnxRuntime") / 1e6;
-        Row("Dense LSTM 64→256, 100 steps, Forward vs ONNX Runtime (1 thread, IOBinding)", $"{F(denseMs, "F3")} ms", $"ORT {F(ortMs, "F3")} ms", $"{F(ortMs / denseMs, "F2")}×", "≥ 1.5×", ortMs / denseMs >= 1.5);
+        Row("Dense LSTM 64→256, 100 steps, Forward vs ONNX Runtime (1 thread, IOBinding)", $"{F(denseMs, "F3")} ms", $"ORT {F(ortMs, "F3")} ms", $"{F(ortMs / denseMs, "F2")}×", "≥ 1.5×", AtLeast(ortMs / denseMs, 1.5));
         double? torchDense = Torch("dense_ms", "lstm");
         if (torchDense is not null)
             Row("Dense LSTM 64→256, 100 steps, Forward vs PyTorch nn.LSTM", $"{F(denseMs, "F3")} ms", $"PyTorch {F(torchDense, "F3")} ms", $"{F(torchDense / denseMs, "F2")}×", "", null);
