@@ -1,0 +1,131 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Linq;
+
+namespace RnnGen.Benchmarks;
+
+/// <summary>
+/// Figures that survive a shared machine, for the headline table. BenchmarkDotNet times iterations of hundreds of
+/// milliseconds, which include any time the thread waits for a core while other work runs; here single calls
+/// (a 48-sample streaming block, one training step) are timed and the median taken. It also measures one benchmark
+/// after another, so a ratio moves when other work starts between the two; here the two calls alternate and the
+/// figure is the median of the per-round ratios. Allocation is counted on this thread alone (in-process,
+/// BenchmarkDotNet's count is process-wide).
+/// </summary>
+internal static class Paired
+{
+    /// <summary>Median over rounds of time(b) / time(a), with the medians of each side in ns.</summary>
+    public static (double RatioBOverA, double MedianA, double MedianB) Compare(Func<float> a, Func<float> b, int rounds)
+    {
+        Warm(a);
+        Warm(b);
+        var ta = new double[rounds];
+        var tb = new double[rounds];
+        var ratio = new double[rounds];
+        float sink = 0;
+        for (int r = 0; r < rounds; r++)
+        {
+            long t0 = Stopwatch.GetTimestamp();
+            sink += a();
+            long t1 = Stopwatch.GetTimestamp();
+            sink += b();
+            long t2 = Stopwatch.GetTimestamp();
+            ta[r] = (t1 - t0) * 1e9 / Stopwatch.Frequency;
+            tb[r] = (t2 - t1) * 1e9 / Stopwatch.Frequency;
+            ratio[r] = tb[r] / ta[r];
+        }
+
+        GC.KeepAlive(sink);
+        return (Median(ratio), Median(ta), Median(tb));
+    }
+
+    /// <summary>Median time of single calls, in ns: a call of a few µs or ms is rarely descheduled, so the median is the code's own speed.</summary>
+    public static double MedianCall(Func<float> call, int rounds)
+    {
+        Warm(call);
+        var times = new double[rounds];
+        float sink = 0;
+        for (int r = 0; r < rounds; r++)
+        {
+            long t0 = Stopwatch.GetTimestamp();
+            sink += call();
+            times[r] = (Stopwatch.GetTimestamp() - t0) * 1e9 / Stopwatch.Frequency;
+        }
+
+        GC.KeepAlive(sink);
+        return Median(times);
+    }
+
+    /// <summary>Bytes allocated on this thread per call, over 200 calls after warm-up.</summary>
+    public static double AllocatedPerCall(Func<float> call)
+    {
+        Warm(call);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 200; i++) call();
+        return (GC.GetAllocatedBytesForCurrentThread() - before) / 200.0;
+    }
+
+    // Long enough for tiered compilation to install the optimised code (it recompiles after 30 calls, in the background).
+    private static void Warm(Func<float> call)
+    {
+        var watch = Stopwatch.StartNew();
+        for (int i = 0; i < 50 || watch.ElapsedMilliseconds < 500; i++) call();
+    }
+
+    private static double Median(double[] values)
+    {
+        double[] sorted = values.OrderBy(v => v).ToArray();
+        return sorted[sorted.Length / 2];
+    }
+
+    /// <summary>The paired and single-call figures and the allocation counts.</summary>
+    public static Dictionary<string, double> Run(bool quick)
+    {
+        int rounds = quick ? 60 : 400;
+        var figures = new Dictionary<string, double>();
+        var peak = new PeakGemm();
+        peak.Setup();
+        var tutorial = new TutorialStep();
+        tutorial.Setup();
+        foreach (var (name, step) in new (string, Func<float>)[] { ("Vanilla", tutorial.Vanilla), ("Lstm", tutorial.Lstm), ("Gru", tutorial.Gru), ("PlainVanilla", tutorial.PlainVanilla) })
+        {
+            var (ratio, peakNs, stepNs) = Compare(peak.Kernel, step, rounds);
+            // fraction = (output-layer FLOP / peak rate) / step time = (OutputLayerFlops / PeakGemm.Flops) · (peak time / step time)
+            figures["fraction." + name] = TutorialStep.OutputLayerFlops / PeakGemm.Flops / ratio;
+            figures["peakGflops." + name] = PeakGemm.Flops / peakNs;
+            figures["stepMs." + name] = stepNs / 1e6;
+            figures["allocated.TutorialStep." + name] = AllocatedPerCall(step);
+        }
+
+        var dense = new DenseForward();
+        dense.Setup();
+        var (ortOverRnnGen, rnngenNs, ortNs) = Compare(dense.Generated, dense.OnnxRuntime, rounds);
+        figures["dense.ortOverRnnGen"] = ortOverRnnGen;
+        figures["dense.rnngenMs"] = rnngenNs / 1e6;
+        figures["dense.ortMs"] = ortNs / 1e6;
+        figures["allocated.DenseForward.Generated"] = AllocatedPerCall(dense.Generated);
+        figures["allocated.DenseForward.OnnxRuntime"] = AllocatedPerCall(dense.OnnxRuntime);
+        dense.Cleanup();
+
+        var streaming = new Streaming();
+        streaming.Setup();
+        foreach (var (name, block) in new (string, Func<float>)[] { ("Lstm16", streaming.Lstm16), ("Lstm1x24", streaming.Lstm1x24), ("Gru16", streaming.Gru16) })
+            figures["streamingNs." + name] = MedianCall(block, quick ? 2000 : 20000) / Streaming.Block;
+        figures["allocated.Streaming.Lstm16"] = AllocatedPerCall(streaming.Lstm16);
+        figures["allocated.Streaming.Lstm1x24"] = AllocatedPerCall(streaming.Lstm1x24);
+        figures["allocated.Streaming.Gru16"] = AllocatedPerCall(streaming.Gru16);
+
+        foreach (string model in Generator.Declarations.Keys)
+        {
+            var generator = new Generator { Model = model };
+            generator.Setup();
+            figures["generateMs." + model] = MedianCall(() => generator.Generate(), quick ? 20 : 100) / 1e6;
+        }
+
+        var consumer = new Generator { Model = "Streaming" };
+        consumer.Setup();
+        figures["compileMs"] = MedianCall(() => consumer.Compile(), quick ? 5 : 20) / 1e6;
+        return figures;
+    }
+}
