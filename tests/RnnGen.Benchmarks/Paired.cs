@@ -98,6 +98,17 @@ internal static class Paired
             figures["allocated.TutorialStep." + name] = AllocatedPerCall(step);
         }
 
+        using (var batch = new DataParallelStep())
+        {
+            batch.Setup();
+            var (parallelOverSerial, serialNs, parallelNs) = Compare(batch.Serial, batch.Parallel, quick ? 20 : 60);
+            figures["batch.speedup"] = 1 / parallelOverSerial;
+            figures["batch.serialMs"] = serialNs / 1e6;
+            figures["batch.parallelMs"] = parallelNs / 1e6;
+            figures["batch.workers"] = batch.Workers;
+            figures["allocated.DataParallelStep.Parallel"] = AllocatedPerCall(batch.Parallel);
+        }
+
         var dense = new DenseForward();
         dense.Setup();
         var (ortOverRnnGen, rnngenNs, ortNs) = Compare(dense.Generated, dense.OnnxRuntime, rounds);
