@@ -40,6 +40,9 @@ internal static class GeneratedMembers
             ["_workspace"] = "the field _workspace",
             ["Parameters"] = "the property Parameters",
             ["Gradients"] = "the property Gradients",
+            ["NonFiniteAction"] = "the property NonFiniteAction",
+            ["SkippedSteps"] = "the property SkippedSteps",
+            ["_skippedSteps"] = "the field _skippedSteps",
         };
         if (spec.Projection > 0)
         {
@@ -116,6 +119,11 @@ internal static class GeneratedMembers
         // Property getters reserve their accessor names (CS0082).
         Add("get_Parameters", "the getter of the property Parameters");
         Add("get_Gradients", "the getter of the property Gradients");
+        Add("get_NonFiniteAction", "the getter of the property NonFiniteAction");
+        Add("set_NonFiniteAction", "the setter of the property NonFiniteAction", "global::RnnGen.NonFiniteAction");
+        Add("get_SkippedSteps", "the getter of the property SkippedSteps");
+        Add("NonFiniteStep", "the private method NonFiniteStep", t, "int");
+        Add("TryLocateParameter", "the method TryLocateParameter(int, out string, out int, out int)", "int", "ref string", "ref int", "ref int");
         if (HasDropout(spec))
         {
             Add("get_DropoutRandom", "the getter of the property DropoutRandom");
