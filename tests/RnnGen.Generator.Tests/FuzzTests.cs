@@ -608,11 +608,6 @@ public class FuzzTests
                 compilerError |= !partial || wrapping == "split-non-partial" || container == "class";
             }
 
-            if (modifier is "abstract" or "sealed" or "unsafe" && kind != "class")
-            {
-                compilerError = true;
-            }
-
             if (wrapping == "if-inactive")
             {
                 // Without its attribute the declaration is ordinary C#, judged only by "nothing generated, nothing reported".
