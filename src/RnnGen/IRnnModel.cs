@@ -52,4 +52,19 @@ public interface IRnnModel<T, TInput, TTarget>
 
     /// <summary>Saves gradients as safetensors with the names of their parameters.</summary>
     void SaveGradients(Stream safetensors);
+
+    /// <summary>
+    /// Where element <paramref name="index"/> of <see cref="Parameters"/> lives in PyTorch's terms: the tensor's
+    /// name (e.g. <c>rnn.weight_hh_l0</c>), row and column (-1 for a vector). False for padding or an index
+    /// out of range. Used to name the parameter in error messages.
+    /// </summary>
+    /// <param name="index">An index into <see cref="Parameters"/>.</param>
+    /// <param name="name">The tensor's name.</param>
+    /// <param name="row">The row in the tensor's shape.</param>
+    /// <param name="column">The column, or -1 for a vector.</param>
+    bool TryLocateParameter(int index, out string name, out int row, out int column)
+    {
+        (name, row, column) = ("", -1, -1);
+        return false;
+    }
 }

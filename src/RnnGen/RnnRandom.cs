@@ -52,7 +52,16 @@ public struct RnnRandom
     public double NextDouble() => (NextUInt64() >> 11) * (1.0 / (1UL << 53));
 
     /// <summary>A double uniformly distributed in [<paramref name="low"/>, <paramref name="high"/>).</summary>
-    public double NextDouble(double low, double high) => low + (high - low) * NextDouble();
+    /// <exception cref="ArgumentOutOfRangeException">A bound is not finite, or <paramref name="high"/> is below <paramref name="low"/>; the state does not advance.</exception>
+    public double NextDouble(double low, double high)
+    {
+        if (!double.IsFinite(low) || !double.IsFinite(high) || high < low)
+        {
+            throw new ArgumentOutOfRangeException(nameof(high), high, $"The range [{low}, {high}) must have finite bounds with low <= high.");
+        }
+
+        return low + (high - low) * NextDouble();
+    }
 
     /// <summary>An integer uniformly distributed in [0, <paramref name="maxExclusive"/>), without modulo bias.</summary>
     public int NextInt32(int maxExclusive)

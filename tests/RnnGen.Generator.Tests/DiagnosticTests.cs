@@ -44,6 +44,13 @@ public class DiagnosticTests
         { "RNNG018", "[RnnModel(Hidden = 4, Vocab = 5, Layers = 2, [|Recurrence = Recurrence.Output|])] partial class M { }" },
         { "RNNG018", "[RnnModel(Hidden = 4, Vocab = 5, Cell = CellType.Lstm, [|Activation = Activation.Relu|])] partial class M { }" },
         { "RNNG018", "[RnnModel(Hidden = 4, Vocab = 5, Cell = CellType.Gru, [|Recurrence = Recurrence.Output|])] partial class M { }" },
+        { "RNNG020", "[RnnModel(Hidden = 4, Vocab = 5)] partial class M { public int [|Hidden|]; }" },
+        { "RNNG020", "[RnnModel(Hidden = 4, Vocab = 5)] partial class M { public float [|Forward|](System.ReadOnlySpan<int> a, System.ReadOnlySpan<int> b) => 0; }" },
+        { "RNNG020", "[RnnModel(Hidden = 4, Vocab = 5)] partial class M { public [|M|]() { } }" },
+        { "RNNG020", "[RnnModel(Hidden = 4, Input = 3, Output = 2)] partial class M { public struct [|State|] { } }" },
+        { "RNNG021", "[RnnModel(Hidden = 4, Vocab = 5)] partial class [|Forward|] { }" },
+        { "RNNG022", "[RnnModel(Hidden = 4, Vocab = 5)] file partial class [|M|] { }" },
+        { "RNNG022", "file partial class Outer { [RnnModel(Hidden = 4, Vocab = 5)] partial class [|M|] { } }" },
     };
 
     [Theory]
@@ -70,6 +77,23 @@ public class DiagnosticTests
         Assert.Equal((start, end), (diagnostic.Location.SourceSpan.Start, diagnostic.Location.SourceSpan.End));
         Assert.Single(result.Results.Single().GeneratedSources);
     }
+
+    [Fact]
+    public void SourceOverTheBudgetIsAWarningNamingTheLimitAndTheModelIsStillGenerated()
+    {
+        (string source, int start, int end) = Unmark("using RnnGen; [[|" + OverBudget + "|]] partial class M { }");
+        (GeneratorDriverRunResult result, _) = GeneratorRunner.Run(source);
+        Diagnostic diagnostic = Assert.Single(result.Diagnostics);
+        Assert.Equal(("RNNG023", DiagnosticSeverity.Warning), (diagnostic.Id, diagnostic.Severity));
+        Assert.Equal((start, end), (diagnostic.Location.SourceSpan.Start, diagnostic.Location.SourceSpan.End));
+        int bytes = System.Text.Encoding.UTF8.GetByteCount(Assert.Single(result.Results.Single().GeneratedSources).SourceText.ToString());
+        Assert.True(bytes > 300_000, $"{bytes} bytes");
+        Assert.Contains($"is {bytes.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)} bytes, over the 300,000-byte budget",
+            diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture), System.StringComparison.Ordinal);
+    }
+
+    /// <summary>A deep projected LSTM whose source passes 300 KB (the example in docs/diagnostics.md).</summary>
+    internal const string OverBudget = "RnnModel(Hidden = 1023, Input = 100, Output = 33, Cell = CellType.Lstm, Projection = 511, Layers = 5)";
 
     [Fact]
     public void LanguageVersionBelow12IsReported()

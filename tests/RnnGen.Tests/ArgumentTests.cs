@@ -76,4 +76,45 @@ public class ArgumentTests
         Assert.ThrowsAny<ArgumentOutOfRangeException>(() => model.Forward(new float[9], new[] { 2 }));
         Assert.True(model.Forward(new float[9], new[] { 1 }) > 0);
     }
+
+    public static TheoryData<string, string, Action> RuntimeCases => new()
+    {
+        { "scale by NaN", "factor must be a finite number", () => RnnGen.Training.Gradient.Scale<float>(new float[4], float.NaN) },
+        { "add scaled by infinity", "factor must be a finite number", () => RnnGen.Training.Gradient.AddScaled<float>(new float[4], new float[4], float.PositiveInfinity) },
+        { "add scaled lengths", "The destination has 4 elements but the source 3", () => RnnGen.Training.Gradient.AddScaled<float>(new float[4], new float[3], 1f) },
+        { "clip norm negative", "maximum norm must be positive", () => RnnGen.Training.Gradient.ClipByNorm<float>(new float[4], -1f) },
+        { "clip value NaN", "limit must be positive", () => RnnGen.Training.Gradient.ClipByValue<float>(new float[4], float.NaN) },
+        { "empty training sequence", "inputs is empty", () => _ = new RnnGen.Training.TrainingSequence<int, int>(Array.Empty<int>(), Array.Empty<int>()) },
+        { "random range reversed", "must have finite bounds with low <= high", () => new RnnRandom(1).NextDouble(2, 1) },
+        { "random range NaN", "must have finite bounds", () => new RnnRandom(1).NextDouble(double.NaN, 1) },
+        { "random bound zero", "maxExclusive", () => new RnnRandom(1).NextInt32(0) },
+        { "optimiser length", "created for 10 parameters, but 9 were passed", () => new RnnGen.Training.Sgd<float>(10, 0.1f).Step(new float[9], new float[10]) },
+        { "optimiser rate", "learning rate must be zero or positive", () => _ = new RnnGen.Training.Adam<float>(10, float.NaN) },
+        { "trainer optimiser length", "create it with model.Parameters.Length", () => _ = new RnnGen.Training.Trainer<float, int, int>(new SmallModel(), new RnnGen.Training.Sgd<float>(3, 0.1f)) },
+        { "trainer non-finite action", "NonFiniteAction must be Throw or Skip", () => _ = new RnnGen.Training.Trainer<float, int, int>(new SmallModel(), new RnnGen.Training.Sgd<float>(new SmallModel().Parameters.Length, 0.1f), new RnnGen.Training.TrainerOptions { NonFiniteAction = (NonFiniteAction)5 }) },
+        { "load null stream", "safetensors", () => new SmallModel().LoadWeights(null!) },
+        { "save null stream", "safetensors", () => new SmallModel().SaveWeights(null!) },
+        { "state layer", "layer", () => { var s = default(DroppedGru.State); _ = s.HiddenOf(3); } },
+    };
+
+    [Theory]
+    [MemberData(nameof(RuntimeCases))]
+    public void BadRuntimeCallsThrowAClearArgumentException(string what, string message, Action call)
+    {
+        ArgumentException e = Assert.ThrowsAny<ArgumentException>(call);
+        Assert.True(e.Message.Contains(message, StringComparison.Ordinal), $"{what}: message was \"{e.Message}\"");
+    }
+
+    [Fact]
+    public void ARejectedFactorLeavesTheGradientsAndARejectedRangeLeavesTheRandomState()
+    {
+        float[] gradients = { 1, 2, 3, 4, 5, 6, 7, 8, 9 };
+        Assert.ThrowsAny<ArgumentException>(() => RnnGen.Training.Gradient.Scale<float>(gradients, float.NaN));
+        Assert.Equal(new float[] { 1, 2, 3, 4, 5, 6, 7, 8, 9 }, gradients);
+
+        var random = new RnnRandom(9);
+        var copy = random;
+        Assert.ThrowsAny<ArgumentException>(() => random.NextDouble(1, 0));
+        Assert.Equal(copy.NextUInt64(), random.NextUInt64());
+    }
 }

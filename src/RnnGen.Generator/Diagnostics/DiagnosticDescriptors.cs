@@ -89,4 +89,22 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor InvalidCombination = Error("RNNG018",
         "Option does not apply",
         "{0} applies to {1} only, but this model {2}; remove {0}");
+
+    public static readonly DiagnosticDescriptor MemberNameClash = Error("RNNG020",
+        "Member clashes with a generated member",
+        "'{0}' clashes with {1}, which RnnGen generates into '{2}'; rename or remove '{0}'");
+
+    public static readonly DiagnosticDescriptor ClassNameClash = Error("RNNG021",
+        "Model class named like a generated member",
+        "A model class cannot be named '{0}': RnnGen generates {1} into it, and a member cannot have its class's name; rename the class");
+
+    public static readonly DiagnosticDescriptor FileLocal = Error("RNNG022",
+        "Model class cannot be file-local",
+        "'{0}' is {1}; the generated code lives in a file of its own and cannot reopen a 'file' type, so remove 'file'");
+
+    public static readonly DiagnosticDescriptor SourceTooLarge = new("RNNG023",
+        "Generated source too large",
+        "This model's generated code is {0:N0} bytes, over the {1:N0}-byte budget per model that keeps editors responsive; reduce Layers, or drop Bidirectional or Projection (the model is still generated)",
+        "RnnGen", DiagnosticSeverity.Warning, isEnabledByDefault: true,
+        helpLinkUri: "https://github.com/rnngen/rnngen/blob/main/docs/diagnostics.md#rnng023");
 }

@@ -115,6 +115,36 @@ internal static class ApiEmitter
             {{G}}
             public void ZeroGradients() => global::System.Array.Clear(_gradients);
 
+            /// <summary>
+            /// What <c>SgdStep</c> does when the loss or a gradient it would apply is NaN or infinite: throw
+            /// <see cref="global::RnnGen.NonFiniteTrainingException"/> naming the parameter (the default), or skip the
+            /// step. Either way no weight changes.
+            /// </summary>
+            public global::RnnGen.NonFiniteAction NonFiniteAction { get; set; }
+
+            /// <summary>Steps <c>SgdStep</c> skipped because of a non-finite loss or gradient (with <see cref="NonFiniteAction"/> = Skip).</summary>
+            public long SkippedSteps => _skippedSteps;
+
+            private long _skippedSteps;
+
+            /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.TryLocateParameter"/>
+            {{G}}
+            public bool TryLocateParameter(int index, out string name, out int row, out int column)
+            {
+                bool found = global::RnnGen.Runtime.TrainingGuard.Locate({{N}}.Tensors, index, out global::RnnGen.Runtime.TensorMap? map, out row, out column);
+                name = found ? map!.Name : "";
+                column = found && map!.Columns == 0 ? -1 : column;
+                return found;
+            }
+
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+            private void NonFiniteStep({{T}} loss, int index)
+            {
+                global::RnnGen.Runtime.TrainingGuard.Fail<{{T}}>(NonFiniteAction, "SgdStep", loss, index, _gradients, {{N}}.Tensors,
+                    "set NonFiniteAction = NonFiniteAction.Skip to skip such steps");
+                _skippedSteps++;
+            }
+
             /// <summary>The summed {{lossName}} of a sequence, from the zero state; no gradient work.</summary>
             {{sequenceDocs}}
             {{sequenceErrors}}
@@ -141,17 +171,25 @@ internal static class ApiEmitter
             /// <summary>
             /// One step of stochastic gradient descent: zeroes the gradients, runs <see cref="Backward(global::System.ReadOnlySpan{{{X}}}, global::System.ReadOnlySpan{{{Y}}})"/>,
             /// then p -= learningRate · grad. Returns the loss before the update. Afterwards <see cref="Gradients"/> is
-            /// unspecified: only what this sequence touches is cleared and updated.
+            /// unspecified: only what this sequence touches is cleared and updated. A NaN or infinite loss or gradient
+            /// updates nothing: it throws, or with <see cref="NonFiniteAction"/> = Skip counts a skipped step.
             /// </summary>
             {{sequenceDocs}}
             /// <param name="learningRate">The step size.</param>
             {{sequenceErrors}}
+            /// <exception cref="global::RnnGen.NonFiniteTrainingException">The loss or a gradient is not finite (and NonFiniteAction is Throw); no weight changed.</exception>
             {{G}}
             public {{T}} SgdStep({{rospan}}<{{X}}> inputs, {{rospan}}<{{Y}}> targets, {{T}} learningRate)
             {
                 int steps = CheckSequence(inputs, targets);
                 {{guard}}.Finite(learningRate);
-                return {{N}}.SgdStep(_parameters, _gradients, _workspace, inputs, targets, steps, learningRate, ref {{nullState}}{{(ctx.Dropout ? ", ref _dropout" : "")}});
+                {{T}} loss = {{N}}.SgdStep(_parameters, _gradients, _workspace, inputs, targets, steps, learningRate, ref {{nullState}}{{(ctx.Dropout ? ", ref _dropout" : "")}}, out int nonFinite);
+                if (nonFinite != global::RnnGen.Runtime.TrainingGuard.AllFinite)
+                {
+                    NonFiniteStep(loss, nonFinite);
+                }
+
+                return loss;
             }
 
             """);
@@ -202,7 +240,13 @@ internal static class ApiEmitter
             {
                 int steps = CheckSequence(inputs, targets);
                 {{guard}}.Finite(learningRate);
-                return {{N}}.SgdStep(_parameters, _gradients, _workspace, inputs, targets, steps, learningRate, ref state.Data{{(ctx.Dropout ? ", ref _dropout" : "")}});
+                {{T}} loss = {{N}}.SgdStep(_parameters, _gradients, _workspace, inputs, targets, steps, learningRate, ref state.Data{{(ctx.Dropout ? ", ref _dropout" : "")}}, out int nonFinite);
+                if (nonFinite != global::RnnGen.Runtime.TrainingGuard.AllFinite)
+                {
+                    NonFiniteStep(loss, nonFinite);
+                }
+
+                return loss;
             }
 
             """);
@@ -234,18 +278,29 @@ internal static class ApiEmitter
             /// <param name="safetensors">The file's contents.</param>
             /// <param name="options">Loading options, e.g. whether non-finite values are accepted.</param>
             {{G}}
-            public void LoadWeights(global::System.IO.Stream safetensors, global::RnnGen.WeightLoadOptions? options) =>
+            public void LoadWeights(global::System.IO.Stream safetensors, global::RnnGen.WeightLoadOptions? options)
+            {
+                global::System.ArgumentNullException.ThrowIfNull(safetensors);
                 global::RnnGen.Runtime.WeightIO.Load<{{T}}>(safetensors, _parameters, {{N}}.Tensors, {{N}}.Identity, options);
+            }
 
             /// <summary>Writes the parameters as safetensors with PyTorch's names ({{(T == "double" ? "F64" : "F32")}}), and the declaration in <c>__metadata__</c>.</summary>
+            /// <param name="safetensors">Receives the file.</param>
             {{G}}
-            public void SaveWeights(global::System.IO.Stream safetensors) =>
+            public void SaveWeights(global::System.IO.Stream safetensors)
+            {
+                global::System.ArgumentNullException.ThrowIfNull(safetensors);
                 global::RnnGen.Runtime.WeightIO.Save<{{T}}>(safetensors, _parameters, {{N}}.Tensors, {{N}}.Metadata);
+            }
 
             /// <summary>Writes the gradients as safetensors, under the names of the parameters they belong to.</summary>
+            /// <param name="safetensors">Receives the file.</param>
             {{G}}
-            public void SaveGradients(global::System.IO.Stream safetensors) =>
+            public void SaveGradients(global::System.IO.Stream safetensors)
+            {
+                global::System.ArgumentNullException.ThrowIfNull(safetensors);
                 global::RnnGen.Runtime.WeightIO.Save<{{T}}>(safetensors, _gradients, {{N}}.Tensors, {{N}}.Metadata);
+            }
 
             """);
 

@@ -39,6 +39,40 @@ internal static class RowKernels
         }
 
         w.Line();
+        // x - x is 0 for a finite x and NaN for NaN or ±infinity, and NaN survives the sums: one subtraction
+        // and one addition per vector, in four independent chains so the adds do not wait on each other.
+        w.Line("/// <summary>True when every value of a padded run is finite.</summary>");
+        w.Line("[MethodImpl(MethodImplOptions.AggressiveInlining)]");
+        using (w.Open($"private static bool AllFinite(ref {T} g, nuint width)"))
+        {
+            Simd.Branches(w, v =>
+            {
+                string vt = v.Of(T);
+                w.Line($"{vt} a = default, b = default, c = default, d = default;");
+                w.Line("nuint i = 0;");
+                using (w.Open($"for (; i + 4 * (nuint){vt}.Count <= width; i += 4 * (nuint){vt}.Count)"))
+                {
+                    w.Line($"var x0 = {v.V}.LoadUnsafe(ref g, i);");
+                    w.Line($"var x1 = {v.V}.LoadUnsafe(ref g, i + (nuint){vt}.Count);");
+                    w.Line($"var x2 = {v.V}.LoadUnsafe(ref g, i + 2 * (nuint){vt}.Count);");
+                    w.Line($"var x3 = {v.V}.LoadUnsafe(ref g, i + 3 * (nuint){vt}.Count);");
+                    w.Line("a += x0 - x0;");
+                    w.Line("b += x1 - x1;");
+                    w.Line("c += x2 - x2;");
+                    w.Line("d += x3 - x3;");
+                }
+
+                using (w.Open($"for (; i < width; i += (nuint){vt}.Count)"))
+                {
+                    w.Line($"var x = {v.V}.LoadUnsafe(ref g, i);");
+                    w.Line("a += x - x;");
+                }
+
+                w.Line($"return (a + b) + (c + d) == {vt}.Zero;");
+            });
+        }
+
+        w.Line();
         w.Line("/// <summary>p -= learningRate · g over a run of parameters.</summary>");
         w.Line("[MethodImpl(MethodImplOptions.AggressiveInlining)]");
         using (w.Open($"private static void Update(ref {T} p, ref {T} g, {T} learningRate, nuint width)"))

@@ -22,6 +22,9 @@ internal static class ModelParser
     public const int MaxMaxSteps = 1_000_000;
     public const int MaxLayers = 8;
 
+    /// <summary>Generated source per model stays below this, so editors keep up with the file (SPEC §7).</summary>
+    public const int MaxSourceBytes = 300_000;
+
     public static bool IsCandidate(SyntaxNode node) => node is TypeDeclarationSyntax;
 
     public static ParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
@@ -32,7 +35,7 @@ internal static class ModelParser
         AttributeData attribute = context.Attributes[0];
         var attributeSyntax = attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken) as AttributeSyntax;
 
-        var parser = new Parser(syntax, type, attribute, attributeSyntax);
+        var parser = new Parser(syntax, type, attribute, attributeSyntax, cancellationToken);
         ModelSpec? model = parser.Run();
         return new ParseResult(model, new EquatableArray<Diagnostic>(parser.Diagnostics.ToImmutableArray()));
     }
@@ -45,10 +48,12 @@ internal static class ModelParser
         private readonly AttributeData _attribute;
         private readonly AttributeSyntax? _attributeSyntax;
         private readonly Dictionary<string, TypedConstant> _arguments = new();
+        private readonly CancellationToken _cancellationToken;
         private bool _compilerError;
 
-        public Parser(TypeDeclarationSyntax syntax, INamedTypeSymbol type, AttributeData attribute, AttributeSyntax? attributeSyntax)
+        public Parser(TypeDeclarationSyntax syntax, INamedTypeSymbol type, AttributeData attribute, AttributeSyntax? attributeSyntax, CancellationToken cancellationToken)
         {
+            _cancellationToken = cancellationToken;
             _syntax = syntax;
             _type = type;
             _attribute = attribute;
@@ -80,7 +85,21 @@ internal static class ModelParser
                 _compilerError = true;
             }
 
+            if (_attributeSyntax is not null && _attributeSyntax.ContainsDiagnostics)
+            {
+                // A syntax error inside the attribute can drop arguments the user did write; judging the rest
+                // would report e.g. "Vocab missing" beside the compiler's own error. Wait for valid syntax.
+                _compilerError = true;
+            }
+
+            int errorsBefore = ErrorCount();
             ModelSpec? spec = ReadOptions(containers);
+            if (spec is not null && !_compilerError && ErrorCount() == errorsBefore)
+            {
+                // Which members are generated depends on the options, so names are checked once they are valid.
+                CheckNames(spec);
+            }
+
             if (!shapeOk || _compilerError || spec is null || HasErrors())
             {
                 return null;
@@ -90,17 +109,17 @@ internal static class ModelParser
             return HasErrors() ? null : spec;
         }
 
-        private bool HasErrors()
+        private bool HasErrors() => ErrorCount() > 0;
+
+        private int ErrorCount()
         {
+            int count = 0;
             foreach (Diagnostic d in Diagnostics)
             {
-                if (d.Severity == DiagnosticSeverity.Error)
-                {
-                    return true;
-                }
+                count += d.Severity == DiagnosticSeverity.Error ? 1 : 0;
             }
 
-            return false;
+            return count;
         }
 
         private void Report(DiagnosticDescriptor descriptor, Location location, params object?[] args) =>
@@ -138,6 +157,11 @@ internal static class ModelParser
                 Report(DiagnosticDescriptors.GenericClass, NameLocation, name);
             }
 
+            if (_syntax.Modifiers.Any(SyntaxKind.FileKeyword))
+            {
+                Report(DiagnosticDescriptors.FileLocal, NameLocation, name, "declared 'file'");
+            }
+
             var list = new List<ContainingTypeSpec>();
             for (SyntaxNode? node = _syntax.Parent; node is not null; node = node.Parent)
             {
@@ -155,6 +179,11 @@ internal static class ModelParser
                 if (!container.Modifiers.Any(SyntaxKind.PartialKeyword))
                 {
                     Report(DiagnosticDescriptors.ContainerNotPartial, NameLocation, name, containerName);
+                }
+
+                if (container.Modifiers.Any(SyntaxKind.FileKeyword))
+                {
+                    Report(DiagnosticDescriptors.FileLocal, NameLocation, name, $"nested in the file-local type '{containerName}'");
                 }
 
                 string keyword = container switch
@@ -313,6 +342,81 @@ internal static class ModelParser
             }
         }
 
+        /// <summary>
+        /// A user member named like a generated one would surface as CS0102/CS0111 inside generated code;
+        /// report it on the user's member instead. Overloads with other parameter types are fine.
+        /// </summary>
+        private void CheckNames(ModelSpec spec)
+        {
+            Dictionary<string, string> nonMethods = GeneratedMembers.NonMethods(spec);
+            Dictionary<string, List<GeneratedMembers.Method>> methods = GeneratedMembers.Methods(spec);
+            foreach (string generated in GeneratedMembers.AllNames(spec))
+            {
+                if (generated == _type.Name)
+                {
+                    string what = nonMethods.TryGetValue(generated, out string? d) ? d : methods[generated][0].Display;
+                    Report(DiagnosticDescriptors.ClassNameClash, NameLocation, _type.Name, what);
+                    break;
+                }
+            }
+
+            foreach (ISymbol member in _type.GetMembers())
+            {
+                if (member.IsImplicitlyDeclared || member.Locations.Length == 0 || !member.Locations[0].IsInSource)
+                {
+                    continue;
+                }
+
+                string? clash = null;
+                if (nonMethods.TryGetValue(member.Name, out string? field))
+                {
+                    clash = field;
+                }
+                else if (methods.TryGetValue(member.Name, out List<GeneratedMembers.Method>? overloads))
+                {
+                    clash = member is IMethodSymbol method ? SameSignature(method, overloads) : overloads[0].Display;
+                }
+
+                if (clash is not null)
+                {
+                    string shown = member is IMethodSymbol { MethodKind: MethodKind.Constructor } ? _type.Name + "()" : member.Name;
+                    Report(DiagnosticDescriptors.MemberNameClash, member.Locations[0], shown, clash, _type.Name);
+                }
+            }
+        }
+
+        private static string? SameSignature(IMethodSymbol method, List<GeneratedMembers.Method> overloads)
+        {
+            if (method.IsStatic && method.MethodKind == MethodKind.StaticConstructor || method.TypeParameters.Length > 0)
+            {
+                return null;
+            }
+
+            foreach (GeneratedMembers.Method overload in overloads)
+            {
+                if (overload.Parameters.Length != method.Parameters.Length)
+                {
+                    continue;
+                }
+
+                bool same = true;
+                for (int i = 0; i < overload.Parameters.Length && same; i++)
+                {
+                    IParameterSymbol p = method.Parameters[i];
+                    // C# cannot overload on ref versus out versus in, so any by-reference kind counts as "ref".
+                    string key = (p.RefKind == RefKind.None ? "" : "ref ") + p.Type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
+                    same = key == overload.Parameters[i];
+                }
+
+                if (same)
+                {
+                    return overload.Display;
+                }
+            }
+
+            return null;
+        }
+
         private void CheckSize(ModelSpec spec)
         {
             var layout = new Layout(spec);
@@ -325,6 +429,16 @@ internal static class ModelParser
             {
                 Report(DiagnosticDescriptors.ModelTooLarge, AttributeLocation, "step buffers (MaxSteps x Output)", layout.WorkspaceLength, Layout.MaxArrayLength,
                     "MaxSteps or Output");
+            }
+            else
+            {
+                // Source size depends on the structure and on every width's tail, so it is measured, not guessed:
+                // one extra emission per change of this declaration, not per keystroke elsewhere.
+                int bytes = System.Text.Encoding.UTF8.GetByteCount(Emit.ModelEmitter.Emit(spec, _cancellationToken));
+                if (bytes > MaxSourceBytes)
+                {
+                    Report(DiagnosticDescriptors.SourceTooLarge, AttributeLocation, bytes, MaxSourceBytes);
+                }
             }
         }
 

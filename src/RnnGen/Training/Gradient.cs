@@ -111,9 +111,11 @@ public static class Gradient
     }
 
     /// <summary>Multiplies every gradient by <paramref name="factor"/>, e.g. <c>1 / batchSize</c> to average a minibatch.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="factor"/> is NaN or infinite; nothing changes.</exception>
     public static void Scale<T>(Span<T> gradients, T factor)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
+        CheckFinite(factor, nameof(factor));
         int i = 0;
         if (Vector.IsHardwareAccelerated)
         {
@@ -134,10 +136,11 @@ public static class Gradient
     }
 
     /// <summary><c>destination += factor · source</c>, element by element (SGD is <c>AddScaled(p, g, -lr)</c>).</summary>
-    /// <exception cref="ArgumentException">The spans have different lengths.</exception>
+    /// <exception cref="ArgumentException">The spans have different lengths, or <paramref name="factor"/> is NaN or infinite; nothing changes.</exception>
     public static void AddScaled<T>(Span<T> destination, ReadOnlySpan<T> source, T factor)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
+        CheckFinite(factor, nameof(factor));
         if (destination.Length != source.Length)
         {
             throw new ArgumentException($"The destination has {destination.Length} elements but the source {source.Length}.", nameof(source));
@@ -160,6 +163,16 @@ public static class Gradient
         for (; i < destination.Length; i++)
         {
             destination[i] += factor * source[i];
+        }
+    }
+
+    // A NaN or infinite factor would turn every gradient non-finite in one call.
+    private static void CheckFinite<T>(T factor, string name)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        if (!T.IsFinite(factor))
+        {
+            throw new ArgumentOutOfRangeException(name, factor, $"The {name} must be a finite number.");
         }
     }
 }

@@ -1,5 +1,6 @@
 using System;
 using System.Numerics;
+using RnnGen.Runtime;
 
 namespace RnnGen.Training;
 
@@ -74,11 +75,50 @@ public abstract class Optimizer<T>
     /// <summary>The number of state buffers, each <see cref="Length"/> long.</summary>
     public abstract int StateBufferCount { get; }
 
+    /// <summary>
+    /// What <see cref="Step"/> does when a gradient is NaN or infinite: throw <see cref="NonFiniteTrainingException"/>
+    /// (the default), or skip the update. Either way no parameter and no optimiser state changes.
+    /// </summary>
+    public NonFiniteAction NonFiniteAction { get; set; }
+
+    /// <summary>Updates <see cref="Step"/> skipped because of a non-finite gradient (with <see cref="NonFiniteAction"/> = Skip).</summary>
+    public long SkippedSteps { get; private set; }
+
     /// <summary>Applies one update: <paramref name="parameters"/> move against <paramref name="gradients"/>.</summary>
     /// <param name="parameters">The parameters, updated in place.</param>
     /// <param name="gradients">Their gradients (not modified); typically summed or averaged over a minibatch.</param>
     /// <exception cref="ArgumentException">A span's length is not <see cref="Length"/>; nothing changes.</exception>
+    /// <exception cref="NonFiniteTrainingException">A gradient is NaN or infinite (and <see cref="NonFiniteAction"/> is Throw); nothing changes.</exception>
     public void Step(Span<T> parameters, ReadOnlySpan<T> gradients)
+    {
+        CheckLengths(parameters, gradients);
+        int bad = TrainingGuard.FirstNonFinite(gradients);
+        if (bad >= 0)
+        {
+            if (NonFiniteAction == NonFiniteAction.Throw)
+            {
+                throw new NonFiniteTrainingException(
+                    $"{Name}.Step stopped before updating anything: gradients[{bad}] is {gradients[bad]}. Lower the learning rate, clip gradients, " +
+                    "or set NonFiniteAction = NonFiniteAction.Skip to skip such steps.", null, -1, -1);
+            }
+
+            SkippedSteps++;
+            return;
+        }
+
+        StepCount++;
+        Update(parameters, gradients);
+    }
+
+    /// <summary>The update without the finite check, for a caller (the trainer) that has just made it with parameter names.</summary>
+    internal void StepChecked(Span<T> parameters, ReadOnlySpan<T> gradients)
+    {
+        CheckLengths(parameters, gradients);
+        StepCount++;
+        Update(parameters, gradients);
+    }
+
+    private void CheckLengths(Span<T> parameters, ReadOnlySpan<T> gradients)
     {
         if (parameters.Length != Length)
         {
@@ -89,9 +129,6 @@ public abstract class Optimizer<T>
         {
             throw new ArgumentException($"The optimiser was created for {Length} parameters, but {gradients.Length} gradients were passed.", nameof(gradients));
         }
-
-        StepCount++;
-        Update(parameters, gradients);
     }
 
     /// <summary>Forgets all state (zeroes every buffer and <see cref="StepCount"/>), as a new optimiser would be.</summary>

@@ -4,6 +4,7 @@ using System.Diagnostics;
 using System.IO;
 using System.Numerics;
 using System.Threading;
+using RnnGen.Runtime;
 
 namespace RnnGen.Training;
 
@@ -127,6 +128,10 @@ public class Trainer<T, TInput, TTarget>
     /// <param name="cancellationToken">Checked between minibatches; the last checkpoint stays as it was.</param>
     /// <exception cref="ArgumentException"><paramref name="training"/> is empty, or early stopping has no held-out set.</exception>
     /// <exception cref="OperationCanceledException">Cancelled.</exception>
+    /// <exception cref="NonFiniteTrainingException">
+    /// A minibatch's loss or gradient is NaN or infinite (and <see cref="TrainerOptions.NonFiniteAction"/> is Throw);
+    /// the message names the parameter, and no weight was updated by that minibatch.
+    /// </exception>
     public TrainingResult Fit(IReadOnlyList<TrainingSequence<TInput, TTarget>> training, IReadOnlyList<TrainingSequence<TInput, TTarget>>? validation = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(training);
@@ -189,27 +194,46 @@ public class Trainer<T, TInput, TTarget>
             {
                 int count = Math.Min(Options.BatchSize, _order.Length - first);
                 Model.ZeroGradients();
+                double batchLoss = 0;
+                long batchSteps = 0;
                 if (Parallel is { } parallel)
                 {
                     for (int j = 0; j < count; j++)
                     {
                         _batch[j] = training[_order[first + j]];
-                        steps += _batch[j].Steps;
+                        batchSteps += _batch[j].Steps;
                     }
 
-                    lossSum += double.CreateChecked(parallel.Backward(_batch.AsSpan(0, count)));
+                    batchLoss = double.CreateChecked(parallel.Backward(_batch.AsSpan(0, count)));
                 }
                 else
                 {
                     for (int j = first; j < first + count; j++)
                     {
                         TrainingSequence<TInput, TTarget> sequence = training[_order[j]];
-                        lossSum += double.CreateChecked(Backward(sequence));
-                        steps += sequence.Steps;
+                        batchLoss += double.CreateChecked(Backward(sequence));
+                        batchSteps += sequence.Steps;
                     }
                 }
 
                 Span<T> gradients = Model.Gradients;
+
+                // Checked before scaling and clipping, which would spread one NaN over every gradient.
+                int bad = !double.IsFinite(batchLoss) ? TrainingGuard.LossNotFinite : TrainingGuard.FirstNonFinite<T>(gradients);
+                if (bad != TrainingGuard.AllFinite)
+                {
+                    if (Options.NonFiniteAction == NonFiniteAction.Throw)
+                    {
+                        throw NonFinite(epoch, first / Options.BatchSize, batchLoss, bad, gradients);
+                    }
+
+                    SkippedBatches++;
+                    cancellationToken.ThrowIfCancellationRequested();
+                    continue;
+                }
+
+                lossSum += batchLoss;
+                steps += batchSteps;
                 if (count > 1)
                 {
                     Gradient.Scale(gradients, T.One / T.CreateChecked(count));
@@ -225,7 +249,7 @@ public class Trainer<T, TInput, TTarget>
                     Gradient.ClipByValue(gradients, T.CreateChecked(Options.ClipValue));
                 }
 
-                Optimizer.Step(Model.Parameters, gradients);
+                Optimizer.StepChecked(Model.Parameters, gradients);
                 Progress?.Invoke(new TrainingProgress(epoch, Options.Epochs, first + count, _order.Length, steps, stepsPerEpoch, lossSum / steps, rate, Stopwatch.GetElapsedTime(started)));
                 cancellationToken.ThrowIfCancellationRequested();
             }
@@ -264,6 +288,31 @@ public class Trainer<T, TInput, TTarget>
         }
 
         return new TrainingResult(_history.Count, _bestEpoch, _bestLoss, stoppedEarly, _history.ToArray());
+    }
+
+    /// <summary>
+    /// Minibatches skipped because their loss or a gradient was NaN or infinite (with
+    /// <see cref="TrainerOptions.NonFiniteAction"/> = Skip); their loss is not in the epoch's mean.
+    /// </summary>
+    public long SkippedBatches { get; private set; }
+
+    private NonFiniteTrainingException NonFinite(int epoch, int batch, double loss, int index, ReadOnlySpan<T> gradients)
+    {
+        string where = $"Training stopped in epoch {epoch}, minibatch {batch}, before updating any weight: ";
+        const string Advice = "Lower the learning rate, set ClipNorm, or check the data; or set TrainerOptions.NonFiniteAction = NonFiniteAction.Skip to skip such minibatches.";
+        if (index == TrainingGuard.LossNotFinite)
+        {
+            return new NonFiniteTrainingException($"{where}the loss is {loss.ToString(System.Globalization.CultureInfo.InvariantCulture)}. {Advice}", null, -1, -1);
+        }
+
+        string value = gradients[index].ToString(null, System.Globalization.CultureInfo.InvariantCulture);
+        if (Model.TryLocateParameter(index, out string name, out int row, out int column))
+        {
+            string element = column < 0 ? $"element {row}" : $"row {row}, column {column}";
+            return new NonFiniteTrainingException($"{where}the gradient of '{name}' is {value} at {element}. {Advice}", name, row, column);
+        }
+
+        return new NonFiniteTrainingException($"{where}gradient {index} is {value}. {Advice}", null, -1, -1);
     }
 
     /// <summary>The mean loss per step of the model on <paramref name="sequences"/>, without gradient work.</summary>

@@ -51,8 +51,20 @@ public sealed class TrainerOptions
     /// </summary>
     public string? CheckpointPath { get; init; }
 
+    /// <summary>
+    /// What training does when a minibatch's loss or a gradient is NaN or infinite: throw
+    /// <see cref="NonFiniteTrainingException"/> naming the parameter (the default), or skip the minibatch.
+    /// Either way that minibatch updates no weight.
+    /// </summary>
+    public NonFiniteAction NonFiniteAction { get; init; }
+
     internal void Validate()
     {
+        if (!Enum.IsDefined(NonFiniteAction))
+        {
+            throw new ArgumentOutOfRangeException(nameof(NonFiniteAction), NonFiniteAction, "NonFiniteAction must be Throw or Skip.");
+        }
+
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(Epochs, nameof(Epochs));
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(BatchSize, nameof(BatchSize));
         ArgumentOutOfRangeException.ThrowIfNegative(Patience, nameof(Patience));

@@ -11,8 +11,9 @@ namespace RnnGen.Training;
 public readonly struct TrainingSequence<TInput, TTarget>
 {
     /// <summary>A sequence of token inputs: <see cref="Steps"/> is the number of inputs.</summary>
+    /// <exception cref="ArgumentException"><paramref name="inputs"/> is empty.</exception>
     public TrainingSequence(ReadOnlyMemory<TInput> inputs, ReadOnlyMemory<TTarget> targets)
-        : this(inputs, targets, inputs.Length)
+        : this(inputs, targets, inputs.Length == 0 ? throw new ArgumentException("inputs is empty: a sequence needs at least one step.", nameof(inputs)) : inputs.Length)
     {
     }
 

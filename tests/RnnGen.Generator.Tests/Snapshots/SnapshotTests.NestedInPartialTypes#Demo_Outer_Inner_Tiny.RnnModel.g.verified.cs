@@ -64,6 +64,36 @@ namespace Demo
                 [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
                 public void ZeroGradients() => global::System.Array.Clear(_gradients);
 
+                /// <summary>
+                /// What <c>SgdStep</c> does when the loss or a gradient it would apply is NaN or infinite: throw
+                /// <see cref="global::RnnGen.NonFiniteTrainingException"/> naming the parameter (the default), or skip the
+                /// step. Either way no weight changes.
+                /// </summary>
+                public global::RnnGen.NonFiniteAction NonFiniteAction { get; set; }
+
+                /// <summary>Steps <c>SgdStep</c> skipped because of a non-finite loss or gradient (with <see cref="NonFiniteAction"/> = Skip).</summary>
+                public long SkippedSteps => _skippedSteps;
+
+                private long _skippedSteps;
+
+                /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.TryLocateParameter"/>
+                [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
+                public bool TryLocateParameter(int index, out string name, out int row, out int column)
+                {
+                    bool found = global::RnnGen.Runtime.TrainingGuard.Locate(global::RnnGen.Generated.TinyNetwork.Tensors, index, out global::RnnGen.Runtime.TensorMap? map, out row, out column);
+                    name = found ? map!.Name : "";
+                    column = found && map!.Columns == 0 ? -1 : column;
+                    return found;
+                }
+
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+                private void NonFiniteStep(float loss, int index)
+                {
+                    global::RnnGen.Runtime.TrainingGuard.Fail<float>(NonFiniteAction, "SgdStep", loss, index, _gradients, global::RnnGen.Generated.TinyNetwork.Tensors,
+                        "set NonFiniteAction = NonFiniteAction.Skip to skip such steps");
+                    _skippedSteps++;
+                }
+
                 /// <summary>The summed cross-entropy loss of a sequence, from the zero state; no gradient work.</summary>
                 /// <param name="inputs">Token ids, 1..MaxSteps of them.</param>
                 /// <param name="targets">One class id per step.</param>
@@ -92,18 +122,26 @@ namespace Demo
                 /// <summary>
                 /// One step of stochastic gradient descent: zeroes the gradients, runs <see cref="Backward(global::System.ReadOnlySpan{int}, global::System.ReadOnlySpan{int})"/>,
                 /// then p -= learningRate · grad. Returns the loss before the update. Afterwards <see cref="Gradients"/> is
-                /// unspecified: only what this sequence touches is cleared and updated.
+                /// unspecified: only what this sequence touches is cleared and updated. A NaN or infinite loss or gradient
+                /// updates nothing: it throws, or with <see cref="NonFiniteAction"/> = Skip counts a skipped step.
                 /// </summary>
                 /// <param name="inputs">Token ids, 1..MaxSteps of them.</param>
                 /// <param name="targets">One class id per step.</param>
                 /// <param name="learningRate">The step size.</param>
                 /// <exception cref="global::System.ArgumentException">A length does not fit the declaration, or an id is out of range; nothing changes.</exception>
+                /// <exception cref="global::RnnGen.NonFiniteTrainingException">The loss or a gradient is not finite (and NonFiniteAction is Throw); no weight changed.</exception>
                 [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
                 public float SgdStep(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets, float learningRate)
                 {
                     int steps = CheckSequence(inputs, targets);
                     global::RnnGen.Runtime.Guard.Finite(learningRate);
-                    return global::RnnGen.Generated.TinyNetwork.SgdStep(_parameters, _gradients, _workspace, inputs, targets, steps, learningRate, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>());
+                    float loss = global::RnnGen.Generated.TinyNetwork.SgdStep(_parameters, _gradients, _workspace, inputs, targets, steps, learningRate, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>(), out int nonFinite);
+                    if (nonFinite != global::RnnGen.Runtime.TrainingGuard.AllFinite)
+                    {
+                        NonFiniteStep(loss, nonFinite);
+                    }
+
+                    return loss;
                 }
 
                 /// <summary>
@@ -151,7 +189,13 @@ namespace Demo
                 {
                     int steps = CheckSequence(inputs, targets);
                     global::RnnGen.Runtime.Guard.Finite(learningRate);
-                    return global::RnnGen.Generated.TinyNetwork.SgdStep(_parameters, _gradients, _workspace, inputs, targets, steps, learningRate, ref state.Data);
+                    float loss = global::RnnGen.Generated.TinyNetwork.SgdStep(_parameters, _gradients, _workspace, inputs, targets, steps, learningRate, ref state.Data, out int nonFinite);
+                    if (nonFinite != global::RnnGen.Runtime.TrainingGuard.AllFinite)
+                    {
+                        NonFiniteStep(loss, nonFinite);
+                    }
+
+                    return loss;
                 }
 
                 /// <summary>The most likely class at every step (the first one on ties), from the zero state.</summary>
@@ -257,18 +301,29 @@ namespace Demo
                 /// <param name="safetensors">The file's contents.</param>
                 /// <param name="options">Loading options, e.g. whether non-finite values are accepted.</param>
                 [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
-                public void LoadWeights(global::System.IO.Stream safetensors, global::RnnGen.WeightLoadOptions? options) =>
+                public void LoadWeights(global::System.IO.Stream safetensors, global::RnnGen.WeightLoadOptions? options)
+                {
+                    global::System.ArgumentNullException.ThrowIfNull(safetensors);
                     global::RnnGen.Runtime.WeightIO.Load<float>(safetensors, _parameters, global::RnnGen.Generated.TinyNetwork.Tensors, global::RnnGen.Generated.TinyNetwork.Identity, options);
+                }
 
                 /// <summary>Writes the parameters as safetensors with PyTorch's names (F32), and the declaration in <c>__metadata__</c>.</summary>
+                /// <param name="safetensors">Receives the file.</param>
                 [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
-                public void SaveWeights(global::System.IO.Stream safetensors) =>
+                public void SaveWeights(global::System.IO.Stream safetensors)
+                {
+                    global::System.ArgumentNullException.ThrowIfNull(safetensors);
                     global::RnnGen.Runtime.WeightIO.Save<float>(safetensors, _parameters, global::RnnGen.Generated.TinyNetwork.Tensors, global::RnnGen.Generated.TinyNetwork.Metadata);
+                }
 
                 /// <summary>Writes the gradients as safetensors, under the names of the parameters they belong to.</summary>
+                /// <param name="safetensors">Receives the file.</param>
                 [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
-                public void SaveGradients(global::System.IO.Stream safetensors) =>
+                public void SaveGradients(global::System.IO.Stream safetensors)
+                {
+                    global::System.ArgumentNullException.ThrowIfNull(safetensors);
                     global::RnnGen.Runtime.WeightIO.Save<float>(safetensors, _gradients, global::RnnGen.Generated.TinyNetwork.Tensors, global::RnnGen.Generated.TinyNetwork.Metadata);
+                }
 
                 private static int CheckInputs(global::System.ReadOnlySpan<int> inputs)
                 {
@@ -535,8 +590,11 @@ namespace RnnGen.Generated
             }
         }
 
-        /// <summary>Zero gradients, Backward, then p -= learningRate · g; returns the loss. Gradients are unspecified afterwards.</summary>
-        public static float SgdStep(float[] parameters, float[] gradients, float[] workspace, ReadOnlySpan<int> inputs, ReadOnlySpan<int> targets, int steps, float learningRate, ref float state)
+        /// <summary>
+        /// Zero gradients, Backward, then p -= learningRate · g; returns the loss. Gradients are unspecified afterwards.
+        /// <paramref name="nonFinite"/> is TrainingGuard.AllFinite, or else says what was not finite, and nothing was updated.
+        /// </summary>
+        public static float SgdStep(float[] parameters, float[] gradients, float[] workspace, ReadOnlySpan<int> inputs, ReadOnlySpan<int> targets, int steps, float learningRate, ref float state, out int nonFinite)
         {
             ref float p = ref MemoryMarshal.GetArrayDataReference(parameters);
             ref float g = ref MemoryMarshal.GetArrayDataReference(gradients);
@@ -549,12 +607,37 @@ namespace RnnGen.Generated
             }
 
             float loss = Backward(parameters, gradients, workspace, inputs, targets, steps, ref state, headWeights: false);
+            nonFinite = CheckFinite(loss, gradients, inputs);
+            if (nonFinite != TrainingGuard.AllFinite)
+            {
+                return loss;
+            }
+
+            // Rare: dy or h not finite, or large enough that a product might overflow. Then W_out's gradient is
+            // stored and checked like the others, and applied from there.
+            bool headStored = !HeadBounded(ref w, steps);
+            if (headStored)
+            {
+                nonFinite = StoreHeadGradient(ref w, gradients, steps);
+                if (nonFinite != TrainingGuard.AllFinite)
+                {
+                    return loss;
+                }
+            }
+
             Update(ref Unsafe.Add(ref p, DenseParameters), ref Unsafe.Add(ref g, DenseParameters), learningRate, OutputWeights - DenseParameters);
             Update(ref Unsafe.Add(ref p, OutputBias), ref Unsafe.Add(ref g, OutputBias), learningRate, ParameterLength - OutputBias);
-            // W_out += Σ (-learningRate · h) dyᵀ: the head's weight gradient and its update in one pass.
-            MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, HiddenGrads), steps * HiddenPadded).Clear();
-            Update(ref Unsafe.Add(ref w, HiddenGrads), ref Unsafe.Add(ref w, States + HiddenPadded), learningRate, (nuint)(steps * HiddenPadded));
-            OutputWeightGrads(ref Unsafe.Add(ref w, HiddenGrads), ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref p, OutputWeights), steps);
+            if (headStored)
+            {
+                Update(ref Unsafe.Add(ref p, OutputWeights), ref Unsafe.Add(ref g, OutputWeights), learningRate, OutputBias - OutputWeights);
+            }
+            else
+            {
+                // W_out += Σ (-learningRate · h) dyᵀ: the head's weight gradient and its update in one pass.
+                MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, HiddenGrads), steps * HiddenPadded).Clear();
+                Update(ref Unsafe.Add(ref w, HiddenGrads), ref Unsafe.Add(ref w, States + HiddenPadded), learningRate, (nuint)(steps * HiddenPadded));
+                OutputWeightGrads(ref Unsafe.Add(ref w, HiddenGrads), ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref p, OutputWeights), steps);
+            }
 
             foreach (int token in inputs)
             {
@@ -565,6 +648,64 @@ namespace RnnGen.Generated
             }
 
             return loss;
+        }
+
+        /// <summary>TrainingGuard.AllFinite if the loss and every stored gradient SgdStep applies are finite; else LossNotFinite or the first bad index.</summary>
+        private static int CheckFinite(float loss, float[] gradients, ReadOnlySpan<int> inputs)
+        {
+            if (!float.IsFinite(loss))
+            {
+                return TrainingGuard.LossNotFinite;
+            }
+
+            ref float g = ref MemoryMarshal.GetArrayDataReference(gradients);
+            if (!AllFinite(ref Unsafe.Add(ref g, DenseParameters), OutputWeights - DenseParameters))
+            {
+                return DenseParameters + TrainingGuard.FirstNonFinite<float>(gradients.AsSpan(DenseParameters, OutputWeights - DenseParameters));
+            }
+
+            if (!AllFinite(ref Unsafe.Add(ref g, OutputBias), ParameterLength - OutputBias))
+            {
+                return OutputBias + TrainingGuard.FirstNonFinite<float>(gradients.AsSpan(OutputBias, ParameterLength - OutputBias));
+            }
+
+            foreach (int token in inputs)
+            {
+                if (!AllFinite(ref Unsafe.Add(ref g, InputWeights + token * GateWidth), GateWidth))
+                {
+                    return InputWeights + token * GateWidth + TrainingGuard.FirstNonFinite<float>(gradients.AsSpan(InputWeights + token * GateWidth, GateWidth));
+                }
+            }
+
+            return TrainingGuard.AllFinite;
+        }
+
+        /// <summary>Whether dy and the head's inputs h are finite and small enough that W_out's gradient cannot overflow.</summary>
+        private static bool HeadBounded(ref float w, int steps)
+        {
+            if (!AllFinite(ref Unsafe.Add(ref w, Logits), (nuint)(steps * OutputPadded)))
+            {
+                return false;
+            }
+
+            float dyMax = TrainingGuard.MaxAbs<float>(MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref w, Logits), steps * OutputPadded));
+            if (!AllFinite(ref Unsafe.Add(ref w, States + HiddenPadded), (nuint)(steps * HiddenPadded)) ||
+                !(float.CreateTruncating(steps) * dyMax * TrainingGuard.MaxAbs<float>(MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref w, States + HiddenPadded), steps * HiddenPadded)) <= float.MaxValue))
+            {
+                return false;
+            }
+
+            return true;
+        }
+
+        /// <summary>Stores W_out's gradient (SgdStep's rare path) and returns TrainingGuard.AllFinite or the first non-finite index.</summary>
+        private static int StoreHeadGradient(ref float w, float[] gradients, int steps)
+        {
+            ref float g = ref MemoryMarshal.GetArrayDataReference(gradients);
+            MemoryMarshal.CreateSpan(ref Unsafe.Add(ref g, OutputWeights), OutputBias - OutputWeights).Clear();
+            OutputWeightGrads(ref Unsafe.Add(ref w, States + HiddenPadded), ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref g, OutputWeights), steps);
+            int bad = TrainingGuard.FirstNonFinite<float>(gradients.AsSpan(OutputWeights, OutputBias - OutputWeights));
+            return bad < 0 ? TrainingGuard.AllFinite : OutputWeights + bad;
         }
 
         /// <summary>state = cell(x, state) through every layer, where x is layer 0's W_ih x_t (a GateWidth row).</summary>
@@ -1871,6 +2012,78 @@ namespace RnnGen.Generated
                     }
                     Vector128.StoreUnsafe(sum, ref target, i);
                 }
+            }
+        }
+
+        /// <summary>True when every value of a padded run is finite.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static bool AllFinite(ref float g, nuint width)
+        {
+            if (Vector512.IsHardwareAccelerated)
+            {
+                Vector512<float> a = default, b = default, c = default, d = default;
+                nuint i = 0;
+                for (; i + 4 * (nuint)Vector512<float>.Count <= width; i += 4 * (nuint)Vector512<float>.Count)
+                {
+                    var x0 = Vector512.LoadUnsafe(ref g, i);
+                    var x1 = Vector512.LoadUnsafe(ref g, i + (nuint)Vector512<float>.Count);
+                    var x2 = Vector512.LoadUnsafe(ref g, i + 2 * (nuint)Vector512<float>.Count);
+                    var x3 = Vector512.LoadUnsafe(ref g, i + 3 * (nuint)Vector512<float>.Count);
+                    a += x0 - x0;
+                    b += x1 - x1;
+                    c += x2 - x2;
+                    d += x3 - x3;
+                }
+                for (; i < width; i += (nuint)Vector512<float>.Count)
+                {
+                    var x = Vector512.LoadUnsafe(ref g, i);
+                    a += x - x;
+                }
+                return (a + b) + (c + d) == Vector512<float>.Zero;
+            }
+            else if (Vector256.IsHardwareAccelerated)
+            {
+                Vector256<float> a = default, b = default, c = default, d = default;
+                nuint i = 0;
+                for (; i + 4 * (nuint)Vector256<float>.Count <= width; i += 4 * (nuint)Vector256<float>.Count)
+                {
+                    var x0 = Vector256.LoadUnsafe(ref g, i);
+                    var x1 = Vector256.LoadUnsafe(ref g, i + (nuint)Vector256<float>.Count);
+                    var x2 = Vector256.LoadUnsafe(ref g, i + 2 * (nuint)Vector256<float>.Count);
+                    var x3 = Vector256.LoadUnsafe(ref g, i + 3 * (nuint)Vector256<float>.Count);
+                    a += x0 - x0;
+                    b += x1 - x1;
+                    c += x2 - x2;
+                    d += x3 - x3;
+                }
+                for (; i < width; i += (nuint)Vector256<float>.Count)
+                {
+                    var x = Vector256.LoadUnsafe(ref g, i);
+                    a += x - x;
+                }
+                return (a + b) + (c + d) == Vector256<float>.Zero;
+            }
+            else
+            {
+                Vector128<float> a = default, b = default, c = default, d = default;
+                nuint i = 0;
+                for (; i + 4 * (nuint)Vector128<float>.Count <= width; i += 4 * (nuint)Vector128<float>.Count)
+                {
+                    var x0 = Vector128.LoadUnsafe(ref g, i);
+                    var x1 = Vector128.LoadUnsafe(ref g, i + (nuint)Vector128<float>.Count);
+                    var x2 = Vector128.LoadUnsafe(ref g, i + 2 * (nuint)Vector128<float>.Count);
+                    var x3 = Vector128.LoadUnsafe(ref g, i + 3 * (nuint)Vector128<float>.Count);
+                    a += x0 - x0;
+                    b += x1 - x1;
+                    c += x2 - x2;
+                    d += x3 - x3;
+                }
+                for (; i < width; i += (nuint)Vector128<float>.Count)
+                {
+                    var x = Vector128.LoadUnsafe(ref g, i);
+                    a += x - x;
+                }
+                return (a + b) + (c + d) == Vector128<float>.Zero;
             }
         }
 

@@ -60,6 +60,36 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public void ZeroGradients() => global::System.Array.Clear(_gradients);
 
+        /// <summary>
+        /// What <c>SgdStep</c> does when the loss or a gradient it would apply is NaN or infinite: throw
+        /// <see cref="global::RnnGen.NonFiniteTrainingException"/> naming the parameter (the default), or skip the
+        /// step. Either way no weight changes.
+        /// </summary>
+        public global::RnnGen.NonFiniteAction NonFiniteAction { get; set; }
+
+        /// <summary>Steps <c>SgdStep</c> skipped because of a non-finite loss or gradient (with <see cref="NonFiniteAction"/> = Skip).</summary>
+        public long SkippedSteps => _skippedSteps;
+
+        private long _skippedSteps;
+
+        /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.TryLocateParameter"/>
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
+        public bool TryLocateParameter(int index, out string name, out int row, out int column)
+        {
+            bool found = global::RnnGen.Runtime.TrainingGuard.Locate(global::RnnGen.Generated.FeedbackNetwork.Tensors, index, out global::RnnGen.Runtime.TensorMap? map, out row, out column);
+            name = found ? map!.Name : "";
+            column = found && map!.Columns == 0 ? -1 : column;
+            return found;
+        }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private void NonFiniteStep(float loss, int index)
+        {
+            global::RnnGen.Runtime.TrainingGuard.Fail<float>(NonFiniteAction, "SgdStep", loss, index, _gradients, global::RnnGen.Generated.FeedbackNetwork.Tensors,
+                "set NonFiniteAction = NonFiniteAction.Skip to skip such steps");
+            _skippedSteps++;
+        }
+
         /// <summary>The summed squared error of a sequence, from the zero state; no gradient work.</summary>
         /// <param name="inputs">Input values per step, laid out [steps, Input] row-major; 1..MaxSteps steps.</param>
         /// <param name="targets">Output values per step, laid out [steps, Output] row-major.</param>
@@ -88,18 +118,26 @@ namespace Demo
         /// <summary>
         /// One step of stochastic gradient descent: zeroes the gradients, runs <see cref="Backward(global::System.ReadOnlySpan{float}, global::System.ReadOnlySpan{float})"/>,
         /// then p -= learningRate · grad. Returns the loss before the update. Afterwards <see cref="Gradients"/> is
-        /// unspecified: only what this sequence touches is cleared and updated.
+        /// unspecified: only what this sequence touches is cleared and updated. A NaN or infinite loss or gradient
+        /// updates nothing: it throws, or with <see cref="NonFiniteAction"/> = Skip counts a skipped step.
         /// </summary>
         /// <param name="inputs">Input values per step, laid out [steps, Input] row-major; 1..MaxSteps steps.</param>
         /// <param name="targets">Output values per step, laid out [steps, Output] row-major.</param>
         /// <param name="learningRate">The step size.</param>
         /// <exception cref="global::System.ArgumentException">A length does not fit the declaration, or an id is out of range; nothing changes.</exception>
+        /// <exception cref="global::RnnGen.NonFiniteTrainingException">The loss or a gradient is not finite (and NonFiniteAction is Throw); no weight changed.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public float SgdStep(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, float learningRate)
         {
             int steps = CheckSequence(inputs, targets);
             global::RnnGen.Runtime.Guard.Finite(learningRate);
-            return global::RnnGen.Generated.FeedbackNetwork.SgdStep(_parameters, _gradients, _workspace, inputs, targets, steps, learningRate, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>());
+            float loss = global::RnnGen.Generated.FeedbackNetwork.SgdStep(_parameters, _gradients, _workspace, inputs, targets, steps, learningRate, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>(), out int nonFinite);
+            if (nonFinite != global::RnnGen.Runtime.TrainingGuard.AllFinite)
+            {
+                NonFiniteStep(loss, nonFinite);
+            }
+
+            return loss;
         }
 
         /// <summary>
@@ -147,7 +185,13 @@ namespace Demo
         {
             int steps = CheckSequence(inputs, targets);
             global::RnnGen.Runtime.Guard.Finite(learningRate);
-            return global::RnnGen.Generated.FeedbackNetwork.SgdStep(_parameters, _gradients, _workspace, inputs, targets, steps, learningRate, ref state.Data);
+            float loss = global::RnnGen.Generated.FeedbackNetwork.SgdStep(_parameters, _gradients, _workspace, inputs, targets, steps, learningRate, ref state.Data, out int nonFinite);
+            if (nonFinite != global::RnnGen.Runtime.TrainingGuard.AllFinite)
+            {
+                NonFiniteStep(loss, nonFinite);
+            }
+
+            return loss;
         }
 
         /// <summary>The head's outputs at every step, from the zero state.</summary>
@@ -233,18 +277,29 @@ namespace Demo
         /// <param name="safetensors">The file's contents.</param>
         /// <param name="options">Loading options, e.g. whether non-finite values are accepted.</param>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
-        public void LoadWeights(global::System.IO.Stream safetensors, global::RnnGen.WeightLoadOptions? options) =>
+        public void LoadWeights(global::System.IO.Stream safetensors, global::RnnGen.WeightLoadOptions? options)
+        {
+            global::System.ArgumentNullException.ThrowIfNull(safetensors);
             global::RnnGen.Runtime.WeightIO.Load<float>(safetensors, _parameters, global::RnnGen.Generated.FeedbackNetwork.Tensors, global::RnnGen.Generated.FeedbackNetwork.Identity, options);
+        }
 
         /// <summary>Writes the parameters as safetensors with PyTorch's names (F32), and the declaration in <c>__metadata__</c>.</summary>
+        /// <param name="safetensors">Receives the file.</param>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
-        public void SaveWeights(global::System.IO.Stream safetensors) =>
+        public void SaveWeights(global::System.IO.Stream safetensors)
+        {
+            global::System.ArgumentNullException.ThrowIfNull(safetensors);
             global::RnnGen.Runtime.WeightIO.Save<float>(safetensors, _parameters, global::RnnGen.Generated.FeedbackNetwork.Tensors, global::RnnGen.Generated.FeedbackNetwork.Metadata);
+        }
 
         /// <summary>Writes the gradients as safetensors, under the names of the parameters they belong to.</summary>
+        /// <param name="safetensors">Receives the file.</param>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
-        public void SaveGradients(global::System.IO.Stream safetensors) =>
+        public void SaveGradients(global::System.IO.Stream safetensors)
+        {
+            global::System.ArgumentNullException.ThrowIfNull(safetensors);
             global::RnnGen.Runtime.WeightIO.Save<float>(safetensors, _gradients, global::RnnGen.Generated.FeedbackNetwork.Tensors, global::RnnGen.Generated.FeedbackNetwork.Metadata);
+        }
 
         private static int CheckInputs(global::System.ReadOnlySpan<float> inputs)
         {
@@ -531,15 +586,41 @@ namespace RnnGen.Generated
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static ref float Window(ref float w, int t) => ref Unsafe.Add(ref w, Windows + t % (Truncate + 1) * (Layers * StateGradientWidth));
 
-        /// <summary>Zero gradients, Backward, then p -= learningRate · g; returns the loss. Gradients are unspecified afterwards.</summary>
-        public static float SgdStep(float[] parameters, float[] gradients, float[] workspace, ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int steps, float learningRate, ref float state)
+        /// <summary>
+        /// Zero gradients, Backward, then p -= learningRate · g; returns the loss. Gradients are unspecified afterwards.
+        /// <paramref name="nonFinite"/> is TrainingGuard.AllFinite, or else says what was not finite, and nothing was updated.
+        /// </summary>
+        public static float SgdStep(float[] parameters, float[] gradients, float[] workspace, ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int steps, float learningRate, ref float state, out int nonFinite)
         {
             ref float p = ref MemoryMarshal.GetArrayDataReference(parameters);
             ref float g = ref MemoryMarshal.GetArrayDataReference(gradients);
             MemoryMarshal.CreateSpan(ref Unsafe.Add(ref g, DenseParameters), ParameterLength - DenseParameters).Clear();
             float loss = Backward(parameters, gradients, workspace, inputs, targets, steps, ref state);
+            nonFinite = CheckFinite(loss, gradients);
+            if (nonFinite != TrainingGuard.AllFinite)
+            {
+                return loss;
+            }
+
             Update(ref Unsafe.Add(ref p, DenseParameters), ref Unsafe.Add(ref g, DenseParameters), learningRate, ParameterLength - DenseParameters);
             return loss;
+        }
+
+        /// <summary>TrainingGuard.AllFinite if the loss and every stored gradient SgdStep applies are finite; else LossNotFinite or the first bad index.</summary>
+        private static int CheckFinite(float loss, float[] gradients)
+        {
+            if (!float.IsFinite(loss))
+            {
+                return TrainingGuard.LossNotFinite;
+            }
+
+            ref float g = ref MemoryMarshal.GetArrayDataReference(gradients);
+            if (!AllFinite(ref Unsafe.Add(ref g, DenseParameters), ParameterLength - DenseParameters))
+            {
+                return DenseParameters + TrainingGuard.FirstNonFinite<float>(gradients.AsSpan(DenseParameters, ParameterLength - DenseParameters));
+            }
+
+            return TrainingGuard.AllFinite;
         }
 
         /// <summary>state = cell(x, state) through every layer, where x is layer 0's W_ih x_t (a GateWidth row).</summary>
@@ -1926,6 +2007,78 @@ namespace RnnGen.Generated
                     }
                     Vector128.StoreUnsafe(sum, ref target, i);
                 }
+            }
+        }
+
+        /// <summary>True when every value of a padded run is finite.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static bool AllFinite(ref float g, nuint width)
+        {
+            if (Vector512.IsHardwareAccelerated)
+            {
+                Vector512<float> a = default, b = default, c = default, d = default;
+                nuint i = 0;
+                for (; i + 4 * (nuint)Vector512<float>.Count <= width; i += 4 * (nuint)Vector512<float>.Count)
+                {
+                    var x0 = Vector512.LoadUnsafe(ref g, i);
+                    var x1 = Vector512.LoadUnsafe(ref g, i + (nuint)Vector512<float>.Count);
+                    var x2 = Vector512.LoadUnsafe(ref g, i + 2 * (nuint)Vector512<float>.Count);
+                    var x3 = Vector512.LoadUnsafe(ref g, i + 3 * (nuint)Vector512<float>.Count);
+                    a += x0 - x0;
+                    b += x1 - x1;
+                    c += x2 - x2;
+                    d += x3 - x3;
+                }
+                for (; i < width; i += (nuint)Vector512<float>.Count)
+                {
+                    var x = Vector512.LoadUnsafe(ref g, i);
+                    a += x - x;
+                }
+                return (a + b) + (c + d) == Vector512<float>.Zero;
+            }
+            else if (Vector256.IsHardwareAccelerated)
+            {
+                Vector256<float> a = default, b = default, c = default, d = default;
+                nuint i = 0;
+                for (; i + 4 * (nuint)Vector256<float>.Count <= width; i += 4 * (nuint)Vector256<float>.Count)
+                {
+                    var x0 = Vector256.LoadUnsafe(ref g, i);
+                    var x1 = Vector256.LoadUnsafe(ref g, i + (nuint)Vector256<float>.Count);
+                    var x2 = Vector256.LoadUnsafe(ref g, i + 2 * (nuint)Vector256<float>.Count);
+                    var x3 = Vector256.LoadUnsafe(ref g, i + 3 * (nuint)Vector256<float>.Count);
+                    a += x0 - x0;
+                    b += x1 - x1;
+                    c += x2 - x2;
+                    d += x3 - x3;
+                }
+                for (; i < width; i += (nuint)Vector256<float>.Count)
+                {
+                    var x = Vector256.LoadUnsafe(ref g, i);
+                    a += x - x;
+                }
+                return (a + b) + (c + d) == Vector256<float>.Zero;
+            }
+            else
+            {
+                Vector128<float> a = default, b = default, c = default, d = default;
+                nuint i = 0;
+                for (; i + 4 * (nuint)Vector128<float>.Count <= width; i += 4 * (nuint)Vector128<float>.Count)
+                {
+                    var x0 = Vector128.LoadUnsafe(ref g, i);
+                    var x1 = Vector128.LoadUnsafe(ref g, i + (nuint)Vector128<float>.Count);
+                    var x2 = Vector128.LoadUnsafe(ref g, i + 2 * (nuint)Vector128<float>.Count);
+                    var x3 = Vector128.LoadUnsafe(ref g, i + 3 * (nuint)Vector128<float>.Count);
+                    a += x0 - x0;
+                    b += x1 - x1;
+                    c += x2 - x2;
+                    d += x3 - x3;
+                }
+                for (; i < width; i += (nuint)Vector128<float>.Count)
+                {
+                    var x = Vector128.LoadUnsafe(ref g, i);
+                    a += x - x;
+                }
+                return (a + b) + (c + d) == Vector128<float>.Zero;
             }
         }
 

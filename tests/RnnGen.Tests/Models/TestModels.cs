@@ -71,3 +71,7 @@ public partial class DroppedProbe { }
 /// <summary>The same network without dropout.</summary>
 [RnnModel(Hidden = 32, Input = 4, Output = 1, Activation = Activation.Relu, Layers = 2, Loss = Loss.SquaredError, MaxSteps = 8, Precision = Precision.Double)]
 public partial class UndroppedProbe { }
+
+/// <summary>For the guard of SgdStep's fused head update: ReLU lets h reach 1e38 while the loss stays finite.</summary>
+[RnnModel(Hidden = 4, Input = 1, Output = 1, Activation = Activation.Relu, Loss = Loss.SquaredError, MaxSteps = 8)]
+public partial class HugeActivations { }
