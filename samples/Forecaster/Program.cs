@@ -4,15 +4,13 @@
 //   dotnet run -c Release --project samples/Forecaster
 //   dotnet run -c Release --project samples/Forecaster -- --csv data.csv --gru
 
-using System;
-using System.Threading;
 using Forecaster;
 using RnnGen.Samples;
 
 var cli = new SampleArgs(args);
-try
+return TrainingSampleMain.Run(cli, "Trains a forecaster and compares it with the naive last-value forecast.", () =>
 {
-    var options = new ForecasterOptions
+    return new ForecasterOptions
     {
         CsvFile = cli.String("--csv", null, "forecast the numeric columns of this CSV file (one row per step) instead of generated series"),
         Gru = cli.Flag("--gru", "use a GRU cell instead of an LSTM"),
@@ -25,31 +23,4 @@ try
         Resume = cli.Flag("--resume", "continue from the checkpoint in --out"),
         Live = !cli.Flag("--plain", "no live progress display") && TrainingDisplay.CanDrawLive,
     };
-    if (cli.HelpRequested)
-    {
-        Console.WriteLine("Trains a forecaster and compares it with the naive last-value forecast. Options:");
-        Console.WriteLine(cli.Usage());
-        return 0;
-    }
-
-    cli.RejectUnknown();
-    using var cancel = new CancellationTokenSource();
-    Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
-    ForecasterSample.Run(options, Console.Out, cancel.Token);
-    return 0;
-}
-catch (SampleArgsException e)
-{
-    Console.Error.WriteLine(e.Message);
-    return 2;
-}
-catch (System.IO.InvalidDataException e)
-{
-    Console.Error.WriteLine(e.Message); // e.g. --resume with a checkpoint of another model
-    return 1;
-}
-catch (OperationCanceledException)
-{
-    Console.Error.WriteLine("Stopped. The checkpoint of the last complete epoch is intact: run again with --resume to continue.");
-    return 130;
-}
+}, ForecasterSample.Run);

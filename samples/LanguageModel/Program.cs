@@ -7,17 +7,15 @@
 //
 // Output (checkpoint, weights, loss-curve PNG) goes to out/language-model/.
 
-using System;
-using System.Threading;
 using LanguageModel;
 using RnnGen.Samples;
 using RnnGen.Training;
 
 var cli = new SampleArgs(args);
-try
+return TrainingSampleMain.Run(cli, "Trains a language model and samples from it.", () =>
 {
     bool characters = cli.Flag("--char", "train a character-level model instead of a word-level one");
-    var options = new LanguageModelOptions
+    return new LanguageModelOptions
     {
         CharacterLevel = characters,
         TextFile = cli.String("--text", null, "train on this UTF-8 text file instead of the generated corpus"),
@@ -33,31 +31,4 @@ try
         Resume = cli.Flag("--resume", "continue from the checkpoint in --out"),
         Live = !cli.Flag("--plain", "no live progress display, one line per epoch only") && TrainingDisplay.CanDrawLive,
     };
-    if (cli.HelpRequested)
-    {
-        Console.WriteLine("Trains a language model and samples from it. Options:");
-        Console.WriteLine(cli.Usage());
-        return 0;
-    }
-
-    cli.RejectUnknown();
-    using var cancel = new CancellationTokenSource();
-    Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
-    LanguageModelSample.Run(options, Console.Out, cancel.Token);
-    return 0;
-}
-catch (SampleArgsException e)
-{
-    Console.Error.WriteLine(e.Message);
-    return 2;
-}
-catch (System.IO.InvalidDataException e)
-{
-    Console.Error.WriteLine(e.Message); // e.g. --resume with a checkpoint of another model
-    return 1;
-}
-catch (OperationCanceledException)
-{
-    Console.Error.WriteLine("Stopped. The checkpoint of the last complete epoch is intact: run again with --resume to continue.");
-    return 130;
-}
+}, LanguageModelSample.Run);

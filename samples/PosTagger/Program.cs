@@ -5,15 +5,13 @@
 //   dotnet run -c Release --project samples/PosTagger
 //   dotnet run -c Release --project samples/PosTagger -- --tag "the old man saw the fish ." --tag "我 吃 苹果"
 
-using System;
-using System.Threading;
 using PosTagger;
 using RnnGen.Samples;
 
 var cli = new SampleArgs(args);
-try
+return TrainingSampleMain.Run(cli, "Trains a part-of-speech tagger and tags sentences.", () =>
 {
-    var options = new TaggerOptions
+    return new TaggerOptions
     {
         Sentences = cli.Int("--sentences", 6000, "tagged sentences to generate"),
         Epochs = cli.Int("--epochs", 8, "epochs at most; early stopping may end sooner"),
@@ -25,31 +23,4 @@ try
         Live = !cli.Flag("--plain", "no live progress display") && TrainingDisplay.CanDrawLive,
         Tag = cli.Strings("--tag", "a sentence to tag after training, repeatable; Chinese with or without spaces"),
     };
-    if (cli.HelpRequested)
-    {
-        Console.WriteLine("Trains a part-of-speech tagger and tags sentences. Options:");
-        Console.WriteLine(cli.Usage());
-        return 0;
-    }
-
-    cli.RejectUnknown();
-    using var cancel = new CancellationTokenSource();
-    Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
-    TaggerSample.Run(options, Console.Out, cancel.Token);
-    return 0;
-}
-catch (SampleArgsException e)
-{
-    Console.Error.WriteLine(e.Message);
-    return 2;
-}
-catch (System.IO.InvalidDataException e)
-{
-    Console.Error.WriteLine(e.Message); // e.g. --resume with a checkpoint of another model
-    return 1;
-}
-catch (OperationCanceledException)
-{
-    Console.Error.WriteLine("Stopped. The checkpoint of the last complete epoch is intact: run again with --resume to continue.");
-    return 130;
-}
+}, TaggerSample.Run);
