@@ -21,7 +21,7 @@ namespace RnnGen.Training;
 /// <para>
 /// Results are deterministic for a given number of workers: the split depends only on the batch, and the
 /// gradients are summed in a fixed order. They equal a single-threaded loop over the batch up to floating-point
-/// rounding (the sum is grouped by part). Each replica draws its own dropout masks.
+/// rounding (the sum is grouped by part). Each replica draws its own dropout masks, from a seed of its own.
 /// </para>
 /// <para>
 /// Sequences are independent here: a state carried from one sequence to the next cannot be split across cores.
@@ -52,7 +52,7 @@ public sealed class DataParallel<T, TInput, TTarget> : IDisposable
     private readonly IRnnModel<T, TInput, TTarget>[] _models; // [0] is Model; the rest are replicas
     private readonly Thread[] _threads; // [k - 1] runs worker k
     private readonly ManualResetEventSlim[] _start; // [k - 1] releases worker k for one phase
-    private readonly CountdownEvent _finished = new(1);
+    private int _pending; // workers still running the current phase
     private readonly int[] _partStart; // part k is _batch[_partStart[k] .. _partStart[k + 1])
     private readonly double[] _partLoss;
     private readonly ExceptionDispatchInfo?[] _errors;
@@ -97,6 +97,9 @@ public sealed class DataParallel<T, TInput, TTarget> : IDisposable
                 throw new ArgumentException($"createReplica returned a {replica.GetType().Name}, but the model is a {model.GetType().Name}.", nameof(createReplica));
             }
 
+            // Initialize reseeds a model's dropout masks: each replica draws its own, not the model's sequence again.
+            // (Its parameters are replaced by the model's at every call.)
+            replica.Initialize(int.MaxValue - k);
             replica.ZeroGradients(); // replicas' gradients are zero between calls (the reduction clears them)
             _models[k] = replica;
         }
@@ -114,10 +117,6 @@ public sealed class DataParallel<T, TInput, TTarget> : IDisposable
             _threads[k - 1] = new Thread(() => WorkerLoop(worker)) { IsBackground = true, Name = $"RnnGen DataParallel {k}" };
             _threads[k - 1].Start();
         }
-
-        // The first blocking wait on an event creates its lock object; wait once here, briefly, so that
-        // allocation happens now and not in the first batch that happens to block.
-        _finished.Wait(1);
     }
 
     /// <summary>The model whose gradients receive the batch's.</summary>
@@ -197,8 +196,6 @@ public sealed class DataParallel<T, TInput, TTarget> : IDisposable
         {
             start.Dispose();
         }
-
-        _finished.Dispose();
     }
 
     // Contiguous parts with about the same number of steps: a part ends once the steps so far reach its share.
@@ -228,19 +225,20 @@ public sealed class DataParallel<T, TInput, TTarget> : IDisposable
     private void RunPhase(bool reducing)
     {
         _reducing = reducing;
-        if (_threads.Length > 0)
+        Volatile.Write(ref _pending, _threads.Length);
+        foreach (ManualResetEventSlim start in _start)
         {
-            _finished.Reset(_threads.Length);
-            foreach (ManualResetEventSlim start in _start)
-            {
-                start.Set();
-            }
+            start.Set();
         }
 
         Work(0);
-        if (_threads.Length > 0)
+
+        // Spin (yielding) rather than block: a blocking wait's first use allocates, and the parts are balanced,
+        // so the wait is short.
+        SpinWait spin = default;
+        while (Volatile.Read(ref _pending) != 0)
         {
-            _finished.Wait();
+            spin.SpinOnce(sleep1Threshold: -1);
         }
     }
 
@@ -259,7 +257,7 @@ public sealed class DataParallel<T, TInput, TTarget> : IDisposable
             long before = GC.GetAllocatedBytesForCurrentThread();
             Work(worker);
             _allocated[worker] += GC.GetAllocatedBytesForCurrentThread() - before;
-            _finished.Signal();
+            Interlocked.Decrement(ref _pending); // a full fence: this part's results are visible to the caller
         }
     }
 

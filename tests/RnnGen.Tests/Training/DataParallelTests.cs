@@ -130,6 +130,27 @@ public class DataParallelTests
     }
 
     [Fact]
+    public void Replicas_draw_their_own_dropout_masks()
+    {
+        // Two copies of one sequence: the model takes one, a replica the other. Had the replica the model's dropout
+        // seed, it would draw the same mask and the batch's gradient would be exactly twice the model's alone.
+        var sequence = new TrainingSequence<int, int>(new[] { 1, 4, 2, 5, 3 }, new[] { 0, 2, 1, 1, 2 });
+        var alone = new DroppedGru();
+        alone.ZeroGradients();
+        alone.Backward(sequence.Inputs.Span, sequence.Targets.Span);
+
+        var model = new DroppedGru();
+        using var parallel = new DataParallel<double, int, int>(model, () => new DroppedGru(), 2);
+        model.ZeroGradients();
+        parallel.Backward(new[] { sequence, sequence });
+
+        ReadOnlySpan<double> once = alone.Gradients, both = model.Gradients;
+        double largest = 0;
+        for (int i = 0; i < once.Length; i++) largest = Math.Max(largest, Math.Abs(both[i] - 2 * once[i]));
+        Assert.True(largest > 1e-6, $"the batch's gradient is twice one part's (largest difference {largest}): the masks were the same");
+    }
+
+    [Fact]
     public void Steady_state_allocates_nothing_on_any_thread()
     {
         TrainingSequence<int, int>[] batch = Batch(6, 7);
