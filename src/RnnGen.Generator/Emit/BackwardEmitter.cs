@@ -52,19 +52,17 @@ internal static class BackwardEmitter
             {
                 w.Line("// Head: dW_out += Σ h dyᵀ, db_out += Σ dy, and dh = W_outᵀ dy at the steps with a loss (zero elsewhere).");
                 w.Line($"SumRows(ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref g, OutputBias), {ctx.HeadRows}, OutputPadded);");
-                int part = 0;
-                foreach (LayerLayout unit in l.UnitsOf(l.Depth - 1))
+                foreach ((LayerLayout unit, string weights) in ctx.DirectionRows(l.Depth - 1, "OutputWeights", "OutputPadded"))
                 {
                     string grads = unit["HiddenGrads"];
                     string at = ctx.LastStep ? $"{grads} + (steps - 1) * {ctx.HRow}" : grads;
                     using (w.Open("if (headWeights)"))
                     {
-                        w.Line($"OutputWeightGrads(ref Unsafe.Add(ref w, {ForwardEmitter.HeadRows(ctx, unit)}), ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref g, {HeadWeights(ctx, part)}), {ctx.HeadRows});");
+                        w.Line($"OutputWeightGrads(ref Unsafe.Add(ref w, {ForwardEmitter.HeadRows(ctx, unit)}), ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref g, {weights}), {ctx.HeadRows});");
                     }
 
                     w.Line($"MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, {grads}), steps * {ctx.HRow}).Clear();");
-                    w.Line($"HiddenGradsFromHead(ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref p, {HeadWeights(ctx, part)}), ref Unsafe.Add(ref w, {at}), {ctx.HeadRows});");
-                    part++;
+                    w.Line($"HiddenGradsFromHead(ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref p, {weights}), ref Unsafe.Add(ref w, {at}), {ctx.HeadRows});");
                 }
 
                 w.Line();
@@ -117,10 +115,6 @@ internal static class BackwardEmitter
         }
     }
 
-    /// <summary>Where the head's weights for one direction's part of its input start: forward, then reverse.</summary>
-    public static string HeadWeights(EmitContext ctx, int part) =>
-        part == 0 ? "OutputWeights" : $"OutputWeights + {(ctx.Layout.Projected ? "Features" : "Hidden")} * OutputPadded";
-
     private static string RecurrentGrads(EmitContext ctx, LayerLayout layer) => layer[ctx.Cell.SeparateRecurrentGrads ? "RecurrentGrads" : "InputGrads"];
 
     private static void EmitParameterGradients(CodeWriter w, EmitContext ctx, LayerLayout layer)
@@ -156,15 +150,12 @@ internal static class BackwardEmitter
         else
         {
             // The layer read the dropped rows (row t is step t) in this training call, or else the h rows below.
-            int part = 0;
-            foreach (LayerLayout below in l.UnitsOf(layer.Index - 1))
+            foreach ((LayerLayout below, string weights) in ctx.DirectionRows(layer.Index - 1, layer["InputWeights"], "GateWidth"))
             {
                 string rows = ctx.Dropout
                     ? $"{below["Dropped"]} + first * {ctx.HRow}"
                     : $"{below["States"]} + {l.HiddenRow(below, "first")} * {ctx.HRow}";
-                string offset = part == 0 ? "" : $" + {(l.Projected ? "Features" : "Hidden")} * GateWidth";
-                w.Line($"LayerInputWeightGrads(ref Unsafe.Add(ref w, {rows}), ref Unsafe.Add(ref w, {inputGrads} + first * GateWidth), ref Unsafe.Add(ref g, {layer["InputWeights"]}{offset}), steps - first);");
-                part++;
+                w.Line($"LayerInputWeightGrads(ref Unsafe.Add(ref w, {rows}), ref Unsafe.Add(ref w, {inputGrads} + first * GateWidth), ref Unsafe.Add(ref g, {weights}), steps - first);");
             }
         }
 
@@ -290,12 +281,9 @@ internal static class BackwardEmitter
 
         foreach (LayerLayout unit in l.UnitsOf(layerIndex))
         {
-            int part = 0;
-            foreach (LayerLayout below in l.UnitsOf(layerIndex - 1))
+            foreach ((LayerLayout below, string weights) in ctx.DirectionRows(layerIndex - 1, unit["InputWeights"], "GateWidth"))
             {
-                string offset = part == 0 ? "" : $" + {(l.Projected ? "Features" : "Hidden")} * GateWidth";
-                w.Line($"LayerBackprop(ref Unsafe.Add(ref w, {unit["InputGrads"]} + first * GateWidth), ref Unsafe.Add(ref p, {unit["InputWeights"]}{offset}), ref Unsafe.Add(ref w, {below["HiddenGrads"]} + first * {ctx.HRow}), steps - first);");
-                part++;
+                w.Line($"LayerBackprop(ref Unsafe.Add(ref w, {unit["InputGrads"]} + first * GateWidth), ref Unsafe.Add(ref p, {weights}), ref Unsafe.Add(ref w, {below["HiddenGrads"]} + first * {ctx.HRow}), steps - first);");
             }
         }
 

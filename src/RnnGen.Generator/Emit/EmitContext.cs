@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Globalization;
 using Microsoft.CodeAnalysis.CSharp;
 using RnnGen.Generator.Cells;
@@ -34,6 +35,20 @@ internal sealed class EmitContext
     /// is part of the recurrence: then W_out's gradient gathers along the walk back).
     /// </summary>
     public bool FusedHeadUpdate => !FeedsBack;
+
+    /// <summary>
+    /// The units of a layer (forward, then reverse when bidirectional), each with where its rows start in a matrix
+    /// whose rows follow the concatenated input [h_fwd; h_rev]: the matrix itself, or one direction's rows further.
+    /// </summary>
+    public IEnumerable<(LayerLayout Unit, string Rows)> DirectionRows(int layer, string matrix, string rowWidth)
+    {
+        bool first = true;
+        foreach (LayerLayout unit in Layout.UnitsOf(layer))
+        {
+            yield return (unit, first ? matrix : $"{matrix} + {(Layout.Projected ? "Features" : "Hidden")} * {rowWidth}");
+            first = false;
+        }
+    }
 
     /// <summary>Inverted dropout between layers in training calls (it has nothing to act on with one layer).</summary>
     public bool Dropout => Spec.Dropout > 0 && Layout.Depth > 1;

@@ -353,14 +353,11 @@ internal static class ForwardEmitter
             else
             {
                 w.Line(ctx.LastStep ? "// Sequence-to-one: the head reads only the last state." : "// All steps at once: the recurrence does not depend on the head.");
-                int part = 0;
-                foreach (LayerLayout unit in ctx.Layout.UnitsOf(ctx.Layout.Depth - 1))
+                foreach ((LayerLayout unit, string weights) in ctx.DirectionRows(ctx.Layout.Depth - 1, "OutputWeights", "OutputPadded"))
                 {
-                    string weights = part == 0 ? "OutputWeights" : $"OutputWeights + {(ctx.Layout.Projected ? "Features" : "Hidden")} * OutputPadded";
-                    w.Line(part == 0
+                    w.Line(!unit.Reverse
                         ? $"HeadForward(ref Unsafe.Add(ref w, {HeadRows(ctx, unit)}), ref Unsafe.Add(ref p, {weights}), ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref p, OutputBias), {ctx.HeadRows});"
                         : $"HeadForwardAdd(ref Unsafe.Add(ref w, {HeadRows(ctx, unit)}), ref Unsafe.Add(ref p, {weights}), ref Unsafe.Add(ref w, Logits), {ctx.HeadRows}); // the reverse direction's half");
-                    part++;
                 }
             }
 

@@ -130,14 +130,12 @@ internal static class TrainingEmitter
                 {
                     // W_out += Σ (-learningRate · h) dyᵀ: the head's weight gradient and its update in one pass.
             """);
-        int part = 0;
-        foreach (LayerLayout unit in l.UnitsOf(l.Depth - 1))
+        foreach ((LayerLayout unit, string weights) in ctx.DirectionRows(l.Depth - 1, "OutputWeights", "OutputPadded"))
         {
             string scaled = unit["HiddenGrads"], rows = $"{ctx.HeadRows} * {ctx.HRow}";
             w.Line($"        MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, {scaled}), {rows}).Clear();");
             w.Line($"        Update(ref Unsafe.Add(ref w, {scaled}), ref Unsafe.Add(ref w, {ForwardEmitter.HeadRows(ctx, unit)}), learningRate, (nuint)({rows}));");
-            w.Line($"        OutputWeightGrads(ref Unsafe.Add(ref w, {scaled}), ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref p, {BackwardEmitter.HeadWeights(ctx, part)}), {ctx.HeadRows});");
-            part++;
+            w.Line($"        OutputWeightGrads(ref Unsafe.Add(ref w, {scaled}), ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref p, {weights}), {ctx.HeadRows});");
         }
 
         w.Line("    }");
@@ -230,11 +228,9 @@ internal static class TrainingEmitter
                 ref {{T}} g = ref MemoryMarshal.GetArrayDataReference(gradients);
                 MemoryMarshal.CreateSpan(ref Unsafe.Add(ref g, OutputWeights), OutputBias - OutputWeights).Clear();
             """);
-        int part = 0;
-        foreach (LayerLayout unit in l.UnitsOf(l.Depth - 1))
+        foreach ((LayerLayout unit, string weights) in ctx.DirectionRows(l.Depth - 1, "OutputWeights", "OutputPadded"))
         {
-            w.Line($"    OutputWeightGrads(ref Unsafe.Add(ref w, {ForwardEmitter.HeadRows(ctx, unit)}), ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref g, {BackwardEmitter.HeadWeights(ctx, part)}), {rows});");
-            part++;
+            w.Line($"    OutputWeightGrads(ref Unsafe.Add(ref w, {ForwardEmitter.HeadRows(ctx, unit)}), ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref g, {weights}), {rows});");
         }
 
         w.Lines($$"""
