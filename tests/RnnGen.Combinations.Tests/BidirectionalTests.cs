@@ -124,21 +124,7 @@ public class BidirectionalTests
     public void SgdStepIsZeroGradientsBackwardThenUpdate(string name)
     {
         BidirectionalCase c = Get(name);
-        c.Initialize(5);
-        c.ZeroGradients();
-        double expectedLoss = c.Backward();
-        double[] expected = c.Parameters().ToArray();
-        ReadOnlySpan<double> gradients = c.Gradients();
-        for (int i = 0; i < expected.Length; i++) expected[i] -= 0.1 * gradients[i];
-
-        c.Initialize(5);
-        c.Backward(); // stale gradients that SgdStep must not apply
-        Assert.Equal(expectedLoss, c.SgdStep(0.1));
-        ReadOnlySpan<double> actual = c.Parameters();
-        for (int i = 0; i < expected.Length; i++)
-        {
-            Assert.True(Math.Abs(expected[i] - actual[i]) <= 1e-14, $"{name}: parameter {i} is {actual[i]}, expected {expected[i]}");
-        }
+        SgdStepCheck.AssertZeroBackwardThenUpdate(name, c.Initialize, c.ZeroGradients, c.Backward, c.SgdStep, c.Parameters, c.Gradients);
     }
 
     [Theory]
