@@ -117,6 +117,13 @@ internal static class Paired
         figures["dense.ortMs"] = ortNs / 1e6;
         figures["allocated.DenseForward.Generated"] = AllocatedPerCall(dense.Generated);
         figures["allocated.DenseForward.OnnxRuntime"] = AllocatedPerCall(dense.OnnxRuntime);
+        var (ort2OverRnnGen2, rnngen2Ns, ort2Ns) = Compare(dense.GeneratedTwoThreads, dense.OnnxRuntimeTwoThreads, rounds);
+        figures["dense2.ortOverRnnGen"] = ort2OverRnnGen2;
+        figures["dense2.rnngenMs"] = rnngen2Ns / 1e6;
+        figures["dense2.ortMs"] = ort2Ns / 1e6;
+        var (ort1OverRnnGen2, _, _) = Compare(dense.GeneratedTwoThreads, dense.OnnxRuntime, rounds);
+        figures["dense21.ortOverRnnGen"] = ort1OverRnnGen2;
+        figures["allocated.DenseForward.GeneratedTwoThreads"] = AllocatedPerCall(dense.GeneratedTwoThreads);
         dense.Cleanup();
 
         var streaming = new Streaming();

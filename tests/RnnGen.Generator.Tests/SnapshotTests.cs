@@ -70,6 +70,15 @@ public class SnapshotTests
         public partial class Distortion { }
         """);
 
+    // W_hh of 1 MB: stored in column panels, and the recurrence can run on two threads (Threads, RecurPart, RecurrencePartner).
+    [Fact]
+    public void WideLstmInPanelsOnTwoThreads() => VerifyGenerated("""
+        using RnnGen;
+        namespace Demo;
+        [RnnModel(Hidden = 256, Input = 64, Output = 1, Cell = CellType.Lstm, Loss = Loss.SquaredError, MaxSteps = 100)]
+        public partial class Wide { }
+        """);
+
     [Fact]
     public void GruTokenSequenceClassifier() => VerifyGenerated("""
         using RnnGen;

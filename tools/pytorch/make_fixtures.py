@@ -57,6 +57,12 @@ TABLE = [
     ("BiLstmL2DenseSe", "lstm", None, "dense", 5, 8, 3, "squared_error", "every_step", 0, "hidden", 2, 0, True),
     ("BiGruL2TokenCeLast", "gru", None, "vocab", 12, 8, 4, "cross_entropy", "last_step", 0, "hidden", 2, 0, True),
     ("BiLstmP3L3DenseCeLast", "lstm", None, "dense", 5, 8, 4, "cross_entropy", "last_step", 0, "hidden", 3, 3, True),
+    # Wide enough that W_hh is stored in column panels (Layout.RecurrentPanel): 128, 96, 64, 128, 64 columns.
+    ("LstmPanelDenseSeT2", "lstm", None, "dense", 5, 64, 3, "squared_error", "every_step", 2, "hidden"),
+    ("GruPanelTokenCe", "gru", None, "vocab", 12, 64, 12, "cross_entropy", "every_step", 0, "hidden"),
+    ("VanillaPanelDenseCeLast", "vanilla", "tanh", "dense", 5, 128, 4, "cross_entropy", "last_step", 0, "hidden"),
+    ("BiLstmP48PanelDenseSe", "lstm", None, "dense", 5, 64, 3, "squared_error", "every_step", 0, "hidden", 1, 48, True),
+    ("FeedbackPanelTokenCeT2", "vanilla", "tanh", "vocab", 12, 128, 80, "cross_entropy", "every_step", 2, "output"),
 ]
 STEPS = 9
 

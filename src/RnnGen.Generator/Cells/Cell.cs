@@ -57,8 +57,31 @@ internal abstract class Cell
     /// <summary>Emits the step kernels (named CellStep and CellBackward, plus helpers).</summary>
     public abstract void EmitKernels(CodeWriter w, EmitContext ctx);
 
-    /// <summary>The statement running one forward step. Locals recurrentWeights, inputBias, recurrentBias are in scope.</summary>
-    public abstract string Step(EmitContext ctx, StepRefs r);
+    /// <summary>The arguments of CellStep (and CellStepPart after its part). Locals recurrentWeights, inputBias, recurrentBias are in scope.</summary>
+    protected abstract string StepArguments(EmitContext ctx, StepRefs r);
+
+    /// <summary>The statement running one forward step.</summary>
+    public string Step(EmitContext ctx, StepRefs r) => $"CellStep({StepArguments(ctx, r)});";
+
+    /// <summary>The statement running the units of part <c>part</c> of one forward step (Layout.SplitsRecurrence).</summary>
+    public string StepPart(EmitContext ctx, StepRefs r) => $"CellStepPart(part, {StepArguments(ctx, r)});";
+
+    /// <summary>
+    /// Emits the element-wise update that follows the recurrent product, as Update over HiddenPadded units and,
+    /// when the recurrence can be split, UpdateHalf over HalfUnits: its caller offsets every ref by the half's
+    /// first unit, so the gate offsets inside (k * HiddenPadded + i) still find the same unit's gates.
+    /// </summary>
+    protected static void UpdateMethods(CodeWriter w, EmitContext ctx, string doc, string parameters, Action<SimdWidth> body)
+    {
+        Simd.ElementwiseMethod(w, ctx, doc, $"Update({parameters})", "HiddenPadded", body);
+        if (ctx.Layout.SplitsRecurrence)
+        {
+            Simd.ElementwiseMethod(w, ctx, "Update for one half of the units (refs offset by the half's first unit).", $"UpdateHalf({parameters})", "HalfUnits", body);
+        }
+    }
+
+    /// <summary>Arguments offset by the part's first unit: <c>ref Unsafe.Add(ref x, u)</c> for each name.</summary>
+    protected static string Shifted(params string[] names) => string.Join(", ", System.Linq.Enumerable.Select(names, n => $"ref Unsafe.Add(ref {n}, u)"));
 
     /// <summary>The statement running one backward step. Local outputWeights is in scope.</summary>
     public abstract string Backward(EmitContext ctx, BackwardRefs r);
@@ -68,12 +91,16 @@ internal abstract class Cell
     /// <c>a = prev</c>, <c>b = W_hh</c> (input-major). It starts from <c>x + b_ih + b_hh</c> when the input side
     /// joins the gates here, or from <c>b_hh</c> alone; an epilogue, if any, is applied before the store.
     /// </summary>
-    protected static BroadcastGemm RecurrentProduct(EmitContext ctx, string name, string doc, bool withInput, Func<SimdWidth, string, string>? epilogue = null)
+    /// <remarks>With <paramref name="part"/>, the product of one half of the units (both halves of the split recurrence).</remarks>
+    protected static BroadcastGemm RecurrentProduct(EmitContext ctx, string name, string doc, bool withInput, Func<SimdWidth, string, string>? epilogue = null, bool part = false)
     {
         string T = ctx.T;
+        Layout l = ctx.Layout;
         return new BroadcastGemm
         {
-            Name = name,
+            Name = part ? name + "Part" : name,
+            PartPanels = part ? l.HalfUnits / l.RecurrentPanel : 0,
+            GroupPanels = part ? l.HiddenPadded / l.RecurrentPanel : 0,
             Doc = doc,
             M = Dim.Const(1),
             K = Dim.Const(ctx.Layout.RecurrentInputs),
@@ -81,6 +108,7 @@ internal abstract class Cell
             AStrideM = 0,
             AStrideK = 1,
             BStride = ctx.Layout.GateWidth,
+            BPanel = ctx.Layout.RecurrentPanel,
             CStride = 0,
             ExtraParameters = withInput ? new[] { $"ref {T} x", $"ref {T} inputBias", $"ref {T} recurrentBias" } : new[] { $"ref {T} recurrentBias" },
             Prologue = withInput

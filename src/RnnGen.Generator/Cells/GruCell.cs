@@ -21,12 +21,15 @@ internal sealed class GruCell : Cell
     public override void EmitKernels(CodeWriter w, EmitContext ctx)
     {
         string T = ctx.T;
-        RecurrentProduct(ctx, "HiddenPreactivations",
-            "gates = b_hh + Σ_j hPrev[j] · W_hh[j, :]: the hidden side of all three gates, kept apart because r scales the n part.",
-            withInput: false).Emit(w, ctx);
+        const string productDoc = "gates = b_hh + Σ_j hPrev[j] · W_hh[j, :]: the hidden side of all three gates, kept apart because r scales the n part.";
+        RecurrentProduct(ctx, "HiddenPreactivations", productDoc, withInput: false).Emit(w, ctx);
+        if (ctx.Layout.SplitsRecurrence)
+        {
+            RecurrentProduct(ctx, "HiddenPreactivations", productDoc + " One half of the units.", withInput: false, part: true).Emit(w, ctx);
+        }
 
-        Simd.ElementwiseMethod(w, ctx, "r, z, n from both sides; h = n + z ⊙ (hPrev - n); the gates replace the hidden side in place.",
-            $"Update(ref {T} x, ref {T} inputBias, ref {T} hPrev, ref {T} gates, ref {T} hiddenPart, ref {T} h)", "HiddenPadded", v =>
+        UpdateMethods(w, ctx, "r, z, n from both sides; h = n + z ⊙ (hPrev - n); the gates replace the hidden side in place.",
+            $"ref {T} x, ref {T} inputBias, ref {T} hPrev, ref {T} gates, ref {T} hiddenPart, ref {T} h", v =>
             {
                 string V = v.V;
                 w.Line($"var r_ = VectorMath.Sigmoid({V}.LoadUnsafe(ref x, i) + {V}.LoadUnsafe(ref inputBias, i) + {V}.LoadUnsafe(ref gates, i));");
@@ -50,6 +53,20 @@ internal sealed class GruCell : Cell
             }
 
             """);
+        if (ctx.Layout.SplitsRecurrence)
+        {
+            w.Lines($$"""
+                /// <summary>One GRU step for half of the units: their gates' hidden side, then their hidden states.</summary>
+                [MethodImpl(MethodImplOptions.AggressiveInlining)]
+                private static void CellStepPart(int part, ref {{T}} hPrev, ref {{T}} recurrentWeights, ref {{T}} x, ref {{T}} inputBias, ref {{T}} recurrentBias, ref {{T}} gates, ref {{T}} hiddenPart, ref {{T}} h)
+                {
+                    HiddenPreactivationsPart(part, ref hPrev, ref recurrentWeights, ref gates, ref recurrentBias);
+                    nuint u = (nuint)part * HalfUnits;
+                    UpdateHalf({{Shifted("x", "inputBias", "hPrev", "gates", "hiddenPart", "h")}});
+                }
+
+                """);
+        }
 
         Simd.ElementwiseMethod(w, ctx, "From dh at step t: input-side and hidden-side pre-activation gradients, and dh ⊙ z one step back.",
             $"CellBackward(ref {T} dh, ref {T} gates, ref {T} hiddenPart, ref {T} hPrev, ref {T} dx, ref {T} dhp, ref {T} previous)", "HiddenPadded", v =>
@@ -73,8 +90,8 @@ internal sealed class GruCell : Cell
             });
     }
 
-    public override string Step(EmitContext ctx, StepRefs r) =>
-        $"CellStep(ref {r.Previous}, ref recurrentWeights, ref {r.Input}, ref inputBias, ref recurrentBias, ref {r.Gates}, ref {r.HiddenPart}, ref {r.Hidden});";
+    protected override string StepArguments(EmitContext ctx, StepRefs r) =>
+        $"ref {r.Previous}, ref recurrentWeights, ref {r.Input}, ref inputBias, ref recurrentBias, ref {r.Gates}, ref {r.HiddenPart}, ref {r.Hidden}";
 
     public override string Backward(EmitContext ctx, BackwardRefs r) =>
         $"CellBackward(ref {r.State}, ref {r.Gates}, ref {r.HiddenPart}, ref {r.PreviousHidden}, ref {r.InputGrad}, ref {r.RecurrentGrad}, ref {r.PreviousState});";

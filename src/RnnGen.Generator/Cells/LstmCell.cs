@@ -24,12 +24,15 @@ internal sealed class LstmCell : Cell
         string T = ctx.T;
         bool projected = ctx.Layout.Projected;
         string h = ctx.HRow;
-        RecurrentProduct(ctx, "GatePreactivations",
-            "gates = x + b_ih + b_hh + Σ_j hPrev[j] · W_hh[j, :] for all four gates: one product per step.",
-            withInput: true).Emit(w, ctx);
+        const string productDoc = "gates = x + b_ih + b_hh + Σ_j hPrev[j] · W_hh[j, :] for all four gates: one product per step.";
+        RecurrentProduct(ctx, "GatePreactivations", productDoc, withInput: true).Emit(w, ctx);
+        if (ctx.Layout.SplitsRecurrence)
+        {
+            RecurrentProduct(ctx, "GatePreactivations", productDoc + " One half of the units.", withInput: true, part: true).Emit(w, ctx);
+        }
 
-        Simd.ElementwiseMethod(w, ctx, $"Activates the gates in place, then c = f ⊙ cPrev + i ⊙ g and {(projected ? "m" : "h")} = o ⊙ tanh(c).",
-            $"Update(ref {T} gates, ref {T} cPrev, ref {T} c, ref {T} h)", "HiddenPadded", v =>
+        UpdateMethods(w, ctx, $"Activates the gates in place, then c = f ⊙ cPrev + i ⊙ g and {(projected ? "m" : "h")} = o ⊙ tanh(c).",
+            $"ref {T} gates, ref {T} cPrev, ref {T} c, ref {T} h", v =>
             {
                 string V = v.V;
                 w.Line($"var i_ = VectorMath.Sigmoid({V}.LoadUnsafe(ref gates, i));");
@@ -95,6 +98,20 @@ internal sealed class LstmCell : Cell
                 }
 
                 """);
+            if (ctx.Layout.SplitsRecurrence)
+            {
+                w.Lines($$"""
+                    /// <summary>One LSTM step for half of the units: their gates' product, then their cells and hidden states.</summary>
+                    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+                    private static void CellStepPart(int part, ref {{T}} hPrev, ref {{T}} cPrev, ref {{T}} recurrentWeights, ref {{T}} x, ref {{T}} inputBias, ref {{T}} recurrentBias, ref {{T}} gates, ref {{T}} c, ref {{T}} h)
+                    {
+                        GatePreactivationsPart(part, ref hPrev, ref recurrentWeights, ref gates, ref x, ref inputBias, ref recurrentBias);
+                        nuint u = (nuint)part * HalfUnits;
+                        UpdateHalf({{Shifted("gates", "cPrev", "c", "h")}});
+                    }
+
+                    """);
+            }
         }
 
         Simd.ElementwiseMethod(w, ctx, "From (dm, dc) at step t: the gates' pre-activation gradients, and dc' ⊙ f one step back.",
@@ -154,9 +171,9 @@ internal sealed class LstmCell : Cell
         }
     }
 
-    public override string Step(EmitContext ctx, StepRefs r) => ctx.Layout.Projected
-        ? $"CellStep(ref {r.Previous}, ref {r.PreviousCell}, ref recurrentWeights, ref {r.Input}, ref inputBias, ref recurrentBias, ref {r.Gates}, ref {r.Cell}, ref {r.Unprojected}, ref {r.Hidden}, ref projectionWeights);"
-        : $"CellStep(ref {r.Previous}, ref {r.PreviousCell}, ref recurrentWeights, ref {r.Input}, ref inputBias, ref recurrentBias, ref {r.Gates}, ref {r.Cell}, ref {r.Hidden});";
+    protected override string StepArguments(EmitContext ctx, StepRefs r) => ctx.Layout.Projected
+        ? $"ref {r.Previous}, ref {r.PreviousCell}, ref recurrentWeights, ref {r.Input}, ref inputBias, ref recurrentBias, ref {r.Gates}, ref {r.Cell}, ref {r.Unprojected}, ref {r.Hidden}, ref projectionWeights"
+        : $"ref {r.Previous}, ref {r.PreviousCell}, ref recurrentWeights, ref {r.Input}, ref inputBias, ref recurrentBias, ref {r.Gates}, ref {r.Cell}, ref {r.Hidden}";
 
     public override string Backward(EmitContext ctx, BackwardRefs r) => ctx.Layout.Projected
         ? $"CellBackward(ref {r.State}, ref {r.Gates}, ref {r.Cell}, ref {r.PreviousCell}, ref {r.InputGrad}, ref {r.PreviousState}, ref {r.Scratch}, ref projectionWeights, ref {(r.ProjectionGrad.Length > 0 ? r.ProjectionGrad : $"Unsafe.NullRef<{ctx.T}>()")});"

@@ -1,3 +1,4 @@
+using System;
 using RnnGen.Generator.Emit;
 using RnnGen.Generator.Model;
 
@@ -14,12 +15,16 @@ internal sealed class VanillaCell : Cell
     public override void EmitKernels(CodeWriter w, EmitContext ctx)
     {
         string T = ctx.T;
-        RecurrentProduct(ctx, "CellStep",
-            "h = act(x + b_ih + b_hh + Σ_j prev[j] · W_hh[j, :]), fused in registers: a = prev, b = W_hh (input-major), c = h.",
-            withInput: true,
-            epilogue: (width, acc) => ctx.Spec.Activation == ActivationKind.Relu
-                ? $"{width.V}.Max({acc}, {width.Of(T)}.Zero)"
-                : $"VectorMath.Tanh({acc})").Emit(w, ctx);
+        const string productDoc = "h = act(x + b_ih + b_hh + Σ_j prev[j] · W_hh[j, :]), fused in registers: a = prev, b = W_hh (input-major), c = h.";
+        Func<SimdWidth, string, string> activation = (width, acc) => ctx.Spec.Activation == ActivationKind.Relu
+            ? $"{width.V}.Max({acc}, {width.Of(T)}.Zero)"
+            : $"VectorMath.Tanh({acc})";
+        RecurrentProduct(ctx, "CellStep", productDoc, withInput: true, epilogue: activation).Emit(w, ctx);
+        if (ctx.Layout.SplitsRecurrence)
+        {
+            // The step is the product itself, so half of the step is half of the product.
+            RecurrentProduct(ctx, "CellStep", productDoc + " One half of the units.", withInput: true, epilogue: activation, part: true).Emit(w, ctx);
+        }
 
         bool relu = ctx.Spec.Activation == ActivationKind.Relu;
         string doc = relu ? "δ = dh ⊙ [h &gt; 0] (ReLU' read from the output)." : "δ = dh ⊙ (1 - h²) (tanh' read from the output).";
@@ -63,8 +68,8 @@ internal sealed class VanillaCell : Cell
         }
     }
 
-    public override string Step(EmitContext ctx, StepRefs r) =>
-        $"CellStep(ref {r.Previous}, ref recurrentWeights, ref {r.Hidden}, ref {r.Input}, ref inputBias, ref recurrentBias);";
+    protected override string StepArguments(EmitContext ctx, StepRefs r) =>
+        $"ref {r.Previous}, ref recurrentWeights, ref {r.Hidden}, ref {r.Input}, ref inputBias, ref recurrentBias";
 
     public override string Backward(EmitContext ctx, BackwardRefs r) => ctx.Layout.FeedsBackOutput
         ? $"CellBackward(ref {r.State}, ref outputWeights, ref {r.Hidden}, ref {r.Scratch}, ref {r.InputGrad}, ref {r.PreviousState});"

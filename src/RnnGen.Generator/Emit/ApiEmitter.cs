@@ -85,7 +85,7 @@ internal static class ApiEmitter
 
             private readonly {{T}}[] _parameters = new {{T}}[{{N}}.ParameterLength];
             private readonly {{T}}[] _gradients = new {{T}}[{{N}}.ParameterLength];
-            private readonly {{T}}[] _workspace = new {{T}}[{{N}}.WorkspaceLength];{{(ctx.Dropout ? "\nprivate global::RnnGen.RnnRandom _dropout;" : "")}}
+            private readonly {{T}}[] _workspace = new {{T}}[{{N}}.WorkspaceLength];{{(ctx.Dropout ? "\nprivate global::RnnGen.RnnRandom _dropout;" : "")}}{{(ctx.Layout.SplitsRecurrence ? "\n" + ThreadsMembers(N, G) : "")}}
 
             /// <summary>
             /// Creates the model: allocates every buffer it will ever use and initialises the parameters with seed 0.
@@ -152,7 +152,7 @@ internal static class ApiEmitter
             public {{T}} Forward({{rospan}}<{{X}}> inputs, {{rospan}}<{{Y}}> targets)
             {
                 int steps = CheckSequence(inputs, targets);
-                return {{N}}.Forward(_parameters, _workspace, inputs, targets, steps, ref {{nullState}});
+                return {{N}}.Forward(_parameters, _workspace, inputs, targets, steps, ref {{nullState}}{{ctx.TeamField}});
             }
 
             /// <summary>
@@ -165,7 +165,7 @@ internal static class ApiEmitter
             public {{T}} Backward({{rospan}}<{{X}}> inputs, {{rospan}}<{{Y}}> targets)
             {
                 int steps = CheckSequence(inputs, targets);
-                return {{N}}.Backward(_parameters, _gradients, _workspace, inputs, targets, steps, ref {{nullState}}{{(ctx.Dropout ? ", ref _dropout" : "")}});
+                return {{N}}.Backward(_parameters, _gradients, _workspace, inputs, targets, steps, ref {{nullState}}{{ctx.TeamField}}{{(ctx.Dropout ? ", ref _dropout" : "")}});
             }
 
             /// <summary>
@@ -183,7 +183,7 @@ internal static class ApiEmitter
             {
                 int steps = CheckSequence(inputs, targets);
                 {{guard}}.Finite(learningRate);
-                {{T}} loss = {{N}}.SgdStep(_parameters, _gradients, _workspace, inputs, targets, steps, learningRate, ref {{nullState}}{{(ctx.Dropout ? ", ref _dropout" : "")}}, out int nonFinite);
+                {{T}} loss = {{N}}.SgdStep(_parameters, _gradients, _workspace, inputs, targets, steps, learningRate, ref {{nullState}}{{ctx.TeamField}}{{(ctx.Dropout ? ", ref _dropout" : "")}}, out int nonFinite);
                 if (nonFinite != global::RnnGen.Runtime.TrainingGuard.AllFinite)
                 {
                     NonFiniteStep(loss, nonFinite);
@@ -209,7 +209,7 @@ internal static class ApiEmitter
             public {{T}} Forward({{rospan}}<{{X}}> inputs, {{rospan}}<{{Y}}> targets, ref State state)
             {
                 int steps = CheckSequence(inputs, targets);
-                return {{N}}.Forward(_parameters, _workspace, inputs, targets, steps, ref state.Data);
+                return {{N}}.Forward(_parameters, _workspace, inputs, targets, steps, ref state.Data{{ctx.TeamField}});
             }
 
             /// <summary>
@@ -224,7 +224,7 @@ internal static class ApiEmitter
             public {{T}} Backward({{rospan}}<{{X}}> inputs, {{rospan}}<{{Y}}> targets, ref State state)
             {
                 int steps = CheckSequence(inputs, targets);
-                return {{N}}.Backward(_parameters, _gradients, _workspace, inputs, targets, steps, ref state.Data{{(ctx.Dropout ? ", ref _dropout" : "")}});
+                return {{N}}.Backward(_parameters, _gradients, _workspace, inputs, targets, steps, ref state.Data{{ctx.TeamField}}{{(ctx.Dropout ? ", ref _dropout" : "")}});
             }
 
             /// <summary>
@@ -240,7 +240,7 @@ internal static class ApiEmitter
             {
                 int steps = CheckSequence(inputs, targets);
                 {{guard}}.Finite(learningRate);
-                {{T}} loss = {{N}}.SgdStep(_parameters, _gradients, _workspace, inputs, targets, steps, learningRate, ref state.Data{{(ctx.Dropout ? ", ref _dropout" : "")}}, out int nonFinite);
+                {{T}} loss = {{N}}.SgdStep(_parameters, _gradients, _workspace, inputs, targets, steps, learningRate, ref state.Data{{ctx.TeamField}}{{(ctx.Dropout ? ", ref _dropout" : "")}}, out int nonFinite);
                 if (nonFinite != global::RnnGen.Runtime.TrainingGuard.AllFinite)
                 {
                     NonFiniteStep(loss, nonFinite);
@@ -329,7 +329,7 @@ internal static class ApiEmitter
                 {
                     int steps = CheckInputs(inputs);
                     global::RnnGen.Runtime.Guard.Destination({{destination}}.Length, {{required}}, nameof({{destination}}));
-                    {{N}}.Predict(_parameters, _workspace, inputs, steps, {{destination}}, ref {{(carried ? "state.Data" : $"global::System.Runtime.CompilerServices.Unsafe.NullRef<{ctx.T}>()")}});
+                    {{N}}.Predict(_parameters, _workspace, inputs, steps, {{destination}}, ref {{(carried ? "state.Data" : $"global::System.Runtime.CompilerServices.Unsafe.NullRef<{ctx.T}>()")}}{{ctx.TeamField}});
                 }
 
                 """);
@@ -514,4 +514,41 @@ internal static class ApiEmitter
         w.Line("    return steps;");
         w.Line("}");
     }
+
+    /// <summary>The Threads property of a model whose recurrence can be split (Layout.SplitsRecurrence).</summary>
+    private static string ThreadsMembers(string network, string generatedCode) => $$"""
+        private global::RnnGen.Runtime.RecurrenceTeam? _team;
+
+        /// <summary>
+        /// Threads the recurrence of <c>Forward</c>, <c>Predict</c>, <c>Backward</c> and <c>SgdStep</c> runs on: 1 (the
+        /// default) or 2. With 2, a partner thread (started here, once) computes half of the hidden units of every step
+        /// while the calling thread computes the other half; each half reads only its own half of W_hh, so on two cores
+        /// each stays in its own core's cache. Results are bit for bit those of 1 thread, and calls still allocate
+        /// nothing. The rest of a call (input projection, head, loss, the backward pass) runs on the calling thread.
+        /// Setting 1 stops the partner thread; set it before dropping a model that uses 2, or the thread stays.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentOutOfRangeException">The value is not 1 or 2.</exception>
+        {{generatedCode}}
+        public int Threads
+        {
+            get => _team is null ? 1 : 2;
+            set
+            {
+                if (value is not 1 and not 2)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(value), value, "Threads must be 1 or 2.");
+                }
+
+                if (value == 2 && _team is null)
+                {
+                    _team = new global::RnnGen.Runtime.RecurrenceTeam(new {{network}}.RecurrencePartner(_parameters, _workspace));
+                }
+                else if (value == 1 && _team is not null)
+                {
+                    _team.Dispose();
+                    _team = null;
+                }
+            }
+        }
+        """;
 }

@@ -30,13 +30,13 @@ internal static class BackwardEmitter
             : "/// <summary>Forward, then adds the gradient of the summed loss into gradients; returns the loss.</summary>");
 
         string headWeights = ctx.FusedHeadUpdate ? ", bool headWeights = true" : "";
-        using (w.Open($"public static {T} Backward({T}[] parameters, {T}[] gradients, {T}[] workspace, ReadOnlySpan<{X}> inputs, ReadOnlySpan<{Y}> targets, int steps, ref {T} state{ctx.DropoutParameter}{headWeights})"))
+        using (w.Open($"public static {T} Backward({T}[] parameters, {T}[] gradients, {T}[] workspace, ReadOnlySpan<{X}> inputs, ReadOnlySpan<{Y}> targets, int steps, ref {T} state{ctx.TeamParameter}{ctx.DropoutParameter}{headWeights})"))
         {
             w.Lines($$"""
                 ref {{T}} p = ref MemoryMarshal.GetArrayDataReference(parameters);
                 ref {{T}} g = ref MemoryMarshal.GetArrayDataReference(gradients);
                 ref {{T}} w = ref MemoryMarshal.GetArrayDataReference(workspace);
-                Recur(ref p, ref w, inputs, steps, ref state{{ctx.DropoutArgument}});
+                Recur(ref p, ref w, inputs, steps, ref state{{ctx.TeamArgument}}{{ctx.DropoutArgument}});
                 Head(ref p, ref w, steps);
 
                 // The loss, and dLoss/dy in place of the head's outputs.
@@ -452,6 +452,7 @@ internal static class BackwardEmitter
         K = ctx.Layout.GateWidth,
         AStride = ctx.Layout.GateWidth,
         BStride = ctx.Layout.GateWidth,
+        BPanel = ctx.Layout.RecurrentPanel,
         CStride = ctx.Layout.StateGradientWidth,
     };
 
@@ -478,6 +479,7 @@ internal static class BackwardEmitter
         AStrideK = ctx.FeedsBack ? ctx.Layout.OutputPadded : ctx.Layout.FeaturesPadded,
         BStride = ctx.Layout.GateWidth,
         CStride = ctx.Layout.GateWidth,
+        CPanel = ctx.Layout.RecurrentPanel,
     };
 
     public static BroadcastGemm ProjectionWeightGradsKernel(EmitContext ctx) => new()

@@ -62,6 +62,15 @@ internal sealed class EmitContext
     /// <summary>The extra parameter a training call takes for dropout's random source, or "".</summary>
     public string DropoutParameter => Dropout ? ", ref RnnRandom dropout" : "";
 
+    /// <summary>The recurrence team parameter of the static calls that run the recurrence (split models only).</summary>
+    public string TeamParameter => Layout.SplitsRecurrence ? ", global::RnnGen.Runtime.RecurrenceTeam? team" : "";
+
+    /// <summary>Passes the team on, inside the network class.</summary>
+    public string TeamArgument => Layout.SplitsRecurrence ? ", team" : "";
+
+    /// <summary>Passes the model's team, from the model class.</summary>
+    public string TeamField => Layout.SplitsRecurrence ? ", _team" : "";
+
     /// <summary>The matching argument, or "".</summary>
     public string DropoutArgument => Dropout ? ", ref dropout" : "";
 

@@ -17,11 +17,11 @@ internal static class ForwardEmitter
         string T = ctx.T, X = ctx.InputType, Y = ctx.TargetType;
         w.Lines($$"""
             /// <summary>The summed loss of a checked sequence; no gradient work.</summary>
-            public static {{T}} Forward({{T}}[] parameters, {{T}}[] workspace, ReadOnlySpan<{{X}}> inputs, ReadOnlySpan<{{Y}}> targets, int steps, ref {{T}} state)
+            public static {{T}} Forward({{T}}[] parameters, {{T}}[] workspace, ReadOnlySpan<{{X}}> inputs, ReadOnlySpan<{{Y}}> targets, int steps, ref {{T}} state{{ctx.TeamParameter}})
             {
                 ref {{T}} p = ref MemoryMarshal.GetArrayDataReference(parameters);
                 ref {{T}} w = ref MemoryMarshal.GetArrayDataReference(workspace);
-                Recur(ref p, ref w, inputs, steps, ref state{{(ctx.Dropout ? ", ref Unsafe.NullRef<RnnRandom>()" : "")}});
+                Recur(ref p, ref w, inputs, steps, ref state{{ctx.TeamArgument}}{{(ctx.Dropout ? ", ref Unsafe.NullRef<RnnRandom>()" : "")}});
                 Head(ref p, ref w, steps);
                 {{T}} loss = 0;
                 for (int r = 0; r < {{ctx.HeadRows}}; r++)
@@ -40,11 +40,11 @@ internal static class ForwardEmitter
             : "MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref w, Logits + r * OutputPadded), Output).CopyTo(outputs.Slice(r * Output));";
         w.Lines($$"""
             /// <summary>The head's {{(ctx.CrossEntropy ? "most likely class" : "outputs")}} for {{(ctx.LastStep ? "the last step" : "every step")}}.</summary>
-            public static void Predict({{T}}[] parameters, {{T}}[] workspace, ReadOnlySpan<{{X}}> inputs, int steps, {{destination}}, ref {{T}} state)
+            public static void Predict({{T}}[] parameters, {{T}}[] workspace, ReadOnlySpan<{{X}}> inputs, int steps, {{destination}}, ref {{T}} state{{ctx.TeamParameter}})
             {
                 ref {{T}} p = ref MemoryMarshal.GetArrayDataReference(parameters);
                 ref {{T}} w = ref MemoryMarshal.GetArrayDataReference(workspace);
-                Recur(ref p, ref w, inputs, steps, ref state{{(ctx.Dropout ? ", ref Unsafe.NullRef<RnnRandom>()" : "")}});
+                Recur(ref p, ref w, inputs, steps, ref state{{ctx.TeamArgument}}{{(ctx.Dropout ? ", ref Unsafe.NullRef<RnnRandom>()" : "")}});
                 Head(ref p, ref w, steps);
                 for (int r = 0; r < {{ctx.HeadRows}}; r++)
                 {
@@ -55,6 +55,7 @@ internal static class ForwardEmitter
             """);
 
         EmitRecur(w, ctx);
+        EmitRecurParts(w, ctx);
         EmitDrop(w, ctx);
         EmitHead(w, ctx);
     }
@@ -143,7 +144,7 @@ internal static class ForwardEmitter
             w.Line("/// fresh mask; inference passes a null ref and nothing is dropped.");
         }
 
-        using (w.Open($"private static void Recur(ref {T} p, ref {T} w, ReadOnlySpan<{X}> inputs, int steps, ref {T} state{ctx.DropoutParameter})"))
+        using (w.Open($"private static void Recur(ref {T} p, ref {T} w, ReadOnlySpan<{X}> inputs, int steps, ref {T} state{ctx.TeamParameter}{ctx.DropoutParameter})"))
         {
             if (ctx.Streams)
             {
@@ -283,7 +284,22 @@ internal static class ForwardEmitter
                 input = $"Unsafe.Add(ref w, {part} + t * GateWidth)";
             }
 
-            using (w.Open(unit.Reverse ? "for (int t = steps - 1; t >= 0; t--)" : "for (int t = 0; t < steps; t++)"))
+            CodeWriter.Block? serial = null;
+            if (ctx.Layout.SplitsRecurrence)
+            {
+                int index = IndexOf(ctx.Layout, unit);
+                using (w.Open("if (team is not null)"))
+                {
+                    w.Line("// Two threads: this one computes the first half of every step's units, the partner the second.");
+                    w.Line($"team.Start({index}, steps);");
+                    w.Line($"RecurPart{index}(ref p, ref w, 0, steps, team);");
+                    w.Line("team.Join();");
+                }
+
+                serial = w.Open("else");
+            }
+
+            using (w.Open(StepLoop(unit)))
             {
                 if (unit.TokenInput)
                 {
@@ -297,7 +313,81 @@ internal static class ForwardEmitter
                     w.Line("HeadForward(ref Unsafe.Add(ref w, States + (t + 1) * HiddenPadded), ref outputWeights, ref Unsafe.Add(ref w, Feedback + (t + 1) * OutputPadded), ref outputBias, 1);");
                 }
             }
+
+            serial?.Dispose();
         }
+    }
+
+    private static int IndexOf(Layout layout, LayerLayout unit)
+    {
+        for (int i = 0; i < layout.Layers.Count; i++)
+        {
+            if (ReferenceEquals(layout.Layers[i], unit)) return i;
+        }
+
+        throw new System.ArgumentException("not a unit of this layout", nameof(unit));
+    }
+
+    private static string StepLoop(LayerLayout unit) => unit.Reverse ? "for (int t = steps - 1; t >= 0; t--)" : "for (int t = 0; t < steps; t++)";
+
+    /// <summary>
+    /// For a recurrence split across two threads: each unit's steps for one half of the hidden units, meeting the
+    /// other half after every step, and the partner thread's entry point.
+    /// </summary>
+    private static void EmitRecurParts(CodeWriter w, EmitContext ctx)
+    {
+        if (!ctx.Layout.SplitsRecurrence)
+        {
+            return;
+        }
+
+        string T = ctx.T;
+        const string Team = "global::RnnGen.Runtime.RecurrenceTeam";
+        for (int index = 0; index < ctx.Layout.Layers.Count; index++)
+        {
+            LayerLayout unit = ctx.Layout.Layers[index];
+            w.Line($"/// <summary>Part <paramref name=\"part\"/> (0 or 1) of the recurrence of {(ctx.Stacked || ctx.Layout.Bidirectional ? $"layer {unit.Index}{(unit.Reverse ? ", reverse direction" : "")}" : "the layer")}: half of the units of every step.</summary>");
+            using (w.Open($"private static void RecurPart{index}(ref {T} p, ref {T} w, int part, int steps, {Team} team)"))
+            {
+                EmitWeightRefs(w, ctx, unit, withHead: false);
+                using (w.Open(StepLoop(unit)))
+                {
+                    w.Line(ctx.Cell.StepPart(ctx, StepAt(ctx, unit, $"Unsafe.Add(ref w, {unit["InputPart"]} + t * GateWidth)")));
+                    w.Line("team.Arrive(part);");
+                }
+            }
+
+            w.Line();
+        }
+
+        w.Line("/// <summary>The partner thread's side of the split recurrence: part 1 of the unit it is given.</summary>");
+        using (w.Open($"public sealed class RecurrencePartner : {Team}.Job"))
+        {
+            w.Line($"private readonly {T}[] _parameters, _workspace;");
+            w.Line();
+            w.Line($"public RecurrencePartner({T}[] parameters, {T}[] workspace)");
+            using (w.Open(""))
+            {
+                w.Line("_parameters = parameters;");
+                w.Line("_workspace = workspace;");
+            }
+
+            w.Line();
+            using (w.Open($"public override void Run(int unit, int steps, {Team} team)"))
+            {
+                w.Line($"ref {T} p = ref MemoryMarshal.GetArrayDataReference(_parameters);");
+                w.Line($"ref {T} w = ref MemoryMarshal.GetArrayDataReference(_workspace);");
+                using (w.Open("switch (unit)"))
+                {
+                    for (int index = 0; index < ctx.Layout.Layers.Count; index++)
+                    {
+                        w.Line($"case {index}: RecurPart{index}(ref p, ref w, 1, steps, team); break;");
+                    }
+                }
+            }
+        }
+
+        w.Line();
     }
 
     /// <summary>Draws a dropout mask for a layer's input and applies it (training calls only).</summary>

@@ -15,6 +15,14 @@ internal static class LayoutEmitter
         w.Line($"public const int Hidden = {s.Hidden};");
         w.Line($"public const int HiddenPadded = {l.HiddenPadded};");
         w.Line($"public const int GateWidth = {l.GateWidth}; // {l.Gates} gate(s) x HiddenPadded");
+        if (l.RecurrentPanelled)
+        {
+            w.Line($"public const int RecurrentPanel = {l.RecurrentPanel}; // W_hh is stored as GateWidth / RecurrentPanel contiguous panels of this many columns");
+            if (l.SplitsRecurrence)
+            {
+                w.Line($"public const int HalfUnits = {l.HalfUnits}; // hidden units per thread when the recurrence runs on two");
+            }
+        }
         if (l.Projected)
         {
             w.Line($"public const int Features = {l.Features}; // the width of h: the projection (PyTorch proj_size)");
@@ -91,13 +99,15 @@ internal static class LayoutEmitter
         w.Line("/// <summary>PyTorch state_dict tensors, in state_dict order, and where each lives in the flat parameters.</summary>");
         using (w.Open("public static readonly TensorMap[] Tensors =", "};"))
         {
-            w.Line("// name, rows, columns, shape, offset, block rows, block stride, row stride, column stride, init scale (uniform ±scale)");
+            w.Line("// name, rows, columns, shape, offset, block rows, block stride, row stride, column stride, init scale (uniform ±scale)[, panel width, panel stride]");
             foreach (LayerLayout layer in l.Layers)
             {
                 string p = layer.PyTorchSuffix, input = layer.First ? layer.InputName : featureCount;
                 string inputShape = layer.First ? input : features;
                 w.Line($"new(\"rnn.weight_ih{p}\", {gateRows}, {input}, \"[{gateShape}, {inputShape}]\", {layer["InputWeights"]}, Hidden, HiddenPadded, 1, GateWidth, 1.0 / Math.Sqrt({input})),");
-                w.Line($"new(\"rnn.weight_hh{p}\", {gateRows}, {recurrentSize}, \"[{gateShape}, {recurrent}]\", {layer["RecurrentWeights"]}, Hidden, HiddenPadded, 1, GateWidth, 1.0 / Math.Sqrt(Hidden)),");
+                w.Line(l.RecurrentPanelled
+                    ? $"new(\"rnn.weight_hh{p}\", {gateRows}, {recurrentSize}, \"[{gateShape}, {recurrent}]\", {layer["RecurrentWeights"]}, Hidden, HiddenPadded, 1, RecurrentPanel, 1.0 / Math.Sqrt(Hidden), RecurrentPanel, {recurrentSize} * RecurrentPanel),"
+                    : $"new(\"rnn.weight_hh{p}\", {gateRows}, {recurrentSize}, \"[{gateShape}, {recurrent}]\", {layer["RecurrentWeights"]}, Hidden, HiddenPadded, 1, GateWidth, 1.0 / Math.Sqrt(Hidden)),");
                 w.Line($"new(\"rnn.bias_ih{p}\", {gateRows}, 0, \"[{gateShape}]\", {layer["InputBias"]}, Hidden, HiddenPadded, 1, 0, 0),");
                 w.Line($"new(\"rnn.bias_hh{p}\", {gateRows}, 0, \"[{gateShape}]\", {layer["RecurrentBias"]}, Hidden, HiddenPadded, 1, 0, 0),");
                 if (l.Projected)

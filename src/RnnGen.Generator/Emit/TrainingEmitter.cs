@@ -23,7 +23,7 @@ internal static class TrainingEmitter
             /// Zero gradients, Backward, then p -= learningRate · g; returns the loss. Gradients are unspecified afterwards.
             /// <paramref name="nonFinite"/> is TrainingGuard.AllFinite, or else says what was not finite, and nothing was updated.
             /// </summary>
-            public static {{T}} SgdStep({{T}}[] parameters, {{T}}[] gradients, {{T}}[] workspace, ReadOnlySpan<{{X}}> inputs, ReadOnlySpan<{{Y}}> targets, int steps, {{T}} learningRate, ref {{T}} state{{ctx.DropoutParameter}}, out int nonFinite)
+            public static {{T}} SgdStep({{T}}[] parameters, {{T}}[] gradients, {{T}}[] workspace, ReadOnlySpan<{{X}}> inputs, ReadOnlySpan<{{Y}}> targets, int steps, {{T}} learningRate, ref {{T}} state{{ctx.TeamParameter}}{{ctx.DropoutParameter}}, out int nonFinite)
             {
                 ref {{T}} p = ref MemoryMarshal.GetArrayDataReference(parameters);
                 ref {{T}} g = ref MemoryMarshal.GetArrayDataReference(gradients);
@@ -50,7 +50,7 @@ internal static class TrainingEmitter
         }
 
         w.Lines($$"""
-                {{T}} loss = Backward(parameters, gradients, workspace, inputs, targets, steps, ref state{{ctx.DropoutArgument}}{{(fused ? ", headWeights: false" : "")}});
+                {{T}} loss = Backward(parameters, gradients, workspace, inputs, targets, steps, ref state{{ctx.TeamArgument}}{{ctx.DropoutArgument}}{{(fused ? ", headWeights: false" : "")}});
                 nonFinite = CheckFinite(loss, gradients{{(ctx.Dense ? "" : ", inputs")}});
                 if (nonFinite != TrainingGuard.AllFinite)
                 {

@@ -49,6 +49,12 @@ internal static class GeneratedMembers
             names["Projection"] = "the constant Projection";
         }
 
+        if (new Layout(spec).SplitsRecurrence)
+        {
+            names["Threads"] = "the property Threads";
+            names["_team"] = "the field _team";
+        }
+
         if (HasDropout(spec))
         {
             names["_dropout"] = "the field _dropout";

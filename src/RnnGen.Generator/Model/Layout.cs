@@ -79,6 +79,7 @@ internal sealed class Layout
         FeaturesPadded = Pad(Features);
         FeedsBackOutput = spec.Recurrence == RecurrenceKind.Output;
         RecurrentInputs = FeedsBackOutput ? spec.Output : Features;
+        RecurrentPanel = ChoosePanel(RecurrentInputs, GateWidth, ElementBytes, RowElements);
         bool lstm = spec.Cell == CellKind.Lstm;
         StateGradientWidth = FeedsBackOutput ? OutputPadded : lstm ? FeaturesPadded + HiddenPadded : FeaturesPadded;
         LayerStateLength = FeaturesPadded + (lstm ? HiddenPadded : 0);
@@ -112,7 +113,9 @@ internal sealed class Layout
             parameters.Add((layer["InputWeights"], (long)layer.InputWidth * GateWidth,
                 $"[{layer.InputName}][GateWidth]  rnn.weight_ih{p}, transposed: one row per {(layer.TokenInput ? "token" : "input")}"));
             parameters.Add((layer["RecurrentWeights"], (long)RecurrentInputs * GateWidth,
-                $"[{recurrentRows}][GateWidth]  rnn.weight_hh{p}, transposed: one row per {(FeedsBackOutput ? "fed-back output" : "previous hidden unit")}"));
+                RecurrentPanelled
+                    ? $"[GateWidth / RecurrentPanel][{recurrentRows}][RecurrentPanel]  rnn.weight_hh{p}, transposed, in panels of RecurrentPanel gate columns"
+                    : $"[{recurrentRows}][GateWidth]  rnn.weight_hh{p}, transposed: one row per {(FeedsBackOutput ? "fed-back output" : "previous hidden unit")}"));
             parameters.Add((layer["InputBias"], GateWidth, $"[GateWidth]  rnn.bias_ih{p}"));
             parameters.Add((layer["RecurrentBias"], GateWidth, $"[GateWidth]  rnn.bias_hh{p}"));
             if (Projected)
@@ -276,6 +279,55 @@ internal sealed class Layout
 
     /// <summary>Width of what feeds the recurrence: Hidden, or Output with output recurrence.</summary>
     public int RecurrentInputs { get; }
+
+    /// <summary>
+    /// Columns per panel of W_hh (input-major): the matrix is stored as GateWidth / RecurrentPanel panels,
+    /// each <c>[RecurrentInputs, RecurrentPanel]</c> row-major, so a step's product streams each panel as one
+    /// contiguous block instead of short pieces of long rows. Equal to GateWidth (one panel: plain rows)
+    /// when the matrix is small enough to stay in L1 anyway.
+    /// </summary>
+    public int RecurrentPanel { get; }
+
+    /// <summary>
+    /// The recurrence can run on two threads (the model's <c>Threads</c> property): each half of the hidden units
+    /// owns whole panels of every gate, and its step reads nothing the other half writes until the step ends.
+    /// Not with a token input (the partner thread cannot see the caller's span of tokens), a projection (h mixes
+    /// every unit), or output recurrence (y does).
+    /// </summary>
+    public bool SplitsRecurrence => !Spec.TokenInput && !Projected && !FeedsBackOutput && RecurrentPanelled && HiddenPadded % (2 * RecurrentPanel) == 0;
+
+    /// <summary>Hidden units per half of a split recurrence.</summary>
+    public int HalfUnits => HiddenPadded / 2;
+
+    /// <summary>True when W_hh is stored as more than one panel.</summary>
+    public bool RecurrentPanelled => RecurrentPanel < GateWidth;
+
+    /// <summary>W_hh larger than this many bytes is stored in panels (a typical L1 data cache).</summary>
+    public const int PanelThresholdBytes = 32 * 1024;
+
+    /// <summary>
+    /// The widest panel of at most 8 register-sized vectors (512 bytes: the register tile of one k step) that
+    /// divides <paramref name="width"/> in whole rows; one panel when the matrix is small or no panel of at least
+    /// 4 vectors divides it (narrower panels would leave the multiply-adds waiting on each other).
+    /// </summary>
+    private static int ChoosePanel(int rows, int width, int elementBytes, int rowElements)
+    {
+        if ((long)rows * width * elementBytes <= PanelThresholdBytes)
+        {
+            return width;
+        }
+
+        for (int vectors = 8; vectors >= 4; vectors--)
+        {
+            int panel = vectors * rowElements;
+            if (width % panel == 0 && panel < width)
+            {
+                return panel;
+            }
+        }
+
+        return width;
+    }
 
     /// <summary>
     /// The row of a unit's States holding h at step expression <paramref name="t"/>: row t + 1 going

@@ -11,9 +11,13 @@ namespace RnnGen.Runtime;
 /// <remarks>
 /// Element <c>(r, c)</c> of the PyTorch tensor (row-major, shape <c>[Rows, Columns]</c>, or <c>[Rows]</c>
 /// when <see cref="Columns"/> is 0) lives at
-/// <c>Offset + (r / BlockRows) * BlockStride + (r % BlockRows) * RowStride + c * ColumnStride</c>.
+/// <c>Offset + (n / PanelWidth) * PanelStride + n % PanelWidth + c * ColumnStride</c> with
+/// <c>n = (r / BlockRows) * BlockStride + (r % BlockRows) * RowStride</c>.
 /// Blocks model gate stacking: PyTorch stacks the gates of an LSTM as rows <c>[i; f; g; o]</c>, each
-/// <c>Hidden</c> rows, while the model pads each gate to a whole number of vectors.
+/// <c>Hidden</c> rows, while the model pads each gate to a whole number of vectors. Panels model a
+/// transposed matrix cut into column panels, each stored contiguously (<c>[Columns, PanelWidth]</c>, so
+/// <see cref="ColumnStride"/> is then the panel width); without panels <c>PanelWidth</c> is unbounded and
+/// <c>n</c> is added as is.
 /// </remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public sealed class TensorMap
@@ -35,6 +39,17 @@ public sealed class TensorMap
         RowStride = rowStride;
         ColumnStride = columnStride;
         InitScale = initScale;
+        PanelWidth = int.MaxValue;
+    }
+
+    /// <summary>Creates a map of a matrix stored in column panels (see the remarks).</summary>
+    public TensorMap(string name, int rows, int columns, string shapeDescription, int offset, int blockRows, int blockStride, int rowStride, int columnStride, double initScale, int panelWidth, int panelStride)
+        : this(name, rows, columns, shapeDescription, offset, blockRows, blockStride, rowStride, columnStride, initScale)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(panelWidth);
+        ArgumentOutOfRangeException.ThrowIfNegative(panelStride);
+        PanelWidth = panelWidth;
+        PanelStride = panelStride;
     }
 
     /// <summary>The PyTorch <c>state_dict</c> name, e.g. <c>rnn.weight_ih_l0</c>.</summary>
@@ -64,6 +79,12 @@ public sealed class TensorMap
     /// <summary>Distance between consecutive columns.</summary>
     public int ColumnStride { get; }
 
+    /// <summary>Positions per panel, <see cref="int.MaxValue"/> when the tensor is not stored in panels.</summary>
+    public int PanelWidth { get; }
+
+    /// <summary>Distance between consecutive panels.</summary>
+    public int PanelStride { get; }
+
     /// <summary>Default initialisation: uniform in <c>±InitScale</c>; 0 means zeros.</summary>
     public double InitScale { get; }
 
@@ -74,6 +95,9 @@ public sealed class TensorMap
     public int[] Shape => Columns == 0 ? [Rows] : [Rows, Columns];
 
     /// <summary>Index in the flat array of PyTorch element <c>(row, column)</c>.</summary>
-    public int IndexOf(int row, int column) =>
-        Offset + (row / BlockRows) * BlockStride + (row % BlockRows) * RowStride + column * ColumnStride;
+    public int IndexOf(int row, int column)
+    {
+        int n = (row / BlockRows) * BlockStride + (row % BlockRows) * RowStride;
+        return Offset + (n / PanelWidth) * PanelStride + n % PanelWidth + column * ColumnStride;
+    }
 }

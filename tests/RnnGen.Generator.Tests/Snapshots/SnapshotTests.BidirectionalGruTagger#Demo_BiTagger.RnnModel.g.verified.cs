@@ -303,7 +303,7 @@ namespace RnnGen.Generated
         /// <summary>PyTorch state_dict tensors, in state_dict order, and where each lives in the flat parameters.</summary>
         public static readonly TensorMap[] Tensors =
         {
-            // name, rows, columns, shape, offset, block rows, block stride, row stride, column stride, init scale (uniform ±scale)
+            // name, rows, columns, shape, offset, block rows, block stride, row stride, column stride, init scale (uniform ±scale)[, panel width, panel stride]
             new("rnn.weight_ih_l0", 3 * Hidden, Vocab, "[3*Hidden, Vocab]", InputWeights, Hidden, HiddenPadded, 1, GateWidth, 1.0 / Math.Sqrt(Vocab)),
             new("rnn.weight_hh_l0", 3 * Hidden, Hidden, "[3*Hidden, Hidden]", RecurrentWeights, Hidden, HiddenPadded, 1, GateWidth, 1.0 / Math.Sqrt(Hidden)),
             new("rnn.bias_ih_l0", 3 * Hidden, 0, "[3*Hidden]", InputBias, Hidden, HiddenPadded, 1, 0, 0),

@@ -33,3 +33,8 @@ namespace RnnGen.Tests.Parity;
 [RnnModel(Hidden = 8, Input = 5, Output = 3, Cell = CellType.Lstm, Layers = 2, Bidirectional = true, Loss = Loss.SquaredError, MaxSteps = 16)] public partial class BiLstmL2DenseSe { }
 [RnnModel(Hidden = 8, Vocab = 12, Output = 4, Cell = CellType.Gru, Layers = 2, Bidirectional = true, Outputs = Outputs.LastStep, MaxSteps = 16)] public partial class BiGruL2TokenCeLast { }
 [RnnModel(Hidden = 8, Input = 5, Output = 4, Cell = CellType.Lstm, Projection = 3, Layers = 3, Bidirectional = true, Outputs = Outputs.LastStep, MaxSteps = 16)] public partial class BiLstmP3L3DenseCeLast { }
+[RnnModel(Hidden = 64, Input = 5, Output = 3, Cell = CellType.Lstm, Loss = Loss.SquaredError, Truncate = 2, MaxSteps = 16)] public partial class LstmPanelDenseSeT2 { }
+[RnnModel(Hidden = 64, Vocab = 12, Cell = CellType.Gru, MaxSteps = 16)] public partial class GruPanelTokenCe { }
+[RnnModel(Hidden = 128, Input = 5, Output = 4, Outputs = Outputs.LastStep, MaxSteps = 16)] public partial class VanillaPanelDenseCeLast { }
+[RnnModel(Hidden = 64, Input = 5, Output = 3, Cell = CellType.Lstm, Projection = 48, Bidirectional = true, Loss = Loss.SquaredError, MaxSteps = 16)] public partial class BiLstmP48PanelDenseSe { }
+[RnnModel(Hidden = 128, Vocab = 12, Output = 80, Recurrence = Recurrence.Output, Truncate = 2, MaxSteps = 16)] public partial class FeedbackPanelTokenCeT2 { }

@@ -48,6 +48,11 @@ public class PyTorchParityTests
         [nameof(BiLstmL2DenseSe)] = () => new BiLstmL2DenseSe(),
         [nameof(BiGruL2TokenCeLast)] = () => new BiGruL2TokenCeLast(),
         [nameof(BiLstmP3L3DenseCeLast)] = () => new BiLstmP3L3DenseCeLast(),
+        [nameof(LstmPanelDenseSeT2)] = () => new LstmPanelDenseSeT2(),
+        [nameof(GruPanelTokenCe)] = () => new GruPanelTokenCe(),
+        [nameof(VanillaPanelDenseCeLast)] = () => new VanillaPanelDenseCeLast(),
+        [nameof(BiLstmP48PanelDenseSe)] = () => new BiLstmP48PanelDenseSe(),
+        [nameof(FeedbackPanelTokenCeT2)] = () => new FeedbackPanelTokenCeT2(),
     };
 
     public static TheoryData<string> Names => new(Models.Keys);

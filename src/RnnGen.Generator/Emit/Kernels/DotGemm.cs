@@ -24,8 +24,15 @@ internal sealed class DotGemm
     public required int BStride { get; init; }
     public required int CStride { get; init; }
 
+    /// <summary>
+    /// When positive (and less than K), B is stored as K / BPanel panels, each <c>[N, BPanel]</c> row-major, so
+    /// row n of B is cut into pieces at <c>b[panel * N * BPanel + n * BPanel]</c>; BStride is then unused.
+    /// The recurrent weights' layout (Layout.RecurrentPanel).
+    /// </summary>
+    public int BPanel { get; init; }
+
     /// <summary>Everything that shapes the emitted body (not the name), to emit identical kernels once.</summary>
-    public string Shape(EmitContext ctx) => $"dot|{M}|{N}|{K}|{AStride}|{BStride}|{CStride}";
+    public string Shape(EmitContext ctx) => $"dot|{M}|{N}|{K}|{AStride}|{BStride}|{CStride}|{(BPanel < K ? BPanel : 0)}";
 
     /// <summary>The parameter list and the matching argument list.</summary>
     public (string Parameters, string Arguments) Signature(EmitContext ctx) => M.IsConst
@@ -64,16 +71,20 @@ internal sealed class DotGemm
             }
         }
 
+        bool panelled = BPanel > 0 && BPanel < K;
+        string aBase = panelled ? "ap" : "a", bBase = panelled ? "bp" : "b";
+        int bStride = panelled ? BPanel : BStride, span = panelled ? BPanel : K;
+
         void Body(string k)
         {
             for (int i = 0; i < rm; i++)
             {
-                w.Line($"var a{i} = {V}.LoadUnsafe(ref a, {Sum(Mul(Add(m0, i), AStride), k)});");
+                w.Line($"var a{i} = {V}.LoadUnsafe(ref {aBase}, {Sum(Mul(Add(m0, i), AStride), k)});");
             }
 
             for (int j = 0; j < rn; j++)
             {
-                w.Line($"var b{j} = {V}.LoadUnsafe(ref b, {Sum(Mul(Add(n0, j), BStride), k)});");
+                w.Line($"var b{j} = {V}.LoadUnsafe(ref {bBase}, {Sum(Mul(Add(n0, j), bStride), k)});");
                 for (int i = 0; i < rm; i++)
                 {
                     w.Line($"s{i}{j} = {V}.MultiplyAddEstimate(a{i}, b{j}, s{i}{j});");
@@ -81,16 +92,34 @@ internal sealed class DotGemm
             }
         }
 
-        if (K == lanes)
+        void Loop()
         {
-            Body("0");
+            if (span == lanes)
+            {
+                Body("0");
+            }
+            else
+            {
+                using (w.Open($"for (nuint k = 0; k < {span}; k += {lanes})"))
+                {
+                    Body("k");
+                }
+            }
+        }
+
+        if (panelled)
+        {
+            // The dot products run across the panels: each holds the next BPanel values of every row.
+            using (w.Open($"for (nuint panel = 0; panel < {K / BPanel}; panel++)"))
+            {
+                w.Line($"ref {ctx.T} ap = ref Unsafe.Add(ref a, panel * {BPanel});");
+                w.Line($"ref {ctx.T} bp = ref Unsafe.Add(ref b, panel * {N * BPanel});");
+                Loop();
+            }
         }
         else
         {
-            using (w.Open($"for (nuint k = 0; k < {K}; k += {lanes})"))
-            {
-                Body("k");
-            }
+            Loop();
         }
 
         for (int i = 0; i < rm; i++)

@@ -1,0 +1,142 @@
+using System;
+using System.ComponentModel;
+using System.Runtime.InteropServices;
+using System.Threading;
+
+namespace RnnGen.Runtime;
+
+/// <summary>
+/// Two threads running one recurrence: the calling thread computes one half of every step's hidden units and
+/// a partner thread, started once, the other half; they meet after every step, because step t + 1 reads all of
+/// h_t. Each half reads only its own half of W_hh, so on two cores each half stays in its own core's cache.
+/// Used by generated models whose <c>Threads</c> property is 2; not meant to be called directly.
+/// </summary>
+/// <remarks>
+/// Nothing is allocated per call: the partner waits on an event between calls (spinning briefly first) and the
+/// two threads meet by spinning on two counters, one per thread, each on its own cache line. Both threads do
+/// the same arithmetic on the same values as one thread would, so results do not depend on the thread count.
+/// </remarks>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public sealed class RecurrenceTeam : IDisposable
+{
+    /// <summary>The partner's side of a recurrence: runs the second half of a unit's steps.</summary>
+    public abstract class Job
+    {
+        /// <summary>Runs part 1 of <paramref name="unit"/>'s recurrence over <paramref name="steps"/> steps, meeting <paramref name="team"/> after each.</summary>
+        public abstract void Run(int unit, int steps, RecurrenceTeam team);
+    }
+
+    [StructLayout(LayoutKind.Explicit, Size = 192)]
+    private struct Counters
+    {
+        // 128 bytes apart: adjacent-line prefetch would otherwise couple the two lines.
+        [FieldOffset(64)] public long Caller;
+        [FieldOffset(128)] public long Partner;
+    }
+
+    private readonly Job _job;
+    private readonly Thread _thread;
+    private readonly ManualResetEventSlim _start = new(false, spinCount: 2000);
+    private Counters _counters;
+    private int _unit, _steps, _running;
+    private volatile bool _stopping;
+    private volatile Exception? _failure;
+
+    /// <summary>Starts the partner thread and runs one empty job, so that the first real call allocates nothing.</summary>
+    public RecurrenceTeam(Job job)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        _job = job;
+        _thread = new Thread(PartnerLoop) { IsBackground = true, Name = "RnnGen recurrence partner" };
+        _thread.Start();
+        Start(0, 0);
+        Join();
+    }
+
+    /// <summary>The calling thread: hands part 1 of <paramref name="unit"/>'s recurrence to the partner.</summary>
+    public void Start(int unit, int steps)
+    {
+        ObjectDisposedException.ThrowIf(_stopping, this);
+        _unit = unit;
+        _steps = steps;
+        Volatile.Write(ref _running, 1);
+        _start.Set();
+    }
+
+    /// <summary>
+    /// After a step of <paramref name="part"/> (0: the caller, 1: the partner): waits until the other part has
+    /// finished the same step. Throws if the partner failed, rather than waiting for it forever.
+    /// </summary>
+    public void Arrive(int part)
+    {
+        ref long mine = ref part == 0 ? ref _counters.Caller : ref _counters.Partner;
+        ref long other = ref part == 0 ? ref _counters.Partner : ref _counters.Caller;
+        long step = mine + 1;
+        Volatile.Write(ref mine, step); // a release: this part's h values are visible before the count
+        SpinWait spin = default;
+        while (Volatile.Read(ref other) < step)
+        {
+            if (_failure is not null)
+            {
+                throw new InvalidOperationException("The recurrence partner thread failed.", _failure);
+            }
+
+            spin.SpinOnce(sleep1Threshold: -1);
+        }
+    }
+
+    /// <summary>The calling thread: waits until the partner has finished its part.</summary>
+    public void Join()
+    {
+        SpinWait spin = default;
+        while (Volatile.Read(ref _running) != 0)
+        {
+            spin.SpinOnce(sleep1Threshold: -1);
+        }
+
+        if (_failure is { } failure)
+        {
+            throw new InvalidOperationException("The recurrence partner thread failed.", failure);
+        }
+    }
+
+    /// <summary>Stops the partner thread.</summary>
+    public void Dispose()
+    {
+        if (_stopping)
+        {
+            return;
+        }
+
+        _stopping = true;
+        _start.Set();
+        _thread.Join();
+        _start.Dispose();
+    }
+
+    private void PartnerLoop()
+    {
+        while (true)
+        {
+            _start.Wait();
+            _start.Reset();
+            if (_stopping)
+            {
+                return;
+            }
+
+            try
+            {
+                _job.Run(_unit, _steps, this);
+            }
+            catch (Exception e)
+            {
+                _failure = e;
+            }
+            finally
+            {
+                Volatile.Write(ref _running, 0);
+            }
+        }
+    }
+}

@@ -1,0 +1,165 @@
+using System;
+using System.Linq;
+
+namespace RnnGen.Tests;
+
+// Wide enough that W_hh is stored in column panels and the recurrence can be split across two threads.
+[RnnModel(Hidden = 256, Input = 8, Output = 3, Cell = CellType.Lstm, Layers = 2, Bidirectional = true, Loss = Loss.SquaredError, MaxSteps = 12)]
+public partial class SplitBiLstm { }
+
+[RnnModel(Hidden = 256, Input = 6, Output = 5, Cell = CellType.Gru, Layers = 2, Dropout = 0.25, Truncate = 3, MaxSteps = 12)]
+public partial class SplitGruDropout { }
+
+[RnnModel(Hidden = 128, Input = 4, Output = 2, Activation = Activation.Relu, Loss = Loss.SquaredError, MaxSteps = 12)]
+public partial class SplitVanilla { }
+
+[RnnModel(Hidden = 256, Input = 5, Output = 4, Cell = CellType.Lstm, Outputs = Outputs.LastStep, Precision = Precision.Double, MaxSteps = 12)]
+public partial class SplitLstmDouble { }
+
+/// <summary>
+/// <c>Threads = 2</c> splits each step's hidden units between the calling thread and a partner thread. Each unit's
+/// arithmetic is unchanged, so every result must equal one thread's bit for bit, and calls still allocate nothing.
+/// </summary>
+public class ThreadsTests
+{
+    private static float[] Values(int count, int seed)
+    {
+        var random = new Random(seed);
+        return Enumerable.Range(0, count).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
+    }
+
+
+    [Fact]
+    public void BidirectionalStackedLstmMatchesOneThreadBitForBit()
+    {
+        var one = new SplitBiLstm();
+        var two = new SplitBiLstm { Threads = 2 };
+        float[] inputs = Values(11 * SplitBiLstm.Input, 1), targets = Values(11 * SplitBiLstm.Output, 2);
+        try
+        {
+            Assert.Equal(1, one.Threads);
+            Assert.Equal(2, two.Threads);
+            Assert.Equal(one.Forward(inputs, targets), two.Forward(inputs, targets));
+            float[] p1 = new float[11 * SplitBiLstm.Output], p2 = new float[p1.Length];
+            one.Predict(inputs, p1);
+            two.Predict(inputs, p2);
+            Assert.Equal(p1, p2);
+            one.ZeroGradients();
+            two.ZeroGradients();
+            Assert.Equal(one.Backward(inputs, targets), two.Backward(inputs, targets));
+            Assert.True(one.Gradients.SequenceEqual(two.Gradients));
+            for (int i = 0; i < 3; i++)
+            {
+                Assert.Equal(one.SgdStep(inputs, targets, 0.01f), two.SgdStep(inputs, targets, 0.01f));
+            }
+
+            Assert.True(one.Parameters.SequenceEqual(two.Parameters));
+        }
+        finally
+        {
+            two.Threads = 1;
+        }
+    }
+
+    [Fact]
+    public void TruncatedGruWithDropoutMatchesOneThreadBitForBit()
+    {
+        var one = new SplitGruDropout();
+        var two = new SplitGruDropout { Threads = 2 };
+        float[] inputs = Values(12 * SplitGruDropout.Input, 3);
+        int[] targets = Enumerable.Range(0, 12).Select(i => i * 7 % SplitGruDropout.Output).ToArray();
+        try
+        {
+            var s1 = default(SplitGruDropout.State);
+            var s2 = default(SplitGruDropout.State);
+            for (int i = 0; i < 3; i++)
+            {
+                // Training calls draw the same dropout masks: both models start from seed 0.
+                Assert.Equal(one.SgdStep(inputs, targets, 0.05f, ref s1), two.SgdStep(inputs, targets, 0.05f, ref s2));
+                Assert.Equal(one.Forward(inputs, targets, ref s1), two.Forward(inputs, targets, ref s2));
+            }
+
+            Assert.True(one.Parameters.SequenceEqual(two.Parameters));
+            Assert.True(s1.Hidden.SequenceEqual(s2.Hidden));
+            int[] c1 = new int[12], c2 = new int[12];
+            one.Predict(inputs, c1);
+            two.Predict(inputs, c2);
+            Assert.Equal(c1, c2);
+        }
+        finally
+        {
+            two.Threads = 1;
+        }
+    }
+
+    [Fact]
+    public void VanillaAndDoubleLstmMatchOneThreadBitForBit()
+    {
+        var v1 = new SplitVanilla();
+        var v2 = new SplitVanilla { Threads = 2 };
+        var d1 = new SplitLstmDouble();
+        var d2 = new SplitLstmDouble { Threads = 2 };
+        try
+        {
+            float[] inputs = Values(9 * SplitVanilla.Input, 4), targets = Values(9 * SplitVanilla.Output, 5);
+            Assert.Equal(v1.Backward(inputs, targets), v2.Backward(inputs, targets));
+            Assert.True(v1.Gradients.SequenceEqual(v2.Gradients));
+
+            double[] x = Values(12 * SplitLstmDouble.Input, 6).Select(v => (double)v).ToArray();
+            int[] label = { 3 };
+            Assert.Equal(d1.Backward(x, label), d2.Backward(x, label));
+            Assert.True(d1.Gradients.SequenceEqual(d2.Gradients));
+        }
+        finally
+        {
+            v2.Threads = 1;
+            d2.Threads = 1;
+        }
+    }
+
+    [Fact]
+    public void TwoThreadCallsAllocateNothing()
+    {
+        var model = new SplitBiLstm { Threads = 2 };
+        float[] inputs = Values(10 * SplitBiLstm.Input, 7), targets = Values(10 * SplitBiLstm.Output, 8), outputs = new float[targets.Length];
+        try
+        {
+            static long Measure(Action action)
+            {
+                action();
+                action();
+                long before = GC.GetAllocatedBytesForCurrentThread();
+                for (int i = 0; i < 10; i++) action();
+                return GC.GetAllocatedBytesForCurrentThread() - before;
+            }
+
+            Assert.Equal(0, Measure(() => model.Forward(inputs, targets)));
+            Assert.Equal(0, Measure(() => model.Backward(inputs, targets)));
+            Assert.Equal(0, Measure(() => model.SgdStep(inputs, targets, 0.001f)));
+            Assert.Equal(0, Measure(() => model.Predict(inputs, outputs)));
+        }
+        finally
+        {
+            model.Threads = 1;
+        }
+    }
+
+    [Fact]
+    public void ThreadsIsOneOrTwoAndCanBeSwitchedBack()
+    {
+        var model = new SplitVanilla();
+        Assert.Throws<ArgumentOutOfRangeException>(() => model.Threads = 0);
+        Assert.Throws<ArgumentOutOfRangeException>(() => model.Threads = 3);
+        float[] inputs = Values(5 * SplitVanilla.Input, 9), targets = Values(5 * SplitVanilla.Output, 10);
+        float expected = model.Forward(inputs, targets);
+        model.Threads = 2;
+        model.Threads = 2; // no second partner
+        Assert.Equal(expected, model.Forward(inputs, targets));
+        model.Threads = 1;
+        Assert.Equal(1, model.Threads);
+        Assert.Equal(expected, model.Forward(inputs, targets));
+        model.Threads = 2;
+        Assert.Equal(expected, model.Forward(inputs, targets));
+        model.Threads = 1;
+    }
+}
