@@ -17,6 +17,7 @@ public class NameClashTests
         "[RnnModel(Hidden = 4, Vocab = 5)]",
         "[RnnModel(Hidden = 4, Input = 3, Output = 2, Loss = Loss.SquaredError, Precision = Precision.Double, Cell = CellType.Lstm, Projection = 2, Layers = 2, Dropout = 0.5)]",
         "[RnnModel(Hidden = 4, Vocab = 5, Output = 3, Bidirectional = true, Outputs = Outputs.LastStep)]",
+        "[RnnModel(Hidden = 256, Input = 4, Output = 2, Cell = CellType.Gru, Loss = Loss.SquaredError)]", // Threads: a split recurrence
     };
 
     [Theory]
