@@ -135,6 +135,12 @@ internal static class GeneratedMembers
             Add("get_DropoutRandom", "the getter of the property DropoutRandom");
         }
 
+        if (new Layout(spec).SplitsRecurrence)
+        {
+            Add("get_Threads", "the getter of the property Threads");
+            Add("set_Threads", "the setter of the property Threads", "int");
+        }
+
         Add("LoadWeights", "the method LoadWeights(Stream)", stream);
         Add("LoadWeights", "the method LoadWeights(Stream, WeightLoadOptions?)", stream, "global::RnnGen.WeightLoadOptions");
         Add("SaveWeights", "the method SaveWeights(Stream)", stream);
