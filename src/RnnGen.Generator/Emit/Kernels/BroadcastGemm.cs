@@ -46,7 +46,13 @@ internal sealed class BroadcastGemm
     public int GroupPanels { get; init; }
 
     /// <summary>The panel width, or 0 when neither B nor C is stored in panels.</summary>
-    private int Panel => BPanel > 0 && BPanel < N ? BPanel : CPanel > 0 && CPanel < N ? CPanel : 0;
+    private int Panel => StoredB > 0 ? StoredB : StoredC;
+
+    /// <summary>B's panel width, 0 when B is plain rows (a panel as wide as N is plain rows).</summary>
+    private int StoredB => BPanel > 0 && BPanel < N ? BPanel : 0;
+
+    /// <summary>C's panel width, 0 when C is plain rows.</summary>
+    private int StoredC => CPanel > 0 && CPanel < N ? CPanel : 0;
 
     /// <summary>Extra <c>ref</c> parameters the prologue reads, e.g. <c>ref float bias</c>.</summary>
     public IReadOnlyList<string> ExtraParameters { get; init; } = Array.Empty<string>();
@@ -69,7 +75,7 @@ internal sealed class BroadcastGemm
     {
         string prologue = Prologue is null ? "load" : Prologue(Simd.Widths[0], 0, "o");
         string epilogue = Epilogue is null ? "" : Epilogue(Simd.Widths[0], "v");
-        return $"broadcast|{M}|{K}|{N}|{AStrideM}|{AStrideK}|{BStride}|{CStride}|{(BPanel < N ? BPanel : 0)}|{(CPanel < N ? CPanel : 0)}|{PartPanels}|{GroupPanels}|{string.Join(",", ExtraParameters)}|{prologue}|{epilogue}|{UnrollBudget}";
+        return $"broadcast|{M}|{K}|{N}|{AStrideM}|{AStrideK}|{BStride}|{CStride}|{StoredB}|{StoredC}|{PartPanels}|{GroupPanels}|{string.Join(",", ExtraParameters)}|{prologue}|{epilogue}|{UnrollBudget}";
     }
 
     /// <summary>The parameter list and the matching argument list.</summary>
@@ -126,9 +132,9 @@ internal sealed class BroadcastGemm
                     : $"for (nuint panel = 0; panel < {N / panel}; panel++)"))
                 {
                     w.Line($"nuint column = panel * {panel};");
-                    w.Line($"ref {ctx.T} bp = ref Unsafe.Add(ref b, {(BPanel > 0 ? $"panel * {K.Value!.Value * panel}" : "column")});");
-                    w.Line($"ref {ctx.T} cp = ref Unsafe.Add(ref c, {(CPanel > 0 ? $"panel * {M.Value!.Value * panel}" : "column")});");
-                    var operands = new Operands("bp", BPanel > 0 ? panel : BStride, "cp", CPanel > 0 ? panel : CStride, "column");
+                    w.Line($"ref {ctx.T} bp = ref Unsafe.Add(ref b, {(StoredB > 0 ? $"panel * {K.Value!.Value * panel}" : "column")});");
+                    w.Line($"ref {ctx.T} cp = ref Unsafe.Add(ref c, {(StoredC > 0 ? $"panel * {M.Value!.Value * panel}" : "column")});");
+                    var operands = new Operands("bp", StoredB > 0 ? panel : BStride, "cp", StoredC > 0 ? panel : CStride, "column");
                     Blocking.Emit(w, "n0", Dim.Const(panel / lanes), Math.Min(cv, panel / lanes), lanes, (columns, n0) =>
                         Blocking.Emit(w, "m0", M, rm, 1, (rows, m0) => EmitTile(w, ctx, width, rows, m0, columns, n0, operands)));
                 }

@@ -31,8 +31,11 @@ internal sealed class DotGemm
     /// </summary>
     public int BPanel { get; init; }
 
+    /// <summary>B's panel width, 0 when B is plain rows (a panel as wide as K is plain rows).</summary>
+    private int StoredB => BPanel > 0 && BPanel < K ? BPanel : 0;
+
     /// <summary>Everything that shapes the emitted body (not the name), to emit identical kernels once.</summary>
-    public string Shape(EmitContext ctx) => $"dot|{M}|{N}|{K}|{AStride}|{BStride}|{CStride}|{(BPanel < K ? BPanel : 0)}";
+    public string Shape(EmitContext ctx) => $"dot|{M}|{N}|{K}|{AStride}|{BStride}|{CStride}|{StoredB}";
 
     /// <summary>The parameter list and the matching argument list.</summary>
     public (string Parameters, string Arguments) Signature(EmitContext ctx) => M.IsConst
@@ -71,7 +74,7 @@ internal sealed class DotGemm
             }
         }
 
-        bool panelled = BPanel > 0 && BPanel < K;
+        bool panelled = StoredB > 0;
         string aBase = panelled ? "ap" : "a", bBase = panelled ? "bp" : "b";
         int bStride = panelled ? BPanel : BStride, span = panelled ? BPanel : K;
 
