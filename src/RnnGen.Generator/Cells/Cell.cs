@@ -63,8 +63,8 @@ internal abstract class Cell
     /// <summary>The statement running one forward step.</summary>
     public string Step(EmitContext ctx, StepRefs r) => $"CellStep({StepArguments(ctx, r)});";
 
-    /// <summary>The statement running the units of part <c>part</c> of one forward step (Layout.SplitsRecurrence).</summary>
-    public string StepPart(EmitContext ctx, StepRefs r) => $"CellStepPart(part, {StepArguments(ctx, r)});";
+    /// <summary>The statement running the units of one part (an int expression) of one forward step (Layout.SplitsRecurrence).</summary>
+    public string StepPart(EmitContext ctx, StepRefs r, string part = "part") => $"CellStepPart({part}, {StepArguments(ctx, r)});";
 
     /// <summary>
     /// Emits the element-wise update that follows the recurrent product, as Update over HiddenPadded units and,
@@ -91,16 +91,31 @@ internal abstract class Cell
     /// <c>a = prev</c>, <c>b = W_hh</c> (input-major). It starts from <c>x + b_ih + b_hh</c> when the input side
     /// joins the gates here, or from <c>b_hh</c> alone; an epilogue, if any, is applied before the store.
     /// </summary>
-    /// <remarks>With <paramref name="part"/>, the product of one half of the units (both halves of the split recurrence).</remarks>
-    protected static BroadcastGemm RecurrentProduct(EmitContext ctx, string name, string doc, bool withInput, Func<SimdWidth, string, string>? epilogue = null, bool part = false)
+    /// <remarks>
+    /// When the recurrence splits across two threads, the product of one half of the units (name + "Part") is
+    /// emitted too, and the whole product is its two halves.
+    /// </remarks>
+    protected static void EmitRecurrentProduct(CodeWriter w, EmitContext ctx, string name, string doc, bool withInput, Func<SimdWidth, string, string>? epilogue = null)
+    {
+        BroadcastGemm whole = RecurrentProduct(ctx, name, doc, withInput, epilogue);
+        Layout l = ctx.Layout;
+        if (!l.SplitsRecurrence)
+        {
+            whole.Emit(w, ctx);
+            return;
+        }
+
+        BroadcastGemm part = whole.Part(l.HalfUnits, l.HiddenPadded);
+        part.Emit(w, ctx);
+        whole.EmitAsParts(w, ctx, part);
+    }
+
+    private static BroadcastGemm RecurrentProduct(EmitContext ctx, string name, string doc, bool withInput, Func<SimdWidth, string, string>? epilogue)
     {
         string T = ctx.T;
-        Layout l = ctx.Layout;
         return new BroadcastGemm
         {
-            Name = part ? name + "Part" : name,
-            PartPanels = part ? l.HalfUnits / l.RecurrentPanel : 0,
-            GroupPanels = part ? l.HiddenPadded / l.RecurrentPanel : 0,
+            Name = name,
             Doc = doc,
             M = Dim.Const(1),
             K = Dim.Const(ctx.Layout.RecurrentInputs),
@@ -108,7 +123,7 @@ internal abstract class Cell
             AStrideM = 0,
             AStrideK = 1,
             BStride = ctx.Layout.GateWidth,
-            BPanel = ctx.Layout.RecurrentPanel,
+            BPanels = ctx.Layout.RecurrentPanels,
             CStride = 0,
             ExtraParameters = withInput ? new[] { $"ref {T} x", $"ref {T} inputBias", $"ref {T} recurrentBias" } : new[] { $"ref {T} recurrentBias" },
             Prologue = withInput

@@ -22,11 +22,7 @@ internal sealed class GruCell : Cell
     {
         string T = ctx.T;
         const string productDoc = "gates = b_hh + Σ_j hPrev[j] · W_hh[j, :]: the hidden side of all three gates, kept apart because r scales the n part.";
-        RecurrentProduct(ctx, "HiddenPreactivations", productDoc, withInput: false).Emit(w, ctx);
-        if (ctx.Layout.SplitsRecurrence)
-        {
-            RecurrentProduct(ctx, "HiddenPreactivations", productDoc + " One half of the units.", withInput: false, part: true).Emit(w, ctx);
-        }
+        EmitRecurrentProduct(w, ctx, "HiddenPreactivations", productDoc, withInput: false);
 
         UpdateMethods(w, ctx, "r, z, n from both sides; h = n + z ⊙ (hPrev - n); the gates replace the hidden side in place.",
             $"ref {T} x, ref {T} inputBias, ref {T} hPrev, ref {T} gates, ref {T} hiddenPart, ref {T} h", v =>

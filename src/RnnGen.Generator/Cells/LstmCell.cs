@@ -25,11 +25,7 @@ internal sealed class LstmCell : Cell
         bool projected = ctx.Layout.Projected;
         string h = ctx.HRow;
         const string productDoc = "gates = x + b_ih + b_hh + Σ_j hPrev[j] · W_hh[j, :] for all four gates: one product per step.";
-        RecurrentProduct(ctx, "GatePreactivations", productDoc, withInput: true).Emit(w, ctx);
-        if (ctx.Layout.SplitsRecurrence)
-        {
-            RecurrentProduct(ctx, "GatePreactivations", productDoc + " One half of the units.", withInput: true, part: true).Emit(w, ctx);
-        }
+        EmitRecurrentProduct(w, ctx, "GatePreactivations", productDoc, withInput: true);
 
         UpdateMethods(w, ctx, $"Activates the gates in place, then c = f ⊙ cPrev + i ⊙ g and {(projected ? "m" : "h")} = o ⊙ tanh(c).",
             $"ref {T} gates, ref {T} cPrev, ref {T} c, ref {T} h", v =>

@@ -19,12 +19,8 @@ internal sealed class VanillaCell : Cell
         Func<SimdWidth, string, string> activation = (width, acc) => ctx.Spec.Activation == ActivationKind.Relu
             ? $"{width.V}.Max({acc}, {width.Of(T)}.Zero)"
             : $"VectorMath.Tanh({acc})";
-        RecurrentProduct(ctx, "CellStep", productDoc, withInput: true, epilogue: activation).Emit(w, ctx);
-        if (ctx.Layout.SplitsRecurrence)
-        {
-            // The step is the product itself, so half of the step is half of the product.
-            RecurrentProduct(ctx, "CellStep", productDoc + " One half of the units.", withInput: true, epilogue: activation, part: true).Emit(w, ctx);
-        }
+        // The step is the product itself, so half of the step (CellStepPart when the recurrence splits) is half of the product.
+        EmitRecurrentProduct(w, ctx, "CellStep", productDoc, withInput: true, epilogue: activation);
 
         bool relu = ctx.Spec.Activation == ActivationKind.Relu;
         string doc = relu ? "δ = dh ⊙ [h &gt; 0] (ReLU' read from the output)." : "δ = dh ⊙ (1 - h²) (tanh' read from the output).";

@@ -452,7 +452,7 @@ internal static class BackwardEmitter
         K = ctx.Layout.GateWidth,
         AStride = ctx.Layout.GateWidth,
         BStride = ctx.Layout.GateWidth,
-        BPanel = ctx.Layout.RecurrentPanel,
+        BPanels = ctx.Layout.RecurrentPanels,
         CStride = ctx.Layout.StateGradientWidth,
     };
 
@@ -479,7 +479,7 @@ internal static class BackwardEmitter
         AStrideK = ctx.FeedsBack ? ctx.Layout.OutputPadded : ctx.Layout.FeaturesPadded,
         BStride = ctx.Layout.GateWidth,
         CStride = ctx.Layout.GateWidth,
-        CPanel = ctx.Layout.RecurrentPanel,
+        CPanels = ctx.Layout.RecurrentPanels,
     };
 
     public static BroadcastGemm ProjectionWeightGradsKernel(EmitContext ctx) => new()

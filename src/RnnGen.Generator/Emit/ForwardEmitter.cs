@@ -255,34 +255,9 @@ internal static class ForwardEmitter
         using (w.Open(""))
         {
             EmitWeightRefs(w, ctx, unit);
-            string input;
-            if (unit.TokenInput)
-            {
-                input = $"Unsafe.Add(ref p, {unit["InputWeights"]} + inputs[t] * GateWidth)";
-            }
-            else
-            {
-                string weights = unit["InputWeights"], part = unit["InputPart"];
-                if (unit.First)
-                {
-                    w.Line("// W_ih x_t for every step at once: the input side does not depend on the recurrence.");
-                    w.Line($"InputProjection(ref MemoryMarshal.GetReference(inputs), ref Unsafe.Add(ref p, {weights}), ref Unsafe.Add(ref w, {part}), steps);");
-                }
-                else
-                {
-                    w.Line(below.Count > 1
-                        ? "// W_ih [h_fwd; h_rev] of the layer below for every step at once: two products, the second adding."
-                        : "// W_ih h_t of the layer below for every step at once.");
-                    w.Line($"LayerInputProjection(ref {below[0]}, ref Unsafe.Add(ref p, {weights}), ref Unsafe.Add(ref w, {part}), steps);");
-                    if (below.Count > 1)
-                    {
-                        string features = ctx.Layout.Projected ? "Features" : "Hidden";
-                        w.Line($"LayerInputProjectionAdd(ref {below[1]}, ref Unsafe.Add(ref p, {weights} + {features} * GateWidth), ref Unsafe.Add(ref w, {part}), steps);");
-                    }
-                }
-
-                input = $"Unsafe.Add(ref w, {part} + t * GateWidth)";
-            }
+            string input = unit.TokenInput
+                ? $"Unsafe.Add(ref p, {unit["InputWeights"]} + inputs[t] * GateWidth)"
+                : $"Unsafe.Add(ref w, {unit["InputPart"]} + t * GateWidth)";
 
             CodeWriter.Block? serial = null;
             if (ctx.Layout.SplitsRecurrence)
@@ -290,13 +265,37 @@ internal static class ForwardEmitter
                 int index = IndexOf(ctx.Layout, unit);
                 using (w.Open("if (team is not null)"))
                 {
-                    w.Line("// Two threads: this one computes the first half of every step's units, the partner the second.");
-                    w.Line($"team.Start({index}, steps);");
-                    w.Line($"RecurPart{index}(ref p, ref w, 0, steps, team);");
+                    if (index == 0)
+                    {
+                        w.Line("// Two threads: each computes its half of the units' columns of the input side, then their half of every step.");
+                    }
+
+                    if (unit.First && !unit.Reverse)
+                    {
+                        w.Line("inputs.Slice(0, steps * Input).CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, InputCopy), steps * Input));");
+                    }
+
+                    if (ReadsDropped(ctx, unit))
+                    {
+                        w.Line("bool dropped = !Unsafe.IsNullRef(ref dropout);");
+                        w.Line($"team.Start({2 * index} + (dropped ? 1 : 0), steps);");
+                        w.Line($"RecurPart{index}(ref p, ref w, 0, steps, team, dropped);");
+                    }
+                    else
+                    {
+                        w.Line($"team.Start({2 * index}, steps);");
+                        w.Line($"RecurPart{index}(ref p, ref w, 0, steps, team);");
+                    }
+
                     w.Line("team.Join();");
                 }
 
                 serial = w.Open("else");
+            }
+
+            if (!unit.TokenInput)
+            {
+                EmitInputSide(w, ctx, unit, below, part: false);
             }
 
             using (w.Open(StepLoop(unit)))
@@ -306,7 +305,23 @@ internal static class ForwardEmitter
                     w.Line("// One-hot input: W_ih x_t is row x_t of the input-major weights, a lookup.");
                 }
 
-                w.Line(ctx.Cell.Step(ctx, StepAt(ctx, unit, input)));
+                if (ctx.Layout.SplitsRecurrence)
+                {
+                    if (IndexOf(ctx.Layout, unit) == 0)
+                    {
+                        w.Line("// Both halves, alternating which goes first: the half done last in one step starts the next while its");
+                        w.Line("// weights are the most recently cached (W_hh is about the size of a cache when the recurrence splits).");
+                    }
+
+                    w.Line("int first = t & 1;");
+                    w.Line(ctx.Cell.StepPart(ctx, StepAt(ctx, unit, input), "first"));
+                    w.Line(ctx.Cell.StepPart(ctx, StepAt(ctx, unit, input), "1 - first"));
+                }
+                else
+                {
+                    w.Line(ctx.Cell.Step(ctx, StepAt(ctx, unit, input)));
+                }
+
                 if (ctx.FeedsBack)
                 {
                     w.Line("// y_t feeds step t + 1, so the head runs inside the recurrence.");
@@ -315,6 +330,45 @@ internal static class ForwardEmitter
             }
 
             serial?.Dispose();
+        }
+    }
+
+    /// <summary>A unit above the first in a model with dropout: a training call reads the layer below through a mask.</summary>
+    private static bool ReadsDropped(EmitContext ctx, LayerLayout unit) => ctx.Dropout && !unit.First;
+
+    /// <summary>
+    /// The input side of a dense unit for every step at once, into its InputPart rows: all columns, or with
+    /// <paramref name="part"/> (inside RecurPart) the columns of one half of the units. The layer below is read
+    /// through the refs named in <paramref name="below"/>.
+    /// </summary>
+    private static void EmitInputSide(CodeWriter w, EmitContext ctx, LayerLayout unit, System.Collections.Generic.List<string> below, bool part)
+    {
+        string weights = unit["InputWeights"], rows = unit["InputPart"];
+        string suffix = part ? "Part" : "", partArgument = part ? "part, " : "";
+        if (unit.First)
+        {
+            if (!part)
+            {
+                w.Line("// W_ih x_t for every step at once: the input side does not depend on the recurrence.");
+            }
+
+            string x = part ? "ref Unsafe.Add(ref w, InputCopy)" : "ref MemoryMarshal.GetReference(inputs)";
+            w.Line($"InputProjection{suffix}({partArgument}{x}, ref Unsafe.Add(ref p, {weights}), ref Unsafe.Add(ref w, {rows}), steps);");
+            return;
+        }
+
+        if (!part)
+        {
+            w.Line(below.Count > 1
+                ? "// W_ih [h_fwd; h_rev] of the layer below for every step at once: two products, the second adding."
+                : "// W_ih h_t of the layer below for every step at once.");
+        }
+
+        w.Line($"LayerInputProjection{suffix}({partArgument}ref {below[0]}, ref Unsafe.Add(ref p, {weights}), ref Unsafe.Add(ref w, {rows}), steps);");
+        if (below.Count > 1)
+        {
+            string features = ctx.Layout.Projected ? "Features" : "Hidden";
+            w.Line($"LayerInputProjectionAdd{suffix}({partArgument}ref {below[1]}, ref Unsafe.Add(ref p, {weights} + {features} * GateWidth), ref Unsafe.Add(ref w, {rows}), steps);");
         }
     }
 
@@ -346,13 +400,35 @@ internal static class ForwardEmitter
         for (int index = 0; index < ctx.Layout.Layers.Count; index++)
         {
             LayerLayout unit = ctx.Layout.Layers[index];
-            w.Line($"/// <summary>Part <paramref name=\"part\"/> (0 or 1) of the recurrence of {(ctx.Stacked || ctx.Layout.Bidirectional ? $"layer {unit.Index}{(unit.Reverse ? ", reverse direction" : "")}" : "the layer")}: half of the units of every step.</summary>");
-            using (w.Open($"private static void RecurPart{index}(ref {T} p, ref {T} w, int part, int steps, {Team} team)"))
+            bool drops = ReadsDropped(ctx, unit);
+            w.Line($"/// <summary>Part <paramref name=\"part\"/> (0 or 1) of {(ctx.Stacked || ctx.Layout.Bidirectional ? $"layer {unit.Index}{(unit.Reverse ? ", reverse direction" : "")}" : "the layer")}: its half of the input side, then its half of the units of every step.</summary>");
+            using (w.Open($"private static void RecurPart{index}(ref {T} p, ref {T} w, int part, int steps, {Team} team{(drops ? ", bool dropped" : "")})"))
             {
                 EmitWeightRefs(w, ctx, unit, withHead: false);
+                var below = new System.Collections.Generic.List<string>();
+                if (!unit.First)
+                {
+                    foreach (LayerLayout lower in ctx.Layout.UnitsOf(unit.Index - 1))
+                    {
+                        string name = lower.Reverse ? "belowReverse" : "below";
+                        below.Add(name);
+                        w.Line(drops
+                            ? $"ref {T} {name} = ref Unsafe.Add(ref w, dropped ? {lower["Dropped"]} : {OutputRows(ctx, lower)});"
+                            : $"ref {T} {name} = ref Unsafe.Add(ref w, {OutputRows(ctx, lower)});");
+                    }
+                }
+
+                EmitInputSide(w, ctx, unit, below, part: true);
                 using (w.Open(StepLoop(unit)))
                 {
-                    w.Line(ctx.Cell.StepPart(ctx, StepAt(ctx, unit, $"Unsafe.Add(ref w, {unit["InputPart"]} + t * GateWidth)")));
+                    StepRefs refs = StepAt(ctx, unit, $"Unsafe.Add(ref w, {unit["InputPart"]} + t * GateWidth)");
+                    if (index == 0)
+                    {
+                        w.Line("// The other half of h_{t-1} was written on the other core: fetch its lines at once.");
+                    }
+
+                    w.Line($"{Team}.Prefetch(ref Unsafe.Add(ref {refs.Previous}, (nuint)(1 - part) * HalfUnits), HalfUnits);");
+                    w.Line(ctx.Cell.StepPart(ctx, refs));
                     w.Line("team.Arrive(part);");
                 }
             }
@@ -360,7 +436,7 @@ internal static class ForwardEmitter
             w.Line();
         }
 
-        w.Line("/// <summary>The partner thread's side of the split recurrence: part 1 of the unit it is given.</summary>");
+        w.Line("/// <summary>The partner thread's side of the split recurrence: part 1 of the unit it is given (2 × its index, plus 1 when it reads the layer below through dropout).</summary>");
         using (w.Open($"public sealed class RecurrencePartner : {Team}.Job"))
         {
             w.Line($"private readonly {T}[] _parameters, _workspace;");
@@ -381,7 +457,15 @@ internal static class ForwardEmitter
                 {
                     for (int index = 0; index < ctx.Layout.Layers.Count; index++)
                     {
-                        w.Line($"case {index}: RecurPart{index}(ref p, ref w, 1, steps, team); break;");
+                        if (ReadsDropped(ctx, ctx.Layout.Layers[index]))
+                        {
+                            w.Line($"case {2 * index}: RecurPart{index}(ref p, ref w, 1, steps, team, false); break;");
+                            w.Line($"case {2 * index + 1}: RecurPart{index}(ref p, ref w, 1, steps, team, true); break;");
+                        }
+                        else
+                        {
+                            w.Line($"case {2 * index}: RecurPart{index}(ref p, ref w, 1, steps, team); break;");
+                        }
                     }
                 }
             }

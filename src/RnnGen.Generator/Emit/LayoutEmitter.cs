@@ -99,14 +99,15 @@ internal static class LayoutEmitter
         w.Line("/// <summary>PyTorch state_dict tensors, in state_dict order, and where each lives in the flat parameters.</summary>");
         using (w.Open("public static readonly TensorMap[] Tensors =", "};"))
         {
-            w.Line("// name, rows, columns, shape, offset, block rows, block stride, row stride, column stride, init scale (uniform ±scale)[, panel width, panel stride]");
+            w.Line($"// name, rows, columns, shape, offset, block rows, block stride, row stride, column stride, init scale (uniform ±scale)[, panel width, panel stride{(l.RecurrentPanels is { PartMajor: true } ? "[, the slot of each panel]" : "")}]");
             foreach (LayerLayout layer in l.Layers)
             {
                 string p = layer.PyTorchSuffix, input = layer.First ? layer.InputName : featureCount;
                 string inputShape = layer.First ? input : features;
                 w.Line($"new(\"rnn.weight_ih{p}\", {gateRows}, {input}, \"[{gateShape}, {inputShape}]\", {layer["InputWeights"]}, Hidden, HiddenPadded, 1, GateWidth, 1.0 / Math.Sqrt({input})),");
+                string slots = l.RecurrentPanels is { PartMajor: true } panels ? $", new[] {{ {string.Join(", ", panels.Slots())} }}" : "";
                 w.Line(l.RecurrentPanelled
-                    ? $"new(\"rnn.weight_hh{p}\", {gateRows}, {recurrentSize}, \"[{gateShape}, {recurrent}]\", {layer["RecurrentWeights"]}, Hidden, HiddenPadded, 1, RecurrentPanel, 1.0 / Math.Sqrt(Hidden), RecurrentPanel, {recurrentSize} * RecurrentPanel),"
+                    ? $"new(\"rnn.weight_hh{p}\", {gateRows}, {recurrentSize}, \"[{gateShape}, {recurrent}]\", {layer["RecurrentWeights"]}, Hidden, HiddenPadded, 1, RecurrentPanel, 1.0 / Math.Sqrt(Hidden), RecurrentPanel, {recurrentSize} * RecurrentPanel{slots}),"
                     : $"new(\"rnn.weight_hh{p}\", {gateRows}, {recurrentSize}, \"[{gateShape}, {recurrent}]\", {layer["RecurrentWeights"]}, Hidden, HiddenPadded, 1, GateWidth, 1.0 / Math.Sqrt(Hidden)),");
                 w.Line($"new(\"rnn.bias_ih{p}\", {gateRows}, 0, \"[{gateShape}]\", {layer["InputBias"]}, Hidden, HiddenPadded, 1, 0, 0),");
                 w.Line($"new(\"rnn.bias_hh{p}\", {gateRows}, 0, \"[{gateShape}]\", {layer["RecurrentBias"]}, Hidden, HiddenPadded, 1, 0, 0),");

@@ -90,16 +90,16 @@ internal static class ModelEmitter
                 var kernels = new KernelSet(w, ctx);
                 if (ctx.Dense)
                 {
-                    kernels.Add(ForwardEmitter.InputProjectionKernel(ctx));
+                    kernels.AddInputSide(ForwardEmitter.InputProjectionKernel(ctx));
                     kernels.Add(BackwardEmitter.InputWeightGradsKernel(ctx));
                 }
 
                 if (ctx.Stacked)
                 {
-                    kernels.Add(ForwardEmitter.LayerInputProjectionKernel(ctx));
+                    kernels.AddInputSide(ForwardEmitter.LayerInputProjectionKernel(ctx));
                     if (ctx.Layout.Bidirectional)
                     {
-                        kernels.Add(ForwardEmitter.LayerInputProjectionAddKernel(ctx));
+                        kernels.AddInputSide(ForwardEmitter.LayerInputProjectionAddKernel(ctx));
                     }
 
                     kernels.Add(BackwardEmitter.LayerBackpropKernel(ctx));

@@ -80,6 +80,7 @@ internal sealed class Layout
         FeedsBackOutput = spec.Recurrence == RecurrenceKind.Output;
         RecurrentInputs = FeedsBackOutput ? spec.Output : Features;
         RecurrentPanel = ChoosePanel(RecurrentInputs, GateWidth, ElementBytes, RowElements);
+        RecurrentPanels = RecurrentPanelled ? new PanelOrder(RecurrentPanel, GateWidth / RecurrentPanel, Gates, PartMajor: SplitsRecurrence) : null;
         bool lstm = spec.Cell == CellKind.Lstm;
         StateGradientWidth = FeedsBackOutput ? OutputPadded : lstm ? FeaturesPadded + HiddenPadded : FeaturesPadded;
         LayerStateLength = FeaturesPadded + (lstm ? HiddenPadded : 0);
@@ -114,7 +115,7 @@ internal sealed class Layout
                 $"[{layer.InputName}][GateWidth]  rnn.weight_ih{p}, transposed: one row per {(layer.TokenInput ? "token" : "input")}"));
             parameters.Add((layer["RecurrentWeights"], (long)RecurrentInputs * GateWidth,
                 RecurrentPanelled
-                    ? $"[GateWidth / RecurrentPanel][{recurrentRows}][RecurrentPanel]  rnn.weight_hh{p}, transposed, in panels of RecurrentPanel gate columns"
+                    ? $"[GateWidth / RecurrentPanel][{recurrentRows}][RecurrentPanel]  rnn.weight_hh{p}, transposed, in panels of RecurrentPanel gate columns{(SplitsRecurrence ? "; the first half of every gate's panels first" : "")}"
                     : $"[{recurrentRows}][GateWidth]  rnn.weight_hh{p}, transposed: one row per {(FeedsBackOutput ? "fed-back output" : "previous hidden unit")}"));
             parameters.Add((layer["InputBias"], GateWidth, $"[GateWidth]  rnn.bias_ih{p}"));
             parameters.Add((layer["RecurrentBias"], GateWidth, $"[GateWidth]  rnn.bias_hh{p}"));
@@ -162,6 +163,11 @@ internal sealed class Layout
             {
                 work.Add((layer["Unprojected"], steps * HiddenPadded, $"[MaxSteps][HiddenPadded]  o ⊙ tanh(c_t){of}, before the projection W_hr"));
                 work.Add((layer["ProjectionGrads"], steps * FeaturesPadded, $"[MaxSteps][FeaturesPadded]  dLoss/dh_t{of} in total, for W_hr's gradient"));
+            }
+
+            if (layer.First && !layer.Reverse && SplitsRecurrence)
+            {
+                work.Add(("InputCopy", steps * spec.Input, "[MaxSteps][Input]  the dense inputs, where the partner thread of a split recurrence can read them"));
             }
 
             if (!layer.TokenInput)
@@ -287,6 +293,9 @@ internal sealed class Layout
     /// when the matrix is small enough to stay in L1 anyway.
     /// </summary>
     public int RecurrentPanel { get; }
+
+    /// <summary>W_hh's panels and their order (each half's panels together when the recurrence splits); null without panels.</summary>
+    public PanelOrder? RecurrentPanels { get; }
 
     /// <summary>
     /// The recurrence can run on two threads (the model's <c>Threads</c> property): each half of the hidden units

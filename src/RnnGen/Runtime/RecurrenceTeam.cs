@@ -1,6 +1,8 @@
 using System;
 using System.ComponentModel;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics.X86;
 using System.Threading;
 
 namespace RnnGen.Runtime;
@@ -33,6 +35,8 @@ public sealed class RecurrenceTeam : IDisposable
         [FieldOffset(64)] public long Caller;
         [FieldOffset(128)] public long Partner;
     }
+
+    private const int TightPolls = 1 << 16;
 
     private readonly Job _job;
     private readonly Thread _thread;
@@ -73,7 +77,20 @@ public sealed class RecurrenceTeam : IDisposable
         ref long other = ref part == 0 ? ref _counters.Partner : ref _counters.Caller;
         long step = mine + 1;
         Volatile.Write(ref mine, step); // a release: this part's h values are visible before the count
+        if (Volatile.Read(ref other) >= step)
+        {
+            return;
+        }
+
+        WaitFor(ref other, step);
+    }
+
+    // A step takes microseconds, so the other part is normally close: poll with a pause only (SpinWait's
+    // growing back-off would notice its arrival late), and back off only after a long wait.
+    private void WaitFor(ref long other, long step)
+    {
         SpinWait spin = default;
+        int polls = 0;
         while (Volatile.Read(ref other) < step)
         {
             if (_failure is not null)
@@ -81,7 +98,14 @@ public sealed class RecurrenceTeam : IDisposable
                 throw new InvalidOperationException("The recurrence partner thread failed.", _failure);
             }
 
-            spin.SpinOnce(sleep1Threshold: -1);
+            if (++polls < TightPolls)
+            {
+                if (X86Base.IsSupported) X86Base.Pause(); else Thread.SpinWait(1);
+            }
+            else
+            {
+                spin.SpinOnce(sleep1Threshold: -1);
+            }
         }
     }
 
@@ -97,6 +121,29 @@ public sealed class RecurrenceTeam : IDisposable
         if (_failure is { } failure)
         {
             throw new InvalidOperationException("The recurrence partner thread failed.", failure);
+        }
+    }
+
+    /// <summary>
+    /// Asks the processor to start loading the cache lines of <paramref name="count"/> elements from
+    /// <paramref name="start"/>: at the start of a step, the half of h_{t-1} the other thread wrote, whose lines
+    /// then arrive together instead of one by one as the product reaches them. Does nothing without SSE.
+    /// </summary>
+    /// <remarks>A prefetch never faults, so an address the garbage collector has since moved is harmless.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe void Prefetch<T>(ref T start, int count)
+        where T : unmanaged
+    {
+        if (!Sse.IsSupported)
+        {
+            return;
+        }
+
+        byte* first = (byte*)Unsafe.AsPointer(ref start);
+        int bytes = count * sizeof(T);
+        for (int offset = 0; offset < bytes; offset += 64)
+        {
+            Sse.Prefetch0(first + offset);
         }
     }
 

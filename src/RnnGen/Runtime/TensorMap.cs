@@ -16,8 +16,9 @@ namespace RnnGen.Runtime;
 /// Blocks model gate stacking: PyTorch stacks the gates of an LSTM as rows <c>[i; f; g; o]</c>, each
 /// <c>Hidden</c> rows, while the model pads each gate to a whole number of vectors. Panels model a
 /// transposed matrix cut into column panels, each stored contiguously (<c>[Columns, PanelWidth]</c>, so
-/// <see cref="ColumnStride"/> is then the panel width); without panels <c>PanelWidth</c> is unbounded and
-/// <c>n</c> is added as is.
+/// <see cref="ColumnStride"/> is then the panel width), panel <c>n / PanelWidth</c> at that index times
+/// <see cref="PanelStride"/> unless the map was given another order of slots; without panels <c>PanelWidth</c> is
+/// unbounded and <c>n</c> is added as is.
 /// </remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public sealed class TensorMap
@@ -51,6 +52,19 @@ public sealed class TensorMap
         PanelWidth = panelWidth;
         PanelStride = panelStride;
     }
+
+    /// <summary>
+    /// Creates a map of a matrix stored in column panels in another order than the columns': panel p (columns
+    /// <c>[p * panelWidth, (p + 1) * panelWidth)</c>) is stored at <c>Offset + panelSlots[p] * panelStride</c>.
+    /// </summary>
+    public TensorMap(string name, int rows, int columns, string shapeDescription, int offset, int blockRows, int blockStride, int rowStride, int columnStride, double initScale, int panelWidth, int panelStride, int[] panelSlots)
+        : this(name, rows, columns, shapeDescription, offset, blockRows, blockStride, rowStride, columnStride, initScale, panelWidth, panelStride)
+    {
+        ArgumentNullException.ThrowIfNull(panelSlots);
+        _panelSlots = panelSlots;
+    }
+
+    private readonly int[]? _panelSlots;
 
     /// <summary>The PyTorch <c>state_dict</c> name, e.g. <c>rnn.weight_ih_l0</c>.</summary>
     public string Name { get; }
@@ -98,6 +112,7 @@ public sealed class TensorMap
     public int IndexOf(int row, int column)
     {
         int n = (row / BlockRows) * BlockStride + (row % BlockRows) * RowStride;
-        return Offset + (n / PanelWidth) * PanelStride + n % PanelWidth + column * ColumnStride;
+        int panel = n / PanelWidth;
+        return Offset + (_panelSlots is null ? panel : _panelSlots[panel]) * PanelStride + n % PanelWidth + column * ColumnStride;
     }
 }

@@ -385,7 +385,7 @@ namespace RnnGen.Generated
 
         // Parameters (and gradients, same layout): one flat array; padding entries stay zero.
         public const int InputWeights = 0; // [Input][GateWidth]  rnn.weight_ih_l0, transposed: one row per input
-        public const int RecurrentWeights = 65536; // [GateWidth / RecurrentPanel][Hidden][RecurrentPanel]  rnn.weight_hh_l0, transposed, in panels of RecurrentPanel gate columns
+        public const int RecurrentWeights = 65536; // [GateWidth / RecurrentPanel][Hidden][RecurrentPanel]  rnn.weight_hh_l0, transposed, in panels of RecurrentPanel gate columns; the first half of every gate's panels first
         public const int InputBias = 327680; // [GateWidth]  rnn.bias_ih_l0
         public const int RecurrentBias = 328704; // [GateWidth]  rnn.bias_hh_l0
         public const int OutputWeights = 329728; // [Hidden][OutputPadded]  output.weight, transposed: one row per hidden unit
@@ -398,25 +398,26 @@ namespace RnnGen.Generated
         public const int States = 0; // [MaxSteps + 1][HiddenPadded]  h_{t-1} at row t; row 0 is the state entering step 0
         public const int Cells = 25856; // [MaxSteps + 1][HiddenPadded]  c_{t-1} at row t; row 0 is the state entering step 0
         public const int Gates = 51712; // [MaxSteps][GateWidth]  activated gates i, f, g, o
-        public const int InputPart = 154112; // [MaxSteps][GateWidth]  W_ih x_t for every step, one product for the whole sequence
-        public const int HiddenGrads = 256512; // [MaxSteps][HiddenPadded]  dLoss/dh_t through the head
-        public const int InputGrads = 282112; // [MaxSteps][GateWidth]  dLoss/d(W_ih x_t + b_ih), over every loss that reaches step t
-        public const int Logits = 384512; // [MaxSteps][OutputPadded]  head outputs y_t; Backward turns them into dLoss/dy_t
-        public const int Carry = 386112; // [StateGradientWidth]  state gradient carried back through the steps
-        public const int CarryNext = 386624; // [StateGradientWidth]  the same, one step further back
-        public const int Scratch = 387136; // [GateWidth + HiddenPadded + StateGradientWidth]  results a backward call does not keep
-        public const int StepGates = 388928; // [GateWidth]  scratch of Step: the gates
-        public const int StepInputPart = 389952; // [GateWidth]  scratch of Step: W_ih x for a layer's dense input
-        public const int StepState = 390976; // [StateLength]  scratch of Step: the new state
-        public const int StepLogits = 391488; // [OutputPadded]  scratch of Step and Generate: head outputs
-        public const int WorkspaceLength = 391504;
+        public const int InputCopy = 154112; // [MaxSteps][Input]  the dense inputs, where the partner thread of a split recurrence can read them
+        public const int InputPart = 160512; // [MaxSteps][GateWidth]  W_ih x_t for every step, one product for the whole sequence
+        public const int HiddenGrads = 262912; // [MaxSteps][HiddenPadded]  dLoss/dh_t through the head
+        public const int InputGrads = 288512; // [MaxSteps][GateWidth]  dLoss/d(W_ih x_t + b_ih), over every loss that reaches step t
+        public const int Logits = 390912; // [MaxSteps][OutputPadded]  head outputs y_t; Backward turns them into dLoss/dy_t
+        public const int Carry = 392512; // [StateGradientWidth]  state gradient carried back through the steps
+        public const int CarryNext = 393024; // [StateGradientWidth]  the same, one step further back
+        public const int Scratch = 393536; // [GateWidth + HiddenPadded + StateGradientWidth]  results a backward call does not keep
+        public const int StepGates = 395328; // [GateWidth]  scratch of Step: the gates
+        public const int StepInputPart = 396352; // [GateWidth]  scratch of Step: W_ih x for a layer's dense input
+        public const int StepState = 397376; // [StateLength]  scratch of Step: the new state
+        public const int StepLogits = 397888; // [OutputPadded]  scratch of Step and Generate: head outputs
+        public const int WorkspaceLength = 397904;
 
         /// <summary>PyTorch state_dict tensors, in state_dict order, and where each lives in the flat parameters.</summary>
         public static readonly TensorMap[] Tensors =
         {
-            // name, rows, columns, shape, offset, block rows, block stride, row stride, column stride, init scale (uniform ±scale)[, panel width, panel stride]
+            // name, rows, columns, shape, offset, block rows, block stride, row stride, column stride, init scale (uniform ±scale)[, panel width, panel stride[, the slot of each panel]]
             new("rnn.weight_ih_l0", 4 * Hidden, Input, "[4*Hidden, Input]", InputWeights, Hidden, HiddenPadded, 1, GateWidth, 1.0 / Math.Sqrt(Input)),
-            new("rnn.weight_hh_l0", 4 * Hidden, Hidden, "[4*Hidden, Hidden]", RecurrentWeights, Hidden, HiddenPadded, 1, RecurrentPanel, 1.0 / Math.Sqrt(Hidden), RecurrentPanel, Hidden * RecurrentPanel),
+            new("rnn.weight_hh_l0", 4 * Hidden, Hidden, "[4*Hidden, Hidden]", RecurrentWeights, Hidden, HiddenPadded, 1, RecurrentPanel, 1.0 / Math.Sqrt(Hidden), RecurrentPanel, Hidden * RecurrentPanel, new[] { 0, 4, 1, 5, 2, 6, 3, 7 }),
             new("rnn.bias_ih_l0", 4 * Hidden, 0, "[4*Hidden]", InputBias, Hidden, HiddenPadded, 1, 0, 0),
             new("rnn.bias_hh_l0", 4 * Hidden, 0, "[4*Hidden]", RecurrentBias, Hidden, HiddenPadded, 1, 0, 0),
             new("output.weight", Output, Hidden, "[Output, Hidden]", OutputWeights, Output, 0, 1, OutputPadded, 1.0 / Math.Sqrt(Hidden)),
@@ -514,20 +515,25 @@ namespace RnnGen.Generated
                     ref float recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
                     ref float inputBias = ref Unsafe.Add(ref p, InputBias);
                     ref float recurrentBias = ref Unsafe.Add(ref p, RecurrentBias);
-                    // W_ih x_t for every step at once: the input side does not depend on the recurrence.
-                    InputProjection(ref MemoryMarshal.GetReference(inputs), ref Unsafe.Add(ref p, InputWeights), ref Unsafe.Add(ref w, InputPart), steps);
                     if (team is not null)
                     {
-                        // Two threads: this one computes the first half of every step's units, the partner the second.
+                        // Two threads: each computes its half of the units' columns of the input side, then their half of every step.
+                        inputs.Slice(0, steps * Input).CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, InputCopy), steps * Input));
                         team.Start(0, steps);
                         RecurPart0(ref p, ref w, 0, steps, team);
                         team.Join();
                     }
                     else
                     {
+                        // W_ih x_t for every step at once: the input side does not depend on the recurrence.
+                        InputProjection(ref MemoryMarshal.GetReference(inputs), ref Unsafe.Add(ref p, InputWeights), ref Unsafe.Add(ref w, InputPart), steps);
                         for (int t = 0; t < steps; t++)
                         {
-                            CellStep(ref Unsafe.Add(ref w, States + t * HiddenPadded), ref Unsafe.Add(ref w, Cells + t * HiddenPadded), ref recurrentWeights, ref Unsafe.Add(ref w, InputPart + t * GateWidth), ref inputBias, ref recurrentBias, ref Unsafe.Add(ref w, Gates + t * GateWidth), ref Unsafe.Add(ref w, Cells + (t + 1) * HiddenPadded), ref Unsafe.Add(ref w, States + (t + 1) * HiddenPadded));
+                            // Both halves, alternating which goes first: the half done last in one step starts the next while its
+                            // weights are the most recently cached (W_hh is about the size of a cache when the recurrence splits).
+                            int first = t & 1;
+                            CellStepPart(first, ref Unsafe.Add(ref w, States + t * HiddenPadded), ref Unsafe.Add(ref w, Cells + t * HiddenPadded), ref recurrentWeights, ref Unsafe.Add(ref w, InputPart + t * GateWidth), ref inputBias, ref recurrentBias, ref Unsafe.Add(ref w, Gates + t * GateWidth), ref Unsafe.Add(ref w, Cells + (t + 1) * HiddenPadded), ref Unsafe.Add(ref w, States + (t + 1) * HiddenPadded));
+                            CellStepPart(1 - first, ref Unsafe.Add(ref w, States + t * HiddenPadded), ref Unsafe.Add(ref w, Cells + t * HiddenPadded), ref recurrentWeights, ref Unsafe.Add(ref w, InputPart + t * GateWidth), ref inputBias, ref recurrentBias, ref Unsafe.Add(ref w, Gates + t * GateWidth), ref Unsafe.Add(ref w, Cells + (t + 1) * HiddenPadded), ref Unsafe.Add(ref w, States + (t + 1) * HiddenPadded));
                         }
                     }
                 }
@@ -540,20 +546,23 @@ namespace RnnGen.Generated
             }
         }
 
-        /// <summary>Part <paramref name="part"/> (0 or 1) of the recurrence of the layer: half of the units of every step.</summary>
+        /// <summary>Part <paramref name="part"/> (0 or 1) of the layer: its half of the input side, then its half of the units of every step.</summary>
         private static void RecurPart0(ref float p, ref float w, int part, int steps, global::RnnGen.Runtime.RecurrenceTeam team)
         {
             ref float recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
             ref float inputBias = ref Unsafe.Add(ref p, InputBias);
             ref float recurrentBias = ref Unsafe.Add(ref p, RecurrentBias);
+            InputProjectionPart(part, ref Unsafe.Add(ref w, InputCopy), ref Unsafe.Add(ref p, InputWeights), ref Unsafe.Add(ref w, InputPart), steps);
             for (int t = 0; t < steps; t++)
             {
+                // The other half of h_{t-1} was written on the other core: fetch its lines at once.
+                global::RnnGen.Runtime.RecurrenceTeam.Prefetch(ref Unsafe.Add(ref Unsafe.Add(ref w, States + t * HiddenPadded), (nuint)(1 - part) * HalfUnits), HalfUnits);
                 CellStepPart(part, ref Unsafe.Add(ref w, States + t * HiddenPadded), ref Unsafe.Add(ref w, Cells + t * HiddenPadded), ref recurrentWeights, ref Unsafe.Add(ref w, InputPart + t * GateWidth), ref inputBias, ref recurrentBias, ref Unsafe.Add(ref w, Gates + t * GateWidth), ref Unsafe.Add(ref w, Cells + (t + 1) * HiddenPadded), ref Unsafe.Add(ref w, States + (t + 1) * HiddenPadded));
                 team.Arrive(part);
             }
         }
 
-        /// <summary>The partner thread's side of the split recurrence: part 1 of the unit it is given.</summary>
+        /// <summary>The partner thread's side of the split recurrence: part 1 of the unit it is given (2 × its index, plus 1 when it reads the layer below through dropout).</summary>
         public sealed class RecurrencePartner : global::RnnGen.Runtime.RecurrenceTeam.Job
         {
             private readonly float[] _parameters, _workspace;
@@ -800,15 +809,16 @@ namespace RnnGen.Generated
 
         // ---- Kernels: sizes are constants, so every loop bound and tile is fixed here. ----
 
-        /// <summary>gates = x + b_ih + b_hh + Σ_j hPrev[j] · W_hh[j, :] for all four gates: one product per step.</summary>
-        private static void GatePreactivations(ref float a, ref float b, ref float c, ref float x, ref float inputBias, ref float recurrentBias)
+        /// <summary>gates = x + b_ih + b_hh + Σ_j hPrev[j] · W_hh[j, :] for all four gates: one product per step. One half of the units' columns.</summary>
+        private static void GatePreactivationsPart(int part, ref float a, ref float b, ref float c, ref float x, ref float inputBias, ref float recurrentBias)
         {
             if (Vector512.IsHardwareAccelerated)
             {
-                for (nuint panel = 0; panel < 8; panel++)
+                for (nuint group = 0; group < 4; group++)
                 {
+                    nuint panel = group * 2 + (nuint)part;
                     nuint column = panel * 128;
-                    ref float bp = ref Unsafe.Add(ref b, panel * 32768);
+                    ref float bp = ref Unsafe.Add(ref b, (panel % 2 * 4 + panel / 2) * 32768);
                     ref float cp = ref Unsafe.Add(ref c, column);
                     ref float cRow0 = ref Unsafe.Add(ref cp, 0);
                     var c00 = Vector512.LoadUnsafe(ref x, column) + Vector512.LoadUnsafe(ref inputBias, column) + Vector512.LoadUnsafe(ref recurrentBias, column);
@@ -852,10 +862,11 @@ namespace RnnGen.Generated
             }
             else if (Vector256.IsHardwareAccelerated)
             {
-                for (nuint panel = 0; panel < 8; panel++)
+                for (nuint group = 0; group < 4; group++)
                 {
+                    nuint panel = group * 2 + (nuint)part;
                     nuint column = panel * 128;
-                    ref float bp = ref Unsafe.Add(ref b, panel * 32768);
+                    ref float bp = ref Unsafe.Add(ref b, (panel % 2 * 4 + panel / 2) * 32768);
                     ref float cp = ref Unsafe.Add(ref c, column);
                     for (nuint n0 = 0; n0 < 128; n0 += 64)
                     {
@@ -902,10 +913,11 @@ namespace RnnGen.Generated
             }
             else
             {
-                for (nuint panel = 0; panel < 8; panel++)
+                for (nuint group = 0; group < 4; group++)
                 {
+                    nuint panel = group * 2 + (nuint)part;
                     nuint column = panel * 128;
-                    ref float bp = ref Unsafe.Add(ref b, panel * 32768);
+                    ref float bp = ref Unsafe.Add(ref b, (panel % 2 * 4 + panel / 2) * 32768);
                     ref float cp = ref Unsafe.Add(ref c, column);
                     for (nuint n0 = 0; n0 < 128; n0 += 32)
                     {
@@ -952,165 +964,12 @@ namespace RnnGen.Generated
             }
         }
 
-        /// <summary>gates = x + b_ih + b_hh + Σ_j hPrev[j] · W_hh[j, :] for all four gates: one product per step. One half of the units.</summary>
-        private static void GatePreactivationsPart(int part, ref float a, ref float b, ref float c, ref float x, ref float inputBias, ref float recurrentBias)
+        /// <summary>gates = x + b_ih + b_hh + Σ_j hPrev[j] · W_hh[j, :] for all four gates: one product per step. Both halves of the units.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void GatePreactivations(ref float a, ref float b, ref float c, ref float x, ref float inputBias, ref float recurrentBias)
         {
-            if (Vector512.IsHardwareAccelerated)
-            {
-                for (nuint group = 0; group < 4; group++)
-                {
-                    for (nuint panel = group * 2 + (nuint)part * 1, end = panel + 1; panel < end; panel++)
-                    {
-                        nuint column = panel * 128;
-                        ref float bp = ref Unsafe.Add(ref b, panel * 32768);
-                        ref float cp = ref Unsafe.Add(ref c, column);
-                        ref float cRow0 = ref Unsafe.Add(ref cp, 0);
-                        var c00 = Vector512.LoadUnsafe(ref x, column) + Vector512.LoadUnsafe(ref inputBias, column) + Vector512.LoadUnsafe(ref recurrentBias, column);
-                        var c01 = Vector512.LoadUnsafe(ref x, column + 16) + Vector512.LoadUnsafe(ref inputBias, column + 16) + Vector512.LoadUnsafe(ref recurrentBias, column + 16);
-                        var c02 = Vector512.LoadUnsafe(ref x, column + 32) + Vector512.LoadUnsafe(ref inputBias, column + 32) + Vector512.LoadUnsafe(ref recurrentBias, column + 32);
-                        var c03 = Vector512.LoadUnsafe(ref x, column + 48) + Vector512.LoadUnsafe(ref inputBias, column + 48) + Vector512.LoadUnsafe(ref recurrentBias, column + 48);
-                        var c04 = Vector512.LoadUnsafe(ref x, column + 64) + Vector512.LoadUnsafe(ref inputBias, column + 64) + Vector512.LoadUnsafe(ref recurrentBias, column + 64);
-                        var c05 = Vector512.LoadUnsafe(ref x, column + 80) + Vector512.LoadUnsafe(ref inputBias, column + 80) + Vector512.LoadUnsafe(ref recurrentBias, column + 80);
-                        var c06 = Vector512.LoadUnsafe(ref x, column + 96) + Vector512.LoadUnsafe(ref inputBias, column + 96) + Vector512.LoadUnsafe(ref recurrentBias, column + 96);
-                        var c07 = Vector512.LoadUnsafe(ref x, column + 112) + Vector512.LoadUnsafe(ref inputBias, column + 112) + Vector512.LoadUnsafe(ref recurrentBias, column + 112);
-                        for (nuint k = 0; k < 256; k++)
-                        {
-                            ref float bRow = ref Unsafe.Add(ref bp, k * 128);
-                            var b0 = Vector512.LoadUnsafe(ref bRow, 0);
-                            var b1 = Vector512.LoadUnsafe(ref bRow, 16);
-                            var b2 = Vector512.LoadUnsafe(ref bRow, 32);
-                            var b3 = Vector512.LoadUnsafe(ref bRow, 48);
-                            var b4 = Vector512.LoadUnsafe(ref bRow, 64);
-                            var b5 = Vector512.LoadUnsafe(ref bRow, 80);
-                            var b6 = Vector512.LoadUnsafe(ref bRow, 96);
-                            var b7 = Vector512.LoadUnsafe(ref bRow, 112);
-                            var a0 = Vector512.Create(Unsafe.Add(ref a, k));
-                            c00 = Vector512.MultiplyAddEstimate(a0, b0, c00);
-                            c01 = Vector512.MultiplyAddEstimate(a0, b1, c01);
-                            c02 = Vector512.MultiplyAddEstimate(a0, b2, c02);
-                            c03 = Vector512.MultiplyAddEstimate(a0, b3, c03);
-                            c04 = Vector512.MultiplyAddEstimate(a0, b4, c04);
-                            c05 = Vector512.MultiplyAddEstimate(a0, b5, c05);
-                            c06 = Vector512.MultiplyAddEstimate(a0, b6, c06);
-                            c07 = Vector512.MultiplyAddEstimate(a0, b7, c07);
-                        }
-                        Vector512.StoreUnsafe(c00, ref cRow0, 0);
-                        Vector512.StoreUnsafe(c01, ref cRow0, 16);
-                        Vector512.StoreUnsafe(c02, ref cRow0, 32);
-                        Vector512.StoreUnsafe(c03, ref cRow0, 48);
-                        Vector512.StoreUnsafe(c04, ref cRow0, 64);
-                        Vector512.StoreUnsafe(c05, ref cRow0, 80);
-                        Vector512.StoreUnsafe(c06, ref cRow0, 96);
-                        Vector512.StoreUnsafe(c07, ref cRow0, 112);
-                    }
-                }
-            }
-            else if (Vector256.IsHardwareAccelerated)
-            {
-                for (nuint group = 0; group < 4; group++)
-                {
-                    for (nuint panel = group * 2 + (nuint)part * 1, end = panel + 1; panel < end; panel++)
-                    {
-                        nuint column = panel * 128;
-                        ref float bp = ref Unsafe.Add(ref b, panel * 32768);
-                        ref float cp = ref Unsafe.Add(ref c, column);
-                        for (nuint n0 = 0; n0 < 128; n0 += 64)
-                        {
-                            ref float cRow0 = ref Unsafe.Add(ref cp, n0);
-                            var c00 = Vector256.LoadUnsafe(ref x, column + n0) + Vector256.LoadUnsafe(ref inputBias, column + n0) + Vector256.LoadUnsafe(ref recurrentBias, column + n0);
-                            var c01 = Vector256.LoadUnsafe(ref x, column + n0 + 8) + Vector256.LoadUnsafe(ref inputBias, column + n0 + 8) + Vector256.LoadUnsafe(ref recurrentBias, column + n0 + 8);
-                            var c02 = Vector256.LoadUnsafe(ref x, column + n0 + 16) + Vector256.LoadUnsafe(ref inputBias, column + n0 + 16) + Vector256.LoadUnsafe(ref recurrentBias, column + n0 + 16);
-                            var c03 = Vector256.LoadUnsafe(ref x, column + n0 + 24) + Vector256.LoadUnsafe(ref inputBias, column + n0 + 24) + Vector256.LoadUnsafe(ref recurrentBias, column + n0 + 24);
-                            var c04 = Vector256.LoadUnsafe(ref x, column + n0 + 32) + Vector256.LoadUnsafe(ref inputBias, column + n0 + 32) + Vector256.LoadUnsafe(ref recurrentBias, column + n0 + 32);
-                            var c05 = Vector256.LoadUnsafe(ref x, column + n0 + 40) + Vector256.LoadUnsafe(ref inputBias, column + n0 + 40) + Vector256.LoadUnsafe(ref recurrentBias, column + n0 + 40);
-                            var c06 = Vector256.LoadUnsafe(ref x, column + n0 + 48) + Vector256.LoadUnsafe(ref inputBias, column + n0 + 48) + Vector256.LoadUnsafe(ref recurrentBias, column + n0 + 48);
-                            var c07 = Vector256.LoadUnsafe(ref x, column + n0 + 56) + Vector256.LoadUnsafe(ref inputBias, column + n0 + 56) + Vector256.LoadUnsafe(ref recurrentBias, column + n0 + 56);
-                            for (nuint k = 0; k < 256; k++)
-                            {
-                                ref float bRow = ref Unsafe.Add(ref bp, k * 128 + n0);
-                                var b0 = Vector256.LoadUnsafe(ref bRow, 0);
-                                var b1 = Vector256.LoadUnsafe(ref bRow, 8);
-                                var b2 = Vector256.LoadUnsafe(ref bRow, 16);
-                                var b3 = Vector256.LoadUnsafe(ref bRow, 24);
-                                var b4 = Vector256.LoadUnsafe(ref bRow, 32);
-                                var b5 = Vector256.LoadUnsafe(ref bRow, 40);
-                                var b6 = Vector256.LoadUnsafe(ref bRow, 48);
-                                var b7 = Vector256.LoadUnsafe(ref bRow, 56);
-                                var a0 = Vector256.Create(Unsafe.Add(ref a, k));
-                                c00 = Vector256.MultiplyAddEstimate(a0, b0, c00);
-                                c01 = Vector256.MultiplyAddEstimate(a0, b1, c01);
-                                c02 = Vector256.MultiplyAddEstimate(a0, b2, c02);
-                                c03 = Vector256.MultiplyAddEstimate(a0, b3, c03);
-                                c04 = Vector256.MultiplyAddEstimate(a0, b4, c04);
-                                c05 = Vector256.MultiplyAddEstimate(a0, b5, c05);
-                                c06 = Vector256.MultiplyAddEstimate(a0, b6, c06);
-                                c07 = Vector256.MultiplyAddEstimate(a0, b7, c07);
-                            }
-                            Vector256.StoreUnsafe(c00, ref cRow0, 0);
-                            Vector256.StoreUnsafe(c01, ref cRow0, 8);
-                            Vector256.StoreUnsafe(c02, ref cRow0, 16);
-                            Vector256.StoreUnsafe(c03, ref cRow0, 24);
-                            Vector256.StoreUnsafe(c04, ref cRow0, 32);
-                            Vector256.StoreUnsafe(c05, ref cRow0, 40);
-                            Vector256.StoreUnsafe(c06, ref cRow0, 48);
-                            Vector256.StoreUnsafe(c07, ref cRow0, 56);
-                        }
-                    }
-                }
-            }
-            else
-            {
-                for (nuint group = 0; group < 4; group++)
-                {
-                    for (nuint panel = group * 2 + (nuint)part * 1, end = panel + 1; panel < end; panel++)
-                    {
-                        nuint column = panel * 128;
-                        ref float bp = ref Unsafe.Add(ref b, panel * 32768);
-                        ref float cp = ref Unsafe.Add(ref c, column);
-                        for (nuint n0 = 0; n0 < 128; n0 += 32)
-                        {
-                            ref float cRow0 = ref Unsafe.Add(ref cp, n0);
-                            var c00 = Vector128.LoadUnsafe(ref x, column + n0) + Vector128.LoadUnsafe(ref inputBias, column + n0) + Vector128.LoadUnsafe(ref recurrentBias, column + n0);
-                            var c01 = Vector128.LoadUnsafe(ref x, column + n0 + 4) + Vector128.LoadUnsafe(ref inputBias, column + n0 + 4) + Vector128.LoadUnsafe(ref recurrentBias, column + n0 + 4);
-                            var c02 = Vector128.LoadUnsafe(ref x, column + n0 + 8) + Vector128.LoadUnsafe(ref inputBias, column + n0 + 8) + Vector128.LoadUnsafe(ref recurrentBias, column + n0 + 8);
-                            var c03 = Vector128.LoadUnsafe(ref x, column + n0 + 12) + Vector128.LoadUnsafe(ref inputBias, column + n0 + 12) + Vector128.LoadUnsafe(ref recurrentBias, column + n0 + 12);
-                            var c04 = Vector128.LoadUnsafe(ref x, column + n0 + 16) + Vector128.LoadUnsafe(ref inputBias, column + n0 + 16) + Vector128.LoadUnsafe(ref recurrentBias, column + n0 + 16);
-                            var c05 = Vector128.LoadUnsafe(ref x, column + n0 + 20) + Vector128.LoadUnsafe(ref inputBias, column + n0 + 20) + Vector128.LoadUnsafe(ref recurrentBias, column + n0 + 20);
-                            var c06 = Vector128.LoadUnsafe(ref x, column + n0 + 24) + Vector128.LoadUnsafe(ref inputBias, column + n0 + 24) + Vector128.LoadUnsafe(ref recurrentBias, column + n0 + 24);
-                            var c07 = Vector128.LoadUnsafe(ref x, column + n0 + 28) + Vector128.LoadUnsafe(ref inputBias, column + n0 + 28) + Vector128.LoadUnsafe(ref recurrentBias, column + n0 + 28);
-                            for (nuint k = 0; k < 256; k++)
-                            {
-                                ref float bRow = ref Unsafe.Add(ref bp, k * 128 + n0);
-                                var b0 = Vector128.LoadUnsafe(ref bRow, 0);
-                                var b1 = Vector128.LoadUnsafe(ref bRow, 4);
-                                var b2 = Vector128.LoadUnsafe(ref bRow, 8);
-                                var b3 = Vector128.LoadUnsafe(ref bRow, 12);
-                                var b4 = Vector128.LoadUnsafe(ref bRow, 16);
-                                var b5 = Vector128.LoadUnsafe(ref bRow, 20);
-                                var b6 = Vector128.LoadUnsafe(ref bRow, 24);
-                                var b7 = Vector128.LoadUnsafe(ref bRow, 28);
-                                var a0 = Vector128.Create(Unsafe.Add(ref a, k));
-                                c00 = Vector128.MultiplyAddEstimate(a0, b0, c00);
-                                c01 = Vector128.MultiplyAddEstimate(a0, b1, c01);
-                                c02 = Vector128.MultiplyAddEstimate(a0, b2, c02);
-                                c03 = Vector128.MultiplyAddEstimate(a0, b3, c03);
-                                c04 = Vector128.MultiplyAddEstimate(a0, b4, c04);
-                                c05 = Vector128.MultiplyAddEstimate(a0, b5, c05);
-                                c06 = Vector128.MultiplyAddEstimate(a0, b6, c06);
-                                c07 = Vector128.MultiplyAddEstimate(a0, b7, c07);
-                            }
-                            Vector128.StoreUnsafe(c00, ref cRow0, 0);
-                            Vector128.StoreUnsafe(c01, ref cRow0, 4);
-                            Vector128.StoreUnsafe(c02, ref cRow0, 8);
-                            Vector128.StoreUnsafe(c03, ref cRow0, 12);
-                            Vector128.StoreUnsafe(c04, ref cRow0, 16);
-                            Vector128.StoreUnsafe(c05, ref cRow0, 20);
-                            Vector128.StoreUnsafe(c06, ref cRow0, 24);
-                            Vector128.StoreUnsafe(c07, ref cRow0, 28);
-                        }
-                    }
-                }
-            }
+            GatePreactivationsPart(0, ref a, ref b, ref c, ref x, ref inputBias, ref recurrentBias);
+            GatePreactivationsPart(1, ref a, ref b, ref c, ref x, ref inputBias, ref recurrentBias);
         }
 
         /// <summary>Activates the gates in place, then c = f ⊙ cPrev + i ⊙ g and h = o ⊙ tanh(c).</summary>
@@ -1318,20 +1177,21 @@ namespace RnnGen.Generated
             MemoryMarshal.CreateSpan(ref previous, HiddenPadded).Clear();
         }
 
-        /// <summary>c_t = Σ_j x_t[j] · W_ih[j, :] for steps rows: a = dense inputs [steps, Input], b = W_ih (input-major), c = rows of GateWidth.</summary>
-        private static void InputProjection(ref float a, ref float b, ref float c, int steps)
+        /// <summary>c_t = Σ_j x_t[j] · W_ih[j, :] for steps rows: a = dense inputs [steps, Input], b = W_ih (input-major), c = rows of GateWidth. One half of the units' columns.</summary>
+        private static void InputProjectionPart(int part, ref float a, ref float b, ref float c, int steps)
         {
             if (Vector512.IsHardwareAccelerated)
             {
-                for (nuint n0 = 0; n0 < 1024; n0 += 64)
+                for (nuint n0 = 0; n0 < 512; n0 += 64)
                 {
+                    nuint column = n0 / 128 * 256 + (nuint)part * 128 + n0 % 128;
                     nuint m0 = 0;
                     for (; m0 + 4 <= (nuint)steps; m0 += 4)
                     {
-                        ref float cRow0 = ref Unsafe.Add(ref c, m0 * 1024 + n0);
-                        ref float cRow1 = ref Unsafe.Add(ref c, (m0 + 1) * 1024 + n0);
-                        ref float cRow2 = ref Unsafe.Add(ref c, (m0 + 2) * 1024 + n0);
-                        ref float cRow3 = ref Unsafe.Add(ref c, (m0 + 3) * 1024 + n0);
+                        ref float cRow0 = ref Unsafe.Add(ref c, m0 * 1024 + column);
+                        ref float cRow1 = ref Unsafe.Add(ref c, (m0 + 1) * 1024 + column);
+                        ref float cRow2 = ref Unsafe.Add(ref c, (m0 + 2) * 1024 + column);
+                        ref float cRow3 = ref Unsafe.Add(ref c, (m0 + 3) * 1024 + column);
                         var c00 = Vector512<float>.Zero;
                         var c01 = Vector512<float>.Zero;
                         var c02 = Vector512<float>.Zero;
@@ -1350,7 +1210,7 @@ namespace RnnGen.Generated
                         var c33 = Vector512<float>.Zero;
                         for (nuint k = 0; k < 64; k++)
                         {
-                            ref float bRow = ref Unsafe.Add(ref b, k * 1024 + n0);
+                            ref float bRow = ref Unsafe.Add(ref b, k * 1024 + column);
                             var b0 = Vector512.LoadUnsafe(ref bRow, 0);
                             var b1 = Vector512.LoadUnsafe(ref bRow, 16);
                             var b2 = Vector512.LoadUnsafe(ref bRow, 32);
@@ -1395,14 +1255,14 @@ namespace RnnGen.Generated
                     }
                     for (; m0 < (nuint)steps; m0++)
                     {
-                        ref float cRow0 = ref Unsafe.Add(ref c, m0 * 1024 + n0);
+                        ref float cRow0 = ref Unsafe.Add(ref c, m0 * 1024 + column);
                         var c00 = Vector512<float>.Zero;
                         var c01 = Vector512<float>.Zero;
                         var c02 = Vector512<float>.Zero;
                         var c03 = Vector512<float>.Zero;
                         for (nuint k = 0; k < 64; k++)
                         {
-                            ref float bRow = ref Unsafe.Add(ref b, k * 1024 + n0);
+                            ref float bRow = ref Unsafe.Add(ref b, k * 1024 + column);
                             var b0 = Vector512.LoadUnsafe(ref bRow, 0);
                             var b1 = Vector512.LoadUnsafe(ref bRow, 16);
                             var b2 = Vector512.LoadUnsafe(ref bRow, 32);
@@ -1422,15 +1282,16 @@ namespace RnnGen.Generated
             }
             else if (Vector256.IsHardwareAccelerated)
             {
-                for (nuint n0 = 0; n0 < 1024; n0 += 16)
+                for (nuint n0 = 0; n0 < 512; n0 += 16)
                 {
+                    nuint column = n0 / 128 * 256 + (nuint)part * 128 + n0 % 128;
                     nuint m0 = 0;
                     for (; m0 + 4 <= (nuint)steps; m0 += 4)
                     {
-                        ref float cRow0 = ref Unsafe.Add(ref c, m0 * 1024 + n0);
-                        ref float cRow1 = ref Unsafe.Add(ref c, (m0 + 1) * 1024 + n0);
-                        ref float cRow2 = ref Unsafe.Add(ref c, (m0 + 2) * 1024 + n0);
-                        ref float cRow3 = ref Unsafe.Add(ref c, (m0 + 3) * 1024 + n0);
+                        ref float cRow0 = ref Unsafe.Add(ref c, m0 * 1024 + column);
+                        ref float cRow1 = ref Unsafe.Add(ref c, (m0 + 1) * 1024 + column);
+                        ref float cRow2 = ref Unsafe.Add(ref c, (m0 + 2) * 1024 + column);
+                        ref float cRow3 = ref Unsafe.Add(ref c, (m0 + 3) * 1024 + column);
                         var c00 = Vector256<float>.Zero;
                         var c01 = Vector256<float>.Zero;
                         var c10 = Vector256<float>.Zero;
@@ -1441,7 +1302,7 @@ namespace RnnGen.Generated
                         var c31 = Vector256<float>.Zero;
                         for (nuint k = 0; k < 64; k++)
                         {
-                            ref float bRow = ref Unsafe.Add(ref b, k * 1024 + n0);
+                            ref float bRow = ref Unsafe.Add(ref b, k * 1024 + column);
                             var b0 = Vector256.LoadUnsafe(ref bRow, 0);
                             var b1 = Vector256.LoadUnsafe(ref bRow, 8);
                             var a0 = Vector256.Create(Unsafe.Add(ref a, m0 * 64 + k));
@@ -1468,12 +1329,12 @@ namespace RnnGen.Generated
                     }
                     for (; m0 < (nuint)steps; m0++)
                     {
-                        ref float cRow0 = ref Unsafe.Add(ref c, m0 * 1024 + n0);
+                        ref float cRow0 = ref Unsafe.Add(ref c, m0 * 1024 + column);
                         var c00 = Vector256<float>.Zero;
                         var c01 = Vector256<float>.Zero;
                         for (nuint k = 0; k < 64; k++)
                         {
-                            ref float bRow = ref Unsafe.Add(ref b, k * 1024 + n0);
+                            ref float bRow = ref Unsafe.Add(ref b, k * 1024 + column);
                             var b0 = Vector256.LoadUnsafe(ref bRow, 0);
                             var b1 = Vector256.LoadUnsafe(ref bRow, 8);
                             var a0 = Vector256.Create(Unsafe.Add(ref a, m0 * 64 + k));
@@ -1487,15 +1348,16 @@ namespace RnnGen.Generated
             }
             else
             {
-                for (nuint n0 = 0; n0 < 1024; n0 += 8)
+                for (nuint n0 = 0; n0 < 512; n0 += 8)
                 {
+                    nuint column = n0 / 128 * 256 + (nuint)part * 128 + n0 % 128;
                     nuint m0 = 0;
                     for (; m0 + 4 <= (nuint)steps; m0 += 4)
                     {
-                        ref float cRow0 = ref Unsafe.Add(ref c, m0 * 1024 + n0);
-                        ref float cRow1 = ref Unsafe.Add(ref c, (m0 + 1) * 1024 + n0);
-                        ref float cRow2 = ref Unsafe.Add(ref c, (m0 + 2) * 1024 + n0);
-                        ref float cRow3 = ref Unsafe.Add(ref c, (m0 + 3) * 1024 + n0);
+                        ref float cRow0 = ref Unsafe.Add(ref c, m0 * 1024 + column);
+                        ref float cRow1 = ref Unsafe.Add(ref c, (m0 + 1) * 1024 + column);
+                        ref float cRow2 = ref Unsafe.Add(ref c, (m0 + 2) * 1024 + column);
+                        ref float cRow3 = ref Unsafe.Add(ref c, (m0 + 3) * 1024 + column);
                         var c00 = Vector128<float>.Zero;
                         var c01 = Vector128<float>.Zero;
                         var c10 = Vector128<float>.Zero;
@@ -1506,7 +1368,7 @@ namespace RnnGen.Generated
                         var c31 = Vector128<float>.Zero;
                         for (nuint k = 0; k < 64; k++)
                         {
-                            ref float bRow = ref Unsafe.Add(ref b, k * 1024 + n0);
+                            ref float bRow = ref Unsafe.Add(ref b, k * 1024 + column);
                             var b0 = Vector128.LoadUnsafe(ref bRow, 0);
                             var b1 = Vector128.LoadUnsafe(ref bRow, 4);
                             var a0 = Vector128.Create(Unsafe.Add(ref a, m0 * 64 + k));
@@ -1533,12 +1395,12 @@ namespace RnnGen.Generated
                     }
                     for (; m0 < (nuint)steps; m0++)
                     {
-                        ref float cRow0 = ref Unsafe.Add(ref c, m0 * 1024 + n0);
+                        ref float cRow0 = ref Unsafe.Add(ref c, m0 * 1024 + column);
                         var c00 = Vector128<float>.Zero;
                         var c01 = Vector128<float>.Zero;
                         for (nuint k = 0; k < 64; k++)
                         {
-                            ref float bRow = ref Unsafe.Add(ref b, k * 1024 + n0);
+                            ref float bRow = ref Unsafe.Add(ref b, k * 1024 + column);
                             var b0 = Vector128.LoadUnsafe(ref bRow, 0);
                             var b1 = Vector128.LoadUnsafe(ref bRow, 4);
                             var a0 = Vector128.Create(Unsafe.Add(ref a, m0 * 64 + k));
@@ -1550,6 +1412,14 @@ namespace RnnGen.Generated
                     }
                 }
             }
+        }
+
+        /// <summary>c_t = Σ_j x_t[j] · W_ih[j, :] for steps rows: a = dense inputs [steps, Input], b = W_ih (input-major), c = rows of GateWidth. Both halves of the units.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void InputProjection(ref float a, ref float b, ref float c, int steps)
+        {
+            InputProjectionPart(0, ref a, ref b, ref c, steps);
+            InputProjectionPart(1, ref a, ref b, ref c, steps);
         }
 
         /// <summary>dW_ih[j, :] += Σ_s x_s[j] · δ_s: a = dense inputs (A(j, s) = x_s[j]), b = δ rows, c = dW_ih (input-major).</summary>
@@ -2280,7 +2150,7 @@ namespace RnnGen.Generated
                         for (nuint panel = 0; panel < 8; panel++)
                         {
                             ref float ap = ref Unsafe.Add(ref a, panel * 128);
-                            ref float bp = ref Unsafe.Add(ref b, panel * 32768);
+                            ref float bp = ref Unsafe.Add(ref b, (panel % 2 * 4 + panel / 2) * 32768);
                             for (nuint k = 0; k < 128; k += 16)
                             {
                                 var a0 = Vector512.LoadUnsafe(ref ap, m0 * 1024 + k);
@@ -2335,7 +2205,7 @@ namespace RnnGen.Generated
                         for (nuint panel = 0; panel < 8; panel++)
                         {
                             ref float ap = ref Unsafe.Add(ref a, panel * 128);
-                            ref float bp = ref Unsafe.Add(ref b, panel * 32768);
+                            ref float bp = ref Unsafe.Add(ref b, (panel % 2 * 4 + panel / 2) * 32768);
                             for (nuint k = 0; k < 128; k += 16)
                             {
                                 var a0 = Vector512.LoadUnsafe(ref ap, m0 * 1024 + k);
@@ -2374,7 +2244,7 @@ namespace RnnGen.Generated
                         for (nuint panel = 0; panel < 8; panel++)
                         {
                             ref float ap = ref Unsafe.Add(ref a, panel * 128);
-                            ref float bp = ref Unsafe.Add(ref b, panel * 32768);
+                            ref float bp = ref Unsafe.Add(ref b, (panel % 2 * 4 + panel / 2) * 32768);
                             for (nuint k = 0; k < 128; k += 8)
                             {
                                 var a0 = Vector256.LoadUnsafe(ref ap, m0 * 1024 + k);
@@ -2411,7 +2281,7 @@ namespace RnnGen.Generated
                         for (nuint panel = 0; panel < 8; panel++)
                         {
                             ref float ap = ref Unsafe.Add(ref a, panel * 128);
-                            ref float bp = ref Unsafe.Add(ref b, panel * 32768);
+                            ref float bp = ref Unsafe.Add(ref b, (panel % 2 * 4 + panel / 2) * 32768);
                             for (nuint k = 0; k < 128; k += 8)
                             {
                                 var a0 = Vector256.LoadUnsafe(ref ap, m0 * 1024 + k);
@@ -2450,7 +2320,7 @@ namespace RnnGen.Generated
                         for (nuint panel = 0; panel < 8; panel++)
                         {
                             ref float ap = ref Unsafe.Add(ref a, panel * 128);
-                            ref float bp = ref Unsafe.Add(ref b, panel * 32768);
+                            ref float bp = ref Unsafe.Add(ref b, (panel % 2 * 4 + panel / 2) * 32768);
                             for (nuint k = 0; k < 128; k += 4)
                             {
                                 var a0 = Vector128.LoadUnsafe(ref ap, m0 * 1024 + k);
@@ -2487,7 +2357,7 @@ namespace RnnGen.Generated
                         for (nuint panel = 0; panel < 8; panel++)
                         {
                             ref float ap = ref Unsafe.Add(ref a, panel * 128);
-                            ref float bp = ref Unsafe.Add(ref b, panel * 32768);
+                            ref float bp = ref Unsafe.Add(ref b, (panel % 2 * 4 + panel / 2) * 32768);
                             for (nuint k = 0; k < 128; k += 4)
                             {
                                 var a0 = Vector128.LoadUnsafe(ref ap, m0 * 1024 + k);
@@ -2519,7 +2389,7 @@ namespace RnnGen.Generated
                 {
                     nuint column = panel * 128;
                     ref float bp = ref Unsafe.Add(ref b, column);
-                    ref float cp = ref Unsafe.Add(ref c, panel * 32768);
+                    ref float cp = ref Unsafe.Add(ref c, (panel % 2 * 4 + panel / 2) * 32768);
                     for (nuint n0 = 0; n0 < 128; n0 += 64)
                     {
                         for (nuint m0 = 0; m0 < 256; m0 += 4)
@@ -2598,7 +2468,7 @@ namespace RnnGen.Generated
                 {
                     nuint column = panel * 128;
                     ref float bp = ref Unsafe.Add(ref b, column);
-                    ref float cp = ref Unsafe.Add(ref c, panel * 32768);
+                    ref float cp = ref Unsafe.Add(ref c, (panel % 2 * 4 + panel / 2) * 32768);
                     for (nuint n0 = 0; n0 < 128; n0 += 16)
                     {
                         for (nuint m0 = 0; m0 < 256; m0 += 4)
@@ -2651,7 +2521,7 @@ namespace RnnGen.Generated
                 {
                     nuint column = panel * 128;
                     ref float bp = ref Unsafe.Add(ref b, column);
-                    ref float cp = ref Unsafe.Add(ref c, panel * 32768);
+                    ref float cp = ref Unsafe.Add(ref c, (panel % 2 * 4 + panel / 2) * 32768);
                     for (nuint n0 = 0; n0 < 128; n0 += 8)
                     {
                         for (nuint m0 = 0; m0 < 256; m0 += 4)

@@ -151,6 +151,23 @@ public class WeightIORoundTripTests
     }
 
     [Fact]
+    public void TensorMap_IndexOf_finds_panels_through_their_slots()
+    {
+        // A [4 gates x 2 units, 3] matrix stored transposed in panels of 2 gate columns, the panels of gate
+        // columns 0-1, 2-3, 4-5, 6-7 at slots 0, 2, 1, 3: element (r, c) is column r of panel r / 2, row c.
+        var map = new TensorMap("w", rows: 8, columns: 3, "[4*Hidden, Input]", offset: 5, blockRows: 8, blockStride: 0, rowStride: 1,
+            columnStride: 2, initScale: 0, panelWidth: 2, panelStride: 6, panelSlots: [0, 2, 1, 3]);
+        int[] slots = [0, 2, 1, 3];
+        for (int r = 0; r < 8; r++)
+        {
+            for (int c = 0; c < 3; c++)
+            {
+                Assert.Equal(5 + slots[r / 2] * 6 + r % 2 + c * 2, map.IndexOf(r, c));
+            }
+        }
+    }
+
+    [Fact]
     public void Float_models_write_F32_and_double_models_F64()
     {
         (_, JsonElement f) = ParseIndependently(Save(BlockedFloats(), Blocked));

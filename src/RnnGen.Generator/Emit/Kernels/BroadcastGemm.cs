@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using RnnGen.Generator.Model;
 using static RnnGen.Generator.Emit.Kernels.Blocking;
 
 namespace RnnGen.Generator.Emit.Kernels;
@@ -27,32 +28,35 @@ internal sealed class BroadcastGemm
     public required int CStride { get; init; }
 
     /// <summary>
-    /// When positive (and less than N), B is stored as N / BPanel column panels, each <c>[K, BPanel]</c> row-major
-    /// (K constant): BStride is then unused. The recurrent weights' layout (Layout.RecurrentPanel).
+    /// When set (and narrower than N), B is stored in these column panels, each <c>[K, Width]</c> row-major (K constant):
+    /// BStride is then unused. The recurrent weights' layout (Layout.RecurrentPanels).
     /// </summary>
-    public int BPanel { get; init; }
+    public PanelOrder? BPanels { get; init; }
 
-    /// <summary>When positive (and less than N), C is stored in panels the same way, each <c>[M, CPanel]</c> (M constant).</summary>
-    public int CPanel { get; init; }
+    /// <summary>When set (and narrower than N), C is stored in panels the same way, each <c>[M, Width]</c> (M constant).</summary>
+    public PanelOrder? CPanels { get; init; }
 
     /// <summary>
-    /// When positive, the method computes one part of the columns, chosen by a leading <c>int part</c> parameter:
-    /// the panels are grouped <see cref="GroupPanels"/> at a time (a gate's panels) and part q takes panels
-    /// <c>[q * PartPanels, (q + 1) * PartPanels)</c> of every group. The recurrence split across two threads.
+    /// When positive, the method computes one part of the columns, chosen by a leading <c>int part</c> parameter: the
+    /// columns come in groups of <see cref="GroupColumns"/> (a gate's), and part q computes columns
+    /// <c>[q * PartColumns, (q + 1) * PartColumns)</c> of every group. The recurrence split across two threads.
     /// </summary>
-    public int PartPanels { get; init; }
+    public int PartColumns { get; init; }
 
-    /// <summary>Panels per group when <see cref="PartPanels"/> is set.</summary>
-    public int GroupPanels { get; init; }
+    /// <summary>Columns per group when <see cref="PartColumns"/> is set.</summary>
+    public int GroupColumns { get; init; }
 
-    /// <summary>The panel width, or 0 when neither B nor C is stored in panels.</summary>
-    private int Panel => StoredB > 0 ? StoredB : StoredC;
+    /// <summary>B's panels, null when B is plain rows (a panel as wide as N is plain rows).</summary>
+    private PanelOrder? StoredB => BPanels is { } o && o.Width < N ? o : null;
 
-    /// <summary>B's panel width, 0 when B is plain rows (a panel as wide as N is plain rows).</summary>
-    private int StoredB => BPanel > 0 && BPanel < N ? BPanel : 0;
+    /// <summary>C's panels, null when C is plain rows.</summary>
+    private PanelOrder? StoredC => CPanels is { } o && o.Width < N ? o : null;
 
-    /// <summary>C's panel width, 0 when C is plain rows.</summary>
-    private int StoredC => CPanel > 0 && CPanel < N ? CPanel : 0;
+    /// <summary>
+    /// Columns per pass of the outer column loop: the panel width, or a part's columns when nothing is stored in
+    /// panels; 0 when there is no such loop.
+    /// </summary>
+    private int Block => (StoredB ?? StoredC)?.Width ?? PartColumns;
 
     /// <summary>Extra <c>ref</c> parameters the prologue reads, e.g. <c>ref float bias</c>.</summary>
     public IReadOnlyList<string> ExtraParameters { get; init; } = Array.Empty<string>();
@@ -70,19 +74,48 @@ internal sealed class BroadcastGemm
     /// </summary>
     public int UnrollBudget { get; init; } = 64;
 
+    /// <summary>This product for one part of the columns (see <see cref="PartColumns"/>), named with "Part".</summary>
+    public BroadcastGemm Part(int partColumns, int groupColumns) => new()
+    {
+        Name = Name + "Part",
+        Doc = Doc + " One half of the units' columns.",
+        M = M, K = K, N = N, AStrideM = AStrideM, AStrideK = AStrideK, BStride = BStride, CStride = CStride,
+        BPanels = BPanels, CPanels = CPanels, PartColumns = partColumns, GroupColumns = groupColumns,
+        ExtraParameters = ExtraParameters, Prologue = Prologue, Epilogue = Epilogue, UnrollBudget = UnrollBudget,
+    };
+
+    /// <summary>
+    /// Emits this product as its two parts one after the other (<paramref name="part"/> is <see cref="Part"/> of it,
+    /// emitted separately): the same sums in the same order as the whole product, so a model whose recurrence splits
+    /// across two threads carries one body for one thread and for two.
+    /// </summary>
+    public void EmitAsParts(CodeWriter w, EmitContext ctx, BroadcastGemm part)
+    {
+        (string parameters, string arguments) = Signature(ctx);
+        w.Line($"/// <summary>{Doc} Both halves of the units.</summary>");
+        w.Line("[MethodImpl(MethodImplOptions.AggressiveInlining)]");
+        using (w.Open($"private static void {Name}({parameters})"))
+        {
+            w.Line($"{part.Name}(0, {arguments});");
+            w.Line($"{part.Name}(1, {arguments});");
+        }
+
+        w.Line();
+    }
+
     /// <summary>Everything that shapes the emitted body (not the name), to emit identical kernels once.</summary>
     public string Shape(EmitContext ctx)
     {
         string prologue = Prologue is null ? "load" : Prologue(Simd.Widths[0], 0, "o");
         string epilogue = Epilogue is null ? "" : Epilogue(Simd.Widths[0], "v");
-        return $"broadcast|{M}|{K}|{N}|{AStrideM}|{AStrideK}|{BStride}|{CStride}|{StoredB}|{StoredC}|{PartPanels}|{GroupPanels}|{string.Join(",", ExtraParameters)}|{prologue}|{epilogue}|{UnrollBudget}";
+        return $"broadcast|{M}|{K}|{N}|{AStrideM}|{AStrideK}|{BStride}|{CStride}|{StoredB}|{StoredC}|{PartColumns}|{GroupColumns}|{string.Join(",", ExtraParameters)}|{prologue}|{epilogue}|{UnrollBudget}";
     }
 
     /// <summary>The parameter list and the matching argument list.</summary>
     public (string Parameters, string Arguments) Signature(EmitContext ctx)
     {
         var parameters = new List<string> { $"ref {ctx.T} a", $"ref {ctx.T} b", $"ref {ctx.T} c" };
-        if (PartPanels > 0) parameters.Insert(0, "int part");
+        if (PartColumns > 0) parameters.Insert(0, "int part");
         parameters.AddRange(ExtraParameters);
         if (!M.IsConst) parameters.Add($"int {M.Parameter}");
         if (!K.IsConst) parameters.Add($"int {K.Parameter}");
@@ -100,7 +133,7 @@ internal sealed class BroadcastGemm
     {
         string T = ctx.T;
         var parameters = new List<string> { $"ref {T} a", $"ref {T} b", $"ref {T} c" };
-        if (PartPanels > 0) parameters.Insert(0, "int part");
+        if (PartColumns > 0) parameters.Insert(0, "int part");
         parameters.AddRange(ExtraParameters);
         if (!M.IsConst) parameters.Add($"int {M.Parameter}");
         if (!K.IsConst) parameters.Add($"int {K.Parameter}");
@@ -116,26 +149,45 @@ internal sealed class BroadcastGemm
                 // Accumulators + B vectors + one broadcast must fit the register file (32 with AVX-512, else 16).
                 int rm = singleRow ? 1 : 4;
                 int cv = Math.Min(singleRow ? 8 : width.Bits == 512 ? 4 : 2, vectors);
-                int panel = Panel;
-                if (panel == 0)
+                int block = Block;
+                if (block == 0)
                 {
                     Blocking.Emit(w, "n0", Dim.Const(vectors), cv, lanes, (columns, n0) =>
                         Blocking.Emit(w, "m0", M, rm, 1, (rows, m0) => EmitTile(w, ctx, width, rows, m0, columns, n0, new Operands("b", BStride, "c", CStride, "0"))));
                     return;
                 }
 
-                // One panel after the other (all of them, or one part of every group's); within a panel, the same
-                // register tiles over its columns.
-                CodeWriter.Block? group = PartPanels > 0 ? w.Open($"for (nuint group = 0; group < {N / (panel * GroupPanels)}; group++)") : null;
-                using (w.Open(PartPanels > 0
-                    ? $"for (nuint panel = group * {GroupPanels} + (nuint)part * {PartPanels}, end = panel + {PartPanels}; panel < end; panel++)"
-                    : $"for (nuint panel = 0; panel < {N / panel}; panel++)"))
+                if (StoredB is null && StoredC is null && PartColumns % (cv * lanes) == 0)
                 {
-                    w.Line($"nuint column = panel * {panel};");
-                    w.Line($"ref {ctx.T} bp = ref Unsafe.Add(ref b, {(StoredB > 0 ? $"panel * {K.Value!.Value * panel}" : "column")});");
-                    w.Line($"ref {ctx.T} cp = ref Unsafe.Add(ref c, {(StoredC > 0 ? $"panel * {M.Value!.Value * panel}" : "column")});");
-                    var operands = new Operands("bp", StoredB > 0 ? panel : BStride, "cp", StoredC > 0 ? panel : CStride, "column");
-                    Blocking.Emit(w, "n0", Dim.Const(panel / lanes), Math.Min(cv, panel / lanes), lanes, (columns, n0) =>
+                    // A part of plain rows: one loop over the part's columns of every group, as if they were adjacent;
+                    // no tile straddles two groups.
+                    Blocking.Emit(w, "n0", Dim.Const(N / GroupColumns * PartColumns / lanes), cv, lanes, (columns, n0) =>
+                    {
+                        w.Line($"nuint column = {n0} / {PartColumns} * {GroupColumns} + (nuint)part * {PartColumns} + {n0} % {PartColumns};");
+                        Blocking.Emit(w, "m0", M, rm, 1, (rows, m0) => EmitTile(w, ctx, width, rows, m0, columns, "column", new Operands("b", BStride, "c", CStride, "0")));
+                    });
+                    return;
+                }
+
+                // One block of columns after the other (all of them, or one part of every group's); within a block, the
+                // same register tiles over its columns. A block stored as a panel is found through the panel order.
+                // A part of one block per group needs no loop over blocks within the group.
+                bool blockPerPart = PartColumns == block;
+                CodeWriter.Block? group = PartColumns > 0 && !blockPerPart ? w.Open($"for (nuint group = 0; group < {N / GroupColumns}; group++)") : null;
+                using (w.Open(PartColumns == 0 ? $"for (nuint panel = 0; panel < {N / block}; panel++)"
+                    : blockPerPart ? $"for (nuint group = 0; group < {N / GroupColumns}; group++)"
+                    : $"for (nuint panel = group * {GroupColumns / block} + (nuint)part * {PartColumns / block}, end = panel + {PartColumns / block}; panel < end; panel++)"))
+                {
+                    if (blockPerPart)
+                    {
+                        w.Line($"nuint panel = group * {GroupColumns / block} + (nuint)part;");
+                    }
+
+                    w.Line($"nuint column = panel * {block};");
+                    w.Line($"ref {ctx.T} bp = ref Unsafe.Add(ref b, {(StoredB is { } bPanels ? $"{bPanels.Slot("panel")} * {K.Value!.Value * block}" : "column")});");
+                    w.Line($"ref {ctx.T} cp = ref Unsafe.Add(ref c, {(StoredC is { } cPanels ? $"{cPanels.Slot("panel")} * {M.Value!.Value * block}" : "column")});");
+                    var operands = new Operands("bp", StoredB is not null ? block : BStride, "cp", StoredC is not null ? block : CStride, "column");
+                    Blocking.Emit(w, "n0", Dim.Const(block / lanes), Math.Min(cv, block / lanes), lanes, (columns, n0) =>
                         Blocking.Emit(w, "m0", M, rm, 1, (rows, m0) => EmitTile(w, ctx, width, rows, m0, columns, n0, operands)));
                 }
 

@@ -1,4 +1,5 @@
 using System;
+using RnnGen.Generator.Model;
 using static RnnGen.Generator.Emit.Kernels.Blocking;
 
 namespace RnnGen.Generator.Emit.Kernels;
@@ -25,14 +26,14 @@ internal sealed class DotGemm
     public required int CStride { get; init; }
 
     /// <summary>
-    /// When positive (and less than K), B is stored as K / BPanel panels, each <c>[N, BPanel]</c> row-major, so
-    /// row n of B is cut into pieces at <c>b[panel * N * BPanel + n * BPanel]</c>; BStride is then unused.
-    /// The recurrent weights' layout (Layout.RecurrentPanel).
+    /// When set (and narrower than K), B is stored in these panels, each <c>[N, Width]</c> row-major, so row n of B
+    /// is cut into pieces at <c>b[slot * N * Width + n * Width]</c>; BStride is then unused. The recurrent weights'
+    /// layout (Layout.RecurrentPanels). The dot products still run over the panels in column order.
     /// </summary>
-    public int BPanel { get; init; }
+    public PanelOrder? BPanels { get; init; }
 
-    /// <summary>B's panel width, 0 when B is plain rows (a panel as wide as K is plain rows).</summary>
-    private int StoredB => BPanel > 0 && BPanel < K ? BPanel : 0;
+    /// <summary>B's panels, null when B is plain rows (a panel as wide as K is plain rows).</summary>
+    private PanelOrder? StoredB => BPanels is { } o && o.Width < K ? o : null;
 
     /// <summary>Everything that shapes the emitted body (not the name), to emit identical kernels once.</summary>
     public string Shape(EmitContext ctx) => $"dot|{M}|{N}|{K}|{AStride}|{BStride}|{CStride}|{StoredB}";
@@ -74,9 +75,9 @@ internal sealed class DotGemm
             }
         }
 
-        bool panelled = StoredB > 0;
-        string aBase = panelled ? "ap" : "a", bBase = panelled ? "bp" : "b";
-        int bStride = panelled ? BPanel : BStride, span = panelled ? BPanel : K;
+        PanelOrder? panels = StoredB;
+        string aBase = panels is not null ? "ap" : "a", bBase = panels is not null ? "bp" : "b";
+        int bStride = panels?.Width ?? BStride, span = panels?.Width ?? K;
 
         void Body(string k)
         {
@@ -110,13 +111,13 @@ internal sealed class DotGemm
             }
         }
 
-        if (panelled)
+        if (panels is not null)
         {
-            // The dot products run across the panels: each holds the next BPanel values of every row.
-            using (w.Open($"for (nuint panel = 0; panel < {K / BPanel}; panel++)"))
+            // The dot products run across the panels: each holds the next Width values of every row.
+            using (w.Open($"for (nuint panel = 0; panel < {panels.Count}; panel++)"))
             {
-                w.Line($"ref {ctx.T} ap = ref Unsafe.Add(ref a, panel * {BPanel});");
-                w.Line($"ref {ctx.T} bp = ref Unsafe.Add(ref b, panel * {N * BPanel});");
+                w.Line($"ref {ctx.T} ap = ref Unsafe.Add(ref a, panel * {panels.Width});");
+                w.Line($"ref {ctx.T} bp = ref Unsafe.Add(ref b, {panels.Slot("panel")} * {N * panels.Width});");
                 Loop();
             }
         }

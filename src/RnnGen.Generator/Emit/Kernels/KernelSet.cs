@@ -27,6 +27,24 @@ internal sealed class KernelSet
         }
     }
 
+    /// <summary>
+    /// An input-side product. When the recurrence splits across two threads, each thread computes the columns of
+    /// its half of the units (the kernel named with "Part"); the whole product, on one thread, is then the two
+    /// parts one after the other, the same sums in the same order, so the body is emitted once.
+    /// </summary>
+    public void AddInputSide(BroadcastGemm kernel)
+    {
+        if (!_ctx.Layout.SplitsRecurrence)
+        {
+            Add(kernel);
+            return;
+        }
+
+        BroadcastGemm part = kernel.Part(_ctx.Layout.HalfUnits, _ctx.Layout.HiddenPadded);
+        Add(part);
+        kernel.EmitAsParts(_w, _ctx, part);
+    }
+
     public void Add(DotGemm kernel)
     {
         (string parameters, string arguments) = kernel.Signature(_ctx);
