@@ -521,10 +521,11 @@ internal static class ApiEmitter
 
         /// <summary>
         /// Threads the recurrence of <c>Forward</c>, <c>Predict</c>, <c>Backward</c> and <c>SgdStep</c> runs on: 1 (the
-        /// default) or 2. With 2, a partner thread (started here, once) computes half of the hidden units of every step
-        /// while the calling thread computes the other half; each half reads only its own half of W_hh, so on two cores
-        /// each stays in its own core's cache. Results are bit for bit those of 1 thread, and calls still allocate
-        /// nothing. The rest of a call (input projection, head, loss, the backward pass) runs on the calling thread.
+        /// default) or 2. With 2, a partner thread (started here, once) computes half of the hidden units of every step,
+        /// and their share of the input-side product, while the calling thread computes the other half; each half reads
+        /// only its own half of W_hh, so on two cores each stays in its own core's cache. Results are bit for bit those
+        /// of 1 thread, and calls still allocate nothing. The rest of a call (dropout masks, head, loss, the backward
+        /// pass) runs on the calling thread.
         /// Setting 1 stops the partner thread; set it before dropping a model that uses 2, or the thread stays.
         /// </summary>
         /// <exception cref="global::System.ArgumentOutOfRangeException">The value is not 1 or 2.</exception>
