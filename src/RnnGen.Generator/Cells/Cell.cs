@@ -95,20 +95,8 @@ internal abstract class Cell
     /// When the recurrence splits across two threads, the product of one half of the units (name + "Part") is
     /// emitted too, and the whole product is its two halves.
     /// </remarks>
-    protected static void EmitRecurrentProduct(CodeWriter w, EmitContext ctx, string name, string doc, bool withInput, Func<SimdWidth, string, string>? epilogue = null)
-    {
-        BroadcastGemm whole = RecurrentProduct(ctx, name, doc, withInput, epilogue);
-        Layout l = ctx.Layout;
-        if (!l.SplitsRecurrence)
-        {
-            whole.Emit(w, ctx);
-            return;
-        }
-
-        BroadcastGemm part = whole.Part(l.HalfUnits, l.HiddenPadded);
-        part.Emit(w, ctx);
-        whole.EmitAsParts(w, ctx, part);
-    }
+    protected static void EmitRecurrentProduct(CodeWriter w, EmitContext ctx, string name, string doc, bool withInput, Func<SimdWidth, string, string>? epilogue = null) =>
+        new KernelSet(w, ctx).AddInHalves(RecurrentProduct(ctx, name, doc, withInput, epilogue));
 
     private static BroadcastGemm RecurrentProduct(EmitContext ctx, string name, string doc, bool withInput, Func<SimdWidth, string, string>? epilogue)
     {

@@ -90,16 +90,16 @@ internal static class ModelEmitter
                 var kernels = new KernelSet(w, ctx);
                 if (ctx.Dense)
                 {
-                    kernels.AddInputSide(ForwardEmitter.InputProjectionKernel(ctx));
+                    kernels.AddInHalves(ForwardEmitter.InputProjectionKernel(ctx));
                     kernels.Add(BackwardEmitter.InputWeightGradsKernel(ctx));
                 }
 
                 if (ctx.Stacked)
                 {
-                    kernels.AddInputSide(ForwardEmitter.LayerInputProjectionKernel(ctx));
+                    kernels.AddInHalves(ForwardEmitter.LayerInputProjectionKernel(ctx));
                     if (ctx.Layout.Bidirectional)
                     {
-                        kernels.AddInputSide(ForwardEmitter.LayerInputProjectionAddKernel(ctx));
+                        kernels.AddInHalves(ForwardEmitter.LayerInputProjectionAddKernel(ctx));
                     }
 
                     kernels.Add(BackwardEmitter.LayerBackpropKernel(ctx));

@@ -28,11 +28,12 @@ internal sealed class KernelSet
     }
 
     /// <summary>
-    /// An input-side product. When the recurrence splits across two threads, each thread computes the columns of
-    /// its half of the units (the kernel named with "Part"); the whole product, on one thread, is then the two
-    /// parts one after the other, the same sums in the same order, so the body is emitted once.
+    /// A product over the gate columns (the recurrent product, an input-side product). When the recurrence splits
+    /// across two threads, each thread computes the columns of its half of the units (the kernel named with
+    /// "Part"); the whole product, on one thread, is then the two parts one after the other, the same sums in the
+    /// same order, so the body is emitted once.
     /// </summary>
-    public void AddInputSide(BroadcastGemm kernel)
+    public void AddInHalves(BroadcastGemm kernel)
     {
         if (!_ctx.Layout.SplitsRecurrence)
         {
