@@ -260,9 +260,9 @@ internal static class ForwardEmitter
                 : $"Unsafe.Add(ref w, {unit["InputPart"]} + t * GateWidth)";
 
             CodeWriter.Block? serial = null;
+            int index = IndexOf(ctx.Layout, unit);
             if (ctx.Layout.SplitsRecurrence)
             {
-                int index = IndexOf(ctx.Layout, unit);
                 using (w.Open("if (team is not null)"))
                 {
                     if (index == 0)
@@ -305,21 +305,22 @@ internal static class ForwardEmitter
                     w.Line("// One-hot input: W_ih x_t is row x_t of the input-major weights, a lookup.");
                 }
 
+                StepRefs refs = StepAt(ctx, unit, input);
                 if (ctx.Layout.SplitsRecurrence)
                 {
-                    if (IndexOf(ctx.Layout, unit) == 0)
+                    if (index == 0)
                     {
                         w.Line("// Both halves, alternating which goes first: the half done last in one step starts the next while its");
                         w.Line("// weights are the most recently cached (W_hh is about the size of a cache when the recurrence splits).");
                     }
 
                     w.Line("int first = t & 1;");
-                    w.Line(ctx.Cell.StepPart(ctx, StepAt(ctx, unit, input), "first"));
-                    w.Line(ctx.Cell.StepPart(ctx, StepAt(ctx, unit, input), "1 - first"));
+                    w.Line(ctx.Cell.StepPart(ctx, refs, "first"));
+                    w.Line(ctx.Cell.StepPart(ctx, refs, "1 - first"));
                 }
                 else
                 {
-                    w.Line(ctx.Cell.Step(ctx, StepAt(ctx, unit, input)));
+                    w.Line(ctx.Cell.Step(ctx, refs));
                 }
 
                 if (ctx.FeedsBack)
