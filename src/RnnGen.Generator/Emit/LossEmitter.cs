@@ -120,7 +120,7 @@ internal static class LossEmitter
         w.Line($"var total = {VT}.Zero;");
         using (w.Open($"for (nuint i = 0; i < OutputPadded; i += (nuint){VT}.Count)"))
         {
-            w.Line($"var e = {v.V}.Exp({v.V}.LoadUnsafe(ref y, i) - shift);");
+            w.Line($"var e = VectorMath.Exp({v.V}.LoadUnsafe(ref y, i) - shift);");
             if (store)
             {
                 w.Line($"{v.V}.StoreUnsafe(e, ref y, i);");

@@ -766,7 +766,7 @@ namespace RnnGen.Generated
                 var total = Vector512<float>.Zero;
                 for (nuint i = 0; i < OutputPadded; i += (nuint)Vector512<float>.Count)
                 {
-                    var e = Vector512.Exp(Vector512.LoadUnsafe(ref y, i) - shift);
+                    var e = VectorMath.Exp(Vector512.LoadUnsafe(ref y, i) - shift);
                     total += e;
                 }
                 sum = Vector512.Sum(total);
@@ -783,7 +783,7 @@ namespace RnnGen.Generated
                 var total = Vector256<float>.Zero;
                 for (nuint i = 0; i < OutputPadded; i += (nuint)Vector256<float>.Count)
                 {
-                    var e = Vector256.Exp(Vector256.LoadUnsafe(ref y, i) - shift);
+                    var e = VectorMath.Exp(Vector256.LoadUnsafe(ref y, i) - shift);
                     total += e;
                 }
                 sum = Vector256.Sum(total);
@@ -800,7 +800,7 @@ namespace RnnGen.Generated
                 var total = Vector128<float>.Zero;
                 for (nuint i = 0; i < OutputPadded; i += (nuint)Vector128<float>.Count)
                 {
-                    var e = Vector128.Exp(Vector128.LoadUnsafe(ref y, i) - shift);
+                    var e = VectorMath.Exp(Vector128.LoadUnsafe(ref y, i) - shift);
                     total += e;
                 }
                 sum = Vector128.Sum(total);
@@ -825,7 +825,7 @@ namespace RnnGen.Generated
                 var total = Vector512<float>.Zero;
                 for (nuint i = 0; i < OutputPadded; i += (nuint)Vector512<float>.Count)
                 {
-                    var e = Vector512.Exp(Vector512.LoadUnsafe(ref y, i) - shift);
+                    var e = VectorMath.Exp(Vector512.LoadUnsafe(ref y, i) - shift);
                     Vector512.StoreUnsafe(e, ref y, i);
                     total += e;
                 }
@@ -848,7 +848,7 @@ namespace RnnGen.Generated
                 var total = Vector256<float>.Zero;
                 for (nuint i = 0; i < OutputPadded; i += (nuint)Vector256<float>.Count)
                 {
-                    var e = Vector256.Exp(Vector256.LoadUnsafe(ref y, i) - shift);
+                    var e = VectorMath.Exp(Vector256.LoadUnsafe(ref y, i) - shift);
                     Vector256.StoreUnsafe(e, ref y, i);
                     total += e;
                 }
@@ -871,7 +871,7 @@ namespace RnnGen.Generated
                 var total = Vector128<float>.Zero;
                 for (nuint i = 0; i < OutputPadded; i += (nuint)Vector128<float>.Count)
                 {
-                    var e = Vector128.Exp(Vector128.LoadUnsafe(ref y, i) - shift);
+                    var e = VectorMath.Exp(Vector128.LoadUnsafe(ref y, i) - shift);
                     Vector128.StoreUnsafe(e, ref y, i);
                     total += e;
                 }

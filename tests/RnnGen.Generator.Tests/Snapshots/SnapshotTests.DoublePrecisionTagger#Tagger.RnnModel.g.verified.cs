@@ -745,7 +745,7 @@ namespace RnnGen.Generated
                 var total = Vector512<double>.Zero;
                 for (nuint i = 0; i < OutputPadded; i += (nuint)Vector512<double>.Count)
                 {
-                    var e = Vector512.Exp(Vector512.LoadUnsafe(ref y, i) - shift);
+                    var e = VectorMath.Exp(Vector512.LoadUnsafe(ref y, i) - shift);
                     total += e;
                 }
                 sum = Vector512.Sum(total);
@@ -762,7 +762,7 @@ namespace RnnGen.Generated
                 var total = Vector256<double>.Zero;
                 for (nuint i = 0; i < OutputPadded; i += (nuint)Vector256<double>.Count)
                 {
-                    var e = Vector256.Exp(Vector256.LoadUnsafe(ref y, i) - shift);
+                    var e = VectorMath.Exp(Vector256.LoadUnsafe(ref y, i) - shift);
                     total += e;
                 }
                 sum = Vector256.Sum(total);
@@ -779,7 +779,7 @@ namespace RnnGen.Generated
                 var total = Vector128<double>.Zero;
                 for (nuint i = 0; i < OutputPadded; i += (nuint)Vector128<double>.Count)
                 {
-                    var e = Vector128.Exp(Vector128.LoadUnsafe(ref y, i) - shift);
+                    var e = VectorMath.Exp(Vector128.LoadUnsafe(ref y, i) - shift);
                     total += e;
                 }
                 sum = Vector128.Sum(total);
@@ -804,7 +804,7 @@ namespace RnnGen.Generated
                 var total = Vector512<double>.Zero;
                 for (nuint i = 0; i < OutputPadded; i += (nuint)Vector512<double>.Count)
                 {
-                    var e = Vector512.Exp(Vector512.LoadUnsafe(ref y, i) - shift);
+                    var e = VectorMath.Exp(Vector512.LoadUnsafe(ref y, i) - shift);
                     Vector512.StoreUnsafe(e, ref y, i);
                     total += e;
                 }
@@ -827,7 +827,7 @@ namespace RnnGen.Generated
                 var total = Vector256<double>.Zero;
                 for (nuint i = 0; i < OutputPadded; i += (nuint)Vector256<double>.Count)
                 {
-                    var e = Vector256.Exp(Vector256.LoadUnsafe(ref y, i) - shift);
+                    var e = VectorMath.Exp(Vector256.LoadUnsafe(ref y, i) - shift);
                     Vector256.StoreUnsafe(e, ref y, i);
                     total += e;
                 }
@@ -850,7 +850,7 @@ namespace RnnGen.Generated
                 var total = Vector128<double>.Zero;
                 for (nuint i = 0; i < OutputPadded; i += (nuint)Vector128<double>.Count)
                 {
-                    var e = Vector128.Exp(Vector128.LoadUnsafe(ref y, i) - shift);
+                    var e = VectorMath.Exp(Vector128.LoadUnsafe(ref y, i) - shift);
                     Vector128.StoreUnsafe(e, ref y, i);
                     total += e;
                 }
