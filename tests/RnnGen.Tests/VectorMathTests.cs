@@ -127,4 +127,26 @@ public class VectorMathTests
 
         Assert.InRange(worst, 0, 4e-16);
     }
+
+    [Fact]
+    public void SumTilePutsRowIColumnJInLaneFourIPlusJ()
+    {
+        var random = new Random(16);
+        var tile = new Vector512<float>[16];
+        for (int t = 0; t < 16; t++)
+        {
+            var lanes = new float[16];
+            for (int l = 0; l < 16; l++) lanes[l] = (float)(random.NextDouble() * 2 - 1) * (t + 1);
+            tile[t] = Vector512.Create<float>(lanes);
+        }
+
+        var sums = VectorMath.SumTile(tile[0], tile[1], tile[2], tile[3], tile[4], tile[5], tile[6], tile[7],
+            tile[8], tile[9], tile[10], tile[11], tile[12], tile[13], tile[14], tile[15]);
+        for (int t = 0; t < 16; t++)
+        {
+            double truth = 0;
+            for (int l = 0; l < 16; l++) truth += tile[t][l];
+            Assert.Equal(truth, sums[t], 1e-5 * (t + 1));
+        }
+    }
 }

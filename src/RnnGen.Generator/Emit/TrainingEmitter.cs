@@ -189,7 +189,8 @@ internal static class TrainingEmitter
     }
 
     // W_out's gradient Σ h dyᵀ is finite when dy and h are and rows · max|h| · max|dy| is: no partial sum can then
-    // overflow. The bound is cheap (dy and h are a few rows), so the common step needs no stored gradient.
+    // overflow. The bound is cheap (h is a few rows; dy needs no pass for cross-entropy), so the common step needs no
+    // stored gradient.
     private static void EmitHeadChecks(CodeWriter w, EmitContext ctx)
     {
         string T = ctx.T, rows = ctx.HeadRows;
@@ -198,13 +199,27 @@ internal static class TrainingEmitter
             /// <summary>Whether dy and the head's inputs h are finite and small enough that W_out's gradient cannot overflow.</summary>
             private static bool HeadBounded(ref {{T}} w, int steps)
             {
-                if (!AllFinite(ref Unsafe.Add(ref w, Logits), (nuint)({{rows}} * OutputPadded)))
-                {
-                    return false;
-                }
-
-                {{T}} dyMax = TrainingGuard.MaxAbs<{{T}}>(MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref w, Logits), {{rows}} * OutputPadded));
             """);
+        if (ctx.CrossEntropy)
+        {
+            // A finite loss (SgdStep checks it first) means no logit was NaN or +∞ and every row's maximum was finite,
+            // so each softmax lies in [0, 1] and dy = softmax - onehot in [-1, 1] up to rounding: no pass over the
+            // rows (8000 wide in the tutorial) is needed to bound it.
+            w.Line("    // After a finite loss, dy = softmax(y) - onehot lies in [-1, 1] up to rounding.");
+            w.Line($"    {T} dyMax = 2;");
+        }
+        else
+        {
+            w.Lines($$"""
+                    if (!AllFinite(ref Unsafe.Add(ref w, Logits), (nuint)({{rows}} * OutputPadded)))
+                    {
+                        return false;
+                    }
+
+                    {{T}} dyMax = TrainingGuard.MaxAbs<{{T}}>(MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref w, Logits), {{rows}} * OutputPadded));
+                """);
+        }
+
         foreach (LayerLayout unit in l.UnitsOf(l.Depth - 1))
         {
             string h = ForwardEmitter.HeadRows(ctx, unit), width = $"{rows} * {ctx.HRow}";

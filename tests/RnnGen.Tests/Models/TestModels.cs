@@ -29,6 +29,13 @@ public partial class Chunky { }
 [RnnModel(Hidden = 100, Vocab = 8000, Truncate = 4)]
 public partial class TutorialModel { }
 
+/// <summary>
+/// A single-precision head too wide for one pass of the head's backward product (Output 2100: chunks of K with a
+/// shorter last one) over an odd Hidden (column blocks with an edge).
+/// </summary>
+[RnnModel(Hidden = 30, Vocab = 40, Output = 2100, MaxSteps = 24, Truncate = 3)]
+public partial class WideHead { }
+
 /// <summary>A small single-precision language model for training, streaming and argument tests.</summary>
 [RnnModel(Hidden = 16, Vocab = 10, MaxSteps = 32, Truncate = 3)]
 public partial class SmallModel { }

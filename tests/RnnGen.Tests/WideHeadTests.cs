@@ -1,0 +1,71 @@
+using System;
+using System.Linq;
+using RnnGen.Tests.Models;
+using RnnGen.Tests.Reference;
+
+namespace RnnGen.Tests;
+
+/// <summary>
+/// Single-precision models whose head is wide (thousands of classes), where the head's backward product works in
+/// chunks of the class dimension: their gradients against the tutorial's BPTT in double precision.
+/// </summary>
+public class WideHeadTests
+{
+    [Theory]
+    [InlineData(nameof(TutorialModel), 20)]
+    [InlineData(nameof(TutorialModel), 7)]
+    [InlineData(nameof(WideHead), 23)]
+    [InlineData(nameof(WideHead), 1)]
+    public void FloatGradientsMatchTheTutorialsBpttInDouble(string name, int steps)
+    {
+        (IRnnModel<float, int, int> model, int hidden, int vocab, int output, int truncate) = name switch
+        {
+            nameof(TutorialModel) => ((IRnnModel<float, int, int>)new TutorialModel(), TutorialModel.Hidden, TutorialModel.Vocab, TutorialModel.Output, TutorialModel.Truncate),
+            _ => (new WideHead(), WideHead.Hidden, WideHead.Vocab, WideHead.Output, WideHead.Truncate),
+        };
+        model.Initialize(11);
+        var random = new RnnRandom(12);
+        int[] inputs = Enumerable.Range(0, steps).Select(_ => random.NextInt32(vocab)).ToArray();
+        int[] targets = Enumerable.Range(0, steps).Select(_ => random.NextInt32(output)).ToArray();
+
+        var weights = TensorFile.Read(TensorFile.Save(model.SaveWeights));
+        var reference = new TutorialRnn(hidden, vocab, output, relu: false)
+        {
+            U = TensorFile.Matrix(weights["rnn.weight_ih_l0"]),
+            W = TensorFile.Matrix(weights["rnn.weight_hh_l0"]),
+            BIh = weights["rnn.bias_ih_l0"].Values,
+            BHh = weights["rnn.bias_hh_l0"].Values,
+            Vo = TensorFile.Matrix(weights["output.weight"]),
+            Bo = weights["output.bias"].Values,
+        };
+
+        model.ZeroGradients();
+        float loss = model.Backward(inputs, targets);
+        Assert.Equal(reference.Loss(inputs, targets), loss, 1e-5 * steps * Math.Log(output));
+
+        TutorialRnn.Gradients expected = reference.Bptt(inputs, targets, truncate);
+        var actual = TensorFile.Read(TensorFile.Save(model.SaveGradients));
+        AssertClose(Flatten(expected.U), actual["rnn.weight_ih_l0"].Values, "rnn.weight_ih_l0");
+        AssertClose(Flatten(expected.W), actual["rnn.weight_hh_l0"].Values, "rnn.weight_hh_l0");
+        AssertClose(expected.BIh, actual["rnn.bias_ih_l0"].Values, "rnn.bias_ih_l0");
+        AssertClose(Flatten(expected.Vo), actual["output.weight"].Values, "output.weight");
+        AssertClose(expected.Bo, actual["output.bias"].Values, "output.bias");
+    }
+
+    private static double[] Flatten(double[,] m) => m.Cast<double>().ToArray();
+
+    /// <summary>
+    /// Single-precision agreement: every element within 1e-4 of the tensor's largest magnitude (exactly zero where
+    /// the whole reference is, as W_hh's after one step from the zero state).
+    /// </summary>
+    private static void AssertClose(double[] expected, double[] actual, string tensor)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        double scale = expected.Max(Math.Abs);
+        for (int i = 0; i < expected.Length; i++)
+        {
+            Assert.True(Math.Abs(expected[i] - actual[i]) <= 1e-4 * scale,
+                $"{tensor}[{i}]: expected {expected[i]}, got {actual[i]} (largest {scale})");
+        }
+    }
+}
