@@ -53,6 +53,7 @@ public sealed class DataParallel<T, TInput, TTarget> : IDisposable
     private readonly Thread[] _threads; // [k - 1] runs worker k
     private readonly ManualResetEventSlim[] _start; // [k - 1] releases worker k for one phase
     private int _pending; // workers still running the current phase
+    private int _copying; // workers still copying their slice of the parameters into the replicas
     private readonly int[] _partStart; // part k is _batch[_partStart[k] .. _partStart[k + 1])
     private readonly double[] _partLoss;
     private readonly ExceptionDispatchInfo?[] _errors;
@@ -157,6 +158,7 @@ public sealed class DataParallel<T, TInput, TTarget> : IDisposable
 
         batch.CopyTo(_batch);
         Split(batch);
+        Volatile.Write(ref _copying, Workers);
 
         RunPhase(reducing: false);
         ThrowIfFailed();
@@ -282,12 +284,25 @@ public sealed class DataParallel<T, TInput, TTarget> : IDisposable
 
     private void BackwardPart(int worker)
     {
+        // The replicas take the model's parameters, each worker copying its slice into every replica, so that the
+        // copy is shared rather than added to the replicas' parts; then all wait until every slice is in place.
+        try
+        {
+            CopyParameters(worker);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _copying); // a full fence: this slice is visible to the other workers
+        }
+
+        SpinWait spin = default;
+        while (Volatile.Read(ref _copying) != 0)
+        {
+            spin.SpinOnce(sleep1Threshold: -1);
+        }
+
         IRnnModel<T, TInput, TTarget> model = _models[worker];
         int first = _partStart[worker], end = _partStart[worker + 1];
-        if (worker > 0 && first < end)
-        {
-            _models[0].Parameters.CopyTo(model.Parameters); // reading the model's parameters while it reads them too is safe
-        }
 
         double loss = 0;
         for (int i = first; i < end; i++)
@@ -298,22 +313,43 @@ public sealed class DataParallel<T, TInput, TTarget> : IDisposable
         _partLoss[worker] = loss;
     }
 
+    // Reading the model's parameters while other workers read them too is safe; replicas without sequences skip.
+    private void CopyParameters(int worker)
+    {
+        Span<T> parameters = _models[0].Parameters;
+        (int start, int length) = SliceOf(worker, parameters.Length);
+        Span<T> source = parameters.Slice(start, length);
+        for (int k = 1; k < Workers; k++)
+        {
+            if (_partStart[k] < _partStart[k + 1])
+            {
+                source.CopyTo(_models[k].Parameters.Slice(start, length));
+            }
+        }
+    }
+
     // Worker k sums slice k of every replica's gradients into the model's and clears it there, so replicas start
     // the next call at zero without a separate pass.
     private void Reduce(int worker)
     {
         Span<T> total = _models[0].Gradients;
-        int workers = Workers;
-        int slice = (total.Length / workers + SliceAlignment - 1) / SliceAlignment * SliceAlignment;
-        int start = Math.Min(worker * slice, total.Length), length = Math.Min(slice, total.Length - start);
+        (int start, int length) = SliceOf(worker, total.Length);
         Span<T> destination = total.Slice(start, length);
-        for (int k = 1; k < workers; k++)
+        for (int k = 1; k < Workers; k++)
         {
             if (_partStart[k] < _partStart[k + 1]) // a replica that had no sequences holds zeros
             {
                 AddAndClear(destination, _models[k].Gradients.Slice(start, length));
             }
         }
+    }
+
+    // Worker k's share of an array of every parameter: whole cache lines, the last share shorter (or empty).
+    private (int Start, int Length) SliceOf(int worker, int total)
+    {
+        int slice = (total / Workers + SliceAlignment - 1) / SliceAlignment * SliceAlignment;
+        int start = Math.Min(worker * slice, total);
+        return (start, Math.Min(slice, total - start));
     }
 
     private static void AddAndClear(Span<T> destination, Span<T> source)
