@@ -85,7 +85,7 @@ internal static class ApiEmitter
 
             private readonly {{T}}[] _parameters = new {{T}}[{{N}}.ParameterLength];
             private readonly {{T}}[] _gradients = new {{T}}[{{N}}.ParameterLength];
-            private readonly {{T}}[] _workspace = new {{T}}[{{N}}.WorkspaceLength];{{(ctx.Dropout ? "\nprivate global::RnnGen.RnnRandom _dropout;" : "")}}{{(ctx.Layout.SplitsRecurrence ? "\n" + ThreadsMembers(N, G) : "")}}
+            private readonly {{T}}[] _workspace = global::RnnGen.Runtime.Workspace.Allocate<{{T}}>({{N}}.WorkspaceLength);{{(ctx.Dropout ? "\nprivate global::RnnGen.RnnRandom _dropout;" : "")}}{{(ctx.Layout.SplitsRecurrence ? "\n" + ThreadsMembers(N, G) : "")}}
 
             /// <summary>
             /// Creates the model: allocates every buffer it will ever use and initialises the parameters with seed 0.

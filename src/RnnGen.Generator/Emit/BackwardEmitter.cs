@@ -35,7 +35,7 @@ internal static class BackwardEmitter
             w.Lines($$"""
                 ref {{T}} p = ref MemoryMarshal.GetArrayDataReference(parameters);
                 ref {{T}} g = ref MemoryMarshal.GetArrayDataReference(gradients);
-                ref {{T}} w = ref MemoryMarshal.GetArrayDataReference(workspace);
+                ref {{T}} w = ref global::RnnGen.Runtime.Workspace.Origin(workspace);
                 Recur(ref p, ref w, inputs, steps, ref state{{ctx.TeamArgument}}{{ctx.DropoutArgument}});
                 Head(ref p, ref w, steps);
 

@@ -20,7 +20,7 @@ internal static class ForwardEmitter
             public static {{T}} Forward({{T}}[] parameters, {{T}}[] workspace, ReadOnlySpan<{{X}}> inputs, ReadOnlySpan<{{Y}}> targets, int steps, ref {{T}} state{{ctx.TeamParameter}})
             {
                 ref {{T}} p = ref MemoryMarshal.GetArrayDataReference(parameters);
-                ref {{T}} w = ref MemoryMarshal.GetArrayDataReference(workspace);
+                ref {{T}} w = ref global::RnnGen.Runtime.Workspace.Origin(workspace);
                 Recur(ref p, ref w, inputs, steps, ref state{{ctx.TeamArgument}}{{(ctx.Dropout ? ", ref Unsafe.NullRef<RnnRandom>()" : "")}});
                 Head(ref p, ref w, steps);
                 {{T}} loss = 0;
@@ -43,7 +43,7 @@ internal static class ForwardEmitter
             public static void Predict({{T}}[] parameters, {{T}}[] workspace, ReadOnlySpan<{{X}}> inputs, int steps, {{destination}}, ref {{T}} state{{ctx.TeamParameter}})
             {
                 ref {{T}} p = ref MemoryMarshal.GetArrayDataReference(parameters);
-                ref {{T}} w = ref MemoryMarshal.GetArrayDataReference(workspace);
+                ref {{T}} w = ref global::RnnGen.Runtime.Workspace.Origin(workspace);
                 Recur(ref p, ref w, inputs, steps, ref state{{ctx.TeamArgument}}{{(ctx.Dropout ? ", ref Unsafe.NullRef<RnnRandom>()" : "")}});
                 Head(ref p, ref w, steps);
                 for (int r = 0; r < {{ctx.HeadRows}}; r++)
@@ -453,7 +453,7 @@ internal static class ForwardEmitter
             using (w.Open($"public override void Run(int unit, int steps, {Team} team)"))
             {
                 w.Line($"ref {T} p = ref MemoryMarshal.GetArrayDataReference(_parameters);");
-                w.Line($"ref {T} w = ref MemoryMarshal.GetArrayDataReference(_workspace);");
+                w.Line($"ref {T} w = ref global::RnnGen.Runtime.Workspace.Origin(_workspace);");
                 using (w.Open("switch (unit)"))
                 {
                     for (int index = 0; index < ctx.Layout.Layers.Count; index++)

@@ -78,7 +78,7 @@ internal static class StreamingEmitter
         using (w.Open($"public static void Step({T}[] parameters, {T}[] workspace, ref {T} state, {input}, Span<{T}> output)"))
         {
             w.Line($"ref {T} p = ref MemoryMarshal.GetArrayDataReference(parameters);");
-            w.Line($"ref {T} w = ref MemoryMarshal.GetArrayDataReference(workspace);");
+            w.Line($"ref {T} w = ref global::RnnGen.Runtime.Workspace.Origin(workspace);");
             if (ctx.Dense)
             {
                 w.Line($"ref {T} x = ref Unsafe.Add(ref w, StepInputPart);");
@@ -112,7 +112,7 @@ internal static class StreamingEmitter
             public static int Generate({{T}}[] parameters, {{T}}[] workspace, ref {{T}} state, ReadOnlySpan<int> prompt, Span<int> destination, {{T}} temperature, ref RnnRandom random, int endToken, int avoidToken)
             {
                 ref {{T}} p = ref MemoryMarshal.GetArrayDataReference(parameters);
-                ref {{T}} w = ref MemoryMarshal.GetArrayDataReference(workspace);
+                ref {{T}} w = ref global::RnnGen.Runtime.Workspace.Origin(workspace);
                 foreach (int token in prompt)
                 {
                     StepCore(ref p, ref w, ref state, ref Unsafe.Add(ref p, InputWeights + token * GateWidth));

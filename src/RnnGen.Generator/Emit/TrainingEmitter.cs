@@ -30,7 +30,7 @@ internal static class TrainingEmitter
             """);
         if (fused)
         {
-            w.Line($"    ref {T} w = ref MemoryMarshal.GetArrayDataReference(workspace);");
+            w.Line($"    ref {T} w = ref global::RnnGen.Runtime.Workspace.Origin(workspace);");
         }
 
         foreach ((string start, string length) in DenseRanges(fused))

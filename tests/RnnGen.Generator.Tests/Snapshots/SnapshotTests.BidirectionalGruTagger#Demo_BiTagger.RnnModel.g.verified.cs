@@ -30,7 +30,7 @@ namespace Demo
 
         private readonly float[] _parameters = new float[global::RnnGen.Generated.BiTaggerNetwork.ParameterLength];
         private readonly float[] _gradients = new float[global::RnnGen.Generated.BiTaggerNetwork.ParameterLength];
-        private readonly float[] _workspace = new float[global::RnnGen.Generated.BiTaggerNetwork.WorkspaceLength];
+        private readonly float[] _workspace = global::RnnGen.Runtime.Workspace.Allocate<float>(global::RnnGen.Generated.BiTaggerNetwork.WorkspaceLength);
 
         /// <summary>
         /// Creates the model: allocates every buffer it will ever use and initialises the parameters with seed 0.
@@ -366,7 +366,7 @@ namespace RnnGen.Generated
         public static float Forward(float[] parameters, float[] workspace, ReadOnlySpan<int> inputs, ReadOnlySpan<int> targets, int steps, ref float state)
         {
             ref float p = ref MemoryMarshal.GetArrayDataReference(parameters);
-            ref float w = ref MemoryMarshal.GetArrayDataReference(workspace);
+            ref float w = ref global::RnnGen.Runtime.Workspace.Origin(workspace);
             Recur(ref p, ref w, inputs, steps, ref state);
             Head(ref p, ref w, steps);
             float loss = 0;
@@ -382,7 +382,7 @@ namespace RnnGen.Generated
         public static void Predict(float[] parameters, float[] workspace, ReadOnlySpan<int> inputs, int steps, Span<int> classes, ref float state)
         {
             ref float p = ref MemoryMarshal.GetArrayDataReference(parameters);
-            ref float w = ref MemoryMarshal.GetArrayDataReference(workspace);
+            ref float w = ref global::RnnGen.Runtime.Workspace.Origin(workspace);
             Recur(ref p, ref w, inputs, steps, ref state);
             Head(ref p, ref w, steps);
             for (int r = 0; r < steps; r++)
@@ -482,7 +482,7 @@ namespace RnnGen.Generated
         {
             ref float p = ref MemoryMarshal.GetArrayDataReference(parameters);
             ref float g = ref MemoryMarshal.GetArrayDataReference(gradients);
-            ref float w = ref MemoryMarshal.GetArrayDataReference(workspace);
+            ref float w = ref global::RnnGen.Runtime.Workspace.Origin(workspace);
             Recur(ref p, ref w, inputs, steps, ref state);
             Head(ref p, ref w, steps);
 
@@ -630,7 +630,7 @@ namespace RnnGen.Generated
         {
             ref float p = ref MemoryMarshal.GetArrayDataReference(parameters);
             ref float g = ref MemoryMarshal.GetArrayDataReference(gradients);
-            ref float w = ref MemoryMarshal.GetArrayDataReference(workspace);
+            ref float w = ref global::RnnGen.Runtime.Workspace.Origin(workspace);
             MemoryMarshal.CreateSpan(ref Unsafe.Add(ref g, DenseParameters), OutputWeights - DenseParameters).Clear();
             MemoryMarshal.CreateSpan(ref Unsafe.Add(ref g, OutputBias), ParameterLength - OutputBias).Clear();
             foreach (int token in inputs)

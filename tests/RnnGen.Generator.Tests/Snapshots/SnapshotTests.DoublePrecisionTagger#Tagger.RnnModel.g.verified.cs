@@ -28,7 +28,7 @@ partial class Tagger : global::RnnGen.IRnnModel<double, int, int>
 
     private readonly double[] _parameters = new double[global::RnnGen.Generated.TaggerNetwork.ParameterLength];
     private readonly double[] _gradients = new double[global::RnnGen.Generated.TaggerNetwork.ParameterLength];
-    private readonly double[] _workspace = new double[global::RnnGen.Generated.TaggerNetwork.WorkspaceLength];
+    private readonly double[] _workspace = global::RnnGen.Runtime.Workspace.Allocate<double>(global::RnnGen.Generated.TaggerNetwork.WorkspaceLength);
 
     /// <summary>
     /// Creates the model: allocates every buffer it will ever use and initialises the parameters with seed 0.
@@ -422,7 +422,7 @@ namespace RnnGen.Generated
         public static double Forward(double[] parameters, double[] workspace, ReadOnlySpan<int> inputs, ReadOnlySpan<int> targets, int steps, ref double state)
         {
             ref double p = ref MemoryMarshal.GetArrayDataReference(parameters);
-            ref double w = ref MemoryMarshal.GetArrayDataReference(workspace);
+            ref double w = ref global::RnnGen.Runtime.Workspace.Origin(workspace);
             Recur(ref p, ref w, inputs, steps, ref state);
             Head(ref p, ref w, steps);
             double loss = 0;
@@ -438,7 +438,7 @@ namespace RnnGen.Generated
         public static void Predict(double[] parameters, double[] workspace, ReadOnlySpan<int> inputs, int steps, Span<int> classes, ref double state)
         {
             ref double p = ref MemoryMarshal.GetArrayDataReference(parameters);
-            ref double w = ref MemoryMarshal.GetArrayDataReference(workspace);
+            ref double w = ref global::RnnGen.Runtime.Workspace.Origin(workspace);
             Recur(ref p, ref w, inputs, steps, ref state);
             Head(ref p, ref w, steps);
             for (int r = 0; r < steps; r++)
@@ -500,7 +500,7 @@ namespace RnnGen.Generated
         {
             ref double p = ref MemoryMarshal.GetArrayDataReference(parameters);
             ref double g = ref MemoryMarshal.GetArrayDataReference(gradients);
-            ref double w = ref MemoryMarshal.GetArrayDataReference(workspace);
+            ref double w = ref global::RnnGen.Runtime.Workspace.Origin(workspace);
             Recur(ref p, ref w, inputs, steps, ref state);
             Head(ref p, ref w, steps);
 
@@ -590,7 +590,7 @@ namespace RnnGen.Generated
         {
             ref double p = ref MemoryMarshal.GetArrayDataReference(parameters);
             ref double g = ref MemoryMarshal.GetArrayDataReference(gradients);
-            ref double w = ref MemoryMarshal.GetArrayDataReference(workspace);
+            ref double w = ref global::RnnGen.Runtime.Workspace.Origin(workspace);
             MemoryMarshal.CreateSpan(ref Unsafe.Add(ref g, DenseParameters), OutputWeights - DenseParameters).Clear();
             MemoryMarshal.CreateSpan(ref Unsafe.Add(ref g, OutputBias), ParameterLength - OutputBias).Clear();
             foreach (int token in inputs)
@@ -719,7 +719,7 @@ namespace RnnGen.Generated
         public static void Step(double[] parameters, double[] workspace, ref double state, int token, Span<double> output)
         {
             ref double p = ref MemoryMarshal.GetArrayDataReference(parameters);
-            ref double w = ref MemoryMarshal.GetArrayDataReference(workspace);
+            ref double w = ref global::RnnGen.Runtime.Workspace.Origin(workspace);
             StepCore(ref p, ref w, ref state, ref Unsafe.Add(ref p, InputWeights + token * GateWidth));
             StepOutputs(ref p, ref w, ref state);
             MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref w, StepLogits), Output).CopyTo(output);

@@ -30,7 +30,7 @@ namespace Demo
 
         private readonly double[] _parameters = new double[global::RnnGen.Generated.ForecasterNetwork.ParameterLength];
         private readonly double[] _gradients = new double[global::RnnGen.Generated.ForecasterNetwork.ParameterLength];
-        private readonly double[] _workspace = new double[global::RnnGen.Generated.ForecasterNetwork.WorkspaceLength];
+        private readonly double[] _workspace = global::RnnGen.Runtime.Workspace.Allocate<double>(global::RnnGen.Generated.ForecasterNetwork.WorkspaceLength);
 
         /// <summary>
         /// Creates the model: allocates every buffer it will ever use and initialises the parameters with seed 0.
@@ -430,7 +430,7 @@ namespace RnnGen.Generated
         public static double Forward(double[] parameters, double[] workspace, ReadOnlySpan<double> inputs, ReadOnlySpan<double> targets, int steps, ref double state)
         {
             ref double p = ref MemoryMarshal.GetArrayDataReference(parameters);
-            ref double w = ref MemoryMarshal.GetArrayDataReference(workspace);
+            ref double w = ref global::RnnGen.Runtime.Workspace.Origin(workspace);
             Recur(ref p, ref w, inputs, steps, ref state);
             Head(ref p, ref w, steps);
             double loss = 0;
@@ -446,7 +446,7 @@ namespace RnnGen.Generated
         public static void Predict(double[] parameters, double[] workspace, ReadOnlySpan<double> inputs, int steps, Span<double> outputs, ref double state)
         {
             ref double p = ref MemoryMarshal.GetArrayDataReference(parameters);
-            ref double w = ref MemoryMarshal.GetArrayDataReference(workspace);
+            ref double w = ref global::RnnGen.Runtime.Workspace.Origin(workspace);
             Recur(ref p, ref w, inputs, steps, ref state);
             Head(ref p, ref w, steps);
             for (int r = 0; r < steps; r++)
@@ -504,7 +504,7 @@ namespace RnnGen.Generated
         {
             ref double p = ref MemoryMarshal.GetArrayDataReference(parameters);
             ref double g = ref MemoryMarshal.GetArrayDataReference(gradients);
-            ref double w = ref MemoryMarshal.GetArrayDataReference(workspace);
+            ref double w = ref global::RnnGen.Runtime.Workspace.Origin(workspace);
             Recur(ref p, ref w, inputs, steps, ref state);
             Head(ref p, ref w, steps);
 
@@ -591,7 +591,7 @@ namespace RnnGen.Generated
         {
             ref double p = ref MemoryMarshal.GetArrayDataReference(parameters);
             ref double g = ref MemoryMarshal.GetArrayDataReference(gradients);
-            ref double w = ref MemoryMarshal.GetArrayDataReference(workspace);
+            ref double w = ref global::RnnGen.Runtime.Workspace.Origin(workspace);
             MemoryMarshal.CreateSpan(ref Unsafe.Add(ref g, DenseParameters), OutputWeights - DenseParameters).Clear();
             MemoryMarshal.CreateSpan(ref Unsafe.Add(ref g, OutputBias), ParameterLength - OutputBias).Clear();
             double loss = Backward(parameters, gradients, workspace, inputs, targets, steps, ref state, headWeights: false);
@@ -703,7 +703,7 @@ namespace RnnGen.Generated
         public static void Step(double[] parameters, double[] workspace, ref double state, ReadOnlySpan<double> input, Span<double> output)
         {
             ref double p = ref MemoryMarshal.GetArrayDataReference(parameters);
-            ref double w = ref MemoryMarshal.GetArrayDataReference(workspace);
+            ref double w = ref global::RnnGen.Runtime.Workspace.Origin(workspace);
             ref double x = ref Unsafe.Add(ref w, StepInputPart);
             InputProjection(ref MemoryMarshal.GetReference(input), ref Unsafe.Add(ref p, InputWeights), ref x, 1);
             StepCore(ref p, ref w, ref state, ref x);

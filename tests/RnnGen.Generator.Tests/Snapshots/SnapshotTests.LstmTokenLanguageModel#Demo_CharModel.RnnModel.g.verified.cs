@@ -30,7 +30,7 @@ namespace Demo
 
         private readonly float[] _parameters = new float[global::RnnGen.Generated.CharModelNetwork.ParameterLength];
         private readonly float[] _gradients = new float[global::RnnGen.Generated.CharModelNetwork.ParameterLength];
-        private readonly float[] _workspace = new float[global::RnnGen.Generated.CharModelNetwork.WorkspaceLength];
+        private readonly float[] _workspace = global::RnnGen.Runtime.Workspace.Allocate<float>(global::RnnGen.Generated.CharModelNetwork.WorkspaceLength);
 
         /// <summary>
         /// Creates the model: allocates every buffer it will ever use and initialises the parameters with seed 0.
@@ -457,7 +457,7 @@ namespace RnnGen.Generated
         public static float Forward(float[] parameters, float[] workspace, ReadOnlySpan<int> inputs, ReadOnlySpan<int> targets, int steps, ref float state)
         {
             ref float p = ref MemoryMarshal.GetArrayDataReference(parameters);
-            ref float w = ref MemoryMarshal.GetArrayDataReference(workspace);
+            ref float w = ref global::RnnGen.Runtime.Workspace.Origin(workspace);
             Recur(ref p, ref w, inputs, steps, ref state);
             Head(ref p, ref w, steps);
             float loss = 0;
@@ -473,7 +473,7 @@ namespace RnnGen.Generated
         public static void Predict(float[] parameters, float[] workspace, ReadOnlySpan<int> inputs, int steps, Span<int> classes, ref float state)
         {
             ref float p = ref MemoryMarshal.GetArrayDataReference(parameters);
-            ref float w = ref MemoryMarshal.GetArrayDataReference(workspace);
+            ref float w = ref global::RnnGen.Runtime.Workspace.Origin(workspace);
             Recur(ref p, ref w, inputs, steps, ref state);
             Head(ref p, ref w, steps);
             for (int r = 0; r < steps; r++)
@@ -538,7 +538,7 @@ namespace RnnGen.Generated
         {
             ref float p = ref MemoryMarshal.GetArrayDataReference(parameters);
             ref float g = ref MemoryMarshal.GetArrayDataReference(gradients);
-            ref float w = ref MemoryMarshal.GetArrayDataReference(workspace);
+            ref float w = ref global::RnnGen.Runtime.Workspace.Origin(workspace);
             Recur(ref p, ref w, inputs, steps, ref state);
             Head(ref p, ref w, steps);
 
@@ -629,7 +629,7 @@ namespace RnnGen.Generated
         {
             ref float p = ref MemoryMarshal.GetArrayDataReference(parameters);
             ref float g = ref MemoryMarshal.GetArrayDataReference(gradients);
-            ref float w = ref MemoryMarshal.GetArrayDataReference(workspace);
+            ref float w = ref global::RnnGen.Runtime.Workspace.Origin(workspace);
             MemoryMarshal.CreateSpan(ref Unsafe.Add(ref g, DenseParameters), OutputWeights - DenseParameters).Clear();
             MemoryMarshal.CreateSpan(ref Unsafe.Add(ref g, OutputBias), ParameterLength - OutputBias).Clear();
             foreach (int token in inputs)
@@ -758,7 +758,7 @@ namespace RnnGen.Generated
         public static void Step(float[] parameters, float[] workspace, ref float state, int token, Span<float> output)
         {
             ref float p = ref MemoryMarshal.GetArrayDataReference(parameters);
-            ref float w = ref MemoryMarshal.GetArrayDataReference(workspace);
+            ref float w = ref global::RnnGen.Runtime.Workspace.Origin(workspace);
             StepCore(ref p, ref w, ref state, ref Unsafe.Add(ref p, InputWeights + token * GateWidth));
             StepOutputs(ref p, ref w, ref state);
             MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref w, StepLogits), Output).CopyTo(output);
@@ -768,7 +768,7 @@ namespace RnnGen.Generated
         public static int Generate(float[] parameters, float[] workspace, ref float state, ReadOnlySpan<int> prompt, Span<int> destination, float temperature, ref RnnRandom random, int endToken, int avoidToken)
         {
             ref float p = ref MemoryMarshal.GetArrayDataReference(parameters);
-            ref float w = ref MemoryMarshal.GetArrayDataReference(workspace);
+            ref float w = ref global::RnnGen.Runtime.Workspace.Origin(workspace);
             foreach (int token in prompt)
             {
                 StepCore(ref p, ref w, ref state, ref Unsafe.Add(ref p, InputWeights + token * GateWidth));

@@ -33,7 +33,7 @@ namespace Demo
 
         private readonly float[] _parameters = new float[global::RnnGen.Generated.ProjectedClassifierNetwork.ParameterLength];
         private readonly float[] _gradients = new float[global::RnnGen.Generated.ProjectedClassifierNetwork.ParameterLength];
-        private readonly float[] _workspace = new float[global::RnnGen.Generated.ProjectedClassifierNetwork.WorkspaceLength];
+        private readonly float[] _workspace = global::RnnGen.Runtime.Workspace.Allocate<float>(global::RnnGen.Generated.ProjectedClassifierNetwork.WorkspaceLength);
         private global::RnnGen.RnnRandom _dropout;
 
         /// <summary>
@@ -491,7 +491,7 @@ namespace RnnGen.Generated
         public static float Forward(float[] parameters, float[] workspace, ReadOnlySpan<float> inputs, ReadOnlySpan<int> targets, int steps, ref float state)
         {
             ref float p = ref MemoryMarshal.GetArrayDataReference(parameters);
-            ref float w = ref MemoryMarshal.GetArrayDataReference(workspace);
+            ref float w = ref global::RnnGen.Runtime.Workspace.Origin(workspace);
             Recur(ref p, ref w, inputs, steps, ref state, ref Unsafe.NullRef<RnnRandom>());
             Head(ref p, ref w, steps);
             float loss = 0;
@@ -507,7 +507,7 @@ namespace RnnGen.Generated
         public static void Predict(float[] parameters, float[] workspace, ReadOnlySpan<float> inputs, int steps, Span<int> classes, ref float state)
         {
             ref float p = ref MemoryMarshal.GetArrayDataReference(parameters);
-            ref float w = ref MemoryMarshal.GetArrayDataReference(workspace);
+            ref float w = ref global::RnnGen.Runtime.Workspace.Origin(workspace);
             Recur(ref p, ref w, inputs, steps, ref state, ref Unsafe.NullRef<RnnRandom>());
             Head(ref p, ref w, steps);
             for (int r = 0; r < 1; r++)
@@ -623,7 +623,7 @@ namespace RnnGen.Generated
         {
             ref float p = ref MemoryMarshal.GetArrayDataReference(parameters);
             ref float g = ref MemoryMarshal.GetArrayDataReference(gradients);
-            ref float w = ref MemoryMarshal.GetArrayDataReference(workspace);
+            ref float w = ref global::RnnGen.Runtime.Workspace.Origin(workspace);
             Recur(ref p, ref w, inputs, steps, ref state, ref dropout);
             Head(ref p, ref w, steps);
 
@@ -718,7 +718,7 @@ namespace RnnGen.Generated
         {
             ref float p = ref MemoryMarshal.GetArrayDataReference(parameters);
             ref float g = ref MemoryMarshal.GetArrayDataReference(gradients);
-            ref float w = ref MemoryMarshal.GetArrayDataReference(workspace);
+            ref float w = ref global::RnnGen.Runtime.Workspace.Origin(workspace);
             MemoryMarshal.CreateSpan(ref Unsafe.Add(ref g, DenseParameters), OutputWeights - DenseParameters).Clear();
             MemoryMarshal.CreateSpan(ref Unsafe.Add(ref g, OutputBias), ParameterLength - OutputBias).Clear();
             float loss = Backward(parameters, gradients, workspace, inputs, targets, steps, ref state, ref dropout, headWeights: false);
@@ -837,7 +837,7 @@ namespace RnnGen.Generated
         public static void Step(float[] parameters, float[] workspace, ref float state, ReadOnlySpan<float> input, Span<float> output)
         {
             ref float p = ref MemoryMarshal.GetArrayDataReference(parameters);
-            ref float w = ref MemoryMarshal.GetArrayDataReference(workspace);
+            ref float w = ref global::RnnGen.Runtime.Workspace.Origin(workspace);
             ref float x = ref Unsafe.Add(ref w, StepInputPart);
             InputProjection(ref MemoryMarshal.GetReference(input), ref Unsafe.Add(ref p, InputWeights), ref x, 1);
             StepCore(ref p, ref w, ref state, ref x);

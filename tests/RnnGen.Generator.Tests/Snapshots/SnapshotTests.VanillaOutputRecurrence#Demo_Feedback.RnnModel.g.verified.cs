@@ -30,7 +30,7 @@ namespace Demo
 
         private readonly float[] _parameters = new float[global::RnnGen.Generated.FeedbackNetwork.ParameterLength];
         private readonly float[] _gradients = new float[global::RnnGen.Generated.FeedbackNetwork.ParameterLength];
-        private readonly float[] _workspace = new float[global::RnnGen.Generated.FeedbackNetwork.WorkspaceLength];
+        private readonly float[] _workspace = global::RnnGen.Runtime.Workspace.Allocate<float>(global::RnnGen.Generated.FeedbackNetwork.WorkspaceLength);
 
         /// <summary>
         /// Creates the model: allocates every buffer it will ever use and initialises the parameters with seed 0.
@@ -430,7 +430,7 @@ namespace RnnGen.Generated
         public static float Forward(float[] parameters, float[] workspace, ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int steps, ref float state)
         {
             ref float p = ref MemoryMarshal.GetArrayDataReference(parameters);
-            ref float w = ref MemoryMarshal.GetArrayDataReference(workspace);
+            ref float w = ref global::RnnGen.Runtime.Workspace.Origin(workspace);
             Recur(ref p, ref w, inputs, steps, ref state);
             Head(ref p, ref w, steps);
             float loss = 0;
@@ -446,7 +446,7 @@ namespace RnnGen.Generated
         public static void Predict(float[] parameters, float[] workspace, ReadOnlySpan<float> inputs, int steps, Span<float> outputs, ref float state)
         {
             ref float p = ref MemoryMarshal.GetArrayDataReference(parameters);
-            ref float w = ref MemoryMarshal.GetArrayDataReference(workspace);
+            ref float w = ref global::RnnGen.Runtime.Workspace.Origin(workspace);
             Recur(ref p, ref w, inputs, steps, ref state);
             Head(ref p, ref w, steps);
             for (int r = 0; r < steps; r++)
@@ -510,7 +510,7 @@ namespace RnnGen.Generated
         {
             ref float p = ref MemoryMarshal.GetArrayDataReference(parameters);
             ref float g = ref MemoryMarshal.GetArrayDataReference(gradients);
-            ref float w = ref MemoryMarshal.GetArrayDataReference(workspace);
+            ref float w = ref global::RnnGen.Runtime.Workspace.Origin(workspace);
             Recur(ref p, ref w, inputs, steps, ref state);
             Head(ref p, ref w, steps);
 
@@ -647,7 +647,7 @@ namespace RnnGen.Generated
         public static void Step(float[] parameters, float[] workspace, ref float state, ReadOnlySpan<float> input, Span<float> output)
         {
             ref float p = ref MemoryMarshal.GetArrayDataReference(parameters);
-            ref float w = ref MemoryMarshal.GetArrayDataReference(workspace);
+            ref float w = ref global::RnnGen.Runtime.Workspace.Origin(workspace);
             ref float x = ref Unsafe.Add(ref w, StepInputPart);
             InputProjection(ref MemoryMarshal.GetReference(input), ref Unsafe.Add(ref p, InputWeights), ref x, 1);
             StepCore(ref p, ref w, ref state, ref x);

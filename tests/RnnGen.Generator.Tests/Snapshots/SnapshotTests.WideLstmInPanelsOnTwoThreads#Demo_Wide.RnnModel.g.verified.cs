@@ -30,7 +30,7 @@ namespace Demo
 
         private readonly float[] _parameters = new float[global::RnnGen.Generated.WideNetwork.ParameterLength];
         private readonly float[] _gradients = new float[global::RnnGen.Generated.WideNetwork.ParameterLength];
-        private readonly float[] _workspace = new float[global::RnnGen.Generated.WideNetwork.WorkspaceLength];
+        private readonly float[] _workspace = global::RnnGen.Runtime.Workspace.Allocate<float>(global::RnnGen.Generated.WideNetwork.WorkspaceLength);
         private global::RnnGen.Runtime.RecurrenceTeam? _team;
 
         /// <summary>
@@ -467,7 +467,7 @@ namespace RnnGen.Generated
         public static float Forward(float[] parameters, float[] workspace, ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int steps, ref float state, global::RnnGen.Runtime.RecurrenceTeam? team)
         {
             ref float p = ref MemoryMarshal.GetArrayDataReference(parameters);
-            ref float w = ref MemoryMarshal.GetArrayDataReference(workspace);
+            ref float w = ref global::RnnGen.Runtime.Workspace.Origin(workspace);
             Recur(ref p, ref w, inputs, steps, ref state, team);
             Head(ref p, ref w, steps);
             float loss = 0;
@@ -483,7 +483,7 @@ namespace RnnGen.Generated
         public static void Predict(float[] parameters, float[] workspace, ReadOnlySpan<float> inputs, int steps, Span<float> outputs, ref float state, global::RnnGen.Runtime.RecurrenceTeam? team)
         {
             ref float p = ref MemoryMarshal.GetArrayDataReference(parameters);
-            ref float w = ref MemoryMarshal.GetArrayDataReference(workspace);
+            ref float w = ref global::RnnGen.Runtime.Workspace.Origin(workspace);
             Recur(ref p, ref w, inputs, steps, ref state, team);
             Head(ref p, ref w, steps);
             for (int r = 0; r < steps; r++)
@@ -577,7 +577,7 @@ namespace RnnGen.Generated
             public override void Run(int unit, int steps, global::RnnGen.Runtime.RecurrenceTeam team)
             {
                 ref float p = ref MemoryMarshal.GetArrayDataReference(_parameters);
-                ref float w = ref MemoryMarshal.GetArrayDataReference(_workspace);
+                ref float w = ref global::RnnGen.Runtime.Workspace.Origin(_workspace);
                 switch (unit)
                 {
                     case 0: RecurPart0(ref p, ref w, 1, steps, team); break;
@@ -597,7 +597,7 @@ namespace RnnGen.Generated
         {
             ref float p = ref MemoryMarshal.GetArrayDataReference(parameters);
             ref float g = ref MemoryMarshal.GetArrayDataReference(gradients);
-            ref float w = ref MemoryMarshal.GetArrayDataReference(workspace);
+            ref float w = ref global::RnnGen.Runtime.Workspace.Origin(workspace);
             Recur(ref p, ref w, inputs, steps, ref state, team);
             Head(ref p, ref w, steps);
 
@@ -661,7 +661,7 @@ namespace RnnGen.Generated
         {
             ref float p = ref MemoryMarshal.GetArrayDataReference(parameters);
             ref float g = ref MemoryMarshal.GetArrayDataReference(gradients);
-            ref float w = ref MemoryMarshal.GetArrayDataReference(workspace);
+            ref float w = ref global::RnnGen.Runtime.Workspace.Origin(workspace);
             MemoryMarshal.CreateSpan(ref Unsafe.Add(ref g, DenseParameters), OutputWeights - DenseParameters).Clear();
             MemoryMarshal.CreateSpan(ref Unsafe.Add(ref g, OutputBias), ParameterLength - OutputBias).Clear();
             float loss = Backward(parameters, gradients, workspace, inputs, targets, steps, ref state, team, headWeights: false);
@@ -773,7 +773,7 @@ namespace RnnGen.Generated
         public static void Step(float[] parameters, float[] workspace, ref float state, ReadOnlySpan<float> input, Span<float> output)
         {
             ref float p = ref MemoryMarshal.GetArrayDataReference(parameters);
-            ref float w = ref MemoryMarshal.GetArrayDataReference(workspace);
+            ref float w = ref global::RnnGen.Runtime.Workspace.Origin(workspace);
             ref float x = ref Unsafe.Add(ref w, StepInputPart);
             InputProjection(ref MemoryMarshal.GetReference(input), ref Unsafe.Add(ref p, InputWeights), ref x, 1);
             StepCore(ref p, ref w, ref state, ref x);
