@@ -47,8 +47,8 @@ internal static class ApiEmitter
         string lossName = ctx.CrossEntropy ? "cross-entropy loss" : "squared error";
         string nullState = $"global::System.Runtime.CompilerServices.Unsafe.NullRef<{T}>()";
         string initialize = ctx.Dropout
-            ? $"public void Initialize(int seed)\n{{\n    global::RnnGen.Runtime.WeightInit.Uniform<{T}>(_parameters, {N}.Tensors, seed);\n    _dropout = new global::RnnGen.RnnRandom(unchecked((ulong)seed) ^ 0x5DEECE66DUL);\n}}"
-            : $"public void Initialize(int seed) => global::RnnGen.Runtime.WeightInit.Uniform<{T}>(_parameters, {N}.Tensors, seed);";
+            ? $"public void Initialize(int seed)\n{{\n    global::RnnGen.Runtime.WeightInit.Uniform<{T}>(Parameters, {N}.Tensors, seed);\n    _dropout = new global::RnnGen.RnnRandom(unchecked((ulong)seed) ^ 0x5DEECE66DUL);\n}}"
+            : $"public void Initialize(int seed) => global::RnnGen.Runtime.WeightInit.Uniform<{T}>(Parameters, {N}.Tensors, seed);";
         const string stateDoc = """/// <param name="state">The state entering the first step; receives the state after the last.</param>""";
 
         w.Lines($$"""
@@ -83,9 +83,9 @@ internal static class ApiEmitter
             /// <summary>Trainable parameters, counted as PyTorch counts them.</summary>
             public const int ParameterCount = {{ctx.Layout.ParameterCount}};
 
-            private readonly {{T}}[] _parameters = new {{T}}[{{N}}.ParameterLength];
-            private readonly {{T}}[] _gradients = new {{T}}[{{N}}.ParameterLength];
-            private readonly {{T}}[] _workspace = global::RnnGen.Runtime.Workspace.Allocate<{{T}}>({{N}}.WorkspaceLength);{{(ctx.Dropout ? "\nprivate global::RnnGen.RnnRandom _dropout;" : "")}}{{(ctx.Layout.SplitsRecurrence ? "\n" + ThreadsMembers(N, G) : "")}}
+            private readonly {{T}}[] _parameters = global::RnnGen.Runtime.AlignedArray.Allocate<{{T}}>({{N}}.ParameterLength);
+            private readonly {{T}}[] _gradients = global::RnnGen.Runtime.AlignedArray.Allocate<{{T}}>({{N}}.ParameterLength);
+            private readonly {{T}}[] _workspace = global::RnnGen.Runtime.AlignedArray.Allocate<{{T}}>({{N}}.WorkspaceLength);{{(ctx.Dropout ? "\nprivate global::RnnGen.RnnRandom _dropout;" : "")}}{{(ctx.Layout.SplitsRecurrence ? "\n" + ThreadsMembers(N, G) : "")}}
 
             /// <summary>
             /// Creates the model: allocates every buffer it will ever use and initialises the parameters with seed 0.
@@ -99,10 +99,10 @@ internal static class ApiEmitter
             /// element. Padding entries are zero and must stay zero (their gradients are always zero). Use
             /// <see cref="SaveWeights"/> and <see cref="LoadWeights(global::System.IO.Stream)"/> for named tensors.
             /// </summary>
-            public {{span}}<{{T}}> Parameters => _parameters;
+            public {{span}}<{{T}}> Parameters => global::RnnGen.Runtime.AlignedArray.Span(_parameters, {{N}}.ParameterLength);
 
             /// <summary>The gradients, in the same layout as <see cref="Parameters"/>.</summary>
-            public {{span}}<{{T}}> Gradients => _gradients;
+            public {{span}}<{{T}}> Gradients => global::RnnGen.Runtime.AlignedArray.Span(_gradients, {{N}}.ParameterLength);
 
             /// <summary>
             /// Sets input weights uniform in ±1/sqrt({{(ctx.Dense ? "Input" : "Vocab")}}), recurrent and output weights uniform in ±1/sqrt(Hidden),
@@ -140,7 +140,7 @@ internal static class ApiEmitter
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
             private void NonFiniteStep({{T}} loss, int index)
             {
-                global::RnnGen.Runtime.TrainingGuard.Fail<{{T}}>(NonFiniteAction, "SgdStep", loss, index, _gradients, {{N}}.Tensors,
+                global::RnnGen.Runtime.TrainingGuard.Fail<{{T}}>(NonFiniteAction, "SgdStep", loss, index, Gradients, {{N}}.Tensors,
                     "set NonFiniteAction = NonFiniteAction.Skip to skip such steps");
                 _skippedSteps++;
             }
@@ -281,7 +281,7 @@ internal static class ApiEmitter
             public void LoadWeights(global::System.IO.Stream safetensors, global::RnnGen.WeightLoadOptions? options)
             {
                 global::System.ArgumentNullException.ThrowIfNull(safetensors);
-                global::RnnGen.Runtime.WeightIO.Load<{{T}}>(safetensors, _parameters, {{N}}.Tensors, {{N}}.Identity, options);
+                global::RnnGen.Runtime.WeightIO.Load<{{T}}>(safetensors, Parameters, {{N}}.Tensors, {{N}}.Identity, options);
             }
 
             /// <summary>Writes the parameters as safetensors with PyTorch's names ({{(T == "double" ? "F64" : "F32")}}), and the declaration in <c>__metadata__</c>.</summary>
@@ -290,7 +290,7 @@ internal static class ApiEmitter
             public void SaveWeights(global::System.IO.Stream safetensors)
             {
                 global::System.ArgumentNullException.ThrowIfNull(safetensors);
-                global::RnnGen.Runtime.WeightIO.Save<{{T}}>(safetensors, _parameters, {{N}}.Tensors, {{N}}.Metadata);
+                global::RnnGen.Runtime.WeightIO.Save<{{T}}>(safetensors, Parameters, {{N}}.Tensors, {{N}}.Metadata);
             }
 
             /// <summary>Writes the gradients as safetensors, under the names of the parameters they belong to.</summary>
@@ -299,7 +299,7 @@ internal static class ApiEmitter
             public void SaveGradients(global::System.IO.Stream safetensors)
             {
                 global::System.ArgumentNullException.ThrowIfNull(safetensors);
-                global::RnnGen.Runtime.WeightIO.Save<{{T}}>(safetensors, _gradients, {{N}}.Tensors, {{N}}.Metadata);
+                global::RnnGen.Runtime.WeightIO.Save<{{T}}>(safetensors, Gradients, {{N}}.Tensors, {{N}}.Metadata);
             }
 
             """);

@@ -33,9 +33,9 @@ internal static class BackwardEmitter
         using (w.Open($"public static {T} Backward({T}[] parameters, {T}[] gradients, {T}[] workspace, ReadOnlySpan<{X}> inputs, ReadOnlySpan<{Y}> targets, int steps, ref {T} state{ctx.TeamParameter}{ctx.DropoutParameter}{headWeights})"))
         {
             w.Lines($$"""
-                ref {{T}} p = ref MemoryMarshal.GetArrayDataReference(parameters);
-                ref {{T}} g = ref MemoryMarshal.GetArrayDataReference(gradients);
-                ref {{T}} w = ref global::RnnGen.Runtime.Workspace.Origin(workspace);
+                ref {{T}} p = ref global::RnnGen.Runtime.AlignedArray.Origin(parameters);
+                ref {{T}} g = ref global::RnnGen.Runtime.AlignedArray.Origin(gradients);
+                ref {{T}} w = ref global::RnnGen.Runtime.AlignedArray.Origin(workspace);
                 Recur(ref p, ref w, inputs, steps, ref state{{ctx.TeamArgument}}{{ctx.DropoutArgument}});
                 Head(ref p, ref w, steps);
 

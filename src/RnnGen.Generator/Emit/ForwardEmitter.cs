@@ -19,8 +19,8 @@ internal static class ForwardEmitter
             /// <summary>The summed loss of a checked sequence; no gradient work.</summary>
             public static {{T}} Forward({{T}}[] parameters, {{T}}[] workspace, ReadOnlySpan<{{X}}> inputs, ReadOnlySpan<{{Y}}> targets, int steps, ref {{T}} state{{ctx.TeamParameter}})
             {
-                ref {{T}} p = ref MemoryMarshal.GetArrayDataReference(parameters);
-                ref {{T}} w = ref global::RnnGen.Runtime.Workspace.Origin(workspace);
+                ref {{T}} p = ref global::RnnGen.Runtime.AlignedArray.Origin(parameters);
+                ref {{T}} w = ref global::RnnGen.Runtime.AlignedArray.Origin(workspace);
                 Recur(ref p, ref w, inputs, steps, ref state{{ctx.TeamArgument}}{{(ctx.Dropout ? ", ref Unsafe.NullRef<RnnRandom>()" : "")}});
                 Head(ref p, ref w, steps);
                 {{T}} loss = 0;
@@ -42,8 +42,8 @@ internal static class ForwardEmitter
             /// <summary>The head's {{(ctx.CrossEntropy ? "most likely class" : "outputs")}} for {{(ctx.LastStep ? "the last step" : "every step")}}.</summary>
             public static void Predict({{T}}[] parameters, {{T}}[] workspace, ReadOnlySpan<{{X}}> inputs, int steps, {{destination}}, ref {{T}} state{{ctx.TeamParameter}})
             {
-                ref {{T}} p = ref MemoryMarshal.GetArrayDataReference(parameters);
-                ref {{T}} w = ref global::RnnGen.Runtime.Workspace.Origin(workspace);
+                ref {{T}} p = ref global::RnnGen.Runtime.AlignedArray.Origin(parameters);
+                ref {{T}} w = ref global::RnnGen.Runtime.AlignedArray.Origin(workspace);
                 Recur(ref p, ref w, inputs, steps, ref state{{ctx.TeamArgument}}{{(ctx.Dropout ? ", ref Unsafe.NullRef<RnnRandom>()" : "")}});
                 Head(ref p, ref w, steps);
                 for (int r = 0; r < {{ctx.HeadRows}}; r++)
@@ -452,8 +452,8 @@ internal static class ForwardEmitter
             w.Line();
             using (w.Open($"public override void Run(int unit, int steps, {Team} team)"))
             {
-                w.Line($"ref {T} p = ref MemoryMarshal.GetArrayDataReference(_parameters);");
-                w.Line($"ref {T} w = ref global::RnnGen.Runtime.Workspace.Origin(_workspace);");
+                w.Line($"ref {T} p = ref global::RnnGen.Runtime.AlignedArray.Origin(_parameters);");
+                w.Line($"ref {T} w = ref global::RnnGen.Runtime.AlignedArray.Origin(_workspace);");
                 using (w.Open("switch (unit)"))
                 {
                     for (int index = 0; index < ctx.Layout.Layers.Count; index++)

@@ -77,8 +77,8 @@ internal static class StreamingEmitter
         w.Line("/// <summary>Advances the state by one input and writes the head's Output values.</summary>");
         using (w.Open($"public static void Step({T}[] parameters, {T}[] workspace, ref {T} state, {input}, Span<{T}> output)"))
         {
-            w.Line($"ref {T} p = ref MemoryMarshal.GetArrayDataReference(parameters);");
-            w.Line($"ref {T} w = ref global::RnnGen.Runtime.Workspace.Origin(workspace);");
+            w.Line($"ref {T} p = ref global::RnnGen.Runtime.AlignedArray.Origin(parameters);");
+            w.Line($"ref {T} w = ref global::RnnGen.Runtime.AlignedArray.Origin(workspace);");
             if (ctx.Dense)
             {
                 w.Line($"ref {T} x = ref Unsafe.Add(ref w, StepInputPart);");
@@ -111,8 +111,8 @@ internal static class StreamingEmitter
             /// <summary>Feeds the prompt, then samples and feeds back one token at a time.</summary>
             public static int Generate({{T}}[] parameters, {{T}}[] workspace, ref {{T}} state, ReadOnlySpan<int> prompt, Span<int> destination, {{T}} temperature, ref RnnRandom random, int endToken, int avoidToken)
             {
-                ref {{T}} p = ref MemoryMarshal.GetArrayDataReference(parameters);
-                ref {{T}} w = ref global::RnnGen.Runtime.Workspace.Origin(workspace);
+                ref {{T}} p = ref global::RnnGen.Runtime.AlignedArray.Origin(parameters);
+                ref {{T}} w = ref global::RnnGen.Runtime.AlignedArray.Origin(workspace);
                 foreach (int token in prompt)
                 {
                     StepCore(ref p, ref w, ref state, ref Unsafe.Add(ref p, InputWeights + token * GateWidth));

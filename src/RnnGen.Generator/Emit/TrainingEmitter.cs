@@ -25,12 +25,12 @@ internal static class TrainingEmitter
             /// </summary>
             public static {{T}} SgdStep({{T}}[] parameters, {{T}}[] gradients, {{T}}[] workspace, ReadOnlySpan<{{X}}> inputs, ReadOnlySpan<{{Y}}> targets, int steps, {{T}} learningRate, ref {{T}} state{{ctx.TeamParameter}}{{ctx.DropoutParameter}}, out int nonFinite)
             {
-                ref {{T}} p = ref MemoryMarshal.GetArrayDataReference(parameters);
-                ref {{T}} g = ref MemoryMarshal.GetArrayDataReference(gradients);
+                ref {{T}} p = ref global::RnnGen.Runtime.AlignedArray.Origin(parameters);
+                ref {{T}} g = ref global::RnnGen.Runtime.AlignedArray.Origin(gradients);
             """);
         if (fused)
         {
-            w.Line($"    ref {T} w = ref global::RnnGen.Runtime.Workspace.Origin(workspace);");
+            w.Line($"    ref {T} w = ref global::RnnGen.Runtime.AlignedArray.Origin(workspace);");
         }
 
         foreach ((string start, string length) in DenseRanges(fused))
@@ -156,14 +156,14 @@ internal static class TrainingEmitter
                     return TrainingGuard.LossNotFinite;
                 }
 
-                ref {{T}} g = ref MemoryMarshal.GetArrayDataReference(gradients);
+                ref {{T}} g = ref global::RnnGen.Runtime.AlignedArray.Origin(gradients);
             """);
         foreach ((string start, string length) in DenseRanges(fused))
         {
             w.Lines($$"""
                     if (!AllFinite(ref Unsafe.Add(ref g, {{start}}), {{length}}))
                     {
-                        return {{start}} + TrainingGuard.FirstNonFinite<{{T}}>(gradients.AsSpan({{start}}, {{length}}));
+                        return {{start}} + TrainingGuard.FirstNonFinite<{{T}}>(MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref g, {{start}}), {{length}}));
                     }
 
                 """);
@@ -176,7 +176,7 @@ internal static class TrainingEmitter
                     {
                         if (!AllFinite(ref Unsafe.Add(ref g, InputWeights + token * GateWidth), GateWidth))
                         {
-                            return InputWeights + token * GateWidth + TrainingGuard.FirstNonFinite<{{T}}>(gradients.AsSpan(InputWeights + token * GateWidth, GateWidth));
+                            return InputWeights + token * GateWidth + TrainingGuard.FirstNonFinite<{{T}}>(MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref g, InputWeights + token * GateWidth), GateWidth));
                         }
                     }
 
@@ -240,7 +240,7 @@ internal static class TrainingEmitter
             /// <summary>Stores W_out's gradient (SgdStep's rare path) and returns TrainingGuard.AllFinite or the first non-finite index.</summary>
             private static int StoreHeadGradient(ref {{T}} w, {{T}}[] gradients, int steps)
             {
-                ref {{T}} g = ref MemoryMarshal.GetArrayDataReference(gradients);
+                ref {{T}} g = ref global::RnnGen.Runtime.AlignedArray.Origin(gradients);
                 MemoryMarshal.CreateSpan(ref Unsafe.Add(ref g, OutputWeights), OutputBias - OutputWeights).Clear();
             """);
         foreach ((LayerLayout unit, string weights) in ctx.DirectionRows(l.Depth - 1, "OutputWeights", "OutputPadded"))
@@ -249,7 +249,7 @@ internal static class TrainingEmitter
         }
 
         w.Lines($$"""
-                int bad = TrainingGuard.FirstNonFinite<{{T}}>(gradients.AsSpan(OutputWeights, OutputBias - OutputWeights));
+                int bad = TrainingGuard.FirstNonFinite<{{T}}>(MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref g, OutputWeights), OutputBias - OutputWeights));
                 return bad < 0 ? TrainingGuard.AllFinite : OutputWeights + bad;
             }
 

@@ -26,9 +26,9 @@ partial class Tagger : global::RnnGen.IRnnModel<double, int, int>
     /// <summary>Trainable parameters, counted as PyTorch counts them.</summary>
     public const int ParameterCount = 853;
 
-    private readonly double[] _parameters = new double[global::RnnGen.Generated.TaggerNetwork.ParameterLength];
-    private readonly double[] _gradients = new double[global::RnnGen.Generated.TaggerNetwork.ParameterLength];
-    private readonly double[] _workspace = global::RnnGen.Runtime.Workspace.Allocate<double>(global::RnnGen.Generated.TaggerNetwork.WorkspaceLength);
+    private readonly double[] _parameters = global::RnnGen.Runtime.AlignedArray.Allocate<double>(global::RnnGen.Generated.TaggerNetwork.ParameterLength);
+    private readonly double[] _gradients = global::RnnGen.Runtime.AlignedArray.Allocate<double>(global::RnnGen.Generated.TaggerNetwork.ParameterLength);
+    private readonly double[] _workspace = global::RnnGen.Runtime.AlignedArray.Allocate<double>(global::RnnGen.Generated.TaggerNetwork.WorkspaceLength);
 
     /// <summary>
     /// Creates the model: allocates every buffer it will ever use and initialises the parameters with seed 0.
@@ -42,17 +42,17 @@ partial class Tagger : global::RnnGen.IRnnModel<double, int, int>
     /// element. Padding entries are zero and must stay zero (their gradients are always zero). Use
     /// <see cref="SaveWeights"/> and <see cref="LoadWeights(global::System.IO.Stream)"/> for named tensors.
     /// </summary>
-    public global::System.Span<double> Parameters => _parameters;
+    public global::System.Span<double> Parameters => global::RnnGen.Runtime.AlignedArray.Span(_parameters, global::RnnGen.Generated.TaggerNetwork.ParameterLength);
 
     /// <summary>The gradients, in the same layout as <see cref="Parameters"/>.</summary>
-    public global::System.Span<double> Gradients => _gradients;
+    public global::System.Span<double> Gradients => global::RnnGen.Runtime.AlignedArray.Span(_gradients, global::RnnGen.Generated.TaggerNetwork.ParameterLength);
 
     /// <summary>
     /// Sets input weights uniform in ±1/sqrt(Vocab), recurrent and output weights uniform in ±1/sqrt(Hidden),
     /// biases to 0. The same seed always gives the same parameters.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
-    public void Initialize(int seed) => global::RnnGen.Runtime.WeightInit.Uniform<double>(_parameters, global::RnnGen.Generated.TaggerNetwork.Tensors, seed);
+    public void Initialize(int seed) => global::RnnGen.Runtime.WeightInit.Uniform<double>(Parameters, global::RnnGen.Generated.TaggerNetwork.Tensors, seed);
 
     /// <summary>Sets every gradient to zero.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
@@ -83,7 +83,7 @@ partial class Tagger : global::RnnGen.IRnnModel<double, int, int>
     [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
     private void NonFiniteStep(double loss, int index)
     {
-        global::RnnGen.Runtime.TrainingGuard.Fail<double>(NonFiniteAction, "SgdStep", loss, index, _gradients, global::RnnGen.Generated.TaggerNetwork.Tensors,
+        global::RnnGen.Runtime.TrainingGuard.Fail<double>(NonFiniteAction, "SgdStep", loss, index, Gradients, global::RnnGen.Generated.TaggerNetwork.Tensors,
             "set NonFiniteAction = NonFiniteAction.Skip to skip such steps");
         _skippedSteps++;
     }
@@ -274,7 +274,7 @@ partial class Tagger : global::RnnGen.IRnnModel<double, int, int>
     public void LoadWeights(global::System.IO.Stream safetensors, global::RnnGen.WeightLoadOptions? options)
     {
         global::System.ArgumentNullException.ThrowIfNull(safetensors);
-        global::RnnGen.Runtime.WeightIO.Load<double>(safetensors, _parameters, global::RnnGen.Generated.TaggerNetwork.Tensors, global::RnnGen.Generated.TaggerNetwork.Identity, options);
+        global::RnnGen.Runtime.WeightIO.Load<double>(safetensors, Parameters, global::RnnGen.Generated.TaggerNetwork.Tensors, global::RnnGen.Generated.TaggerNetwork.Identity, options);
     }
 
     /// <summary>Writes the parameters as safetensors with PyTorch's names (F64), and the declaration in <c>__metadata__</c>.</summary>
@@ -283,7 +283,7 @@ partial class Tagger : global::RnnGen.IRnnModel<double, int, int>
     public void SaveWeights(global::System.IO.Stream safetensors)
     {
         global::System.ArgumentNullException.ThrowIfNull(safetensors);
-        global::RnnGen.Runtime.WeightIO.Save<double>(safetensors, _parameters, global::RnnGen.Generated.TaggerNetwork.Tensors, global::RnnGen.Generated.TaggerNetwork.Metadata);
+        global::RnnGen.Runtime.WeightIO.Save<double>(safetensors, Parameters, global::RnnGen.Generated.TaggerNetwork.Tensors, global::RnnGen.Generated.TaggerNetwork.Metadata);
     }
 
     /// <summary>Writes the gradients as safetensors, under the names of the parameters they belong to.</summary>
@@ -292,7 +292,7 @@ partial class Tagger : global::RnnGen.IRnnModel<double, int, int>
     public void SaveGradients(global::System.IO.Stream safetensors)
     {
         global::System.ArgumentNullException.ThrowIfNull(safetensors);
-        global::RnnGen.Runtime.WeightIO.Save<double>(safetensors, _gradients, global::RnnGen.Generated.TaggerNetwork.Tensors, global::RnnGen.Generated.TaggerNetwork.Metadata);
+        global::RnnGen.Runtime.WeightIO.Save<double>(safetensors, Gradients, global::RnnGen.Generated.TaggerNetwork.Tensors, global::RnnGen.Generated.TaggerNetwork.Metadata);
     }
 
     private static int CheckInputs(global::System.ReadOnlySpan<int> inputs)
@@ -421,8 +421,8 @@ namespace RnnGen.Generated
         /// <summary>The summed loss of a checked sequence; no gradient work.</summary>
         public static double Forward(double[] parameters, double[] workspace, ReadOnlySpan<int> inputs, ReadOnlySpan<int> targets, int steps, ref double state)
         {
-            ref double p = ref MemoryMarshal.GetArrayDataReference(parameters);
-            ref double w = ref global::RnnGen.Runtime.Workspace.Origin(workspace);
+            ref double p = ref global::RnnGen.Runtime.AlignedArray.Origin(parameters);
+            ref double w = ref global::RnnGen.Runtime.AlignedArray.Origin(workspace);
             Recur(ref p, ref w, inputs, steps, ref state);
             Head(ref p, ref w, steps);
             double loss = 0;
@@ -437,8 +437,8 @@ namespace RnnGen.Generated
         /// <summary>The head's most likely class for every step.</summary>
         public static void Predict(double[] parameters, double[] workspace, ReadOnlySpan<int> inputs, int steps, Span<int> classes, ref double state)
         {
-            ref double p = ref MemoryMarshal.GetArrayDataReference(parameters);
-            ref double w = ref global::RnnGen.Runtime.Workspace.Origin(workspace);
+            ref double p = ref global::RnnGen.Runtime.AlignedArray.Origin(parameters);
+            ref double w = ref global::RnnGen.Runtime.AlignedArray.Origin(workspace);
             Recur(ref p, ref w, inputs, steps, ref state);
             Head(ref p, ref w, steps);
             for (int r = 0; r < steps; r++)
@@ -498,9 +498,9 @@ namespace RnnGen.Generated
         /// <summary>Forward, then adds the gradient of the summed loss into gradients (W_out's only when headWeights: SgdStep updates W_out itself); returns the loss.</summary>
         public static double Backward(double[] parameters, double[] gradients, double[] workspace, ReadOnlySpan<int> inputs, ReadOnlySpan<int> targets, int steps, ref double state, bool headWeights = true)
         {
-            ref double p = ref MemoryMarshal.GetArrayDataReference(parameters);
-            ref double g = ref MemoryMarshal.GetArrayDataReference(gradients);
-            ref double w = ref global::RnnGen.Runtime.Workspace.Origin(workspace);
+            ref double p = ref global::RnnGen.Runtime.AlignedArray.Origin(parameters);
+            ref double g = ref global::RnnGen.Runtime.AlignedArray.Origin(gradients);
+            ref double w = ref global::RnnGen.Runtime.AlignedArray.Origin(workspace);
             Recur(ref p, ref w, inputs, steps, ref state);
             Head(ref p, ref w, steps);
 
@@ -588,9 +588,9 @@ namespace RnnGen.Generated
         /// </summary>
         public static double SgdStep(double[] parameters, double[] gradients, double[] workspace, ReadOnlySpan<int> inputs, ReadOnlySpan<int> targets, int steps, double learningRate, ref double state, out int nonFinite)
         {
-            ref double p = ref MemoryMarshal.GetArrayDataReference(parameters);
-            ref double g = ref MemoryMarshal.GetArrayDataReference(gradients);
-            ref double w = ref global::RnnGen.Runtime.Workspace.Origin(workspace);
+            ref double p = ref global::RnnGen.Runtime.AlignedArray.Origin(parameters);
+            ref double g = ref global::RnnGen.Runtime.AlignedArray.Origin(gradients);
+            ref double w = ref global::RnnGen.Runtime.AlignedArray.Origin(workspace);
             MemoryMarshal.CreateSpan(ref Unsafe.Add(ref g, DenseParameters), OutputWeights - DenseParameters).Clear();
             MemoryMarshal.CreateSpan(ref Unsafe.Add(ref g, OutputBias), ParameterLength - OutputBias).Clear();
             foreach (int token in inputs)
@@ -650,22 +650,22 @@ namespace RnnGen.Generated
                 return TrainingGuard.LossNotFinite;
             }
 
-            ref double g = ref MemoryMarshal.GetArrayDataReference(gradients);
+            ref double g = ref global::RnnGen.Runtime.AlignedArray.Origin(gradients);
             if (!AllFinite(ref Unsafe.Add(ref g, DenseParameters), OutputWeights - DenseParameters))
             {
-                return DenseParameters + TrainingGuard.FirstNonFinite<double>(gradients.AsSpan(DenseParameters, OutputWeights - DenseParameters));
+                return DenseParameters + TrainingGuard.FirstNonFinite<double>(MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref g, DenseParameters), OutputWeights - DenseParameters));
             }
 
             if (!AllFinite(ref Unsafe.Add(ref g, OutputBias), ParameterLength - OutputBias))
             {
-                return OutputBias + TrainingGuard.FirstNonFinite<double>(gradients.AsSpan(OutputBias, ParameterLength - OutputBias));
+                return OutputBias + TrainingGuard.FirstNonFinite<double>(MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref g, OutputBias), ParameterLength - OutputBias));
             }
 
             foreach (int token in inputs)
             {
                 if (!AllFinite(ref Unsafe.Add(ref g, InputWeights + token * GateWidth), GateWidth))
                 {
-                    return InputWeights + token * GateWidth + TrainingGuard.FirstNonFinite<double>(gradients.AsSpan(InputWeights + token * GateWidth, GateWidth));
+                    return InputWeights + token * GateWidth + TrainingGuard.FirstNonFinite<double>(MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref g, InputWeights + token * GateWidth), GateWidth));
                 }
             }
 
@@ -689,10 +689,10 @@ namespace RnnGen.Generated
         /// <summary>Stores W_out's gradient (SgdStep's rare path) and returns TrainingGuard.AllFinite or the first non-finite index.</summary>
         private static int StoreHeadGradient(ref double w, double[] gradients, int steps)
         {
-            ref double g = ref MemoryMarshal.GetArrayDataReference(gradients);
+            ref double g = ref global::RnnGen.Runtime.AlignedArray.Origin(gradients);
             MemoryMarshal.CreateSpan(ref Unsafe.Add(ref g, OutputWeights), OutputBias - OutputWeights).Clear();
             OutputWeightGrads(ref Unsafe.Add(ref w, States + HiddenPadded), ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref g, OutputWeights), steps);
-            int bad = TrainingGuard.FirstNonFinite<double>(gradients.AsSpan(OutputWeights, OutputBias - OutputWeights));
+            int bad = TrainingGuard.FirstNonFinite<double>(MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref g, OutputWeights), OutputBias - OutputWeights));
             return bad < 0 ? TrainingGuard.AllFinite : OutputWeights + bad;
         }
 
@@ -718,8 +718,8 @@ namespace RnnGen.Generated
         /// <summary>Advances the state by one input and writes the head's Output values.</summary>
         public static void Step(double[] parameters, double[] workspace, ref double state, int token, Span<double> output)
         {
-            ref double p = ref MemoryMarshal.GetArrayDataReference(parameters);
-            ref double w = ref global::RnnGen.Runtime.Workspace.Origin(workspace);
+            ref double p = ref global::RnnGen.Runtime.AlignedArray.Origin(parameters);
+            ref double w = ref global::RnnGen.Runtime.AlignedArray.Origin(workspace);
             StepCore(ref p, ref w, ref state, ref Unsafe.Add(ref p, InputWeights + token * GateWidth));
             StepOutputs(ref p, ref w, ref state);
             MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref w, StepLogits), Output).CopyTo(output);

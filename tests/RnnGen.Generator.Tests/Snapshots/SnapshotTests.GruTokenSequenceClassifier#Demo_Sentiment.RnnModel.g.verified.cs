@@ -28,9 +28,9 @@ namespace Demo
         /// <summary>Trainable parameters, counted as PyTorch counts them.</summary>
         public const int ParameterCount = 3162;
 
-        private readonly float[] _parameters = new float[global::RnnGen.Generated.SentimentNetwork.ParameterLength];
-        private readonly float[] _gradients = new float[global::RnnGen.Generated.SentimentNetwork.ParameterLength];
-        private readonly float[] _workspace = global::RnnGen.Runtime.Workspace.Allocate<float>(global::RnnGen.Generated.SentimentNetwork.WorkspaceLength);
+        private readonly float[] _parameters = global::RnnGen.Runtime.AlignedArray.Allocate<float>(global::RnnGen.Generated.SentimentNetwork.ParameterLength);
+        private readonly float[] _gradients = global::RnnGen.Runtime.AlignedArray.Allocate<float>(global::RnnGen.Generated.SentimentNetwork.ParameterLength);
+        private readonly float[] _workspace = global::RnnGen.Runtime.AlignedArray.Allocate<float>(global::RnnGen.Generated.SentimentNetwork.WorkspaceLength);
 
         /// <summary>
         /// Creates the model: allocates every buffer it will ever use and initialises the parameters with seed 0.
@@ -44,17 +44,17 @@ namespace Demo
         /// element. Padding entries are zero and must stay zero (their gradients are always zero). Use
         /// <see cref="SaveWeights"/> and <see cref="LoadWeights(global::System.IO.Stream)"/> for named tensors.
         /// </summary>
-        public global::System.Span<float> Parameters => _parameters;
+        public global::System.Span<float> Parameters => global::RnnGen.Runtime.AlignedArray.Span(_parameters, global::RnnGen.Generated.SentimentNetwork.ParameterLength);
 
         /// <summary>The gradients, in the same layout as <see cref="Parameters"/>.</summary>
-        public global::System.Span<float> Gradients => _gradients;
+        public global::System.Span<float> Gradients => global::RnnGen.Runtime.AlignedArray.Span(_gradients, global::RnnGen.Generated.SentimentNetwork.ParameterLength);
 
         /// <summary>
         /// Sets input weights uniform in ±1/sqrt(Vocab), recurrent and output weights uniform in ±1/sqrt(Hidden),
         /// biases to 0. The same seed always gives the same parameters.
         /// </summary>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
-        public void Initialize(int seed) => global::RnnGen.Runtime.WeightInit.Uniform<float>(_parameters, global::RnnGen.Generated.SentimentNetwork.Tensors, seed);
+        public void Initialize(int seed) => global::RnnGen.Runtime.WeightInit.Uniform<float>(Parameters, global::RnnGen.Generated.SentimentNetwork.Tensors, seed);
 
         /// <summary>Sets every gradient to zero.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
@@ -85,7 +85,7 @@ namespace Demo
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
         private void NonFiniteStep(float loss, int index)
         {
-            global::RnnGen.Runtime.TrainingGuard.Fail<float>(NonFiniteAction, "SgdStep", loss, index, _gradients, global::RnnGen.Generated.SentimentNetwork.Tensors,
+            global::RnnGen.Runtime.TrainingGuard.Fail<float>(NonFiniteAction, "SgdStep", loss, index, Gradients, global::RnnGen.Generated.SentimentNetwork.Tensors,
                 "set NonFiniteAction = NonFiniteAction.Skip to skip such steps");
             _skippedSteps++;
         }
@@ -276,7 +276,7 @@ namespace Demo
         public void LoadWeights(global::System.IO.Stream safetensors, global::RnnGen.WeightLoadOptions? options)
         {
             global::System.ArgumentNullException.ThrowIfNull(safetensors);
-            global::RnnGen.Runtime.WeightIO.Load<float>(safetensors, _parameters, global::RnnGen.Generated.SentimentNetwork.Tensors, global::RnnGen.Generated.SentimentNetwork.Identity, options);
+            global::RnnGen.Runtime.WeightIO.Load<float>(safetensors, Parameters, global::RnnGen.Generated.SentimentNetwork.Tensors, global::RnnGen.Generated.SentimentNetwork.Identity, options);
         }
 
         /// <summary>Writes the parameters as safetensors with PyTorch's names (F32), and the declaration in <c>__metadata__</c>.</summary>
@@ -285,7 +285,7 @@ namespace Demo
         public void SaveWeights(global::System.IO.Stream safetensors)
         {
             global::System.ArgumentNullException.ThrowIfNull(safetensors);
-            global::RnnGen.Runtime.WeightIO.Save<float>(safetensors, _parameters, global::RnnGen.Generated.SentimentNetwork.Tensors, global::RnnGen.Generated.SentimentNetwork.Metadata);
+            global::RnnGen.Runtime.WeightIO.Save<float>(safetensors, Parameters, global::RnnGen.Generated.SentimentNetwork.Tensors, global::RnnGen.Generated.SentimentNetwork.Metadata);
         }
 
         /// <summary>Writes the gradients as safetensors, under the names of the parameters they belong to.</summary>
@@ -294,7 +294,7 @@ namespace Demo
         public void SaveGradients(global::System.IO.Stream safetensors)
         {
             global::System.ArgumentNullException.ThrowIfNull(safetensors);
-            global::RnnGen.Runtime.WeightIO.Save<float>(safetensors, _gradients, global::RnnGen.Generated.SentimentNetwork.Tensors, global::RnnGen.Generated.SentimentNetwork.Metadata);
+            global::RnnGen.Runtime.WeightIO.Save<float>(safetensors, Gradients, global::RnnGen.Generated.SentimentNetwork.Tensors, global::RnnGen.Generated.SentimentNetwork.Metadata);
         }
 
         private static int CheckInputs(global::System.ReadOnlySpan<int> inputs)
@@ -427,8 +427,8 @@ namespace RnnGen.Generated
         /// <summary>The summed loss of a checked sequence; no gradient work.</summary>
         public static float Forward(float[] parameters, float[] workspace, ReadOnlySpan<int> inputs, ReadOnlySpan<int> targets, int steps, ref float state)
         {
-            ref float p = ref MemoryMarshal.GetArrayDataReference(parameters);
-            ref float w = ref global::RnnGen.Runtime.Workspace.Origin(workspace);
+            ref float p = ref global::RnnGen.Runtime.AlignedArray.Origin(parameters);
+            ref float w = ref global::RnnGen.Runtime.AlignedArray.Origin(workspace);
             Recur(ref p, ref w, inputs, steps, ref state);
             Head(ref p, ref w, steps);
             float loss = 0;
@@ -443,8 +443,8 @@ namespace RnnGen.Generated
         /// <summary>The head's most likely class for the last step.</summary>
         public static void Predict(float[] parameters, float[] workspace, ReadOnlySpan<int> inputs, int steps, Span<int> classes, ref float state)
         {
-            ref float p = ref MemoryMarshal.GetArrayDataReference(parameters);
-            ref float w = ref global::RnnGen.Runtime.Workspace.Origin(workspace);
+            ref float p = ref global::RnnGen.Runtime.AlignedArray.Origin(parameters);
+            ref float w = ref global::RnnGen.Runtime.AlignedArray.Origin(workspace);
             Recur(ref p, ref w, inputs, steps, ref state);
             Head(ref p, ref w, steps);
             for (int r = 0; r < 1; r++)
@@ -504,9 +504,9 @@ namespace RnnGen.Generated
         /// <summary>Forward, then adds the gradient of the summed loss into gradients (W_out's only when headWeights: SgdStep updates W_out itself); returns the loss.</summary>
         public static float Backward(float[] parameters, float[] gradients, float[] workspace, ReadOnlySpan<int> inputs, ReadOnlySpan<int> targets, int steps, ref float state, bool headWeights = true)
         {
-            ref float p = ref MemoryMarshal.GetArrayDataReference(parameters);
-            ref float g = ref MemoryMarshal.GetArrayDataReference(gradients);
-            ref float w = ref global::RnnGen.Runtime.Workspace.Origin(workspace);
+            ref float p = ref global::RnnGen.Runtime.AlignedArray.Origin(parameters);
+            ref float g = ref global::RnnGen.Runtime.AlignedArray.Origin(gradients);
+            ref float w = ref global::RnnGen.Runtime.AlignedArray.Origin(workspace);
             Recur(ref p, ref w, inputs, steps, ref state);
             Head(ref p, ref w, steps);
 
@@ -571,9 +571,9 @@ namespace RnnGen.Generated
         /// </summary>
         public static float SgdStep(float[] parameters, float[] gradients, float[] workspace, ReadOnlySpan<int> inputs, ReadOnlySpan<int> targets, int steps, float learningRate, ref float state, out int nonFinite)
         {
-            ref float p = ref MemoryMarshal.GetArrayDataReference(parameters);
-            ref float g = ref MemoryMarshal.GetArrayDataReference(gradients);
-            ref float w = ref global::RnnGen.Runtime.Workspace.Origin(workspace);
+            ref float p = ref global::RnnGen.Runtime.AlignedArray.Origin(parameters);
+            ref float g = ref global::RnnGen.Runtime.AlignedArray.Origin(gradients);
+            ref float w = ref global::RnnGen.Runtime.AlignedArray.Origin(workspace);
             MemoryMarshal.CreateSpan(ref Unsafe.Add(ref g, DenseParameters), OutputWeights - DenseParameters).Clear();
             MemoryMarshal.CreateSpan(ref Unsafe.Add(ref g, OutputBias), ParameterLength - OutputBias).Clear();
             foreach (int token in inputs)
@@ -633,22 +633,22 @@ namespace RnnGen.Generated
                 return TrainingGuard.LossNotFinite;
             }
 
-            ref float g = ref MemoryMarshal.GetArrayDataReference(gradients);
+            ref float g = ref global::RnnGen.Runtime.AlignedArray.Origin(gradients);
             if (!AllFinite(ref Unsafe.Add(ref g, DenseParameters), OutputWeights - DenseParameters))
             {
-                return DenseParameters + TrainingGuard.FirstNonFinite<float>(gradients.AsSpan(DenseParameters, OutputWeights - DenseParameters));
+                return DenseParameters + TrainingGuard.FirstNonFinite<float>(MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref g, DenseParameters), OutputWeights - DenseParameters));
             }
 
             if (!AllFinite(ref Unsafe.Add(ref g, OutputBias), ParameterLength - OutputBias))
             {
-                return OutputBias + TrainingGuard.FirstNonFinite<float>(gradients.AsSpan(OutputBias, ParameterLength - OutputBias));
+                return OutputBias + TrainingGuard.FirstNonFinite<float>(MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref g, OutputBias), ParameterLength - OutputBias));
             }
 
             foreach (int token in inputs)
             {
                 if (!AllFinite(ref Unsafe.Add(ref g, InputWeights + token * GateWidth), GateWidth))
                 {
-                    return InputWeights + token * GateWidth + TrainingGuard.FirstNonFinite<float>(gradients.AsSpan(InputWeights + token * GateWidth, GateWidth));
+                    return InputWeights + token * GateWidth + TrainingGuard.FirstNonFinite<float>(MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref g, InputWeights + token * GateWidth), GateWidth));
                 }
             }
 
@@ -672,10 +672,10 @@ namespace RnnGen.Generated
         /// <summary>Stores W_out's gradient (SgdStep's rare path) and returns TrainingGuard.AllFinite or the first non-finite index.</summary>
         private static int StoreHeadGradient(ref float w, float[] gradients, int steps)
         {
-            ref float g = ref MemoryMarshal.GetArrayDataReference(gradients);
+            ref float g = ref global::RnnGen.Runtime.AlignedArray.Origin(gradients);
             MemoryMarshal.CreateSpan(ref Unsafe.Add(ref g, OutputWeights), OutputBias - OutputWeights).Clear();
             OutputWeightGrads(ref Unsafe.Add(ref w, States + (steps - 1 + 1) * HiddenPadded), ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref g, OutputWeights), 1);
-            int bad = TrainingGuard.FirstNonFinite<float>(gradients.AsSpan(OutputWeights, OutputBias - OutputWeights));
+            int bad = TrainingGuard.FirstNonFinite<float>(MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref g, OutputWeights), OutputBias - OutputWeights));
             return bad < 0 ? TrainingGuard.AllFinite : OutputWeights + bad;
         }
 
@@ -701,8 +701,8 @@ namespace RnnGen.Generated
         /// <summary>Advances the state by one input and writes the head's Output values.</summary>
         public static void Step(float[] parameters, float[] workspace, ref float state, int token, Span<float> output)
         {
-            ref float p = ref MemoryMarshal.GetArrayDataReference(parameters);
-            ref float w = ref global::RnnGen.Runtime.Workspace.Origin(workspace);
+            ref float p = ref global::RnnGen.Runtime.AlignedArray.Origin(parameters);
+            ref float w = ref global::RnnGen.Runtime.AlignedArray.Origin(workspace);
             StepCore(ref p, ref w, ref state, ref Unsafe.Add(ref p, InputWeights + token * GateWidth));
             StepOutputs(ref p, ref w, ref state);
             MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref w, StepLogits), Output).CopyTo(output);

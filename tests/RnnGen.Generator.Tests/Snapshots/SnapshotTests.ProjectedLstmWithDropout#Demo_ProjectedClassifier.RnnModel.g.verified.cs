@@ -31,9 +31,9 @@ namespace Demo
         /// <summary>Trainable parameters, counted as PyTorch counts them.</summary>
         public const int ParameterCount = 13090;
 
-        private readonly float[] _parameters = new float[global::RnnGen.Generated.ProjectedClassifierNetwork.ParameterLength];
-        private readonly float[] _gradients = new float[global::RnnGen.Generated.ProjectedClassifierNetwork.ParameterLength];
-        private readonly float[] _workspace = global::RnnGen.Runtime.Workspace.Allocate<float>(global::RnnGen.Generated.ProjectedClassifierNetwork.WorkspaceLength);
+        private readonly float[] _parameters = global::RnnGen.Runtime.AlignedArray.Allocate<float>(global::RnnGen.Generated.ProjectedClassifierNetwork.ParameterLength);
+        private readonly float[] _gradients = global::RnnGen.Runtime.AlignedArray.Allocate<float>(global::RnnGen.Generated.ProjectedClassifierNetwork.ParameterLength);
+        private readonly float[] _workspace = global::RnnGen.Runtime.AlignedArray.Allocate<float>(global::RnnGen.Generated.ProjectedClassifierNetwork.WorkspaceLength);
         private global::RnnGen.RnnRandom _dropout;
 
         /// <summary>
@@ -48,10 +48,10 @@ namespace Demo
         /// element. Padding entries are zero and must stay zero (their gradients are always zero). Use
         /// <see cref="SaveWeights"/> and <see cref="LoadWeights(global::System.IO.Stream)"/> for named tensors.
         /// </summary>
-        public global::System.Span<float> Parameters => _parameters;
+        public global::System.Span<float> Parameters => global::RnnGen.Runtime.AlignedArray.Span(_parameters, global::RnnGen.Generated.ProjectedClassifierNetwork.ParameterLength);
 
         /// <summary>The gradients, in the same layout as <see cref="Parameters"/>.</summary>
-        public global::System.Span<float> Gradients => _gradients;
+        public global::System.Span<float> Gradients => global::RnnGen.Runtime.AlignedArray.Span(_gradients, global::RnnGen.Generated.ProjectedClassifierNetwork.ParameterLength);
 
         /// <summary>
         /// Sets input weights uniform in ±1/sqrt(Input), recurrent and output weights uniform in ±1/sqrt(Hidden),
@@ -60,7 +60,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public void Initialize(int seed)
         {
-            global::RnnGen.Runtime.WeightInit.Uniform<float>(_parameters, global::RnnGen.Generated.ProjectedClassifierNetwork.Tensors, seed);
+            global::RnnGen.Runtime.WeightInit.Uniform<float>(Parameters, global::RnnGen.Generated.ProjectedClassifierNetwork.Tensors, seed);
             _dropout = new global::RnnGen.RnnRandom(unchecked((ulong)seed) ^ 0x5DEECE66DUL);
         }
 
@@ -100,7 +100,7 @@ namespace Demo
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
         private void NonFiniteStep(float loss, int index)
         {
-            global::RnnGen.Runtime.TrainingGuard.Fail<float>(NonFiniteAction, "SgdStep", loss, index, _gradients, global::RnnGen.Generated.ProjectedClassifierNetwork.Tensors,
+            global::RnnGen.Runtime.TrainingGuard.Fail<float>(NonFiniteAction, "SgdStep", loss, index, Gradients, global::RnnGen.Generated.ProjectedClassifierNetwork.Tensors,
                 "set NonFiniteAction = NonFiniteAction.Skip to skip such steps");
             _skippedSteps++;
         }
@@ -310,7 +310,7 @@ namespace Demo
         public void LoadWeights(global::System.IO.Stream safetensors, global::RnnGen.WeightLoadOptions? options)
         {
             global::System.ArgumentNullException.ThrowIfNull(safetensors);
-            global::RnnGen.Runtime.WeightIO.Load<float>(safetensors, _parameters, global::RnnGen.Generated.ProjectedClassifierNetwork.Tensors, global::RnnGen.Generated.ProjectedClassifierNetwork.Identity, options);
+            global::RnnGen.Runtime.WeightIO.Load<float>(safetensors, Parameters, global::RnnGen.Generated.ProjectedClassifierNetwork.Tensors, global::RnnGen.Generated.ProjectedClassifierNetwork.Identity, options);
         }
 
         /// <summary>Writes the parameters as safetensors with PyTorch's names (F32), and the declaration in <c>__metadata__</c>.</summary>
@@ -319,7 +319,7 @@ namespace Demo
         public void SaveWeights(global::System.IO.Stream safetensors)
         {
             global::System.ArgumentNullException.ThrowIfNull(safetensors);
-            global::RnnGen.Runtime.WeightIO.Save<float>(safetensors, _parameters, global::RnnGen.Generated.ProjectedClassifierNetwork.Tensors, global::RnnGen.Generated.ProjectedClassifierNetwork.Metadata);
+            global::RnnGen.Runtime.WeightIO.Save<float>(safetensors, Parameters, global::RnnGen.Generated.ProjectedClassifierNetwork.Tensors, global::RnnGen.Generated.ProjectedClassifierNetwork.Metadata);
         }
 
         /// <summary>Writes the gradients as safetensors, under the names of the parameters they belong to.</summary>
@@ -328,7 +328,7 @@ namespace Demo
         public void SaveGradients(global::System.IO.Stream safetensors)
         {
             global::System.ArgumentNullException.ThrowIfNull(safetensors);
-            global::RnnGen.Runtime.WeightIO.Save<float>(safetensors, _gradients, global::RnnGen.Generated.ProjectedClassifierNetwork.Tensors, global::RnnGen.Generated.ProjectedClassifierNetwork.Metadata);
+            global::RnnGen.Runtime.WeightIO.Save<float>(safetensors, Gradients, global::RnnGen.Generated.ProjectedClassifierNetwork.Tensors, global::RnnGen.Generated.ProjectedClassifierNetwork.Metadata);
         }
 
         private static int CheckInputs(global::System.ReadOnlySpan<float> inputs)
@@ -490,8 +490,8 @@ namespace RnnGen.Generated
         /// <summary>The summed loss of a checked sequence; no gradient work.</summary>
         public static float Forward(float[] parameters, float[] workspace, ReadOnlySpan<float> inputs, ReadOnlySpan<int> targets, int steps, ref float state)
         {
-            ref float p = ref MemoryMarshal.GetArrayDataReference(parameters);
-            ref float w = ref global::RnnGen.Runtime.Workspace.Origin(workspace);
+            ref float p = ref global::RnnGen.Runtime.AlignedArray.Origin(parameters);
+            ref float w = ref global::RnnGen.Runtime.AlignedArray.Origin(workspace);
             Recur(ref p, ref w, inputs, steps, ref state, ref Unsafe.NullRef<RnnRandom>());
             Head(ref p, ref w, steps);
             float loss = 0;
@@ -506,8 +506,8 @@ namespace RnnGen.Generated
         /// <summary>The head's most likely class for the last step.</summary>
         public static void Predict(float[] parameters, float[] workspace, ReadOnlySpan<float> inputs, int steps, Span<int> classes, ref float state)
         {
-            ref float p = ref MemoryMarshal.GetArrayDataReference(parameters);
-            ref float w = ref global::RnnGen.Runtime.Workspace.Origin(workspace);
+            ref float p = ref global::RnnGen.Runtime.AlignedArray.Origin(parameters);
+            ref float w = ref global::RnnGen.Runtime.AlignedArray.Origin(workspace);
             Recur(ref p, ref w, inputs, steps, ref state, ref Unsafe.NullRef<RnnRandom>());
             Head(ref p, ref w, steps);
             for (int r = 0; r < 1; r++)
@@ -621,9 +621,9 @@ namespace RnnGen.Generated
         /// <summary>Forward, then adds the gradient of the summed loss into gradients (W_out's only when headWeights: SgdStep updates W_out itself); returns the loss.</summary>
         public static float Backward(float[] parameters, float[] gradients, float[] workspace, ReadOnlySpan<float> inputs, ReadOnlySpan<int> targets, int steps, ref float state, ref RnnRandom dropout, bool headWeights = true)
         {
-            ref float p = ref MemoryMarshal.GetArrayDataReference(parameters);
-            ref float g = ref MemoryMarshal.GetArrayDataReference(gradients);
-            ref float w = ref global::RnnGen.Runtime.Workspace.Origin(workspace);
+            ref float p = ref global::RnnGen.Runtime.AlignedArray.Origin(parameters);
+            ref float g = ref global::RnnGen.Runtime.AlignedArray.Origin(gradients);
+            ref float w = ref global::RnnGen.Runtime.AlignedArray.Origin(workspace);
             Recur(ref p, ref w, inputs, steps, ref state, ref dropout);
             Head(ref p, ref w, steps);
 
@@ -716,9 +716,9 @@ namespace RnnGen.Generated
         /// </summary>
         public static float SgdStep(float[] parameters, float[] gradients, float[] workspace, ReadOnlySpan<float> inputs, ReadOnlySpan<int> targets, int steps, float learningRate, ref float state, ref RnnRandom dropout, out int nonFinite)
         {
-            ref float p = ref MemoryMarshal.GetArrayDataReference(parameters);
-            ref float g = ref MemoryMarshal.GetArrayDataReference(gradients);
-            ref float w = ref global::RnnGen.Runtime.Workspace.Origin(workspace);
+            ref float p = ref global::RnnGen.Runtime.AlignedArray.Origin(parameters);
+            ref float g = ref global::RnnGen.Runtime.AlignedArray.Origin(gradients);
+            ref float w = ref global::RnnGen.Runtime.AlignedArray.Origin(workspace);
             MemoryMarshal.CreateSpan(ref Unsafe.Add(ref g, DenseParameters), OutputWeights - DenseParameters).Clear();
             MemoryMarshal.CreateSpan(ref Unsafe.Add(ref g, OutputBias), ParameterLength - OutputBias).Clear();
             float loss = Backward(parameters, gradients, workspace, inputs, targets, steps, ref state, ref dropout, headWeights: false);
@@ -765,15 +765,15 @@ namespace RnnGen.Generated
                 return TrainingGuard.LossNotFinite;
             }
 
-            ref float g = ref MemoryMarshal.GetArrayDataReference(gradients);
+            ref float g = ref global::RnnGen.Runtime.AlignedArray.Origin(gradients);
             if (!AllFinite(ref Unsafe.Add(ref g, DenseParameters), OutputWeights - DenseParameters))
             {
-                return DenseParameters + TrainingGuard.FirstNonFinite<float>(gradients.AsSpan(DenseParameters, OutputWeights - DenseParameters));
+                return DenseParameters + TrainingGuard.FirstNonFinite<float>(MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref g, DenseParameters), OutputWeights - DenseParameters));
             }
 
             if (!AllFinite(ref Unsafe.Add(ref g, OutputBias), ParameterLength - OutputBias))
             {
-                return OutputBias + TrainingGuard.FirstNonFinite<float>(gradients.AsSpan(OutputBias, ParameterLength - OutputBias));
+                return OutputBias + TrainingGuard.FirstNonFinite<float>(MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref g, OutputBias), ParameterLength - OutputBias));
             }
 
             return TrainingGuard.AllFinite;
@@ -796,10 +796,10 @@ namespace RnnGen.Generated
         /// <summary>Stores W_out's gradient (SgdStep's rare path) and returns TrainingGuard.AllFinite or the first non-finite index.</summary>
         private static int StoreHeadGradient(ref float w, float[] gradients, int steps)
         {
-            ref float g = ref MemoryMarshal.GetArrayDataReference(gradients);
+            ref float g = ref global::RnnGen.Runtime.AlignedArray.Origin(gradients);
             MemoryMarshal.CreateSpan(ref Unsafe.Add(ref g, OutputWeights), OutputBias - OutputWeights).Clear();
             OutputWeightGrads(ref Unsafe.Add(ref w, StatesL1 + (steps - 1 + 1) * FeaturesPadded), ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref g, OutputWeights), 1);
-            int bad = TrainingGuard.FirstNonFinite<float>(gradients.AsSpan(OutputWeights, OutputBias - OutputWeights));
+            int bad = TrainingGuard.FirstNonFinite<float>(MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref g, OutputWeights), OutputBias - OutputWeights));
             return bad < 0 ? TrainingGuard.AllFinite : OutputWeights + bad;
         }
 
@@ -836,8 +836,8 @@ namespace RnnGen.Generated
         /// <summary>Advances the state by one input and writes the head's Output values.</summary>
         public static void Step(float[] parameters, float[] workspace, ref float state, ReadOnlySpan<float> input, Span<float> output)
         {
-            ref float p = ref MemoryMarshal.GetArrayDataReference(parameters);
-            ref float w = ref global::RnnGen.Runtime.Workspace.Origin(workspace);
+            ref float p = ref global::RnnGen.Runtime.AlignedArray.Origin(parameters);
+            ref float w = ref global::RnnGen.Runtime.AlignedArray.Origin(workspace);
             ref float x = ref Unsafe.Add(ref w, StepInputPart);
             InputProjection(ref MemoryMarshal.GetReference(input), ref Unsafe.Add(ref p, InputWeights), ref x, 1);
             StepCore(ref p, ref w, ref state, ref x);
