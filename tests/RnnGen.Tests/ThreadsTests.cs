@@ -1,5 +1,8 @@
 using System;
 using System.Linq;
+using System.Reflection;
+using System.Runtime.CompilerServices;
+using System.Threading;
 
 namespace RnnGen.Tests;
 
@@ -161,5 +164,33 @@ public class ThreadsTests
         model.Threads = 2;
         Assert.Equal(expected, model.Forward(inputs, targets));
         model.Threads = 1;
+    }
+
+    [Fact]
+    public void ADroppedTwoThreadModelsPartnerEnds()
+    {
+        (WeakReference model, Thread partner) = UseAndDrop();
+        Assert.True(partner.IsAlive);
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (partner.IsAlive && DateTime.UtcNow < deadline)
+        {
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            partner.Join(100);
+        }
+
+        Assert.False(model.IsAlive, "the model was collected");
+        Assert.False(partner.IsAlive, "the partner thread ended after its model was collected");
+    }
+
+    // Not inlined, so that nothing in the test's own frame keeps the model alive.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static (WeakReference Model, Thread Partner) UseAndDrop()
+    {
+        var model = new SplitVanilla { Threads = 2 };
+        model.Forward(Values(5 * SplitVanilla.Input, 11), Values(5 * SplitVanilla.Output, 12));
+        object team = typeof(SplitVanilla).GetField("_team", BindingFlags.NonPublic | BindingFlags.Instance)!.GetValue(model)!;
+        var partner = (Thread)team.GetType().GetField("_thread", BindingFlags.NonPublic | BindingFlags.Instance)!.GetValue(team)!;
+        return (new WeakReference(model), partner);
     }
 }

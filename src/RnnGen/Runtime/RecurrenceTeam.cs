@@ -38,7 +38,11 @@ public sealed class RecurrenceTeam : IDisposable
 
     private const int TightPolls = 1 << 16;
 
+    // How often an idle partner checks whether its model still exists.
+    private const int OwnerCheckMilliseconds = 1000;
+
     private readonly Job _job;
+    private readonly WeakReference<object>? _owner;
     private readonly Thread _thread;
     private readonly ManualResetEventSlim _start = new(false, spinCount: 2000);
     private Counters _counters;
@@ -48,9 +52,20 @@ public sealed class RecurrenceTeam : IDisposable
 
     /// <summary>Starts the partner thread and runs one empty job, so that the first real call allocates nothing.</summary>
     public RecurrenceTeam(Job job)
+        : this(job, null)
+    {
+    }
+
+    /// <summary>
+    /// As <see cref="RecurrenceTeam(Job)"/>, for a team that belongs to <paramref name="owner"/> (the model): the
+    /// partner holds it only weakly and, once it has been collected, ends by itself, so a model dropped without
+    /// being set back to one thread does not keep a thread forever. The job must not reference the owner.
+    /// </summary>
+    public RecurrenceTeam(Job job, object? owner)
     {
         ArgumentNullException.ThrowIfNull(job);
         _job = job;
+        _owner = owner is null ? null : new WeakReference<object>(owner);
         _thread = new Thread(PartnerLoop) { IsBackground = true, Name = "RnnGen recurrence partner" };
         _thread.Start();
         Start(0, 0);
@@ -161,11 +176,22 @@ public sealed class RecurrenceTeam : IDisposable
         _start.Dispose();
     }
 
+    // Not inlined, so that no reference to a live owner lingers in the partner loop's frame while it waits.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool OwnerGone() => _owner is not null && !_owner.TryGetTarget(out _);
+
     private void PartnerLoop()
     {
         while (true)
         {
-            _start.Wait();
+            while (!_start.Wait(OwnerCheckMilliseconds))
+            {
+                if (OwnerGone())
+                {
+                    return; // the model is gone: nobody can call Start again
+                }
+            }
+
             _start.Reset();
             if (_stopping)
             {

@@ -40,7 +40,8 @@ namespace Demo
         /// only its own half of W_hh, so on two cores each stays in its own core's cache. Results are bit for bit those
         /// of 1 thread, and calls still allocate nothing. The rest of a call (dropout masks, head, loss, the backward
         /// pass) runs on the calling thread.
-        /// Setting 1 stops the partner thread; set it before dropping a model that uses 2, or the thread stays.
+        /// Setting 1 stops the partner thread at once; a model dropped with 2 stops it within about a second of being
+        /// garbage-collected.
         /// </summary>
         /// <exception cref="global::System.ArgumentOutOfRangeException">The value is not 1 or 2.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
@@ -56,7 +57,7 @@ namespace Demo
 
                 if (value == 2 && _team is null)
                 {
-                    _team = new global::RnnGen.Runtime.RecurrenceTeam(new global::RnnGen.Generated.WideNetwork.RecurrencePartner(_parameters, _workspace));
+                    _team = new global::RnnGen.Runtime.RecurrenceTeam(new global::RnnGen.Generated.WideNetwork.RecurrencePartner(_parameters, _workspace), this);
                 }
                 else if (value == 1 && _team is not null)
                 {
