@@ -53,10 +53,14 @@ public sealed class Adagrad<T> : Optimizer<T>
     public override Span<T> GetStateBuffer(int index) => index == 0 ? _sumOfSquares : throw BadIndex(index, 1);
 
     /// <inheritdoc/>
-    protected override void Update(Span<T> parameters, ReadOnlySpan<T> gradients)
+    protected override void Update(Span<T> parameters, ReadOnlySpan<T> gradients) => UpdateRange(parameters, gradients, 0);
+
+    internal override bool UpdatesByElement => true;
+
+    internal override void UpdateRange(Span<T> parameters, ReadOnlySpan<T> gradients, int offset)
     {
         T lr = LearningRate, eps = Epsilon;
-        Span<T> sum = _sumOfSquares;
+        Span<T> sum = _sumOfSquares.AsSpan(offset, parameters.Length);
         int i = 0;
         if (Vector.IsHardwareAccelerated)
         {

@@ -79,7 +79,11 @@ public sealed class Adam<T> : Optimizer<T>
     };
 
     /// <inheritdoc/>
-    protected override void Update(Span<T> parameters, ReadOnlySpan<T> gradients)
+    protected override void Update(Span<T> parameters, ReadOnlySpan<T> gradients) => UpdateRange(parameters, gradients, 0);
+
+    internal override bool UpdatesByElement => true;
+
+    internal override void UpdateRange(Span<T> parameters, ReadOnlySpan<T> gradients, int offset)
     {
         // The bias corrections in double, whatever T is: β^t for large t is tiny and 1 - β^t is what matters.
         double t = StepCount;
@@ -88,7 +92,7 @@ public sealed class Adam<T> : Optimizer<T>
         T stepSize = T.CreateChecked(double.CreateChecked(LearningRate) / correction1);
         T inverseRoot2 = T.CreateChecked(1 / Math.Sqrt(correction2));
         T b1 = Beta1, b2 = Beta2, c1 = T.One - Beta1, c2 = T.One - Beta2, eps = Epsilon;
-        Span<T> m = _m, v = _v;
+        Span<T> m = _m.AsSpan(offset, parameters.Length), v = _v.AsSpan(offset, parameters.Length);
         int i = 0;
         if (Vector.IsHardwareAccelerated)
         {

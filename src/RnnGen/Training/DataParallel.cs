@@ -3,13 +3,15 @@ using System.Numerics;
 using System.Runtime.ExceptionServices;
 using System.Runtime.InteropServices;
 using System.Threading;
+using RnnGen.Runtime;
 
 namespace RnnGen.Training;
 
 /// <summary>
 /// Backpropagation over a minibatch on several cores: the batch is split into contiguous parts of about equal
 /// step counts, each part runs on its own copy of the model (its own gradients and workspaces), and the parts'
-/// gradients are summed into the model's. One optimiser step then updates the model as usual.
+/// gradients are summed into the model's. <see cref="Step"/> also zeroes the gradients first and applies an
+/// optimiser after, each core taking a slice of the parameters; <see cref="Backward"/> leaves the update to the caller.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -33,8 +35,12 @@ namespace RnnGen.Training;
 /// <code>
 /// var model = new WordModel();
 /// using var parallel = new DataParallel&lt;float, int, int&gt;(model, () =&gt; new WordModel());
+/// var optimizer = new Sgd&lt;float&gt;(model.Parameters.Length, 0.01f);
+/// float loss = parallel.Step(batch, optimizer);      // batch: TrainingSequence&lt;int, int&gt;[]
+///
+/// // or, to do something with the gradients before the update:
 /// model.ZeroGradients();
-/// float loss = parallel.Backward(batch);              // batch: TrainingSequence&lt;int, int&gt;[]
+/// loss = parallel.Backward(batch);
 /// optimizer.Step(model.Parameters, model.Gradients);
 /// </code>
 /// </example>
@@ -56,10 +62,16 @@ public sealed class DataParallel<T, TInput, TTarget> : IDisposable
     private int _copying; // workers still copying their slice of the parameters into the replicas
     private readonly int[] _partStart; // part k is _batch[_partStart[k] .. _partStart[k + 1])
     private readonly double[] _partLoss;
+    private readonly double[] _sliceSquares; // after a measured reduction: each slice's sum of squared gradients
+    private readonly int[] _sliceNonFinite; // ... and the index of its first NaN or infinity, or -1
     private readonly ExceptionDispatchInfo?[] _errors;
     private readonly long[] _allocated; // bytes each worker thread allocated while working (tests read it)
     private TrainingSequence<TInput, TTarget>[] _batch = new TrainingSequence<TInput, TTarget>[16];
-    private bool _reducing; // the phase the workers run: backward over their part, or their slice of the sum
+    private Phase _phase; // what the workers run next
+    private bool _zeroing; // the backward phase first zeroes the model's gradients (Step)
+    private bool _measuring; // the reduction also measures its slice (Step, and the trainer's clipping)
+    private Optimizer<T>? _optimizer; // the update phase's optimiser, scale factor and clipping limit
+    private T _factor = T.One, _clipValue;
     private volatile bool _disposed;
 
     /// <summary>Creates the replicas and starts the worker threads.</summary>
@@ -107,6 +119,8 @@ public sealed class DataParallel<T, TInput, TTarget> : IDisposable
 
         _partStart = new int[workers + 1];
         _partLoss = new double[workers];
+        _sliceSquares = new double[workers];
+        _sliceNonFinite = new int[workers];
         _errors = new ExceptionDispatchInfo?[workers];
         _allocated = new long[workers];
         _start = new ManualResetEventSlim[workers - 1];
@@ -148,7 +162,115 @@ public sealed class DataParallel<T, TInput, TTarget> : IDisposable
     /// <remarks>Like <c>Backward</c>, it adds: call <c>ZeroGradients</c> on the model first to start a batch.</remarks>
     /// <exception cref="ObjectDisposedException">The instance was disposed.</exception>
     /// <exception cref="ArgumentException">A sequence is invalid for the model (the model's own exception is rethrown; the model's gradients are then unspecified).</exception>
-    public T Backward(ReadOnlySpan<TrainingSequence<TInput, TTarget>> batch)
+    public T Backward(ReadOnlySpan<TrainingSequence<TInput, TTarget>> batch) => Run(batch, measure: false);
+
+    /// <summary>
+    /// One training step over <paramref name="batch"/>: zeroes <see cref="Model"/>'s gradients, adds every sequence's
+    /// as <see cref="Backward"/> does, and updates the parameters with <paramref name="optimizer"/>; returns the summed loss.
+    /// </summary>
+    /// <remarks>
+    /// <para>
+    /// The result is that of <c>Model.ZeroGradients(); Backward(batch); optimizer.Step(Model.Parameters, Model.Gradients)</c>,
+    /// bit for bit in the update, but the zeroing, the finite check and the update run on every core, each on its own
+    /// slice of the parameters, where the gradients it has just summed still are. The built-in optimisers update in
+    /// slices; one of another class updates on the calling thread. Afterwards <c>Model.Gradients</c> hold the batch's
+    /// gradients, as after the three calls.
+    /// </para>
+    /// <para>
+    /// A NaN or infinite gradient is treated as <see cref="Optimizer{T}.Step"/> treats it, following the optimiser's
+    /// <see cref="Optimizer{T}.NonFiniteAction"/>: no parameter and no optimiser state changes, and the exception or the
+    /// skip is the optimiser's.
+    /// </para>
+    /// </remarks>
+    /// <exception cref="ObjectDisposedException">The instance was disposed.</exception>
+    /// <exception cref="ArgumentException">
+    /// <paramref name="optimizer"/> was made for another number of parameters than the model has; or a sequence is invalid
+    /// for the model (the model's exception; nothing is updated, and the gradients are unspecified).
+    /// </exception>
+    /// <exception cref="NonFiniteTrainingException">A gradient is NaN or infinite and the optimiser's <see cref="Optimizer{T}.NonFiniteAction"/> is Throw.</exception>
+    public T Step(ReadOnlySpan<TrainingSequence<TInput, TTarget>> batch, Optimizer<T> optimizer)
+    {
+        ArgumentNullException.ThrowIfNull(optimizer);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        int length = _models[0].Parameters.Length;
+        if (optimizer.Length != length)
+        {
+            throw new ArgumentException($"The optimiser was created for {optimizer.Length} parameters, but the model has {length}.", nameof(optimizer));
+        }
+
+        T loss = BackwardAndMeasure(batch, out int nonFinite, out _);
+        if (nonFinite >= 0)
+        {
+            optimizer.RefuseNonFinite(nonFinite, _models[0].Gradients[nonFinite]);
+            return loss;
+        }
+
+        Update(optimizer, T.One, T.Zero);
+        return loss;
+    }
+
+    /// <summary>
+    /// <see cref="Backward"/> from zeroed gradients, with the summed gradients' first non-finite index (or
+    /// <see cref="TrainingGuard.AllFinite"/>) and their L2 norm, measured slice by slice in the reduction.
+    /// </summary>
+    internal T BackwardAndMeasure(ReadOnlySpan<TrainingSequence<TInput, TTarget>> batch, out int firstNonFinite, out double norm)
+    {
+        T loss = Run(batch, measure: true);
+        firstNonFinite = TrainingGuard.AllFinite;
+        double squares = 0;
+        for (int k = 0; k < Workers; k++)
+        {
+            if (_sliceNonFinite[k] >= 0 && firstNonFinite < 0)
+            {
+                firstNonFinite = _sliceNonFinite[k];
+            }
+
+            squares += _sliceSquares[k];
+        }
+
+        norm = Math.Sqrt(squares);
+        return loss;
+    }
+
+    /// <summary>
+    /// The optimiser step after <see cref="BackwardAndMeasure"/> found every gradient finite: each core scales its slice
+    /// of the gradients by <paramref name="factor"/>, clips it to ±<paramref name="clipValue"/> (when positive) and updates
+    /// its slice of the parameters.
+    /// </summary>
+    internal void Update(Optimizer<T> optimizer, T factor, T clipValue)
+    {
+        if (!optimizer.UpdatesByElement)
+        {
+            Span<T> gradients = _models[0].Gradients;
+            if (factor != T.One)
+            {
+                Gradient.Scale(gradients, factor);
+            }
+
+            if (clipValue > T.Zero)
+            {
+                Gradient.ClipByValue(gradients, clipValue);
+            }
+
+            optimizer.StepChecked(_models[0].Parameters, gradients);
+            return;
+        }
+
+        optimizer.CountStep();
+        (_optimizer, _factor, _clipValue) = (optimizer, factor, clipValue);
+        try
+        {
+            RunPhase(Phase.Update);
+        }
+        finally
+        {
+            _optimizer = null;
+        }
+
+        ThrowIfFailed();
+    }
+
+    private T Run(ReadOnlySpan<TrainingSequence<TInput, TTarget>> batch, bool measure)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (batch.Length > _batch.Length)
@@ -159,10 +281,11 @@ public sealed class DataParallel<T, TInput, TTarget> : IDisposable
         batch.CopyTo(_batch);
         Split(batch);
         Volatile.Write(ref _copying, Workers);
+        _zeroing = _measuring = measure;
 
-        RunPhase(reducing: false);
+        RunPhase(Phase.Backward);
         ThrowIfFailed();
-        RunPhase(reducing: true);
+        RunPhase(Phase.Reduce);
         ThrowIfFailed();
 
         Array.Clear(_batch, 0, batch.Length); // drop references to the caller's memory
@@ -224,9 +347,9 @@ public sealed class DataParallel<T, TInput, TTarget> : IDisposable
         _partStart[workers] = batch.Length;
     }
 
-    private void RunPhase(bool reducing)
+    private void RunPhase(Phase phase)
     {
-        _reducing = reducing;
+        _phase = phase;
         Volatile.Write(ref _pending, _threads.Length);
         foreach (ManualResetEventSlim start in _start)
         {
@@ -267,13 +390,17 @@ public sealed class DataParallel<T, TInput, TTarget> : IDisposable
     {
         try
         {
-            if (_reducing)
+            switch (_phase)
             {
-                Reduce(worker);
-            }
-            else
-            {
-                BackwardPart(worker);
+                case Phase.Backward:
+                    BackwardPart(worker);
+                    break;
+                case Phase.Reduce:
+                    Reduce(worker);
+                    break;
+                default:
+                    UpdateSlice(worker);
+                    break;
             }
         }
         catch (Exception e)
@@ -285,9 +412,16 @@ public sealed class DataParallel<T, TInput, TTarget> : IDisposable
     private void BackwardPart(int worker)
     {
         // The replicas take the model's parameters, each worker copying its slice into every replica, so that the
-        // copy is shared rather than added to the replicas' parts; then all wait until every slice is in place.
+        // copy is shared rather than added to the replicas' parts (and, for Step, zeroing its slice of the model's
+        // gradients); then all wait until every slice is in place.
         try
         {
+            if (_zeroing)
+            {
+                (int start, int length) = SliceOf(worker, _models[0].Gradients.Length);
+                _models[0].Gradients.Slice(start, length).Clear();
+            }
+
             CopyParameters(worker);
         }
         finally
@@ -329,19 +463,73 @@ public sealed class DataParallel<T, TInput, TTarget> : IDisposable
     }
 
     // Worker k sums slice k of every replica's gradients into the model's and clears it there, so replicas start
-    // the next call at zero without a separate pass.
+    // the next call at zero without a separate pass. Measuring, the last addition also sums the squares of the
+    // totals, which is the finite check too (a NaN or an infinity makes the sum non-finite).
     private void Reduce(int worker)
     {
         Span<T> total = _models[0].Gradients;
         (int start, int length) = SliceOf(worker, total.Length);
         Span<T> destination = total.Slice(start, length);
-        for (int k = 1; k < Workers; k++)
+        int last = Workers - 1;
+        while (last > 0 && _partStart[last] == _partStart[last + 1]) // a replica that had no sequences holds zeros
         {
-            if (_partStart[k] < _partStart[k + 1]) // a replica that had no sequences holds zeros
+            last--;
+        }
+
+        for (int k = 1; k < last || (k == last && !_measuring); k++)
+        {
+            if (_partStart[k] < _partStart[k + 1])
             {
                 AddAndClear(destination, _models[k].Gradients.Slice(start, length));
             }
         }
+
+        if (!_measuring)
+        {
+            return;
+        }
+
+        T squares = last > 0 ? AddClearAndSquare(destination, _models[last].Gradients.Slice(start, length)) : SumOfSquares(destination);
+        int nonFinite = TrainingGuard.AllFinite;
+        double sum = double.CreateChecked(squares);
+        if (!T.IsFinite(squares))
+        {
+            // Rare: find the culprit, or sum again in double where squares of large finite values overflowed T.
+            nonFinite = TrainingGuard.FirstNonFinite<T>(destination);
+            sum = 0;
+            foreach (T g in destination)
+            {
+                double d = double.CreateChecked(g);
+                sum += d * d;
+            }
+        }
+
+        _sliceNonFinite[worker] = nonFinite < 0 ? TrainingGuard.AllFinite : start + nonFinite;
+        _sliceSquares[worker] = sum;
+    }
+
+    // Worker k's slice of the update: scale and clip its gradients as asked, then the optimiser's update of that range.
+    private void UpdateSlice(int worker)
+    {
+        Span<T> parameters = _models[0].Parameters;
+        (int start, int length) = SliceOf(worker, parameters.Length);
+        if (length == 0)
+        {
+            return;
+        }
+
+        Span<T> gradients = _models[0].Gradients.Slice(start, length);
+        if (_factor != T.One)
+        {
+            Gradient.Scale(gradients, _factor);
+        }
+
+        if (_clipValue > T.Zero)
+        {
+            Gradient.ClipByValue(gradients, _clipValue);
+        }
+
+        _optimizer!.UpdateRange(parameters.Slice(start, length), gradients, start);
     }
 
     // Worker k's share of an array of every parameter: whole cache lines, the last share shorter (or empty).
@@ -350,6 +538,69 @@ public sealed class DataParallel<T, TInput, TTarget> : IDisposable
         int slice = (total / Workers + SliceAlignment - 1) / SliceAlignment * SliceAlignment;
         int start = Math.Min(worker * slice, total);
         return (start, Math.Min(slice, total - start));
+    }
+
+    // AddAndClear, returning the sum of the squares of the totals: every destination element is read here.
+    private static T AddClearAndSquare(Span<T> destination, Span<T> source)
+    {
+        T squares = T.Zero;
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            Span<Vector<T>> d = MemoryMarshal.Cast<T, Vector<T>>(destination);
+            Span<Vector<T>> s = MemoryMarshal.Cast<T, Vector<T>>(source);
+            Vector<T> lanes = Vector<T>.Zero;
+            for (int k = 0; k < d.Length; k++)
+            {
+                Vector<T> sum = d[k];
+                if (!Vector.EqualsAll(s[k], Vector<T>.Zero))
+                {
+                    sum += s[k];
+                    d[k] = sum;
+                    s[k] = Vector<T>.Zero;
+                }
+
+                lanes += sum * sum;
+            }
+
+            squares = Vector.Sum(lanes);
+            i = d.Length * Vector<T>.Count;
+        }
+
+        for (; i < destination.Length; i++)
+        {
+            T sum = destination[i] + source[i];
+            destination[i] = sum;
+            source[i] = T.Zero;
+            squares += sum * sum;
+        }
+
+        return squares;
+    }
+
+    private static T SumOfSquares(ReadOnlySpan<T> values)
+    {
+        T squares = T.Zero;
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            ReadOnlySpan<Vector<T>> v = MemoryMarshal.Cast<T, Vector<T>>(values);
+            Vector<T> lanes = Vector<T>.Zero;
+            foreach (Vector<T> x in v)
+            {
+                lanes += x * x;
+            }
+
+            squares = Vector.Sum(lanes);
+            i = v.Length * Vector<T>.Count;
+        }
+
+        for (; i < values.Length; i++)
+        {
+            squares += values[i] * values[i];
+        }
+
+        return squares;
     }
 
     private static void AddAndClear(Span<T> destination, Span<T> source)
@@ -404,5 +655,12 @@ public sealed class DataParallel<T, TInput, TTarget> : IDisposable
         }
 
         error.Throw();
+    }
+
+    private enum Phase
+    {
+        Backward,
+        Reduce,
+        Update,
     }
 }

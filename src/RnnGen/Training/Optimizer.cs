@@ -95,20 +95,43 @@ public abstract class Optimizer<T>
         int bad = TrainingGuard.FirstNonFinite(gradients);
         if (bad >= 0)
         {
-            if (NonFiniteAction == NonFiniteAction.Throw)
-            {
-                throw new NonFiniteTrainingException(
-                    $"{Name}.Step stopped before updating anything: gradients[{bad}] is {gradients[bad]}. Lower the learning rate, clip gradients, " +
-                    "or set NonFiniteAction = NonFiniteAction.Skip to skip such steps.", null, -1, -1);
-            }
-
-            SkippedSteps++;
+            RefuseNonFinite(bad, gradients[bad]);
             return;
         }
 
         StepCount++;
         Update(parameters, gradients);
     }
+
+    /// <summary>What <see cref="Step"/> does for a non-finite gradient, for a caller that has found one itself: throw or count a skip.</summary>
+    internal void RefuseNonFinite(int index, T value)
+    {
+        if (NonFiniteAction == NonFiniteAction.Throw)
+        {
+            throw new NonFiniteTrainingException(
+                $"{Name}.Step stopped before updating anything: gradients[{index}] is {value}. Lower the learning rate, clip gradients, " +
+                "or set NonFiniteAction = NonFiniteAction.Skip to skip such steps.", null, -1, -1);
+        }
+
+        SkippedSteps++;
+    }
+
+    /// <summary>
+    /// Whether <see cref="UpdateRange"/> can update part of the parameters on its own: true for the built-in optimisers,
+    /// whose update of an element reads only that element's gradient and state (and the step count), so that
+    /// disjoint ranges may be updated on different threads.
+    /// </summary>
+    internal virtual bool UpdatesByElement => false;
+
+    /// <summary>
+    /// The update of <c>parameters.Length</c> elements starting at <paramref name="offset"/> of the whole, with
+    /// <see cref="StepCount"/> already incremented; only where <see cref="UpdatesByElement"/>.
+    /// </summary>
+    internal virtual void UpdateRange(Span<T> parameters, ReadOnlySpan<T> gradients, int offset) =>
+        throw new NotSupportedException($"{GetType().Name} updates all parameters at once.");
+
+    /// <summary>Counts an update made by <see cref="UpdateRange"/> calls instead of <see cref="Step"/>.</summary>
+    internal void CountStep() => StepCount++;
 
     /// <summary>The update without the finite check, for a caller (the trainer) that has just made it with parameter names.</summary>
     internal void StepChecked(Span<T> parameters, ReadOnlySpan<T> gradients)

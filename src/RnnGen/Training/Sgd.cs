@@ -61,7 +61,11 @@ public sealed class Sgd<T> : Optimizer<T>
         index == 0 && StateBufferCount == 1 ? _velocity : throw BadIndex(index, StateBufferCount);
 
     /// <inheritdoc/>
-    protected override void Update(Span<T> parameters, ReadOnlySpan<T> gradients)
+    protected override void Update(Span<T> parameters, ReadOnlySpan<T> gradients) => UpdateRange(parameters, gradients, 0);
+
+    internal override bool UpdatesByElement => true;
+
+    internal override void UpdateRange(Span<T> parameters, ReadOnlySpan<T> gradients, int offset)
     {
         T lr = LearningRate;
         if (_velocity.Length == 0)
@@ -71,7 +75,7 @@ public sealed class Sgd<T> : Optimizer<T>
         }
 
         T mu = Momentum;
-        Span<T> velocity = _velocity;
+        Span<T> velocity = _velocity.AsSpan(offset, parameters.Length);
         int i = 0;
         if (Vector.IsHardwareAccelerated)
         {

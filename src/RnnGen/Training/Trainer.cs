@@ -193,10 +193,11 @@ public class Trainer<T, TInput, TTarget>
             for (int first = 0; first < _order.Length; first += Options.BatchSize)
             {
                 int count = Math.Min(Options.BatchSize, _order.Length - first);
-                Model.ZeroGradients();
-                double batchLoss = 0;
+                double batchLoss = 0, norm = 0;
                 long batchSteps = 0;
-                if (Parallel is { } parallel)
+                int bad;
+                DataParallel<T, TInput, TTarget>? parallel = Parallel;
+                if (parallel is not null)
                 {
                     for (int j = 0; j < count; j++)
                     {
@@ -204,22 +205,30 @@ public class Trainer<T, TInput, TTarget>
                         batchSteps += _batch[j].Steps;
                     }
 
-                    batchLoss = double.CreateChecked(parallel.Backward(_batch.AsSpan(0, count)));
+                    // Zeroing, the finite check and the norm run on every core, in the reduction.
+                    batchLoss = double.CreateChecked(parallel.BackwardAndMeasure(_batch.AsSpan(0, count), out bad, out norm));
                 }
                 else
                 {
+                    Model.ZeroGradients();
                     for (int j = first; j < first + count; j++)
                     {
                         TrainingSequence<TInput, TTarget> sequence = training[_order[j]];
                         batchLoss += double.CreateChecked(Backward(sequence));
                         batchSteps += sequence.Steps;
                     }
+
+                    bad = TrainingGuard.FirstNonFinite<T>(Model.Gradients);
                 }
 
                 Span<T> gradients = Model.Gradients;
 
                 // Checked before scaling and clipping, which would spread one NaN over every gradient.
-                int bad = !double.IsFinite(batchLoss) ? TrainingGuard.LossNotFinite : TrainingGuard.FirstNonFinite<T>(gradients);
+                if (!double.IsFinite(batchLoss))
+                {
+                    bad = TrainingGuard.LossNotFinite;
+                }
+
                 if (bad != TrainingGuard.AllFinite)
                 {
                     if (Options.NonFiniteAction == NonFiniteAction.Throw)
@@ -234,22 +243,23 @@ public class Trainer<T, TInput, TTarget>
 
                 lossSum += batchLoss;
                 steps += batchSteps;
-                if (count > 1)
+                if (parallel is not null)
                 {
-                    Gradient.Scale(gradients, T.One / T.CreateChecked(count));
+                    // The same scaling and clipping as StepSerially's, folded into one factor that every core applies to its slice.
+                    T factor = count > 1 ? T.One / T.CreateChecked(count) : T.One;
+                    T scaledNorm = T.CreateChecked(norm) * factor;
+                    if (Options.ClipNorm > 0 && scaledNorm > T.CreateChecked(Options.ClipNorm) && T.IsFinite(scaledNorm))
+                    {
+                        factor *= T.CreateChecked(Options.ClipNorm) / scaledNorm;
+                    }
+
+                    parallel.Update(Optimizer, factor, Options.ClipValue > 0 ? T.CreateChecked(Options.ClipValue) : T.Zero);
+                }
+                else
+                {
+                    StepSerially(gradients, count);
                 }
 
-                if (Options.ClipNorm > 0)
-                {
-                    Gradient.ClipByNorm(gradients, T.CreateChecked(Options.ClipNorm));
-                }
-
-                if (Options.ClipValue > 0)
-                {
-                    Gradient.ClipByValue(gradients, T.CreateChecked(Options.ClipValue));
-                }
-
-                Optimizer.StepChecked(Model.Parameters, gradients);
                 Progress?.Invoke(new TrainingProgress(epoch, Options.Epochs, first + count, _order.Length, steps, stepsPerEpoch, lossSum / steps, rate, Stopwatch.GetElapsedTime(started)));
                 cancellationToken.ThrowIfCancellationRequested();
             }
@@ -288,6 +298,27 @@ public class Trainer<T, TInput, TTarget>
         }
 
         return new TrainingResult(_history.Count, _bestEpoch, _bestLoss, stoppedEarly, _history.ToArray());
+    }
+
+    // Average the minibatch's gradients, clip them as asked, and step.
+    private void StepSerially(Span<T> gradients, int count)
+    {
+        if (count > 1)
+        {
+            Gradient.Scale(gradients, T.One / T.CreateChecked(count));
+        }
+
+        if (Options.ClipNorm > 0)
+        {
+            Gradient.ClipByNorm(gradients, T.CreateChecked(Options.ClipNorm));
+        }
+
+        if (Options.ClipValue > 0)
+        {
+            Gradient.ClipByValue(gradients, T.CreateChecked(Options.ClipValue));
+        }
+
+        Optimizer.StepChecked(Model.Parameters, gradients);
     }
 
     /// <summary>

@@ -171,8 +171,12 @@ public class DataParallelTests
         Assert.Equal((0L, 0L), (caller, parallel.AllocatedByWorkers - workers));
     }
 
-    [Fact]
-    public void A_trainer_with_Parallel_trains_as_the_serial_trainer_does()
+    [Theory]
+    [InlineData(0.0, 0.0)]
+    [InlineData(0.05, 0.0)] // a norm this low clips every batch
+    [InlineData(0.0, 0.002)]
+    [InlineData(0.3, 0.01)]
+    public void A_trainer_with_Parallel_trains_as_the_serial_trainer_does(double clipNorm, double clipValue)
     {
         var data = new List<TrainingSequence<int, int>>();
         var random = new RnnRandom(4);
@@ -185,7 +189,7 @@ public class DataParallelTests
             data.Add(new TrainingSequence<int, int>(tokens.AsMemory(0, length), tokens.AsMemory(1)));
         }
 
-        var options = new TrainerOptions { Epochs = 3, BatchSize = 8, Seed = 2 };
+        var options = new TrainerOptions { Epochs = 3, BatchSize = 8, Seed = 2, ClipNorm = clipNorm, ClipValue = clipValue };
         var serialModel = new SmallModel();
         TrainingResult serial = new Trainer<float, int, int>(serialModel, new Adam<float>(serialModel.Parameters.Length, 0.01f), options).Fit(data);
 
@@ -207,6 +211,144 @@ public class DataParallelTests
         }
     }
 
+    /// <summary>An optimiser of the caller's own, which <see cref="DataParallel{T, TInput, TTarget}.Step"/> cannot slice.</summary>
+    private sealed class SignSgd(int length, double learningRate) : Optimizer<double>(length, learningRate)
+    {
+        public override string Name => "signsgd";
+
+        public override int StateBufferCount => 0;
+
+        public override string GetStateBufferName(int index) => throw BadIndex(index, 0);
+
+        public override Span<double> GetStateBuffer(int index) => throw BadIndex(index, 0);
+
+        protected override void Update(Span<double> parameters, ReadOnlySpan<double> gradients)
+        {
+            for (int i = 0; i < parameters.Length; i++) parameters[i] -= LearningRate * Math.Sign(gradients[i]);
+        }
+    }
+
+    public static TheoryData<string> Optimizers => new() { "sgd", "momentum", "nesterov", "adagrad", "adam", "signsgd" };
+
+    private static Optimizer<double> Make(string name, int length) => name switch
+    {
+        "sgd" => new Sgd<double>(length, 0.1),
+        "momentum" => new Sgd<double>(length, 0.1, momentum: 0.9),
+        "nesterov" => new Sgd<double>(length, 0.1, momentum: 0.9, nesterov: true),
+        "adagrad" => new Adagrad<double>(length, 0.1),
+        "adam" => new Adam<double>(length, 0.01),
+        _ => new SignSgd(length, 0.01),
+    };
+
+    [Theory]
+    [MemberData(nameof(Optimizers))]
+    public void Step_updates_as_Backward_then_the_optimisers_Step_does_bit_for_bit(string name)
+    {
+        // The same split on both sides gives the same gradients bit for bit, so the update in slices on every core
+        // must leave exactly the parameters, optimiser state and gradients of one Step over the whole.
+        var model = new Chunky();
+        var reference = new Chunky();
+        using var parallel = new DataParallel<double, int, int>(model, () => new Chunky(), 3);
+        using var referenceParallel = new DataParallel<double, int, int>(reference, () => new Chunky(), 3);
+        Optimizer<double> optimizer = Make(name, model.Parameters.Length);
+        Optimizer<double> referenceOptimizer = Make(name, model.Parameters.Length);
+
+        for (int round = 0; round < 3; round++)
+        {
+            TrainingSequence<int, int>[] batch = Batch(7, (ulong)round + 20);
+            model.Gradients.Fill(1); // Step starts from zero whatever the gradients held
+            double loss = parallel.Step(batch, optimizer);
+
+            reference.ZeroGradients();
+            double expected = referenceParallel.Backward(batch);
+            referenceOptimizer.Step(reference.Parameters, reference.Gradients);
+
+            Assert.Equal(expected, loss);
+            Assert.Equal(reference.Gradients.ToArray(), model.Gradients.ToArray());
+            Assert.Equal(reference.Parameters.ToArray(), model.Parameters.ToArray());
+            Assert.Equal(referenceOptimizer.StepCount, optimizer.StepCount);
+            for (int b = 0; b < optimizer.StateBufferCount; b++)
+            {
+                Assert.Equal(referenceOptimizer.GetStateBuffer(b).ToArray(), optimizer.GetStateBuffer(b).ToArray());
+            }
+        }
+
+        // And the parameters follow a serial loop's training up to rounding.
+        var serial = new Chunky();
+        Optimizer<double> serialOptimizer = Make(name, serial.Parameters.Length);
+        for (int round = 0; round < 3; round++)
+        {
+            TrainingSequence<int, int>[] batch = Batch(7, (ulong)round + 20);
+            serial.ZeroGradients();
+            SerialBackward(serial, batch);
+            serialOptimizer.Step(serial.Parameters, serial.Gradients);
+        }
+
+        AssertClose(serial.Parameters, model.Parameters);
+    }
+
+    [Theory]
+    [InlineData(NonFiniteAction.Throw)]
+    [InlineData(NonFiniteAction.Skip)]
+    public void Step_with_a_non_finite_gradient_changes_nothing_and_reports_as_the_optimiser_does(NonFiniteAction action)
+    {
+        TrainingSequence<int, int>[] batch = Batch(6, 8);
+        var model = new Chunky();
+        using var parallel = new DataParallel<double, int, int>(model, () => new Chunky(), 2);
+        var optimizer = new Adam<double>(model.Parameters.Length, 0.01) { NonFiniteAction = action };
+        parallel.Step(batch, optimizer);
+
+        // A NaN recurrent weight: NaN spreads through every step's state into the gradients.
+        for (int i = 0; i < model.Parameters.Length; i++)
+        {
+            if (model.TryLocateParameter(i, out string tensor, out int row, out int column) && tensor == "rnn.weight_hh_l0" && row == 2 && column == 5)
+            {
+                model.Parameters[i] = double.NaN;
+            }
+        }
+
+
+        double[] parameters = model.Parameters.ToArray();
+        double[] m = optimizer.GetStateBuffer(0).ToArray();
+        if (action == NonFiniteAction.Throw)
+        {
+            var error = Assert.Throws<NonFiniteTrainingException>(() => parallel.Step(batch, optimizer));
+            int first = RnnGen.Runtime.TrainingGuard.FirstNonFinite<double>(model.Gradients);
+            Assert.True(first >= 0);
+            Assert.StartsWith($"adam.Step stopped before updating anything: gradients[{first}] is ", error.Message);
+        }
+        else
+        {
+            parallel.Step(batch, optimizer);
+            Assert.Equal(1, optimizer.SkippedSteps);
+        }
+
+        Assert.Equal(1, optimizer.StepCount);
+        Assert.Equal(parameters, model.Parameters.ToArray());
+        Assert.Equal(m, optimizer.GetStateBuffer(0).ToArray());
+    }
+
+    [Fact]
+    public void Step_in_steady_state_allocates_nothing_on_any_thread()
+    {
+        TrainingSequence<int, int>[] batch = Batch(6, 7);
+        var model = new Chunky();
+        using var parallel = new DataParallel<double, int, int>(model, () => new Chunky(), 3);
+        var optimizer = new Adam<double>(model.Parameters.Length, 0.001);
+        parallel.Step(batch, optimizer);
+        parallel.Step(batch, optimizer);
+
+        long workers = parallel.AllocatedByWorkers;
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 10; i++)
+        {
+            parallel.Step(batch, optimizer);
+        }
+
+        long caller = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Equal((0L, 0L), (caller, parallel.AllocatedByWorkers - workers));
+    }
+
     [Fact]
     public void Misuse_is_reported_before_anything_runs()
     {
@@ -226,5 +368,11 @@ public class DataParallelTests
         disposed.Dispose();
         disposed.Dispose(); // twice is fine
         Assert.Throws<ObjectDisposedException>(() => disposed.Backward(Batch(1, 1)));
+        Assert.Throws<ObjectDisposedException>(() => disposed.Step(Batch(1, 1), new Sgd<double>(model.Parameters.Length, 0.1)));
+
+        using var live = new DataParallel<double, int, int>(model, () => new Chunky(), 2);
+        var wrong = Assert.Throws<ArgumentException>(() => live.Step(Batch(1, 1), new Sgd<double>(model.Parameters.Length + 1, 0.1)));
+        Assert.Equal("optimizer", wrong.ParamName);
+        Assert.Throws<ArgumentNullException>(() => live.Step(Batch(1, 1), null!));
     }
 }
