@@ -17,7 +17,9 @@ public class DataParallelStep : IDisposable
     private readonly TrainingSequence<int, int>[] _batch = new TrainingSequence<int, int>[Batch];
     private TutorialVanilla _serial = null!, _model = null!;
     private Sgd<float> _serialSgd = null!, _sgd = null!;
-    private DataParallel<float, int, int> _parallel = null!;
+    private DataParallel<float, int, int> _parallel = null!, _dynamic = null!;
+    private TutorialVanilla _dynamicModel = null!;
+    private Sgd<float> _dynamicSgd = null!;
 
     [GlobalSetup]
     public void Setup()
@@ -35,6 +37,9 @@ public class DataParallelStep : IDisposable
         _serialSgd = new Sgd<float>(_serial.Parameters.Length, TutorialStep.LearningRate);
         _sgd = new Sgd<float>(_model.Parameters.Length, TutorialStep.LearningRate);
         _parallel = new DataParallel<float, int, int>(_model, () => new TutorialVanilla());
+        _dynamicModel = new TutorialVanilla();
+        _dynamicSgd = new Sgd<float>(_dynamicModel.Parameters.Length, TutorialStep.LearningRate);
+        _dynamic = new DataParallel<float, int, int>(_dynamicModel, () => new TutorialVanilla(), deterministic: false);
     }
 
     /// <summary>The cores the parallel side uses.</summary>
@@ -68,6 +73,14 @@ public class DataParallelStep : IDisposable
         return loss;
     }
 
+    /// <summary>DataParallel.Step with sequences claimed one at a time (deterministic: false).</summary>
+    [Benchmark(Description = "Minibatch of 32 tutorial sentences, DataParallel.Step (dynamic) on every core")]
+    public float ParallelDynamic() => _dynamic.Step(_batch, _dynamicSgd);
+
     [GlobalCleanup]
-    public void Dispose() => _parallel?.Dispose();
+    public void Dispose()
+    {
+        _parallel?.Dispose();
+        _dynamic?.Dispose();
+    }
 }

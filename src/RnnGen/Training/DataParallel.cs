@@ -8,22 +8,26 @@ using RnnGen.Runtime;
 namespace RnnGen.Training;
 
 /// <summary>
-/// Backpropagation over a minibatch on several cores: the batch is split into contiguous parts of about equal
-/// step counts, each part runs on its own copy of the model (its own gradients and workspaces), and the parts'
-/// gradients are summed into the model's. <see cref="Step"/> also zeroes the gradients first and applies an
-/// optimiser after, each core taking a slice of the parameters; <see cref="Backward"/> leaves the update to the caller.
+/// Backpropagation over a minibatch on several cores: the batch's sequences are shared out among the cores, each
+/// runs its share on its own copy of the model (its own gradients and workspaces), and the shares' gradients are
+/// summed into the model's. <see cref="Step"/> also zeroes the gradients first and applies an optimiser after,
+/// on every core too; <see cref="Backward"/> leaves the update to the caller.
 /// </summary>
 /// <remarks>
 /// <para>
-/// The calling thread works on the first part with <see cref="Model"/> itself; <c>Workers - 1</c> background
-/// threads, started once, work on replicas. Each call copies the model's parameters into the replicas first, so
-/// whatever changed them in between (an optimiser, <c>LoadWeights</c>) is seen. Nothing is allocated per call
-/// once the batch buffer has grown to the largest batch.
+/// The calling thread works with <see cref="Model"/> itself; <c>Workers - 1</c> background threads, started once,
+/// work on replicas. Each call copies the model's parameters into the replicas first, so whatever changed them in
+/// between (an optimiser, <c>LoadWeights</c>) is seen. The copy, the sum and the update go in chunks that the
+/// threads claim as they come, so a thread that starts late or runs slower does less of them. Nothing is allocated
+/// per call once the batch buffer has grown to the largest batch.
 /// </para>
 /// <para>
-/// Results are deterministic for a given number of workers: the split depends only on the batch, and the
-/// gradients are summed in a fixed order. They equal a single-threaded loop over the batch up to floating-point
-/// rounding (the sum is grouped by part). Each replica draws its own dropout masks, from a seed of its own.
+/// By default (<see cref="Deterministic"/>) each thread takes a fixed contiguous part of the batch, of about equal
+/// step counts, and results are the same bit for bit from run to run for a given number of workers. Without it,
+/// threads claim sequences one at a time, which keeps every core busy to the end when cores run at different
+/// speeds (as virtual machines' often do), but groups the sum differently from run to run. Either way the results
+/// equal a single-threaded loop over the batch up to floating-point rounding. Each replica draws its own dropout
+/// masks, from a seed of its own.
 /// </para>
 /// <para>
 /// Sequences are independent here: a state carried from one sequence to the next cannot be split across cores.
@@ -52,18 +56,29 @@ public sealed class DataParallel<T, TInput, TTarget> : IDisposable
     where TInput : unmanaged
     where TTarget : unmanaged
 {
-    // Reduction slices start on 64-element boundaries, so two workers never share a cache line.
-    private const int SliceAlignment = 64;
+    // The copy, the sum and the update are claimed in chunks of this many elements: whole cache lines (so two threads
+    // never write one), few enough per call that claiming costs nothing, many enough to even out the threads.
+    private const int ChunkLength = 16 * 1024;
+
+    // How long a worker spins for the next phase before blocking: the phases of one call follow each other within
+    // microseconds, and calls of a training loop nearly so, while waking a blocked thread can take half a millisecond.
+    private static readonly long SpinTicks = System.Diagnostics.Stopwatch.Frequency / 500; // 2 ms
 
     private readonly IRnnModel<T, TInput, TTarget>[] _models; // [0] is Model; the rest are replicas
     private readonly Thread[] _threads; // [k - 1] runs worker k
     private readonly ManualResetEventSlim[] _start; // [k - 1] releases worker k for one phase
     private int _pending; // workers still running the current phase
-    private int _copying; // workers still copying their slice of the parameters into the replicas
-    private readonly int[] _partStart; // part k is _batch[_partStart[k] .. _partStart[k + 1])
+    private int _nextChunk; // the next chunk to claim in the current phase
+    private int _chunksLeft; // chunks of the copy not yet done: no thread starts backward before it is 0
+    private int _nextSequence; // the next sequence to claim, when not Deterministic
+    private int _batchLength;
+    private readonly int _length; // of the parameters and of the gradients
+    private readonly int _chunks;
+    private readonly int[] _partStart; // when Deterministic, part k is _batch[_partStart[k] .. _partStart[k + 1])
+    private readonly int[] _ran; // sequences each worker ran in this call (a replica that ran none holds zero gradients)
     private readonly double[] _partLoss;
-    private readonly double[] _sliceSquares; // after a measured reduction: each slice's sum of squared gradients
-    private readonly int[] _sliceNonFinite; // ... and the index of its first NaN or infinity, or -1
+    private readonly double[] _chunkSquares; // after a measured sum: each chunk's sum of squared gradients
+    private readonly int[] _chunkNonFinite; // ... and the index of its first NaN or infinity, or -1
     private readonly ExceptionDispatchInfo?[] _errors;
     private readonly long[] _allocated; // bytes each worker thread allocated while working (tests read it)
     private TrainingSequence<TInput, TTarget>[] _batch = new TrainingSequence<TInput, TTarget>[16];
@@ -81,9 +96,13 @@ public sealed class DataParallel<T, TInput, TTarget> : IDisposable
     /// called <c>workers - 1</c> times, here.
     /// </param>
     /// <param name="workers">Threads to use, the calling one included; 0 (the default) for <see cref="Environment.ProcessorCount"/>.</param>
+    /// <param name="deterministic">
+    /// True (the default) for fixed parts and results identical from run to run; false to let threads claim sequences
+    /// one at a time, faster when cores run unevenly (see <see cref="Deterministic"/>).
+    /// </param>
     /// <exception cref="ArgumentException">A replica is the model itself, or not of the model's class.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="workers"/> is negative or above 256.</exception>
-    public DataParallel(IRnnModel<T, TInput, TTarget> model, Func<IRnnModel<T, TInput, TTarget>> createReplica, int workers = 0)
+    public DataParallel(IRnnModel<T, TInput, TTarget> model, Func<IRnnModel<T, TInput, TTarget>> createReplica, int workers = 0, bool deterministic = true)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(createReplica);
@@ -117,10 +136,14 @@ public sealed class DataParallel<T, TInput, TTarget> : IDisposable
             _models[k] = replica;
         }
 
+        Deterministic = deterministic;
+        _length = model.Parameters.Length;
+        _chunks = (_length + ChunkLength - 1) / ChunkLength;
         _partStart = new int[workers + 1];
+        _ran = new int[workers];
         _partLoss = new double[workers];
-        _sliceSquares = new double[workers];
-        _sliceNonFinite = new int[workers];
+        _chunkSquares = new double[_chunks];
+        _chunkNonFinite = new int[_chunks];
         _errors = new ExceptionDispatchInfo?[workers];
         _allocated = new long[workers];
         _start = new ManualResetEventSlim[workers - 1];
@@ -128,7 +151,7 @@ public sealed class DataParallel<T, TInput, TTarget> : IDisposable
         for (int k = 1; k < workers; k++)
         {
             int worker = k;
-            _start[k - 1] = new ManualResetEventSlim(false, spinCount: 100);
+            _start[k - 1] = new ManualResetEventSlim(false, spinCount: 1); // WorkerLoop spins itself
             _threads[k - 1] = new Thread(() => WorkerLoop(worker)) { IsBackground = true, Name = $"RnnGen DataParallel {k}" };
             _threads[k - 1].Start();
         }
@@ -139,6 +162,13 @@ public sealed class DataParallel<T, TInput, TTarget> : IDisposable
 
     /// <summary>The number of threads a batch is split across, the calling one included.</summary>
     public int Workers => _models.Length;
+
+    /// <summary>
+    /// Whether each thread takes a fixed part of the batch (true, the default: results identical from run to run) or
+    /// claims sequences one at a time as it finishes the last (false: faster when cores run at different speeds, and
+    /// results that differ by rounding from run to run).
+    /// </summary>
+    public bool Deterministic { get; }
 
     /// <summary>Bytes allocated by the worker threads while working, summed over all calls (for tests).</summary>
     internal long AllocatedByWorkers
@@ -218,14 +248,14 @@ public sealed class DataParallel<T, TInput, TTarget> : IDisposable
         T loss = Run(batch, measure: true);
         firstNonFinite = TrainingGuard.AllFinite;
         double squares = 0;
-        for (int k = 0; k < Workers; k++)
+        for (int c = 0; c < _chunks; c++) // in chunk order, whichever thread measured which
         {
-            if (_sliceNonFinite[k] >= 0 && firstNonFinite < 0)
+            if (_chunkNonFinite[c] >= 0 && firstNonFinite < 0)
             {
-                firstNonFinite = _sliceNonFinite[k];
+                firstNonFinite = _chunkNonFinite[c];
             }
 
-            squares += _sliceSquares[k];
+            squares += _chunkSquares[c];
         }
 
         norm = Math.Sqrt(squares);
@@ -258,6 +288,7 @@ public sealed class DataParallel<T, TInput, TTarget> : IDisposable
 
         optimizer.CountStep();
         (_optimizer, _factor, _clipValue) = (optimizer, factor, clipValue);
+        _nextChunk = 0;
         try
         {
             RunPhase(Phase.Update);
@@ -279,12 +310,19 @@ public sealed class DataParallel<T, TInput, TTarget> : IDisposable
         }
 
         batch.CopyTo(_batch);
-        Split(batch);
-        Volatile.Write(ref _copying, Workers);
-        _zeroing = _measuring = measure;
+        _batchLength = batch.Length;
+        if (Deterministic)
+        {
+            Split(batch);
+        }
 
-        RunPhase(Phase.Backward);
+        Array.Clear(_ran);
+        (_nextChunk, _chunksLeft, _nextSequence) = (0, _chunks, 0);
+        _zeroing = _measuring = measure;
+        RunPhase(Phase.Backward); // (releasing the workers publishes the fields above)
         ThrowIfFailed();
+
+        _nextChunk = 0;
         RunPhase(Phase.Reduce);
         ThrowIfFailed();
 
@@ -372,6 +410,13 @@ public sealed class DataParallel<T, TInput, TTarget> : IDisposable
         ManualResetEventSlim start = _start[worker - 1];
         while (true)
         {
+            long until = System.Diagnostics.Stopwatch.GetTimestamp() + SpinTicks;
+            SpinWait spin = default;
+            while (!start.IsSet && System.Diagnostics.Stopwatch.GetTimestamp() < until)
+            {
+                spin.SpinOnce(sleep1Threshold: -1);
+            }
+
             start.Wait();
             start.Reset();
             if (_disposed)
@@ -396,10 +441,10 @@ public sealed class DataParallel<T, TInput, TTarget> : IDisposable
                     BackwardPart(worker);
                     break;
                 case Phase.Reduce:
-                    Reduce(worker);
+                    ReduceChunks();
                     break;
                 default:
-                    UpdateSlice(worker);
+                    UpdateChunks();
                     break;
             }
         }
@@ -411,91 +456,118 @@ public sealed class DataParallel<T, TInput, TTarget> : IDisposable
 
     private void BackwardPart(int worker)
     {
-        // The replicas take the model's parameters, each worker copying its slice into every replica, so that the
-        // copy is shared rather than added to the replicas' parts (and, for Step, zeroing its slice of the model's
-        // gradients); then all wait until every slice is in place.
-        try
+        // First the replicas take the model's parameters (and, for Step, the model's gradients are zeroed), chunk by
+        // chunk, shared by the threads that are there; no thread starts backward before every chunk is in place.
+        while (TryClaim(out _, out int start, out int length))
         {
-            if (_zeroing)
+            try
             {
-                (int start, int length) = SliceOf(worker, _models[0].Gradients.Length);
-                _models[0].Gradients.Slice(start, length).Clear();
+                Prepare(start, length);
             }
-
-            CopyParameters(worker);
-        }
-        finally
-        {
-            Interlocked.Decrement(ref _copying); // a full fence: this slice is visible to the other workers
+            finally
+            {
+                Interlocked.Decrement(ref _chunksLeft); // a full fence: this chunk is visible to the other threads
+            }
         }
 
         SpinWait spin = default;
-        while (Volatile.Read(ref _copying) != 0)
+        while (Volatile.Read(ref _chunksLeft) != 0)
         {
             spin.SpinOnce(sleep1Threshold: -1);
         }
 
         IRnnModel<T, TInput, TTarget> model = _models[worker];
-        int first = _partStart[worker], end = _partStart[worker + 1];
-
         double loss = 0;
-        for (int i = first; i < end; i++)
+        int ran = 0;
+        if (Deterministic)
         {
-            loss += double.CreateChecked(model.Backward(_batch[i].Inputs.Span, _batch[i].Targets.Span));
+            for (int i = _partStart[worker]; i < _partStart[worker + 1]; i++, ran++)
+            {
+                loss += double.CreateChecked(model.Backward(_batch[i].Inputs.Span, _batch[i].Targets.Span));
+            }
+        }
+        else
+        {
+            int i;
+            while ((i = Interlocked.Increment(ref _nextSequence) - 1) < _batchLength)
+            {
+                loss += double.CreateChecked(model.Backward(_batch[i].Inputs.Span, _batch[i].Targets.Span));
+                ran++;
+            }
         }
 
+        _ran[worker] = ran;
         _partLoss[worker] = loss;
     }
 
-    // Reading the model's parameters while other workers read them too is safe; replicas without sequences skip.
-    private void CopyParameters(int worker)
+    // Claims the next chunk of the current phase, if any is left.
+    private bool TryClaim(out int chunk, out int start, out int length)
     {
-        Span<T> parameters = _models[0].Parameters;
-        (int start, int length) = SliceOf(worker, parameters.Length);
-        Span<T> source = parameters.Slice(start, length);
+        chunk = Interlocked.Increment(ref _nextChunk) - 1;
+        start = chunk * ChunkLength;
+        length = chunk < _chunks ? Math.Min(ChunkLength, _length - start) : 0;
+        return chunk < _chunks;
+    }
+
+    // Whether replica k may run sequences in this call: when Deterministic, only one with a part; otherwise any.
+    private bool MayRun(int k) => !Deterministic || _partStart[k] < _partStart[k + 1];
+
+    // Reading the model's parameters while other threads read them too is safe.
+    private void Prepare(int start, int length)
+    {
+        if (_zeroing)
+        {
+            _models[0].Gradients.Slice(start, length).Clear();
+        }
+
+        Span<T> source = _models[0].Parameters.Slice(start, length);
         for (int k = 1; k < Workers; k++)
         {
-            if (_partStart[k] < _partStart[k + 1])
+            if (MayRun(k))
             {
                 source.CopyTo(_models[k].Parameters.Slice(start, length));
             }
         }
     }
 
-    // Worker k sums slice k of every replica's gradients into the model's and clears it there, so replicas start
-    // the next call at zero without a separate pass. Measuring, the last addition also sums the squares of the
-    // totals, which is the finite check too (a NaN or an infinity makes the sum non-finite).
-    private void Reduce(int worker)
+    // Sums chunks of every replica's gradients into the model's and clears them there, so replicas start the next
+    // call at zero without a separate pass. Measuring, the last addition also sums the squares of the totals, which
+    // is the finite check too (a NaN or an infinity makes the sum non-finite). Per element the order of the sum is
+    // fixed (model, then replicas in order), whichever thread does it.
+    private void ReduceChunks()
     {
-        Span<T> total = _models[0].Gradients;
-        (int start, int length) = SliceOf(worker, total.Length);
-        Span<T> destination = total.Slice(start, length);
         int last = Workers - 1;
-        while (last > 0 && _partStart[last] == _partStart[last + 1]) // a replica that had no sequences holds zeros
+        while (last > 0 && _ran[last] == 0) // a replica that ran no sequence holds zeros
         {
             last--;
         }
 
-        for (int k = 1; k < last || (k == last && !_measuring); k++)
+        while (TryClaim(out int chunk, out int start, out int length))
         {
-            if (_partStart[k] < _partStart[k + 1])
+            Span<T> destination = _models[0].Gradients.Slice(start, length);
+            for (int k = 1; k < last || (k == last && !_measuring); k++)
             {
-                AddAndClear(destination, _models[k].Gradients.Slice(start, length));
+                if (_ran[k] > 0)
+                {
+                    AddAndClear(destination, _models[k].Gradients.Slice(start, length));
+                }
+            }
+
+            if (_measuring)
+            {
+                Measure(chunk, start, destination, last > 0 ? AddClearAndSquare(destination, _models[last].Gradients.Slice(start, length)) : SumOfSquares(destination));
             }
         }
+    }
 
-        if (!_measuring)
-        {
-            return;
-        }
-
-        T squares = last > 0 ? AddClearAndSquare(destination, _models[last].Gradients.Slice(start, length)) : SumOfSquares(destination);
+    private void Measure(int chunk, int start, ReadOnlySpan<T> destination, T squares)
+    {
         int nonFinite = TrainingGuard.AllFinite;
         double sum = double.CreateChecked(squares);
         if (!T.IsFinite(squares))
         {
             // Rare: find the culprit, or sum again in double where squares of large finite values overflowed T.
-            nonFinite = TrainingGuard.FirstNonFinite<T>(destination);
+            nonFinite = TrainingGuard.FirstNonFinite(destination);
             sum = 0;
             foreach (T g in destination)
             {
@@ -504,40 +576,28 @@ public sealed class DataParallel<T, TInput, TTarget> : IDisposable
             }
         }
 
-        _sliceNonFinite[worker] = nonFinite < 0 ? TrainingGuard.AllFinite : start + nonFinite;
-        _sliceSquares[worker] = sum;
+        _chunkNonFinite[chunk] = nonFinite < 0 ? TrainingGuard.AllFinite : start + nonFinite;
+        _chunkSquares[chunk] = sum;
     }
 
-    // Worker k's slice of the update: scale and clip its gradients as asked, then the optimiser's update of that range.
-    private void UpdateSlice(int worker)
+    // The update, chunk by chunk: scale and clip the gradients as asked, then the optimiser's update of that range.
+    private void UpdateChunks()
     {
-        Span<T> parameters = _models[0].Parameters;
-        (int start, int length) = SliceOf(worker, parameters.Length);
-        if (length == 0)
+        while (TryClaim(out _, out int start, out int length))
         {
-            return;
+            Span<T> gradients = _models[0].Gradients.Slice(start, length);
+            if (_factor != T.One)
+            {
+                Gradient.Scale(gradients, _factor);
+            }
+
+            if (_clipValue > T.Zero)
+            {
+                Gradient.ClipByValue(gradients, _clipValue);
+            }
+
+            _optimizer!.UpdateRange(_models[0].Parameters.Slice(start, length), gradients, start);
         }
-
-        Span<T> gradients = _models[0].Gradients.Slice(start, length);
-        if (_factor != T.One)
-        {
-            Gradient.Scale(gradients, _factor);
-        }
-
-        if (_clipValue > T.Zero)
-        {
-            Gradient.ClipByValue(gradients, _clipValue);
-        }
-
-        _optimizer!.UpdateRange(parameters.Slice(start, length), gradients, start);
-    }
-
-    // Worker k's share of an array of every parameter: whole cache lines, the last share shorter (or empty).
-    private (int Start, int Length) SliceOf(int worker, int total)
-    {
-        int slice = (total / Workers + SliceAlignment - 1) / SliceAlignment * SliceAlignment;
-        int start = Math.Min(worker * slice, total);
-        return (start, Math.Min(slice, total - start));
     }
 
     // AddAndClear, returning the sum of the squares of the totals: every destination element is read here.

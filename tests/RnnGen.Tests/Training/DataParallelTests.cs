@@ -50,15 +50,18 @@ public class DataParallelTests
     }
 
     [Theory]
-    [InlineData(2, 9)]
-    [InlineData(3, 7)]
-    [InlineData(4, 2)] // fewer sequences than workers: some replicas have nothing to do
-    public void Loss_and_gradients_are_those_of_a_serial_loop_and_follow_parameter_updates(int workers, int sequences)
+    [InlineData(2, 9, true)]
+    [InlineData(3, 7, true)]
+    [InlineData(4, 2, true)] // fewer sequences than workers: some replicas have nothing to do
+    [InlineData(2, 9, false)]
+    [InlineData(3, 7, false)]
+    [InlineData(4, 2, false)]
+    public void Loss_and_gradients_are_those_of_a_serial_loop_and_follow_parameter_updates(int workers, int sequences, bool deterministic)
     {
         var model = new Chunky();
         var serial = new Chunky();
-        using var parallel = new DataParallel<double, int, int>(model, () => new Chunky(), workers);
-        Assert.Equal(workers, parallel.Workers);
+        using var parallel = new DataParallel<double, int, int>(model, () => new Chunky(), workers, deterministic);
+        Assert.Equal((workers, deterministic), (parallel.Workers, parallel.Deterministic));
 
         for (int round = 0; round < 3; round++)
         {
@@ -109,15 +112,17 @@ public class DataParallelTests
         Assert.Equal(Run(), Run());
     }
 
-    [Fact]
-    public void A_bad_sequence_on_a_worker_thread_throws_on_the_caller_and_the_next_batch_is_right()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void A_bad_sequence_on_a_worker_thread_throws_on_the_caller_and_the_next_batch_is_right(bool deterministic)
     {
         TrainingSequence<int, int>[] batch = Batch(6, 3);
         var bad = (TrainingSequence<int, int>[])batch.Clone();
         bad[5] = new TrainingSequence<int, int>(new[] { 1, Chunky.Vocab }, new[] { 0, 0 }); // the last part runs on a replica
 
         var model = new Chunky();
-        using var parallel = new DataParallel<double, int, int>(model, () => new Chunky(), 2);
+        using var parallel = new DataParallel<double, int, int>(model, () => new Chunky(), 2, deterministic);
         var error = Assert.Throws<ArgumentOutOfRangeException>(() => parallel.Backward(bad));
         Assert.Contains("90", error.Message); // the model's own message: the token and the vocabulary size
 
@@ -287,6 +292,28 @@ public class DataParallelTests
         AssertClose(serial.Parameters, model.Parameters);
     }
 
+    [Fact]
+    public void Step_with_sequences_claimed_one_at_a_time_trains_as_a_serial_loop_does()
+    {
+        var model = new Chunky();
+        var serial = new Chunky();
+        using var parallel = new DataParallel<double, int, int>(model, () => new Chunky(), 3, deterministic: false);
+        var optimizer = new Adam<double>(model.Parameters.Length, 0.01);
+        var serialOptimizer = new Adam<double>(serial.Parameters.Length, 0.01);
+        for (int round = 0; round < 4; round++)
+        {
+            TrainingSequence<int, int>[] batch = Batch(11, (ulong)round + 40);
+            double loss = parallel.Step(batch, optimizer);
+            serial.ZeroGradients();
+            double expected = SerialBackward(serial, batch);
+            serialOptimizer.Step(serial.Parameters, serial.Gradients);
+            Assert.Equal(expected, loss, 1e-12 * expected);
+        }
+
+        AssertClose(serial.Gradients, model.Gradients);
+        AssertClose(serial.Parameters, model.Parameters);
+    }
+
     [Theory]
     [InlineData(NonFiniteAction.Throw)]
     [InlineData(NonFiniteAction.Skip)]
@@ -328,12 +355,14 @@ public class DataParallelTests
         Assert.Equal(m, optimizer.GetStateBuffer(0).ToArray());
     }
 
-    [Fact]
-    public void Step_in_steady_state_allocates_nothing_on_any_thread()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Step_in_steady_state_allocates_nothing_on_any_thread(bool deterministic)
     {
         TrainingSequence<int, int>[] batch = Batch(6, 7);
         var model = new Chunky();
-        using var parallel = new DataParallel<double, int, int>(model, () => new Chunky(), 3);
+        using var parallel = new DataParallel<double, int, int>(model, () => new Chunky(), 3, deterministic);
         var optimizer = new Adam<double>(model.Parameters.Length, 0.001);
         parallel.Step(batch, optimizer);
         parallel.Step(batch, optimizer);
