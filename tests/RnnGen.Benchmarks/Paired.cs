@@ -101,12 +101,17 @@ internal static class Paired
         using (var batch = new DataParallelStep())
         {
             batch.Setup();
-            var (parallelOverSerial, serialNs, parallelNs) = Compare(batch.Serial, batch.Parallel, quick ? 20 : 60);
-            figures["batch.speedup"] = 1 / parallelOverSerial;
+            var (dynamicOverSerial, serialNs, dynamicNs) = Compare(batch.Serial, batch.ParallelDynamic, quick ? 20 : 60);
+            figures["batch.speedup"] = 1 / dynamicOverSerial;
             figures["batch.serialMs"] = serialNs / 1e6;
-            figures["batch.parallelMs"] = parallelNs / 1e6;
+            figures["batch.parallelMs"] = dynamicNs / 1e6;
+            var (fixedOverSerial, fixedSerialNs, fixedNs) = Compare(batch.Serial, batch.Parallel, quick ? 20 : 60);
+            figures["batch.fixedSpeedup"] = 1 / fixedOverSerial;
+            figures["batch.fixedSerialMs"] = fixedSerialNs / 1e6;
+            figures["batch.fixedMs"] = fixedNs / 1e6;
             figures["batch.workers"] = batch.Workers;
             figures["allocated.DataParallelStep.Parallel"] = AllocatedPerCall(batch.Parallel);
+            figures["allocated.DataParallelStep.ParallelDynamic"] = AllocatedPerCall(batch.ParallelDynamic);
         }
 
         var dense = new DenseForward();

@@ -517,7 +517,7 @@ public sealed class DataParallel<T, TInput, TTarget> : IDisposable
     {
         if (_zeroing)
         {
-            _models[0].Gradients.Slice(start, length).Clear();
+            ClearNonZero(_models[0].Gradients.Slice(start, length));
         }
 
         Span<T> source = _models[0].Parameters.Slice(start, length);
@@ -525,9 +525,53 @@ public sealed class DataParallel<T, TInput, TTarget> : IDisposable
         {
             if (MayRun(k))
             {
-                source.CopyTo(_models[k].Parameters.Slice(start, length));
+                CopyChanged(source, _models[k].Parameters.Slice(start, length));
             }
         }
+    }
+
+    // Both below write only vectors whose bits change: an input-weight gradient is zero but for the rows of the
+    // batch's tokens, and an update leaves the other rows as they were; a line read but not written is not written
+    // back, which saves a third to a half of the memory traffic of a language model's copy and zeroing.
+    private static void ClearNonZero(Span<T> values)
+    {
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            Span<Vector<T>> v = MemoryMarshal.Cast<T, Vector<T>>(values);
+            for (int k = 0; k < v.Length; k++)
+            {
+                if (Vector.AsVectorByte(v[k]) != Vector<byte>.Zero)
+                {
+                    v[k] = Vector<T>.Zero;
+                }
+            }
+
+            i = v.Length * Vector<T>.Count;
+        }
+
+        values[i..].Clear();
+    }
+
+    private static void CopyChanged(ReadOnlySpan<T> source, Span<T> destination)
+    {
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            ReadOnlySpan<Vector<T>> s = MemoryMarshal.Cast<T, Vector<T>>(source);
+            Span<Vector<T>> d = MemoryMarshal.Cast<T, Vector<T>>(destination);
+            for (int k = 0; k < s.Length; k++)
+            {
+                if (Vector.AsVectorByte(d[k]) != Vector.AsVectorByte(s[k]))
+                {
+                    d[k] = s[k];
+                }
+            }
+
+            i = s.Length * Vector<T>.Count;
+        }
+
+        source[i..].CopyTo(destination[i..]);
     }
 
     // Sums chunks of every replica's gradients into the model's and clears them there, so replicas start the next
