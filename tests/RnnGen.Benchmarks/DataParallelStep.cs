@@ -42,6 +42,9 @@ public class DataParallelStep : IDisposable
         _dynamic = new DataParallel<float, int, int>(_dynamicModel, () => new TutorialVanilla(), deterministic: false);
     }
 
+    /// <summary>The batch, for <see cref="IndependentHalves"/>.</summary>
+    internal TrainingSequence<int, int>[] Sequences => _batch;
+
     /// <summary>The cores the parallel side uses.</summary>
     public int Workers => _parallel.Workers;
 
