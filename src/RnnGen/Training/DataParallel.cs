@@ -456,24 +456,40 @@ public sealed class DataParallel<T, TInput, TTarget> : IDisposable
 
     private void BackwardPart(int worker)
     {
-        // First the replicas take the model's parameters (and, for Step, the model's gradients are zeroed), chunk by
-        // chunk, shared by the threads that are there; no thread starts backward before every chunk is in place.
-        while (TryClaim(out _, out int start, out int length))
+        if (Deterministic)
         {
-            try
+            // First the replicas take the model's parameters (and, for Step, the model's gradients are zeroed), chunk
+            // by chunk, shared by the threads that are there; no thread starts backward before every chunk is in place.
+            while (TryClaim(out _, out int start, out int length))
             {
-                Prepare(start, length);
+                try
+                {
+                    Prepare(start, length);
+                }
+                finally
+                {
+                    Interlocked.Decrement(ref _chunksLeft); // a full fence: this chunk is visible to the other threads
+                }
             }
-            finally
+
+            SpinWait spin = default;
+            while (Volatile.Read(ref _chunksLeft) != 0)
             {
-                Interlocked.Decrement(ref _chunksLeft); // a full fence: this chunk is visible to the other threads
+                spin.SpinOnce(sleep1Threshold: -1);
             }
         }
-
-        SpinWait spin = default;
-        while (Volatile.Read(ref _chunksLeft) != 0)
+        else if (worker == 0)
         {
-            spin.SpinOnce(sleep1Threshold: -1);
+            // Claiming sequences, no thread waits for another: the caller zeroes the model's gradients and starts,
+            // and each worker copies the parameters into its own replica first (and so claims fewer sequences).
+            if (_zeroing)
+            {
+                ClearNonZero(_models[0].Gradients);
+            }
+        }
+        else if (Volatile.Read(ref _nextSequence) < _batchLength) // a worker that wakes after the last claim has nothing to copy for
+        {
+            CopyChanged(_models[0].Parameters, _models[worker].Parameters);
         }
 
         IRnnModel<T, TInput, TTarget> model = _models[worker];
