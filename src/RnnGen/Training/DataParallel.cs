@@ -201,10 +201,9 @@ public sealed class DataParallel<T, TInput, TTarget> : IDisposable
     /// <remarks>
     /// <para>
     /// The result is that of <c>Model.ZeroGradients(); Backward(batch); optimizer.Step(Model.Parameters, Model.Gradients)</c>,
-    /// bit for bit in the update, but the zeroing, the finite check and the update run on every core, each on its own
-    /// slice of the parameters, where the gradients it has just summed still are. The built-in optimisers update in
-    /// slices; one of another class updates on the calling thread. Afterwards <c>Model.Gradients</c> hold the batch's
-    /// gradients, as after the three calls.
+    /// bit for bit in the update, but the zeroing, the finite check and the update run on every core, in chunks of the
+    /// parameters. The built-in optimisers update in chunks; one of another class updates on the calling thread.
+    /// Afterwards <c>Model.Gradients</c> hold the batch's gradients, as after the three calls.
     /// </para>
     /// <para>
     /// A NaN or infinite gradient is treated as <see cref="Optimizer{T}.Step"/> treats it, following the optimiser's
@@ -241,7 +240,7 @@ public sealed class DataParallel<T, TInput, TTarget> : IDisposable
 
     /// <summary>
     /// <see cref="Backward"/> from zeroed gradients, with the summed gradients' first non-finite index (or
-    /// <see cref="TrainingGuard.AllFinite"/>) and their L2 norm, measured slice by slice in the reduction.
+    /// <see cref="TrainingGuard.AllFinite"/>) and their L2 norm, measured chunk by chunk in the sum's own pass.
     /// </summary>
     internal T BackwardAndMeasure(ReadOnlySpan<TrainingSequence<TInput, TTarget>> batch, out int firstNonFinite, out double norm)
     {
@@ -263,9 +262,9 @@ public sealed class DataParallel<T, TInput, TTarget> : IDisposable
     }
 
     /// <summary>
-    /// The optimiser step after <see cref="BackwardAndMeasure"/> found every gradient finite: each core scales its slice
-    /// of the gradients by <paramref name="factor"/>, clips it to ±<paramref name="clipValue"/> (when positive) and updates
-    /// its slice of the parameters.
+    /// The optimiser step after <see cref="BackwardAndMeasure"/> found every gradient finite: the cores take chunks of the
+    /// gradients, scale them by <paramref name="factor"/>, clip them to ±<paramref name="clipValue"/> (when positive) and
+    /// update those chunks of the parameters.
     /// </summary>
     internal void Update(Optimizer<T> optimizer, T factor, T clipValue)
     {

@@ -154,7 +154,12 @@ public static class Gradient
             var f = new Vector<T>(factor);
             for (int k = 0; k < d.Length; k++)
             {
-                d[k] += f * s[k];
+                // A zero source vector leaves its destination unwritten (d + f·0 is d but for the sign of a zero d): most
+                // rows of an input-weight gradient are zero, and a line that is not written is not written back (SGD).
+                if (Vector.AsVectorByte(s[k]) != Vector<byte>.Zero)
+                {
+                    d[k] += f * s[k];
+                }
             }
 
             i = d.Length * Vector<T>.Count;

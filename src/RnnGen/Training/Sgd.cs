@@ -70,7 +70,7 @@ public sealed class Sgd<T> : Optimizer<T>
         T lr = LearningRate;
         if (_velocity.Length == 0)
         {
-            Descend(parameters, gradients, -lr);
+            Gradient.AddScaled(parameters, gradients, -lr);
             return;
         }
 
@@ -99,33 +99,6 @@ public sealed class Sgd<T> : Optimizer<T>
             T next = mu * velocity[i] + gradients[i];
             velocity[i] = next;
             parameters[i] -= lr * (Nesterov ? gradients[i] + mu * next : next);
-        }
-    }
-
-    // p += (-lr)·g, leaving vectors whose gradient is zero unwritten (p + -0 is p, bit for bit): most rows of an
-    // input-weight gradient are zero, and a parameter line that is not written is not written back to memory.
-    private static void Descend(Span<T> parameters, ReadOnlySpan<T> gradients, T factor)
-    {
-        int i = 0;
-        if (Vector.IsHardwareAccelerated)
-        {
-            Span<Vector<T>> p = MemoryMarshal.Cast<T, Vector<T>>(parameters);
-            ReadOnlySpan<Vector<T>> g = MemoryMarshal.Cast<T, Vector<T>>(gradients);
-            var f = new Vector<T>(factor);
-            for (int k = 0; k < p.Length; k++)
-            {
-                if (Vector.AsVectorByte(g[k]) != Vector<byte>.Zero)
-                {
-                    p[k] += f * g[k];
-                }
-            }
-
-            i = p.Length * Vector<T>.Count;
-        }
-
-        for (; i < parameters.Length; i++)
-        {
-            parameters[i] += factor * gradients[i];
         }
     }
 }
