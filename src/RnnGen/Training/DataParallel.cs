@@ -200,8 +200,8 @@ public sealed class DataParallel<T, TInput, TTarget> : IDisposable
     /// </summary>
     /// <remarks>
     /// <para>
-    /// The result is that of <c>Model.ZeroGradients(); Backward(batch); optimizer.Step(Model.Parameters, Model.Gradients)</c>,
-    /// bit for bit in the update, but the zeroing, the finite check and the update run on every core, in chunks of the
+    /// The result is that of <c>Model.ZeroGradients(); Backward(batch); optimizer.Step(Model.Parameters, Model.Gradients)</c>
+    /// (the same gradients, and the same update element by element), but the zeroing, the finite check and the update run on every core, in chunks of the
     /// parameters. The built-in optimisers update in chunks; one of another class updates on the calling thread.
     /// Afterwards <c>Model.Gradients</c> hold the batch's gradients, as after the three calls.
     /// </para>
