@@ -49,18 +49,6 @@ public class DataParallelTests
         }
     }
 
-    // Equal but for the last two bits of the significand.
-    private static void AssertUlps(ReadOnlySpan<double> expected, ReadOnlySpan<double> actual)
-    {
-        Assert.Equal(expected.Length, actual.Length);
-        for (int i = 0; i < expected.Length; i++)
-        {
-            double ulp = Math.BitIncrement(Math.Abs(expected[i])) - Math.Abs(expected[i]);
-            Assert.True(Math.Abs(expected[i] - actual[i]) <= 4 * ulp,
-                $"element {i}: {actual[i]:R} instead of {expected[i]:R}");
-        }
-    }
-
     [Theory]
     [InlineData(2, 9, true)]
     [InlineData(3, 7, true)]
@@ -261,10 +249,12 @@ public class DataParallelTests
     [MemberData(nameof(Optimizers))]
     public void Step_updates_as_Backward_then_the_optimisers_Step_does(string name)
     {
-        // The same split on both sides gives the same gradients bit for bit, so the update in chunks on every core
-        // must leave the parameters and optimiser state of one Step over the whole. They are compared to the last
-        // bits only (one CI run saw a single-ulp difference in a few parameters that no local run reproduced); a
-        // chunk updated with the wrong offset, state or learning rate is off by far more.
+        // The same split on both sides gives the same gradients, so the update in chunks on every core must leave the
+        // parameters and optimiser state of one Step over the whole. Compared to rounding only, not bit for bit: a
+        // generated model's Backward can differ in the last bits between the JIT's quick first code and its optimised
+        // code (two identical models fed identical calls drift apart when the optimised code arrives, never with
+        // DOTNET_TieredCompilation=0), and one side may run one and the other the other. A chunk updated with the
+        // wrong offset, state or learning rate is off by far more.
         var model = new Chunky();
         var reference = new Chunky();
         using var parallel = new DataParallel<double, int, int>(model, () => new Chunky(), 3);
@@ -283,12 +273,12 @@ public class DataParallelTests
             referenceOptimizer.Step(reference.Parameters, reference.Gradients);
 
             Assert.Equal(expected, loss);
-            Assert.Equal(reference.Gradients.ToArray(), model.Gradients.ToArray());
-            AssertUlps(reference.Parameters, model.Parameters);
+            AssertClose(reference.Gradients, model.Gradients);
+            AssertClose(reference.Parameters, model.Parameters);
             Assert.Equal(referenceOptimizer.StepCount, optimizer.StepCount);
             for (int b = 0; b < optimizer.StateBufferCount; b++)
             {
-                AssertUlps(referenceOptimizer.GetStateBuffer(b), optimizer.GetStateBuffer(b));
+                AssertClose(referenceOptimizer.GetStateBuffer(b), optimizer.GetStateBuffer(b));
             }
         }
 
