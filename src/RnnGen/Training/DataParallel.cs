@@ -273,16 +273,7 @@ public sealed class DataParallel<T, TInput, TTarget> : IDisposable
         if (!optimizer.UpdatesByElement)
         {
             Span<T> gradients = _models[0].Gradients;
-            if (factor != T.One)
-            {
-                Gradient.Scale(gradients, factor);
-            }
-
-            if (clipValue > T.Zero)
-            {
-                Gradient.ClipByValue(gradients, clipValue);
-            }
-
+            ScaleAndClip(gradients, factor, clipValue);
             optimizer.StepChecked(_models[0].Parameters, gradients);
             return;
         }
@@ -547,6 +538,21 @@ public sealed class DataParallel<T, TInput, TTarget> : IDisposable
         }
     }
 
+    // What the trainer asks of the gradients before the update: its averaging and norm clipping as one factor, then
+    // clipping by value when the limit is positive.
+    private static void ScaleAndClip(Span<T> gradients, T factor, T clipValue)
+    {
+        if (factor != T.One)
+        {
+            Gradient.Scale(gradients, factor);
+        }
+
+        if (clipValue > T.Zero)
+        {
+            Gradient.ClipByValue(gradients, clipValue);
+        }
+    }
+
     // Both below write only vectors whose bits change: an input-weight gradient is zero but for the rows of the
     // batch's tokens, and an update leaves the other rows as they were; a line read but not written is not written
     // back, which saves a third to a half of the memory traffic of a language model's copy and zeroing.
@@ -616,7 +622,7 @@ public sealed class DataParallel<T, TInput, TTarget> : IDisposable
 
             if (_measuring)
             {
-                Measure(chunk, start, destination, last > 0 ? AddClearAndSquare(destination, _models[last].Gradients.Slice(start, length)) : SumOfSquares(destination));
+                Measure(chunk, start, destination, last > 0 ? AddClearAndSquare(destination, _models[last].Gradients.Slice(start, length)) : Gradient.SumOfSquares<T>(destination));
             }
         }
     }
@@ -629,12 +635,7 @@ public sealed class DataParallel<T, TInput, TTarget> : IDisposable
         {
             // Rare: find the culprit, or sum again in double where squares of large finite values overflowed T.
             nonFinite = TrainingGuard.FirstNonFinite(destination);
-            sum = 0;
-            foreach (T g in destination)
-            {
-                double d = double.CreateChecked(g);
-                sum += d * d;
-            }
+            sum = Gradient.SumOfSquaresInDouble(destination);
         }
 
         _chunkNonFinite[chunk] = nonFinite < 0 ? TrainingGuard.AllFinite : start + nonFinite;
@@ -647,16 +648,7 @@ public sealed class DataParallel<T, TInput, TTarget> : IDisposable
         while (TryClaim(out _, out int start, out int length))
         {
             Span<T> gradients = _models[0].Gradients.Slice(start, length);
-            if (_factor != T.One)
-            {
-                Gradient.Scale(gradients, _factor);
-            }
-
-            if (_clipValue > T.Zero)
-            {
-                Gradient.ClipByValue(gradients, _clipValue);
-            }
-
+            ScaleAndClip(gradients, _factor, _clipValue);
             _optimizer!.UpdateRange(_models[0].Parameters.Slice(start, length), gradients, start);
         }
     }
@@ -694,31 +686,6 @@ public sealed class DataParallel<T, TInput, TTarget> : IDisposable
             destination[i] = sum;
             source[i] = T.Zero;
             squares += sum * sum;
-        }
-
-        return squares;
-    }
-
-    private static T SumOfSquares(ReadOnlySpan<T> values)
-    {
-        T squares = T.Zero;
-        int i = 0;
-        if (Vector.IsHardwareAccelerated)
-        {
-            ReadOnlySpan<Vector<T>> v = MemoryMarshal.Cast<T, Vector<T>>(values);
-            Vector<T> lanes = Vector<T>.Zero;
-            foreach (Vector<T> x in v)
-            {
-                lanes += x * x;
-            }
-
-            squares = Vector.Sum(lanes);
-            i = v.Length * Vector<T>.Count;
-        }
-
-        for (; i < values.Length; i++)
-        {
-            squares += values[i] * values[i];
         }
 
         return squares;

@@ -15,40 +15,51 @@ public static class Gradient
     public static T Norm<T>(ReadOnlySpan<T> gradients)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
+        T sum = SumOfSquares(gradients);
+
+        // Squares of large finite single-precision gradients can overflow where their norm does not: again in double.
+        return T.IsPositiveInfinity(sum) ? T.CreateSaturating(Math.Sqrt(SumOfSquaresInDouble(gradients))) : T.Sqrt(sum);
+    }
+
+    /// <summary>Σ g², vectorised, in T (NaN if a value is NaN; infinity if one is, or if the sum overflows T).</summary>
+    internal static T SumOfSquares<T>(ReadOnlySpan<T> values)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
         T sum = T.Zero;
         int i = 0;
         if (Vector.IsHardwareAccelerated)
         {
-            ReadOnlySpan<Vector<T>> g = MemoryMarshal.Cast<T, Vector<T>>(gradients);
+            ReadOnlySpan<Vector<T>> v = MemoryMarshal.Cast<T, Vector<T>>(values);
             Vector<T> lanes = Vector<T>.Zero;
-            for (int k = 0; k < g.Length; k++)
+            for (int k = 0; k < v.Length; k++)
             {
-                lanes += g[k] * g[k];
+                lanes += v[k] * v[k];
             }
 
             sum = Vector.Sum(lanes);
-            i = g.Length * Vector<T>.Count;
+            i = v.Length * Vector<T>.Count;
         }
 
-        for (; i < gradients.Length; i++)
+        for (; i < values.Length; i++)
         {
-            sum += gradients[i] * gradients[i];
+            sum += values[i] * values[i];
         }
 
-        if (T.IsPositiveInfinity(sum))
+        return sum;
+    }
+
+    /// <summary>Σ g² in double, one element at a time: the slow path when the sum in T overflowed.</summary>
+    internal static double SumOfSquaresInDouble<T>(ReadOnlySpan<T> values)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        double wide = 0;
+        foreach (T g in values)
         {
-            // Squares of large finite single-precision gradients can overflow where their norm does not: again in double.
-            double wide = 0;
-            foreach (T g in gradients)
-            {
-                double d = double.CreateChecked(g);
-                wide += d * d;
-            }
-
-            return T.CreateSaturating(Math.Sqrt(wide));
+            double d = double.CreateChecked(g);
+            wide += d * d;
         }
 
-        return T.Sqrt(sum);
+        return wide;
     }
 
     /// <summary>
