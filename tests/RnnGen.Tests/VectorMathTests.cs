@@ -111,6 +111,57 @@ public class VectorMathTests
         Assert.Equal(0.5f, sigmoid[4]);
     }
 
+    /// <summary>VectorMath.Exp in double precision at the given width, lane by lane over xs (a multiple of 8).</summary>
+    private static double[] Exp(int width, double[] xs)
+    {
+        var ys = new double[xs.Length];
+        int lanes = width / 64;
+        for (int i = 0; i < xs.Length; i += lanes)
+        {
+            var x = xs.AsSpan(i, lanes);
+            var y = ys.AsSpan(i, lanes);
+            switch (width)
+            {
+                case 128: VectorMath.Exp(Vector128.Create<double>(x)).CopyTo(y); break;
+                case 256: VectorMath.Exp(Vector256.Create<double>(x)).CopyTo(y); break;
+                default: VectorMath.Exp(Vector512.Create<double>(x)).CopyTo(y); break;
+            }
+        }
+
+        return ys;
+    }
+
+    /// <summary>Units in the last place of a double at the true value t.</summary>
+    private static double Ulps(double result, double truth) =>
+        Math.Abs(result - truth) / Math.Pow(2, Math.Floor(Math.Log2(truth)) - 52);
+
+    [Theory]
+    [MemberData(nameof(Widths))]
+    public void DoublePrecisionExpIsWithinOneUlpOfTheRuntimesWhereverTheResultIsNormal(int width)
+    {
+        const double low = -708.3964185322641, high = 709.782712893384;
+        var xs = new double[1 << 20];
+        for (int i = 0; i < xs.Length; i++) xs[i] = low + (high - low) * i / (xs.Length - 1);
+        double[] ys = Exp(width, xs);
+        double worst = 0;
+        for (int i = 0; i < xs.Length; i++) worst = Math.Max(worst, Ulps(ys[i], Math.Exp(xs[i])));
+        Assert.InRange(worst, 0, 1.0);
+
+        for (int i = 0; i < xs.Length; i++) xs[i] = -1e-3 + 2e-3 * i / (xs.Length - 1);
+        ys = Exp(width, xs);
+        for (int i = 0; i < xs.Length; i++) Assert.InRange(Ulps(ys[i], Math.Exp(xs[i])), 0, 1.0);
+
+        double[] special = { 0, 1, -800, 800, double.NegativeInfinity, double.PositiveInfinity, double.NaN, -0.0 };
+        ys = Exp(width, special);
+        Assert.Equal(new[] { 1.0, 0, double.PositiveInfinity, 0, double.PositiveInfinity }, new[] { ys[0], ys[2], ys[3], ys[4], ys[5] });
+        Assert.InRange(Ulps(ys[1], Math.E), 0, 1.0); // not always the nearest double: e comes out one above
+        Assert.True(double.IsNaN(ys[6]));
+        Assert.Equal(1, ys[7]);
+        ys = Exp(width, new[] { high, low, high, low, high, low, high, low });
+        Assert.True(double.IsFinite(ys[0]) && ys[0] > 1.79e308, $"exp({high}) = {ys[0]}");
+        Assert.True(double.IsNormal(ys[1]), $"exp({low}) = {ys[1]}");
+    }
+
     [Fact]
     public void DoublePrecisionTanhIsWithinFourTenthsOfAQuadrillionth()
     {

@@ -23,9 +23,8 @@ namespace RnnGen.Training;
 /// </para>
 /// <para>
 /// By default (<see cref="Deterministic"/>) each thread takes a fixed contiguous part of the batch, of about equal
-/// step counts, and the sum is grouped the same way from run to run for a given number of workers (bit-identical
-/// results also need the same machine code: the JIT's first, quick code for a generated model can round differently
-/// from its optimised code, so set <c>TieredCompilation</c> off where reruns must match to the bit). Without it,
+/// step counts, and the sum is grouped the same way from run to run for a given number of workers, so results are
+/// identical to the bit from run to run on the same machine. Without it,
 /// threads claim sequences one at a time, which keeps every core busy to the end when cores run at different
 /// speeds (as virtual machines' often do), but groups the sum differently from run to run. Either way the results
 /// equal a single-threaded loop over the batch up to floating-point rounding. Each replica draws its own dropout
