@@ -429,6 +429,7 @@ internal static class BackwardEmitter
         AStrideK = ctx.Layout.FeaturesPadded,
         BStride = ctx.Layout.OutputPadded,
         CStride = ctx.Layout.OutputPadded,
+        WideTiles = ctx.WideHead,
     };
 
     public static DotGemm HiddenGradsFromHeadKernel(EmitContext ctx) => new()
@@ -441,6 +442,7 @@ internal static class BackwardEmitter
         AStride = ctx.Layout.OutputPadded,
         BStride = ctx.Layout.OutputPadded,
         CStride = ctx.Layout.FeaturesPadded,
+        WideTiles = ctx.WideHead,
     };
 
     public static DotGemm RecurrentBackpropKernel(EmitContext ctx) => new()

@@ -31,6 +31,12 @@ internal sealed class EmitContext
     public bool FeedsBack => Layout.FeedsBackOutput;
 
     /// <summary>
+    /// Whether the head is wide enough (a vocabulary: 256 columns or more) to dominate a step, so that its products
+    /// are worth the larger register tiles (<see cref="Kernels.BroadcastGemm.WideTiles"/>).
+    /// </summary>
+    public bool WideHead => Layout.OutputPadded >= 256;
+
+    /// <summary>
     /// SgdStep updates W_out in one pass from dy and h instead of storing its gradient first (not when the head
     /// is part of the recurrence: then W_out's gradient gathers along the walk back).
     /// </summary>

@@ -598,6 +598,7 @@ internal static class ForwardEmitter
             Name = "HeadForwardAdd",
             Doc = "y_t += Σ_j h_t[j] · W_out[j, :]: the reverse direction's half of a bidirectional head.",
             M = k.M, K = k.K, N = k.N, AStrideM = k.AStrideM, AStrideK = k.AStrideK, BStride = k.BStride, CStride = k.CStride,
+            WideTiles = ctx.WideHead,
         };
     }
 
@@ -614,5 +615,6 @@ internal static class ForwardEmitter
         CStride = ctx.Layout.OutputPadded,
         ExtraParameters = new[] { $"ref {ctx.T} bias" },
         Prologue = (width, _, offset) => $"{width.V}.LoadUnsafe(ref bias, {offset})",
+        WideTiles = ctx.WideHead,
     };
 }

@@ -1314,7 +1314,7 @@ namespace RnnGen.Generated
             }
             else if (Vector256.IsHardwareAccelerated)
             {
-                for (nuint n0 = 0; n0 < 8000; n0 += 16)
+                for (nuint n0 = 0; n0 < 7992; n0 += 24)
                 {
                     nuint m0 = 0;
                     for (; m0 + 4 <= (nuint)steps; m0 += 4)
@@ -1325,55 +1325,116 @@ namespace RnnGen.Generated
                         ref float cRow3 = ref Unsafe.Add(ref c, (m0 + 3) * 8000 + n0);
                         var c00 = Vector256.LoadUnsafe(ref bias, n0);
                         var c01 = Vector256.LoadUnsafe(ref bias, n0 + 8);
+                        var c02 = Vector256.LoadUnsafe(ref bias, n0 + 16);
                         var c10 = Vector256.LoadUnsafe(ref bias, n0);
                         var c11 = Vector256.LoadUnsafe(ref bias, n0 + 8);
+                        var c12 = Vector256.LoadUnsafe(ref bias, n0 + 16);
                         var c20 = Vector256.LoadUnsafe(ref bias, n0);
                         var c21 = Vector256.LoadUnsafe(ref bias, n0 + 8);
+                        var c22 = Vector256.LoadUnsafe(ref bias, n0 + 16);
                         var c30 = Vector256.LoadUnsafe(ref bias, n0);
                         var c31 = Vector256.LoadUnsafe(ref bias, n0 + 8);
+                        var c32 = Vector256.LoadUnsafe(ref bias, n0 + 16);
                         for (nuint k = 0; k < 100; k++)
                         {
                             ref float bRow = ref Unsafe.Add(ref b, k * 8000 + n0);
                             var b0 = Vector256.LoadUnsafe(ref bRow, 0);
                             var b1 = Vector256.LoadUnsafe(ref bRow, 8);
+                            var b2 = Vector256.LoadUnsafe(ref bRow, 16);
                             var a0 = Vector256.Create(Unsafe.Add(ref a, m0 * 112 + k));
                             c00 = Vector256.MultiplyAddEstimate(a0, b0, c00);
                             c01 = Vector256.MultiplyAddEstimate(a0, b1, c01);
+                            c02 = Vector256.MultiplyAddEstimate(a0, b2, c02);
                             var a1 = Vector256.Create(Unsafe.Add(ref a, (m0 + 1) * 112 + k));
                             c10 = Vector256.MultiplyAddEstimate(a1, b0, c10);
                             c11 = Vector256.MultiplyAddEstimate(a1, b1, c11);
+                            c12 = Vector256.MultiplyAddEstimate(a1, b2, c12);
                             var a2 = Vector256.Create(Unsafe.Add(ref a, (m0 + 2) * 112 + k));
                             c20 = Vector256.MultiplyAddEstimate(a2, b0, c20);
                             c21 = Vector256.MultiplyAddEstimate(a2, b1, c21);
+                            c22 = Vector256.MultiplyAddEstimate(a2, b2, c22);
                             var a3 = Vector256.Create(Unsafe.Add(ref a, (m0 + 3) * 112 + k));
                             c30 = Vector256.MultiplyAddEstimate(a3, b0, c30);
                             c31 = Vector256.MultiplyAddEstimate(a3, b1, c31);
+                            c32 = Vector256.MultiplyAddEstimate(a3, b2, c32);
                         }
                         Vector256.StoreUnsafe(c00, ref cRow0, 0);
                         Vector256.StoreUnsafe(c01, ref cRow0, 8);
+                        Vector256.StoreUnsafe(c02, ref cRow0, 16);
                         Vector256.StoreUnsafe(c10, ref cRow1, 0);
                         Vector256.StoreUnsafe(c11, ref cRow1, 8);
+                        Vector256.StoreUnsafe(c12, ref cRow1, 16);
                         Vector256.StoreUnsafe(c20, ref cRow2, 0);
                         Vector256.StoreUnsafe(c21, ref cRow2, 8);
+                        Vector256.StoreUnsafe(c22, ref cRow2, 16);
                         Vector256.StoreUnsafe(c30, ref cRow3, 0);
                         Vector256.StoreUnsafe(c31, ref cRow3, 8);
+                        Vector256.StoreUnsafe(c32, ref cRow3, 16);
                     }
                     for (; m0 < (nuint)steps; m0++)
                     {
                         ref float cRow0 = ref Unsafe.Add(ref c, m0 * 8000 + n0);
                         var c00 = Vector256.LoadUnsafe(ref bias, n0);
                         var c01 = Vector256.LoadUnsafe(ref bias, n0 + 8);
+                        var c02 = Vector256.LoadUnsafe(ref bias, n0 + 16);
                         for (nuint k = 0; k < 100; k++)
                         {
                             ref float bRow = ref Unsafe.Add(ref b, k * 8000 + n0);
                             var b0 = Vector256.LoadUnsafe(ref bRow, 0);
                             var b1 = Vector256.LoadUnsafe(ref bRow, 8);
+                            var b2 = Vector256.LoadUnsafe(ref bRow, 16);
                             var a0 = Vector256.Create(Unsafe.Add(ref a, m0 * 112 + k));
                             c00 = Vector256.MultiplyAddEstimate(a0, b0, c00);
                             c01 = Vector256.MultiplyAddEstimate(a0, b1, c01);
+                            c02 = Vector256.MultiplyAddEstimate(a0, b2, c02);
                         }
                         Vector256.StoreUnsafe(c00, ref cRow0, 0);
                         Vector256.StoreUnsafe(c01, ref cRow0, 8);
+                        Vector256.StoreUnsafe(c02, ref cRow0, 16);
+                    }
+                }
+                {
+                    nuint m0 = 0;
+                    for (; m0 + 4 <= (nuint)steps; m0 += 4)
+                    {
+                        ref float cRow0 = ref Unsafe.Add(ref c, m0 * 8000 + 7992);
+                        ref float cRow1 = ref Unsafe.Add(ref c, (m0 + 1) * 8000 + 7992);
+                        ref float cRow2 = ref Unsafe.Add(ref c, (m0 + 2) * 8000 + 7992);
+                        ref float cRow3 = ref Unsafe.Add(ref c, (m0 + 3) * 8000 + 7992);
+                        var c00 = Vector256.LoadUnsafe(ref bias, 7992);
+                        var c10 = Vector256.LoadUnsafe(ref bias, 7992);
+                        var c20 = Vector256.LoadUnsafe(ref bias, 7992);
+                        var c30 = Vector256.LoadUnsafe(ref bias, 7992);
+                        for (nuint k = 0; k < 100; k++)
+                        {
+                            ref float bRow = ref Unsafe.Add(ref b, k * 8000 + 7992);
+                            var b0 = Vector256.LoadUnsafe(ref bRow, 0);
+                            var a0 = Vector256.Create(Unsafe.Add(ref a, m0 * 112 + k));
+                            c00 = Vector256.MultiplyAddEstimate(a0, b0, c00);
+                            var a1 = Vector256.Create(Unsafe.Add(ref a, (m0 + 1) * 112 + k));
+                            c10 = Vector256.MultiplyAddEstimate(a1, b0, c10);
+                            var a2 = Vector256.Create(Unsafe.Add(ref a, (m0 + 2) * 112 + k));
+                            c20 = Vector256.MultiplyAddEstimate(a2, b0, c20);
+                            var a3 = Vector256.Create(Unsafe.Add(ref a, (m0 + 3) * 112 + k));
+                            c30 = Vector256.MultiplyAddEstimate(a3, b0, c30);
+                        }
+                        Vector256.StoreUnsafe(c00, ref cRow0, 0);
+                        Vector256.StoreUnsafe(c10, ref cRow1, 0);
+                        Vector256.StoreUnsafe(c20, ref cRow2, 0);
+                        Vector256.StoreUnsafe(c30, ref cRow3, 0);
+                    }
+                    for (; m0 < (nuint)steps; m0++)
+                    {
+                        ref float cRow0 = ref Unsafe.Add(ref c, m0 * 8000 + 7992);
+                        var c00 = Vector256.LoadUnsafe(ref bias, 7992);
+                        for (nuint k = 0; k < 100; k++)
+                        {
+                            ref float bRow = ref Unsafe.Add(ref b, k * 8000 + 7992);
+                            var b0 = Vector256.LoadUnsafe(ref bRow, 0);
+                            var a0 = Vector256.Create(Unsafe.Add(ref a, m0 * 112 + k));
+                            c00 = Vector256.MultiplyAddEstimate(a0, b0, c00);
+                        }
+                        Vector256.StoreUnsafe(c00, ref cRow0, 0);
                     }
                 }
             }
@@ -1522,7 +1583,7 @@ namespace RnnGen.Generated
             }
             else if (Vector256.IsHardwareAccelerated)
             {
-                for (nuint n0 = 0; n0 < 8000; n0 += 16)
+                for (nuint n0 = 0; n0 < 7992; n0 += 24)
                 {
                     for (nuint m0 = 0; m0 < 100; m0 += 4)
                     {
@@ -1532,38 +1593,81 @@ namespace RnnGen.Generated
                         ref float cRow3 = ref Unsafe.Add(ref c, (m0 + 3) * 8000 + n0);
                         var c00 = Vector256.LoadUnsafe(ref cRow0, 0);
                         var c01 = Vector256.LoadUnsafe(ref cRow0, 8);
+                        var c02 = Vector256.LoadUnsafe(ref cRow0, 16);
                         var c10 = Vector256.LoadUnsafe(ref cRow1, 0);
                         var c11 = Vector256.LoadUnsafe(ref cRow1, 8);
+                        var c12 = Vector256.LoadUnsafe(ref cRow1, 16);
                         var c20 = Vector256.LoadUnsafe(ref cRow2, 0);
                         var c21 = Vector256.LoadUnsafe(ref cRow2, 8);
+                        var c22 = Vector256.LoadUnsafe(ref cRow2, 16);
                         var c30 = Vector256.LoadUnsafe(ref cRow3, 0);
                         var c31 = Vector256.LoadUnsafe(ref cRow3, 8);
+                        var c32 = Vector256.LoadUnsafe(ref cRow3, 16);
                         for (nuint k = 0; k < (nuint)steps; k++)
                         {
                             ref float bRow = ref Unsafe.Add(ref b, k * 8000 + n0);
                             var b0 = Vector256.LoadUnsafe(ref bRow, 0);
                             var b1 = Vector256.LoadUnsafe(ref bRow, 8);
+                            var b2 = Vector256.LoadUnsafe(ref bRow, 16);
                             var a0 = Vector256.Create(Unsafe.Add(ref a, m0 + k * 112));
                             c00 = Vector256.MultiplyAddEstimate(a0, b0, c00);
                             c01 = Vector256.MultiplyAddEstimate(a0, b1, c01);
+                            c02 = Vector256.MultiplyAddEstimate(a0, b2, c02);
                             var a1 = Vector256.Create(Unsafe.Add(ref a, m0 + 1 + k * 112));
                             c10 = Vector256.MultiplyAddEstimate(a1, b0, c10);
                             c11 = Vector256.MultiplyAddEstimate(a1, b1, c11);
+                            c12 = Vector256.MultiplyAddEstimate(a1, b2, c12);
                             var a2 = Vector256.Create(Unsafe.Add(ref a, m0 + 2 + k * 112));
                             c20 = Vector256.MultiplyAddEstimate(a2, b0, c20);
                             c21 = Vector256.MultiplyAddEstimate(a2, b1, c21);
+                            c22 = Vector256.MultiplyAddEstimate(a2, b2, c22);
                             var a3 = Vector256.Create(Unsafe.Add(ref a, m0 + 3 + k * 112));
                             c30 = Vector256.MultiplyAddEstimate(a3, b0, c30);
                             c31 = Vector256.MultiplyAddEstimate(a3, b1, c31);
+                            c32 = Vector256.MultiplyAddEstimate(a3, b2, c32);
                         }
                         Vector256.StoreUnsafe(c00, ref cRow0, 0);
                         Vector256.StoreUnsafe(c01, ref cRow0, 8);
+                        Vector256.StoreUnsafe(c02, ref cRow0, 16);
                         Vector256.StoreUnsafe(c10, ref cRow1, 0);
                         Vector256.StoreUnsafe(c11, ref cRow1, 8);
+                        Vector256.StoreUnsafe(c12, ref cRow1, 16);
                         Vector256.StoreUnsafe(c20, ref cRow2, 0);
                         Vector256.StoreUnsafe(c21, ref cRow2, 8);
+                        Vector256.StoreUnsafe(c22, ref cRow2, 16);
                         Vector256.StoreUnsafe(c30, ref cRow3, 0);
                         Vector256.StoreUnsafe(c31, ref cRow3, 8);
+                        Vector256.StoreUnsafe(c32, ref cRow3, 16);
+                    }
+                }
+                {
+                    for (nuint m0 = 0; m0 < 100; m0 += 4)
+                    {
+                        ref float cRow0 = ref Unsafe.Add(ref c, m0 * 8000 + 7992);
+                        ref float cRow1 = ref Unsafe.Add(ref c, (m0 + 1) * 8000 + 7992);
+                        ref float cRow2 = ref Unsafe.Add(ref c, (m0 + 2) * 8000 + 7992);
+                        ref float cRow3 = ref Unsafe.Add(ref c, (m0 + 3) * 8000 + 7992);
+                        var c00 = Vector256.LoadUnsafe(ref cRow0, 0);
+                        var c10 = Vector256.LoadUnsafe(ref cRow1, 0);
+                        var c20 = Vector256.LoadUnsafe(ref cRow2, 0);
+                        var c30 = Vector256.LoadUnsafe(ref cRow3, 0);
+                        for (nuint k = 0; k < (nuint)steps; k++)
+                        {
+                            ref float bRow = ref Unsafe.Add(ref b, k * 8000 + 7992);
+                            var b0 = Vector256.LoadUnsafe(ref bRow, 0);
+                            var a0 = Vector256.Create(Unsafe.Add(ref a, m0 + k * 112));
+                            c00 = Vector256.MultiplyAddEstimate(a0, b0, c00);
+                            var a1 = Vector256.Create(Unsafe.Add(ref a, m0 + 1 + k * 112));
+                            c10 = Vector256.MultiplyAddEstimate(a1, b0, c10);
+                            var a2 = Vector256.Create(Unsafe.Add(ref a, m0 + 2 + k * 112));
+                            c20 = Vector256.MultiplyAddEstimate(a2, b0, c20);
+                            var a3 = Vector256.Create(Unsafe.Add(ref a, m0 + 3 + k * 112));
+                            c30 = Vector256.MultiplyAddEstimate(a3, b0, c30);
+                        }
+                        Vector256.StoreUnsafe(c00, ref cRow0, 0);
+                        Vector256.StoreUnsafe(c10, ref cRow1, 0);
+                        Vector256.StoreUnsafe(c20, ref cRow2, 0);
+                        Vector256.StoreUnsafe(c30, ref cRow3, 0);
                     }
                 }
             }
@@ -1708,7 +1812,7 @@ namespace RnnGen.Generated
                 for (nuint n0 = 0; n0 < 100; n0 += 4)
                 {
                     nuint m0 = 0;
-                    for (; m0 + 2 <= (nuint)steps; m0 += 2)
+                    for (; m0 + 3 <= (nuint)steps; m0 += 3)
                     {
                         var s00 = Vector256<float>.Zero;
                         var s01 = Vector256<float>.Zero;
@@ -1718,22 +1822,31 @@ namespace RnnGen.Generated
                         var s11 = Vector256<float>.Zero;
                         var s12 = Vector256<float>.Zero;
                         var s13 = Vector256<float>.Zero;
+                        var s20 = Vector256<float>.Zero;
+                        var s21 = Vector256<float>.Zero;
+                        var s22 = Vector256<float>.Zero;
+                        var s23 = Vector256<float>.Zero;
                         for (nuint k = 0; k < 8000; k += 8)
                         {
                             var a0 = Vector256.LoadUnsafe(ref a, m0 * 8000 + k);
                             var a1 = Vector256.LoadUnsafe(ref a, (m0 + 1) * 8000 + k);
+                            var a2 = Vector256.LoadUnsafe(ref a, (m0 + 2) * 8000 + k);
                             var b0 = Vector256.LoadUnsafe(ref b, n0 * 8000 + k);
                             s00 = Vector256.MultiplyAddEstimate(a0, b0, s00);
                             s10 = Vector256.MultiplyAddEstimate(a1, b0, s10);
+                            s20 = Vector256.MultiplyAddEstimate(a2, b0, s20);
                             var b1 = Vector256.LoadUnsafe(ref b, (n0 + 1) * 8000 + k);
                             s01 = Vector256.MultiplyAddEstimate(a0, b1, s01);
                             s11 = Vector256.MultiplyAddEstimate(a1, b1, s11);
+                            s21 = Vector256.MultiplyAddEstimate(a2, b1, s21);
                             var b2 = Vector256.LoadUnsafe(ref b, (n0 + 2) * 8000 + k);
                             s02 = Vector256.MultiplyAddEstimate(a0, b2, s02);
                             s12 = Vector256.MultiplyAddEstimate(a1, b2, s12);
+                            s22 = Vector256.MultiplyAddEstimate(a2, b2, s22);
                             var b3 = Vector256.LoadUnsafe(ref b, (n0 + 3) * 8000 + k);
                             s03 = Vector256.MultiplyAddEstimate(a0, b3, s03);
                             s13 = Vector256.MultiplyAddEstimate(a1, b3, s13);
+                            s23 = Vector256.MultiplyAddEstimate(a2, b3, s23);
                         }
                         Unsafe.Add(ref c, m0 * 112 + n0) += Vector256.Sum(s00);
                         Unsafe.Add(ref c, m0 * 112 + n0 + 1) += Vector256.Sum(s01);
@@ -1743,6 +1856,10 @@ namespace RnnGen.Generated
                         Unsafe.Add(ref c, (m0 + 1) * 112 + n0 + 1) += Vector256.Sum(s11);
                         Unsafe.Add(ref c, (m0 + 1) * 112 + n0 + 2) += Vector256.Sum(s12);
                         Unsafe.Add(ref c, (m0 + 1) * 112 + n0 + 3) += Vector256.Sum(s13);
+                        Unsafe.Add(ref c, (m0 + 2) * 112 + n0) += Vector256.Sum(s20);
+                        Unsafe.Add(ref c, (m0 + 2) * 112 + n0 + 1) += Vector256.Sum(s21);
+                        Unsafe.Add(ref c, (m0 + 2) * 112 + n0 + 2) += Vector256.Sum(s22);
+                        Unsafe.Add(ref c, (m0 + 2) * 112 + n0 + 3) += Vector256.Sum(s23);
                     }
                     for (; m0 < (nuint)steps; m0++)
                     {
