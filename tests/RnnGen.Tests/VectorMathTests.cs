@@ -15,21 +15,21 @@ public class VectorMathTests
 
     public static TheoryData<int> Widths => new() { 128, 256, 512 };
 
-    /// <summary>Applies f lane by lane to xs at the given width (a whole number of 16-lane blocks).</summary>
-    private static float[] Apply(int width, float[] xs, Func<Vector128<float>, Vector128<float>> f128,
-        Func<Vector256<float>, Vector256<float>> f256, Func<Vector512<float>, Vector512<float>> f512)
+    /// <summary>Applies f lane by lane to xs at the given width (a whole number of 512-bit blocks).</summary>
+    private static T[] Apply<T>(int width, T[] xs, Func<Vector128<T>, Vector128<T>> f128,
+        Func<Vector256<T>, Vector256<T>> f256, Func<Vector512<T>, Vector512<T>> f512)
     {
-        var ys = new float[xs.Length];
-        int lanes = width / 32;
+        var ys = new T[xs.Length];
+        int lanes = Vector128<T>.Count * width / 128;
         for (int i = 0; i < xs.Length; i += lanes)
         {
             var x = xs.AsSpan(i, lanes);
             var y = ys.AsSpan(i, lanes);
             switch (width)
             {
-                case 128: f128(Vector128.Create<float>(x)).CopyTo(y); break;
-                case 256: f256(Vector256.Create<float>(x)).CopyTo(y); break;
-                default: f512(Vector512.Create<float>(x)).CopyTo(y); break;
+                case 128: f128(Vector128.Create<T>(x)).CopyTo(y); break;
+                case 256: f256(Vector256.Create<T>(x)).CopyTo(y); break;
+                default: f512(Vector512.Create<T>(x)).CopyTo(y); break;
             }
         }
 
@@ -111,25 +111,7 @@ public class VectorMathTests
         Assert.Equal(0.5f, sigmoid[4]);
     }
 
-    /// <summary>VectorMath.Exp in double precision at the given width, lane by lane over xs (a multiple of 8).</summary>
-    private static double[] Exp(int width, double[] xs)
-    {
-        var ys = new double[xs.Length];
-        int lanes = width / 64;
-        for (int i = 0; i < xs.Length; i += lanes)
-        {
-            var x = xs.AsSpan(i, lanes);
-            var y = ys.AsSpan(i, lanes);
-            switch (width)
-            {
-                case 128: VectorMath.Exp(Vector128.Create<double>(x)).CopyTo(y); break;
-                case 256: VectorMath.Exp(Vector256.Create<double>(x)).CopyTo(y); break;
-                default: VectorMath.Exp(Vector512.Create<double>(x)).CopyTo(y); break;
-            }
-        }
-
-        return ys;
-    }
+    private static double[] Exp(int width, double[] xs) => Apply(width, xs, VectorMath.Exp, VectorMath.Exp, VectorMath.Exp);
 
     /// <summary>Units in the last place of a double at the true value t.</summary>
     private static double Ulps(double result, double truth) =>

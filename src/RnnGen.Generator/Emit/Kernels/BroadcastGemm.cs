@@ -162,21 +162,21 @@ internal sealed class BroadcastGemm
                     256 when WideTiles => 3,
                     _ => 2,
                 }, count);
-                int cv = Columns(vectors);
                 int block = Block;
                 if (block == 0)
                 {
-                    Blocking.Emit(w, "n0", Dim.Const(vectors), cv, lanes, (columns, n0) =>
+                    Blocking.Emit(w, "n0", Dim.Const(vectors), Columns(vectors), lanes, (columns, n0) =>
                         Blocking.Emit(w, "m0", M, rm, 1, (rows, m0) => EmitTile(w, ctx, width, rows, m0, columns, n0, new Operands("b", BStride, "c", CStride, "0"))));
                     return;
                 }
 
-                cv = Columns(PartColumns / lanes);
-                if (StoredB is null && StoredC is null && PartColumns % (cv * lanes) == 0)
+                // Without panels, the block is a part's columns (PartColumns > 0).
+                int partCv = StoredB is null && StoredC is null ? Columns(PartColumns / lanes) : 0;
+                if (partCv > 0 && PartColumns % (partCv * lanes) == 0)
                 {
                     // A part of plain rows: one loop over the part's columns of every group, as if they were adjacent;
                     // no tile straddles two groups.
-                    Blocking.Emit(w, "n0", Dim.Const(N / GroupColumns * PartColumns / lanes), cv, lanes, (columns, n0) =>
+                    Blocking.Emit(w, "n0", Dim.Const(N / GroupColumns * PartColumns / lanes), partCv, lanes, (columns, n0) =>
                     {
                         w.Line($"nuint column = {n0} / {PartColumns} * {GroupColumns} + (nuint)part * {PartColumns} + {n0} % {PartColumns};");
                         Blocking.Emit(w, "m0", M, rm, 1, (rows, m0) => EmitTile(w, ctx, width, rows, m0, columns, "column", new Operands("b", BStride, "c", CStride, "0")));
