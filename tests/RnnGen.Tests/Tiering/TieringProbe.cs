@@ -14,9 +14,9 @@ public partial class TieringLstm { }
 public partial class TieringGru { }
 
 /// <summary>
-/// Trains a few models for a few steps, streams a few samples through some, and prints one SHA-256 of every
-/// loss, gradient, parameter and output; then the optimisers, clipping and a data-parallel step: <see cref="TieringTests"/> runs this in child processes under different
-/// JIT settings and compares the digests.
+/// Trains a few models for a few steps, streams a few samples through some, runs the optimisers, clipping and a
+/// data-parallel step, and returns one SHA-256 of every loss, gradient, norm, parameter, state and output:
+/// <see cref="TieringTests"/> runs this in child processes under different JIT settings and compares the digests.
 /// </summary>
 public static class TieringProbe
 {
@@ -80,7 +80,8 @@ public static class TieringProbe
             {
                 model.ZeroGradients();
                 loss[0] = parallel.Backward(batch);
-                loss[0] += Gradient.ClipByNorm<double>(model.Gradients, 1.0);
+                Append(hash, loss);
+                loss[0] = Gradient.ClipByNorm<double>(model.Gradients, 1.0); // the norm before clipping
                 Append(hash, loss);
                 optimizer.Step(model.Parameters, model.Gradients);
                 loss[0] = parallel.Step(batch, optimizer);
