@@ -1215,31 +1215,41 @@ namespace RnnGen.Generated
         {
             if (Vector512.IsHardwareAccelerated)
             {
-                for (nuint n0 = 0; n0 < 8000; n0 += 64)
+                for (nuint n0 = 0; n0 < 8000; n0 += 80)
                 {
                     nuint m0 = 0;
-                    for (; m0 + 4 <= (nuint)steps; m0 += 4)
+                    for (; m0 + 5 <= (nuint)steps; m0 += 5)
                     {
                         ref float cRow0 = ref Unsafe.Add(ref c, m0 * 8000 + n0);
                         ref float cRow1 = ref Unsafe.Add(ref c, (m0 + 1) * 8000 + n0);
                         ref float cRow2 = ref Unsafe.Add(ref c, (m0 + 2) * 8000 + n0);
                         ref float cRow3 = ref Unsafe.Add(ref c, (m0 + 3) * 8000 + n0);
+                        ref float cRow4 = ref Unsafe.Add(ref c, (m0 + 4) * 8000 + n0);
                         var c00 = Vector512.LoadUnsafe(ref bias, n0);
                         var c01 = Vector512.LoadUnsafe(ref bias, n0 + 16);
                         var c02 = Vector512.LoadUnsafe(ref bias, n0 + 32);
                         var c03 = Vector512.LoadUnsafe(ref bias, n0 + 48);
+                        var c04 = Vector512.LoadUnsafe(ref bias, n0 + 64);
                         var c10 = Vector512.LoadUnsafe(ref bias, n0);
                         var c11 = Vector512.LoadUnsafe(ref bias, n0 + 16);
                         var c12 = Vector512.LoadUnsafe(ref bias, n0 + 32);
                         var c13 = Vector512.LoadUnsafe(ref bias, n0 + 48);
+                        var c14 = Vector512.LoadUnsafe(ref bias, n0 + 64);
                         var c20 = Vector512.LoadUnsafe(ref bias, n0);
                         var c21 = Vector512.LoadUnsafe(ref bias, n0 + 16);
                         var c22 = Vector512.LoadUnsafe(ref bias, n0 + 32);
                         var c23 = Vector512.LoadUnsafe(ref bias, n0 + 48);
+                        var c24 = Vector512.LoadUnsafe(ref bias, n0 + 64);
                         var c30 = Vector512.LoadUnsafe(ref bias, n0);
                         var c31 = Vector512.LoadUnsafe(ref bias, n0 + 16);
                         var c32 = Vector512.LoadUnsafe(ref bias, n0 + 32);
                         var c33 = Vector512.LoadUnsafe(ref bias, n0 + 48);
+                        var c34 = Vector512.LoadUnsafe(ref bias, n0 + 64);
+                        var c40 = Vector512.LoadUnsafe(ref bias, n0);
+                        var c41 = Vector512.LoadUnsafe(ref bias, n0 + 16);
+                        var c42 = Vector512.LoadUnsafe(ref bias, n0 + 32);
+                        var c43 = Vector512.LoadUnsafe(ref bias, n0 + 48);
+                        var c44 = Vector512.LoadUnsafe(ref bias, n0 + 64);
                         for (nuint k = 0; k < 100; k++)
                         {
                             ref float bRow = ref Unsafe.Add(ref b, k * 8000 + n0);
@@ -1247,43 +1257,63 @@ namespace RnnGen.Generated
                             var b1 = Vector512.LoadUnsafe(ref bRow, 16);
                             var b2 = Vector512.LoadUnsafe(ref bRow, 32);
                             var b3 = Vector512.LoadUnsafe(ref bRow, 48);
+                            var b4 = Vector512.LoadUnsafe(ref bRow, 64);
                             var a0 = Vector512.Create(Unsafe.Add(ref a, m0 * 112 + k));
                             c00 = Vector512.MultiplyAddEstimate(a0, b0, c00);
                             c01 = Vector512.MultiplyAddEstimate(a0, b1, c01);
                             c02 = Vector512.MultiplyAddEstimate(a0, b2, c02);
                             c03 = Vector512.MultiplyAddEstimate(a0, b3, c03);
+                            c04 = Vector512.MultiplyAddEstimate(a0, b4, c04);
                             var a1 = Vector512.Create(Unsafe.Add(ref a, (m0 + 1) * 112 + k));
                             c10 = Vector512.MultiplyAddEstimate(a1, b0, c10);
                             c11 = Vector512.MultiplyAddEstimate(a1, b1, c11);
                             c12 = Vector512.MultiplyAddEstimate(a1, b2, c12);
                             c13 = Vector512.MultiplyAddEstimate(a1, b3, c13);
+                            c14 = Vector512.MultiplyAddEstimate(a1, b4, c14);
                             var a2 = Vector512.Create(Unsafe.Add(ref a, (m0 + 2) * 112 + k));
                             c20 = Vector512.MultiplyAddEstimate(a2, b0, c20);
                             c21 = Vector512.MultiplyAddEstimate(a2, b1, c21);
                             c22 = Vector512.MultiplyAddEstimate(a2, b2, c22);
                             c23 = Vector512.MultiplyAddEstimate(a2, b3, c23);
+                            c24 = Vector512.MultiplyAddEstimate(a2, b4, c24);
                             var a3 = Vector512.Create(Unsafe.Add(ref a, (m0 + 3) * 112 + k));
                             c30 = Vector512.MultiplyAddEstimate(a3, b0, c30);
                             c31 = Vector512.MultiplyAddEstimate(a3, b1, c31);
                             c32 = Vector512.MultiplyAddEstimate(a3, b2, c32);
                             c33 = Vector512.MultiplyAddEstimate(a3, b3, c33);
+                            c34 = Vector512.MultiplyAddEstimate(a3, b4, c34);
+                            var a4 = Vector512.Create(Unsafe.Add(ref a, (m0 + 4) * 112 + k));
+                            c40 = Vector512.MultiplyAddEstimate(a4, b0, c40);
+                            c41 = Vector512.MultiplyAddEstimate(a4, b1, c41);
+                            c42 = Vector512.MultiplyAddEstimate(a4, b2, c42);
+                            c43 = Vector512.MultiplyAddEstimate(a4, b3, c43);
+                            c44 = Vector512.MultiplyAddEstimate(a4, b4, c44);
                         }
                         Vector512.StoreUnsafe(c00, ref cRow0, 0);
                         Vector512.StoreUnsafe(c01, ref cRow0, 16);
                         Vector512.StoreUnsafe(c02, ref cRow0, 32);
                         Vector512.StoreUnsafe(c03, ref cRow0, 48);
+                        Vector512.StoreUnsafe(c04, ref cRow0, 64);
                         Vector512.StoreUnsafe(c10, ref cRow1, 0);
                         Vector512.StoreUnsafe(c11, ref cRow1, 16);
                         Vector512.StoreUnsafe(c12, ref cRow1, 32);
                         Vector512.StoreUnsafe(c13, ref cRow1, 48);
+                        Vector512.StoreUnsafe(c14, ref cRow1, 64);
                         Vector512.StoreUnsafe(c20, ref cRow2, 0);
                         Vector512.StoreUnsafe(c21, ref cRow2, 16);
                         Vector512.StoreUnsafe(c22, ref cRow2, 32);
                         Vector512.StoreUnsafe(c23, ref cRow2, 48);
+                        Vector512.StoreUnsafe(c24, ref cRow2, 64);
                         Vector512.StoreUnsafe(c30, ref cRow3, 0);
                         Vector512.StoreUnsafe(c31, ref cRow3, 16);
                         Vector512.StoreUnsafe(c32, ref cRow3, 32);
                         Vector512.StoreUnsafe(c33, ref cRow3, 48);
+                        Vector512.StoreUnsafe(c34, ref cRow3, 64);
+                        Vector512.StoreUnsafe(c40, ref cRow4, 0);
+                        Vector512.StoreUnsafe(c41, ref cRow4, 16);
+                        Vector512.StoreUnsafe(c42, ref cRow4, 32);
+                        Vector512.StoreUnsafe(c43, ref cRow4, 48);
+                        Vector512.StoreUnsafe(c44, ref cRow4, 64);
                     }
                     for (; m0 < (nuint)steps; m0++)
                     {
@@ -1292,6 +1322,7 @@ namespace RnnGen.Generated
                         var c01 = Vector512.LoadUnsafe(ref bias, n0 + 16);
                         var c02 = Vector512.LoadUnsafe(ref bias, n0 + 32);
                         var c03 = Vector512.LoadUnsafe(ref bias, n0 + 48);
+                        var c04 = Vector512.LoadUnsafe(ref bias, n0 + 64);
                         for (nuint k = 0; k < 100; k++)
                         {
                             ref float bRow = ref Unsafe.Add(ref b, k * 8000 + n0);
@@ -1299,16 +1330,19 @@ namespace RnnGen.Generated
                             var b1 = Vector512.LoadUnsafe(ref bRow, 16);
                             var b2 = Vector512.LoadUnsafe(ref bRow, 32);
                             var b3 = Vector512.LoadUnsafe(ref bRow, 48);
+                            var b4 = Vector512.LoadUnsafe(ref bRow, 64);
                             var a0 = Vector512.Create(Unsafe.Add(ref a, m0 * 112 + k));
                             c00 = Vector512.MultiplyAddEstimate(a0, b0, c00);
                             c01 = Vector512.MultiplyAddEstimate(a0, b1, c01);
                             c02 = Vector512.MultiplyAddEstimate(a0, b2, c02);
                             c03 = Vector512.MultiplyAddEstimate(a0, b3, c03);
+                            c04 = Vector512.MultiplyAddEstimate(a0, b4, c04);
                         }
                         Vector512.StoreUnsafe(c00, ref cRow0, 0);
                         Vector512.StoreUnsafe(c01, ref cRow0, 16);
                         Vector512.StoreUnsafe(c02, ref cRow0, 32);
                         Vector512.StoreUnsafe(c03, ref cRow0, 48);
+                        Vector512.StoreUnsafe(c04, ref cRow0, 64);
                     }
                 }
             }
@@ -1510,30 +1544,40 @@ namespace RnnGen.Generated
         {
             if (Vector512.IsHardwareAccelerated)
             {
-                for (nuint n0 = 0; n0 < 8000; n0 += 64)
+                for (nuint n0 = 0; n0 < 8000; n0 += 80)
                 {
-                    for (nuint m0 = 0; m0 < 100; m0 += 4)
+                    for (nuint m0 = 0; m0 < 100; m0 += 5)
                     {
                         ref float cRow0 = ref Unsafe.Add(ref c, m0 * 8000 + n0);
                         ref float cRow1 = ref Unsafe.Add(ref c, (m0 + 1) * 8000 + n0);
                         ref float cRow2 = ref Unsafe.Add(ref c, (m0 + 2) * 8000 + n0);
                         ref float cRow3 = ref Unsafe.Add(ref c, (m0 + 3) * 8000 + n0);
+                        ref float cRow4 = ref Unsafe.Add(ref c, (m0 + 4) * 8000 + n0);
                         var c00 = Vector512.LoadUnsafe(ref cRow0, 0);
                         var c01 = Vector512.LoadUnsafe(ref cRow0, 16);
                         var c02 = Vector512.LoadUnsafe(ref cRow0, 32);
                         var c03 = Vector512.LoadUnsafe(ref cRow0, 48);
+                        var c04 = Vector512.LoadUnsafe(ref cRow0, 64);
                         var c10 = Vector512.LoadUnsafe(ref cRow1, 0);
                         var c11 = Vector512.LoadUnsafe(ref cRow1, 16);
                         var c12 = Vector512.LoadUnsafe(ref cRow1, 32);
                         var c13 = Vector512.LoadUnsafe(ref cRow1, 48);
+                        var c14 = Vector512.LoadUnsafe(ref cRow1, 64);
                         var c20 = Vector512.LoadUnsafe(ref cRow2, 0);
                         var c21 = Vector512.LoadUnsafe(ref cRow2, 16);
                         var c22 = Vector512.LoadUnsafe(ref cRow2, 32);
                         var c23 = Vector512.LoadUnsafe(ref cRow2, 48);
+                        var c24 = Vector512.LoadUnsafe(ref cRow2, 64);
                         var c30 = Vector512.LoadUnsafe(ref cRow3, 0);
                         var c31 = Vector512.LoadUnsafe(ref cRow3, 16);
                         var c32 = Vector512.LoadUnsafe(ref cRow3, 32);
                         var c33 = Vector512.LoadUnsafe(ref cRow3, 48);
+                        var c34 = Vector512.LoadUnsafe(ref cRow3, 64);
+                        var c40 = Vector512.LoadUnsafe(ref cRow4, 0);
+                        var c41 = Vector512.LoadUnsafe(ref cRow4, 16);
+                        var c42 = Vector512.LoadUnsafe(ref cRow4, 32);
+                        var c43 = Vector512.LoadUnsafe(ref cRow4, 48);
+                        var c44 = Vector512.LoadUnsafe(ref cRow4, 64);
                         for (nuint k = 0; k < (nuint)steps; k++)
                         {
                             ref float bRow = ref Unsafe.Add(ref b, k * 8000 + n0);
@@ -1541,43 +1585,63 @@ namespace RnnGen.Generated
                             var b1 = Vector512.LoadUnsafe(ref bRow, 16);
                             var b2 = Vector512.LoadUnsafe(ref bRow, 32);
                             var b3 = Vector512.LoadUnsafe(ref bRow, 48);
+                            var b4 = Vector512.LoadUnsafe(ref bRow, 64);
                             var a0 = Vector512.Create(Unsafe.Add(ref a, m0 + k * 112));
                             c00 = Vector512.MultiplyAddEstimate(a0, b0, c00);
                             c01 = Vector512.MultiplyAddEstimate(a0, b1, c01);
                             c02 = Vector512.MultiplyAddEstimate(a0, b2, c02);
                             c03 = Vector512.MultiplyAddEstimate(a0, b3, c03);
+                            c04 = Vector512.MultiplyAddEstimate(a0, b4, c04);
                             var a1 = Vector512.Create(Unsafe.Add(ref a, m0 + 1 + k * 112));
                             c10 = Vector512.MultiplyAddEstimate(a1, b0, c10);
                             c11 = Vector512.MultiplyAddEstimate(a1, b1, c11);
                             c12 = Vector512.MultiplyAddEstimate(a1, b2, c12);
                             c13 = Vector512.MultiplyAddEstimate(a1, b3, c13);
+                            c14 = Vector512.MultiplyAddEstimate(a1, b4, c14);
                             var a2 = Vector512.Create(Unsafe.Add(ref a, m0 + 2 + k * 112));
                             c20 = Vector512.MultiplyAddEstimate(a2, b0, c20);
                             c21 = Vector512.MultiplyAddEstimate(a2, b1, c21);
                             c22 = Vector512.MultiplyAddEstimate(a2, b2, c22);
                             c23 = Vector512.MultiplyAddEstimate(a2, b3, c23);
+                            c24 = Vector512.MultiplyAddEstimate(a2, b4, c24);
                             var a3 = Vector512.Create(Unsafe.Add(ref a, m0 + 3 + k * 112));
                             c30 = Vector512.MultiplyAddEstimate(a3, b0, c30);
                             c31 = Vector512.MultiplyAddEstimate(a3, b1, c31);
                             c32 = Vector512.MultiplyAddEstimate(a3, b2, c32);
                             c33 = Vector512.MultiplyAddEstimate(a3, b3, c33);
+                            c34 = Vector512.MultiplyAddEstimate(a3, b4, c34);
+                            var a4 = Vector512.Create(Unsafe.Add(ref a, m0 + 4 + k * 112));
+                            c40 = Vector512.MultiplyAddEstimate(a4, b0, c40);
+                            c41 = Vector512.MultiplyAddEstimate(a4, b1, c41);
+                            c42 = Vector512.MultiplyAddEstimate(a4, b2, c42);
+                            c43 = Vector512.MultiplyAddEstimate(a4, b3, c43);
+                            c44 = Vector512.MultiplyAddEstimate(a4, b4, c44);
                         }
                         Vector512.StoreUnsafe(c00, ref cRow0, 0);
                         Vector512.StoreUnsafe(c01, ref cRow0, 16);
                         Vector512.StoreUnsafe(c02, ref cRow0, 32);
                         Vector512.StoreUnsafe(c03, ref cRow0, 48);
+                        Vector512.StoreUnsafe(c04, ref cRow0, 64);
                         Vector512.StoreUnsafe(c10, ref cRow1, 0);
                         Vector512.StoreUnsafe(c11, ref cRow1, 16);
                         Vector512.StoreUnsafe(c12, ref cRow1, 32);
                         Vector512.StoreUnsafe(c13, ref cRow1, 48);
+                        Vector512.StoreUnsafe(c14, ref cRow1, 64);
                         Vector512.StoreUnsafe(c20, ref cRow2, 0);
                         Vector512.StoreUnsafe(c21, ref cRow2, 16);
                         Vector512.StoreUnsafe(c22, ref cRow2, 32);
                         Vector512.StoreUnsafe(c23, ref cRow2, 48);
+                        Vector512.StoreUnsafe(c24, ref cRow2, 64);
                         Vector512.StoreUnsafe(c30, ref cRow3, 0);
                         Vector512.StoreUnsafe(c31, ref cRow3, 16);
                         Vector512.StoreUnsafe(c32, ref cRow3, 32);
                         Vector512.StoreUnsafe(c33, ref cRow3, 48);
+                        Vector512.StoreUnsafe(c34, ref cRow3, 64);
+                        Vector512.StoreUnsafe(c40, ref cRow4, 0);
+                        Vector512.StoreUnsafe(c41, ref cRow4, 16);
+                        Vector512.StoreUnsafe(c42, ref cRow4, 32);
+                        Vector512.StoreUnsafe(c43, ref cRow4, 48);
+                        Vector512.StoreUnsafe(c44, ref cRow4, 64);
                     }
                 }
             }
@@ -1725,8 +1789,9 @@ namespace RnnGen.Generated
         {
             if (Vector512.IsHardwareAccelerated)
             {
-                for (nuint k0 = 0; k0 < 8000; k0 += 320)
+                for (nuint chunk = 25; chunk-- > 0;)
                 {
+                    nuint k0 = chunk * 320;
                     for (nuint n0 = 0; n0 < 100; n0 += 4)
                     {
                         nuint m0 = 0;
