@@ -852,54 +852,54 @@ namespace RnnGen.Generated
             float max, sum;
             if (Vector512.IsHardwareAccelerated)
             {
-                var top = Vector512.Create(float.NegativeInfinity);
-                for (nuint i = 0; i < OutputPadded; i += (nuint)Vector512<float>.Count)
+                var top0 = Vector512.Create(float.NegativeInfinity);
+                for (nuint i = 0; i < OutputPadded; i += 1 * (nuint)Vector512<float>.Count)
                 {
-                    top = Vector512.Max(top, Vector512.LoadUnsafe(ref y, i));
+                    top0 = Vector512.Max(top0, Vector512.LoadUnsafe(ref y, i));
                 }
-                max = VectorMath.MaxAcross(top);
+                max = VectorMath.MaxAcross(top0);
                 var shift = Vector512.Create(max);
-                var total = Vector512<float>.Zero;
-                for (nuint i = 0; i < OutputPadded; i += (nuint)Vector512<float>.Count)
+                var total0 = Vector512<float>.Zero;
+                for (nuint i = 0; i < OutputPadded; i += 1 * (nuint)Vector512<float>.Count)
                 {
-                    var e = VectorMath.Exp(Vector512.LoadUnsafe(ref y, i) - shift);
-                    total += e;
+                    var e0 = VectorMath.Exp(Vector512.LoadUnsafe(ref y, i) - shift);
+                    total0 += e0;
                 }
-                sum = Vector512.Sum(total);
+                sum = Vector512.Sum(total0);
             }
             else if (Vector256.IsHardwareAccelerated)
             {
-                var top = Vector256.Create(float.NegativeInfinity);
-                for (nuint i = 0; i < OutputPadded; i += (nuint)Vector256<float>.Count)
+                var top0 = Vector256.Create(float.NegativeInfinity);
+                for (nuint i = 0; i < OutputPadded; i += 1 * (nuint)Vector256<float>.Count)
                 {
-                    top = Vector256.Max(top, Vector256.LoadUnsafe(ref y, i));
+                    top0 = Vector256.Max(top0, Vector256.LoadUnsafe(ref y, i));
                 }
-                max = VectorMath.MaxAcross(top);
+                max = VectorMath.MaxAcross(top0);
                 var shift = Vector256.Create(max);
-                var total = Vector256<float>.Zero;
-                for (nuint i = 0; i < OutputPadded; i += (nuint)Vector256<float>.Count)
+                var total0 = Vector256<float>.Zero;
+                for (nuint i = 0; i < OutputPadded; i += 1 * (nuint)Vector256<float>.Count)
                 {
-                    var e = VectorMath.Exp(Vector256.LoadUnsafe(ref y, i) - shift);
-                    total += e;
+                    var e0 = VectorMath.Exp(Vector256.LoadUnsafe(ref y, i) - shift);
+                    total0 += e0;
                 }
-                sum = Vector256.Sum(total);
+                sum = Vector256.Sum(total0);
             }
             else
             {
-                var top = Vector128.Create(float.NegativeInfinity);
-                for (nuint i = 0; i < OutputPadded; i += (nuint)Vector128<float>.Count)
+                var top0 = Vector128.Create(float.NegativeInfinity);
+                for (nuint i = 0; i < OutputPadded; i += 1 * (nuint)Vector128<float>.Count)
                 {
-                    top = Vector128.Max(top, Vector128.LoadUnsafe(ref y, i));
+                    top0 = Vector128.Max(top0, Vector128.LoadUnsafe(ref y, i));
                 }
-                max = VectorMath.MaxAcross(top);
+                max = VectorMath.MaxAcross(top0);
                 var shift = Vector128.Create(max);
-                var total = Vector128<float>.Zero;
-                for (nuint i = 0; i < OutputPadded; i += (nuint)Vector128<float>.Count)
+                var total0 = Vector128<float>.Zero;
+                for (nuint i = 0; i < OutputPadded; i += 1 * (nuint)Vector128<float>.Count)
                 {
-                    var e = VectorMath.Exp(Vector128.LoadUnsafe(ref y, i) - shift);
-                    total += e;
+                    var e0 = VectorMath.Exp(Vector128.LoadUnsafe(ref y, i) - shift);
+                    total0 += e0;
                 }
-                sum = Vector128.Sum(total);
+                sum = Vector128.Sum(total0);
             }
             return MathF.Log(sum) + max - Unsafe.Add(ref y, target);
         }
@@ -911,21 +911,21 @@ namespace RnnGen.Generated
             float max, sum;
             if (Vector512.IsHardwareAccelerated)
             {
-                var top = Vector512.Create(float.NegativeInfinity);
-                for (nuint i = 0; i < OutputPadded; i += (nuint)Vector512<float>.Count)
+                var top0 = Vector512.Create(float.NegativeInfinity);
+                for (nuint i = 0; i < OutputPadded; i += 1 * (nuint)Vector512<float>.Count)
                 {
-                    top = Vector512.Max(top, Vector512.LoadUnsafe(ref y, i));
+                    top0 = Vector512.Max(top0, Vector512.LoadUnsafe(ref y, i));
                 }
-                max = VectorMath.MaxAcross(top);
+                max = VectorMath.MaxAcross(top0);
                 var shift = Vector512.Create(max);
-                var total = Vector512<float>.Zero;
-                for (nuint i = 0; i < OutputPadded; i += (nuint)Vector512<float>.Count)
+                var total0 = Vector512<float>.Zero;
+                for (nuint i = 0; i < OutputPadded; i += 1 * (nuint)Vector512<float>.Count)
                 {
-                    var e = VectorMath.Exp(Vector512.LoadUnsafe(ref y, i) - shift);
-                    Vector512.StoreUnsafe(e, ref y, i);
-                    total += e;
+                    var e0 = VectorMath.Exp(Vector512.LoadUnsafe(ref y, i) - shift);
+                    Vector512.StoreUnsafe(e0, ref y, i);
+                    total0 += e0;
                 }
-                sum = Vector512.Sum(total);
+                sum = Vector512.Sum(total0);
                 var scale = Vector512.Create(1f / sum);
                 for (nuint i = 0; i < OutputPadded; i += (nuint)Vector512<float>.Count)
                 {
@@ -934,21 +934,21 @@ namespace RnnGen.Generated
             }
             else if (Vector256.IsHardwareAccelerated)
             {
-                var top = Vector256.Create(float.NegativeInfinity);
-                for (nuint i = 0; i < OutputPadded; i += (nuint)Vector256<float>.Count)
+                var top0 = Vector256.Create(float.NegativeInfinity);
+                for (nuint i = 0; i < OutputPadded; i += 1 * (nuint)Vector256<float>.Count)
                 {
-                    top = Vector256.Max(top, Vector256.LoadUnsafe(ref y, i));
+                    top0 = Vector256.Max(top0, Vector256.LoadUnsafe(ref y, i));
                 }
-                max = VectorMath.MaxAcross(top);
+                max = VectorMath.MaxAcross(top0);
                 var shift = Vector256.Create(max);
-                var total = Vector256<float>.Zero;
-                for (nuint i = 0; i < OutputPadded; i += (nuint)Vector256<float>.Count)
+                var total0 = Vector256<float>.Zero;
+                for (nuint i = 0; i < OutputPadded; i += 1 * (nuint)Vector256<float>.Count)
                 {
-                    var e = VectorMath.Exp(Vector256.LoadUnsafe(ref y, i) - shift);
-                    Vector256.StoreUnsafe(e, ref y, i);
-                    total += e;
+                    var e0 = VectorMath.Exp(Vector256.LoadUnsafe(ref y, i) - shift);
+                    Vector256.StoreUnsafe(e0, ref y, i);
+                    total0 += e0;
                 }
-                sum = Vector256.Sum(total);
+                sum = Vector256.Sum(total0);
                 var scale = Vector256.Create(1f / sum);
                 for (nuint i = 0; i < OutputPadded; i += (nuint)Vector256<float>.Count)
                 {
@@ -957,21 +957,21 @@ namespace RnnGen.Generated
             }
             else
             {
-                var top = Vector128.Create(float.NegativeInfinity);
-                for (nuint i = 0; i < OutputPadded; i += (nuint)Vector128<float>.Count)
+                var top0 = Vector128.Create(float.NegativeInfinity);
+                for (nuint i = 0; i < OutputPadded; i += 1 * (nuint)Vector128<float>.Count)
                 {
-                    top = Vector128.Max(top, Vector128.LoadUnsafe(ref y, i));
+                    top0 = Vector128.Max(top0, Vector128.LoadUnsafe(ref y, i));
                 }
-                max = VectorMath.MaxAcross(top);
+                max = VectorMath.MaxAcross(top0);
                 var shift = Vector128.Create(max);
-                var total = Vector128<float>.Zero;
-                for (nuint i = 0; i < OutputPadded; i += (nuint)Vector128<float>.Count)
+                var total0 = Vector128<float>.Zero;
+                for (nuint i = 0; i < OutputPadded; i += 1 * (nuint)Vector128<float>.Count)
                 {
-                    var e = VectorMath.Exp(Vector128.LoadUnsafe(ref y, i) - shift);
-                    Vector128.StoreUnsafe(e, ref y, i);
-                    total += e;
+                    var e0 = VectorMath.Exp(Vector128.LoadUnsafe(ref y, i) - shift);
+                    Vector128.StoreUnsafe(e0, ref y, i);
+                    total0 += e0;
                 }
-                sum = Vector128.Sum(total);
+                sum = Vector128.Sum(total0);
                 var scale = Vector128.Create(1f / sum);
                 for (nuint i = 0; i < OutputPadded; i += (nuint)Vector128<float>.Count)
                 {

@@ -835,54 +835,99 @@ namespace RnnGen.Generated
             float max, sum;
             if (Vector512.IsHardwareAccelerated)
             {
-                var top = Vector512.Create(float.NegativeInfinity);
-                for (nuint i = 0; i < OutputPadded; i += (nuint)Vector512<float>.Count)
+                var top0 = Vector512.Create(float.NegativeInfinity);
+                var top1 = Vector512.Create(float.NegativeInfinity);
+                var top2 = Vector512.Create(float.NegativeInfinity);
+                var top3 = Vector512.Create(float.NegativeInfinity);
+                for (nuint i = 0; i < OutputPadded; i += 4 * (nuint)Vector512<float>.Count)
                 {
-                    top = Vector512.Max(top, Vector512.LoadUnsafe(ref y, i));
+                    top0 = Vector512.Max(top0, Vector512.LoadUnsafe(ref y, i));
+                    top1 = Vector512.Max(top1, Vector512.LoadUnsafe(ref y, i + 1 * (nuint)Vector512<float>.Count));
+                    top2 = Vector512.Max(top2, Vector512.LoadUnsafe(ref y, i + 2 * (nuint)Vector512<float>.Count));
+                    top3 = Vector512.Max(top3, Vector512.LoadUnsafe(ref y, i + 3 * (nuint)Vector512<float>.Count));
                 }
-                max = VectorMath.MaxAcross(top);
+                max = VectorMath.MaxAcross(Vector512.Max(Vector512.Max(top0, top1), Vector512.Max(top2, top3)));
                 var shift = Vector512.Create(max);
-                var total = Vector512<float>.Zero;
-                for (nuint i = 0; i < OutputPadded; i += (nuint)Vector512<float>.Count)
+                var total0 = Vector512<float>.Zero;
+                var total1 = Vector512<float>.Zero;
+                var total2 = Vector512<float>.Zero;
+                var total3 = Vector512<float>.Zero;
+                for (nuint i = 0; i < OutputPadded; i += 4 * (nuint)Vector512<float>.Count)
                 {
-                    var e = VectorMath.Exp(Vector512.LoadUnsafe(ref y, i) - shift);
-                    total += e;
+                    var e0 = VectorMath.Exp(Vector512.LoadUnsafe(ref y, i) - shift);
+                    total0 += e0;
+                    var e1 = VectorMath.Exp(Vector512.LoadUnsafe(ref y, i + 1 * (nuint)Vector512<float>.Count) - shift);
+                    total1 += e1;
+                    var e2 = VectorMath.Exp(Vector512.LoadUnsafe(ref y, i + 2 * (nuint)Vector512<float>.Count) - shift);
+                    total2 += e2;
+                    var e3 = VectorMath.Exp(Vector512.LoadUnsafe(ref y, i + 3 * (nuint)Vector512<float>.Count) - shift);
+                    total3 += e3;
                 }
-                sum = Vector512.Sum(total);
+                sum = Vector512.Sum((total0 + total1) + (total2 + total3));
             }
             else if (Vector256.IsHardwareAccelerated)
             {
-                var top = Vector256.Create(float.NegativeInfinity);
-                for (nuint i = 0; i < OutputPadded; i += (nuint)Vector256<float>.Count)
+                var top0 = Vector256.Create(float.NegativeInfinity);
+                var top1 = Vector256.Create(float.NegativeInfinity);
+                var top2 = Vector256.Create(float.NegativeInfinity);
+                var top3 = Vector256.Create(float.NegativeInfinity);
+                for (nuint i = 0; i < OutputPadded; i += 4 * (nuint)Vector256<float>.Count)
                 {
-                    top = Vector256.Max(top, Vector256.LoadUnsafe(ref y, i));
+                    top0 = Vector256.Max(top0, Vector256.LoadUnsafe(ref y, i));
+                    top1 = Vector256.Max(top1, Vector256.LoadUnsafe(ref y, i + 1 * (nuint)Vector256<float>.Count));
+                    top2 = Vector256.Max(top2, Vector256.LoadUnsafe(ref y, i + 2 * (nuint)Vector256<float>.Count));
+                    top3 = Vector256.Max(top3, Vector256.LoadUnsafe(ref y, i + 3 * (nuint)Vector256<float>.Count));
                 }
-                max = VectorMath.MaxAcross(top);
+                max = VectorMath.MaxAcross(Vector256.Max(Vector256.Max(top0, top1), Vector256.Max(top2, top3)));
                 var shift = Vector256.Create(max);
-                var total = Vector256<float>.Zero;
-                for (nuint i = 0; i < OutputPadded; i += (nuint)Vector256<float>.Count)
+                var total0 = Vector256<float>.Zero;
+                var total1 = Vector256<float>.Zero;
+                var total2 = Vector256<float>.Zero;
+                var total3 = Vector256<float>.Zero;
+                for (nuint i = 0; i < OutputPadded; i += 4 * (nuint)Vector256<float>.Count)
                 {
-                    var e = VectorMath.Exp(Vector256.LoadUnsafe(ref y, i) - shift);
-                    total += e;
+                    var e0 = VectorMath.Exp(Vector256.LoadUnsafe(ref y, i) - shift);
+                    total0 += e0;
+                    var e1 = VectorMath.Exp(Vector256.LoadUnsafe(ref y, i + 1 * (nuint)Vector256<float>.Count) - shift);
+                    total1 += e1;
+                    var e2 = VectorMath.Exp(Vector256.LoadUnsafe(ref y, i + 2 * (nuint)Vector256<float>.Count) - shift);
+                    total2 += e2;
+                    var e3 = VectorMath.Exp(Vector256.LoadUnsafe(ref y, i + 3 * (nuint)Vector256<float>.Count) - shift);
+                    total3 += e3;
                 }
-                sum = Vector256.Sum(total);
+                sum = Vector256.Sum((total0 + total1) + (total2 + total3));
             }
             else
             {
-                var top = Vector128.Create(float.NegativeInfinity);
-                for (nuint i = 0; i < OutputPadded; i += (nuint)Vector128<float>.Count)
+                var top0 = Vector128.Create(float.NegativeInfinity);
+                var top1 = Vector128.Create(float.NegativeInfinity);
+                var top2 = Vector128.Create(float.NegativeInfinity);
+                var top3 = Vector128.Create(float.NegativeInfinity);
+                for (nuint i = 0; i < OutputPadded; i += 4 * (nuint)Vector128<float>.Count)
                 {
-                    top = Vector128.Max(top, Vector128.LoadUnsafe(ref y, i));
+                    top0 = Vector128.Max(top0, Vector128.LoadUnsafe(ref y, i));
+                    top1 = Vector128.Max(top1, Vector128.LoadUnsafe(ref y, i + 1 * (nuint)Vector128<float>.Count));
+                    top2 = Vector128.Max(top2, Vector128.LoadUnsafe(ref y, i + 2 * (nuint)Vector128<float>.Count));
+                    top3 = Vector128.Max(top3, Vector128.LoadUnsafe(ref y, i + 3 * (nuint)Vector128<float>.Count));
                 }
-                max = VectorMath.MaxAcross(top);
+                max = VectorMath.MaxAcross(Vector128.Max(Vector128.Max(top0, top1), Vector128.Max(top2, top3)));
                 var shift = Vector128.Create(max);
-                var total = Vector128<float>.Zero;
-                for (nuint i = 0; i < OutputPadded; i += (nuint)Vector128<float>.Count)
+                var total0 = Vector128<float>.Zero;
+                var total1 = Vector128<float>.Zero;
+                var total2 = Vector128<float>.Zero;
+                var total3 = Vector128<float>.Zero;
+                for (nuint i = 0; i < OutputPadded; i += 4 * (nuint)Vector128<float>.Count)
                 {
-                    var e = VectorMath.Exp(Vector128.LoadUnsafe(ref y, i) - shift);
-                    total += e;
+                    var e0 = VectorMath.Exp(Vector128.LoadUnsafe(ref y, i) - shift);
+                    total0 += e0;
+                    var e1 = VectorMath.Exp(Vector128.LoadUnsafe(ref y, i + 1 * (nuint)Vector128<float>.Count) - shift);
+                    total1 += e1;
+                    var e2 = VectorMath.Exp(Vector128.LoadUnsafe(ref y, i + 2 * (nuint)Vector128<float>.Count) - shift);
+                    total2 += e2;
+                    var e3 = VectorMath.Exp(Vector128.LoadUnsafe(ref y, i + 3 * (nuint)Vector128<float>.Count) - shift);
+                    total3 += e3;
                 }
-                sum = Vector128.Sum(total);
+                sum = Vector128.Sum((total0 + total1) + (total2 + total3));
             }
             return MathF.Log(sum) + max - Unsafe.Add(ref y, target);
         }
@@ -894,21 +939,39 @@ namespace RnnGen.Generated
             float max, sum;
             if (Vector512.IsHardwareAccelerated)
             {
-                var top = Vector512.Create(float.NegativeInfinity);
-                for (nuint i = 0; i < OutputPadded; i += (nuint)Vector512<float>.Count)
+                var top0 = Vector512.Create(float.NegativeInfinity);
+                var top1 = Vector512.Create(float.NegativeInfinity);
+                var top2 = Vector512.Create(float.NegativeInfinity);
+                var top3 = Vector512.Create(float.NegativeInfinity);
+                for (nuint i = 0; i < OutputPadded; i += 4 * (nuint)Vector512<float>.Count)
                 {
-                    top = Vector512.Max(top, Vector512.LoadUnsafe(ref y, i));
+                    top0 = Vector512.Max(top0, Vector512.LoadUnsafe(ref y, i));
+                    top1 = Vector512.Max(top1, Vector512.LoadUnsafe(ref y, i + 1 * (nuint)Vector512<float>.Count));
+                    top2 = Vector512.Max(top2, Vector512.LoadUnsafe(ref y, i + 2 * (nuint)Vector512<float>.Count));
+                    top3 = Vector512.Max(top3, Vector512.LoadUnsafe(ref y, i + 3 * (nuint)Vector512<float>.Count));
                 }
-                max = VectorMath.MaxAcross(top);
+                max = VectorMath.MaxAcross(Vector512.Max(Vector512.Max(top0, top1), Vector512.Max(top2, top3)));
                 var shift = Vector512.Create(max);
-                var total = Vector512<float>.Zero;
-                for (nuint i = 0; i < OutputPadded; i += (nuint)Vector512<float>.Count)
+                var total0 = Vector512<float>.Zero;
+                var total1 = Vector512<float>.Zero;
+                var total2 = Vector512<float>.Zero;
+                var total3 = Vector512<float>.Zero;
+                for (nuint i = 0; i < OutputPadded; i += 4 * (nuint)Vector512<float>.Count)
                 {
-                    var e = VectorMath.Exp(Vector512.LoadUnsafe(ref y, i) - shift);
-                    Vector512.StoreUnsafe(e, ref y, i);
-                    total += e;
+                    var e0 = VectorMath.Exp(Vector512.LoadUnsafe(ref y, i) - shift);
+                    Vector512.StoreUnsafe(e0, ref y, i);
+                    total0 += e0;
+                    var e1 = VectorMath.Exp(Vector512.LoadUnsafe(ref y, i + 1 * (nuint)Vector512<float>.Count) - shift);
+                    Vector512.StoreUnsafe(e1, ref y, i + 1 * (nuint)Vector512<float>.Count);
+                    total1 += e1;
+                    var e2 = VectorMath.Exp(Vector512.LoadUnsafe(ref y, i + 2 * (nuint)Vector512<float>.Count) - shift);
+                    Vector512.StoreUnsafe(e2, ref y, i + 2 * (nuint)Vector512<float>.Count);
+                    total2 += e2;
+                    var e3 = VectorMath.Exp(Vector512.LoadUnsafe(ref y, i + 3 * (nuint)Vector512<float>.Count) - shift);
+                    Vector512.StoreUnsafe(e3, ref y, i + 3 * (nuint)Vector512<float>.Count);
+                    total3 += e3;
                 }
-                sum = Vector512.Sum(total);
+                sum = Vector512.Sum((total0 + total1) + (total2 + total3));
                 var scale = Vector512.Create(1f / sum);
                 for (nuint i = 0; i < OutputPadded; i += (nuint)Vector512<float>.Count)
                 {
@@ -917,21 +980,39 @@ namespace RnnGen.Generated
             }
             else if (Vector256.IsHardwareAccelerated)
             {
-                var top = Vector256.Create(float.NegativeInfinity);
-                for (nuint i = 0; i < OutputPadded; i += (nuint)Vector256<float>.Count)
+                var top0 = Vector256.Create(float.NegativeInfinity);
+                var top1 = Vector256.Create(float.NegativeInfinity);
+                var top2 = Vector256.Create(float.NegativeInfinity);
+                var top3 = Vector256.Create(float.NegativeInfinity);
+                for (nuint i = 0; i < OutputPadded; i += 4 * (nuint)Vector256<float>.Count)
                 {
-                    top = Vector256.Max(top, Vector256.LoadUnsafe(ref y, i));
+                    top0 = Vector256.Max(top0, Vector256.LoadUnsafe(ref y, i));
+                    top1 = Vector256.Max(top1, Vector256.LoadUnsafe(ref y, i + 1 * (nuint)Vector256<float>.Count));
+                    top2 = Vector256.Max(top2, Vector256.LoadUnsafe(ref y, i + 2 * (nuint)Vector256<float>.Count));
+                    top3 = Vector256.Max(top3, Vector256.LoadUnsafe(ref y, i + 3 * (nuint)Vector256<float>.Count));
                 }
-                max = VectorMath.MaxAcross(top);
+                max = VectorMath.MaxAcross(Vector256.Max(Vector256.Max(top0, top1), Vector256.Max(top2, top3)));
                 var shift = Vector256.Create(max);
-                var total = Vector256<float>.Zero;
-                for (nuint i = 0; i < OutputPadded; i += (nuint)Vector256<float>.Count)
+                var total0 = Vector256<float>.Zero;
+                var total1 = Vector256<float>.Zero;
+                var total2 = Vector256<float>.Zero;
+                var total3 = Vector256<float>.Zero;
+                for (nuint i = 0; i < OutputPadded; i += 4 * (nuint)Vector256<float>.Count)
                 {
-                    var e = VectorMath.Exp(Vector256.LoadUnsafe(ref y, i) - shift);
-                    Vector256.StoreUnsafe(e, ref y, i);
-                    total += e;
+                    var e0 = VectorMath.Exp(Vector256.LoadUnsafe(ref y, i) - shift);
+                    Vector256.StoreUnsafe(e0, ref y, i);
+                    total0 += e0;
+                    var e1 = VectorMath.Exp(Vector256.LoadUnsafe(ref y, i + 1 * (nuint)Vector256<float>.Count) - shift);
+                    Vector256.StoreUnsafe(e1, ref y, i + 1 * (nuint)Vector256<float>.Count);
+                    total1 += e1;
+                    var e2 = VectorMath.Exp(Vector256.LoadUnsafe(ref y, i + 2 * (nuint)Vector256<float>.Count) - shift);
+                    Vector256.StoreUnsafe(e2, ref y, i + 2 * (nuint)Vector256<float>.Count);
+                    total2 += e2;
+                    var e3 = VectorMath.Exp(Vector256.LoadUnsafe(ref y, i + 3 * (nuint)Vector256<float>.Count) - shift);
+                    Vector256.StoreUnsafe(e3, ref y, i + 3 * (nuint)Vector256<float>.Count);
+                    total3 += e3;
                 }
-                sum = Vector256.Sum(total);
+                sum = Vector256.Sum((total0 + total1) + (total2 + total3));
                 var scale = Vector256.Create(1f / sum);
                 for (nuint i = 0; i < OutputPadded; i += (nuint)Vector256<float>.Count)
                 {
@@ -940,21 +1021,39 @@ namespace RnnGen.Generated
             }
             else
             {
-                var top = Vector128.Create(float.NegativeInfinity);
-                for (nuint i = 0; i < OutputPadded; i += (nuint)Vector128<float>.Count)
+                var top0 = Vector128.Create(float.NegativeInfinity);
+                var top1 = Vector128.Create(float.NegativeInfinity);
+                var top2 = Vector128.Create(float.NegativeInfinity);
+                var top3 = Vector128.Create(float.NegativeInfinity);
+                for (nuint i = 0; i < OutputPadded; i += 4 * (nuint)Vector128<float>.Count)
                 {
-                    top = Vector128.Max(top, Vector128.LoadUnsafe(ref y, i));
+                    top0 = Vector128.Max(top0, Vector128.LoadUnsafe(ref y, i));
+                    top1 = Vector128.Max(top1, Vector128.LoadUnsafe(ref y, i + 1 * (nuint)Vector128<float>.Count));
+                    top2 = Vector128.Max(top2, Vector128.LoadUnsafe(ref y, i + 2 * (nuint)Vector128<float>.Count));
+                    top3 = Vector128.Max(top3, Vector128.LoadUnsafe(ref y, i + 3 * (nuint)Vector128<float>.Count));
                 }
-                max = VectorMath.MaxAcross(top);
+                max = VectorMath.MaxAcross(Vector128.Max(Vector128.Max(top0, top1), Vector128.Max(top2, top3)));
                 var shift = Vector128.Create(max);
-                var total = Vector128<float>.Zero;
-                for (nuint i = 0; i < OutputPadded; i += (nuint)Vector128<float>.Count)
+                var total0 = Vector128<float>.Zero;
+                var total1 = Vector128<float>.Zero;
+                var total2 = Vector128<float>.Zero;
+                var total3 = Vector128<float>.Zero;
+                for (nuint i = 0; i < OutputPadded; i += 4 * (nuint)Vector128<float>.Count)
                 {
-                    var e = VectorMath.Exp(Vector128.LoadUnsafe(ref y, i) - shift);
-                    Vector128.StoreUnsafe(e, ref y, i);
-                    total += e;
+                    var e0 = VectorMath.Exp(Vector128.LoadUnsafe(ref y, i) - shift);
+                    Vector128.StoreUnsafe(e0, ref y, i);
+                    total0 += e0;
+                    var e1 = VectorMath.Exp(Vector128.LoadUnsafe(ref y, i + 1 * (nuint)Vector128<float>.Count) - shift);
+                    Vector128.StoreUnsafe(e1, ref y, i + 1 * (nuint)Vector128<float>.Count);
+                    total1 += e1;
+                    var e2 = VectorMath.Exp(Vector128.LoadUnsafe(ref y, i + 2 * (nuint)Vector128<float>.Count) - shift);
+                    Vector128.StoreUnsafe(e2, ref y, i + 2 * (nuint)Vector128<float>.Count);
+                    total2 += e2;
+                    var e3 = VectorMath.Exp(Vector128.LoadUnsafe(ref y, i + 3 * (nuint)Vector128<float>.Count) - shift);
+                    Vector128.StoreUnsafe(e3, ref y, i + 3 * (nuint)Vector128<float>.Count);
+                    total3 += e3;
                 }
-                sum = Vector128.Sum(total);
+                sum = Vector128.Sum((total0 + total1) + (total2 + total3));
                 var scale = Vector128.Create(1f / sum);
                 for (nuint i = 0; i < OutputPadded; i += (nuint)Vector128<float>.Count)
                 {
