@@ -115,12 +115,13 @@ internal static class LossEmitter
         int vectors = ctx.Layout.OutputPadded / ctx.Lanes(v);
         int ways = !ctx.WideHead ? 1 : vectors % 4 == 0 ? 4 : vectors % 2 == 0 ? 2 : 1;
         string At(int j) => j == 0 ? "i" : $"i + {j} * (nuint){VT}.Count";
+        string stride = ways == 1 ? $"(nuint){VT}.Count" : $"{ways} * (nuint){VT}.Count";
         for (int j = 0; j < ways; j++)
         {
             w.Line($"var top{j} = {v.V}.Create({T}.NegativeInfinity);");
         }
 
-        using (w.Open($"for (nuint i = 0; i < OutputPadded; i += {ways} * (nuint){VT}.Count)"))
+        using (w.Open($"for (nuint i = 0; i < OutputPadded; i += {stride})"))
         {
             for (int j = 0; j < ways; j++)
             {
@@ -140,7 +141,7 @@ internal static class LossEmitter
             w.Line($"var total{j} = {VT}.Zero;");
         }
 
-        using (w.Open($"for (nuint i = 0; i < OutputPadded; i += {ways} * (nuint){VT}.Count)"))
+        using (w.Open($"for (nuint i = 0; i < OutputPadded; i += {stride})"))
         {
             for (int j = 0; j < ways; j++)
             {

@@ -753,14 +753,14 @@ namespace RnnGen.Generated
             if (Vector512.IsHardwareAccelerated)
             {
                 var top0 = Vector512.Create(float.NegativeInfinity);
-                for (nuint i = 0; i < OutputPadded; i += 1 * (nuint)Vector512<float>.Count)
+                for (nuint i = 0; i < OutputPadded; i += (nuint)Vector512<float>.Count)
                 {
                     top0 = Vector512.Max(top0, Vector512.LoadUnsafe(ref y, i));
                 }
                 max = VectorMath.MaxAcross(top0);
                 var shift = Vector512.Create(max);
                 var total0 = Vector512<float>.Zero;
-                for (nuint i = 0; i < OutputPadded; i += 1 * (nuint)Vector512<float>.Count)
+                for (nuint i = 0; i < OutputPadded; i += (nuint)Vector512<float>.Count)
                 {
                     var e0 = VectorMath.Exp(Vector512.LoadUnsafe(ref y, i) - shift);
                     total0 += e0;
@@ -770,14 +770,14 @@ namespace RnnGen.Generated
             else if (Vector256.IsHardwareAccelerated)
             {
                 var top0 = Vector256.Create(float.NegativeInfinity);
-                for (nuint i = 0; i < OutputPadded; i += 1 * (nuint)Vector256<float>.Count)
+                for (nuint i = 0; i < OutputPadded; i += (nuint)Vector256<float>.Count)
                 {
                     top0 = Vector256.Max(top0, Vector256.LoadUnsafe(ref y, i));
                 }
                 max = VectorMath.MaxAcross(top0);
                 var shift = Vector256.Create(max);
                 var total0 = Vector256<float>.Zero;
-                for (nuint i = 0; i < OutputPadded; i += 1 * (nuint)Vector256<float>.Count)
+                for (nuint i = 0; i < OutputPadded; i += (nuint)Vector256<float>.Count)
                 {
                     var e0 = VectorMath.Exp(Vector256.LoadUnsafe(ref y, i) - shift);
                     total0 += e0;
@@ -787,14 +787,14 @@ namespace RnnGen.Generated
             else
             {
                 var top0 = Vector128.Create(float.NegativeInfinity);
-                for (nuint i = 0; i < OutputPadded; i += 1 * (nuint)Vector128<float>.Count)
+                for (nuint i = 0; i < OutputPadded; i += (nuint)Vector128<float>.Count)
                 {
                     top0 = Vector128.Max(top0, Vector128.LoadUnsafe(ref y, i));
                 }
                 max = VectorMath.MaxAcross(top0);
                 var shift = Vector128.Create(max);
                 var total0 = Vector128<float>.Zero;
-                for (nuint i = 0; i < OutputPadded; i += 1 * (nuint)Vector128<float>.Count)
+                for (nuint i = 0; i < OutputPadded; i += (nuint)Vector128<float>.Count)
                 {
                     var e0 = VectorMath.Exp(Vector128.LoadUnsafe(ref y, i) - shift);
                     total0 += e0;
@@ -812,14 +812,14 @@ namespace RnnGen.Generated
             if (Vector512.IsHardwareAccelerated)
             {
                 var top0 = Vector512.Create(float.NegativeInfinity);
-                for (nuint i = 0; i < OutputPadded; i += 1 * (nuint)Vector512<float>.Count)
+                for (nuint i = 0; i < OutputPadded; i += (nuint)Vector512<float>.Count)
                 {
                     top0 = Vector512.Max(top0, Vector512.LoadUnsafe(ref y, i));
                 }
                 max = VectorMath.MaxAcross(top0);
                 var shift = Vector512.Create(max);
                 var total0 = Vector512<float>.Zero;
-                for (nuint i = 0; i < OutputPadded; i += 1 * (nuint)Vector512<float>.Count)
+                for (nuint i = 0; i < OutputPadded; i += (nuint)Vector512<float>.Count)
                 {
                     var e0 = VectorMath.Exp(Vector512.LoadUnsafe(ref y, i) - shift);
                     Vector512.StoreUnsafe(e0, ref y, i);
@@ -835,14 +835,14 @@ namespace RnnGen.Generated
             else if (Vector256.IsHardwareAccelerated)
             {
                 var top0 = Vector256.Create(float.NegativeInfinity);
-                for (nuint i = 0; i < OutputPadded; i += 1 * (nuint)Vector256<float>.Count)
+                for (nuint i = 0; i < OutputPadded; i += (nuint)Vector256<float>.Count)
                 {
                     top0 = Vector256.Max(top0, Vector256.LoadUnsafe(ref y, i));
                 }
                 max = VectorMath.MaxAcross(top0);
                 var shift = Vector256.Create(max);
                 var total0 = Vector256<float>.Zero;
-                for (nuint i = 0; i < OutputPadded; i += 1 * (nuint)Vector256<float>.Count)
+                for (nuint i = 0; i < OutputPadded; i += (nuint)Vector256<float>.Count)
                 {
                     var e0 = VectorMath.Exp(Vector256.LoadUnsafe(ref y, i) - shift);
                     Vector256.StoreUnsafe(e0, ref y, i);
@@ -858,14 +858,14 @@ namespace RnnGen.Generated
             else
             {
                 var top0 = Vector128.Create(float.NegativeInfinity);
-                for (nuint i = 0; i < OutputPadded; i += 1 * (nuint)Vector128<float>.Count)
+                for (nuint i = 0; i < OutputPadded; i += (nuint)Vector128<float>.Count)
                 {
                     top0 = Vector128.Max(top0, Vector128.LoadUnsafe(ref y, i));
                 }
                 max = VectorMath.MaxAcross(top0);
                 var shift = Vector128.Create(max);
                 var total0 = Vector128<float>.Zero;
-                for (nuint i = 0; i < OutputPadded; i += 1 * (nuint)Vector128<float>.Count)
+                for (nuint i = 0; i < OutputPadded; i += (nuint)Vector128<float>.Count)
                 {
                     var e0 = VectorMath.Exp(Vector128.LoadUnsafe(ref y, i) - shift);
                     Vector128.StoreUnsafe(e0, ref y, i);

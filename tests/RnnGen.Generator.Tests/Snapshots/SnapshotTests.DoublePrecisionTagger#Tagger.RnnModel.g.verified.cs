@@ -732,14 +732,14 @@ namespace RnnGen.Generated
             if (Vector512.IsHardwareAccelerated)
             {
                 var top0 = Vector512.Create(double.NegativeInfinity);
-                for (nuint i = 0; i < OutputPadded; i += 1 * (nuint)Vector512<double>.Count)
+                for (nuint i = 0; i < OutputPadded; i += (nuint)Vector512<double>.Count)
                 {
                     top0 = Vector512.Max(top0, Vector512.LoadUnsafe(ref y, i));
                 }
                 max = VectorMath.MaxAcross(top0);
                 var shift = Vector512.Create(max);
                 var total0 = Vector512<double>.Zero;
-                for (nuint i = 0; i < OutputPadded; i += 1 * (nuint)Vector512<double>.Count)
+                for (nuint i = 0; i < OutputPadded; i += (nuint)Vector512<double>.Count)
                 {
                     var e0 = VectorMath.Exp(Vector512.LoadUnsafe(ref y, i) - shift);
                     total0 += e0;
@@ -749,14 +749,14 @@ namespace RnnGen.Generated
             else if (Vector256.IsHardwareAccelerated)
             {
                 var top0 = Vector256.Create(double.NegativeInfinity);
-                for (nuint i = 0; i < OutputPadded; i += 1 * (nuint)Vector256<double>.Count)
+                for (nuint i = 0; i < OutputPadded; i += (nuint)Vector256<double>.Count)
                 {
                     top0 = Vector256.Max(top0, Vector256.LoadUnsafe(ref y, i));
                 }
                 max = VectorMath.MaxAcross(top0);
                 var shift = Vector256.Create(max);
                 var total0 = Vector256<double>.Zero;
-                for (nuint i = 0; i < OutputPadded; i += 1 * (nuint)Vector256<double>.Count)
+                for (nuint i = 0; i < OutputPadded; i += (nuint)Vector256<double>.Count)
                 {
                     var e0 = VectorMath.Exp(Vector256.LoadUnsafe(ref y, i) - shift);
                     total0 += e0;
@@ -766,14 +766,14 @@ namespace RnnGen.Generated
             else
             {
                 var top0 = Vector128.Create(double.NegativeInfinity);
-                for (nuint i = 0; i < OutputPadded; i += 1 * (nuint)Vector128<double>.Count)
+                for (nuint i = 0; i < OutputPadded; i += (nuint)Vector128<double>.Count)
                 {
                     top0 = Vector128.Max(top0, Vector128.LoadUnsafe(ref y, i));
                 }
                 max = VectorMath.MaxAcross(top0);
                 var shift = Vector128.Create(max);
                 var total0 = Vector128<double>.Zero;
-                for (nuint i = 0; i < OutputPadded; i += 1 * (nuint)Vector128<double>.Count)
+                for (nuint i = 0; i < OutputPadded; i += (nuint)Vector128<double>.Count)
                 {
                     var e0 = VectorMath.Exp(Vector128.LoadUnsafe(ref y, i) - shift);
                     total0 += e0;
@@ -791,14 +791,14 @@ namespace RnnGen.Generated
             if (Vector512.IsHardwareAccelerated)
             {
                 var top0 = Vector512.Create(double.NegativeInfinity);
-                for (nuint i = 0; i < OutputPadded; i += 1 * (nuint)Vector512<double>.Count)
+                for (nuint i = 0; i < OutputPadded; i += (nuint)Vector512<double>.Count)
                 {
                     top0 = Vector512.Max(top0, Vector512.LoadUnsafe(ref y, i));
                 }
                 max = VectorMath.MaxAcross(top0);
                 var shift = Vector512.Create(max);
                 var total0 = Vector512<double>.Zero;
-                for (nuint i = 0; i < OutputPadded; i += 1 * (nuint)Vector512<double>.Count)
+                for (nuint i = 0; i < OutputPadded; i += (nuint)Vector512<double>.Count)
                 {
                     var e0 = VectorMath.Exp(Vector512.LoadUnsafe(ref y, i) - shift);
                     Vector512.StoreUnsafe(e0, ref y, i);
@@ -814,14 +814,14 @@ namespace RnnGen.Generated
             else if (Vector256.IsHardwareAccelerated)
             {
                 var top0 = Vector256.Create(double.NegativeInfinity);
-                for (nuint i = 0; i < OutputPadded; i += 1 * (nuint)Vector256<double>.Count)
+                for (nuint i = 0; i < OutputPadded; i += (nuint)Vector256<double>.Count)
                 {
                     top0 = Vector256.Max(top0, Vector256.LoadUnsafe(ref y, i));
                 }
                 max = VectorMath.MaxAcross(top0);
                 var shift = Vector256.Create(max);
                 var total0 = Vector256<double>.Zero;
-                for (nuint i = 0; i < OutputPadded; i += 1 * (nuint)Vector256<double>.Count)
+                for (nuint i = 0; i < OutputPadded; i += (nuint)Vector256<double>.Count)
                 {
                     var e0 = VectorMath.Exp(Vector256.LoadUnsafe(ref y, i) - shift);
                     Vector256.StoreUnsafe(e0, ref y, i);
@@ -837,14 +837,14 @@ namespace RnnGen.Generated
             else
             {
                 var top0 = Vector128.Create(double.NegativeInfinity);
-                for (nuint i = 0; i < OutputPadded; i += 1 * (nuint)Vector128<double>.Count)
+                for (nuint i = 0; i < OutputPadded; i += (nuint)Vector128<double>.Count)
                 {
                     top0 = Vector128.Max(top0, Vector128.LoadUnsafe(ref y, i));
                 }
                 max = VectorMath.MaxAcross(top0);
                 var shift = Vector128.Create(max);
                 var total0 = Vector128<double>.Zero;
-                for (nuint i = 0; i < OutputPadded; i += 1 * (nuint)Vector128<double>.Count)
+                for (nuint i = 0; i < OutputPadded; i += (nuint)Vector128<double>.Count)
                 {
                     var e0 = VectorMath.Exp(Vector128.LoadUnsafe(ref y, i) - shift);
                     Vector128.StoreUnsafe(e0, ref y, i);
