@@ -56,10 +56,14 @@ public class TrainingTests
     }
 
     [Fact]
-    public void SgdStepIsZeroBackwardThenUpdate()
+    public void SgdStepIsZeroBackwardThenUpdate() => AssertSgdStepIsZeroBackwardThenUpdate(new SmallModel(), new SmallModel());
+
+    /// <summary>The tutorial's head (8000 classes) is stored in panels, which SgdStep's fused head update walks.</summary>
+    [Fact]
+    public void SgdStepIsZeroBackwardThenUpdateWithAHeadInPanels() => AssertSgdStepIsZeroBackwardThenUpdate(new TutorialModel(), new TutorialModel());
+
+    private static void AssertSgdStepIsZeroBackwardThenUpdate(IRnnModel<float, int, int> a, IRnnModel<float, int, int> b)
     {
-        var a = new SmallModel();
-        var b = new SmallModel();
         // Repeated tokens: their input-weight rows must get the summed gradient exactly once.
         int[] inputs = { 1, 2, 3, 1, 2, 1 }, targets = { 2, 3, 4, 5, 6, 7 };
         b.Backward(inputs, targets); // leaves stale gradients that SgdStep must clear

@@ -429,6 +429,7 @@ internal static class BackwardEmitter
         AStrideK = ctx.Layout.FeaturesPadded,
         BStride = ctx.Layout.OutputPadded,
         CStride = ctx.Layout.OutputPadded,
+        CPanels = ctx.Layout.OutputPanels,
         WideTiles = ctx.WideHead,
     };
 
@@ -442,6 +443,7 @@ internal static class BackwardEmitter
         AStride = ctx.Layout.OutputPadded,
         BStride = ctx.Layout.OutputPadded,
         CStride = ctx.Layout.FeaturesPadded,
+        BPanels = ctx.Layout.OutputPanels,
         WideTiles = ctx.WideHead,
     };
 

@@ -613,6 +613,7 @@ internal static class ForwardEmitter
         AStrideK = 1,
         BStride = ctx.Layout.OutputPadded,
         CStride = ctx.Layout.OutputPadded,
+        BPanels = ctx.Layout.OutputPanels,
         ExtraParameters = new[] { $"ref {ctx.T} bias" },
         Prologue = (width, _, offset) => $"{width.V}.LoadUnsafe(ref bias, {offset})",
         WideTiles = ctx.WideHead,

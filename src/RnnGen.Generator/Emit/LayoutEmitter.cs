@@ -23,6 +23,11 @@ internal static class LayoutEmitter
                 w.Line($"public const int HalfUnits = {l.HalfUnits}; // hidden units per thread when the recurrence runs on two");
             }
         }
+        if (l.OutputPanelled)
+        {
+            w.Line($"public const int OutputPanel = {l.OutputPanel}; // W_out is stored as OutputPadded / OutputPanel contiguous panels of this many classes");
+        }
+
         if (l.Projected)
         {
             w.Line($"public const int Features = {l.Features}; // the width of h: the projection (PyTorch proj_size)");
@@ -117,7 +122,9 @@ internal static class LayoutEmitter
                 }
             }
 
-            w.Line($"new(\"output.weight\", Output, {featureCount}, \"[Output, {features}]\", OutputWeights, Output, 0, 1, OutputPadded, 1.0 / Math.Sqrt(Hidden)),");
+            w.Line(l.OutputPanelled
+                ? $"new(\"output.weight\", Output, {featureCount}, \"[Output, {features}]\", OutputWeights, Output, 0, 1, OutputPanel, 1.0 / Math.Sqrt(Hidden), OutputPanel, {featureCount} * OutputPanel),"
+                : $"new(\"output.weight\", Output, {featureCount}, \"[Output, {features}]\", OutputWeights, Output, 0, 1, OutputPadded, 1.0 / Math.Sqrt(Hidden)),");
             w.Line("new(\"output.bias\", Output, 0, \"[Output]\", OutputBias, Output, 0, 1, 0, 0),");
         }
 
@@ -160,6 +167,7 @@ internal static class LayoutEmitter
         using (w.Open("public static readonly KeyValuePair<string, string>[] Metadata =", "};"))
         {
             w.Line($"new(\"rnngen.version\", \"{typeof(LayoutEmitter).Assembly.GetName().Version}\"),");
+            w.Line($"new(\"rnngen.layout\", \"{l.Fingerprint}\"), // the flat parameters' layout: a checkpoint resumes only the same");
             foreach ((string key, string value) in identity)
             {
                 w.Line($"new(\"{key}\", \"{value}\"),");

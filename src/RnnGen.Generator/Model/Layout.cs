@@ -78,6 +78,10 @@ internal sealed class Layout
         Features = Projected ? spec.Projection : spec.Hidden;
         FeaturesPadded = Pad(Features);
         FeedsBackOutput = spec.Recurrence == RecurrenceKind.Output;
+        OutputPanel = ElementBytes == 4 && OutputPadded >= OutputPanelFrom && OutputPadded % OutputPanelWidth == 0 && !spec.Bidirectional && !FeedsBackOutput
+            ? OutputPanelWidth
+            : OutputPadded;
+        OutputPanels = OutputPanelled ? new PanelOrder(OutputPanel, OutputPadded / OutputPanel, 1, PartMajor: false) : null;
         RecurrentInputs = FeedsBackOutput ? spec.Output : Features;
         RecurrentPanel = ChoosePanel(RecurrentInputs, GateWidth, ElementBytes, RowElements);
         RecurrentPanels = RecurrentPanelled ? new PanelOrder(RecurrentPanel, GateWidth / RecurrentPanel, Gates, PartMajor: SplitsRecurrence) : null;
@@ -126,7 +130,9 @@ internal sealed class Layout
         }
 
         string headRows = (Bidirectional ? "2 * " : "") + (Projected ? "Projection" : "Hidden");
-        parameters.Add(("OutputWeights", (long)Directions * Features * OutputPadded, $"[{headRows}][OutputPadded]  output.weight, transposed: one row per {(Projected ? "projected" : "hidden")} unit{(Bidirectional ? ", forward then reverse" : "")}"));
+        parameters.Add(("OutputWeights", (long)Directions * Features * OutputPadded, OutputPanelled
+            ? $"[OutputPadded / OutputPanel][{headRows}][OutputPanel]  output.weight, transposed, in panels of OutputPanel classes"
+            : $"[{headRows}][OutputPadded]  output.weight, transposed: one row per {(Projected ? "projected" : "hidden")} unit{(Bidirectional ? ", forward then reverse" : "")}"));
         parameters.Add(("OutputBias", OutputPadded, "[OutputPadded]  output.bias"));
         Parameters = Plan(parameters);
 
@@ -308,6 +314,28 @@ internal sealed class Layout
     /// <summary>Hidden units per half of a split recurrence.</summary>
     public int HalfUnits => HiddenPadded / 2;
 
+    /// <summary>
+    /// Classes per panel of W_out (input-major): a single-precision head of thousands of classes is stored as
+    /// OutputPadded / OutputPanel panels, each <c>[Features, OutputPanel]</c> row-major, so that each of the head's
+    /// three products (forward, dh, and dW_out or the fused update) reads one contiguous block per panel instead of
+    /// Features short pieces of rows OutputPadded apart (more pages and streams than the prefetchers follow). A panel
+    /// is the backward dot products' chunk of classes (the 512-bit path's <c>DotGemm</c> chunks). Equal to
+    /// OutputPadded (plain rows) for smaller or bidirectional heads, double precision, and output recurrence.
+    /// </summary>
+    public int OutputPanel { get; }
+
+    /// <summary>W_out's panels, in column order; null without panels.</summary>
+    public PanelOrder? OutputPanels { get; }
+
+    /// <summary>True when W_out is stored as more than one panel.</summary>
+    public bool OutputPanelled => OutputPanel < OutputPadded;
+
+    /// <summary>The width of W_out's panels, when it has them: 20 vectors of 16 floats, the dh product's chunk.</summary>
+    public const int OutputPanelWidth = 320;
+
+    /// <summary>Heads from this many classes are stored in panels (W_out then outgrows a core's L2).</summary>
+    public const int OutputPanelFrom = 2048;
+
     /// <summary>True when W_hh is stored as more than one panel.</summary>
     public bool RecurrentPanelled => RecurrentPanel < GateWidth;
 
@@ -387,6 +415,38 @@ internal sealed class Layout
     public LayerLayout Top => Layers[Layers.Count - Directions];
 
     public IReadOnlyList<Segment> Parameters { get; }
+
+    /// <summary>
+    /// A fingerprint of the flat parameter layout (every segment's place and form, the padded sizes, the panels):
+    /// checkpoints, which store the parameters and the optimiser's state as flat arrays, record it and resume only
+    /// where it is the same. FNV-1a over a description, so the same layout gives the same text on every machine.
+    /// </summary>
+    public string Fingerprint
+    {
+        get
+        {
+            var text = new System.Text.StringBuilder();
+            text.Append(ElementBytes).Append('|').Append(HiddenPadded).Append('|').Append(FeaturesPadded).Append('|').Append(OutputPadded)
+                .Append('|').Append(RecurrentPanel).Append('|').Append(OutputPanel);
+            if (RecurrentPanels is { } panels)
+            {
+                text.Append('|').Append(string.Join(",", panels.Slots()));
+            }
+
+            foreach (Segment segment in Parameters)
+            {
+                text.Append('|').Append(segment.Name).Append('@').Append(segment.Offset).Append('+').Append(segment.Length).Append(':').Append(segment.Comment);
+            }
+
+            ulong hash = 14695981039346656037UL;
+            foreach (char c in text.ToString())
+            {
+                hash = (hash ^ c) * 1099511628211UL;
+            }
+
+            return hash.ToString("x16", System.Globalization.CultureInfo.InvariantCulture);
+        }
+    }
 
     public IReadOnlyList<Segment> Workspace { get; }
 

@@ -427,7 +427,8 @@ public class Trainer<T, TInput, TTarget>
     /// </summary>
     /// <remarks>
     /// The flat layout is the generator's, so a checkpoint resumes the same declaration built by the same RnnGen
-    /// version (both are recorded and checked); use the model's <c>SaveWeights</c> to exchange weights.
+    /// version with the same layout (all three are recorded and checked: <c>rnngen.layout</c> is a fingerprint of the
+    /// flat layout); use the model's <c>SaveWeights</c> to exchange weights.
     /// </remarks>
     public void SaveCheckpoint(Stream stream)
     {

@@ -345,6 +345,7 @@ namespace RnnGen.Generated
         public static readonly KeyValuePair<string, string>[] Metadata =
         {
             new("rnngen.version", "VERSION"),
+            new("rnngen.layout", "9294406f5c1e6ac1"), // the flat parameters' layout: a checkpoint resumes only the same
             new("rnngen.cell", "gru"),
             new("rnngen.activation", "tanh"),
             new("rnngen.input", "vocab"),

@@ -401,6 +401,7 @@ namespace RnnGen.Generated
         public static readonly KeyValuePair<string, string>[] Metadata =
         {
             new("rnngen.version", "VERSION"),
+            new("rnngen.layout", "a8c353acfa0bc654"), // the flat parameters' layout: a checkpoint resumes only the same
             new("rnngen.cell", "vanilla"),
             new("rnngen.activation", "tanh"),
             new("rnngen.input", "vocab"),

@@ -409,6 +409,7 @@ namespace RnnGen.Generated
         public static readonly KeyValuePair<string, string>[] Metadata =
         {
             new("rnngen.version", "VERSION"),
+            new("rnngen.layout", "f4e3e87e6f9d5c85"), // the flat parameters' layout: a checkpoint resumes only the same
             new("rnngen.cell", "gru"),
             new("rnngen.activation", "tanh"),
             new("rnngen.input", "dense"),

@@ -407,6 +407,7 @@ namespace RnnGen.Generated
         public static readonly KeyValuePair<string, string>[] Metadata =
         {
             new("rnngen.version", "VERSION"),
+            new("rnngen.layout", "0f683f369c01fd24"), // the flat parameters' layout: a checkpoint resumes only the same
             new("rnngen.cell", "gru"),
             new("rnngen.activation", "tanh"),
             new("rnngen.input", "vocab"),

@@ -409,6 +409,7 @@ namespace RnnGen.Generated
         public static readonly KeyValuePair<string, string>[] Metadata =
         {
             new("rnngen.version", "VERSION"),
+            new("rnngen.layout", "aac7567cf45a0236"), // the flat parameters' layout: a checkpoint resumes only the same
             new("rnngen.cell", "lstm"),
             new("rnngen.activation", "tanh"),
             new("rnngen.input", "dense"),

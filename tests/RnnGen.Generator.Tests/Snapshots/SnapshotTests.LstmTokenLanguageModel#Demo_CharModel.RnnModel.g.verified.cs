@@ -436,6 +436,7 @@ namespace RnnGen.Generated
         public static readonly KeyValuePair<string, string>[] Metadata =
         {
             new("rnngen.version", "VERSION"),
+            new("rnngen.layout", "ade3f86f2f3a94a7"), // the flat parameters' layout: a checkpoint resumes only the same
             new("rnngen.cell", "lstm"),
             new("rnngen.activation", "tanh"),
             new("rnngen.input", "vocab"),

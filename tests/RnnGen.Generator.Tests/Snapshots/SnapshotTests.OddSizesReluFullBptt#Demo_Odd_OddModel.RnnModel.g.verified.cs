@@ -426,6 +426,7 @@ namespace RnnGen.Generated
         public static readonly KeyValuePair<string, string>[] Metadata =
         {
             new("rnngen.version", "VERSION"),
+            new("rnngen.layout", "934a3e987d376b81"), // the flat parameters' layout: a checkpoint resumes only the same
             new("rnngen.cell", "vanilla"),
             new("rnngen.activation", "relu"),
             new("rnngen.input", "vocab"),

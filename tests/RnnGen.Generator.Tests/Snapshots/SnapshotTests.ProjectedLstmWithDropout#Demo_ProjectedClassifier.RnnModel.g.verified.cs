@@ -470,6 +470,7 @@ namespace RnnGen.Generated
         public static readonly KeyValuePair<string, string>[] Metadata =
         {
             new("rnngen.version", "VERSION"),
+            new("rnngen.layout", "a72a8c3888c734b3"), // the flat parameters' layout: a checkpoint resumes only the same
             new("rnngen.cell", "lstm"),
             new("rnngen.activation", "tanh"),
             new("rnngen.input", "dense"),

@@ -468,6 +468,7 @@ namespace RnnGen.Generated
         public static readonly KeyValuePair<string, string>[] Metadata =
         {
             new("rnngen.version", "VERSION"),
+            new("rnngen.layout", "6fc78cc821675bd8"), // the flat parameters' layout: a checkpoint resumes only the same
             new("rnngen.cell", "lstm"),
             new("rnngen.activation", "tanh"),
             new("rnngen.input", "vocab"),

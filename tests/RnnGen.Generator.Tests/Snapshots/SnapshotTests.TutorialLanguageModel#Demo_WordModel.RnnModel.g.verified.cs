@@ -361,6 +361,7 @@ namespace RnnGen.Generated
         public const int Hidden = 100;
         public const int HiddenPadded = 112;
         public const int GateWidth = 112; // 1 gate(s) x HiddenPadded
+        public const int OutputPanel = 320; // W_out is stored as OutputPadded / OutputPanel contiguous panels of this many classes
         public const int Vocab = 8000;
         public const int Output = 8000;
         public const int OutputPadded = 8000;
@@ -375,7 +376,7 @@ namespace RnnGen.Generated
         public const int RecurrentWeights = 896000; // [Hidden][GateWidth]  rnn.weight_hh_l0, transposed: one row per previous hidden unit
         public const int InputBias = 907200; // [GateWidth]  rnn.bias_ih_l0
         public const int RecurrentBias = 907312; // [GateWidth]  rnn.bias_hh_l0
-        public const int OutputWeights = 907424; // [Hidden][OutputPadded]  output.weight, transposed: one row per hidden unit
+        public const int OutputWeights = 907424; // [OutputPadded / OutputPanel][Hidden][OutputPanel]  output.weight, transposed, in panels of OutputPanel classes
         public const int OutputBias = 1707424; // [OutputPadded]  output.bias
         public const int ParameterLength = 1715424;
         public const int DenseParameters = RecurrentWeights; // before it, one input-weight row per token: only the rows of a sequence's tokens get gradients
@@ -403,7 +404,7 @@ namespace RnnGen.Generated
             new("rnn.weight_hh_l0", Hidden, Hidden, "[Hidden, Hidden]", RecurrentWeights, Hidden, HiddenPadded, 1, GateWidth, 1.0 / Math.Sqrt(Hidden)),
             new("rnn.bias_ih_l0", Hidden, 0, "[Hidden]", InputBias, Hidden, HiddenPadded, 1, 0, 0),
             new("rnn.bias_hh_l0", Hidden, 0, "[Hidden]", RecurrentBias, Hidden, HiddenPadded, 1, 0, 0),
-            new("output.weight", Output, Hidden, "[Output, Hidden]", OutputWeights, Output, 0, 1, OutputPadded, 1.0 / Math.Sqrt(Hidden)),
+            new("output.weight", Output, Hidden, "[Output, Hidden]", OutputWeights, Output, 0, 1, OutputPanel, 1.0 / Math.Sqrt(Hidden), OutputPanel, Hidden * OutputPanel),
             new("output.bias", Output, 0, "[Output]", OutputBias, Output, 0, 1, 0, 0),
         };
 
@@ -428,6 +429,7 @@ namespace RnnGen.Generated
         public static readonly KeyValuePair<string, string>[] Metadata =
         {
             new("rnngen.version", "VERSION"),
+            new("rnngen.layout", "7831d1c6f5742c35"), // the flat parameters' layout: a checkpoint resumes only the same
             new("rnngen.cell", "vanilla"),
             new("rnngen.activation", "tanh"),
             new("rnngen.input", "vocab"),
@@ -1314,325 +1316,343 @@ namespace RnnGen.Generated
         {
             if (Vector512.IsHardwareAccelerated)
             {
-                for (nuint n0 = 0; n0 < 8000; n0 += 80)
+                for (nuint panel = 0; panel < 25; panel++)
                 {
-                    nuint m0 = 0;
-                    for (; m0 + 5 <= (nuint)steps; m0 += 5)
+                    nuint column = panel * 320;
+                    ref float bp = ref Unsafe.Add(ref b, panel * 32000);
+                    ref float cp = ref Unsafe.Add(ref c, column);
+                    for (nuint n0 = 0; n0 < 320; n0 += 80)
                     {
-                        ref float cRow0 = ref Unsafe.Add(ref c, m0 * 8000 + n0);
-                        ref float cRow1 = ref Unsafe.Add(ref c, (m0 + 1) * 8000 + n0);
-                        ref float cRow2 = ref Unsafe.Add(ref c, (m0 + 2) * 8000 + n0);
-                        ref float cRow3 = ref Unsafe.Add(ref c, (m0 + 3) * 8000 + n0);
-                        ref float cRow4 = ref Unsafe.Add(ref c, (m0 + 4) * 8000 + n0);
-                        var c00 = Vector512.LoadUnsafe(ref bias, n0);
-                        var c01 = Vector512.LoadUnsafe(ref bias, n0 + 16);
-                        var c02 = Vector512.LoadUnsafe(ref bias, n0 + 32);
-                        var c03 = Vector512.LoadUnsafe(ref bias, n0 + 48);
-                        var c04 = Vector512.LoadUnsafe(ref bias, n0 + 64);
-                        var c10 = Vector512.LoadUnsafe(ref bias, n0);
-                        var c11 = Vector512.LoadUnsafe(ref bias, n0 + 16);
-                        var c12 = Vector512.LoadUnsafe(ref bias, n0 + 32);
-                        var c13 = Vector512.LoadUnsafe(ref bias, n0 + 48);
-                        var c14 = Vector512.LoadUnsafe(ref bias, n0 + 64);
-                        var c20 = Vector512.LoadUnsafe(ref bias, n0);
-                        var c21 = Vector512.LoadUnsafe(ref bias, n0 + 16);
-                        var c22 = Vector512.LoadUnsafe(ref bias, n0 + 32);
-                        var c23 = Vector512.LoadUnsafe(ref bias, n0 + 48);
-                        var c24 = Vector512.LoadUnsafe(ref bias, n0 + 64);
-                        var c30 = Vector512.LoadUnsafe(ref bias, n0);
-                        var c31 = Vector512.LoadUnsafe(ref bias, n0 + 16);
-                        var c32 = Vector512.LoadUnsafe(ref bias, n0 + 32);
-                        var c33 = Vector512.LoadUnsafe(ref bias, n0 + 48);
-                        var c34 = Vector512.LoadUnsafe(ref bias, n0 + 64);
-                        var c40 = Vector512.LoadUnsafe(ref bias, n0);
-                        var c41 = Vector512.LoadUnsafe(ref bias, n0 + 16);
-                        var c42 = Vector512.LoadUnsafe(ref bias, n0 + 32);
-                        var c43 = Vector512.LoadUnsafe(ref bias, n0 + 48);
-                        var c44 = Vector512.LoadUnsafe(ref bias, n0 + 64);
-                        for (nuint k = 0; k < 100; k++)
+                        nuint m0 = 0;
+                        for (; m0 + 5 <= (nuint)steps; m0 += 5)
                         {
-                            ref float bRow = ref Unsafe.Add(ref b, k * 8000 + n0);
-                            var b0 = Vector512.LoadUnsafe(ref bRow, 0);
-                            var b1 = Vector512.LoadUnsafe(ref bRow, 16);
-                            var b2 = Vector512.LoadUnsafe(ref bRow, 32);
-                            var b3 = Vector512.LoadUnsafe(ref bRow, 48);
-                            var b4 = Vector512.LoadUnsafe(ref bRow, 64);
-                            var a0 = Vector512.Create(Unsafe.Add(ref a, m0 * 112 + k));
-                            c00 = Vector512.MultiplyAddEstimate(a0, b0, c00);
-                            c01 = Vector512.MultiplyAddEstimate(a0, b1, c01);
-                            c02 = Vector512.MultiplyAddEstimate(a0, b2, c02);
-                            c03 = Vector512.MultiplyAddEstimate(a0, b3, c03);
-                            c04 = Vector512.MultiplyAddEstimate(a0, b4, c04);
-                            var a1 = Vector512.Create(Unsafe.Add(ref a, (m0 + 1) * 112 + k));
-                            c10 = Vector512.MultiplyAddEstimate(a1, b0, c10);
-                            c11 = Vector512.MultiplyAddEstimate(a1, b1, c11);
-                            c12 = Vector512.MultiplyAddEstimate(a1, b2, c12);
-                            c13 = Vector512.MultiplyAddEstimate(a1, b3, c13);
-                            c14 = Vector512.MultiplyAddEstimate(a1, b4, c14);
-                            var a2 = Vector512.Create(Unsafe.Add(ref a, (m0 + 2) * 112 + k));
-                            c20 = Vector512.MultiplyAddEstimate(a2, b0, c20);
-                            c21 = Vector512.MultiplyAddEstimate(a2, b1, c21);
-                            c22 = Vector512.MultiplyAddEstimate(a2, b2, c22);
-                            c23 = Vector512.MultiplyAddEstimate(a2, b3, c23);
-                            c24 = Vector512.MultiplyAddEstimate(a2, b4, c24);
-                            var a3 = Vector512.Create(Unsafe.Add(ref a, (m0 + 3) * 112 + k));
-                            c30 = Vector512.MultiplyAddEstimate(a3, b0, c30);
-                            c31 = Vector512.MultiplyAddEstimate(a3, b1, c31);
-                            c32 = Vector512.MultiplyAddEstimate(a3, b2, c32);
-                            c33 = Vector512.MultiplyAddEstimate(a3, b3, c33);
-                            c34 = Vector512.MultiplyAddEstimate(a3, b4, c34);
-                            var a4 = Vector512.Create(Unsafe.Add(ref a, (m0 + 4) * 112 + k));
-                            c40 = Vector512.MultiplyAddEstimate(a4, b0, c40);
-                            c41 = Vector512.MultiplyAddEstimate(a4, b1, c41);
-                            c42 = Vector512.MultiplyAddEstimate(a4, b2, c42);
-                            c43 = Vector512.MultiplyAddEstimate(a4, b3, c43);
-                            c44 = Vector512.MultiplyAddEstimate(a4, b4, c44);
+                            ref float cRow0 = ref Unsafe.Add(ref cp, m0 * 8000 + n0);
+                            ref float cRow1 = ref Unsafe.Add(ref cp, (m0 + 1) * 8000 + n0);
+                            ref float cRow2 = ref Unsafe.Add(ref cp, (m0 + 2) * 8000 + n0);
+                            ref float cRow3 = ref Unsafe.Add(ref cp, (m0 + 3) * 8000 + n0);
+                            ref float cRow4 = ref Unsafe.Add(ref cp, (m0 + 4) * 8000 + n0);
+                            var c00 = Vector512.LoadUnsafe(ref bias, column + n0);
+                            var c01 = Vector512.LoadUnsafe(ref bias, column + n0 + 16);
+                            var c02 = Vector512.LoadUnsafe(ref bias, column + n0 + 32);
+                            var c03 = Vector512.LoadUnsafe(ref bias, column + n0 + 48);
+                            var c04 = Vector512.LoadUnsafe(ref bias, column + n0 + 64);
+                            var c10 = Vector512.LoadUnsafe(ref bias, column + n0);
+                            var c11 = Vector512.LoadUnsafe(ref bias, column + n0 + 16);
+                            var c12 = Vector512.LoadUnsafe(ref bias, column + n0 + 32);
+                            var c13 = Vector512.LoadUnsafe(ref bias, column + n0 + 48);
+                            var c14 = Vector512.LoadUnsafe(ref bias, column + n0 + 64);
+                            var c20 = Vector512.LoadUnsafe(ref bias, column + n0);
+                            var c21 = Vector512.LoadUnsafe(ref bias, column + n0 + 16);
+                            var c22 = Vector512.LoadUnsafe(ref bias, column + n0 + 32);
+                            var c23 = Vector512.LoadUnsafe(ref bias, column + n0 + 48);
+                            var c24 = Vector512.LoadUnsafe(ref bias, column + n0 + 64);
+                            var c30 = Vector512.LoadUnsafe(ref bias, column + n0);
+                            var c31 = Vector512.LoadUnsafe(ref bias, column + n0 + 16);
+                            var c32 = Vector512.LoadUnsafe(ref bias, column + n0 + 32);
+                            var c33 = Vector512.LoadUnsafe(ref bias, column + n0 + 48);
+                            var c34 = Vector512.LoadUnsafe(ref bias, column + n0 + 64);
+                            var c40 = Vector512.LoadUnsafe(ref bias, column + n0);
+                            var c41 = Vector512.LoadUnsafe(ref bias, column + n0 + 16);
+                            var c42 = Vector512.LoadUnsafe(ref bias, column + n0 + 32);
+                            var c43 = Vector512.LoadUnsafe(ref bias, column + n0 + 48);
+                            var c44 = Vector512.LoadUnsafe(ref bias, column + n0 + 64);
+                            for (nuint k = 0; k < 100; k++)
+                            {
+                                ref float bRow = ref Unsafe.Add(ref bp, k * 320 + n0);
+                                var b0 = Vector512.LoadUnsafe(ref bRow, 0);
+                                var b1 = Vector512.LoadUnsafe(ref bRow, 16);
+                                var b2 = Vector512.LoadUnsafe(ref bRow, 32);
+                                var b3 = Vector512.LoadUnsafe(ref bRow, 48);
+                                var b4 = Vector512.LoadUnsafe(ref bRow, 64);
+                                var a0 = Vector512.Create(Unsafe.Add(ref a, m0 * 112 + k));
+                                c00 = Vector512.MultiplyAddEstimate(a0, b0, c00);
+                                c01 = Vector512.MultiplyAddEstimate(a0, b1, c01);
+                                c02 = Vector512.MultiplyAddEstimate(a0, b2, c02);
+                                c03 = Vector512.MultiplyAddEstimate(a0, b3, c03);
+                                c04 = Vector512.MultiplyAddEstimate(a0, b4, c04);
+                                var a1 = Vector512.Create(Unsafe.Add(ref a, (m0 + 1) * 112 + k));
+                                c10 = Vector512.MultiplyAddEstimate(a1, b0, c10);
+                                c11 = Vector512.MultiplyAddEstimate(a1, b1, c11);
+                                c12 = Vector512.MultiplyAddEstimate(a1, b2, c12);
+                                c13 = Vector512.MultiplyAddEstimate(a1, b3, c13);
+                                c14 = Vector512.MultiplyAddEstimate(a1, b4, c14);
+                                var a2 = Vector512.Create(Unsafe.Add(ref a, (m0 + 2) * 112 + k));
+                                c20 = Vector512.MultiplyAddEstimate(a2, b0, c20);
+                                c21 = Vector512.MultiplyAddEstimate(a2, b1, c21);
+                                c22 = Vector512.MultiplyAddEstimate(a2, b2, c22);
+                                c23 = Vector512.MultiplyAddEstimate(a2, b3, c23);
+                                c24 = Vector512.MultiplyAddEstimate(a2, b4, c24);
+                                var a3 = Vector512.Create(Unsafe.Add(ref a, (m0 + 3) * 112 + k));
+                                c30 = Vector512.MultiplyAddEstimate(a3, b0, c30);
+                                c31 = Vector512.MultiplyAddEstimate(a3, b1, c31);
+                                c32 = Vector512.MultiplyAddEstimate(a3, b2, c32);
+                                c33 = Vector512.MultiplyAddEstimate(a3, b3, c33);
+                                c34 = Vector512.MultiplyAddEstimate(a3, b4, c34);
+                                var a4 = Vector512.Create(Unsafe.Add(ref a, (m0 + 4) * 112 + k));
+                                c40 = Vector512.MultiplyAddEstimate(a4, b0, c40);
+                                c41 = Vector512.MultiplyAddEstimate(a4, b1, c41);
+                                c42 = Vector512.MultiplyAddEstimate(a4, b2, c42);
+                                c43 = Vector512.MultiplyAddEstimate(a4, b3, c43);
+                                c44 = Vector512.MultiplyAddEstimate(a4, b4, c44);
+                            }
+                            Vector512.StoreUnsafe(c00, ref cRow0, 0);
+                            Vector512.StoreUnsafe(c01, ref cRow0, 16);
+                            Vector512.StoreUnsafe(c02, ref cRow0, 32);
+                            Vector512.StoreUnsafe(c03, ref cRow0, 48);
+                            Vector512.StoreUnsafe(c04, ref cRow0, 64);
+                            Vector512.StoreUnsafe(c10, ref cRow1, 0);
+                            Vector512.StoreUnsafe(c11, ref cRow1, 16);
+                            Vector512.StoreUnsafe(c12, ref cRow1, 32);
+                            Vector512.StoreUnsafe(c13, ref cRow1, 48);
+                            Vector512.StoreUnsafe(c14, ref cRow1, 64);
+                            Vector512.StoreUnsafe(c20, ref cRow2, 0);
+                            Vector512.StoreUnsafe(c21, ref cRow2, 16);
+                            Vector512.StoreUnsafe(c22, ref cRow2, 32);
+                            Vector512.StoreUnsafe(c23, ref cRow2, 48);
+                            Vector512.StoreUnsafe(c24, ref cRow2, 64);
+                            Vector512.StoreUnsafe(c30, ref cRow3, 0);
+                            Vector512.StoreUnsafe(c31, ref cRow3, 16);
+                            Vector512.StoreUnsafe(c32, ref cRow3, 32);
+                            Vector512.StoreUnsafe(c33, ref cRow3, 48);
+                            Vector512.StoreUnsafe(c34, ref cRow3, 64);
+                            Vector512.StoreUnsafe(c40, ref cRow4, 0);
+                            Vector512.StoreUnsafe(c41, ref cRow4, 16);
+                            Vector512.StoreUnsafe(c42, ref cRow4, 32);
+                            Vector512.StoreUnsafe(c43, ref cRow4, 48);
+                            Vector512.StoreUnsafe(c44, ref cRow4, 64);
                         }
-                        Vector512.StoreUnsafe(c00, ref cRow0, 0);
-                        Vector512.StoreUnsafe(c01, ref cRow0, 16);
-                        Vector512.StoreUnsafe(c02, ref cRow0, 32);
-                        Vector512.StoreUnsafe(c03, ref cRow0, 48);
-                        Vector512.StoreUnsafe(c04, ref cRow0, 64);
-                        Vector512.StoreUnsafe(c10, ref cRow1, 0);
-                        Vector512.StoreUnsafe(c11, ref cRow1, 16);
-                        Vector512.StoreUnsafe(c12, ref cRow1, 32);
-                        Vector512.StoreUnsafe(c13, ref cRow1, 48);
-                        Vector512.StoreUnsafe(c14, ref cRow1, 64);
-                        Vector512.StoreUnsafe(c20, ref cRow2, 0);
-                        Vector512.StoreUnsafe(c21, ref cRow2, 16);
-                        Vector512.StoreUnsafe(c22, ref cRow2, 32);
-                        Vector512.StoreUnsafe(c23, ref cRow2, 48);
-                        Vector512.StoreUnsafe(c24, ref cRow2, 64);
-                        Vector512.StoreUnsafe(c30, ref cRow3, 0);
-                        Vector512.StoreUnsafe(c31, ref cRow3, 16);
-                        Vector512.StoreUnsafe(c32, ref cRow3, 32);
-                        Vector512.StoreUnsafe(c33, ref cRow3, 48);
-                        Vector512.StoreUnsafe(c34, ref cRow3, 64);
-                        Vector512.StoreUnsafe(c40, ref cRow4, 0);
-                        Vector512.StoreUnsafe(c41, ref cRow4, 16);
-                        Vector512.StoreUnsafe(c42, ref cRow4, 32);
-                        Vector512.StoreUnsafe(c43, ref cRow4, 48);
-                        Vector512.StoreUnsafe(c44, ref cRow4, 64);
-                    }
-                    for (; m0 < (nuint)steps; m0++)
-                    {
-                        ref float cRow0 = ref Unsafe.Add(ref c, m0 * 8000 + n0);
-                        var c00 = Vector512.LoadUnsafe(ref bias, n0);
-                        var c01 = Vector512.LoadUnsafe(ref bias, n0 + 16);
-                        var c02 = Vector512.LoadUnsafe(ref bias, n0 + 32);
-                        var c03 = Vector512.LoadUnsafe(ref bias, n0 + 48);
-                        var c04 = Vector512.LoadUnsafe(ref bias, n0 + 64);
-                        for (nuint k = 0; k < 100; k++)
+                        for (; m0 < (nuint)steps; m0++)
                         {
-                            ref float bRow = ref Unsafe.Add(ref b, k * 8000 + n0);
-                            var b0 = Vector512.LoadUnsafe(ref bRow, 0);
-                            var b1 = Vector512.LoadUnsafe(ref bRow, 16);
-                            var b2 = Vector512.LoadUnsafe(ref bRow, 32);
-                            var b3 = Vector512.LoadUnsafe(ref bRow, 48);
-                            var b4 = Vector512.LoadUnsafe(ref bRow, 64);
-                            var a0 = Vector512.Create(Unsafe.Add(ref a, m0 * 112 + k));
-                            c00 = Vector512.MultiplyAddEstimate(a0, b0, c00);
-                            c01 = Vector512.MultiplyAddEstimate(a0, b1, c01);
-                            c02 = Vector512.MultiplyAddEstimate(a0, b2, c02);
-                            c03 = Vector512.MultiplyAddEstimate(a0, b3, c03);
-                            c04 = Vector512.MultiplyAddEstimate(a0, b4, c04);
+                            ref float cRow0 = ref Unsafe.Add(ref cp, m0 * 8000 + n0);
+                            var c00 = Vector512.LoadUnsafe(ref bias, column + n0);
+                            var c01 = Vector512.LoadUnsafe(ref bias, column + n0 + 16);
+                            var c02 = Vector512.LoadUnsafe(ref bias, column + n0 + 32);
+                            var c03 = Vector512.LoadUnsafe(ref bias, column + n0 + 48);
+                            var c04 = Vector512.LoadUnsafe(ref bias, column + n0 + 64);
+                            for (nuint k = 0; k < 100; k++)
+                            {
+                                ref float bRow = ref Unsafe.Add(ref bp, k * 320 + n0);
+                                var b0 = Vector512.LoadUnsafe(ref bRow, 0);
+                                var b1 = Vector512.LoadUnsafe(ref bRow, 16);
+                                var b2 = Vector512.LoadUnsafe(ref bRow, 32);
+                                var b3 = Vector512.LoadUnsafe(ref bRow, 48);
+                                var b4 = Vector512.LoadUnsafe(ref bRow, 64);
+                                var a0 = Vector512.Create(Unsafe.Add(ref a, m0 * 112 + k));
+                                c00 = Vector512.MultiplyAddEstimate(a0, b0, c00);
+                                c01 = Vector512.MultiplyAddEstimate(a0, b1, c01);
+                                c02 = Vector512.MultiplyAddEstimate(a0, b2, c02);
+                                c03 = Vector512.MultiplyAddEstimate(a0, b3, c03);
+                                c04 = Vector512.MultiplyAddEstimate(a0, b4, c04);
+                            }
+                            Vector512.StoreUnsafe(c00, ref cRow0, 0);
+                            Vector512.StoreUnsafe(c01, ref cRow0, 16);
+                            Vector512.StoreUnsafe(c02, ref cRow0, 32);
+                            Vector512.StoreUnsafe(c03, ref cRow0, 48);
+                            Vector512.StoreUnsafe(c04, ref cRow0, 64);
                         }
-                        Vector512.StoreUnsafe(c00, ref cRow0, 0);
-                        Vector512.StoreUnsafe(c01, ref cRow0, 16);
-                        Vector512.StoreUnsafe(c02, ref cRow0, 32);
-                        Vector512.StoreUnsafe(c03, ref cRow0, 48);
-                        Vector512.StoreUnsafe(c04, ref cRow0, 64);
                     }
                 }
             }
             else if (Vector256.IsHardwareAccelerated)
             {
-                for (nuint n0 = 0; n0 < 7992; n0 += 24)
+                for (nuint panel = 0; panel < 25; panel++)
                 {
-                    nuint m0 = 0;
-                    for (; m0 + 4 <= (nuint)steps; m0 += 4)
+                    nuint column = panel * 320;
+                    ref float bp = ref Unsafe.Add(ref b, panel * 32000);
+                    ref float cp = ref Unsafe.Add(ref c, column);
+                    for (nuint n0 = 0; n0 < 312; n0 += 24)
                     {
-                        ref float cRow0 = ref Unsafe.Add(ref c, m0 * 8000 + n0);
-                        ref float cRow1 = ref Unsafe.Add(ref c, (m0 + 1) * 8000 + n0);
-                        ref float cRow2 = ref Unsafe.Add(ref c, (m0 + 2) * 8000 + n0);
-                        ref float cRow3 = ref Unsafe.Add(ref c, (m0 + 3) * 8000 + n0);
-                        var c00 = Vector256.LoadUnsafe(ref bias, n0);
-                        var c01 = Vector256.LoadUnsafe(ref bias, n0 + 8);
-                        var c02 = Vector256.LoadUnsafe(ref bias, n0 + 16);
-                        var c10 = Vector256.LoadUnsafe(ref bias, n0);
-                        var c11 = Vector256.LoadUnsafe(ref bias, n0 + 8);
-                        var c12 = Vector256.LoadUnsafe(ref bias, n0 + 16);
-                        var c20 = Vector256.LoadUnsafe(ref bias, n0);
-                        var c21 = Vector256.LoadUnsafe(ref bias, n0 + 8);
-                        var c22 = Vector256.LoadUnsafe(ref bias, n0 + 16);
-                        var c30 = Vector256.LoadUnsafe(ref bias, n0);
-                        var c31 = Vector256.LoadUnsafe(ref bias, n0 + 8);
-                        var c32 = Vector256.LoadUnsafe(ref bias, n0 + 16);
-                        for (nuint k = 0; k < 100; k++)
+                        nuint m0 = 0;
+                        for (; m0 + 4 <= (nuint)steps; m0 += 4)
                         {
-                            ref float bRow = ref Unsafe.Add(ref b, k * 8000 + n0);
-                            var b0 = Vector256.LoadUnsafe(ref bRow, 0);
-                            var b1 = Vector256.LoadUnsafe(ref bRow, 8);
-                            var b2 = Vector256.LoadUnsafe(ref bRow, 16);
-                            var a0 = Vector256.Create(Unsafe.Add(ref a, m0 * 112 + k));
-                            c00 = Vector256.MultiplyAddEstimate(a0, b0, c00);
-                            c01 = Vector256.MultiplyAddEstimate(a0, b1, c01);
-                            c02 = Vector256.MultiplyAddEstimate(a0, b2, c02);
-                            var a1 = Vector256.Create(Unsafe.Add(ref a, (m0 + 1) * 112 + k));
-                            c10 = Vector256.MultiplyAddEstimate(a1, b0, c10);
-                            c11 = Vector256.MultiplyAddEstimate(a1, b1, c11);
-                            c12 = Vector256.MultiplyAddEstimate(a1, b2, c12);
-                            var a2 = Vector256.Create(Unsafe.Add(ref a, (m0 + 2) * 112 + k));
-                            c20 = Vector256.MultiplyAddEstimate(a2, b0, c20);
-                            c21 = Vector256.MultiplyAddEstimate(a2, b1, c21);
-                            c22 = Vector256.MultiplyAddEstimate(a2, b2, c22);
-                            var a3 = Vector256.Create(Unsafe.Add(ref a, (m0 + 3) * 112 + k));
-                            c30 = Vector256.MultiplyAddEstimate(a3, b0, c30);
-                            c31 = Vector256.MultiplyAddEstimate(a3, b1, c31);
-                            c32 = Vector256.MultiplyAddEstimate(a3, b2, c32);
+                            ref float cRow0 = ref Unsafe.Add(ref cp, m0 * 8000 + n0);
+                            ref float cRow1 = ref Unsafe.Add(ref cp, (m0 + 1) * 8000 + n0);
+                            ref float cRow2 = ref Unsafe.Add(ref cp, (m0 + 2) * 8000 + n0);
+                            ref float cRow3 = ref Unsafe.Add(ref cp, (m0 + 3) * 8000 + n0);
+                            var c00 = Vector256.LoadUnsafe(ref bias, column + n0);
+                            var c01 = Vector256.LoadUnsafe(ref bias, column + n0 + 8);
+                            var c02 = Vector256.LoadUnsafe(ref bias, column + n0 + 16);
+                            var c10 = Vector256.LoadUnsafe(ref bias, column + n0);
+                            var c11 = Vector256.LoadUnsafe(ref bias, column + n0 + 8);
+                            var c12 = Vector256.LoadUnsafe(ref bias, column + n0 + 16);
+                            var c20 = Vector256.LoadUnsafe(ref bias, column + n0);
+                            var c21 = Vector256.LoadUnsafe(ref bias, column + n0 + 8);
+                            var c22 = Vector256.LoadUnsafe(ref bias, column + n0 + 16);
+                            var c30 = Vector256.LoadUnsafe(ref bias, column + n0);
+                            var c31 = Vector256.LoadUnsafe(ref bias, column + n0 + 8);
+                            var c32 = Vector256.LoadUnsafe(ref bias, column + n0 + 16);
+                            for (nuint k = 0; k < 100; k++)
+                            {
+                                ref float bRow = ref Unsafe.Add(ref bp, k * 320 + n0);
+                                var b0 = Vector256.LoadUnsafe(ref bRow, 0);
+                                var b1 = Vector256.LoadUnsafe(ref bRow, 8);
+                                var b2 = Vector256.LoadUnsafe(ref bRow, 16);
+                                var a0 = Vector256.Create(Unsafe.Add(ref a, m0 * 112 + k));
+                                c00 = Vector256.MultiplyAddEstimate(a0, b0, c00);
+                                c01 = Vector256.MultiplyAddEstimate(a0, b1, c01);
+                                c02 = Vector256.MultiplyAddEstimate(a0, b2, c02);
+                                var a1 = Vector256.Create(Unsafe.Add(ref a, (m0 + 1) * 112 + k));
+                                c10 = Vector256.MultiplyAddEstimate(a1, b0, c10);
+                                c11 = Vector256.MultiplyAddEstimate(a1, b1, c11);
+                                c12 = Vector256.MultiplyAddEstimate(a1, b2, c12);
+                                var a2 = Vector256.Create(Unsafe.Add(ref a, (m0 + 2) * 112 + k));
+                                c20 = Vector256.MultiplyAddEstimate(a2, b0, c20);
+                                c21 = Vector256.MultiplyAddEstimate(a2, b1, c21);
+                                c22 = Vector256.MultiplyAddEstimate(a2, b2, c22);
+                                var a3 = Vector256.Create(Unsafe.Add(ref a, (m0 + 3) * 112 + k));
+                                c30 = Vector256.MultiplyAddEstimate(a3, b0, c30);
+                                c31 = Vector256.MultiplyAddEstimate(a3, b1, c31);
+                                c32 = Vector256.MultiplyAddEstimate(a3, b2, c32);
+                            }
+                            Vector256.StoreUnsafe(c00, ref cRow0, 0);
+                            Vector256.StoreUnsafe(c01, ref cRow0, 8);
+                            Vector256.StoreUnsafe(c02, ref cRow0, 16);
+                            Vector256.StoreUnsafe(c10, ref cRow1, 0);
+                            Vector256.StoreUnsafe(c11, ref cRow1, 8);
+                            Vector256.StoreUnsafe(c12, ref cRow1, 16);
+                            Vector256.StoreUnsafe(c20, ref cRow2, 0);
+                            Vector256.StoreUnsafe(c21, ref cRow2, 8);
+                            Vector256.StoreUnsafe(c22, ref cRow2, 16);
+                            Vector256.StoreUnsafe(c30, ref cRow3, 0);
+                            Vector256.StoreUnsafe(c31, ref cRow3, 8);
+                            Vector256.StoreUnsafe(c32, ref cRow3, 16);
                         }
-                        Vector256.StoreUnsafe(c00, ref cRow0, 0);
-                        Vector256.StoreUnsafe(c01, ref cRow0, 8);
-                        Vector256.StoreUnsafe(c02, ref cRow0, 16);
-                        Vector256.StoreUnsafe(c10, ref cRow1, 0);
-                        Vector256.StoreUnsafe(c11, ref cRow1, 8);
-                        Vector256.StoreUnsafe(c12, ref cRow1, 16);
-                        Vector256.StoreUnsafe(c20, ref cRow2, 0);
-                        Vector256.StoreUnsafe(c21, ref cRow2, 8);
-                        Vector256.StoreUnsafe(c22, ref cRow2, 16);
-                        Vector256.StoreUnsafe(c30, ref cRow3, 0);
-                        Vector256.StoreUnsafe(c31, ref cRow3, 8);
-                        Vector256.StoreUnsafe(c32, ref cRow3, 16);
+                        for (; m0 < (nuint)steps; m0++)
+                        {
+                            ref float cRow0 = ref Unsafe.Add(ref cp, m0 * 8000 + n0);
+                            var c00 = Vector256.LoadUnsafe(ref bias, column + n0);
+                            var c01 = Vector256.LoadUnsafe(ref bias, column + n0 + 8);
+                            var c02 = Vector256.LoadUnsafe(ref bias, column + n0 + 16);
+                            for (nuint k = 0; k < 100; k++)
+                            {
+                                ref float bRow = ref Unsafe.Add(ref bp, k * 320 + n0);
+                                var b0 = Vector256.LoadUnsafe(ref bRow, 0);
+                                var b1 = Vector256.LoadUnsafe(ref bRow, 8);
+                                var b2 = Vector256.LoadUnsafe(ref bRow, 16);
+                                var a0 = Vector256.Create(Unsafe.Add(ref a, m0 * 112 + k));
+                                c00 = Vector256.MultiplyAddEstimate(a0, b0, c00);
+                                c01 = Vector256.MultiplyAddEstimate(a0, b1, c01);
+                                c02 = Vector256.MultiplyAddEstimate(a0, b2, c02);
+                            }
+                            Vector256.StoreUnsafe(c00, ref cRow0, 0);
+                            Vector256.StoreUnsafe(c01, ref cRow0, 8);
+                            Vector256.StoreUnsafe(c02, ref cRow0, 16);
+                        }
                     }
-                    for (; m0 < (nuint)steps; m0++)
                     {
-                        ref float cRow0 = ref Unsafe.Add(ref c, m0 * 8000 + n0);
-                        var c00 = Vector256.LoadUnsafe(ref bias, n0);
-                        var c01 = Vector256.LoadUnsafe(ref bias, n0 + 8);
-                        var c02 = Vector256.LoadUnsafe(ref bias, n0 + 16);
-                        for (nuint k = 0; k < 100; k++)
+                        nuint m0 = 0;
+                        for (; m0 + 4 <= (nuint)steps; m0 += 4)
                         {
-                            ref float bRow = ref Unsafe.Add(ref b, k * 8000 + n0);
-                            var b0 = Vector256.LoadUnsafe(ref bRow, 0);
-                            var b1 = Vector256.LoadUnsafe(ref bRow, 8);
-                            var b2 = Vector256.LoadUnsafe(ref bRow, 16);
-                            var a0 = Vector256.Create(Unsafe.Add(ref a, m0 * 112 + k));
-                            c00 = Vector256.MultiplyAddEstimate(a0, b0, c00);
-                            c01 = Vector256.MultiplyAddEstimate(a0, b1, c01);
-                            c02 = Vector256.MultiplyAddEstimate(a0, b2, c02);
+                            ref float cRow0 = ref Unsafe.Add(ref cp, m0 * 8000 + 312);
+                            ref float cRow1 = ref Unsafe.Add(ref cp, (m0 + 1) * 8000 + 312);
+                            ref float cRow2 = ref Unsafe.Add(ref cp, (m0 + 2) * 8000 + 312);
+                            ref float cRow3 = ref Unsafe.Add(ref cp, (m0 + 3) * 8000 + 312);
+                            var c00 = Vector256.LoadUnsafe(ref bias, column + 312);
+                            var c10 = Vector256.LoadUnsafe(ref bias, column + 312);
+                            var c20 = Vector256.LoadUnsafe(ref bias, column + 312);
+                            var c30 = Vector256.LoadUnsafe(ref bias, column + 312);
+                            for (nuint k = 0; k < 100; k++)
+                            {
+                                ref float bRow = ref Unsafe.Add(ref bp, k * 320 + 312);
+                                var b0 = Vector256.LoadUnsafe(ref bRow, 0);
+                                var a0 = Vector256.Create(Unsafe.Add(ref a, m0 * 112 + k));
+                                c00 = Vector256.MultiplyAddEstimate(a0, b0, c00);
+                                var a1 = Vector256.Create(Unsafe.Add(ref a, (m0 + 1) * 112 + k));
+                                c10 = Vector256.MultiplyAddEstimate(a1, b0, c10);
+                                var a2 = Vector256.Create(Unsafe.Add(ref a, (m0 + 2) * 112 + k));
+                                c20 = Vector256.MultiplyAddEstimate(a2, b0, c20);
+                                var a3 = Vector256.Create(Unsafe.Add(ref a, (m0 + 3) * 112 + k));
+                                c30 = Vector256.MultiplyAddEstimate(a3, b0, c30);
+                            }
+                            Vector256.StoreUnsafe(c00, ref cRow0, 0);
+                            Vector256.StoreUnsafe(c10, ref cRow1, 0);
+                            Vector256.StoreUnsafe(c20, ref cRow2, 0);
+                            Vector256.StoreUnsafe(c30, ref cRow3, 0);
                         }
-                        Vector256.StoreUnsafe(c00, ref cRow0, 0);
-                        Vector256.StoreUnsafe(c01, ref cRow0, 8);
-                        Vector256.StoreUnsafe(c02, ref cRow0, 16);
-                    }
-                }
-                {
-                    nuint m0 = 0;
-                    for (; m0 + 4 <= (nuint)steps; m0 += 4)
-                    {
-                        ref float cRow0 = ref Unsafe.Add(ref c, m0 * 8000 + 7992);
-                        ref float cRow1 = ref Unsafe.Add(ref c, (m0 + 1) * 8000 + 7992);
-                        ref float cRow2 = ref Unsafe.Add(ref c, (m0 + 2) * 8000 + 7992);
-                        ref float cRow3 = ref Unsafe.Add(ref c, (m0 + 3) * 8000 + 7992);
-                        var c00 = Vector256.LoadUnsafe(ref bias, 7992);
-                        var c10 = Vector256.LoadUnsafe(ref bias, 7992);
-                        var c20 = Vector256.LoadUnsafe(ref bias, 7992);
-                        var c30 = Vector256.LoadUnsafe(ref bias, 7992);
-                        for (nuint k = 0; k < 100; k++)
+                        for (; m0 < (nuint)steps; m0++)
                         {
-                            ref float bRow = ref Unsafe.Add(ref b, k * 8000 + 7992);
-                            var b0 = Vector256.LoadUnsafe(ref bRow, 0);
-                            var a0 = Vector256.Create(Unsafe.Add(ref a, m0 * 112 + k));
-                            c00 = Vector256.MultiplyAddEstimate(a0, b0, c00);
-                            var a1 = Vector256.Create(Unsafe.Add(ref a, (m0 + 1) * 112 + k));
-                            c10 = Vector256.MultiplyAddEstimate(a1, b0, c10);
-                            var a2 = Vector256.Create(Unsafe.Add(ref a, (m0 + 2) * 112 + k));
-                            c20 = Vector256.MultiplyAddEstimate(a2, b0, c20);
-                            var a3 = Vector256.Create(Unsafe.Add(ref a, (m0 + 3) * 112 + k));
-                            c30 = Vector256.MultiplyAddEstimate(a3, b0, c30);
+                            ref float cRow0 = ref Unsafe.Add(ref cp, m0 * 8000 + 312);
+                            var c00 = Vector256.LoadUnsafe(ref bias, column + 312);
+                            for (nuint k = 0; k < 100; k++)
+                            {
+                                ref float bRow = ref Unsafe.Add(ref bp, k * 320 + 312);
+                                var b0 = Vector256.LoadUnsafe(ref bRow, 0);
+                                var a0 = Vector256.Create(Unsafe.Add(ref a, m0 * 112 + k));
+                                c00 = Vector256.MultiplyAddEstimate(a0, b0, c00);
+                            }
+                            Vector256.StoreUnsafe(c00, ref cRow0, 0);
                         }
-                        Vector256.StoreUnsafe(c00, ref cRow0, 0);
-                        Vector256.StoreUnsafe(c10, ref cRow1, 0);
-                        Vector256.StoreUnsafe(c20, ref cRow2, 0);
-                        Vector256.StoreUnsafe(c30, ref cRow3, 0);
-                    }
-                    for (; m0 < (nuint)steps; m0++)
-                    {
-                        ref float cRow0 = ref Unsafe.Add(ref c, m0 * 8000 + 7992);
-                        var c00 = Vector256.LoadUnsafe(ref bias, 7992);
-                        for (nuint k = 0; k < 100; k++)
-                        {
-                            ref float bRow = ref Unsafe.Add(ref b, k * 8000 + 7992);
-                            var b0 = Vector256.LoadUnsafe(ref bRow, 0);
-                            var a0 = Vector256.Create(Unsafe.Add(ref a, m0 * 112 + k));
-                            c00 = Vector256.MultiplyAddEstimate(a0, b0, c00);
-                        }
-                        Vector256.StoreUnsafe(c00, ref cRow0, 0);
                     }
                 }
             }
             else
             {
-                for (nuint n0 = 0; n0 < 8000; n0 += 8)
+                for (nuint panel = 0; panel < 25; panel++)
                 {
-                    nuint m0 = 0;
-                    for (; m0 + 4 <= (nuint)steps; m0 += 4)
+                    nuint column = panel * 320;
+                    ref float bp = ref Unsafe.Add(ref b, panel * 32000);
+                    ref float cp = ref Unsafe.Add(ref c, column);
+                    for (nuint n0 = 0; n0 < 320; n0 += 8)
                     {
-                        ref float cRow0 = ref Unsafe.Add(ref c, m0 * 8000 + n0);
-                        ref float cRow1 = ref Unsafe.Add(ref c, (m0 + 1) * 8000 + n0);
-                        ref float cRow2 = ref Unsafe.Add(ref c, (m0 + 2) * 8000 + n0);
-                        ref float cRow3 = ref Unsafe.Add(ref c, (m0 + 3) * 8000 + n0);
-                        var c00 = Vector128.LoadUnsafe(ref bias, n0);
-                        var c01 = Vector128.LoadUnsafe(ref bias, n0 + 4);
-                        var c10 = Vector128.LoadUnsafe(ref bias, n0);
-                        var c11 = Vector128.LoadUnsafe(ref bias, n0 + 4);
-                        var c20 = Vector128.LoadUnsafe(ref bias, n0);
-                        var c21 = Vector128.LoadUnsafe(ref bias, n0 + 4);
-                        var c30 = Vector128.LoadUnsafe(ref bias, n0);
-                        var c31 = Vector128.LoadUnsafe(ref bias, n0 + 4);
-                        for (nuint k = 0; k < 100; k++)
+                        nuint m0 = 0;
+                        for (; m0 + 4 <= (nuint)steps; m0 += 4)
                         {
-                            ref float bRow = ref Unsafe.Add(ref b, k * 8000 + n0);
-                            var b0 = Vector128.LoadUnsafe(ref bRow, 0);
-                            var b1 = Vector128.LoadUnsafe(ref bRow, 4);
-                            var a0 = Vector128.Create(Unsafe.Add(ref a, m0 * 112 + k));
-                            c00 = Vector128.MultiplyAddEstimate(a0, b0, c00);
-                            c01 = Vector128.MultiplyAddEstimate(a0, b1, c01);
-                            var a1 = Vector128.Create(Unsafe.Add(ref a, (m0 + 1) * 112 + k));
-                            c10 = Vector128.MultiplyAddEstimate(a1, b0, c10);
-                            c11 = Vector128.MultiplyAddEstimate(a1, b1, c11);
-                            var a2 = Vector128.Create(Unsafe.Add(ref a, (m0 + 2) * 112 + k));
-                            c20 = Vector128.MultiplyAddEstimate(a2, b0, c20);
-                            c21 = Vector128.MultiplyAddEstimate(a2, b1, c21);
-                            var a3 = Vector128.Create(Unsafe.Add(ref a, (m0 + 3) * 112 + k));
-                            c30 = Vector128.MultiplyAddEstimate(a3, b0, c30);
-                            c31 = Vector128.MultiplyAddEstimate(a3, b1, c31);
+                            ref float cRow0 = ref Unsafe.Add(ref cp, m0 * 8000 + n0);
+                            ref float cRow1 = ref Unsafe.Add(ref cp, (m0 + 1) * 8000 + n0);
+                            ref float cRow2 = ref Unsafe.Add(ref cp, (m0 + 2) * 8000 + n0);
+                            ref float cRow3 = ref Unsafe.Add(ref cp, (m0 + 3) * 8000 + n0);
+                            var c00 = Vector128.LoadUnsafe(ref bias, column + n0);
+                            var c01 = Vector128.LoadUnsafe(ref bias, column + n0 + 4);
+                            var c10 = Vector128.LoadUnsafe(ref bias, column + n0);
+                            var c11 = Vector128.LoadUnsafe(ref bias, column + n0 + 4);
+                            var c20 = Vector128.LoadUnsafe(ref bias, column + n0);
+                            var c21 = Vector128.LoadUnsafe(ref bias, column + n0 + 4);
+                            var c30 = Vector128.LoadUnsafe(ref bias, column + n0);
+                            var c31 = Vector128.LoadUnsafe(ref bias, column + n0 + 4);
+                            for (nuint k = 0; k < 100; k++)
+                            {
+                                ref float bRow = ref Unsafe.Add(ref bp, k * 320 + n0);
+                                var b0 = Vector128.LoadUnsafe(ref bRow, 0);
+                                var b1 = Vector128.LoadUnsafe(ref bRow, 4);
+                                var a0 = Vector128.Create(Unsafe.Add(ref a, m0 * 112 + k));
+                                c00 = Vector128.MultiplyAddEstimate(a0, b0, c00);
+                                c01 = Vector128.MultiplyAddEstimate(a0, b1, c01);
+                                var a1 = Vector128.Create(Unsafe.Add(ref a, (m0 + 1) * 112 + k));
+                                c10 = Vector128.MultiplyAddEstimate(a1, b0, c10);
+                                c11 = Vector128.MultiplyAddEstimate(a1, b1, c11);
+                                var a2 = Vector128.Create(Unsafe.Add(ref a, (m0 + 2) * 112 + k));
+                                c20 = Vector128.MultiplyAddEstimate(a2, b0, c20);
+                                c21 = Vector128.MultiplyAddEstimate(a2, b1, c21);
+                                var a3 = Vector128.Create(Unsafe.Add(ref a, (m0 + 3) * 112 + k));
+                                c30 = Vector128.MultiplyAddEstimate(a3, b0, c30);
+                                c31 = Vector128.MultiplyAddEstimate(a3, b1, c31);
+                            }
+                            Vector128.StoreUnsafe(c00, ref cRow0, 0);
+                            Vector128.StoreUnsafe(c01, ref cRow0, 4);
+                            Vector128.StoreUnsafe(c10, ref cRow1, 0);
+                            Vector128.StoreUnsafe(c11, ref cRow1, 4);
+                            Vector128.StoreUnsafe(c20, ref cRow2, 0);
+                            Vector128.StoreUnsafe(c21, ref cRow2, 4);
+                            Vector128.StoreUnsafe(c30, ref cRow3, 0);
+                            Vector128.StoreUnsafe(c31, ref cRow3, 4);
                         }
-                        Vector128.StoreUnsafe(c00, ref cRow0, 0);
-                        Vector128.StoreUnsafe(c01, ref cRow0, 4);
-                        Vector128.StoreUnsafe(c10, ref cRow1, 0);
-                        Vector128.StoreUnsafe(c11, ref cRow1, 4);
-                        Vector128.StoreUnsafe(c20, ref cRow2, 0);
-                        Vector128.StoreUnsafe(c21, ref cRow2, 4);
-                        Vector128.StoreUnsafe(c30, ref cRow3, 0);
-                        Vector128.StoreUnsafe(c31, ref cRow3, 4);
-                    }
-                    for (; m0 < (nuint)steps; m0++)
-                    {
-                        ref float cRow0 = ref Unsafe.Add(ref c, m0 * 8000 + n0);
-                        var c00 = Vector128.LoadUnsafe(ref bias, n0);
-                        var c01 = Vector128.LoadUnsafe(ref bias, n0 + 4);
-                        for (nuint k = 0; k < 100; k++)
+                        for (; m0 < (nuint)steps; m0++)
                         {
-                            ref float bRow = ref Unsafe.Add(ref b, k * 8000 + n0);
-                            var b0 = Vector128.LoadUnsafe(ref bRow, 0);
-                            var b1 = Vector128.LoadUnsafe(ref bRow, 4);
-                            var a0 = Vector128.Create(Unsafe.Add(ref a, m0 * 112 + k));
-                            c00 = Vector128.MultiplyAddEstimate(a0, b0, c00);
-                            c01 = Vector128.MultiplyAddEstimate(a0, b1, c01);
+                            ref float cRow0 = ref Unsafe.Add(ref cp, m0 * 8000 + n0);
+                            var c00 = Vector128.LoadUnsafe(ref bias, column + n0);
+                            var c01 = Vector128.LoadUnsafe(ref bias, column + n0 + 4);
+                            for (nuint k = 0; k < 100; k++)
+                            {
+                                ref float bRow = ref Unsafe.Add(ref bp, k * 320 + n0);
+                                var b0 = Vector128.LoadUnsafe(ref bRow, 0);
+                                var b1 = Vector128.LoadUnsafe(ref bRow, 4);
+                                var a0 = Vector128.Create(Unsafe.Add(ref a, m0 * 112 + k));
+                                c00 = Vector128.MultiplyAddEstimate(a0, b0, c00);
+                                c01 = Vector128.MultiplyAddEstimate(a0, b1, c01);
+                            }
+                            Vector128.StoreUnsafe(c00, ref cRow0, 0);
+                            Vector128.StoreUnsafe(c01, ref cRow0, 4);
                         }
-                        Vector128.StoreUnsafe(c00, ref cRow0, 0);
-                        Vector128.StoreUnsafe(c01, ref cRow0, 4);
                     }
                 }
             }
@@ -1643,241 +1663,259 @@ namespace RnnGen.Generated
         {
             if (Vector512.IsHardwareAccelerated)
             {
-                for (nuint n0 = 0; n0 < 8000; n0 += 80)
+                for (nuint panel = 0; panel < 25; panel++)
                 {
-                    for (nuint m0 = 0; m0 < 100; m0 += 5)
+                    nuint column = panel * 320;
+                    ref float bp = ref Unsafe.Add(ref b, column);
+                    ref float cp = ref Unsafe.Add(ref c, panel * 32000);
+                    for (nuint n0 = 0; n0 < 320; n0 += 80)
                     {
-                        ref float cRow0 = ref Unsafe.Add(ref c, m0 * 8000 + n0);
-                        ref float cRow1 = ref Unsafe.Add(ref c, (m0 + 1) * 8000 + n0);
-                        ref float cRow2 = ref Unsafe.Add(ref c, (m0 + 2) * 8000 + n0);
-                        ref float cRow3 = ref Unsafe.Add(ref c, (m0 + 3) * 8000 + n0);
-                        ref float cRow4 = ref Unsafe.Add(ref c, (m0 + 4) * 8000 + n0);
-                        var c00 = Vector512.LoadUnsafe(ref cRow0, 0);
-                        var c01 = Vector512.LoadUnsafe(ref cRow0, 16);
-                        var c02 = Vector512.LoadUnsafe(ref cRow0, 32);
-                        var c03 = Vector512.LoadUnsafe(ref cRow0, 48);
-                        var c04 = Vector512.LoadUnsafe(ref cRow0, 64);
-                        var c10 = Vector512.LoadUnsafe(ref cRow1, 0);
-                        var c11 = Vector512.LoadUnsafe(ref cRow1, 16);
-                        var c12 = Vector512.LoadUnsafe(ref cRow1, 32);
-                        var c13 = Vector512.LoadUnsafe(ref cRow1, 48);
-                        var c14 = Vector512.LoadUnsafe(ref cRow1, 64);
-                        var c20 = Vector512.LoadUnsafe(ref cRow2, 0);
-                        var c21 = Vector512.LoadUnsafe(ref cRow2, 16);
-                        var c22 = Vector512.LoadUnsafe(ref cRow2, 32);
-                        var c23 = Vector512.LoadUnsafe(ref cRow2, 48);
-                        var c24 = Vector512.LoadUnsafe(ref cRow2, 64);
-                        var c30 = Vector512.LoadUnsafe(ref cRow3, 0);
-                        var c31 = Vector512.LoadUnsafe(ref cRow3, 16);
-                        var c32 = Vector512.LoadUnsafe(ref cRow3, 32);
-                        var c33 = Vector512.LoadUnsafe(ref cRow3, 48);
-                        var c34 = Vector512.LoadUnsafe(ref cRow3, 64);
-                        var c40 = Vector512.LoadUnsafe(ref cRow4, 0);
-                        var c41 = Vector512.LoadUnsafe(ref cRow4, 16);
-                        var c42 = Vector512.LoadUnsafe(ref cRow4, 32);
-                        var c43 = Vector512.LoadUnsafe(ref cRow4, 48);
-                        var c44 = Vector512.LoadUnsafe(ref cRow4, 64);
-                        for (nuint k = 0; k < (nuint)steps; k++)
+                        for (nuint m0 = 0; m0 < 100; m0 += 5)
                         {
-                            ref float bRow = ref Unsafe.Add(ref b, k * 8000 + n0);
-                            var b0 = Vector512.LoadUnsafe(ref bRow, 0);
-                            var b1 = Vector512.LoadUnsafe(ref bRow, 16);
-                            var b2 = Vector512.LoadUnsafe(ref bRow, 32);
-                            var b3 = Vector512.LoadUnsafe(ref bRow, 48);
-                            var b4 = Vector512.LoadUnsafe(ref bRow, 64);
-                            var a0 = Vector512.Create(Unsafe.Add(ref a, m0 + k * 112));
-                            c00 = Vector512.MultiplyAddEstimate(a0, b0, c00);
-                            c01 = Vector512.MultiplyAddEstimate(a0, b1, c01);
-                            c02 = Vector512.MultiplyAddEstimate(a0, b2, c02);
-                            c03 = Vector512.MultiplyAddEstimate(a0, b3, c03);
-                            c04 = Vector512.MultiplyAddEstimate(a0, b4, c04);
-                            var a1 = Vector512.Create(Unsafe.Add(ref a, m0 + 1 + k * 112));
-                            c10 = Vector512.MultiplyAddEstimate(a1, b0, c10);
-                            c11 = Vector512.MultiplyAddEstimate(a1, b1, c11);
-                            c12 = Vector512.MultiplyAddEstimate(a1, b2, c12);
-                            c13 = Vector512.MultiplyAddEstimate(a1, b3, c13);
-                            c14 = Vector512.MultiplyAddEstimate(a1, b4, c14);
-                            var a2 = Vector512.Create(Unsafe.Add(ref a, m0 + 2 + k * 112));
-                            c20 = Vector512.MultiplyAddEstimate(a2, b0, c20);
-                            c21 = Vector512.MultiplyAddEstimate(a2, b1, c21);
-                            c22 = Vector512.MultiplyAddEstimate(a2, b2, c22);
-                            c23 = Vector512.MultiplyAddEstimate(a2, b3, c23);
-                            c24 = Vector512.MultiplyAddEstimate(a2, b4, c24);
-                            var a3 = Vector512.Create(Unsafe.Add(ref a, m0 + 3 + k * 112));
-                            c30 = Vector512.MultiplyAddEstimate(a3, b0, c30);
-                            c31 = Vector512.MultiplyAddEstimate(a3, b1, c31);
-                            c32 = Vector512.MultiplyAddEstimate(a3, b2, c32);
-                            c33 = Vector512.MultiplyAddEstimate(a3, b3, c33);
-                            c34 = Vector512.MultiplyAddEstimate(a3, b4, c34);
-                            var a4 = Vector512.Create(Unsafe.Add(ref a, m0 + 4 + k * 112));
-                            c40 = Vector512.MultiplyAddEstimate(a4, b0, c40);
-                            c41 = Vector512.MultiplyAddEstimate(a4, b1, c41);
-                            c42 = Vector512.MultiplyAddEstimate(a4, b2, c42);
-                            c43 = Vector512.MultiplyAddEstimate(a4, b3, c43);
-                            c44 = Vector512.MultiplyAddEstimate(a4, b4, c44);
+                            ref float cRow0 = ref Unsafe.Add(ref cp, m0 * 320 + n0);
+                            ref float cRow1 = ref Unsafe.Add(ref cp, (m0 + 1) * 320 + n0);
+                            ref float cRow2 = ref Unsafe.Add(ref cp, (m0 + 2) * 320 + n0);
+                            ref float cRow3 = ref Unsafe.Add(ref cp, (m0 + 3) * 320 + n0);
+                            ref float cRow4 = ref Unsafe.Add(ref cp, (m0 + 4) * 320 + n0);
+                            var c00 = Vector512.LoadUnsafe(ref cRow0, 0);
+                            var c01 = Vector512.LoadUnsafe(ref cRow0, 16);
+                            var c02 = Vector512.LoadUnsafe(ref cRow0, 32);
+                            var c03 = Vector512.LoadUnsafe(ref cRow0, 48);
+                            var c04 = Vector512.LoadUnsafe(ref cRow0, 64);
+                            var c10 = Vector512.LoadUnsafe(ref cRow1, 0);
+                            var c11 = Vector512.LoadUnsafe(ref cRow1, 16);
+                            var c12 = Vector512.LoadUnsafe(ref cRow1, 32);
+                            var c13 = Vector512.LoadUnsafe(ref cRow1, 48);
+                            var c14 = Vector512.LoadUnsafe(ref cRow1, 64);
+                            var c20 = Vector512.LoadUnsafe(ref cRow2, 0);
+                            var c21 = Vector512.LoadUnsafe(ref cRow2, 16);
+                            var c22 = Vector512.LoadUnsafe(ref cRow2, 32);
+                            var c23 = Vector512.LoadUnsafe(ref cRow2, 48);
+                            var c24 = Vector512.LoadUnsafe(ref cRow2, 64);
+                            var c30 = Vector512.LoadUnsafe(ref cRow3, 0);
+                            var c31 = Vector512.LoadUnsafe(ref cRow3, 16);
+                            var c32 = Vector512.LoadUnsafe(ref cRow3, 32);
+                            var c33 = Vector512.LoadUnsafe(ref cRow3, 48);
+                            var c34 = Vector512.LoadUnsafe(ref cRow3, 64);
+                            var c40 = Vector512.LoadUnsafe(ref cRow4, 0);
+                            var c41 = Vector512.LoadUnsafe(ref cRow4, 16);
+                            var c42 = Vector512.LoadUnsafe(ref cRow4, 32);
+                            var c43 = Vector512.LoadUnsafe(ref cRow4, 48);
+                            var c44 = Vector512.LoadUnsafe(ref cRow4, 64);
+                            for (nuint k = 0; k < (nuint)steps; k++)
+                            {
+                                ref float bRow = ref Unsafe.Add(ref bp, k * 8000 + n0);
+                                var b0 = Vector512.LoadUnsafe(ref bRow, 0);
+                                var b1 = Vector512.LoadUnsafe(ref bRow, 16);
+                                var b2 = Vector512.LoadUnsafe(ref bRow, 32);
+                                var b3 = Vector512.LoadUnsafe(ref bRow, 48);
+                                var b4 = Vector512.LoadUnsafe(ref bRow, 64);
+                                var a0 = Vector512.Create(Unsafe.Add(ref a, m0 + k * 112));
+                                c00 = Vector512.MultiplyAddEstimate(a0, b0, c00);
+                                c01 = Vector512.MultiplyAddEstimate(a0, b1, c01);
+                                c02 = Vector512.MultiplyAddEstimate(a0, b2, c02);
+                                c03 = Vector512.MultiplyAddEstimate(a0, b3, c03);
+                                c04 = Vector512.MultiplyAddEstimate(a0, b4, c04);
+                                var a1 = Vector512.Create(Unsafe.Add(ref a, m0 + 1 + k * 112));
+                                c10 = Vector512.MultiplyAddEstimate(a1, b0, c10);
+                                c11 = Vector512.MultiplyAddEstimate(a1, b1, c11);
+                                c12 = Vector512.MultiplyAddEstimate(a1, b2, c12);
+                                c13 = Vector512.MultiplyAddEstimate(a1, b3, c13);
+                                c14 = Vector512.MultiplyAddEstimate(a1, b4, c14);
+                                var a2 = Vector512.Create(Unsafe.Add(ref a, m0 + 2 + k * 112));
+                                c20 = Vector512.MultiplyAddEstimate(a2, b0, c20);
+                                c21 = Vector512.MultiplyAddEstimate(a2, b1, c21);
+                                c22 = Vector512.MultiplyAddEstimate(a2, b2, c22);
+                                c23 = Vector512.MultiplyAddEstimate(a2, b3, c23);
+                                c24 = Vector512.MultiplyAddEstimate(a2, b4, c24);
+                                var a3 = Vector512.Create(Unsafe.Add(ref a, m0 + 3 + k * 112));
+                                c30 = Vector512.MultiplyAddEstimate(a3, b0, c30);
+                                c31 = Vector512.MultiplyAddEstimate(a3, b1, c31);
+                                c32 = Vector512.MultiplyAddEstimate(a3, b2, c32);
+                                c33 = Vector512.MultiplyAddEstimate(a3, b3, c33);
+                                c34 = Vector512.MultiplyAddEstimate(a3, b4, c34);
+                                var a4 = Vector512.Create(Unsafe.Add(ref a, m0 + 4 + k * 112));
+                                c40 = Vector512.MultiplyAddEstimate(a4, b0, c40);
+                                c41 = Vector512.MultiplyAddEstimate(a4, b1, c41);
+                                c42 = Vector512.MultiplyAddEstimate(a4, b2, c42);
+                                c43 = Vector512.MultiplyAddEstimate(a4, b3, c43);
+                                c44 = Vector512.MultiplyAddEstimate(a4, b4, c44);
+                            }
+                            Vector512.StoreUnsafe(c00, ref cRow0, 0);
+                            Vector512.StoreUnsafe(c01, ref cRow0, 16);
+                            Vector512.StoreUnsafe(c02, ref cRow0, 32);
+                            Vector512.StoreUnsafe(c03, ref cRow0, 48);
+                            Vector512.StoreUnsafe(c04, ref cRow0, 64);
+                            Vector512.StoreUnsafe(c10, ref cRow1, 0);
+                            Vector512.StoreUnsafe(c11, ref cRow1, 16);
+                            Vector512.StoreUnsafe(c12, ref cRow1, 32);
+                            Vector512.StoreUnsafe(c13, ref cRow1, 48);
+                            Vector512.StoreUnsafe(c14, ref cRow1, 64);
+                            Vector512.StoreUnsafe(c20, ref cRow2, 0);
+                            Vector512.StoreUnsafe(c21, ref cRow2, 16);
+                            Vector512.StoreUnsafe(c22, ref cRow2, 32);
+                            Vector512.StoreUnsafe(c23, ref cRow2, 48);
+                            Vector512.StoreUnsafe(c24, ref cRow2, 64);
+                            Vector512.StoreUnsafe(c30, ref cRow3, 0);
+                            Vector512.StoreUnsafe(c31, ref cRow3, 16);
+                            Vector512.StoreUnsafe(c32, ref cRow3, 32);
+                            Vector512.StoreUnsafe(c33, ref cRow3, 48);
+                            Vector512.StoreUnsafe(c34, ref cRow3, 64);
+                            Vector512.StoreUnsafe(c40, ref cRow4, 0);
+                            Vector512.StoreUnsafe(c41, ref cRow4, 16);
+                            Vector512.StoreUnsafe(c42, ref cRow4, 32);
+                            Vector512.StoreUnsafe(c43, ref cRow4, 48);
+                            Vector512.StoreUnsafe(c44, ref cRow4, 64);
                         }
-                        Vector512.StoreUnsafe(c00, ref cRow0, 0);
-                        Vector512.StoreUnsafe(c01, ref cRow0, 16);
-                        Vector512.StoreUnsafe(c02, ref cRow0, 32);
-                        Vector512.StoreUnsafe(c03, ref cRow0, 48);
-                        Vector512.StoreUnsafe(c04, ref cRow0, 64);
-                        Vector512.StoreUnsafe(c10, ref cRow1, 0);
-                        Vector512.StoreUnsafe(c11, ref cRow1, 16);
-                        Vector512.StoreUnsafe(c12, ref cRow1, 32);
-                        Vector512.StoreUnsafe(c13, ref cRow1, 48);
-                        Vector512.StoreUnsafe(c14, ref cRow1, 64);
-                        Vector512.StoreUnsafe(c20, ref cRow2, 0);
-                        Vector512.StoreUnsafe(c21, ref cRow2, 16);
-                        Vector512.StoreUnsafe(c22, ref cRow2, 32);
-                        Vector512.StoreUnsafe(c23, ref cRow2, 48);
-                        Vector512.StoreUnsafe(c24, ref cRow2, 64);
-                        Vector512.StoreUnsafe(c30, ref cRow3, 0);
-                        Vector512.StoreUnsafe(c31, ref cRow3, 16);
-                        Vector512.StoreUnsafe(c32, ref cRow3, 32);
-                        Vector512.StoreUnsafe(c33, ref cRow3, 48);
-                        Vector512.StoreUnsafe(c34, ref cRow3, 64);
-                        Vector512.StoreUnsafe(c40, ref cRow4, 0);
-                        Vector512.StoreUnsafe(c41, ref cRow4, 16);
-                        Vector512.StoreUnsafe(c42, ref cRow4, 32);
-                        Vector512.StoreUnsafe(c43, ref cRow4, 48);
-                        Vector512.StoreUnsafe(c44, ref cRow4, 64);
                     }
                 }
             }
             else if (Vector256.IsHardwareAccelerated)
             {
-                for (nuint n0 = 0; n0 < 7992; n0 += 24)
+                for (nuint panel = 0; panel < 25; panel++)
                 {
-                    for (nuint m0 = 0; m0 < 100; m0 += 4)
+                    nuint column = panel * 320;
+                    ref float bp = ref Unsafe.Add(ref b, column);
+                    ref float cp = ref Unsafe.Add(ref c, panel * 32000);
+                    for (nuint n0 = 0; n0 < 312; n0 += 24)
                     {
-                        ref float cRow0 = ref Unsafe.Add(ref c, m0 * 8000 + n0);
-                        ref float cRow1 = ref Unsafe.Add(ref c, (m0 + 1) * 8000 + n0);
-                        ref float cRow2 = ref Unsafe.Add(ref c, (m0 + 2) * 8000 + n0);
-                        ref float cRow3 = ref Unsafe.Add(ref c, (m0 + 3) * 8000 + n0);
-                        var c00 = Vector256.LoadUnsafe(ref cRow0, 0);
-                        var c01 = Vector256.LoadUnsafe(ref cRow0, 8);
-                        var c02 = Vector256.LoadUnsafe(ref cRow0, 16);
-                        var c10 = Vector256.LoadUnsafe(ref cRow1, 0);
-                        var c11 = Vector256.LoadUnsafe(ref cRow1, 8);
-                        var c12 = Vector256.LoadUnsafe(ref cRow1, 16);
-                        var c20 = Vector256.LoadUnsafe(ref cRow2, 0);
-                        var c21 = Vector256.LoadUnsafe(ref cRow2, 8);
-                        var c22 = Vector256.LoadUnsafe(ref cRow2, 16);
-                        var c30 = Vector256.LoadUnsafe(ref cRow3, 0);
-                        var c31 = Vector256.LoadUnsafe(ref cRow3, 8);
-                        var c32 = Vector256.LoadUnsafe(ref cRow3, 16);
-                        for (nuint k = 0; k < (nuint)steps; k++)
+                        for (nuint m0 = 0; m0 < 100; m0 += 4)
                         {
-                            ref float bRow = ref Unsafe.Add(ref b, k * 8000 + n0);
-                            var b0 = Vector256.LoadUnsafe(ref bRow, 0);
-                            var b1 = Vector256.LoadUnsafe(ref bRow, 8);
-                            var b2 = Vector256.LoadUnsafe(ref bRow, 16);
-                            var a0 = Vector256.Create(Unsafe.Add(ref a, m0 + k * 112));
-                            c00 = Vector256.MultiplyAddEstimate(a0, b0, c00);
-                            c01 = Vector256.MultiplyAddEstimate(a0, b1, c01);
-                            c02 = Vector256.MultiplyAddEstimate(a0, b2, c02);
-                            var a1 = Vector256.Create(Unsafe.Add(ref a, m0 + 1 + k * 112));
-                            c10 = Vector256.MultiplyAddEstimate(a1, b0, c10);
-                            c11 = Vector256.MultiplyAddEstimate(a1, b1, c11);
-                            c12 = Vector256.MultiplyAddEstimate(a1, b2, c12);
-                            var a2 = Vector256.Create(Unsafe.Add(ref a, m0 + 2 + k * 112));
-                            c20 = Vector256.MultiplyAddEstimate(a2, b0, c20);
-                            c21 = Vector256.MultiplyAddEstimate(a2, b1, c21);
-                            c22 = Vector256.MultiplyAddEstimate(a2, b2, c22);
-                            var a3 = Vector256.Create(Unsafe.Add(ref a, m0 + 3 + k * 112));
-                            c30 = Vector256.MultiplyAddEstimate(a3, b0, c30);
-                            c31 = Vector256.MultiplyAddEstimate(a3, b1, c31);
-                            c32 = Vector256.MultiplyAddEstimate(a3, b2, c32);
+                            ref float cRow0 = ref Unsafe.Add(ref cp, m0 * 320 + n0);
+                            ref float cRow1 = ref Unsafe.Add(ref cp, (m0 + 1) * 320 + n0);
+                            ref float cRow2 = ref Unsafe.Add(ref cp, (m0 + 2) * 320 + n0);
+                            ref float cRow3 = ref Unsafe.Add(ref cp, (m0 + 3) * 320 + n0);
+                            var c00 = Vector256.LoadUnsafe(ref cRow0, 0);
+                            var c01 = Vector256.LoadUnsafe(ref cRow0, 8);
+                            var c02 = Vector256.LoadUnsafe(ref cRow0, 16);
+                            var c10 = Vector256.LoadUnsafe(ref cRow1, 0);
+                            var c11 = Vector256.LoadUnsafe(ref cRow1, 8);
+                            var c12 = Vector256.LoadUnsafe(ref cRow1, 16);
+                            var c20 = Vector256.LoadUnsafe(ref cRow2, 0);
+                            var c21 = Vector256.LoadUnsafe(ref cRow2, 8);
+                            var c22 = Vector256.LoadUnsafe(ref cRow2, 16);
+                            var c30 = Vector256.LoadUnsafe(ref cRow3, 0);
+                            var c31 = Vector256.LoadUnsafe(ref cRow3, 8);
+                            var c32 = Vector256.LoadUnsafe(ref cRow3, 16);
+                            for (nuint k = 0; k < (nuint)steps; k++)
+                            {
+                                ref float bRow = ref Unsafe.Add(ref bp, k * 8000 + n0);
+                                var b0 = Vector256.LoadUnsafe(ref bRow, 0);
+                                var b1 = Vector256.LoadUnsafe(ref bRow, 8);
+                                var b2 = Vector256.LoadUnsafe(ref bRow, 16);
+                                var a0 = Vector256.Create(Unsafe.Add(ref a, m0 + k * 112));
+                                c00 = Vector256.MultiplyAddEstimate(a0, b0, c00);
+                                c01 = Vector256.MultiplyAddEstimate(a0, b1, c01);
+                                c02 = Vector256.MultiplyAddEstimate(a0, b2, c02);
+                                var a1 = Vector256.Create(Unsafe.Add(ref a, m0 + 1 + k * 112));
+                                c10 = Vector256.MultiplyAddEstimate(a1, b0, c10);
+                                c11 = Vector256.MultiplyAddEstimate(a1, b1, c11);
+                                c12 = Vector256.MultiplyAddEstimate(a1, b2, c12);
+                                var a2 = Vector256.Create(Unsafe.Add(ref a, m0 + 2 + k * 112));
+                                c20 = Vector256.MultiplyAddEstimate(a2, b0, c20);
+                                c21 = Vector256.MultiplyAddEstimate(a2, b1, c21);
+                                c22 = Vector256.MultiplyAddEstimate(a2, b2, c22);
+                                var a3 = Vector256.Create(Unsafe.Add(ref a, m0 + 3 + k * 112));
+                                c30 = Vector256.MultiplyAddEstimate(a3, b0, c30);
+                                c31 = Vector256.MultiplyAddEstimate(a3, b1, c31);
+                                c32 = Vector256.MultiplyAddEstimate(a3, b2, c32);
+                            }
+                            Vector256.StoreUnsafe(c00, ref cRow0, 0);
+                            Vector256.StoreUnsafe(c01, ref cRow0, 8);
+                            Vector256.StoreUnsafe(c02, ref cRow0, 16);
+                            Vector256.StoreUnsafe(c10, ref cRow1, 0);
+                            Vector256.StoreUnsafe(c11, ref cRow1, 8);
+                            Vector256.StoreUnsafe(c12, ref cRow1, 16);
+                            Vector256.StoreUnsafe(c20, ref cRow2, 0);
+                            Vector256.StoreUnsafe(c21, ref cRow2, 8);
+                            Vector256.StoreUnsafe(c22, ref cRow2, 16);
+                            Vector256.StoreUnsafe(c30, ref cRow3, 0);
+                            Vector256.StoreUnsafe(c31, ref cRow3, 8);
+                            Vector256.StoreUnsafe(c32, ref cRow3, 16);
                         }
-                        Vector256.StoreUnsafe(c00, ref cRow0, 0);
-                        Vector256.StoreUnsafe(c01, ref cRow0, 8);
-                        Vector256.StoreUnsafe(c02, ref cRow0, 16);
-                        Vector256.StoreUnsafe(c10, ref cRow1, 0);
-                        Vector256.StoreUnsafe(c11, ref cRow1, 8);
-                        Vector256.StoreUnsafe(c12, ref cRow1, 16);
-                        Vector256.StoreUnsafe(c20, ref cRow2, 0);
-                        Vector256.StoreUnsafe(c21, ref cRow2, 8);
-                        Vector256.StoreUnsafe(c22, ref cRow2, 16);
-                        Vector256.StoreUnsafe(c30, ref cRow3, 0);
-                        Vector256.StoreUnsafe(c31, ref cRow3, 8);
-                        Vector256.StoreUnsafe(c32, ref cRow3, 16);
                     }
-                }
-                {
-                    for (nuint m0 = 0; m0 < 100; m0 += 4)
                     {
-                        ref float cRow0 = ref Unsafe.Add(ref c, m0 * 8000 + 7992);
-                        ref float cRow1 = ref Unsafe.Add(ref c, (m0 + 1) * 8000 + 7992);
-                        ref float cRow2 = ref Unsafe.Add(ref c, (m0 + 2) * 8000 + 7992);
-                        ref float cRow3 = ref Unsafe.Add(ref c, (m0 + 3) * 8000 + 7992);
-                        var c00 = Vector256.LoadUnsafe(ref cRow0, 0);
-                        var c10 = Vector256.LoadUnsafe(ref cRow1, 0);
-                        var c20 = Vector256.LoadUnsafe(ref cRow2, 0);
-                        var c30 = Vector256.LoadUnsafe(ref cRow3, 0);
-                        for (nuint k = 0; k < (nuint)steps; k++)
+                        for (nuint m0 = 0; m0 < 100; m0 += 4)
                         {
-                            ref float bRow = ref Unsafe.Add(ref b, k * 8000 + 7992);
-                            var b0 = Vector256.LoadUnsafe(ref bRow, 0);
-                            var a0 = Vector256.Create(Unsafe.Add(ref a, m0 + k * 112));
-                            c00 = Vector256.MultiplyAddEstimate(a0, b0, c00);
-                            var a1 = Vector256.Create(Unsafe.Add(ref a, m0 + 1 + k * 112));
-                            c10 = Vector256.MultiplyAddEstimate(a1, b0, c10);
-                            var a2 = Vector256.Create(Unsafe.Add(ref a, m0 + 2 + k * 112));
-                            c20 = Vector256.MultiplyAddEstimate(a2, b0, c20);
-                            var a3 = Vector256.Create(Unsafe.Add(ref a, m0 + 3 + k * 112));
-                            c30 = Vector256.MultiplyAddEstimate(a3, b0, c30);
+                            ref float cRow0 = ref Unsafe.Add(ref cp, m0 * 320 + 312);
+                            ref float cRow1 = ref Unsafe.Add(ref cp, (m0 + 1) * 320 + 312);
+                            ref float cRow2 = ref Unsafe.Add(ref cp, (m0 + 2) * 320 + 312);
+                            ref float cRow3 = ref Unsafe.Add(ref cp, (m0 + 3) * 320 + 312);
+                            var c00 = Vector256.LoadUnsafe(ref cRow0, 0);
+                            var c10 = Vector256.LoadUnsafe(ref cRow1, 0);
+                            var c20 = Vector256.LoadUnsafe(ref cRow2, 0);
+                            var c30 = Vector256.LoadUnsafe(ref cRow3, 0);
+                            for (nuint k = 0; k < (nuint)steps; k++)
+                            {
+                                ref float bRow = ref Unsafe.Add(ref bp, k * 8000 + 312);
+                                var b0 = Vector256.LoadUnsafe(ref bRow, 0);
+                                var a0 = Vector256.Create(Unsafe.Add(ref a, m0 + k * 112));
+                                c00 = Vector256.MultiplyAddEstimate(a0, b0, c00);
+                                var a1 = Vector256.Create(Unsafe.Add(ref a, m0 + 1 + k * 112));
+                                c10 = Vector256.MultiplyAddEstimate(a1, b0, c10);
+                                var a2 = Vector256.Create(Unsafe.Add(ref a, m0 + 2 + k * 112));
+                                c20 = Vector256.MultiplyAddEstimate(a2, b0, c20);
+                                var a3 = Vector256.Create(Unsafe.Add(ref a, m0 + 3 + k * 112));
+                                c30 = Vector256.MultiplyAddEstimate(a3, b0, c30);
+                            }
+                            Vector256.StoreUnsafe(c00, ref cRow0, 0);
+                            Vector256.StoreUnsafe(c10, ref cRow1, 0);
+                            Vector256.StoreUnsafe(c20, ref cRow2, 0);
+                            Vector256.StoreUnsafe(c30, ref cRow3, 0);
                         }
-                        Vector256.StoreUnsafe(c00, ref cRow0, 0);
-                        Vector256.StoreUnsafe(c10, ref cRow1, 0);
-                        Vector256.StoreUnsafe(c20, ref cRow2, 0);
-                        Vector256.StoreUnsafe(c30, ref cRow3, 0);
                     }
                 }
             }
             else
             {
-                for (nuint n0 = 0; n0 < 8000; n0 += 8)
+                for (nuint panel = 0; panel < 25; panel++)
                 {
-                    for (nuint m0 = 0; m0 < 100; m0 += 4)
+                    nuint column = panel * 320;
+                    ref float bp = ref Unsafe.Add(ref b, column);
+                    ref float cp = ref Unsafe.Add(ref c, panel * 32000);
+                    for (nuint n0 = 0; n0 < 320; n0 += 8)
                     {
-                        ref float cRow0 = ref Unsafe.Add(ref c, m0 * 8000 + n0);
-                        ref float cRow1 = ref Unsafe.Add(ref c, (m0 + 1) * 8000 + n0);
-                        ref float cRow2 = ref Unsafe.Add(ref c, (m0 + 2) * 8000 + n0);
-                        ref float cRow3 = ref Unsafe.Add(ref c, (m0 + 3) * 8000 + n0);
-                        var c00 = Vector128.LoadUnsafe(ref cRow0, 0);
-                        var c01 = Vector128.LoadUnsafe(ref cRow0, 4);
-                        var c10 = Vector128.LoadUnsafe(ref cRow1, 0);
-                        var c11 = Vector128.LoadUnsafe(ref cRow1, 4);
-                        var c20 = Vector128.LoadUnsafe(ref cRow2, 0);
-                        var c21 = Vector128.LoadUnsafe(ref cRow2, 4);
-                        var c30 = Vector128.LoadUnsafe(ref cRow3, 0);
-                        var c31 = Vector128.LoadUnsafe(ref cRow3, 4);
-                        for (nuint k = 0; k < (nuint)steps; k++)
+                        for (nuint m0 = 0; m0 < 100; m0 += 4)
                         {
-                            ref float bRow = ref Unsafe.Add(ref b, k * 8000 + n0);
-                            var b0 = Vector128.LoadUnsafe(ref bRow, 0);
-                            var b1 = Vector128.LoadUnsafe(ref bRow, 4);
-                            var a0 = Vector128.Create(Unsafe.Add(ref a, m0 + k * 112));
-                            c00 = Vector128.MultiplyAddEstimate(a0, b0, c00);
-                            c01 = Vector128.MultiplyAddEstimate(a0, b1, c01);
-                            var a1 = Vector128.Create(Unsafe.Add(ref a, m0 + 1 + k * 112));
-                            c10 = Vector128.MultiplyAddEstimate(a1, b0, c10);
-                            c11 = Vector128.MultiplyAddEstimate(a1, b1, c11);
-                            var a2 = Vector128.Create(Unsafe.Add(ref a, m0 + 2 + k * 112));
-                            c20 = Vector128.MultiplyAddEstimate(a2, b0, c20);
-                            c21 = Vector128.MultiplyAddEstimate(a2, b1, c21);
-                            var a3 = Vector128.Create(Unsafe.Add(ref a, m0 + 3 + k * 112));
-                            c30 = Vector128.MultiplyAddEstimate(a3, b0, c30);
-                            c31 = Vector128.MultiplyAddEstimate(a3, b1, c31);
+                            ref float cRow0 = ref Unsafe.Add(ref cp, m0 * 320 + n0);
+                            ref float cRow1 = ref Unsafe.Add(ref cp, (m0 + 1) * 320 + n0);
+                            ref float cRow2 = ref Unsafe.Add(ref cp, (m0 + 2) * 320 + n0);
+                            ref float cRow3 = ref Unsafe.Add(ref cp, (m0 + 3) * 320 + n0);
+                            var c00 = Vector128.LoadUnsafe(ref cRow0, 0);
+                            var c01 = Vector128.LoadUnsafe(ref cRow0, 4);
+                            var c10 = Vector128.LoadUnsafe(ref cRow1, 0);
+                            var c11 = Vector128.LoadUnsafe(ref cRow1, 4);
+                            var c20 = Vector128.LoadUnsafe(ref cRow2, 0);
+                            var c21 = Vector128.LoadUnsafe(ref cRow2, 4);
+                            var c30 = Vector128.LoadUnsafe(ref cRow3, 0);
+                            var c31 = Vector128.LoadUnsafe(ref cRow3, 4);
+                            for (nuint k = 0; k < (nuint)steps; k++)
+                            {
+                                ref float bRow = ref Unsafe.Add(ref bp, k * 8000 + n0);
+                                var b0 = Vector128.LoadUnsafe(ref bRow, 0);
+                                var b1 = Vector128.LoadUnsafe(ref bRow, 4);
+                                var a0 = Vector128.Create(Unsafe.Add(ref a, m0 + k * 112));
+                                c00 = Vector128.MultiplyAddEstimate(a0, b0, c00);
+                                c01 = Vector128.MultiplyAddEstimate(a0, b1, c01);
+                                var a1 = Vector128.Create(Unsafe.Add(ref a, m0 + 1 + k * 112));
+                                c10 = Vector128.MultiplyAddEstimate(a1, b0, c10);
+                                c11 = Vector128.MultiplyAddEstimate(a1, b1, c11);
+                                var a2 = Vector128.Create(Unsafe.Add(ref a, m0 + 2 + k * 112));
+                                c20 = Vector128.MultiplyAddEstimate(a2, b0, c20);
+                                c21 = Vector128.MultiplyAddEstimate(a2, b1, c21);
+                                var a3 = Vector128.Create(Unsafe.Add(ref a, m0 + 3 + k * 112));
+                                c30 = Vector128.MultiplyAddEstimate(a3, b0, c30);
+                                c31 = Vector128.MultiplyAddEstimate(a3, b1, c31);
+                            }
+                            Vector128.StoreUnsafe(c00, ref cRow0, 0);
+                            Vector128.StoreUnsafe(c01, ref cRow0, 4);
+                            Vector128.StoreUnsafe(c10, ref cRow1, 0);
+                            Vector128.StoreUnsafe(c11, ref cRow1, 4);
+                            Vector128.StoreUnsafe(c20, ref cRow2, 0);
+                            Vector128.StoreUnsafe(c21, ref cRow2, 4);
+                            Vector128.StoreUnsafe(c30, ref cRow3, 0);
+                            Vector128.StoreUnsafe(c31, ref cRow3, 4);
                         }
-                        Vector128.StoreUnsafe(c00, ref cRow0, 0);
-                        Vector128.StoreUnsafe(c01, ref cRow0, 4);
-                        Vector128.StoreUnsafe(c10, ref cRow1, 0);
-                        Vector128.StoreUnsafe(c11, ref cRow1, 4);
-                        Vector128.StoreUnsafe(c20, ref cRow2, 0);
-                        Vector128.StoreUnsafe(c21, ref cRow2, 4);
-                        Vector128.StoreUnsafe(c30, ref cRow3, 0);
-                        Vector128.StoreUnsafe(c31, ref cRow3, 4);
                     }
                 }
             }
@@ -1891,6 +1929,8 @@ namespace RnnGen.Generated
                 for (nuint chunk = 25; chunk-- > 0;)
                 {
                     nuint k0 = chunk * 320;
+                    ref float ac = ref Unsafe.Add(ref a, k0);
+                    ref float bc = ref Unsafe.Add(ref b, chunk * 32000);
                     for (nuint n0 = 0; n0 < 100; n0 += 4)
                     {
                         nuint m0 = 0;
@@ -1912,28 +1952,28 @@ namespace RnnGen.Generated
                             var s31 = Vector512<float>.Zero;
                             var s32 = Vector512<float>.Zero;
                             var s33 = Vector512<float>.Zero;
-                            for (nuint k = k0; k < k0 + 320; k += 16)
+                            for (nuint k = 0; k < 320; k += 16)
                             {
-                                var a0 = Vector512.LoadUnsafe(ref a, m0 * 8000 + k);
-                                var a1 = Vector512.LoadUnsafe(ref a, (m0 + 1) * 8000 + k);
-                                var a2 = Vector512.LoadUnsafe(ref a, (m0 + 2) * 8000 + k);
-                                var a3 = Vector512.LoadUnsafe(ref a, (m0 + 3) * 8000 + k);
-                                var b0 = Vector512.LoadUnsafe(ref b, n0 * 8000 + k);
+                                var a0 = Vector512.LoadUnsafe(ref ac, m0 * 8000 + k);
+                                var a1 = Vector512.LoadUnsafe(ref ac, (m0 + 1) * 8000 + k);
+                                var a2 = Vector512.LoadUnsafe(ref ac, (m0 + 2) * 8000 + k);
+                                var a3 = Vector512.LoadUnsafe(ref ac, (m0 + 3) * 8000 + k);
+                                var b0 = Vector512.LoadUnsafe(ref bc, n0 * 320 + k);
                                 s00 = Vector512.MultiplyAddEstimate(a0, b0, s00);
                                 s10 = Vector512.MultiplyAddEstimate(a1, b0, s10);
                                 s20 = Vector512.MultiplyAddEstimate(a2, b0, s20);
                                 s30 = Vector512.MultiplyAddEstimate(a3, b0, s30);
-                                var b1 = Vector512.LoadUnsafe(ref b, (n0 + 1) * 8000 + k);
+                                var b1 = Vector512.LoadUnsafe(ref bc, (n0 + 1) * 320 + k);
                                 s01 = Vector512.MultiplyAddEstimate(a0, b1, s01);
                                 s11 = Vector512.MultiplyAddEstimate(a1, b1, s11);
                                 s21 = Vector512.MultiplyAddEstimate(a2, b1, s21);
                                 s31 = Vector512.MultiplyAddEstimate(a3, b1, s31);
-                                var b2 = Vector512.LoadUnsafe(ref b, (n0 + 2) * 8000 + k);
+                                var b2 = Vector512.LoadUnsafe(ref bc, (n0 + 2) * 320 + k);
                                 s02 = Vector512.MultiplyAddEstimate(a0, b2, s02);
                                 s12 = Vector512.MultiplyAddEstimate(a1, b2, s12);
                                 s22 = Vector512.MultiplyAddEstimate(a2, b2, s22);
                                 s32 = Vector512.MultiplyAddEstimate(a3, b2, s32);
-                                var b3 = Vector512.LoadUnsafe(ref b, (n0 + 3) * 8000 + k);
+                                var b3 = Vector512.LoadUnsafe(ref bc, (n0 + 3) * 320 + k);
                                 s03 = Vector512.MultiplyAddEstimate(a0, b3, s03);
                                 s13 = Vector512.MultiplyAddEstimate(a1, b3, s13);
                                 s23 = Vector512.MultiplyAddEstimate(a2, b3, s23);
@@ -1951,16 +1991,16 @@ namespace RnnGen.Generated
                             var s01 = Vector512<float>.Zero;
                             var s02 = Vector512<float>.Zero;
                             var s03 = Vector512<float>.Zero;
-                            for (nuint k = k0; k < k0 + 320; k += 16)
+                            for (nuint k = 0; k < 320; k += 16)
                             {
-                                var a0 = Vector512.LoadUnsafe(ref a, m0 * 8000 + k);
-                                var b0 = Vector512.LoadUnsafe(ref b, n0 * 8000 + k);
+                                var a0 = Vector512.LoadUnsafe(ref ac, m0 * 8000 + k);
+                                var b0 = Vector512.LoadUnsafe(ref bc, n0 * 320 + k);
                                 s00 = Vector512.MultiplyAddEstimate(a0, b0, s00);
-                                var b1 = Vector512.LoadUnsafe(ref b, (n0 + 1) * 8000 + k);
+                                var b1 = Vector512.LoadUnsafe(ref bc, (n0 + 1) * 320 + k);
                                 s01 = Vector512.MultiplyAddEstimate(a0, b1, s01);
-                                var b2 = Vector512.LoadUnsafe(ref b, (n0 + 2) * 8000 + k);
+                                var b2 = Vector512.LoadUnsafe(ref bc, (n0 + 2) * 320 + k);
                                 s02 = Vector512.MultiplyAddEstimate(a0, b2, s02);
-                                var b3 = Vector512.LoadUnsafe(ref b, (n0 + 3) * 8000 + k);
+                                var b3 = Vector512.LoadUnsafe(ref bc, (n0 + 3) * 320 + k);
                                 s03 = Vector512.MultiplyAddEstimate(a0, b3, s03);
                             }
                             Unsafe.Add(ref c, m0 * 112 + n0) += Vector512.Sum(s00);
@@ -1990,27 +2030,32 @@ namespace RnnGen.Generated
                         var s21 = Vector256<float>.Zero;
                         var s22 = Vector256<float>.Zero;
                         var s23 = Vector256<float>.Zero;
-                        for (nuint k = 0; k < 8000; k += 8)
+                        for (nuint panel = 0; panel < 25; panel++)
                         {
-                            var a0 = Vector256.LoadUnsafe(ref a, m0 * 8000 + k);
-                            var a1 = Vector256.LoadUnsafe(ref a, (m0 + 1) * 8000 + k);
-                            var a2 = Vector256.LoadUnsafe(ref a, (m0 + 2) * 8000 + k);
-                            var b0 = Vector256.LoadUnsafe(ref b, n0 * 8000 + k);
-                            s00 = Vector256.MultiplyAddEstimate(a0, b0, s00);
-                            s10 = Vector256.MultiplyAddEstimate(a1, b0, s10);
-                            s20 = Vector256.MultiplyAddEstimate(a2, b0, s20);
-                            var b1 = Vector256.LoadUnsafe(ref b, (n0 + 1) * 8000 + k);
-                            s01 = Vector256.MultiplyAddEstimate(a0, b1, s01);
-                            s11 = Vector256.MultiplyAddEstimate(a1, b1, s11);
-                            s21 = Vector256.MultiplyAddEstimate(a2, b1, s21);
-                            var b2 = Vector256.LoadUnsafe(ref b, (n0 + 2) * 8000 + k);
-                            s02 = Vector256.MultiplyAddEstimate(a0, b2, s02);
-                            s12 = Vector256.MultiplyAddEstimate(a1, b2, s12);
-                            s22 = Vector256.MultiplyAddEstimate(a2, b2, s22);
-                            var b3 = Vector256.LoadUnsafe(ref b, (n0 + 3) * 8000 + k);
-                            s03 = Vector256.MultiplyAddEstimate(a0, b3, s03);
-                            s13 = Vector256.MultiplyAddEstimate(a1, b3, s13);
-                            s23 = Vector256.MultiplyAddEstimate(a2, b3, s23);
+                            ref float ap = ref Unsafe.Add(ref a, panel * 320);
+                            ref float bp = ref Unsafe.Add(ref b, panel * 32000);
+                            for (nuint k = 0; k < 320; k += 8)
+                            {
+                                var a0 = Vector256.LoadUnsafe(ref ap, m0 * 8000 + k);
+                                var a1 = Vector256.LoadUnsafe(ref ap, (m0 + 1) * 8000 + k);
+                                var a2 = Vector256.LoadUnsafe(ref ap, (m0 + 2) * 8000 + k);
+                                var b0 = Vector256.LoadUnsafe(ref bp, n0 * 320 + k);
+                                s00 = Vector256.MultiplyAddEstimate(a0, b0, s00);
+                                s10 = Vector256.MultiplyAddEstimate(a1, b0, s10);
+                                s20 = Vector256.MultiplyAddEstimate(a2, b0, s20);
+                                var b1 = Vector256.LoadUnsafe(ref bp, (n0 + 1) * 320 + k);
+                                s01 = Vector256.MultiplyAddEstimate(a0, b1, s01);
+                                s11 = Vector256.MultiplyAddEstimate(a1, b1, s11);
+                                s21 = Vector256.MultiplyAddEstimate(a2, b1, s21);
+                                var b2 = Vector256.LoadUnsafe(ref bp, (n0 + 2) * 320 + k);
+                                s02 = Vector256.MultiplyAddEstimate(a0, b2, s02);
+                                s12 = Vector256.MultiplyAddEstimate(a1, b2, s12);
+                                s22 = Vector256.MultiplyAddEstimate(a2, b2, s22);
+                                var b3 = Vector256.LoadUnsafe(ref bp, (n0 + 3) * 320 + k);
+                                s03 = Vector256.MultiplyAddEstimate(a0, b3, s03);
+                                s13 = Vector256.MultiplyAddEstimate(a1, b3, s13);
+                                s23 = Vector256.MultiplyAddEstimate(a2, b3, s23);
+                            }
                         }
                         Unsafe.Add(ref c, m0 * 112 + n0) += Vector256.Sum(s00);
                         Unsafe.Add(ref c, m0 * 112 + n0 + 1) += Vector256.Sum(s01);
@@ -2031,17 +2076,22 @@ namespace RnnGen.Generated
                         var s01 = Vector256<float>.Zero;
                         var s02 = Vector256<float>.Zero;
                         var s03 = Vector256<float>.Zero;
-                        for (nuint k = 0; k < 8000; k += 8)
+                        for (nuint panel = 0; panel < 25; panel++)
                         {
-                            var a0 = Vector256.LoadUnsafe(ref a, m0 * 8000 + k);
-                            var b0 = Vector256.LoadUnsafe(ref b, n0 * 8000 + k);
-                            s00 = Vector256.MultiplyAddEstimate(a0, b0, s00);
-                            var b1 = Vector256.LoadUnsafe(ref b, (n0 + 1) * 8000 + k);
-                            s01 = Vector256.MultiplyAddEstimate(a0, b1, s01);
-                            var b2 = Vector256.LoadUnsafe(ref b, (n0 + 2) * 8000 + k);
-                            s02 = Vector256.MultiplyAddEstimate(a0, b2, s02);
-                            var b3 = Vector256.LoadUnsafe(ref b, (n0 + 3) * 8000 + k);
-                            s03 = Vector256.MultiplyAddEstimate(a0, b3, s03);
+                            ref float ap = ref Unsafe.Add(ref a, panel * 320);
+                            ref float bp = ref Unsafe.Add(ref b, panel * 32000);
+                            for (nuint k = 0; k < 320; k += 8)
+                            {
+                                var a0 = Vector256.LoadUnsafe(ref ap, m0 * 8000 + k);
+                                var b0 = Vector256.LoadUnsafe(ref bp, n0 * 320 + k);
+                                s00 = Vector256.MultiplyAddEstimate(a0, b0, s00);
+                                var b1 = Vector256.LoadUnsafe(ref bp, (n0 + 1) * 320 + k);
+                                s01 = Vector256.MultiplyAddEstimate(a0, b1, s01);
+                                var b2 = Vector256.LoadUnsafe(ref bp, (n0 + 2) * 320 + k);
+                                s02 = Vector256.MultiplyAddEstimate(a0, b2, s02);
+                                var b3 = Vector256.LoadUnsafe(ref bp, (n0 + 3) * 320 + k);
+                                s03 = Vector256.MultiplyAddEstimate(a0, b3, s03);
+                            }
                         }
                         Unsafe.Add(ref c, m0 * 112 + n0) += Vector256.Sum(s00);
                         Unsafe.Add(ref c, m0 * 112 + n0 + 1) += Vector256.Sum(s01);
@@ -2065,22 +2115,27 @@ namespace RnnGen.Generated
                         var s11 = Vector128<float>.Zero;
                         var s12 = Vector128<float>.Zero;
                         var s13 = Vector128<float>.Zero;
-                        for (nuint k = 0; k < 8000; k += 4)
+                        for (nuint panel = 0; panel < 25; panel++)
                         {
-                            var a0 = Vector128.LoadUnsafe(ref a, m0 * 8000 + k);
-                            var a1 = Vector128.LoadUnsafe(ref a, (m0 + 1) * 8000 + k);
-                            var b0 = Vector128.LoadUnsafe(ref b, n0 * 8000 + k);
-                            s00 = Vector128.MultiplyAddEstimate(a0, b0, s00);
-                            s10 = Vector128.MultiplyAddEstimate(a1, b0, s10);
-                            var b1 = Vector128.LoadUnsafe(ref b, (n0 + 1) * 8000 + k);
-                            s01 = Vector128.MultiplyAddEstimate(a0, b1, s01);
-                            s11 = Vector128.MultiplyAddEstimate(a1, b1, s11);
-                            var b2 = Vector128.LoadUnsafe(ref b, (n0 + 2) * 8000 + k);
-                            s02 = Vector128.MultiplyAddEstimate(a0, b2, s02);
-                            s12 = Vector128.MultiplyAddEstimate(a1, b2, s12);
-                            var b3 = Vector128.LoadUnsafe(ref b, (n0 + 3) * 8000 + k);
-                            s03 = Vector128.MultiplyAddEstimate(a0, b3, s03);
-                            s13 = Vector128.MultiplyAddEstimate(a1, b3, s13);
+                            ref float ap = ref Unsafe.Add(ref a, panel * 320);
+                            ref float bp = ref Unsafe.Add(ref b, panel * 32000);
+                            for (nuint k = 0; k < 320; k += 4)
+                            {
+                                var a0 = Vector128.LoadUnsafe(ref ap, m0 * 8000 + k);
+                                var a1 = Vector128.LoadUnsafe(ref ap, (m0 + 1) * 8000 + k);
+                                var b0 = Vector128.LoadUnsafe(ref bp, n0 * 320 + k);
+                                s00 = Vector128.MultiplyAddEstimate(a0, b0, s00);
+                                s10 = Vector128.MultiplyAddEstimate(a1, b0, s10);
+                                var b1 = Vector128.LoadUnsafe(ref bp, (n0 + 1) * 320 + k);
+                                s01 = Vector128.MultiplyAddEstimate(a0, b1, s01);
+                                s11 = Vector128.MultiplyAddEstimate(a1, b1, s11);
+                                var b2 = Vector128.LoadUnsafe(ref bp, (n0 + 2) * 320 + k);
+                                s02 = Vector128.MultiplyAddEstimate(a0, b2, s02);
+                                s12 = Vector128.MultiplyAddEstimate(a1, b2, s12);
+                                var b3 = Vector128.LoadUnsafe(ref bp, (n0 + 3) * 320 + k);
+                                s03 = Vector128.MultiplyAddEstimate(a0, b3, s03);
+                                s13 = Vector128.MultiplyAddEstimate(a1, b3, s13);
+                            }
                         }
                         Unsafe.Add(ref c, m0 * 112 + n0) += Vector128.Sum(s00);
                         Unsafe.Add(ref c, m0 * 112 + n0 + 1) += Vector128.Sum(s01);
@@ -2097,17 +2152,22 @@ namespace RnnGen.Generated
                         var s01 = Vector128<float>.Zero;
                         var s02 = Vector128<float>.Zero;
                         var s03 = Vector128<float>.Zero;
-                        for (nuint k = 0; k < 8000; k += 4)
+                        for (nuint panel = 0; panel < 25; panel++)
                         {
-                            var a0 = Vector128.LoadUnsafe(ref a, m0 * 8000 + k);
-                            var b0 = Vector128.LoadUnsafe(ref b, n0 * 8000 + k);
-                            s00 = Vector128.MultiplyAddEstimate(a0, b0, s00);
-                            var b1 = Vector128.LoadUnsafe(ref b, (n0 + 1) * 8000 + k);
-                            s01 = Vector128.MultiplyAddEstimate(a0, b1, s01);
-                            var b2 = Vector128.LoadUnsafe(ref b, (n0 + 2) * 8000 + k);
-                            s02 = Vector128.MultiplyAddEstimate(a0, b2, s02);
-                            var b3 = Vector128.LoadUnsafe(ref b, (n0 + 3) * 8000 + k);
-                            s03 = Vector128.MultiplyAddEstimate(a0, b3, s03);
+                            ref float ap = ref Unsafe.Add(ref a, panel * 320);
+                            ref float bp = ref Unsafe.Add(ref b, panel * 32000);
+                            for (nuint k = 0; k < 320; k += 4)
+                            {
+                                var a0 = Vector128.LoadUnsafe(ref ap, m0 * 8000 + k);
+                                var b0 = Vector128.LoadUnsafe(ref bp, n0 * 320 + k);
+                                s00 = Vector128.MultiplyAddEstimate(a0, b0, s00);
+                                var b1 = Vector128.LoadUnsafe(ref bp, (n0 + 1) * 320 + k);
+                                s01 = Vector128.MultiplyAddEstimate(a0, b1, s01);
+                                var b2 = Vector128.LoadUnsafe(ref bp, (n0 + 2) * 320 + k);
+                                s02 = Vector128.MultiplyAddEstimate(a0, b2, s02);
+                                var b3 = Vector128.LoadUnsafe(ref bp, (n0 + 3) * 320 + k);
+                                s03 = Vector128.MultiplyAddEstimate(a0, b3, s03);
+                            }
                         }
                         Unsafe.Add(ref c, m0 * 112 + n0) += Vector128.Sum(s00);
                         Unsafe.Add(ref c, m0 * 112 + n0 + 1) += Vector128.Sum(s01);

@@ -409,6 +409,7 @@ namespace RnnGen.Generated
         public static readonly KeyValuePair<string, string>[] Metadata =
         {
             new("rnngen.version", "VERSION"),
+            new("rnngen.layout", "71e30570af5123f7"), // the flat parameters' layout: a checkpoint resumes only the same
             new("rnngen.cell", "vanilla"),
             new("rnngen.activation", "tanh"),
             new("rnngen.input", "dense"),

@@ -447,6 +447,7 @@ namespace RnnGen.Generated
         public static readonly KeyValuePair<string, string>[] Metadata =
         {
             new("rnngen.version", "VERSION"),
+            new("rnngen.layout", "2cc33543841bc146"), // the flat parameters' layout: a checkpoint resumes only the same
             new("rnngen.cell", "lstm"),
             new("rnngen.activation", "tanh"),
             new("rnngen.input", "dense"),

@@ -181,6 +181,41 @@ public sealed class TrainerTests : IDisposable
     }
 
     [Fact]
+    public void A_checkpoint_of_another_parameter_layout_is_refused_and_nothing_changes()
+    {
+        // The flat parameters' layout is the generator's (panels, padding): a checkpoint records its fingerprint, so
+        // one written by an RnnGen that laid the same declaration out otherwise is refused instead of misread.
+        string path = Path.Combine(_directory, "model.ckpt");
+        var model = new SmallModel();
+        new Trainer<float, int, int>(model, new Adam<float>(model.Parameters.Length), new TrainerOptions { Epochs = 1, CheckpointPath = path }).Fit(Counting(5, 1));
+        byte[] file = File.ReadAllBytes(path);
+        var header = RnnGen.IO.SafeTensorsHeader.Read(new MemoryStream(file));
+        Assert.Matches("^[0-9a-f]{16}$", header.Metadata["rnngen.layout"]);
+
+        var rewritten = new MemoryStream();
+        var writer = new RnnGen.IO.SafeTensorsWriter(rewritten);
+        foreach (KeyValuePair<string, string> pair in header.Metadata)
+        {
+            writer.AddMetadata(pair.Key, pair.Key == "rnngen.layout" ? "0123456789abcdef" : pair.Value);
+        }
+
+        foreach (var tensor in header.Tensors) writer.AddTensor(tensor.Name, tensor.DType, tensor.Shape.AsSpan());
+        writer.WriteHeader();
+        foreach (var tensor in header.Tensors) writer.WriteData(file.AsSpan((int)(header.DataStart + tensor.DataBegin), (int)tensor.ByteLength));
+        writer.Complete();
+
+        var same = new SmallModel();
+        float[] before = same.Parameters.ToArray();
+        var trainer = new Trainer<float, int, int>(same, new Adam<float>(same.Parameters.Length));
+        rewritten.Position = 0;
+        var error = Assert.Throws<InvalidDataException>(() => trainer.LoadCheckpoint(rewritten));
+        Assert.Contains("rnngen.layout", error.Message);
+        Assert.Equal(before, same.Parameters.ToArray());
+        Assert.Equal(0, trainer.CompletedEpochs);
+        Assert.True(new Trainer<float, int, int>(same, new Adam<float>(same.Parameters.Length)).TryResume(path)); // the file itself resumes
+    }
+
+    [Fact]
     public void Early_stopping_stops_after_patience_epochs_without_improvement_and_restores_the_best()
     {
         var model = new SmallModel();

@@ -52,7 +52,7 @@ internal sealed class DotGemm
     private const int ChunkFrom = 2048;
 
     /// <summary>A chunk of K: 20 vectors, so that a chunk of 20 rows of A (25 KB) stays in L1.</summary>
-    private const int KChunk = 320;
+    public const int KChunk = 320;
 
     /// <summary>B's panels, null when B is plain rows (a panel as wide as K is plain rows).</summary>
     private PanelOrder? StoredB => BPanels is { } o && o.Width < K ? o : null;
@@ -83,6 +83,7 @@ internal sealed class DotGemm
                     return;
                 }
 
+                // A chunk's A and B start at ac and bc: B's chunk is a panel of its own when B is stored in panels.
                 int chunks = (K + KChunk - 1) / KChunk;
                 using (w.Open($"for (nuint chunk = {chunks}; chunk-- > 0;)"))
                 {
@@ -91,6 +92,11 @@ internal sealed class DotGemm
                     {
                         w.Line($"nuint kEnd = Math.Min(k0 + {KChunk}, {K});");
                     }
+
+                    w.Line($"ref {T} ac = ref Unsafe.Add(ref a, k0);");
+                    w.Line(StoredB is { } panels
+                        ? $"ref {T} bc = ref Unsafe.Add(ref b, {panels.Slot("chunk")} * {N * KChunk});"
+                        : $"ref {T} bc = ref Unsafe.Add(ref b, k0);");
 
                     Blocking.Emit(w, "n0", Dim.Const(N), rn, 1, (columns, n0) =>
                         Blocking.Emit(w, "m0", M, rm, 1, (rows, m0) => EmitTile(w, ctx, width, rows, m0, columns, n0, chunked: true)));
@@ -101,9 +107,9 @@ internal sealed class DotGemm
         w.Line();
     }
 
-    /// <summary>Whether this width's branch works in chunks of K (single precision, plain rows of B, long K).</summary>
+    /// <summary>Whether this width's branch works in chunks of K (single precision, long K, B in plain rows or in panels of a chunk).</summary>
     private bool Chunked(EmitContext ctx, SimdWidth width) =>
-        width.Bits == 512 && ctx.T == "float" && StoredB is null && K >= ChunkFrom;
+        width.Bits == 512 && ctx.T == "float" && (StoredB is null || StoredB.Width == KChunk) && K >= ChunkFrom;
 
     private void EmitTile(CodeWriter w, EmitContext ctx, SimdWidth width, int rm, string m0, int rn, string n0, bool chunked)
     {
@@ -118,9 +124,10 @@ internal sealed class DotGemm
             }
         }
 
-        PanelOrder? panels = StoredB;
-        string aBase = panels is not null ? "ap" : "a", bBase = panels is not null ? "bp" : "b";
-        int bStride = panels?.Width ?? BStride, span = panels?.Width ?? K;
+        // Chunked, the loop runs over one chunk from ac and bc (see Emit); otherwise over the panels, or all of K.
+        PanelOrder? panels = chunked ? null : StoredB;
+        string aBase = chunked ? "ac" : panels is not null ? "ap" : "a", bBase = chunked ? "bc" : panels is not null ? "bp" : "b";
+        int bStride = chunked && StoredB is not null ? KChunk : panels?.Width ?? BStride, span = panels?.Width ?? K;
 
         void Body(string k)
         {
@@ -143,7 +150,7 @@ internal sealed class DotGemm
         {
             if (chunked)
             {
-                using (w.Open($"for (nuint k = k0; k < {(K % KChunk == 0 ? $"k0 + {KChunk}" : "kEnd")}; k += {lanes})"))
+                using (w.Open($"for (nuint k = 0; k < {(K % KChunk == 0 ? KChunk.ToString() : "kEnd - k0")}; k += {lanes})"))
                 {
                     Body("k");
                 }
