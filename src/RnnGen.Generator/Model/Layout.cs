@@ -333,7 +333,7 @@ internal sealed class Layout
     /// <summary>The width of W_out's panels, when it has them: 20 vectors of 16 floats, the dh product's chunk.</summary>
     public const int OutputPanelWidth = 320;
 
-    /// <summary>Heads from this many classes are stored in panels (W_out then outgrows a core's L2).</summary>
+    /// <summary>Heads from this many classes are stored in panels: where the dh product works in chunks of classes.</summary>
     public const int OutputPanelFrom = 2048;
 
     /// <summary>True when W_hh is stored as more than one panel.</summary>

@@ -48,11 +48,11 @@ internal sealed class DotGemm
     /// </summary>
     public bool WideTiles { get; init; }
 
-    /// <summary>K from which the 512-bit path works in chunks of <see cref="KChunk"/>.</summary>
-    private const int ChunkFrom = 2048;
+    /// <summary>K from which the 512-bit path works in chunks of <see cref="KChunk"/> (where a head's W_out is stored in panels of a chunk).</summary>
+    private const int ChunkFrom = Layout.OutputPanelFrom;
 
-    /// <summary>A chunk of K: 20 vectors, so that a chunk of 20 rows of A (25 KB) stays in L1.</summary>
-    public const int KChunk = 320;
+    /// <summary>A chunk of K: 20 vectors, so that a chunk of 20 rows of A (25 KB) stays in L1; W_out's panel width.</summary>
+    private const int KChunk = Layout.OutputPanelWidth;
 
     /// <summary>B's panels, null when B is plain rows (a panel as wide as K is plain rows).</summary>
     private PanelOrder? StoredB => BPanels is { } o && o.Width < K ? o : null;
