@@ -36,6 +36,13 @@ public partial class TutorialModel { }
 [RnnModel(Hidden = 30, Vocab = 40, Output = 2100, MaxSteps = 24, Truncate = 3)]
 public partial class WideHead { }
 
+/// <summary>
+/// A single-precision head stored in panels of 320 classes (Vocab 2560), behind a projected LSTM with full BPTT:
+/// the panelled head's products and weight map under another cell and a head narrower than Hidden.
+/// </summary>
+[RnnModel(Hidden = 24, Vocab = 2560, Cell = CellType.Lstm, Projection = 16, MaxSteps = 8)]
+public partial class PanelledHead { }
+
 /// <summary>A small single-precision language model for training, streaming and argument tests.</summary>
 [RnnModel(Hidden = 16, Vocab = 10, MaxSteps = 32, Truncate = 3)]
 public partial class SmallModel { }
