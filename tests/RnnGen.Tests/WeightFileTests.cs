@@ -86,17 +86,7 @@ public class WeightFileTests
     }
 
     /// <summary>The same file without __metadata__, as PyTorch's safetensors.torch.save_file writes it by default.</summary>
-    private static byte[] StripMetadata(byte[] file)
-    {
-        var header = RnnGen.IO.SafeTensorsHeader.Read(new MemoryStream(file));
-        var output = new MemoryStream();
-        var writer = new RnnGen.IO.SafeTensorsWriter(output);
-        foreach (var tensor in header.Tensors) writer.AddTensor(tensor.Name, tensor.DType, tensor.Shape.AsSpan());
-        writer.WriteHeader();
-        foreach (var tensor in header.Tensors) writer.WriteData(file.AsSpan((int)(header.DataStart + tensor.DataBegin), (int)tensor.ByteLength));
-        writer.Complete();
-        return output.ToArray();
-    }
+    private static byte[] StripMetadata(byte[] file) => TensorFile.WithMetadata(file, (_, _) => null);
 
     [Fact]
     public void MetadataRecordsTheDeclaration()

@@ -23,6 +23,30 @@ internal static class TensorFile
         return result;
     }
 
+    /// <summary>
+    /// The same file with its <c>__metadata__</c> rewritten: each entry kept, replaced or dropped (null) by
+    /// <paramref name="value"/>; the tensors and their bytes unchanged.
+    /// </summary>
+    public static byte[] WithMetadata(byte[] file, System.Func<string, string, string?> value)
+    {
+        SafeTensorsHeader header = SafeTensorsHeader.Read(new MemoryStream(file));
+        var output = new MemoryStream();
+        var writer = new SafeTensorsWriter(output);
+        foreach (KeyValuePair<string, string> pair in header.Metadata)
+        {
+            if (value(pair.Key, pair.Value) is { } kept)
+            {
+                writer.AddMetadata(pair.Key, kept);
+            }
+        }
+
+        foreach (SafeTensorInfo tensor in header.Tensors) writer.AddTensor(tensor.Name, tensor.DType, tensor.Shape.AsSpan());
+        writer.WriteHeader();
+        foreach (SafeTensorInfo tensor in header.Tensors) writer.WriteData(new System.ReadOnlySpan<byte>(file, (int)(header.DataStart + tensor.DataBegin), (int)tensor.ByteLength));
+        writer.Complete();
+        return output.ToArray();
+    }
+
     public static byte[] Save(System.Action<Stream> save)
     {
         var stream = new MemoryStream();

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using RnnGen.Tests.Models;
+using RnnGen.Tests.Reference;
 using RnnGen.Training;
 
 namespace RnnGen.Tests.Training;
@@ -192,22 +193,11 @@ public sealed class TrainerTests : IDisposable
         var header = RnnGen.IO.SafeTensorsHeader.Read(new MemoryStream(file));
         Assert.Matches("^[0-9a-f]{16}$", header.Metadata["rnngen.layout"]);
 
-        var rewritten = new MemoryStream();
-        var writer = new RnnGen.IO.SafeTensorsWriter(rewritten);
-        foreach (KeyValuePair<string, string> pair in header.Metadata)
-        {
-            writer.AddMetadata(pair.Key, pair.Key == "rnngen.layout" ? "0123456789abcdef" : pair.Value);
-        }
-
-        foreach (var tensor in header.Tensors) writer.AddTensor(tensor.Name, tensor.DType, tensor.Shape.AsSpan());
-        writer.WriteHeader();
-        foreach (var tensor in header.Tensors) writer.WriteData(file.AsSpan((int)(header.DataStart + tensor.DataBegin), (int)tensor.ByteLength));
-        writer.Complete();
+        var rewritten = new MemoryStream(TensorFile.WithMetadata(file, (key, value) => key == "rnngen.layout" ? "0123456789abcdef" : value));
 
         var same = new SmallModel();
         float[] before = same.Parameters.ToArray();
         var trainer = new Trainer<float, int, int>(same, new Adam<float>(same.Parameters.Length));
-        rewritten.Position = 0;
         var error = Assert.Throws<InvalidDataException>(() => trainer.LoadCheckpoint(rewritten));
         Assert.Contains("rnngen.layout", error.Message);
         Assert.Equal(before, same.Parameters.ToArray());

@@ -127,7 +127,7 @@ internal sealed class DotGemm
         // Chunked, the loop runs over one chunk from ac and bc (see Emit); otherwise over the panels, or all of K.
         PanelOrder? panels = chunked ? null : StoredB;
         string aBase = chunked ? "ac" : panels is not null ? "ap" : "a", bBase = chunked ? "bc" : panels is not null ? "bp" : "b";
-        int bStride = chunked && StoredB is not null ? KChunk : panels?.Width ?? BStride, span = panels?.Width ?? K;
+        int bStride = StoredB?.Width ?? BStride, span = panels?.Width ?? K;
 
         void Body(string k)
         {
