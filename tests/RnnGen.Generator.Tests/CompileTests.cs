@@ -41,6 +41,30 @@ public class CompileTests
         Assert.True(diagnostics.Count == 0, string.Join("\n", diagnostics.Take(20)));
     }
 
+    /// <summary>
+    /// A single-precision head of 2048 classes or more is stored in panels of a width that divides its padded width,
+    /// between 240 and 480 classes (a multiple of 80 first, then the nearest to 320); a vocabulary with no such
+    /// divisor, a double-precision head and a bidirectional one keep plain rows.
+    /// </summary>
+    [Theory]
+    [InlineData("Hidden = 100, Vocab = 8000", 320)]
+    [InlineData("Hidden = 100, Vocab = 4000", 400)]
+    [InlineData("Hidden = 30, Vocab = 40, Output = 2100", 352)]
+    [InlineData("Hidden = 24, Vocab = 2560, Cell = CellType.Lstm, Projection = 16", 320)]
+    [InlineData("Hidden = 100, Vocab = 10000", 400)]
+    [InlineData("Hidden = 100, Vocab = 5000", 0)]
+    [InlineData("Hidden = 100, Vocab = 2000", 0)]
+    [InlineData("Hidden = 100, Vocab = 8000, Precision = Precision.Double", 0)]
+    [InlineData("Hidden = 100, Vocab = 8000, Bidirectional = true", 0)]
+    public void AWideHeadIsStoredInPanelsThatDivideIt(string arguments, int panel)
+    {
+        (GeneratorDriverRunResult result, _) = GeneratorRunner.Run($"using RnnGen;\n[RnnModel({arguments})] partial class M {{ }}");
+        Assert.Empty(result.Diagnostics);
+        string source = result.Results.Single().GeneratedSources.Single().SourceText.ToString();
+        var declared = System.Text.RegularExpressions.Regex.Match(source, @"public const int OutputPanel = (\d+);");
+        Assert.Equal(panel, declared.Success ? int.Parse(declared.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) : 0);
+    }
+
     [Fact]
     public void GeneratedSourceStaysSmallAtTheLargestHiddenSize()
     {

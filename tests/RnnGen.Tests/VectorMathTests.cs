@@ -182,4 +182,25 @@ public class VectorMathTests
             Assert.Equal(truth, sums[t], 1e-5 * (t + 1));
         }
     }
+
+    [Fact]
+    public void SumRowPutsColumnJInLaneJ()
+    {
+        var random = new Random(17);
+        var row = new Vector256<float>[4];
+        for (int j = 0; j < 4; j++)
+        {
+            var lanes = new float[8];
+            for (int l = 0; l < 8; l++) lanes[l] = (float)(random.NextDouble() * 2 - 1) * (j + 1);
+            row[j] = Vector256.Create<float>(lanes);
+        }
+
+        var sums = VectorMath.SumRow(row[0], row[1], row[2], row[3]);
+        for (int j = 0; j < 4; j++)
+        {
+            double truth = 0;
+            for (int l = 0; l < 8; l++) truth += row[j][l];
+            Assert.Equal(truth, sums[j], 1e-5 * (j + 1));
+        }
+    }
 }

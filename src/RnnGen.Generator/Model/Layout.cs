@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 
 namespace RnnGen.Generator.Model;
@@ -78,8 +79,8 @@ internal sealed class Layout
         Features = Projected ? spec.Projection : spec.Hidden;
         FeaturesPadded = Pad(Features);
         FeedsBackOutput = spec.Recurrence == RecurrenceKind.Output;
-        OutputPanel = ElementBytes == 4 && OutputPadded >= OutputPanelFrom && OutputPadded % OutputPanelWidth == 0 && !spec.Bidirectional && !FeedsBackOutput
-            ? OutputPanelWidth
+        OutputPanel = ElementBytes == 4 && OutputPadded >= OutputPanelFrom && !spec.Bidirectional && !FeedsBackOutput
+            ? ChooseOutputPanel(OutputPadded)
             : OutputPadded;
         OutputPanels = OutputPanelled ? new PanelOrder(OutputPanel, OutputPadded / OutputPanel, 1, PartMajor: false) : null;
         RecurrentInputs = FeedsBackOutput ? spec.Output : Features;
@@ -330,8 +331,17 @@ internal sealed class Layout
     /// <summary>True when W_out is stored as more than one panel.</summary>
     public bool OutputPanelled => OutputPanel < OutputPadded;
 
-    /// <summary>The width of W_out's panels, when it has them: 20 vectors of 16 floats, the dh product's chunk.</summary>
+    /// <summary>
+    /// The preferred width of W_out's panels: 20 vectors of 16 floats (four 5-vector register tiles of the 512-bit
+    /// path), so that the dh product's chunk of 20 steps' gradients (25 KB) stays in L1.
+    /// </summary>
     public const int OutputPanelWidth = 320;
+
+    /// <summary>The narrowest panel of W_out worth cutting (fewer classes per panel, more passes over the gradients).</summary>
+    public const int OutputPanelMin = 240;
+
+    /// <summary>The widest panel of W_out: a chunk of 20 steps' gradients (38 KB) still fits a 48 KB L1.</summary>
+    public const int OutputPanelMax = 480;
 
     /// <summary>Heads from this many classes are stored in panels: where the dh product works in chunks of classes.</summary>
     public const int OutputPanelFrom = 2048;
@@ -364,6 +374,28 @@ internal sealed class Layout
         }
 
         return width;
+    }
+
+    /// <summary>
+    /// The panel width for a head of <paramref name="padded"/> classes: a whole number of 16-float vectors between
+    /// <see cref="OutputPanelMin"/> and <see cref="OutputPanelMax"/> that divides it, so every panel is alike (8000 →
+    /// 320, 4000 → 400, 2112 → 352); a multiple of 80 first (whole 5-vector tiles), then the nearest to
+    /// <see cref="OutputPanelWidth"/>. Plain rows (<paramref name="padded"/>) when no such width divides it (5008 =
+    /// 16 · 313).
+    /// </summary>
+    private static int ChooseOutputPanel(int padded)
+    {
+        int best = padded;
+        int Cost(int width) => (width % 80 == 0 ? 0 : 1000) + Math.Abs(width - OutputPanelWidth);
+        for (int width = OutputPanelMin; width <= OutputPanelMax; width += 16)
+        {
+            if (padded % width == 0 && width < padded && (best == padded || Cost(width) < Cost(best)))
+            {
+                best = width;
+            }
+        }
+
+        return best;
     }
 
     /// <summary>

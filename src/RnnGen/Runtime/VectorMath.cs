@@ -291,6 +291,27 @@ public static class VectorMath
         return Avx512F.Shuffle(c01, c23, 0x44) + Avx512F.Shuffle(c01, c23, 0xEE);
     }
 
+    /// <summary>
+    /// The four horizontal sums of one row of 256-bit accumulators, in one vector: lane j is the sum of <c>sj</c>'s
+    /// lanes. A transposing tree (the halves folded, then two levels of interleaving adds) instead of four separate
+    /// reductions, for dot products reduced once per chunk of K on the 256-bit path.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> SumRow(Vector256<float> s0, Vector256<float> s1, Vector256<float> s2, Vector256<float> s3)
+    {
+        Vector128<float> a = s0.GetLower() + s0.GetUpper(), b = s1.GetLower() + s1.GetUpper();
+        Vector128<float> c = s2.GetLower() + s2.GetUpper(), d = s3.GetLower() + s3.GetUpper();
+        if (!Sse.IsSupported)
+        {
+            return Vector128.Create(Vector128.Sum(a), Vector128.Sum(b), Vector128.Sum(c), Vector128.Sum(d));
+        }
+
+        // (a0 + a2, b0 + b2, a1 + a3, b1 + b3) and the same of c and d; then the low pair of one plus the high pair.
+        Vector128<float> ab = Sse.UnpackLow(a, b) + Sse.UnpackHigh(a, b);
+        Vector128<float> cd = Sse.UnpackLow(c, d) + Sse.UnpackHigh(c, d);
+        return Sse.MoveLowToHigh(ab, cd) + Sse.MoveHighToLow(cd, ab);
+    }
+
     /// <summary>Blocks (a0 + a2, a1 + a3, b0 + b2, b1 + b3) of two vectors' 128-bit blocks.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<float> FoldHalves(Vector512<float> a, Vector512<float> b) =>

@@ -2013,90 +2013,74 @@ namespace RnnGen.Generated
             }
             else if (Vector256.IsHardwareAccelerated)
             {
-                for (nuint n0 = 0; n0 < 100; n0 += 4)
+                for (nuint chunk = 25; chunk-- > 0;)
                 {
-                    nuint m0 = 0;
-                    for (; m0 + 3 <= (nuint)steps; m0 += 3)
+                    nuint k0 = chunk * 320;
+                    ref float ac = ref Unsafe.Add(ref a, k0);
+                    ref float bc = ref Unsafe.Add(ref b, chunk * 32000);
+                    for (nuint n0 = 0; n0 < 100; n0 += 4)
                     {
-                        var s00 = Vector256<float>.Zero;
-                        var s01 = Vector256<float>.Zero;
-                        var s02 = Vector256<float>.Zero;
-                        var s03 = Vector256<float>.Zero;
-                        var s10 = Vector256<float>.Zero;
-                        var s11 = Vector256<float>.Zero;
-                        var s12 = Vector256<float>.Zero;
-                        var s13 = Vector256<float>.Zero;
-                        var s20 = Vector256<float>.Zero;
-                        var s21 = Vector256<float>.Zero;
-                        var s22 = Vector256<float>.Zero;
-                        var s23 = Vector256<float>.Zero;
-                        for (nuint panel = 0; panel < 25; panel++)
+                        nuint m0 = 0;
+                        for (; m0 + 3 <= (nuint)steps; m0 += 3)
                         {
-                            ref float ap = ref Unsafe.Add(ref a, panel * 320);
-                            ref float bp = ref Unsafe.Add(ref b, panel * 32000);
+                            var s00 = Vector256<float>.Zero;
+                            var s01 = Vector256<float>.Zero;
+                            var s02 = Vector256<float>.Zero;
+                            var s03 = Vector256<float>.Zero;
+                            var s10 = Vector256<float>.Zero;
+                            var s11 = Vector256<float>.Zero;
+                            var s12 = Vector256<float>.Zero;
+                            var s13 = Vector256<float>.Zero;
+                            var s20 = Vector256<float>.Zero;
+                            var s21 = Vector256<float>.Zero;
+                            var s22 = Vector256<float>.Zero;
+                            var s23 = Vector256<float>.Zero;
                             for (nuint k = 0; k < 320; k += 8)
                             {
-                                var a0 = Vector256.LoadUnsafe(ref ap, m0 * 8000 + k);
-                                var a1 = Vector256.LoadUnsafe(ref ap, (m0 + 1) * 8000 + k);
-                                var a2 = Vector256.LoadUnsafe(ref ap, (m0 + 2) * 8000 + k);
-                                var b0 = Vector256.LoadUnsafe(ref bp, n0 * 320 + k);
+                                var a0 = Vector256.LoadUnsafe(ref ac, m0 * 8000 + k);
+                                var a1 = Vector256.LoadUnsafe(ref ac, (m0 + 1) * 8000 + k);
+                                var a2 = Vector256.LoadUnsafe(ref ac, (m0 + 2) * 8000 + k);
+                                var b0 = Vector256.LoadUnsafe(ref bc, n0 * 320 + k);
                                 s00 = Vector256.MultiplyAddEstimate(a0, b0, s00);
                                 s10 = Vector256.MultiplyAddEstimate(a1, b0, s10);
                                 s20 = Vector256.MultiplyAddEstimate(a2, b0, s20);
-                                var b1 = Vector256.LoadUnsafe(ref bp, (n0 + 1) * 320 + k);
+                                var b1 = Vector256.LoadUnsafe(ref bc, (n0 + 1) * 320 + k);
                                 s01 = Vector256.MultiplyAddEstimate(a0, b1, s01);
                                 s11 = Vector256.MultiplyAddEstimate(a1, b1, s11);
                                 s21 = Vector256.MultiplyAddEstimate(a2, b1, s21);
-                                var b2 = Vector256.LoadUnsafe(ref bp, (n0 + 2) * 320 + k);
+                                var b2 = Vector256.LoadUnsafe(ref bc, (n0 + 2) * 320 + k);
                                 s02 = Vector256.MultiplyAddEstimate(a0, b2, s02);
                                 s12 = Vector256.MultiplyAddEstimate(a1, b2, s12);
                                 s22 = Vector256.MultiplyAddEstimate(a2, b2, s22);
-                                var b3 = Vector256.LoadUnsafe(ref bp, (n0 + 3) * 320 + k);
+                                var b3 = Vector256.LoadUnsafe(ref bc, (n0 + 3) * 320 + k);
                                 s03 = Vector256.MultiplyAddEstimate(a0, b3, s03);
                                 s13 = Vector256.MultiplyAddEstimate(a1, b3, s13);
                                 s23 = Vector256.MultiplyAddEstimate(a2, b3, s23);
                             }
+                            (Vector128.LoadUnsafe(ref c, m0 * 112 + n0) + VectorMath.SumRow(s00, s01, s02, s03)).StoreUnsafe(ref c, m0 * 112 + n0);
+                            (Vector128.LoadUnsafe(ref c, (m0 + 1) * 112 + n0) + VectorMath.SumRow(s10, s11, s12, s13)).StoreUnsafe(ref c, (m0 + 1) * 112 + n0);
+                            (Vector128.LoadUnsafe(ref c, (m0 + 2) * 112 + n0) + VectorMath.SumRow(s20, s21, s22, s23)).StoreUnsafe(ref c, (m0 + 2) * 112 + n0);
                         }
-                        Unsafe.Add(ref c, m0 * 112 + n0) += Vector256.Sum(s00);
-                        Unsafe.Add(ref c, m0 * 112 + n0 + 1) += Vector256.Sum(s01);
-                        Unsafe.Add(ref c, m0 * 112 + n0 + 2) += Vector256.Sum(s02);
-                        Unsafe.Add(ref c, m0 * 112 + n0 + 3) += Vector256.Sum(s03);
-                        Unsafe.Add(ref c, (m0 + 1) * 112 + n0) += Vector256.Sum(s10);
-                        Unsafe.Add(ref c, (m0 + 1) * 112 + n0 + 1) += Vector256.Sum(s11);
-                        Unsafe.Add(ref c, (m0 + 1) * 112 + n0 + 2) += Vector256.Sum(s12);
-                        Unsafe.Add(ref c, (m0 + 1) * 112 + n0 + 3) += Vector256.Sum(s13);
-                        Unsafe.Add(ref c, (m0 + 2) * 112 + n0) += Vector256.Sum(s20);
-                        Unsafe.Add(ref c, (m0 + 2) * 112 + n0 + 1) += Vector256.Sum(s21);
-                        Unsafe.Add(ref c, (m0 + 2) * 112 + n0 + 2) += Vector256.Sum(s22);
-                        Unsafe.Add(ref c, (m0 + 2) * 112 + n0 + 3) += Vector256.Sum(s23);
-                    }
-                    for (; m0 < (nuint)steps; m0++)
-                    {
-                        var s00 = Vector256<float>.Zero;
-                        var s01 = Vector256<float>.Zero;
-                        var s02 = Vector256<float>.Zero;
-                        var s03 = Vector256<float>.Zero;
-                        for (nuint panel = 0; panel < 25; panel++)
+                        for (; m0 < (nuint)steps; m0++)
                         {
-                            ref float ap = ref Unsafe.Add(ref a, panel * 320);
-                            ref float bp = ref Unsafe.Add(ref b, panel * 32000);
+                            var s00 = Vector256<float>.Zero;
+                            var s01 = Vector256<float>.Zero;
+                            var s02 = Vector256<float>.Zero;
+                            var s03 = Vector256<float>.Zero;
                             for (nuint k = 0; k < 320; k += 8)
                             {
-                                var a0 = Vector256.LoadUnsafe(ref ap, m0 * 8000 + k);
-                                var b0 = Vector256.LoadUnsafe(ref bp, n0 * 320 + k);
+                                var a0 = Vector256.LoadUnsafe(ref ac, m0 * 8000 + k);
+                                var b0 = Vector256.LoadUnsafe(ref bc, n0 * 320 + k);
                                 s00 = Vector256.MultiplyAddEstimate(a0, b0, s00);
-                                var b1 = Vector256.LoadUnsafe(ref bp, (n0 + 1) * 320 + k);
+                                var b1 = Vector256.LoadUnsafe(ref bc, (n0 + 1) * 320 + k);
                                 s01 = Vector256.MultiplyAddEstimate(a0, b1, s01);
-                                var b2 = Vector256.LoadUnsafe(ref bp, (n0 + 2) * 320 + k);
+                                var b2 = Vector256.LoadUnsafe(ref bc, (n0 + 2) * 320 + k);
                                 s02 = Vector256.MultiplyAddEstimate(a0, b2, s02);
-                                var b3 = Vector256.LoadUnsafe(ref bp, (n0 + 3) * 320 + k);
+                                var b3 = Vector256.LoadUnsafe(ref bc, (n0 + 3) * 320 + k);
                                 s03 = Vector256.MultiplyAddEstimate(a0, b3, s03);
                             }
+                            (Vector128.LoadUnsafe(ref c, m0 * 112 + n0) + VectorMath.SumRow(s00, s01, s02, s03)).StoreUnsafe(ref c, m0 * 112 + n0);
                         }
-                        Unsafe.Add(ref c, m0 * 112 + n0) += Vector256.Sum(s00);
-                        Unsafe.Add(ref c, m0 * 112 + n0 + 1) += Vector256.Sum(s01);
-                        Unsafe.Add(ref c, m0 * 112 + n0 + 2) += Vector256.Sum(s02);
-                        Unsafe.Add(ref c, m0 * 112 + n0 + 3) += Vector256.Sum(s03);
                     }
                 }
             }

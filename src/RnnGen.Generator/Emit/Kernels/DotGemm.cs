@@ -51,8 +51,11 @@ internal sealed class DotGemm
     /// <summary>K from which the 512-bit path works in chunks of <see cref="KChunk"/> (where a head's W_out is stored in panels of a chunk).</summary>
     private const int ChunkFrom = Layout.OutputPanelFrom;
 
-    /// <summary>A chunk of K: 20 vectors, so that a chunk of 20 rows of A (25 KB) stays in L1; W_out's panel width.</summary>
-    private const int KChunk = Layout.OutputPanelWidth;
+    /// <summary>
+    /// A chunk of K: B's panel when B is stored in panels (W_out's), else 20 vectors, so that a chunk of 20 rows of A
+    /// (25 KB) stays in L1.
+    /// </summary>
+    private int KChunk => StoredB?.Width ?? Layout.OutputPanelWidth;
 
     /// <summary>B's panels, null when B is plain rows (a panel as wide as K is plain rows).</summary>
     private PanelOrder? StoredB => BPanels is { } o && o.Width < K ? o : null;
@@ -107,9 +110,15 @@ internal sealed class DotGemm
         w.Line();
     }
 
-    /// <summary>Whether this width's branch works in chunks of K (single precision, long K, B in plain rows or in panels of a chunk).</summary>
-    private bool Chunked(EmitContext ctx, SimdWidth width) =>
-        width.Bits == 512 && ctx.T == "float" && (StoredB is null || StoredB.Width == KChunk) && K >= ChunkFrom;
+    /// <summary>
+    /// Whether this width's branch works in chunks of K (single precision, long K): on the 512-bit path with B in plain
+    /// rows or in W_out's panels, on the 256-bit path with B in W_out's panels, where a tile over all of K would jump
+    /// from panel to panel in every row (plain rows measured no faster chunked there). A panel is a chunk; W_hh's
+    /// panels of at most 8 vectors are too narrow to be one.
+    /// </summary>
+    private bool Chunked(EmitContext ctx, SimdWidth width) => ctx.T == "float" && K >= ChunkFrom && (StoredB is null
+        ? width.Bits == 512
+        : width.Bits >= 256 && StoredB.Width >= Layout.OutputPanelMin);
 
     private void EmitTile(CodeWriter w, EmitContext ctx, SimdWidth width, int rm, string m0, int rn, string n0, bool chunked)
     {
@@ -192,6 +201,18 @@ internal sealed class DotGemm
             {
                 string at = Sum(Mul(Add(m0, i), CStride), n0);
                 w.Line($"(Vector128.LoadUnsafe(ref c, {at}) + sums.{blocks[i]}).StoreUnsafe(ref c, {at});");
+            }
+
+            return;
+        }
+
+        if (chunked && width.Bits == 256 && rn == 4)
+        {
+            // Row i's four sums in one 128-bit vector, added to its four adjacent outputs.
+            for (int i = 0; i < rm; i++)
+            {
+                string at = Sum(Mul(Add(m0, i), CStride), n0);
+                w.Line($"(Vector128.LoadUnsafe(ref c, {at}) + VectorMath.SumRow(s{i}0, s{i}1, s{i}2, s{i}3)).StoreUnsafe(ref c, {at});");
             }
 
             return;
