@@ -363,7 +363,12 @@ internal static class BackwardEmitter
                 w.Line($"ref {ctx.T} inputWeights = ref Unsafe.Add(ref p, {layer["InputWeights"]});");
             }
 
-            w.Line("// Every live window's state gradient here is complete: their sum goes through the step once, for the parameters.");
+            if (layer.Index <= 1)
+            {
+                // Comments said at layers 0 and 1 only: a deep stack would repeat them per layer (the source budget binds there).
+                w.Line("// Every live window's state gradient here is complete: their sum goes through the step once, for the parameters.");
+            }
+
             w.Line($"CopyRow(ref {Part("Window(ref w, s)")}, ref total, StateGradientWidth);");
             using (w.Open("for (int i = 1; i < live; i++)"))
             {
@@ -382,9 +387,13 @@ internal static class BackwardEmitter
                 scratch: "Unsafe.Add(ref w, Scratch + GateWidth)")));
 
             string each = layer.First ? "going" : "live";
-            w.Line(layer.First
-                ? "// Each window that goes on, separately: back to step s - 1."
-                : "// Each live window separately: back to step s - 1 while its window lasts, and down to the layer below.");
+            if (layer.Index <= 1)
+            {
+                w.Line(layer.First
+                    ? "// Each window that goes on, separately: back to step s - 1."
+                    : "// Each live window separately: back to step s - 1 while its window lasts, and down to the layer below.");
+            }
+
             using (w.Open($"for (int i = 0; i < {each}; i++)"))
             {
                 w.Line(ctx.Cell.Backward(ctx, Refs(ctx, layer, "s", Part(windowAt),

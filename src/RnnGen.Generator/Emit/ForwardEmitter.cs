@@ -358,8 +358,9 @@ internal static class ForwardEmitter
             return;
         }
 
-        if (!part)
+        if (!part && unit.Index == 1)
         {
+            // Said once, at layer 1: a deep stack would repeat it per layer (the source budget binds there).
             w.Line(below.Count > 1
                 ? "// W_ih [h_fwd; h_rev] of the layer below for every step at once: two products, the second adding."
                 : "// W_ih h_t of the layer below for every step at once.");

@@ -373,7 +373,7 @@ namespace RnnGen.Generated
         public const int Hidden = 256;
         public const int HiddenPadded = 256;
         public const int GateWidth = 1024; // 4 gate(s) x HiddenPadded
-        public const int RecurrentPanel = 128; // W_hh is stored as GateWidth / RecurrentPanel contiguous panels of this many columns
+        public const int RecurrentPanel = 64; // W_hh is stored as GateWidth / RecurrentPanel contiguous panels of this many columns
         public const int HalfUnits = 128; // hidden units per thread when the recurrence runs on two
         public const int Input = 64;
         public const int Output = 1;
@@ -419,7 +419,7 @@ namespace RnnGen.Generated
         {
             // name, rows, columns, shape, offset, block rows, block stride, row stride, column stride, init scale (uniform ±scale)[, panel width, panel stride[, the slot of each panel]]
             new("rnn.weight_ih_l0", 4 * Hidden, Input, "[4*Hidden, Input]", InputWeights, Hidden, HiddenPadded, 1, GateWidth, 1.0 / Math.Sqrt(Input)),
-            new("rnn.weight_hh_l0", 4 * Hidden, Hidden, "[4*Hidden, Hidden]", RecurrentWeights, Hidden, HiddenPadded, 1, RecurrentPanel, 1.0 / Math.Sqrt(Hidden), RecurrentPanel, Hidden * RecurrentPanel, new[] { 0, 4, 1, 5, 2, 6, 3, 7 }),
+            new("rnn.weight_hh_l0", 4 * Hidden, Hidden, "[4*Hidden, Hidden]", RecurrentWeights, Hidden, HiddenPadded, 1, RecurrentPanel, 1.0 / Math.Sqrt(Hidden), RecurrentPanel, Hidden * RecurrentPanel, new[] { 0, 1, 8, 9, 2, 3, 10, 11, 4, 5, 12, 13, 6, 7, 14, 15 }),
             new("rnn.bias_ih_l0", 4 * Hidden, 0, "[4*Hidden]", InputBias, Hidden, HiddenPadded, 1, 0, 0),
             new("rnn.bias_hh_l0", 4 * Hidden, 0, "[4*Hidden]", RecurrentBias, Hidden, HiddenPadded, 1, 0, 0),
             new("output.weight", Output, Hidden, "[Output, Hidden]", OutputWeights, Output, 0, 1, OutputPadded, 1.0 / Math.Sqrt(Hidden)),
@@ -447,7 +447,7 @@ namespace RnnGen.Generated
         public static readonly KeyValuePair<string, string>[] Metadata =
         {
             new("rnngen.version", "VERSION"),
-            new("rnngen.layout", "2cc33543841bc146"), // the flat parameters' layout: a checkpoint resumes only the same
+            new("rnngen.layout", "6f5220c67a6f892f"), // the flat parameters' layout: a checkpoint resumes only the same
             new("rnngen.cell", "lstm"),
             new("rnngen.activation", "tanh"),
             new("rnngen.input", "dense"),
@@ -819,72 +819,67 @@ namespace RnnGen.Generated
             {
                 for (nuint group = 0; group < 4; group++)
                 {
-                    nuint panel = group * 2 + (nuint)part;
-                    nuint column = panel * 128;
-                    ref float bp = ref Unsafe.Add(ref b, (panel % 2 * 4 + panel / 2) * 32768);
-                    ref float cp = ref Unsafe.Add(ref c, column);
-                    ref float cRow0 = ref Unsafe.Add(ref cp, 0);
-                    var c00 = Vector512.LoadUnsafe(ref x, column) + Vector512.LoadUnsafe(ref inputBias, column) + Vector512.LoadUnsafe(ref recurrentBias, column);
-                    var c01 = Vector512.LoadUnsafe(ref x, column + 16) + Vector512.LoadUnsafe(ref inputBias, column + 16) + Vector512.LoadUnsafe(ref recurrentBias, column + 16);
-                    var c02 = Vector512.LoadUnsafe(ref x, column + 32) + Vector512.LoadUnsafe(ref inputBias, column + 32) + Vector512.LoadUnsafe(ref recurrentBias, column + 32);
-                    var c03 = Vector512.LoadUnsafe(ref x, column + 48) + Vector512.LoadUnsafe(ref inputBias, column + 48) + Vector512.LoadUnsafe(ref recurrentBias, column + 48);
-                    var c04 = Vector512.LoadUnsafe(ref x, column + 64) + Vector512.LoadUnsafe(ref inputBias, column + 64) + Vector512.LoadUnsafe(ref recurrentBias, column + 64);
-                    var c05 = Vector512.LoadUnsafe(ref x, column + 80) + Vector512.LoadUnsafe(ref inputBias, column + 80) + Vector512.LoadUnsafe(ref recurrentBias, column + 80);
-                    var c06 = Vector512.LoadUnsafe(ref x, column + 96) + Vector512.LoadUnsafe(ref inputBias, column + 96) + Vector512.LoadUnsafe(ref recurrentBias, column + 96);
-                    var c07 = Vector512.LoadUnsafe(ref x, column + 112) + Vector512.LoadUnsafe(ref inputBias, column + 112) + Vector512.LoadUnsafe(ref recurrentBias, column + 112);
-                    for (nuint k = 0; k < 256; k++)
+                    for (nuint panel = group * 4 + (nuint)part * 2, end = panel + 2; panel < end; panel++)
                     {
-                        ref float bRow = ref Unsafe.Add(ref bp, k * 128);
-                        var b0 = Vector512.LoadUnsafe(ref bRow, 0);
-                        var b1 = Vector512.LoadUnsafe(ref bRow, 16);
-                        var b2 = Vector512.LoadUnsafe(ref bRow, 32);
-                        var b3 = Vector512.LoadUnsafe(ref bRow, 48);
-                        var b4 = Vector512.LoadUnsafe(ref bRow, 64);
-                        var b5 = Vector512.LoadUnsafe(ref bRow, 80);
-                        var b6 = Vector512.LoadUnsafe(ref bRow, 96);
-                        var b7 = Vector512.LoadUnsafe(ref bRow, 112);
-                        var a0 = Vector512.Create(Unsafe.Add(ref a, k));
-                        c00 = Vector512.MultiplyAddEstimate(a0, b0, c00);
-                        c01 = Vector512.MultiplyAddEstimate(a0, b1, c01);
-                        c02 = Vector512.MultiplyAddEstimate(a0, b2, c02);
-                        c03 = Vector512.MultiplyAddEstimate(a0, b3, c03);
-                        c04 = Vector512.MultiplyAddEstimate(a0, b4, c04);
-                        c05 = Vector512.MultiplyAddEstimate(a0, b5, c05);
-                        c06 = Vector512.MultiplyAddEstimate(a0, b6, c06);
-                        c07 = Vector512.MultiplyAddEstimate(a0, b7, c07);
+                        nuint column = panel * 64;
+                        ref float bp = ref Unsafe.Add(ref b, (panel / 2 % 2 * 8 + panel / 4 * 2 + panel % 2) * 16384);
+                        ref float cp = ref Unsafe.Add(ref c, column);
+                        ref float cRow0 = ref Unsafe.Add(ref cp, 0);
+                        var c00 = Vector512.LoadUnsafe(ref x, column) + Vector512.LoadUnsafe(ref inputBias, column) + Vector512.LoadUnsafe(ref recurrentBias, column);
+                        var c01 = Vector512.LoadUnsafe(ref x, column + 16) + Vector512.LoadUnsafe(ref inputBias, column + 16) + Vector512.LoadUnsafe(ref recurrentBias, column + 16);
+                        var c02 = Vector512.LoadUnsafe(ref x, column + 32) + Vector512.LoadUnsafe(ref inputBias, column + 32) + Vector512.LoadUnsafe(ref recurrentBias, column + 32);
+                        var c03 = Vector512.LoadUnsafe(ref x, column + 48) + Vector512.LoadUnsafe(ref inputBias, column + 48) + Vector512.LoadUnsafe(ref recurrentBias, column + 48);
+                        var c00_1 = Vector512<float>.Zero;
+                        var c01_1 = Vector512<float>.Zero;
+                        var c02_1 = Vector512<float>.Zero;
+                        var c03_1 = Vector512<float>.Zero;
+                        for (nuint k = 0; k < 256; k += 2)
+                        {
+                            ref float bRow0 = ref Unsafe.Add(ref bp, k * 64);
+                            var a0 = Vector512.Create(Unsafe.Add(ref a, k));
+                            c00 = Vector512.MultiplyAddEstimate(a0, Vector512.LoadUnsafe(ref bRow0, 0), c00);
+                            c01 = Vector512.MultiplyAddEstimate(a0, Vector512.LoadUnsafe(ref bRow0, 16), c01);
+                            c02 = Vector512.MultiplyAddEstimate(a0, Vector512.LoadUnsafe(ref bRow0, 32), c02);
+                            c03 = Vector512.MultiplyAddEstimate(a0, Vector512.LoadUnsafe(ref bRow0, 48), c03);
+                            ref float bRow1 = ref Unsafe.Add(ref bp, (k + 1) * 64);
+                            var a1 = Vector512.Create(Unsafe.Add(ref a, k + 1));
+                            c00_1 = Vector512.MultiplyAddEstimate(a1, Vector512.LoadUnsafe(ref bRow1, 0), c00_1);
+                            c01_1 = Vector512.MultiplyAddEstimate(a1, Vector512.LoadUnsafe(ref bRow1, 16), c01_1);
+                            c02_1 = Vector512.MultiplyAddEstimate(a1, Vector512.LoadUnsafe(ref bRow1, 32), c02_1);
+                            c03_1 = Vector512.MultiplyAddEstimate(a1, Vector512.LoadUnsafe(ref bRow1, 48), c03_1);
+                        }
+                        c00 += c00_1;
+                        c01 += c01_1;
+                        c02 += c02_1;
+                        c03 += c03_1;
+                        Vector512.StoreUnsafe(c00, ref cRow0, 0);
+                        Vector512.StoreUnsafe(c01, ref cRow0, 16);
+                        Vector512.StoreUnsafe(c02, ref cRow0, 32);
+                        Vector512.StoreUnsafe(c03, ref cRow0, 48);
                     }
-                    Vector512.StoreUnsafe(c00, ref cRow0, 0);
-                    Vector512.StoreUnsafe(c01, ref cRow0, 16);
-                    Vector512.StoreUnsafe(c02, ref cRow0, 32);
-                    Vector512.StoreUnsafe(c03, ref cRow0, 48);
-                    Vector512.StoreUnsafe(c04, ref cRow0, 64);
-                    Vector512.StoreUnsafe(c05, ref cRow0, 80);
-                    Vector512.StoreUnsafe(c06, ref cRow0, 96);
-                    Vector512.StoreUnsafe(c07, ref cRow0, 112);
                 }
             }
             else if (Vector256.IsHardwareAccelerated)
             {
                 for (nuint group = 0; group < 4; group++)
                 {
-                    nuint panel = group * 2 + (nuint)part;
-                    nuint column = panel * 128;
-                    ref float bp = ref Unsafe.Add(ref b, (panel % 2 * 4 + panel / 2) * 32768);
-                    ref float cp = ref Unsafe.Add(ref c, column);
-                    for (nuint n0 = 0; n0 < 128; n0 += 64)
+                    for (nuint panel = group * 4 + (nuint)part * 2, end = panel + 2; panel < end; panel++)
                     {
-                        ref float cRow0 = ref Unsafe.Add(ref cp, n0);
-                        var c00 = Vector256.LoadUnsafe(ref x, column + n0) + Vector256.LoadUnsafe(ref inputBias, column + n0) + Vector256.LoadUnsafe(ref recurrentBias, column + n0);
-                        var c01 = Vector256.LoadUnsafe(ref x, column + n0 + 8) + Vector256.LoadUnsafe(ref inputBias, column + n0 + 8) + Vector256.LoadUnsafe(ref recurrentBias, column + n0 + 8);
-                        var c02 = Vector256.LoadUnsafe(ref x, column + n0 + 16) + Vector256.LoadUnsafe(ref inputBias, column + n0 + 16) + Vector256.LoadUnsafe(ref recurrentBias, column + n0 + 16);
-                        var c03 = Vector256.LoadUnsafe(ref x, column + n0 + 24) + Vector256.LoadUnsafe(ref inputBias, column + n0 + 24) + Vector256.LoadUnsafe(ref recurrentBias, column + n0 + 24);
-                        var c04 = Vector256.LoadUnsafe(ref x, column + n0 + 32) + Vector256.LoadUnsafe(ref inputBias, column + n0 + 32) + Vector256.LoadUnsafe(ref recurrentBias, column + n0 + 32);
-                        var c05 = Vector256.LoadUnsafe(ref x, column + n0 + 40) + Vector256.LoadUnsafe(ref inputBias, column + n0 + 40) + Vector256.LoadUnsafe(ref recurrentBias, column + n0 + 40);
-                        var c06 = Vector256.LoadUnsafe(ref x, column + n0 + 48) + Vector256.LoadUnsafe(ref inputBias, column + n0 + 48) + Vector256.LoadUnsafe(ref recurrentBias, column + n0 + 48);
-                        var c07 = Vector256.LoadUnsafe(ref x, column + n0 + 56) + Vector256.LoadUnsafe(ref inputBias, column + n0 + 56) + Vector256.LoadUnsafe(ref recurrentBias, column + n0 + 56);
+                        nuint column = panel * 64;
+                        ref float bp = ref Unsafe.Add(ref b, (panel / 2 % 2 * 8 + panel / 4 * 2 + panel % 2) * 16384);
+                        ref float cp = ref Unsafe.Add(ref c, column);
+                        ref float cRow0 = ref Unsafe.Add(ref cp, 0);
+                        var c00 = Vector256.LoadUnsafe(ref x, column) + Vector256.LoadUnsafe(ref inputBias, column) + Vector256.LoadUnsafe(ref recurrentBias, column);
+                        var c01 = Vector256.LoadUnsafe(ref x, column + 8) + Vector256.LoadUnsafe(ref inputBias, column + 8) + Vector256.LoadUnsafe(ref recurrentBias, column + 8);
+                        var c02 = Vector256.LoadUnsafe(ref x, column + 16) + Vector256.LoadUnsafe(ref inputBias, column + 16) + Vector256.LoadUnsafe(ref recurrentBias, column + 16);
+                        var c03 = Vector256.LoadUnsafe(ref x, column + 24) + Vector256.LoadUnsafe(ref inputBias, column + 24) + Vector256.LoadUnsafe(ref recurrentBias, column + 24);
+                        var c04 = Vector256.LoadUnsafe(ref x, column + 32) + Vector256.LoadUnsafe(ref inputBias, column + 32) + Vector256.LoadUnsafe(ref recurrentBias, column + 32);
+                        var c05 = Vector256.LoadUnsafe(ref x, column + 40) + Vector256.LoadUnsafe(ref inputBias, column + 40) + Vector256.LoadUnsafe(ref recurrentBias, column + 40);
+                        var c06 = Vector256.LoadUnsafe(ref x, column + 48) + Vector256.LoadUnsafe(ref inputBias, column + 48) + Vector256.LoadUnsafe(ref recurrentBias, column + 48);
+                        var c07 = Vector256.LoadUnsafe(ref x, column + 56) + Vector256.LoadUnsafe(ref inputBias, column + 56) + Vector256.LoadUnsafe(ref recurrentBias, column + 56);
                         for (nuint k = 0; k < 256; k++)
                         {
-                            ref float bRow = ref Unsafe.Add(ref bp, k * 128 + n0);
+                            ref float bRow = ref Unsafe.Add(ref bp, k * 64);
                             var b0 = Vector256.LoadUnsafe(ref bRow, 0);
                             var b1 = Vector256.LoadUnsafe(ref bRow, 8);
                             var b2 = Vector256.LoadUnsafe(ref bRow, 16);
@@ -918,50 +913,52 @@ namespace RnnGen.Generated
             {
                 for (nuint group = 0; group < 4; group++)
                 {
-                    nuint panel = group * 2 + (nuint)part;
-                    nuint column = panel * 128;
-                    ref float bp = ref Unsafe.Add(ref b, (panel % 2 * 4 + panel / 2) * 32768);
-                    ref float cp = ref Unsafe.Add(ref c, column);
-                    for (nuint n0 = 0; n0 < 128; n0 += 32)
+                    for (nuint panel = group * 4 + (nuint)part * 2, end = panel + 2; panel < end; panel++)
                     {
-                        ref float cRow0 = ref Unsafe.Add(ref cp, n0);
-                        var c00 = Vector128.LoadUnsafe(ref x, column + n0) + Vector128.LoadUnsafe(ref inputBias, column + n0) + Vector128.LoadUnsafe(ref recurrentBias, column + n0);
-                        var c01 = Vector128.LoadUnsafe(ref x, column + n0 + 4) + Vector128.LoadUnsafe(ref inputBias, column + n0 + 4) + Vector128.LoadUnsafe(ref recurrentBias, column + n0 + 4);
-                        var c02 = Vector128.LoadUnsafe(ref x, column + n0 + 8) + Vector128.LoadUnsafe(ref inputBias, column + n0 + 8) + Vector128.LoadUnsafe(ref recurrentBias, column + n0 + 8);
-                        var c03 = Vector128.LoadUnsafe(ref x, column + n0 + 12) + Vector128.LoadUnsafe(ref inputBias, column + n0 + 12) + Vector128.LoadUnsafe(ref recurrentBias, column + n0 + 12);
-                        var c04 = Vector128.LoadUnsafe(ref x, column + n0 + 16) + Vector128.LoadUnsafe(ref inputBias, column + n0 + 16) + Vector128.LoadUnsafe(ref recurrentBias, column + n0 + 16);
-                        var c05 = Vector128.LoadUnsafe(ref x, column + n0 + 20) + Vector128.LoadUnsafe(ref inputBias, column + n0 + 20) + Vector128.LoadUnsafe(ref recurrentBias, column + n0 + 20);
-                        var c06 = Vector128.LoadUnsafe(ref x, column + n0 + 24) + Vector128.LoadUnsafe(ref inputBias, column + n0 + 24) + Vector128.LoadUnsafe(ref recurrentBias, column + n0 + 24);
-                        var c07 = Vector128.LoadUnsafe(ref x, column + n0 + 28) + Vector128.LoadUnsafe(ref inputBias, column + n0 + 28) + Vector128.LoadUnsafe(ref recurrentBias, column + n0 + 28);
-                        for (nuint k = 0; k < 256; k++)
+                        nuint column = panel * 64;
+                        ref float bp = ref Unsafe.Add(ref b, (panel / 2 % 2 * 8 + panel / 4 * 2 + panel % 2) * 16384);
+                        ref float cp = ref Unsafe.Add(ref c, column);
+                        for (nuint n0 = 0; n0 < 64; n0 += 32)
                         {
-                            ref float bRow = ref Unsafe.Add(ref bp, k * 128 + n0);
-                            var b0 = Vector128.LoadUnsafe(ref bRow, 0);
-                            var b1 = Vector128.LoadUnsafe(ref bRow, 4);
-                            var b2 = Vector128.LoadUnsafe(ref bRow, 8);
-                            var b3 = Vector128.LoadUnsafe(ref bRow, 12);
-                            var b4 = Vector128.LoadUnsafe(ref bRow, 16);
-                            var b5 = Vector128.LoadUnsafe(ref bRow, 20);
-                            var b6 = Vector128.LoadUnsafe(ref bRow, 24);
-                            var b7 = Vector128.LoadUnsafe(ref bRow, 28);
-                            var a0 = Vector128.Create(Unsafe.Add(ref a, k));
-                            c00 = Vector128.MultiplyAddEstimate(a0, b0, c00);
-                            c01 = Vector128.MultiplyAddEstimate(a0, b1, c01);
-                            c02 = Vector128.MultiplyAddEstimate(a0, b2, c02);
-                            c03 = Vector128.MultiplyAddEstimate(a0, b3, c03);
-                            c04 = Vector128.MultiplyAddEstimate(a0, b4, c04);
-                            c05 = Vector128.MultiplyAddEstimate(a0, b5, c05);
-                            c06 = Vector128.MultiplyAddEstimate(a0, b6, c06);
-                            c07 = Vector128.MultiplyAddEstimate(a0, b7, c07);
+                            ref float cRow0 = ref Unsafe.Add(ref cp, n0);
+                            var c00 = Vector128.LoadUnsafe(ref x, column + n0) + Vector128.LoadUnsafe(ref inputBias, column + n0) + Vector128.LoadUnsafe(ref recurrentBias, column + n0);
+                            var c01 = Vector128.LoadUnsafe(ref x, column + n0 + 4) + Vector128.LoadUnsafe(ref inputBias, column + n0 + 4) + Vector128.LoadUnsafe(ref recurrentBias, column + n0 + 4);
+                            var c02 = Vector128.LoadUnsafe(ref x, column + n0 + 8) + Vector128.LoadUnsafe(ref inputBias, column + n0 + 8) + Vector128.LoadUnsafe(ref recurrentBias, column + n0 + 8);
+                            var c03 = Vector128.LoadUnsafe(ref x, column + n0 + 12) + Vector128.LoadUnsafe(ref inputBias, column + n0 + 12) + Vector128.LoadUnsafe(ref recurrentBias, column + n0 + 12);
+                            var c04 = Vector128.LoadUnsafe(ref x, column + n0 + 16) + Vector128.LoadUnsafe(ref inputBias, column + n0 + 16) + Vector128.LoadUnsafe(ref recurrentBias, column + n0 + 16);
+                            var c05 = Vector128.LoadUnsafe(ref x, column + n0 + 20) + Vector128.LoadUnsafe(ref inputBias, column + n0 + 20) + Vector128.LoadUnsafe(ref recurrentBias, column + n0 + 20);
+                            var c06 = Vector128.LoadUnsafe(ref x, column + n0 + 24) + Vector128.LoadUnsafe(ref inputBias, column + n0 + 24) + Vector128.LoadUnsafe(ref recurrentBias, column + n0 + 24);
+                            var c07 = Vector128.LoadUnsafe(ref x, column + n0 + 28) + Vector128.LoadUnsafe(ref inputBias, column + n0 + 28) + Vector128.LoadUnsafe(ref recurrentBias, column + n0 + 28);
+                            for (nuint k = 0; k < 256; k++)
+                            {
+                                ref float bRow = ref Unsafe.Add(ref bp, k * 64 + n0);
+                                var b0 = Vector128.LoadUnsafe(ref bRow, 0);
+                                var b1 = Vector128.LoadUnsafe(ref bRow, 4);
+                                var b2 = Vector128.LoadUnsafe(ref bRow, 8);
+                                var b3 = Vector128.LoadUnsafe(ref bRow, 12);
+                                var b4 = Vector128.LoadUnsafe(ref bRow, 16);
+                                var b5 = Vector128.LoadUnsafe(ref bRow, 20);
+                                var b6 = Vector128.LoadUnsafe(ref bRow, 24);
+                                var b7 = Vector128.LoadUnsafe(ref bRow, 28);
+                                var a0 = Vector128.Create(Unsafe.Add(ref a, k));
+                                c00 = Vector128.MultiplyAddEstimate(a0, b0, c00);
+                                c01 = Vector128.MultiplyAddEstimate(a0, b1, c01);
+                                c02 = Vector128.MultiplyAddEstimate(a0, b2, c02);
+                                c03 = Vector128.MultiplyAddEstimate(a0, b3, c03);
+                                c04 = Vector128.MultiplyAddEstimate(a0, b4, c04);
+                                c05 = Vector128.MultiplyAddEstimate(a0, b5, c05);
+                                c06 = Vector128.MultiplyAddEstimate(a0, b6, c06);
+                                c07 = Vector128.MultiplyAddEstimate(a0, b7, c07);
+                            }
+                            Vector128.StoreUnsafe(c00, ref cRow0, 0);
+                            Vector128.StoreUnsafe(c01, ref cRow0, 4);
+                            Vector128.StoreUnsafe(c02, ref cRow0, 8);
+                            Vector128.StoreUnsafe(c03, ref cRow0, 12);
+                            Vector128.StoreUnsafe(c04, ref cRow0, 16);
+                            Vector128.StoreUnsafe(c05, ref cRow0, 20);
+                            Vector128.StoreUnsafe(c06, ref cRow0, 24);
+                            Vector128.StoreUnsafe(c07, ref cRow0, 28);
                         }
-                        Vector128.StoreUnsafe(c00, ref cRow0, 0);
-                        Vector128.StoreUnsafe(c01, ref cRow0, 4);
-                        Vector128.StoreUnsafe(c02, ref cRow0, 8);
-                        Vector128.StoreUnsafe(c03, ref cRow0, 12);
-                        Vector128.StoreUnsafe(c04, ref cRow0, 16);
-                        Vector128.StoreUnsafe(c05, ref cRow0, 20);
-                        Vector128.StoreUnsafe(c06, ref cRow0, 24);
-                        Vector128.StoreUnsafe(c07, ref cRow0, 28);
                     }
                 }
             }
@@ -2150,32 +2147,32 @@ namespace RnnGen.Generated
                         var s31 = Vector512<float>.Zero;
                         var s32 = Vector512<float>.Zero;
                         var s33 = Vector512<float>.Zero;
-                        for (nuint panel = 0; panel < 8; panel++)
+                        for (nuint panel = 0; panel < 16; panel++)
                         {
-                            ref float ap = ref Unsafe.Add(ref a, panel * 128);
-                            ref float bp = ref Unsafe.Add(ref b, (panel % 2 * 4 + panel / 2) * 32768);
-                            for (nuint k = 0; k < 128; k += 16)
+                            ref float ap = ref Unsafe.Add(ref a, panel * 64);
+                            ref float bp = ref Unsafe.Add(ref b, (panel / 2 % 2 * 8 + panel / 4 * 2 + panel % 2) * 16384);
+                            for (nuint k = 0; k < 64; k += 16)
                             {
                                 var a0 = Vector512.LoadUnsafe(ref ap, m0 * 1024 + k);
                                 var a1 = Vector512.LoadUnsafe(ref ap, (m0 + 1) * 1024 + k);
                                 var a2 = Vector512.LoadUnsafe(ref ap, (m0 + 2) * 1024 + k);
                                 var a3 = Vector512.LoadUnsafe(ref ap, (m0 + 3) * 1024 + k);
-                                var b0 = Vector512.LoadUnsafe(ref bp, n0 * 128 + k);
+                                var b0 = Vector512.LoadUnsafe(ref bp, n0 * 64 + k);
                                 s00 = Vector512.MultiplyAddEstimate(a0, b0, s00);
                                 s10 = Vector512.MultiplyAddEstimate(a1, b0, s10);
                                 s20 = Vector512.MultiplyAddEstimate(a2, b0, s20);
                                 s30 = Vector512.MultiplyAddEstimate(a3, b0, s30);
-                                var b1 = Vector512.LoadUnsafe(ref bp, (n0 + 1) * 128 + k);
+                                var b1 = Vector512.LoadUnsafe(ref bp, (n0 + 1) * 64 + k);
                                 s01 = Vector512.MultiplyAddEstimate(a0, b1, s01);
                                 s11 = Vector512.MultiplyAddEstimate(a1, b1, s11);
                                 s21 = Vector512.MultiplyAddEstimate(a2, b1, s21);
                                 s31 = Vector512.MultiplyAddEstimate(a3, b1, s31);
-                                var b2 = Vector512.LoadUnsafe(ref bp, (n0 + 2) * 128 + k);
+                                var b2 = Vector512.LoadUnsafe(ref bp, (n0 + 2) * 64 + k);
                                 s02 = Vector512.MultiplyAddEstimate(a0, b2, s02);
                                 s12 = Vector512.MultiplyAddEstimate(a1, b2, s12);
                                 s22 = Vector512.MultiplyAddEstimate(a2, b2, s22);
                                 s32 = Vector512.MultiplyAddEstimate(a3, b2, s32);
-                                var b3 = Vector512.LoadUnsafe(ref bp, (n0 + 3) * 128 + k);
+                                var b3 = Vector512.LoadUnsafe(ref bp, (n0 + 3) * 64 + k);
                                 s03 = Vector512.MultiplyAddEstimate(a0, b3, s03);
                                 s13 = Vector512.MultiplyAddEstimate(a1, b3, s13);
                                 s23 = Vector512.MultiplyAddEstimate(a2, b3, s23);
@@ -2205,20 +2202,52 @@ namespace RnnGen.Generated
                         var s01 = Vector512<float>.Zero;
                         var s02 = Vector512<float>.Zero;
                         var s03 = Vector512<float>.Zero;
-                        for (nuint panel = 0; panel < 8; panel++)
+                        for (nuint panel = 0; panel < 16; panel++)
                         {
-                            ref float ap = ref Unsafe.Add(ref a, panel * 128);
-                            ref float bp = ref Unsafe.Add(ref b, (panel % 2 * 4 + panel / 2) * 32768);
-                            for (nuint k = 0; k < 128; k += 16)
+                            ref float ap = ref Unsafe.Add(ref a, panel * 64);
+                            ref float bp = ref Unsafe.Add(ref b, (panel / 2 % 2 * 8 + panel / 4 * 2 + panel % 2) * 16384);
                             {
-                                var a0 = Vector512.LoadUnsafe(ref ap, m0 * 1024 + k);
-                                var b0 = Vector512.LoadUnsafe(ref bp, n0 * 128 + k);
+                                var a0 = Vector512.LoadUnsafe(ref ap, m0 * 1024);
+                                var b0 = Vector512.LoadUnsafe(ref bp, n0 * 64);
                                 s00 = Vector512.MultiplyAddEstimate(a0, b0, s00);
-                                var b1 = Vector512.LoadUnsafe(ref bp, (n0 + 1) * 128 + k);
+                                var b1 = Vector512.LoadUnsafe(ref bp, (n0 + 1) * 64);
                                 s01 = Vector512.MultiplyAddEstimate(a0, b1, s01);
-                                var b2 = Vector512.LoadUnsafe(ref bp, (n0 + 2) * 128 + k);
+                                var b2 = Vector512.LoadUnsafe(ref bp, (n0 + 2) * 64);
                                 s02 = Vector512.MultiplyAddEstimate(a0, b2, s02);
-                                var b3 = Vector512.LoadUnsafe(ref bp, (n0 + 3) * 128 + k);
+                                var b3 = Vector512.LoadUnsafe(ref bp, (n0 + 3) * 64);
+                                s03 = Vector512.MultiplyAddEstimate(a0, b3, s03);
+                            }
+                            {
+                                var a0 = Vector512.LoadUnsafe(ref ap, m0 * 1024 + 16);
+                                var b0 = Vector512.LoadUnsafe(ref bp, n0 * 64 + 16);
+                                s00 = Vector512.MultiplyAddEstimate(a0, b0, s00);
+                                var b1 = Vector512.LoadUnsafe(ref bp, (n0 + 1) * 64 + 16);
+                                s01 = Vector512.MultiplyAddEstimate(a0, b1, s01);
+                                var b2 = Vector512.LoadUnsafe(ref bp, (n0 + 2) * 64 + 16);
+                                s02 = Vector512.MultiplyAddEstimate(a0, b2, s02);
+                                var b3 = Vector512.LoadUnsafe(ref bp, (n0 + 3) * 64 + 16);
+                                s03 = Vector512.MultiplyAddEstimate(a0, b3, s03);
+                            }
+                            {
+                                var a0 = Vector512.LoadUnsafe(ref ap, m0 * 1024 + 32);
+                                var b0 = Vector512.LoadUnsafe(ref bp, n0 * 64 + 32);
+                                s00 = Vector512.MultiplyAddEstimate(a0, b0, s00);
+                                var b1 = Vector512.LoadUnsafe(ref bp, (n0 + 1) * 64 + 32);
+                                s01 = Vector512.MultiplyAddEstimate(a0, b1, s01);
+                                var b2 = Vector512.LoadUnsafe(ref bp, (n0 + 2) * 64 + 32);
+                                s02 = Vector512.MultiplyAddEstimate(a0, b2, s02);
+                                var b3 = Vector512.LoadUnsafe(ref bp, (n0 + 3) * 64 + 32);
+                                s03 = Vector512.MultiplyAddEstimate(a0, b3, s03);
+                            }
+                            {
+                                var a0 = Vector512.LoadUnsafe(ref ap, m0 * 1024 + 48);
+                                var b0 = Vector512.LoadUnsafe(ref bp, n0 * 64 + 48);
+                                s00 = Vector512.MultiplyAddEstimate(a0, b0, s00);
+                                var b1 = Vector512.LoadUnsafe(ref bp, (n0 + 1) * 64 + 48);
+                                s01 = Vector512.MultiplyAddEstimate(a0, b1, s01);
+                                var b2 = Vector512.LoadUnsafe(ref bp, (n0 + 2) * 64 + 48);
+                                s02 = Vector512.MultiplyAddEstimate(a0, b2, s02);
+                                var b3 = Vector512.LoadUnsafe(ref bp, (n0 + 3) * 64 + 48);
                                 s03 = Vector512.MultiplyAddEstimate(a0, b3, s03);
                             }
                         }
@@ -2244,24 +2273,24 @@ namespace RnnGen.Generated
                         var s11 = Vector256<float>.Zero;
                         var s12 = Vector256<float>.Zero;
                         var s13 = Vector256<float>.Zero;
-                        for (nuint panel = 0; panel < 8; panel++)
+                        for (nuint panel = 0; panel < 16; panel++)
                         {
-                            ref float ap = ref Unsafe.Add(ref a, panel * 128);
-                            ref float bp = ref Unsafe.Add(ref b, (panel % 2 * 4 + panel / 2) * 32768);
-                            for (nuint k = 0; k < 128; k += 8)
+                            ref float ap = ref Unsafe.Add(ref a, panel * 64);
+                            ref float bp = ref Unsafe.Add(ref b, (panel / 2 % 2 * 8 + panel / 4 * 2 + panel % 2) * 16384);
+                            for (nuint k = 0; k < 64; k += 8)
                             {
                                 var a0 = Vector256.LoadUnsafe(ref ap, m0 * 1024 + k);
                                 var a1 = Vector256.LoadUnsafe(ref ap, (m0 + 1) * 1024 + k);
-                                var b0 = Vector256.LoadUnsafe(ref bp, n0 * 128 + k);
+                                var b0 = Vector256.LoadUnsafe(ref bp, n0 * 64 + k);
                                 s00 = Vector256.MultiplyAddEstimate(a0, b0, s00);
                                 s10 = Vector256.MultiplyAddEstimate(a1, b0, s10);
-                                var b1 = Vector256.LoadUnsafe(ref bp, (n0 + 1) * 128 + k);
+                                var b1 = Vector256.LoadUnsafe(ref bp, (n0 + 1) * 64 + k);
                                 s01 = Vector256.MultiplyAddEstimate(a0, b1, s01);
                                 s11 = Vector256.MultiplyAddEstimate(a1, b1, s11);
-                                var b2 = Vector256.LoadUnsafe(ref bp, (n0 + 2) * 128 + k);
+                                var b2 = Vector256.LoadUnsafe(ref bp, (n0 + 2) * 64 + k);
                                 s02 = Vector256.MultiplyAddEstimate(a0, b2, s02);
                                 s12 = Vector256.MultiplyAddEstimate(a1, b2, s12);
-                                var b3 = Vector256.LoadUnsafe(ref bp, (n0 + 3) * 128 + k);
+                                var b3 = Vector256.LoadUnsafe(ref bp, (n0 + 3) * 64 + k);
                                 s03 = Vector256.MultiplyAddEstimate(a0, b3, s03);
                                 s13 = Vector256.MultiplyAddEstimate(a1, b3, s13);
                             }
@@ -2281,20 +2310,20 @@ namespace RnnGen.Generated
                         var s01 = Vector256<float>.Zero;
                         var s02 = Vector256<float>.Zero;
                         var s03 = Vector256<float>.Zero;
-                        for (nuint panel = 0; panel < 8; panel++)
+                        for (nuint panel = 0; panel < 16; panel++)
                         {
-                            ref float ap = ref Unsafe.Add(ref a, panel * 128);
-                            ref float bp = ref Unsafe.Add(ref b, (panel % 2 * 4 + panel / 2) * 32768);
-                            for (nuint k = 0; k < 128; k += 8)
+                            ref float ap = ref Unsafe.Add(ref a, panel * 64);
+                            ref float bp = ref Unsafe.Add(ref b, (panel / 2 % 2 * 8 + panel / 4 * 2 + panel % 2) * 16384);
+                            for (nuint k = 0; k < 64; k += 8)
                             {
                                 var a0 = Vector256.LoadUnsafe(ref ap, m0 * 1024 + k);
-                                var b0 = Vector256.LoadUnsafe(ref bp, n0 * 128 + k);
+                                var b0 = Vector256.LoadUnsafe(ref bp, n0 * 64 + k);
                                 s00 = Vector256.MultiplyAddEstimate(a0, b0, s00);
-                                var b1 = Vector256.LoadUnsafe(ref bp, (n0 + 1) * 128 + k);
+                                var b1 = Vector256.LoadUnsafe(ref bp, (n0 + 1) * 64 + k);
                                 s01 = Vector256.MultiplyAddEstimate(a0, b1, s01);
-                                var b2 = Vector256.LoadUnsafe(ref bp, (n0 + 2) * 128 + k);
+                                var b2 = Vector256.LoadUnsafe(ref bp, (n0 + 2) * 64 + k);
                                 s02 = Vector256.MultiplyAddEstimate(a0, b2, s02);
-                                var b3 = Vector256.LoadUnsafe(ref bp, (n0 + 3) * 128 + k);
+                                var b3 = Vector256.LoadUnsafe(ref bp, (n0 + 3) * 64 + k);
                                 s03 = Vector256.MultiplyAddEstimate(a0, b3, s03);
                             }
                         }
@@ -2320,24 +2349,24 @@ namespace RnnGen.Generated
                         var s11 = Vector128<float>.Zero;
                         var s12 = Vector128<float>.Zero;
                         var s13 = Vector128<float>.Zero;
-                        for (nuint panel = 0; panel < 8; panel++)
+                        for (nuint panel = 0; panel < 16; panel++)
                         {
-                            ref float ap = ref Unsafe.Add(ref a, panel * 128);
-                            ref float bp = ref Unsafe.Add(ref b, (panel % 2 * 4 + panel / 2) * 32768);
-                            for (nuint k = 0; k < 128; k += 4)
+                            ref float ap = ref Unsafe.Add(ref a, panel * 64);
+                            ref float bp = ref Unsafe.Add(ref b, (panel / 2 % 2 * 8 + panel / 4 * 2 + panel % 2) * 16384);
+                            for (nuint k = 0; k < 64; k += 4)
                             {
                                 var a0 = Vector128.LoadUnsafe(ref ap, m0 * 1024 + k);
                                 var a1 = Vector128.LoadUnsafe(ref ap, (m0 + 1) * 1024 + k);
-                                var b0 = Vector128.LoadUnsafe(ref bp, n0 * 128 + k);
+                                var b0 = Vector128.LoadUnsafe(ref bp, n0 * 64 + k);
                                 s00 = Vector128.MultiplyAddEstimate(a0, b0, s00);
                                 s10 = Vector128.MultiplyAddEstimate(a1, b0, s10);
-                                var b1 = Vector128.LoadUnsafe(ref bp, (n0 + 1) * 128 + k);
+                                var b1 = Vector128.LoadUnsafe(ref bp, (n0 + 1) * 64 + k);
                                 s01 = Vector128.MultiplyAddEstimate(a0, b1, s01);
                                 s11 = Vector128.MultiplyAddEstimate(a1, b1, s11);
-                                var b2 = Vector128.LoadUnsafe(ref bp, (n0 + 2) * 128 + k);
+                                var b2 = Vector128.LoadUnsafe(ref bp, (n0 + 2) * 64 + k);
                                 s02 = Vector128.MultiplyAddEstimate(a0, b2, s02);
                                 s12 = Vector128.MultiplyAddEstimate(a1, b2, s12);
-                                var b3 = Vector128.LoadUnsafe(ref bp, (n0 + 3) * 128 + k);
+                                var b3 = Vector128.LoadUnsafe(ref bp, (n0 + 3) * 64 + k);
                                 s03 = Vector128.MultiplyAddEstimate(a0, b3, s03);
                                 s13 = Vector128.MultiplyAddEstimate(a1, b3, s13);
                             }
@@ -2357,20 +2386,20 @@ namespace RnnGen.Generated
                         var s01 = Vector128<float>.Zero;
                         var s02 = Vector128<float>.Zero;
                         var s03 = Vector128<float>.Zero;
-                        for (nuint panel = 0; panel < 8; panel++)
+                        for (nuint panel = 0; panel < 16; panel++)
                         {
-                            ref float ap = ref Unsafe.Add(ref a, panel * 128);
-                            ref float bp = ref Unsafe.Add(ref b, (panel % 2 * 4 + panel / 2) * 32768);
-                            for (nuint k = 0; k < 128; k += 4)
+                            ref float ap = ref Unsafe.Add(ref a, panel * 64);
+                            ref float bp = ref Unsafe.Add(ref b, (panel / 2 % 2 * 8 + panel / 4 * 2 + panel % 2) * 16384);
+                            for (nuint k = 0; k < 64; k += 4)
                             {
                                 var a0 = Vector128.LoadUnsafe(ref ap, m0 * 1024 + k);
-                                var b0 = Vector128.LoadUnsafe(ref bp, n0 * 128 + k);
+                                var b0 = Vector128.LoadUnsafe(ref bp, n0 * 64 + k);
                                 s00 = Vector128.MultiplyAddEstimate(a0, b0, s00);
-                                var b1 = Vector128.LoadUnsafe(ref bp, (n0 + 1) * 128 + k);
+                                var b1 = Vector128.LoadUnsafe(ref bp, (n0 + 1) * 64 + k);
                                 s01 = Vector128.MultiplyAddEstimate(a0, b1, s01);
-                                var b2 = Vector128.LoadUnsafe(ref bp, (n0 + 2) * 128 + k);
+                                var b2 = Vector128.LoadUnsafe(ref bp, (n0 + 2) * 64 + k);
                                 s02 = Vector128.MultiplyAddEstimate(a0, b2, s02);
-                                var b3 = Vector128.LoadUnsafe(ref bp, (n0 + 3) * 128 + k);
+                                var b3 = Vector128.LoadUnsafe(ref bp, (n0 + 3) * 64 + k);
                                 s03 = Vector128.MultiplyAddEstimate(a0, b3, s03);
                             }
                         }
@@ -2388,98 +2417,95 @@ namespace RnnGen.Generated
         {
             if (Vector512.IsHardwareAccelerated)
             {
-                for (nuint panel = 0; panel < 8; panel++)
+                for (nuint panel = 0; panel < 16; panel++)
                 {
-                    nuint column = panel * 128;
+                    nuint column = panel * 64;
                     ref float bp = ref Unsafe.Add(ref b, column);
-                    ref float cp = ref Unsafe.Add(ref c, (panel % 2 * 4 + panel / 2) * 32768);
-                    for (nuint n0 = 0; n0 < 128; n0 += 64)
+                    ref float cp = ref Unsafe.Add(ref c, (panel / 2 % 2 * 8 + panel / 4 * 2 + panel % 2) * 16384);
+                    for (nuint m0 = 0; m0 < 256; m0 += 4)
                     {
-                        for (nuint m0 = 0; m0 < 256; m0 += 4)
+                        ref float cRow0 = ref Unsafe.Add(ref cp, m0 * 64);
+                        ref float cRow1 = ref Unsafe.Add(ref cp, (m0 + 1) * 64);
+                        ref float cRow2 = ref Unsafe.Add(ref cp, (m0 + 2) * 64);
+                        ref float cRow3 = ref Unsafe.Add(ref cp, (m0 + 3) * 64);
+                        var c00 = Vector512.LoadUnsafe(ref cRow0, 0);
+                        var c01 = Vector512.LoadUnsafe(ref cRow0, 16);
+                        var c02 = Vector512.LoadUnsafe(ref cRow0, 32);
+                        var c03 = Vector512.LoadUnsafe(ref cRow0, 48);
+                        var c10 = Vector512.LoadUnsafe(ref cRow1, 0);
+                        var c11 = Vector512.LoadUnsafe(ref cRow1, 16);
+                        var c12 = Vector512.LoadUnsafe(ref cRow1, 32);
+                        var c13 = Vector512.LoadUnsafe(ref cRow1, 48);
+                        var c20 = Vector512.LoadUnsafe(ref cRow2, 0);
+                        var c21 = Vector512.LoadUnsafe(ref cRow2, 16);
+                        var c22 = Vector512.LoadUnsafe(ref cRow2, 32);
+                        var c23 = Vector512.LoadUnsafe(ref cRow2, 48);
+                        var c30 = Vector512.LoadUnsafe(ref cRow3, 0);
+                        var c31 = Vector512.LoadUnsafe(ref cRow3, 16);
+                        var c32 = Vector512.LoadUnsafe(ref cRow3, 32);
+                        var c33 = Vector512.LoadUnsafe(ref cRow3, 48);
+                        for (nuint k = 0; k < (nuint)steps; k++)
                         {
-                            ref float cRow0 = ref Unsafe.Add(ref cp, m0 * 128 + n0);
-                            ref float cRow1 = ref Unsafe.Add(ref cp, (m0 + 1) * 128 + n0);
-                            ref float cRow2 = ref Unsafe.Add(ref cp, (m0 + 2) * 128 + n0);
-                            ref float cRow3 = ref Unsafe.Add(ref cp, (m0 + 3) * 128 + n0);
-                            var c00 = Vector512.LoadUnsafe(ref cRow0, 0);
-                            var c01 = Vector512.LoadUnsafe(ref cRow0, 16);
-                            var c02 = Vector512.LoadUnsafe(ref cRow0, 32);
-                            var c03 = Vector512.LoadUnsafe(ref cRow0, 48);
-                            var c10 = Vector512.LoadUnsafe(ref cRow1, 0);
-                            var c11 = Vector512.LoadUnsafe(ref cRow1, 16);
-                            var c12 = Vector512.LoadUnsafe(ref cRow1, 32);
-                            var c13 = Vector512.LoadUnsafe(ref cRow1, 48);
-                            var c20 = Vector512.LoadUnsafe(ref cRow2, 0);
-                            var c21 = Vector512.LoadUnsafe(ref cRow2, 16);
-                            var c22 = Vector512.LoadUnsafe(ref cRow2, 32);
-                            var c23 = Vector512.LoadUnsafe(ref cRow2, 48);
-                            var c30 = Vector512.LoadUnsafe(ref cRow3, 0);
-                            var c31 = Vector512.LoadUnsafe(ref cRow3, 16);
-                            var c32 = Vector512.LoadUnsafe(ref cRow3, 32);
-                            var c33 = Vector512.LoadUnsafe(ref cRow3, 48);
-                            for (nuint k = 0; k < (nuint)steps; k++)
-                            {
-                                ref float bRow = ref Unsafe.Add(ref bp, k * 1024 + n0);
-                                var b0 = Vector512.LoadUnsafe(ref bRow, 0);
-                                var b1 = Vector512.LoadUnsafe(ref bRow, 16);
-                                var b2 = Vector512.LoadUnsafe(ref bRow, 32);
-                                var b3 = Vector512.LoadUnsafe(ref bRow, 48);
-                                var a0 = Vector512.Create(Unsafe.Add(ref a, m0 + k * 256));
-                                c00 = Vector512.MultiplyAddEstimate(a0, b0, c00);
-                                c01 = Vector512.MultiplyAddEstimate(a0, b1, c01);
-                                c02 = Vector512.MultiplyAddEstimate(a0, b2, c02);
-                                c03 = Vector512.MultiplyAddEstimate(a0, b3, c03);
-                                var a1 = Vector512.Create(Unsafe.Add(ref a, m0 + 1 + k * 256));
-                                c10 = Vector512.MultiplyAddEstimate(a1, b0, c10);
-                                c11 = Vector512.MultiplyAddEstimate(a1, b1, c11);
-                                c12 = Vector512.MultiplyAddEstimate(a1, b2, c12);
-                                c13 = Vector512.MultiplyAddEstimate(a1, b3, c13);
-                                var a2 = Vector512.Create(Unsafe.Add(ref a, m0 + 2 + k * 256));
-                                c20 = Vector512.MultiplyAddEstimate(a2, b0, c20);
-                                c21 = Vector512.MultiplyAddEstimate(a2, b1, c21);
-                                c22 = Vector512.MultiplyAddEstimate(a2, b2, c22);
-                                c23 = Vector512.MultiplyAddEstimate(a2, b3, c23);
-                                var a3 = Vector512.Create(Unsafe.Add(ref a, m0 + 3 + k * 256));
-                                c30 = Vector512.MultiplyAddEstimate(a3, b0, c30);
-                                c31 = Vector512.MultiplyAddEstimate(a3, b1, c31);
-                                c32 = Vector512.MultiplyAddEstimate(a3, b2, c32);
-                                c33 = Vector512.MultiplyAddEstimate(a3, b3, c33);
-                            }
-                            Vector512.StoreUnsafe(c00, ref cRow0, 0);
-                            Vector512.StoreUnsafe(c01, ref cRow0, 16);
-                            Vector512.StoreUnsafe(c02, ref cRow0, 32);
-                            Vector512.StoreUnsafe(c03, ref cRow0, 48);
-                            Vector512.StoreUnsafe(c10, ref cRow1, 0);
-                            Vector512.StoreUnsafe(c11, ref cRow1, 16);
-                            Vector512.StoreUnsafe(c12, ref cRow1, 32);
-                            Vector512.StoreUnsafe(c13, ref cRow1, 48);
-                            Vector512.StoreUnsafe(c20, ref cRow2, 0);
-                            Vector512.StoreUnsafe(c21, ref cRow2, 16);
-                            Vector512.StoreUnsafe(c22, ref cRow2, 32);
-                            Vector512.StoreUnsafe(c23, ref cRow2, 48);
-                            Vector512.StoreUnsafe(c30, ref cRow3, 0);
-                            Vector512.StoreUnsafe(c31, ref cRow3, 16);
-                            Vector512.StoreUnsafe(c32, ref cRow3, 32);
-                            Vector512.StoreUnsafe(c33, ref cRow3, 48);
+                            ref float bRow = ref Unsafe.Add(ref bp, k * 1024);
+                            var b0 = Vector512.LoadUnsafe(ref bRow, 0);
+                            var b1 = Vector512.LoadUnsafe(ref bRow, 16);
+                            var b2 = Vector512.LoadUnsafe(ref bRow, 32);
+                            var b3 = Vector512.LoadUnsafe(ref bRow, 48);
+                            var a0 = Vector512.Create(Unsafe.Add(ref a, m0 + k * 256));
+                            c00 = Vector512.MultiplyAddEstimate(a0, b0, c00);
+                            c01 = Vector512.MultiplyAddEstimate(a0, b1, c01);
+                            c02 = Vector512.MultiplyAddEstimate(a0, b2, c02);
+                            c03 = Vector512.MultiplyAddEstimate(a0, b3, c03);
+                            var a1 = Vector512.Create(Unsafe.Add(ref a, m0 + 1 + k * 256));
+                            c10 = Vector512.MultiplyAddEstimate(a1, b0, c10);
+                            c11 = Vector512.MultiplyAddEstimate(a1, b1, c11);
+                            c12 = Vector512.MultiplyAddEstimate(a1, b2, c12);
+                            c13 = Vector512.MultiplyAddEstimate(a1, b3, c13);
+                            var a2 = Vector512.Create(Unsafe.Add(ref a, m0 + 2 + k * 256));
+                            c20 = Vector512.MultiplyAddEstimate(a2, b0, c20);
+                            c21 = Vector512.MultiplyAddEstimate(a2, b1, c21);
+                            c22 = Vector512.MultiplyAddEstimate(a2, b2, c22);
+                            c23 = Vector512.MultiplyAddEstimate(a2, b3, c23);
+                            var a3 = Vector512.Create(Unsafe.Add(ref a, m0 + 3 + k * 256));
+                            c30 = Vector512.MultiplyAddEstimate(a3, b0, c30);
+                            c31 = Vector512.MultiplyAddEstimate(a3, b1, c31);
+                            c32 = Vector512.MultiplyAddEstimate(a3, b2, c32);
+                            c33 = Vector512.MultiplyAddEstimate(a3, b3, c33);
                         }
+                        Vector512.StoreUnsafe(c00, ref cRow0, 0);
+                        Vector512.StoreUnsafe(c01, ref cRow0, 16);
+                        Vector512.StoreUnsafe(c02, ref cRow0, 32);
+                        Vector512.StoreUnsafe(c03, ref cRow0, 48);
+                        Vector512.StoreUnsafe(c10, ref cRow1, 0);
+                        Vector512.StoreUnsafe(c11, ref cRow1, 16);
+                        Vector512.StoreUnsafe(c12, ref cRow1, 32);
+                        Vector512.StoreUnsafe(c13, ref cRow1, 48);
+                        Vector512.StoreUnsafe(c20, ref cRow2, 0);
+                        Vector512.StoreUnsafe(c21, ref cRow2, 16);
+                        Vector512.StoreUnsafe(c22, ref cRow2, 32);
+                        Vector512.StoreUnsafe(c23, ref cRow2, 48);
+                        Vector512.StoreUnsafe(c30, ref cRow3, 0);
+                        Vector512.StoreUnsafe(c31, ref cRow3, 16);
+                        Vector512.StoreUnsafe(c32, ref cRow3, 32);
+                        Vector512.StoreUnsafe(c33, ref cRow3, 48);
                     }
                 }
             }
             else if (Vector256.IsHardwareAccelerated)
             {
-                for (nuint panel = 0; panel < 8; panel++)
+                for (nuint panel = 0; panel < 16; panel++)
                 {
-                    nuint column = panel * 128;
+                    nuint column = panel * 64;
                     ref float bp = ref Unsafe.Add(ref b, column);
-                    ref float cp = ref Unsafe.Add(ref c, (panel % 2 * 4 + panel / 2) * 32768);
-                    for (nuint n0 = 0; n0 < 128; n0 += 16)
+                    ref float cp = ref Unsafe.Add(ref c, (panel / 2 % 2 * 8 + panel / 4 * 2 + panel % 2) * 16384);
+                    for (nuint n0 = 0; n0 < 64; n0 += 16)
                     {
                         for (nuint m0 = 0; m0 < 256; m0 += 4)
                         {
-                            ref float cRow0 = ref Unsafe.Add(ref cp, m0 * 128 + n0);
-                            ref float cRow1 = ref Unsafe.Add(ref cp, (m0 + 1) * 128 + n0);
-                            ref float cRow2 = ref Unsafe.Add(ref cp, (m0 + 2) * 128 + n0);
-                            ref float cRow3 = ref Unsafe.Add(ref cp, (m0 + 3) * 128 + n0);
+                            ref float cRow0 = ref Unsafe.Add(ref cp, m0 * 64 + n0);
+                            ref float cRow1 = ref Unsafe.Add(ref cp, (m0 + 1) * 64 + n0);
+                            ref float cRow2 = ref Unsafe.Add(ref cp, (m0 + 2) * 64 + n0);
+                            ref float cRow3 = ref Unsafe.Add(ref cp, (m0 + 3) * 64 + n0);
                             var c00 = Vector256.LoadUnsafe(ref cRow0, 0);
                             var c01 = Vector256.LoadUnsafe(ref cRow0, 8);
                             var c10 = Vector256.LoadUnsafe(ref cRow1, 0);
@@ -2520,19 +2546,19 @@ namespace RnnGen.Generated
             }
             else
             {
-                for (nuint panel = 0; panel < 8; panel++)
+                for (nuint panel = 0; panel < 16; panel++)
                 {
-                    nuint column = panel * 128;
+                    nuint column = panel * 64;
                     ref float bp = ref Unsafe.Add(ref b, column);
-                    ref float cp = ref Unsafe.Add(ref c, (panel % 2 * 4 + panel / 2) * 32768);
-                    for (nuint n0 = 0; n0 < 128; n0 += 8)
+                    ref float cp = ref Unsafe.Add(ref c, (panel / 2 % 2 * 8 + panel / 4 * 2 + panel % 2) * 16384);
+                    for (nuint n0 = 0; n0 < 64; n0 += 8)
                     {
                         for (nuint m0 = 0; m0 < 256; m0 += 4)
                         {
-                            ref float cRow0 = ref Unsafe.Add(ref cp, m0 * 128 + n0);
-                            ref float cRow1 = ref Unsafe.Add(ref cp, (m0 + 1) * 128 + n0);
-                            ref float cRow2 = ref Unsafe.Add(ref cp, (m0 + 2) * 128 + n0);
-                            ref float cRow3 = ref Unsafe.Add(ref cp, (m0 + 3) * 128 + n0);
+                            ref float cRow0 = ref Unsafe.Add(ref cp, m0 * 64 + n0);
+                            ref float cRow1 = ref Unsafe.Add(ref cp, (m0 + 1) * 64 + n0);
+                            ref float cRow2 = ref Unsafe.Add(ref cp, (m0 + 2) * 64 + n0);
+                            ref float cRow3 = ref Unsafe.Add(ref cp, (m0 + 3) * 64 + n0);
                             var c00 = Vector128.LoadUnsafe(ref cRow0, 0);
                             var c01 = Vector128.LoadUnsafe(ref cRow0, 4);
                             var c10 = Vector128.LoadUnsafe(ref cRow1, 0);

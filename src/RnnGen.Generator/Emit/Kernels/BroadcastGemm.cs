@@ -205,7 +205,7 @@ internal sealed class BroadcastGemm
                     w.Line($"nuint column = panel * {block};");
                     w.Line($"ref {ctx.T} bp = ref Unsafe.Add(ref b, {(StoredB is { } bPanels ? $"{bPanels.Slot("panel")} * {K.Value!.Value * block}" : "column")});");
                     w.Line($"ref {ctx.T} cp = ref Unsafe.Add(ref c, {(StoredC is { } cPanels ? $"{cPanels.Slot("panel")} * {M.Value!.Value * block}" : "column")});");
-                    var operands = new Operands("bp", StoredB is not null ? block : BStride, "cp", StoredC is not null ? block : CStride, "column");
+                    var operands = new Operands("bp", StoredB is not null ? block : BStride, "cp", StoredC is not null ? block : CStride, "column") { InPanel = StoredB is not null };
                     Blocking.Emit(w, "n0", Dim.Const(block / lanes), Columns(block / lanes), lanes, (columns, n0) =>
                         Blocking.Emit(w, "m0", M, rm, 1, (rows, m0) => EmitTile(w, ctx, width, rows, m0, columns, n0, operands)));
                 }
@@ -218,7 +218,11 @@ internal sealed class BroadcastGemm
     }
 
     /// <summary>Where a tile reads B and writes C: the panel's bases and row strides, and its first column in the whole row.</summary>
-    private sealed record Operands(string B, int BStride, string C, int CStride, string Column);
+    private sealed record Operands(string B, int BStride, string C, int CStride, string Column)
+    {
+        /// <summary>B is one of its stored panels (W_hh's): a narrow single-row tile there runs its k loop in two chains.</summary>
+        public bool InPanel { get; init; }
+    }
 
     private void EmitTile(CodeWriter w, EmitContext ctx, SimdWidth width, int rm, string m0, int cv, string n0, Operands o)
     {
@@ -276,6 +280,35 @@ internal sealed class BroadcastGemm
                     3 => $"{Acc(0, v)} += {Chain(v, 1)} + {Chain(v, 2)};",
                     _ => $"{Acc(0, v)} += {Chain(v, 1)} + ({Chain(v, 2)} + {Chain(v, 3)});",
                 });
+            }
+        }
+        else if (o.InPanel && M.IsConst && M.Value == 1 && cv <= 4 && K.IsConst && K.Value % 2 == 0)
+        {
+            // A narrow single-row tile over a long k loop: two chains (even and odd k), summed at the end, so that
+            // eight multiply-adds are in flight rather than cv dependent ones (W_hh's panels of 4 vectors at 512 bits).
+            for (int v = 0; v < cv; v++)
+            {
+                w.Line($"var {Acc(0, v)}_1 = {width.Of(ctx.T)}.Zero;");
+            }
+
+            using (w.Open($"for (nuint k = 0; k < {K.Bound}; k += 2)"))
+            {
+                for (int j = 0; j < 2; j++)
+                {
+                    string k = j == 0 ? "k" : "k + 1";
+                    w.Line($"ref {ctx.T} bRow{j} = ref Unsafe.Add(ref {b}, {Sum(Mul(k, BStride), n0)});");
+                    w.Line($"var a{j} = {V}.Create(Unsafe.Add(ref a, {Sum(Mul(m0, AStrideM), Mul(k, AStrideK))}));");
+                    for (int v = 0; v < cv; v++)
+                    {
+                        string acc = j == 0 ? Acc(0, v) : Acc(0, v) + "_1";
+                        w.Line($"{acc} = {V}.MultiplyAddEstimate(a{j}, {V}.LoadUnsafe(ref bRow{j}, {v * lanes}), {acc});");
+                    }
+                }
+            }
+
+            for (int v = 0; v < cv; v++)
+            {
+                w.Line($"{Acc(0, v)} += {Acc(0, v)}_1;");
             }
         }
         else

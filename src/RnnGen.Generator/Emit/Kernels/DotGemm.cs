@@ -164,9 +164,17 @@ internal sealed class DotGemm
                     Body("k");
                 }
             }
-            else if (span == lanes)
+            else if (span == lanes || panels is not null && span <= 4 * lanes && rm == 1)
             {
-                Body("0");
+                // One vector, or one row over a narrow panel (full BPTT's step through W_hh's 4-vector panels at 512
+                // bits): straight-line, no loop per panel (the dense LSTM and GRU's backward 0.81–0.94× the time).
+                // Taller tiles keep the loop: their bodies are four times larger, and the source budget binds.
+                for (int k = 0; k < span; k += lanes)
+                {
+                    // Each vector in its own scope when there are several: they declare the same names.
+                    using CodeWriter.Block? scope = span > lanes ? w.Open("") : null;
+                    Body(k.ToString());
+                }
             }
             else
             {
