@@ -352,14 +352,18 @@ internal sealed class Layout
     /// <summary>W_hh larger than this many bytes is stored in panels (a typical L1 data cache).</summary>
     public const int PanelThresholdBytes = 32 * 1024;
 
+    /// <summary>W_hh's panel widths in 64-byte vectors, in order of preference (8 vectors divide only where 4 do).</summary>
+    private static readonly int[] PanelVectors = { 4, 7, 6, 5 };
+
     /// <summary>
     /// W_hh's panel: 256 bytes a row (4 cache lines) where that divides <paramref name="width"/>, else the widest of
     /// 448 down to 320 bytes that does; one panel when the matrix is small or none divides it. 256 bytes is one
     /// register tile's row on the 256-bit path (8 vectors: each panel read in one pass, as one contiguous stream) and
     /// half of one on the 512-bit path (4 vectors, the k loop in two chains). Against panels of 512 bytes, which the
     /// 256-bit path had to read in two passes of every row, on a Zen 5 with old and new code alternating: the dense
-    /// LSTM / GRU (H 256) forward 0.85–0.91× / 0.84× on the 256-bit path; 0.98–1.04× / 0.96–1.10× on the 512-bit
-    /// path. Two 256-byte panels per 512-bit tile (two streams 64 KB apart) were 1.2–1.7× slower.
+    /// LSTM / GRU (H 256) forward 0.85–0.91× / 0.84–0.95× on the 256-bit path; level within the host's noise on the
+    /// 512-bit path (0.96–1.10×), whose backward is 0.83–0.92× (see performance.md). Two 256-byte panels per
+    /// 512-bit tile (two streams 64 KB apart) were 1.2–1.7× slower.
     /// </summary>
     private static int ChoosePanel(int rows, int width, int elementBytes, int rowElements)
     {
@@ -368,7 +372,7 @@ internal sealed class Layout
             return width;
         }
 
-        foreach (int vectors in new[] { 4, 7, 6, 5 })
+        foreach (int vectors in PanelVectors)
         {
             int panel = vectors * rowElements;
             if (width % panel == 0 && panel < width)
