@@ -205,7 +205,7 @@ internal sealed class BroadcastGemm
                     w.Line($"nuint column = panel * {block};");
                     w.Line($"ref {ctx.T} bp = ref Unsafe.Add(ref b, {(StoredB is { } bPanels ? $"{bPanels.Slot("panel")} * {K.Value!.Value * block}" : "column")});");
                     w.Line($"ref {ctx.T} cp = ref Unsafe.Add(ref c, {(StoredC is { } cPanels ? $"{cPanels.Slot("panel")} * {M.Value!.Value * block}" : "column")});");
-                    var operands = new Operands("bp", StoredB is not null ? block : BStride, "cp", StoredC is not null ? block : CStride, "column") { InPanel = StoredB is not null };
+                    var operands = new Operands("bp", StoredB is not null ? block : BStride, "cp", StoredC is not null ? block : CStride, "column");
                     Blocking.Emit(w, "n0", Dim.Const(block / lanes), Columns(block / lanes), lanes, (columns, n0) =>
                         Blocking.Emit(w, "m0", M, rm, 1, (rows, m0) => EmitTile(w, ctx, width, rows, m0, columns, n0, operands)));
                 }
@@ -218,11 +218,7 @@ internal sealed class BroadcastGemm
     }
 
     /// <summary>Where a tile reads B and writes C: the panel's bases and row strides, and its first column in the whole row.</summary>
-    private sealed record Operands(string B, int BStride, string C, int CStride, string Column)
-    {
-        /// <summary>B is one of its stored panels (W_hh's): a narrow single-row tile there runs its k loop in two chains.</summary>
-        public bool InPanel { get; init; }
-    }
+    private sealed record Operands(string B, int BStride, string C, int CStride, string Column);
 
     private void EmitTile(CodeWriter w, EmitContext ctx, SimdWidth width, int rm, string m0, int cv, string n0, Operands o)
     {
@@ -282,7 +278,7 @@ internal sealed class BroadcastGemm
                 });
             }
         }
-        else if (o.InPanel && M.IsConst && M.Value == 1 && cv <= 4 && K.IsConst && K.Value % 2 == 0)
+        else if (StoredB is not null && M.IsConst && M.Value == 1 && cv <= 4 && K.IsConst && K.Value % 2 == 0)
         {
             // A narrow single-row tile over a long k loop: two chains (even and odd k), summed at the end, so that
             // eight multiply-adds are in flight rather than cv dependent ones (W_hh's panels of 4 vectors at 512 bits).
