@@ -185,9 +185,9 @@ internal sealed class Figures
         double? speedup = P("batch.speedup");
         Row($"Minibatch of {DataParallelStep.Batch} tutorial sentences (backward + SGD), `DataParallel.Step` on {F(P("batch.workers"), "F0")} cores vs one, sequences claimed one at a time (`deterministic: false`)", $"{F(P("batch.parallelMs"), "F2")} ms", $"one core {F(P("batch.serialMs"), "F2")} ms", $"{F(speedup, "F2")}×", "≥ 1.7× on 2 cores", AtLeast(speedup, 1.7));
         double? fixedSpeedup = P("batch.fixedSpeedup");
-        Row($"The same with fixed parts (the default: results identical from run to run)", $"{F(P("batch.fixedMs"), "F2")} ms", $"one core {F(P("batch.fixedSerialMs"), "F2")} ms", $"{F(fixedSpeedup, "F2")}×", "", null);
+        Row($"The same with fixed parts (the default: results identical from run to run)", $"{F(P("batch.fixedMs"), "F2")} ms", $"one core {F(P("batch.serialMs"), "F2")} ms", $"{F(fixedSpeedup, "F2")}×", "", null);
         double? ceiling = P("batch.ceiling");
-        Row("Two-core ceiling at the time: the batch's two halves at once on two threads, each on its own model, nothing shared (backward only), vs the whole on one", "", "", $"{F(ceiling, "F2")}×", "", null);
+        Row("Two-core ceiling in the same rounds: the batch's two halves at once on two threads, each on its own model, nothing shared (backward only), vs the whole on one", "", "", $"{F(ceiling, "F2")}×", "", null);
 
         string[] hot = { "TutorialStep.Vanilla", "TutorialStep.Lstm", "TutorialStep.Gru", "Streaming.Lstm16", "Streaming.Lstm1x24", "Streaming.Gru16", "DenseForward.Generated", "DenseForward.GeneratedTwoThreads", "DataParallelStep.Parallel", "DataParallelStep.ParallelDynamic" };
         double?[] own = hot.Select(k => P("allocated." + k)).ToArray();
