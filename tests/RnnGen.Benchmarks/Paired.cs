@@ -32,11 +32,10 @@ internal static class Paired
             long t0 = Stopwatch.GetTimestamp();
             sink += a();
             long t1 = Stopwatch.GetTimestamp();
-            long t2 = Stopwatch.GetTimestamp();
             sink += b();
-            long t3 = Stopwatch.GetTimestamp();
+            long t2 = Stopwatch.GetTimestamp();
             ta[r] = (t1 - t0) * 1e9 / Stopwatch.Frequency;
-            tb[r] = (t3 - t2) * 1e9 / Stopwatch.Frequency;
+            tb[r] = (t2 - t1) * 1e9 / Stopwatch.Frequency;
             ratio[r] = tb[r] / ta[r];
         }
 
