@@ -1,4 +1,5 @@
 using System;
+using System.ComponentModel;
 using System.IO;
 using System.Numerics;
 
@@ -67,4 +68,15 @@ public interface IRnnModel<T, TInput, TTarget>
         (name, row, column) = ("", -1, -1);
         return false;
     }
+
+    /// <summary>
+    /// Makes this model use <paramref name="source"/>'s parameter memory from now on: both read and write the same
+    /// parameters, and this model's own values are dropped. For copies of a model that only compute gradients with
+    /// its parameters, such as <see cref="Training.DataParallel{T, TInput, TTarget}"/>'s replicas, which then need no
+    /// copy of the parameters before each batch. False, changing nothing, when <paramref name="source"/> is this
+    /// model or not of its class, or the class does not support it (generated classes do).
+    /// </summary>
+    /// <param name="source">The model whose parameters to use.</param>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    bool ShareParameters(IRnnModel<T, TInput, TTarget> source) => false;
 }

@@ -83,7 +83,7 @@ internal static class ApiEmitter
             /// <summary>Trainable parameters, counted as PyTorch counts them.</summary>
             public const int ParameterCount = {{ctx.Layout.ParameterCount}};
 
-            private readonly {{T}}[] _parameters = global::RnnGen.Runtime.AlignedArray.Allocate<{{T}}>({{N}}.ParameterLength);
+            private {{T}}[] _parameters = global::RnnGen.Runtime.AlignedArray.Allocate<{{T}}>({{N}}.ParameterLength);
             private readonly {{T}}[] _gradients = global::RnnGen.Runtime.AlignedArray.Allocate<{{T}}>({{N}}.ParameterLength);
             private readonly {{T}}[] _workspace = global::RnnGen.Runtime.AlignedArray.Allocate<{{T}}>({{N}}.WorkspaceLength);{{(ctx.Dropout ? "\nprivate global::RnnGen.RnnRandom _dropout;" : "")}}{{(ctx.Layout.SplitsRecurrence ? "\n" + ThreadsMembers(N, G) : "")}}
 
@@ -135,6 +135,13 @@ internal static class ApiEmitter
                 name = found ? map!.Name : "";
                 column = found && map!.Columns == 0 ? -1 : column;
                 return found;
+            }
+
+            bool global::RnnGen.IRnnModel<{{T}}, {{X}}, {{Y}}>.ShareParameters(global::RnnGen.IRnnModel<{{T}}, {{X}}, {{Y}}> source)
+            {
+                if (source is not {{name}} model || model == this) return false;
+                _parameters = model._parameters;{{(ctx.Layout.SplitsRecurrence ? "\n    if (_team is not null) { Threads = 1; Threads = 2; } // a new partner, on the new array" : "")}}
+                return true;
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]

@@ -125,8 +125,10 @@ internal static class BackwardEmitter
             : $"{layer["States"]} + {l.PreviousRow(layer, "first")} * {ctx.HRow}";
         string recurrentGrads = RecurrentGrads(ctx, layer), inputGrads = layer["InputGrads"];
         string of = ctx.Stacked || l.Bidirectional ? $"Layer {layer.Index}{(layer.Reverse ? " (reverse)" : "")}'s" : "Cell";
+        // The sums are said once, at the first layer: repeated for each of a deep stack they would cost source budget.
+        string sums = layer.Index == 0 ? ", all steps at once: dW_hh += Σ_s r_{s-1} δ_sᵀ, biases += Σ_s δ_s, dW_ih += Σ_s x_s δ_sᵀ" : ", the same";
         w.Lines($$"""
-            // {{of}} parameters, all steps at once: dW_hh += Σ_s r_{s-1} δ_sᵀ, biases += Σ_s δ_s, dW_ih += Σ_s x_s δ_sᵀ.
+            // {{of}} parameters{{sums}}.
             RecurrentWeightGrads(ref Unsafe.Add(ref w, {{recurrentInputs}}), ref Unsafe.Add(ref w, {{recurrentGrads}} + first * GateWidth), ref Unsafe.Add(ref g, {{layer["RecurrentWeights"]}}), steps - first);
             SumRows(ref Unsafe.Add(ref w, {{inputGrads}} + first * GateWidth), ref Unsafe.Add(ref g, {{layer["InputBias"]}}), steps - first, GateWidth);
             SumRows(ref Unsafe.Add(ref w, {{recurrentGrads}} + first * GateWidth), ref Unsafe.Add(ref g, {{layer["RecurrentBias"]}}), steps - first, GateWidth);

@@ -16,9 +16,11 @@ namespace RnnGen.Training;
 /// <remarks>
 /// <para>
 /// The calling thread works with <see cref="Model"/> itself; <c>Workers - 1</c> background threads, started once,
-/// work on replicas. Each call copies the model's parameters into the replicas first, so whatever changed them in
-/// between (an optimiser, <c>LoadWeights</c>) is seen. The copy, the sum and the update go in chunks that the
-/// threads claim as they come, so a thread that starts late or runs slower does less of them. Nothing is allocated
+/// work on replicas. A replica of a generated class reads the model's own parameters
+/// (<see cref="IRnnModel{T, TInput, TTarget}.ShareParameters"/>), so whatever changed them in between (an optimiser,
+/// <c>LoadWeights</c>) is seen; a replica of another class gets a copy of them at the start of every call. The
+/// zeroing, the copy, the sum and the update go in chunks that the threads claim as they come, so a thread that
+/// starts late or runs slower does less of them. Nothing is allocated
 /// per call once the batch buffer has grown to the largest batch.
 /// </para>
 /// <para>
@@ -70,12 +72,13 @@ public sealed class DataParallel<T, TInput, TTarget> : IDisposable
     private readonly ManualResetEventSlim[] _start; // [k - 1] releases worker k for one phase
     private int _pending; // workers still running the current phase
     private int _nextChunk; // the next chunk to claim in the current phase
-    private int _chunksLeft; // chunks of the copy not yet done: no thread starts backward before it is 0
+    private int _chunksLeft; // chunks of the zeroing and copy not yet done: a thread they concern waits for 0
     private int _nextSequence; // the next sequence to claim, when not Deterministic
     private int _batchLength;
     private readonly int _length; // of the parameters and of the gradients
     private readonly int _chunks;
     private readonly int[] _partStart; // when Deterministic, part k is _batch[_partStart[k] .. _partStart[k + 1])
+    private readonly bool[] _copies; // [k]: replica k has parameters of its own, copied from the model at every call
     private readonly int[] _ran; // sequences each worker ran in this call (a replica that ran none holds zero gradients)
     private readonly double[] _partLoss;
     private readonly double[] _chunkSquares; // after a measured sum: each chunk's sum of squared gradients
@@ -131,10 +134,18 @@ public sealed class DataParallel<T, TInput, TTarget> : IDisposable
             }
 
             // Initialize reseeds a model's dropout masks: each replica draws its own, not the model's sequence again.
-            // (Its parameters are replaced by the model's at every call.)
+            // (Its parameters are then the model's, or replaced by them at every call.)
             replica.Initialize(int.MaxValue - k);
             replica.ZeroGradients(); // replicas' gradients are zero between calls (the reduction clears them)
             _models[k] = replica;
+        }
+
+        // Sharing the model's parameters saves a copy of them per replica and call (reading both, writing what changed)
+        // and keeps one copy of the weights in the cores' shared cache instead of one per core.
+        _copies = new bool[workers];
+        for (int k = 1; k < workers; k++)
+        {
+            _copies[k] = !_models[k].ShareParameters(model);
         }
 
         Deterministic = deterministic;
@@ -449,8 +460,9 @@ public sealed class DataParallel<T, TInput, TTarget> : IDisposable
     {
         if (Deterministic)
         {
-            // First the replicas take the model's parameters (and, for Step, the model's gradients are zeroed), chunk
-            // by chunk, shared by the threads that are there; no thread starts backward before every chunk is in place.
+            // First the model's gradients are zeroed (for Step) and replicas with parameters of their own take the
+            // model's, chunk by chunk, shared by the threads that are there. The caller (whose backward adds into the
+            // model's gradients) and a copying replica wait until every chunk is in place; a sharing replica does not.
             while (TryClaim(out _, out int start, out int length))
             {
                 try
@@ -464,7 +476,7 @@ public sealed class DataParallel<T, TInput, TTarget> : IDisposable
             }
 
             SpinWait spin = default;
-            while (Volatile.Read(ref _chunksLeft) != 0)
+            while ((worker == 0 || _copies[worker]) && Volatile.Read(ref _chunksLeft) != 0)
             {
                 spin.SpinOnce(sleep1Threshold: -1);
             }
@@ -472,13 +484,13 @@ public sealed class DataParallel<T, TInput, TTarget> : IDisposable
         else if (worker == 0)
         {
             // Claiming sequences, no thread waits for another: the caller zeroes the model's gradients and starts,
-            // and each worker copies the parameters into its own replica first (and so claims fewer sequences).
+            // and a worker with parameters of its own copies the model's first (and so claims fewer sequences).
             if (_zeroing)
             {
                 ClearNonZero(_models[0].Gradients);
             }
         }
-        else if (Volatile.Read(ref _nextSequence) < _batchLength) // a worker that wakes after the last claim has nothing to copy for
+        else if (_copies[worker] && Volatile.Read(ref _nextSequence) < _batchLength) // a worker that wakes after the last claim has nothing to copy for
         {
             CopyChanged(_models[0].Parameters, _models[worker].Parameters);
         }
@@ -530,7 +542,7 @@ public sealed class DataParallel<T, TInput, TTarget> : IDisposable
         Span<T> source = _models[0].Parameters.Slice(start, length);
         for (int k = 1; k < Workers; k++)
         {
-            if (MayRun(k))
+            if (_copies[k] && MayRun(k))
             {
                 CopyChanged(source, _models[k].Parameters.Slice(start, length));
             }

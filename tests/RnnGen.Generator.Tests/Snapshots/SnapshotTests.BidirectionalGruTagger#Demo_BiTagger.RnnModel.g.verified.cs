@@ -28,7 +28,7 @@ namespace Demo
         /// <summary>Trainable parameters, counted as PyTorch counts them.</summary>
         public const int ParameterCount = 86700;
 
-        private readonly float[] _parameters = global::RnnGen.Runtime.AlignedArray.Allocate<float>(global::RnnGen.Generated.BiTaggerNetwork.ParameterLength);
+        private float[] _parameters = global::RnnGen.Runtime.AlignedArray.Allocate<float>(global::RnnGen.Generated.BiTaggerNetwork.ParameterLength);
         private readonly float[] _gradients = global::RnnGen.Runtime.AlignedArray.Allocate<float>(global::RnnGen.Generated.BiTaggerNetwork.ParameterLength);
         private readonly float[] _workspace = global::RnnGen.Runtime.AlignedArray.Allocate<float>(global::RnnGen.Generated.BiTaggerNetwork.WorkspaceLength);
 
@@ -80,6 +80,13 @@ namespace Demo
             name = found ? map!.Name : "";
             column = found && map!.Columns == 0 ? -1 : column;
             return found;
+        }
+
+        bool global::RnnGen.IRnnModel<float, int, int>.ShareParameters(global::RnnGen.IRnnModel<float, int, int> source)
+        {
+            if (source is not BiTagger model || model == this) return false;
+            _parameters = model._parameters;
+            return true;
         }
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
@@ -531,14 +538,14 @@ namespace RnnGen.Generated
                 AddRow(ref Unsafe.Add(ref w, InputGradsReverse + s * GateWidth), ref Unsafe.Add(ref g, InputWeightsReverse + inputs[s] * GateWidth), GateWidth);
             }
 
-            // Layer 1's parameters, all steps at once: dW_hh += Σ_s r_{s-1} δ_sᵀ, biases += Σ_s δ_s, dW_ih += Σ_s x_s δ_sᵀ.
+            // Layer 1's parameters, the same.
             RecurrentWeightGrads(ref Unsafe.Add(ref w, StatesL1 + first * HiddenPadded), ref Unsafe.Add(ref w, RecurrentGradsL1 + first * GateWidth), ref Unsafe.Add(ref g, RecurrentWeightsL1), steps - first);
             SumRows(ref Unsafe.Add(ref w, InputGradsL1 + first * GateWidth), ref Unsafe.Add(ref g, InputBiasL1), steps - first, GateWidth);
             SumRows(ref Unsafe.Add(ref w, RecurrentGradsL1 + first * GateWidth), ref Unsafe.Add(ref g, RecurrentBiasL1), steps - first, GateWidth);
             LayerInputWeightGrads(ref Unsafe.Add(ref w, States + (first + 1) * HiddenPadded), ref Unsafe.Add(ref w, InputGradsL1 + first * GateWidth), ref Unsafe.Add(ref g, InputWeightsL1), steps - first);
             LayerInputWeightGrads(ref Unsafe.Add(ref w, StatesReverse + first * HiddenPadded), ref Unsafe.Add(ref w, InputGradsL1 + first * GateWidth), ref Unsafe.Add(ref g, InputWeightsL1 + Hidden * GateWidth), steps - first);
 
-            // Layer 1 (reverse)'s parameters, all steps at once: dW_hh += Σ_s r_{s-1} δ_sᵀ, biases += Σ_s δ_s, dW_ih += Σ_s x_s δ_sᵀ.
+            // Layer 1 (reverse)'s parameters, the same.
             RecurrentWeightGrads(ref Unsafe.Add(ref w, StatesL1Reverse + (first + 1) * HiddenPadded), ref Unsafe.Add(ref w, RecurrentGradsL1Reverse + first * GateWidth), ref Unsafe.Add(ref g, RecurrentWeightsL1Reverse), steps - first);
             SumRows(ref Unsafe.Add(ref w, InputGradsL1Reverse + first * GateWidth), ref Unsafe.Add(ref g, InputBiasL1Reverse), steps - first, GateWidth);
             SumRows(ref Unsafe.Add(ref w, RecurrentGradsL1Reverse + first * GateWidth), ref Unsafe.Add(ref g, RecurrentBiasL1Reverse), steps - first, GateWidth);

@@ -26,7 +26,7 @@ partial class Tagger : global::RnnGen.IRnnModel<double, int, int>
     /// <summary>Trainable parameters, counted as PyTorch counts them.</summary>
     public const int ParameterCount = 853;
 
-    private readonly double[] _parameters = global::RnnGen.Runtime.AlignedArray.Allocate<double>(global::RnnGen.Generated.TaggerNetwork.ParameterLength);
+    private double[] _parameters = global::RnnGen.Runtime.AlignedArray.Allocate<double>(global::RnnGen.Generated.TaggerNetwork.ParameterLength);
     private readonly double[] _gradients = global::RnnGen.Runtime.AlignedArray.Allocate<double>(global::RnnGen.Generated.TaggerNetwork.ParameterLength);
     private readonly double[] _workspace = global::RnnGen.Runtime.AlignedArray.Allocate<double>(global::RnnGen.Generated.TaggerNetwork.WorkspaceLength);
 
@@ -78,6 +78,13 @@ partial class Tagger : global::RnnGen.IRnnModel<double, int, int>
         name = found ? map!.Name : "";
         column = found && map!.Columns == 0 ? -1 : column;
         return found;
+    }
+
+    bool global::RnnGen.IRnnModel<double, int, int>.ShareParameters(global::RnnGen.IRnnModel<double, int, int> source)
+    {
+        if (source is not Tagger model || model == this) return false;
+        _parameters = model._parameters;
+        return true;
     }
 
     [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]

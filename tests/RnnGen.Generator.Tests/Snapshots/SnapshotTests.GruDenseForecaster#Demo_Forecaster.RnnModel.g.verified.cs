@@ -28,7 +28,7 @@ namespace Demo
         /// <summary>Trainable parameters, counted as PyTorch counts them.</summary>
         public const int ParameterCount = 3780;
 
-        private readonly double[] _parameters = global::RnnGen.Runtime.AlignedArray.Allocate<double>(global::RnnGen.Generated.ForecasterNetwork.ParameterLength);
+        private double[] _parameters = global::RnnGen.Runtime.AlignedArray.Allocate<double>(global::RnnGen.Generated.ForecasterNetwork.ParameterLength);
         private readonly double[] _gradients = global::RnnGen.Runtime.AlignedArray.Allocate<double>(global::RnnGen.Generated.ForecasterNetwork.ParameterLength);
         private readonly double[] _workspace = global::RnnGen.Runtime.AlignedArray.Allocate<double>(global::RnnGen.Generated.ForecasterNetwork.WorkspaceLength);
 
@@ -80,6 +80,13 @@ namespace Demo
             name = found ? map!.Name : "";
             column = found && map!.Columns == 0 ? -1 : column;
             return found;
+        }
+
+        bool global::RnnGen.IRnnModel<double, double, double>.ShareParameters(global::RnnGen.IRnnModel<double, double, double> source)
+        {
+            if (source is not Forecaster model || model == this) return false;
+            _parameters = model._parameters;
+            return true;
         }
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]

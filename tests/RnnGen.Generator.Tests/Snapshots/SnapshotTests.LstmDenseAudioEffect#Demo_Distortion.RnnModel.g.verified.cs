@@ -28,7 +28,7 @@ namespace Demo
         /// <summary>Trainable parameters, counted as PyTorch counts them.</summary>
         public const int ParameterCount = 1233;
 
-        private readonly float[] _parameters = global::RnnGen.Runtime.AlignedArray.Allocate<float>(global::RnnGen.Generated.DistortionNetwork.ParameterLength);
+        private float[] _parameters = global::RnnGen.Runtime.AlignedArray.Allocate<float>(global::RnnGen.Generated.DistortionNetwork.ParameterLength);
         private readonly float[] _gradients = global::RnnGen.Runtime.AlignedArray.Allocate<float>(global::RnnGen.Generated.DistortionNetwork.ParameterLength);
         private readonly float[] _workspace = global::RnnGen.Runtime.AlignedArray.Allocate<float>(global::RnnGen.Generated.DistortionNetwork.WorkspaceLength);
 
@@ -80,6 +80,13 @@ namespace Demo
             name = found ? map!.Name : "";
             column = found && map!.Columns == 0 ? -1 : column;
             return found;
+        }
+
+        bool global::RnnGen.IRnnModel<float, float, float>.ShareParameters(global::RnnGen.IRnnModel<float, float, float> source)
+        {
+            if (source is not Distortion model || model == this) return false;
+            _parameters = model._parameters;
+            return true;
         }
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]

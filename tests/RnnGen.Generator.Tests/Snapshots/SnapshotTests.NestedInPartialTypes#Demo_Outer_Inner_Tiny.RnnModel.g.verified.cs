@@ -32,7 +32,7 @@ namespace Demo
                 /// <summary>Trainable parameters, counted as PyTorch counts them.</summary>
                 public const int ParameterCount = 250;
 
-                private readonly float[] _parameters = global::RnnGen.Runtime.AlignedArray.Allocate<float>(global::RnnGen.Generated.TinyNetwork.ParameterLength);
+                private float[] _parameters = global::RnnGen.Runtime.AlignedArray.Allocate<float>(global::RnnGen.Generated.TinyNetwork.ParameterLength);
                 private readonly float[] _gradients = global::RnnGen.Runtime.AlignedArray.Allocate<float>(global::RnnGen.Generated.TinyNetwork.ParameterLength);
                 private readonly float[] _workspace = global::RnnGen.Runtime.AlignedArray.Allocate<float>(global::RnnGen.Generated.TinyNetwork.WorkspaceLength);
 
@@ -84,6 +84,13 @@ namespace Demo
                     name = found ? map!.Name : "";
                     column = found && map!.Columns == 0 ? -1 : column;
                     return found;
+                }
+
+                bool global::RnnGen.IRnnModel<float, int, int>.ShareParameters(global::RnnGen.IRnnModel<float, int, int> source)
+                {
+                    if (source is not Tiny model || model == this) return false;
+                    _parameters = model._parameters;
+                    return true;
                 }
 
                 [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]

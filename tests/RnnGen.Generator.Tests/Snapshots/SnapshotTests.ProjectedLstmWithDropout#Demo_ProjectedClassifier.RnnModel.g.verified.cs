@@ -31,7 +31,7 @@ namespace Demo
         /// <summary>Trainable parameters, counted as PyTorch counts them.</summary>
         public const int ParameterCount = 13090;
 
-        private readonly float[] _parameters = global::RnnGen.Runtime.AlignedArray.Allocate<float>(global::RnnGen.Generated.ProjectedClassifierNetwork.ParameterLength);
+        private float[] _parameters = global::RnnGen.Runtime.AlignedArray.Allocate<float>(global::RnnGen.Generated.ProjectedClassifierNetwork.ParameterLength);
         private readonly float[] _gradients = global::RnnGen.Runtime.AlignedArray.Allocate<float>(global::RnnGen.Generated.ProjectedClassifierNetwork.ParameterLength);
         private readonly float[] _workspace = global::RnnGen.Runtime.AlignedArray.Allocate<float>(global::RnnGen.Generated.ProjectedClassifierNetwork.WorkspaceLength);
         private global::RnnGen.RnnRandom _dropout;
@@ -95,6 +95,13 @@ namespace Demo
             name = found ? map!.Name : "";
             column = found && map!.Columns == 0 ? -1 : column;
             return found;
+        }
+
+        bool global::RnnGen.IRnnModel<float, float, int>.ShareParameters(global::RnnGen.IRnnModel<float, float, int> source)
+        {
+            if (source is not ProjectedClassifier model || model == this) return false;
+            _parameters = model._parameters;
+            return true;
         }
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
@@ -655,7 +662,7 @@ namespace RnnGen.Generated
             ProjectionWeightGrads(ref Unsafe.Add(ref w, Unprojected + first * HiddenPadded), ref Unsafe.Add(ref w, ProjectionGrads + first * FeaturesPadded), ref Unsafe.Add(ref g, ProjectionWeights), steps - first);
             InputWeightGrads(ref Unsafe.Add(ref MemoryMarshal.GetReference(inputs), first * Input), ref Unsafe.Add(ref w, InputGrads + first * GateWidth), ref Unsafe.Add(ref g, InputWeights), steps - first);
 
-            // Layer 1's parameters, all steps at once: dW_hh += Σ_s r_{s-1} δ_sᵀ, biases += Σ_s δ_s, dW_ih += Σ_s x_s δ_sᵀ.
+            // Layer 1's parameters, the same.
             RecurrentWeightGrads(ref Unsafe.Add(ref w, StatesL1 + first * FeaturesPadded), ref Unsafe.Add(ref w, InputGradsL1 + first * GateWidth), ref Unsafe.Add(ref g, RecurrentWeightsL1), steps - first);
             SumRows(ref Unsafe.Add(ref w, InputGradsL1 + first * GateWidth), ref Unsafe.Add(ref g, InputBiasL1), steps - first, GateWidth);
             SumRows(ref Unsafe.Add(ref w, InputGradsL1 + first * GateWidth), ref Unsafe.Add(ref g, RecurrentBiasL1), steps - first, GateWidth);

@@ -28,7 +28,7 @@ namespace Demo
         /// <summary>Trainable parameters, counted as PyTorch counts them.</summary>
         public const int ParameterCount = 22460;
 
-        private readonly float[] _parameters = global::RnnGen.Runtime.AlignedArray.Allocate<float>(global::RnnGen.Generated.DeepCharModelNetwork.ParameterLength);
+        private float[] _parameters = global::RnnGen.Runtime.AlignedArray.Allocate<float>(global::RnnGen.Generated.DeepCharModelNetwork.ParameterLength);
         private readonly float[] _gradients = global::RnnGen.Runtime.AlignedArray.Allocate<float>(global::RnnGen.Generated.DeepCharModelNetwork.ParameterLength);
         private readonly float[] _workspace = global::RnnGen.Runtime.AlignedArray.Allocate<float>(global::RnnGen.Generated.DeepCharModelNetwork.WorkspaceLength);
 
@@ -80,6 +80,13 @@ namespace Demo
             name = found ? map!.Name : "";
             column = found && map!.Columns == 0 ? -1 : column;
             return found;
+        }
+
+        bool global::RnnGen.IRnnModel<float, int, int>.ShareParameters(global::RnnGen.IRnnModel<float, int, int> source)
+        {
+            if (source is not DeepCharModel model || model == this) return false;
+            _parameters = model._parameters;
+            return true;
         }
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
@@ -627,7 +634,7 @@ namespace RnnGen.Generated
                 AddRow(ref Unsafe.Add(ref w, InputGrads + s * GateWidth), ref Unsafe.Add(ref g, InputWeights + inputs[s] * GateWidth), GateWidth);
             }
 
-            // Layer 1's parameters, all steps at once: dW_hh += Σ_s r_{s-1} δ_sᵀ, biases += Σ_s δ_s, dW_ih += Σ_s x_s δ_sᵀ.
+            // Layer 1's parameters, the same.
             RecurrentWeightGrads(ref Unsafe.Add(ref w, StatesL1 + first * HiddenPadded), ref Unsafe.Add(ref w, InputGradsL1 + first * GateWidth), ref Unsafe.Add(ref g, RecurrentWeightsL1), steps - first);
             SumRows(ref Unsafe.Add(ref w, InputGradsL1 + first * GateWidth), ref Unsafe.Add(ref g, InputBiasL1), steps - first, GateWidth);
             SumRows(ref Unsafe.Add(ref w, InputGradsL1 + first * GateWidth), ref Unsafe.Add(ref g, RecurrentBiasL1), steps - first, GateWidth);

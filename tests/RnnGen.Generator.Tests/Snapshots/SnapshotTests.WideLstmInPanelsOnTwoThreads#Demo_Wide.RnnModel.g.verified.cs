@@ -28,7 +28,7 @@ namespace Demo
         /// <summary>Trainable parameters, counted as PyTorch counts them.</summary>
         public const int ParameterCount = 329985;
 
-        private readonly float[] _parameters = global::RnnGen.Runtime.AlignedArray.Allocate<float>(global::RnnGen.Generated.WideNetwork.ParameterLength);
+        private float[] _parameters = global::RnnGen.Runtime.AlignedArray.Allocate<float>(global::RnnGen.Generated.WideNetwork.ParameterLength);
         private readonly float[] _gradients = global::RnnGen.Runtime.AlignedArray.Allocate<float>(global::RnnGen.Generated.WideNetwork.ParameterLength);
         private readonly float[] _workspace = global::RnnGen.Runtime.AlignedArray.Allocate<float>(global::RnnGen.Generated.WideNetwork.WorkspaceLength);
         private global::RnnGen.Runtime.RecurrenceTeam? _team;
@@ -115,6 +115,14 @@ namespace Demo
             name = found ? map!.Name : "";
             column = found && map!.Columns == 0 ? -1 : column;
             return found;
+        }
+
+        bool global::RnnGen.IRnnModel<float, float, float>.ShareParameters(global::RnnGen.IRnnModel<float, float, float> source)
+        {
+            if (source is not Wide model || model == this) return false;
+            _parameters = model._parameters;
+            if (_team is not null) { Threads = 1; Threads = 2; } // a new partner, on the new array
+            return true;
         }
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]

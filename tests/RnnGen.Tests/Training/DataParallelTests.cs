@@ -80,6 +80,77 @@ public class DataParallelTests
         }
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Replicas_of_a_class_that_cannot_share_parameters_get_a_copy_at_every_call(bool deterministic)
+    {
+        var model = new Forwarding();
+        var serial = new Chunky();
+        using var parallel = new DataParallel<double, int, int>(model, () => new Forwarding(), 3, deterministic);
+        for (int round = 0; round < 3; round++)
+        {
+            TrainingSequence<int, int>[] batch = Batch(7, (ulong)round + 20);
+            serial.ZeroGradients();
+            double expected = SerialBackward(serial, batch);
+            double loss = parallel.Step(batch, new Sgd<double>(model.Parameters.Length, 0.1));
+
+            Assert.Equal(expected, loss, 1e-12 * expected);
+            AssertClose(serial.Gradients, model.Gradients);
+            Gradient.AddScaled(serial.Parameters, serial.Gradients, -0.1);
+            AssertClose(serial.Parameters, model.Parameters);
+        }
+    }
+
+    [Fact]
+    public void A_generated_model_shares_parameters_only_with_a_model_of_its_class()
+    {
+        IRnnModel<double, int, int> model = new Chunky(), replica = new Chunky();
+        replica.Initialize(7);
+        double own = replica.Parameters[3];
+        Assert.False(replica.ShareParameters(replica));
+        Assert.False(replica.ShareParameters(new FullTanh()));
+        Assert.False(replica.ShareParameters(new Forwarding()));
+        Assert.Equal(own, replica.Parameters[3]);
+
+        Assert.True(replica.ShareParameters(model));
+        Assert.Equal(model.Parameters[3], replica.Parameters[3]);
+        model.Parameters[3] = 0.25; // one memory: a change through either is seen by both
+        Assert.Equal(0.25, replica.Parameters[3]);
+        TrainingSequence<int, int> sequence = Batch(1, 5)[0];
+        Assert.Equal(model.Forward(sequence.Inputs.Span, sequence.Targets.Span), replica.Forward(sequence.Inputs.Span, sequence.Targets.Span));
+    }
+
+    [Fact]
+    public void A_model_split_across_two_threads_computes_with_the_parameters_it_shares()
+    {
+        var model = new SplitBiLstm();
+        var replica = new SplitBiLstm { Threads = 2 };
+        try
+        {
+            replica.Initialize(9);
+            Assert.True(((IRnnModel<float, float, float>)replica).ShareParameters(model));
+            Assert.Equal(2, replica.Threads);
+            var random = new Random(3);
+            float[] inputs = new float[5 * SplitBiLstm.Input], targets = new float[5 * SplitBiLstm.Output];
+            foreach (float[] values in new[] { inputs, targets })
+            {
+                for (int i = 0; i < values.Length; i++) values[i] = (float)(random.NextDouble() * 2 - 1);
+            }
+
+            // Both halves of each step (one on the partner thread) must read the model's weights, not the replica's own.
+            Assert.Equal(model.Forward(inputs, targets), replica.Forward(inputs, targets));
+            model.ZeroGradients();
+            replica.ZeroGradients();
+            Assert.Equal(model.Backward(inputs, targets), replica.Backward(inputs, targets));
+            Assert.True(model.Gradients.SequenceEqual(replica.Gradients));
+        }
+        finally
+        {
+            replica.Threads = 1;
+        }
+    }
+
     [Fact]
     public void It_adds_to_the_models_gradients_as_Backward_does()
     {
@@ -404,5 +475,36 @@ public class DataParallelTests
         var wrong = Assert.Throws<ArgumentException>(() => live.Step(Batch(1, 1), new Sgd<double>(model.Parameters.Length + 1, 0.1)));
         Assert.Equal("optimizer", wrong.ParamName);
         Assert.Throws<ArgumentNullException>(() => live.Step(Batch(1, 1), null!));
+    }
+
+    /// <summary>
+    /// A model class not made by the generator (it forwards to a generated one) and so without
+    /// <see cref="IRnnModel{T, TInput, TTarget}.ShareParameters"/>: DataParallel copies the parameters into its replicas.
+    /// </summary>
+    private sealed class Forwarding : IRnnModel<double, int, int>
+    {
+        private readonly Chunky _inner = new();
+
+        public Span<double> Parameters => _inner.Parameters;
+
+        public Span<double> Gradients => _inner.Gradients;
+
+        public void Initialize(int seed) => _inner.Initialize(seed);
+
+        public void ZeroGradients() => _inner.ZeroGradients();
+
+        public double Forward(ReadOnlySpan<int> inputs, ReadOnlySpan<int> targets) => _inner.Forward(inputs, targets);
+
+        public double Backward(ReadOnlySpan<int> inputs, ReadOnlySpan<int> targets) => _inner.Backward(inputs, targets);
+
+        public double SgdStep(ReadOnlySpan<int> inputs, ReadOnlySpan<int> targets, double learningRate) => _inner.SgdStep(inputs, targets, learningRate);
+
+        public void Predict(ReadOnlySpan<int> inputs, Span<int> destination) => _inner.Predict(inputs, destination);
+
+        public void LoadWeights(System.IO.Stream safetensors) => _inner.LoadWeights(safetensors);
+
+        public void SaveWeights(System.IO.Stream safetensors) => _inner.SaveWeights(safetensors);
+
+        public void SaveGradients(System.IO.Stream safetensors) => _inner.SaveGradients(safetensors);
     }
 }
