@@ -139,7 +139,7 @@ internal static class ApiEmitter
 
             bool global::RnnGen.IRnnModel<{{T}}, {{X}}, {{Y}}>.ShareParameters(global::RnnGen.IRnnModel<{{T}}, {{X}}, {{Y}}> source)
             {
-                if (source is not {{name}} model || (object)model == this) return false; // (object): whatever == the class defines
+                if (source is not {{name}} model || (object)model == this) return false; // (object): the same instance, whatever == the class defines
                 _parameters = model._parameters;{{(ctx.Layout.SplitsRecurrence ? "\n    if (_team is not null) { Threads = 1; Threads = 2; } // a new partner, on the new array" : "")}}
                 return true;
             }

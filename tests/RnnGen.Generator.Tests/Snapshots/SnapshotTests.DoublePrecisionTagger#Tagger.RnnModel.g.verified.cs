@@ -82,7 +82,7 @@ partial class Tagger : global::RnnGen.IRnnModel<double, int, int>
 
     bool global::RnnGen.IRnnModel<double, int, int>.ShareParameters(global::RnnGen.IRnnModel<double, int, int> source)
     {
-        if (source is not Tagger model || (object)model == this) return false; // (object): whatever == the class defines
+        if (source is not Tagger model || (object)model == this) return false; // (object): the same instance, whatever == the class defines
         _parameters = model._parameters;
         return true;
     }

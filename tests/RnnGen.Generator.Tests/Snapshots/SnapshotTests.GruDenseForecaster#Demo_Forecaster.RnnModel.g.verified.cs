@@ -84,7 +84,7 @@ namespace Demo
 
         bool global::RnnGen.IRnnModel<double, double, double>.ShareParameters(global::RnnGen.IRnnModel<double, double, double> source)
         {
-            if (source is not Forecaster model || (object)model == this) return false; // (object): whatever == the class defines
+            if (source is not Forecaster model || (object)model == this) return false; // (object): the same instance, whatever == the class defines
             _parameters = model._parameters;
             return true;
         }

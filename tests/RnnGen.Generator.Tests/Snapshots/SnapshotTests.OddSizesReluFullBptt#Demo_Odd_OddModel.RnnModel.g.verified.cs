@@ -84,7 +84,7 @@ namespace Demo.Odd
 
         bool global::RnnGen.IRnnModel<float, int, int>.ShareParameters(global::RnnGen.IRnnModel<float, int, int> source)
         {
-            if (source is not OddModel model || (object)model == this) return false; // (object): whatever == the class defines
+            if (source is not OddModel model || (object)model == this) return false; // (object): the same instance, whatever == the class defines
             _parameters = model._parameters;
             return true;
         }

@@ -99,7 +99,7 @@ namespace Demo
 
         bool global::RnnGen.IRnnModel<float, float, int>.ShareParameters(global::RnnGen.IRnnModel<float, float, int> source)
         {
-            if (source is not ProjectedClassifier model || (object)model == this) return false; // (object): whatever == the class defines
+            if (source is not ProjectedClassifier model || (object)model == this) return false; // (object): the same instance, whatever == the class defines
             _parameters = model._parameters;
             return true;
         }

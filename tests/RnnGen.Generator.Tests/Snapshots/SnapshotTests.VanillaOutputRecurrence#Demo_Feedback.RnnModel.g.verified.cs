@@ -84,7 +84,7 @@ namespace Demo
 
         bool global::RnnGen.IRnnModel<float, float, float>.ShareParameters(global::RnnGen.IRnnModel<float, float, float> source)
         {
-            if (source is not Feedback model || (object)model == this) return false; // (object): whatever == the class defines
+            if (source is not Feedback model || (object)model == this) return false; // (object): the same instance, whatever == the class defines
             _parameters = model._parameters;
             return true;
         }

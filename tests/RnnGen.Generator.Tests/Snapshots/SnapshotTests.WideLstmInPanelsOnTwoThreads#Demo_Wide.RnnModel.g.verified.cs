@@ -119,7 +119,7 @@ namespace Demo
 
         bool global::RnnGen.IRnnModel<float, float, float>.ShareParameters(global::RnnGen.IRnnModel<float, float, float> source)
         {
-            if (source is not Wide model || (object)model == this) return false; // (object): whatever == the class defines
+            if (source is not Wide model || (object)model == this) return false; // (object): the same instance, whatever == the class defines
             _parameters = model._parameters;
             if (_team is not null) { Threads = 1; Threads = 2; } // a new partner, on the new array
             return true;
