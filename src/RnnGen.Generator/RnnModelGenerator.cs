@@ -1,5 +1,5 @@
 using Microsoft.CodeAnalysis;
-using RnnGen.Generator.Emit;
+using RnnGen.Generator.Printing;
 using RnnGen.Generator.Model;
 using RnnGen.Generator.Parsing;
 
@@ -8,7 +8,7 @@ namespace RnnGen.Generator;
 /// <summary>
 /// Generates a fixed-size recurrent network into every partial class marked <c>[RnnModel]</c>.
 /// The pipeline only wires stages together: parsing lives in <see cref="ModelParser"/>, text in
-/// <see cref="ModelEmitter"/>.
+/// <see cref="ModelPrinter"/>.
 /// </summary>
 [Generator(LanguageNames.CSharp)]
 public sealed class RnnModelGenerator : IIncrementalGenerator
@@ -42,7 +42,7 @@ public sealed class RnnModelGenerator : IIncrementalGenerator
             .WithTrackingName(TrackingNames.Models);
 
         context.RegisterSourceOutput(models, static (spc, model) =>
-            spc.AddSource(ModelEmitter.HintName(model), ModelEmitter.Emit(model, spc.CancellationToken)));
+            spc.AddSource(ModelPrinter.HintName(model), ModelPrinter.Print(model, spc.CancellationToken)));
     }
 }
 

@@ -79,23 +79,6 @@ public class DiagnosticTests
     }
 
     [Fact]
-    public void SourceOverTheBudgetIsAWarningNamingTheLimitAndTheModelIsStillGenerated()
-    {
-        (string source, int start, int end) = Unmark("using RnnGen; [[|" + OverBudget + "|]] partial class M { }");
-        (GeneratorDriverRunResult result, _) = GeneratorRunner.Run(source);
-        Diagnostic diagnostic = Assert.Single(result.Diagnostics);
-        Assert.Equal(("RNNG023", DiagnosticSeverity.Warning), (diagnostic.Id, diagnostic.Severity));
-        Assert.Equal((start, end), (diagnostic.Location.SourceSpan.Start, diagnostic.Location.SourceSpan.End));
-        int bytes = System.Text.Encoding.UTF8.GetByteCount(Assert.Single(result.Results.Single().GeneratedSources).SourceText.ToString());
-        Assert.True(bytes > 300_000, $"{bytes} bytes");
-        Assert.Contains($"is {bytes.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)} bytes, over the 300,000-byte budget",
-            diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture), System.StringComparison.Ordinal);
-    }
-
-    /// <summary>A deep projected LSTM whose source passes 300 KB (the example in docs/diagnostics.md).</summary>
-    internal const string OverBudget = "RnnModel(Hidden = 1023, Input = 100, Output = 33, Cell = CellType.Lstm, Projection = 511, Layers = 5)";
-
-    [Fact]
     public void LanguageVersionBelow12IsReported()
     {
         var options = GeneratorRunner.ParseOptions.WithLanguageVersion(Microsoft.CodeAnalysis.CSharp.LanguageVersion.CSharp11);

@@ -1,22 +1,25 @@
-using System;
-using RnnGen.Generator.Emit;
-using RnnGen.Generator.Emit.Kernels;
+using System.Collections.Generic;
 using RnnGen.Generator.Model;
+using RnnGen.Generator.Plan;
+using RnnGen.Generator.Printing;
 
 namespace RnnGen.Generator.Cells;
 
-/// <summary>Where one forward step reads and writes (C# ref expressions).</summary>
+/// <summary>The weights every step of a unit reads, as ref locals of the generated code.</summary>
+internal sealed record UnitWeights(Slot Recurrent, Slot? InputBias, Slot? RecurrentBias, Slot? Projection);
+
+/// <summary>Where one forward step reads and writes.</summary>
 /// <param name="Previous">What feeds the recurrence: h_{t-1}, or y_{t-1} with output recurrence.</param>
 /// <param name="PreviousCell">c_{t-1} (LSTM).</param>
 /// <param name="Input">W_ih x_t, a GateWidth row without the bias (a weight row for a token).</param>
-/// <param name="Gates">Receives the gates of the step (pre-activations for the vanilla cell's Step scratch).</param>
+/// <param name="Gates">Receives the step's gates (LSTM, GRU).</param>
 /// <param name="HiddenPart">Receives W_hn h_{t-1} + b_hn (GRU).</param>
 /// <param name="Cell">Receives c_t (LSTM).</param>
 /// <param name="Hidden">Receives h_t.</param>
 /// <param name="Unprojected">Receives o ⊙ tanh(c_t) before the projection (LSTM with Projection).</param>
-internal sealed record StepRefs(string Previous, string PreviousCell, string Input, string Gates, string HiddenPart, string Cell, string Hidden, string Unprojected = "");
+internal sealed record StepOperands(UnitWeights Weights, Slot Previous, Slot? PreviousCell, Slot Input, Slot? Gates, Slot? HiddenPart, Slot? Cell, Slot Hidden, Slot? Unprojected);
 
-/// <summary>Where one backward step reads and writes (C# ref expressions).</summary>
+/// <summary>Where one backward step reads and writes.</summary>
 /// <param name="State">The incoming state gradient: dh, [dh | dc] (LSTM), or dy (output recurrence).</param>
 /// <param name="Gates">The step's saved gates.</param>
 /// <param name="HiddenPart">The step's saved W_hn h_{t-1} + b_hn (GRU).</param>
@@ -24,100 +27,83 @@ internal sealed record StepRefs(string Previous, string PreviousCell, string Inp
 /// <param name="PreviousCell">c_{t-1} (LSTM).</param>
 /// <param name="PreviousHidden">h_{t-1} (GRU).</param>
 /// <param name="Hidden">h_t.</param>
-/// <param name="Scratch">A HiddenPadded row the call may overwrite.</param>
+/// <param name="Scratch">A HiddenPadded row the step may overwrite.</param>
 /// <param name="InputGrad">Receives dLoss/d(W_ih x_t + b_ih).</param>
 /// <param name="RecurrentGrad">Receives dLoss/d(W_hh h_{t-1} + b_hh) where it differs from InputGrad (GRU).</param>
 /// <param name="PreviousState">Receives the state gradient one step back, except the W_hhᵀ term the caller adds.</param>
-/// <param name="ProjectionGrad">Receives the step's dh, for W_hr's gradient (LSTM with Projection), or "" to drop it.</param>
-internal sealed record BackwardRefs(string State, string Gates, string HiddenPart, string Cell, string PreviousCell, string PreviousHidden,
-    string Hidden, string Scratch, string InputGrad, string RecurrentGrad, string PreviousState, string ProjectionGrad = "");
+/// <param name="ProjectionGrad">Receives the step's dh, for W_hr's gradient (LSTM with Projection), or null to drop it.</param>
+internal sealed record BackwardOperands(UnitWeights Weights, Slot State, Slot? Gates, Slot? HiddenPart, Slot? Cell, Slot? PreviousCell, Slot? PreviousHidden,
+    Slot Hidden, Slot Scratch, Slot InputGrad, Slot RecurrentGrad, Slot PreviousState, Slot? ProjectionGrad, Slot? OutputWeights);
 
 /// <summary>
-/// A recurrent cell as a small description of its equations: the kernels of one forward step and
-/// one backward step, and how to call them. Everything around a step (the input projection, the
-/// head, the losses, truncated BPTT, the parameter gradients, the API) is shared by all cells.
+/// A recurrent cell as a small description: its step's product and the runtime's element-wise equations (Lstm, Gru,
+/// Vanilla in src/RnnGen/Runtime), and the statements of one forward and one backward step. Everything around a step
+/// (input projections, the head, losses, truncated BPTT, parameter gradients, the API) is shared by all cells.
 /// </summary>
 /// <remarks>
-/// A backward step is linear in its incoming state gradient, so BPTT may sum several truncation
-/// windows before calling it. It writes InputGrad (and RecurrentGrad), and all of PreviousState:
-/// the caller then adds W_hhᵀ · RecurrentGrad into the first HiddenPadded (or Output) entries.
+/// A backward step is linear in its incoming state gradient, so BPTT may sum several truncation windows before
+/// calling it. It writes InputGrad (and RecurrentGrad), and all of PreviousState: the caller then adds W_hhᵀ ·
+/// RecurrentGrad into the first HiddenPadded (or Output) entries.
 /// </remarks>
 internal abstract class Cell
 {
-    public static Cell For(ModelSpec spec) => spec.Cell switch
+    protected Cell(Network network)
     {
-        CellKind.Lstm => new LstmCell(),
-        CellKind.Gru => new GruCell(),
-        _ => new VanillaCell(),
-    };
-
-    /// <summary>True when RecurrentGrad differs from InputGrad and needs rows of its own.</summary>
-    public virtual bool SeparateRecurrentGrads => false;
-
-    /// <summary>Emits the step kernels (named CellStep and CellBackward, plus helpers).</summary>
-    public abstract void EmitKernels(CodeWriter w, EmitContext ctx);
-
-    /// <summary>The arguments of CellStep (and CellStepPart after its part). Locals recurrentWeights, inputBias, recurrentBias are in scope.</summary>
-    protected abstract string StepArguments(EmitContext ctx, StepRefs r);
-
-    /// <summary>The statement running one forward step.</summary>
-    public string Step(EmitContext ctx, StepRefs r) => $"CellStep({StepArguments(ctx, r)});";
-
-    /// <summary>The statement running the units of one part (an int expression) of one forward step (Layout.SplitsRecurrence).</summary>
-    public string StepPart(EmitContext ctx, StepRefs r, string part = "part") => $"CellStepPart({part}, {StepArguments(ctx, r)});";
-
-    /// <summary>
-    /// Emits the element-wise update that follows the recurrent product, as Update over HiddenPadded units and,
-    /// when the recurrence can be split, UpdateHalf over HalfUnits: its caller offsets every ref by the half's
-    /// first unit, so the gate offsets inside (k * HiddenPadded + i) still find the same unit's gates.
-    /// </summary>
-    protected static void UpdateMethods(CodeWriter w, EmitContext ctx, string doc, string parameters, Action<SimdWidth> body)
-    {
-        Simd.ElementwiseMethod(w, ctx, doc, $"Update({parameters})", "HiddenPadded", body);
-        if (ctx.Layout.SplitsRecurrence)
-        {
-            Simd.ElementwiseMethod(w, ctx, "Update for one half of the units (refs offset by the half's first unit).", $"UpdateHalf({parameters})", "HalfUnits", body);
-        }
+        Network = network;
+        Calls = new Calls(network);
     }
 
-    /// <summary>Arguments offset by the part's first unit: <c>ref Unsafe.Add(ref x, u)</c> for each name.</summary>
-    protected static string Shifted(params string[] names) => string.Join(", ", System.Linq.Enumerable.Select(names, n => $"ref Unsafe.Add(ref {n}, u)"));
+    protected Network Network { get; }
 
-    /// <summary>The statement running one backward step. Local outputWeights is in scope.</summary>
-    public abstract string Backward(EmitContext ctx, BackwardRefs r);
+    protected Sizes Sizes => Network.Sizes;
+
+    protected Calls Calls { get; }
+
+    protected string T => Network.T;
+
+    public static Cell For(Network network) => network.Spec.Cell switch
+    {
+        CellKind.Lstm => new LstmCell(network),
+        CellKind.Gru => new GruCell(network),
+        _ => new VanillaCell(network),
+    };
+
+    /// <summary>The recurrent product of one step, over all gates.</summary>
+    public BroadcastProduct Recurrent { get; protected set; } = null!;
+
+    /// <summary>Registers the cell's products with the network.</summary>
+    public abstract void RegisterProducts(Network network);
+
+    /// <summary>
+    /// The statements of one forward step: of every unit, or (<paramref name="part"/> set, when the recurrence splits)
+    /// of one half of them.
+    /// </summary>
+    public abstract IEnumerable<string> Step(StepOperands r, Expr? part = null);
+
+    /// <summary>The statements of one backward step.</summary>
+    public abstract IEnumerable<string> Backward(BackwardOperands r);
 
     /// <summary>
     /// The recurrent product of one step, <c>c = start + Σ_j prev[j] · W_hh[j, :]</c> over all gates, with
-    /// <c>a = prev</c>, <c>b = W_hh</c> (input-major). It starts from <c>x + b_ih + b_hh</c> when the input side
-    /// joins the gates here, or from <c>b_hh</c> alone; an epilogue, if any, is applied before the store.
+    /// <c>a = prev</c>, <c>b = W_hh</c> (input-major): from <c>x + b_ih + b_hh</c> when the input side joins the gates
+    /// here, or from <c>b_hh</c> alone.
     /// </summary>
-    /// <remarks>
-    /// When the recurrence splits across two threads, the product of one half of the units (name + "Part") is
-    /// emitted too, and the whole product is its two halves.
-    /// </remarks>
-    protected static void EmitRecurrentProduct(CodeWriter w, EmitContext ctx, string name, string doc, bool withInput, Func<SimdWidth, string, string>? epilogue = null) =>
-        new KernelSet(w, ctx).AddInHalves(RecurrentProduct(ctx, name, doc, withInput, epilogue));
-
-    private static BroadcastGemm RecurrentProduct(EmitContext ctx, string name, string doc, bool withInput, Func<SimdWidth, string, string>? epilogue)
-    {
-        string T = ctx.T;
-        return new BroadcastGemm
+    protected BroadcastProduct RecurrentProduct(string name, string doc, bool withInput, ProductFinish finish = ProductFinish.None) =>
+        Network.InParts(new BroadcastProduct(name, doc)
         {
-            Name = name,
-            Doc = doc,
-            M = Dim.Const(1),
-            K = Dim.Const(ctx.Layout.RecurrentInputs),
-            N = ctx.Layout.GateWidth,
-            AStrideM = 0,
-            AStrideK = 1,
-            BStride = ctx.Layout.GateWidth,
-            BPanels = ctx.Layout.RecurrentPanels,
-            CStride = 0,
-            ExtraParameters = withInput ? new[] { $"ref {T} x", $"ref {T} inputBias", $"ref {T} recurrentBias" } : new[] { $"ref {T} recurrentBias" },
-            Prologue = withInput
-                ? (width, _, offset) => $"{width.V}.LoadUnsafe(ref x, {offset}) + {width.V}.LoadUnsafe(ref inputBias, {offset}) + {width.V}.LoadUnsafe(ref recurrentBias, {offset})"
-                : (width, _, offset) => $"{width.V}.LoadUnsafe(ref recurrentBias, {offset})",
-            Epilogue = epilogue,
-        };
-    }
+            M = 1, K = Sizes.RecurrentInputs, N = Sizes.GateWidth, AStrideK = 1, BStride = Sizes.GateWidth,
+            BPanel = Sizes.RecurrentPanel, BPanelGroups = Sizes.RecurrentPanelGroups,
+            Start = withInput ? ProductStart.ThreeRows : ProductStart.Row, Finish = finish,
+        });
+
+    /// <summary>The product's statements: all of it, or one part.</summary>
+    protected IEnumerable<string> RunRecurrent(Expr? part, Slot a, Slot b, Slot c, params Slot[] start) => part is null
+        ? Calls.Product(Recurrent, a, b, c, null, start)
+        : new[] { Calls.ProductPart(Recurrent, part.Print(), a, b, c, null, start) };
+
+    /// <summary>A slot shifted to the first unit of a part: <c>part · HalfUnits</c> further.</summary>
+    protected Slot Shift(Slot slot, Expr? part) => part is null ? slot : slot.Plus(part * Sizes.HalfUnits);
+
+    /// <summary>Units one element-wise call covers: all (HiddenPadded), or half of them.</summary>
+    protected Expr Units(Expr? part) => part is null ? Sizes.HiddenPadded : Sizes.HalfUnits;
 }

@@ -101,10 +101,4 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor FileLocal = Error("RNNG022",
         "Model class cannot be file-local",
         "'{0}' is {1}; the generated code lives in a file of its own and cannot reopen a 'file' type, so remove 'file'");
-
-    public static readonly DiagnosticDescriptor SourceTooLarge = new("RNNG023",
-        "Generated source too large",
-        "This model's generated code is {0:N0} bytes, over the {1:N0}-byte budget per model that keeps editors responsive; reduce Layers, or drop Bidirectional or Projection (the model is still generated)",
-        "RnnGen", DiagnosticSeverity.Warning, isEnabledByDefault: true,
-        helpLinkUri: "https://github.com/rnngen/rnngen/blob/main/docs/diagnostics.md#rnng023");
 }

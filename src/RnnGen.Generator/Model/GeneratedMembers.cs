@@ -49,7 +49,7 @@ internal static class GeneratedMembers
             names["Projection"] = "the constant Projection";
         }
 
-        if (new Layout(spec).SplitsRecurrence)
+        if (new Plan.Sizes(spec).SplitsRecurrence)
         {
             names["Threads"] = "the property Threads";
             names["_team"] = "the field _team";
@@ -135,7 +135,7 @@ internal static class GeneratedMembers
             Add("get_DropoutRandom", "the getter of the property DropoutRandom");
         }
 
-        if (new Layout(spec).SplitsRecurrence)
+        if (new Plan.Sizes(spec).SplitsRecurrence)
         {
             Add("get_Threads", "the getter of the property Threads");
             Add("set_Threads", "the setter of the property Threads", "int");

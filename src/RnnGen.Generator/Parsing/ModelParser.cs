@@ -22,9 +22,6 @@ internal static class ModelParser
     public const int MaxMaxSteps = 1_000_000;
     public const int MaxLayers = 8;
 
-    /// <summary>Generated source per model stays below this, so editors keep up with the file (SPEC §7).</summary>
-    public const int MaxSourceBytes = 300_000;
-
     public static bool IsCandidate(SyntaxNode node) => node is TypeDeclarationSyntax;
 
     public static ParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
@@ -419,26 +416,16 @@ internal static class ModelParser
 
         private void CheckSize(ModelSpec spec)
         {
-            var layout = new Layout(spec);
-            if (layout.ParameterLength > Layout.MaxArrayLength)
+            var memory = new Plan.Memory(new Plan.Sizes(spec));
+            if (memory.ParameterLength > Plan.Memory.MaxArrayLength)
             {
-                Report(DiagnosticDescriptors.ModelTooLarge, AttributeLocation, "parameters", layout.ParameterLength, Layout.MaxArrayLength,
+                Report(DiagnosticDescriptors.ModelTooLarge, AttributeLocation, "parameters", memory.ParameterLength, Plan.Memory.MaxArrayLength,
                     spec.TokenInput ? "Hidden, Vocab or Output" : "Hidden, Input or Output");
             }
-            else if (layout.WorkspaceLength > Layout.MaxArrayLength)
+            else if (memory.WorkspaceLength > Plan.Memory.MaxArrayLength)
             {
-                Report(DiagnosticDescriptors.ModelTooLarge, AttributeLocation, "step buffers (MaxSteps x Output)", layout.WorkspaceLength, Layout.MaxArrayLength,
+                Report(DiagnosticDescriptors.ModelTooLarge, AttributeLocation, "step buffers (MaxSteps x Output)", memory.WorkspaceLength, Plan.Memory.MaxArrayLength,
                     "MaxSteps or Output");
-            }
-            else
-            {
-                // Source size depends on the structure and on every width's tail, so it is measured, not guessed:
-                // one extra emission per change of this declaration, not per keystroke elsewhere.
-                int bytes = System.Text.Encoding.UTF8.GetByteCount(Emit.ModelEmitter.Emit(spec, _cancellationToken));
-                if (bytes > MaxSourceBytes)
-                {
-                    Report(DiagnosticDescriptors.SourceTooLarge, AttributeLocation, bytes, MaxSourceBytes);
-                }
             }
         }
 

@@ -64,6 +64,26 @@ public sealed class TensorMap
         _panelSlots = panelSlots;
     }
 
+    /// <summary>
+    /// Creates a map of a matrix stored in <paramref name="panelCount"/> column panels in the order
+    /// <see cref="PanelOrder"/> gives for <paramref name="panelGroups"/>: panel p is stored at
+    /// <c>Offset + PanelOrder.Slot(p, panelCount, panelGroups) * panelStride</c>.
+    /// </summary>
+    public TensorMap(string name, int rows, int columns, string shapeDescription, int offset, int blockRows, int blockStride, int rowStride, int columnStride, double initScale, int panelWidth, int panelStride, int panelCount, int panelGroups)
+        : this(name, rows, columns, shapeDescription, offset, blockRows, blockStride, rowStride, columnStride, initScale, panelWidth, panelStride)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(panelCount);
+        ArgumentOutOfRangeException.ThrowIfNegative(panelGroups);
+        if (panelGroups > 0)
+        {
+            _panelSlots = new int[panelCount];
+            for (int p = 0; p < panelCount; p++)
+            {
+                _panelSlots[p] = (int)PanelOrder.Slot((nuint)p, panelCount, panelGroups);
+            }
+        }
+    }
+
     private readonly int[]? _panelSlots;
 
     /// <summary>The PyTorch <c>state_dict</c> name, e.g. <c>rnn.weight_ih_l0</c>.</summary>

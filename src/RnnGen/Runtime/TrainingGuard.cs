@@ -2,6 +2,7 @@ using System;
 using System.ComponentModel;
 using System.Diagnostics.CodeAnalysis;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace RnnGen.Runtime;
@@ -57,6 +58,19 @@ public static class TrainingGuard
         }
 
         return -1;
+    }
+
+    /// <summary>
+    /// <see cref="AllFinite"/> when the <paramref name="length"/> values from element <paramref name="start"/> of
+    /// <paramref name="origin"/> are all finite, else the index from <paramref name="origin"/> of the first that is not:
+    /// what a generated SgdStep checks before it applies a run of stored gradients. Lengths are whole padded rows.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int Check<T>(ref T origin, int start, int length)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        ref T first = ref Unsafe.Add(ref origin, start);
+        return Rows.AllFinite(ref first, (nuint)length) ? AllFinite : start + FirstNonFinite<T>(MemoryMarshal.CreateReadOnlySpan(ref first, length));
     }
 
     /// <summary>

@@ -241,7 +241,7 @@ namespace Demo
 
             /// <summary>The hidden state h_t: <see cref="Hidden"/> values.</summary>
             [global::System.Diagnostics.CodeAnalysis.UnscopedRef]
-            public global::System.Span<float> Hidden => ((global::System.Span<float>)_values).Slice(0, Sentiment.Hidden);
+            public global::System.Span<float> Hidden => ((global::System.Span<float>)_values).Slice(0, global::Demo.Sentiment.Hidden);
 
             /// <summary>Returns to the zero state.</summary>
             public void Reset() => this = default;
@@ -327,15 +327,14 @@ namespace RnnGen.Generated
     using global::System.Collections.Generic;
     using global::System.Runtime.CompilerServices;
     using global::System.Runtime.InteropServices;
-    using global::System.Runtime.Intrinsics;
     using global::RnnGen.Runtime;
 
     /// <summary>The network of <see cref="global::Demo.Sentiment"/>: every size a constant.</summary>
     /// <remarks>
-    /// Memory safety: kernels index arrays through refs without bounds checks. Every offset is a
-    /// constant that the generator placed inside ParameterLength or WorkspaceLength, the arrays are
-    /// allocated with exactly those lengths, and the only run-time indices (token ids, class ids,
-    /// sequence lengths) are checked by the public methods before any call reaches this class.
+    /// Memory safety: the runtime's kernels index arrays through refs without bounds checks. Every offset is a
+    /// constant that the generator placed inside ParameterLength or WorkspaceLength, the arrays are allocated
+    /// with exactly those lengths, and the only run-time indices (token ids, class ids, sequence lengths) are
+    /// checked by the public methods before any call reaches this class.
     /// </remarks>
     [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
     file static class SentimentNetwork
@@ -414,7 +413,7 @@ namespace RnnGen.Generated
         public static readonly KeyValuePair<string, string>[] Metadata =
         {
             new("rnngen.version", "VERSION"),
-            new("rnngen.layout", "0f683f369c01fd24"), // the flat parameters' layout: a checkpoint resumes only the same
+            new("rnngen.layout", "5d4fda50e852aabc"), // the flat parameters' layout: a checkpoint resumes only the same
             new("rnngen.cell", "gru"),
             new("rnngen.activation", "tanh"),
             new("rnngen.input", "vocab"),
@@ -432,17 +431,31 @@ namespace RnnGen.Generated
             new("rnngen.precision", "single"),
         };
 
+        // The products' shapes: the runtime's kernels are compiled once per shape, with every size a constant.
+        /// <summary>y_t = b_out + Σ_j h_t[j] · W_out[j, :] for steps rows: a = h rows, b = W_out (input-major), c = y rows.</summary>
+        private readonly struct HeadForward : IBroadcastProduct { public static int M => 0; public static int K => Hidden; public static int N => OutputPadded; public static int AStrideM => HiddenPadded; public static int AStrideK => 1; public static int BStride => OutputPadded; public static int CStride => OutputPadded; public static ProductStart Start => ProductStart.Row; }
+        /// <summary>dW_out[j, :] += Σ_t h_t[j] · dy_t: a = h rows (A(j, t) = h_t[j]), b = dy rows, c = dW_out (input-major).</summary>
+        private readonly struct OutputWeightGrads : IBroadcastProduct { public static int M => Hidden; public static int K => 0; public static int N => OutputPadded; public static int AStrideM => 1; public static int AStrideK => HiddenPadded; public static int BStride => OutputPadded; public static int CStride => OutputPadded; }
+        /// <summary>dh_t[j] += Σ_o dy_t[o] · W_out[j, o]: a = dy rows, b = W_out rows, c = dh rows.</summary>
+        private readonly struct HiddenGradsFromHead : IDotProduct { public static int M => 0; public static int N => Hidden; public static int K => OutputPadded; public static int AStride => OutputPadded; public static int BStride => OutputPadded; public static int CStride => HiddenPadded; }
+        /// <summary>dPrev[j] += Σ_i δ[i] · W_hh[j, i] for rows δ rows: a = δ rows, b = W_hh rows, c = state-gradient rows.</summary>
+        private readonly struct RecurrentBackprop : IDotProduct { public static int M => 0; public static int N => Hidden; public static int K => GateWidth; public static int AStride => GateWidth; public static int BStride => GateWidth; public static int CStride => StateGradientWidth; }
+        /// <summary>dW_hh[j, :] += Σ_s r_{s-1}[j] · δ_s: a = recurrent inputs from the window's first row, b = δ rows, c = dW_hh.</summary>
+        private readonly struct RecurrentWeightGrads : IBroadcastProduct { public static int M => Hidden; public static int K => 0; public static int N => GateWidth; public static int AStrideM => 1; public static int AStrideK => HiddenPadded; public static int BStride => GateWidth; public static int CStride => GateWidth; }
+        /// <summary>gates = b_hh + Σ_j hPrev[j] · W_hh[j, :]: the hidden side of all three gates, kept apart because r scales the n part.</summary>
+        private readonly struct HiddenPreactivations : IBroadcastProduct { public static int M => 1; public static int K => Hidden; public static int N => GateWidth; public static int AStrideM => 0; public static int AStrideK => 1; public static int BStride => GateWidth; public static ProductStart Start => ProductStart.Row; }
+
         /// <summary>The summed loss of a checked sequence; no gradient work.</summary>
         public static float Forward(float[] parameters, float[] workspace, ReadOnlySpan<int> inputs, ReadOnlySpan<int> targets, int steps, ref float state)
         {
-            ref float p = ref global::RnnGen.Runtime.AlignedArray.Origin(parameters);
-            ref float w = ref global::RnnGen.Runtime.AlignedArray.Origin(workspace);
+            ref float p = ref AlignedArray.Origin(parameters);
+            ref float w = ref AlignedArray.Origin(workspace);
             Recur(ref p, ref w, inputs, steps, ref state);
             Head(ref p, ref w, steps);
             float loss = 0;
             for (int r = 0; r < 1; r++)
             {
-                loss += CrossEntropy(ref Unsafe.Add(ref w, Logits + r * OutputPadded), targets[0]);
+                loss += Losses.CrossEntropy<float>(ref Unsafe.Add(ref w, Logits + r * OutputPadded), targets[0], OutputPadded);
             }
 
             return loss;
@@ -451,13 +464,13 @@ namespace RnnGen.Generated
         /// <summary>The head's most likely class for the last step.</summary>
         public static void Predict(float[] parameters, float[] workspace, ReadOnlySpan<int> inputs, int steps, Span<int> classes, ref float state)
         {
-            ref float p = ref global::RnnGen.Runtime.AlignedArray.Origin(parameters);
-            ref float w = ref global::RnnGen.Runtime.AlignedArray.Origin(workspace);
+            ref float p = ref AlignedArray.Origin(parameters);
+            ref float w = ref AlignedArray.Origin(workspace);
             Recur(ref p, ref w, inputs, steps, ref state);
             Head(ref p, ref w, steps);
             for (int r = 0; r < 1; r++)
             {
-                classes[r] = ArgMax(ref Unsafe.Add(ref w, Logits + r * OutputPadded));
+                classes[r] = Losses.ArgMax<float>(ref Unsafe.Add(ref w, Logits + r * OutputPadded), Output);
             }
         }
 
@@ -471,7 +484,7 @@ namespace RnnGen.Generated
             bool carried = !Unsafe.IsNullRef(ref state);
             if (carried)
             {
-                CopyRow(ref Unsafe.Add(ref state, 0), ref Unsafe.Add(ref w, States), HiddenPadded);
+                Rows.Copy<float>(ref state, ref Unsafe.Add(ref w, States), HiddenPadded);
             }
             else
             {
@@ -486,14 +499,15 @@ namespace RnnGen.Generated
                     for (int t = 0; t < steps; t++)
                     {
                         // One-hot input: W_ih x_t is row x_t of the input-major weights, a lookup.
-                        CellStep(ref Unsafe.Add(ref w, States + t * HiddenPadded), ref recurrentWeights, ref Unsafe.Add(ref p, InputWeights + inputs[t] * GateWidth), ref inputBias, ref recurrentBias, ref Unsafe.Add(ref w, Gates + t * GateWidth), ref Unsafe.Add(ref w, HiddenPart + t * HiddenPadded), ref Unsafe.Add(ref w, States + (t + 1) * HiddenPadded));
+                        BroadcastProduct.Run<float, HiddenPreactivations>(ref Unsafe.Add(ref w, States + t * HiddenPadded), ref recurrentWeights, ref Unsafe.Add(ref w, Gates + t * GateWidth), ref recurrentBias);
+                        Gru.Update<float>(ref Unsafe.Add(ref p, InputWeights + inputs[t] * GateWidth), ref inputBias, ref Unsafe.Add(ref w, States + t * HiddenPadded), ref Unsafe.Add(ref w, Gates + t * GateWidth), ref Unsafe.Add(ref w, HiddenPart + t * HiddenPadded), ref Unsafe.Add(ref w, States + (t + 1) * HiddenPadded), HiddenPadded, HiddenPadded);
                     }
                 }
             }
 
             if (carried)
             {
-                CopyRow(ref Unsafe.Add(ref w, States + steps * HiddenPadded), ref Unsafe.Add(ref state, 0), HiddenPadded);
+                Rows.Copy<float>(ref Unsafe.Add(ref w, States + steps * HiddenPadded), ref state, HiddenPadded);
             }
         }
 
@@ -501,7 +515,7 @@ namespace RnnGen.Generated
         private static void Head(ref float p, ref float w, int steps)
         {
             // Sequence-to-one: the head reads only the last state.
-            HeadForward(ref Unsafe.Add(ref w, States + (steps - 1 + 1) * HiddenPadded), ref Unsafe.Add(ref p, OutputWeights), ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref p, OutputBias), 1);
+            BroadcastProduct.Run<float, HeadForward>(ref Unsafe.Add(ref w, States + steps * HiddenPadded), ref Unsafe.Add(ref p, OutputWeights), ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref p, OutputBias), 1);
             // Padding lanes take no part in the softmax.
             for (int r = 0; r < 1; r++)
             {
@@ -512,9 +526,9 @@ namespace RnnGen.Generated
         /// <summary>Forward, then adds the gradient of the summed loss into gradients (W_out's only when headWeights: SgdStep updates W_out itself); returns the loss.</summary>
         public static float Backward(float[] parameters, float[] gradients, float[] workspace, ReadOnlySpan<int> inputs, ReadOnlySpan<int> targets, int steps, ref float state, bool headWeights = true)
         {
-            ref float p = ref global::RnnGen.Runtime.AlignedArray.Origin(parameters);
-            ref float g = ref global::RnnGen.Runtime.AlignedArray.Origin(gradients);
-            ref float w = ref global::RnnGen.Runtime.AlignedArray.Origin(workspace);
+            ref float p = ref AlignedArray.Origin(parameters);
+            ref float g = ref AlignedArray.Origin(gradients);
+            ref float w = ref AlignedArray.Origin(workspace);
             Recur(ref p, ref w, inputs, steps, ref state);
             Head(ref p, ref w, steps);
 
@@ -522,29 +536,29 @@ namespace RnnGen.Generated
             float loss = 0;
             for (int r = 0; r < 1; r++)
             {
-                loss += SoftmaxCrossEntropy(ref Unsafe.Add(ref w, Logits + r * OutputPadded), targets[0]);
+                loss += Losses.SoftmaxCrossEntropy<float>(ref Unsafe.Add(ref w, Logits + r * OutputPadded), targets[0], OutputPadded);
             }
 
             // Head: dW_out += Σ h dyᵀ, db_out += Σ dy, and dh = W_outᵀ dy at the steps with a loss (zero elsewhere).
-            SumRows(ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref g, OutputBias), 1, OutputPadded);
+            Rows.Sum<float>(ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref g, OutputBias), 1, OutputPadded);
             if (headWeights)
             {
-                OutputWeightGrads(ref Unsafe.Add(ref w, States + (steps - 1 + 1) * HiddenPadded), ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref g, OutputWeights), 1);
+                BroadcastProduct.Run<float, OutputWeightGrads>(ref Unsafe.Add(ref w, States + steps * HiddenPadded), ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref g, OutputWeights), 1);
             }
             MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, HiddenGrads), steps * HiddenPadded).Clear();
-            HiddenGradsFromHead(ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref p, OutputWeights), ref Unsafe.Add(ref w, HiddenGrads + (steps - 1) * HiddenPadded), 1);
+            DotProduct.Run<float, HiddenGradsFromHead>(ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref p, OutputWeights), ref Unsafe.Add(ref w, HiddenGrads + (steps - 1) * HiddenPadded), 1);
 
             // Through time: InputGrads row s = dLoss/d(input side of step s), over every loss that reaches s.
             int first = Math.Max(0, steps - 1 - Truncate);
             Bptt(ref p, ref w, steps, first);
 
             // Cell parameters, all steps at once: dW_hh += Σ_s r_{s-1} δ_sᵀ, biases += Σ_s δ_s, dW_ih += Σ_s x_s δ_sᵀ.
-            RecurrentWeightGrads(ref Unsafe.Add(ref w, States + first * HiddenPadded), ref Unsafe.Add(ref w, RecurrentGrads + first * GateWidth), ref Unsafe.Add(ref g, RecurrentWeights), steps - first);
-            SumRows(ref Unsafe.Add(ref w, InputGrads + first * GateWidth), ref Unsafe.Add(ref g, InputBias), steps - first, GateWidth);
-            SumRows(ref Unsafe.Add(ref w, RecurrentGrads + first * GateWidth), ref Unsafe.Add(ref g, RecurrentBias), steps - first, GateWidth);
+            BroadcastProduct.Run<float, RecurrentWeightGrads>(ref Unsafe.Add(ref w, States + first * HiddenPadded), ref Unsafe.Add(ref w, RecurrentGrads + first * GateWidth), ref Unsafe.Add(ref g, RecurrentWeights), steps - first);
+            Rows.Sum<float>(ref Unsafe.Add(ref w, InputGrads + first * GateWidth), ref Unsafe.Add(ref g, InputBias), steps - first, GateWidth);
+            Rows.Sum<float>(ref Unsafe.Add(ref w, RecurrentGrads + first * GateWidth), ref Unsafe.Add(ref g, RecurrentBias), steps - first, GateWidth);
             for (int s = first; s < steps; s++)
             {
-                AddRow(ref Unsafe.Add(ref w, InputGrads + s * GateWidth), ref Unsafe.Add(ref g, InputWeights + inputs[s] * GateWidth), GateWidth);
+                Rows.Add<float>(ref Unsafe.Add(ref w, InputGrads + s * GateWidth), ref Unsafe.Add(ref g, InputWeights + inputs[s] * GateWidth), GateWidth);
             }
 
             return loss;
@@ -562,12 +576,12 @@ namespace RnnGen.Generated
                 MemoryMarshal.CreateSpan(ref carry, StateGradientWidth).Clear();
                 for (int s = steps - 1; s >= first; s--)
                 {
-                    AddRow(ref Unsafe.Add(ref w, HiddenGrads + s * HiddenPadded), ref carry, HiddenPadded);
-                    CellBackward(ref carry, ref Unsafe.Add(ref w, Gates + s * GateWidth), ref Unsafe.Add(ref w, HiddenPart + s * HiddenPadded), ref Unsafe.Add(ref w, States + s * HiddenPadded), ref Unsafe.Add(ref w, InputGrads + s * GateWidth), ref Unsafe.Add(ref w, RecurrentGrads + s * GateWidth), ref next);
+                    Rows.Add<float>(ref Unsafe.Add(ref w, HiddenGrads + s * HiddenPadded), ref carry, HiddenPadded);
+                    Gru.Backward<float>(ref carry, ref Unsafe.Add(ref w, Gates + s * GateWidth), ref Unsafe.Add(ref w, HiddenPart + s * HiddenPadded), ref Unsafe.Add(ref w, States + s * HiddenPadded), ref Unsafe.Add(ref w, InputGrads + s * GateWidth), ref Unsafe.Add(ref w, RecurrentGrads + s * GateWidth), ref next, HiddenPadded);
                     if (s > first)
                     {
-                        RecurrentBackprop(ref Unsafe.Add(ref w, RecurrentGrads + s * GateWidth), ref recurrentWeights, ref next, 1);
-                        CopyRow(ref next, ref carry, StateGradientWidth);
+                        DotProduct.Run<float, RecurrentBackprop>(ref Unsafe.Add(ref w, RecurrentGrads + s * GateWidth), ref recurrentWeights, ref next, 1);
+                        Rows.Copy<float>(ref next, ref carry, StateGradientWidth);
                     }
                 }
             }
@@ -579,9 +593,9 @@ namespace RnnGen.Generated
         /// </summary>
         public static float SgdStep(float[] parameters, float[] gradients, float[] workspace, ReadOnlySpan<int> inputs, ReadOnlySpan<int> targets, int steps, float learningRate, ref float state, out int nonFinite)
         {
-            ref float p = ref global::RnnGen.Runtime.AlignedArray.Origin(parameters);
-            ref float g = ref global::RnnGen.Runtime.AlignedArray.Origin(gradients);
-            ref float w = ref global::RnnGen.Runtime.AlignedArray.Origin(workspace);
+            ref float p = ref AlignedArray.Origin(parameters);
+            ref float g = ref AlignedArray.Origin(gradients);
+            ref float w = ref AlignedArray.Origin(workspace);
             MemoryMarshal.CreateSpan(ref Unsafe.Add(ref g, DenseParameters), OutputWeights - DenseParameters).Clear();
             MemoryMarshal.CreateSpan(ref Unsafe.Add(ref g, OutputBias), ParameterLength - OutputBias).Clear();
             foreach (int token in inputs)
@@ -599,35 +613,29 @@ namespace RnnGen.Generated
             // Rare: dy or h not finite, or large enough that a product might overflow. Then W_out's gradient is
             // stored and checked like the others, and applied from there.
             bool headStored = !HeadBounded(ref w, steps);
-            if (headStored)
+            if (headStored && (nonFinite = StoreHeadGradient(ref w, gradients, steps)) != TrainingGuard.AllFinite)
             {
-                nonFinite = StoreHeadGradient(ref w, gradients, steps);
-                if (nonFinite != TrainingGuard.AllFinite)
-                {
-                    return loss;
-                }
+                return loss;
             }
 
-            Update(ref Unsafe.Add(ref p, DenseParameters), ref Unsafe.Add(ref g, DenseParameters), learningRate, OutputWeights - DenseParameters);
-            Update(ref Unsafe.Add(ref p, OutputBias), ref Unsafe.Add(ref g, OutputBias), learningRate, ParameterLength - OutputBias);
+            Rows.Descend<float>(ref Unsafe.Add(ref p, DenseParameters), ref Unsafe.Add(ref g, DenseParameters), learningRate, OutputWeights - DenseParameters);
+            Rows.Descend<float>(ref Unsafe.Add(ref p, OutputBias), ref Unsafe.Add(ref g, OutputBias), learningRate, ParameterLength - OutputBias);
             if (headStored)
             {
-                Update(ref Unsafe.Add(ref p, OutputWeights), ref Unsafe.Add(ref g, OutputWeights), learningRate, OutputBias - OutputWeights);
+                Rows.Descend<float>(ref Unsafe.Add(ref p, OutputWeights), ref Unsafe.Add(ref g, OutputWeights), learningRate, OutputBias - OutputWeights);
             }
             else
             {
                 // W_out += Σ (-learningRate · h) dyᵀ: the head's weight gradient and its update in one pass.
-                MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, HiddenGrads), 1 * HiddenPadded).Clear();
-                Update(ref Unsafe.Add(ref w, HiddenGrads), ref Unsafe.Add(ref w, States + (steps - 1 + 1) * HiddenPadded), learningRate, (nuint)(1 * HiddenPadded));
-                OutputWeightGrads(ref Unsafe.Add(ref w, HiddenGrads), ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref p, OutputWeights), 1);
+                MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, HiddenGrads), HiddenPadded).Clear();
+                Rows.Descend<float>(ref Unsafe.Add(ref w, HiddenGrads), ref Unsafe.Add(ref w, States + steps * HiddenPadded), learningRate, HiddenPadded);
+                BroadcastProduct.Run<float, OutputWeightGrads>(ref Unsafe.Add(ref w, HiddenGrads), ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref p, OutputWeights), 1);
             }
-
             foreach (int token in inputs)
             {
                 // Clearing the row after its update applies a repeated token's gradient once.
-                ref float row = ref Unsafe.Add(ref g, InputWeights + token * GateWidth);
-                Update(ref Unsafe.Add(ref p, InputWeights + token * GateWidth), ref row, learningRate, GateWidth);
-                MemoryMarshal.CreateSpan(ref row, GateWidth).Clear();
+                Rows.Descend<float>(ref Unsafe.Add(ref p, InputWeights + token * GateWidth), ref Unsafe.Add(ref g, InputWeights + token * GateWidth), learningRate, GateWidth);
+                MemoryMarshal.CreateSpan(ref Unsafe.Add(ref g, InputWeights + token * GateWidth), GateWidth).Clear();
             }
 
             return loss;
@@ -641,26 +649,16 @@ namespace RnnGen.Generated
                 return TrainingGuard.LossNotFinite;
             }
 
-            ref float g = ref global::RnnGen.Runtime.AlignedArray.Origin(gradients);
-            if (!AllFinite(ref Unsafe.Add(ref g, DenseParameters), OutputWeights - DenseParameters))
-            {
-                return DenseParameters + TrainingGuard.FirstNonFinite<float>(MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref g, DenseParameters), OutputWeights - DenseParameters));
-            }
-
-            if (!AllFinite(ref Unsafe.Add(ref g, OutputBias), ParameterLength - OutputBias))
-            {
-                return OutputBias + TrainingGuard.FirstNonFinite<float>(MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref g, OutputBias), ParameterLength - OutputBias));
-            }
-
+            ref float g = ref AlignedArray.Origin(gradients);
+            int bad = TrainingGuard.AllFinite;
+            bad = bad == TrainingGuard.AllFinite ? TrainingGuard.Check(ref g, DenseParameters, OutputWeights - DenseParameters) : bad;
+            bad = bad == TrainingGuard.AllFinite ? TrainingGuard.Check(ref g, OutputBias, ParameterLength - OutputBias) : bad;
             foreach (int token in inputs)
             {
-                if (!AllFinite(ref Unsafe.Add(ref g, InputWeights + token * GateWidth), GateWidth))
-                {
-                    return InputWeights + token * GateWidth + TrainingGuard.FirstNonFinite<float>(MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref g, InputWeights + token * GateWidth), GateWidth));
-                }
+                bad = bad == TrainingGuard.AllFinite ? TrainingGuard.Check(ref g, InputWeights + token * GateWidth, GateWidth) : bad;
             }
 
-            return TrainingGuard.AllFinite;
+            return bad;
         }
 
         /// <summary>Whether dy and the head's inputs h are finite and small enough that W_out's gradient cannot overflow.</summary>
@@ -668,8 +666,8 @@ namespace RnnGen.Generated
         {
             // After a finite loss, dy = softmax(y) - onehot lies in [-1, 1] up to rounding.
             float dyMax = 2;
-            if (!AllFinite(ref Unsafe.Add(ref w, States + (steps - 1 + 1) * HiddenPadded), (nuint)(1 * HiddenPadded)) ||
-                !(float.CreateTruncating(1) * dyMax * TrainingGuard.MaxAbs<float>(MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref w, States + (steps - 1 + 1) * HiddenPadded), 1 * HiddenPadded)) <= float.MaxValue))
+            if (!Rows.AllFinite<float>(ref Unsafe.Add(ref w, States + steps * HiddenPadded), HiddenPadded) ||
+                !(float.CreateTruncating(1) * dyMax * TrainingGuard.MaxAbs<float>(MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref w, States + steps * HiddenPadded), HiddenPadded)) <= float.MaxValue))
             {
                 return false;
             }
@@ -680,11 +678,10 @@ namespace RnnGen.Generated
         /// <summary>Stores W_out's gradient (SgdStep's rare path) and returns TrainingGuard.AllFinite or the first non-finite index.</summary>
         private static int StoreHeadGradient(ref float w, float[] gradients, int steps)
         {
-            ref float g = ref global::RnnGen.Runtime.AlignedArray.Origin(gradients);
+            ref float g = ref AlignedArray.Origin(gradients);
             MemoryMarshal.CreateSpan(ref Unsafe.Add(ref g, OutputWeights), OutputBias - OutputWeights).Clear();
-            OutputWeightGrads(ref Unsafe.Add(ref w, States + (steps - 1 + 1) * HiddenPadded), ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref g, OutputWeights), 1);
-            int bad = TrainingGuard.FirstNonFinite<float>(MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref g, OutputWeights), OutputBias - OutputWeights));
-            return bad < 0 ? TrainingGuard.AllFinite : OutputWeights + bad;
+            BroadcastProduct.Run<float, OutputWeightGrads>(ref Unsafe.Add(ref w, States + steps * HiddenPadded), ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref g, OutputWeights), 1);
+            return TrainingGuard.Check(ref g, OutputWeights, OutputBias - OutputWeights);
         }
 
         /// <summary>state = cell(x, state) through every layer, where x is layer 0's W_ih x_t (a GateWidth row).</summary>
@@ -695,1780 +692,26 @@ namespace RnnGen.Generated
                 ref float recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
                 ref float inputBias = ref Unsafe.Add(ref p, InputBias);
                 ref float recurrentBias = ref Unsafe.Add(ref p, RecurrentBias);
-                CellStep(ref state, ref recurrentWeights, ref x, ref inputBias, ref recurrentBias, ref Unsafe.Add(ref w, StepGates), ref Unsafe.Add(ref w, StepHiddenPart), ref next);
+                BroadcastProduct.Run<float, HiddenPreactivations>(ref state, ref recurrentWeights, ref Unsafe.Add(ref w, StepGates), ref recurrentBias);
+                Gru.Update<float>(ref x, ref inputBias, ref state, ref Unsafe.Add(ref w, StepGates), ref Unsafe.Add(ref w, StepHiddenPart), ref next, HiddenPadded, HiddenPadded);
             }
-            CopyRow(ref next, ref state, StateLength);
+            Rows.Copy<float>(ref next, ref state, StateLength);
         }
 
         /// <summary>StepLogits = the head's outputs y for the current state.</summary>
         private static void StepOutputs(ref float p, ref float w, ref float state)
         {
-            HeadForward(ref state, ref Unsafe.Add(ref p, OutputWeights), ref Unsafe.Add(ref w, StepLogits), ref Unsafe.Add(ref p, OutputBias), 1);
+            BroadcastProduct.Run<float, HeadForward>(ref state, ref Unsafe.Add(ref p, OutputWeights), ref Unsafe.Add(ref w, StepLogits), ref Unsafe.Add(ref p, OutputBias), 1);
         }
 
         /// <summary>Advances the state by one input and writes the head's Output values.</summary>
         public static void Step(float[] parameters, float[] workspace, ref float state, int token, Span<float> output)
         {
-            ref float p = ref global::RnnGen.Runtime.AlignedArray.Origin(parameters);
-            ref float w = ref global::RnnGen.Runtime.AlignedArray.Origin(workspace);
+            ref float p = ref AlignedArray.Origin(parameters);
+            ref float w = ref AlignedArray.Origin(workspace);
             StepCore(ref p, ref w, ref state, ref Unsafe.Add(ref p, InputWeights + token * GateWidth));
             StepOutputs(ref p, ref w, ref state);
             MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref w, StepLogits), Output).CopyTo(output);
-        }
-
-        /// <summary>-log softmax(y)[target], computed as log Σ exp(y - max) + max - y[target].</summary>
-        private static float CrossEntropy(ref float y, int target)
-        {
-            float max, sum;
-            if (Vector512.IsHardwareAccelerated)
-            {
-                var top0 = Vector512.Create(float.NegativeInfinity);
-                for (nuint i = 0; i < OutputPadded; i += (nuint)Vector512<float>.Count)
-                {
-                    top0 = Vector512.Max(top0, Vector512.LoadUnsafe(ref y, i));
-                }
-                max = VectorMath.MaxAcross(top0);
-                var shift = Vector512.Create(max);
-                var total0 = Vector512<float>.Zero;
-                for (nuint i = 0; i < OutputPadded; i += (nuint)Vector512<float>.Count)
-                {
-                    var e0 = VectorMath.Exp(Vector512.LoadUnsafe(ref y, i) - shift);
-                    total0 += e0;
-                }
-                sum = Vector512.Sum(total0);
-            }
-            else if (Vector256.IsHardwareAccelerated)
-            {
-                var top0 = Vector256.Create(float.NegativeInfinity);
-                for (nuint i = 0; i < OutputPadded; i += (nuint)Vector256<float>.Count)
-                {
-                    top0 = Vector256.Max(top0, Vector256.LoadUnsafe(ref y, i));
-                }
-                max = VectorMath.MaxAcross(top0);
-                var shift = Vector256.Create(max);
-                var total0 = Vector256<float>.Zero;
-                for (nuint i = 0; i < OutputPadded; i += (nuint)Vector256<float>.Count)
-                {
-                    var e0 = VectorMath.Exp(Vector256.LoadUnsafe(ref y, i) - shift);
-                    total0 += e0;
-                }
-                sum = Vector256.Sum(total0);
-            }
-            else
-            {
-                var top0 = Vector128.Create(float.NegativeInfinity);
-                for (nuint i = 0; i < OutputPadded; i += (nuint)Vector128<float>.Count)
-                {
-                    top0 = Vector128.Max(top0, Vector128.LoadUnsafe(ref y, i));
-                }
-                max = VectorMath.MaxAcross(top0);
-                var shift = Vector128.Create(max);
-                var total0 = Vector128<float>.Zero;
-                for (nuint i = 0; i < OutputPadded; i += (nuint)Vector128<float>.Count)
-                {
-                    var e0 = VectorMath.Exp(Vector128.LoadUnsafe(ref y, i) - shift);
-                    total0 += e0;
-                }
-                sum = Vector128.Sum(total0);
-            }
-            return MathF.Log(sum) + max - Unsafe.Add(ref y, target);
-        }
-
-        /// <summary>Returns -log softmax(y)[target] and replaces y by its gradient, softmax(y) - onehot(target).</summary>
-        private static float SoftmaxCrossEntropy(ref float y, int target)
-        {
-            float picked = Unsafe.Add(ref y, target);
-            float max, sum;
-            if (Vector512.IsHardwareAccelerated)
-            {
-                var top0 = Vector512.Create(float.NegativeInfinity);
-                for (nuint i = 0; i < OutputPadded; i += (nuint)Vector512<float>.Count)
-                {
-                    top0 = Vector512.Max(top0, Vector512.LoadUnsafe(ref y, i));
-                }
-                max = VectorMath.MaxAcross(top0);
-                var shift = Vector512.Create(max);
-                var total0 = Vector512<float>.Zero;
-                for (nuint i = 0; i < OutputPadded; i += (nuint)Vector512<float>.Count)
-                {
-                    var e0 = VectorMath.Exp(Vector512.LoadUnsafe(ref y, i) - shift);
-                    Vector512.StoreUnsafe(e0, ref y, i);
-                    total0 += e0;
-                }
-                sum = Vector512.Sum(total0);
-                var scale = Vector512.Create(1f / sum);
-                for (nuint i = 0; i < OutputPadded; i += (nuint)Vector512<float>.Count)
-                {
-                    Vector512.StoreUnsafe(Vector512.LoadUnsafe(ref y, i) * scale, ref y, i);
-                }
-            }
-            else if (Vector256.IsHardwareAccelerated)
-            {
-                var top0 = Vector256.Create(float.NegativeInfinity);
-                for (nuint i = 0; i < OutputPadded; i += (nuint)Vector256<float>.Count)
-                {
-                    top0 = Vector256.Max(top0, Vector256.LoadUnsafe(ref y, i));
-                }
-                max = VectorMath.MaxAcross(top0);
-                var shift = Vector256.Create(max);
-                var total0 = Vector256<float>.Zero;
-                for (nuint i = 0; i < OutputPadded; i += (nuint)Vector256<float>.Count)
-                {
-                    var e0 = VectorMath.Exp(Vector256.LoadUnsafe(ref y, i) - shift);
-                    Vector256.StoreUnsafe(e0, ref y, i);
-                    total0 += e0;
-                }
-                sum = Vector256.Sum(total0);
-                var scale = Vector256.Create(1f / sum);
-                for (nuint i = 0; i < OutputPadded; i += (nuint)Vector256<float>.Count)
-                {
-                    Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref y, i) * scale, ref y, i);
-                }
-            }
-            else
-            {
-                var top0 = Vector128.Create(float.NegativeInfinity);
-                for (nuint i = 0; i < OutputPadded; i += (nuint)Vector128<float>.Count)
-                {
-                    top0 = Vector128.Max(top0, Vector128.LoadUnsafe(ref y, i));
-                }
-                max = VectorMath.MaxAcross(top0);
-                var shift = Vector128.Create(max);
-                var total0 = Vector128<float>.Zero;
-                for (nuint i = 0; i < OutputPadded; i += (nuint)Vector128<float>.Count)
-                {
-                    var e0 = VectorMath.Exp(Vector128.LoadUnsafe(ref y, i) - shift);
-                    Vector128.StoreUnsafe(e0, ref y, i);
-                    total0 += e0;
-                }
-                sum = Vector128.Sum(total0);
-                var scale = Vector128.Create(1f / sum);
-                for (nuint i = 0; i < OutputPadded; i += (nuint)Vector128<float>.Count)
-                {
-                    Vector128.StoreUnsafe(Vector128.LoadUnsafe(ref y, i) * scale, ref y, i);
-                }
-            }
-            Unsafe.Add(ref y, target) -= 1f;
-            return MathF.Log(sum) + max - picked;
-        }
-
-        /// <summary>The first index of the largest of the Output real logits (PyTorch's argmax tie rule).</summary>
-        private static int ArgMax(ref float y)
-        {
-            int best = 0;
-            float max = y;
-            for (int o = 1; o < Output; o++)
-            {
-                float value = Unsafe.Add(ref y, o);
-                if (value > max)
-                {
-                    max = value;
-                    best = o;
-                }
-            }
-            return best;
-        }
-
-        // ---- Kernels: sizes are constants, so every loop bound and tile is fixed here. ----
-
-        /// <summary>gates = b_hh + Σ_j hPrev[j] · W_hh[j, :]: the hidden side of all three gates, kept apart because r scales the n part.</summary>
-        private static void HiddenPreactivations(ref float a, ref float b, ref float c, ref float recurrentBias)
-        {
-            if (Vector512.IsHardwareAccelerated)
-            {
-                ref float cRow0 = ref Unsafe.Add(ref c, 0);
-                var c00 = Vector512.LoadUnsafe(ref recurrentBias, 0);
-                var c01 = Vector512.LoadUnsafe(ref recurrentBias, 16);
-                var c02 = Vector512.LoadUnsafe(ref recurrentBias, 32);
-                var c03 = Vector512.LoadUnsafe(ref recurrentBias, 48);
-                var c04 = Vector512.LoadUnsafe(ref recurrentBias, 64);
-                var c05 = Vector512.LoadUnsafe(ref recurrentBias, 80);
-                for (nuint k = 0; k < 20; k++)
-                {
-                    ref float bRow = ref Unsafe.Add(ref b, k * 96);
-                    var b0 = Vector512.LoadUnsafe(ref bRow, 0);
-                    var b1 = Vector512.LoadUnsafe(ref bRow, 16);
-                    var b2 = Vector512.LoadUnsafe(ref bRow, 32);
-                    var b3 = Vector512.LoadUnsafe(ref bRow, 48);
-                    var b4 = Vector512.LoadUnsafe(ref bRow, 64);
-                    var b5 = Vector512.LoadUnsafe(ref bRow, 80);
-                    var a0 = Vector512.Create(Unsafe.Add(ref a, k));
-                    c00 = Vector512.MultiplyAddEstimate(a0, b0, c00);
-                    c01 = Vector512.MultiplyAddEstimate(a0, b1, c01);
-                    c02 = Vector512.MultiplyAddEstimate(a0, b2, c02);
-                    c03 = Vector512.MultiplyAddEstimate(a0, b3, c03);
-                    c04 = Vector512.MultiplyAddEstimate(a0, b4, c04);
-                    c05 = Vector512.MultiplyAddEstimate(a0, b5, c05);
-                }
-                Vector512.StoreUnsafe(c00, ref cRow0, 0);
-                Vector512.StoreUnsafe(c01, ref cRow0, 16);
-                Vector512.StoreUnsafe(c02, ref cRow0, 32);
-                Vector512.StoreUnsafe(c03, ref cRow0, 48);
-                Vector512.StoreUnsafe(c04, ref cRow0, 64);
-                Vector512.StoreUnsafe(c05, ref cRow0, 80);
-            }
-            else if (Vector256.IsHardwareAccelerated)
-            {
-                {
-                    ref float cRow0 = ref Unsafe.Add(ref c, 0);
-                    var c00 = Vector256.LoadUnsafe(ref recurrentBias, 0);
-                    var c01 = Vector256.LoadUnsafe(ref recurrentBias, 8);
-                    var c02 = Vector256.LoadUnsafe(ref recurrentBias, 16);
-                    var c03 = Vector256.LoadUnsafe(ref recurrentBias, 24);
-                    var c04 = Vector256.LoadUnsafe(ref recurrentBias, 32);
-                    var c05 = Vector256.LoadUnsafe(ref recurrentBias, 40);
-                    var c06 = Vector256.LoadUnsafe(ref recurrentBias, 48);
-                    var c07 = Vector256.LoadUnsafe(ref recurrentBias, 56);
-                    for (nuint k = 0; k < 20; k++)
-                    {
-                        ref float bRow = ref Unsafe.Add(ref b, k * 96);
-                        var b0 = Vector256.LoadUnsafe(ref bRow, 0);
-                        var b1 = Vector256.LoadUnsafe(ref bRow, 8);
-                        var b2 = Vector256.LoadUnsafe(ref bRow, 16);
-                        var b3 = Vector256.LoadUnsafe(ref bRow, 24);
-                        var b4 = Vector256.LoadUnsafe(ref bRow, 32);
-                        var b5 = Vector256.LoadUnsafe(ref bRow, 40);
-                        var b6 = Vector256.LoadUnsafe(ref bRow, 48);
-                        var b7 = Vector256.LoadUnsafe(ref bRow, 56);
-                        var a0 = Vector256.Create(Unsafe.Add(ref a, k));
-                        c00 = Vector256.MultiplyAddEstimate(a0, b0, c00);
-                        c01 = Vector256.MultiplyAddEstimate(a0, b1, c01);
-                        c02 = Vector256.MultiplyAddEstimate(a0, b2, c02);
-                        c03 = Vector256.MultiplyAddEstimate(a0, b3, c03);
-                        c04 = Vector256.MultiplyAddEstimate(a0, b4, c04);
-                        c05 = Vector256.MultiplyAddEstimate(a0, b5, c05);
-                        c06 = Vector256.MultiplyAddEstimate(a0, b6, c06);
-                        c07 = Vector256.MultiplyAddEstimate(a0, b7, c07);
-                    }
-                    Vector256.StoreUnsafe(c00, ref cRow0, 0);
-                    Vector256.StoreUnsafe(c01, ref cRow0, 8);
-                    Vector256.StoreUnsafe(c02, ref cRow0, 16);
-                    Vector256.StoreUnsafe(c03, ref cRow0, 24);
-                    Vector256.StoreUnsafe(c04, ref cRow0, 32);
-                    Vector256.StoreUnsafe(c05, ref cRow0, 40);
-                    Vector256.StoreUnsafe(c06, ref cRow0, 48);
-                    Vector256.StoreUnsafe(c07, ref cRow0, 56);
-                }
-                {
-                    ref float cRow0 = ref Unsafe.Add(ref c, 64);
-                    var c00 = Vector256.LoadUnsafe(ref recurrentBias, 64);
-                    var c01 = Vector256.LoadUnsafe(ref recurrentBias, 72);
-                    var c02 = Vector256.LoadUnsafe(ref recurrentBias, 80);
-                    var c03 = Vector256.LoadUnsafe(ref recurrentBias, 88);
-                    for (nuint k = 0; k < 20; k++)
-                    {
-                        ref float bRow = ref Unsafe.Add(ref b, k * 96 + 64);
-                        var b0 = Vector256.LoadUnsafe(ref bRow, 0);
-                        var b1 = Vector256.LoadUnsafe(ref bRow, 8);
-                        var b2 = Vector256.LoadUnsafe(ref bRow, 16);
-                        var b3 = Vector256.LoadUnsafe(ref bRow, 24);
-                        var a0 = Vector256.Create(Unsafe.Add(ref a, k));
-                        c00 = Vector256.MultiplyAddEstimate(a0, b0, c00);
-                        c01 = Vector256.MultiplyAddEstimate(a0, b1, c01);
-                        c02 = Vector256.MultiplyAddEstimate(a0, b2, c02);
-                        c03 = Vector256.MultiplyAddEstimate(a0, b3, c03);
-                    }
-                    Vector256.StoreUnsafe(c00, ref cRow0, 0);
-                    Vector256.StoreUnsafe(c01, ref cRow0, 8);
-                    Vector256.StoreUnsafe(c02, ref cRow0, 16);
-                    Vector256.StoreUnsafe(c03, ref cRow0, 24);
-                }
-            }
-            else
-            {
-                for (nuint n0 = 0; n0 < 96; n0 += 32)
-                {
-                    ref float cRow0 = ref Unsafe.Add(ref c, n0);
-                    var c00 = Vector128.LoadUnsafe(ref recurrentBias, n0);
-                    var c01 = Vector128.LoadUnsafe(ref recurrentBias, n0 + 4);
-                    var c02 = Vector128.LoadUnsafe(ref recurrentBias, n0 + 8);
-                    var c03 = Vector128.LoadUnsafe(ref recurrentBias, n0 + 12);
-                    var c04 = Vector128.LoadUnsafe(ref recurrentBias, n0 + 16);
-                    var c05 = Vector128.LoadUnsafe(ref recurrentBias, n0 + 20);
-                    var c06 = Vector128.LoadUnsafe(ref recurrentBias, n0 + 24);
-                    var c07 = Vector128.LoadUnsafe(ref recurrentBias, n0 + 28);
-                    for (nuint k = 0; k < 20; k++)
-                    {
-                        ref float bRow = ref Unsafe.Add(ref b, k * 96 + n0);
-                        var b0 = Vector128.LoadUnsafe(ref bRow, 0);
-                        var b1 = Vector128.LoadUnsafe(ref bRow, 4);
-                        var b2 = Vector128.LoadUnsafe(ref bRow, 8);
-                        var b3 = Vector128.LoadUnsafe(ref bRow, 12);
-                        var b4 = Vector128.LoadUnsafe(ref bRow, 16);
-                        var b5 = Vector128.LoadUnsafe(ref bRow, 20);
-                        var b6 = Vector128.LoadUnsafe(ref bRow, 24);
-                        var b7 = Vector128.LoadUnsafe(ref bRow, 28);
-                        var a0 = Vector128.Create(Unsafe.Add(ref a, k));
-                        c00 = Vector128.MultiplyAddEstimate(a0, b0, c00);
-                        c01 = Vector128.MultiplyAddEstimate(a0, b1, c01);
-                        c02 = Vector128.MultiplyAddEstimate(a0, b2, c02);
-                        c03 = Vector128.MultiplyAddEstimate(a0, b3, c03);
-                        c04 = Vector128.MultiplyAddEstimate(a0, b4, c04);
-                        c05 = Vector128.MultiplyAddEstimate(a0, b5, c05);
-                        c06 = Vector128.MultiplyAddEstimate(a0, b6, c06);
-                        c07 = Vector128.MultiplyAddEstimate(a0, b7, c07);
-                    }
-                    Vector128.StoreUnsafe(c00, ref cRow0, 0);
-                    Vector128.StoreUnsafe(c01, ref cRow0, 4);
-                    Vector128.StoreUnsafe(c02, ref cRow0, 8);
-                    Vector128.StoreUnsafe(c03, ref cRow0, 12);
-                    Vector128.StoreUnsafe(c04, ref cRow0, 16);
-                    Vector128.StoreUnsafe(c05, ref cRow0, 20);
-                    Vector128.StoreUnsafe(c06, ref cRow0, 24);
-                    Vector128.StoreUnsafe(c07, ref cRow0, 28);
-                }
-            }
-        }
-
-        /// <summary>r, z, n from both sides; h = n + z ⊙ (hPrev - n); the gates replace the hidden side in place.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void Update(ref float x, ref float inputBias, ref float hPrev, ref float gates, ref float hiddenPart, ref float h)
-        {
-            if (Vector512.IsHardwareAccelerated)
-            {
-                for (nuint i = 0; i < HiddenPadded; i += (nuint)Vector512<float>.Count)
-                {
-                    var r_ = VectorMath.Sigmoid(Vector512.LoadUnsafe(ref x, i) + Vector512.LoadUnsafe(ref inputBias, i) + Vector512.LoadUnsafe(ref gates, i));
-                    var z_ = VectorMath.Sigmoid(Vector512.LoadUnsafe(ref x, HiddenPadded + i) + Vector512.LoadUnsafe(ref inputBias, HiddenPadded + i) + Vector512.LoadUnsafe(ref gates, HiddenPadded + i));
-                    var hn = Vector512.LoadUnsafe(ref gates, 2 * HiddenPadded + i);
-                    var n_ = VectorMath.Tanh(Vector512.LoadUnsafe(ref x, 2 * HiddenPadded + i) + Vector512.LoadUnsafe(ref inputBias, 2 * HiddenPadded + i) + r_ * hn);
-                    Vector512.StoreUnsafe(r_, ref gates, i);
-                    Vector512.StoreUnsafe(z_, ref gates, HiddenPadded + i);
-                    Vector512.StoreUnsafe(n_, ref gates, 2 * HiddenPadded + i);
-                    Vector512.StoreUnsafe(hn, ref hiddenPart, i);
-                    Vector512.StoreUnsafe(n_ + z_ * (Vector512.LoadUnsafe(ref hPrev, i) - n_), ref h, i);
-                }
-            }
-            else if (Vector256.IsHardwareAccelerated)
-            {
-                for (nuint i = 0; i < HiddenPadded; i += (nuint)Vector256<float>.Count)
-                {
-                    var r_ = VectorMath.Sigmoid(Vector256.LoadUnsafe(ref x, i) + Vector256.LoadUnsafe(ref inputBias, i) + Vector256.LoadUnsafe(ref gates, i));
-                    var z_ = VectorMath.Sigmoid(Vector256.LoadUnsafe(ref x, HiddenPadded + i) + Vector256.LoadUnsafe(ref inputBias, HiddenPadded + i) + Vector256.LoadUnsafe(ref gates, HiddenPadded + i));
-                    var hn = Vector256.LoadUnsafe(ref gates, 2 * HiddenPadded + i);
-                    var n_ = VectorMath.Tanh(Vector256.LoadUnsafe(ref x, 2 * HiddenPadded + i) + Vector256.LoadUnsafe(ref inputBias, 2 * HiddenPadded + i) + r_ * hn);
-                    Vector256.StoreUnsafe(r_, ref gates, i);
-                    Vector256.StoreUnsafe(z_, ref gates, HiddenPadded + i);
-                    Vector256.StoreUnsafe(n_, ref gates, 2 * HiddenPadded + i);
-                    Vector256.StoreUnsafe(hn, ref hiddenPart, i);
-                    Vector256.StoreUnsafe(n_ + z_ * (Vector256.LoadUnsafe(ref hPrev, i) - n_), ref h, i);
-                }
-            }
-            else
-            {
-                for (nuint i = 0; i < HiddenPadded; i += (nuint)Vector128<float>.Count)
-                {
-                    var r_ = VectorMath.Sigmoid(Vector128.LoadUnsafe(ref x, i) + Vector128.LoadUnsafe(ref inputBias, i) + Vector128.LoadUnsafe(ref gates, i));
-                    var z_ = VectorMath.Sigmoid(Vector128.LoadUnsafe(ref x, HiddenPadded + i) + Vector128.LoadUnsafe(ref inputBias, HiddenPadded + i) + Vector128.LoadUnsafe(ref gates, HiddenPadded + i));
-                    var hn = Vector128.LoadUnsafe(ref gates, 2 * HiddenPadded + i);
-                    var n_ = VectorMath.Tanh(Vector128.LoadUnsafe(ref x, 2 * HiddenPadded + i) + Vector128.LoadUnsafe(ref inputBias, 2 * HiddenPadded + i) + r_ * hn);
-                    Vector128.StoreUnsafe(r_, ref gates, i);
-                    Vector128.StoreUnsafe(z_, ref gates, HiddenPadded + i);
-                    Vector128.StoreUnsafe(n_, ref gates, 2 * HiddenPadded + i);
-                    Vector128.StoreUnsafe(hn, ref hiddenPart, i);
-                    Vector128.StoreUnsafe(n_ + z_ * (Vector128.LoadUnsafe(ref hPrev, i) - n_), ref h, i);
-                }
-            }
-        }
-
-        /// <summary>One GRU step: gates, the n gate's hidden part, hidden state.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void CellStep(ref float hPrev, ref float recurrentWeights, ref float x, ref float inputBias, ref float recurrentBias, ref float gates, ref float hiddenPart, ref float h)
-        {
-            HiddenPreactivations(ref hPrev, ref recurrentWeights, ref gates, ref recurrentBias);
-            Update(ref x, ref inputBias, ref hPrev, ref gates, ref hiddenPart, ref h);
-        }
-
-        /// <summary>From dh at step t: input-side and hidden-side pre-activation gradients, and dh ⊙ z one step back.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void CellBackward(ref float dh, ref float gates, ref float hiddenPart, ref float hPrev, ref float dx, ref float dhp, ref float previous)
-        {
-            if (Vector512.IsHardwareAccelerated)
-            {
-                for (nuint i = 0; i < HiddenPadded; i += (nuint)Vector512<float>.Count)
-                {
-                    var g = Vector512.LoadUnsafe(ref dh, i);
-                    var r_ = Vector512.LoadUnsafe(ref gates, i);
-                    var z_ = Vector512.LoadUnsafe(ref gates, HiddenPadded + i);
-                    var n_ = Vector512.LoadUnsafe(ref gates, 2 * HiddenPadded + i);
-                    var one = Vector512<float>.One;
-                    var dn = g * (one - z_) * (one - n_ * n_);
-                    var dr = dn * Vector512.LoadUnsafe(ref hiddenPart, i) * r_ * (one - r_);
-                    var dz = g * (Vector512.LoadUnsafe(ref hPrev, i) - n_) * z_ * (one - z_);
-                    Vector512.StoreUnsafe(dr, ref dx, i);
-                    Vector512.StoreUnsafe(dz, ref dx, HiddenPadded + i);
-                    Vector512.StoreUnsafe(dn, ref dx, 2 * HiddenPadded + i);
-                    Vector512.StoreUnsafe(dr, ref dhp, i);
-                    Vector512.StoreUnsafe(dz, ref dhp, HiddenPadded + i);
-                    Vector512.StoreUnsafe(dn * r_, ref dhp, 2 * HiddenPadded + i);
-                    Vector512.StoreUnsafe(g * z_, ref previous, i);
-                }
-            }
-            else if (Vector256.IsHardwareAccelerated)
-            {
-                for (nuint i = 0; i < HiddenPadded; i += (nuint)Vector256<float>.Count)
-                {
-                    var g = Vector256.LoadUnsafe(ref dh, i);
-                    var r_ = Vector256.LoadUnsafe(ref gates, i);
-                    var z_ = Vector256.LoadUnsafe(ref gates, HiddenPadded + i);
-                    var n_ = Vector256.LoadUnsafe(ref gates, 2 * HiddenPadded + i);
-                    var one = Vector256<float>.One;
-                    var dn = g * (one - z_) * (one - n_ * n_);
-                    var dr = dn * Vector256.LoadUnsafe(ref hiddenPart, i) * r_ * (one - r_);
-                    var dz = g * (Vector256.LoadUnsafe(ref hPrev, i) - n_) * z_ * (one - z_);
-                    Vector256.StoreUnsafe(dr, ref dx, i);
-                    Vector256.StoreUnsafe(dz, ref dx, HiddenPadded + i);
-                    Vector256.StoreUnsafe(dn, ref dx, 2 * HiddenPadded + i);
-                    Vector256.StoreUnsafe(dr, ref dhp, i);
-                    Vector256.StoreUnsafe(dz, ref dhp, HiddenPadded + i);
-                    Vector256.StoreUnsafe(dn * r_, ref dhp, 2 * HiddenPadded + i);
-                    Vector256.StoreUnsafe(g * z_, ref previous, i);
-                }
-            }
-            else
-            {
-                for (nuint i = 0; i < HiddenPadded; i += (nuint)Vector128<float>.Count)
-                {
-                    var g = Vector128.LoadUnsafe(ref dh, i);
-                    var r_ = Vector128.LoadUnsafe(ref gates, i);
-                    var z_ = Vector128.LoadUnsafe(ref gates, HiddenPadded + i);
-                    var n_ = Vector128.LoadUnsafe(ref gates, 2 * HiddenPadded + i);
-                    var one = Vector128<float>.One;
-                    var dn = g * (one - z_) * (one - n_ * n_);
-                    var dr = dn * Vector128.LoadUnsafe(ref hiddenPart, i) * r_ * (one - r_);
-                    var dz = g * (Vector128.LoadUnsafe(ref hPrev, i) - n_) * z_ * (one - z_);
-                    Vector128.StoreUnsafe(dr, ref dx, i);
-                    Vector128.StoreUnsafe(dz, ref dx, HiddenPadded + i);
-                    Vector128.StoreUnsafe(dn, ref dx, 2 * HiddenPadded + i);
-                    Vector128.StoreUnsafe(dr, ref dhp, i);
-                    Vector128.StoreUnsafe(dz, ref dhp, HiddenPadded + i);
-                    Vector128.StoreUnsafe(dn * r_, ref dhp, 2 * HiddenPadded + i);
-                    Vector128.StoreUnsafe(g * z_, ref previous, i);
-                }
-            }
-        }
-
-        /// <summary>y_t = b_out + Σ_j h_t[j] · W_out[j, :] for steps rows: a = h rows, b = W_out (input-major), c = y rows.</summary>
-        private static void HeadForward(ref float a, ref float b, ref float c, ref float bias, int steps)
-        {
-            if (Vector512.IsHardwareAccelerated)
-            {
-                nuint m0 = 0;
-                for (; m0 + 4 <= (nuint)steps; m0 += 4)
-                {
-                    ref float cRow0 = ref Unsafe.Add(ref c, m0 * 16);
-                    ref float cRow1 = ref Unsafe.Add(ref c, (m0 + 1) * 16);
-                    ref float cRow2 = ref Unsafe.Add(ref c, (m0 + 2) * 16);
-                    ref float cRow3 = ref Unsafe.Add(ref c, (m0 + 3) * 16);
-                    var c00 = Vector512.LoadUnsafe(ref bias, 0);
-                    var c10 = Vector512.LoadUnsafe(ref bias, 0);
-                    var c20 = Vector512.LoadUnsafe(ref bias, 0);
-                    var c30 = Vector512.LoadUnsafe(ref bias, 0);
-                    for (nuint k = 0; k < 20; k++)
-                    {
-                        ref float bRow = ref Unsafe.Add(ref b, k * 16);
-                        var b0 = Vector512.LoadUnsafe(ref bRow, 0);
-                        var a0 = Vector512.Create(Unsafe.Add(ref a, m0 * 32 + k));
-                        c00 = Vector512.MultiplyAddEstimate(a0, b0, c00);
-                        var a1 = Vector512.Create(Unsafe.Add(ref a, (m0 + 1) * 32 + k));
-                        c10 = Vector512.MultiplyAddEstimate(a1, b0, c10);
-                        var a2 = Vector512.Create(Unsafe.Add(ref a, (m0 + 2) * 32 + k));
-                        c20 = Vector512.MultiplyAddEstimate(a2, b0, c20);
-                        var a3 = Vector512.Create(Unsafe.Add(ref a, (m0 + 3) * 32 + k));
-                        c30 = Vector512.MultiplyAddEstimate(a3, b0, c30);
-                    }
-                    Vector512.StoreUnsafe(c00, ref cRow0, 0);
-                    Vector512.StoreUnsafe(c10, ref cRow1, 0);
-                    Vector512.StoreUnsafe(c20, ref cRow2, 0);
-                    Vector512.StoreUnsafe(c30, ref cRow3, 0);
-                }
-                for (; m0 < (nuint)steps; m0++)
-                {
-                    ref float cRow0 = ref Unsafe.Add(ref c, m0 * 16);
-                    var c00 = Vector512.LoadUnsafe(ref bias, 0);
-                    var c00_1 = Vector512<float>.Zero;
-                    var c00_2 = Vector512<float>.Zero;
-                    var c00_3 = Vector512<float>.Zero;
-                    var a0 = Vector512.Create(Unsafe.Add(ref a, m0 * 32));
-                    c00 = Vector512.MultiplyAddEstimate(a0, Vector512.LoadUnsafe(ref b, 0), c00);
-                    var a1 = Vector512.Create(Unsafe.Add(ref a, m0 * 32 + 1));
-                    c00_1 = Vector512.MultiplyAddEstimate(a1, Vector512.LoadUnsafe(ref b, 16), c00_1);
-                    var a2 = Vector512.Create(Unsafe.Add(ref a, m0 * 32 + 2));
-                    c00_2 = Vector512.MultiplyAddEstimate(a2, Vector512.LoadUnsafe(ref b, 32), c00_2);
-                    var a3 = Vector512.Create(Unsafe.Add(ref a, m0 * 32 + 3));
-                    c00_3 = Vector512.MultiplyAddEstimate(a3, Vector512.LoadUnsafe(ref b, 48), c00_3);
-                    var a4 = Vector512.Create(Unsafe.Add(ref a, m0 * 32 + 4));
-                    c00 = Vector512.MultiplyAddEstimate(a4, Vector512.LoadUnsafe(ref b, 64), c00);
-                    var a5 = Vector512.Create(Unsafe.Add(ref a, m0 * 32 + 5));
-                    c00_1 = Vector512.MultiplyAddEstimate(a5, Vector512.LoadUnsafe(ref b, 80), c00_1);
-                    var a6 = Vector512.Create(Unsafe.Add(ref a, m0 * 32 + 6));
-                    c00_2 = Vector512.MultiplyAddEstimate(a6, Vector512.LoadUnsafe(ref b, 96), c00_2);
-                    var a7 = Vector512.Create(Unsafe.Add(ref a, m0 * 32 + 7));
-                    c00_3 = Vector512.MultiplyAddEstimate(a7, Vector512.LoadUnsafe(ref b, 112), c00_3);
-                    var a8 = Vector512.Create(Unsafe.Add(ref a, m0 * 32 + 8));
-                    c00 = Vector512.MultiplyAddEstimate(a8, Vector512.LoadUnsafe(ref b, 128), c00);
-                    var a9 = Vector512.Create(Unsafe.Add(ref a, m0 * 32 + 9));
-                    c00_1 = Vector512.MultiplyAddEstimate(a9, Vector512.LoadUnsafe(ref b, 144), c00_1);
-                    var a10 = Vector512.Create(Unsafe.Add(ref a, m0 * 32 + 10));
-                    c00_2 = Vector512.MultiplyAddEstimate(a10, Vector512.LoadUnsafe(ref b, 160), c00_2);
-                    var a11 = Vector512.Create(Unsafe.Add(ref a, m0 * 32 + 11));
-                    c00_3 = Vector512.MultiplyAddEstimate(a11, Vector512.LoadUnsafe(ref b, 176), c00_3);
-                    var a12 = Vector512.Create(Unsafe.Add(ref a, m0 * 32 + 12));
-                    c00 = Vector512.MultiplyAddEstimate(a12, Vector512.LoadUnsafe(ref b, 192), c00);
-                    var a13 = Vector512.Create(Unsafe.Add(ref a, m0 * 32 + 13));
-                    c00_1 = Vector512.MultiplyAddEstimate(a13, Vector512.LoadUnsafe(ref b, 208), c00_1);
-                    var a14 = Vector512.Create(Unsafe.Add(ref a, m0 * 32 + 14));
-                    c00_2 = Vector512.MultiplyAddEstimate(a14, Vector512.LoadUnsafe(ref b, 224), c00_2);
-                    var a15 = Vector512.Create(Unsafe.Add(ref a, m0 * 32 + 15));
-                    c00_3 = Vector512.MultiplyAddEstimate(a15, Vector512.LoadUnsafe(ref b, 240), c00_3);
-                    var a16 = Vector512.Create(Unsafe.Add(ref a, m0 * 32 + 16));
-                    c00 = Vector512.MultiplyAddEstimate(a16, Vector512.LoadUnsafe(ref b, 256), c00);
-                    var a17 = Vector512.Create(Unsafe.Add(ref a, m0 * 32 + 17));
-                    c00_1 = Vector512.MultiplyAddEstimate(a17, Vector512.LoadUnsafe(ref b, 272), c00_1);
-                    var a18 = Vector512.Create(Unsafe.Add(ref a, m0 * 32 + 18));
-                    c00_2 = Vector512.MultiplyAddEstimate(a18, Vector512.LoadUnsafe(ref b, 288), c00_2);
-                    var a19 = Vector512.Create(Unsafe.Add(ref a, m0 * 32 + 19));
-                    c00_3 = Vector512.MultiplyAddEstimate(a19, Vector512.LoadUnsafe(ref b, 304), c00_3);
-                    c00 += c00_1 + (c00_2 + c00_3);
-                    Vector512.StoreUnsafe(c00, ref cRow0, 0);
-                }
-            }
-            else if (Vector256.IsHardwareAccelerated)
-            {
-                nuint m0 = 0;
-                for (; m0 + 4 <= (nuint)steps; m0 += 4)
-                {
-                    ref float cRow0 = ref Unsafe.Add(ref c, m0 * 16);
-                    ref float cRow1 = ref Unsafe.Add(ref c, (m0 + 1) * 16);
-                    ref float cRow2 = ref Unsafe.Add(ref c, (m0 + 2) * 16);
-                    ref float cRow3 = ref Unsafe.Add(ref c, (m0 + 3) * 16);
-                    var c00 = Vector256.LoadUnsafe(ref bias, 0);
-                    var c01 = Vector256.LoadUnsafe(ref bias, 8);
-                    var c10 = Vector256.LoadUnsafe(ref bias, 0);
-                    var c11 = Vector256.LoadUnsafe(ref bias, 8);
-                    var c20 = Vector256.LoadUnsafe(ref bias, 0);
-                    var c21 = Vector256.LoadUnsafe(ref bias, 8);
-                    var c30 = Vector256.LoadUnsafe(ref bias, 0);
-                    var c31 = Vector256.LoadUnsafe(ref bias, 8);
-                    for (nuint k = 0; k < 20; k++)
-                    {
-                        ref float bRow = ref Unsafe.Add(ref b, k * 16);
-                        var b0 = Vector256.LoadUnsafe(ref bRow, 0);
-                        var b1 = Vector256.LoadUnsafe(ref bRow, 8);
-                        var a0 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + k));
-                        c00 = Vector256.MultiplyAddEstimate(a0, b0, c00);
-                        c01 = Vector256.MultiplyAddEstimate(a0, b1, c01);
-                        var a1 = Vector256.Create(Unsafe.Add(ref a, (m0 + 1) * 32 + k));
-                        c10 = Vector256.MultiplyAddEstimate(a1, b0, c10);
-                        c11 = Vector256.MultiplyAddEstimate(a1, b1, c11);
-                        var a2 = Vector256.Create(Unsafe.Add(ref a, (m0 + 2) * 32 + k));
-                        c20 = Vector256.MultiplyAddEstimate(a2, b0, c20);
-                        c21 = Vector256.MultiplyAddEstimate(a2, b1, c21);
-                        var a3 = Vector256.Create(Unsafe.Add(ref a, (m0 + 3) * 32 + k));
-                        c30 = Vector256.MultiplyAddEstimate(a3, b0, c30);
-                        c31 = Vector256.MultiplyAddEstimate(a3, b1, c31);
-                    }
-                    Vector256.StoreUnsafe(c00, ref cRow0, 0);
-                    Vector256.StoreUnsafe(c01, ref cRow0, 8);
-                    Vector256.StoreUnsafe(c10, ref cRow1, 0);
-                    Vector256.StoreUnsafe(c11, ref cRow1, 8);
-                    Vector256.StoreUnsafe(c20, ref cRow2, 0);
-                    Vector256.StoreUnsafe(c21, ref cRow2, 8);
-                    Vector256.StoreUnsafe(c30, ref cRow3, 0);
-                    Vector256.StoreUnsafe(c31, ref cRow3, 8);
-                }
-                for (; m0 < (nuint)steps; m0++)
-                {
-                    ref float cRow0 = ref Unsafe.Add(ref c, m0 * 16);
-                    var c00 = Vector256.LoadUnsafe(ref bias, 0);
-                    var c01 = Vector256.LoadUnsafe(ref bias, 8);
-                    var c00_1 = Vector256<float>.Zero;
-                    var c01_1 = Vector256<float>.Zero;
-                    var c00_2 = Vector256<float>.Zero;
-                    var c01_2 = Vector256<float>.Zero;
-                    var c00_3 = Vector256<float>.Zero;
-                    var c01_3 = Vector256<float>.Zero;
-                    var a0 = Vector256.Create(Unsafe.Add(ref a, m0 * 32));
-                    c00 = Vector256.MultiplyAddEstimate(a0, Vector256.LoadUnsafe(ref b, 0), c00);
-                    c01 = Vector256.MultiplyAddEstimate(a0, Vector256.LoadUnsafe(ref b, 8), c01);
-                    var a1 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 1));
-                    c00_1 = Vector256.MultiplyAddEstimate(a1, Vector256.LoadUnsafe(ref b, 16), c00_1);
-                    c01_1 = Vector256.MultiplyAddEstimate(a1, Vector256.LoadUnsafe(ref b, 16 + 8), c01_1);
-                    var a2 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 2));
-                    c00_2 = Vector256.MultiplyAddEstimate(a2, Vector256.LoadUnsafe(ref b, 32), c00_2);
-                    c01_2 = Vector256.MultiplyAddEstimate(a2, Vector256.LoadUnsafe(ref b, 32 + 8), c01_2);
-                    var a3 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 3));
-                    c00_3 = Vector256.MultiplyAddEstimate(a3, Vector256.LoadUnsafe(ref b, 48), c00_3);
-                    c01_3 = Vector256.MultiplyAddEstimate(a3, Vector256.LoadUnsafe(ref b, 48 + 8), c01_3);
-                    var a4 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 4));
-                    c00 = Vector256.MultiplyAddEstimate(a4, Vector256.LoadUnsafe(ref b, 64), c00);
-                    c01 = Vector256.MultiplyAddEstimate(a4, Vector256.LoadUnsafe(ref b, 64 + 8), c01);
-                    var a5 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 5));
-                    c00_1 = Vector256.MultiplyAddEstimate(a5, Vector256.LoadUnsafe(ref b, 80), c00_1);
-                    c01_1 = Vector256.MultiplyAddEstimate(a5, Vector256.LoadUnsafe(ref b, 80 + 8), c01_1);
-                    var a6 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 6));
-                    c00_2 = Vector256.MultiplyAddEstimate(a6, Vector256.LoadUnsafe(ref b, 96), c00_2);
-                    c01_2 = Vector256.MultiplyAddEstimate(a6, Vector256.LoadUnsafe(ref b, 96 + 8), c01_2);
-                    var a7 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 7));
-                    c00_3 = Vector256.MultiplyAddEstimate(a7, Vector256.LoadUnsafe(ref b, 112), c00_3);
-                    c01_3 = Vector256.MultiplyAddEstimate(a7, Vector256.LoadUnsafe(ref b, 112 + 8), c01_3);
-                    var a8 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 8));
-                    c00 = Vector256.MultiplyAddEstimate(a8, Vector256.LoadUnsafe(ref b, 128), c00);
-                    c01 = Vector256.MultiplyAddEstimate(a8, Vector256.LoadUnsafe(ref b, 128 + 8), c01);
-                    var a9 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 9));
-                    c00_1 = Vector256.MultiplyAddEstimate(a9, Vector256.LoadUnsafe(ref b, 144), c00_1);
-                    c01_1 = Vector256.MultiplyAddEstimate(a9, Vector256.LoadUnsafe(ref b, 144 + 8), c01_1);
-                    var a10 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 10));
-                    c00_2 = Vector256.MultiplyAddEstimate(a10, Vector256.LoadUnsafe(ref b, 160), c00_2);
-                    c01_2 = Vector256.MultiplyAddEstimate(a10, Vector256.LoadUnsafe(ref b, 160 + 8), c01_2);
-                    var a11 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 11));
-                    c00_3 = Vector256.MultiplyAddEstimate(a11, Vector256.LoadUnsafe(ref b, 176), c00_3);
-                    c01_3 = Vector256.MultiplyAddEstimate(a11, Vector256.LoadUnsafe(ref b, 176 + 8), c01_3);
-                    var a12 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 12));
-                    c00 = Vector256.MultiplyAddEstimate(a12, Vector256.LoadUnsafe(ref b, 192), c00);
-                    c01 = Vector256.MultiplyAddEstimate(a12, Vector256.LoadUnsafe(ref b, 192 + 8), c01);
-                    var a13 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 13));
-                    c00_1 = Vector256.MultiplyAddEstimate(a13, Vector256.LoadUnsafe(ref b, 208), c00_1);
-                    c01_1 = Vector256.MultiplyAddEstimate(a13, Vector256.LoadUnsafe(ref b, 208 + 8), c01_1);
-                    var a14 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 14));
-                    c00_2 = Vector256.MultiplyAddEstimate(a14, Vector256.LoadUnsafe(ref b, 224), c00_2);
-                    c01_2 = Vector256.MultiplyAddEstimate(a14, Vector256.LoadUnsafe(ref b, 224 + 8), c01_2);
-                    var a15 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 15));
-                    c00_3 = Vector256.MultiplyAddEstimate(a15, Vector256.LoadUnsafe(ref b, 240), c00_3);
-                    c01_3 = Vector256.MultiplyAddEstimate(a15, Vector256.LoadUnsafe(ref b, 240 + 8), c01_3);
-                    var a16 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 16));
-                    c00 = Vector256.MultiplyAddEstimate(a16, Vector256.LoadUnsafe(ref b, 256), c00);
-                    c01 = Vector256.MultiplyAddEstimate(a16, Vector256.LoadUnsafe(ref b, 256 + 8), c01);
-                    var a17 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 17));
-                    c00_1 = Vector256.MultiplyAddEstimate(a17, Vector256.LoadUnsafe(ref b, 272), c00_1);
-                    c01_1 = Vector256.MultiplyAddEstimate(a17, Vector256.LoadUnsafe(ref b, 272 + 8), c01_1);
-                    var a18 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 18));
-                    c00_2 = Vector256.MultiplyAddEstimate(a18, Vector256.LoadUnsafe(ref b, 288), c00_2);
-                    c01_2 = Vector256.MultiplyAddEstimate(a18, Vector256.LoadUnsafe(ref b, 288 + 8), c01_2);
-                    var a19 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 19));
-                    c00_3 = Vector256.MultiplyAddEstimate(a19, Vector256.LoadUnsafe(ref b, 304), c00_3);
-                    c01_3 = Vector256.MultiplyAddEstimate(a19, Vector256.LoadUnsafe(ref b, 304 + 8), c01_3);
-                    c00 += c00_1 + (c00_2 + c00_3);
-                    c01 += c01_1 + (c01_2 + c01_3);
-                    Vector256.StoreUnsafe(c00, ref cRow0, 0);
-                    Vector256.StoreUnsafe(c01, ref cRow0, 8);
-                }
-            }
-            else
-            {
-                for (nuint n0 = 0; n0 < 16; n0 += 8)
-                {
-                    nuint m0 = 0;
-                    for (; m0 + 4 <= (nuint)steps; m0 += 4)
-                    {
-                        ref float cRow0 = ref Unsafe.Add(ref c, m0 * 16 + n0);
-                        ref float cRow1 = ref Unsafe.Add(ref c, (m0 + 1) * 16 + n0);
-                        ref float cRow2 = ref Unsafe.Add(ref c, (m0 + 2) * 16 + n0);
-                        ref float cRow3 = ref Unsafe.Add(ref c, (m0 + 3) * 16 + n0);
-                        var c00 = Vector128.LoadUnsafe(ref bias, n0);
-                        var c01 = Vector128.LoadUnsafe(ref bias, n0 + 4);
-                        var c10 = Vector128.LoadUnsafe(ref bias, n0);
-                        var c11 = Vector128.LoadUnsafe(ref bias, n0 + 4);
-                        var c20 = Vector128.LoadUnsafe(ref bias, n0);
-                        var c21 = Vector128.LoadUnsafe(ref bias, n0 + 4);
-                        var c30 = Vector128.LoadUnsafe(ref bias, n0);
-                        var c31 = Vector128.LoadUnsafe(ref bias, n0 + 4);
-                        for (nuint k = 0; k < 20; k++)
-                        {
-                            ref float bRow = ref Unsafe.Add(ref b, k * 16 + n0);
-                            var b0 = Vector128.LoadUnsafe(ref bRow, 0);
-                            var b1 = Vector128.LoadUnsafe(ref bRow, 4);
-                            var a0 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + k));
-                            c00 = Vector128.MultiplyAddEstimate(a0, b0, c00);
-                            c01 = Vector128.MultiplyAddEstimate(a0, b1, c01);
-                            var a1 = Vector128.Create(Unsafe.Add(ref a, (m0 + 1) * 32 + k));
-                            c10 = Vector128.MultiplyAddEstimate(a1, b0, c10);
-                            c11 = Vector128.MultiplyAddEstimate(a1, b1, c11);
-                            var a2 = Vector128.Create(Unsafe.Add(ref a, (m0 + 2) * 32 + k));
-                            c20 = Vector128.MultiplyAddEstimate(a2, b0, c20);
-                            c21 = Vector128.MultiplyAddEstimate(a2, b1, c21);
-                            var a3 = Vector128.Create(Unsafe.Add(ref a, (m0 + 3) * 32 + k));
-                            c30 = Vector128.MultiplyAddEstimate(a3, b0, c30);
-                            c31 = Vector128.MultiplyAddEstimate(a3, b1, c31);
-                        }
-                        Vector128.StoreUnsafe(c00, ref cRow0, 0);
-                        Vector128.StoreUnsafe(c01, ref cRow0, 4);
-                        Vector128.StoreUnsafe(c10, ref cRow1, 0);
-                        Vector128.StoreUnsafe(c11, ref cRow1, 4);
-                        Vector128.StoreUnsafe(c20, ref cRow2, 0);
-                        Vector128.StoreUnsafe(c21, ref cRow2, 4);
-                        Vector128.StoreUnsafe(c30, ref cRow3, 0);
-                        Vector128.StoreUnsafe(c31, ref cRow3, 4);
-                    }
-                    for (; m0 < (nuint)steps; m0++)
-                    {
-                        ref float cRow0 = ref Unsafe.Add(ref c, m0 * 16 + n0);
-                        var c00 = Vector128.LoadUnsafe(ref bias, n0);
-                        var c01 = Vector128.LoadUnsafe(ref bias, n0 + 4);
-                        var c00_1 = Vector128<float>.Zero;
-                        var c01_1 = Vector128<float>.Zero;
-                        var c00_2 = Vector128<float>.Zero;
-                        var c01_2 = Vector128<float>.Zero;
-                        var c00_3 = Vector128<float>.Zero;
-                        var c01_3 = Vector128<float>.Zero;
-                        var a0 = Vector128.Create(Unsafe.Add(ref a, m0 * 32));
-                        c00 = Vector128.MultiplyAddEstimate(a0, Vector128.LoadUnsafe(ref b, n0), c00);
-                        c01 = Vector128.MultiplyAddEstimate(a0, Vector128.LoadUnsafe(ref b, n0 + 4), c01);
-                        var a1 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 1));
-                        c00_1 = Vector128.MultiplyAddEstimate(a1, Vector128.LoadUnsafe(ref b, 16 + n0), c00_1);
-                        c01_1 = Vector128.MultiplyAddEstimate(a1, Vector128.LoadUnsafe(ref b, 16 + n0 + 4), c01_1);
-                        var a2 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 2));
-                        c00_2 = Vector128.MultiplyAddEstimate(a2, Vector128.LoadUnsafe(ref b, 32 + n0), c00_2);
-                        c01_2 = Vector128.MultiplyAddEstimate(a2, Vector128.LoadUnsafe(ref b, 32 + n0 + 4), c01_2);
-                        var a3 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 3));
-                        c00_3 = Vector128.MultiplyAddEstimate(a3, Vector128.LoadUnsafe(ref b, 48 + n0), c00_3);
-                        c01_3 = Vector128.MultiplyAddEstimate(a3, Vector128.LoadUnsafe(ref b, 48 + n0 + 4), c01_3);
-                        var a4 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 4));
-                        c00 = Vector128.MultiplyAddEstimate(a4, Vector128.LoadUnsafe(ref b, 64 + n0), c00);
-                        c01 = Vector128.MultiplyAddEstimate(a4, Vector128.LoadUnsafe(ref b, 64 + n0 + 4), c01);
-                        var a5 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 5));
-                        c00_1 = Vector128.MultiplyAddEstimate(a5, Vector128.LoadUnsafe(ref b, 80 + n0), c00_1);
-                        c01_1 = Vector128.MultiplyAddEstimate(a5, Vector128.LoadUnsafe(ref b, 80 + n0 + 4), c01_1);
-                        var a6 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 6));
-                        c00_2 = Vector128.MultiplyAddEstimate(a6, Vector128.LoadUnsafe(ref b, 96 + n0), c00_2);
-                        c01_2 = Vector128.MultiplyAddEstimate(a6, Vector128.LoadUnsafe(ref b, 96 + n0 + 4), c01_2);
-                        var a7 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 7));
-                        c00_3 = Vector128.MultiplyAddEstimate(a7, Vector128.LoadUnsafe(ref b, 112 + n0), c00_3);
-                        c01_3 = Vector128.MultiplyAddEstimate(a7, Vector128.LoadUnsafe(ref b, 112 + n0 + 4), c01_3);
-                        var a8 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 8));
-                        c00 = Vector128.MultiplyAddEstimate(a8, Vector128.LoadUnsafe(ref b, 128 + n0), c00);
-                        c01 = Vector128.MultiplyAddEstimate(a8, Vector128.LoadUnsafe(ref b, 128 + n0 + 4), c01);
-                        var a9 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 9));
-                        c00_1 = Vector128.MultiplyAddEstimate(a9, Vector128.LoadUnsafe(ref b, 144 + n0), c00_1);
-                        c01_1 = Vector128.MultiplyAddEstimate(a9, Vector128.LoadUnsafe(ref b, 144 + n0 + 4), c01_1);
-                        var a10 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 10));
-                        c00_2 = Vector128.MultiplyAddEstimate(a10, Vector128.LoadUnsafe(ref b, 160 + n0), c00_2);
-                        c01_2 = Vector128.MultiplyAddEstimate(a10, Vector128.LoadUnsafe(ref b, 160 + n0 + 4), c01_2);
-                        var a11 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 11));
-                        c00_3 = Vector128.MultiplyAddEstimate(a11, Vector128.LoadUnsafe(ref b, 176 + n0), c00_3);
-                        c01_3 = Vector128.MultiplyAddEstimate(a11, Vector128.LoadUnsafe(ref b, 176 + n0 + 4), c01_3);
-                        var a12 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 12));
-                        c00 = Vector128.MultiplyAddEstimate(a12, Vector128.LoadUnsafe(ref b, 192 + n0), c00);
-                        c01 = Vector128.MultiplyAddEstimate(a12, Vector128.LoadUnsafe(ref b, 192 + n0 + 4), c01);
-                        var a13 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 13));
-                        c00_1 = Vector128.MultiplyAddEstimate(a13, Vector128.LoadUnsafe(ref b, 208 + n0), c00_1);
-                        c01_1 = Vector128.MultiplyAddEstimate(a13, Vector128.LoadUnsafe(ref b, 208 + n0 + 4), c01_1);
-                        var a14 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 14));
-                        c00_2 = Vector128.MultiplyAddEstimate(a14, Vector128.LoadUnsafe(ref b, 224 + n0), c00_2);
-                        c01_2 = Vector128.MultiplyAddEstimate(a14, Vector128.LoadUnsafe(ref b, 224 + n0 + 4), c01_2);
-                        var a15 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 15));
-                        c00_3 = Vector128.MultiplyAddEstimate(a15, Vector128.LoadUnsafe(ref b, 240 + n0), c00_3);
-                        c01_3 = Vector128.MultiplyAddEstimate(a15, Vector128.LoadUnsafe(ref b, 240 + n0 + 4), c01_3);
-                        var a16 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 16));
-                        c00 = Vector128.MultiplyAddEstimate(a16, Vector128.LoadUnsafe(ref b, 256 + n0), c00);
-                        c01 = Vector128.MultiplyAddEstimate(a16, Vector128.LoadUnsafe(ref b, 256 + n0 + 4), c01);
-                        var a17 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 17));
-                        c00_1 = Vector128.MultiplyAddEstimate(a17, Vector128.LoadUnsafe(ref b, 272 + n0), c00_1);
-                        c01_1 = Vector128.MultiplyAddEstimate(a17, Vector128.LoadUnsafe(ref b, 272 + n0 + 4), c01_1);
-                        var a18 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 18));
-                        c00_2 = Vector128.MultiplyAddEstimate(a18, Vector128.LoadUnsafe(ref b, 288 + n0), c00_2);
-                        c01_2 = Vector128.MultiplyAddEstimate(a18, Vector128.LoadUnsafe(ref b, 288 + n0 + 4), c01_2);
-                        var a19 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 19));
-                        c00_3 = Vector128.MultiplyAddEstimate(a19, Vector128.LoadUnsafe(ref b, 304 + n0), c00_3);
-                        c01_3 = Vector128.MultiplyAddEstimate(a19, Vector128.LoadUnsafe(ref b, 304 + n0 + 4), c01_3);
-                        c00 += c00_1 + (c00_2 + c00_3);
-                        c01 += c01_1 + (c01_2 + c01_3);
-                        Vector128.StoreUnsafe(c00, ref cRow0, 0);
-                        Vector128.StoreUnsafe(c01, ref cRow0, 4);
-                    }
-                }
-            }
-        }
-
-        /// <summary>dW_out[j, :] += Σ_t h_t[j] · dy_t: a = h rows (A(j, t) = h_t[j]), b = dy rows, c = dW_out (input-major).</summary>
-        private static void OutputWeightGrads(ref float a, ref float b, ref float c, int steps)
-        {
-            if (Vector512.IsHardwareAccelerated)
-            {
-                for (nuint m0 = 0; m0 < 20; m0 += 4)
-                {
-                    ref float cRow0 = ref Unsafe.Add(ref c, m0 * 16);
-                    ref float cRow1 = ref Unsafe.Add(ref c, (m0 + 1) * 16);
-                    ref float cRow2 = ref Unsafe.Add(ref c, (m0 + 2) * 16);
-                    ref float cRow3 = ref Unsafe.Add(ref c, (m0 + 3) * 16);
-                    var c00 = Vector512.LoadUnsafe(ref cRow0, 0);
-                    var c10 = Vector512.LoadUnsafe(ref cRow1, 0);
-                    var c20 = Vector512.LoadUnsafe(ref cRow2, 0);
-                    var c30 = Vector512.LoadUnsafe(ref cRow3, 0);
-                    for (nuint k = 0; k < (nuint)steps; k++)
-                    {
-                        ref float bRow = ref Unsafe.Add(ref b, k * 16);
-                        var b0 = Vector512.LoadUnsafe(ref bRow, 0);
-                        var a0 = Vector512.Create(Unsafe.Add(ref a, m0 + k * 32));
-                        c00 = Vector512.MultiplyAddEstimate(a0, b0, c00);
-                        var a1 = Vector512.Create(Unsafe.Add(ref a, m0 + 1 + k * 32));
-                        c10 = Vector512.MultiplyAddEstimate(a1, b0, c10);
-                        var a2 = Vector512.Create(Unsafe.Add(ref a, m0 + 2 + k * 32));
-                        c20 = Vector512.MultiplyAddEstimate(a2, b0, c20);
-                        var a3 = Vector512.Create(Unsafe.Add(ref a, m0 + 3 + k * 32));
-                        c30 = Vector512.MultiplyAddEstimate(a3, b0, c30);
-                    }
-                    Vector512.StoreUnsafe(c00, ref cRow0, 0);
-                    Vector512.StoreUnsafe(c10, ref cRow1, 0);
-                    Vector512.StoreUnsafe(c20, ref cRow2, 0);
-                    Vector512.StoreUnsafe(c30, ref cRow3, 0);
-                }
-            }
-            else if (Vector256.IsHardwareAccelerated)
-            {
-                for (nuint m0 = 0; m0 < 20; m0 += 4)
-                {
-                    ref float cRow0 = ref Unsafe.Add(ref c, m0 * 16);
-                    ref float cRow1 = ref Unsafe.Add(ref c, (m0 + 1) * 16);
-                    ref float cRow2 = ref Unsafe.Add(ref c, (m0 + 2) * 16);
-                    ref float cRow3 = ref Unsafe.Add(ref c, (m0 + 3) * 16);
-                    var c00 = Vector256.LoadUnsafe(ref cRow0, 0);
-                    var c01 = Vector256.LoadUnsafe(ref cRow0, 8);
-                    var c10 = Vector256.LoadUnsafe(ref cRow1, 0);
-                    var c11 = Vector256.LoadUnsafe(ref cRow1, 8);
-                    var c20 = Vector256.LoadUnsafe(ref cRow2, 0);
-                    var c21 = Vector256.LoadUnsafe(ref cRow2, 8);
-                    var c30 = Vector256.LoadUnsafe(ref cRow3, 0);
-                    var c31 = Vector256.LoadUnsafe(ref cRow3, 8);
-                    for (nuint k = 0; k < (nuint)steps; k++)
-                    {
-                        ref float bRow = ref Unsafe.Add(ref b, k * 16);
-                        var b0 = Vector256.LoadUnsafe(ref bRow, 0);
-                        var b1 = Vector256.LoadUnsafe(ref bRow, 8);
-                        var a0 = Vector256.Create(Unsafe.Add(ref a, m0 + k * 32));
-                        c00 = Vector256.MultiplyAddEstimate(a0, b0, c00);
-                        c01 = Vector256.MultiplyAddEstimate(a0, b1, c01);
-                        var a1 = Vector256.Create(Unsafe.Add(ref a, m0 + 1 + k * 32));
-                        c10 = Vector256.MultiplyAddEstimate(a1, b0, c10);
-                        c11 = Vector256.MultiplyAddEstimate(a1, b1, c11);
-                        var a2 = Vector256.Create(Unsafe.Add(ref a, m0 + 2 + k * 32));
-                        c20 = Vector256.MultiplyAddEstimate(a2, b0, c20);
-                        c21 = Vector256.MultiplyAddEstimate(a2, b1, c21);
-                        var a3 = Vector256.Create(Unsafe.Add(ref a, m0 + 3 + k * 32));
-                        c30 = Vector256.MultiplyAddEstimate(a3, b0, c30);
-                        c31 = Vector256.MultiplyAddEstimate(a3, b1, c31);
-                    }
-                    Vector256.StoreUnsafe(c00, ref cRow0, 0);
-                    Vector256.StoreUnsafe(c01, ref cRow0, 8);
-                    Vector256.StoreUnsafe(c10, ref cRow1, 0);
-                    Vector256.StoreUnsafe(c11, ref cRow1, 8);
-                    Vector256.StoreUnsafe(c20, ref cRow2, 0);
-                    Vector256.StoreUnsafe(c21, ref cRow2, 8);
-                    Vector256.StoreUnsafe(c30, ref cRow3, 0);
-                    Vector256.StoreUnsafe(c31, ref cRow3, 8);
-                }
-            }
-            else
-            {
-                for (nuint n0 = 0; n0 < 16; n0 += 8)
-                {
-                    for (nuint m0 = 0; m0 < 20; m0 += 4)
-                    {
-                        ref float cRow0 = ref Unsafe.Add(ref c, m0 * 16 + n0);
-                        ref float cRow1 = ref Unsafe.Add(ref c, (m0 + 1) * 16 + n0);
-                        ref float cRow2 = ref Unsafe.Add(ref c, (m0 + 2) * 16 + n0);
-                        ref float cRow3 = ref Unsafe.Add(ref c, (m0 + 3) * 16 + n0);
-                        var c00 = Vector128.LoadUnsafe(ref cRow0, 0);
-                        var c01 = Vector128.LoadUnsafe(ref cRow0, 4);
-                        var c10 = Vector128.LoadUnsafe(ref cRow1, 0);
-                        var c11 = Vector128.LoadUnsafe(ref cRow1, 4);
-                        var c20 = Vector128.LoadUnsafe(ref cRow2, 0);
-                        var c21 = Vector128.LoadUnsafe(ref cRow2, 4);
-                        var c30 = Vector128.LoadUnsafe(ref cRow3, 0);
-                        var c31 = Vector128.LoadUnsafe(ref cRow3, 4);
-                        for (nuint k = 0; k < (nuint)steps; k++)
-                        {
-                            ref float bRow = ref Unsafe.Add(ref b, k * 16 + n0);
-                            var b0 = Vector128.LoadUnsafe(ref bRow, 0);
-                            var b1 = Vector128.LoadUnsafe(ref bRow, 4);
-                            var a0 = Vector128.Create(Unsafe.Add(ref a, m0 + k * 32));
-                            c00 = Vector128.MultiplyAddEstimate(a0, b0, c00);
-                            c01 = Vector128.MultiplyAddEstimate(a0, b1, c01);
-                            var a1 = Vector128.Create(Unsafe.Add(ref a, m0 + 1 + k * 32));
-                            c10 = Vector128.MultiplyAddEstimate(a1, b0, c10);
-                            c11 = Vector128.MultiplyAddEstimate(a1, b1, c11);
-                            var a2 = Vector128.Create(Unsafe.Add(ref a, m0 + 2 + k * 32));
-                            c20 = Vector128.MultiplyAddEstimate(a2, b0, c20);
-                            c21 = Vector128.MultiplyAddEstimate(a2, b1, c21);
-                            var a3 = Vector128.Create(Unsafe.Add(ref a, m0 + 3 + k * 32));
-                            c30 = Vector128.MultiplyAddEstimate(a3, b0, c30);
-                            c31 = Vector128.MultiplyAddEstimate(a3, b1, c31);
-                        }
-                        Vector128.StoreUnsafe(c00, ref cRow0, 0);
-                        Vector128.StoreUnsafe(c01, ref cRow0, 4);
-                        Vector128.StoreUnsafe(c10, ref cRow1, 0);
-                        Vector128.StoreUnsafe(c11, ref cRow1, 4);
-                        Vector128.StoreUnsafe(c20, ref cRow2, 0);
-                        Vector128.StoreUnsafe(c21, ref cRow2, 4);
-                        Vector128.StoreUnsafe(c30, ref cRow3, 0);
-                        Vector128.StoreUnsafe(c31, ref cRow3, 4);
-                    }
-                }
-            }
-        }
-
-        /// <summary>dh_t[j] += Σ_o dy_t[o] · W_out[j, o]: a = dy rows, b = W_out rows, c = dh rows.</summary>
-        private static void HiddenGradsFromHead(ref float a, ref float b, ref float c, int steps)
-        {
-            if (Vector512.IsHardwareAccelerated)
-            {
-                for (nuint n0 = 0; n0 < 20; n0 += 4)
-                {
-                    nuint m0 = 0;
-                    for (; m0 + 4 <= (nuint)steps; m0 += 4)
-                    {
-                        var s00 = Vector512<float>.Zero;
-                        var s01 = Vector512<float>.Zero;
-                        var s02 = Vector512<float>.Zero;
-                        var s03 = Vector512<float>.Zero;
-                        var s10 = Vector512<float>.Zero;
-                        var s11 = Vector512<float>.Zero;
-                        var s12 = Vector512<float>.Zero;
-                        var s13 = Vector512<float>.Zero;
-                        var s20 = Vector512<float>.Zero;
-                        var s21 = Vector512<float>.Zero;
-                        var s22 = Vector512<float>.Zero;
-                        var s23 = Vector512<float>.Zero;
-                        var s30 = Vector512<float>.Zero;
-                        var s31 = Vector512<float>.Zero;
-                        var s32 = Vector512<float>.Zero;
-                        var s33 = Vector512<float>.Zero;
-                        var a0 = Vector512.LoadUnsafe(ref a, m0 * 16);
-                        var a1 = Vector512.LoadUnsafe(ref a, (m0 + 1) * 16);
-                        var a2 = Vector512.LoadUnsafe(ref a, (m0 + 2) * 16);
-                        var a3 = Vector512.LoadUnsafe(ref a, (m0 + 3) * 16);
-                        var b0 = Vector512.LoadUnsafe(ref b, n0 * 16);
-                        s00 = Vector512.MultiplyAddEstimate(a0, b0, s00);
-                        s10 = Vector512.MultiplyAddEstimate(a1, b0, s10);
-                        s20 = Vector512.MultiplyAddEstimate(a2, b0, s20);
-                        s30 = Vector512.MultiplyAddEstimate(a3, b0, s30);
-                        var b1 = Vector512.LoadUnsafe(ref b, (n0 + 1) * 16);
-                        s01 = Vector512.MultiplyAddEstimate(a0, b1, s01);
-                        s11 = Vector512.MultiplyAddEstimate(a1, b1, s11);
-                        s21 = Vector512.MultiplyAddEstimate(a2, b1, s21);
-                        s31 = Vector512.MultiplyAddEstimate(a3, b1, s31);
-                        var b2 = Vector512.LoadUnsafe(ref b, (n0 + 2) * 16);
-                        s02 = Vector512.MultiplyAddEstimate(a0, b2, s02);
-                        s12 = Vector512.MultiplyAddEstimate(a1, b2, s12);
-                        s22 = Vector512.MultiplyAddEstimate(a2, b2, s22);
-                        s32 = Vector512.MultiplyAddEstimate(a3, b2, s32);
-                        var b3 = Vector512.LoadUnsafe(ref b, (n0 + 3) * 16);
-                        s03 = Vector512.MultiplyAddEstimate(a0, b3, s03);
-                        s13 = Vector512.MultiplyAddEstimate(a1, b3, s13);
-                        s23 = Vector512.MultiplyAddEstimate(a2, b3, s23);
-                        s33 = Vector512.MultiplyAddEstimate(a3, b3, s33);
-                        Unsafe.Add(ref c, m0 * 32 + n0) += Vector512.Sum(s00);
-                        Unsafe.Add(ref c, m0 * 32 + n0 + 1) += Vector512.Sum(s01);
-                        Unsafe.Add(ref c, m0 * 32 + n0 + 2) += Vector512.Sum(s02);
-                        Unsafe.Add(ref c, m0 * 32 + n0 + 3) += Vector512.Sum(s03);
-                        Unsafe.Add(ref c, (m0 + 1) * 32 + n0) += Vector512.Sum(s10);
-                        Unsafe.Add(ref c, (m0 + 1) * 32 + n0 + 1) += Vector512.Sum(s11);
-                        Unsafe.Add(ref c, (m0 + 1) * 32 + n0 + 2) += Vector512.Sum(s12);
-                        Unsafe.Add(ref c, (m0 + 1) * 32 + n0 + 3) += Vector512.Sum(s13);
-                        Unsafe.Add(ref c, (m0 + 2) * 32 + n0) += Vector512.Sum(s20);
-                        Unsafe.Add(ref c, (m0 + 2) * 32 + n0 + 1) += Vector512.Sum(s21);
-                        Unsafe.Add(ref c, (m0 + 2) * 32 + n0 + 2) += Vector512.Sum(s22);
-                        Unsafe.Add(ref c, (m0 + 2) * 32 + n0 + 3) += Vector512.Sum(s23);
-                        Unsafe.Add(ref c, (m0 + 3) * 32 + n0) += Vector512.Sum(s30);
-                        Unsafe.Add(ref c, (m0 + 3) * 32 + n0 + 1) += Vector512.Sum(s31);
-                        Unsafe.Add(ref c, (m0 + 3) * 32 + n0 + 2) += Vector512.Sum(s32);
-                        Unsafe.Add(ref c, (m0 + 3) * 32 + n0 + 3) += Vector512.Sum(s33);
-                    }
-                    for (; m0 < (nuint)steps; m0++)
-                    {
-                        var s00 = Vector512<float>.Zero;
-                        var s01 = Vector512<float>.Zero;
-                        var s02 = Vector512<float>.Zero;
-                        var s03 = Vector512<float>.Zero;
-                        var a0 = Vector512.LoadUnsafe(ref a, m0 * 16);
-                        var b0 = Vector512.LoadUnsafe(ref b, n0 * 16);
-                        s00 = Vector512.MultiplyAddEstimate(a0, b0, s00);
-                        var b1 = Vector512.LoadUnsafe(ref b, (n0 + 1) * 16);
-                        s01 = Vector512.MultiplyAddEstimate(a0, b1, s01);
-                        var b2 = Vector512.LoadUnsafe(ref b, (n0 + 2) * 16);
-                        s02 = Vector512.MultiplyAddEstimate(a0, b2, s02);
-                        var b3 = Vector512.LoadUnsafe(ref b, (n0 + 3) * 16);
-                        s03 = Vector512.MultiplyAddEstimate(a0, b3, s03);
-                        Unsafe.Add(ref c, m0 * 32 + n0) += Vector512.Sum(s00);
-                        Unsafe.Add(ref c, m0 * 32 + n0 + 1) += Vector512.Sum(s01);
-                        Unsafe.Add(ref c, m0 * 32 + n0 + 2) += Vector512.Sum(s02);
-                        Unsafe.Add(ref c, m0 * 32 + n0 + 3) += Vector512.Sum(s03);
-                    }
-                }
-            }
-            else if (Vector256.IsHardwareAccelerated)
-            {
-                for (nuint n0 = 0; n0 < 20; n0 += 4)
-                {
-                    nuint m0 = 0;
-                    for (; m0 + 2 <= (nuint)steps; m0 += 2)
-                    {
-                        var s00 = Vector256<float>.Zero;
-                        var s01 = Vector256<float>.Zero;
-                        var s02 = Vector256<float>.Zero;
-                        var s03 = Vector256<float>.Zero;
-                        var s10 = Vector256<float>.Zero;
-                        var s11 = Vector256<float>.Zero;
-                        var s12 = Vector256<float>.Zero;
-                        var s13 = Vector256<float>.Zero;
-                        for (nuint k = 0; k < 16; k += 8)
-                        {
-                            var a0 = Vector256.LoadUnsafe(ref a, m0 * 16 + k);
-                            var a1 = Vector256.LoadUnsafe(ref a, (m0 + 1) * 16 + k);
-                            var b0 = Vector256.LoadUnsafe(ref b, n0 * 16 + k);
-                            s00 = Vector256.MultiplyAddEstimate(a0, b0, s00);
-                            s10 = Vector256.MultiplyAddEstimate(a1, b0, s10);
-                            var b1 = Vector256.LoadUnsafe(ref b, (n0 + 1) * 16 + k);
-                            s01 = Vector256.MultiplyAddEstimate(a0, b1, s01);
-                            s11 = Vector256.MultiplyAddEstimate(a1, b1, s11);
-                            var b2 = Vector256.LoadUnsafe(ref b, (n0 + 2) * 16 + k);
-                            s02 = Vector256.MultiplyAddEstimate(a0, b2, s02);
-                            s12 = Vector256.MultiplyAddEstimate(a1, b2, s12);
-                            var b3 = Vector256.LoadUnsafe(ref b, (n0 + 3) * 16 + k);
-                            s03 = Vector256.MultiplyAddEstimate(a0, b3, s03);
-                            s13 = Vector256.MultiplyAddEstimate(a1, b3, s13);
-                        }
-                        Unsafe.Add(ref c, m0 * 32 + n0) += Vector256.Sum(s00);
-                        Unsafe.Add(ref c, m0 * 32 + n0 + 1) += Vector256.Sum(s01);
-                        Unsafe.Add(ref c, m0 * 32 + n0 + 2) += Vector256.Sum(s02);
-                        Unsafe.Add(ref c, m0 * 32 + n0 + 3) += Vector256.Sum(s03);
-                        Unsafe.Add(ref c, (m0 + 1) * 32 + n0) += Vector256.Sum(s10);
-                        Unsafe.Add(ref c, (m0 + 1) * 32 + n0 + 1) += Vector256.Sum(s11);
-                        Unsafe.Add(ref c, (m0 + 1) * 32 + n0 + 2) += Vector256.Sum(s12);
-                        Unsafe.Add(ref c, (m0 + 1) * 32 + n0 + 3) += Vector256.Sum(s13);
-                    }
-                    for (; m0 < (nuint)steps; m0++)
-                    {
-                        var s00 = Vector256<float>.Zero;
-                        var s01 = Vector256<float>.Zero;
-                        var s02 = Vector256<float>.Zero;
-                        var s03 = Vector256<float>.Zero;
-                        for (nuint k = 0; k < 16; k += 8)
-                        {
-                            var a0 = Vector256.LoadUnsafe(ref a, m0 * 16 + k);
-                            var b0 = Vector256.LoadUnsafe(ref b, n0 * 16 + k);
-                            s00 = Vector256.MultiplyAddEstimate(a0, b0, s00);
-                            var b1 = Vector256.LoadUnsafe(ref b, (n0 + 1) * 16 + k);
-                            s01 = Vector256.MultiplyAddEstimate(a0, b1, s01);
-                            var b2 = Vector256.LoadUnsafe(ref b, (n0 + 2) * 16 + k);
-                            s02 = Vector256.MultiplyAddEstimate(a0, b2, s02);
-                            var b3 = Vector256.LoadUnsafe(ref b, (n0 + 3) * 16 + k);
-                            s03 = Vector256.MultiplyAddEstimate(a0, b3, s03);
-                        }
-                        Unsafe.Add(ref c, m0 * 32 + n0) += Vector256.Sum(s00);
-                        Unsafe.Add(ref c, m0 * 32 + n0 + 1) += Vector256.Sum(s01);
-                        Unsafe.Add(ref c, m0 * 32 + n0 + 2) += Vector256.Sum(s02);
-                        Unsafe.Add(ref c, m0 * 32 + n0 + 3) += Vector256.Sum(s03);
-                    }
-                }
-            }
-            else
-            {
-                for (nuint n0 = 0; n0 < 20; n0 += 4)
-                {
-                    nuint m0 = 0;
-                    for (; m0 + 2 <= (nuint)steps; m0 += 2)
-                    {
-                        var s00 = Vector128<float>.Zero;
-                        var s01 = Vector128<float>.Zero;
-                        var s02 = Vector128<float>.Zero;
-                        var s03 = Vector128<float>.Zero;
-                        var s10 = Vector128<float>.Zero;
-                        var s11 = Vector128<float>.Zero;
-                        var s12 = Vector128<float>.Zero;
-                        var s13 = Vector128<float>.Zero;
-                        for (nuint k = 0; k < 16; k += 4)
-                        {
-                            var a0 = Vector128.LoadUnsafe(ref a, m0 * 16 + k);
-                            var a1 = Vector128.LoadUnsafe(ref a, (m0 + 1) * 16 + k);
-                            var b0 = Vector128.LoadUnsafe(ref b, n0 * 16 + k);
-                            s00 = Vector128.MultiplyAddEstimate(a0, b0, s00);
-                            s10 = Vector128.MultiplyAddEstimate(a1, b0, s10);
-                            var b1 = Vector128.LoadUnsafe(ref b, (n0 + 1) * 16 + k);
-                            s01 = Vector128.MultiplyAddEstimate(a0, b1, s01);
-                            s11 = Vector128.MultiplyAddEstimate(a1, b1, s11);
-                            var b2 = Vector128.LoadUnsafe(ref b, (n0 + 2) * 16 + k);
-                            s02 = Vector128.MultiplyAddEstimate(a0, b2, s02);
-                            s12 = Vector128.MultiplyAddEstimate(a1, b2, s12);
-                            var b3 = Vector128.LoadUnsafe(ref b, (n0 + 3) * 16 + k);
-                            s03 = Vector128.MultiplyAddEstimate(a0, b3, s03);
-                            s13 = Vector128.MultiplyAddEstimate(a1, b3, s13);
-                        }
-                        Unsafe.Add(ref c, m0 * 32 + n0) += Vector128.Sum(s00);
-                        Unsafe.Add(ref c, m0 * 32 + n0 + 1) += Vector128.Sum(s01);
-                        Unsafe.Add(ref c, m0 * 32 + n0 + 2) += Vector128.Sum(s02);
-                        Unsafe.Add(ref c, m0 * 32 + n0 + 3) += Vector128.Sum(s03);
-                        Unsafe.Add(ref c, (m0 + 1) * 32 + n0) += Vector128.Sum(s10);
-                        Unsafe.Add(ref c, (m0 + 1) * 32 + n0 + 1) += Vector128.Sum(s11);
-                        Unsafe.Add(ref c, (m0 + 1) * 32 + n0 + 2) += Vector128.Sum(s12);
-                        Unsafe.Add(ref c, (m0 + 1) * 32 + n0 + 3) += Vector128.Sum(s13);
-                    }
-                    for (; m0 < (nuint)steps; m0++)
-                    {
-                        var s00 = Vector128<float>.Zero;
-                        var s01 = Vector128<float>.Zero;
-                        var s02 = Vector128<float>.Zero;
-                        var s03 = Vector128<float>.Zero;
-                        for (nuint k = 0; k < 16; k += 4)
-                        {
-                            var a0 = Vector128.LoadUnsafe(ref a, m0 * 16 + k);
-                            var b0 = Vector128.LoadUnsafe(ref b, n0 * 16 + k);
-                            s00 = Vector128.MultiplyAddEstimate(a0, b0, s00);
-                            var b1 = Vector128.LoadUnsafe(ref b, (n0 + 1) * 16 + k);
-                            s01 = Vector128.MultiplyAddEstimate(a0, b1, s01);
-                            var b2 = Vector128.LoadUnsafe(ref b, (n0 + 2) * 16 + k);
-                            s02 = Vector128.MultiplyAddEstimate(a0, b2, s02);
-                            var b3 = Vector128.LoadUnsafe(ref b, (n0 + 3) * 16 + k);
-                            s03 = Vector128.MultiplyAddEstimate(a0, b3, s03);
-                        }
-                        Unsafe.Add(ref c, m0 * 32 + n0) += Vector128.Sum(s00);
-                        Unsafe.Add(ref c, m0 * 32 + n0 + 1) += Vector128.Sum(s01);
-                        Unsafe.Add(ref c, m0 * 32 + n0 + 2) += Vector128.Sum(s02);
-                        Unsafe.Add(ref c, m0 * 32 + n0 + 3) += Vector128.Sum(s03);
-                    }
-                }
-            }
-        }
-
-        /// <summary>dPrev[j] += Σ_i δ[i] · W_hh[j, i] for rows δ vectors: a = δ rows, b = W_hh rows, c = state-gradient rows.</summary>
-        private static void RecurrentBackprop(ref float a, ref float b, ref float c, int rows)
-        {
-            if (Vector512.IsHardwareAccelerated)
-            {
-                for (nuint n0 = 0; n0 < 20; n0 += 4)
-                {
-                    nuint m0 = 0;
-                    for (; m0 + 4 <= (nuint)rows; m0 += 4)
-                    {
-                        var s00 = Vector512<float>.Zero;
-                        var s01 = Vector512<float>.Zero;
-                        var s02 = Vector512<float>.Zero;
-                        var s03 = Vector512<float>.Zero;
-                        var s10 = Vector512<float>.Zero;
-                        var s11 = Vector512<float>.Zero;
-                        var s12 = Vector512<float>.Zero;
-                        var s13 = Vector512<float>.Zero;
-                        var s20 = Vector512<float>.Zero;
-                        var s21 = Vector512<float>.Zero;
-                        var s22 = Vector512<float>.Zero;
-                        var s23 = Vector512<float>.Zero;
-                        var s30 = Vector512<float>.Zero;
-                        var s31 = Vector512<float>.Zero;
-                        var s32 = Vector512<float>.Zero;
-                        var s33 = Vector512<float>.Zero;
-                        for (nuint k = 0; k < 96; k += 16)
-                        {
-                            var a0 = Vector512.LoadUnsafe(ref a, m0 * 96 + k);
-                            var a1 = Vector512.LoadUnsafe(ref a, (m0 + 1) * 96 + k);
-                            var a2 = Vector512.LoadUnsafe(ref a, (m0 + 2) * 96 + k);
-                            var a3 = Vector512.LoadUnsafe(ref a, (m0 + 3) * 96 + k);
-                            var b0 = Vector512.LoadUnsafe(ref b, n0 * 96 + k);
-                            s00 = Vector512.MultiplyAddEstimate(a0, b0, s00);
-                            s10 = Vector512.MultiplyAddEstimate(a1, b0, s10);
-                            s20 = Vector512.MultiplyAddEstimate(a2, b0, s20);
-                            s30 = Vector512.MultiplyAddEstimate(a3, b0, s30);
-                            var b1 = Vector512.LoadUnsafe(ref b, (n0 + 1) * 96 + k);
-                            s01 = Vector512.MultiplyAddEstimate(a0, b1, s01);
-                            s11 = Vector512.MultiplyAddEstimate(a1, b1, s11);
-                            s21 = Vector512.MultiplyAddEstimate(a2, b1, s21);
-                            s31 = Vector512.MultiplyAddEstimate(a3, b1, s31);
-                            var b2 = Vector512.LoadUnsafe(ref b, (n0 + 2) * 96 + k);
-                            s02 = Vector512.MultiplyAddEstimate(a0, b2, s02);
-                            s12 = Vector512.MultiplyAddEstimate(a1, b2, s12);
-                            s22 = Vector512.MultiplyAddEstimate(a2, b2, s22);
-                            s32 = Vector512.MultiplyAddEstimate(a3, b2, s32);
-                            var b3 = Vector512.LoadUnsafe(ref b, (n0 + 3) * 96 + k);
-                            s03 = Vector512.MultiplyAddEstimate(a0, b3, s03);
-                            s13 = Vector512.MultiplyAddEstimate(a1, b3, s13);
-                            s23 = Vector512.MultiplyAddEstimate(a2, b3, s23);
-                            s33 = Vector512.MultiplyAddEstimate(a3, b3, s33);
-                        }
-                        Unsafe.Add(ref c, m0 * 32 + n0) += Vector512.Sum(s00);
-                        Unsafe.Add(ref c, m0 * 32 + n0 + 1) += Vector512.Sum(s01);
-                        Unsafe.Add(ref c, m0 * 32 + n0 + 2) += Vector512.Sum(s02);
-                        Unsafe.Add(ref c, m0 * 32 + n0 + 3) += Vector512.Sum(s03);
-                        Unsafe.Add(ref c, (m0 + 1) * 32 + n0) += Vector512.Sum(s10);
-                        Unsafe.Add(ref c, (m0 + 1) * 32 + n0 + 1) += Vector512.Sum(s11);
-                        Unsafe.Add(ref c, (m0 + 1) * 32 + n0 + 2) += Vector512.Sum(s12);
-                        Unsafe.Add(ref c, (m0 + 1) * 32 + n0 + 3) += Vector512.Sum(s13);
-                        Unsafe.Add(ref c, (m0 + 2) * 32 + n0) += Vector512.Sum(s20);
-                        Unsafe.Add(ref c, (m0 + 2) * 32 + n0 + 1) += Vector512.Sum(s21);
-                        Unsafe.Add(ref c, (m0 + 2) * 32 + n0 + 2) += Vector512.Sum(s22);
-                        Unsafe.Add(ref c, (m0 + 2) * 32 + n0 + 3) += Vector512.Sum(s23);
-                        Unsafe.Add(ref c, (m0 + 3) * 32 + n0) += Vector512.Sum(s30);
-                        Unsafe.Add(ref c, (m0 + 3) * 32 + n0 + 1) += Vector512.Sum(s31);
-                        Unsafe.Add(ref c, (m0 + 3) * 32 + n0 + 2) += Vector512.Sum(s32);
-                        Unsafe.Add(ref c, (m0 + 3) * 32 + n0 + 3) += Vector512.Sum(s33);
-                    }
-                    for (; m0 < (nuint)rows; m0++)
-                    {
-                        var s00 = Vector512<float>.Zero;
-                        var s01 = Vector512<float>.Zero;
-                        var s02 = Vector512<float>.Zero;
-                        var s03 = Vector512<float>.Zero;
-                        for (nuint k = 0; k < 96; k += 16)
-                        {
-                            var a0 = Vector512.LoadUnsafe(ref a, m0 * 96 + k);
-                            var b0 = Vector512.LoadUnsafe(ref b, n0 * 96 + k);
-                            s00 = Vector512.MultiplyAddEstimate(a0, b0, s00);
-                            var b1 = Vector512.LoadUnsafe(ref b, (n0 + 1) * 96 + k);
-                            s01 = Vector512.MultiplyAddEstimate(a0, b1, s01);
-                            var b2 = Vector512.LoadUnsafe(ref b, (n0 + 2) * 96 + k);
-                            s02 = Vector512.MultiplyAddEstimate(a0, b2, s02);
-                            var b3 = Vector512.LoadUnsafe(ref b, (n0 + 3) * 96 + k);
-                            s03 = Vector512.MultiplyAddEstimate(a0, b3, s03);
-                        }
-                        Unsafe.Add(ref c, m0 * 32 + n0) += Vector512.Sum(s00);
-                        Unsafe.Add(ref c, m0 * 32 + n0 + 1) += Vector512.Sum(s01);
-                        Unsafe.Add(ref c, m0 * 32 + n0 + 2) += Vector512.Sum(s02);
-                        Unsafe.Add(ref c, m0 * 32 + n0 + 3) += Vector512.Sum(s03);
-                    }
-                }
-            }
-            else if (Vector256.IsHardwareAccelerated)
-            {
-                for (nuint n0 = 0; n0 < 20; n0 += 4)
-                {
-                    nuint m0 = 0;
-                    for (; m0 + 2 <= (nuint)rows; m0 += 2)
-                    {
-                        var s00 = Vector256<float>.Zero;
-                        var s01 = Vector256<float>.Zero;
-                        var s02 = Vector256<float>.Zero;
-                        var s03 = Vector256<float>.Zero;
-                        var s10 = Vector256<float>.Zero;
-                        var s11 = Vector256<float>.Zero;
-                        var s12 = Vector256<float>.Zero;
-                        var s13 = Vector256<float>.Zero;
-                        for (nuint k = 0; k < 96; k += 8)
-                        {
-                            var a0 = Vector256.LoadUnsafe(ref a, m0 * 96 + k);
-                            var a1 = Vector256.LoadUnsafe(ref a, (m0 + 1) * 96 + k);
-                            var b0 = Vector256.LoadUnsafe(ref b, n0 * 96 + k);
-                            s00 = Vector256.MultiplyAddEstimate(a0, b0, s00);
-                            s10 = Vector256.MultiplyAddEstimate(a1, b0, s10);
-                            var b1 = Vector256.LoadUnsafe(ref b, (n0 + 1) * 96 + k);
-                            s01 = Vector256.MultiplyAddEstimate(a0, b1, s01);
-                            s11 = Vector256.MultiplyAddEstimate(a1, b1, s11);
-                            var b2 = Vector256.LoadUnsafe(ref b, (n0 + 2) * 96 + k);
-                            s02 = Vector256.MultiplyAddEstimate(a0, b2, s02);
-                            s12 = Vector256.MultiplyAddEstimate(a1, b2, s12);
-                            var b3 = Vector256.LoadUnsafe(ref b, (n0 + 3) * 96 + k);
-                            s03 = Vector256.MultiplyAddEstimate(a0, b3, s03);
-                            s13 = Vector256.MultiplyAddEstimate(a1, b3, s13);
-                        }
-                        Unsafe.Add(ref c, m0 * 32 + n0) += Vector256.Sum(s00);
-                        Unsafe.Add(ref c, m0 * 32 + n0 + 1) += Vector256.Sum(s01);
-                        Unsafe.Add(ref c, m0 * 32 + n0 + 2) += Vector256.Sum(s02);
-                        Unsafe.Add(ref c, m0 * 32 + n0 + 3) += Vector256.Sum(s03);
-                        Unsafe.Add(ref c, (m0 + 1) * 32 + n0) += Vector256.Sum(s10);
-                        Unsafe.Add(ref c, (m0 + 1) * 32 + n0 + 1) += Vector256.Sum(s11);
-                        Unsafe.Add(ref c, (m0 + 1) * 32 + n0 + 2) += Vector256.Sum(s12);
-                        Unsafe.Add(ref c, (m0 + 1) * 32 + n0 + 3) += Vector256.Sum(s13);
-                    }
-                    for (; m0 < (nuint)rows; m0++)
-                    {
-                        var s00 = Vector256<float>.Zero;
-                        var s01 = Vector256<float>.Zero;
-                        var s02 = Vector256<float>.Zero;
-                        var s03 = Vector256<float>.Zero;
-                        for (nuint k = 0; k < 96; k += 8)
-                        {
-                            var a0 = Vector256.LoadUnsafe(ref a, m0 * 96 + k);
-                            var b0 = Vector256.LoadUnsafe(ref b, n0 * 96 + k);
-                            s00 = Vector256.MultiplyAddEstimate(a0, b0, s00);
-                            var b1 = Vector256.LoadUnsafe(ref b, (n0 + 1) * 96 + k);
-                            s01 = Vector256.MultiplyAddEstimate(a0, b1, s01);
-                            var b2 = Vector256.LoadUnsafe(ref b, (n0 + 2) * 96 + k);
-                            s02 = Vector256.MultiplyAddEstimate(a0, b2, s02);
-                            var b3 = Vector256.LoadUnsafe(ref b, (n0 + 3) * 96 + k);
-                            s03 = Vector256.MultiplyAddEstimate(a0, b3, s03);
-                        }
-                        Unsafe.Add(ref c, m0 * 32 + n0) += Vector256.Sum(s00);
-                        Unsafe.Add(ref c, m0 * 32 + n0 + 1) += Vector256.Sum(s01);
-                        Unsafe.Add(ref c, m0 * 32 + n0 + 2) += Vector256.Sum(s02);
-                        Unsafe.Add(ref c, m0 * 32 + n0 + 3) += Vector256.Sum(s03);
-                    }
-                }
-            }
-            else
-            {
-                for (nuint n0 = 0; n0 < 20; n0 += 4)
-                {
-                    nuint m0 = 0;
-                    for (; m0 + 2 <= (nuint)rows; m0 += 2)
-                    {
-                        var s00 = Vector128<float>.Zero;
-                        var s01 = Vector128<float>.Zero;
-                        var s02 = Vector128<float>.Zero;
-                        var s03 = Vector128<float>.Zero;
-                        var s10 = Vector128<float>.Zero;
-                        var s11 = Vector128<float>.Zero;
-                        var s12 = Vector128<float>.Zero;
-                        var s13 = Vector128<float>.Zero;
-                        for (nuint k = 0; k < 96; k += 4)
-                        {
-                            var a0 = Vector128.LoadUnsafe(ref a, m0 * 96 + k);
-                            var a1 = Vector128.LoadUnsafe(ref a, (m0 + 1) * 96 + k);
-                            var b0 = Vector128.LoadUnsafe(ref b, n0 * 96 + k);
-                            s00 = Vector128.MultiplyAddEstimate(a0, b0, s00);
-                            s10 = Vector128.MultiplyAddEstimate(a1, b0, s10);
-                            var b1 = Vector128.LoadUnsafe(ref b, (n0 + 1) * 96 + k);
-                            s01 = Vector128.MultiplyAddEstimate(a0, b1, s01);
-                            s11 = Vector128.MultiplyAddEstimate(a1, b1, s11);
-                            var b2 = Vector128.LoadUnsafe(ref b, (n0 + 2) * 96 + k);
-                            s02 = Vector128.MultiplyAddEstimate(a0, b2, s02);
-                            s12 = Vector128.MultiplyAddEstimate(a1, b2, s12);
-                            var b3 = Vector128.LoadUnsafe(ref b, (n0 + 3) * 96 + k);
-                            s03 = Vector128.MultiplyAddEstimate(a0, b3, s03);
-                            s13 = Vector128.MultiplyAddEstimate(a1, b3, s13);
-                        }
-                        Unsafe.Add(ref c, m0 * 32 + n0) += Vector128.Sum(s00);
-                        Unsafe.Add(ref c, m0 * 32 + n0 + 1) += Vector128.Sum(s01);
-                        Unsafe.Add(ref c, m0 * 32 + n0 + 2) += Vector128.Sum(s02);
-                        Unsafe.Add(ref c, m0 * 32 + n0 + 3) += Vector128.Sum(s03);
-                        Unsafe.Add(ref c, (m0 + 1) * 32 + n0) += Vector128.Sum(s10);
-                        Unsafe.Add(ref c, (m0 + 1) * 32 + n0 + 1) += Vector128.Sum(s11);
-                        Unsafe.Add(ref c, (m0 + 1) * 32 + n0 + 2) += Vector128.Sum(s12);
-                        Unsafe.Add(ref c, (m0 + 1) * 32 + n0 + 3) += Vector128.Sum(s13);
-                    }
-                    for (; m0 < (nuint)rows; m0++)
-                    {
-                        var s00 = Vector128<float>.Zero;
-                        var s01 = Vector128<float>.Zero;
-                        var s02 = Vector128<float>.Zero;
-                        var s03 = Vector128<float>.Zero;
-                        for (nuint k = 0; k < 96; k += 4)
-                        {
-                            var a0 = Vector128.LoadUnsafe(ref a, m0 * 96 + k);
-                            var b0 = Vector128.LoadUnsafe(ref b, n0 * 96 + k);
-                            s00 = Vector128.MultiplyAddEstimate(a0, b0, s00);
-                            var b1 = Vector128.LoadUnsafe(ref b, (n0 + 1) * 96 + k);
-                            s01 = Vector128.MultiplyAddEstimate(a0, b1, s01);
-                            var b2 = Vector128.LoadUnsafe(ref b, (n0 + 2) * 96 + k);
-                            s02 = Vector128.MultiplyAddEstimate(a0, b2, s02);
-                            var b3 = Vector128.LoadUnsafe(ref b, (n0 + 3) * 96 + k);
-                            s03 = Vector128.MultiplyAddEstimate(a0, b3, s03);
-                        }
-                        Unsafe.Add(ref c, m0 * 32 + n0) += Vector128.Sum(s00);
-                        Unsafe.Add(ref c, m0 * 32 + n0 + 1) += Vector128.Sum(s01);
-                        Unsafe.Add(ref c, m0 * 32 + n0 + 2) += Vector128.Sum(s02);
-                        Unsafe.Add(ref c, m0 * 32 + n0 + 3) += Vector128.Sum(s03);
-                    }
-                }
-            }
-        }
-
-        /// <summary>dW_hh[j, :] += Σ_s r_{s-1}[j] · δ_s: a = recurrent inputs from the window's first row, b = δ rows, c = dW_hh.</summary>
-        private static void RecurrentWeightGrads(ref float a, ref float b, ref float c, int steps)
-        {
-            if (Vector512.IsHardwareAccelerated)
-            {
-                {
-                    for (nuint m0 = 0; m0 < 20; m0 += 4)
-                    {
-                        ref float cRow0 = ref Unsafe.Add(ref c, m0 * 96);
-                        ref float cRow1 = ref Unsafe.Add(ref c, (m0 + 1) * 96);
-                        ref float cRow2 = ref Unsafe.Add(ref c, (m0 + 2) * 96);
-                        ref float cRow3 = ref Unsafe.Add(ref c, (m0 + 3) * 96);
-                        var c00 = Vector512.LoadUnsafe(ref cRow0, 0);
-                        var c01 = Vector512.LoadUnsafe(ref cRow0, 16);
-                        var c02 = Vector512.LoadUnsafe(ref cRow0, 32);
-                        var c03 = Vector512.LoadUnsafe(ref cRow0, 48);
-                        var c10 = Vector512.LoadUnsafe(ref cRow1, 0);
-                        var c11 = Vector512.LoadUnsafe(ref cRow1, 16);
-                        var c12 = Vector512.LoadUnsafe(ref cRow1, 32);
-                        var c13 = Vector512.LoadUnsafe(ref cRow1, 48);
-                        var c20 = Vector512.LoadUnsafe(ref cRow2, 0);
-                        var c21 = Vector512.LoadUnsafe(ref cRow2, 16);
-                        var c22 = Vector512.LoadUnsafe(ref cRow2, 32);
-                        var c23 = Vector512.LoadUnsafe(ref cRow2, 48);
-                        var c30 = Vector512.LoadUnsafe(ref cRow3, 0);
-                        var c31 = Vector512.LoadUnsafe(ref cRow3, 16);
-                        var c32 = Vector512.LoadUnsafe(ref cRow3, 32);
-                        var c33 = Vector512.LoadUnsafe(ref cRow3, 48);
-                        for (nuint k = 0; k < (nuint)steps; k++)
-                        {
-                            ref float bRow = ref Unsafe.Add(ref b, k * 96);
-                            var b0 = Vector512.LoadUnsafe(ref bRow, 0);
-                            var b1 = Vector512.LoadUnsafe(ref bRow, 16);
-                            var b2 = Vector512.LoadUnsafe(ref bRow, 32);
-                            var b3 = Vector512.LoadUnsafe(ref bRow, 48);
-                            var a0 = Vector512.Create(Unsafe.Add(ref a, m0 + k * 32));
-                            c00 = Vector512.MultiplyAddEstimate(a0, b0, c00);
-                            c01 = Vector512.MultiplyAddEstimate(a0, b1, c01);
-                            c02 = Vector512.MultiplyAddEstimate(a0, b2, c02);
-                            c03 = Vector512.MultiplyAddEstimate(a0, b3, c03);
-                            var a1 = Vector512.Create(Unsafe.Add(ref a, m0 + 1 + k * 32));
-                            c10 = Vector512.MultiplyAddEstimate(a1, b0, c10);
-                            c11 = Vector512.MultiplyAddEstimate(a1, b1, c11);
-                            c12 = Vector512.MultiplyAddEstimate(a1, b2, c12);
-                            c13 = Vector512.MultiplyAddEstimate(a1, b3, c13);
-                            var a2 = Vector512.Create(Unsafe.Add(ref a, m0 + 2 + k * 32));
-                            c20 = Vector512.MultiplyAddEstimate(a2, b0, c20);
-                            c21 = Vector512.MultiplyAddEstimate(a2, b1, c21);
-                            c22 = Vector512.MultiplyAddEstimate(a2, b2, c22);
-                            c23 = Vector512.MultiplyAddEstimate(a2, b3, c23);
-                            var a3 = Vector512.Create(Unsafe.Add(ref a, m0 + 3 + k * 32));
-                            c30 = Vector512.MultiplyAddEstimate(a3, b0, c30);
-                            c31 = Vector512.MultiplyAddEstimate(a3, b1, c31);
-                            c32 = Vector512.MultiplyAddEstimate(a3, b2, c32);
-                            c33 = Vector512.MultiplyAddEstimate(a3, b3, c33);
-                        }
-                        Vector512.StoreUnsafe(c00, ref cRow0, 0);
-                        Vector512.StoreUnsafe(c01, ref cRow0, 16);
-                        Vector512.StoreUnsafe(c02, ref cRow0, 32);
-                        Vector512.StoreUnsafe(c03, ref cRow0, 48);
-                        Vector512.StoreUnsafe(c10, ref cRow1, 0);
-                        Vector512.StoreUnsafe(c11, ref cRow1, 16);
-                        Vector512.StoreUnsafe(c12, ref cRow1, 32);
-                        Vector512.StoreUnsafe(c13, ref cRow1, 48);
-                        Vector512.StoreUnsafe(c20, ref cRow2, 0);
-                        Vector512.StoreUnsafe(c21, ref cRow2, 16);
-                        Vector512.StoreUnsafe(c22, ref cRow2, 32);
-                        Vector512.StoreUnsafe(c23, ref cRow2, 48);
-                        Vector512.StoreUnsafe(c30, ref cRow3, 0);
-                        Vector512.StoreUnsafe(c31, ref cRow3, 16);
-                        Vector512.StoreUnsafe(c32, ref cRow3, 32);
-                        Vector512.StoreUnsafe(c33, ref cRow3, 48);
-                    }
-                }
-                {
-                    for (nuint m0 = 0; m0 < 20; m0 += 4)
-                    {
-                        ref float cRow0 = ref Unsafe.Add(ref c, m0 * 96 + 64);
-                        ref float cRow1 = ref Unsafe.Add(ref c, (m0 + 1) * 96 + 64);
-                        ref float cRow2 = ref Unsafe.Add(ref c, (m0 + 2) * 96 + 64);
-                        ref float cRow3 = ref Unsafe.Add(ref c, (m0 + 3) * 96 + 64);
-                        var c00 = Vector512.LoadUnsafe(ref cRow0, 0);
-                        var c01 = Vector512.LoadUnsafe(ref cRow0, 16);
-                        var c10 = Vector512.LoadUnsafe(ref cRow1, 0);
-                        var c11 = Vector512.LoadUnsafe(ref cRow1, 16);
-                        var c20 = Vector512.LoadUnsafe(ref cRow2, 0);
-                        var c21 = Vector512.LoadUnsafe(ref cRow2, 16);
-                        var c30 = Vector512.LoadUnsafe(ref cRow3, 0);
-                        var c31 = Vector512.LoadUnsafe(ref cRow3, 16);
-                        for (nuint k = 0; k < (nuint)steps; k++)
-                        {
-                            ref float bRow = ref Unsafe.Add(ref b, k * 96 + 64);
-                            var b0 = Vector512.LoadUnsafe(ref bRow, 0);
-                            var b1 = Vector512.LoadUnsafe(ref bRow, 16);
-                            var a0 = Vector512.Create(Unsafe.Add(ref a, m0 + k * 32));
-                            c00 = Vector512.MultiplyAddEstimate(a0, b0, c00);
-                            c01 = Vector512.MultiplyAddEstimate(a0, b1, c01);
-                            var a1 = Vector512.Create(Unsafe.Add(ref a, m0 + 1 + k * 32));
-                            c10 = Vector512.MultiplyAddEstimate(a1, b0, c10);
-                            c11 = Vector512.MultiplyAddEstimate(a1, b1, c11);
-                            var a2 = Vector512.Create(Unsafe.Add(ref a, m0 + 2 + k * 32));
-                            c20 = Vector512.MultiplyAddEstimate(a2, b0, c20);
-                            c21 = Vector512.MultiplyAddEstimate(a2, b1, c21);
-                            var a3 = Vector512.Create(Unsafe.Add(ref a, m0 + 3 + k * 32));
-                            c30 = Vector512.MultiplyAddEstimate(a3, b0, c30);
-                            c31 = Vector512.MultiplyAddEstimate(a3, b1, c31);
-                        }
-                        Vector512.StoreUnsafe(c00, ref cRow0, 0);
-                        Vector512.StoreUnsafe(c01, ref cRow0, 16);
-                        Vector512.StoreUnsafe(c10, ref cRow1, 0);
-                        Vector512.StoreUnsafe(c11, ref cRow1, 16);
-                        Vector512.StoreUnsafe(c20, ref cRow2, 0);
-                        Vector512.StoreUnsafe(c21, ref cRow2, 16);
-                        Vector512.StoreUnsafe(c30, ref cRow3, 0);
-                        Vector512.StoreUnsafe(c31, ref cRow3, 16);
-                    }
-                }
-            }
-            else if (Vector256.IsHardwareAccelerated)
-            {
-                for (nuint n0 = 0; n0 < 96; n0 += 16)
-                {
-                    for (nuint m0 = 0; m0 < 20; m0 += 4)
-                    {
-                        ref float cRow0 = ref Unsafe.Add(ref c, m0 * 96 + n0);
-                        ref float cRow1 = ref Unsafe.Add(ref c, (m0 + 1) * 96 + n0);
-                        ref float cRow2 = ref Unsafe.Add(ref c, (m0 + 2) * 96 + n0);
-                        ref float cRow3 = ref Unsafe.Add(ref c, (m0 + 3) * 96 + n0);
-                        var c00 = Vector256.LoadUnsafe(ref cRow0, 0);
-                        var c01 = Vector256.LoadUnsafe(ref cRow0, 8);
-                        var c10 = Vector256.LoadUnsafe(ref cRow1, 0);
-                        var c11 = Vector256.LoadUnsafe(ref cRow1, 8);
-                        var c20 = Vector256.LoadUnsafe(ref cRow2, 0);
-                        var c21 = Vector256.LoadUnsafe(ref cRow2, 8);
-                        var c30 = Vector256.LoadUnsafe(ref cRow3, 0);
-                        var c31 = Vector256.LoadUnsafe(ref cRow3, 8);
-                        for (nuint k = 0; k < (nuint)steps; k++)
-                        {
-                            ref float bRow = ref Unsafe.Add(ref b, k * 96 + n0);
-                            var b0 = Vector256.LoadUnsafe(ref bRow, 0);
-                            var b1 = Vector256.LoadUnsafe(ref bRow, 8);
-                            var a0 = Vector256.Create(Unsafe.Add(ref a, m0 + k * 32));
-                            c00 = Vector256.MultiplyAddEstimate(a0, b0, c00);
-                            c01 = Vector256.MultiplyAddEstimate(a0, b1, c01);
-                            var a1 = Vector256.Create(Unsafe.Add(ref a, m0 + 1 + k * 32));
-                            c10 = Vector256.MultiplyAddEstimate(a1, b0, c10);
-                            c11 = Vector256.MultiplyAddEstimate(a1, b1, c11);
-                            var a2 = Vector256.Create(Unsafe.Add(ref a, m0 + 2 + k * 32));
-                            c20 = Vector256.MultiplyAddEstimate(a2, b0, c20);
-                            c21 = Vector256.MultiplyAddEstimate(a2, b1, c21);
-                            var a3 = Vector256.Create(Unsafe.Add(ref a, m0 + 3 + k * 32));
-                            c30 = Vector256.MultiplyAddEstimate(a3, b0, c30);
-                            c31 = Vector256.MultiplyAddEstimate(a3, b1, c31);
-                        }
-                        Vector256.StoreUnsafe(c00, ref cRow0, 0);
-                        Vector256.StoreUnsafe(c01, ref cRow0, 8);
-                        Vector256.StoreUnsafe(c10, ref cRow1, 0);
-                        Vector256.StoreUnsafe(c11, ref cRow1, 8);
-                        Vector256.StoreUnsafe(c20, ref cRow2, 0);
-                        Vector256.StoreUnsafe(c21, ref cRow2, 8);
-                        Vector256.StoreUnsafe(c30, ref cRow3, 0);
-                        Vector256.StoreUnsafe(c31, ref cRow3, 8);
-                    }
-                }
-            }
-            else
-            {
-                for (nuint n0 = 0; n0 < 96; n0 += 8)
-                {
-                    for (nuint m0 = 0; m0 < 20; m0 += 4)
-                    {
-                        ref float cRow0 = ref Unsafe.Add(ref c, m0 * 96 + n0);
-                        ref float cRow1 = ref Unsafe.Add(ref c, (m0 + 1) * 96 + n0);
-                        ref float cRow2 = ref Unsafe.Add(ref c, (m0 + 2) * 96 + n0);
-                        ref float cRow3 = ref Unsafe.Add(ref c, (m0 + 3) * 96 + n0);
-                        var c00 = Vector128.LoadUnsafe(ref cRow0, 0);
-                        var c01 = Vector128.LoadUnsafe(ref cRow0, 4);
-                        var c10 = Vector128.LoadUnsafe(ref cRow1, 0);
-                        var c11 = Vector128.LoadUnsafe(ref cRow1, 4);
-                        var c20 = Vector128.LoadUnsafe(ref cRow2, 0);
-                        var c21 = Vector128.LoadUnsafe(ref cRow2, 4);
-                        var c30 = Vector128.LoadUnsafe(ref cRow3, 0);
-                        var c31 = Vector128.LoadUnsafe(ref cRow3, 4);
-                        for (nuint k = 0; k < (nuint)steps; k++)
-                        {
-                            ref float bRow = ref Unsafe.Add(ref b, k * 96 + n0);
-                            var b0 = Vector128.LoadUnsafe(ref bRow, 0);
-                            var b1 = Vector128.LoadUnsafe(ref bRow, 4);
-                            var a0 = Vector128.Create(Unsafe.Add(ref a, m0 + k * 32));
-                            c00 = Vector128.MultiplyAddEstimate(a0, b0, c00);
-                            c01 = Vector128.MultiplyAddEstimate(a0, b1, c01);
-                            var a1 = Vector128.Create(Unsafe.Add(ref a, m0 + 1 + k * 32));
-                            c10 = Vector128.MultiplyAddEstimate(a1, b0, c10);
-                            c11 = Vector128.MultiplyAddEstimate(a1, b1, c11);
-                            var a2 = Vector128.Create(Unsafe.Add(ref a, m0 + 2 + k * 32));
-                            c20 = Vector128.MultiplyAddEstimate(a2, b0, c20);
-                            c21 = Vector128.MultiplyAddEstimate(a2, b1, c21);
-                            var a3 = Vector128.Create(Unsafe.Add(ref a, m0 + 3 + k * 32));
-                            c30 = Vector128.MultiplyAddEstimate(a3, b0, c30);
-                            c31 = Vector128.MultiplyAddEstimate(a3, b1, c31);
-                        }
-                        Vector128.StoreUnsafe(c00, ref cRow0, 0);
-                        Vector128.StoreUnsafe(c01, ref cRow0, 4);
-                        Vector128.StoreUnsafe(c10, ref cRow1, 0);
-                        Vector128.StoreUnsafe(c11, ref cRow1, 4);
-                        Vector128.StoreUnsafe(c20, ref cRow2, 0);
-                        Vector128.StoreUnsafe(c21, ref cRow2, 4);
-                        Vector128.StoreUnsafe(c30, ref cRow3, 0);
-                        Vector128.StoreUnsafe(c31, ref cRow3, 4);
-                    }
-                }
-            }
-        }
-
-        /// <summary>destination = source over a padded row.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void CopyRow(ref float source, ref float destination, nuint width)
-        {
-            if (Vector512.IsHardwareAccelerated)
-            {
-                for (nuint i = 0; i < width; i += (nuint)Vector512<float>.Count)
-                {
-                    Vector512.StoreUnsafe(Vector512.LoadUnsafe(ref source, i), ref destination, i);
-                }
-            }
-            else if (Vector256.IsHardwareAccelerated)
-            {
-                for (nuint i = 0; i < width; i += (nuint)Vector256<float>.Count)
-                {
-                    Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref source, i), ref destination, i);
-                }
-            }
-            else
-            {
-                for (nuint i = 0; i < width; i += (nuint)Vector128<float>.Count)
-                {
-                    Vector128.StoreUnsafe(Vector128.LoadUnsafe(ref source, i), ref destination, i);
-                }
-            }
-        }
-
-        /// <summary>destination += source over a padded row.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void AddRow(ref float source, ref float destination, nuint width)
-        {
-            if (Vector512.IsHardwareAccelerated)
-            {
-                for (nuint i = 0; i < width; i += (nuint)Vector512<float>.Count)
-                {
-                    Vector512.StoreUnsafe(Vector512.LoadUnsafe(ref destination, i) + Vector512.LoadUnsafe(ref source, i), ref destination, i);
-                }
-            }
-            else if (Vector256.IsHardwareAccelerated)
-            {
-                for (nuint i = 0; i < width; i += (nuint)Vector256<float>.Count)
-                {
-                    Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref destination, i) + Vector256.LoadUnsafe(ref source, i), ref destination, i);
-                }
-            }
-            else
-            {
-                for (nuint i = 0; i < width; i += (nuint)Vector128<float>.Count)
-                {
-                    Vector128.StoreUnsafe(Vector128.LoadUnsafe(ref destination, i) + Vector128.LoadUnsafe(ref source, i), ref destination, i);
-                }
-            }
-        }
-
-        /// <summary>target += Σ rows[0..count): columns outside, rows inside, so each target vector is written once.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void SumRows(ref float rows, ref float target, int count, nuint width)
-        {
-            if (Vector512.IsHardwareAccelerated)
-            {
-                for (nuint i = 0; i < width; i += (nuint)Vector512<float>.Count)
-                {
-                    var sum = Vector512.LoadUnsafe(ref target, i);
-                    for (nuint r = 0; r < (nuint)count; r++)
-                    {
-                        sum += Vector512.LoadUnsafe(ref rows, r * width + i);
-                    }
-                    Vector512.StoreUnsafe(sum, ref target, i);
-                }
-            }
-            else if (Vector256.IsHardwareAccelerated)
-            {
-                for (nuint i = 0; i < width; i += (nuint)Vector256<float>.Count)
-                {
-                    var sum = Vector256.LoadUnsafe(ref target, i);
-                    for (nuint r = 0; r < (nuint)count; r++)
-                    {
-                        sum += Vector256.LoadUnsafe(ref rows, r * width + i);
-                    }
-                    Vector256.StoreUnsafe(sum, ref target, i);
-                }
-            }
-            else
-            {
-                for (nuint i = 0; i < width; i += (nuint)Vector128<float>.Count)
-                {
-                    var sum = Vector128.LoadUnsafe(ref target, i);
-                    for (nuint r = 0; r < (nuint)count; r++)
-                    {
-                        sum += Vector128.LoadUnsafe(ref rows, r * width + i);
-                    }
-                    Vector128.StoreUnsafe(sum, ref target, i);
-                }
-            }
-        }
-
-        /// <summary>True when every value of a padded run is finite.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static bool AllFinite(ref float g, nuint width)
-        {
-            if (Vector512.IsHardwareAccelerated)
-            {
-                Vector512<float> a = default, b = default, c = default, d = default;
-                nuint i = 0;
-                for (; i + 4 * (nuint)Vector512<float>.Count <= width; i += 4 * (nuint)Vector512<float>.Count)
-                {
-                    var x0 = Vector512.LoadUnsafe(ref g, i);
-                    var x1 = Vector512.LoadUnsafe(ref g, i + (nuint)Vector512<float>.Count);
-                    var x2 = Vector512.LoadUnsafe(ref g, i + 2 * (nuint)Vector512<float>.Count);
-                    var x3 = Vector512.LoadUnsafe(ref g, i + 3 * (nuint)Vector512<float>.Count);
-                    a += x0 - x0;
-                    b += x1 - x1;
-                    c += x2 - x2;
-                    d += x3 - x3;
-                }
-                for (; i < width; i += (nuint)Vector512<float>.Count)
-                {
-                    var x = Vector512.LoadUnsafe(ref g, i);
-                    a += x - x;
-                }
-                return (a + b) + (c + d) == Vector512<float>.Zero;
-            }
-            else if (Vector256.IsHardwareAccelerated)
-            {
-                Vector256<float> a = default, b = default, c = default, d = default;
-                nuint i = 0;
-                for (; i + 4 * (nuint)Vector256<float>.Count <= width; i += 4 * (nuint)Vector256<float>.Count)
-                {
-                    var x0 = Vector256.LoadUnsafe(ref g, i);
-                    var x1 = Vector256.LoadUnsafe(ref g, i + (nuint)Vector256<float>.Count);
-                    var x2 = Vector256.LoadUnsafe(ref g, i + 2 * (nuint)Vector256<float>.Count);
-                    var x3 = Vector256.LoadUnsafe(ref g, i + 3 * (nuint)Vector256<float>.Count);
-                    a += x0 - x0;
-                    b += x1 - x1;
-                    c += x2 - x2;
-                    d += x3 - x3;
-                }
-                for (; i < width; i += (nuint)Vector256<float>.Count)
-                {
-                    var x = Vector256.LoadUnsafe(ref g, i);
-                    a += x - x;
-                }
-                return (a + b) + (c + d) == Vector256<float>.Zero;
-            }
-            else
-            {
-                Vector128<float> a = default, b = default, c = default, d = default;
-                nuint i = 0;
-                for (; i + 4 * (nuint)Vector128<float>.Count <= width; i += 4 * (nuint)Vector128<float>.Count)
-                {
-                    var x0 = Vector128.LoadUnsafe(ref g, i);
-                    var x1 = Vector128.LoadUnsafe(ref g, i + (nuint)Vector128<float>.Count);
-                    var x2 = Vector128.LoadUnsafe(ref g, i + 2 * (nuint)Vector128<float>.Count);
-                    var x3 = Vector128.LoadUnsafe(ref g, i + 3 * (nuint)Vector128<float>.Count);
-                    a += x0 - x0;
-                    b += x1 - x1;
-                    c += x2 - x2;
-                    d += x3 - x3;
-                }
-                for (; i < width; i += (nuint)Vector128<float>.Count)
-                {
-                    var x = Vector128.LoadUnsafe(ref g, i);
-                    a += x - x;
-                }
-                return (a + b) + (c + d) == Vector128<float>.Zero;
-            }
-        }
-
-        /// <summary>p -= learningRate · g over a run of parameters.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void Update(ref float p, ref float g, float learningRate, nuint width)
-        {
-            if (Vector512.IsHardwareAccelerated)
-            {
-                var rate = Vector512.Create(-learningRate);
-                for (nuint i = 0; i < width; i += (nuint)Vector512<float>.Count)
-                {
-                    Vector512.StoreUnsafe(Vector512.MultiplyAddEstimate(rate, Vector512.LoadUnsafe(ref g, i), Vector512.LoadUnsafe(ref p, i)), ref p, i);
-                }
-            }
-            else if (Vector256.IsHardwareAccelerated)
-            {
-                var rate = Vector256.Create(-learningRate);
-                for (nuint i = 0; i < width; i += (nuint)Vector256<float>.Count)
-                {
-                    Vector256.StoreUnsafe(Vector256.MultiplyAddEstimate(rate, Vector256.LoadUnsafe(ref g, i), Vector256.LoadUnsafe(ref p, i)), ref p, i);
-                }
-            }
-            else
-            {
-                var rate = Vector128.Create(-learningRate);
-                for (nuint i = 0; i < width; i += (nuint)Vector128<float>.Count)
-                {
-                    Vector128.StoreUnsafe(Vector128.MultiplyAddEstimate(rate, Vector128.LoadUnsafe(ref g, i), Vector128.LoadUnsafe(ref p, i)), ref p, i);
-                }
-            }
         }
 
     }

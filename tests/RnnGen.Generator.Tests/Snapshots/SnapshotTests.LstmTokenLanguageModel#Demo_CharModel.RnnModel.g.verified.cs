@@ -241,11 +241,11 @@ namespace Demo
 
             /// <summary>The hidden state h_t: <see cref="Hidden"/> values.</summary>
             [global::System.Diagnostics.CodeAnalysis.UnscopedRef]
-            public global::System.Span<float> Hidden => ((global::System.Span<float>)_values).Slice(0, CharModel.Hidden);
+            public global::System.Span<float> Hidden => ((global::System.Span<float>)_values).Slice(0, global::Demo.CharModel.Hidden);
 
             /// <summary>The LSTM cell state c_t: <see cref="Hidden"/> values.</summary>
             [global::System.Diagnostics.CodeAnalysis.UnscopedRef]
-            public global::System.Span<float> Cell => ((global::System.Span<float>)_values).Slice(0 + global::RnnGen.Generated.CharModelNetwork.StateCell, CharModel.Hidden);
+            public global::System.Span<float> Cell => ((global::System.Span<float>)_values).Slice(0 + global::RnnGen.Generated.CharModelNetwork.StateCell, global::Demo.CharModel.Hidden);
 
             /// <summary>Returns to the zero state.</summary>
             public void Reset() => this = default;
@@ -355,15 +355,14 @@ namespace RnnGen.Generated
     using global::System.Collections.Generic;
     using global::System.Runtime.CompilerServices;
     using global::System.Runtime.InteropServices;
-    using global::System.Runtime.Intrinsics;
     using global::RnnGen.Runtime;
 
     /// <summary>The network of <see cref="global::Demo.CharModel"/>: every size a constant.</summary>
     /// <remarks>
-    /// Memory safety: kernels index arrays through refs without bounds checks. Every offset is a
-    /// constant that the generator placed inside ParameterLength or WorkspaceLength, the arrays are
-    /// allocated with exactly those lengths, and the only run-time indices (token ids, class ids,
-    /// sequence lengths) are checked by the public methods before any call reaches this class.
+    /// Memory safety: the runtime's kernels index arrays through refs without bounds checks. Every offset is a
+    /// constant that the generator placed inside ParameterLength or WorkspaceLength, the arrays are allocated
+    /// with exactly those lengths, and the only run-time indices (token ids, class ids, sequence lengths) are
+    /// checked by the public methods before any call reaches this class.
     /// </remarks>
     [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
     file static class CharModelNetwork
@@ -380,7 +379,7 @@ namespace RnnGen.Generated
         public const int Truncate = 3;
         public const int StateGradientWidth = 64; // [dh | dc]
         public const int StateLength = 64; // the streaming state: h, c
-        public const int StateCell = HiddenPadded; // c within a layer's part of the state
+        public const int StateCell = 32; // c within a layer's part of the state
 
         // Parameters (and gradients, same layout): one flat array; padding entries stay zero.
         public const int InputWeights = 0; // [Vocab][GateWidth]  rnn.weight_ih_l0, transposed: one row per token
@@ -443,7 +442,7 @@ namespace RnnGen.Generated
         public static readonly KeyValuePair<string, string>[] Metadata =
         {
             new("rnngen.version", "VERSION"),
-            new("rnngen.layout", "ade3f86f2f3a94a7"), // the flat parameters' layout: a checkpoint resumes only the same
+            new("rnngen.layout", "eab35c97e4759e8f"), // the flat parameters' layout: a checkpoint resumes only the same
             new("rnngen.cell", "lstm"),
             new("rnngen.activation", "tanh"),
             new("rnngen.input", "vocab"),
@@ -461,17 +460,31 @@ namespace RnnGen.Generated
             new("rnngen.precision", "single"),
         };
 
+        // The products' shapes: the runtime's kernels are compiled once per shape, with every size a constant.
+        /// <summary>y_t = b_out + Σ_j h_t[j] · W_out[j, :] for steps rows: a = h rows, b = W_out (input-major), c = y rows.</summary>
+        private readonly struct HeadForward : IBroadcastProduct { public static int M => 0; public static int K => Hidden; public static int N => OutputPadded; public static int AStrideM => HiddenPadded; public static int AStrideK => 1; public static int BStride => OutputPadded; public static int CStride => OutputPadded; public static ProductStart Start => ProductStart.Row; }
+        /// <summary>dW_out[j, :] += Σ_t h_t[j] · dy_t: a = h rows (A(j, t) = h_t[j]), b = dy rows, c = dW_out (input-major).</summary>
+        private readonly struct OutputWeightGrads : IBroadcastProduct { public static int M => Hidden; public static int K => 0; public static int N => OutputPadded; public static int AStrideM => 1; public static int AStrideK => HiddenPadded; public static int BStride => OutputPadded; public static int CStride => OutputPadded; }
+        /// <summary>dh_t[j] += Σ_o dy_t[o] · W_out[j, o]: a = dy rows, b = W_out rows, c = dh rows.</summary>
+        private readonly struct HiddenGradsFromHead : IDotProduct { public static int M => 0; public static int N => Hidden; public static int K => OutputPadded; public static int AStride => OutputPadded; public static int BStride => OutputPadded; public static int CStride => HiddenPadded; }
+        /// <summary>dPrev[j] += Σ_i δ[i] · W_hh[j, i] for rows δ rows: a = δ rows, b = W_hh rows, c = state-gradient rows.</summary>
+        private readonly struct RecurrentBackprop : IDotProduct { public static int M => 0; public static int N => Hidden; public static int K => GateWidth; public static int AStride => GateWidth; public static int BStride => GateWidth; public static int CStride => StateGradientWidth; }
+        /// <summary>dW_hh[j, :] += Σ_s r_{s-1}[j] · δ_s: a = recurrent inputs from the window's first row, b = δ rows, c = dW_hh.</summary>
+        private readonly struct RecurrentWeightGrads : IBroadcastProduct { public static int M => Hidden; public static int K => 0; public static int N => GateWidth; public static int AStrideM => 1; public static int AStrideK => HiddenPadded; public static int BStride => GateWidth; public static int CStride => GateWidth; }
+        /// <summary>gates = x + b_ih + b_hh + Σ_j hPrev[j] · W_hh[j, :] for all four gates: one product per step.</summary>
+        private readonly struct GatePreactivations : IBroadcastProduct { public static int M => 1; public static int K => Hidden; public static int N => GateWidth; public static int AStrideM => 0; public static int AStrideK => 1; public static int BStride => GateWidth; public static ProductStart Start => ProductStart.ThreeRows; }
+
         /// <summary>The summed loss of a checked sequence; no gradient work.</summary>
         public static float Forward(float[] parameters, float[] workspace, ReadOnlySpan<int> inputs, ReadOnlySpan<int> targets, int steps, ref float state)
         {
-            ref float p = ref global::RnnGen.Runtime.AlignedArray.Origin(parameters);
-            ref float w = ref global::RnnGen.Runtime.AlignedArray.Origin(workspace);
+            ref float p = ref AlignedArray.Origin(parameters);
+            ref float w = ref AlignedArray.Origin(workspace);
             Recur(ref p, ref w, inputs, steps, ref state);
             Head(ref p, ref w, steps);
             float loss = 0;
             for (int r = 0; r < steps; r++)
             {
-                loss += CrossEntropy(ref Unsafe.Add(ref w, Logits + r * OutputPadded), targets[r]);
+                loss += Losses.CrossEntropy<float>(ref Unsafe.Add(ref w, Logits + r * OutputPadded), targets[r], OutputPadded);
             }
 
             return loss;
@@ -480,13 +493,13 @@ namespace RnnGen.Generated
         /// <summary>The head's most likely class for every step.</summary>
         public static void Predict(float[] parameters, float[] workspace, ReadOnlySpan<int> inputs, int steps, Span<int> classes, ref float state)
         {
-            ref float p = ref global::RnnGen.Runtime.AlignedArray.Origin(parameters);
-            ref float w = ref global::RnnGen.Runtime.AlignedArray.Origin(workspace);
+            ref float p = ref AlignedArray.Origin(parameters);
+            ref float w = ref AlignedArray.Origin(workspace);
             Recur(ref p, ref w, inputs, steps, ref state);
             Head(ref p, ref w, steps);
             for (int r = 0; r < steps; r++)
             {
-                classes[r] = ArgMax(ref Unsafe.Add(ref w, Logits + r * OutputPadded));
+                classes[r] = Losses.ArgMax<float>(ref Unsafe.Add(ref w, Logits + r * OutputPadded), Output);
             }
         }
 
@@ -500,8 +513,8 @@ namespace RnnGen.Generated
             bool carried = !Unsafe.IsNullRef(ref state);
             if (carried)
             {
-                CopyRow(ref Unsafe.Add(ref state, 0), ref Unsafe.Add(ref w, States), HiddenPadded);
-                CopyRow(ref Unsafe.Add(ref state, StateCell), ref Unsafe.Add(ref w, Cells), HiddenPadded);
+                Rows.Copy<float>(ref state, ref Unsafe.Add(ref w, States), HiddenPadded);
+                Rows.Copy<float>(ref Unsafe.Add(ref state, StateCell), ref Unsafe.Add(ref w, Cells), HiddenPadded);
             }
             else
             {
@@ -517,15 +530,16 @@ namespace RnnGen.Generated
                     for (int t = 0; t < steps; t++)
                     {
                         // One-hot input: W_ih x_t is row x_t of the input-major weights, a lookup.
-                        CellStep(ref Unsafe.Add(ref w, States + t * HiddenPadded), ref Unsafe.Add(ref w, Cells + t * HiddenPadded), ref recurrentWeights, ref Unsafe.Add(ref p, InputWeights + inputs[t] * GateWidth), ref inputBias, ref recurrentBias, ref Unsafe.Add(ref w, Gates + t * GateWidth), ref Unsafe.Add(ref w, Cells + (t + 1) * HiddenPadded), ref Unsafe.Add(ref w, States + (t + 1) * HiddenPadded));
+                        BroadcastProduct.Run<float, GatePreactivations>(ref Unsafe.Add(ref w, States + t * HiddenPadded), ref recurrentWeights, ref Unsafe.Add(ref w, Gates + t * GateWidth), ref Unsafe.Add(ref p, InputWeights + inputs[t] * GateWidth), ref inputBias, ref recurrentBias);
+                        Lstm.Update<float>(ref Unsafe.Add(ref w, Gates + t * GateWidth), ref Unsafe.Add(ref w, Cells + t * HiddenPadded), ref Unsafe.Add(ref w, Cells + (t + 1) * HiddenPadded), ref Unsafe.Add(ref w, States + (t + 1) * HiddenPadded), HiddenPadded, HiddenPadded);
                     }
                 }
             }
 
             if (carried)
             {
-                CopyRow(ref Unsafe.Add(ref w, States + steps * HiddenPadded), ref Unsafe.Add(ref state, 0), HiddenPadded);
-                CopyRow(ref Unsafe.Add(ref w, Cells + steps * HiddenPadded), ref Unsafe.Add(ref state, StateCell), HiddenPadded);
+                Rows.Copy<float>(ref Unsafe.Add(ref w, States + steps * HiddenPadded), ref state, HiddenPadded);
+                Rows.Copy<float>(ref Unsafe.Add(ref w, Cells + steps * HiddenPadded), ref Unsafe.Add(ref state, StateCell), HiddenPadded);
             }
         }
 
@@ -533,7 +547,7 @@ namespace RnnGen.Generated
         private static void Head(ref float p, ref float w, int steps)
         {
             // All steps at once: the recurrence does not depend on the head.
-            HeadForward(ref Unsafe.Add(ref w, States + HiddenPadded), ref Unsafe.Add(ref p, OutputWeights), ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref p, OutputBias), steps);
+            BroadcastProduct.Run<float, HeadForward>(ref Unsafe.Add(ref w, States + HiddenPadded), ref Unsafe.Add(ref p, OutputWeights), ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref p, OutputBias), steps);
             // Padding lanes take no part in the softmax.
             for (int r = 0; r < steps; r++)
             {
@@ -544,9 +558,9 @@ namespace RnnGen.Generated
         /// <summary>Forward, then adds the gradient of the summed loss into gradients (W_out's only when headWeights: SgdStep updates W_out itself); returns the loss.</summary>
         public static float Backward(float[] parameters, float[] gradients, float[] workspace, ReadOnlySpan<int> inputs, ReadOnlySpan<int> targets, int steps, ref float state, bool headWeights = true)
         {
-            ref float p = ref global::RnnGen.Runtime.AlignedArray.Origin(parameters);
-            ref float g = ref global::RnnGen.Runtime.AlignedArray.Origin(gradients);
-            ref float w = ref global::RnnGen.Runtime.AlignedArray.Origin(workspace);
+            ref float p = ref AlignedArray.Origin(parameters);
+            ref float g = ref AlignedArray.Origin(gradients);
+            ref float w = ref AlignedArray.Origin(workspace);
             Recur(ref p, ref w, inputs, steps, ref state);
             Head(ref p, ref w, steps);
 
@@ -554,29 +568,29 @@ namespace RnnGen.Generated
             float loss = 0;
             for (int r = 0; r < steps; r++)
             {
-                loss += SoftmaxCrossEntropy(ref Unsafe.Add(ref w, Logits + r * OutputPadded), targets[r]);
+                loss += Losses.SoftmaxCrossEntropy<float>(ref Unsafe.Add(ref w, Logits + r * OutputPadded), targets[r], OutputPadded);
             }
 
             // Head: dW_out += Σ h dyᵀ, db_out += Σ dy, and dh = W_outᵀ dy at the steps with a loss (zero elsewhere).
-            SumRows(ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref g, OutputBias), steps, OutputPadded);
+            Rows.Sum<float>(ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref g, OutputBias), steps, OutputPadded);
             if (headWeights)
             {
-                OutputWeightGrads(ref Unsafe.Add(ref w, States + HiddenPadded), ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref g, OutputWeights), steps);
+                BroadcastProduct.Run<float, OutputWeightGrads>(ref Unsafe.Add(ref w, States + HiddenPadded), ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref g, OutputWeights), steps);
             }
             MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, HiddenGrads), steps * HiddenPadded).Clear();
-            HiddenGradsFromHead(ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref p, OutputWeights), ref Unsafe.Add(ref w, HiddenGrads), steps);
+            DotProduct.Run<float, HiddenGradsFromHead>(ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref p, OutputWeights), ref Unsafe.Add(ref w, HiddenGrads), steps);
 
             // Through time: InputGrads row s = dLoss/d(input side of step s), over every loss that reaches s.
             int first = 0;
             Bptt(ref p, ref w, steps, first);
 
             // Cell parameters, all steps at once: dW_hh += Σ_s r_{s-1} δ_sᵀ, biases += Σ_s δ_s, dW_ih += Σ_s x_s δ_sᵀ.
-            RecurrentWeightGrads(ref Unsafe.Add(ref w, States + first * HiddenPadded), ref Unsafe.Add(ref w, InputGrads + first * GateWidth), ref Unsafe.Add(ref g, RecurrentWeights), steps - first);
-            SumRows(ref Unsafe.Add(ref w, InputGrads + first * GateWidth), ref Unsafe.Add(ref g, InputBias), steps - first, GateWidth);
-            SumRows(ref Unsafe.Add(ref w, InputGrads + first * GateWidth), ref Unsafe.Add(ref g, RecurrentBias), steps - first, GateWidth);
+            BroadcastProduct.Run<float, RecurrentWeightGrads>(ref Unsafe.Add(ref w, States + first * HiddenPadded), ref Unsafe.Add(ref w, InputGrads + first * GateWidth), ref Unsafe.Add(ref g, RecurrentWeights), steps - first);
+            Rows.Sum<float>(ref Unsafe.Add(ref w, InputGrads + first * GateWidth), ref Unsafe.Add(ref g, InputBias), steps - first, GateWidth);
+            Rows.Sum<float>(ref Unsafe.Add(ref w, InputGrads + first * GateWidth), ref Unsafe.Add(ref g, RecurrentBias), steps - first, GateWidth);
             for (int s = first; s < steps; s++)
             {
-                AddRow(ref Unsafe.Add(ref w, InputGrads + s * GateWidth), ref Unsafe.Add(ref g, InputWeights + inputs[s] * GateWidth), GateWidth);
+                Rows.Add<float>(ref Unsafe.Add(ref w, InputGrads + s * GateWidth), ref Unsafe.Add(ref g, InputWeights + inputs[s] * GateWidth), GateWidth);
             }
 
             return loss;
@@ -599,27 +613,29 @@ namespace RnnGen.Generated
 
                 // Window s opens: the head's gradient at s.
                 ref float opened = ref Window(ref w, s);
-                MemoryMarshal.CreateSpan(ref opened, Layers * StateGradientWidth).Clear();
-                CopyRow(ref Unsafe.Add(ref w, HiddenGrads + s * HiddenPadded), ref opened, HiddenPadded);
+                MemoryMarshal.CreateSpan(ref opened, StateGradientWidth).Clear();
+                Rows.Copy<float>(ref Unsafe.Add(ref w, HiddenGrads + s * HiddenPadded), ref opened, HiddenPadded);
 
                 {
                     ref float recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
                     // Every live window's state gradient here is complete: their sum goes through the step once, for the parameters.
-                    CopyRow(ref Window(ref w, s), ref total, StateGradientWidth);
+                    Rows.Copy<float>(ref Window(ref w, s), ref total, StateGradientWidth);
                     for (int i = 1; i < live; i++)
                     {
-                        AddRow(ref Window(ref w, s + i), ref total, StateGradientWidth);
+                        Rows.Add<float>(ref Window(ref w, s + i), ref total, StateGradientWidth);
                     }
-                    CellBackward(ref total, ref Unsafe.Add(ref w, Gates + s * GateWidth), ref Unsafe.Add(ref w, Cells + (s + 1) * HiddenPadded), ref Unsafe.Add(ref w, Cells + s * HiddenPadded), ref Unsafe.Add(ref w, InputGrads + s * GateWidth), ref Unsafe.Add(ref w, Scratch + GateWidth + HiddenPadded));
+                    Lstm.Backward<float>(ref total, ref Unsafe.Add(ref total, HiddenPadded), ref Unsafe.Add(ref w, Gates + s * GateWidth), ref Unsafe.Add(ref w, Cells + (s + 1) * HiddenPadded), ref Unsafe.Add(ref w, Cells + s * HiddenPadded), ref Unsafe.Add(ref w, InputGrads + s * GateWidth), ref Unsafe.Add(ref w, Scratch + (GateWidth + HiddenPadded) + HiddenPadded), HiddenPadded);
+                    MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, Scratch + (GateWidth + HiddenPadded)), HiddenPadded).Clear();
                     // Each window that goes on, separately: back to step s - 1.
                     for (int i = 0; i < going; i++)
                     {
-                        CellBackward(ref Window(ref w, s + i), ref Unsafe.Add(ref w, Gates + s * GateWidth), ref Unsafe.Add(ref w, Cells + (s + 1) * HiddenPadded), ref Unsafe.Add(ref w, Cells + s * HiddenPadded), ref Unsafe.Add(ref w, WindowPre + i * GateWidth), ref Unsafe.Add(ref w, WindowNext + i * StateGradientWidth));
+                        Lstm.Backward<float>(ref Window(ref w, s + i), ref Unsafe.Add(ref Window(ref w, s + i), HiddenPadded), ref Unsafe.Add(ref w, Gates + s * GateWidth), ref Unsafe.Add(ref w, Cells + (s + 1) * HiddenPadded), ref Unsafe.Add(ref w, Cells + s * HiddenPadded), ref Unsafe.Add(ref w, WindowPre + i * GateWidth), ref Unsafe.Add(ref w, WindowNext + i * StateGradientWidth + HiddenPadded), HiddenPadded);
+                        MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, WindowNext + i * StateGradientWidth), HiddenPadded).Clear();
                     }
-                    RecurrentBackprop(ref Unsafe.Add(ref w, WindowPre), ref recurrentWeights, ref Unsafe.Add(ref w, WindowNext), going);
+                    DotProduct.Run<float, RecurrentBackprop>(ref Unsafe.Add(ref w, WindowPre), ref recurrentWeights, ref Unsafe.Add(ref w, WindowNext), going);
                     for (int i = 0; i < going; i++)
                     {
-                        CopyRow(ref Unsafe.Add(ref w, WindowNext + i * StateGradientWidth), ref Window(ref w, s + i), StateGradientWidth);
+                        Rows.Copy<float>(ref Unsafe.Add(ref w, WindowNext + i * StateGradientWidth), ref Window(ref w, s + i), StateGradientWidth);
                     }
                 }
             }
@@ -635,9 +651,9 @@ namespace RnnGen.Generated
         /// </summary>
         public static float SgdStep(float[] parameters, float[] gradients, float[] workspace, ReadOnlySpan<int> inputs, ReadOnlySpan<int> targets, int steps, float learningRate, ref float state, out int nonFinite)
         {
-            ref float p = ref global::RnnGen.Runtime.AlignedArray.Origin(parameters);
-            ref float g = ref global::RnnGen.Runtime.AlignedArray.Origin(gradients);
-            ref float w = ref global::RnnGen.Runtime.AlignedArray.Origin(workspace);
+            ref float p = ref AlignedArray.Origin(parameters);
+            ref float g = ref AlignedArray.Origin(gradients);
+            ref float w = ref AlignedArray.Origin(workspace);
             MemoryMarshal.CreateSpan(ref Unsafe.Add(ref g, DenseParameters), OutputWeights - DenseParameters).Clear();
             MemoryMarshal.CreateSpan(ref Unsafe.Add(ref g, OutputBias), ParameterLength - OutputBias).Clear();
             foreach (int token in inputs)
@@ -655,35 +671,29 @@ namespace RnnGen.Generated
             // Rare: dy or h not finite, or large enough that a product might overflow. Then W_out's gradient is
             // stored and checked like the others, and applied from there.
             bool headStored = !HeadBounded(ref w, steps);
-            if (headStored)
+            if (headStored && (nonFinite = StoreHeadGradient(ref w, gradients, steps)) != TrainingGuard.AllFinite)
             {
-                nonFinite = StoreHeadGradient(ref w, gradients, steps);
-                if (nonFinite != TrainingGuard.AllFinite)
-                {
-                    return loss;
-                }
+                return loss;
             }
 
-            Update(ref Unsafe.Add(ref p, DenseParameters), ref Unsafe.Add(ref g, DenseParameters), learningRate, OutputWeights - DenseParameters);
-            Update(ref Unsafe.Add(ref p, OutputBias), ref Unsafe.Add(ref g, OutputBias), learningRate, ParameterLength - OutputBias);
+            Rows.Descend<float>(ref Unsafe.Add(ref p, DenseParameters), ref Unsafe.Add(ref g, DenseParameters), learningRate, OutputWeights - DenseParameters);
+            Rows.Descend<float>(ref Unsafe.Add(ref p, OutputBias), ref Unsafe.Add(ref g, OutputBias), learningRate, ParameterLength - OutputBias);
             if (headStored)
             {
-                Update(ref Unsafe.Add(ref p, OutputWeights), ref Unsafe.Add(ref g, OutputWeights), learningRate, OutputBias - OutputWeights);
+                Rows.Descend<float>(ref Unsafe.Add(ref p, OutputWeights), ref Unsafe.Add(ref g, OutputWeights), learningRate, OutputBias - OutputWeights);
             }
             else
             {
                 // W_out += Σ (-learningRate · h) dyᵀ: the head's weight gradient and its update in one pass.
                 MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, HiddenGrads), steps * HiddenPadded).Clear();
-                Update(ref Unsafe.Add(ref w, HiddenGrads), ref Unsafe.Add(ref w, States + HiddenPadded), learningRate, (nuint)(steps * HiddenPadded));
-                OutputWeightGrads(ref Unsafe.Add(ref w, HiddenGrads), ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref p, OutputWeights), steps);
+                Rows.Descend<float>(ref Unsafe.Add(ref w, HiddenGrads), ref Unsafe.Add(ref w, States + HiddenPadded), learningRate, (nuint)(steps * HiddenPadded));
+                BroadcastProduct.Run<float, OutputWeightGrads>(ref Unsafe.Add(ref w, HiddenGrads), ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref p, OutputWeights), steps);
             }
-
             foreach (int token in inputs)
             {
                 // Clearing the row after its update applies a repeated token's gradient once.
-                ref float row = ref Unsafe.Add(ref g, InputWeights + token * GateWidth);
-                Update(ref Unsafe.Add(ref p, InputWeights + token * GateWidth), ref row, learningRate, GateWidth);
-                MemoryMarshal.CreateSpan(ref row, GateWidth).Clear();
+                Rows.Descend<float>(ref Unsafe.Add(ref p, InputWeights + token * GateWidth), ref Unsafe.Add(ref g, InputWeights + token * GateWidth), learningRate, GateWidth);
+                MemoryMarshal.CreateSpan(ref Unsafe.Add(ref g, InputWeights + token * GateWidth), GateWidth).Clear();
             }
 
             return loss;
@@ -697,26 +707,16 @@ namespace RnnGen.Generated
                 return TrainingGuard.LossNotFinite;
             }
 
-            ref float g = ref global::RnnGen.Runtime.AlignedArray.Origin(gradients);
-            if (!AllFinite(ref Unsafe.Add(ref g, DenseParameters), OutputWeights - DenseParameters))
-            {
-                return DenseParameters + TrainingGuard.FirstNonFinite<float>(MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref g, DenseParameters), OutputWeights - DenseParameters));
-            }
-
-            if (!AllFinite(ref Unsafe.Add(ref g, OutputBias), ParameterLength - OutputBias))
-            {
-                return OutputBias + TrainingGuard.FirstNonFinite<float>(MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref g, OutputBias), ParameterLength - OutputBias));
-            }
-
+            ref float g = ref AlignedArray.Origin(gradients);
+            int bad = TrainingGuard.AllFinite;
+            bad = bad == TrainingGuard.AllFinite ? TrainingGuard.Check(ref g, DenseParameters, OutputWeights - DenseParameters) : bad;
+            bad = bad == TrainingGuard.AllFinite ? TrainingGuard.Check(ref g, OutputBias, ParameterLength - OutputBias) : bad;
             foreach (int token in inputs)
             {
-                if (!AllFinite(ref Unsafe.Add(ref g, InputWeights + token * GateWidth), GateWidth))
-                {
-                    return InputWeights + token * GateWidth + TrainingGuard.FirstNonFinite<float>(MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref g, InputWeights + token * GateWidth), GateWidth));
-                }
+                bad = bad == TrainingGuard.AllFinite ? TrainingGuard.Check(ref g, InputWeights + token * GateWidth, GateWidth) : bad;
             }
 
-            return TrainingGuard.AllFinite;
+            return bad;
         }
 
         /// <summary>Whether dy and the head's inputs h are finite and small enough that W_out's gradient cannot overflow.</summary>
@@ -724,7 +724,7 @@ namespace RnnGen.Generated
         {
             // After a finite loss, dy = softmax(y) - onehot lies in [-1, 1] up to rounding.
             float dyMax = 2;
-            if (!AllFinite(ref Unsafe.Add(ref w, States + HiddenPadded), (nuint)(steps * HiddenPadded)) ||
+            if (!Rows.AllFinite<float>(ref Unsafe.Add(ref w, States + HiddenPadded), (nuint)(steps * HiddenPadded)) ||
                 !(float.CreateTruncating(steps) * dyMax * TrainingGuard.MaxAbs<float>(MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref w, States + HiddenPadded), steps * HiddenPadded)) <= float.MaxValue))
             {
                 return false;
@@ -736,11 +736,10 @@ namespace RnnGen.Generated
         /// <summary>Stores W_out's gradient (SgdStep's rare path) and returns TrainingGuard.AllFinite or the first non-finite index.</summary>
         private static int StoreHeadGradient(ref float w, float[] gradients, int steps)
         {
-            ref float g = ref global::RnnGen.Runtime.AlignedArray.Origin(gradients);
+            ref float g = ref AlignedArray.Origin(gradients);
             MemoryMarshal.CreateSpan(ref Unsafe.Add(ref g, OutputWeights), OutputBias - OutputWeights).Clear();
-            OutputWeightGrads(ref Unsafe.Add(ref w, States + HiddenPadded), ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref g, OutputWeights), steps);
-            int bad = TrainingGuard.FirstNonFinite<float>(MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref g, OutputWeights), OutputBias - OutputWeights));
-            return bad < 0 ? TrainingGuard.AllFinite : OutputWeights + bad;
+            BroadcastProduct.Run<float, OutputWeightGrads>(ref Unsafe.Add(ref w, States + HiddenPadded), ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref g, OutputWeights), steps);
+            return TrainingGuard.Check(ref g, OutputWeights, OutputBias - OutputWeights);
         }
 
         /// <summary>state = cell(x, state) through every layer, where x is layer 0's W_ih x_t (a GateWidth row).</summary>
@@ -751,22 +750,23 @@ namespace RnnGen.Generated
                 ref float recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
                 ref float inputBias = ref Unsafe.Add(ref p, InputBias);
                 ref float recurrentBias = ref Unsafe.Add(ref p, RecurrentBias);
-                CellStep(ref state, ref Unsafe.Add(ref state, StateCell), ref recurrentWeights, ref x, ref inputBias, ref recurrentBias, ref Unsafe.Add(ref w, StepGates), ref Unsafe.Add(ref next, StateCell), ref next);
+                BroadcastProduct.Run<float, GatePreactivations>(ref state, ref recurrentWeights, ref Unsafe.Add(ref w, StepGates), ref x, ref inputBias, ref recurrentBias);
+                Lstm.Update<float>(ref Unsafe.Add(ref w, StepGates), ref Unsafe.Add(ref state, StateCell), ref Unsafe.Add(ref next, StateCell), ref next, HiddenPadded, HiddenPadded);
             }
-            CopyRow(ref next, ref state, StateLength);
+            Rows.Copy<float>(ref next, ref state, StateLength);
         }
 
         /// <summary>StepLogits = the head's outputs y for the current state.</summary>
         private static void StepOutputs(ref float p, ref float w, ref float state)
         {
-            HeadForward(ref state, ref Unsafe.Add(ref p, OutputWeights), ref Unsafe.Add(ref w, StepLogits), ref Unsafe.Add(ref p, OutputBias), 1);
+            BroadcastProduct.Run<float, HeadForward>(ref state, ref Unsafe.Add(ref p, OutputWeights), ref Unsafe.Add(ref w, StepLogits), ref Unsafe.Add(ref p, OutputBias), 1);
         }
 
         /// <summary>Advances the state by one input and writes the head's Output values.</summary>
         public static void Step(float[] parameters, float[] workspace, ref float state, int token, Span<float> output)
         {
-            ref float p = ref global::RnnGen.Runtime.AlignedArray.Origin(parameters);
-            ref float w = ref global::RnnGen.Runtime.AlignedArray.Origin(workspace);
+            ref float p = ref AlignedArray.Origin(parameters);
+            ref float w = ref AlignedArray.Origin(workspace);
             StepCore(ref p, ref w, ref state, ref Unsafe.Add(ref p, InputWeights + token * GateWidth));
             StepOutputs(ref p, ref w, ref state);
             MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref w, StepLogits), Output).CopyTo(output);
@@ -775,8 +775,8 @@ namespace RnnGen.Generated
         /// <summary>Feeds the prompt, then samples and feeds back one token at a time.</summary>
         public static int Generate(float[] parameters, float[] workspace, ref float state, ReadOnlySpan<int> prompt, Span<int> destination, float temperature, ref RnnRandom random, int endToken, int avoidToken)
         {
-            ref float p = ref global::RnnGen.Runtime.AlignedArray.Origin(parameters);
-            ref float w = ref global::RnnGen.Runtime.AlignedArray.Origin(workspace);
+            ref float p = ref AlignedArray.Origin(parameters);
+            ref float w = ref AlignedArray.Origin(workspace);
             foreach (int token in prompt)
             {
                 StepCore(ref p, ref w, ref state, ref Unsafe.Add(ref p, InputWeights + token * GateWidth));
@@ -787,7 +787,7 @@ namespace RnnGen.Generated
             while (written < destination.Length)
             {
                 StepOutputs(ref p, ref w, ref state);
-                int next = SampleToken(ref logits, temperature, ref random, avoidToken);
+                int next = Losses.Sample<float>(ref logits, Output, temperature, ref random, avoidToken);
                 destination[written++] = next;
                 if (next == endToken)
                 {
@@ -798,1828 +798,6 @@ namespace RnnGen.Generated
             }
 
             return written;
-        }
-
-        /// <summary>
-        /// A class drawn from softmax(y / temperature), or the argmax when temperature is 0. The avoided
-        /// class gets probability 0, which is the distribution of the tutorial's "resample until it is
-        /// not the unknown token".
-        /// </summary>
-        private static int SampleToken(ref float y, float temperature, ref RnnRandom random, int avoidToken)
-        {
-            if ((uint)avoidToken < Output && Output > 1)
-            {
-                Unsafe.Add(ref y, avoidToken) = float.NegativeInfinity;
-            }
-
-            if (temperature == 0)
-            {
-                return ArgMax(ref y);
-            }
-
-            float max = float.NegativeInfinity;
-            for (int o = 0; o < Output; o++)
-            {
-                max = MathF.Max(max, Unsafe.Add(ref y, o));
-            }
-
-            float inverse = 1 / temperature;
-            double sum = 0;
-            for (int o = 0; o < Output; o++)
-            {
-                float e = MathF.Exp((Unsafe.Add(ref y, o) - max) * inverse);
-                Unsafe.Add(ref y, o) = e;
-                sum += e;
-            }
-
-            double u = random.NextDouble() * sum;
-            for (int o = 0; o < Output; o++)
-            {
-                u -= Unsafe.Add(ref y, o);
-                if (u < 0)
-                {
-                    return o;
-                }
-            }
-
-            // Rounding can leave u just above zero after the last class: take the last class with mass.
-            for (int o = Output - 1; o > 0; o--)
-            {
-                if (Unsafe.Add(ref y, o) > 0)
-                {
-                    return o;
-                }
-            }
-
-            return 0;
-        }
-
-        /// <summary>-log softmax(y)[target], computed as log Σ exp(y - max) + max - y[target].</summary>
-        private static float CrossEntropy(ref float y, int target)
-        {
-            float max, sum;
-            if (Vector512.IsHardwareAccelerated)
-            {
-                var top0 = Vector512.Create(float.NegativeInfinity);
-                for (nuint i = 0; i < OutputPadded; i += (nuint)Vector512<float>.Count)
-                {
-                    top0 = Vector512.Max(top0, Vector512.LoadUnsafe(ref y, i));
-                }
-                max = VectorMath.MaxAcross(top0);
-                var shift = Vector512.Create(max);
-                var total0 = Vector512<float>.Zero;
-                for (nuint i = 0; i < OutputPadded; i += (nuint)Vector512<float>.Count)
-                {
-                    var e0 = VectorMath.Exp(Vector512.LoadUnsafe(ref y, i) - shift);
-                    total0 += e0;
-                }
-                sum = Vector512.Sum(total0);
-            }
-            else if (Vector256.IsHardwareAccelerated)
-            {
-                var top0 = Vector256.Create(float.NegativeInfinity);
-                for (nuint i = 0; i < OutputPadded; i += (nuint)Vector256<float>.Count)
-                {
-                    top0 = Vector256.Max(top0, Vector256.LoadUnsafe(ref y, i));
-                }
-                max = VectorMath.MaxAcross(top0);
-                var shift = Vector256.Create(max);
-                var total0 = Vector256<float>.Zero;
-                for (nuint i = 0; i < OutputPadded; i += (nuint)Vector256<float>.Count)
-                {
-                    var e0 = VectorMath.Exp(Vector256.LoadUnsafe(ref y, i) - shift);
-                    total0 += e0;
-                }
-                sum = Vector256.Sum(total0);
-            }
-            else
-            {
-                var top0 = Vector128.Create(float.NegativeInfinity);
-                for (nuint i = 0; i < OutputPadded; i += (nuint)Vector128<float>.Count)
-                {
-                    top0 = Vector128.Max(top0, Vector128.LoadUnsafe(ref y, i));
-                }
-                max = VectorMath.MaxAcross(top0);
-                var shift = Vector128.Create(max);
-                var total0 = Vector128<float>.Zero;
-                for (nuint i = 0; i < OutputPadded; i += (nuint)Vector128<float>.Count)
-                {
-                    var e0 = VectorMath.Exp(Vector128.LoadUnsafe(ref y, i) - shift);
-                    total0 += e0;
-                }
-                sum = Vector128.Sum(total0);
-            }
-            return MathF.Log(sum) + max - Unsafe.Add(ref y, target);
-        }
-
-        /// <summary>Returns -log softmax(y)[target] and replaces y by its gradient, softmax(y) - onehot(target).</summary>
-        private static float SoftmaxCrossEntropy(ref float y, int target)
-        {
-            float picked = Unsafe.Add(ref y, target);
-            float max, sum;
-            if (Vector512.IsHardwareAccelerated)
-            {
-                var top0 = Vector512.Create(float.NegativeInfinity);
-                for (nuint i = 0; i < OutputPadded; i += (nuint)Vector512<float>.Count)
-                {
-                    top0 = Vector512.Max(top0, Vector512.LoadUnsafe(ref y, i));
-                }
-                max = VectorMath.MaxAcross(top0);
-                var shift = Vector512.Create(max);
-                var total0 = Vector512<float>.Zero;
-                for (nuint i = 0; i < OutputPadded; i += (nuint)Vector512<float>.Count)
-                {
-                    var e0 = VectorMath.Exp(Vector512.LoadUnsafe(ref y, i) - shift);
-                    Vector512.StoreUnsafe(e0, ref y, i);
-                    total0 += e0;
-                }
-                sum = Vector512.Sum(total0);
-                var scale = Vector512.Create(1f / sum);
-                for (nuint i = 0; i < OutputPadded; i += (nuint)Vector512<float>.Count)
-                {
-                    Vector512.StoreUnsafe(Vector512.LoadUnsafe(ref y, i) * scale, ref y, i);
-                }
-            }
-            else if (Vector256.IsHardwareAccelerated)
-            {
-                var top0 = Vector256.Create(float.NegativeInfinity);
-                for (nuint i = 0; i < OutputPadded; i += (nuint)Vector256<float>.Count)
-                {
-                    top0 = Vector256.Max(top0, Vector256.LoadUnsafe(ref y, i));
-                }
-                max = VectorMath.MaxAcross(top0);
-                var shift = Vector256.Create(max);
-                var total0 = Vector256<float>.Zero;
-                for (nuint i = 0; i < OutputPadded; i += (nuint)Vector256<float>.Count)
-                {
-                    var e0 = VectorMath.Exp(Vector256.LoadUnsafe(ref y, i) - shift);
-                    Vector256.StoreUnsafe(e0, ref y, i);
-                    total0 += e0;
-                }
-                sum = Vector256.Sum(total0);
-                var scale = Vector256.Create(1f / sum);
-                for (nuint i = 0; i < OutputPadded; i += (nuint)Vector256<float>.Count)
-                {
-                    Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref y, i) * scale, ref y, i);
-                }
-            }
-            else
-            {
-                var top0 = Vector128.Create(float.NegativeInfinity);
-                for (nuint i = 0; i < OutputPadded; i += (nuint)Vector128<float>.Count)
-                {
-                    top0 = Vector128.Max(top0, Vector128.LoadUnsafe(ref y, i));
-                }
-                max = VectorMath.MaxAcross(top0);
-                var shift = Vector128.Create(max);
-                var total0 = Vector128<float>.Zero;
-                for (nuint i = 0; i < OutputPadded; i += (nuint)Vector128<float>.Count)
-                {
-                    var e0 = VectorMath.Exp(Vector128.LoadUnsafe(ref y, i) - shift);
-                    Vector128.StoreUnsafe(e0, ref y, i);
-                    total0 += e0;
-                }
-                sum = Vector128.Sum(total0);
-                var scale = Vector128.Create(1f / sum);
-                for (nuint i = 0; i < OutputPadded; i += (nuint)Vector128<float>.Count)
-                {
-                    Vector128.StoreUnsafe(Vector128.LoadUnsafe(ref y, i) * scale, ref y, i);
-                }
-            }
-            Unsafe.Add(ref y, target) -= 1f;
-            return MathF.Log(sum) + max - picked;
-        }
-
-        /// <summary>The first index of the largest of the Output real logits (PyTorch's argmax tie rule).</summary>
-        private static int ArgMax(ref float y)
-        {
-            int best = 0;
-            float max = y;
-            for (int o = 1; o < Output; o++)
-            {
-                float value = Unsafe.Add(ref y, o);
-                if (value > max)
-                {
-                    max = value;
-                    best = o;
-                }
-            }
-            return best;
-        }
-
-        // ---- Kernels: sizes are constants, so every loop bound and tile is fixed here. ----
-
-        /// <summary>gates = x + b_ih + b_hh + Σ_j hPrev[j] · W_hh[j, :] for all four gates: one product per step.</summary>
-        private static void GatePreactivations(ref float a, ref float b, ref float c, ref float x, ref float inputBias, ref float recurrentBias)
-        {
-            if (Vector512.IsHardwareAccelerated)
-            {
-                ref float cRow0 = ref Unsafe.Add(ref c, 0);
-                var c00 = Vector512.LoadUnsafe(ref x, 0) + Vector512.LoadUnsafe(ref inputBias, 0) + Vector512.LoadUnsafe(ref recurrentBias, 0);
-                var c01 = Vector512.LoadUnsafe(ref x, 16) + Vector512.LoadUnsafe(ref inputBias, 16) + Vector512.LoadUnsafe(ref recurrentBias, 16);
-                var c02 = Vector512.LoadUnsafe(ref x, 32) + Vector512.LoadUnsafe(ref inputBias, 32) + Vector512.LoadUnsafe(ref recurrentBias, 32);
-                var c03 = Vector512.LoadUnsafe(ref x, 48) + Vector512.LoadUnsafe(ref inputBias, 48) + Vector512.LoadUnsafe(ref recurrentBias, 48);
-                var c04 = Vector512.LoadUnsafe(ref x, 64) + Vector512.LoadUnsafe(ref inputBias, 64) + Vector512.LoadUnsafe(ref recurrentBias, 64);
-                var c05 = Vector512.LoadUnsafe(ref x, 80) + Vector512.LoadUnsafe(ref inputBias, 80) + Vector512.LoadUnsafe(ref recurrentBias, 80);
-                var c06 = Vector512.LoadUnsafe(ref x, 96) + Vector512.LoadUnsafe(ref inputBias, 96) + Vector512.LoadUnsafe(ref recurrentBias, 96);
-                var c07 = Vector512.LoadUnsafe(ref x, 112) + Vector512.LoadUnsafe(ref inputBias, 112) + Vector512.LoadUnsafe(ref recurrentBias, 112);
-                for (nuint k = 0; k < 24; k++)
-                {
-                    ref float bRow = ref Unsafe.Add(ref b, k * 128);
-                    var b0 = Vector512.LoadUnsafe(ref bRow, 0);
-                    var b1 = Vector512.LoadUnsafe(ref bRow, 16);
-                    var b2 = Vector512.LoadUnsafe(ref bRow, 32);
-                    var b3 = Vector512.LoadUnsafe(ref bRow, 48);
-                    var b4 = Vector512.LoadUnsafe(ref bRow, 64);
-                    var b5 = Vector512.LoadUnsafe(ref bRow, 80);
-                    var b6 = Vector512.LoadUnsafe(ref bRow, 96);
-                    var b7 = Vector512.LoadUnsafe(ref bRow, 112);
-                    var a0 = Vector512.Create(Unsafe.Add(ref a, k));
-                    c00 = Vector512.MultiplyAddEstimate(a0, b0, c00);
-                    c01 = Vector512.MultiplyAddEstimate(a0, b1, c01);
-                    c02 = Vector512.MultiplyAddEstimate(a0, b2, c02);
-                    c03 = Vector512.MultiplyAddEstimate(a0, b3, c03);
-                    c04 = Vector512.MultiplyAddEstimate(a0, b4, c04);
-                    c05 = Vector512.MultiplyAddEstimate(a0, b5, c05);
-                    c06 = Vector512.MultiplyAddEstimate(a0, b6, c06);
-                    c07 = Vector512.MultiplyAddEstimate(a0, b7, c07);
-                }
-                Vector512.StoreUnsafe(c00, ref cRow0, 0);
-                Vector512.StoreUnsafe(c01, ref cRow0, 16);
-                Vector512.StoreUnsafe(c02, ref cRow0, 32);
-                Vector512.StoreUnsafe(c03, ref cRow0, 48);
-                Vector512.StoreUnsafe(c04, ref cRow0, 64);
-                Vector512.StoreUnsafe(c05, ref cRow0, 80);
-                Vector512.StoreUnsafe(c06, ref cRow0, 96);
-                Vector512.StoreUnsafe(c07, ref cRow0, 112);
-            }
-            else if (Vector256.IsHardwareAccelerated)
-            {
-                for (nuint n0 = 0; n0 < 128; n0 += 64)
-                {
-                    ref float cRow0 = ref Unsafe.Add(ref c, n0);
-                    var c00 = Vector256.LoadUnsafe(ref x, n0) + Vector256.LoadUnsafe(ref inputBias, n0) + Vector256.LoadUnsafe(ref recurrentBias, n0);
-                    var c01 = Vector256.LoadUnsafe(ref x, n0 + 8) + Vector256.LoadUnsafe(ref inputBias, n0 + 8) + Vector256.LoadUnsafe(ref recurrentBias, n0 + 8);
-                    var c02 = Vector256.LoadUnsafe(ref x, n0 + 16) + Vector256.LoadUnsafe(ref inputBias, n0 + 16) + Vector256.LoadUnsafe(ref recurrentBias, n0 + 16);
-                    var c03 = Vector256.LoadUnsafe(ref x, n0 + 24) + Vector256.LoadUnsafe(ref inputBias, n0 + 24) + Vector256.LoadUnsafe(ref recurrentBias, n0 + 24);
-                    var c04 = Vector256.LoadUnsafe(ref x, n0 + 32) + Vector256.LoadUnsafe(ref inputBias, n0 + 32) + Vector256.LoadUnsafe(ref recurrentBias, n0 + 32);
-                    var c05 = Vector256.LoadUnsafe(ref x, n0 + 40) + Vector256.LoadUnsafe(ref inputBias, n0 + 40) + Vector256.LoadUnsafe(ref recurrentBias, n0 + 40);
-                    var c06 = Vector256.LoadUnsafe(ref x, n0 + 48) + Vector256.LoadUnsafe(ref inputBias, n0 + 48) + Vector256.LoadUnsafe(ref recurrentBias, n0 + 48);
-                    var c07 = Vector256.LoadUnsafe(ref x, n0 + 56) + Vector256.LoadUnsafe(ref inputBias, n0 + 56) + Vector256.LoadUnsafe(ref recurrentBias, n0 + 56);
-                    for (nuint k = 0; k < 24; k++)
-                    {
-                        ref float bRow = ref Unsafe.Add(ref b, k * 128 + n0);
-                        var b0 = Vector256.LoadUnsafe(ref bRow, 0);
-                        var b1 = Vector256.LoadUnsafe(ref bRow, 8);
-                        var b2 = Vector256.LoadUnsafe(ref bRow, 16);
-                        var b3 = Vector256.LoadUnsafe(ref bRow, 24);
-                        var b4 = Vector256.LoadUnsafe(ref bRow, 32);
-                        var b5 = Vector256.LoadUnsafe(ref bRow, 40);
-                        var b6 = Vector256.LoadUnsafe(ref bRow, 48);
-                        var b7 = Vector256.LoadUnsafe(ref bRow, 56);
-                        var a0 = Vector256.Create(Unsafe.Add(ref a, k));
-                        c00 = Vector256.MultiplyAddEstimate(a0, b0, c00);
-                        c01 = Vector256.MultiplyAddEstimate(a0, b1, c01);
-                        c02 = Vector256.MultiplyAddEstimate(a0, b2, c02);
-                        c03 = Vector256.MultiplyAddEstimate(a0, b3, c03);
-                        c04 = Vector256.MultiplyAddEstimate(a0, b4, c04);
-                        c05 = Vector256.MultiplyAddEstimate(a0, b5, c05);
-                        c06 = Vector256.MultiplyAddEstimate(a0, b6, c06);
-                        c07 = Vector256.MultiplyAddEstimate(a0, b7, c07);
-                    }
-                    Vector256.StoreUnsafe(c00, ref cRow0, 0);
-                    Vector256.StoreUnsafe(c01, ref cRow0, 8);
-                    Vector256.StoreUnsafe(c02, ref cRow0, 16);
-                    Vector256.StoreUnsafe(c03, ref cRow0, 24);
-                    Vector256.StoreUnsafe(c04, ref cRow0, 32);
-                    Vector256.StoreUnsafe(c05, ref cRow0, 40);
-                    Vector256.StoreUnsafe(c06, ref cRow0, 48);
-                    Vector256.StoreUnsafe(c07, ref cRow0, 56);
-                }
-            }
-            else
-            {
-                for (nuint n0 = 0; n0 < 128; n0 += 32)
-                {
-                    ref float cRow0 = ref Unsafe.Add(ref c, n0);
-                    var c00 = Vector128.LoadUnsafe(ref x, n0) + Vector128.LoadUnsafe(ref inputBias, n0) + Vector128.LoadUnsafe(ref recurrentBias, n0);
-                    var c01 = Vector128.LoadUnsafe(ref x, n0 + 4) + Vector128.LoadUnsafe(ref inputBias, n0 + 4) + Vector128.LoadUnsafe(ref recurrentBias, n0 + 4);
-                    var c02 = Vector128.LoadUnsafe(ref x, n0 + 8) + Vector128.LoadUnsafe(ref inputBias, n0 + 8) + Vector128.LoadUnsafe(ref recurrentBias, n0 + 8);
-                    var c03 = Vector128.LoadUnsafe(ref x, n0 + 12) + Vector128.LoadUnsafe(ref inputBias, n0 + 12) + Vector128.LoadUnsafe(ref recurrentBias, n0 + 12);
-                    var c04 = Vector128.LoadUnsafe(ref x, n0 + 16) + Vector128.LoadUnsafe(ref inputBias, n0 + 16) + Vector128.LoadUnsafe(ref recurrentBias, n0 + 16);
-                    var c05 = Vector128.LoadUnsafe(ref x, n0 + 20) + Vector128.LoadUnsafe(ref inputBias, n0 + 20) + Vector128.LoadUnsafe(ref recurrentBias, n0 + 20);
-                    var c06 = Vector128.LoadUnsafe(ref x, n0 + 24) + Vector128.LoadUnsafe(ref inputBias, n0 + 24) + Vector128.LoadUnsafe(ref recurrentBias, n0 + 24);
-                    var c07 = Vector128.LoadUnsafe(ref x, n0 + 28) + Vector128.LoadUnsafe(ref inputBias, n0 + 28) + Vector128.LoadUnsafe(ref recurrentBias, n0 + 28);
-                    for (nuint k = 0; k < 24; k++)
-                    {
-                        ref float bRow = ref Unsafe.Add(ref b, k * 128 + n0);
-                        var b0 = Vector128.LoadUnsafe(ref bRow, 0);
-                        var b1 = Vector128.LoadUnsafe(ref bRow, 4);
-                        var b2 = Vector128.LoadUnsafe(ref bRow, 8);
-                        var b3 = Vector128.LoadUnsafe(ref bRow, 12);
-                        var b4 = Vector128.LoadUnsafe(ref bRow, 16);
-                        var b5 = Vector128.LoadUnsafe(ref bRow, 20);
-                        var b6 = Vector128.LoadUnsafe(ref bRow, 24);
-                        var b7 = Vector128.LoadUnsafe(ref bRow, 28);
-                        var a0 = Vector128.Create(Unsafe.Add(ref a, k));
-                        c00 = Vector128.MultiplyAddEstimate(a0, b0, c00);
-                        c01 = Vector128.MultiplyAddEstimate(a0, b1, c01);
-                        c02 = Vector128.MultiplyAddEstimate(a0, b2, c02);
-                        c03 = Vector128.MultiplyAddEstimate(a0, b3, c03);
-                        c04 = Vector128.MultiplyAddEstimate(a0, b4, c04);
-                        c05 = Vector128.MultiplyAddEstimate(a0, b5, c05);
-                        c06 = Vector128.MultiplyAddEstimate(a0, b6, c06);
-                        c07 = Vector128.MultiplyAddEstimate(a0, b7, c07);
-                    }
-                    Vector128.StoreUnsafe(c00, ref cRow0, 0);
-                    Vector128.StoreUnsafe(c01, ref cRow0, 4);
-                    Vector128.StoreUnsafe(c02, ref cRow0, 8);
-                    Vector128.StoreUnsafe(c03, ref cRow0, 12);
-                    Vector128.StoreUnsafe(c04, ref cRow0, 16);
-                    Vector128.StoreUnsafe(c05, ref cRow0, 20);
-                    Vector128.StoreUnsafe(c06, ref cRow0, 24);
-                    Vector128.StoreUnsafe(c07, ref cRow0, 28);
-                }
-            }
-        }
-
-        /// <summary>Activates the gates in place, then c = f ⊙ cPrev + i ⊙ g and h = o ⊙ tanh(c).</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void Update(ref float gates, ref float cPrev, ref float c, ref float h)
-        {
-            if (Vector512.IsHardwareAccelerated)
-            {
-                for (nuint i = 0; i < HiddenPadded; i += (nuint)Vector512<float>.Count)
-                {
-                    var i_ = VectorMath.Sigmoid(Vector512.LoadUnsafe(ref gates, i));
-                    var f_ = VectorMath.Sigmoid(Vector512.LoadUnsafe(ref gates, HiddenPadded + i));
-                    var g_ = VectorMath.Tanh(Vector512.LoadUnsafe(ref gates, 2 * HiddenPadded + i));
-                    var o_ = VectorMath.Sigmoid(Vector512.LoadUnsafe(ref gates, 3 * HiddenPadded + i));
-                    Vector512.StoreUnsafe(i_, ref gates, i);
-                    Vector512.StoreUnsafe(f_, ref gates, HiddenPadded + i);
-                    Vector512.StoreUnsafe(g_, ref gates, 2 * HiddenPadded + i);
-                    Vector512.StoreUnsafe(o_, ref gates, 3 * HiddenPadded + i);
-                    var c_ = f_ * Vector512.LoadUnsafe(ref cPrev, i) + i_ * g_;
-                    Vector512.StoreUnsafe(c_, ref c, i);
-                    Vector512.StoreUnsafe(o_ * VectorMath.Tanh(c_), ref h, i);
-                }
-            }
-            else if (Vector256.IsHardwareAccelerated)
-            {
-                for (nuint i = 0; i < HiddenPadded; i += (nuint)Vector256<float>.Count)
-                {
-                    var i_ = VectorMath.Sigmoid(Vector256.LoadUnsafe(ref gates, i));
-                    var f_ = VectorMath.Sigmoid(Vector256.LoadUnsafe(ref gates, HiddenPadded + i));
-                    var g_ = VectorMath.Tanh(Vector256.LoadUnsafe(ref gates, 2 * HiddenPadded + i));
-                    var o_ = VectorMath.Sigmoid(Vector256.LoadUnsafe(ref gates, 3 * HiddenPadded + i));
-                    Vector256.StoreUnsafe(i_, ref gates, i);
-                    Vector256.StoreUnsafe(f_, ref gates, HiddenPadded + i);
-                    Vector256.StoreUnsafe(g_, ref gates, 2 * HiddenPadded + i);
-                    Vector256.StoreUnsafe(o_, ref gates, 3 * HiddenPadded + i);
-                    var c_ = f_ * Vector256.LoadUnsafe(ref cPrev, i) + i_ * g_;
-                    Vector256.StoreUnsafe(c_, ref c, i);
-                    Vector256.StoreUnsafe(o_ * VectorMath.Tanh(c_), ref h, i);
-                }
-            }
-            else
-            {
-                for (nuint i = 0; i < HiddenPadded; i += (nuint)Vector128<float>.Count)
-                {
-                    var i_ = VectorMath.Sigmoid(Vector128.LoadUnsafe(ref gates, i));
-                    var f_ = VectorMath.Sigmoid(Vector128.LoadUnsafe(ref gates, HiddenPadded + i));
-                    var g_ = VectorMath.Tanh(Vector128.LoadUnsafe(ref gates, 2 * HiddenPadded + i));
-                    var o_ = VectorMath.Sigmoid(Vector128.LoadUnsafe(ref gates, 3 * HiddenPadded + i));
-                    Vector128.StoreUnsafe(i_, ref gates, i);
-                    Vector128.StoreUnsafe(f_, ref gates, HiddenPadded + i);
-                    Vector128.StoreUnsafe(g_, ref gates, 2 * HiddenPadded + i);
-                    Vector128.StoreUnsafe(o_, ref gates, 3 * HiddenPadded + i);
-                    var c_ = f_ * Vector128.LoadUnsafe(ref cPrev, i) + i_ * g_;
-                    Vector128.StoreUnsafe(c_, ref c, i);
-                    Vector128.StoreUnsafe(o_ * VectorMath.Tanh(c_), ref h, i);
-                }
-            }
-        }
-
-        /// <summary>One LSTM step: gates, cell and hidden state.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void CellStep(ref float hPrev, ref float cPrev, ref float recurrentWeights, ref float x, ref float inputBias, ref float recurrentBias, ref float gates, ref float c, ref float h)
-        {
-            GatePreactivations(ref hPrev, ref recurrentWeights, ref gates, ref x, ref inputBias, ref recurrentBias);
-            Update(ref gates, ref cPrev, ref c, ref h);
-        }
-
-        /// <summary>From (dm, dc) at step t: the gates' pre-activation gradients, and dc' ⊙ f one step back.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void GateGradients(ref float dm, ref float dc, ref float gates, ref float c, ref float cPrev, ref float dx, ref float dcPrev)
-        {
-            if (Vector512.IsHardwareAccelerated)
-            {
-                for (nuint i = 0; i < HiddenPadded; i += (nuint)Vector512<float>.Count)
-                {
-                    var dh = Vector512.LoadUnsafe(ref dm, i);
-                    var dcIn = Vector512.LoadUnsafe(ref dc, i);
-                    var i_ = Vector512.LoadUnsafe(ref gates, i);
-                    var f_ = Vector512.LoadUnsafe(ref gates, HiddenPadded + i);
-                    var g_ = Vector512.LoadUnsafe(ref gates, 2 * HiddenPadded + i);
-                    var o_ = Vector512.LoadUnsafe(ref gates, 3 * HiddenPadded + i);
-                    var tau = VectorMath.Tanh(Vector512.LoadUnsafe(ref c, i));
-                    var one = Vector512<float>.One;
-                    var dcTotal = dcIn + dh * o_ * (one - tau * tau);
-                    Vector512.StoreUnsafe(dcTotal * g_ * i_ * (one - i_), ref dx, i);
-                    Vector512.StoreUnsafe(dcTotal * Vector512.LoadUnsafe(ref cPrev, i) * f_ * (one - f_), ref dx, HiddenPadded + i);
-                    Vector512.StoreUnsafe(dcTotal * i_ * (one - g_ * g_), ref dx, 2 * HiddenPadded + i);
-                    Vector512.StoreUnsafe(dh * tau * o_ * (one - o_), ref dx, 3 * HiddenPadded + i);
-                    Vector512.StoreUnsafe(dcTotal * f_, ref dcPrev, i);
-                }
-            }
-            else if (Vector256.IsHardwareAccelerated)
-            {
-                for (nuint i = 0; i < HiddenPadded; i += (nuint)Vector256<float>.Count)
-                {
-                    var dh = Vector256.LoadUnsafe(ref dm, i);
-                    var dcIn = Vector256.LoadUnsafe(ref dc, i);
-                    var i_ = Vector256.LoadUnsafe(ref gates, i);
-                    var f_ = Vector256.LoadUnsafe(ref gates, HiddenPadded + i);
-                    var g_ = Vector256.LoadUnsafe(ref gates, 2 * HiddenPadded + i);
-                    var o_ = Vector256.LoadUnsafe(ref gates, 3 * HiddenPadded + i);
-                    var tau = VectorMath.Tanh(Vector256.LoadUnsafe(ref c, i));
-                    var one = Vector256<float>.One;
-                    var dcTotal = dcIn + dh * o_ * (one - tau * tau);
-                    Vector256.StoreUnsafe(dcTotal * g_ * i_ * (one - i_), ref dx, i);
-                    Vector256.StoreUnsafe(dcTotal * Vector256.LoadUnsafe(ref cPrev, i) * f_ * (one - f_), ref dx, HiddenPadded + i);
-                    Vector256.StoreUnsafe(dcTotal * i_ * (one - g_ * g_), ref dx, 2 * HiddenPadded + i);
-                    Vector256.StoreUnsafe(dh * tau * o_ * (one - o_), ref dx, 3 * HiddenPadded + i);
-                    Vector256.StoreUnsafe(dcTotal * f_, ref dcPrev, i);
-                }
-            }
-            else
-            {
-                for (nuint i = 0; i < HiddenPadded; i += (nuint)Vector128<float>.Count)
-                {
-                    var dh = Vector128.LoadUnsafe(ref dm, i);
-                    var dcIn = Vector128.LoadUnsafe(ref dc, i);
-                    var i_ = Vector128.LoadUnsafe(ref gates, i);
-                    var f_ = Vector128.LoadUnsafe(ref gates, HiddenPadded + i);
-                    var g_ = Vector128.LoadUnsafe(ref gates, 2 * HiddenPadded + i);
-                    var o_ = Vector128.LoadUnsafe(ref gates, 3 * HiddenPadded + i);
-                    var tau = VectorMath.Tanh(Vector128.LoadUnsafe(ref c, i));
-                    var one = Vector128<float>.One;
-                    var dcTotal = dcIn + dh * o_ * (one - tau * tau);
-                    Vector128.StoreUnsafe(dcTotal * g_ * i_ * (one - i_), ref dx, i);
-                    Vector128.StoreUnsafe(dcTotal * Vector128.LoadUnsafe(ref cPrev, i) * f_ * (one - f_), ref dx, HiddenPadded + i);
-                    Vector128.StoreUnsafe(dcTotal * i_ * (one - g_ * g_), ref dx, 2 * HiddenPadded + i);
-                    Vector128.StoreUnsafe(dh * tau * o_ * (one - o_), ref dx, 3 * HiddenPadded + i);
-                    Vector128.StoreUnsafe(dcTotal * f_, ref dcPrev, i);
-                }
-            }
-        }
-
-        /// <summary>From [dh | dc] at step t: the gates' pre-activation gradients, and [0 | dc' ⊙ f] one step back.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void CellBackward(ref float state, ref float gates, ref float c, ref float cPrev, ref float dx, ref float previous)
-        {
-            GateGradients(ref state, ref Unsafe.Add(ref state, HiddenPadded), ref gates, ref c, ref cPrev, ref dx, ref Unsafe.Add(ref previous, HiddenPadded));
-            MemoryMarshal.CreateSpan(ref previous, HiddenPadded).Clear();
-        }
-
-        /// <summary>y_t = b_out + Σ_j h_t[j] · W_out[j, :] for steps rows: a = h rows, b = W_out (input-major), c = y rows.</summary>
-        private static void HeadForward(ref float a, ref float b, ref float c, ref float bias, int steps)
-        {
-            if (Vector512.IsHardwareAccelerated)
-            {
-                nuint m0 = 0;
-                for (; m0 + 4 <= (nuint)steps; m0 += 4)
-                {
-                    ref float cRow0 = ref Unsafe.Add(ref c, m0 * 48);
-                    ref float cRow1 = ref Unsafe.Add(ref c, (m0 + 1) * 48);
-                    ref float cRow2 = ref Unsafe.Add(ref c, (m0 + 2) * 48);
-                    ref float cRow3 = ref Unsafe.Add(ref c, (m0 + 3) * 48);
-                    var c00 = Vector512.LoadUnsafe(ref bias, 0);
-                    var c01 = Vector512.LoadUnsafe(ref bias, 16);
-                    var c02 = Vector512.LoadUnsafe(ref bias, 32);
-                    var c10 = Vector512.LoadUnsafe(ref bias, 0);
-                    var c11 = Vector512.LoadUnsafe(ref bias, 16);
-                    var c12 = Vector512.LoadUnsafe(ref bias, 32);
-                    var c20 = Vector512.LoadUnsafe(ref bias, 0);
-                    var c21 = Vector512.LoadUnsafe(ref bias, 16);
-                    var c22 = Vector512.LoadUnsafe(ref bias, 32);
-                    var c30 = Vector512.LoadUnsafe(ref bias, 0);
-                    var c31 = Vector512.LoadUnsafe(ref bias, 16);
-                    var c32 = Vector512.LoadUnsafe(ref bias, 32);
-                    for (nuint k = 0; k < 24; k++)
-                    {
-                        ref float bRow = ref Unsafe.Add(ref b, k * 48);
-                        var b0 = Vector512.LoadUnsafe(ref bRow, 0);
-                        var b1 = Vector512.LoadUnsafe(ref bRow, 16);
-                        var b2 = Vector512.LoadUnsafe(ref bRow, 32);
-                        var a0 = Vector512.Create(Unsafe.Add(ref a, m0 * 32 + k));
-                        c00 = Vector512.MultiplyAddEstimate(a0, b0, c00);
-                        c01 = Vector512.MultiplyAddEstimate(a0, b1, c01);
-                        c02 = Vector512.MultiplyAddEstimate(a0, b2, c02);
-                        var a1 = Vector512.Create(Unsafe.Add(ref a, (m0 + 1) * 32 + k));
-                        c10 = Vector512.MultiplyAddEstimate(a1, b0, c10);
-                        c11 = Vector512.MultiplyAddEstimate(a1, b1, c11);
-                        c12 = Vector512.MultiplyAddEstimate(a1, b2, c12);
-                        var a2 = Vector512.Create(Unsafe.Add(ref a, (m0 + 2) * 32 + k));
-                        c20 = Vector512.MultiplyAddEstimate(a2, b0, c20);
-                        c21 = Vector512.MultiplyAddEstimate(a2, b1, c21);
-                        c22 = Vector512.MultiplyAddEstimate(a2, b2, c22);
-                        var a3 = Vector512.Create(Unsafe.Add(ref a, (m0 + 3) * 32 + k));
-                        c30 = Vector512.MultiplyAddEstimate(a3, b0, c30);
-                        c31 = Vector512.MultiplyAddEstimate(a3, b1, c31);
-                        c32 = Vector512.MultiplyAddEstimate(a3, b2, c32);
-                    }
-                    Vector512.StoreUnsafe(c00, ref cRow0, 0);
-                    Vector512.StoreUnsafe(c01, ref cRow0, 16);
-                    Vector512.StoreUnsafe(c02, ref cRow0, 32);
-                    Vector512.StoreUnsafe(c10, ref cRow1, 0);
-                    Vector512.StoreUnsafe(c11, ref cRow1, 16);
-                    Vector512.StoreUnsafe(c12, ref cRow1, 32);
-                    Vector512.StoreUnsafe(c20, ref cRow2, 0);
-                    Vector512.StoreUnsafe(c21, ref cRow2, 16);
-                    Vector512.StoreUnsafe(c22, ref cRow2, 32);
-                    Vector512.StoreUnsafe(c30, ref cRow3, 0);
-                    Vector512.StoreUnsafe(c31, ref cRow3, 16);
-                    Vector512.StoreUnsafe(c32, ref cRow3, 32);
-                }
-                for (; m0 < (nuint)steps; m0++)
-                {
-                    ref float cRow0 = ref Unsafe.Add(ref c, m0 * 48);
-                    var c00 = Vector512.LoadUnsafe(ref bias, 0);
-                    var c01 = Vector512.LoadUnsafe(ref bias, 16);
-                    var c02 = Vector512.LoadUnsafe(ref bias, 32);
-                    for (nuint k = 0; k < 24; k++)
-                    {
-                        ref float bRow = ref Unsafe.Add(ref b, k * 48);
-                        var b0 = Vector512.LoadUnsafe(ref bRow, 0);
-                        var b1 = Vector512.LoadUnsafe(ref bRow, 16);
-                        var b2 = Vector512.LoadUnsafe(ref bRow, 32);
-                        var a0 = Vector512.Create(Unsafe.Add(ref a, m0 * 32 + k));
-                        c00 = Vector512.MultiplyAddEstimate(a0, b0, c00);
-                        c01 = Vector512.MultiplyAddEstimate(a0, b1, c01);
-                        c02 = Vector512.MultiplyAddEstimate(a0, b2, c02);
-                    }
-                    Vector512.StoreUnsafe(c00, ref cRow0, 0);
-                    Vector512.StoreUnsafe(c01, ref cRow0, 16);
-                    Vector512.StoreUnsafe(c02, ref cRow0, 32);
-                }
-            }
-            else if (Vector256.IsHardwareAccelerated)
-            {
-                for (nuint n0 = 0; n0 < 48; n0 += 16)
-                {
-                    nuint m0 = 0;
-                    for (; m0 + 4 <= (nuint)steps; m0 += 4)
-                    {
-                        ref float cRow0 = ref Unsafe.Add(ref c, m0 * 48 + n0);
-                        ref float cRow1 = ref Unsafe.Add(ref c, (m0 + 1) * 48 + n0);
-                        ref float cRow2 = ref Unsafe.Add(ref c, (m0 + 2) * 48 + n0);
-                        ref float cRow3 = ref Unsafe.Add(ref c, (m0 + 3) * 48 + n0);
-                        var c00 = Vector256.LoadUnsafe(ref bias, n0);
-                        var c01 = Vector256.LoadUnsafe(ref bias, n0 + 8);
-                        var c10 = Vector256.LoadUnsafe(ref bias, n0);
-                        var c11 = Vector256.LoadUnsafe(ref bias, n0 + 8);
-                        var c20 = Vector256.LoadUnsafe(ref bias, n0);
-                        var c21 = Vector256.LoadUnsafe(ref bias, n0 + 8);
-                        var c30 = Vector256.LoadUnsafe(ref bias, n0);
-                        var c31 = Vector256.LoadUnsafe(ref bias, n0 + 8);
-                        for (nuint k = 0; k < 24; k++)
-                        {
-                            ref float bRow = ref Unsafe.Add(ref b, k * 48 + n0);
-                            var b0 = Vector256.LoadUnsafe(ref bRow, 0);
-                            var b1 = Vector256.LoadUnsafe(ref bRow, 8);
-                            var a0 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + k));
-                            c00 = Vector256.MultiplyAddEstimate(a0, b0, c00);
-                            c01 = Vector256.MultiplyAddEstimate(a0, b1, c01);
-                            var a1 = Vector256.Create(Unsafe.Add(ref a, (m0 + 1) * 32 + k));
-                            c10 = Vector256.MultiplyAddEstimate(a1, b0, c10);
-                            c11 = Vector256.MultiplyAddEstimate(a1, b1, c11);
-                            var a2 = Vector256.Create(Unsafe.Add(ref a, (m0 + 2) * 32 + k));
-                            c20 = Vector256.MultiplyAddEstimate(a2, b0, c20);
-                            c21 = Vector256.MultiplyAddEstimate(a2, b1, c21);
-                            var a3 = Vector256.Create(Unsafe.Add(ref a, (m0 + 3) * 32 + k));
-                            c30 = Vector256.MultiplyAddEstimate(a3, b0, c30);
-                            c31 = Vector256.MultiplyAddEstimate(a3, b1, c31);
-                        }
-                        Vector256.StoreUnsafe(c00, ref cRow0, 0);
-                        Vector256.StoreUnsafe(c01, ref cRow0, 8);
-                        Vector256.StoreUnsafe(c10, ref cRow1, 0);
-                        Vector256.StoreUnsafe(c11, ref cRow1, 8);
-                        Vector256.StoreUnsafe(c20, ref cRow2, 0);
-                        Vector256.StoreUnsafe(c21, ref cRow2, 8);
-                        Vector256.StoreUnsafe(c30, ref cRow3, 0);
-                        Vector256.StoreUnsafe(c31, ref cRow3, 8);
-                    }
-                    for (; m0 < (nuint)steps; m0++)
-                    {
-                        ref float cRow0 = ref Unsafe.Add(ref c, m0 * 48 + n0);
-                        var c00 = Vector256.LoadUnsafe(ref bias, n0);
-                        var c01 = Vector256.LoadUnsafe(ref bias, n0 + 8);
-                        var c00_1 = Vector256<float>.Zero;
-                        var c01_1 = Vector256<float>.Zero;
-                        var c00_2 = Vector256<float>.Zero;
-                        var c01_2 = Vector256<float>.Zero;
-                        var c00_3 = Vector256<float>.Zero;
-                        var c01_3 = Vector256<float>.Zero;
-                        var a0 = Vector256.Create(Unsafe.Add(ref a, m0 * 32));
-                        c00 = Vector256.MultiplyAddEstimate(a0, Vector256.LoadUnsafe(ref b, n0), c00);
-                        c01 = Vector256.MultiplyAddEstimate(a0, Vector256.LoadUnsafe(ref b, n0 + 8), c01);
-                        var a1 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 1));
-                        c00_1 = Vector256.MultiplyAddEstimate(a1, Vector256.LoadUnsafe(ref b, 48 + n0), c00_1);
-                        c01_1 = Vector256.MultiplyAddEstimate(a1, Vector256.LoadUnsafe(ref b, 48 + n0 + 8), c01_1);
-                        var a2 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 2));
-                        c00_2 = Vector256.MultiplyAddEstimate(a2, Vector256.LoadUnsafe(ref b, 96 + n0), c00_2);
-                        c01_2 = Vector256.MultiplyAddEstimate(a2, Vector256.LoadUnsafe(ref b, 96 + n0 + 8), c01_2);
-                        var a3 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 3));
-                        c00_3 = Vector256.MultiplyAddEstimate(a3, Vector256.LoadUnsafe(ref b, 144 + n0), c00_3);
-                        c01_3 = Vector256.MultiplyAddEstimate(a3, Vector256.LoadUnsafe(ref b, 144 + n0 + 8), c01_3);
-                        var a4 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 4));
-                        c00 = Vector256.MultiplyAddEstimate(a4, Vector256.LoadUnsafe(ref b, 192 + n0), c00);
-                        c01 = Vector256.MultiplyAddEstimate(a4, Vector256.LoadUnsafe(ref b, 192 + n0 + 8), c01);
-                        var a5 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 5));
-                        c00_1 = Vector256.MultiplyAddEstimate(a5, Vector256.LoadUnsafe(ref b, 240 + n0), c00_1);
-                        c01_1 = Vector256.MultiplyAddEstimate(a5, Vector256.LoadUnsafe(ref b, 240 + n0 + 8), c01_1);
-                        var a6 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 6));
-                        c00_2 = Vector256.MultiplyAddEstimate(a6, Vector256.LoadUnsafe(ref b, 288 + n0), c00_2);
-                        c01_2 = Vector256.MultiplyAddEstimate(a6, Vector256.LoadUnsafe(ref b, 288 + n0 + 8), c01_2);
-                        var a7 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 7));
-                        c00_3 = Vector256.MultiplyAddEstimate(a7, Vector256.LoadUnsafe(ref b, 336 + n0), c00_3);
-                        c01_3 = Vector256.MultiplyAddEstimate(a7, Vector256.LoadUnsafe(ref b, 336 + n0 + 8), c01_3);
-                        var a8 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 8));
-                        c00 = Vector256.MultiplyAddEstimate(a8, Vector256.LoadUnsafe(ref b, 384 + n0), c00);
-                        c01 = Vector256.MultiplyAddEstimate(a8, Vector256.LoadUnsafe(ref b, 384 + n0 + 8), c01);
-                        var a9 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 9));
-                        c00_1 = Vector256.MultiplyAddEstimate(a9, Vector256.LoadUnsafe(ref b, 432 + n0), c00_1);
-                        c01_1 = Vector256.MultiplyAddEstimate(a9, Vector256.LoadUnsafe(ref b, 432 + n0 + 8), c01_1);
-                        var a10 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 10));
-                        c00_2 = Vector256.MultiplyAddEstimate(a10, Vector256.LoadUnsafe(ref b, 480 + n0), c00_2);
-                        c01_2 = Vector256.MultiplyAddEstimate(a10, Vector256.LoadUnsafe(ref b, 480 + n0 + 8), c01_2);
-                        var a11 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 11));
-                        c00_3 = Vector256.MultiplyAddEstimate(a11, Vector256.LoadUnsafe(ref b, 528 + n0), c00_3);
-                        c01_3 = Vector256.MultiplyAddEstimate(a11, Vector256.LoadUnsafe(ref b, 528 + n0 + 8), c01_3);
-                        var a12 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 12));
-                        c00 = Vector256.MultiplyAddEstimate(a12, Vector256.LoadUnsafe(ref b, 576 + n0), c00);
-                        c01 = Vector256.MultiplyAddEstimate(a12, Vector256.LoadUnsafe(ref b, 576 + n0 + 8), c01);
-                        var a13 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 13));
-                        c00_1 = Vector256.MultiplyAddEstimate(a13, Vector256.LoadUnsafe(ref b, 624 + n0), c00_1);
-                        c01_1 = Vector256.MultiplyAddEstimate(a13, Vector256.LoadUnsafe(ref b, 624 + n0 + 8), c01_1);
-                        var a14 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 14));
-                        c00_2 = Vector256.MultiplyAddEstimate(a14, Vector256.LoadUnsafe(ref b, 672 + n0), c00_2);
-                        c01_2 = Vector256.MultiplyAddEstimate(a14, Vector256.LoadUnsafe(ref b, 672 + n0 + 8), c01_2);
-                        var a15 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 15));
-                        c00_3 = Vector256.MultiplyAddEstimate(a15, Vector256.LoadUnsafe(ref b, 720 + n0), c00_3);
-                        c01_3 = Vector256.MultiplyAddEstimate(a15, Vector256.LoadUnsafe(ref b, 720 + n0 + 8), c01_3);
-                        var a16 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 16));
-                        c00 = Vector256.MultiplyAddEstimate(a16, Vector256.LoadUnsafe(ref b, 768 + n0), c00);
-                        c01 = Vector256.MultiplyAddEstimate(a16, Vector256.LoadUnsafe(ref b, 768 + n0 + 8), c01);
-                        var a17 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 17));
-                        c00_1 = Vector256.MultiplyAddEstimate(a17, Vector256.LoadUnsafe(ref b, 816 + n0), c00_1);
-                        c01_1 = Vector256.MultiplyAddEstimate(a17, Vector256.LoadUnsafe(ref b, 816 + n0 + 8), c01_1);
-                        var a18 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 18));
-                        c00_2 = Vector256.MultiplyAddEstimate(a18, Vector256.LoadUnsafe(ref b, 864 + n0), c00_2);
-                        c01_2 = Vector256.MultiplyAddEstimate(a18, Vector256.LoadUnsafe(ref b, 864 + n0 + 8), c01_2);
-                        var a19 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 19));
-                        c00_3 = Vector256.MultiplyAddEstimate(a19, Vector256.LoadUnsafe(ref b, 912 + n0), c00_3);
-                        c01_3 = Vector256.MultiplyAddEstimate(a19, Vector256.LoadUnsafe(ref b, 912 + n0 + 8), c01_3);
-                        var a20 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 20));
-                        c00 = Vector256.MultiplyAddEstimate(a20, Vector256.LoadUnsafe(ref b, 960 + n0), c00);
-                        c01 = Vector256.MultiplyAddEstimate(a20, Vector256.LoadUnsafe(ref b, 960 + n0 + 8), c01);
-                        var a21 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 21));
-                        c00_1 = Vector256.MultiplyAddEstimate(a21, Vector256.LoadUnsafe(ref b, 1008 + n0), c00_1);
-                        c01_1 = Vector256.MultiplyAddEstimate(a21, Vector256.LoadUnsafe(ref b, 1008 + n0 + 8), c01_1);
-                        var a22 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 22));
-                        c00_2 = Vector256.MultiplyAddEstimate(a22, Vector256.LoadUnsafe(ref b, 1056 + n0), c00_2);
-                        c01_2 = Vector256.MultiplyAddEstimate(a22, Vector256.LoadUnsafe(ref b, 1056 + n0 + 8), c01_2);
-                        var a23 = Vector256.Create(Unsafe.Add(ref a, m0 * 32 + 23));
-                        c00_3 = Vector256.MultiplyAddEstimate(a23, Vector256.LoadUnsafe(ref b, 1104 + n0), c00_3);
-                        c01_3 = Vector256.MultiplyAddEstimate(a23, Vector256.LoadUnsafe(ref b, 1104 + n0 + 8), c01_3);
-                        c00 += c00_1 + (c00_2 + c00_3);
-                        c01 += c01_1 + (c01_2 + c01_3);
-                        Vector256.StoreUnsafe(c00, ref cRow0, 0);
-                        Vector256.StoreUnsafe(c01, ref cRow0, 8);
-                    }
-                }
-            }
-            else
-            {
-                for (nuint n0 = 0; n0 < 48; n0 += 8)
-                {
-                    nuint m0 = 0;
-                    for (; m0 + 4 <= (nuint)steps; m0 += 4)
-                    {
-                        ref float cRow0 = ref Unsafe.Add(ref c, m0 * 48 + n0);
-                        ref float cRow1 = ref Unsafe.Add(ref c, (m0 + 1) * 48 + n0);
-                        ref float cRow2 = ref Unsafe.Add(ref c, (m0 + 2) * 48 + n0);
-                        ref float cRow3 = ref Unsafe.Add(ref c, (m0 + 3) * 48 + n0);
-                        var c00 = Vector128.LoadUnsafe(ref bias, n0);
-                        var c01 = Vector128.LoadUnsafe(ref bias, n0 + 4);
-                        var c10 = Vector128.LoadUnsafe(ref bias, n0);
-                        var c11 = Vector128.LoadUnsafe(ref bias, n0 + 4);
-                        var c20 = Vector128.LoadUnsafe(ref bias, n0);
-                        var c21 = Vector128.LoadUnsafe(ref bias, n0 + 4);
-                        var c30 = Vector128.LoadUnsafe(ref bias, n0);
-                        var c31 = Vector128.LoadUnsafe(ref bias, n0 + 4);
-                        for (nuint k = 0; k < 24; k++)
-                        {
-                            ref float bRow = ref Unsafe.Add(ref b, k * 48 + n0);
-                            var b0 = Vector128.LoadUnsafe(ref bRow, 0);
-                            var b1 = Vector128.LoadUnsafe(ref bRow, 4);
-                            var a0 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + k));
-                            c00 = Vector128.MultiplyAddEstimate(a0, b0, c00);
-                            c01 = Vector128.MultiplyAddEstimate(a0, b1, c01);
-                            var a1 = Vector128.Create(Unsafe.Add(ref a, (m0 + 1) * 32 + k));
-                            c10 = Vector128.MultiplyAddEstimate(a1, b0, c10);
-                            c11 = Vector128.MultiplyAddEstimate(a1, b1, c11);
-                            var a2 = Vector128.Create(Unsafe.Add(ref a, (m0 + 2) * 32 + k));
-                            c20 = Vector128.MultiplyAddEstimate(a2, b0, c20);
-                            c21 = Vector128.MultiplyAddEstimate(a2, b1, c21);
-                            var a3 = Vector128.Create(Unsafe.Add(ref a, (m0 + 3) * 32 + k));
-                            c30 = Vector128.MultiplyAddEstimate(a3, b0, c30);
-                            c31 = Vector128.MultiplyAddEstimate(a3, b1, c31);
-                        }
-                        Vector128.StoreUnsafe(c00, ref cRow0, 0);
-                        Vector128.StoreUnsafe(c01, ref cRow0, 4);
-                        Vector128.StoreUnsafe(c10, ref cRow1, 0);
-                        Vector128.StoreUnsafe(c11, ref cRow1, 4);
-                        Vector128.StoreUnsafe(c20, ref cRow2, 0);
-                        Vector128.StoreUnsafe(c21, ref cRow2, 4);
-                        Vector128.StoreUnsafe(c30, ref cRow3, 0);
-                        Vector128.StoreUnsafe(c31, ref cRow3, 4);
-                    }
-                    for (; m0 < (nuint)steps; m0++)
-                    {
-                        ref float cRow0 = ref Unsafe.Add(ref c, m0 * 48 + n0);
-                        var c00 = Vector128.LoadUnsafe(ref bias, n0);
-                        var c01 = Vector128.LoadUnsafe(ref bias, n0 + 4);
-                        var c00_1 = Vector128<float>.Zero;
-                        var c01_1 = Vector128<float>.Zero;
-                        var c00_2 = Vector128<float>.Zero;
-                        var c01_2 = Vector128<float>.Zero;
-                        var c00_3 = Vector128<float>.Zero;
-                        var c01_3 = Vector128<float>.Zero;
-                        var a0 = Vector128.Create(Unsafe.Add(ref a, m0 * 32));
-                        c00 = Vector128.MultiplyAddEstimate(a0, Vector128.LoadUnsafe(ref b, n0), c00);
-                        c01 = Vector128.MultiplyAddEstimate(a0, Vector128.LoadUnsafe(ref b, n0 + 4), c01);
-                        var a1 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 1));
-                        c00_1 = Vector128.MultiplyAddEstimate(a1, Vector128.LoadUnsafe(ref b, 48 + n0), c00_1);
-                        c01_1 = Vector128.MultiplyAddEstimate(a1, Vector128.LoadUnsafe(ref b, 48 + n0 + 4), c01_1);
-                        var a2 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 2));
-                        c00_2 = Vector128.MultiplyAddEstimate(a2, Vector128.LoadUnsafe(ref b, 96 + n0), c00_2);
-                        c01_2 = Vector128.MultiplyAddEstimate(a2, Vector128.LoadUnsafe(ref b, 96 + n0 + 4), c01_2);
-                        var a3 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 3));
-                        c00_3 = Vector128.MultiplyAddEstimate(a3, Vector128.LoadUnsafe(ref b, 144 + n0), c00_3);
-                        c01_3 = Vector128.MultiplyAddEstimate(a3, Vector128.LoadUnsafe(ref b, 144 + n0 + 4), c01_3);
-                        var a4 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 4));
-                        c00 = Vector128.MultiplyAddEstimate(a4, Vector128.LoadUnsafe(ref b, 192 + n0), c00);
-                        c01 = Vector128.MultiplyAddEstimate(a4, Vector128.LoadUnsafe(ref b, 192 + n0 + 4), c01);
-                        var a5 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 5));
-                        c00_1 = Vector128.MultiplyAddEstimate(a5, Vector128.LoadUnsafe(ref b, 240 + n0), c00_1);
-                        c01_1 = Vector128.MultiplyAddEstimate(a5, Vector128.LoadUnsafe(ref b, 240 + n0 + 4), c01_1);
-                        var a6 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 6));
-                        c00_2 = Vector128.MultiplyAddEstimate(a6, Vector128.LoadUnsafe(ref b, 288 + n0), c00_2);
-                        c01_2 = Vector128.MultiplyAddEstimate(a6, Vector128.LoadUnsafe(ref b, 288 + n0 + 4), c01_2);
-                        var a7 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 7));
-                        c00_3 = Vector128.MultiplyAddEstimate(a7, Vector128.LoadUnsafe(ref b, 336 + n0), c00_3);
-                        c01_3 = Vector128.MultiplyAddEstimate(a7, Vector128.LoadUnsafe(ref b, 336 + n0 + 4), c01_3);
-                        var a8 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 8));
-                        c00 = Vector128.MultiplyAddEstimate(a8, Vector128.LoadUnsafe(ref b, 384 + n0), c00);
-                        c01 = Vector128.MultiplyAddEstimate(a8, Vector128.LoadUnsafe(ref b, 384 + n0 + 4), c01);
-                        var a9 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 9));
-                        c00_1 = Vector128.MultiplyAddEstimate(a9, Vector128.LoadUnsafe(ref b, 432 + n0), c00_1);
-                        c01_1 = Vector128.MultiplyAddEstimate(a9, Vector128.LoadUnsafe(ref b, 432 + n0 + 4), c01_1);
-                        var a10 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 10));
-                        c00_2 = Vector128.MultiplyAddEstimate(a10, Vector128.LoadUnsafe(ref b, 480 + n0), c00_2);
-                        c01_2 = Vector128.MultiplyAddEstimate(a10, Vector128.LoadUnsafe(ref b, 480 + n0 + 4), c01_2);
-                        var a11 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 11));
-                        c00_3 = Vector128.MultiplyAddEstimate(a11, Vector128.LoadUnsafe(ref b, 528 + n0), c00_3);
-                        c01_3 = Vector128.MultiplyAddEstimate(a11, Vector128.LoadUnsafe(ref b, 528 + n0 + 4), c01_3);
-                        var a12 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 12));
-                        c00 = Vector128.MultiplyAddEstimate(a12, Vector128.LoadUnsafe(ref b, 576 + n0), c00);
-                        c01 = Vector128.MultiplyAddEstimate(a12, Vector128.LoadUnsafe(ref b, 576 + n0 + 4), c01);
-                        var a13 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 13));
-                        c00_1 = Vector128.MultiplyAddEstimate(a13, Vector128.LoadUnsafe(ref b, 624 + n0), c00_1);
-                        c01_1 = Vector128.MultiplyAddEstimate(a13, Vector128.LoadUnsafe(ref b, 624 + n0 + 4), c01_1);
-                        var a14 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 14));
-                        c00_2 = Vector128.MultiplyAddEstimate(a14, Vector128.LoadUnsafe(ref b, 672 + n0), c00_2);
-                        c01_2 = Vector128.MultiplyAddEstimate(a14, Vector128.LoadUnsafe(ref b, 672 + n0 + 4), c01_2);
-                        var a15 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 15));
-                        c00_3 = Vector128.MultiplyAddEstimate(a15, Vector128.LoadUnsafe(ref b, 720 + n0), c00_3);
-                        c01_3 = Vector128.MultiplyAddEstimate(a15, Vector128.LoadUnsafe(ref b, 720 + n0 + 4), c01_3);
-                        var a16 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 16));
-                        c00 = Vector128.MultiplyAddEstimate(a16, Vector128.LoadUnsafe(ref b, 768 + n0), c00);
-                        c01 = Vector128.MultiplyAddEstimate(a16, Vector128.LoadUnsafe(ref b, 768 + n0 + 4), c01);
-                        var a17 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 17));
-                        c00_1 = Vector128.MultiplyAddEstimate(a17, Vector128.LoadUnsafe(ref b, 816 + n0), c00_1);
-                        c01_1 = Vector128.MultiplyAddEstimate(a17, Vector128.LoadUnsafe(ref b, 816 + n0 + 4), c01_1);
-                        var a18 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 18));
-                        c00_2 = Vector128.MultiplyAddEstimate(a18, Vector128.LoadUnsafe(ref b, 864 + n0), c00_2);
-                        c01_2 = Vector128.MultiplyAddEstimate(a18, Vector128.LoadUnsafe(ref b, 864 + n0 + 4), c01_2);
-                        var a19 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 19));
-                        c00_3 = Vector128.MultiplyAddEstimate(a19, Vector128.LoadUnsafe(ref b, 912 + n0), c00_3);
-                        c01_3 = Vector128.MultiplyAddEstimate(a19, Vector128.LoadUnsafe(ref b, 912 + n0 + 4), c01_3);
-                        var a20 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 20));
-                        c00 = Vector128.MultiplyAddEstimate(a20, Vector128.LoadUnsafe(ref b, 960 + n0), c00);
-                        c01 = Vector128.MultiplyAddEstimate(a20, Vector128.LoadUnsafe(ref b, 960 + n0 + 4), c01);
-                        var a21 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 21));
-                        c00_1 = Vector128.MultiplyAddEstimate(a21, Vector128.LoadUnsafe(ref b, 1008 + n0), c00_1);
-                        c01_1 = Vector128.MultiplyAddEstimate(a21, Vector128.LoadUnsafe(ref b, 1008 + n0 + 4), c01_1);
-                        var a22 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 22));
-                        c00_2 = Vector128.MultiplyAddEstimate(a22, Vector128.LoadUnsafe(ref b, 1056 + n0), c00_2);
-                        c01_2 = Vector128.MultiplyAddEstimate(a22, Vector128.LoadUnsafe(ref b, 1056 + n0 + 4), c01_2);
-                        var a23 = Vector128.Create(Unsafe.Add(ref a, m0 * 32 + 23));
-                        c00_3 = Vector128.MultiplyAddEstimate(a23, Vector128.LoadUnsafe(ref b, 1104 + n0), c00_3);
-                        c01_3 = Vector128.MultiplyAddEstimate(a23, Vector128.LoadUnsafe(ref b, 1104 + n0 + 4), c01_3);
-                        c00 += c00_1 + (c00_2 + c00_3);
-                        c01 += c01_1 + (c01_2 + c01_3);
-                        Vector128.StoreUnsafe(c00, ref cRow0, 0);
-                        Vector128.StoreUnsafe(c01, ref cRow0, 4);
-                    }
-                }
-            }
-        }
-
-        /// <summary>dW_out[j, :] += Σ_t h_t[j] · dy_t: a = h rows (A(j, t) = h_t[j]), b = dy rows, c = dW_out (input-major).</summary>
-        private static void OutputWeightGrads(ref float a, ref float b, ref float c, int steps)
-        {
-            if (Vector512.IsHardwareAccelerated)
-            {
-                for (nuint m0 = 0; m0 < 24; m0 += 4)
-                {
-                    ref float cRow0 = ref Unsafe.Add(ref c, m0 * 48);
-                    ref float cRow1 = ref Unsafe.Add(ref c, (m0 + 1) * 48);
-                    ref float cRow2 = ref Unsafe.Add(ref c, (m0 + 2) * 48);
-                    ref float cRow3 = ref Unsafe.Add(ref c, (m0 + 3) * 48);
-                    var c00 = Vector512.LoadUnsafe(ref cRow0, 0);
-                    var c01 = Vector512.LoadUnsafe(ref cRow0, 16);
-                    var c02 = Vector512.LoadUnsafe(ref cRow0, 32);
-                    var c10 = Vector512.LoadUnsafe(ref cRow1, 0);
-                    var c11 = Vector512.LoadUnsafe(ref cRow1, 16);
-                    var c12 = Vector512.LoadUnsafe(ref cRow1, 32);
-                    var c20 = Vector512.LoadUnsafe(ref cRow2, 0);
-                    var c21 = Vector512.LoadUnsafe(ref cRow2, 16);
-                    var c22 = Vector512.LoadUnsafe(ref cRow2, 32);
-                    var c30 = Vector512.LoadUnsafe(ref cRow3, 0);
-                    var c31 = Vector512.LoadUnsafe(ref cRow3, 16);
-                    var c32 = Vector512.LoadUnsafe(ref cRow3, 32);
-                    for (nuint k = 0; k < (nuint)steps; k++)
-                    {
-                        ref float bRow = ref Unsafe.Add(ref b, k * 48);
-                        var b0 = Vector512.LoadUnsafe(ref bRow, 0);
-                        var b1 = Vector512.LoadUnsafe(ref bRow, 16);
-                        var b2 = Vector512.LoadUnsafe(ref bRow, 32);
-                        var a0 = Vector512.Create(Unsafe.Add(ref a, m0 + k * 32));
-                        c00 = Vector512.MultiplyAddEstimate(a0, b0, c00);
-                        c01 = Vector512.MultiplyAddEstimate(a0, b1, c01);
-                        c02 = Vector512.MultiplyAddEstimate(a0, b2, c02);
-                        var a1 = Vector512.Create(Unsafe.Add(ref a, m0 + 1 + k * 32));
-                        c10 = Vector512.MultiplyAddEstimate(a1, b0, c10);
-                        c11 = Vector512.MultiplyAddEstimate(a1, b1, c11);
-                        c12 = Vector512.MultiplyAddEstimate(a1, b2, c12);
-                        var a2 = Vector512.Create(Unsafe.Add(ref a, m0 + 2 + k * 32));
-                        c20 = Vector512.MultiplyAddEstimate(a2, b0, c20);
-                        c21 = Vector512.MultiplyAddEstimate(a2, b1, c21);
-                        c22 = Vector512.MultiplyAddEstimate(a2, b2, c22);
-                        var a3 = Vector512.Create(Unsafe.Add(ref a, m0 + 3 + k * 32));
-                        c30 = Vector512.MultiplyAddEstimate(a3, b0, c30);
-                        c31 = Vector512.MultiplyAddEstimate(a3, b1, c31);
-                        c32 = Vector512.MultiplyAddEstimate(a3, b2, c32);
-                    }
-                    Vector512.StoreUnsafe(c00, ref cRow0, 0);
-                    Vector512.StoreUnsafe(c01, ref cRow0, 16);
-                    Vector512.StoreUnsafe(c02, ref cRow0, 32);
-                    Vector512.StoreUnsafe(c10, ref cRow1, 0);
-                    Vector512.StoreUnsafe(c11, ref cRow1, 16);
-                    Vector512.StoreUnsafe(c12, ref cRow1, 32);
-                    Vector512.StoreUnsafe(c20, ref cRow2, 0);
-                    Vector512.StoreUnsafe(c21, ref cRow2, 16);
-                    Vector512.StoreUnsafe(c22, ref cRow2, 32);
-                    Vector512.StoreUnsafe(c30, ref cRow3, 0);
-                    Vector512.StoreUnsafe(c31, ref cRow3, 16);
-                    Vector512.StoreUnsafe(c32, ref cRow3, 32);
-                }
-            }
-            else if (Vector256.IsHardwareAccelerated)
-            {
-                for (nuint n0 = 0; n0 < 48; n0 += 16)
-                {
-                    for (nuint m0 = 0; m0 < 24; m0 += 4)
-                    {
-                        ref float cRow0 = ref Unsafe.Add(ref c, m0 * 48 + n0);
-                        ref float cRow1 = ref Unsafe.Add(ref c, (m0 + 1) * 48 + n0);
-                        ref float cRow2 = ref Unsafe.Add(ref c, (m0 + 2) * 48 + n0);
-                        ref float cRow3 = ref Unsafe.Add(ref c, (m0 + 3) * 48 + n0);
-                        var c00 = Vector256.LoadUnsafe(ref cRow0, 0);
-                        var c01 = Vector256.LoadUnsafe(ref cRow0, 8);
-                        var c10 = Vector256.LoadUnsafe(ref cRow1, 0);
-                        var c11 = Vector256.LoadUnsafe(ref cRow1, 8);
-                        var c20 = Vector256.LoadUnsafe(ref cRow2, 0);
-                        var c21 = Vector256.LoadUnsafe(ref cRow2, 8);
-                        var c30 = Vector256.LoadUnsafe(ref cRow3, 0);
-                        var c31 = Vector256.LoadUnsafe(ref cRow3, 8);
-                        for (nuint k = 0; k < (nuint)steps; k++)
-                        {
-                            ref float bRow = ref Unsafe.Add(ref b, k * 48 + n0);
-                            var b0 = Vector256.LoadUnsafe(ref bRow, 0);
-                            var b1 = Vector256.LoadUnsafe(ref bRow, 8);
-                            var a0 = Vector256.Create(Unsafe.Add(ref a, m0 + k * 32));
-                            c00 = Vector256.MultiplyAddEstimate(a0, b0, c00);
-                            c01 = Vector256.MultiplyAddEstimate(a0, b1, c01);
-                            var a1 = Vector256.Create(Unsafe.Add(ref a, m0 + 1 + k * 32));
-                            c10 = Vector256.MultiplyAddEstimate(a1, b0, c10);
-                            c11 = Vector256.MultiplyAddEstimate(a1, b1, c11);
-                            var a2 = Vector256.Create(Unsafe.Add(ref a, m0 + 2 + k * 32));
-                            c20 = Vector256.MultiplyAddEstimate(a2, b0, c20);
-                            c21 = Vector256.MultiplyAddEstimate(a2, b1, c21);
-                            var a3 = Vector256.Create(Unsafe.Add(ref a, m0 + 3 + k * 32));
-                            c30 = Vector256.MultiplyAddEstimate(a3, b0, c30);
-                            c31 = Vector256.MultiplyAddEstimate(a3, b1, c31);
-                        }
-                        Vector256.StoreUnsafe(c00, ref cRow0, 0);
-                        Vector256.StoreUnsafe(c01, ref cRow0, 8);
-                        Vector256.StoreUnsafe(c10, ref cRow1, 0);
-                        Vector256.StoreUnsafe(c11, ref cRow1, 8);
-                        Vector256.StoreUnsafe(c20, ref cRow2, 0);
-                        Vector256.StoreUnsafe(c21, ref cRow2, 8);
-                        Vector256.StoreUnsafe(c30, ref cRow3, 0);
-                        Vector256.StoreUnsafe(c31, ref cRow3, 8);
-                    }
-                }
-            }
-            else
-            {
-                for (nuint n0 = 0; n0 < 48; n0 += 8)
-                {
-                    for (nuint m0 = 0; m0 < 24; m0 += 4)
-                    {
-                        ref float cRow0 = ref Unsafe.Add(ref c, m0 * 48 + n0);
-                        ref float cRow1 = ref Unsafe.Add(ref c, (m0 + 1) * 48 + n0);
-                        ref float cRow2 = ref Unsafe.Add(ref c, (m0 + 2) * 48 + n0);
-                        ref float cRow3 = ref Unsafe.Add(ref c, (m0 + 3) * 48 + n0);
-                        var c00 = Vector128.LoadUnsafe(ref cRow0, 0);
-                        var c01 = Vector128.LoadUnsafe(ref cRow0, 4);
-                        var c10 = Vector128.LoadUnsafe(ref cRow1, 0);
-                        var c11 = Vector128.LoadUnsafe(ref cRow1, 4);
-                        var c20 = Vector128.LoadUnsafe(ref cRow2, 0);
-                        var c21 = Vector128.LoadUnsafe(ref cRow2, 4);
-                        var c30 = Vector128.LoadUnsafe(ref cRow3, 0);
-                        var c31 = Vector128.LoadUnsafe(ref cRow3, 4);
-                        for (nuint k = 0; k < (nuint)steps; k++)
-                        {
-                            ref float bRow = ref Unsafe.Add(ref b, k * 48 + n0);
-                            var b0 = Vector128.LoadUnsafe(ref bRow, 0);
-                            var b1 = Vector128.LoadUnsafe(ref bRow, 4);
-                            var a0 = Vector128.Create(Unsafe.Add(ref a, m0 + k * 32));
-                            c00 = Vector128.MultiplyAddEstimate(a0, b0, c00);
-                            c01 = Vector128.MultiplyAddEstimate(a0, b1, c01);
-                            var a1 = Vector128.Create(Unsafe.Add(ref a, m0 + 1 + k * 32));
-                            c10 = Vector128.MultiplyAddEstimate(a1, b0, c10);
-                            c11 = Vector128.MultiplyAddEstimate(a1, b1, c11);
-                            var a2 = Vector128.Create(Unsafe.Add(ref a, m0 + 2 + k * 32));
-                            c20 = Vector128.MultiplyAddEstimate(a2, b0, c20);
-                            c21 = Vector128.MultiplyAddEstimate(a2, b1, c21);
-                            var a3 = Vector128.Create(Unsafe.Add(ref a, m0 + 3 + k * 32));
-                            c30 = Vector128.MultiplyAddEstimate(a3, b0, c30);
-                            c31 = Vector128.MultiplyAddEstimate(a3, b1, c31);
-                        }
-                        Vector128.StoreUnsafe(c00, ref cRow0, 0);
-                        Vector128.StoreUnsafe(c01, ref cRow0, 4);
-                        Vector128.StoreUnsafe(c10, ref cRow1, 0);
-                        Vector128.StoreUnsafe(c11, ref cRow1, 4);
-                        Vector128.StoreUnsafe(c20, ref cRow2, 0);
-                        Vector128.StoreUnsafe(c21, ref cRow2, 4);
-                        Vector128.StoreUnsafe(c30, ref cRow3, 0);
-                        Vector128.StoreUnsafe(c31, ref cRow3, 4);
-                    }
-                }
-            }
-        }
-
-        /// <summary>dh_t[j] += Σ_o dy_t[o] · W_out[j, o]: a = dy rows, b = W_out rows, c = dh rows.</summary>
-        private static void HiddenGradsFromHead(ref float a, ref float b, ref float c, int steps)
-        {
-            if (Vector512.IsHardwareAccelerated)
-            {
-                for (nuint n0 = 0; n0 < 24; n0 += 4)
-                {
-                    nuint m0 = 0;
-                    for (; m0 + 4 <= (nuint)steps; m0 += 4)
-                    {
-                        var s00 = Vector512<float>.Zero;
-                        var s01 = Vector512<float>.Zero;
-                        var s02 = Vector512<float>.Zero;
-                        var s03 = Vector512<float>.Zero;
-                        var s10 = Vector512<float>.Zero;
-                        var s11 = Vector512<float>.Zero;
-                        var s12 = Vector512<float>.Zero;
-                        var s13 = Vector512<float>.Zero;
-                        var s20 = Vector512<float>.Zero;
-                        var s21 = Vector512<float>.Zero;
-                        var s22 = Vector512<float>.Zero;
-                        var s23 = Vector512<float>.Zero;
-                        var s30 = Vector512<float>.Zero;
-                        var s31 = Vector512<float>.Zero;
-                        var s32 = Vector512<float>.Zero;
-                        var s33 = Vector512<float>.Zero;
-                        for (nuint k = 0; k < 48; k += 16)
-                        {
-                            var a0 = Vector512.LoadUnsafe(ref a, m0 * 48 + k);
-                            var a1 = Vector512.LoadUnsafe(ref a, (m0 + 1) * 48 + k);
-                            var a2 = Vector512.LoadUnsafe(ref a, (m0 + 2) * 48 + k);
-                            var a3 = Vector512.LoadUnsafe(ref a, (m0 + 3) * 48 + k);
-                            var b0 = Vector512.LoadUnsafe(ref b, n0 * 48 + k);
-                            s00 = Vector512.MultiplyAddEstimate(a0, b0, s00);
-                            s10 = Vector512.MultiplyAddEstimate(a1, b0, s10);
-                            s20 = Vector512.MultiplyAddEstimate(a2, b0, s20);
-                            s30 = Vector512.MultiplyAddEstimate(a3, b0, s30);
-                            var b1 = Vector512.LoadUnsafe(ref b, (n0 + 1) * 48 + k);
-                            s01 = Vector512.MultiplyAddEstimate(a0, b1, s01);
-                            s11 = Vector512.MultiplyAddEstimate(a1, b1, s11);
-                            s21 = Vector512.MultiplyAddEstimate(a2, b1, s21);
-                            s31 = Vector512.MultiplyAddEstimate(a3, b1, s31);
-                            var b2 = Vector512.LoadUnsafe(ref b, (n0 + 2) * 48 + k);
-                            s02 = Vector512.MultiplyAddEstimate(a0, b2, s02);
-                            s12 = Vector512.MultiplyAddEstimate(a1, b2, s12);
-                            s22 = Vector512.MultiplyAddEstimate(a2, b2, s22);
-                            s32 = Vector512.MultiplyAddEstimate(a3, b2, s32);
-                            var b3 = Vector512.LoadUnsafe(ref b, (n0 + 3) * 48 + k);
-                            s03 = Vector512.MultiplyAddEstimate(a0, b3, s03);
-                            s13 = Vector512.MultiplyAddEstimate(a1, b3, s13);
-                            s23 = Vector512.MultiplyAddEstimate(a2, b3, s23);
-                            s33 = Vector512.MultiplyAddEstimate(a3, b3, s33);
-                        }
-                        Unsafe.Add(ref c, m0 * 32 + n0) += Vector512.Sum(s00);
-                        Unsafe.Add(ref c, m0 * 32 + n0 + 1) += Vector512.Sum(s01);
-                        Unsafe.Add(ref c, m0 * 32 + n0 + 2) += Vector512.Sum(s02);
-                        Unsafe.Add(ref c, m0 * 32 + n0 + 3) += Vector512.Sum(s03);
-                        Unsafe.Add(ref c, (m0 + 1) * 32 + n0) += Vector512.Sum(s10);
-                        Unsafe.Add(ref c, (m0 + 1) * 32 + n0 + 1) += Vector512.Sum(s11);
-                        Unsafe.Add(ref c, (m0 + 1) * 32 + n0 + 2) += Vector512.Sum(s12);
-                        Unsafe.Add(ref c, (m0 + 1) * 32 + n0 + 3) += Vector512.Sum(s13);
-                        Unsafe.Add(ref c, (m0 + 2) * 32 + n0) += Vector512.Sum(s20);
-                        Unsafe.Add(ref c, (m0 + 2) * 32 + n0 + 1) += Vector512.Sum(s21);
-                        Unsafe.Add(ref c, (m0 + 2) * 32 + n0 + 2) += Vector512.Sum(s22);
-                        Unsafe.Add(ref c, (m0 + 2) * 32 + n0 + 3) += Vector512.Sum(s23);
-                        Unsafe.Add(ref c, (m0 + 3) * 32 + n0) += Vector512.Sum(s30);
-                        Unsafe.Add(ref c, (m0 + 3) * 32 + n0 + 1) += Vector512.Sum(s31);
-                        Unsafe.Add(ref c, (m0 + 3) * 32 + n0 + 2) += Vector512.Sum(s32);
-                        Unsafe.Add(ref c, (m0 + 3) * 32 + n0 + 3) += Vector512.Sum(s33);
-                    }
-                    for (; m0 < (nuint)steps; m0++)
-                    {
-                        var s00 = Vector512<float>.Zero;
-                        var s01 = Vector512<float>.Zero;
-                        var s02 = Vector512<float>.Zero;
-                        var s03 = Vector512<float>.Zero;
-                        for (nuint k = 0; k < 48; k += 16)
-                        {
-                            var a0 = Vector512.LoadUnsafe(ref a, m0 * 48 + k);
-                            var b0 = Vector512.LoadUnsafe(ref b, n0 * 48 + k);
-                            s00 = Vector512.MultiplyAddEstimate(a0, b0, s00);
-                            var b1 = Vector512.LoadUnsafe(ref b, (n0 + 1) * 48 + k);
-                            s01 = Vector512.MultiplyAddEstimate(a0, b1, s01);
-                            var b2 = Vector512.LoadUnsafe(ref b, (n0 + 2) * 48 + k);
-                            s02 = Vector512.MultiplyAddEstimate(a0, b2, s02);
-                            var b3 = Vector512.LoadUnsafe(ref b, (n0 + 3) * 48 + k);
-                            s03 = Vector512.MultiplyAddEstimate(a0, b3, s03);
-                        }
-                        Unsafe.Add(ref c, m0 * 32 + n0) += Vector512.Sum(s00);
-                        Unsafe.Add(ref c, m0 * 32 + n0 + 1) += Vector512.Sum(s01);
-                        Unsafe.Add(ref c, m0 * 32 + n0 + 2) += Vector512.Sum(s02);
-                        Unsafe.Add(ref c, m0 * 32 + n0 + 3) += Vector512.Sum(s03);
-                    }
-                }
-            }
-            else if (Vector256.IsHardwareAccelerated)
-            {
-                for (nuint n0 = 0; n0 < 24; n0 += 4)
-                {
-                    nuint m0 = 0;
-                    for (; m0 + 2 <= (nuint)steps; m0 += 2)
-                    {
-                        var s00 = Vector256<float>.Zero;
-                        var s01 = Vector256<float>.Zero;
-                        var s02 = Vector256<float>.Zero;
-                        var s03 = Vector256<float>.Zero;
-                        var s10 = Vector256<float>.Zero;
-                        var s11 = Vector256<float>.Zero;
-                        var s12 = Vector256<float>.Zero;
-                        var s13 = Vector256<float>.Zero;
-                        for (nuint k = 0; k < 48; k += 8)
-                        {
-                            var a0 = Vector256.LoadUnsafe(ref a, m0 * 48 + k);
-                            var a1 = Vector256.LoadUnsafe(ref a, (m0 + 1) * 48 + k);
-                            var b0 = Vector256.LoadUnsafe(ref b, n0 * 48 + k);
-                            s00 = Vector256.MultiplyAddEstimate(a0, b0, s00);
-                            s10 = Vector256.MultiplyAddEstimate(a1, b0, s10);
-                            var b1 = Vector256.LoadUnsafe(ref b, (n0 + 1) * 48 + k);
-                            s01 = Vector256.MultiplyAddEstimate(a0, b1, s01);
-                            s11 = Vector256.MultiplyAddEstimate(a1, b1, s11);
-                            var b2 = Vector256.LoadUnsafe(ref b, (n0 + 2) * 48 + k);
-                            s02 = Vector256.MultiplyAddEstimate(a0, b2, s02);
-                            s12 = Vector256.MultiplyAddEstimate(a1, b2, s12);
-                            var b3 = Vector256.LoadUnsafe(ref b, (n0 + 3) * 48 + k);
-                            s03 = Vector256.MultiplyAddEstimate(a0, b3, s03);
-                            s13 = Vector256.MultiplyAddEstimate(a1, b3, s13);
-                        }
-                        Unsafe.Add(ref c, m0 * 32 + n0) += Vector256.Sum(s00);
-                        Unsafe.Add(ref c, m0 * 32 + n0 + 1) += Vector256.Sum(s01);
-                        Unsafe.Add(ref c, m0 * 32 + n0 + 2) += Vector256.Sum(s02);
-                        Unsafe.Add(ref c, m0 * 32 + n0 + 3) += Vector256.Sum(s03);
-                        Unsafe.Add(ref c, (m0 + 1) * 32 + n0) += Vector256.Sum(s10);
-                        Unsafe.Add(ref c, (m0 + 1) * 32 + n0 + 1) += Vector256.Sum(s11);
-                        Unsafe.Add(ref c, (m0 + 1) * 32 + n0 + 2) += Vector256.Sum(s12);
-                        Unsafe.Add(ref c, (m0 + 1) * 32 + n0 + 3) += Vector256.Sum(s13);
-                    }
-                    for (; m0 < (nuint)steps; m0++)
-                    {
-                        var s00 = Vector256<float>.Zero;
-                        var s01 = Vector256<float>.Zero;
-                        var s02 = Vector256<float>.Zero;
-                        var s03 = Vector256<float>.Zero;
-                        for (nuint k = 0; k < 48; k += 8)
-                        {
-                            var a0 = Vector256.LoadUnsafe(ref a, m0 * 48 + k);
-                            var b0 = Vector256.LoadUnsafe(ref b, n0 * 48 + k);
-                            s00 = Vector256.MultiplyAddEstimate(a0, b0, s00);
-                            var b1 = Vector256.LoadUnsafe(ref b, (n0 + 1) * 48 + k);
-                            s01 = Vector256.MultiplyAddEstimate(a0, b1, s01);
-                            var b2 = Vector256.LoadUnsafe(ref b, (n0 + 2) * 48 + k);
-                            s02 = Vector256.MultiplyAddEstimate(a0, b2, s02);
-                            var b3 = Vector256.LoadUnsafe(ref b, (n0 + 3) * 48 + k);
-                            s03 = Vector256.MultiplyAddEstimate(a0, b3, s03);
-                        }
-                        Unsafe.Add(ref c, m0 * 32 + n0) += Vector256.Sum(s00);
-                        Unsafe.Add(ref c, m0 * 32 + n0 + 1) += Vector256.Sum(s01);
-                        Unsafe.Add(ref c, m0 * 32 + n0 + 2) += Vector256.Sum(s02);
-                        Unsafe.Add(ref c, m0 * 32 + n0 + 3) += Vector256.Sum(s03);
-                    }
-                }
-            }
-            else
-            {
-                for (nuint n0 = 0; n0 < 24; n0 += 4)
-                {
-                    nuint m0 = 0;
-                    for (; m0 + 2 <= (nuint)steps; m0 += 2)
-                    {
-                        var s00 = Vector128<float>.Zero;
-                        var s01 = Vector128<float>.Zero;
-                        var s02 = Vector128<float>.Zero;
-                        var s03 = Vector128<float>.Zero;
-                        var s10 = Vector128<float>.Zero;
-                        var s11 = Vector128<float>.Zero;
-                        var s12 = Vector128<float>.Zero;
-                        var s13 = Vector128<float>.Zero;
-                        for (nuint k = 0; k < 48; k += 4)
-                        {
-                            var a0 = Vector128.LoadUnsafe(ref a, m0 * 48 + k);
-                            var a1 = Vector128.LoadUnsafe(ref a, (m0 + 1) * 48 + k);
-                            var b0 = Vector128.LoadUnsafe(ref b, n0 * 48 + k);
-                            s00 = Vector128.MultiplyAddEstimate(a0, b0, s00);
-                            s10 = Vector128.MultiplyAddEstimate(a1, b0, s10);
-                            var b1 = Vector128.LoadUnsafe(ref b, (n0 + 1) * 48 + k);
-                            s01 = Vector128.MultiplyAddEstimate(a0, b1, s01);
-                            s11 = Vector128.MultiplyAddEstimate(a1, b1, s11);
-                            var b2 = Vector128.LoadUnsafe(ref b, (n0 + 2) * 48 + k);
-                            s02 = Vector128.MultiplyAddEstimate(a0, b2, s02);
-                            s12 = Vector128.MultiplyAddEstimate(a1, b2, s12);
-                            var b3 = Vector128.LoadUnsafe(ref b, (n0 + 3) * 48 + k);
-                            s03 = Vector128.MultiplyAddEstimate(a0, b3, s03);
-                            s13 = Vector128.MultiplyAddEstimate(a1, b3, s13);
-                        }
-                        Unsafe.Add(ref c, m0 * 32 + n0) += Vector128.Sum(s00);
-                        Unsafe.Add(ref c, m0 * 32 + n0 + 1) += Vector128.Sum(s01);
-                        Unsafe.Add(ref c, m0 * 32 + n0 + 2) += Vector128.Sum(s02);
-                        Unsafe.Add(ref c, m0 * 32 + n0 + 3) += Vector128.Sum(s03);
-                        Unsafe.Add(ref c, (m0 + 1) * 32 + n0) += Vector128.Sum(s10);
-                        Unsafe.Add(ref c, (m0 + 1) * 32 + n0 + 1) += Vector128.Sum(s11);
-                        Unsafe.Add(ref c, (m0 + 1) * 32 + n0 + 2) += Vector128.Sum(s12);
-                        Unsafe.Add(ref c, (m0 + 1) * 32 + n0 + 3) += Vector128.Sum(s13);
-                    }
-                    for (; m0 < (nuint)steps; m0++)
-                    {
-                        var s00 = Vector128<float>.Zero;
-                        var s01 = Vector128<float>.Zero;
-                        var s02 = Vector128<float>.Zero;
-                        var s03 = Vector128<float>.Zero;
-                        for (nuint k = 0; k < 48; k += 4)
-                        {
-                            var a0 = Vector128.LoadUnsafe(ref a, m0 * 48 + k);
-                            var b0 = Vector128.LoadUnsafe(ref b, n0 * 48 + k);
-                            s00 = Vector128.MultiplyAddEstimate(a0, b0, s00);
-                            var b1 = Vector128.LoadUnsafe(ref b, (n0 + 1) * 48 + k);
-                            s01 = Vector128.MultiplyAddEstimate(a0, b1, s01);
-                            var b2 = Vector128.LoadUnsafe(ref b, (n0 + 2) * 48 + k);
-                            s02 = Vector128.MultiplyAddEstimate(a0, b2, s02);
-                            var b3 = Vector128.LoadUnsafe(ref b, (n0 + 3) * 48 + k);
-                            s03 = Vector128.MultiplyAddEstimate(a0, b3, s03);
-                        }
-                        Unsafe.Add(ref c, m0 * 32 + n0) += Vector128.Sum(s00);
-                        Unsafe.Add(ref c, m0 * 32 + n0 + 1) += Vector128.Sum(s01);
-                        Unsafe.Add(ref c, m0 * 32 + n0 + 2) += Vector128.Sum(s02);
-                        Unsafe.Add(ref c, m0 * 32 + n0 + 3) += Vector128.Sum(s03);
-                    }
-                }
-            }
-        }
-
-        /// <summary>dPrev[j] += Σ_i δ[i] · W_hh[j, i] for rows δ vectors: a = δ rows, b = W_hh rows, c = state-gradient rows.</summary>
-        private static void RecurrentBackprop(ref float a, ref float b, ref float c, int rows)
-        {
-            if (Vector512.IsHardwareAccelerated)
-            {
-                for (nuint n0 = 0; n0 < 24; n0 += 4)
-                {
-                    nuint m0 = 0;
-                    for (; m0 + 4 <= (nuint)rows; m0 += 4)
-                    {
-                        var s00 = Vector512<float>.Zero;
-                        var s01 = Vector512<float>.Zero;
-                        var s02 = Vector512<float>.Zero;
-                        var s03 = Vector512<float>.Zero;
-                        var s10 = Vector512<float>.Zero;
-                        var s11 = Vector512<float>.Zero;
-                        var s12 = Vector512<float>.Zero;
-                        var s13 = Vector512<float>.Zero;
-                        var s20 = Vector512<float>.Zero;
-                        var s21 = Vector512<float>.Zero;
-                        var s22 = Vector512<float>.Zero;
-                        var s23 = Vector512<float>.Zero;
-                        var s30 = Vector512<float>.Zero;
-                        var s31 = Vector512<float>.Zero;
-                        var s32 = Vector512<float>.Zero;
-                        var s33 = Vector512<float>.Zero;
-                        for (nuint k = 0; k < 128; k += 16)
-                        {
-                            var a0 = Vector512.LoadUnsafe(ref a, m0 * 128 + k);
-                            var a1 = Vector512.LoadUnsafe(ref a, (m0 + 1) * 128 + k);
-                            var a2 = Vector512.LoadUnsafe(ref a, (m0 + 2) * 128 + k);
-                            var a3 = Vector512.LoadUnsafe(ref a, (m0 + 3) * 128 + k);
-                            var b0 = Vector512.LoadUnsafe(ref b, n0 * 128 + k);
-                            s00 = Vector512.MultiplyAddEstimate(a0, b0, s00);
-                            s10 = Vector512.MultiplyAddEstimate(a1, b0, s10);
-                            s20 = Vector512.MultiplyAddEstimate(a2, b0, s20);
-                            s30 = Vector512.MultiplyAddEstimate(a3, b0, s30);
-                            var b1 = Vector512.LoadUnsafe(ref b, (n0 + 1) * 128 + k);
-                            s01 = Vector512.MultiplyAddEstimate(a0, b1, s01);
-                            s11 = Vector512.MultiplyAddEstimate(a1, b1, s11);
-                            s21 = Vector512.MultiplyAddEstimate(a2, b1, s21);
-                            s31 = Vector512.MultiplyAddEstimate(a3, b1, s31);
-                            var b2 = Vector512.LoadUnsafe(ref b, (n0 + 2) * 128 + k);
-                            s02 = Vector512.MultiplyAddEstimate(a0, b2, s02);
-                            s12 = Vector512.MultiplyAddEstimate(a1, b2, s12);
-                            s22 = Vector512.MultiplyAddEstimate(a2, b2, s22);
-                            s32 = Vector512.MultiplyAddEstimate(a3, b2, s32);
-                            var b3 = Vector512.LoadUnsafe(ref b, (n0 + 3) * 128 + k);
-                            s03 = Vector512.MultiplyAddEstimate(a0, b3, s03);
-                            s13 = Vector512.MultiplyAddEstimate(a1, b3, s13);
-                            s23 = Vector512.MultiplyAddEstimate(a2, b3, s23);
-                            s33 = Vector512.MultiplyAddEstimate(a3, b3, s33);
-                        }
-                        Unsafe.Add(ref c, m0 * 64 + n0) += Vector512.Sum(s00);
-                        Unsafe.Add(ref c, m0 * 64 + n0 + 1) += Vector512.Sum(s01);
-                        Unsafe.Add(ref c, m0 * 64 + n0 + 2) += Vector512.Sum(s02);
-                        Unsafe.Add(ref c, m0 * 64 + n0 + 3) += Vector512.Sum(s03);
-                        Unsafe.Add(ref c, (m0 + 1) * 64 + n0) += Vector512.Sum(s10);
-                        Unsafe.Add(ref c, (m0 + 1) * 64 + n0 + 1) += Vector512.Sum(s11);
-                        Unsafe.Add(ref c, (m0 + 1) * 64 + n0 + 2) += Vector512.Sum(s12);
-                        Unsafe.Add(ref c, (m0 + 1) * 64 + n0 + 3) += Vector512.Sum(s13);
-                        Unsafe.Add(ref c, (m0 + 2) * 64 + n0) += Vector512.Sum(s20);
-                        Unsafe.Add(ref c, (m0 + 2) * 64 + n0 + 1) += Vector512.Sum(s21);
-                        Unsafe.Add(ref c, (m0 + 2) * 64 + n0 + 2) += Vector512.Sum(s22);
-                        Unsafe.Add(ref c, (m0 + 2) * 64 + n0 + 3) += Vector512.Sum(s23);
-                        Unsafe.Add(ref c, (m0 + 3) * 64 + n0) += Vector512.Sum(s30);
-                        Unsafe.Add(ref c, (m0 + 3) * 64 + n0 + 1) += Vector512.Sum(s31);
-                        Unsafe.Add(ref c, (m0 + 3) * 64 + n0 + 2) += Vector512.Sum(s32);
-                        Unsafe.Add(ref c, (m0 + 3) * 64 + n0 + 3) += Vector512.Sum(s33);
-                    }
-                    for (; m0 < (nuint)rows; m0++)
-                    {
-                        var s00 = Vector512<float>.Zero;
-                        var s01 = Vector512<float>.Zero;
-                        var s02 = Vector512<float>.Zero;
-                        var s03 = Vector512<float>.Zero;
-                        for (nuint k = 0; k < 128; k += 16)
-                        {
-                            var a0 = Vector512.LoadUnsafe(ref a, m0 * 128 + k);
-                            var b0 = Vector512.LoadUnsafe(ref b, n0 * 128 + k);
-                            s00 = Vector512.MultiplyAddEstimate(a0, b0, s00);
-                            var b1 = Vector512.LoadUnsafe(ref b, (n0 + 1) * 128 + k);
-                            s01 = Vector512.MultiplyAddEstimate(a0, b1, s01);
-                            var b2 = Vector512.LoadUnsafe(ref b, (n0 + 2) * 128 + k);
-                            s02 = Vector512.MultiplyAddEstimate(a0, b2, s02);
-                            var b3 = Vector512.LoadUnsafe(ref b, (n0 + 3) * 128 + k);
-                            s03 = Vector512.MultiplyAddEstimate(a0, b3, s03);
-                        }
-                        Unsafe.Add(ref c, m0 * 64 + n0) += Vector512.Sum(s00);
-                        Unsafe.Add(ref c, m0 * 64 + n0 + 1) += Vector512.Sum(s01);
-                        Unsafe.Add(ref c, m0 * 64 + n0 + 2) += Vector512.Sum(s02);
-                        Unsafe.Add(ref c, m0 * 64 + n0 + 3) += Vector512.Sum(s03);
-                    }
-                }
-            }
-            else if (Vector256.IsHardwareAccelerated)
-            {
-                for (nuint n0 = 0; n0 < 24; n0 += 4)
-                {
-                    nuint m0 = 0;
-                    for (; m0 + 2 <= (nuint)rows; m0 += 2)
-                    {
-                        var s00 = Vector256<float>.Zero;
-                        var s01 = Vector256<float>.Zero;
-                        var s02 = Vector256<float>.Zero;
-                        var s03 = Vector256<float>.Zero;
-                        var s10 = Vector256<float>.Zero;
-                        var s11 = Vector256<float>.Zero;
-                        var s12 = Vector256<float>.Zero;
-                        var s13 = Vector256<float>.Zero;
-                        for (nuint k = 0; k < 128; k += 8)
-                        {
-                            var a0 = Vector256.LoadUnsafe(ref a, m0 * 128 + k);
-                            var a1 = Vector256.LoadUnsafe(ref a, (m0 + 1) * 128 + k);
-                            var b0 = Vector256.LoadUnsafe(ref b, n0 * 128 + k);
-                            s00 = Vector256.MultiplyAddEstimate(a0, b0, s00);
-                            s10 = Vector256.MultiplyAddEstimate(a1, b0, s10);
-                            var b1 = Vector256.LoadUnsafe(ref b, (n0 + 1) * 128 + k);
-                            s01 = Vector256.MultiplyAddEstimate(a0, b1, s01);
-                            s11 = Vector256.MultiplyAddEstimate(a1, b1, s11);
-                            var b2 = Vector256.LoadUnsafe(ref b, (n0 + 2) * 128 + k);
-                            s02 = Vector256.MultiplyAddEstimate(a0, b2, s02);
-                            s12 = Vector256.MultiplyAddEstimate(a1, b2, s12);
-                            var b3 = Vector256.LoadUnsafe(ref b, (n0 + 3) * 128 + k);
-                            s03 = Vector256.MultiplyAddEstimate(a0, b3, s03);
-                            s13 = Vector256.MultiplyAddEstimate(a1, b3, s13);
-                        }
-                        Unsafe.Add(ref c, m0 * 64 + n0) += Vector256.Sum(s00);
-                        Unsafe.Add(ref c, m0 * 64 + n0 + 1) += Vector256.Sum(s01);
-                        Unsafe.Add(ref c, m0 * 64 + n0 + 2) += Vector256.Sum(s02);
-                        Unsafe.Add(ref c, m0 * 64 + n0 + 3) += Vector256.Sum(s03);
-                        Unsafe.Add(ref c, (m0 + 1) * 64 + n0) += Vector256.Sum(s10);
-                        Unsafe.Add(ref c, (m0 + 1) * 64 + n0 + 1) += Vector256.Sum(s11);
-                        Unsafe.Add(ref c, (m0 + 1) * 64 + n0 + 2) += Vector256.Sum(s12);
-                        Unsafe.Add(ref c, (m0 + 1) * 64 + n0 + 3) += Vector256.Sum(s13);
-                    }
-                    for (; m0 < (nuint)rows; m0++)
-                    {
-                        var s00 = Vector256<float>.Zero;
-                        var s01 = Vector256<float>.Zero;
-                        var s02 = Vector256<float>.Zero;
-                        var s03 = Vector256<float>.Zero;
-                        for (nuint k = 0; k < 128; k += 8)
-                        {
-                            var a0 = Vector256.LoadUnsafe(ref a, m0 * 128 + k);
-                            var b0 = Vector256.LoadUnsafe(ref b, n0 * 128 + k);
-                            s00 = Vector256.MultiplyAddEstimate(a0, b0, s00);
-                            var b1 = Vector256.LoadUnsafe(ref b, (n0 + 1) * 128 + k);
-                            s01 = Vector256.MultiplyAddEstimate(a0, b1, s01);
-                            var b2 = Vector256.LoadUnsafe(ref b, (n0 + 2) * 128 + k);
-                            s02 = Vector256.MultiplyAddEstimate(a0, b2, s02);
-                            var b3 = Vector256.LoadUnsafe(ref b, (n0 + 3) * 128 + k);
-                            s03 = Vector256.MultiplyAddEstimate(a0, b3, s03);
-                        }
-                        Unsafe.Add(ref c, m0 * 64 + n0) += Vector256.Sum(s00);
-                        Unsafe.Add(ref c, m0 * 64 + n0 + 1) += Vector256.Sum(s01);
-                        Unsafe.Add(ref c, m0 * 64 + n0 + 2) += Vector256.Sum(s02);
-                        Unsafe.Add(ref c, m0 * 64 + n0 + 3) += Vector256.Sum(s03);
-                    }
-                }
-            }
-            else
-            {
-                for (nuint n0 = 0; n0 < 24; n0 += 4)
-                {
-                    nuint m0 = 0;
-                    for (; m0 + 2 <= (nuint)rows; m0 += 2)
-                    {
-                        var s00 = Vector128<float>.Zero;
-                        var s01 = Vector128<float>.Zero;
-                        var s02 = Vector128<float>.Zero;
-                        var s03 = Vector128<float>.Zero;
-                        var s10 = Vector128<float>.Zero;
-                        var s11 = Vector128<float>.Zero;
-                        var s12 = Vector128<float>.Zero;
-                        var s13 = Vector128<float>.Zero;
-                        for (nuint k = 0; k < 128; k += 4)
-                        {
-                            var a0 = Vector128.LoadUnsafe(ref a, m0 * 128 + k);
-                            var a1 = Vector128.LoadUnsafe(ref a, (m0 + 1) * 128 + k);
-                            var b0 = Vector128.LoadUnsafe(ref b, n0 * 128 + k);
-                            s00 = Vector128.MultiplyAddEstimate(a0, b0, s00);
-                            s10 = Vector128.MultiplyAddEstimate(a1, b0, s10);
-                            var b1 = Vector128.LoadUnsafe(ref b, (n0 + 1) * 128 + k);
-                            s01 = Vector128.MultiplyAddEstimate(a0, b1, s01);
-                            s11 = Vector128.MultiplyAddEstimate(a1, b1, s11);
-                            var b2 = Vector128.LoadUnsafe(ref b, (n0 + 2) * 128 + k);
-                            s02 = Vector128.MultiplyAddEstimate(a0, b2, s02);
-                            s12 = Vector128.MultiplyAddEstimate(a1, b2, s12);
-                            var b3 = Vector128.LoadUnsafe(ref b, (n0 + 3) * 128 + k);
-                            s03 = Vector128.MultiplyAddEstimate(a0, b3, s03);
-                            s13 = Vector128.MultiplyAddEstimate(a1, b3, s13);
-                        }
-                        Unsafe.Add(ref c, m0 * 64 + n0) += Vector128.Sum(s00);
-                        Unsafe.Add(ref c, m0 * 64 + n0 + 1) += Vector128.Sum(s01);
-                        Unsafe.Add(ref c, m0 * 64 + n0 + 2) += Vector128.Sum(s02);
-                        Unsafe.Add(ref c, m0 * 64 + n0 + 3) += Vector128.Sum(s03);
-                        Unsafe.Add(ref c, (m0 + 1) * 64 + n0) += Vector128.Sum(s10);
-                        Unsafe.Add(ref c, (m0 + 1) * 64 + n0 + 1) += Vector128.Sum(s11);
-                        Unsafe.Add(ref c, (m0 + 1) * 64 + n0 + 2) += Vector128.Sum(s12);
-                        Unsafe.Add(ref c, (m0 + 1) * 64 + n0 + 3) += Vector128.Sum(s13);
-                    }
-                    for (; m0 < (nuint)rows; m0++)
-                    {
-                        var s00 = Vector128<float>.Zero;
-                        var s01 = Vector128<float>.Zero;
-                        var s02 = Vector128<float>.Zero;
-                        var s03 = Vector128<float>.Zero;
-                        for (nuint k = 0; k < 128; k += 4)
-                        {
-                            var a0 = Vector128.LoadUnsafe(ref a, m0 * 128 + k);
-                            var b0 = Vector128.LoadUnsafe(ref b, n0 * 128 + k);
-                            s00 = Vector128.MultiplyAddEstimate(a0, b0, s00);
-                            var b1 = Vector128.LoadUnsafe(ref b, (n0 + 1) * 128 + k);
-                            s01 = Vector128.MultiplyAddEstimate(a0, b1, s01);
-                            var b2 = Vector128.LoadUnsafe(ref b, (n0 + 2) * 128 + k);
-                            s02 = Vector128.MultiplyAddEstimate(a0, b2, s02);
-                            var b3 = Vector128.LoadUnsafe(ref b, (n0 + 3) * 128 + k);
-                            s03 = Vector128.MultiplyAddEstimate(a0, b3, s03);
-                        }
-                        Unsafe.Add(ref c, m0 * 64 + n0) += Vector128.Sum(s00);
-                        Unsafe.Add(ref c, m0 * 64 + n0 + 1) += Vector128.Sum(s01);
-                        Unsafe.Add(ref c, m0 * 64 + n0 + 2) += Vector128.Sum(s02);
-                        Unsafe.Add(ref c, m0 * 64 + n0 + 3) += Vector128.Sum(s03);
-                    }
-                }
-            }
-        }
-
-        /// <summary>dW_hh[j, :] += Σ_s r_{s-1}[j] · δ_s: a = recurrent inputs from the window's first row, b = δ rows, c = dW_hh.</summary>
-        private static void RecurrentWeightGrads(ref float a, ref float b, ref float c, int steps)
-        {
-            if (Vector512.IsHardwareAccelerated)
-            {
-                for (nuint n0 = 0; n0 < 128; n0 += 64)
-                {
-                    for (nuint m0 = 0; m0 < 24; m0 += 4)
-                    {
-                        ref float cRow0 = ref Unsafe.Add(ref c, m0 * 128 + n0);
-                        ref float cRow1 = ref Unsafe.Add(ref c, (m0 + 1) * 128 + n0);
-                        ref float cRow2 = ref Unsafe.Add(ref c, (m0 + 2) * 128 + n0);
-                        ref float cRow3 = ref Unsafe.Add(ref c, (m0 + 3) * 128 + n0);
-                        var c00 = Vector512.LoadUnsafe(ref cRow0, 0);
-                        var c01 = Vector512.LoadUnsafe(ref cRow0, 16);
-                        var c02 = Vector512.LoadUnsafe(ref cRow0, 32);
-                        var c03 = Vector512.LoadUnsafe(ref cRow0, 48);
-                        var c10 = Vector512.LoadUnsafe(ref cRow1, 0);
-                        var c11 = Vector512.LoadUnsafe(ref cRow1, 16);
-                        var c12 = Vector512.LoadUnsafe(ref cRow1, 32);
-                        var c13 = Vector512.LoadUnsafe(ref cRow1, 48);
-                        var c20 = Vector512.LoadUnsafe(ref cRow2, 0);
-                        var c21 = Vector512.LoadUnsafe(ref cRow2, 16);
-                        var c22 = Vector512.LoadUnsafe(ref cRow2, 32);
-                        var c23 = Vector512.LoadUnsafe(ref cRow2, 48);
-                        var c30 = Vector512.LoadUnsafe(ref cRow3, 0);
-                        var c31 = Vector512.LoadUnsafe(ref cRow3, 16);
-                        var c32 = Vector512.LoadUnsafe(ref cRow3, 32);
-                        var c33 = Vector512.LoadUnsafe(ref cRow3, 48);
-                        for (nuint k = 0; k < (nuint)steps; k++)
-                        {
-                            ref float bRow = ref Unsafe.Add(ref b, k * 128 + n0);
-                            var b0 = Vector512.LoadUnsafe(ref bRow, 0);
-                            var b1 = Vector512.LoadUnsafe(ref bRow, 16);
-                            var b2 = Vector512.LoadUnsafe(ref bRow, 32);
-                            var b3 = Vector512.LoadUnsafe(ref bRow, 48);
-                            var a0 = Vector512.Create(Unsafe.Add(ref a, m0 + k * 32));
-                            c00 = Vector512.MultiplyAddEstimate(a0, b0, c00);
-                            c01 = Vector512.MultiplyAddEstimate(a0, b1, c01);
-                            c02 = Vector512.MultiplyAddEstimate(a0, b2, c02);
-                            c03 = Vector512.MultiplyAddEstimate(a0, b3, c03);
-                            var a1 = Vector512.Create(Unsafe.Add(ref a, m0 + 1 + k * 32));
-                            c10 = Vector512.MultiplyAddEstimate(a1, b0, c10);
-                            c11 = Vector512.MultiplyAddEstimate(a1, b1, c11);
-                            c12 = Vector512.MultiplyAddEstimate(a1, b2, c12);
-                            c13 = Vector512.MultiplyAddEstimate(a1, b3, c13);
-                            var a2 = Vector512.Create(Unsafe.Add(ref a, m0 + 2 + k * 32));
-                            c20 = Vector512.MultiplyAddEstimate(a2, b0, c20);
-                            c21 = Vector512.MultiplyAddEstimate(a2, b1, c21);
-                            c22 = Vector512.MultiplyAddEstimate(a2, b2, c22);
-                            c23 = Vector512.MultiplyAddEstimate(a2, b3, c23);
-                            var a3 = Vector512.Create(Unsafe.Add(ref a, m0 + 3 + k * 32));
-                            c30 = Vector512.MultiplyAddEstimate(a3, b0, c30);
-                            c31 = Vector512.MultiplyAddEstimate(a3, b1, c31);
-                            c32 = Vector512.MultiplyAddEstimate(a3, b2, c32);
-                            c33 = Vector512.MultiplyAddEstimate(a3, b3, c33);
-                        }
-                        Vector512.StoreUnsafe(c00, ref cRow0, 0);
-                        Vector512.StoreUnsafe(c01, ref cRow0, 16);
-                        Vector512.StoreUnsafe(c02, ref cRow0, 32);
-                        Vector512.StoreUnsafe(c03, ref cRow0, 48);
-                        Vector512.StoreUnsafe(c10, ref cRow1, 0);
-                        Vector512.StoreUnsafe(c11, ref cRow1, 16);
-                        Vector512.StoreUnsafe(c12, ref cRow1, 32);
-                        Vector512.StoreUnsafe(c13, ref cRow1, 48);
-                        Vector512.StoreUnsafe(c20, ref cRow2, 0);
-                        Vector512.StoreUnsafe(c21, ref cRow2, 16);
-                        Vector512.StoreUnsafe(c22, ref cRow2, 32);
-                        Vector512.StoreUnsafe(c23, ref cRow2, 48);
-                        Vector512.StoreUnsafe(c30, ref cRow3, 0);
-                        Vector512.StoreUnsafe(c31, ref cRow3, 16);
-                        Vector512.StoreUnsafe(c32, ref cRow3, 32);
-                        Vector512.StoreUnsafe(c33, ref cRow3, 48);
-                    }
-                }
-            }
-            else if (Vector256.IsHardwareAccelerated)
-            {
-                for (nuint n0 = 0; n0 < 128; n0 += 16)
-                {
-                    for (nuint m0 = 0; m0 < 24; m0 += 4)
-                    {
-                        ref float cRow0 = ref Unsafe.Add(ref c, m0 * 128 + n0);
-                        ref float cRow1 = ref Unsafe.Add(ref c, (m0 + 1) * 128 + n0);
-                        ref float cRow2 = ref Unsafe.Add(ref c, (m0 + 2) * 128 + n0);
-                        ref float cRow3 = ref Unsafe.Add(ref c, (m0 + 3) * 128 + n0);
-                        var c00 = Vector256.LoadUnsafe(ref cRow0, 0);
-                        var c01 = Vector256.LoadUnsafe(ref cRow0, 8);
-                        var c10 = Vector256.LoadUnsafe(ref cRow1, 0);
-                        var c11 = Vector256.LoadUnsafe(ref cRow1, 8);
-                        var c20 = Vector256.LoadUnsafe(ref cRow2, 0);
-                        var c21 = Vector256.LoadUnsafe(ref cRow2, 8);
-                        var c30 = Vector256.LoadUnsafe(ref cRow3, 0);
-                        var c31 = Vector256.LoadUnsafe(ref cRow3, 8);
-                        for (nuint k = 0; k < (nuint)steps; k++)
-                        {
-                            ref float bRow = ref Unsafe.Add(ref b, k * 128 + n0);
-                            var b0 = Vector256.LoadUnsafe(ref bRow, 0);
-                            var b1 = Vector256.LoadUnsafe(ref bRow, 8);
-                            var a0 = Vector256.Create(Unsafe.Add(ref a, m0 + k * 32));
-                            c00 = Vector256.MultiplyAddEstimate(a0, b0, c00);
-                            c01 = Vector256.MultiplyAddEstimate(a0, b1, c01);
-                            var a1 = Vector256.Create(Unsafe.Add(ref a, m0 + 1 + k * 32));
-                            c10 = Vector256.MultiplyAddEstimate(a1, b0, c10);
-                            c11 = Vector256.MultiplyAddEstimate(a1, b1, c11);
-                            var a2 = Vector256.Create(Unsafe.Add(ref a, m0 + 2 + k * 32));
-                            c20 = Vector256.MultiplyAddEstimate(a2, b0, c20);
-                            c21 = Vector256.MultiplyAddEstimate(a2, b1, c21);
-                            var a3 = Vector256.Create(Unsafe.Add(ref a, m0 + 3 + k * 32));
-                            c30 = Vector256.MultiplyAddEstimate(a3, b0, c30);
-                            c31 = Vector256.MultiplyAddEstimate(a3, b1, c31);
-                        }
-                        Vector256.StoreUnsafe(c00, ref cRow0, 0);
-                        Vector256.StoreUnsafe(c01, ref cRow0, 8);
-                        Vector256.StoreUnsafe(c10, ref cRow1, 0);
-                        Vector256.StoreUnsafe(c11, ref cRow1, 8);
-                        Vector256.StoreUnsafe(c20, ref cRow2, 0);
-                        Vector256.StoreUnsafe(c21, ref cRow2, 8);
-                        Vector256.StoreUnsafe(c30, ref cRow3, 0);
-                        Vector256.StoreUnsafe(c31, ref cRow3, 8);
-                    }
-                }
-            }
-            else
-            {
-                for (nuint n0 = 0; n0 < 128; n0 += 8)
-                {
-                    for (nuint m0 = 0; m0 < 24; m0 += 4)
-                    {
-                        ref float cRow0 = ref Unsafe.Add(ref c, m0 * 128 + n0);
-                        ref float cRow1 = ref Unsafe.Add(ref c, (m0 + 1) * 128 + n0);
-                        ref float cRow2 = ref Unsafe.Add(ref c, (m0 + 2) * 128 + n0);
-                        ref float cRow3 = ref Unsafe.Add(ref c, (m0 + 3) * 128 + n0);
-                        var c00 = Vector128.LoadUnsafe(ref cRow0, 0);
-                        var c01 = Vector128.LoadUnsafe(ref cRow0, 4);
-                        var c10 = Vector128.LoadUnsafe(ref cRow1, 0);
-                        var c11 = Vector128.LoadUnsafe(ref cRow1, 4);
-                        var c20 = Vector128.LoadUnsafe(ref cRow2, 0);
-                        var c21 = Vector128.LoadUnsafe(ref cRow2, 4);
-                        var c30 = Vector128.LoadUnsafe(ref cRow3, 0);
-                        var c31 = Vector128.LoadUnsafe(ref cRow3, 4);
-                        for (nuint k = 0; k < (nuint)steps; k++)
-                        {
-                            ref float bRow = ref Unsafe.Add(ref b, k * 128 + n0);
-                            var b0 = Vector128.LoadUnsafe(ref bRow, 0);
-                            var b1 = Vector128.LoadUnsafe(ref bRow, 4);
-                            var a0 = Vector128.Create(Unsafe.Add(ref a, m0 + k * 32));
-                            c00 = Vector128.MultiplyAddEstimate(a0, b0, c00);
-                            c01 = Vector128.MultiplyAddEstimate(a0, b1, c01);
-                            var a1 = Vector128.Create(Unsafe.Add(ref a, m0 + 1 + k * 32));
-                            c10 = Vector128.MultiplyAddEstimate(a1, b0, c10);
-                            c11 = Vector128.MultiplyAddEstimate(a1, b1, c11);
-                            var a2 = Vector128.Create(Unsafe.Add(ref a, m0 + 2 + k * 32));
-                            c20 = Vector128.MultiplyAddEstimate(a2, b0, c20);
-                            c21 = Vector128.MultiplyAddEstimate(a2, b1, c21);
-                            var a3 = Vector128.Create(Unsafe.Add(ref a, m0 + 3 + k * 32));
-                            c30 = Vector128.MultiplyAddEstimate(a3, b0, c30);
-                            c31 = Vector128.MultiplyAddEstimate(a3, b1, c31);
-                        }
-                        Vector128.StoreUnsafe(c00, ref cRow0, 0);
-                        Vector128.StoreUnsafe(c01, ref cRow0, 4);
-                        Vector128.StoreUnsafe(c10, ref cRow1, 0);
-                        Vector128.StoreUnsafe(c11, ref cRow1, 4);
-                        Vector128.StoreUnsafe(c20, ref cRow2, 0);
-                        Vector128.StoreUnsafe(c21, ref cRow2, 4);
-                        Vector128.StoreUnsafe(c30, ref cRow3, 0);
-                        Vector128.StoreUnsafe(c31, ref cRow3, 4);
-                    }
-                }
-            }
-        }
-
-        /// <summary>destination = source over a padded row.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void CopyRow(ref float source, ref float destination, nuint width)
-        {
-            if (Vector512.IsHardwareAccelerated)
-            {
-                for (nuint i = 0; i < width; i += (nuint)Vector512<float>.Count)
-                {
-                    Vector512.StoreUnsafe(Vector512.LoadUnsafe(ref source, i), ref destination, i);
-                }
-            }
-            else if (Vector256.IsHardwareAccelerated)
-            {
-                for (nuint i = 0; i < width; i += (nuint)Vector256<float>.Count)
-                {
-                    Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref source, i), ref destination, i);
-                }
-            }
-            else
-            {
-                for (nuint i = 0; i < width; i += (nuint)Vector128<float>.Count)
-                {
-                    Vector128.StoreUnsafe(Vector128.LoadUnsafe(ref source, i), ref destination, i);
-                }
-            }
-        }
-
-        /// <summary>destination += source over a padded row.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void AddRow(ref float source, ref float destination, nuint width)
-        {
-            if (Vector512.IsHardwareAccelerated)
-            {
-                for (nuint i = 0; i < width; i += (nuint)Vector512<float>.Count)
-                {
-                    Vector512.StoreUnsafe(Vector512.LoadUnsafe(ref destination, i) + Vector512.LoadUnsafe(ref source, i), ref destination, i);
-                }
-            }
-            else if (Vector256.IsHardwareAccelerated)
-            {
-                for (nuint i = 0; i < width; i += (nuint)Vector256<float>.Count)
-                {
-                    Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref destination, i) + Vector256.LoadUnsafe(ref source, i), ref destination, i);
-                }
-            }
-            else
-            {
-                for (nuint i = 0; i < width; i += (nuint)Vector128<float>.Count)
-                {
-                    Vector128.StoreUnsafe(Vector128.LoadUnsafe(ref destination, i) + Vector128.LoadUnsafe(ref source, i), ref destination, i);
-                }
-            }
-        }
-
-        /// <summary>target += Σ rows[0..count): columns outside, rows inside, so each target vector is written once.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void SumRows(ref float rows, ref float target, int count, nuint width)
-        {
-            if (Vector512.IsHardwareAccelerated)
-            {
-                for (nuint i = 0; i < width; i += (nuint)Vector512<float>.Count)
-                {
-                    var sum = Vector512.LoadUnsafe(ref target, i);
-                    for (nuint r = 0; r < (nuint)count; r++)
-                    {
-                        sum += Vector512.LoadUnsafe(ref rows, r * width + i);
-                    }
-                    Vector512.StoreUnsafe(sum, ref target, i);
-                }
-            }
-            else if (Vector256.IsHardwareAccelerated)
-            {
-                for (nuint i = 0; i < width; i += (nuint)Vector256<float>.Count)
-                {
-                    var sum = Vector256.LoadUnsafe(ref target, i);
-                    for (nuint r = 0; r < (nuint)count; r++)
-                    {
-                        sum += Vector256.LoadUnsafe(ref rows, r * width + i);
-                    }
-                    Vector256.StoreUnsafe(sum, ref target, i);
-                }
-            }
-            else
-            {
-                for (nuint i = 0; i < width; i += (nuint)Vector128<float>.Count)
-                {
-                    var sum = Vector128.LoadUnsafe(ref target, i);
-                    for (nuint r = 0; r < (nuint)count; r++)
-                    {
-                        sum += Vector128.LoadUnsafe(ref rows, r * width + i);
-                    }
-                    Vector128.StoreUnsafe(sum, ref target, i);
-                }
-            }
-        }
-
-        /// <summary>True when every value of a padded run is finite.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static bool AllFinite(ref float g, nuint width)
-        {
-            if (Vector512.IsHardwareAccelerated)
-            {
-                Vector512<float> a = default, b = default, c = default, d = default;
-                nuint i = 0;
-                for (; i + 4 * (nuint)Vector512<float>.Count <= width; i += 4 * (nuint)Vector512<float>.Count)
-                {
-                    var x0 = Vector512.LoadUnsafe(ref g, i);
-                    var x1 = Vector512.LoadUnsafe(ref g, i + (nuint)Vector512<float>.Count);
-                    var x2 = Vector512.LoadUnsafe(ref g, i + 2 * (nuint)Vector512<float>.Count);
-                    var x3 = Vector512.LoadUnsafe(ref g, i + 3 * (nuint)Vector512<float>.Count);
-                    a += x0 - x0;
-                    b += x1 - x1;
-                    c += x2 - x2;
-                    d += x3 - x3;
-                }
-                for (; i < width; i += (nuint)Vector512<float>.Count)
-                {
-                    var x = Vector512.LoadUnsafe(ref g, i);
-                    a += x - x;
-                }
-                return (a + b) + (c + d) == Vector512<float>.Zero;
-            }
-            else if (Vector256.IsHardwareAccelerated)
-            {
-                Vector256<float> a = default, b = default, c = default, d = default;
-                nuint i = 0;
-                for (; i + 4 * (nuint)Vector256<float>.Count <= width; i += 4 * (nuint)Vector256<float>.Count)
-                {
-                    var x0 = Vector256.LoadUnsafe(ref g, i);
-                    var x1 = Vector256.LoadUnsafe(ref g, i + (nuint)Vector256<float>.Count);
-                    var x2 = Vector256.LoadUnsafe(ref g, i + 2 * (nuint)Vector256<float>.Count);
-                    var x3 = Vector256.LoadUnsafe(ref g, i + 3 * (nuint)Vector256<float>.Count);
-                    a += x0 - x0;
-                    b += x1 - x1;
-                    c += x2 - x2;
-                    d += x3 - x3;
-                }
-                for (; i < width; i += (nuint)Vector256<float>.Count)
-                {
-                    var x = Vector256.LoadUnsafe(ref g, i);
-                    a += x - x;
-                }
-                return (a + b) + (c + d) == Vector256<float>.Zero;
-            }
-            else
-            {
-                Vector128<float> a = default, b = default, c = default, d = default;
-                nuint i = 0;
-                for (; i + 4 * (nuint)Vector128<float>.Count <= width; i += 4 * (nuint)Vector128<float>.Count)
-                {
-                    var x0 = Vector128.LoadUnsafe(ref g, i);
-                    var x1 = Vector128.LoadUnsafe(ref g, i + (nuint)Vector128<float>.Count);
-                    var x2 = Vector128.LoadUnsafe(ref g, i + 2 * (nuint)Vector128<float>.Count);
-                    var x3 = Vector128.LoadUnsafe(ref g, i + 3 * (nuint)Vector128<float>.Count);
-                    a += x0 - x0;
-                    b += x1 - x1;
-                    c += x2 - x2;
-                    d += x3 - x3;
-                }
-                for (; i < width; i += (nuint)Vector128<float>.Count)
-                {
-                    var x = Vector128.LoadUnsafe(ref g, i);
-                    a += x - x;
-                }
-                return (a + b) + (c + d) == Vector128<float>.Zero;
-            }
-        }
-
-        /// <summary>p -= learningRate · g over a run of parameters.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void Update(ref float p, ref float g, float learningRate, nuint width)
-        {
-            if (Vector512.IsHardwareAccelerated)
-            {
-                var rate = Vector512.Create(-learningRate);
-                for (nuint i = 0; i < width; i += (nuint)Vector512<float>.Count)
-                {
-                    Vector512.StoreUnsafe(Vector512.MultiplyAddEstimate(rate, Vector512.LoadUnsafe(ref g, i), Vector512.LoadUnsafe(ref p, i)), ref p, i);
-                }
-            }
-            else if (Vector256.IsHardwareAccelerated)
-            {
-                var rate = Vector256.Create(-learningRate);
-                for (nuint i = 0; i < width; i += (nuint)Vector256<float>.Count)
-                {
-                    Vector256.StoreUnsafe(Vector256.MultiplyAddEstimate(rate, Vector256.LoadUnsafe(ref g, i), Vector256.LoadUnsafe(ref p, i)), ref p, i);
-                }
-            }
-            else
-            {
-                var rate = Vector128.Create(-learningRate);
-                for (nuint i = 0; i < width; i += (nuint)Vector128<float>.Count)
-                {
-                    Vector128.StoreUnsafe(Vector128.MultiplyAddEstimate(rate, Vector128.LoadUnsafe(ref g, i), Vector128.LoadUnsafe(ref p, i)), ref p, i);
-                }
-            }
         }
 
     }

@@ -241,7 +241,7 @@ namespace Demo.Odd
 
             /// <summary>The hidden state h_t: <see cref="Hidden"/> values.</summary>
             [global::System.Diagnostics.CodeAnalysis.UnscopedRef]
-            public global::System.Span<float> Hidden => ((global::System.Span<float>)_values).Slice(0, OddModel.Hidden);
+            public global::System.Span<float> Hidden => ((global::System.Span<float>)_values).Slice(0, global::Demo.Odd.OddModel.Hidden);
 
             /// <summary>Returns to the zero state.</summary>
             public void Reset() => this = default;
@@ -351,15 +351,14 @@ namespace RnnGen.Generated
     using global::System.Collections.Generic;
     using global::System.Runtime.CompilerServices;
     using global::System.Runtime.InteropServices;
-    using global::System.Runtime.Intrinsics;
     using global::RnnGen.Runtime;
 
     /// <summary>The network of <see cref="global::Demo.Odd.OddModel"/>: every size a constant.</summary>
     /// <remarks>
-    /// Memory safety: kernels index arrays through refs without bounds checks. Every offset is a
-    /// constant that the generator placed inside ParameterLength or WorkspaceLength, the arrays are
-    /// allocated with exactly those lengths, and the only run-time indices (token ids, class ids,
-    /// sequence lengths) are checked by the public methods before any call reaches this class.
+    /// Memory safety: the runtime's kernels index arrays through refs without bounds checks. Every offset is a
+    /// constant that the generator placed inside ParameterLength or WorkspaceLength, the arrays are allocated
+    /// with exactly those lengths, and the only run-time indices (token ids, class ids, sequence lengths) are
+    /// checked by the public methods before any call reaches this class.
     /// </remarks>
     [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
     file static class OddModelNetwork
@@ -433,7 +432,7 @@ namespace RnnGen.Generated
         public static readonly KeyValuePair<string, string>[] Metadata =
         {
             new("rnngen.version", "VERSION"),
-            new("rnngen.layout", "934a3e987d376b81"), // the flat parameters' layout: a checkpoint resumes only the same
+            new("rnngen.layout", "12359b0a1725ccdb"), // the flat parameters' layout: a checkpoint resumes only the same
             new("rnngen.cell", "vanilla"),
             new("rnngen.activation", "relu"),
             new("rnngen.input", "vocab"),
@@ -451,17 +450,31 @@ namespace RnnGen.Generated
             new("rnngen.precision", "single"),
         };
 
+        // The products' shapes: the runtime's kernels are compiled once per shape, with every size a constant.
+        /// <summary>y_t = b_out + Σ_j h_t[j] · W_out[j, :] for steps rows: a = h rows, b = W_out (input-major), c = y rows.</summary>
+        private readonly struct HeadForward : IBroadcastProduct { public static int M => 0; public static int K => Hidden; public static int N => OutputPadded; public static int AStrideM => HiddenPadded; public static int AStrideK => 1; public static int BStride => OutputPadded; public static int CStride => OutputPadded; public static ProductStart Start => ProductStart.Row; }
+        /// <summary>dW_out[j, :] += Σ_t h_t[j] · dy_t: a = h rows (A(j, t) = h_t[j]), b = dy rows, c = dW_out (input-major).</summary>
+        private readonly struct OutputWeightGrads : IBroadcastProduct { public static int M => Hidden; public static int K => 0; public static int N => OutputPadded; public static int AStrideM => 1; public static int AStrideK => HiddenPadded; public static int BStride => OutputPadded; public static int CStride => OutputPadded; }
+        /// <summary>dh_t[j] += Σ_o dy_t[o] · W_out[j, o]: a = dy rows, b = W_out rows, c = dh rows.</summary>
+        private readonly struct HiddenGradsFromHead : IDotProduct { public static int M => 0; public static int N => Hidden; public static int K => OutputPadded; public static int AStride => OutputPadded; public static int BStride => OutputPadded; public static int CStride => HiddenPadded; }
+        /// <summary>dPrev[j] += Σ_i δ[i] · W_hh[j, i] for rows δ rows: a = δ rows, b = W_hh rows, c = state-gradient rows.</summary>
+        private readonly struct RecurrentBackprop : IDotProduct { public static int M => 0; public static int N => Hidden; public static int K => GateWidth; public static int AStride => GateWidth; public static int BStride => GateWidth; public static int CStride => StateGradientWidth; }
+        /// <summary>dW_hh[j, :] += Σ_s r_{s-1}[j] · δ_s: a = recurrent inputs from the window's first row, b = δ rows, c = dW_hh.</summary>
+        private readonly struct RecurrentWeightGrads : IBroadcastProduct { public static int M => Hidden; public static int K => 0; public static int N => GateWidth; public static int AStrideM => 1; public static int AStrideK => HiddenPadded; public static int BStride => GateWidth; public static int CStride => GateWidth; }
+        /// <summary>h = act(x + b_ih + b_hh + Σ_j prev[j] · W_hh[j, :]), fused in registers: a = prev, b = W_hh (input-major), c = h.</summary>
+        private readonly struct CellStep : IBroadcastProduct { public static int M => 1; public static int K => Hidden; public static int N => GateWidth; public static int AStrideM => 0; public static int AStrideK => 1; public static int BStride => GateWidth; public static ProductStart Start => ProductStart.ThreeRows; public static ProductFinish Finish => ProductFinish.Relu; }
+
         /// <summary>The summed loss of a checked sequence; no gradient work.</summary>
         public static float Forward(float[] parameters, float[] workspace, ReadOnlySpan<int> inputs, ReadOnlySpan<int> targets, int steps, ref float state)
         {
-            ref float p = ref global::RnnGen.Runtime.AlignedArray.Origin(parameters);
-            ref float w = ref global::RnnGen.Runtime.AlignedArray.Origin(workspace);
+            ref float p = ref AlignedArray.Origin(parameters);
+            ref float w = ref AlignedArray.Origin(workspace);
             Recur(ref p, ref w, inputs, steps, ref state);
             Head(ref p, ref w, steps);
             float loss = 0;
             for (int r = 0; r < steps; r++)
             {
-                loss += CrossEntropy(ref Unsafe.Add(ref w, Logits + r * OutputPadded), targets[r]);
+                loss += Losses.CrossEntropy<float>(ref Unsafe.Add(ref w, Logits + r * OutputPadded), targets[r], OutputPadded);
             }
 
             return loss;
@@ -470,13 +483,13 @@ namespace RnnGen.Generated
         /// <summary>The head's most likely class for every step.</summary>
         public static void Predict(float[] parameters, float[] workspace, ReadOnlySpan<int> inputs, int steps, Span<int> classes, ref float state)
         {
-            ref float p = ref global::RnnGen.Runtime.AlignedArray.Origin(parameters);
-            ref float w = ref global::RnnGen.Runtime.AlignedArray.Origin(workspace);
+            ref float p = ref AlignedArray.Origin(parameters);
+            ref float w = ref AlignedArray.Origin(workspace);
             Recur(ref p, ref w, inputs, steps, ref state);
             Head(ref p, ref w, steps);
             for (int r = 0; r < steps; r++)
             {
-                classes[r] = ArgMax(ref Unsafe.Add(ref w, Logits + r * OutputPadded));
+                classes[r] = Losses.ArgMax<float>(ref Unsafe.Add(ref w, Logits + r * OutputPadded), Output);
             }
         }
 
@@ -490,7 +503,7 @@ namespace RnnGen.Generated
             bool carried = !Unsafe.IsNullRef(ref state);
             if (carried)
             {
-                CopyRow(ref Unsafe.Add(ref state, 0), ref Unsafe.Add(ref w, States), HiddenPadded);
+                Rows.Copy<float>(ref state, ref Unsafe.Add(ref w, States), HiddenPadded);
             }
             else
             {
@@ -505,14 +518,14 @@ namespace RnnGen.Generated
                     for (int t = 0; t < steps; t++)
                     {
                         // One-hot input: W_ih x_t is row x_t of the input-major weights, a lookup.
-                        CellStep(ref Unsafe.Add(ref w, States + t * HiddenPadded), ref recurrentWeights, ref Unsafe.Add(ref w, States + (t + 1) * HiddenPadded), ref Unsafe.Add(ref p, InputWeights + inputs[t] * GateWidth), ref inputBias, ref recurrentBias);
+                        BroadcastProduct.Run<float, CellStep>(ref Unsafe.Add(ref w, States + t * HiddenPadded), ref recurrentWeights, ref Unsafe.Add(ref w, States + (t + 1) * HiddenPadded), ref Unsafe.Add(ref p, InputWeights + inputs[t] * GateWidth), ref inputBias, ref recurrentBias);
                     }
                 }
             }
 
             if (carried)
             {
-                CopyRow(ref Unsafe.Add(ref w, States + steps * HiddenPadded), ref Unsafe.Add(ref state, 0), HiddenPadded);
+                Rows.Copy<float>(ref Unsafe.Add(ref w, States + steps * HiddenPadded), ref state, HiddenPadded);
             }
         }
 
@@ -520,7 +533,7 @@ namespace RnnGen.Generated
         private static void Head(ref float p, ref float w, int steps)
         {
             // All steps at once: the recurrence does not depend on the head.
-            HeadForward(ref Unsafe.Add(ref w, States + HiddenPadded), ref Unsafe.Add(ref p, OutputWeights), ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref p, OutputBias), steps);
+            BroadcastProduct.Run<float, HeadForward>(ref Unsafe.Add(ref w, States + HiddenPadded), ref Unsafe.Add(ref p, OutputWeights), ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref p, OutputBias), steps);
             // Padding lanes take no part in the softmax.
             for (int r = 0; r < steps; r++)
             {
@@ -531,9 +544,9 @@ namespace RnnGen.Generated
         /// <summary>Forward, then adds the gradient of the summed loss into gradients (W_out's only when headWeights: SgdStep updates W_out itself); returns the loss.</summary>
         public static float Backward(float[] parameters, float[] gradients, float[] workspace, ReadOnlySpan<int> inputs, ReadOnlySpan<int> targets, int steps, ref float state, bool headWeights = true)
         {
-            ref float p = ref global::RnnGen.Runtime.AlignedArray.Origin(parameters);
-            ref float g = ref global::RnnGen.Runtime.AlignedArray.Origin(gradients);
-            ref float w = ref global::RnnGen.Runtime.AlignedArray.Origin(workspace);
+            ref float p = ref AlignedArray.Origin(parameters);
+            ref float g = ref AlignedArray.Origin(gradients);
+            ref float w = ref AlignedArray.Origin(workspace);
             Recur(ref p, ref w, inputs, steps, ref state);
             Head(ref p, ref w, steps);
 
@@ -541,29 +554,29 @@ namespace RnnGen.Generated
             float loss = 0;
             for (int r = 0; r < steps; r++)
             {
-                loss += SoftmaxCrossEntropy(ref Unsafe.Add(ref w, Logits + r * OutputPadded), targets[r]);
+                loss += Losses.SoftmaxCrossEntropy<float>(ref Unsafe.Add(ref w, Logits + r * OutputPadded), targets[r], OutputPadded);
             }
 
             // Head: dW_out += Σ h dyᵀ, db_out += Σ dy, and dh = W_outᵀ dy at the steps with a loss (zero elsewhere).
-            SumRows(ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref g, OutputBias), steps, OutputPadded);
+            Rows.Sum<float>(ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref g, OutputBias), steps, OutputPadded);
             if (headWeights)
             {
-                OutputWeightGrads(ref Unsafe.Add(ref w, States + HiddenPadded), ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref g, OutputWeights), steps);
+                BroadcastProduct.Run<float, OutputWeightGrads>(ref Unsafe.Add(ref w, States + HiddenPadded), ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref g, OutputWeights), steps);
             }
             MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, HiddenGrads), steps * HiddenPadded).Clear();
-            HiddenGradsFromHead(ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref p, OutputWeights), ref Unsafe.Add(ref w, HiddenGrads), steps);
+            DotProduct.Run<float, HiddenGradsFromHead>(ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref p, OutputWeights), ref Unsafe.Add(ref w, HiddenGrads), steps);
 
             // Through time: InputGrads row s = dLoss/d(input side of step s), over every loss that reaches s.
             int first = 0;
             Bptt(ref p, ref w, steps, first);
 
             // Cell parameters, all steps at once: dW_hh += Σ_s r_{s-1} δ_sᵀ, biases += Σ_s δ_s, dW_ih += Σ_s x_s δ_sᵀ.
-            RecurrentWeightGrads(ref Unsafe.Add(ref w, States + first * HiddenPadded), ref Unsafe.Add(ref w, InputGrads + first * GateWidth), ref Unsafe.Add(ref g, RecurrentWeights), steps - first);
-            SumRows(ref Unsafe.Add(ref w, InputGrads + first * GateWidth), ref Unsafe.Add(ref g, InputBias), steps - first, GateWidth);
-            SumRows(ref Unsafe.Add(ref w, InputGrads + first * GateWidth), ref Unsafe.Add(ref g, RecurrentBias), steps - first, GateWidth);
+            BroadcastProduct.Run<float, RecurrentWeightGrads>(ref Unsafe.Add(ref w, States + first * HiddenPadded), ref Unsafe.Add(ref w, InputGrads + first * GateWidth), ref Unsafe.Add(ref g, RecurrentWeights), steps - first);
+            Rows.Sum<float>(ref Unsafe.Add(ref w, InputGrads + first * GateWidth), ref Unsafe.Add(ref g, InputBias), steps - first, GateWidth);
+            Rows.Sum<float>(ref Unsafe.Add(ref w, InputGrads + first * GateWidth), ref Unsafe.Add(ref g, RecurrentBias), steps - first, GateWidth);
             for (int s = first; s < steps; s++)
             {
-                AddRow(ref Unsafe.Add(ref w, InputGrads + s * GateWidth), ref Unsafe.Add(ref g, InputWeights + inputs[s] * GateWidth), GateWidth);
+                Rows.Add<float>(ref Unsafe.Add(ref w, InputGrads + s * GateWidth), ref Unsafe.Add(ref g, InputWeights + inputs[s] * GateWidth), GateWidth);
             }
 
             return loss;
@@ -581,12 +594,13 @@ namespace RnnGen.Generated
                 MemoryMarshal.CreateSpan(ref carry, StateGradientWidth).Clear();
                 for (int s = steps - 1; s >= first; s--)
                 {
-                    AddRow(ref Unsafe.Add(ref w, HiddenGrads + s * HiddenPadded), ref carry, HiddenPadded);
-                    CellBackward(ref carry, ref Unsafe.Add(ref w, States + (s + 1) * HiddenPadded), ref Unsafe.Add(ref w, InputGrads + s * GateWidth), ref next);
+                    Rows.Add<float>(ref Unsafe.Add(ref w, HiddenGrads + s * HiddenPadded), ref carry, HiddenPadded);
+                    Vanilla.Backward<float>(ref carry, ref Unsafe.Add(ref w, States + (s + 1) * HiddenPadded), ref Unsafe.Add(ref w, InputGrads + s * GateWidth), HiddenPadded, relu: true);
+                    MemoryMarshal.CreateSpan(ref next, StateGradientWidth).Clear();
                     if (s > first)
                     {
-                        RecurrentBackprop(ref Unsafe.Add(ref w, InputGrads + s * GateWidth), ref recurrentWeights, ref next, 1);
-                        CopyRow(ref next, ref carry, StateGradientWidth);
+                        DotProduct.Run<float, RecurrentBackprop>(ref Unsafe.Add(ref w, InputGrads + s * GateWidth), ref recurrentWeights, ref next, 1);
+                        Rows.Copy<float>(ref next, ref carry, StateGradientWidth);
                     }
                 }
             }
@@ -598,9 +612,9 @@ namespace RnnGen.Generated
         /// </summary>
         public static float SgdStep(float[] parameters, float[] gradients, float[] workspace, ReadOnlySpan<int> inputs, ReadOnlySpan<int> targets, int steps, float learningRate, ref float state, out int nonFinite)
         {
-            ref float p = ref global::RnnGen.Runtime.AlignedArray.Origin(parameters);
-            ref float g = ref global::RnnGen.Runtime.AlignedArray.Origin(gradients);
-            ref float w = ref global::RnnGen.Runtime.AlignedArray.Origin(workspace);
+            ref float p = ref AlignedArray.Origin(parameters);
+            ref float g = ref AlignedArray.Origin(gradients);
+            ref float w = ref AlignedArray.Origin(workspace);
             MemoryMarshal.CreateSpan(ref Unsafe.Add(ref g, DenseParameters), OutputWeights - DenseParameters).Clear();
             MemoryMarshal.CreateSpan(ref Unsafe.Add(ref g, OutputBias), ParameterLength - OutputBias).Clear();
             foreach (int token in inputs)
@@ -618,35 +632,29 @@ namespace RnnGen.Generated
             // Rare: dy or h not finite, or large enough that a product might overflow. Then W_out's gradient is
             // stored and checked like the others, and applied from there.
             bool headStored = !HeadBounded(ref w, steps);
-            if (headStored)
+            if (headStored && (nonFinite = StoreHeadGradient(ref w, gradients, steps)) != TrainingGuard.AllFinite)
             {
-                nonFinite = StoreHeadGradient(ref w, gradients, steps);
-                if (nonFinite != TrainingGuard.AllFinite)
-                {
-                    return loss;
-                }
+                return loss;
             }
 
-            Update(ref Unsafe.Add(ref p, DenseParameters), ref Unsafe.Add(ref g, DenseParameters), learningRate, OutputWeights - DenseParameters);
-            Update(ref Unsafe.Add(ref p, OutputBias), ref Unsafe.Add(ref g, OutputBias), learningRate, ParameterLength - OutputBias);
+            Rows.Descend<float>(ref Unsafe.Add(ref p, DenseParameters), ref Unsafe.Add(ref g, DenseParameters), learningRate, OutputWeights - DenseParameters);
+            Rows.Descend<float>(ref Unsafe.Add(ref p, OutputBias), ref Unsafe.Add(ref g, OutputBias), learningRate, ParameterLength - OutputBias);
             if (headStored)
             {
-                Update(ref Unsafe.Add(ref p, OutputWeights), ref Unsafe.Add(ref g, OutputWeights), learningRate, OutputBias - OutputWeights);
+                Rows.Descend<float>(ref Unsafe.Add(ref p, OutputWeights), ref Unsafe.Add(ref g, OutputWeights), learningRate, OutputBias - OutputWeights);
             }
             else
             {
                 // W_out += Σ (-learningRate · h) dyᵀ: the head's weight gradient and its update in one pass.
                 MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, HiddenGrads), steps * HiddenPadded).Clear();
-                Update(ref Unsafe.Add(ref w, HiddenGrads), ref Unsafe.Add(ref w, States + HiddenPadded), learningRate, (nuint)(steps * HiddenPadded));
-                OutputWeightGrads(ref Unsafe.Add(ref w, HiddenGrads), ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref p, OutputWeights), steps);
+                Rows.Descend<float>(ref Unsafe.Add(ref w, HiddenGrads), ref Unsafe.Add(ref w, States + HiddenPadded), learningRate, (nuint)(steps * HiddenPadded));
+                BroadcastProduct.Run<float, OutputWeightGrads>(ref Unsafe.Add(ref w, HiddenGrads), ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref p, OutputWeights), steps);
             }
-
             foreach (int token in inputs)
             {
                 // Clearing the row after its update applies a repeated token's gradient once.
-                ref float row = ref Unsafe.Add(ref g, InputWeights + token * GateWidth);
-                Update(ref Unsafe.Add(ref p, InputWeights + token * GateWidth), ref row, learningRate, GateWidth);
-                MemoryMarshal.CreateSpan(ref row, GateWidth).Clear();
+                Rows.Descend<float>(ref Unsafe.Add(ref p, InputWeights + token * GateWidth), ref Unsafe.Add(ref g, InputWeights + token * GateWidth), learningRate, GateWidth);
+                MemoryMarshal.CreateSpan(ref Unsafe.Add(ref g, InputWeights + token * GateWidth), GateWidth).Clear();
             }
 
             return loss;
@@ -660,26 +668,16 @@ namespace RnnGen.Generated
                 return TrainingGuard.LossNotFinite;
             }
 
-            ref float g = ref global::RnnGen.Runtime.AlignedArray.Origin(gradients);
-            if (!AllFinite(ref Unsafe.Add(ref g, DenseParameters), OutputWeights - DenseParameters))
-            {
-                return DenseParameters + TrainingGuard.FirstNonFinite<float>(MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref g, DenseParameters), OutputWeights - DenseParameters));
-            }
-
-            if (!AllFinite(ref Unsafe.Add(ref g, OutputBias), ParameterLength - OutputBias))
-            {
-                return OutputBias + TrainingGuard.FirstNonFinite<float>(MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref g, OutputBias), ParameterLength - OutputBias));
-            }
-
+            ref float g = ref AlignedArray.Origin(gradients);
+            int bad = TrainingGuard.AllFinite;
+            bad = bad == TrainingGuard.AllFinite ? TrainingGuard.Check(ref g, DenseParameters, OutputWeights - DenseParameters) : bad;
+            bad = bad == TrainingGuard.AllFinite ? TrainingGuard.Check(ref g, OutputBias, ParameterLength - OutputBias) : bad;
             foreach (int token in inputs)
             {
-                if (!AllFinite(ref Unsafe.Add(ref g, InputWeights + token * GateWidth), GateWidth))
-                {
-                    return InputWeights + token * GateWidth + TrainingGuard.FirstNonFinite<float>(MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref g, InputWeights + token * GateWidth), GateWidth));
-                }
+                bad = bad == TrainingGuard.AllFinite ? TrainingGuard.Check(ref g, InputWeights + token * GateWidth, GateWidth) : bad;
             }
 
-            return TrainingGuard.AllFinite;
+            return bad;
         }
 
         /// <summary>Whether dy and the head's inputs h are finite and small enough that W_out's gradient cannot overflow.</summary>
@@ -687,7 +685,7 @@ namespace RnnGen.Generated
         {
             // After a finite loss, dy = softmax(y) - onehot lies in [-1, 1] up to rounding.
             float dyMax = 2;
-            if (!AllFinite(ref Unsafe.Add(ref w, States + HiddenPadded), (nuint)(steps * HiddenPadded)) ||
+            if (!Rows.AllFinite<float>(ref Unsafe.Add(ref w, States + HiddenPadded), (nuint)(steps * HiddenPadded)) ||
                 !(float.CreateTruncating(steps) * dyMax * TrainingGuard.MaxAbs<float>(MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref w, States + HiddenPadded), steps * HiddenPadded)) <= float.MaxValue))
             {
                 return false;
@@ -699,11 +697,10 @@ namespace RnnGen.Generated
         /// <summary>Stores W_out's gradient (SgdStep's rare path) and returns TrainingGuard.AllFinite or the first non-finite index.</summary>
         private static int StoreHeadGradient(ref float w, float[] gradients, int steps)
         {
-            ref float g = ref global::RnnGen.Runtime.AlignedArray.Origin(gradients);
+            ref float g = ref AlignedArray.Origin(gradients);
             MemoryMarshal.CreateSpan(ref Unsafe.Add(ref g, OutputWeights), OutputBias - OutputWeights).Clear();
-            OutputWeightGrads(ref Unsafe.Add(ref w, States + HiddenPadded), ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref g, OutputWeights), steps);
-            int bad = TrainingGuard.FirstNonFinite<float>(MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref g, OutputWeights), OutputBias - OutputWeights));
-            return bad < 0 ? TrainingGuard.AllFinite : OutputWeights + bad;
+            BroadcastProduct.Run<float, OutputWeightGrads>(ref Unsafe.Add(ref w, States + HiddenPadded), ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref g, OutputWeights), steps);
+            return TrainingGuard.Check(ref g, OutputWeights, OutputBias - OutputWeights);
         }
 
         /// <summary>state = cell(x, state) through every layer, where x is layer 0's W_ih x_t (a GateWidth row).</summary>
@@ -714,22 +711,22 @@ namespace RnnGen.Generated
                 ref float recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
                 ref float inputBias = ref Unsafe.Add(ref p, InputBias);
                 ref float recurrentBias = ref Unsafe.Add(ref p, RecurrentBias);
-                CellStep(ref state, ref recurrentWeights, ref next, ref x, ref inputBias, ref recurrentBias);
+                BroadcastProduct.Run<float, CellStep>(ref state, ref recurrentWeights, ref next, ref x, ref inputBias, ref recurrentBias);
             }
-            CopyRow(ref next, ref state, StateLength);
+            Rows.Copy<float>(ref next, ref state, StateLength);
         }
 
         /// <summary>StepLogits = the head's outputs y for the current state.</summary>
         private static void StepOutputs(ref float p, ref float w, ref float state)
         {
-            HeadForward(ref state, ref Unsafe.Add(ref p, OutputWeights), ref Unsafe.Add(ref w, StepLogits), ref Unsafe.Add(ref p, OutputBias), 1);
+            BroadcastProduct.Run<float, HeadForward>(ref state, ref Unsafe.Add(ref p, OutputWeights), ref Unsafe.Add(ref w, StepLogits), ref Unsafe.Add(ref p, OutputBias), 1);
         }
 
         /// <summary>Advances the state by one input and writes the head's Output values.</summary>
         public static void Step(float[] parameters, float[] workspace, ref float state, int token, Span<float> output)
         {
-            ref float p = ref global::RnnGen.Runtime.AlignedArray.Origin(parameters);
-            ref float w = ref global::RnnGen.Runtime.AlignedArray.Origin(workspace);
+            ref float p = ref AlignedArray.Origin(parameters);
+            ref float w = ref AlignedArray.Origin(workspace);
             StepCore(ref p, ref w, ref state, ref Unsafe.Add(ref p, InputWeights + token * GateWidth));
             StepOutputs(ref p, ref w, ref state);
             MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref w, StepLogits), Output).CopyTo(output);
@@ -738,8 +735,8 @@ namespace RnnGen.Generated
         /// <summary>Feeds the prompt, then samples and feeds back one token at a time.</summary>
         public static int Generate(float[] parameters, float[] workspace, ref float state, ReadOnlySpan<int> prompt, Span<int> destination, float temperature, ref RnnRandom random, int endToken, int avoidToken)
         {
-            ref float p = ref global::RnnGen.Runtime.AlignedArray.Origin(parameters);
-            ref float w = ref global::RnnGen.Runtime.AlignedArray.Origin(workspace);
+            ref float p = ref AlignedArray.Origin(parameters);
+            ref float w = ref AlignedArray.Origin(workspace);
             foreach (int token in prompt)
             {
                 StepCore(ref p, ref w, ref state, ref Unsafe.Add(ref p, InputWeights + token * GateWidth));
@@ -750,7 +747,7 @@ namespace RnnGen.Generated
             while (written < destination.Length)
             {
                 StepOutputs(ref p, ref w, ref state);
-                int next = SampleToken(ref logits, temperature, ref random, avoidToken);
+                int next = Losses.Sample<float>(ref logits, Output, temperature, ref random, avoidToken);
                 destination[written++] = next;
                 if (next == endToken)
                 {
@@ -761,1892 +758,6 @@ namespace RnnGen.Generated
             }
 
             return written;
-        }
-
-        /// <summary>
-        /// A class drawn from softmax(y / temperature), or the argmax when temperature is 0. The avoided
-        /// class gets probability 0, which is the distribution of the tutorial's "resample until it is
-        /// not the unknown token".
-        /// </summary>
-        private static int SampleToken(ref float y, float temperature, ref RnnRandom random, int avoidToken)
-        {
-            if ((uint)avoidToken < Output && Output > 1)
-            {
-                Unsafe.Add(ref y, avoidToken) = float.NegativeInfinity;
-            }
-
-            if (temperature == 0)
-            {
-                return ArgMax(ref y);
-            }
-
-            float max = float.NegativeInfinity;
-            for (int o = 0; o < Output; o++)
-            {
-                max = MathF.Max(max, Unsafe.Add(ref y, o));
-            }
-
-            float inverse = 1 / temperature;
-            double sum = 0;
-            for (int o = 0; o < Output; o++)
-            {
-                float e = MathF.Exp((Unsafe.Add(ref y, o) - max) * inverse);
-                Unsafe.Add(ref y, o) = e;
-                sum += e;
-            }
-
-            double u = random.NextDouble() * sum;
-            for (int o = 0; o < Output; o++)
-            {
-                u -= Unsafe.Add(ref y, o);
-                if (u < 0)
-                {
-                    return o;
-                }
-            }
-
-            // Rounding can leave u just above zero after the last class: take the last class with mass.
-            for (int o = Output - 1; o > 0; o--)
-            {
-                if (Unsafe.Add(ref y, o) > 0)
-                {
-                    return o;
-                }
-            }
-
-            return 0;
-        }
-
-        /// <summary>-log softmax(y)[target], computed as log Σ exp(y - max) + max - y[target].</summary>
-        private static float CrossEntropy(ref float y, int target)
-        {
-            float max, sum;
-            if (Vector512.IsHardwareAccelerated)
-            {
-                var top0 = Vector512.Create(float.NegativeInfinity);
-                for (nuint i = 0; i < OutputPadded; i += (nuint)Vector512<float>.Count)
-                {
-                    top0 = Vector512.Max(top0, Vector512.LoadUnsafe(ref y, i));
-                }
-                max = VectorMath.MaxAcross(top0);
-                var shift = Vector512.Create(max);
-                var total0 = Vector512<float>.Zero;
-                for (nuint i = 0; i < OutputPadded; i += (nuint)Vector512<float>.Count)
-                {
-                    var e0 = VectorMath.Exp(Vector512.LoadUnsafe(ref y, i) - shift);
-                    total0 += e0;
-                }
-                sum = Vector512.Sum(total0);
-            }
-            else if (Vector256.IsHardwareAccelerated)
-            {
-                var top0 = Vector256.Create(float.NegativeInfinity);
-                for (nuint i = 0; i < OutputPadded; i += (nuint)Vector256<float>.Count)
-                {
-                    top0 = Vector256.Max(top0, Vector256.LoadUnsafe(ref y, i));
-                }
-                max = VectorMath.MaxAcross(top0);
-                var shift = Vector256.Create(max);
-                var total0 = Vector256<float>.Zero;
-                for (nuint i = 0; i < OutputPadded; i += (nuint)Vector256<float>.Count)
-                {
-                    var e0 = VectorMath.Exp(Vector256.LoadUnsafe(ref y, i) - shift);
-                    total0 += e0;
-                }
-                sum = Vector256.Sum(total0);
-            }
-            else
-            {
-                var top0 = Vector128.Create(float.NegativeInfinity);
-                for (nuint i = 0; i < OutputPadded; i += (nuint)Vector128<float>.Count)
-                {
-                    top0 = Vector128.Max(top0, Vector128.LoadUnsafe(ref y, i));
-                }
-                max = VectorMath.MaxAcross(top0);
-                var shift = Vector128.Create(max);
-                var total0 = Vector128<float>.Zero;
-                for (nuint i = 0; i < OutputPadded; i += (nuint)Vector128<float>.Count)
-                {
-                    var e0 = VectorMath.Exp(Vector128.LoadUnsafe(ref y, i) - shift);
-                    total0 += e0;
-                }
-                sum = Vector128.Sum(total0);
-            }
-            return MathF.Log(sum) + max - Unsafe.Add(ref y, target);
-        }
-
-        /// <summary>Returns -log softmax(y)[target] and replaces y by its gradient, softmax(y) - onehot(target).</summary>
-        private static float SoftmaxCrossEntropy(ref float y, int target)
-        {
-            float picked = Unsafe.Add(ref y, target);
-            float max, sum;
-            if (Vector512.IsHardwareAccelerated)
-            {
-                var top0 = Vector512.Create(float.NegativeInfinity);
-                for (nuint i = 0; i < OutputPadded; i += (nuint)Vector512<float>.Count)
-                {
-                    top0 = Vector512.Max(top0, Vector512.LoadUnsafe(ref y, i));
-                }
-                max = VectorMath.MaxAcross(top0);
-                var shift = Vector512.Create(max);
-                var total0 = Vector512<float>.Zero;
-                for (nuint i = 0; i < OutputPadded; i += (nuint)Vector512<float>.Count)
-                {
-                    var e0 = VectorMath.Exp(Vector512.LoadUnsafe(ref y, i) - shift);
-                    Vector512.StoreUnsafe(e0, ref y, i);
-                    total0 += e0;
-                }
-                sum = Vector512.Sum(total0);
-                var scale = Vector512.Create(1f / sum);
-                for (nuint i = 0; i < OutputPadded; i += (nuint)Vector512<float>.Count)
-                {
-                    Vector512.StoreUnsafe(Vector512.LoadUnsafe(ref y, i) * scale, ref y, i);
-                }
-            }
-            else if (Vector256.IsHardwareAccelerated)
-            {
-                var top0 = Vector256.Create(float.NegativeInfinity);
-                for (nuint i = 0; i < OutputPadded; i += (nuint)Vector256<float>.Count)
-                {
-                    top0 = Vector256.Max(top0, Vector256.LoadUnsafe(ref y, i));
-                }
-                max = VectorMath.MaxAcross(top0);
-                var shift = Vector256.Create(max);
-                var total0 = Vector256<float>.Zero;
-                for (nuint i = 0; i < OutputPadded; i += (nuint)Vector256<float>.Count)
-                {
-                    var e0 = VectorMath.Exp(Vector256.LoadUnsafe(ref y, i) - shift);
-                    Vector256.StoreUnsafe(e0, ref y, i);
-                    total0 += e0;
-                }
-                sum = Vector256.Sum(total0);
-                var scale = Vector256.Create(1f / sum);
-                for (nuint i = 0; i < OutputPadded; i += (nuint)Vector256<float>.Count)
-                {
-                    Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref y, i) * scale, ref y, i);
-                }
-            }
-            else
-            {
-                var top0 = Vector128.Create(float.NegativeInfinity);
-                for (nuint i = 0; i < OutputPadded; i += (nuint)Vector128<float>.Count)
-                {
-                    top0 = Vector128.Max(top0, Vector128.LoadUnsafe(ref y, i));
-                }
-                max = VectorMath.MaxAcross(top0);
-                var shift = Vector128.Create(max);
-                var total0 = Vector128<float>.Zero;
-                for (nuint i = 0; i < OutputPadded; i += (nuint)Vector128<float>.Count)
-                {
-                    var e0 = VectorMath.Exp(Vector128.LoadUnsafe(ref y, i) - shift);
-                    Vector128.StoreUnsafe(e0, ref y, i);
-                    total0 += e0;
-                }
-                sum = Vector128.Sum(total0);
-                var scale = Vector128.Create(1f / sum);
-                for (nuint i = 0; i < OutputPadded; i += (nuint)Vector128<float>.Count)
-                {
-                    Vector128.StoreUnsafe(Vector128.LoadUnsafe(ref y, i) * scale, ref y, i);
-                }
-            }
-            Unsafe.Add(ref y, target) -= 1f;
-            return MathF.Log(sum) + max - picked;
-        }
-
-        /// <summary>The first index of the largest of the Output real logits (PyTorch's argmax tie rule).</summary>
-        private static int ArgMax(ref float y)
-        {
-            int best = 0;
-            float max = y;
-            for (int o = 1; o < Output; o++)
-            {
-                float value = Unsafe.Add(ref y, o);
-                if (value > max)
-                {
-                    max = value;
-                    best = o;
-                }
-            }
-            return best;
-        }
-
-        // ---- Kernels: sizes are constants, so every loop bound and tile is fixed here. ----
-
-        /// <summary>h = act(x + b_ih + b_hh + Σ_j prev[j] · W_hh[j, :]), fused in registers: a = prev, b = W_hh (input-major), c = h.</summary>
-        private static void CellStep(ref float a, ref float b, ref float c, ref float x, ref float inputBias, ref float recurrentBias)
-        {
-            if (Vector512.IsHardwareAccelerated)
-            {
-                ref float cRow0 = ref Unsafe.Add(ref c, 0);
-                var c00 = Vector512.LoadUnsafe(ref x, 0) + Vector512.LoadUnsafe(ref inputBias, 0) + Vector512.LoadUnsafe(ref recurrentBias, 0);
-                var c01 = Vector512.LoadUnsafe(ref x, 16) + Vector512.LoadUnsafe(ref inputBias, 16) + Vector512.LoadUnsafe(ref recurrentBias, 16);
-                var c02 = Vector512.LoadUnsafe(ref x, 32) + Vector512.LoadUnsafe(ref inputBias, 32) + Vector512.LoadUnsafe(ref recurrentBias, 32);
-                for (nuint k = 0; k < 37; k++)
-                {
-                    ref float bRow = ref Unsafe.Add(ref b, k * 48);
-                    var b0 = Vector512.LoadUnsafe(ref bRow, 0);
-                    var b1 = Vector512.LoadUnsafe(ref bRow, 16);
-                    var b2 = Vector512.LoadUnsafe(ref bRow, 32);
-                    var a0 = Vector512.Create(Unsafe.Add(ref a, k));
-                    c00 = Vector512.MultiplyAddEstimate(a0, b0, c00);
-                    c01 = Vector512.MultiplyAddEstimate(a0, b1, c01);
-                    c02 = Vector512.MultiplyAddEstimate(a0, b2, c02);
-                }
-                Vector512.StoreUnsafe(Vector512.Max(c00, Vector512<float>.Zero), ref cRow0, 0);
-                Vector512.StoreUnsafe(Vector512.Max(c01, Vector512<float>.Zero), ref cRow0, 16);
-                Vector512.StoreUnsafe(Vector512.Max(c02, Vector512<float>.Zero), ref cRow0, 32);
-            }
-            else if (Vector256.IsHardwareAccelerated)
-            {
-                ref float cRow0 = ref Unsafe.Add(ref c, 0);
-                var c00 = Vector256.LoadUnsafe(ref x, 0) + Vector256.LoadUnsafe(ref inputBias, 0) + Vector256.LoadUnsafe(ref recurrentBias, 0);
-                var c01 = Vector256.LoadUnsafe(ref x, 8) + Vector256.LoadUnsafe(ref inputBias, 8) + Vector256.LoadUnsafe(ref recurrentBias, 8);
-                var c02 = Vector256.LoadUnsafe(ref x, 16) + Vector256.LoadUnsafe(ref inputBias, 16) + Vector256.LoadUnsafe(ref recurrentBias, 16);
-                var c03 = Vector256.LoadUnsafe(ref x, 24) + Vector256.LoadUnsafe(ref inputBias, 24) + Vector256.LoadUnsafe(ref recurrentBias, 24);
-                var c04 = Vector256.LoadUnsafe(ref x, 32) + Vector256.LoadUnsafe(ref inputBias, 32) + Vector256.LoadUnsafe(ref recurrentBias, 32);
-                var c05 = Vector256.LoadUnsafe(ref x, 40) + Vector256.LoadUnsafe(ref inputBias, 40) + Vector256.LoadUnsafe(ref recurrentBias, 40);
-                for (nuint k = 0; k < 37; k++)
-                {
-                    ref float bRow = ref Unsafe.Add(ref b, k * 48);
-                    var b0 = Vector256.LoadUnsafe(ref bRow, 0);
-                    var b1 = Vector256.LoadUnsafe(ref bRow, 8);
-                    var b2 = Vector256.LoadUnsafe(ref bRow, 16);
-                    var b3 = Vector256.LoadUnsafe(ref bRow, 24);
-                    var b4 = Vector256.LoadUnsafe(ref bRow, 32);
-                    var b5 = Vector256.LoadUnsafe(ref bRow, 40);
-                    var a0 = Vector256.Create(Unsafe.Add(ref a, k));
-                    c00 = Vector256.MultiplyAddEstimate(a0, b0, c00);
-                    c01 = Vector256.MultiplyAddEstimate(a0, b1, c01);
-                    c02 = Vector256.MultiplyAddEstimate(a0, b2, c02);
-                    c03 = Vector256.MultiplyAddEstimate(a0, b3, c03);
-                    c04 = Vector256.MultiplyAddEstimate(a0, b4, c04);
-                    c05 = Vector256.MultiplyAddEstimate(a0, b5, c05);
-                }
-                Vector256.StoreUnsafe(Vector256.Max(c00, Vector256<float>.Zero), ref cRow0, 0);
-                Vector256.StoreUnsafe(Vector256.Max(c01, Vector256<float>.Zero), ref cRow0, 8);
-                Vector256.StoreUnsafe(Vector256.Max(c02, Vector256<float>.Zero), ref cRow0, 16);
-                Vector256.StoreUnsafe(Vector256.Max(c03, Vector256<float>.Zero), ref cRow0, 24);
-                Vector256.StoreUnsafe(Vector256.Max(c04, Vector256<float>.Zero), ref cRow0, 32);
-                Vector256.StoreUnsafe(Vector256.Max(c05, Vector256<float>.Zero), ref cRow0, 40);
-            }
-            else
-            {
-                {
-                    ref float cRow0 = ref Unsafe.Add(ref c, 0);
-                    var c00 = Vector128.LoadUnsafe(ref x, 0) + Vector128.LoadUnsafe(ref inputBias, 0) + Vector128.LoadUnsafe(ref recurrentBias, 0);
-                    var c01 = Vector128.LoadUnsafe(ref x, 4) + Vector128.LoadUnsafe(ref inputBias, 4) + Vector128.LoadUnsafe(ref recurrentBias, 4);
-                    var c02 = Vector128.LoadUnsafe(ref x, 8) + Vector128.LoadUnsafe(ref inputBias, 8) + Vector128.LoadUnsafe(ref recurrentBias, 8);
-                    var c03 = Vector128.LoadUnsafe(ref x, 12) + Vector128.LoadUnsafe(ref inputBias, 12) + Vector128.LoadUnsafe(ref recurrentBias, 12);
-                    var c04 = Vector128.LoadUnsafe(ref x, 16) + Vector128.LoadUnsafe(ref inputBias, 16) + Vector128.LoadUnsafe(ref recurrentBias, 16);
-                    var c05 = Vector128.LoadUnsafe(ref x, 20) + Vector128.LoadUnsafe(ref inputBias, 20) + Vector128.LoadUnsafe(ref recurrentBias, 20);
-                    var c06 = Vector128.LoadUnsafe(ref x, 24) + Vector128.LoadUnsafe(ref inputBias, 24) + Vector128.LoadUnsafe(ref recurrentBias, 24);
-                    var c07 = Vector128.LoadUnsafe(ref x, 28) + Vector128.LoadUnsafe(ref inputBias, 28) + Vector128.LoadUnsafe(ref recurrentBias, 28);
-                    for (nuint k = 0; k < 37; k++)
-                    {
-                        ref float bRow = ref Unsafe.Add(ref b, k * 48);
-                        var b0 = Vector128.LoadUnsafe(ref bRow, 0);
-                        var b1 = Vector128.LoadUnsafe(ref bRow, 4);
-                        var b2 = Vector128.LoadUnsafe(ref bRow, 8);
-                        var b3 = Vector128.LoadUnsafe(ref bRow, 12);
-                        var b4 = Vector128.LoadUnsafe(ref bRow, 16);
-                        var b5 = Vector128.LoadUnsafe(ref bRow, 20);
-                        var b6 = Vector128.LoadUnsafe(ref bRow, 24);
-                        var b7 = Vector128.LoadUnsafe(ref bRow, 28);
-                        var a0 = Vector128.Create(Unsafe.Add(ref a, k));
-                        c00 = Vector128.MultiplyAddEstimate(a0, b0, c00);
-                        c01 = Vector128.MultiplyAddEstimate(a0, b1, c01);
-                        c02 = Vector128.MultiplyAddEstimate(a0, b2, c02);
-                        c03 = Vector128.MultiplyAddEstimate(a0, b3, c03);
-                        c04 = Vector128.MultiplyAddEstimate(a0, b4, c04);
-                        c05 = Vector128.MultiplyAddEstimate(a0, b5, c05);
-                        c06 = Vector128.MultiplyAddEstimate(a0, b6, c06);
-                        c07 = Vector128.MultiplyAddEstimate(a0, b7, c07);
-                    }
-                    Vector128.StoreUnsafe(Vector128.Max(c00, Vector128<float>.Zero), ref cRow0, 0);
-                    Vector128.StoreUnsafe(Vector128.Max(c01, Vector128<float>.Zero), ref cRow0, 4);
-                    Vector128.StoreUnsafe(Vector128.Max(c02, Vector128<float>.Zero), ref cRow0, 8);
-                    Vector128.StoreUnsafe(Vector128.Max(c03, Vector128<float>.Zero), ref cRow0, 12);
-                    Vector128.StoreUnsafe(Vector128.Max(c04, Vector128<float>.Zero), ref cRow0, 16);
-                    Vector128.StoreUnsafe(Vector128.Max(c05, Vector128<float>.Zero), ref cRow0, 20);
-                    Vector128.StoreUnsafe(Vector128.Max(c06, Vector128<float>.Zero), ref cRow0, 24);
-                    Vector128.StoreUnsafe(Vector128.Max(c07, Vector128<float>.Zero), ref cRow0, 28);
-                }
-                {
-                    ref float cRow0 = ref Unsafe.Add(ref c, 32);
-                    var c00 = Vector128.LoadUnsafe(ref x, 32) + Vector128.LoadUnsafe(ref inputBias, 32) + Vector128.LoadUnsafe(ref recurrentBias, 32);
-                    var c01 = Vector128.LoadUnsafe(ref x, 36) + Vector128.LoadUnsafe(ref inputBias, 36) + Vector128.LoadUnsafe(ref recurrentBias, 36);
-                    var c02 = Vector128.LoadUnsafe(ref x, 40) + Vector128.LoadUnsafe(ref inputBias, 40) + Vector128.LoadUnsafe(ref recurrentBias, 40);
-                    var c03 = Vector128.LoadUnsafe(ref x, 44) + Vector128.LoadUnsafe(ref inputBias, 44) + Vector128.LoadUnsafe(ref recurrentBias, 44);
-                    for (nuint k = 0; k < 37; k++)
-                    {
-                        ref float bRow = ref Unsafe.Add(ref b, k * 48 + 32);
-                        var b0 = Vector128.LoadUnsafe(ref bRow, 0);
-                        var b1 = Vector128.LoadUnsafe(ref bRow, 4);
-                        var b2 = Vector128.LoadUnsafe(ref bRow, 8);
-                        var b3 = Vector128.LoadUnsafe(ref bRow, 12);
-                        var a0 = Vector128.Create(Unsafe.Add(ref a, k));
-                        c00 = Vector128.MultiplyAddEstimate(a0, b0, c00);
-                        c01 = Vector128.MultiplyAddEstimate(a0, b1, c01);
-                        c02 = Vector128.MultiplyAddEstimate(a0, b2, c02);
-                        c03 = Vector128.MultiplyAddEstimate(a0, b3, c03);
-                    }
-                    Vector128.StoreUnsafe(Vector128.Max(c00, Vector128<float>.Zero), ref cRow0, 0);
-                    Vector128.StoreUnsafe(Vector128.Max(c01, Vector128<float>.Zero), ref cRow0, 4);
-                    Vector128.StoreUnsafe(Vector128.Max(c02, Vector128<float>.Zero), ref cRow0, 8);
-                    Vector128.StoreUnsafe(Vector128.Max(c03, Vector128<float>.Zero), ref cRow0, 12);
-                }
-            }
-        }
-
-        /// <summary>δ = dh ⊙ [h &gt; 0] (ReLU' read from the output).</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void Activation(ref float dh, ref float h, ref float dx)
-        {
-            if (Vector512.IsHardwareAccelerated)
-            {
-                for (nuint i = 0; i < HiddenPadded; i += (nuint)Vector512<float>.Count)
-                {
-                    var g = Vector512.LoadUnsafe(ref dh, i);
-                    var y = Vector512.LoadUnsafe(ref h, i);
-                    Vector512.StoreUnsafe(Vector512.ConditionalSelect(Vector512.GreaterThan(y, Vector512<float>.Zero), g, Vector512<float>.Zero), ref dx, i);
-                }
-            }
-            else if (Vector256.IsHardwareAccelerated)
-            {
-                for (nuint i = 0; i < HiddenPadded; i += (nuint)Vector256<float>.Count)
-                {
-                    var g = Vector256.LoadUnsafe(ref dh, i);
-                    var y = Vector256.LoadUnsafe(ref h, i);
-                    Vector256.StoreUnsafe(Vector256.ConditionalSelect(Vector256.GreaterThan(y, Vector256<float>.Zero), g, Vector256<float>.Zero), ref dx, i);
-                }
-            }
-            else
-            {
-                for (nuint i = 0; i < HiddenPadded; i += (nuint)Vector128<float>.Count)
-                {
-                    var g = Vector128.LoadUnsafe(ref dh, i);
-                    var y = Vector128.LoadUnsafe(ref h, i);
-                    Vector128.StoreUnsafe(Vector128.ConditionalSelect(Vector128.GreaterThan(y, Vector128<float>.Zero), g, Vector128<float>.Zero), ref dx, i);
-                }
-            }
-        }
-
-        /// <summary>δ = dh ⊙ act'(h); the only path to h_{t-1} is W_hhᵀ δ, which the caller adds.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void CellBackward(ref float dh, ref float h, ref float dx, ref float previous)
-        {
-            Activation(ref dh, ref h, ref dx);
-            MemoryMarshal.CreateSpan(ref previous, StateGradientWidth).Clear();
-        }
-
-        /// <summary>y_t = b_out + Σ_j h_t[j] · W_out[j, :] for steps rows: a = h rows, b = W_out (input-major), c = y rows.</summary>
-        private static void HeadForward(ref float a, ref float b, ref float c, ref float bias, int steps)
-        {
-            if (Vector512.IsHardwareAccelerated)
-            {
-                nuint m0 = 0;
-                for (; m0 + 4 <= (nuint)steps; m0 += 4)
-                {
-                    ref float cRow0 = ref Unsafe.Add(ref c, m0 * 64);
-                    ref float cRow1 = ref Unsafe.Add(ref c, (m0 + 1) * 64);
-                    ref float cRow2 = ref Unsafe.Add(ref c, (m0 + 2) * 64);
-                    ref float cRow3 = ref Unsafe.Add(ref c, (m0 + 3) * 64);
-                    var c00 = Vector512.LoadUnsafe(ref bias, 0);
-                    var c01 = Vector512.LoadUnsafe(ref bias, 16);
-                    var c02 = Vector512.LoadUnsafe(ref bias, 32);
-                    var c03 = Vector512.LoadUnsafe(ref bias, 48);
-                    var c10 = Vector512.LoadUnsafe(ref bias, 0);
-                    var c11 = Vector512.LoadUnsafe(ref bias, 16);
-                    var c12 = Vector512.LoadUnsafe(ref bias, 32);
-                    var c13 = Vector512.LoadUnsafe(ref bias, 48);
-                    var c20 = Vector512.LoadUnsafe(ref bias, 0);
-                    var c21 = Vector512.LoadUnsafe(ref bias, 16);
-                    var c22 = Vector512.LoadUnsafe(ref bias, 32);
-                    var c23 = Vector512.LoadUnsafe(ref bias, 48);
-                    var c30 = Vector512.LoadUnsafe(ref bias, 0);
-                    var c31 = Vector512.LoadUnsafe(ref bias, 16);
-                    var c32 = Vector512.LoadUnsafe(ref bias, 32);
-                    var c33 = Vector512.LoadUnsafe(ref bias, 48);
-                    for (nuint k = 0; k < 37; k++)
-                    {
-                        ref float bRow = ref Unsafe.Add(ref b, k * 64);
-                        var b0 = Vector512.LoadUnsafe(ref bRow, 0);
-                        var b1 = Vector512.LoadUnsafe(ref bRow, 16);
-                        var b2 = Vector512.LoadUnsafe(ref bRow, 32);
-                        var b3 = Vector512.LoadUnsafe(ref bRow, 48);
-                        var a0 = Vector512.Create(Unsafe.Add(ref a, m0 * 48 + k));
-                        c00 = Vector512.MultiplyAddEstimate(a0, b0, c00);
-                        c01 = Vector512.MultiplyAddEstimate(a0, b1, c01);
-                        c02 = Vector512.MultiplyAddEstimate(a0, b2, c02);
-                        c03 = Vector512.MultiplyAddEstimate(a0, b3, c03);
-                        var a1 = Vector512.Create(Unsafe.Add(ref a, (m0 + 1) * 48 + k));
-                        c10 = Vector512.MultiplyAddEstimate(a1, b0, c10);
-                        c11 = Vector512.MultiplyAddEstimate(a1, b1, c11);
-                        c12 = Vector512.MultiplyAddEstimate(a1, b2, c12);
-                        c13 = Vector512.MultiplyAddEstimate(a1, b3, c13);
-                        var a2 = Vector512.Create(Unsafe.Add(ref a, (m0 + 2) * 48 + k));
-                        c20 = Vector512.MultiplyAddEstimate(a2, b0, c20);
-                        c21 = Vector512.MultiplyAddEstimate(a2, b1, c21);
-                        c22 = Vector512.MultiplyAddEstimate(a2, b2, c22);
-                        c23 = Vector512.MultiplyAddEstimate(a2, b3, c23);
-                        var a3 = Vector512.Create(Unsafe.Add(ref a, (m0 + 3) * 48 + k));
-                        c30 = Vector512.MultiplyAddEstimate(a3, b0, c30);
-                        c31 = Vector512.MultiplyAddEstimate(a3, b1, c31);
-                        c32 = Vector512.MultiplyAddEstimate(a3, b2, c32);
-                        c33 = Vector512.MultiplyAddEstimate(a3, b3, c33);
-                    }
-                    Vector512.StoreUnsafe(c00, ref cRow0, 0);
-                    Vector512.StoreUnsafe(c01, ref cRow0, 16);
-                    Vector512.StoreUnsafe(c02, ref cRow0, 32);
-                    Vector512.StoreUnsafe(c03, ref cRow0, 48);
-                    Vector512.StoreUnsafe(c10, ref cRow1, 0);
-                    Vector512.StoreUnsafe(c11, ref cRow1, 16);
-                    Vector512.StoreUnsafe(c12, ref cRow1, 32);
-                    Vector512.StoreUnsafe(c13, ref cRow1, 48);
-                    Vector512.StoreUnsafe(c20, ref cRow2, 0);
-                    Vector512.StoreUnsafe(c21, ref cRow2, 16);
-                    Vector512.StoreUnsafe(c22, ref cRow2, 32);
-                    Vector512.StoreUnsafe(c23, ref cRow2, 48);
-                    Vector512.StoreUnsafe(c30, ref cRow3, 0);
-                    Vector512.StoreUnsafe(c31, ref cRow3, 16);
-                    Vector512.StoreUnsafe(c32, ref cRow3, 32);
-                    Vector512.StoreUnsafe(c33, ref cRow3, 48);
-                }
-                for (; m0 < (nuint)steps; m0++)
-                {
-                    ref float cRow0 = ref Unsafe.Add(ref c, m0 * 64);
-                    var c00 = Vector512.LoadUnsafe(ref bias, 0);
-                    var c01 = Vector512.LoadUnsafe(ref bias, 16);
-                    var c02 = Vector512.LoadUnsafe(ref bias, 32);
-                    var c03 = Vector512.LoadUnsafe(ref bias, 48);
-                    for (nuint k = 0; k < 37; k++)
-                    {
-                        ref float bRow = ref Unsafe.Add(ref b, k * 64);
-                        var b0 = Vector512.LoadUnsafe(ref bRow, 0);
-                        var b1 = Vector512.LoadUnsafe(ref bRow, 16);
-                        var b2 = Vector512.LoadUnsafe(ref bRow, 32);
-                        var b3 = Vector512.LoadUnsafe(ref bRow, 48);
-                        var a0 = Vector512.Create(Unsafe.Add(ref a, m0 * 48 + k));
-                        c00 = Vector512.MultiplyAddEstimate(a0, b0, c00);
-                        c01 = Vector512.MultiplyAddEstimate(a0, b1, c01);
-                        c02 = Vector512.MultiplyAddEstimate(a0, b2, c02);
-                        c03 = Vector512.MultiplyAddEstimate(a0, b3, c03);
-                    }
-                    Vector512.StoreUnsafe(c00, ref cRow0, 0);
-                    Vector512.StoreUnsafe(c01, ref cRow0, 16);
-                    Vector512.StoreUnsafe(c02, ref cRow0, 32);
-                    Vector512.StoreUnsafe(c03, ref cRow0, 48);
-                }
-            }
-            else if (Vector256.IsHardwareAccelerated)
-            {
-                for (nuint n0 = 0; n0 < 64; n0 += 16)
-                {
-                    nuint m0 = 0;
-                    for (; m0 + 4 <= (nuint)steps; m0 += 4)
-                    {
-                        ref float cRow0 = ref Unsafe.Add(ref c, m0 * 64 + n0);
-                        ref float cRow1 = ref Unsafe.Add(ref c, (m0 + 1) * 64 + n0);
-                        ref float cRow2 = ref Unsafe.Add(ref c, (m0 + 2) * 64 + n0);
-                        ref float cRow3 = ref Unsafe.Add(ref c, (m0 + 3) * 64 + n0);
-                        var c00 = Vector256.LoadUnsafe(ref bias, n0);
-                        var c01 = Vector256.LoadUnsafe(ref bias, n0 + 8);
-                        var c10 = Vector256.LoadUnsafe(ref bias, n0);
-                        var c11 = Vector256.LoadUnsafe(ref bias, n0 + 8);
-                        var c20 = Vector256.LoadUnsafe(ref bias, n0);
-                        var c21 = Vector256.LoadUnsafe(ref bias, n0 + 8);
-                        var c30 = Vector256.LoadUnsafe(ref bias, n0);
-                        var c31 = Vector256.LoadUnsafe(ref bias, n0 + 8);
-                        for (nuint k = 0; k < 37; k++)
-                        {
-                            ref float bRow = ref Unsafe.Add(ref b, k * 64 + n0);
-                            var b0 = Vector256.LoadUnsafe(ref bRow, 0);
-                            var b1 = Vector256.LoadUnsafe(ref bRow, 8);
-                            var a0 = Vector256.Create(Unsafe.Add(ref a, m0 * 48 + k));
-                            c00 = Vector256.MultiplyAddEstimate(a0, b0, c00);
-                            c01 = Vector256.MultiplyAddEstimate(a0, b1, c01);
-                            var a1 = Vector256.Create(Unsafe.Add(ref a, (m0 + 1) * 48 + k));
-                            c10 = Vector256.MultiplyAddEstimate(a1, b0, c10);
-                            c11 = Vector256.MultiplyAddEstimate(a1, b1, c11);
-                            var a2 = Vector256.Create(Unsafe.Add(ref a, (m0 + 2) * 48 + k));
-                            c20 = Vector256.MultiplyAddEstimate(a2, b0, c20);
-                            c21 = Vector256.MultiplyAddEstimate(a2, b1, c21);
-                            var a3 = Vector256.Create(Unsafe.Add(ref a, (m0 + 3) * 48 + k));
-                            c30 = Vector256.MultiplyAddEstimate(a3, b0, c30);
-                            c31 = Vector256.MultiplyAddEstimate(a3, b1, c31);
-                        }
-                        Vector256.StoreUnsafe(c00, ref cRow0, 0);
-                        Vector256.StoreUnsafe(c01, ref cRow0, 8);
-                        Vector256.StoreUnsafe(c10, ref cRow1, 0);
-                        Vector256.StoreUnsafe(c11, ref cRow1, 8);
-                        Vector256.StoreUnsafe(c20, ref cRow2, 0);
-                        Vector256.StoreUnsafe(c21, ref cRow2, 8);
-                        Vector256.StoreUnsafe(c30, ref cRow3, 0);
-                        Vector256.StoreUnsafe(c31, ref cRow3, 8);
-                    }
-                    for (; m0 < (nuint)steps; m0++)
-                    {
-                        ref float cRow0 = ref Unsafe.Add(ref c, m0 * 64 + n0);
-                        var c00 = Vector256.LoadUnsafe(ref bias, n0);
-                        var c01 = Vector256.LoadUnsafe(ref bias, n0 + 8);
-                        for (nuint k = 0; k < 37; k++)
-                        {
-                            ref float bRow = ref Unsafe.Add(ref b, k * 64 + n0);
-                            var b0 = Vector256.LoadUnsafe(ref bRow, 0);
-                            var b1 = Vector256.LoadUnsafe(ref bRow, 8);
-                            var a0 = Vector256.Create(Unsafe.Add(ref a, m0 * 48 + k));
-                            c00 = Vector256.MultiplyAddEstimate(a0, b0, c00);
-                            c01 = Vector256.MultiplyAddEstimate(a0, b1, c01);
-                        }
-                        Vector256.StoreUnsafe(c00, ref cRow0, 0);
-                        Vector256.StoreUnsafe(c01, ref cRow0, 8);
-                    }
-                }
-            }
-            else
-            {
-                for (nuint n0 = 0; n0 < 64; n0 += 8)
-                {
-                    nuint m0 = 0;
-                    for (; m0 + 4 <= (nuint)steps; m0 += 4)
-                    {
-                        ref float cRow0 = ref Unsafe.Add(ref c, m0 * 64 + n0);
-                        ref float cRow1 = ref Unsafe.Add(ref c, (m0 + 1) * 64 + n0);
-                        ref float cRow2 = ref Unsafe.Add(ref c, (m0 + 2) * 64 + n0);
-                        ref float cRow3 = ref Unsafe.Add(ref c, (m0 + 3) * 64 + n0);
-                        var c00 = Vector128.LoadUnsafe(ref bias, n0);
-                        var c01 = Vector128.LoadUnsafe(ref bias, n0 + 4);
-                        var c10 = Vector128.LoadUnsafe(ref bias, n0);
-                        var c11 = Vector128.LoadUnsafe(ref bias, n0 + 4);
-                        var c20 = Vector128.LoadUnsafe(ref bias, n0);
-                        var c21 = Vector128.LoadUnsafe(ref bias, n0 + 4);
-                        var c30 = Vector128.LoadUnsafe(ref bias, n0);
-                        var c31 = Vector128.LoadUnsafe(ref bias, n0 + 4);
-                        for (nuint k = 0; k < 37; k++)
-                        {
-                            ref float bRow = ref Unsafe.Add(ref b, k * 64 + n0);
-                            var b0 = Vector128.LoadUnsafe(ref bRow, 0);
-                            var b1 = Vector128.LoadUnsafe(ref bRow, 4);
-                            var a0 = Vector128.Create(Unsafe.Add(ref a, m0 * 48 + k));
-                            c00 = Vector128.MultiplyAddEstimate(a0, b0, c00);
-                            c01 = Vector128.MultiplyAddEstimate(a0, b1, c01);
-                            var a1 = Vector128.Create(Unsafe.Add(ref a, (m0 + 1) * 48 + k));
-                            c10 = Vector128.MultiplyAddEstimate(a1, b0, c10);
-                            c11 = Vector128.MultiplyAddEstimate(a1, b1, c11);
-                            var a2 = Vector128.Create(Unsafe.Add(ref a, (m0 + 2) * 48 + k));
-                            c20 = Vector128.MultiplyAddEstimate(a2, b0, c20);
-                            c21 = Vector128.MultiplyAddEstimate(a2, b1, c21);
-                            var a3 = Vector128.Create(Unsafe.Add(ref a, (m0 + 3) * 48 + k));
-                            c30 = Vector128.MultiplyAddEstimate(a3, b0, c30);
-                            c31 = Vector128.MultiplyAddEstimate(a3, b1, c31);
-                        }
-                        Vector128.StoreUnsafe(c00, ref cRow0, 0);
-                        Vector128.StoreUnsafe(c01, ref cRow0, 4);
-                        Vector128.StoreUnsafe(c10, ref cRow1, 0);
-                        Vector128.StoreUnsafe(c11, ref cRow1, 4);
-                        Vector128.StoreUnsafe(c20, ref cRow2, 0);
-                        Vector128.StoreUnsafe(c21, ref cRow2, 4);
-                        Vector128.StoreUnsafe(c30, ref cRow3, 0);
-                        Vector128.StoreUnsafe(c31, ref cRow3, 4);
-                    }
-                    for (; m0 < (nuint)steps; m0++)
-                    {
-                        ref float cRow0 = ref Unsafe.Add(ref c, m0 * 64 + n0);
-                        var c00 = Vector128.LoadUnsafe(ref bias, n0);
-                        var c01 = Vector128.LoadUnsafe(ref bias, n0 + 4);
-                        for (nuint k = 0; k < 37; k++)
-                        {
-                            ref float bRow = ref Unsafe.Add(ref b, k * 64 + n0);
-                            var b0 = Vector128.LoadUnsafe(ref bRow, 0);
-                            var b1 = Vector128.LoadUnsafe(ref bRow, 4);
-                            var a0 = Vector128.Create(Unsafe.Add(ref a, m0 * 48 + k));
-                            c00 = Vector128.MultiplyAddEstimate(a0, b0, c00);
-                            c01 = Vector128.MultiplyAddEstimate(a0, b1, c01);
-                        }
-                        Vector128.StoreUnsafe(c00, ref cRow0, 0);
-                        Vector128.StoreUnsafe(c01, ref cRow0, 4);
-                    }
-                }
-            }
-        }
-
-        /// <summary>dW_out[j, :] += Σ_t h_t[j] · dy_t: a = h rows (A(j, t) = h_t[j]), b = dy rows, c = dW_out (input-major).</summary>
-        private static void OutputWeightGrads(ref float a, ref float b, ref float c, int steps)
-        {
-            if (Vector512.IsHardwareAccelerated)
-            {
-                for (nuint m0 = 0; m0 < 36; m0 += 4)
-                {
-                    ref float cRow0 = ref Unsafe.Add(ref c, m0 * 64);
-                    ref float cRow1 = ref Unsafe.Add(ref c, (m0 + 1) * 64);
-                    ref float cRow2 = ref Unsafe.Add(ref c, (m0 + 2) * 64);
-                    ref float cRow3 = ref Unsafe.Add(ref c, (m0 + 3) * 64);
-                    var c00 = Vector512.LoadUnsafe(ref cRow0, 0);
-                    var c01 = Vector512.LoadUnsafe(ref cRow0, 16);
-                    var c02 = Vector512.LoadUnsafe(ref cRow0, 32);
-                    var c03 = Vector512.LoadUnsafe(ref cRow0, 48);
-                    var c10 = Vector512.LoadUnsafe(ref cRow1, 0);
-                    var c11 = Vector512.LoadUnsafe(ref cRow1, 16);
-                    var c12 = Vector512.LoadUnsafe(ref cRow1, 32);
-                    var c13 = Vector512.LoadUnsafe(ref cRow1, 48);
-                    var c20 = Vector512.LoadUnsafe(ref cRow2, 0);
-                    var c21 = Vector512.LoadUnsafe(ref cRow2, 16);
-                    var c22 = Vector512.LoadUnsafe(ref cRow2, 32);
-                    var c23 = Vector512.LoadUnsafe(ref cRow2, 48);
-                    var c30 = Vector512.LoadUnsafe(ref cRow3, 0);
-                    var c31 = Vector512.LoadUnsafe(ref cRow3, 16);
-                    var c32 = Vector512.LoadUnsafe(ref cRow3, 32);
-                    var c33 = Vector512.LoadUnsafe(ref cRow3, 48);
-                    for (nuint k = 0; k < (nuint)steps; k++)
-                    {
-                        ref float bRow = ref Unsafe.Add(ref b, k * 64);
-                        var b0 = Vector512.LoadUnsafe(ref bRow, 0);
-                        var b1 = Vector512.LoadUnsafe(ref bRow, 16);
-                        var b2 = Vector512.LoadUnsafe(ref bRow, 32);
-                        var b3 = Vector512.LoadUnsafe(ref bRow, 48);
-                        var a0 = Vector512.Create(Unsafe.Add(ref a, m0 + k * 48));
-                        c00 = Vector512.MultiplyAddEstimate(a0, b0, c00);
-                        c01 = Vector512.MultiplyAddEstimate(a0, b1, c01);
-                        c02 = Vector512.MultiplyAddEstimate(a0, b2, c02);
-                        c03 = Vector512.MultiplyAddEstimate(a0, b3, c03);
-                        var a1 = Vector512.Create(Unsafe.Add(ref a, m0 + 1 + k * 48));
-                        c10 = Vector512.MultiplyAddEstimate(a1, b0, c10);
-                        c11 = Vector512.MultiplyAddEstimate(a1, b1, c11);
-                        c12 = Vector512.MultiplyAddEstimate(a1, b2, c12);
-                        c13 = Vector512.MultiplyAddEstimate(a1, b3, c13);
-                        var a2 = Vector512.Create(Unsafe.Add(ref a, m0 + 2 + k * 48));
-                        c20 = Vector512.MultiplyAddEstimate(a2, b0, c20);
-                        c21 = Vector512.MultiplyAddEstimate(a2, b1, c21);
-                        c22 = Vector512.MultiplyAddEstimate(a2, b2, c22);
-                        c23 = Vector512.MultiplyAddEstimate(a2, b3, c23);
-                        var a3 = Vector512.Create(Unsafe.Add(ref a, m0 + 3 + k * 48));
-                        c30 = Vector512.MultiplyAddEstimate(a3, b0, c30);
-                        c31 = Vector512.MultiplyAddEstimate(a3, b1, c31);
-                        c32 = Vector512.MultiplyAddEstimate(a3, b2, c32);
-                        c33 = Vector512.MultiplyAddEstimate(a3, b3, c33);
-                    }
-                    Vector512.StoreUnsafe(c00, ref cRow0, 0);
-                    Vector512.StoreUnsafe(c01, ref cRow0, 16);
-                    Vector512.StoreUnsafe(c02, ref cRow0, 32);
-                    Vector512.StoreUnsafe(c03, ref cRow0, 48);
-                    Vector512.StoreUnsafe(c10, ref cRow1, 0);
-                    Vector512.StoreUnsafe(c11, ref cRow1, 16);
-                    Vector512.StoreUnsafe(c12, ref cRow1, 32);
-                    Vector512.StoreUnsafe(c13, ref cRow1, 48);
-                    Vector512.StoreUnsafe(c20, ref cRow2, 0);
-                    Vector512.StoreUnsafe(c21, ref cRow2, 16);
-                    Vector512.StoreUnsafe(c22, ref cRow2, 32);
-                    Vector512.StoreUnsafe(c23, ref cRow2, 48);
-                    Vector512.StoreUnsafe(c30, ref cRow3, 0);
-                    Vector512.StoreUnsafe(c31, ref cRow3, 16);
-                    Vector512.StoreUnsafe(c32, ref cRow3, 32);
-                    Vector512.StoreUnsafe(c33, ref cRow3, 48);
-                }
-                {
-                    ref float cRow0 = ref Unsafe.Add(ref c, 2304);
-                    var c00 = Vector512.LoadUnsafe(ref cRow0, 0);
-                    var c01 = Vector512.LoadUnsafe(ref cRow0, 16);
-                    var c02 = Vector512.LoadUnsafe(ref cRow0, 32);
-                    var c03 = Vector512.LoadUnsafe(ref cRow0, 48);
-                    for (nuint k = 0; k < (nuint)steps; k++)
-                    {
-                        ref float bRow = ref Unsafe.Add(ref b, k * 64);
-                        var b0 = Vector512.LoadUnsafe(ref bRow, 0);
-                        var b1 = Vector512.LoadUnsafe(ref bRow, 16);
-                        var b2 = Vector512.LoadUnsafe(ref bRow, 32);
-                        var b3 = Vector512.LoadUnsafe(ref bRow, 48);
-                        var a0 = Vector512.Create(Unsafe.Add(ref a, 36 + k * 48));
-                        c00 = Vector512.MultiplyAddEstimate(a0, b0, c00);
-                        c01 = Vector512.MultiplyAddEstimate(a0, b1, c01);
-                        c02 = Vector512.MultiplyAddEstimate(a0, b2, c02);
-                        c03 = Vector512.MultiplyAddEstimate(a0, b3, c03);
-                    }
-                    Vector512.StoreUnsafe(c00, ref cRow0, 0);
-                    Vector512.StoreUnsafe(c01, ref cRow0, 16);
-                    Vector512.StoreUnsafe(c02, ref cRow0, 32);
-                    Vector512.StoreUnsafe(c03, ref cRow0, 48);
-                }
-            }
-            else if (Vector256.IsHardwareAccelerated)
-            {
-                for (nuint n0 = 0; n0 < 64; n0 += 16)
-                {
-                    for (nuint m0 = 0; m0 < 36; m0 += 4)
-                    {
-                        ref float cRow0 = ref Unsafe.Add(ref c, m0 * 64 + n0);
-                        ref float cRow1 = ref Unsafe.Add(ref c, (m0 + 1) * 64 + n0);
-                        ref float cRow2 = ref Unsafe.Add(ref c, (m0 + 2) * 64 + n0);
-                        ref float cRow3 = ref Unsafe.Add(ref c, (m0 + 3) * 64 + n0);
-                        var c00 = Vector256.LoadUnsafe(ref cRow0, 0);
-                        var c01 = Vector256.LoadUnsafe(ref cRow0, 8);
-                        var c10 = Vector256.LoadUnsafe(ref cRow1, 0);
-                        var c11 = Vector256.LoadUnsafe(ref cRow1, 8);
-                        var c20 = Vector256.LoadUnsafe(ref cRow2, 0);
-                        var c21 = Vector256.LoadUnsafe(ref cRow2, 8);
-                        var c30 = Vector256.LoadUnsafe(ref cRow3, 0);
-                        var c31 = Vector256.LoadUnsafe(ref cRow3, 8);
-                        for (nuint k = 0; k < (nuint)steps; k++)
-                        {
-                            ref float bRow = ref Unsafe.Add(ref b, k * 64 + n0);
-                            var b0 = Vector256.LoadUnsafe(ref bRow, 0);
-                            var b1 = Vector256.LoadUnsafe(ref bRow, 8);
-                            var a0 = Vector256.Create(Unsafe.Add(ref a, m0 + k * 48));
-                            c00 = Vector256.MultiplyAddEstimate(a0, b0, c00);
-                            c01 = Vector256.MultiplyAddEstimate(a0, b1, c01);
-                            var a1 = Vector256.Create(Unsafe.Add(ref a, m0 + 1 + k * 48));
-                            c10 = Vector256.MultiplyAddEstimate(a1, b0, c10);
-                            c11 = Vector256.MultiplyAddEstimate(a1, b1, c11);
-                            var a2 = Vector256.Create(Unsafe.Add(ref a, m0 + 2 + k * 48));
-                            c20 = Vector256.MultiplyAddEstimate(a2, b0, c20);
-                            c21 = Vector256.MultiplyAddEstimate(a2, b1, c21);
-                            var a3 = Vector256.Create(Unsafe.Add(ref a, m0 + 3 + k * 48));
-                            c30 = Vector256.MultiplyAddEstimate(a3, b0, c30);
-                            c31 = Vector256.MultiplyAddEstimate(a3, b1, c31);
-                        }
-                        Vector256.StoreUnsafe(c00, ref cRow0, 0);
-                        Vector256.StoreUnsafe(c01, ref cRow0, 8);
-                        Vector256.StoreUnsafe(c10, ref cRow1, 0);
-                        Vector256.StoreUnsafe(c11, ref cRow1, 8);
-                        Vector256.StoreUnsafe(c20, ref cRow2, 0);
-                        Vector256.StoreUnsafe(c21, ref cRow2, 8);
-                        Vector256.StoreUnsafe(c30, ref cRow3, 0);
-                        Vector256.StoreUnsafe(c31, ref cRow3, 8);
-                    }
-                    {
-                        ref float cRow0 = ref Unsafe.Add(ref c, 2304 + n0);
-                        var c00 = Vector256.LoadUnsafe(ref cRow0, 0);
-                        var c01 = Vector256.LoadUnsafe(ref cRow0, 8);
-                        for (nuint k = 0; k < (nuint)steps; k++)
-                        {
-                            ref float bRow = ref Unsafe.Add(ref b, k * 64 + n0);
-                            var b0 = Vector256.LoadUnsafe(ref bRow, 0);
-                            var b1 = Vector256.LoadUnsafe(ref bRow, 8);
-                            var a0 = Vector256.Create(Unsafe.Add(ref a, 36 + k * 48));
-                            c00 = Vector256.MultiplyAddEstimate(a0, b0, c00);
-                            c01 = Vector256.MultiplyAddEstimate(a0, b1, c01);
-                        }
-                        Vector256.StoreUnsafe(c00, ref cRow0, 0);
-                        Vector256.StoreUnsafe(c01, ref cRow0, 8);
-                    }
-                }
-            }
-            else
-            {
-                for (nuint n0 = 0; n0 < 64; n0 += 8)
-                {
-                    for (nuint m0 = 0; m0 < 36; m0 += 4)
-                    {
-                        ref float cRow0 = ref Unsafe.Add(ref c, m0 * 64 + n0);
-                        ref float cRow1 = ref Unsafe.Add(ref c, (m0 + 1) * 64 + n0);
-                        ref float cRow2 = ref Unsafe.Add(ref c, (m0 + 2) * 64 + n0);
-                        ref float cRow3 = ref Unsafe.Add(ref c, (m0 + 3) * 64 + n0);
-                        var c00 = Vector128.LoadUnsafe(ref cRow0, 0);
-                        var c01 = Vector128.LoadUnsafe(ref cRow0, 4);
-                        var c10 = Vector128.LoadUnsafe(ref cRow1, 0);
-                        var c11 = Vector128.LoadUnsafe(ref cRow1, 4);
-                        var c20 = Vector128.LoadUnsafe(ref cRow2, 0);
-                        var c21 = Vector128.LoadUnsafe(ref cRow2, 4);
-                        var c30 = Vector128.LoadUnsafe(ref cRow3, 0);
-                        var c31 = Vector128.LoadUnsafe(ref cRow3, 4);
-                        for (nuint k = 0; k < (nuint)steps; k++)
-                        {
-                            ref float bRow = ref Unsafe.Add(ref b, k * 64 + n0);
-                            var b0 = Vector128.LoadUnsafe(ref bRow, 0);
-                            var b1 = Vector128.LoadUnsafe(ref bRow, 4);
-                            var a0 = Vector128.Create(Unsafe.Add(ref a, m0 + k * 48));
-                            c00 = Vector128.MultiplyAddEstimate(a0, b0, c00);
-                            c01 = Vector128.MultiplyAddEstimate(a0, b1, c01);
-                            var a1 = Vector128.Create(Unsafe.Add(ref a, m0 + 1 + k * 48));
-                            c10 = Vector128.MultiplyAddEstimate(a1, b0, c10);
-                            c11 = Vector128.MultiplyAddEstimate(a1, b1, c11);
-                            var a2 = Vector128.Create(Unsafe.Add(ref a, m0 + 2 + k * 48));
-                            c20 = Vector128.MultiplyAddEstimate(a2, b0, c20);
-                            c21 = Vector128.MultiplyAddEstimate(a2, b1, c21);
-                            var a3 = Vector128.Create(Unsafe.Add(ref a, m0 + 3 + k * 48));
-                            c30 = Vector128.MultiplyAddEstimate(a3, b0, c30);
-                            c31 = Vector128.MultiplyAddEstimate(a3, b1, c31);
-                        }
-                        Vector128.StoreUnsafe(c00, ref cRow0, 0);
-                        Vector128.StoreUnsafe(c01, ref cRow0, 4);
-                        Vector128.StoreUnsafe(c10, ref cRow1, 0);
-                        Vector128.StoreUnsafe(c11, ref cRow1, 4);
-                        Vector128.StoreUnsafe(c20, ref cRow2, 0);
-                        Vector128.StoreUnsafe(c21, ref cRow2, 4);
-                        Vector128.StoreUnsafe(c30, ref cRow3, 0);
-                        Vector128.StoreUnsafe(c31, ref cRow3, 4);
-                    }
-                    {
-                        ref float cRow0 = ref Unsafe.Add(ref c, 2304 + n0);
-                        var c00 = Vector128.LoadUnsafe(ref cRow0, 0);
-                        var c01 = Vector128.LoadUnsafe(ref cRow0, 4);
-                        for (nuint k = 0; k < (nuint)steps; k++)
-                        {
-                            ref float bRow = ref Unsafe.Add(ref b, k * 64 + n0);
-                            var b0 = Vector128.LoadUnsafe(ref bRow, 0);
-                            var b1 = Vector128.LoadUnsafe(ref bRow, 4);
-                            var a0 = Vector128.Create(Unsafe.Add(ref a, 36 + k * 48));
-                            c00 = Vector128.MultiplyAddEstimate(a0, b0, c00);
-                            c01 = Vector128.MultiplyAddEstimate(a0, b1, c01);
-                        }
-                        Vector128.StoreUnsafe(c00, ref cRow0, 0);
-                        Vector128.StoreUnsafe(c01, ref cRow0, 4);
-                    }
-                }
-            }
-        }
-
-        /// <summary>dh_t[j] += Σ_o dy_t[o] · W_out[j, o]: a = dy rows, b = W_out rows, c = dh rows.</summary>
-        private static void HiddenGradsFromHead(ref float a, ref float b, ref float c, int steps)
-        {
-            if (Vector512.IsHardwareAccelerated)
-            {
-                for (nuint n0 = 0; n0 < 36; n0 += 4)
-                {
-                    nuint m0 = 0;
-                    for (; m0 + 4 <= (nuint)steps; m0 += 4)
-                    {
-                        var s00 = Vector512<float>.Zero;
-                        var s01 = Vector512<float>.Zero;
-                        var s02 = Vector512<float>.Zero;
-                        var s03 = Vector512<float>.Zero;
-                        var s10 = Vector512<float>.Zero;
-                        var s11 = Vector512<float>.Zero;
-                        var s12 = Vector512<float>.Zero;
-                        var s13 = Vector512<float>.Zero;
-                        var s20 = Vector512<float>.Zero;
-                        var s21 = Vector512<float>.Zero;
-                        var s22 = Vector512<float>.Zero;
-                        var s23 = Vector512<float>.Zero;
-                        var s30 = Vector512<float>.Zero;
-                        var s31 = Vector512<float>.Zero;
-                        var s32 = Vector512<float>.Zero;
-                        var s33 = Vector512<float>.Zero;
-                        for (nuint k = 0; k < 64; k += 16)
-                        {
-                            var a0 = Vector512.LoadUnsafe(ref a, m0 * 64 + k);
-                            var a1 = Vector512.LoadUnsafe(ref a, (m0 + 1) * 64 + k);
-                            var a2 = Vector512.LoadUnsafe(ref a, (m0 + 2) * 64 + k);
-                            var a3 = Vector512.LoadUnsafe(ref a, (m0 + 3) * 64 + k);
-                            var b0 = Vector512.LoadUnsafe(ref b, n0 * 64 + k);
-                            s00 = Vector512.MultiplyAddEstimate(a0, b0, s00);
-                            s10 = Vector512.MultiplyAddEstimate(a1, b0, s10);
-                            s20 = Vector512.MultiplyAddEstimate(a2, b0, s20);
-                            s30 = Vector512.MultiplyAddEstimate(a3, b0, s30);
-                            var b1 = Vector512.LoadUnsafe(ref b, (n0 + 1) * 64 + k);
-                            s01 = Vector512.MultiplyAddEstimate(a0, b1, s01);
-                            s11 = Vector512.MultiplyAddEstimate(a1, b1, s11);
-                            s21 = Vector512.MultiplyAddEstimate(a2, b1, s21);
-                            s31 = Vector512.MultiplyAddEstimate(a3, b1, s31);
-                            var b2 = Vector512.LoadUnsafe(ref b, (n0 + 2) * 64 + k);
-                            s02 = Vector512.MultiplyAddEstimate(a0, b2, s02);
-                            s12 = Vector512.MultiplyAddEstimate(a1, b2, s12);
-                            s22 = Vector512.MultiplyAddEstimate(a2, b2, s22);
-                            s32 = Vector512.MultiplyAddEstimate(a3, b2, s32);
-                            var b3 = Vector512.LoadUnsafe(ref b, (n0 + 3) * 64 + k);
-                            s03 = Vector512.MultiplyAddEstimate(a0, b3, s03);
-                            s13 = Vector512.MultiplyAddEstimate(a1, b3, s13);
-                            s23 = Vector512.MultiplyAddEstimate(a2, b3, s23);
-                            s33 = Vector512.MultiplyAddEstimate(a3, b3, s33);
-                        }
-                        Unsafe.Add(ref c, m0 * 48 + n0) += Vector512.Sum(s00);
-                        Unsafe.Add(ref c, m0 * 48 + n0 + 1) += Vector512.Sum(s01);
-                        Unsafe.Add(ref c, m0 * 48 + n0 + 2) += Vector512.Sum(s02);
-                        Unsafe.Add(ref c, m0 * 48 + n0 + 3) += Vector512.Sum(s03);
-                        Unsafe.Add(ref c, (m0 + 1) * 48 + n0) += Vector512.Sum(s10);
-                        Unsafe.Add(ref c, (m0 + 1) * 48 + n0 + 1) += Vector512.Sum(s11);
-                        Unsafe.Add(ref c, (m0 + 1) * 48 + n0 + 2) += Vector512.Sum(s12);
-                        Unsafe.Add(ref c, (m0 + 1) * 48 + n0 + 3) += Vector512.Sum(s13);
-                        Unsafe.Add(ref c, (m0 + 2) * 48 + n0) += Vector512.Sum(s20);
-                        Unsafe.Add(ref c, (m0 + 2) * 48 + n0 + 1) += Vector512.Sum(s21);
-                        Unsafe.Add(ref c, (m0 + 2) * 48 + n0 + 2) += Vector512.Sum(s22);
-                        Unsafe.Add(ref c, (m0 + 2) * 48 + n0 + 3) += Vector512.Sum(s23);
-                        Unsafe.Add(ref c, (m0 + 3) * 48 + n0) += Vector512.Sum(s30);
-                        Unsafe.Add(ref c, (m0 + 3) * 48 + n0 + 1) += Vector512.Sum(s31);
-                        Unsafe.Add(ref c, (m0 + 3) * 48 + n0 + 2) += Vector512.Sum(s32);
-                        Unsafe.Add(ref c, (m0 + 3) * 48 + n0 + 3) += Vector512.Sum(s33);
-                    }
-                    for (; m0 < (nuint)steps; m0++)
-                    {
-                        var s00 = Vector512<float>.Zero;
-                        var s01 = Vector512<float>.Zero;
-                        var s02 = Vector512<float>.Zero;
-                        var s03 = Vector512<float>.Zero;
-                        for (nuint k = 0; k < 64; k += 16)
-                        {
-                            var a0 = Vector512.LoadUnsafe(ref a, m0 * 64 + k);
-                            var b0 = Vector512.LoadUnsafe(ref b, n0 * 64 + k);
-                            s00 = Vector512.MultiplyAddEstimate(a0, b0, s00);
-                            var b1 = Vector512.LoadUnsafe(ref b, (n0 + 1) * 64 + k);
-                            s01 = Vector512.MultiplyAddEstimate(a0, b1, s01);
-                            var b2 = Vector512.LoadUnsafe(ref b, (n0 + 2) * 64 + k);
-                            s02 = Vector512.MultiplyAddEstimate(a0, b2, s02);
-                            var b3 = Vector512.LoadUnsafe(ref b, (n0 + 3) * 64 + k);
-                            s03 = Vector512.MultiplyAddEstimate(a0, b3, s03);
-                        }
-                        Unsafe.Add(ref c, m0 * 48 + n0) += Vector512.Sum(s00);
-                        Unsafe.Add(ref c, m0 * 48 + n0 + 1) += Vector512.Sum(s01);
-                        Unsafe.Add(ref c, m0 * 48 + n0 + 2) += Vector512.Sum(s02);
-                        Unsafe.Add(ref c, m0 * 48 + n0 + 3) += Vector512.Sum(s03);
-                    }
-                }
-                {
-                    nuint m0 = 0;
-                    for (; m0 + 4 <= (nuint)steps; m0 += 4)
-                    {
-                        var s00 = Vector512<float>.Zero;
-                        var s10 = Vector512<float>.Zero;
-                        var s20 = Vector512<float>.Zero;
-                        var s30 = Vector512<float>.Zero;
-                        for (nuint k = 0; k < 64; k += 16)
-                        {
-                            var a0 = Vector512.LoadUnsafe(ref a, m0 * 64 + k);
-                            var a1 = Vector512.LoadUnsafe(ref a, (m0 + 1) * 64 + k);
-                            var a2 = Vector512.LoadUnsafe(ref a, (m0 + 2) * 64 + k);
-                            var a3 = Vector512.LoadUnsafe(ref a, (m0 + 3) * 64 + k);
-                            var b0 = Vector512.LoadUnsafe(ref b, 2304 + k);
-                            s00 = Vector512.MultiplyAddEstimate(a0, b0, s00);
-                            s10 = Vector512.MultiplyAddEstimate(a1, b0, s10);
-                            s20 = Vector512.MultiplyAddEstimate(a2, b0, s20);
-                            s30 = Vector512.MultiplyAddEstimate(a3, b0, s30);
-                        }
-                        Unsafe.Add(ref c, m0 * 48 + 36) += Vector512.Sum(s00);
-                        Unsafe.Add(ref c, (m0 + 1) * 48 + 36) += Vector512.Sum(s10);
-                        Unsafe.Add(ref c, (m0 + 2) * 48 + 36) += Vector512.Sum(s20);
-                        Unsafe.Add(ref c, (m0 + 3) * 48 + 36) += Vector512.Sum(s30);
-                    }
-                    for (; m0 < (nuint)steps; m0++)
-                    {
-                        var s00 = Vector512<float>.Zero;
-                        for (nuint k = 0; k < 64; k += 16)
-                        {
-                            var a0 = Vector512.LoadUnsafe(ref a, m0 * 64 + k);
-                            var b0 = Vector512.LoadUnsafe(ref b, 2304 + k);
-                            s00 = Vector512.MultiplyAddEstimate(a0, b0, s00);
-                        }
-                        Unsafe.Add(ref c, m0 * 48 + 36) += Vector512.Sum(s00);
-                    }
-                }
-            }
-            else if (Vector256.IsHardwareAccelerated)
-            {
-                for (nuint n0 = 0; n0 < 36; n0 += 4)
-                {
-                    nuint m0 = 0;
-                    for (; m0 + 2 <= (nuint)steps; m0 += 2)
-                    {
-                        var s00 = Vector256<float>.Zero;
-                        var s01 = Vector256<float>.Zero;
-                        var s02 = Vector256<float>.Zero;
-                        var s03 = Vector256<float>.Zero;
-                        var s10 = Vector256<float>.Zero;
-                        var s11 = Vector256<float>.Zero;
-                        var s12 = Vector256<float>.Zero;
-                        var s13 = Vector256<float>.Zero;
-                        for (nuint k = 0; k < 64; k += 8)
-                        {
-                            var a0 = Vector256.LoadUnsafe(ref a, m0 * 64 + k);
-                            var a1 = Vector256.LoadUnsafe(ref a, (m0 + 1) * 64 + k);
-                            var b0 = Vector256.LoadUnsafe(ref b, n0 * 64 + k);
-                            s00 = Vector256.MultiplyAddEstimate(a0, b0, s00);
-                            s10 = Vector256.MultiplyAddEstimate(a1, b0, s10);
-                            var b1 = Vector256.LoadUnsafe(ref b, (n0 + 1) * 64 + k);
-                            s01 = Vector256.MultiplyAddEstimate(a0, b1, s01);
-                            s11 = Vector256.MultiplyAddEstimate(a1, b1, s11);
-                            var b2 = Vector256.LoadUnsafe(ref b, (n0 + 2) * 64 + k);
-                            s02 = Vector256.MultiplyAddEstimate(a0, b2, s02);
-                            s12 = Vector256.MultiplyAddEstimate(a1, b2, s12);
-                            var b3 = Vector256.LoadUnsafe(ref b, (n0 + 3) * 64 + k);
-                            s03 = Vector256.MultiplyAddEstimate(a0, b3, s03);
-                            s13 = Vector256.MultiplyAddEstimate(a1, b3, s13);
-                        }
-                        Unsafe.Add(ref c, m0 * 48 + n0) += Vector256.Sum(s00);
-                        Unsafe.Add(ref c, m0 * 48 + n0 + 1) += Vector256.Sum(s01);
-                        Unsafe.Add(ref c, m0 * 48 + n0 + 2) += Vector256.Sum(s02);
-                        Unsafe.Add(ref c, m0 * 48 + n0 + 3) += Vector256.Sum(s03);
-                        Unsafe.Add(ref c, (m0 + 1) * 48 + n0) += Vector256.Sum(s10);
-                        Unsafe.Add(ref c, (m0 + 1) * 48 + n0 + 1) += Vector256.Sum(s11);
-                        Unsafe.Add(ref c, (m0 + 1) * 48 + n0 + 2) += Vector256.Sum(s12);
-                        Unsafe.Add(ref c, (m0 + 1) * 48 + n0 + 3) += Vector256.Sum(s13);
-                    }
-                    for (; m0 < (nuint)steps; m0++)
-                    {
-                        var s00 = Vector256<float>.Zero;
-                        var s01 = Vector256<float>.Zero;
-                        var s02 = Vector256<float>.Zero;
-                        var s03 = Vector256<float>.Zero;
-                        for (nuint k = 0; k < 64; k += 8)
-                        {
-                            var a0 = Vector256.LoadUnsafe(ref a, m0 * 64 + k);
-                            var b0 = Vector256.LoadUnsafe(ref b, n0 * 64 + k);
-                            s00 = Vector256.MultiplyAddEstimate(a0, b0, s00);
-                            var b1 = Vector256.LoadUnsafe(ref b, (n0 + 1) * 64 + k);
-                            s01 = Vector256.MultiplyAddEstimate(a0, b1, s01);
-                            var b2 = Vector256.LoadUnsafe(ref b, (n0 + 2) * 64 + k);
-                            s02 = Vector256.MultiplyAddEstimate(a0, b2, s02);
-                            var b3 = Vector256.LoadUnsafe(ref b, (n0 + 3) * 64 + k);
-                            s03 = Vector256.MultiplyAddEstimate(a0, b3, s03);
-                        }
-                        Unsafe.Add(ref c, m0 * 48 + n0) += Vector256.Sum(s00);
-                        Unsafe.Add(ref c, m0 * 48 + n0 + 1) += Vector256.Sum(s01);
-                        Unsafe.Add(ref c, m0 * 48 + n0 + 2) += Vector256.Sum(s02);
-                        Unsafe.Add(ref c, m0 * 48 + n0 + 3) += Vector256.Sum(s03);
-                    }
-                }
-                {
-                    nuint m0 = 0;
-                    for (; m0 + 2 <= (nuint)steps; m0 += 2)
-                    {
-                        var s00 = Vector256<float>.Zero;
-                        var s10 = Vector256<float>.Zero;
-                        for (nuint k = 0; k < 64; k += 8)
-                        {
-                            var a0 = Vector256.LoadUnsafe(ref a, m0 * 64 + k);
-                            var a1 = Vector256.LoadUnsafe(ref a, (m0 + 1) * 64 + k);
-                            var b0 = Vector256.LoadUnsafe(ref b, 2304 + k);
-                            s00 = Vector256.MultiplyAddEstimate(a0, b0, s00);
-                            s10 = Vector256.MultiplyAddEstimate(a1, b0, s10);
-                        }
-                        Unsafe.Add(ref c, m0 * 48 + 36) += Vector256.Sum(s00);
-                        Unsafe.Add(ref c, (m0 + 1) * 48 + 36) += Vector256.Sum(s10);
-                    }
-                    for (; m0 < (nuint)steps; m0++)
-                    {
-                        var s00 = Vector256<float>.Zero;
-                        for (nuint k = 0; k < 64; k += 8)
-                        {
-                            var a0 = Vector256.LoadUnsafe(ref a, m0 * 64 + k);
-                            var b0 = Vector256.LoadUnsafe(ref b, 2304 + k);
-                            s00 = Vector256.MultiplyAddEstimate(a0, b0, s00);
-                        }
-                        Unsafe.Add(ref c, m0 * 48 + 36) += Vector256.Sum(s00);
-                    }
-                }
-            }
-            else
-            {
-                for (nuint n0 = 0; n0 < 36; n0 += 4)
-                {
-                    nuint m0 = 0;
-                    for (; m0 + 2 <= (nuint)steps; m0 += 2)
-                    {
-                        var s00 = Vector128<float>.Zero;
-                        var s01 = Vector128<float>.Zero;
-                        var s02 = Vector128<float>.Zero;
-                        var s03 = Vector128<float>.Zero;
-                        var s10 = Vector128<float>.Zero;
-                        var s11 = Vector128<float>.Zero;
-                        var s12 = Vector128<float>.Zero;
-                        var s13 = Vector128<float>.Zero;
-                        for (nuint k = 0; k < 64; k += 4)
-                        {
-                            var a0 = Vector128.LoadUnsafe(ref a, m0 * 64 + k);
-                            var a1 = Vector128.LoadUnsafe(ref a, (m0 + 1) * 64 + k);
-                            var b0 = Vector128.LoadUnsafe(ref b, n0 * 64 + k);
-                            s00 = Vector128.MultiplyAddEstimate(a0, b0, s00);
-                            s10 = Vector128.MultiplyAddEstimate(a1, b0, s10);
-                            var b1 = Vector128.LoadUnsafe(ref b, (n0 + 1) * 64 + k);
-                            s01 = Vector128.MultiplyAddEstimate(a0, b1, s01);
-                            s11 = Vector128.MultiplyAddEstimate(a1, b1, s11);
-                            var b2 = Vector128.LoadUnsafe(ref b, (n0 + 2) * 64 + k);
-                            s02 = Vector128.MultiplyAddEstimate(a0, b2, s02);
-                            s12 = Vector128.MultiplyAddEstimate(a1, b2, s12);
-                            var b3 = Vector128.LoadUnsafe(ref b, (n0 + 3) * 64 + k);
-                            s03 = Vector128.MultiplyAddEstimate(a0, b3, s03);
-                            s13 = Vector128.MultiplyAddEstimate(a1, b3, s13);
-                        }
-                        Unsafe.Add(ref c, m0 * 48 + n0) += Vector128.Sum(s00);
-                        Unsafe.Add(ref c, m0 * 48 + n0 + 1) += Vector128.Sum(s01);
-                        Unsafe.Add(ref c, m0 * 48 + n0 + 2) += Vector128.Sum(s02);
-                        Unsafe.Add(ref c, m0 * 48 + n0 + 3) += Vector128.Sum(s03);
-                        Unsafe.Add(ref c, (m0 + 1) * 48 + n0) += Vector128.Sum(s10);
-                        Unsafe.Add(ref c, (m0 + 1) * 48 + n0 + 1) += Vector128.Sum(s11);
-                        Unsafe.Add(ref c, (m0 + 1) * 48 + n0 + 2) += Vector128.Sum(s12);
-                        Unsafe.Add(ref c, (m0 + 1) * 48 + n0 + 3) += Vector128.Sum(s13);
-                    }
-                    for (; m0 < (nuint)steps; m0++)
-                    {
-                        var s00 = Vector128<float>.Zero;
-                        var s01 = Vector128<float>.Zero;
-                        var s02 = Vector128<float>.Zero;
-                        var s03 = Vector128<float>.Zero;
-                        for (nuint k = 0; k < 64; k += 4)
-                        {
-                            var a0 = Vector128.LoadUnsafe(ref a, m0 * 64 + k);
-                            var b0 = Vector128.LoadUnsafe(ref b, n0 * 64 + k);
-                            s00 = Vector128.MultiplyAddEstimate(a0, b0, s00);
-                            var b1 = Vector128.LoadUnsafe(ref b, (n0 + 1) * 64 + k);
-                            s01 = Vector128.MultiplyAddEstimate(a0, b1, s01);
-                            var b2 = Vector128.LoadUnsafe(ref b, (n0 + 2) * 64 + k);
-                            s02 = Vector128.MultiplyAddEstimate(a0, b2, s02);
-                            var b3 = Vector128.LoadUnsafe(ref b, (n0 + 3) * 64 + k);
-                            s03 = Vector128.MultiplyAddEstimate(a0, b3, s03);
-                        }
-                        Unsafe.Add(ref c, m0 * 48 + n0) += Vector128.Sum(s00);
-                        Unsafe.Add(ref c, m0 * 48 + n0 + 1) += Vector128.Sum(s01);
-                        Unsafe.Add(ref c, m0 * 48 + n0 + 2) += Vector128.Sum(s02);
-                        Unsafe.Add(ref c, m0 * 48 + n0 + 3) += Vector128.Sum(s03);
-                    }
-                }
-                {
-                    nuint m0 = 0;
-                    for (; m0 + 2 <= (nuint)steps; m0 += 2)
-                    {
-                        var s00 = Vector128<float>.Zero;
-                        var s10 = Vector128<float>.Zero;
-                        for (nuint k = 0; k < 64; k += 4)
-                        {
-                            var a0 = Vector128.LoadUnsafe(ref a, m0 * 64 + k);
-                            var a1 = Vector128.LoadUnsafe(ref a, (m0 + 1) * 64 + k);
-                            var b0 = Vector128.LoadUnsafe(ref b, 2304 + k);
-                            s00 = Vector128.MultiplyAddEstimate(a0, b0, s00);
-                            s10 = Vector128.MultiplyAddEstimate(a1, b0, s10);
-                        }
-                        Unsafe.Add(ref c, m0 * 48 + 36) += Vector128.Sum(s00);
-                        Unsafe.Add(ref c, (m0 + 1) * 48 + 36) += Vector128.Sum(s10);
-                    }
-                    for (; m0 < (nuint)steps; m0++)
-                    {
-                        var s00 = Vector128<float>.Zero;
-                        for (nuint k = 0; k < 64; k += 4)
-                        {
-                            var a0 = Vector128.LoadUnsafe(ref a, m0 * 64 + k);
-                            var b0 = Vector128.LoadUnsafe(ref b, 2304 + k);
-                            s00 = Vector128.MultiplyAddEstimate(a0, b0, s00);
-                        }
-                        Unsafe.Add(ref c, m0 * 48 + 36) += Vector128.Sum(s00);
-                    }
-                }
-            }
-        }
-
-        /// <summary>dPrev[j] += Σ_i δ[i] · W_hh[j, i] for rows δ vectors: a = δ rows, b = W_hh rows, c = state-gradient rows.</summary>
-        private static void RecurrentBackprop(ref float a, ref float b, ref float c, int rows)
-        {
-            if (Vector512.IsHardwareAccelerated)
-            {
-                for (nuint n0 = 0; n0 < 36; n0 += 4)
-                {
-                    nuint m0 = 0;
-                    for (; m0 + 4 <= (nuint)rows; m0 += 4)
-                    {
-                        var s00 = Vector512<float>.Zero;
-                        var s01 = Vector512<float>.Zero;
-                        var s02 = Vector512<float>.Zero;
-                        var s03 = Vector512<float>.Zero;
-                        var s10 = Vector512<float>.Zero;
-                        var s11 = Vector512<float>.Zero;
-                        var s12 = Vector512<float>.Zero;
-                        var s13 = Vector512<float>.Zero;
-                        var s20 = Vector512<float>.Zero;
-                        var s21 = Vector512<float>.Zero;
-                        var s22 = Vector512<float>.Zero;
-                        var s23 = Vector512<float>.Zero;
-                        var s30 = Vector512<float>.Zero;
-                        var s31 = Vector512<float>.Zero;
-                        var s32 = Vector512<float>.Zero;
-                        var s33 = Vector512<float>.Zero;
-                        for (nuint k = 0; k < 48; k += 16)
-                        {
-                            var a0 = Vector512.LoadUnsafe(ref a, m0 * 48 + k);
-                            var a1 = Vector512.LoadUnsafe(ref a, (m0 + 1) * 48 + k);
-                            var a2 = Vector512.LoadUnsafe(ref a, (m0 + 2) * 48 + k);
-                            var a3 = Vector512.LoadUnsafe(ref a, (m0 + 3) * 48 + k);
-                            var b0 = Vector512.LoadUnsafe(ref b, n0 * 48 + k);
-                            s00 = Vector512.MultiplyAddEstimate(a0, b0, s00);
-                            s10 = Vector512.MultiplyAddEstimate(a1, b0, s10);
-                            s20 = Vector512.MultiplyAddEstimate(a2, b0, s20);
-                            s30 = Vector512.MultiplyAddEstimate(a3, b0, s30);
-                            var b1 = Vector512.LoadUnsafe(ref b, (n0 + 1) * 48 + k);
-                            s01 = Vector512.MultiplyAddEstimate(a0, b1, s01);
-                            s11 = Vector512.MultiplyAddEstimate(a1, b1, s11);
-                            s21 = Vector512.MultiplyAddEstimate(a2, b1, s21);
-                            s31 = Vector512.MultiplyAddEstimate(a3, b1, s31);
-                            var b2 = Vector512.LoadUnsafe(ref b, (n0 + 2) * 48 + k);
-                            s02 = Vector512.MultiplyAddEstimate(a0, b2, s02);
-                            s12 = Vector512.MultiplyAddEstimate(a1, b2, s12);
-                            s22 = Vector512.MultiplyAddEstimate(a2, b2, s22);
-                            s32 = Vector512.MultiplyAddEstimate(a3, b2, s32);
-                            var b3 = Vector512.LoadUnsafe(ref b, (n0 + 3) * 48 + k);
-                            s03 = Vector512.MultiplyAddEstimate(a0, b3, s03);
-                            s13 = Vector512.MultiplyAddEstimate(a1, b3, s13);
-                            s23 = Vector512.MultiplyAddEstimate(a2, b3, s23);
-                            s33 = Vector512.MultiplyAddEstimate(a3, b3, s33);
-                        }
-                        Unsafe.Add(ref c, m0 * 48 + n0) += Vector512.Sum(s00);
-                        Unsafe.Add(ref c, m0 * 48 + n0 + 1) += Vector512.Sum(s01);
-                        Unsafe.Add(ref c, m0 * 48 + n0 + 2) += Vector512.Sum(s02);
-                        Unsafe.Add(ref c, m0 * 48 + n0 + 3) += Vector512.Sum(s03);
-                        Unsafe.Add(ref c, (m0 + 1) * 48 + n0) += Vector512.Sum(s10);
-                        Unsafe.Add(ref c, (m0 + 1) * 48 + n0 + 1) += Vector512.Sum(s11);
-                        Unsafe.Add(ref c, (m0 + 1) * 48 + n0 + 2) += Vector512.Sum(s12);
-                        Unsafe.Add(ref c, (m0 + 1) * 48 + n0 + 3) += Vector512.Sum(s13);
-                        Unsafe.Add(ref c, (m0 + 2) * 48 + n0) += Vector512.Sum(s20);
-                        Unsafe.Add(ref c, (m0 + 2) * 48 + n0 + 1) += Vector512.Sum(s21);
-                        Unsafe.Add(ref c, (m0 + 2) * 48 + n0 + 2) += Vector512.Sum(s22);
-                        Unsafe.Add(ref c, (m0 + 2) * 48 + n0 + 3) += Vector512.Sum(s23);
-                        Unsafe.Add(ref c, (m0 + 3) * 48 + n0) += Vector512.Sum(s30);
-                        Unsafe.Add(ref c, (m0 + 3) * 48 + n0 + 1) += Vector512.Sum(s31);
-                        Unsafe.Add(ref c, (m0 + 3) * 48 + n0 + 2) += Vector512.Sum(s32);
-                        Unsafe.Add(ref c, (m0 + 3) * 48 + n0 + 3) += Vector512.Sum(s33);
-                    }
-                    for (; m0 < (nuint)rows; m0++)
-                    {
-                        var s00 = Vector512<float>.Zero;
-                        var s01 = Vector512<float>.Zero;
-                        var s02 = Vector512<float>.Zero;
-                        var s03 = Vector512<float>.Zero;
-                        for (nuint k = 0; k < 48; k += 16)
-                        {
-                            var a0 = Vector512.LoadUnsafe(ref a, m0 * 48 + k);
-                            var b0 = Vector512.LoadUnsafe(ref b, n0 * 48 + k);
-                            s00 = Vector512.MultiplyAddEstimate(a0, b0, s00);
-                            var b1 = Vector512.LoadUnsafe(ref b, (n0 + 1) * 48 + k);
-                            s01 = Vector512.MultiplyAddEstimate(a0, b1, s01);
-                            var b2 = Vector512.LoadUnsafe(ref b, (n0 + 2) * 48 + k);
-                            s02 = Vector512.MultiplyAddEstimate(a0, b2, s02);
-                            var b3 = Vector512.LoadUnsafe(ref b, (n0 + 3) * 48 + k);
-                            s03 = Vector512.MultiplyAddEstimate(a0, b3, s03);
-                        }
-                        Unsafe.Add(ref c, m0 * 48 + n0) += Vector512.Sum(s00);
-                        Unsafe.Add(ref c, m0 * 48 + n0 + 1) += Vector512.Sum(s01);
-                        Unsafe.Add(ref c, m0 * 48 + n0 + 2) += Vector512.Sum(s02);
-                        Unsafe.Add(ref c, m0 * 48 + n0 + 3) += Vector512.Sum(s03);
-                    }
-                }
-                {
-                    nuint m0 = 0;
-                    for (; m0 + 4 <= (nuint)rows; m0 += 4)
-                    {
-                        var s00 = Vector512<float>.Zero;
-                        var s10 = Vector512<float>.Zero;
-                        var s20 = Vector512<float>.Zero;
-                        var s30 = Vector512<float>.Zero;
-                        for (nuint k = 0; k < 48; k += 16)
-                        {
-                            var a0 = Vector512.LoadUnsafe(ref a, m0 * 48 + k);
-                            var a1 = Vector512.LoadUnsafe(ref a, (m0 + 1) * 48 + k);
-                            var a2 = Vector512.LoadUnsafe(ref a, (m0 + 2) * 48 + k);
-                            var a3 = Vector512.LoadUnsafe(ref a, (m0 + 3) * 48 + k);
-                            var b0 = Vector512.LoadUnsafe(ref b, 1728 + k);
-                            s00 = Vector512.MultiplyAddEstimate(a0, b0, s00);
-                            s10 = Vector512.MultiplyAddEstimate(a1, b0, s10);
-                            s20 = Vector512.MultiplyAddEstimate(a2, b0, s20);
-                            s30 = Vector512.MultiplyAddEstimate(a3, b0, s30);
-                        }
-                        Unsafe.Add(ref c, m0 * 48 + 36) += Vector512.Sum(s00);
-                        Unsafe.Add(ref c, (m0 + 1) * 48 + 36) += Vector512.Sum(s10);
-                        Unsafe.Add(ref c, (m0 + 2) * 48 + 36) += Vector512.Sum(s20);
-                        Unsafe.Add(ref c, (m0 + 3) * 48 + 36) += Vector512.Sum(s30);
-                    }
-                    for (; m0 < (nuint)rows; m0++)
-                    {
-                        var s00 = Vector512<float>.Zero;
-                        for (nuint k = 0; k < 48; k += 16)
-                        {
-                            var a0 = Vector512.LoadUnsafe(ref a, m0 * 48 + k);
-                            var b0 = Vector512.LoadUnsafe(ref b, 1728 + k);
-                            s00 = Vector512.MultiplyAddEstimate(a0, b0, s00);
-                        }
-                        Unsafe.Add(ref c, m0 * 48 + 36) += Vector512.Sum(s00);
-                    }
-                }
-            }
-            else if (Vector256.IsHardwareAccelerated)
-            {
-                for (nuint n0 = 0; n0 < 36; n0 += 4)
-                {
-                    nuint m0 = 0;
-                    for (; m0 + 2 <= (nuint)rows; m0 += 2)
-                    {
-                        var s00 = Vector256<float>.Zero;
-                        var s01 = Vector256<float>.Zero;
-                        var s02 = Vector256<float>.Zero;
-                        var s03 = Vector256<float>.Zero;
-                        var s10 = Vector256<float>.Zero;
-                        var s11 = Vector256<float>.Zero;
-                        var s12 = Vector256<float>.Zero;
-                        var s13 = Vector256<float>.Zero;
-                        for (nuint k = 0; k < 48; k += 8)
-                        {
-                            var a0 = Vector256.LoadUnsafe(ref a, m0 * 48 + k);
-                            var a1 = Vector256.LoadUnsafe(ref a, (m0 + 1) * 48 + k);
-                            var b0 = Vector256.LoadUnsafe(ref b, n0 * 48 + k);
-                            s00 = Vector256.MultiplyAddEstimate(a0, b0, s00);
-                            s10 = Vector256.MultiplyAddEstimate(a1, b0, s10);
-                            var b1 = Vector256.LoadUnsafe(ref b, (n0 + 1) * 48 + k);
-                            s01 = Vector256.MultiplyAddEstimate(a0, b1, s01);
-                            s11 = Vector256.MultiplyAddEstimate(a1, b1, s11);
-                            var b2 = Vector256.LoadUnsafe(ref b, (n0 + 2) * 48 + k);
-                            s02 = Vector256.MultiplyAddEstimate(a0, b2, s02);
-                            s12 = Vector256.MultiplyAddEstimate(a1, b2, s12);
-                            var b3 = Vector256.LoadUnsafe(ref b, (n0 + 3) * 48 + k);
-                            s03 = Vector256.MultiplyAddEstimate(a0, b3, s03);
-                            s13 = Vector256.MultiplyAddEstimate(a1, b3, s13);
-                        }
-                        Unsafe.Add(ref c, m0 * 48 + n0) += Vector256.Sum(s00);
-                        Unsafe.Add(ref c, m0 * 48 + n0 + 1) += Vector256.Sum(s01);
-                        Unsafe.Add(ref c, m0 * 48 + n0 + 2) += Vector256.Sum(s02);
-                        Unsafe.Add(ref c, m0 * 48 + n0 + 3) += Vector256.Sum(s03);
-                        Unsafe.Add(ref c, (m0 + 1) * 48 + n0) += Vector256.Sum(s10);
-                        Unsafe.Add(ref c, (m0 + 1) * 48 + n0 + 1) += Vector256.Sum(s11);
-                        Unsafe.Add(ref c, (m0 + 1) * 48 + n0 + 2) += Vector256.Sum(s12);
-                        Unsafe.Add(ref c, (m0 + 1) * 48 + n0 + 3) += Vector256.Sum(s13);
-                    }
-                    for (; m0 < (nuint)rows; m0++)
-                    {
-                        var s00 = Vector256<float>.Zero;
-                        var s01 = Vector256<float>.Zero;
-                        var s02 = Vector256<float>.Zero;
-                        var s03 = Vector256<float>.Zero;
-                        for (nuint k = 0; k < 48; k += 8)
-                        {
-                            var a0 = Vector256.LoadUnsafe(ref a, m0 * 48 + k);
-                            var b0 = Vector256.LoadUnsafe(ref b, n0 * 48 + k);
-                            s00 = Vector256.MultiplyAddEstimate(a0, b0, s00);
-                            var b1 = Vector256.LoadUnsafe(ref b, (n0 + 1) * 48 + k);
-                            s01 = Vector256.MultiplyAddEstimate(a0, b1, s01);
-                            var b2 = Vector256.LoadUnsafe(ref b, (n0 + 2) * 48 + k);
-                            s02 = Vector256.MultiplyAddEstimate(a0, b2, s02);
-                            var b3 = Vector256.LoadUnsafe(ref b, (n0 + 3) * 48 + k);
-                            s03 = Vector256.MultiplyAddEstimate(a0, b3, s03);
-                        }
-                        Unsafe.Add(ref c, m0 * 48 + n0) += Vector256.Sum(s00);
-                        Unsafe.Add(ref c, m0 * 48 + n0 + 1) += Vector256.Sum(s01);
-                        Unsafe.Add(ref c, m0 * 48 + n0 + 2) += Vector256.Sum(s02);
-                        Unsafe.Add(ref c, m0 * 48 + n0 + 3) += Vector256.Sum(s03);
-                    }
-                }
-                {
-                    nuint m0 = 0;
-                    for (; m0 + 2 <= (nuint)rows; m0 += 2)
-                    {
-                        var s00 = Vector256<float>.Zero;
-                        var s10 = Vector256<float>.Zero;
-                        for (nuint k = 0; k < 48; k += 8)
-                        {
-                            var a0 = Vector256.LoadUnsafe(ref a, m0 * 48 + k);
-                            var a1 = Vector256.LoadUnsafe(ref a, (m0 + 1) * 48 + k);
-                            var b0 = Vector256.LoadUnsafe(ref b, 1728 + k);
-                            s00 = Vector256.MultiplyAddEstimate(a0, b0, s00);
-                            s10 = Vector256.MultiplyAddEstimate(a1, b0, s10);
-                        }
-                        Unsafe.Add(ref c, m0 * 48 + 36) += Vector256.Sum(s00);
-                        Unsafe.Add(ref c, (m0 + 1) * 48 + 36) += Vector256.Sum(s10);
-                    }
-                    for (; m0 < (nuint)rows; m0++)
-                    {
-                        var s00 = Vector256<float>.Zero;
-                        for (nuint k = 0; k < 48; k += 8)
-                        {
-                            var a0 = Vector256.LoadUnsafe(ref a, m0 * 48 + k);
-                            var b0 = Vector256.LoadUnsafe(ref b, 1728 + k);
-                            s00 = Vector256.MultiplyAddEstimate(a0, b0, s00);
-                        }
-                        Unsafe.Add(ref c, m0 * 48 + 36) += Vector256.Sum(s00);
-                    }
-                }
-            }
-            else
-            {
-                for (nuint n0 = 0; n0 < 36; n0 += 4)
-                {
-                    nuint m0 = 0;
-                    for (; m0 + 2 <= (nuint)rows; m0 += 2)
-                    {
-                        var s00 = Vector128<float>.Zero;
-                        var s01 = Vector128<float>.Zero;
-                        var s02 = Vector128<float>.Zero;
-                        var s03 = Vector128<float>.Zero;
-                        var s10 = Vector128<float>.Zero;
-                        var s11 = Vector128<float>.Zero;
-                        var s12 = Vector128<float>.Zero;
-                        var s13 = Vector128<float>.Zero;
-                        for (nuint k = 0; k < 48; k += 4)
-                        {
-                            var a0 = Vector128.LoadUnsafe(ref a, m0 * 48 + k);
-                            var a1 = Vector128.LoadUnsafe(ref a, (m0 + 1) * 48 + k);
-                            var b0 = Vector128.LoadUnsafe(ref b, n0 * 48 + k);
-                            s00 = Vector128.MultiplyAddEstimate(a0, b0, s00);
-                            s10 = Vector128.MultiplyAddEstimate(a1, b0, s10);
-                            var b1 = Vector128.LoadUnsafe(ref b, (n0 + 1) * 48 + k);
-                            s01 = Vector128.MultiplyAddEstimate(a0, b1, s01);
-                            s11 = Vector128.MultiplyAddEstimate(a1, b1, s11);
-                            var b2 = Vector128.LoadUnsafe(ref b, (n0 + 2) * 48 + k);
-                            s02 = Vector128.MultiplyAddEstimate(a0, b2, s02);
-                            s12 = Vector128.MultiplyAddEstimate(a1, b2, s12);
-                            var b3 = Vector128.LoadUnsafe(ref b, (n0 + 3) * 48 + k);
-                            s03 = Vector128.MultiplyAddEstimate(a0, b3, s03);
-                            s13 = Vector128.MultiplyAddEstimate(a1, b3, s13);
-                        }
-                        Unsafe.Add(ref c, m0 * 48 + n0) += Vector128.Sum(s00);
-                        Unsafe.Add(ref c, m0 * 48 + n0 + 1) += Vector128.Sum(s01);
-                        Unsafe.Add(ref c, m0 * 48 + n0 + 2) += Vector128.Sum(s02);
-                        Unsafe.Add(ref c, m0 * 48 + n0 + 3) += Vector128.Sum(s03);
-                        Unsafe.Add(ref c, (m0 + 1) * 48 + n0) += Vector128.Sum(s10);
-                        Unsafe.Add(ref c, (m0 + 1) * 48 + n0 + 1) += Vector128.Sum(s11);
-                        Unsafe.Add(ref c, (m0 + 1) * 48 + n0 + 2) += Vector128.Sum(s12);
-                        Unsafe.Add(ref c, (m0 + 1) * 48 + n0 + 3) += Vector128.Sum(s13);
-                    }
-                    for (; m0 < (nuint)rows; m0++)
-                    {
-                        var s00 = Vector128<float>.Zero;
-                        var s01 = Vector128<float>.Zero;
-                        var s02 = Vector128<float>.Zero;
-                        var s03 = Vector128<float>.Zero;
-                        for (nuint k = 0; k < 48; k += 4)
-                        {
-                            var a0 = Vector128.LoadUnsafe(ref a, m0 * 48 + k);
-                            var b0 = Vector128.LoadUnsafe(ref b, n0 * 48 + k);
-                            s00 = Vector128.MultiplyAddEstimate(a0, b0, s00);
-                            var b1 = Vector128.LoadUnsafe(ref b, (n0 + 1) * 48 + k);
-                            s01 = Vector128.MultiplyAddEstimate(a0, b1, s01);
-                            var b2 = Vector128.LoadUnsafe(ref b, (n0 + 2) * 48 + k);
-                            s02 = Vector128.MultiplyAddEstimate(a0, b2, s02);
-                            var b3 = Vector128.LoadUnsafe(ref b, (n0 + 3) * 48 + k);
-                            s03 = Vector128.MultiplyAddEstimate(a0, b3, s03);
-                        }
-                        Unsafe.Add(ref c, m0 * 48 + n0) += Vector128.Sum(s00);
-                        Unsafe.Add(ref c, m0 * 48 + n0 + 1) += Vector128.Sum(s01);
-                        Unsafe.Add(ref c, m0 * 48 + n0 + 2) += Vector128.Sum(s02);
-                        Unsafe.Add(ref c, m0 * 48 + n0 + 3) += Vector128.Sum(s03);
-                    }
-                }
-                {
-                    nuint m0 = 0;
-                    for (; m0 + 2 <= (nuint)rows; m0 += 2)
-                    {
-                        var s00 = Vector128<float>.Zero;
-                        var s10 = Vector128<float>.Zero;
-                        for (nuint k = 0; k < 48; k += 4)
-                        {
-                            var a0 = Vector128.LoadUnsafe(ref a, m0 * 48 + k);
-                            var a1 = Vector128.LoadUnsafe(ref a, (m0 + 1) * 48 + k);
-                            var b0 = Vector128.LoadUnsafe(ref b, 1728 + k);
-                            s00 = Vector128.MultiplyAddEstimate(a0, b0, s00);
-                            s10 = Vector128.MultiplyAddEstimate(a1, b0, s10);
-                        }
-                        Unsafe.Add(ref c, m0 * 48 + 36) += Vector128.Sum(s00);
-                        Unsafe.Add(ref c, (m0 + 1) * 48 + 36) += Vector128.Sum(s10);
-                    }
-                    for (; m0 < (nuint)rows; m0++)
-                    {
-                        var s00 = Vector128<float>.Zero;
-                        for (nuint k = 0; k < 48; k += 4)
-                        {
-                            var a0 = Vector128.LoadUnsafe(ref a, m0 * 48 + k);
-                            var b0 = Vector128.LoadUnsafe(ref b, 1728 + k);
-                            s00 = Vector128.MultiplyAddEstimate(a0, b0, s00);
-                        }
-                        Unsafe.Add(ref c, m0 * 48 + 36) += Vector128.Sum(s00);
-                    }
-                }
-            }
-        }
-
-        /// <summary>dW_hh[j, :] += Σ_s r_{s-1}[j] · δ_s: a = recurrent inputs from the window's first row, b = δ rows, c = dW_hh.</summary>
-        private static void RecurrentWeightGrads(ref float a, ref float b, ref float c, int steps)
-        {
-            if (Vector512.IsHardwareAccelerated)
-            {
-                for (nuint m0 = 0; m0 < 36; m0 += 4)
-                {
-                    ref float cRow0 = ref Unsafe.Add(ref c, m0 * 48);
-                    ref float cRow1 = ref Unsafe.Add(ref c, (m0 + 1) * 48);
-                    ref float cRow2 = ref Unsafe.Add(ref c, (m0 + 2) * 48);
-                    ref float cRow3 = ref Unsafe.Add(ref c, (m0 + 3) * 48);
-                    var c00 = Vector512.LoadUnsafe(ref cRow0, 0);
-                    var c01 = Vector512.LoadUnsafe(ref cRow0, 16);
-                    var c02 = Vector512.LoadUnsafe(ref cRow0, 32);
-                    var c10 = Vector512.LoadUnsafe(ref cRow1, 0);
-                    var c11 = Vector512.LoadUnsafe(ref cRow1, 16);
-                    var c12 = Vector512.LoadUnsafe(ref cRow1, 32);
-                    var c20 = Vector512.LoadUnsafe(ref cRow2, 0);
-                    var c21 = Vector512.LoadUnsafe(ref cRow2, 16);
-                    var c22 = Vector512.LoadUnsafe(ref cRow2, 32);
-                    var c30 = Vector512.LoadUnsafe(ref cRow3, 0);
-                    var c31 = Vector512.LoadUnsafe(ref cRow3, 16);
-                    var c32 = Vector512.LoadUnsafe(ref cRow3, 32);
-                    for (nuint k = 0; k < (nuint)steps; k++)
-                    {
-                        ref float bRow = ref Unsafe.Add(ref b, k * 48);
-                        var b0 = Vector512.LoadUnsafe(ref bRow, 0);
-                        var b1 = Vector512.LoadUnsafe(ref bRow, 16);
-                        var b2 = Vector512.LoadUnsafe(ref bRow, 32);
-                        var a0 = Vector512.Create(Unsafe.Add(ref a, m0 + k * 48));
-                        c00 = Vector512.MultiplyAddEstimate(a0, b0, c00);
-                        c01 = Vector512.MultiplyAddEstimate(a0, b1, c01);
-                        c02 = Vector512.MultiplyAddEstimate(a0, b2, c02);
-                        var a1 = Vector512.Create(Unsafe.Add(ref a, m0 + 1 + k * 48));
-                        c10 = Vector512.MultiplyAddEstimate(a1, b0, c10);
-                        c11 = Vector512.MultiplyAddEstimate(a1, b1, c11);
-                        c12 = Vector512.MultiplyAddEstimate(a1, b2, c12);
-                        var a2 = Vector512.Create(Unsafe.Add(ref a, m0 + 2 + k * 48));
-                        c20 = Vector512.MultiplyAddEstimate(a2, b0, c20);
-                        c21 = Vector512.MultiplyAddEstimate(a2, b1, c21);
-                        c22 = Vector512.MultiplyAddEstimate(a2, b2, c22);
-                        var a3 = Vector512.Create(Unsafe.Add(ref a, m0 + 3 + k * 48));
-                        c30 = Vector512.MultiplyAddEstimate(a3, b0, c30);
-                        c31 = Vector512.MultiplyAddEstimate(a3, b1, c31);
-                        c32 = Vector512.MultiplyAddEstimate(a3, b2, c32);
-                    }
-                    Vector512.StoreUnsafe(c00, ref cRow0, 0);
-                    Vector512.StoreUnsafe(c01, ref cRow0, 16);
-                    Vector512.StoreUnsafe(c02, ref cRow0, 32);
-                    Vector512.StoreUnsafe(c10, ref cRow1, 0);
-                    Vector512.StoreUnsafe(c11, ref cRow1, 16);
-                    Vector512.StoreUnsafe(c12, ref cRow1, 32);
-                    Vector512.StoreUnsafe(c20, ref cRow2, 0);
-                    Vector512.StoreUnsafe(c21, ref cRow2, 16);
-                    Vector512.StoreUnsafe(c22, ref cRow2, 32);
-                    Vector512.StoreUnsafe(c30, ref cRow3, 0);
-                    Vector512.StoreUnsafe(c31, ref cRow3, 16);
-                    Vector512.StoreUnsafe(c32, ref cRow3, 32);
-                }
-                {
-                    ref float cRow0 = ref Unsafe.Add(ref c, 1728);
-                    var c00 = Vector512.LoadUnsafe(ref cRow0, 0);
-                    var c01 = Vector512.LoadUnsafe(ref cRow0, 16);
-                    var c02 = Vector512.LoadUnsafe(ref cRow0, 32);
-                    for (nuint k = 0; k < (nuint)steps; k++)
-                    {
-                        ref float bRow = ref Unsafe.Add(ref b, k * 48);
-                        var b0 = Vector512.LoadUnsafe(ref bRow, 0);
-                        var b1 = Vector512.LoadUnsafe(ref bRow, 16);
-                        var b2 = Vector512.LoadUnsafe(ref bRow, 32);
-                        var a0 = Vector512.Create(Unsafe.Add(ref a, 36 + k * 48));
-                        c00 = Vector512.MultiplyAddEstimate(a0, b0, c00);
-                        c01 = Vector512.MultiplyAddEstimate(a0, b1, c01);
-                        c02 = Vector512.MultiplyAddEstimate(a0, b2, c02);
-                    }
-                    Vector512.StoreUnsafe(c00, ref cRow0, 0);
-                    Vector512.StoreUnsafe(c01, ref cRow0, 16);
-                    Vector512.StoreUnsafe(c02, ref cRow0, 32);
-                }
-            }
-            else if (Vector256.IsHardwareAccelerated)
-            {
-                for (nuint n0 = 0; n0 < 48; n0 += 16)
-                {
-                    for (nuint m0 = 0; m0 < 36; m0 += 4)
-                    {
-                        ref float cRow0 = ref Unsafe.Add(ref c, m0 * 48 + n0);
-                        ref float cRow1 = ref Unsafe.Add(ref c, (m0 + 1) * 48 + n0);
-                        ref float cRow2 = ref Unsafe.Add(ref c, (m0 + 2) * 48 + n0);
-                        ref float cRow3 = ref Unsafe.Add(ref c, (m0 + 3) * 48 + n0);
-                        var c00 = Vector256.LoadUnsafe(ref cRow0, 0);
-                        var c01 = Vector256.LoadUnsafe(ref cRow0, 8);
-                        var c10 = Vector256.LoadUnsafe(ref cRow1, 0);
-                        var c11 = Vector256.LoadUnsafe(ref cRow1, 8);
-                        var c20 = Vector256.LoadUnsafe(ref cRow2, 0);
-                        var c21 = Vector256.LoadUnsafe(ref cRow2, 8);
-                        var c30 = Vector256.LoadUnsafe(ref cRow3, 0);
-                        var c31 = Vector256.LoadUnsafe(ref cRow3, 8);
-                        for (nuint k = 0; k < (nuint)steps; k++)
-                        {
-                            ref float bRow = ref Unsafe.Add(ref b, k * 48 + n0);
-                            var b0 = Vector256.LoadUnsafe(ref bRow, 0);
-                            var b1 = Vector256.LoadUnsafe(ref bRow, 8);
-                            var a0 = Vector256.Create(Unsafe.Add(ref a, m0 + k * 48));
-                            c00 = Vector256.MultiplyAddEstimate(a0, b0, c00);
-                            c01 = Vector256.MultiplyAddEstimate(a0, b1, c01);
-                            var a1 = Vector256.Create(Unsafe.Add(ref a, m0 + 1 + k * 48));
-                            c10 = Vector256.MultiplyAddEstimate(a1, b0, c10);
-                            c11 = Vector256.MultiplyAddEstimate(a1, b1, c11);
-                            var a2 = Vector256.Create(Unsafe.Add(ref a, m0 + 2 + k * 48));
-                            c20 = Vector256.MultiplyAddEstimate(a2, b0, c20);
-                            c21 = Vector256.MultiplyAddEstimate(a2, b1, c21);
-                            var a3 = Vector256.Create(Unsafe.Add(ref a, m0 + 3 + k * 48));
-                            c30 = Vector256.MultiplyAddEstimate(a3, b0, c30);
-                            c31 = Vector256.MultiplyAddEstimate(a3, b1, c31);
-                        }
-                        Vector256.StoreUnsafe(c00, ref cRow0, 0);
-                        Vector256.StoreUnsafe(c01, ref cRow0, 8);
-                        Vector256.StoreUnsafe(c10, ref cRow1, 0);
-                        Vector256.StoreUnsafe(c11, ref cRow1, 8);
-                        Vector256.StoreUnsafe(c20, ref cRow2, 0);
-                        Vector256.StoreUnsafe(c21, ref cRow2, 8);
-                        Vector256.StoreUnsafe(c30, ref cRow3, 0);
-                        Vector256.StoreUnsafe(c31, ref cRow3, 8);
-                    }
-                    {
-                        ref float cRow0 = ref Unsafe.Add(ref c, 1728 + n0);
-                        var c00 = Vector256.LoadUnsafe(ref cRow0, 0);
-                        var c01 = Vector256.LoadUnsafe(ref cRow0, 8);
-                        for (nuint k = 0; k < (nuint)steps; k++)
-                        {
-                            ref float bRow = ref Unsafe.Add(ref b, k * 48 + n0);
-                            var b0 = Vector256.LoadUnsafe(ref bRow, 0);
-                            var b1 = Vector256.LoadUnsafe(ref bRow, 8);
-                            var a0 = Vector256.Create(Unsafe.Add(ref a, 36 + k * 48));
-                            c00 = Vector256.MultiplyAddEstimate(a0, b0, c00);
-                            c01 = Vector256.MultiplyAddEstimate(a0, b1, c01);
-                        }
-                        Vector256.StoreUnsafe(c00, ref cRow0, 0);
-                        Vector256.StoreUnsafe(c01, ref cRow0, 8);
-                    }
-                }
-            }
-            else
-            {
-                for (nuint n0 = 0; n0 < 48; n0 += 8)
-                {
-                    for (nuint m0 = 0; m0 < 36; m0 += 4)
-                    {
-                        ref float cRow0 = ref Unsafe.Add(ref c, m0 * 48 + n0);
-                        ref float cRow1 = ref Unsafe.Add(ref c, (m0 + 1) * 48 + n0);
-                        ref float cRow2 = ref Unsafe.Add(ref c, (m0 + 2) * 48 + n0);
-                        ref float cRow3 = ref Unsafe.Add(ref c, (m0 + 3) * 48 + n0);
-                        var c00 = Vector128.LoadUnsafe(ref cRow0, 0);
-                        var c01 = Vector128.LoadUnsafe(ref cRow0, 4);
-                        var c10 = Vector128.LoadUnsafe(ref cRow1, 0);
-                        var c11 = Vector128.LoadUnsafe(ref cRow1, 4);
-                        var c20 = Vector128.LoadUnsafe(ref cRow2, 0);
-                        var c21 = Vector128.LoadUnsafe(ref cRow2, 4);
-                        var c30 = Vector128.LoadUnsafe(ref cRow3, 0);
-                        var c31 = Vector128.LoadUnsafe(ref cRow3, 4);
-                        for (nuint k = 0; k < (nuint)steps; k++)
-                        {
-                            ref float bRow = ref Unsafe.Add(ref b, k * 48 + n0);
-                            var b0 = Vector128.LoadUnsafe(ref bRow, 0);
-                            var b1 = Vector128.LoadUnsafe(ref bRow, 4);
-                            var a0 = Vector128.Create(Unsafe.Add(ref a, m0 + k * 48));
-                            c00 = Vector128.MultiplyAddEstimate(a0, b0, c00);
-                            c01 = Vector128.MultiplyAddEstimate(a0, b1, c01);
-                            var a1 = Vector128.Create(Unsafe.Add(ref a, m0 + 1 + k * 48));
-                            c10 = Vector128.MultiplyAddEstimate(a1, b0, c10);
-                            c11 = Vector128.MultiplyAddEstimate(a1, b1, c11);
-                            var a2 = Vector128.Create(Unsafe.Add(ref a, m0 + 2 + k * 48));
-                            c20 = Vector128.MultiplyAddEstimate(a2, b0, c20);
-                            c21 = Vector128.MultiplyAddEstimate(a2, b1, c21);
-                            var a3 = Vector128.Create(Unsafe.Add(ref a, m0 + 3 + k * 48));
-                            c30 = Vector128.MultiplyAddEstimate(a3, b0, c30);
-                            c31 = Vector128.MultiplyAddEstimate(a3, b1, c31);
-                        }
-                        Vector128.StoreUnsafe(c00, ref cRow0, 0);
-                        Vector128.StoreUnsafe(c01, ref cRow0, 4);
-                        Vector128.StoreUnsafe(c10, ref cRow1, 0);
-                        Vector128.StoreUnsafe(c11, ref cRow1, 4);
-                        Vector128.StoreUnsafe(c20, ref cRow2, 0);
-                        Vector128.StoreUnsafe(c21, ref cRow2, 4);
-                        Vector128.StoreUnsafe(c30, ref cRow3, 0);
-                        Vector128.StoreUnsafe(c31, ref cRow3, 4);
-                    }
-                    {
-                        ref float cRow0 = ref Unsafe.Add(ref c, 1728 + n0);
-                        var c00 = Vector128.LoadUnsafe(ref cRow0, 0);
-                        var c01 = Vector128.LoadUnsafe(ref cRow0, 4);
-                        for (nuint k = 0; k < (nuint)steps; k++)
-                        {
-                            ref float bRow = ref Unsafe.Add(ref b, k * 48 + n0);
-                            var b0 = Vector128.LoadUnsafe(ref bRow, 0);
-                            var b1 = Vector128.LoadUnsafe(ref bRow, 4);
-                            var a0 = Vector128.Create(Unsafe.Add(ref a, 36 + k * 48));
-                            c00 = Vector128.MultiplyAddEstimate(a0, b0, c00);
-                            c01 = Vector128.MultiplyAddEstimate(a0, b1, c01);
-                        }
-                        Vector128.StoreUnsafe(c00, ref cRow0, 0);
-                        Vector128.StoreUnsafe(c01, ref cRow0, 4);
-                    }
-                }
-            }
-        }
-
-        /// <summary>destination = source over a padded row.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void CopyRow(ref float source, ref float destination, nuint width)
-        {
-            if (Vector512.IsHardwareAccelerated)
-            {
-                for (nuint i = 0; i < width; i += (nuint)Vector512<float>.Count)
-                {
-                    Vector512.StoreUnsafe(Vector512.LoadUnsafe(ref source, i), ref destination, i);
-                }
-            }
-            else if (Vector256.IsHardwareAccelerated)
-            {
-                for (nuint i = 0; i < width; i += (nuint)Vector256<float>.Count)
-                {
-                    Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref source, i), ref destination, i);
-                }
-            }
-            else
-            {
-                for (nuint i = 0; i < width; i += (nuint)Vector128<float>.Count)
-                {
-                    Vector128.StoreUnsafe(Vector128.LoadUnsafe(ref source, i), ref destination, i);
-                }
-            }
-        }
-
-        /// <summary>destination += source over a padded row.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void AddRow(ref float source, ref float destination, nuint width)
-        {
-            if (Vector512.IsHardwareAccelerated)
-            {
-                for (nuint i = 0; i < width; i += (nuint)Vector512<float>.Count)
-                {
-                    Vector512.StoreUnsafe(Vector512.LoadUnsafe(ref destination, i) + Vector512.LoadUnsafe(ref source, i), ref destination, i);
-                }
-            }
-            else if (Vector256.IsHardwareAccelerated)
-            {
-                for (nuint i = 0; i < width; i += (nuint)Vector256<float>.Count)
-                {
-                    Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref destination, i) + Vector256.LoadUnsafe(ref source, i), ref destination, i);
-                }
-            }
-            else
-            {
-                for (nuint i = 0; i < width; i += (nuint)Vector128<float>.Count)
-                {
-                    Vector128.StoreUnsafe(Vector128.LoadUnsafe(ref destination, i) + Vector128.LoadUnsafe(ref source, i), ref destination, i);
-                }
-            }
-        }
-
-        /// <summary>target += Σ rows[0..count): columns outside, rows inside, so each target vector is written once.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void SumRows(ref float rows, ref float target, int count, nuint width)
-        {
-            if (Vector512.IsHardwareAccelerated)
-            {
-                for (nuint i = 0; i < width; i += (nuint)Vector512<float>.Count)
-                {
-                    var sum = Vector512.LoadUnsafe(ref target, i);
-                    for (nuint r = 0; r < (nuint)count; r++)
-                    {
-                        sum += Vector512.LoadUnsafe(ref rows, r * width + i);
-                    }
-                    Vector512.StoreUnsafe(sum, ref target, i);
-                }
-            }
-            else if (Vector256.IsHardwareAccelerated)
-            {
-                for (nuint i = 0; i < width; i += (nuint)Vector256<float>.Count)
-                {
-                    var sum = Vector256.LoadUnsafe(ref target, i);
-                    for (nuint r = 0; r < (nuint)count; r++)
-                    {
-                        sum += Vector256.LoadUnsafe(ref rows, r * width + i);
-                    }
-                    Vector256.StoreUnsafe(sum, ref target, i);
-                }
-            }
-            else
-            {
-                for (nuint i = 0; i < width; i += (nuint)Vector128<float>.Count)
-                {
-                    var sum = Vector128.LoadUnsafe(ref target, i);
-                    for (nuint r = 0; r < (nuint)count; r++)
-                    {
-                        sum += Vector128.LoadUnsafe(ref rows, r * width + i);
-                    }
-                    Vector128.StoreUnsafe(sum, ref target, i);
-                }
-            }
-        }
-
-        /// <summary>True when every value of a padded run is finite.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static bool AllFinite(ref float g, nuint width)
-        {
-            if (Vector512.IsHardwareAccelerated)
-            {
-                Vector512<float> a = default, b = default, c = default, d = default;
-                nuint i = 0;
-                for (; i + 4 * (nuint)Vector512<float>.Count <= width; i += 4 * (nuint)Vector512<float>.Count)
-                {
-                    var x0 = Vector512.LoadUnsafe(ref g, i);
-                    var x1 = Vector512.LoadUnsafe(ref g, i + (nuint)Vector512<float>.Count);
-                    var x2 = Vector512.LoadUnsafe(ref g, i + 2 * (nuint)Vector512<float>.Count);
-                    var x3 = Vector512.LoadUnsafe(ref g, i + 3 * (nuint)Vector512<float>.Count);
-                    a += x0 - x0;
-                    b += x1 - x1;
-                    c += x2 - x2;
-                    d += x3 - x3;
-                }
-                for (; i < width; i += (nuint)Vector512<float>.Count)
-                {
-                    var x = Vector512.LoadUnsafe(ref g, i);
-                    a += x - x;
-                }
-                return (a + b) + (c + d) == Vector512<float>.Zero;
-            }
-            else if (Vector256.IsHardwareAccelerated)
-            {
-                Vector256<float> a = default, b = default, c = default, d = default;
-                nuint i = 0;
-                for (; i + 4 * (nuint)Vector256<float>.Count <= width; i += 4 * (nuint)Vector256<float>.Count)
-                {
-                    var x0 = Vector256.LoadUnsafe(ref g, i);
-                    var x1 = Vector256.LoadUnsafe(ref g, i + (nuint)Vector256<float>.Count);
-                    var x2 = Vector256.LoadUnsafe(ref g, i + 2 * (nuint)Vector256<float>.Count);
-                    var x3 = Vector256.LoadUnsafe(ref g, i + 3 * (nuint)Vector256<float>.Count);
-                    a += x0 - x0;
-                    b += x1 - x1;
-                    c += x2 - x2;
-                    d += x3 - x3;
-                }
-                for (; i < width; i += (nuint)Vector256<float>.Count)
-                {
-                    var x = Vector256.LoadUnsafe(ref g, i);
-                    a += x - x;
-                }
-                return (a + b) + (c + d) == Vector256<float>.Zero;
-            }
-            else
-            {
-                Vector128<float> a = default, b = default, c = default, d = default;
-                nuint i = 0;
-                for (; i + 4 * (nuint)Vector128<float>.Count <= width; i += 4 * (nuint)Vector128<float>.Count)
-                {
-                    var x0 = Vector128.LoadUnsafe(ref g, i);
-                    var x1 = Vector128.LoadUnsafe(ref g, i + (nuint)Vector128<float>.Count);
-                    var x2 = Vector128.LoadUnsafe(ref g, i + 2 * (nuint)Vector128<float>.Count);
-                    var x3 = Vector128.LoadUnsafe(ref g, i + 3 * (nuint)Vector128<float>.Count);
-                    a += x0 - x0;
-                    b += x1 - x1;
-                    c += x2 - x2;
-                    d += x3 - x3;
-                }
-                for (; i < width; i += (nuint)Vector128<float>.Count)
-                {
-                    var x = Vector128.LoadUnsafe(ref g, i);
-                    a += x - x;
-                }
-                return (a + b) + (c + d) == Vector128<float>.Zero;
-            }
-        }
-
-        /// <summary>p -= learningRate · g over a run of parameters.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void Update(ref float p, ref float g, float learningRate, nuint width)
-        {
-            if (Vector512.IsHardwareAccelerated)
-            {
-                var rate = Vector512.Create(-learningRate);
-                for (nuint i = 0; i < width; i += (nuint)Vector512<float>.Count)
-                {
-                    Vector512.StoreUnsafe(Vector512.MultiplyAddEstimate(rate, Vector512.LoadUnsafe(ref g, i), Vector512.LoadUnsafe(ref p, i)), ref p, i);
-                }
-            }
-            else if (Vector256.IsHardwareAccelerated)
-            {
-                var rate = Vector256.Create(-learningRate);
-                for (nuint i = 0; i < width; i += (nuint)Vector256<float>.Count)
-                {
-                    Vector256.StoreUnsafe(Vector256.MultiplyAddEstimate(rate, Vector256.LoadUnsafe(ref g, i), Vector256.LoadUnsafe(ref p, i)), ref p, i);
-                }
-            }
-            else
-            {
-                var rate = Vector128.Create(-learningRate);
-                for (nuint i = 0; i < width; i += (nuint)Vector128<float>.Count)
-                {
-                    Vector128.StoreUnsafe(Vector128.MultiplyAddEstimate(rate, Vector128.LoadUnsafe(ref g, i), Vector128.LoadUnsafe(ref p, i)), ref p, i);
-                }
-            }
         }
 
     }

@@ -241,11 +241,11 @@ namespace Demo
 
             /// <summary>The hidden state h_t: <see cref="Hidden"/> values.</summary>
             [global::System.Diagnostics.CodeAnalysis.UnscopedRef]
-            public global::System.Span<float> Hidden => ((global::System.Span<float>)_values).Slice(0, Feedback.Hidden);
+            public global::System.Span<float> Hidden => ((global::System.Span<float>)_values).Slice(0, global::Demo.Feedback.Hidden);
 
             /// <summary>The last head output y_t, which feeds the next step: <see cref="Output"/> values.</summary>
             [global::System.Diagnostics.CodeAnalysis.UnscopedRef]
-            public global::System.Span<float> Feedback => ((global::System.Span<float>)_values).Slice(global::RnnGen.Generated.FeedbackNetwork.StateFeedback, Feedback.Output);
+            public global::System.Span<float> Feedback => ((global::System.Span<float>)_values).Slice(global::RnnGen.Generated.FeedbackNetwork.StateFeedback, global::Demo.Feedback.Output);
 
             /// <summary>Returns to the zero state.</summary>
             public void Reset() => this = default;
@@ -328,15 +328,14 @@ namespace RnnGen.Generated
     using global::System.Collections.Generic;
     using global::System.Runtime.CompilerServices;
     using global::System.Runtime.InteropServices;
-    using global::System.Runtime.Intrinsics;
     using global::RnnGen.Runtime;
 
     /// <summary>The network of <see cref="global::Demo.Feedback"/>: every size a constant.</summary>
     /// <remarks>
-    /// Memory safety: kernels index arrays through refs without bounds checks. Every offset is a
-    /// constant that the generator placed inside ParameterLength or WorkspaceLength, the arrays are
-    /// allocated with exactly those lengths, and the only run-time indices (token ids, class ids,
-    /// sequence lengths) are checked by the public methods before any call reaches this class.
+    /// Memory safety: the runtime's kernels index arrays through refs without bounds checks. Every offset is a
+    /// constant that the generator placed inside ParameterLength or WorkspaceLength, the arrays are allocated
+    /// with exactly those lengths, and the only run-time indices (token ids, class ids, sequence lengths) are
+    /// checked by the public methods before any call reaches this class.
     /// </remarks>
     [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
     file static class FeedbackNetwork
@@ -416,7 +415,7 @@ namespace RnnGen.Generated
         public static readonly KeyValuePair<string, string>[] Metadata =
         {
             new("rnngen.version", "VERSION"),
-            new("rnngen.layout", "71e30570af5123f7"), // the flat parameters' layout: a checkpoint resumes only the same
+            new("rnngen.layout", "37166a24edf37e2d"), // the flat parameters' layout: a checkpoint resumes only the same
             new("rnngen.cell", "vanilla"),
             new("rnngen.activation", "tanh"),
             new("rnngen.input", "dense"),
@@ -434,17 +433,35 @@ namespace RnnGen.Generated
             new("rnngen.precision", "single"),
         };
 
+        // The products' shapes: the runtime's kernels are compiled once per shape, with every size a constant.
+        /// <summary>W_ih x_t for every step: a = dense inputs [steps, Input], b = W_ih (input-major), c = rows of GateWidth.</summary>
+        private readonly struct InputProjection : IBroadcastProduct { public static int M => 0; public static int K => Input; public static int N => GateWidth; public static int AStrideM => Input; public static int AStrideK => 1; public static int BStride => GateWidth; public static int CStride => GateWidth; public static ProductStart Start => ProductStart.Zero; }
+        /// <summary>dW_ih[j, :] += Σ_s x_s[j] · δ_s: a = dense inputs (A(j, s) = x_s[j]), b = δ rows, c = dW_ih (input-major).</summary>
+        private readonly struct InputWeightGrads : IBroadcastProduct { public static int M => Input; public static int K => 0; public static int N => GateWidth; public static int AStrideM => 1; public static int AStrideK => Input; public static int BStride => GateWidth; public static int CStride => GateWidth; }
+        /// <summary>y_t = b_out + Σ_j h_t[j] · W_out[j, :] for steps rows: a = h rows, b = W_out (input-major), c = y rows.</summary>
+        private readonly struct HeadForward : IBroadcastProduct { public static int M => 0; public static int K => Hidden; public static int N => OutputPadded; public static int AStrideM => HiddenPadded; public static int AStrideK => 1; public static int BStride => OutputPadded; public static int CStride => OutputPadded; public static ProductStart Start => ProductStart.Row; }
+        /// <summary>dW_out[j, :] += Σ_t h_t[j] · dy_t: a = h rows (A(j, t) = h_t[j]), b = dy rows, c = dW_out (input-major).</summary>
+        private readonly struct OutputWeightGrads : IBroadcastProduct { public static int M => Hidden; public static int K => 0; public static int N => OutputPadded; public static int AStrideM => 1; public static int AStrideK => HiddenPadded; public static int BStride => OutputPadded; public static int CStride => OutputPadded; }
+        /// <summary>dh_t[j] += Σ_o dy_t[o] · W_out[j, o]: a = dy rows, b = W_out rows, c = dh rows.</summary>
+        private readonly struct HiddenGradsFromHead : IDotProduct { public static int M => 0; public static int N => Hidden; public static int K => OutputPadded; public static int AStride => OutputPadded; public static int BStride => OutputPadded; public static int CStride => HiddenPadded; }
+        /// <summary>dPrev[j] += Σ_i δ[i] · W_hh[j, i] for rows δ rows: a = δ rows, b = W_hh rows, c = state-gradient rows.</summary>
+        private readonly struct RecurrentBackprop : IDotProduct { public static int M => 0; public static int N => Output; public static int K => GateWidth; public static int AStride => GateWidth; public static int BStride => GateWidth; public static int CStride => StateGradientWidth; }
+        /// <summary>dW_hh[j, :] += Σ_s r_{s-1}[j] · δ_s: a = recurrent inputs from the window's first row, b = δ rows, c = dW_hh.</summary>
+        private readonly struct RecurrentWeightGrads : IBroadcastProduct { public static int M => Output; public static int K => 0; public static int N => GateWidth; public static int AStrideM => 1; public static int AStrideK => OutputPadded; public static int BStride => GateWidth; public static int CStride => GateWidth; }
+        /// <summary>h = act(x + b_ih + b_hh + Σ_j prev[j] · W_hh[j, :]), fused in registers: a = prev, b = W_hh (input-major), c = h.</summary>
+        private readonly struct CellStep : IBroadcastProduct { public static int M => 1; public static int K => Output; public static int N => GateWidth; public static int AStrideM => 0; public static int AStrideK => 1; public static int BStride => GateWidth; public static ProductStart Start => ProductStart.ThreeRows; public static ProductFinish Finish => ProductFinish.Tanh; }
+
         /// <summary>The summed loss of a checked sequence; no gradient work.</summary>
         public static float Forward(float[] parameters, float[] workspace, ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int steps, ref float state)
         {
-            ref float p = ref global::RnnGen.Runtime.AlignedArray.Origin(parameters);
-            ref float w = ref global::RnnGen.Runtime.AlignedArray.Origin(workspace);
+            ref float p = ref AlignedArray.Origin(parameters);
+            ref float w = ref AlignedArray.Origin(workspace);
             Recur(ref p, ref w, inputs, steps, ref state);
             Head(ref p, ref w, steps);
             float loss = 0;
             for (int r = 0; r < steps; r++)
             {
-                loss += SquaredError(ref Unsafe.Add(ref w, Logits + r * OutputPadded), ref Unsafe.Add(ref MemoryMarshal.GetReference(targets), r * Output));
+                loss += Losses.SquaredError<float>(ref Unsafe.Add(ref w, Logits + r * OutputPadded), ref Unsafe.Add(ref MemoryMarshal.GetReference(targets), r * Output), Output);
             }
 
             return loss;
@@ -453,8 +470,8 @@ namespace RnnGen.Generated
         /// <summary>The head's outputs for every step.</summary>
         public static void Predict(float[] parameters, float[] workspace, ReadOnlySpan<float> inputs, int steps, Span<float> outputs, ref float state)
         {
-            ref float p = ref global::RnnGen.Runtime.AlignedArray.Origin(parameters);
-            ref float w = ref global::RnnGen.Runtime.AlignedArray.Origin(workspace);
+            ref float p = ref AlignedArray.Origin(parameters);
+            ref float w = ref AlignedArray.Origin(workspace);
             Recur(ref p, ref w, inputs, steps, ref state);
             Head(ref p, ref w, steps);
             for (int r = 0; r < steps; r++)
@@ -473,8 +490,8 @@ namespace RnnGen.Generated
             bool carried = !Unsafe.IsNullRef(ref state);
             if (carried)
             {
-                CopyRow(ref Unsafe.Add(ref state, 0), ref Unsafe.Add(ref w, States), HiddenPadded);
-                CopyRow(ref Unsafe.Add(ref state, StateFeedback), ref Unsafe.Add(ref w, Feedback), OutputPadded);
+                Rows.Copy<float>(ref state, ref Unsafe.Add(ref w, States), HiddenPadded);
+                Rows.Copy<float>(ref Unsafe.Add(ref state, StateFeedback), ref Unsafe.Add(ref w, Feedback), OutputPadded);
             }
             else
             {
@@ -490,20 +507,20 @@ namespace RnnGen.Generated
                     ref float outputWeights = ref Unsafe.Add(ref p, OutputWeights);
                     ref float outputBias = ref Unsafe.Add(ref p, OutputBias);
                     // W_ih x_t for every step at once: the input side does not depend on the recurrence.
-                    InputProjection(ref MemoryMarshal.GetReference(inputs), ref Unsafe.Add(ref p, InputWeights), ref Unsafe.Add(ref w, InputPart), steps);
+                    BroadcastProduct.Run<float, InputProjection>(ref MemoryMarshal.GetReference(inputs), ref Unsafe.Add(ref p, InputWeights), ref Unsafe.Add(ref w, InputPart), steps);
                     for (int t = 0; t < steps; t++)
                     {
-                        CellStep(ref Unsafe.Add(ref w, Feedback + t * OutputPadded), ref recurrentWeights, ref Unsafe.Add(ref w, States + (t + 1) * HiddenPadded), ref Unsafe.Add(ref w, InputPart + t * GateWidth), ref inputBias, ref recurrentBias);
+                        BroadcastProduct.Run<float, CellStep>(ref Unsafe.Add(ref w, Feedback + t * OutputPadded), ref recurrentWeights, ref Unsafe.Add(ref w, States + (t + 1) * HiddenPadded), ref Unsafe.Add(ref w, InputPart + t * GateWidth), ref inputBias, ref recurrentBias);
                         // y_t feeds step t + 1, so the head runs inside the recurrence.
-                        HeadForward(ref Unsafe.Add(ref w, States + (t + 1) * HiddenPadded), ref outputWeights, ref Unsafe.Add(ref w, Feedback + (t + 1) * OutputPadded), ref outputBias, 1);
+                        BroadcastProduct.Run<float, HeadForward>(ref Unsafe.Add(ref w, States + (t + 1) * HiddenPadded), ref outputWeights, ref Unsafe.Add(ref w, Feedback + (t + 1) * OutputPadded), ref outputBias, 1);
                     }
                 }
             }
 
             if (carried)
             {
-                CopyRow(ref Unsafe.Add(ref w, States + steps * HiddenPadded), ref Unsafe.Add(ref state, 0), HiddenPadded);
-                CopyRow(ref Unsafe.Add(ref w, Feedback + steps * OutputPadded), ref Unsafe.Add(ref state, StateFeedback), OutputPadded);
+                Rows.Copy<float>(ref Unsafe.Add(ref w, States + steps * HiddenPadded), ref state, HiddenPadded);
+                Rows.Copy<float>(ref Unsafe.Add(ref w, Feedback + steps * OutputPadded), ref Unsafe.Add(ref state, StateFeedback), OutputPadded);
             }
         }
 
@@ -516,9 +533,9 @@ namespace RnnGen.Generated
         /// <summary>Forward, then adds the gradient of the summed loss into gradients; returns the loss.</summary>
         public static float Backward(float[] parameters, float[] gradients, float[] workspace, ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int steps, ref float state)
         {
-            ref float p = ref global::RnnGen.Runtime.AlignedArray.Origin(parameters);
-            ref float g = ref global::RnnGen.Runtime.AlignedArray.Origin(gradients);
-            ref float w = ref global::RnnGen.Runtime.AlignedArray.Origin(workspace);
+            ref float p = ref AlignedArray.Origin(parameters);
+            ref float g = ref AlignedArray.Origin(gradients);
+            ref float w = ref AlignedArray.Origin(workspace);
             Recur(ref p, ref w, inputs, steps, ref state);
             Head(ref p, ref w, steps);
 
@@ -526,7 +543,7 @@ namespace RnnGen.Generated
             float loss = 0;
             for (int r = 0; r < steps; r++)
             {
-                loss += SquaredErrorGradient(ref Unsafe.Add(ref w, Logits + r * OutputPadded), ref Unsafe.Add(ref MemoryMarshal.GetReference(targets), r * Output));
+                loss += Losses.SquaredErrorGradient<float>(ref Unsafe.Add(ref w, Logits + r * OutputPadded), ref Unsafe.Add(ref MemoryMarshal.GetReference(targets), r * Output), Output);
             }
 
             // Through time: InputGrads row s = dLoss/d(input side of step s), over every loss that reaches s.
@@ -534,14 +551,14 @@ namespace RnnGen.Generated
             Bptt(ref p, ref w, steps, first);
 
             // Head, from the total dy of every step the walk reached.
-            OutputWeightGrads(ref Unsafe.Add(ref w, States + (first + 1) * HiddenPadded), ref Unsafe.Add(ref w, Logits + first * OutputPadded), ref Unsafe.Add(ref g, OutputWeights), steps - first);
-            SumRows(ref Unsafe.Add(ref w, Logits + first * OutputPadded), ref Unsafe.Add(ref g, OutputBias), steps - first, OutputPadded);
+            BroadcastProduct.Run<float, OutputWeightGrads>(ref Unsafe.Add(ref w, States + (first + 1) * HiddenPadded), ref Unsafe.Add(ref w, Logits + first * OutputPadded), ref Unsafe.Add(ref g, OutputWeights), steps - first);
+            Rows.Sum<float>(ref Unsafe.Add(ref w, Logits + first * OutputPadded), ref Unsafe.Add(ref g, OutputBias), steps - first, OutputPadded);
 
             // Cell parameters, all steps at once: dW_hh += Σ_s r_{s-1} δ_sᵀ, biases += Σ_s δ_s, dW_ih += Σ_s x_s δ_sᵀ.
-            RecurrentWeightGrads(ref Unsafe.Add(ref w, Feedback + first * OutputPadded), ref Unsafe.Add(ref w, InputGrads + first * GateWidth), ref Unsafe.Add(ref g, RecurrentWeights), steps - first);
-            SumRows(ref Unsafe.Add(ref w, InputGrads + first * GateWidth), ref Unsafe.Add(ref g, InputBias), steps - first, GateWidth);
-            SumRows(ref Unsafe.Add(ref w, InputGrads + first * GateWidth), ref Unsafe.Add(ref g, RecurrentBias), steps - first, GateWidth);
-            InputWeightGrads(ref Unsafe.Add(ref MemoryMarshal.GetReference(inputs), first * Input), ref Unsafe.Add(ref w, InputGrads + first * GateWidth), ref Unsafe.Add(ref g, InputWeights), steps - first);
+            BroadcastProduct.Run<float, RecurrentWeightGrads>(ref Unsafe.Add(ref w, Feedback + first * OutputPadded), ref Unsafe.Add(ref w, InputGrads + first * GateWidth), ref Unsafe.Add(ref g, RecurrentWeights), steps - first);
+            Rows.Sum<float>(ref Unsafe.Add(ref w, InputGrads + first * GateWidth), ref Unsafe.Add(ref g, InputBias), steps - first, GateWidth);
+            Rows.Sum<float>(ref Unsafe.Add(ref w, InputGrads + first * GateWidth), ref Unsafe.Add(ref g, RecurrentBias), steps - first, GateWidth);
+            BroadcastProduct.Run<float, InputWeightGrads>(ref Unsafe.Add(ref MemoryMarshal.GetReference(inputs), first * Input), ref Unsafe.Add(ref w, InputGrads + first * GateWidth), ref Unsafe.Add(ref g, InputWeights), steps - first);
 
             return loss;
         }
@@ -563,28 +580,35 @@ namespace RnnGen.Generated
 
                 // Window s opens: the head's gradient at s.
                 ref float opened = ref Window(ref w, s);
-                CopyRow(ref Unsafe.Add(ref w, Logits + s * OutputPadded), ref opened, OutputPadded);
+                Rows.Copy<float>(ref Unsafe.Add(ref w, Logits + s * OutputPadded), ref opened, OutputPadded);
 
                 {
                     ref float recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
                     ref float outputWeights = ref Unsafe.Add(ref p, OutputWeights);
                     // Every live window's state gradient here is complete: their sum goes through the step once, for the parameters.
-                    CopyRow(ref Window(ref w, s), ref total, StateGradientWidth);
+                    Rows.Copy<float>(ref Window(ref w, s), ref total, StateGradientWidth);
                     for (int i = 1; i < live; i++)
                     {
-                        AddRow(ref Window(ref w, s + i), ref total, StateGradientWidth);
+                        Rows.Add<float>(ref Window(ref w, s + i), ref total, StateGradientWidth);
                     }
-                    CopyRow(ref total, ref Unsafe.Add(ref w, Logits + s * OutputPadded), OutputPadded); // the total dy_s, for the head's gradients
-                    CellBackward(ref total, ref outputWeights, ref Unsafe.Add(ref w, States + (s + 1) * HiddenPadded), ref Unsafe.Add(ref w, Scratch + GateWidth), ref Unsafe.Add(ref w, InputGrads + s * GateWidth), ref Unsafe.Add(ref w, Scratch + GateWidth + HiddenPadded));
+                    // The total dy_s, for the head's gradients.
+                    Rows.Copy<float>(ref total, ref Unsafe.Add(ref w, Logits + s * OutputPadded), OutputPadded);
+                    MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, Scratch + GateWidth), HiddenPadded).Clear();
+                    DotProduct.Run<float, HiddenGradsFromHead>(ref total, ref outputWeights, ref Unsafe.Add(ref w, Scratch + GateWidth), 1);
+                    Vanilla.Backward<float>(ref Unsafe.Add(ref w, Scratch + GateWidth), ref Unsafe.Add(ref w, States + (s + 1) * HiddenPadded), ref Unsafe.Add(ref w, InputGrads + s * GateWidth), HiddenPadded, relu: false);
+                    MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, Scratch + (GateWidth + HiddenPadded)), StateGradientWidth).Clear();
                     // Each window that goes on, separately: back to step s - 1.
                     for (int i = 0; i < going; i++)
                     {
-                        CellBackward(ref Window(ref w, s + i), ref outputWeights, ref Unsafe.Add(ref w, States + (s + 1) * HiddenPadded), ref Unsafe.Add(ref w, Scratch + GateWidth), ref Unsafe.Add(ref w, WindowPre + i * GateWidth), ref Unsafe.Add(ref w, WindowNext + i * StateGradientWidth));
+                        MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, Scratch + GateWidth), HiddenPadded).Clear();
+                        DotProduct.Run<float, HiddenGradsFromHead>(ref Window(ref w, s + i), ref outputWeights, ref Unsafe.Add(ref w, Scratch + GateWidth), 1);
+                        Vanilla.Backward<float>(ref Unsafe.Add(ref w, Scratch + GateWidth), ref Unsafe.Add(ref w, States + (s + 1) * HiddenPadded), ref Unsafe.Add(ref w, WindowPre + i * GateWidth), HiddenPadded, relu: false);
+                        MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, WindowNext + i * StateGradientWidth), StateGradientWidth).Clear();
                     }
-                    RecurrentBackprop(ref Unsafe.Add(ref w, WindowPre), ref recurrentWeights, ref Unsafe.Add(ref w, WindowNext), going);
+                    DotProduct.Run<float, RecurrentBackprop>(ref Unsafe.Add(ref w, WindowPre), ref recurrentWeights, ref Unsafe.Add(ref w, WindowNext), going);
                     for (int i = 0; i < going; i++)
                     {
-                        CopyRow(ref Unsafe.Add(ref w, WindowNext + i * StateGradientWidth), ref Window(ref w, s + i), StateGradientWidth);
+                        Rows.Copy<float>(ref Unsafe.Add(ref w, WindowNext + i * StateGradientWidth), ref Window(ref w, s + i), StateGradientWidth);
                     }
                 }
             }
@@ -600,9 +624,10 @@ namespace RnnGen.Generated
         /// </summary>
         public static float SgdStep(float[] parameters, float[] gradients, float[] workspace, ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int steps, float learningRate, ref float state, out int nonFinite)
         {
-            ref float p = ref global::RnnGen.Runtime.AlignedArray.Origin(parameters);
-            ref float g = ref global::RnnGen.Runtime.AlignedArray.Origin(gradients);
+            ref float p = ref AlignedArray.Origin(parameters);
+            ref float g = ref AlignedArray.Origin(gradients);
             MemoryMarshal.CreateSpan(ref Unsafe.Add(ref g, DenseParameters), ParameterLength - DenseParameters).Clear();
+
             float loss = Backward(parameters, gradients, workspace, inputs, targets, steps, ref state);
             nonFinite = CheckFinite(loss, gradients);
             if (nonFinite != TrainingGuard.AllFinite)
@@ -610,7 +635,8 @@ namespace RnnGen.Generated
                 return loss;
             }
 
-            Update(ref Unsafe.Add(ref p, DenseParameters), ref Unsafe.Add(ref g, DenseParameters), learningRate, ParameterLength - DenseParameters);
+            Rows.Descend<float>(ref Unsafe.Add(ref p, DenseParameters), ref Unsafe.Add(ref g, DenseParameters), learningRate, ParameterLength - DenseParameters);
+
             return loss;
         }
 
@@ -622,13 +648,11 @@ namespace RnnGen.Generated
                 return TrainingGuard.LossNotFinite;
             }
 
-            ref float g = ref global::RnnGen.Runtime.AlignedArray.Origin(gradients);
-            if (!AllFinite(ref Unsafe.Add(ref g, DenseParameters), ParameterLength - DenseParameters))
-            {
-                return DenseParameters + TrainingGuard.FirstNonFinite<float>(MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref g, DenseParameters), ParameterLength - DenseParameters));
-            }
+            ref float g = ref AlignedArray.Origin(gradients);
+            int bad = TrainingGuard.AllFinite;
+            bad = bad == TrainingGuard.AllFinite ? TrainingGuard.Check(ref g, DenseParameters, ParameterLength - DenseParameters) : bad;
 
-            return TrainingGuard.AllFinite;
+            return bad;
         }
 
         /// <summary>state = cell(x, state) through every layer, where x is layer 0's W_ih x_t (a GateWidth row).</summary>
@@ -639,1505 +663,28 @@ namespace RnnGen.Generated
                 ref float recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
                 ref float inputBias = ref Unsafe.Add(ref p, InputBias);
                 ref float recurrentBias = ref Unsafe.Add(ref p, RecurrentBias);
-                CellStep(ref Unsafe.Add(ref state, StateFeedback), ref recurrentWeights, ref next, ref x, ref inputBias, ref recurrentBias);
+                BroadcastProduct.Run<float, CellStep>(ref Unsafe.Add(ref state, StateFeedback), ref recurrentWeights, ref next, ref x, ref inputBias, ref recurrentBias);
             }
-            HeadForward(ref next, ref Unsafe.Add(ref p, OutputWeights), ref Unsafe.Add(ref next, StateFeedback), ref Unsafe.Add(ref p, OutputBias), 1);
-            CopyRow(ref next, ref state, StateLength);
+            BroadcastProduct.Run<float, HeadForward>(ref next, ref Unsafe.Add(ref p, OutputWeights), ref Unsafe.Add(ref next, StateFeedback), ref Unsafe.Add(ref p, OutputBias), 1);
+            Rows.Copy<float>(ref next, ref state, StateLength);
         }
 
         /// <summary>StepLogits = the head's outputs y for the current state.</summary>
         private static void StepOutputs(ref float p, ref float w, ref float state)
         {
-            CopyRow(ref Unsafe.Add(ref state, StateFeedback), ref Unsafe.Add(ref w, StepLogits), OutputPadded);
+            Rows.Copy<float>(ref Unsafe.Add(ref state, StateFeedback), ref Unsafe.Add(ref w, StepLogits), OutputPadded);
         }
 
         /// <summary>Advances the state by one input and writes the head's Output values.</summary>
         public static void Step(float[] parameters, float[] workspace, ref float state, ReadOnlySpan<float> input, Span<float> output)
         {
-            ref float p = ref global::RnnGen.Runtime.AlignedArray.Origin(parameters);
-            ref float w = ref global::RnnGen.Runtime.AlignedArray.Origin(workspace);
+            ref float p = ref AlignedArray.Origin(parameters);
+            ref float w = ref AlignedArray.Origin(workspace);
             ref float x = ref Unsafe.Add(ref w, StepInputPart);
-            InputProjection(ref MemoryMarshal.GetReference(input), ref Unsafe.Add(ref p, InputWeights), ref x, 1);
+            BroadcastProduct.Run<float, InputProjection>(ref MemoryMarshal.GetReference(input), ref Unsafe.Add(ref p, InputWeights), ref x, 1);
             StepCore(ref p, ref w, ref state, ref x);
             StepOutputs(ref p, ref w, ref state);
             MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref w, StepLogits), Output).CopyTo(output);
-        }
-
-        /// <summary>Σ_o (y[o] - target[o])².</summary>
-        private static float SquaredError(ref float y, ref float target)
-        {
-            float loss = 0;
-            for (int o = 0; o < Output; o++)
-            {
-                float d = Unsafe.Add(ref y, o) - Unsafe.Add(ref target, o);
-                loss += d * d;
-            }
-
-            return loss;
-        }
-
-        /// <summary>Returns Σ_o (y[o] - target[o])² and replaces y by its gradient 2 (y - target).</summary>
-        private static float SquaredErrorGradient(ref float y, ref float target)
-        {
-            float loss = 0;
-            for (int o = 0; o < Output; o++)
-            {
-                float d = Unsafe.Add(ref y, o) - Unsafe.Add(ref target, o);
-                loss += d * d;
-                Unsafe.Add(ref y, o) = 2 * d;
-            }
-
-            return loss;
-        }
-
-        // ---- Kernels: sizes are constants, so every loop bound and tile is fixed here. ----
-
-        /// <summary>h = act(x + b_ih + b_hh + Σ_j prev[j] · W_hh[j, :]), fused in registers: a = prev, b = W_hh (input-major), c = h.</summary>
-        private static void CellStep(ref float a, ref float b, ref float c, ref float x, ref float inputBias, ref float recurrentBias)
-        {
-            if (Vector512.IsHardwareAccelerated)
-            {
-                ref float cRow0 = ref Unsafe.Add(ref c, 0);
-                var c00 = Vector512.LoadUnsafe(ref x, 0) + Vector512.LoadUnsafe(ref inputBias, 0) + Vector512.LoadUnsafe(ref recurrentBias, 0);
-                var a0 = Vector512.Create(Unsafe.Add(ref a, 0));
-                c00 = Vector512.MultiplyAddEstimate(a0, Vector512.LoadUnsafe(ref b, 0), c00);
-                var a1 = Vector512.Create(Unsafe.Add(ref a, 1));
-                c00 = Vector512.MultiplyAddEstimate(a1, Vector512.LoadUnsafe(ref b, 16), c00);
-                var a2 = Vector512.Create(Unsafe.Add(ref a, 2));
-                c00 = Vector512.MultiplyAddEstimate(a2, Vector512.LoadUnsafe(ref b, 32), c00);
-                Vector512.StoreUnsafe(VectorMath.Tanh(c00), ref cRow0, 0);
-            }
-            else if (Vector256.IsHardwareAccelerated)
-            {
-                ref float cRow0 = ref Unsafe.Add(ref c, 0);
-                var c00 = Vector256.LoadUnsafe(ref x, 0) + Vector256.LoadUnsafe(ref inputBias, 0) + Vector256.LoadUnsafe(ref recurrentBias, 0);
-                var c01 = Vector256.LoadUnsafe(ref x, 8) + Vector256.LoadUnsafe(ref inputBias, 8) + Vector256.LoadUnsafe(ref recurrentBias, 8);
-                var a0 = Vector256.Create(Unsafe.Add(ref a, 0));
-                c00 = Vector256.MultiplyAddEstimate(a0, Vector256.LoadUnsafe(ref b, 0), c00);
-                c01 = Vector256.MultiplyAddEstimate(a0, Vector256.LoadUnsafe(ref b, 8), c01);
-                var a1 = Vector256.Create(Unsafe.Add(ref a, 1));
-                c00 = Vector256.MultiplyAddEstimate(a1, Vector256.LoadUnsafe(ref b, 16), c00);
-                c01 = Vector256.MultiplyAddEstimate(a1, Vector256.LoadUnsafe(ref b, 16 + 8), c01);
-                var a2 = Vector256.Create(Unsafe.Add(ref a, 2));
-                c00 = Vector256.MultiplyAddEstimate(a2, Vector256.LoadUnsafe(ref b, 32), c00);
-                c01 = Vector256.MultiplyAddEstimate(a2, Vector256.LoadUnsafe(ref b, 32 + 8), c01);
-                Vector256.StoreUnsafe(VectorMath.Tanh(c00), ref cRow0, 0);
-                Vector256.StoreUnsafe(VectorMath.Tanh(c01), ref cRow0, 8);
-            }
-            else
-            {
-                ref float cRow0 = ref Unsafe.Add(ref c, 0);
-                var c00 = Vector128.LoadUnsafe(ref x, 0) + Vector128.LoadUnsafe(ref inputBias, 0) + Vector128.LoadUnsafe(ref recurrentBias, 0);
-                var c01 = Vector128.LoadUnsafe(ref x, 4) + Vector128.LoadUnsafe(ref inputBias, 4) + Vector128.LoadUnsafe(ref recurrentBias, 4);
-                var c02 = Vector128.LoadUnsafe(ref x, 8) + Vector128.LoadUnsafe(ref inputBias, 8) + Vector128.LoadUnsafe(ref recurrentBias, 8);
-                var c03 = Vector128.LoadUnsafe(ref x, 12) + Vector128.LoadUnsafe(ref inputBias, 12) + Vector128.LoadUnsafe(ref recurrentBias, 12);
-                var a0 = Vector128.Create(Unsafe.Add(ref a, 0));
-                c00 = Vector128.MultiplyAddEstimate(a0, Vector128.LoadUnsafe(ref b, 0), c00);
-                c01 = Vector128.MultiplyAddEstimate(a0, Vector128.LoadUnsafe(ref b, 4), c01);
-                c02 = Vector128.MultiplyAddEstimate(a0, Vector128.LoadUnsafe(ref b, 8), c02);
-                c03 = Vector128.MultiplyAddEstimate(a0, Vector128.LoadUnsafe(ref b, 12), c03);
-                var a1 = Vector128.Create(Unsafe.Add(ref a, 1));
-                c00 = Vector128.MultiplyAddEstimate(a1, Vector128.LoadUnsafe(ref b, 16), c00);
-                c01 = Vector128.MultiplyAddEstimate(a1, Vector128.LoadUnsafe(ref b, 16 + 4), c01);
-                c02 = Vector128.MultiplyAddEstimate(a1, Vector128.LoadUnsafe(ref b, 16 + 8), c02);
-                c03 = Vector128.MultiplyAddEstimate(a1, Vector128.LoadUnsafe(ref b, 16 + 12), c03);
-                var a2 = Vector128.Create(Unsafe.Add(ref a, 2));
-                c00 = Vector128.MultiplyAddEstimate(a2, Vector128.LoadUnsafe(ref b, 32), c00);
-                c01 = Vector128.MultiplyAddEstimate(a2, Vector128.LoadUnsafe(ref b, 32 + 4), c01);
-                c02 = Vector128.MultiplyAddEstimate(a2, Vector128.LoadUnsafe(ref b, 32 + 8), c02);
-                c03 = Vector128.MultiplyAddEstimate(a2, Vector128.LoadUnsafe(ref b, 32 + 12), c03);
-                Vector128.StoreUnsafe(VectorMath.Tanh(c00), ref cRow0, 0);
-                Vector128.StoreUnsafe(VectorMath.Tanh(c01), ref cRow0, 4);
-                Vector128.StoreUnsafe(VectorMath.Tanh(c02), ref cRow0, 8);
-                Vector128.StoreUnsafe(VectorMath.Tanh(c03), ref cRow0, 12);
-            }
-        }
-
-        /// <summary>δ = dh ⊙ (1 - h²) (tanh' read from the output).</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void Activation(ref float dh, ref float h, ref float dx)
-        {
-            if (Vector512.IsHardwareAccelerated)
-            {
-                for (nuint i = 0; i < HiddenPadded; i += (nuint)Vector512<float>.Count)
-                {
-                    var g = Vector512.LoadUnsafe(ref dh, i);
-                    var y = Vector512.LoadUnsafe(ref h, i);
-                    Vector512.StoreUnsafe(g * (Vector512<float>.One - y * y), ref dx, i);
-                }
-            }
-            else if (Vector256.IsHardwareAccelerated)
-            {
-                for (nuint i = 0; i < HiddenPadded; i += (nuint)Vector256<float>.Count)
-                {
-                    var g = Vector256.LoadUnsafe(ref dh, i);
-                    var y = Vector256.LoadUnsafe(ref h, i);
-                    Vector256.StoreUnsafe(g * (Vector256<float>.One - y * y), ref dx, i);
-                }
-            }
-            else
-            {
-                for (nuint i = 0; i < HiddenPadded; i += (nuint)Vector128<float>.Count)
-                {
-                    var g = Vector128.LoadUnsafe(ref dh, i);
-                    var y = Vector128.LoadUnsafe(ref h, i);
-                    Vector128.StoreUnsafe(g * (Vector128<float>.One - y * y), ref dx, i);
-                }
-            }
-        }
-
-        /// <summary>dy → dh = W_outᵀ dy → δ = dh ⊙ act'(h); the only path to the previous state is W_hhᵀ δ, which the caller adds.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void CellBackward(ref float dy, ref float outputWeights, ref float h, ref float dh, ref float dx, ref float previous)
-        {
-            MemoryMarshal.CreateSpan(ref dh, HiddenPadded).Clear();
-            HiddenGradsFromHead(ref dy, ref outputWeights, ref dh, 1);
-            Activation(ref dh, ref h, ref dx);
-            MemoryMarshal.CreateSpan(ref previous, StateGradientWidth).Clear();
-        }
-
-        /// <summary>c_t = Σ_j x_t[j] · W_ih[j, :] for steps rows: a = dense inputs [steps, Input], b = W_ih (input-major), c = rows of GateWidth.</summary>
-        private static void InputProjection(ref float a, ref float b, ref float c, int steps)
-        {
-            if (Vector512.IsHardwareAccelerated)
-            {
-                nuint m0 = 0;
-                for (; m0 + 4 <= (nuint)steps; m0 += 4)
-                {
-                    ref float cRow0 = ref Unsafe.Add(ref c, m0 * 16);
-                    ref float cRow1 = ref Unsafe.Add(ref c, (m0 + 1) * 16);
-                    ref float cRow2 = ref Unsafe.Add(ref c, (m0 + 2) * 16);
-                    ref float cRow3 = ref Unsafe.Add(ref c, (m0 + 3) * 16);
-                    var c00 = Vector512<float>.Zero;
-                    var c10 = Vector512<float>.Zero;
-                    var c20 = Vector512<float>.Zero;
-                    var c30 = Vector512<float>.Zero;
-                    for (nuint k = 0; k < 2; k++)
-                    {
-                        ref float bRow = ref Unsafe.Add(ref b, k * 16);
-                        var b0 = Vector512.LoadUnsafe(ref bRow, 0);
-                        var a0 = Vector512.Create(Unsafe.Add(ref a, m0 * 2 + k));
-                        c00 = Vector512.MultiplyAddEstimate(a0, b0, c00);
-                        var a1 = Vector512.Create(Unsafe.Add(ref a, (m0 + 1) * 2 + k));
-                        c10 = Vector512.MultiplyAddEstimate(a1, b0, c10);
-                        var a2 = Vector512.Create(Unsafe.Add(ref a, (m0 + 2) * 2 + k));
-                        c20 = Vector512.MultiplyAddEstimate(a2, b0, c20);
-                        var a3 = Vector512.Create(Unsafe.Add(ref a, (m0 + 3) * 2 + k));
-                        c30 = Vector512.MultiplyAddEstimate(a3, b0, c30);
-                    }
-                    Vector512.StoreUnsafe(c00, ref cRow0, 0);
-                    Vector512.StoreUnsafe(c10, ref cRow1, 0);
-                    Vector512.StoreUnsafe(c20, ref cRow2, 0);
-                    Vector512.StoreUnsafe(c30, ref cRow3, 0);
-                }
-                for (; m0 < (nuint)steps; m0++)
-                {
-                    ref float cRow0 = ref Unsafe.Add(ref c, m0 * 16);
-                    var c00 = Vector512<float>.Zero;
-                    var a0 = Vector512.Create(Unsafe.Add(ref a, m0 * 2));
-                    c00 = Vector512.MultiplyAddEstimate(a0, Vector512.LoadUnsafe(ref b, 0), c00);
-                    var a1 = Vector512.Create(Unsafe.Add(ref a, m0 * 2 + 1));
-                    c00 = Vector512.MultiplyAddEstimate(a1, Vector512.LoadUnsafe(ref b, 16), c00);
-                    Vector512.StoreUnsafe(c00, ref cRow0, 0);
-                }
-            }
-            else if (Vector256.IsHardwareAccelerated)
-            {
-                nuint m0 = 0;
-                for (; m0 + 4 <= (nuint)steps; m0 += 4)
-                {
-                    ref float cRow0 = ref Unsafe.Add(ref c, m0 * 16);
-                    ref float cRow1 = ref Unsafe.Add(ref c, (m0 + 1) * 16);
-                    ref float cRow2 = ref Unsafe.Add(ref c, (m0 + 2) * 16);
-                    ref float cRow3 = ref Unsafe.Add(ref c, (m0 + 3) * 16);
-                    var c00 = Vector256<float>.Zero;
-                    var c01 = Vector256<float>.Zero;
-                    var c10 = Vector256<float>.Zero;
-                    var c11 = Vector256<float>.Zero;
-                    var c20 = Vector256<float>.Zero;
-                    var c21 = Vector256<float>.Zero;
-                    var c30 = Vector256<float>.Zero;
-                    var c31 = Vector256<float>.Zero;
-                    for (nuint k = 0; k < 2; k++)
-                    {
-                        ref float bRow = ref Unsafe.Add(ref b, k * 16);
-                        var b0 = Vector256.LoadUnsafe(ref bRow, 0);
-                        var b1 = Vector256.LoadUnsafe(ref bRow, 8);
-                        var a0 = Vector256.Create(Unsafe.Add(ref a, m0 * 2 + k));
-                        c00 = Vector256.MultiplyAddEstimate(a0, b0, c00);
-                        c01 = Vector256.MultiplyAddEstimate(a0, b1, c01);
-                        var a1 = Vector256.Create(Unsafe.Add(ref a, (m0 + 1) * 2 + k));
-                        c10 = Vector256.MultiplyAddEstimate(a1, b0, c10);
-                        c11 = Vector256.MultiplyAddEstimate(a1, b1, c11);
-                        var a2 = Vector256.Create(Unsafe.Add(ref a, (m0 + 2) * 2 + k));
-                        c20 = Vector256.MultiplyAddEstimate(a2, b0, c20);
-                        c21 = Vector256.MultiplyAddEstimate(a2, b1, c21);
-                        var a3 = Vector256.Create(Unsafe.Add(ref a, (m0 + 3) * 2 + k));
-                        c30 = Vector256.MultiplyAddEstimate(a3, b0, c30);
-                        c31 = Vector256.MultiplyAddEstimate(a3, b1, c31);
-                    }
-                    Vector256.StoreUnsafe(c00, ref cRow0, 0);
-                    Vector256.StoreUnsafe(c01, ref cRow0, 8);
-                    Vector256.StoreUnsafe(c10, ref cRow1, 0);
-                    Vector256.StoreUnsafe(c11, ref cRow1, 8);
-                    Vector256.StoreUnsafe(c20, ref cRow2, 0);
-                    Vector256.StoreUnsafe(c21, ref cRow2, 8);
-                    Vector256.StoreUnsafe(c30, ref cRow3, 0);
-                    Vector256.StoreUnsafe(c31, ref cRow3, 8);
-                }
-                for (; m0 < (nuint)steps; m0++)
-                {
-                    ref float cRow0 = ref Unsafe.Add(ref c, m0 * 16);
-                    var c00 = Vector256<float>.Zero;
-                    var c01 = Vector256<float>.Zero;
-                    var a0 = Vector256.Create(Unsafe.Add(ref a, m0 * 2));
-                    c00 = Vector256.MultiplyAddEstimate(a0, Vector256.LoadUnsafe(ref b, 0), c00);
-                    c01 = Vector256.MultiplyAddEstimate(a0, Vector256.LoadUnsafe(ref b, 8), c01);
-                    var a1 = Vector256.Create(Unsafe.Add(ref a, m0 * 2 + 1));
-                    c00 = Vector256.MultiplyAddEstimate(a1, Vector256.LoadUnsafe(ref b, 16), c00);
-                    c01 = Vector256.MultiplyAddEstimate(a1, Vector256.LoadUnsafe(ref b, 16 + 8), c01);
-                    Vector256.StoreUnsafe(c00, ref cRow0, 0);
-                    Vector256.StoreUnsafe(c01, ref cRow0, 8);
-                }
-            }
-            else
-            {
-                for (nuint n0 = 0; n0 < 16; n0 += 8)
-                {
-                    nuint m0 = 0;
-                    for (; m0 + 4 <= (nuint)steps; m0 += 4)
-                    {
-                        ref float cRow0 = ref Unsafe.Add(ref c, m0 * 16 + n0);
-                        ref float cRow1 = ref Unsafe.Add(ref c, (m0 + 1) * 16 + n0);
-                        ref float cRow2 = ref Unsafe.Add(ref c, (m0 + 2) * 16 + n0);
-                        ref float cRow3 = ref Unsafe.Add(ref c, (m0 + 3) * 16 + n0);
-                        var c00 = Vector128<float>.Zero;
-                        var c01 = Vector128<float>.Zero;
-                        var c10 = Vector128<float>.Zero;
-                        var c11 = Vector128<float>.Zero;
-                        var c20 = Vector128<float>.Zero;
-                        var c21 = Vector128<float>.Zero;
-                        var c30 = Vector128<float>.Zero;
-                        var c31 = Vector128<float>.Zero;
-                        for (nuint k = 0; k < 2; k++)
-                        {
-                            ref float bRow = ref Unsafe.Add(ref b, k * 16 + n0);
-                            var b0 = Vector128.LoadUnsafe(ref bRow, 0);
-                            var b1 = Vector128.LoadUnsafe(ref bRow, 4);
-                            var a0 = Vector128.Create(Unsafe.Add(ref a, m0 * 2 + k));
-                            c00 = Vector128.MultiplyAddEstimate(a0, b0, c00);
-                            c01 = Vector128.MultiplyAddEstimate(a0, b1, c01);
-                            var a1 = Vector128.Create(Unsafe.Add(ref a, (m0 + 1) * 2 + k));
-                            c10 = Vector128.MultiplyAddEstimate(a1, b0, c10);
-                            c11 = Vector128.MultiplyAddEstimate(a1, b1, c11);
-                            var a2 = Vector128.Create(Unsafe.Add(ref a, (m0 + 2) * 2 + k));
-                            c20 = Vector128.MultiplyAddEstimate(a2, b0, c20);
-                            c21 = Vector128.MultiplyAddEstimate(a2, b1, c21);
-                            var a3 = Vector128.Create(Unsafe.Add(ref a, (m0 + 3) * 2 + k));
-                            c30 = Vector128.MultiplyAddEstimate(a3, b0, c30);
-                            c31 = Vector128.MultiplyAddEstimate(a3, b1, c31);
-                        }
-                        Vector128.StoreUnsafe(c00, ref cRow0, 0);
-                        Vector128.StoreUnsafe(c01, ref cRow0, 4);
-                        Vector128.StoreUnsafe(c10, ref cRow1, 0);
-                        Vector128.StoreUnsafe(c11, ref cRow1, 4);
-                        Vector128.StoreUnsafe(c20, ref cRow2, 0);
-                        Vector128.StoreUnsafe(c21, ref cRow2, 4);
-                        Vector128.StoreUnsafe(c30, ref cRow3, 0);
-                        Vector128.StoreUnsafe(c31, ref cRow3, 4);
-                    }
-                    for (; m0 < (nuint)steps; m0++)
-                    {
-                        ref float cRow0 = ref Unsafe.Add(ref c, m0 * 16 + n0);
-                        var c00 = Vector128<float>.Zero;
-                        var c01 = Vector128<float>.Zero;
-                        var a0 = Vector128.Create(Unsafe.Add(ref a, m0 * 2));
-                        c00 = Vector128.MultiplyAddEstimate(a0, Vector128.LoadUnsafe(ref b, n0), c00);
-                        c01 = Vector128.MultiplyAddEstimate(a0, Vector128.LoadUnsafe(ref b, n0 + 4), c01);
-                        var a1 = Vector128.Create(Unsafe.Add(ref a, m0 * 2 + 1));
-                        c00 = Vector128.MultiplyAddEstimate(a1, Vector128.LoadUnsafe(ref b, 16 + n0), c00);
-                        c01 = Vector128.MultiplyAddEstimate(a1, Vector128.LoadUnsafe(ref b, 16 + n0 + 4), c01);
-                        Vector128.StoreUnsafe(c00, ref cRow0, 0);
-                        Vector128.StoreUnsafe(c01, ref cRow0, 4);
-                    }
-                }
-            }
-        }
-
-        /// <summary>dW_ih[j, :] += Σ_s x_s[j] · δ_s: a = dense inputs (A(j, s) = x_s[j]), b = δ rows, c = dW_ih (input-major).</summary>
-        private static void InputWeightGrads(ref float a, ref float b, ref float c, int steps)
-        {
-            if (Vector512.IsHardwareAccelerated)
-            {
-                {
-                    ref float cRow0 = ref Unsafe.Add(ref c, 0);
-                    ref float cRow1 = ref Unsafe.Add(ref c, 16);
-                    var c00 = Vector512.LoadUnsafe(ref cRow0, 0);
-                    var c10 = Vector512.LoadUnsafe(ref cRow1, 0);
-                    for (nuint k = 0; k < (nuint)steps; k++)
-                    {
-                        ref float bRow = ref Unsafe.Add(ref b, k * 16);
-                        var b0 = Vector512.LoadUnsafe(ref bRow, 0);
-                        var a0 = Vector512.Create(Unsafe.Add(ref a, k * 2));
-                        c00 = Vector512.MultiplyAddEstimate(a0, b0, c00);
-                        var a1 = Vector512.Create(Unsafe.Add(ref a, 1 + k * 2));
-                        c10 = Vector512.MultiplyAddEstimate(a1, b0, c10);
-                    }
-                    Vector512.StoreUnsafe(c00, ref cRow0, 0);
-                    Vector512.StoreUnsafe(c10, ref cRow1, 0);
-                }
-            }
-            else if (Vector256.IsHardwareAccelerated)
-            {
-                {
-                    ref float cRow0 = ref Unsafe.Add(ref c, 0);
-                    ref float cRow1 = ref Unsafe.Add(ref c, 16);
-                    var c00 = Vector256.LoadUnsafe(ref cRow0, 0);
-                    var c01 = Vector256.LoadUnsafe(ref cRow0, 8);
-                    var c10 = Vector256.LoadUnsafe(ref cRow1, 0);
-                    var c11 = Vector256.LoadUnsafe(ref cRow1, 8);
-                    for (nuint k = 0; k < (nuint)steps; k++)
-                    {
-                        ref float bRow = ref Unsafe.Add(ref b, k * 16);
-                        var b0 = Vector256.LoadUnsafe(ref bRow, 0);
-                        var b1 = Vector256.LoadUnsafe(ref bRow, 8);
-                        var a0 = Vector256.Create(Unsafe.Add(ref a, k * 2));
-                        c00 = Vector256.MultiplyAddEstimate(a0, b0, c00);
-                        c01 = Vector256.MultiplyAddEstimate(a0, b1, c01);
-                        var a1 = Vector256.Create(Unsafe.Add(ref a, 1 + k * 2));
-                        c10 = Vector256.MultiplyAddEstimate(a1, b0, c10);
-                        c11 = Vector256.MultiplyAddEstimate(a1, b1, c11);
-                    }
-                    Vector256.StoreUnsafe(c00, ref cRow0, 0);
-                    Vector256.StoreUnsafe(c01, ref cRow0, 8);
-                    Vector256.StoreUnsafe(c10, ref cRow1, 0);
-                    Vector256.StoreUnsafe(c11, ref cRow1, 8);
-                }
-            }
-            else
-            {
-                for (nuint n0 = 0; n0 < 16; n0 += 8)
-                {
-                    {
-                        ref float cRow0 = ref Unsafe.Add(ref c, n0);
-                        ref float cRow1 = ref Unsafe.Add(ref c, 16 + n0);
-                        var c00 = Vector128.LoadUnsafe(ref cRow0, 0);
-                        var c01 = Vector128.LoadUnsafe(ref cRow0, 4);
-                        var c10 = Vector128.LoadUnsafe(ref cRow1, 0);
-                        var c11 = Vector128.LoadUnsafe(ref cRow1, 4);
-                        for (nuint k = 0; k < (nuint)steps; k++)
-                        {
-                            ref float bRow = ref Unsafe.Add(ref b, k * 16 + n0);
-                            var b0 = Vector128.LoadUnsafe(ref bRow, 0);
-                            var b1 = Vector128.LoadUnsafe(ref bRow, 4);
-                            var a0 = Vector128.Create(Unsafe.Add(ref a, k * 2));
-                            c00 = Vector128.MultiplyAddEstimate(a0, b0, c00);
-                            c01 = Vector128.MultiplyAddEstimate(a0, b1, c01);
-                            var a1 = Vector128.Create(Unsafe.Add(ref a, 1 + k * 2));
-                            c10 = Vector128.MultiplyAddEstimate(a1, b0, c10);
-                            c11 = Vector128.MultiplyAddEstimate(a1, b1, c11);
-                        }
-                        Vector128.StoreUnsafe(c00, ref cRow0, 0);
-                        Vector128.StoreUnsafe(c01, ref cRow0, 4);
-                        Vector128.StoreUnsafe(c10, ref cRow1, 0);
-                        Vector128.StoreUnsafe(c11, ref cRow1, 4);
-                    }
-                }
-            }
-        }
-
-        /// <summary>y_t = b_out + Σ_j h_t[j] · W_out[j, :] for steps rows: a = h rows, b = W_out (input-major), c = y rows.</summary>
-        private static void HeadForward(ref float a, ref float b, ref float c, ref float bias, int steps)
-        {
-            if (Vector512.IsHardwareAccelerated)
-            {
-                nuint m0 = 0;
-                for (; m0 + 4 <= (nuint)steps; m0 += 4)
-                {
-                    ref float cRow0 = ref Unsafe.Add(ref c, m0 * 16);
-                    ref float cRow1 = ref Unsafe.Add(ref c, (m0 + 1) * 16);
-                    ref float cRow2 = ref Unsafe.Add(ref c, (m0 + 2) * 16);
-                    ref float cRow3 = ref Unsafe.Add(ref c, (m0 + 3) * 16);
-                    var c00 = Vector512.LoadUnsafe(ref bias, 0);
-                    var c10 = Vector512.LoadUnsafe(ref bias, 0);
-                    var c20 = Vector512.LoadUnsafe(ref bias, 0);
-                    var c30 = Vector512.LoadUnsafe(ref bias, 0);
-                    for (nuint k = 0; k < 12; k++)
-                    {
-                        ref float bRow = ref Unsafe.Add(ref b, k * 16);
-                        var b0 = Vector512.LoadUnsafe(ref bRow, 0);
-                        var a0 = Vector512.Create(Unsafe.Add(ref a, m0 * 16 + k));
-                        c00 = Vector512.MultiplyAddEstimate(a0, b0, c00);
-                        var a1 = Vector512.Create(Unsafe.Add(ref a, (m0 + 1) * 16 + k));
-                        c10 = Vector512.MultiplyAddEstimate(a1, b0, c10);
-                        var a2 = Vector512.Create(Unsafe.Add(ref a, (m0 + 2) * 16 + k));
-                        c20 = Vector512.MultiplyAddEstimate(a2, b0, c20);
-                        var a3 = Vector512.Create(Unsafe.Add(ref a, (m0 + 3) * 16 + k));
-                        c30 = Vector512.MultiplyAddEstimate(a3, b0, c30);
-                    }
-                    Vector512.StoreUnsafe(c00, ref cRow0, 0);
-                    Vector512.StoreUnsafe(c10, ref cRow1, 0);
-                    Vector512.StoreUnsafe(c20, ref cRow2, 0);
-                    Vector512.StoreUnsafe(c30, ref cRow3, 0);
-                }
-                for (; m0 < (nuint)steps; m0++)
-                {
-                    ref float cRow0 = ref Unsafe.Add(ref c, m0 * 16);
-                    var c00 = Vector512.LoadUnsafe(ref bias, 0);
-                    var c00_1 = Vector512<float>.Zero;
-                    var c00_2 = Vector512<float>.Zero;
-                    var c00_3 = Vector512<float>.Zero;
-                    var a0 = Vector512.Create(Unsafe.Add(ref a, m0 * 16));
-                    c00 = Vector512.MultiplyAddEstimate(a0, Vector512.LoadUnsafe(ref b, 0), c00);
-                    var a1 = Vector512.Create(Unsafe.Add(ref a, m0 * 16 + 1));
-                    c00_1 = Vector512.MultiplyAddEstimate(a1, Vector512.LoadUnsafe(ref b, 16), c00_1);
-                    var a2 = Vector512.Create(Unsafe.Add(ref a, m0 * 16 + 2));
-                    c00_2 = Vector512.MultiplyAddEstimate(a2, Vector512.LoadUnsafe(ref b, 32), c00_2);
-                    var a3 = Vector512.Create(Unsafe.Add(ref a, m0 * 16 + 3));
-                    c00_3 = Vector512.MultiplyAddEstimate(a3, Vector512.LoadUnsafe(ref b, 48), c00_3);
-                    var a4 = Vector512.Create(Unsafe.Add(ref a, m0 * 16 + 4));
-                    c00 = Vector512.MultiplyAddEstimate(a4, Vector512.LoadUnsafe(ref b, 64), c00);
-                    var a5 = Vector512.Create(Unsafe.Add(ref a, m0 * 16 + 5));
-                    c00_1 = Vector512.MultiplyAddEstimate(a5, Vector512.LoadUnsafe(ref b, 80), c00_1);
-                    var a6 = Vector512.Create(Unsafe.Add(ref a, m0 * 16 + 6));
-                    c00_2 = Vector512.MultiplyAddEstimate(a6, Vector512.LoadUnsafe(ref b, 96), c00_2);
-                    var a7 = Vector512.Create(Unsafe.Add(ref a, m0 * 16 + 7));
-                    c00_3 = Vector512.MultiplyAddEstimate(a7, Vector512.LoadUnsafe(ref b, 112), c00_3);
-                    var a8 = Vector512.Create(Unsafe.Add(ref a, m0 * 16 + 8));
-                    c00 = Vector512.MultiplyAddEstimate(a8, Vector512.LoadUnsafe(ref b, 128), c00);
-                    var a9 = Vector512.Create(Unsafe.Add(ref a, m0 * 16 + 9));
-                    c00_1 = Vector512.MultiplyAddEstimate(a9, Vector512.LoadUnsafe(ref b, 144), c00_1);
-                    var a10 = Vector512.Create(Unsafe.Add(ref a, m0 * 16 + 10));
-                    c00_2 = Vector512.MultiplyAddEstimate(a10, Vector512.LoadUnsafe(ref b, 160), c00_2);
-                    var a11 = Vector512.Create(Unsafe.Add(ref a, m0 * 16 + 11));
-                    c00_3 = Vector512.MultiplyAddEstimate(a11, Vector512.LoadUnsafe(ref b, 176), c00_3);
-                    c00 += c00_1 + (c00_2 + c00_3);
-                    Vector512.StoreUnsafe(c00, ref cRow0, 0);
-                }
-            }
-            else if (Vector256.IsHardwareAccelerated)
-            {
-                nuint m0 = 0;
-                for (; m0 + 4 <= (nuint)steps; m0 += 4)
-                {
-                    ref float cRow0 = ref Unsafe.Add(ref c, m0 * 16);
-                    ref float cRow1 = ref Unsafe.Add(ref c, (m0 + 1) * 16);
-                    ref float cRow2 = ref Unsafe.Add(ref c, (m0 + 2) * 16);
-                    ref float cRow3 = ref Unsafe.Add(ref c, (m0 + 3) * 16);
-                    var c00 = Vector256.LoadUnsafe(ref bias, 0);
-                    var c01 = Vector256.LoadUnsafe(ref bias, 8);
-                    var c10 = Vector256.LoadUnsafe(ref bias, 0);
-                    var c11 = Vector256.LoadUnsafe(ref bias, 8);
-                    var c20 = Vector256.LoadUnsafe(ref bias, 0);
-                    var c21 = Vector256.LoadUnsafe(ref bias, 8);
-                    var c30 = Vector256.LoadUnsafe(ref bias, 0);
-                    var c31 = Vector256.LoadUnsafe(ref bias, 8);
-                    for (nuint k = 0; k < 12; k++)
-                    {
-                        ref float bRow = ref Unsafe.Add(ref b, k * 16);
-                        var b0 = Vector256.LoadUnsafe(ref bRow, 0);
-                        var b1 = Vector256.LoadUnsafe(ref bRow, 8);
-                        var a0 = Vector256.Create(Unsafe.Add(ref a, m0 * 16 + k));
-                        c00 = Vector256.MultiplyAddEstimate(a0, b0, c00);
-                        c01 = Vector256.MultiplyAddEstimate(a0, b1, c01);
-                        var a1 = Vector256.Create(Unsafe.Add(ref a, (m0 + 1) * 16 + k));
-                        c10 = Vector256.MultiplyAddEstimate(a1, b0, c10);
-                        c11 = Vector256.MultiplyAddEstimate(a1, b1, c11);
-                        var a2 = Vector256.Create(Unsafe.Add(ref a, (m0 + 2) * 16 + k));
-                        c20 = Vector256.MultiplyAddEstimate(a2, b0, c20);
-                        c21 = Vector256.MultiplyAddEstimate(a2, b1, c21);
-                        var a3 = Vector256.Create(Unsafe.Add(ref a, (m0 + 3) * 16 + k));
-                        c30 = Vector256.MultiplyAddEstimate(a3, b0, c30);
-                        c31 = Vector256.MultiplyAddEstimate(a3, b1, c31);
-                    }
-                    Vector256.StoreUnsafe(c00, ref cRow0, 0);
-                    Vector256.StoreUnsafe(c01, ref cRow0, 8);
-                    Vector256.StoreUnsafe(c10, ref cRow1, 0);
-                    Vector256.StoreUnsafe(c11, ref cRow1, 8);
-                    Vector256.StoreUnsafe(c20, ref cRow2, 0);
-                    Vector256.StoreUnsafe(c21, ref cRow2, 8);
-                    Vector256.StoreUnsafe(c30, ref cRow3, 0);
-                    Vector256.StoreUnsafe(c31, ref cRow3, 8);
-                }
-                for (; m0 < (nuint)steps; m0++)
-                {
-                    ref float cRow0 = ref Unsafe.Add(ref c, m0 * 16);
-                    var c00 = Vector256.LoadUnsafe(ref bias, 0);
-                    var c01 = Vector256.LoadUnsafe(ref bias, 8);
-                    var c00_1 = Vector256<float>.Zero;
-                    var c01_1 = Vector256<float>.Zero;
-                    var c00_2 = Vector256<float>.Zero;
-                    var c01_2 = Vector256<float>.Zero;
-                    var c00_3 = Vector256<float>.Zero;
-                    var c01_3 = Vector256<float>.Zero;
-                    var a0 = Vector256.Create(Unsafe.Add(ref a, m0 * 16));
-                    c00 = Vector256.MultiplyAddEstimate(a0, Vector256.LoadUnsafe(ref b, 0), c00);
-                    c01 = Vector256.MultiplyAddEstimate(a0, Vector256.LoadUnsafe(ref b, 8), c01);
-                    var a1 = Vector256.Create(Unsafe.Add(ref a, m0 * 16 + 1));
-                    c00_1 = Vector256.MultiplyAddEstimate(a1, Vector256.LoadUnsafe(ref b, 16), c00_1);
-                    c01_1 = Vector256.MultiplyAddEstimate(a1, Vector256.LoadUnsafe(ref b, 16 + 8), c01_1);
-                    var a2 = Vector256.Create(Unsafe.Add(ref a, m0 * 16 + 2));
-                    c00_2 = Vector256.MultiplyAddEstimate(a2, Vector256.LoadUnsafe(ref b, 32), c00_2);
-                    c01_2 = Vector256.MultiplyAddEstimate(a2, Vector256.LoadUnsafe(ref b, 32 + 8), c01_2);
-                    var a3 = Vector256.Create(Unsafe.Add(ref a, m0 * 16 + 3));
-                    c00_3 = Vector256.MultiplyAddEstimate(a3, Vector256.LoadUnsafe(ref b, 48), c00_3);
-                    c01_3 = Vector256.MultiplyAddEstimate(a3, Vector256.LoadUnsafe(ref b, 48 + 8), c01_3);
-                    var a4 = Vector256.Create(Unsafe.Add(ref a, m0 * 16 + 4));
-                    c00 = Vector256.MultiplyAddEstimate(a4, Vector256.LoadUnsafe(ref b, 64), c00);
-                    c01 = Vector256.MultiplyAddEstimate(a4, Vector256.LoadUnsafe(ref b, 64 + 8), c01);
-                    var a5 = Vector256.Create(Unsafe.Add(ref a, m0 * 16 + 5));
-                    c00_1 = Vector256.MultiplyAddEstimate(a5, Vector256.LoadUnsafe(ref b, 80), c00_1);
-                    c01_1 = Vector256.MultiplyAddEstimate(a5, Vector256.LoadUnsafe(ref b, 80 + 8), c01_1);
-                    var a6 = Vector256.Create(Unsafe.Add(ref a, m0 * 16 + 6));
-                    c00_2 = Vector256.MultiplyAddEstimate(a6, Vector256.LoadUnsafe(ref b, 96), c00_2);
-                    c01_2 = Vector256.MultiplyAddEstimate(a6, Vector256.LoadUnsafe(ref b, 96 + 8), c01_2);
-                    var a7 = Vector256.Create(Unsafe.Add(ref a, m0 * 16 + 7));
-                    c00_3 = Vector256.MultiplyAddEstimate(a7, Vector256.LoadUnsafe(ref b, 112), c00_3);
-                    c01_3 = Vector256.MultiplyAddEstimate(a7, Vector256.LoadUnsafe(ref b, 112 + 8), c01_3);
-                    var a8 = Vector256.Create(Unsafe.Add(ref a, m0 * 16 + 8));
-                    c00 = Vector256.MultiplyAddEstimate(a8, Vector256.LoadUnsafe(ref b, 128), c00);
-                    c01 = Vector256.MultiplyAddEstimate(a8, Vector256.LoadUnsafe(ref b, 128 + 8), c01);
-                    var a9 = Vector256.Create(Unsafe.Add(ref a, m0 * 16 + 9));
-                    c00_1 = Vector256.MultiplyAddEstimate(a9, Vector256.LoadUnsafe(ref b, 144), c00_1);
-                    c01_1 = Vector256.MultiplyAddEstimate(a9, Vector256.LoadUnsafe(ref b, 144 + 8), c01_1);
-                    var a10 = Vector256.Create(Unsafe.Add(ref a, m0 * 16 + 10));
-                    c00_2 = Vector256.MultiplyAddEstimate(a10, Vector256.LoadUnsafe(ref b, 160), c00_2);
-                    c01_2 = Vector256.MultiplyAddEstimate(a10, Vector256.LoadUnsafe(ref b, 160 + 8), c01_2);
-                    var a11 = Vector256.Create(Unsafe.Add(ref a, m0 * 16 + 11));
-                    c00_3 = Vector256.MultiplyAddEstimate(a11, Vector256.LoadUnsafe(ref b, 176), c00_3);
-                    c01_3 = Vector256.MultiplyAddEstimate(a11, Vector256.LoadUnsafe(ref b, 176 + 8), c01_3);
-                    c00 += c00_1 + (c00_2 + c00_3);
-                    c01 += c01_1 + (c01_2 + c01_3);
-                    Vector256.StoreUnsafe(c00, ref cRow0, 0);
-                    Vector256.StoreUnsafe(c01, ref cRow0, 8);
-                }
-            }
-            else
-            {
-                for (nuint n0 = 0; n0 < 16; n0 += 8)
-                {
-                    nuint m0 = 0;
-                    for (; m0 + 4 <= (nuint)steps; m0 += 4)
-                    {
-                        ref float cRow0 = ref Unsafe.Add(ref c, m0 * 16 + n0);
-                        ref float cRow1 = ref Unsafe.Add(ref c, (m0 + 1) * 16 + n0);
-                        ref float cRow2 = ref Unsafe.Add(ref c, (m0 + 2) * 16 + n0);
-                        ref float cRow3 = ref Unsafe.Add(ref c, (m0 + 3) * 16 + n0);
-                        var c00 = Vector128.LoadUnsafe(ref bias, n0);
-                        var c01 = Vector128.LoadUnsafe(ref bias, n0 + 4);
-                        var c10 = Vector128.LoadUnsafe(ref bias, n0);
-                        var c11 = Vector128.LoadUnsafe(ref bias, n0 + 4);
-                        var c20 = Vector128.LoadUnsafe(ref bias, n0);
-                        var c21 = Vector128.LoadUnsafe(ref bias, n0 + 4);
-                        var c30 = Vector128.LoadUnsafe(ref bias, n0);
-                        var c31 = Vector128.LoadUnsafe(ref bias, n0 + 4);
-                        for (nuint k = 0; k < 12; k++)
-                        {
-                            ref float bRow = ref Unsafe.Add(ref b, k * 16 + n0);
-                            var b0 = Vector128.LoadUnsafe(ref bRow, 0);
-                            var b1 = Vector128.LoadUnsafe(ref bRow, 4);
-                            var a0 = Vector128.Create(Unsafe.Add(ref a, m0 * 16 + k));
-                            c00 = Vector128.MultiplyAddEstimate(a0, b0, c00);
-                            c01 = Vector128.MultiplyAddEstimate(a0, b1, c01);
-                            var a1 = Vector128.Create(Unsafe.Add(ref a, (m0 + 1) * 16 + k));
-                            c10 = Vector128.MultiplyAddEstimate(a1, b0, c10);
-                            c11 = Vector128.MultiplyAddEstimate(a1, b1, c11);
-                            var a2 = Vector128.Create(Unsafe.Add(ref a, (m0 + 2) * 16 + k));
-                            c20 = Vector128.MultiplyAddEstimate(a2, b0, c20);
-                            c21 = Vector128.MultiplyAddEstimate(a2, b1, c21);
-                            var a3 = Vector128.Create(Unsafe.Add(ref a, (m0 + 3) * 16 + k));
-                            c30 = Vector128.MultiplyAddEstimate(a3, b0, c30);
-                            c31 = Vector128.MultiplyAddEstimate(a3, b1, c31);
-                        }
-                        Vector128.StoreUnsafe(c00, ref cRow0, 0);
-                        Vector128.StoreUnsafe(c01, ref cRow0, 4);
-                        Vector128.StoreUnsafe(c10, ref cRow1, 0);
-                        Vector128.StoreUnsafe(c11, ref cRow1, 4);
-                        Vector128.StoreUnsafe(c20, ref cRow2, 0);
-                        Vector128.StoreUnsafe(c21, ref cRow2, 4);
-                        Vector128.StoreUnsafe(c30, ref cRow3, 0);
-                        Vector128.StoreUnsafe(c31, ref cRow3, 4);
-                    }
-                    for (; m0 < (nuint)steps; m0++)
-                    {
-                        ref float cRow0 = ref Unsafe.Add(ref c, m0 * 16 + n0);
-                        var c00 = Vector128.LoadUnsafe(ref bias, n0);
-                        var c01 = Vector128.LoadUnsafe(ref bias, n0 + 4);
-                        var c00_1 = Vector128<float>.Zero;
-                        var c01_1 = Vector128<float>.Zero;
-                        var c00_2 = Vector128<float>.Zero;
-                        var c01_2 = Vector128<float>.Zero;
-                        var c00_3 = Vector128<float>.Zero;
-                        var c01_3 = Vector128<float>.Zero;
-                        var a0 = Vector128.Create(Unsafe.Add(ref a, m0 * 16));
-                        c00 = Vector128.MultiplyAddEstimate(a0, Vector128.LoadUnsafe(ref b, n0), c00);
-                        c01 = Vector128.MultiplyAddEstimate(a0, Vector128.LoadUnsafe(ref b, n0 + 4), c01);
-                        var a1 = Vector128.Create(Unsafe.Add(ref a, m0 * 16 + 1));
-                        c00_1 = Vector128.MultiplyAddEstimate(a1, Vector128.LoadUnsafe(ref b, 16 + n0), c00_1);
-                        c01_1 = Vector128.MultiplyAddEstimate(a1, Vector128.LoadUnsafe(ref b, 16 + n0 + 4), c01_1);
-                        var a2 = Vector128.Create(Unsafe.Add(ref a, m0 * 16 + 2));
-                        c00_2 = Vector128.MultiplyAddEstimate(a2, Vector128.LoadUnsafe(ref b, 32 + n0), c00_2);
-                        c01_2 = Vector128.MultiplyAddEstimate(a2, Vector128.LoadUnsafe(ref b, 32 + n0 + 4), c01_2);
-                        var a3 = Vector128.Create(Unsafe.Add(ref a, m0 * 16 + 3));
-                        c00_3 = Vector128.MultiplyAddEstimate(a3, Vector128.LoadUnsafe(ref b, 48 + n0), c00_3);
-                        c01_3 = Vector128.MultiplyAddEstimate(a3, Vector128.LoadUnsafe(ref b, 48 + n0 + 4), c01_3);
-                        var a4 = Vector128.Create(Unsafe.Add(ref a, m0 * 16 + 4));
-                        c00 = Vector128.MultiplyAddEstimate(a4, Vector128.LoadUnsafe(ref b, 64 + n0), c00);
-                        c01 = Vector128.MultiplyAddEstimate(a4, Vector128.LoadUnsafe(ref b, 64 + n0 + 4), c01);
-                        var a5 = Vector128.Create(Unsafe.Add(ref a, m0 * 16 + 5));
-                        c00_1 = Vector128.MultiplyAddEstimate(a5, Vector128.LoadUnsafe(ref b, 80 + n0), c00_1);
-                        c01_1 = Vector128.MultiplyAddEstimate(a5, Vector128.LoadUnsafe(ref b, 80 + n0 + 4), c01_1);
-                        var a6 = Vector128.Create(Unsafe.Add(ref a, m0 * 16 + 6));
-                        c00_2 = Vector128.MultiplyAddEstimate(a6, Vector128.LoadUnsafe(ref b, 96 + n0), c00_2);
-                        c01_2 = Vector128.MultiplyAddEstimate(a6, Vector128.LoadUnsafe(ref b, 96 + n0 + 4), c01_2);
-                        var a7 = Vector128.Create(Unsafe.Add(ref a, m0 * 16 + 7));
-                        c00_3 = Vector128.MultiplyAddEstimate(a7, Vector128.LoadUnsafe(ref b, 112 + n0), c00_3);
-                        c01_3 = Vector128.MultiplyAddEstimate(a7, Vector128.LoadUnsafe(ref b, 112 + n0 + 4), c01_3);
-                        var a8 = Vector128.Create(Unsafe.Add(ref a, m0 * 16 + 8));
-                        c00 = Vector128.MultiplyAddEstimate(a8, Vector128.LoadUnsafe(ref b, 128 + n0), c00);
-                        c01 = Vector128.MultiplyAddEstimate(a8, Vector128.LoadUnsafe(ref b, 128 + n0 + 4), c01);
-                        var a9 = Vector128.Create(Unsafe.Add(ref a, m0 * 16 + 9));
-                        c00_1 = Vector128.MultiplyAddEstimate(a9, Vector128.LoadUnsafe(ref b, 144 + n0), c00_1);
-                        c01_1 = Vector128.MultiplyAddEstimate(a9, Vector128.LoadUnsafe(ref b, 144 + n0 + 4), c01_1);
-                        var a10 = Vector128.Create(Unsafe.Add(ref a, m0 * 16 + 10));
-                        c00_2 = Vector128.MultiplyAddEstimate(a10, Vector128.LoadUnsafe(ref b, 160 + n0), c00_2);
-                        c01_2 = Vector128.MultiplyAddEstimate(a10, Vector128.LoadUnsafe(ref b, 160 + n0 + 4), c01_2);
-                        var a11 = Vector128.Create(Unsafe.Add(ref a, m0 * 16 + 11));
-                        c00_3 = Vector128.MultiplyAddEstimate(a11, Vector128.LoadUnsafe(ref b, 176 + n0), c00_3);
-                        c01_3 = Vector128.MultiplyAddEstimate(a11, Vector128.LoadUnsafe(ref b, 176 + n0 + 4), c01_3);
-                        c00 += c00_1 + (c00_2 + c00_3);
-                        c01 += c01_1 + (c01_2 + c01_3);
-                        Vector128.StoreUnsafe(c00, ref cRow0, 0);
-                        Vector128.StoreUnsafe(c01, ref cRow0, 4);
-                    }
-                }
-            }
-        }
-
-        /// <summary>dW_out[j, :] += Σ_t h_t[j] · dy_t: a = h rows (A(j, t) = h_t[j]), b = dy rows, c = dW_out (input-major).</summary>
-        private static void OutputWeightGrads(ref float a, ref float b, ref float c, int steps)
-        {
-            if (Vector512.IsHardwareAccelerated)
-            {
-                for (nuint m0 = 0; m0 < 12; m0 += 4)
-                {
-                    ref float cRow0 = ref Unsafe.Add(ref c, m0 * 16);
-                    ref float cRow1 = ref Unsafe.Add(ref c, (m0 + 1) * 16);
-                    ref float cRow2 = ref Unsafe.Add(ref c, (m0 + 2) * 16);
-                    ref float cRow3 = ref Unsafe.Add(ref c, (m0 + 3) * 16);
-                    var c00 = Vector512.LoadUnsafe(ref cRow0, 0);
-                    var c10 = Vector512.LoadUnsafe(ref cRow1, 0);
-                    var c20 = Vector512.LoadUnsafe(ref cRow2, 0);
-                    var c30 = Vector512.LoadUnsafe(ref cRow3, 0);
-                    for (nuint k = 0; k < (nuint)steps; k++)
-                    {
-                        ref float bRow = ref Unsafe.Add(ref b, k * 16);
-                        var b0 = Vector512.LoadUnsafe(ref bRow, 0);
-                        var a0 = Vector512.Create(Unsafe.Add(ref a, m0 + k * 16));
-                        c00 = Vector512.MultiplyAddEstimate(a0, b0, c00);
-                        var a1 = Vector512.Create(Unsafe.Add(ref a, m0 + 1 + k * 16));
-                        c10 = Vector512.MultiplyAddEstimate(a1, b0, c10);
-                        var a2 = Vector512.Create(Unsafe.Add(ref a, m0 + 2 + k * 16));
-                        c20 = Vector512.MultiplyAddEstimate(a2, b0, c20);
-                        var a3 = Vector512.Create(Unsafe.Add(ref a, m0 + 3 + k * 16));
-                        c30 = Vector512.MultiplyAddEstimate(a3, b0, c30);
-                    }
-                    Vector512.StoreUnsafe(c00, ref cRow0, 0);
-                    Vector512.StoreUnsafe(c10, ref cRow1, 0);
-                    Vector512.StoreUnsafe(c20, ref cRow2, 0);
-                    Vector512.StoreUnsafe(c30, ref cRow3, 0);
-                }
-            }
-            else if (Vector256.IsHardwareAccelerated)
-            {
-                for (nuint m0 = 0; m0 < 12; m0 += 4)
-                {
-                    ref float cRow0 = ref Unsafe.Add(ref c, m0 * 16);
-                    ref float cRow1 = ref Unsafe.Add(ref c, (m0 + 1) * 16);
-                    ref float cRow2 = ref Unsafe.Add(ref c, (m0 + 2) * 16);
-                    ref float cRow3 = ref Unsafe.Add(ref c, (m0 + 3) * 16);
-                    var c00 = Vector256.LoadUnsafe(ref cRow0, 0);
-                    var c01 = Vector256.LoadUnsafe(ref cRow0, 8);
-                    var c10 = Vector256.LoadUnsafe(ref cRow1, 0);
-                    var c11 = Vector256.LoadUnsafe(ref cRow1, 8);
-                    var c20 = Vector256.LoadUnsafe(ref cRow2, 0);
-                    var c21 = Vector256.LoadUnsafe(ref cRow2, 8);
-                    var c30 = Vector256.LoadUnsafe(ref cRow3, 0);
-                    var c31 = Vector256.LoadUnsafe(ref cRow3, 8);
-                    for (nuint k = 0; k < (nuint)steps; k++)
-                    {
-                        ref float bRow = ref Unsafe.Add(ref b, k * 16);
-                        var b0 = Vector256.LoadUnsafe(ref bRow, 0);
-                        var b1 = Vector256.LoadUnsafe(ref bRow, 8);
-                        var a0 = Vector256.Create(Unsafe.Add(ref a, m0 + k * 16));
-                        c00 = Vector256.MultiplyAddEstimate(a0, b0, c00);
-                        c01 = Vector256.MultiplyAddEstimate(a0, b1, c01);
-                        var a1 = Vector256.Create(Unsafe.Add(ref a, m0 + 1 + k * 16));
-                        c10 = Vector256.MultiplyAddEstimate(a1, b0, c10);
-                        c11 = Vector256.MultiplyAddEstimate(a1, b1, c11);
-                        var a2 = Vector256.Create(Unsafe.Add(ref a, m0 + 2 + k * 16));
-                        c20 = Vector256.MultiplyAddEstimate(a2, b0, c20);
-                        c21 = Vector256.MultiplyAddEstimate(a2, b1, c21);
-                        var a3 = Vector256.Create(Unsafe.Add(ref a, m0 + 3 + k * 16));
-                        c30 = Vector256.MultiplyAddEstimate(a3, b0, c30);
-                        c31 = Vector256.MultiplyAddEstimate(a3, b1, c31);
-                    }
-                    Vector256.StoreUnsafe(c00, ref cRow0, 0);
-                    Vector256.StoreUnsafe(c01, ref cRow0, 8);
-                    Vector256.StoreUnsafe(c10, ref cRow1, 0);
-                    Vector256.StoreUnsafe(c11, ref cRow1, 8);
-                    Vector256.StoreUnsafe(c20, ref cRow2, 0);
-                    Vector256.StoreUnsafe(c21, ref cRow2, 8);
-                    Vector256.StoreUnsafe(c30, ref cRow3, 0);
-                    Vector256.StoreUnsafe(c31, ref cRow3, 8);
-                }
-            }
-            else
-            {
-                for (nuint n0 = 0; n0 < 16; n0 += 8)
-                {
-                    for (nuint m0 = 0; m0 < 12; m0 += 4)
-                    {
-                        ref float cRow0 = ref Unsafe.Add(ref c, m0 * 16 + n0);
-                        ref float cRow1 = ref Unsafe.Add(ref c, (m0 + 1) * 16 + n0);
-                        ref float cRow2 = ref Unsafe.Add(ref c, (m0 + 2) * 16 + n0);
-                        ref float cRow3 = ref Unsafe.Add(ref c, (m0 + 3) * 16 + n0);
-                        var c00 = Vector128.LoadUnsafe(ref cRow0, 0);
-                        var c01 = Vector128.LoadUnsafe(ref cRow0, 4);
-                        var c10 = Vector128.LoadUnsafe(ref cRow1, 0);
-                        var c11 = Vector128.LoadUnsafe(ref cRow1, 4);
-                        var c20 = Vector128.LoadUnsafe(ref cRow2, 0);
-                        var c21 = Vector128.LoadUnsafe(ref cRow2, 4);
-                        var c30 = Vector128.LoadUnsafe(ref cRow3, 0);
-                        var c31 = Vector128.LoadUnsafe(ref cRow3, 4);
-                        for (nuint k = 0; k < (nuint)steps; k++)
-                        {
-                            ref float bRow = ref Unsafe.Add(ref b, k * 16 + n0);
-                            var b0 = Vector128.LoadUnsafe(ref bRow, 0);
-                            var b1 = Vector128.LoadUnsafe(ref bRow, 4);
-                            var a0 = Vector128.Create(Unsafe.Add(ref a, m0 + k * 16));
-                            c00 = Vector128.MultiplyAddEstimate(a0, b0, c00);
-                            c01 = Vector128.MultiplyAddEstimate(a0, b1, c01);
-                            var a1 = Vector128.Create(Unsafe.Add(ref a, m0 + 1 + k * 16));
-                            c10 = Vector128.MultiplyAddEstimate(a1, b0, c10);
-                            c11 = Vector128.MultiplyAddEstimate(a1, b1, c11);
-                            var a2 = Vector128.Create(Unsafe.Add(ref a, m0 + 2 + k * 16));
-                            c20 = Vector128.MultiplyAddEstimate(a2, b0, c20);
-                            c21 = Vector128.MultiplyAddEstimate(a2, b1, c21);
-                            var a3 = Vector128.Create(Unsafe.Add(ref a, m0 + 3 + k * 16));
-                            c30 = Vector128.MultiplyAddEstimate(a3, b0, c30);
-                            c31 = Vector128.MultiplyAddEstimate(a3, b1, c31);
-                        }
-                        Vector128.StoreUnsafe(c00, ref cRow0, 0);
-                        Vector128.StoreUnsafe(c01, ref cRow0, 4);
-                        Vector128.StoreUnsafe(c10, ref cRow1, 0);
-                        Vector128.StoreUnsafe(c11, ref cRow1, 4);
-                        Vector128.StoreUnsafe(c20, ref cRow2, 0);
-                        Vector128.StoreUnsafe(c21, ref cRow2, 4);
-                        Vector128.StoreUnsafe(c30, ref cRow3, 0);
-                        Vector128.StoreUnsafe(c31, ref cRow3, 4);
-                    }
-                }
-            }
-        }
-
-        /// <summary>dh_t[j] += Σ_o dy_t[o] · W_out[j, o]: a = dy rows, b = W_out rows, c = dh rows.</summary>
-        private static void HiddenGradsFromHead(ref float a, ref float b, ref float c, int steps)
-        {
-            if (Vector512.IsHardwareAccelerated)
-            {
-                for (nuint n0 = 0; n0 < 12; n0 += 4)
-                {
-                    nuint m0 = 0;
-                    for (; m0 + 4 <= (nuint)steps; m0 += 4)
-                    {
-                        var s00 = Vector512<float>.Zero;
-                        var s01 = Vector512<float>.Zero;
-                        var s02 = Vector512<float>.Zero;
-                        var s03 = Vector512<float>.Zero;
-                        var s10 = Vector512<float>.Zero;
-                        var s11 = Vector512<float>.Zero;
-                        var s12 = Vector512<float>.Zero;
-                        var s13 = Vector512<float>.Zero;
-                        var s20 = Vector512<float>.Zero;
-                        var s21 = Vector512<float>.Zero;
-                        var s22 = Vector512<float>.Zero;
-                        var s23 = Vector512<float>.Zero;
-                        var s30 = Vector512<float>.Zero;
-                        var s31 = Vector512<float>.Zero;
-                        var s32 = Vector512<float>.Zero;
-                        var s33 = Vector512<float>.Zero;
-                        var a0 = Vector512.LoadUnsafe(ref a, m0 * 16);
-                        var a1 = Vector512.LoadUnsafe(ref a, (m0 + 1) * 16);
-                        var a2 = Vector512.LoadUnsafe(ref a, (m0 + 2) * 16);
-                        var a3 = Vector512.LoadUnsafe(ref a, (m0 + 3) * 16);
-                        var b0 = Vector512.LoadUnsafe(ref b, n0 * 16);
-                        s00 = Vector512.MultiplyAddEstimate(a0, b0, s00);
-                        s10 = Vector512.MultiplyAddEstimate(a1, b0, s10);
-                        s20 = Vector512.MultiplyAddEstimate(a2, b0, s20);
-                        s30 = Vector512.MultiplyAddEstimate(a3, b0, s30);
-                        var b1 = Vector512.LoadUnsafe(ref b, (n0 + 1) * 16);
-                        s01 = Vector512.MultiplyAddEstimate(a0, b1, s01);
-                        s11 = Vector512.MultiplyAddEstimate(a1, b1, s11);
-                        s21 = Vector512.MultiplyAddEstimate(a2, b1, s21);
-                        s31 = Vector512.MultiplyAddEstimate(a3, b1, s31);
-                        var b2 = Vector512.LoadUnsafe(ref b, (n0 + 2) * 16);
-                        s02 = Vector512.MultiplyAddEstimate(a0, b2, s02);
-                        s12 = Vector512.MultiplyAddEstimate(a1, b2, s12);
-                        s22 = Vector512.MultiplyAddEstimate(a2, b2, s22);
-                        s32 = Vector512.MultiplyAddEstimate(a3, b2, s32);
-                        var b3 = Vector512.LoadUnsafe(ref b, (n0 + 3) * 16);
-                        s03 = Vector512.MultiplyAddEstimate(a0, b3, s03);
-                        s13 = Vector512.MultiplyAddEstimate(a1, b3, s13);
-                        s23 = Vector512.MultiplyAddEstimate(a2, b3, s23);
-                        s33 = Vector512.MultiplyAddEstimate(a3, b3, s33);
-                        Unsafe.Add(ref c, m0 * 16 + n0) += Vector512.Sum(s00);
-                        Unsafe.Add(ref c, m0 * 16 + n0 + 1) += Vector512.Sum(s01);
-                        Unsafe.Add(ref c, m0 * 16 + n0 + 2) += Vector512.Sum(s02);
-                        Unsafe.Add(ref c, m0 * 16 + n0 + 3) += Vector512.Sum(s03);
-                        Unsafe.Add(ref c, (m0 + 1) * 16 + n0) += Vector512.Sum(s10);
-                        Unsafe.Add(ref c, (m0 + 1) * 16 + n0 + 1) += Vector512.Sum(s11);
-                        Unsafe.Add(ref c, (m0 + 1) * 16 + n0 + 2) += Vector512.Sum(s12);
-                        Unsafe.Add(ref c, (m0 + 1) * 16 + n0 + 3) += Vector512.Sum(s13);
-                        Unsafe.Add(ref c, (m0 + 2) * 16 + n0) += Vector512.Sum(s20);
-                        Unsafe.Add(ref c, (m0 + 2) * 16 + n0 + 1) += Vector512.Sum(s21);
-                        Unsafe.Add(ref c, (m0 + 2) * 16 + n0 + 2) += Vector512.Sum(s22);
-                        Unsafe.Add(ref c, (m0 + 2) * 16 + n0 + 3) += Vector512.Sum(s23);
-                        Unsafe.Add(ref c, (m0 + 3) * 16 + n0) += Vector512.Sum(s30);
-                        Unsafe.Add(ref c, (m0 + 3) * 16 + n0 + 1) += Vector512.Sum(s31);
-                        Unsafe.Add(ref c, (m0 + 3) * 16 + n0 + 2) += Vector512.Sum(s32);
-                        Unsafe.Add(ref c, (m0 + 3) * 16 + n0 + 3) += Vector512.Sum(s33);
-                    }
-                    for (; m0 < (nuint)steps; m0++)
-                    {
-                        var s00 = Vector512<float>.Zero;
-                        var s01 = Vector512<float>.Zero;
-                        var s02 = Vector512<float>.Zero;
-                        var s03 = Vector512<float>.Zero;
-                        var a0 = Vector512.LoadUnsafe(ref a, m0 * 16);
-                        var b0 = Vector512.LoadUnsafe(ref b, n0 * 16);
-                        s00 = Vector512.MultiplyAddEstimate(a0, b0, s00);
-                        var b1 = Vector512.LoadUnsafe(ref b, (n0 + 1) * 16);
-                        s01 = Vector512.MultiplyAddEstimate(a0, b1, s01);
-                        var b2 = Vector512.LoadUnsafe(ref b, (n0 + 2) * 16);
-                        s02 = Vector512.MultiplyAddEstimate(a0, b2, s02);
-                        var b3 = Vector512.LoadUnsafe(ref b, (n0 + 3) * 16);
-                        s03 = Vector512.MultiplyAddEstimate(a0, b3, s03);
-                        Unsafe.Add(ref c, m0 * 16 + n0) += Vector512.Sum(s00);
-                        Unsafe.Add(ref c, m0 * 16 + n0 + 1) += Vector512.Sum(s01);
-                        Unsafe.Add(ref c, m0 * 16 + n0 + 2) += Vector512.Sum(s02);
-                        Unsafe.Add(ref c, m0 * 16 + n0 + 3) += Vector512.Sum(s03);
-                    }
-                }
-            }
-            else if (Vector256.IsHardwareAccelerated)
-            {
-                for (nuint n0 = 0; n0 < 12; n0 += 4)
-                {
-                    nuint m0 = 0;
-                    for (; m0 + 2 <= (nuint)steps; m0 += 2)
-                    {
-                        var s00 = Vector256<float>.Zero;
-                        var s01 = Vector256<float>.Zero;
-                        var s02 = Vector256<float>.Zero;
-                        var s03 = Vector256<float>.Zero;
-                        var s10 = Vector256<float>.Zero;
-                        var s11 = Vector256<float>.Zero;
-                        var s12 = Vector256<float>.Zero;
-                        var s13 = Vector256<float>.Zero;
-                        for (nuint k = 0; k < 16; k += 8)
-                        {
-                            var a0 = Vector256.LoadUnsafe(ref a, m0 * 16 + k);
-                            var a1 = Vector256.LoadUnsafe(ref a, (m0 + 1) * 16 + k);
-                            var b0 = Vector256.LoadUnsafe(ref b, n0 * 16 + k);
-                            s00 = Vector256.MultiplyAddEstimate(a0, b0, s00);
-                            s10 = Vector256.MultiplyAddEstimate(a1, b0, s10);
-                            var b1 = Vector256.LoadUnsafe(ref b, (n0 + 1) * 16 + k);
-                            s01 = Vector256.MultiplyAddEstimate(a0, b1, s01);
-                            s11 = Vector256.MultiplyAddEstimate(a1, b1, s11);
-                            var b2 = Vector256.LoadUnsafe(ref b, (n0 + 2) * 16 + k);
-                            s02 = Vector256.MultiplyAddEstimate(a0, b2, s02);
-                            s12 = Vector256.MultiplyAddEstimate(a1, b2, s12);
-                            var b3 = Vector256.LoadUnsafe(ref b, (n0 + 3) * 16 + k);
-                            s03 = Vector256.MultiplyAddEstimate(a0, b3, s03);
-                            s13 = Vector256.MultiplyAddEstimate(a1, b3, s13);
-                        }
-                        Unsafe.Add(ref c, m0 * 16 + n0) += Vector256.Sum(s00);
-                        Unsafe.Add(ref c, m0 * 16 + n0 + 1) += Vector256.Sum(s01);
-                        Unsafe.Add(ref c, m0 * 16 + n0 + 2) += Vector256.Sum(s02);
-                        Unsafe.Add(ref c, m0 * 16 + n0 + 3) += Vector256.Sum(s03);
-                        Unsafe.Add(ref c, (m0 + 1) * 16 + n0) += Vector256.Sum(s10);
-                        Unsafe.Add(ref c, (m0 + 1) * 16 + n0 + 1) += Vector256.Sum(s11);
-                        Unsafe.Add(ref c, (m0 + 1) * 16 + n0 + 2) += Vector256.Sum(s12);
-                        Unsafe.Add(ref c, (m0 + 1) * 16 + n0 + 3) += Vector256.Sum(s13);
-                    }
-                    for (; m0 < (nuint)steps; m0++)
-                    {
-                        var s00 = Vector256<float>.Zero;
-                        var s01 = Vector256<float>.Zero;
-                        var s02 = Vector256<float>.Zero;
-                        var s03 = Vector256<float>.Zero;
-                        for (nuint k = 0; k < 16; k += 8)
-                        {
-                            var a0 = Vector256.LoadUnsafe(ref a, m0 * 16 + k);
-                            var b0 = Vector256.LoadUnsafe(ref b, n0 * 16 + k);
-                            s00 = Vector256.MultiplyAddEstimate(a0, b0, s00);
-                            var b1 = Vector256.LoadUnsafe(ref b, (n0 + 1) * 16 + k);
-                            s01 = Vector256.MultiplyAddEstimate(a0, b1, s01);
-                            var b2 = Vector256.LoadUnsafe(ref b, (n0 + 2) * 16 + k);
-                            s02 = Vector256.MultiplyAddEstimate(a0, b2, s02);
-                            var b3 = Vector256.LoadUnsafe(ref b, (n0 + 3) * 16 + k);
-                            s03 = Vector256.MultiplyAddEstimate(a0, b3, s03);
-                        }
-                        Unsafe.Add(ref c, m0 * 16 + n0) += Vector256.Sum(s00);
-                        Unsafe.Add(ref c, m0 * 16 + n0 + 1) += Vector256.Sum(s01);
-                        Unsafe.Add(ref c, m0 * 16 + n0 + 2) += Vector256.Sum(s02);
-                        Unsafe.Add(ref c, m0 * 16 + n0 + 3) += Vector256.Sum(s03);
-                    }
-                }
-            }
-            else
-            {
-                for (nuint n0 = 0; n0 < 12; n0 += 4)
-                {
-                    nuint m0 = 0;
-                    for (; m0 + 2 <= (nuint)steps; m0 += 2)
-                    {
-                        var s00 = Vector128<float>.Zero;
-                        var s01 = Vector128<float>.Zero;
-                        var s02 = Vector128<float>.Zero;
-                        var s03 = Vector128<float>.Zero;
-                        var s10 = Vector128<float>.Zero;
-                        var s11 = Vector128<float>.Zero;
-                        var s12 = Vector128<float>.Zero;
-                        var s13 = Vector128<float>.Zero;
-                        for (nuint k = 0; k < 16; k += 4)
-                        {
-                            var a0 = Vector128.LoadUnsafe(ref a, m0 * 16 + k);
-                            var a1 = Vector128.LoadUnsafe(ref a, (m0 + 1) * 16 + k);
-                            var b0 = Vector128.LoadUnsafe(ref b, n0 * 16 + k);
-                            s00 = Vector128.MultiplyAddEstimate(a0, b0, s00);
-                            s10 = Vector128.MultiplyAddEstimate(a1, b0, s10);
-                            var b1 = Vector128.LoadUnsafe(ref b, (n0 + 1) * 16 + k);
-                            s01 = Vector128.MultiplyAddEstimate(a0, b1, s01);
-                            s11 = Vector128.MultiplyAddEstimate(a1, b1, s11);
-                            var b2 = Vector128.LoadUnsafe(ref b, (n0 + 2) * 16 + k);
-                            s02 = Vector128.MultiplyAddEstimate(a0, b2, s02);
-                            s12 = Vector128.MultiplyAddEstimate(a1, b2, s12);
-                            var b3 = Vector128.LoadUnsafe(ref b, (n0 + 3) * 16 + k);
-                            s03 = Vector128.MultiplyAddEstimate(a0, b3, s03);
-                            s13 = Vector128.MultiplyAddEstimate(a1, b3, s13);
-                        }
-                        Unsafe.Add(ref c, m0 * 16 + n0) += Vector128.Sum(s00);
-                        Unsafe.Add(ref c, m0 * 16 + n0 + 1) += Vector128.Sum(s01);
-                        Unsafe.Add(ref c, m0 * 16 + n0 + 2) += Vector128.Sum(s02);
-                        Unsafe.Add(ref c, m0 * 16 + n0 + 3) += Vector128.Sum(s03);
-                        Unsafe.Add(ref c, (m0 + 1) * 16 + n0) += Vector128.Sum(s10);
-                        Unsafe.Add(ref c, (m0 + 1) * 16 + n0 + 1) += Vector128.Sum(s11);
-                        Unsafe.Add(ref c, (m0 + 1) * 16 + n0 + 2) += Vector128.Sum(s12);
-                        Unsafe.Add(ref c, (m0 + 1) * 16 + n0 + 3) += Vector128.Sum(s13);
-                    }
-                    for (; m0 < (nuint)steps; m0++)
-                    {
-                        var s00 = Vector128<float>.Zero;
-                        var s01 = Vector128<float>.Zero;
-                        var s02 = Vector128<float>.Zero;
-                        var s03 = Vector128<float>.Zero;
-                        for (nuint k = 0; k < 16; k += 4)
-                        {
-                            var a0 = Vector128.LoadUnsafe(ref a, m0 * 16 + k);
-                            var b0 = Vector128.LoadUnsafe(ref b, n0 * 16 + k);
-                            s00 = Vector128.MultiplyAddEstimate(a0, b0, s00);
-                            var b1 = Vector128.LoadUnsafe(ref b, (n0 + 1) * 16 + k);
-                            s01 = Vector128.MultiplyAddEstimate(a0, b1, s01);
-                            var b2 = Vector128.LoadUnsafe(ref b, (n0 + 2) * 16 + k);
-                            s02 = Vector128.MultiplyAddEstimate(a0, b2, s02);
-                            var b3 = Vector128.LoadUnsafe(ref b, (n0 + 3) * 16 + k);
-                            s03 = Vector128.MultiplyAddEstimate(a0, b3, s03);
-                        }
-                        Unsafe.Add(ref c, m0 * 16 + n0) += Vector128.Sum(s00);
-                        Unsafe.Add(ref c, m0 * 16 + n0 + 1) += Vector128.Sum(s01);
-                        Unsafe.Add(ref c, m0 * 16 + n0 + 2) += Vector128.Sum(s02);
-                        Unsafe.Add(ref c, m0 * 16 + n0 + 3) += Vector128.Sum(s03);
-                    }
-                }
-            }
-        }
-
-        /// <summary>dPrev[j] += Σ_i δ[i] · W_hh[j, i] for rows δ vectors: a = δ rows, b = W_hh rows, c = state-gradient rows.</summary>
-        private static void RecurrentBackprop(ref float a, ref float b, ref float c, int rows)
-        {
-            if (Vector512.IsHardwareAccelerated)
-            {
-                nuint m0 = 0;
-                for (; m0 + 4 <= (nuint)rows; m0 += 4)
-                {
-                    var s00 = Vector512<float>.Zero;
-                    var s01 = Vector512<float>.Zero;
-                    var s02 = Vector512<float>.Zero;
-                    var s10 = Vector512<float>.Zero;
-                    var s11 = Vector512<float>.Zero;
-                    var s12 = Vector512<float>.Zero;
-                    var s20 = Vector512<float>.Zero;
-                    var s21 = Vector512<float>.Zero;
-                    var s22 = Vector512<float>.Zero;
-                    var s30 = Vector512<float>.Zero;
-                    var s31 = Vector512<float>.Zero;
-                    var s32 = Vector512<float>.Zero;
-                    var a0 = Vector512.LoadUnsafe(ref a, m0 * 16);
-                    var a1 = Vector512.LoadUnsafe(ref a, (m0 + 1) * 16);
-                    var a2 = Vector512.LoadUnsafe(ref a, (m0 + 2) * 16);
-                    var a3 = Vector512.LoadUnsafe(ref a, (m0 + 3) * 16);
-                    var b0 = Vector512.LoadUnsafe(ref b, 0);
-                    s00 = Vector512.MultiplyAddEstimate(a0, b0, s00);
-                    s10 = Vector512.MultiplyAddEstimate(a1, b0, s10);
-                    s20 = Vector512.MultiplyAddEstimate(a2, b0, s20);
-                    s30 = Vector512.MultiplyAddEstimate(a3, b0, s30);
-                    var b1 = Vector512.LoadUnsafe(ref b, 16);
-                    s01 = Vector512.MultiplyAddEstimate(a0, b1, s01);
-                    s11 = Vector512.MultiplyAddEstimate(a1, b1, s11);
-                    s21 = Vector512.MultiplyAddEstimate(a2, b1, s21);
-                    s31 = Vector512.MultiplyAddEstimate(a3, b1, s31);
-                    var b2 = Vector512.LoadUnsafe(ref b, 32);
-                    s02 = Vector512.MultiplyAddEstimate(a0, b2, s02);
-                    s12 = Vector512.MultiplyAddEstimate(a1, b2, s12);
-                    s22 = Vector512.MultiplyAddEstimate(a2, b2, s22);
-                    s32 = Vector512.MultiplyAddEstimate(a3, b2, s32);
-                    Unsafe.Add(ref c, m0 * 16) += Vector512.Sum(s00);
-                    Unsafe.Add(ref c, m0 * 16 + 1) += Vector512.Sum(s01);
-                    Unsafe.Add(ref c, m0 * 16 + 2) += Vector512.Sum(s02);
-                    Unsafe.Add(ref c, (m0 + 1) * 16) += Vector512.Sum(s10);
-                    Unsafe.Add(ref c, (m0 + 1) * 16 + 1) += Vector512.Sum(s11);
-                    Unsafe.Add(ref c, (m0 + 1) * 16 + 2) += Vector512.Sum(s12);
-                    Unsafe.Add(ref c, (m0 + 2) * 16) += Vector512.Sum(s20);
-                    Unsafe.Add(ref c, (m0 + 2) * 16 + 1) += Vector512.Sum(s21);
-                    Unsafe.Add(ref c, (m0 + 2) * 16 + 2) += Vector512.Sum(s22);
-                    Unsafe.Add(ref c, (m0 + 3) * 16) += Vector512.Sum(s30);
-                    Unsafe.Add(ref c, (m0 + 3) * 16 + 1) += Vector512.Sum(s31);
-                    Unsafe.Add(ref c, (m0 + 3) * 16 + 2) += Vector512.Sum(s32);
-                }
-                for (; m0 < (nuint)rows; m0++)
-                {
-                    var s00 = Vector512<float>.Zero;
-                    var s01 = Vector512<float>.Zero;
-                    var s02 = Vector512<float>.Zero;
-                    var a0 = Vector512.LoadUnsafe(ref a, m0 * 16);
-                    var b0 = Vector512.LoadUnsafe(ref b, 0);
-                    s00 = Vector512.MultiplyAddEstimate(a0, b0, s00);
-                    var b1 = Vector512.LoadUnsafe(ref b, 16);
-                    s01 = Vector512.MultiplyAddEstimate(a0, b1, s01);
-                    var b2 = Vector512.LoadUnsafe(ref b, 32);
-                    s02 = Vector512.MultiplyAddEstimate(a0, b2, s02);
-                    Unsafe.Add(ref c, m0 * 16) += Vector512.Sum(s00);
-                    Unsafe.Add(ref c, m0 * 16 + 1) += Vector512.Sum(s01);
-                    Unsafe.Add(ref c, m0 * 16 + 2) += Vector512.Sum(s02);
-                }
-            }
-            else if (Vector256.IsHardwareAccelerated)
-            {
-                nuint m0 = 0;
-                for (; m0 + 2 <= (nuint)rows; m0 += 2)
-                {
-                    var s00 = Vector256<float>.Zero;
-                    var s01 = Vector256<float>.Zero;
-                    var s02 = Vector256<float>.Zero;
-                    var s10 = Vector256<float>.Zero;
-                    var s11 = Vector256<float>.Zero;
-                    var s12 = Vector256<float>.Zero;
-                    for (nuint k = 0; k < 16; k += 8)
-                    {
-                        var a0 = Vector256.LoadUnsafe(ref a, m0 * 16 + k);
-                        var a1 = Vector256.LoadUnsafe(ref a, (m0 + 1) * 16 + k);
-                        var b0 = Vector256.LoadUnsafe(ref b, k);
-                        s00 = Vector256.MultiplyAddEstimate(a0, b0, s00);
-                        s10 = Vector256.MultiplyAddEstimate(a1, b0, s10);
-                        var b1 = Vector256.LoadUnsafe(ref b, 16 + k);
-                        s01 = Vector256.MultiplyAddEstimate(a0, b1, s01);
-                        s11 = Vector256.MultiplyAddEstimate(a1, b1, s11);
-                        var b2 = Vector256.LoadUnsafe(ref b, 32 + k);
-                        s02 = Vector256.MultiplyAddEstimate(a0, b2, s02);
-                        s12 = Vector256.MultiplyAddEstimate(a1, b2, s12);
-                    }
-                    Unsafe.Add(ref c, m0 * 16) += Vector256.Sum(s00);
-                    Unsafe.Add(ref c, m0 * 16 + 1) += Vector256.Sum(s01);
-                    Unsafe.Add(ref c, m0 * 16 + 2) += Vector256.Sum(s02);
-                    Unsafe.Add(ref c, (m0 + 1) * 16) += Vector256.Sum(s10);
-                    Unsafe.Add(ref c, (m0 + 1) * 16 + 1) += Vector256.Sum(s11);
-                    Unsafe.Add(ref c, (m0 + 1) * 16 + 2) += Vector256.Sum(s12);
-                }
-                for (; m0 < (nuint)rows; m0++)
-                {
-                    var s00 = Vector256<float>.Zero;
-                    var s01 = Vector256<float>.Zero;
-                    var s02 = Vector256<float>.Zero;
-                    for (nuint k = 0; k < 16; k += 8)
-                    {
-                        var a0 = Vector256.LoadUnsafe(ref a, m0 * 16 + k);
-                        var b0 = Vector256.LoadUnsafe(ref b, k);
-                        s00 = Vector256.MultiplyAddEstimate(a0, b0, s00);
-                        var b1 = Vector256.LoadUnsafe(ref b, 16 + k);
-                        s01 = Vector256.MultiplyAddEstimate(a0, b1, s01);
-                        var b2 = Vector256.LoadUnsafe(ref b, 32 + k);
-                        s02 = Vector256.MultiplyAddEstimate(a0, b2, s02);
-                    }
-                    Unsafe.Add(ref c, m0 * 16) += Vector256.Sum(s00);
-                    Unsafe.Add(ref c, m0 * 16 + 1) += Vector256.Sum(s01);
-                    Unsafe.Add(ref c, m0 * 16 + 2) += Vector256.Sum(s02);
-                }
-            }
-            else
-            {
-                nuint m0 = 0;
-                for (; m0 + 2 <= (nuint)rows; m0 += 2)
-                {
-                    var s00 = Vector128<float>.Zero;
-                    var s01 = Vector128<float>.Zero;
-                    var s02 = Vector128<float>.Zero;
-                    var s10 = Vector128<float>.Zero;
-                    var s11 = Vector128<float>.Zero;
-                    var s12 = Vector128<float>.Zero;
-                    for (nuint k = 0; k < 16; k += 4)
-                    {
-                        var a0 = Vector128.LoadUnsafe(ref a, m0 * 16 + k);
-                        var a1 = Vector128.LoadUnsafe(ref a, (m0 + 1) * 16 + k);
-                        var b0 = Vector128.LoadUnsafe(ref b, k);
-                        s00 = Vector128.MultiplyAddEstimate(a0, b0, s00);
-                        s10 = Vector128.MultiplyAddEstimate(a1, b0, s10);
-                        var b1 = Vector128.LoadUnsafe(ref b, 16 + k);
-                        s01 = Vector128.MultiplyAddEstimate(a0, b1, s01);
-                        s11 = Vector128.MultiplyAddEstimate(a1, b1, s11);
-                        var b2 = Vector128.LoadUnsafe(ref b, 32 + k);
-                        s02 = Vector128.MultiplyAddEstimate(a0, b2, s02);
-                        s12 = Vector128.MultiplyAddEstimate(a1, b2, s12);
-                    }
-                    Unsafe.Add(ref c, m0 * 16) += Vector128.Sum(s00);
-                    Unsafe.Add(ref c, m0 * 16 + 1) += Vector128.Sum(s01);
-                    Unsafe.Add(ref c, m0 * 16 + 2) += Vector128.Sum(s02);
-                    Unsafe.Add(ref c, (m0 + 1) * 16) += Vector128.Sum(s10);
-                    Unsafe.Add(ref c, (m0 + 1) * 16 + 1) += Vector128.Sum(s11);
-                    Unsafe.Add(ref c, (m0 + 1) * 16 + 2) += Vector128.Sum(s12);
-                }
-                for (; m0 < (nuint)rows; m0++)
-                {
-                    var s00 = Vector128<float>.Zero;
-                    var s01 = Vector128<float>.Zero;
-                    var s02 = Vector128<float>.Zero;
-                    for (nuint k = 0; k < 16; k += 4)
-                    {
-                        var a0 = Vector128.LoadUnsafe(ref a, m0 * 16 + k);
-                        var b0 = Vector128.LoadUnsafe(ref b, k);
-                        s00 = Vector128.MultiplyAddEstimate(a0, b0, s00);
-                        var b1 = Vector128.LoadUnsafe(ref b, 16 + k);
-                        s01 = Vector128.MultiplyAddEstimate(a0, b1, s01);
-                        var b2 = Vector128.LoadUnsafe(ref b, 32 + k);
-                        s02 = Vector128.MultiplyAddEstimate(a0, b2, s02);
-                    }
-                    Unsafe.Add(ref c, m0 * 16) += Vector128.Sum(s00);
-                    Unsafe.Add(ref c, m0 * 16 + 1) += Vector128.Sum(s01);
-                    Unsafe.Add(ref c, m0 * 16 + 2) += Vector128.Sum(s02);
-                }
-            }
-        }
-
-        /// <summary>dW_hh[j, :] += Σ_s r_{s-1}[j] · δ_s: a = recurrent inputs from the window's first row, b = δ rows, c = dW_hh.</summary>
-        private static void RecurrentWeightGrads(ref float a, ref float b, ref float c, int steps)
-        {
-            if (Vector512.IsHardwareAccelerated)
-            {
-                {
-                    ref float cRow0 = ref Unsafe.Add(ref c, 0);
-                    ref float cRow1 = ref Unsafe.Add(ref c, 16);
-                    ref float cRow2 = ref Unsafe.Add(ref c, 32);
-                    var c00 = Vector512.LoadUnsafe(ref cRow0, 0);
-                    var c10 = Vector512.LoadUnsafe(ref cRow1, 0);
-                    var c20 = Vector512.LoadUnsafe(ref cRow2, 0);
-                    for (nuint k = 0; k < (nuint)steps; k++)
-                    {
-                        ref float bRow = ref Unsafe.Add(ref b, k * 16);
-                        var b0 = Vector512.LoadUnsafe(ref bRow, 0);
-                        var a0 = Vector512.Create(Unsafe.Add(ref a, k * 16));
-                        c00 = Vector512.MultiplyAddEstimate(a0, b0, c00);
-                        var a1 = Vector512.Create(Unsafe.Add(ref a, 1 + k * 16));
-                        c10 = Vector512.MultiplyAddEstimate(a1, b0, c10);
-                        var a2 = Vector512.Create(Unsafe.Add(ref a, 2 + k * 16));
-                        c20 = Vector512.MultiplyAddEstimate(a2, b0, c20);
-                    }
-                    Vector512.StoreUnsafe(c00, ref cRow0, 0);
-                    Vector512.StoreUnsafe(c10, ref cRow1, 0);
-                    Vector512.StoreUnsafe(c20, ref cRow2, 0);
-                }
-            }
-            else if (Vector256.IsHardwareAccelerated)
-            {
-                {
-                    ref float cRow0 = ref Unsafe.Add(ref c, 0);
-                    ref float cRow1 = ref Unsafe.Add(ref c, 16);
-                    ref float cRow2 = ref Unsafe.Add(ref c, 32);
-                    var c00 = Vector256.LoadUnsafe(ref cRow0, 0);
-                    var c01 = Vector256.LoadUnsafe(ref cRow0, 8);
-                    var c10 = Vector256.LoadUnsafe(ref cRow1, 0);
-                    var c11 = Vector256.LoadUnsafe(ref cRow1, 8);
-                    var c20 = Vector256.LoadUnsafe(ref cRow2, 0);
-                    var c21 = Vector256.LoadUnsafe(ref cRow2, 8);
-                    for (nuint k = 0; k < (nuint)steps; k++)
-                    {
-                        ref float bRow = ref Unsafe.Add(ref b, k * 16);
-                        var b0 = Vector256.LoadUnsafe(ref bRow, 0);
-                        var b1 = Vector256.LoadUnsafe(ref bRow, 8);
-                        var a0 = Vector256.Create(Unsafe.Add(ref a, k * 16));
-                        c00 = Vector256.MultiplyAddEstimate(a0, b0, c00);
-                        c01 = Vector256.MultiplyAddEstimate(a0, b1, c01);
-                        var a1 = Vector256.Create(Unsafe.Add(ref a, 1 + k * 16));
-                        c10 = Vector256.MultiplyAddEstimate(a1, b0, c10);
-                        c11 = Vector256.MultiplyAddEstimate(a1, b1, c11);
-                        var a2 = Vector256.Create(Unsafe.Add(ref a, 2 + k * 16));
-                        c20 = Vector256.MultiplyAddEstimate(a2, b0, c20);
-                        c21 = Vector256.MultiplyAddEstimate(a2, b1, c21);
-                    }
-                    Vector256.StoreUnsafe(c00, ref cRow0, 0);
-                    Vector256.StoreUnsafe(c01, ref cRow0, 8);
-                    Vector256.StoreUnsafe(c10, ref cRow1, 0);
-                    Vector256.StoreUnsafe(c11, ref cRow1, 8);
-                    Vector256.StoreUnsafe(c20, ref cRow2, 0);
-                    Vector256.StoreUnsafe(c21, ref cRow2, 8);
-                }
-            }
-            else
-            {
-                for (nuint n0 = 0; n0 < 16; n0 += 8)
-                {
-                    {
-                        ref float cRow0 = ref Unsafe.Add(ref c, n0);
-                        ref float cRow1 = ref Unsafe.Add(ref c, 16 + n0);
-                        ref float cRow2 = ref Unsafe.Add(ref c, 32 + n0);
-                        var c00 = Vector128.LoadUnsafe(ref cRow0, 0);
-                        var c01 = Vector128.LoadUnsafe(ref cRow0, 4);
-                        var c10 = Vector128.LoadUnsafe(ref cRow1, 0);
-                        var c11 = Vector128.LoadUnsafe(ref cRow1, 4);
-                        var c20 = Vector128.LoadUnsafe(ref cRow2, 0);
-                        var c21 = Vector128.LoadUnsafe(ref cRow2, 4);
-                        for (nuint k = 0; k < (nuint)steps; k++)
-                        {
-                            ref float bRow = ref Unsafe.Add(ref b, k * 16 + n0);
-                            var b0 = Vector128.LoadUnsafe(ref bRow, 0);
-                            var b1 = Vector128.LoadUnsafe(ref bRow, 4);
-                            var a0 = Vector128.Create(Unsafe.Add(ref a, k * 16));
-                            c00 = Vector128.MultiplyAddEstimate(a0, b0, c00);
-                            c01 = Vector128.MultiplyAddEstimate(a0, b1, c01);
-                            var a1 = Vector128.Create(Unsafe.Add(ref a, 1 + k * 16));
-                            c10 = Vector128.MultiplyAddEstimate(a1, b0, c10);
-                            c11 = Vector128.MultiplyAddEstimate(a1, b1, c11);
-                            var a2 = Vector128.Create(Unsafe.Add(ref a, 2 + k * 16));
-                            c20 = Vector128.MultiplyAddEstimate(a2, b0, c20);
-                            c21 = Vector128.MultiplyAddEstimate(a2, b1, c21);
-                        }
-                        Vector128.StoreUnsafe(c00, ref cRow0, 0);
-                        Vector128.StoreUnsafe(c01, ref cRow0, 4);
-                        Vector128.StoreUnsafe(c10, ref cRow1, 0);
-                        Vector128.StoreUnsafe(c11, ref cRow1, 4);
-                        Vector128.StoreUnsafe(c20, ref cRow2, 0);
-                        Vector128.StoreUnsafe(c21, ref cRow2, 4);
-                    }
-                }
-            }
-        }
-
-        /// <summary>destination = source over a padded row.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void CopyRow(ref float source, ref float destination, nuint width)
-        {
-            if (Vector512.IsHardwareAccelerated)
-            {
-                for (nuint i = 0; i < width; i += (nuint)Vector512<float>.Count)
-                {
-                    Vector512.StoreUnsafe(Vector512.LoadUnsafe(ref source, i), ref destination, i);
-                }
-            }
-            else if (Vector256.IsHardwareAccelerated)
-            {
-                for (nuint i = 0; i < width; i += (nuint)Vector256<float>.Count)
-                {
-                    Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref source, i), ref destination, i);
-                }
-            }
-            else
-            {
-                for (nuint i = 0; i < width; i += (nuint)Vector128<float>.Count)
-                {
-                    Vector128.StoreUnsafe(Vector128.LoadUnsafe(ref source, i), ref destination, i);
-                }
-            }
-        }
-
-        /// <summary>destination += source over a padded row.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void AddRow(ref float source, ref float destination, nuint width)
-        {
-            if (Vector512.IsHardwareAccelerated)
-            {
-                for (nuint i = 0; i < width; i += (nuint)Vector512<float>.Count)
-                {
-                    Vector512.StoreUnsafe(Vector512.LoadUnsafe(ref destination, i) + Vector512.LoadUnsafe(ref source, i), ref destination, i);
-                }
-            }
-            else if (Vector256.IsHardwareAccelerated)
-            {
-                for (nuint i = 0; i < width; i += (nuint)Vector256<float>.Count)
-                {
-                    Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref destination, i) + Vector256.LoadUnsafe(ref source, i), ref destination, i);
-                }
-            }
-            else
-            {
-                for (nuint i = 0; i < width; i += (nuint)Vector128<float>.Count)
-                {
-                    Vector128.StoreUnsafe(Vector128.LoadUnsafe(ref destination, i) + Vector128.LoadUnsafe(ref source, i), ref destination, i);
-                }
-            }
-        }
-
-        /// <summary>target += Σ rows[0..count): columns outside, rows inside, so each target vector is written once.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void SumRows(ref float rows, ref float target, int count, nuint width)
-        {
-            if (Vector512.IsHardwareAccelerated)
-            {
-                for (nuint i = 0; i < width; i += (nuint)Vector512<float>.Count)
-                {
-                    var sum = Vector512.LoadUnsafe(ref target, i);
-                    for (nuint r = 0; r < (nuint)count; r++)
-                    {
-                        sum += Vector512.LoadUnsafe(ref rows, r * width + i);
-                    }
-                    Vector512.StoreUnsafe(sum, ref target, i);
-                }
-            }
-            else if (Vector256.IsHardwareAccelerated)
-            {
-                for (nuint i = 0; i < width; i += (nuint)Vector256<float>.Count)
-                {
-                    var sum = Vector256.LoadUnsafe(ref target, i);
-                    for (nuint r = 0; r < (nuint)count; r++)
-                    {
-                        sum += Vector256.LoadUnsafe(ref rows, r * width + i);
-                    }
-                    Vector256.StoreUnsafe(sum, ref target, i);
-                }
-            }
-            else
-            {
-                for (nuint i = 0; i < width; i += (nuint)Vector128<float>.Count)
-                {
-                    var sum = Vector128.LoadUnsafe(ref target, i);
-                    for (nuint r = 0; r < (nuint)count; r++)
-                    {
-                        sum += Vector128.LoadUnsafe(ref rows, r * width + i);
-                    }
-                    Vector128.StoreUnsafe(sum, ref target, i);
-                }
-            }
-        }
-
-        /// <summary>True when every value of a padded run is finite.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static bool AllFinite(ref float g, nuint width)
-        {
-            if (Vector512.IsHardwareAccelerated)
-            {
-                Vector512<float> a = default, b = default, c = default, d = default;
-                nuint i = 0;
-                for (; i + 4 * (nuint)Vector512<float>.Count <= width; i += 4 * (nuint)Vector512<float>.Count)
-                {
-                    var x0 = Vector512.LoadUnsafe(ref g, i);
-                    var x1 = Vector512.LoadUnsafe(ref g, i + (nuint)Vector512<float>.Count);
-                    var x2 = Vector512.LoadUnsafe(ref g, i + 2 * (nuint)Vector512<float>.Count);
-                    var x3 = Vector512.LoadUnsafe(ref g, i + 3 * (nuint)Vector512<float>.Count);
-                    a += x0 - x0;
-                    b += x1 - x1;
-                    c += x2 - x2;
-                    d += x3 - x3;
-                }
-                for (; i < width; i += (nuint)Vector512<float>.Count)
-                {
-                    var x = Vector512.LoadUnsafe(ref g, i);
-                    a += x - x;
-                }
-                return (a + b) + (c + d) == Vector512<float>.Zero;
-            }
-            else if (Vector256.IsHardwareAccelerated)
-            {
-                Vector256<float> a = default, b = default, c = default, d = default;
-                nuint i = 0;
-                for (; i + 4 * (nuint)Vector256<float>.Count <= width; i += 4 * (nuint)Vector256<float>.Count)
-                {
-                    var x0 = Vector256.LoadUnsafe(ref g, i);
-                    var x1 = Vector256.LoadUnsafe(ref g, i + (nuint)Vector256<float>.Count);
-                    var x2 = Vector256.LoadUnsafe(ref g, i + 2 * (nuint)Vector256<float>.Count);
-                    var x3 = Vector256.LoadUnsafe(ref g, i + 3 * (nuint)Vector256<float>.Count);
-                    a += x0 - x0;
-                    b += x1 - x1;
-                    c += x2 - x2;
-                    d += x3 - x3;
-                }
-                for (; i < width; i += (nuint)Vector256<float>.Count)
-                {
-                    var x = Vector256.LoadUnsafe(ref g, i);
-                    a += x - x;
-                }
-                return (a + b) + (c + d) == Vector256<float>.Zero;
-            }
-            else
-            {
-                Vector128<float> a = default, b = default, c = default, d = default;
-                nuint i = 0;
-                for (; i + 4 * (nuint)Vector128<float>.Count <= width; i += 4 * (nuint)Vector128<float>.Count)
-                {
-                    var x0 = Vector128.LoadUnsafe(ref g, i);
-                    var x1 = Vector128.LoadUnsafe(ref g, i + (nuint)Vector128<float>.Count);
-                    var x2 = Vector128.LoadUnsafe(ref g, i + 2 * (nuint)Vector128<float>.Count);
-                    var x3 = Vector128.LoadUnsafe(ref g, i + 3 * (nuint)Vector128<float>.Count);
-                    a += x0 - x0;
-                    b += x1 - x1;
-                    c += x2 - x2;
-                    d += x3 - x3;
-                }
-                for (; i < width; i += (nuint)Vector128<float>.Count)
-                {
-                    var x = Vector128.LoadUnsafe(ref g, i);
-                    a += x - x;
-                }
-                return (a + b) + (c + d) == Vector128<float>.Zero;
-            }
-        }
-
-        /// <summary>p -= learningRate · g over a run of parameters.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void Update(ref float p, ref float g, float learningRate, nuint width)
-        {
-            if (Vector512.IsHardwareAccelerated)
-            {
-                var rate = Vector512.Create(-learningRate);
-                for (nuint i = 0; i < width; i += (nuint)Vector512<float>.Count)
-                {
-                    Vector512.StoreUnsafe(Vector512.MultiplyAddEstimate(rate, Vector512.LoadUnsafe(ref g, i), Vector512.LoadUnsafe(ref p, i)), ref p, i);
-                }
-            }
-            else if (Vector256.IsHardwareAccelerated)
-            {
-                var rate = Vector256.Create(-learningRate);
-                for (nuint i = 0; i < width; i += (nuint)Vector256<float>.Count)
-                {
-                    Vector256.StoreUnsafe(Vector256.MultiplyAddEstimate(rate, Vector256.LoadUnsafe(ref g, i), Vector256.LoadUnsafe(ref p, i)), ref p, i);
-                }
-            }
-            else
-            {
-                var rate = Vector128.Create(-learningRate);
-                for (nuint i = 0; i < width; i += (nuint)Vector128<float>.Count)
-                {
-                    Vector128.StoreUnsafe(Vector128.MultiplyAddEstimate(rate, Vector128.LoadUnsafe(ref g, i), Vector128.LoadUnsafe(ref p, i)), ref p, i);
-                }
-            }
         }
 
     }

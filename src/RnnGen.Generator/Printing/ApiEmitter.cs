@@ -1,6 +1,7 @@
 using RnnGen.Generator.Model;
+using RnnGen.Generator.Plan;
 
-namespace RnnGen.Generator.Emit;
+namespace RnnGen.Generator.Printing;
 
 /// <summary>
 /// The model's public contract (SPEC §6) inside the user's partial class: constants, storage,
@@ -264,7 +265,7 @@ internal static class ApiEmitter
         {
             EmitState(w, ctx);
         }
-        if (StreamingEmitter.HasGenerate(ctx))
+        if (StreamingPrinter.HasGenerate(ctx.Spec))
         {
             EmitGenerate(w, ctx);
         }
@@ -345,11 +346,11 @@ internal static class ApiEmitter
 
     private static void EmitState(CodeWriter w, EmitContext ctx)
     {
-        string T = ctx.T, X = ctx.InputType, Y = ctx.TargetType, N = ctx.NetworkRef, G = EmitContext.GeneratedCode, name = EmitContext.Identifier(ctx.Spec.Type.Name);
+        string T = ctx.T, X = ctx.InputType, Y = ctx.TargetType, N = ctx.NetworkRef, G = EmitContext.GeneratedCode, model = ctx.ModelReference;
         const string span = "global::System.Span";
         bool stacked = ctx.Stacked;
         string hWidth = ctx.Layout.Projected ? "Projection" : "Hidden";
-        string topOffset = stacked ? $"{N}.{ctx.Layout.Top["State"]}" : "0";
+        string topOffset = stacked ? $"{N}.{ctx.Layout.TopState}" : "0";
         string parts = "the hidden state h" + (ctx.Spec.Cell == CellKind.Lstm ? ", the cell state c" : "") + (stacked ? " of every layer" : "") + (ctx.FeedsBack ? ", and the last output y, which feeds the next step" : "");
         w.Lines($$"""
             /// <summary>
@@ -368,7 +369,7 @@ internal static class ApiEmitter
 
                 /// <summary>The hidden state h_t{{(stacked ? " of the top layer, which the head reads" : "")}}: <see cref="{{hWidth}}"/> values.</summary>
                 [global::System.Diagnostics.CodeAnalysis.UnscopedRef]
-                public {{span}}<{{T}}> Hidden => (({{span}}<{{T}}>)_values).Slice({{topOffset}}, {{name}}.{{hWidth}});
+                public {{span}}<{{T}}> Hidden => (({{span}}<{{T}}>)_values).Slice({{topOffset}}, {{model}}.{{hWidth}});
 
             """);
         if (ctx.Spec.Cell == CellKind.Lstm)
@@ -376,7 +377,7 @@ internal static class ApiEmitter
             w.Lines($$"""
                     /// <summary>The LSTM cell state c_t{{(stacked ? " of the top layer" : "")}}: <see cref="Hidden"/> values.</summary>
                     [global::System.Diagnostics.CodeAnalysis.UnscopedRef]
-                    public {{span}}<{{T}}> Cell => (({{span}}<{{T}}>)_values).Slice({{topOffset}} + {{N}}.StateCell, {{name}}.Hidden);
+                    public {{span}}<{{T}}> Cell => (({{span}}<{{T}}>)_values).Slice({{topOffset}} + {{N}}.StateCell, {{model}}.Hidden);
 
                 """);
         }
@@ -386,7 +387,7 @@ internal static class ApiEmitter
             w.Lines($$"""
                     /// <summary>The hidden state h_t of one layer, 0 (the bottom) to Layers - 1.</summary>
                     [global::System.Diagnostics.CodeAnalysis.UnscopedRef]
-                    public {{span}}<{{T}}> HiddenOf(int layer) => (({{span}}<{{T}}>)_values).Slice(LayerOffset(layer), {{name}}.{{hWidth}});
+                    public {{span}}<{{T}}> HiddenOf(int layer) => (({{span}}<{{T}}>)_values).Slice(LayerOffset(layer), {{model}}.{{hWidth}});
 
                 """);
             if (ctx.Spec.Cell == CellKind.Lstm)
@@ -394,7 +395,7 @@ internal static class ApiEmitter
                 w.Lines($$"""
                         /// <summary>The LSTM cell state c_t of one layer, 0 (the bottom) to Layers - 1.</summary>
                         [global::System.Diagnostics.CodeAnalysis.UnscopedRef]
-                        public {{span}}<{{T}}> CellOf(int layer) => (({{span}}<{{T}}>)_values).Slice(LayerOffset(layer) + {{N}}.StateCell, {{name}}.Hidden);
+                        public {{span}}<{{T}}> CellOf(int layer) => (({{span}}<{{T}}>)_values).Slice(LayerOffset(layer) + {{N}}.StateCell, {{model}}.Hidden);
 
                     """);
             }
@@ -403,7 +404,7 @@ internal static class ApiEmitter
                     private static int LayerOffset(int layer)
                     {
                         global::System.ArgumentOutOfRangeException.ThrowIfNegative(layer);
-                        global::System.ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(layer, {{name}}.Layers);
+                        global::System.ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(layer, {{model}}.Layers);
                         return layer * {{ctx.Layout.LayerStateLength}};
                     }
 
@@ -415,7 +416,7 @@ internal static class ApiEmitter
             w.Lines($$"""
                     /// <summary>The last head output y_t, which feeds the next step: <see cref="Output"/> values.</summary>
                     [global::System.Diagnostics.CodeAnalysis.UnscopedRef]
-                    public {{span}}<{{T}}> Feedback => (({{span}}<{{T}}>)_values).Slice({{N}}.StateFeedback, {{name}}.Output);
+                    public {{span}}<{{T}}> Feedback => (({{span}}<{{T}}>)_values).Slice({{N}}.StateFeedback, {{model}}.Output);
 
                 """);
         }

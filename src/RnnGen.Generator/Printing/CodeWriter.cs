@@ -1,7 +1,7 @@
 using System;
 using System.Text;
 
-namespace RnnGen.Generator.Emit;
+namespace RnnGen.Generator.Printing;
 
 /// <summary>Builds indented C# text. Text, not syntax trees: fast, and it reads like the output.</summary>
 internal sealed class CodeWriter

@@ -1,0 +1,558 @@
+using System;
+using System.ComponentModel;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace RnnGen.Runtime;
+
+/// <summary>
+/// Products of the shape a struct declares (see <see cref="IBroadcastProduct"/>), written once for every
+/// vector width and specialised by the JIT for each shape: every size, stride and tile is a constant in its code.
+/// </summary>
+/// <remarks>
+/// <para>
+/// A register tile of R rows by C vectors of C stays in registers for the whole sum over k: each k loads C vectors of
+/// B's row and broadcasts R elements of A. Accumulators plus B vectors plus one broadcast must fit the register file
+/// (32 with AVX-512, else 16), and two FMA pipes of 4 cycles' latency need 8 independent accumulators at the very
+/// least: 4 × 4 tiles on the 512-bit path (5 × 5 with <see cref="IBroadcastProduct.WideTiles"/>), 4 × 2 on the
+/// others (4 × 3 wide on the 256-bit path), and a single row of up to 8 vectors for a matrix-vector product.
+/// </para>
+/// <para>
+/// A single row's sum over a short constant k is cut into chains (k mod chains), added at the end: a streaming step
+/// would otherwise wait on the latency of each multiply-add in turn. The same with two chains for a narrow tile over
+/// W_hh's panels, whose k loop is long.
+/// </para>
+/// </remarks>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public static class BroadcastProduct
+{
+    /// <summary>A row's sums are cut into chains while the tile has at most this many multiply-adds.</summary>
+    private const int ChainBudget = 64;
+
+    /// <summary>C = start + A · B, with one run-time extent (rows or sum length, whichever the shape leaves at 0).</summary>
+    public static void Run<T, S>(ref T a, ref T b, ref T c, int extent = 0)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where S : IBroadcastProduct =>
+        Core<T, S>(0, ref a, ref b, ref c, ref Unsafe.NullRef<T>(), ref Unsafe.NullRef<T>(), ref Unsafe.NullRef<T>(), extent);
+
+    /// <summary>C = row + A · B (<see cref="ProductStart.Row"/>).</summary>
+    public static void Run<T, S>(ref T a, ref T b, ref T c, ref T row, int extent = 0)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where S : IBroadcastProduct =>
+        Core<T, S>(0, ref a, ref b, ref c, ref row, ref Unsafe.NullRef<T>(), ref Unsafe.NullRef<T>(), extent);
+
+    /// <summary>C = x + b_ih + b_hh + A · B (<see cref="ProductStart.ThreeRows"/>), one row.</summary>
+    public static void Run<T, S>(ref T a, ref T b, ref T c, ref T x, ref T inputBias, ref T recurrentBias)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where S : IBroadcastProduct =>
+        Core<T, S>(0, ref a, ref b, ref c, ref x, ref inputBias, ref recurrentBias, 0);
+
+    /// <summary>One part (0 or 1) of the columns of <see cref="Run{T, S}(ref T, ref T, ref T, int)"/>.</summary>
+    public static void RunPart<T, S>(int part, ref T a, ref T b, ref T c, int extent = 0)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where S : IBroadcastProduct =>
+        Core<T, S>(part, ref a, ref b, ref c, ref Unsafe.NullRef<T>(), ref Unsafe.NullRef<T>(), ref Unsafe.NullRef<T>(), extent);
+
+    /// <summary>One part (0 or 1) of the columns of <see cref="Run{T, S}(ref T, ref T, ref T, ref T, int)"/>.</summary>
+    public static void RunPart<T, S>(int part, ref T a, ref T b, ref T c, ref T row, int extent = 0)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where S : IBroadcastProduct =>
+        Core<T, S>(part, ref a, ref b, ref c, ref row, ref Unsafe.NullRef<T>(), ref Unsafe.NullRef<T>(), extent);
+
+    /// <summary>One part (0 or 1) of the columns of <see cref="Run{T, S}(ref T, ref T, ref T, ref T, ref T, ref T)"/>.</summary>
+    public static void RunPart<T, S>(int part, ref T a, ref T b, ref T c, ref T x, ref T inputBias, ref T recurrentBias)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where S : IBroadcastProduct =>
+        Core<T, S>(part, ref a, ref b, ref c, ref x, ref inputBias, ref recurrentBias, 0);
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Core<T, S>(int part, ref T a, ref T b, ref T c, ref T s0, ref T s1, ref T s2, int extent)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where S : IBroadcastProduct
+    {
+        if (Vector512.IsHardwareAccelerated)
+        {
+            Blocks<T, Width512<T>, Vector512<T>, S>(part, ref a, ref b, ref c, ref s0, ref s1, ref s2, extent);
+        }
+        else if (Vector256.IsHardwareAccelerated)
+        {
+            Blocks<T, Width256<T>, Vector256<T>, S>(part, ref a, ref b, ref c, ref s0, ref s1, ref s2, extent);
+        }
+        else
+        {
+            Blocks<T, Width128<T>, Vector128<T>, S>(part, ref a, ref b, ref c, ref s0, ref s1, ref s2, extent);
+        }
+    }
+
+    /// <summary>Rows per register tile.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int TileRows<T, W, TV, S>()
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where W : IVectorWidth<T, TV>
+        where TV : struct
+        where S : IBroadcastProduct =>
+        S.M == 1 ? 1 : W.Bits == 512 && S.WideTiles ? 5 : 4;
+
+    /// <summary>Vectors per register tile over <paramref name="vectors"/> vectors of columns.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int TileVectors<T, W, TV, S>(int vectors)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where W : IVectorWidth<T, TV>
+        where TV : struct
+        where S : IBroadcastProduct =>
+        Math.Min(S.M == 1 ? 8 : W.Bits switch { 512 => S.WideTiles ? 5 : 4, 256 => S.WideTiles ? 3 : 2, _ => 2 }, vectors);
+
+    /// <summary>B's panel width when B is stored in panels, else 0.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int StoredB<S>() where S : IBroadcastProduct => S.BPanel > 0 && S.BPanel < S.N ? S.BPanel : 0;
+
+    /// <summary>C's panel width when C is stored in panels, else 0.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int StoredC<S>() where S : IBroadcastProduct => S.CPanel > 0 && S.CPanel < S.N ? S.CPanel : 0;
+
+    /// <summary>Distance between B's rows where a tile reads them: a panel's width, or B's row stride.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static nuint BStride<S>() where S : IBroadcastProduct => (nuint)(StoredB<S>() > 0 ? StoredB<S>() : S.BStride);
+
+    /// <summary>Distance between C's rows where a tile writes them: a panel's width, or C's row stride.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static nuint CStride<S>() where S : IBroadcastProduct => (nuint)(StoredC<S>() > 0 ? StoredC<S>() : S.CStride);
+
+    /// <summary>
+    /// The columns, block after block: all of them, one part of every group's, or panel after panel (a panel found
+    /// through its order), each block cut into register tiles.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Blocks<T, W, TV, S>(int part, ref T a, ref T b, ref T c, ref T s0, ref T s1, ref T s2, int extent)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where W : IVectorWidth<T, TV>
+        where TV : struct
+        where S : IBroadcastProduct
+    {
+        int lanes = W.Lanes, storedB = StoredB<S>(), storedC = StoredC<S>();
+        int block = storedB > 0 ? storedB : storedC > 0 ? storedC : S.PartColumns;
+        if (block == 0)
+        {
+            Columns<T, W, TV, S>(ref a, ref b, ref c, ref s0, ref s1, ref s2, 0, S.N / lanes, extent);
+            return;
+        }
+
+        int partVectors = storedB == 0 && storedC == 0 ? TileVectors<T, W, TV, S>(S.PartColumns / lanes) : 0;
+        if (partVectors > 0 && S.PartColumns % (partVectors * lanes) == 0)
+        {
+            // A part of plain rows: its columns of every group, as if they were adjacent; no tile straddles two groups.
+            int tile = partVectors * lanes;
+            for (nuint n0 = 0; n0 < (nuint)(S.N / S.GroupColumns * S.PartColumns); n0 += (nuint)tile)
+            {
+                nuint column = n0 / (nuint)S.PartColumns * (nuint)S.GroupColumns + (nuint)part * (nuint)S.PartColumns + n0 % (nuint)S.PartColumns;
+                Columns<T, W, TV, S>(ref a, ref Unsafe.Add(ref b, column), ref Unsafe.Add(ref c, column),
+                    ref s0, ref s1, ref s2, column, partVectors, extent);
+            }
+
+            return;
+        }
+
+        // One block of columns after the other (all, or one part of every group's); within a block, the same tiles.
+        nuint first = 0, end = (nuint)(S.N / block), step = 1;
+        if (S.PartColumns > 0)
+        {
+            // Part q's blocks of every group: groups of GroupColumns / block blocks, q's half of each.
+            first = (nuint)part * (nuint)(S.PartColumns / block);
+            step = (nuint)(S.GroupColumns / block);
+        }
+
+        for (nuint group = 0; group < end; group += step)
+        {
+            nuint partBlocks = S.PartColumns > 0 ? (nuint)(S.PartColumns / block) : 1;
+            for (nuint panel = group + first, last = panel + partBlocks; panel < last; panel++)
+            {
+                nuint column = panel * (nuint)block;
+                ref T bp = ref storedB > 0
+                    ? ref Unsafe.Add(ref b, PanelOrder.Slot(panel, S.N / storedB, S.BPanelGroups) * (nuint)(S.K * storedB))
+                    : ref Unsafe.Add(ref b, column);
+                ref T cp = ref storedC > 0
+                    ? ref Unsafe.Add(ref c, PanelOrder.Slot(panel, S.N / storedC, S.CPanelGroups) * (nuint)(S.M * storedC))
+                    : ref Unsafe.Add(ref c, column);
+                Columns<T, W, TV, S>(ref a, ref bp, ref cp, ref s0, ref s1, ref s2, column, block / lanes, extent);
+            }
+        }
+    }
+
+    /// <summary>
+    /// <paramref name="vectors"/> vectors of columns from b and c (already at the block's first column), in tiles of
+    /// full width and one narrower tile for the rest; <paramref name="column"/> is the block's first column in C's row.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Columns<T, W, TV, S>(ref T a, ref T b, ref T c, ref T s0, ref T s1, ref T s2, nuint column, int vectors, int extent)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where W : IVectorWidth<T, TV>
+        where TV : struct
+        where S : IBroadcastProduct
+    {
+        int cv = TileVectors<T, W, TV, S>(vectors), lanes = W.Lanes;
+        int full = vectors / cv, rest = vectors % cv;
+        for (nuint n0 = 0; n0 < (nuint)(full * cv * lanes); n0 += (nuint)(cv * lanes))
+        {
+            Rows<T, W, TV, S>(cv, ref a, ref b, ref c, ref s0, ref s1, ref s2, column, n0, extent);
+        }
+
+        if (rest > 0)
+        {
+            Rows<T, W, TV, S>(rest, ref a, ref b, ref c, ref s0, ref s1, ref s2, column, (nuint)(full * cv * lanes), extent);
+        }
+    }
+
+    /// <summary>Every row of C for one column tile of <paramref name="vectors"/> vectors: a count the JIT knows by type.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Rows<T, W, TV, S>(int vectors, ref T a, ref T b, ref T c, ref T s0, ref T s1, ref T s2, nuint column, nuint n0, int extent)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where W : IVectorWidth<T, TV>
+        where TV : struct
+        where S : IBroadcastProduct
+    {
+        if (S.M == 1)
+        {
+            // A matrix-vector product: one row, straight to its tile.
+            switch (vectors)
+            {
+                case 1: RowTiles<T, W, TV, S, Count1>(ref a, ref b, ref c, ref s0, ref s1, ref s2, column, n0, 0, 1, extent); break;
+                case 2: RowTiles<T, W, TV, S, Count2>(ref a, ref b, ref c, ref s0, ref s1, ref s2, column, n0, 0, 1, extent); break;
+                case 3: RowTiles<T, W, TV, S, Count3>(ref a, ref b, ref c, ref s0, ref s1, ref s2, column, n0, 0, 1, extent); break;
+                case 4: RowTiles<T, W, TV, S, Count4>(ref a, ref b, ref c, ref s0, ref s1, ref s2, column, n0, 0, 1, extent); break;
+                case 5: RowTiles<T, W, TV, S, Count5>(ref a, ref b, ref c, ref s0, ref s1, ref s2, column, n0, 0, 1, extent); break;
+                case 6: RowTiles<T, W, TV, S, Count6>(ref a, ref b, ref c, ref s0, ref s1, ref s2, column, n0, 0, 1, extent); break;
+                case 7: RowTiles<T, W, TV, S, Count7>(ref a, ref b, ref c, ref s0, ref s1, ref s2, column, n0, 0, 1, extent); break;
+                default: RowTiles<T, W, TV, S, Count8>(ref a, ref b, ref c, ref s0, ref s1, ref s2, column, n0, 0, 1, extent); break;
+            }
+
+            return;
+        }
+
+        switch (vectors)
+        {
+            case 1: Rows<T, W, TV, S, Count1>(ref a, ref b, ref c, ref s0, ref s1, ref s2, column, n0, extent); break;
+            case 2: Rows<T, W, TV, S, Count2>(ref a, ref b, ref c, ref s0, ref s1, ref s2, column, n0, extent); break;
+            case 3: Rows<T, W, TV, S, Count3>(ref a, ref b, ref c, ref s0, ref s1, ref s2, column, n0, extent); break;
+            case 4: Rows<T, W, TV, S, Count4>(ref a, ref b, ref c, ref s0, ref s1, ref s2, column, n0, extent); break;
+            default: Rows<T, W, TV, S, Count5>(ref a, ref b, ref c, ref s0, ref s1, ref s2, column, n0, extent); break;
+        }
+    }
+
+    /// <summary>Full tiles of rows, then the rows left over: one tile of them (M constant), or one row at a time.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Rows<T, W, TV, S, C>(ref T a, ref T b, ref T c, ref T s0, ref T s1, ref T s2, nuint column, nuint n0, int extent)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where W : IVectorWidth<T, TV>
+        where TV : struct
+        where S : IBroadcastProduct
+        where C : ICount
+    {
+        int rm = TileRows<T, W, TV, S>();
+        nuint rows = (nuint)(S.M > 0 ? S.M : extent), full = rows / (nuint)rm * (nuint)rm;
+        if (rm == 5)
+        {
+            BlockTiles<T, W, TV, S, Count5, C>(ref a, ref b, ref c, ref s0, ref s1, ref s2, column, n0, full, extent);
+        }
+        else
+        {
+            BlockTiles<T, W, TV, S, Count4, C>(ref a, ref b, ref c, ref s0, ref s1, ref s2, column, n0, full, extent);
+        }
+
+        if (S.M == 0 || S.M % rm == 1)
+        {
+            RowTiles<T, W, TV, S, C>(ref a, ref b, ref c, ref s0, ref s1, ref s2, column, n0, full, rows, extent);
+        }
+        else if (S.M % rm != 0)
+        {
+            // The rows left over from a constant M: one tile of them, at the end.
+            ref T aRest = ref Unsafe.Add(ref a, full * (nuint)S.AStrideM);
+            ref T cRest = ref Unsafe.Add(ref c, full * CStride<S>());
+            switch (S.M % rm)
+            {
+                case 2: BlockTiles<T, W, TV, S, Count2, C>(ref aRest, ref b, ref cRest, ref s0, ref s1, ref s2, column, n0, 2, extent); break;
+                case 3: BlockTiles<T, W, TV, S, Count3, C>(ref aRest, ref b, ref cRest, ref s0, ref s1, ref s2, column, n0, 3, extent); break;
+                default: BlockTiles<T, W, TV, S, Count4, C>(ref aRest, ref b, ref cRest, ref s0, ref s1, ref s2, column, n0, 4, extent); break;
+            }
+        }
+    }
+
+    /// <summary>How many chains a single row's sum is cut into (see the remarks of the class).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int Chains<S>(int vectors) where S : IBroadcastProduct
+    {
+        if (S.K > 0 && S.K * vectors <= ChainBudget)
+        {
+            return Math.Max(1, Math.Min(Math.Min(4, 8 / vectors), S.K / 2));
+        }
+
+        return StoredB<S>() > 0 && S.M == 1 && vectors <= 4 && S.K > 0 && S.K % 2 == 0 ? 2 : 1;
+    }
+
+    /// <summary>
+    /// What the accumulators of one column vector start from, the same for every row of a tile (unused when the
+    /// product accumulates into C, whose rows are loaded instead).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TV Start<T, W, TV, S>(ref T s0, ref T s1, ref T s2, nuint at)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where W : IVectorWidth<T, TV>
+        where TV : struct
+        where S : IBroadcastProduct => S.Start switch
+        {
+            ProductStart.Row => W.Load(ref s0, at),
+            ProductStart.ThreeRows => W.Add(W.Add(W.Load(ref s0, at), W.Load(ref s1, at)), W.Load(ref s2, at)),
+            _ => W.Zero,
+        };
+
+    /// <summary>One accumulator's start: C's own value when the product accumulates, else the column's start.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TV StartAt<T, W, TV, S>(ref T cRow, nuint index, TV start)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where W : IVectorWidth<T, TV>
+        where TV : struct
+        where S : IBroadcastProduct => S.Start == ProductStart.Accumulate ? W.Load(ref cRow, index) : start;
+
+    /// <summary>Stores one accumulator after the finish.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Finish<T, W, TV, S>(TV value, ref T cRow, nuint index)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where W : IVectorWidth<T, TV>
+        where TV : struct
+        where S : IBroadcastProduct =>
+        W.Store(S.Finish switch { ProductFinish.Tanh => W.Tanh(value), ProductFinish.Relu => W.Relu(value), _ => value }, ref cRow, index);
+
+    /// <summary>acc[v] += x · b[v] for the tile's C vectors.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void MultiplyAdd<T, W, TV, C>(TV x, ref T bRow, ref TV v0, ref TV v1, ref TV v2, ref TV v3, ref TV v4, ref TV v5, ref TV v6, ref TV v7)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where W : IVectorWidth<T, TV>
+        where TV : struct
+        where C : ICount
+    {
+        nuint lanes = (nuint)W.Lanes;
+        v0 = W.MultiplyAdd(x, W.Load(ref bRow, 0), v0);
+        if (C.Value > 1) v1 = W.MultiplyAdd(x, W.Load(ref bRow, lanes), v1);
+        if (C.Value > 2) v2 = W.MultiplyAdd(x, W.Load(ref bRow, 2 * lanes), v2);
+        if (C.Value > 3) v3 = W.MultiplyAdd(x, W.Load(ref bRow, 3 * lanes), v3);
+        if (C.Value > 4) v4 = W.MultiplyAdd(x, W.Load(ref bRow, 4 * lanes), v4);
+        if (C.Value > 5) v5 = W.MultiplyAdd(x, W.Load(ref bRow, 5 * lanes), v5);
+        if (C.Value > 6) v6 = W.MultiplyAdd(x, W.Load(ref bRow, 6 * lanes), v6);
+        if (C.Value > 7) v7 = W.MultiplyAdd(x, W.Load(ref bRow, 7 * lanes), v7);
+    }
+
+    /// <summary>Single-row tiles of C vectors for rows [<paramref name="from"/>, <paramref name="to"/>), each sum in chains.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void RowTiles<T, W, TV, S, C>(ref T a, ref T b, ref T c, ref T s0, ref T s1, ref T s2, nuint column, nuint n0, nuint from, nuint to, int extent)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where W : IVectorWidth<T, TV>
+        where TV : struct
+        where S : IBroadcastProduct
+        where C : ICount
+    {
+        nuint lanes = (nuint)W.Lanes, aStrideK = (nuint)S.AStrideK, bStride = BStride<S>(), cStride = CStride<S>();
+        int chains = Chains<S>(C.Value), depth = S.K > 0 ? S.K : extent;
+        ref T bTile = ref Unsafe.Add(ref b, n0);
+        nuint at = column + n0;
+        TV z = W.Zero;
+        TV i0 = Start<T, W, TV, S>(ref s0, ref s1, ref s2, at);
+        TV i1 = C.Value > 1 ? Start<T, W, TV, S>(ref s0, ref s1, ref s2, at + lanes) : z;
+        TV i2 = C.Value > 2 ? Start<T, W, TV, S>(ref s0, ref s1, ref s2, at + 2 * lanes) : z;
+        TV i3 = C.Value > 3 ? Start<T, W, TV, S>(ref s0, ref s1, ref s2, at + 3 * lanes) : z;
+        TV i4 = C.Value > 4 ? Start<T, W, TV, S>(ref s0, ref s1, ref s2, at + 4 * lanes) : z;
+        TV i5 = C.Value > 5 ? Start<T, W, TV, S>(ref s0, ref s1, ref s2, at + 5 * lanes) : z;
+        TV i6 = C.Value > 6 ? Start<T, W, TV, S>(ref s0, ref s1, ref s2, at + 6 * lanes) : z;
+        TV i7 = C.Value > 7 ? Start<T, W, TV, S>(ref s0, ref s1, ref s2, at + 7 * lanes) : z;
+        for (nuint m = from; m < to; m++)
+        {
+            ref T cRow = ref Unsafe.Add(ref c, m * cStride + n0);
+            ref T aRow = ref Unsafe.Add(ref a, m * (nuint)S.AStrideM);
+            TV c0 = StartAt<T, W, TV, S>(ref cRow, 0, i0);
+            TV c1 = C.Value > 1 ? StartAt<T, W, TV, S>(ref cRow, lanes, i1) : z;
+            TV c2 = C.Value > 2 ? StartAt<T, W, TV, S>(ref cRow, 2 * lanes, i2) : z;
+            TV c3 = C.Value > 3 ? StartAt<T, W, TV, S>(ref cRow, 3 * lanes, i3) : z;
+            TV c4 = C.Value > 4 ? StartAt<T, W, TV, S>(ref cRow, 4 * lanes, i4) : z;
+            TV c5 = C.Value > 5 ? StartAt<T, W, TV, S>(ref cRow, 5 * lanes, i5) : z;
+            TV c6 = C.Value > 6 ? StartAt<T, W, TV, S>(ref cRow, 6 * lanes, i6) : z;
+            TV c7 = C.Value > 7 ? StartAt<T, W, TV, S>(ref cRow, 7 * lanes, i7) : z;
+            // Chains 1..3 (a chain per k mod chains); chain 0 is c0..c7. At most 8 / C chains, so C · chains <= 8.
+            TV d0 = z, d1 = z, d2 = z, d3 = z, e0 = z, e1 = z, e2 = z, e3 = z, f0 = z, f1 = z, f2 = z, f3 = z;
+            nuint k = 0;
+            if (chains == 1)
+            {
+                for (; k < (nuint)depth; k++)
+                {
+                    MultiplyAdd<T, W, TV, C>(W.Broadcast(Unsafe.Add(ref aRow, k * aStrideK)), ref Unsafe.Add(ref bTile, k * bStride), ref c0, ref c1, ref c2, ref c3, ref c4, ref c5, ref c6, ref c7);
+                }
+            }
+            else
+            {
+                nuint whole = (nuint)(depth / chains * chains);
+                for (; k < whole; k += (nuint)chains)
+                {
+                    MultiplyAdd<T, W, TV, C>(W.Broadcast(Unsafe.Add(ref aRow, k * aStrideK)), ref Unsafe.Add(ref bTile, k * bStride), ref c0, ref c1, ref c2, ref c3, ref c4, ref c5, ref c6, ref c7);
+                    MultiplyAdd<T, W, TV, C>(W.Broadcast(Unsafe.Add(ref aRow, (k + 1) * aStrideK)), ref Unsafe.Add(ref bTile, (k + 1) * bStride), ref d0, ref d1, ref d2, ref d3, ref z, ref z, ref z, ref z);
+                    if (chains > 2)
+                    {
+                        MultiplyAdd<T, W, TV, C>(W.Broadcast(Unsafe.Add(ref aRow, (k + 2) * aStrideK)), ref Unsafe.Add(ref bTile, (k + 2) * bStride), ref e0, ref e1, ref e2, ref e3, ref z, ref z, ref z, ref z);
+                    }
+
+                    if (chains > 3)
+                    {
+                        MultiplyAdd<T, W, TV, C>(W.Broadcast(Unsafe.Add(ref aRow, (k + 3) * aStrideK)), ref Unsafe.Add(ref bTile, (k + 3) * bStride), ref f0, ref f1, ref f2, ref f3, ref z, ref z, ref z, ref z);
+                    }
+                }
+
+                // k = whole + j belongs to chain j.
+                if (depth % chains > 0)
+                {
+                    MultiplyAdd<T, W, TV, C>(W.Broadcast(Unsafe.Add(ref aRow, k * aStrideK)), ref Unsafe.Add(ref bTile, k * bStride), ref c0, ref c1, ref c2, ref c3, ref c4, ref c5, ref c6, ref c7);
+                }
+
+                if (depth % chains > 1)
+                {
+                    MultiplyAdd<T, W, TV, C>(W.Broadcast(Unsafe.Add(ref aRow, (k + 1) * aStrideK)), ref Unsafe.Add(ref bTile, (k + 1) * bStride), ref d0, ref d1, ref d2, ref d3, ref z, ref z, ref z, ref z);
+                }
+
+                if (depth % chains > 2)
+                {
+                    MultiplyAdd<T, W, TV, C>(W.Broadcast(Unsafe.Add(ref aRow, (k + 2) * aStrideK)), ref Unsafe.Add(ref bTile, (k + 2) * bStride), ref e0, ref e1, ref e2, ref e3, ref z, ref z, ref z, ref z);
+                }
+
+                c0 = Join<T, W, TV>(chains, c0, d0, e0, f0);
+                c1 = Join<T, W, TV>(chains, c1, d1, e1, f1);
+                c2 = Join<T, W, TV>(chains, c2, d2, e2, f2);
+                c3 = Join<T, W, TV>(chains, c3, d3, e3, f3);
+            }
+
+            Finish<T, W, TV, S>(c0, ref cRow, 0);
+            if (C.Value > 1) Finish<T, W, TV, S>(c1, ref cRow, lanes);
+            if (C.Value > 2) Finish<T, W, TV, S>(c2, ref cRow, 2 * lanes);
+            if (C.Value > 3) Finish<T, W, TV, S>(c3, ref cRow, 3 * lanes);
+            if (C.Value > 4) Finish<T, W, TV, S>(c4, ref cRow, 4 * lanes);
+            if (C.Value > 5) Finish<T, W, TV, S>(c5, ref cRow, 5 * lanes);
+            if (C.Value > 6) Finish<T, W, TV, S>(c6, ref cRow, 6 * lanes);
+            if (C.Value > 7) Finish<T, W, TV, S>(c7, ref cRow, 7 * lanes);
+        }
+    }
+
+    /// <summary>A chained sum: c + d, c + (d + e), or c + (d + (e + f)).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TV Join<T, W, TV>(int chains, TV c, TV d, TV e, TV f)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where W : IVectorWidth<T, TV>
+        where TV : struct => chains switch
+        {
+            2 => W.Add(c, d),
+            3 => W.Add(c, W.Add(d, e)),
+            _ => W.Add(c, W.Add(d, W.Add(e, f))),
+        };
+
+    /// <summary>Tiles of R rows by C vectors for rows [0, <paramref name="rows"/>), a multiple of R.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void BlockTiles<T, W, TV, S, R, C>(ref T a, ref T b, ref T c, ref T s0, ref T s1, ref T s2, nuint column, nuint n0, nuint rows, int extent)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where W : IVectorWidth<T, TV>
+        where TV : struct
+        where S : IBroadcastProduct
+        where R : ICount
+        where C : ICount
+    {
+        nuint lanes = (nuint)W.Lanes, aStrideM = (nuint)S.AStrideM, aStrideK = (nuint)S.AStrideK, bStride = BStride<S>(), cStride = CStride<S>();
+        int depth = S.K > 0 ? S.K : extent;
+        nuint at = column + n0;
+        ref T bTile = ref Unsafe.Add(ref b, n0);
+        TV z = W.Zero;
+        TV i0 = Start<T, W, TV, S>(ref s0, ref s1, ref s2, at);
+        TV i1 = C.Value > 1 ? Start<T, W, TV, S>(ref s0, ref s1, ref s2, at + lanes) : z;
+        TV i2 = C.Value > 2 ? Start<T, W, TV, S>(ref s0, ref s1, ref s2, at + 2 * lanes) : z;
+        TV i3 = C.Value > 3 ? Start<T, W, TV, S>(ref s0, ref s1, ref s2, at + 3 * lanes) : z;
+        TV i4 = C.Value > 4 ? Start<T, W, TV, S>(ref s0, ref s1, ref s2, at + 4 * lanes) : z;
+        for (nuint m0 = 0; m0 + (nuint)R.Value <= rows; m0 += (nuint)R.Value)
+        {
+            ref T r0 = ref Unsafe.Add(ref c, m0 * cStride + n0);
+            ref T r1 = ref Unsafe.Add(ref r0, cStride);
+            ref T r2 = ref Unsafe.Add(ref r1, cStride);
+            ref T r3 = ref Unsafe.Add(ref r2, cStride);
+            ref T r4 = ref Unsafe.Add(ref r3, cStride);
+            // Accumulator rv: tile row r, vector v. Rows beyond R and vectors beyond C are never used.
+            TV a00 = z, a01 = z, a02 = z, a03 = z, a04 = z, a10 = z, a11 = z, a12 = z, a13 = z, a14 = z;
+            TV a20 = z, a21 = z, a22 = z, a23 = z, a24 = z, a30 = z, a31 = z, a32 = z, a33 = z, a34 = z;
+            TV a40 = z, a41 = z, a42 = z, a43 = z, a44 = z;
+            StartRow<T, W, TV, S, C>(ref r0, i0, i1, i2, i3, i4, ref a00, ref a01, ref a02, ref a03, ref a04);
+            if (R.Value > 1) StartRow<T, W, TV, S, C>(ref r1, i0, i1, i2, i3, i4, ref a10, ref a11, ref a12, ref a13, ref a14);
+            if (R.Value > 2) StartRow<T, W, TV, S, C>(ref r2, i0, i1, i2, i3, i4, ref a20, ref a21, ref a22, ref a23, ref a24);
+            if (R.Value > 3) StartRow<T, W, TV, S, C>(ref r3, i0, i1, i2, i3, i4, ref a30, ref a31, ref a32, ref a33, ref a34);
+            if (R.Value > 4) StartRow<T, W, TV, S, C>(ref r4, i0, i1, i2, i3, i4, ref a40, ref a41, ref a42, ref a43, ref a44);
+
+            ref T aTile = ref Unsafe.Add(ref a, m0 * aStrideM);
+            for (nuint k = 0; k < (nuint)depth; k++)
+            {
+                ref T bRow = ref Unsafe.Add(ref bTile, k * bStride);
+                TV b0 = W.Load(ref bRow, 0);
+                TV b1 = C.Value > 1 ? W.Load(ref bRow, lanes) : z;
+                TV b2 = C.Value > 2 ? W.Load(ref bRow, 2 * lanes) : z;
+                TV b3 = C.Value > 3 ? W.Load(ref bRow, 3 * lanes) : z;
+                TV b4 = C.Value > 4 ? W.Load(ref bRow, 4 * lanes) : z;
+                ref T aK = ref Unsafe.Add(ref aTile, k * aStrideK);
+                MultiplyRow<T, W, TV, C>(W.Broadcast(aK), b0, b1, b2, b3, b4, ref a00, ref a01, ref a02, ref a03, ref a04);
+                if (R.Value > 1) MultiplyRow<T, W, TV, C>(W.Broadcast(Unsafe.Add(ref aK, aStrideM)), b0, b1, b2, b3, b4, ref a10, ref a11, ref a12, ref a13, ref a14);
+                if (R.Value > 2) MultiplyRow<T, W, TV, C>(W.Broadcast(Unsafe.Add(ref aK, 2 * aStrideM)), b0, b1, b2, b3, b4, ref a20, ref a21, ref a22, ref a23, ref a24);
+                if (R.Value > 3) MultiplyRow<T, W, TV, C>(W.Broadcast(Unsafe.Add(ref aK, 3 * aStrideM)), b0, b1, b2, b3, b4, ref a30, ref a31, ref a32, ref a33, ref a34);
+                if (R.Value > 4) MultiplyRow<T, W, TV, C>(W.Broadcast(Unsafe.Add(ref aK, 4 * aStrideM)), b0, b1, b2, b3, b4, ref a40, ref a41, ref a42, ref a43, ref a44);
+            }
+
+            StoreRow<T, W, TV, C>(ref r0, a00, a01, a02, a03, a04);
+            if (R.Value > 1) StoreRow<T, W, TV, C>(ref r1, a10, a11, a12, a13, a14);
+            if (R.Value > 2) StoreRow<T, W, TV, C>(ref r2, a20, a21, a22, a23, a24);
+            if (R.Value > 3) StoreRow<T, W, TV, C>(ref r3, a30, a31, a32, a33, a34);
+            if (R.Value > 4) StoreRow<T, W, TV, C>(ref r4, a40, a41, a42, a43, a44);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StartRow<T, W, TV, S, C>(ref T cRow, TV i0, TV i1, TV i2, TV i3, TV i4, ref TV v0, ref TV v1, ref TV v2, ref TV v3, ref TV v4)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where W : IVectorWidth<T, TV>
+        where TV : struct
+        where S : IBroadcastProduct
+        where C : ICount
+    {
+        nuint lanes = (nuint)W.Lanes;
+        v0 = StartAt<T, W, TV, S>(ref cRow, 0, i0);
+        if (C.Value > 1) v1 = StartAt<T, W, TV, S>(ref cRow, lanes, i1);
+        if (C.Value > 2) v2 = StartAt<T, W, TV, S>(ref cRow, 2 * lanes, i2);
+        if (C.Value > 3) v3 = StartAt<T, W, TV, S>(ref cRow, 3 * lanes, i3);
+        if (C.Value > 4) v4 = StartAt<T, W, TV, S>(ref cRow, 4 * lanes, i4);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void MultiplyRow<T, W, TV, C>(TV x, TV b0, TV b1, TV b2, TV b3, TV b4, ref TV v0, ref TV v1, ref TV v2, ref TV v3, ref TV v4)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where W : IVectorWidth<T, TV>
+        where TV : struct
+        where C : ICount
+    {
+        v0 = W.MultiplyAdd(x, b0, v0);
+        if (C.Value > 1) v1 = W.MultiplyAdd(x, b1, v1);
+        if (C.Value > 2) v2 = W.MultiplyAdd(x, b2, v2);
+        if (C.Value > 3) v3 = W.MultiplyAdd(x, b3, v3);
+        if (C.Value > 4) v4 = W.MultiplyAdd(x, b4, v4);
+    }
+
+    /// <summary>Stores one tile row (products of several rows have no finish).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreRow<T, W, TV, C>(ref T cRow, TV v0, TV v1, TV v2, TV v3, TV v4)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where W : IVectorWidth<T, TV>
+        where TV : struct
+        where C : ICount
+    {
+        nuint lanes = (nuint)W.Lanes;
+        W.Store(v0, ref cRow, 0);
+        if (C.Value > 1) W.Store(v1, ref cRow, lanes);
+        if (C.Value > 2) W.Store(v2, ref cRow, 2 * lanes);
+        if (C.Value > 3) W.Store(v3, ref cRow, 3 * lanes);
+        if (C.Value > 4) W.Store(v4, ref cRow, 4 * lanes);
+    }
+}

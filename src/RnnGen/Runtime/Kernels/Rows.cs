@@ -1,0 +1,197 @@
+using System.ComponentModel;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace RnnGen.Runtime;
+
+/// <summary>
+/// Element-wise operations over padded rows, for generated code. Widths are whole numbers of vectors of every width
+/// (rows are padded to 64 bytes), so no loop has a tail. Generated code passes its constants as the widths and the
+/// methods are inlined there, so the JIT sees constant trip counts.
+/// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public static class Rows
+{
+    private const MethodImplOptions Inline = MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization;
+
+    /// <summary>destination = source over <paramref name="width"/> elements.</summary>
+    [MethodImpl(Inline)]
+    public static void Copy<T>(ref T source, ref T destination, nuint width)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        if (Vector512.IsHardwareAccelerated) Copy<T, Width512<T>, Vector512<T>>(ref source, ref destination, width);
+        else if (Vector256.IsHardwareAccelerated) Copy<T, Width256<T>, Vector256<T>>(ref source, ref destination, width);
+        else Copy<T, Width128<T>, Vector128<T>>(ref source, ref destination, width);
+    }
+
+    /// <summary>destination += source over <paramref name="width"/> elements.</summary>
+    [MethodImpl(Inline)]
+    public static void Add<T>(ref T source, ref T destination, nuint width)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        if (Vector512.IsHardwareAccelerated) Add<T, Width512<T>, Vector512<T>>(ref source, ref destination, width);
+        else if (Vector256.IsHardwareAccelerated) Add<T, Width256<T>, Vector256<T>>(ref source, ref destination, width);
+        else Add<T, Width128<T>, Vector128<T>>(ref source, ref destination, width);
+    }
+
+    /// <summary>destination *= factor over <paramref name="width"/> elements.</summary>
+    [MethodImpl(Inline)]
+    public static void Multiply<T>(ref T factor, ref T destination, nuint width)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        if (Vector512.IsHardwareAccelerated) Multiply<T, Width512<T>, Vector512<T>>(ref factor, ref destination, width);
+        else if (Vector256.IsHardwareAccelerated) Multiply<T, Width256<T>, Vector256<T>>(ref factor, ref destination, width);
+        else Multiply<T, Width128<T>, Vector128<T>>(ref factor, ref destination, width);
+    }
+
+    /// <summary>destination += source · factor over <paramref name="width"/> elements (fused where the hardware has FMA).</summary>
+    [MethodImpl(Inline)]
+    public static void AddProduct<T>(ref T source, ref T factor, ref T destination, nuint width)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        if (Vector512.IsHardwareAccelerated) AddProduct<T, Width512<T>, Vector512<T>>(ref source, ref factor, ref destination, width);
+        else if (Vector256.IsHardwareAccelerated) AddProduct<T, Width256<T>, Vector256<T>>(ref source, ref factor, ref destination, width);
+        else AddProduct<T, Width128<T>, Vector128<T>>(ref source, ref factor, ref destination, width);
+    }
+
+    /// <summary>
+    /// target += the sum of <paramref name="count"/> rows of <paramref name="width"/> elements: columns outside, rows
+    /// inside, so each target vector is written once.
+    /// </summary>
+    [MethodImpl(Inline)]
+    public static void Sum<T>(ref T rows, ref T target, int count, nuint width)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        if (Vector512.IsHardwareAccelerated) Sum<T, Width512<T>, Vector512<T>>(ref rows, ref target, count, width);
+        else if (Vector256.IsHardwareAccelerated) Sum<T, Width256<T>, Vector256<T>>(ref rows, ref target, count, width);
+        else Sum<T, Width128<T>, Vector128<T>>(ref rows, ref target, count, width);
+    }
+
+    /// <summary>True when every one of <paramref name="width"/> values is finite.</summary>
+    [MethodImpl(Inline)]
+    public static bool AllFinite<T>(ref T values, nuint width)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        if (Vector512.IsHardwareAccelerated) return AllFinite<T, Width512<T>, Vector512<T>>(ref values, width);
+        if (Vector256.IsHardwareAccelerated) return AllFinite<T, Width256<T>, Vector256<T>>(ref values, width);
+        return AllFinite<T, Width128<T>, Vector128<T>>(ref values, width);
+    }
+
+    /// <summary>p -= learningRate · g over <paramref name="width"/> parameters (fused where the hardware has FMA).</summary>
+    [MethodImpl(Inline)]
+    public static void Descend<T>(ref T p, ref T g, T learningRate, nuint width)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        if (Vector512.IsHardwareAccelerated) Descend<T, Width512<T>, Vector512<T>>(ref p, ref g, learningRate, width);
+        else if (Vector256.IsHardwareAccelerated) Descend<T, Width256<T>, Vector256<T>>(ref p, ref g, learningRate, width);
+        else Descend<T, Width128<T>, Vector128<T>>(ref p, ref g, learningRate, width);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Copy<T, W, TV>(ref T source, ref T destination, nuint width)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where W : IVectorWidth<T, TV>
+        where TV : struct
+    {
+        for (nuint i = 0; i < width; i += (nuint)W.Lanes)
+        {
+            W.Store(W.Load(ref source, i), ref destination, i);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Add<T, W, TV>(ref T source, ref T destination, nuint width)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where W : IVectorWidth<T, TV>
+        where TV : struct
+    {
+        for (nuint i = 0; i < width; i += (nuint)W.Lanes)
+        {
+            W.Store(W.Add(W.Load(ref destination, i), W.Load(ref source, i)), ref destination, i);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Multiply<T, W, TV>(ref T factor, ref T destination, nuint width)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where W : IVectorWidth<T, TV>
+        where TV : struct
+    {
+        for (nuint i = 0; i < width; i += (nuint)W.Lanes)
+        {
+            W.Store(W.Multiply(W.Load(ref destination, i), W.Load(ref factor, i)), ref destination, i);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddProduct<T, W, TV>(ref T source, ref T factor, ref T destination, nuint width)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where W : IVectorWidth<T, TV>
+        where TV : struct
+    {
+        for (nuint i = 0; i < width; i += (nuint)W.Lanes)
+        {
+            W.Store(W.MultiplyAdd(W.Load(ref source, i), W.Load(ref factor, i), W.Load(ref destination, i)), ref destination, i);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Sum<T, W, TV>(ref T rows, ref T target, int count, nuint width)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where W : IVectorWidth<T, TV>
+        where TV : struct
+    {
+        for (nuint i = 0; i < width; i += (nuint)W.Lanes)
+        {
+            TV sum = W.Load(ref target, i);
+            for (nuint r = 0; r < (nuint)count; r++)
+            {
+                sum = W.Add(sum, W.Load(ref rows, r * width + i));
+            }
+
+            W.Store(sum, ref target, i);
+        }
+    }
+
+    // x - x is 0 for a finite x and NaN for NaN or ±infinity, and NaN survives the sums: one subtraction and one
+    // addition per vector, in four independent chains so the adds do not wait on each other.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool AllFinite<T, W, TV>(ref T values, nuint width)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where W : IVectorWidth<T, TV>
+        where TV : struct
+    {
+        nuint lanes = (nuint)W.Lanes, i = 0;
+        TV a = W.Zero, b = W.Zero, c = W.Zero, d = W.Zero;
+        for (; i + 4 * lanes <= width; i += 4 * lanes)
+        {
+            TV x0 = W.Load(ref values, i), x1 = W.Load(ref values, i + lanes), x2 = W.Load(ref values, i + 2 * lanes), x3 = W.Load(ref values, i + 3 * lanes);
+            a = W.Add(a, W.Subtract(x0, x0));
+            b = W.Add(b, W.Subtract(x1, x1));
+            c = W.Add(c, W.Subtract(x2, x2));
+            d = W.Add(d, W.Subtract(x3, x3));
+        }
+
+        for (; i < width; i += lanes)
+        {
+            TV x = W.Load(ref values, i);
+            a = W.Add(a, W.Subtract(x, x));
+        }
+
+        return W.IsZero(W.Add(W.Add(a, b), W.Add(c, d)));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Descend<T, W, TV>(ref T p, ref T g, T learningRate, nuint width)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where W : IVectorWidth<T, TV>
+        where TV : struct
+    {
+        TV rate = W.Broadcast(-learningRate);
+        for (nuint i = 0; i < width; i += (nuint)W.Lanes)
+        {
+            W.Store(W.MultiplyAdd(rate, W.Load(ref g, i), W.Load(ref p, i)), ref p, i);
+        }
+    }
+}
