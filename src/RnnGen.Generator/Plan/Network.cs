@@ -72,6 +72,8 @@ internal sealed class Network
             BPanel = s.OutputPanel, Start = ProductStart.Row, WideTiles = s.WideHead,
         };
         HeadForward = Register(head);
+        // One row: a streaming step's head. A wide head in panels keeps the many-row product (one summation order).
+        HeadStep = s.OutputPanelled ? HeadForward : Register(head with { Name = "HeadStep", Doc = "The head of one step: y = b_out + Σ_j h[j] · W_out[j, :].", M = 1 });
         if (s.Bidirectional)
         {
             HeadForwardAdd = Register(head with { Name = "HeadForwardAdd", Doc = "y_t += Σ_j h_t[j] · W_out[j, :]: the reverse direction's half of a bidirectional head.", Start = ProductStart.Accumulate });
@@ -123,6 +125,9 @@ internal sealed class Network
     public BroadcastProduct? ProjectionWeightGrads { get; }
     public BroadcastProduct HeadForward { get; }
     public BroadcastProduct? HeadForwardAdd { get; }
+
+    /// <summary>The head for one row (or <see cref="HeadForward"/> with one row when the head is in panels).</summary>
+    public BroadcastProduct HeadStep { get; }
     public BroadcastProduct OutputWeightGrads { get; }
     public DotProduct HiddenGradsFromHead { get; }
     public DotProduct RecurrentBackprop { get; }

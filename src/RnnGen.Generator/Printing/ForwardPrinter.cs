@@ -285,7 +285,7 @@ internal sealed class ForwardPrinter : Printer
                 if (Sizes.FeedsBack)
                 {
                     W.Line("// y_t feeds step t + 1, so the head runs inside the recurrence.");
-                    Lines(Calls.Product(Network.HeadForward, unit.States.Row(Time + 1), Local("outputWeights"), Memory.Feedback!.Row(Time + 1), 1, Local("outputBias")));
+                    Lines(Calls.Product(Network.HeadStep, unit.States.Row(Time + 1), Local("outputWeights"), Memory.Feedback!.Row(Time + 1), 1, Local("outputBias")));
                 }
             }
 

@@ -40,7 +40,7 @@ internal sealed class StreamingPrinter : Printer
             }
             else
             {
-                Lines(Calls.Product(Network.HeadForward, state.Plus(Memory.Top.StateOffset), Memory.OutputWeights.At(0), Memory.StepLogits.At(0), 1, Memory.OutputBias.At(0)));
+                Lines(Calls.Product(Network.HeadStep, state.Plus(Memory.Top.StateOffset), Memory.OutputWeights.At(0), Memory.StepLogits.At(0), 1, Memory.OutputBias.At(0)));
             }
         }
 
@@ -112,7 +112,7 @@ internal sealed class StreamingPrinter : Printer
 
             if (Sizes.FeedsBack)
             {
-                Lines(Calls.Product(Network.HeadForward, next, Memory.OutputWeights.At(0), next.Plus(Sizes.StateFeedback), 1, Memory.OutputBias.At(0)));
+                Lines(Calls.Product(Network.HeadStep, next, Memory.OutputWeights.At(0), next.Plus(Sizes.StateFeedback), 1, Memory.OutputBias.At(0)));
             }
 
             W.Line(Calls.Copy(next, state, Sizes.StateLength));

@@ -428,6 +428,8 @@ namespace RnnGen.Generated
         // The products' shapes: the runtime's kernels are compiled once per shape, with every size a constant.
         /// <summary>y_t = b_out + Σ_j h_t[j] · W_out[j, :] for steps rows: a = h rows, b = W_out (input-major), c = y rows.</summary>
         private readonly struct HeadForward : IBroadcastProduct { public static int M => 0; public static int K => Hidden; public static int N => OutputPadded; public static int AStrideM => HiddenPadded; public static int AStrideK => 1; public static int BStride => OutputPadded; public static int CStride => OutputPadded; public static ProductStart Start => ProductStart.Row; }
+        /// <summary>The head of one step: y = b_out + Σ_j h[j] · W_out[j, :].</summary>
+        private readonly struct HeadStep : IBroadcastProduct { public static int M => 1; public static int K => Hidden; public static int N => OutputPadded; public static int AStrideM => HiddenPadded; public static int AStrideK => 1; public static int BStride => OutputPadded; public static int CStride => OutputPadded; public static ProductStart Start => ProductStart.Row; }
         /// <summary>dW_out[j, :] += Σ_t h_t[j] · dy_t: a = h rows (A(j, t) = h_t[j]), b = dy rows, c = dW_out (input-major).</summary>
         private readonly struct OutputWeightGrads : IBroadcastProduct { public static int M => Hidden; public static int K => 0; public static int N => OutputPadded; public static int AStrideM => 1; public static int AStrideK => HiddenPadded; public static int BStride => OutputPadded; public static int CStride => OutputPadded; }
         /// <summary>dh_t[j] += Σ_o dy_t[o] · W_out[j, o]: a = dy rows, b = W_out rows, c = dh rows.</summary>
@@ -718,7 +720,7 @@ namespace RnnGen.Generated
         /// <summary>StepLogits = the head's outputs y for the current state.</summary>
         private static void StepOutputs(ref double p, ref double w, ref double state)
         {
-            BroadcastProduct.Run<double, HeadForward>(ref state, ref Unsafe.Add(ref p, OutputWeights), ref Unsafe.Add(ref w, StepLogits), ref Unsafe.Add(ref p, OutputBias), 1);
+            BroadcastProduct.Run<double, HeadStep>(ref state, ref Unsafe.Add(ref p, OutputWeights), ref Unsafe.Add(ref w, StepLogits), ref Unsafe.Add(ref p, OutputBias));
         }
 
         /// <summary>Advances the state by one input and writes the head's Output values.</summary>

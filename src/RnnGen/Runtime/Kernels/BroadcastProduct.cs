@@ -66,22 +66,45 @@ public static class BroadcastProduct
         where S : IBroadcastProduct =>
         Core<T, S>(part, ref a, ref b, ref c, ref x, ref inputBias, ref recurrentBias, 0);
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    /// <summary>Picks the widest accelerated width (a JIT-time constant): inlined into the caller, which keeps one branch.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Core<T, S>(int part, ref T a, ref T b, ref T c, ref T s0, ref T s1, ref T s2, int extent)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where S : IBroadcastProduct
     {
         if (Vector512.IsHardwareAccelerated)
         {
-            Blocks<T, Width512<T>, Vector512<T>, S>(part, ref a, ref b, ref c, ref s0, ref s1, ref s2, extent);
+            Dispatch<T, Width512<T>, Vector512<T>, S>(part, ref a, ref b, ref c, ref s0, ref s1, ref s2, extent);
         }
         else if (Vector256.IsHardwareAccelerated)
         {
-            Blocks<T, Width256<T>, Vector256<T>, S>(part, ref a, ref b, ref c, ref s0, ref s1, ref s2, extent);
+            Dispatch<T, Width256<T>, Vector256<T>, S>(part, ref a, ref b, ref c, ref s0, ref s1, ref s2, extent);
         }
         else
         {
-            Blocks<T, Width128<T>, Vector128<T>, S>(part, ref a, ref b, ref c, ref s0, ref s1, ref s2, extent);
+            Dispatch<T, Width128<T>, Vector128<T>, S>(part, ref a, ref b, ref c, ref s0, ref s1, ref s2, extent);
+        }
+    }
+
+    /// <summary>
+    /// A matrix-vector product of one register tile (a small cell's streaming step) calls its tile directly, as one
+    /// call from the caller; anything larger goes through the blocks.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Dispatch<T, W, TV, S>(int part, ref T a, ref T b, ref T c, ref T s0, ref T s1, ref T s2, int extent)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where W : IVectorWidth<T, TV>
+        where TV : struct
+        where S : IBroadcastProduct
+    {
+        if (S.PartColumns == 0 && StoredB<S>() == 0 && StoredC<S>() == 0 && S.N == TileVectors<T, W, TV, S>(S.N / W.Lanes) * W.Lanes)
+        {
+            // One tile's worth of columns: a matrix-vector product (a small cell's streaming step), or a small head.
+            Rows<T, W, TV, S>(S.N / W.Lanes, ref a, ref b, ref c, ref s0, ref s1, ref s2, 0, 0, extent);
+        }
+        else
+        {
+            Blocks<T, W, TV, S>(part, ref a, ref b, ref c, ref s0, ref s1, ref s2, extent);
         }
     }
 
@@ -123,7 +146,7 @@ public static class BroadcastProduct
     /// The columns, block after block: all of them, one part of every group's, or panel after panel (a panel found
     /// through its order), each block cut into register tiles.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Blocks<T, W, TV, S>(int part, ref T a, ref T b, ref T c, ref T s0, ref T s1, ref T s2, int extent)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where W : IVectorWidth<T, TV>
@@ -250,7 +273,11 @@ public static class BroadcastProduct
     {
         int rm = TileRows<T, W, TV, S>();
         nuint rows = (nuint)(S.M > 0 ? S.M : extent), full = rows / (nuint)rm * (nuint)rm;
-        if (rm == 5)
+        if (full == 0)
+        {
+            // Fewer rows than a tile (a streaming step's head): no call for the tiles.
+        }
+        else if (rm == 5)
         {
             BlockTiles<T, W, TV, S, Count5, C>(ref a, ref b, ref c, ref s0, ref s1, ref s2, column, n0, full, extent);
         }
@@ -324,21 +351,20 @@ public static class BroadcastProduct
 
     /// <summary>acc[v] += x · b[v] for the tile's C vectors.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void MultiplyAdd<T, W, TV, C>(TV x, ref T bRow, ref TV v0, ref TV v1, ref TV v2, ref TV v3, ref TV v4, ref TV v5, ref TV v6, ref TV v7)
+    private static void MultiplyAdd<T, W, TV>(int vectors, TV x, ref T bRow, ref TV v0, ref TV v1, ref TV v2, ref TV v3, ref TV v4, ref TV v5, ref TV v6, ref TV v7)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where W : IVectorWidth<T, TV>
         where TV : struct
-        where C : ICount
     {
         nuint lanes = (nuint)W.Lanes;
         v0 = W.MultiplyAdd(x, W.Load(ref bRow, 0), v0);
-        if (C.Value > 1) v1 = W.MultiplyAdd(x, W.Load(ref bRow, lanes), v1);
-        if (C.Value > 2) v2 = W.MultiplyAdd(x, W.Load(ref bRow, 2 * lanes), v2);
-        if (C.Value > 3) v3 = W.MultiplyAdd(x, W.Load(ref bRow, 3 * lanes), v3);
-        if (C.Value > 4) v4 = W.MultiplyAdd(x, W.Load(ref bRow, 4 * lanes), v4);
-        if (C.Value > 5) v5 = W.MultiplyAdd(x, W.Load(ref bRow, 5 * lanes), v5);
-        if (C.Value > 6) v6 = W.MultiplyAdd(x, W.Load(ref bRow, 6 * lanes), v6);
-        if (C.Value > 7) v7 = W.MultiplyAdd(x, W.Load(ref bRow, 7 * lanes), v7);
+        if (vectors > 1) v1 = W.MultiplyAdd(x, W.Load(ref bRow, lanes), v1);
+        if (vectors > 2) v2 = W.MultiplyAdd(x, W.Load(ref bRow, 2 * lanes), v2);
+        if (vectors > 3) v3 = W.MultiplyAdd(x, W.Load(ref bRow, 3 * lanes), v3);
+        if (vectors > 4) v4 = W.MultiplyAdd(x, W.Load(ref bRow, 4 * lanes), v4);
+        if (vectors > 5) v5 = W.MultiplyAdd(x, W.Load(ref bRow, 5 * lanes), v5);
+        if (vectors > 6) v6 = W.MultiplyAdd(x, W.Load(ref bRow, 6 * lanes), v6);
+        if (vectors > 7) v7 = W.MultiplyAdd(x, W.Load(ref bRow, 7 * lanes), v7);
     }
 
     /// <summary>Single-row tiles of C vectors for rows [<paramref name="from"/>, <paramref name="to"/>), each sum in chains.</summary>
@@ -350,31 +376,32 @@ public static class BroadcastProduct
         where S : IBroadcastProduct
         where C : ICount
     {
+        int vectors = C.Value;
         nuint lanes = (nuint)W.Lanes, aStrideK = (nuint)S.AStrideK, bStride = BStride<S>(), cStride = CStride<S>();
-        int chains = Chains<S>(C.Value), depth = S.K > 0 ? S.K : extent;
+        int chains = Chains<S>(vectors), depth = S.K > 0 ? S.K : extent;
         ref T bTile = ref Unsafe.Add(ref b, n0);
         nuint at = column + n0;
         TV z = W.Zero;
         TV i0 = Start<T, W, TV, S>(ref s0, ref s1, ref s2, at);
-        TV i1 = C.Value > 1 ? Start<T, W, TV, S>(ref s0, ref s1, ref s2, at + lanes) : z;
-        TV i2 = C.Value > 2 ? Start<T, W, TV, S>(ref s0, ref s1, ref s2, at + 2 * lanes) : z;
-        TV i3 = C.Value > 3 ? Start<T, W, TV, S>(ref s0, ref s1, ref s2, at + 3 * lanes) : z;
-        TV i4 = C.Value > 4 ? Start<T, W, TV, S>(ref s0, ref s1, ref s2, at + 4 * lanes) : z;
-        TV i5 = C.Value > 5 ? Start<T, W, TV, S>(ref s0, ref s1, ref s2, at + 5 * lanes) : z;
-        TV i6 = C.Value > 6 ? Start<T, W, TV, S>(ref s0, ref s1, ref s2, at + 6 * lanes) : z;
-        TV i7 = C.Value > 7 ? Start<T, W, TV, S>(ref s0, ref s1, ref s2, at + 7 * lanes) : z;
+        TV i1 = vectors > 1 ? Start<T, W, TV, S>(ref s0, ref s1, ref s2, at + lanes) : z;
+        TV i2 = vectors > 2 ? Start<T, W, TV, S>(ref s0, ref s1, ref s2, at + 2 * lanes) : z;
+        TV i3 = vectors > 3 ? Start<T, W, TV, S>(ref s0, ref s1, ref s2, at + 3 * lanes) : z;
+        TV i4 = vectors > 4 ? Start<T, W, TV, S>(ref s0, ref s1, ref s2, at + 4 * lanes) : z;
+        TV i5 = vectors > 5 ? Start<T, W, TV, S>(ref s0, ref s1, ref s2, at + 5 * lanes) : z;
+        TV i6 = vectors > 6 ? Start<T, W, TV, S>(ref s0, ref s1, ref s2, at + 6 * lanes) : z;
+        TV i7 = vectors > 7 ? Start<T, W, TV, S>(ref s0, ref s1, ref s2, at + 7 * lanes) : z;
         for (nuint m = from; m < to; m++)
         {
             ref T cRow = ref Unsafe.Add(ref c, m * cStride + n0);
             ref T aRow = ref Unsafe.Add(ref a, m * (nuint)S.AStrideM);
             TV c0 = StartAt<T, W, TV, S>(ref cRow, 0, i0);
-            TV c1 = C.Value > 1 ? StartAt<T, W, TV, S>(ref cRow, lanes, i1) : z;
-            TV c2 = C.Value > 2 ? StartAt<T, W, TV, S>(ref cRow, 2 * lanes, i2) : z;
-            TV c3 = C.Value > 3 ? StartAt<T, W, TV, S>(ref cRow, 3 * lanes, i3) : z;
-            TV c4 = C.Value > 4 ? StartAt<T, W, TV, S>(ref cRow, 4 * lanes, i4) : z;
-            TV c5 = C.Value > 5 ? StartAt<T, W, TV, S>(ref cRow, 5 * lanes, i5) : z;
-            TV c6 = C.Value > 6 ? StartAt<T, W, TV, S>(ref cRow, 6 * lanes, i6) : z;
-            TV c7 = C.Value > 7 ? StartAt<T, W, TV, S>(ref cRow, 7 * lanes, i7) : z;
+            TV c1 = vectors > 1 ? StartAt<T, W, TV, S>(ref cRow, lanes, i1) : z;
+            TV c2 = vectors > 2 ? StartAt<T, W, TV, S>(ref cRow, 2 * lanes, i2) : z;
+            TV c3 = vectors > 3 ? StartAt<T, W, TV, S>(ref cRow, 3 * lanes, i3) : z;
+            TV c4 = vectors > 4 ? StartAt<T, W, TV, S>(ref cRow, 4 * lanes, i4) : z;
+            TV c5 = vectors > 5 ? StartAt<T, W, TV, S>(ref cRow, 5 * lanes, i5) : z;
+            TV c6 = vectors > 6 ? StartAt<T, W, TV, S>(ref cRow, 6 * lanes, i6) : z;
+            TV c7 = vectors > 7 ? StartAt<T, W, TV, S>(ref cRow, 7 * lanes, i7) : z;
             // Chains 1..3 (a chain per k mod chains); chain 0 is c0..c7. At most 8 / C chains, so C · chains <= 8.
             TV d0 = z, d1 = z, d2 = z, d3 = z, e0 = z, e1 = z, e2 = z, e3 = z, f0 = z, f1 = z, f2 = z, f3 = z;
             nuint k = 0;
@@ -382,7 +409,7 @@ public static class BroadcastProduct
             {
                 for (; k < (nuint)depth; k++)
                 {
-                    MultiplyAdd<T, W, TV, C>(W.Broadcast(Unsafe.Add(ref aRow, k * aStrideK)), ref Unsafe.Add(ref bTile, k * bStride), ref c0, ref c1, ref c2, ref c3, ref c4, ref c5, ref c6, ref c7);
+                    MultiplyAdd<T, W, TV>(vectors, W.Broadcast(Unsafe.Add(ref aRow, k * aStrideK)), ref Unsafe.Add(ref bTile, k * bStride), ref c0, ref c1, ref c2, ref c3, ref c4, ref c5, ref c6, ref c7);
                 }
             }
             else
@@ -390,33 +417,33 @@ public static class BroadcastProduct
                 nuint whole = (nuint)(depth / chains * chains);
                 for (; k < whole; k += (nuint)chains)
                 {
-                    MultiplyAdd<T, W, TV, C>(W.Broadcast(Unsafe.Add(ref aRow, k * aStrideK)), ref Unsafe.Add(ref bTile, k * bStride), ref c0, ref c1, ref c2, ref c3, ref c4, ref c5, ref c6, ref c7);
-                    MultiplyAdd<T, W, TV, C>(W.Broadcast(Unsafe.Add(ref aRow, (k + 1) * aStrideK)), ref Unsafe.Add(ref bTile, (k + 1) * bStride), ref d0, ref d1, ref d2, ref d3, ref z, ref z, ref z, ref z);
+                    MultiplyAdd<T, W, TV>(vectors, W.Broadcast(Unsafe.Add(ref aRow, k * aStrideK)), ref Unsafe.Add(ref bTile, k * bStride), ref c0, ref c1, ref c2, ref c3, ref c4, ref c5, ref c6, ref c7);
+                    MultiplyAdd<T, W, TV>(vectors, W.Broadcast(Unsafe.Add(ref aRow, (k + 1) * aStrideK)), ref Unsafe.Add(ref bTile, (k + 1) * bStride), ref d0, ref d1, ref d2, ref d3, ref z, ref z, ref z, ref z);
                     if (chains > 2)
                     {
-                        MultiplyAdd<T, W, TV, C>(W.Broadcast(Unsafe.Add(ref aRow, (k + 2) * aStrideK)), ref Unsafe.Add(ref bTile, (k + 2) * bStride), ref e0, ref e1, ref e2, ref e3, ref z, ref z, ref z, ref z);
+                        MultiplyAdd<T, W, TV>(vectors, W.Broadcast(Unsafe.Add(ref aRow, (k + 2) * aStrideK)), ref Unsafe.Add(ref bTile, (k + 2) * bStride), ref e0, ref e1, ref e2, ref e3, ref z, ref z, ref z, ref z);
                     }
 
                     if (chains > 3)
                     {
-                        MultiplyAdd<T, W, TV, C>(W.Broadcast(Unsafe.Add(ref aRow, (k + 3) * aStrideK)), ref Unsafe.Add(ref bTile, (k + 3) * bStride), ref f0, ref f1, ref f2, ref f3, ref z, ref z, ref z, ref z);
+                        MultiplyAdd<T, W, TV>(vectors, W.Broadcast(Unsafe.Add(ref aRow, (k + 3) * aStrideK)), ref Unsafe.Add(ref bTile, (k + 3) * bStride), ref f0, ref f1, ref f2, ref f3, ref z, ref z, ref z, ref z);
                     }
                 }
 
                 // k = whole + j belongs to chain j.
                 if (depth % chains > 0)
                 {
-                    MultiplyAdd<T, W, TV, C>(W.Broadcast(Unsafe.Add(ref aRow, k * aStrideK)), ref Unsafe.Add(ref bTile, k * bStride), ref c0, ref c1, ref c2, ref c3, ref c4, ref c5, ref c6, ref c7);
+                    MultiplyAdd<T, W, TV>(vectors, W.Broadcast(Unsafe.Add(ref aRow, k * aStrideK)), ref Unsafe.Add(ref bTile, k * bStride), ref c0, ref c1, ref c2, ref c3, ref c4, ref c5, ref c6, ref c7);
                 }
 
                 if (depth % chains > 1)
                 {
-                    MultiplyAdd<T, W, TV, C>(W.Broadcast(Unsafe.Add(ref aRow, (k + 1) * aStrideK)), ref Unsafe.Add(ref bTile, (k + 1) * bStride), ref d0, ref d1, ref d2, ref d3, ref z, ref z, ref z, ref z);
+                    MultiplyAdd<T, W, TV>(vectors, W.Broadcast(Unsafe.Add(ref aRow, (k + 1) * aStrideK)), ref Unsafe.Add(ref bTile, (k + 1) * bStride), ref d0, ref d1, ref d2, ref d3, ref z, ref z, ref z, ref z);
                 }
 
                 if (depth % chains > 2)
                 {
-                    MultiplyAdd<T, W, TV, C>(W.Broadcast(Unsafe.Add(ref aRow, (k + 2) * aStrideK)), ref Unsafe.Add(ref bTile, (k + 2) * bStride), ref e0, ref e1, ref e2, ref e3, ref z, ref z, ref z, ref z);
+                    MultiplyAdd<T, W, TV>(vectors, W.Broadcast(Unsafe.Add(ref aRow, (k + 2) * aStrideK)), ref Unsafe.Add(ref bTile, (k + 2) * bStride), ref e0, ref e1, ref e2, ref e3, ref z, ref z, ref z, ref z);
                 }
 
                 c0 = Join<T, W, TV>(chains, c0, d0, e0, f0);
@@ -426,13 +453,13 @@ public static class BroadcastProduct
             }
 
             Finish<T, W, TV, S>(c0, ref cRow, 0);
-            if (C.Value > 1) Finish<T, W, TV, S>(c1, ref cRow, lanes);
-            if (C.Value > 2) Finish<T, W, TV, S>(c2, ref cRow, 2 * lanes);
-            if (C.Value > 3) Finish<T, W, TV, S>(c3, ref cRow, 3 * lanes);
-            if (C.Value > 4) Finish<T, W, TV, S>(c4, ref cRow, 4 * lanes);
-            if (C.Value > 5) Finish<T, W, TV, S>(c5, ref cRow, 5 * lanes);
-            if (C.Value > 6) Finish<T, W, TV, S>(c6, ref cRow, 6 * lanes);
-            if (C.Value > 7) Finish<T, W, TV, S>(c7, ref cRow, 7 * lanes);
+            if (vectors > 1) Finish<T, W, TV, S>(c1, ref cRow, lanes);
+            if (vectors > 2) Finish<T, W, TV, S>(c2, ref cRow, 2 * lanes);
+            if (vectors > 3) Finish<T, W, TV, S>(c3, ref cRow, 3 * lanes);
+            if (vectors > 4) Finish<T, W, TV, S>(c4, ref cRow, 4 * lanes);
+            if (vectors > 5) Finish<T, W, TV, S>(c5, ref cRow, 5 * lanes);
+            if (vectors > 6) Finish<T, W, TV, S>(c6, ref cRow, 6 * lanes);
+            if (vectors > 7) Finish<T, W, TV, S>(c7, ref cRow, 7 * lanes);
         }
     }
 
