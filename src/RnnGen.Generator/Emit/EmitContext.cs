@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using System.Reflection;
 using Microsoft.CodeAnalysis.CSharp;
 using RnnGen.Generator.Cells;
 using RnnGen.Generator.Model;
@@ -137,8 +138,27 @@ internal sealed class EmitContext
         return Spec.Precision == PrecisionKind.Double ? text + "d" : text + "f";
     }
 
+    /// <summary>
+    /// The package version this generator was built as (MinVer's, e.g. 0.2.1-alpha.0.5), without the build
+    /// metadata the SDK appends (+commit). The assembly version cannot serve: MinVer keeps it at major.0.0.0.
+    /// </summary>
+    public static readonly string GeneratorVersion = ReadGeneratorVersion();
+
     public static readonly string GeneratedCode =
-        $"[global::System.CodeDom.Compiler.GeneratedCode(\"RnnGen\", \"{typeof(EmitContext).Assembly.GetName().Version}\")]";
+        $"[global::System.CodeDom.Compiler.GeneratedCode(\"RnnGen\", \"{GeneratorVersion}\")]";
+
+    private static string ReadGeneratorVersion()
+    {
+        Assembly assembly = typeof(EmitContext).Assembly;
+        string? informational = assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion;
+        if (string.IsNullOrEmpty(informational))
+        {
+            return assembly.GetName().Version?.ToString() ?? "0.0.0";
+        }
+
+        int metadata = informational!.IndexOf('+');
+        return metadata < 0 ? informational : informational.Substring(0, metadata);
+    }
 
     /// <summary>An identifier, escaped with '@' when it is a keyword.</summary>
     public static string Identifier(string name) =>

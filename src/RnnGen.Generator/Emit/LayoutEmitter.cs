@@ -166,7 +166,7 @@ internal static class LayoutEmitter
         w.Line("/// <summary>Everything SaveWeights records in __metadata__.</summary>");
         using (w.Open("public static readonly KeyValuePair<string, string>[] Metadata =", "};"))
         {
-            w.Line($"new(\"rnngen.version\", \"{typeof(LayoutEmitter).Assembly.GetName().Version}\"),");
+            w.Line($"new(\"rnngen.version\", \"{EmitContext.GeneratorVersion}\"),");
             w.Line($"new(\"rnngen.layout\", \"{l.Fingerprint}\"), // the flat parameters' layout: a checkpoint resumes only the same");
             foreach ((string key, string value) in identity)
             {
