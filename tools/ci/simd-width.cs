@@ -1,7 +1,9 @@
 // Prints the widest vector width the JIT accelerates in this process and, given an expected width, fails when it
-// differs: .ci/run's narrower-path test runs use it to prove their DOTNET_ setting really selects that path (a knob
-// the runtime no longer reads, such as .NET 8's EnableAVX512F under .NET 10, changes nothing and fails silently).
-//   dotnet run tools/ci/simd-width.cs -- 256
+// differs. .ci/run prints it before the main test run (which tests whatever this machine has), and its narrower-path
+// runs pass the width they mean, to prove their DOTNET_ setting really selects that path (a knob the runtime no
+// longer reads, such as .NET 8's EnableAVX512F under .NET 10, changes nothing and fails silently).
+//   dotnet run tools/ci/simd-width.cs            # widest accelerated vector: 512 bits
+//   dotnet run tools/ci/simd-width.cs -- 256     # fails unless it is 256
 using System.Runtime.Intrinsics;
 
 int widest = Vector512.IsHardwareAccelerated ? 512

@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System.Globalization;
+using System.Reflection;
 using RnnGen.Generator.Model;
 
 namespace RnnGen.Generator.Plan;
@@ -7,8 +8,25 @@ namespace RnnGen.Generator.Plan;
 /// <summary>The declaration as a weight file records it (safetensors <c>__metadata__</c>), and the generator's version.</summary>
 internal static class Declaration
 {
-    /// <summary>The generator's version, stamped into <c>[GeneratedCode]</c> and weight files.</summary>
-    public static readonly string Version = typeof(Declaration).Assembly.GetName().Version?.ToString() ?? "0.0.0";
+    /// <summary>
+    /// The package version this generator was built as (MinVer's, e.g. 0.2.1-alpha.0.5), stamped into
+    /// <c>[GeneratedCode]</c> and weight files, without the build metadata the SDK appends (+commit). The assembly version
+    /// cannot serve: MinVer keeps it at major.0.0.0.
+    /// </summary>
+    public static readonly string Version = ReadVersion();
+
+    private static string ReadVersion()
+    {
+        Assembly assembly = typeof(Declaration).Assembly;
+        string? informational = assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion;
+        if (string.IsNullOrEmpty(informational))
+        {
+            return assembly.GetName().Version?.ToString() ?? "0.0.0";
+        }
+
+        int metadata = informational!.IndexOf('+');
+        return metadata < 0 ? informational : informational.Substring(0, metadata);
+    }
 
     /// <summary>What a file must agree on to load into the model (sizes are checked through shapes as well).</summary>
     public static IEnumerable<(string Key, string Value)> Identity(ModelSpec s)

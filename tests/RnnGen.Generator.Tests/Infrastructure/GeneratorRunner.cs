@@ -25,6 +25,9 @@ internal static class GeneratorRunner
         return paths.Distinct().Select(p => (MetadataReference)MetadataReference.CreateFromFile(p)).ToImmutableArray();
     });
 
+    /// <summary>The framework and the RnnGen runtime, as every compilation here references them.</summary>
+    public static ImmutableArray<MetadataReference> MetadataReferences => References.Value;
+
     public static CSharpCompilation Compilation(params string[] sources) => Compilation(ParseOptions, sources);
 
     public static CSharpCompilation Compilation(CSharpParseOptions options, params string[] sources) =>

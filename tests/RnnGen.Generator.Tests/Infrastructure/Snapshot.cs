@@ -46,10 +46,12 @@ internal static partial class Snapshot
             : $"Snapshot differs from {verified}; see {received}.\n{Diff(expected, actual)}");
     }
 
-    /// <summary>The generator's version changes with every release; snapshots must not.</summary>
+    /// <summary>
+    /// The generator's version changes with every commit (MinVer: 0.2.0, 0.2.1-alpha.0.5, ...); snapshots must not.
+    /// </summary>
     public static string Scrub(string source) => VersionPattern().Replace(source, "$1, \"VERSION\"");
 
-    [GeneratedRegex("(\"RnnGen\"|\"rnngen\\.version\"), \"[0-9.]+\"")]
+    [GeneratedRegex("(\"RnnGen\"|\"rnngen\\.version\"), \"[0-9]+\\.[0-9]+\\.[0-9]+(?:\\.[0-9]+)?(?:-[0-9A-Za-z.-]+)?\"")]
     private static partial Regex VersionPattern();
 
     private static string Diff(string expected, string actual)

@@ -7,7 +7,7 @@ using System.Text;
 
 namespace RnnGen.Package.Tests.Infrastructure;
 
-/// <summary>The result of one <c>dotnet</c> command: what was run, its exit code and everything it printed.</summary>
+/// <summary>The result of one command (dotnet or git): what was run, its exit code and everything it printed.</summary>
 public sealed record CommandResult(string Command, int ExitCode, string Output)
 {
     /// <summary>Throws with the command's full output unless it exited with 0.</summary>
@@ -28,15 +28,50 @@ public sealed record CommandResult(string Command, int ExitCode, string Output)
 /// </summary>
 public static class DotNetCli
 {
-    private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(5);
-
     /// <summary>The dotnet host running the tests, else the one on PATH.</summary>
     private static string Executable =>
         Environment.ProcessPath is { } path && Path.GetFileNameWithoutExtension(path) == "dotnet" ? path : "dotnet";
 
     public static CommandResult Run(string workingDirectory, IReadOnlyDictionary<string, string>? environment, params string[] arguments)
     {
-        var start = new ProcessStartInfo(Executable)
+        var variables = new Dictionary<string, string>
+        {
+            ["DOTNET_NOLOGO"] = "1",
+            ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1",
+            ["DOTNET_SKIP_FIRST_TIME_EXPERIENCE"] = "1",
+            ["DOTNET_CLI_UI_LANGUAGE"] = "en",
+            // Lingering MSBuild nodes or compiler servers would inherit our pipes and outlive the command.
+            ["MSBUILDDISABLENODEREUSE"] = "1",
+            ["DOTNET_CLI_USE_MSBUILD_SERVER"] = "0",
+            ["UseSharedCompilation"] = "false",
+        };
+        if (environment is not null)
+        {
+            foreach ((string name, string value) in environment)
+            {
+                variables[name] = value;
+            }
+        }
+
+        return ProcessRunner.Run(Executable, "dotnet", workingDirectory, variables, arguments);
+    }
+}
+
+/// <summary>Runs git with a fixed identity and no signing, whatever the machine's git configuration says.</summary>
+public static class Git
+{
+    public static CommandResult Run(string workingDirectory, params string[] arguments) =>
+        ProcessRunner.Run("git", "git", workingDirectory, new Dictionary<string, string>(),
+            ["-c", "user.name=RnnGen tests", "-c", "user.email=tests@localhost", "-c", "commit.gpgsign=false", "-c", "tag.gpgsign=false", .. arguments]);
+}
+
+/// <summary>Runs a process to its end, collecting everything it prints. No time limit: a build on a busy machine takes what it takes.</summary>
+internal static class ProcessRunner
+{
+    public static CommandResult Run(string executable, string displayName, string workingDirectory,
+        IReadOnlyDictionary<string, string> environment, IEnumerable<string> arguments)
+    {
+        var start = new ProcessStartInfo(executable)
         {
             WorkingDirectory = workingDirectory,
             RedirectStandardOutput = true,
@@ -59,23 +94,12 @@ public static class DotNetCli
             }
         }
 
-        start.Environment["DOTNET_NOLOGO"] = "1";
-        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        start.Environment["DOTNET_SKIP_FIRST_TIME_EXPERIENCE"] = "1";
-        start.Environment["DOTNET_CLI_UI_LANGUAGE"] = "en";
-        // Lingering MSBuild nodes or compiler servers would inherit our pipes and outlive the command.
-        start.Environment["MSBUILDDISABLENODEREUSE"] = "1";
-        start.Environment["DOTNET_CLI_USE_MSBUILD_SERVER"] = "0";
-        start.Environment["UseSharedCompilation"] = "false";
-        if (environment is not null)
+        foreach ((string name, string value) in environment)
         {
-            foreach ((string name, string value) in environment)
-            {
-                start.Environment[name] = value;
-            }
+            start.Environment[name] = value;
         }
 
-        string command = "dotnet " + string.Join(' ', arguments);
+        string command = displayName + " " + string.Join(' ', start.ArgumentList);
         var output = new StringBuilder();
         using var process = new Process { StartInfo = start };
         process.OutputDataReceived += (_, e) => Append(output, e.Data);
@@ -83,13 +107,7 @@ public static class DotNetCli
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        if (!process.WaitForExit(Timeout))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"`{command}` did not finish in {Timeout.TotalMinutes} minutes:{Environment.NewLine}{Snapshot(output)}");
-        }
-
-        process.WaitForExit(); // drains the asynchronous readers
+        process.WaitForExit(); // also drains the asynchronous readers
         return new CommandResult(command, process.ExitCode, Snapshot(output));
     }
 
