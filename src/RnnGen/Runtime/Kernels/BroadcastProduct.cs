@@ -404,46 +404,53 @@ public static class BroadcastProduct
             TV c7 = vectors > 7 ? StartAt<T, W, TV, S>(ref cRow, 7 * lanes, i7) : z;
             // Chains 1..3 (a chain per k mod chains); chain 0 is c0..c7. At most 8 / C chains, so C · chains <= 8.
             TV d0 = z, d1 = z, d2 = z, d3 = z, e0 = z, e1 = z, e2 = z, e3 = z, f0 = z, f1 = z, f2 = z, f3 = z;
-            nuint k = 0;
+            // aK and bK walk the sum: A's element and B's row of step k.
+            ref T aK = ref aRow;
+            ref T bK = ref bTile;
             if (chains == 1)
             {
-                for (; k < (nuint)depth; k++)
+                for (nuint k = 0; k < (nuint)depth; k++)
                 {
-                    MultiplyAdd<T, W, TV>(vectors, W.Broadcast(Unsafe.Add(ref aRow, k * aStrideK)), ref Unsafe.Add(ref bTile, k * bStride), ref c0, ref c1, ref c2, ref c3, ref c4, ref c5, ref c6, ref c7);
+                    MultiplyAdd<T, W, TV>(vectors, W.Broadcast(aK), ref bK, ref c0, ref c1, ref c2, ref c3, ref c4, ref c5, ref c6, ref c7);
+                    aK = ref Unsafe.Add(ref aK, aStrideK);
+                    bK = ref Unsafe.Add(ref bK, bStride);
                 }
             }
             else
             {
-                nuint whole = (nuint)(depth / chains * chains);
-                for (; k < whole; k += (nuint)chains)
+                nuint aStep = (nuint)chains * aStrideK, bStep = (nuint)chains * bStride;
+                for (nuint k = 0, whole = (nuint)(depth / chains * chains); k < whole; k += (nuint)chains)
                 {
-                    MultiplyAdd<T, W, TV>(vectors, W.Broadcast(Unsafe.Add(ref aRow, k * aStrideK)), ref Unsafe.Add(ref bTile, k * bStride), ref c0, ref c1, ref c2, ref c3, ref c4, ref c5, ref c6, ref c7);
-                    MultiplyAdd<T, W, TV>(vectors, W.Broadcast(Unsafe.Add(ref aRow, (k + 1) * aStrideK)), ref Unsafe.Add(ref bTile, (k + 1) * bStride), ref d0, ref d1, ref d2, ref d3, ref z, ref z, ref z, ref z);
+                    MultiplyAdd<T, W, TV>(vectors, W.Broadcast(aK), ref bK, ref c0, ref c1, ref c2, ref c3, ref c4, ref c5, ref c6, ref c7);
+                    MultiplyAdd<T, W, TV>(vectors, W.Broadcast(Unsafe.Add(ref aK, aStrideK)), ref Unsafe.Add(ref bK, bStride), ref d0, ref d1, ref d2, ref d3, ref z, ref z, ref z, ref z);
                     if (chains > 2)
                     {
-                        MultiplyAdd<T, W, TV>(vectors, W.Broadcast(Unsafe.Add(ref aRow, (k + 2) * aStrideK)), ref Unsafe.Add(ref bTile, (k + 2) * bStride), ref e0, ref e1, ref e2, ref e3, ref z, ref z, ref z, ref z);
+                        MultiplyAdd<T, W, TV>(vectors, W.Broadcast(Unsafe.Add(ref aK, 2 * aStrideK)), ref Unsafe.Add(ref bK, 2 * bStride), ref e0, ref e1, ref e2, ref e3, ref z, ref z, ref z, ref z);
                     }
 
                     if (chains > 3)
                     {
-                        MultiplyAdd<T, W, TV>(vectors, W.Broadcast(Unsafe.Add(ref aRow, (k + 3) * aStrideK)), ref Unsafe.Add(ref bTile, (k + 3) * bStride), ref f0, ref f1, ref f2, ref f3, ref z, ref z, ref z, ref z);
+                        MultiplyAdd<T, W, TV>(vectors, W.Broadcast(Unsafe.Add(ref aK, 3 * aStrideK)), ref Unsafe.Add(ref bK, 3 * bStride), ref f0, ref f1, ref f2, ref f3, ref z, ref z, ref z, ref z);
                     }
+
+                    aK = ref Unsafe.Add(ref aK, aStep);
+                    bK = ref Unsafe.Add(ref bK, bStep);
                 }
 
-                // k = whole + j belongs to chain j.
+                // The steps left over belong to chains 0, 1, 2 in turn.
                 if (depth % chains > 0)
                 {
-                    MultiplyAdd<T, W, TV>(vectors, W.Broadcast(Unsafe.Add(ref aRow, k * aStrideK)), ref Unsafe.Add(ref bTile, k * bStride), ref c0, ref c1, ref c2, ref c3, ref c4, ref c5, ref c6, ref c7);
+                    MultiplyAdd<T, W, TV>(vectors, W.Broadcast(aK), ref bK, ref c0, ref c1, ref c2, ref c3, ref c4, ref c5, ref c6, ref c7);
                 }
 
                 if (depth % chains > 1)
                 {
-                    MultiplyAdd<T, W, TV>(vectors, W.Broadcast(Unsafe.Add(ref aRow, (k + 1) * aStrideK)), ref Unsafe.Add(ref bTile, (k + 1) * bStride), ref d0, ref d1, ref d2, ref d3, ref z, ref z, ref z, ref z);
+                    MultiplyAdd<T, W, TV>(vectors, W.Broadcast(Unsafe.Add(ref aK, aStrideK)), ref Unsafe.Add(ref bK, bStride), ref d0, ref d1, ref d2, ref d3, ref z, ref z, ref z, ref z);
                 }
 
                 if (depth % chains > 2)
                 {
-                    MultiplyAdd<T, W, TV>(vectors, W.Broadcast(Unsafe.Add(ref aRow, (k + 2) * aStrideK)), ref Unsafe.Add(ref bTile, (k + 2) * bStride), ref e0, ref e1, ref e2, ref e3, ref z, ref z, ref z, ref z);
+                    MultiplyAdd<T, W, TV>(vectors, W.Broadcast(Unsafe.Add(ref aK, 2 * aStrideK)), ref Unsafe.Add(ref bK, 2 * bStride), ref e0, ref e1, ref e2, ref e3, ref z, ref z, ref z, ref z);
                 }
 
                 c0 = Join<T, W, TV>(chains, c0, d0, e0, f0);
@@ -512,21 +519,22 @@ public static class BroadcastProduct
             if (R.Value > 3) StartRow<T, W, TV, S, C>(ref r3, i0, i1, i2, i3, i4, ref a30, ref a31, ref a32, ref a33, ref a34);
             if (R.Value > 4) StartRow<T, W, TV, S, C>(ref r4, i0, i1, i2, i3, i4, ref a40, ref a41, ref a42, ref a43, ref a44);
 
-            ref T aTile = ref Unsafe.Add(ref a, m0 * aStrideM);
+            ref T aK = ref Unsafe.Add(ref a, m0 * aStrideM);
+            ref T bRow = ref bTile;
             for (nuint k = 0; k < (nuint)depth; k++)
             {
-                ref T bRow = ref Unsafe.Add(ref bTile, k * bStride);
                 TV b0 = W.Load(ref bRow, 0);
                 TV b1 = C.Value > 1 ? W.Load(ref bRow, lanes) : z;
                 TV b2 = C.Value > 2 ? W.Load(ref bRow, 2 * lanes) : z;
                 TV b3 = C.Value > 3 ? W.Load(ref bRow, 3 * lanes) : z;
                 TV b4 = C.Value > 4 ? W.Load(ref bRow, 4 * lanes) : z;
-                ref T aK = ref Unsafe.Add(ref aTile, k * aStrideK);
                 MultiplyRow<T, W, TV, C>(W.Broadcast(aK), b0, b1, b2, b3, b4, ref a00, ref a01, ref a02, ref a03, ref a04);
                 if (R.Value > 1) MultiplyRow<T, W, TV, C>(W.Broadcast(Unsafe.Add(ref aK, aStrideM)), b0, b1, b2, b3, b4, ref a10, ref a11, ref a12, ref a13, ref a14);
                 if (R.Value > 2) MultiplyRow<T, W, TV, C>(W.Broadcast(Unsafe.Add(ref aK, 2 * aStrideM)), b0, b1, b2, b3, b4, ref a20, ref a21, ref a22, ref a23, ref a24);
                 if (R.Value > 3) MultiplyRow<T, W, TV, C>(W.Broadcast(Unsafe.Add(ref aK, 3 * aStrideM)), b0, b1, b2, b3, b4, ref a30, ref a31, ref a32, ref a33, ref a34);
                 if (R.Value > 4) MultiplyRow<T, W, TV, C>(W.Broadcast(Unsafe.Add(ref aK, 4 * aStrideM)), b0, b1, b2, b3, b4, ref a40, ref a41, ref a42, ref a43, ref a44);
+                aK = ref Unsafe.Add(ref aK, aStrideK);
+                bRow = ref Unsafe.Add(ref bRow, bStride);
             }
 
             StoreRow<T, W, TV, C>(ref r0, a00, a01, a02, a03, a04);
