@@ -27,6 +27,12 @@ namespace RnnGen.Training;
 /// long text cut into consecutive chunks with the model's state carried from one chunk to the next
 /// (<see cref="TrainerOptions.Shuffle"/> off, the state reset when an epoch starts).
 /// </para>
+/// <para>
+/// Losses are reported per time step (per sequence for a model with <c>Outputs.LastStep</c>, which has one loss term
+/// per sequence) and throughput in time steps per second, the steps of a sequence being counted from the model: one
+/// per token, or <c>inputs.Length / Input</c> for dense inputs. Sequences whose inputs or targets do not fit the
+/// model are refused before training starts.
+/// </para>
 /// <para>A trainer, like the model it trains, is not thread-safe.</para>
 /// </remarks>
 /// <example>
@@ -59,6 +65,7 @@ public class Trainer<T, TInput, TTarget>
     private int _bestEpoch;
     private double _bestLoss = double.NaN;
     private Dictionary<string, string>? _modelMetadata;
+    private SequenceLayout? _layout;
 
     /// <summary>Creates a trainer; the optimiser's current learning rate becomes the schedule's initial rate.</summary>
     /// <param name="model">The model to train.</param>
@@ -126,7 +133,11 @@ public class Trainer<T, TInput, TTarget>
     /// <param name="training">The training sequences.</param>
     /// <param name="validation">Held-out sequences, evaluated after every epoch; <see langword="null"/> for none.</param>
     /// <param name="cancellationToken">Checked between minibatches; the last checkpoint stays as it was.</param>
-    /// <exception cref="ArgumentException"><paramref name="training"/> is empty, or early stopping has no held-out set.</exception>
+    /// <exception cref="ArgumentException">
+    /// <paramref name="training"/> is empty, early stopping has no held-out set, or a sequence of either set does not fit
+    /// the model (its inputs are not whole steps, its stated steps differ from the model's count, it has more than
+    /// <c>MaxSteps</c>, or its targets are not as many as its steps need); nothing has changed then.
+    /// </exception>
     /// <exception cref="OperationCanceledException">Cancelled.</exception>
     /// <exception cref="NonFiniteTrainingException">
     /// A minibatch's loss or gradient is NaN or infinite (and <see cref="TrainerOptions.NonFiniteAction"/> is Throw);
@@ -161,16 +172,11 @@ public class Trainer<T, TInput, TTarget>
             _batch = new TrainingSequence<TInput, TTarget>[Options.BatchSize];
         }
 
-        long stepsPerEpoch = 0;
-        for (int i = 0; i < training.Count; i++)
+        SequenceLayout layout = Layout;
+        long stepsPerEpoch = Check(training, nameof(training), out _);
+        if (heldOut)
         {
-            int steps = training[i].Steps;
-            if (steps <= 0)
-            {
-                throw new ArgumentException($"Training sequence {i} has no steps (a default TrainingSequence?).", nameof(training));
-            }
-
-            stepsPerEpoch += steps;
+            Check(validation!, nameof(validation), out _);
         }
 
         bool stoppedEarly = false;
@@ -189,12 +195,12 @@ public class Trainer<T, TInput, TTarget>
             OnEpochStarting(epoch);
 
             double lossSum = 0;
-            long steps = 0;
+            long steps = 0, scored = 0; // time steps, and the loss terms among them (one per sequence for LastStep)
             for (int first = 0; first < _order.Length; first += Options.BatchSize)
             {
                 int count = Math.Min(Options.BatchSize, _order.Length - first);
                 double batchLoss = 0, norm = 0;
-                long batchSteps = 0;
+                long batchSteps = 0, batchScored = 0;
                 int bad;
                 DataParallel<T, TInput, TTarget>? parallel = Parallel;
                 if (parallel is not null)
@@ -202,7 +208,9 @@ public class Trainer<T, TInput, TTarget>
                     for (int j = 0; j < count; j++)
                     {
                         _batch[j] = training[_order[first + j]];
-                        batchSteps += _batch[j].Steps;
+                        int sequenceSteps = layout.Steps(_batch[j]);
+                        batchSteps += sequenceSteps;
+                        batchScored += layout.Scored(sequenceSteps);
                     }
 
                     // Zeroing, the finite check and the norm run on every core, in the reduction.
@@ -215,7 +223,9 @@ public class Trainer<T, TInput, TTarget>
                     {
                         TrainingSequence<TInput, TTarget> sequence = training[_order[j]];
                         batchLoss += double.CreateChecked(Backward(sequence));
-                        batchSteps += sequence.Steps;
+                        int sequenceSteps = layout.Steps(sequence);
+                        batchSteps += sequenceSteps;
+                        batchScored += layout.Scored(sequenceSteps);
                     }
 
                     bad = TrainingGuard.FirstNonFinite<T>(Model.Gradients);
@@ -243,6 +253,7 @@ public class Trainer<T, TInput, TTarget>
 
                 lossSum += batchLoss;
                 steps += batchSteps;
+                scored += batchScored;
                 if (parallel is not null)
                 {
                     // The same scaling and clipping as StepSerially's, folded into one factor that every core applies to its slice.
@@ -260,11 +271,11 @@ public class Trainer<T, TInput, TTarget>
                     StepSerially(gradients, count);
                 }
 
-                Progress?.Invoke(new TrainingProgress(epoch, Options.Epochs, first + count, _order.Length, steps, stepsPerEpoch, lossSum / steps, rate, Stopwatch.GetElapsedTime(started)));
+                Progress?.Invoke(new TrainingProgress(epoch, Options.Epochs, first + count, _order.Length, steps, stepsPerEpoch, lossSum / scored, rate, Stopwatch.GetElapsedTime(started)));
                 cancellationToken.ThrowIfCancellationRequested();
             }
 
-            double validationLoss = heldOut ? Evaluate(validation!) : double.NaN;
+            double validationLoss = heldOut ? Loss(validation!) : double.NaN;
             bool improved = heldOut && !(validationLoss >= _bestLoss); // the first epoch, or a lower loss (NaN never improves on a number)
             if (improved && !double.IsNaN(validationLoss))
             {
@@ -277,7 +288,7 @@ public class Trainer<T, TInput, TTarget>
                 improved = false;
             }
 
-            var result = new EpochResult(epoch, lossSum / steps, validationLoss, rate, steps, Stopwatch.GetElapsedTime(started), improved);
+            var result = new EpochResult(epoch, lossSum / scored, validationLoss, rate, steps, Stopwatch.GetElapsedTime(started), improved);
             AddHistory(result);
             EpochCompleted?.Invoke(result);
             if (Options.CheckpointPath is { } path)
@@ -346,8 +357,11 @@ public class Trainer<T, TInput, TTarget>
         return new NonFiniteTrainingException($"{where}gradient {index} is {value}. {Advice}", null, -1, -1);
     }
 
-    /// <summary>The mean loss per step of the model on <paramref name="sequences"/>, without gradient work.</summary>
-    /// <exception cref="ArgumentException"><paramref name="sequences"/> is empty.</exception>
+    /// <summary>
+    /// The mean loss per step of the model on <paramref name="sequences"/> (per sequence for <c>Outputs.LastStep</c>),
+    /// without gradient work.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="sequences"/> is empty, or a sequence does not fit the model.</exception>
     public double Evaluate(IReadOnlyList<TrainingSequence<TInput, TTarget>> sequences)
     {
         ArgumentNullException.ThrowIfNull(sequences);
@@ -356,18 +370,45 @@ public class Trainer<T, TInput, TTarget>
             throw new ArgumentException("There is nothing to evaluate.", nameof(sequences));
         }
 
+        Check(sequences, nameof(sequences), out _);
+        return Loss(sequences);
+    }
+
+    // The time steps of every sequence, after checking that each fits the model; also the loss terms among them.
+    private long Check(IReadOnlyList<TrainingSequence<TInput, TTarget>> sequences, string paramName, out long scored)
+    {
+        SequenceLayout layout = Layout;
+        long steps = 0;
+        scored = 0;
+        for (int i = 0; i < sequences.Count; i++)
+        {
+            int sequenceSteps = layout.CheckedSteps(sequences[i], i, paramName);
+            steps += sequenceSteps;
+            scored += layout.Scored(sequenceSteps);
+        }
+
+        return steps;
+    }
+
+    // The mean loss per loss term of sequences already checked.
+    private double Loss(IReadOnlyList<TrainingSequence<TInput, TTarget>> sequences)
+    {
+        SequenceLayout layout = Layout;
         OnEvaluationStarting();
         double loss = 0;
-        long steps = 0;
+        long scored = 0;
         for (int i = 0; i < sequences.Count; i++)
         {
             TrainingSequence<TInput, TTarget> sequence = sequences[i];
             loss += double.CreateChecked(Forward(sequence));
-            steps += sequence.Steps;
+            scored += layout.Scored(layout.Steps(sequence));
         }
 
-        return loss / steps;
+        return loss / scored;
     }
+
+    // What the model's recorded declaration says about the sequences it takes.
+    private SequenceLayout Layout => _layout ??= SequenceLayout.From(ModelMetadata(), typeof(TInput) == typeof(int));
 
     /// <summary>Runs forward and backward for one training sequence, adding its gradient into the model's; returns its summed loss.</summary>
     protected virtual T Backward(in TrainingSequence<TInput, TTarget> sequence) =>
@@ -636,11 +677,10 @@ public class Trainer<T, TInput, TTarget>
         if (_modelMetadata is null)
         {
             // The declaration as the model's own weight file records it: every rnngen.* key (sizes, cell, precision, version).
-            using var buffer = new MemoryStream();
-            Model.SaveWeights(buffer);
-            buffer.Position = 0;
+            var header = new HeaderCapture();
+            Model.SaveWeights(header);
             var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
-            foreach (KeyValuePair<string, string> pair in IO.SafeTensorsHeader.Read(buffer).Metadata)
+            foreach (KeyValuePair<string, string> pair in IO.SafeTensorsHeader.Parse(header.Json).Metadata)
             {
                 if (pair.Key.StartsWith("rnngen.", StringComparison.Ordinal))
                 {
@@ -652,6 +692,71 @@ public class Trainer<T, TInput, TTarget>
         }
 
         return _modelMetadata;
+    }
+
+    /// <summary>
+    /// A stream that keeps the header of the safetensors file written to it and drops the tensors' data, so that a
+    /// model's recorded declaration is read without a copy of its weights.
+    /// </summary>
+    private sealed class HeaderCapture : Stream
+    {
+        private byte[] _bytes = new byte[8];
+        private int _filled;
+        private int _needed = 8; // the length prefix, then the prefix and the header it announces
+        private long _written;
+
+        public ReadOnlySpan<byte> Json => _needed > 8 && _filled == _needed
+            ? _bytes.AsSpan(8)
+            : throw new InvalidDataException("The model's SaveWeights wrote no complete safetensors header.");
+
+        public override bool CanRead => false;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => true;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position
+        {
+            get => _written;
+            set => throw new NotSupportedException();
+        }
+
+        public override void Write(ReadOnlySpan<byte> buffer)
+        {
+            _written += buffer.Length;
+            while (!buffer.IsEmpty && _filled < _needed)
+            {
+                int count = Math.Min(buffer.Length, _needed - _filled);
+                buffer[..count].CopyTo(_bytes.AsSpan(_filled));
+                _filled += count;
+                buffer = buffer[count..];
+                if (_needed == 8 && _filled == 8)
+                {
+                    ulong length = System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(_bytes);
+                    if (length is 0 or > IO.SafeTensorsHeader.MaxHeaderLength)
+                    {
+                        throw new InvalidDataException($"The model's SaveWeights wrote a header length of {length} bytes.");
+                    }
+
+                    _needed = 8 + (int)length;
+                    Array.Resize(ref _bytes, _needed);
+                }
+            }
+        }
+
+        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+        public override void Flush()
+        {
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
     }
 
     private static void SafeTensorsDTypeFor(out IO.SafeTensorsDType dtype)

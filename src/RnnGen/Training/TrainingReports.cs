@@ -52,10 +52,13 @@ public readonly struct TrainingProgress
 
 /// <summary>One completed epoch, as reported to <see cref="Trainer{T, TInput, TTarget}.EpochCompleted"/> and kept in the history.</summary>
 /// <param name="Epoch">The epoch, from 1.</param>
-/// <param name="TrainingLoss">The mean training loss per step during the epoch (the parameters changed as it went).</param>
-/// <param name="ValidationLoss">The mean held-out loss per step after the epoch; NaN without a held-out set.</param>
+/// <param name="TrainingLoss">
+/// The mean training loss per step during the epoch (the parameters changed as it went); per sequence for a model
+/// with <c>Outputs.LastStep</c>, which has one loss term per sequence.
+/// </param>
+/// <param name="ValidationLoss">The mean held-out loss per step (per sequence for <c>Outputs.LastStep</c>) after the epoch; NaN without a held-out set.</param>
 /// <param name="LearningRate">The epoch's learning rate.</param>
-/// <param name="Steps">Training time steps in the epoch.</param>
+/// <param name="Steps">Training time steps in the epoch (for a dense model, <c>inputs.Length / Input</c> per sequence).</param>
 /// <param name="Duration">Wall-clock time of the epoch, evaluation included.</param>
 /// <param name="Improved">Whether the held-out loss was the lowest so far (the parameters were kept as the best).</param>
 public readonly record struct EpochResult(int Epoch, double TrainingLoss, double ValidationLoss, double LearningRate, long Steps, TimeSpan Duration, bool Improved)

@@ -1,0 +1,150 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using RnnGen.Tests.Models;
+using RnnGen.Training;
+
+namespace RnnGen.Tests.Training;
+
+/// <summary>
+/// What the trainer reports is what happened: losses per step of the model (not per input value), the step counts
+/// and throughput of dense models, a best epoch with or without a held-out set, and sequences that do not fit the
+/// model refused before any weight changes.
+/// </summary>
+public sealed class TrainerReportTests
+{
+    /// <summary>Dense sequences for <see cref="DenseRegressor"/> (Input 3, Output 2 per step) of the given step counts.</summary>
+    private static List<TrainingSequence<float, float>> DenseSequences(ulong seed, params int[] steps)
+    {
+        var random = new RnnRandom(seed);
+        var sequences = new List<TrainingSequence<float, float>>();
+        foreach (int n in steps)
+        {
+            var inputs = new float[n * DenseRegressor.Input];
+            var targets = new float[n * DenseRegressor.Output];
+            for (int i = 0; i < inputs.Length; i++) inputs[i] = (float)random.NextDouble(-1, 1);
+            for (int i = 0; i < targets.Length; i++) targets[i] = (float)random.NextDouble(-1, 1);
+            sequences.Add(new TrainingSequence<float, float>(inputs, targets));
+        }
+
+        return sequences;
+    }
+
+    private static double SummedForward<TInput, TTarget>(IRnnModel<float, TInput, TTarget> model, IEnumerable<TrainingSequence<TInput, TTarget>> sequences)
+        where TInput : unmanaged
+        where TTarget : unmanaged =>
+        sequences.Sum(s => (double)model.Forward(s.Inputs.Span, s.Targets.Span));
+
+    [Fact]
+    public void A_dense_models_losses_and_throughput_are_per_time_step_not_per_input_value()
+    {
+        int[] steps = [2, 5, 3, 4, 1, 5];
+        List<TrainingSequence<float, float>> train = DenseSequences(1, steps), heldOut = DenseSequences(2, 3, 4);
+        var model = new DenseRegressor();
+
+        // A learning rate of 0 leaves the parameters as they are, so the epoch's training loss is the model's
+        // Forward sum over the training set, divided by its 20 time steps (not its 60 input values).
+        double trainingSum = SummedForward(model, train), heldOutSum = SummedForward(model, heldOut);
+        var trainer = new Trainer<float, float, float>(model, new Sgd<float>(model.Parameters.Length, 0f),
+            new TrainerOptions { Epochs = 2, BatchSize = 4, Patience = 5 });
+        var progress = new List<TrainingProgress>();
+        trainer.Progress = progress.Add;
+
+        Assert.Equal(heldOutSum / 7, trainer.Evaluate(heldOut), 1e-6);
+        TrainingResult result = trainer.Fit(train, heldOut);
+
+        foreach (EpochResult epoch in result.History)
+        {
+            Assert.Equal(20, epoch.Steps);
+            Assert.Equal(trainingSum / 20, epoch.TrainingLoss, 1e-6);
+            Assert.Equal(heldOutSum / 7, epoch.ValidationLoss, 1e-6);
+        }
+
+        TrainingProgress last = progress[^1];
+        Assert.Equal((20L, 20L), (last.StepsDone, last.Steps));
+        Assert.Equal(trainingSum / 20, last.Loss, 1e-6);
+        Assert.Equal(new long[] { 2 + 5 + 3 + 4, 20 }, progress.Where(p => p.Epoch == 1).Select(p => p.StepsDone));
+        Assert.Equal(heldOutSum / 7, result.BestLoss, 1e-6);
+    }
+
+    [Fact]
+    public void A_sequence_to_one_models_loss_is_per_sequence_and_its_throughput_in_time_steps()
+    {
+        // Outputs.LastStep: one class per sequence, so one loss term per sequence, whatever its length.
+        var random = new RnnRandom(3);
+        var sequences = new List<TrainingSequence<float, int>>();
+        foreach (int n in new[] { 4, 1, 5, 2 })
+        {
+            var inputs = new float[n * SequenceClassifier.Input];
+            for (int i = 0; i < inputs.Length; i++) inputs[i] = (float)random.NextDouble(-1, 1);
+            sequences.Add(new TrainingSequence<float, int>(inputs, new[] { n % 2 }));
+        }
+
+        var model = new SequenceClassifier();
+        double sum = SummedForward(model, sequences);
+        var trainer = new Trainer<float, float, int>(model, new Sgd<float>(model.Parameters.Length, 0f), new TrainerOptions { Epochs = 1 });
+
+        Assert.Equal(sum / 4, trainer.Evaluate(sequences), 1e-6);
+        EpochResult epoch = trainer.Fit(sequences).History[0];
+        Assert.Equal(12, epoch.Steps);
+        Assert.Equal(sum / 4, epoch.TrainingLoss, 1e-6);
+    }
+
+    public static TheoryData<string, Func<TrainingSequence<float, float>>, string> Misfits => new()
+    {
+        {
+            "steps stated wrongly", () => new TrainingSequence<float, float>(new float[12], new float[8], 12),
+            "training[1] was given steps = 12, but its 12 input values make 4 steps of this model's Input = 3 values each. (Parameter 'training')"
+        },
+        {
+            "inputs not whole steps", () => new TrainingSequence<float, float>(new float[10], new float[8]),
+            "training[1] has 10 input values, which is not a whole number of steps: this model reads Input = 3 values per step. (Parameter 'training')"
+        },
+        {
+            "targets for another step count", () => new TrainingSequence<float, float>(new float[12], new float[6]),
+            "training[1] has 6 target values, but this model needs 8: Output = 2 values for each of its 4 steps. (Parameter 'training')"
+        },
+        {
+            "more steps than MaxSteps", () => new TrainingSequence<float, float>(new float[18], new float[12]),
+            "training[1] has 6 steps, more than this model's MaxSteps = 5: split it into shorter sequences, or declare a larger MaxSteps. (Parameter 'training')"
+        },
+        {
+            "empty", () => default,
+            "training[1] has no inputs: a sequence needs at least one step (a default TrainingSequence?). (Parameter 'training')"
+        },
+    };
+
+    [Theory]
+    [MemberData(nameof(Misfits))]
+    public void A_sequence_that_does_not_fit_the_model_is_refused_before_any_weight_changes(string what, Func<TrainingSequence<float, float>> misfit, string message)
+    {
+        List<TrainingSequence<float, float>> train = DenseSequences(4, 3, 2, 2);
+        train[1] = misfit();
+        var model = new DenseRegressor();
+        float[] before = model.Parameters.ToArray();
+        var trainer = new Trainer<float, float, float>(model, new Sgd<float>(model.Parameters.Length, 0.1f), new TrainerOptions { Epochs = 1 });
+
+        var error = Assert.Throws<ArgumentException>(() => trainer.Fit(train));
+        Assert.Equal(message, error.Message);
+        Assert.Equal("training", error.ParamName);
+        Assert.Equal(before, model.Parameters.ToArray());
+        Assert.Equal(0, trainer.CompletedEpochs);
+
+        // The held-out set and Evaluate are checked the same way, under their own names.
+        List<TrainingSequence<float, float>> good = DenseSequences(5, 2);
+        Assert.Equal(message.Replace("training", "validation"), Assert.Throws<ArgumentException>(() => trainer.Fit(good, train)).Message);
+        Assert.Equal(message.Replace("training", "sequences"), Assert.Throws<ArgumentException>(() => trainer.Evaluate(train)).Message);
+        Assert.Equal(before, model.Parameters.ToArray());
+        _ = what;
+    }
+
+    [Fact]
+    public void Stated_steps_that_agree_with_the_model_are_accepted()
+    {
+        var model = new DenseRegressor();
+        var trainer = new Trainer<float, float, float>(model, new Sgd<float>(model.Parameters.Length, 0f), new TrainerOptions { Epochs = 1 });
+        var sequence = new TrainingSequence<float, float>(new float[12], new float[8], 4);
+        Assert.Equal(4, sequence.Steps);
+        Assert.Equal(4, trainer.Fit([sequence]).History[0].Steps);
+    }
+}
