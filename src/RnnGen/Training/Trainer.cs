@@ -308,7 +308,28 @@ public class Trainer<T, TInput, TTarget>
             _best.CopyTo(Model.Parameters);
         }
 
-        return new TrainingResult(_history.Count, _bestEpoch, _bestLoss, stoppedEarly, _history.ToArray());
+        return Result(stoppedEarly);
+    }
+
+    // The best epoch by held-out loss when one was measured; otherwise by training loss, and saying so.
+    private TrainingResult Result(bool stoppedEarly)
+    {
+        int bestEpoch = _bestEpoch;
+        double bestLoss = _bestLoss;
+        LossSource source = LossSource.Validation;
+        if (bestEpoch == 0)
+        {
+            source = LossSource.Training;
+            foreach (EpochResult epoch in _history)
+            {
+                if (epoch.TrainingLoss < bestLoss || (double.IsNaN(bestLoss) && !double.IsNaN(epoch.TrainingLoss)))
+                {
+                    (bestEpoch, bestLoss) = (epoch.Epoch, epoch.TrainingLoss);
+                }
+            }
+        }
+
+        return new TrainingResult(_history.Count, bestEpoch, bestLoss, stoppedEarly, _history.ToArray(), source);
     }
 
     // Average the minibatch's gradients, clip them as asked, and step.

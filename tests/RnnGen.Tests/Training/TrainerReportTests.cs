@@ -147,4 +147,69 @@ public sealed class TrainerReportTests
         Assert.Equal(4, sequence.Steps);
         Assert.Equal(4, trainer.Fit([sequence]).History[0].Steps);
     }
+
+    [Fact]
+    public void Without_a_held_out_set_the_best_epoch_is_the_one_with_the_lowest_training_loss()
+    {
+        var model = new SmallModel();
+        var trainer = new ScriptedTraining(model, [3.0, 1.0, 2.0]);
+        TrainingResult result = trainer.Fit([new TrainingSequence<int, int>(new[] { 1, 2, 3, 4 }, new[] { 2, 3, 4, 5 })]);
+
+        Assert.Equal([0.75, 0.25, 0.5], result.History.Select(e => e.TrainingLoss));
+        Assert.Equal(2, result.BestEpoch);
+        Assert.Equal(0.25, result.BestLoss);
+        Assert.Equal(LossSource.Training, result.BestLossSource);
+        Assert.False(result.StoppedEarly);
+
+        // With a held-out set the held-out loss decides, and the result says so.
+        var model2 = new SmallModel();
+        TrainingResult heldOut = new ScriptedTraining(model2, [3.0, 1.0, 2.0]).Fit(
+            [new TrainingSequence<int, int>(new[] { 1, 2, 3, 4 }, new[] { 2, 3, 4, 5 })],
+            [new TrainingSequence<int, int>(new[] { 5, 6, 7 }, new[] { 6, 7, 8 })]);
+        Assert.Equal(LossSource.Validation, heldOut.BestLossSource);
+        Assert.Equal(heldOut.History.MinBy(e => e.ValidationLoss).Epoch, heldOut.BestEpoch);
+        Assert.Equal(heldOut.History[heldOut.BestEpoch - 1].ValidationLoss, heldOut.BestLoss);
+    }
+
+    [Fact]
+    public void Epoch_and_training_results_read_as_sentences()
+    {
+        var culture = System.Globalization.CultureInfo.CurrentCulture;
+        System.Globalization.CultureInfo.CurrentCulture = System.Globalization.CultureInfo.InvariantCulture;
+        try
+        {
+            var held = new EpochResult(3, 0.51234, 0.41234, 0.01, 1234, TimeSpan.FromSeconds(0.5), true);
+            var regression = new EpochResult(3, 0.51234, 0.41234, 0.01, 1234, TimeSpan.FromSeconds(0.5), false);
+            var plain = new EpochResult(4, 0.3, double.NaN, 0.005, 1234, TimeSpan.FromSeconds(1.25), false);
+            Assert.Equal("epoch 3: training loss 0.5123, held-out loss 0.4123 (best so far), learning rate 0.01, 1234 steps in 0.50 s", held.ToString());
+            Assert.Equal("epoch 3: training loss 0.5123, held-out loss 0.4123, learning rate 0.01, 1234 steps in 0.50 s", regression.ToString());
+            Assert.Equal("epoch 4: training loss 0.3, learning rate 0.005, 1234 steps in 1.25 s", plain.ToString());
+
+            Assert.Equal("4 epochs; best: epoch 3, held-out loss 0.4123; stopped early",
+                new TrainingResult(4, 3, 0.41234, true, [held, held, held, plain], LossSource.Validation).ToString());
+            Assert.Equal("1 epoch; best: epoch 1, training loss 0.3 (no held-out set)",
+                new TrainingResult(1, 1, 0.3, false, [plain], LossSource.Training).ToString());
+            Assert.Equal("2 epochs; no epoch had a finite loss",
+                new TrainingResult(2, 0, double.NaN, false, [plain, plain], LossSource.Training).ToString());
+        }
+        finally
+        {
+            System.Globalization.CultureInfo.CurrentCulture = culture;
+        }
+    }
+
+    /// <summary>Trains normally but reports a scripted loss per sequence in each epoch.</summary>
+    private sealed class ScriptedTraining(SmallModel model, double[] losses)
+        : Trainer<float, int, int>(model, new Sgd<float>(model.Parameters.Length, 0.1f), new TrainerOptions { Epochs = losses.Length })
+    {
+        private int _epoch;
+
+        protected override void OnEpochStarting(int epoch) => _epoch = epoch;
+
+        protected override float Backward(in TrainingSequence<int, int> sequence)
+        {
+            base.Backward(sequence);
+            return (float)losses[_epoch - 1];
+        }
+    }
 }
