@@ -23,15 +23,16 @@ namespace RnnGen.Training;
 /// </para>
 /// <para>
 /// To train on something other than independent sequences, derive and override <see cref="Backward"/>,
-/// <see cref="Forward"/>, <see cref="OnEpochStarting"/> and <see cref="OnEvaluationStarting"/>: for example a
-/// long text cut into consecutive chunks with the model's state carried from one chunk to the next
+/// <see cref="Forward"/>, <see cref="Predict"/>, <see cref="OnEpochStarting"/> and <see cref="OnEvaluationStarting"/>:
+/// for example a long text cut into consecutive chunks with the model's state carried from one chunk to the next
 /// (<see cref="TrainerOptions.Shuffle"/> off, the state reset when an epoch starts).
 /// </para>
 /// <para>
 /// Losses are reported per time step (per sequence for a model with <c>Outputs.LastStep</c>, which has one loss term
 /// per sequence) and throughput in time steps per second, the steps of a sequence being counted from the model: one
 /// per token, or <c>inputs.Length / Input</c> for dense inputs. Sequences whose inputs or targets do not fit the
-/// model are refused before training starts.
+/// model are refused before training starts. For cross-entropy models the held-out accuracy is reported beside the
+/// held-out loss.
 /// </para>
 /// <para>A trainer, like the model it trains, is not thread-safe.</para>
 /// </remarks>
@@ -53,9 +54,9 @@ public class Trainer<T, TInput, TTarget>
     where TTarget : unmanaged
 {
     private const string Format = "rnngen.checkpoint";
-    private const string FormatVersion = "1";
+    private const string FormatVersion = "2";
     private const int MaxEpochs = 10_000_000; // bounds what a hostile file can make LoadCheckpoint allocate
-    private const int HistoryColumns = 5; // training loss, held-out loss, learning rate, steps, seconds
+    private const int HistoryColumns = 6; // training loss, held-out loss, learning rate, steps, seconds, held-out accuracy
 
     private readonly List<EpochResult> _history = [];
     private readonly T[] _best;
@@ -66,6 +67,7 @@ public class Trainer<T, TInput, TTarget>
     private double _bestLoss = double.NaN;
     private Dictionary<string, string>? _modelMetadata;
     private SequenceLayout? _layout;
+    private TTarget[] _predicted = []; // the classes Predict writes for held-out accuracy
 
     /// <summary>Creates a trainer; the optimiser's current learning rate becomes the schedule's initial rate.</summary>
     /// <param name="model">The model to train.</param>
@@ -276,6 +278,7 @@ public class Trainer<T, TInput, TTarget>
             }
 
             double validationLoss = heldOut ? Loss(validation!) : double.NaN;
+            double accuracy = heldOut && layout.CrossEntropy ? Accuracy(validation!, layout) : double.NaN;
             bool improved = heldOut && !(validationLoss >= _bestLoss); // the first epoch, or a lower loss (NaN never improves on a number)
             if (improved && !double.IsNaN(validationLoss))
             {
@@ -288,7 +291,7 @@ public class Trainer<T, TInput, TTarget>
                 improved = false;
             }
 
-            var result = new EpochResult(epoch, lossSum / scored, validationLoss, rate, steps, Stopwatch.GetElapsedTime(started), improved);
+            var result = new EpochResult(epoch, lossSum / scored, validationLoss, rate, steps, Stopwatch.GetElapsedTime(started), improved, accuracy);
             AddHistory(result);
             EpochCompleted?.Invoke(result);
             if (Options.CheckpointPath is { } path)
@@ -329,7 +332,8 @@ public class Trainer<T, TInput, TTarget>
             }
         }
 
-        return new TrainingResult(_history.Count, bestEpoch, bestLoss, stoppedEarly, _history.ToArray(), source);
+        double accuracy = bestEpoch > 0 ? _history[bestEpoch - 1].ValidationAccuracy : double.NaN;
+        return new TrainingResult(_history.Count, bestEpoch, bestLoss, stoppedEarly, _history.ToArray(), source, accuracy);
     }
 
     // Average the minibatch's gradients, clip them as asked, and step.
@@ -395,6 +399,32 @@ public class Trainer<T, TInput, TTarget>
         return Loss(sequences);
     }
 
+    /// <summary>
+    /// For a cross-entropy model, the fraction of the targets of <paramref name="sequences"/> (one per step, or one per
+    /// sequence for <c>Outputs.LastStep</c>) whose class the model predicts, from 0 to 1.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="sequences"/> is empty, or a sequence does not fit the model.</exception>
+    /// <exception cref="InvalidOperationException">The model is not a cross-entropy model, or does not record its declaration.</exception>
+    public double Accuracy(IReadOnlyList<TrainingSequence<TInput, TTarget>> sequences)
+    {
+        ArgumentNullException.ThrowIfNull(sequences);
+        if (sequences.Count == 0)
+        {
+            throw new ArgumentException("There is nothing to evaluate.", nameof(sequences));
+        }
+
+        SequenceLayout layout = Layout;
+        if (!layout.CrossEntropy)
+        {
+            throw new InvalidOperationException(layout.Known
+                ? "Accuracy counts predicted classes, but this model is trained with squared error: its targets are values, not classes."
+                : "Accuracy counts predicted classes, but this model does not record whether it is a cross-entropy model (its SaveWeights writes no rnngen.loss).");
+        }
+
+        Check(sequences, nameof(sequences), out _);
+        return Accuracy(sequences, layout);
+    }
+
     // The time steps of every sequence, after checking that each fits the model; also the loss terms among them.
     private long Check(IReadOnlyList<TrainingSequence<TInput, TTarget>> sequences, string paramName, out long scored)
     {
@@ -428,6 +458,35 @@ public class Trainer<T, TInput, TTarget>
         return loss / scored;
     }
 
+    // The fraction of targets predicted right, over sequences already checked; a pass of its own, after which a
+    // carried state is reset again (OnEvaluationStarting), as before the loss's pass.
+    private double Accuracy(IReadOnlyList<TrainingSequence<TInput, TTarget>> sequences, SequenceLayout layout)
+    {
+        OnEvaluationStarting();
+        long right = 0, total = 0;
+        for (int i = 0; i < sequences.Count; i++)
+        {
+            TrainingSequence<TInput, TTarget> sequence = sequences[i];
+            int count = layout.Scored(layout.Steps(sequence));
+            if (_predicted.Length < count)
+            {
+                _predicted = new TTarget[Math.Max(count, Math.Min(layout.MaxSteps, 4096))];
+            }
+
+            Span<TTarget> predicted = _predicted.AsSpan(0, count);
+            Predict(sequence, predicted);
+            ReadOnlySpan<TTarget> targets = sequence.Targets.Span;
+            for (int j = 0; j < count; j++)
+            {
+                right += EqualityComparer<TTarget>.Default.Equals(predicted[j], targets[j]) ? 1 : 0;
+            }
+
+            total += count;
+        }
+
+        return (double)right / total;
+    }
+
     // What the model's recorded declaration says about the sequences it takes.
     private SequenceLayout Layout => _layout ??= SequenceLayout.From(ModelMetadata(), typeof(TInput) == typeof(int));
 
@@ -439,12 +498,22 @@ public class Trainer<T, TInput, TTarget>
     protected virtual T Forward(in TrainingSequence<TInput, TTarget> sequence) =>
         Model.Forward(sequence.Inputs.Span, sequence.Targets.Span);
 
+    /// <summary>
+    /// Writes the model's predicted class for every target of one held-out sequence (one per step, or one for
+    /// <c>Outputs.LastStep</c>) to <paramref name="destination"/>, which is exactly as long; for held-out accuracy.
+    /// </summary>
+    protected virtual void Predict(in TrainingSequence<TInput, TTarget> sequence, Span<TTarget> destination) =>
+        Model.Predict(sequence.Inputs.Span, destination);
+
     /// <summary>Called before the first minibatch of every epoch (from 1), e.g. to reset a carried state.</summary>
     protected virtual void OnEpochStarting(int epoch)
     {
     }
 
-    /// <summary>Called before every evaluation pass, e.g. to reset a carried state.</summary>
+    /// <summary>
+    /// Called before every evaluation pass, e.g. to reset a carried state: before the held-out loss's pass, and before
+    /// the held-out accuracy's (cross-entropy models), which is a pass of its own.
+    /// </summary>
     protected virtual void OnEvaluationStarting()
     {
     }
@@ -484,7 +553,7 @@ public class Trainer<T, TInput, TTarget>
     /// <summary>
     /// Writes a checkpoint as a safetensors file: tensors <c>parameters</c>, <c>best_parameters</c> and
     /// <c>optimizer.NAME</c> in the model's flat layout, <c>history</c> (one row per epoch: training loss, held-out
-    /// loss, learning rate, steps, seconds), and in <c>__metadata__</c> the model's declaration (as
+    /// loss, learning rate, steps, seconds, held-out accuracy), and in <c>__metadata__</c> the model's declaration (as
     /// <c>SaveWeights</c> records it), the optimiser and the progress.
     /// </summary>
     /// <remarks>
@@ -537,6 +606,7 @@ public class Trainer<T, TInput, TTarget>
             row[2] = epoch.LearningRate;
             row[3] = epoch.Steps;
             row[4] = epoch.Duration.TotalSeconds;
+            row[5] = epoch.ValidationAccuracy;
             writer.WriteValues<double>(row);
         }
 
@@ -689,7 +759,7 @@ public class Trainer<T, TInput, TTarget>
                 bestSoFar = row[1];
             }
 
-            AddHistory(new EpochResult(e + 1, row[0], row[1], row[2], (long)row[3], TimeSpan.FromSeconds(row[4]), improved));
+            AddHistory(new EpochResult(e + 1, row[0], row[1], row[2], (long)row[3], TimeSpan.FromSeconds(row[4]), improved, row[5]));
         }
     }
 

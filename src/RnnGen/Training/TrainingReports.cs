@@ -63,14 +63,19 @@ public readonly struct TrainingProgress
 /// <param name="Steps">Training time steps in the epoch (for a dense model, <c>inputs.Length / Input</c> per sequence).</param>
 /// <param name="Duration">Wall-clock time of the epoch, evaluation included.</param>
 /// <param name="Improved">Whether the held-out loss was the lowest so far (the parameters were kept as the best).</param>
-public readonly record struct EpochResult(int Epoch, double TrainingLoss, double ValidationLoss, double LearningRate, long Steps, TimeSpan Duration, bool Improved)
+/// <param name="ValidationAccuracy">
+/// For a cross-entropy model, the fraction of held-out targets (steps, or sequences for <c>Outputs.LastStep</c>) whose
+/// class the model's <c>Predict</c> gets right after the epoch, from 0 to 1; NaN without a held-out set or for a
+/// squared-error model.
+/// </param>
+public readonly record struct EpochResult(int Epoch, double TrainingLoss, double ValidationLoss, double LearningRate, long Steps, TimeSpan Duration, bool Improved, double ValidationAccuracy = double.NaN)
 {
     /// <summary>The held-out loss when there is one, else the training loss: what schedules and early stopping look at.</summary>
     public double Loss => double.IsNaN(ValidationLoss) ? TrainingLoss : ValidationLoss;
 
     /// <summary>
     /// The epoch as a line of a training log, in the current culture, e.g. <c>epoch 3: training loss 0.5123, held-out loss
-    /// 0.4123 (best so far), learning rate 0.01, 1234 steps in 0.50 s</c>; what was not measured is left out.
+    /// 0.4123 (best so far), held-out accuracy 91.2 %, learning rate 0.01, 1234 steps in 0.50 s</c>; what was not measured is left out.
     /// </summary>
     public override string ToString()
     {
@@ -80,6 +85,11 @@ public readonly record struct EpochResult(int Epoch, double TrainingLoss, double
         {
             text.Append(CultureInfo.CurrentCulture, $", held-out loss {ValidationLoss:G4}");
             text.Append(Improved ? " (best so far)" : "");
+        }
+
+        if (!double.IsNaN(ValidationAccuracy))
+        {
+            text.Append(CultureInfo.CurrentCulture, $", held-out accuracy {ValidationAccuracy:P1}");
         }
 
         text.Append(CultureInfo.CurrentCulture, $", learning rate {LearningRate:G4}, {Steps} steps in {Duration.TotalSeconds:F2} s");
@@ -110,12 +120,13 @@ public enum LossSource
 /// <param name="StoppedEarly">Whether early stopping ended training before <see cref="TrainerOptions.Epochs"/>.</param>
 /// <param name="History">Every completed epoch, oldest first.</param>
 /// <param name="BestLossSource">Which loss <paramref name="BestEpoch"/> and <paramref name="BestLoss"/> are: held-out or training.</param>
+/// <param name="BestAccuracy">The held-out accuracy of <paramref name="BestEpoch"/> (cross-entropy models, from 0 to 1); NaN when not measured.</param>
 public sealed record TrainingResult(int Epochs, int BestEpoch, double BestLoss, bool StoppedEarly, IReadOnlyList<EpochResult> History,
-    LossSource BestLossSource = LossSource.Validation)
+    LossSource BestLossSource = LossSource.Validation, double BestAccuracy = double.NaN)
 {
     /// <summary>
-    /// A one-line summary in the current culture, e.g. <c>12 epochs; best: epoch 9, held-out loss 0.4123; stopped
-    /// early</c>; every epoch is in <see cref="History"/>.
+    /// A one-line summary in the current culture, e.g. <c>12 epochs; best: epoch 9, held-out loss 0.4123, held-out
+    /// accuracy 91.2 %; stopped early</c>; every epoch is in <see cref="History"/>.
     /// </summary>
     public override string ToString()
     {
@@ -128,6 +139,10 @@ public sealed record TrainingResult(int Epochs, int BestEpoch, double BestLoss, 
         else if (BestLossSource == LossSource.Validation)
         {
             text.Append(CultureInfo.CurrentCulture, $"best: epoch {BestEpoch}, held-out loss {BestLoss:G4}");
+            if (!double.IsNaN(BestAccuracy))
+            {
+                text.Append(CultureInfo.CurrentCulture, $", held-out accuracy {BestAccuracy:P1}");
+            }
         }
         else
         {

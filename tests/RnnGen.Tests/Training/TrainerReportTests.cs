@@ -178,15 +178,15 @@ public sealed class TrainerReportTests
         System.Globalization.CultureInfo.CurrentCulture = System.Globalization.CultureInfo.InvariantCulture;
         try
         {
-            var held = new EpochResult(3, 0.51234, 0.41234, 0.01, 1234, TimeSpan.FromSeconds(0.5), true);
+            var held = new EpochResult(3, 0.51234, 0.41234, 0.01, 1234, TimeSpan.FromSeconds(0.5), true, 0.91234);
             var regression = new EpochResult(3, 0.51234, 0.41234, 0.01, 1234, TimeSpan.FromSeconds(0.5), false);
             var plain = new EpochResult(4, 0.3, double.NaN, 0.005, 1234, TimeSpan.FromSeconds(1.25), false);
-            Assert.Equal("epoch 3: training loss 0.5123, held-out loss 0.4123 (best so far), learning rate 0.01, 1234 steps in 0.50 s", held.ToString());
+            Assert.Equal("epoch 3: training loss 0.5123, held-out loss 0.4123 (best so far), held-out accuracy 91.2 %, learning rate 0.01, 1234 steps in 0.50 s", held.ToString());
             Assert.Equal("epoch 3: training loss 0.5123, held-out loss 0.4123, learning rate 0.01, 1234 steps in 0.50 s", regression.ToString());
             Assert.Equal("epoch 4: training loss 0.3, learning rate 0.005, 1234 steps in 1.25 s", plain.ToString());
 
-            Assert.Equal("4 epochs; best: epoch 3, held-out loss 0.4123; stopped early",
-                new TrainingResult(4, 3, 0.41234, true, [held, held, held, plain], LossSource.Validation).ToString());
+            Assert.Equal("4 epochs; best: epoch 3, held-out loss 0.4123, held-out accuracy 91.2 %; stopped early",
+                new TrainingResult(4, 3, 0.41234, true, [held, held, held, plain], LossSource.Validation, 0.91234).ToString());
             Assert.Equal("1 epoch; best: epoch 1, training loss 0.3 (no held-out set)",
                 new TrainingResult(1, 1, 0.3, false, [plain], LossSource.Training).ToString());
             Assert.Equal("2 epochs; no epoch had a finite loss",
@@ -196,6 +196,96 @@ public sealed class TrainerReportTests
         {
             System.Globalization.CultureInfo.CurrentCulture = culture;
         }
+    }
+
+    [Fact]
+    public void Held_out_accuracy_of_a_cross_entropy_model_is_reported_per_epoch_beside_the_loss()
+    {
+        // Counting modulo 10: each token predicts the next. The accuracy reported is the share of held-out steps
+        // whose predicted class (the model's Predict) is the target, measured here independently.
+        static List<TrainingSequence<int, int>> Counting(int count, ulong seed)
+        {
+            var random = new RnnRandom(seed);
+            var sequences = new List<TrainingSequence<int, int>>();
+            for (int s = 0; s < count; s++)
+            {
+                int length = 3 + random.NextInt32(8), start = random.NextInt32(10);
+                int[] tokens = Enumerable.Range(start, length + 1).Select(t => t % 10).ToArray();
+                sequences.Add(new TrainingSequence<int, int>(tokens.AsMemory(0, length), tokens.AsMemory(1)));
+            }
+
+            return sequences;
+        }
+
+        List<TrainingSequence<int, int>> train = Counting(60, 1), heldOut = Counting(10, 2);
+        var model = new SmallModel();
+        var trainer = new Trainer<float, int, int>(model, new Adam<float>(model.Parameters.Length, 0.02f),
+            new TrainerOptions { Epochs = 3, BatchSize = 4, RestoreBest = false });
+        var measured = new List<double>();
+        var reported = new List<EpochResult>();
+        trainer.EpochCompleted = e =>
+        {
+            reported.Add(e);
+            int right = 0, total = 0;
+            foreach (TrainingSequence<int, int> s in heldOut)
+            {
+                var classes = new int[s.Inputs.Length];
+                model.Predict(s.Inputs.Span, classes);
+                right += classes.Zip(s.Targets.ToArray()).Count(p => p.First == p.Second);
+                total += classes.Length;
+            }
+
+            measured.Add((double)right / total);
+        };
+        TrainingResult result = trainer.Fit(train, heldOut);
+
+        Assert.Equal(measured, reported.Select(e => e.ValidationAccuracy));
+        Assert.Equal(measured, result.History.Select(e => e.ValidationAccuracy));
+        Assert.True(measured[^1] > 0.5, $"held-out accuracy after 3 epochs {measured[^1]}");
+        Assert.Equal(result.History[result.BestEpoch - 1].ValidationAccuracy, result.BestAccuracy);
+        Assert.Equal(measured[^1], trainer.Accuracy(heldOut));
+        Assert.Contains($"held-out accuracy {measured[^1].ToString("P1", System.Globalization.CultureInfo.CurrentCulture)}", reported[^1].ToString());
+
+        // A checkpoint keeps the accuracies with the rest of the history.
+        using var checkpoint = new System.IO.MemoryStream();
+        trainer.SaveCheckpoint(checkpoint);
+        checkpoint.Position = 0;
+        var fresh = new SmallModel();
+        var resumed = new Trainer<float, int, int>(fresh, new Adam<float>(fresh.Parameters.Length, 0.02f));
+        resumed.LoadCheckpoint(checkpoint);
+        Assert.Equal(measured, resumed.History.Select(e => e.ValidationAccuracy));
+    }
+
+    [Fact]
+    public void A_sequence_to_one_models_accuracy_counts_sequences_and_a_regressor_has_none()
+    {
+        var random = new RnnRandom(6);
+        var sequences = new List<TrainingSequence<float, int>>();
+        foreach (int n in new[] { 4, 1, 5, 2, 3 })
+        {
+            var inputs = new float[n * SequenceClassifier.Input];
+            for (int i = 0; i < inputs.Length; i++) inputs[i] = (float)random.NextDouble(-1, 1);
+            sequences.Add(new TrainingSequence<float, int>(inputs, new[] { n % 2 }));
+        }
+
+        var model = new SequenceClassifier();
+        int right = sequences.Count(s =>
+        {
+            var predicted = new int[1];
+            model.Predict(s.Inputs.Span, predicted);
+            return predicted[0] == s.Targets.Span[0];
+        });
+        var trainer = new Trainer<float, float, int>(model, new Sgd<float>(model.Parameters.Length, 0f), new TrainerOptions { Epochs = 1 });
+        Assert.Equal(right / 5.0, trainer.Accuracy(sequences));
+        Assert.Equal(right / 5.0, trainer.Fit(sequences, sequences).History[0].ValidationAccuracy);
+
+        var regressor = new DenseRegressor();
+        var regression = new Trainer<float, float, float>(regressor, new Sgd<float>(regressor.Parameters.Length, 0f), new TrainerOptions { Epochs = 1 });
+        List<TrainingSequence<float, float>> dense = DenseSequences(7, 2, 3);
+        Assert.True(double.IsNaN(regression.Fit(dense, dense).History[0].ValidationAccuracy));
+        Assert.Equal(
+            "Accuracy counts predicted classes, but this model is trained with squared error: its targets are values, not classes.",
+            Assert.Throws<InvalidOperationException>(() => regression.Accuracy(dense)).Message);
     }
 
     /// <summary>Trains normally but reports a scripted loss per sequence in each epoch.</summary>
