@@ -25,7 +25,8 @@ namespace RnnGen.Training;
 /// To train on something other than independent sequences, derive and override <see cref="Backward"/>,
 /// <see cref="Forward"/>, <see cref="Predict"/>, <see cref="OnEpochStarting"/> and <see cref="OnEvaluationStarting"/>:
 /// for example a long text cut into consecutive chunks with the model's state carried from one chunk to the next
-/// (<see cref="TrainerOptions.Shuffle"/> off, the state reset when an epoch starts).
+/// (<see cref="TrainerOptions.Shuffle"/> off, the state reset when an epoch starts). Such a trainer cannot use
+/// <see cref="Parallel"/>, which would skip the <see cref="Backward"/> override.
 /// </para>
 /// <para>
 /// Losses are reported per time step (per sequence for a model with <c>Outputs.LastStep</c>, which has one loss term
@@ -68,6 +69,10 @@ public class Trainer<T, TInput, TTarget>
     private Dictionary<string, string>? _modelMetadata;
     private SequenceLayout? _layout;
     private TTarget[] _predicted = []; // the classes Predict writes for held-out accuracy
+    private readonly DataParallel<T, TInput, TTarget>? _parallel;
+
+    // A call of Backward, bound like any virtual call to the most derived override.
+    private delegate T SequenceCall(in TrainingSequence<TInput, TTarget> sequence);
 
     /// <summary>Creates a trainer; the optimiser's current learning rate becomes the schedule's initial rate.</summary>
     /// <param name="model">The model to train.</param>
@@ -116,11 +121,30 @@ public class Trainer<T, TInput, TTarget>
 
     /// <summary>
     /// When set, each minibatch's backward pass is split across cores by this instance (made for the same
-    /// <see cref="Model"/>); <see langword="null"/> (the default) runs it on the calling thread. The parallel path
-    /// calls the model's <c>Backward</c> directly, so a derived trainer's <see cref="Backward"/> override is not
-    /// used: keep it for sequences that carry a state from one to the next.
+    /// <see cref="Model"/>); <see langword="null"/> (the default) runs it on the calling thread.
     /// </summary>
-    public DataParallel<T, TInput, TTarget>? Parallel { get; init; }
+    /// <remarks>
+    /// The cores run the minibatch's sequences at the same time, each on its own copy of the model, calling the copies'
+    /// <c>Backward</c> directly. A trainer that overrides <see cref="Backward"/> (to carry a state from one sequence to
+    /// the next, which cannot be split across cores) therefore refuses it.
+    /// </remarks>
+    /// <exception cref="ArgumentException">Set on a trainer whose class overrides <see cref="Backward"/>.</exception>
+    public DataParallel<T, TInput, TTarget>? Parallel
+    {
+        get => _parallel;
+        init
+        {
+            if (value is not null && ((SequenceCall)Backward).Method.DeclaringType != typeof(Trainer<T, TInput, TTarget>))
+            {
+                throw new ArgumentException(
+                    $"Parallel cannot be used with {GetType().Name}, which overrides Backward: DataParallel runs the minibatch's sequences at the same " +
+                    "time on copies of the model, calling their Backward directly, so the override would be skipped and a state it carries from one " +
+                    "sequence to the next would not be carried. Train this trainer without Parallel.", nameof(Parallel));
+            }
+
+            _parallel = value;
+        }
+    }
 
     /// <summary>Called after every minibatch (keep it cheap, or throttle it); <see langword="null"/> for none.</summary>
     public Action<TrainingProgress>? Progress { get; set; }

@@ -288,6 +288,41 @@ public sealed class TrainerReportTests
             Assert.Throws<InvalidOperationException>(() => regression.Accuracy(dense)).Message);
     }
 
+    [Fact]
+    public void A_trainer_that_overrides_Backward_refuses_Parallel_and_calls_its_override_on_one_thread()
+    {
+        var model = new SmallModel();
+        using var parallel = new DataParallel<float, int, int>(model, () => new SmallModel(), 2);
+        var error = Assert.Throws<ArgumentException>(() => new CountingTrainer(model) { Parallel = parallel });
+        Assert.Equal(
+            "Parallel cannot be used with CountingTrainer, which overrides Backward: DataParallel runs the minibatch's sequences at the " +
+            "same time on copies of the model, calling their Backward directly, so the override would be skipped and a state it carries " +
+            "from one sequence to the next would not be carried. Train this trainer without Parallel. (Parameter 'Parallel')",
+            error.Message);
+
+        // Without Parallel the override runs for every training sequence, in order.
+        var trainer = new CountingTrainer(model);
+        trainer.Fit([new TrainingSequence<int, int>(new[] { 1, 2 }, new[] { 2, 3 }), new TrainingSequence<int, int>(new[] { 3 }, new[] { 4 })]);
+        Assert.Equal(2 * 2, trainer.Calls);
+
+        // A trainer that does not override Backward still takes Parallel.
+        var plain = new Trainer<float, int, int>(model, new Sgd<float>(model.Parameters.Length, 0.1f)) { Parallel = parallel };
+        Assert.Same(parallel, plain.Parallel);
+    }
+
+    /// <summary>Overrides Backward as a carried-state trainer does, counting its calls.</summary>
+    private sealed class CountingTrainer(SmallModel model)
+        : Trainer<float, int, int>(model, new Sgd<float>(model.Parameters.Length, 0.1f), new TrainerOptions { Epochs = 2, Shuffle = false })
+    {
+        public int Calls { get; private set; }
+
+        protected override float Backward(in TrainingSequence<int, int> sequence)
+        {
+            Calls++;
+            return base.Backward(sequence);
+        }
+    }
+
     /// <summary>Trains normally but reports a scripted loss per sequence in each epoch.</summary>
     private sealed class ScriptedTraining(SmallModel model, double[] losses)
         : Trainer<float, int, int>(model, new Sgd<float>(model.Parameters.Length, 0.1f), new TrainerOptions { Epochs = losses.Length })
