@@ -85,6 +85,7 @@ public sealed class DataParallel<T, TInput, TTarget> : IDisposable
     private readonly int[] _chunkNonFinite; // ... and the index of its first NaN or infinity, or -1
     private readonly ExceptionDispatchInfo?[] _errors;
     private readonly long[] _allocated; // bytes each worker thread allocated while working (tests read it)
+    private readonly long[] _sequencesRun; // sequences each thread ran, over all calls (tests read it)
     private TrainingSequence<TInput, TTarget>[] _batch = new TrainingSequence<TInput, TTarget>[16];
     private Phase _phase; // what the workers run next
     private bool _zeroing; // the backward phase first zeroes the model's gradients (Step)
@@ -158,6 +159,7 @@ public sealed class DataParallel<T, TInput, TTarget> : IDisposable
         _chunkNonFinite = new int[_chunks];
         _errors = new ExceptionDispatchInfo?[workers];
         _allocated = new long[workers];
+        _sequencesRun = new long[workers];
         _start = new ManualResetEventSlim[workers - 1];
         _threads = new Thread[workers - 1];
         for (int k = 1; k < workers; k++)
@@ -191,6 +193,21 @@ public sealed class DataParallel<T, TInput, TTarget> : IDisposable
             foreach (long bytes in _allocated)
             {
                 sum += bytes;
+            }
+
+            return sum;
+        }
+    }
+
+    /// <summary>Sequences run by the worker threads (not the calling one), summed over all calls (for tests).</summary>
+    internal long SequencesRunByWorkers
+    {
+        get
+        {
+            long sum = 0;
+            for (int k = 1; k < _sequencesRun.Length; k++)
+            {
+                sum += _sequencesRun[k];
             }
 
             return sum;
@@ -517,6 +534,7 @@ public sealed class DataParallel<T, TInput, TTarget> : IDisposable
         }
 
         _ran[worker] = ran;
+        _sequencesRun[worker] += ran;
         _partLoss[worker] = loss;
     }
 
