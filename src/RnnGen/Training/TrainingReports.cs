@@ -33,13 +33,13 @@ public readonly struct TrainingProgress
     /// <summary>Training sequences in an epoch.</summary>
     public int Sequences { get; }
 
-    /// <summary>Time steps done in this epoch.</summary>
+    /// <summary>Time steps done in this epoch (for a dense model, <c>inputs.Length / Input</c> per sequence).</summary>
     public long StepsDone { get; }
 
     /// <summary>Time steps in an epoch.</summary>
     public long Steps { get; }
 
-    /// <summary>The mean training loss per step so far in this epoch.</summary>
+    /// <summary>The mean training loss per step so far in this epoch (per sequence for a model with <c>Outputs.LastStep</c>).</summary>
     public double Loss { get; }
 
     /// <summary>This epoch's learning rate.</summary>
