@@ -199,10 +199,10 @@ public class Trainer<T, TInput, TTarget>
         }
 
         SequenceLayout layout = Layout;
-        long stepsPerEpoch = Check(training, nameof(training), out _);
+        long stepsPerEpoch = Check(training, nameof(training));
         if (heldOut)
         {
-            Check(validation!, nameof(validation), out _);
+            Check(validation!, nameof(validation));
         }
 
         bool stoppedEarly = false;
@@ -419,7 +419,7 @@ public class Trainer<T, TInput, TTarget>
             throw new ArgumentException("There is nothing to evaluate.", nameof(sequences));
         }
 
-        Check(sequences, nameof(sequences), out _);
+        Check(sequences, nameof(sequences));
         return Loss(sequences);
     }
 
@@ -445,21 +445,18 @@ public class Trainer<T, TInput, TTarget>
                 : "Accuracy counts predicted classes, but this model does not record whether it is a cross-entropy model (its SaveWeights writes no rnngen.loss).");
         }
 
-        Check(sequences, nameof(sequences), out _);
+        Check(sequences, nameof(sequences));
         return Accuracy(sequences, layout);
     }
 
-    // The time steps of every sequence, after checking that each fits the model; also the loss terms among them.
-    private long Check(IReadOnlyList<TrainingSequence<TInput, TTarget>> sequences, string paramName, out long scored)
+    // The time steps of every sequence, after checking that each fits the model.
+    private long Check(IReadOnlyList<TrainingSequence<TInput, TTarget>> sequences, string paramName)
     {
         SequenceLayout layout = Layout;
         long steps = 0;
-        scored = 0;
         for (int i = 0; i < sequences.Count; i++)
         {
-            int sequenceSteps = layout.CheckedSteps(sequences[i], i, paramName);
-            steps += sequenceSteps;
-            scored += layout.Scored(sequenceSteps);
+            steps += layout.CheckedSteps(sequences[i], i, paramName);
         }
 
         return steps;
