@@ -39,12 +39,12 @@ internal static class TrainingDisplay
         if (!live)
         {
             trainer.Progress = trace is null ? null : trace.Observe;
-            trainer.EpochCompleted = e => output.WriteLine(Row(e, heldOut is not null, e.Improved ? "best" : ""));
+            trainer.EpochCompleted = CheckpointKillPoint.Around(trainer, e => output.WriteLine(Row(e, heldOut is not null, e.Improved ? "best" : "")));
             return trainer.Fit(training, heldOut, cancellationToken);
         }
 
         // While the live display is up, lines go through Spectre, which prints them above it and redraws it.
-        trainer.EpochCompleted = e => AnsiConsole.Write(new Text(Row(e, heldOut is not null, e.Improved ? "best" : "") + Environment.NewLine));
+        trainer.EpochCompleted = CheckpointKillPoint.Around(trainer, e => AnsiConsole.Write(new Text(Row(e, heldOut is not null, e.Improved ? "best" : "") + Environment.NewLine)));
 
         TrainingResult? result = null;
         AnsiConsole.Progress()

@@ -49,6 +49,9 @@ public sealed class RecurrenceTeam : IDisposable
     private int _unit, _steps, _running;
     private volatile bool _stopping;
     private volatile Exception? _failure;
+    private long _partnerAllocated; // bytes the partner thread allocated, waits and jobs included (tests read it)
+    private long _partnerJobs; // jobs the partner thread ran, the constructor's empty one included (tests read it)
+    private volatile bool _partnerOutlivedOwner; // the partner ended because its owner was collected (tests read it)
 
     /// <summary>Starts the partner thread and runs one empty job, so that the first real call allocates nothing.</summary>
     public RecurrenceTeam(Job job)
@@ -162,6 +165,15 @@ public sealed class RecurrenceTeam : IDisposable
         }
     }
 
+    /// <summary>Bytes the partner thread has allocated, waiting for and running jobs; read it after <see cref="Join"/>.</summary>
+    internal long PartnerAllocatedBytes => Volatile.Read(ref _partnerAllocated);
+
+    /// <summary>Jobs the partner thread has run, the constructor's empty one included; read it after <see cref="Join"/>.</summary>
+    internal long PartnerJobs => Volatile.Read(ref _partnerJobs);
+
+    /// <summary>Whether the partner thread ended because the team's owner was collected (not through <see cref="Dispose"/>).</summary>
+    internal bool PartnerOutlivedOwner => _partnerOutlivedOwner;
+
     /// <summary>Stops the partner thread.</summary>
     public void Dispose()
     {
@@ -184,10 +196,12 @@ public sealed class RecurrenceTeam : IDisposable
     {
         while (true)
         {
+            long allocated = GC.GetAllocatedBytesForCurrentThread();
             while (!_start.Wait(OwnerCheckMilliseconds))
             {
                 if (OwnerGone())
                 {
+                    _partnerOutlivedOwner = true;
                     return; // the model is gone: nobody can call Start again
                 }
             }
@@ -208,6 +222,9 @@ public sealed class RecurrenceTeam : IDisposable
             }
             finally
             {
+                // Counted before the release below, so a caller past Join sees them.
+                _partnerJobs++;
+                _partnerAllocated += GC.GetAllocatedBytesForCurrentThread() - allocated;
                 Volatile.Write(ref _running, 0);
             }
         }

@@ -25,7 +25,7 @@ namespace RnnGen.Training;
 /// </para>
 /// <para>
 /// By default (<see cref="Deterministic"/>) each thread takes a fixed contiguous part of the batch, of about equal
-/// step counts, and the sum is grouped the same way from run to run for a given number of workers, so results are
+/// lengths, and the sum is grouped the same way from run to run for a given number of workers, so results are
 /// identical to the bit from run to run on the same machine. Without it,
 /// threads claim sequences one at a time, which keeps every core busy to the end when cores run at different
 /// speeds (as virtual machines' often do), but groups the sum differently from run to run. Either way the results
@@ -85,6 +85,7 @@ public sealed class DataParallel<T, TInput, TTarget> : IDisposable
     private readonly int[] _chunkNonFinite; // ... and the index of its first NaN or infinity, or -1
     private readonly ExceptionDispatchInfo?[] _errors;
     private readonly long[] _allocated; // bytes each worker thread allocated while working (tests read it)
+    private readonly long[] _sequencesRun; // sequences each thread ran, over all calls (tests read it)
     private TrainingSequence<TInput, TTarget>[] _batch = new TrainingSequence<TInput, TTarget>[16];
     private Phase _phase; // what the workers run next
     private bool _zeroing; // the backward phase first zeroes the model's gradients (Step)
@@ -158,6 +159,7 @@ public sealed class DataParallel<T, TInput, TTarget> : IDisposable
         _chunkNonFinite = new int[_chunks];
         _errors = new ExceptionDispatchInfo?[workers];
         _allocated = new long[workers];
+        _sequencesRun = new long[workers];
         _start = new ManualResetEventSlim[workers - 1];
         _threads = new Thread[workers - 1];
         for (int k = 1; k < workers; k++)
@@ -191,6 +193,21 @@ public sealed class DataParallel<T, TInput, TTarget> : IDisposable
             foreach (long bytes in _allocated)
             {
                 sum += bytes;
+            }
+
+            return sum;
+        }
+    }
+
+    /// <summary>Sequences run by the worker threads (not the calling one), summed over all calls (for tests).</summary>
+    internal long SequencesRunByWorkers
+    {
+        get
+        {
+            long sum = 0;
+            for (int k = 1; k < _sequencesRun.Length; k++)
+            {
+                sum += _sequencesRun[k];
             }
 
             return sum;
@@ -363,24 +380,25 @@ public sealed class DataParallel<T, TInput, TTarget> : IDisposable
         }
     }
 
-    // Contiguous parts with about the same number of steps: a part ends once the steps so far reach its share.
+    // Contiguous parts with about the same number of steps: a part ends once the steps so far reach its share. A
+    // sequence's work is proportional to its inputs' length (its steps times the model's Input, the same for all).
     private void Split(ReadOnlySpan<TrainingSequence<TInput, TTarget>> batch)
     {
         long total = 0;
         foreach (TrainingSequence<TInput, TTarget> sequence in batch)
         {
-            total += sequence.Steps;
+            total += sequence.Inputs.Length;
         }
 
         int workers = Workers, next = 0;
-        long steps = 0;
+        long length = 0;
         for (int k = 0; k < workers; k++)
         {
             _partStart[k] = next;
             long share = total * (k + 1) / workers;
-            while (next < batch.Length && (k == workers - 1 || steps + batch[next].Steps / 2 < share))
+            while (next < batch.Length && (k == workers - 1 || length + batch[next].Inputs.Length / 2 < share))
             {
-                steps += batch[next++].Steps;
+                length += batch[next++].Inputs.Length;
             }
         }
 
@@ -516,6 +534,7 @@ public sealed class DataParallel<T, TInput, TTarget> : IDisposable
         }
 
         _ran[worker] = ran;
+        _sequencesRun[worker] += ran;
         _partLoss[worker] = loss;
     }
 

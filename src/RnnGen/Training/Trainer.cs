@@ -23,9 +23,17 @@ namespace RnnGen.Training;
 /// </para>
 /// <para>
 /// To train on something other than independent sequences, derive and override <see cref="Backward"/>,
-/// <see cref="Forward"/>, <see cref="OnEpochStarting"/> and <see cref="OnEvaluationStarting"/>: for example a
-/// long text cut into consecutive chunks with the model's state carried from one chunk to the next
-/// (<see cref="TrainerOptions.Shuffle"/> off, the state reset when an epoch starts).
+/// <see cref="Forward"/>, <see cref="Predict"/>, <see cref="OnEpochStarting"/> and <see cref="OnEvaluationStarting"/>:
+/// for example a long text cut into consecutive chunks with the model's state carried from one chunk to the next
+/// (<see cref="TrainerOptions.Shuffle"/> off, the state reset when an epoch starts). Such a trainer cannot use
+/// <see cref="Parallel"/>, which would skip the <see cref="Backward"/> override.
+/// </para>
+/// <para>
+/// Losses are reported per time step (per sequence for a model with <c>Outputs.LastStep</c>, which has one loss term
+/// per sequence) and throughput in time steps per second, the steps of a sequence being counted from the model: one
+/// per token, or <c>inputs.Length / Input</c> for dense inputs. Sequences whose inputs or targets do not fit the
+/// model are refused before training starts. For cross-entropy models the held-out accuracy is reported beside the
+/// held-out loss.
 /// </para>
 /// <para>A trainer, like the model it trains, is not thread-safe.</para>
 /// </remarks>
@@ -47,9 +55,9 @@ public class Trainer<T, TInput, TTarget>
     where TTarget : unmanaged
 {
     private const string Format = "rnngen.checkpoint";
-    private const string FormatVersion = "1";
+    private const string FormatVersion = "2";
     private const int MaxEpochs = 10_000_000; // bounds what a hostile file can make LoadCheckpoint allocate
-    private const int HistoryColumns = 5; // training loss, held-out loss, learning rate, steps, seconds
+    private const int HistoryColumns = 6; // training loss, held-out loss, learning rate, steps, seconds, held-out accuracy
 
     private readonly List<EpochResult> _history = [];
     private readonly T[] _best;
@@ -59,6 +67,12 @@ public class Trainer<T, TInput, TTarget>
     private int _bestEpoch;
     private double _bestLoss = double.NaN;
     private Dictionary<string, string>? _modelMetadata;
+    private SequenceLayout? _layout;
+    private TTarget[] _predicted = []; // the classes Predict writes for held-out accuracy
+    private readonly DataParallel<T, TInput, TTarget>? _parallel;
+
+    // A call of Backward, bound like any virtual call to the most derived override.
+    private delegate T SequenceCall(in TrainingSequence<TInput, TTarget> sequence);
 
     /// <summary>Creates a trainer; the optimiser's current learning rate becomes the schedule's initial rate.</summary>
     /// <param name="model">The model to train.</param>
@@ -107,11 +121,30 @@ public class Trainer<T, TInput, TTarget>
 
     /// <summary>
     /// When set, each minibatch's backward pass is split across cores by this instance (made for the same
-    /// <see cref="Model"/>); <see langword="null"/> (the default) runs it on the calling thread. The parallel path
-    /// calls the model's <c>Backward</c> directly, so a derived trainer's <see cref="Backward"/> override is not
-    /// used: keep it for sequences that carry a state from one to the next.
+    /// <see cref="Model"/>); <see langword="null"/> (the default) runs it on the calling thread.
     /// </summary>
-    public DataParallel<T, TInput, TTarget>? Parallel { get; init; }
+    /// <remarks>
+    /// The cores run the minibatch's sequences at the same time, each on its own copy of the model, calling the copies'
+    /// <c>Backward</c> directly. A trainer that overrides <see cref="Backward"/> (to carry a state from one sequence to
+    /// the next, which cannot be split across cores) therefore refuses it.
+    /// </remarks>
+    /// <exception cref="ArgumentException">Set on a trainer whose class overrides <see cref="Backward"/>.</exception>
+    public DataParallel<T, TInput, TTarget>? Parallel
+    {
+        get => _parallel;
+        init
+        {
+            if (value is not null && ((SequenceCall)Backward).Method.DeclaringType != typeof(Trainer<T, TInput, TTarget>))
+            {
+                throw new ArgumentException(
+                    $"Parallel cannot be used with {GetType().Name}, which overrides Backward: DataParallel runs the minibatch's sequences at the same " +
+                    "time on copies of the model, calling their Backward directly, so the override would be skipped and a state it carries from one " +
+                    "sequence to the next would not be carried. Train this trainer without Parallel.", nameof(Parallel));
+            }
+
+            _parallel = value;
+        }
+    }
 
     /// <summary>Called after every minibatch (keep it cheap, or throttle it); <see langword="null"/> for none.</summary>
     public Action<TrainingProgress>? Progress { get; set; }
@@ -126,7 +159,11 @@ public class Trainer<T, TInput, TTarget>
     /// <param name="training">The training sequences.</param>
     /// <param name="validation">Held-out sequences, evaluated after every epoch; <see langword="null"/> for none.</param>
     /// <param name="cancellationToken">Checked between minibatches; the last checkpoint stays as it was.</param>
-    /// <exception cref="ArgumentException"><paramref name="training"/> is empty, or early stopping has no held-out set.</exception>
+    /// <exception cref="ArgumentException">
+    /// <paramref name="training"/> is empty, early stopping has no held-out set, or a sequence of either set does not fit
+    /// the model (its inputs are not whole steps, its stated steps differ from the model's count, it has more than
+    /// <c>MaxSteps</c>, or its targets are not as many as its steps need); nothing has changed then.
+    /// </exception>
     /// <exception cref="OperationCanceledException">Cancelled.</exception>
     /// <exception cref="NonFiniteTrainingException">
     /// A minibatch's loss or gradient is NaN or infinite (and <see cref="TrainerOptions.NonFiniteAction"/> is Throw);
@@ -161,16 +198,11 @@ public class Trainer<T, TInput, TTarget>
             _batch = new TrainingSequence<TInput, TTarget>[Options.BatchSize];
         }
 
-        long stepsPerEpoch = 0;
-        for (int i = 0; i < training.Count; i++)
+        SequenceLayout layout = Layout;
+        long stepsPerEpoch = Check(training, nameof(training));
+        if (heldOut)
         {
-            int steps = training[i].Steps;
-            if (steps <= 0)
-            {
-                throw new ArgumentException($"Training sequence {i} has no steps (a default TrainingSequence?).", nameof(training));
-            }
-
-            stepsPerEpoch += steps;
+            Check(validation!, nameof(validation));
         }
 
         bool stoppedEarly = false;
@@ -189,12 +221,12 @@ public class Trainer<T, TInput, TTarget>
             OnEpochStarting(epoch);
 
             double lossSum = 0;
-            long steps = 0;
+            long steps = 0, scored = 0; // time steps, and the loss terms among them (one per sequence for LastStep)
             for (int first = 0; first < _order.Length; first += Options.BatchSize)
             {
                 int count = Math.Min(Options.BatchSize, _order.Length - first);
                 double batchLoss = 0, norm = 0;
-                long batchSteps = 0;
+                long batchSteps = 0, batchScored = 0;
                 int bad;
                 DataParallel<T, TInput, TTarget>? parallel = Parallel;
                 if (parallel is not null)
@@ -202,7 +234,9 @@ public class Trainer<T, TInput, TTarget>
                     for (int j = 0; j < count; j++)
                     {
                         _batch[j] = training[_order[first + j]];
-                        batchSteps += _batch[j].Steps;
+                        int sequenceSteps = layout.Steps(_batch[j]);
+                        batchSteps += sequenceSteps;
+                        batchScored += layout.Scored(sequenceSteps);
                     }
 
                     // Zeroing, the finite check and the norm run on every core, in the reduction.
@@ -215,7 +249,9 @@ public class Trainer<T, TInput, TTarget>
                     {
                         TrainingSequence<TInput, TTarget> sequence = training[_order[j]];
                         batchLoss += double.CreateChecked(Backward(sequence));
-                        batchSteps += sequence.Steps;
+                        int sequenceSteps = layout.Steps(sequence);
+                        batchSteps += sequenceSteps;
+                        batchScored += layout.Scored(sequenceSteps);
                     }
 
                     bad = TrainingGuard.FirstNonFinite<T>(Model.Gradients);
@@ -243,6 +279,7 @@ public class Trainer<T, TInput, TTarget>
 
                 lossSum += batchLoss;
                 steps += batchSteps;
+                scored += batchScored;
                 if (parallel is not null)
                 {
                     // The same scaling and clipping as StepSerially's, folded into one factor that every core applies to its slice.
@@ -260,11 +297,12 @@ public class Trainer<T, TInput, TTarget>
                     StepSerially(gradients, count);
                 }
 
-                Progress?.Invoke(new TrainingProgress(epoch, Options.Epochs, first + count, _order.Length, steps, stepsPerEpoch, lossSum / steps, rate, Stopwatch.GetElapsedTime(started)));
+                Progress?.Invoke(new TrainingProgress(epoch, Options.Epochs, first + count, _order.Length, steps, stepsPerEpoch, lossSum / scored, rate, Stopwatch.GetElapsedTime(started)));
                 cancellationToken.ThrowIfCancellationRequested();
             }
 
-            double validationLoss = heldOut ? Evaluate(validation!) : double.NaN;
+            double validationLoss = heldOut ? Loss(validation!) : double.NaN;
+            double accuracy = heldOut && layout.CrossEntropy ? Accuracy(validation!, layout) : double.NaN;
             bool improved = heldOut && !(validationLoss >= _bestLoss); // the first epoch, or a lower loss (NaN never improves on a number)
             if (improved && !double.IsNaN(validationLoss))
             {
@@ -277,7 +315,7 @@ public class Trainer<T, TInput, TTarget>
                 improved = false;
             }
 
-            var result = new EpochResult(epoch, lossSum / steps, validationLoss, rate, steps, Stopwatch.GetElapsedTime(started), improved);
+            var result = new EpochResult(epoch, lossSum / scored, validationLoss, rate, steps, Stopwatch.GetElapsedTime(started), improved, accuracy);
             AddHistory(result);
             EpochCompleted?.Invoke(result);
             if (Options.CheckpointPath is { } path)
@@ -297,7 +335,29 @@ public class Trainer<T, TInput, TTarget>
             _best.CopyTo(Model.Parameters);
         }
 
-        return new TrainingResult(_history.Count, _bestEpoch, _bestLoss, stoppedEarly, _history.ToArray());
+        return Result(stoppedEarly);
+    }
+
+    // The best epoch by held-out loss when one was measured; otherwise by training loss, and saying so.
+    private TrainingResult Result(bool stoppedEarly)
+    {
+        int bestEpoch = _bestEpoch;
+        double bestLoss = _bestLoss;
+        LossSource source = LossSource.Validation;
+        if (bestEpoch == 0)
+        {
+            source = LossSource.Training;
+            foreach (EpochResult epoch in _history)
+            {
+                if (epoch.TrainingLoss < bestLoss || (double.IsNaN(bestLoss) && !double.IsNaN(epoch.TrainingLoss)))
+                {
+                    (bestEpoch, bestLoss) = (epoch.Epoch, epoch.TrainingLoss);
+                }
+            }
+        }
+
+        double accuracy = bestEpoch > 0 ? _history[bestEpoch - 1].ValidationAccuracy : double.NaN;
+        return new TrainingResult(_history.Count, bestEpoch, bestLoss, stoppedEarly, _history.ToArray(), source, accuracy);
     }
 
     // Average the minibatch's gradients, clip them as asked, and step.
@@ -346,8 +406,11 @@ public class Trainer<T, TInput, TTarget>
         return new NonFiniteTrainingException($"{where}gradient {index} is {value}. {Advice}", null, -1, -1);
     }
 
-    /// <summary>The mean loss per step of the model on <paramref name="sequences"/>, without gradient work.</summary>
-    /// <exception cref="ArgumentException"><paramref name="sequences"/> is empty.</exception>
+    /// <summary>
+    /// The mean loss per step of the model on <paramref name="sequences"/> (per sequence for <c>Outputs.LastStep</c>),
+    /// without gradient work.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="sequences"/> is empty, or a sequence does not fit the model.</exception>
     public double Evaluate(IReadOnlyList<TrainingSequence<TInput, TTarget>> sequences)
     {
         ArgumentNullException.ThrowIfNull(sequences);
@@ -356,18 +419,97 @@ public class Trainer<T, TInput, TTarget>
             throw new ArgumentException("There is nothing to evaluate.", nameof(sequences));
         }
 
+        Check(sequences, nameof(sequences));
+        return Loss(sequences);
+    }
+
+    /// <summary>
+    /// For a cross-entropy model, the fraction of the targets of <paramref name="sequences"/> (one per step, or one per
+    /// sequence for <c>Outputs.LastStep</c>) whose class the model predicts, from 0 to 1.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="sequences"/> is empty, or a sequence does not fit the model.</exception>
+    /// <exception cref="InvalidOperationException">The model is not a cross-entropy model, or does not record its declaration.</exception>
+    public double Accuracy(IReadOnlyList<TrainingSequence<TInput, TTarget>> sequences)
+    {
+        ArgumentNullException.ThrowIfNull(sequences);
+        if (sequences.Count == 0)
+        {
+            throw new ArgumentException("There is nothing to evaluate.", nameof(sequences));
+        }
+
+        SequenceLayout layout = Layout;
+        if (!layout.CrossEntropy)
+        {
+            throw new InvalidOperationException(layout.Known
+                ? "Accuracy counts predicted classes, but this model is trained with squared error: its targets are values, not classes."
+                : "Accuracy counts predicted classes, but this model does not record whether it is a cross-entropy model (its SaveWeights writes no rnngen.loss).");
+        }
+
+        Check(sequences, nameof(sequences));
+        return Accuracy(sequences, layout);
+    }
+
+    // The time steps of every sequence, after checking that each fits the model.
+    private long Check(IReadOnlyList<TrainingSequence<TInput, TTarget>> sequences, string paramName)
+    {
+        SequenceLayout layout = Layout;
+        long steps = 0;
+        for (int i = 0; i < sequences.Count; i++)
+        {
+            steps += layout.CheckedSteps(sequences[i], i, paramName);
+        }
+
+        return steps;
+    }
+
+    // The mean loss per loss term of sequences already checked.
+    private double Loss(IReadOnlyList<TrainingSequence<TInput, TTarget>> sequences)
+    {
+        SequenceLayout layout = Layout;
         OnEvaluationStarting();
         double loss = 0;
-        long steps = 0;
+        long scored = 0;
         for (int i = 0; i < sequences.Count; i++)
         {
             TrainingSequence<TInput, TTarget> sequence = sequences[i];
             loss += double.CreateChecked(Forward(sequence));
-            steps += sequence.Steps;
+            scored += layout.Scored(layout.Steps(sequence));
         }
 
-        return loss / steps;
+        return loss / scored;
     }
+
+    // The fraction of targets predicted right, over sequences already checked; a pass of its own, after which a
+    // carried state is reset again (OnEvaluationStarting), as before the loss's pass.
+    private double Accuracy(IReadOnlyList<TrainingSequence<TInput, TTarget>> sequences, SequenceLayout layout)
+    {
+        OnEvaluationStarting();
+        long right = 0, total = 0;
+        for (int i = 0; i < sequences.Count; i++)
+        {
+            TrainingSequence<TInput, TTarget> sequence = sequences[i];
+            int count = layout.Scored(layout.Steps(sequence));
+            if (_predicted.Length < count)
+            {
+                _predicted = new TTarget[Math.Max(count, Math.Min(layout.MaxSteps, 4096))];
+            }
+
+            Span<TTarget> predicted = _predicted.AsSpan(0, count);
+            Predict(sequence, predicted);
+            ReadOnlySpan<TTarget> targets = sequence.Targets.Span;
+            for (int j = 0; j < count; j++)
+            {
+                right += EqualityComparer<TTarget>.Default.Equals(predicted[j], targets[j]) ? 1 : 0;
+            }
+
+            total += count;
+        }
+
+        return (double)right / total;
+    }
+
+    // What the model's recorded declaration says about the sequences it takes.
+    private SequenceLayout Layout => _layout ??= SequenceLayout.From(ModelMetadata(), typeof(TInput) == typeof(int));
 
     /// <summary>Runs forward and backward for one training sequence, adding its gradient into the model's; returns its summed loss.</summary>
     protected virtual T Backward(in TrainingSequence<TInput, TTarget> sequence) =>
@@ -377,12 +519,22 @@ public class Trainer<T, TInput, TTarget>
     protected virtual T Forward(in TrainingSequence<TInput, TTarget> sequence) =>
         Model.Forward(sequence.Inputs.Span, sequence.Targets.Span);
 
+    /// <summary>
+    /// Writes the model's predicted class for every target of one held-out sequence (one per step, or one for
+    /// <c>Outputs.LastStep</c>) to <paramref name="destination"/>, which is exactly as long; for held-out accuracy.
+    /// </summary>
+    protected virtual void Predict(in TrainingSequence<TInput, TTarget> sequence, Span<TTarget> destination) =>
+        Model.Predict(sequence.Inputs.Span, destination);
+
     /// <summary>Called before the first minibatch of every epoch (from 1), e.g. to reset a carried state.</summary>
     protected virtual void OnEpochStarting(int epoch)
     {
     }
 
-    /// <summary>Called before every evaluation pass, e.g. to reset a carried state.</summary>
+    /// <summary>
+    /// Called before every evaluation pass, e.g. to reset a carried state: before the held-out loss's pass, and before
+    /// the held-out accuracy's (cross-entropy models), which is a pass of its own.
+    /// </summary>
     protected virtual void OnEvaluationStarting()
     {
     }
@@ -422,7 +574,7 @@ public class Trainer<T, TInput, TTarget>
     /// <summary>
     /// Writes a checkpoint as a safetensors file: tensors <c>parameters</c>, <c>best_parameters</c> and
     /// <c>optimizer.NAME</c> in the model's flat layout, <c>history</c> (one row per epoch: training loss, held-out
-    /// loss, learning rate, steps, seconds), and in <c>__metadata__</c> the model's declaration (as
+    /// loss, learning rate, steps, seconds, held-out accuracy), and in <c>__metadata__</c> the model's declaration (as
     /// <c>SaveWeights</c> records it), the optimiser and the progress.
     /// </summary>
     /// <remarks>
@@ -475,6 +627,7 @@ public class Trainer<T, TInput, TTarget>
             row[2] = epoch.LearningRate;
             row[3] = epoch.Steps;
             row[4] = epoch.Duration.TotalSeconds;
+            row[5] = epoch.ValidationAccuracy;
             writer.WriteValues<double>(row);
         }
 
@@ -627,7 +780,7 @@ public class Trainer<T, TInput, TTarget>
                 bestSoFar = row[1];
             }
 
-            AddHistory(new EpochResult(e + 1, row[0], row[1], row[2], (long)row[3], TimeSpan.FromSeconds(row[4]), improved));
+            AddHistory(new EpochResult(e + 1, row[0], row[1], row[2], (long)row[3], TimeSpan.FromSeconds(row[4]), improved, row[5]));
         }
     }
 
@@ -636,11 +789,10 @@ public class Trainer<T, TInput, TTarget>
         if (_modelMetadata is null)
         {
             // The declaration as the model's own weight file records it: every rnngen.* key (sizes, cell, precision, version).
-            using var buffer = new MemoryStream();
-            Model.SaveWeights(buffer);
-            buffer.Position = 0;
+            var header = new HeaderCapture();
+            Model.SaveWeights(header);
             var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
-            foreach (KeyValuePair<string, string> pair in IO.SafeTensorsHeader.Read(buffer).Metadata)
+            foreach (KeyValuePair<string, string> pair in IO.SafeTensorsHeader.Parse(header.Json).Metadata)
             {
                 if (pair.Key.StartsWith("rnngen.", StringComparison.Ordinal))
                 {
@@ -652,6 +804,71 @@ public class Trainer<T, TInput, TTarget>
         }
 
         return _modelMetadata;
+    }
+
+    /// <summary>
+    /// A stream that keeps the header of the safetensors file written to it and drops the tensors' data, so that a
+    /// model's recorded declaration is read without a copy of its weights.
+    /// </summary>
+    private sealed class HeaderCapture : Stream
+    {
+        private byte[] _bytes = new byte[8];
+        private int _filled;
+        private int _needed = 8; // the length prefix, then the prefix and the header it announces
+        private long _written;
+
+        public ReadOnlySpan<byte> Json => _needed > 8 && _filled == _needed
+            ? _bytes.AsSpan(8)
+            : throw new InvalidDataException("The model's SaveWeights wrote no complete safetensors header.");
+
+        public override bool CanRead => false;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => true;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position
+        {
+            get => _written;
+            set => throw new NotSupportedException();
+        }
+
+        public override void Write(ReadOnlySpan<byte> buffer)
+        {
+            _written += buffer.Length;
+            while (!buffer.IsEmpty && _filled < _needed)
+            {
+                int count = Math.Min(buffer.Length, _needed - _filled);
+                buffer[..count].CopyTo(_bytes.AsSpan(_filled));
+                _filled += count;
+                buffer = buffer[count..];
+                if (_needed == 8 && _filled == 8)
+                {
+                    ulong length = System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(_bytes);
+                    if (length is 0 or > IO.SafeTensorsHeader.MaxHeaderLength)
+                    {
+                        throw new InvalidDataException($"The model's SaveWeights wrote a header length of {length} bytes.");
+                    }
+
+                    _needed = 8 + (int)length;
+                    Array.Resize(ref _bytes, _needed);
+                }
+            }
+        }
+
+        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+        public override void Flush()
+        {
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
     }
 
     private static void SafeTensorsDTypeFor(out IO.SafeTensorsDType dtype)

@@ -1,5 +1,7 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics;
+using System.Threading;
 using RnnGen.Tests.Models;
 using RnnGen.Training;
 
@@ -58,9 +60,12 @@ public class DataParallelTests
     [InlineData(4, 2, false)]
     public void Loss_and_gradients_are_those_of_a_serial_loop_and_follow_parameter_updates(int workers, int sequences, bool deterministic)
     {
-        var model = new Chunky();
+        // Generated models behind a gate that, claiming sequences one at a time, holds the calling thread back until a
+        // worker has run one: otherwise the caller could run the whole batch alone and the workers' part go untested.
+        var gate = new Gate();
+        var model = new Forwarding(gate, caller: true, shares: true);
         var serial = new Chunky();
-        using var parallel = new DataParallel<double, int, int>(model, () => new Chunky(), workers, deterministic);
+        using var parallel = new DataParallel<double, int, int>(model, () => new Forwarding(gate, caller: false, shares: true), workers, deterministic);
         Assert.Equal((workers, deterministic), (parallel.Workers, parallel.Deterministic));
 
         for (int round = 0; round < 3; round++)
@@ -68,8 +73,11 @@ public class DataParallelTests
             TrainingSequence<int, int>[] batch = Batch(sequences, (ulong)round + 1);
             model.ZeroGradients();
             serial.ZeroGradients();
+            long ranOnWorkers = parallel.SequencesRunByWorkers;
+            gate.Arm(deterministic ? 0 : 1);
             double loss = parallel.Backward(batch);
             double expected = SerialBackward(serial, batch);
+            Assert.True(parallel.SequencesRunByWorkers > ranOnWorkers, "no sequence of the batch ran on a worker thread");
 
             Assert.Equal(expected, loss, 1e-12 * expected);
             AssertClose(serial.Gradients, model.Gradients);
@@ -85,15 +93,19 @@ public class DataParallelTests
     [InlineData(false)]
     public void Replicas_of_a_class_that_cannot_share_parameters_get_a_copy_at_every_call(bool deterministic)
     {
-        var model = new Forwarding();
+        var gate = new Gate();
+        var model = new Forwarding(gate, caller: true);
         var serial = new Chunky();
-        using var parallel = new DataParallel<double, int, int>(model, () => new Forwarding(), 3, deterministic);
+        using var parallel = new DataParallel<double, int, int>(model, () => new Forwarding(gate, caller: false), 3, deterministic);
         for (int round = 0; round < 3; round++)
         {
             TrainingSequence<int, int>[] batch = Batch(7, (ulong)round + 20);
             serial.ZeroGradients();
             double expected = SerialBackward(serial, batch);
+            long ranOnWorkers = parallel.SequencesRunByWorkers;
+            gate.Arm(deterministic ? 0 : 1);
             double loss = parallel.Step(batch, new Sgd<double>(model.Parameters.Length, 0.1));
+            Assert.True(parallel.SequencesRunByWorkers > ranOnWorkers, "no sequence of the batch ran on a worker thread, with a copy of the parameters");
 
             Assert.Equal(expected, loss, 1e-12 * expected);
             AssertClose(serial.Gradients, model.Gradients);
@@ -189,13 +201,25 @@ public class DataParallelTests
     public void A_bad_sequence_on_a_worker_thread_throws_on_the_caller_and_the_next_batch_is_right(bool deterministic)
     {
         TrainingSequence<int, int>[] batch = Batch(6, 3);
-        var bad = (TrainingSequence<int, int>[])batch.Clone();
-        bad[5] = new TrainingSequence<int, int>(new[] { 1, Chunky.Vocab }, new[] { 0, 0 }); // the last part runs on a replica
+        var badSequence = new TrainingSequence<int, int>(new[] { 1, Chunky.Vocab }, new[] { 0, 0 });
+        TrainingSequence<int, int>[] bad;
+        if (deterministic)
+        {
+            bad = (TrainingSequence<int, int>[])batch.Clone();
+            bad[5] = badSequence; // the last part runs on a replica
+        }
+        else
+        {
+            bad = [badSequence, badSequence]; // the gate holds the caller back on one until a worker has run the other
+        }
 
-        var model = new Chunky();
-        using var parallel = new DataParallel<double, int, int>(model, () => new Chunky(), 2, deterministic);
+        var gate = new Gate();
+        var model = new Forwarding(gate, caller: true, shares: true);
+        using var parallel = new DataParallel<double, int, int>(model, () => new Forwarding(gate, caller: false, shares: true), 2, deterministic);
+        gate.Arm(deterministic ? 0 : 1);
         var error = Assert.Throws<ArgumentOutOfRangeException>(() => parallel.Backward(bad));
         Assert.Contains("90", error.Message); // the model's own message: the token and the vocabulary size
+        Assert.True(gate.WorkerThrew, "the bad sequence did not run on a worker thread");
 
         var serial = new Chunky();
         model.ZeroGradients();
@@ -367,15 +391,19 @@ public class DataParallelTests
     [Fact]
     public void Step_with_sequences_claimed_one_at_a_time_trains_as_a_serial_loop_does()
     {
-        var model = new Chunky();
+        var gate = new Gate();
+        var model = new Forwarding(gate, caller: true, shares: true);
         var serial = new Chunky();
-        using var parallel = new DataParallel<double, int, int>(model, () => new Chunky(), 3, deterministic: false);
+        using var parallel = new DataParallel<double, int, int>(model, () => new Forwarding(gate, caller: false, shares: true), 3, deterministic: false);
         var optimizer = new Adam<double>(model.Parameters.Length, 0.01);
         var serialOptimizer = new Adam<double>(serial.Parameters.Length, 0.01);
         for (int round = 0; round < 4; round++)
         {
             TrainingSequence<int, int>[] batch = Batch(11, (ulong)round + 40);
+            long ranOnWorkers = parallel.SequencesRunByWorkers;
+            gate.Arm(2); // two sequences on the worker threads
             double loss = parallel.Step(batch, optimizer);
+            Assert.True(parallel.SequencesRunByWorkers >= ranOnWorkers + 2, "fewer than 2 sequences of the batch ran on worker threads");
             serial.ZeroGradients();
             double expected = SerialBackward(serial, batch);
             serialOptimizer.Step(serial.Parameters, serial.Gradients);
@@ -433,21 +461,24 @@ public class DataParallelTests
     public void Step_in_steady_state_allocates_nothing_on_any_thread(bool deterministic)
     {
         TrainingSequence<int, int>[] batch = Batch(6, 7);
-        var model = new Chunky();
-        using var parallel = new DataParallel<double, int, int>(model, () => new Chunky(), 3, deterministic);
+        var gate = new Gate();
+        var model = new Forwarding(gate, caller: true, shares: true);
+        using var parallel = new DataParallel<double, int, int>(model, () => new Forwarding(gate, caller: false, shares: true), 3, deterministic);
         var optimizer = new Adam<double>(model.Parameters.Length, 0.001);
         parallel.Step(batch, optimizer);
         parallel.Step(batch, optimizer);
 
-        long workers = parallel.AllocatedByWorkers;
+        long workers = parallel.AllocatedByWorkers, ranOnWorkers = parallel.SequencesRunByWorkers;
         long before = GC.GetAllocatedBytesForCurrentThread();
         for (int i = 0; i < 10; i++)
         {
+            gate.Arm(deterministic ? 0 : 2);
             parallel.Step(batch, optimizer);
         }
 
         long caller = GC.GetAllocatedBytesForCurrentThread() - before;
         Assert.Equal((0L, 0L), (caller, parallel.AllocatedByWorkers - workers));
+        Assert.True(parallel.SequencesRunByWorkers >= ranOnWorkers + 10 * (deterministic ? 1 : 2), "a call ran too few sequences on worker threads");
     }
 
     [Fact]
@@ -478,10 +509,57 @@ public class DataParallelTests
     }
 
     /// <summary>
-    /// A model class not made by the generator (it forwards to a generated one) and so without
-    /// <see cref="IRnnModel{T, TInput, TTarget}.ShareParameters"/>: DataParallel copies the parameters into its replicas.
+    /// Holds the calling thread back, when armed, until worker threads have run sequences: a batch claimed one sequence
+    /// at a time then cannot be run by the calling thread alone, however the threads are scheduled.
     /// </summary>
-    private sealed class Forwarding : IRnnModel<double, int, int>
+    private sealed class Gate
+    {
+        // A generous bound, so that a broken DataParallel fails the test instead of hanging it; never reached otherwise.
+        private static readonly long Patience = Stopwatch.Frequency * 300;
+        private int _awaited;
+        private volatile bool _workerThrew;
+
+        /// <summary>Whether a sequence run by a worker thread threw.</summary>
+        public bool WorkerThrew => _workerThrew;
+
+        /// <summary>From now on the caller's model starts no sequence until worker threads have run <paramref name="sequences"/> (0: no wait).</summary>
+        public void Arm(int sequences) => Volatile.Write(ref _awaited, sequences);
+
+        /// <summary>The calling thread, before a sequence: waits, spinning (a blocking wait's first use would allocate).</summary>
+        public void BeforeCaller()
+        {
+            long deadline = Stopwatch.GetTimestamp() + Patience;
+            SpinWait spin = default;
+            while (Volatile.Read(ref _awaited) > 0)
+            {
+                if (Stopwatch.GetTimestamp() > deadline)
+                {
+                    throw new TimeoutException("No worker thread ran a sequence of the batch in five minutes while the calling thread waited.");
+                }
+
+                spin.SpinOnce();
+            }
+        }
+
+        /// <summary>A worker thread, after a sequence.</summary>
+        public void AfterWorker(bool threw)
+        {
+            if (threw)
+            {
+                _workerThrew = true;
+            }
+
+            Interlocked.Decrement(ref _awaited);
+        }
+    }
+
+    /// <summary>
+    /// A model class not made by the generator (it forwards to a generated one). Unless told to <c>shares</c> (forwarding
+    /// <see cref="IRnnModel{T, TInput, TTarget}.ShareParameters"/> to the generated models), it has no ShareParameters:
+    /// DataParallel copies the parameters into its replicas. With a <see cref="Gate"/>, the model of the calling thread
+    /// (<c>caller</c>) waits at each sequence as the gate says, and the replicas report each sequence they ran.
+    /// </summary>
+    private sealed class Forwarding(Gate? gate = null, bool caller = false, bool shares = false) : IRnnModel<double, int, int>
     {
         private readonly Chunky _inner = new();
 
@@ -495,7 +573,31 @@ public class DataParallelTests
 
         public double Forward(ReadOnlySpan<int> inputs, ReadOnlySpan<int> targets) => _inner.Forward(inputs, targets);
 
-        public double Backward(ReadOnlySpan<int> inputs, ReadOnlySpan<int> targets) => _inner.Backward(inputs, targets);
+        public double Backward(ReadOnlySpan<int> inputs, ReadOnlySpan<int> targets)
+        {
+            if (gate is null)
+            {
+                return _inner.Backward(inputs, targets);
+            }
+
+            if (caller)
+            {
+                gate.BeforeCaller();
+                return _inner.Backward(inputs, targets);
+            }
+
+            bool threw = true;
+            try
+            {
+                double loss = _inner.Backward(inputs, targets);
+                threw = false;
+                return loss;
+            }
+            finally
+            {
+                gate.AfterWorker(threw);
+            }
+        }
 
         public double SgdStep(ReadOnlySpan<int> inputs, ReadOnlySpan<int> targets, double learningRate) => _inner.SgdStep(inputs, targets, learningRate);
 
@@ -506,5 +608,8 @@ public class DataParallelTests
         public void SaveWeights(System.IO.Stream safetensors) => _inner.SaveWeights(safetensors);
 
         public void SaveGradients(System.IO.Stream safetensors) => _inner.SaveGradients(safetensors);
+
+        bool IRnnModel<double, int, int>.ShareParameters(IRnnModel<double, int, int> source) =>
+            shares && source is Forwarding other && ((IRnnModel<double, int, int>)_inner).ShareParameters(other._inner);
     }
 }
