@@ -111,7 +111,7 @@ public sealed class ContractTests
 
     private static IEnumerable<ContractBlock> ContractBlocks()
     {
-        string path = Path.Combine(RepositoryRoot(), "docs", "contract.md");
+        string path = Path.Combine(Repository.Root, "docs", "contract.md");
         foreach (MarkdownBlock block in MarkdownBlocks.All(File.ReadAllText(path), "csharp"))
         {
             if (block.Marker is null || !block.Marker.StartsWith("contract ", StringComparison.Ordinal))
@@ -171,16 +171,4 @@ public sealed class ContractTests
         return Normalise(text);
     }
 
-    private static string RepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "RnnGen.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"No RnnGen.sln above {AppContext.BaseDirectory}.");
-    }
 }

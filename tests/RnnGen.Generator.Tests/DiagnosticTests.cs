@@ -104,7 +104,7 @@ public class DiagnosticTests
     [Fact]
     public void EveryDescriptorIsDocumentedAndTracked()
     {
-        string root = RepositoryRoot();
+        string root = Repository.Root;
         string docs = System.IO.File.ReadAllText(System.IO.Path.Combine(root, "docs", "diagnostics.md"));
         string unshipped = System.IO.File.ReadAllText(System.IO.Path.Combine(root, "src", "RnnGen.Generator", "AnalyzerReleases.Unshipped.md"));
         IEnumerable<string> ids = typeof(RnnModelGenerator).Assembly
@@ -116,17 +116,6 @@ public class DiagnosticTests
             Assert.Contains($"## {id}", docs);
             Assert.Contains($"{id} |", unshipped);
         }
-    }
-
-    internal static string RepositoryRoot()
-    {
-        string? directory = System.AppContext.BaseDirectory;
-        while (directory is not null && !System.IO.File.Exists(System.IO.Path.Combine(directory, "RnnGen.sln")))
-        {
-            directory = System.IO.Path.GetDirectoryName(directory);
-        }
-
-        return directory ?? throw new System.InvalidOperationException("RnnGen.sln not found above the test binaries");
     }
 
     private static (string Source, int Start, int End) Unmark(string marked)

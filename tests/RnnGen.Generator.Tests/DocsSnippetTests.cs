@@ -54,9 +54,9 @@ public sealed class DocsSnippetTests
     {
         yield return "README.md";
         yield return "src/RnnGen/PACKAGE.md";
-        foreach (string file in Directory.GetFiles(Path.Combine(RepositoryRoot, "docs"), "*.md").Order(StringComparer.Ordinal))
+        foreach (string file in Directory.GetFiles(Path.Combine(Repository.Root, "docs"), "*.md").Order(StringComparer.Ordinal))
         {
-            yield return Path.GetRelativePath(RepositoryRoot, file).Replace('\\', '/');
+            yield return Path.GetRelativePath(Repository.Root, file).Replace('\\', '/');
         }
     }
 
@@ -137,7 +137,7 @@ public sealed class DocsSnippetTests
     }
 
     private static IEnumerable<MarkdownBlock> CSharpBlocks(string file) =>
-        MarkdownBlocks.All(File.ReadAllText(Path.Combine(RepositoryRoot, file)), "csharp");
+        MarkdownBlocks.All(File.ReadAllText(Path.Combine(Repository.Root, file)), "csharp");
 
     private static (string Kind, string Argument) SplitMarker(string? marker)
     {
@@ -242,18 +242,4 @@ public sealed class DocsSnippetTests
         }
     }
 
-    private static string RepositoryRoot { get; } = FindRepositoryRoot();
-
-    private static string FindRepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "RnnGen.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"No RnnGen.sln above {AppContext.BaseDirectory}.");
-    }
 }

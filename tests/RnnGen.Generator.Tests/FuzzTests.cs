@@ -38,7 +38,7 @@ public class FuzzTests
     [Fact]
     public void RandomDeclarationsNeverCrashTheGeneratorAndGetTheirDiagnostics()
     {
-        string docs = System.IO.File.ReadAllText(System.IO.Path.Combine(DiagnosticTests.RepositoryRoot(), "docs", "diagnostics.md"));
+        string docs = System.IO.File.ReadAllText(System.IO.Path.Combine(RnnGen.Generator.Tests.Infrastructure.Repository.Root, "docs", "diagnostics.md"));
         var cases = Enumerable.Range(0, CaseCount).Select(i => FuzzCase.Create(i, new Random(Seed + i))).ToList();
         var failures = new List<string>();
         var seen = new SortedDictionary<string, int>(StringComparer.Ordinal);
