@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Text.Json;
+using RnnGen.IO;
 using RnnGen.Tests.Reference;
 
 namespace RnnGen.Tests.Parity;
@@ -111,6 +112,14 @@ public class PyTorchParityTests
         model.LoadWeights(new MemoryStream(weights));
         var saved = new MemoryStream();
         model.SaveWeights(saved);
+
+        // Exactly PyTorch's tensors come back: the same names (nothing missing, nothing added), shapes, element
+        // type (F32 from a float model, F64 from a double one) and values.
+        SafeTensorsHeader originalHeader = SafeTensorsHeader.Read(new MemoryStream(weights));
+        SafeTensorsHeader savedHeader = SafeTensorsHeader.Read(new MemoryStream(saved.ToArray()));
+        Assert.Equal(
+            originalHeader.Tensors.Select(t => $"{t.Name} {t.DType} [{string.Join(", ", t.Shape.ToArray())}]").Order(),
+            savedHeader.Tensors.Select(t => $"{t.Name} {t.DType} [{string.Join(", ", t.Shape.ToArray())}]").Order());
         var original = TensorFile.Read(weights);
         var again = TensorFile.Read(saved.ToArray());
         foreach ((string tensor, (long[] shape, double[] values)) in original)
