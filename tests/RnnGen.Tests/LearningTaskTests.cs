@@ -152,7 +152,23 @@ public class LearningTaskTests
         var random = new RnnRandom(3);
         int[] inputs = Enumerable.Range(0, 40).Select(_ => random.NextInt32(500)).ToArray();
         int[] targets = Enumerable.Range(0, 40).Select(_ => random.NextInt32(500)).ToArray();
-        Assert.Equal(Math.Log(500), new UntrainedLstm().Forward(inputs, targets) / 40, 0.01);
-        Assert.Equal(Math.Log(500), new UntrainedGru().Forward(inputs, targets) / 40, 0.01);
+
+        var lstm = new UntrainedLstm();
+        var lstmState = default(UntrainedLstm.State);
+        TrainingTests.AssertUntrainedScore(lstm.Forward(inputs, targets), inputs.Select(token =>
+        {
+            var y = new float[UntrainedLstm.Output];
+            lstm.Step(ref lstmState, token, y);
+            return y;
+        }).ToArray(), targets, UntrainedLstm.Vocab);
+
+        var gru = new UntrainedGru();
+        var gruState = default(UntrainedGru.State);
+        TrainingTests.AssertUntrainedScore(gru.Forward(inputs, targets), inputs.Select(token =>
+        {
+            var y = new float[UntrainedGru.Output];
+            gru.Step(ref gruState, token, y);
+            return y;
+        }).ToArray(), targets, UntrainedGru.Vocab);
     }
 }

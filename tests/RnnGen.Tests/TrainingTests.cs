@@ -15,16 +15,53 @@ public class TrainingTests
         var model = new TutorialModel();
         var random = new RnnRandom(42);
         double total = 0;
-        int words = 0;
+        var logits = new System.Collections.Generic.List<float[]>();
+        var allTargets = new System.Collections.Generic.List<int>();
         for (int sentence = 0; sentence < 20; sentence++)
         {
             int[] inputs = Enumerable.Range(0, 20).Select(_ => random.NextInt32(TutorialModel.Vocab)).ToArray();
             int[] targets = Enumerable.Range(0, 20).Select(_ => random.NextInt32(TutorialModel.Vocab)).ToArray();
             total += model.Forward(inputs, targets);
-            words += inputs.Length;
+            var state = default(TutorialModel.State);
+            foreach (int token in inputs)
+            {
+                var y = new float[TutorialModel.Output];
+                model.Step(ref state, token, y);
+                logits.Add(y);
+            }
+
+            allTargets.AddRange(targets);
         }
 
-        Assert.Equal(Math.Log(TutorialModel.Vocab), total / words, 0.01);
+        AssertUntrainedScore(total, logits, allTargets, TutorialModel.Vocab);
+    }
+
+    /// <summary>
+    /// What an untrained model's loss must show: about ln(Vocab) per word, from logits that are small but not zero.
+    /// All-zero logits (a head that is never initialised or never applied) also score exactly ln(Vocab); they fail
+    /// here because the logits must spread, and the loss must be the one those logits give.
+    /// </summary>
+    /// <param name="loss">Forward's summed loss over the words.</param>
+    /// <param name="logits">Step's logits for each word, from the zero state at each sentence's start.</param>
+    /// <param name="targets">Each word's target.</param>
+    /// <param name="vocab">The number of classes.</param>
+    internal static void AssertUntrainedScore(double loss, System.Collections.Generic.IReadOnlyList<float[]> logits, System.Collections.Generic.IReadOnlyList<int> targets, int vocab)
+    {
+        double fromLogits = 0, squares = 0;
+        for (int w = 0; w < logits.Count; w++)
+        {
+            float[] y = logits[w];
+            double max = y.Max(), mean = y.Average();
+            fromLogits += Math.Log(y.Sum(v => Math.Exp(v - max))) + max - y[targets[w]];
+            squares += y.Sum(v => (v - mean) * (v - mean)) / y.Length;
+        }
+
+        // The initialisation (weights uniform in ±1/sqrt(fan in), biases 0) gives logits whose standard deviation
+        // across classes of about 5e-3 for these models: at least 1e-3, and under 0.1 (words about equally likely).
+        double spread = Math.Sqrt(squares / logits.Count);
+        Assert.InRange(spread, 1e-3, 0.1);
+        Assert.Equal(fromLogits, loss, 1e-5 * loss);
+        Assert.Equal(Math.Log(vocab), loss / logits.Count, 0.01);
     }
 
     [Fact]

@@ -5,6 +5,22 @@ For each declaration of TABLE this writes, into tests/RnnGen.Tests/Parity/Fixtur
   <name>.weights.safetensors   the module's state_dict (rnn.* and output.*), as a PyTorch user saves it
   <name>.grads.safetensors     autograd's gradient of the summed loss, under the same names
   <name>.json                  the declaration, inputs, targets and the summed loss
+and for each declaration of STEP_TABLE, into tests/RnnGen.Tests/Parity/Fixtures/Step:
+  <name>.weights.safetensors   the state_dict
+  <name>.json                  the declaration, inputs, and the module's outputs at every step and final state,
+                               once from the zero state and once from a given state
+
+A row's options (the last entry, a dict) may ask for:
+  precision="double"    a double-precision model: the module, its initialisation and the inputs in float64,
+                        and every file in F64
+  reference="float64"   a single-precision model whose weights (F32, as initialised) and inputs are float32
+                        values, but whose reference is computed in float64: then the only rounding left in
+                        a comparison is RnnGen's own, and a test's tolerance can be argued from float's
+  dropout=p, dropout_seed=s
+                        dropout between layers with the masks RnnGen draws when its DropoutRandom is
+                        new RnnRandom(s): RnnRandom (xoshiro256** seeded through SplitMix64) is re-implemented
+                        below, and the JSON records each kept (1) or dropped (0) value in RnnGen's order of
+                        draws, which the C# test checks against RnnRandom itself
 
 The module is the one SPEC section 5 names: nn.RNN / nn.LSTM / nn.GRU (one-hot inputs for a vocabulary)
 followed by nn.Linear. Truncated BPTT follows SPEC section 4: the loss at step t runs steps
@@ -63,6 +79,38 @@ TABLE = [
     ("VanillaPanelDenseCeLast", "vanilla", "tanh", "dense", 5, 128, 4, "cross_entropy", "last_step", 0, "hidden"),
     ("BiLstmP48PanelDenseSe", "lstm", None, "dense", 5, 64, 3, "squared_error", "every_step", 0, "hidden", 1, 48, True),
     ("FeedbackPanelTokenCeT2", "vanilla", "tanh", "vocab", 12, 128, 80, "cross_entropy", "every_step", 2, "output"),
+    # A head of 2560 classes is stored in panels of 320 (Layout.OutputPanel), here behind a projected LSTM whose
+    # h (4 values) is narrower than its cell (8): WideHeadTests compares every gradient with float's rounding.
+    ("LstmP4PanelHeadTokenCe", "lstm", None, "vocab", 12, 8, 2560, "cross_entropy", "every_step", 0, "hidden", 1, 4, False,
+     dict(reference="float64")),
+    # Double precision: compared within about 1e-12.
+    ("LstmP3L2DenseSeT2Double", "lstm", None, "dense", 5, 8, 3, "squared_error", "every_step", 2, "hidden", 2, 3, False,
+     dict(precision="double")),
+    ("BiGruL2TokenCeLastDouble", "gru", None, "vocab", 12, 8, 4, "cross_entropy", "last_step", 0, "hidden", 2, 0, True,
+     dict(precision="double")),
+    ("FeedbackTokenCeT2Double", "vanilla", "tanh", "vocab", 12, 8, 6, "cross_entropy", "every_step", 2, "output", 1, 0, False,
+     dict(precision="double")),
+    # Dropout between layers, with RnnGen's masks for a DropoutRandom seed.
+    ("LstmP3L3DenseSeDrop", "lstm", None, "dense", 5, 8, 3, "squared_error", "every_step", 0, "hidden", 3, 3, False,
+     dict(reference="float64", dropout=0.4, dropout_seed=21)),
+    ("GruL3TokenCeT2Drop", "gru", None, "vocab", 12, 8, 12, "cross_entropy", "every_step", 2, "hidden", 3, 0, False,
+     dict(reference="float64", dropout=0.3, dropout_seed=22)),
+    ("BiVanillaReluL2TokenCeLastDrop", "vanilla", "relu", "vocab", 12, 8, 4, "cross_entropy", "last_step", 0, "hidden", 2, 0, True,
+     dict(reference="float64", dropout=0.5, dropout_seed=23)),
+    ("LstmL2DenseSeDoubleDrop", "lstm", None, "dense", 5, 8, 3, "squared_error", "every_step", 0, "hidden", 2, 0, False,
+     dict(precision="double", dropout=0.25, dropout_seed=24)),
+]
+
+# Streaming: name, cell, activation, input kind, input width, hidden, output, recurrence, layers, projection, options.
+# Step has no bidirectional form. The loss does not matter to Step; the C# declarations give one.
+STEP_TABLE = [
+    ("LstmP3L2DenseStep", "lstm", None, "dense", 5, 8, 3, "hidden", 2, 3, dict(reference="float64")),
+    ("GruL2TokenStep", "gru", None, "vocab", 12, 8, 12, "hidden", 2, 0, dict(reference="float64")),
+    ("VanillaReluDenseStep", "vanilla", "relu", "dense", 5, 8, 4, "hidden", 1, 0, dict(reference="float64")),
+    ("FeedbackTokenStep", "vanilla", "tanh", "vocab", 12, 8, 6, "output", 1, 0, dict(reference="float64")),
+    # W_hh in panels, and a dense LSTM without projection: the recurrence that Step may split across two threads.
+    ("LstmPanelDenseStep", "lstm", None, "dense", 5, 64, 3, "hidden", 1, 0, dict(reference="float64")),
+    ("LstmP3L2DenseStepDouble", "lstm", None, "dense", 5, 8, 3, "hidden", 2, 3, dict(precision="double")),
 ]
 STEPS = 9
 
@@ -74,6 +122,7 @@ class Net(nn.Module):
         super().__init__()
         self.cell, self.recurrence, self.layers, self.projection = cell, recurrence, layers, projection
         self.directions = 2 if bidirectional else 1
+        self.masks = None
         if cell == "lstm":
             self.rnn = nn.LSTM(input_size, hidden, num_layers=layers, proj_size=projection, bidirectional=bidirectional)
         elif cell == "gru":
@@ -93,8 +142,30 @@ class Net(nn.Module):
             self.activation = torch.tanh if activation == "tanh" else torch.relu
         self.output = nn.Linear(self.directions * (projection or hidden), output)
 
-    def run(self, x, state):
-        """Steps over x [steps, input]; returns the head outputs [steps, output] and the final state."""
+    def use_masks(self, masks):
+        """Applies masks[l - 1] ([steps, directions * features], 0 or 1 / (1 - p)) to layer l's input.
+
+        PyTorch's own dropout draws from torch's generator; to apply a given mask instead, the layers run one
+        at a time, each as a one-layer module whose parameters are the stacked module's own (the same tensors:
+        the state_dict, the gradients and their names stay the stacked module's).
+        """
+        self.masks = masks
+        self.stack = []
+        options = dict(bidirectional=self.directions == 2)
+        if self.cell == "lstm":
+            options["proj_size"] = self.projection
+        elif self.cell == "vanilla":
+            options["nonlinearity"] = self.rnn.nonlinearity
+        for l in range(self.layers):
+            width = self.rnn.input_size if l == 0 else self.directions * (self.projection or self.rnn.hidden_size)
+            module = type(self.rnn)(width, self.rnn.hidden_size, **options)
+            for name in module._flat_weights_names:
+                setattr(module, name, getattr(self.rnn, name.replace("_l0", f"_l{l}")))
+            self.stack.append(module)
+
+    def run(self, x, state, start=0):
+        """Steps over x [steps, input], the steps from `start` of the sequence; returns the head outputs
+        [steps, output] and the final state."""
         if self.recurrence == "output":
             y_prev = state
             ys = []
@@ -104,16 +175,85 @@ class Net(nn.Module):
                 y_prev = self.output(h)
                 ys.append(y_prev)
             return torch.stack(ys), y_prev
-        hs, state = self.rnn(x.unsqueeze(1), state)
-        return self.output(hs.squeeze(1)), state
+        if self.masks is None:
+            hs, state = self.rnn(x.unsqueeze(1), state)
+            return self.output(hs.squeeze(1)), state
+        hs, finals, d = x.unsqueeze(1), [], self.directions
+        for l, module in enumerate(self.stack):
+            if l > 0:
+                hs = hs * self.masks[l - 1][start:start + x.shape[0]].unsqueeze(1)
+            part = tuple(s[l * d:(l + 1) * d] for s in state) if isinstance(state, tuple) else state[l * d:(l + 1) * d]
+            hs, final = module(hs, part)
+            finals.append(final)
+        final = tuple(torch.cat(s) for s in zip(*finals)) if isinstance(finals[0], tuple) else torch.cat(finals)
+        return self.output(hs.squeeze(1)), final
 
     def zero_state(self, hidden, output):
+        dtype = self.output.weight.dtype
         if self.recurrence == "output":
-            return torch.zeros(output)
+            return torch.zeros(output, dtype=dtype)
         n = self.layers * self.directions
         if self.cell == "lstm":
-            return (torch.zeros(n, 1, self.projection or hidden), torch.zeros(n, 1, hidden))
-        return torch.zeros(n, 1, hidden)
+            return (torch.zeros(n, 1, self.projection or hidden, dtype=dtype), torch.zeros(n, 1, hidden, dtype=dtype))
+        return torch.zeros(n, 1, hidden, dtype=dtype)
+
+
+class RnnRandom:
+    """RnnGen's RnnRandom (src/RnnGen/RnnRandom.cs), re-implemented: xoshiro256** seeded through SplitMix64."""
+
+    MASK = (1 << 64) - 1
+
+    def __init__(self, seed):
+        x = seed & self.MASK
+        self.s = []
+        for _ in range(4):
+            x = (x + 0x9E3779B97F4A7C15) & self.MASK
+            z = x
+            z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & self.MASK
+            z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & self.MASK
+            self.s.append(z ^ (z >> 31))
+
+    @classmethod
+    def rotl(cls, x, k):
+        return ((x << k) | (x >> (64 - k))) & cls.MASK
+
+    def next_uint64(self):
+        s0, s1, s2, s3 = self.s
+        result = (self.rotl((s1 * 5) & self.MASK, 7) * 9) & self.MASK
+        t = (s1 << 17) & self.MASK
+        s2 ^= s0
+        s3 ^= s1
+        s1 ^= s2
+        s0 ^= s3
+        s2 ^= t
+        s3 = self.rotl(s3, 45)
+        self.s = [s0, s1, s2, s3]
+        return result
+
+    def next_double(self):
+        """(bits >> 11) * 2^-53, exactly as RnnRandom.NextDouble (both products are exact in binary64)."""
+        return (self.next_uint64() >> 11) * (1.0 / (1 << 53))
+
+
+def dropout_masks(seed, p, layers, directions, features, steps, dtype):
+    """The masks a training call of RnnGen draws (the generated Drop method): for each layer above the first, for
+    each direction of the layer below (forward, then reverse), for each step, for each of h's values: kept with
+    scale 1 / (1 - p) when NextDouble() >= p. The scale is rounded to the model's precision first, as the
+    generated DropScale constant is. Returns the masks [steps, directions * features] and the kept flags in
+    the order of draws."""
+    random = RnnRandom(seed)
+    scale = float(torch.tensor(1 / (1 - p), dtype=dtype))
+    masks, kept = [], []
+    for _ in range(1, layers):
+        mask = torch.zeros(steps, directions * features, dtype=torch.float64)
+        for d in range(directions):
+            for t in range(steps):
+                for j in range(features):
+                    keep = random.next_double() >= p
+                    kept.append(int(keep))
+                    mask[t, d * features + j] = scale if keep else 0.0
+        masks.append(mask)
+    return masks, kept
 
 
 def detach(state):
@@ -126,16 +266,28 @@ def step_loss(y, target, loss):
     return F.mse_loss(y, target, reduction="sum")
 
 
+def precision_of(options):
+    """(model dtype, dtype the reference computes in, safetensors dtype of the files)."""
+    if options.get("precision") == "double":
+        return torch.float64, torch.float64, "F64"
+    if options.get("reference") == "float64":
+        return torch.float32, torch.float64, "F32"
+    return torch.float32, torch.float32, "F32"
+
+
 def make(row, seed):
     name, cell, activation, kind, width, hidden, output, loss, outputs, truncate, recurrence = row[:11]
     layers = row[11] if len(row) > 11 else 1
     projection = row[12] if len(row) > 12 else 0
     bidirectional = row[13] if len(row) > 13 else False
+    options = row[14] if len(row) > 14 else {}
+    dtype, compute, file_dtype = precision_of(options)
     torch.manual_seed(seed)
+    torch.set_default_dtype(dtype)
     net = Net(cell, activation, width, hidden, output, recurrence, layers, projection, bidirectional)
     if kind == "vocab":
         tokens = torch.randint(0, width, (STEPS,))
-        x = F.one_hot(tokens, width).float()
+        x = F.one_hot(tokens, width).to(dtype)
         inputs = tokens.tolist()
     else:
         x = torch.rand(STEPS, width) * 2 - 1
@@ -147,12 +299,25 @@ def make(row, seed):
     else:
         targets = torch.rand(rows, output) * 2 - 1
         target_list = targets.flatten().tolist()
+    torch.set_default_dtype(torch.float32)
+    # The model's values are now fixed in its precision; a float64 reference computes on exactly those values.
+    net.to(compute)
+    x = x.to(compute)
+    if loss != "cross_entropy":
+        targets = targets.to(compute)
+
+    extra = {}
+    if "dropout" in options:
+        masks, kept = dropout_masks(options["dropout_seed"], options["dropout"], layers, net.directions,
+                                    projection or hidden, STEPS, dtype)
+        net.use_masks([m.to(compute) for m in masks])
+        extra["dropout_kept"] = kept
 
     # States entering every step, without gradient, for the truncation windows (unidirectional only).
     with torch.no_grad():
         entering = [net.zero_state(hidden, output)]
         for t in range(STEPS):
-            _, s = net.run(x[t:t + 1], entering[-1])
+            _, s = net.run(x[t:t + 1], entering[-1], start=t)
             entering.append(s)
 
     net.zero_grad()
@@ -166,7 +331,7 @@ def make(row, seed):
     else:
         for r, t in enumerate(loss_steps):
             start = max(0, t - truncate)
-            ys, _ = net.run(x[start:t + 1], detach(entering[start]))
+            ys, _ = net.run(x[start:t + 1], detach(entering[start]), start=start)
             value = step_loss(ys[-1], targets[r], loss)
             value.backward()
             total += value.item()
@@ -174,20 +339,73 @@ def make(row, seed):
     declaration = dict(cell=cell, activation=activation, input=kind, input_size=width, hidden=hidden,
                        output=output, loss=loss, outputs=outputs, truncate=truncate, recurrence=recurrence, layers=layers, projection=projection, bidirectional=bidirectional,
                        steps=STEPS, seed=seed, torch=torch.__version__)
+    declaration.update(options)
     params = dict(net.named_parameters())
-    write_safetensors(os.path.join(OUT, name + ".weights.safetensors"), {k: v.detach() for k, v in params.items()})
-    write_safetensors(os.path.join(OUT, name + ".grads.safetensors"), {k: v.grad for k, v in params.items()})
+    write_safetensors(os.path.join(OUT, name + ".weights.safetensors"), {k: v.detach() for k, v in params.items()}, file_dtype)
+    write_safetensors(os.path.join(OUT, name + ".grads.safetensors"), {k: v.grad for k, v in params.items()}, file_dtype)
     with open(os.path.join(OUT, name + ".json"), "w") as f:
-        json.dump(dict(declaration=declaration, inputs=inputs, targets=target_list, loss=total), f, indent=1)
+        json.dump(dict(declaration=declaration, inputs=inputs, targets=target_list, loss=total, **extra), f, indent=1)
     print(f"{name}: loss {total:.6f}")
 
 
-def write_safetensors(path, tensors):
-    """The safetensors format, written directly: 8-byte length, JSON header, contiguous F32 data."""
+def make_step(row, seed):
+    """The module's outputs at every step of one sequence, from the zero state and from a given state: what
+    RnnGen's Step must give, called once per step."""
+    name, cell, activation, kind, width, hidden, output, recurrence, layers, projection, options = row
+    dtype, compute, file_dtype = precision_of(options)
+    torch.manual_seed(seed)
+    torch.set_default_dtype(dtype)
+    net = Net(cell, activation, width, hidden, output, recurrence, layers, projection)
+    if kind == "vocab":
+        tokens = torch.randint(0, width, (STEPS,))
+        x = F.one_hot(tokens, width).to(dtype)
+        inputs = tokens.tolist()
+    else:
+        x = torch.rand(STEPS, width) * 2 - 1
+        inputs = x.flatten().tolist()
+    # A state such as a stream carries: h in (-0.9, 0.9), an LSTM's c in (-2, 2), a fed-back output in (-1, 1).
+    zero = net.zero_state(hidden, output)
+    if isinstance(zero, tuple):
+        given = ((torch.rand(zero[0].shape) * 2 - 1) * 0.9, (torch.rand(zero[1].shape) * 2 - 1) * 2)
+    else:
+        given = (torch.rand(zero.shape) * 2 - 1) * (1 if recurrence == "output" else 0.9)
+    torch.set_default_dtype(torch.float32)
+    net.to(compute)
+    x = x.to(compute)
+
+    def parts(state):
+        """The state by RnnGen's names: h<layer> and c<layer>, or y (the fed-back output)."""
+        if recurrence == "output":
+            return dict(y=state.flatten().tolist())
+        if cell == "lstm":
+            h, c = state
+            return {**{f"h{l}": h[l, 0].tolist() for l in range(layers)}, **{f"c{l}": c[l, 0].tolist() for l in range(layers)}}
+        return {f"h{l}": state[l, 0].tolist() for l in range(layers)}
+
+    with torch.no_grad():
+        runs = {}
+        for label, state in (("zero", zero), ("given", given)):
+            start = tuple(s.to(compute) for s in state) if isinstance(state, tuple) else state.to(compute)
+            ys, final = net.run(x, start)
+            runs[label] = dict(state=parts(state), outputs=ys.flatten().tolist(), final=parts(final))
+
+    declaration = dict(cell=cell, activation=activation, input=kind, input_size=width, hidden=hidden, output=output,
+                       recurrence=recurrence, layers=layers, projection=projection, steps=STEPS, seed=seed,
+                       torch=torch.__version__)
+    declaration.update(options)
+    write_safetensors(os.path.join(OUT, "Step", name + ".weights.safetensors"),
+                      {k: v.detach() for k, v in net.named_parameters()}, file_dtype)
+    with open(os.path.join(OUT, "Step", name + ".json"), "w") as f:
+        json.dump(dict(declaration=declaration, inputs=inputs, **runs), f, indent=1)
+    print(f"Step/{name}: last output {runs['given']['outputs'][-1]:.6f}")
+
+
+def write_safetensors(path, tensors, dtype="F32"):
+    """The safetensors format, written directly: 8-byte length, JSON header, contiguous F32 (or F64) data."""
     header, blobs, offset = {}, [], 0
     for name, tensor in tensors.items():
-        data = tensor.contiguous().to(torch.float32).numpy().tobytes()
-        header[name] = dict(dtype="F32", shape=list(tensor.shape), data_offsets=[offset, offset + len(data)])
+        data = tensor.contiguous().to(torch.float64 if dtype == "F64" else torch.float32).numpy().tobytes()
+        header[name] = dict(dtype=dtype, shape=list(tensor.shape), data_offsets=[offset, offset + len(data)])
         blobs.append(data)
         offset += len(data)
     text = json.dumps(header, separators=(",", ":")).encode()
@@ -200,7 +418,9 @@ def write_safetensors(path, tensors):
 
 
 if __name__ == "__main__":
-    os.makedirs(OUT, exist_ok=True)
+    os.makedirs(os.path.join(OUT, "Step"), exist_ok=True)
     torch.set_num_threads(1)
     for i, row in enumerate(TABLE):
         make(row, seed=1000 + i)
+    for i, row in enumerate(STEP_TABLE):
+        make_step(row, seed=2000 + i)

@@ -114,13 +114,25 @@ public class WeightIOLoadTests
     public void Identity_must_match_only_when_the_file_has_the_key()
     {
         KeyValuePair<string, string>[] identity = [new("Hidden", "2"), new("Cell", "Lstm")];
+        byte[] data = Concat(F32(SimpleW), F32(SimpleB));
 
-        // No __metadata__ at all (as PyTorch writes): fine.
-        WeightIO.Load<float>(new MemoryStream(SimpleFile()), new float[8], Simple, identity);
+        // No __metadata__ at all (as PyTorch writes): nothing to match, the file loads.
+        float[] values = Sentinels(8);
+        WeightIO.Load<float>(new MemoryStream(SimpleFile()), values, Simple, identity);
+        Assert.Equal([.. SimpleW, .. SimpleB], values);
 
-        // Metadata with one matching key and one absent: fine.
-        string json = SimpleJson.Insert(1, """ "__metadata__":{"format":"pt","Hidden":"2"},""");
-        WeightIO.Load<float>(new MemoryStream(File(json, Concat(F32(SimpleW), F32(SimpleB)))), new float[8], Simple, identity);
+        // Metadata with one matching key and one absent (Cell): the absent key is not checked, the file loads.
+        values = Sentinels(8);
+        string matching = SimpleJson.Insert(1, """ "__metadata__":{"format":"pt","Hidden":"2"},""");
+        WeightIO.Load<float>(new MemoryStream(File(matching, data)), values, Simple, identity);
+        Assert.Equal([.. SimpleW, .. SimpleB], values);
+
+        // Once the file has the key, it must match: Cell = Gru is refused for an LSTM, and nothing is loaded.
+        values = Sentinels(8);
+        string other = SimpleJson.Insert(1, """ "__metadata__":{"format":"pt","Hidden":"2","Cell":"Gru"},""");
+        var error = Assert.Throws<InvalidDataException>(() => WeightIO.Load<float>(new MemoryStream(File(other, data)), values, Simple, identity));
+        Assert.Contains("saved from a model with Cell = Gru, but this model has Cell = Lstm", error.Message);
+        Assert.Equal(Sentinels(8), values);
     }
 
     [Fact]

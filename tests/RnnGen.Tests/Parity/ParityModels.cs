@@ -38,3 +38,19 @@ namespace RnnGen.Tests.Parity;
 [RnnModel(Hidden = 128, Input = 5, Output = 4, Outputs = Outputs.LastStep, MaxSteps = 16)] public partial class VanillaPanelDenseCeLast { }
 [RnnModel(Hidden = 64, Input = 5, Output = 3, Cell = CellType.Lstm, Projection = 48, Bidirectional = true, Loss = Loss.SquaredError, MaxSteps = 16)] public partial class BiLstmP48PanelDenseSe { }
 [RnnModel(Hidden = 128, Vocab = 12, Output = 80, Recurrence = Recurrence.Output, Truncate = 2, MaxSteps = 16)] public partial class FeedbackPanelTokenCeT2 { }
+[RnnModel(Hidden = 8, Vocab = 12, Output = 2560, Cell = CellType.Lstm, Projection = 4, MaxSteps = 16)] public partial class LstmP4PanelHeadTokenCe { }
+[RnnModel(Hidden = 8, Input = 5, Output = 3, Cell = CellType.Lstm, Projection = 3, Layers = 2, Loss = Loss.SquaredError, Truncate = 2, MaxSteps = 16, Precision = Precision.Double)] public partial class LstmP3L2DenseSeT2Double { }
+[RnnModel(Hidden = 8, Vocab = 12, Output = 4, Cell = CellType.Gru, Layers = 2, Bidirectional = true, Outputs = Outputs.LastStep, MaxSteps = 16, Precision = Precision.Double)] public partial class BiGruL2TokenCeLastDouble { }
+[RnnModel(Hidden = 8, Vocab = 12, Output = 6, Recurrence = Recurrence.Output, Truncate = 2, MaxSteps = 16, Precision = Precision.Double)] public partial class FeedbackTokenCeT2Double { }
+[RnnModel(Hidden = 8, Input = 5, Output = 3, Cell = CellType.Lstm, Projection = 3, Layers = 3, Dropout = 0.4, Loss = Loss.SquaredError, MaxSteps = 16)] public partial class LstmP3L3DenseSeDrop { }
+[RnnModel(Hidden = 8, Vocab = 12, Cell = CellType.Gru, Layers = 3, Dropout = 0.3, Truncate = 2, MaxSteps = 16)] public partial class GruL3TokenCeT2Drop { }
+[RnnModel(Hidden = 8, Vocab = 12, Output = 4, Activation = Activation.Relu, Layers = 2, Bidirectional = true, Dropout = 0.5, Outputs = Outputs.LastStep, MaxSteps = 16)] public partial class BiVanillaReluL2TokenCeLastDrop { }
+[RnnModel(Hidden = 8, Input = 5, Output = 3, Cell = CellType.Lstm, Layers = 2, Dropout = 0.25, Loss = Loss.SquaredError, MaxSteps = 16, Precision = Precision.Double)] public partial class LstmL2DenseSeDoubleDrop { }
+
+// The declarations of make_fixtures.py's STEP_TABLE (streaming Step against PyTorch's per-step outputs).
+[RnnModel(Hidden = 8, Input = 5, Output = 3, Cell = CellType.Lstm, Projection = 3, Layers = 2, Loss = Loss.SquaredError, MaxSteps = 16)] public partial class LstmP3L2DenseStep { }
+[RnnModel(Hidden = 8, Vocab = 12, Cell = CellType.Gru, Layers = 2, MaxSteps = 16)] public partial class GruL2TokenStep { }
+[RnnModel(Hidden = 8, Input = 5, Output = 4, Activation = Activation.Relu, Loss = Loss.SquaredError, MaxSteps = 16)] public partial class VanillaReluDenseStep { }
+[RnnModel(Hidden = 8, Vocab = 12, Output = 6, Recurrence = Recurrence.Output, MaxSteps = 16)] public partial class FeedbackTokenStep { }
+[RnnModel(Hidden = 64, Input = 5, Output = 3, Cell = CellType.Lstm, Loss = Loss.SquaredError, MaxSteps = 16)] public partial class LstmPanelDenseStep { }
+[RnnModel(Hidden = 8, Input = 5, Output = 3, Cell = CellType.Lstm, Projection = 3, Layers = 2, Loss = Loss.SquaredError, MaxSteps = 16, Precision = Precision.Double)] public partial class LstmP3L2DenseStepDouble { }
