@@ -189,7 +189,7 @@ internal static class ApiEmitter
             public {{T}} SgdStep({{rospan}}<{{X}}> inputs, {{rospan}}<{{Y}}> targets, {{T}} learningRate)
             {
                 int steps = CheckSequence(inputs, targets);
-                {{guard}}.Finite(learningRate);
+                {{guard}}.LearningRate(learningRate);
                 {{T}} loss = {{N}}.SgdStep(_parameters, _gradients, _workspace, inputs, targets, steps, learningRate, ref {{nullState}}{{ctx.TeamField}}{{(ctx.Dropout ? ", ref _dropout" : "")}}, out int nonFinite);
                 if (nonFinite != global::RnnGen.Runtime.TrainingGuard.AllFinite)
                 {
@@ -246,7 +246,7 @@ internal static class ApiEmitter
             public {{T}} SgdStep({{rospan}}<{{X}}> inputs, {{rospan}}<{{Y}}> targets, {{T}} learningRate, ref State state)
             {
                 int steps = CheckSequence(inputs, targets);
-                {{guard}}.Finite(learningRate);
+                {{guard}}.LearningRate(learningRate);
                 {{T}} loss = {{N}}.SgdStep(_parameters, _gradients, _workspace, inputs, targets, steps, learningRate, ref state.Data{{ctx.TeamField}}{{(ctx.Dropout ? ", ref _dropout" : "")}}, out int nonFinite);
                 if (nonFinite != global::RnnGen.Runtime.TrainingGuard.AllFinite)
                 {
@@ -317,12 +317,14 @@ internal static class ApiEmitter
     private static void EmitPredict(CodeWriter w, EmitContext ctx, string inputDoc)
     {
         string X = ctx.InputType, N = ctx.NetworkRef, G = EmitContext.GeneratedCode;
-        string rows = ctx.LastStep ? "1" : "steps";
         string when = ctx.LastStep ? "of the sequence's last step" : "at every step";
-        (string parameter, string doc, string required) = ctx.CrossEntropy
-            ? ("global::System.Span<int> classes", $"Receives the class ids, one {(ctx.LastStep ? "for the sequence" : "per step")}.", rows)
-            : ($"global::System.Span<{ctx.T}> outputs", $"Receives Output values {(ctx.LastStep ? "for the sequence" : "per step, [steps, Output] row-major")}.", $"{rows} * Output");
+        (string parameter, string doc) = ctx.CrossEntropy
+            ? ("global::System.Span<int> classes", $"Receives the class ids, one {(ctx.LastStep ? "for the sequence" : "per step")}.")
+            : ($"global::System.Span<{ctx.T}> outputs", $"Receives Output values {(ctx.LastStep ? "for the sequence" : "per step, [steps, Output] row-major")}.");
         string destination = ctx.CrossEntropy ? "classes" : "outputs";
+        string check = ctx.CrossEntropy
+            ? $"global::RnnGen.Runtime.Guard.ClassDestination(classes.Length, {GuardSteps(ctx)}, nameof(classes));"
+            : $"global::RnnGen.Runtime.Guard.ValueDestination(outputs.Length, {GuardSteps(ctx)}, Output, nameof(outputs));";
         string summary = ctx.CrossEntropy ? $"The most likely class {when} (the first one on ties)" : $"The head's outputs {when}";
         foreach (bool carried in ctx.Streams ? new[] { false, true } : new[] { false })
         {
@@ -335,7 +337,7 @@ internal static class ApiEmitter
                 public void Predict(global::System.ReadOnlySpan<{{X}}> inputs, {{parameter}}{{(carried ? ", ref State state" : "")}})
                 {
                     int steps = CheckInputs(inputs);
-                    global::RnnGen.Runtime.Guard.Destination({{destination}}.Length, {{required}}, nameof({{destination}}));
+                    {{check}}
                     {{N}}.Predict(_parameters, _workspace, inputs, steps, {{destination}}, ref {{(carried ? "state.Data" : $"global::System.Runtime.CompilerServices.Unsafe.NullRef<{ctx.T}>()")}}{{ctx.TeamField}});
                 }
 
@@ -402,8 +404,7 @@ internal static class ApiEmitter
             w.Lines($$"""
                     private static int LayerOffset(int layer)
                     {
-                        global::System.ArgumentOutOfRangeException.ThrowIfNegative(layer);
-                        global::System.ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(layer, {{name}}.Layers);
+                        global::RnnGen.Runtime.Guard.Layer(layer, {{name}}.Layers, nameof(layer));
                         return layer * {{ctx.Layout.LayerStateLength}};
                     }
 
@@ -422,8 +423,8 @@ internal static class ApiEmitter
 
         string input = ctx.Dense ? $"global::System.ReadOnlySpan<{T}> input" : "int token";
         string check = ctx.Dense
-            ? $"global::RnnGen.Runtime.Guard.TargetLength(input.Length, Input, \"one step\", nameof(input));"
-            : "global::RnnGen.Runtime.Guard.Id(token, Vocab, \"vocabulary\", nameof(token));";
+            ? "global::RnnGen.Runtime.Guard.StepInput(input.Length, Input, nameof(input));"
+            : "global::RnnGen.Runtime.Guard.TokenId(token, Vocab, nameof(token));";
         string inputDoc = ctx.Dense ? "<param name=\"input\">The step's Input values.</param>" : "<param name=\"token\">The input token id.</param>";
         w.Lines($$"""
                 /// <summary>Returns to the zero state.</summary>
@@ -444,7 +445,7 @@ internal static class ApiEmitter
             public void Step(ref State state, {{input}}, global::System.Span<{{T}}> output)
             {
                 {{check}}
-                global::RnnGen.Runtime.Guard.Destination(output.Length, Output, nameof(output));
+                global::RnnGen.Runtime.Guard.StepOutput(output.Length, Output, nameof(output));
                 {{N}}.Step(_parameters, _workspace, ref state.Data, {{(ctx.Dense ? "input" : "token")}}, output);
             }
 
@@ -470,11 +471,11 @@ internal static class ApiEmitter
             {{G}}
             public int Generate(global::System.ReadOnlySpan<int> prompt, global::System.Span<int> destination, {{T}} temperature, ref global::RnnGen.RnnRandom random, int endToken = -1, int avoidToken = -1)
             {
-                global::RnnGen.Runtime.Guard.SequenceLength(prompt.Length, int.MaxValue, nameof(prompt));
-                global::RnnGen.Runtime.Guard.Ids(prompt, Vocab, "vocabulary", nameof(prompt));
-                global::RnnGen.Runtime.Guard.NonNegativeFinite(temperature, nameof(temperature));
-                global::RnnGen.Runtime.Guard.OptionalId(endToken, Output, "output class", nameof(endToken));
-                global::RnnGen.Runtime.Guard.OptionalId(avoidToken, Output, "output class", nameof(avoidToken));
+                global::RnnGen.Runtime.Guard.NotEmpty(prompt.Length, "Generate needs at least one token to start from, e.g. the sentence-start token", nameof(prompt));
+                global::RnnGen.Runtime.Guard.TokenIds(prompt, Vocab, nameof(prompt));
+                global::RnnGen.Runtime.Guard.Temperature(temperature, nameof(temperature));
+                global::RnnGen.Runtime.Guard.OptionalClassId(endToken, Output, nameof(endToken));
+                global::RnnGen.Runtime.Guard.OptionalClassId(avoidToken, Output, nameof(avoidToken));
                 var state = default(State);
                 return {{N}}.Generate(_parameters, _workspace, ref state.Data, prompt, destination, temperature, ref random, endToken, avoidToken);
             }
@@ -495,32 +496,31 @@ internal static class ApiEmitter
         else
         {
             w.Line($"    {guard}.SequenceLength(inputs.Length, MaxSteps, nameof(inputs));");
-            w.Line($"    {guard}.Ids(inputs, Vocab, \"vocabulary\", nameof(inputs));");
+            w.Line($"    {guard}.TokenIds(inputs, Vocab, nameof(inputs));");
             w.Line("    return inputs.Length;");
         }
 
         w.Line("}");
         w.Line();
 
-        (string length, string rule) = (ctx.CrossEntropy, ctx.LastStep) switch
-        {
-            (true, false) => ("steps", "one target per step"),
-            (true, true) => ("1", "one target per sequence (Outputs.LastStep)"),
-            (false, false) => ("steps * Output", "Output values per step"),
-            _ => ("Output", "Output values per sequence (Outputs.LastStep)"),
-        };
+        string lengthCheck = ctx.CrossEntropy
+            ? $"{guard}.ClassTargets(targets.Length, {GuardSteps(ctx)}, nameof(targets));"
+            : $"{guard}.ValueTargets(targets.Length, {GuardSteps(ctx)}, Output, nameof(targets));";
         w.Line($"private static int CheckSequence(global::System.ReadOnlySpan<{X}> inputs, global::System.ReadOnlySpan<{Y}> targets)");
         w.Line("{");
         w.Line("    int steps = CheckInputs(inputs);");
-        w.Line($"    {guard}.TargetLength(targets.Length, {length}, \"{rule}\", nameof(targets));");
+        w.Line("    " + lengthCheck);
         if (ctx.CrossEntropy)
         {
-            w.Line($"    {guard}.Ids(targets, Output, \"output class\", nameof(targets));");
+            w.Line($"    {guard}.ClassIds(targets, Output, nameof(targets));");
         }
 
         w.Line("    return steps;");
         w.Line("}");
     }
+
+    /// <summary>The steps argument of the runtime's length checks: the step count, or Guard.LastStep (one row for the sequence).</summary>
+    private static string GuardSteps(EmitContext ctx) => ctx.LastStep ? "global::RnnGen.Runtime.Guard.LastStep" : "steps";
 
     /// <summary>The Threads property of a model whose recurrence can be split (Layout.SplitsRecurrence).</summary>
     private static string ThreadsMembers(string network, string generatedCode) => $$"""
@@ -545,7 +545,7 @@ internal static class ApiEmitter
             {
                 if (value is not 1 and not 2)
                 {
-                    throw new global::System.ArgumentOutOfRangeException(nameof(value), value, "Threads must be 1 or 2.");
+                    throw new global::System.ArgumentOutOfRangeException(nameof(value), $"Threads is {value}, but it must be 1 (the calling thread alone) or 2 (a partner thread computes half of every step's hidden units).");
                 }
 
                 if (value == 2 && _team is null)

@@ -112,7 +112,8 @@ public static class WeightIO
             ArgumentNullException.ThrowIfNull(map, nameof(maps));
             if (!byName.TryAdd(map.Name, map))
             {
-                throw new ArgumentException($"Two tensor maps are named '{map.Name}'.", nameof(maps));
+                throw new ArgumentException(
+                    $"maps has two tensor maps named '{map.Name}', but each tensor needs a name of its own: a safetensors file holds one tensor per name.", nameof(maps));
             }
         }
 

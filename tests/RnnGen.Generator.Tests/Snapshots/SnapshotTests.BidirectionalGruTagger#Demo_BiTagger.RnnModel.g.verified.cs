@@ -137,7 +137,7 @@ namespace Demo
         public float SgdStep(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets, float learningRate)
         {
             int steps = CheckSequence(inputs, targets);
-            global::RnnGen.Runtime.Guard.Finite(learningRate);
+            global::RnnGen.Runtime.Guard.LearningRate(learningRate);
             float loss = global::RnnGen.Generated.BiTaggerNetwork.SgdStep(_parameters, _gradients, _workspace, inputs, targets, steps, learningRate, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>(), out int nonFinite);
             if (nonFinite != global::RnnGen.Runtime.TrainingGuard.AllFinite)
             {
@@ -155,7 +155,7 @@ namespace Demo
         public void Predict(global::System.ReadOnlySpan<int> inputs, global::System.Span<int> classes)
         {
             int steps = CheckInputs(inputs);
-            global::RnnGen.Runtime.Guard.Destination(classes.Length, steps, nameof(classes));
+            global::RnnGen.Runtime.Guard.ClassDestination(classes.Length, steps, nameof(classes));
             global::RnnGen.Generated.BiTaggerNetwork.Predict(_parameters, _workspace, inputs, steps, classes, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>());
         }
 
@@ -201,15 +201,15 @@ namespace Demo
         private static int CheckInputs(global::System.ReadOnlySpan<int> inputs)
         {
             global::RnnGen.Runtime.Guard.SequenceLength(inputs.Length, MaxSteps, nameof(inputs));
-            global::RnnGen.Runtime.Guard.Ids(inputs, Vocab, "vocabulary", nameof(inputs));
+            global::RnnGen.Runtime.Guard.TokenIds(inputs, Vocab, nameof(inputs));
             return inputs.Length;
         }
 
         private static int CheckSequence(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets)
         {
             int steps = CheckInputs(inputs);
-            global::RnnGen.Runtime.Guard.TargetLength(targets.Length, steps, "one target per step", nameof(targets));
-            global::RnnGen.Runtime.Guard.Ids(targets, Output, "output class", nameof(targets));
+            global::RnnGen.Runtime.Guard.ClassTargets(targets.Length, steps, nameof(targets));
+            global::RnnGen.Runtime.Guard.ClassIds(targets, Output, nameof(targets));
             return steps;
         }
     }

@@ -135,7 +135,7 @@ partial class Tagger : global::RnnGen.IRnnModel<double, int, int>
     public double SgdStep(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets, double learningRate)
     {
         int steps = CheckSequence(inputs, targets);
-        global::RnnGen.Runtime.Guard.Finite(learningRate);
+        global::RnnGen.Runtime.Guard.LearningRate(learningRate);
         double loss = global::RnnGen.Generated.TaggerNetwork.SgdStep(_parameters, _gradients, _workspace, inputs, targets, steps, learningRate, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<double>(), out int nonFinite);
         if (nonFinite != global::RnnGen.Runtime.TrainingGuard.AllFinite)
         {
@@ -189,7 +189,7 @@ partial class Tagger : global::RnnGen.IRnnModel<double, int, int>
     public double SgdStep(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets, double learningRate, ref State state)
     {
         int steps = CheckSequence(inputs, targets);
-        global::RnnGen.Runtime.Guard.Finite(learningRate);
+        global::RnnGen.Runtime.Guard.LearningRate(learningRate);
         double loss = global::RnnGen.Generated.TaggerNetwork.SgdStep(_parameters, _gradients, _workspace, inputs, targets, steps, learningRate, ref state.Data, out int nonFinite);
         if (nonFinite != global::RnnGen.Runtime.TrainingGuard.AllFinite)
         {
@@ -207,7 +207,7 @@ partial class Tagger : global::RnnGen.IRnnModel<double, int, int>
     public void Predict(global::System.ReadOnlySpan<int> inputs, global::System.Span<int> classes)
     {
         int steps = CheckInputs(inputs);
-        global::RnnGen.Runtime.Guard.Destination(classes.Length, steps, nameof(classes));
+        global::RnnGen.Runtime.Guard.ClassDestination(classes.Length, steps, nameof(classes));
         global::RnnGen.Generated.TaggerNetwork.Predict(_parameters, _workspace, inputs, steps, classes, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<double>());
     }
 
@@ -219,7 +219,7 @@ partial class Tagger : global::RnnGen.IRnnModel<double, int, int>
     public void Predict(global::System.ReadOnlySpan<int> inputs, global::System.Span<int> classes, ref State state)
     {
         int steps = CheckInputs(inputs);
-        global::RnnGen.Runtime.Guard.Destination(classes.Length, steps, nameof(classes));
+        global::RnnGen.Runtime.Guard.ClassDestination(classes.Length, steps, nameof(classes));
         global::RnnGen.Generated.TaggerNetwork.Predict(_parameters, _workspace, inputs, steps, classes, ref state.Data);
     }
 
@@ -258,8 +258,8 @@ partial class Tagger : global::RnnGen.IRnnModel<double, int, int>
     [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
     public void Step(ref State state, int token, global::System.Span<double> output)
     {
-        global::RnnGen.Runtime.Guard.Id(token, Vocab, "vocabulary", nameof(token));
-        global::RnnGen.Runtime.Guard.Destination(output.Length, Output, nameof(output));
+        global::RnnGen.Runtime.Guard.TokenId(token, Vocab, nameof(token));
+        global::RnnGen.Runtime.Guard.StepOutput(output.Length, Output, nameof(output));
         global::RnnGen.Generated.TaggerNetwork.Step(_parameters, _workspace, ref state.Data, token, output);
     }
 
@@ -305,15 +305,15 @@ partial class Tagger : global::RnnGen.IRnnModel<double, int, int>
     private static int CheckInputs(global::System.ReadOnlySpan<int> inputs)
     {
         global::RnnGen.Runtime.Guard.SequenceLength(inputs.Length, MaxSteps, nameof(inputs));
-        global::RnnGen.Runtime.Guard.Ids(inputs, Vocab, "vocabulary", nameof(inputs));
+        global::RnnGen.Runtime.Guard.TokenIds(inputs, Vocab, nameof(inputs));
         return inputs.Length;
     }
 
     private static int CheckSequence(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets)
     {
         int steps = CheckInputs(inputs);
-        global::RnnGen.Runtime.Guard.TargetLength(targets.Length, steps, "one target per step", nameof(targets));
-        global::RnnGen.Runtime.Guard.Ids(targets, Output, "output class", nameof(targets));
+        global::RnnGen.Runtime.Guard.ClassTargets(targets.Length, steps, nameof(targets));
+        global::RnnGen.Runtime.Guard.ClassIds(targets, Output, nameof(targets));
         return steps;
     }
 }

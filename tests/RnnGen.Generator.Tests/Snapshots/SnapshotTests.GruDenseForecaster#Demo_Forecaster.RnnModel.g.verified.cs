@@ -137,7 +137,7 @@ namespace Demo
         public double SgdStep(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> targets, double learningRate)
         {
             int steps = CheckSequence(inputs, targets);
-            global::RnnGen.Runtime.Guard.Finite(learningRate);
+            global::RnnGen.Runtime.Guard.LearningRate(learningRate);
             double loss = global::RnnGen.Generated.ForecasterNetwork.SgdStep(_parameters, _gradients, _workspace, inputs, targets, steps, learningRate, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<double>(), out int nonFinite);
             if (nonFinite != global::RnnGen.Runtime.TrainingGuard.AllFinite)
             {
@@ -191,7 +191,7 @@ namespace Demo
         public double SgdStep(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> targets, double learningRate, ref State state)
         {
             int steps = CheckSequence(inputs, targets);
-            global::RnnGen.Runtime.Guard.Finite(learningRate);
+            global::RnnGen.Runtime.Guard.LearningRate(learningRate);
             double loss = global::RnnGen.Generated.ForecasterNetwork.SgdStep(_parameters, _gradients, _workspace, inputs, targets, steps, learningRate, ref state.Data, out int nonFinite);
             if (nonFinite != global::RnnGen.Runtime.TrainingGuard.AllFinite)
             {
@@ -209,7 +209,7 @@ namespace Demo
         public void Predict(global::System.ReadOnlySpan<double> inputs, global::System.Span<double> outputs)
         {
             int steps = CheckInputs(inputs);
-            global::RnnGen.Runtime.Guard.Destination(outputs.Length, steps * Output, nameof(outputs));
+            global::RnnGen.Runtime.Guard.ValueDestination(outputs.Length, steps, Output, nameof(outputs));
             global::RnnGen.Generated.ForecasterNetwork.Predict(_parameters, _workspace, inputs, steps, outputs, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<double>());
         }
 
@@ -221,7 +221,7 @@ namespace Demo
         public void Predict(global::System.ReadOnlySpan<double> inputs, global::System.Span<double> outputs, ref State state)
         {
             int steps = CheckInputs(inputs);
-            global::RnnGen.Runtime.Guard.Destination(outputs.Length, steps * Output, nameof(outputs));
+            global::RnnGen.Runtime.Guard.ValueDestination(outputs.Length, steps, Output, nameof(outputs));
             global::RnnGen.Generated.ForecasterNetwork.Predict(_parameters, _workspace, inputs, steps, outputs, ref state.Data);
         }
 
@@ -260,8 +260,8 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public void Step(ref State state, global::System.ReadOnlySpan<double> input, global::System.Span<double> output)
         {
-            global::RnnGen.Runtime.Guard.TargetLength(input.Length, Input, "one step", nameof(input));
-            global::RnnGen.Runtime.Guard.Destination(output.Length, Output, nameof(output));
+            global::RnnGen.Runtime.Guard.StepInput(input.Length, Input, nameof(input));
+            global::RnnGen.Runtime.Guard.StepOutput(output.Length, Output, nameof(output));
             global::RnnGen.Generated.ForecasterNetwork.Step(_parameters, _workspace, ref state.Data, input, output);
         }
 
@@ -312,7 +312,7 @@ namespace Demo
         private static int CheckSequence(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> targets)
         {
             int steps = CheckInputs(inputs);
-            global::RnnGen.Runtime.Guard.TargetLength(targets.Length, steps * Output, "Output values per step", nameof(targets));
+            global::RnnGen.Runtime.Guard.ValueTargets(targets.Length, steps, Output, nameof(targets));
             return steps;
         }
     }

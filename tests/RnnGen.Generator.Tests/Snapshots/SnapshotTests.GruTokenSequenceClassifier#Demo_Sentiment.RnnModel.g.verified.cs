@@ -137,7 +137,7 @@ namespace Demo
         public float SgdStep(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets, float learningRate)
         {
             int steps = CheckSequence(inputs, targets);
-            global::RnnGen.Runtime.Guard.Finite(learningRate);
+            global::RnnGen.Runtime.Guard.LearningRate(learningRate);
             float loss = global::RnnGen.Generated.SentimentNetwork.SgdStep(_parameters, _gradients, _workspace, inputs, targets, steps, learningRate, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>(), out int nonFinite);
             if (nonFinite != global::RnnGen.Runtime.TrainingGuard.AllFinite)
             {
@@ -191,7 +191,7 @@ namespace Demo
         public float SgdStep(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets, float learningRate, ref State state)
         {
             int steps = CheckSequence(inputs, targets);
-            global::RnnGen.Runtime.Guard.Finite(learningRate);
+            global::RnnGen.Runtime.Guard.LearningRate(learningRate);
             float loss = global::RnnGen.Generated.SentimentNetwork.SgdStep(_parameters, _gradients, _workspace, inputs, targets, steps, learningRate, ref state.Data, out int nonFinite);
             if (nonFinite != global::RnnGen.Runtime.TrainingGuard.AllFinite)
             {
@@ -209,7 +209,7 @@ namespace Demo
         public void Predict(global::System.ReadOnlySpan<int> inputs, global::System.Span<int> classes)
         {
             int steps = CheckInputs(inputs);
-            global::RnnGen.Runtime.Guard.Destination(classes.Length, 1, nameof(classes));
+            global::RnnGen.Runtime.Guard.ClassDestination(classes.Length, global::RnnGen.Runtime.Guard.LastStep, nameof(classes));
             global::RnnGen.Generated.SentimentNetwork.Predict(_parameters, _workspace, inputs, steps, classes, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>());
         }
 
@@ -221,7 +221,7 @@ namespace Demo
         public void Predict(global::System.ReadOnlySpan<int> inputs, global::System.Span<int> classes, ref State state)
         {
             int steps = CheckInputs(inputs);
-            global::RnnGen.Runtime.Guard.Destination(classes.Length, 1, nameof(classes));
+            global::RnnGen.Runtime.Guard.ClassDestination(classes.Length, global::RnnGen.Runtime.Guard.LastStep, nameof(classes));
             global::RnnGen.Generated.SentimentNetwork.Predict(_parameters, _workspace, inputs, steps, classes, ref state.Data);
         }
 
@@ -260,8 +260,8 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public void Step(ref State state, int token, global::System.Span<float> output)
         {
-            global::RnnGen.Runtime.Guard.Id(token, Vocab, "vocabulary", nameof(token));
-            global::RnnGen.Runtime.Guard.Destination(output.Length, Output, nameof(output));
+            global::RnnGen.Runtime.Guard.TokenId(token, Vocab, nameof(token));
+            global::RnnGen.Runtime.Guard.StepOutput(output.Length, Output, nameof(output));
             global::RnnGen.Generated.SentimentNetwork.Step(_parameters, _workspace, ref state.Data, token, output);
         }
 
@@ -307,15 +307,15 @@ namespace Demo
         private static int CheckInputs(global::System.ReadOnlySpan<int> inputs)
         {
             global::RnnGen.Runtime.Guard.SequenceLength(inputs.Length, MaxSteps, nameof(inputs));
-            global::RnnGen.Runtime.Guard.Ids(inputs, Vocab, "vocabulary", nameof(inputs));
+            global::RnnGen.Runtime.Guard.TokenIds(inputs, Vocab, nameof(inputs));
             return inputs.Length;
         }
 
         private static int CheckSequence(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets)
         {
             int steps = CheckInputs(inputs);
-            global::RnnGen.Runtime.Guard.TargetLength(targets.Length, 1, "one target per sequence (Outputs.LastStep)", nameof(targets));
-            global::RnnGen.Runtime.Guard.Ids(targets, Output, "output class", nameof(targets));
+            global::RnnGen.Runtime.Guard.ClassTargets(targets.Length, global::RnnGen.Runtime.Guard.LastStep, nameof(targets));
+            global::RnnGen.Runtime.Guard.ClassIds(targets, Output, nameof(targets));
             return steps;
         }
     }

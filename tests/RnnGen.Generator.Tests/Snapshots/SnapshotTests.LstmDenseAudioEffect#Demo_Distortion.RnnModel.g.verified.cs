@@ -137,7 +137,7 @@ namespace Demo
         public float SgdStep(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, float learningRate)
         {
             int steps = CheckSequence(inputs, targets);
-            global::RnnGen.Runtime.Guard.Finite(learningRate);
+            global::RnnGen.Runtime.Guard.LearningRate(learningRate);
             float loss = global::RnnGen.Generated.DistortionNetwork.SgdStep(_parameters, _gradients, _workspace, inputs, targets, steps, learningRate, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>(), out int nonFinite);
             if (nonFinite != global::RnnGen.Runtime.TrainingGuard.AllFinite)
             {
@@ -191,7 +191,7 @@ namespace Demo
         public float SgdStep(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, float learningRate, ref State state)
         {
             int steps = CheckSequence(inputs, targets);
-            global::RnnGen.Runtime.Guard.Finite(learningRate);
+            global::RnnGen.Runtime.Guard.LearningRate(learningRate);
             float loss = global::RnnGen.Generated.DistortionNetwork.SgdStep(_parameters, _gradients, _workspace, inputs, targets, steps, learningRate, ref state.Data, out int nonFinite);
             if (nonFinite != global::RnnGen.Runtime.TrainingGuard.AllFinite)
             {
@@ -209,7 +209,7 @@ namespace Demo
         public void Predict(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs)
         {
             int steps = CheckInputs(inputs);
-            global::RnnGen.Runtime.Guard.Destination(outputs.Length, steps * Output, nameof(outputs));
+            global::RnnGen.Runtime.Guard.ValueDestination(outputs.Length, steps, Output, nameof(outputs));
             global::RnnGen.Generated.DistortionNetwork.Predict(_parameters, _workspace, inputs, steps, outputs, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>());
         }
 
@@ -221,7 +221,7 @@ namespace Demo
         public void Predict(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, ref State state)
         {
             int steps = CheckInputs(inputs);
-            global::RnnGen.Runtime.Guard.Destination(outputs.Length, steps * Output, nameof(outputs));
+            global::RnnGen.Runtime.Guard.ValueDestination(outputs.Length, steps, Output, nameof(outputs));
             global::RnnGen.Generated.DistortionNetwork.Predict(_parameters, _workspace, inputs, steps, outputs, ref state.Data);
         }
 
@@ -264,8 +264,8 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public void Step(ref State state, global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
         {
-            global::RnnGen.Runtime.Guard.TargetLength(input.Length, Input, "one step", nameof(input));
-            global::RnnGen.Runtime.Guard.Destination(output.Length, Output, nameof(output));
+            global::RnnGen.Runtime.Guard.StepInput(input.Length, Input, nameof(input));
+            global::RnnGen.Runtime.Guard.StepOutput(output.Length, Output, nameof(output));
             global::RnnGen.Generated.DistortionNetwork.Step(_parameters, _workspace, ref state.Data, input, output);
         }
 
@@ -316,7 +316,7 @@ namespace Demo
         private static int CheckSequence(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets)
         {
             int steps = CheckInputs(inputs);
-            global::RnnGen.Runtime.Guard.TargetLength(targets.Length, steps * Output, "Output values per step", nameof(targets));
+            global::RnnGen.Runtime.Guard.ValueTargets(targets.Length, steps, Output, nameof(targets));
             return steps;
         }
     }

@@ -152,7 +152,7 @@ namespace Demo
         public float SgdStep(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> targets, float learningRate)
         {
             int steps = CheckSequence(inputs, targets);
-            global::RnnGen.Runtime.Guard.Finite(learningRate);
+            global::RnnGen.Runtime.Guard.LearningRate(learningRate);
             float loss = global::RnnGen.Generated.ProjectedClassifierNetwork.SgdStep(_parameters, _gradients, _workspace, inputs, targets, steps, learningRate, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>(), ref _dropout, out int nonFinite);
             if (nonFinite != global::RnnGen.Runtime.TrainingGuard.AllFinite)
             {
@@ -206,7 +206,7 @@ namespace Demo
         public float SgdStep(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> targets, float learningRate, ref State state)
         {
             int steps = CheckSequence(inputs, targets);
-            global::RnnGen.Runtime.Guard.Finite(learningRate);
+            global::RnnGen.Runtime.Guard.LearningRate(learningRate);
             float loss = global::RnnGen.Generated.ProjectedClassifierNetwork.SgdStep(_parameters, _gradients, _workspace, inputs, targets, steps, learningRate, ref state.Data, ref _dropout, out int nonFinite);
             if (nonFinite != global::RnnGen.Runtime.TrainingGuard.AllFinite)
             {
@@ -224,7 +224,7 @@ namespace Demo
         public void Predict(global::System.ReadOnlySpan<float> inputs, global::System.Span<int> classes)
         {
             int steps = CheckInputs(inputs);
-            global::RnnGen.Runtime.Guard.Destination(classes.Length, 1, nameof(classes));
+            global::RnnGen.Runtime.Guard.ClassDestination(classes.Length, global::RnnGen.Runtime.Guard.LastStep, nameof(classes));
             global::RnnGen.Generated.ProjectedClassifierNetwork.Predict(_parameters, _workspace, inputs, steps, classes, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>());
         }
 
@@ -236,7 +236,7 @@ namespace Demo
         public void Predict(global::System.ReadOnlySpan<float> inputs, global::System.Span<int> classes, ref State state)
         {
             int steps = CheckInputs(inputs);
-            global::RnnGen.Runtime.Guard.Destination(classes.Length, 1, nameof(classes));
+            global::RnnGen.Runtime.Guard.ClassDestination(classes.Length, global::RnnGen.Runtime.Guard.LastStep, nameof(classes));
             global::RnnGen.Generated.ProjectedClassifierNetwork.Predict(_parameters, _workspace, inputs, steps, classes, ref state.Data);
         }
 
@@ -272,8 +272,7 @@ namespace Demo
 
             private static int LayerOffset(int layer)
             {
-                global::System.ArgumentOutOfRangeException.ThrowIfNegative(layer);
-                global::System.ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(layer, ProjectedClassifier.Layers);
+                global::RnnGen.Runtime.Guard.Layer(layer, ProjectedClassifier.Layers, nameof(layer));
                 return layer * 64;
             }
 
@@ -294,8 +293,8 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public void Step(ref State state, global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
         {
-            global::RnnGen.Runtime.Guard.TargetLength(input.Length, Input, "one step", nameof(input));
-            global::RnnGen.Runtime.Guard.Destination(output.Length, Output, nameof(output));
+            global::RnnGen.Runtime.Guard.StepInput(input.Length, Input, nameof(input));
+            global::RnnGen.Runtime.Guard.StepOutput(output.Length, Output, nameof(output));
             global::RnnGen.Generated.ProjectedClassifierNetwork.Step(_parameters, _workspace, ref state.Data, input, output);
         }
 
@@ -346,8 +345,8 @@ namespace Demo
         private static int CheckSequence(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> targets)
         {
             int steps = CheckInputs(inputs);
-            global::RnnGen.Runtime.Guard.TargetLength(targets.Length, 1, "one target per sequence (Outputs.LastStep)", nameof(targets));
-            global::RnnGen.Runtime.Guard.Ids(targets, Output, "output class", nameof(targets));
+            global::RnnGen.Runtime.Guard.ClassTargets(targets.Length, global::RnnGen.Runtime.Guard.LastStep, nameof(targets));
+            global::RnnGen.Runtime.Guard.ClassIds(targets, Output, nameof(targets));
             return steps;
         }
     }

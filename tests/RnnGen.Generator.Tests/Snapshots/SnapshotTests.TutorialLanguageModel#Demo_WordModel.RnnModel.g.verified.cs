@@ -137,7 +137,7 @@ namespace Demo
         public float SgdStep(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets, float learningRate)
         {
             int steps = CheckSequence(inputs, targets);
-            global::RnnGen.Runtime.Guard.Finite(learningRate);
+            global::RnnGen.Runtime.Guard.LearningRate(learningRate);
             float loss = global::RnnGen.Generated.WordModelNetwork.SgdStep(_parameters, _gradients, _workspace, inputs, targets, steps, learningRate, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>(), out int nonFinite);
             if (nonFinite != global::RnnGen.Runtime.TrainingGuard.AllFinite)
             {
@@ -191,7 +191,7 @@ namespace Demo
         public float SgdStep(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets, float learningRate, ref State state)
         {
             int steps = CheckSequence(inputs, targets);
-            global::RnnGen.Runtime.Guard.Finite(learningRate);
+            global::RnnGen.Runtime.Guard.LearningRate(learningRate);
             float loss = global::RnnGen.Generated.WordModelNetwork.SgdStep(_parameters, _gradients, _workspace, inputs, targets, steps, learningRate, ref state.Data, out int nonFinite);
             if (nonFinite != global::RnnGen.Runtime.TrainingGuard.AllFinite)
             {
@@ -209,7 +209,7 @@ namespace Demo
         public void Predict(global::System.ReadOnlySpan<int> inputs, global::System.Span<int> classes)
         {
             int steps = CheckInputs(inputs);
-            global::RnnGen.Runtime.Guard.Destination(classes.Length, steps, nameof(classes));
+            global::RnnGen.Runtime.Guard.ClassDestination(classes.Length, steps, nameof(classes));
             global::RnnGen.Generated.WordModelNetwork.Predict(_parameters, _workspace, inputs, steps, classes, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>());
         }
 
@@ -221,7 +221,7 @@ namespace Demo
         public void Predict(global::System.ReadOnlySpan<int> inputs, global::System.Span<int> classes, ref State state)
         {
             int steps = CheckInputs(inputs);
-            global::RnnGen.Runtime.Guard.Destination(classes.Length, steps, nameof(classes));
+            global::RnnGen.Runtime.Guard.ClassDestination(classes.Length, steps, nameof(classes));
             global::RnnGen.Generated.WordModelNetwork.Predict(_parameters, _workspace, inputs, steps, classes, ref state.Data);
         }
 
@@ -260,8 +260,8 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public void Step(ref State state, int token, global::System.Span<float> output)
         {
-            global::RnnGen.Runtime.Guard.Id(token, Vocab, "vocabulary", nameof(token));
-            global::RnnGen.Runtime.Guard.Destination(output.Length, Output, nameof(output));
+            global::RnnGen.Runtime.Guard.TokenId(token, Vocab, nameof(token));
+            global::RnnGen.Runtime.Guard.StepOutput(output.Length, Output, nameof(output));
             global::RnnGen.Generated.WordModelNetwork.Step(_parameters, _workspace, ref state.Data, token, output);
         }
 
@@ -280,11 +280,11 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public int Generate(global::System.ReadOnlySpan<int> prompt, global::System.Span<int> destination, float temperature, ref global::RnnGen.RnnRandom random, int endToken = -1, int avoidToken = -1)
         {
-            global::RnnGen.Runtime.Guard.SequenceLength(prompt.Length, int.MaxValue, nameof(prompt));
-            global::RnnGen.Runtime.Guard.Ids(prompt, Vocab, "vocabulary", nameof(prompt));
-            global::RnnGen.Runtime.Guard.NonNegativeFinite(temperature, nameof(temperature));
-            global::RnnGen.Runtime.Guard.OptionalId(endToken, Output, "output class", nameof(endToken));
-            global::RnnGen.Runtime.Guard.OptionalId(avoidToken, Output, "output class", nameof(avoidToken));
+            global::RnnGen.Runtime.Guard.NotEmpty(prompt.Length, "Generate needs at least one token to start from, e.g. the sentence-start token", nameof(prompt));
+            global::RnnGen.Runtime.Guard.TokenIds(prompt, Vocab, nameof(prompt));
+            global::RnnGen.Runtime.Guard.Temperature(temperature, nameof(temperature));
+            global::RnnGen.Runtime.Guard.OptionalClassId(endToken, Output, nameof(endToken));
+            global::RnnGen.Runtime.Guard.OptionalClassId(avoidToken, Output, nameof(avoidToken));
             var state = default(State);
             return global::RnnGen.Generated.WordModelNetwork.Generate(_parameters, _workspace, ref state.Data, prompt, destination, temperature, ref random, endToken, avoidToken);
         }
@@ -331,15 +331,15 @@ namespace Demo
         private static int CheckInputs(global::System.ReadOnlySpan<int> inputs)
         {
             global::RnnGen.Runtime.Guard.SequenceLength(inputs.Length, MaxSteps, nameof(inputs));
-            global::RnnGen.Runtime.Guard.Ids(inputs, Vocab, "vocabulary", nameof(inputs));
+            global::RnnGen.Runtime.Guard.TokenIds(inputs, Vocab, nameof(inputs));
             return inputs.Length;
         }
 
         private static int CheckSequence(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets)
         {
             int steps = CheckInputs(inputs);
-            global::RnnGen.Runtime.Guard.TargetLength(targets.Length, steps, "one target per step", nameof(targets));
-            global::RnnGen.Runtime.Guard.Ids(targets, Output, "output class", nameof(targets));
+            global::RnnGen.Runtime.Guard.ClassTargets(targets.Length, steps, nameof(targets));
+            global::RnnGen.Runtime.Guard.ClassIds(targets, Output, nameof(targets));
             return steps;
         }
     }

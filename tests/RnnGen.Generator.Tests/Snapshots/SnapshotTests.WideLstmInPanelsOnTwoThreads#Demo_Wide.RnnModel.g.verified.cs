@@ -52,7 +52,7 @@ namespace Demo
             {
                 if (value is not 1 and not 2)
                 {
-                    throw new global::System.ArgumentOutOfRangeException(nameof(value), value, "Threads must be 1 or 2.");
+                    throw new global::System.ArgumentOutOfRangeException(nameof(value), $"Threads is {value}, but it must be 1 (the calling thread alone) or 2 (a partner thread computes half of every step's hidden units).");
                 }
 
                 if (value == 2 && _team is null)
@@ -173,7 +173,7 @@ namespace Demo
         public float SgdStep(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, float learningRate)
         {
             int steps = CheckSequence(inputs, targets);
-            global::RnnGen.Runtime.Guard.Finite(learningRate);
+            global::RnnGen.Runtime.Guard.LearningRate(learningRate);
             float loss = global::RnnGen.Generated.WideNetwork.SgdStep(_parameters, _gradients, _workspace, inputs, targets, steps, learningRate, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>(), _team, out int nonFinite);
             if (nonFinite != global::RnnGen.Runtime.TrainingGuard.AllFinite)
             {
@@ -227,7 +227,7 @@ namespace Demo
         public float SgdStep(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, float learningRate, ref State state)
         {
             int steps = CheckSequence(inputs, targets);
-            global::RnnGen.Runtime.Guard.Finite(learningRate);
+            global::RnnGen.Runtime.Guard.LearningRate(learningRate);
             float loss = global::RnnGen.Generated.WideNetwork.SgdStep(_parameters, _gradients, _workspace, inputs, targets, steps, learningRate, ref state.Data, _team, out int nonFinite);
             if (nonFinite != global::RnnGen.Runtime.TrainingGuard.AllFinite)
             {
@@ -245,7 +245,7 @@ namespace Demo
         public void Predict(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs)
         {
             int steps = CheckInputs(inputs);
-            global::RnnGen.Runtime.Guard.Destination(outputs.Length, steps * Output, nameof(outputs));
+            global::RnnGen.Runtime.Guard.ValueDestination(outputs.Length, steps, Output, nameof(outputs));
             global::RnnGen.Generated.WideNetwork.Predict(_parameters, _workspace, inputs, steps, outputs, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>(), _team);
         }
 
@@ -257,7 +257,7 @@ namespace Demo
         public void Predict(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, ref State state)
         {
             int steps = CheckInputs(inputs);
-            global::RnnGen.Runtime.Guard.Destination(outputs.Length, steps * Output, nameof(outputs));
+            global::RnnGen.Runtime.Guard.ValueDestination(outputs.Length, steps, Output, nameof(outputs));
             global::RnnGen.Generated.WideNetwork.Predict(_parameters, _workspace, inputs, steps, outputs, ref state.Data, _team);
         }
 
@@ -300,8 +300,8 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public void Step(ref State state, global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
         {
-            global::RnnGen.Runtime.Guard.TargetLength(input.Length, Input, "one step", nameof(input));
-            global::RnnGen.Runtime.Guard.Destination(output.Length, Output, nameof(output));
+            global::RnnGen.Runtime.Guard.StepInput(input.Length, Input, nameof(input));
+            global::RnnGen.Runtime.Guard.StepOutput(output.Length, Output, nameof(output));
             global::RnnGen.Generated.WideNetwork.Step(_parameters, _workspace, ref state.Data, input, output);
         }
 
@@ -352,7 +352,7 @@ namespace Demo
         private static int CheckSequence(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets)
         {
             int steps = CheckInputs(inputs);
-            global::RnnGen.Runtime.Guard.TargetLength(targets.Length, steps * Output, "Output values per step", nameof(targets));
+            global::RnnGen.Runtime.Guard.ValueTargets(targets.Length, steps, Output, nameof(targets));
             return steps;
         }
     }
