@@ -27,7 +27,7 @@ internal static class ApiEmitter
         const string span = "global::System.Span", rospan = "global::System.ReadOnlySpan", guard = "global::RnnGen.Runtime.Guard";
 
         string inputDoc = ctx.Dense
-            ? "Input values per step, laid out [steps, Input] row-major; 1..MaxSteps steps."
+            ? "Input values a step, [steps, Input] row-major; 1..MaxSteps steps."
             : "Token ids, 1..MaxSteps of them.";
         string targetDoc = (ctx.CrossEntropy, ctx.LastStep) switch
         {
@@ -316,29 +316,82 @@ internal static class ApiEmitter
 
     private static void EmitPredict(CodeWriter w, EmitContext ctx, string inputDoc)
     {
-        string X = ctx.InputType, N = ctx.NetworkRef, G = EmitContext.GeneratedCode;
+        string X = ctx.InputType, T = ctx.T, N = ctx.NetworkRef, G = EmitContext.GeneratedCode;
         string when = ctx.LastStep ? "of the sequence's last step" : "at every step";
-        (string parameter, string doc) = ctx.CrossEntropy
-            ? ("global::System.Span<int> classes", $"Receives the class ids, one {(ctx.LastStep ? "for the sequence" : "per step")}.")
-            : ($"global::System.Span<{ctx.T}> outputs", $"Receives Output values {(ctx.LastStep ? "for the sequence" : "per step, [steps, Output] row-major")}.");
+        string rows = ctx.LastStep ? "1" : "steps";
+        const string longer = "A longer span keeps the rest.";
+        string perRow = ctx.LastStep ? "for the sequence" : "per step, [steps, Output] row-major";
+        (string parameter, string doc, string written, string returns) = ctx.CrossEntropy
+            ? ("global::System.Span<int> classes",
+                $"Receives the class ids, one {(ctx.LastStep ? "for the sequence" : "per step")}. {longer}",
+                rows,
+                ctx.LastStep ? "1, the class ids written." : "steps, the class ids written.")
+            : ($"global::System.Span<{T}> outputs",
+                $"Receives Output values {perRow}. {longer}",
+                ctx.LastStep ? "Output" : "steps * Output",
+                ctx.LastStep ? "Output, the values written." : "steps * Output, the values written.");
         string destination = ctx.CrossEntropy ? "classes" : "outputs";
         string check = ctx.CrossEntropy
             ? $"global::RnnGen.Runtime.Guard.ClassDestination(classes.Length, {GuardSteps(ctx)}, nameof(classes));"
             : $"global::RnnGen.Runtime.Guard.ValueDestination(outputs.Length, {GuardSteps(ctx)}, Output, nameof(outputs));";
         string summary = ctx.CrossEntropy ? $"The most likely class {when} (the first one on ties)" : $"The head's outputs {when}";
+        const string carriedSummary = ", continuing from <paramref name=\"state\"/>, which then receives the state after the last step";
+        string predict = $"Predict(global::System.ReadOnlySpan{{{X}}}, global::System.Span{{{(ctx.CrossEntropy ? "int" : T)}}})";
+        string probabilities = $"Probabilities(global::System.ReadOnlySpan{{{X}}}, global::System.Span{{{T}}})";
+        string nullState = $"global::System.Runtime.CompilerServices.Unsafe.NullRef<{T}>()";
+
         foreach (bool carried in ctx.Streams ? new[] { false, true } : new[] { false })
         {
+            // The overload with a State inherits the other's documentation (its summary says what the state is): the same
+            // words twice would cost large models' source. The compiler does not merge <param> tags, so it adds none.
+            string state = carried ? ", ref State state" : "";
+            string data = carried ? "state.Data" : nullState;
+            w.Lines(carried
+                ? $$"""
+                    /// <inheritdoc cref="{{predict}}"/>
+                    /// <summary>{{summary}}{{carriedSummary}}.</summary>
+                    """
+                : $$"""
+                    /// <summary>{{summary}}, from the zero state.</summary>
+                    /// <param name="inputs">{{inputDoc}}</param>
+                    /// <param name="{{destination}}">{{doc}}</param>
+                    /// <returns>{{returns}}</returns>
+                    """);
             w.Lines($$"""
-                /// <summary>{{summary}}{{(carried ? ", continuing from <paramref name=\"state\"/>, which then receives the state after the last step" : ", from the zero state")}}.</summary>
-                /// <param name="inputs">{{inputDoc}}</param>
-                /// <param name="{{destination}}">{{doc}}</param>
-                {{(carried ? "/// <param name=\"state\">The state entering the first step; receives the state after the last.</param>" : "")}}
                 {{G}}
-                public void Predict(global::System.ReadOnlySpan<{{X}}> inputs, {{parameter}}{{(carried ? ", ref State state" : "")}})
+                public int Predict(global::System.ReadOnlySpan<{{X}}> inputs, {{parameter}}{{state}})
                 {
                     int steps = CheckInputs(inputs);
                     {{check}}
-                    {{N}}.Predict(_parameters, _workspace, inputs, steps, {{destination}}, ref {{(carried ? "state.Data" : $"global::System.Runtime.CompilerServices.Unsafe.NullRef<{ctx.T}>()")}}{{ctx.TeamField}});
+                    {{N}}.Predict(_parameters, _workspace, inputs, steps, {{destination}}{{(ctx.CrossEntropy ? ", default" : "")}}, ref {{data}}{{ctx.TeamField}});
+                    return {{written}};
+                }
+
+                """);
+            if (!ctx.CrossEntropy)
+            {
+                continue;
+            }
+
+            w.Lines(carried
+                ? $$"""
+                    /// <inheritdoc cref="{{probabilities}}"/>
+                    /// <summary>Each class's probability {{when}}{{carriedSummary}}.</summary>
+                    """
+                : $$"""
+                    /// <summary>Each class's probability {{when}}, from the zero state: the softmax of the logits{{(ctx.Streams ? " <see cref=\"Step\"/> writes" : "")}}.</summary>
+                    /// <param name="inputs">{{inputDoc}}</param>
+                    /// <param name="destination">Receives Output probabilities {{perRow}}. {{longer}}</param>
+                    /// <returns>{{(ctx.LastStep ? "Output" : "steps * Output")}}, the values written.</returns>
+                    """);
+            w.Lines($$"""
+                {{G}}
+                public int Probabilities(global::System.ReadOnlySpan<{{X}}> inputs, global::System.Span<{{T}}> destination{{state}})
+                {
+                    int steps = CheckInputs(inputs);
+                    global::RnnGen.Runtime.Guard.ProbabilityDestination(destination.Length, {{GuardSteps(ctx)}}, Output, nameof(destination));
+                    {{N}}.Predict(_parameters, _workspace, inputs, steps, default, destination, ref {{data}}{{ctx.TeamField}});
+                    return {{(ctx.LastStep ? "Output" : "steps * Output")}};
                 }
 
                 """);
@@ -440,7 +493,7 @@ internal static class ApiEmitter
             /// </summary>
             /// <param name="state">The state before the step; receives the state after it.</param>
             /// {{inputDoc}}
-            /// <param name="output">Receives <see cref="Output"/> values.</param>
+            /// <param name="output">Receives exactly <see cref="Output"/> values, so Step returns no count; a longer span keeps the rest.</param>
             {{G}}
             public void Step(ref State state, {{input}}, global::System.Span<{{T}}> output)
             {

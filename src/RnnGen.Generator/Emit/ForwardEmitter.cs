@@ -34,26 +34,32 @@ internal static class ForwardEmitter
 
             """);
 
-        string destination = ctx.CrossEntropy ? "Span<int> classes" : $"Span<{T}> outputs";
-        string store = ctx.CrossEntropy
-            ? "classes[r] = ArgMax(ref Unsafe.Add(ref w, Logits + r * OutputPadded));"
-            : "MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref w, Logits + r * OutputPadded), Output).CopyTo(outputs.Slice(r * Output));";
-        w.Lines($$"""
-            /// <summary>The head's {{(ctx.CrossEntropy ? "most likely class" : "outputs")}} for {{(ctx.LastStep ? "the last step" : "every step")}}.</summary>
-            public static void Predict({{T}}[] parameters, {{T}}[] workspace, ReadOnlySpan<{{X}}> inputs, int steps, {{destination}}, ref {{T}} state{{ctx.TeamParameter}})
+        // Cross-entropy models fill either classes (Predict) or probabilities (Probabilities): one pass serves both.
+        string destination = ctx.CrossEntropy ? $"Span<int> classes, Span<{T}> probabilities" : $"Span<{T}> outputs";
+        string what = ctx.CrossEntropy ? "argmax, or its softmax into probabilities when given," : "outputs";
+        w.Line($"/// <summary>The head's {what} for {(ctx.LastStep ? "the last step" : "every step")}.</summary>");
+        using (w.Open($"public static void Predict({T}[] parameters, {T}[] workspace, ReadOnlySpan<{X}> inputs, int steps, {destination}, ref {T} state{ctx.TeamParameter})"))
+        {
+            w.Line($"ref {T} p = ref global::RnnGen.Runtime.AlignedArray.Origin(parameters);");
+            w.Line($"ref {T} w = ref global::RnnGen.Runtime.AlignedArray.Origin(workspace);");
+            w.Line($"Recur(ref p, ref w, inputs, steps, ref state{ctx.TeamArgument}{(ctx.Dropout ? ", ref Unsafe.NullRef<RnnRandom>()" : "")});");
+            w.Line("Head(ref p, ref w, steps);");
+            using (w.Open($"for (int r = 0; r < {ctx.HeadRows}; r++)"))
             {
-                ref {{T}} p = ref global::RnnGen.Runtime.AlignedArray.Origin(parameters);
-                ref {{T}} w = ref global::RnnGen.Runtime.AlignedArray.Origin(workspace);
-                Recur(ref p, ref w, inputs, steps, ref state{{ctx.TeamArgument}}{{(ctx.Dropout ? ", ref Unsafe.NullRef<RnnRandom>()" : "")}});
-                Head(ref p, ref w, steps);
-                for (int r = 0; r < {{ctx.HeadRows}}; r++)
+                if (!ctx.CrossEntropy)
                 {
-                    {{store}}
+                    w.Line("MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref w, Logits + r * OutputPadded), Output).CopyTo(outputs.Slice(r * Output));");
+                }
+                else
+                {
+                    w.Line($"ref {T} y = ref Unsafe.Add(ref w, Logits + r * OutputPadded);");
+                    w.Line("if (probabilities.IsEmpty) classes[r] = ArgMax(ref y);");
+                    w.Line("else Softmax.Apply(MemoryMarshal.CreateReadOnlySpan(ref y, Output), probabilities.Slice(r * Output));");
                 }
             }
+        }
 
-            """);
-
+        w.Line();
         EmitRecur(w, ctx);
         EmitRecurParts(w, ctx);
         EmitDrop(w, ctx);

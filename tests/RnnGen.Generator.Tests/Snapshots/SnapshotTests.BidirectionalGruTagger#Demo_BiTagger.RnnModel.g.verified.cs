@@ -149,14 +149,28 @@ namespace Demo
 
         /// <summary>The most likely class at every step (the first one on ties), from the zero state.</summary>
         /// <param name="inputs">Token ids, 1..MaxSteps of them.</param>
-        /// <param name="classes">Receives the class ids, one per step.</param>
-
+        /// <param name="classes">Receives the class ids, one per step. A longer span keeps the rest.</param>
+        /// <returns>steps, the class ids written.</returns>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
-        public void Predict(global::System.ReadOnlySpan<int> inputs, global::System.Span<int> classes)
+        public int Predict(global::System.ReadOnlySpan<int> inputs, global::System.Span<int> classes)
         {
             int steps = CheckInputs(inputs);
             global::RnnGen.Runtime.Guard.ClassDestination(classes.Length, steps, nameof(classes));
-            global::RnnGen.Generated.BiTaggerNetwork.Predict(_parameters, _workspace, inputs, steps, classes, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>());
+            global::RnnGen.Generated.BiTaggerNetwork.Predict(_parameters, _workspace, inputs, steps, classes, default, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>());
+            return steps;
+        }
+
+        /// <summary>Each class's probability at every step, from the zero state: the softmax of the logits.</summary>
+        /// <param name="inputs">Token ids, 1..MaxSteps of them.</param>
+        /// <param name="destination">Receives Output probabilities per step, [steps, Output] row-major. A longer span keeps the rest.</param>
+        /// <returns>steps * Output, the values written.</returns>
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
+        public int Probabilities(global::System.ReadOnlySpan<int> inputs, global::System.Span<float> destination)
+        {
+            int steps = CheckInputs(inputs);
+            global::RnnGen.Runtime.Guard.ProbabilityDestination(destination.Length, steps, Output, nameof(destination));
+            global::RnnGen.Generated.BiTaggerNetwork.Predict(_parameters, _workspace, inputs, steps, default, destination, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>());
+            return steps * Output;
         }
 
         /// <summary>
@@ -386,8 +400,8 @@ namespace RnnGen.Generated
             return loss;
         }
 
-        /// <summary>The head's most likely class for every step.</summary>
-        public static void Predict(float[] parameters, float[] workspace, ReadOnlySpan<int> inputs, int steps, Span<int> classes, ref float state)
+        /// <summary>The head's argmax, or its softmax into probabilities when given, for every step.</summary>
+        public static void Predict(float[] parameters, float[] workspace, ReadOnlySpan<int> inputs, int steps, Span<int> classes, Span<float> probabilities, ref float state)
         {
             ref float p = ref global::RnnGen.Runtime.AlignedArray.Origin(parameters);
             ref float w = ref global::RnnGen.Runtime.AlignedArray.Origin(workspace);
@@ -395,7 +409,9 @@ namespace RnnGen.Generated
             Head(ref p, ref w, steps);
             for (int r = 0; r < steps; r++)
             {
-                classes[r] = ArgMax(ref Unsafe.Add(ref w, Logits + r * OutputPadded));
+                ref float y = ref Unsafe.Add(ref w, Logits + r * OutputPadded);
+                if (probabilities.IsEmpty) classes[r] = ArgMax(ref y);
+                else Softmax.Apply(MemoryMarshal.CreateReadOnlySpan(ref y, Output), probabilities.Slice(r * Output));
             }
         }
 

@@ -203,26 +203,50 @@ namespace Demo.Odd
 
         /// <summary>The most likely class at every step (the first one on ties), from the zero state.</summary>
         /// <param name="inputs">Token ids, 1..MaxSteps of them.</param>
-        /// <param name="classes">Receives the class ids, one per step.</param>
-
+        /// <param name="classes">Receives the class ids, one per step. A longer span keeps the rest.</param>
+        /// <returns>steps, the class ids written.</returns>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
-        public void Predict(global::System.ReadOnlySpan<int> inputs, global::System.Span<int> classes)
+        public int Predict(global::System.ReadOnlySpan<int> inputs, global::System.Span<int> classes)
         {
             int steps = CheckInputs(inputs);
             global::RnnGen.Runtime.Guard.ClassDestination(classes.Length, steps, nameof(classes));
-            global::RnnGen.Generated.OddModelNetwork.Predict(_parameters, _workspace, inputs, steps, classes, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>());
+            global::RnnGen.Generated.OddModelNetwork.Predict(_parameters, _workspace, inputs, steps, classes, default, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>());
+            return steps;
         }
 
-        /// <summary>The most likely class at every step (the first one on ties), continuing from <paramref name="state"/>, which then receives the state after the last step.</summary>
+        /// <summary>Each class's probability at every step, from the zero state: the softmax of the logits <see cref="Step"/> writes.</summary>
         /// <param name="inputs">Token ids, 1..MaxSteps of them.</param>
-        /// <param name="classes">Receives the class ids, one per step.</param>
-        /// <param name="state">The state entering the first step; receives the state after the last.</param>
+        /// <param name="destination">Receives Output probabilities per step, [steps, Output] row-major. A longer span keeps the rest.</param>
+        /// <returns>steps * Output, the values written.</returns>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
-        public void Predict(global::System.ReadOnlySpan<int> inputs, global::System.Span<int> classes, ref State state)
+        public int Probabilities(global::System.ReadOnlySpan<int> inputs, global::System.Span<float> destination)
+        {
+            int steps = CheckInputs(inputs);
+            global::RnnGen.Runtime.Guard.ProbabilityDestination(destination.Length, steps, Output, nameof(destination));
+            global::RnnGen.Generated.OddModelNetwork.Predict(_parameters, _workspace, inputs, steps, default, destination, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>());
+            return steps * Output;
+        }
+
+        /// <inheritdoc cref="Predict(global::System.ReadOnlySpan{int}, global::System.Span{int})"/>
+        /// <summary>The most likely class at every step (the first one on ties), continuing from <paramref name="state"/>, which then receives the state after the last step.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
+        public int Predict(global::System.ReadOnlySpan<int> inputs, global::System.Span<int> classes, ref State state)
         {
             int steps = CheckInputs(inputs);
             global::RnnGen.Runtime.Guard.ClassDestination(classes.Length, steps, nameof(classes));
-            global::RnnGen.Generated.OddModelNetwork.Predict(_parameters, _workspace, inputs, steps, classes, ref state.Data);
+            global::RnnGen.Generated.OddModelNetwork.Predict(_parameters, _workspace, inputs, steps, classes, default, ref state.Data);
+            return steps;
+        }
+
+        /// <inheritdoc cref="Probabilities(global::System.ReadOnlySpan{int}, global::System.Span{float})"/>
+        /// <summary>Each class's probability at every step, continuing from <paramref name="state"/>, which then receives the state after the last step.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
+        public int Probabilities(global::System.ReadOnlySpan<int> inputs, global::System.Span<float> destination, ref State state)
+        {
+            int steps = CheckInputs(inputs);
+            global::RnnGen.Runtime.Guard.ProbabilityDestination(destination.Length, steps, Output, nameof(destination));
+            global::RnnGen.Generated.OddModelNetwork.Predict(_parameters, _workspace, inputs, steps, default, destination, ref state.Data);
+            return steps * Output;
         }
 
         /// <summary>
@@ -256,7 +280,7 @@ namespace Demo.Odd
         /// </summary>
         /// <param name="state">The state before the step; receives the state after it.</param>
         /// <param name="token">The input token id.</param>
-        /// <param name="output">Receives <see cref="Output"/> values.</param>
+        /// <param name="output">Receives exactly <see cref="Output"/> values, so Step returns no count; a longer span keeps the rest.</param>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public void Step(ref State state, int token, global::System.Span<float> output)
         {
@@ -467,8 +491,8 @@ namespace RnnGen.Generated
             return loss;
         }
 
-        /// <summary>The head's most likely class for every step.</summary>
-        public static void Predict(float[] parameters, float[] workspace, ReadOnlySpan<int> inputs, int steps, Span<int> classes, ref float state)
+        /// <summary>The head's argmax, or its softmax into probabilities when given, for every step.</summary>
+        public static void Predict(float[] parameters, float[] workspace, ReadOnlySpan<int> inputs, int steps, Span<int> classes, Span<float> probabilities, ref float state)
         {
             ref float p = ref global::RnnGen.Runtime.AlignedArray.Origin(parameters);
             ref float w = ref global::RnnGen.Runtime.AlignedArray.Origin(workspace);
@@ -476,7 +500,9 @@ namespace RnnGen.Generated
             Head(ref p, ref w, steps);
             for (int r = 0; r < steps; r++)
             {
-                classes[r] = ArgMax(ref Unsafe.Add(ref w, Logits + r * OutputPadded));
+                ref float y = ref Unsafe.Add(ref w, Logits + r * OutputPadded);
+                if (probabilities.IsEmpty) classes[r] = ArgMax(ref y);
+                else Softmax.Apply(MemoryMarshal.CreateReadOnlySpan(ref y, Output), probabilities.Slice(r * Output));
             }
         }
 

@@ -113,7 +113,7 @@ namespace Demo
         }
 
         /// <summary>The summed cross-entropy loss of a sequence, from the zero state; no gradient work.</summary>
-        /// <param name="inputs">Input values per step, laid out [steps, Input] row-major; 1..MaxSteps steps.</param>
+        /// <param name="inputs">Input values a step, [steps, Input] row-major; 1..MaxSteps steps.</param>
         /// <param name="targets">One class id for the whole sequence (Outputs.LastStep).</param>
         /// <exception cref="global::System.ArgumentException">A length does not fit the declaration, or an id is out of range; nothing changes.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
@@ -127,7 +127,7 @@ namespace Demo
         /// Runs forward from the zero state and backpropagation through time, ADDS the gradient of the summed loss
         /// into <see cref="Gradients"/>, and returns the loss.
         /// </summary>
-        /// <param name="inputs">Input values per step, laid out [steps, Input] row-major; 1..MaxSteps steps.</param>
+        /// <param name="inputs">Input values a step, [steps, Input] row-major; 1..MaxSteps steps.</param>
         /// <param name="targets">One class id for the whole sequence (Outputs.LastStep).</param>
         /// <exception cref="global::System.ArgumentException">A length does not fit the declaration, or an id is out of range; nothing changes.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
@@ -143,7 +143,7 @@ namespace Demo
         /// unspecified: only what this sequence touches is cleared and updated. A NaN or infinite loss or gradient
         /// updates nothing: it throws, or with <see cref="NonFiniteAction"/> = Skip counts a skipped step.
         /// </summary>
-        /// <param name="inputs">Input values per step, laid out [steps, Input] row-major; 1..MaxSteps steps.</param>
+        /// <param name="inputs">Input values a step, [steps, Input] row-major; 1..MaxSteps steps.</param>
         /// <param name="targets">One class id for the whole sequence (Outputs.LastStep).</param>
         /// <param name="learningRate">The step size.</param>
         /// <exception cref="global::System.ArgumentException">A length does not fit the declaration, or an id is out of range; nothing changes.</exception>
@@ -166,7 +166,7 @@ namespace Demo
         /// The summed cross-entropy loss of a sequence that continues from <paramref name="state"/>, which then receives the
         /// state after the last step: a long sequence scored chunk by chunk.
         /// </summary>
-        /// <param name="inputs">Input values per step, laid out [steps, Input] row-major; 1..MaxSteps steps.</param>
+        /// <param name="inputs">Input values a step, [steps, Input] row-major; 1..MaxSteps steps.</param>
         /// <param name="targets">One class id for the whole sequence (Outputs.LastStep).</param>
         /// <param name="state">The state entering the first step; receives the state after the last.</param>
         /// <exception cref="global::System.ArgumentException">A length does not fit the declaration, or an id is out of range; nothing changes.</exception>
@@ -182,7 +182,7 @@ namespace Demo
         /// <paramref name="state"/>, which then receives the state after the last step. The state is a constant
         /// for the gradient, as a detached hidden state is in PyTorch: training on a long stream chunk by chunk.
         /// </summary>
-        /// <param name="inputs">Input values per step, laid out [steps, Input] row-major; 1..MaxSteps steps.</param>
+        /// <param name="inputs">Input values a step, [steps, Input] row-major; 1..MaxSteps steps.</param>
         /// <param name="targets">One class id for the whole sequence (Outputs.LastStep).</param>
         /// <param name="state">The state entering the first step; receives the state after the last.</param>
         /// <exception cref="global::System.ArgumentException">A length does not fit the declaration, or an id is out of range; nothing changes.</exception>
@@ -197,7 +197,7 @@ namespace Demo
         /// <see cref="SgdStep(global::System.ReadOnlySpan{float}, global::System.ReadOnlySpan{int}, float)"/> for a sequence that continues from
         /// <paramref name="state"/>, which then receives the state after the last step (a constant for the gradient).
         /// </summary>
-        /// <param name="inputs">Input values per step, laid out [steps, Input] row-major; 1..MaxSteps steps.</param>
+        /// <param name="inputs">Input values a step, [steps, Input] row-major; 1..MaxSteps steps.</param>
         /// <param name="targets">One class id for the whole sequence (Outputs.LastStep).</param>
         /// <param name="learningRate">The step size.</param>
         /// <param name="state">The state entering the first step; receives the state after the last.</param>
@@ -217,27 +217,51 @@ namespace Demo
         }
 
         /// <summary>The most likely class of the sequence's last step (the first one on ties), from the zero state.</summary>
-        /// <param name="inputs">Input values per step, laid out [steps, Input] row-major; 1..MaxSteps steps.</param>
-        /// <param name="classes">Receives the class ids, one for the sequence.</param>
-
+        /// <param name="inputs">Input values a step, [steps, Input] row-major; 1..MaxSteps steps.</param>
+        /// <param name="classes">Receives the class ids, one for the sequence. A longer span keeps the rest.</param>
+        /// <returns>1, the class ids written.</returns>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
-        public void Predict(global::System.ReadOnlySpan<float> inputs, global::System.Span<int> classes)
+        public int Predict(global::System.ReadOnlySpan<float> inputs, global::System.Span<int> classes)
         {
             int steps = CheckInputs(inputs);
             global::RnnGen.Runtime.Guard.ClassDestination(classes.Length, global::RnnGen.Runtime.Guard.LastStep, nameof(classes));
-            global::RnnGen.Generated.ProjectedClassifierNetwork.Predict(_parameters, _workspace, inputs, steps, classes, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>());
+            global::RnnGen.Generated.ProjectedClassifierNetwork.Predict(_parameters, _workspace, inputs, steps, classes, default, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>());
+            return 1;
         }
 
-        /// <summary>The most likely class of the sequence's last step (the first one on ties), continuing from <paramref name="state"/>, which then receives the state after the last step.</summary>
-        /// <param name="inputs">Input values per step, laid out [steps, Input] row-major; 1..MaxSteps steps.</param>
-        /// <param name="classes">Receives the class ids, one for the sequence.</param>
-        /// <param name="state">The state entering the first step; receives the state after the last.</param>
+        /// <summary>Each class's probability of the sequence's last step, from the zero state: the softmax of the logits <see cref="Step"/> writes.</summary>
+        /// <param name="inputs">Input values a step, [steps, Input] row-major; 1..MaxSteps steps.</param>
+        /// <param name="destination">Receives Output probabilities for the sequence. A longer span keeps the rest.</param>
+        /// <returns>Output, the values written.</returns>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
-        public void Predict(global::System.ReadOnlySpan<float> inputs, global::System.Span<int> classes, ref State state)
+        public int Probabilities(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> destination)
+        {
+            int steps = CheckInputs(inputs);
+            global::RnnGen.Runtime.Guard.ProbabilityDestination(destination.Length, global::RnnGen.Runtime.Guard.LastStep, Output, nameof(destination));
+            global::RnnGen.Generated.ProjectedClassifierNetwork.Predict(_parameters, _workspace, inputs, steps, default, destination, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>());
+            return Output;
+        }
+
+        /// <inheritdoc cref="Predict(global::System.ReadOnlySpan{float}, global::System.Span{int})"/>
+        /// <summary>The most likely class of the sequence's last step (the first one on ties), continuing from <paramref name="state"/>, which then receives the state after the last step.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
+        public int Predict(global::System.ReadOnlySpan<float> inputs, global::System.Span<int> classes, ref State state)
         {
             int steps = CheckInputs(inputs);
             global::RnnGen.Runtime.Guard.ClassDestination(classes.Length, global::RnnGen.Runtime.Guard.LastStep, nameof(classes));
-            global::RnnGen.Generated.ProjectedClassifierNetwork.Predict(_parameters, _workspace, inputs, steps, classes, ref state.Data);
+            global::RnnGen.Generated.ProjectedClassifierNetwork.Predict(_parameters, _workspace, inputs, steps, classes, default, ref state.Data);
+            return 1;
+        }
+
+        /// <inheritdoc cref="Probabilities(global::System.ReadOnlySpan{float}, global::System.Span{float})"/>
+        /// <summary>Each class's probability of the sequence's last step, continuing from <paramref name="state"/>, which then receives the state after the last step.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
+        public int Probabilities(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> destination, ref State state)
+        {
+            int steps = CheckInputs(inputs);
+            global::RnnGen.Runtime.Guard.ProbabilityDestination(destination.Length, global::RnnGen.Runtime.Guard.LastStep, Output, nameof(destination));
+            global::RnnGen.Generated.ProjectedClassifierNetwork.Predict(_parameters, _workspace, inputs, steps, default, destination, ref state.Data);
+            return Output;
         }
 
         /// <summary>
@@ -289,7 +313,7 @@ namespace Demo
         /// </summary>
         /// <param name="state">The state before the step; receives the state after it.</param>
         /// <param name="input">The step's Input values.</param>
-        /// <param name="output">Receives <see cref="Output"/> values.</param>
+        /// <param name="output">Receives exactly <see cref="Output"/> values, so Step returns no count; a longer span keeps the rest.</param>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public void Step(ref State state, global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
         {
@@ -510,8 +534,8 @@ namespace RnnGen.Generated
             return loss;
         }
 
-        /// <summary>The head's most likely class for the last step.</summary>
-        public static void Predict(float[] parameters, float[] workspace, ReadOnlySpan<float> inputs, int steps, Span<int> classes, ref float state)
+        /// <summary>The head's argmax, or its softmax into probabilities when given, for the last step.</summary>
+        public static void Predict(float[] parameters, float[] workspace, ReadOnlySpan<float> inputs, int steps, Span<int> classes, Span<float> probabilities, ref float state)
         {
             ref float p = ref global::RnnGen.Runtime.AlignedArray.Origin(parameters);
             ref float w = ref global::RnnGen.Runtime.AlignedArray.Origin(workspace);
@@ -519,7 +543,9 @@ namespace RnnGen.Generated
             Head(ref p, ref w, steps);
             for (int r = 0; r < 1; r++)
             {
-                classes[r] = ArgMax(ref Unsafe.Add(ref w, Logits + r * OutputPadded));
+                ref float y = ref Unsafe.Add(ref w, Logits + r * OutputPadded);
+                if (probabilities.IsEmpty) classes[r] = ArgMax(ref y);
+                else Softmax.Apply(MemoryMarshal.CreateReadOnlySpan(ref y, Output), probabilities.Slice(r * Output));
             }
         }
 
