@@ -43,6 +43,16 @@ public sealed class RnnModelGenerator : IIncrementalGenerator
 
         context.RegisterSourceOutput(models, static (spc, model) =>
             spc.AddSource(ModelEmitter.HintName(model), ModelEmitter.Emit(model, spc.CancellationToken)));
+
+        // An invalid declaration still gets its public members, with bodies that throw: its error is then the only one.
+        IncrementalValuesProvider<ModelSurface> surfaces = parsed
+            .Select(static (result, _) => result.Surface)
+            .Where(static surface => surface is not null)
+            .Select(static (surface, _) => surface!)
+            .WithTrackingName(TrackingNames.Surfaces);
+
+        context.RegisterSourceOutput(surfaces, static (spc, surface) =>
+            spc.AddSource(ModelEmitter.HintName(surface.Spec), SurfaceEmitter.Emit(surface)));
     }
 }
 
@@ -52,4 +62,6 @@ internal static class TrackingNames
     public const string Parsed = nameof(Parsed);
     public const string Diagnostics = nameof(Diagnostics);
     public const string Models = nameof(Models);
+
+    public const string Surfaces = nameof(Surfaces);
 }
