@@ -1,5 +1,6 @@
 using Microsoft.CodeAnalysis;
 using RnnGen.Generator.Printing;
+using RnnGen.Generator.Diagnostics;
 using RnnGen.Generator.Model;
 using RnnGen.Generator.Parsing;
 
@@ -28,9 +29,9 @@ public sealed class RnnModelGenerator : IIncrementalGenerator
             parsed.Select(static (result, _) => result.Diagnostics).WithTrackingName(TrackingNames.Diagnostics),
             static (spc, diagnostics) =>
             {
-                foreach (Diagnostic diagnostic in diagnostics)
+                foreach (ReportedDiagnostic diagnostic in diagnostics)
                 {
-                    spc.ReportDiagnostic(diagnostic);
+                    spc.ReportDiagnostic(diagnostic.Diagnostic);
                 }
             });
 
@@ -43,6 +44,16 @@ public sealed class RnnModelGenerator : IIncrementalGenerator
 
         context.RegisterSourceOutput(models, static (spc, model) =>
             spc.AddSource(ModelPrinter.HintName(model), ModelPrinter.Print(model, spc.CancellationToken)));
+
+        // An invalid declaration still gets its public members, with bodies that throw: its error is then the only one.
+        IncrementalValuesProvider<ModelSurface> surfaces = parsed
+            .Select(static (result, _) => result.Surface)
+            .Where(static surface => surface is not null)
+            .Select(static (surface, _) => surface!)
+            .WithTrackingName(TrackingNames.Surfaces);
+
+        context.RegisterSourceOutput(surfaces, static (spc, surface) =>
+            spc.AddSource(ModelPrinter.HintName(surface.Spec), SurfaceEmitter.Emit(surface)));
     }
 }
 
@@ -52,4 +63,6 @@ internal static class TrackingNames
     public const string Parsed = nameof(Parsed);
     public const string Diagnostics = nameof(Diagnostics);
     public const string Models = nameof(Models);
+
+    public const string Surfaces = nameof(Surfaces);
 }

@@ -43,7 +43,13 @@ public interface IRnnModel<T, TInput, TTarget>
     /// The head's prediction for every step (or the last, for <see cref="Outputs.LastStep"/>): the most likely
     /// class id for cross-entropy models, the output values for squared-error models.
     /// </summary>
-    void Predict(ReadOnlySpan<TInput> inputs, Span<TTarget> destination);
+    /// <param name="inputs">The sequence, in the layout of <see cref="Forward"/>.</param>
+    /// <param name="destination">
+    /// Receives the predictions, laid out as targets are. A longer span is fine: only the first values are written,
+    /// as with <see cref="Span{T}.CopyTo"/>; a shorter one throws <see cref="ArgumentException"/>.
+    /// </param>
+    /// <returns>The number of elements written to <paramref name="destination"/>.</returns>
+    int Predict(ReadOnlySpan<TInput> inputs, Span<TTarget> destination);
 
     /// <summary>Loads parameters from safetensors with PyTorch's names.</summary>
     void LoadWeights(Stream safetensors);

@@ -15,6 +15,21 @@ public class SnapshotTests
         Snapshot.Verify(generated.HintName, generated.SourceText.ToString(), method: method);
     }
 
+    /// <summary>An invalid declaration: its members, each throwing an exception that names the error.</summary>
+    [Fact]
+    public void InvalidDeclarationSurface()
+    {
+        (GeneratorDriverRunResult result, _) = GeneratorRunner.Run("""
+            using RnnGen;
+            namespace Demo;
+            [RnnModel(Hidden = 5000, Vocab = 80, Cell = CellType.Lstm, Layers = 2, Dropout = 0.25)]
+            public partial class Broken { }
+            """);
+        Assert.Equal("RNNG008", Assert.Single(result.Diagnostics).Id);
+        GeneratedSourceResult generated = Assert.Single(result.Results.Single().GeneratedSources);
+        Snapshot.Verify(generated.HintName, generated.SourceText.ToString());
+    }
+
     [Fact]
     public void TutorialLanguageModel() => VerifyGenerated("""
         using RnnGen;

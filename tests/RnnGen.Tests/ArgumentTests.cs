@@ -9,22 +9,26 @@ public class ArgumentTests
 {
     public delegate void Call(SmallModel model);
 
+    // SmallModel: Vocab = Output = 10, MaxSteps = 32. Each message says what was given, what the model needs, and why.
     public static TheoryData<string, string, Call> Cases => new()
     {
-        { "token id out of range", "inputs[2] is 10, outside the vocabulary ids 0..9", m => m.Backward(new[] { 1, 2, 10 }, new[] { 1, 2, 3 }) },
-        { "negative token id", "inputs[0] is -1", m => m.SgdStep(new[] { -1 }, new[] { 1 }, 0.1f) },
-        { "target out of range", "targets[1] is 12, outside the output class ids 0..9", m => m.Forward(new[] { 1, 2 }, new[] { 1, 12 }) },
-        { "too long", "has 33 steps, more than this model's MaxSteps = 32", m => m.Backward(new int[33], new int[33]) },
-        { "empty", "is empty", m => m.SgdStep(ReadOnlySpan<int>.Empty, ReadOnlySpan<int>.Empty, 0.1f) },
-        { "length mismatch", "targets has length 2, but one target per step requires 3", m => m.Backward(new[] { 1, 2, 3 }, new[] { 1, 2 }) },
-        { "learning rate not finite", "learningRate must be a finite number", m => m.SgdStep(new[] { 1 }, new[] { 2 }, float.NaN) },
-        { "predict destination too small", "classes has room for 2 elements, but 3 are written", m => m.Predict(new[] { 1, 2, 3 }, new int[2]) },
-        { "predict token out of range", "inputs[0] is 11", m => m.Predict(new[] { 11 }, new int[1]) },
-        { "step token out of range", "token is 10", m => { var s = default(SmallModel.State); m.Step(ref s, 10, new float[10]); } },
-        { "step output too small", "output has room for 9 elements, but 10 are written", m => { var s = default(SmallModel.State); m.Step(ref s, 1, new float[9]); } },
-        { "generate empty prompt", "prompt is empty", m => { var r = new RnnRandom(1); m.Generate(ReadOnlySpan<int>.Empty, new int[3], 1f, ref r); } },
-        { "generate negative temperature", "temperature must be a finite number >= 0", m => { var r = new RnnRandom(1); m.Generate(new[] { 1 }, new int[3], -1f, ref r); } },
-        { "generate bad end token", "endToken is 10: use -1 for none", m => { var r = new RnnRandom(1); m.Generate(new[] { 1 }, new int[3], 1f, ref r, endToken: 10); } },
+        { "token id out of range", "inputs[2] is 10, but token ids must be 0..9 because this model has Vocab = 10.", m => m.Backward(new[] { 1, 2, 10 }, new[] { 1, 2, 3 }) },
+        { "negative token id", "inputs[0] is -1, but token ids must be 0..9 because this model has Vocab = 10.", m => m.SgdStep(new[] { -1 }, new[] { 1 }, 0.1f) },
+        { "target out of range", "targets[1] is 12, but class ids must be 0..9 because this model has Output = 10.", m => m.Forward(new[] { 1, 2 }, new[] { 1, 12 }) },
+        { "too long", "inputs has 33 steps, but this model takes at most MaxSteps = 32: its buffers are allocated for that many steps. Split the sequence, or declare a larger MaxSteps.", m => m.Backward(new int[33], new int[33]) },
+        { "empty", "inputs is empty, but a sequence needs at least one step.", m => m.SgdStep(ReadOnlySpan<int>.Empty, ReadOnlySpan<int>.Empty, 0.1f) },
+        { "length mismatch", "targets has 2 class ids, but this model needs 3: one class id for each of the 3 steps of inputs.", m => m.Backward(new[] { 1, 2, 3 }, new[] { 1, 2 }) },
+        { "one step, two targets", "targets has 2 class ids, but this model needs 1: one class id for the 1 step of inputs.", m => m.Forward(new[] { 1 }, new[] { 1, 2 }) },
+        { "learning rate not finite", "learningRate is NaN, but it must be a finite number: a NaN or infinite step would make every weight it updates NaN or infinite.", m => m.SgdStep(new[] { 1 }, new[] { 2 }, float.NaN) },
+        { "predict destination too small", "classes has room for 2 class ids, but this model writes 3: one class id for each of the 3 steps of inputs.", m => m.Predict(new[] { 1, 2, 3 }, new int[2]) },
+        { "predict destination empty", "classes is empty, but this model writes 1: one class id for the 1 step of inputs.", m => m.Predict(new[] { 1 }, Span<int>.Empty) },
+        { "predict token out of range", "inputs[0] is 11, but token ids must be 0..9 because this model has Vocab = 10.", m => m.Predict(new[] { 11 }, new int[1]) },
+        { "step token out of range", "token is 10, but token ids must be 0..9 because this model has Vocab = 10.", m => { var s = default(SmallModel.State); m.Step(ref s, 10, new float[10]); } },
+        { "step output too small", "output has room for 9 values, but this model writes 10: Output = 10 values for one step.", m => { var s = default(SmallModel.State); m.Step(ref s, 1, new float[9]); } },
+        { "generate empty prompt", "prompt is empty, but Generate needs at least one token to start from, e.g. the sentence-start token.", m => { var r = new RnnRandom(1); m.Generate(ReadOnlySpan<int>.Empty, new int[3], 1f, ref r); } },
+        { "generate negative temperature", "temperature is -1, but it must be >= 0 and finite: 0 always takes the most likely token, and above 0 samples from softmax(y / temperature).", m => { var r = new RnnRandom(1); m.Generate(new[] { 1 }, new int[3], -1f, ref r); } },
+        { "generate bad end token", "endToken is 10, but it must be -1 (none) or one of the class ids 0..9, because this model has Output = 10.", m => { var r = new RnnRandom(1); m.Generate(new[] { 1 }, new int[3], 1f, ref r, endToken: 10); } },
+        { "generate prompt token", "prompt[1] is 12, but token ids must be 0..9 because this model has Vocab = 10.", m => { var r = new RnnRandom(1); m.Generate(new[] { 1, 12 }, new int[3], 1f, ref r); } },
     };
 
     [Theory]
@@ -36,21 +40,25 @@ public class ArgumentTests
         float[] parameters = model.Parameters.ToArray(), gradients = model.Gradients.ToArray();
 
         ArgumentException e = Assert.ThrowsAny<ArgumentException>(() => call(model));
-        Assert.True(e.Message.Contains(message, StringComparison.Ordinal), $"{what}: message was \"{e.Message}\"");
+        Assert.True(message == Message(e), $"{what}: message was \"{Message(e)}\"");
         Assert.True(parameters.AsSpan().SequenceEqual(model.Parameters), $"{what}: parameters changed");
         Assert.True(gradients.AsSpan().SequenceEqual(model.Gradients), $"{what}: gradients changed");
     }
 
     public delegate void DenseCall(DenseRegressor model);
 
+    // DenseRegressor: Input = 3, Output = 2, squared error, MaxSteps = 5.
     public static TheoryData<string, string, DenseCall> DenseCases => new()
     {
-        { "not whole steps", "inputs has 7 values, which is not a whole number of steps of Input = 3 values", m => m.Forward(new float[7], new float[4]) },
-        { "too many steps", "has 6 steps, more than this model's MaxSteps = 5", m => m.Backward(new float[18], new float[12]) },
-        { "empty", "is empty", m => m.SgdStep(ReadOnlySpan<float>.Empty, ReadOnlySpan<float>.Empty, 0.1f) },
-        { "targets per step", "targets has length 5, but Output values per step requires 6", m => m.Backward(new float[9], new float[5]) },
-        { "predict destination", "outputs has room for 5 elements, but 6 are written", m => m.Predict(new float[9], new float[5]) },
-        { "step input", "input has length 2, but one step requires 3", m => { var s = default(DenseRegressor.State); m.Step(ref s, new float[2], new float[2]); } },
+        { "not whole steps", "inputs has 7 values, but this model needs a whole number of steps of Input = 3 values each (laid out [steps, Input]), e.g. 6 for 2 steps or 9 for 3 steps.", m => m.Forward(new float[7], new float[4]) },
+        { "less than one step", "inputs has 2 values, but this model needs a whole number of steps of Input = 3 values each (laid out [steps, Input]), e.g. 3 for one step.", m => m.Forward(new float[2], new float[2]) },
+        { "too many steps", "inputs has 18 values, 6 steps of Input = 3, but this model takes at most MaxSteps = 5: its buffers are allocated for that many steps. Split the sequence, or declare a larger MaxSteps.", m => m.Backward(new float[18], new float[12]) },
+        { "empty", "inputs is empty, but a sequence needs at least one step.", m => m.SgdStep(ReadOnlySpan<float>.Empty, ReadOnlySpan<float>.Empty, 0.1f) },
+        { "targets per step", "targets has 5 values, but this model needs 6: Output = 2 values for each of the 3 steps of inputs.", m => m.Backward(new float[9], new float[5]) },
+        { "targets of one step", "targets has 3 values, but this model needs 2: Output = 2 values for the 1 step of inputs.", m => m.Backward(new float[3], new float[3]) },
+        { "predict destination", "outputs has room for 5 values, but this model writes 6: Output = 2 values for each of the 3 steps of inputs.", m => m.Predict(new float[9], new float[5]) },
+        { "step input", "input has 2 values, but this model needs 3: Input = 3 values for one step.", m => { var s = default(DenseRegressor.State); m.Step(ref s, new float[2], new float[2]); } },
+        { "step output", "output has room for 1 value, but this model writes 2: Output = 2 values for one step.", m => { var s = default(DenseRegressor.State); m.Step(ref s, new float[3], new float[1]); } },
     };
 
     [Theory]
@@ -62,7 +70,7 @@ public class ArgumentTests
         float[] parameters = model.Parameters.ToArray(), gradients = model.Gradients.ToArray();
 
         ArgumentException e = Assert.ThrowsAny<ArgumentException>(() => call(model));
-        Assert.True(e.Message.Contains(message, StringComparison.Ordinal), $"{what}: message was \"{e.Message}\"");
+        Assert.True(message == Message(e), $"{what}: message was \"{Message(e)}\"");
         Assert.True(parameters.AsSpan().SequenceEqual(model.Parameters), $"{what}: parameters changed");
         Assert.True(gradients.AsSpan().SequenceEqual(model.Gradients), $"{what}: gradients changed");
     }
@@ -72,9 +80,53 @@ public class ArgumentTests
     {
         var model = new SequenceClassifier();
         var e = Assert.ThrowsAny<ArgumentException>(() => model.Forward(new float[9], new[] { 0, 1, 0 }));
-        Assert.Contains("targets has length 3, but one target per sequence (Outputs.LastStep) requires 1", e.Message);
-        Assert.ThrowsAny<ArgumentOutOfRangeException>(() => model.Forward(new float[9], new[] { 2 }));
+        Assert.Equal("targets has 3 class ids, but this model needs 1: one class id for the whole sequence (Outputs.LastStep).", Message(e));
+        e = Assert.ThrowsAny<ArgumentOutOfRangeException>(() => model.Forward(new float[9], new[] { 2 }));
+        Assert.Equal("targets[0] is 2, but class ids must be 0..1 because this model has Output = 2.", Message(e));
+        e = Assert.ThrowsAny<ArgumentException>(() => model.Predict(new float[9], Span<int>.Empty));
+        Assert.Equal("classes is empty, but this model writes 1: one class id for the whole sequence (Outputs.LastStep).", Message(e));
         Assert.True(model.Forward(new float[9], new[] { 1 }) > 0);
+    }
+
+    [Fact]
+    public void SequenceToOneRegressionTakesOutputValues()
+    {
+        var model = new SequenceRegressor();
+        var e = Assert.ThrowsAny<ArgumentException>(() => model.Forward(new float[9], new float[6]));
+        Assert.Equal("targets has 6 values, but this model needs 2: Output = 2 values for the whole sequence (Outputs.LastStep).", Message(e));
+        e = Assert.ThrowsAny<ArgumentException>(() => model.Predict(new float[9], new float[1]));
+        Assert.Equal("outputs has room for 1 value, but this model writes 2: Output = 2 values for the whole sequence (Outputs.LastStep).", Message(e));
+        Assert.True(model.Forward(new float[9], new float[2]) >= 0);
+    }
+
+    [Fact]
+    public void ThreadsAndLayersNameTheValueAndTheRange()
+    {
+        var e = Assert.ThrowsAny<ArgumentOutOfRangeException>(() => new SplitVanilla().Threads = 3);
+        Assert.Equal("Threads is 3, but it must be 1 (the calling thread alone) or 2 (a partner thread computes half of every step's hidden units).", Message(e));
+        e = Assert.ThrowsAny<ArgumentOutOfRangeException>(() => { var s = default(DroppedGru.State); _ = s.HiddenOf(3); });
+        Assert.Equal("layer is 3, but this model has Layers = 3: its layers are 0 (the bottom) to 2 (the top).", Message(e));
+        Assert.Equal("layer", e.ParamName);
+        e = Assert.ThrowsAny<ArgumentOutOfRangeException>(() => { var s = default(DroppedGru.State); _ = s.HiddenOf(-1); });
+        Assert.Equal("layer is -1, but this model has Layers = 3: its layers are 0 (the bottom) to 2 (the top).", Message(e));
+    }
+
+    [Fact]
+    public void WeightIOSaysWhyTwoMapsCannotShareAName()
+    {
+        var maps = new[] { RnnGen.Tests.IO.SafeTensorsFiles.Simple[0], RnnGen.Tests.IO.SafeTensorsFiles.Simple[0] };
+        var e = Assert.ThrowsAny<ArgumentException>(() =>
+            RnnGen.Runtime.WeightIO.Load<float>(new System.IO.MemoryStream(), new float[8], maps, ReadOnlySpan<System.Collections.Generic.KeyValuePair<string, string>>.Empty));
+        Assert.Equal("maps has two tensor maps named 'w', but each tensor needs a name of its own: a safetensors file holds one tensor per name.", Message(e));
+    }
+
+    /// <summary>The message without the " (Parameter 'x')" that ArgumentException appends, checking that it names the argument.</summary>
+    internal static string Message(ArgumentException e)
+    {
+        string suffix = $" (Parameter '{e.ParamName}')";
+        Assert.False(string.IsNullOrEmpty(e.ParamName), $"no ParamName: {e.Message}");
+        Assert.EndsWith(suffix, e.Message, StringComparison.Ordinal);
+        return e.Message[..^suffix.Length];
     }
 
     public static TheoryData<string, string, Action> RuntimeCases => new()
@@ -94,7 +146,6 @@ public class ArgumentTests
         { "trainer non-finite action", "NonFiniteAction must be Throw or Skip", () => _ = new RnnGen.Training.Trainer<float, int, int>(new SmallModel(), new RnnGen.Training.Sgd<float>(new SmallModel().Parameters.Length, 0.1f), new RnnGen.Training.TrainerOptions { NonFiniteAction = (NonFiniteAction)5 }) },
         { "load null stream", "safetensors", () => new SmallModel().LoadWeights(null!) },
         { "save null stream", "safetensors", () => new SmallModel().SaveWeights(null!) },
-        { "state layer", "layer", () => { var s = default(DroppedGru.State); _ = s.HiddenOf(3); } },
     };
 
     [Theory]
@@ -118,3 +169,7 @@ public class ArgumentTests
         Assert.Equal(copy.NextUInt64(), random.NextUInt64());
     }
 }
+
+/// <summary>Sequence-to-one regression, for the argument checks of its Output values.</summary>
+[RnnModel(Hidden = 4, Input = 3, Output = 2, Loss = Loss.SquaredError, Outputs = Outputs.LastStep, MaxSteps = 5)]
+public partial class SequenceRegressor { }

@@ -82,7 +82,7 @@ public class WeightFileTests
 
         // With it, the first disagreeing fact is named, and the fitting declaration too.
         e = Assert.Throws<InvalidDataException>(() => new FullTanh().LoadWeights(new MemoryStream(TensorFile.Save(new OddTagger().SaveWeights))));
-        Assert.Contains("The file fits [RnnModel(Hidden = 19, Vocab = 11, Output = 13)].", e.Message);
+        Assert.Contains("The file fits [RnnModel(Hidden = 19, Vocab = 11, Output = 13, Truncate = 1, MaxSteps = 10, Precision = Precision.Double)].", e.Message);
     }
 
     /// <summary>The same file without __metadata__, as PyTorch's safetensors.torch.save_file writes it by default.</summary>

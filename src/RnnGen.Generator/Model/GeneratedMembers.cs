@@ -112,9 +112,20 @@ internal static class GeneratedMembers
         }
 
         Add("Predict", "the method Predict", inputs, predictDestination);
+        bool probabilities = spec.Loss == LossKind.CrossEntropy;
+        if (probabilities)
+        {
+            Add("Probabilities", "the method Probabilities", inputs, Span(t, readOnly: false));
+        }
+
         if (streams)
         {
             Add("Predict", "the method Predict with a State", inputs, predictDestination, state);
+            if (probabilities)
+            {
+                Add("Probabilities", "the method Probabilities with a State", inputs, Span(t, readOnly: false), state);
+            }
+
             Add("Step", "the method Step", state, spec.TokenInput ? "int" : Span(t, readOnly: true), Span(t, readOnly: false));
             if (spec.TokenInput && spec.Loss == LossKind.CrossEntropy && spec.Outputs == OutputsKind.EveryStep && spec.Output == spec.Vocab)
             {

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Collections.Immutable;
+using System.Linq;
 using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -34,7 +35,7 @@ internal static class ModelParser
 
         var parser = new Parser(syntax, type, attribute, attributeSyntax, cancellationToken);
         ModelSpec? model = parser.Run();
-        return new ParseResult(model, new EquatableArray<Diagnostic>(parser.Diagnostics.ToImmutableArray()));
+        return new ParseResult(model, parser.Surface, new EquatableArray<ReportedDiagnostic>(parser.Diagnostics.Select(d => new ReportedDiagnostic(d)).ToArray()));
     }
 
     /// <summary>One parse: collects every problem rather than stopping at the first.</summary>
@@ -58,6 +59,9 @@ internal static class ModelParser
         }
 
         public List<Diagnostic> Diagnostics { get; } = new();
+
+        /// <summary>After <see cref="Run"/>: what to generate in place of a model that is not valid, when its class can take members.</summary>
+        public ModelSurface? Surface { get; private set; }
 
         private Location NameLocation => _syntax.Identifier.GetLocation();
 
@@ -99,11 +103,75 @@ internal static class ModelParser
 
             if (!shapeOk || _compilerError || spec is null || HasErrors())
             {
+                Surface = shapeOk ? ReadSurface(containers) : null;
                 return null;
             }
 
             CheckSize(spec);
-            return HasErrors() ? null : spec;
+            if (HasErrors())
+            {
+                Surface = ReadSurface(containers);
+                return null;
+            }
+
+            return spec;
+        }
+
+        /// <summary>
+        /// The public members the declaration asks for, to generate with bodies that throw. Only for a class that can
+        /// take generated members: not for the shape errors (a struct, a class that is not partial, static, generic or
+        /// file-local, or in such a container, or C# below 12), where the generated code would itself not compile.
+        /// </summary>
+        private ModelSurface ReadSurface(EquatableArray<ContainingTypeSpec> containers)
+        {
+            ModelSpec spec = ReadFallbackOptions(containers);
+            var omitted = new SortedSet<string>(StringComparer.Ordinal);
+            foreach ((_, string generated, _) in FindClashes(spec))
+            {
+                omitted.Add(generated);
+            }
+
+            // The first error explains the missing model (none: the compiler's own error in the attribute does).
+            Diagnostic? error = Diagnostics.FirstOrDefault(d => d.Severity == DiagnosticSeverity.Error);
+            return new ModelSurface(spec, error?.Id, error?.GetMessage(System.Globalization.CultureInfo.InvariantCulture), new EquatableArray<string>(omitted.ToArray()));
+        }
+
+        /// <summary>
+        /// The options as far as they can be read, every missing or invalid one replaced by a valid fallback (its
+        /// default, or the smallest size), so the surface follows what the declaration does say: token or dense input
+        /// (both, when both are given), the loss, the precision, the cell, layers, direction, projection and dropout.
+        /// </summary>
+        private ModelSpec ReadFallbackOptions(EquatableArray<ContainingTypeSpec> containers)
+        {
+            static int Valid(int value, int min, int max, int fallback) => value >= min && value <= max ? value : fallback;
+            int Known(string name, int count) => _arguments.TryGetValue(name, out TypedConstant c) && c.Value is int v && v >= 0 && v < count ? v : 0;
+
+            bool hasVocab = _arguments.TryGetValue("Vocab", out TypedConstant vc) && vc.Value is int;
+            bool hasInput = _arguments.TryGetValue("Input", out TypedConstant ic) && ic.Value is int;
+            hasVocab |= !hasInput; // neither: a token model, SPEC's first example
+            int hidden = Valid(Int("Hidden", 1), 1, MaxHidden, 1);
+            int vocab = hasVocab ? Valid(Int("Vocab", 1), 1, MaxWidth, 1) : 0;
+            int input = hasInput ? Valid(Int("Input", 1), 1, MaxWidth, 1) : 0;
+            int output = Valid(Int("Output", 0), 1, MaxWidth, hasVocab ? vocab : 1);
+            var cell = (CellKind)Known("Cell", 3);
+            var recurrence = (RecurrenceKind)Known("Recurrence", 2);
+            int layers = Valid(Int("Layers", 1), 1, MaxLayers, 1);
+            bool bidirectional = _arguments.TryGetValue("Bidirectional", out TypedConstant b) && b.Value is true;
+            // A dropout given out of range still asks for dropout's members (DropoutRandom), so keep one.
+            double dropout = !_arguments.TryGetValue("Dropout", out TypedConstant d) || d.Value is not double dv ? 0 : dv >= 0 && dv < 1 ? dv : 0.5;
+            int projection = cell == CellKind.Lstm ? Valid(Int("Projection", 0), 0, hidden - 1, 0) : 0;
+            if (recurrence == RecurrenceKind.Output && (cell != CellKind.Vanilla || layers > 1 || bidirectional))
+            {
+                recurrence = RecurrenceKind.Hidden; // the combination is one of the errors; keep the structure every cell has
+            }
+
+            var typeSpec = new TypeSpec(
+                _type.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() : null,
+                _type.Name,
+                containers);
+            return new ModelSpec(typeSpec, hidden, vocab, input, output, cell, (ActivationKind)Known("Activation", 2), (LossKind)Known("Loss", 2),
+                Math.Max(0, Int("Truncate", 0)), Valid(Int("MaxSteps", 128), 1, MaxMaxSteps, 128), (OutputsKind)Known("Outputs", 2), recurrence,
+                (PrecisionKind)Known("Precision", 2), layers, bidirectional, dropout, projection);
         }
 
         private bool HasErrors() => ErrorCount() > 0;
@@ -345,6 +413,27 @@ internal static class ModelParser
         /// </summary>
         private void CheckNames(ModelSpec spec)
         {
+            foreach ((ISymbol? member, string generated, string what) in FindClashes(spec))
+            {
+                if (member is null)
+                {
+                    Report(DiagnosticDescriptors.ClassNameClash, NameLocation, _type.Name, what);
+                    continue;
+                }
+
+                string shown = member is IMethodSymbol { MethodKind: MethodKind.Constructor } ? _type.Name + "()" : member.Name;
+                Report(DiagnosticDescriptors.MemberNameClash, member.Locations[0], shown, what, _type.Name);
+            }
+        }
+
+        /// <summary>
+        /// The generated members that the class's name (reported with a null member) or a member of the user's class
+        /// would clash with: the user member, the generated member's name (a property's for its accessors, ".ctor" for
+        /// the constructor) and how to name it in a message.
+        /// </summary>
+        private List<(ISymbol? Member, string Generated, string What)> FindClashes(ModelSpec spec)
+        {
+            var clashes = new List<(ISymbol?, string, string)>();
             Dictionary<string, string> nonMethods = GeneratedMembers.NonMethods(spec);
             Dictionary<string, List<GeneratedMembers.Method>> methods = GeneratedMembers.Methods(spec);
             foreach (string generated in GeneratedMembers.AllNames(spec))
@@ -352,7 +441,7 @@ internal static class ModelParser
                 if (generated == _type.Name)
                 {
                     string what = nonMethods.TryGetValue(generated, out string? d) ? d : methods[generated][0].Display;
-                    Report(DiagnosticDescriptors.ClassNameClash, NameLocation, _type.Name, what);
+                    clashes.Add((null, generated, what));
                     break;
                 }
             }
@@ -360,6 +449,12 @@ internal static class ModelParser
             foreach (ISymbol member in _type.GetMembers())
             {
                 if (member.IsImplicitlyDeclared || member.Locations.Length == 0 || !member.Locations[0].IsInSource)
+                {
+                    continue;
+                }
+
+                // A property's accessors clash exactly when the property does, which is reported once, for the property.
+                if (member is IMethodSymbol { AssociatedSymbol: { } property } && (nonMethods.ContainsKey(property.Name) || methods.ContainsKey(property.Name)))
                 {
                     continue;
                 }
@@ -376,10 +471,14 @@ internal static class ModelParser
 
                 if (clash is not null)
                 {
-                    string shown = member is IMethodSymbol { MethodKind: MethodKind.Constructor } ? _type.Name + "()" : member.Name;
-                    Report(DiagnosticDescriptors.MemberNameClash, member.Locations[0], shown, clash, _type.Name);
+                    // An accessor's name (get_Parameters) stands for its property.
+                    bool accessor = member.Name.StartsWith("get_", StringComparison.Ordinal) || member.Name.StartsWith("set_", StringComparison.Ordinal);
+                    string generated = accessor && !nonMethods.ContainsKey(member.Name) ? member.Name.Substring(4) : member.Name;
+                    clashes.Add((member, generated, clash));
                 }
             }
+
+            return clashes;
         }
 
         private static string? SameSignature(IMethodSymbol method, List<GeneratedMembers.Method> overloads)

@@ -28,7 +28,7 @@ internal static class ApiEmitter
         const string span = "global::System.Span", rospan = "global::System.ReadOnlySpan", guard = "global::RnnGen.Runtime.Guard";
 
         string inputDoc = ctx.Dense
-            ? "Input values per step, laid out [steps, Input] row-major; 1..MaxSteps steps."
+            ? "Input values a step, [steps, Input] row-major; 1..MaxSteps steps."
             : "Token ids, 1..MaxSteps of them.";
         string targetDoc = (ctx.CrossEntropy, ctx.LastStep) switch
         {
@@ -190,7 +190,7 @@ internal static class ApiEmitter
             public {{T}} SgdStep({{rospan}}<{{X}}> inputs, {{rospan}}<{{Y}}> targets, {{T}} learningRate)
             {
                 int steps = CheckSequence(inputs, targets);
-                {{guard}}.Finite(learningRate);
+                {{guard}}.LearningRate(learningRate);
                 {{T}} loss = {{N}}.SgdStep(_parameters, _gradients, _workspace, inputs, targets, steps, learningRate, ref {{nullState}}{{ctx.TeamField}}{{(ctx.Dropout ? ", ref _dropout" : "")}}, out int nonFinite);
                 if (nonFinite != global::RnnGen.Runtime.TrainingGuard.AllFinite)
                 {
@@ -247,7 +247,7 @@ internal static class ApiEmitter
             public {{T}} SgdStep({{rospan}}<{{X}}> inputs, {{rospan}}<{{Y}}> targets, {{T}} learningRate, ref State state)
             {
                 int steps = CheckSequence(inputs, targets);
-                {{guard}}.Finite(learningRate);
+                {{guard}}.LearningRate(learningRate);
                 {{T}} loss = {{N}}.SgdStep(_parameters, _gradients, _workspace, inputs, targets, steps, learningRate, ref state.Data{{ctx.TeamField}}{{(ctx.Dropout ? ", ref _dropout" : "")}}, out int nonFinite);
                 if (nonFinite != global::RnnGen.Runtime.TrainingGuard.AllFinite)
                 {
@@ -317,27 +317,82 @@ internal static class ApiEmitter
 
     private static void EmitPredict(CodeWriter w, EmitContext ctx, string inputDoc)
     {
-        string X = ctx.InputType, N = ctx.NetworkRef, G = EmitContext.GeneratedCode;
-        string rows = ctx.LastStep ? "1" : "steps";
+        string X = ctx.InputType, T = ctx.T, N = ctx.NetworkRef, G = EmitContext.GeneratedCode;
         string when = ctx.LastStep ? "of the sequence's last step" : "at every step";
-        (string parameter, string doc, string required) = ctx.CrossEntropy
-            ? ("global::System.Span<int> classes", $"Receives the class ids, one {(ctx.LastStep ? "for the sequence" : "per step")}.", rows)
-            : ($"global::System.Span<{ctx.T}> outputs", $"Receives Output values {(ctx.LastStep ? "for the sequence" : "per step, [steps, Output] row-major")}.", $"{rows} * Output");
+        string rows = ctx.LastStep ? "1" : "steps";
+        const string longer = "A longer span keeps the rest.";
+        string perRow = ctx.LastStep ? "for the sequence" : "per step, [steps, Output] row-major";
+        (string parameter, string doc, string written, string returns) = ctx.CrossEntropy
+            ? ("global::System.Span<int> classes",
+                $"Receives the class ids, one {(ctx.LastStep ? "for the sequence" : "per step")}. {longer}",
+                rows,
+                ctx.LastStep ? "1, the class ids written." : "steps, the class ids written.")
+            : ($"global::System.Span<{T}> outputs",
+                $"Receives Output values {perRow}. {longer}",
+                ctx.LastStep ? "Output" : "steps * Output",
+                ctx.LastStep ? "Output, the values written." : "steps * Output, the values written.");
         string destination = ctx.CrossEntropy ? "classes" : "outputs";
+        string check = ctx.CrossEntropy
+            ? $"global::RnnGen.Runtime.Guard.ClassDestination(classes.Length, {GuardSteps(ctx)}, nameof(classes));"
+            : $"global::RnnGen.Runtime.Guard.ValueDestination(outputs.Length, {GuardSteps(ctx)}, Output, nameof(outputs));";
         string summary = ctx.CrossEntropy ? $"The most likely class {when} (the first one on ties)" : $"The head's outputs {when}";
+        const string carriedSummary = ", continuing from <paramref name=\"state\"/>, which then receives the state after the last step";
+        string predict = $"Predict(global::System.ReadOnlySpan{{{X}}}, global::System.Span{{{(ctx.CrossEntropy ? "int" : T)}}})";
+        string probabilities = $"Probabilities(global::System.ReadOnlySpan{{{X}}}, global::System.Span{{{T}}})";
+        string nullState = $"global::System.Runtime.CompilerServices.Unsafe.NullRef<{T}>()";
+
         foreach (bool carried in ctx.Streams ? new[] { false, true } : new[] { false })
         {
+            // The overload with a State inherits the other's documentation (its summary says what the state is): the same
+            // words twice would cost large models' source. The compiler does not merge <param> tags, so it adds none.
+            string state = carried ? ", ref State state" : "";
+            string data = carried ? "state.Data" : nullState;
+            w.Lines(carried
+                ? $$"""
+                    /// <inheritdoc cref="{{predict}}"/>
+                    /// <summary>{{summary}}{{carriedSummary}}.</summary>
+                    """
+                : $$"""
+                    /// <summary>{{summary}}, from the zero state.</summary>
+                    /// <param name="inputs">{{inputDoc}}</param>
+                    /// <param name="{{destination}}">{{doc}}</param>
+                    /// <returns>{{returns}}</returns>
+                    """);
             w.Lines($$"""
-                /// <summary>{{summary}}{{(carried ? ", continuing from <paramref name=\"state\"/>, which then receives the state after the last step" : ", from the zero state")}}.</summary>
-                /// <param name="inputs">{{inputDoc}}</param>
-                /// <param name="{{destination}}">{{doc}}</param>
-                {{(carried ? "/// <param name=\"state\">The state entering the first step; receives the state after the last.</param>" : "")}}
                 {{G}}
-                public void Predict(global::System.ReadOnlySpan<{{X}}> inputs, {{parameter}}{{(carried ? ", ref State state" : "")}})
+                public int Predict(global::System.ReadOnlySpan<{{X}}> inputs, {{parameter}}{{state}})
                 {
                     int steps = CheckInputs(inputs);
-                    global::RnnGen.Runtime.Guard.Destination({{destination}}.Length, {{required}}, nameof({{destination}}));
-                    {{N}}.Predict(_parameters, _workspace, inputs, steps, {{destination}}, ref {{(carried ? "state.Data" : $"global::System.Runtime.CompilerServices.Unsafe.NullRef<{ctx.T}>()")}}{{ctx.TeamField}});
+                    {{check}}
+                    {{N}}.Predict(_parameters, _workspace, inputs, steps, {{destination}}{{(ctx.CrossEntropy ? ", default" : "")}}, ref {{data}}{{ctx.TeamField}});
+                    return {{written}};
+                }
+
+                """);
+            if (!ctx.CrossEntropy)
+            {
+                continue;
+            }
+
+            w.Lines(carried
+                ? $$"""
+                    /// <inheritdoc cref="{{probabilities}}"/>
+                    /// <summary>Each class's probability {{when}}{{carriedSummary}}.</summary>
+                    """
+                : $$"""
+                    /// <summary>Each class's probability {{when}}, from the zero state: the softmax of the logits{{(ctx.Streams ? " <see cref=\"Step\"/> writes" : "")}}.</summary>
+                    /// <param name="inputs">{{inputDoc}}</param>
+                    /// <param name="destination">Receives Output probabilities {{perRow}}. {{longer}}</param>
+                    /// <returns>{{(ctx.LastStep ? "Output" : "steps * Output")}}, the values written.</returns>
+                    """);
+            w.Lines($$"""
+                {{G}}
+                public int Probabilities(global::System.ReadOnlySpan<{{X}}> inputs, global::System.Span<{{T}}> destination{{state}})
+                {
+                    int steps = CheckInputs(inputs);
+                    global::RnnGen.Runtime.Guard.ProbabilityDestination(destination.Length, {{GuardSteps(ctx)}}, Output, nameof(destination));
+                    {{N}}.Predict(_parameters, _workspace, inputs, steps, default, destination, ref {{data}}{{ctx.TeamField}});
+                    return {{(ctx.LastStep ? "Output" : "steps * Output")}};
                 }
 
                 """);
@@ -403,8 +458,7 @@ internal static class ApiEmitter
             w.Lines($$"""
                     private static int LayerOffset(int layer)
                     {
-                        global::System.ArgumentOutOfRangeException.ThrowIfNegative(layer);
-                        global::System.ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(layer, {{model}}.Layers);
+                        global::RnnGen.Runtime.Guard.Layer(layer, {{model}}.Layers, nameof(layer));
                         return layer * {{ctx.Layout.LayerStateLength}};
                     }
 
@@ -423,8 +477,8 @@ internal static class ApiEmitter
 
         string input = ctx.Dense ? $"global::System.ReadOnlySpan<{T}> input" : "int token";
         string check = ctx.Dense
-            ? $"global::RnnGen.Runtime.Guard.TargetLength(input.Length, Input, \"one step\", nameof(input));"
-            : "global::RnnGen.Runtime.Guard.Id(token, Vocab, \"vocabulary\", nameof(token));";
+            ? "global::RnnGen.Runtime.Guard.StepInput(input.Length, Input, nameof(input));"
+            : "global::RnnGen.Runtime.Guard.TokenId(token, Vocab, nameof(token));";
         string inputDoc = ctx.Dense ? "<param name=\"input\">The step's Input values.</param>" : "<param name=\"token\">The input token id.</param>";
         w.Lines($$"""
                 /// <summary>Returns to the zero state.</summary>
@@ -440,12 +494,12 @@ internal static class ApiEmitter
             /// </summary>
             /// <param name="state">The state before the step; receives the state after it.</param>
             /// {{inputDoc}}
-            /// <param name="output">Receives <see cref="Output"/> values.</param>
+            /// <param name="output">Receives exactly <see cref="Output"/> values, so Step returns no count; a longer span keeps the rest.</param>
             {{G}}
             public void Step(ref State state, {{input}}, global::System.Span<{{T}}> output)
             {
                 {{check}}
-                global::RnnGen.Runtime.Guard.Destination(output.Length, Output, nameof(output));
+                global::RnnGen.Runtime.Guard.StepOutput(output.Length, Output, nameof(output));
                 {{N}}.Step(_parameters, _workspace, ref state.Data, {{(ctx.Dense ? "input" : "token")}}, output);
             }
 
@@ -471,11 +525,11 @@ internal static class ApiEmitter
             {{G}}
             public int Generate(global::System.ReadOnlySpan<int> prompt, global::System.Span<int> destination, {{T}} temperature, ref global::RnnGen.RnnRandom random, int endToken = -1, int avoidToken = -1)
             {
-                global::RnnGen.Runtime.Guard.SequenceLength(prompt.Length, int.MaxValue, nameof(prompt));
-                global::RnnGen.Runtime.Guard.Ids(prompt, Vocab, "vocabulary", nameof(prompt));
-                global::RnnGen.Runtime.Guard.NonNegativeFinite(temperature, nameof(temperature));
-                global::RnnGen.Runtime.Guard.OptionalId(endToken, Output, "output class", nameof(endToken));
-                global::RnnGen.Runtime.Guard.OptionalId(avoidToken, Output, "output class", nameof(avoidToken));
+                global::RnnGen.Runtime.Guard.NotEmpty(prompt.Length, "Generate needs at least one token to start from, e.g. the sentence-start token", nameof(prompt));
+                global::RnnGen.Runtime.Guard.TokenIds(prompt, Vocab, nameof(prompt));
+                global::RnnGen.Runtime.Guard.Temperature(temperature, nameof(temperature));
+                global::RnnGen.Runtime.Guard.OptionalClassId(endToken, Output, nameof(endToken));
+                global::RnnGen.Runtime.Guard.OptionalClassId(avoidToken, Output, nameof(avoidToken));
                 var state = default(State);
                 return {{N}}.Generate(_parameters, _workspace, ref state.Data, prompt, destination, temperature, ref random, endToken, avoidToken);
             }
@@ -496,32 +550,31 @@ internal static class ApiEmitter
         else
         {
             w.Line($"    {guard}.SequenceLength(inputs.Length, MaxSteps, nameof(inputs));");
-            w.Line($"    {guard}.Ids(inputs, Vocab, \"vocabulary\", nameof(inputs));");
+            w.Line($"    {guard}.TokenIds(inputs, Vocab, nameof(inputs));");
             w.Line("    return inputs.Length;");
         }
 
         w.Line("}");
         w.Line();
 
-        (string length, string rule) = (ctx.CrossEntropy, ctx.LastStep) switch
-        {
-            (true, false) => ("steps", "one target per step"),
-            (true, true) => ("1", "one target per sequence (Outputs.LastStep)"),
-            (false, false) => ("steps * Output", "Output values per step"),
-            _ => ("Output", "Output values per sequence (Outputs.LastStep)"),
-        };
+        string lengthCheck = ctx.CrossEntropy
+            ? $"{guard}.ClassTargets(targets.Length, {GuardSteps(ctx)}, nameof(targets));"
+            : $"{guard}.ValueTargets(targets.Length, {GuardSteps(ctx)}, Output, nameof(targets));";
         w.Line($"private static int CheckSequence(global::System.ReadOnlySpan<{X}> inputs, global::System.ReadOnlySpan<{Y}> targets)");
         w.Line("{");
         w.Line("    int steps = CheckInputs(inputs);");
-        w.Line($"    {guard}.TargetLength(targets.Length, {length}, \"{rule}\", nameof(targets));");
+        w.Line("    " + lengthCheck);
         if (ctx.CrossEntropy)
         {
-            w.Line($"    {guard}.Ids(targets, Output, \"output class\", nameof(targets));");
+            w.Line($"    {guard}.ClassIds(targets, Output, nameof(targets));");
         }
 
         w.Line("    return steps;");
         w.Line("}");
     }
+
+    /// <summary>The steps argument of the runtime's length checks: the step count, or Guard.LastStep (one row for the sequence).</summary>
+    private static string GuardSteps(EmitContext ctx) => ctx.LastStep ? "global::RnnGen.Runtime.Guard.LastStep" : "steps";
 
     /// <summary>The Threads property of a model whose recurrence can be split (Layout.SplitsRecurrence).</summary>
     private static string ThreadsMembers(string network, string generatedCode) => $$"""
@@ -546,7 +599,7 @@ internal static class ApiEmitter
             {
                 if (value is not 1 and not 2)
                 {
-                    throw new global::System.ArgumentOutOfRangeException(nameof(value), value, "Threads must be 1 or 2.");
+                    throw new global::System.ArgumentOutOfRangeException(nameof(value), $"Threads is {value}, but it must be 1 (the calling thread alone) or 2 (a partner thread computes half of every step's hidden units).");
                 }
 
                 if (value == 2 && _team is null)

@@ -77,18 +77,26 @@ internal sealed class ForwardPrinter : Printer
 
     private void PrintPredict()
     {
-        string destination = Sizes.CrossEntropy ? "Span<int> classes" : $"Span<{T}> outputs";
-        string store = Sizes.CrossEntropy
-            ? $"classes[r] = Losses.ArgMax<{T}>({LogitsRow(Memory).Ref}, Output);"
-            : $"{Calls.Span(LogitsRow(Memory), Sizes.Output, readOnly: true)}.CopyTo(outputs.Slice(r * Output));";
-        W.Line($"/// <summary>The head's {(Sizes.CrossEntropy ? "most likely class" : "outputs")} for {(Sizes.LastStep ? "the last step" : "every step")}.</summary>");
+        // Cross-entropy models fill either classes (Predict) or probabilities (Probabilities): one pass serves both.
+        string destination = Sizes.CrossEntropy ? $"Span<int> classes, Span<{T}> probabilities" : $"Span<{T}> outputs";
+        string what = Sizes.CrossEntropy ? "most likely class, or its softmax into probabilities when given," : "outputs";
+        W.Line($"/// <summary>The head's {what} for {(Sizes.LastStep ? "the last step" : "every step")}.</summary>");
         using (W.Open($"public static void Predict({T}[] parameters, {T}[] workspace, ReadOnlySpan<{InputType}> inputs, int steps, {destination}, ref {T} state{TeamParameter})"))
         {
             Origins();
             RunForward(training: false);
             using (W.Open($"for (int r = 0; r < {HeadRows}; r++)"))
             {
-                W.Line(store);
+                if (Sizes.CrossEntropy)
+                {
+                    W.Line($"ref {T} y = ref {LogitsRow(Memory).Print()};");
+                    W.Line($"if (probabilities.IsEmpty) classes[r] = Losses.ArgMax<{T}>(ref y, Output);");
+                    W.Line("else Softmax.Apply(MemoryMarshal.CreateReadOnlySpan(ref y, Output), probabilities.Slice(r * Output));");
+                }
+                else
+                {
+                    W.Line($"{Calls.Span(LogitsRow(Memory), Sizes.Output, readOnly: true)}.CopyTo(outputs.Slice(r * Output));");
+                }
             }
         }
 

@@ -1,6 +1,7 @@
 using System;
 using System.ComponentModel;
 using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
 using System.Runtime.CompilerServices;
 
 namespace RnnGen.Runtime;
@@ -9,16 +10,25 @@ namespace RnnGen.Runtime;
 /// Argument checks for generated models. Every public entry point of a model runs these before it
 /// touches any state, so a bad call leaves the model exactly as it was.
 /// </summary>
+/// <remarks>
+/// Messages say what was given, what the model needs, and why, in the declaration's terms
+/// ("targets has 3 values, but this model needs 4: Output = 2 values for each of the 2 steps of inputs.").
+/// Parts that are constants of a model (its widths) arrive as text the generator wrote; only numbers known
+/// at the call are formatted here, and only once a check has failed, so a passing check allocates nothing.
+/// Units are given in the singular ("value", "class id") and made plural here. Out-of-range values throw
+/// <see cref="ArgumentOutOfRangeException"/> without <see cref="ArgumentOutOfRangeException.ActualValue"/>: the message
+/// already states the value.
+/// </remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public static class Guard
 {
-    /// <summary>Checks that a sequence has 1..<paramref name="maxSteps"/> steps.</summary>
+    /// <summary>Checks that a sequence of token ids has 1..<paramref name="maxSteps"/> steps.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void SequenceLength(int steps, int maxSteps, [CallerArgumentExpression(nameof(steps))] string? paramName = null)
     {
         if ((uint)(steps - 1) >= (uint)maxSteps)
         {
-            ThrowSequenceLength(steps, maxSteps, paramName);
+            ThrowSequenceLength(steps, -1, 0, maxSteps, paramName);
         }
     }
 
@@ -30,110 +40,265 @@ public static class Guard
     {
         if (length % width != 0)
         {
-            throw new ArgumentException(
-                $"{Name(paramName)} has {length} values, which is not a whole number of steps of Input = {width} values.", paramName);
+            ThrowNotWholeSteps(length, width, paramName);
         }
 
         int steps = length / width;
-        SequenceLength(steps, maxSteps, paramName);
+        if ((uint)(steps - 1) >= (uint)maxSteps)
+        {
+            ThrowSequenceLength(steps, length, width, maxSteps, paramName);
+        }
+
         return steps;
     }
 
-    /// <summary>Checks that every id of <paramref name="ids"/> is in 0..<paramref name="count"/>-1.</summary>
-    public static void Ids(ReadOnlySpan<int> ids, int count, string what, [CallerArgumentExpression(nameof(ids))] string? paramName = null)
+    /// <summary>Checks that a span is not empty.</summary>
+    /// <param name="length">The span's length.</param>
+    /// <param name="why">Why the call needs at least one element, e.g. "Generate needs at least one token to start from".</param>
+    /// <param name="paramName">The argument's name.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void NotEmpty(int length, string why, [CallerArgumentExpression(nameof(length))] string? paramName = null)
+    {
+        if (length == 0)
+        {
+            throw new ArgumentException($"{Name(paramName)} is empty, but {why}.", paramName);
+        }
+    }
+
+    /// <summary>Checks that every token id is in 0..<paramref name="vocab"/>-1.</summary>
+    public static void TokenIds(ReadOnlySpan<int> ids, int vocab, [CallerArgumentExpression(nameof(ids))] string? paramName = null)
     {
         for (int i = 0; i < ids.Length; i++)
         {
-            if ((uint)ids[i] >= (uint)count)
+            if ((uint)ids[i] >= (uint)vocab)
             {
-                ThrowId(ids[i], i, count, what, paramName);
+                ThrowId(ids[i], i, vocab, "token ids", "Vocab", paramName);
             }
         }
     }
 
-    /// <summary>Checks a single id.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Id(int id, int count, string what, [CallerArgumentExpression(nameof(id))] string? paramName = null)
+    /// <summary>Checks that every class id is in 0..<paramref name="output"/>-1.</summary>
+    public static void ClassIds(ReadOnlySpan<int> ids, int output, [CallerArgumentExpression(nameof(ids))] string? paramName = null)
     {
-        if ((uint)id >= (uint)count)
+        for (int i = 0; i < ids.Length; i++)
         {
-            ThrowId(id, -1, count, what, paramName);
+            if ((uint)ids[i] >= (uint)output)
+            {
+                ThrowId(ids[i], i, output, "class ids", "Output", paramName);
+            }
         }
     }
 
-    /// <summary>Checks an id that may also be -1, meaning "none".</summary>
+    /// <summary>Checks a single token id.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void OptionalId(int id, int count, string what, [CallerArgumentExpression(nameof(id))] string? paramName = null)
+    public static void TokenId(int id, int vocab, [CallerArgumentExpression(nameof(id))] string? paramName = null)
     {
-        if (id != -1 && (uint)id >= (uint)count)
+        if ((uint)id >= (uint)vocab)
         {
-            throw new ArgumentOutOfRangeException(paramName, id, $"{Name(paramName)} is {id}: use -1 for none, or one of the {what} ids 0..{count - 1}.");
+            ThrowId(id, -1, vocab, "token ids", "Vocab", paramName);
         }
     }
 
-    /// <summary>Checks that targets have exactly the length the inputs require.</summary>
+    /// <summary>Checks a class id that may also be -1, meaning "none".</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void TargetLength(int actual, int expected, string rule, [CallerArgumentExpression(nameof(actual))] string? paramName = null)
+    public static void OptionalClassId(int id, int output, [CallerArgumentExpression(nameof(id))] string? paramName = null)
     {
-        if (actual != expected)
+        if (id != -1 && (uint)id >= (uint)output)
         {
-            ThrowLength(actual, expected, rule, paramName);
+            throw new ArgumentOutOfRangeException(paramName,
+                $"{Name(paramName)} is {id}, but it must be -1 (none) or one of the class ids {Range(output)}, because this model has Output = {output}.");
         }
     }
 
-    /// <summary>Checks that a destination span can hold <paramref name="required"/> elements.</summary>
+    /// <summary>Checks cross-entropy targets: one class id per step, or one for the sequence.</summary>
+    /// <param name="length">The targets' length.</param>
+    /// <param name="steps">The inputs' step count, or <see cref="LastStep"/> for a model with <c>Outputs.LastStep</c>.</param>
+    /// <param name="paramName">The argument's name.</param>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Destination(int length, int required, [CallerArgumentExpression(nameof(length))] string? paramName = null)
+    public static void ClassTargets(int length, int steps, [CallerArgumentExpression(nameof(length))] string? paramName = null)
     {
-        if (length < required)
+        if (length != Rows(steps))
         {
-            ThrowDestination(length, required, paramName);
+            ThrowLength(length, steps, 1, "class id", null, destination: false, paramName);
         }
     }
 
-    /// <summary>Checks that a value is finite and not negative.</summary>
+    /// <summary>Checks squared-error targets: <paramref name="output"/> values per step, or for the sequence.</summary>
+    /// <param name="length">The targets' length.</param>
+    /// <param name="steps">The inputs' step count, or <see cref="LastStep"/> for a model with <c>Outputs.LastStep</c>.</param>
+    /// <param name="output">The model's Output.</param>
+    /// <param name="paramName">The argument's name.</param>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void NonNegativeFinite(double value, [CallerArgumentExpression(nameof(value))] string? paramName = null)
+    public static void ValueTargets(int length, int steps, int output, [CallerArgumentExpression(nameof(length))] string? paramName = null)
     {
-        if (!(value >= 0 && double.IsFinite(value)))
+        if (length != Rows(steps) * output)
         {
-            ThrowNonNegativeFinite(value, paramName);
+            ThrowLength(length, steps, output, "value", "Output", destination: false, paramName);
         }
     }
 
-    /// <summary>Checks that a value is finite.</summary>
+    /// <summary>
+    /// Checks that a destination has room for one class id per step (or one for the sequence). A longer one is fine:
+    /// only the first elements are written, as with <see cref="Span{T}.CopyTo"/>.
+    /// </summary>
+    /// <param name="length">The destination's length.</param>
+    /// <param name="steps">The inputs' step count, or <see cref="LastStep"/> for a model with <c>Outputs.LastStep</c>.</param>
+    /// <param name="paramName">The argument's name.</param>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Finite(double value, [CallerArgumentExpression(nameof(value))] string? paramName = null)
+    public static void ClassDestination(int length, int steps, [CallerArgumentExpression(nameof(length))] string? paramName = null)
+    {
+        if (length < Rows(steps))
+        {
+            ThrowLength(length, steps, 1, "class id", null, destination: true, paramName);
+        }
+    }
+
+    /// <summary>
+    /// Checks that a destination has room for <paramref name="output"/> values per step (or for the sequence);
+    /// a longer one is fine. The parameters are those of <see cref="ValueTargets"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void ValueDestination(int length, int steps, int output, [CallerArgumentExpression(nameof(length))] string? paramName = null)
+    {
+        if (length < Rows(steps) * output)
+        {
+            ThrowLength(length, steps, output, "value", "Output", destination: true, paramName);
+        }
+    }
+
+    /// <summary>
+    /// Checks that a destination has room for <paramref name="output"/> probabilities per step (or for the sequence);
+    /// a longer one is fine. The parameters are those of <see cref="ValueTargets"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void ProbabilityDestination(int length, int steps, int output, [CallerArgumentExpression(nameof(length))] string? paramName = null)
+    {
+        if (length < Rows(steps) * output)
+        {
+            ThrowLength(length, steps, output, "probability", "Output", destination: true, paramName);
+        }
+    }
+
+    /// <summary>Checks the input of one streaming step of a dense model: exactly <paramref name="input"/> values.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StepInput(int length, int input, [CallerArgumentExpression(nameof(length))] string? paramName = null)
+    {
+        if (length != input)
+        {
+            ThrowLength(length, OneStep, input, "value", "Input", destination: false, paramName);
+        }
+    }
+
+    /// <summary>Checks the destination of one streaming step: room for <paramref name="output"/> values (a longer one is fine).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StepOutput(int length, int output, [CallerArgumentExpression(nameof(length))] string? paramName = null)
+    {
+        if (length < output)
+        {
+            ThrowLength(length, OneStep, output, "value", "Output", destination: true, paramName);
+        }
+    }
+
+    /// <summary>The <c>steps</c> of a model with <c>Outputs.LastStep</c>: one row of targets or outputs for the whole sequence.</summary>
+    public const int LastStep = 0;
+
+    /// <summary>One streaming step (internal to the messages).</summary>
+    private const int OneStep = -1;
+
+    private static int Rows(int steps) => steps == LastStep ? 1 : steps;
+
+    /// <summary>Checks a layer index of a stacked model: 0 (the bottom) to <paramref name="layers"/> - 1.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Layer(int layer, int layers, [CallerArgumentExpression(nameof(layer))] string? paramName = null)
+    {
+        if ((uint)layer >= (uint)layers)
+        {
+            throw new ArgumentOutOfRangeException(paramName,
+                $"{Name(paramName)} is {layer}, but this model has Layers = {layers}: its layers are 0 (the bottom) to {layers - 1} (the top).");
+        }
+    }
+
+    /// <summary>Checks a learning rate: a finite number.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void LearningRate(double value, [CallerArgumentExpression(nameof(value))] string? paramName = null)
     {
         if (!double.IsFinite(value))
         {
-            throw new ArgumentOutOfRangeException(paramName, value, $"{Name(paramName)} must be a finite number.");
+            ThrowNotFinite(value, "a finite number", "a NaN or infinite step would make every weight it updates NaN or infinite", paramName);
+        }
+    }
+
+    /// <summary>Checks a sampling temperature: finite and not negative.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Temperature(double value, [CallerArgumentExpression(nameof(value))] string? paramName = null)
+    {
+        if (!(value >= 0 && double.IsFinite(value)))
+        {
+            ThrowNotFinite(value, ">= 0 and finite", "0 always takes the most likely token, and above 0 samples from softmax(y / temperature)", paramName);
         }
     }
 
     private static string Name(string? paramName) => paramName ?? "value";
 
+    /// <summary>"0..9", or "0" for a count of one.</summary>
+    private static string Range(int count) => count == 1 ? "0" : $"0..{count - 1}";
+
+    /// <summary>"1 value", "3 values", "2 probabilities".</summary>
+    private static string Count(int n, string unit) =>
+        n == 1 ? $"{n} {unit}" : unit.EndsWith('y') ? $"{n} {unit[..^1]}ies" : $"{n} {unit}s";
+
+    private static string Steps(int steps) => steps == 1 ? "1 step" : $"{steps} steps";
+
     [DoesNotReturn, MethodImpl(MethodImplOptions.NoInlining)]
-    private static void ThrowSequenceLength(int steps, int maxSteps, string? paramName) =>
+    private static void ThrowSequenceLength(int steps, int values, int width, int maxSteps, string? paramName)
+    {
+        string given = values < 0 ? $"has {Steps(steps)}" : $"has {Count(values, "value")}, {Steps(steps)} of Input = {width}";
         throw new ArgumentException(steps == 0
-            ? $"{Name(paramName)} is empty: a sequence needs at least one step."
-            : $"{Name(paramName)} has {steps} steps, more than this model's MaxSteps = {maxSteps}. Split the sequence, or declare a larger MaxSteps.", paramName);
+            ? $"{Name(paramName)} is empty, but a sequence needs at least one step."
+            : $"{Name(paramName)} {given}, but this model takes at most MaxSteps = {maxSteps}: its buffers are allocated for that many steps. " +
+              "Split the sequence, or declare a larger MaxSteps.", paramName);
+    }
 
     [DoesNotReturn, MethodImpl(MethodImplOptions.NoInlining)]
-    private static void ThrowId(int id, int index, int count, string what, string? paramName) =>
-        throw new ArgumentOutOfRangeException(paramName, id, index >= 0
-            ? $"{Name(paramName)}[{index}] is {id}, outside the {what} ids 0..{count - 1}."
-            : $"{Name(paramName)} is {id}, outside the {what} ids 0..{count - 1}.");
+    private static void ThrowNotWholeSteps(int length, int width, string? paramName)
+    {
+        int below = length / width * width;
+        string fits = below == 0
+            ? $"{width} for one step"
+            : $"{below} for {Steps(below / width)} or {below + width} for {Steps(below / width + 1)}";
+        throw new ArgumentException(
+            $"{Name(paramName)} has {Count(length, "value")}, but this model needs a whole number of steps of Input = {width} values each " +
+            $"(laid out [steps, Input]), e.g. {fits}.", paramName);
+    }
 
     [DoesNotReturn, MethodImpl(MethodImplOptions.NoInlining)]
-    private static void ThrowLength(int actual, int expected, string rule, string? paramName) =>
-        throw new ArgumentException($"{Name(paramName)} has length {actual}, but {rule} requires {expected}.", paramName);
+    private static void ThrowId(int id, int index, int count, string what, string declared, string? paramName)
+    {
+        string at = index >= 0 ? $"{Name(paramName)}[{index}]" : Name(paramName);
+        throw new ArgumentOutOfRangeException(paramName,
+            $"{at} is {id}, but {what} must be {Range(count)} because this model has {declared} = {count}.");
+    }
+
+    /// <summary>"targets has 3 values, but this model needs 4: Output = 2 values for each of the 2 steps of inputs."</summary>
+    [DoesNotReturn, MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowLength(int actual, int steps, int perStep, string unit, string? width, bool destination, string? paramName)
+    {
+        int expected = steps == OneStep ? perStep : Rows(steps) * perStep;
+        string given = destination ? (actual == 0 ? "is empty" : $"has room for {Count(actual, unit)}") : $"has {Count(actual, unit)}";
+        string each = width is null ? $"one {unit}" : $"{width} = {Count(perStep, unit)}";
+        string scope = steps switch
+        {
+            OneStep => "for one step",
+            LastStep => "for the whole sequence (Outputs.LastStep)",
+            1 => "for the 1 step of inputs",
+            _ => $"for each of the {steps} steps of inputs",
+        };
+        throw new ArgumentException(
+            $"{Name(paramName)} {given}, but this model {(destination ? "writes" : "needs")} {expected}: {each} {scope}.", paramName);
+    }
 
     [DoesNotReturn, MethodImpl(MethodImplOptions.NoInlining)]
-    private static void ThrowDestination(int length, int required, string? paramName) =>
-        throw new ArgumentException($"{Name(paramName)} has room for {length} elements, but {required} are written.", paramName);
-
-    [DoesNotReturn, MethodImpl(MethodImplOptions.NoInlining)]
-    private static void ThrowNonNegativeFinite(double value, string? paramName) =>
-        throw new ArgumentOutOfRangeException(paramName, value, $"{Name(paramName)} must be a finite number >= 0.");
+    private static void ThrowNotFinite(double value, string rule, string why, string? paramName) =>
+        throw new ArgumentOutOfRangeException(paramName,
+            $"{Name(paramName)} is {value.ToString(CultureInfo.InvariantCulture)}, but it must be {rule}: {why}.");
 }

@@ -96,7 +96,8 @@ public static class WeightIO
     /// <param name="maps">Where each tensor lives in <paramref name="values"/>.</param>
     /// <param name="identity">
     /// Metadata that must match when the file's <c>__metadata__</c> has the key (a missing key is accepted:
-    /// files written by PyTorch carry none).
+    /// files written by PyTorch carry none). When the file does not fit, the message suggests a declaration that
+    /// does; what the file cannot tell (token or dense input, the loss, <c>Outputs</c>, the activation) is taken from here.
     /// </param>
     /// <param name="options">Loading options; <see langword="null"/> for the defaults.</param>
     /// <exception cref="ArgumentNullException"><paramref name="stream"/> is null.</exception>
@@ -112,7 +113,8 @@ public static class WeightIO
             ArgumentNullException.ThrowIfNull(map, nameof(maps));
             if (!byName.TryAdd(map.Name, map))
             {
-                throw new ArgumentException($"Two tensor maps are named '{map.Name}'.", nameof(maps));
+                throw new ArgumentException(
+                    $"maps has two tensor maps named '{map.Name}', but each tensor needs a name of its own: a safetensors file holds one tensor per name.", nameof(maps));
             }
         }
 
@@ -125,11 +127,11 @@ public static class WeightIO
             {
                 throw new InvalidDataException(
                     $"The file was saved from a model with {pair.Key} = {fileValue}, but this model has {pair.Key} = {pair.Value}." +
-                    FittingDeclaration(header, byName));
+                    FittingDeclaration.Describe(header, identity));
             }
         }
 
-        CheckTensors<T>(header, maps, byName);
+        CheckTensors<T>(header, maps, byName, identity);
 
         // The file now holds exactly the model's tensors, so everything below is bounded by the model's size.
         T[] staged = values.ToArray();
@@ -137,7 +139,7 @@ public static class WeightIO
         staged.CopyTo(values);
     }
 
-    private static void CheckTensors<T>(SafeTensorsHeader header, ReadOnlySpan<TensorMap> maps, Dictionary<string, TensorMap> byName)
+    private static void CheckTensors<T>(SafeTensorsHeader header, ReadOnlySpan<TensorMap> maps, Dictionary<string, TensorMap> byName, ReadOnlySpan<KeyValuePair<string, string>> identity)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         var missing = new List<TensorMap>();
@@ -169,7 +171,7 @@ public static class WeightIO
                 throw new InvalidDataException(
                     $"Tensor '{map.Name}' has shape {SafeTensorInfo.FormatShape(tensor.Shape.AsSpan())} in the file, " +
                     $"but this model expects {SafeTensorInfo.FormatShape(expectedLong)} ({map.ShapeDescription})." +
-                    FittingDeclaration(header, byName));
+                    FittingDeclaration.Describe(header, identity));
             }
         }
 
@@ -181,7 +183,7 @@ public static class WeightIO
                 text.Append(i == 0 ? "" : ", ").Append('\'').Append(missing[i].Name).Append("' (shape ").Append(missing[i].ShapeDescription).Append(')');
             }
 
-            throw new InvalidDataException(text.Append(", which this model needs.").ToString());
+            throw new InvalidDataException(text.Append(", which this model needs.").Append(FittingDeclaration.Describe(header, identity)).ToString());
         }
 
         if (header.Tensors.Count > maps.Length)
@@ -201,55 +203,8 @@ public static class WeightIO
             string more = total > Shown ? $" and {total - Shown} more" : "";
             throw new InvalidDataException(
                 $"The file has {(total == 1 ? "a tensor" : "tensors")} this model does not have: {string.Join(", ", unexpected)}{more}. " +
-                "Check that the file was saved from a model with the same declaration.");
+                "Check that the file was saved from a model with the same declaration." + FittingDeclaration.Describe(header, identity));
         }
-    }
-
-    /// <summary>
-    /// " The file fits [RnnModel(...)]." worked out from the file's PyTorch tensors (output.weight gives
-    /// Hidden and Output; rnn.weight_hh_l0 the gate count and what recurs; rnn.weight_ih_l0 the input width),
-    /// or "" when the file does not have that shape of network.
-    /// </summary>
-    private static string FittingDeclaration(SafeTensorsHeader header, Dictionary<string, TensorMap> byName)
-    {
-        if (!header.TryGetTensor("output.weight", out SafeTensorInfo? head) || head.Shape.Length != 2
-            || !header.TryGetTensor("rnn.weight_hh_l0", out SafeTensorInfo? recurrent) || recurrent.Shape.Length != 2
-            || !header.TryGetTensor("rnn.weight_ih_l0", out SafeTensorInfo? input) || input.Shape.Length != 2)
-        {
-            return "";
-        }
-
-        long output = head.Shape[0], hidden = head.Shape[1];
-        long rows = recurrent.Shape[0], recurs = recurrent.Shape[1];
-        if (hidden <= 0 || rows % hidden != 0 || input.Shape[0] != rows)
-        {
-            return "";
-        }
-
-        string? cell = (rows / hidden) switch { 1 => null, 3 => "Gru", 4 => "Lstm", _ => "?" };
-        if (cell == "?" || (recurs != hidden && (recurs != output || cell is not null)))
-        {
-            return "";
-        }
-
-        // Token and dense inputs have the same weight shape; keep this model's kind.
-        string inputKind = byName.TryGetValue("rnn.weight_ih_l0", out TensorMap? map) && map.ShapeDescription.Contains("Input", StringComparison.Ordinal)
-            ? "Input"
-            : "Vocab";
-        var text = new StringBuilder(" The file fits [RnnModel(Hidden = ").Append(hidden)
-            .Append(", ").Append(inputKind).Append(" = ").Append(input.Shape[1])
-            .Append(", Output = ").Append(output);
-        if (cell is not null)
-        {
-            text.Append(", Cell = CellType.").Append(cell);
-        }
-
-        if (recurs != hidden)
-        {
-            text.Append(", Recurrence = Recurrence.Output");
-        }
-
-        return text.Append(")].").ToString();
     }
 
     private static void ReadData<T>(Stream stream, SafeTensorsHeader header, Dictionary<string, TensorMap> byName, T[] staged, bool allowNonFinite)

@@ -51,6 +51,15 @@ internal static class GeneratorRunner
         return (driver.GetRunResult(), output);
     }
 
+    /// <summary>Emits a compilation that has no errors and loads it (each into a context of its own).</summary>
+    public static System.Reflection.Assembly Load(Compilation compilation)
+    {
+        using var image = new MemoryStream();
+        Microsoft.CodeAnalysis.Emit.EmitResult emitted = compilation.Emit(image);
+        Assert.True(emitted.Success, string.Join("\n", emitted.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error).Take(10)));
+        return System.Reflection.Assembly.Load(image.ToArray());
+    }
+
     /// <summary>
     /// Compiler diagnostics of the output: errors anywhere, and warnings in generated files (the test's
     /// own source is not held to documentation rules).

@@ -137,7 +137,7 @@ namespace Demo
         public float SgdStep(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets, float learningRate)
         {
             int steps = CheckSequence(inputs, targets);
-            global::RnnGen.Runtime.Guard.Finite(learningRate);
+            global::RnnGen.Runtime.Guard.LearningRate(learningRate);
             float loss = global::RnnGen.Generated.BiTaggerNetwork.SgdStep(_parameters, _gradients, _workspace, inputs, targets, steps, learningRate, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>(), out int nonFinite);
             if (nonFinite != global::RnnGen.Runtime.TrainingGuard.AllFinite)
             {
@@ -149,14 +149,28 @@ namespace Demo
 
         /// <summary>The most likely class at every step (the first one on ties), from the zero state.</summary>
         /// <param name="inputs">Token ids, 1..MaxSteps of them.</param>
-        /// <param name="classes">Receives the class ids, one per step.</param>
-
+        /// <param name="classes">Receives the class ids, one per step. A longer span keeps the rest.</param>
+        /// <returns>steps, the class ids written.</returns>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
-        public void Predict(global::System.ReadOnlySpan<int> inputs, global::System.Span<int> classes)
+        public int Predict(global::System.ReadOnlySpan<int> inputs, global::System.Span<int> classes)
         {
             int steps = CheckInputs(inputs);
-            global::RnnGen.Runtime.Guard.Destination(classes.Length, steps, nameof(classes));
-            global::RnnGen.Generated.BiTaggerNetwork.Predict(_parameters, _workspace, inputs, steps, classes, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>());
+            global::RnnGen.Runtime.Guard.ClassDestination(classes.Length, steps, nameof(classes));
+            global::RnnGen.Generated.BiTaggerNetwork.Predict(_parameters, _workspace, inputs, steps, classes, default, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>());
+            return steps;
+        }
+
+        /// <summary>Each class's probability at every step, from the zero state: the softmax of the logits.</summary>
+        /// <param name="inputs">Token ids, 1..MaxSteps of them.</param>
+        /// <param name="destination">Receives Output probabilities per step, [steps, Output] row-major. A longer span keeps the rest.</param>
+        /// <returns>steps * Output, the values written.</returns>
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
+        public int Probabilities(global::System.ReadOnlySpan<int> inputs, global::System.Span<float> destination)
+        {
+            int steps = CheckInputs(inputs);
+            global::RnnGen.Runtime.Guard.ProbabilityDestination(destination.Length, steps, Output, nameof(destination));
+            global::RnnGen.Generated.BiTaggerNetwork.Predict(_parameters, _workspace, inputs, steps, default, destination, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>());
+            return steps * Output;
         }
 
         /// <summary>
@@ -201,15 +215,15 @@ namespace Demo
         private static int CheckInputs(global::System.ReadOnlySpan<int> inputs)
         {
             global::RnnGen.Runtime.Guard.SequenceLength(inputs.Length, MaxSteps, nameof(inputs));
-            global::RnnGen.Runtime.Guard.Ids(inputs, Vocab, "vocabulary", nameof(inputs));
+            global::RnnGen.Runtime.Guard.TokenIds(inputs, Vocab, nameof(inputs));
             return inputs.Length;
         }
 
         private static int CheckSequence(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets)
         {
             int steps = CheckInputs(inputs);
-            global::RnnGen.Runtime.Guard.TargetLength(targets.Length, steps, "one target per step", nameof(targets));
-            global::RnnGen.Runtime.Guard.Ids(targets, Output, "output class", nameof(targets));
+            global::RnnGen.Runtime.Guard.ClassTargets(targets.Length, steps, nameof(targets));
+            global::RnnGen.Runtime.Guard.ClassIds(targets, Output, nameof(targets));
             return steps;
         }
     }
@@ -409,8 +423,8 @@ namespace RnnGen.Generated
             return loss;
         }
 
-        /// <summary>The head's most likely class for every step.</summary>
-        public static void Predict(float[] parameters, float[] workspace, ReadOnlySpan<int> inputs, int steps, Span<int> classes, ref float state)
+        /// <summary>The head's most likely class, or its softmax into probabilities when given, for every step.</summary>
+        public static void Predict(float[] parameters, float[] workspace, ReadOnlySpan<int> inputs, int steps, Span<int> classes, Span<float> probabilities, ref float state)
         {
             ref float p = ref AlignedArray.Origin(parameters);
             ref float w = ref AlignedArray.Origin(workspace);
@@ -418,7 +432,9 @@ namespace RnnGen.Generated
             Head(ref p, ref w, steps);
             for (int r = 0; r < steps; r++)
             {
-                classes[r] = Losses.ArgMax<float>(ref Unsafe.Add(ref w, Logits + r * OutputPadded), Output);
+                ref float y = ref Unsafe.Add(ref w, Logits + r * OutputPadded);
+                if (probabilities.IsEmpty) classes[r] = Losses.ArgMax<float>(ref y, Output);
+                else Softmax.Apply(MemoryMarshal.CreateReadOnlySpan(ref y, Output), probabilities.Slice(r * Output));
             }
         }
 

@@ -135,7 +135,7 @@ partial class Tagger : global::RnnGen.IRnnModel<double, int, int>
     public double SgdStep(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets, double learningRate)
     {
         int steps = CheckSequence(inputs, targets);
-        global::RnnGen.Runtime.Guard.Finite(learningRate);
+        global::RnnGen.Runtime.Guard.LearningRate(learningRate);
         double loss = global::RnnGen.Generated.TaggerNetwork.SgdStep(_parameters, _gradients, _workspace, inputs, targets, steps, learningRate, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<double>(), out int nonFinite);
         if (nonFinite != global::RnnGen.Runtime.TrainingGuard.AllFinite)
         {
@@ -189,7 +189,7 @@ partial class Tagger : global::RnnGen.IRnnModel<double, int, int>
     public double SgdStep(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets, double learningRate, ref State state)
     {
         int steps = CheckSequence(inputs, targets);
-        global::RnnGen.Runtime.Guard.Finite(learningRate);
+        global::RnnGen.Runtime.Guard.LearningRate(learningRate);
         double loss = global::RnnGen.Generated.TaggerNetwork.SgdStep(_parameters, _gradients, _workspace, inputs, targets, steps, learningRate, ref state.Data, out int nonFinite);
         if (nonFinite != global::RnnGen.Runtime.TrainingGuard.AllFinite)
         {
@@ -201,26 +201,50 @@ partial class Tagger : global::RnnGen.IRnnModel<double, int, int>
 
     /// <summary>The most likely class at every step (the first one on ties), from the zero state.</summary>
     /// <param name="inputs">Token ids, 1..MaxSteps of them.</param>
-    /// <param name="classes">Receives the class ids, one per step.</param>
-
+    /// <param name="classes">Receives the class ids, one per step. A longer span keeps the rest.</param>
+    /// <returns>steps, the class ids written.</returns>
     [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
-    public void Predict(global::System.ReadOnlySpan<int> inputs, global::System.Span<int> classes)
+    public int Predict(global::System.ReadOnlySpan<int> inputs, global::System.Span<int> classes)
     {
         int steps = CheckInputs(inputs);
-        global::RnnGen.Runtime.Guard.Destination(classes.Length, steps, nameof(classes));
-        global::RnnGen.Generated.TaggerNetwork.Predict(_parameters, _workspace, inputs, steps, classes, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<double>());
+        global::RnnGen.Runtime.Guard.ClassDestination(classes.Length, steps, nameof(classes));
+        global::RnnGen.Generated.TaggerNetwork.Predict(_parameters, _workspace, inputs, steps, classes, default, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<double>());
+        return steps;
     }
 
-    /// <summary>The most likely class at every step (the first one on ties), continuing from <paramref name="state"/>, which then receives the state after the last step.</summary>
+    /// <summary>Each class's probability at every step, from the zero state: the softmax of the logits <see cref="Step"/> writes.</summary>
     /// <param name="inputs">Token ids, 1..MaxSteps of them.</param>
-    /// <param name="classes">Receives the class ids, one per step.</param>
-    /// <param name="state">The state entering the first step; receives the state after the last.</param>
+    /// <param name="destination">Receives Output probabilities per step, [steps, Output] row-major. A longer span keeps the rest.</param>
+    /// <returns>steps * Output, the values written.</returns>
     [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
-    public void Predict(global::System.ReadOnlySpan<int> inputs, global::System.Span<int> classes, ref State state)
+    public int Probabilities(global::System.ReadOnlySpan<int> inputs, global::System.Span<double> destination)
     {
         int steps = CheckInputs(inputs);
-        global::RnnGen.Runtime.Guard.Destination(classes.Length, steps, nameof(classes));
-        global::RnnGen.Generated.TaggerNetwork.Predict(_parameters, _workspace, inputs, steps, classes, ref state.Data);
+        global::RnnGen.Runtime.Guard.ProbabilityDestination(destination.Length, steps, Output, nameof(destination));
+        global::RnnGen.Generated.TaggerNetwork.Predict(_parameters, _workspace, inputs, steps, default, destination, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<double>());
+        return steps * Output;
+    }
+
+    /// <inheritdoc cref="Predict(global::System.ReadOnlySpan{int}, global::System.Span{int})"/>
+    /// <summary>The most likely class at every step (the first one on ties), continuing from <paramref name="state"/>, which then receives the state after the last step.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
+    public int Predict(global::System.ReadOnlySpan<int> inputs, global::System.Span<int> classes, ref State state)
+    {
+        int steps = CheckInputs(inputs);
+        global::RnnGen.Runtime.Guard.ClassDestination(classes.Length, steps, nameof(classes));
+        global::RnnGen.Generated.TaggerNetwork.Predict(_parameters, _workspace, inputs, steps, classes, default, ref state.Data);
+        return steps;
+    }
+
+    /// <inheritdoc cref="Probabilities(global::System.ReadOnlySpan{int}, global::System.Span{double})"/>
+    /// <summary>Each class's probability at every step, continuing from <paramref name="state"/>, which then receives the state after the last step.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
+    public int Probabilities(global::System.ReadOnlySpan<int> inputs, global::System.Span<double> destination, ref State state)
+    {
+        int steps = CheckInputs(inputs);
+        global::RnnGen.Runtime.Guard.ProbabilityDestination(destination.Length, steps, Output, nameof(destination));
+        global::RnnGen.Generated.TaggerNetwork.Predict(_parameters, _workspace, inputs, steps, default, destination, ref state.Data);
+        return steps * Output;
     }
 
     /// <summary>
@@ -254,12 +278,12 @@ partial class Tagger : global::RnnGen.IRnnModel<double, int, int>
     /// </summary>
     /// <param name="state">The state before the step; receives the state after it.</param>
     /// <param name="token">The input token id.</param>
-    /// <param name="output">Receives <see cref="Output"/> values.</param>
+    /// <param name="output">Receives exactly <see cref="Output"/> values, so Step returns no count; a longer span keeps the rest.</param>
     [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
     public void Step(ref State state, int token, global::System.Span<double> output)
     {
-        global::RnnGen.Runtime.Guard.Id(token, Vocab, "vocabulary", nameof(token));
-        global::RnnGen.Runtime.Guard.Destination(output.Length, Output, nameof(output));
+        global::RnnGen.Runtime.Guard.TokenId(token, Vocab, nameof(token));
+        global::RnnGen.Runtime.Guard.StepOutput(output.Length, Output, nameof(output));
         global::RnnGen.Generated.TaggerNetwork.Step(_parameters, _workspace, ref state.Data, token, output);
     }
 
@@ -305,15 +329,15 @@ partial class Tagger : global::RnnGen.IRnnModel<double, int, int>
     private static int CheckInputs(global::System.ReadOnlySpan<int> inputs)
     {
         global::RnnGen.Runtime.Guard.SequenceLength(inputs.Length, MaxSteps, nameof(inputs));
-        global::RnnGen.Runtime.Guard.Ids(inputs, Vocab, "vocabulary", nameof(inputs));
+        global::RnnGen.Runtime.Guard.TokenIds(inputs, Vocab, nameof(inputs));
         return inputs.Length;
     }
 
     private static int CheckSequence(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets)
     {
         int steps = CheckInputs(inputs);
-        global::RnnGen.Runtime.Guard.TargetLength(targets.Length, steps, "one target per step", nameof(targets));
-        global::RnnGen.Runtime.Guard.Ids(targets, Output, "output class", nameof(targets));
+        global::RnnGen.Runtime.Guard.ClassTargets(targets.Length, steps, nameof(targets));
+        global::RnnGen.Runtime.Guard.ClassIds(targets, Output, nameof(targets));
         return steps;
     }
 }
@@ -457,8 +481,8 @@ namespace RnnGen.Generated
             return loss;
         }
 
-        /// <summary>The head's most likely class for every step.</summary>
-        public static void Predict(double[] parameters, double[] workspace, ReadOnlySpan<int> inputs, int steps, Span<int> classes, ref double state)
+        /// <summary>The head's most likely class, or its softmax into probabilities when given, for every step.</summary>
+        public static void Predict(double[] parameters, double[] workspace, ReadOnlySpan<int> inputs, int steps, Span<int> classes, Span<double> probabilities, ref double state)
         {
             ref double p = ref AlignedArray.Origin(parameters);
             ref double w = ref AlignedArray.Origin(workspace);
@@ -466,7 +490,9 @@ namespace RnnGen.Generated
             Head(ref p, ref w, steps);
             for (int r = 0; r < steps; r++)
             {
-                classes[r] = Losses.ArgMax<double>(ref Unsafe.Add(ref w, Logits + r * OutputPadded), Output);
+                ref double y = ref Unsafe.Add(ref w, Logits + r * OutputPadded);
+                if (probabilities.IsEmpty) classes[r] = Losses.ArgMax<double>(ref y, Output);
+                else Softmax.Apply(MemoryMarshal.CreateReadOnlySpan(ref y, Output), probabilities.Slice(r * Output));
             }
         }
 

@@ -137,7 +137,7 @@ namespace Demo
         public float SgdStep(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets, float learningRate)
         {
             int steps = CheckSequence(inputs, targets);
-            global::RnnGen.Runtime.Guard.Finite(learningRate);
+            global::RnnGen.Runtime.Guard.LearningRate(learningRate);
             float loss = global::RnnGen.Generated.CharModelNetwork.SgdStep(_parameters, _gradients, _workspace, inputs, targets, steps, learningRate, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>(), out int nonFinite);
             if (nonFinite != global::RnnGen.Runtime.TrainingGuard.AllFinite)
             {
@@ -191,7 +191,7 @@ namespace Demo
         public float SgdStep(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets, float learningRate, ref State state)
         {
             int steps = CheckSequence(inputs, targets);
-            global::RnnGen.Runtime.Guard.Finite(learningRate);
+            global::RnnGen.Runtime.Guard.LearningRate(learningRate);
             float loss = global::RnnGen.Generated.CharModelNetwork.SgdStep(_parameters, _gradients, _workspace, inputs, targets, steps, learningRate, ref state.Data, out int nonFinite);
             if (nonFinite != global::RnnGen.Runtime.TrainingGuard.AllFinite)
             {
@@ -203,26 +203,50 @@ namespace Demo
 
         /// <summary>The most likely class at every step (the first one on ties), from the zero state.</summary>
         /// <param name="inputs">Token ids, 1..MaxSteps of them.</param>
-        /// <param name="classes">Receives the class ids, one per step.</param>
-
+        /// <param name="classes">Receives the class ids, one per step. A longer span keeps the rest.</param>
+        /// <returns>steps, the class ids written.</returns>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
-        public void Predict(global::System.ReadOnlySpan<int> inputs, global::System.Span<int> classes)
+        public int Predict(global::System.ReadOnlySpan<int> inputs, global::System.Span<int> classes)
         {
             int steps = CheckInputs(inputs);
-            global::RnnGen.Runtime.Guard.Destination(classes.Length, steps, nameof(classes));
-            global::RnnGen.Generated.CharModelNetwork.Predict(_parameters, _workspace, inputs, steps, classes, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>());
+            global::RnnGen.Runtime.Guard.ClassDestination(classes.Length, steps, nameof(classes));
+            global::RnnGen.Generated.CharModelNetwork.Predict(_parameters, _workspace, inputs, steps, classes, default, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>());
+            return steps;
         }
 
-        /// <summary>The most likely class at every step (the first one on ties), continuing from <paramref name="state"/>, which then receives the state after the last step.</summary>
+        /// <summary>Each class's probability at every step, from the zero state: the softmax of the logits <see cref="Step"/> writes.</summary>
         /// <param name="inputs">Token ids, 1..MaxSteps of them.</param>
-        /// <param name="classes">Receives the class ids, one per step.</param>
-        /// <param name="state">The state entering the first step; receives the state after the last.</param>
+        /// <param name="destination">Receives Output probabilities per step, [steps, Output] row-major. A longer span keeps the rest.</param>
+        /// <returns>steps * Output, the values written.</returns>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
-        public void Predict(global::System.ReadOnlySpan<int> inputs, global::System.Span<int> classes, ref State state)
+        public int Probabilities(global::System.ReadOnlySpan<int> inputs, global::System.Span<float> destination)
         {
             int steps = CheckInputs(inputs);
-            global::RnnGen.Runtime.Guard.Destination(classes.Length, steps, nameof(classes));
-            global::RnnGen.Generated.CharModelNetwork.Predict(_parameters, _workspace, inputs, steps, classes, ref state.Data);
+            global::RnnGen.Runtime.Guard.ProbabilityDestination(destination.Length, steps, Output, nameof(destination));
+            global::RnnGen.Generated.CharModelNetwork.Predict(_parameters, _workspace, inputs, steps, default, destination, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>());
+            return steps * Output;
+        }
+
+        /// <inheritdoc cref="Predict(global::System.ReadOnlySpan{int}, global::System.Span{int})"/>
+        /// <summary>The most likely class at every step (the first one on ties), continuing from <paramref name="state"/>, which then receives the state after the last step.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
+        public int Predict(global::System.ReadOnlySpan<int> inputs, global::System.Span<int> classes, ref State state)
+        {
+            int steps = CheckInputs(inputs);
+            global::RnnGen.Runtime.Guard.ClassDestination(classes.Length, steps, nameof(classes));
+            global::RnnGen.Generated.CharModelNetwork.Predict(_parameters, _workspace, inputs, steps, classes, default, ref state.Data);
+            return steps;
+        }
+
+        /// <inheritdoc cref="Probabilities(global::System.ReadOnlySpan{int}, global::System.Span{float})"/>
+        /// <summary>Each class's probability at every step, continuing from <paramref name="state"/>, which then receives the state after the last step.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
+        public int Probabilities(global::System.ReadOnlySpan<int> inputs, global::System.Span<float> destination, ref State state)
+        {
+            int steps = CheckInputs(inputs);
+            global::RnnGen.Runtime.Guard.ProbabilityDestination(destination.Length, steps, Output, nameof(destination));
+            global::RnnGen.Generated.CharModelNetwork.Predict(_parameters, _workspace, inputs, steps, default, destination, ref state.Data);
+            return steps * Output;
         }
 
         /// <summary>
@@ -260,12 +284,12 @@ namespace Demo
         /// </summary>
         /// <param name="state">The state before the step; receives the state after it.</param>
         /// <param name="token">The input token id.</param>
-        /// <param name="output">Receives <see cref="Output"/> values.</param>
+        /// <param name="output">Receives exactly <see cref="Output"/> values, so Step returns no count; a longer span keeps the rest.</param>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public void Step(ref State state, int token, global::System.Span<float> output)
         {
-            global::RnnGen.Runtime.Guard.Id(token, Vocab, "vocabulary", nameof(token));
-            global::RnnGen.Runtime.Guard.Destination(output.Length, Output, nameof(output));
+            global::RnnGen.Runtime.Guard.TokenId(token, Vocab, nameof(token));
+            global::RnnGen.Runtime.Guard.StepOutput(output.Length, Output, nameof(output));
             global::RnnGen.Generated.CharModelNetwork.Step(_parameters, _workspace, ref state.Data, token, output);
         }
 
@@ -284,11 +308,11 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public int Generate(global::System.ReadOnlySpan<int> prompt, global::System.Span<int> destination, float temperature, ref global::RnnGen.RnnRandom random, int endToken = -1, int avoidToken = -1)
         {
-            global::RnnGen.Runtime.Guard.SequenceLength(prompt.Length, int.MaxValue, nameof(prompt));
-            global::RnnGen.Runtime.Guard.Ids(prompt, Vocab, "vocabulary", nameof(prompt));
-            global::RnnGen.Runtime.Guard.NonNegativeFinite(temperature, nameof(temperature));
-            global::RnnGen.Runtime.Guard.OptionalId(endToken, Output, "output class", nameof(endToken));
-            global::RnnGen.Runtime.Guard.OptionalId(avoidToken, Output, "output class", nameof(avoidToken));
+            global::RnnGen.Runtime.Guard.NotEmpty(prompt.Length, "Generate needs at least one token to start from, e.g. the sentence-start token", nameof(prompt));
+            global::RnnGen.Runtime.Guard.TokenIds(prompt, Vocab, nameof(prompt));
+            global::RnnGen.Runtime.Guard.Temperature(temperature, nameof(temperature));
+            global::RnnGen.Runtime.Guard.OptionalClassId(endToken, Output, nameof(endToken));
+            global::RnnGen.Runtime.Guard.OptionalClassId(avoidToken, Output, nameof(avoidToken));
             var state = default(State);
             return global::RnnGen.Generated.CharModelNetwork.Generate(_parameters, _workspace, ref state.Data, prompt, destination, temperature, ref random, endToken, avoidToken);
         }
@@ -335,15 +359,15 @@ namespace Demo
         private static int CheckInputs(global::System.ReadOnlySpan<int> inputs)
         {
             global::RnnGen.Runtime.Guard.SequenceLength(inputs.Length, MaxSteps, nameof(inputs));
-            global::RnnGen.Runtime.Guard.Ids(inputs, Vocab, "vocabulary", nameof(inputs));
+            global::RnnGen.Runtime.Guard.TokenIds(inputs, Vocab, nameof(inputs));
             return inputs.Length;
         }
 
         private static int CheckSequence(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets)
         {
             int steps = CheckInputs(inputs);
-            global::RnnGen.Runtime.Guard.TargetLength(targets.Length, steps, "one target per step", nameof(targets));
-            global::RnnGen.Runtime.Guard.Ids(targets, Output, "output class", nameof(targets));
+            global::RnnGen.Runtime.Guard.ClassTargets(targets.Length, steps, nameof(targets));
+            global::RnnGen.Runtime.Guard.ClassIds(targets, Output, nameof(targets));
             return steps;
         }
     }
@@ -492,8 +516,8 @@ namespace RnnGen.Generated
             return loss;
         }
 
-        /// <summary>The head's most likely class for every step.</summary>
-        public static void Predict(float[] parameters, float[] workspace, ReadOnlySpan<int> inputs, int steps, Span<int> classes, ref float state)
+        /// <summary>The head's most likely class, or its softmax into probabilities when given, for every step.</summary>
+        public static void Predict(float[] parameters, float[] workspace, ReadOnlySpan<int> inputs, int steps, Span<int> classes, Span<float> probabilities, ref float state)
         {
             ref float p = ref AlignedArray.Origin(parameters);
             ref float w = ref AlignedArray.Origin(workspace);
@@ -501,7 +525,9 @@ namespace RnnGen.Generated
             Head(ref p, ref w, steps);
             for (int r = 0; r < steps; r++)
             {
-                classes[r] = Losses.ArgMax<float>(ref Unsafe.Add(ref w, Logits + r * OutputPadded), Output);
+                ref float y = ref Unsafe.Add(ref w, Logits + r * OutputPadded);
+                if (probabilities.IsEmpty) classes[r] = Losses.ArgMax<float>(ref y, Output);
+                else Softmax.Apply(MemoryMarshal.CreateReadOnlySpan(ref y, Output), probabilities.Slice(r * Output));
             }
         }
 

@@ -113,7 +113,7 @@ namespace Demo
         }
 
         /// <summary>The summed cross-entropy loss of a sequence, from the zero state; no gradient work.</summary>
-        /// <param name="inputs">Input values per step, laid out [steps, Input] row-major; 1..MaxSteps steps.</param>
+        /// <param name="inputs">Input values a step, [steps, Input] row-major; 1..MaxSteps steps.</param>
         /// <param name="targets">One class id for the whole sequence (Outputs.LastStep).</param>
         /// <exception cref="global::System.ArgumentException">A length does not fit the declaration, or an id is out of range; nothing changes.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
@@ -127,7 +127,7 @@ namespace Demo
         /// Runs forward from the zero state and backpropagation through time, ADDS the gradient of the summed loss
         /// into <see cref="Gradients"/>, and returns the loss.
         /// </summary>
-        /// <param name="inputs">Input values per step, laid out [steps, Input] row-major; 1..MaxSteps steps.</param>
+        /// <param name="inputs">Input values a step, [steps, Input] row-major; 1..MaxSteps steps.</param>
         /// <param name="targets">One class id for the whole sequence (Outputs.LastStep).</param>
         /// <exception cref="global::System.ArgumentException">A length does not fit the declaration, or an id is out of range; nothing changes.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
@@ -143,7 +143,7 @@ namespace Demo
         /// unspecified: only what this sequence touches is cleared and updated. A NaN or infinite loss or gradient
         /// updates nothing: it throws, or with <see cref="NonFiniteAction"/> = Skip counts a skipped step.
         /// </summary>
-        /// <param name="inputs">Input values per step, laid out [steps, Input] row-major; 1..MaxSteps steps.</param>
+        /// <param name="inputs">Input values a step, [steps, Input] row-major; 1..MaxSteps steps.</param>
         /// <param name="targets">One class id for the whole sequence (Outputs.LastStep).</param>
         /// <param name="learningRate">The step size.</param>
         /// <exception cref="global::System.ArgumentException">A length does not fit the declaration, or an id is out of range; nothing changes.</exception>
@@ -152,7 +152,7 @@ namespace Demo
         public float SgdStep(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> targets, float learningRate)
         {
             int steps = CheckSequence(inputs, targets);
-            global::RnnGen.Runtime.Guard.Finite(learningRate);
+            global::RnnGen.Runtime.Guard.LearningRate(learningRate);
             float loss = global::RnnGen.Generated.ProjectedClassifierNetwork.SgdStep(_parameters, _gradients, _workspace, inputs, targets, steps, learningRate, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>(), ref _dropout, out int nonFinite);
             if (nonFinite != global::RnnGen.Runtime.TrainingGuard.AllFinite)
             {
@@ -166,7 +166,7 @@ namespace Demo
         /// The summed cross-entropy loss of a sequence that continues from <paramref name="state"/>, which then receives the
         /// state after the last step: a long sequence scored chunk by chunk.
         /// </summary>
-        /// <param name="inputs">Input values per step, laid out [steps, Input] row-major; 1..MaxSteps steps.</param>
+        /// <param name="inputs">Input values a step, [steps, Input] row-major; 1..MaxSteps steps.</param>
         /// <param name="targets">One class id for the whole sequence (Outputs.LastStep).</param>
         /// <param name="state">The state entering the first step; receives the state after the last.</param>
         /// <exception cref="global::System.ArgumentException">A length does not fit the declaration, or an id is out of range; nothing changes.</exception>
@@ -182,7 +182,7 @@ namespace Demo
         /// <paramref name="state"/>, which then receives the state after the last step. The state is a constant
         /// for the gradient, as a detached hidden state is in PyTorch: training on a long stream chunk by chunk.
         /// </summary>
-        /// <param name="inputs">Input values per step, laid out [steps, Input] row-major; 1..MaxSteps steps.</param>
+        /// <param name="inputs">Input values a step, [steps, Input] row-major; 1..MaxSteps steps.</param>
         /// <param name="targets">One class id for the whole sequence (Outputs.LastStep).</param>
         /// <param name="state">The state entering the first step; receives the state after the last.</param>
         /// <exception cref="global::System.ArgumentException">A length does not fit the declaration, or an id is out of range; nothing changes.</exception>
@@ -197,7 +197,7 @@ namespace Demo
         /// <see cref="SgdStep(global::System.ReadOnlySpan{float}, global::System.ReadOnlySpan{int}, float)"/> for a sequence that continues from
         /// <paramref name="state"/>, which then receives the state after the last step (a constant for the gradient).
         /// </summary>
-        /// <param name="inputs">Input values per step, laid out [steps, Input] row-major; 1..MaxSteps steps.</param>
+        /// <param name="inputs">Input values a step, [steps, Input] row-major; 1..MaxSteps steps.</param>
         /// <param name="targets">One class id for the whole sequence (Outputs.LastStep).</param>
         /// <param name="learningRate">The step size.</param>
         /// <param name="state">The state entering the first step; receives the state after the last.</param>
@@ -206,7 +206,7 @@ namespace Demo
         public float SgdStep(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> targets, float learningRate, ref State state)
         {
             int steps = CheckSequence(inputs, targets);
-            global::RnnGen.Runtime.Guard.Finite(learningRate);
+            global::RnnGen.Runtime.Guard.LearningRate(learningRate);
             float loss = global::RnnGen.Generated.ProjectedClassifierNetwork.SgdStep(_parameters, _gradients, _workspace, inputs, targets, steps, learningRate, ref state.Data, ref _dropout, out int nonFinite);
             if (nonFinite != global::RnnGen.Runtime.TrainingGuard.AllFinite)
             {
@@ -217,27 +217,51 @@ namespace Demo
         }
 
         /// <summary>The most likely class of the sequence's last step (the first one on ties), from the zero state.</summary>
-        /// <param name="inputs">Input values per step, laid out [steps, Input] row-major; 1..MaxSteps steps.</param>
-        /// <param name="classes">Receives the class ids, one for the sequence.</param>
-
+        /// <param name="inputs">Input values a step, [steps, Input] row-major; 1..MaxSteps steps.</param>
+        /// <param name="classes">Receives the class ids, one for the sequence. A longer span keeps the rest.</param>
+        /// <returns>1, the class ids written.</returns>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
-        public void Predict(global::System.ReadOnlySpan<float> inputs, global::System.Span<int> classes)
+        public int Predict(global::System.ReadOnlySpan<float> inputs, global::System.Span<int> classes)
         {
             int steps = CheckInputs(inputs);
-            global::RnnGen.Runtime.Guard.Destination(classes.Length, 1, nameof(classes));
-            global::RnnGen.Generated.ProjectedClassifierNetwork.Predict(_parameters, _workspace, inputs, steps, classes, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>());
+            global::RnnGen.Runtime.Guard.ClassDestination(classes.Length, global::RnnGen.Runtime.Guard.LastStep, nameof(classes));
+            global::RnnGen.Generated.ProjectedClassifierNetwork.Predict(_parameters, _workspace, inputs, steps, classes, default, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>());
+            return 1;
         }
 
-        /// <summary>The most likely class of the sequence's last step (the first one on ties), continuing from <paramref name="state"/>, which then receives the state after the last step.</summary>
-        /// <param name="inputs">Input values per step, laid out [steps, Input] row-major; 1..MaxSteps steps.</param>
-        /// <param name="classes">Receives the class ids, one for the sequence.</param>
-        /// <param name="state">The state entering the first step; receives the state after the last.</param>
+        /// <summary>Each class's probability of the sequence's last step, from the zero state: the softmax of the logits <see cref="Step"/> writes.</summary>
+        /// <param name="inputs">Input values a step, [steps, Input] row-major; 1..MaxSteps steps.</param>
+        /// <param name="destination">Receives Output probabilities for the sequence. A longer span keeps the rest.</param>
+        /// <returns>Output, the values written.</returns>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
-        public void Predict(global::System.ReadOnlySpan<float> inputs, global::System.Span<int> classes, ref State state)
+        public int Probabilities(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> destination)
         {
             int steps = CheckInputs(inputs);
-            global::RnnGen.Runtime.Guard.Destination(classes.Length, 1, nameof(classes));
-            global::RnnGen.Generated.ProjectedClassifierNetwork.Predict(_parameters, _workspace, inputs, steps, classes, ref state.Data);
+            global::RnnGen.Runtime.Guard.ProbabilityDestination(destination.Length, global::RnnGen.Runtime.Guard.LastStep, Output, nameof(destination));
+            global::RnnGen.Generated.ProjectedClassifierNetwork.Predict(_parameters, _workspace, inputs, steps, default, destination, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>());
+            return Output;
+        }
+
+        /// <inheritdoc cref="Predict(global::System.ReadOnlySpan{float}, global::System.Span{int})"/>
+        /// <summary>The most likely class of the sequence's last step (the first one on ties), continuing from <paramref name="state"/>, which then receives the state after the last step.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
+        public int Predict(global::System.ReadOnlySpan<float> inputs, global::System.Span<int> classes, ref State state)
+        {
+            int steps = CheckInputs(inputs);
+            global::RnnGen.Runtime.Guard.ClassDestination(classes.Length, global::RnnGen.Runtime.Guard.LastStep, nameof(classes));
+            global::RnnGen.Generated.ProjectedClassifierNetwork.Predict(_parameters, _workspace, inputs, steps, classes, default, ref state.Data);
+            return 1;
+        }
+
+        /// <inheritdoc cref="Probabilities(global::System.ReadOnlySpan{float}, global::System.Span{float})"/>
+        /// <summary>Each class's probability of the sequence's last step, continuing from <paramref name="state"/>, which then receives the state after the last step.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
+        public int Probabilities(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> destination, ref State state)
+        {
+            int steps = CheckInputs(inputs);
+            global::RnnGen.Runtime.Guard.ProbabilityDestination(destination.Length, global::RnnGen.Runtime.Guard.LastStep, Output, nameof(destination));
+            global::RnnGen.Generated.ProjectedClassifierNetwork.Predict(_parameters, _workspace, inputs, steps, default, destination, ref state.Data);
+            return Output;
         }
 
         /// <summary>
@@ -272,8 +296,7 @@ namespace Demo
 
             private static int LayerOffset(int layer)
             {
-                global::System.ArgumentOutOfRangeException.ThrowIfNegative(layer);
-                global::System.ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(layer, global::Demo.ProjectedClassifier.Layers);
+                global::RnnGen.Runtime.Guard.Layer(layer, global::Demo.ProjectedClassifier.Layers, nameof(layer));
                 return layer * 64;
             }
 
@@ -290,12 +313,12 @@ namespace Demo
         /// </summary>
         /// <param name="state">The state before the step; receives the state after it.</param>
         /// <param name="input">The step's Input values.</param>
-        /// <param name="output">Receives <see cref="Output"/> values.</param>
+        /// <param name="output">Receives exactly <see cref="Output"/> values, so Step returns no count; a longer span keeps the rest.</param>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public void Step(ref State state, global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
         {
-            global::RnnGen.Runtime.Guard.TargetLength(input.Length, Input, "one step", nameof(input));
-            global::RnnGen.Runtime.Guard.Destination(output.Length, Output, nameof(output));
+            global::RnnGen.Runtime.Guard.StepInput(input.Length, Input, nameof(input));
+            global::RnnGen.Runtime.Guard.StepOutput(output.Length, Output, nameof(output));
             global::RnnGen.Generated.ProjectedClassifierNetwork.Step(_parameters, _workspace, ref state.Data, input, output);
         }
 
@@ -346,8 +369,8 @@ namespace Demo
         private static int CheckSequence(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> targets)
         {
             int steps = CheckInputs(inputs);
-            global::RnnGen.Runtime.Guard.TargetLength(targets.Length, 1, "one target per sequence (Outputs.LastStep)", nameof(targets));
-            global::RnnGen.Runtime.Guard.Ids(targets, Output, "output class", nameof(targets));
+            global::RnnGen.Runtime.Guard.ClassTargets(targets.Length, global::RnnGen.Runtime.Guard.LastStep, nameof(targets));
+            global::RnnGen.Runtime.Guard.ClassIds(targets, Output, nameof(targets));
             return steps;
         }
     }
@@ -540,8 +563,8 @@ namespace RnnGen.Generated
             return loss;
         }
 
-        /// <summary>The head's most likely class for the last step.</summary>
-        public static void Predict(float[] parameters, float[] workspace, ReadOnlySpan<float> inputs, int steps, Span<int> classes, ref float state)
+        /// <summary>The head's most likely class, or its softmax into probabilities when given, for the last step.</summary>
+        public static void Predict(float[] parameters, float[] workspace, ReadOnlySpan<float> inputs, int steps, Span<int> classes, Span<float> probabilities, ref float state)
         {
             ref float p = ref AlignedArray.Origin(parameters);
             ref float w = ref AlignedArray.Origin(workspace);
@@ -549,7 +572,9 @@ namespace RnnGen.Generated
             Head(ref p, ref w, steps);
             for (int r = 0; r < 1; r++)
             {
-                classes[r] = Losses.ArgMax<float>(ref Unsafe.Add(ref w, Logits + r * OutputPadded), Output);
+                ref float y = ref Unsafe.Add(ref w, Logits + r * OutputPadded);
+                if (probabilities.IsEmpty) classes[r] = Losses.ArgMax<float>(ref y, Output);
+                else Softmax.Apply(MemoryMarshal.CreateReadOnlySpan(ref y, Output), probabilities.Slice(r * Output));
             }
         }
 

@@ -98,7 +98,7 @@ namespace Demo
         }
 
         /// <summary>The summed squared error of a sequence, from the zero state; no gradient work.</summary>
-        /// <param name="inputs">Input values per step, laid out [steps, Input] row-major; 1..MaxSteps steps.</param>
+        /// <param name="inputs">Input values a step, [steps, Input] row-major; 1..MaxSteps steps.</param>
         /// <param name="targets">Output values per step, laid out [steps, Output] row-major.</param>
         /// <exception cref="global::System.ArgumentException">A length does not fit the declaration, or an id is out of range; nothing changes.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
@@ -112,7 +112,7 @@ namespace Demo
         /// Runs forward from the zero state and backpropagation through time, ADDS the gradient of the summed loss
         /// into <see cref="Gradients"/>, and returns the loss.
         /// </summary>
-        /// <param name="inputs">Input values per step, laid out [steps, Input] row-major; 1..MaxSteps steps.</param>
+        /// <param name="inputs">Input values a step, [steps, Input] row-major; 1..MaxSteps steps.</param>
         /// <param name="targets">Output values per step, laid out [steps, Output] row-major.</param>
         /// <exception cref="global::System.ArgumentException">A length does not fit the declaration, or an id is out of range; nothing changes.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
@@ -128,7 +128,7 @@ namespace Demo
         /// unspecified: only what this sequence touches is cleared and updated. A NaN or infinite loss or gradient
         /// updates nothing: it throws, or with <see cref="NonFiniteAction"/> = Skip counts a skipped step.
         /// </summary>
-        /// <param name="inputs">Input values per step, laid out [steps, Input] row-major; 1..MaxSteps steps.</param>
+        /// <param name="inputs">Input values a step, [steps, Input] row-major; 1..MaxSteps steps.</param>
         /// <param name="targets">Output values per step, laid out [steps, Output] row-major.</param>
         /// <param name="learningRate">The step size.</param>
         /// <exception cref="global::System.ArgumentException">A length does not fit the declaration, or an id is out of range; nothing changes.</exception>
@@ -137,7 +137,7 @@ namespace Demo
         public float SgdStep(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, float learningRate)
         {
             int steps = CheckSequence(inputs, targets);
-            global::RnnGen.Runtime.Guard.Finite(learningRate);
+            global::RnnGen.Runtime.Guard.LearningRate(learningRate);
             float loss = global::RnnGen.Generated.FeedbackNetwork.SgdStep(_parameters, _gradients, _workspace, inputs, targets, steps, learningRate, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>(), out int nonFinite);
             if (nonFinite != global::RnnGen.Runtime.TrainingGuard.AllFinite)
             {
@@ -151,7 +151,7 @@ namespace Demo
         /// The summed squared error of a sequence that continues from <paramref name="state"/>, which then receives the
         /// state after the last step: a long sequence scored chunk by chunk.
         /// </summary>
-        /// <param name="inputs">Input values per step, laid out [steps, Input] row-major; 1..MaxSteps steps.</param>
+        /// <param name="inputs">Input values a step, [steps, Input] row-major; 1..MaxSteps steps.</param>
         /// <param name="targets">Output values per step, laid out [steps, Output] row-major.</param>
         /// <param name="state">The state entering the first step; receives the state after the last.</param>
         /// <exception cref="global::System.ArgumentException">A length does not fit the declaration, or an id is out of range; nothing changes.</exception>
@@ -167,7 +167,7 @@ namespace Demo
         /// <paramref name="state"/>, which then receives the state after the last step. The state is a constant
         /// for the gradient, as a detached hidden state is in PyTorch: training on a long stream chunk by chunk.
         /// </summary>
-        /// <param name="inputs">Input values per step, laid out [steps, Input] row-major; 1..MaxSteps steps.</param>
+        /// <param name="inputs">Input values a step, [steps, Input] row-major; 1..MaxSteps steps.</param>
         /// <param name="targets">Output values per step, laid out [steps, Output] row-major.</param>
         /// <param name="state">The state entering the first step; receives the state after the last.</param>
         /// <exception cref="global::System.ArgumentException">A length does not fit the declaration, or an id is out of range; nothing changes.</exception>
@@ -182,7 +182,7 @@ namespace Demo
         /// <see cref="SgdStep(global::System.ReadOnlySpan{float}, global::System.ReadOnlySpan{float}, float)"/> for a sequence that continues from
         /// <paramref name="state"/>, which then receives the state after the last step (a constant for the gradient).
         /// </summary>
-        /// <param name="inputs">Input values per step, laid out [steps, Input] row-major; 1..MaxSteps steps.</param>
+        /// <param name="inputs">Input values a step, [steps, Input] row-major; 1..MaxSteps steps.</param>
         /// <param name="targets">Output values per step, laid out [steps, Output] row-major.</param>
         /// <param name="learningRate">The step size.</param>
         /// <param name="state">The state entering the first step; receives the state after the last.</param>
@@ -191,7 +191,7 @@ namespace Demo
         public float SgdStep(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, float learningRate, ref State state)
         {
             int steps = CheckSequence(inputs, targets);
-            global::RnnGen.Runtime.Guard.Finite(learningRate);
+            global::RnnGen.Runtime.Guard.LearningRate(learningRate);
             float loss = global::RnnGen.Generated.FeedbackNetwork.SgdStep(_parameters, _gradients, _workspace, inputs, targets, steps, learningRate, ref state.Data, out int nonFinite);
             if (nonFinite != global::RnnGen.Runtime.TrainingGuard.AllFinite)
             {
@@ -202,27 +202,27 @@ namespace Demo
         }
 
         /// <summary>The head's outputs at every step, from the zero state.</summary>
-        /// <param name="inputs">Input values per step, laid out [steps, Input] row-major; 1..MaxSteps steps.</param>
-        /// <param name="outputs">Receives Output values per step, [steps, Output] row-major.</param>
-
+        /// <param name="inputs">Input values a step, [steps, Input] row-major; 1..MaxSteps steps.</param>
+        /// <param name="outputs">Receives Output values per step, [steps, Output] row-major. A longer span keeps the rest.</param>
+        /// <returns>steps * Output, the values written.</returns>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
-        public void Predict(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs)
+        public int Predict(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs)
         {
             int steps = CheckInputs(inputs);
-            global::RnnGen.Runtime.Guard.Destination(outputs.Length, steps * Output, nameof(outputs));
+            global::RnnGen.Runtime.Guard.ValueDestination(outputs.Length, steps, Output, nameof(outputs));
             global::RnnGen.Generated.FeedbackNetwork.Predict(_parameters, _workspace, inputs, steps, outputs, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>());
+            return steps * Output;
         }
 
+        /// <inheritdoc cref="Predict(global::System.ReadOnlySpan{float}, global::System.Span{float})"/>
         /// <summary>The head's outputs at every step, continuing from <paramref name="state"/>, which then receives the state after the last step.</summary>
-        /// <param name="inputs">Input values per step, laid out [steps, Input] row-major; 1..MaxSteps steps.</param>
-        /// <param name="outputs">Receives Output values per step, [steps, Output] row-major.</param>
-        /// <param name="state">The state entering the first step; receives the state after the last.</param>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
-        public void Predict(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, ref State state)
+        public int Predict(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, ref State state)
         {
             int steps = CheckInputs(inputs);
-            global::RnnGen.Runtime.Guard.Destination(outputs.Length, steps * Output, nameof(outputs));
+            global::RnnGen.Runtime.Guard.ValueDestination(outputs.Length, steps, Output, nameof(outputs));
             global::RnnGen.Generated.FeedbackNetwork.Predict(_parameters, _workspace, inputs, steps, outputs, ref state.Data);
+            return steps * Output;
         }
 
         /// <summary>
@@ -260,12 +260,12 @@ namespace Demo
         /// </summary>
         /// <param name="state">The state before the step; receives the state after it.</param>
         /// <param name="input">The step's Input values.</param>
-        /// <param name="output">Receives <see cref="Output"/> values.</param>
+        /// <param name="output">Receives exactly <see cref="Output"/> values, so Step returns no count; a longer span keeps the rest.</param>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public void Step(ref State state, global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
         {
-            global::RnnGen.Runtime.Guard.TargetLength(input.Length, Input, "one step", nameof(input));
-            global::RnnGen.Runtime.Guard.Destination(output.Length, Output, nameof(output));
+            global::RnnGen.Runtime.Guard.StepInput(input.Length, Input, nameof(input));
+            global::RnnGen.Runtime.Guard.StepOutput(output.Length, Output, nameof(output));
             global::RnnGen.Generated.FeedbackNetwork.Step(_parameters, _workspace, ref state.Data, input, output);
         }
 
@@ -316,7 +316,7 @@ namespace Demo
         private static int CheckSequence(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets)
         {
             int steps = CheckInputs(inputs);
-            global::RnnGen.Runtime.Guard.TargetLength(targets.Length, steps * Output, "Output values per step", nameof(targets));
+            global::RnnGen.Runtime.Guard.ValueTargets(targets.Length, steps, Output, nameof(targets));
             return steps;
         }
     }

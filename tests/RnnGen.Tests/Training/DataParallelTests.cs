@@ -601,7 +601,7 @@ public class DataParallelTests
 
         public double SgdStep(ReadOnlySpan<int> inputs, ReadOnlySpan<int> targets, double learningRate) => _inner.SgdStep(inputs, targets, learningRate);
 
-        public void Predict(ReadOnlySpan<int> inputs, Span<int> destination) => _inner.Predict(inputs, destination);
+        public int Predict(ReadOnlySpan<int> inputs, Span<int> destination) => _inner.Predict(inputs, destination);
 
         public void LoadWeights(System.IO.Stream safetensors) => _inner.LoadWeights(safetensors);
 
