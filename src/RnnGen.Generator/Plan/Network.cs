@@ -30,6 +30,7 @@ internal sealed class Network
             {
                 K = s.InputWidth, N = s.GateWidth, AStrideM = s.InputWidth, AStrideK = 1, BStride = s.GateWidth, CStride = s.GateWidth, Start = ProductStart.Zero,
             }));
+            InputStep = Register(InputProjection with { Name = "InputStep", Doc = "W_ih x for one step.", M = 1 });
             InputWeightGrads = Register(new BroadcastProduct("InputWeightGrads", "dW_ih[j, :] += Σ_s x_s[j] · δ_s: a = dense inputs (A(j, s) = x_s[j]), b = δ rows, c = dW_ih (input-major).")
             {
                 M = s.InputWidth, N = s.GateWidth, AStrideM = 1, AStrideK = s.InputWidth, BStride = s.GateWidth, CStride = s.GateWidth,
@@ -43,6 +44,7 @@ internal sealed class Network
                 K = s.Features, N = s.GateWidth, AStrideM = s.FeaturesPadded, AStrideK = 1, BStride = s.GateWidth, CStride = s.GateWidth, Start = ProductStart.Zero,
             };
             LayerInputProjection = Register(InParts(layerInput));
+            LayerInputStep = Register(LayerInputProjection with { Name = "LayerInputStep", Doc = "W_ih h of the layer below for one step.", M = 1 });
             if (s.Bidirectional)
             {
                 LayerInputProjectionAdd = Register(InParts(layerInput with { Name = "LayerInputProjectionAdd", Doc = "The second half of a bidirectional layer's input: c += W_ih h_t of the reverse direction below.", Start = ProductStart.Accumulate }));
@@ -118,6 +120,12 @@ internal sealed class Network
 
     public BroadcastProduct? InputProjection { get; }
     public BroadcastProduct? InputWeightGrads { get; }
+
+    /// <summary>The input side of one streaming step (dense inputs); one row, so one register tile where it fits.</summary>
+    public BroadcastProduct? InputStep { get; }
+
+    /// <summary>The input side of one streaming step of a layer above the first.</summary>
+    public BroadcastProduct? LayerInputStep { get; }
     public BroadcastProduct? LayerInputProjection { get; }
     public BroadcastProduct? LayerInputProjectionAdd { get; }
     public DotProduct? LayerBackprop { get; }

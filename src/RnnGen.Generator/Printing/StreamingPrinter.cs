@@ -40,7 +40,7 @@ internal sealed class StreamingPrinter : Printer
             }
             else
             {
-                Lines(Calls.Product(Network.HeadStep, state.Plus(Memory.Top.StateOffset), Memory.OutputWeights.At(0), Memory.StepLogits.At(0), 1, Memory.OutputBias.At(0)));
+                Lines(Calls.Product(Network.HeadStep, state.Plus(Memory.Top.StateOffset), Memory.OutputWeights.At(0), Memory.StepLogits.At(0), Expr.One, Memory.OutputBias.At(0)));
             }
         }
 
@@ -57,7 +57,7 @@ internal sealed class StreamingPrinter : Printer
             else
             {
                 W.Line($"ref {T} x = ref {Memory.StepInputPart!.At(0).Print()};");
-                Lines(Calls.Product(Network.InputProjection!, new Slot(new Base("MemoryMarshal.GetReference(input)"), Expr.Zero), Memory.Units[0].InputWeights.At(0), Local("x"), 1));
+                Lines(Calls.Product(Network.InputStep!, new Slot(new Base("MemoryMarshal.GetReference(input)"), Expr.Zero), Memory.Units[0].InputWeights.At(0), Local("x"), null));
                 W.Line("StepCore(ref p, ref w, ref state, ref x);");
             }
 
@@ -93,7 +93,7 @@ internal sealed class StreamingPrinter : Printer
                     if (!unit.First)
                     {
                         source = Memory.StepInputPart!.At(0);
-                        Lines(Calls.Product(Network.LayerInputProjection!, next.Plus(Memory.Units[unit.Layer - 1].StateOffset), unit.InputWeights.At(0), source, 1));
+                        Lines(Calls.Product(Network.LayerInputStep!, next.Plus(Memory.Units[unit.Layer - 1].StateOffset), unit.InputWeights.At(0), source, null));
                     }
 
                     Slot previous = state.Plus(unit.StateOffset), made = next.Plus(unit.StateOffset);

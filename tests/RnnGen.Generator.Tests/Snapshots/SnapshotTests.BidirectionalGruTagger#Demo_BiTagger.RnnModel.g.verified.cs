@@ -386,6 +386,8 @@ namespace RnnGen.Generated
         // The products' shapes: the runtime's kernels are compiled once per shape, with every size a constant.
         /// <summary>W_ih h_t of the layer below for every step: a = its h rows, b = W_ih (input-major), c = rows of GateWidth.</summary>
         private readonly struct LayerInputProjection : IBroadcastProduct { public static int M => 0; public static int K => Hidden; public static int N => GateWidth; public static int AStrideM => HiddenPadded; public static int AStrideK => 1; public static int BStride => GateWidth; public static int CStride => GateWidth; public static ProductStart Start => ProductStart.Zero; }
+        /// <summary>W_ih h of the layer below for one step.</summary>
+        private readonly struct LayerInputStep : IBroadcastProduct { public static int M => 1; public static int K => Hidden; public static int N => GateWidth; public static int AStrideM => HiddenPadded; public static int AStrideK => 1; public static int BStride => GateWidth; public static int CStride => GateWidth; public static ProductStart Start => ProductStart.Zero; }
         /// <summary>The second half of a bidirectional layer's input: c += W_ih h_t of the reverse direction below.</summary>
         private readonly struct LayerInputProjectionAdd : IBroadcastProduct { public static int M => 0; public static int K => Hidden; public static int N => GateWidth; public static int AStrideM => HiddenPadded; public static int AStrideK => 1; public static int BStride => GateWidth; public static int CStride => GateWidth; }
         /// <summary>dh_below[j] += Σ_i δ[i] · W_ih[j, i] for rows δ rows: a = input-side δ rows, b = W_ih rows, c = dh rows of the layer below.</summary>

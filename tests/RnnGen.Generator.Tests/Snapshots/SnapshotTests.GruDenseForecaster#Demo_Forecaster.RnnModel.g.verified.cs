@@ -436,6 +436,8 @@ namespace RnnGen.Generated
         // The products' shapes: the runtime's kernels are compiled once per shape, with every size a constant.
         /// <summary>W_ih x_t for every step: a = dense inputs [steps, Input], b = W_ih (input-major), c = rows of GateWidth.</summary>
         private readonly struct InputProjection : IBroadcastProduct { public static int M => 0; public static int K => Input; public static int N => GateWidth; public static int AStrideM => Input; public static int AStrideK => 1; public static int BStride => GateWidth; public static int CStride => GateWidth; public static ProductStart Start => ProductStart.Zero; }
+        /// <summary>W_ih x for one step.</summary>
+        private readonly struct InputStep : IBroadcastProduct { public static int M => 1; public static int K => Input; public static int N => GateWidth; public static int AStrideM => Input; public static int AStrideK => 1; public static int BStride => GateWidth; public static int CStride => GateWidth; public static ProductStart Start => ProductStart.Zero; }
         /// <summary>dW_ih[j, :] += Σ_s x_s[j] · δ_s: a = dense inputs (A(j, s) = x_s[j]), b = δ rows, c = dW_ih (input-major).</summary>
         private readonly struct InputWeightGrads : IBroadcastProduct { public static int M => Input; public static int K => 0; public static int N => GateWidth; public static int AStrideM => 1; public static int AStrideK => Input; public static int BStride => GateWidth; public static int CStride => GateWidth; }
         /// <summary>y_t = b_out + Σ_j h_t[j] · W_out[j, :] for steps rows: a = h rows, b = W_out (input-major), c = y rows.</summary>
@@ -724,7 +726,7 @@ namespace RnnGen.Generated
             ref double p = ref AlignedArray.Origin(parameters);
             ref double w = ref AlignedArray.Origin(workspace);
             ref double x = ref Unsafe.Add(ref w, StepInputPart);
-            BroadcastProduct.Run<double, InputProjection>(ref MemoryMarshal.GetReference(input), ref Unsafe.Add(ref p, InputWeights), ref x, 1);
+            BroadcastProduct.Run<double, InputStep>(ref MemoryMarshal.GetReference(input), ref Unsafe.Add(ref p, InputWeights), ref x);
             StepCore(ref p, ref w, ref state, ref x);
             StepOutputs(ref p, ref w, ref state);
             MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref w, StepLogits), Output).CopyTo(output);

@@ -520,10 +520,14 @@ namespace RnnGen.Generated
         // The products' shapes: the runtime's kernels are compiled once per shape, with every size a constant.
         /// <summary>W_ih x_t for every step: a = dense inputs [steps, Input], b = W_ih (input-major), c = rows of GateWidth.</summary>
         private readonly struct InputProjection : IBroadcastProduct { public static int M => 0; public static int K => Input; public static int N => GateWidth; public static int AStrideM => Input; public static int AStrideK => 1; public static int BStride => GateWidth; public static int CStride => GateWidth; public static ProductStart Start => ProductStart.Zero; }
+        /// <summary>W_ih x for one step.</summary>
+        private readonly struct InputStep : IBroadcastProduct { public static int M => 1; public static int K => Input; public static int N => GateWidth; public static int AStrideM => Input; public static int AStrideK => 1; public static int BStride => GateWidth; public static int CStride => GateWidth; public static ProductStart Start => ProductStart.Zero; }
         /// <summary>dW_ih[j, :] += Σ_s x_s[j] · δ_s: a = dense inputs (A(j, s) = x_s[j]), b = δ rows, c = dW_ih (input-major).</summary>
         private readonly struct InputWeightGrads : IBroadcastProduct { public static int M => Input; public static int K => 0; public static int N => GateWidth; public static int AStrideM => 1; public static int AStrideK => Input; public static int BStride => GateWidth; public static int CStride => GateWidth; }
         /// <summary>W_ih h_t of the layer below for every step: a = its h rows, b = W_ih (input-major), c = rows of GateWidth.</summary>
         private readonly struct LayerInputProjection : IBroadcastProduct { public static int M => 0; public static int K => Features; public static int N => GateWidth; public static int AStrideM => FeaturesPadded; public static int AStrideK => 1; public static int BStride => GateWidth; public static int CStride => GateWidth; public static ProductStart Start => ProductStart.Zero; }
+        /// <summary>W_ih h of the layer below for one step.</summary>
+        private readonly struct LayerInputStep : IBroadcastProduct { public static int M => 1; public static int K => Features; public static int N => GateWidth; public static int AStrideM => FeaturesPadded; public static int AStrideK => 1; public static int BStride => GateWidth; public static int CStride => GateWidth; public static ProductStart Start => ProductStart.Zero; }
         /// <summary>dh_below[j] += Σ_i δ[i] · W_ih[j, i] for rows δ rows: a = input-side δ rows, b = W_ih rows, c = dh rows of the layer below.</summary>
         private readonly struct LayerBackprop : IDotProduct { public static int M => 0; public static int N => Features; public static int K => GateWidth; public static int AStride => GateWidth; public static int BStride => GateWidth; public static int CStride => FeaturesPadded; }
         /// <summary>dW_ih[j, :] += Σ_s h_s[j] · δ_s for a layer above the first: a = the layer below's h rows, b = δ rows, c = dW_ih.</summary>
@@ -868,7 +872,7 @@ namespace RnnGen.Generated
                 ref float inputBias = ref Unsafe.Add(ref p, InputBiasL1);
                 ref float recurrentBias = ref Unsafe.Add(ref p, RecurrentBiasL1);
                 ref float projectionWeights = ref Unsafe.Add(ref p, ProjectionWeightsL1);
-                BroadcastProduct.Run<float, LayerInputProjection>(ref next, ref Unsafe.Add(ref p, InputWeightsL1), ref Unsafe.Add(ref w, StepInputPart), 1);
+                BroadcastProduct.Run<float, LayerInputStep>(ref next, ref Unsafe.Add(ref p, InputWeightsL1), ref Unsafe.Add(ref w, StepInputPart));
                 BroadcastProduct.Run<float, GatePreactivations>(ref Unsafe.Add(ref state, StateL1), ref recurrentWeights, ref Unsafe.Add(ref w, StepGates), ref Unsafe.Add(ref w, StepInputPart), ref inputBias, ref recurrentBias);
                 Lstm.Update<float>(ref Unsafe.Add(ref w, StepGates), ref Unsafe.Add(ref state, StateL1 + StateCell), ref Unsafe.Add(ref next, StateL1 + StateCell), ref Unsafe.Add(ref w, StepUnprojected), HiddenPadded, HiddenPadded);
                 BroadcastProduct.Run<float, Project>(ref Unsafe.Add(ref w, StepUnprojected), ref projectionWeights, ref Unsafe.Add(ref next, StateL1));
@@ -888,7 +892,7 @@ namespace RnnGen.Generated
             ref float p = ref AlignedArray.Origin(parameters);
             ref float w = ref AlignedArray.Origin(workspace);
             ref float x = ref Unsafe.Add(ref w, StepInputPart);
-            BroadcastProduct.Run<float, InputProjection>(ref MemoryMarshal.GetReference(input), ref Unsafe.Add(ref p, InputWeights), ref x, 1);
+            BroadcastProduct.Run<float, InputStep>(ref MemoryMarshal.GetReference(input), ref Unsafe.Add(ref p, InputWeights), ref x);
             StepCore(ref p, ref w, ref state, ref x);
             StepOutputs(ref p, ref w, ref state);
             MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref w, StepLogits), Output).CopyTo(output);

@@ -518,6 +518,8 @@ namespace RnnGen.Generated
         // The products' shapes: the runtime's kernels are compiled once per shape, with every size a constant.
         /// <summary>W_ih h_t of the layer below for every step: a = its h rows, b = W_ih (input-major), c = rows of GateWidth.</summary>
         private readonly struct LayerInputProjection : IBroadcastProduct { public static int M => 0; public static int K => Hidden; public static int N => GateWidth; public static int AStrideM => HiddenPadded; public static int AStrideK => 1; public static int BStride => GateWidth; public static int CStride => GateWidth; public static ProductStart Start => ProductStart.Zero; }
+        /// <summary>W_ih h of the layer below for one step.</summary>
+        private readonly struct LayerInputStep : IBroadcastProduct { public static int M => 1; public static int K => Hidden; public static int N => GateWidth; public static int AStrideM => HiddenPadded; public static int AStrideK => 1; public static int BStride => GateWidth; public static int CStride => GateWidth; public static ProductStart Start => ProductStart.Zero; }
         /// <summary>dh_below[j] += Σ_i δ[i] · W_ih[j, i] for rows δ rows: a = input-side δ rows, b = W_ih rows, c = dh rows of the layer below.</summary>
         private readonly struct LayerBackprop : IDotProduct { public static int M => 0; public static int N => Hidden; public static int K => GateWidth; public static int AStride => GateWidth; public static int BStride => GateWidth; public static int CStride => HiddenPadded; }
         /// <summary>dW_ih[j, :] += Σ_s h_s[j] · δ_s for a layer above the first: a = the layer below's h rows, b = δ rows, c = dW_ih.</summary>
@@ -884,7 +886,7 @@ namespace RnnGen.Generated
                 ref float recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeightsL1);
                 ref float inputBias = ref Unsafe.Add(ref p, InputBiasL1);
                 ref float recurrentBias = ref Unsafe.Add(ref p, RecurrentBiasL1);
-                BroadcastProduct.Run<float, LayerInputProjection>(ref next, ref Unsafe.Add(ref p, InputWeightsL1), ref Unsafe.Add(ref w, StepInputPart), 1);
+                BroadcastProduct.Run<float, LayerInputStep>(ref next, ref Unsafe.Add(ref p, InputWeightsL1), ref Unsafe.Add(ref w, StepInputPart));
                 BroadcastProduct.Run<float, GatePreactivations>(ref Unsafe.Add(ref state, StateL1), ref recurrentWeights, ref Unsafe.Add(ref w, StepGates), ref Unsafe.Add(ref w, StepInputPart), ref inputBias, ref recurrentBias);
                 Lstm.Update<float>(ref Unsafe.Add(ref w, StepGates), ref Unsafe.Add(ref state, StateL1 + StateCell), ref Unsafe.Add(ref next, StateL1 + StateCell), ref Unsafe.Add(ref next, StateL1), HiddenPadded, HiddenPadded);
             }

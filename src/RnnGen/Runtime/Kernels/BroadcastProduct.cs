@@ -100,7 +100,7 @@ public static class BroadcastProduct
         if (S.PartColumns == 0 && StoredB<S>() == 0 && StoredC<S>() == 0 && S.N == TileVectors<T, W, TV, S>(S.N / W.Lanes) * W.Lanes)
         {
             // One tile's worth of columns: a matrix-vector product (a small cell's streaming step), or a small head.
-            Rows<T, W, TV, S>(S.N / W.Lanes, ref a, ref b, ref c, ref s0, ref s1, ref s2, 0, 0, extent);
+            Rows<T, W, TV, S>(part, S.N / W.Lanes, ref a, ref b, ref c, ref s0, ref s1, ref s2, 0, 0, extent);
         }
         else
         {
@@ -157,7 +157,7 @@ public static class BroadcastProduct
         int block = storedB > 0 ? storedB : storedC > 0 ? storedC : S.PartColumns;
         if (block == 0)
         {
-            Columns<T, W, TV, S>(ref a, ref b, ref c, ref s0, ref s1, ref s2, 0, S.N / lanes, extent);
+            Columns<T, W, TV, S>(part, ref a, ref b, ref c, ref s0, ref s1, ref s2, 0, S.N / lanes, extent);
             return;
         }
 
@@ -169,10 +169,17 @@ public static class BroadcastProduct
             for (nuint n0 = 0; n0 < (nuint)(S.N / S.GroupColumns * S.PartColumns); n0 += (nuint)tile)
             {
                 nuint column = n0 / (nuint)S.PartColumns * (nuint)S.GroupColumns + (nuint)part * (nuint)S.PartColumns + n0 % (nuint)S.PartColumns;
-                Columns<T, W, TV, S>(ref a, ref Unsafe.Add(ref b, column), ref Unsafe.Add(ref c, column),
+                Columns<T, W, TV, S>(part, ref a, ref Unsafe.Add(ref b, column), ref Unsafe.Add(ref c, column),
                     ref s0, ref s1, ref s2, column, partVectors, extent);
             }
 
+            return;
+        }
+
+        if (storedB > 0 && PanelTiles<T, W, TV, S>(TileVectors<T, W, TV, S>(storedB / lanes)))
+        {
+            // A matrix-vector product over panels one tile wide: the tile walks the part's panels itself, one call.
+            Rows<T, W, TV, S>(part, storedB / lanes, ref a, ref b, ref c, ref s0, ref s1, ref s2, 0, 0, extent);
             return;
         }
 
@@ -197,7 +204,7 @@ public static class BroadcastProduct
                 ref T cp = ref storedC > 0
                     ? ref Unsafe.Add(ref c, PanelOrder.Slot(panel, S.N / storedC, S.CPanelGroups) * (nuint)(S.M * storedC))
                     : ref Unsafe.Add(ref c, column);
-                Columns<T, W, TV, S>(ref a, ref bp, ref cp, ref s0, ref s1, ref s2, column, block / lanes, extent);
+                Columns<T, W, TV, S>(part, ref a, ref bp, ref cp, ref s0, ref s1, ref s2, column, block / lanes, extent);
             }
         }
     }
@@ -207,7 +214,7 @@ public static class BroadcastProduct
     /// full width and one narrower tile for the rest; <paramref name="column"/> is the block's first column in C's row.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Columns<T, W, TV, S>(ref T a, ref T b, ref T c, ref T s0, ref T s1, ref T s2, nuint column, int vectors, int extent)
+    private static void Columns<T, W, TV, S>(int part, ref T a, ref T b, ref T c, ref T s0, ref T s1, ref T s2, nuint column, int vectors, int extent)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where W : IVectorWidth<T, TV>
         where TV : struct
@@ -217,18 +224,18 @@ public static class BroadcastProduct
         int full = vectors / cv, rest = vectors % cv;
         for (nuint n0 = 0; n0 < (nuint)(full * cv * lanes); n0 += (nuint)(cv * lanes))
         {
-            Rows<T, W, TV, S>(cv, ref a, ref b, ref c, ref s0, ref s1, ref s2, column, n0, extent);
+            Rows<T, W, TV, S>(part, cv, ref a, ref b, ref c, ref s0, ref s1, ref s2, column, n0, extent);
         }
 
         if (rest > 0)
         {
-            Rows<T, W, TV, S>(rest, ref a, ref b, ref c, ref s0, ref s1, ref s2, column, (nuint)(full * cv * lanes), extent);
+            Rows<T, W, TV, S>(part, rest, ref a, ref b, ref c, ref s0, ref s1, ref s2, column, (nuint)(full * cv * lanes), extent);
         }
     }
 
     /// <summary>Every row of C for one column tile of <paramref name="vectors"/> vectors: a count the JIT knows by type.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Rows<T, W, TV, S>(int vectors, ref T a, ref T b, ref T c, ref T s0, ref T s1, ref T s2, nuint column, nuint n0, int extent)
+    private static void Rows<T, W, TV, S>(int part, int vectors, ref T a, ref T b, ref T c, ref T s0, ref T s1, ref T s2, nuint column, nuint n0, int extent)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where W : IVectorWidth<T, TV>
         where TV : struct
@@ -239,14 +246,14 @@ public static class BroadcastProduct
             // A matrix-vector product: one row, straight to its tile.
             switch (vectors)
             {
-                case 1: RowTiles<T, W, TV, S, Count1>(ref a, ref b, ref c, ref s0, ref s1, ref s2, column, n0, 0, 1, extent); break;
-                case 2: RowTiles<T, W, TV, S, Count2>(ref a, ref b, ref c, ref s0, ref s1, ref s2, column, n0, 0, 1, extent); break;
-                case 3: RowTiles<T, W, TV, S, Count3>(ref a, ref b, ref c, ref s0, ref s1, ref s2, column, n0, 0, 1, extent); break;
-                case 4: RowTiles<T, W, TV, S, Count4>(ref a, ref b, ref c, ref s0, ref s1, ref s2, column, n0, 0, 1, extent); break;
-                case 5: RowTiles<T, W, TV, S, Count5>(ref a, ref b, ref c, ref s0, ref s1, ref s2, column, n0, 0, 1, extent); break;
-                case 6: RowTiles<T, W, TV, S, Count6>(ref a, ref b, ref c, ref s0, ref s1, ref s2, column, n0, 0, 1, extent); break;
-                case 7: RowTiles<T, W, TV, S, Count7>(ref a, ref b, ref c, ref s0, ref s1, ref s2, column, n0, 0, 1, extent); break;
-                default: RowTiles<T, W, TV, S, Count8>(ref a, ref b, ref c, ref s0, ref s1, ref s2, column, n0, 0, 1, extent); break;
+                case 1: RowTiles<T, W, TV, S, Count1>(part, ref a, ref b, ref c, ref s0, ref s1, ref s2, column, n0, 0, 1, extent); break;
+                case 2: RowTiles<T, W, TV, S, Count2>(part, ref a, ref b, ref c, ref s0, ref s1, ref s2, column, n0, 0, 1, extent); break;
+                case 3: RowTiles<T, W, TV, S, Count3>(part, ref a, ref b, ref c, ref s0, ref s1, ref s2, column, n0, 0, 1, extent); break;
+                case 4: RowTiles<T, W, TV, S, Count4>(part, ref a, ref b, ref c, ref s0, ref s1, ref s2, column, n0, 0, 1, extent); break;
+                case 5: RowTiles<T, W, TV, S, Count5>(part, ref a, ref b, ref c, ref s0, ref s1, ref s2, column, n0, 0, 1, extent); break;
+                case 6: RowTiles<T, W, TV, S, Count6>(part, ref a, ref b, ref c, ref s0, ref s1, ref s2, column, n0, 0, 1, extent); break;
+                case 7: RowTiles<T, W, TV, S, Count7>(part, ref a, ref b, ref c, ref s0, ref s1, ref s2, column, n0, 0, 1, extent); break;
+                default: RowTiles<T, W, TV, S, Count8>(part, ref a, ref b, ref c, ref s0, ref s1, ref s2, column, n0, 0, 1, extent); break;
             }
 
             return;
@@ -254,17 +261,17 @@ public static class BroadcastProduct
 
         switch (vectors)
         {
-            case 1: Rows<T, W, TV, S, Count1>(ref a, ref b, ref c, ref s0, ref s1, ref s2, column, n0, extent); break;
-            case 2: Rows<T, W, TV, S, Count2>(ref a, ref b, ref c, ref s0, ref s1, ref s2, column, n0, extent); break;
-            case 3: Rows<T, W, TV, S, Count3>(ref a, ref b, ref c, ref s0, ref s1, ref s2, column, n0, extent); break;
-            case 4: Rows<T, W, TV, S, Count4>(ref a, ref b, ref c, ref s0, ref s1, ref s2, column, n0, extent); break;
-            default: Rows<T, W, TV, S, Count5>(ref a, ref b, ref c, ref s0, ref s1, ref s2, column, n0, extent); break;
+            case 1: Rows<T, W, TV, S, Count1>(part, ref a, ref b, ref c, ref s0, ref s1, ref s2, column, n0, extent); break;
+            case 2: Rows<T, W, TV, S, Count2>(part, ref a, ref b, ref c, ref s0, ref s1, ref s2, column, n0, extent); break;
+            case 3: Rows<T, W, TV, S, Count3>(part, ref a, ref b, ref c, ref s0, ref s1, ref s2, column, n0, extent); break;
+            case 4: Rows<T, W, TV, S, Count4>(part, ref a, ref b, ref c, ref s0, ref s1, ref s2, column, n0, extent); break;
+            default: Rows<T, W, TV, S, Count5>(part, ref a, ref b, ref c, ref s0, ref s1, ref s2, column, n0, extent); break;
         }
     }
 
     /// <summary>Full tiles of rows, then the rows left over: one tile of them (M constant), or one row at a time.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Rows<T, W, TV, S, C>(ref T a, ref T b, ref T c, ref T s0, ref T s1, ref T s2, nuint column, nuint n0, int extent)
+    private static void Rows<T, W, TV, S, C>(int part, ref T a, ref T b, ref T c, ref T s0, ref T s1, ref T s2, nuint column, nuint n0, int extent)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where W : IVectorWidth<T, TV>
         where TV : struct
@@ -288,7 +295,7 @@ public static class BroadcastProduct
 
         if (S.M == 0 || S.M % rm == 1)
         {
-            RowTiles<T, W, TV, S, C>(ref a, ref b, ref c, ref s0, ref s1, ref s2, column, n0, full, rows, extent);
+            RowTiles<T, W, TV, S, C>(part, ref a, ref b, ref c, ref s0, ref s1, ref s2, column, n0, full, rows, extent);
         }
         else if (S.M % rm != 0)
         {
@@ -367,9 +374,13 @@ public static class BroadcastProduct
         if (vectors > 7) v7 = W.MultiplyAdd(x, W.Load(ref bRow, 7 * lanes), v7);
     }
 
-    /// <summary>Single-row tiles of C vectors for rows [<paramref name="from"/>, <paramref name="to"/>), each sum in chains.</summary>
+    /// <summary>
+    /// Single-row tiles of C vectors for rows [<paramref name="from"/>, <paramref name="to"/>), each sum in chains: at
+    /// <paramref name="n0"/> of the caller's block, or, for a matrix-vector product over panels one tile wide (W_hh's),
+    /// every panel of the part's columns in turn, so that a step's product is one call.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void RowTiles<T, W, TV, S, C>(ref T a, ref T b, ref T c, ref T s0, ref T s1, ref T s2, nuint column, nuint n0, nuint from, nuint to, int extent)
+    private static void RowTiles<T, W, TV, S, C>(int part, ref T a, ref T b, ref T c, ref T s0, ref T s1, ref T s2, nuint column, nuint n0, nuint from, nuint to, int extent)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where W : IVectorWidth<T, TV>
         where TV : struct
@@ -379,95 +390,136 @@ public static class BroadcastProduct
         int vectors = C.Value;
         nuint lanes = (nuint)W.Lanes, aStrideK = (nuint)S.AStrideK, bStride = BStride<S>(), cStride = CStride<S>();
         int chains = Chains<S>(vectors), depth = S.K > 0 ? S.K : extent;
-        ref T bTile = ref Unsafe.Add(ref b, n0);
-        nuint at = column + n0;
+        bool panels = PanelTiles<T, W, TV, S>(vectors);
+        nuint panel = (nuint)StoredB<S>(), blocks = panels ? PartPanels<S>() : 1;
         TV z = W.Zero;
-        TV i0 = Start<T, W, TV, S>(ref s0, ref s1, ref s2, at);
-        TV i1 = vectors > 1 ? Start<T, W, TV, S>(ref s0, ref s1, ref s2, at + lanes) : z;
-        TV i2 = vectors > 2 ? Start<T, W, TV, S>(ref s0, ref s1, ref s2, at + 2 * lanes) : z;
-        TV i3 = vectors > 3 ? Start<T, W, TV, S>(ref s0, ref s1, ref s2, at + 3 * lanes) : z;
-        TV i4 = vectors > 4 ? Start<T, W, TV, S>(ref s0, ref s1, ref s2, at + 4 * lanes) : z;
-        TV i5 = vectors > 5 ? Start<T, W, TV, S>(ref s0, ref s1, ref s2, at + 5 * lanes) : z;
-        TV i6 = vectors > 6 ? Start<T, W, TV, S>(ref s0, ref s1, ref s2, at + 6 * lanes) : z;
-        TV i7 = vectors > 7 ? Start<T, W, TV, S>(ref s0, ref s1, ref s2, at + 7 * lanes) : z;
-        for (nuint m = from; m < to; m++)
+        for (nuint i = 0; i < blocks; i++)
         {
-            ref T cRow = ref Unsafe.Add(ref c, m * cStride + n0);
-            ref T aRow = ref Unsafe.Add(ref a, m * (nuint)S.AStrideM);
-            TV c0 = StartAt<T, W, TV, S>(ref cRow, 0, i0);
-            TV c1 = vectors > 1 ? StartAt<T, W, TV, S>(ref cRow, lanes, i1) : z;
-            TV c2 = vectors > 2 ? StartAt<T, W, TV, S>(ref cRow, 2 * lanes, i2) : z;
-            TV c3 = vectors > 3 ? StartAt<T, W, TV, S>(ref cRow, 3 * lanes, i3) : z;
-            TV c4 = vectors > 4 ? StartAt<T, W, TV, S>(ref cRow, 4 * lanes, i4) : z;
-            TV c5 = vectors > 5 ? StartAt<T, W, TV, S>(ref cRow, 5 * lanes, i5) : z;
-            TV c6 = vectors > 6 ? StartAt<T, W, TV, S>(ref cRow, 6 * lanes, i6) : z;
-            TV c7 = vectors > 7 ? StartAt<T, W, TV, S>(ref cRow, 7 * lanes, i7) : z;
-            // Chains 1..3 (a chain per k mod chains); chain 0 is c0..c7. At most 8 / C chains, so C · chains <= 8.
-            TV d0 = z, d1 = z, d2 = z, d3 = z, e0 = z, e1 = z, e2 = z, e3 = z, f0 = z, f1 = z, f2 = z, f3 = z;
-            // aK and bK walk the sum: A's element and B's row of step k.
-            ref T aK = ref aRow;
-            ref T bK = ref bTile;
-            if (chains == 1)
+            nuint at = column + n0;
+            ref T bTile = ref Unsafe.Add(ref b, n0);
+            ref T cTile = ref Unsafe.Add(ref c, n0);
+            if (panels)
             {
-                for (nuint k = 0; k < (nuint)depth; k++)
-                {
-                    MultiplyAdd<T, W, TV>(vectors, W.Broadcast(aK), ref bK, ref c0, ref c1, ref c2, ref c3, ref c4, ref c5, ref c6, ref c7);
-                    aK = ref Unsafe.Add(ref aK, aStrideK);
-                    bK = ref Unsafe.Add(ref bK, bStride);
-                }
+                nuint index = PanelOfPart<S>(i, part);
+                at = index * panel;
+                bTile = ref Unsafe.Add(ref b, PanelOrder.Slot(index, S.N / (int)panel, S.BPanelGroups) * (nuint)S.K * panel);
+                cTile = ref Unsafe.Add(ref c, at);
             }
-            else
+
+            TV i0 = Start<T, W, TV, S>(ref s0, ref s1, ref s2, at);
+            TV i1 = vectors > 1 ? Start<T, W, TV, S>(ref s0, ref s1, ref s2, at + lanes) : z;
+            TV i2 = vectors > 2 ? Start<T, W, TV, S>(ref s0, ref s1, ref s2, at + 2 * lanes) : z;
+            TV i3 = vectors > 3 ? Start<T, W, TV, S>(ref s0, ref s1, ref s2, at + 3 * lanes) : z;
+            TV i4 = vectors > 4 ? Start<T, W, TV, S>(ref s0, ref s1, ref s2, at + 4 * lanes) : z;
+            TV i5 = vectors > 5 ? Start<T, W, TV, S>(ref s0, ref s1, ref s2, at + 5 * lanes) : z;
+            TV i6 = vectors > 6 ? Start<T, W, TV, S>(ref s0, ref s1, ref s2, at + 6 * lanes) : z;
+            TV i7 = vectors > 7 ? Start<T, W, TV, S>(ref s0, ref s1, ref s2, at + 7 * lanes) : z;
+            for (nuint m = from; m < to; m++)
             {
-                nuint aStep = (nuint)chains * aStrideK, bStep = (nuint)chains * bStride;
-                for (nuint k = 0, whole = (nuint)(depth / chains * chains); k < whole; k += (nuint)chains)
+                ref T cRow = ref Unsafe.Add(ref cTile, m * cStride);
+                ref T aRow = ref Unsafe.Add(ref a, m * (nuint)S.AStrideM);
+                TV c0 = StartAt<T, W, TV, S>(ref cRow, 0, i0);
+                TV c1 = vectors > 1 ? StartAt<T, W, TV, S>(ref cRow, lanes, i1) : z;
+                TV c2 = vectors > 2 ? StartAt<T, W, TV, S>(ref cRow, 2 * lanes, i2) : z;
+                TV c3 = vectors > 3 ? StartAt<T, W, TV, S>(ref cRow, 3 * lanes, i3) : z;
+                TV c4 = vectors > 4 ? StartAt<T, W, TV, S>(ref cRow, 4 * lanes, i4) : z;
+                TV c5 = vectors > 5 ? StartAt<T, W, TV, S>(ref cRow, 5 * lanes, i5) : z;
+                TV c6 = vectors > 6 ? StartAt<T, W, TV, S>(ref cRow, 6 * lanes, i6) : z;
+                TV c7 = vectors > 7 ? StartAt<T, W, TV, S>(ref cRow, 7 * lanes, i7) : z;
+                // Chains 1..3 (a chain per k mod chains); chain 0 is c0..c7. At most 8 / C chains, so C · chains <= 8.
+                TV d0 = z, d1 = z, d2 = z, d3 = z, e0 = z, e1 = z, e2 = z, e3 = z, f0 = z, f1 = z, f2 = z, f3 = z;
+                // aK and bK walk the sum: A's element and B's row of step k.
+                ref T aK = ref aRow;
+                ref T bK = ref bTile;
+                if (chains == 1)
                 {
-                    MultiplyAdd<T, W, TV>(vectors, W.Broadcast(aK), ref bK, ref c0, ref c1, ref c2, ref c3, ref c4, ref c5, ref c6, ref c7);
-                    MultiplyAdd<T, W, TV>(vectors, W.Broadcast(Unsafe.Add(ref aK, aStrideK)), ref Unsafe.Add(ref bK, bStride), ref d0, ref d1, ref d2, ref d3, ref z, ref z, ref z, ref z);
-                    if (chains > 2)
+                    for (nuint k = 0; k < (nuint)depth; k++)
+                    {
+                        MultiplyAdd<T, W, TV>(vectors, W.Broadcast(aK), ref bK, ref c0, ref c1, ref c2, ref c3, ref c4, ref c5, ref c6, ref c7);
+                        aK = ref Unsafe.Add(ref aK, aStrideK);
+                        bK = ref Unsafe.Add(ref bK, bStride);
+                    }
+                }
+                else
+                {
+                    nuint aStep = (nuint)chains * aStrideK, bStep = (nuint)chains * bStride;
+                    for (nuint k = 0, whole = (nuint)(depth / chains * chains); k < whole; k += (nuint)chains)
+                    {
+                        MultiplyAdd<T, W, TV>(vectors, W.Broadcast(aK), ref bK, ref c0, ref c1, ref c2, ref c3, ref c4, ref c5, ref c6, ref c7);
+                        MultiplyAdd<T, W, TV>(vectors, W.Broadcast(Unsafe.Add(ref aK, aStrideK)), ref Unsafe.Add(ref bK, bStride), ref d0, ref d1, ref d2, ref d3, ref z, ref z, ref z, ref z);
+                        if (chains > 2)
+                        {
+                            MultiplyAdd<T, W, TV>(vectors, W.Broadcast(Unsafe.Add(ref aK, 2 * aStrideK)), ref Unsafe.Add(ref bK, 2 * bStride), ref e0, ref e1, ref e2, ref e3, ref z, ref z, ref z, ref z);
+                        }
+
+                        if (chains > 3)
+                        {
+                            MultiplyAdd<T, W, TV>(vectors, W.Broadcast(Unsafe.Add(ref aK, 3 * aStrideK)), ref Unsafe.Add(ref bK, 3 * bStride), ref f0, ref f1, ref f2, ref f3, ref z, ref z, ref z, ref z);
+                        }
+
+                        aK = ref Unsafe.Add(ref aK, aStep);
+                        bK = ref Unsafe.Add(ref bK, bStep);
+                    }
+
+                    // The steps left over belong to chains 0, 1, 2 in turn.
+                    if (depth % chains > 0)
+                    {
+                        MultiplyAdd<T, W, TV>(vectors, W.Broadcast(aK), ref bK, ref c0, ref c1, ref c2, ref c3, ref c4, ref c5, ref c6, ref c7);
+                    }
+
+                    if (depth % chains > 1)
+                    {
+                        MultiplyAdd<T, W, TV>(vectors, W.Broadcast(Unsafe.Add(ref aK, aStrideK)), ref Unsafe.Add(ref bK, bStride), ref d0, ref d1, ref d2, ref d3, ref z, ref z, ref z, ref z);
+                    }
+
+                    if (depth % chains > 2)
                     {
                         MultiplyAdd<T, W, TV>(vectors, W.Broadcast(Unsafe.Add(ref aK, 2 * aStrideK)), ref Unsafe.Add(ref bK, 2 * bStride), ref e0, ref e1, ref e2, ref e3, ref z, ref z, ref z, ref z);
                     }
 
-                    if (chains > 3)
-                    {
-                        MultiplyAdd<T, W, TV>(vectors, W.Broadcast(Unsafe.Add(ref aK, 3 * aStrideK)), ref Unsafe.Add(ref bK, 3 * bStride), ref f0, ref f1, ref f2, ref f3, ref z, ref z, ref z, ref z);
-                    }
-
-                    aK = ref Unsafe.Add(ref aK, aStep);
-                    bK = ref Unsafe.Add(ref bK, bStep);
+                    c0 = Join<T, W, TV>(chains, c0, d0, e0, f0);
+                    c1 = Join<T, W, TV>(chains, c1, d1, e1, f1);
+                    c2 = Join<T, W, TV>(chains, c2, d2, e2, f2);
+                    c3 = Join<T, W, TV>(chains, c3, d3, e3, f3);
                 }
 
-                // The steps left over belong to chains 0, 1, 2 in turn.
-                if (depth % chains > 0)
-                {
-                    MultiplyAdd<T, W, TV>(vectors, W.Broadcast(aK), ref bK, ref c0, ref c1, ref c2, ref c3, ref c4, ref c5, ref c6, ref c7);
-                }
-
-                if (depth % chains > 1)
-                {
-                    MultiplyAdd<T, W, TV>(vectors, W.Broadcast(Unsafe.Add(ref aK, aStrideK)), ref Unsafe.Add(ref bK, bStride), ref d0, ref d1, ref d2, ref d3, ref z, ref z, ref z, ref z);
-                }
-
-                if (depth % chains > 2)
-                {
-                    MultiplyAdd<T, W, TV>(vectors, W.Broadcast(Unsafe.Add(ref aK, 2 * aStrideK)), ref Unsafe.Add(ref bK, 2 * bStride), ref e0, ref e1, ref e2, ref e3, ref z, ref z, ref z, ref z);
-                }
-
-                c0 = Join<T, W, TV>(chains, c0, d0, e0, f0);
-                c1 = Join<T, W, TV>(chains, c1, d1, e1, f1);
-                c2 = Join<T, W, TV>(chains, c2, d2, e2, f2);
-                c3 = Join<T, W, TV>(chains, c3, d3, e3, f3);
+                Finish<T, W, TV, S>(c0, ref cRow, 0);
+                if (vectors > 1) Finish<T, W, TV, S>(c1, ref cRow, lanes);
+                if (vectors > 2) Finish<T, W, TV, S>(c2, ref cRow, 2 * lanes);
+                if (vectors > 3) Finish<T, W, TV, S>(c3, ref cRow, 3 * lanes);
+                if (vectors > 4) Finish<T, W, TV, S>(c4, ref cRow, 4 * lanes);
+                if (vectors > 5) Finish<T, W, TV, S>(c5, ref cRow, 5 * lanes);
+                if (vectors > 6) Finish<T, W, TV, S>(c6, ref cRow, 6 * lanes);
+                if (vectors > 7) Finish<T, W, TV, S>(c7, ref cRow, 7 * lanes);
             }
-
-            Finish<T, W, TV, S>(c0, ref cRow, 0);
-            if (vectors > 1) Finish<T, W, TV, S>(c1, ref cRow, lanes);
-            if (vectors > 2) Finish<T, W, TV, S>(c2, ref cRow, 2 * lanes);
-            if (vectors > 3) Finish<T, W, TV, S>(c3, ref cRow, 3 * lanes);
-            if (vectors > 4) Finish<T, W, TV, S>(c4, ref cRow, 4 * lanes);
-            if (vectors > 5) Finish<T, W, TV, S>(c5, ref cRow, 5 * lanes);
-            if (vectors > 6) Finish<T, W, TV, S>(c6, ref cRow, 6 * lanes);
-            if (vectors > 7) Finish<T, W, TV, S>(c7, ref cRow, 7 * lanes);
         }
+    }
+
+    /// <summary>Whether a matrix-vector product over B's panels is one tile of <paramref name="vectors"/> per panel.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool PanelTiles<T, W, TV, S>(int vectors)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where W : IVectorWidth<T, TV>
+        where TV : struct
+        where S : IBroadcastProduct =>
+        S.M == 1 && StoredB<S>() > 0 && StoredC<S>() == 0 && StoredB<S>() == vectors * W.Lanes;
+
+    /// <summary>The panels one call covers: all of them, or one part's of every group.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static nuint PartPanels<S>() where S : IBroadcastProduct =>
+        (nuint)(S.PartColumns > 0 ? S.N / S.GroupColumns * (S.PartColumns / StoredB<S>()) : S.N / StoredB<S>());
+
+    /// <summary>The <paramref name="i"/>-th panel, in column order, of part <paramref name="part"/>'s columns (or of all).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static nuint PanelOfPart<S>(nuint i, int part) where S : IBroadcastProduct
+    {
+        if (S.PartColumns == 0)
+        {
+            return i;
+        }
+
+        nuint partPanels = (nuint)(S.PartColumns / StoredB<S>()), groupPanels = (nuint)(S.GroupColumns / StoredB<S>());
+        return i / partPanels * groupPanels + (nuint)part * partPanels + i % partPanels;
     }
 
     /// <summary>A chained sum: c + d, c + (d + e), or c + (d + (e + f)).</summary>

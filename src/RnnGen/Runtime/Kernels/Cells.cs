@@ -19,7 +19,9 @@ namespace RnnGen.Runtime;
 [EditorBrowsable(EditorBrowsableState.Never)]
 public static class Lstm
 {
-    private const MethodImplOptions Inline = MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization;
+    // Compiled on their own, not inlined: a step's caller inlines products' dispatch, row copies and spans, and with the
+    // exponentials of the gates on top the JIT's inlining budget ran out (Exp and Tanh became calls, 1.5x a step).
+    private const MethodImplOptions Inline = MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization;
 
     /// <summary>Activates the gates in place, then c = f ⊙ cPrev + i ⊙ g and h = o ⊙ tanh(c), for <paramref name="units"/> units.</summary>
     [MethodImpl(Inline)]
@@ -98,7 +100,9 @@ public static class Lstm
 [EditorBrowsable(EditorBrowsableState.Never)]
 public static class Gru
 {
-    private const MethodImplOptions Inline = MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization;
+    // Compiled on their own, not inlined: a step's caller inlines products' dispatch, row copies and spans, and with the
+    // exponentials of the gates on top the JIT's inlining budget ran out (Exp and Tanh became calls, 1.5x a step).
+    private const MethodImplOptions Inline = MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization;
 
     /// <summary>
     /// r, z, n from both sides and h = n + z ⊙ (hPrev - n); the gates replace the hidden side in place, and the n gate's
@@ -175,7 +179,9 @@ public static class Gru
 [EditorBrowsable(EditorBrowsableState.Never)]
 public static class Vanilla
 {
-    private const MethodImplOptions Inline = MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization;
+    // Compiled on their own, not inlined: a step's caller inlines products' dispatch, row copies and spans, and with the
+    // exponentials of the gates on top the JIT's inlining budget ran out (Exp and Tanh became calls, 1.5x a step).
+    private const MethodImplOptions Inline = MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization;
 
     /// <summary>dx = dh ⊙ (1 - h²) (tanh), or dh ⊙ [h &gt; 0] (ReLU), for <paramref name="units"/> units.</summary>
     [MethodImpl(Inline)]
