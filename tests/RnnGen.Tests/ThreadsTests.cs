@@ -131,10 +131,11 @@ public class ThreadsTests
         {
             // Both threads' bytes: the caller's, and the partner's as it counts them itself (waits included); and the
             // partner's jobs, which show it took part in every call.
+            // Warm-up runs past tiered compilation: the thread whose call crosses a method's call-count threshold
+            // schedules its recompilation, which may allocate once on that thread (the partner's methods included).
             (long Caller, long Partner, bool PartnerInEveryCall) Measure(Action action)
             {
-                action();
-                action();
+                for (int i = 0; i < 40; i++) action();
                 long before = GC.GetAllocatedBytesForCurrentThread(), partner = team.PartnerAllocatedBytes, jobs = team.PartnerJobs;
                 for (int i = 0; i < 10; i++) action();
                 return (GC.GetAllocatedBytesForCurrentThread() - before, team.PartnerAllocatedBytes - partner, team.PartnerJobs - jobs >= 10);
