@@ -53,7 +53,7 @@ public sealed class RnnModelGenerator : IIncrementalGenerator
             .WithTrackingName(TrackingNames.Surfaces);
 
         context.RegisterSourceOutput(surfaces, static (spc, surface) =>
-            spc.AddSource(ModelPrinter.HintName(surface.Spec), SurfaceEmitter.Emit(surface)));
+            spc.AddSource(ModelPrinter.HintName(surface.Spec), SurfacePrinter.Print(surface)));
     }
 }
 

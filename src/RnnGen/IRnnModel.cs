@@ -18,30 +18,61 @@ public interface IRnnModel<T, TInput, TTarget>
     where TInput : unmanaged
     where TTarget : unmanaged
 {
-    /// <summary>All parameters, flat, in the model's padded layout (padding entries stay zero).</summary>
+    /// <summary>
+    /// All parameters as one flat span in the generator's padded layout, for optimisers that work element by element.
+    /// Padding entries are zero and must stay zero (their gradients are always zero). Use <see cref="SaveWeights"/> and
+    /// <see cref="LoadWeights"/> for named tensors.
+    /// </summary>
     Span<T> Parameters { get; }
 
     /// <summary>The gradients, in the same layout as <see cref="Parameters"/>.</summary>
     Span<T> Gradients { get; }
 
-    /// <summary>Re-initialises the parameters deterministically from <paramref name="seed"/>.</summary>
+    /// <summary>
+    /// Sets input weights uniform in ±1/sqrt(Vocab or Input), recurrent and output weights uniform in ±1/sqrt(Hidden),
+    /// biases to 0 (and reseeds dropout's masks). The same seed always gives the same parameters.
+    /// </summary>
+    /// <param name="seed">Any value; 0 is what the constructor uses.</param>
     void Initialize(int seed);
 
     /// <summary>Sets every gradient to zero.</summary>
     void ZeroGradients();
 
-    /// <summary>The summed loss of one sequence, without gradient work.</summary>
+    /// <summary>The summed loss of one sequence (cross-entropy or squared error), from the zero state; no gradient work.</summary>
+    /// <param name="inputs">
+    /// Token ids 0..Vocab-1, one per step (token models), or Input values per step laid out [steps, Input] row-major
+    /// (dense models); 1..MaxSteps steps.
+    /// </param>
+    /// <param name="targets">
+    /// One class id per step (cross-entropy), or Output values per step laid out [steps, Output] (squared error); with
+    /// <see cref="Outputs.LastStep"/>, one class id or Output values for the whole sequence.
+    /// </param>
+    /// <exception cref="ArgumentException">A length does not fit the declaration, or an id is out of range; nothing changes.</exception>
     T Forward(ReadOnlySpan<TInput> inputs, ReadOnlySpan<TTarget> targets);
 
-    /// <summary>Forward and backpropagation through time; adds into <see cref="Gradients"/>; returns the summed loss.</summary>
+    /// <summary>
+    /// Runs forward from the zero state and backpropagation through time (full, or truncated at Truncate steps), ADDS
+    /// the gradient of the summed loss into <see cref="Gradients"/>, and returns the loss.
+    /// </summary>
+    /// <inheritdoc cref="Forward" path="/param"/>
+    /// <inheritdoc cref="Forward" path="/exception"/>
     T Backward(ReadOnlySpan<TInput> inputs, ReadOnlySpan<TTarget> targets);
 
-    /// <summary>Zero gradients, backward, and <c>p -= learningRate · grad</c>; returns the loss.</summary>
+    /// <summary>
+    /// One step of stochastic gradient descent: zeroes the gradients, runs <see cref="Backward"/>, then
+    /// <c>p -= learningRate · grad</c>. Returns the loss before the update. Afterwards <see cref="Gradients"/> is
+    /// unspecified: only what this sequence touches is cleared and updated. A NaN or infinite loss or gradient updates
+    /// nothing: it throws <see cref="NonFiniteTrainingException"/>, or with NonFiniteAction = Skip counts a skipped step.
+    /// </summary>
+    /// <param name="inputs">The sequence, as for <see cref="Forward"/>.</param>
+    /// <param name="targets">Its targets, as for <see cref="Forward"/>.</param>
+    /// <param name="learningRate">The step size.</param>
+    /// <inheritdoc cref="Forward" path="/exception"/>
     T SgdStep(ReadOnlySpan<TInput> inputs, ReadOnlySpan<TTarget> targets, T learningRate);
 
     /// <summary>
     /// The head's prediction for every step (or the last, for <see cref="Outputs.LastStep"/>): the most likely
-    /// class id for cross-entropy models, the output values for squared-error models.
+    /// class id for cross-entropy models (the first one on ties), the output values for squared-error models.
     /// </summary>
     /// <param name="inputs">The sequence, in the layout of <see cref="Forward"/>.</param>
     /// <param name="destination">
@@ -51,13 +82,23 @@ public interface IRnnModel<T, TInput, TTarget>
     /// <returns>The number of elements written to <paramref name="destination"/>.</returns>
     int Predict(ReadOnlySpan<TInput> inputs, Span<TTarget> destination);
 
-    /// <summary>Loads parameters from safetensors with PyTorch's names.</summary>
+    /// <summary>
+    /// Loads parameters from a safetensors stream with PyTorch's <c>state_dict</c> names and shapes
+    /// (<c>rnn.weight_ih_l0</c>, <c>rnn.weight_hh_l0</c>, ..., <c>output.bias</c>). F32, F64, F16 and BF16 are read.
+    /// </summary>
+    /// <param name="safetensors">The file's contents.</param>
+    /// <exception cref="InvalidDataException">
+    /// The file is malformed, or a tensor is missing, unexpected, of another shape or not finite; the message names
+    /// the tensor and a declaration that fits the file, and the model keeps its previous weights.
+    /// </exception>
     void LoadWeights(Stream safetensors);
 
-    /// <summary>Saves parameters as safetensors with PyTorch's names.</summary>
+    /// <summary>Writes the parameters as safetensors with PyTorch's names (F32 or F64), and the declaration in <c>__metadata__</c>.</summary>
+    /// <param name="safetensors">Receives the file.</param>
     void SaveWeights(Stream safetensors);
 
-    /// <summary>Saves gradients as safetensors with the names of their parameters.</summary>
+    /// <summary>Writes the gradients as safetensors, under the names of the parameters they belong to.</summary>
+    /// <param name="safetensors">Receives the file.</param>
     void SaveGradients(Stream safetensors);
 
     /// <summary>

@@ -434,9 +434,10 @@ internal static class ModelParser
         private List<(ISymbol? Member, string Generated, string What)> FindClashes(ModelSpec spec)
         {
             var clashes = new List<(ISymbol?, string, string)>();
-            Dictionary<string, string> nonMethods = GeneratedMembers.NonMethods(spec);
-            Dictionary<string, List<GeneratedMembers.Method>> methods = GeneratedMembers.Methods(spec);
-            foreach (string generated in GeneratedMembers.AllNames(spec))
+            var generatedMembers = GeneratedMembers.Of(spec);
+            Dictionary<string, string> nonMethods = generatedMembers.NonMethods;
+            Dictionary<string, List<GeneratedMembers.Method>> methods = generatedMembers.Methods;
+            foreach (string generated in generatedMembers.AllNames)
             {
                 if (generated == _type.Name)
                 {
@@ -490,13 +491,13 @@ internal static class ModelParser
 
             foreach (GeneratedMembers.Method overload in overloads)
             {
-                if (overload.Parameters.Length != method.Parameters.Length)
+                if (overload.Parameters.Count != method.Parameters.Length)
                 {
                     continue;
                 }
 
                 bool same = true;
-                for (int i = 0; i < overload.Parameters.Length && same; i++)
+                for (int i = 0; i < overload.Parameters.Count && same; i++)
                 {
                     IParameterSymbol p = method.Parameters[i];
                     // C# cannot overload on ref versus out versus in, so any by-reference kind counts as "ref".

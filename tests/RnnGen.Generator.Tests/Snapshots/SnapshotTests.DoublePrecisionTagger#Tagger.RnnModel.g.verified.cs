@@ -37,24 +37,17 @@ partial class Tagger : global::RnnGen.IRnnModel<double, int, int>
     [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
     public Tagger() => Initialize(0);
 
-    /// <summary>
-    /// All parameters as one flat span in the generator's padded layout, for optimisers that work element by
-    /// element. Padding entries are zero and must stay zero (their gradients are always zero). Use
-    /// <see cref="SaveWeights"/> and <see cref="LoadWeights(global::System.IO.Stream)"/> for named tensors.
-    /// </summary>
+    /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.Parameters"/>
     public global::System.Span<double> Parameters => global::RnnGen.Runtime.AlignedArray.Span(_parameters, global::RnnGen.Generated.TaggerNetwork.ParameterLength);
 
-    /// <summary>The gradients, in the same layout as <see cref="Parameters"/>.</summary>
+    /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.Gradients"/>
     public global::System.Span<double> Gradients => global::RnnGen.Runtime.AlignedArray.Span(_gradients, global::RnnGen.Generated.TaggerNetwork.ParameterLength);
 
-    /// <summary>
-    /// Sets input weights uniform in ±1/sqrt(Vocab), recurrent and output weights uniform in ±1/sqrt(Hidden),
-    /// biases to 0. The same seed always gives the same parameters.
-    /// </summary>
+    /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.Initialize"/>
     [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
     public void Initialize(int seed) => global::RnnGen.Runtime.WeightInit.Uniform<double>(Parameters, global::RnnGen.Generated.TaggerNetwork.Tensors, seed);
 
-    /// <summary>Sets every gradient to zero.</summary>
+    /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.ZeroGradients"/>
     [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
     public void ZeroGradients() => global::System.Array.Clear(_gradients);
 
@@ -86,19 +79,14 @@ partial class Tagger : global::RnnGen.IRnnModel<double, int, int>
         _parameters = model._parameters;
         return true;
     }
-
     [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
     private void NonFiniteStep(double loss, int index)
     {
-        global::RnnGen.Runtime.TrainingGuard.Fail<double>(NonFiniteAction, "SgdStep", loss, index, Gradients, global::RnnGen.Generated.TaggerNetwork.Tensors,
-            "set NonFiniteAction = NonFiniteAction.Skip to skip such steps");
+        global::RnnGen.Runtime.TrainingGuard.Fail<double>(NonFiniteAction, "SgdStep", loss, index, Gradients, global::RnnGen.Generated.TaggerNetwork.Tensors, "set NonFiniteAction = NonFiniteAction.Skip to skip such steps");
         _skippedSteps++;
     }
 
-    /// <summary>The summed cross-entropy loss of a sequence, from the zero state; no gradient work.</summary>
-    /// <param name="inputs">Token ids, 1..MaxSteps of them.</param>
-    /// <param name="targets">One class id per step.</param>
-    /// <exception cref="global::System.ArgumentException">A length does not fit the declaration, or an id is out of range; nothing changes.</exception>
+    /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.Forward"/>
     [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
     public double Forward(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets)
     {
@@ -106,13 +94,7 @@ partial class Tagger : global::RnnGen.IRnnModel<double, int, int>
         return global::RnnGen.Generated.TaggerNetwork.Forward(_parameters, _workspace, inputs, targets, steps, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<double>());
     }
 
-    /// <summary>
-    /// Runs forward from the zero state and backpropagation through time, ADDS the gradient of the summed loss
-    /// into <see cref="Gradients"/>, and returns the loss.
-    /// </summary>
-    /// <param name="inputs">Token ids, 1..MaxSteps of them.</param>
-    /// <param name="targets">One class id per step.</param>
-    /// <exception cref="global::System.ArgumentException">A length does not fit the declaration, or an id is out of range; nothing changes.</exception>
+    /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.Backward"/>
     [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
     public double Backward(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets)
     {
@@ -120,17 +102,7 @@ partial class Tagger : global::RnnGen.IRnnModel<double, int, int>
         return global::RnnGen.Generated.TaggerNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, steps, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<double>());
     }
 
-    /// <summary>
-    /// One step of stochastic gradient descent: zeroes the gradients, runs <see cref="Backward(global::System.ReadOnlySpan{int}, global::System.ReadOnlySpan{int})"/>,
-    /// then p -= learningRate · grad. Returns the loss before the update. Afterwards <see cref="Gradients"/> is
-    /// unspecified: only what this sequence touches is cleared and updated. A NaN or infinite loss or gradient
-    /// updates nothing: it throws, or with <see cref="NonFiniteAction"/> = Skip counts a skipped step.
-    /// </summary>
-    /// <param name="inputs">Token ids, 1..MaxSteps of them.</param>
-    /// <param name="targets">One class id per step.</param>
-    /// <param name="learningRate">The step size.</param>
-    /// <exception cref="global::System.ArgumentException">A length does not fit the declaration, or an id is out of range; nothing changes.</exception>
-    /// <exception cref="global::RnnGen.NonFiniteTrainingException">The loss or a gradient is not finite (and NonFiniteAction is Throw); no weight changed.</exception>
+    /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.SgdStep"/>
     [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
     public double SgdStep(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets, double learningRate)
     {
@@ -145,14 +117,8 @@ partial class Tagger : global::RnnGen.IRnnModel<double, int, int>
         return loss;
     }
 
-    /// <summary>
-    /// The summed cross-entropy loss of a sequence that continues from <paramref name="state"/>, which then receives the
-    /// state after the last step: a long sequence scored chunk by chunk.
-    /// </summary>
-    /// <param name="inputs">Token ids, 1..MaxSteps of them.</param>
-    /// <param name="targets">One class id per step.</param>
-    /// <param name="state">The state entering the first step; receives the state after the last.</param>
-    /// <exception cref="global::System.ArgumentException">A length does not fit the declaration, or an id is out of range; nothing changes.</exception>
+    /// <inheritdoc cref="Forward(global::System.ReadOnlySpan{int}, global::System.ReadOnlySpan{int})"/>
+    /// <summary>The summed loss of a sequence, continuing from <paramref name="state"/>, which then receives the state after the last step.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
     public double Forward(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets, ref State state)
     {
@@ -160,15 +126,8 @@ partial class Tagger : global::RnnGen.IRnnModel<double, int, int>
         return global::RnnGen.Generated.TaggerNetwork.Forward(_parameters, _workspace, inputs, targets, steps, ref state.Data);
     }
 
-    /// <summary>
-    /// <see cref="Backward(global::System.ReadOnlySpan{int}, global::System.ReadOnlySpan{int})"/> for a sequence that continues from
-    /// <paramref name="state"/>, which then receives the state after the last step. The state is a constant
-    /// for the gradient, as a detached hidden state is in PyTorch: training on a long stream chunk by chunk.
-    /// </summary>
-    /// <param name="inputs">Token ids, 1..MaxSteps of them.</param>
-    /// <param name="targets">One class id per step.</param>
-    /// <param name="state">The state entering the first step; receives the state after the last.</param>
-    /// <exception cref="global::System.ArgumentException">A length does not fit the declaration, or an id is out of range; nothing changes.</exception>
+    /// <inheritdoc cref="Backward(global::System.ReadOnlySpan{int}, global::System.ReadOnlySpan{int})"/>
+    /// <summary>Backward, with the entering state a constant for the gradient (a detached state in PyTorch): a long stream trained chunk by chunk, continuing from <paramref name="state"/>, which then receives the state after the last step.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
     public double Backward(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets, ref State state)
     {
@@ -176,15 +135,8 @@ partial class Tagger : global::RnnGen.IRnnModel<double, int, int>
         return global::RnnGen.Generated.TaggerNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, steps, ref state.Data);
     }
 
-    /// <summary>
-    /// <see cref="SgdStep(global::System.ReadOnlySpan{int}, global::System.ReadOnlySpan{int}, double)"/> for a sequence that continues from
-    /// <paramref name="state"/>, which then receives the state after the last step (a constant for the gradient).
-    /// </summary>
-    /// <param name="inputs">Token ids, 1..MaxSteps of them.</param>
-    /// <param name="targets">One class id per step.</param>
-    /// <param name="learningRate">The step size.</param>
-    /// <param name="state">The state entering the first step; receives the state after the last.</param>
-    /// <exception cref="global::System.ArgumentException">A length does not fit the declaration, or an id is out of range; nothing changes.</exception>
+    /// <inheritdoc cref="SgdStep(global::System.ReadOnlySpan{int}, global::System.ReadOnlySpan{int}, double)"/>
+    /// <summary>One SGD step, continuing from <paramref name="state"/>, which then receives the state after the last step.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
     public double SgdStep(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets, double learningRate, ref State state)
     {
@@ -199,10 +151,9 @@ partial class Tagger : global::RnnGen.IRnnModel<double, int, int>
         return loss;
     }
 
-    /// <summary>The most likely class at every step (the first one on ties), from the zero state.</summary>
-    /// <param name="inputs">Token ids, 1..MaxSteps of them.</param>
-    /// <param name="classes">Receives the class ids, one per step. A longer span keeps the rest.</param>
-    /// <returns>steps, the class ids written.</returns>
+    /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.Predict"/>
+    /// <param name="inputs">The sequence, as for <see cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.Forward"/>.</param>
+    /// <param name="classes">Receives the class ids at every step, one per step. A longer span keeps the rest.</param>
     [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
     public int Predict(global::System.ReadOnlySpan<int> inputs, global::System.Span<int> classes)
     {
@@ -213,9 +164,10 @@ partial class Tagger : global::RnnGen.IRnnModel<double, int, int>
     }
 
     /// <summary>Each class's probability at every step, from the zero state: the softmax of the logits <see cref="Step"/> writes.</summary>
-    /// <param name="inputs">Token ids, 1..MaxSteps of them.</param>
-    /// <param name="destination">Receives Output probabilities per step, [steps, Output] row-major. A longer span keeps the rest.</param>
+    /// <param name="inputs">The sequence, as for <see cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.Forward"/>.</param>
+    /// <param name="destination">Receives Output probabilities at every step, [steps, Output]. A longer span keeps the rest.</param>
     /// <returns>steps * Output, the values written.</returns>
+    /// <exception cref="global::System.ArgumentException">The inputs do not fit the declaration, or the destination is too short; nothing changes.</exception>
     [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
     public int Probabilities(global::System.ReadOnlySpan<int> inputs, global::System.Span<double> destination)
     {
@@ -226,7 +178,7 @@ partial class Tagger : global::RnnGen.IRnnModel<double, int, int>
     }
 
     /// <inheritdoc cref="Predict(global::System.ReadOnlySpan{int}, global::System.Span{int})"/>
-    /// <summary>The most likely class at every step (the first one on ties), continuing from <paramref name="state"/>, which then receives the state after the last step.</summary>
+    /// <summary>The most likely class at every step, continuing from <paramref name="state"/>, which then receives the state after the last step.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
     public int Predict(global::System.ReadOnlySpan<int> inputs, global::System.Span<int> classes, ref State state)
     {
@@ -258,7 +210,6 @@ partial class Tagger : global::RnnGen.IRnnModel<double, int, int>
         {
             private double _element;
         }
-
         private Row _values;
 
         /// <summary>The hidden state h_t: <see cref="Hidden"/> values.</summary>
@@ -273,8 +224,8 @@ partial class Tagger : global::RnnGen.IRnnModel<double, int, int>
     }
 
     /// <summary>
-    /// Advances <paramref name="state"/> by one step and writes the head's outputs y_t (logits) for it.
-    /// Running <c>Step</c> over a sequence from <c>default</c> gives the outputs <see cref="Forward(global::System.ReadOnlySpan{int}, global::System.ReadOnlySpan{int})"/> scores.
+    /// Advances <paramref name="state"/> by one step and writes the head's outputs y_t (logits) for it: running
+    /// Step over a sequence from <c>default</c> gives the outputs Forward scores.
     /// </summary>
     /// <param name="state">The state before the step; receives the state after it.</param>
     /// <param name="token">The input token id.</param>
@@ -287,18 +238,11 @@ partial class Tagger : global::RnnGen.IRnnModel<double, int, int>
         global::RnnGen.Generated.TaggerNetwork.Step(_parameters, _workspace, ref state.Data, token, output);
     }
 
-    /// <summary>
-    /// Loads parameters from a safetensors stream with PyTorch's <c>state_dict</c> names and shapes
-    /// (<c>rnn.weight_ih_l0</c>, <c>rnn.weight_hh_l0</c>, ..., <c>output.bias</c>). F32, F64, F16 and BF16 are read.
-    /// </summary>
-    /// <exception cref="global::System.IO.InvalidDataException">
-    /// The file is malformed, or a tensor is missing, unexpected, of another shape or not finite; the message
-    /// names the tensor and the model keeps its previous weights.
-    /// </exception>
+    /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.LoadWeights"/>
     [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
     public void LoadWeights(global::System.IO.Stream safetensors) => LoadWeights(safetensors, null);
 
-    /// <inheritdoc cref="LoadWeights(global::System.IO.Stream)"/>
+    /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.LoadWeights"/>
     /// <param name="safetensors">The file's contents.</param>
     /// <param name="options">Loading options, e.g. whether non-finite values are accepted.</param>
     [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
@@ -308,8 +252,7 @@ partial class Tagger : global::RnnGen.IRnnModel<double, int, int>
         global::RnnGen.Runtime.WeightIO.Load<double>(safetensors, Parameters, global::RnnGen.Generated.TaggerNetwork.Tensors, global::RnnGen.Generated.TaggerNetwork.Identity, options);
     }
 
-    /// <summary>Writes the parameters as safetensors with PyTorch's names (F64), and the declaration in <c>__metadata__</c>.</summary>
-    /// <param name="safetensors">Receives the file.</param>
+    /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.SaveWeights"/>
     [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
     public void SaveWeights(global::System.IO.Stream safetensors)
     {
@@ -317,8 +260,7 @@ partial class Tagger : global::RnnGen.IRnnModel<double, int, int>
         global::RnnGen.Runtime.WeightIO.Save<double>(safetensors, Parameters, global::RnnGen.Generated.TaggerNetwork.Tensors, global::RnnGen.Generated.TaggerNetwork.Metadata);
     }
 
-    /// <summary>Writes the gradients as safetensors, under the names of the parameters they belong to.</summary>
-    /// <param name="safetensors">Receives the file.</param>
+    /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.SaveGradients"/>
     [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
     public void SaveGradients(global::System.IO.Stream safetensors)
     {
@@ -332,7 +274,6 @@ partial class Tagger : global::RnnGen.IRnnModel<double, int, int>
         global::RnnGen.Runtime.Guard.TokenIds(inputs, Vocab, nameof(inputs));
         return inputs.Length;
     }
-
     private static int CheckSequence(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets)
     {
         int steps = CheckInputs(inputs);

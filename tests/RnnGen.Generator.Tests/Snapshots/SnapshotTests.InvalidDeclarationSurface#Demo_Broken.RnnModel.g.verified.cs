@@ -65,12 +65,6 @@ namespace Demo
         public float SgdStep(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets, float learningRate) => throw global::RnnGen.Generated.BrokenNotGenerated.Error();
 
         /// <summary>Not generated, because its [RnnModel] declaration has the error RNNG008: this member throws.</summary>
-        public int Predict(global::System.ReadOnlySpan<int> inputs, global::System.Span<int> classes) => throw global::RnnGen.Generated.BrokenNotGenerated.Error();
-
-        /// <summary>Not generated, because its [RnnModel] declaration has the error RNNG008: this member throws.</summary>
-        public int Probabilities(global::System.ReadOnlySpan<int> inputs, global::System.Span<float> destination) => throw global::RnnGen.Generated.BrokenNotGenerated.Error();
-
-        /// <summary>Not generated, because its [RnnModel] declaration has the error RNNG008: this member throws.</summary>
         public float Forward(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets, ref State state) => throw global::RnnGen.Generated.BrokenNotGenerated.Error();
 
         /// <summary>Not generated, because its [RnnModel] declaration has the error RNNG008: this member throws.</summary>
@@ -78,6 +72,12 @@ namespace Demo
 
         /// <summary>Not generated, because its [RnnModel] declaration has the error RNNG008: this member throws.</summary>
         public float SgdStep(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets, float learningRate, ref State state) => throw global::RnnGen.Generated.BrokenNotGenerated.Error();
+
+        /// <summary>Not generated, because its [RnnModel] declaration has the error RNNG008: this member throws.</summary>
+        public int Predict(global::System.ReadOnlySpan<int> inputs, global::System.Span<int> classes) => throw global::RnnGen.Generated.BrokenNotGenerated.Error();
+
+        /// <summary>Not generated, because its [RnnModel] declaration has the error RNNG008: this member throws.</summary>
+        public int Probabilities(global::System.ReadOnlySpan<int> inputs, global::System.Span<float> destination) => throw global::RnnGen.Generated.BrokenNotGenerated.Error();
 
         /// <summary>Not generated, because its [RnnModel] declaration has the error RNNG008: this member throws.</summary>
         public int Predict(global::System.ReadOnlySpan<int> inputs, global::System.Span<int> classes, ref State state) => throw global::RnnGen.Generated.BrokenNotGenerated.Error();

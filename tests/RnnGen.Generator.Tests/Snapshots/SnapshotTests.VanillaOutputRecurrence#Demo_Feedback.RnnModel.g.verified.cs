@@ -39,24 +39,17 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public Feedback() => Initialize(0);
 
-        /// <summary>
-        /// All parameters as one flat span in the generator's padded layout, for optimisers that work element by
-        /// element. Padding entries are zero and must stay zero (their gradients are always zero). Use
-        /// <see cref="SaveWeights"/> and <see cref="LoadWeights(global::System.IO.Stream)"/> for named tensors.
-        /// </summary>
+        /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.Parameters"/>
         public global::System.Span<float> Parameters => global::RnnGen.Runtime.AlignedArray.Span(_parameters, global::RnnGen.Generated.FeedbackNetwork.ParameterLength);
 
-        /// <summary>The gradients, in the same layout as <see cref="Parameters"/>.</summary>
+        /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.Gradients"/>
         public global::System.Span<float> Gradients => global::RnnGen.Runtime.AlignedArray.Span(_gradients, global::RnnGen.Generated.FeedbackNetwork.ParameterLength);
 
-        /// <summary>
-        /// Sets input weights uniform in ±1/sqrt(Input), recurrent and output weights uniform in ±1/sqrt(Hidden),
-        /// biases to 0. The same seed always gives the same parameters.
-        /// </summary>
+        /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.Initialize"/>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public void Initialize(int seed) => global::RnnGen.Runtime.WeightInit.Uniform<float>(Parameters, global::RnnGen.Generated.FeedbackNetwork.Tensors, seed);
 
-        /// <summary>Sets every gradient to zero.</summary>
+        /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.ZeroGradients"/>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public void ZeroGradients() => global::System.Array.Clear(_gradients);
 
@@ -88,19 +81,14 @@ namespace Demo
             _parameters = model._parameters;
             return true;
         }
-
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
         private void NonFiniteStep(float loss, int index)
         {
-            global::RnnGen.Runtime.TrainingGuard.Fail<float>(NonFiniteAction, "SgdStep", loss, index, Gradients, global::RnnGen.Generated.FeedbackNetwork.Tensors,
-                "set NonFiniteAction = NonFiniteAction.Skip to skip such steps");
+            global::RnnGen.Runtime.TrainingGuard.Fail<float>(NonFiniteAction, "SgdStep", loss, index, Gradients, global::RnnGen.Generated.FeedbackNetwork.Tensors, "set NonFiniteAction = NonFiniteAction.Skip to skip such steps");
             _skippedSteps++;
         }
 
-        /// <summary>The summed squared error of a sequence, from the zero state; no gradient work.</summary>
-        /// <param name="inputs">Input values a step, [steps, Input] row-major; 1..MaxSteps steps.</param>
-        /// <param name="targets">Output values per step, laid out [steps, Output] row-major.</param>
-        /// <exception cref="global::System.ArgumentException">A length does not fit the declaration, or an id is out of range; nothing changes.</exception>
+        /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.Forward"/>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public float Forward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets)
         {
@@ -108,13 +96,7 @@ namespace Demo
             return global::RnnGen.Generated.FeedbackNetwork.Forward(_parameters, _workspace, inputs, targets, steps, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>());
         }
 
-        /// <summary>
-        /// Runs forward from the zero state and backpropagation through time, ADDS the gradient of the summed loss
-        /// into <see cref="Gradients"/>, and returns the loss.
-        /// </summary>
-        /// <param name="inputs">Input values a step, [steps, Input] row-major; 1..MaxSteps steps.</param>
-        /// <param name="targets">Output values per step, laid out [steps, Output] row-major.</param>
-        /// <exception cref="global::System.ArgumentException">A length does not fit the declaration, or an id is out of range; nothing changes.</exception>
+        /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.Backward"/>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public float Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets)
         {
@@ -122,17 +104,7 @@ namespace Demo
             return global::RnnGen.Generated.FeedbackNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, steps, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>());
         }
 
-        /// <summary>
-        /// One step of stochastic gradient descent: zeroes the gradients, runs <see cref="Backward(global::System.ReadOnlySpan{float}, global::System.ReadOnlySpan{float})"/>,
-        /// then p -= learningRate · grad. Returns the loss before the update. Afterwards <see cref="Gradients"/> is
-        /// unspecified: only what this sequence touches is cleared and updated. A NaN or infinite loss or gradient
-        /// updates nothing: it throws, or with <see cref="NonFiniteAction"/> = Skip counts a skipped step.
-        /// </summary>
-        /// <param name="inputs">Input values a step, [steps, Input] row-major; 1..MaxSteps steps.</param>
-        /// <param name="targets">Output values per step, laid out [steps, Output] row-major.</param>
-        /// <param name="learningRate">The step size.</param>
-        /// <exception cref="global::System.ArgumentException">A length does not fit the declaration, or an id is out of range; nothing changes.</exception>
-        /// <exception cref="global::RnnGen.NonFiniteTrainingException">The loss or a gradient is not finite (and NonFiniteAction is Throw); no weight changed.</exception>
+        /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.SgdStep"/>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public float SgdStep(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, float learningRate)
         {
@@ -147,14 +119,8 @@ namespace Demo
             return loss;
         }
 
-        /// <summary>
-        /// The summed squared error of a sequence that continues from <paramref name="state"/>, which then receives the
-        /// state after the last step: a long sequence scored chunk by chunk.
-        /// </summary>
-        /// <param name="inputs">Input values a step, [steps, Input] row-major; 1..MaxSteps steps.</param>
-        /// <param name="targets">Output values per step, laid out [steps, Output] row-major.</param>
-        /// <param name="state">The state entering the first step; receives the state after the last.</param>
-        /// <exception cref="global::System.ArgumentException">A length does not fit the declaration, or an id is out of range; nothing changes.</exception>
+        /// <inheritdoc cref="Forward(global::System.ReadOnlySpan{float}, global::System.ReadOnlySpan{float})"/>
+        /// <summary>The summed loss of a sequence, continuing from <paramref name="state"/>, which then receives the state after the last step.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public float Forward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, ref State state)
         {
@@ -162,15 +128,8 @@ namespace Demo
             return global::RnnGen.Generated.FeedbackNetwork.Forward(_parameters, _workspace, inputs, targets, steps, ref state.Data);
         }
 
-        /// <summary>
-        /// <see cref="Backward(global::System.ReadOnlySpan{float}, global::System.ReadOnlySpan{float})"/> for a sequence that continues from
-        /// <paramref name="state"/>, which then receives the state after the last step. The state is a constant
-        /// for the gradient, as a detached hidden state is in PyTorch: training on a long stream chunk by chunk.
-        /// </summary>
-        /// <param name="inputs">Input values a step, [steps, Input] row-major; 1..MaxSteps steps.</param>
-        /// <param name="targets">Output values per step, laid out [steps, Output] row-major.</param>
-        /// <param name="state">The state entering the first step; receives the state after the last.</param>
-        /// <exception cref="global::System.ArgumentException">A length does not fit the declaration, or an id is out of range; nothing changes.</exception>
+        /// <inheritdoc cref="Backward(global::System.ReadOnlySpan{float}, global::System.ReadOnlySpan{float})"/>
+        /// <summary>Backward, with the entering state a constant for the gradient (a detached state in PyTorch): a long stream trained chunk by chunk, continuing from <paramref name="state"/>, which then receives the state after the last step.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public float Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, ref State state)
         {
@@ -178,15 +137,8 @@ namespace Demo
             return global::RnnGen.Generated.FeedbackNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, steps, ref state.Data);
         }
 
-        /// <summary>
-        /// <see cref="SgdStep(global::System.ReadOnlySpan{float}, global::System.ReadOnlySpan{float}, float)"/> for a sequence that continues from
-        /// <paramref name="state"/>, which then receives the state after the last step (a constant for the gradient).
-        /// </summary>
-        /// <param name="inputs">Input values a step, [steps, Input] row-major; 1..MaxSteps steps.</param>
-        /// <param name="targets">Output values per step, laid out [steps, Output] row-major.</param>
-        /// <param name="learningRate">The step size.</param>
-        /// <param name="state">The state entering the first step; receives the state after the last.</param>
-        /// <exception cref="global::System.ArgumentException">A length does not fit the declaration, or an id is out of range; nothing changes.</exception>
+        /// <inheritdoc cref="SgdStep(global::System.ReadOnlySpan{float}, global::System.ReadOnlySpan{float}, float)"/>
+        /// <summary>One SGD step, continuing from <paramref name="state"/>, which then receives the state after the last step.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public float SgdStep(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, float learningRate, ref State state)
         {
@@ -201,10 +153,9 @@ namespace Demo
             return loss;
         }
 
-        /// <summary>The head's outputs at every step, from the zero state.</summary>
-        /// <param name="inputs">Input values a step, [steps, Input] row-major; 1..MaxSteps steps.</param>
-        /// <param name="outputs">Receives Output values per step, [steps, Output] row-major. A longer span keeps the rest.</param>
-        /// <returns>steps * Output, the values written.</returns>
+        /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.Predict"/>
+        /// <param name="inputs">The sequence, as for <see cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.Forward"/>.</param>
+        /// <param name="outputs">Receives the Output values at every step, [steps, Output]. A longer span keeps the rest.</param>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public int Predict(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs)
         {
@@ -236,7 +187,6 @@ namespace Demo
             {
                 private float _element;
             }
-
             private Row _values;
 
             /// <summary>The hidden state h_t: <see cref="Hidden"/> values.</summary>
@@ -255,8 +205,8 @@ namespace Demo
         }
 
         /// <summary>
-        /// Advances <paramref name="state"/> by one step and writes the head's outputs y_t for it.
-        /// Running <c>Step</c> over a sequence from <c>default</c> gives the outputs <see cref="Forward(global::System.ReadOnlySpan{float}, global::System.ReadOnlySpan{float})"/> scores.
+        /// Advances <paramref name="state"/> by one step and writes the head's outputs y_t for it: running
+        /// Step over a sequence from <c>default</c> gives the outputs Forward scores.
         /// </summary>
         /// <param name="state">The state before the step; receives the state after it.</param>
         /// <param name="input">The step's Input values.</param>
@@ -269,18 +219,11 @@ namespace Demo
             global::RnnGen.Generated.FeedbackNetwork.Step(_parameters, _workspace, ref state.Data, input, output);
         }
 
-        /// <summary>
-        /// Loads parameters from a safetensors stream with PyTorch's <c>state_dict</c> names and shapes
-        /// (<c>rnn.weight_ih_l0</c>, <c>rnn.weight_hh_l0</c>, ..., <c>output.bias</c>). F32, F64, F16 and BF16 are read.
-        /// </summary>
-        /// <exception cref="global::System.IO.InvalidDataException">
-        /// The file is malformed, or a tensor is missing, unexpected, of another shape or not finite; the message
-        /// names the tensor and the model keeps its previous weights.
-        /// </exception>
+        /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.LoadWeights"/>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public void LoadWeights(global::System.IO.Stream safetensors) => LoadWeights(safetensors, null);
 
-        /// <inheritdoc cref="LoadWeights(global::System.IO.Stream)"/>
+        /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.LoadWeights"/>
         /// <param name="safetensors">The file's contents.</param>
         /// <param name="options">Loading options, e.g. whether non-finite values are accepted.</param>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
@@ -290,8 +233,7 @@ namespace Demo
             global::RnnGen.Runtime.WeightIO.Load<float>(safetensors, Parameters, global::RnnGen.Generated.FeedbackNetwork.Tensors, global::RnnGen.Generated.FeedbackNetwork.Identity, options);
         }
 
-        /// <summary>Writes the parameters as safetensors with PyTorch's names (F32), and the declaration in <c>__metadata__</c>.</summary>
-        /// <param name="safetensors">Receives the file.</param>
+        /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.SaveWeights"/>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public void SaveWeights(global::System.IO.Stream safetensors)
         {
@@ -299,8 +241,7 @@ namespace Demo
             global::RnnGen.Runtime.WeightIO.Save<float>(safetensors, Parameters, global::RnnGen.Generated.FeedbackNetwork.Tensors, global::RnnGen.Generated.FeedbackNetwork.Metadata);
         }
 
-        /// <summary>Writes the gradients as safetensors, under the names of the parameters they belong to.</summary>
-        /// <param name="safetensors">Receives the file.</param>
+        /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.SaveGradients"/>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public void SaveGradients(global::System.IO.Stream safetensors)
         {
@@ -312,7 +253,6 @@ namespace Demo
         {
             return global::RnnGen.Runtime.Guard.DenseSteps(inputs.Length, Input, MaxSteps, nameof(inputs));
         }
-
         private static int CheckSequence(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets)
         {
             int steps = CheckInputs(inputs);

@@ -1,0 +1,433 @@
+using System.Collections.Generic;
+using RnnGen.Generator.Model;
+using RnnGen.Generator.Plan;
+using RnnGen.Generator.Printing;
+
+namespace RnnGen.Generator.Api;
+
+/// <summary>
+/// The members of one model's class (SPEC §6, docs/contract.md), in the order they are printed: constants, storage,
+/// training, prediction, streaming, weight I/O and the private checks. Each public method checks its arguments through
+/// the runtime's Guard before anything changes, then hands the call to the network class. Documentation the
+/// <c>IRnnModel</c> interface already says is inherited; what is specific to the model is said here.
+/// </summary>
+internal sealed class ModelApi
+{
+    private const string Span = "global::System.Span", ReadOnlySpan = "global::System.ReadOnlySpan", Guard = "global::RnnGen.Runtime.Guard";
+    private const string Contract = "global::RnnGen.IRnnModel{T, TInput, TTarget}";
+    private static readonly string Generated = Names.GeneratedCode;
+
+    private readonly Network _network;
+    private readonly List<ApiMember> _members = new();
+
+    private ModelApi(Network network) => _network = network;
+
+    private ModelSpec Spec => _network.Spec;
+
+    private Sizes Sizes => _network.Sizes;
+
+    private string T => _network.T;
+
+    private string X => Spec.TokenInput ? "int" : T;
+
+    private string Y => Sizes.CrossEntropy ? "int" : T;
+
+    /// <summary>The network class, as the model class names it.</summary>
+    private string N => Names.NetworkReference(Spec);
+
+    private string Name => Names.Identifier(Spec.Type.Name);
+
+    /// <summary>A null state: a call that starts from zero.</summary>
+    private string NullState => $"global::System.Runtime.CompilerServices.Unsafe.NullRef<{T}>()";
+
+    private string Team => Sizes.SplitsRecurrence ? ", _team" : "";
+
+    private string Dropout => Sizes.Dropout ? ", ref _dropout" : "";
+
+    /// <summary>The steps argument of the runtime's length checks: the step count, or Guard.LastStep (one row).</summary>
+    private string GuardSteps => Sizes.LastStep ? Guard + ".LastStep" : "steps";
+
+    /// <summary>Every member of the model's class, in print order.</summary>
+    public static IReadOnlyList<ApiMember> Of(Network network)
+    {
+        var api = new ModelApi(network);
+        api.AddConstants();
+        api.AddStorage();
+        api.AddTraining();
+        if (network.Sizes.Streams)
+        {
+            api.AddCarriedTraining();
+        }
+
+        api.AddPredictions();
+        if (network.Sizes.Streams)
+        {
+            api.AddState();
+            api.AddStep();
+        }
+
+        if (StreamingPrinter.HasGenerate(network.Spec))
+        {
+            api.AddGenerate();
+        }
+
+        api.AddWeights();
+        api.AddChecks();
+        return api._members;
+    }
+
+    private static string[] Doc(params string[] lines)
+    {
+        var docs = new string[lines.Length];
+        for (int i = 0; i < lines.Length; i++)
+        {
+            docs[i] = "/// " + lines[i];
+        }
+
+        return docs;
+    }
+
+    private static string[] Inherit(string member) => Doc($"<inheritdoc cref=\"{Contract}.{member}\"/>");
+
+    private void Constant(string name, long value, string summary) =>
+        _members.Add(new ApiMember(MemberKind.Constant, name, "int", Doc($"<summary>{summary}</summary>")) { Body = new[] { value.ToString(System.Globalization.CultureInfo.InvariantCulture) } });
+
+    private void Method(string name, string returns, ApiParameter[] parameters, string[] docs, string[] body, bool expression = false) =>
+        _members.Add(new ApiMember(MemberKind.Method, name, returns, docs) { Parameters = parameters, Attributes = new[] { Generated }, Body = body, IsExpression = expression });
+
+    private static ApiParameter P(string type, string name, string modifier = "", string? @default = null) => new(type, name, modifier, @default);
+
+    private ApiParameter Inputs => P($"{ReadOnlySpan}<{X}>", "inputs");
+
+    private ApiParameter Targets => P($"{ReadOnlySpan}<{Y}>", "targets");
+
+    private static ApiParameter State => P("State", "state", "ref");
+
+    private void AddConstants()
+    {
+        Constant("Hidden", Spec.Hidden, "Hidden units (PyTorch <c>hidden_size</c>).");
+        if (Spec.TokenInput)
+        {
+            Constant("Vocab", Spec.Vocab, "Vocabulary size: input token ids are <c>0..Vocab-1</c>.");
+        }
+        else
+        {
+            Constant("Input", Spec.Input, "Input values per step (PyTorch <c>input_size</c>).");
+        }
+
+        Constant("Output", Spec.Output, $"{(Sizes.CrossEntropy ? "Output classes: one logit per class" : "Output values")} {(Sizes.LastStep ? "for the sequence's last step" : "at every step")}.");
+        if (Sizes.Projected)
+        {
+            Constant("Projection", Spec.Projection, "The LSTM's projection size (PyTorch <c>proj_size</c>): h has Projection values, c has Hidden.");
+        }
+
+        Constant("Layers", Spec.Layers, "Stacked recurrent layers (PyTorch <c>num_layers</c>).");
+        Constant("MaxSteps", Spec.MaxSteps, "The longest sequence one call accepts.");
+        Constant("Truncate", Spec.Truncate, "BPTT truncation: the loss at step t sends gradient back through steps t..t-Truncate; 0 is full BPTT.");
+        Constant("ParameterCount", _network.ParameterCount, "Trainable parameters, counted as PyTorch counts them.");
+    }
+
+    private void Field(string name, string type, string initialiser, bool readOnly = true) =>
+        _members.Add(new ApiMember(MemberKind.Field, name, type, new string[0]) { Access = "private", Modifiers = readOnly ? "readonly" : "", Body = initialiser.Length > 0 ? new[] { initialiser } : new string[0] });
+
+    private void Property(string name, string type, string[] docs, string body, string? accessors = null, string access = "public") =>
+        _members.Add(new ApiMember(MemberKind.Property, name, type, docs) { Access = access, Body = body.Length > 0 ? new[] { body } : new string[0], IsExpression = body.Length > 0, Accessors = accessors });
+
+    private void AddStorage()
+    {
+        Field("_parameters", $"{T}[]", $"global::RnnGen.Runtime.AlignedArray.Allocate<{T}>({N}.ParameterLength)", readOnly: false);
+        Field("_gradients", $"{T}[]", $"global::RnnGen.Runtime.AlignedArray.Allocate<{T}>({N}.ParameterLength)");
+        Field("_workspace", $"{T}[]", $"global::RnnGen.Runtime.AlignedArray.Allocate<{T}>({N}.WorkspaceLength)");
+        if (Sizes.Dropout)
+        {
+            Field("_dropout", "global::RnnGen.RnnRandom", "", readOnly: false);
+        }
+
+        if (Sizes.SplitsRecurrence)
+        {
+            AddThreads();
+        }
+
+        _members.Add(new ApiMember(MemberKind.Constructor, ".ctor", "", Doc(
+            "<summary>",
+            "Creates the model: allocates every buffer it will ever use and initialises the parameters with seed 0.",
+            "A model is not thread-safe; use one instance per thread.",
+            "</summary>")) { Attributes = new[] { Generated }, Body = new[] { "Initialize(0)" }, IsExpression = true });
+        Property("Parameters", $"{Span}<{T}>", Inherit("Parameters"), $"global::RnnGen.Runtime.AlignedArray.Span(_parameters, {N}.ParameterLength)");
+        Property("Gradients", $"{Span}<{T}>", Inherit("Gradients"), $"global::RnnGen.Runtime.AlignedArray.Span(_gradients, {N}.ParameterLength)");
+        string initialize = $"global::RnnGen.Runtime.WeightInit.Uniform<{T}>(Parameters, {N}.Tensors, seed)";
+        Method("Initialize", "void", new[] { P("int", "seed") }, Inherit("Initialize"), Sizes.Dropout
+            ? new[] { initialize + ";", "_dropout = new global::RnnGen.RnnRandom(unchecked((ulong)seed) ^ 0x5DEECE66DUL);" }
+            : new[] { initialize }, expression: !Sizes.Dropout);
+        if (Sizes.Dropout)
+        {
+            Property("DropoutRandom", "ref global::RnnGen.RnnRandom", Doc(
+                "<summary>",
+                "The random source of dropout between layers, seeded by <see cref=\"Initialize\"/>. Each training call",
+                "(Backward, SgdStep) draws a fresh mask from it; Forward, Predict and Step never drop. Set it to",
+                "repeat a mask, or save it with a checkpoint to resume the exact sequence of masks.",
+                "</summary>"), "ref _dropout");
+        }
+
+        Method("ZeroGradients", "void", new ApiParameter[0], Inherit("ZeroGradients"), new[] { "global::System.Array.Clear(_gradients)" }, expression: true);
+        Property("NonFiniteAction", "global::RnnGen.NonFiniteAction", Doc(
+            "<summary>",
+            "What <c>SgdStep</c> does when the loss or a gradient it would apply is NaN or infinite: throw",
+            "<see cref=\"global::RnnGen.NonFiniteTrainingException\"/> naming the parameter (the default), or skip the",
+            "step. Either way no weight changes.",
+            "</summary>"), "", accessors: "{ get; set; }");
+        Property("SkippedSteps", "long", Doc("<summary>Steps <c>SgdStep</c> skipped because of a non-finite loss or gradient (with <see cref=\"NonFiniteAction\"/> = Skip).</summary>"), "_skippedSteps");
+        Field("_skippedSteps", "long", "", readOnly: false);
+        Method("TryLocateParameter", "bool", new[] { P("int", "index"), P("string", "name", "out"), P("int", "row", "out"), P("int", "column", "out") }, Inherit("TryLocateParameter"), new[]
+        {
+            $"bool found = global::RnnGen.Runtime.TrainingGuard.Locate({N}.Tensors, index, out global::RnnGen.Runtime.TensorMap? map, out row, out column);",
+            "name = found ? map!.Name : \"\";",
+            "column = found && map!.Columns == 0 ? -1 : column;",
+            "return found;",
+        });
+        string contract = $"global::RnnGen.IRnnModel<{T}, {X}, {Y}>";
+        var share = new List<string>
+        {
+            $"if (source is not {Name} model || (object)model == this) return false; // (object): the same instance, whatever == the class defines",
+            "_parameters = model._parameters;",
+        };
+        if (Sizes.SplitsRecurrence)
+        {
+            share.Add("if (_team is not null) { Threads = 1; Threads = 2; } // a new partner, on the new array");
+        }
+
+        share.Add("return true;");
+        _members.Add(new ApiMember(MemberKind.Method, "ShareParameters", "bool", new string[0]) { Access = "", Explicit = contract, Parameters = new[] { P(contract, "source") }, Body = share });
+        _members.Add(new ApiMember(MemberKind.Method, "NonFiniteStep", "void", new string[0])
+        {
+            Access = "private", Parameters = new[] { P(T, "loss"), P("int", "index") },
+            Attributes = new[] { "[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]" },
+            Body = new[]
+            {
+                $"global::RnnGen.Runtime.TrainingGuard.Fail<{T}>(NonFiniteAction, \"SgdStep\", loss, index, Gradients, {N}.Tensors, \"set NonFiniteAction = NonFiniteAction.Skip to skip such steps\");",
+                "_skippedSteps++;",
+            },
+        });
+    }
+
+    private void AddThreads()
+    {
+        Field("_team", "global::RnnGen.Runtime.RecurrenceTeam?", "", readOnly: false);
+        _members.Add(new ApiMember(MemberKind.Property, "Threads", "int", Doc(
+            "<summary>",
+            "Threads the recurrence of <c>Forward</c>, <c>Predict</c>, <c>Backward</c> and <c>SgdStep</c> runs on: 1 (the",
+            "default) or 2. With 2, a partner thread (started here, once) computes half of the hidden units of every step,",
+            "and their share of the input-side product, while the calling thread computes the other half; each half reads",
+            "only its own half of W_hh, so on two cores each stays in its own core's cache. Results are bit for bit those",
+            "of 1 thread, and calls still allocate nothing. The rest of a call (dropout masks, head, loss, the backward",
+            "pass) runs on the calling thread. Setting 1 stops the partner thread at once; a model dropped with 2 stops it",
+            "within about a second of being garbage-collected.",
+            "</summary>",
+            "<exception cref=\"global::System.ArgumentOutOfRangeException\">The value is not 1 or 2.</exception>"))
+        {
+            Attributes = new[] { Generated },
+            Accessors = "",
+            Body = new[]
+            {
+                "get => _team is null ? 1 : 2;",
+                "set",
+                "{",
+                "    if (value is not 1 and not 2)",
+                "    {",
+                "        throw new global::System.ArgumentOutOfRangeException(nameof(value), $\"Threads is {value}, but it must be 1 (the calling thread alone) or 2 (a partner thread computes half of every step's hidden units).\");",
+                "    }",
+                "",
+                "    if (value == 2 && _team is null)",
+                "    {",
+                $"        _team = new global::RnnGen.Runtime.RecurrenceTeam(new {N}.RecurrencePartner(_parameters, _workspace), this);",
+                "    }",
+                "    else if (value == 1 && _team is not null)",
+                "    {",
+                "        _team.Dispose();",
+                "        _team = null;",
+                "    }",
+                "}",
+            },
+        });
+    }
+
+    /// <summary>The body of Forward, Backward and SgdStep from <paramref name="state"/> (a ref expression).</summary>
+    private string[] Sequence(string call, string state, bool sgd) => sgd
+        ? new[]
+        {
+            "int steps = CheckSequence(inputs, targets);",
+            $"{Guard}.LearningRate(learningRate);",
+            $"{T} loss = {N}.SgdStep(_parameters, _gradients, _workspace, inputs, targets, steps, learningRate, ref {state}{Team}{Dropout}, out int nonFinite);",
+            "if (nonFinite != global::RnnGen.Runtime.TrainingGuard.AllFinite)",
+            "{",
+            "    NonFiniteStep(loss, nonFinite);",
+            "}",
+            "",
+            "return loss;",
+        }
+        : new[] { "int steps = CheckSequence(inputs, targets);", $"return {N}.{call}, inputs, targets, steps, ref {state}{Team}{(call.StartsWith("Backward", System.StringComparison.Ordinal) ? Dropout : "")});" };
+
+    private void AddTraining()
+    {
+        Method("Forward", T, new[] { Inputs, Targets }, Inherit("Forward"), Sequence("Forward(_parameters, _workspace", NullState, sgd: false));
+        Method("Backward", T, new[] { Inputs, Targets }, Inherit("Backward"), Sequence("Backward(_parameters, _gradients, _workspace", NullState, sgd: false));
+        Method("SgdStep", T, new[] { Inputs, Targets, P(T, "learningRate") }, Inherit("SgdStep"), Sequence("", NullState, sgd: true));
+    }
+
+    /// <summary>The documentation of an overload that continues from a state: the other's, and what the state does.</summary>
+    private static string[] Carried(string cref, string what) => Doc(
+        $"<inheritdoc cref=\"{cref}\"/>",
+        $"<summary>{what}, continuing from <paramref name=\"state\"/>, which then receives the state after the last step.</summary>");
+
+    private void AddCarriedTraining()
+    {
+        string sequence = $"global::System.ReadOnlySpan{{{X}}}, global::System.ReadOnlySpan{{{Y}}}";
+        Method("Forward", T, new[] { Inputs, Targets, State }, Carried($"Forward({sequence})", "The summed loss of a sequence"),
+            Sequence("Forward(_parameters, _workspace", "state.Data", sgd: false));
+        Method("Backward", T, new[] { Inputs, Targets, State }, Carried($"Backward({sequence})",
+            "Backward, with the entering state a constant for the gradient (a detached state in PyTorch): a long stream trained chunk by chunk"),
+            Sequence("Backward(_parameters, _gradients, _workspace", "state.Data", sgd: false));
+        Method("SgdStep", T, new[] { Inputs, Targets, P(T, "learningRate"), State }, Carried($"SgdStep({sequence}, {T})", "One SGD step"),
+            Sequence("", "state.Data", sgd: true));
+    }
+
+    private void AddPredictions()
+    {
+        string when = Sizes.LastStep ? "of the sequence's last step" : "at every step";
+        string rows = Sizes.LastStep ? "one row" : "[steps, Output]";
+        string destination = Sizes.CrossEntropy ? "classes" : "outputs";
+        string destinationType = Sizes.CrossEntropy ? $"{Span}<int>" : $"{Span}<{T}>";
+        string written = Sizes.CrossEntropy ? (Sizes.LastStep ? "1" : "steps") : (Sizes.LastStep ? "Output" : "steps * Output");
+        string check = Sizes.CrossEntropy
+            ? $"{Guard}.ClassDestination(classes.Length, {GuardSteps}, nameof(classes));"
+            : $"{Guard}.ValueDestination(outputs.Length, {GuardSteps}, Output, nameof(outputs));";
+        string predictCref = $"Predict(global::System.ReadOnlySpan{{{X}}}, global::System.Span{{{(Sizes.CrossEntropy ? "int" : T)}}})";
+        string probabilitiesCref = $"Probabilities(global::System.ReadOnlySpan{{{X}}}, global::System.Span{{{T}}})";
+        foreach (bool carried in Sizes.Streams ? new[] { false, true } : new[] { false })
+        {
+            string state = carried ? "state.Data" : NullState;
+            var parameters = carried ? new[] { Inputs, P(destinationType, destination), State } : new[] { Inputs, P(destinationType, destination) };
+            string[] predictDocs = carried
+                ? Carried(predictCref, Sizes.CrossEntropy ? $"The most likely class {when}" : $"The head's outputs {when}")
+                : Doc($"<inheritdoc cref=\"{Contract}.Predict\"/>", $"<param name=\"inputs\">The sequence, as for <see cref=\"{Contract}.Forward\"/>.</param>", $"<param name=\"{destination}\">Receives {(Sizes.CrossEntropy ? "the class ids" : "the Output values")} {when}, {(Sizes.CrossEntropy ? (Sizes.LastStep ? "one" : "one per step") : rows)}. A longer span keeps the rest.</param>");
+            Method("Predict", "int", parameters, predictDocs, new[]
+            {
+                "int steps = CheckInputs(inputs);",
+                check,
+                $"{N}.Predict(_parameters, _workspace, inputs, steps, {destination}{(Sizes.CrossEntropy ? ", default" : "")}, ref {state}{Team});",
+                $"return {written};",
+            });
+            if (!Sizes.CrossEntropy)
+            {
+                continue;
+            }
+
+            string[] probabilityDocs = carried
+                ? Carried(probabilitiesCref, $"Each class's probability {when}")
+                : Doc($"<summary>Each class's probability {when}, from the zero state: the softmax of the logits{(Sizes.Streams ? " <see cref=\"Step\"/> writes" : "")}.</summary>",
+                    $"<param name=\"inputs\">The sequence, as for <see cref=\"{Contract}.Forward\"/>.</param>",
+                    $"<param name=\"destination\">Receives Output probabilities {when}, {rows}. A longer span keeps the rest.</param>",
+                    $"<returns>{(Sizes.LastStep ? "Output" : "steps * Output")}, the values written.</returns>",
+                    "<exception cref=\"global::System.ArgumentException\">The inputs do not fit the declaration, or the destination is too short; nothing changes.</exception>");
+            Method("Probabilities", "int", carried ? new[] { Inputs, P($"{Span}<{T}>", "destination"), State } : new[] { Inputs, P($"{Span}<{T}>", "destination") }, probabilityDocs, new[]
+            {
+                "int steps = CheckInputs(inputs);",
+                $"{Guard}.ProbabilityDestination(destination.Length, {GuardSteps}, Output, nameof(destination));",
+                $"{N}.Predict(_parameters, _workspace, inputs, steps, default, destination, ref {state}{Team});",
+                $"return {(Sizes.LastStep ? "Output" : "steps * Output")};",
+            });
+        }
+    }
+
+    private void AddState() => _members.Add(StateMembers.Of(_network));
+
+    private void AddStep()
+    {
+        string input = Spec.TokenInput ? "token" : "input";
+        Method("Step", "void", new[] { P("State", "state", "ref"), Spec.TokenInput ? P("int", "token") : P($"{ReadOnlySpan}<{T}>", "input"), P($"{Span}<{T}>", "output") }, Doc(
+            "<summary>",
+            $"Advances <paramref name=\"state\"/> by one step and writes the head's outputs y_t{(Sizes.CrossEntropy ? " (logits)" : "")} for it: running",
+            "Step over a sequence from <c>default</c> gives the outputs Forward scores.",
+            "</summary>",
+            "<param name=\"state\">The state before the step; receives the state after it.</param>",
+            Spec.TokenInput ? "<param name=\"token\">The input token id.</param>" : "<param name=\"input\">The step's Input values.</param>",
+            "<param name=\"output\">Receives exactly <see cref=\"Output\"/> values, so Step returns no count; a longer span keeps the rest.</param>"), new[]
+        {
+            Spec.TokenInput ? $"{Guard}.TokenId(token, Vocab, nameof(token));" : $"{Guard}.StepInput(input.Length, Input, nameof(input));",
+            $"{Guard}.StepOutput(output.Length, Output, nameof(output));",
+            $"{N}.Step(_parameters, _workspace, ref state.Data, {input}, output);",
+        });
+    }
+
+    private void AddGenerate() => Method("Generate", "int", new[]
+    {
+        P($"{ReadOnlySpan}<int>", "prompt"), P($"{Span}<int>", "destination"), P(T, "temperature"), P("global::RnnGen.RnnRandom", "random", "ref"),
+        P("int", "endToken", @default: "-1"), P("int", "avoidToken", @default: "-1"),
+    }, Doc(
+        "<summary>",
+        "Generates text: feeds <paramref name=\"prompt\"/>, then repeatedly samples the next token from softmax(y / temperature)",
+        "and feeds it back, until <paramref name=\"endToken\"/> has been written or <paramref name=\"destination\"/> is full.",
+        "</summary>",
+        "<param name=\"prompt\">At least one token, e.g. the sentence-start token.</param>",
+        "<param name=\"destination\">Receives the generated tokens (not the prompt).</param>",
+        "<param name=\"temperature\">Above 1 flattens, below 1 sharpens the distribution; 0 always takes the most likely token.</param>",
+        "<param name=\"random\">The random source; the same seed gives the same text.</param>",
+        "<param name=\"endToken\">Stop after writing this token; -1 for none.</param>",
+        "<param name=\"avoidToken\">Never sample this token (e.g. the unknown-word token); -1 for none.</param>",
+        "<returns>The number of tokens written.</returns>"), new[]
+    {
+        $"{Guard}.NotEmpty(prompt.Length, \"Generate needs at least one token to start from, e.g. the sentence-start token\", nameof(prompt));",
+        $"{Guard}.TokenIds(prompt, Vocab, nameof(prompt));",
+        $"{Guard}.Temperature(temperature, nameof(temperature));",
+        $"{Guard}.OptionalClassId(endToken, Output, nameof(endToken));",
+        $"{Guard}.OptionalClassId(avoidToken, Output, nameof(avoidToken));",
+        "var state = default(State);",
+        $"return {N}.Generate(_parameters, _workspace, ref state.Data, prompt, destination, temperature, ref random, endToken, avoidToken);",
+    });
+
+    private void AddWeights()
+    {
+        const string stream = "global::System.IO.Stream";
+        Method("LoadWeights", "void", new[] { P(stream, "safetensors") }, Inherit("LoadWeights"), new[] { "LoadWeights(safetensors, null)" }, expression: true);
+        Method("LoadWeights", "void", new[] { P(stream, "safetensors"), P("global::RnnGen.WeightLoadOptions?", "options") }, Doc(
+            $"<inheritdoc cref=\"{Contract}.LoadWeights\"/>",
+            "<param name=\"safetensors\">The file's contents.</param>",
+            "<param name=\"options\">Loading options, e.g. whether non-finite values are accepted.</param>"), new[]
+        {
+            "global::System.ArgumentNullException.ThrowIfNull(safetensors);",
+            $"global::RnnGen.Runtime.WeightIO.Load<{T}>(safetensors, Parameters, {N}.Tensors, {N}.Identity, options);",
+        });
+        Method("SaveWeights", "void", new[] { P(stream, "safetensors") }, Inherit("SaveWeights"), new[]
+        {
+            "global::System.ArgumentNullException.ThrowIfNull(safetensors);",
+            $"global::RnnGen.Runtime.WeightIO.Save<{T}>(safetensors, Parameters, {N}.Tensors, {N}.Metadata);",
+        });
+        Method("SaveGradients", "void", new[] { P(stream, "safetensors") }, Inherit("SaveGradients"), new[]
+        {
+            "global::System.ArgumentNullException.ThrowIfNull(safetensors);",
+            $"global::RnnGen.Runtime.WeightIO.Save<{T}>(safetensors, Gradients, {N}.Tensors, {N}.Metadata);",
+        });
+    }
+
+    private void AddChecks()
+    {
+        string[] inputs = Spec.TokenInput
+            ? new[] { $"{Guard}.SequenceLength(inputs.Length, MaxSteps, nameof(inputs));", $"{Guard}.TokenIds(inputs, Vocab, nameof(inputs));", "return inputs.Length;" }
+            : new[] { $"return {Guard}.DenseSteps(inputs.Length, Input, MaxSteps, nameof(inputs));" };
+        _members.Add(new ApiMember(MemberKind.Method, "CheckInputs", "int", new string[0]) { Access = "private", Modifiers = "static", Parameters = new[] { Inputs }, Body = inputs });
+        var sequence = new List<string>
+        {
+            "int steps = CheckInputs(inputs);",
+            Sizes.CrossEntropy
+                ? $"{Guard}.ClassTargets(targets.Length, {GuardSteps}, nameof(targets));"
+                : $"{Guard}.ValueTargets(targets.Length, {GuardSteps}, Output, nameof(targets));",
+        };
+        if (Sizes.CrossEntropy)
+        {
+            sequence.Add($"{Guard}.ClassIds(targets, Output, nameof(targets));");
+        }
+
+        sequence.Add("return steps;");
+        _members.Add(new ApiMember(MemberKind.Method, "CheckSequence", "int", new string[0]) { Access = "private", Modifiers = "static", Parameters = new[] { Inputs, Targets }, Body = sequence });
+    }
+}
