@@ -87,7 +87,8 @@ internal sealed class ModelApi
         return docs;
     }
 
-    private static string[] Inherit(string member) => Doc($"<inheritdoc cref=\"{Contract}.{member}\"/>");
+    /// <summary>The documentation of a member that implements <c>IRnnModel</c>'s: the interface's, which says it all.</summary>
+    private static readonly string[] Inherited = Doc("<inheritdoc/>");
 
     private void Constant(string name, long value, string summary) =>
         _members.Add(new ApiMember(MemberKind.Constant, name, "int", Doc($"<summary>{summary}</summary>")) { Body = new[] { value.ToString(System.Globalization.CultureInfo.InvariantCulture) } });
@@ -153,10 +154,10 @@ internal sealed class ModelApi
             "Creates the model: allocates every buffer it will ever use and initialises the parameters with seed 0.",
             "A model is not thread-safe; use one instance per thread.",
             "</summary>")) { Attributes = new[] { Generated }, Body = new[] { "Initialize(0)" }, IsExpression = true });
-        Property("Parameters", $"{Span}<{T}>", Inherit("Parameters"), $"global::RnnGen.Runtime.AlignedArray.Span(_parameters, {N}.ParameterLength)");
-        Property("Gradients", $"{Span}<{T}>", Inherit("Gradients"), $"global::RnnGen.Runtime.AlignedArray.Span(_gradients, {N}.ParameterLength)");
+        Property("Parameters", $"{Span}<{T}>", Inherited, $"global::RnnGen.Runtime.AlignedArray.Span(_parameters, {N}.ParameterLength)");
+        Property("Gradients", $"{Span}<{T}>", Inherited, $"global::RnnGen.Runtime.AlignedArray.Span(_gradients, {N}.ParameterLength)");
         string initialize = $"global::RnnGen.Runtime.WeightInit.Uniform<{T}>(Parameters, {N}.Tensors, seed)";
-        Method("Initialize", "void", new[] { P("int", "seed") }, Inherit("Initialize"), Sizes.Dropout
+        Method("Initialize", "void", new[] { P("int", "seed") }, Inherited, Sizes.Dropout
             ? new[] { initialize + ";", "_dropout = new global::RnnGen.RnnRandom(unchecked((ulong)seed) ^ 0x5DEECE66DUL);" }
             : new[] { initialize }, expression: !Sizes.Dropout);
         if (Sizes.Dropout)
@@ -169,7 +170,7 @@ internal sealed class ModelApi
                 "</summary>"), "ref _dropout");
         }
 
-        Method("ZeroGradients", "void", new ApiParameter[0], Inherit("ZeroGradients"), new[] { "global::System.Array.Clear(_gradients)" }, expression: true);
+        Method("ZeroGradients", "void", new ApiParameter[0], Inherited, new[] { "global::System.Array.Clear(_gradients)" }, expression: true);
         Property("NonFiniteAction", "global::RnnGen.NonFiniteAction", Doc(
             "<summary>",
             "What <c>SgdStep</c> does when the loss or a gradient it would apply is NaN or infinite: throw",
@@ -178,7 +179,7 @@ internal sealed class ModelApi
             "</summary>"), "", accessors: "{ get; set; }");
         Property("SkippedSteps", "long", Doc("<summary>Steps <c>SgdStep</c> skipped because of a non-finite loss or gradient (with <see cref=\"NonFiniteAction\"/> = Skip).</summary>"), "_skippedSteps");
         Field("_skippedSteps", "long", "", readOnly: false);
-        Method("TryLocateParameter", "bool", new[] { P("int", "index"), P("string", "name", "out"), P("int", "row", "out"), P("int", "column", "out") }, Inherit("TryLocateParameter"), new[]
+        Method("TryLocateParameter", "bool", new[] { P("int", "index"), P("string", "name", "out"), P("int", "row", "out"), P("int", "column", "out") }, Inherited, new[]
         {
             $"bool found = global::RnnGen.Runtime.TrainingGuard.Locate({N}.Tensors, index, out global::RnnGen.Runtime.TensorMap? map, out row, out column);",
             "name = found ? map!.Name : \"\";",
@@ -269,9 +270,9 @@ internal sealed class ModelApi
 
     private void AddTraining()
     {
-        Method("Forward", T, new[] { Inputs, Targets }, Inherit("Forward"), Sequence("Forward(_parameters, _workspace", NullState, sgd: false));
-        Method("Backward", T, new[] { Inputs, Targets }, Inherit("Backward"), Sequence("Backward(_parameters, _gradients, _workspace", NullState, sgd: false));
-        Method("SgdStep", T, new[] { Inputs, Targets, P(T, "learningRate") }, Inherit("SgdStep"), Sequence("", NullState, sgd: true));
+        Method("Forward", T, new[] { Inputs, Targets }, Inherited, Sequence("Forward(_parameters, _workspace", NullState, sgd: false));
+        Method("Backward", T, new[] { Inputs, Targets }, Inherited, Sequence("Backward(_parameters, _gradients, _workspace", NullState, sgd: false));
+        Method("SgdStep", T, new[] { Inputs, Targets, P(T, "learningRate") }, Inherited, Sequence("", NullState, sgd: true));
     }
 
     /// <summary>The documentation of an overload that continues from a state: the other's, and what the state does.</summary>
@@ -388,7 +389,7 @@ internal sealed class ModelApi
     private void AddWeights()
     {
         const string stream = "global::System.IO.Stream";
-        Method("LoadWeights", "void", new[] { P(stream, "safetensors") }, Inherit("LoadWeights"), new[] { "LoadWeights(safetensors, null)" }, expression: true);
+        Method("LoadWeights", "void", new[] { P(stream, "safetensors") }, Inherited, new[] { "LoadWeights(safetensors, null)" }, expression: true);
         Method("LoadWeights", "void", new[] { P(stream, "safetensors"), P("global::RnnGen.WeightLoadOptions?", "options") }, Doc(
             $"<inheritdoc cref=\"{Contract}.LoadWeights\"/>",
             "<param name=\"safetensors\">The file's contents.</param>",
@@ -397,12 +398,12 @@ internal sealed class ModelApi
             "global::System.ArgumentNullException.ThrowIfNull(safetensors);",
             $"global::RnnGen.Runtime.WeightIO.Load<{T}>(safetensors, Parameters, {N}.Tensors, {N}.Identity, options);",
         });
-        Method("SaveWeights", "void", new[] { P(stream, "safetensors") }, Inherit("SaveWeights"), new[]
+        Method("SaveWeights", "void", new[] { P(stream, "safetensors") }, Inherited, new[]
         {
             "global::System.ArgumentNullException.ThrowIfNull(safetensors);",
             $"global::RnnGen.Runtime.WeightIO.Save<{T}>(safetensors, Parameters, {N}.Tensors, {N}.Metadata);",
         });
-        Method("SaveGradients", "void", new[] { P(stream, "safetensors") }, Inherit("SaveGradients"), new[]
+        Method("SaveGradients", "void", new[] { P(stream, "safetensors") }, Inherited, new[]
         {
             "global::System.ArgumentNullException.ThrowIfNull(safetensors);",
             $"global::RnnGen.Runtime.WeightIO.Save<{T}>(safetensors, Gradients, {N}.Tensors, {N}.Metadata);",

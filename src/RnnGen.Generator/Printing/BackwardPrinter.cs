@@ -235,7 +235,7 @@ internal sealed class BackwardPrinter : Printer
 
     private void PrintChainUnit(Unit unit)
     {
-        using (W.Open(""))
+        using (Scope())
         {
             UnitWeights weights = DeclareBackwardWeights(unit);
             (Slot row, Expr width) = Incoming(unit, BackTime);
@@ -346,7 +346,7 @@ internal sealed class BackwardPrinter : Printer
             W.Line($"// Layer {unit.Layer}.");
         }
 
-        using (W.Open(""))
+        using (Scope())
         {
             UnitWeights weights = DeclareBackwardWeights(unit);
             if (!unit.First)

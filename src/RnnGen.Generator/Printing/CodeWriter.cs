@@ -44,11 +44,11 @@ internal sealed class CodeWriter
         return new Block(this, "}");
     }
 
-    /// <summary>Opens a brace block that closes with a custom line, e.g. <c>};</c>.</summary>
-    public Block Open(string header, string close)
+    /// <summary>Opens a block that closes with a custom line, e.g. <c>};</c>, or opens with another bracket, e.g. <c>[</c>.</summary>
+    public Block Open(string header, string close, string open = "{")
     {
         Line(header);
-        Line("{");
+        Line(open);
         _indent++;
         return new Block(this, close);
     }
@@ -63,7 +63,7 @@ internal sealed class CodeWriter
 
     public readonly struct Block : IDisposable
     {
-        private readonly CodeWriter _writer;
+        private readonly CodeWriter? _writer;
         private readonly string _close;
 
         public Block(CodeWriter writer, string close)
@@ -72,6 +72,7 @@ internal sealed class CodeWriter
             _close = close;
         }
 
-        public void Dispose() => _writer.Close(_close);
+        /// <summary>Closes the block; a default block (see <see cref="Printer"/>'s Scope) closes nothing.</summary>
+        public void Dispose() => _writer?.Close(_close);
     }
 }

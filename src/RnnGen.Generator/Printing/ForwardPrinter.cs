@@ -201,7 +201,7 @@ internal sealed class ForwardPrinter : Printer
             W.Line($"// Layer {layer}.");
         }
 
-        using (W.Open(""))
+        using (Scope())
         {
             // What this layer reads: the h rows of the layer below, or in a training call with dropout those rows
             // through a fresh mask.
@@ -242,7 +242,7 @@ internal sealed class ForwardPrinter : Printer
             W.Line(unit.Reverse ? "// The reverse direction: from the last step to the first." : "// The forward direction.");
         }
 
-        using (W.Open(""))
+        using (Scope())
         {
             UnitWeights weights = DeclareWeights(unit, head: true);
             int index = IndexOf(unit);

@@ -158,16 +158,12 @@ internal sealed class LayoutPrinter : Printer
         }
 
         W.Line();
-        W.Line("/// <summary>Everything SaveWeights records in __metadata__.</summary>");
-        using (W.Open("public static readonly KeyValuePair<string, string>[] Metadata =", "};"))
+        W.Line("/// <summary>Everything SaveWeights records in __metadata__: Identity, and what a checkpoint needs besides.</summary>");
+        using (W.Open("public static readonly KeyValuePair<string, string>[] Metadata =", "];", "["))
         {
             W.Line($"new(\"rnngen.version\", \"{Declaration.Version}\"),");
             W.Line($"new(\"rnngen.layout\", \"{Network.Fingerprint}\"), // the flat parameters' layout: a checkpoint resumes only the same");
-            foreach ((string key, string value) in Declaration.Identity(Spec))
-            {
-                W.Line($"new(\"{key}\", \"{value}\"),");
-            }
-
+            W.Line(".. Identity,");
             foreach ((string key, string value) in Declaration.Training(Spec))
             {
                 W.Line($"new(\"{key}\", \"{value}\"),");

@@ -55,6 +55,12 @@ internal abstract class Printer
     protected string TeamArgument => Sizes.SplitsRecurrence ? ", team" : "";
 
     /// <summary>Writes statements, one per line.</summary>
+    /// <summary>
+    /// A block of its own for one unit's or layer's ref locals, so the next one can reuse their names; a model with one
+    /// unit needs none.
+    /// </summary>
+    protected CodeWriter.Block Scope() => Memory.Units.Count > 1 ? W.Open("") : default;
+
     protected void Lines(IEnumerable<string> statements)
     {
         foreach (string statement in statements)

@@ -86,7 +86,7 @@ internal sealed class StreamingPrinter : Printer
                     W.Line($"// Layer {unit.Layer}{(unit.First ? "" : ": its input is the new h of the layer below")}.");
                 }
 
-                using (W.Open(""))
+                using (Scope())
                 {
                     UnitWeights weights = DeclareWeights(unit);
                     Slot source = Local("x");

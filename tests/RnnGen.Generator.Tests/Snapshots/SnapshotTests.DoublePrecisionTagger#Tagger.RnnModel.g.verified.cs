@@ -37,17 +37,17 @@ partial class Tagger : global::RnnGen.IRnnModel<double, int, int>
     [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
     public Tagger() => Initialize(0);
 
-    /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.Parameters"/>
+    /// <inheritdoc/>
     public global::System.Span<double> Parameters => global::RnnGen.Runtime.AlignedArray.Span(_parameters, global::RnnGen.Generated.TaggerNetwork.ParameterLength);
 
-    /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.Gradients"/>
+    /// <inheritdoc/>
     public global::System.Span<double> Gradients => global::RnnGen.Runtime.AlignedArray.Span(_gradients, global::RnnGen.Generated.TaggerNetwork.ParameterLength);
 
-    /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.Initialize"/>
+    /// <inheritdoc/>
     [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
     public void Initialize(int seed) => global::RnnGen.Runtime.WeightInit.Uniform<double>(Parameters, global::RnnGen.Generated.TaggerNetwork.Tensors, seed);
 
-    /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.ZeroGradients"/>
+    /// <inheritdoc/>
     [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
     public void ZeroGradients() => global::System.Array.Clear(_gradients);
 
@@ -63,7 +63,7 @@ partial class Tagger : global::RnnGen.IRnnModel<double, int, int>
 
     private long _skippedSteps;
 
-    /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.TryLocateParameter"/>
+    /// <inheritdoc/>
     [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
     public bool TryLocateParameter(int index, out string name, out int row, out int column)
     {
@@ -86,7 +86,7 @@ partial class Tagger : global::RnnGen.IRnnModel<double, int, int>
         _skippedSteps++;
     }
 
-    /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.Forward"/>
+    /// <inheritdoc/>
     [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
     public double Forward(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets)
     {
@@ -94,7 +94,7 @@ partial class Tagger : global::RnnGen.IRnnModel<double, int, int>
         return global::RnnGen.Generated.TaggerNetwork.Forward(_parameters, _workspace, inputs, targets, steps, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<double>());
     }
 
-    /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.Backward"/>
+    /// <inheritdoc/>
     [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
     public double Backward(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets)
     {
@@ -102,7 +102,7 @@ partial class Tagger : global::RnnGen.IRnnModel<double, int, int>
         return global::RnnGen.Generated.TaggerNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, steps, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<double>());
     }
 
-    /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.SgdStep"/>
+    /// <inheritdoc/>
     [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
     public double SgdStep(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets, double learningRate)
     {
@@ -238,7 +238,7 @@ partial class Tagger : global::RnnGen.IRnnModel<double, int, int>
         global::RnnGen.Generated.TaggerNetwork.Step(_parameters, _workspace, ref state.Data, token, output);
     }
 
-    /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.LoadWeights"/>
+    /// <inheritdoc/>
     [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
     public void LoadWeights(global::System.IO.Stream safetensors) => LoadWeights(safetensors, null);
 
@@ -252,7 +252,7 @@ partial class Tagger : global::RnnGen.IRnnModel<double, int, int>
         global::RnnGen.Runtime.WeightIO.Load<double>(safetensors, Parameters, global::RnnGen.Generated.TaggerNetwork.Tensors, global::RnnGen.Generated.TaggerNetwork.Identity, options);
     }
 
-    /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.SaveWeights"/>
+    /// <inheritdoc/>
     [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
     public void SaveWeights(global::System.IO.Stream safetensors)
     {
@@ -260,7 +260,7 @@ partial class Tagger : global::RnnGen.IRnnModel<double, int, int>
         global::RnnGen.Runtime.WeightIO.Save<double>(safetensors, Parameters, global::RnnGen.Generated.TaggerNetwork.Tensors, global::RnnGen.Generated.TaggerNetwork.Metadata);
     }
 
-    /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.SaveGradients"/>
+    /// <inheritdoc/>
     [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
     public void SaveGradients(global::System.IO.Stream safetensors)
     {
@@ -368,27 +368,16 @@ namespace RnnGen.Generated
             new("rnngen.projection", "0"),
         };
 
-        /// <summary>Everything SaveWeights records in __metadata__.</summary>
+        /// <summary>Everything SaveWeights records in __metadata__: Identity, and what a checkpoint needs besides.</summary>
         public static readonly KeyValuePair<string, string>[] Metadata =
-        {
+        [
             new("rnngen.version", "VERSION"),
             new("rnngen.layout", "6b3853c17d2d42ea"), // the flat parameters' layout: a checkpoint resumes only the same
-            new("rnngen.cell", "vanilla"),
-            new("rnngen.activation", "tanh"),
-            new("rnngen.input", "vocab"),
-            new("rnngen.input_size", "30"),
-            new("rnngen.hidden", "16"),
-            new("rnngen.output", "5"),
-            new("rnngen.loss", "cross_entropy"),
-            new("rnngen.outputs", "every_step"),
-            new("rnngen.recurrence", "hidden"),
-            new("rnngen.layers", "1"),
-            new("rnngen.bidirectional", "false"),
-            new("rnngen.projection", "0"),
+            .. Identity,
             new("rnngen.truncate", "2"),
             new("rnngen.max_steps", "12"),
             new("rnngen.precision", "double"),
-        };
+        ];
 
         // The products' shapes: the runtime's kernels are compiled once per shape, with every size a constant.
         /// <summary>y_t = b_out + Σ_j h_t[j] · W_out[j, :] for steps rows: a = h rows, b = W_out (input-major), c = y rows.</summary>
@@ -454,17 +443,13 @@ namespace RnnGen.Generated
                 MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, States), HiddenPadded).Clear();
             }
 
+            ref double recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
+            ref double inputBias = ref Unsafe.Add(ref p, InputBias);
+            ref double recurrentBias = ref Unsafe.Add(ref p, RecurrentBias);
+            for (int t = 0; t < steps; t++)
             {
-                {
-                    ref double recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
-                    ref double inputBias = ref Unsafe.Add(ref p, InputBias);
-                    ref double recurrentBias = ref Unsafe.Add(ref p, RecurrentBias);
-                    for (int t = 0; t < steps; t++)
-                    {
-                        // One-hot input: W_ih x_t is row x_t of the input-major weights, a lookup.
-                        BroadcastProduct.Run<double, CellStep>(ref Unsafe.Add(ref w, States + t * HiddenPadded), ref recurrentWeights, ref Unsafe.Add(ref w, States + (t + 1) * HiddenPadded), ref Unsafe.Add(ref p, InputWeights + inputs[t] * GateWidth), ref inputBias, ref recurrentBias);
-                    }
-                }
+                // One-hot input: W_ih x_t is row x_t of the input-major weights, a lookup.
+                BroadcastProduct.Run<double, CellStep>(ref Unsafe.Add(ref w, States + t * HiddenPadded), ref recurrentWeights, ref Unsafe.Add(ref w, States + (t + 1) * HiddenPadded), ref Unsafe.Add(ref p, InputWeights + inputs[t] * GateWidth), ref inputBias, ref recurrentBias);
             }
 
             if (carried)
@@ -545,27 +530,25 @@ namespace RnnGen.Generated
                 ref double opened = ref Window(ref w, s);
                 Rows.Copy<double>(ref Unsafe.Add(ref w, HiddenGrads + s * HiddenPadded), ref opened, HiddenPadded);
 
+                ref double recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
+                // Every live window's state gradient here is complete: their sum goes through the step once, for the parameters.
+                Rows.Copy<double>(ref Window(ref w, s), ref total, StateGradientWidth);
+                for (int i = 1; i < live; i++)
                 {
-                    ref double recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
-                    // Every live window's state gradient here is complete: their sum goes through the step once, for the parameters.
-                    Rows.Copy<double>(ref Window(ref w, s), ref total, StateGradientWidth);
-                    for (int i = 1; i < live; i++)
-                    {
-                        Rows.Add<double>(ref Window(ref w, s + i), ref total, StateGradientWidth);
-                    }
-                    Vanilla.Backward<double>(ref total, ref Unsafe.Add(ref w, States + (s + 1) * HiddenPadded), ref Unsafe.Add(ref w, InputGrads + s * GateWidth), HiddenPadded, relu: false);
-                    MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, Scratch + (GateWidth + HiddenPadded)), StateGradientWidth).Clear();
-                    // Each window that goes on, separately: back to step s - 1.
-                    for (int i = 0; i < going; i++)
-                    {
-                        Vanilla.Backward<double>(ref Window(ref w, s + i), ref Unsafe.Add(ref w, States + (s + 1) * HiddenPadded), ref Unsafe.Add(ref w, WindowPre + i * GateWidth), HiddenPadded, relu: false);
-                        MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, WindowNext + i * StateGradientWidth), StateGradientWidth).Clear();
-                    }
-                    DotProduct.Run<double, RecurrentBackprop>(ref Unsafe.Add(ref w, WindowPre), ref recurrentWeights, ref Unsafe.Add(ref w, WindowNext), going);
-                    for (int i = 0; i < going; i++)
-                    {
-                        Rows.Copy<double>(ref Unsafe.Add(ref w, WindowNext + i * StateGradientWidth), ref Window(ref w, s + i), StateGradientWidth);
-                    }
+                    Rows.Add<double>(ref Window(ref w, s + i), ref total, StateGradientWidth);
+                }
+                Vanilla.Backward<double>(ref total, ref Unsafe.Add(ref w, States + (s + 1) * HiddenPadded), ref Unsafe.Add(ref w, InputGrads + s * GateWidth), HiddenPadded, relu: false);
+                MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, Scratch + (GateWidth + HiddenPadded)), StateGradientWidth).Clear();
+                // Each window that goes on, separately: back to step s - 1.
+                for (int i = 0; i < going; i++)
+                {
+                    Vanilla.Backward<double>(ref Window(ref w, s + i), ref Unsafe.Add(ref w, States + (s + 1) * HiddenPadded), ref Unsafe.Add(ref w, WindowPre + i * GateWidth), HiddenPadded, relu: false);
+                    MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, WindowNext + i * StateGradientWidth), StateGradientWidth).Clear();
+                }
+                DotProduct.Run<double, RecurrentBackprop>(ref Unsafe.Add(ref w, WindowPre), ref recurrentWeights, ref Unsafe.Add(ref w, WindowNext), going);
+                for (int i = 0; i < going; i++)
+                {
+                    Rows.Copy<double>(ref Unsafe.Add(ref w, WindowNext + i * StateGradientWidth), ref Window(ref w, s + i), StateGradientWidth);
                 }
             }
         }
@@ -675,12 +658,10 @@ namespace RnnGen.Generated
         private static void StepCore(ref double p, ref double w, ref double state, ref double x)
         {
             ref double next = ref Unsafe.Add(ref w, StepState);
-            {
-                ref double recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
-                ref double inputBias = ref Unsafe.Add(ref p, InputBias);
-                ref double recurrentBias = ref Unsafe.Add(ref p, RecurrentBias);
-                BroadcastProduct.Run<double, CellStep>(ref state, ref recurrentWeights, ref next, ref x, ref inputBias, ref recurrentBias);
-            }
+            ref double recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
+            ref double inputBias = ref Unsafe.Add(ref p, InputBias);
+            ref double recurrentBias = ref Unsafe.Add(ref p, RecurrentBias);
+            BroadcastProduct.Run<double, CellStep>(ref state, ref recurrentWeights, ref next, ref x, ref inputBias, ref recurrentBias);
             Rows.Copy<double>(ref next, ref state, StateLength);
         }
 

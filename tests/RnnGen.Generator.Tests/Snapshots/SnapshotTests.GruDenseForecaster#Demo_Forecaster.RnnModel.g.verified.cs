@@ -39,17 +39,17 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public Forecaster() => Initialize(0);
 
-        /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.Parameters"/>
+        /// <inheritdoc/>
         public global::System.Span<double> Parameters => global::RnnGen.Runtime.AlignedArray.Span(_parameters, global::RnnGen.Generated.ForecasterNetwork.ParameterLength);
 
-        /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.Gradients"/>
+        /// <inheritdoc/>
         public global::System.Span<double> Gradients => global::RnnGen.Runtime.AlignedArray.Span(_gradients, global::RnnGen.Generated.ForecasterNetwork.ParameterLength);
 
-        /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.Initialize"/>
+        /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public void Initialize(int seed) => global::RnnGen.Runtime.WeightInit.Uniform<double>(Parameters, global::RnnGen.Generated.ForecasterNetwork.Tensors, seed);
 
-        /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.ZeroGradients"/>
+        /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public void ZeroGradients() => global::System.Array.Clear(_gradients);
 
@@ -65,7 +65,7 @@ namespace Demo
 
         private long _skippedSteps;
 
-        /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.TryLocateParameter"/>
+        /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public bool TryLocateParameter(int index, out string name, out int row, out int column)
         {
@@ -88,7 +88,7 @@ namespace Demo
             _skippedSteps++;
         }
 
-        /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.Forward"/>
+        /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public double Forward(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> targets)
         {
@@ -96,7 +96,7 @@ namespace Demo
             return global::RnnGen.Generated.ForecasterNetwork.Forward(_parameters, _workspace, inputs, targets, steps, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<double>());
         }
 
-        /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.Backward"/>
+        /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public double Backward(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> targets)
         {
@@ -104,7 +104,7 @@ namespace Demo
             return global::RnnGen.Generated.ForecasterNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, steps, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<double>());
         }
 
-        /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.SgdStep"/>
+        /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public double SgdStep(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> targets, double learningRate)
         {
@@ -215,7 +215,7 @@ namespace Demo
             global::RnnGen.Generated.ForecasterNetwork.Step(_parameters, _workspace, ref state.Data, input, output);
         }
 
-        /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.LoadWeights"/>
+        /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public void LoadWeights(global::System.IO.Stream safetensors) => LoadWeights(safetensors, null);
 
@@ -229,7 +229,7 @@ namespace Demo
             global::RnnGen.Runtime.WeightIO.Load<double>(safetensors, Parameters, global::RnnGen.Generated.ForecasterNetwork.Tensors, global::RnnGen.Generated.ForecasterNetwork.Identity, options);
         }
 
-        /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.SaveWeights"/>
+        /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public void SaveWeights(global::System.IO.Stream safetensors)
         {
@@ -237,7 +237,7 @@ namespace Demo
             global::RnnGen.Runtime.WeightIO.Save<double>(safetensors, Parameters, global::RnnGen.Generated.ForecasterNetwork.Tensors, global::RnnGen.Generated.ForecasterNetwork.Metadata);
         }
 
-        /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.SaveGradients"/>
+        /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public void SaveGradients(global::System.IO.Stream safetensors)
         {
@@ -351,27 +351,16 @@ namespace RnnGen.Generated
             new("rnngen.projection", "0"),
         };
 
-        /// <summary>Everything SaveWeights records in __metadata__.</summary>
+        /// <summary>Everything SaveWeights records in __metadata__: Identity, and what a checkpoint needs besides.</summary>
         public static readonly KeyValuePair<string, string>[] Metadata =
-        {
+        [
             new("rnngen.version", "VERSION"),
             new("rnngen.layout", "35c18ea81c5dd3d9"), // the flat parameters' layout: a checkpoint resumes only the same
-            new("rnngen.cell", "gru"),
-            new("rnngen.activation", "tanh"),
-            new("rnngen.input", "dense"),
-            new("rnngen.input_size", "4"),
-            new("rnngen.hidden", "32"),
-            new("rnngen.output", "4"),
-            new("rnngen.loss", "squared_error"),
-            new("rnngen.outputs", "every_step"),
-            new("rnngen.recurrence", "hidden"),
-            new("rnngen.layers", "1"),
-            new("rnngen.bidirectional", "false"),
-            new("rnngen.projection", "0"),
+            .. Identity,
             new("rnngen.truncate", "8"),
             new("rnngen.max_steps", "64"),
             new("rnngen.precision", "double"),
-        };
+        ];
 
         // The products' shapes: the runtime's kernels are compiled once per shape, with every size a constant.
         /// <summary>W_ih x_t for every step: a = dense inputs [steps, Input], b = W_ih (input-major), c = rows of GateWidth.</summary>
@@ -441,19 +430,15 @@ namespace RnnGen.Generated
                 MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, States), HiddenPadded).Clear();
             }
 
+            ref double recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
+            ref double inputBias = ref Unsafe.Add(ref p, InputBias);
+            ref double recurrentBias = ref Unsafe.Add(ref p, RecurrentBias);
+            // W_ih x_t for every step at once: the input side does not depend on the recurrence.
+            BroadcastProduct.Run<double, InputProjection>(ref MemoryMarshal.GetReference(inputs), ref Unsafe.Add(ref p, InputWeights), ref Unsafe.Add(ref w, InputPart), steps);
+            for (int t = 0; t < steps; t++)
             {
-                {
-                    ref double recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
-                    ref double inputBias = ref Unsafe.Add(ref p, InputBias);
-                    ref double recurrentBias = ref Unsafe.Add(ref p, RecurrentBias);
-                    // W_ih x_t for every step at once: the input side does not depend on the recurrence.
-                    BroadcastProduct.Run<double, InputProjection>(ref MemoryMarshal.GetReference(inputs), ref Unsafe.Add(ref p, InputWeights), ref Unsafe.Add(ref w, InputPart), steps);
-                    for (int t = 0; t < steps; t++)
-                    {
-                        BroadcastProduct.Run<double, HiddenPreactivations>(ref Unsafe.Add(ref w, States + t * HiddenPadded), ref recurrentWeights, ref Unsafe.Add(ref w, Gates + t * GateWidth), ref recurrentBias);
-                        Gru.Update<double>(ref Unsafe.Add(ref w, InputPart + t * GateWidth), ref inputBias, ref Unsafe.Add(ref w, States + t * HiddenPadded), ref Unsafe.Add(ref w, Gates + t * GateWidth), ref Unsafe.Add(ref w, HiddenPart + t * HiddenPadded), ref Unsafe.Add(ref w, States + (t + 1) * HiddenPadded), HiddenPadded, HiddenPadded);
-                    }
-                }
+                BroadcastProduct.Run<double, HiddenPreactivations>(ref Unsafe.Add(ref w, States + t * HiddenPadded), ref recurrentWeights, ref Unsafe.Add(ref w, Gates + t * GateWidth), ref recurrentBias);
+                Gru.Update<double>(ref Unsafe.Add(ref w, InputPart + t * GateWidth), ref inputBias, ref Unsafe.Add(ref w, States + t * HiddenPadded), ref Unsafe.Add(ref w, Gates + t * GateWidth), ref Unsafe.Add(ref w, HiddenPart + t * HiddenPadded), ref Unsafe.Add(ref w, States + (t + 1) * HiddenPadded), HiddenPadded, HiddenPadded);
             }
 
             if (carried)
@@ -526,25 +511,23 @@ namespace RnnGen.Generated
                 ref double opened = ref Window(ref w, s);
                 Rows.Copy<double>(ref Unsafe.Add(ref w, HiddenGrads + s * HiddenPadded), ref opened, HiddenPadded);
 
+                ref double recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
+                // Every live window's state gradient here is complete: their sum goes through the step once, for the parameters.
+                Rows.Copy<double>(ref Window(ref w, s), ref total, StateGradientWidth);
+                for (int i = 1; i < live; i++)
                 {
-                    ref double recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
-                    // Every live window's state gradient here is complete: their sum goes through the step once, for the parameters.
-                    Rows.Copy<double>(ref Window(ref w, s), ref total, StateGradientWidth);
-                    for (int i = 1; i < live; i++)
-                    {
-                        Rows.Add<double>(ref Window(ref w, s + i), ref total, StateGradientWidth);
-                    }
-                    Gru.Backward<double>(ref total, ref Unsafe.Add(ref w, Gates + s * GateWidth), ref Unsafe.Add(ref w, HiddenPart + s * HiddenPadded), ref Unsafe.Add(ref w, States + s * HiddenPadded), ref Unsafe.Add(ref w, InputGrads + s * GateWidth), ref Unsafe.Add(ref w, RecurrentGrads + s * GateWidth), ref Unsafe.Add(ref w, Scratch + (GateWidth + HiddenPadded)), HiddenPadded);
-                    // Each window that goes on, separately: back to step s - 1.
-                    for (int i = 0; i < going; i++)
-                    {
-                        Gru.Backward<double>(ref Window(ref w, s + i), ref Unsafe.Add(ref w, Gates + s * GateWidth), ref Unsafe.Add(ref w, HiddenPart + s * HiddenPadded), ref Unsafe.Add(ref w, States + s * HiddenPadded), ref Unsafe.Add(ref w, WindowPre + i * GateWidth), ref Unsafe.Add(ref w, WindowRecurrentPre + i * GateWidth), ref Unsafe.Add(ref w, WindowNext + i * StateGradientWidth), HiddenPadded);
-                    }
-                    DotProduct.Run<double, RecurrentBackprop>(ref Unsafe.Add(ref w, WindowRecurrentPre), ref recurrentWeights, ref Unsafe.Add(ref w, WindowNext), going);
-                    for (int i = 0; i < going; i++)
-                    {
-                        Rows.Copy<double>(ref Unsafe.Add(ref w, WindowNext + i * StateGradientWidth), ref Window(ref w, s + i), StateGradientWidth);
-                    }
+                    Rows.Add<double>(ref Window(ref w, s + i), ref total, StateGradientWidth);
+                }
+                Gru.Backward<double>(ref total, ref Unsafe.Add(ref w, Gates + s * GateWidth), ref Unsafe.Add(ref w, HiddenPart + s * HiddenPadded), ref Unsafe.Add(ref w, States + s * HiddenPadded), ref Unsafe.Add(ref w, InputGrads + s * GateWidth), ref Unsafe.Add(ref w, RecurrentGrads + s * GateWidth), ref Unsafe.Add(ref w, Scratch + (GateWidth + HiddenPadded)), HiddenPadded);
+                // Each window that goes on, separately: back to step s - 1.
+                for (int i = 0; i < going; i++)
+                {
+                    Gru.Backward<double>(ref Window(ref w, s + i), ref Unsafe.Add(ref w, Gates + s * GateWidth), ref Unsafe.Add(ref w, HiddenPart + s * HiddenPadded), ref Unsafe.Add(ref w, States + s * HiddenPadded), ref Unsafe.Add(ref w, WindowPre + i * GateWidth), ref Unsafe.Add(ref w, WindowRecurrentPre + i * GateWidth), ref Unsafe.Add(ref w, WindowNext + i * StateGradientWidth), HiddenPadded);
+                }
+                DotProduct.Run<double, RecurrentBackprop>(ref Unsafe.Add(ref w, WindowRecurrentPre), ref recurrentWeights, ref Unsafe.Add(ref w, WindowNext), going);
+                for (int i = 0; i < going; i++)
+                {
+                    Rows.Copy<double>(ref Unsafe.Add(ref w, WindowNext + i * StateGradientWidth), ref Window(ref w, s + i), StateGradientWidth);
                 }
             }
         }
@@ -644,13 +627,11 @@ namespace RnnGen.Generated
         private static void StepCore(ref double p, ref double w, ref double state, ref double x)
         {
             ref double next = ref Unsafe.Add(ref w, StepState);
-            {
-                ref double recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
-                ref double inputBias = ref Unsafe.Add(ref p, InputBias);
-                ref double recurrentBias = ref Unsafe.Add(ref p, RecurrentBias);
-                BroadcastProduct.Run<double, HiddenPreactivations>(ref state, ref recurrentWeights, ref Unsafe.Add(ref w, StepGates), ref recurrentBias);
-                Gru.Update<double>(ref x, ref inputBias, ref state, ref Unsafe.Add(ref w, StepGates), ref Unsafe.Add(ref w, StepHiddenPart), ref next, HiddenPadded, HiddenPadded);
-            }
+            ref double recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
+            ref double inputBias = ref Unsafe.Add(ref p, InputBias);
+            ref double recurrentBias = ref Unsafe.Add(ref p, RecurrentBias);
+            BroadcastProduct.Run<double, HiddenPreactivations>(ref state, ref recurrentWeights, ref Unsafe.Add(ref w, StepGates), ref recurrentBias);
+            Gru.Update<double>(ref x, ref inputBias, ref state, ref Unsafe.Add(ref w, StepGates), ref Unsafe.Add(ref w, StepHiddenPart), ref next, HiddenPadded, HiddenPadded);
             Rows.Copy<double>(ref next, ref state, StateLength);
         }
 

@@ -39,17 +39,17 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public Sentiment() => Initialize(0);
 
-        /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.Parameters"/>
+        /// <inheritdoc/>
         public global::System.Span<float> Parameters => global::RnnGen.Runtime.AlignedArray.Span(_parameters, global::RnnGen.Generated.SentimentNetwork.ParameterLength);
 
-        /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.Gradients"/>
+        /// <inheritdoc/>
         public global::System.Span<float> Gradients => global::RnnGen.Runtime.AlignedArray.Span(_gradients, global::RnnGen.Generated.SentimentNetwork.ParameterLength);
 
-        /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.Initialize"/>
+        /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public void Initialize(int seed) => global::RnnGen.Runtime.WeightInit.Uniform<float>(Parameters, global::RnnGen.Generated.SentimentNetwork.Tensors, seed);
 
-        /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.ZeroGradients"/>
+        /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public void ZeroGradients() => global::System.Array.Clear(_gradients);
 
@@ -65,7 +65,7 @@ namespace Demo
 
         private long _skippedSteps;
 
-        /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.TryLocateParameter"/>
+        /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public bool TryLocateParameter(int index, out string name, out int row, out int column)
         {
@@ -88,7 +88,7 @@ namespace Demo
             _skippedSteps++;
         }
 
-        /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.Forward"/>
+        /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public float Forward(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets)
         {
@@ -96,7 +96,7 @@ namespace Demo
             return global::RnnGen.Generated.SentimentNetwork.Forward(_parameters, _workspace, inputs, targets, steps, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>());
         }
 
-        /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.Backward"/>
+        /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public float Backward(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets)
         {
@@ -104,7 +104,7 @@ namespace Demo
             return global::RnnGen.Generated.SentimentNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, steps, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>());
         }
 
-        /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.SgdStep"/>
+        /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public float SgdStep(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets, float learningRate)
         {
@@ -240,7 +240,7 @@ namespace Demo
             global::RnnGen.Generated.SentimentNetwork.Step(_parameters, _workspace, ref state.Data, token, output);
         }
 
-        /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.LoadWeights"/>
+        /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public void LoadWeights(global::System.IO.Stream safetensors) => LoadWeights(safetensors, null);
 
@@ -254,7 +254,7 @@ namespace Demo
             global::RnnGen.Runtime.WeightIO.Load<float>(safetensors, Parameters, global::RnnGen.Generated.SentimentNetwork.Tensors, global::RnnGen.Generated.SentimentNetwork.Identity, options);
         }
 
-        /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.SaveWeights"/>
+        /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public void SaveWeights(global::System.IO.Stream safetensors)
         {
@@ -262,7 +262,7 @@ namespace Demo
             global::RnnGen.Runtime.WeightIO.Save<float>(safetensors, Parameters, global::RnnGen.Generated.SentimentNetwork.Tensors, global::RnnGen.Generated.SentimentNetwork.Metadata);
         }
 
-        /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.SaveGradients"/>
+        /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public void SaveGradients(global::System.IO.Stream safetensors)
         {
@@ -374,27 +374,16 @@ namespace RnnGen.Generated
             new("rnngen.projection", "0"),
         };
 
-        /// <summary>Everything SaveWeights records in __metadata__.</summary>
+        /// <summary>Everything SaveWeights records in __metadata__: Identity, and what a checkpoint needs besides.</summary>
         public static readonly KeyValuePair<string, string>[] Metadata =
-        {
+        [
             new("rnngen.version", "VERSION"),
             new("rnngen.layout", "5d4fda50e852aabc"), // the flat parameters' layout: a checkpoint resumes only the same
-            new("rnngen.cell", "gru"),
-            new("rnngen.activation", "tanh"),
-            new("rnngen.input", "vocab"),
-            new("rnngen.input_size", "30"),
-            new("rnngen.hidden", "20"),
-            new("rnngen.output", "2"),
-            new("rnngen.loss", "cross_entropy"),
-            new("rnngen.outputs", "last_step"),
-            new("rnngen.recurrence", "hidden"),
-            new("rnngen.layers", "1"),
-            new("rnngen.bidirectional", "false"),
-            new("rnngen.projection", "0"),
+            .. Identity,
             new("rnngen.truncate", "5"),
             new("rnngen.max_steps", "24"),
             new("rnngen.precision", "single"),
-        };
+        ];
 
         // The products' shapes: the runtime's kernels are compiled once per shape, with every size a constant.
         /// <summary>y_t = b_out + Σ_j h_t[j] · W_out[j, :] for steps rows: a = h rows, b = W_out (input-major), c = y rows.</summary>
@@ -460,18 +449,14 @@ namespace RnnGen.Generated
                 MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, States), HiddenPadded).Clear();
             }
 
+            ref float recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
+            ref float inputBias = ref Unsafe.Add(ref p, InputBias);
+            ref float recurrentBias = ref Unsafe.Add(ref p, RecurrentBias);
+            for (int t = 0; t < steps; t++)
             {
-                {
-                    ref float recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
-                    ref float inputBias = ref Unsafe.Add(ref p, InputBias);
-                    ref float recurrentBias = ref Unsafe.Add(ref p, RecurrentBias);
-                    for (int t = 0; t < steps; t++)
-                    {
-                        // One-hot input: W_ih x_t is row x_t of the input-major weights, a lookup.
-                        BroadcastProduct.Run<float, HiddenPreactivations>(ref Unsafe.Add(ref w, States + t * HiddenPadded), ref recurrentWeights, ref Unsafe.Add(ref w, Gates + t * GateWidth), ref recurrentBias);
-                        Gru.Update<float>(ref Unsafe.Add(ref p, InputWeights + inputs[t] * GateWidth), ref inputBias, ref Unsafe.Add(ref w, States + t * HiddenPadded), ref Unsafe.Add(ref w, Gates + t * GateWidth), ref Unsafe.Add(ref w, HiddenPart + t * HiddenPadded), ref Unsafe.Add(ref w, States + (t + 1) * HiddenPadded), HiddenPadded, HiddenPadded);
-                    }
-                }
+                // One-hot input: W_ih x_t is row x_t of the input-major weights, a lookup.
+                BroadcastProduct.Run<float, HiddenPreactivations>(ref Unsafe.Add(ref w, States + t * HiddenPadded), ref recurrentWeights, ref Unsafe.Add(ref w, Gates + t * GateWidth), ref recurrentBias);
+                Gru.Update<float>(ref Unsafe.Add(ref p, InputWeights + inputs[t] * GateWidth), ref inputBias, ref Unsafe.Add(ref w, States + t * HiddenPadded), ref Unsafe.Add(ref w, Gates + t * GateWidth), ref Unsafe.Add(ref w, HiddenPart + t * HiddenPadded), ref Unsafe.Add(ref w, States + (t + 1) * HiddenPadded), HiddenPadded, HiddenPadded);
             }
 
             if (carried)
@@ -540,18 +525,16 @@ namespace RnnGen.Generated
         {
             ref float carry = ref Unsafe.Add(ref w, Carry);
             ref float next = ref Unsafe.Add(ref w, CarryNext);
+            ref float recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
+            MemoryMarshal.CreateSpan(ref carry, StateGradientWidth).Clear();
+            for (int s = steps - 1; s >= first; s--)
             {
-                ref float recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
-                MemoryMarshal.CreateSpan(ref carry, StateGradientWidth).Clear();
-                for (int s = steps - 1; s >= first; s--)
+                Rows.Add<float>(ref Unsafe.Add(ref w, HiddenGrads + s * HiddenPadded), ref carry, HiddenPadded);
+                Gru.Backward<float>(ref carry, ref Unsafe.Add(ref w, Gates + s * GateWidth), ref Unsafe.Add(ref w, HiddenPart + s * HiddenPadded), ref Unsafe.Add(ref w, States + s * HiddenPadded), ref Unsafe.Add(ref w, InputGrads + s * GateWidth), ref Unsafe.Add(ref w, RecurrentGrads + s * GateWidth), ref next, HiddenPadded);
+                if (s > first)
                 {
-                    Rows.Add<float>(ref Unsafe.Add(ref w, HiddenGrads + s * HiddenPadded), ref carry, HiddenPadded);
-                    Gru.Backward<float>(ref carry, ref Unsafe.Add(ref w, Gates + s * GateWidth), ref Unsafe.Add(ref w, HiddenPart + s * HiddenPadded), ref Unsafe.Add(ref w, States + s * HiddenPadded), ref Unsafe.Add(ref w, InputGrads + s * GateWidth), ref Unsafe.Add(ref w, RecurrentGrads + s * GateWidth), ref next, HiddenPadded);
-                    if (s > first)
-                    {
-                        DotProduct.Run<float, RecurrentBackprop>(ref Unsafe.Add(ref w, RecurrentGrads + s * GateWidth), ref recurrentWeights, ref next, 1);
-                        Rows.Copy<float>(ref next, ref carry, StateGradientWidth);
-                    }
+                    DotProduct.Run<float, RecurrentBackprop>(ref Unsafe.Add(ref w, RecurrentGrads + s * GateWidth), ref recurrentWeights, ref next, 1);
+                    Rows.Copy<float>(ref next, ref carry, StateGradientWidth);
                 }
             }
         }
@@ -657,13 +640,11 @@ namespace RnnGen.Generated
         private static void StepCore(ref float p, ref float w, ref float state, ref float x)
         {
             ref float next = ref Unsafe.Add(ref w, StepState);
-            {
-                ref float recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
-                ref float inputBias = ref Unsafe.Add(ref p, InputBias);
-                ref float recurrentBias = ref Unsafe.Add(ref p, RecurrentBias);
-                BroadcastProduct.Run<float, HiddenPreactivations>(ref state, ref recurrentWeights, ref Unsafe.Add(ref w, StepGates), ref recurrentBias);
-                Gru.Update<float>(ref x, ref inputBias, ref state, ref Unsafe.Add(ref w, StepGates), ref Unsafe.Add(ref w, StepHiddenPart), ref next, HiddenPadded, HiddenPadded);
-            }
+            ref float recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
+            ref float inputBias = ref Unsafe.Add(ref p, InputBias);
+            ref float recurrentBias = ref Unsafe.Add(ref p, RecurrentBias);
+            BroadcastProduct.Run<float, HiddenPreactivations>(ref state, ref recurrentWeights, ref Unsafe.Add(ref w, StepGates), ref recurrentBias);
+            Gru.Update<float>(ref x, ref inputBias, ref state, ref Unsafe.Add(ref w, StepGates), ref Unsafe.Add(ref w, StepHiddenPart), ref next, HiddenPadded, HiddenPadded);
             Rows.Copy<float>(ref next, ref state, StateLength);
         }
 

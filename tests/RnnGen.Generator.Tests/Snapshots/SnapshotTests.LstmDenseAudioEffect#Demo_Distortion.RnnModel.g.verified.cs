@@ -39,17 +39,17 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public Distortion() => Initialize(0);
 
-        /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.Parameters"/>
+        /// <inheritdoc/>
         public global::System.Span<float> Parameters => global::RnnGen.Runtime.AlignedArray.Span(_parameters, global::RnnGen.Generated.DistortionNetwork.ParameterLength);
 
-        /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.Gradients"/>
+        /// <inheritdoc/>
         public global::System.Span<float> Gradients => global::RnnGen.Runtime.AlignedArray.Span(_gradients, global::RnnGen.Generated.DistortionNetwork.ParameterLength);
 
-        /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.Initialize"/>
+        /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public void Initialize(int seed) => global::RnnGen.Runtime.WeightInit.Uniform<float>(Parameters, global::RnnGen.Generated.DistortionNetwork.Tensors, seed);
 
-        /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.ZeroGradients"/>
+        /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public void ZeroGradients() => global::System.Array.Clear(_gradients);
 
@@ -65,7 +65,7 @@ namespace Demo
 
         private long _skippedSteps;
 
-        /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.TryLocateParameter"/>
+        /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public bool TryLocateParameter(int index, out string name, out int row, out int column)
         {
@@ -88,7 +88,7 @@ namespace Demo
             _skippedSteps++;
         }
 
-        /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.Forward"/>
+        /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public float Forward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets)
         {
@@ -96,7 +96,7 @@ namespace Demo
             return global::RnnGen.Generated.DistortionNetwork.Forward(_parameters, _workspace, inputs, targets, steps, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>());
         }
 
-        /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.Backward"/>
+        /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public float Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets)
         {
@@ -104,7 +104,7 @@ namespace Demo
             return global::RnnGen.Generated.DistortionNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, steps, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>());
         }
 
-        /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.SgdStep"/>
+        /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public float SgdStep(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, float learningRate)
         {
@@ -219,7 +219,7 @@ namespace Demo
             global::RnnGen.Generated.DistortionNetwork.Step(_parameters, _workspace, ref state.Data, input, output);
         }
 
-        /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.LoadWeights"/>
+        /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public void LoadWeights(global::System.IO.Stream safetensors) => LoadWeights(safetensors, null);
 
@@ -233,7 +233,7 @@ namespace Demo
             global::RnnGen.Runtime.WeightIO.Load<float>(safetensors, Parameters, global::RnnGen.Generated.DistortionNetwork.Tensors, global::RnnGen.Generated.DistortionNetwork.Identity, options);
         }
 
-        /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.SaveWeights"/>
+        /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public void SaveWeights(global::System.IO.Stream safetensors)
         {
@@ -241,7 +241,7 @@ namespace Demo
             global::RnnGen.Runtime.WeightIO.Save<float>(safetensors, Parameters, global::RnnGen.Generated.DistortionNetwork.Tensors, global::RnnGen.Generated.DistortionNetwork.Metadata);
         }
 
-        /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.SaveGradients"/>
+        /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public void SaveGradients(global::System.IO.Stream safetensors)
         {
@@ -351,27 +351,16 @@ namespace RnnGen.Generated
             new("rnngen.projection", "0"),
         };
 
-        /// <summary>Everything SaveWeights records in __metadata__.</summary>
+        /// <summary>Everything SaveWeights records in __metadata__: Identity, and what a checkpoint needs besides.</summary>
         public static readonly KeyValuePair<string, string>[] Metadata =
-        {
+        [
             new("rnngen.version", "VERSION"),
             new("rnngen.layout", "8e13240cf9340ef8"), // the flat parameters' layout: a checkpoint resumes only the same
-            new("rnngen.cell", "lstm"),
-            new("rnngen.activation", "tanh"),
-            new("rnngen.input", "dense"),
-            new("rnngen.input_size", "1"),
-            new("rnngen.hidden", "16"),
-            new("rnngen.output", "1"),
-            new("rnngen.loss", "squared_error"),
-            new("rnngen.outputs", "every_step"),
-            new("rnngen.recurrence", "hidden"),
-            new("rnngen.layers", "1"),
-            new("rnngen.bidirectional", "false"),
-            new("rnngen.projection", "0"),
+            .. Identity,
             new("rnngen.truncate", "0"),
             new("rnngen.max_steps", "32"),
             new("rnngen.precision", "single"),
-        };
+        ];
 
         // The products' shapes: the runtime's kernels are compiled once per shape, with every size a constant.
         /// <summary>W_ih x_t for every step: a = dense inputs [steps, Input], b = W_ih (input-major), c = rows of GateWidth.</summary>
@@ -443,19 +432,15 @@ namespace RnnGen.Generated
                 MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, Cells), HiddenPadded).Clear();
             }
 
+            ref float recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
+            ref float inputBias = ref Unsafe.Add(ref p, InputBias);
+            ref float recurrentBias = ref Unsafe.Add(ref p, RecurrentBias);
+            // W_ih x_t for every step at once: the input side does not depend on the recurrence.
+            BroadcastProduct.Run<float, InputProjection>(ref MemoryMarshal.GetReference(inputs), ref Unsafe.Add(ref p, InputWeights), ref Unsafe.Add(ref w, InputPart), steps);
+            for (int t = 0; t < steps; t++)
             {
-                {
-                    ref float recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
-                    ref float inputBias = ref Unsafe.Add(ref p, InputBias);
-                    ref float recurrentBias = ref Unsafe.Add(ref p, RecurrentBias);
-                    // W_ih x_t for every step at once: the input side does not depend on the recurrence.
-                    BroadcastProduct.Run<float, InputProjection>(ref MemoryMarshal.GetReference(inputs), ref Unsafe.Add(ref p, InputWeights), ref Unsafe.Add(ref w, InputPart), steps);
-                    for (int t = 0; t < steps; t++)
-                    {
-                        BroadcastProduct.Run<float, GatePreactivations>(ref Unsafe.Add(ref w, States + t * HiddenPadded), ref recurrentWeights, ref Unsafe.Add(ref w, Gates + t * GateWidth), ref Unsafe.Add(ref w, InputPart + t * GateWidth), ref inputBias, ref recurrentBias);
-                        Lstm.Update<float>(ref Unsafe.Add(ref w, Gates + t * GateWidth), ref Unsafe.Add(ref w, Cells + t * HiddenPadded), ref Unsafe.Add(ref w, Cells + (t + 1) * HiddenPadded), ref Unsafe.Add(ref w, States + (t + 1) * HiddenPadded), HiddenPadded, HiddenPadded);
-                    }
-                }
+                BroadcastProduct.Run<float, GatePreactivations>(ref Unsafe.Add(ref w, States + t * HiddenPadded), ref recurrentWeights, ref Unsafe.Add(ref w, Gates + t * GateWidth), ref Unsafe.Add(ref w, InputPart + t * GateWidth), ref inputBias, ref recurrentBias);
+                Lstm.Update<float>(ref Unsafe.Add(ref w, Gates + t * GateWidth), ref Unsafe.Add(ref w, Cells + t * HiddenPadded), ref Unsafe.Add(ref w, Cells + (t + 1) * HiddenPadded), ref Unsafe.Add(ref w, States + (t + 1) * HiddenPadded), HiddenPadded, HiddenPadded);
             }
 
             if (carried)
@@ -517,19 +502,17 @@ namespace RnnGen.Generated
         {
             ref float carry = ref Unsafe.Add(ref w, Carry);
             ref float next = ref Unsafe.Add(ref w, CarryNext);
+            ref float recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
+            MemoryMarshal.CreateSpan(ref carry, StateGradientWidth).Clear();
+            for (int s = steps - 1; s >= first; s--)
             {
-                ref float recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
-                MemoryMarshal.CreateSpan(ref carry, StateGradientWidth).Clear();
-                for (int s = steps - 1; s >= first; s--)
+                Rows.Add<float>(ref Unsafe.Add(ref w, HiddenGrads + s * HiddenPadded), ref carry, HiddenPadded);
+                Lstm.Backward<float>(ref carry, ref Unsafe.Add(ref carry, HiddenPadded), ref Unsafe.Add(ref w, Gates + s * GateWidth), ref Unsafe.Add(ref w, Cells + (s + 1) * HiddenPadded), ref Unsafe.Add(ref w, Cells + s * HiddenPadded), ref Unsafe.Add(ref w, InputGrads + s * GateWidth), ref Unsafe.Add(ref next, HiddenPadded), HiddenPadded);
+                MemoryMarshal.CreateSpan(ref next, HiddenPadded).Clear();
+                if (s > first)
                 {
-                    Rows.Add<float>(ref Unsafe.Add(ref w, HiddenGrads + s * HiddenPadded), ref carry, HiddenPadded);
-                    Lstm.Backward<float>(ref carry, ref Unsafe.Add(ref carry, HiddenPadded), ref Unsafe.Add(ref w, Gates + s * GateWidth), ref Unsafe.Add(ref w, Cells + (s + 1) * HiddenPadded), ref Unsafe.Add(ref w, Cells + s * HiddenPadded), ref Unsafe.Add(ref w, InputGrads + s * GateWidth), ref Unsafe.Add(ref next, HiddenPadded), HiddenPadded);
-                    MemoryMarshal.CreateSpan(ref next, HiddenPadded).Clear();
-                    if (s > first)
-                    {
-                        DotProduct.Run<float, RecurrentBackprop>(ref Unsafe.Add(ref w, InputGrads + s * GateWidth), ref recurrentWeights, ref next, 1);
-                        Rows.Copy<float>(ref next, ref carry, StateGradientWidth);
-                    }
+                    DotProduct.Run<float, RecurrentBackprop>(ref Unsafe.Add(ref w, InputGrads + s * GateWidth), ref recurrentWeights, ref next, 1);
+                    Rows.Copy<float>(ref next, ref carry, StateGradientWidth);
                 }
             }
         }
@@ -625,13 +608,11 @@ namespace RnnGen.Generated
         private static void StepCore(ref float p, ref float w, ref float state, ref float x)
         {
             ref float next = ref Unsafe.Add(ref w, StepState);
-            {
-                ref float recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
-                ref float inputBias = ref Unsafe.Add(ref p, InputBias);
-                ref float recurrentBias = ref Unsafe.Add(ref p, RecurrentBias);
-                BroadcastProduct.Run<float, GatePreactivations>(ref state, ref recurrentWeights, ref Unsafe.Add(ref w, StepGates), ref x, ref inputBias, ref recurrentBias);
-                Lstm.Update<float>(ref Unsafe.Add(ref w, StepGates), ref Unsafe.Add(ref state, StateCell), ref Unsafe.Add(ref next, StateCell), ref next, HiddenPadded, HiddenPadded);
-            }
+            ref float recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
+            ref float inputBias = ref Unsafe.Add(ref p, InputBias);
+            ref float recurrentBias = ref Unsafe.Add(ref p, RecurrentBias);
+            BroadcastProduct.Run<float, GatePreactivations>(ref state, ref recurrentWeights, ref Unsafe.Add(ref w, StepGates), ref x, ref inputBias, ref recurrentBias);
+            Lstm.Update<float>(ref Unsafe.Add(ref w, StepGates), ref Unsafe.Add(ref state, StateCell), ref Unsafe.Add(ref next, StateCell), ref next, HiddenPadded, HiddenPadded);
             Rows.Copy<float>(ref next, ref state, StateLength);
         }
 

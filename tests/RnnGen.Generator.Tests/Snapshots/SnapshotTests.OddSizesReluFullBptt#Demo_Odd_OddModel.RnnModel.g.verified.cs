@@ -39,17 +39,17 @@ namespace Demo.Odd
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public OddModel() => Initialize(0);
 
-        /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.Parameters"/>
+        /// <inheritdoc/>
         public global::System.Span<float> Parameters => global::RnnGen.Runtime.AlignedArray.Span(_parameters, global::RnnGen.Generated.OddModelNetwork.ParameterLength);
 
-        /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.Gradients"/>
+        /// <inheritdoc/>
         public global::System.Span<float> Gradients => global::RnnGen.Runtime.AlignedArray.Span(_gradients, global::RnnGen.Generated.OddModelNetwork.ParameterLength);
 
-        /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.Initialize"/>
+        /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public void Initialize(int seed) => global::RnnGen.Runtime.WeightInit.Uniform<float>(Parameters, global::RnnGen.Generated.OddModelNetwork.Tensors, seed);
 
-        /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.ZeroGradients"/>
+        /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public void ZeroGradients() => global::System.Array.Clear(_gradients);
 
@@ -65,7 +65,7 @@ namespace Demo.Odd
 
         private long _skippedSteps;
 
-        /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.TryLocateParameter"/>
+        /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public bool TryLocateParameter(int index, out string name, out int row, out int column)
         {
@@ -88,7 +88,7 @@ namespace Demo.Odd
             _skippedSteps++;
         }
 
-        /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.Forward"/>
+        /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public float Forward(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets)
         {
@@ -96,7 +96,7 @@ namespace Demo.Odd
             return global::RnnGen.Generated.OddModelNetwork.Forward(_parameters, _workspace, inputs, targets, steps, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>());
         }
 
-        /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.Backward"/>
+        /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public float Backward(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets)
         {
@@ -104,7 +104,7 @@ namespace Demo.Odd
             return global::RnnGen.Generated.OddModelNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, steps, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>());
         }
 
-        /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.SgdStep"/>
+        /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public float SgdStep(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets, float learningRate)
         {
@@ -263,7 +263,7 @@ namespace Demo.Odd
             return global::RnnGen.Generated.OddModelNetwork.Generate(_parameters, _workspace, ref state.Data, prompt, destination, temperature, ref random, endToken, avoidToken);
         }
 
-        /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.LoadWeights"/>
+        /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public void LoadWeights(global::System.IO.Stream safetensors) => LoadWeights(safetensors, null);
 
@@ -277,7 +277,7 @@ namespace Demo.Odd
             global::RnnGen.Runtime.WeightIO.Load<float>(safetensors, Parameters, global::RnnGen.Generated.OddModelNetwork.Tensors, global::RnnGen.Generated.OddModelNetwork.Identity, options);
         }
 
-        /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.SaveWeights"/>
+        /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public void SaveWeights(global::System.IO.Stream safetensors)
         {
@@ -285,7 +285,7 @@ namespace Demo.Odd
             global::RnnGen.Runtime.WeightIO.Save<float>(safetensors, Parameters, global::RnnGen.Generated.OddModelNetwork.Tensors, global::RnnGen.Generated.OddModelNetwork.Metadata);
         }
 
-        /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.SaveGradients"/>
+        /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public void SaveGradients(global::System.IO.Stream safetensors)
         {
@@ -392,27 +392,16 @@ namespace RnnGen.Generated
             new("rnngen.projection", "0"),
         };
 
-        /// <summary>Everything SaveWeights records in __metadata__.</summary>
+        /// <summary>Everything SaveWeights records in __metadata__: Identity, and what a checkpoint needs besides.</summary>
         public static readonly KeyValuePair<string, string>[] Metadata =
-        {
+        [
             new("rnngen.version", "VERSION"),
             new("rnngen.layout", "12359b0a1725ccdb"), // the flat parameters' layout: a checkpoint resumes only the same
-            new("rnngen.cell", "vanilla"),
-            new("rnngen.activation", "relu"),
-            new("rnngen.input", "vocab"),
-            new("rnngen.input_size", "53"),
-            new("rnngen.hidden", "37"),
-            new("rnngen.output", "53"),
-            new("rnngen.loss", "cross_entropy"),
-            new("rnngen.outputs", "every_step"),
-            new("rnngen.recurrence", "hidden"),
-            new("rnngen.layers", "1"),
-            new("rnngen.bidirectional", "false"),
-            new("rnngen.projection", "0"),
+            .. Identity,
             new("rnngen.truncate", "0"),
             new("rnngen.max_steps", "20"),
             new("rnngen.precision", "single"),
-        };
+        ];
 
         // The products' shapes: the runtime's kernels are compiled once per shape, with every size a constant.
         /// <summary>y_t = b_out + Σ_j h_t[j] · W_out[j, :] for steps rows: a = h rows, b = W_out (input-major), c = y rows.</summary>
@@ -478,17 +467,13 @@ namespace RnnGen.Generated
                 MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, States), HiddenPadded).Clear();
             }
 
+            ref float recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
+            ref float inputBias = ref Unsafe.Add(ref p, InputBias);
+            ref float recurrentBias = ref Unsafe.Add(ref p, RecurrentBias);
+            for (int t = 0; t < steps; t++)
             {
-                {
-                    ref float recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
-                    ref float inputBias = ref Unsafe.Add(ref p, InputBias);
-                    ref float recurrentBias = ref Unsafe.Add(ref p, RecurrentBias);
-                    for (int t = 0; t < steps; t++)
-                    {
-                        // One-hot input: W_ih x_t is row x_t of the input-major weights, a lookup.
-                        BroadcastProduct.Run<float, CellStep>(ref Unsafe.Add(ref w, States + t * HiddenPadded), ref recurrentWeights, ref Unsafe.Add(ref w, States + (t + 1) * HiddenPadded), ref Unsafe.Add(ref p, InputWeights + inputs[t] * GateWidth), ref inputBias, ref recurrentBias);
-                    }
-                }
+                // One-hot input: W_ih x_t is row x_t of the input-major weights, a lookup.
+                BroadcastProduct.Run<float, CellStep>(ref Unsafe.Add(ref w, States + t * HiddenPadded), ref recurrentWeights, ref Unsafe.Add(ref w, States + (t + 1) * HiddenPadded), ref Unsafe.Add(ref p, InputWeights + inputs[t] * GateWidth), ref inputBias, ref recurrentBias);
             }
 
             if (carried)
@@ -557,19 +542,17 @@ namespace RnnGen.Generated
         {
             ref float carry = ref Unsafe.Add(ref w, Carry);
             ref float next = ref Unsafe.Add(ref w, CarryNext);
+            ref float recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
+            MemoryMarshal.CreateSpan(ref carry, StateGradientWidth).Clear();
+            for (int s = steps - 1; s >= first; s--)
             {
-                ref float recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
-                MemoryMarshal.CreateSpan(ref carry, StateGradientWidth).Clear();
-                for (int s = steps - 1; s >= first; s--)
+                Rows.Add<float>(ref Unsafe.Add(ref w, HiddenGrads + s * HiddenPadded), ref carry, HiddenPadded);
+                Vanilla.Backward<float>(ref carry, ref Unsafe.Add(ref w, States + (s + 1) * HiddenPadded), ref Unsafe.Add(ref w, InputGrads + s * GateWidth), HiddenPadded, relu: true);
+                MemoryMarshal.CreateSpan(ref next, StateGradientWidth).Clear();
+                if (s > first)
                 {
-                    Rows.Add<float>(ref Unsafe.Add(ref w, HiddenGrads + s * HiddenPadded), ref carry, HiddenPadded);
-                    Vanilla.Backward<float>(ref carry, ref Unsafe.Add(ref w, States + (s + 1) * HiddenPadded), ref Unsafe.Add(ref w, InputGrads + s * GateWidth), HiddenPadded, relu: true);
-                    MemoryMarshal.CreateSpan(ref next, StateGradientWidth).Clear();
-                    if (s > first)
-                    {
-                        DotProduct.Run<float, RecurrentBackprop>(ref Unsafe.Add(ref w, InputGrads + s * GateWidth), ref recurrentWeights, ref next, 1);
-                        Rows.Copy<float>(ref next, ref carry, StateGradientWidth);
-                    }
+                    DotProduct.Run<float, RecurrentBackprop>(ref Unsafe.Add(ref w, InputGrads + s * GateWidth), ref recurrentWeights, ref next, 1);
+                    Rows.Copy<float>(ref next, ref carry, StateGradientWidth);
                 }
             }
         }
@@ -675,12 +658,10 @@ namespace RnnGen.Generated
         private static void StepCore(ref float p, ref float w, ref float state, ref float x)
         {
             ref float next = ref Unsafe.Add(ref w, StepState);
-            {
-                ref float recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
-                ref float inputBias = ref Unsafe.Add(ref p, InputBias);
-                ref float recurrentBias = ref Unsafe.Add(ref p, RecurrentBias);
-                BroadcastProduct.Run<float, CellStep>(ref state, ref recurrentWeights, ref next, ref x, ref inputBias, ref recurrentBias);
-            }
+            ref float recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
+            ref float inputBias = ref Unsafe.Add(ref p, InputBias);
+            ref float recurrentBias = ref Unsafe.Add(ref p, RecurrentBias);
+            BroadcastProduct.Run<float, CellStep>(ref state, ref recurrentWeights, ref next, ref x, ref inputBias, ref recurrentBias);
             Rows.Copy<float>(ref next, ref state, StateLength);
         }
 

@@ -39,17 +39,17 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public Feedback() => Initialize(0);
 
-        /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.Parameters"/>
+        /// <inheritdoc/>
         public global::System.Span<float> Parameters => global::RnnGen.Runtime.AlignedArray.Span(_parameters, global::RnnGen.Generated.FeedbackNetwork.ParameterLength);
 
-        /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.Gradients"/>
+        /// <inheritdoc/>
         public global::System.Span<float> Gradients => global::RnnGen.Runtime.AlignedArray.Span(_gradients, global::RnnGen.Generated.FeedbackNetwork.ParameterLength);
 
-        /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.Initialize"/>
+        /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public void Initialize(int seed) => global::RnnGen.Runtime.WeightInit.Uniform<float>(Parameters, global::RnnGen.Generated.FeedbackNetwork.Tensors, seed);
 
-        /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.ZeroGradients"/>
+        /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public void ZeroGradients() => global::System.Array.Clear(_gradients);
 
@@ -65,7 +65,7 @@ namespace Demo
 
         private long _skippedSteps;
 
-        /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.TryLocateParameter"/>
+        /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public bool TryLocateParameter(int index, out string name, out int row, out int column)
         {
@@ -88,7 +88,7 @@ namespace Demo
             _skippedSteps++;
         }
 
-        /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.Forward"/>
+        /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public float Forward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets)
         {
@@ -96,7 +96,7 @@ namespace Demo
             return global::RnnGen.Generated.FeedbackNetwork.Forward(_parameters, _workspace, inputs, targets, steps, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>());
         }
 
-        /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.Backward"/>
+        /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public float Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets)
         {
@@ -104,7 +104,7 @@ namespace Demo
             return global::RnnGen.Generated.FeedbackNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, steps, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>());
         }
 
-        /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.SgdStep"/>
+        /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public float SgdStep(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, float learningRate)
         {
@@ -219,7 +219,7 @@ namespace Demo
             global::RnnGen.Generated.FeedbackNetwork.Step(_parameters, _workspace, ref state.Data, input, output);
         }
 
-        /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.LoadWeights"/>
+        /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public void LoadWeights(global::System.IO.Stream safetensors) => LoadWeights(safetensors, null);
 
@@ -233,7 +233,7 @@ namespace Demo
             global::RnnGen.Runtime.WeightIO.Load<float>(safetensors, Parameters, global::RnnGen.Generated.FeedbackNetwork.Tensors, global::RnnGen.Generated.FeedbackNetwork.Identity, options);
         }
 
-        /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.SaveWeights"/>
+        /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public void SaveWeights(global::System.IO.Stream safetensors)
         {
@@ -241,7 +241,7 @@ namespace Demo
             global::RnnGen.Runtime.WeightIO.Save<float>(safetensors, Parameters, global::RnnGen.Generated.FeedbackNetwork.Tensors, global::RnnGen.Generated.FeedbackNetwork.Metadata);
         }
 
-        /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.SaveGradients"/>
+        /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public void SaveGradients(global::System.IO.Stream safetensors)
         {
@@ -351,27 +351,16 @@ namespace RnnGen.Generated
             new("rnngen.projection", "0"),
         };
 
-        /// <summary>Everything SaveWeights records in __metadata__.</summary>
+        /// <summary>Everything SaveWeights records in __metadata__: Identity, and what a checkpoint needs besides.</summary>
         public static readonly KeyValuePair<string, string>[] Metadata =
-        {
+        [
             new("rnngen.version", "VERSION"),
             new("rnngen.layout", "37166a24edf37e2d"), // the flat parameters' layout: a checkpoint resumes only the same
-            new("rnngen.cell", "vanilla"),
-            new("rnngen.activation", "tanh"),
-            new("rnngen.input", "dense"),
-            new("rnngen.input_size", "2"),
-            new("rnngen.hidden", "12"),
-            new("rnngen.output", "3"),
-            new("rnngen.loss", "squared_error"),
-            new("rnngen.outputs", "every_step"),
-            new("rnngen.recurrence", "output"),
-            new("rnngen.layers", "1"),
-            new("rnngen.bidirectional", "false"),
-            new("rnngen.projection", "0"),
+            .. Identity,
             new("rnngen.truncate", "2"),
             new("rnngen.max_steps", "10"),
             new("rnngen.precision", "single"),
-        };
+        ];
 
         // The products' shapes: the runtime's kernels are compiled once per shape, with every size a constant.
         /// <summary>W_ih x_t for every step: a = dense inputs [steps, Input], b = W_ih (input-major), c = rows of GateWidth.</summary>
@@ -443,22 +432,18 @@ namespace RnnGen.Generated
                 MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, Feedback), OutputPadded).Clear();
             }
 
+            ref float recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
+            ref float inputBias = ref Unsafe.Add(ref p, InputBias);
+            ref float recurrentBias = ref Unsafe.Add(ref p, RecurrentBias);
+            ref float outputWeights = ref Unsafe.Add(ref p, OutputWeights);
+            ref float outputBias = ref Unsafe.Add(ref p, OutputBias);
+            // W_ih x_t for every step at once: the input side does not depend on the recurrence.
+            BroadcastProduct.Run<float, InputProjection>(ref MemoryMarshal.GetReference(inputs), ref Unsafe.Add(ref p, InputWeights), ref Unsafe.Add(ref w, InputPart), steps);
+            for (int t = 0; t < steps; t++)
             {
-                {
-                    ref float recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
-                    ref float inputBias = ref Unsafe.Add(ref p, InputBias);
-                    ref float recurrentBias = ref Unsafe.Add(ref p, RecurrentBias);
-                    ref float outputWeights = ref Unsafe.Add(ref p, OutputWeights);
-                    ref float outputBias = ref Unsafe.Add(ref p, OutputBias);
-                    // W_ih x_t for every step at once: the input side does not depend on the recurrence.
-                    BroadcastProduct.Run<float, InputProjection>(ref MemoryMarshal.GetReference(inputs), ref Unsafe.Add(ref p, InputWeights), ref Unsafe.Add(ref w, InputPart), steps);
-                    for (int t = 0; t < steps; t++)
-                    {
-                        BroadcastProduct.Run<float, CellStep>(ref Unsafe.Add(ref w, Feedback + t * OutputPadded), ref recurrentWeights, ref Unsafe.Add(ref w, States + (t + 1) * HiddenPadded), ref Unsafe.Add(ref w, InputPart + t * GateWidth), ref inputBias, ref recurrentBias);
-                        // y_t feeds step t + 1, so the head runs inside the recurrence.
-                        BroadcastProduct.Run<float, HeadStep>(ref Unsafe.Add(ref w, States + (t + 1) * HiddenPadded), ref outputWeights, ref Unsafe.Add(ref w, Feedback + (t + 1) * OutputPadded), ref outputBias);
-                    }
-                }
+                BroadcastProduct.Run<float, CellStep>(ref Unsafe.Add(ref w, Feedback + t * OutputPadded), ref recurrentWeights, ref Unsafe.Add(ref w, States + (t + 1) * HiddenPadded), ref Unsafe.Add(ref w, InputPart + t * GateWidth), ref inputBias, ref recurrentBias);
+                // y_t feeds step t + 1, so the head runs inside the recurrence.
+                BroadcastProduct.Run<float, HeadStep>(ref Unsafe.Add(ref w, States + (t + 1) * HiddenPadded), ref outputWeights, ref Unsafe.Add(ref w, Feedback + (t + 1) * OutputPadded), ref outputBias);
             }
 
             if (carried)
@@ -526,34 +511,32 @@ namespace RnnGen.Generated
                 ref float opened = ref Window(ref w, s);
                 Rows.Copy<float>(ref Unsafe.Add(ref w, Logits + s * OutputPadded), ref opened, OutputPadded);
 
+                ref float recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
+                ref float outputWeights = ref Unsafe.Add(ref p, OutputWeights);
+                // Every live window's state gradient here is complete: their sum goes through the step once, for the parameters.
+                Rows.Copy<float>(ref Window(ref w, s), ref total, StateGradientWidth);
+                for (int i = 1; i < live; i++)
                 {
-                    ref float recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
-                    ref float outputWeights = ref Unsafe.Add(ref p, OutputWeights);
-                    // Every live window's state gradient here is complete: their sum goes through the step once, for the parameters.
-                    Rows.Copy<float>(ref Window(ref w, s), ref total, StateGradientWidth);
-                    for (int i = 1; i < live; i++)
-                    {
-                        Rows.Add<float>(ref Window(ref w, s + i), ref total, StateGradientWidth);
-                    }
-                    // The total dy_s, for the head's gradients.
-                    Rows.Copy<float>(ref total, ref Unsafe.Add(ref w, Logits + s * OutputPadded), OutputPadded);
+                    Rows.Add<float>(ref Window(ref w, s + i), ref total, StateGradientWidth);
+                }
+                // The total dy_s, for the head's gradients.
+                Rows.Copy<float>(ref total, ref Unsafe.Add(ref w, Logits + s * OutputPadded), OutputPadded);
+                MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, Scratch + GateWidth), HiddenPadded).Clear();
+                DotProduct.Run<float, HiddenGradsFromHead>(ref total, ref outputWeights, ref Unsafe.Add(ref w, Scratch + GateWidth), 1);
+                Vanilla.Backward<float>(ref Unsafe.Add(ref w, Scratch + GateWidth), ref Unsafe.Add(ref w, States + (s + 1) * HiddenPadded), ref Unsafe.Add(ref w, InputGrads + s * GateWidth), HiddenPadded, relu: false);
+                MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, Scratch + (GateWidth + HiddenPadded)), StateGradientWidth).Clear();
+                // Each window that goes on, separately: back to step s - 1.
+                for (int i = 0; i < going; i++)
+                {
                     MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, Scratch + GateWidth), HiddenPadded).Clear();
-                    DotProduct.Run<float, HiddenGradsFromHead>(ref total, ref outputWeights, ref Unsafe.Add(ref w, Scratch + GateWidth), 1);
-                    Vanilla.Backward<float>(ref Unsafe.Add(ref w, Scratch + GateWidth), ref Unsafe.Add(ref w, States + (s + 1) * HiddenPadded), ref Unsafe.Add(ref w, InputGrads + s * GateWidth), HiddenPadded, relu: false);
-                    MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, Scratch + (GateWidth + HiddenPadded)), StateGradientWidth).Clear();
-                    // Each window that goes on, separately: back to step s - 1.
-                    for (int i = 0; i < going; i++)
-                    {
-                        MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, Scratch + GateWidth), HiddenPadded).Clear();
-                        DotProduct.Run<float, HiddenGradsFromHead>(ref Window(ref w, s + i), ref outputWeights, ref Unsafe.Add(ref w, Scratch + GateWidth), 1);
-                        Vanilla.Backward<float>(ref Unsafe.Add(ref w, Scratch + GateWidth), ref Unsafe.Add(ref w, States + (s + 1) * HiddenPadded), ref Unsafe.Add(ref w, WindowPre + i * GateWidth), HiddenPadded, relu: false);
-                        MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, WindowNext + i * StateGradientWidth), StateGradientWidth).Clear();
-                    }
-                    DotProduct.Run<float, RecurrentBackprop>(ref Unsafe.Add(ref w, WindowPre), ref recurrentWeights, ref Unsafe.Add(ref w, WindowNext), going);
-                    for (int i = 0; i < going; i++)
-                    {
-                        Rows.Copy<float>(ref Unsafe.Add(ref w, WindowNext + i * StateGradientWidth), ref Window(ref w, s + i), StateGradientWidth);
-                    }
+                    DotProduct.Run<float, HiddenGradsFromHead>(ref Window(ref w, s + i), ref outputWeights, ref Unsafe.Add(ref w, Scratch + GateWidth), 1);
+                    Vanilla.Backward<float>(ref Unsafe.Add(ref w, Scratch + GateWidth), ref Unsafe.Add(ref w, States + (s + 1) * HiddenPadded), ref Unsafe.Add(ref w, WindowPre + i * GateWidth), HiddenPadded, relu: false);
+                    MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, WindowNext + i * StateGradientWidth), StateGradientWidth).Clear();
+                }
+                DotProduct.Run<float, RecurrentBackprop>(ref Unsafe.Add(ref w, WindowPre), ref recurrentWeights, ref Unsafe.Add(ref w, WindowNext), going);
+                for (int i = 0; i < going; i++)
+                {
+                    Rows.Copy<float>(ref Unsafe.Add(ref w, WindowNext + i * StateGradientWidth), ref Window(ref w, s + i), StateGradientWidth);
                 }
             }
         }
@@ -603,12 +586,10 @@ namespace RnnGen.Generated
         private static void StepCore(ref float p, ref float w, ref float state, ref float x)
         {
             ref float next = ref Unsafe.Add(ref w, StepState);
-            {
-                ref float recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
-                ref float inputBias = ref Unsafe.Add(ref p, InputBias);
-                ref float recurrentBias = ref Unsafe.Add(ref p, RecurrentBias);
-                BroadcastProduct.Run<float, CellStep>(ref Unsafe.Add(ref state, StateFeedback), ref recurrentWeights, ref next, ref x, ref inputBias, ref recurrentBias);
-            }
+            ref float recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
+            ref float inputBias = ref Unsafe.Add(ref p, InputBias);
+            ref float recurrentBias = ref Unsafe.Add(ref p, RecurrentBias);
+            BroadcastProduct.Run<float, CellStep>(ref Unsafe.Add(ref state, StateFeedback), ref recurrentWeights, ref next, ref x, ref inputBias, ref recurrentBias);
             BroadcastProduct.Run<float, HeadStep>(ref next, ref Unsafe.Add(ref p, OutputWeights), ref Unsafe.Add(ref next, StateFeedback), ref Unsafe.Add(ref p, OutputBias));
             Rows.Copy<float>(ref next, ref state, StateLength);
         }

@@ -73,17 +73,17 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public Wide() => Initialize(0);
 
-        /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.Parameters"/>
+        /// <inheritdoc/>
         public global::System.Span<float> Parameters => global::RnnGen.Runtime.AlignedArray.Span(_parameters, global::RnnGen.Generated.WideNetwork.ParameterLength);
 
-        /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.Gradients"/>
+        /// <inheritdoc/>
         public global::System.Span<float> Gradients => global::RnnGen.Runtime.AlignedArray.Span(_gradients, global::RnnGen.Generated.WideNetwork.ParameterLength);
 
-        /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.Initialize"/>
+        /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public void Initialize(int seed) => global::RnnGen.Runtime.WeightInit.Uniform<float>(Parameters, global::RnnGen.Generated.WideNetwork.Tensors, seed);
 
-        /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.ZeroGradients"/>
+        /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public void ZeroGradients() => global::System.Array.Clear(_gradients);
 
@@ -99,7 +99,7 @@ namespace Demo
 
         private long _skippedSteps;
 
-        /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.TryLocateParameter"/>
+        /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public bool TryLocateParameter(int index, out string name, out int row, out int column)
         {
@@ -123,7 +123,7 @@ namespace Demo
             _skippedSteps++;
         }
 
-        /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.Forward"/>
+        /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public float Forward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets)
         {
@@ -131,7 +131,7 @@ namespace Demo
             return global::RnnGen.Generated.WideNetwork.Forward(_parameters, _workspace, inputs, targets, steps, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>(), _team);
         }
 
-        /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.Backward"/>
+        /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public float Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets)
         {
@@ -139,7 +139,7 @@ namespace Demo
             return global::RnnGen.Generated.WideNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, steps, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>(), _team);
         }
 
-        /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.SgdStep"/>
+        /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public float SgdStep(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, float learningRate)
         {
@@ -254,7 +254,7 @@ namespace Demo
             global::RnnGen.Generated.WideNetwork.Step(_parameters, _workspace, ref state.Data, input, output);
         }
 
-        /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.LoadWeights"/>
+        /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public void LoadWeights(global::System.IO.Stream safetensors) => LoadWeights(safetensors, null);
 
@@ -268,7 +268,7 @@ namespace Demo
             global::RnnGen.Runtime.WeightIO.Load<float>(safetensors, Parameters, global::RnnGen.Generated.WideNetwork.Tensors, global::RnnGen.Generated.WideNetwork.Identity, options);
         }
 
-        /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.SaveWeights"/>
+        /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public void SaveWeights(global::System.IO.Stream safetensors)
         {
@@ -276,7 +276,7 @@ namespace Demo
             global::RnnGen.Runtime.WeightIO.Save<float>(safetensors, Parameters, global::RnnGen.Generated.WideNetwork.Tensors, global::RnnGen.Generated.WideNetwork.Metadata);
         }
 
-        /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.SaveGradients"/>
+        /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public void SaveGradients(global::System.IO.Stream safetensors)
         {
@@ -389,27 +389,16 @@ namespace RnnGen.Generated
             new("rnngen.projection", "0"),
         };
 
-        /// <summary>Everything SaveWeights records in __metadata__.</summary>
+        /// <summary>Everything SaveWeights records in __metadata__: Identity, and what a checkpoint needs besides.</summary>
         public static readonly KeyValuePair<string, string>[] Metadata =
-        {
+        [
             new("rnngen.version", "VERSION"),
             new("rnngen.layout", "3d93b359ba04ba1a"), // the flat parameters' layout: a checkpoint resumes only the same
-            new("rnngen.cell", "lstm"),
-            new("rnngen.activation", "tanh"),
-            new("rnngen.input", "dense"),
-            new("rnngen.input_size", "64"),
-            new("rnngen.hidden", "256"),
-            new("rnngen.output", "1"),
-            new("rnngen.loss", "squared_error"),
-            new("rnngen.outputs", "every_step"),
-            new("rnngen.recurrence", "hidden"),
-            new("rnngen.layers", "1"),
-            new("rnngen.bidirectional", "false"),
-            new("rnngen.projection", "0"),
+            .. Identity,
             new("rnngen.truncate", "0"),
             new("rnngen.max_steps", "100"),
             new("rnngen.precision", "single"),
-        };
+        ];
 
         // The products' shapes: the runtime's kernels are compiled once per shape, with every size a constant.
         /// <summary>W_ih x_t for every step: a = dense inputs [steps, Input], b = W_ih (input-major), c = rows of GateWidth.</summary>
@@ -481,35 +470,31 @@ namespace RnnGen.Generated
                 MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, Cells), HiddenPadded).Clear();
             }
 
+            ref float recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
+            ref float inputBias = ref Unsafe.Add(ref p, InputBias);
+            ref float recurrentBias = ref Unsafe.Add(ref p, RecurrentBias);
+            if (team is not null)
             {
+                // Two threads: each computes its half of the units' columns of the input side, then their half of every step.
+                inputs.Slice(0, steps * Input).CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, InputCopy), steps * Input));
+                team.Start(0, steps);
+                RecurPart0(ref p, ref w, 0, steps, team);
+                team.Join();
+            }
+            else
+            {
+                // W_ih x_t for every step at once: the input side does not depend on the recurrence.
+                BroadcastProduct.RunPart<float, InputProjection>(0, ref MemoryMarshal.GetReference(inputs), ref Unsafe.Add(ref p, InputWeights), ref Unsafe.Add(ref w, InputPart), steps);
+                BroadcastProduct.RunPart<float, InputProjection>(1, ref MemoryMarshal.GetReference(inputs), ref Unsafe.Add(ref p, InputWeights), ref Unsafe.Add(ref w, InputPart), steps);
+                for (int t = 0; t < steps; t++)
                 {
-                    ref float recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
-                    ref float inputBias = ref Unsafe.Add(ref p, InputBias);
-                    ref float recurrentBias = ref Unsafe.Add(ref p, RecurrentBias);
-                    if (team is not null)
-                    {
-                        // Two threads: each computes its half of the units' columns of the input side, then their half of every step.
-                        inputs.Slice(0, steps * Input).CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, InputCopy), steps * Input));
-                        team.Start(0, steps);
-                        RecurPart0(ref p, ref w, 0, steps, team);
-                        team.Join();
-                    }
-                    else
-                    {
-                        // W_ih x_t for every step at once: the input side does not depend on the recurrence.
-                        BroadcastProduct.RunPart<float, InputProjection>(0, ref MemoryMarshal.GetReference(inputs), ref Unsafe.Add(ref p, InputWeights), ref Unsafe.Add(ref w, InputPart), steps);
-                        BroadcastProduct.RunPart<float, InputProjection>(1, ref MemoryMarshal.GetReference(inputs), ref Unsafe.Add(ref p, InputWeights), ref Unsafe.Add(ref w, InputPart), steps);
-                        for (int t = 0; t < steps; t++)
-                        {
-                            // Both halves, alternating which goes first: the half done last in one step starts the next while its
-                            // weights are the most recently cached (W_hh is about the size of a cache when the recurrence splits).
-                            int first = t & 1;
-                            BroadcastProduct.RunPart<float, GatePreactivations>(first, ref Unsafe.Add(ref w, States + t * HiddenPadded), ref recurrentWeights, ref Unsafe.Add(ref w, Gates + t * GateWidth), ref Unsafe.Add(ref w, InputPart + t * GateWidth), ref inputBias, ref recurrentBias);
-                            Lstm.Update<float>(ref Unsafe.Add(ref w, Gates + t * GateWidth + first * HalfUnits), ref Unsafe.Add(ref w, Cells + t * HiddenPadded + first * HalfUnits), ref Unsafe.Add(ref w, Cells + (t + 1) * HiddenPadded + first * HalfUnits), ref Unsafe.Add(ref w, States + (t + 1) * HiddenPadded + first * HalfUnits), HalfUnits, HiddenPadded);
-                            BroadcastProduct.RunPart<float, GatePreactivations>(1 - first, ref Unsafe.Add(ref w, States + t * HiddenPadded), ref recurrentWeights, ref Unsafe.Add(ref w, Gates + t * GateWidth), ref Unsafe.Add(ref w, InputPart + t * GateWidth), ref inputBias, ref recurrentBias);
-                            Lstm.Update<float>(ref Unsafe.Add(ref w, Gates + t * GateWidth + (1 - first) * HalfUnits), ref Unsafe.Add(ref w, Cells + t * HiddenPadded + (1 - first) * HalfUnits), ref Unsafe.Add(ref w, Cells + (t + 1) * HiddenPadded + (1 - first) * HalfUnits), ref Unsafe.Add(ref w, States + (t + 1) * HiddenPadded + (1 - first) * HalfUnits), HalfUnits, HiddenPadded);
-                        }
-                    }
+                    // Both halves, alternating which goes first: the half done last in one step starts the next while its
+                    // weights are the most recently cached (W_hh is about the size of a cache when the recurrence splits).
+                    int first = t & 1;
+                    BroadcastProduct.RunPart<float, GatePreactivations>(first, ref Unsafe.Add(ref w, States + t * HiddenPadded), ref recurrentWeights, ref Unsafe.Add(ref w, Gates + t * GateWidth), ref Unsafe.Add(ref w, InputPart + t * GateWidth), ref inputBias, ref recurrentBias);
+                    Lstm.Update<float>(ref Unsafe.Add(ref w, Gates + t * GateWidth + first * HalfUnits), ref Unsafe.Add(ref w, Cells + t * HiddenPadded + first * HalfUnits), ref Unsafe.Add(ref w, Cells + (t + 1) * HiddenPadded + first * HalfUnits), ref Unsafe.Add(ref w, States + (t + 1) * HiddenPadded + first * HalfUnits), HalfUnits, HiddenPadded);
+                    BroadcastProduct.RunPart<float, GatePreactivations>(1 - first, ref Unsafe.Add(ref w, States + t * HiddenPadded), ref recurrentWeights, ref Unsafe.Add(ref w, Gates + t * GateWidth), ref Unsafe.Add(ref w, InputPart + t * GateWidth), ref inputBias, ref recurrentBias);
+                    Lstm.Update<float>(ref Unsafe.Add(ref w, Gates + t * GateWidth + (1 - first) * HalfUnits), ref Unsafe.Add(ref w, Cells + t * HiddenPadded + (1 - first) * HalfUnits), ref Unsafe.Add(ref w, Cells + (t + 1) * HiddenPadded + (1 - first) * HalfUnits), ref Unsafe.Add(ref w, States + (t + 1) * HiddenPadded + (1 - first) * HalfUnits), HalfUnits, HiddenPadded);
                 }
             }
 
@@ -611,19 +596,17 @@ namespace RnnGen.Generated
         {
             ref float carry = ref Unsafe.Add(ref w, Carry);
             ref float next = ref Unsafe.Add(ref w, CarryNext);
+            ref float recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
+            MemoryMarshal.CreateSpan(ref carry, StateGradientWidth).Clear();
+            for (int s = steps - 1; s >= first; s--)
             {
-                ref float recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
-                MemoryMarshal.CreateSpan(ref carry, StateGradientWidth).Clear();
-                for (int s = steps - 1; s >= first; s--)
+                Rows.Add<float>(ref Unsafe.Add(ref w, HiddenGrads + s * HiddenPadded), ref carry, HiddenPadded);
+                Lstm.Backward<float>(ref carry, ref Unsafe.Add(ref carry, HiddenPadded), ref Unsafe.Add(ref w, Gates + s * GateWidth), ref Unsafe.Add(ref w, Cells + (s + 1) * HiddenPadded), ref Unsafe.Add(ref w, Cells + s * HiddenPadded), ref Unsafe.Add(ref w, InputGrads + s * GateWidth), ref Unsafe.Add(ref next, HiddenPadded), HiddenPadded);
+                MemoryMarshal.CreateSpan(ref next, HiddenPadded).Clear();
+                if (s > first)
                 {
-                    Rows.Add<float>(ref Unsafe.Add(ref w, HiddenGrads + s * HiddenPadded), ref carry, HiddenPadded);
-                    Lstm.Backward<float>(ref carry, ref Unsafe.Add(ref carry, HiddenPadded), ref Unsafe.Add(ref w, Gates + s * GateWidth), ref Unsafe.Add(ref w, Cells + (s + 1) * HiddenPadded), ref Unsafe.Add(ref w, Cells + s * HiddenPadded), ref Unsafe.Add(ref w, InputGrads + s * GateWidth), ref Unsafe.Add(ref next, HiddenPadded), HiddenPadded);
-                    MemoryMarshal.CreateSpan(ref next, HiddenPadded).Clear();
-                    if (s > first)
-                    {
-                        DotProduct.Run<float, RecurrentBackprop>(ref Unsafe.Add(ref w, InputGrads + s * GateWidth), ref recurrentWeights, ref next, 1);
-                        Rows.Copy<float>(ref next, ref carry, StateGradientWidth);
-                    }
+                    DotProduct.Run<float, RecurrentBackprop>(ref Unsafe.Add(ref w, InputGrads + s * GateWidth), ref recurrentWeights, ref next, 1);
+                    Rows.Copy<float>(ref next, ref carry, StateGradientWidth);
                 }
             }
         }
@@ -719,14 +702,12 @@ namespace RnnGen.Generated
         private static void StepCore(ref float p, ref float w, ref float state, ref float x)
         {
             ref float next = ref Unsafe.Add(ref w, StepState);
-            {
-                ref float recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
-                ref float inputBias = ref Unsafe.Add(ref p, InputBias);
-                ref float recurrentBias = ref Unsafe.Add(ref p, RecurrentBias);
-                BroadcastProduct.RunPart<float, GatePreactivations>(0, ref state, ref recurrentWeights, ref Unsafe.Add(ref w, StepGates), ref x, ref inputBias, ref recurrentBias);
-                BroadcastProduct.RunPart<float, GatePreactivations>(1, ref state, ref recurrentWeights, ref Unsafe.Add(ref w, StepGates), ref x, ref inputBias, ref recurrentBias);
-                Lstm.Update<float>(ref Unsafe.Add(ref w, StepGates), ref Unsafe.Add(ref state, StateCell), ref Unsafe.Add(ref next, StateCell), ref next, HiddenPadded, HiddenPadded);
-            }
+            ref float recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
+            ref float inputBias = ref Unsafe.Add(ref p, InputBias);
+            ref float recurrentBias = ref Unsafe.Add(ref p, RecurrentBias);
+            BroadcastProduct.RunPart<float, GatePreactivations>(0, ref state, ref recurrentWeights, ref Unsafe.Add(ref w, StepGates), ref x, ref inputBias, ref recurrentBias);
+            BroadcastProduct.RunPart<float, GatePreactivations>(1, ref state, ref recurrentWeights, ref Unsafe.Add(ref w, StepGates), ref x, ref inputBias, ref recurrentBias);
+            Lstm.Update<float>(ref Unsafe.Add(ref w, StepGates), ref Unsafe.Add(ref state, StateCell), ref Unsafe.Add(ref next, StateCell), ref next, HiddenPadded, HiddenPadded);
             Rows.Copy<float>(ref next, ref state, StateLength);
         }
 
