@@ -61,6 +61,9 @@ internal sealed record ApiMember(MemberKind Kind, string Name, string Type, IRea
     /// <summary>A nested struct's members.</summary>
     public IReadOnlyList<ApiMember> Members { get; init; } = new ApiMember[0];
 
+    /// <summary>Implements a member of <c>IRnnModel</c> (implicitly; ShareParameters is an explicit implementation).</summary>
+    public bool Implements { get; init; }
+
     /// <summary>Part of the public surface (the contract), not a private helper.</summary>
     public bool IsPublic => Access == "public" || Explicit is not null;
 

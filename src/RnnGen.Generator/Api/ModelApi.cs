@@ -93,8 +93,12 @@ internal sealed class ModelApi
     private void Constant(string name, long value, string summary) =>
         _members.Add(new ApiMember(MemberKind.Constant, name, "int", Doc($"<summary>{summary}</summary>")) { Body = new[] { value.ToString(System.Globalization.CultureInfo.InvariantCulture) } });
 
-    private void Method(string name, string returns, ApiParameter[] parameters, string[] docs, string[] body, bool expression = false) =>
-        _members.Add(new ApiMember(MemberKind.Method, name, returns, docs) { Parameters = parameters, Attributes = new[] { Generated }, Body = body, IsExpression = expression });
+    // A member documented by IRnnModel's own text (Inherited) is one of its members.
+    private void Method(string name, string returns, ApiParameter[] parameters, string[] docs, string[] body, bool expression = false, bool implements = false) =>
+        _members.Add(new ApiMember(MemberKind.Method, name, returns, docs)
+        {
+            Parameters = parameters, Attributes = new[] { Generated }, Body = body, IsExpression = expression, Implements = implements || docs == Inherited,
+        });
 
     private static ApiParameter P(string type, string name, string modifier = "", string? @default = null) => new(type, name, modifier, @default);
 
@@ -132,7 +136,10 @@ internal sealed class ModelApi
         _members.Add(new ApiMember(MemberKind.Field, name, type, new string[0]) { Access = "private", Modifiers = readOnly ? "readonly" : "", Body = initialiser.Length > 0 ? new[] { initialiser } : new string[0] });
 
     private void Property(string name, string type, string[] docs, string body, string? accessors = null, string access = "public") =>
-        _members.Add(new ApiMember(MemberKind.Property, name, type, docs) { Access = access, Body = body.Length > 0 ? new[] { body } : new string[0], IsExpression = body.Length > 0, Accessors = accessors });
+        _members.Add(new ApiMember(MemberKind.Property, name, type, docs)
+        {
+            Access = access, Body = body.Length > 0 ? new[] { body } : new string[0], IsExpression = body.Length > 0, Accessors = accessors, Implements = docs == Inherited,
+        });
 
     private void AddStorage()
     {
@@ -311,7 +318,7 @@ internal sealed class ModelApi
             string[] predictDocs = carried
                 ? Carried(predictCref, Sizes.CrossEntropy ? $"The most likely class {when}" : $"The head's outputs {when}")
                 : Doc($"<inheritdoc cref=\"{Contract}.Predict\"/>", $"<param name=\"inputs\">The sequence, as for <see cref=\"{Contract}.Forward\"/>.</param>", $"<param name=\"{destination}\">Receives {(Sizes.CrossEntropy ? "the class ids" : "the Output values")} {when}, {(Sizes.CrossEntropy ? (Sizes.LastStep ? "one" : "one per step") : rows)}. A longer span keeps the rest.</param>");
-            Method("Predict", "int", parameters, predictDocs, new[]
+            Method("Predict", "int", parameters, predictDocs, implements: !carried, body: new[]
             {
                 "int steps = CheckInputs(inputs);",
                 check,

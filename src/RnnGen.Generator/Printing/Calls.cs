@@ -4,8 +4,9 @@ using RnnGen.Generator.Plan;
 namespace RnnGen.Generator.Printing;
 
 /// <summary>
-/// The statements that call the runtime (src/RnnGen/Runtime), built from typed operands: the one place that knows the
-/// runtime's method names and argument order. Widths are <c>nuint</c> in the runtime: a constant converts implicitly,
+/// The statements that call the runtime's kernels (src/RnnGen/Runtime), built from typed operands: products, row
+/// operations, spans. The cells' equations (Cells/), the losses and the public members' checks (Api/) name their
+/// runtime methods where they are described. Widths are <c>nuint</c> in the runtime: a constant converts implicitly,
 /// an expression with run-time values is cast.
 /// </summary>
 internal sealed class Calls

@@ -21,10 +21,10 @@ public static class Lstm
 {
     // Compiled on their own, not inlined: a step's caller inlines products' dispatch, row copies and spans, and with the
     // exponentials of the gates on top the JIT's inlining budget ran out (Exp and Tanh became calls, 1.5x a step).
-    private const MethodImplOptions Inline = MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization;
+    private const MethodImplOptions OwnMethod = MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization;
 
     /// <summary>Activates the gates in place, then c = f ⊙ cPrev + i ⊙ g and h = o ⊙ tanh(c), for <paramref name="units"/> units.</summary>
-    [MethodImpl(Inline)]
+    [MethodImpl(OwnMethod)]
     public static void Update<T>(ref T gates, ref T cPrev, ref T c, ref T h, nuint units, nuint stride)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
@@ -34,7 +34,7 @@ public static class Lstm
     }
 
     /// <summary>From (dm, dc) at a step: the gates' pre-activation gradients into dx, and dc' ⊙ f into dcPrev.</summary>
-    [MethodImpl(Inline)]
+    [MethodImpl(OwnMethod)]
     public static void Backward<T>(ref T dm, ref T dc, ref T gates, ref T c, ref T cPrev, ref T dx, ref T dcPrev, nuint units)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
@@ -102,13 +102,13 @@ public static class Gru
 {
     // Compiled on their own, not inlined: a step's caller inlines products' dispatch, row copies and spans, and with the
     // exponentials of the gates on top the JIT's inlining budget ran out (Exp and Tanh became calls, 1.5x a step).
-    private const MethodImplOptions Inline = MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization;
+    private const MethodImplOptions OwnMethod = MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization;
 
     /// <summary>
     /// r, z, n from both sides and h = n + z ⊙ (hPrev - n); the gates replace the hidden side in place, and the n gate's
     /// hidden part is kept in hiddenPart.
     /// </summary>
-    [MethodImpl(Inline)]
+    [MethodImpl(OwnMethod)]
     public static void Update<T>(ref T x, ref T inputBias, ref T hPrev, ref T gates, ref T hiddenPart, ref T h, nuint units, nuint stride)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
@@ -118,7 +118,7 @@ public static class Gru
     }
 
     /// <summary>From dh at a step: input-side (dx) and hidden-side (dhp) pre-activation gradients, and dh ⊙ z into previous.</summary>
-    [MethodImpl(Inline)]
+    [MethodImpl(OwnMethod)]
     public static void Backward<T>(ref T dh, ref T gates, ref T hiddenPart, ref T hPrev, ref T dx, ref T dhp, ref T previous, nuint units)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
@@ -181,10 +181,10 @@ public static class Vanilla
 {
     // Compiled on their own, not inlined: a step's caller inlines products' dispatch, row copies and spans, and with the
     // exponentials of the gates on top the JIT's inlining budget ran out (Exp and Tanh became calls, 1.5x a step).
-    private const MethodImplOptions Inline = MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization;
+    private const MethodImplOptions OwnMethod = MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization;
 
     /// <summary>dx = dh ⊙ (1 - h²) (tanh), or dh ⊙ [h &gt; 0] (ReLU), for <paramref name="units"/> units.</summary>
-    [MethodImpl(Inline)]
+    [MethodImpl(OwnMethod)]
     public static void Backward<T>(ref T dh, ref T h, ref T dx, nuint units, bool relu)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
