@@ -171,33 +171,8 @@ public class Trainer<T, TInput, TTarget>
     /// </exception>
     public TrainingResult Fit(IReadOnlyList<TrainingSequence<TInput, TTarget>> training, IReadOnlyList<TrainingSequence<TInput, TTarget>>? validation = null, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(training);
-        if (training.Count == 0)
-        {
-            throw new ArgumentException("There is nothing to train on.", nameof(training));
-        }
-
-        bool heldOut = validation is { Count: > 0 };
-        if (Options.Patience > 0 && !heldOut)
-        {
-            throw new ArgumentException("Early stopping (Patience) needs held-out sequences.", nameof(validation));
-        }
-
-        if (Parallel is not null && !ReferenceEquals(Parallel.Model, Model))
-        {
-            throw new InvalidOperationException("Parallel was made for a different model than the trainer's.");
-        }
-
-        if (_order.Length != training.Count)
-        {
-            _order = new int[training.Count];
-        }
-
-        if (Parallel is not null && _batch.Length < Options.BatchSize)
-        {
-            _batch = new TrainingSequence<TInput, TTarget>[Options.BatchSize];
-        }
-
+        bool heldOut = CheckFitArguments(training, validation);
+        AllocateBuffers(training.Count);
         SequenceLayout layout = Layout;
         long stepsPerEpoch = Check(training, nameof(training));
         if (heldOut)
@@ -336,6 +311,43 @@ public class Trainer<T, TInput, TTarget>
         }
 
         return Result(stoppedEarly);
+    }
+
+    // Fit's arguments and the trainer's Parallel, checked before anything changes; whether there is a held-out set.
+    private bool CheckFitArguments(IReadOnlyList<TrainingSequence<TInput, TTarget>> training, IReadOnlyList<TrainingSequence<TInput, TTarget>>? validation)
+    {
+        ArgumentNullException.ThrowIfNull(training);
+        if (training.Count == 0)
+        {
+            throw new ArgumentException("There is nothing to train on.", nameof(training));
+        }
+
+        bool heldOut = validation is { Count: > 0 };
+        if (Options.Patience > 0 && !heldOut)
+        {
+            throw new ArgumentException("Early stopping (Patience) needs held-out sequences.", nameof(validation));
+        }
+
+        if (Parallel is not null && !ReferenceEquals(Parallel.Model, Model))
+        {
+            throw new InvalidOperationException("Parallel was made for a different model than the trainer's.");
+        }
+
+        return heldOut;
+    }
+
+    // The buffers the epochs reuse, made here so that the minibatches allocate nothing.
+    private void AllocateBuffers(int sequences)
+    {
+        if (_order.Length != sequences)
+        {
+            _order = new int[sequences];
+        }
+
+        if (Parallel is not null && _batch.Length < Options.BatchSize)
+        {
+            _batch = new TrainingSequence<TInput, TTarget>[Options.BatchSize];
+        }
     }
 
     // The best epoch by held-out loss when one was measured; otherwise by training loss, and saying so.
