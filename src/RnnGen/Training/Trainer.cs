@@ -200,51 +200,23 @@ public class Trainer<T, TInput, TTarget>
             for (int first = 0; first < _order.Length; first += Options.BatchSize)
             {
                 int count = Math.Min(Options.BatchSize, _order.Length - first);
-                double batchLoss = 0, norm = 0;
-                long batchSteps = 0, batchScored = 0;
-                int bad;
                 DataParallel<T, TInput, TTarget>? parallel = Parallel;
-                if (parallel is not null)
-                {
-                    for (int j = 0; j < count; j++)
-                    {
-                        _batch[j] = training[_order[first + j]];
-                        int sequenceSteps = layout.Steps(_batch[j]);
-                        batchSteps += sequenceSteps;
-                        batchScored += layout.Scored(sequenceSteps);
-                    }
-
-                    // Zeroing, the finite check and the norm run on every core, in the reduction.
-                    batchLoss = double.CreateChecked(parallel.BackwardAndMeasure(_batch.AsSpan(0, count), out bad, out norm));
-                }
-                else
-                {
-                    Model.ZeroGradients();
-                    for (int j = first; j < first + count; j++)
-                    {
-                        TrainingSequence<TInput, TTarget> sequence = training[_order[j]];
-                        batchLoss += double.CreateChecked(Backward(sequence));
-                        int sequenceSteps = layout.Steps(sequence);
-                        batchSteps += sequenceSteps;
-                        batchScored += layout.Scored(sequenceSteps);
-                    }
-
-                    bad = TrainingGuard.FirstNonFinite<T>(Model.Gradients);
-                }
-
+                BackwardPass pass = parallel is not null
+                    ? BackwardInParallel(parallel, training, first, count)
+                    : BackwardSerially(training, first, count);
                 Span<T> gradients = Model.Gradients;
 
                 // Checked before scaling and clipping, which would spread one NaN over every gradient.
-                if (!double.IsFinite(batchLoss))
+                if (!double.IsFinite(pass.Loss))
                 {
-                    bad = TrainingGuard.LossNotFinite;
+                    pass.FirstNonFinite = TrainingGuard.LossNotFinite;
                 }
 
-                if (bad != TrainingGuard.AllFinite)
+                if (pass.FirstNonFinite != TrainingGuard.AllFinite)
                 {
                     if (Options.NonFiniteAction == NonFiniteAction.Throw)
                     {
-                        throw NonFinite(epoch, first / Options.BatchSize, batchLoss, bad, gradients);
+                        throw NonFinite(epoch, first / Options.BatchSize, pass.Loss, pass.FirstNonFinite, gradients);
                     }
 
                     SkippedBatches++;
@@ -252,20 +224,12 @@ public class Trainer<T, TInput, TTarget>
                     continue;
                 }
 
-                lossSum += batchLoss;
-                steps += batchSteps;
-                scored += batchScored;
+                lossSum += pass.Loss;
+                steps += pass.Steps;
+                scored += pass.Scored;
                 if (parallel is not null)
                 {
-                    // The same scaling and clipping as StepSerially's, folded into one factor that every core applies to its slice.
-                    T factor = count > 1 ? T.One / T.CreateChecked(count) : T.One;
-                    T scaledNorm = T.CreateChecked(norm) * factor;
-                    if (Options.ClipNorm > 0 && scaledNorm > T.CreateChecked(Options.ClipNorm) && T.IsFinite(scaledNorm))
-                    {
-                        factor *= T.CreateChecked(Options.ClipNorm) / scaledNorm;
-                    }
-
-                    parallel.Update(Optimizer, factor, Options.ClipValue > 0 ? T.CreateChecked(Options.ClipValue) : T.Zero);
+                    StepInParallel(parallel, count, pass.Norm);
                 }
                 else
                 {
@@ -372,6 +336,56 @@ public class Trainer<T, TInput, TTarget>
         return new TrainingResult(_history.Count, bestEpoch, bestLoss, stoppedEarly, _history.ToArray(), source, accuracy);
     }
 
+    // The minibatch's backward pass on this thread, through Backward (which a derived trainer may override).
+    private BackwardPass BackwardSerially(IReadOnlyList<TrainingSequence<TInput, TTarget>> training, int first, int count)
+    {
+        SequenceLayout layout = Layout;
+        BackwardPass pass = default;
+        Model.ZeroGradients();
+        for (int j = first; j < first + count; j++)
+        {
+            TrainingSequence<TInput, TTarget> sequence = training[_order[j]];
+            pass.Loss += double.CreateChecked(Backward(sequence));
+            int sequenceSteps = layout.Steps(sequence);
+            pass.Steps += sequenceSteps;
+            pass.Scored += layout.Scored(sequenceSteps);
+        }
+
+        pass.FirstNonFinite = TrainingGuard.FirstNonFinite<T>(Model.Gradients);
+        return pass;
+    }
+
+    // The minibatch's backward pass split across cores: its sequences are gathered into _batch for Parallel.
+    private BackwardPass BackwardInParallel(DataParallel<T, TInput, TTarget> parallel, IReadOnlyList<TrainingSequence<TInput, TTarget>> training, int first, int count)
+    {
+        SequenceLayout layout = Layout;
+        BackwardPass pass = default;
+        for (int j = 0; j < count; j++)
+        {
+            _batch[j] = training[_order[first + j]];
+            int sequenceSteps = layout.Steps(_batch[j]);
+            pass.Steps += sequenceSteps;
+            pass.Scored += layout.Scored(sequenceSteps);
+        }
+
+        // Zeroing, the finite check and the norm run on every core, in the reduction.
+        pass.Loss = double.CreateChecked(parallel.BackwardAndMeasure(_batch.AsSpan(0, count), out pass.FirstNonFinite, out pass.Norm));
+        return pass;
+    }
+
+    // The same scaling and clipping as StepSerially's, folded into one factor that every core applies to its slice.
+    private void StepInParallel(DataParallel<T, TInput, TTarget> parallel, int count, double norm)
+    {
+        T factor = count > 1 ? T.One / T.CreateChecked(count) : T.One;
+        T scaledNorm = T.CreateChecked(norm) * factor;
+        if (Options.ClipNorm > 0 && scaledNorm > T.CreateChecked(Options.ClipNorm) && T.IsFinite(scaledNorm))
+        {
+            factor *= T.CreateChecked(Options.ClipNorm) / scaledNorm;
+        }
+
+        parallel.Update(Optimizer, factor, Options.ClipValue > 0 ? T.CreateChecked(Options.ClipValue) : T.Zero);
+    }
+
     // Average the minibatch's gradients, clip them as asked, and step.
     private void StepSerially(Span<T> gradients, int count)
     {
@@ -391,6 +405,16 @@ public class Trainer<T, TInput, TTarget>
         }
 
         Optimizer.StepChecked(Model.Parameters, gradients);
+    }
+
+    // What a minibatch's backward pass measured: a struct on the stack, so that the minibatch allocates nothing.
+    private struct BackwardPass
+    {
+        public double Loss; // summed over the minibatch's sequences
+        public double Norm; // the L2 norm of the summed gradient, measured by Parallel only
+        public long Steps; // time steps
+        public long Scored; // the loss terms among them (one per sequence for LastStep)
+        public int FirstNonFinite; // the index of the first non-finite gradient, TrainingGuard.AllFinite or TrainingGuard.LossNotFinite
     }
 
     /// <summary>
