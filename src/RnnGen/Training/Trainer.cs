@@ -173,7 +173,6 @@ public class Trainer<T, TInput, TTarget>
     {
         bool heldOut = CheckFitArguments(training, validation);
         AllocateBuffers(training.Count);
-        SequenceLayout layout = Layout;
         long stepsPerEpoch = Check(training, nameof(training));
         if (heldOut)
         {
@@ -189,79 +188,7 @@ public class Trainer<T, TInput, TTarget>
                 break;
             }
 
-            long started = Stopwatch.GetTimestamp();
-            double rate = Options.Schedule.RateFor(InitialLearningRate, _losses.AsSpan(0, _history.Count));
-            Optimizer.LearningRate = T.CreateChecked(rate);
-            Order(epoch);
-            OnEpochStarting(epoch);
-
-            double lossSum = 0;
-            long steps = 0, scored = 0; // time steps, and the loss terms among them (one per sequence for LastStep)
-            for (int first = 0; first < _order.Length; first += Options.BatchSize)
-            {
-                int count = Math.Min(Options.BatchSize, _order.Length - first);
-                DataParallel<T, TInput, TTarget>? parallel = Parallel;
-                BackwardPass pass = parallel is not null
-                    ? BackwardInParallel(parallel, training, first, count)
-                    : BackwardSerially(training, first, count);
-                Span<T> gradients = Model.Gradients;
-
-                // Checked before scaling and clipping, which would spread one NaN over every gradient.
-                if (!double.IsFinite(pass.Loss))
-                {
-                    pass.FirstNonFinite = TrainingGuard.LossNotFinite;
-                }
-
-                if (pass.FirstNonFinite != TrainingGuard.AllFinite)
-                {
-                    if (Options.NonFiniteAction == NonFiniteAction.Throw)
-                    {
-                        throw NonFinite(epoch, first / Options.BatchSize, pass.Loss, pass.FirstNonFinite, gradients);
-                    }
-
-                    SkippedBatches++;
-                    cancellationToken.ThrowIfCancellationRequested();
-                    continue;
-                }
-
-                lossSum += pass.Loss;
-                steps += pass.Steps;
-                scored += pass.Scored;
-                if (parallel is not null)
-                {
-                    StepInParallel(parallel, count, pass.Norm);
-                }
-                else
-                {
-                    StepSerially(gradients, count);
-                }
-
-                Progress?.Invoke(new TrainingProgress(epoch, Options.Epochs, first + count, _order.Length, steps, stepsPerEpoch, lossSum / scored, rate, Stopwatch.GetElapsedTime(started)));
-                cancellationToken.ThrowIfCancellationRequested();
-            }
-
-            double validationLoss = heldOut ? Loss(validation!) : double.NaN;
-            double accuracy = heldOut && layout.CrossEntropy ? Accuracy(validation!, layout) : double.NaN;
-            bool improved = heldOut && !(validationLoss >= _bestLoss); // the first epoch, or a lower loss (NaN never improves on a number)
-            if (improved && !double.IsNaN(validationLoss))
-            {
-                _bestLoss = validationLoss;
-                _bestEpoch = epoch;
-                Model.Parameters.CopyTo(_best);
-            }
-            else
-            {
-                improved = false;
-            }
-
-            var result = new EpochResult(epoch, lossSum / scored, validationLoss, rate, steps, Stopwatch.GetElapsedTime(started), improved, accuracy);
-            AddHistory(result);
-            EpochCompleted?.Invoke(result);
-            if (Options.CheckpointPath is { } path)
-            {
-                SaveCheckpoint(path);
-            }
-
+            TrainEpoch(epoch, training, validation, heldOut, stepsPerEpoch, cancellationToken);
             if (Options.Patience > 0 && epoch - _bestEpoch >= Options.Patience)
             {
                 stoppedEarly = epoch < Options.Epochs;
@@ -314,26 +241,86 @@ public class Trainer<T, TInput, TTarget>
         }
     }
 
-    // The best epoch by held-out loss when one was measured; otherwise by training loss, and saying so.
-    private TrainingResult Result(bool stoppedEarly)
+    // One epoch: its learning rate and order, its minibatches, then its held-out evaluation, its record and its checkpoint.
+    private void TrainEpoch(
+        int epoch,
+        IReadOnlyList<TrainingSequence<TInput, TTarget>> training,
+        IReadOnlyList<TrainingSequence<TInput, TTarget>>? validation,
+        bool heldOut,
+        long stepsPerEpoch,
+        CancellationToken cancellationToken)
     {
-        int bestEpoch = _bestEpoch;
-        double bestLoss = _bestLoss;
-        LossSource source = LossSource.Validation;
-        if (bestEpoch == 0)
+        var run = new EpochRun { Epoch = epoch, Started = Stopwatch.GetTimestamp(), StepsPerEpoch = stepsPerEpoch };
+        run.Rate = StartEpoch(epoch);
+        for (int first = 0; first < _order.Length; first += Options.BatchSize)
         {
-            source = LossSource.Training;
-            foreach (EpochResult epoch in _history)
-            {
-                if (epoch.TrainingLoss < bestLoss || (double.IsNaN(bestLoss) && !double.IsNaN(epoch.TrainingLoss)))
-                {
-                    (bestEpoch, bestLoss) = (epoch.Epoch, epoch.TrainingLoss);
-                }
-            }
+            TrainMinibatch(training, first, ref run, cancellationToken);
         }
 
-        double accuracy = bestEpoch > 0 ? _history[bestEpoch - 1].ValidationAccuracy : double.NaN;
-        return new TrainingResult(_history.Count, bestEpoch, bestLoss, stoppedEarly, _history.ToArray(), source, accuracy);
+        EndEpoch(run, validation, heldOut);
+    }
+
+    // Sets the epoch's learning rate (the schedule reads the losses of the epochs before) and its order, then calls
+    // the hook; returns the rate.
+    private double StartEpoch(int epoch)
+    {
+        double rate = Options.Schedule.RateFor(InitialLearningRate, _losses.AsSpan(0, _history.Count));
+        Optimizer.LearningRate = T.CreateChecked(rate);
+        Order(epoch);
+        OnEpochStarting(epoch);
+        return rate;
+    }
+
+    // The minibatch of the epoch's order that starts at first: its backward pass, then, unless a loss or gradient is not
+    // finite, its step and its progress report.
+    private void TrainMinibatch(IReadOnlyList<TrainingSequence<TInput, TTarget>> training, int first, ref EpochRun run, CancellationToken cancellationToken)
+    {
+        int count = Math.Min(Options.BatchSize, _order.Length - first);
+        DataParallel<T, TInput, TTarget>? parallel = Parallel;
+        BackwardPass pass = parallel is not null
+            ? BackwardInParallel(parallel, training, first, count)
+            : BackwardSerially(training, first, count);
+        Span<T> gradients = Model.Gradients;
+        if (!CheckFinite(pass, run.Epoch, first, gradients))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            return;
+        }
+
+        run.LossSum += pass.Loss;
+        run.Steps += pass.Steps;
+        run.Scored += pass.Scored;
+        if (parallel is not null)
+        {
+            StepInParallel(parallel, count, pass.Norm);
+        }
+        else
+        {
+            StepSerially(gradients, count);
+        }
+
+        Progress?.Invoke(new TrainingProgress(run.Epoch, Options.Epochs, first + count, _order.Length, run.Steps, run.StepsPerEpoch, run.LossSum / run.Scored, run.Rate, Stopwatch.GetElapsedTime(run.Started)));
+        cancellationToken.ThrowIfCancellationRequested();
+    }
+
+    // True when the minibatch's loss and gradients are all finite. Otherwise it throws (NonFiniteAction.Throw) or counts
+    // the minibatch as skipped and returns false (Skip).
+    private bool CheckFinite(in BackwardPass pass, int epoch, int first, ReadOnlySpan<T> gradients)
+    {
+        // Checked before scaling and clipping, which would spread one NaN over every gradient.
+        int bad = double.IsFinite(pass.Loss) ? pass.FirstNonFinite : TrainingGuard.LossNotFinite;
+        if (bad == TrainingGuard.AllFinite)
+        {
+            return true;
+        }
+
+        if (Options.NonFiniteAction == NonFiniteAction.Throw)
+        {
+            throw NonFinite(epoch, first / Options.BatchSize, pass.Loss, bad, gradients);
+        }
+
+        SkippedBatches++;
+        return false;
     }
 
     // The minibatch's backward pass on this thread, through Backward (which a derived trainer may override).
@@ -407,6 +394,71 @@ public class Trainer<T, TInput, TTarget>
         Optimizer.StepChecked(Model.Parameters, gradients);
     }
 
+    // The epoch's held-out loss and accuracy, the best parameters kept, the epoch recorded and reported, the checkpoint written.
+    private void EndEpoch(in EpochRun run, IReadOnlyList<TrainingSequence<TInput, TTarget>>? validation, bool heldOut)
+    {
+        SequenceLayout layout = Layout;
+        double validationLoss = heldOut ? Loss(validation!) : double.NaN;
+        double accuracy = heldOut && layout.CrossEntropy ? Accuracy(validation!, layout) : double.NaN;
+        bool improved = heldOut && KeepIfBest(run.Epoch, validationLoss);
+        var result = new EpochResult(run.Epoch, run.LossSum / run.Scored, validationLoss, run.Rate, run.Steps, Stopwatch.GetElapsedTime(run.Started), improved, accuracy);
+        AddHistory(result);
+        EpochCompleted?.Invoke(result);
+        if (Options.CheckpointPath is { } path)
+        {
+            SaveCheckpoint(path);
+        }
+    }
+
+    // Keeps the parameters when the held-out loss is the first or a lower one (NaN never improves on a number); whether it did.
+    private bool KeepIfBest(int epoch, double validationLoss)
+    {
+        if (!(validationLoss >= _bestLoss) && !double.IsNaN(validationLoss))
+        {
+            _bestLoss = validationLoss;
+            _bestEpoch = epoch;
+            Model.Parameters.CopyTo(_best);
+            return true;
+        }
+
+        return false;
+    }
+
+    // The best epoch by held-out loss when one was measured; otherwise by training loss, and saying so.
+    private TrainingResult Result(bool stoppedEarly)
+    {
+        int bestEpoch = _bestEpoch;
+        double bestLoss = _bestLoss;
+        LossSource source = LossSource.Validation;
+        if (bestEpoch == 0)
+        {
+            source = LossSource.Training;
+            foreach (EpochResult epoch in _history)
+            {
+                if (epoch.TrainingLoss < bestLoss || (double.IsNaN(bestLoss) && !double.IsNaN(epoch.TrainingLoss)))
+                {
+                    (bestEpoch, bestLoss) = (epoch.Epoch, epoch.TrainingLoss);
+                }
+            }
+        }
+
+        double accuracy = bestEpoch > 0 ? _history[bestEpoch - 1].ValidationAccuracy : double.NaN;
+        return new TrainingResult(_history.Count, bestEpoch, bestLoss, stoppedEarly, _history.ToArray(), source, accuracy);
+    }
+
+    // An epoch under way: what its minibatches add up and what its reports need, passed by reference from minibatch to
+    // minibatch (a struct, so that they allocate nothing).
+    private struct EpochRun
+    {
+        public int Epoch;
+        public double Rate; // the learning rate
+        public long Started; // the Stopwatch timestamp of its start
+        public long StepsPerEpoch;
+        public double LossSum; // of the minibatches not skipped, as are the counts
+        public long Steps; // time steps
+        public long Scored; // the loss terms among them (one per sequence for LastStep)
+    }
+
     // What a minibatch's backward pass measured: a struct on the stack, so that the minibatch allocates nothing.
     private struct BackwardPass
     {
@@ -414,7 +466,7 @@ public class Trainer<T, TInput, TTarget>
         public double Norm; // the L2 norm of the summed gradient, measured by Parallel only
         public long Steps; // time steps
         public long Scored; // the loss terms among them (one per sequence for LastStep)
-        public int FirstNonFinite; // the index of the first non-finite gradient, TrainingGuard.AllFinite or TrainingGuard.LossNotFinite
+        public int FirstNonFinite; // the index of the first non-finite gradient, or TrainingGuard.AllFinite
     }
 
     /// <summary>
