@@ -762,7 +762,18 @@ public class Trainer<T, TInput, TTarget>
     {
         ArgumentNullException.ThrowIfNull(stream);
         IO.SafeTensorsHeader header = IO.SafeTensorsHeader.Read(stream);
-        IReadOnlyDictionary<string, string> metadata = header.Metadata;
+        CheckCheckpointSource(header.Metadata);
+        CheckpointProgress progress = ReadCheckpointProgress(header.Metadata);
+        CheckCheckpointTensors(header, progress.Epochs);
+        CheckpointValues values = ReadCheckpointValues(stream, header, progress.Epochs);
+
+        // Everything checked: commit.
+        Restore(progress, values);
+    }
+
+    // The checkpoint is RnnGen's, in the format version this RnnGen reads, of this model's declaration and of this optimiser.
+    private void CheckCheckpointSource(IReadOnlyDictionary<string, string> metadata)
+    {
         if (!metadata.TryGetValue("format", out string? format) || format != Format)
         {
             throw new InvalidDataException($"Not an RnnGen checkpoint: its format is '{format ?? "(none)"}', not '{Format}'.");
@@ -787,7 +798,11 @@ public class Trainer<T, TInput, TTarget>
         {
             throw new InvalidDataException($"The checkpoint holds the state of optimiser '{Get(metadata, "optimizer")}', but this trainer uses '{Optimizer.Name}'.");
         }
+    }
 
+    // The checkpoint's progress fields, parsed, and checked against one another and the model.
+    private CheckpointProgress ReadCheckpointProgress(IReadOnlyDictionary<string, string> metadata)
+    {
         int length = Model.Parameters.Length;
         int epochs = ParseInt(metadata, "epochs");
         int bestEpoch = ParseInt(metadata, "best_epoch");
@@ -799,7 +814,13 @@ public class Trainer<T, TInput, TTarget>
             throw new InvalidDataException("The checkpoint's progress fields are inconsistent with this model.");
         }
 
-        // Exactly the expected tensors, in the order SaveCheckpoint writes them, each of the expected size.
+        return new CheckpointProgress(epochs, bestEpoch, optimizerSteps, initialRate, bestLoss);
+    }
+
+    // Exactly the expected tensors, in the order SaveCheckpoint writes them, each of the expected size.
+    private void CheckCheckpointTensors(IO.SafeTensorsHeader header, int epochs)
+    {
+        int length = Model.Parameters.Length;
         var expected = new List<(string Name, long Elements)> { ("parameters", length), ("best_parameters", length) };
         for (int i = 0; i < Optimizer.StateBufferCount; i++)
         {
@@ -820,7 +841,13 @@ public class Trainer<T, TInput, TTarget>
                 throw new InvalidDataException($"Tensor {i} of the checkpoint is '{tensor.Name}' with {tensor.ElementCount} {IO.SafeTensorsDTypes.GetName(tensor.DType)} elements; expected '{expected[i].Name}' with {expected[i].Elements} floating-point elements.");
             }
         }
+    }
 
+    // The tensors' values, read from the stream into arrays of their own (nothing is committed yet); refused when a
+    // parameter is not finite.
+    private CheckpointValues ReadCheckpointValues(Stream stream, IO.SafeTensorsHeader header, int epochs)
+    {
+        int length = Model.Parameters.Length;
         byte[] data = new byte[header.DataLength];
         stream.ReadExactly(data);
         var parameters = new T[length];
@@ -844,19 +871,30 @@ public class Trainer<T, TInput, TTarget>
             }
         }
 
-        // Everything checked: commit.
-        parameters.CopyTo(Model.Parameters);
-        best.CopyTo(_best.AsSpan());
-        for (int i = 0; i < buffers.Length; i++)
+        return new CheckpointValues(parameters, best, buffers, rows);
+    }
+
+    // Commits a checked checkpoint to the model, the optimiser and the trainer.
+    private void Restore(CheckpointProgress progress, CheckpointValues values)
+    {
+        values.Parameters.CopyTo(Model.Parameters);
+        values.Best.CopyTo(_best.AsSpan());
+        for (int i = 0; i < values.OptimizerBuffers.Length; i++)
         {
-            buffers[i].CopyTo(Optimizer.GetStateBuffer(i));
+            values.OptimizerBuffers[i].CopyTo(Optimizer.GetStateBuffer(i));
         }
 
-        Optimizer.StepCount = optimizerSteps;
-        InitialLearningRate = initialRate;
-        Optimizer.LearningRate = T.CreateChecked(initialRate);
-        _bestEpoch = bestEpoch;
-        _bestLoss = bestLoss;
+        Optimizer.StepCount = progress.OptimizerSteps;
+        InitialLearningRate = progress.InitialRate;
+        Optimizer.LearningRate = T.CreateChecked(progress.InitialRate);
+        _bestEpoch = progress.BestEpoch;
+        _bestLoss = progress.BestLoss;
+        RestoreHistory(values.History, progress.Epochs);
+    }
+
+    // The history from the checkpoint's rows, each epoch's Improved derived from the held-out losses before it.
+    private void RestoreHistory(double[] rows, int epochs)
+    {
         _history.Clear();
         double bestSoFar = double.NaN;
         for (int e = 0; e < epochs; e++)
@@ -871,6 +909,12 @@ public class Trainer<T, TInput, TTarget>
             AddHistory(new EpochResult(e + 1, row[0], row[1], row[2], (long)row[3], TimeSpan.FromSeconds(row[4]), improved, row[5]));
         }
     }
+
+    // A checkpoint's progress fields, parsed and checked.
+    private readonly record struct CheckpointProgress(int Epochs, int BestEpoch, long OptimizerSteps, double InitialRate, double BestLoss);
+
+    // A checkpoint's tensors, decoded and checked, waiting to be committed.
+    private readonly record struct CheckpointValues(T[] Parameters, T[] Best, T[][] OptimizerBuffers, double[] History);
 
     private Dictionary<string, string> ModelMetadata()
     {
