@@ -171,6 +171,42 @@ public class Trainer<T, TInput, TTarget>
     /// </exception>
     public TrainingResult Fit(IReadOnlyList<TrainingSequence<TInput, TTarget>> training, IReadOnlyList<TrainingSequence<TInput, TTarget>>? validation = null, CancellationToken cancellationToken = default)
     {
+        bool heldOut = CheckFitArguments(training, validation);
+        AllocateBuffers(training.Count);
+        long stepsPerEpoch = Check(training, nameof(training));
+        if (heldOut)
+        {
+            Check(validation!, nameof(validation));
+        }
+
+        bool stoppedEarly = false;
+        for (int epoch = _history.Count + 1; epoch <= Options.Epochs; epoch++)
+        {
+            if (Options.Patience > 0 && _bestEpoch > 0 && epoch - 1 - _bestEpoch >= Options.Patience)
+            {
+                stoppedEarly = true; // already decided before a resume
+                break;
+            }
+
+            TrainEpoch(epoch, training, validation, heldOut, stepsPerEpoch, cancellationToken);
+            if (Options.Patience > 0 && epoch - _bestEpoch >= Options.Patience)
+            {
+                stoppedEarly = epoch < Options.Epochs;
+                break;
+            }
+        }
+
+        if (Options.RestoreBest && _bestEpoch > 0 && _bestEpoch != _history.Count)
+        {
+            _best.CopyTo(Model.Parameters);
+        }
+
+        return Result(stoppedEarly);
+    }
+
+    // Fit's arguments and the trainer's Parallel, checked before anything changes; whether there is a held-out set.
+    private bool CheckFitArguments(IReadOnlyList<TrainingSequence<TInput, TTarget>> training, IReadOnlyList<TrainingSequence<TInput, TTarget>>? validation)
+    {
         ArgumentNullException.ThrowIfNull(training);
         if (training.Count == 0)
         {
@@ -188,154 +224,204 @@ public class Trainer<T, TInput, TTarget>
             throw new InvalidOperationException("Parallel was made for a different model than the trainer's.");
         }
 
-        if (_order.Length != training.Count)
+        return heldOut;
+    }
+
+    // The buffers the epochs reuse, made here so that the minibatches allocate nothing.
+    private void AllocateBuffers(int sequences)
+    {
+        if (_order.Length != sequences)
         {
-            _order = new int[training.Count];
+            _order = new int[sequences];
         }
 
         if (Parallel is not null && _batch.Length < Options.BatchSize)
         {
             _batch = new TrainingSequence<TInput, TTarget>[Options.BatchSize];
         }
+    }
 
+    // One epoch: its learning rate and order, its minibatches, then its held-out evaluation, its record and its checkpoint.
+    private void TrainEpoch(
+        int epoch,
+        IReadOnlyList<TrainingSequence<TInput, TTarget>> training,
+        IReadOnlyList<TrainingSequence<TInput, TTarget>>? validation,
+        bool heldOut,
+        long stepsPerEpoch,
+        CancellationToken cancellationToken)
+    {
+        var run = new EpochRun { Epoch = epoch, Started = Stopwatch.GetTimestamp(), StepsPerEpoch = stepsPerEpoch };
+        run.Rate = StartEpoch(epoch);
+        for (int first = 0; first < _order.Length; first += Options.BatchSize)
+        {
+            TrainMinibatch(training, first, ref run, cancellationToken);
+        }
+
+        EndEpoch(run, validation, heldOut);
+    }
+
+    // Sets the epoch's learning rate (the schedule reads the losses of the epochs before) and its order, then calls
+    // the hook; returns the rate.
+    private double StartEpoch(int epoch)
+    {
+        double rate = Options.Schedule.RateFor(InitialLearningRate, _losses.AsSpan(0, _history.Count));
+        Optimizer.LearningRate = T.CreateChecked(rate);
+        Order(epoch);
+        OnEpochStarting(epoch);
+        return rate;
+    }
+
+    // The minibatch of the epoch's order that starts at first: its backward pass, then, unless a loss or gradient is not
+    // finite, its step and its progress report.
+    private void TrainMinibatch(IReadOnlyList<TrainingSequence<TInput, TTarget>> training, int first, ref EpochRun run, CancellationToken cancellationToken)
+    {
+        int count = Math.Min(Options.BatchSize, _order.Length - first);
+        DataParallel<T, TInput, TTarget>? parallel = Parallel;
+        BackwardPass pass = parallel is not null
+            ? BackwardInParallel(parallel, training, first, count)
+            : BackwardSerially(training, first, count);
+        Span<T> gradients = Model.Gradients;
+        if (!CheckFinite(pass, run.Epoch, first, gradients))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            return;
+        }
+
+        run.LossSum += pass.Loss;
+        run.Steps += pass.Steps;
+        run.Scored += pass.Scored;
+        if (parallel is not null)
+        {
+            StepInParallel(parallel, count, pass.Norm);
+        }
+        else
+        {
+            StepSerially(gradients, count);
+        }
+
+        Progress?.Invoke(new TrainingProgress(run.Epoch, Options.Epochs, first + count, _order.Length, run.Steps, run.StepsPerEpoch, run.LossSum / run.Scored, run.Rate, Stopwatch.GetElapsedTime(run.Started)));
+        cancellationToken.ThrowIfCancellationRequested();
+    }
+
+    // True when the minibatch's loss and gradients are all finite. Otherwise it throws (NonFiniteAction.Throw) or counts
+    // the minibatch as skipped and returns false (Skip).
+    private bool CheckFinite(in BackwardPass pass, int epoch, int first, ReadOnlySpan<T> gradients)
+    {
+        // Checked before scaling and clipping, which would spread one NaN over every gradient.
+        int bad = double.IsFinite(pass.Loss) ? pass.FirstNonFinite : TrainingGuard.LossNotFinite;
+        if (bad == TrainingGuard.AllFinite)
+        {
+            return true;
+        }
+
+        if (Options.NonFiniteAction == NonFiniteAction.Throw)
+        {
+            throw NonFinite(epoch, first / Options.BatchSize, pass.Loss, bad, gradients);
+        }
+
+        SkippedBatches++;
+        return false;
+    }
+
+    // The minibatch's backward pass on this thread, through Backward (which a derived trainer may override).
+    private BackwardPass BackwardSerially(IReadOnlyList<TrainingSequence<TInput, TTarget>> training, int first, int count)
+    {
         SequenceLayout layout = Layout;
-        long stepsPerEpoch = Check(training, nameof(training));
-        if (heldOut)
+        BackwardPass pass = default;
+        Model.ZeroGradients();
+        for (int j = first; j < first + count; j++)
         {
-            Check(validation!, nameof(validation));
+            TrainingSequence<TInput, TTarget> sequence = training[_order[j]];
+            pass.Loss += double.CreateChecked(Backward(sequence));
+            int sequenceSteps = layout.Steps(sequence);
+            pass.Steps += sequenceSteps;
+            pass.Scored += layout.Scored(sequenceSteps);
         }
 
-        bool stoppedEarly = false;
-        for (int epoch = _history.Count + 1; epoch <= Options.Epochs; epoch++)
+        pass.FirstNonFinite = TrainingGuard.FirstNonFinite<T>(Model.Gradients);
+        return pass;
+    }
+
+    // The minibatch's backward pass split across cores: its sequences are gathered into _batch for Parallel.
+    private BackwardPass BackwardInParallel(DataParallel<T, TInput, TTarget> parallel, IReadOnlyList<TrainingSequence<TInput, TTarget>> training, int first, int count)
+    {
+        SequenceLayout layout = Layout;
+        BackwardPass pass = default;
+        for (int j = 0; j < count; j++)
         {
-            if (Options.Patience > 0 && _bestEpoch > 0 && epoch - 1 - _bestEpoch >= Options.Patience)
-            {
-                stoppedEarly = true; // already decided before a resume
-                break;
-            }
-
-            long started = Stopwatch.GetTimestamp();
-            double rate = Options.Schedule.RateFor(InitialLearningRate, _losses.AsSpan(0, _history.Count));
-            Optimizer.LearningRate = T.CreateChecked(rate);
-            Order(epoch);
-            OnEpochStarting(epoch);
-
-            double lossSum = 0;
-            long steps = 0, scored = 0; // time steps, and the loss terms among them (one per sequence for LastStep)
-            for (int first = 0; first < _order.Length; first += Options.BatchSize)
-            {
-                int count = Math.Min(Options.BatchSize, _order.Length - first);
-                double batchLoss = 0, norm = 0;
-                long batchSteps = 0, batchScored = 0;
-                int bad;
-                DataParallel<T, TInput, TTarget>? parallel = Parallel;
-                if (parallel is not null)
-                {
-                    for (int j = 0; j < count; j++)
-                    {
-                        _batch[j] = training[_order[first + j]];
-                        int sequenceSteps = layout.Steps(_batch[j]);
-                        batchSteps += sequenceSteps;
-                        batchScored += layout.Scored(sequenceSteps);
-                    }
-
-                    // Zeroing, the finite check and the norm run on every core, in the reduction.
-                    batchLoss = double.CreateChecked(parallel.BackwardAndMeasure(_batch.AsSpan(0, count), out bad, out norm));
-                }
-                else
-                {
-                    Model.ZeroGradients();
-                    for (int j = first; j < first + count; j++)
-                    {
-                        TrainingSequence<TInput, TTarget> sequence = training[_order[j]];
-                        batchLoss += double.CreateChecked(Backward(sequence));
-                        int sequenceSteps = layout.Steps(sequence);
-                        batchSteps += sequenceSteps;
-                        batchScored += layout.Scored(sequenceSteps);
-                    }
-
-                    bad = TrainingGuard.FirstNonFinite<T>(Model.Gradients);
-                }
-
-                Span<T> gradients = Model.Gradients;
-
-                // Checked before scaling and clipping, which would spread one NaN over every gradient.
-                if (!double.IsFinite(batchLoss))
-                {
-                    bad = TrainingGuard.LossNotFinite;
-                }
-
-                if (bad != TrainingGuard.AllFinite)
-                {
-                    if (Options.NonFiniteAction == NonFiniteAction.Throw)
-                    {
-                        throw NonFinite(epoch, first / Options.BatchSize, batchLoss, bad, gradients);
-                    }
-
-                    SkippedBatches++;
-                    cancellationToken.ThrowIfCancellationRequested();
-                    continue;
-                }
-
-                lossSum += batchLoss;
-                steps += batchSteps;
-                scored += batchScored;
-                if (parallel is not null)
-                {
-                    // The same scaling and clipping as StepSerially's, folded into one factor that every core applies to its slice.
-                    T factor = count > 1 ? T.One / T.CreateChecked(count) : T.One;
-                    T scaledNorm = T.CreateChecked(norm) * factor;
-                    if (Options.ClipNorm > 0 && scaledNorm > T.CreateChecked(Options.ClipNorm) && T.IsFinite(scaledNorm))
-                    {
-                        factor *= T.CreateChecked(Options.ClipNorm) / scaledNorm;
-                    }
-
-                    parallel.Update(Optimizer, factor, Options.ClipValue > 0 ? T.CreateChecked(Options.ClipValue) : T.Zero);
-                }
-                else
-                {
-                    StepSerially(gradients, count);
-                }
-
-                Progress?.Invoke(new TrainingProgress(epoch, Options.Epochs, first + count, _order.Length, steps, stepsPerEpoch, lossSum / scored, rate, Stopwatch.GetElapsedTime(started)));
-                cancellationToken.ThrowIfCancellationRequested();
-            }
-
-            double validationLoss = heldOut ? Loss(validation!) : double.NaN;
-            double accuracy = heldOut && layout.CrossEntropy ? Accuracy(validation!, layout) : double.NaN;
-            bool improved = heldOut && !(validationLoss >= _bestLoss); // the first epoch, or a lower loss (NaN never improves on a number)
-            if (improved && !double.IsNaN(validationLoss))
-            {
-                _bestLoss = validationLoss;
-                _bestEpoch = epoch;
-                Model.Parameters.CopyTo(_best);
-            }
-            else
-            {
-                improved = false;
-            }
-
-            var result = new EpochResult(epoch, lossSum / scored, validationLoss, rate, steps, Stopwatch.GetElapsedTime(started), improved, accuracy);
-            AddHistory(result);
-            EpochCompleted?.Invoke(result);
-            if (Options.CheckpointPath is { } path)
-            {
-                SaveCheckpoint(path);
-            }
-
-            if (Options.Patience > 0 && epoch - _bestEpoch >= Options.Patience)
-            {
-                stoppedEarly = epoch < Options.Epochs;
-                break;
-            }
+            _batch[j] = training[_order[first + j]];
+            int sequenceSteps = layout.Steps(_batch[j]);
+            pass.Steps += sequenceSteps;
+            pass.Scored += layout.Scored(sequenceSteps);
         }
 
-        if (Options.RestoreBest && _bestEpoch > 0 && _bestEpoch != _history.Count)
+        // Zeroing, the finite check and the norm run on every core, in the reduction.
+        pass.Loss = double.CreateChecked(parallel.BackwardAndMeasure(_batch.AsSpan(0, count), out pass.FirstNonFinite, out pass.Norm));
+        return pass;
+    }
+
+    // The same scaling and clipping as StepSerially's, folded into one factor that every core applies to its slice.
+    private void StepInParallel(DataParallel<T, TInput, TTarget> parallel, int count, double norm)
+    {
+        T factor = count > 1 ? T.One / T.CreateChecked(count) : T.One;
+        T scaledNorm = T.CreateChecked(norm) * factor;
+        if (Options.ClipNorm > 0 && scaledNorm > T.CreateChecked(Options.ClipNorm) && T.IsFinite(scaledNorm))
         {
-            _best.CopyTo(Model.Parameters);
+            factor *= T.CreateChecked(Options.ClipNorm) / scaledNorm;
         }
 
-        return Result(stoppedEarly);
+        parallel.Update(Optimizer, factor, Options.ClipValue > 0 ? T.CreateChecked(Options.ClipValue) : T.Zero);
+    }
+
+    // Average the minibatch's gradients, clip them as asked, and step.
+    private void StepSerially(Span<T> gradients, int count)
+    {
+        if (count > 1)
+        {
+            Gradient.Scale(gradients, T.One / T.CreateChecked(count));
+        }
+
+        if (Options.ClipNorm > 0)
+        {
+            Gradient.ClipByNorm(gradients, T.CreateChecked(Options.ClipNorm));
+        }
+
+        if (Options.ClipValue > 0)
+        {
+            Gradient.ClipByValue(gradients, T.CreateChecked(Options.ClipValue));
+        }
+
+        Optimizer.StepChecked(Model.Parameters, gradients);
+    }
+
+    // The epoch's held-out loss and accuracy, the best parameters kept, the epoch recorded and reported, the checkpoint written.
+    private void EndEpoch(in EpochRun run, IReadOnlyList<TrainingSequence<TInput, TTarget>>? validation, bool heldOut)
+    {
+        SequenceLayout layout = Layout;
+        double validationLoss = heldOut ? Loss(validation!) : double.NaN;
+        double accuracy = heldOut && layout.CrossEntropy ? Accuracy(validation!, layout) : double.NaN;
+        bool improved = heldOut && KeepIfBest(run.Epoch, validationLoss);
+        var result = new EpochResult(run.Epoch, run.LossSum / run.Scored, validationLoss, run.Rate, run.Steps, Stopwatch.GetElapsedTime(run.Started), improved, accuracy);
+        AddHistory(result);
+        EpochCompleted?.Invoke(result);
+        if (Options.CheckpointPath is { } path)
+        {
+            SaveCheckpoint(path);
+        }
+    }
+
+    // Keeps the parameters when the held-out loss is the first or a lower one (NaN never improves on a number); whether it did.
+    private bool KeepIfBest(int epoch, double validationLoss)
+    {
+        if (!(validationLoss >= _bestLoss) && !double.IsNaN(validationLoss))
+        {
+            _bestLoss = validationLoss;
+            _bestEpoch = epoch;
+            Model.Parameters.CopyTo(_best);
+            return true;
+        }
+
+        return false;
     }
 
     // The best epoch by held-out loss when one was measured; otherwise by training loss, and saying so.
@@ -360,25 +446,27 @@ public class Trainer<T, TInput, TTarget>
         return new TrainingResult(_history.Count, bestEpoch, bestLoss, stoppedEarly, _history.ToArray(), source, accuracy);
     }
 
-    // Average the minibatch's gradients, clip them as asked, and step.
-    private void StepSerially(Span<T> gradients, int count)
+    // An epoch under way: what its minibatches add up and what its reports need, passed by reference from minibatch to
+    // minibatch (a struct, so that they allocate nothing).
+    private struct EpochRun
     {
-        if (count > 1)
-        {
-            Gradient.Scale(gradients, T.One / T.CreateChecked(count));
-        }
+        public int Epoch;
+        public double Rate; // the learning rate
+        public long Started; // the Stopwatch timestamp of its start
+        public long StepsPerEpoch;
+        public double LossSum; // of the minibatches not skipped, as are the counts
+        public long Steps; // time steps
+        public long Scored; // the loss terms among them (one per sequence for LastStep)
+    }
 
-        if (Options.ClipNorm > 0)
-        {
-            Gradient.ClipByNorm(gradients, T.CreateChecked(Options.ClipNorm));
-        }
-
-        if (Options.ClipValue > 0)
-        {
-            Gradient.ClipByValue(gradients, T.CreateChecked(Options.ClipValue));
-        }
-
-        Optimizer.StepChecked(Model.Parameters, gradients);
+    // What a minibatch's backward pass measured: a struct on the stack, so that the minibatch allocates nothing.
+    private struct BackwardPass
+    {
+        public double Loss; // summed over the minibatch's sequences
+        public double Norm; // the L2 norm of the summed gradient, measured by Parallel only
+        public long Steps; // time steps
+        public long Scored; // the loss terms among them (one per sequence for LastStep)
+        public int FirstNonFinite; // the index of the first non-finite gradient, or TrainingGuard.AllFinite
     }
 
     /// <summary>
@@ -674,7 +762,18 @@ public class Trainer<T, TInput, TTarget>
     {
         ArgumentNullException.ThrowIfNull(stream);
         IO.SafeTensorsHeader header = IO.SafeTensorsHeader.Read(stream);
-        IReadOnlyDictionary<string, string> metadata = header.Metadata;
+        CheckCheckpointSource(header.Metadata);
+        CheckpointProgress progress = ReadCheckpointProgress(header.Metadata);
+        CheckCheckpointTensors(header, progress.Epochs);
+        CheckpointValues values = ReadCheckpointValues(stream, header, progress.Epochs);
+
+        // Everything checked: commit.
+        Restore(progress, values);
+    }
+
+    // The checkpoint is RnnGen's, in the format version this RnnGen reads, of this model's declaration and of this optimiser.
+    private void CheckCheckpointSource(IReadOnlyDictionary<string, string> metadata)
+    {
         if (!metadata.TryGetValue("format", out string? format) || format != Format)
         {
             throw new InvalidDataException($"Not an RnnGen checkpoint: its format is '{format ?? "(none)"}', not '{Format}'.");
@@ -699,7 +798,11 @@ public class Trainer<T, TInput, TTarget>
         {
             throw new InvalidDataException($"The checkpoint holds the state of optimiser '{Get(metadata, "optimizer")}', but this trainer uses '{Optimizer.Name}'.");
         }
+    }
 
+    // The checkpoint's progress fields, parsed, and checked against one another and the model.
+    private CheckpointProgress ReadCheckpointProgress(IReadOnlyDictionary<string, string> metadata)
+    {
         int length = Model.Parameters.Length;
         int epochs = ParseInt(metadata, "epochs");
         int bestEpoch = ParseInt(metadata, "best_epoch");
@@ -711,7 +814,13 @@ public class Trainer<T, TInput, TTarget>
             throw new InvalidDataException("The checkpoint's progress fields are inconsistent with this model.");
         }
 
-        // Exactly the expected tensors, in the order SaveCheckpoint writes them, each of the expected size.
+        return new CheckpointProgress(epochs, bestEpoch, optimizerSteps, initialRate, bestLoss);
+    }
+
+    // Exactly the expected tensors, in the order SaveCheckpoint writes them, each of the expected size.
+    private void CheckCheckpointTensors(IO.SafeTensorsHeader header, int epochs)
+    {
+        int length = Model.Parameters.Length;
         var expected = new List<(string Name, long Elements)> { ("parameters", length), ("best_parameters", length) };
         for (int i = 0; i < Optimizer.StateBufferCount; i++)
         {
@@ -732,7 +841,13 @@ public class Trainer<T, TInput, TTarget>
                 throw new InvalidDataException($"Tensor {i} of the checkpoint is '{tensor.Name}' with {tensor.ElementCount} {IO.SafeTensorsDTypes.GetName(tensor.DType)} elements; expected '{expected[i].Name}' with {expected[i].Elements} floating-point elements.");
             }
         }
+    }
 
+    // The tensors' values, read from the stream into arrays of their own (nothing is committed yet); refused when a
+    // parameter is not finite.
+    private CheckpointValues ReadCheckpointValues(Stream stream, IO.SafeTensorsHeader header, int epochs)
+    {
+        int length = Model.Parameters.Length;
         byte[] data = new byte[header.DataLength];
         stream.ReadExactly(data);
         var parameters = new T[length];
@@ -756,19 +871,30 @@ public class Trainer<T, TInput, TTarget>
             }
         }
 
-        // Everything checked: commit.
-        parameters.CopyTo(Model.Parameters);
-        best.CopyTo(_best.AsSpan());
-        for (int i = 0; i < buffers.Length; i++)
+        return new CheckpointValues(parameters, best, buffers, rows);
+    }
+
+    // Commits a checked checkpoint to the model, the optimiser and the trainer.
+    private void Restore(CheckpointProgress progress, CheckpointValues values)
+    {
+        values.Parameters.CopyTo(Model.Parameters);
+        values.Best.CopyTo(_best.AsSpan());
+        for (int i = 0; i < values.OptimizerBuffers.Length; i++)
         {
-            buffers[i].CopyTo(Optimizer.GetStateBuffer(i));
+            values.OptimizerBuffers[i].CopyTo(Optimizer.GetStateBuffer(i));
         }
 
-        Optimizer.StepCount = optimizerSteps;
-        InitialLearningRate = initialRate;
-        Optimizer.LearningRate = T.CreateChecked(initialRate);
-        _bestEpoch = bestEpoch;
-        _bestLoss = bestLoss;
+        Optimizer.StepCount = progress.OptimizerSteps;
+        InitialLearningRate = progress.InitialRate;
+        Optimizer.LearningRate = T.CreateChecked(progress.InitialRate);
+        _bestEpoch = progress.BestEpoch;
+        _bestLoss = progress.BestLoss;
+        RestoreHistory(values.History, progress.Epochs);
+    }
+
+    // The history from the checkpoint's rows, each epoch's Improved derived from the held-out losses before it.
+    private void RestoreHistory(double[] rows, int epochs)
+    {
         _history.Clear();
         double bestSoFar = double.NaN;
         for (int e = 0; e < epochs; e++)
@@ -783,6 +909,12 @@ public class Trainer<T, TInput, TTarget>
             AddHistory(new EpochResult(e + 1, row[0], row[1], row[2], (long)row[3], TimeSpan.FromSeconds(row[4]), improved, row[5]));
         }
     }
+
+    // A checkpoint's progress fields, parsed and checked.
+    private readonly record struct CheckpointProgress(int Epochs, int BestEpoch, long OptimizerSteps, double InitialRate, double BestLoss);
+
+    // A checkpoint's tensors, decoded and checked, waiting to be committed.
+    private readonly record struct CheckpointValues(T[] Parameters, T[] Best, T[][] OptimizerBuffers, double[] History);
 
     private Dictionary<string, string> ModelMetadata()
     {
