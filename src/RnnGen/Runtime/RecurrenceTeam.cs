@@ -69,6 +69,9 @@ public sealed class RecurrenceTeam : IDisposable
         ArgumentNullException.ThrowIfNull(job);
         _job = job;
         _owner = owner is null ? null : new WeakReference<object>(owner);
+        // The event creates its lock object the first time a wait blocks; block once here (about a millisecond),
+        // so that this allocation is not made later by the partner in the middle of some call.
+        _start.Wait(1);
         _thread = new Thread(PartnerLoop) { IsBackground = true, Name = "RnnGen recurrence partner" };
         _thread.Start();
         Start(0, 0);
