@@ -146,7 +146,6 @@ public static class BroadcastProduct
     /// The columns, block after block: all of them, one part of every group's, or panel after panel (a panel found
     /// through its order), each block cut into register tiles.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Blocks<T, W, TV, S>(int part, ref T a, ref T b, ref T c, ref T s0, ref T s1, ref T s2, int extent)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where W : IVectorWidth<T, TV>
@@ -270,7 +269,6 @@ public static class BroadcastProduct
     }
 
     /// <summary>Full tiles of rows, then the rows left over: one tile of them (M constant), or one row at a time.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Rows<T, W, TV, S, C>(int part, ref T a, ref T b, ref T c, ref T s0, ref T s1, ref T s2, nuint column, nuint n0, int extent)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where W : IVectorWidth<T, TV>
@@ -379,7 +377,6 @@ public static class BroadcastProduct
     /// <paramref name="n0"/> of the caller's block, or, for a matrix-vector product over panels one tile wide (W_hh's),
     /// every panel of the part's columns in turn, so that a step's product is one call.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void RowTiles<T, W, TV, S, C>(int part, ref T a, ref T b, ref T c, ref T s0, ref T s1, ref T s2, nuint column, nuint n0, nuint from, nuint to, int extent)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where W : IVectorWidth<T, TV>
@@ -535,7 +532,6 @@ public static class BroadcastProduct
         };
 
     /// <summary>Tiles of R rows by C vectors for rows [0, <paramref name="rows"/>), a multiple of R.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void BlockTiles<T, W, TV, S, R, C>(ref T a, ref T b, ref T c, ref T s0, ref T s1, ref T s2, nuint column, nuint n0, nuint rows, int extent)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where W : IVectorWidth<T, TV>

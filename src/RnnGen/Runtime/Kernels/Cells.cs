@@ -21,7 +21,7 @@ public static class Lstm
 {
     // Compiled on their own, not inlined: a step's caller inlines products' dispatch, row copies and spans, and with the
     // exponentials of the gates on top the JIT's inlining budget ran out (Exp and Tanh became calls, 1.5x a step).
-    private const MethodImplOptions OwnMethod = MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization;
+    private const MethodImplOptions OwnMethod = MethodImplOptions.NoInlining;
 
     /// <summary>Activates the gates in place, then c = f ⊙ cPrev + i ⊙ g and h = o ⊙ tanh(c), for <paramref name="units"/> units.</summary>
     [MethodImpl(OwnMethod)]
@@ -102,7 +102,7 @@ public static class Gru
 {
     // Compiled on their own, not inlined: a step's caller inlines products' dispatch, row copies and spans, and with the
     // exponentials of the gates on top the JIT's inlining budget ran out (Exp and Tanh became calls, 1.5x a step).
-    private const MethodImplOptions OwnMethod = MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization;
+    private const MethodImplOptions OwnMethod = MethodImplOptions.NoInlining;
 
     /// <summary>
     /// r, z, n from both sides and h = n + z ⊙ (hPrev - n); the gates replace the hidden side in place, and the n gate's
@@ -181,7 +181,7 @@ public static class Vanilla
 {
     // Compiled on their own, not inlined: a step's caller inlines products' dispatch, row copies and spans, and with the
     // exponentials of the gates on top the JIT's inlining budget ran out (Exp and Tanh became calls, 1.5x a step).
-    private const MethodImplOptions OwnMethod = MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization;
+    private const MethodImplOptions OwnMethod = MethodImplOptions.NoInlining;
 
     /// <summary>dx = dh ⊙ (1 - h²) (tanh), or dh ⊙ [h &gt; 0] (ReLU), for <paramref name="units"/> units.</summary>
     [MethodImpl(OwnMethod)]

@@ -39,7 +39,6 @@ public static class DotProduct
     public const int PanelChunkFrom = 240;
 
     /// <summary>C += A · Bᵀ; <paramref name="rows"/> is M when the shape leaves it at 0.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run<T, S>(ref T a, ref T b, ref T c, int rows = 0)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where S : IDotProduct
@@ -144,7 +143,6 @@ public static class DotProduct
     }
 
     /// <summary>Full tiles of rows, then the rest: one tile of them (M constant), or one row at a time.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Rows<T, W, TV, S, C>(ref T a, ref T b, ref T c, nuint n0, int rows, int span)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where W : IVectorWidth<T, TV>
@@ -176,7 +174,6 @@ public static class DotProduct
     }
 
     /// <summary>Tiles of R rows of A by C rows of B for rows [from, to) (R divides the count).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Tiles<T, W, TV, S, R, C>(ref T a, ref T b, ref T c, nuint n0, nuint from, nuint to, int span)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where W : IVectorWidth<T, TV>

@@ -21,7 +21,6 @@ public static class Losses
     private const int SplitFrom = 256;
 
     /// <summary>-log softmax(y)[target] over a row of <paramref name="width"/> (padded) logits: log Σ exp(y - max) + max - y[target].</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static T CrossEntropy<T>(ref T y, int target, nuint width)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
@@ -32,7 +31,6 @@ public static class Losses
     }
 
     /// <summary>Returns -log softmax(y)[target] and replaces y by its gradient, softmax(y) - onehot(target).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static T SoftmaxCrossEntropy<T>(ref T y, int target, nuint width)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
@@ -43,7 +41,6 @@ public static class Losses
     }
 
     /// <summary>Replaces a row of logits by its softmax (padding lanes, at -∞, become 0); returns the row's maximum.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static T Softmax<T>(ref T y, nuint width, out T sum)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
@@ -53,7 +50,6 @@ public static class Losses
     }
 
     /// <summary>Σ_o (y[o] - target[o])² over the <paramref name="count"/> real outputs.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static T SquaredError<T>(ref T y, ref T target, int count)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
@@ -68,7 +64,6 @@ public static class Losses
     }
 
     /// <summary>Returns Σ_o (y[o] - target[o])² and replaces y by its gradient 2 (y - target).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static T SquaredErrorGradient<T>(ref T y, ref T target, int count)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
@@ -84,7 +79,6 @@ public static class Losses
     }
 
     /// <summary>The first index of the largest of <paramref name="count"/> logits (PyTorch's argmax tie rule).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int ArgMax<T>(ref T y, int count)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
@@ -108,7 +102,6 @@ public static class Losses
     /// is 0. The avoided class gets probability 0, which is the distribution of the tutorial's "resample until it is not
     /// the unknown token". Overwrites the row.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int Sample<T>(ref T y, int count, T temperature, ref RnnRandom random, int avoid)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
