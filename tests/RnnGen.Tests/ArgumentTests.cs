@@ -133,7 +133,7 @@ public class ArgumentTests
     {
         { "scale by NaN", "factor must be a finite number", () => RnnGen.Training.Gradient.Scale<float>(new float[4], float.NaN) },
         { "add scaled by infinity", "factor must be a finite number", () => RnnGen.Training.Gradient.AddScaled<float>(new float[4], new float[4], float.PositiveInfinity) },
-        { "add scaled lengths", "The destination has 4 elements but the source 3", () => RnnGen.Training.Gradient.AddScaled<float>(new float[4], new float[3], 1f) },
+        { "add scaled lengths", "The source has 3 elements but the destination 4: AddScaled adds element by element, so both must have the same length", () => RnnGen.Training.Gradient.AddScaled<float>(new float[4], new float[3], 1f) },
         { "clip norm negative", "maximum norm must be positive", () => RnnGen.Training.Gradient.ClipByNorm<float>(new float[4], -1f) },
         { "clip value NaN", "limit must be positive", () => RnnGen.Training.Gradient.ClipByValue<float>(new float[4], float.NaN) },
         { "empty training sequence", "inputs is empty", () => _ = new RnnGen.Training.TrainingSequence<int, int>(Array.Empty<int>(), Array.Empty<int>()) },

@@ -18,15 +18,16 @@ public static class SafeTensorsConvert
     /// Decodes <paramref name="source"/> (a whole number of <paramref name="dtype"/> elements) into the first
     /// <c>source.Length / GetSize(dtype)</c> elements of <paramref name="destination"/>.
     /// </summary>
+    /// <returns>The number of elements written, <c>source.Length / GetSize(dtype)</c>; the rest of a longer destination is unchanged.</returns>
     /// <exception cref="NotSupportedException"><paramref name="dtype"/> is not F16, BF16, F32 or F64.</exception>
-    /// <exception cref="ArgumentException">The lengths do not fit.</exception>
-    public static void Decode<T>(SafeTensorsDType dtype, ReadOnlySpan<byte> source, Span<T> destination)
+    /// <exception cref="ArgumentException">The source is not a whole number of elements, or the destination is too short; nothing is written.</exception>
+    public static int Decode<T>(SafeTensorsDType dtype, ReadOnlySpan<byte> source, Span<T> destination)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         int count = Count(dtype, source.Length, nameof(source));
         if (destination.Length < count)
         {
-            throw new ArgumentException($"The destination has room for {destination.Length} elements, but the source holds {count}.", nameof(destination));
+            throw new ArgumentException($"The destination has room for {destination.Length} elements, but the source holds {count} {dtype} values: it needs at least {count}.", nameof(destination));
         }
 
         destination = destination[..count];
@@ -63,22 +64,25 @@ public static class SafeTensorsConvert
 
                 break;
         }
+
+        return count;
     }
 
     /// <summary>
     /// Encodes <paramref name="source"/> as <paramref name="dtype"/> into the first
     /// <c>source.Length * GetSize(dtype)</c> bytes of <paramref name="destination"/>.
     /// </summary>
+    /// <returns>The number of bytes written, <c>source.Length * GetSize(dtype)</c>; the rest of a longer destination is unchanged.</returns>
     /// <exception cref="NotSupportedException"><paramref name="dtype"/> is not F16, BF16, F32 or F64.</exception>
-    /// <exception cref="ArgumentException"><paramref name="destination"/> is too short.</exception>
-    public static void Encode<T>(ReadOnlySpan<T> source, SafeTensorsDType dtype, Span<byte> destination)
+    /// <exception cref="ArgumentException"><paramref name="destination"/> is too short; nothing is written.</exception>
+    public static int Encode<T>(ReadOnlySpan<T> source, SafeTensorsDType dtype, Span<byte> destination)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         CheckConvertible(dtype);
         long bytes = (long)source.Length * SafeTensorsDTypes.GetSize(dtype);
         if (destination.Length < bytes)
         {
-            throw new ArgumentException($"The destination has room for {destination.Length} bytes, but {bytes} are needed.", nameof(destination));
+            throw new ArgumentException($"The destination has room for {destination.Length} bytes, but {source.Length} values as {dtype} need {bytes}.", nameof(destination));
         }
 
         switch (dtype)
@@ -112,6 +116,8 @@ public static class SafeTensorsConvert
 
                 break;
         }
+
+        return (int)bytes;
     }
 
     private static ushort ToBFloat16<T>(T value)

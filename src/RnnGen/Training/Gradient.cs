@@ -154,7 +154,7 @@ public static class Gradient
         CheckFinite(factor, nameof(factor));
         if (destination.Length != source.Length)
         {
-            throw new ArgumentException($"The destination has {destination.Length} elements but the source {source.Length}.", nameof(source));
+            throw new ArgumentException($"The source has {source.Length} elements but the destination {destination.Length}: AddScaled adds element by element, so both must have the same length.", nameof(source));
         }
 
         int i = 0;

@@ -197,4 +197,23 @@ public class SafeTensorsApiTests
         Assert.Throws<ArgumentException>(() => SafeTensorsConvert.Decode<float>(SafeTensorsDType.F32, new byte[8], new float[1]));
         Assert.Throws<ArgumentException>(() => SafeTensorsConvert.Encode<float>([1f, 2f], SafeTensorsDType.F32, new byte[7]));
     }
+
+    [Fact]
+    public void Conversions_return_what_they_wrote_and_leave_the_rest_of_a_longer_destination()
+    {
+        // The .NET convention for destination spans: longer is fine, and the count says how much was filled.
+        byte[] bytes = new byte[10];
+        bytes.AsSpan().Fill(0xAB);
+        Assert.Equal(4, SafeTensorsConvert.Encode<float>([1.5f, -2f], SafeTensorsDType.BF16, bytes));
+        Assert.All(bytes[4..], b => Assert.Equal(0xAB, b));
+
+        float[] values = [9f, 9f, 9f, 9f];
+        Assert.Equal(2, SafeTensorsConvert.Decode<float>(SafeTensorsDType.BF16, bytes.AsSpan(0, 4), values));
+        Assert.Equal([1.5f, -2f, 9f, 9f], values);
+
+        var error = Assert.Throws<ArgumentException>(() => SafeTensorsConvert.Decode<float>(SafeTensorsDType.F32, new byte[8], new float[1]));
+        Assert.StartsWith("The destination has room for 1 elements, but the source holds 2 F32 values: it needs at least 2.", error.Message);
+        error = Assert.Throws<ArgumentException>(() => SafeTensorsConvert.Encode<float>([1f, 2f], SafeTensorsDType.F32, new byte[7]));
+        Assert.StartsWith("The destination has room for 7 bytes, but 2 values as F32 need 8.", error.Message);
+    }
 }
