@@ -253,33 +253,42 @@ public class ProbabilitiesTests
         double[] logits = Enumerable.Range(0, length).Select(_ => random.NextDouble(-30, 30)).ToArray();
         double[] expected = Reference(logits);
 
-        float[] single = new float[length + 2];
-        single.AsSpan(length).Fill(UntouchedValue);
-        Softmax.Apply<float>(logits.Select(v => (float)v).ToArray(), single);
+        float[] single = SoftmaxOfPaddedRow(logits.Select(v => (float)v).ToArray());
         double[] fromSingle = Reference(logits.Select(v => (double)(float)v).ToArray());
         for (int o = 0; o < length; o++)
         {
             Assert.True(Math.Abs(fromSingle[o] - single[o]) <= 1e-6, $"float, class {o}: {single[o]} against {fromSingle[o]}");
         }
 
-        Assert.All(single[^2..], v => Assert.Equal(UntouchedValue, v));
+        Assert.All(single[length..], v => Assert.Equal(0f, v));
 
-        double[] twice = new double[length];
-        Softmax.Apply<double>(logits, twice);
+        double[] twice = SoftmaxOfPaddedRow(logits);
         for (int o = 0; o < length; o++)
         {
             Assert.True(Math.Abs(expected[o] - twice[o]) <= 1e-14, $"double, class {o}: {twice[o]} against {expected[o]}");
         }
     }
 
-    private const float UntouchedValue = 12345.5f;
+    /// <summary>
+    /// The runtime's softmax as Predict calls it: in place over a row padded to whole 64-byte vectors with -∞, the
+    /// padding lanes becoming 0.
+    /// </summary>
+    private static T[] SoftmaxOfPaddedRow<T>(T[] logits)
+        where T : unmanaged, System.Numerics.IBinaryFloatingPointIeee754<T>
+    {
+        int lanes = 64 / System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
+        T[] row = new T[(logits.Length + lanes - 1) / lanes * lanes];
+        row.AsSpan().Fill(T.NegativeInfinity);
+        logits.CopyTo(row, 0);
+        RnnGen.Runtime.Losses.Softmax(ref row[0], (nuint)row.Length, out _);
+        return row;
+    }
 
     [Fact]
     public void ExtremeLogitsGiveProbabilitiesNotNaN()
     {
-        float[] probabilities = new float[20];
         float[] logits = Enumerable.Range(0, 20).Select(i => i == 13 ? 1000f : -1000f + i).ToArray();
-        Softmax.Apply<float>(logits, probabilities);
+        float[] probabilities = SoftmaxOfPaddedRow(logits);
         Assert.Equal(1f, probabilities[13]);
         Assert.All(probabilities.Where((_, i) => i != 13), p => Assert.Equal(0f, p));
     }

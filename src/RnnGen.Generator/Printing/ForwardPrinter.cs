@@ -91,7 +91,12 @@ internal sealed class ForwardPrinter : Printer
                 {
                     W.Line($"ref {T} y = ref {LogitsRow(Memory).Print()};");
                     W.Line($"if (probabilities.IsEmpty) classes[r] = Losses.ArgMax<{T}>(ref y, Output);");
-                    W.Line("else Softmax.Apply(MemoryMarshal.CreateReadOnlySpan(ref y, Output), probabilities.Slice(r * Output));");
+                    // In place: the padding lanes are -∞, so they take no part, and Predict needs no logits afterwards.
+                    using (W.Open("else"))
+                    {
+                        W.Line($"Losses.Softmax<{T}>(ref y, OutputPadded, out _);");
+                        W.Line("MemoryMarshal.CreateReadOnlySpan(ref y, Output).CopyTo(probabilities.Slice(r * Output));");
+                    }
                 }
                 else
                 {

@@ -422,7 +422,11 @@ namespace RnnGen.Generated
             {
                 ref double y = ref Unsafe.Add(ref w, Logits + r * OutputPadded);
                 if (probabilities.IsEmpty) classes[r] = Losses.ArgMax<double>(ref y, Output);
-                else Softmax.Apply(MemoryMarshal.CreateReadOnlySpan(ref y, Output), probabilities.Slice(r * Output));
+                else
+                {
+                    Losses.Softmax<double>(ref y, OutputPadded, out _);
+                    MemoryMarshal.CreateReadOnlySpan(ref y, Output).CopyTo(probabilities.Slice(r * Output));
+                }
             }
         }
 

@@ -452,7 +452,11 @@ namespace RnnGen.Generated
             {
                 ref float y = ref Unsafe.Add(ref w, Logits + r * OutputPadded);
                 if (probabilities.IsEmpty) classes[r] = Losses.ArgMax<float>(ref y, Output);
-                else Softmax.Apply(MemoryMarshal.CreateReadOnlySpan(ref y, Output), probabilities.Slice(r * Output));
+                else
+                {
+                    Losses.Softmax<float>(ref y, OutputPadded, out _);
+                    MemoryMarshal.CreateReadOnlySpan(ref y, Output).CopyTo(probabilities.Slice(r * Output));
+                }
             }
         }
 
