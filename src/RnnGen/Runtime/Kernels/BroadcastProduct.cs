@@ -571,6 +571,17 @@ public static class BroadcastProduct
             ref T bRow = ref bTile;
             for (nuint k = 0; k < (nuint)depth; k++)
             {
+                if (typeof(T) == typeof(float))
+                {
+                    // The same step with the intrinsics in place, for tier 0 (see TileSteps).
+                    TileSteps.Broadcast<T, TV, R, C>(ref aK, aStrideM, ref bRow, ref a00, ref a01, ref a02, ref a03, ref a04,
+                        ref a10, ref a11, ref a12, ref a13, ref a14, ref a20, ref a21, ref a22, ref a23, ref a24,
+                        ref a30, ref a31, ref a32, ref a33, ref a34, ref a40, ref a41, ref a42, ref a43, ref a44);
+                    aK = ref Unsafe.Add(ref aK, aStrideK);
+                    bRow = ref Unsafe.Add(ref bRow, bStride);
+                    continue;
+                }
+
                 TV b0 = W.Load(ref bRow, 0);
                 TV b1 = C.Value > 1 ? W.Load(ref bRow, lanes) : z;
                 TV b2 = C.Value > 2 ? W.Load(ref bRow, 2 * lanes) : z;

@@ -256,6 +256,14 @@ public static class DotProduct
         where C : ICount
     {
         nuint aStride = (nuint)S.AStride;
+        if (typeof(T) == typeof(float))
+        {
+            // The same step with the intrinsics in place, for tier 0 (see TileSteps).
+            TileSteps.Dot<T, TV, R, C>(ref a, aStride, ref b, bStride, k, ref s00, ref s01, ref s02, ref s03,
+                ref s10, ref s11, ref s12, ref s13, ref s20, ref s21, ref s22, ref s23, ref s30, ref s31, ref s32, ref s33);
+        }
+        else
+        {
         TV z = W.Zero;
         TV a0 = W.Load(ref a, k);
         TV a1 = R.Value > 1 ? W.Load(ref a, aStride + k) : z;
@@ -265,6 +273,7 @@ public static class DotProduct
         if (C.Value > 1) Column<T, W, TV, R>(W.Load(ref b, bStride + k), a0, a1, a2, a3, ref s01, ref s11, ref s21, ref s31);
         if (C.Value > 2) Column<T, W, TV, R>(W.Load(ref b, 2 * bStride + k), a0, a1, a2, a3, ref s02, ref s12, ref s22, ref s32);
         if (C.Value > 3) Column<T, W, TV, R>(W.Load(ref b, 3 * bStride + k), a0, a1, a2, a3, ref s03, ref s13, ref s23, ref s33);
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -184,18 +184,33 @@ internal interface ICount
     static abstract int Value { get; }
 }
 
+// "The count is above n" as a type test, typeof(IAbove2).IsAssignableFrom(typeof(C)): unlike C.Value > 2, a call at
+// tier 0, the JIT folds it there too (TileSteps).
+
+/// <summary>Implemented by the counts above 1.</summary>
+internal interface IAbove1;
+
+/// <summary>Implemented by the counts above 2.</summary>
+internal interface IAbove2 : IAbove1;
+
+/// <summary>Implemented by the counts above 3.</summary>
+internal interface IAbove3 : IAbove2;
+
+/// <summary>Implemented by the counts above 4.</summary>
+internal interface IAbove4 : IAbove3;
+
 internal readonly struct Count1 : ICount { public static int Value => 1; }
 
-internal readonly struct Count2 : ICount { public static int Value => 2; }
+internal readonly struct Count2 : ICount, IAbove1 { public static int Value => 2; }
 
-internal readonly struct Count3 : ICount { public static int Value => 3; }
+internal readonly struct Count3 : ICount, IAbove2 { public static int Value => 3; }
 
-internal readonly struct Count4 : ICount { public static int Value => 4; }
+internal readonly struct Count4 : ICount, IAbove3 { public static int Value => 4; }
 
-internal readonly struct Count5 : ICount { public static int Value => 5; }
+internal readonly struct Count5 : ICount, IAbove4 { public static int Value => 5; }
 
-internal readonly struct Count6 : ICount { public static int Value => 6; }
+internal readonly struct Count6 : ICount, IAbove4 { public static int Value => 6; }
 
-internal readonly struct Count7 : ICount { public static int Value => 7; }
+internal readonly struct Count7 : ICount, IAbove4 { public static int Value => 7; }
 
-internal readonly struct Count8 : ICount { public static int Value => 8; }
+internal readonly struct Count8 : ICount, IAbove4 { public static int Value => 8; }
