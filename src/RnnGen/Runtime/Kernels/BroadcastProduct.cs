@@ -569,31 +569,31 @@ public static class BroadcastProduct
 
             ref T aK = ref Unsafe.Add(ref a, m0 * aStrideM);
             ref T bRow = ref bTile;
-            for (nuint k = 0; k < (nuint)depth; k++)
+            if (typeof(T) == typeof(float))
             {
-                if (typeof(T) == typeof(float))
+                // The same sums with the intrinsics in place, for tier 0 (see TileSteps).
+                TileSteps.Broadcast<T, TV, R, C>(ref aK, aStrideM, aStrideK, ref bRow, bStride, (nuint)depth,
+                    ref a00, ref a01, ref a02, ref a03, ref a04, ref a10, ref a11, ref a12, ref a13, ref a14,
+                    ref a20, ref a21, ref a22, ref a23, ref a24, ref a30, ref a31, ref a32, ref a33, ref a34,
+                    ref a40, ref a41, ref a42, ref a43, ref a44);
+            }
+            else
+            {
+                for (nuint k = 0; k < (nuint)depth; k++)
                 {
-                    // The same step with the intrinsics in place, for tier 0 (see TileSteps).
-                    TileSteps.Broadcast<T, TV, R, C>(ref aK, aStrideM, ref bRow, ref a00, ref a01, ref a02, ref a03, ref a04,
-                        ref a10, ref a11, ref a12, ref a13, ref a14, ref a20, ref a21, ref a22, ref a23, ref a24,
-                        ref a30, ref a31, ref a32, ref a33, ref a34, ref a40, ref a41, ref a42, ref a43, ref a44);
+                    TV b0 = W.Load(ref bRow, 0);
+                    TV b1 = C.Value > 1 ? W.Load(ref bRow, lanes) : z;
+                    TV b2 = C.Value > 2 ? W.Load(ref bRow, 2 * lanes) : z;
+                    TV b3 = C.Value > 3 ? W.Load(ref bRow, 3 * lanes) : z;
+                    TV b4 = C.Value > 4 ? W.Load(ref bRow, 4 * lanes) : z;
+                    MultiplyRow<T, W, TV, C>(W.Broadcast(aK), b0, b1, b2, b3, b4, ref a00, ref a01, ref a02, ref a03, ref a04);
+                    if (R.Value > 1) MultiplyRow<T, W, TV, C>(W.Broadcast(Unsafe.Add(ref aK, aStrideM)), b0, b1, b2, b3, b4, ref a10, ref a11, ref a12, ref a13, ref a14);
+                    if (R.Value > 2) MultiplyRow<T, W, TV, C>(W.Broadcast(Unsafe.Add(ref aK, 2 * aStrideM)), b0, b1, b2, b3, b4, ref a20, ref a21, ref a22, ref a23, ref a24);
+                    if (R.Value > 3) MultiplyRow<T, W, TV, C>(W.Broadcast(Unsafe.Add(ref aK, 3 * aStrideM)), b0, b1, b2, b3, b4, ref a30, ref a31, ref a32, ref a33, ref a34);
+                    if (R.Value > 4) MultiplyRow<T, W, TV, C>(W.Broadcast(Unsafe.Add(ref aK, 4 * aStrideM)), b0, b1, b2, b3, b4, ref a40, ref a41, ref a42, ref a43, ref a44);
                     aK = ref Unsafe.Add(ref aK, aStrideK);
                     bRow = ref Unsafe.Add(ref bRow, bStride);
-                    continue;
                 }
-
-                TV b0 = W.Load(ref bRow, 0);
-                TV b1 = C.Value > 1 ? W.Load(ref bRow, lanes) : z;
-                TV b2 = C.Value > 2 ? W.Load(ref bRow, 2 * lanes) : z;
-                TV b3 = C.Value > 3 ? W.Load(ref bRow, 3 * lanes) : z;
-                TV b4 = C.Value > 4 ? W.Load(ref bRow, 4 * lanes) : z;
-                MultiplyRow<T, W, TV, C>(W.Broadcast(aK), b0, b1, b2, b3, b4, ref a00, ref a01, ref a02, ref a03, ref a04);
-                if (R.Value > 1) MultiplyRow<T, W, TV, C>(W.Broadcast(Unsafe.Add(ref aK, aStrideM)), b0, b1, b2, b3, b4, ref a10, ref a11, ref a12, ref a13, ref a14);
-                if (R.Value > 2) MultiplyRow<T, W, TV, C>(W.Broadcast(Unsafe.Add(ref aK, 2 * aStrideM)), b0, b1, b2, b3, b4, ref a20, ref a21, ref a22, ref a23, ref a24);
-                if (R.Value > 3) MultiplyRow<T, W, TV, C>(W.Broadcast(Unsafe.Add(ref aK, 3 * aStrideM)), b0, b1, b2, b3, b4, ref a30, ref a31, ref a32, ref a33, ref a34);
-                if (R.Value > 4) MultiplyRow<T, W, TV, C>(W.Broadcast(Unsafe.Add(ref aK, 4 * aStrideM)), b0, b1, b2, b3, b4, ref a40, ref a41, ref a42, ref a43, ref a44);
-                aK = ref Unsafe.Add(ref aK, aStrideK);
-                bRow = ref Unsafe.Add(ref bRow, bStride);
             }
 
             StoreRow<T, W, TV, C>(ref r0, a00, a01, a02, a03, a04);

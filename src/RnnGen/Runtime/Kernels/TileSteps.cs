@@ -17,11 +17,12 @@ namespace RnnGen.Runtime;
 internal static class TileSteps512
 {
     /// <summary>
-    /// One k of a broadcast tile of R rows by C vectors: acc[r, v] += a[r] · b[v],
-    /// a[r] at <paramref name="aK"/> + r · <paramref name="aStrideM"/>, b the row of B at <paramref name="bRow"/>.
+    /// The sums of a broadcast tile of R rows by C vectors over k: acc[r, v] += Σ_k a[r, k] · b[k, v], a[r, k] at
+    /// <paramref name="aK"/> + r · <paramref name="aStrideM"/> + k · <paramref name="aStrideK"/>, b[k] the row of B
+    /// <paramref name="bStride"/> · k after <paramref name="bRow"/>.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Broadcast<R, C>(ref float aK, nuint aStrideM, ref float bRow,
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
+    public static void Broadcast<R, C>(ref float aK, nuint aStrideM, nuint aStrideK, ref float bRow, nuint bStride, nuint depth,
         ref Vector512<float> a00, ref Vector512<float> a01, ref Vector512<float> a02, ref Vector512<float> a03, ref Vector512<float> a04,
         ref Vector512<float> a10, ref Vector512<float> a11, ref Vector512<float> a12, ref Vector512<float> a13, ref Vector512<float> a14,
         ref Vector512<float> a20, ref Vector512<float> a21, ref Vector512<float> a22, ref Vector512<float> a23, ref Vector512<float> a24,
@@ -32,28 +33,63 @@ internal static class TileSteps512
     {
         nuint lanes = (nuint)Vector512<float>.Count;
         Vector512<float> z = Vector512<float>.Zero;
-        Vector512<float> b0 = Vector512.LoadUnsafe(ref bRow, 0);
-        Vector512<float> b1 = typeof(IAbove1).IsAssignableFrom(typeof(C)) ? Vector512.LoadUnsafe(ref bRow, lanes) : z;
-        Vector512<float> b2 = typeof(IAbove2).IsAssignableFrom(typeof(C)) ? Vector512.LoadUnsafe(ref bRow, 2 * lanes) : z;
-        Vector512<float> b3 = typeof(IAbove3).IsAssignableFrom(typeof(C)) ? Vector512.LoadUnsafe(ref bRow, 3 * lanes) : z;
-        Vector512<float> b4 = typeof(IAbove4).IsAssignableFrom(typeof(C)) ? Vector512.LoadUnsafe(ref bRow, 4 * lanes) : z;
-        Row<C>(Vector512.Create(aK), b0, b1, b2, b3, b4, ref a00, ref a01, ref a02, ref a03, ref a04);
-        if (typeof(IAbove1).IsAssignableFrom(typeof(R))) Row<C>(Vector512.Create(Unsafe.Add(ref aK, aStrideM)), b0, b1, b2, b3, b4, ref a10, ref a11, ref a12, ref a13, ref a14);
-        if (typeof(IAbove2).IsAssignableFrom(typeof(R))) Row<C>(Vector512.Create(Unsafe.Add(ref aK, 2 * aStrideM)), b0, b1, b2, b3, b4, ref a20, ref a21, ref a22, ref a23, ref a24);
-        if (typeof(IAbove3).IsAssignableFrom(typeof(R))) Row<C>(Vector512.Create(Unsafe.Add(ref aK, 3 * aStrideM)), b0, b1, b2, b3, b4, ref a30, ref a31, ref a32, ref a33, ref a34);
-        if (typeof(IAbove4).IsAssignableFrom(typeof(R))) Row<C>(Vector512.Create(Unsafe.Add(ref aK, 4 * aStrideM)), b0, b1, b2, b3, b4, ref a40, ref a41, ref a42, ref a43, ref a44);
-    }
+        for (nuint k = 0; k < depth; k++)
+        {
+            Vector512<float> b0 = Vector512.LoadUnsafe(ref bRow, 0);
+            Vector512<float> b1 = typeof(IAbove1).IsAssignableFrom(typeof(C)) ? Vector512.LoadUnsafe(ref bRow, lanes) : z;
+            Vector512<float> b2 = typeof(IAbove2).IsAssignableFrom(typeof(C)) ? Vector512.LoadUnsafe(ref bRow, 2 * lanes) : z;
+            Vector512<float> b3 = typeof(IAbove3).IsAssignableFrom(typeof(C)) ? Vector512.LoadUnsafe(ref bRow, 3 * lanes) : z;
+            Vector512<float> b4 = typeof(IAbove4).IsAssignableFrom(typeof(C)) ? Vector512.LoadUnsafe(ref bRow, 4 * lanes) : z;
+            Vector512<float> x = Vector512.Create(aK);
+            a00 = Vector512.MultiplyAddEstimate(x, b0, a00);
+            if (typeof(IAbove1).IsAssignableFrom(typeof(C))) a01 = Vector512.MultiplyAddEstimate(x, b1, a01);
+            if (typeof(IAbove2).IsAssignableFrom(typeof(C))) a02 = Vector512.MultiplyAddEstimate(x, b2, a02);
+            if (typeof(IAbove3).IsAssignableFrom(typeof(C))) a03 = Vector512.MultiplyAddEstimate(x, b3, a03);
+            if (typeof(IAbove4).IsAssignableFrom(typeof(C))) a04 = Vector512.MultiplyAddEstimate(x, b4, a04);
 
-    /// <summary>One row of a broadcast tile: acc[v] += x · b[v].</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Row<C>(Vector512<float> x, Vector512<float> b0, Vector512<float> b1, Vector512<float> b2, Vector512<float> b3, Vector512<float> b4, ref Vector512<float> v0, ref Vector512<float> v1, ref Vector512<float> v2, ref Vector512<float> v3, ref Vector512<float> v4)
-        where C : ICount
-    {
-        v0 = Vector512.MultiplyAddEstimate(x, b0, v0);
-        if (typeof(IAbove1).IsAssignableFrom(typeof(C))) v1 = Vector512.MultiplyAddEstimate(x, b1, v1);
-        if (typeof(IAbove2).IsAssignableFrom(typeof(C))) v2 = Vector512.MultiplyAddEstimate(x, b2, v2);
-        if (typeof(IAbove3).IsAssignableFrom(typeof(C))) v3 = Vector512.MultiplyAddEstimate(x, b3, v3);
-        if (typeof(IAbove4).IsAssignableFrom(typeof(C))) v4 = Vector512.MultiplyAddEstimate(x, b4, v4);
+            if (typeof(IAbove1).IsAssignableFrom(typeof(R)))
+            {
+                x = Vector512.Create(Unsafe.Add(ref aK, aStrideM));
+                a10 = Vector512.MultiplyAddEstimate(x, b0, a10);
+                if (typeof(IAbove1).IsAssignableFrom(typeof(C))) a11 = Vector512.MultiplyAddEstimate(x, b1, a11);
+                if (typeof(IAbove2).IsAssignableFrom(typeof(C))) a12 = Vector512.MultiplyAddEstimate(x, b2, a12);
+                if (typeof(IAbove3).IsAssignableFrom(typeof(C))) a13 = Vector512.MultiplyAddEstimate(x, b3, a13);
+                if (typeof(IAbove4).IsAssignableFrom(typeof(C))) a14 = Vector512.MultiplyAddEstimate(x, b4, a14);
+            }
+
+            if (typeof(IAbove2).IsAssignableFrom(typeof(R)))
+            {
+                x = Vector512.Create(Unsafe.Add(ref aK, 2 * aStrideM));
+                a20 = Vector512.MultiplyAddEstimate(x, b0, a20);
+                if (typeof(IAbove1).IsAssignableFrom(typeof(C))) a21 = Vector512.MultiplyAddEstimate(x, b1, a21);
+                if (typeof(IAbove2).IsAssignableFrom(typeof(C))) a22 = Vector512.MultiplyAddEstimate(x, b2, a22);
+                if (typeof(IAbove3).IsAssignableFrom(typeof(C))) a23 = Vector512.MultiplyAddEstimate(x, b3, a23);
+                if (typeof(IAbove4).IsAssignableFrom(typeof(C))) a24 = Vector512.MultiplyAddEstimate(x, b4, a24);
+            }
+
+            if (typeof(IAbove3).IsAssignableFrom(typeof(R)))
+            {
+                x = Vector512.Create(Unsafe.Add(ref aK, 3 * aStrideM));
+                a30 = Vector512.MultiplyAddEstimate(x, b0, a30);
+                if (typeof(IAbove1).IsAssignableFrom(typeof(C))) a31 = Vector512.MultiplyAddEstimate(x, b1, a31);
+                if (typeof(IAbove2).IsAssignableFrom(typeof(C))) a32 = Vector512.MultiplyAddEstimate(x, b2, a32);
+                if (typeof(IAbove3).IsAssignableFrom(typeof(C))) a33 = Vector512.MultiplyAddEstimate(x, b3, a33);
+                if (typeof(IAbove4).IsAssignableFrom(typeof(C))) a34 = Vector512.MultiplyAddEstimate(x, b4, a34);
+            }
+
+            if (typeof(IAbove4).IsAssignableFrom(typeof(R)))
+            {
+                x = Vector512.Create(Unsafe.Add(ref aK, 4 * aStrideM));
+                a40 = Vector512.MultiplyAddEstimate(x, b0, a40);
+                if (typeof(IAbove1).IsAssignableFrom(typeof(C))) a41 = Vector512.MultiplyAddEstimate(x, b1, a41);
+                if (typeof(IAbove2).IsAssignableFrom(typeof(C))) a42 = Vector512.MultiplyAddEstimate(x, b2, a42);
+                if (typeof(IAbove3).IsAssignableFrom(typeof(C))) a43 = Vector512.MultiplyAddEstimate(x, b3, a43);
+                if (typeof(IAbove4).IsAssignableFrom(typeof(C))) a44 = Vector512.MultiplyAddEstimate(x, b4, a44);
+            }
+
+            aK = ref Unsafe.Add(ref aK, aStrideK);
+            bRow = ref Unsafe.Add(ref bRow, bStride);
+        }
     }
 
     /// <summary>
@@ -96,11 +132,12 @@ internal static class TileSteps512
 internal static class TileSteps256
 {
     /// <summary>
-    /// One k of a broadcast tile of R rows by C vectors: acc[r, v] += a[r] · b[v],
-    /// a[r] at <paramref name="aK"/> + r · <paramref name="aStrideM"/>, b the row of B at <paramref name="bRow"/>.
+    /// The sums of a broadcast tile of R rows by C vectors over k: acc[r, v] += Σ_k a[r, k] · b[k, v], a[r, k] at
+    /// <paramref name="aK"/> + r · <paramref name="aStrideM"/> + k · <paramref name="aStrideK"/>, b[k] the row of B
+    /// <paramref name="bStride"/> · k after <paramref name="bRow"/>.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Broadcast<R, C>(ref float aK, nuint aStrideM, ref float bRow,
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
+    public static void Broadcast<R, C>(ref float aK, nuint aStrideM, nuint aStrideK, ref float bRow, nuint bStride, nuint depth,
         ref Vector256<float> a00, ref Vector256<float> a01, ref Vector256<float> a02, ref Vector256<float> a03, ref Vector256<float> a04,
         ref Vector256<float> a10, ref Vector256<float> a11, ref Vector256<float> a12, ref Vector256<float> a13, ref Vector256<float> a14,
         ref Vector256<float> a20, ref Vector256<float> a21, ref Vector256<float> a22, ref Vector256<float> a23, ref Vector256<float> a24,
@@ -111,28 +148,63 @@ internal static class TileSteps256
     {
         nuint lanes = (nuint)Vector256<float>.Count;
         Vector256<float> z = Vector256<float>.Zero;
-        Vector256<float> b0 = Vector256.LoadUnsafe(ref bRow, 0);
-        Vector256<float> b1 = typeof(IAbove1).IsAssignableFrom(typeof(C)) ? Vector256.LoadUnsafe(ref bRow, lanes) : z;
-        Vector256<float> b2 = typeof(IAbove2).IsAssignableFrom(typeof(C)) ? Vector256.LoadUnsafe(ref bRow, 2 * lanes) : z;
-        Vector256<float> b3 = typeof(IAbove3).IsAssignableFrom(typeof(C)) ? Vector256.LoadUnsafe(ref bRow, 3 * lanes) : z;
-        Vector256<float> b4 = typeof(IAbove4).IsAssignableFrom(typeof(C)) ? Vector256.LoadUnsafe(ref bRow, 4 * lanes) : z;
-        Row<C>(Vector256.Create(aK), b0, b1, b2, b3, b4, ref a00, ref a01, ref a02, ref a03, ref a04);
-        if (typeof(IAbove1).IsAssignableFrom(typeof(R))) Row<C>(Vector256.Create(Unsafe.Add(ref aK, aStrideM)), b0, b1, b2, b3, b4, ref a10, ref a11, ref a12, ref a13, ref a14);
-        if (typeof(IAbove2).IsAssignableFrom(typeof(R))) Row<C>(Vector256.Create(Unsafe.Add(ref aK, 2 * aStrideM)), b0, b1, b2, b3, b4, ref a20, ref a21, ref a22, ref a23, ref a24);
-        if (typeof(IAbove3).IsAssignableFrom(typeof(R))) Row<C>(Vector256.Create(Unsafe.Add(ref aK, 3 * aStrideM)), b0, b1, b2, b3, b4, ref a30, ref a31, ref a32, ref a33, ref a34);
-        if (typeof(IAbove4).IsAssignableFrom(typeof(R))) Row<C>(Vector256.Create(Unsafe.Add(ref aK, 4 * aStrideM)), b0, b1, b2, b3, b4, ref a40, ref a41, ref a42, ref a43, ref a44);
-    }
+        for (nuint k = 0; k < depth; k++)
+        {
+            Vector256<float> b0 = Vector256.LoadUnsafe(ref bRow, 0);
+            Vector256<float> b1 = typeof(IAbove1).IsAssignableFrom(typeof(C)) ? Vector256.LoadUnsafe(ref bRow, lanes) : z;
+            Vector256<float> b2 = typeof(IAbove2).IsAssignableFrom(typeof(C)) ? Vector256.LoadUnsafe(ref bRow, 2 * lanes) : z;
+            Vector256<float> b3 = typeof(IAbove3).IsAssignableFrom(typeof(C)) ? Vector256.LoadUnsafe(ref bRow, 3 * lanes) : z;
+            Vector256<float> b4 = typeof(IAbove4).IsAssignableFrom(typeof(C)) ? Vector256.LoadUnsafe(ref bRow, 4 * lanes) : z;
+            Vector256<float> x = Vector256.Create(aK);
+            a00 = Vector256.MultiplyAddEstimate(x, b0, a00);
+            if (typeof(IAbove1).IsAssignableFrom(typeof(C))) a01 = Vector256.MultiplyAddEstimate(x, b1, a01);
+            if (typeof(IAbove2).IsAssignableFrom(typeof(C))) a02 = Vector256.MultiplyAddEstimate(x, b2, a02);
+            if (typeof(IAbove3).IsAssignableFrom(typeof(C))) a03 = Vector256.MultiplyAddEstimate(x, b3, a03);
+            if (typeof(IAbove4).IsAssignableFrom(typeof(C))) a04 = Vector256.MultiplyAddEstimate(x, b4, a04);
 
-    /// <summary>One row of a broadcast tile: acc[v] += x · b[v].</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Row<C>(Vector256<float> x, Vector256<float> b0, Vector256<float> b1, Vector256<float> b2, Vector256<float> b3, Vector256<float> b4, ref Vector256<float> v0, ref Vector256<float> v1, ref Vector256<float> v2, ref Vector256<float> v3, ref Vector256<float> v4)
-        where C : ICount
-    {
-        v0 = Vector256.MultiplyAddEstimate(x, b0, v0);
-        if (typeof(IAbove1).IsAssignableFrom(typeof(C))) v1 = Vector256.MultiplyAddEstimate(x, b1, v1);
-        if (typeof(IAbove2).IsAssignableFrom(typeof(C))) v2 = Vector256.MultiplyAddEstimate(x, b2, v2);
-        if (typeof(IAbove3).IsAssignableFrom(typeof(C))) v3 = Vector256.MultiplyAddEstimate(x, b3, v3);
-        if (typeof(IAbove4).IsAssignableFrom(typeof(C))) v4 = Vector256.MultiplyAddEstimate(x, b4, v4);
+            if (typeof(IAbove1).IsAssignableFrom(typeof(R)))
+            {
+                x = Vector256.Create(Unsafe.Add(ref aK, aStrideM));
+                a10 = Vector256.MultiplyAddEstimate(x, b0, a10);
+                if (typeof(IAbove1).IsAssignableFrom(typeof(C))) a11 = Vector256.MultiplyAddEstimate(x, b1, a11);
+                if (typeof(IAbove2).IsAssignableFrom(typeof(C))) a12 = Vector256.MultiplyAddEstimate(x, b2, a12);
+                if (typeof(IAbove3).IsAssignableFrom(typeof(C))) a13 = Vector256.MultiplyAddEstimate(x, b3, a13);
+                if (typeof(IAbove4).IsAssignableFrom(typeof(C))) a14 = Vector256.MultiplyAddEstimate(x, b4, a14);
+            }
+
+            if (typeof(IAbove2).IsAssignableFrom(typeof(R)))
+            {
+                x = Vector256.Create(Unsafe.Add(ref aK, 2 * aStrideM));
+                a20 = Vector256.MultiplyAddEstimate(x, b0, a20);
+                if (typeof(IAbove1).IsAssignableFrom(typeof(C))) a21 = Vector256.MultiplyAddEstimate(x, b1, a21);
+                if (typeof(IAbove2).IsAssignableFrom(typeof(C))) a22 = Vector256.MultiplyAddEstimate(x, b2, a22);
+                if (typeof(IAbove3).IsAssignableFrom(typeof(C))) a23 = Vector256.MultiplyAddEstimate(x, b3, a23);
+                if (typeof(IAbove4).IsAssignableFrom(typeof(C))) a24 = Vector256.MultiplyAddEstimate(x, b4, a24);
+            }
+
+            if (typeof(IAbove3).IsAssignableFrom(typeof(R)))
+            {
+                x = Vector256.Create(Unsafe.Add(ref aK, 3 * aStrideM));
+                a30 = Vector256.MultiplyAddEstimate(x, b0, a30);
+                if (typeof(IAbove1).IsAssignableFrom(typeof(C))) a31 = Vector256.MultiplyAddEstimate(x, b1, a31);
+                if (typeof(IAbove2).IsAssignableFrom(typeof(C))) a32 = Vector256.MultiplyAddEstimate(x, b2, a32);
+                if (typeof(IAbove3).IsAssignableFrom(typeof(C))) a33 = Vector256.MultiplyAddEstimate(x, b3, a33);
+                if (typeof(IAbove4).IsAssignableFrom(typeof(C))) a34 = Vector256.MultiplyAddEstimate(x, b4, a34);
+            }
+
+            if (typeof(IAbove4).IsAssignableFrom(typeof(R)))
+            {
+                x = Vector256.Create(Unsafe.Add(ref aK, 4 * aStrideM));
+                a40 = Vector256.MultiplyAddEstimate(x, b0, a40);
+                if (typeof(IAbove1).IsAssignableFrom(typeof(C))) a41 = Vector256.MultiplyAddEstimate(x, b1, a41);
+                if (typeof(IAbove2).IsAssignableFrom(typeof(C))) a42 = Vector256.MultiplyAddEstimate(x, b2, a42);
+                if (typeof(IAbove3).IsAssignableFrom(typeof(C))) a43 = Vector256.MultiplyAddEstimate(x, b3, a43);
+                if (typeof(IAbove4).IsAssignableFrom(typeof(C))) a44 = Vector256.MultiplyAddEstimate(x, b4, a44);
+            }
+
+            aK = ref Unsafe.Add(ref aK, aStrideK);
+            bRow = ref Unsafe.Add(ref bRow, bStride);
+        }
     }
 
     /// <summary>
@@ -175,11 +247,12 @@ internal static class TileSteps256
 internal static class TileSteps128
 {
     /// <summary>
-    /// One k of a broadcast tile of R rows by C vectors: acc[r, v] += a[r] · b[v],
-    /// a[r] at <paramref name="aK"/> + r · <paramref name="aStrideM"/>, b the row of B at <paramref name="bRow"/>.
+    /// The sums of a broadcast tile of R rows by C vectors over k: acc[r, v] += Σ_k a[r, k] · b[k, v], a[r, k] at
+    /// <paramref name="aK"/> + r · <paramref name="aStrideM"/> + k · <paramref name="aStrideK"/>, b[k] the row of B
+    /// <paramref name="bStride"/> · k after <paramref name="bRow"/>.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Broadcast<R, C>(ref float aK, nuint aStrideM, ref float bRow,
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
+    public static void Broadcast<R, C>(ref float aK, nuint aStrideM, nuint aStrideK, ref float bRow, nuint bStride, nuint depth,
         ref Vector128<float> a00, ref Vector128<float> a01, ref Vector128<float> a02, ref Vector128<float> a03, ref Vector128<float> a04,
         ref Vector128<float> a10, ref Vector128<float> a11, ref Vector128<float> a12, ref Vector128<float> a13, ref Vector128<float> a14,
         ref Vector128<float> a20, ref Vector128<float> a21, ref Vector128<float> a22, ref Vector128<float> a23, ref Vector128<float> a24,
@@ -190,28 +263,63 @@ internal static class TileSteps128
     {
         nuint lanes = (nuint)Vector128<float>.Count;
         Vector128<float> z = Vector128<float>.Zero;
-        Vector128<float> b0 = Vector128.LoadUnsafe(ref bRow, 0);
-        Vector128<float> b1 = typeof(IAbove1).IsAssignableFrom(typeof(C)) ? Vector128.LoadUnsafe(ref bRow, lanes) : z;
-        Vector128<float> b2 = typeof(IAbove2).IsAssignableFrom(typeof(C)) ? Vector128.LoadUnsafe(ref bRow, 2 * lanes) : z;
-        Vector128<float> b3 = typeof(IAbove3).IsAssignableFrom(typeof(C)) ? Vector128.LoadUnsafe(ref bRow, 3 * lanes) : z;
-        Vector128<float> b4 = typeof(IAbove4).IsAssignableFrom(typeof(C)) ? Vector128.LoadUnsafe(ref bRow, 4 * lanes) : z;
-        Row<C>(Vector128.Create(aK), b0, b1, b2, b3, b4, ref a00, ref a01, ref a02, ref a03, ref a04);
-        if (typeof(IAbove1).IsAssignableFrom(typeof(R))) Row<C>(Vector128.Create(Unsafe.Add(ref aK, aStrideM)), b0, b1, b2, b3, b4, ref a10, ref a11, ref a12, ref a13, ref a14);
-        if (typeof(IAbove2).IsAssignableFrom(typeof(R))) Row<C>(Vector128.Create(Unsafe.Add(ref aK, 2 * aStrideM)), b0, b1, b2, b3, b4, ref a20, ref a21, ref a22, ref a23, ref a24);
-        if (typeof(IAbove3).IsAssignableFrom(typeof(R))) Row<C>(Vector128.Create(Unsafe.Add(ref aK, 3 * aStrideM)), b0, b1, b2, b3, b4, ref a30, ref a31, ref a32, ref a33, ref a34);
-        if (typeof(IAbove4).IsAssignableFrom(typeof(R))) Row<C>(Vector128.Create(Unsafe.Add(ref aK, 4 * aStrideM)), b0, b1, b2, b3, b4, ref a40, ref a41, ref a42, ref a43, ref a44);
-    }
+        for (nuint k = 0; k < depth; k++)
+        {
+            Vector128<float> b0 = Vector128.LoadUnsafe(ref bRow, 0);
+            Vector128<float> b1 = typeof(IAbove1).IsAssignableFrom(typeof(C)) ? Vector128.LoadUnsafe(ref bRow, lanes) : z;
+            Vector128<float> b2 = typeof(IAbove2).IsAssignableFrom(typeof(C)) ? Vector128.LoadUnsafe(ref bRow, 2 * lanes) : z;
+            Vector128<float> b3 = typeof(IAbove3).IsAssignableFrom(typeof(C)) ? Vector128.LoadUnsafe(ref bRow, 3 * lanes) : z;
+            Vector128<float> b4 = typeof(IAbove4).IsAssignableFrom(typeof(C)) ? Vector128.LoadUnsafe(ref bRow, 4 * lanes) : z;
+            Vector128<float> x = Vector128.Create(aK);
+            a00 = Vector128.MultiplyAddEstimate(x, b0, a00);
+            if (typeof(IAbove1).IsAssignableFrom(typeof(C))) a01 = Vector128.MultiplyAddEstimate(x, b1, a01);
+            if (typeof(IAbove2).IsAssignableFrom(typeof(C))) a02 = Vector128.MultiplyAddEstimate(x, b2, a02);
+            if (typeof(IAbove3).IsAssignableFrom(typeof(C))) a03 = Vector128.MultiplyAddEstimate(x, b3, a03);
+            if (typeof(IAbove4).IsAssignableFrom(typeof(C))) a04 = Vector128.MultiplyAddEstimate(x, b4, a04);
 
-    /// <summary>One row of a broadcast tile: acc[v] += x · b[v].</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Row<C>(Vector128<float> x, Vector128<float> b0, Vector128<float> b1, Vector128<float> b2, Vector128<float> b3, Vector128<float> b4, ref Vector128<float> v0, ref Vector128<float> v1, ref Vector128<float> v2, ref Vector128<float> v3, ref Vector128<float> v4)
-        where C : ICount
-    {
-        v0 = Vector128.MultiplyAddEstimate(x, b0, v0);
-        if (typeof(IAbove1).IsAssignableFrom(typeof(C))) v1 = Vector128.MultiplyAddEstimate(x, b1, v1);
-        if (typeof(IAbove2).IsAssignableFrom(typeof(C))) v2 = Vector128.MultiplyAddEstimate(x, b2, v2);
-        if (typeof(IAbove3).IsAssignableFrom(typeof(C))) v3 = Vector128.MultiplyAddEstimate(x, b3, v3);
-        if (typeof(IAbove4).IsAssignableFrom(typeof(C))) v4 = Vector128.MultiplyAddEstimate(x, b4, v4);
+            if (typeof(IAbove1).IsAssignableFrom(typeof(R)))
+            {
+                x = Vector128.Create(Unsafe.Add(ref aK, aStrideM));
+                a10 = Vector128.MultiplyAddEstimate(x, b0, a10);
+                if (typeof(IAbove1).IsAssignableFrom(typeof(C))) a11 = Vector128.MultiplyAddEstimate(x, b1, a11);
+                if (typeof(IAbove2).IsAssignableFrom(typeof(C))) a12 = Vector128.MultiplyAddEstimate(x, b2, a12);
+                if (typeof(IAbove3).IsAssignableFrom(typeof(C))) a13 = Vector128.MultiplyAddEstimate(x, b3, a13);
+                if (typeof(IAbove4).IsAssignableFrom(typeof(C))) a14 = Vector128.MultiplyAddEstimate(x, b4, a14);
+            }
+
+            if (typeof(IAbove2).IsAssignableFrom(typeof(R)))
+            {
+                x = Vector128.Create(Unsafe.Add(ref aK, 2 * aStrideM));
+                a20 = Vector128.MultiplyAddEstimate(x, b0, a20);
+                if (typeof(IAbove1).IsAssignableFrom(typeof(C))) a21 = Vector128.MultiplyAddEstimate(x, b1, a21);
+                if (typeof(IAbove2).IsAssignableFrom(typeof(C))) a22 = Vector128.MultiplyAddEstimate(x, b2, a22);
+                if (typeof(IAbove3).IsAssignableFrom(typeof(C))) a23 = Vector128.MultiplyAddEstimate(x, b3, a23);
+                if (typeof(IAbove4).IsAssignableFrom(typeof(C))) a24 = Vector128.MultiplyAddEstimate(x, b4, a24);
+            }
+
+            if (typeof(IAbove3).IsAssignableFrom(typeof(R)))
+            {
+                x = Vector128.Create(Unsafe.Add(ref aK, 3 * aStrideM));
+                a30 = Vector128.MultiplyAddEstimate(x, b0, a30);
+                if (typeof(IAbove1).IsAssignableFrom(typeof(C))) a31 = Vector128.MultiplyAddEstimate(x, b1, a31);
+                if (typeof(IAbove2).IsAssignableFrom(typeof(C))) a32 = Vector128.MultiplyAddEstimate(x, b2, a32);
+                if (typeof(IAbove3).IsAssignableFrom(typeof(C))) a33 = Vector128.MultiplyAddEstimate(x, b3, a33);
+                if (typeof(IAbove4).IsAssignableFrom(typeof(C))) a34 = Vector128.MultiplyAddEstimate(x, b4, a34);
+            }
+
+            if (typeof(IAbove4).IsAssignableFrom(typeof(R)))
+            {
+                x = Vector128.Create(Unsafe.Add(ref aK, 4 * aStrideM));
+                a40 = Vector128.MultiplyAddEstimate(x, b0, a40);
+                if (typeof(IAbove1).IsAssignableFrom(typeof(C))) a41 = Vector128.MultiplyAddEstimate(x, b1, a41);
+                if (typeof(IAbove2).IsAssignableFrom(typeof(C))) a42 = Vector128.MultiplyAddEstimate(x, b2, a42);
+                if (typeof(IAbove3).IsAssignableFrom(typeof(C))) a43 = Vector128.MultiplyAddEstimate(x, b3, a43);
+                if (typeof(IAbove4).IsAssignableFrom(typeof(C))) a44 = Vector128.MultiplyAddEstimate(x, b4, a44);
+            }
+
+            aK = ref Unsafe.Add(ref aK, aStrideK);
+            bRow = ref Unsafe.Add(ref bRow, bStride);
+        }
     }
 
     /// <summary>
@@ -257,8 +365,8 @@ internal static class TileSteps128
 internal static class TileSteps
 {
     /// <summary>See <see cref="TileSteps512.Broadcast"/>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Broadcast<T, TV, R, C>(ref T aK, nuint aStrideM, ref T bRow,
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
+    public static void Broadcast<T, TV, R, C>(ref T aK, nuint aStrideM, nuint aStrideK, ref T bRow, nuint bStride, nuint depth,
         ref TV a00, ref TV a01, ref TV a02, ref TV a03, ref TV a04,
         ref TV a10, ref TV a11, ref TV a12, ref TV a13, ref TV a14,
         ref TV a20, ref TV a21, ref TV a22, ref TV a23, ref TV a24,
@@ -271,7 +379,7 @@ internal static class TileSteps
     {
         if (typeof(TV) == typeof(Vector512<float>))
         {
-            TileSteps512.Broadcast<R, C>(ref Unsafe.As<T, float>(ref aK), aStrideM, ref Unsafe.As<T, float>(ref bRow),
+            TileSteps512.Broadcast<R, C>(ref Unsafe.As<T, float>(ref aK), aStrideM, aStrideK, ref Unsafe.As<T, float>(ref bRow), bStride, depth,
                 ref Unsafe.As<TV, Vector512<float>>(ref a00), ref Unsafe.As<TV, Vector512<float>>(ref a01), ref Unsafe.As<TV, Vector512<float>>(ref a02), ref Unsafe.As<TV, Vector512<float>>(ref a03), ref Unsafe.As<TV, Vector512<float>>(ref a04),
                 ref Unsafe.As<TV, Vector512<float>>(ref a10), ref Unsafe.As<TV, Vector512<float>>(ref a11), ref Unsafe.As<TV, Vector512<float>>(ref a12), ref Unsafe.As<TV, Vector512<float>>(ref a13), ref Unsafe.As<TV, Vector512<float>>(ref a14),
                 ref Unsafe.As<TV, Vector512<float>>(ref a20), ref Unsafe.As<TV, Vector512<float>>(ref a21), ref Unsafe.As<TV, Vector512<float>>(ref a22), ref Unsafe.As<TV, Vector512<float>>(ref a23), ref Unsafe.As<TV, Vector512<float>>(ref a24),
@@ -280,7 +388,7 @@ internal static class TileSteps
         }
         else if (typeof(TV) == typeof(Vector256<float>))
         {
-            TileSteps256.Broadcast<R, C>(ref Unsafe.As<T, float>(ref aK), aStrideM, ref Unsafe.As<T, float>(ref bRow),
+            TileSteps256.Broadcast<R, C>(ref Unsafe.As<T, float>(ref aK), aStrideM, aStrideK, ref Unsafe.As<T, float>(ref bRow), bStride, depth,
                 ref Unsafe.As<TV, Vector256<float>>(ref a00), ref Unsafe.As<TV, Vector256<float>>(ref a01), ref Unsafe.As<TV, Vector256<float>>(ref a02), ref Unsafe.As<TV, Vector256<float>>(ref a03), ref Unsafe.As<TV, Vector256<float>>(ref a04),
                 ref Unsafe.As<TV, Vector256<float>>(ref a10), ref Unsafe.As<TV, Vector256<float>>(ref a11), ref Unsafe.As<TV, Vector256<float>>(ref a12), ref Unsafe.As<TV, Vector256<float>>(ref a13), ref Unsafe.As<TV, Vector256<float>>(ref a14),
                 ref Unsafe.As<TV, Vector256<float>>(ref a20), ref Unsafe.As<TV, Vector256<float>>(ref a21), ref Unsafe.As<TV, Vector256<float>>(ref a22), ref Unsafe.As<TV, Vector256<float>>(ref a23), ref Unsafe.As<TV, Vector256<float>>(ref a24),
@@ -289,7 +397,7 @@ internal static class TileSteps
         }
         else if (typeof(TV) == typeof(Vector128<float>))
         {
-            TileSteps128.Broadcast<R, C>(ref Unsafe.As<T, float>(ref aK), aStrideM, ref Unsafe.As<T, float>(ref bRow),
+            TileSteps128.Broadcast<R, C>(ref Unsafe.As<T, float>(ref aK), aStrideM, aStrideK, ref Unsafe.As<T, float>(ref bRow), bStride, depth,
                 ref Unsafe.As<TV, Vector128<float>>(ref a00), ref Unsafe.As<TV, Vector128<float>>(ref a01), ref Unsafe.As<TV, Vector128<float>>(ref a02), ref Unsafe.As<TV, Vector128<float>>(ref a03), ref Unsafe.As<TV, Vector128<float>>(ref a04),
                 ref Unsafe.As<TV, Vector128<float>>(ref a10), ref Unsafe.As<TV, Vector128<float>>(ref a11), ref Unsafe.As<TV, Vector128<float>>(ref a12), ref Unsafe.As<TV, Vector128<float>>(ref a13), ref Unsafe.As<TV, Vector128<float>>(ref a14),
                 ref Unsafe.As<TV, Vector128<float>>(ref a20), ref Unsafe.As<TV, Vector128<float>>(ref a21), ref Unsafe.As<TV, Vector128<float>>(ref a22), ref Unsafe.As<TV, Vector128<float>>(ref a23), ref Unsafe.As<TV, Vector128<float>>(ref a24),
@@ -299,7 +407,7 @@ internal static class TileSteps
     }
 
     /// <summary>See <see cref="TileSteps512.Dot"/>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     public static void Dot<T, TV, R, C>(ref T a, nuint aStride, ref T b, nuint bStride, nuint k,
         ref TV s00, ref TV s01, ref TV s02, ref TV s03,
         ref TV s10, ref TV s11, ref TV s12, ref TV s13,
