@@ -612,6 +612,25 @@ public static class BroadcastProduct
         where S : IBroadcastProduct
         where C : ICount
     {
+        if (typeof(T) == typeof(float))
+        {
+            // For tier 0 (see TileSteps): the row's loads in one call, or its start values copied in place.
+            if (S.Start == ProductStart.Accumulate)
+            {
+                TileSteps.Load<T, TV, C>(ref cRow, ref v0, ref v1, ref v2, ref v3, ref v4);
+            }
+            else
+            {
+                v0 = i0;
+                if (typeof(IAbove1).IsAssignableFrom(typeof(C))) v1 = i1;
+                if (typeof(IAbove2).IsAssignableFrom(typeof(C))) v2 = i2;
+                if (typeof(IAbove3).IsAssignableFrom(typeof(C))) v3 = i3;
+                if (typeof(IAbove4).IsAssignableFrom(typeof(C))) v4 = i4;
+            }
+
+            return;
+        }
+
         nuint lanes = (nuint)W.Lanes;
         v0 = StartAt<T, W, TV, S>(ref cRow, 0, i0);
         if (C.Value > 1) v1 = StartAt<T, W, TV, S>(ref cRow, lanes, i1);
@@ -642,6 +661,12 @@ public static class BroadcastProduct
         where TV : struct
         where C : ICount
     {
+        if (typeof(T) == typeof(float))
+        {
+            TileSteps.Store<T, TV, C>(ref cRow, v0, v1, v2, v3, v4); // for tier 0: one call (see TileSteps)
+            return;
+        }
+
         nuint lanes = (nuint)W.Lanes;
         W.Store(v0, ref cRow, 0);
         if (C.Value > 1) W.Store(v1, ref cRow, lanes);

@@ -201,7 +201,13 @@ public static class DotProduct
                 // Across W_hh's panels (not a chunk): each holds the next storedB values of every row.
                 ref T ap = ref Unsafe.Add(ref aRow, panel * (nuint)storedB);
                 ref T bp = ref storedB > 0 ? ref Unsafe.Add(ref bRow, PanelOrder.Slot(panel, S.K / storedB, S.BPanelGroups) * (nuint)(S.N * storedB)) : ref bRow;
-                if (length <= 4 * lanes)
+                if (typeof(T) == typeof(float))
+                {
+                    // The same sums with the intrinsics in place, for tier 0 (see TileSteps).
+                    TileSteps.Dot<T, TV, R, C>(ref ap, aStride, ref bp, bStride, length, ref s00, ref s01, ref s02, ref s03,
+                        ref s10, ref s11, ref s12, ref s13, ref s20, ref s21, ref s22, ref s23, ref s30, ref s31, ref s32, ref s33);
+                }
+                else if (length <= 4 * lanes)
                 {
                     // One to four vectors: straight-line, no loop per panel (full BPTT's step through W_hh's 4-vector
                     // panels at 512 bits: the dense LSTM and GRU's backward 0.81–0.94× the time of a loop).
@@ -256,14 +262,6 @@ public static class DotProduct
         where C : ICount
     {
         nuint aStride = (nuint)S.AStride;
-        if (typeof(T) == typeof(float))
-        {
-            // The same step with the intrinsics in place, for tier 0 (see TileSteps).
-            TileSteps.Dot<T, TV, R, C>(ref a, aStride, ref b, bStride, k, ref s00, ref s01, ref s02, ref s03,
-                ref s10, ref s11, ref s12, ref s13, ref s20, ref s21, ref s22, ref s23, ref s30, ref s31, ref s32, ref s33);
-        }
-        else
-        {
         TV z = W.Zero;
         TV a0 = W.Load(ref a, k);
         TV a1 = R.Value > 1 ? W.Load(ref a, aStride + k) : z;
@@ -273,7 +271,6 @@ public static class DotProduct
         if (C.Value > 1) Column<T, W, TV, R>(W.Load(ref b, bStride + k), a0, a1, a2, a3, ref s01, ref s11, ref s21, ref s31);
         if (C.Value > 2) Column<T, W, TV, R>(W.Load(ref b, 2 * bStride + k), a0, a1, a2, a3, ref s02, ref s12, ref s22, ref s32);
         if (C.Value > 3) Column<T, W, TV, R>(W.Load(ref b, 3 * bStride + k), a0, a1, a2, a3, ref s03, ref s13, ref s23, ref s33);
-        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -92,12 +92,65 @@ internal static class TileSteps512
         }
     }
 
-    /// <summary>
-    /// One vector of k of a dot tile of R rows of A by C rows of B:
-    /// s[i, j] += a_i · b_j over the lanes at <paramref name="k"/>.
-    /// </summary>
+    /// <summary>The C vectors of a tile row at <paramref name="row"/>: a broadcast product that accumulates into C starts from them.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Dot<R, C>(ref float a, nuint aStride, ref float b, nuint bStride, nuint k,
+    public static void Load<C>(ref float row, ref Vector512<float> v0, ref Vector512<float> v1, ref Vector512<float> v2, ref Vector512<float> v3, ref Vector512<float> v4)
+        where C : ICount
+    {
+        nuint lanes = (nuint)Vector512<float>.Count;
+        v0 = Vector512.LoadUnsafe(ref row, 0);
+        if (typeof(IAbove1).IsAssignableFrom(typeof(C))) v1 = Vector512.LoadUnsafe(ref row, lanes);
+        if (typeof(IAbove2).IsAssignableFrom(typeof(C))) v2 = Vector512.LoadUnsafe(ref row, 2 * lanes);
+        if (typeof(IAbove3).IsAssignableFrom(typeof(C))) v3 = Vector512.LoadUnsafe(ref row, 3 * lanes);
+        if (typeof(IAbove4).IsAssignableFrom(typeof(C))) v4 = Vector512.LoadUnsafe(ref row, 4 * lanes);
+    }
+
+    /// <summary>Stores the C vectors of a tile row at <paramref name="row"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store<C>(ref float row, Vector512<float> v0, Vector512<float> v1, Vector512<float> v2, Vector512<float> v3, Vector512<float> v4)
+        where C : ICount
+    {
+        nuint lanes = (nuint)Vector512<float>.Count;
+        v0.StoreUnsafe(ref row, 0);
+        if (typeof(IAbove1).IsAssignableFrom(typeof(C))) v1.StoreUnsafe(ref row, lanes);
+        if (typeof(IAbove2).IsAssignableFrom(typeof(C))) v2.StoreUnsafe(ref row, 2 * lanes);
+        if (typeof(IAbove3).IsAssignableFrom(typeof(C))) v3.StoreUnsafe(ref row, 3 * lanes);
+        if (typeof(IAbove4).IsAssignableFrom(typeof(C))) v4.StoreUnsafe(ref row, 4 * lanes);
+    }
+
+    /// <summary>
+    /// The sums of a dot tile of R rows of A by C rows of B over <paramref name="length"/> values, lane by lane:
+    /// s[i, j] += a_i · b_j; one to four vectors straight-line, more in a loop, as DotProduct.Tiles does.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
+    public static void Dot<R, C>(ref float a, nuint aStride, ref float b, nuint bStride, nuint length,
+        ref Vector512<float> s00, ref Vector512<float> s01, ref Vector512<float> s02, ref Vector512<float> s03,
+        ref Vector512<float> s10, ref Vector512<float> s11, ref Vector512<float> s12, ref Vector512<float> s13,
+        ref Vector512<float> s20, ref Vector512<float> s21, ref Vector512<float> s22, ref Vector512<float> s23,
+        ref Vector512<float> s30, ref Vector512<float> s31, ref Vector512<float> s32, ref Vector512<float> s33)
+        where R : ICount
+        where C : ICount
+    {
+        nuint lanes = (nuint)Vector512<float>.Count;
+        if (length <= 4 * lanes)
+        {
+            DotStep<R, C>(ref a, aStride, ref b, bStride, 0, ref s00, ref s01, ref s02, ref s03, ref s10, ref s11, ref s12, ref s13, ref s20, ref s21, ref s22, ref s23, ref s30, ref s31, ref s32, ref s33);
+            if (length > lanes) DotStep<R, C>(ref a, aStride, ref b, bStride, lanes, ref s00, ref s01, ref s02, ref s03, ref s10, ref s11, ref s12, ref s13, ref s20, ref s21, ref s22, ref s23, ref s30, ref s31, ref s32, ref s33);
+            if (length > 2 * lanes) DotStep<R, C>(ref a, aStride, ref b, bStride, 2 * lanes, ref s00, ref s01, ref s02, ref s03, ref s10, ref s11, ref s12, ref s13, ref s20, ref s21, ref s22, ref s23, ref s30, ref s31, ref s32, ref s33);
+            if (length > 3 * lanes) DotStep<R, C>(ref a, aStride, ref b, bStride, 3 * lanes, ref s00, ref s01, ref s02, ref s03, ref s10, ref s11, ref s12, ref s13, ref s20, ref s21, ref s22, ref s23, ref s30, ref s31, ref s32, ref s33);
+        }
+        else
+        {
+            for (nuint k = 0; k < length; k += lanes)
+            {
+                DotStep<R, C>(ref a, aStride, ref b, bStride, k, ref s00, ref s01, ref s02, ref s03, ref s10, ref s11, ref s12, ref s13, ref s20, ref s21, ref s22, ref s23, ref s30, ref s31, ref s32, ref s33);
+            }
+        }
+    }
+
+    /// <summary>One vector of k of a dot tile: s[i, j] += a_i · b_j over the lanes at <paramref name="k"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void DotStep<R, C>(ref float a, nuint aStride, ref float b, nuint bStride, nuint k,
         ref Vector512<float> s00, ref Vector512<float> s01, ref Vector512<float> s02, ref Vector512<float> s03,
         ref Vector512<float> s10, ref Vector512<float> s11, ref Vector512<float> s12, ref Vector512<float> s13,
         ref Vector512<float> s20, ref Vector512<float> s21, ref Vector512<float> s22, ref Vector512<float> s23,
@@ -116,7 +169,7 @@ internal static class TileSteps512
         if (typeof(IAbove3).IsAssignableFrom(typeof(C))) Column<R>(Vector512.LoadUnsafe(ref b, 3 * bStride + k), a0, a1, a2, a3, ref s03, ref s13, ref s23, ref s33);
     }
 
-    /// <summary>One column of a dot tile: s[i] += a_i · b.</summary>
+    /// <summary>One column of a dot tile: s[i] += a_i · b (B's vector passed in, as DotProduct.Column has it).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Column<R>(Vector512<float> b, Vector512<float> a0, Vector512<float> a1, Vector512<float> a2, Vector512<float> a3, ref Vector512<float> s0, ref Vector512<float> s1, ref Vector512<float> s2, ref Vector512<float> s3)
         where R : ICount
@@ -207,12 +260,65 @@ internal static class TileSteps256
         }
     }
 
-    /// <summary>
-    /// One vector of k of a dot tile of R rows of A by C rows of B:
-    /// s[i, j] += a_i · b_j over the lanes at <paramref name="k"/>.
-    /// </summary>
+    /// <summary>The C vectors of a tile row at <paramref name="row"/>: a broadcast product that accumulates into C starts from them.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Dot<R, C>(ref float a, nuint aStride, ref float b, nuint bStride, nuint k,
+    public static void Load<C>(ref float row, ref Vector256<float> v0, ref Vector256<float> v1, ref Vector256<float> v2, ref Vector256<float> v3, ref Vector256<float> v4)
+        where C : ICount
+    {
+        nuint lanes = (nuint)Vector256<float>.Count;
+        v0 = Vector256.LoadUnsafe(ref row, 0);
+        if (typeof(IAbove1).IsAssignableFrom(typeof(C))) v1 = Vector256.LoadUnsafe(ref row, lanes);
+        if (typeof(IAbove2).IsAssignableFrom(typeof(C))) v2 = Vector256.LoadUnsafe(ref row, 2 * lanes);
+        if (typeof(IAbove3).IsAssignableFrom(typeof(C))) v3 = Vector256.LoadUnsafe(ref row, 3 * lanes);
+        if (typeof(IAbove4).IsAssignableFrom(typeof(C))) v4 = Vector256.LoadUnsafe(ref row, 4 * lanes);
+    }
+
+    /// <summary>Stores the C vectors of a tile row at <paramref name="row"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store<C>(ref float row, Vector256<float> v0, Vector256<float> v1, Vector256<float> v2, Vector256<float> v3, Vector256<float> v4)
+        where C : ICount
+    {
+        nuint lanes = (nuint)Vector256<float>.Count;
+        v0.StoreUnsafe(ref row, 0);
+        if (typeof(IAbove1).IsAssignableFrom(typeof(C))) v1.StoreUnsafe(ref row, lanes);
+        if (typeof(IAbove2).IsAssignableFrom(typeof(C))) v2.StoreUnsafe(ref row, 2 * lanes);
+        if (typeof(IAbove3).IsAssignableFrom(typeof(C))) v3.StoreUnsafe(ref row, 3 * lanes);
+        if (typeof(IAbove4).IsAssignableFrom(typeof(C))) v4.StoreUnsafe(ref row, 4 * lanes);
+    }
+
+    /// <summary>
+    /// The sums of a dot tile of R rows of A by C rows of B over <paramref name="length"/> values, lane by lane:
+    /// s[i, j] += a_i · b_j; one to four vectors straight-line, more in a loop, as DotProduct.Tiles does.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
+    public static void Dot<R, C>(ref float a, nuint aStride, ref float b, nuint bStride, nuint length,
+        ref Vector256<float> s00, ref Vector256<float> s01, ref Vector256<float> s02, ref Vector256<float> s03,
+        ref Vector256<float> s10, ref Vector256<float> s11, ref Vector256<float> s12, ref Vector256<float> s13,
+        ref Vector256<float> s20, ref Vector256<float> s21, ref Vector256<float> s22, ref Vector256<float> s23,
+        ref Vector256<float> s30, ref Vector256<float> s31, ref Vector256<float> s32, ref Vector256<float> s33)
+        where R : ICount
+        where C : ICount
+    {
+        nuint lanes = (nuint)Vector256<float>.Count;
+        if (length <= 4 * lanes)
+        {
+            DotStep<R, C>(ref a, aStride, ref b, bStride, 0, ref s00, ref s01, ref s02, ref s03, ref s10, ref s11, ref s12, ref s13, ref s20, ref s21, ref s22, ref s23, ref s30, ref s31, ref s32, ref s33);
+            if (length > lanes) DotStep<R, C>(ref a, aStride, ref b, bStride, lanes, ref s00, ref s01, ref s02, ref s03, ref s10, ref s11, ref s12, ref s13, ref s20, ref s21, ref s22, ref s23, ref s30, ref s31, ref s32, ref s33);
+            if (length > 2 * lanes) DotStep<R, C>(ref a, aStride, ref b, bStride, 2 * lanes, ref s00, ref s01, ref s02, ref s03, ref s10, ref s11, ref s12, ref s13, ref s20, ref s21, ref s22, ref s23, ref s30, ref s31, ref s32, ref s33);
+            if (length > 3 * lanes) DotStep<R, C>(ref a, aStride, ref b, bStride, 3 * lanes, ref s00, ref s01, ref s02, ref s03, ref s10, ref s11, ref s12, ref s13, ref s20, ref s21, ref s22, ref s23, ref s30, ref s31, ref s32, ref s33);
+        }
+        else
+        {
+            for (nuint k = 0; k < length; k += lanes)
+            {
+                DotStep<R, C>(ref a, aStride, ref b, bStride, k, ref s00, ref s01, ref s02, ref s03, ref s10, ref s11, ref s12, ref s13, ref s20, ref s21, ref s22, ref s23, ref s30, ref s31, ref s32, ref s33);
+            }
+        }
+    }
+
+    /// <summary>One vector of k of a dot tile: s[i, j] += a_i · b_j over the lanes at <paramref name="k"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void DotStep<R, C>(ref float a, nuint aStride, ref float b, nuint bStride, nuint k,
         ref Vector256<float> s00, ref Vector256<float> s01, ref Vector256<float> s02, ref Vector256<float> s03,
         ref Vector256<float> s10, ref Vector256<float> s11, ref Vector256<float> s12, ref Vector256<float> s13,
         ref Vector256<float> s20, ref Vector256<float> s21, ref Vector256<float> s22, ref Vector256<float> s23,
@@ -231,7 +337,7 @@ internal static class TileSteps256
         if (typeof(IAbove3).IsAssignableFrom(typeof(C))) Column<R>(Vector256.LoadUnsafe(ref b, 3 * bStride + k), a0, a1, a2, a3, ref s03, ref s13, ref s23, ref s33);
     }
 
-    /// <summary>One column of a dot tile: s[i] += a_i · b.</summary>
+    /// <summary>One column of a dot tile: s[i] += a_i · b (B's vector passed in, as DotProduct.Column has it).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Column<R>(Vector256<float> b, Vector256<float> a0, Vector256<float> a1, Vector256<float> a2, Vector256<float> a3, ref Vector256<float> s0, ref Vector256<float> s1, ref Vector256<float> s2, ref Vector256<float> s3)
         where R : ICount
@@ -322,12 +428,65 @@ internal static class TileSteps128
         }
     }
 
-    /// <summary>
-    /// One vector of k of a dot tile of R rows of A by C rows of B:
-    /// s[i, j] += a_i · b_j over the lanes at <paramref name="k"/>.
-    /// </summary>
+    /// <summary>The C vectors of a tile row at <paramref name="row"/>: a broadcast product that accumulates into C starts from them.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Dot<R, C>(ref float a, nuint aStride, ref float b, nuint bStride, nuint k,
+    public static void Load<C>(ref float row, ref Vector128<float> v0, ref Vector128<float> v1, ref Vector128<float> v2, ref Vector128<float> v3, ref Vector128<float> v4)
+        where C : ICount
+    {
+        nuint lanes = (nuint)Vector128<float>.Count;
+        v0 = Vector128.LoadUnsafe(ref row, 0);
+        if (typeof(IAbove1).IsAssignableFrom(typeof(C))) v1 = Vector128.LoadUnsafe(ref row, lanes);
+        if (typeof(IAbove2).IsAssignableFrom(typeof(C))) v2 = Vector128.LoadUnsafe(ref row, 2 * lanes);
+        if (typeof(IAbove3).IsAssignableFrom(typeof(C))) v3 = Vector128.LoadUnsafe(ref row, 3 * lanes);
+        if (typeof(IAbove4).IsAssignableFrom(typeof(C))) v4 = Vector128.LoadUnsafe(ref row, 4 * lanes);
+    }
+
+    /// <summary>Stores the C vectors of a tile row at <paramref name="row"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store<C>(ref float row, Vector128<float> v0, Vector128<float> v1, Vector128<float> v2, Vector128<float> v3, Vector128<float> v4)
+        where C : ICount
+    {
+        nuint lanes = (nuint)Vector128<float>.Count;
+        v0.StoreUnsafe(ref row, 0);
+        if (typeof(IAbove1).IsAssignableFrom(typeof(C))) v1.StoreUnsafe(ref row, lanes);
+        if (typeof(IAbove2).IsAssignableFrom(typeof(C))) v2.StoreUnsafe(ref row, 2 * lanes);
+        if (typeof(IAbove3).IsAssignableFrom(typeof(C))) v3.StoreUnsafe(ref row, 3 * lanes);
+        if (typeof(IAbove4).IsAssignableFrom(typeof(C))) v4.StoreUnsafe(ref row, 4 * lanes);
+    }
+
+    /// <summary>
+    /// The sums of a dot tile of R rows of A by C rows of B over <paramref name="length"/> values, lane by lane:
+    /// s[i, j] += a_i · b_j; one to four vectors straight-line, more in a loop, as DotProduct.Tiles does.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
+    public static void Dot<R, C>(ref float a, nuint aStride, ref float b, nuint bStride, nuint length,
+        ref Vector128<float> s00, ref Vector128<float> s01, ref Vector128<float> s02, ref Vector128<float> s03,
+        ref Vector128<float> s10, ref Vector128<float> s11, ref Vector128<float> s12, ref Vector128<float> s13,
+        ref Vector128<float> s20, ref Vector128<float> s21, ref Vector128<float> s22, ref Vector128<float> s23,
+        ref Vector128<float> s30, ref Vector128<float> s31, ref Vector128<float> s32, ref Vector128<float> s33)
+        where R : ICount
+        where C : ICount
+    {
+        nuint lanes = (nuint)Vector128<float>.Count;
+        if (length <= 4 * lanes)
+        {
+            DotStep<R, C>(ref a, aStride, ref b, bStride, 0, ref s00, ref s01, ref s02, ref s03, ref s10, ref s11, ref s12, ref s13, ref s20, ref s21, ref s22, ref s23, ref s30, ref s31, ref s32, ref s33);
+            if (length > lanes) DotStep<R, C>(ref a, aStride, ref b, bStride, lanes, ref s00, ref s01, ref s02, ref s03, ref s10, ref s11, ref s12, ref s13, ref s20, ref s21, ref s22, ref s23, ref s30, ref s31, ref s32, ref s33);
+            if (length > 2 * lanes) DotStep<R, C>(ref a, aStride, ref b, bStride, 2 * lanes, ref s00, ref s01, ref s02, ref s03, ref s10, ref s11, ref s12, ref s13, ref s20, ref s21, ref s22, ref s23, ref s30, ref s31, ref s32, ref s33);
+            if (length > 3 * lanes) DotStep<R, C>(ref a, aStride, ref b, bStride, 3 * lanes, ref s00, ref s01, ref s02, ref s03, ref s10, ref s11, ref s12, ref s13, ref s20, ref s21, ref s22, ref s23, ref s30, ref s31, ref s32, ref s33);
+        }
+        else
+        {
+            for (nuint k = 0; k < length; k += lanes)
+            {
+                DotStep<R, C>(ref a, aStride, ref b, bStride, k, ref s00, ref s01, ref s02, ref s03, ref s10, ref s11, ref s12, ref s13, ref s20, ref s21, ref s22, ref s23, ref s30, ref s31, ref s32, ref s33);
+            }
+        }
+    }
+
+    /// <summary>One vector of k of a dot tile: s[i, j] += a_i · b_j over the lanes at <paramref name="k"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void DotStep<R, C>(ref float a, nuint aStride, ref float b, nuint bStride, nuint k,
         ref Vector128<float> s00, ref Vector128<float> s01, ref Vector128<float> s02, ref Vector128<float> s03,
         ref Vector128<float> s10, ref Vector128<float> s11, ref Vector128<float> s12, ref Vector128<float> s13,
         ref Vector128<float> s20, ref Vector128<float> s21, ref Vector128<float> s22, ref Vector128<float> s23,
@@ -346,7 +505,7 @@ internal static class TileSteps128
         if (typeof(IAbove3).IsAssignableFrom(typeof(C))) Column<R>(Vector128.LoadUnsafe(ref b, 3 * bStride + k), a0, a1, a2, a3, ref s03, ref s13, ref s23, ref s33);
     }
 
-    /// <summary>One column of a dot tile: s[i] += a_i · b.</summary>
+    /// <summary>One column of a dot tile: s[i] += a_i · b (B's vector passed in, as DotProduct.Column has it).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Column<R>(Vector128<float> b, Vector128<float> a0, Vector128<float> a1, Vector128<float> a2, Vector128<float> a3, ref Vector128<float> s0, ref Vector128<float> s1, ref Vector128<float> s2, ref Vector128<float> s3)
         where R : ICount
@@ -364,6 +523,48 @@ internal static class TileSteps128
 /// </summary>
 internal static class TileSteps
 {
+    /// <summary>See <see cref="TileSteps512.Load"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
+    public static void Load<T, TV, C>(ref T row, ref TV v0, ref TV v1, ref TV v2, ref TV v3, ref TV v4)
+        where T : unmanaged
+        where TV : struct
+        where C : ICount
+    {
+        if (typeof(TV) == typeof(Vector512<float>))
+        {
+            TileSteps512.Load<C>(ref Unsafe.As<T, float>(ref row), ref Unsafe.As<TV, Vector512<float>>(ref v0), ref Unsafe.As<TV, Vector512<float>>(ref v1), ref Unsafe.As<TV, Vector512<float>>(ref v2), ref Unsafe.As<TV, Vector512<float>>(ref v3), ref Unsafe.As<TV, Vector512<float>>(ref v4));
+        }
+        else if (typeof(TV) == typeof(Vector256<float>))
+        {
+            TileSteps256.Load<C>(ref Unsafe.As<T, float>(ref row), ref Unsafe.As<TV, Vector256<float>>(ref v0), ref Unsafe.As<TV, Vector256<float>>(ref v1), ref Unsafe.As<TV, Vector256<float>>(ref v2), ref Unsafe.As<TV, Vector256<float>>(ref v3), ref Unsafe.As<TV, Vector256<float>>(ref v4));
+        }
+        else if (typeof(TV) == typeof(Vector128<float>))
+        {
+            TileSteps128.Load<C>(ref Unsafe.As<T, float>(ref row), ref Unsafe.As<TV, Vector128<float>>(ref v0), ref Unsafe.As<TV, Vector128<float>>(ref v1), ref Unsafe.As<TV, Vector128<float>>(ref v2), ref Unsafe.As<TV, Vector128<float>>(ref v3), ref Unsafe.As<TV, Vector128<float>>(ref v4));
+        }
+    }
+
+    /// <summary>See <see cref="TileSteps512.Store"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
+    public static void Store<T, TV, C>(ref T row, TV v0, TV v1, TV v2, TV v3, TV v4)
+        where T : unmanaged
+        where TV : struct
+        where C : ICount
+    {
+        if (typeof(TV) == typeof(Vector512<float>))
+        {
+            TileSteps512.Store<C>(ref Unsafe.As<T, float>(ref row), Unsafe.BitCast<TV, Vector512<float>>(v0), Unsafe.BitCast<TV, Vector512<float>>(v1), Unsafe.BitCast<TV, Vector512<float>>(v2), Unsafe.BitCast<TV, Vector512<float>>(v3), Unsafe.BitCast<TV, Vector512<float>>(v4));
+        }
+        else if (typeof(TV) == typeof(Vector256<float>))
+        {
+            TileSteps256.Store<C>(ref Unsafe.As<T, float>(ref row), Unsafe.BitCast<TV, Vector256<float>>(v0), Unsafe.BitCast<TV, Vector256<float>>(v1), Unsafe.BitCast<TV, Vector256<float>>(v2), Unsafe.BitCast<TV, Vector256<float>>(v3), Unsafe.BitCast<TV, Vector256<float>>(v4));
+        }
+        else if (typeof(TV) == typeof(Vector128<float>))
+        {
+            TileSteps128.Store<C>(ref Unsafe.As<T, float>(ref row), Unsafe.BitCast<TV, Vector128<float>>(v0), Unsafe.BitCast<TV, Vector128<float>>(v1), Unsafe.BitCast<TV, Vector128<float>>(v2), Unsafe.BitCast<TV, Vector128<float>>(v3), Unsafe.BitCast<TV, Vector128<float>>(v4));
+        }
+    }
+
     /// <summary>See <see cref="TileSteps512.Broadcast"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     public static void Broadcast<T, TV, R, C>(ref T aK, nuint aStrideM, nuint aStrideK, ref T bRow, nuint bStride, nuint depth,
@@ -408,7 +609,7 @@ internal static class TileSteps
 
     /// <summary>See <see cref="TileSteps512.Dot"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
-    public static void Dot<T, TV, R, C>(ref T a, nuint aStride, ref T b, nuint bStride, nuint k,
+    public static void Dot<T, TV, R, C>(ref T a, nuint aStride, ref T b, nuint bStride, nuint length,
         ref TV s00, ref TV s01, ref TV s02, ref TV s03,
         ref TV s10, ref TV s11, ref TV s12, ref TV s13,
         ref TV s20, ref TV s21, ref TV s22, ref TV s23,
@@ -420,7 +621,7 @@ internal static class TileSteps
     {
         if (typeof(TV) == typeof(Vector512<float>))
         {
-            TileSteps512.Dot<R, C>(ref Unsafe.As<T, float>(ref a), aStride, ref Unsafe.As<T, float>(ref b), bStride, k,
+            TileSteps512.Dot<R, C>(ref Unsafe.As<T, float>(ref a), aStride, ref Unsafe.As<T, float>(ref b), bStride, length,
                 ref Unsafe.As<TV, Vector512<float>>(ref s00), ref Unsafe.As<TV, Vector512<float>>(ref s01), ref Unsafe.As<TV, Vector512<float>>(ref s02), ref Unsafe.As<TV, Vector512<float>>(ref s03),
                 ref Unsafe.As<TV, Vector512<float>>(ref s10), ref Unsafe.As<TV, Vector512<float>>(ref s11), ref Unsafe.As<TV, Vector512<float>>(ref s12), ref Unsafe.As<TV, Vector512<float>>(ref s13),
                 ref Unsafe.As<TV, Vector512<float>>(ref s20), ref Unsafe.As<TV, Vector512<float>>(ref s21), ref Unsafe.As<TV, Vector512<float>>(ref s22), ref Unsafe.As<TV, Vector512<float>>(ref s23),
@@ -428,7 +629,7 @@ internal static class TileSteps
         }
         else if (typeof(TV) == typeof(Vector256<float>))
         {
-            TileSteps256.Dot<R, C>(ref Unsafe.As<T, float>(ref a), aStride, ref Unsafe.As<T, float>(ref b), bStride, k,
+            TileSteps256.Dot<R, C>(ref Unsafe.As<T, float>(ref a), aStride, ref Unsafe.As<T, float>(ref b), bStride, length,
                 ref Unsafe.As<TV, Vector256<float>>(ref s00), ref Unsafe.As<TV, Vector256<float>>(ref s01), ref Unsafe.As<TV, Vector256<float>>(ref s02), ref Unsafe.As<TV, Vector256<float>>(ref s03),
                 ref Unsafe.As<TV, Vector256<float>>(ref s10), ref Unsafe.As<TV, Vector256<float>>(ref s11), ref Unsafe.As<TV, Vector256<float>>(ref s12), ref Unsafe.As<TV, Vector256<float>>(ref s13),
                 ref Unsafe.As<TV, Vector256<float>>(ref s20), ref Unsafe.As<TV, Vector256<float>>(ref s21), ref Unsafe.As<TV, Vector256<float>>(ref s22), ref Unsafe.As<TV, Vector256<float>>(ref s23),
@@ -436,7 +637,7 @@ internal static class TileSteps
         }
         else if (typeof(TV) == typeof(Vector128<float>))
         {
-            TileSteps128.Dot<R, C>(ref Unsafe.As<T, float>(ref a), aStride, ref Unsafe.As<T, float>(ref b), bStride, k,
+            TileSteps128.Dot<R, C>(ref Unsafe.As<T, float>(ref a), aStride, ref Unsafe.As<T, float>(ref b), bStride, length,
                 ref Unsafe.As<TV, Vector128<float>>(ref s00), ref Unsafe.As<TV, Vector128<float>>(ref s01), ref Unsafe.As<TV, Vector128<float>>(ref s02), ref Unsafe.As<TV, Vector128<float>>(ref s03),
                 ref Unsafe.As<TV, Vector128<float>>(ref s10), ref Unsafe.As<TV, Vector128<float>>(ref s11), ref Unsafe.As<TV, Vector128<float>>(ref s12), ref Unsafe.As<TV, Vector128<float>>(ref s13),
                 ref Unsafe.As<TV, Vector128<float>>(ref s20), ref Unsafe.As<TV, Vector128<float>>(ref s21), ref Unsafe.As<TV, Vector128<float>>(ref s22), ref Unsafe.As<TV, Vector128<float>>(ref s23),
