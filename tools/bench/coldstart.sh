@@ -39,6 +39,10 @@ done
 echo "== a = this tree, b = $rev ($(git rev-parse --short "$rev")); $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores"
 echo "consumer build (5 models, no incremental), median: a $(median <"$work/build-a") ms, b $(median <"$work/build-b") ms"
 echo "first calls (5 constructors, SgdStep and Step), median: a $(median <"$work/first-a") ms, b $(median <"$work/first-b") ms"
+# Each round's a / b: a busy host slows whole rounds, so the median of the rounds' ratios moves less than either median.
+echo "first calls a / b, each round: $(paste "$work/first-a" "$work/first-b" | awk '{printf "%.2f ", $1 / $2}')"
+echo "first calls a / b, median of the rounds: $(paste "$work/first-a" "$work/first-b" | awk '{printf "%.4f\n", $1 / $2}' | median)"
+echo "build a / b, median of the rounds: $(paste "$work/build-a" "$work/build-b" | awk '{printf "%.4f\n", $1 / $2}' | median)"
 echo "== a, last round"
 cat "$work/run-a-$rounds"
 echo "== b, last round"

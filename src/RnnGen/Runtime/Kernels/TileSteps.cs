@@ -3,15 +3,17 @@ using System.Runtime.Intrinsics;
 
 namespace RnnGen.Runtime;
 
-// The innermost steps of the products' register tiles in single precision, once per width with the hardware
-// intrinsics written in place. The generic kernels (BroadcastProduct.BlockTiles, DotProduct.Step) compute the same
-// through a width struct and call these for float. Both compile to the same instructions at tier 1, where everything
-// inlines; these exist for tier 0, which inlines no call: there each width-struct operation and each count test is a
-// call of its own, and a tutorial model's first SgdStep (16 M multiply-adds in its head) ran two to three times as long
-// as with intrinsics, which tier 0 expands in place. Each method mirrors the generic step's shape (a row's broadcast and
-// a column's B vector are passed to a call) so that the JIT makes the same choices at tier 1: folding a single-use
-// broadcast or load into the multiply-add. The three classes are the same text but for the width; KernelSourceTests
-// keeps them so.
+// The innermost work of the products' register tiles in single precision, once per width with the hardware intrinsics
+// written in place: a broadcast tile's sums over k, a dot tile's sums over its length, a tile row's start and store.
+// The generic tiles (BroadcastProduct.BlockTiles, DotProduct.Tiles) do the same through a width struct and call these
+// for float. They exist for tier 0, which inlines no call: there every width-struct operation and every C.Value test is
+// a call of its own, and a tutorial model's first SgdStep (16 M multiply-adds in its head) ran two to three times as
+// long as with the intrinsics, which tier 0 expands in place. Counts are type tests (IAbove1..4), which tier 0 folds.
+// The entry points depend on no shape, so they are AggressiveOptimization as well as AggressiveInlining: called from
+// tier-0 code, each (rows, columns) is compiled fully optimised once per process, for every model; inlined into a
+// tier-1 tile, they give the instructions the generic code gives (disassembly compared, docs/architecture.md). Their
+// helpers mirror the generic code's shape (a row's broadcast, a column's B vector passed to a call) for that reason.
+// The three classes are the same text but for the width; KernelSourceTests keeps them so.
 
 /// <summary>Single-precision tile steps at 512 bits (see the file's header).</summary>
 internal static class TileSteps512
