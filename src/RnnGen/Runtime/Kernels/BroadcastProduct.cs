@@ -9,6 +9,8 @@ namespace RnnGen.Runtime;
 /// <summary>
 /// Products of the shape a struct declares (see <see cref="IBroadcastProduct"/>), written once for every
 /// vector width and specialised by the JIT for each shape: every size, stride and tile is a constant in its code.
+/// In single precision a tile's innermost work (its k loop, a row's start and store) goes through TileSteps.cs, the same
+/// operations with the intrinsics written per width, which tier 0 runs without a call per vector operation.
 /// </summary>
 /// <remarks>
 /// <para>

@@ -8,7 +8,8 @@ namespace RnnGen.Runtime;
 
 /// <summary>
 /// Dot products of the shape a struct declares (see <see cref="IDotProduct"/>): <c>C[m, n] += Σ_k A[m, k] · B[n, k]</c>,
-/// written once for every vector width and specialised by the JIT for each shape.
+/// written once for every vector width and specialised by the JIT for each shape. In single precision a tile's sums go
+/// through TileSteps.cs, the same operations with the intrinsics written per width, for tier 0.
 /// </summary>
 /// <remarks>
 /// <para>
