@@ -99,7 +99,7 @@ public static class BroadcastProduct
         where TV : struct
         where S : IBroadcastProduct
     {
-        if (S.PartColumns == 0 && StoredB<S>() == 0 && StoredC<S>() == 0 && S.N == TileVectors<T, W, TV, S>(S.N / W.Lanes) * W.Lanes)
+        if (S.PartColumns == 0 && Stored(S.BPanel, S.N) == 0 && Stored(S.CPanel, S.N) == 0 && S.N == TileVectors(S.M, W.Bits, S.WideTiles, S.N / W.Lanes) * W.Lanes)
         {
             // One tile's worth of columns: a matrix-vector product (a small cell's streaming step), or a small head.
             Rows<T, W, TV, S>(part, S.N / W.Lanes, ref a, ref b, ref c, ref s0, ref s1, ref s2, 0, 0, extent);
@@ -110,39 +110,25 @@ public static class BroadcastProduct
         }
     }
 
-    /// <summary>Rows per register tile.</summary>
+    // The helpers below take the shape's constants as arguments rather than the shape: tier 0 compiles each once for
+    // every shape (not once per shape), and tier 1 inlines them with the constants in place.
+
+    /// <summary>Rows per register tile, for a product of <paramref name="m"/> rows (0: known at run time).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int TileRows<T, W, TV, S>()
-        where T : unmanaged, IBinaryFloatingPointIeee754<T>
-        where W : IVectorWidth<T, TV>
-        where TV : struct
-        where S : IBroadcastProduct =>
-        S.M == 1 ? 1 : W.Bits == 512 && S.WideTiles ? 5 : 4;
+    private static int TileRows(int m, int bits, bool wide) => m == 1 ? 1 : bits == 512 && wide ? 5 : 4;
 
     /// <summary>Vectors per register tile over <paramref name="vectors"/> vectors of columns.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int TileVectors<T, W, TV, S>(int vectors)
-        where T : unmanaged, IBinaryFloatingPointIeee754<T>
-        where W : IVectorWidth<T, TV>
-        where TV : struct
-        where S : IBroadcastProduct =>
-        Math.Min(S.M == 1 ? 8 : W.Bits switch { 512 => S.WideTiles ? 5 : 4, 256 => S.WideTiles ? 3 : 2, _ => 2 }, vectors);
+    private static int TileVectors(int m, int bits, bool wide, int vectors) =>
+        Math.Min(m == 1 ? 8 : bits switch { 512 => wide ? 5 : 4, 256 => wide ? 3 : 2, _ => 2 }, vectors);
 
-    /// <summary>B's panel width when B is stored in panels, else 0.</summary>
+    /// <summary>The panel width when a matrix of <paramref name="n"/> columns is stored in narrower panels, else 0.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int StoredB<S>() where S : IBroadcastProduct => S.BPanel > 0 && S.BPanel < S.N ? S.BPanel : 0;
+    private static int Stored(int panel, int n) => panel > 0 && panel < n ? panel : 0;
 
-    /// <summary>C's panel width when C is stored in panels, else 0.</summary>
+    /// <summary>Distance between the rows a tile reads or writes: a panel's width, or the matrix's row stride.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int StoredC<S>() where S : IBroadcastProduct => S.CPanel > 0 && S.CPanel < S.N ? S.CPanel : 0;
-
-    /// <summary>Distance between B's rows where a tile reads them: a panel's width, or B's row stride.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static nuint BStride<S>() where S : IBroadcastProduct => (nuint)(StoredB<S>() > 0 ? StoredB<S>() : S.BStride);
-
-    /// <summary>Distance between C's rows where a tile writes them: a panel's width, or C's row stride.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static nuint CStride<S>() where S : IBroadcastProduct => (nuint)(StoredC<S>() > 0 ? StoredC<S>() : S.CStride);
+    private static nuint Stride(int panel, int n, int stride) => (nuint)(Stored(panel, n) > 0 ? Stored(panel, n) : stride);
 
     /// <summary>
     /// The columns, block after block: all of them, one part of every group's, or panel after panel (a panel found
@@ -154,7 +140,7 @@ public static class BroadcastProduct
         where TV : struct
         where S : IBroadcastProduct
     {
-        int lanes = W.Lanes, storedB = StoredB<S>(), storedC = StoredC<S>();
+        int lanes = W.Lanes, storedB = Stored(S.BPanel, S.N), storedC = Stored(S.CPanel, S.N);
         int block = storedB > 0 ? storedB : storedC > 0 ? storedC : S.PartColumns;
         if (block == 0)
         {
@@ -162,7 +148,7 @@ public static class BroadcastProduct
             return;
         }
 
-        int partVectors = storedB == 0 && storedC == 0 ? TileVectors<T, W, TV, S>(S.PartColumns / lanes) : 0;
+        int partVectors = storedB == 0 && storedC == 0 ? TileVectors(S.M, W.Bits, S.WideTiles, S.PartColumns / lanes) : 0;
         if (partVectors > 0 && S.PartColumns % (partVectors * lanes) == 0)
         {
             // A part of plain rows: its columns of every group, as if they were adjacent; no tile straddles two groups.
@@ -177,7 +163,7 @@ public static class BroadcastProduct
             return;
         }
 
-        if (storedB > 0 && PanelTiles<T, W, TV, S>(TileVectors<T, W, TV, S>(storedB / lanes)))
+        if (storedB > 0 && PanelTiles(S.M, Stored(S.BPanel, S.N), Stored(S.CPanel, S.N), TileVectors(S.M, W.Bits, S.WideTiles, storedB / lanes) * W.Lanes))
         {
             // A matrix-vector product over panels one tile wide: the tile walks the part's panels itself, one call.
             Rows<T, W, TV, S>(part, storedB / lanes, ref a, ref b, ref c, ref s0, ref s1, ref s2, 0, 0, extent);
@@ -221,7 +207,7 @@ public static class BroadcastProduct
         where TV : struct
         where S : IBroadcastProduct
     {
-        int cv = TileVectors<T, W, TV, S>(vectors), lanes = W.Lanes;
+        int cv = TileVectors(S.M, W.Bits, S.WideTiles, vectors), lanes = W.Lanes;
         int full = vectors / cv, rest = vectors % cv;
         for (nuint n0 = 0; n0 < (nuint)(full * cv * lanes); n0 += (nuint)(cv * lanes))
         {
@@ -278,7 +264,7 @@ public static class BroadcastProduct
         where S : IBroadcastProduct
         where C : ICount
     {
-        int rm = TileRows<T, W, TV, S>();
+        int rm = TileRows(S.M, W.Bits, S.WideTiles);
         nuint rows = (nuint)(S.M > 0 ? S.M : extent), full = rows / (nuint)rm * (nuint)rm;
         if (full == 0)
         {
@@ -301,7 +287,7 @@ public static class BroadcastProduct
         {
             // The rows left over from a constant M: one tile of them, at the end.
             ref T aRest = ref Unsafe.Add(ref a, full * (nuint)S.AStrideM);
-            ref T cRest = ref Unsafe.Add(ref c, full * CStride<S>());
+            ref T cRest = ref Unsafe.Add(ref c, full * Stride(S.CPanel, S.N, S.CStride));
             switch (S.M % rm)
             {
                 case 2: BlockTiles<T, W, TV, S, Count2, C>(ref aRest, ref b, ref cRest, ref s0, ref s1, ref s2, column, n0, 2, extent); break;
@@ -313,14 +299,14 @@ public static class BroadcastProduct
 
     /// <summary>How many chains a single row's sum is cut into (see the remarks of the class).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int Chains<S>(int vectors) where S : IBroadcastProduct
+    private static int Chains(int k, int m, int storedB, int vectors)
     {
-        if (S.K > 0 && S.K * vectors <= ChainBudget)
+        if (k > 0 && k * vectors <= ChainBudget)
         {
-            return Math.Max(1, Math.Min(Math.Min(4, 8 / vectors), S.K / 2));
+            return Math.Max(1, Math.Min(Math.Min(4, 8 / vectors), k / 2));
         }
 
-        return StoredB<S>() > 0 && S.M == 1 && vectors <= 4 && S.K > 0 && S.K % 2 == 0 ? 2 : 1;
+        return storedB > 0 && m == 1 && vectors <= 4 && k > 0 && k % 2 == 0 ? 2 : 1;
     }
 
     /// <summary>
@@ -328,11 +314,10 @@ public static class BroadcastProduct
     /// product accumulates into C, whose rows are loaded instead).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static TV Start<T, W, TV, S>(ref T s0, ref T s1, ref T s2, nuint at)
+    private static TV Start<T, W, TV>(ProductStart start, ref T s0, ref T s1, ref T s2, nuint at)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where W : IVectorWidth<T, TV>
-        where TV : struct
-        where S : IBroadcastProduct => S.Start switch
+        where TV : struct => start switch
         {
             ProductStart.Row => W.Load(ref s0, at),
             ProductStart.ThreeRows => W.Add(W.Add(W.Load(ref s0, at), W.Load(ref s1, at)), W.Load(ref s2, at)),
@@ -341,20 +326,18 @@ public static class BroadcastProduct
 
     /// <summary>One accumulator's start: C's own value when the product accumulates, else the column's start.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static TV StartAt<T, W, TV, S>(ref T cRow, nuint index, TV start)
+    private static TV StartAt<T, W, TV>(ProductStart start, ref T cRow, nuint index, TV value)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where W : IVectorWidth<T, TV>
-        where TV : struct
-        where S : IBroadcastProduct => S.Start == ProductStart.Accumulate ? W.Load(ref cRow, index) : start;
+        where TV : struct => start == ProductStart.Accumulate ? W.Load(ref cRow, index) : value;
 
     /// <summary>Stores one accumulator after the finish.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Finish<T, W, TV, S>(TV value, ref T cRow, nuint index)
+    private static void Finish<T, W, TV>(ProductFinish finish, TV value, ref T cRow, nuint index)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where W : IVectorWidth<T, TV>
-        where TV : struct
-        where S : IBroadcastProduct =>
-        W.Store(S.Finish switch { ProductFinish.Tanh => W.Tanh(value), ProductFinish.Relu => W.Relu(value), _ => value }, ref cRow, index);
+        where TV : struct =>
+        W.Store(finish switch { ProductFinish.Tanh => W.Tanh(value), ProductFinish.Relu => W.Relu(value), _ => value }, ref cRow, index);
 
     /// <summary>acc[v] += x · b[v] for the tile's C vectors.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -386,11 +369,11 @@ public static class BroadcastProduct
         where S : IBroadcastProduct
         where C : ICount
     {
-        int vectors = C.Value;
-        nuint lanes = (nuint)W.Lanes, aStrideK = (nuint)S.AStrideK, bStride = BStride<S>(), cStride = CStride<S>();
-        int chains = Chains<S>(vectors), depth = S.K > 0 ? S.K : extent;
-        bool panels = PanelTiles<T, W, TV, S>(vectors);
-        nuint panel = (nuint)StoredB<S>(), blocks = panels ? PartPanels<S>() : 1;
+        int vectors = C.Value, storedB = Stored(S.BPanel, S.N);
+        nuint lanes = (nuint)W.Lanes, aStrideK = (nuint)S.AStrideK, bStride = Stride(S.BPanel, S.N, S.BStride), cStride = Stride(S.CPanel, S.N, S.CStride);
+        int chains = Chains(S.K, S.M, storedB, vectors), depth = S.K > 0 ? S.K : extent;
+        bool panels = PanelTiles(S.M, storedB, Stored(S.CPanel, S.N), vectors * W.Lanes);
+        nuint panel = (nuint)storedB, blocks = panels ? PartPanels(S.N, S.PartColumns, S.GroupColumns, storedB) : 1;
         TV z = W.Zero;
         for (nuint i = 0; i < blocks; i++)
         {
@@ -399,32 +382,32 @@ public static class BroadcastProduct
             ref T cTile = ref Unsafe.Add(ref c, n0);
             if (panels)
             {
-                nuint index = PanelOfPart<S>(i, part);
+                nuint index = PanelOfPart(i, part, S.PartColumns, S.GroupColumns, storedB);
                 at = index * panel;
                 bTile = ref Unsafe.Add(ref b, PanelOrder.Slot(index, S.N / (int)panel, S.BPanelGroups) * (nuint)S.K * panel);
                 cTile = ref Unsafe.Add(ref c, at);
             }
 
-            TV i0 = Start<T, W, TV, S>(ref s0, ref s1, ref s2, at);
-            TV i1 = vectors > 1 ? Start<T, W, TV, S>(ref s0, ref s1, ref s2, at + lanes) : z;
-            TV i2 = vectors > 2 ? Start<T, W, TV, S>(ref s0, ref s1, ref s2, at + 2 * lanes) : z;
-            TV i3 = vectors > 3 ? Start<T, W, TV, S>(ref s0, ref s1, ref s2, at + 3 * lanes) : z;
-            TV i4 = vectors > 4 ? Start<T, W, TV, S>(ref s0, ref s1, ref s2, at + 4 * lanes) : z;
-            TV i5 = vectors > 5 ? Start<T, W, TV, S>(ref s0, ref s1, ref s2, at + 5 * lanes) : z;
-            TV i6 = vectors > 6 ? Start<T, W, TV, S>(ref s0, ref s1, ref s2, at + 6 * lanes) : z;
-            TV i7 = vectors > 7 ? Start<T, W, TV, S>(ref s0, ref s1, ref s2, at + 7 * lanes) : z;
+            TV i0 = Start<T, W, TV>(S.Start, ref s0, ref s1, ref s2, at);
+            TV i1 = vectors > 1 ? Start<T, W, TV>(S.Start, ref s0, ref s1, ref s2, at + lanes) : z;
+            TV i2 = vectors > 2 ? Start<T, W, TV>(S.Start, ref s0, ref s1, ref s2, at + 2 * lanes) : z;
+            TV i3 = vectors > 3 ? Start<T, W, TV>(S.Start, ref s0, ref s1, ref s2, at + 3 * lanes) : z;
+            TV i4 = vectors > 4 ? Start<T, W, TV>(S.Start, ref s0, ref s1, ref s2, at + 4 * lanes) : z;
+            TV i5 = vectors > 5 ? Start<T, W, TV>(S.Start, ref s0, ref s1, ref s2, at + 5 * lanes) : z;
+            TV i6 = vectors > 6 ? Start<T, W, TV>(S.Start, ref s0, ref s1, ref s2, at + 6 * lanes) : z;
+            TV i7 = vectors > 7 ? Start<T, W, TV>(S.Start, ref s0, ref s1, ref s2, at + 7 * lanes) : z;
             for (nuint m = from; m < to; m++)
             {
                 ref T cRow = ref Unsafe.Add(ref cTile, m * cStride);
                 ref T aRow = ref Unsafe.Add(ref a, m * (nuint)S.AStrideM);
-                TV c0 = StartAt<T, W, TV, S>(ref cRow, 0, i0);
-                TV c1 = vectors > 1 ? StartAt<T, W, TV, S>(ref cRow, lanes, i1) : z;
-                TV c2 = vectors > 2 ? StartAt<T, W, TV, S>(ref cRow, 2 * lanes, i2) : z;
-                TV c3 = vectors > 3 ? StartAt<T, W, TV, S>(ref cRow, 3 * lanes, i3) : z;
-                TV c4 = vectors > 4 ? StartAt<T, W, TV, S>(ref cRow, 4 * lanes, i4) : z;
-                TV c5 = vectors > 5 ? StartAt<T, W, TV, S>(ref cRow, 5 * lanes, i5) : z;
-                TV c6 = vectors > 6 ? StartAt<T, W, TV, S>(ref cRow, 6 * lanes, i6) : z;
-                TV c7 = vectors > 7 ? StartAt<T, W, TV, S>(ref cRow, 7 * lanes, i7) : z;
+                TV c0 = StartAt<T, W, TV>(S.Start, ref cRow, 0, i0);
+                TV c1 = vectors > 1 ? StartAt<T, W, TV>(S.Start, ref cRow, lanes, i1) : z;
+                TV c2 = vectors > 2 ? StartAt<T, W, TV>(S.Start, ref cRow, 2 * lanes, i2) : z;
+                TV c3 = vectors > 3 ? StartAt<T, W, TV>(S.Start, ref cRow, 3 * lanes, i3) : z;
+                TV c4 = vectors > 4 ? StartAt<T, W, TV>(S.Start, ref cRow, 4 * lanes, i4) : z;
+                TV c5 = vectors > 5 ? StartAt<T, W, TV>(S.Start, ref cRow, 5 * lanes, i5) : z;
+                TV c6 = vectors > 6 ? StartAt<T, W, TV>(S.Start, ref cRow, 6 * lanes, i6) : z;
+                TV c7 = vectors > 7 ? StartAt<T, W, TV>(S.Start, ref cRow, 7 * lanes, i7) : z;
                 // Chains 1..3 (a chain per k mod chains); chain 0 is c0..c7. At most 8 / C chains, so C · chains <= 8.
                 TV d0 = z, d1 = z, d2 = z, d3 = z, e0 = z, e1 = z, e2 = z, e3 = z, f0 = z, f1 = z, f2 = z, f3 = z;
                 // aK and bK walk the sum: A's element and B's row of step k.
@@ -482,42 +465,37 @@ public static class BroadcastProduct
                     c3 = Join<T, W, TV>(chains, c3, d3, e3, f3);
                 }
 
-                Finish<T, W, TV, S>(c0, ref cRow, 0);
-                if (vectors > 1) Finish<T, W, TV, S>(c1, ref cRow, lanes);
-                if (vectors > 2) Finish<T, W, TV, S>(c2, ref cRow, 2 * lanes);
-                if (vectors > 3) Finish<T, W, TV, S>(c3, ref cRow, 3 * lanes);
-                if (vectors > 4) Finish<T, W, TV, S>(c4, ref cRow, 4 * lanes);
-                if (vectors > 5) Finish<T, W, TV, S>(c5, ref cRow, 5 * lanes);
-                if (vectors > 6) Finish<T, W, TV, S>(c6, ref cRow, 6 * lanes);
-                if (vectors > 7) Finish<T, W, TV, S>(c7, ref cRow, 7 * lanes);
+                Finish<T, W, TV>(S.Finish, c0, ref cRow, 0);
+                if (vectors > 1) Finish<T, W, TV>(S.Finish, c1, ref cRow, lanes);
+                if (vectors > 2) Finish<T, W, TV>(S.Finish, c2, ref cRow, 2 * lanes);
+                if (vectors > 3) Finish<T, W, TV>(S.Finish, c3, ref cRow, 3 * lanes);
+                if (vectors > 4) Finish<T, W, TV>(S.Finish, c4, ref cRow, 4 * lanes);
+                if (vectors > 5) Finish<T, W, TV>(S.Finish, c5, ref cRow, 5 * lanes);
+                if (vectors > 6) Finish<T, W, TV>(S.Finish, c6, ref cRow, 6 * lanes);
+                if (vectors > 7) Finish<T, W, TV>(S.Finish, c7, ref cRow, 7 * lanes);
             }
         }
     }
 
-    /// <summary>Whether a matrix-vector product over B's panels is one tile of <paramref name="vectors"/> per panel.</summary>
+    /// <summary>Whether a matrix-vector product over B's panels is one tile <paramref name="width"/> wide per panel.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool PanelTiles<T, W, TV, S>(int vectors)
-        where T : unmanaged, IBinaryFloatingPointIeee754<T>
-        where W : IVectorWidth<T, TV>
-        where TV : struct
-        where S : IBroadcastProduct =>
-        S.M == 1 && StoredB<S>() > 0 && StoredC<S>() == 0 && StoredB<S>() == vectors * W.Lanes;
+    private static bool PanelTiles(int m, int storedB, int storedC, int width) => m == 1 && storedB > 0 && storedC == 0 && storedB == width;
 
     /// <summary>The panels one call covers: all of them, or one part's of every group.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static nuint PartPanels<S>() where S : IBroadcastProduct =>
-        (nuint)(S.PartColumns > 0 ? S.N / S.GroupColumns * (S.PartColumns / StoredB<S>()) : S.N / StoredB<S>());
+    private static nuint PartPanels(int n, int partColumns, int groupColumns, int panel) =>
+        (nuint)(partColumns > 0 ? n / groupColumns * (partColumns / panel) : n / panel);
 
     /// <summary>The <paramref name="i"/>-th panel, in column order, of part <paramref name="part"/>'s columns (or of all).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static nuint PanelOfPart<S>(nuint i, int part) where S : IBroadcastProduct
+    private static nuint PanelOfPart(nuint i, int part, int partColumns, int groupColumns, int panel)
     {
-        if (S.PartColumns == 0)
+        if (partColumns == 0)
         {
             return i;
         }
 
-        nuint partPanels = (nuint)(S.PartColumns / StoredB<S>()), groupPanels = (nuint)(S.GroupColumns / StoredB<S>());
+        nuint partPanels = (nuint)(partColumns / panel), groupPanels = (nuint)(groupColumns / panel);
         return i / partPanels * groupPanels + (nuint)part * partPanels + i % partPanels;
     }
 
@@ -542,16 +520,16 @@ public static class BroadcastProduct
         where R : ICount
         where C : ICount
     {
-        nuint lanes = (nuint)W.Lanes, aStrideM = (nuint)S.AStrideM, aStrideK = (nuint)S.AStrideK, bStride = BStride<S>(), cStride = CStride<S>();
+        nuint lanes = (nuint)W.Lanes, aStrideM = (nuint)S.AStrideM, aStrideK = (nuint)S.AStrideK, bStride = Stride(S.BPanel, S.N, S.BStride), cStride = Stride(S.CPanel, S.N, S.CStride);
         int depth = S.K > 0 ? S.K : extent;
         nuint at = column + n0;
         ref T bTile = ref Unsafe.Add(ref b, n0);
         TV z = W.Zero;
-        TV i0 = Start<T, W, TV, S>(ref s0, ref s1, ref s2, at);
-        TV i1 = C.Value > 1 ? Start<T, W, TV, S>(ref s0, ref s1, ref s2, at + lanes) : z;
-        TV i2 = C.Value > 2 ? Start<T, W, TV, S>(ref s0, ref s1, ref s2, at + 2 * lanes) : z;
-        TV i3 = C.Value > 3 ? Start<T, W, TV, S>(ref s0, ref s1, ref s2, at + 3 * lanes) : z;
-        TV i4 = C.Value > 4 ? Start<T, W, TV, S>(ref s0, ref s1, ref s2, at + 4 * lanes) : z;
+        TV i0 = Start<T, W, TV>(S.Start, ref s0, ref s1, ref s2, at);
+        TV i1 = C.Value > 1 ? Start<T, W, TV>(S.Start, ref s0, ref s1, ref s2, at + lanes) : z;
+        TV i2 = C.Value > 2 ? Start<T, W, TV>(S.Start, ref s0, ref s1, ref s2, at + 2 * lanes) : z;
+        TV i3 = C.Value > 3 ? Start<T, W, TV>(S.Start, ref s0, ref s1, ref s2, at + 3 * lanes) : z;
+        TV i4 = C.Value > 4 ? Start<T, W, TV>(S.Start, ref s0, ref s1, ref s2, at + 4 * lanes) : z;
         for (nuint m0 = 0; m0 + (nuint)R.Value <= rows; m0 += (nuint)R.Value)
         {
             ref T r0 = ref Unsafe.Add(ref c, m0 * cStride + n0);
@@ -563,11 +541,11 @@ public static class BroadcastProduct
             TV a00 = z, a01 = z, a02 = z, a03 = z, a04 = z, a10 = z, a11 = z, a12 = z, a13 = z, a14 = z;
             TV a20 = z, a21 = z, a22 = z, a23 = z, a24 = z, a30 = z, a31 = z, a32 = z, a33 = z, a34 = z;
             TV a40 = z, a41 = z, a42 = z, a43 = z, a44 = z;
-            StartRow<T, W, TV, S, C>(ref r0, i0, i1, i2, i3, i4, ref a00, ref a01, ref a02, ref a03, ref a04);
-            if (R.Value > 1) StartRow<T, W, TV, S, C>(ref r1, i0, i1, i2, i3, i4, ref a10, ref a11, ref a12, ref a13, ref a14);
-            if (R.Value > 2) StartRow<T, W, TV, S, C>(ref r2, i0, i1, i2, i3, i4, ref a20, ref a21, ref a22, ref a23, ref a24);
-            if (R.Value > 3) StartRow<T, W, TV, S, C>(ref r3, i0, i1, i2, i3, i4, ref a30, ref a31, ref a32, ref a33, ref a34);
-            if (R.Value > 4) StartRow<T, W, TV, S, C>(ref r4, i0, i1, i2, i3, i4, ref a40, ref a41, ref a42, ref a43, ref a44);
+            StartRow<T, W, TV, C>(S.Start, ref r0, i0, i1, i2, i3, i4, ref a00, ref a01, ref a02, ref a03, ref a04);
+            if (R.Value > 1) StartRow<T, W, TV, C>(S.Start, ref r1, i0, i1, i2, i3, i4, ref a10, ref a11, ref a12, ref a13, ref a14);
+            if (R.Value > 2) StartRow<T, W, TV, C>(S.Start, ref r2, i0, i1, i2, i3, i4, ref a20, ref a21, ref a22, ref a23, ref a24);
+            if (R.Value > 3) StartRow<T, W, TV, C>(S.Start, ref r3, i0, i1, i2, i3, i4, ref a30, ref a31, ref a32, ref a33, ref a34);
+            if (R.Value > 4) StartRow<T, W, TV, C>(S.Start, ref r4, i0, i1, i2, i3, i4, ref a40, ref a41, ref a42, ref a43, ref a44);
 
             ref T aK = ref Unsafe.Add(ref a, m0 * aStrideM);
             ref T bRow = ref bTile;
@@ -607,17 +585,16 @@ public static class BroadcastProduct
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StartRow<T, W, TV, S, C>(ref T cRow, TV i0, TV i1, TV i2, TV i3, TV i4, ref TV v0, ref TV v1, ref TV v2, ref TV v3, ref TV v4)
+    private static void StartRow<T, W, TV, C>(ProductStart start, ref T cRow, TV i0, TV i1, TV i2, TV i3, TV i4, ref TV v0, ref TV v1, ref TV v2, ref TV v3, ref TV v4)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where W : IVectorWidth<T, TV>
         where TV : struct
-        where S : IBroadcastProduct
         where C : ICount
     {
         if (typeof(T) == typeof(float))
         {
             // For tier 0 (see TileSteps): the row's loads in one call, or its start values copied in place.
-            if (S.Start == ProductStart.Accumulate)
+            if (start == ProductStart.Accumulate)
             {
                 TileSteps.Load<T, TV, C>(ref cRow, ref v0, ref v1, ref v2, ref v3, ref v4);
             }
@@ -634,11 +611,11 @@ public static class BroadcastProduct
         }
 
         nuint lanes = (nuint)W.Lanes;
-        v0 = StartAt<T, W, TV, S>(ref cRow, 0, i0);
-        if (C.Value > 1) v1 = StartAt<T, W, TV, S>(ref cRow, lanes, i1);
-        if (C.Value > 2) v2 = StartAt<T, W, TV, S>(ref cRow, 2 * lanes, i2);
-        if (C.Value > 3) v3 = StartAt<T, W, TV, S>(ref cRow, 3 * lanes, i3);
-        if (C.Value > 4) v4 = StartAt<T, W, TV, S>(ref cRow, 4 * lanes, i4);
+        v0 = StartAt<T, W, TV>(start, ref cRow, 0, i0);
+        if (C.Value > 1) v1 = StartAt<T, W, TV>(start, ref cRow, lanes, i1);
+        if (C.Value > 2) v2 = StartAt<T, W, TV>(start, ref cRow, 2 * lanes, i2);
+        if (C.Value > 3) v3 = StartAt<T, W, TV>(start, ref cRow, 3 * lanes, i3);
+        if (C.Value > 4) v4 = StartAt<T, W, TV>(start, ref cRow, 4 * lanes, i4);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

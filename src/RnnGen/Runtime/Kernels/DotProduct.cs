@@ -58,28 +58,21 @@ public static class DotProduct
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int StoredB<S>() where S : IDotProduct => S.BPanel > 0 && S.BPanel < S.K ? S.BPanel : 0;
+    // The helpers below take the shape's constants as arguments rather than the shape: tier 0 compiles each once for
+    // every shape, and tier 1 inlines them with the constants in place.
 
-    /// <summary>Whether this width works in chunks of K (see the remarks of the class).</summary>
+    /// <summary>B's panel width when B is stored in panels narrower than <paramref name="k"/>, else 0.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool Chunked<T, W, TV, S>()
-        where T : unmanaged, IBinaryFloatingPointIeee754<T>
-        where W : IVectorWidth<T, TV>
-        where TV : struct
-        where S : IDotProduct =>
-        typeof(T) == typeof(float) && S.K >= ChunkFrom && (StoredB<S>() == 0 ? W.Bits == 512 : W.Bits >= 256 && StoredB<S>() >= PanelChunkFrom);
+    private static int Stored(int panel, int k) => panel > 0 && panel < k ? panel : 0;
 
-    /// <summary>A chunk of K: B's panel when B is stored in panels (W_out's), else <see cref="PlainChunk"/>.</summary>
+    /// <summary>Whether a width of <paramref name="bits"/> works in chunks of K (see the remarks of the class).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int Chunk<S>() where S : IDotProduct => StoredB<S>() > 0 ? StoredB<S>() : PlainChunk;
+    private static bool Chunked(bool single, int k, int storedB, int bits) =>
+        single && k >= ChunkFrom && (storedB == 0 ? bits == 512 : bits >= 256 && storedB >= PanelChunkFrom);
 
+    /// <summary>Rows of A per register tile.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int TileRows<T, W, TV, S>()
-        where T : unmanaged, IBinaryFloatingPointIeee754<T>
-        where W : IVectorWidth<T, TV>
-        where TV : struct
-        where S : IDotProduct => W.Bits == 512 ? 4 : W.Bits == 256 && S.WideTiles ? 3 : 2;
+    private static int TileRows(int bits, bool wide) => bits == 512 ? 4 : bits == 256 && wide ? 3 : 2;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Blocks<T, W, TV, S>(ref T a, ref T b, ref T c, int rows)
@@ -88,19 +81,21 @@ public static class DotProduct
         where TV : struct
         where S : IDotProduct
     {
-        if (!Chunked<T, W, TV, S>())
+        int storedB = Stored(S.BPanel, S.K);
+        if (!Chunked(typeof(T) == typeof(float), S.K, storedB, W.Bits))
         {
             Columns<T, W, TV, S>(ref a, ref b, ref c, rows, S.K);
             return;
         }
 
-        // A chunk's A and B start at ac and bc: B's chunk is a panel of its own when B is stored in panels.
-        int chunk = Chunk<S>(), chunks = (S.K + chunk - 1) / chunk;
+        // A chunk of K: B's panel when B is stored in panels (W_out's), else PlainChunk. A chunk's A and B start at ac
+        // and bc: B's chunk is a panel of its own when B is stored in panels.
+        int chunk = storedB > 0 ? storedB : PlainChunk, chunks = (S.K + chunk - 1) / chunk;
         for (nuint index = (nuint)chunks; index-- > 0;)
         {
             nuint k0 = index * (nuint)chunk;
             ref T ac = ref Unsafe.Add(ref a, k0);
-            ref T bc = ref StoredB<S>() > 0
+            ref T bc = ref storedB > 0
                 ? ref Unsafe.Add(ref b, PanelOrder.Slot(index, S.K / chunk, S.BPanelGroups) * (nuint)(S.N * chunk))
                 : ref Unsafe.Add(ref b, k0);
             Columns<T, W, TV, S>(ref ac, ref bc, ref c, rows, (int)Math.Min((nuint)chunk, (nuint)S.K - k0));
@@ -151,7 +146,7 @@ public static class DotProduct
         where S : IDotProduct
         where C : ICount
     {
-        int rm = TileRows<T, W, TV, S>();
+        int rm = TileRows(W.Bits, S.WideTiles);
         nuint count = (nuint)(S.M > 0 ? S.M : rows), full = count / (nuint)rm * (nuint)rm;
         switch (rm)
         {
@@ -183,12 +178,13 @@ public static class DotProduct
         where R : ICount
         where C : ICount
     {
-        bool chunked = Chunked<T, W, TV, S>();
-        int storedB = chunked ? 0 : StoredB<S>();
+        int panels = Stored(S.BPanel, S.K), chunk = panels > 0 ? panels : PlainChunk;
+        bool chunked = Chunked(typeof(T) == typeof(float), S.K, panels, W.Bits);
+        int storedB = chunked ? 0 : panels;
         nuint lanes = (nuint)W.Lanes, aStride = (nuint)S.AStride, cStride = (nuint)S.CStride;
-        nuint bStride = (nuint)(StoredB<S>() > 0 ? StoredB<S>() : S.BStride);
+        nuint bStride = (nuint)(panels > 0 ? panels : S.BStride);
         // The length each row pair's dot product runs over in one pass: a chunk, a panel, or all of K.
-        nuint length = (nuint)(chunked ? (S.K % Chunk<S>() == 0 ? Chunk<S>() : span) : storedB > 0 ? storedB : S.K);
+        nuint length = (nuint)(chunked ? (S.K % chunk == 0 ? chunk : span) : storedB > 0 ? storedB : S.K);
         for (nuint m0 = from; m0 < to; m0 += (nuint)R.Value)
         {
             TV z = W.Zero;
