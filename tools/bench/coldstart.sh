@@ -25,16 +25,18 @@ build b "$root_b" >/dev/null
 
 ms() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
 median() { sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
-: >"$work/build-a"; : >"$work/build-b"; : >"$work/first-a"; : >"$work/first-b"
+: >"$work/build-a"; : >"$work/build-b"; : >"$work/first-a"; : >"$work/first-b"; : >"$work/calls-a"; : >"$work/calls-b"
 for ((i = 1; i <= rounds; i++)); do
   for side in a b; do
     root=$([ "$side" = a ] && echo "$root_a" || echo "$root_b")
     start=$(date +%s%N)
     build "$side" "$root" --no-dependencies --no-incremental >/dev/null
     ms "$start" >>"$work/build-$side"
-    dotnet "$work/$side/bin/Release/net10.0/ColdStart.dll" | tee "$work/run-$side-$i" | awk '/^total/ {print $2}' >>"$work/first-$side"
+    dotnet "$work/$side/bin/Release/net10.0/ColdStart.dll" >"$work/run-$side-$i"
+    awk '/^total/ {print $2}' "$work/run-$side-$i" >>"$work/first-$side"
+    awk '/^calls/ {print $2}' "$work/run-$side-$i" >>"$work/calls-$side"
   done
-  echo "round $i: build a $(tail -1 "$work/build-a") ms, b $(tail -1 "$work/build-b") ms; first calls a $(tail -1 "$work/first-a") ms, b $(tail -1 "$work/first-b") ms"
+  echo "round $i: build a $(tail -1 "$work/build-a") ms, b $(tail -1 "$work/build-b") ms; first calls a $(tail -1 "$work/first-a") ms, b $(tail -1 "$work/first-b") ms; SgdStep and Step only a $(tail -1 "$work/calls-a") ms, b $(tail -1 "$work/calls-b") ms"
 done
 echo "== a = this tree, b = $rev ($(git rev-parse --short "$rev")); $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores"
 echo "consumer build (5 models, no incremental), median: a $(median <"$work/build-a") ms, b $(median <"$work/build-b") ms"
@@ -42,6 +44,9 @@ echo "first calls (5 constructors, SgdStep and Step), median: a $(median <"$work
 # Each round's a / b: a busy host slows whole rounds, so the median of the rounds' ratios moves less than either median.
 echo "first calls a / b, each round: $(paste "$work/first-a" "$work/first-b" | awk '{printf "%.2f ", $1 / $2}')"
 echo "first calls a / b, median of the rounds: $(paste "$work/first-a" "$work/first-b" | awk '{printf "%.4f\n", $1 / $2}' | median)"
+echo "first SgdStep and Step only (no constructors), median: a $(median <"$work/calls-a") ms, b $(median <"$work/calls-b") ms"
+echo "first SgdStep and Step only a / b, each round: $(paste "$work/calls-a" "$work/calls-b" | awk '{printf "%.2f ", $1 / $2}')"
+echo "first SgdStep and Step only a / b, median of the rounds: $(paste "$work/calls-a" "$work/calls-b" | awk '{printf "%.4f\n", $1 / $2}' | median)"
 echo "build a / b, median of the rounds: $(paste "$work/build-a" "$work/build-b" | awk '{printf "%.4f\n", $1 / $2}' | median)"
 echo "== a, last round"
 cat "$work/run-a-$rounds"
