@@ -202,8 +202,12 @@ internal sealed class Sizes
     /// <summary>The head is a vocabulary (256 columns or more): its products are worth larger register tiles.</summary>
     public bool WideHead => OutputPadded.Value >= 256;
 
-    /// <summary>SgdStep updates W_out in one pass from dy and h (not when the head is part of the recurrence).</summary>
-    public bool FusedHeadUpdate => !FeedsBack;
+    /// <summary>
+    /// SgdStep updates W_out in one pass from dy and h, never storing its gradient: for a vocabulary, where W_out is the
+    /// largest matrix and the rows of h and dy are small beside it. A small head (and one that is part of the
+    /// recurrence) stores its gradient like every other parameter: that is less work than bounding h and dy, and less code.
+    /// </summary>
+    public bool FusedHeadUpdate => WideHead && !FeedsBack;
 
     private int Pad(int n) => (n + RowElements - 1) / RowElements * RowElements;
 

@@ -90,7 +90,14 @@ internal sealed class BackwardPrinter : Printer
             W.Line(Calls.SumRows(Memory.Logits.At(0), Memory.OutputBias.Gradient(0), HeadRows, Sizes.OutputPadded));
             foreach ((Unit unit, Slot weights) in DirectionRows(Sizes.Depth - 1, Memory.OutputWeights.At(0), Sizes.OutputPadded))
             {
-                using (W.Open("if (headWeights)"))
+                if (Sizes.FusedHeadUpdate)
+                {
+                    using (W.Open("if (headWeights)"))
+                    {
+                        Lines(Calls.Product(Network.OutputWeightGrads, HeadInput(unit), Memory.Logits.At(0), weights.Gradient, HeadRows));
+                    }
+                }
+                else
                 {
                     Lines(Calls.Product(Network.OutputWeightGrads, HeadInput(unit), Memory.Logits.At(0), weights.Gradient, HeadRows));
                 }

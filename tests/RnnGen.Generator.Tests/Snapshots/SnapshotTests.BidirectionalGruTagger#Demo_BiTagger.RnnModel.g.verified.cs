@@ -486,8 +486,8 @@ namespace RnnGen.Generated
             }
         }
 
-        /// <summary>Forward, then adds the gradient of the summed loss into gradients (W_out's only when headWeights: SgdStep updates W_out itself); returns the loss.</summary>
-        public static float Backward(float[] parameters, float[] gradients, float[] workspace, ReadOnlySpan<int> inputs, ReadOnlySpan<int> targets, int steps, ref float state, bool headWeights = true)
+        /// <summary>Forward, then adds the gradient of the summed loss into gradients; returns the loss.</summary>
+        public static float Backward(float[] parameters, float[] gradients, float[] workspace, ReadOnlySpan<int> inputs, ReadOnlySpan<int> targets, int steps, ref float state)
         {
             ref float p = ref AlignedArray.Origin(parameters);
             ref float g = ref AlignedArray.Origin(gradients);
@@ -504,16 +504,10 @@ namespace RnnGen.Generated
 
             // Head: dW_out += Σ h dyᵀ, db_out += Σ dy, and dh = W_outᵀ dy at the steps with a loss (zero elsewhere).
             Rows.Sum<float>(ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref g, OutputBias), steps, OutputPadded);
-            if (headWeights)
-            {
-                BroadcastProduct.Run<float, OutputWeightGrads>(ref Unsafe.Add(ref w, StatesL1 + HiddenPadded), ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref g, OutputWeights), steps);
-            }
+            BroadcastProduct.Run<float, OutputWeightGrads>(ref Unsafe.Add(ref w, StatesL1 + HiddenPadded), ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref g, OutputWeights), steps);
             MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, HiddenGradsL1), steps * HiddenPadded).Clear();
             DotProduct.Run<float, HiddenGradsFromHead>(ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref p, OutputWeights), ref Unsafe.Add(ref w, HiddenGradsL1), steps);
-            if (headWeights)
-            {
-                BroadcastProduct.Run<float, OutputWeightGrads>(ref Unsafe.Add(ref w, StatesL1Reverse), ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref g, OutputWeights + Hidden * OutputPadded), steps);
-            }
+            BroadcastProduct.Run<float, OutputWeightGrads>(ref Unsafe.Add(ref w, StatesL1Reverse), ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref g, OutputWeights + Hidden * OutputPadded), steps);
             MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, HiddenGradsL1Reverse), steps * HiddenPadded).Clear();
             DotProduct.Run<float, HiddenGradsFromHead>(ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref p, OutputWeights + Hidden * OutputPadded), ref Unsafe.Add(ref w, HiddenGradsL1Reverse), steps);
 
@@ -639,45 +633,20 @@ namespace RnnGen.Generated
         {
             ref float p = ref AlignedArray.Origin(parameters);
             ref float g = ref AlignedArray.Origin(gradients);
-            ref float w = ref AlignedArray.Origin(workspace);
-            MemoryMarshal.CreateSpan(ref Unsafe.Add(ref g, DenseParameters), OutputWeights - DenseParameters).Clear();
-            MemoryMarshal.CreateSpan(ref Unsafe.Add(ref g, OutputBias), ParameterLength - OutputBias).Clear();
+            MemoryMarshal.CreateSpan(ref Unsafe.Add(ref g, DenseParameters), ParameterLength - DenseParameters).Clear();
             foreach (int token in inputs)
             {
                 MemoryMarshal.CreateSpan(ref Unsafe.Add(ref g, InputWeights + token * GateWidth), GateWidth).Clear();
             }
 
-            float loss = Backward(parameters, gradients, workspace, inputs, targets, steps, ref state, headWeights: false);
+            float loss = Backward(parameters, gradients, workspace, inputs, targets, steps, ref state);
             nonFinite = CheckFinite(loss, gradients, inputs);
             if (nonFinite != TrainingGuard.AllFinite)
             {
                 return loss;
             }
 
-            // Rare: dy or h not finite, or large enough that a product might overflow. Then W_out's gradient is
-            // stored and checked like the others, and applied from there.
-            bool headStored = !HeadBounded(ref w, steps);
-            if (headStored && (nonFinite = StoreHeadGradient(ref w, gradients, steps)) != TrainingGuard.AllFinite)
-            {
-                return loss;
-            }
-
-            Rows.Descend<float>(ref Unsafe.Add(ref p, DenseParameters), ref Unsafe.Add(ref g, DenseParameters), learningRate, OutputWeights - DenseParameters);
-            Rows.Descend<float>(ref Unsafe.Add(ref p, OutputBias), ref Unsafe.Add(ref g, OutputBias), learningRate, ParameterLength - OutputBias);
-            if (headStored)
-            {
-                Rows.Descend<float>(ref Unsafe.Add(ref p, OutputWeights), ref Unsafe.Add(ref g, OutputWeights), learningRate, OutputBias - OutputWeights);
-            }
-            else
-            {
-                // W_out += Σ (-learningRate · h) dyᵀ: the head's weight gradient and its update in one pass.
-                MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, HiddenGradsL1), steps * HiddenPadded).Clear();
-                Rows.Descend<float>(ref Unsafe.Add(ref w, HiddenGradsL1), ref Unsafe.Add(ref w, StatesL1 + HiddenPadded), learningRate, (nuint)(steps * HiddenPadded));
-                BroadcastProduct.Run<float, OutputWeightGrads>(ref Unsafe.Add(ref w, HiddenGradsL1), ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref p, OutputWeights), steps);
-                MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, HiddenGradsL1Reverse), steps * HiddenPadded).Clear();
-                Rows.Descend<float>(ref Unsafe.Add(ref w, HiddenGradsL1Reverse), ref Unsafe.Add(ref w, StatesL1Reverse), learningRate, (nuint)(steps * HiddenPadded));
-                BroadcastProduct.Run<float, OutputWeightGrads>(ref Unsafe.Add(ref w, HiddenGradsL1Reverse), ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref p, OutputWeights + Hidden * OutputPadded), steps);
-            }
+            Rows.Descend<float>(ref Unsafe.Add(ref p, DenseParameters), ref Unsafe.Add(ref g, DenseParameters), learningRate, ParameterLength - DenseParameters);
             foreach (int token in inputs)
             {
                 // Clearing the row after its update applies a repeated token's gradient once.
@@ -698,44 +667,13 @@ namespace RnnGen.Generated
 
             ref float g = ref AlignedArray.Origin(gradients);
             int bad = TrainingGuard.AllFinite;
-            bad = bad == TrainingGuard.AllFinite ? TrainingGuard.Check(ref g, DenseParameters, OutputWeights - DenseParameters) : bad;
-            bad = bad == TrainingGuard.AllFinite ? TrainingGuard.Check(ref g, OutputBias, ParameterLength - OutputBias) : bad;
+            bad = bad == TrainingGuard.AllFinite ? TrainingGuard.Check(ref g, DenseParameters, ParameterLength - DenseParameters) : bad;
             foreach (int token in inputs)
             {
                 bad = bad == TrainingGuard.AllFinite ? TrainingGuard.Check(ref g, InputWeights + token * GateWidth, GateWidth) : bad;
             }
 
             return bad;
-        }
-
-        /// <summary>Whether dy and the head's inputs h are finite and small enough that W_out's gradient cannot overflow.</summary>
-        private static bool HeadBounded(ref float w, int steps)
-        {
-            // After a finite loss, dy = softmax(y) - onehot lies in [-1, 1] up to rounding.
-            float dyMax = 2;
-            if (!Rows.AllFinite<float>(ref Unsafe.Add(ref w, StatesL1 + HiddenPadded), (nuint)(steps * HiddenPadded)) ||
-                !(float.CreateTruncating(steps) * dyMax * TrainingGuard.MaxAbs<float>(MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref w, StatesL1 + HiddenPadded), steps * HiddenPadded)) <= float.MaxValue))
-            {
-                return false;
-            }
-
-            if (!Rows.AllFinite<float>(ref Unsafe.Add(ref w, StatesL1Reverse), (nuint)(steps * HiddenPadded)) ||
-                !(float.CreateTruncating(steps) * dyMax * TrainingGuard.MaxAbs<float>(MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref w, StatesL1Reverse), steps * HiddenPadded)) <= float.MaxValue))
-            {
-                return false;
-            }
-
-            return true;
-        }
-
-        /// <summary>Stores W_out's gradient (SgdStep's rare path) and returns TrainingGuard.AllFinite or the first non-finite index.</summary>
-        private static int StoreHeadGradient(ref float w, float[] gradients, int steps)
-        {
-            ref float g = ref AlignedArray.Origin(gradients);
-            MemoryMarshal.CreateSpan(ref Unsafe.Add(ref g, OutputWeights), OutputBias - OutputWeights).Clear();
-            BroadcastProduct.Run<float, OutputWeightGrads>(ref Unsafe.Add(ref w, StatesL1 + HiddenPadded), ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref g, OutputWeights), steps);
-            BroadcastProduct.Run<float, OutputWeightGrads>(ref Unsafe.Add(ref w, StatesL1Reverse), ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref g, OutputWeights + Hidden * OutputPadded), steps);
-            return TrainingGuard.Check(ref g, OutputWeights, OutputBias - OutputWeights);
         }
 
     }

@@ -454,8 +454,8 @@ namespace RnnGen.Generated
             BroadcastProduct.Run<double, HeadForward>(ref Unsafe.Add(ref w, States + HiddenPadded), ref Unsafe.Add(ref p, OutputWeights), ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref p, OutputBias), steps);
         }
 
-        /// <summary>Forward, then adds the gradient of the summed loss into gradients (W_out's only when headWeights: SgdStep updates W_out itself); returns the loss.</summary>
-        public static double Backward(double[] parameters, double[] gradients, double[] workspace, ReadOnlySpan<double> inputs, ReadOnlySpan<double> targets, int steps, ref double state, bool headWeights = true)
+        /// <summary>Forward, then adds the gradient of the summed loss into gradients; returns the loss.</summary>
+        public static double Backward(double[] parameters, double[] gradients, double[] workspace, ReadOnlySpan<double> inputs, ReadOnlySpan<double> targets, int steps, ref double state)
         {
             ref double p = ref AlignedArray.Origin(parameters);
             ref double g = ref AlignedArray.Origin(gradients);
@@ -472,10 +472,7 @@ namespace RnnGen.Generated
 
             // Head: dW_out += Σ h dyᵀ, db_out += Σ dy, and dh = W_outᵀ dy at the steps with a loss (zero elsewhere).
             Rows.Sum<double>(ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref g, OutputBias), steps, OutputPadded);
-            if (headWeights)
-            {
-                BroadcastProduct.Run<double, OutputWeightGrads>(ref Unsafe.Add(ref w, States + HiddenPadded), ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref g, OutputWeights), steps);
-            }
+            BroadcastProduct.Run<double, OutputWeightGrads>(ref Unsafe.Add(ref w, States + HiddenPadded), ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref g, OutputWeights), steps);
             MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, HiddenGrads), steps * HiddenPadded).Clear();
             DotProduct.Run<double, HiddenGradsFromHead>(ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref p, OutputWeights), ref Unsafe.Add(ref w, HiddenGrads), steps);
 
@@ -544,38 +541,16 @@ namespace RnnGen.Generated
         {
             ref double p = ref AlignedArray.Origin(parameters);
             ref double g = ref AlignedArray.Origin(gradients);
-            ref double w = ref AlignedArray.Origin(workspace);
-            MemoryMarshal.CreateSpan(ref Unsafe.Add(ref g, DenseParameters), OutputWeights - DenseParameters).Clear();
-            MemoryMarshal.CreateSpan(ref Unsafe.Add(ref g, OutputBias), ParameterLength - OutputBias).Clear();
+            MemoryMarshal.CreateSpan(ref Unsafe.Add(ref g, DenseParameters), ParameterLength - DenseParameters).Clear();
 
-            double loss = Backward(parameters, gradients, workspace, inputs, targets, steps, ref state, headWeights: false);
+            double loss = Backward(parameters, gradients, workspace, inputs, targets, steps, ref state);
             nonFinite = CheckFinite(loss, gradients);
             if (nonFinite != TrainingGuard.AllFinite)
             {
                 return loss;
             }
 
-            // Rare: dy or h not finite, or large enough that a product might overflow. Then W_out's gradient is
-            // stored and checked like the others, and applied from there.
-            bool headStored = !HeadBounded(ref w, steps);
-            if (headStored && (nonFinite = StoreHeadGradient(ref w, gradients, steps)) != TrainingGuard.AllFinite)
-            {
-                return loss;
-            }
-
-            Rows.Descend<double>(ref Unsafe.Add(ref p, DenseParameters), ref Unsafe.Add(ref g, DenseParameters), learningRate, OutputWeights - DenseParameters);
-            Rows.Descend<double>(ref Unsafe.Add(ref p, OutputBias), ref Unsafe.Add(ref g, OutputBias), learningRate, ParameterLength - OutputBias);
-            if (headStored)
-            {
-                Rows.Descend<double>(ref Unsafe.Add(ref p, OutputWeights), ref Unsafe.Add(ref g, OutputWeights), learningRate, OutputBias - OutputWeights);
-            }
-            else
-            {
-                // W_out += Σ (-learningRate · h) dyᵀ: the head's weight gradient and its update in one pass.
-                MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, HiddenGrads), steps * HiddenPadded).Clear();
-                Rows.Descend<double>(ref Unsafe.Add(ref w, HiddenGrads), ref Unsafe.Add(ref w, States + HiddenPadded), learningRate, (nuint)(steps * HiddenPadded));
-                BroadcastProduct.Run<double, OutputWeightGrads>(ref Unsafe.Add(ref w, HiddenGrads), ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref p, OutputWeights), steps);
-            }
+            Rows.Descend<double>(ref Unsafe.Add(ref p, DenseParameters), ref Unsafe.Add(ref g, DenseParameters), learningRate, ParameterLength - DenseParameters);
 
             return loss;
         }
@@ -590,37 +565,9 @@ namespace RnnGen.Generated
 
             ref double g = ref AlignedArray.Origin(gradients);
             int bad = TrainingGuard.AllFinite;
-            bad = bad == TrainingGuard.AllFinite ? TrainingGuard.Check(ref g, DenseParameters, OutputWeights - DenseParameters) : bad;
-            bad = bad == TrainingGuard.AllFinite ? TrainingGuard.Check(ref g, OutputBias, ParameterLength - OutputBias) : bad;
+            bad = bad == TrainingGuard.AllFinite ? TrainingGuard.Check(ref g, DenseParameters, ParameterLength - DenseParameters) : bad;
 
             return bad;
-        }
-
-        /// <summary>Whether dy and the head's inputs h are finite and small enough that W_out's gradient cannot overflow.</summary>
-        private static bool HeadBounded(ref double w, int steps)
-        {
-            if (!Rows.AllFinite<double>(ref Unsafe.Add(ref w, Logits), (nuint)(steps * OutputPadded)))
-            {
-                return false;
-            }
-
-            double dyMax = TrainingGuard.MaxAbs<double>(MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref w, Logits), steps * OutputPadded));
-            if (!Rows.AllFinite<double>(ref Unsafe.Add(ref w, States + HiddenPadded), (nuint)(steps * HiddenPadded)) ||
-                !(double.CreateTruncating(steps) * dyMax * TrainingGuard.MaxAbs<double>(MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref w, States + HiddenPadded), steps * HiddenPadded)) <= double.MaxValue))
-            {
-                return false;
-            }
-
-            return true;
-        }
-
-        /// <summary>Stores W_out's gradient (SgdStep's rare path) and returns TrainingGuard.AllFinite or the first non-finite index.</summary>
-        private static int StoreHeadGradient(ref double w, double[] gradients, int steps)
-        {
-            ref double g = ref AlignedArray.Origin(gradients);
-            MemoryMarshal.CreateSpan(ref Unsafe.Add(ref g, OutputWeights), OutputBias - OutputWeights).Clear();
-            BroadcastProduct.Run<double, OutputWeightGrads>(ref Unsafe.Add(ref w, States + HiddenPadded), ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref g, OutputWeights), steps);
-            return TrainingGuard.Check(ref g, OutputWeights, OutputBias - OutputWeights);
         }
 
         /// <summary>state = cell(x, state) through every layer, where x is layer 0's W_ih x_t (a GateWidth row).</summary>

@@ -86,6 +86,10 @@ public partial class DroppedProbe { }
 [RnnModel(Hidden = 32, Input = 4, Output = 1, Activation = Activation.Relu, Layers = 2, Loss = Loss.SquaredError, MaxSteps = 8, Precision = Precision.Double)]
 public partial class UndroppedProbe { }
 
-/// <summary>For the guard of SgdStep's fused head update: ReLU lets h reach 1e38 while the loss stays finite.</summary>
+/// <summary>For the finite checks of SgdStep's head: ReLU lets h reach 1e38 while the loss stays finite. A small head stores its gradient.</summary>
 [RnnModel(Hidden = 4, Input = 1, Output = 1, Activation = Activation.Relu, Loss = Loss.SquaredError, MaxSteps = 8)]
 public partial class HugeActivations { }
+
+/// <summary>The same with a head of 256 outputs, whose update SgdStep fuses with its gradient (never stored).</summary>
+[RnnModel(Hidden = 4, Input = 1, Output = 256, Activation = Activation.Relu, Loss = Loss.SquaredError, MaxSteps = 8)]
+public partial class HugeActivationsWideHead { }

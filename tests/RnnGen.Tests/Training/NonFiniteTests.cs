@@ -74,13 +74,15 @@ public class NonFiniteTests
 
     /// <summary>
     /// h = 1e38 at each of 4 steps and dy = 2: the loss (4) and h and dy are finite, but output.weight's gradient
-    /// Σ_t dy_t h_t = 8e38 overflows. SgdStep updates W_out without storing its gradient, so it must see this coming.
+    /// Σ_t dy_t h_t = 8e38 overflows. A wide head's SgdStep updates W_out without storing its gradient, so it must see
+    /// this coming; a small head's stores and checks it like any other.
     /// </summary>
-    private static HugeActivations Overflowing()
+    private static TModel Overflowing<TModel>()
+        where TModel : IRnnModel<float, float, float>, new()
     {
-        var model = new HugeActivations();
+        var model = new TModel();
         model.Parameters.Clear();
-        var probe = new HugeActivations();
+        var probe = new TModel();
         for (int i = 0; i < probe.Parameters.Length; i++)
         {
             if (probe.TryLocateParameter(i, out string name, out int row, out int column) && row == 0 && column == 0)
@@ -94,10 +96,18 @@ public class NonFiniteTests
     }
 
     [Fact]
-    public void AnOverflowingHeadGradientStopsSgdStepThoughLossAndActivationsAreFinite()
+    public void AnOverflowingFusedHeadGradientStopsSgdStepThoughLossAndActivationsAreFinite() =>
+        OverflowingHeadGradientStopsSgdStep<HugeActivationsWideHead>(HugeActivationsWideHead.Output, m => m.NonFiniteAction = NonFiniteAction.Skip, m => m.SkippedSteps);
+
+    [Fact]
+    public void AnOverflowingStoredHeadGradientStopsSgdStepThoughLossAndActivationsAreFinite() =>
+        OverflowingHeadGradientStopsSgdStep<HugeActivations>(HugeActivations.Output, m => m.NonFiniteAction = NonFiniteAction.Skip, m => m.SkippedSteps);
+
+    private static void OverflowingHeadGradientStopsSgdStep<TModel>(int outputs, Action<TModel> skip, Func<TModel, long> skipped)
+        where TModel : IRnnModel<float, float, float>, new()
     {
-        HugeActivations model = Overflowing();
-        float[] inputs = { 1, 1, 1, 1 }, targets = { 0, 0, 0, 0 };
+        TModel model = Overflowing<TModel>();
+        float[] inputs = { 1, 1, 1, 1 }, targets = new float[4 * outputs];
         Assert.Equal(4f, model.Forward(inputs, targets), 1e-5f);
         byte[] before = MemoryMarshal.AsBytes(model.Parameters).ToArray();
 
@@ -106,12 +116,12 @@ public class NonFiniteTests
         Assert.Equal((0, 0), (e.Row, e.Column));
         Assert.Equal(before, MemoryMarshal.AsBytes(model.Parameters).ToArray());
 
-        model.NonFiniteAction = NonFiniteAction.Skip;
+        skip(model);
         model.SgdStep(inputs, targets, 0.1f);
-        Assert.Equal(1, model.SkippedSteps);
+        Assert.Equal(1, skipped(model));
         Assert.Equal(before, MemoryMarshal.AsBytes(model.Parameters).ToArray());
 
-        // Smaller activations (h = 1e37: the gradient is 8e37) take the fused path and the step happens.
+        // Smaller activations (h = 1e37: the gradient is 8e37) pass the checks (for a wide head, the fused path) and the step happens.
         for (int i = 0; i < model.Parameters.Length; i++)
         {
             if (model.Parameters[i] == 1e38f) model.Parameters[i] = 1e37f;
@@ -120,7 +130,7 @@ public class NonFiniteTests
 
         float[] weights = model.Parameters.ToArray();
         model.SgdStep(inputs, targets, 1e-38f);
-        Assert.Equal(1, model.SkippedSteps);
+        Assert.Equal(1, skipped(model));
         Assert.NotEqual(weights, model.Parameters.ToArray());
         Assert.All(model.Parameters.ToArray(), p => Assert.True(float.IsFinite(p)));
     }
