@@ -89,9 +89,9 @@ internal sealed record BroadcastProduct(string Name, string Doc) : Product(Name,
         yield return ("K", K.Print());
         yield return ("N", N.Print());
         yield return ("AStrideM", AStrideM.Print());
-        yield return ("AStrideK", AStrideK.Print());
-        if (!BStride.IsZero) yield return ("BStride", BStride.Print());
-        if (!CStride.IsZero) yield return ("CStride", CStride.Print());
+        if (AStrideK.Constant != 1) yield return ("AStrideK", AStrideK.Print());
+        if (!BStride.IsZero && BStride.Constant != N.Constant) yield return ("BStride", BStride.Print());
+        if (!CStride.IsZero && CStride.Constant != N.Constant) yield return ("CStride", CStride.Print());
         if (BPanel is not null && BPanel.Constant < N.Constant) yield return ("BPanel", BPanel.Print());
         if (BPanelGroups > 0 && BPanel is not null && BPanel.Constant < N.Constant) yield return ("BPanelGroups", BPanelGroups.ToString());
         if (CPanel is not null && CPanel.Constant < N.Constant) yield return ("CPanel", CPanel.Print());
@@ -132,8 +132,8 @@ internal sealed record DotProduct(string Name, string Doc) : Product(Name, Doc)
         yield return ("M", M.Print());
         yield return ("N", N.Print());
         yield return ("K", K.Print());
-        yield return ("AStride", AStride.Print());
-        if (!BStride.IsZero) yield return ("BStride", BStride.Print());
+        if (AStride.Constant != K.Constant) yield return ("AStride", AStride.Print());
+        if (!BStride.IsZero && BStride.Constant != K.Constant) yield return ("BStride", BStride.Print());
         yield return ("CStride", CStride.Print());
         if (BPanel is not null && BPanel.Constant < K.Constant) yield return ("BPanel", BPanel.Print());
         if (BPanelGroups > 0 && BPanel is not null && BPanel.Constant < K.Constant) yield return ("BPanelGroups", BPanelGroups.ToString());

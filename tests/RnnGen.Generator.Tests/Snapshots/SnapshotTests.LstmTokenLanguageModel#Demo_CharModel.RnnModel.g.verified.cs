@@ -415,19 +415,19 @@ namespace RnnGen.Generated
 
         // The products' shapes: the runtime's kernels are compiled once per shape, with every size a constant.
         /// <summary>y_t = b_out + Σ_j h_t[j] · W_out[j, :] for steps rows: a = h rows, b = W_out (input-major), c = y rows.</summary>
-        private readonly struct HeadForward : IBroadcastProduct { public static int M => 0; public static int K => Hidden; public static int N => OutputPadded; public static int AStrideM => HiddenPadded; public static int AStrideK => 1; public static int BStride => OutputPadded; public static int CStride => OutputPadded; public static ProductStart Start => ProductStart.Row; }
+        private readonly struct HeadForward : IBroadcastProduct { public static int M => 0; public static int K => Hidden; public static int N => OutputPadded; public static int AStrideM => HiddenPadded; public static ProductStart Start => ProductStart.Row; }
         /// <summary>The head of one step: y = b_out + Σ_j h[j] · W_out[j, :].</summary>
-        private readonly struct HeadStep : IBroadcastProduct { public static int M => 1; public static int K => Hidden; public static int N => OutputPadded; public static int AStrideM => HiddenPadded; public static int AStrideK => 1; public static int BStride => OutputPadded; public static int CStride => OutputPadded; public static ProductStart Start => ProductStart.Row; }
+        private readonly struct HeadStep : IBroadcastProduct { public static int M => 1; public static int K => Hidden; public static int N => OutputPadded; public static int AStrideM => HiddenPadded; public static ProductStart Start => ProductStart.Row; }
         /// <summary>dW_out[j, :] += Σ_t h_t[j] · dy_t: a = h rows (A(j, t) = h_t[j]), b = dy rows, c = dW_out (input-major).</summary>
-        private readonly struct OutputWeightGrads : IBroadcastProduct { public static int M => Hidden; public static int K => 0; public static int N => OutputPadded; public static int AStrideM => 1; public static int AStrideK => HiddenPadded; public static int BStride => OutputPadded; public static int CStride => OutputPadded; }
+        private readonly struct OutputWeightGrads : IBroadcastProduct { public static int M => Hidden; public static int K => 0; public static int N => OutputPadded; public static int AStrideM => 1; public static int AStrideK => HiddenPadded; }
         /// <summary>dh_t[j] += Σ_o dy_t[o] · W_out[j, o]: a = dy rows, b = W_out rows, c = dh rows.</summary>
-        private readonly struct HiddenGradsFromHead : IDotProduct { public static int M => 0; public static int N => Hidden; public static int K => OutputPadded; public static int AStride => OutputPadded; public static int BStride => OutputPadded; public static int CStride => HiddenPadded; }
+        private readonly struct HiddenGradsFromHead : IDotProduct { public static int M => 0; public static int N => Hidden; public static int K => OutputPadded; public static int CStride => HiddenPadded; }
         /// <summary>dPrev[j] += Σ_i δ[i] · W_hh[j, i] for rows δ rows: a = δ rows, b = W_hh rows, c = state-gradient rows.</summary>
-        private readonly struct RecurrentBackprop : IDotProduct { public static int M => 0; public static int N => Hidden; public static int K => GateWidth; public static int AStride => GateWidth; public static int BStride => GateWidth; public static int CStride => StateGradientWidth; }
+        private readonly struct RecurrentBackprop : IDotProduct { public static int M => 0; public static int N => Hidden; public static int K => GateWidth; public static int CStride => StateGradientWidth; }
         /// <summary>dW_hh[j, :] += Σ_s r_{s-1}[j] · δ_s: a = recurrent inputs from the window's first row, b = δ rows, c = dW_hh.</summary>
-        private readonly struct RecurrentWeightGrads : IBroadcastProduct { public static int M => Hidden; public static int K => 0; public static int N => GateWidth; public static int AStrideM => 1; public static int AStrideK => HiddenPadded; public static int BStride => GateWidth; public static int CStride => GateWidth; }
+        private readonly struct RecurrentWeightGrads : IBroadcastProduct { public static int M => Hidden; public static int K => 0; public static int N => GateWidth; public static int AStrideM => 1; public static int AStrideK => HiddenPadded; }
         /// <summary>gates = x + b_ih + b_hh + Σ_j hPrev[j] · W_hh[j, :] for all four gates: one product per step.</summary>
-        private readonly struct GatePreactivations : IBroadcastProduct { public static int M => 1; public static int K => Hidden; public static int N => GateWidth; public static int AStrideM => 0; public static int AStrideK => 1; public static int BStride => GateWidth; public static ProductStart Start => ProductStart.ThreeRows; }
+        private readonly struct GatePreactivations : IBroadcastProduct { public static int M => 1; public static int K => Hidden; public static int N => GateWidth; public static int AStrideM => 0; public static ProductStart Start => ProductStart.ThreeRows; }
 
         /// <summary>The summed loss of a checked sequence; no gradient work.</summary>
         public static float Forward(float[] parameters, float[] workspace, ReadOnlySpan<int> inputs, ReadOnlySpan<int> targets, int steps, ref float state)

@@ -18,6 +18,8 @@ internal readonly struct DotPlain : IDotProduct { public static int M => 0; publ
 internal readonly struct DotConstantRows : IDotProduct { public static int M => 3; public static int N => 5; public static int K => 32; public static int AStride => 32; public static int BStride => 32; public static int CStride => 5; }
 internal readonly struct DotChunked : IDotProduct { public static int M => 0; public static int N => 6; public static int K => 2400; public static int AStride => 2400; public static int BStride => 2400; public static int CStride => 8; public static int BPanel => 240; public static bool WideTiles => true; }
 internal readonly struct DotChunkedRows : IDotProduct { public static int M => 0; public static int N => 4; public static int K => 2112; public static int AStride => 2112; public static int BStride => 2112; public static int CStride => 4; }
+internal readonly struct DefaultStrides : IBroadcastProduct { public static int M => 5; public static int K => 11; public static int N => 48; public static int AStrideM => 11; }
+internal readonly struct DotDefaultStrides : IDotProduct { public static int M => 0; public static int N => 6; public static int K => 32; public static int CStride => 6; }
 internal readonly struct DotPanelsInHalves : IDotProduct { public static int M => 0; public static int N => 10; public static int K => 128; public static int AStride => 128; public static int CStride => 16; public static int BPanel => 16; public static int BPanelGroups => 4; }
 
 /// <summary>
@@ -66,13 +68,14 @@ public class ProductTests
         where S : IBroadcastProduct
     {
         int m = S.M > 0 ? S.M : rows, k = S.K > 0 ? S.K : depth, n = S.N;
+        int bStride = S.BStride > 0 ? S.BStride : n; // 0 (the default) stands for rows of N
         T[] a = Random<T>((m + 1) * Math.Max(1, S.AStrideM) + k * S.AStrideK + 64, 1);
         T[] logicalB = Random<T>(k * n, 2);
         int bPanel = S.BPanel > 0 && S.BPanel < n ? S.BPanel : 0, cPanel = S.CPanel > 0 && S.CPanel < n ? S.CPanel : 0;
-        T[] b = new T[Math.Max(k * n, k * S.BStride) + 64];
+        T[] b = new T[Math.Max(k * n, k * bStride) + 64];
         for (int r = 0; r < k; r++)
             for (int col = 0; col < n; col++)
-                b[bPanel > 0 ? Stored(r, col, k, n, bPanel, S.BPanelGroups) : r * S.BStride + col] = logicalB[r * n + col];
+                b[bPanel > 0 ? Stored(r, col, k, n, bPanel, S.BPanelGroups) : r * bStride + col] = logicalB[r * n + col];
 
         int cStride = cPanel > 0 ? n : Math.Max(S.CStride, n);
         T[] c0 = Random<T>(m * cStride + 64, 3), c = (T[])c0.Clone();
@@ -116,13 +119,14 @@ public class ProductTests
         where S : IDotProduct
     {
         int m = S.M > 0 ? S.M : rows, k = S.K, n = S.N;
-        T[] a = Random<T>(m * S.AStride + 64, 1);
+        int aStride = S.AStride > 0 ? S.AStride : k, bStride = S.BStride > 0 ? S.BStride : k; // 0 (the default) stands for rows of K
+        T[] a = Random<T>(m * aStride + 64, 1);
         T[] logicalB = Random<T>(n * k, 2);
         int bPanel = S.BPanel > 0 && S.BPanel < k ? S.BPanel : 0;
-        T[] b = new T[Math.Max(n * k, n * S.BStride) + 64];
+        T[] b = new T[Math.Max(n * k, n * bStride) + 64];
         for (int r = 0; r < n; r++)
             for (int j = 0; j < k; j++)
-                b[bPanel > 0 ? Stored(r, j, n, k, bPanel, S.BPanelGroups) : r * S.BStride + j] = logicalB[r * k + j];
+                b[bPanel > 0 ? Stored(r, j, n, k, bPanel, S.BPanelGroups) : r * bStride + j] = logicalB[r * k + j];
 
         T[] c0 = Random<T>(m * S.CStride + 64, 3), c = (T[])c0.Clone();
         DotProduct.Run<T, S>(ref a[0], ref b[0], ref c[0], rows);
@@ -135,7 +139,7 @@ public class ProductTests
                 double sum = double.CreateTruncating(c0[row * S.CStride + column]);
                 for (int j = 0; j < k; j++)
                 {
-                    sum += double.CreateTruncating(a[row * S.AStride + j]) * double.CreateTruncating(logicalB[column * k + j]);
+                    sum += double.CreateTruncating(a[row * aStride + j]) * double.CreateTruncating(logicalB[column * k + j]);
                 }
 
                 expected[row * S.CStride + column] = sum;
@@ -215,6 +219,16 @@ public class ProductTests
         CheckDot<double, DotPlain>(rows);
         CheckDot<float, DotConstantRows>(0);
         CheckDot<double, DotConstantRows>(0);
+    }
+
+    [Fact]
+    public void StridesLeftToTheirDefaultsAreRowsBackToBack()
+    {
+        // AStrideK 1, BStride and CStride N; for dot products AStride and BStride K.
+        CheckBroadcast<float, DefaultStrides>(0, 0, (a, b, c, _, _, _) => BroadcastProduct.Run<float, DefaultStrides>(ref a[0], ref b[0], ref c[0]));
+        CheckBroadcast<double, DefaultStrides>(0, 0, (a, b, c, _, _, _) => BroadcastProduct.Run<double, DefaultStrides>(ref a[0], ref b[0], ref c[0]));
+        CheckDot<float, DotDefaultStrides>(7);
+        CheckDot<double, DotDefaultStrides>(7);
     }
 
     [Theory]

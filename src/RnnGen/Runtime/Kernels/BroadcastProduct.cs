@@ -126,9 +126,9 @@ public static class BroadcastProduct
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int Stored(int panel, int n) => panel > 0 && panel < n ? panel : 0;
 
-    /// <summary>Distance between the rows a tile reads or writes: a panel's width, or the matrix's row stride.</summary>
+    /// <summary>Distance between the rows a tile reads or writes: a panel's width, or the row stride (0: rows of n).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static nuint Stride(int panel, int n, int stride) => (nuint)(Stored(panel, n) > 0 ? Stored(panel, n) : stride);
+    private static nuint Stride(int panel, int n, int stride) => (nuint)(Stored(panel, n) > 0 ? Stored(panel, n) : stride > 0 ? stride : n);
 
     /// <summary>
     /// The columns, block after block: all of them, one part of every group's, or panel after panel (a panel found
@@ -370,7 +370,8 @@ public static class BroadcastProduct
         where C : ICount
     {
         int vectors = C.Value, storedB = Stored(S.BPanel, S.N);
-        nuint lanes = (nuint)W.Lanes, aStrideK = (nuint)S.AStrideK, bStride = Stride(S.BPanel, S.N, S.BStride), cStride = Stride(S.CPanel, S.N, S.CStride);
+        nuint lanes = (nuint)W.Lanes, aStrideK = (nuint)S.AStrideK, bStride = Stride(S.BPanel, S.N, S.BStride);
+        nuint cStride = S.M == 1 ? 0 : Stride(S.CPanel, S.N, S.CStride); // one row (a step): row 0 is all there is
         int chains = Chains(S.K, S.M, storedB, vectors), depth = S.K > 0 ? S.K : extent;
         bool panels = PanelTiles(S.M, storedB, Stored(S.CPanel, S.N), vectors * W.Lanes);
         nuint panel = (nuint)storedB, blocks = panels ? PartPanels(S.N, S.PartColumns, S.GroupColumns, storedB) : 1;

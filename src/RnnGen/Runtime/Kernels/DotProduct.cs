@@ -70,6 +70,10 @@ public static class DotProduct
     private static bool Chunked(bool single, int k, int storedB, int bits) =>
         single && k >= ChunkFrom && (storedB == 0 ? bits == 512 : bits >= 256 && storedB >= PanelChunkFrom);
 
+    /// <summary>A row stride, where 0 stands for rows of <paramref name="k"/>, back to back.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static nuint RowStride(int stride, int k) => (nuint)(stride > 0 ? stride : k);
+
     /// <summary>Rows of A per register tile.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int TileRows(int bits, bool wide) => bits == 512 ? 4 : bits == 256 && wide ? 3 : 2;
@@ -181,8 +185,8 @@ public static class DotProduct
         int panels = Stored(S.BPanel, S.K), chunk = panels > 0 ? panels : PlainChunk;
         bool chunked = Chunked(typeof(T) == typeof(float), S.K, panels, W.Bits);
         int storedB = chunked ? 0 : panels;
-        nuint lanes = (nuint)W.Lanes, aStride = (nuint)S.AStride, cStride = (nuint)S.CStride;
-        nuint bStride = (nuint)(panels > 0 ? panels : S.BStride);
+        nuint lanes = (nuint)W.Lanes, aStride = RowStride(S.AStride, S.K), cStride = (nuint)S.CStride;
+        nuint bStride = panels > 0 ? (nuint)panels : RowStride(S.BStride, S.K);
         // The length each row pair's dot product runs over in one pass: a chunk, a panel, or all of K.
         nuint length = (nuint)(chunked ? (S.K % chunk == 0 ? chunk : span) : storedB > 0 ? storedB : S.K);
         for (nuint m0 = from; m0 < to; m0 += (nuint)R.Value)
@@ -258,7 +262,7 @@ public static class DotProduct
         where R : ICount
         where C : ICount
     {
-        nuint aStride = (nuint)S.AStride;
+        nuint aStride = RowStride(S.AStride, S.K);
         TV z = W.Zero;
         TV a0 = W.Load(ref a, k);
         TV a1 = R.Value > 1 ? W.Load(ref a, aStride + k) : z;

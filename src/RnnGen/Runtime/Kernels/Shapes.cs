@@ -60,13 +60,13 @@ public interface IBroadcastProduct
     /// <summary>Distance between rows of A.</summary>
     static abstract int AStrideM { get; }
 
-    /// <summary>Distance between consecutive k of A.</summary>
-    static abstract int AStrideK { get; }
+    /// <summary>Distance between consecutive k of A: 1 (the default) when they are adjacent.</summary>
+    static virtual int AStrideK => 1;
 
-    /// <summary>Distance between rows of B (unused when B is stored in panels).</summary>
+    /// <summary>Distance between rows of B; 0 (the default) for N, rows back to back. Unused when B is stored in panels.</summary>
     static virtual int BStride => 0;
 
-    /// <summary>Distance between rows of C (unused when C is stored in panels).</summary>
+    /// <summary>Distance between rows of C; 0 (the default) for N, rows back to back. Unused when C is stored in panels.</summary>
     static virtual int CStride => 0;
 
     /// <summary>
@@ -129,10 +129,10 @@ public interface IDotProduct
     /// <summary>The length of the dot products (padded).</summary>
     static abstract int K { get; }
 
-    /// <summary>Distance between rows of A.</summary>
-    static abstract int AStride { get; }
+    /// <summary>Distance between rows of A; 0 (the default) for K, rows back to back.</summary>
+    static virtual int AStride => 0;
 
-    /// <summary>Distance between rows of B (unused when B is stored in panels).</summary>
+    /// <summary>Distance between rows of B; 0 (the default) for K, rows back to back. Unused when B is stored in panels.</summary>
     static virtual int BStride => 0;
 
     /// <summary>Distance between rows of C.</summary>
