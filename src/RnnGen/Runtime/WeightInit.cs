@@ -26,12 +26,15 @@ public static class WeightInit
                 continue;
             }
 
-            int columns = Math.Max(map.Columns, 1);
+            // A row's elements are ColumnStride apart (TensorMap's remarks): its start is found once, not per element,
+            // which is most of the time of a large model's construction.
+            int columns = Math.Max(map.Columns, 1), stride = map.ColumnStride;
             for (int r = 0; r < map.Rows; r++)
             {
-                for (int c = 0; c < columns; c++)
+                Span<T> row = parameters.Slice(map.IndexOf(r, 0));
+                for (int c = 0, at = 0; c < columns; c++, at += stride)
                 {
-                    parameters[map.IndexOf(r, c)] = T.CreateTruncating(random.NextDouble(-map.InitScale, map.InitScale));
+                    row[at] = T.CreateTruncating(random.NextDouble(-map.InitScale, map.InitScale));
                 }
             }
         }
