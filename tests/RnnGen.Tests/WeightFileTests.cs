@@ -37,6 +37,41 @@ public class WeightFileTests
         Assert.Equal(TutorialModel.ParameterCount, file.Values.Sum(t => t.Values.Length));
     }
 
+    /// <summary>
+    /// Initialize draws from one RnnRandom stream tensor by tensor in state_dict order, row-major within each, whatever
+    /// the padded layout: here gate blocks, a projection and a head stored in panels. Each drawn tensor's values are
+    /// then the stream's uniforms times one scale.
+    /// </summary>
+    [Fact]
+    public void InitializeDrawsInPyTorchOrderWhateverTheLayout()
+    {
+        var model = new PanelledHead();
+        model.Initialize(5);
+        var file = TensorFile.Read(TensorFile.Save(model.SaveWeights));
+        var random = new RnnRandom(5);
+        int drawn = 0;
+        foreach (string name in new[] { "rnn.weight_ih_l0", "rnn.weight_hh_l0", "rnn.bias_ih_l0", "rnn.bias_hh_l0", "rnn.weight_hr_l0", "output.weight", "output.bias" })
+        {
+            double[] values = file[name].Values;
+            if (values.All(v => v == 0))
+            {
+                continue; // not drawn (zero-initialised biases)
+            }
+
+            double scale = double.NaN;
+            foreach (double v in values)
+            {
+                double unit = random.NextDouble(-1, 1); // the same draw as ±scale, before scaling
+                if (double.IsNaN(scale) && Math.Abs(unit) > 0.5) scale = v / unit;
+                if (!double.IsNaN(scale)) Assert.Equal(unit * scale, v, 1e-6);
+            }
+
+            drawn++;
+        }
+
+        Assert.True(drawn >= 4, $"{drawn} tensors drawn");
+    }
+
     [Fact]
     public void SaveThenLoadGivesBitIdenticalOutputs()
     {
