@@ -206,7 +206,8 @@ internal sealed class ModelApi
 
         share.Add("return true;");
         _members.Add(new ApiMember(MemberKind.Method, "ShareParameters", "bool", new string[0]) { Access = "", Explicit = contract, Parameters = new[] { P(contract, "source") }, Body = share });
-        _members.Add(new ApiMember(MemberKind.Method, "NonFiniteStep", "void", new string[0])
+        // Throws, or counts a skipped step and returns the loss: SgdStep's rare path, kept out of its body.
+        _members.Add(new ApiMember(MemberKind.Method, "NonFiniteStep", T, new string[0])
         {
             Access = "private", Parameters = new[] { P(T, "loss"), P("int", "index") },
             Attributes = new[] { "[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]" },
@@ -214,6 +215,7 @@ internal sealed class ModelApi
             {
                 $"global::RnnGen.Runtime.TrainingGuard.Fail<{T}>(NonFiniteAction, \"SgdStep\", loss, index, Gradients, {N}.Tensors, \"set NonFiniteAction = NonFiniteAction.Skip to skip such steps\");",
                 "_skippedSteps++;",
+                "return loss;",
             },
         });
     }
@@ -259,26 +261,25 @@ internal sealed class ModelApi
         });
     }
 
-    /// <summary>The body of Forward, Backward and SgdStep from <paramref name="state"/> (a ref expression).</summary>
+    /// <summary>
+    /// The body of Forward, Backward and SgdStep from <paramref name="state"/> (a ref expression): the checks, then the
+    /// network's call (the sequence's arguments are plain fields and parameters, so checking inside the argument list
+    /// still checks before anything changes).
+    /// </summary>
     private string[] Sequence(string call, string state, bool sgd) => sgd
         ? new[]
         {
             "int steps = CheckSequence(inputs, targets);",
             $"{Guard}.LearningRate(learningRate);",
             $"{T} loss = {N}.SgdStep(_parameters, _gradients, _workspace, inputs, targets, steps, learningRate, ref {state}{Team}{Dropout}, out int nonFinite);",
-            "if (nonFinite != global::RnnGen.Runtime.TrainingGuard.AllFinite)",
-            "{",
-            "    NonFiniteStep(loss, nonFinite);",
-            "}",
-            "",
-            "return loss;",
+            "return nonFinite == global::RnnGen.Runtime.TrainingGuard.AllFinite ? loss : NonFiniteStep(loss, nonFinite);",
         }
-        : new[] { "int steps = CheckSequence(inputs, targets);", $"return {N}.{call}, inputs, targets, steps, ref {state}{Team}{(call.StartsWith("Backward", System.StringComparison.Ordinal) ? Dropout : "")});" };
+        : new[] { $"{N}.{call}, inputs, targets, CheckSequence(inputs, targets), ref {state}{Team}{(call.StartsWith("Backward", System.StringComparison.Ordinal) ? Dropout : "")})" };
 
     private void AddTraining()
     {
-        Method("Forward", T, new[] { Inputs, Targets }, Inherited, Sequence("Forward(_parameters, _workspace", NullState, sgd: false));
-        Method("Backward", T, new[] { Inputs, Targets }, Inherited, Sequence("Backward(_parameters, _gradients, _workspace", NullState, sgd: false));
+        Method("Forward", T, new[] { Inputs, Targets }, Inherited, Sequence("Forward(_parameters, _workspace", NullState, sgd: false), expression: true);
+        Method("Backward", T, new[] { Inputs, Targets }, Inherited, Sequence("Backward(_parameters, _gradients, _workspace", NullState, sgd: false), expression: true);
         Method("SgdStep", T, new[] { Inputs, Targets, P(T, "learningRate") }, Inherited, Sequence("", NullState, sgd: true));
     }
 
@@ -291,10 +292,10 @@ internal sealed class ModelApi
     {
         string sequence = $"global::System.ReadOnlySpan{{{X}}}, global::System.ReadOnlySpan{{{Y}}}";
         Method("Forward", T, new[] { Inputs, Targets, State }, Carried($"Forward({sequence})", "The summed loss of a sequence"),
-            Sequence("Forward(_parameters, _workspace", "state.Data", sgd: false));
+            Sequence("Forward(_parameters, _workspace", "state.Data", sgd: false), expression: true);
         Method("Backward", T, new[] { Inputs, Targets, State }, Carried($"Backward({sequence})",
             "Backward, with the entering state a constant for the gradient (a detached state in PyTorch): a long stream trained chunk by chunk"),
-            Sequence("Backward(_parameters, _gradients, _workspace", "state.Data", sgd: false));
+            Sequence("Backward(_parameters, _gradients, _workspace", "state.Data", sgd: false), expression: true);
         Method("SgdStep", T, new[] { Inputs, Targets, P(T, "learningRate"), State }, Carried($"SgdStep({sequence}, {T})", "One SGD step"),
             Sequence("", "state.Data", sgd: true));
     }

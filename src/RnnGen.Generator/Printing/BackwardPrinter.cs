@@ -50,11 +50,7 @@ internal sealed class BackwardPrinter : Printer
             _forward.RunForward(training: true);
             W.Line();
             W.Line("// The loss, and dLoss/dy in place of the head's outputs.");
-            W.Line($"{T} loss = 0;");
-            using (W.Open($"for (int r = 0; r < {HeadRows}; r++)"))
-            {
-                W.Line($"loss += {_forward.Loss(gradient: true)};");
-            }
+            W.Line($"{T} loss = {_forward.Loss(gradient: true)};");
 
             W.Line();
             PrintHeadGradients();

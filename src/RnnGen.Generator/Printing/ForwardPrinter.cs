@@ -16,9 +16,6 @@ internal sealed class ForwardPrinter : Printer
     {
     }
 
-    /// <summary>The row of head outputs r.</summary>
-    private static Slot LogitsRow(Memory memory) => memory.Logits.Row(new Expr.Var("r"));
-
     public void Print()
     {
         PrintForward();
@@ -33,18 +30,13 @@ internal sealed class ForwardPrinter : Printer
         PrintHead();
     }
 
-    /// <summary>The loss of head row r, and for the gradient form dLoss/dy in its place.</summary>
+    /// <summary>The summed loss of the head's rows, and for the gradient form dLoss/dy in their place (the runtime loops over the rows).</summary>
     public string Loss(bool gradient)
     {
-        Slot row = LogitsRow(Memory);
-        if (Sizes.CrossEntropy)
-        {
-            string target = Sizes.LastStep ? "targets[0]" : "targets[r]";
-            return $"Losses.{(gradient ? "SoftmaxCrossEntropy" : "CrossEntropy")}<{T}>({row.Ref}, {target}, OutputPadded)";
-        }
-
-        string values = Sizes.LastStep ? "ref MemoryMarshal.GetReference(targets)" : "ref Unsafe.Add(ref MemoryMarshal.GetReference(targets), r * Output)";
-        return $"Losses.{(gradient ? "SquaredErrorGradient" : "SquaredError")}<{T}>({row.Ref}, {values}, Output)";
+        string rows = $"{Memory.Logits.At(0).Ref}, targets, {Calls.Int(HeadRows)}";
+        return Sizes.CrossEntropy
+            ? $"Losses.{(gradient ? "SoftmaxCrossEntropy" : "CrossEntropy")}<{T}>({rows}, OutputPadded)"
+            : $"Losses.{(gradient ? "SquaredErrorGradient" : "SquaredError")}<{T}>({rows}, Output, OutputPadded)";
     }
 
     /// <summary>The statements that run the recurrence and the head of a call.</summary>
@@ -62,14 +54,7 @@ internal sealed class ForwardPrinter : Printer
         {
             Origins();
             RunForward(training: false);
-            W.Line($"{T} loss = 0;");
-            using (W.Open($"for (int r = 0; r < {HeadRows}; r++)"))
-            {
-                W.Line($"loss += {Loss(gradient: false)};");
-            }
-
-            W.Line();
-            W.Line("return loss;");
+            W.Line($"return {Loss(gradient: false)};");
         }
 
         W.Line();
@@ -85,24 +70,9 @@ internal sealed class ForwardPrinter : Printer
         {
             Origins();
             RunForward(training: false);
-            using (W.Open($"for (int r = 0; r < {HeadRows}; r++)"))
-            {
-                if (Sizes.CrossEntropy)
-                {
-                    W.Line($"ref {T} y = ref {LogitsRow(Memory).Print()};");
-                    W.Line($"if (probabilities.IsEmpty) classes[r] = Losses.ArgMax<{T}>(ref y, Output);");
-                    // In place: the padding lanes are -∞, so they take no part, and Predict needs no logits afterwards.
-                    using (W.Open("else"))
-                    {
-                        W.Line($"Losses.Softmax<{T}>(ref y, OutputPadded, out _);");
-                        W.Line("MemoryMarshal.CreateReadOnlySpan(ref y, Output).CopyTo(probabilities.Slice(r * Output));");
-                    }
-                }
-                else
-                {
-                    W.Line($"{Calls.Span(LogitsRow(Memory), Sizes.Output, readOnly: true)}.CopyTo(outputs.Slice(r * Output));");
-                }
-            }
+            W.Line(Sizes.CrossEntropy
+                ? $"Losses.Classify<{T}>({Memory.Logits.At(0).Ref}, {Calls.Int(HeadRows)}, Output, OutputPadded, classes, probabilities);"
+                : $"Losses.CopyOutputs<{T}>({Memory.Logits.At(0).Ref}, {Calls.Int(HeadRows)}, Output, OutputPadded, outputs);");
         }
 
         W.Line();
@@ -515,10 +485,7 @@ internal sealed class ForwardPrinter : Printer
             if (Sizes.CrossEntropy && Sizes.OutputPadded.Value > Sizes.Output.Value)
             {
                 W.Line("// Padding lanes take no part in the softmax.");
-                using (W.Open($"for (int r = 0; r < {HeadRows}; r++)"))
-                {
-                    W.Line($"{Calls.Span(LogitsRow(Memory).Plus(Sizes.Output), Sizes.OutputPadded - Sizes.Output)}.Fill({T}.NegativeInfinity);");
-                }
+                W.Line($"Losses.MaskPadding<{T}>({Memory.Logits.At(0).Ref}, {Calls.Int(HeadRows)}, Output, OutputPadded);");
             }
         }
 

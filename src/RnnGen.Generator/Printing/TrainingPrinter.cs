@@ -23,9 +23,9 @@ internal sealed class TrainingPrinter : Printer
     private bool Fused => Sizes.FusedHeadUpdate;
 
     /// <summary>A token's row of the input weights.</summary>
-    private Slot TokenRow(bool gradient) => gradient
-        ? Memory.Units[0].InputWeights.GradientRow(new Expr.Var("token"))
-        : Memory.Units[0].InputWeights.Row(new Expr.Var("token"));
+    private Buffer TokenRows => Memory.Units[0].InputWeights;
+
+    private string TokenWidth => Calls.Width(TokenRows.RowWidth);
 
     /// <summary>The parameters with stored gradients from DenseParameters on: all of them, or all but W_out when its update is fused.</summary>
     private (Expr Start, Expr Length)[] DenseRanges()
@@ -52,10 +52,7 @@ internal sealed class TrainingPrinter : Printer
 
             if (Spec.TokenInput)
             {
-                using (W.Open("foreach (int token in inputs)"))
-                {
-                    W.Line(Calls.Clear(TokenRow(gradient: true), Sizes.GateWidth));
-                }
+                W.Line($"Rows.ClearRows<{T}>({TokenRows.Gradient(0).Ref}, inputs, {TokenWidth});");
             }
 
             W.Line();
@@ -92,12 +89,8 @@ internal sealed class TrainingPrinter : Printer
 
             if (Spec.TokenInput)
             {
-                using (W.Open("foreach (int token in inputs)"))
-                {
-                    W.Line("// Clearing the row after its update applies a repeated token's gradient once.");
-                    W.Line(Calls.Descend(TokenRow(gradient: false), TokenRow(gradient: true), "learningRate", Sizes.GateWidth));
-                    W.Line(Calls.Clear(TokenRow(gradient: true), Sizes.GateWidth));
-                }
+                W.Line("// The sequence's rows, each applied once however often its token occurs.");
+                W.Line($"Rows.DescendRows<{T}>({TokenRows.At(0).Ref}, {TokenRows.Gradient(0).Ref}, inputs, learningRate, {TokenWidth});");
             }
 
             W.Line();
@@ -156,10 +149,7 @@ internal sealed class TrainingPrinter : Printer
 
             if (Spec.TokenInput)
             {
-                using (W.Open("foreach (int token in inputs)"))
-                {
-                    W.Line($"bad = bad == TrainingGuard.AllFinite ? TrainingGuard.Check(ref g, {TokenRow(gradient: true).Offset}, GateWidth) : bad;");
-                }
+                W.Line($"bad = bad == TrainingGuard.AllFinite ? TrainingGuard.CheckRows(ref g, {TokenRows.Start.Print()}, inputs, {Calls.Int(TokenRows.RowWidth)}) : bad;");
             }
 
             W.Line();

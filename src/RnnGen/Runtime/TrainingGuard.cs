@@ -74,6 +74,25 @@ public static class TrainingGuard
     }
 
     /// <summary>
+    /// <see cref="Check"/> over the rows of <paramref name="tokens"/> (row tokens[i] of <paramref name="width"/> values
+    /// from element <paramref name="start"/>), in order: the input-weight rows a token model's step applies.
+    /// </summary>
+    public static int CheckRows<T>(ref T origin, int start, ReadOnlySpan<int> tokens, int width)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        foreach (int token in tokens)
+        {
+            int bad = Check(ref origin, start + token * width, width);
+            if (bad != AllFinite)
+            {
+                return bad;
+            }
+        }
+
+        return AllFinite;
+    }
+
+    /// <summary>
     /// The largest magnitude in <paramref name="values"/>, for finite values (check them first). SgdStep bounds the
     /// head's fused update with it: when rows · max|h| · max|dy| is finite, no sum of products in W_out's gradient
     /// can overflow, so the gradient need not be stored to be known finite.

@@ -82,27 +82,20 @@ namespace Demo
             return true;
         }
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
-        private void NonFiniteStep(float loss, int index)
+        private float NonFiniteStep(float loss, int index)
         {
             global::RnnGen.Runtime.TrainingGuard.Fail<float>(NonFiniteAction, "SgdStep", loss, index, Gradients, global::RnnGen.Generated.BiTaggerNetwork.Tensors, "set NonFiniteAction = NonFiniteAction.Skip to skip such steps");
             _skippedSteps++;
+            return loss;
         }
 
         /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
-        public float Forward(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets)
-        {
-            int steps = CheckSequence(inputs, targets);
-            return global::RnnGen.Generated.BiTaggerNetwork.Forward(_parameters, _workspace, inputs, targets, steps, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>());
-        }
+        public float Forward(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets) => global::RnnGen.Generated.BiTaggerNetwork.Forward(_parameters, _workspace, inputs, targets, CheckSequence(inputs, targets), ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>());
 
         /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
-        public float Backward(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets)
-        {
-            int steps = CheckSequence(inputs, targets);
-            return global::RnnGen.Generated.BiTaggerNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, steps, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>());
-        }
+        public float Backward(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets) => global::RnnGen.Generated.BiTaggerNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, CheckSequence(inputs, targets), ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>());
 
         /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
@@ -111,12 +104,7 @@ namespace Demo
             int steps = CheckSequence(inputs, targets);
             global::RnnGen.Runtime.Guard.LearningRate(learningRate);
             float loss = global::RnnGen.Generated.BiTaggerNetwork.SgdStep(_parameters, _gradients, _workspace, inputs, targets, steps, learningRate, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>(), out int nonFinite);
-            if (nonFinite != global::RnnGen.Runtime.TrainingGuard.AllFinite)
-            {
-                NonFiniteStep(loss, nonFinite);
-            }
-
-            return loss;
+            return nonFinite == global::RnnGen.Runtime.TrainingGuard.AllFinite ? loss : NonFiniteStep(loss, nonFinite);
         }
 
         /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.Predict"/>
@@ -367,13 +355,7 @@ namespace RnnGen.Generated
             ref float w = ref AlignedArray.Origin(workspace);
             Recur(ref p, ref w, inputs, steps, ref state);
             Head(ref p, ref w, steps);
-            float loss = 0;
-            for (int r = 0; r < steps; r++)
-            {
-                loss += Losses.CrossEntropy<float>(ref Unsafe.Add(ref w, Logits + r * OutputPadded), targets[r], OutputPadded);
-            }
-
-            return loss;
+            return Losses.CrossEntropy<float>(ref Unsafe.Add(ref w, Logits), targets, steps, OutputPadded);
         }
 
         /// <summary>The head's most likely class, or its softmax into probabilities when given, for every step.</summary>
@@ -383,16 +365,7 @@ namespace RnnGen.Generated
             ref float w = ref AlignedArray.Origin(workspace);
             Recur(ref p, ref w, inputs, steps, ref state);
             Head(ref p, ref w, steps);
-            for (int r = 0; r < steps; r++)
-            {
-                ref float y = ref Unsafe.Add(ref w, Logits + r * OutputPadded);
-                if (probabilities.IsEmpty) classes[r] = Losses.ArgMax<float>(ref y, Output);
-                else
-                {
-                    Losses.Softmax<float>(ref y, OutputPadded, out _);
-                    MemoryMarshal.CreateReadOnlySpan(ref y, Output).CopyTo(probabilities.Slice(r * Output));
-                }
-            }
+            Losses.Classify<float>(ref Unsafe.Add(ref w, Logits), steps, Output, OutputPadded, classes, probabilities);
         }
 
         /// <summary>
@@ -480,10 +453,7 @@ namespace RnnGen.Generated
             // The reverse direction's half.
             BroadcastProduct.Run<float, HeadForwardAdd>(ref Unsafe.Add(ref w, StatesL1Reverse), ref Unsafe.Add(ref p, OutputWeights + Hidden * OutputPadded), ref Unsafe.Add(ref w, Logits), steps);
             // Padding lanes take no part in the softmax.
-            for (int r = 0; r < steps; r++)
-            {
-                MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, Logits + r * OutputPadded + Output), OutputPadded - Output).Fill(float.NegativeInfinity);
-            }
+            Losses.MaskPadding<float>(ref Unsafe.Add(ref w, Logits), steps, Output, OutputPadded);
         }
 
         /// <summary>Forward, then adds the gradient of the summed loss into gradients; returns the loss.</summary>
@@ -496,11 +466,7 @@ namespace RnnGen.Generated
             Head(ref p, ref w, steps);
 
             // The loss, and dLoss/dy in place of the head's outputs.
-            float loss = 0;
-            for (int r = 0; r < steps; r++)
-            {
-                loss += Losses.SoftmaxCrossEntropy<float>(ref Unsafe.Add(ref w, Logits + r * OutputPadded), targets[r], OutputPadded);
-            }
+            float loss = Losses.SoftmaxCrossEntropy<float>(ref Unsafe.Add(ref w, Logits), targets, steps, OutputPadded);
 
             // Head: dW_out += Σ h dyᵀ, db_out += Σ dy, and dh = W_outᵀ dy at the steps with a loss (zero elsewhere).
             Rows.Sum<float>(ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref g, OutputBias), steps, OutputPadded);
@@ -634,10 +600,7 @@ namespace RnnGen.Generated
             ref float p = ref AlignedArray.Origin(parameters);
             ref float g = ref AlignedArray.Origin(gradients);
             MemoryMarshal.CreateSpan(ref Unsafe.Add(ref g, DenseParameters), ParameterLength - DenseParameters).Clear();
-            foreach (int token in inputs)
-            {
-                MemoryMarshal.CreateSpan(ref Unsafe.Add(ref g, InputWeights + token * GateWidth), GateWidth).Clear();
-            }
+            Rows.ClearRows<float>(ref Unsafe.Add(ref g, InputWeights), inputs, GateWidth);
 
             float loss = Backward(parameters, gradients, workspace, inputs, targets, steps, ref state);
             nonFinite = CheckFinite(loss, gradients, inputs);
@@ -647,12 +610,8 @@ namespace RnnGen.Generated
             }
 
             Rows.Descend<float>(ref Unsafe.Add(ref p, DenseParameters), ref Unsafe.Add(ref g, DenseParameters), learningRate, ParameterLength - DenseParameters);
-            foreach (int token in inputs)
-            {
-                // Clearing the row after its update applies a repeated token's gradient once.
-                Rows.Descend<float>(ref Unsafe.Add(ref p, InputWeights + token * GateWidth), ref Unsafe.Add(ref g, InputWeights + token * GateWidth), learningRate, GateWidth);
-                MemoryMarshal.CreateSpan(ref Unsafe.Add(ref g, InputWeights + token * GateWidth), GateWidth).Clear();
-            }
+            // The sequence's rows, each applied once however often its token occurs.
+            Rows.DescendRows<float>(ref Unsafe.Add(ref p, InputWeights), ref Unsafe.Add(ref g, InputWeights), inputs, learningRate, GateWidth);
 
             return loss;
         }
@@ -668,10 +627,7 @@ namespace RnnGen.Generated
             ref float g = ref AlignedArray.Origin(gradients);
             int bad = TrainingGuard.AllFinite;
             bad = bad == TrainingGuard.AllFinite ? TrainingGuard.Check(ref g, DenseParameters, ParameterLength - DenseParameters) : bad;
-            foreach (int token in inputs)
-            {
-                bad = bad == TrainingGuard.AllFinite ? TrainingGuard.Check(ref g, InputWeights + token * GateWidth, GateWidth) : bad;
-            }
+            bad = bad == TrainingGuard.AllFinite ? TrainingGuard.CheckRows(ref g, InputWeights, inputs, GateWidth) : bad;
 
             return bad;
         }

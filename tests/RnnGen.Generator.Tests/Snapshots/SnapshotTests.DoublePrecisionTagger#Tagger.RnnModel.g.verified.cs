@@ -80,27 +80,20 @@ partial class Tagger : global::RnnGen.IRnnModel<double, int, int>
         return true;
     }
     [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
-    private void NonFiniteStep(double loss, int index)
+    private double NonFiniteStep(double loss, int index)
     {
         global::RnnGen.Runtime.TrainingGuard.Fail<double>(NonFiniteAction, "SgdStep", loss, index, Gradients, global::RnnGen.Generated.TaggerNetwork.Tensors, "set NonFiniteAction = NonFiniteAction.Skip to skip such steps");
         _skippedSteps++;
+        return loss;
     }
 
     /// <inheritdoc/>
     [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
-    public double Forward(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets)
-    {
-        int steps = CheckSequence(inputs, targets);
-        return global::RnnGen.Generated.TaggerNetwork.Forward(_parameters, _workspace, inputs, targets, steps, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<double>());
-    }
+    public double Forward(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets) => global::RnnGen.Generated.TaggerNetwork.Forward(_parameters, _workspace, inputs, targets, CheckSequence(inputs, targets), ref global::System.Runtime.CompilerServices.Unsafe.NullRef<double>());
 
     /// <inheritdoc/>
     [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
-    public double Backward(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets)
-    {
-        int steps = CheckSequence(inputs, targets);
-        return global::RnnGen.Generated.TaggerNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, steps, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<double>());
-    }
+    public double Backward(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets) => global::RnnGen.Generated.TaggerNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, CheckSequence(inputs, targets), ref global::System.Runtime.CompilerServices.Unsafe.NullRef<double>());
 
     /// <inheritdoc/>
     [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
@@ -109,31 +102,18 @@ partial class Tagger : global::RnnGen.IRnnModel<double, int, int>
         int steps = CheckSequence(inputs, targets);
         global::RnnGen.Runtime.Guard.LearningRate(learningRate);
         double loss = global::RnnGen.Generated.TaggerNetwork.SgdStep(_parameters, _gradients, _workspace, inputs, targets, steps, learningRate, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<double>(), out int nonFinite);
-        if (nonFinite != global::RnnGen.Runtime.TrainingGuard.AllFinite)
-        {
-            NonFiniteStep(loss, nonFinite);
-        }
-
-        return loss;
+        return nonFinite == global::RnnGen.Runtime.TrainingGuard.AllFinite ? loss : NonFiniteStep(loss, nonFinite);
     }
 
     /// <inheritdoc cref="Forward(global::System.ReadOnlySpan{int}, global::System.ReadOnlySpan{int})"/>
     /// <summary>The summed loss of a sequence, continuing from <paramref name="state"/>, which then receives the state after the last step.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
-    public double Forward(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets, ref State state)
-    {
-        int steps = CheckSequence(inputs, targets);
-        return global::RnnGen.Generated.TaggerNetwork.Forward(_parameters, _workspace, inputs, targets, steps, ref state.Data);
-    }
+    public double Forward(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets, ref State state) => global::RnnGen.Generated.TaggerNetwork.Forward(_parameters, _workspace, inputs, targets, CheckSequence(inputs, targets), ref state.Data);
 
     /// <inheritdoc cref="Backward(global::System.ReadOnlySpan{int}, global::System.ReadOnlySpan{int})"/>
     /// <summary>Backward, with the entering state a constant for the gradient (a detached state in PyTorch): a long stream trained chunk by chunk, continuing from <paramref name="state"/>, which then receives the state after the last step.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
-    public double Backward(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets, ref State state)
-    {
-        int steps = CheckSequence(inputs, targets);
-        return global::RnnGen.Generated.TaggerNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, steps, ref state.Data);
-    }
+    public double Backward(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets, ref State state) => global::RnnGen.Generated.TaggerNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, CheckSequence(inputs, targets), ref state.Data);
 
     /// <inheritdoc cref="SgdStep(global::System.ReadOnlySpan{int}, global::System.ReadOnlySpan{int}, double)"/>
     /// <summary>One SGD step, continuing from <paramref name="state"/>, which then receives the state after the last step.</summary>
@@ -143,12 +123,7 @@ partial class Tagger : global::RnnGen.IRnnModel<double, int, int>
         int steps = CheckSequence(inputs, targets);
         global::RnnGen.Runtime.Guard.LearningRate(learningRate);
         double loss = global::RnnGen.Generated.TaggerNetwork.SgdStep(_parameters, _gradients, _workspace, inputs, targets, steps, learningRate, ref state.Data, out int nonFinite);
-        if (nonFinite != global::RnnGen.Runtime.TrainingGuard.AllFinite)
-        {
-            NonFiniteStep(loss, nonFinite);
-        }
-
-        return loss;
+        return nonFinite == global::RnnGen.Runtime.TrainingGuard.AllFinite ? loss : NonFiniteStep(loss, nonFinite);
     }
 
     /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.Predict"/>
@@ -402,13 +377,7 @@ namespace RnnGen.Generated
             ref double w = ref AlignedArray.Origin(workspace);
             Recur(ref p, ref w, inputs, steps, ref state);
             Head(ref p, ref w, steps);
-            double loss = 0;
-            for (int r = 0; r < steps; r++)
-            {
-                loss += Losses.CrossEntropy<double>(ref Unsafe.Add(ref w, Logits + r * OutputPadded), targets[r], OutputPadded);
-            }
-
-            return loss;
+            return Losses.CrossEntropy<double>(ref Unsafe.Add(ref w, Logits), targets, steps, OutputPadded);
         }
 
         /// <summary>The head's most likely class, or its softmax into probabilities when given, for every step.</summary>
@@ -418,16 +387,7 @@ namespace RnnGen.Generated
             ref double w = ref AlignedArray.Origin(workspace);
             Recur(ref p, ref w, inputs, steps, ref state);
             Head(ref p, ref w, steps);
-            for (int r = 0; r < steps; r++)
-            {
-                ref double y = ref Unsafe.Add(ref w, Logits + r * OutputPadded);
-                if (probabilities.IsEmpty) classes[r] = Losses.ArgMax<double>(ref y, Output);
-                else
-                {
-                    Losses.Softmax<double>(ref y, OutputPadded, out _);
-                    MemoryMarshal.CreateReadOnlySpan(ref y, Output).CopyTo(probabilities.Slice(r * Output));
-                }
-            }
+            Losses.Classify<double>(ref Unsafe.Add(ref w, Logits), steps, Output, OutputPadded, classes, probabilities);
         }
 
         /// <summary>
@@ -468,10 +428,7 @@ namespace RnnGen.Generated
             // All steps at once: the recurrence does not depend on the head.
             BroadcastProduct.Run<double, HeadForward>(ref Unsafe.Add(ref w, States + HiddenPadded), ref Unsafe.Add(ref p, OutputWeights), ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref p, OutputBias), steps);
             // Padding lanes take no part in the softmax.
-            for (int r = 0; r < steps; r++)
-            {
-                MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, Logits + r * OutputPadded + Output), OutputPadded - Output).Fill(double.NegativeInfinity);
-            }
+            Losses.MaskPadding<double>(ref Unsafe.Add(ref w, Logits), steps, Output, OutputPadded);
         }
 
         /// <summary>Forward, then adds the gradient of the summed loss into gradients; returns the loss.</summary>
@@ -484,11 +441,7 @@ namespace RnnGen.Generated
             Head(ref p, ref w, steps);
 
             // The loss, and dLoss/dy in place of the head's outputs.
-            double loss = 0;
-            for (int r = 0; r < steps; r++)
-            {
-                loss += Losses.SoftmaxCrossEntropy<double>(ref Unsafe.Add(ref w, Logits + r * OutputPadded), targets[r], OutputPadded);
-            }
+            double loss = Losses.SoftmaxCrossEntropy<double>(ref Unsafe.Add(ref w, Logits), targets, steps, OutputPadded);
 
             // Head: dW_out += Σ h dyᵀ, db_out += Σ dy, and dh = W_outᵀ dy at the steps with a loss (zero elsewhere).
             Rows.Sum<double>(ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref g, OutputBias), steps, OutputPadded);
@@ -567,10 +520,7 @@ namespace RnnGen.Generated
             ref double p = ref AlignedArray.Origin(parameters);
             ref double g = ref AlignedArray.Origin(gradients);
             MemoryMarshal.CreateSpan(ref Unsafe.Add(ref g, DenseParameters), ParameterLength - DenseParameters).Clear();
-            foreach (int token in inputs)
-            {
-                MemoryMarshal.CreateSpan(ref Unsafe.Add(ref g, InputWeights + token * GateWidth), GateWidth).Clear();
-            }
+            Rows.ClearRows<double>(ref Unsafe.Add(ref g, InputWeights), inputs, GateWidth);
 
             double loss = Backward(parameters, gradients, workspace, inputs, targets, steps, ref state);
             nonFinite = CheckFinite(loss, gradients, inputs);
@@ -580,12 +530,8 @@ namespace RnnGen.Generated
             }
 
             Rows.Descend<double>(ref Unsafe.Add(ref p, DenseParameters), ref Unsafe.Add(ref g, DenseParameters), learningRate, ParameterLength - DenseParameters);
-            foreach (int token in inputs)
-            {
-                // Clearing the row after its update applies a repeated token's gradient once.
-                Rows.Descend<double>(ref Unsafe.Add(ref p, InputWeights + token * GateWidth), ref Unsafe.Add(ref g, InputWeights + token * GateWidth), learningRate, GateWidth);
-                MemoryMarshal.CreateSpan(ref Unsafe.Add(ref g, InputWeights + token * GateWidth), GateWidth).Clear();
-            }
+            // The sequence's rows, each applied once however often its token occurs.
+            Rows.DescendRows<double>(ref Unsafe.Add(ref p, InputWeights), ref Unsafe.Add(ref g, InputWeights), inputs, learningRate, GateWidth);
 
             return loss;
         }
@@ -601,10 +547,7 @@ namespace RnnGen.Generated
             ref double g = ref AlignedArray.Origin(gradients);
             int bad = TrainingGuard.AllFinite;
             bad = bad == TrainingGuard.AllFinite ? TrainingGuard.Check(ref g, DenseParameters, ParameterLength - DenseParameters) : bad;
-            foreach (int token in inputs)
-            {
-                bad = bad == TrainingGuard.AllFinite ? TrainingGuard.Check(ref g, InputWeights + token * GateWidth, GateWidth) : bad;
-            }
+            bad = bad == TrainingGuard.AllFinite ? TrainingGuard.CheckRows(ref g, InputWeights, inputs, GateWidth) : bad;
 
             return bad;
         }

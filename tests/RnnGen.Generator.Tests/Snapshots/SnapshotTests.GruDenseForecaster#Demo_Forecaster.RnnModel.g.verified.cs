@@ -82,27 +82,20 @@ namespace Demo
             return true;
         }
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
-        private void NonFiniteStep(double loss, int index)
+        private double NonFiniteStep(double loss, int index)
         {
             global::RnnGen.Runtime.TrainingGuard.Fail<double>(NonFiniteAction, "SgdStep", loss, index, Gradients, global::RnnGen.Generated.ForecasterNetwork.Tensors, "set NonFiniteAction = NonFiniteAction.Skip to skip such steps");
             _skippedSteps++;
+            return loss;
         }
 
         /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
-        public double Forward(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> targets)
-        {
-            int steps = CheckSequence(inputs, targets);
-            return global::RnnGen.Generated.ForecasterNetwork.Forward(_parameters, _workspace, inputs, targets, steps, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<double>());
-        }
+        public double Forward(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> targets) => global::RnnGen.Generated.ForecasterNetwork.Forward(_parameters, _workspace, inputs, targets, CheckSequence(inputs, targets), ref global::System.Runtime.CompilerServices.Unsafe.NullRef<double>());
 
         /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
-        public double Backward(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> targets)
-        {
-            int steps = CheckSequence(inputs, targets);
-            return global::RnnGen.Generated.ForecasterNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, steps, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<double>());
-        }
+        public double Backward(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> targets) => global::RnnGen.Generated.ForecasterNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, CheckSequence(inputs, targets), ref global::System.Runtime.CompilerServices.Unsafe.NullRef<double>());
 
         /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
@@ -111,31 +104,18 @@ namespace Demo
             int steps = CheckSequence(inputs, targets);
             global::RnnGen.Runtime.Guard.LearningRate(learningRate);
             double loss = global::RnnGen.Generated.ForecasterNetwork.SgdStep(_parameters, _gradients, _workspace, inputs, targets, steps, learningRate, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<double>(), out int nonFinite);
-            if (nonFinite != global::RnnGen.Runtime.TrainingGuard.AllFinite)
-            {
-                NonFiniteStep(loss, nonFinite);
-            }
-
-            return loss;
+            return nonFinite == global::RnnGen.Runtime.TrainingGuard.AllFinite ? loss : NonFiniteStep(loss, nonFinite);
         }
 
         /// <inheritdoc cref="Forward(global::System.ReadOnlySpan{double}, global::System.ReadOnlySpan{double})"/>
         /// <summary>The summed loss of a sequence, continuing from <paramref name="state"/>, which then receives the state after the last step.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
-        public double Forward(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> targets, ref State state)
-        {
-            int steps = CheckSequence(inputs, targets);
-            return global::RnnGen.Generated.ForecasterNetwork.Forward(_parameters, _workspace, inputs, targets, steps, ref state.Data);
-        }
+        public double Forward(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> targets, ref State state) => global::RnnGen.Generated.ForecasterNetwork.Forward(_parameters, _workspace, inputs, targets, CheckSequence(inputs, targets), ref state.Data);
 
         /// <inheritdoc cref="Backward(global::System.ReadOnlySpan{double}, global::System.ReadOnlySpan{double})"/>
         /// <summary>Backward, with the entering state a constant for the gradient (a detached state in PyTorch): a long stream trained chunk by chunk, continuing from <paramref name="state"/>, which then receives the state after the last step.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
-        public double Backward(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> targets, ref State state)
-        {
-            int steps = CheckSequence(inputs, targets);
-            return global::RnnGen.Generated.ForecasterNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, steps, ref state.Data);
-        }
+        public double Backward(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> targets, ref State state) => global::RnnGen.Generated.ForecasterNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, CheckSequence(inputs, targets), ref state.Data);
 
         /// <inheritdoc cref="SgdStep(global::System.ReadOnlySpan{double}, global::System.ReadOnlySpan{double}, double)"/>
         /// <summary>One SGD step, continuing from <paramref name="state"/>, which then receives the state after the last step.</summary>
@@ -145,12 +125,7 @@ namespace Demo
             int steps = CheckSequence(inputs, targets);
             global::RnnGen.Runtime.Guard.LearningRate(learningRate);
             double loss = global::RnnGen.Generated.ForecasterNetwork.SgdStep(_parameters, _gradients, _workspace, inputs, targets, steps, learningRate, ref state.Data, out int nonFinite);
-            if (nonFinite != global::RnnGen.Runtime.TrainingGuard.AllFinite)
-            {
-                NonFiniteStep(loss, nonFinite);
-            }
-
-            return loss;
+            return nonFinite == global::RnnGen.Runtime.TrainingGuard.AllFinite ? loss : NonFiniteStep(loss, nonFinite);
         }
 
         /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.Predict"/>
@@ -391,13 +366,7 @@ namespace RnnGen.Generated
             ref double w = ref AlignedArray.Origin(workspace);
             Recur(ref p, ref w, inputs, steps, ref state);
             Head(ref p, ref w, steps);
-            double loss = 0;
-            for (int r = 0; r < steps; r++)
-            {
-                loss += Losses.SquaredError<double>(ref Unsafe.Add(ref w, Logits + r * OutputPadded), ref Unsafe.Add(ref MemoryMarshal.GetReference(targets), r * Output), Output);
-            }
-
-            return loss;
+            return Losses.SquaredError<double>(ref Unsafe.Add(ref w, Logits), targets, steps, Output, OutputPadded);
         }
 
         /// <summary>The head's outputs for every step.</summary>
@@ -407,10 +376,7 @@ namespace RnnGen.Generated
             ref double w = ref AlignedArray.Origin(workspace);
             Recur(ref p, ref w, inputs, steps, ref state);
             Head(ref p, ref w, steps);
-            for (int r = 0; r < steps; r++)
-            {
-                MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref w, Logits + r * OutputPadded), Output).CopyTo(outputs.Slice(r * Output));
-            }
+            Losses.CopyOutputs<double>(ref Unsafe.Add(ref w, Logits), steps, Output, OutputPadded, outputs);
         }
 
         /// <summary>
@@ -464,11 +430,7 @@ namespace RnnGen.Generated
             Head(ref p, ref w, steps);
 
             // The loss, and dLoss/dy in place of the head's outputs.
-            double loss = 0;
-            for (int r = 0; r < steps; r++)
-            {
-                loss += Losses.SquaredErrorGradient<double>(ref Unsafe.Add(ref w, Logits + r * OutputPadded), ref Unsafe.Add(ref MemoryMarshal.GetReference(targets), r * Output), Output);
-            }
+            double loss = Losses.SquaredErrorGradient<double>(ref Unsafe.Add(ref w, Logits), targets, steps, Output, OutputPadded);
 
             // Head: dW_out += Σ h dyᵀ, db_out += Σ dy, and dh = W_outᵀ dy at the steps with a loss (zero elsewhere).
             Rows.Sum<double>(ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref g, OutputBias), steps, OutputPadded);

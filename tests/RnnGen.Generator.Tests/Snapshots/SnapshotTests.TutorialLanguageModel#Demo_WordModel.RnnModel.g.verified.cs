@@ -82,27 +82,20 @@ namespace Demo
             return true;
         }
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
-        private void NonFiniteStep(float loss, int index)
+        private float NonFiniteStep(float loss, int index)
         {
             global::RnnGen.Runtime.TrainingGuard.Fail<float>(NonFiniteAction, "SgdStep", loss, index, Gradients, global::RnnGen.Generated.WordModelNetwork.Tensors, "set NonFiniteAction = NonFiniteAction.Skip to skip such steps");
             _skippedSteps++;
+            return loss;
         }
 
         /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
-        public float Forward(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets)
-        {
-            int steps = CheckSequence(inputs, targets);
-            return global::RnnGen.Generated.WordModelNetwork.Forward(_parameters, _workspace, inputs, targets, steps, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>());
-        }
+        public float Forward(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets) => global::RnnGen.Generated.WordModelNetwork.Forward(_parameters, _workspace, inputs, targets, CheckSequence(inputs, targets), ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>());
 
         /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
-        public float Backward(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets)
-        {
-            int steps = CheckSequence(inputs, targets);
-            return global::RnnGen.Generated.WordModelNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, steps, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>());
-        }
+        public float Backward(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets) => global::RnnGen.Generated.WordModelNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, CheckSequence(inputs, targets), ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>());
 
         /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
@@ -111,31 +104,18 @@ namespace Demo
             int steps = CheckSequence(inputs, targets);
             global::RnnGen.Runtime.Guard.LearningRate(learningRate);
             float loss = global::RnnGen.Generated.WordModelNetwork.SgdStep(_parameters, _gradients, _workspace, inputs, targets, steps, learningRate, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>(), out int nonFinite);
-            if (nonFinite != global::RnnGen.Runtime.TrainingGuard.AllFinite)
-            {
-                NonFiniteStep(loss, nonFinite);
-            }
-
-            return loss;
+            return nonFinite == global::RnnGen.Runtime.TrainingGuard.AllFinite ? loss : NonFiniteStep(loss, nonFinite);
         }
 
         /// <inheritdoc cref="Forward(global::System.ReadOnlySpan{int}, global::System.ReadOnlySpan{int})"/>
         /// <summary>The summed loss of a sequence, continuing from <paramref name="state"/>, which then receives the state after the last step.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
-        public float Forward(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets, ref State state)
-        {
-            int steps = CheckSequence(inputs, targets);
-            return global::RnnGen.Generated.WordModelNetwork.Forward(_parameters, _workspace, inputs, targets, steps, ref state.Data);
-        }
+        public float Forward(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets, ref State state) => global::RnnGen.Generated.WordModelNetwork.Forward(_parameters, _workspace, inputs, targets, CheckSequence(inputs, targets), ref state.Data);
 
         /// <inheritdoc cref="Backward(global::System.ReadOnlySpan{int}, global::System.ReadOnlySpan{int})"/>
         /// <summary>Backward, with the entering state a constant for the gradient (a detached state in PyTorch): a long stream trained chunk by chunk, continuing from <paramref name="state"/>, which then receives the state after the last step.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
-        public float Backward(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets, ref State state)
-        {
-            int steps = CheckSequence(inputs, targets);
-            return global::RnnGen.Generated.WordModelNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, steps, ref state.Data);
-        }
+        public float Backward(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets, ref State state) => global::RnnGen.Generated.WordModelNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, CheckSequence(inputs, targets), ref state.Data);
 
         /// <inheritdoc cref="SgdStep(global::System.ReadOnlySpan{int}, global::System.ReadOnlySpan{int}, float)"/>
         /// <summary>One SGD step, continuing from <paramref name="state"/>, which then receives the state after the last step.</summary>
@@ -145,12 +125,7 @@ namespace Demo
             int steps = CheckSequence(inputs, targets);
             global::RnnGen.Runtime.Guard.LearningRate(learningRate);
             float loss = global::RnnGen.Generated.WordModelNetwork.SgdStep(_parameters, _gradients, _workspace, inputs, targets, steps, learningRate, ref state.Data, out int nonFinite);
-            if (nonFinite != global::RnnGen.Runtime.TrainingGuard.AllFinite)
-            {
-                NonFiniteStep(loss, nonFinite);
-            }
-
-            return loss;
+            return nonFinite == global::RnnGen.Runtime.TrainingGuard.AllFinite ? loss : NonFiniteStep(loss, nonFinite);
         }
 
         /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.Predict"/>
@@ -427,13 +402,7 @@ namespace RnnGen.Generated
             ref float w = ref AlignedArray.Origin(workspace);
             Recur(ref p, ref w, inputs, steps, ref state);
             Head(ref p, ref w, steps);
-            float loss = 0;
-            for (int r = 0; r < steps; r++)
-            {
-                loss += Losses.CrossEntropy<float>(ref Unsafe.Add(ref w, Logits + r * OutputPadded), targets[r], OutputPadded);
-            }
-
-            return loss;
+            return Losses.CrossEntropy<float>(ref Unsafe.Add(ref w, Logits), targets, steps, OutputPadded);
         }
 
         /// <summary>The head's most likely class, or its softmax into probabilities when given, for every step.</summary>
@@ -443,16 +412,7 @@ namespace RnnGen.Generated
             ref float w = ref AlignedArray.Origin(workspace);
             Recur(ref p, ref w, inputs, steps, ref state);
             Head(ref p, ref w, steps);
-            for (int r = 0; r < steps; r++)
-            {
-                ref float y = ref Unsafe.Add(ref w, Logits + r * OutputPadded);
-                if (probabilities.IsEmpty) classes[r] = Losses.ArgMax<float>(ref y, Output);
-                else
-                {
-                    Losses.Softmax<float>(ref y, OutputPadded, out _);
-                    MemoryMarshal.CreateReadOnlySpan(ref y, Output).CopyTo(probabilities.Slice(r * Output));
-                }
-            }
+            Losses.Classify<float>(ref Unsafe.Add(ref w, Logits), steps, Output, OutputPadded, classes, probabilities);
         }
 
         /// <summary>
@@ -504,11 +464,7 @@ namespace RnnGen.Generated
             Head(ref p, ref w, steps);
 
             // The loss, and dLoss/dy in place of the head's outputs.
-            float loss = 0;
-            for (int r = 0; r < steps; r++)
-            {
-                loss += Losses.SoftmaxCrossEntropy<float>(ref Unsafe.Add(ref w, Logits + r * OutputPadded), targets[r], OutputPadded);
-            }
+            float loss = Losses.SoftmaxCrossEntropy<float>(ref Unsafe.Add(ref w, Logits), targets, steps, OutputPadded);
 
             // Head: dW_out += Σ h dyᵀ, db_out += Σ dy, and dh = W_outᵀ dy at the steps with a loss (zero elsewhere).
             Rows.Sum<float>(ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref g, OutputBias), steps, OutputPadded);
@@ -592,10 +548,7 @@ namespace RnnGen.Generated
             ref float w = ref AlignedArray.Origin(workspace);
             MemoryMarshal.CreateSpan(ref Unsafe.Add(ref g, DenseParameters), OutputWeights - DenseParameters).Clear();
             MemoryMarshal.CreateSpan(ref Unsafe.Add(ref g, OutputBias), ParameterLength - OutputBias).Clear();
-            foreach (int token in inputs)
-            {
-                MemoryMarshal.CreateSpan(ref Unsafe.Add(ref g, InputWeights + token * GateWidth), GateWidth).Clear();
-            }
+            Rows.ClearRows<float>(ref Unsafe.Add(ref g, InputWeights), inputs, GateWidth);
 
             float loss = Backward(parameters, gradients, workspace, inputs, targets, steps, ref state, headWeights: false);
             nonFinite = CheckFinite(loss, gradients, inputs);
@@ -625,12 +578,8 @@ namespace RnnGen.Generated
                 Rows.Descend<float>(ref Unsafe.Add(ref w, HiddenGrads), ref Unsafe.Add(ref w, States + HiddenPadded), learningRate, (nuint)(steps * HiddenPadded));
                 BroadcastProduct.Run<float, OutputWeightGrads>(ref Unsafe.Add(ref w, HiddenGrads), ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref p, OutputWeights), steps);
             }
-            foreach (int token in inputs)
-            {
-                // Clearing the row after its update applies a repeated token's gradient once.
-                Rows.Descend<float>(ref Unsafe.Add(ref p, InputWeights + token * GateWidth), ref Unsafe.Add(ref g, InputWeights + token * GateWidth), learningRate, GateWidth);
-                MemoryMarshal.CreateSpan(ref Unsafe.Add(ref g, InputWeights + token * GateWidth), GateWidth).Clear();
-            }
+            // The sequence's rows, each applied once however often its token occurs.
+            Rows.DescendRows<float>(ref Unsafe.Add(ref p, InputWeights), ref Unsafe.Add(ref g, InputWeights), inputs, learningRate, GateWidth);
 
             return loss;
         }
@@ -647,10 +596,7 @@ namespace RnnGen.Generated
             int bad = TrainingGuard.AllFinite;
             bad = bad == TrainingGuard.AllFinite ? TrainingGuard.Check(ref g, DenseParameters, OutputWeights - DenseParameters) : bad;
             bad = bad == TrainingGuard.AllFinite ? TrainingGuard.Check(ref g, OutputBias, ParameterLength - OutputBias) : bad;
-            foreach (int token in inputs)
-            {
-                bad = bad == TrainingGuard.AllFinite ? TrainingGuard.Check(ref g, InputWeights + token * GateWidth, GateWidth) : bad;
-            }
+            bad = bad == TrainingGuard.AllFinite ? TrainingGuard.CheckRows(ref g, InputWeights, inputs, GateWidth) : bad;
 
             return bad;
         }

@@ -82,27 +82,20 @@ namespace Demo
             return true;
         }
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
-        private void NonFiniteStep(float loss, int index)
+        private float NonFiniteStep(float loss, int index)
         {
             global::RnnGen.Runtime.TrainingGuard.Fail<float>(NonFiniteAction, "SgdStep", loss, index, Gradients, global::RnnGen.Generated.FeedbackNetwork.Tensors, "set NonFiniteAction = NonFiniteAction.Skip to skip such steps");
             _skippedSteps++;
+            return loss;
         }
 
         /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
-        public float Forward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets)
-        {
-            int steps = CheckSequence(inputs, targets);
-            return global::RnnGen.Generated.FeedbackNetwork.Forward(_parameters, _workspace, inputs, targets, steps, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>());
-        }
+        public float Forward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets) => global::RnnGen.Generated.FeedbackNetwork.Forward(_parameters, _workspace, inputs, targets, CheckSequence(inputs, targets), ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>());
 
         /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
-        public float Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets)
-        {
-            int steps = CheckSequence(inputs, targets);
-            return global::RnnGen.Generated.FeedbackNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, steps, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>());
-        }
+        public float Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets) => global::RnnGen.Generated.FeedbackNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, CheckSequence(inputs, targets), ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>());
 
         /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
@@ -111,31 +104,18 @@ namespace Demo
             int steps = CheckSequence(inputs, targets);
             global::RnnGen.Runtime.Guard.LearningRate(learningRate);
             float loss = global::RnnGen.Generated.FeedbackNetwork.SgdStep(_parameters, _gradients, _workspace, inputs, targets, steps, learningRate, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>(), out int nonFinite);
-            if (nonFinite != global::RnnGen.Runtime.TrainingGuard.AllFinite)
-            {
-                NonFiniteStep(loss, nonFinite);
-            }
-
-            return loss;
+            return nonFinite == global::RnnGen.Runtime.TrainingGuard.AllFinite ? loss : NonFiniteStep(loss, nonFinite);
         }
 
         /// <inheritdoc cref="Forward(global::System.ReadOnlySpan{float}, global::System.ReadOnlySpan{float})"/>
         /// <summary>The summed loss of a sequence, continuing from <paramref name="state"/>, which then receives the state after the last step.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
-        public float Forward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, ref State state)
-        {
-            int steps = CheckSequence(inputs, targets);
-            return global::RnnGen.Generated.FeedbackNetwork.Forward(_parameters, _workspace, inputs, targets, steps, ref state.Data);
-        }
+        public float Forward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, ref State state) => global::RnnGen.Generated.FeedbackNetwork.Forward(_parameters, _workspace, inputs, targets, CheckSequence(inputs, targets), ref state.Data);
 
         /// <inheritdoc cref="Backward(global::System.ReadOnlySpan{float}, global::System.ReadOnlySpan{float})"/>
         /// <summary>Backward, with the entering state a constant for the gradient (a detached state in PyTorch): a long stream trained chunk by chunk, continuing from <paramref name="state"/>, which then receives the state after the last step.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
-        public float Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, ref State state)
-        {
-            int steps = CheckSequence(inputs, targets);
-            return global::RnnGen.Generated.FeedbackNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, steps, ref state.Data);
-        }
+        public float Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, ref State state) => global::RnnGen.Generated.FeedbackNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, CheckSequence(inputs, targets), ref state.Data);
 
         /// <inheritdoc cref="SgdStep(global::System.ReadOnlySpan{float}, global::System.ReadOnlySpan{float}, float)"/>
         /// <summary>One SGD step, continuing from <paramref name="state"/>, which then receives the state after the last step.</summary>
@@ -145,12 +125,7 @@ namespace Demo
             int steps = CheckSequence(inputs, targets);
             global::RnnGen.Runtime.Guard.LearningRate(learningRate);
             float loss = global::RnnGen.Generated.FeedbackNetwork.SgdStep(_parameters, _gradients, _workspace, inputs, targets, steps, learningRate, ref state.Data, out int nonFinite);
-            if (nonFinite != global::RnnGen.Runtime.TrainingGuard.AllFinite)
-            {
-                NonFiniteStep(loss, nonFinite);
-            }
-
-            return loss;
+            return nonFinite == global::RnnGen.Runtime.TrainingGuard.AllFinite ? loss : NonFiniteStep(loss, nonFinite);
         }
 
         /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.Predict"/>
@@ -391,13 +366,7 @@ namespace RnnGen.Generated
             ref float w = ref AlignedArray.Origin(workspace);
             Recur(ref p, ref w, inputs, steps, ref state);
             Head(ref p, ref w, steps);
-            float loss = 0;
-            for (int r = 0; r < steps; r++)
-            {
-                loss += Losses.SquaredError<float>(ref Unsafe.Add(ref w, Logits + r * OutputPadded), ref Unsafe.Add(ref MemoryMarshal.GetReference(targets), r * Output), Output);
-            }
-
-            return loss;
+            return Losses.SquaredError<float>(ref Unsafe.Add(ref w, Logits), targets, steps, Output, OutputPadded);
         }
 
         /// <summary>The head's outputs for every step.</summary>
@@ -407,10 +376,7 @@ namespace RnnGen.Generated
             ref float w = ref AlignedArray.Origin(workspace);
             Recur(ref p, ref w, inputs, steps, ref state);
             Head(ref p, ref w, steps);
-            for (int r = 0; r < steps; r++)
-            {
-                MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref w, Logits + r * OutputPadded), Output).CopyTo(outputs.Slice(r * Output));
-            }
+            Losses.CopyOutputs<float>(ref Unsafe.Add(ref w, Logits), steps, Output, OutputPadded, outputs);
         }
 
         /// <summary>
@@ -469,11 +435,7 @@ namespace RnnGen.Generated
             Head(ref p, ref w, steps);
 
             // The loss, and dLoss/dy in place of the head's outputs.
-            float loss = 0;
-            for (int r = 0; r < steps; r++)
-            {
-                loss += Losses.SquaredErrorGradient<float>(ref Unsafe.Add(ref w, Logits + r * OutputPadded), ref Unsafe.Add(ref MemoryMarshal.GetReference(targets), r * Output), Output);
-            }
+            float loss = Losses.SquaredErrorGradient<float>(ref Unsafe.Add(ref w, Logits), targets, steps, Output, OutputPadded);
 
             // Through time: InputGrads row s = dLoss/d(input side of step s), over every loss that reaches s.
             int first = 0;

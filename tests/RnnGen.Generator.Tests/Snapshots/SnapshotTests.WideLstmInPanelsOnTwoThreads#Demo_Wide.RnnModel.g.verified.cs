@@ -117,27 +117,20 @@ namespace Demo
             return true;
         }
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
-        private void NonFiniteStep(float loss, int index)
+        private float NonFiniteStep(float loss, int index)
         {
             global::RnnGen.Runtime.TrainingGuard.Fail<float>(NonFiniteAction, "SgdStep", loss, index, Gradients, global::RnnGen.Generated.WideNetwork.Tensors, "set NonFiniteAction = NonFiniteAction.Skip to skip such steps");
             _skippedSteps++;
+            return loss;
         }
 
         /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
-        public float Forward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets)
-        {
-            int steps = CheckSequence(inputs, targets);
-            return global::RnnGen.Generated.WideNetwork.Forward(_parameters, _workspace, inputs, targets, steps, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>(), _team);
-        }
+        public float Forward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets) => global::RnnGen.Generated.WideNetwork.Forward(_parameters, _workspace, inputs, targets, CheckSequence(inputs, targets), ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>(), _team);
 
         /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
-        public float Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets)
-        {
-            int steps = CheckSequence(inputs, targets);
-            return global::RnnGen.Generated.WideNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, steps, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>(), _team);
-        }
+        public float Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets) => global::RnnGen.Generated.WideNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, CheckSequence(inputs, targets), ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>(), _team);
 
         /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
@@ -146,31 +139,18 @@ namespace Demo
             int steps = CheckSequence(inputs, targets);
             global::RnnGen.Runtime.Guard.LearningRate(learningRate);
             float loss = global::RnnGen.Generated.WideNetwork.SgdStep(_parameters, _gradients, _workspace, inputs, targets, steps, learningRate, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>(), _team, out int nonFinite);
-            if (nonFinite != global::RnnGen.Runtime.TrainingGuard.AllFinite)
-            {
-                NonFiniteStep(loss, nonFinite);
-            }
-
-            return loss;
+            return nonFinite == global::RnnGen.Runtime.TrainingGuard.AllFinite ? loss : NonFiniteStep(loss, nonFinite);
         }
 
         /// <inheritdoc cref="Forward(global::System.ReadOnlySpan{float}, global::System.ReadOnlySpan{float})"/>
         /// <summary>The summed loss of a sequence, continuing from <paramref name="state"/>, which then receives the state after the last step.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
-        public float Forward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, ref State state)
-        {
-            int steps = CheckSequence(inputs, targets);
-            return global::RnnGen.Generated.WideNetwork.Forward(_parameters, _workspace, inputs, targets, steps, ref state.Data, _team);
-        }
+        public float Forward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, ref State state) => global::RnnGen.Generated.WideNetwork.Forward(_parameters, _workspace, inputs, targets, CheckSequence(inputs, targets), ref state.Data, _team);
 
         /// <inheritdoc cref="Backward(global::System.ReadOnlySpan{float}, global::System.ReadOnlySpan{float})"/>
         /// <summary>Backward, with the entering state a constant for the gradient (a detached state in PyTorch): a long stream trained chunk by chunk, continuing from <paramref name="state"/>, which then receives the state after the last step.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
-        public float Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, ref State state)
-        {
-            int steps = CheckSequence(inputs, targets);
-            return global::RnnGen.Generated.WideNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, steps, ref state.Data, _team);
-        }
+        public float Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, ref State state) => global::RnnGen.Generated.WideNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, CheckSequence(inputs, targets), ref state.Data, _team);
 
         /// <inheritdoc cref="SgdStep(global::System.ReadOnlySpan{float}, global::System.ReadOnlySpan{float}, float)"/>
         /// <summary>One SGD step, continuing from <paramref name="state"/>, which then receives the state after the last step.</summary>
@@ -180,12 +160,7 @@ namespace Demo
             int steps = CheckSequence(inputs, targets);
             global::RnnGen.Runtime.Guard.LearningRate(learningRate);
             float loss = global::RnnGen.Generated.WideNetwork.SgdStep(_parameters, _gradients, _workspace, inputs, targets, steps, learningRate, ref state.Data, _team, out int nonFinite);
-            if (nonFinite != global::RnnGen.Runtime.TrainingGuard.AllFinite)
-            {
-                NonFiniteStep(loss, nonFinite);
-            }
-
-            return loss;
+            return nonFinite == global::RnnGen.Runtime.TrainingGuard.AllFinite ? loss : NonFiniteStep(loss, nonFinite);
         }
 
         /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.Predict"/>
@@ -429,13 +404,7 @@ namespace RnnGen.Generated
             ref float w = ref AlignedArray.Origin(workspace);
             Recur(ref p, ref w, inputs, steps, ref state, team);
             Head(ref p, ref w, steps);
-            float loss = 0;
-            for (int r = 0; r < steps; r++)
-            {
-                loss += Losses.SquaredError<float>(ref Unsafe.Add(ref w, Logits + r * OutputPadded), ref Unsafe.Add(ref MemoryMarshal.GetReference(targets), r * Output), Output);
-            }
-
-            return loss;
+            return Losses.SquaredError<float>(ref Unsafe.Add(ref w, Logits), targets, steps, Output, OutputPadded);
         }
 
         /// <summary>The head's outputs for every step.</summary>
@@ -445,10 +414,7 @@ namespace RnnGen.Generated
             ref float w = ref AlignedArray.Origin(workspace);
             Recur(ref p, ref w, inputs, steps, ref state, team);
             Head(ref p, ref w, steps);
-            for (int r = 0; r < steps; r++)
-            {
-                MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref w, Logits + r * OutputPadded), Output).CopyTo(outputs.Slice(r * Output));
-            }
+            Losses.CopyOutputs<float>(ref Unsafe.Add(ref w, Logits), steps, Output, OutputPadded, outputs);
         }
 
         /// <summary>
@@ -561,11 +527,7 @@ namespace RnnGen.Generated
             Head(ref p, ref w, steps);
 
             // The loss, and dLoss/dy in place of the head's outputs.
-            float loss = 0;
-            for (int r = 0; r < steps; r++)
-            {
-                loss += Losses.SquaredErrorGradient<float>(ref Unsafe.Add(ref w, Logits + r * OutputPadded), ref Unsafe.Add(ref MemoryMarshal.GetReference(targets), r * Output), Output);
-            }
+            float loss = Losses.SquaredErrorGradient<float>(ref Unsafe.Add(ref w, Logits), targets, steps, Output, OutputPadded);
 
             // Head: dW_out += Σ h dyᵀ, db_out += Σ dy, and dh = W_outᵀ dy at the steps with a loss (zero elsewhere).
             Rows.Sum<float>(ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref g, OutputBias), steps, OutputPadded);

@@ -2,6 +2,7 @@ using System;
 using System.ComponentModel;
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
 namespace RnnGen.Runtime;
@@ -76,6 +77,106 @@ public static class Losses
         }
 
         return loss;
+    }
+
+    // The head's rows, each call a loop over them that every model would otherwise repeat: rows of stride (padded)
+    // values from y, row r's target targets[r] (a class) or targets[r * count ..] (values); one row reads targets[0].
+
+    /// <summary>The summed cross-entropy of <paramref name="rows"/> rows of logits.</summary>
+    public static T CrossEntropy<T>(ref T y, ReadOnlySpan<int> targets, int rows, nuint stride)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        T loss = T.Zero;
+        for (int r = 0; r < rows; r++)
+        {
+            loss += CrossEntropy(ref Unsafe.Add(ref y, (nuint)r * stride), targets[r], stride);
+        }
+
+        return loss;
+    }
+
+    /// <summary>The summed cross-entropy of <paramref name="rows"/> rows of logits, each row replaced by its gradient.</summary>
+    public static T SoftmaxCrossEntropy<T>(ref T y, ReadOnlySpan<int> targets, int rows, nuint stride)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        T loss = T.Zero;
+        for (int r = 0; r < rows; r++)
+        {
+            loss += SoftmaxCrossEntropy(ref Unsafe.Add(ref y, (nuint)r * stride), targets[r], stride);
+        }
+
+        return loss;
+    }
+
+    /// <summary>The summed squared error of <paramref name="rows"/> rows of <paramref name="count"/> outputs.</summary>
+    public static T SquaredError<T>(ref T y, ReadOnlySpan<T> targets, int rows, int count, nuint stride)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        T loss = T.Zero;
+        ref T target = ref MemoryMarshal.GetReference(targets);
+        for (int r = 0; r < rows; r++)
+        {
+            loss += SquaredError(ref Unsafe.Add(ref y, (nuint)r * stride), ref Unsafe.Add(ref target, r * count), count);
+        }
+
+        return loss;
+    }
+
+    /// <summary>The summed squared error of <paramref name="rows"/> rows of <paramref name="count"/> outputs, each row replaced by its gradient.</summary>
+    public static T SquaredErrorGradient<T>(ref T y, ReadOnlySpan<T> targets, int rows, int count, nuint stride)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        T loss = T.Zero;
+        ref T target = ref MemoryMarshal.GetReference(targets);
+        for (int r = 0; r < rows; r++)
+        {
+            loss += SquaredErrorGradient(ref Unsafe.Add(ref y, (nuint)r * stride), ref Unsafe.Add(ref target, r * count), count);
+        }
+
+        return loss;
+    }
+
+    /// <summary>
+    /// Row r's most likely class into classes[r] or, when <paramref name="probabilities"/> is not empty, its softmax
+    /// (computed in place: the padding lanes are -∞) into probabilities[r * count ..]; the first form of Predict, the second
+    /// of Probabilities.
+    /// </summary>
+    public static void Classify<T>(ref T y, int rows, int count, nuint stride, Span<int> classes, Span<T> probabilities)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        for (int r = 0; r < rows; r++)
+        {
+            ref T row = ref Unsafe.Add(ref y, (nuint)r * stride);
+            if (probabilities.IsEmpty)
+            {
+                classes[r] = ArgMax(ref row, count);
+            }
+            else
+            {
+                Softmax(ref row, stride, out _);
+                MemoryMarshal.CreateReadOnlySpan(ref row, count).CopyTo(probabilities.Slice(r * count));
+            }
+        }
+    }
+
+    /// <summary>Row r's <paramref name="count"/> outputs into destination[r * count ..]: Predict of a model without classes.</summary>
+    public static void CopyOutputs<T>(ref T y, int rows, int count, nuint stride, Span<T> destination)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        for (int r = 0; r < rows; r++)
+        {
+            MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref y, (nuint)r * stride), count).CopyTo(destination.Slice(r * count));
+        }
+    }
+
+    /// <summary>Sets lanes <paramref name="count"/>..stride of each row to -∞, so they take no part in a softmax.</summary>
+    public static void MaskPadding<T>(ref T y, int rows, int count, nuint stride)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        for (int r = 0; r < rows; r++)
+        {
+            MemoryMarshal.CreateSpan(ref Unsafe.Add(ref y, (nuint)r * stride + (nuint)count), (int)stride - count).Fill(T.NegativeInfinity);
+        }
     }
 
     /// <summary>The first index of the largest of <paramref name="count"/> logits (PyTorch's argmax tie rule).</summary>

@@ -1,6 +1,8 @@
+using System;
 using System.ComponentModel;
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
 namespace RnnGen.Runtime;
@@ -86,6 +88,36 @@ public static class Rows
         if (Vector512.IsHardwareAccelerated) Descend<T, Width512<T>, Vector512<T>>(ref p, ref g, learningRate, width);
         else if (Vector256.IsHardwareAccelerated) Descend<T, Width256<T>, Vector256<T>>(ref p, ref g, learningRate, width);
         else Descend<T, Width128<T>, Vector128<T>>(ref p, ref g, learningRate, width);
+    }
+
+    // A token model's input weights have one row per token, and a training step touches only its sequence's rows:
+    // these walk those rows, row tokens[i] of width elements from origin (rows back to back).
+
+    /// <summary>Clears the rows of <paramref name="tokens"/>: their gradients before a step's backward pass.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void ClearRows<T>(ref T origin, ReadOnlySpan<int> tokens, nuint width)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        foreach (int token in tokens)
+        {
+            MemoryMarshal.CreateSpan(ref Unsafe.Add(ref origin, (nuint)token * width), (int)width).Clear();
+        }
+    }
+
+    /// <summary>
+    /// p -= learningRate · g over the rows of <paramref name="tokens"/>, each gradient row cleared after its update, so
+    /// a token that occurs twice has its (summed) gradient applied once.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void DescendRows<T>(ref T p, ref T g, ReadOnlySpan<int> tokens, T learningRate, nuint width)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        foreach (int token in tokens)
+        {
+            nuint start = (nuint)token * width;
+            Descend(ref Unsafe.Add(ref p, start), ref Unsafe.Add(ref g, start), learningRate, width);
+            MemoryMarshal.CreateSpan(ref Unsafe.Add(ref g, start), (int)width).Clear();
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
