@@ -111,24 +111,12 @@ internal sealed class ForwardPrinter : Printer
         W.Line("/// </summary>");
         using (W.Open($"private static void Recur(ref {T} p, ref {T} w, ReadOnlySpan<{InputType}> inputs, int steps, ref {T} state{TeamParameter}{DropoutParameter})"))
         {
-            Slot state = Local("state");
             if (Sizes.Streams)
             {
-                W.Line("bool carried = !Unsafe.IsNullRef(ref state);");
-                using (W.Open("if (carried)"))
+                W.Line("// From the caller's state, or from zero when it is a null ref.");
+                foreach ((Buffer rows, Expr offset, Expr width) in StateRows())
                 {
-                    foreach ((Buffer rows, Expr offset, Expr width) in StateRows())
-                    {
-                        W.Line(Calls.Copy(state.Plus(offset), rows.At(0), width));
-                    }
-                }
-
-                using (W.Open("else"))
-                {
-                    foreach ((Buffer rows, _, Expr width) in StateRows())
-                    {
-                        W.Line(Calls.Clear(rows.At(0), width));
-                    }
+                    W.Line($"Rows.LoadState<{T}>(ref state, {Calls.Width(offset)}, {rows.At(0).Ref}, {Calls.Width(width)});");
                 }
             }
             else
@@ -153,12 +141,9 @@ internal sealed class ForwardPrinter : Printer
 
             if (Sizes.Streams)
             {
-                using (W.Open("if (carried)"))
+                foreach ((Buffer rows, Expr offset, Expr width) in StateRows())
                 {
-                    foreach ((Buffer rows, Expr offset, Expr width) in StateRows())
-                    {
-                        W.Line(Calls.Copy(rows.Row(Steps), state.Plus(offset), width));
-                    }
+                    W.Line($"Rows.StoreState<{T}>({rows.Row(Steps).Ref}, ref state, {Calls.Width(offset)}, {Calls.Width(width)});");
                 }
             }
         }

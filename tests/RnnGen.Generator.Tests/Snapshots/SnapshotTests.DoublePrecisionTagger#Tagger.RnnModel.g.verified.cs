@@ -397,15 +397,8 @@ namespace RnnGen.Generated
         /// </summary>
         private static void Recur(ref double p, ref double w, ReadOnlySpan<int> inputs, int steps, ref double state)
         {
-            bool carried = !Unsafe.IsNullRef(ref state);
-            if (carried)
-            {
-                Rows.Copy<double>(ref state, ref Unsafe.Add(ref w, States), HiddenPadded);
-            }
-            else
-            {
-                MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, States), HiddenPadded).Clear();
-            }
+            // From the caller's state, or from zero when it is a null ref.
+            Rows.LoadState<double>(ref state, 0, ref Unsafe.Add(ref w, States), HiddenPadded);
 
             ref double recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
             ref double inputBias = ref Unsafe.Add(ref p, InputBias);
@@ -416,10 +409,7 @@ namespace RnnGen.Generated
                 BroadcastProduct.Run<double, CellStep>(ref Unsafe.Add(ref w, States + t * HiddenPadded), ref recurrentWeights, ref Unsafe.Add(ref w, States + (t + 1) * HiddenPadded), ref Unsafe.Add(ref p, InputWeights + inputs[t] * GateWidth), ref inputBias, ref recurrentBias);
             }
 
-            if (carried)
-            {
-                Rows.Copy<double>(ref Unsafe.Add(ref w, States + steps * HiddenPadded), ref state, HiddenPadded);
-            }
+            Rows.StoreState<double>(ref Unsafe.Add(ref w, States + steps * HiddenPadded), ref state, 0, HiddenPadded);
         }
 
         /// <summary>Logits rows receive the head's outputs y for every step.</summary>

@@ -386,15 +386,8 @@ namespace RnnGen.Generated
         /// </summary>
         private static void Recur(ref double p, ref double w, ReadOnlySpan<double> inputs, int steps, ref double state)
         {
-            bool carried = !Unsafe.IsNullRef(ref state);
-            if (carried)
-            {
-                Rows.Copy<double>(ref state, ref Unsafe.Add(ref w, States), HiddenPadded);
-            }
-            else
-            {
-                MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, States), HiddenPadded).Clear();
-            }
+            // From the caller's state, or from zero when it is a null ref.
+            Rows.LoadState<double>(ref state, 0, ref Unsafe.Add(ref w, States), HiddenPadded);
 
             ref double recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
             ref double inputBias = ref Unsafe.Add(ref p, InputBias);
@@ -407,10 +400,7 @@ namespace RnnGen.Generated
                 Gru.Update<double>(ref Unsafe.Add(ref w, InputPart + t * GateWidth), ref inputBias, ref Unsafe.Add(ref w, States + t * HiddenPadded), ref Unsafe.Add(ref w, Gates + t * GateWidth), ref Unsafe.Add(ref w, HiddenPart + t * HiddenPadded), ref Unsafe.Add(ref w, States + (t + 1) * HiddenPadded), HiddenPadded, HiddenPadded);
             }
 
-            if (carried)
-            {
-                Rows.Copy<double>(ref Unsafe.Add(ref w, States + steps * HiddenPadded), ref state, HiddenPadded);
-            }
+            Rows.StoreState<double>(ref Unsafe.Add(ref w, States + steps * HiddenPadded), ref state, 0, HiddenPadded);
         }
 
         /// <summary>Logits rows receive the head's outputs y for every step.</summary>

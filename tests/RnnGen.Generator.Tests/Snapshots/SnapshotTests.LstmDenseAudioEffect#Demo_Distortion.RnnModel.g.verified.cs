@@ -386,17 +386,9 @@ namespace RnnGen.Generated
         /// </summary>
         private static void Recur(ref float p, ref float w, ReadOnlySpan<float> inputs, int steps, ref float state)
         {
-            bool carried = !Unsafe.IsNullRef(ref state);
-            if (carried)
-            {
-                Rows.Copy<float>(ref state, ref Unsafe.Add(ref w, States), HiddenPadded);
-                Rows.Copy<float>(ref Unsafe.Add(ref state, StateCell), ref Unsafe.Add(ref w, Cells), HiddenPadded);
-            }
-            else
-            {
-                MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, States), HiddenPadded).Clear();
-                MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, Cells), HiddenPadded).Clear();
-            }
+            // From the caller's state, or from zero when it is a null ref.
+            Rows.LoadState<float>(ref state, 0, ref Unsafe.Add(ref w, States), HiddenPadded);
+            Rows.LoadState<float>(ref state, StateCell, ref Unsafe.Add(ref w, Cells), HiddenPadded);
 
             ref float recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
             ref float inputBias = ref Unsafe.Add(ref p, InputBias);
@@ -409,11 +401,8 @@ namespace RnnGen.Generated
                 Lstm.Update<float>(ref Unsafe.Add(ref w, Gates + t * GateWidth), ref Unsafe.Add(ref w, Cells + t * HiddenPadded), ref Unsafe.Add(ref w, Cells + (t + 1) * HiddenPadded), ref Unsafe.Add(ref w, States + (t + 1) * HiddenPadded), HiddenPadded, HiddenPadded);
             }
 
-            if (carried)
-            {
-                Rows.Copy<float>(ref Unsafe.Add(ref w, States + steps * HiddenPadded), ref state, HiddenPadded);
-                Rows.Copy<float>(ref Unsafe.Add(ref w, Cells + steps * HiddenPadded), ref Unsafe.Add(ref state, StateCell), HiddenPadded);
-            }
+            Rows.StoreState<float>(ref Unsafe.Add(ref w, States + steps * HiddenPadded), ref state, 0, HiddenPadded);
+            Rows.StoreState<float>(ref Unsafe.Add(ref w, Cells + steps * HiddenPadded), ref state, StateCell, HiddenPadded);
         }
 
         /// <summary>Logits rows receive the head's outputs y for every step.</summary>

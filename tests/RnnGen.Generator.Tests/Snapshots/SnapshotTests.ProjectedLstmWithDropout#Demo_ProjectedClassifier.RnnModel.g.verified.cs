@@ -485,21 +485,11 @@ namespace RnnGen.Generated
         /// </summary>
         private static void Recur(ref float p, ref float w, ReadOnlySpan<float> inputs, int steps, ref float state, ref RnnRandom dropout)
         {
-            bool carried = !Unsafe.IsNullRef(ref state);
-            if (carried)
-            {
-                Rows.Copy<float>(ref state, ref Unsafe.Add(ref w, States), FeaturesPadded);
-                Rows.Copy<float>(ref Unsafe.Add(ref state, StateCell), ref Unsafe.Add(ref w, Cells), HiddenPadded);
-                Rows.Copy<float>(ref Unsafe.Add(ref state, StateL1), ref Unsafe.Add(ref w, StatesL1), FeaturesPadded);
-                Rows.Copy<float>(ref Unsafe.Add(ref state, StateL1 + StateCell), ref Unsafe.Add(ref w, CellsL1), HiddenPadded);
-            }
-            else
-            {
-                MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, States), FeaturesPadded).Clear();
-                MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, Cells), HiddenPadded).Clear();
-                MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, StatesL1), FeaturesPadded).Clear();
-                MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, CellsL1), HiddenPadded).Clear();
-            }
+            // From the caller's state, or from zero when it is a null ref.
+            Rows.LoadState<float>(ref state, 0, ref Unsafe.Add(ref w, States), FeaturesPadded);
+            Rows.LoadState<float>(ref state, StateCell, ref Unsafe.Add(ref w, Cells), HiddenPadded);
+            Rows.LoadState<float>(ref state, StateL1, ref Unsafe.Add(ref w, StatesL1), FeaturesPadded);
+            Rows.LoadState<float>(ref state, StateL1 + StateCell, ref Unsafe.Add(ref w, CellsL1), HiddenPadded);
 
             // Layer 0.
             {
@@ -542,13 +532,10 @@ namespace RnnGen.Generated
                 }
             }
 
-            if (carried)
-            {
-                Rows.Copy<float>(ref Unsafe.Add(ref w, States + steps * FeaturesPadded), ref state, FeaturesPadded);
-                Rows.Copy<float>(ref Unsafe.Add(ref w, Cells + steps * HiddenPadded), ref Unsafe.Add(ref state, StateCell), HiddenPadded);
-                Rows.Copy<float>(ref Unsafe.Add(ref w, StatesL1 + steps * FeaturesPadded), ref Unsafe.Add(ref state, StateL1), FeaturesPadded);
-                Rows.Copy<float>(ref Unsafe.Add(ref w, CellsL1 + steps * HiddenPadded), ref Unsafe.Add(ref state, StateL1 + StateCell), HiddenPadded);
-            }
+            Rows.StoreState<float>(ref Unsafe.Add(ref w, States + steps * FeaturesPadded), ref state, 0, FeaturesPadded);
+            Rows.StoreState<float>(ref Unsafe.Add(ref w, Cells + steps * HiddenPadded), ref state, StateCell, HiddenPadded);
+            Rows.StoreState<float>(ref Unsafe.Add(ref w, StatesL1 + steps * FeaturesPadded), ref state, StateL1, FeaturesPadded);
+            Rows.StoreState<float>(ref Unsafe.Add(ref w, CellsL1 + steps * HiddenPadded), ref state, StateL1 + StateCell, HiddenPadded);
         }
 
         /// <summary>Logits rows receive the head's outputs y for the last step.</summary>

@@ -422,15 +422,8 @@ namespace RnnGen.Generated
         /// </summary>
         private static void Recur(ref float p, ref float w, ReadOnlySpan<int> inputs, int steps, ref float state)
         {
-            bool carried = !Unsafe.IsNullRef(ref state);
-            if (carried)
-            {
-                Rows.Copy<float>(ref state, ref Unsafe.Add(ref w, States), HiddenPadded);
-            }
-            else
-            {
-                MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, States), HiddenPadded).Clear();
-            }
+            // From the caller's state, or from zero when it is a null ref.
+            Rows.LoadState<float>(ref state, 0, ref Unsafe.Add(ref w, States), HiddenPadded);
 
             ref float recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
             ref float inputBias = ref Unsafe.Add(ref p, InputBias);
@@ -441,10 +434,7 @@ namespace RnnGen.Generated
                 BroadcastProduct.Run<float, CellStep>(ref Unsafe.Add(ref w, States + t * HiddenPadded), ref recurrentWeights, ref Unsafe.Add(ref w, States + (t + 1) * HiddenPadded), ref Unsafe.Add(ref p, InputWeights + inputs[t] * GateWidth), ref inputBias, ref recurrentBias);
             }
 
-            if (carried)
-            {
-                Rows.Copy<float>(ref Unsafe.Add(ref w, States + steps * HiddenPadded), ref state, HiddenPadded);
-            }
+            Rows.StoreState<float>(ref Unsafe.Add(ref w, States + steps * HiddenPadded), ref state, 0, HiddenPadded);
         }
 
         /// <summary>Logits rows receive the head's outputs y for every step.</summary>

@@ -386,17 +386,9 @@ namespace RnnGen.Generated
         /// </summary>
         private static void Recur(ref float p, ref float w, ReadOnlySpan<float> inputs, int steps, ref float state)
         {
-            bool carried = !Unsafe.IsNullRef(ref state);
-            if (carried)
-            {
-                Rows.Copy<float>(ref state, ref Unsafe.Add(ref w, States), HiddenPadded);
-                Rows.Copy<float>(ref Unsafe.Add(ref state, StateFeedback), ref Unsafe.Add(ref w, Feedback), OutputPadded);
-            }
-            else
-            {
-                MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, States), HiddenPadded).Clear();
-                MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, Feedback), OutputPadded).Clear();
-            }
+            // From the caller's state, or from zero when it is a null ref.
+            Rows.LoadState<float>(ref state, 0, ref Unsafe.Add(ref w, States), HiddenPadded);
+            Rows.LoadState<float>(ref state, StateFeedback, ref Unsafe.Add(ref w, Feedback), OutputPadded);
 
             ref float recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
             ref float inputBias = ref Unsafe.Add(ref p, InputBias);
@@ -412,11 +404,8 @@ namespace RnnGen.Generated
                 BroadcastProduct.Run<float, HeadStep>(ref Unsafe.Add(ref w, States + (t + 1) * HiddenPadded), ref outputWeights, ref Unsafe.Add(ref w, Feedback + (t + 1) * OutputPadded), ref outputBias);
             }
 
-            if (carried)
-            {
-                Rows.Copy<float>(ref Unsafe.Add(ref w, States + steps * HiddenPadded), ref state, HiddenPadded);
-                Rows.Copy<float>(ref Unsafe.Add(ref w, Feedback + steps * OutputPadded), ref Unsafe.Add(ref state, StateFeedback), OutputPadded);
-            }
+            Rows.StoreState<float>(ref Unsafe.Add(ref w, States + steps * HiddenPadded), ref state, 0, HiddenPadded);
+            Rows.StoreState<float>(ref Unsafe.Add(ref w, Feedback + steps * OutputPadded), ref state, StateFeedback, OutputPadded);
         }
 
         /// <summary>Logits rows receive the head's outputs y for every step.</summary>

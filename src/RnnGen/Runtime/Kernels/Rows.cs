@@ -90,6 +90,35 @@ public static class Rows
         else Descend<T, Width128<T>, Vector128<T>>(ref p, ref g, learningRate, width);
     }
 
+    /// <summary>
+    /// rows = the <paramref name="width"/> values of <paramref name="state"/> from <paramref name="offset"/>, or zeros when
+    /// state is a null ref: how a call starts, from the caller's state or from the zero state.
+    /// </summary>
+    [MethodImpl(Inline)]
+    public static void LoadState<T>(ref T state, nuint offset, ref T rows, nuint width)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        if (Unsafe.IsNullRef(ref state))
+        {
+            MemoryMarshal.CreateSpan(ref rows, (int)width).Clear();
+        }
+        else
+        {
+            Copy(ref Unsafe.Add(ref state, offset), ref rows, width);
+        }
+    }
+
+    /// <summary>The <paramref name="width"/> values of <paramref name="state"/> from <paramref name="offset"/> = rows, unless state is a null ref: how a call hands back the state after its last step.</summary>
+    [MethodImpl(Inline)]
+    public static void StoreState<T>(ref T rows, ref T state, nuint offset, nuint width)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        if (!Unsafe.IsNullRef(ref state))
+        {
+            Copy(ref rows, ref Unsafe.Add(ref state, offset), width);
+        }
+    }
+
     // A token model's input weights have one row per token, and a training step touches only its sequence's rows:
     // these walk those rows, row tokens[i] of width elements from origin (rows back to back).
 
