@@ -17,6 +17,9 @@ internal sealed class ModelApi
     private const string Contract = "global::RnnGen.IRnnModel{T, TInput, TTarget}";
     private static readonly string Generated = Names.GeneratedCode;
 
+    /// <summary>Step, like the network's streaming methods, is compiled fully optimised at its first call (StreamingPrinter).</summary>
+    private const string FirstCallOptimised = "[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]";
+
     private readonly Network _network;
     private readonly List<ApiMember> _members = new();
 
@@ -366,6 +369,7 @@ internal sealed class ModelApi
             $"{Guard}.StepOutput(output.Length, Output, nameof(output));",
             $"{N}.Step(_parameters, _workspace, ref state.Data, {input}, output);",
         });
+        _members[_members.Count - 1] = _members[_members.Count - 1] with { Attributes = new[] { Generated, FirstCallOptimised } };
     }
 
     private void AddGenerate() => Method("Generate", "int", new[]

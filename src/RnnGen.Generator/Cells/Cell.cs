@@ -17,7 +17,7 @@ internal sealed record UnitWeights(Slot Recurrent, Slot? InputBias, Slot? Recurr
 /// <param name="Cell">Receives c_t (LSTM).</param>
 /// <param name="Hidden">Receives h_t.</param>
 /// <param name="Unprojected">Receives o ⊙ tanh(c_t) before the projection (LSTM with Projection).</param>
-internal sealed record StepOperands(UnitWeights Weights, Slot Previous, Slot? PreviousCell, Slot Input, Slot? Gates, Slot? HiddenPart, Slot? Cell, Slot Hidden, Slot? Unprojected);
+internal sealed record StepOperands(UnitWeights Weights, Slot Previous, Slot? PreviousCell, Slot Input, Slot? Gates, Slot? HiddenPart, Slot? Cell, Slot Hidden, Slot? Unprojected, bool Streaming = false);
 
 /// <summary>Where one backward step reads and writes.</summary>
 /// <param name="State">The incoming state gradient: dh, [dh | dc] (LSTM), or dy (output recurrence).</param>
@@ -100,6 +100,11 @@ internal abstract class Cell
     protected IEnumerable<string> RunRecurrent(Expr? part, Slot a, Slot b, Slot c, params Slot[] start) => part is null
         ? Calls.Product(Recurrent, a, b, c, null, start)
         : new[] { Calls.ProductPart(Recurrent, part.Print(), a, b, c, null, start) };
+
+    /// <summary>The recurrent product of a streaming Step (<see cref="StepOperands.Streaming"/>), or of a sequence pass.</summary>
+    protected IEnumerable<string> RunRecurrent(StepOperands r, Expr? part, Slot c, params Slot[] start) => r.Streaming
+        ? Calls.StepProduct(Recurrent, r.Previous, r.Weights.Recurrent, c, start)
+        : RunRecurrent(part, r.Previous, r.Weights.Recurrent, c, start);
 
     /// <summary>A slot shifted to the first unit of a part: <c>part · HalfUnits</c> further.</summary>
     protected Slot Shift(Slot slot, Expr? part) => part is null ? slot : slot.Plus(part * Sizes.HalfUnits);

@@ -26,12 +26,12 @@ internal sealed class GruCell : Cell
 
     public override IEnumerable<string> Step(StepOperands r, Expr? part = null)
     {
-        foreach (string line in RunRecurrent(part, r.Previous, r.Weights.Recurrent, r.Gates!, r.Weights.RecurrentBias!))
+        foreach (string line in RunRecurrent(r, part, r.Gates!, r.Weights.RecurrentBias!))
         {
             yield return line;
         }
 
-        yield return $"Gru.Update<{T}>({Shift(r.Input, part).Ref}, {Shift(r.Weights.InputBias!, part).Ref}, {Shift(r.Previous, part).Ref}, {Shift(r.Gates!, part).Ref}, {Shift(r.HiddenPart!, part).Ref}, {Shift(r.Hidden, part).Ref}, {Units(part)}, HiddenPadded);";
+        yield return $"Gru.{(r.Streaming ? "StepUpdate" : "Update")}<{T}>({Shift(r.Input, part).Ref}, {Shift(r.Weights.InputBias!, part).Ref}, {Shift(r.Previous, part).Ref}, {Shift(r.Gates!, part).Ref}, {Shift(r.HiddenPart!, part).Ref}, {Shift(r.Hidden, part).Ref}, {Units(part)}, HiddenPadded);";
     }
 
     public override IEnumerable<string> Backward(BackwardOperands r)

@@ -47,16 +47,16 @@ internal sealed class LstmCell : Cell
 
     public override IEnumerable<string> Step(StepOperands r, Expr? part = null)
     {
-        foreach (string line in RunRecurrent(part, r.Previous, r.Weights.Recurrent, r.Gates!, r.Input, r.Weights.InputBias!, r.Weights.RecurrentBias!))
+        foreach (string line in RunRecurrent(r, part, r.Gates!, r.Input, r.Weights.InputBias!, r.Weights.RecurrentBias!))
         {
             yield return line;
         }
 
         Slot m = Sizes.Projected ? r.Unprojected! : r.Hidden;
-        yield return $"Lstm.Update<{T}>({Shift(r.Gates!, part).Ref}, {Shift(r.PreviousCell!, part).Ref}, {Shift(r.Cell!, part).Ref}, {Shift(m, part).Ref}, {Units(part)}, HiddenPadded);";
+        yield return $"Lstm.{(r.Streaming ? "StepUpdate" : "Update")}<{T}>({Shift(r.Gates!, part).Ref}, {Shift(r.PreviousCell!, part).Ref}, {Shift(r.Cell!, part).Ref}, {Shift(m, part).Ref}, {Units(part)}, HiddenPadded);";
         if (Sizes.Projected)
         {
-            foreach (string line in Calls.Product(Project!, m, r.Weights.Projection!, r.Hidden, null))
+            foreach (string line in r.Streaming ? Calls.StepProduct(Project!, m, r.Weights.Projection!, r.Hidden) : Calls.Product(Project!, m, r.Weights.Projection!, r.Hidden, null))
             {
                 yield return line;
             }

@@ -26,7 +26,7 @@ internal sealed class VanillaCell : Cell
             withInput: true, finish: Relu ? ProductFinish.Relu : ProductFinish.Tanh));
 
     public override IEnumerable<string> Step(StepOperands r, Expr? part = null) =>
-        RunRecurrent(part, r.Previous, r.Weights.Recurrent, r.Hidden, r.Input, r.Weights.InputBias!, r.Weights.RecurrentBias!);
+        RunRecurrent(r, part, r.Hidden, r.Input, r.Weights.InputBias!, r.Weights.RecurrentBias!);
 
     public override IEnumerable<string> Backward(BackwardOperands r)
     {

@@ -45,6 +45,16 @@ internal sealed class Calls
         }
     }
 
+    /// <summary>
+    /// A product of a streaming Step: <c>RunStep</c>, whose one-tile products are compiled fully optimised at the first
+    /// call like the Step itself. A recurrent product split in parts for two threads is wider than a tile: it is the
+    /// sequence pass's, both parts in turn.
+    /// </summary>
+    public IEnumerable<string> StepProduct(BroadcastProduct product, Slot a, Slot b, Slot c, params Slot[] start) =>
+        product.InParts || product.HasExtent
+            ? Product(product, a, b, c, Expr.One, start)
+            : new[] { $"BroadcastProduct.RunStep<{_t}, {product.Name}>({Arguments(a, b, c, null, start)});" };
+
     /// <summary>One part (an int expression: 0, 1, part) of a product computed in parts.</summary>
     public string ProductPart(BroadcastProduct product, string part, Slot a, Slot b, Slot c, Expr? extent, params Slot[] start) =>
         $"BroadcastProduct.RunPart<{_t}, {product.Name}>({part}, {Arguments(a, b, c, product.HasExtent ? extent : null, start)});";

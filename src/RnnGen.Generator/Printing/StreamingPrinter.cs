@@ -15,6 +15,12 @@ internal sealed class StreamingPrinter : Printer
     {
     }
 
+    /// <summary>
+    /// The streaming path is compiled fully optimised at its first call and never recompiled: a real-time caller gets
+    /// its final code at once, with no tier-0 calls, no on-stack replacement and no code that changes with the profile.
+    /// </summary>
+    public const string FirstCallOptimised = "[MethodImpl(MethodImplOptions.AggressiveOptimization)]";
+
     /// <summary>Generate exists for language models: tokens in, a distribution over the same tokens out at every step.</summary>
     public static bool HasGenerate(ModelSpec spec) =>
         !spec.Bidirectional && spec.TokenInput && spec.Loss == LossKind.CrossEntropy && spec.Outputs == OutputsKind.EveryStep && spec.Output == spec.Vocab;
@@ -31,6 +37,7 @@ internal sealed class StreamingPrinter : Printer
 
         PrintStepCore();
         W.Line("/// <summary>StepLogits = the head's outputs y for the current state.</summary>");
+        W.Line(FirstCallOptimised);
         using (W.Open($"private static void StepOutputs(ref {T} p, ref {T} w, ref {T} state)"))
         {
             Slot state = Local("state");
@@ -40,13 +47,14 @@ internal sealed class StreamingPrinter : Printer
             }
             else
             {
-                Lines(Calls.Product(Network.HeadStep, state.Plus(Memory.Top.StateOffset), Memory.OutputWeights.At(0), Memory.StepLogits.At(0), Expr.One, Memory.OutputBias.At(0)));
+                Lines(Calls.StepProduct(Network.HeadStep, state.Plus(Memory.Top.StateOffset), Memory.OutputWeights.At(0), Memory.StepLogits.At(0), Memory.OutputBias.At(0)));
             }
         }
 
         W.Line();
         string input = Spec.TokenInput ? "int token" : $"ReadOnlySpan<{T}> input";
         W.Line("/// <summary>Advances the state by one input and writes the head's Output values.</summary>");
+        W.Line(FirstCallOptimised);
         using (W.Open($"public static void Step({T}[] parameters, {T}[] workspace, ref {T} state, {input}, Span<{T}> output)"))
         {
             Origins();
@@ -57,7 +65,7 @@ internal sealed class StreamingPrinter : Printer
             else
             {
                 W.Line($"ref {T} x = ref {Memory.StepInputPart!.At(0).Print()};");
-                Lines(Calls.Product(Network.InputStep!, new Slot(new Base("MemoryMarshal.GetReference(input)"), Expr.Zero), Memory.Units[0].InputWeights.At(0), Local("x"), null));
+                Lines(Calls.StepProduct(Network.InputStep!, new Slot(new Base("MemoryMarshal.GetReference(input)"), Expr.Zero), Memory.Units[0].InputWeights.At(0), Local("x")));
                 W.Line("StepCore(ref p, ref w, ref state, ref x);");
             }
 
@@ -75,6 +83,7 @@ internal sealed class StreamingPrinter : Printer
     private void PrintStepCore()
     {
         W.Line("/// <summary>state = cell(x, state) through every layer, where x is layer 0's W_ih x_t (a GateWidth row).</summary>");
+        W.Line(FirstCallOptimised);
         using (W.Open($"private static void StepCore(ref {T} p, ref {T} w, ref {T} state, ref {T} x)"))
         {
             W.Line($"ref {T} next = ref {Memory.StepState!.At(0).Print()};");
@@ -93,7 +102,7 @@ internal sealed class StreamingPrinter : Printer
                     if (!unit.First)
                     {
                         source = Memory.StepInputPart!.At(0);
-                        Lines(Calls.Product(Network.LayerInputStep!, next.Plus(Memory.Units[unit.Layer - 1].StateOffset), unit.InputWeights.At(0), source, null));
+                        Lines(Calls.StepProduct(Network.LayerInputStep!, next.Plus(Memory.Units[unit.Layer - 1].StateOffset), unit.InputWeights.At(0), source));
                     }
 
                     Slot previous = state.Plus(unit.StateOffset), made = next.Plus(unit.StateOffset);
@@ -106,13 +115,14 @@ internal sealed class StreamingPrinter : Printer
                         HiddenPart: Memory.StepHiddenPart?.At(0),
                         Cell: made.Plus(Sizes.StateCell),
                         Hidden: made,
-                        Unprojected: Memory.StepUnprojected?.At(0))));
+                        Unprojected: Memory.StepUnprojected?.At(0),
+                        Streaming: true)));
                 }
             }
 
             if (Sizes.FeedsBack)
             {
-                Lines(Calls.Product(Network.HeadStep, next, Memory.OutputWeights.At(0), next.Plus(Sizes.StateFeedback), 1, Memory.OutputBias.At(0)));
+                Lines(Calls.StepProduct(Network.HeadStep, next, Memory.OutputWeights.At(0), next.Plus(Sizes.StateFeedback), Memory.OutputBias.At(0)));
             }
 
             W.Line(Calls.Copy(next, state, Sizes.StateLength));

@@ -206,6 +206,7 @@ partial class Tagger : global::RnnGen.IRnnModel<double, int, int>
     /// <param name="token">The input token id.</param>
     /// <param name="output">Receives exactly <see cref="Output"/> values, so Step returns no count; a longer span keeps the rest.</param>
     [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void Step(ref State state, int token, global::System.Span<double> output)
     {
         global::RnnGen.Runtime.Guard.TokenId(token, Vocab, nameof(token));
@@ -543,23 +544,26 @@ namespace RnnGen.Generated
         }
 
         /// <summary>state = cell(x, state) through every layer, where x is layer 0's W_ih x_t (a GateWidth row).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void StepCore(ref double p, ref double w, ref double state, ref double x)
         {
             ref double next = ref Unsafe.Add(ref w, StepState);
             ref double recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
             ref double inputBias = ref Unsafe.Add(ref p, InputBias);
             ref double recurrentBias = ref Unsafe.Add(ref p, RecurrentBias);
-            BroadcastProduct.Run<double, CellStep>(ref state, ref recurrentWeights, ref next, ref x, ref inputBias, ref recurrentBias);
+            BroadcastProduct.RunStep<double, CellStep>(ref state, ref recurrentWeights, ref next, ref x, ref inputBias, ref recurrentBias);
             Rows.Copy<double>(ref next, ref state, StateLength);
         }
 
         /// <summary>StepLogits = the head's outputs y for the current state.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void StepOutputs(ref double p, ref double w, ref double state)
         {
-            BroadcastProduct.Run<double, HeadStep>(ref state, ref Unsafe.Add(ref p, OutputWeights), ref Unsafe.Add(ref w, StepLogits), ref Unsafe.Add(ref p, OutputBias));
+            BroadcastProduct.RunStep<double, HeadStep>(ref state, ref Unsafe.Add(ref p, OutputWeights), ref Unsafe.Add(ref w, StepLogits), ref Unsafe.Add(ref p, OutputBias));
         }
 
         /// <summary>Advances the state by one input and writes the head's Output values.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void Step(double[] parameters, double[] workspace, ref double state, int token, Span<double> output)
         {
             ref double p = ref AlignedArray.Origin(parameters);

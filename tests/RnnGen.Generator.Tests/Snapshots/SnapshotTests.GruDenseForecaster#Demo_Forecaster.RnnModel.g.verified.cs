@@ -183,6 +183,7 @@ namespace Demo
         /// <param name="input">The step's Input values.</param>
         /// <param name="output">Receives exactly <see cref="Output"/> values, so Step returns no count; a longer span keeps the rest.</param>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public void Step(ref State state, global::System.ReadOnlySpan<double> input, global::System.Span<double> output)
         {
             global::RnnGen.Runtime.Guard.StepInput(input.Length, Input, nameof(input));
@@ -523,30 +524,33 @@ namespace RnnGen.Generated
         }
 
         /// <summary>state = cell(x, state) through every layer, where x is layer 0's W_ih x_t (a GateWidth row).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void StepCore(ref double p, ref double w, ref double state, ref double x)
         {
             ref double next = ref Unsafe.Add(ref w, StepState);
             ref double recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
             ref double inputBias = ref Unsafe.Add(ref p, InputBias);
             ref double recurrentBias = ref Unsafe.Add(ref p, RecurrentBias);
-            BroadcastProduct.Run<double, HiddenPreactivations>(ref state, ref recurrentWeights, ref Unsafe.Add(ref w, StepGates), ref recurrentBias);
-            Gru.Update<double>(ref x, ref inputBias, ref state, ref Unsafe.Add(ref w, StepGates), ref Unsafe.Add(ref w, StepHiddenPart), ref next, HiddenPadded, HiddenPadded);
+            BroadcastProduct.RunStep<double, HiddenPreactivations>(ref state, ref recurrentWeights, ref Unsafe.Add(ref w, StepGates), ref recurrentBias);
+            Gru.StepUpdate<double>(ref x, ref inputBias, ref state, ref Unsafe.Add(ref w, StepGates), ref Unsafe.Add(ref w, StepHiddenPart), ref next, HiddenPadded, HiddenPadded);
             Rows.Copy<double>(ref next, ref state, StateLength);
         }
 
         /// <summary>StepLogits = the head's outputs y for the current state.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void StepOutputs(ref double p, ref double w, ref double state)
         {
-            BroadcastProduct.Run<double, HeadStep>(ref state, ref Unsafe.Add(ref p, OutputWeights), ref Unsafe.Add(ref w, StepLogits), ref Unsafe.Add(ref p, OutputBias));
+            BroadcastProduct.RunStep<double, HeadStep>(ref state, ref Unsafe.Add(ref p, OutputWeights), ref Unsafe.Add(ref w, StepLogits), ref Unsafe.Add(ref p, OutputBias));
         }
 
         /// <summary>Advances the state by one input and writes the head's Output values.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void Step(double[] parameters, double[] workspace, ref double state, ReadOnlySpan<double> input, Span<double> output)
         {
             ref double p = ref AlignedArray.Origin(parameters);
             ref double w = ref AlignedArray.Origin(workspace);
             ref double x = ref Unsafe.Add(ref w, StepInputPart);
-            BroadcastProduct.Run<double, InputStep>(ref MemoryMarshal.GetReference(input), ref Unsafe.Add(ref p, InputWeights), ref x);
+            BroadcastProduct.RunStep<double, InputStep>(ref MemoryMarshal.GetReference(input), ref Unsafe.Add(ref p, InputWeights), ref x);
             StepCore(ref p, ref w, ref state, ref x);
             StepOutputs(ref p, ref w, ref state);
             MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref w, StepLogits), Output).CopyTo(output);

@@ -212,6 +212,7 @@ namespace Demo
         /// <param name="token">The input token id.</param>
         /// <param name="output">Receives exactly <see cref="Output"/> values, so Step returns no count; a longer span keeps the rest.</param>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public void Step(ref State state, int token, global::System.Span<float> output)
         {
             global::RnnGen.Runtime.Guard.TokenId(token, Vocab, nameof(token));
@@ -581,24 +582,27 @@ namespace RnnGen.Generated
         }
 
         /// <summary>state = cell(x, state) through every layer, where x is layer 0's W_ih x_t (a GateWidth row).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void StepCore(ref float p, ref float w, ref float state, ref float x)
         {
             ref float next = ref Unsafe.Add(ref w, StepState);
             ref float recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
             ref float inputBias = ref Unsafe.Add(ref p, InputBias);
             ref float recurrentBias = ref Unsafe.Add(ref p, RecurrentBias);
-            BroadcastProduct.Run<float, GatePreactivations>(ref state, ref recurrentWeights, ref Unsafe.Add(ref w, StepGates), ref x, ref inputBias, ref recurrentBias);
-            Lstm.Update<float>(ref Unsafe.Add(ref w, StepGates), ref Unsafe.Add(ref state, StateCell), ref Unsafe.Add(ref next, StateCell), ref next, HiddenPadded, HiddenPadded);
+            BroadcastProduct.RunStep<float, GatePreactivations>(ref state, ref recurrentWeights, ref Unsafe.Add(ref w, StepGates), ref x, ref inputBias, ref recurrentBias);
+            Lstm.StepUpdate<float>(ref Unsafe.Add(ref w, StepGates), ref Unsafe.Add(ref state, StateCell), ref Unsafe.Add(ref next, StateCell), ref next, HiddenPadded, HiddenPadded);
             Rows.Copy<float>(ref next, ref state, StateLength);
         }
 
         /// <summary>StepLogits = the head's outputs y for the current state.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void StepOutputs(ref float p, ref float w, ref float state)
         {
-            BroadcastProduct.Run<float, HeadStep>(ref state, ref Unsafe.Add(ref p, OutputWeights), ref Unsafe.Add(ref w, StepLogits), ref Unsafe.Add(ref p, OutputBias));
+            BroadcastProduct.RunStep<float, HeadStep>(ref state, ref Unsafe.Add(ref p, OutputWeights), ref Unsafe.Add(ref w, StepLogits), ref Unsafe.Add(ref p, OutputBias));
         }
 
         /// <summary>Advances the state by one input and writes the head's Output values.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void Step(float[] parameters, float[] workspace, ref float state, int token, Span<float> output)
         {
             ref float p = ref AlignedArray.Origin(parameters);

@@ -241,6 +241,7 @@ namespace Demo
         /// <param name="input">The step's Input values.</param>
         /// <param name="output">Receives exactly <see cref="Output"/> values, so Step returns no count; a longer span keeps the rest.</param>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public void Step(ref State state, global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
         {
             global::RnnGen.Runtime.Guard.StepInput(input.Length, Input, nameof(input));
@@ -678,6 +679,7 @@ namespace RnnGen.Generated
         }
 
         /// <summary>state = cell(x, state) through every layer, where x is layer 0's W_ih x_t (a GateWidth row).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void StepCore(ref float p, ref float w, ref float state, ref float x)
         {
             ref float next = ref Unsafe.Add(ref w, StepState);
@@ -687,9 +689,9 @@ namespace RnnGen.Generated
                 ref float inputBias = ref Unsafe.Add(ref p, InputBias);
                 ref float recurrentBias = ref Unsafe.Add(ref p, RecurrentBias);
                 ref float projectionWeights = ref Unsafe.Add(ref p, ProjectionWeights);
-                BroadcastProduct.Run<float, GatePreactivations>(ref state, ref recurrentWeights, ref Unsafe.Add(ref w, StepGates), ref x, ref inputBias, ref recurrentBias);
-                Lstm.Update<float>(ref Unsafe.Add(ref w, StepGates), ref Unsafe.Add(ref state, StateCell), ref Unsafe.Add(ref next, StateCell), ref Unsafe.Add(ref w, StepUnprojected), HiddenPadded, HiddenPadded);
-                BroadcastProduct.Run<float, Project>(ref Unsafe.Add(ref w, StepUnprojected), ref projectionWeights, ref next);
+                BroadcastProduct.RunStep<float, GatePreactivations>(ref state, ref recurrentWeights, ref Unsafe.Add(ref w, StepGates), ref x, ref inputBias, ref recurrentBias);
+                Lstm.StepUpdate<float>(ref Unsafe.Add(ref w, StepGates), ref Unsafe.Add(ref state, StateCell), ref Unsafe.Add(ref next, StateCell), ref Unsafe.Add(ref w, StepUnprojected), HiddenPadded, HiddenPadded);
+                BroadcastProduct.RunStep<float, Project>(ref Unsafe.Add(ref w, StepUnprojected), ref projectionWeights, ref next);
             }
             // Layer 1: its input is the new h of the layer below.
             {
@@ -697,27 +699,29 @@ namespace RnnGen.Generated
                 ref float inputBias = ref Unsafe.Add(ref p, InputBiasL1);
                 ref float recurrentBias = ref Unsafe.Add(ref p, RecurrentBiasL1);
                 ref float projectionWeights = ref Unsafe.Add(ref p, ProjectionWeightsL1);
-                BroadcastProduct.Run<float, LayerInputStep>(ref next, ref Unsafe.Add(ref p, InputWeightsL1), ref Unsafe.Add(ref w, StepInputPart));
-                BroadcastProduct.Run<float, GatePreactivations>(ref Unsafe.Add(ref state, StateL1), ref recurrentWeights, ref Unsafe.Add(ref w, StepGates), ref Unsafe.Add(ref w, StepInputPart), ref inputBias, ref recurrentBias);
-                Lstm.Update<float>(ref Unsafe.Add(ref w, StepGates), ref Unsafe.Add(ref state, StateL1 + StateCell), ref Unsafe.Add(ref next, StateL1 + StateCell), ref Unsafe.Add(ref w, StepUnprojected), HiddenPadded, HiddenPadded);
-                BroadcastProduct.Run<float, Project>(ref Unsafe.Add(ref w, StepUnprojected), ref projectionWeights, ref Unsafe.Add(ref next, StateL1));
+                BroadcastProduct.RunStep<float, LayerInputStep>(ref next, ref Unsafe.Add(ref p, InputWeightsL1), ref Unsafe.Add(ref w, StepInputPart));
+                BroadcastProduct.RunStep<float, GatePreactivations>(ref Unsafe.Add(ref state, StateL1), ref recurrentWeights, ref Unsafe.Add(ref w, StepGates), ref Unsafe.Add(ref w, StepInputPart), ref inputBias, ref recurrentBias);
+                Lstm.StepUpdate<float>(ref Unsafe.Add(ref w, StepGates), ref Unsafe.Add(ref state, StateL1 + StateCell), ref Unsafe.Add(ref next, StateL1 + StateCell), ref Unsafe.Add(ref w, StepUnprojected), HiddenPadded, HiddenPadded);
+                BroadcastProduct.RunStep<float, Project>(ref Unsafe.Add(ref w, StepUnprojected), ref projectionWeights, ref Unsafe.Add(ref next, StateL1));
             }
             Rows.Copy<float>(ref next, ref state, StateLength);
         }
 
         /// <summary>StepLogits = the head's outputs y for the current state.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void StepOutputs(ref float p, ref float w, ref float state)
         {
-            BroadcastProduct.Run<float, HeadStep>(ref Unsafe.Add(ref state, StateL1), ref Unsafe.Add(ref p, OutputWeights), ref Unsafe.Add(ref w, StepLogits), ref Unsafe.Add(ref p, OutputBias));
+            BroadcastProduct.RunStep<float, HeadStep>(ref Unsafe.Add(ref state, StateL1), ref Unsafe.Add(ref p, OutputWeights), ref Unsafe.Add(ref w, StepLogits), ref Unsafe.Add(ref p, OutputBias));
         }
 
         /// <summary>Advances the state by one input and writes the head's Output values.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void Step(float[] parameters, float[] workspace, ref float state, ReadOnlySpan<float> input, Span<float> output)
         {
             ref float p = ref AlignedArray.Origin(parameters);
             ref float w = ref AlignedArray.Origin(workspace);
             ref float x = ref Unsafe.Add(ref w, StepInputPart);
-            BroadcastProduct.Run<float, InputStep>(ref MemoryMarshal.GetReference(input), ref Unsafe.Add(ref p, InputWeights), ref x);
+            BroadcastProduct.RunStep<float, InputStep>(ref MemoryMarshal.GetReference(input), ref Unsafe.Add(ref p, InputWeights), ref x);
             StepCore(ref p, ref w, ref state, ref x);
             StepOutputs(ref p, ref w, ref state);
             MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref w, StepLogits), Output).CopyTo(output);

@@ -37,55 +37,77 @@ public static class BroadcastProduct
     public static void Run<T, S>(ref T a, ref T b, ref T c, int extent = 0)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where S : IBroadcastProduct =>
-        Core<T, S>(0, ref a, ref b, ref c, ref Unsafe.NullRef<T>(), ref Unsafe.NullRef<T>(), ref Unsafe.NullRef<T>(), extent);
+        Core<T, S>(0, ref a, ref b, ref c, ref Unsafe.NullRef<T>(), ref Unsafe.NullRef<T>(), ref Unsafe.NullRef<T>(), extent, step: false);
 
     /// <summary>C = row + A · B (<see cref="ProductStart.Row"/>).</summary>
     public static void Run<T, S>(ref T a, ref T b, ref T c, ref T row, int extent = 0)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where S : IBroadcastProduct =>
-        Core<T, S>(0, ref a, ref b, ref c, ref row, ref Unsafe.NullRef<T>(), ref Unsafe.NullRef<T>(), extent);
+        Core<T, S>(0, ref a, ref b, ref c, ref row, ref Unsafe.NullRef<T>(), ref Unsafe.NullRef<T>(), extent, step: false);
 
     /// <summary>C = x + b_ih + b_hh + A · B (<see cref="ProductStart.ThreeRows"/>), one row.</summary>
     public static void Run<T, S>(ref T a, ref T b, ref T c, ref T x, ref T inputBias, ref T recurrentBias)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where S : IBroadcastProduct =>
-        Core<T, S>(0, ref a, ref b, ref c, ref x, ref inputBias, ref recurrentBias, 0);
+        Core<T, S>(0, ref a, ref b, ref c, ref x, ref inputBias, ref recurrentBias, 0, step: false);
 
     /// <summary>One part (0 or 1) of the columns of <see cref="Run{T, S}(ref T, ref T, ref T, int)"/>.</summary>
     public static void RunPart<T, S>(int part, ref T a, ref T b, ref T c, int extent = 0)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where S : IBroadcastProduct =>
-        Core<T, S>(part, ref a, ref b, ref c, ref Unsafe.NullRef<T>(), ref Unsafe.NullRef<T>(), ref Unsafe.NullRef<T>(), extent);
+        Core<T, S>(part, ref a, ref b, ref c, ref Unsafe.NullRef<T>(), ref Unsafe.NullRef<T>(), ref Unsafe.NullRef<T>(), extent, step: false);
 
     /// <summary>One part (0 or 1) of the columns of <see cref="Run{T, S}(ref T, ref T, ref T, ref T, int)"/>.</summary>
     public static void RunPart<T, S>(int part, ref T a, ref T b, ref T c, ref T row, int extent = 0)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where S : IBroadcastProduct =>
-        Core<T, S>(part, ref a, ref b, ref c, ref row, ref Unsafe.NullRef<T>(), ref Unsafe.NullRef<T>(), extent);
+        Core<T, S>(part, ref a, ref b, ref c, ref row, ref Unsafe.NullRef<T>(), ref Unsafe.NullRef<T>(), extent, step: false);
 
     /// <summary>One part (0 or 1) of the columns of <see cref="Run{T, S}(ref T, ref T, ref T, ref T, ref T, ref T)"/>.</summary>
     public static void RunPart<T, S>(int part, ref T a, ref T b, ref T c, ref T x, ref T inputBias, ref T recurrentBias)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where S : IBroadcastProduct =>
-        Core<T, S>(part, ref a, ref b, ref c, ref x, ref inputBias, ref recurrentBias, 0);
+        Core<T, S>(part, ref a, ref b, ref c, ref x, ref inputBias, ref recurrentBias, 0, step: false);
+
+    /// <summary>
+    /// <see cref="Run{T, S}(ref T, ref T, ref T, int)"/> for a streaming Step, whose caller is compiled fully optimised at
+    /// its first call: a product of one register tile is then too (<see cref="StepTileNow"/>), so that a real-time
+    /// caller's code is final from the first step. The sequence passes' products of the same shape stay tiered.
+    /// </summary>
+    public static void RunStep<T, S>(ref T a, ref T b, ref T c)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where S : IBroadcastProduct =>
+        Core<T, S>(0, ref a, ref b, ref c, ref Unsafe.NullRef<T>(), ref Unsafe.NullRef<T>(), ref Unsafe.NullRef<T>(), 0, step: true);
+
+    /// <summary><see cref="Run{T, S}(ref T, ref T, ref T, ref T, int)"/> for a streaming Step (<see cref="RunStep{T, S}(ref T, ref T, ref T)"/>).</summary>
+    public static void RunStep<T, S>(ref T a, ref T b, ref T c, ref T row)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where S : IBroadcastProduct =>
+        Core<T, S>(0, ref a, ref b, ref c, ref row, ref Unsafe.NullRef<T>(), ref Unsafe.NullRef<T>(), 0, step: true);
+
+    /// <summary><see cref="Run{T, S}(ref T, ref T, ref T, ref T, ref T, ref T)"/> for a streaming Step (<see cref="RunStep{T, S}(ref T, ref T, ref T)"/>).</summary>
+    public static void RunStep<T, S>(ref T a, ref T b, ref T c, ref T x, ref T inputBias, ref T recurrentBias)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where S : IBroadcastProduct =>
+        Core<T, S>(0, ref a, ref b, ref c, ref x, ref inputBias, ref recurrentBias, 0, step: true);
 
     /// <summary>Picks the widest accelerated width (a JIT-time constant): inlined into the caller, which keeps one branch.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Core<T, S>(int part, ref T a, ref T b, ref T c, ref T s0, ref T s1, ref T s2, int extent)
+    private static void Core<T, S>(int part, ref T a, ref T b, ref T c, ref T s0, ref T s1, ref T s2, int extent, bool step)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where S : IBroadcastProduct
     {
         if (Vector512.IsHardwareAccelerated)
         {
-            Dispatch<T, Width512<T>, Vector512<T>, S>(part, ref a, ref b, ref c, ref s0, ref s1, ref s2, extent);
+            Dispatch<T, Width512<T>, Vector512<T>, S>(part, ref a, ref b, ref c, ref s0, ref s1, ref s2, extent, step);
         }
         else if (Vector256.IsHardwareAccelerated)
         {
-            Dispatch<T, Width256<T>, Vector256<T>, S>(part, ref a, ref b, ref c, ref s0, ref s1, ref s2, extent);
+            Dispatch<T, Width256<T>, Vector256<T>, S>(part, ref a, ref b, ref c, ref s0, ref s1, ref s2, extent, step);
         }
         else
         {
-            Dispatch<T, Width128<T>, Vector128<T>, S>(part, ref a, ref b, ref c, ref s0, ref s1, ref s2, extent);
+            Dispatch<T, Width128<T>, Vector128<T>, S>(part, ref a, ref b, ref c, ref s0, ref s1, ref s2, extent, step);
         }
     }
 
@@ -94,7 +116,7 @@ public static class BroadcastProduct
     /// call from the caller; anything larger goes through the blocks.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Dispatch<T, W, TV, S>(int part, ref T a, ref T b, ref T c, ref T s0, ref T s1, ref T s2, int extent)
+    private static void Dispatch<T, W, TV, S>(int part, ref T a, ref T b, ref T c, ref T s0, ref T s1, ref T s2, int extent, bool step)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where W : IVectorWidth<T, TV>
         where TV : struct
@@ -105,7 +127,7 @@ public static class BroadcastProduct
             // One tile's worth of columns: a matrix-vector product (a small cell's streaming step), or a small head.
             if (S.M == 1 && S.K > 0)
             {
-                StepTiles<T, W, TV, S>(S.N / W.Lanes, ref a, ref b, ref c, ref s0, ref s1, ref s2);
+                StepTiles<T, W, TV, S>(step, S.N / W.Lanes, ref a, ref b, ref c, ref s0, ref s1, ref s2);
             }
             else
             {
@@ -371,7 +393,7 @@ public static class BroadcastProduct
 
     /// <summary>A step's product, one row of <paramref name="vectors"/> vectors: the count becomes a type.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StepTiles<T, W, TV, S>(int vectors, ref T a, ref T b, ref T c, ref T s0, ref T s1, ref T s2)
+    private static void StepTiles<T, W, TV, S>(bool step, int vectors, ref T a, ref T b, ref T c, ref T s0, ref T s1, ref T s2)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where W : IVectorWidth<T, TV>
         where TV : struct
@@ -379,25 +401,64 @@ public static class BroadcastProduct
     {
         switch (vectors)
         {
-            case 1: StepTile<T, W, TV, S, Count1>(ref a, ref b, ref c, ref s0, ref s1, ref s2); break;
-            case 2: StepTile<T, W, TV, S, Count2>(ref a, ref b, ref c, ref s0, ref s1, ref s2); break;
-            case 3: StepTile<T, W, TV, S, Count3>(ref a, ref b, ref c, ref s0, ref s1, ref s2); break;
-            case 4: StepTile<T, W, TV, S, Count4>(ref a, ref b, ref c, ref s0, ref s1, ref s2); break;
-            case 5: StepTile<T, W, TV, S, Count5>(ref a, ref b, ref c, ref s0, ref s1, ref s2); break;
-            case 6: StepTile<T, W, TV, S, Count6>(ref a, ref b, ref c, ref s0, ref s1, ref s2); break;
-            case 7: StepTile<T, W, TV, S, Count7>(ref a, ref b, ref c, ref s0, ref s1, ref s2); break;
-            default: StepTile<T, W, TV, S, Count8>(ref a, ref b, ref c, ref s0, ref s1, ref s2); break;
+            case 1: StepTile<T, W, TV, S, Count1>(step, ref a, ref b, ref c, ref s0, ref s1, ref s2); break;
+            case 2: StepTile<T, W, TV, S, Count2>(step, ref a, ref b, ref c, ref s0, ref s1, ref s2); break;
+            case 3: StepTile<T, W, TV, S, Count3>(step, ref a, ref b, ref c, ref s0, ref s1, ref s2); break;
+            case 4: StepTile<T, W, TV, S, Count4>(step, ref a, ref b, ref c, ref s0, ref s1, ref s2); break;
+            case 5: StepTile<T, W, TV, S, Count5>(step, ref a, ref b, ref c, ref s0, ref s1, ref s2); break;
+            case 6: StepTile<T, W, TV, S, Count6>(step, ref a, ref b, ref c, ref s0, ref s1, ref s2); break;
+            case 7: StepTile<T, W, TV, S, Count7>(step, ref a, ref b, ref c, ref s0, ref s1, ref s2); break;
+            default: StepTile<T, W, TV, S, Count8>(step, ref a, ref b, ref c, ref s0, ref s1, ref s2); break;
         }
     }
 
     /// <summary>
     /// The whole of a step's product (one row, one tile of C vectors, K a constant): <see cref="RowTiles"/> without
     /// its row and panel loops, and with six arguments, all in registers. A streaming step makes three such calls.
-    /// Never inlined: with dynamic PGO the JIT inlined a hot one into the model's Step, where its accumulators went
-    /// to the stack (LSTM 1→24: 1.5× the time).
+    /// The tile is a method of its own, never inlined: with dynamic PGO the JIT inlined a hot one into the model's
+    /// Step, where its accumulators went to the stack (LSTM 1→24: 1.5× the time). Two methods share its body, the
+    /// sequence passes' (tiered) and the streaming Step's (fully optimised at the first call).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StepTile<T, W, TV, S, C>(bool step, ref T a, ref T b, ref T c, ref T s0, ref T s1, ref T s2)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where W : IVectorWidth<T, TV>
+        where TV : struct
+        where S : IBroadcastProduct
+        where C : ICount
+    {
+        if (step)
+        {
+            StepTileNow<T, W, TV, S, C>(ref a, ref b, ref c, ref s0, ref s1, ref s2);
+        }
+        else
+        {
+            StepTileTiered<T, W, TV, S, C>(ref a, ref b, ref c, ref s0, ref s1, ref s2);
+        }
+    }
+
+    /// <summary>The step tile of a sequence pass: compiled in tiers like the rest of it.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void StepTile<T, W, TV, S, C>(ref T a, ref T b, ref T c, ref T s0, ref T s1, ref T s2)
+    private static void StepTileTiered<T, W, TV, S, C>(ref T a, ref T b, ref T c, ref T s0, ref T s1, ref T s2)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where W : IVectorWidth<T, TV>
+        where TV : struct
+        where S : IBroadcastProduct
+        where C : ICount =>
+        StepTileBody<T, W, TV, S, C>(ref a, ref b, ref c, ref s0, ref s1, ref s2);
+
+    /// <summary>The step tile of a streaming Step (<see cref="RunStep{T, S}(ref T, ref T, ref T)"/>): fully optimised at the first call.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static void StepTileNow<T, W, TV, S, C>(ref T a, ref T b, ref T c, ref T s0, ref T s1, ref T s2)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where W : IVectorWidth<T, TV>
+        where TV : struct
+        where S : IBroadcastProduct
+        where C : ICount =>
+        StepTileBody<T, W, TV, S, C>(ref a, ref b, ref c, ref s0, ref s1, ref s2);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StepTileBody<T, W, TV, S, C>(ref T a, ref T b, ref T c, ref T s0, ref T s1, ref T s2)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where W : IVectorWidth<T, TV>
         where TV : struct

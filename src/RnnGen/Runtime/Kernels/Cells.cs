@@ -33,6 +33,19 @@ public static class Lstm
         else Update<T, Width128<T>, Vector128<T>>(ref gates, ref cPrev, ref c, ref h, units, stride);
     }
 
+    /// <summary>
+    /// <see cref="Update{T}"/> for a streaming Step: compiled fully optimised at its first call and never again (it
+    /// depends on no shape: once per process), so that a real-time caller's code is final from the first step.
+    /// </summary>
+    [MethodImpl(OwnMethod | MethodImplOptions.AggressiveOptimization)]
+    public static void StepUpdate<T>(ref T gates, ref T cPrev, ref T c, ref T h, nuint units, nuint stride)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        if (Vector512.IsHardwareAccelerated) Update<T, Width512<T>, Vector512<T>>(ref gates, ref cPrev, ref c, ref h, units, stride);
+        else if (Vector256.IsHardwareAccelerated) Update<T, Width256<T>, Vector256<T>>(ref gates, ref cPrev, ref c, ref h, units, stride);
+        else Update<T, Width128<T>, Vector128<T>>(ref gates, ref cPrev, ref c, ref h, units, stride);
+    }
+
     /// <summary>From (dm, dc) at a step: the gates' pre-activation gradients into dx, and dc' ⊙ f into dcPrev.</summary>
     [MethodImpl(OwnMethod)]
     public static void Backward<T>(ref T dm, ref T dc, ref T gates, ref T c, ref T cPrev, ref T dx, ref T dcPrev, nuint units)
@@ -110,6 +123,19 @@ public static class Gru
     /// </summary>
     [MethodImpl(OwnMethod)]
     public static void Update<T>(ref T x, ref T inputBias, ref T hPrev, ref T gates, ref T hiddenPart, ref T h, nuint units, nuint stride)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        if (Vector512.IsHardwareAccelerated) Update<T, Width512<T>, Vector512<T>>(ref x, ref inputBias, ref hPrev, ref gates, ref hiddenPart, ref h, units, stride);
+        else if (Vector256.IsHardwareAccelerated) Update<T, Width256<T>, Vector256<T>>(ref x, ref inputBias, ref hPrev, ref gates, ref hiddenPart, ref h, units, stride);
+        else Update<T, Width128<T>, Vector128<T>>(ref x, ref inputBias, ref hPrev, ref gates, ref hiddenPart, ref h, units, stride);
+    }
+
+    /// <summary>
+    /// <see cref="Update{T}"/> for a streaming Step: compiled fully optimised at its first call and never again (it
+    /// depends on no shape: once per process), so that a real-time caller's code is final from the first step.
+    /// </summary>
+    [MethodImpl(OwnMethod | MethodImplOptions.AggressiveOptimization)]
+    public static void StepUpdate<T>(ref T x, ref T inputBias, ref T hPrev, ref T gates, ref T hiddenPart, ref T h, nuint units, nuint stride)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         if (Vector512.IsHardwareAccelerated) Update<T, Width512<T>, Vector512<T>>(ref x, ref inputBias, ref hPrev, ref gates, ref hiddenPart, ref h, units, stride);
