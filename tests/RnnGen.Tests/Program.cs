@@ -11,6 +11,8 @@ namespace RnnGen.Tests;
 /// The test assembly's entry point (in place of the one the test SDK would generate, which does nothing):
 /// <list type="bullet">
 /// <item>with <see cref="Tiering.TieringProbe.Argument"/> it prints the probe's digest, for tests that need a fresh process;</item>
+/// <item>with <see cref="RealTime.RealTimeProbe.Argument"/> it streams between two marker system calls, for the test that
+/// traces it;</item>
 /// <item>with <c>--run</c> and class-name fragments it runs the tests of the matching classes in this process, through
 /// xUnit's own discoverer and executor. That is how CI runs the numerical tests for linux-arm64: the assembly published
 /// self-contained and started under qemu-user, where no test host can be launched.</item>
@@ -26,12 +28,18 @@ public static class Program
             return 0;
         }
 
+        if (args.Length == 1 && args[0] == RealTime.RealTimeProbe.Argument)
+        {
+            return RealTime.RealTimeProbe.Run();
+        }
+
         if (args.Length >= 2 && args[0] == "--run")
         {
             return InProcessRunner.Run(args[1..]);
         }
 
         Console.Error.WriteLine($"usage: RnnGen.Tests {Tiering.TieringProbe.Argument}");
+        Console.Error.WriteLine($"       RnnGen.Tests {RealTime.RealTimeProbe.Argument}");
         Console.Error.WriteLine("       RnnGen.Tests --run ClassNameFragment [ClassNameFragment ...] [!ExcludedFragment ...]");
         return 2;
     }
