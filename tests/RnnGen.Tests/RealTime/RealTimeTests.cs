@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
 using System.Linq;
+using System.Reflection;
 using System.Text.RegularExpressions;
 using System.Threading.Tasks;
 using Xunit;
@@ -58,6 +59,30 @@ public class RealTimeTests
         {
             File.Delete(trace);
         }
+    }
+
+    /// <summary>
+    /// An uncontended lock makes no system call, so the trace above cannot see it: the step's code, read from its IL
+    /// (generated and runtime, every generic instantiation it reaches), calls nothing in System.Threading and nothing
+    /// native, for each cell, a stack and a token model.
+    /// </summary>
+    [Theory]
+    [InlineData(typeof(RealTimeLstm))]
+    [InlineData(typeof(RealTimeGru))]
+    [InlineData(typeof(RealTimeStack))]
+    [InlineData(typeof(Models.TutorialModel))]
+    public void StepTakesNoLockAndCallsNoNativeCode(Type model)
+    {
+        MethodInfo step = model.GetMethods().Single(m => m.Name == "Step" && m.DeclaringType == model);
+        var (followed, outside) = StepCallGraph.Walk(step, model.Assembly, typeof(RnnModelAttribute).Assembly);
+
+        Assert.Contains(followed, m => m.Name == "StepTileNow" || m.Name == "StepUpdate" || m.DeclaringType?.Name == "BroadcastProduct");
+        string[] locks = outside.Concat(followed)
+            .Where(m => m.DeclaringType?.Namespace?.StartsWith("System.Threading", StringComparison.Ordinal) == true)
+            .Select(m => $"{m.DeclaringType}.{m.Name}").Distinct().ToArray();
+        Assert.True(locks.Length == 0, $"{model.Name}.Step reaches {string.Join(", ", locks)}");
+        string[] native = followed.Concat(outside).Where(StepCallGraph.IsPlatformInvoke).Select(m => $"{m.DeclaringType}.{m.Name}").ToArray();
+        Assert.True(native.Length == 0, $"{model.Name}.Step reaches native code: {string.Join(", ", native)}");
     }
 
     /// <summary>
