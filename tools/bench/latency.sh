@@ -3,7 +3,8 @@
 # allocates, in three configurations of this tree: the JIT with default settings, the JIT with
 # DOTNET_TieredCompilation=0, and NativeAOT (needs clang and lld: apt-get install clang lld).
 #   tools/bench/latency.sh [CALLS] [ROUNDS]     CALLS defaults to 10000000, ROUNDS to 3 (configurations alternate)
-# Prints one line per run: the first call alone, p50, p99, p99.99 and the maximum, and the collections that ran.
+# Prints one line per run: the first call alone, p50, p99, p99.99 and the maximum, and the collections that ran; each
+# round ends with the LSTM without the allocating thread ("quiet"), for Step's own spread.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1
@@ -21,4 +22,6 @@ for ((r = 1; r <= rounds; r++)); do
     echo "TC=0      $(DOTNET_TieredCompilation=0 dotnet "$work/jit/Latency.dll" "$model" "$calls")"
     echo "NativeAOT $("$work/aot/Latency" "$model" "$calls")"
   done
+  echo "default   $(dotnet "$work/jit/Latency.dll" lstm16 "$calls" quiet)"
+  echo "NativeAOT $("$work/aot/Latency" lstm16 "$calls" quiet)"
 done

@@ -7,9 +7,11 @@ using RnnGen;
 // The latency of each streaming Step, one sample at a time as an audio callback calls it, over 10 million calls while
 // another thread allocates (short-lived garbage and a slowly replaced set of survivors, so gen 0, 1 and 2 collections
 // all happen). Prints the first call alone, then p50, p99, p99.99 and the maximum, with the number of collections.
-//   dotnet Latency.dll [lstm16|gru16] [calls]      (tools/bench/latency.sh runs the three configurations)
+//   dotnet Latency.dll [lstm16|gru16] [calls] [quiet]   (tools/bench/latency.sh runs the three configurations)
+// "quiet" leaves the other thread out: what remains is Step's own spread and the operating system's.
 string which = args.Length > 0 ? args[0] : "lstm16";
 long calls = args.Length > 1 ? long.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 10_000_000;
+bool quiet = args.Length > 2 && args[2] == "quiet";
 var input = new float[16];
 var output = new float[1];
 var random = new Random(1);
@@ -49,7 +51,7 @@ var churn = new Thread(() =>
 { IsBackground = true, Name = "churn" };
 
 int gcBefore = GC.CollectionCount(0), gc2Before = GC.CollectionCount(2);
-churn.Start();
+if (!quiet) churn.Start();
 
 // Nanosecond buckets up to 100 µs; anything slower is kept exactly.
 const int Buckets = 100_000;
@@ -67,11 +69,11 @@ for (long i = 0; i < calls; i++)
 }
 
 Volatile.Write(ref stop, true);
-churn.Join();
+if (!quiet) churn.Join();
 int gen0 = GC.CollectionCount(0) - gcBefore, gen2 = GC.CollectionCount(2) - gc2Before;
 slow.Sort();
 Console.WriteLine(
-    $"{which} first call {firstMicroseconds:F0} us; {calls:N0} calls: p50 {Percentile(0.5)} ns, p99 {Percentile(0.99)} ns, " +
+    $"{which}{(quiet ? " quiet" : "")} first call {firstMicroseconds:F0} us; {calls:N0} calls: p50 {Percentile(0.5)} ns, p99 {Percentile(0.99)} ns, " +
     $"p99.99 {Percentile(0.9999)} ns, max {(slow.Count > 0 ? slow[^1] : Percentile(1.0))} ns; clock pair p50 {ClockMedian():F0} ns; " +
     $"{gen0} collections ({gen2} gen 2) on the other thread; calls over 100 us: {slow.Count}");
 return 0;
