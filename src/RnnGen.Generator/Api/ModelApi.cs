@@ -97,10 +97,11 @@ internal sealed class ModelApi
         _members.Add(new ApiMember(MemberKind.Constant, name, "int", Doc($"<summary>{summary}</summary>")) { Body = new[] { value.ToString(System.Globalization.CultureInfo.InvariantCulture) } });
 
     // A member documented by IRnnModel's own text (Inherited) is one of its members.
-    private void Method(string name, string returns, ApiParameter[] parameters, string[] docs, string[] body, bool expression = false, bool implements = false) =>
+    private void Method(string name, string returns, ApiParameter[] parameters, string[] docs, string[] body, bool expression = false, bool implements = false, string? attribute = null) =>
         _members.Add(new ApiMember(MemberKind.Method, name, returns, docs)
         {
-            Parameters = parameters, Attributes = new[] { Generated }, Body = body, IsExpression = expression, Implements = implements || docs == Inherited,
+            Parameters = parameters, Attributes = attribute is null ? new[] { Generated } : new[] { Generated, attribute }, Body = body, IsExpression = expression,
+            Implements = implements || docs == Inherited,
         });
 
     private static ApiParameter P(string type, string name, string modifier = "", string? @default = null) => new(type, name, modifier, @default);
@@ -368,8 +369,7 @@ internal sealed class ModelApi
             Spec.TokenInput ? $"{Guard}.TokenId(token, Vocab, nameof(token));" : $"{Guard}.StepInput(input.Length, Input, nameof(input));",
             $"{Guard}.StepOutput(output.Length, Output, nameof(output));",
             $"{N}.Step(_parameters, _workspace, ref state.Data, {input}, output);",
-        });
-        _members[_members.Count - 1] = _members[_members.Count - 1] with { Attributes = new[] { Generated, FirstCallOptimised } };
+        }, attribute: FirstCallOptimised);
     }
 
     private void AddGenerate() => Method("Generate", "int", new[]
