@@ -10,10 +10,6 @@ using RnnGen.Training;
 
 namespace Streaming;
 
-/// <summary>One sample in, one sample out: an LSTM small enough for a real-time audio thread.</summary>
-[RnnModel(Hidden = 16, Input = 1, Output = 1, Cell = CellType.Lstm, Loss = Loss.SquaredError, MaxSteps = 256)]
-internal partial class EffectModel { }
-
 internal sealed record StreamingOptions
 {
     public string? Input { get; init; }
@@ -29,7 +25,8 @@ internal sealed record StreamingOptions
 /// <param name="StepVersusPredict">The largest difference between Step, one sample at a time, and Predict over chunks of the same input.</param>
 /// <param name="StepNanoseconds">Mean time of one Step, back to back.</param>
 /// <param name="Allocated">Bytes allocated while streaming.</param>
-internal sealed record StreamingResult(double UntrainedLoss, double HeldOutLoss, double SignalToError, double StepVersusPredict, double StepNanoseconds, long Allocated, string InputFile, string OutputFile);
+/// <param name="WeightsFile">The trained weights (safetensors), which the native host in Native/ loads.</param>
+internal sealed record StreamingResult(double UntrainedLoss, double HeldOutLoss, double SignalToError, double StepVersusPredict, double StepNanoseconds, long Allocated, string InputFile, string OutputFile, string WeightsFile);
 
 internal static class StreamingSample
 {
@@ -97,6 +94,11 @@ internal static class StreamingSample
         TrainingResult result = trainer.Fit(train, heldOut);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"training   {result.Epochs} epochs of Adam over {train.Count:N0} windows of {Window} samples in {clock.Elapsed.TotalSeconds:F1} s: held-out squared error per sample {untrained:G3} -> {result.BestLoss:G3}"));
+
+        // The trained weights, with PyTorch's names: what a native host (Native/stream.c) loads into the same model.
+        string weightsFile = Path.Combine(options.OutputDirectory, "effect.safetensors");
+        using (FileStream file = File.Create(weightsFile)) model.SaveWeights(file);
+        output.WriteLine($"weights    {weightsFile}");
 
         // 3. Streaming: every channel through Step, one sample at a time, its state in a struct. The first pass times
         //    each step (the two clock reads, some 20-40 ns, included) into a buffer allocated up front; the second runs
@@ -167,6 +169,6 @@ internal static class StreamingSample
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"throughput {stepNanoseconds:F0} ns per Step back to back: one second of 48 kHz audio in {secondOfAudio:F2} ms"));
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"real-time  factor {secondOfAudio / 1000:F4} at 48 kHz per channel ({1000 / secondOfAudio:F0}x faster than real time)"));
         output.WriteLine($"allocated  {allocated} bytes while streaming");
-        return new StreamingResult(untrained, result.BestLoss, snr, difference, stepNanoseconds, allocated, inputFile, outputFile);
+        return new StreamingResult(untrained, result.BestLoss, snr, difference, stepNanoseconds, allocated, inputFile, outputFile, weightsFile);
     }
 }

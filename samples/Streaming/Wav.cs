@@ -15,7 +15,7 @@ internal sealed record Audio(float[][] Channels, int SampleRate)
 
 /// <summary>
 /// Reads and writes RIFF/WAVE files: integer PCM of 8, 16, 24 or 32 bits and IEEE float of 32 or 64 bits, any
-/// number of channels (WAVE_FORMAT_EXTENSIBLE included); writes 16-bit PCM, which every player reads.
+/// number of channels (WAVE_FORMAT_EXTENSIBLE included); writes 32-bit float, which every audio tool reads.
 /// </summary>
 internal static class Wav
 {
@@ -94,28 +94,28 @@ internal static class Wav
 
     public static void Write(string path, Audio audio)
     {
+        // 32-bit IEEE float: what the model computes, unrounded, so two runs' files can be compared sample by sample.
         int channels = audio.Channels.Length, frames = audio.Length;
-        int dataBytes = frames * channels * 2;
+        int dataBytes = frames * channels * 4;
         var bytes = new byte[44 + dataBytes];
         Span<byte> b = bytes;
         Encoding.ASCII.GetBytes("RIFF", b);
         BinaryPrimitives.WriteInt32LittleEndian(b[4..], 36 + dataBytes);
         Encoding.ASCII.GetBytes("WAVEfmt ", b[8..]);
         BinaryPrimitives.WriteInt32LittleEndian(b[16..], 16);
-        BinaryPrimitives.WriteInt16LittleEndian(b[20..], 1);
+        BinaryPrimitives.WriteInt16LittleEndian(b[20..], 3);
         BinaryPrimitives.WriteInt16LittleEndian(b[22..], (short)channels);
         BinaryPrimitives.WriteInt32LittleEndian(b[24..], audio.SampleRate);
-        BinaryPrimitives.WriteInt32LittleEndian(b[28..], audio.SampleRate * channels * 2);
-        BinaryPrimitives.WriteInt16LittleEndian(b[32..], (short)(channels * 2));
-        BinaryPrimitives.WriteInt16LittleEndian(b[34..], 16);
+        BinaryPrimitives.WriteInt32LittleEndian(b[28..], audio.SampleRate * channels * 4);
+        BinaryPrimitives.WriteInt16LittleEndian(b[32..], (short)(channels * 4));
+        BinaryPrimitives.WriteInt16LittleEndian(b[34..], 32);
         Encoding.ASCII.GetBytes("data", b[36..]);
         BinaryPrimitives.WriteInt32LittleEndian(b[40..], dataBytes);
         for (int f = 0; f < frames; f++)
         {
             for (int c = 0; c < channels; c++)
             {
-                float v = Math.Clamp(audio.Channels[c][f], -1f, 1f);
-                BinaryPrimitives.WriteInt16LittleEndian(b[(44 + (f * channels + c) * 2)..], (short)Math.Round(v * 32767f));
+                BinaryPrimitives.WriteSingleLittleEndian(b[(44 + (f * channels + c) * 4)..], audio.Channels[c][f]);
             }
         }
 

@@ -76,4 +76,14 @@ public sealed class RnnModelAttribute : Attribute
 
     /// <summary>LSTM output projection size (PyTorch <c>proj_size</c>); 0 = none.</summary>
     public int Projection { get; set; }
+
+    /// <summary>
+    /// Generates C-callable entry points (<c>[UnmanagedCallersOnly]</c>) named with this prefix, e.g. <c>"effect"</c>
+    /// gives <c>effect_create</c>, <c>effect_load_file</c>, <c>effect_step</c>, <c>effect_process</c>,
+    /// <c>effect_destroy</c>, …, declared by <c>RNNGEN_DECLARE_MODEL</c> in the package's <c>rnngen.h</c>. Publish the
+    /// project with NativeAOT as a shared library (<c>-p:NativeLib=Shared</c>) to call the model from C or C++, e.g.
+    /// from an audio plugin. A C identifier; null or empty (the default) generates none. Streaming models only (not
+    /// <see cref="Bidirectional"/>).
+    /// </summary>
+    public string? NativeExports { get; set; }
 }

@@ -52,6 +52,11 @@ public class DiagnosticTests
         { "RNNG021", "[RnnModel(Hidden = 4, Vocab = 5)] partial class [|Forward|] { }" },
         { "RNNG022", "[RnnModel(Hidden = 4, Vocab = 5)] file partial class [|M|] { }" },
         { "RNNG022", "file partial class Outer { [RnnModel(Hidden = 4, Vocab = 5)] partial class [|M|] { } }" },
+        { "RNNG024", "[RnnModel(Hidden = 4, Vocab = 5, [|NativeExports = \"2lm\"|])] partial class M { }" },
+        { "RNNG024", "[RnnModel(Hidden = 4, Vocab = 5, [|NativeExports = \"my lm\"|])] partial class M { }" },
+        { "RNNG018", "[RnnModel(Hidden = 4, Vocab = 5, Bidirectional = true, [|NativeExports = \"lm\"|])] partial class M { }" },
+        { "RNNG025", "partial class Outer { [RnnModel(Hidden = 4, Vocab = 5, [|NativeExports = \"lm\"|])] private partial class M { } }" },
+        { "RNNG025", "partial class Outer { protected partial class Inner { [RnnModel(Hidden = 4, Vocab = 5, [|NativeExports = \"lm\"|])] internal partial class M { } } }" },
     };
 
     [Theory]
@@ -103,6 +108,32 @@ public class DiagnosticTests
         Assert.Equal("RNNG016", diagnostic.Id);
         Assert.Equal((start, end), (diagnostic.Location.SourceSpan.Start, diagnostic.Location.SourceSpan.End));
         Assert.Empty(result.Results.Single().GeneratedSources);
+    }
+
+    [Fact]
+    public void NativeExportsMessagesSuggestAPrefixAndNameTheUnreachableType()
+    {
+        string Message(string source) => Assert.Single(GeneratorRunner.Run("using RnnGen; " + source).Result.Diagnostics)
+            .GetMessage(System.Globalization.CultureInfo.InvariantCulture);
+
+        Assert.Equal(
+            "NativeExports = \"9-amp\" cannot prefix C function names (9-amp_create, 9-amp_step, ...); use letters, digits and '_', not starting with a digit, e.g. \"_9_amp\"",
+            Message("[RnnModel(Hidden = 4, Vocab = 5, NativeExports = \"9-amp\")] partial class M { }"));
+        Assert.Equal(
+            "'M' is nested in 'Outer', which is private, but the C entry points that NativeExports generates live beside it in the assembly and must create it; make it internal or public",
+            Message("partial class Host { private partial class Outer { [RnnModel(Hidden = 4, Vocab = 5, NativeExports = \"lm\")] public partial class M { } } }"));
+    }
+
+    [Fact]
+    public void EmptyOrNullNativeExportsGeneratesNoEntryPoints()
+    {
+        foreach (string value in new[] { "\"\"", "null" })
+        {
+            (GeneratorDriverRunResult result, _) = GeneratorRunner.Run($"using RnnGen; [RnnModel(Hidden = 4, Vocab = 5, NativeExports = {value})] partial class M {{ }}");
+            Assert.Empty(result.Diagnostics);
+            string text = Assert.Single(result.Results.Single().GeneratedSources).SourceText.ToString();
+            Assert.DoesNotContain("UnmanagedCallersOnly", text);
+        }
     }
 
     [Fact]

@@ -77,6 +77,15 @@ public class SnapshotTests
         public partial class CharModel { }
         """);
 
+    // NativeExports: the C entry points (charnet_create, charnet_step, ...) in a file-local class after the network.
+    [Fact]
+    public void GruTokenModelWithCEntryPoints() => VerifyGenerated("""
+        using RnnGen;
+        namespace Demo;
+        [RnnModel(Hidden = 12, Vocab = 20, Cell = CellType.Gru, MaxSteps = 16, NativeExports = "charnet")]
+        internal partial class CharNet { }
+        """);
+
     [Fact]
     public void LstmDenseAudioEffect() => VerifyGenerated("""
         using RnnGen;

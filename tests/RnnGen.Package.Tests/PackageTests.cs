@@ -22,7 +22,7 @@ public sealed class PackageTests
     public PackageTests(ConsumerFixture consumer) => _consumer = consumer;
 
     [Fact]
-    public void PackageHoldsTheRuntimeTheGeneratorAndTheReadme()
+    public void PackageHoldsTheRuntimeTheGeneratorTheCHeaderAndTheReadme()
     {
         using ZipArchive package = ZipFile.OpenRead(_consumer.PackagePath);
         string[] files = package.Entries
@@ -39,6 +39,7 @@ public sealed class PackageTests
                 "PACKAGE.md",
                 "RnnGen.nuspec",
                 "analyzers/dotnet/cs/RnnGen.Generator.dll",
+                "build/native/include/rnngen.h",
                 "lib/net10.0/RnnGen.dll",
                 "lib/net10.0/RnnGen.xml",
             },

@@ -101,4 +101,12 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor FileLocal = Error("RNNG022",
         "Model class cannot be file-local",
         "'{0}' is {1}; the generated code lives in a file of its own and cannot reopen a 'file' type, so remove 'file'");
+
+    public static readonly DiagnosticDescriptor InvalidNativePrefix = Error("RNNG024",
+        "NativeExports is not a C identifier",
+        "NativeExports = \"{0}\" cannot prefix C function names ({0}_create, {0}_step, ...); use letters, digits and '_', not starting with a digit, e.g. \"{1}\"");
+
+    public static readonly DiagnosticDescriptor NativeExportsUnreachable = Error("RNNG025",
+        "NativeExports needs a model the assembly can reach",
+        "'{0}' is {1}, but the C entry points that NativeExports generates live beside it in the assembly and must create it; make it internal or public");
 }

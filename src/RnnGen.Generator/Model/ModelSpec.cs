@@ -21,7 +21,8 @@ internal sealed record ModelSpec(
     int Layers,
     bool Bidirectional,
     double Dropout,
-    int Projection)
+    int Projection,
+    string? NativeExports = null)
 {
     /// <summary>True for token-id inputs (<c>Vocab</c>), false for dense inputs (<c>Input</c>).</summary>
     public bool TokenInput => Vocab > 0;

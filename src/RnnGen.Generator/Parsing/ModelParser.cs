@@ -73,6 +73,11 @@ internal static class ModelParser
 
             foreach (KeyValuePair<string, TypedConstant> pair in _attribute.NamedArguments)
             {
+                if (pair.Key == "NativeExports" && pair.Value.Kind == TypedConstantKind.Primitive && pair.Value.Value is null)
+                {
+                    continue; // NativeExports = null: none, as when it is not given
+                }
+
                 if (pair.Value.Kind == TypedConstantKind.Error || pair.Value.Value is null && pair.Value.Kind != TypedConstantKind.Array)
                 {
                     _compilerError = true; // the compiler reports it; generate nothing
@@ -352,6 +357,7 @@ internal static class ModelParser
             }
 
             CheckApplicability(cell, recurrence, projection, dropout, layers);
+            string? native = ReadNativeExports(bidirectional);
 
 
             var typeSpec = new TypeSpec(
@@ -359,7 +365,51 @@ internal static class ModelParser
                 _type.Name,
                 containers);
             return new ModelSpec(typeSpec, hidden, hasVocab ? vocab : 0, hasInput ? input : 0, output, cell, activation, loss,
-                truncate, maxSteps, outputs, recurrence, precision, layers, bidirectional, dropout, projection);
+                truncate, maxSteps, outputs, recurrence, precision, layers, bidirectional, dropout, projection, native);
+        }
+
+        /// <summary>NativeExports: a C identifier that prefixes the entry points, on a streaming model the assembly can create; null for none.</summary>
+        private string? ReadNativeExports(bool bidirectional)
+        {
+            if (!_arguments.TryGetValue("NativeExports", out TypedConstant c) || c.Value is not string prefix || prefix.Length == 0)
+            {
+                return null;
+            }
+
+            bool identifier = !char.IsDigit(prefix[0]);
+            var suggestion = new System.Text.StringBuilder();
+            foreach (char ch in prefix)
+            {
+                bool ok = ch is (>= 'a' and <= 'z') or (>= 'A' and <= 'Z') or (>= '0' and <= '9') or '_';
+                identifier &= ok;
+                suggestion.Append(ok ? ch : '_');
+            }
+
+            if (!identifier)
+            {
+                string fixedName = suggestion.Length > 0 && char.IsDigit(suggestion[0]) ? "_" + suggestion : suggestion.ToString();
+                Report(DiagnosticDescriptors.InvalidNativePrefix, ArgumentLocation("NativeExports"), prefix, fixedName);
+            }
+
+            if (bidirectional)
+            {
+                Report(DiagnosticDescriptors.InvalidCombination, ArgumentLocation("NativeExports"), "NativeExports",
+                    "streaming models (a step of a bidirectional model needs the whole sequence)", "is Bidirectional");
+            }
+
+            for (INamedTypeSymbol? type = _type; type is not null; type = type.ContainingType)
+            {
+                if (type.DeclaredAccessibility is Accessibility.Private or Accessibility.Protected or Accessibility.ProtectedAndInternal)
+                {
+                    string what = SymbolEqualityComparer.Default.Equals(type, _type)
+                        ? $"declared {SyntaxFacts.GetText(type.DeclaredAccessibility)}"
+                        : $"nested in '{type.Name}', which is {SyntaxFacts.GetText(type.DeclaredAccessibility)}";
+                    Report(DiagnosticDescriptors.NativeExportsUnreachable, ArgumentLocation("NativeExports"), _type.Name, what);
+                    break;
+                }
+            }
+
+            return prefix;
         }
 
         private void CheckApplicability(CellKind cell, RecurrenceKind recurrence, int projection, double dropout, int layers)

@@ -30,6 +30,12 @@ internal static class ModelPrinter
         cancellationToken.ThrowIfCancellationRequested();
         w.Line();
         PrintNetworkClass(w, network);
+        if (spec.NativeExports is not null)
+        {
+            w.Line();
+            NativePrinter.Print(w, network);
+        }
+
         return w.ToString();
     }
 
