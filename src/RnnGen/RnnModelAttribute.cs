@@ -78,6 +78,14 @@ public sealed class RnnModelAttribute : Attribute
     public int Projection { get; set; }
 
     /// <summary>
+    /// An embedding layer before the first recurrent layer (PyTorch <c>nn.Embedding(Vocab, Embedding)</c>, parameter
+    /// <c>embedding.weight</c> <c>[Vocab, Embedding]</c>): each token id selects a trained row of <c>Embedding</c> values,
+    /// which the first layer reads as dense input (<c>rnn.weight_ih_l0</c> is then <c>[Gates·Hidden, Embedding]</c>).
+    /// Token models only; 0 (the default) = none: the first layer reads the token one-hot.
+    /// </summary>
+    public int Embedding { get; set; }
+
+    /// <summary>
     /// Generates C-callable entry points (<c>[UnmanagedCallersOnly]</c>) named with this prefix, e.g. <c>"effect"</c>
     /// gives <c>effect_create</c>, <c>effect_load_file</c>, <c>effect_step</c>, <c>effect_process</c>,
     /// <c>effect_destroy</c>, …, declared by <c>RNNGEN_DECLARE_MODEL</c> in the package's <c>rnngen.h</c>. Publish the

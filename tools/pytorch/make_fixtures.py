@@ -16,6 +16,8 @@ A row's options (the last entry, a dict) may ask for:
   reference="float64"   a single-precision model whose weights (F32, as initialised) and inputs are float32
                         values, but whose reference is computed in float64: then the only rounding left in
                         a comparison is RnnGen's own, and a test's tolerance can be argued from float's
+  embedding=e           an embedding layer, nn.Embedding(vocab, e), before the recurrent layers (token input only):
+                        the first layer reads the token's row instead of its one-hot
   dropout=p, dropout_seed=s
                         dropout between layers with the masks RnnGen draws when its DropoutRandom is
                         new RnnRandom(s): RnnRandom (xoshiro256** seeded through SplitMix64) is re-implemented
@@ -33,6 +35,7 @@ committed):  /usr/bin/python3 tools/pytorch/make_fixtures.py
 import json
 import os
 import struct
+import sys
 
 import torch
 import torch.nn as nn
@@ -99,6 +102,19 @@ TABLE = [
      dict(reference="float64", dropout=0.5, dropout_seed=23)),
     ("LstmL2DenseSeDoubleDrop", "lstm", None, "dense", 5, 8, 3, "squared_error", "every_step", 0, "hidden", 2, 0, False,
      dict(precision="double", dropout=0.25, dropout_seed=24)),
+    # An embedding layer (nn.Embedding) before the recurrence: its rows get gradients only for the tokens seen.
+    ("EmbVanillaTokenCeT2", "vanilla", "tanh", "vocab", 12, 8, 12, "cross_entropy", "every_step", 2, "hidden", 1, 0, False,
+     dict(embedding=5)),
+    ("EmbLstmTokenCe", "lstm", None, "vocab", 12, 8, 12, "cross_entropy", "every_step", 0, "hidden", 1, 0, False,
+     dict(embedding=6)),
+    ("EmbGruL2TokenCeT2", "gru", None, "vocab", 12, 8, 12, "cross_entropy", "every_step", 2, "hidden", 2, 0, False,
+     dict(embedding=4)),
+    ("EmbBiLstmL2TokenCeLast", "lstm", None, "vocab", 12, 8, 4, "cross_entropy", "last_step", 0, "hidden", 2, 0, True,
+     dict(embedding=5)),
+    ("EmbLstmP3TokenSeLastT3", "lstm", None, "vocab", 12, 8, 3, "squared_error", "last_step", 3, "hidden", 1, 3, False,
+     dict(embedding=7)),
+    ("EmbGruTokenCeDouble", "gru", None, "vocab", 12, 8, 12, "cross_entropy", "every_step", 0, "hidden", 1, 0, False,
+     dict(embedding=3, precision="double")),
 ]
 
 # Streaming: name, cell, activation, input kind, input width, hidden, output, recurrence, layers, projection, options.
@@ -111,6 +127,7 @@ STEP_TABLE = [
     # W_hh in panels, and a dense LSTM without projection: the recurrence that Step may split across two threads.
     ("LstmPanelDenseStep", "lstm", None, "dense", 5, 64, 3, "hidden", 1, 0, dict(reference="float64")),
     ("LstmP3L2DenseStepDouble", "lstm", None, "dense", 5, 8, 3, "hidden", 2, 3, dict(precision="double")),
+    ("EmbLstmL2TokenStep", "lstm", None, "vocab", 12, 8, 12, "hidden", 2, 0, dict(reference="float64", embedding=5)),
 ]
 STEPS = 9
 
@@ -118,11 +135,16 @@ STEPS = 9
 class Net(nn.Module):
     """The module of SPEC section 5: the recurrent layer, then the head."""
 
-    def __init__(self, cell, activation, input_size, hidden, output, recurrence, layers=1, projection=0, bidirectional=False):
+    def __init__(self, cell, activation, input_size, hidden, output, recurrence, layers=1, projection=0, bidirectional=False,
+                 embedding=0):
         super().__init__()
         self.cell, self.recurrence, self.layers, self.projection = cell, recurrence, layers, projection
         self.directions = 2 if bidirectional else 1
         self.masks = None
+        if embedding:
+            # Declared first: state_dict order, and the first draws of the seed, as a user's module would have it.
+            self.embedding = nn.Embedding(input_size, embedding)
+            input_size = embedding
         if cell == "lstm":
             self.rnn = nn.LSTM(input_size, hidden, num_layers=layers, proj_size=projection, bidirectional=bidirectional)
         elif cell == "gru":
@@ -284,7 +306,8 @@ def make(row, seed):
     dtype, compute, file_dtype = precision_of(options)
     torch.manual_seed(seed)
     torch.set_default_dtype(dtype)
-    net = Net(cell, activation, width, hidden, output, recurrence, layers, projection, bidirectional)
+    embedding = options.get("embedding", 0)
+    net = Net(cell, activation, width, hidden, output, recurrence, layers, projection, bidirectional, embedding)
     if kind == "vocab":
         tokens = torch.randint(0, width, (STEPS,))
         x = F.one_hot(tokens, width).to(dtype)
@@ -306,6 +329,10 @@ def make(row, seed):
     if loss != "cross_entropy":
         targets = targets.to(compute)
 
+    def features():
+        """What the recurrence reads: x, or the embedding's rows, looked up afresh for each backward pass."""
+        return net.embedding(tokens) if embedding else x
+
     extra = {}
     if "dropout" in options:
         masks, kept = dropout_masks(options["dropout_seed"], options["dropout"], layers, net.directions,
@@ -317,21 +344,21 @@ def make(row, seed):
     with torch.no_grad():
         entering = [net.zero_state(hidden, output)]
         for t in range(STEPS):
-            _, s = net.run(x[t:t + 1], entering[-1], start=t)
+            _, s = net.run(features()[t:t + 1], entering[-1], start=t)
             entering.append(s)
 
     net.zero_grad()
     total = 0.0
     loss_steps = [STEPS - 1] if outputs == "last_step" else list(range(STEPS))
     if truncate == 0:
-        ys, _ = net.run(x, net.zero_state(hidden, output))
+        ys, _ = net.run(features(), net.zero_state(hidden, output))
         value = sum(step_loss(ys[t], targets[r], loss) for r, t in enumerate(loss_steps))
         value.backward()
         total = value.item()
     else:
         for r, t in enumerate(loss_steps):
             start = max(0, t - truncate)
-            ys, _ = net.run(x[start:t + 1], detach(entering[start]), start=start)
+            ys, _ = net.run(features()[start:t + 1], detach(entering[start]), start=start)
             value = step_loss(ys[-1], targets[r], loss)
             value.backward()
             total += value.item()
@@ -355,7 +382,8 @@ def make_step(row, seed):
     dtype, compute, file_dtype = precision_of(options)
     torch.manual_seed(seed)
     torch.set_default_dtype(dtype)
-    net = Net(cell, activation, width, hidden, output, recurrence, layers, projection)
+    embedding = options.get("embedding", 0)
+    net = Net(cell, activation, width, hidden, output, recurrence, layers, projection, embedding=embedding)
     if kind == "vocab":
         tokens = torch.randint(0, width, (STEPS,))
         x = F.one_hot(tokens, width).to(dtype)
@@ -383,6 +411,8 @@ def make_step(row, seed):
         return {f"h{l}": state[l, 0].tolist() for l in range(layers)}
 
     with torch.no_grad():
+        if embedding:
+            x = net.embedding(tokens)
         runs = {}
         for label, state in (("zero", zero), ("given", given)):
             start = tuple(s.to(compute) for s in state) if isinstance(state, tuple) else state.to(compute)
@@ -420,7 +450,11 @@ def write_safetensors(path, tensors, dtype="F32"):
 if __name__ == "__main__":
     os.makedirs(os.path.join(OUT, "Step"), exist_ok=True)
     torch.set_num_threads(1)
+    # Names on the command line make only those fixtures (the others' files stay as committed).
+    only = set(sys.argv[1:])
     for i, row in enumerate(TABLE):
-        make(row, seed=1000 + i)
+        if not only or row[0] in only:
+            make(row, seed=1000 + i)
     for i, row in enumerate(STEP_TABLE):
-        make_step(row, seed=2000 + i)
+        if not only or row[0] in only:
+            make_step(row, seed=2000 + i)

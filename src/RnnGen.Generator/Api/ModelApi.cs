@@ -118,6 +118,10 @@ internal sealed class ModelApi
         if (Spec.TokenInput)
         {
             Constant("Vocab", Spec.Vocab, "Vocabulary size: input token ids are <c>0..Vocab-1</c>.");
+            if (Spec.Embedding > 0)
+            {
+                Constant("Embedding", Spec.Embedding, "The embedding layer's width (PyTorch <c>nn.Embedding(Vocab, Embedding)</c>): what the first layer reads per token.");
+            }
         }
         else
         {

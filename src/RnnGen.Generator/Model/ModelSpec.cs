@@ -22,6 +22,7 @@ internal sealed record ModelSpec(
     bool Bidirectional,
     double Dropout,
     int Projection,
+    int Embedding = 0,
     string? NativeExports = null)
 {
     /// <summary>True for token-id inputs (<c>Vocab</c>), false for dense inputs (<c>Input</c>).</summary>
@@ -29,6 +30,9 @@ internal sealed record ModelSpec(
 
     /// <summary>Width of one input step: the vocabulary or the dense width.</summary>
     public int InputWidth => TokenInput ? Vocab : Input;
+
+    /// <summary>Layer 0 reads a token's row of W_ih (one-hot input, no embedding layer): a lookup, not a product.</summary>
+    public bool LookupInput => TokenInput && Embedding == 0;
 }
 
 /// <summary>Where the model class lives, enough to re-open it as a partial declaration.</summary>

@@ -174,9 +174,10 @@ internal static class ModelParser
                 _type.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() : null,
                 _type.Name,
                 containers);
+            int embedding = vocab > 0 ? Valid(Int("Embedding", 0), 0, MaxWidth, 0) : 0;
             return new ModelSpec(typeSpec, hidden, vocab, input, output, cell, (ActivationKind)Known("Activation", 2), (LossKind)Known("Loss", 2),
                 Math.Max(0, Int("Truncate", 0)), Valid(Int("MaxSteps", 128), 1, MaxMaxSteps, 128), (OutputsKind)Known("Outputs", 2), recurrence,
-                (PrecisionKind)Known("Precision", 2), layers, bidirectional, dropout, projection);
+                (PrecisionKind)Known("Precision", 2), layers, bidirectional, dropout, projection, embedding);
         }
 
         private bool HasErrors() => ErrorCount() > 0;
@@ -357,6 +358,7 @@ internal static class ModelParser
             }
 
             CheckApplicability(cell, recurrence, projection, dropout, layers);
+            int embedding = ReadEmbedding(hasVocab, hasInput, input);
             string? native = ReadNativeExports(bidirectional);
 
 
@@ -365,7 +367,23 @@ internal static class ModelParser
                 _type.Name,
                 containers);
             return new ModelSpec(typeSpec, hidden, hasVocab ? vocab : 0, hasInput ? input : 0, output, cell, activation, loss,
-                truncate, maxSteps, outputs, recurrence, precision, layers, bidirectional, dropout, projection, native);
+                truncate, maxSteps, outputs, recurrence, precision, layers, bidirectional, dropout, projection, Math.Max(embedding, 0), native);
+        }
+
+        /// <summary>Embedding: a width for token models' embedding layer; 0 for none.</summary>
+        private int ReadEmbedding(bool hasVocab, bool hasInput, int input)
+        {
+            int embedding = Int("Embedding", 0);
+            if (_arguments.ContainsKey("Embedding"))
+            {
+                Range("Embedding", embedding, 1, MaxWidth);
+                if (hasInput && !hasVocab)
+                {
+                    Report(DiagnosticDescriptors.InvalidCombination, ArgumentLocation("Embedding"), "Embedding", "token models (Vocab)", $"reads dense input (Input = {input})");
+                }
+            }
+
+            return hasVocab ? embedding : 0;
         }
 
         /// <summary>NativeExports: a C identifier that prefixes the entry points, on a streaming model the assembly can create; null for none.</summary>

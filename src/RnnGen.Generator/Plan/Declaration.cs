@@ -35,6 +35,12 @@ internal static class Declaration
         yield return ("rnngen.activation", s.Activation.ToString().ToLowerInvariant());
         yield return ("rnngen.input", s.TokenInput ? "vocab" : "dense");
         yield return ("rnngen.input_size", s.InputWidth.ToString(CultureInfo.InvariantCulture));
+        if (s.Embedding > 0)
+        {
+            // Only when there is one: files of models without an embedding layer stay as they were.
+            yield return ("rnngen.embedding", s.Embedding.ToString(CultureInfo.InvariantCulture));
+        }
+
         yield return ("rnngen.hidden", s.Hidden.ToString(CultureInfo.InvariantCulture));
         yield return ("rnngen.output", s.Output.ToString(CultureInfo.InvariantCulture));
         yield return ("rnngen.loss", s.Loss == LossKind.CrossEntropy ? "cross_entropy" : "squared_error");

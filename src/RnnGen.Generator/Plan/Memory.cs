@@ -24,13 +24,20 @@ internal sealed class Memory
             for (int d = 0; d < sizes.Directions; d++)
             {
                 units.Add(l == 0
-                    ? new Unit(0, d == 1, spec.Layers == 1, sizes.InputWidth, sizes.InputWidth.Name, spec.TokenInput)
+                    ? new Unit(0, d == 1, spec.Layers == 1, sizes.InputWidth, sizes.InputWidth.Name, spec.LookupInput)
                     : new Unit(l, d == 1, l == spec.Layers - 1, sizes.Directions * (Expr)sizes.Features,
                         sizes.Projected ? "Projection" : "Hidden", false));
             }
         }
 
         Units = units;
+        if (sizes.Embedded)
+        {
+            // First, as in PyTorch's state_dict, and before DenseParameters: only the rows of a sequence's tokens get gradients.
+            EmbeddingWeights = Add(_parameters, "EmbeddingWeights", Space.Parameters, (long)spec.Vocab * sizes.InputStride.Value, sizes.InputStride,
+                "[Vocab][EmbeddingPadded]  embedding.weight: one row per token");
+        }
+
         foreach (Unit unit in units)
         {
             unit.StateOffsetValue = (long)unit.Layer * sizes.LayerStateLength;
@@ -93,6 +100,15 @@ internal sealed class Memory
 
     /// <summary>The dense inputs, where the partner thread of a split recurrence can read them.</summary>
     public Buffer? InputCopy { get; private set; }
+
+    /// <summary>The embedding table (PyTorch's nn.Embedding), with Embedding set.</summary>
+    public Buffer? EmbeddingWeights { get; private set; }
+
+    /// <summary>The embedding rows of a sequence's tokens, gathered: layer 0's dense input.</summary>
+    public Buffer? Embedded { get; private set; }
+
+    /// <summary>dLoss/dx_t for the embedded rows, before they are added into the rows of their tokens.</summary>
+    public Buffer? EmbeddedGrads { get; private set; }
 
     public long ParameterLength => End(_parameters);
 
@@ -240,7 +256,13 @@ internal sealed class Memory
             StepHiddenPart = Add(_workspace, "StepHiddenPart", Space.Workspace, hidden.Value, hidden, "[HiddenPadded]  scratch of Step: the GRU's hidden part");
         }
 
-        if (!spec.TokenInput || spec.Layers > 1)
+        if (sizes.Embedded)
+        {
+            Embedded = Add(_workspace, "Embedded", Space.Workspace, steps * sizes.InputStride.Value, sizes.InputStride, "[MaxSteps][EmbeddingPadded]  x_t, the embedding row of token t: layer 0's input");
+            EmbeddedGrads = Add(_workspace, "EmbeddedGrads", Space.Workspace, steps * sizes.InputStride.Value, sizes.InputStride, "[MaxSteps][EmbeddingPadded]  dLoss/dx_t, added into the row of token t");
+        }
+
+        if (!spec.LookupInput || spec.Layers > 1)
         {
             StepInputPart = Add(_workspace, "StepInputPart", Space.Workspace, gates.Value, gates, "[GateWidth]  scratch of Step: W_ih x for a layer's dense input");
         }

@@ -24,18 +24,7 @@ internal sealed class Network
         Cell = Cell.For(this);
         Sizes s = Sizes;
 
-        if (!spec.TokenInput)
-        {
-            InputProjection = Register(InParts(new BroadcastProduct("InputProjection", "W_ih x_t for every step: a = dense inputs [steps, Input], b = W_ih (input-major), c = rows of GateWidth.")
-            {
-                K = s.InputWidth, N = s.GateWidth, AStrideM = s.InputWidth, AStrideK = 1, BStride = s.GateWidth, CStride = s.GateWidth, Start = ProductStart.Zero,
-            }));
-            InputStep = Register(InputProjection with { Name = "InputStep", Doc = "W_ih x for one step.", M = 1 });
-            InputWeightGrads = Register(new BroadcastProduct("InputWeightGrads", "dW_ih[j, :] += Σ_s x_s[j] · δ_s: a = dense inputs (A(j, s) = x_s[j]), b = δ rows, c = dW_ih (input-major).")
-            {
-                M = s.InputWidth, N = s.GateWidth, AStrideM = 1, AStrideK = s.InputWidth, BStride = s.GateWidth, CStride = s.GateWidth,
-            });
-        }
+        RegisterInputProducts();
 
         if (s.Stacked)
         {
@@ -104,6 +93,33 @@ internal sealed class Network
         Cell.RegisterProducts(this);
     }
 
+    /// <summary>Layer 0's dense input side (dense inputs or embedded rows) and, with an embedding layer, its gradient.</summary>
+    private void RegisterInputProducts()
+    {
+        Sizes s = Sizes;
+        if (!Spec.LookupInput)
+        {
+            string rows = s.Embedded ? "embedded rows [steps, EmbeddingPadded]" : "dense inputs [steps, Input]";
+            InputProjection = Register(InParts(new BroadcastProduct("InputProjection", $"W_ih x_t for every step: a = {rows}, b = W_ih (input-major), c = rows of GateWidth.")
+            {
+                K = s.InputWidth, N = s.GateWidth, AStrideM = s.InputStride, AStrideK = 1, BStride = s.GateWidth, CStride = s.GateWidth, Start = ProductStart.Zero,
+            }));
+            InputStep = Register(InputProjection with { Name = "InputStep", Doc = "W_ih x for one step.", M = 1 });
+            InputWeightGrads = Register(new BroadcastProduct("InputWeightGrads", $"dW_ih[j, :] += Σ_s x_s[j] · δ_s: a = {(s.Embedded ? "embedded rows" : "dense inputs")} (A(j, s) = x_s[j]), b = δ rows, c = dW_ih (input-major).")
+            {
+                M = s.InputWidth, N = s.GateWidth, AStrideM = 1, AStrideK = s.InputStride, BStride = s.GateWidth, CStride = s.GateWidth,
+            });
+        }
+
+        if (s.Embedded)
+        {
+            EmbeddingBackprop = Register(new DotProduct("EmbeddingBackprop", "dx_t[j] += Σ_i δ_t[i] · W_ih[j, i] for rows δ rows: a = layer 0's input-side δ rows, b = W_ih rows, c = dx rows of the embedded inputs.")
+            {
+                N = s.InputWidth, K = s.GateWidth, AStride = s.GateWidth, BStride = s.GateWidth, CStride = s.InputStride,
+            });
+        }
+    }
+
     public ModelSpec Spec { get; }
 
     public Sizes Sizes { get; }
@@ -118,11 +134,14 @@ internal sealed class Network
     /// <summary>Every product's shape, once per distinct shape, in the order they were registered.</summary>
     public IReadOnlyList<Product> Products => _products;
 
-    public BroadcastProduct? InputProjection { get; }
-    public BroadcastProduct? InputWeightGrads { get; }
+    public BroadcastProduct? InputProjection { get; private set; }
+    public BroadcastProduct? InputWeightGrads { get; private set; }
+
+    /// <summary>The gradient of layer 0's embedded inputs, with an embedding layer.</summary>
+    public DotProduct? EmbeddingBackprop { get; private set; }
 
     /// <summary>The input side of one streaming step (dense inputs); one row, so one register tile where it fits.</summary>
-    public BroadcastProduct? InputStep { get; }
+    public BroadcastProduct? InputStep { get; private set; }
 
     /// <summary>The input side of one streaming step of a layer above the first.</summary>
     public BroadcastProduct? LayerInputStep { get; }
@@ -147,7 +166,7 @@ internal sealed class Network
         get
         {
             long g = Sizes.Gates, h = Spec.Hidden, o = Spec.Output, features = Sizes.Features.Value;
-            long total = o * Sizes.Directions * features + o;
+            long total = o * Sizes.Directions * features + o + (Sizes.Embedded ? (long)Spec.Vocab * Spec.Embedding : 0);
             foreach (Unit unit in Memory.Units)
             {
                 total += g * h * unit.InputWidth.Constant + g * h * Sizes.RecurrentInputs.Value + 2 * g * h + (Sizes.Projected ? features * h : 0);

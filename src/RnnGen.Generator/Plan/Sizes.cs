@@ -66,7 +66,10 @@ internal sealed class Sizes
         OutputPadded = new Named("OutputPadded", outputPadded);
         Features = Projected ? new Named("Features", features) : Hidden;
         FeaturesPadded = Projected ? new Named("FeaturesPadded", featuresPadded) : HiddenPadded;
-        InputWidth = spec.TokenInput ? new Named("Vocab", spec.Vocab) : new Named("Input", spec.Input);
+        Embedded = spec.TokenInput && spec.Embedding > 0;
+        InputWidth = Embedded ? new Named("Embedding", spec.Embedding) : spec.TokenInput ? new Named("Vocab", spec.Vocab) : new Named("Input", spec.Input);
+        // The user's dense rows are packed; embedding rows (the table's and their gathered copies) are padded.
+        InputStride = Embedded ? new Named("EmbeddingPadded", Pad(spec.Embedding)) : InputWidth;
         RecurrentInputs = FeedsBack ? Output : Features;
         RecurrentPanel = new Named("RecurrentPanel", recurrentPanel);
         OutputPanel = new Named("OutputPanel", outputPanel);
@@ -140,8 +143,14 @@ internal sealed class Sizes
     /// <summary>The padded width of an h row.</summary>
     public Named FeaturesPadded { get; }
 
-    /// <summary>Vocab or Input: what one step of layer 0 reads.</summary>
+    /// <summary>Vocab, Input or Embedding: what one step of layer 0 reads.</summary>
     public Named InputWidth { get; }
+
+    /// <summary>An embedding layer: token ids select rows of a trained table, which layer 0 reads as dense input.</summary>
+    public bool Embedded { get; }
+
+    /// <summary>The distance between two steps' rows of layer 0's dense input: Input, or EmbeddingPadded.</summary>
+    public Named InputStride { get; }
 
     /// <summary>What feeds the recurrence: Features, or Output with output recurrence.</summary>
     public Named RecurrentInputs { get; }

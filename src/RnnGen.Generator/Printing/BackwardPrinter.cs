@@ -72,6 +72,11 @@ internal sealed class BackwardPrinter : Printer
                 PrintParameterGradients(unit);
             }
 
+            if (Sizes.Embedded)
+            {
+                PrintEmbeddingGradients();
+            }
+
             W.Line("return loss;");
         }
 
@@ -138,8 +143,7 @@ internal sealed class BackwardPrinter : Printer
         }
         else if (unit.First)
         {
-            var inputs = new Slot(new Base("MemoryMarshal.GetReference(inputs)"), Expr.Zero);
-            Lines(Calls.Product(Network.InputWeightGrads!, inputs.Plus(First * Sizes.InputWidth), inputGrads.Row(First), unit.InputWeights.Gradient(0), count));
+            Lines(Calls.Product(Network.InputWeightGrads!, DenseInputs.Plus(First * Sizes.InputStride), inputGrads.Row(First), unit.InputWeights.Gradient(0), count));
         }
         else
         {
@@ -149,6 +153,25 @@ internal sealed class BackwardPrinter : Printer
                 Slot rows = Sizes.Dropout ? below.Dropped!.Row(First) : below.States.Row(below.HiddenRow(First));
                 Lines(Calls.Product(Network.LayerInputWeightGrads!, rows, inputGrads.Row(First), weights.Gradient, count));
             }
+        }
+
+        W.Line();
+    }
+
+    /// <summary>The embedding layer's gradient: dx_t from every direction of layer 0, added into the row of token t.</summary>
+    private void PrintEmbeddingGradients()
+    {
+        W.Line("// Embedding: dx_t = W_ihᵀ δ_t (summed over layer 0's directions), added into the row of token t; other rows get none.");
+        Buffer grads = Memory.EmbeddedGrads!;
+        W.Line(Calls.Clear(grads.Row(First), (Steps - First) * Sizes.InputStride));
+        foreach (Unit unit in Memory.UnitsOf(0))
+        {
+            W.Line(Calls.Dot(Network.EmbeddingBackprop!, unit.InputGrads.Row(First), unit.InputWeights.At(0), grads.Row(First), Steps - First));
+        }
+
+        using (W.Open("for (int s = first; s < steps; s++)"))
+        {
+            W.Line(Calls.Add(grads.Row(BackTime), Memory.EmbeddingWeights!.GradientRow(new Expr.Var("inputs[s]")), Sizes.InputStride));
         }
 
         W.Line();

@@ -134,6 +134,17 @@ internal sealed class ForwardPrinter : Printer
             }
 
             W.Line();
+            if (Sizes.Embedded)
+            {
+                W.Line("// The embedding layer: x_t is the table's row of token t, which layer 0 reads as dense input.");
+                using (W.Open("for (int t = 0; t < steps; t++)"))
+                {
+                    W.Line(Calls.Copy(Memory.EmbeddingWeights!.Row(new Expr.Var("inputs[t]")), Memory.Embedded!.Row(Time), Sizes.InputStride));
+                }
+
+                W.Line();
+            }
+
             for (int layer = 0; layer < Sizes.Depth; layer++)
             {
                 PrintLayer(layer);
@@ -309,7 +320,7 @@ internal sealed class ForwardPrinter : Printer
                 W.Line("// W_ih x_t for every step at once: the input side does not depend on the recurrence.");
             }
 
-            Slot x = part is null ? new Slot(new Base("MemoryMarshal.GetReference(inputs)"), Expr.Zero) : Memory.InputCopy!.At(0);
+            Slot x = part is null ? DenseInputs : Memory.InputCopy!.At(0);
             Product(Network.InputProjection!, part, x, weights, rows);
             return;
         }

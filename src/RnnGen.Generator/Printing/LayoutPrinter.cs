@@ -20,7 +20,9 @@ internal sealed class LayoutPrinter : Printer
         W.Line("// Parameters (and gradients, same layout): one flat array; padding entries stay zero.");
         PrintBuffers(Memory.Parameters);
         W.Line($"public const int ParameterLength = {Memory.ParameterLength};");
-        W.Line(Spec.TokenInput
+        W.Line(Sizes.Embedded
+            ? "public const int DenseParameters = InputWeights; // before it, one embedding row per token: only the rows of a sequence's tokens get gradients"
+            : Spec.TokenInput
             ? "public const int DenseParameters = RecurrentWeights; // before it, one input-weight row per token: only the rows of a sequence's tokens get gradients"
             : "public const int DenseParameters = 0; // every parameter gets a gradient from every sequence");
         W.Line($"public const int ParameterCount = {Network.ParameterCount}; // as PyTorch counts them, without padding");
@@ -63,7 +65,17 @@ internal sealed class LayoutPrinter : Printer
             Constant(Sizes.FeaturesPadded);
         }
 
-        Constant(Sizes.InputWidth);
+        if (Sizes.Embedded)
+        {
+            W.Line($"public const int Vocab = {Spec.Vocab};");
+            Constant(Sizes.InputWidth, "the embedding layer's width: what layer 0 reads per step");
+            Constant(Sizes.InputStride);
+        }
+        else
+        {
+            Constant(Sizes.InputWidth);
+        }
+
         Constant(Sizes.Output);
         Constant(Sizes.OutputPadded);
         W.Line($"public const int Layers = {Spec.Layers};");
@@ -118,6 +130,12 @@ internal sealed class LayoutPrinter : Printer
         using (W.Open("public static readonly TensorMap[] Tensors =", "};"))
         {
             W.Line($"// name, rows, columns, shape, offset, block rows, block stride, row stride, column stride, init scale (uniform ±scale)[, panel width, panel stride{(Sizes.RecurrentPanelGroups > 0 ? ", panels, panel groups" : "")}]");
+            if (Sizes.Embedded)
+            {
+                // ±√3: unit variance, as nn.Embedding's N(0, 1) has.
+                W.Line("new(\"embedding.weight\", Vocab, Embedding, \"[Vocab, Embedding]\", EmbeddingWeights, Vocab, 0, EmbeddingPadded, 1, Math.Sqrt(3)),");
+            }
+
             foreach (Unit unit in Memory.Units)
             {
                 string p = unit.PyTorchSuffix, input = unit.InputWidth.Print();

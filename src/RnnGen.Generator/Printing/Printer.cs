@@ -38,6 +38,9 @@ internal abstract class Printer
     /// <summary>The element type of inputs: <c>int</c> token ids or <see cref="T"/> values.</summary>
     protected string InputType => Spec.TokenInput ? "int" : T;
 
+    /// <summary>Layer 0's dense input rows: the caller's inputs, or the gathered embedding rows.</summary>
+    protected Slot DenseInputs => Sizes.Embedded ? Memory.Embedded!.At(0) : new Slot(new Base("MemoryMarshal.GetReference(inputs)"), Expr.Zero);
+
     /// <summary>The element type of targets: <c>int</c> class ids or <see cref="T"/> values.</summary>
     protected string TargetType => Sizes.CrossEntropy ? "int" : T;
 

@@ -25,8 +25,22 @@ internal sealed class StreamingPrinter : Printer
     public static bool HasGenerate(ModelSpec spec) =>
         !spec.Bidirectional && spec.TokenInput && spec.Loss == LossKind.CrossEntropy && spec.Outputs == OutputsKind.EveryStep && spec.Output == spec.Vocab;
 
-    /// <summary>The row of one step's input side: a token's row of W_ih, or the dense input's product.</summary>
-    private Slot TokenRow(string token) => Memory.Units[0].InputWeights.Row(new Expr.Var(token));
+    /// <summary>
+    /// Advances the state by one token: StepCore from the token's row of W_ih (one-hot input), or, with an embedding
+    /// layer, from W_ih times the token's embedding row.
+    /// </summary>
+    private void PrintFeed(string token)
+    {
+        if (!Sizes.Embedded)
+        {
+            W.Line($"StepCore(ref p, ref w, ref state, {Memory.Units[0].InputWeights.Row(new Expr.Var(token)).Ref});");
+            return;
+        }
+
+        Slot x = Memory.StepInputPart!.At(0);
+        Lines(Calls.StepProduct(Network.InputStep!, Memory.EmbeddingWeights!.Row(new Expr.Var(token)), Memory.Units[0].InputWeights.At(0), x));
+        W.Line($"StepCore(ref p, ref w, ref state, {x.Ref});");
+    }
 
     public void Print()
     {
@@ -60,7 +74,7 @@ internal sealed class StreamingPrinter : Printer
             Origins();
             if (Spec.TokenInput)
             {
-                W.Line($"StepCore(ref p, ref w, ref state, {TokenRow("token").Ref});");
+                PrintFeed("token");
             }
             else
             {
@@ -139,7 +153,7 @@ internal sealed class StreamingPrinter : Printer
             Origins();
             using (W.Open("foreach (int token in prompt)"))
             {
-                W.Line($"StepCore(ref p, ref w, ref state, {TokenRow("token").Ref});");
+                PrintFeed("token");
             }
 
             W.Line();
@@ -156,7 +170,7 @@ internal sealed class StreamingPrinter : Printer
                 }
 
                 W.Line();
-                W.Line($"StepCore(ref p, ref w, ref state, {TokenRow("next").Ref});");
+                PrintFeed("next");
             }
 
             W.Line();

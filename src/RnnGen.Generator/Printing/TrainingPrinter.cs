@@ -23,7 +23,7 @@ internal sealed class TrainingPrinter : Printer
     private bool Fused => Sizes.FusedHeadUpdate;
 
     /// <summary>A token's row of the input weights.</summary>
-    private Buffer TokenRows => Memory.Units[0].InputWeights;
+    private Buffer TokenRows => Sizes.Embedded ? Memory.EmbeddingWeights! : Memory.Units[0].InputWeights;
 
     private string TokenWidth => Calls.Width(TokenRows.RowWidth);
 

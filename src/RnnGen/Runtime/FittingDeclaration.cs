@@ -52,7 +52,7 @@ internal static class FittingDeclaration
     /// <summary>The options of one declaration; null where not known yet.</summary>
     private sealed class Declaration
     {
-        private int? _hidden, _inputSize, _output, _layers, _projection, _truncate, _maxSteps;
+        private int? _hidden, _inputSize, _output, _layers, _projection, _truncate, _maxSteps, _embedding;
         private string? _cell, _activation, _input, _loss, _outputs, _recurrence, _precision;
         private bool? _bidirectional;
 
@@ -68,6 +68,7 @@ internal static class FittingDeclaration
                 case "rnngen.output": return Int(value, 1, MaxWidth, ref _output);
                 case "rnngen.layers": return Int(value, 1, MaxLayers, ref _layers);
                 case "rnngen.projection": return Int(value, 0, MaxHidden - 1, ref _projection);
+                case "rnngen.embedding": return Int(value, 1, MaxWidth, ref _embedding);
                 case "rnngen.truncate": return Int(value, 0, int.MaxValue, ref _truncate);
                 case "rnngen.max_steps": return Int(value, 1, MaxMaxSteps, ref _maxSteps);
                 case "rnngen.cell": return Word(value, ref _cell, "vanilla", "lstm", "gru");
@@ -132,8 +133,20 @@ internal static class FittingDeclaration
                 return false;
             }
 
+            // An embedding layer (nn.Embedding before the RNN): token input, and layer 0 reads its rows.
+            int? embedding = null;
+            if (Matrix(header, "embedding.weight", out long vocab, out long width))
+            {
+                if (width != inputSize || vocab > MaxWidth)
+                {
+                    return false;
+                }
+
+                (embedding, inputSize, _input) = ((int)width, vocab, "vocab");
+            }
+
             header.TryGetTensor("output.weight", out SafeTensorInfo? head);
-            (_hidden, _inputSize, _output, _cell, _recurrence) = ((int)hidden, (int)inputSize, (int)output, cell, recurrence);
+            (_hidden, _inputSize, _output, _cell, _recurrence, _embedding) = ((int)hidden, (int)inputSize, (int)output, cell, recurrence, embedding);
             (_layers, _bidirectional, _projection) = (layers, bidirectional, (int)projection);
             _precision = head!.DType == SafeTensorsDType.F64 ? "double" : "single";
             return true;
@@ -158,6 +171,7 @@ internal static class FittingDeclaration
             Option(text, layers > 1, "Layers", Number(layers));
             Option(text, bidirectional, "Bidirectional", "true");
             Option(text, _projection > 0 && _cell == "lstm" && _projection < _hidden, "Projection", Number(_projection));
+            Option(text, _embedding > 0 && _input != "dense", "Embedding", Number(_embedding));
             return text.Append(")]").ToString();
         }
 

@@ -47,6 +47,14 @@ namespace RnnGen.Tests.Parity;
 [RnnModel(Hidden = 8, Vocab = 12, Output = 4, Activation = Activation.Relu, Layers = 2, Bidirectional = true, Dropout = 0.5, Outputs = Outputs.LastStep, MaxSteps = 16)] public partial class BiVanillaReluL2TokenCeLastDrop { }
 [RnnModel(Hidden = 8, Input = 5, Output = 3, Cell = CellType.Lstm, Layers = 2, Dropout = 0.25, Loss = Loss.SquaredError, MaxSteps = 16, Precision = Precision.Double)] public partial class LstmL2DenseSeDoubleDrop { }
 
+// An embedding layer (nn.Embedding) before the recurrence.
+[RnnModel(Hidden = 8, Vocab = 12, Embedding = 5, Truncate = 2, MaxSteps = 16)] public partial class EmbVanillaTokenCeT2 { }
+[RnnModel(Hidden = 8, Vocab = 12, Embedding = 6, Cell = CellType.Lstm, MaxSteps = 16)] public partial class EmbLstmTokenCe { }
+[RnnModel(Hidden = 8, Vocab = 12, Embedding = 4, Cell = CellType.Gru, Layers = 2, Truncate = 2, MaxSteps = 16)] public partial class EmbGruL2TokenCeT2 { }
+[RnnModel(Hidden = 8, Vocab = 12, Output = 4, Embedding = 5, Cell = CellType.Lstm, Layers = 2, Bidirectional = true, Outputs = Outputs.LastStep, MaxSteps = 16)] public partial class EmbBiLstmL2TokenCeLast { }
+[RnnModel(Hidden = 8, Vocab = 12, Output = 3, Embedding = 7, Cell = CellType.Lstm, Projection = 3, Loss = Loss.SquaredError, Outputs = Outputs.LastStep, Truncate = 3, MaxSteps = 16)] public partial class EmbLstmP3TokenSeLastT3 { }
+[RnnModel(Hidden = 8, Vocab = 12, Embedding = 3, Cell = CellType.Gru, MaxSteps = 16, Precision = Precision.Double)] public partial class EmbGruTokenCeDouble { }
+
 // The declarations of make_fixtures.py's STEP_TABLE (streaming Step against PyTorch's per-step outputs).
 [RnnModel(Hidden = 8, Input = 5, Output = 3, Cell = CellType.Lstm, Projection = 3, Layers = 2, Loss = Loss.SquaredError, MaxSteps = 16)] public partial class LstmP3L2DenseStep { }
 [RnnModel(Hidden = 8, Vocab = 12, Cell = CellType.Gru, Layers = 2, MaxSteps = 16)] public partial class GruL2TokenStep { }
@@ -54,3 +62,4 @@ namespace RnnGen.Tests.Parity;
 [RnnModel(Hidden = 8, Vocab = 12, Output = 6, Recurrence = Recurrence.Output, MaxSteps = 16)] public partial class FeedbackTokenStep { }
 [RnnModel(Hidden = 64, Input = 5, Output = 3, Cell = CellType.Lstm, Loss = Loss.SquaredError, MaxSteps = 16)] public partial class LstmPanelDenseStep { }
 [RnnModel(Hidden = 8, Input = 5, Output = 3, Cell = CellType.Lstm, Projection = 3, Layers = 2, Loss = Loss.SquaredError, MaxSteps = 16, Precision = Precision.Double)] public partial class LstmP3L2DenseStepDouble { }
+[RnnModel(Hidden = 8, Vocab = 12, Embedding = 5, Cell = CellType.Lstm, Layers = 2, MaxSteps = 16)] public partial class EmbLstmL2TokenStep { }

@@ -64,6 +64,12 @@ public class PyTorchParityTests
         [nameof(GruL3TokenCeT2Drop)] = () => new GruL3TokenCeT2Drop(),
         [nameof(BiVanillaReluL2TokenCeLastDrop)] = () => new BiVanillaReluL2TokenCeLastDrop(),
         [nameof(LstmL2DenseSeDoubleDrop)] = () => new LstmL2DenseSeDoubleDrop(),
+        [nameof(EmbVanillaTokenCeT2)] = () => new EmbVanillaTokenCeT2(),
+        [nameof(EmbLstmTokenCe)] = () => new EmbLstmTokenCe(),
+        [nameof(EmbGruL2TokenCeT2)] = () => new EmbGruL2TokenCeT2(),
+        [nameof(EmbBiLstmL2TokenCeLast)] = () => new EmbBiLstmL2TokenCeLast(),
+        [nameof(EmbLstmP3TokenSeLastT3)] = () => new EmbLstmP3TokenSeLastT3(),
+        [nameof(EmbGruTokenCeDouble)] = () => new EmbGruTokenCeDouble(),
     };
 
     /// <summary>

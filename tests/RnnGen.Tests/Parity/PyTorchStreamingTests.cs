@@ -71,6 +71,14 @@ public class PyTorchStreamingTests
                 (ref LstmP3L2DenseStepDouble.State s, int t, Span<double> y) => model.Step(ref s, inputs.AsSpan(t * LstmP3L2DenseStepDouble.Input, LstmP3L2DenseStepDouble.Input), y),
                 (ref LstmP3L2DenseStepDouble.State s, string part) => part[0] == 'h' ? s.HiddenOf(part[1] - '0') : s.CellOf(part[1] - '0'));
         },
+        [nameof(EmbLstmL2TokenStep)] = (name, root, start) =>
+        {
+            var model = new EmbLstmL2TokenStep();
+            int[] inputs = Tokens(root);
+            Check(model.LoadWeights, name, root, start, EmbLstmL2TokenStep.Output,
+                (ref EmbLstmL2TokenStep.State s, int t, Span<float> y) => model.Step(ref s, inputs[t], y),
+                (ref EmbLstmL2TokenStep.State s, string part) => part[0] == 'h' ? s.HiddenOf(part[1] - '0') : s.CellOf(part[1] - '0'));
+        },
     };
 
     public static TheoryData<string, string> Cases()
