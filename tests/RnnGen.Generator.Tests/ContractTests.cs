@@ -22,7 +22,7 @@ public sealed class ContractTests
     private static readonly string[] Features =
     [
         "token", "dense", "cross-entropy", "squared-error", "streaming", "language-model",
-        "lstm", "stacked", "output-recurrence", "projection", "dropout", "threads",
+        "lstm", "stacked", "output-recurrence", "projection", "dropout", "threads", "embedding",
     ];
 
     /// <summary>One declaration of each kind, and its features. T, TInput and TTarget follow from them.</summary>
@@ -42,6 +42,7 @@ public sealed class ContractTests
         { "BiTagger", "[RnnModel(Hidden = 16, Vocab = 100, Output = 8, Cell = CellType.Lstm, Bidirectional = true, Layers = 2, Dropout = 0.2)]", "token cross-entropy lstm stacked dropout" },
         { "BiRegressor", "[RnnModel(Hidden = 8, Input = 3, Output = 1, Bidirectional = true, Loss = Loss.SquaredError, Precision = Precision.Double)]", "dense squared-error" },
         { "Wide", "[RnnModel(Hidden = 256, Input = 64, Output = 1, Cell = CellType.Lstm, Loss = Loss.SquaredError)]", "dense squared-error streaming lstm threads" },
+        { "Embedded", "[RnnModel(Hidden = 16, Vocab = 30, Embedding = 8, Cell = CellType.Gru)]", "token cross-entropy streaming language-model embedding" },
     };
 
     private static readonly SymbolDisplayFormat TypeFormat = new(

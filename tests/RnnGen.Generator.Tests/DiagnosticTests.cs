@@ -52,6 +52,8 @@ public class DiagnosticTests
         { "RNNG021", "[RnnModel(Hidden = 4, Vocab = 5)] partial class [|Forward|] { }" },
         { "RNNG022", "[RnnModel(Hidden = 4, Vocab = 5)] file partial class [|M|] { }" },
         { "RNNG022", "file partial class Outer { [RnnModel(Hidden = 4, Vocab = 5)] partial class [|M|] { } }" },
+        { "RNNG008", "[RnnModel(Hidden = 4, Vocab = 5, [|Embedding = -2|])] partial class M { }" },
+        { "RNNG018", "[RnnModel(Hidden = 4, Input = 3, Output = 2, [|Embedding = 8|])] partial class M { }" },
         { "RNNG024", "[RnnModel(Hidden = 4, Vocab = 5, [|NativeExports = \"2lm\"|])] partial class M { }" },
         { "RNNG024", "[RnnModel(Hidden = 4, Vocab = 5, [|NativeExports = \"my lm\"|])] partial class M { }" },
         { "RNNG018", "[RnnModel(Hidden = 4, Vocab = 5, Bidirectional = true, [|NativeExports = \"lm\"|])] partial class M { }" },

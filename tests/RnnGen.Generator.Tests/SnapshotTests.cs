@@ -86,6 +86,15 @@ public class SnapshotTests
         internal partial class CharNet { }
         """);
 
+    // Embedding: nn.Embedding's table first in the parameters, gathered rows as layer 0's dense input.
+    [Fact]
+    public void StackedGruWithEmbedding() => VerifyGenerated("""
+        using RnnGen;
+        namespace Demo;
+        [RnnModel(Hidden = 24, Vocab = 100, Embedding = 12, Cell = CellType.Gru, Layers = 2, Truncate = 3, MaxSteps = 20)]
+        public partial class Embedded { }
+        """);
+
     [Fact]
     public void LstmDenseAudioEffect() => VerifyGenerated("""
         using RnnGen;

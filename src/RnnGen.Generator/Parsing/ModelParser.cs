@@ -376,7 +376,7 @@ internal static class ModelParser
             int embedding = Int("Embedding", 0);
             if (_arguments.ContainsKey("Embedding"))
             {
-                Range("Embedding", embedding, 1, MaxWidth);
+                Range("Embedding", embedding, 0, MaxWidth);
                 if (hasInput && !hasVocab)
                 {
                     Report(DiagnosticDescriptors.InvalidCombination, ArgumentLocation("Embedding"), "Embedding", "token models (Vocab)", $"reads dense input (Input = {input})");
