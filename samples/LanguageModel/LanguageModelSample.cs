@@ -15,6 +15,7 @@ internal sealed record LanguageModelOptions
 {
     public bool CharacterLevel { get; init; }
     public string? TextFile { get; init; }
+    public bool Embedding { get; init; }
     public int Sentences { get; init; } = 20000;
     public int Epochs { get; init; } = 10;
     public int Seed { get; init; } = 1;
@@ -44,11 +45,19 @@ internal static class LanguageModelSample
     public static LanguageModelResult Run(LanguageModelOptions options, TextWriter output, CancellationToken cancellationToken = default)
     {
         Directory.CreateDirectory(options.OutputDirectory);
-        return options.CharacterLevel
-            ? RunCharacters(options, output, cancellationToken)
-            : options.TextFile is null
-                ? RunWords<WordModel>(options, output, cancellationToken)
-                : RunWords<TextWordModel>(options, output, cancellationToken);
+        if (options.CharacterLevel && options.Embedding)
+        {
+            throw new SampleArgsException("--embedding applies to the word-level models; the character model reads its 96 ids one-hot.");
+        }
+
+        return (options.CharacterLevel, options.TextFile is null, options.Embedding) switch
+        {
+            (true, _, _) => RunCharacters(options, output, cancellationToken),
+            (false, true, false) => RunWords<WordModel>(options, output, cancellationToken),
+            (false, true, true) => RunWords<EmbeddedWordModel>(options, output, cancellationToken),
+            (false, false, false) => RunWords<TextWordModel>(options, output, cancellationToken),
+            (false, false, true) => RunWords<TextEmbeddedWordModel>(options, output, cancellationToken),
+        };
     }
 
     private static string LoadText(string path)

@@ -38,6 +38,31 @@ internal partial class TextWordModel : ILanguageModel
 }
 
 /// <summary>
+/// The word model with an embedding layer (<c>--embedding</c>): each word id selects a trained row of 32 values
+/// (PyTorch's <c>nn.Embedding(80, 32)</c>), which the RNN reads instead of the one-hot.
+/// </summary>
+[RnnModel(Hidden = 64, Vocab = 80, Embedding = 32, Truncate = 4, MaxSteps = 40)]
+internal partial class EmbeddedWordModel : ILanguageModel
+{
+    public static int VocabularySize => Vocab;
+
+    public static int LongestSequence => MaxSteps;
+
+    public static string Description => $"embedding of {Embedding}, vanilla RNN, Hidden {Hidden}, truncated BPTT {Truncate}, {ParameterCount:N0} parameters";
+}
+
+/// <summary>The real-text word model with an embedding layer (<c>--text --embedding</c>): 4,000 words embedded in 64 values.</summary>
+[RnnModel(Hidden = 100, Vocab = 4000, Embedding = 64, Truncate = 4, MaxSteps = 40)]
+internal partial class TextEmbeddedWordModel : ILanguageModel
+{
+    public static int VocabularySize => Vocab;
+
+    public static int LongestSequence => MaxSteps;
+
+    public static string Description => $"embedding of {Embedding}, vanilla RNN, Hidden {Hidden}, truncated BPTT {Truncate}, {ParameterCount:N0} parameters";
+}
+
+/// <summary>
 /// The character model: 96 characters in and out, an LSTM with 128 units, full BPTT over 32-character chunks,
 /// the state carried from one chunk to the next (min-char-rnn's scheme, with an LSTM cell).
 /// </summary>

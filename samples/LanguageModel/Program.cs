@@ -19,6 +19,7 @@ return TrainingSampleMain.Run(cli, "Trains a language model and samples from it.
     {
         CharacterLevel = characters,
         TextFile = cli.String("--text", null, "train on this UTF-8 text file instead of the generated corpus"),
+        Embedding = cli.Flag("--embedding", "word level: an embedding layer (nn.Embedding) before the RNN instead of one-hot input"),
         Sentences = cli.Int("--sentences", 20000, "sentences of the generated corpus"),
         Epochs = cli.Int("--epochs", characters ? 4 : 10, "epochs in total, counting those before --resume"),
         Seed = cli.Int("--seed", 1, "seed of the corpus, the initial weights, the order and the sampling", min: 0),

@@ -30,6 +30,19 @@ public sealed class LanguageModelTests : TempDirectory
     }
 
     [Fact]
+    public void Word_level_with_an_embedding_layer_learns_as_well()
+    {
+        var options = new LanguageModelOptions { Embedding = true, Sentences = 3000, Epochs = 3, SampleCount = 3, OutputDirectory = Directory };
+        var output = new StringWriter();
+        LanguageModelResult result = LanguageModelSample.Run(options, output);
+        Assert.Contains("embedding of 32", output.ToString());
+        Assert.InRange(result.UntrainedLoss, 4.2, 4.6); // ln 80 = 4.38
+        Assert.True(result.HeldOutLoss < 2.4, $"held-out loss per word {result.HeldOutLoss}\n{output}");
+        Exception refused = Assert.ThrowsAny<Exception>(() => LanguageModelSample.Run(options with { CharacterLevel = true }, output));
+        Assert.StartsWith("--embedding applies to the word-level models", refused.Message);
+    }
+
+    [Fact]
     public void Character_level_loss_falls_with_adagrad_clipping_and_a_carried_state()
     {
         var options = new LanguageModelOptions { CharacterLevel = true, Sentences = 400, Epochs = 2, SampleCount = 1, OutputDirectory = Directory };
