@@ -22,27 +22,27 @@ public sealed class ContractTests
     private static readonly string[] Features =
     [
         "token", "dense", "cross-entropy", "squared-error", "streaming", "language-model",
-        "lstm", "stacked", "output-recurrence", "projection", "dropout", "threads", "embedding",
+        "lstm", "stacked", "output-recurrence", "projection", "dropout", "threads", "embedding", "composes",
     ];
 
     /// <summary>One declaration of each kind, and its features. T, TInput and TTarget follow from them.</summary>
     public static readonly TheoryData<string, string, string> Cases = new()
     {
-        { "WordModel", "[RnnModel(Hidden = 100, Vocab = 8000, Truncate = 4)]", "token cross-entropy streaming language-model" },
-        { "Tagger", "[RnnModel(Hidden = 32, Vocab = 500, Output = 8, Cell = CellType.Gru)]", "token cross-entropy streaming" },
-        { "Sentiment", "[RnnModel(Hidden = 16, Vocab = 100, Output = 2, Cell = CellType.Gru, Outputs = Outputs.LastStep)]", "token cross-entropy streaming" },
-        { "NextToken", "[RnnModel(Hidden = 16, Vocab = 10, Outputs = Outputs.LastStep)]", "token cross-entropy streaming" },
-        { "Scorer", "[RnnModel(Hidden = 8, Vocab = 10, Output = 2, Loss = Loss.SquaredError)]", "token squared-error streaming" },
-        { "Distortion", "[RnnModel(Hidden = 16, Input = 1, Output = 1, Cell = CellType.Lstm, Loss = Loss.SquaredError)]", "dense squared-error streaming lstm" },
-        { "Gesture", "[RnnModel(Hidden = 16, Input = 3, Output = 4, Outputs = Outputs.LastStep)]", "dense cross-entropy streaming" },
+        { "WordModel", "[RnnModel(Hidden = 100, Vocab = 8000, Truncate = 4)]", "token cross-entropy streaming language-model composes" },
+        { "Tagger", "[RnnModel(Hidden = 32, Vocab = 500, Output = 8, Cell = CellType.Gru)]", "token cross-entropy streaming composes" },
+        { "Sentiment", "[RnnModel(Hidden = 16, Vocab = 100, Output = 2, Cell = CellType.Gru, Outputs = Outputs.LastStep)]", "token cross-entropy streaming composes" },
+        { "NextToken", "[RnnModel(Hidden = 16, Vocab = 10, Outputs = Outputs.LastStep)]", "token cross-entropy streaming composes" },
+        { "Scorer", "[RnnModel(Hidden = 8, Vocab = 10, Output = 2, Loss = Loss.SquaredError)]", "token squared-error streaming composes" },
+        { "Distortion", "[RnnModel(Hidden = 16, Input = 1, Output = 1, Cell = CellType.Lstm, Loss = Loss.SquaredError)]", "dense squared-error streaming lstm composes" },
+        { "Gesture", "[RnnModel(Hidden = 16, Input = 3, Output = 4, Outputs = Outputs.LastStep)]", "dense cross-entropy streaming composes" },
         { "Echo", "[RnnModel(Hidden = 8, Input = 2, Output = 2, Loss = Loss.SquaredError, Recurrence = Recurrence.Output)]", "dense squared-error streaming output-recurrence" },
-        { "DeepChars", "[RnnModel(Hidden = 32, Vocab = 50, Cell = CellType.Lstm, Layers = 2, Dropout = 0.1)]", "token cross-entropy streaming language-model lstm stacked dropout" },
-        { "DeepGru", "[RnnModel(Hidden = 16, Input = 4, Output = 2, Cell = CellType.Gru, Layers = 3, Loss = Loss.SquaredError)]", "dense squared-error streaming stacked" },
-        { "Projected", "[RnnModel(Hidden = 16, Vocab = 10, Cell = CellType.Lstm, Projection = 8, Precision = Precision.Double)]", "token cross-entropy streaming language-model lstm projection" },
+        { "DeepChars", "[RnnModel(Hidden = 32, Vocab = 50, Cell = CellType.Lstm, Layers = 2, Dropout = 0.1)]", "token cross-entropy streaming language-model lstm stacked dropout composes" },
+        { "DeepGru", "[RnnModel(Hidden = 16, Input = 4, Output = 2, Cell = CellType.Gru, Layers = 3, Loss = Loss.SquaredError)]", "dense squared-error streaming stacked composes" },
+        { "Projected", "[RnnModel(Hidden = 16, Vocab = 10, Cell = CellType.Lstm, Projection = 8, Precision = Precision.Double)]", "token cross-entropy streaming language-model lstm projection composes" },
         { "BiTagger", "[RnnModel(Hidden = 16, Vocab = 100, Output = 8, Cell = CellType.Lstm, Bidirectional = true, Layers = 2, Dropout = 0.2)]", "token cross-entropy lstm stacked dropout" },
         { "BiRegressor", "[RnnModel(Hidden = 8, Input = 3, Output = 1, Bidirectional = true, Loss = Loss.SquaredError, Precision = Precision.Double)]", "dense squared-error" },
-        { "Wide", "[RnnModel(Hidden = 256, Input = 64, Output = 1, Cell = CellType.Lstm, Loss = Loss.SquaredError)]", "dense squared-error streaming lstm threads" },
-        { "Embedded", "[RnnModel(Hidden = 16, Vocab = 30, Embedding = 8, Cell = CellType.Gru)]", "token cross-entropy streaming language-model embedding" },
+        { "Wide", "[RnnModel(Hidden = 256, Input = 64, Output = 1, Cell = CellType.Lstm, Loss = Loss.SquaredError)]", "dense squared-error streaming lstm threads composes" },
+        { "Embedded", "[RnnModel(Hidden = 16, Vocab = 30, Embedding = 8, Cell = CellType.Gru)]", "token cross-entropy streaming language-model embedding composes" },
     };
 
     private static readonly SymbolDisplayFormat TypeFormat = new(

@@ -5,6 +5,9 @@ For each declaration of TABLE this writes, into tests/RnnGen.Tests/Parity/Fixtur
   <name>.weights.safetensors   the module's state_dict (rnn.* and output.*), as a PyTorch user saves it
   <name>.grads.safetensors     autograd's gradient of the summed loss, under the same names
   <name>.json                  the declaration, inputs, targets and the summed loss
+and for each declaration of COMPOSE_TABLE, into tests/RnnGen.Tests/Parity/Fixtures/Compose, the same files with the
+given initial state, the downstream gradient of the final state, and autograd's gradients of the initial state
+(and of the inputs, when the model gets the caller's dL/dy instead of a loss);
 and for each declaration of STEP_TABLE, into tests/RnnGen.Tests/Parity/Fixtures/Step:
   <name>.weights.safetensors   the state_dict
   <name>.json                  the declaration, inputs, and the module's outputs at every step and final state,
@@ -130,6 +133,24 @@ STEP_TABLE = [
     ("EmbLstmL2TokenStep", "lstm", None, "vocab", 12, 8, 12, "hidden", 2, 0, dict(reference="float64", embedding=5)),
 ]
 STEPS = 9
+
+# Gradients that compose (Fixtures/Compose): Backward from a given initial state with the gradient of what follows with
+# respect to the final state, giving the gradient with respect to the initial state (h0.grad, c0.grad); in "external"
+# mode a dense model gets the caller's dL/dy instead of a loss, and gives dL/dx.
+# name, cell, activation, input kind, input width, hidden, output, loss, outputs, truncate, layers, projection, mode, options
+COMPOSE_TABLE = [
+    ("ComposeLstmL2DenseSe", "lstm", None, "dense", 3, 8, 2, "squared_error", "every_step", 0, 2, 0, "loss", {}),
+    ("ComposeLstmL2DenseSeT2", "lstm", None, "dense", 3, 8, 2, "squared_error", "every_step", 2, 2, 0, "loss", {}),
+    ("ComposeGruTokenCeT3", "gru", None, "vocab", 10, 8, 10, "cross_entropy", "every_step", 3, 1, 0, "loss", {}),
+    ("ComposeVanillaDenseCeLast", "vanilla", "tanh", "dense", 4, 8, 3, "cross_entropy", "last_step", 0, 1, 0, "loss", {}),
+    ("ComposeLstmP3TokenSeLastT3", "lstm", None, "vocab", 10, 8, 2, "squared_error", "last_step", 3, 1, 3, "loss", {}),
+    ("ComposeEmbGruL2TokenCeT2", "gru", None, "vocab", 10, 8, 10, "cross_entropy", "every_step", 2, 2, 0, "loss", dict(embedding=4)),
+    ("ComposeGruL2DenseExternal", "gru", None, "dense", 3, 8, 2, "squared_error", "every_step", 0, 2, 0, "external", {}),
+    ("ComposeLstmDenseExternalT2", "lstm", None, "dense", 3, 8, 2, "squared_error", "every_step", 2, 1, 0, "external", {}),
+    ("ComposeLstmP3L2DenseExternalLast", "lstm", None, "dense", 3, 8, 2, "squared_error", "last_step", 0, 2, 3, "external", {}),
+    ("ComposeVanillaL2DenseExternalDouble", "vanilla", "tanh", "dense", 3, 8, 2, "squared_error", "every_step", 0, 2, 0, "external",
+     dict(precision="double")),
+]
 
 
 class Net(nn.Module):
@@ -430,6 +451,114 @@ def make_step(row, seed):
     print(f"Step/{name}: last output {runs['given']['outputs'][-1]:.6f}")
 
 
+def state_parts(state, cell, layers):
+    """A state by RnnGen's names: h<layer> and c<layer>."""
+    if cell == "lstm":
+        h, c = state
+        return {**{f"h{l}": h[l, 0].tolist() for l in range(layers)}, **{f"c{l}": c[l, 0].tolist() for l in range(layers)}}
+    return {f"h{l}": state[l, 0].tolist() for l in range(layers)}
+
+
+def make_compose(row, seed):
+    """Backward from a given state with a downstream gradient of the final state: every parameter's gradient, the
+    gradient of the initial state and, in external mode, of the inputs, as PyTorch's autograd gives them."""
+    name, cell, activation, kind, width, hidden, output, loss, outputs, truncate, layers, projection, mode, options = row
+    dtype, compute, file_dtype = precision_of(options)
+    torch.manual_seed(seed)
+    torch.set_default_dtype(dtype)
+    embedding = options.get("embedding", 0)
+    net = Net(cell, activation, width, hidden, output, "hidden", layers, projection, False, embedding)
+    if kind == "vocab":
+        tokens = torch.randint(0, width, (STEPS,))
+        x = F.one_hot(tokens, width).to(dtype)
+        inputs = tokens.tolist()
+    else:
+        x = torch.rand(STEPS, width) * 2 - 1
+        inputs = x.flatten().tolist()
+    rows = 1 if outputs == "last_step" else STEPS
+    if mode == "external":
+        targets = torch.rand(rows, output) * 2 - 1  # the caller's dL/dy
+    elif loss == "cross_entropy":
+        targets = torch.randint(0, output, (rows,))
+    else:
+        targets = torch.rand(rows, output) * 2 - 1
+    target_list = targets.flatten().tolist()
+    zero = net.zero_state(hidden, output)
+    if isinstance(zero, tuple):
+        given = ((torch.rand(zero[0].shape) * 2 - 1) * 0.9, (torch.rand(zero[1].shape) * 2 - 1) * 2)
+        downstream = tuple(torch.rand(z.shape) * 2 - 1 for z in zero)
+    else:
+        given = (torch.rand(zero.shape) * 2 - 1) * 0.9
+        downstream = torch.rand(zero.shape) * 2 - 1
+    torch.set_default_dtype(torch.float32)
+    net.to(compute)
+    x = x.to(compute)
+    if mode == "external" or loss != "cross_entropy":
+        targets = targets.to(compute)
+    as_compute = lambda st: tuple(t.to(compute) for t in st) if isinstance(st, tuple) else st.to(compute)
+    given, downstream = as_compute(given), as_compute(downstream)
+    h0 = tuple(t.clone().requires_grad_() for t in given) if isinstance(given, tuple) else given.clone().requires_grad_()
+    if kind == "dense":
+        x.requires_grad_()
+
+    def features():
+        return net.embedding(tokens) if embedding else x
+
+    def term(y, r):
+        return (y * targets[r]).sum() if mode == "external" else step_loss(y, targets[r], loss)
+
+    def follows(final):
+        """What comes after, linearised: the downstream gradient dotted with the final state."""
+        if isinstance(final, tuple):
+            return sum((f * d).sum() for f, d in zip(final, downstream))
+        return (final * downstream).sum()
+
+    net.zero_grad()
+    loss_steps = [STEPS - 1] if outputs == "last_step" else list(range(STEPS))
+    total = 0.0
+    if truncate == 0:
+        ys, final = net.run(features(), h0)
+        value = sum(term(ys[t], r) for r, t in enumerate(loss_steps))
+        total = value.item()
+        (value + follows(final)).backward()
+    else:
+        with torch.no_grad():
+            entering = [given]
+            for t in range(STEPS):
+                _, st = net.run(features()[t:t + 1], entering[-1], start=t)
+                entering.append(st)
+        final = entering[-1]
+        for r, t in enumerate(loss_steps):
+            start = max(0, t - truncate)
+            ys, end = net.run(features()[start:t + 1], h0 if start == 0 else detach(entering[start]), start=start)
+            value = term(ys[-1], r)
+            total += value.item()
+            if t == STEPS - 1:
+                value = value + follows(end)  # the final state's gradient goes back as the last step's loss does
+            value.backward()
+    with torch.no_grad():
+        final = net.run(features(), given)[1]
+    # None when no loss reaches step 0 (a sequence-to-one window that starts later): then the gradient is zero.
+    grad_of = lambda t: t.grad if t.grad is not None else torch.zeros_like(t)
+    state_gradient = tuple(grad_of(t) for t in h0) if isinstance(h0, tuple) else grad_of(h0)
+    declaration = dict(cell=cell, activation=activation, input=kind, input_size=width, hidden=hidden, output=output, loss=loss,
+                       outputs=outputs, truncate=truncate, layers=layers, projection=projection, mode=mode, steps=STEPS,
+                       seed=seed, torch=torch.__version__)
+    declaration.update(options)
+    params = dict(net.named_parameters())
+    os.makedirs(os.path.join(OUT, "Compose"), exist_ok=True)
+    write_safetensors(os.path.join(OUT, "Compose", name + ".weights.safetensors"), {k: v.detach() for k, v in params.items()}, file_dtype)
+    write_safetensors(os.path.join(OUT, "Compose", name + ".grads.safetensors"), {k: v.grad for k, v in params.items()}, file_dtype)
+    result = dict(declaration=declaration, inputs=inputs, targets=target_list, loss=total,
+                  state=state_parts(given, cell, layers), state_gradient=state_parts(downstream, cell, layers),
+                  final=state_parts(final, cell, layers), initial_state_gradient=state_parts(state_gradient, cell, layers))
+    if mode == "external":
+        result["input_gradient"] = x.grad.flatten().tolist()
+    with open(os.path.join(OUT, "Compose", name + ".json"), "w") as f:
+        json.dump(result, f, indent=1)
+    print(f"Compose/{name}: loss {total:.6f}, |dh0| {sum(abs(v) for v in result['initial_state_gradient']['h0']):.4f}")
+
+
 def write_safetensors(path, tensors, dtype="F32"):
     """The safetensors format, written directly: 8-byte length, JSON header, contiguous F32 (or F64) data."""
     header, blobs, offset = {}, [], 0
@@ -458,3 +587,6 @@ if __name__ == "__main__":
     for i, row in enumerate(STEP_TABLE):
         if not only or row[0] in only:
             make_step(row, seed=2000 + i)
+    for i, row in enumerate(COMPOSE_TABLE):
+        if not only or row[0] in only:
+            make_compose(row, seed=3000 + i)

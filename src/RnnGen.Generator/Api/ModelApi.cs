@@ -282,7 +282,10 @@ internal sealed class ModelApi
             $"{T} loss = {N}.SgdStep(_parameters, _gradients, _workspace, inputs, targets, steps, learningRate, ref {state}{Team}{Dropout}, out int nonFinite);",
             "return nonFinite == global::RnnGen.Runtime.TrainingGuard.AllFinite ? loss : NonFiniteStep(loss, nonFinite);",
         }
-        : new[] { $"{N}.{call}, inputs, targets, CheckSequence(inputs, targets), ref {state}{Team}{(call.StartsWith("Backward", System.StringComparison.Ordinal) ? Dropout : "")})" };
+        : new[] { $"{N}.{call}, inputs, targets, CheckSequence(inputs, targets), ref {state}{Team}{(call.StartsWith("Backward", System.StringComparison.Ordinal) ? Dropout + Uncomposed : "")})" };
+
+    /// <summary>The network Backward's arguments that compose nothing: no state gradient, no external gradients.</summary>
+    private string Uncomposed => (Sizes.ComposesState ? ", ref " + NullState : "") + (Sizes.ComposesInput ? ", default, default" : "");
 
     private void AddTraining()
     {
@@ -306,6 +309,54 @@ internal sealed class ModelApi
             Sequence("Backward(_parameters, _gradients, _workspace", "state.Data", sgd: false), expression: true);
         Method("SgdStep", T, new[] { Inputs, Targets, P(T, "learningRate"), State }, Carried($"SgdStep({sequence}, {T})", "One SGD step"),
             Sequence("", "state.Data", sgd: true));
+        if (Sizes.ComposesState)
+        {
+            AddComposedBackward();
+        }
+    }
+
+    /// <summary>The Backward overloads whose gradients compose: through the initial state and, for dense models, the inputs and outputs.</summary>
+    private void AddComposedBackward()
+    {
+        ApiParameter stateGradient = P("State", "stateGradient", "ref");
+        string reach = Spec.Truncate > 0
+            ? " With truncated BPTT the final state's gradient goes back Truncate steps, as a loss at the last step does, and only what reaches step 0 reaches the initial state."
+            : "";
+        string stateGradientDoc = $"<param name=\"stateGradient\">On entry, the gradient of whatever follows with respect to the final state (<c>default</c> when nothing does); on return, the gradient of the loss and of what follows with respect to the initial state.{reach}</param>";
+        Method("Backward", T, new[] { Inputs, Targets, State, stateGradient }, Doc(
+                "<summary>Backward from a given state, giving the gradient with respect to that state too: how a decoder's gradient reaches its encoder (PyTorch's <c>h0.grad</c>).</summary>",
+                $"<param name=\"inputs\">The sequence, as for <see cref=\"{Contract}.Forward\"/>.</param>",
+                $"<param name=\"targets\">Its targets, as for <see cref=\"{Contract}.Forward\"/>.</param>",
+                "<param name=\"state\">The initial state; receives the final one.</param>",
+                stateGradientDoc,
+                "<returns>The summed loss; the parameters' gradients are added.</returns>"),
+            new[] { $"{N}.Backward(_parameters, _gradients, _workspace, inputs, targets, CheckSequence(inputs, targets), ref state.Data{Team}{Dropout}, ref stateGradient.Data{(Sizes.ComposesInput ? ", default, default" : "")})" },
+            expression: true);
+        if (!Sizes.ComposesInput)
+        {
+            return;
+        }
+
+        string rows = Sizes.LastStep ? "Output values (the last step's)" : "[steps, Output]";
+        Method("Backward", "void", new[] { Inputs, P($"{ReadOnlySpan}<{T}>", "outputGradient"), P($"{Span}<{T}>", "inputGradient"), State, stateGradient }, Doc(
+                "<summary>",
+                "Backpropagation through time from a gradient the caller computed, for a model inside a larger computation: no built-in",
+                "loss. Runs from <paramref name=\"state\"/> (which then receives the state after the last step), adds the parameters'",
+                "gradients, and gives the gradients with respect to the inputs and the initial state. Dropout draws as in any Backward.",
+                "</summary>",
+                $"<param name=\"inputs\">The sequence, as for <see cref=\"{Contract}.Forward\"/>.</param>",
+                $"<param name=\"outputGradient\">∂L/∂y: {rows}.</param>",
+                "<param name=\"inputGradient\">Receives ∂L/∂x, [steps, Input]; a longer span keeps the rest.</param>",
+                "<param name=\"state\">The initial state; receives the final one.</param>",
+                stateGradientDoc,
+                "<exception cref=\"global::System.ArgumentException\">A span does not fit the declaration; nothing changes.</exception>"),
+            new[]
+            {
+                "int steps = CheckInputs(inputs);",
+                $"{Guard}.ValueTargets(outputGradient.Length, {GuardSteps}, Output, nameof(outputGradient));",
+                $"{Guard}.InputDestination(inputGradient.Length, steps, Input, nameof(inputGradient));",
+                $"{N}.Backward(_parameters, _gradients, _workspace, inputs, default, steps, ref state.Data{Team}{Dropout}, ref stateGradient.Data, outputGradient, inputGradient);",
+            });
     }
 
     private void AddPredictions()

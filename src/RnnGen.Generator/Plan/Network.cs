@@ -111,6 +111,14 @@ internal sealed class Network
             });
         }
 
+        if (s.ComposesInput)
+        {
+            InputBackprop = Register(new DotProduct("InputBackprop", "dx_t[j] += Σ_i δ_t[i] · W_ih[j, i] for rows δ rows: a = layer 0's input-side δ rows, b = W_ih rows, c = the caller's input gradient rows [steps, Input].")
+            {
+                N = s.InputWidth, K = s.GateWidth, AStride = s.GateWidth, BStride = s.GateWidth, CStride = s.InputWidth,
+            });
+        }
+
         if (s.Embedded)
         {
             EmbeddingBackprop = Register(new DotProduct("EmbeddingBackprop", "dx_t[j] += Σ_i δ_t[i] · W_ih[j, i] for rows δ rows: a = layer 0's input-side δ rows, b = W_ih rows, c = dx rows of the embedded inputs.")
@@ -136,6 +144,9 @@ internal sealed class Network
 
     public BroadcastProduct? InputProjection { get; private set; }
     public BroadcastProduct? InputWeightGrads { get; private set; }
+
+    /// <summary>The gradient of a dense model's inputs, for a Backward that gives it.</summary>
+    public DotProduct? InputBackprop { get; private set; }
 
     /// <summary>The gradient of layer 0's embedded inputs, with an embedding layer.</summary>
     public DotProduct? EmbeddingBackprop { get; private set; }

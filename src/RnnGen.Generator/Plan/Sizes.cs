@@ -117,6 +117,16 @@ internal sealed class Sizes
     /// <summary>Streaming (Step, Generate, a state carried across calls) needs every direction to run forward in time.</summary>
     public bool Streams => !Bidirectional;
 
+    /// <summary>
+    /// Backward can take a downstream gradient of the final state and return the gradient of the initial state (a
+    /// decoder's gradient reaching its encoder): models with a State whose state gradient is the carried one (hidden
+    /// recurrence; with output recurrence the walk carries dy, not the state's h).
+    /// </summary>
+    public bool ComposesState => Streams && !FeedsBack;
+
+    /// <summary>Dense models that compose also take an external output gradient and give the gradient of their inputs.</summary>
+    public bool ComposesInput => ComposesState && !Spec.TokenInput;
+
     /// <summary>Inverted dropout between layers in training calls (it has nothing to act on with one layer).</summary>
     public bool Dropout => Spec.Dropout > 0 && Stacked;
 

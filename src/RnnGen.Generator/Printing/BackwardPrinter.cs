@@ -43,21 +43,37 @@ internal sealed class BackwardPrinter : Printer
         W.Line(Sizes.FusedHeadUpdate
             ? "/// <summary>Forward, then adds the gradient of the summed loss into gradients (W_out's only when headWeights: SgdStep updates W_out itself); returns the loss.</summary>"
             : "/// <summary>Forward, then adds the gradient of the summed loss into gradients; returns the loss.</summary>");
+        if (Sizes.ComposesState)
+        {
+            W.Line("/// stateGradient (a null ref: none) holds the gradient of what follows with respect to the final state, and receives");
+            W.Line($"/// the gradient with respect to the state entering step 0{(Sizes.ComposesInput ? "; outputGradient, when not empty, replaces the loss by the caller's dL/dy, and inputGradient, when not empty, receives dL/dx" : "")}.");
+        }
+
         string headWeights = Sizes.FusedHeadUpdate ? ", bool headWeights = true" : "";
-        using (W.Open($"public static {T} Backward({T}[] parameters, {T}[] gradients, {T}[] workspace, ReadOnlySpan<{InputType}> inputs, ReadOnlySpan<{TargetType}> targets, int steps, ref {T} state{TeamParameter}{DropoutParameter}{headWeights})"))
+        using (W.Open($"public static {T} Backward({T}[] parameters, {T}[] gradients, {T}[] workspace, ReadOnlySpan<{InputType}> inputs, ReadOnlySpan<{TargetType}> targets, int steps, ref {T} state{TeamParameter}{DropoutParameter}{ComposedParameters}{headWeights})"))
         {
             Origins(gradients: true);
             _forward.RunForward(training: true);
             W.Line();
-            W.Line("// The loss, and dLoss/dy in place of the head's outputs.");
-            W.Line($"{T} loss = {_forward.Loss(gradient: true)};");
+            string loss = _forward.Loss(gradient: true);
+            if (Sizes.ComposesInput)
+            {
+                W.Line("// The loss, and dLoss/dy in place of the head's outputs; or no loss, and the caller's dL/dy there.");
+                loss = $"outputGradient.IsEmpty ? {loss} : Losses.OutputGradient<{T}>({Memory.Logits.At(0).Ref}, outputGradient, {Calls.Int(HeadRows)}, Output, OutputPadded)";
+            }
+            else
+            {
+                W.Line("// The loss, and dLoss/dy in place of the head's outputs.");
+            }
+
+            W.Line($"{T} loss = {loss};");
 
             W.Line();
             PrintHeadGradients();
             W.Line($"// Through time{(Sizes.Stacked ? " and down the layers" : "")}: InputGrads row s = dLoss/d(input side of step s), over every loss that reaches s.");
             // A sequence-to-one loss is one window: truncation only shortens it.
             W.Line($"int first = {(Sizes.LastStep && Spec.Truncate > 0 ? "Math.Max(0, steps - 1 - Truncate)" : "0")};");
-            W.Line("Bptt(ref p, ref w, steps, first);");
+            W.Line($"Bptt(ref p, ref w, steps, first{(Sizes.ComposesState ? ", ref stateGradient" : "")});");
             W.Line();
             if (Sizes.FeedsBack)
             {
@@ -75,6 +91,11 @@ internal sealed class BackwardPrinter : Printer
             if (Sizes.Embedded)
             {
                 PrintEmbeddingGradients();
+            }
+
+            if (Sizes.ComposesInput)
+            {
+                PrintInputGradient();
             }
 
             W.Line("return loss;");
@@ -158,6 +179,21 @@ internal sealed class BackwardPrinter : Printer
         W.Line();
     }
 
+    /// <summary>The caller's input gradient, when asked for: dx_t = W_ihᵀ δ_t of layer 0 (one direction: a model that composes streams).</summary>
+    private void PrintInputGradient()
+    {
+        Unit first = Memory.Units[0];
+        using (W.Open("if (!inputGradient.IsEmpty)"))
+        {
+            W.Line("// The caller's dL/dx_t = W_ihᵀ δ_t, [steps, Input]; zero before the first step a loss reaches.");
+            W.Line("inputGradient.Slice(0, steps * Input).Clear();");
+            var rows = new Slot(new Base("MemoryMarshal.GetReference(inputGradient)"), Expr.Zero);
+            W.Line(Calls.Dot(Network.InputBackprop!, first.InputGrads.Row(First), first.InputWeights.At(0), rows.Plus(First * Sizes.InputWidth), Steps - First));
+        }
+
+        W.Line();
+    }
+
     /// <summary>The embedding layer's gradient: dx_t from every direction of layer 0, added into the row of token t.</summary>
     private void PrintEmbeddingGradients()
     {
@@ -233,7 +269,7 @@ internal sealed class BackwardPrinter : Printer
         }
 
         W.Line("/// </summary>");
-        using (W.Open($"private static void Bptt(ref {T} p, ref {T} w, int steps, int first)"))
+        using (W.Open($"private static void Bptt(ref {T} p, ref {T} w, int steps, int first{StateGradientParameter})"))
         {
             W.Line($"ref {T} carry = ref {Memory.Carry!.At(0).Print()};");
             W.Line($"ref {T} next = ref {Memory.CarryNext!.At(0).Print()};");
@@ -266,7 +302,16 @@ internal sealed class BackwardPrinter : Printer
             UnitWeights weights = DeclareBackwardWeights(unit);
             (Slot row, Expr width) = Incoming(unit, BackTime);
             Slot carry = Local("carry"), next = Local("next");
-            W.Line(Calls.Clear(carry, Sizes.StateGradientWidth));
+            if (Sizes.ComposesState)
+            {
+                W.Line("// From the caller's gradient of the final state, or zero when it is a null ref.");
+                W.Line($"Rows.LoadState<{T}>(ref stateGradient, {Calls.Width(unit.StateOffset)}, {carry.Ref}, {Calls.Width(Sizes.StateGradientWidth)});");
+            }
+            else
+            {
+                W.Line(Calls.Clear(carry, Sizes.StateGradientWidth));
+            }
+
             using (W.Open(unit.Reverse ? "for (int s = first; s < steps; s++)" : "for (int s = steps - 1; s >= first; s--)"))
             {
                 W.Line(Calls.Add(row, carry, width));
@@ -281,6 +326,25 @@ internal sealed class BackwardPrinter : Printer
                 {
                     W.Line(Calls.Dot(Network.RecurrentBackprop, unit.RecurrentSideGrads.Row(BackTime), weights.Recurrent, next, 1));
                     W.Line(Calls.Copy(next, carry, Sizes.StateGradientWidth));
+                }
+            }
+
+            if (Sizes.ComposesState)
+            {
+                W.Line("// For the caller: the gradient of the state entering step 0, which the walk reaches when first is 0.");
+                using (W.Open("if (!Unsafe.IsNullRef(ref stateGradient))"))
+                {
+                    using (W.Open("if (first == 0)"))
+                    {
+                        W.Line(Calls.Dot(Network.RecurrentBackprop, unit.RecurrentSideGrads.Row(First), weights.Recurrent, next, 1));
+                    }
+
+                    using (W.Open("else"))
+                    {
+                        W.Line(Calls.Clear(next, Sizes.StateGradientWidth));
+                    }
+
+                    W.Line(Calls.Copy(next, Local("stateGradient").Plus(unit.StateOffset), Sizes.StateGradientWidth));
                 }
             }
         }
@@ -327,7 +391,7 @@ internal sealed class BackwardPrinter : Printer
             /// layer and step; each window separately goes back in time (while its window lasts) and down.
             /// </summary>
             """);
-        using (W.Open($"private static void Bptt(ref {T} p, ref {T} w, int steps, int first)"))
+        using (W.Open($"private static void Bptt(ref {T} p, ref {T} w, int steps, int first{StateGradientParameter})"))
         {
             W.Line($"ref {T} total = ref {Memory.Total!.At(0).Print()};");
             using (W.Open("for (int s = steps - 1; s >= first; s--)"))
@@ -344,6 +408,18 @@ internal sealed class BackwardPrinter : Printer
                 }
 
                 W.Line(Calls.Copy(headRow, LayerPart(opened, top), headWidth));
+                if (Sizes.ComposesState)
+                {
+                    using (W.Open("if (s == steps - 1 && !Unsafe.IsNullRef(ref stateGradient))"))
+                    {
+                        W.Line("// The caller's gradient of the final state enters with the last step's window, as a loss there would.");
+                        foreach (Unit unit in Memory.Units)
+                        {
+                            W.Line(Calls.Add(Local("stateGradient").Plus(unit.StateOffset), LayerPart(opened, unit), Sizes.StateGradientWidth));
+                        }
+                    }
+                }
+
                 for (int i = Memory.Units.Count - 1; i >= 0; i--)
                 {
                     PrintTruncatedLayer(Memory.Units[i]);
@@ -400,6 +476,16 @@ internal sealed class BackwardPrinter : Printer
             }
 
             Lines(Cell.Backward(Operands(weights, unit, BackTime, total, unit.InputGrads.Row(BackTime), unit.RecurrentSideGrads.Row(BackTime), scratchState)));
+            if (Sizes.ComposesState)
+            {
+                using (W.Open("if (s == 0 && !Unsafe.IsNullRef(ref stateGradient))"))
+                {
+                    W.Line("// Every window live at step 0 reaches the state entering it: their sum's gradient of that state, for the caller.");
+                    W.Line(Calls.Dot(Network.RecurrentBackprop, unit.RecurrentSideGrads.Row(BackTime), weights.Recurrent, scratchState, 1));
+                    W.Line(Calls.Copy(scratchState, Local("stateGradient").Plus(unit.StateOffset), Sizes.StateGradientWidth));
+                }
+            }
+
             if (unit.Layer <= 1)
             {
                 W.Line(unit.First

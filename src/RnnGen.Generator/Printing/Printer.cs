@@ -38,6 +38,15 @@ internal abstract class Printer
     /// <summary>The element type of inputs: <c>int</c> token ids or <see cref="T"/> values.</summary>
     protected string InputType => Spec.TokenInput ? "int" : T;
 
+    /// <summary>The state gradient parameter of Backward and its walk (models that compose), or "".</summary>
+    protected string StateGradientParameter => Sizes.ComposesState ? $", ref {T} stateGradient" : "";
+
+    /// <summary>Backward's parameters for composing: the state gradient and, for dense models, the external gradients.</summary>
+    protected string ComposedParameters => StateGradientParameter + (Sizes.ComposesInput ? $", ReadOnlySpan<{T}> outputGradient, Span<{T}> inputGradient" : "");
+
+    /// <summary>The arguments of a Backward call that composes nothing: a null state gradient and no external gradients.</summary>
+    protected string UncomposedArguments => (Sizes.ComposesState ? $", ref Unsafe.NullRef<{T}>()" : "") + (Sizes.ComposesInput ? ", default, default" : "");
+
     /// <summary>Layer 0's dense input rows: the caller's inputs, or the gathered embedding rows.</summary>
     protected Slot DenseInputs => Sizes.Embedded ? Memory.Embedded!.At(0) : new Slot(new Base("MemoryMarshal.GetReference(inputs)"), Expr.Zero);
 

@@ -56,7 +56,7 @@ internal sealed class TrainingPrinter : Printer
             }
 
             W.Line();
-            W.Line($"{T} loss = Backward(parameters, gradients, workspace, inputs, targets, steps, ref state{TeamArgument}{DropoutArgument}{(Fused ? ", headWeights: false" : "")});");
+            W.Line($"{T} loss = Backward(parameters, gradients, workspace, inputs, targets, steps, ref state{TeamArgument}{DropoutArgument}{UncomposedArguments}{(Fused ? ", headWeights: false" : "")});");
             W.Line($"nonFinite = CheckFinite(loss, gradients{(Spec.TokenInput ? ", inputs" : "")});");
             using (W.Open("if (nonFinite != TrainingGuard.AllFinite)"))
             {

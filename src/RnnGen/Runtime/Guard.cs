@@ -166,6 +166,16 @@ public static class Guard
         }
     }
 
+    /// <summary>Checks that a destination has room for <paramref name="input"/> values for each of <paramref name="steps"/> steps: an input gradient.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void InputDestination(int length, int steps, int input, [CallerArgumentExpression(nameof(length))] string? paramName = null)
+    {
+        if (length < steps * input)
+        {
+            ThrowLength(length, steps, input, "value", "Input", destination: true, paramName);
+        }
+    }
+
     /// <summary>
     /// Checks that a destination has room for <paramref name="output"/> probabilities per step (or for the sequence);
     /// a longer one is fine. The parameters are those of <see cref="ValueTargets"/>.

@@ -93,7 +93,7 @@ partial class Tagger : global::RnnGen.IRnnModel<double, int, int>
 
     /// <inheritdoc/>
     [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
-    public double Backward(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets) => global::RnnGen.Generated.TaggerNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, CheckSequence(inputs, targets), ref global::System.Runtime.CompilerServices.Unsafe.NullRef<double>());
+    public double Backward(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets) => global::RnnGen.Generated.TaggerNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, CheckSequence(inputs, targets), ref global::System.Runtime.CompilerServices.Unsafe.NullRef<double>(), ref global::System.Runtime.CompilerServices.Unsafe.NullRef<double>());
 
     /// <inheritdoc/>
     [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
@@ -113,7 +113,7 @@ partial class Tagger : global::RnnGen.IRnnModel<double, int, int>
     /// <inheritdoc cref="Backward(global::System.ReadOnlySpan{int}, global::System.ReadOnlySpan{int})"/>
     /// <summary>Backward, with the entering state a constant for the gradient (a detached state in PyTorch): a long stream trained chunk by chunk, continuing from <paramref name="state"/>, which then receives the state after the last step.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
-    public double Backward(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets, ref State state) => global::RnnGen.Generated.TaggerNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, CheckSequence(inputs, targets), ref state.Data);
+    public double Backward(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets, ref State state) => global::RnnGen.Generated.TaggerNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, CheckSequence(inputs, targets), ref state.Data, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<double>());
 
     /// <inheritdoc cref="SgdStep(global::System.ReadOnlySpan{int}, global::System.ReadOnlySpan{int}, double)"/>
     /// <summary>One SGD step, continuing from <paramref name="state"/>, which then receives the state after the last step.</summary>
@@ -125,6 +125,15 @@ partial class Tagger : global::RnnGen.IRnnModel<double, int, int>
         double loss = global::RnnGen.Generated.TaggerNetwork.SgdStep(_parameters, _gradients, _workspace, inputs, targets, steps, learningRate, ref state.Data, out int nonFinite);
         return nonFinite == global::RnnGen.Runtime.TrainingGuard.AllFinite ? loss : NonFiniteStep(loss, nonFinite);
     }
+
+    /// <summary>Backward from a given state, giving the gradient with respect to that state too: how a decoder's gradient reaches its encoder (PyTorch's <c>h0.grad</c>).</summary>
+    /// <param name="inputs">The sequence, as for <see cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.Forward"/>.</param>
+    /// <param name="targets">Its targets, as for <see cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.Forward"/>.</param>
+    /// <param name="state">The initial state; receives the final one.</param>
+    /// <param name="stateGradient">On entry, the gradient of whatever follows with respect to the final state (<c>default</c> when nothing does); on return, the gradient of the loss and of what follows with respect to the initial state. With truncated BPTT the final state's gradient goes back Truncate steps, as a loss at the last step does, and only what reaches step 0 reaches the initial state.</param>
+    /// <returns>The summed loss; the parameters' gradients are added.</returns>
+    [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
+    public double Backward(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets, ref State state, ref State stateGradient) => global::RnnGen.Generated.TaggerNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, CheckSequence(inputs, targets), ref state.Data, ref stateGradient.Data);
 
     /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.Predict"/>
     /// <param name="inputs">The sequence, as for <see cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.Forward"/>.</param>
@@ -423,7 +432,9 @@ namespace RnnGen.Generated
         }
 
         /// <summary>Forward, then adds the gradient of the summed loss into gradients; returns the loss.</summary>
-        public static double Backward(double[] parameters, double[] gradients, double[] workspace, ReadOnlySpan<int> inputs, ReadOnlySpan<int> targets, int steps, ref double state)
+        /// stateGradient (a null ref: none) holds the gradient of what follows with respect to the final state, and receives
+        /// the gradient with respect to the state entering step 0.
+        public static double Backward(double[] parameters, double[] gradients, double[] workspace, ReadOnlySpan<int> inputs, ReadOnlySpan<int> targets, int steps, ref double state, ref double stateGradient)
         {
             ref double p = ref AlignedArray.Origin(parameters);
             ref double g = ref AlignedArray.Origin(gradients);
@@ -442,7 +453,7 @@ namespace RnnGen.Generated
 
             // Through time: InputGrads row s = dLoss/d(input side of step s), over every loss that reaches s.
             int first = 0;
-            Bptt(ref p, ref w, steps, first);
+            Bptt(ref p, ref w, steps, first, ref stateGradient);
 
             // Cell parameters, all steps at once: dW_hh += Σ_s r_{s-1} δ_sᵀ, biases += Σ_s δ_s, dW_ih += Σ_s x_s δ_sᵀ.
             BroadcastProduct.Run<double, RecurrentWeightGrads>(ref Unsafe.Add(ref w, States + first * HiddenPadded), ref Unsafe.Add(ref w, InputGrads + first * GateWidth), ref Unsafe.Add(ref g, RecurrentWeights), steps - first);
@@ -463,7 +474,7 @@ namespace RnnGen.Generated
         /// linear in it, so the parameter gradients need only the sum over live windows, one call per
         /// layer and step; each window separately goes back in time (while its window lasts) and down.
         /// </summary>
-        private static void Bptt(ref double p, ref double w, int steps, int first)
+        private static void Bptt(ref double p, ref double w, int steps, int first, ref double stateGradient)
         {
             ref double total = ref Unsafe.Add(ref w, Total);
             for (int s = steps - 1; s >= first; s--)
@@ -474,6 +485,11 @@ namespace RnnGen.Generated
                 // Window s opens: the head's gradient at s.
                 ref double opened = ref Window(ref w, s);
                 Rows.Copy<double>(ref Unsafe.Add(ref w, HiddenGrads + s * HiddenPadded), ref opened, HiddenPadded);
+                if (s == steps - 1 && !Unsafe.IsNullRef(ref stateGradient))
+                {
+                    // The caller's gradient of the final state enters with the last step's window, as a loss there would.
+                    Rows.Add<double>(ref stateGradient, ref opened, StateGradientWidth);
+                }
 
                 ref double recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
                 // Every live window's state gradient here is complete: their sum goes through the step once, for the parameters.
@@ -484,6 +500,12 @@ namespace RnnGen.Generated
                 }
                 Vanilla.Backward<double>(ref total, ref Unsafe.Add(ref w, States + (s + 1) * HiddenPadded), ref Unsafe.Add(ref w, InputGrads + s * GateWidth), HiddenPadded, relu: false);
                 MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, Scratch + (GateWidth + HiddenPadded)), StateGradientWidth).Clear();
+                if (s == 0 && !Unsafe.IsNullRef(ref stateGradient))
+                {
+                    // Every window live at step 0 reaches the state entering it: their sum's gradient of that state, for the caller.
+                    DotProduct.Run<double, RecurrentBackprop>(ref Unsafe.Add(ref w, InputGrads + s * GateWidth), ref recurrentWeights, ref Unsafe.Add(ref w, Scratch + (GateWidth + HiddenPadded)), 1);
+                    Rows.Copy<double>(ref Unsafe.Add(ref w, Scratch + (GateWidth + HiddenPadded)), ref stateGradient, StateGradientWidth);
+                }
                 // Each window that goes on, separately: back to step s - 1.
                 for (int i = 0; i < going; i++)
                 {
@@ -513,7 +535,7 @@ namespace RnnGen.Generated
             MemoryMarshal.CreateSpan(ref Unsafe.Add(ref g, DenseParameters), ParameterLength - DenseParameters).Clear();
             Rows.ClearRows<double>(ref Unsafe.Add(ref g, InputWeights), inputs, GateWidth);
 
-            double loss = Backward(parameters, gradients, workspace, inputs, targets, steps, ref state);
+            double loss = Backward(parameters, gradients, workspace, inputs, targets, steps, ref state, ref Unsafe.NullRef<double>());
             nonFinite = CheckFinite(loss, gradients, inputs);
             if (nonFinite != TrainingGuard.AllFinite)
             {

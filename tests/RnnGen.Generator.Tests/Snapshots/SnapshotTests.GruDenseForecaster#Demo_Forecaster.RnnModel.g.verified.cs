@@ -95,7 +95,7 @@ namespace Demo
 
         /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
-        public double Backward(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> targets) => global::RnnGen.Generated.ForecasterNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, CheckSequence(inputs, targets), ref global::System.Runtime.CompilerServices.Unsafe.NullRef<double>());
+        public double Backward(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> targets) => global::RnnGen.Generated.ForecasterNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, CheckSequence(inputs, targets), ref global::System.Runtime.CompilerServices.Unsafe.NullRef<double>(), ref global::System.Runtime.CompilerServices.Unsafe.NullRef<double>(), default, default);
 
         /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
@@ -115,7 +115,7 @@ namespace Demo
         /// <inheritdoc cref="Backward(global::System.ReadOnlySpan{double}, global::System.ReadOnlySpan{double})"/>
         /// <summary>Backward, with the entering state a constant for the gradient (a detached state in PyTorch): a long stream trained chunk by chunk, continuing from <paramref name="state"/>, which then receives the state after the last step.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
-        public double Backward(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> targets, ref State state) => global::RnnGen.Generated.ForecasterNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, CheckSequence(inputs, targets), ref state.Data);
+        public double Backward(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> targets, ref State state) => global::RnnGen.Generated.ForecasterNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, CheckSequence(inputs, targets), ref state.Data, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<double>(), default, default);
 
         /// <inheritdoc cref="SgdStep(global::System.ReadOnlySpan{double}, global::System.ReadOnlySpan{double}, double)"/>
         /// <summary>One SGD step, continuing from <paramref name="state"/>, which then receives the state after the last step.</summary>
@@ -126,6 +126,35 @@ namespace Demo
             global::RnnGen.Runtime.Guard.LearningRate(learningRate);
             double loss = global::RnnGen.Generated.ForecasterNetwork.SgdStep(_parameters, _gradients, _workspace, inputs, targets, steps, learningRate, ref state.Data, out int nonFinite);
             return nonFinite == global::RnnGen.Runtime.TrainingGuard.AllFinite ? loss : NonFiniteStep(loss, nonFinite);
+        }
+
+        /// <summary>Backward from a given state, giving the gradient with respect to that state too: how a decoder's gradient reaches its encoder (PyTorch's <c>h0.grad</c>).</summary>
+        /// <param name="inputs">The sequence, as for <see cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.Forward"/>.</param>
+        /// <param name="targets">Its targets, as for <see cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.Forward"/>.</param>
+        /// <param name="state">The initial state; receives the final one.</param>
+        /// <param name="stateGradient">On entry, the gradient of whatever follows with respect to the final state (<c>default</c> when nothing does); on return, the gradient of the loss and of what follows with respect to the initial state. With truncated BPTT the final state's gradient goes back Truncate steps, as a loss at the last step does, and only what reaches step 0 reaches the initial state.</param>
+        /// <returns>The summed loss; the parameters' gradients are added.</returns>
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
+        public double Backward(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> targets, ref State state, ref State stateGradient) => global::RnnGen.Generated.ForecasterNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, CheckSequence(inputs, targets), ref state.Data, ref stateGradient.Data, default, default);
+
+        /// <summary>
+        /// Backpropagation through time from a gradient the caller computed, for a model inside a larger computation: no built-in
+        /// loss. Runs from <paramref name="state"/> (which then receives the state after the last step), adds the parameters'
+        /// gradients, and gives the gradients with respect to the inputs and the initial state. Dropout draws as in any Backward.
+        /// </summary>
+        /// <param name="inputs">The sequence, as for <see cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.Forward"/>.</param>
+        /// <param name="outputGradient">∂L/∂y: [steps, Output].</param>
+        /// <param name="inputGradient">Receives ∂L/∂x, [steps, Input]; a longer span keeps the rest.</param>
+        /// <param name="state">The initial state; receives the final one.</param>
+        /// <param name="stateGradient">On entry, the gradient of whatever follows with respect to the final state (<c>default</c> when nothing does); on return, the gradient of the loss and of what follows with respect to the initial state. With truncated BPTT the final state's gradient goes back Truncate steps, as a loss at the last step does, and only what reaches step 0 reaches the initial state.</param>
+        /// <exception cref="global::System.ArgumentException">A span does not fit the declaration; nothing changes.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
+        public void Backward(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> outputGradient, global::System.Span<double> inputGradient, ref State state, ref State stateGradient)
+        {
+            int steps = CheckInputs(inputs);
+            global::RnnGen.Runtime.Guard.ValueTargets(outputGradient.Length, steps, Output, nameof(outputGradient));
+            global::RnnGen.Runtime.Guard.InputDestination(inputGradient.Length, steps, Input, nameof(inputGradient));
+            global::RnnGen.Generated.ForecasterNetwork.Backward(_parameters, _gradients, _workspace, inputs, default, steps, ref state.Data, ref stateGradient.Data, outputGradient, inputGradient);
         }
 
         /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.Predict"/>
@@ -345,6 +374,8 @@ namespace RnnGen.Generated
         private readonly struct InputStep : IBroadcastProduct { public static int M => 1; public static int K => Input; public static int N => GateWidth; public static int AStrideM => Input; public static ProductStart Start => ProductStart.Zero; }
         /// <summary>dW_ih[j, :] += Σ_s x_s[j] · δ_s: a = dense inputs (A(j, s) = x_s[j]), b = δ rows, c = dW_ih (input-major).</summary>
         private readonly struct InputWeightGrads : IBroadcastProduct { public static int M => Input; public static int K => 0; public static int N => GateWidth; public static int AStrideM => 1; public static int AStrideK => Input; }
+        /// <summary>dx_t[j] += Σ_i δ_t[i] · W_ih[j, i] for rows δ rows: a = layer 0's input-side δ rows, b = W_ih rows, c = the caller's input gradient rows [steps, Input].</summary>
+        private readonly struct InputBackprop : IDotProduct { public static int M => 0; public static int N => Input; public static int K => GateWidth; public static int CStride => Input; }
         /// <summary>y_t = b_out + Σ_j h_t[j] · W_out[j, :] for steps rows: a = h rows, b = W_out (input-major), c = y rows.</summary>
         private readonly struct HeadForward : IBroadcastProduct { public static int M => 0; public static int K => Hidden; public static int N => OutputPadded; public static int AStrideM => HiddenPadded; public static ProductStart Start => ProductStart.Row; }
         /// <summary>The head of one step: y = b_out + Σ_j h[j] · W_out[j, :].</summary>
@@ -412,7 +443,9 @@ namespace RnnGen.Generated
         }
 
         /// <summary>Forward, then adds the gradient of the summed loss into gradients; returns the loss.</summary>
-        public static double Backward(double[] parameters, double[] gradients, double[] workspace, ReadOnlySpan<double> inputs, ReadOnlySpan<double> targets, int steps, ref double state)
+        /// stateGradient (a null ref: none) holds the gradient of what follows with respect to the final state, and receives
+        /// the gradient with respect to the state entering step 0; outputGradient, when not empty, replaces the loss by the caller's dL/dy, and inputGradient, when not empty, receives dL/dx.
+        public static double Backward(double[] parameters, double[] gradients, double[] workspace, ReadOnlySpan<double> inputs, ReadOnlySpan<double> targets, int steps, ref double state, ref double stateGradient, ReadOnlySpan<double> outputGradient, Span<double> inputGradient)
         {
             ref double p = ref AlignedArray.Origin(parameters);
             ref double g = ref AlignedArray.Origin(gradients);
@@ -420,8 +453,8 @@ namespace RnnGen.Generated
             Recur(ref p, ref w, inputs, steps, ref state);
             Head(ref p, ref w, steps);
 
-            // The loss, and dLoss/dy in place of the head's outputs.
-            double loss = Losses.SquaredErrorGradient<double>(ref Unsafe.Add(ref w, Logits), targets, steps, Output, OutputPadded);
+            // The loss, and dLoss/dy in place of the head's outputs; or no loss, and the caller's dL/dy there.
+            double loss = outputGradient.IsEmpty ? Losses.SquaredErrorGradient<double>(ref Unsafe.Add(ref w, Logits), targets, steps, Output, OutputPadded) : Losses.OutputGradient<double>(ref Unsafe.Add(ref w, Logits), outputGradient, steps, Output, OutputPadded);
 
             // Head: dW_out += Σ h dyᵀ, db_out += Σ dy, and dh = W_outᵀ dy at the steps with a loss (zero elsewhere).
             Rows.Sum<double>(ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref g, OutputBias), steps, OutputPadded);
@@ -431,13 +464,20 @@ namespace RnnGen.Generated
 
             // Through time: InputGrads row s = dLoss/d(input side of step s), over every loss that reaches s.
             int first = 0;
-            Bptt(ref p, ref w, steps, first);
+            Bptt(ref p, ref w, steps, first, ref stateGradient);
 
             // Cell parameters, all steps at once: dW_hh += Σ_s r_{s-1} δ_sᵀ, biases += Σ_s δ_s, dW_ih += Σ_s x_s δ_sᵀ.
             BroadcastProduct.Run<double, RecurrentWeightGrads>(ref Unsafe.Add(ref w, States + first * HiddenPadded), ref Unsafe.Add(ref w, RecurrentGrads + first * GateWidth), ref Unsafe.Add(ref g, RecurrentWeights), steps - first);
             Rows.Sum<double>(ref Unsafe.Add(ref w, InputGrads + first * GateWidth), ref Unsafe.Add(ref g, InputBias), steps - first, GateWidth);
             Rows.Sum<double>(ref Unsafe.Add(ref w, RecurrentGrads + first * GateWidth), ref Unsafe.Add(ref g, RecurrentBias), steps - first, GateWidth);
             BroadcastProduct.Run<double, InputWeightGrads>(ref Unsafe.Add(ref MemoryMarshal.GetReference(inputs), first * Input), ref Unsafe.Add(ref w, InputGrads + first * GateWidth), ref Unsafe.Add(ref g, InputWeights), steps - first);
+
+            if (!inputGradient.IsEmpty)
+            {
+                // The caller's dL/dx_t = W_ihᵀ δ_t, [steps, Input]; zero before the first step a loss reaches.
+                inputGradient.Slice(0, steps * Input).Clear();
+                DotProduct.Run<double, InputBackprop>(ref Unsafe.Add(ref w, InputGrads + first * GateWidth), ref Unsafe.Add(ref p, InputWeights), ref Unsafe.Add(ref MemoryMarshal.GetReference(inputGradient), first * Input), steps - first);
+            }
 
             return loss;
         }
@@ -449,7 +489,7 @@ namespace RnnGen.Generated
         /// linear in it, so the parameter gradients need only the sum over live windows, one call per
         /// layer and step; each window separately goes back in time (while its window lasts) and down.
         /// </summary>
-        private static void Bptt(ref double p, ref double w, int steps, int first)
+        private static void Bptt(ref double p, ref double w, int steps, int first, ref double stateGradient)
         {
             ref double total = ref Unsafe.Add(ref w, Total);
             for (int s = steps - 1; s >= first; s--)
@@ -460,6 +500,11 @@ namespace RnnGen.Generated
                 // Window s opens: the head's gradient at s.
                 ref double opened = ref Window(ref w, s);
                 Rows.Copy<double>(ref Unsafe.Add(ref w, HiddenGrads + s * HiddenPadded), ref opened, HiddenPadded);
+                if (s == steps - 1 && !Unsafe.IsNullRef(ref stateGradient))
+                {
+                    // The caller's gradient of the final state enters with the last step's window, as a loss there would.
+                    Rows.Add<double>(ref stateGradient, ref opened, StateGradientWidth);
+                }
 
                 ref double recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
                 // Every live window's state gradient here is complete: their sum goes through the step once, for the parameters.
@@ -469,6 +514,12 @@ namespace RnnGen.Generated
                     Rows.Add<double>(ref Window(ref w, s + i), ref total, StateGradientWidth);
                 }
                 Gru.Backward<double>(ref total, ref Unsafe.Add(ref w, Gates + s * GateWidth), ref Unsafe.Add(ref w, HiddenPart + s * HiddenPadded), ref Unsafe.Add(ref w, States + s * HiddenPadded), ref Unsafe.Add(ref w, InputGrads + s * GateWidth), ref Unsafe.Add(ref w, RecurrentGrads + s * GateWidth), ref Unsafe.Add(ref w, Scratch + (GateWidth + HiddenPadded)), HiddenPadded);
+                if (s == 0 && !Unsafe.IsNullRef(ref stateGradient))
+                {
+                    // Every window live at step 0 reaches the state entering it: their sum's gradient of that state, for the caller.
+                    DotProduct.Run<double, RecurrentBackprop>(ref Unsafe.Add(ref w, RecurrentGrads + s * GateWidth), ref recurrentWeights, ref Unsafe.Add(ref w, Scratch + (GateWidth + HiddenPadded)), 1);
+                    Rows.Copy<double>(ref Unsafe.Add(ref w, Scratch + (GateWidth + HiddenPadded)), ref stateGradient, StateGradientWidth);
+                }
                 // Each window that goes on, separately: back to step s - 1.
                 for (int i = 0; i < going; i++)
                 {
@@ -496,7 +547,7 @@ namespace RnnGen.Generated
             ref double g = ref AlignedArray.Origin(gradients);
             MemoryMarshal.CreateSpan(ref Unsafe.Add(ref g, DenseParameters), ParameterLength - DenseParameters).Clear();
 
-            double loss = Backward(parameters, gradients, workspace, inputs, targets, steps, ref state);
+            double loss = Backward(parameters, gradients, workspace, inputs, targets, steps, ref state, ref Unsafe.NullRef<double>(), default, default);
             nonFinite = CheckFinite(loss, gradients);
             if (nonFinite != TrainingGuard.AllFinite)
             {

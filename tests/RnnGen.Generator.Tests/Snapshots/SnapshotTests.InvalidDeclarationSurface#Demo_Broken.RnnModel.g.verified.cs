@@ -74,6 +74,9 @@ namespace Demo
         public float SgdStep(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets, float learningRate, ref State state) => throw global::RnnGen.Generated.BrokenNotGenerated.Error();
 
         /// <summary>Not generated, because its [RnnModel] declaration has the error RNNG008: this member throws.</summary>
+        public float Backward(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets, ref State state, ref State stateGradient) => throw global::RnnGen.Generated.BrokenNotGenerated.Error();
+
+        /// <summary>Not generated, because its [RnnModel] declaration has the error RNNG008: this member throws.</summary>
         public int Predict(global::System.ReadOnlySpan<int> inputs, global::System.Span<int> classes) => throw global::RnnGen.Generated.BrokenNotGenerated.Error();
 
         /// <summary>Not generated, because its [RnnModel] declaration has the error RNNG008: this member throws.</summary>

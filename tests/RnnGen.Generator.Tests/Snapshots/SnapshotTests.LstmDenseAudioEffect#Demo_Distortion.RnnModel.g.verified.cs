@@ -95,7 +95,7 @@ namespace Demo
 
         /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
-        public float Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets) => global::RnnGen.Generated.DistortionNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, CheckSequence(inputs, targets), ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>());
+        public float Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets) => global::RnnGen.Generated.DistortionNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, CheckSequence(inputs, targets), ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>(), ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>(), default, default);
 
         /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
@@ -115,7 +115,7 @@ namespace Demo
         /// <inheritdoc cref="Backward(global::System.ReadOnlySpan{float}, global::System.ReadOnlySpan{float})"/>
         /// <summary>Backward, with the entering state a constant for the gradient (a detached state in PyTorch): a long stream trained chunk by chunk, continuing from <paramref name="state"/>, which then receives the state after the last step.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
-        public float Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, ref State state) => global::RnnGen.Generated.DistortionNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, CheckSequence(inputs, targets), ref state.Data);
+        public float Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, ref State state) => global::RnnGen.Generated.DistortionNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, CheckSequence(inputs, targets), ref state.Data, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>(), default, default);
 
         /// <inheritdoc cref="SgdStep(global::System.ReadOnlySpan{float}, global::System.ReadOnlySpan{float}, float)"/>
         /// <summary>One SGD step, continuing from <paramref name="state"/>, which then receives the state after the last step.</summary>
@@ -126,6 +126,35 @@ namespace Demo
             global::RnnGen.Runtime.Guard.LearningRate(learningRate);
             float loss = global::RnnGen.Generated.DistortionNetwork.SgdStep(_parameters, _gradients, _workspace, inputs, targets, steps, learningRate, ref state.Data, out int nonFinite);
             return nonFinite == global::RnnGen.Runtime.TrainingGuard.AllFinite ? loss : NonFiniteStep(loss, nonFinite);
+        }
+
+        /// <summary>Backward from a given state, giving the gradient with respect to that state too: how a decoder's gradient reaches its encoder (PyTorch's <c>h0.grad</c>).</summary>
+        /// <param name="inputs">The sequence, as for <see cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.Forward"/>.</param>
+        /// <param name="targets">Its targets, as for <see cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.Forward"/>.</param>
+        /// <param name="state">The initial state; receives the final one.</param>
+        /// <param name="stateGradient">On entry, the gradient of whatever follows with respect to the final state (<c>default</c> when nothing does); on return, the gradient of the loss and of what follows with respect to the initial state.</param>
+        /// <returns>The summed loss; the parameters' gradients are added.</returns>
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
+        public float Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, ref State state, ref State stateGradient) => global::RnnGen.Generated.DistortionNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, CheckSequence(inputs, targets), ref state.Data, ref stateGradient.Data, default, default);
+
+        /// <summary>
+        /// Backpropagation through time from a gradient the caller computed, for a model inside a larger computation: no built-in
+        /// loss. Runs from <paramref name="state"/> (which then receives the state after the last step), adds the parameters'
+        /// gradients, and gives the gradients with respect to the inputs and the initial state. Dropout draws as in any Backward.
+        /// </summary>
+        /// <param name="inputs">The sequence, as for <see cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.Forward"/>.</param>
+        /// <param name="outputGradient">∂L/∂y: [steps, Output].</param>
+        /// <param name="inputGradient">Receives ∂L/∂x, [steps, Input]; a longer span keeps the rest.</param>
+        /// <param name="state">The initial state; receives the final one.</param>
+        /// <param name="stateGradient">On entry, the gradient of whatever follows with respect to the final state (<c>default</c> when nothing does); on return, the gradient of the loss and of what follows with respect to the initial state.</param>
+        /// <exception cref="global::System.ArgumentException">A span does not fit the declaration; nothing changes.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
+        public void Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> outputGradient, global::System.Span<float> inputGradient, ref State state, ref State stateGradient)
+        {
+            int steps = CheckInputs(inputs);
+            global::RnnGen.Runtime.Guard.ValueTargets(outputGradient.Length, steps, Output, nameof(outputGradient));
+            global::RnnGen.Runtime.Guard.InputDestination(inputGradient.Length, steps, Input, nameof(inputGradient));
+            global::RnnGen.Generated.DistortionNetwork.Backward(_parameters, _gradients, _workspace, inputs, default, steps, ref state.Data, ref stateGradient.Data, outputGradient, inputGradient);
         }
 
         /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.Predict"/>
@@ -345,6 +374,8 @@ namespace RnnGen.Generated
         private readonly struct InputStep : IBroadcastProduct { public static int M => 1; public static int K => Input; public static int N => GateWidth; public static int AStrideM => Input; public static ProductStart Start => ProductStart.Zero; }
         /// <summary>dW_ih[j, :] += Σ_s x_s[j] · δ_s: a = dense inputs (A(j, s) = x_s[j]), b = δ rows, c = dW_ih (input-major).</summary>
         private readonly struct InputWeightGrads : IBroadcastProduct { public static int M => Input; public static int K => 0; public static int N => GateWidth; public static int AStrideM => 1; }
+        /// <summary>dx_t[j] += Σ_i δ_t[i] · W_ih[j, i] for rows δ rows: a = layer 0's input-side δ rows, b = W_ih rows, c = the caller's input gradient rows [steps, Input].</summary>
+        private readonly struct InputBackprop : IDotProduct { public static int M => 0; public static int N => Input; public static int K => GateWidth; public static int CStride => Input; }
         /// <summary>y_t = b_out + Σ_j h_t[j] · W_out[j, :] for steps rows: a = h rows, b = W_out (input-major), c = y rows.</summary>
         private readonly struct HeadForward : IBroadcastProduct { public static int M => 0; public static int K => Hidden; public static int N => OutputPadded; public static int AStrideM => HiddenPadded; public static ProductStart Start => ProductStart.Row; }
         /// <summary>The head of one step: y = b_out + Σ_j h[j] · W_out[j, :].</summary>
@@ -414,7 +445,9 @@ namespace RnnGen.Generated
         }
 
         /// <summary>Forward, then adds the gradient of the summed loss into gradients; returns the loss.</summary>
-        public static float Backward(float[] parameters, float[] gradients, float[] workspace, ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int steps, ref float state)
+        /// stateGradient (a null ref: none) holds the gradient of what follows with respect to the final state, and receives
+        /// the gradient with respect to the state entering step 0; outputGradient, when not empty, replaces the loss by the caller's dL/dy, and inputGradient, when not empty, receives dL/dx.
+        public static float Backward(float[] parameters, float[] gradients, float[] workspace, ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int steps, ref float state, ref float stateGradient, ReadOnlySpan<float> outputGradient, Span<float> inputGradient)
         {
             ref float p = ref AlignedArray.Origin(parameters);
             ref float g = ref AlignedArray.Origin(gradients);
@@ -422,8 +455,8 @@ namespace RnnGen.Generated
             Recur(ref p, ref w, inputs, steps, ref state);
             Head(ref p, ref w, steps);
 
-            // The loss, and dLoss/dy in place of the head's outputs.
-            float loss = Losses.SquaredErrorGradient<float>(ref Unsafe.Add(ref w, Logits), targets, steps, Output, OutputPadded);
+            // The loss, and dLoss/dy in place of the head's outputs; or no loss, and the caller's dL/dy there.
+            float loss = outputGradient.IsEmpty ? Losses.SquaredErrorGradient<float>(ref Unsafe.Add(ref w, Logits), targets, steps, Output, OutputPadded) : Losses.OutputGradient<float>(ref Unsafe.Add(ref w, Logits), outputGradient, steps, Output, OutputPadded);
 
             // Head: dW_out += Σ h dyᵀ, db_out += Σ dy, and dh = W_outᵀ dy at the steps with a loss (zero elsewhere).
             Rows.Sum<float>(ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref g, OutputBias), steps, OutputPadded);
@@ -433,7 +466,7 @@ namespace RnnGen.Generated
 
             // Through time: InputGrads row s = dLoss/d(input side of step s), over every loss that reaches s.
             int first = 0;
-            Bptt(ref p, ref w, steps, first);
+            Bptt(ref p, ref w, steps, first, ref stateGradient);
 
             // Cell parameters, all steps at once: dW_hh += Σ_s r_{s-1} δ_sᵀ, biases += Σ_s δ_s, dW_ih += Σ_s x_s δ_sᵀ.
             BroadcastProduct.Run<float, RecurrentWeightGrads>(ref Unsafe.Add(ref w, States + first * HiddenPadded), ref Unsafe.Add(ref w, InputGrads + first * GateWidth), ref Unsafe.Add(ref g, RecurrentWeights), steps - first);
@@ -441,18 +474,26 @@ namespace RnnGen.Generated
             Rows.Sum<float>(ref Unsafe.Add(ref w, InputGrads + first * GateWidth), ref Unsafe.Add(ref g, RecurrentBias), steps - first, GateWidth);
             BroadcastProduct.Run<float, InputWeightGrads>(ref Unsafe.Add(ref MemoryMarshal.GetReference(inputs), first * Input), ref Unsafe.Add(ref w, InputGrads + first * GateWidth), ref Unsafe.Add(ref g, InputWeights), steps - first);
 
+            if (!inputGradient.IsEmpty)
+            {
+                // The caller's dL/dx_t = W_ihᵀ δ_t, [steps, Input]; zero before the first step a loss reaches.
+                inputGradient.Slice(0, steps * Input).Clear();
+                DotProduct.Run<float, InputBackprop>(ref Unsafe.Add(ref w, InputGrads + first * GateWidth), ref Unsafe.Add(ref p, InputWeights), ref Unsafe.Add(ref MemoryMarshal.GetReference(inputGradient), first * Input), steps - first);
+            }
+
             return loss;
         }
 
         /// <summary>
         /// Full BPTT, layer by layer from the top: the state gradient at s is the gradient arriving at s plus what the next step sends back.
         /// </summary>
-        private static void Bptt(ref float p, ref float w, int steps, int first)
+        private static void Bptt(ref float p, ref float w, int steps, int first, ref float stateGradient)
         {
             ref float carry = ref Unsafe.Add(ref w, Carry);
             ref float next = ref Unsafe.Add(ref w, CarryNext);
             ref float recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
-            MemoryMarshal.CreateSpan(ref carry, StateGradientWidth).Clear();
+            // From the caller's gradient of the final state, or zero when it is a null ref.
+            Rows.LoadState<float>(ref stateGradient, 0, ref carry, StateGradientWidth);
             for (int s = steps - 1; s >= first; s--)
             {
                 Rows.Add<float>(ref Unsafe.Add(ref w, HiddenGrads + s * HiddenPadded), ref carry, HiddenPadded);
@@ -463,6 +504,19 @@ namespace RnnGen.Generated
                     DotProduct.Run<float, RecurrentBackprop>(ref Unsafe.Add(ref w, InputGrads + s * GateWidth), ref recurrentWeights, ref next, 1);
                     Rows.Copy<float>(ref next, ref carry, StateGradientWidth);
                 }
+            }
+            // For the caller: the gradient of the state entering step 0, which the walk reaches when first is 0.
+            if (!Unsafe.IsNullRef(ref stateGradient))
+            {
+                if (first == 0)
+                {
+                    DotProduct.Run<float, RecurrentBackprop>(ref Unsafe.Add(ref w, InputGrads + first * GateWidth), ref recurrentWeights, ref next, 1);
+                }
+                else
+                {
+                    MemoryMarshal.CreateSpan(ref next, StateGradientWidth).Clear();
+                }
+                Rows.Copy<float>(ref next, ref stateGradient, StateGradientWidth);
             }
         }
 
@@ -476,7 +530,7 @@ namespace RnnGen.Generated
             ref float g = ref AlignedArray.Origin(gradients);
             MemoryMarshal.CreateSpan(ref Unsafe.Add(ref g, DenseParameters), ParameterLength - DenseParameters).Clear();
 
-            float loss = Backward(parameters, gradients, workspace, inputs, targets, steps, ref state);
+            float loss = Backward(parameters, gradients, workspace, inputs, targets, steps, ref state, ref Unsafe.NullRef<float>(), default, default);
             nonFinite = CheckFinite(loss, gradients);
             if (nonFinite != TrainingGuard.AllFinite)
             {

@@ -95,7 +95,7 @@ namespace Demo.Odd
 
         /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
-        public float Backward(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets) => global::RnnGen.Generated.OddModelNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, CheckSequence(inputs, targets), ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>());
+        public float Backward(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets) => global::RnnGen.Generated.OddModelNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, CheckSequence(inputs, targets), ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>(), ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>());
 
         /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
@@ -115,7 +115,7 @@ namespace Demo.Odd
         /// <inheritdoc cref="Backward(global::System.ReadOnlySpan{int}, global::System.ReadOnlySpan{int})"/>
         /// <summary>Backward, with the entering state a constant for the gradient (a detached state in PyTorch): a long stream trained chunk by chunk, continuing from <paramref name="state"/>, which then receives the state after the last step.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
-        public float Backward(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets, ref State state) => global::RnnGen.Generated.OddModelNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, CheckSequence(inputs, targets), ref state.Data);
+        public float Backward(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets, ref State state) => global::RnnGen.Generated.OddModelNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, CheckSequence(inputs, targets), ref state.Data, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>());
 
         /// <inheritdoc cref="SgdStep(global::System.ReadOnlySpan{int}, global::System.ReadOnlySpan{int}, float)"/>
         /// <summary>One SGD step, continuing from <paramref name="state"/>, which then receives the state after the last step.</summary>
@@ -127,6 +127,15 @@ namespace Demo.Odd
             float loss = global::RnnGen.Generated.OddModelNetwork.SgdStep(_parameters, _gradients, _workspace, inputs, targets, steps, learningRate, ref state.Data, out int nonFinite);
             return nonFinite == global::RnnGen.Runtime.TrainingGuard.AllFinite ? loss : NonFiniteStep(loss, nonFinite);
         }
+
+        /// <summary>Backward from a given state, giving the gradient with respect to that state too: how a decoder's gradient reaches its encoder (PyTorch's <c>h0.grad</c>).</summary>
+        /// <param name="inputs">The sequence, as for <see cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.Forward"/>.</param>
+        /// <param name="targets">Its targets, as for <see cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.Forward"/>.</param>
+        /// <param name="state">The initial state; receives the final one.</param>
+        /// <param name="stateGradient">On entry, the gradient of whatever follows with respect to the final state (<c>default</c> when nothing does); on return, the gradient of the loss and of what follows with respect to the initial state.</param>
+        /// <returns>The summed loss; the parameters' gradients are added.</returns>
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
+        public float Backward(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets, ref State state, ref State stateGradient) => global::RnnGen.Generated.OddModelNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, CheckSequence(inputs, targets), ref state.Data, ref stateGradient.Data);
 
         /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.Predict"/>
         /// <param name="inputs">The sequence, as for <see cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.Forward"/>.</param>
@@ -447,7 +456,9 @@ namespace RnnGen.Generated
         }
 
         /// <summary>Forward, then adds the gradient of the summed loss into gradients; returns the loss.</summary>
-        public static float Backward(float[] parameters, float[] gradients, float[] workspace, ReadOnlySpan<int> inputs, ReadOnlySpan<int> targets, int steps, ref float state)
+        /// stateGradient (a null ref: none) holds the gradient of what follows with respect to the final state, and receives
+        /// the gradient with respect to the state entering step 0.
+        public static float Backward(float[] parameters, float[] gradients, float[] workspace, ReadOnlySpan<int> inputs, ReadOnlySpan<int> targets, int steps, ref float state, ref float stateGradient)
         {
             ref float p = ref AlignedArray.Origin(parameters);
             ref float g = ref AlignedArray.Origin(gradients);
@@ -466,7 +477,7 @@ namespace RnnGen.Generated
 
             // Through time: InputGrads row s = dLoss/d(input side of step s), over every loss that reaches s.
             int first = 0;
-            Bptt(ref p, ref w, steps, first);
+            Bptt(ref p, ref w, steps, first, ref stateGradient);
 
             // Cell parameters, all steps at once: dW_hh += Σ_s r_{s-1} δ_sᵀ, biases += Σ_s δ_s, dW_ih += Σ_s x_s δ_sᵀ.
             BroadcastProduct.Run<float, RecurrentWeightGrads>(ref Unsafe.Add(ref w, States + first * HiddenPadded), ref Unsafe.Add(ref w, InputGrads + first * GateWidth), ref Unsafe.Add(ref g, RecurrentWeights), steps - first);
@@ -483,12 +494,13 @@ namespace RnnGen.Generated
         /// <summary>
         /// Full BPTT, layer by layer from the top: the state gradient at s is the gradient arriving at s plus what the next step sends back.
         /// </summary>
-        private static void Bptt(ref float p, ref float w, int steps, int first)
+        private static void Bptt(ref float p, ref float w, int steps, int first, ref float stateGradient)
         {
             ref float carry = ref Unsafe.Add(ref w, Carry);
             ref float next = ref Unsafe.Add(ref w, CarryNext);
             ref float recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
-            MemoryMarshal.CreateSpan(ref carry, StateGradientWidth).Clear();
+            // From the caller's gradient of the final state, or zero when it is a null ref.
+            Rows.LoadState<float>(ref stateGradient, 0, ref carry, StateGradientWidth);
             for (int s = steps - 1; s >= first; s--)
             {
                 Rows.Add<float>(ref Unsafe.Add(ref w, HiddenGrads + s * HiddenPadded), ref carry, HiddenPadded);
@@ -499,6 +511,19 @@ namespace RnnGen.Generated
                     DotProduct.Run<float, RecurrentBackprop>(ref Unsafe.Add(ref w, InputGrads + s * GateWidth), ref recurrentWeights, ref next, 1);
                     Rows.Copy<float>(ref next, ref carry, StateGradientWidth);
                 }
+            }
+            // For the caller: the gradient of the state entering step 0, which the walk reaches when first is 0.
+            if (!Unsafe.IsNullRef(ref stateGradient))
+            {
+                if (first == 0)
+                {
+                    DotProduct.Run<float, RecurrentBackprop>(ref Unsafe.Add(ref w, InputGrads + first * GateWidth), ref recurrentWeights, ref next, 1);
+                }
+                else
+                {
+                    MemoryMarshal.CreateSpan(ref next, StateGradientWidth).Clear();
+                }
+                Rows.Copy<float>(ref next, ref stateGradient, StateGradientWidth);
             }
         }
 
@@ -513,7 +538,7 @@ namespace RnnGen.Generated
             MemoryMarshal.CreateSpan(ref Unsafe.Add(ref g, DenseParameters), ParameterLength - DenseParameters).Clear();
             Rows.ClearRows<float>(ref Unsafe.Add(ref g, InputWeights), inputs, GateWidth);
 
-            float loss = Backward(parameters, gradients, workspace, inputs, targets, steps, ref state);
+            float loss = Backward(parameters, gradients, workspace, inputs, targets, steps, ref state, ref Unsafe.NullRef<float>());
             nonFinite = CheckFinite(loss, gradients, inputs);
             if (nonFinite != TrainingGuard.AllFinite)
             {

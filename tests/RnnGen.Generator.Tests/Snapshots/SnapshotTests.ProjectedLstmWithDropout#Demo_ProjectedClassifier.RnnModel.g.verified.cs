@@ -110,7 +110,7 @@ namespace Demo
 
         /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
-        public float Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> targets) => global::RnnGen.Generated.ProjectedClassifierNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, CheckSequence(inputs, targets), ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>(), ref _dropout);
+        public float Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> targets) => global::RnnGen.Generated.ProjectedClassifierNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, CheckSequence(inputs, targets), ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>(), ref _dropout, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>(), default, default);
 
         /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
@@ -130,7 +130,7 @@ namespace Demo
         /// <inheritdoc cref="Backward(global::System.ReadOnlySpan{float}, global::System.ReadOnlySpan{int})"/>
         /// <summary>Backward, with the entering state a constant for the gradient (a detached state in PyTorch): a long stream trained chunk by chunk, continuing from <paramref name="state"/>, which then receives the state after the last step.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
-        public float Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> targets, ref State state) => global::RnnGen.Generated.ProjectedClassifierNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, CheckSequence(inputs, targets), ref state.Data, ref _dropout);
+        public float Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> targets, ref State state) => global::RnnGen.Generated.ProjectedClassifierNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, CheckSequence(inputs, targets), ref state.Data, ref _dropout, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>(), default, default);
 
         /// <inheritdoc cref="SgdStep(global::System.ReadOnlySpan{float}, global::System.ReadOnlySpan{int}, float)"/>
         /// <summary>One SGD step, continuing from <paramref name="state"/>, which then receives the state after the last step.</summary>
@@ -141,6 +141,35 @@ namespace Demo
             global::RnnGen.Runtime.Guard.LearningRate(learningRate);
             float loss = global::RnnGen.Generated.ProjectedClassifierNetwork.SgdStep(_parameters, _gradients, _workspace, inputs, targets, steps, learningRate, ref state.Data, ref _dropout, out int nonFinite);
             return nonFinite == global::RnnGen.Runtime.TrainingGuard.AllFinite ? loss : NonFiniteStep(loss, nonFinite);
+        }
+
+        /// <summary>Backward from a given state, giving the gradient with respect to that state too: how a decoder's gradient reaches its encoder (PyTorch's <c>h0.grad</c>).</summary>
+        /// <param name="inputs">The sequence, as for <see cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.Forward"/>.</param>
+        /// <param name="targets">Its targets, as for <see cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.Forward"/>.</param>
+        /// <param name="state">The initial state; receives the final one.</param>
+        /// <param name="stateGradient">On entry, the gradient of whatever follows with respect to the final state (<c>default</c> when nothing does); on return, the gradient of the loss and of what follows with respect to the initial state.</param>
+        /// <returns>The summed loss; the parameters' gradients are added.</returns>
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
+        public float Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> targets, ref State state, ref State stateGradient) => global::RnnGen.Generated.ProjectedClassifierNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, CheckSequence(inputs, targets), ref state.Data, ref _dropout, ref stateGradient.Data, default, default);
+
+        /// <summary>
+        /// Backpropagation through time from a gradient the caller computed, for a model inside a larger computation: no built-in
+        /// loss. Runs from <paramref name="state"/> (which then receives the state after the last step), adds the parameters'
+        /// gradients, and gives the gradients with respect to the inputs and the initial state. Dropout draws as in any Backward.
+        /// </summary>
+        /// <param name="inputs">The sequence, as for <see cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.Forward"/>.</param>
+        /// <param name="outputGradient">∂L/∂y: Output values (the last step's).</param>
+        /// <param name="inputGradient">Receives ∂L/∂x, [steps, Input]; a longer span keeps the rest.</param>
+        /// <param name="state">The initial state; receives the final one.</param>
+        /// <param name="stateGradient">On entry, the gradient of whatever follows with respect to the final state (<c>default</c> when nothing does); on return, the gradient of the loss and of what follows with respect to the initial state.</param>
+        /// <exception cref="global::System.ArgumentException">A span does not fit the declaration; nothing changes.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
+        public void Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> outputGradient, global::System.Span<float> inputGradient, ref State state, ref State stateGradient)
+        {
+            int steps = CheckInputs(inputs);
+            global::RnnGen.Runtime.Guard.ValueTargets(outputGradient.Length, global::RnnGen.Runtime.Guard.LastStep, Output, nameof(outputGradient));
+            global::RnnGen.Runtime.Guard.InputDestination(inputGradient.Length, steps, Input, nameof(inputGradient));
+            global::RnnGen.Generated.ProjectedClassifierNetwork.Backward(_parameters, _gradients, _workspace, inputs, default, steps, ref state.Data, ref _dropout, ref stateGradient.Data, outputGradient, inputGradient);
         }
 
         /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.Predict"/>
@@ -430,6 +459,8 @@ namespace RnnGen.Generated
         private readonly struct InputStep : IBroadcastProduct { public static int M => 1; public static int K => Input; public static int N => GateWidth; public static int AStrideM => Input; public static ProductStart Start => ProductStart.Zero; }
         /// <summary>dW_ih[j, :] += Σ_s x_s[j] · δ_s: a = dense inputs (A(j, s) = x_s[j]), b = δ rows, c = dW_ih (input-major).</summary>
         private readonly struct InputWeightGrads : IBroadcastProduct { public static int M => Input; public static int K => 0; public static int N => GateWidth; public static int AStrideM => 1; public static int AStrideK => Input; }
+        /// <summary>dx_t[j] += Σ_i δ_t[i] · W_ih[j, i] for rows δ rows: a = layer 0's input-side δ rows, b = W_ih rows, c = the caller's input gradient rows [steps, Input].</summary>
+        private readonly struct InputBackprop : IDotProduct { public static int M => 0; public static int N => Input; public static int K => GateWidth; public static int CStride => Input; }
         /// <summary>W_ih h_t of the layer below for every step: a = its h rows, b = W_ih (input-major), c = rows of GateWidth.</summary>
         private readonly struct LayerInputProjection : IBroadcastProduct { public static int M => 0; public static int K => Features; public static int N => GateWidth; public static int AStrideM => FeaturesPadded; public static ProductStart Start => ProductStart.Zero; }
         /// <summary>W_ih h of the layer below for one step.</summary>
@@ -549,7 +580,9 @@ namespace RnnGen.Generated
         }
 
         /// <summary>Forward, then adds the gradient of the summed loss into gradients; returns the loss.</summary>
-        public static float Backward(float[] parameters, float[] gradients, float[] workspace, ReadOnlySpan<float> inputs, ReadOnlySpan<int> targets, int steps, ref float state, ref RnnRandom dropout)
+        /// stateGradient (a null ref: none) holds the gradient of what follows with respect to the final state, and receives
+        /// the gradient with respect to the state entering step 0; outputGradient, when not empty, replaces the loss by the caller's dL/dy, and inputGradient, when not empty, receives dL/dx.
+        public static float Backward(float[] parameters, float[] gradients, float[] workspace, ReadOnlySpan<float> inputs, ReadOnlySpan<int> targets, int steps, ref float state, ref RnnRandom dropout, ref float stateGradient, ReadOnlySpan<float> outputGradient, Span<float> inputGradient)
         {
             ref float p = ref AlignedArray.Origin(parameters);
             ref float g = ref AlignedArray.Origin(gradients);
@@ -557,8 +590,8 @@ namespace RnnGen.Generated
             Recur(ref p, ref w, inputs, steps, ref state, ref dropout);
             Head(ref p, ref w, steps);
 
-            // The loss, and dLoss/dy in place of the head's outputs.
-            float loss = Losses.SoftmaxCrossEntropy<float>(ref Unsafe.Add(ref w, Logits), targets, 1, OutputPadded);
+            // The loss, and dLoss/dy in place of the head's outputs; or no loss, and the caller's dL/dy there.
+            float loss = outputGradient.IsEmpty ? Losses.SoftmaxCrossEntropy<float>(ref Unsafe.Add(ref w, Logits), targets, 1, OutputPadded) : Losses.OutputGradient<float>(ref Unsafe.Add(ref w, Logits), outputGradient, 1, Output, OutputPadded);
 
             // Head: dW_out += Σ h dyᵀ, db_out += Σ dy, and dh = W_outᵀ dy at the steps with a loss (zero elsewhere).
             Rows.Sum<float>(ref Unsafe.Add(ref w, Logits), ref Unsafe.Add(ref g, OutputBias), 1, OutputPadded);
@@ -568,7 +601,7 @@ namespace RnnGen.Generated
 
             // Through time and down the layers: InputGrads row s = dLoss/d(input side of step s), over every loss that reaches s.
             int first = 0;
-            Bptt(ref p, ref w, steps, first);
+            Bptt(ref p, ref w, steps, first, ref stateGradient);
 
             // Layer 0's parameters, all steps at once: dW_hh += Σ_s r_{s-1} δ_sᵀ, biases += Σ_s δ_s, dW_ih += Σ_s x_s δ_sᵀ.
             BroadcastProduct.Run<float, LayerInputWeightGrads>(ref Unsafe.Add(ref w, States + first * FeaturesPadded), ref Unsafe.Add(ref w, InputGrads + first * GateWidth), ref Unsafe.Add(ref g, RecurrentWeights), steps - first);
@@ -584,13 +617,20 @@ namespace RnnGen.Generated
             BroadcastProduct.Run<float, ProjectionWeightGrads>(ref Unsafe.Add(ref w, UnprojectedL1 + first * HiddenPadded), ref Unsafe.Add(ref w, ProjectionGradsL1 + first * FeaturesPadded), ref Unsafe.Add(ref g, ProjectionWeightsL1), steps - first);
             BroadcastProduct.Run<float, LayerInputWeightGrads>(ref Unsafe.Add(ref w, Dropped + first * FeaturesPadded), ref Unsafe.Add(ref w, InputGradsL1 + first * GateWidth), ref Unsafe.Add(ref g, InputWeightsL1), steps - first);
 
+            if (!inputGradient.IsEmpty)
+            {
+                // The caller's dL/dx_t = W_ihᵀ δ_t, [steps, Input]; zero before the first step a loss reaches.
+                inputGradient.Slice(0, steps * Input).Clear();
+                DotProduct.Run<float, InputBackprop>(ref Unsafe.Add(ref w, InputGrads + first * GateWidth), ref Unsafe.Add(ref p, InputWeights), ref Unsafe.Add(ref MemoryMarshal.GetReference(inputGradient), first * Input), steps - first);
+            }
+
             return loss;
         }
 
         /// <summary>
         /// The one loss at the last step, walked back to step first (all the way, or Truncate steps), layer by layer from the top.
         /// </summary>
-        private static void Bptt(ref float p, ref float w, int steps, int first)
+        private static void Bptt(ref float p, ref float w, int steps, int first, ref float stateGradient)
         {
             ref float carry = ref Unsafe.Add(ref w, Carry);
             ref float next = ref Unsafe.Add(ref w, CarryNext);
@@ -598,7 +638,8 @@ namespace RnnGen.Generated
             {
                 ref float recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeightsL1);
                 ref float projectionWeights = ref Unsafe.Add(ref p, ProjectionWeightsL1);
-                MemoryMarshal.CreateSpan(ref carry, StateGradientWidth).Clear();
+                // From the caller's gradient of the final state, or zero when it is a null ref.
+                Rows.LoadState<float>(ref stateGradient, StateL1, ref carry, StateGradientWidth);
                 for (int s = steps - 1; s >= first; s--)
                 {
                     Rows.Add<float>(ref Unsafe.Add(ref w, HiddenGradsL1 + s * FeaturesPadded), ref carry, FeaturesPadded);
@@ -613,6 +654,19 @@ namespace RnnGen.Generated
                         Rows.Copy<float>(ref next, ref carry, StateGradientWidth);
                     }
                 }
+                // For the caller: the gradient of the state entering step 0, which the walk reaches when first is 0.
+                if (!Unsafe.IsNullRef(ref stateGradient))
+                {
+                    if (first == 0)
+                    {
+                        DotProduct.Run<float, RecurrentBackprop>(ref Unsafe.Add(ref w, InputGradsL1 + first * GateWidth), ref recurrentWeights, ref next, 1);
+                    }
+                    else
+                    {
+                        MemoryMarshal.CreateSpan(ref next, StateGradientWidth).Clear();
+                    }
+                    Rows.Copy<float>(ref next, ref Unsafe.Add(ref stateGradient, StateL1), StateGradientWidth);
+                }
             }
             // Down to the layer below: dh_s = W_ihᵀ δ_s for every step, one product per pair of directions.
             MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, HiddenGrads), steps * FeaturesPadded).Clear();
@@ -623,7 +677,8 @@ namespace RnnGen.Generated
             {
                 ref float recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
                 ref float projectionWeights = ref Unsafe.Add(ref p, ProjectionWeights);
-                MemoryMarshal.CreateSpan(ref carry, StateGradientWidth).Clear();
+                // From the caller's gradient of the final state, or zero when it is a null ref.
+                Rows.LoadState<float>(ref stateGradient, 0, ref carry, StateGradientWidth);
                 for (int s = steps - 1; s >= first; s--)
                 {
                     Rows.Add<float>(ref Unsafe.Add(ref w, HiddenGrads + s * FeaturesPadded), ref carry, FeaturesPadded);
@@ -638,6 +693,19 @@ namespace RnnGen.Generated
                         Rows.Copy<float>(ref next, ref carry, StateGradientWidth);
                     }
                 }
+                // For the caller: the gradient of the state entering step 0, which the walk reaches when first is 0.
+                if (!Unsafe.IsNullRef(ref stateGradient))
+                {
+                    if (first == 0)
+                    {
+                        DotProduct.Run<float, RecurrentBackprop>(ref Unsafe.Add(ref w, InputGrads + first * GateWidth), ref recurrentWeights, ref next, 1);
+                    }
+                    else
+                    {
+                        MemoryMarshal.CreateSpan(ref next, StateGradientWidth).Clear();
+                    }
+                    Rows.Copy<float>(ref next, ref stateGradient, StateGradientWidth);
+                }
             }
         }
 
@@ -651,7 +719,7 @@ namespace RnnGen.Generated
             ref float g = ref AlignedArray.Origin(gradients);
             MemoryMarshal.CreateSpan(ref Unsafe.Add(ref g, DenseParameters), ParameterLength - DenseParameters).Clear();
 
-            float loss = Backward(parameters, gradients, workspace, inputs, targets, steps, ref state, ref dropout);
+            float loss = Backward(parameters, gradients, workspace, inputs, targets, steps, ref state, ref dropout, ref Unsafe.NullRef<float>(), default, default);
             nonFinite = CheckFinite(loss, gradients);
             if (nonFinite != TrainingGuard.AllFinite)
             {

@@ -98,7 +98,7 @@ namespace Demo
 
         /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
-        public float Backward(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets) => global::RnnGen.Generated.EmbeddedNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, CheckSequence(inputs, targets), ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>());
+        public float Backward(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets) => global::RnnGen.Generated.EmbeddedNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, CheckSequence(inputs, targets), ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>(), ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>());
 
         /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
@@ -118,7 +118,7 @@ namespace Demo
         /// <inheritdoc cref="Backward(global::System.ReadOnlySpan{int}, global::System.ReadOnlySpan{int})"/>
         /// <summary>Backward, with the entering state a constant for the gradient (a detached state in PyTorch): a long stream trained chunk by chunk, continuing from <paramref name="state"/>, which then receives the state after the last step.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
-        public float Backward(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets, ref State state) => global::RnnGen.Generated.EmbeddedNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, CheckSequence(inputs, targets), ref state.Data);
+        public float Backward(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets, ref State state) => global::RnnGen.Generated.EmbeddedNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, CheckSequence(inputs, targets), ref state.Data, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>());
 
         /// <inheritdoc cref="SgdStep(global::System.ReadOnlySpan{int}, global::System.ReadOnlySpan{int}, float)"/>
         /// <summary>One SGD step, continuing from <paramref name="state"/>, which then receives the state after the last step.</summary>
@@ -130,6 +130,15 @@ namespace Demo
             float loss = global::RnnGen.Generated.EmbeddedNetwork.SgdStep(_parameters, _gradients, _workspace, inputs, targets, steps, learningRate, ref state.Data, out int nonFinite);
             return nonFinite == global::RnnGen.Runtime.TrainingGuard.AllFinite ? loss : NonFiniteStep(loss, nonFinite);
         }
+
+        /// <summary>Backward from a given state, giving the gradient with respect to that state too: how a decoder's gradient reaches its encoder (PyTorch's <c>h0.grad</c>).</summary>
+        /// <param name="inputs">The sequence, as for <see cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.Forward"/>.</param>
+        /// <param name="targets">Its targets, as for <see cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.Forward"/>.</param>
+        /// <param name="state">The initial state; receives the final one.</param>
+        /// <param name="stateGradient">On entry, the gradient of whatever follows with respect to the final state (<c>default</c> when nothing does); on return, the gradient of the loss and of what follows with respect to the initial state. With truncated BPTT the final state's gradient goes back Truncate steps, as a loss at the last step does, and only what reaches step 0 reaches the initial state.</param>
+        /// <returns>The summed loss; the parameters' gradients are added.</returns>
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
+        public float Backward(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets, ref State state, ref State stateGradient) => global::RnnGen.Generated.EmbeddedNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, CheckSequence(inputs, targets), ref state.Data, ref stateGradient.Data);
 
         /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.Predict"/>
         /// <param name="inputs">The sequence, as for <see cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.Forward"/>.</param>
@@ -540,7 +549,9 @@ namespace RnnGen.Generated
         }
 
         /// <summary>Forward, then adds the gradient of the summed loss into gradients; returns the loss.</summary>
-        public static float Backward(float[] parameters, float[] gradients, float[] workspace, ReadOnlySpan<int> inputs, ReadOnlySpan<int> targets, int steps, ref float state)
+        /// stateGradient (a null ref: none) holds the gradient of what follows with respect to the final state, and receives
+        /// the gradient with respect to the state entering step 0.
+        public static float Backward(float[] parameters, float[] gradients, float[] workspace, ReadOnlySpan<int> inputs, ReadOnlySpan<int> targets, int steps, ref float state, ref float stateGradient)
         {
             ref float p = ref AlignedArray.Origin(parameters);
             ref float g = ref AlignedArray.Origin(gradients);
@@ -559,7 +570,7 @@ namespace RnnGen.Generated
 
             // Through time and down the layers: InputGrads row s = dLoss/d(input side of step s), over every loss that reaches s.
             int first = 0;
-            Bptt(ref p, ref w, steps, first);
+            Bptt(ref p, ref w, steps, first, ref stateGradient);
 
             // Layer 0's parameters, all steps at once: dW_hh += Σ_s r_{s-1} δ_sᵀ, biases += Σ_s δ_s, dW_ih += Σ_s x_s δ_sᵀ.
             BroadcastProduct.Run<float, LayerInputWeightGrads>(ref Unsafe.Add(ref w, States + first * HiddenPadded), ref Unsafe.Add(ref w, RecurrentGrads + first * GateWidth), ref Unsafe.Add(ref g, RecurrentWeights), steps - first);
@@ -591,7 +602,7 @@ namespace RnnGen.Generated
         /// linear in it, so the parameter gradients need only the sum over live windows, one call per
         /// layer and step; each window separately goes back in time (while its window lasts) and down.
         /// </summary>
-        private static void Bptt(ref float p, ref float w, int steps, int first)
+        private static void Bptt(ref float p, ref float w, int steps, int first, ref float stateGradient)
         {
             ref float total = ref Unsafe.Add(ref w, Total);
             for (int s = steps - 1; s >= first; s--)
@@ -603,6 +614,12 @@ namespace RnnGen.Generated
                 ref float opened = ref Window(ref w, s);
                 MemoryMarshal.CreateSpan(ref opened, 2 * StateGradientWidth).Clear();
                 Rows.Copy<float>(ref Unsafe.Add(ref w, HiddenGradsL1 + s * HiddenPadded), ref Unsafe.Add(ref opened, StateGradientWidth), HiddenPadded);
+                if (s == steps - 1 && !Unsafe.IsNullRef(ref stateGradient))
+                {
+                    // The caller's gradient of the final state enters with the last step's window, as a loss there would.
+                    Rows.Add<float>(ref stateGradient, ref opened, StateGradientWidth);
+                    Rows.Add<float>(ref Unsafe.Add(ref stateGradient, StateL1), ref Unsafe.Add(ref opened, StateGradientWidth), StateGradientWidth);
+                }
 
                 // Layer 1.
                 {
@@ -615,6 +632,12 @@ namespace RnnGen.Generated
                         Rows.Add<float>(ref Unsafe.Add(ref Window(ref w, s + i), StateGradientWidth), ref total, StateGradientWidth);
                     }
                     Gru.Backward<float>(ref total, ref Unsafe.Add(ref w, GatesL1 + s * GateWidth), ref Unsafe.Add(ref w, HiddenPartL1 + s * HiddenPadded), ref Unsafe.Add(ref w, StatesL1 + s * HiddenPadded), ref Unsafe.Add(ref w, InputGradsL1 + s * GateWidth), ref Unsafe.Add(ref w, RecurrentGradsL1 + s * GateWidth), ref Unsafe.Add(ref w, Scratch + (GateWidth + HiddenPadded)), HiddenPadded);
+                    if (s == 0 && !Unsafe.IsNullRef(ref stateGradient))
+                    {
+                        // Every window live at step 0 reaches the state entering it: their sum's gradient of that state, for the caller.
+                        DotProduct.Run<float, RecurrentBackprop>(ref Unsafe.Add(ref w, RecurrentGradsL1 + s * GateWidth), ref recurrentWeights, ref Unsafe.Add(ref w, Scratch + (GateWidth + HiddenPadded)), 1);
+                        Rows.Copy<float>(ref Unsafe.Add(ref w, Scratch + (GateWidth + HiddenPadded)), ref Unsafe.Add(ref stateGradient, StateL1), StateGradientWidth);
+                    }
                     // Each live window separately: back to step s - 1 while its window lasts, and down to the layer below.
                     for (int i = 0; i < live; i++)
                     {
@@ -643,6 +666,12 @@ namespace RnnGen.Generated
                         Rows.Add<float>(ref Window(ref w, s + i), ref total, StateGradientWidth);
                     }
                     Gru.Backward<float>(ref total, ref Unsafe.Add(ref w, Gates + s * GateWidth), ref Unsafe.Add(ref w, HiddenPart + s * HiddenPadded), ref Unsafe.Add(ref w, States + s * HiddenPadded), ref Unsafe.Add(ref w, InputGrads + s * GateWidth), ref Unsafe.Add(ref w, RecurrentGrads + s * GateWidth), ref Unsafe.Add(ref w, Scratch + (GateWidth + HiddenPadded)), HiddenPadded);
+                    if (s == 0 && !Unsafe.IsNullRef(ref stateGradient))
+                    {
+                        // Every window live at step 0 reaches the state entering it: their sum's gradient of that state, for the caller.
+                        DotProduct.Run<float, RecurrentBackprop>(ref Unsafe.Add(ref w, RecurrentGrads + s * GateWidth), ref recurrentWeights, ref Unsafe.Add(ref w, Scratch + (GateWidth + HiddenPadded)), 1);
+                        Rows.Copy<float>(ref Unsafe.Add(ref w, Scratch + (GateWidth + HiddenPadded)), ref stateGradient, StateGradientWidth);
+                    }
                     // Each window that goes on, separately: back to step s - 1.
                     for (int i = 0; i < going; i++)
                     {
@@ -672,7 +701,7 @@ namespace RnnGen.Generated
             MemoryMarshal.CreateSpan(ref Unsafe.Add(ref g, DenseParameters), ParameterLength - DenseParameters).Clear();
             Rows.ClearRows<float>(ref Unsafe.Add(ref g, EmbeddingWeights), inputs, EmbeddingPadded);
 
-            float loss = Backward(parameters, gradients, workspace, inputs, targets, steps, ref state);
+            float loss = Backward(parameters, gradients, workspace, inputs, targets, steps, ref state, ref Unsafe.NullRef<float>());
             nonFinite = CheckFinite(loss, gradients, inputs);
             if (nonFinite != TrainingGuard.AllFinite)
             {

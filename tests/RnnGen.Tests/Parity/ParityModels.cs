@@ -63,3 +63,15 @@ namespace RnnGen.Tests.Parity;
 [RnnModel(Hidden = 64, Input = 5, Output = 3, Cell = CellType.Lstm, Loss = Loss.SquaredError, MaxSteps = 16)] public partial class LstmPanelDenseStep { }
 [RnnModel(Hidden = 8, Input = 5, Output = 3, Cell = CellType.Lstm, Projection = 3, Layers = 2, Loss = Loss.SquaredError, MaxSteps = 16, Precision = Precision.Double)] public partial class LstmP3L2DenseStepDouble { }
 [RnnModel(Hidden = 8, Vocab = 12, Embedding = 5, Cell = CellType.Lstm, Layers = 2, MaxSteps = 16)] public partial class EmbLstmL2TokenStep { }
+
+// The declarations of make_fixtures.py's COMPOSE_TABLE (gradients through the initial state, the inputs and the outputs).
+[RnnModel(Hidden = 8, Input = 3, Output = 2, Cell = CellType.Lstm, Layers = 2, Loss = Loss.SquaredError, MaxSteps = 16)] public partial class ComposeLstmL2DenseSe { }
+[RnnModel(Hidden = 8, Input = 3, Output = 2, Cell = CellType.Lstm, Layers = 2, Loss = Loss.SquaredError, Truncate = 2, MaxSteps = 16)] public partial class ComposeLstmL2DenseSeT2 { }
+[RnnModel(Hidden = 8, Vocab = 10, Cell = CellType.Gru, Truncate = 3, MaxSteps = 16)] public partial class ComposeGruTokenCeT3 { }
+[RnnModel(Hidden = 8, Input = 4, Output = 3, Outputs = Outputs.LastStep, MaxSteps = 16)] public partial class ComposeVanillaDenseCeLast { }
+[RnnModel(Hidden = 8, Vocab = 10, Output = 2, Cell = CellType.Lstm, Projection = 3, Loss = Loss.SquaredError, Outputs = Outputs.LastStep, Truncate = 3, MaxSteps = 16)] public partial class ComposeLstmP3TokenSeLastT3 { }
+[RnnModel(Hidden = 8, Vocab = 10, Embedding = 4, Cell = CellType.Gru, Layers = 2, Truncate = 2, MaxSteps = 16)] public partial class ComposeEmbGruL2TokenCeT2 { }
+[RnnModel(Hidden = 8, Input = 3, Output = 2, Cell = CellType.Gru, Layers = 2, Loss = Loss.SquaredError, MaxSteps = 16)] public partial class ComposeGruL2DenseExternal { }
+[RnnModel(Hidden = 8, Input = 3, Output = 2, Cell = CellType.Lstm, Loss = Loss.SquaredError, Truncate = 2, MaxSteps = 16)] public partial class ComposeLstmDenseExternalT2 { }
+[RnnModel(Hidden = 8, Input = 3, Output = 2, Cell = CellType.Lstm, Projection = 3, Layers = 2, Loss = Loss.SquaredError, Outputs = Outputs.LastStep, MaxSteps = 16)] public partial class ComposeLstmP3L2DenseExternalLast { }
+[RnnModel(Hidden = 8, Input = 3, Output = 2, Layers = 2, Loss = Loss.SquaredError, MaxSteps = 16, Precision = Precision.Double)] public partial class ComposeVanillaL2DenseExternalDouble { }

@@ -122,6 +122,23 @@ public static class Losses
         return loss;
     }
 
+    /// <summary>
+    /// Replaces <paramref name="rows"/> rows of outputs by a caller's gradient of them (<paramref name="count"/> values a
+    /// row, packed), padding lanes zero, and returns zero: Backward with an external gradient instead of a loss.
+    /// </summary>
+    public static T OutputGradient<T>(ref T y, ReadOnlySpan<T> gradient, int rows, int count, nuint stride)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        for (int r = 0; r < rows; r++)
+        {
+            Span<T> row = MemoryMarshal.CreateSpan(ref Unsafe.Add(ref y, (nuint)r * stride), (int)stride);
+            gradient.Slice(r * count, count).CopyTo(row);
+            row.Slice(count).Clear();
+        }
+
+        return T.Zero;
+    }
+
     /// <summary>The summed squared error of <paramref name="rows"/> rows of <paramref name="count"/> outputs, each row replaced by its gradient.</summary>
     public static T SquaredErrorGradient<T>(ref T y, ReadOnlySpan<T> targets, int rows, int count, nuint stride)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
