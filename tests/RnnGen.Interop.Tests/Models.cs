@@ -52,3 +52,6 @@ public partial class ProjectedLstm { }
 
 [RnnModel(Hidden = 4, Vocab = 5, Recurrence = Recurrence.Output)]
 public partial class OutputRecurrence { }
+
+[RnnModel(Hidden = 1, Input = 1, Output = 1, Cell = CellType.Gru, Loss = Loss.SquaredError)]
+public partial class GruOneUnit { }
