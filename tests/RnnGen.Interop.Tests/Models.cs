@@ -55,3 +55,13 @@ public partial class OutputRecurrence { }
 
 [RnnModel(Hidden = 1, Input = 1, Output = 1, Cell = CellType.Gru, Loss = Loss.SquaredError)]
 public partial class GruOneUnit { }
+
+// The modules of Fixtures/make_fixtures.py, exported by torch.onnx.export.
+[RnnModel(Hidden = 5, Vocab = 7, Output = 4, Cell = CellType.Gru, Layers = 2, Bidirectional = true)]
+public partial class TorchGruTokens { }
+
+[RnnModel(Hidden = 6, Input = 3, Output = 2, Cell = CellType.Lstm, Loss = Loss.SquaredError, Layers = 2)]
+public partial class TorchLstmDense { }
+
+[RnnModel(Hidden = 4, Input = 2, Output = 3, Activation = Activation.Relu, Loss = Loss.SquaredError, Outputs = Outputs.LastStep)]
+public partial class TorchReluLastStep { }
