@@ -55,6 +55,17 @@ public static partial class OnnxModel
 
         var reader = new OnnxNetworkReader(proto.Graph);
         reader.Read();
+
+        // A file RnnGen exported records its declaration; what the graph cannot show (the loss, Outputs) is checked
+        // as LoadWeights checks a safetensors file's __metadata__.
+        foreach (StringStringEntryProto entry in proto.MetadataProps)
+        {
+            if (entry.Key is "rnngen.loss" or "rnngen.outputs")
+            {
+                reader.Facts.TryAdd(entry.Key, entry.Value);
+            }
+        }
+
         ImportImage.Load(model, reader.Tensors, reader.Facts, "The ONNX file");
     }
 
@@ -86,6 +97,16 @@ public static partial class OnnxModel
                 {
                     _constants[node.Output[0]] = value;
                 }
+            }
+
+            // nn.Embedding exports as a Gather from a constant [Vocab, E] matrix; RnnGen's token input is a one-hot.
+            if (graph.Node.FirstOrDefault(n => IsStandard(n) && n.OpType == "Gather" && n.Input.Count == 2 && _constants.TryGetValue(n.Input[0], out TensorProto? table) && table.Dims.Count == 2) is { } lookup)
+            {
+                TensorProto table = _constants[lookup.Input[0]];
+                throw new InvalidDataException(
+                    $"{Describe(lookup)} looks token ids up in the embedding '{table.Name}' [{string.Join(", ", table.Dims)}] (nn.Embedding), but an RnnGen model " +
+                    "takes one-hot token ids with no embedding layer. Fold the embedding into the first layer's input weights " +
+                    "(rnn.weight_ih_l0 @ embedding.weight.T, docs/pytorch.md) and export the one-hot module.");
             }
 
             List<NodeProto> cells = graph.Node.Where(n => IsStandard(n) && n.OpType is "RNN" or "LSTM" or "GRU").ToList();

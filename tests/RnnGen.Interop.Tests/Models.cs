@@ -15,6 +15,9 @@ public partial class TokenGruBidirectional { }
 [RnnModel(Hidden = 4, Vocab = 6, Output = 3, Cell = CellType.Gru, Outputs = Outputs.LastStep, Bidirectional = true)]
 public partial class TokenGruLastStep { }
 
+[RnnModel(Hidden = 4, Vocab = 6, Output = 3, Cell = CellType.Gru, Bidirectional = true)]
+public partial class TokenGruEveryStep { }
+
 // Dense input, squared error.
 [RnnModel(Hidden = 5, Input = 3, Output = 2, Activation = Activation.Relu, Loss = Loss.SquaredError, Layers = 2)]
 public partial class DenseReluStacked { }

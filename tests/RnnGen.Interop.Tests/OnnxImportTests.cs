@@ -76,10 +76,29 @@ public class OnnxImportTests
     }
 
     [Fact]
+    public void FileOfAnotherOutputsGivesTheFittingDeclaration()
+    {
+        // Same tensors, but the file was exported from an Outputs.LastStep model, which its metadata records.
+        var e = Assert.Throws<InvalidDataException>(() => OnnxModel.Import(new TokenGruEveryStep(), new MemoryStream(OnnxExportTests.Export(new TokenGruLastStep()))));
+        Assert.Contains("rnngen.outputs = last_step", e.Message);
+        Assert.Contains("Outputs = Outputs.LastStep", e.Message);
+    }
+
+    [Fact]
+    public void EmbeddingLookupIsRefusedWithTheReason() => AssertRefused(Edit(g =>
+    {
+        g.Initializer.Add(FloatTensor("embedding.weight", [9, 4], new float[36]));
+        var gather = new NodeProto { OpType = "Gather", Name = "/embedding/Gather" };
+        gather.Input.Add(["embedding.weight", "input"]);
+        gather.Output.Add("embedded");
+        g.Node.Insert(0, gather);
+    }), "looks token ids up in the embedding 'embedding.weight' [9, 4]");
+
+    [Fact]
     public void DenseFileIntoTokenModelIsRefused()
     {
         var e = Assert.Throws<InvalidDataException>(() => OnnxModel.Import(new TokenVanilla(), new MemoryStream(OnnxExportTests.Export(new DenseReluStacked()))));
-        Assert.Contains("The file fits [RnnModel(Hidden = 5, Input = 3, Output = 2, Activation = Activation.Relu, Layers = 2)]", e.Message);
+        Assert.Contains("The file fits [RnnModel(Hidden = 5, Input = 3, Output = 2, Activation = Activation.Relu, Loss = Loss.SquaredError, Layers = 2)]", e.Message);
     }
 
     [Fact]
