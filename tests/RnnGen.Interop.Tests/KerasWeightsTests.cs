@@ -103,6 +103,22 @@ public class KerasWeightsTests
     }
 
     [Fact]
+    public void OversizedDimensionsAreRefusedBeforeReading()
+    {
+        // The recurrent kernel [4, 16] of a 4-unit LSTM; its dataspace's dimensions, two little-endian 64-bit sizes,
+        // are changed to [2^40, 16] in the file's bytes, with the data left as it was.
+        KerasModel keras = KerasModel.Random("lstm", 3, 4, 1, 1, seed: 32);
+        byte[] file = Bytes(Layout(keras));
+        byte[] dims = new byte[16];
+        BitConverter.GetBytes(4UL).CopyTo(dims, 0);
+        BitConverter.GetBytes(16UL).CopyTo(dims, 8);
+        int at = file.AsSpan().IndexOf(dims);
+        Assert.True(at >= 0, "the dataspace of [4, 16] is in the file");
+        BitConverter.GetBytes(1UL << 40).CopyTo(file, at);
+        AssertRefused(file, "more than 268435456 elements");
+    }
+
+    [Fact]
     public void NotKerasLayoutIsRefused() => AssertRefused(new H5File { ["model_weights"] = new H5Group() }, "no 'layers' group");
 
     [Fact]
