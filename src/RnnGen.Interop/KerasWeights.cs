@@ -92,7 +92,9 @@ public static partial class KerasWeights
             switch (kind)
             {
                 case "lstm" or "gru" or "simple_rnn":
-                    found.Add((kind, number, new KerasLayer($"layers/{group.Name}", kind, Vars(group, "cell/vars", $"layers/{group.Name}"))));
+                    // Keras 3 keeps a recurrent layer's variables in its cell; take the layer's own vars if a writer put them there.
+                    string path = !Exists(group, "cell/vars") && group.LinkExists("vars") && group.Get("vars") is IH5Group own && own.LinkExists("0") ? "vars" : "cell/vars";
+                    found.Add((kind, number, new KerasLayer($"layers/{group.Name}", kind, Vars(group, path, $"layers/{group.Name}"))));
                     break;
                 case "dense":
                     found.Add((kind, number, new KerasLayer($"layers/{group.Name}", kind, Vars(group, "vars", $"layers/{group.Name}"))));

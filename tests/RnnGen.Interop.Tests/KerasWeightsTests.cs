@@ -39,6 +39,19 @@ public class KerasWeightsTests
     }
 
     [Fact]
+    public void RecurrentVariablesOnTheLayerItselfAreReadToo()
+    {
+        KerasModel keras = KerasModel.Random("lstm", 1, 4, 1, 1, seed: 33);
+        H5File file = Layout(keras);
+        var lstm = (H5Group)((H5Group)file["layers"])["lstm"];
+        lstm["vars"] = ((H5Group)lstm["cell"])["vars"];
+        lstm.Remove("cell");
+        var model = new AudioLstm();
+        KerasWeights.Load(model, new MemoryStream(Bytes(file)));
+        RtNeuralJsonTests.Compare(keras, model.Predict, AudioLstm.Input, 10);
+    }
+
+    [Fact]
     public void DoubleModelLoadsFloat32File()
     {
         KerasModel keras = KerasModel.Random("gru", 2, 4, 1, 1, seed: 24);
