@@ -191,7 +191,8 @@ public sealed class DocsSnippetTests
         var compilation = CSharpCompilation.Create(
             "Consumer",
             trees,
-            GeneratorRunner.MetadataReferences,
+            // docs/interop.md's blocks use the RnnGen.Interop package beside the runtime.
+            GeneratorRunner.MetadataReferences.Add(MetadataReference.CreateFromFile(typeof(RnnGen.Interop.OnnxModel).Assembly.Location)),
             new CSharpCompilationOptions(OutputKind.ConsoleApplication, nullableContextOptions: NullableContextOptions.Enable)
                 // The SDK's default NoWarn: the references are the test host's implementation assemblies.
                 .WithSpecificDiagnosticOptions(new Dictionary<string, ReportDiagnostic>
