@@ -29,7 +29,8 @@ public static partial class OnnxModel
     private const int ElemInt64 = (int)TensorProto.Types.DataType.Int64;
 
     /// <summary>
-    /// Writes <paramref name="model"/> as an ONNX model: a <c>OneHot</c> of the token ids (Vocab models), one
+    /// Writes <paramref name="model"/> as an ONNX model: a <c>OneHot</c> of the token ids (Vocab models) or, with an
+    /// embedding layer, a <c>Gather</c> of its rows, one
     /// <c>RNN</c>/<c>LSTM</c>/<c>GRU</c> node per layer (bidirectional where the model is; PyTorch's GRU is
     /// <c>linear_before_reset = 1</c>), and the head as <c>MatMul</c> + <c>Add</c>. Single-precision models write float
     /// tensors, double-precision models double.
@@ -85,7 +86,14 @@ public static partial class OnnxModel
         graph.Output.Add(f.LastStep ? Value("output", elem, "batch", f.Output) : Value("output", elem, "batch", "steps", f.Output));
 
         string x = "input";
-        if (f.TokenInput)
+        if (f.Embedding > 0)
+        {
+            // nn.Embedding, as torch.onnx.export writes it: rows of the [Vocab, E] table gathered by token id.
+            graph.Initializer.Add(Values("embedding.weight", f.IsDouble, [f.InputSize, f.Embedding], f.Tensor("embedding.weight").Values));
+            graph.Node.Add(Node("Gather", "embedding", ["embedding.weight", x], ["embedded"], Int("axis", 0)));
+            x = "embedded";
+        }
+        else if (f.TokenInput)
         {
             graph.Initializer.Add(Int64s("vocab", [], f.InputSize));
             graph.Initializer.Add(Values("one_hot_values", f.IsDouble, [2], [0, 1]));
@@ -103,7 +111,7 @@ public static partial class OnnxModel
         string op = f.Cell switch { "lstm" => "LSTM", "gru" => "GRU", _ => "RNN" };
         for (int layer = 0; layer < f.Layers; layer++)
         {
-            int inputs = layer == 0 ? f.InputSize : dirs * hidden;
+            int inputs = layer == 0 ? f.LayerInput : dirs * hidden;
             var w = new List<double>();
             var r = new List<double>();
             var b = new List<double>();

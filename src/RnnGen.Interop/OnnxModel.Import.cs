@@ -99,14 +99,18 @@ public static partial class OnnxModel
                 }
             }
 
-            // nn.Embedding exports as a Gather from a constant [Vocab, E] matrix; RnnGen's token input is a one-hot.
+            // nn.Embedding exports as a Gather from a constant [Vocab, E] matrix: a model declared with Embedding = E.
+            int embedding = 0;
             if (graph.Node.FirstOrDefault(n => IsStandard(n) && n.OpType == "Gather" && n.Input.Count == 2 && _constants.TryGetValue(n.Input[0], out TensorProto? table) && table.Dims.Count == 2) is { } lookup)
             {
-                TensorProto table = _constants[lookup.Input[0]];
-                throw new InvalidDataException(
-                    $"{Describe(lookup)} looks token ids up in the embedding '{table.Name}' [{string.Join(", ", table.Dims)}] (nn.Embedding), but an RnnGen model " +
-                    "takes one-hot token ids with no embedding layer. Fold the embedding into the first layer's input weights " +
-                    "(rnn.weight_ih_l0 @ embedding.weight.T, docs/pytorch.md) and export the one-hot module.");
+                if (lookup.Attribute.FirstOrDefault(a => a.Name == "axis") is { I: not 0 } axis)
+                {
+                    throw new InvalidDataException($"{Describe(lookup)} gathers along axis {axis.I}, but an embedding looks rows up (axis 0).");
+                }
+
+                double[] rows = Constant(lookup, 0, "the embedding table", out long[] tableDims);
+                embedding = (int)tableDims[1];
+                Tensors.Add(new("embedding.weight", [(int)tableDims[0], embedding], rows));
             }
 
             List<NodeProto> cells = graph.Node.Where(n => IsStandard(n) && n.OpType is "RNN" or "LSTM" or "GRU").ToList();
@@ -155,6 +159,10 @@ public static partial class OnnxModel
                 if (layer == 0)
                 {
                     (hidden, directions, inputSize) = (h, dirs, inputs);
+                    if (embedding > 0 && inputs != embedding)
+                    {
+                        throw new InvalidDataException($"{Describe(node)} reads {inputs} inputs, but the embedding before it gives {embedding}.");
+                    }
                 }
                 else if (h != hidden || dirs != directions || inputs != directions * hidden)
                 {
@@ -194,7 +202,11 @@ public static partial class OnnxModel
             (double[] weight, double[] bias, int output) = Head(directions * hidden);
             Tensors.Add(new("output.weight", [output, directions * hidden], weight));
             Tensors.Add(new("output.bias", [output], bias));
-            Facts = ImportImage.Facts(cell, inputSize, hidden, output, cells.Count, directions == 2, activation, InputKind());
+            Facts = ImportImage.Facts(cell, embedding > 0 ? Tensors[0].Shape[0] : inputSize, hidden, output, cells.Count, directions == 2, activation, embedding > 0 ? "vocab" : InputKind());
+            if (embedding > 0)
+            {
+                Facts["rnngen.embedding"] = embedding.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            }
         }
 
         /// <summary>The head: the one MatMul or Gemm with a constant matrix, and the bias added to its result.</summary>

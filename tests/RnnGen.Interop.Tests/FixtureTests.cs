@@ -45,6 +45,26 @@ public class FixtureTests
     }
 
     [Fact]
+    public void TorchEmbeddingBeforeAStackedLstm()
+    {
+        // nn.Embedding(8, 4) before the LSTM: torch.onnx.export writes a Gather, which loads into Embedding = 4.
+        var model = new TorchLstmEmbedding();
+        (int[] shape, double[] input, double[] expected) = Expected("torch_lstm_embedding", out byte[] onnx);
+        OnnxModel.Import(model, new MemoryStream(onnx));
+        int batch = shape[0], steps = shape[1], output = TorchLstmEmbedding.Output;
+        for (int b = 0; b < batch; b++)
+        {
+            var state = default(TorchLstmEmbedding.State);
+            var logits = new float[output];
+            for (int t = 0; t < steps; t++)
+            {
+                model.Step(ref state, (int)input[b * steps + t], logits);
+                AssertClose(expected.Skip((b * steps + t) * output).Take(output).ToArray(), logits);
+            }
+        }
+    }
+
+    [Fact]
     public void TorchDenseLstmStacked()
     {
         var model = new TorchLstmDense();

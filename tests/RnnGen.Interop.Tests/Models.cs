@@ -9,6 +9,13 @@ public partial class TokenVanilla { }
 [RnnModel(Hidden = 6, Vocab = 9, Output = 5, Cell = CellType.Lstm, Layers = 2)]
 public partial class TokenLstmStacked { }
 
+// An embedding layer (nn.Embedding): a Gather of the table's rows in ONNX.
+[RnnModel(Hidden = 6, Vocab = 9, Output = 5, Embedding = 4, Cell = CellType.Lstm, Layers = 2)]
+public partial class EmbeddedLstmStacked { }
+
+[RnnModel(Hidden = 5, Vocab = 9, Embedding = 3, Cell = CellType.Gru, Bidirectional = true)]
+public partial class EmbeddedGruBidirectional { }
+
 [RnnModel(Hidden = 5, Vocab = 7, Cell = CellType.Gru, Bidirectional = true)]
 public partial class TokenGruBidirectional { }
 
@@ -68,3 +75,6 @@ public partial class TorchLstmDense { }
 
 [RnnModel(Hidden = 4, Input = 2, Output = 3, Activation = Activation.Relu, Loss = Loss.SquaredError, Outputs = Outputs.LastStep)]
 public partial class TorchReluLastStep { }
+
+[RnnModel(Hidden = 5, Vocab = 8, Output = 3, Embedding = 4, Cell = CellType.Lstm, Layers = 2)]
+public partial class TorchLstmEmbedding { }

@@ -29,6 +29,22 @@ public class OnnxExportTests
 
     [Theory]
     [MemberData(nameof(Lengths))]
+    public void EmbeddingLayerExportsAsAGatherAndMatches(int steps)
+    {
+        var model = new EmbeddedLstmStacked();
+        model.Initialize(15);
+        CheckTokens(model, EmbeddedLstmStacked.Vocab, EmbeddedLstmStacked.Output, steps, batch: 2, model.Probabilities, model.Predict, (x, y) => model.Forward(x, y), lastStep: false);
+        CheckStep(model, steps, EmbeddedLstmStacked.Vocab, EmbeddedLstmStacked.Output, (ref EmbeddedLstmStacked.State s, int token, Span<float> o) => model.Step(ref s, token, o));
+        var bidirectional = new EmbeddedGruBidirectional();
+        bidirectional.Initialize(16);
+        CheckTokens(bidirectional, EmbeddedGruBidirectional.Vocab, EmbeddedGruBidirectional.Output, steps, batch: 3, bidirectional.Probabilities, bidirectional.Predict, (x, y) => bidirectional.Forward(x, y), lastStep: false);
+        RnnGen.Interop.Onnx.ModelProto proto = RnnGen.Interop.Onnx.ModelProto.Parser.ParseFrom(Export(model));
+        Assert.Contains(proto.Graph.Node, n => n.OpType == "Gather");
+        Assert.DoesNotContain(proto.Graph.Node, n => n.OpType == "OneHot");
+    }
+
+    [Theory]
+    [MemberData(nameof(Lengths))]
     public void TokenLstmStackedMatches(int steps)
     {
         var model = new TokenLstmStacked();

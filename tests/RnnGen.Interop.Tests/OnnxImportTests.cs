@@ -16,6 +16,8 @@ public class OnnxImportTests
     {
         RoundTrip(new TokenVanilla(), new TokenVanilla());
         RoundTrip(new TokenLstmStacked(), new TokenLstmStacked());
+        RoundTrip(new EmbeddedLstmStacked(), new EmbeddedLstmStacked());
+        RoundTrip(new EmbeddedGruBidirectional(), new EmbeddedGruBidirectional());
         RoundTrip(new TokenGruBidirectional(), new TokenGruBidirectional());
         RoundTrip(new TokenGruLastStep(), new TokenGruLastStep());
         RoundTrip(new DenseReluStacked(), new DenseReluStacked());
@@ -85,14 +87,35 @@ public class OnnxImportTests
     }
 
     [Fact]
-    public void EmbeddingLookupIsRefusedWithTheReason() => AssertRefused(Edit(g =>
+    public void AnEmbeddingLookupLoadsIntoAModelWithAnEmbeddingLayerOnly()
+    {
+        // A one-hot model's file with an nn.Embedding before it: the declaration that fits says Embedding.
+        byte[] embedded = OnnxExportTests.Export(new EmbeddedLstmStacked());
+        var e = Assert.Throws<InvalidDataException>(() => OnnxModel.Import(new TokenLstmStacked(), new MemoryStream(embedded)));
+        Assert.Contains("Embedding = 4", e.Message);
+
+        // Another exporter's name for the table, and its rows into the embedding layer.
+        ModelProto proto = ModelProto.Parser.ParseFrom(embedded);
+        TensorProto table = proto.Graph.Initializer.Single(t => t.Name == "embedding.weight");
+        table.Name = "onnx::Gather_3";
+        proto.Graph.Node.Single(n => n.OpType == "Gather").Input[0] = "onnx::Gather_3";
+        var model = new EmbeddedLstmStacked();
+        model.Initialize(77);
+        OnnxModel.Import(model, new MemoryStream(proto.ToByteArray()));
+        var expected = new EmbeddedLstmStacked();
+        OnnxModel.Import(expected, new MemoryStream(embedded));
+        Assert.Equal(expected.Parameters.ToArray(), model.Parameters.ToArray());
+    }
+
+    [Fact]
+    public void AnEmbeddingThatDoesNotFeedTheFirstLayerIsRefused() => AssertRefused(Edit(g =>
     {
         g.Initializer.Add(FloatTensor("embedding.weight", [9, 4], new float[36]));
         var gather = new NodeProto { OpType = "Gather", Name = "/embedding/Gather" };
         gather.Input.Add(["embedding.weight", "input"]);
         gather.Output.Add("embedded");
         g.Node.Insert(0, gather);
-    }), "looks token ids up in the embedding 'embedding.weight' [9, 4]");
+    }), "but the embedding before it gives 4");
 
     [Fact]
     public void DenseFileIntoTokenModelIsRefused()

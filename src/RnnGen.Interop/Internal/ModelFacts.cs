@@ -36,6 +36,12 @@ internal sealed class ModelFacts
 
     public int InputSize => Number("rnngen.input_size");
 
+    /// <summary>The embedding layer's width (<c>Embedding = E</c>), or 0: a file records it only when there is one.</summary>
+    public int Embedding => _metadata.ContainsKey("rnngen.embedding") ? Number("rnngen.embedding") : 0;
+
+    /// <summary>What layer 0 reads per step: Vocab (one-hot), Input, or the embedding's width.</summary>
+    public int LayerInput => Embedding > 0 ? Embedding : InputSize;
+
     public int Hidden => Number("rnngen.hidden");
 
     public int Output => Number("rnngen.output");

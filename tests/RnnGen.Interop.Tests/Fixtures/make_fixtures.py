@@ -21,15 +21,20 @@ torch.manual_seed(0)
 
 
 class Net(nn.Module):
-    def __init__(self, cell, inputs, hidden, output, layers, bidirectional, vocab, last_step, **kw):
+    def __init__(self, cell, inputs, hidden, output, layers, bidirectional, vocab, last_step, embedding=0, **kw):
         super().__init__()
         self.vocab = vocab
         self.last_step = last_step
+        if embedding:
+            self.embedding = nn.Embedding(vocab, embedding)  # before the RNN: Embedding = E in RnnGen
+            inputs = embedding
         self.rnn = cell(inputs, hidden, num_layers=layers, bidirectional=bidirectional, batch_first=True, **kw)
         self.output = nn.Linear(hidden * (2 if bidirectional else 1), output)
 
     def forward(self, x):
-        if self.vocab:
+        if hasattr(self, "embedding"):
+            x = self.embedding(x)
+        elif self.vocab:
             x = F.one_hot(x, self.vocab).float()
         h, _ = self.rnn(x)
         return self.output(h[:, -1] if self.last_step else h)
@@ -121,3 +126,8 @@ def keras_file(name, kind, inputs, units, layers, outputs, steps, seed):
 keras_file("keras_gru_stacked", "gru", 2, 4, 2, 1, 12, 1)
 # [RnnModel(Hidden = 4, Input = 1, Output = 1, Cell = CellType.Lstm, Loss = Loss.SquaredError)]
 keras_file("keras_lstm", "lstm", 1, 4, 1, 1, 16, 2)
+
+# Last, so that the files above stay as they were made.
+# [RnnModel(Hidden = 5, Vocab = 8, Output = 3, Embedding = 4, Cell = CellType.Lstm, Layers = 2)]
+export("torch_lstm_embedding", Net(nn.LSTM, 8, 5, 3, 2, False, 8, False, embedding=4),
+       torch.zeros(1, 5, dtype=torch.long), torch.randint(0, 8, (2, 7)))
