@@ -33,6 +33,12 @@ internal sealed record ForecasterOptions
     public string OutputDirectory { get; init; } = Path.Combine("out", "forecaster");
     public bool Resume { get; init; }
     public bool Live { get; init; }
+
+    /// <summary>0: one step ahead; K: the next K steps, an encoder–decoder against the one-step model and the baselines.</summary>
+    public int Horizon { get; init; }
+
+    /// <summary>The season of the seasonal-naive forecast, in steps (24: the generated series' day).</summary>
+    public int Season { get; init; } = 24;
 }
 
 /// <param name="Rmse">The model's one-step-ahead RMSE on the test steps, per series, in the data's units.</param>
@@ -50,39 +56,11 @@ internal static class ForecasterSample
     private static ForecasterResult Run<TModel>(ForecasterOptions options, string cell, TextWriter output, CancellationToken cancellationToken)
         where TModel : class, IRnnModel<float, float, float>, new()
     {
-        // 1. The series, split in time: the first 70% to train on, the next 10% held out for early stopping, the
-        //    last 20% to test the forecasts. Each series is standardised with the training part's mean and spread.
-        Series series = options.CsvFile is { } csv ? Series.FromCsv(csv) : Series.Synthetic(options.Length, (ulong)options.Seed);
-        if (series.Channels > Channels)
-        {
-            output.WriteLine($"note       the model takes {Channels} series; the first {Channels} of {series.Channels} are used");
-            series = series.Take(Channels);
-        }
-
+        (Series series, float[] z, double[] mean, double[] spread, int trainEnd, int heldOutEnd) = Prepare(options, output);
         int n = series.Length, c = series.Channels;
-        int trainEnd = n * 7 / 10, heldOutEnd = n * 8 / 10;
-        if (trainEnd < 2 * Window || n - heldOutEnd < Window) throw new SampleArgsException($"The series has {n} steps; at least {Window * 5} are needed.");
-        var mean = new double[c];
-        var spread = new double[c];
-        for (int j = 0; j < c; j++)
-        {
-            mean[j] = series.Values.Take(trainEnd).Average(v => v[j]);
-            spread[j] = Math.Sqrt(series.Values.Take(trainEnd).Average(v => (v[j] - mean[j]) * (v[j] - mean[j])));
-            if (spread[j] == 0) spread[j] = 1;
-        }
-
-        // Standardised, padded to the model's width: z[t * Channels + j].
-        var z = new float[n * Channels];
-        for (int t = 0; t < n; t++)
-        {
-            for (int j = 0; j < c; j++) z[t * Channels + j] = (float)((series.Values[t][j] - mean[j]) / spread[j]);
-        }
-
         List<TrainingSequence<float, float>> train = Windows(z, 0, trainEnd, stride: 4);
         List<TrainingSequence<float, float>> heldOut = Windows(z, trainEnd - Window, heldOutEnd, stride: Window / 2);
 
-        output.WriteLine("RnnGen time-series forecaster sample");
-        output.WriteLine($"data       {series.Source}: {string.Join(", ", series.Names)}");
         output.WriteLine($"task       from the last {Window} steps of every series, forecast the next step of every series");
         output.WriteLine($"model      {cell}, Hidden 32, {Channels} values in and out per step (unused ones zero), squared error");
 
@@ -159,8 +137,45 @@ internal static class ForecasterSample
         return new ForecasterResult(series.Names, rmse, persistence, relative, tests, result, chart);
     }
 
+    /// <summary>
+    /// The series, split in time: the first 70% to train on, the next 10% held out for early stopping, the last 20% to
+    /// test the forecasts. Each series is standardised with the training part's mean and spread, and padded to the
+    /// model's width: z[t * Channels + j].
+    /// </summary>
+    internal static (Series Series, float[] Z, double[] Mean, double[] Spread, int TrainEnd, int HeldOutEnd) Prepare(ForecasterOptions options, TextWriter output)
+    {
+        output.WriteLine("RnnGen time-series forecaster sample");
+        Series series = options.CsvFile is { } csv ? Series.FromCsv(csv) : Series.Synthetic(options.Length, (ulong)options.Seed);
+        if (series.Channels > Channels)
+        {
+            output.WriteLine($"note       the model takes {Channels} series; the first {Channels} of {series.Channels} are used");
+            series = series.Take(Channels);
+        }
+
+        int n = series.Length, c = series.Channels;
+        int trainEnd = n * 7 / 10, heldOutEnd = n * 8 / 10;
+        if (trainEnd < 2 * Window || n - heldOutEnd < Window) throw new SampleArgsException($"The series has {n} steps; at least {Window * 5} are needed.");
+        var mean = new double[c];
+        var spread = new double[c];
+        for (int j = 0; j < c; j++)
+        {
+            mean[j] = series.Values.Take(trainEnd).Average(v => v[j]);
+            spread[j] = Math.Sqrt(series.Values.Take(trainEnd).Average(v => (v[j] - mean[j]) * (v[j] - mean[j])));
+            if (spread[j] == 0) spread[j] = 1;
+        }
+
+        var z = new float[n * Channels];
+        for (int t = 0; t < n; t++)
+        {
+            for (int j = 0; j < c; j++) z[t * Channels + j] = (float)((series.Values[t][j] - mean[j]) / spread[j]);
+        }
+
+        output.WriteLine($"data       {series.Source}: {string.Join(", ", series.Names)}");
+        return (series, z, mean, spread, trainEnd, heldOutEnd);
+    }
+
     /// <summary>Windows of <see cref="Window"/> steps ending before <paramref name="end"/>: inputs z[t], targets z[t + 1].</summary>
-    private static List<TrainingSequence<float, float>> Windows(float[] z, int start, int end, int stride)
+    internal static List<TrainingSequence<float, float>> Windows(float[] z, int start, int end, int stride)
     {
         var windows = new List<TrainingSequence<float, float>>();
         for (int t = start; t + Window + 1 <= end; t += stride)

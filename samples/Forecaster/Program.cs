@@ -3,6 +3,7 @@
 //
 //   dotnet run -c Release --project samples/Forecaster
 //   dotnet run -c Release --project samples/Forecaster -- --csv data.csv --gru
+//   dotnet run -c Release --project samples/Forecaster -- --horizon 12    (an encoder–decoder forecasts 12 steps at once)
 
 using Forecaster;
 using RnnGen.Samples;
@@ -22,5 +23,9 @@ return TrainingSampleMain.Run(cli, "Trains a forecaster and compares it with the
         OutputDirectory = cli.String("--out", System.IO.Path.Combine("out", "forecaster"), "where the chart and the checkpoint go")!,
         Resume = cli.Flag("--resume", "continue from the checkpoint in --out"),
         Live = !cli.Flag("--plain", "no live progress display") && TrainingDisplay.CanDrawLive,
+        Horizon = cli.Int("--horizon", 0, "forecast this many steps at once: an encoder-decoder against the one-step model rolled forward and the naive and seasonal-naive forecasts (0: one step ahead)", min: 0, max: 48),
+        Season = cli.Int("--season", 24, "the seasonal-naive forecast's season, in steps (with --horizon)", min: 1, max: 48),
     };
-}, ForecasterSample.Run);
+}, (options, output, cancellationToken) => options.Horizon > 0
+    ? (object)HorizonForecast.Run(options, output, cancellationToken)
+    : ForecasterSample.Run(options, output, cancellationToken));

@@ -33,8 +33,9 @@ public class NameClashTests
         var userMembers = new List<string>();
         foreach (ISymbol member in generated)
         {
-            // An explicit interface implementation (ShareParameters) has no name in the class for a user member to take.
-            if (member is IMethodSymbol { MethodKind: MethodKind.ExplicitInterfaceImplementation })
+            // An explicit interface implementation (ShareParameters, IComposableModel's sizes and their getters) has no name
+            // in the class for a user member to take.
+            if (member is IMethodSymbol { ExplicitInterfaceImplementations.IsEmpty: false } or IPropertySymbol { ExplicitInterfaceImplementations.IsEmpty: false })
             {
                 continue;
             }

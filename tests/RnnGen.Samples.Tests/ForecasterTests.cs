@@ -27,6 +27,24 @@ public sealed class ForecasterTests : TempDirectory
     }
 
     [Fact]
+    public void An_encoder_decoder_beats_the_seasonal_naive_forecast_at_every_horizon_step()
+    {
+        var options = new ForecasterOptions { Horizon = 8, Length = 1500, Epochs = 8, OutputDirectory = Directory };
+        var output = new StringWriter();
+        HorizonResult result = HorizonForecast.Run(options, output);
+
+        Assert.Equal(8, result.Seq2Seq.Length);
+        for (int h = 0; h < result.Horizon; h++)
+        {
+            Assert.True(result.Seq2Seq[h] < result.SeasonalNaive[h], $"step {h + 1}: seq2seq {result.Seq2Seq[h]:F3}, seasonal naive {result.SeasonalNaive[h]:F3}\n{output}");
+        }
+
+        // The last value is good one step ahead and poor further out; the encoder-decoder is not.
+        Assert.True(result.Seq2Seq[^1] < result.Naive[^1], $"{output}");
+        AssertPng(result.Chart);
+    }
+
+    [Fact]
     public void A_csv_file_with_a_header_and_a_date_column_is_read()
     {
         Series source = Series.Synthetic(1200, 5);

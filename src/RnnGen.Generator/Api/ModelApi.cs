@@ -35,6 +35,15 @@ internal sealed class ModelApi
 
     private string Y => Sizes.CrossEntropy ? "int" : T;
 
+    /// <summary>
+    /// <c>IComposableModel</c> for dense regression models whose gradients compose (what <c>Seq2Seq</c> chains), as the
+    /// class declaration names it; null for the others.
+    /// </summary>
+    public static string? ComposableContract(Network network) =>
+        network.Sizes.ComposesInput && !network.Sizes.CrossEntropy ? $"global::RnnGen.IComposableModel<{network.T}, {Names.ModelReference(network.Spec.Type)}.State>" : null;
+
+    private string? Composable => ComposableContract(_network);
+
     /// <summary>The network class, as the model class names it.</summary>
     private string N => Names.NetworkReference(Spec);
 
@@ -312,6 +321,15 @@ internal sealed class ModelApi
         if (Sizes.ComposesState)
         {
             AddComposedBackward();
+        }
+
+        if (Composable is { } composable)
+        {
+            // IComposableModel's sizes: the constants under the interface's names (a constant cannot implement them).
+            foreach ((string name, string value) in new[] { ("InputWidth", "Input"), ("OutputWidth", "Output"), ("LongestSequence", "MaxSteps") })
+            {
+                _members.Add(new ApiMember(MemberKind.Property, name, "int", new string[0]) { Access = "", Modifiers = "static", Explicit = composable, Body = new[] { value }, IsExpression = true });
+            }
         }
     }
 

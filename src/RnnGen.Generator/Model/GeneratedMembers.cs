@@ -22,7 +22,7 @@ internal sealed class GeneratedMembers
             switch (m.Kind)
             {
                 // An explicit implementation takes no name in the class.
-                case MemberKind.Method when m.Explicit is not null:
+                case MemberKind.Method or MemberKind.Property when m.Explicit is not null:
                     break;
                 case MemberKind.Method:
                     Add(m.Name, m.Display, m.ParameterKeys);

@@ -41,6 +41,9 @@ internal static class ApiPrinter
                 }
 
                 break;
+            case MemberKind.Property when m.IsExpression && m.Explicit is not null:
+                w.Line($"{modifiers}{m.Type} {m.Explicit}.{m.Name} => {m.Body[0]};");
+                break;
             case MemberKind.Property when m.IsExpression:
                 w.Line($"{access}{modifiers}{m.Type} {m.Name} => {m.Body[0]};");
                 break;

@@ -25,7 +25,8 @@ internal static class ModelPrinter
         w.Line($"// RnnGen: the network declared by [RnnModel] on {spec.Type.DisplayName}.");
         w.Line("#nullable enable");
         w.Line();
-        string contract = $" : global::RnnGen.IRnnModel<{network.T}, {(spec.TokenInput ? "int" : network.T)}, {(network.Sizes.CrossEntropy ? "int" : network.T)}>";
+        string contract = $" : global::RnnGen.IRnnModel<{network.T}, {(spec.TokenInput ? "int" : network.T)}, {(network.Sizes.CrossEntropy ? "int" : network.T)}>"
+            + (ModelApi.ComposableContract(network) is { } composable ? ", " + composable : "");
         InUserClass(w, spec.Type, contract, () => ApiPrinter.Print(w, ModelApi.Of(network), Names.Identifier(spec.Type.Name)));
         cancellationToken.ThrowIfCancellationRequested();
         w.Line();

@@ -40,12 +40,27 @@ internal static class SurfacePrinter
         w.Line("#nullable enable");
         w.Line();
         string implemented = implements ? $" : global::RnnGen.IRnnModel<{network.T}, {(s.TokenInput ? "int" : network.T)}, {(network.Sizes.CrossEntropy ? "int" : network.T)}>" : "";
+        // IComposableModel too, as the model would: its sizes are the constants, which the surface keeps.
+        List<ApiMember> sizes = api.Where(m => m.Kind == MemberKind.Property && m.Explicit is not null).ToList();
+        bool composes = implements && streams && ModelApi.ComposableContract(network) is not null && !new[] { "Input", "Output", "MaxSteps" }.Any(omitted.Contains);
+        if (composes)
+        {
+            implemented += ", " + ModelApi.ComposableContract(network);
+        }
         ModelPrinter.InUserClass(w, s.Type, implemented, () =>
         {
             for (int i = 0; i < members.Count; i++)
             {
                 if (i > 0) w.Line();
                 Member(w, members[i], name, fail, docs);
+                if (i == members.Count - 1 && composes)
+                {
+                    foreach (ApiMember size in sizes)
+                    {
+                        w.Line($"static int {size.Explicit}.{size.Name} => {size.Body[0]};");
+                    }
+                }
+
                 if (members[i].Name == "Vocab" && s.Input > 0 && !omitted.Contains("Input"))
                 {
                     // Both given: both constants, so that neither use reports a missing member.

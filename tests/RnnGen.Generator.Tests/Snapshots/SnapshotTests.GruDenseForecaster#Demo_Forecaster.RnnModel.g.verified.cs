@@ -5,7 +5,7 @@
 
 namespace Demo
 {
-    partial class Forecaster : global::RnnGen.IRnnModel<double, double, double>
+    partial class Forecaster : global::RnnGen.IRnnModel<double, double, double>, global::RnnGen.IComposableModel<double, global::Demo.Forecaster.State>
     {
         /// <summary>Hidden units (PyTorch <c>hidden_size</c>).</summary>
         public const int Hidden = 32;
@@ -156,6 +156,10 @@ namespace Demo
             global::RnnGen.Runtime.Guard.InputDestination(inputGradient.Length, steps, Input, nameof(inputGradient));
             global::RnnGen.Generated.ForecasterNetwork.Backward(_parameters, _gradients, _workspace, inputs, default, steps, ref state.Data, ref stateGradient.Data, outputGradient, inputGradient);
         }
+
+        static int global::RnnGen.IComposableModel<double, global::Demo.Forecaster.State>.InputWidth => Input;
+        static int global::RnnGen.IComposableModel<double, global::Demo.Forecaster.State>.OutputWidth => Output;
+        static int global::RnnGen.IComposableModel<double, global::Demo.Forecaster.State>.LongestSequence => MaxSteps;
 
         /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.Predict"/>
         /// <param name="inputs">The sequence, as for <see cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.Forward"/>.</param>

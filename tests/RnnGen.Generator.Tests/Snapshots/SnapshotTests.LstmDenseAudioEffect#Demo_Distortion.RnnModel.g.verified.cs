@@ -5,7 +5,7 @@
 
 namespace Demo
 {
-    partial class Distortion : global::RnnGen.IRnnModel<float, float, float>
+    partial class Distortion : global::RnnGen.IRnnModel<float, float, float>, global::RnnGen.IComposableModel<float, global::Demo.Distortion.State>
     {
         /// <summary>Hidden units (PyTorch <c>hidden_size</c>).</summary>
         public const int Hidden = 16;
@@ -156,6 +156,10 @@ namespace Demo
             global::RnnGen.Runtime.Guard.InputDestination(inputGradient.Length, steps, Input, nameof(inputGradient));
             global::RnnGen.Generated.DistortionNetwork.Backward(_parameters, _gradients, _workspace, inputs, default, steps, ref state.Data, ref stateGradient.Data, outputGradient, inputGradient);
         }
+
+        static int global::RnnGen.IComposableModel<float, global::Demo.Distortion.State>.InputWidth => Input;
+        static int global::RnnGen.IComposableModel<float, global::Demo.Distortion.State>.OutputWidth => Output;
+        static int global::RnnGen.IComposableModel<float, global::Demo.Distortion.State>.LongestSequence => MaxSteps;
 
         /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.Predict"/>
         /// <param name="inputs">The sequence, as for <see cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.Forward"/>.</param>

@@ -5,7 +5,7 @@
 
 namespace Demo
 {
-    partial class Wide : global::RnnGen.IRnnModel<float, float, float>
+    partial class Wide : global::RnnGen.IRnnModel<float, float, float>, global::RnnGen.IComposableModel<float, global::Demo.Wide.State>
     {
         /// <summary>Hidden units (PyTorch <c>hidden_size</c>).</summary>
         public const int Hidden = 256;
@@ -191,6 +191,10 @@ namespace Demo
             global::RnnGen.Runtime.Guard.InputDestination(inputGradient.Length, steps, Input, nameof(inputGradient));
             global::RnnGen.Generated.WideNetwork.Backward(_parameters, _gradients, _workspace, inputs, default, steps, ref state.Data, _team, ref stateGradient.Data, outputGradient, inputGradient);
         }
+
+        static int global::RnnGen.IComposableModel<float, global::Demo.Wide.State>.InputWidth => Input;
+        static int global::RnnGen.IComposableModel<float, global::Demo.Wide.State>.OutputWidth => Output;
+        static int global::RnnGen.IComposableModel<float, global::Demo.Wide.State>.LongestSequence => MaxSteps;
 
         /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.Predict"/>
         /// <param name="inputs">The sequence, as for <see cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.Forward"/>.</param>
