@@ -129,6 +129,16 @@ public class KerasWeightsTests
     }
 
     [Fact]
+    public void BidirectionalMergeModeOtherThanConcatIsRefusedByItsHead()
+    {
+        // merge_mode "sum" (or "mul", "ave") gives the Dense layer one direction's 4 values, not 8.
+        KerasModel keras = KerasModel.Random("lstm", 2, 4, 1, 2, seed: 49, bidirectional: true);
+        H5File file = Layout(keras);
+        ((H5Group)((H5Group)((H5Group)file["layers"])["dense"])["vars"])["0"] = Data(new double[4, 2]);
+        AssertRefused(new KerasLstmBidirectional(), Bytes(file), "has a kernel [4, 2], but it follows 8 values (2·4 units, forward and backward), so it needs [8, outputs] (reading one direction's width: a Bidirectional merge_mode of sum");
+    }
+
+    [Fact]
     public void BidirectionalAndPlainLayersAreNotMixed()
     {
         KerasModel keras = KerasModel.Random("gru", 2, 4, 2, 1, seed: 47, bidirectional: true);

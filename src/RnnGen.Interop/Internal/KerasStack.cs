@@ -99,7 +99,7 @@ internal static class KerasStack
                 throw new InvalidDataException(
                     $"{source}: {layers[k].Name} has {h} units reading {n} inputs, but the layer before it has {hidden} units" +
                     (bidirectional ? $" in each direction, so it gives 2·{hidden} = {inputs} values" : "") +
-                    ": every layer of an RnnGen model has the same number of units.");
+                    ": every layer of an RnnGen model has the same number of units" + (bidirectional && n == hidden ? MergeMode : "."));
             }
 
             if (layers[k].Backward is KerasLayer backward)
@@ -195,7 +195,8 @@ internal static class KerasStack
         {
             throw new InvalidDataException(
                 $"{source}: the dense layer {head.Name} has a kernel {Shape(weight.Shape)}, but it follows {inputs} " +
-                (bidirectional ? $"values (2·{hidden} units, forward and backward)" : "units") + $", so it needs [{inputs}, outputs].");
+                (bidirectional ? $"values (2·{hidden} units, forward and backward)" : "units") + $", so it needs [{inputs}, outputs]" +
+                (bidirectional && weight.Shape.Length == 2 && weight.Shape[0] == hidden ? MergeMode : "."));
         }
 
         int output = weight.Shape[1];
@@ -216,6 +217,10 @@ internal static class KerasStack
         var facts = ImportImage.Facts(cell, inputSize, hidden, output, recurrent, bidirectional, cell == "vanilla" ? "tanh" : null, "dense");
         return (tensors, facts);
     }
+
+    // The file does not record a Bidirectional layer's merge_mode; only its readers' shapes tell "sum", "mul" or "ave".
+    private const string MergeMode =
+        " (reading one direction's width: a Bidirectional merge_mode of sum, mul or ave, which RnnGen cannot express; it concatenates, Keras' default \"concat\").";
 
     public static string Shape(IEnumerable<int> shape) => "[" + string.Join(", ", shape) + "]";
 }
