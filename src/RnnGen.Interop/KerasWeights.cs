@@ -18,8 +18,10 @@ namespace RnnGen.Interop;
 /// Keras 3 stores each layer of <c>model.layers</c> under <c>layers/&lt;class name in snake_case&gt;[_n]</c>, numbered in
 /// model order per class (<c>lstm</c>, <c>lstm_1</c>, ..., <c>dense</c>), its variables as datasets <c>vars/0</c>,
 /// <c>vars/1</c>, ...; a recurrent layer's variables live in its cell, <c>layers/lstm/cell/vars/0</c> (kernel), <c>1</c>
-/// (recurrent kernel), <c>2</c> (bias). The file records no activations: Keras' defaults are assumed (tanh, a sigmoid
-/// recurrent activation, a linear Dense).
+/// (recurrent kernel), <c>2</c> (bias). A <c>Bidirectional</c> layer keeps its two directions' layers under it,
+/// <c>layers/bidirectional/forward_layer/cell/vars/0</c>, ... and <c>layers/bidirectional/backward_layer/cell/vars/0</c>, ....
+/// The file records no activations and no merge mode: Keras' defaults are assumed (tanh, a sigmoid recurrent activation,
+/// a linear Dense, a Bidirectional layer's outputs concatenated).
 /// </remarks>
 public static partial class KerasWeights
 {
@@ -31,7 +33,8 @@ public static partial class KerasWeights
     /// <summary>
     /// Loads a Keras 3 model of one or more <c>LSTM</c>, <c>GRU</c> (<c>reset_after = True</c>) or <c>SimpleRNN</c> layers
     /// followed by one <c>Dense</c> layer: kernels are transposed and gates reordered into PyTorch's layout, then loaded
-    /// through the model's own <c>LoadWeights</c>. Layers without variables (<c>InputLayer</c>, <c>Dropout</c>) are skipped.
+    /// through the model's own <c>LoadWeights</c>. Layers wrapped in <c>Bidirectional</c> (merge_mode "concat", the
+    /// default) load into a model declared <c>Bidirectional = true</c>. Layers without variables (<c>InputLayer</c>, <c>Dropout</c>) are skipped.
     /// </summary>
     /// <param name="model">A generated dense-input model whose declaration fits the file.</param>
     /// <param name="stream">The .weights.h5 file.</param>
@@ -92,9 +95,10 @@ public static partial class KerasWeights
             switch (kind)
             {
                 case "lstm" or "gru" or "simple_rnn":
-                    // Keras 3 keeps a recurrent layer's variables in its cell; take the layer's own vars if a writer put them there.
-                    string path = !Exists(group, "cell/vars") && group.LinkExists("vars") && group.Get("vars") is IH5Group own && own.LinkExists("0") ? "vars" : "cell/vars";
-                    found.Add((kind, number, new KerasLayer($"layers/{group.Name}", kind, Vars(group, path, $"layers/{group.Name}"))));
+                    found.Add((kind, number, new KerasLayer($"layers/{group.Name}", kind, Recurrent(group, $"layers/{group.Name}"))));
+                    break;
+                case "bidirectional":
+                    found.Add((kind, number, Bidirectional(group, $"layers/{group.Name}")));
                     break;
                 case "dense":
                     found.Add((kind, number, new KerasLayer($"layers/{group.Name}", kind, Vars(group, "vars", $"layers/{group.Name}"))));
@@ -103,8 +107,8 @@ public static partial class KerasWeights
                     if (HasData(group, 0))
                     {
                         throw new InvalidDataException(
-                            $"{Source} has the layer 'layers/{group.Name}' with weights, which RnnGen cannot express: it loads LSTM, GRU or SimpleRNN layers followed by one Dense layer" +
-                            (kind == "bidirectional" ? " (a Keras Bidirectional layer is not read: load it through ONNX or PyTorch's names instead)." : "."));
+                            $"{Source} has the layer 'layers/{group.Name}' with weights, which RnnGen cannot express: it loads LSTM, GRU or SimpleRNN layers " +
+                            "(or Bidirectional ones) followed by one Dense layer.");
                     }
 
                     break;
@@ -113,6 +117,95 @@ public static partial class KerasWeights
 
         // Recurrent layers first, in model order (Keras numbers them per class); the dense head after them.
         return found.OrderBy(f => f.Kind == "dense" ? 1 : 0).ThenBy(f => f.Number).Select(f => f.Layer).ToList();
+    }
+
+    /// <summary>A recurrent layer's variables: Keras 3 keeps them in its cell; take the layer's own vars if a writer put them there.</summary>
+    private static List<KerasArray> Recurrent(IH5Group layer, string name) => Vars(layer, RecurrentPath(layer), name);
+
+    private static string RecurrentPath(IH5Group layer) =>
+        !Exists(layer, "cell/vars") && layer.LinkExists("vars") && layer.Get("vars") is IH5Group own && own.LinkExists("0") ? "vars" : "cell/vars";
+
+    /// <summary>
+    /// A Keras 3 <c>Bidirectional</c> layer: Keras saves its two copies of the wrapped layer under the attribute names
+    /// <c>forward_layer</c> and <c>backward_layer</c> (the backward one runs with <c>go_backwards</c>, and its outputs are
+    /// flipped back, which is PyTorch's reverse direction). The wrapped original, <c>layer</c>, is never built and
+    /// holds no variables. The file does not record <c>merge_mode</c>; Keras' default, concat, is assumed.
+    /// </summary>
+    private static KerasLayer Bidirectional(IH5Group group, string name)
+    {
+        foreach (IH5Object child in group.Children())
+        {
+            if (child.Name is not ("forward_layer" or "backward_layer" or "layer") && (child is not IH5Group g || HasData(g, 0)))
+            {
+                throw new InvalidDataException(
+                    $"{Source}: the Bidirectional layer '{name}' has '{name}/{child.Name}' with weights, but a Keras Bidirectional layer keeps its weights in forward_layer and backward_layer only.");
+            }
+        }
+
+        KerasLayer forward = Direction(group, "forward_layer", name);
+        KerasLayer backward = Direction(group, "backward_layer", name);
+        if (forward.Kind != backward.Kind)
+        {
+            throw new InvalidDataException(
+                $"{Source}: the Bidirectional layer '{name}' has a {forward.Kind} forward_layer and a {backward.Kind} backward_layer, but both directions of an RnnGen layer have the same cell.");
+        }
+
+        return forward with { Backward = backward };
+    }
+
+    private static KerasLayer Direction(IH5Group bidirectional, string direction, string name)
+    {
+        string path = $"{name}/{direction}";
+        if (!bidirectional.LinkExists(direction) || bidirectional.Get(direction) is not IH5Group group)
+        {
+            throw new InvalidDataException(
+                $"{Source}: the Bidirectional layer '{name}' has no '{path}' group, where Keras 3 keeps that direction's layer.");
+        }
+
+        string varsPath = RecurrentPath(group);
+        List<KerasArray> weights = Vars(group, varsPath, path);
+        return new KerasLayer(path, InnerKind(group, varsPath, weights, path), weights);
+    }
+
+    /// <summary>
+    /// The kind of a Bidirectional layer's inner layer. Keras 3.6 and later write the cell's name as an attribute of its
+    /// vars group: <c>lstm_cell</c>, <c>gru_cell</c> or <c>simple_rnn_cell</c>, fixed by the layer whatever the user named
+    /// it. Without that attribute the recurrent kernel [u, gates·u] tells: 4 gates an LSTM, 3 a GRU, 1 a SimpleRNN.
+    /// </summary>
+    private static string InnerKind(IH5Group layer, string varsPath, List<KerasArray> weights, string path)
+    {
+        var vars = (IH5Group)layer.Get(varsPath);
+        if (vars.AttributeExists("name"))
+        {
+            IH5Attribute attribute = vars.Attribute("name");
+            // h5py writes a str attribute as a variable-length string.
+            string? cell = attribute.Type.Class is H5DataTypeClass.String or H5DataTypeClass.VariableLength ? attribute.Read<string>() : null;
+            switch (cell)
+            {
+                case "lstm_cell":
+                    return "lstm";
+                case "gru_cell":
+                    return "gru";
+                case "simple_rnn_cell":
+                    return "simple_rnn";
+                case not null when varsPath == "cell/vars":
+                    throw new InvalidDataException(
+                        $"{Source}: '{path}/{varsPath}' is named '{cell}', but RnnGen loads a Bidirectional LSTM, GRU or SimpleRNN (lstm_cell, gru_cell or simple_rnn_cell).");
+            }
+        }
+
+        int[]? recurrent = weights.Count >= 2 ? weights[1].Shape : null;
+        return recurrent is [int u, int columns] && u > 0 && columns % u == 0 ? (columns / u) switch
+        {
+            4 => "lstm",
+            3 => "gru",
+            1 => "simple_rnn",
+            _ => throw Unknown(),
+        } : throw Unknown();
+
+        InvalidDataException Unknown() => new(
+            $"{Source}: '{path}/{varsPath}' holds {weights.Count} arrays of shapes {string.Join(", ", weights.Select(w => KerasStack.Shape(w.Shape)))}, " +
+            "which are not the kernel, recurrent kernel [u, gates·u] and bias of an LSTM (4 gates), GRU (3) or SimpleRNN (1).");
     }
 
     private static List<KerasArray> Vars(IH5Group layer, string path, string name)

@@ -17,14 +17,18 @@ internal sealed class KerasModel
 
     public required List<(double[,] Kernel, double[,] Recurrent, double[,] Bias)> Layers { get; init; } // GRU bias [2, 3u]; others [1, gates·u]
 
+    /// <summary>A Keras Bidirectional layer's backward_layer for each layer, or null: run over the reversed sequence, its outputs reversed back and concatenated after the forward ones.</summary>
+    public List<(double[,] Kernel, double[,] Recurrent, double[,] Bias)>? Backward { get; init; }
+
     public required double[,] DenseKernel { get; init; }
 
     public required double[] DenseBias { get; init; }
 
     public int Gates => Kind switch { "lstm" => 4, "gru" => 3, _ => 1 };
 
-    public static KerasModel Random(string kind, int inputs, int units, int layers, int outputs, int seed)
+    public static KerasModel Random(string kind, int inputs, int units, int layers, int outputs, int seed, bool bidirectional = false)
     {
+        int directions = bidirectional ? 2 : 1;
         var random = new Random(seed);
         int gates = kind switch { "lstm" => 4, "gru" => 3, _ => 1 };
         double[,] M(int r, int c)
@@ -42,14 +46,19 @@ internal sealed class KerasModel
         }
 
         var list = new List<(double[,], double[,], double[,])>();
+        List<(double[,], double[,], double[,])>? backward = bidirectional ? [] : null;
         for (int k = 0; k < layers; k++)
         {
-            list.Add((M(k == 0 ? inputs : units, gates * units), M(units, gates * units), M(kind == "gru" ? 2 : 1, gates * units)));
+            list.Add((M(k == 0 ? inputs : directions * units, gates * units), M(units, gates * units), M(kind == "gru" ? 2 : 1, gates * units)));
+            backward?.Add((M(k == 0 ? inputs : directions * units, gates * units), M(units, gates * units), M(kind == "gru" ? 2 : 1, gates * units)));
         }
 
-        double[,] dense = M(units, outputs);
+        double[,] dense = M(directions * units, outputs);
         double[,] bias = M(1, outputs);
-        return new KerasModel { Kind = kind, Layers = list, DenseKernel = dense, DenseBias = Enumerable.Range(0, outputs).Select(o => bias[0, o]).ToArray() };
+        return new KerasModel
+        {
+            Kind = kind, Layers = list, Backward = backward, DenseKernel = dense, DenseBias = Enumerable.Range(0, outputs).Select(o => bias[0, o]).ToArray(),
+        };
     }
 
     /// <summary>Keras' forward pass over [steps, inputs], every step's Dense output.</summary>
@@ -57,50 +66,68 @@ internal sealed class KerasModel
     {
         int inputs = Layers[0].Kernel.GetLength(0);
         double[][] sequence = Enumerable.Range(0, steps).Select(t => Enumerable.Range(0, inputs).Select(i => (double)x[t * inputs + i]).ToArray()).ToArray();
-        foreach ((double[,] kernel, double[,] recurrent, double[,] bias) in Layers)
+        for (int k = 0; k < Layers.Count; k++)
         {
-            int u = recurrent.GetLength(0);
-            var h = new double[u];
-            var c = new double[u];
-            var next = new double[steps][];
-            for (int t = 0; t < steps; t++)
+            double[][] forward = RunLayer(sequence, Layers[k]);
+            if (Backward is null)
             {
-                double[] xk = Times(sequence[t], kernel);
-                double[] hu = Times(h, recurrent);
-                var hNew = new double[u];
-                for (int j = 0; j < u; j++)
-                {
-                    double B(int row, int col) => bias[row, col];
-                    switch (Kind)
-                    {
-                        case "lstm":
-                            double i = Sigmoid(xk[j] + hu[j] + B(0, j));
-                            double f = Sigmoid(xk[u + j] + hu[u + j] + B(0, u + j));
-                            double g = Math.Tanh(xk[2 * u + j] + hu[2 * u + j] + B(0, 2 * u + j));
-                            double o = Sigmoid(xk[3 * u + j] + hu[3 * u + j] + B(0, 3 * u + j));
-                            c[j] = f * c[j] + i * g;
-                            hNew[j] = o * Math.Tanh(c[j]);
-                            break;
-                        case "gru":
-                            double z = Sigmoid(xk[j] + B(0, j) + hu[j] + B(1, j));
-                            double r = Sigmoid(xk[u + j] + B(0, u + j) + hu[u + j] + B(1, u + j));
-                            double hh = Math.Tanh(xk[2 * u + j] + B(0, 2 * u + j) + r * (hu[2 * u + j] + B(1, 2 * u + j)));
-                            hNew[j] = z * h[j] + (1 - z) * hh;
-                            break;
-                        default:
-                            hNew[j] = Math.Tanh(xk[j] + hu[j] + B(0, j));
-                            break;
-                    }
-                }
-
-                h = hNew;
-                next[t] = h;
+                sequence = forward;
+                continue;
             }
 
-            sequence = next;
+            // Keras' backward_layer (go_backwards = True) reads the sequence from its end; Bidirectional flips its
+            // outputs back and concatenates them after the forward ones (merge_mode "concat").
+            double[][] backward = Enumerable.Reverse(RunLayer(Enumerable.Reverse(sequence).ToArray(), Backward[k])).ToArray();
+            sequence = Enumerable.Range(0, steps).Select(t => forward[t].Concat(backward[t]).ToArray()).ToArray();
         }
 
         return sequence.SelectMany(s => Times(s, DenseKernel).Select((v, o) => v + DenseBias[o])).ToArray();
+    }
+
+    /// <summary>One Keras recurrent layer over a sequence from a zero state: its output at every step.</summary>
+    private double[][] RunLayer(double[][] sequence, (double[,] Kernel, double[,] Recurrent, double[,] Bias) layer)
+    {
+        (double[,] kernel, double[,] recurrent, double[,] bias) = layer;
+        int steps = sequence.Length;
+        int u = recurrent.GetLength(0);
+        var h = new double[u];
+        var c = new double[u];
+        var next = new double[steps][];
+        for (int t = 0; t < steps; t++)
+        {
+            double[] xk = Times(sequence[t], kernel);
+            double[] hu = Times(h, recurrent);
+            var hNew = new double[u];
+            for (int j = 0; j < u; j++)
+            {
+                double B(int row, int col) => bias[row, col];
+                switch (Kind)
+                {
+                    case "lstm":
+                        double i = Sigmoid(xk[j] + hu[j] + B(0, j));
+                        double f = Sigmoid(xk[u + j] + hu[u + j] + B(0, u + j));
+                        double g = Math.Tanh(xk[2 * u + j] + hu[2 * u + j] + B(0, 2 * u + j));
+                        double o = Sigmoid(xk[3 * u + j] + hu[3 * u + j] + B(0, 3 * u + j));
+                        c[j] = f * c[j] + i * g;
+                        hNew[j] = o * Math.Tanh(c[j]);
+                        break;
+                    case "gru":
+                        double z = Sigmoid(xk[j] + B(0, j) + hu[j] + B(1, j));
+                        double r = Sigmoid(xk[u + j] + B(0, u + j) + hu[u + j] + B(1, u + j));
+                        double hh = Math.Tanh(xk[2 * u + j] + B(0, 2 * u + j) + r * (hu[2 * u + j] + B(1, 2 * u + j)));
+                        hNew[j] = z * h[j] + (1 - z) * hh;
+                        break;
+                    default:
+                        hNew[j] = Math.Tanh(xk[j] + hu[j] + B(0, j));
+                        break;
+                }
+            }
+
+            h = hNew;
+            next[t] = h;
+        }
+
+        return next;
     }
 
     /// <summary>The model as RTNeural's save_model writes it (json.dump of numpy lists).</summary>

@@ -69,13 +69,93 @@ public class KerasWeightsTests
     }
 
     [Fact]
-    public void BidirectionalLayerIsRefusedByName()
+    public void BidirectionalLstmMatchesKerasEquations()
     {
-        KerasModel keras = KerasModel.Random("lstm", 1, 4, 1, 1, seed: 25);
+        // Keras 3.6 and later name the cell on its vars group; the kind is read from that name.
+        KerasModel keras = KerasModel.Random("lstm", 2, 4, 1, 2, seed: 40, bidirectional: true);
+        var model = new KerasLstmBidirectional();
+        KerasWeights.Load(model, File(keras));
+        RtNeuralJsonTests.Compare(keras, model.Predict, KerasLstmBidirectional.Input, 12);
+    }
+
+    [Fact]
+    public void StackedBidirectionalGruMatchesKerasEquations()
+    {
+        // Without the cell's name (Keras before 3.6) the kind comes from the recurrent kernel [4, 12]: three gates, a GRU.
+        KerasModel keras = KerasModel.Random("gru", 2, 4, 2, 1, seed: 41, bidirectional: true);
+        var model = new KerasGruBidirectionalStacked();
+        KerasWeights.Load(model, new MemoryStream(Bytes(Layout(keras, cellNames: false))));
+        RtNeuralJsonTests.Compare(keras, model.Predict, KerasGruBidirectionalStacked.Input, 15);
+    }
+
+    [Fact]
+    public void BidirectionalDirectionsLandInPyTorchsNames()
+    {
+        // The forward layer becomes rnn.*_l0 and the backward layer rnn.*_l0_reverse; the head reads [forward; backward].
+        KerasModel keras = KerasModel.Random("lstm", 2, 4, 1, 2, seed: 42, bidirectional: true);
+        var model = new KerasLstmBidirectional();
+        KerasWeights.Load(model, File(keras));
+        Assert.Equal(Transposed(keras.Layers[0].Recurrent), RtNeuralJsonTests.Saved(model, "rnn.weight_hh_l0"));
+        Assert.Equal(Transposed(keras.Backward![0].Recurrent), RtNeuralJsonTests.Saved(model, "rnn.weight_hh_l0_reverse"));
+        Assert.Equal(Transposed(keras.DenseKernel), RtNeuralJsonTests.Saved(model, "output.weight"));
+    }
+
+    [Fact]
+    public void BidirectionalFileIntoUnidirectionalModelGivesTheFittingDeclaration() =>
+        AssertRefused(
+            Layout(KerasModel.Random("lstm", 1, 4, 1, 1, seed: 43, bidirectional: true)),
+            "The file fits [RnnModel(Hidden = 4, Input = 1, Output = 1, Cell = CellType.Lstm, Loss = Loss.SquaredError, Bidirectional = true)]");
+
+    [Fact]
+    public void BidirectionalLayerWithoutBackwardLayerIsRefused()
+    {
+        H5File file = Layout(KerasModel.Random("lstm", 2, 4, 1, 2, seed: 44, bidirectional: true));
+        ((H5Group)((H5Group)file["layers"])["bidirectional"]).Remove("backward_layer");
+        AssertRefused(new KerasLstmBidirectional(), Bytes(file), "the Bidirectional layer 'layers/bidirectional' has no 'layers/bidirectional/backward_layer' group");
+    }
+
+    [Fact]
+    public void BidirectionalDirectionsOfDifferentSizesAreRefused()
+    {
+        KerasModel keras = KerasModel.Random("lstm", 2, 4, 1, 2, seed: 45, bidirectional: true);
+        KerasModel wider = KerasModel.Random("lstm", 2, 5, 1, 2, seed: 46, bidirectional: true);
+        H5File file = Layout(keras);
+        var bidirectional = (H5Group)((H5Group)file["layers"])["bidirectional"];
+        bidirectional["backward_layer"] = ((H5Group)((H5Group)Layout(wider)["layers"])["bidirectional"])["backward_layer"];
+        AssertRefused(
+            new KerasLstmBidirectional(),
+            Bytes(file),
+            "layers/bidirectional/backward_layer has 5 units reading 2 inputs, but layers/bidirectional/forward_layer has 4 units reading 2 inputs");
+    }
+
+    [Fact]
+    public void BidirectionalMergeModeOtherThanConcatIsRefusedByItsHead()
+    {
+        // merge_mode "sum" (or "mul", "ave") gives the Dense layer one direction's 4 values, not 8.
+        KerasModel keras = KerasModel.Random("lstm", 2, 4, 1, 2, seed: 49, bidirectional: true);
+        H5File file = Layout(keras);
+        ((H5Group)((H5Group)((H5Group)file["layers"])["dense"])["vars"])["0"] = Data(new double[4, 2]);
+        AssertRefused(new KerasLstmBidirectional(), Bytes(file), "has a kernel [4, 2], but it follows 8 values (2·4 units, forward and backward), so it needs [8, outputs] (reading one direction's width: a Bidirectional merge_mode of sum");
+    }
+
+    [Fact]
+    public void BidirectionalAndPlainLayersAreNotMixed()
+    {
+        KerasModel keras = KerasModel.Random("gru", 2, 4, 2, 1, seed: 47, bidirectional: true);
         H5File file = Layout(keras);
         var layers = (H5Group)file["layers"];
-        layers["bidirectional"] = new H5Group { ["forward_layer"] = new H5Group { ["cell"] = new H5Group { ["vars"] = new H5Group { ["0"] = Data(keras.Layers[0].Kernel) } } } };
-        AssertRefused(file, "'layers/bidirectional'");
+        layers["gru"] = ((H5Group)layers["bidirectional"])["forward_layer"];
+        layers.Remove("bidirectional");
+        AssertRefused(new KerasGruBidirectionalStacked(), Bytes(file), "layer 1, layers/bidirectional_1/forward_layer, is bidirectional but layer 0, layers/gru, is not");
+    }
+
+    [Fact]
+    public void BidirectionalOfAnotherCellIsRefusedByName()
+    {
+        H5File file = Layout(KerasModel.Random("lstm", 2, 4, 1, 2, seed: 48, bidirectional: true));
+        var forward = (H5Group)((H5Group)((H5Group)file["layers"])["bidirectional"])["forward_layer"];
+        ((H5Group)((H5Group)forward["cell"])["vars"]).Attributes = new() { ["name"] = "conv_lstm_cell" };
+        AssertRefused(new KerasLstmBidirectional(), Bytes(file), "'layers/bidirectional/forward_layer/cell/vars' is named 'conv_lstm_cell'");
     }
 
     [Fact]
@@ -147,18 +227,54 @@ public class KerasWeightsTests
     public void FileOfAnotherSizeGivesTheFittingDeclaration() =>
         AssertRefused(Layout(KerasModel.Random("lstm", 1, 6, 1, 1, seed: 31)), "The file fits [RnnModel(Hidden = 6, Input = 1, Output = 1, Cell = CellType.Lstm, Loss = Loss.SquaredError)]");
 
-    /// <summary>Keras 3's layout for a Sequential model: layers/&lt;class&gt;[_n]/cell/vars/0..2, layers/dense/vars/0..1.</summary>
-    internal static H5File Layout(KerasModel keras)
+    /// <summary>
+    /// Keras 3's layout for a Sequential model: layers/&lt;class&gt;[_n]/cell/vars/0..2, layers/dense/vars/0..1; a
+    /// Bidirectional layer as layers/bidirectional[_n]/{forward_layer, backward_layer}/cell/vars/0..2, with the wrapped
+    /// original, never built, under layer. With <paramref name="cellNames"/>, the vars groups carry the name attribute
+    /// Keras 3.6 and later write (the layer's or cell's name).
+    /// </summary>
+    internal static H5File Layout(KerasModel keras, bool cellNames = true)
     {
+        string cellName = keras.Kind + "_cell";
+        H5Group Vars(string name, H5Group? vars = null)
+        {
+            vars ??= new H5Group();
+            if (cellNames)
+            {
+                vars.Attributes = new() { ["name"] = name };
+            }
+
+            return vars;
+        }
+
+        H5Group Recurrent((double[,] Kernel, double[,] Recurrent, double[,] Bias) layer, string name)
+        {
+            (double[,] kernel, double[,] recurrent, double[,] bias) = layer;
+            object b = keras.Kind == "gru" ? Data(bias) : new H5Dataset(KerasModel.Row(bias).Select(v => (float)v).ToArray(), fileDims: [(ulong)bias.GetLength(1)]);
+            return new H5Group
+            {
+                ["vars"] = Vars(name),
+                ["cell"] = new H5Group { ["vars"] = Vars(cellName, new H5Group { ["0"] = Data(kernel), ["1"] = Data(recurrent), ["2"] = b }) },
+            };
+        }
+
         var layers = new H5Group();
         for (int k = 0; k < keras.Layers.Count; k++)
         {
-            (double[,] kernel, double[,] recurrent, double[,] bias) = keras.Layers[k];
-            object b = keras.Kind == "gru" ? Data(bias) : new H5Dataset(KerasModel.Row(bias).Select(v => (float)v).ToArray(), fileDims: [(ulong)bias.GetLength(1)]);
-            layers[k == 0 ? keras.Kind : $"{keras.Kind}_{k}"] = new H5Group
+            string name = k == 0 ? keras.Kind : $"{keras.Kind}_{k}";
+            if (keras.Backward is null)
             {
-                ["vars"] = new H5Group(),
-                ["cell"] = new H5Group { ["vars"] = new H5Group { ["0"] = Data(kernel), ["1"] = Data(recurrent), ["2"] = b } },
+                layers[name] = Recurrent(keras.Layers[k], name);
+                continue;
+            }
+
+            string bidirectional = k == 0 ? "bidirectional" : $"bidirectional_{k}";
+            layers[bidirectional] = new H5Group
+            {
+                ["vars"] = Vars(bidirectional),
+                ["backward_layer"] = Recurrent(keras.Backward[k], "backward_" + name),
+                ["forward_layer"] = Recurrent(keras.Layers[k], "forward_" + name),
+                ["layer"] = new H5Group { ["vars"] = Vars(name), ["cell"] = new H5Group { ["vars"] = Vars(cellName) } },
             };
         }
 
@@ -193,6 +309,9 @@ public class KerasWeightsTests
         return new H5Dataset(flat, fileDims: [(ulong)m.GetLength(0), (ulong)m.GetLength(1)]);
     }
 
+    private static double[] Transposed(double[,] m) =>
+        Enumerable.Range(0, m.GetLength(1)).SelectMany(j => Enumerable.Range(0, m.GetLength(0)).Select(i => RtNeuralJsonTests.Rounded((float)m[i, j]))).ToArray();
+
     private static MemoryStream File(KerasModel keras) => new(Bytes(Layout(keras)));
 
     private static byte[] Bytes(H5File file)
@@ -204,9 +323,10 @@ public class KerasWeightsTests
 
     private static void AssertRefused(H5File file, string expected) => AssertRefused(Bytes(file), expected);
 
-    private static void AssertRefused(byte[] file, string expected)
+    private static void AssertRefused(byte[] file, string expected) => AssertRefused(new AudioLstm(), file, expected);
+
+    private static void AssertRefused(IRnnModel<float, float, float> model, byte[] file, string expected)
     {
-        var model = new AudioLstm();
         model.Initialize(3);
         byte[] before = RtNeuralJsonTests.Weights(model);
         var e = Assert.Throws<InvalidDataException>(() => KerasWeights.Load(model, new MemoryStream(file)));

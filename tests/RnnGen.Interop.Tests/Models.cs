@@ -56,6 +56,13 @@ public partial class DenseVanilla { }
 [RnnModel(Hidden = 4, Input = 2, Output = 1, Cell = CellType.Gru, Loss = Loss.SquaredError, Precision = Precision.Double)]
 public partial class AudioGruDouble { }
 
+// Keras Bidirectional layers (forward_layer and backward_layer of a .weights.h5 file).
+[RnnModel(Hidden = 4, Input = 2, Output = 2, Cell = CellType.Lstm, Loss = Loss.SquaredError, Bidirectional = true)]
+public partial class KerasLstmBidirectional { }
+
+[RnnModel(Hidden = 4, Input = 2, Output = 1, Cell = CellType.Gru, Loss = Loss.SquaredError, Layers = 2, Bidirectional = true)]
+public partial class KerasGruBidirectionalStacked { }
+
 // What ONNX cannot express.
 [RnnModel(Hidden = 6, Input = 3, Output = 2, Cell = CellType.Lstm, Loss = Loss.SquaredError, Projection = 3)]
 public partial class ProjectedLstm { }

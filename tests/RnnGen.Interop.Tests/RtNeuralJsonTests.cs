@@ -181,8 +181,12 @@ public class RtNeuralJsonTests
         Assert.True(header.TryGetTensor(name, out var info));
         var values = new float[info.ElementCount];
         RnnGen.IO.SafeTensorsConvert.Decode<float>(info.DType, data.AsSpan((int)info.DataBegin, (int)info.ByteLength), values);
-        return values.Select(v => double.Parse(v.ToString(System.Globalization.CultureInfo.InvariantCulture), System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        return values.Select(Rounded).ToArray();
     }
+
+    /// <summary>A float as the double of its shortest decimal, as <see cref="Saved"/> gives it.</summary>
+    internal static double Rounded(float v) =>
+        double.Parse(v.ToString(System.Globalization.CultureInfo.InvariantCulture), System.Globalization.CultureInfo.InvariantCulture);
 
     private static MemoryStream Stream(string text) => new(Encoding.UTF8.GetBytes(text));
 }
