@@ -6,26 +6,7 @@ namespace RnnGen.Tests;
 /// <summary>After construction, the hot calls allocate nothing (SPEC §7).</summary>
 public class AllocationTests
 {
-    /// <summary>
-    /// Bytes allocated by 10 calls after a warm-up: the least of three rounds. One CI run (Debug build, the whole
-    /// suite in parallel) saw 7,688 bytes in the only round of a double model's SgdStep, never seen again in isolation
-    /// or in later full runs: a one-time allocation on the thread that is not the call's. An allocation of the call's
-    /// own shows in every round, so the least of three still catches it.
-    /// </summary>
-    private static long Measure(Action action)
-    {
-        action(); // warm up: tiering, static constructors
-        action();
-        long least = long.MaxValue;
-        for (int round = 0; round < 3; round++)
-        {
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            for (int i = 0; i < 10; i++) action();
-            least = Math.Min(least, GC.GetAllocatedBytesForCurrentThread() - before);
-        }
-
-        return least;
-    }
+    private static long Measure(Action action) => Allocations.Least(action);
 
     [Fact]
     public void HotCallsAllocateNothing()

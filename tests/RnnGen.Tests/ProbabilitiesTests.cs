@@ -171,14 +171,7 @@ public class ProbabilitiesTests
         }
     }
 
-    private static long Measure(Action action)
-    {
-        action(); // warm up: tiering, static constructors
-        action();
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 10; i++) action();
-        return GC.GetAllocatedBytesForCurrentThread() - before;
-    }
+    private static long Measure(Action action) => Allocations.Least(action);
 
     [Fact]
     public void ProbabilitiesAllocateNothing()

@@ -247,14 +247,23 @@ public sealed unsafe class NativeExportsTests
         nint model = api.Create();
         float[] x = new float[4 * NativeLstm.Input], y = new float[4 * NativeLstm.Output];
         for (int i = 0; i < 100; i++) api.Run("Process", model, x, (nuint)x.Length, y, (nuint)y.Length);
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 1000; i++)
+
+        // The least of three rounds, as AllocationTests measures: a one-time allocation of the runtime's on this thread
+        // (seen once with the whole suite running) shows in one round, one of the calls' own in all three.
+        long least = long.MaxValue;
+        for (int round = 0; round < 3; round++)
         {
-            api.Run("Step", model, x, NativeLstm.Input, y, NativeLstm.Output);
-            api.Run("Process", model, x, (nuint)x.Length, y, (nuint)y.Length);
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 1000; i++)
+            {
+                api.Run("Step", model, x, NativeLstm.Input, y, NativeLstm.Output);
+                api.Run("Process", model, x, (nuint)x.Length, y, (nuint)y.Length);
+            }
+
+            least = Math.Min(least, GC.GetAllocatedBytesForCurrentThread() - before);
         }
 
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(0, least);
         api.Destroy(model);
 
         foreach (string entry in new[] { "Step", "Process" })

@@ -123,11 +123,7 @@ public class Seq2SeqTests
 
         foreach (Action call in new Action[] { () => seq2seq.Backward(history, future, 0.5, ref random), () => seq2seq.Forecast(history, forecast) })
         {
-            call();
-            call();
-            long allocated = GC.GetAllocatedBytesForCurrentThread();
-            for (int i = 0; i < 10; i++) call();
-            Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - allocated);
+            Assert.Equal(0, Allocations.Least(call));
         }
     }
 }
