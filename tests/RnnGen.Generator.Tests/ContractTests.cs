@@ -35,7 +35,7 @@ public sealed class ContractTests
         { "Scorer", "[RnnModel(Hidden = 8, Vocab = 10, Output = 2, Loss = Loss.SquaredError)]", "token squared-error streaming composes" },
         { "Distortion", "[RnnModel(Hidden = 16, Input = 1, Output = 1, Cell = CellType.Lstm, Loss = Loss.SquaredError)]", "dense squared-error streaming lstm composes" },
         { "Gesture", "[RnnModel(Hidden = 16, Input = 3, Output = 4, Outputs = Outputs.LastStep)]", "dense cross-entropy streaming composes" },
-        { "Echo", "[RnnModel(Hidden = 8, Input = 2, Output = 2, Loss = Loss.SquaredError, Recurrence = Recurrence.Output)]", "dense squared-error streaming output-recurrence" },
+        { "Echo", "[RnnModel(Hidden = 8, Input = 2, Output = 2, Loss = Loss.SquaredError, Recurrence = Recurrence.Output)]", "dense squared-error streaming output-recurrence composes" },
         { "DeepChars", "[RnnModel(Hidden = 32, Vocab = 50, Cell = CellType.Lstm, Layers = 2, Dropout = 0.1)]", "token cross-entropy streaming language-model lstm stacked dropout composes" },
         { "DeepGru", "[RnnModel(Hidden = 16, Input = 4, Output = 2, Cell = CellType.Gru, Layers = 3, Loss = Loss.SquaredError)]", "dense squared-error streaming stacked composes" },
         { "Projected", "[RnnModel(Hidden = 16, Vocab = 10, Cell = CellType.Lstm, Projection = 8, Precision = Precision.Double)]", "token cross-entropy streaming language-model lstm projection composes" },

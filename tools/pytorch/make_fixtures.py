@@ -150,6 +150,10 @@ COMPOSE_TABLE = [
     ("ComposeLstmP3L2DenseExternalLast", "lstm", None, "dense", 3, 8, 2, "squared_error", "last_step", 0, 2, 3, "external", {}),
     ("ComposeVanillaL2DenseExternalDouble", "vanilla", "tanh", "dense", 3, 8, 2, "squared_error", "every_step", 0, 2, 0, "external",
      dict(precision="double")),
+    # Output recurrence: the state step t reads is y_{t-1}, so its gradient is the one that composes.
+    ("ComposeFeedbackDenseSe", "vanilla", "tanh", "dense", 3, 8, 3, "squared_error", "every_step", 0, 1, 0, "loss", dict(recurrence="output")),
+    ("ComposeFeedbackTokenCeT2", "vanilla", "tanh", "vocab", 10, 8, 6, "cross_entropy", "every_step", 2, 1, 0, "loss", dict(recurrence="output")),
+    ("ComposeFeedbackDenseExternal", "vanilla", "relu", "dense", 3, 8, 2, "squared_error", "every_step", 0, 1, 0, "external", dict(recurrence="output")),
 ]
 
 
@@ -451,8 +455,10 @@ def make_step(row, seed):
     print(f"Step/{name}: last output {runs['given']['outputs'][-1]:.6f}")
 
 
-def state_parts(state, cell, layers):
-    """A state by RnnGen's names: h<layer> and c<layer>."""
+def state_parts(state, cell, layers, recurrence="hidden"):
+    """A state by RnnGen's names: h<layer> and c<layer>, or y (the fed-back output)."""
+    if recurrence == "output":
+        return dict(y=state.flatten().tolist())
     if cell == "lstm":
         h, c = state
         return {**{f"h{l}": h[l, 0].tolist() for l in range(layers)}, **{f"c{l}": c[l, 0].tolist() for l in range(layers)}}
@@ -467,7 +473,8 @@ def make_compose(row, seed):
     torch.manual_seed(seed)
     torch.set_default_dtype(dtype)
     embedding = options.get("embedding", 0)
-    net = Net(cell, activation, width, hidden, output, "hidden", layers, projection, False, embedding)
+    recurrence = options.get("recurrence", "hidden")
+    net = Net(cell, activation, width, hidden, output, recurrence, layers, projection, False, embedding)
     if kind == "vocab":
         tokens = torch.randint(0, width, (STEPS,))
         x = F.one_hot(tokens, width).to(dtype)
@@ -549,14 +556,15 @@ def make_compose(row, seed):
     os.makedirs(os.path.join(OUT, "Compose"), exist_ok=True)
     write_safetensors(os.path.join(OUT, "Compose", name + ".weights.safetensors"), {k: v.detach() for k, v in params.items()}, file_dtype)
     write_safetensors(os.path.join(OUT, "Compose", name + ".grads.safetensors"), {k: v.grad for k, v in params.items()}, file_dtype)
-    result = dict(declaration=declaration, inputs=inputs, targets=target_list, loss=total,
-                  state=state_parts(given, cell, layers), state_gradient=state_parts(downstream, cell, layers),
-                  final=state_parts(final, cell, layers), initial_state_gradient=state_parts(state_gradient, cell, layers))
+    parts = lambda st: state_parts(st, cell, layers, recurrence)
+    result = dict(declaration=declaration, inputs=inputs, targets=target_list, loss=total, state=parts(given),
+                  state_gradient=parts(downstream), final=parts(final), initial_state_gradient=parts(state_gradient))
     if mode == "external":
         result["input_gradient"] = x.grad.flatten().tolist()
     with open(os.path.join(OUT, "Compose", name + ".json"), "w") as f:
         json.dump(result, f, indent=1)
-    print(f"Compose/{name}: loss {total:.6f}, |dh0| {sum(abs(v) for v in result['initial_state_gradient']['h0']):.4f}")
+    first_part = next(iter(result["initial_state_gradient"].values()))
+    print(f"Compose/{name}: loss {total:.6f}, |d state0| {sum(abs(v) for v in first_part):.4f}")
 
 
 def write_safetensors(path, tensors, dtype="F32"):

@@ -119,10 +119,10 @@ internal sealed class Sizes
 
     /// <summary>
     /// Backward can take a downstream gradient of the final state and return the gradient of the initial state (a
-    /// decoder's gradient reaching its encoder): models with a State whose state gradient is the carried one (hidden
-    /// recurrence; with output recurrence the walk carries dy, not the state's h).
+    /// decoder's gradient reaching its encoder): every model with a State. With output recurrence the state that feeds
+    /// the next step is the fed-back y, whose gradient the walk carries; the state's h feeds nothing.
     /// </summary>
-    public bool ComposesState => Streams && !FeedsBack;
+    public bool ComposesState => Streams;
 
     /// <summary>Dense models that compose also take an external output gradient and give the gradient of their inputs.</summary>
     public bool ComposesInput => ComposesState && !Spec.TokenInput;

@@ -179,6 +179,23 @@ internal sealed class BackwardPrinter : Printer
         W.Line();
     }
 
+    /// <summary>
+    /// Where a unit's carried state gradient sits in the state: its layer's [h | c], or with output recurrence the fed-back
+    /// y, which is what step t reads of the state (h is kept for the caller, and feeds nothing).
+    /// </summary>
+    private Expr CarriedPart(Unit unit) => Sizes.FeedsBack ? Sizes.StateFeedback : unit.StateOffset;
+
+    /// <summary>The caller's gradient of the initial state, from the walk's gradient of the state entering step 0.</summary>
+    private void ReturnStateGradient(Slot gradient, Unit unit)
+    {
+        W.Line(Calls.Copy(gradient, Local("stateGradient").Plus(CarriedPart(unit)), Sizes.StateGradientWidth));
+        if (Sizes.FeedsBack)
+        {
+            W.Line("// The initial h feeds nothing (step 0 reads the fed-back y): its gradient is zero.");
+            W.Line(Calls.Clear(Local("stateGradient").Plus(unit.StateOffset), Sizes.FeaturesPadded));
+        }
+    }
+
     /// <summary>The caller's input gradient, when asked for: dx_t = W_ihᵀ δ_t of layer 0 (one direction: a model that composes streams).</summary>
     private void PrintInputGradient()
     {
@@ -305,7 +322,7 @@ internal sealed class BackwardPrinter : Printer
             if (Sizes.ComposesState)
             {
                 W.Line("// From the caller's gradient of the final state, or zero when it is a null ref.");
-                W.Line($"Rows.LoadState<{T}>(ref stateGradient, {Calls.Width(unit.StateOffset)}, {carry.Ref}, {Calls.Width(Sizes.StateGradientWidth)});");
+                W.Line($"Rows.LoadState<{T}>(ref stateGradient, {Calls.Width(CarriedPart(unit))}, {carry.Ref}, {Calls.Width(Sizes.StateGradientWidth)});");
             }
             else
             {
@@ -344,7 +361,7 @@ internal sealed class BackwardPrinter : Printer
                         W.Line(Calls.Clear(next, Sizes.StateGradientWidth));
                     }
 
-                    W.Line(Calls.Copy(next, Local("stateGradient").Plus(unit.StateOffset), Sizes.StateGradientWidth));
+                    ReturnStateGradient(next, unit);
                 }
             }
         }
@@ -415,7 +432,7 @@ internal sealed class BackwardPrinter : Printer
                         W.Line("// The caller's gradient of the final state enters with the last step's window, as a loss there would.");
                         foreach (Unit unit in Memory.Units)
                         {
-                            W.Line(Calls.Add(Local("stateGradient").Plus(unit.StateOffset), LayerPart(opened, unit), Sizes.StateGradientWidth));
+                            W.Line(Calls.Add(Local("stateGradient").Plus(CarriedPart(unit)), LayerPart(opened, unit), Sizes.StateGradientWidth));
                         }
                     }
                 }
@@ -482,7 +499,7 @@ internal sealed class BackwardPrinter : Printer
                 {
                     W.Line("// Every window live at step 0 reaches the state entering it: their sum's gradient of that state, for the caller.");
                     W.Line(Calls.Dot(Network.RecurrentBackprop, unit.RecurrentSideGrads.Row(BackTime), weights.Recurrent, scratchState, 1));
-                    W.Line(Calls.Copy(scratchState, Local("stateGradient").Plus(unit.StateOffset), Sizes.StateGradientWidth));
+                    ReturnStateGradient(scratchState, unit);
                 }
             }
 

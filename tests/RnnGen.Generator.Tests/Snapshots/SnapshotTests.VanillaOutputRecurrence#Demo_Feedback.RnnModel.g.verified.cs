@@ -5,7 +5,7 @@
 
 namespace Demo
 {
-    partial class Feedback : global::RnnGen.IRnnModel<float, float, float>
+    partial class Feedback : global::RnnGen.IRnnModel<float, float, float>, global::RnnGen.IComposableModel<float, global::Demo.Feedback.State>
     {
         /// <summary>Hidden units (PyTorch <c>hidden_size</c>).</summary>
         public const int Hidden = 12;
@@ -95,7 +95,7 @@ namespace Demo
 
         /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
-        public float Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets) => global::RnnGen.Generated.FeedbackNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, CheckSequence(inputs, targets), ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>());
+        public float Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets) => global::RnnGen.Generated.FeedbackNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, CheckSequence(inputs, targets), ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>(), ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>(), default, default);
 
         /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
@@ -115,7 +115,7 @@ namespace Demo
         /// <inheritdoc cref="Backward(global::System.ReadOnlySpan{float}, global::System.ReadOnlySpan{float})"/>
         /// <summary>Backward, with the entering state a constant for the gradient (a detached state in PyTorch): a long stream trained chunk by chunk, continuing from <paramref name="state"/>, which then receives the state after the last step.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
-        public float Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, ref State state) => global::RnnGen.Generated.FeedbackNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, CheckSequence(inputs, targets), ref state.Data);
+        public float Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, ref State state) => global::RnnGen.Generated.FeedbackNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, CheckSequence(inputs, targets), ref state.Data, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>(), default, default);
 
         /// <inheritdoc cref="SgdStep(global::System.ReadOnlySpan{float}, global::System.ReadOnlySpan{float}, float)"/>
         /// <summary>One SGD step, continuing from <paramref name="state"/>, which then receives the state after the last step.</summary>
@@ -127,6 +127,39 @@ namespace Demo
             float loss = global::RnnGen.Generated.FeedbackNetwork.SgdStep(_parameters, _gradients, _workspace, inputs, targets, steps, learningRate, ref state.Data, out int nonFinite);
             return nonFinite == global::RnnGen.Runtime.TrainingGuard.AllFinite ? loss : NonFiniteStep(loss, nonFinite);
         }
+
+        /// <summary>Backward from a given state, giving the gradient with respect to that state too: how a decoder's gradient reaches its encoder (PyTorch's <c>h0.grad</c>).</summary>
+        /// <param name="inputs">The sequence, as for <see cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.Forward"/>.</param>
+        /// <param name="targets">Its targets, as for <see cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.Forward"/>.</param>
+        /// <param name="state">The initial state; receives the final one.</param>
+        /// <param name="stateGradient">On entry, the gradient of whatever follows with respect to the final state (<c>default</c> when nothing does); on return, the gradient of the loss and of what follows with respect to the initial state. With truncated BPTT the final state's gradient goes back Truncate steps, as a loss at the last step does, and only what reaches step 0 reaches the initial state.</param>
+        /// <returns>The summed loss; the parameters' gradients are added.</returns>
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
+        public float Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, ref State state, ref State stateGradient) => global::RnnGen.Generated.FeedbackNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, CheckSequence(inputs, targets), ref state.Data, ref stateGradient.Data, default, default);
+
+        /// <summary>
+        /// Backpropagation through time from a gradient the caller computed, for a model inside a larger computation: no built-in
+        /// loss. Runs from <paramref name="state"/> (which then receives the state after the last step), adds the parameters'
+        /// gradients, and gives the gradients with respect to the inputs and the initial state. Dropout draws as in any Backward.
+        /// </summary>
+        /// <param name="inputs">The sequence, as for <see cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.Forward"/>.</param>
+        /// <param name="outputGradient">∂L/∂y: [steps, Output].</param>
+        /// <param name="inputGradient">Receives ∂L/∂x, [steps, Input]; a longer span keeps the rest.</param>
+        /// <param name="state">The initial state; receives the final one.</param>
+        /// <param name="stateGradient">On entry, the gradient of whatever follows with respect to the final state (<c>default</c> when nothing does); on return, the gradient of the loss and of what follows with respect to the initial state. With truncated BPTT the final state's gradient goes back Truncate steps, as a loss at the last step does, and only what reaches step 0 reaches the initial state.</param>
+        /// <exception cref="global::System.ArgumentException">A span does not fit the declaration; nothing changes.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
+        public void Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> outputGradient, global::System.Span<float> inputGradient, ref State state, ref State stateGradient)
+        {
+            int steps = CheckInputs(inputs);
+            global::RnnGen.Runtime.Guard.ValueTargets(outputGradient.Length, steps, Output, nameof(outputGradient));
+            global::RnnGen.Runtime.Guard.InputDestination(inputGradient.Length, steps, Input, nameof(inputGradient));
+            global::RnnGen.Generated.FeedbackNetwork.Backward(_parameters, _gradients, _workspace, inputs, default, steps, ref state.Data, ref stateGradient.Data, outputGradient, inputGradient);
+        }
+
+        static int global::RnnGen.IComposableModel<float, global::Demo.Feedback.State>.InputWidth => Input;
+        static int global::RnnGen.IComposableModel<float, global::Demo.Feedback.State>.OutputWidth => Output;
+        static int global::RnnGen.IComposableModel<float, global::Demo.Feedback.State>.LongestSequence => MaxSteps;
 
         /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.Predict"/>
         /// <param name="inputs">The sequence, as for <see cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.Forward"/>.</param>
@@ -345,6 +378,8 @@ namespace RnnGen.Generated
         private readonly struct InputStep : IBroadcastProduct { public static int M => 1; public static int K => Input; public static int N => GateWidth; public static int AStrideM => Input; public static ProductStart Start => ProductStart.Zero; }
         /// <summary>dW_ih[j, :] += Σ_s x_s[j] · δ_s: a = dense inputs (A(j, s) = x_s[j]), b = δ rows, c = dW_ih (input-major).</summary>
         private readonly struct InputWeightGrads : IBroadcastProduct { public static int M => Input; public static int K => 0; public static int N => GateWidth; public static int AStrideM => 1; public static int AStrideK => Input; }
+        /// <summary>dx_t[j] += Σ_i δ_t[i] · W_ih[j, i] for rows δ rows: a = layer 0's input-side δ rows, b = W_ih rows, c = the caller's input gradient rows [steps, Input].</summary>
+        private readonly struct InputBackprop : IDotProduct { public static int M => 0; public static int N => Input; public static int K => GateWidth; public static int CStride => Input; }
         /// <summary>y_t = b_out + Σ_j h_t[j] · W_out[j, :] for steps rows: a = h rows, b = W_out (input-major), c = y rows.</summary>
         private readonly struct HeadForward : IBroadcastProduct { public static int M => 0; public static int K => Hidden; public static int N => OutputPadded; public static int AStrideM => HiddenPadded; public static ProductStart Start => ProductStart.Row; }
         /// <summary>The head of one step: y = b_out + Σ_j h[j] · W_out[j, :].</summary>
@@ -416,7 +451,9 @@ namespace RnnGen.Generated
         }
 
         /// <summary>Forward, then adds the gradient of the summed loss into gradients; returns the loss.</summary>
-        public static float Backward(float[] parameters, float[] gradients, float[] workspace, ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int steps, ref float state)
+        /// stateGradient (a null ref: none) holds the gradient of what follows with respect to the final state, and receives
+        /// the gradient with respect to the state entering step 0; outputGradient, when not empty, replaces the loss by the caller's dL/dy, and inputGradient, when not empty, receives dL/dx.
+        public static float Backward(float[] parameters, float[] gradients, float[] workspace, ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int steps, ref float state, ref float stateGradient, ReadOnlySpan<float> outputGradient, Span<float> inputGradient)
         {
             ref float p = ref AlignedArray.Origin(parameters);
             ref float g = ref AlignedArray.Origin(gradients);
@@ -424,12 +461,12 @@ namespace RnnGen.Generated
             Recur(ref p, ref w, inputs, steps, ref state);
             Head(ref p, ref w, steps);
 
-            // The loss, and dLoss/dy in place of the head's outputs.
-            float loss = Losses.SquaredErrorGradient<float>(ref Unsafe.Add(ref w, Logits), targets, steps, Output, OutputPadded);
+            // The loss, and dLoss/dy in place of the head's outputs; or no loss, and the caller's dL/dy there.
+            float loss = outputGradient.IsEmpty ? Losses.SquaredErrorGradient<float>(ref Unsafe.Add(ref w, Logits), targets, steps, Output, OutputPadded) : Losses.OutputGradient<float>(ref Unsafe.Add(ref w, Logits), outputGradient, steps, Output, OutputPadded);
 
             // Through time: InputGrads row s = dLoss/d(input side of step s), over every loss that reaches s.
             int first = 0;
-            Bptt(ref p, ref w, steps, first);
+            Bptt(ref p, ref w, steps, first, ref stateGradient);
 
             // Head, from the total dy of every step the walk reached.
             BroadcastProduct.Run<float, OutputWeightGrads>(ref Unsafe.Add(ref w, States + (first + 1) * HiddenPadded), ref Unsafe.Add(ref w, Logits + first * OutputPadded), ref Unsafe.Add(ref g, OutputWeights), steps - first);
@@ -441,6 +478,13 @@ namespace RnnGen.Generated
             Rows.Sum<float>(ref Unsafe.Add(ref w, InputGrads + first * GateWidth), ref Unsafe.Add(ref g, RecurrentBias), steps - first, GateWidth);
             BroadcastProduct.Run<float, InputWeightGrads>(ref Unsafe.Add(ref MemoryMarshal.GetReference(inputs), first * Input), ref Unsafe.Add(ref w, InputGrads + first * GateWidth), ref Unsafe.Add(ref g, InputWeights), steps - first);
 
+            if (!inputGradient.IsEmpty)
+            {
+                // The caller's dL/dx_t = W_ihᵀ δ_t, [steps, Input]; zero before the first step a loss reaches.
+                inputGradient.Slice(0, steps * Input).Clear();
+                DotProduct.Run<float, InputBackprop>(ref Unsafe.Add(ref w, InputGrads + first * GateWidth), ref Unsafe.Add(ref p, InputWeights), ref Unsafe.Add(ref MemoryMarshal.GetReference(inputGradient), first * Input), steps - first);
+            }
+
             return loss;
         }
 
@@ -451,7 +495,7 @@ namespace RnnGen.Generated
         /// linear in it, so the parameter gradients need only the sum over live windows, one call per
         /// layer and step; each window separately goes back in time (while its window lasts) and down.
         /// </summary>
-        private static void Bptt(ref float p, ref float w, int steps, int first)
+        private static void Bptt(ref float p, ref float w, int steps, int first, ref float stateGradient)
         {
             ref float total = ref Unsafe.Add(ref w, Total);
             for (int s = steps - 1; s >= first; s--)
@@ -462,6 +506,11 @@ namespace RnnGen.Generated
                 // Window s opens: the head's gradient at s.
                 ref float opened = ref Window(ref w, s);
                 Rows.Copy<float>(ref Unsafe.Add(ref w, Logits + s * OutputPadded), ref opened, OutputPadded);
+                if (s == steps - 1 && !Unsafe.IsNullRef(ref stateGradient))
+                {
+                    // The caller's gradient of the final state enters with the last step's window, as a loss there would.
+                    Rows.Add<float>(ref Unsafe.Add(ref stateGradient, StateFeedback), ref opened, StateGradientWidth);
+                }
 
                 ref float recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
                 ref float outputWeights = ref Unsafe.Add(ref p, OutputWeights);
@@ -477,6 +526,14 @@ namespace RnnGen.Generated
                 DotProduct.Run<float, HiddenGradsFromHead>(ref total, ref outputWeights, ref Unsafe.Add(ref w, Scratch + GateWidth), 1);
                 Vanilla.Backward<float>(ref Unsafe.Add(ref w, Scratch + GateWidth), ref Unsafe.Add(ref w, States + (s + 1) * HiddenPadded), ref Unsafe.Add(ref w, InputGrads + s * GateWidth), HiddenPadded, relu: false);
                 MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, Scratch + (GateWidth + HiddenPadded)), StateGradientWidth).Clear();
+                if (s == 0 && !Unsafe.IsNullRef(ref stateGradient))
+                {
+                    // Every window live at step 0 reaches the state entering it: their sum's gradient of that state, for the caller.
+                    DotProduct.Run<float, RecurrentBackprop>(ref Unsafe.Add(ref w, InputGrads + s * GateWidth), ref recurrentWeights, ref Unsafe.Add(ref w, Scratch + (GateWidth + HiddenPadded)), 1);
+                    Rows.Copy<float>(ref Unsafe.Add(ref w, Scratch + (GateWidth + HiddenPadded)), ref Unsafe.Add(ref stateGradient, StateFeedback), StateGradientWidth);
+                    // The initial h feeds nothing (step 0 reads the fed-back y): its gradient is zero.
+                    MemoryMarshal.CreateSpan(ref stateGradient, HiddenPadded).Clear();
+                }
                 // Each window that goes on, separately: back to step s - 1.
                 for (int i = 0; i < going; i++)
                 {
@@ -507,7 +564,7 @@ namespace RnnGen.Generated
             ref float g = ref AlignedArray.Origin(gradients);
             MemoryMarshal.CreateSpan(ref Unsafe.Add(ref g, DenseParameters), ParameterLength - DenseParameters).Clear();
 
-            float loss = Backward(parameters, gradients, workspace, inputs, targets, steps, ref state);
+            float loss = Backward(parameters, gradients, workspace, inputs, targets, steps, ref state, ref Unsafe.NullRef<float>(), default, default);
             nonFinite = CheckFinite(loss, gradients);
             if (nonFinite != TrainingGuard.AllFinite)
             {

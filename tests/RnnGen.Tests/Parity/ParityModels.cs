@@ -75,3 +75,6 @@ namespace RnnGen.Tests.Parity;
 [RnnModel(Hidden = 8, Input = 3, Output = 2, Cell = CellType.Lstm, Loss = Loss.SquaredError, Truncate = 2, MaxSteps = 16)] public partial class ComposeLstmDenseExternalT2 { }
 [RnnModel(Hidden = 8, Input = 3, Output = 2, Cell = CellType.Lstm, Projection = 3, Layers = 2, Loss = Loss.SquaredError, Outputs = Outputs.LastStep, MaxSteps = 16)] public partial class ComposeLstmP3L2DenseExternalLast { }
 [RnnModel(Hidden = 8, Input = 3, Output = 2, Layers = 2, Loss = Loss.SquaredError, MaxSteps = 16, Precision = Precision.Double)] public partial class ComposeVanillaL2DenseExternalDouble { }
+[RnnModel(Hidden = 8, Input = 3, Output = 3, Recurrence = Recurrence.Output, Loss = Loss.SquaredError, MaxSteps = 16)] public partial class ComposeFeedbackDenseSe { }
+[RnnModel(Hidden = 8, Vocab = 10, Output = 6, Recurrence = Recurrence.Output, Truncate = 2, MaxSteps = 16)] public partial class ComposeFeedbackTokenCeT2 { }
+[RnnModel(Hidden = 8, Input = 3, Output = 2, Activation = Activation.Relu, Recurrence = Recurrence.Output, Loss = Loss.SquaredError, MaxSteps = 16)] public partial class ComposeFeedbackDenseExternal { }

@@ -110,7 +110,38 @@ public class PyTorchComposeTests
                 (ref ComposeVanillaL2DenseExternalDouble.State s, ref ComposeVanillaL2DenseExternalDouble.State g) => { m.Backward(x, dy, dx, ref s, ref g); return 0d; },
                 (ref ComposeVanillaL2DenseExternalDouble.State s, string p) => s.HiddenOf(p[1] - '0'), dx, x.Length);
         },
+        [nameof(ComposeFeedbackDenseSe)] = (name, root) =>
+        {
+            var m = new ComposeFeedbackDenseSe();
+            float[] x = Floats(root, "inputs"), y = Floats(root, "targets");
+            return Run<ComposeFeedbackDenseSe.State, float>(m.LoadWeights, m.ZeroGradients, m.SaveGradients, name, root,
+                (ref ComposeFeedbackDenseSe.State s, ref ComposeFeedbackDenseSe.State g) => Feedback(m.Backward(x, y, ref s, ref g), g.Hidden),
+                (ref ComposeFeedbackDenseSe.State s, string p) => s.Feedback);
+        },
+        [nameof(ComposeFeedbackTokenCeT2)] = (name, root) =>
+        {
+            var m = new ComposeFeedbackTokenCeT2();
+            int[] x = Ints(root, "inputs"), y = Ints(root, "targets");
+            return Run<ComposeFeedbackTokenCeT2.State, float>(m.LoadWeights, m.ZeroGradients, m.SaveGradients, name, root,
+                (ref ComposeFeedbackTokenCeT2.State s, ref ComposeFeedbackTokenCeT2.State g) => Feedback(m.Backward(x, y, ref s, ref g), g.Hidden),
+                (ref ComposeFeedbackTokenCeT2.State s, string p) => s.Feedback);
+        },
+        [nameof(ComposeFeedbackDenseExternal)] = (name, root) =>
+        {
+            var m = new ComposeFeedbackDenseExternal();
+            float[] x = Floats(root, "inputs"), dy = Floats(root, "targets"), dx = new float[x.Length];
+            return Run<ComposeFeedbackDenseExternal.State, float>(m.LoadWeights, m.ZeroGradients, m.SaveGradients, name, root,
+                (ref ComposeFeedbackDenseExternal.State s, ref ComposeFeedbackDenseExternal.State g) => { m.Backward(x, dy, dx, ref s, ref g); return Feedback(0f, g.Hidden); },
+                (ref ComposeFeedbackDenseExternal.State s, string p) => s.Feedback, dx, x.Length);
+        },
     };
+
+    /// <summary>With output recurrence the initial h feeds nothing: its part of the returned gradient must be zero.</summary>
+    private static float Feedback(float loss, Span<float> hiddenGradient)
+    {
+        Assert.All(hiddenGradient.ToArray(), v => Assert.Equal(0f, v));
+        return loss;
+    }
 
     public static TheoryData<string> Names => new(Models.Keys);
 
