@@ -10,6 +10,7 @@ using System.Reflection.PortableExecutable;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using System.Xml.Linq;
+using RnnGen.Package.Tests.Infrastructure;
 
 namespace RnnGen.Package.Tests;
 
@@ -64,6 +65,30 @@ public sealed class PackageTests
 
         // Consumers need nothing at run time but RnnGen.dll: the Roslyn packages stay private to the generator.
         Assert.DoesNotContain(Element("dependencies").Descendants(), e => e.Name.LocalName == "dependency");
+    }
+
+    [Fact]
+    public void InteropIsAPackageOfItsOwnThatBringsTheFormatLibraries()
+    {
+        // The core package depends on nothing (above); ONNX, HDF5 and their libraries come with RnnGen.Interop only.
+        string output = Path.Combine(Path.GetTempPath(), "rnngen-interop-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            DotNetCli.Run(_consumer.SourceCopy, new System.Collections.Generic.Dictionary<string, string> { ["NuGetAudit"] = "false" },
+                "pack", Path.Combine(_consumer.SourceCopy, "src", "RnnGen.Interop", "RnnGen.Interop.csproj"),
+                "-c", "Release", "--artifacts-path", Path.Combine(output, "artifacts"), "-o", output, "--disable-build-servers", "-tl:off").EnsureSuccess();
+            string nupkg = Path.Combine(output, $"RnnGen.Interop.{ConsumerFixture.Version}.nupkg");
+            using ZipArchive package = ZipFile.OpenRead(nupkg);
+            Assert.Contains(package.Entries, e => e.FullName == "lib/net10.0/RnnGen.Interop.dll");
+            using Stream stream = package.GetEntry("RnnGen.Interop.nuspec")!.Open();
+            string[] dependencies = XDocument.Load(stream).Descendants().Where(e => e.Name.LocalName == "dependency")
+                .Select(e => $"{e.Attribute("id")!.Value} {e.Attribute("version")!.Value}").Order(StringComparer.Ordinal).ToArray();
+            Assert.Equal(["Google.Protobuf 3.36.2", "PureHDF 2.2.0", $"RnnGen {ConsumerFixture.Version}"], dependencies);
+        }
+        finally
+        {
+            if (Directory.Exists(output)) Directory.Delete(output, recursive: true);
+        }
     }
 
     [Fact]
