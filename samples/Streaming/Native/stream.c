@@ -10,6 +10,9 @@
  *         -L out/effect-native -l:libeffect.so -Wl,-rpath,'$ORIGIN'
  *   out/effect-native/stream out/streaming/effect.safetensors out/streaming/input.wav out/effect.wav out/streaming/output.wav
  */
+/* clock_gettime and CLOCK_MONOTONIC are POSIX, not ISO C: ask for them under -std=c11. */
+#define _POSIX_C_SOURCE 200809L
+
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
