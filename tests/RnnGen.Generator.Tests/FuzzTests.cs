@@ -306,6 +306,20 @@ public class FuzzTests
                 args.Add(("Projection", I(_r.Next(1, hidden))));
             }
 
+            // Options added later draw from a source of their own, so that every other draw, and with it every case the
+            // suite has judged so far, stays as it was.
+            var later = new Random(Index * 7919 + 17);
+            if (token && later.NextDouble() < 0.15)
+            {
+                args.Add(("Embedding", I(later.Next(1, 9))));
+            }
+
+            if (!bidirectional && later.NextDouble() < 0.1)
+            {
+                string[] prefixes = ["\"m\"", "\"model_1\"", "\"_x\"", "null", "\"\""];
+                args.Add(("NativeExports", prefixes[later.Next(prefixes.Length)]));
+            }
+
             bool compilerError = false;
             string optionMutation = Chance(0.75) ? Pick(
                 "hidden-missing", "hidden-range", "no-input", "both-inputs", "width-range", "output-missing", "truncate-negative",
@@ -346,7 +360,7 @@ public class FuzzTests
                     Expect("RNNG008");
                     break;
                 case "output-missing":
-                    args.RemoveAll(a => a.Name is "Vocab" or "Output");
+                    args.RemoveAll(a => a.Name is "Vocab" or "Output" or "Embedding");
                     Set("Input", "4");
                     Expect("RNNG011");
                     break;
@@ -514,6 +528,13 @@ public class FuzzTests
                 case "file partial class":
                     Expect("RNNG022");
                     break;
+            }
+
+            // NativeExports needs a model the assembly can reach; nested in a class, struct or record it is private (RNNG025,
+            // tested in DiagnosticTests), so the fuzz gives it only to top-level models and those in an interface.
+            if (container is not ("" or "partial interface"))
+            {
+                args.RemoveAll(a => a.Name == "NativeExports");
             }
 
             // Names are checked once the options are valid and readable.
