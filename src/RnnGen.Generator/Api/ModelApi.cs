@@ -294,7 +294,7 @@ internal sealed class ModelApi
         : new[] { $"{N}.{call}, inputs, targets, CheckSequence(inputs, targets), ref {state}{Team}{(call.StartsWith("Backward", System.StringComparison.Ordinal) ? Dropout + Uncomposed : "")})" };
 
     /// <summary>The network Backward's arguments that compose nothing: no state gradient, no external gradients.</summary>
-    private string Uncomposed => (Sizes.ComposesState ? ", ref " + NullState : "") + (Sizes.ComposesInput ? ", default, default" : "");
+    private string Uncomposed => Calls.BackwardArguments(Sizes, NullState);
 
     private void AddTraining()
     {
@@ -348,7 +348,7 @@ internal sealed class ModelApi
                 "<param name=\"state\">The initial state; receives the final one.</param>",
                 stateGradientDoc,
                 "<returns>The summed loss; the parameters' gradients are added.</returns>"),
-            new[] { $"{N}.Backward(_parameters, _gradients, _workspace, inputs, targets, CheckSequence(inputs, targets), ref state.Data{Team}{Dropout}, ref stateGradient.Data{(Sizes.ComposesInput ? ", default, default" : "")})" },
+            new[] { $"{N}.Backward(_parameters, _gradients, _workspace, inputs, targets, CheckSequence(inputs, targets), ref state.Data{Team}{Dropout}{Calls.BackwardArguments(Sizes, "stateGradient.Data")})" },
             expression: true);
         if (!Sizes.ComposesInput)
         {

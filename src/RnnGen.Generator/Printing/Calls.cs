@@ -15,6 +15,13 @@ internal sealed class Calls
 
     public Calls(Network network) => _t = network.T;
 
+    /// <summary>
+    /// The arguments of the network's Backward after the state for a call with a loss: <paramref name="stateGradient"/>
+    /// (a state's Data, or a null ref for none) where the model composes, and no external gradients for a dense one.
+    /// </summary>
+    public static string BackwardArguments(Sizes sizes, string stateGradient) =>
+        (sizes.ComposesState ? ", ref " + stateGradient : "") + (sizes.ComposesInput ? ", default, default" : "");
+
     /// <summary>A width argument: constants as they are, anything with run-time values cast to nuint.</summary>
     public static string Width(Expr width) => IsConstant(width) ? width.Print() : $"(nuint)({width.Print()})";
 

@@ -45,7 +45,7 @@ internal abstract class Printer
     protected string ComposedParameters => StateGradientParameter + (Sizes.ComposesInput ? $", ReadOnlySpan<{T}> outputGradient, Span<{T}> inputGradient" : "");
 
     /// <summary>The arguments of a Backward call that composes nothing: a null state gradient and no external gradients.</summary>
-    protected string UncomposedArguments => (Sizes.ComposesState ? $", ref Unsafe.NullRef<{T}>()" : "") + (Sizes.ComposesInput ? ", default, default" : "");
+    protected string UncomposedArguments => Calls.BackwardArguments(Sizes, $"Unsafe.NullRef<{T}>()");
 
     /// <summary>Layer 0's dense input rows: the caller's inputs, or the gathered embedding rows.</summary>
     protected Slot DenseInputs => Sizes.Embedded ? Memory.Embedded!.At(0) : new Slot(new Base("MemoryMarshal.GetReference(inputs)"), Expr.Zero);
