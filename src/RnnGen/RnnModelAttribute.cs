@@ -86,6 +86,14 @@ public sealed class RnnModelAttribute : Attribute
     public int Embedding { get; set; }
 
     /// <summary>
+    /// The most sequences or streams one batched call takes. Above 1, streaming models get
+    /// <c>Step(Span&lt;State&gt; states, inputs, outputs)</c>, which advances up to <c>Batch</c> independent streams
+    /// (audio channels, game characters, sensor feeds) by one step in one call, reading each weight matrix once for all
+    /// of them. Default 1: no batched members.
+    /// </summary>
+    public int Batch { get; set; } = 1;
+
+    /// <summary>
     /// Generates C-callable entry points (<c>[UnmanagedCallersOnly]</c>) named with this prefix, e.g. <c>"effect"</c>
     /// gives <c>effect_create</c>, <c>effect_load_file</c>, <c>effect_step</c>, <c>effect_process</c>,
     /// <c>effect_destroy</c>, …, declared by <c>RNNGEN_DECLARE_MODEL</c> in the package's <c>rnngen.h</c>. Publish the

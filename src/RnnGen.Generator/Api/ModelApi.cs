@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Linq;
 using RnnGen.Generator.Model;
 using RnnGen.Generator.Plan;
 using RnnGen.Generator.Printing;
@@ -76,6 +77,10 @@ internal sealed class ModelApi
         {
             api.AddState();
             api.AddStep();
+            if (network.Sizes.StepsBatch)
+            {
+                api.AddStepBatch();
+            }
         }
 
         if (StreamingPrinter.HasGenerate(network.Spec))
@@ -145,6 +150,11 @@ internal sealed class ModelApi
 
         Constant("Layers", Spec.Layers, "Stacked recurrent layers (PyTorch <c>num_layers</c>).");
         Constant("MaxSteps", Spec.MaxSteps, "The longest sequence one call accepts.");
+        if (Spec.Batch > 1)
+        {
+            Constant("Batch", Spec.Batch, "The most streams one batched call takes.");
+        }
+
         Constant("Truncate", Spec.Truncate, "BPTT truncation: the loss at step t sends gradient back through steps t..t-Truncate; 0 is full BPTT.");
         Constant("ParameterCount", _network.ParameterCount, "Trainable parameters, counted as PyTorch counts them.");
     }
@@ -443,6 +453,30 @@ internal sealed class ModelApi
             $"{Guard}.StepOutput(output.Length, Output, nameof(output));",
             $"{N}.Step(_parameters, _workspace, ref state.Data, {input}, output);",
         }, attribute: FirstCallOptimised);
+    }
+
+    private void AddStepBatch()
+    {
+        string[] tokens = Spec.TokenInput ? new[] { $"{Guard}.TokenIds(inputs, Vocab, nameof(inputs));" } : new string[0];
+        Method("Step", "void", new[] { P($"{Span}<State>", "states"), P($"{ReadOnlySpan}<{X}>", "inputs"), P($"{Span}<{T}>", "outputs") }, Doc(
+            "<summary>",
+            "Advances up to <see cref=\"Batch\"/> independent streams by one step each, in one call that reads every weight once",
+            "for all of them: the same as <c>Step(ref states[i], ...)</c> for each stream i, up to rounding.",
+            "</summary>",
+            "<param name=\"states\">One state per stream, each advanced in place; at most <see cref=\"Batch\"/>.</param>",
+            Spec.TokenInput
+                ? "<param name=\"inputs\">One token id per stream: <c>[states.Length]</c>.</param>"
+                : "<param name=\"inputs\">Each stream's Input values, stream after stream: <c>[states.Length, Input]</c>.</param>",
+            "<param name=\"outputs\">Receives each stream's <see cref=\"Output\"/> values, stream after stream: <c>[states.Length, Output]</c>; a longer span keeps the rest.</param>"), new[]
+        {
+            $"{Guard}.Streams(states.Length, Batch, nameof(states));",
+            $"{Guard}.StreamInputs(inputs.Length, states.Length, {(Spec.TokenInput ? "1, \"token id\"" : "Input, \"value\"")}, nameof(inputs));",
+        }.Concat(tokens).Concat(new[]
+        {
+            $"{Guard}.StreamOutputs(outputs.Length, states.Length, Output, nameof(outputs));",
+            "if (states.IsEmpty) return;",
+            $"{N}.StepBatch(_parameters, _workspace, ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(states).Data, states.Length, inputs, outputs);",
+        }).ToArray(), attribute: FirstCallOptimised);
     }
 
     private void AddGenerate() => Method("Generate", "int", new[]

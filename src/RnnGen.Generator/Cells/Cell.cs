@@ -80,6 +80,12 @@ internal abstract class Cell
     /// </summary>
     public abstract IEnumerable<string> Step(StepOperands r, Expr? part = null);
 
+    /// <summary>
+    /// The element-wise part of a forward step, after its recurrent product: the gates become h (and c). None for the
+    /// vanilla cell, whose activation is fused into the product's store; without the LSTM's projection, a product.
+    /// </summary>
+    public abstract IEnumerable<string> Update(StepOperands r, Expr? part = null);
+
     /// <summary>The statements of one backward step.</summary>
     public abstract IEnumerable<string> Backward(BackwardOperands r);
 

@@ -31,6 +31,14 @@ internal sealed class GruCell : Cell
             yield return line;
         }
 
+        foreach (string line in Update(r, part))
+        {
+            yield return line;
+        }
+    }
+
+    public override IEnumerable<string> Update(StepOperands r, Expr? part = null)
+    {
         yield return $"Gru.{(r.Streaming ? "StepUpdate" : "Update")}<{T}>({Shift(r.Input, part).Ref}, {Shift(r.Weights.InputBias!, part).Ref}, {Shift(r.Previous, part).Ref}, {Shift(r.Gates!, part).Ref}, {Shift(r.HiddenPart!, part).Ref}, {Shift(r.Hidden, part).Ref}, {Units(part)}, HiddenPadded);";
     }
 

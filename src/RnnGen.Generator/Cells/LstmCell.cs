@@ -52,15 +52,26 @@ internal sealed class LstmCell : Cell
             yield return line;
         }
 
-        Slot m = Sizes.Projected ? r.Unprojected! : r.Hidden;
-        yield return $"Lstm.{(r.Streaming ? "StepUpdate" : "Update")}<{T}>({Shift(r.Gates!, part).Ref}, {Shift(r.PreviousCell!, part).Ref}, {Shift(r.Cell!, part).Ref}, {Shift(m, part).Ref}, {Units(part)}, HiddenPadded);";
+        foreach (string line in Update(r, part))
+        {
+            yield return line;
+        }
+
         if (Sizes.Projected)
         {
+            Slot m = r.Unprojected!;
             foreach (string line in r.Streaming ? Calls.StepProduct(Project!, m, r.Weights.Projection!, r.Hidden) : Calls.Product(Project!, m, r.Weights.Projection!, r.Hidden, null))
             {
                 yield return line;
             }
         }
+    }
+
+    /// <summary>c and m = o ⊙ tanh(c) from the gates; m is h, or (with a projection) what the projection reads.</summary>
+    public override IEnumerable<string> Update(StepOperands r, Expr? part = null)
+    {
+        Slot m = Sizes.Projected ? r.Unprojected! : r.Hidden;
+        yield return $"Lstm.{(r.Streaming ? "StepUpdate" : "Update")}<{T}>({Shift(r.Gates!, part).Ref}, {Shift(r.PreviousCell!, part).Ref}, {Shift(r.Cell!, part).Ref}, {Shift(m, part).Ref}, {Units(part)}, HiddenPadded);";
     }
 
     public override IEnumerable<string> Backward(BackwardOperands r)

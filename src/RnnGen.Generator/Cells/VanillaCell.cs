@@ -28,6 +28,8 @@ internal sealed class VanillaCell : Cell
     public override IEnumerable<string> Step(StepOperands r, Expr? part = null) =>
         RunRecurrent(r, part, r.Hidden, r.Input, r.Weights.InputBias!, r.Weights.RecurrentBias!);
 
+    public override IEnumerable<string> Update(StepOperands r, Expr? part = null) => System.Array.Empty<string>();
+
     public override IEnumerable<string> Backward(BackwardOperands r)
     {
         Slot dh = r.State;

@@ -23,7 +23,8 @@ internal sealed record ModelSpec(
     double Dropout,
     int Projection,
     int Embedding = 0,
-    string? NativeExports = null)
+    string? NativeExports = null,
+    int Batch = 1)
 {
     /// <summary>True for token-id inputs (<c>Vocab</c>), false for dense inputs (<c>Input</c>).</summary>
     public bool TokenInput => Vocab > 0;

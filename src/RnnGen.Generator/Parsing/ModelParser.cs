@@ -22,6 +22,7 @@ internal static class ModelParser
     public const int MaxWidth = 1 << 24;
     public const int MaxMaxSteps = 1_000_000;
     public const int MaxLayers = 8;
+    public const int MaxBatch = 65536;
 
     public static bool IsCandidate(SyntaxNode node) => node is TypeDeclarationSyntax;
 
@@ -177,7 +178,7 @@ internal static class ModelParser
             int embedding = vocab > 0 ? Valid(Int("Embedding", 0), 0, MaxWidth, 0) : 0;
             return new ModelSpec(typeSpec, hidden, vocab, input, output, cell, (ActivationKind)Known("Activation", 2), (LossKind)Known("Loss", 2),
                 Math.Max(0, Int("Truncate", 0)), Valid(Int("MaxSteps", 128), 1, MaxMaxSteps, 128), (OutputsKind)Known("Outputs", 2), recurrence,
-                (PrecisionKind)Known("Precision", 2), layers, bidirectional, dropout, projection, embedding);
+                (PrecisionKind)Known("Precision", 2), layers, bidirectional, dropout, projection, embedding, Batch: Valid(Int("Batch", 1), 1, MaxBatch, 1));
         }
 
         private bool HasErrors() => ErrorCount() > 0;
@@ -283,7 +284,7 @@ internal static class ModelParser
             bool hasVocab = _arguments.ContainsKey("Vocab"), hasInput = _arguments.ContainsKey("Input");
             int vocab = Int("Vocab", 0), input = Int("Input", 0), output = Int("Output", 0);
             int truncate = Int("Truncate", 0), maxSteps = Int("MaxSteps", 128);
-            int layers = Int("Layers", 1), projection = Int("Projection", 0);
+            int layers = Int("Layers", 1), projection = Int("Projection", 0), batch = Int("Batch", 1);
             bool bidirectional = _arguments.TryGetValue("Bidirectional", out TypedConstant b) && b.Value is true;
             double dropout = _arguments.TryGetValue("Dropout", out TypedConstant d) && d.Value is double dv ? dv : 0;
 
@@ -346,6 +347,7 @@ internal static class ModelParser
 
             Range("MaxSteps", maxSteps, 1, MaxMaxSteps);
             Range("Layers", layers, 1, MaxLayers);
+            Range("Batch", batch, 1, MaxBatch);
             if (projection < 0 || (projection > 0 && hidden > 0 && projection >= hidden))
             {
                 // PyTorch requires proj_size < hidden_size.
@@ -367,7 +369,7 @@ internal static class ModelParser
                 _type.Name,
                 containers);
             return new ModelSpec(typeSpec, hidden, hasVocab ? vocab : 0, hasInput ? input : 0, output, cell, activation, loss,
-                truncate, maxSteps, outputs, recurrence, precision, layers, bidirectional, dropout, projection, Math.Max(embedding, 0), native);
+                truncate, maxSteps, outputs, recurrence, precision, layers, bidirectional, dropout, projection, Math.Max(embedding, 0), native, batch);
         }
 
         /// <summary>Embedding: a width for token models' embedding layer; 0 for none.</summary>

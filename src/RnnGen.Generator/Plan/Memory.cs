@@ -98,6 +98,15 @@ internal sealed class Memory
     public Buffer? StepState { get; private set; }
     public Buffer StepLogits { get; private set; } = null!;
 
+    // Scratch of the batched Step (Batch > 1): row m belongs to stream m.
+    public Buffer? BatchNext { get; private set; }
+    public Buffer? BatchGates { get; private set; }
+    public Buffer? BatchInput { get; private set; }
+    public Buffer? BatchBias { get; private set; }
+    public Buffer? BatchEmbedded { get; private set; }
+    public Buffer? BatchUnprojected { get; private set; }
+    public Buffer? BatchLogits { get; private set; }
+
     /// <summary>The dense inputs, where the partner thread of a split recurrence can read them.</summary>
     public Buffer? InputCopy { get; private set; }
 
@@ -278,6 +287,51 @@ internal sealed class Memory
         }
 
         StepLogits = Add(_workspace, "StepLogits", Space.Workspace, output.Value, output, "[OutputPadded]  scratch of Step and Generate: head outputs");
+        if (sizes.StepsBatch)
+        {
+            AddBatchWorkspace(sizes);
+        }
+    }
+
+    /// <summary>The rows of a Step over many streams: one per stream, Batch of each (nothing else uses them).</summary>
+    private void AddBatchWorkspace(Sizes sizes)
+    {
+        ModelSpec spec = sizes.Spec;
+        long batch = spec.Batch;
+        Named gates = sizes.GateWidth;
+        BatchNext = Add(_workspace, "BatchNext", Space.Workspace, batch * sizes.StateLength.Value, sizes.StateLength, "[Batch][StateLength]  scratch of the batched Step: each stream's new state");
+        if (spec.Cell == CellKind.Gru)
+        {
+            BatchGates = Add(_workspace, "BatchGates", Space.Workspace, batch * gates.Value, gates, "[Batch][GateWidth]  scratch of the batched Step: each stream's hidden-side gates");
+            if (!spec.LookupInput || spec.Layers > 1)
+            {
+                BatchInput = Add(_workspace, "BatchInput", Space.Workspace, batch * gates.Value, gates, "[Batch][GateWidth]  scratch of the batched Step: each stream's W_ih x");
+            }
+        }
+        else
+        {
+            if (sizes.Gates > 1)
+            {
+                BatchGates = Add(_workspace, "BatchGates", Space.Workspace, batch * gates.Value, gates, "[Batch][GateWidth]  scratch of the batched Step: each stream's gates");
+            }
+
+            BatchBias = Add(_workspace, "BatchBias", Space.Workspace, spec.Layers * gates.Value, gates, "[Layers][GateWidth]  scratch of the batched Step: b_ih + b_hh of each layer, where every stream's sums start");
+        }
+
+        if (sizes.Embedded)
+        {
+            BatchEmbedded = Add(_workspace, "BatchEmbedded", Space.Workspace, batch * sizes.InputStride.Value, sizes.InputStride, "[Batch][EmbeddingPadded]  scratch of the batched Step: each stream's embedding row");
+        }
+
+        if (sizes.Projected)
+        {
+            BatchUnprojected = Add(_workspace, "BatchUnprojected", Space.Workspace, batch * sizes.HiddenPadded.Value, sizes.HiddenPadded, "[Batch][HiddenPadded]  scratch of the batched Step: o ⊙ tanh(c) before the projection");
+        }
+
+        if (!sizes.FeedsBack)
+        {
+            BatchLogits = Add(_workspace, "BatchLogits", Space.Workspace, batch * sizes.OutputPadded.Value, sizes.OutputPadded, "[Batch][OutputPadded]  scratch of the batched Step: each stream's head outputs");
+        }
     }
 
     private static Buffer Add(List<Buffer> list, string name, Space space, long length, Expr rowWidth, string comment)

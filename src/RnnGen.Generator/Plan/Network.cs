@@ -91,7 +91,11 @@ internal sealed class Network
             CPanel = s.RecurrentPanel, CPanelGroups = s.RecurrentPanelGroups,
         });
         Cell.RegisterProducts(this);
+        StreamBatch = s.StepsBatch ? new StreamBatch(this) : null;
     }
+
+    /// <summary>The products of a Step over many streams (Batch &gt; 1), or null.</summary>
+    public StreamBatch? StreamBatch { get; }
 
     /// <summary>Layer 0's dense input side (dense inputs or embedded rows) and, with an embedding layer, its gradient.</summary>
     private void RegisterInputProducts()

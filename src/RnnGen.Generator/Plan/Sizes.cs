@@ -127,6 +127,12 @@ internal sealed class Sizes
     /// <summary>Dense models that compose also take an external output gradient and give the gradient of their inputs.</summary>
     public bool ComposesInput => ComposesState && !Spec.TokenInput;
 
+    /// <summary>The most streams or sequences one batched call takes (the attribute's Batch).</summary>
+    public Named Batch => new("Batch", Spec.Batch);
+
+    /// <summary>A Step over a span of states, advancing up to Batch independent streams at once.</summary>
+    public bool StepsBatch => Spec.Batch > 1 && Streams;
+
     /// <summary>Inverted dropout between layers in training calls (it has nothing to act on with one layer).</summary>
     public bool Dropout => Spec.Dropout > 0 && Stacked;
 

@@ -91,6 +91,7 @@ internal static class ModelPrinter
                 new BackwardPrinter(network, w, forward).Print();
                 new TrainingPrinter(network, w).Print();
                 new StreamingPrinter(network, w).Print();
+                new StreamBatchPrinter(network, w).Print();
             }
         }
     }

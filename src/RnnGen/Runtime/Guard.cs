@@ -209,6 +209,53 @@ public static class Guard
         }
     }
 
+    /// <summary>Checks the number of streams of a batched Step: at most <paramref name="batch"/> (the model's Batch).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Streams(int count, int batch, [CallerArgumentExpression(nameof(count))] string? paramName = null)
+    {
+        if (count > batch)
+        {
+            ThrowStreams(count, batch, paramName);
+        }
+    }
+
+    /// <summary>
+    /// Checks the inputs of a batched Step: exactly <paramref name="perStream"/> values (1 token id, or Input values)
+    /// for each of <paramref name="streams"/> streams, stream after stream.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StreamInputs(int length, int streams, int perStream, string unit, [CallerArgumentExpression(nameof(length))] string? paramName = null)
+    {
+        if (length != streams * perStream)
+        {
+            ThrowStreamLength(length, streams, perStream, unit, unit == "value" ? "Input" : null, destination: false, paramName);
+        }
+    }
+
+    /// <summary>Checks the destination of a batched Step: room for <paramref name="output"/> values per stream (a longer one is fine).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StreamOutputs(int length, int streams, int output, [CallerArgumentExpression(nameof(length))] string? paramName = null)
+    {
+        if (length < streams * output)
+        {
+            ThrowStreamLength(length, streams, output, "value", "Output", destination: true, paramName);
+        }
+    }
+
+    [DoesNotReturn, MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowStreams(int count, int batch, string? paramName) =>
+        throw new ArgumentException(
+            $"{Name(paramName)} has {count} states, but this model steps at most Batch = {batch} streams in one call: step them in calls of at most {batch}, or declare a larger Batch.", paramName);
+
+    [DoesNotReturn, MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowStreamLength(int actual, int streams, int perStream, string unit, string? width, bool destination, string? paramName)
+    {
+        string given = destination ? (actual == 0 ? "is empty" : $"has room for {Count(actual, unit)}") : $"has {Count(actual, unit)}";
+        string each = width is null ? $"one {unit}" : $"{width} = {Count(perStream, unit)}";
+        throw new ArgumentException(
+            $"{Name(paramName)} {given}, but this model {(destination ? "writes" : "needs")} {streams * perStream}: {each} for each of the {(streams == 1 ? "1 stream" : $"{streams} streams")}, stream after stream.", paramName);
+    }
+
     /// <summary>The <c>steps</c> of a model with <c>Outputs.LastStep</c>: one row of targets or outputs for the whole sequence.</summary>
     public const int LastStep = 0;
 

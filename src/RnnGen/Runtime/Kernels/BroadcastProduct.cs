@@ -371,7 +371,7 @@ public static class BroadcastProduct
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where W : IVectorWidth<T, TV>
         where TV : struct =>
-        W.Store(finish switch { ProductFinish.Tanh => W.Tanh(value), ProductFinish.Relu => W.Relu(value), _ => value }, ref cRow, index);
+        W.Store(Finished<T, W, TV>(finish, value), ref cRow, index);
 
     /// <summary>acc[v] += x · b[v] for the tile's C vectors.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -726,6 +726,16 @@ public static class BroadcastProduct
                 }
             }
 
+            if (S.Finish != ProductFinish.None)
+            {
+                // A batched step's fused activation (the vanilla cell over many streams); the sequence passes' blocks have none.
+                FinishRow<T, W, TV, C>(S.Finish, ref a00, ref a01, ref a02, ref a03, ref a04);
+                if (R.Value > 1) FinishRow<T, W, TV, C>(S.Finish, ref a10, ref a11, ref a12, ref a13, ref a14);
+                if (R.Value > 2) FinishRow<T, W, TV, C>(S.Finish, ref a20, ref a21, ref a22, ref a23, ref a24);
+                if (R.Value > 3) FinishRow<T, W, TV, C>(S.Finish, ref a30, ref a31, ref a32, ref a33, ref a34);
+                if (R.Value > 4) FinishRow<T, W, TV, C>(S.Finish, ref a40, ref a41, ref a42, ref a43, ref a44);
+            }
+
             StoreRow<T, W, TV, C>(ref r0, a00, a01, a02, a03, a04);
             if (R.Value > 1) StoreRow<T, W, TV, C>(ref r1, a10, a11, a12, a13, a14);
             if (R.Value > 2) StoreRow<T, W, TV, C>(ref r2, a20, a21, a22, a23, a24);
@@ -783,6 +793,27 @@ public static class BroadcastProduct
     }
 
     /// <summary>Stores one tile row (products of several rows have no finish).</summary>
+    /// <summary>The finish (tanh, ReLU) of one tile row's C accumulators, before they are stored.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void FinishRow<T, W, TV, C>(ProductFinish finish, ref TV v0, ref TV v1, ref TV v2, ref TV v3, ref TV v4)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where W : IVectorWidth<T, TV>
+        where TV : struct
+        where C : ICount
+    {
+        v0 = Finished<T, W, TV>(finish, v0);
+        if (C.Value > 1) v1 = Finished<T, W, TV>(finish, v1);
+        if (C.Value > 2) v2 = Finished<T, W, TV>(finish, v2);
+        if (C.Value > 3) v3 = Finished<T, W, TV>(finish, v3);
+        if (C.Value > 4) v4 = Finished<T, W, TV>(finish, v4);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TV Finished<T, W, TV>(ProductFinish finish, TV value)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where W : IVectorWidth<T, TV>
+        where TV : struct => finish switch { ProductFinish.Tanh => W.Tanh(value), ProductFinish.Relu => W.Relu(value), _ => value };
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void StoreRow<T, W, TV, C>(ref T cRow, TV v0, TV v1, TV v2, TV v3, TV v4)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>

@@ -1,0 +1,35 @@
+using RnnGen;
+
+namespace RnnGen.Tests.Models;
+
+// Models with Batch > 1: their batched Step must equal one Step per stream. Between them they cover every cell, token
+// (one-hot and embedded) and dense input, stacks, the projection, output recurrence, W_hh in panels on two threads,
+// and both precisions.
+
+[RnnModel(Hidden = 5, Input = 3, Output = 2, Cell = CellType.Lstm, Loss = Loss.SquaredError, MaxSteps = 8, Batch = 8)]
+public partial class BatchLstmDense { }
+
+[RnnModel(Hidden = 5, Vocab = 7, Output = 4, Cell = CellType.Gru, MaxSteps = 8, Batch = 8, Precision = Precision.Double)]
+public partial class BatchGruTokens { }
+
+[RnnModel(Hidden = 6, Vocab = 9, Activation = Activation.Relu, MaxSteps = 8, Batch = 5, Precision = Precision.Double)]
+public partial class BatchVanillaTokens { }
+
+[RnnModel(Hidden = 5, Input = 2, Output = 3, Recurrence = Recurrence.Output, Loss = Loss.SquaredError, MaxSteps = 8, Batch = 4, Precision = Precision.Double)]
+public partial class BatchFeedback { }
+
+[RnnModel(Hidden = 7, Vocab = 6, Output = 5, Cell = CellType.Lstm, Layers = 2, Projection = 4, MaxSteps = 8, Batch = 6, Precision = Precision.Double)]
+public partial class BatchProjectedStack { }
+
+[RnnModel(Hidden = 9, Input = 4, Output = 2, Cell = CellType.Gru, Layers = 3, Loss = Loss.SquaredError, MaxSteps = 8, Batch = 7)]
+public partial class BatchGruStack { }
+
+[RnnModel(Hidden = 5, Vocab = 20, Embedding = 6, Output = 20, Cell = CellType.Lstm, MaxSteps = 8, Batch = 4, Precision = Precision.Double)]
+public partial class BatchEmbedded { }
+
+[RnnModel(Hidden = 10, Input = 3, Output = 2, Layers = 2, Loss = Loss.SquaredError, MaxSteps = 8, Batch = 9)]
+public partial class BatchVanillaStack { }
+
+/// <summary>W_hh in column panels, split across two threads in the sequence passes; the batched Step runs whole products.</summary>
+[RnnModel(Hidden = 256, Input = 8, Output = 1, Cell = CellType.Lstm, Loss = Loss.SquaredError, MaxSteps = 4, Batch = 5)]
+public partial class BatchWideLstm { }
