@@ -40,6 +40,9 @@ public class DiagnosticTests
         { "RNNG008", "[RnnModel(Hidden = 4, Vocab = 5, Cell = CellType.Lstm, [|Projection = 4|])] partial class M { }" },
         { "RNNG015", "[[|RnnModel(Hidden = 4096, Vocab = 16000000)|]] partial class M { }" },
         { "RNNG015", "[[|RnnModel(Hidden = 4, Vocab = 16000000, MaxSteps = 1000)|]] partial class M { }" },
+        { "RNNG008", "[RnnModel(Hidden = 4, Vocab = 5, [|Batch = 0|])] partial class M { }" },
+        { "RNNG008", "[RnnModel(Hidden = 4, Vocab = 5, [|Batch = 65537|])] partial class M { }" },
+        { "RNNG015", "[[|RnnModel(Hidden = 4000, Input = 4, Output = 1, Cell = CellType.Lstm, Layers = 4, Batch = 65536)|]] partial class M { }" },
         { "RNNG017", "[RnnModel(Hidden = 4, Vocab = 5, [|Dropout = 1.5|])] partial class M { }" },
         { "RNNG018", "[RnnModel(Hidden = 4, Vocab = 5, [|Projection = 2|])] partial class M { }" },
         { "RNNG018", "[RnnModel(Hidden = 4, Vocab = 5, Layers = 2, [|Recurrence = Recurrence.Output|])] partial class M { }" },
@@ -124,6 +127,15 @@ public class DiagnosticTests
         Assert.Equal(
             "'M' is nested in 'Outer', which is private, but the C entry points that NativeExports generates live beside it in the assembly and must create it; make it internal or public",
             Message("partial class Host { private partial class Outer { [RnnModel(Hidden = 4, Vocab = 5, NativeExports = \"lm\")] public partial class M { } } }"));
+    }
+
+    [Fact]
+    public void ModelTooLargeForItsBatchNamesBatch()
+    {
+        string message = Assert.Single(GeneratorRunner.Run("using RnnGen; [RnnModel(Hidden = 4000, Input = 4, Output = 1, Cell = CellType.Lstm, Layers = 4, Batch = 65536)] partial class M { }")
+            .Result.Diagnostics).GetMessage(System.Globalization.CultureInfo.InvariantCulture);
+        Assert.StartsWith("The model's rows for the batched Step (Batch x Hidden and friends) need ", message);
+        Assert.EndsWith("; reduce Batch or Hidden", message);
     }
 
     [Fact]

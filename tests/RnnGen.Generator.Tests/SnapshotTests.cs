@@ -95,6 +95,15 @@ public class SnapshotTests
         public partial class Embedded { }
         """);
 
+    // Batch: the batched Step (StepBatch) over up to 16 streams, products with the stream count as their row count.
+    [Fact]
+    public void LstmStreamsInBatches() => VerifyGenerated("""
+        using RnnGen;
+        namespace Demo;
+        [RnnModel(Hidden = 16, Input = 16, Output = 1, Cell = CellType.Lstm, Loss = Loss.SquaredError, MaxSteps = 32, Batch = 16)]
+        public partial class Channels { }
+        """);
+
     [Fact]
     public void LstmDenseAudioEffect() => VerifyGenerated("""
         using RnnGen;

@@ -592,6 +592,12 @@ internal static class ModelParser
                 Report(DiagnosticDescriptors.ModelTooLarge, AttributeLocation, "parameters", memory.ParameterLength, Plan.Memory.MaxArrayLength,
                     spec.TokenInput ? "Hidden, Vocab or Output" : "Hidden, Input or Output");
             }
+            else if (memory.BatchNext is { } streams && streams.Offset <= Plan.Memory.MaxArrayLength && memory.WorkspaceLength > Plan.Memory.MaxArrayLength)
+            {
+                // The rows of the batched Step, one per stream, are what tip it over: name Batch, not MaxSteps.
+                Report(DiagnosticDescriptors.ModelTooLarge, AttributeLocation, "rows for the batched Step (Batch x Hidden and friends)", memory.WorkspaceLength, Plan.Memory.MaxArrayLength,
+                    "Batch or Hidden");
+            }
             else if (memory.WorkspaceLength > Plan.Memory.MaxArrayLength)
             {
                 Report(DiagnosticDescriptors.ModelTooLarge, AttributeLocation, "step buffers (MaxSteps x Output)", memory.WorkspaceLength, Plan.Memory.MaxArrayLength,
