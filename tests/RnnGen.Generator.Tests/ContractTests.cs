@@ -22,7 +22,7 @@ public sealed class ContractTests
     private static readonly string[] Features =
     [
         "token", "dense", "cross-entropy", "squared-error", "streaming", "language-model",
-        "lstm", "stacked", "output-recurrence", "projection", "dropout", "threads", "embedding", "composes",
+        "lstm", "stacked", "output-recurrence", "projection", "dropout", "threads", "embedding", "composes", "batch",
     ];
 
     /// <summary>One declaration of each kind, and its features. T, TInput and TTarget follow from them.</summary>
@@ -43,6 +43,9 @@ public sealed class ContractTests
         { "BiRegressor", "[RnnModel(Hidden = 8, Input = 3, Output = 1, Bidirectional = true, Loss = Loss.SquaredError, Precision = Precision.Double)]", "dense squared-error" },
         { "Wide", "[RnnModel(Hidden = 256, Input = 64, Output = 1, Cell = CellType.Lstm, Loss = Loss.SquaredError)]", "dense squared-error streaming lstm threads composes" },
         { "Embedded", "[RnnModel(Hidden = 16, Vocab = 30, Embedding = 8, Cell = CellType.Gru)]", "token cross-entropy streaming language-model embedding composes" },
+        { "Channels", "[RnnModel(Hidden = 16, Input = 2, Output = 2, Cell = CellType.Lstm, Loss = Loss.SquaredError, Batch = 8)]", "dense squared-error streaming lstm composes batch" },
+        { "Players", "[RnnModel(Hidden = 16, Vocab = 40, Output = 5, Cell = CellType.Gru, Batch = 100)]", "token cross-entropy streaming composes batch" },
+        { "BatchedTagger", "[RnnModel(Hidden = 16, Vocab = 40, Output = 5, Bidirectional = true, Batch = 32)]", "token cross-entropy batch" },
     };
 
     private static readonly SymbolDisplayFormat TypeFormat = new(

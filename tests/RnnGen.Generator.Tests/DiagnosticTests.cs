@@ -52,6 +52,8 @@ public class DiagnosticTests
         { "RNNG020", "[RnnModel(Hidden = 4, Vocab = 5)] partial class M { public float [|Forward|](System.ReadOnlySpan<int> a, System.ReadOnlySpan<int> b) => 0; }" },
         { "RNNG020", "[RnnModel(Hidden = 4, Vocab = 5)] partial class M { public [|M|]() { } }" },
         { "RNNG020", "[RnnModel(Hidden = 4, Input = 3, Output = 2)] partial class M { public struct [|State|] { } }" },
+        { "RNNG020", "[RnnModel(Hidden = 4, Vocab = 5, Batch = 2)] partial class M { public int [|Batch|]; }" },
+        { "RNNG020", "[RnnModel(Hidden = 4, Input = 3, Output = 2, Batch = 2)] partial class M { public void [|Step|](System.Span<State> s, System.ReadOnlySpan<float> x, System.Span<float> y) { } }" },
         { "RNNG021", "[RnnModel(Hidden = 4, Vocab = 5)] partial class [|Forward|] { }" },
         { "RNNG022", "[RnnModel(Hidden = 4, Vocab = 5)] file partial class [|M|] { }" },
         { "RNNG022", "file partial class Outer { [RnnModel(Hidden = 4, Vocab = 5)] partial class [|M|] { } }" },

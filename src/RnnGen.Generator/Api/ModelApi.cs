@@ -420,7 +420,7 @@ internal sealed class ModelApi
 
             string[] probabilityDocs = carried
                 ? Carried(probabilitiesCref, $"Each class's probability {when}")
-                : Doc($"<summary>Each class's probability {when}, from the zero state: the softmax of the logits{(Sizes.Streams ? " <see cref=\"Step\"/> writes" : "")}.</summary>",
+                : Doc($"<summary>Each class's probability {when}, from the zero state: the softmax of the logits{(Sizes.Streams ? $" <see cref=\"{StepCref(_network)}\"/> writes" : "")}.</summary>",
                     $"<param name=\"inputs\">The sequence, as for <see cref=\"{Contract}.Forward\"/>.</param>",
                     $"<param name=\"destination\">Receives Output probabilities {when}, {rows}. A longer span keeps the rest.</param>",
                     $"<returns>{(Sizes.LastStep ? "Output" : "steps * Output")}, the values written.</returns>",
@@ -454,6 +454,10 @@ internal sealed class ModelApi
             $"{N}.Step(_parameters, _workspace, ref state.Data, {input}, output);",
         }, attribute: FirstCallOptimised);
     }
+
+    /// <summary>A cref to the single-stream Step: with a batched Step beside it, a bare "Step" is ambiguous (CS0419).</summary>
+    internal static string StepCref(Network network) => !network.Sizes.StepsBatch ? "Step" :
+        $"Step(ref State, {(network.Spec.TokenInput ? "int" : $"global::System.ReadOnlySpan{{{network.T}}}")}, global::System.Span{{{network.T}}})";
 
     private void AddStepBatch()
     {

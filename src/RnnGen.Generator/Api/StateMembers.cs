@@ -61,7 +61,7 @@ internal static class StateMembers
         return new ApiMember(MemberKind.Struct, "State", "", new[]
         {
             "/// <summary>",
-            $"/// The recurrent state carried from one <see cref=\"Step\"/> to the next: {parts}.",
+            $"/// The recurrent state carried from one <see cref=\"{ModelApi.StepCref(network)}\"/> to the next: {parts}.",
             "/// <c>default</c> is the zero state every sequence starts from.",
             "/// </summary>",
         }) { Members = members };

@@ -188,7 +188,7 @@ namespace Demo
         }
 
         /// <summary>
-        /// The recurrent state carried from one <see cref="Step"/> to the next: the hidden state h, the cell state c.
+        /// The recurrent state carried from one <see cref="Step(ref State, global::System.ReadOnlySpan{float}, global::System.Span{float})"/> to the next: the hidden state h, the cell state c.
         /// <c>default</c> is the zero state every sequence starts from.
         /// </summary>
         public struct State
