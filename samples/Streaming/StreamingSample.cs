@@ -24,9 +24,12 @@ internal sealed record StreamingOptions
 /// <param name="SignalToError">How close the model's output is to the real effect on the whole input, in dB.</param>
 /// <param name="StepVersusPredict">The largest difference between Step, one sample at a time, and Predict over chunks of the same input.</param>
 /// <param name="StepNanoseconds">Mean time of one Step, back to back.</param>
-/// <param name="Allocated">Bytes allocated while streaming.</param>
+/// <param name="Allocated">Bytes allocated while streaming, one stream at a time and batched.</param>
+/// <param name="Channels">Channels of the input: streams of one batched Step per frame.</param>
+/// <param name="BatchedVersusSingle">The largest difference between the batched Step (every channel in one call per frame) and one Step per channel.</param>
+/// <param name="FrameNanoseconds">Mean time of one batched Step over every channel of a frame, back to back.</param>
 /// <param name="WeightsFile">The trained weights (safetensors), which the native host in Native/ loads.</param>
-internal sealed record StreamingResult(double UntrainedLoss, double HeldOutLoss, double SignalToError, double StepVersusPredict, double StepNanoseconds, long Allocated, string InputFile, string OutputFile, string WeightsFile);
+internal sealed record StreamingResult(double UntrainedLoss, double HeldOutLoss, double SignalToError, double StepVersusPredict, double StepNanoseconds, long Allocated, int Channels, double BatchedVersusSingle, double FrameNanoseconds, string InputFile, string OutputFile, string WeightsFile);
 
 internal static class StreamingSample
 {
@@ -52,7 +55,8 @@ internal static class StreamingSample
 
         if (options.Input is null)
         {
-            Wav.Write(inputFile, new Audio([Signals.Melody(options.Seconds, (ulong)options.Seed + 7)], Signals.SampleRate));
+            // Stereo: two melodies, so that the batched Step below has two streams to carry.
+            Wav.Write(inputFile, new Audio([Signals.Melody(options.Seconds, (ulong)options.Seed + 7), Signals.Melody(options.Seconds, (ulong)options.Seed + 8)], Signals.SampleRate));
         }
 
         Audio input = Wav.Read(inputFile);
@@ -106,6 +110,9 @@ internal static class StreamingSample
         var processed = new float[channels][];
         for (int c = 0; c < channels; c++) processed[c] = new float[length];
         var ticks = new long[length];
+        var states = new EffectModel.State[Math.Min(channels, EffectModel.Batch)];
+        var frame = new float[states.Length];
+        var frameOut = new float[states.Length];
         long allocated = GC.GetAllocatedBytesForCurrentThread();
         for (int c = 0; c < channels; c++)
         {
@@ -131,6 +138,25 @@ internal static class StreamingSample
         }
 
         double stepNanoseconds = Stopwatch.GetElapsedTime(start).TotalNanoseconds / ((double)length * channels);
+
+        //    Then every channel at once: one batched Step per sample frame advances up to Batch channels' states together,
+        //    reading each weight once for all of them. It must give what one Step per channel gave.
+        double batchedVersusSingle = 0;
+        start = Stopwatch.GetTimestamp();
+        for (int first = 0; first < channels; first += states.Length)
+        {
+            int group = Math.Min(states.Length, channels - first);
+            Span<EffectModel.State> streams = states.AsSpan(0, group);
+            streams.Clear();
+            for (int t = 0; t < length; t++)
+            {
+                for (int c = 0; c < group; c++) frame[c] = input.Channels[first + c][t];
+                model.Step(streams, frame.AsSpan(0, group), frameOut);
+                for (int c = 0; c < group; c++) batchedVersusSingle = Math.Max(batchedVersusSingle, Math.Abs(frameOut[c] - processed[first + c][t]));
+            }
+        }
+
+        double frameNanoseconds = Stopwatch.GetElapsedTime(start).TotalNanoseconds / ((double)length * ((channels + states.Length - 1) / states.Length));
         allocated = GC.GetAllocatedBytesForCurrentThread() - allocated;
 
         string outputFile = Path.Combine(options.OutputDirectory, "output.wav");
@@ -168,7 +194,8 @@ internal static class StreamingSample
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"latency    one Step, timed one by one: median {Nanoseconds(ticks[length / 2]):F0} ns, 99th percentile {Nanoseconds(ticks[(int)(length * 0.99)]):F0} ns, slowest {Nanoseconds(ticks[^1]) / 1000:F1} us"));
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"throughput {stepNanoseconds:F0} ns per Step back to back: one second of 48 kHz audio in {secondOfAudio:F2} ms"));
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"real-time  factor {secondOfAudio / 1000:F4} at 48 kHz per channel ({1000 / secondOfAudio:F0}x faster than real time)"));
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"batched    {channels} channel(s), one Step(states, frame, outputs) per sample frame: {frameNanoseconds:F0} ns per frame ({frameNanoseconds / Math.Min(channels, EffectModel.Batch):F0} ns per channel); largest difference from one Step per channel {batchedVersusSingle:G2}"));
         output.WriteLine($"allocated  {allocated} bytes while streaming");
-        return new StreamingResult(untrained, result.BestLoss, snr, difference, stepNanoseconds, allocated, inputFile, outputFile, weightsFile);
+        return new StreamingResult(untrained, result.BestLoss, snr, difference, stepNanoseconds, allocated, channels, batchedVersusSingle, frameNanoseconds, inputFile, outputFile, weightsFile);
     }
 }

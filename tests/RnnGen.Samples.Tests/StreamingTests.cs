@@ -14,6 +14,8 @@ public sealed class StreamingTests : TempDirectory
 
         Assert.True(result.StepVersusPredict <= 1e-6, $"Step and Predict differ by {result.StepVersusPredict}\n{output}");
         Assert.Equal(0, result.Allocated);
+        Assert.Equal(2, result.Channels); // the generated input is stereo: both channels go through one batched Step per frame
+        Assert.True(result.BatchedVersusSingle <= 1e-5, $"the batched Step and one Step per channel differ by {result.BatchedVersusSingle}\n{output}");
         Assert.True(result.HeldOutLoss < result.UntrainedLoss / 20, $"loss {result.UntrainedLoss} -> {result.HeldOutLoss}\n{output}");
         Assert.True(result.SignalToError > 15, $"{result.SignalToError:F1} dB\n{output}");
 
