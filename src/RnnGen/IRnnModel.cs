@@ -45,9 +45,12 @@ public interface IRnnModel<T, TInput, TTarget>
     /// </param>
     /// <param name="targets">
     /// One class id per step (cross-entropy), or Output values per step laid out [steps, Output] (squared error); with
-    /// <see cref="Outputs.LastStep"/>, one class id or Output values for the whole sequence.
+    /// <see cref="Outputs.LastStep"/>, one class id or Output values for the whole sequence. A class id of
+    /// <see cref="CrossEntropy.IgnoreIndex"/> (-100) adds no loss and no gradient, as PyTorch's <c>ignore_index</c>.
     /// </param>
-    /// <exception cref="ArgumentException">A length does not fit the declaration, or an id is out of range; nothing changes.</exception>
+    /// <exception cref="ArgumentException">
+    /// A length does not fit the declaration, or an id is out of range (a class id other than 0..Output-1 and -100); nothing changes.
+    /// </exception>
     T Forward(ReadOnlySpan<TInput> inputs, ReadOnlySpan<TTarget> targets);
 
     /// <summary>

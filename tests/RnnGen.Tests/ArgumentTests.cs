@@ -14,7 +14,8 @@ public class ArgumentTests
     {
         { "token id out of range", "inputs[2] is 10, but token ids must be 0..9 because this model has Vocab = 10.", m => m.Backward(new[] { 1, 2, 10 }, new[] { 1, 2, 3 }) },
         { "negative token id", "inputs[0] is -1, but token ids must be 0..9 because this model has Vocab = 10.", m => m.SgdStep(new[] { -1 }, new[] { 1 }, 0.1f) },
-        { "target out of range", "targets[1] is 12, but class ids must be 0..9 because this model has Output = 10.", m => m.Forward(new[] { 1, 2 }, new[] { 1, 12 }) },
+        { "target out of range", "targets[1] is 12, but class ids must be 0..9 because this model has Output = 10; -100 (CrossEntropy.IgnoreIndex) marks a target that adds no loss.", m => m.Forward(new[] { 1, 2 }, new[] { 1, 12 }) },
+        { "negative target other than -100", "targets[0] is -1, but class ids must be 0..9 because this model has Output = 10; -100 (CrossEntropy.IgnoreIndex) marks a target that adds no loss.", m => m.Backward(new[] { 1, 2 }, new[] { -1, -100 }) },
         { "too long", "inputs has 33 steps, but this model takes at most MaxSteps = 32: its buffers are allocated for that many steps. Split the sequence, or declare a larger MaxSteps.", m => m.Backward(new int[33], new int[33]) },
         { "empty", "inputs is empty, but a sequence needs at least one step.", m => m.SgdStep(ReadOnlySpan<int>.Empty, ReadOnlySpan<int>.Empty, 0.1f) },
         { "length mismatch", "targets has 2 class ids, but this model needs 3: one class id for each of the 3 steps of inputs.", m => m.Backward(new[] { 1, 2, 3 }, new[] { 1, 2 }) },
@@ -82,7 +83,9 @@ public class ArgumentTests
         var e = Assert.ThrowsAny<ArgumentException>(() => model.Forward(new float[9], new[] { 0, 1, 0 }));
         Assert.Equal("targets has 3 class ids, but this model needs 1: one class id for the whole sequence (Outputs.LastStep).", Message(e));
         e = Assert.ThrowsAny<ArgumentOutOfRangeException>(() => model.Forward(new float[9], new[] { 2 }));
-        Assert.Equal("targets[0] is 2, but class ids must be 0..1 because this model has Output = 2.", Message(e));
+        Assert.Equal("targets[0] is 2, but class ids must be 0..1 because this model has Output = 2; -100 (CrossEntropy.IgnoreIndex) marks a target that adds no loss.", Message(e));
+        e = Assert.ThrowsAny<ArgumentOutOfRangeException>(() => model.Forward(new float[9], new[] { -1 }));
+        Assert.Equal("targets[0] is -1, but class ids must be 0..1 because this model has Output = 2; -100 (CrossEntropy.IgnoreIndex) marks a target that adds no loss.", Message(e));
         e = Assert.ThrowsAny<ArgumentException>(() => model.Predict(new float[9], Span<int>.Empty));
         Assert.Equal("classes is empty, but this model writes 1: one class id for the whole sequence (Outputs.LastStep).", Message(e));
         Assert.True(model.Forward(new float[9], new[] { 1 }) > 0);

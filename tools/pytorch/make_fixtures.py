@@ -21,6 +21,8 @@ A row's options (the last entry, a dict) may ask for:
                         a comparison is RnnGen's own, and a test's tolerance can be argued from float's
   embedding=e           an embedding layer, nn.Embedding(vocab, e), before the recurrent layers (token input only):
                         the first layer reads the token's row instead of its one-hot
+  ignore=[r, ...]       cross-entropy targets of rows r set to -100, PyTorch's ignore_index (drawn first, then
+                        replaced, so the other rows are those the seed gives)
   dropout=p, dropout_seed=s
                         dropout between layers with the masks RnnGen draws when its DropoutRandom is
                         new RnnRandom(s): RnnRandom (xoshiro256** seeded through SplitMix64) is re-implemented
@@ -118,6 +120,22 @@ TABLE = [
      dict(embedding=7)),
     ("EmbGruTokenCeDouble", "gru", None, "vocab", 12, 8, 12, "cross_entropy", "every_step", 0, "hidden", 1, 0, False,
      dict(embedding=3, precision="double")),
+    # Ignored targets (ignore_index=-100): those rows add no loss and no gradient, and their steps still move the state.
+    ("LstmTokenCeIgnore", "lstm", None, "vocab", 12, 8, 12, "cross_entropy", "every_step", 0, "hidden", 1, 0, False,
+     dict(ignore=[0, 3, 4, 8])),
+    ("GruDenseCeT2Ignore", "gru", None, "dense", 5, 8, 4, "cross_entropy", "every_step", 2, "hidden", 1, 0, False,
+     dict(ignore=[1, 2, 6])),
+    ("VanillaTanhTokenCeT3Ignore", "vanilla", "tanh", "vocab", 12, 8, 12, "cross_entropy", "every_step", 3, "hidden", 1, 0, False,
+     dict(ignore=[2, 5, 7])),
+    ("LstmP3L2TokenCeIgnore", "lstm", None, "vocab", 12, 8, 12, "cross_entropy", "every_step", 0, "hidden", 2, 3, False,
+     dict(ignore=[0, 1, 5])),
+    ("FeedbackTokenCeIgnore", "vanilla", "tanh", "vocab", 12, 8, 6, "cross_entropy", "every_step", 0, "output", 1, 0, False,
+     dict(ignore=[3, 4])),
+    ("BiGruL2TokenCeIgnoreDouble", "gru", None, "vocab", 12, 8, 12, "cross_entropy", "every_step", 0, "hidden", 2, 0, True,
+     dict(precision="double", ignore=[0, 4, 7, 8])),
+    # The one target of a sequence-to-one model ignored: loss 0 and every gradient exactly 0.
+    ("LstmDenseCeLastIgnore", "lstm", None, "dense", 5, 8, 4, "cross_entropy", "last_step", 0, "hidden", 1, 0, False,
+     dict(ignore=[0])),
 ]
 
 # Streaming: name, cell, activation, input kind, input width, hidden, output, recurrence, layers, projection, options.
@@ -309,7 +327,8 @@ def detach(state):
 
 def step_loss(y, target, loss):
     if loss == "cross_entropy":
-        return F.cross_entropy(y.unsqueeze(0), target.view(1), reduction="sum")
+        # An ignored target (-100) gives a zero term that autograd still differentiates: zero gradients.
+        return F.cross_entropy(y.unsqueeze(0), target.view(1), ignore_index=-100, reduction="sum")
     return F.mse_loss(y, target, reduction="sum")
 
 
@@ -343,6 +362,8 @@ def make(row, seed):
     rows = 1 if outputs == "last_step" else STEPS
     if loss == "cross_entropy":
         targets = torch.randint(0, output, (rows,))
+        for r in options.get("ignore", []):
+            targets[r] = -100
         target_list = targets.tolist()
     else:
         targets = torch.rand(rows, output) * 2 - 1

@@ -77,17 +77,23 @@ public static class Guard
         }
     }
 
-    /// <summary>Checks that every class id is in 0..<paramref name="output"/>-1.</summary>
+    /// <summary>
+    /// Checks that every class-id target is in 0..<paramref name="output"/>-1 or is <see cref="CrossEntropy.IgnoreIndex"/>
+    /// (-100, a target that adds no loss); any other negative id is an error, as in PyTorch.
+    /// </summary>
     public static void ClassIds(ReadOnlySpan<int> ids, int output, [CallerArgumentExpression(nameof(ids))] string? paramName = null)
     {
         for (int i = 0; i < ids.Length; i++)
         {
-            if ((uint)ids[i] >= (uint)output)
+            if ((uint)ids[i] >= (uint)output && ids[i] != CrossEntropy.IgnoreIndex)
             {
-                ThrowId(ids[i], i, output, "class ids", "Output", paramName);
+                ThrowId(ids[i], i, output, "class ids", "Output", paramName, IgnoreNote);
             }
         }
     }
+
+    /// <summary>What a class-id target's message adds: the one negative id that is allowed.</summary>
+    private const string IgnoreNote = "; -100 (CrossEntropy.IgnoreIndex) marks a target that adds no loss";
 
     /// <summary>Checks a single token id.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -329,11 +335,11 @@ public static class Guard
     }
 
     [DoesNotReturn, MethodImpl(MethodImplOptions.NoInlining)]
-    private static void ThrowId(int id, int index, int count, string what, string declared, string? paramName)
+    private static void ThrowId(int id, int index, int count, string what, string declared, string? paramName, string note = "")
     {
         string at = index >= 0 ? $"{Name(paramName)}[{index}]" : Name(paramName);
         throw new ArgumentOutOfRangeException(paramName,
-            $"{at} is {id}, but {what} must be {Range(count)} because this model has {declared} = {count}.");
+            $"{at} is {id}, but {what} must be {Range(count)} because this model has {declared} = {count}{note}.");
     }
 
     /// <summary>"targets has 3 values, but this model needs 4: Output = 2 values for each of the 2 steps of inputs."</summary>

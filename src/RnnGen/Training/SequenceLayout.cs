@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using System.Runtime.InteropServices;
 
 namespace RnnGen.Training;
 
@@ -79,8 +80,26 @@ internal sealed class SequenceLayout
     public int Steps<TInput, TTarget>(in TrainingSequence<TInput, TTarget> sequence) =>
         Tokens ? sequence.Inputs.Length : Known ? sequence.Inputs.Length / Input : sequence.Steps;
 
-    /// <summary>The number of loss terms of a sequence of <paramref name="steps"/> steps: what a loss is averaged over.</summary>
-    public int Scored(int steps) => LastStep ? 1 : steps;
+    /// <summary>The rows of targets (and of predictions) of a sequence of <paramref name="steps"/> steps: one per step, or one for the sequence.</summary>
+    public int Rows(int steps) => LastStep ? 1 : steps;
+
+    /// <summary>
+    /// The number of loss terms of <paramref name="sequence"/>, of <paramref name="steps"/> steps: what a loss is averaged
+    /// over. Class-id targets of <see cref="RnnGen.CrossEntropy.IgnoreIndex"/> add no loss and are not counted, so a
+    /// sequence whose targets are all ignored has none.
+    /// </summary>
+    public int Scored<TInput, TTarget>(in TrainingSequence<TInput, TTarget> sequence, int steps)
+        where TTarget : unmanaged
+    {
+        if (typeof(TTarget) != typeof(int))
+        {
+            return Rows(steps);
+        }
+
+        // Class ids, one a row (checked when the layout is known); the ignored ones are the rows without a loss term.
+        ReadOnlySpan<int> ids = MemoryMarshal.Cast<TTarget, int>(sequence.Targets.Span);
+        return Rows(steps) - ids.Count(RnnGen.CrossEntropy.IgnoreIndex);
+    }
 
     /// <summary>
     /// The steps of <paramref name="sequence"/>, element <paramref name="index"/> of the argument

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using RnnGen.Runtime;
 
@@ -33,7 +34,8 @@ namespace RnnGen.Training;
 /// per sequence) and throughput in time steps per second, the steps of a sequence being counted from the model: one
 /// per token, or <c>inputs.Length / Input</c> for dense inputs. Sequences whose inputs or targets do not fit the
 /// model are refused before training starts. For cross-entropy models the held-out accuracy is reported beside the
-/// held-out loss.
+/// held-out loss. Class-id targets of <see cref="CrossEntropy.IgnoreIndex"/> (-100) add no loss term: mean losses and
+/// accuracy are over the other targets only, and NaN when every target they average over is ignored.
 /// </para>
 /// <para>A trainer, like the model it trains, is not thread-safe.</para>
 /// </remarks>
@@ -335,7 +337,7 @@ public class Trainer<T, TInput, TTarget>
             pass.Loss += double.CreateChecked(Backward(sequence));
             int sequenceSteps = layout.Steps(sequence);
             pass.Steps += sequenceSteps;
-            pass.Scored += layout.Scored(sequenceSteps);
+            pass.Scored += layout.Scored(sequence, sequenceSteps);
         }
 
         pass.FirstNonFinite = TrainingGuard.FirstNonFinite<T>(Model.Gradients);
@@ -352,7 +354,7 @@ public class Trainer<T, TInput, TTarget>
             _batch[j] = training[_order[first + j]];
             int sequenceSteps = layout.Steps(_batch[j]);
             pass.Steps += sequenceSteps;
-            pass.Scored += layout.Scored(sequenceSteps);
+            pass.Scored += layout.Scored(_batch[j], sequenceSteps);
         }
 
         // Zeroing, the finite check and the norm run on every core, in the reduction.
@@ -456,7 +458,7 @@ public class Trainer<T, TInput, TTarget>
         public long StepsPerEpoch;
         public double LossSum; // of the minibatches not skipped, as are the counts
         public long Steps; // time steps
-        public long Scored; // the loss terms among them (one per sequence for LastStep)
+        public long Scored; // the loss terms among them (one per sequence for LastStep; none for an ignored target)
     }
 
     // What a minibatch's backward pass measured: a struct on the stack, so that the minibatch allocates nothing.
@@ -465,7 +467,7 @@ public class Trainer<T, TInput, TTarget>
         public double Loss; // summed over the minibatch's sequences
         public double Norm; // the L2 norm of the summed gradient, measured by Parallel only
         public long Steps; // time steps
-        public long Scored; // the loss terms among them (one per sequence for LastStep)
+        public long Scored; // the loss terms among them (one per sequence for LastStep; none for an ignored target)
         public int FirstNonFinite; // the index of the first non-finite gradient, or TrainingGuard.AllFinite
     }
 
@@ -496,7 +498,8 @@ public class Trainer<T, TInput, TTarget>
 
     /// <summary>
     /// The mean loss per step of the model on <paramref name="sequences"/> (per sequence for <c>Outputs.LastStep</c>),
-    /// without gradient work.
+    /// without gradient work. Steps whose target is <see cref="CrossEntropy.IgnoreIndex"/> are not counted; NaN when
+    /// every target is ignored.
     /// </summary>
     /// <exception cref="ArgumentException"><paramref name="sequences"/> is empty, or a sequence does not fit the model.</exception>
     public double Evaluate(IReadOnlyList<TrainingSequence<TInput, TTarget>> sequences)
@@ -513,7 +516,8 @@ public class Trainer<T, TInput, TTarget>
 
     /// <summary>
     /// For a cross-entropy model, the fraction of the targets of <paramref name="sequences"/> (one per step, or one per
-    /// sequence for <c>Outputs.LastStep</c>) whose class the model predicts, from 0 to 1.
+    /// sequence for <c>Outputs.LastStep</c>) whose class the model predicts, from 0 to 1. Targets of
+    /// <see cref="CrossEntropy.IgnoreIndex"/> are left out; NaN when every target is ignored.
     /// </summary>
     /// <exception cref="ArgumentException"><paramref name="sequences"/> is empty, or a sequence does not fit the model.</exception>
     /// <exception cref="InvalidOperationException">The model is not a cross-entropy model, or does not record its declaration.</exception>
@@ -550,7 +554,7 @@ public class Trainer<T, TInput, TTarget>
         return steps;
     }
 
-    // The mean loss per loss term of sequences already checked.
+    // The mean loss per loss term of sequences already checked (NaN when every target is ignored: 0 / 0).
     private double Loss(IReadOnlyList<TrainingSequence<TInput, TTarget>> sequences)
     {
         SequenceLayout layout = Layout;
@@ -561,14 +565,15 @@ public class Trainer<T, TInput, TTarget>
         {
             TrainingSequence<TInput, TTarget> sequence = sequences[i];
             loss += double.CreateChecked(Forward(sequence));
-            scored += layout.Scored(layout.Steps(sequence));
+            scored += layout.Scored(sequence, layout.Steps(sequence));
         }
 
         return loss / scored;
     }
 
-    // The fraction of targets predicted right, over sequences already checked; a pass of its own, after which a
-    // carried state is reset again (OnEvaluationStarting), as before the loss's pass.
+    // The fraction of targets predicted right, over sequences already checked and leaving out ignored targets (NaN
+    // when all are); a pass of its own, after which a carried state is reset again (OnEvaluationStarting), as before
+    // the loss's pass.
     private double Accuracy(IReadOnlyList<TrainingSequence<TInput, TTarget>> sequences, SequenceLayout layout)
     {
         OnEvaluationStarting();
@@ -576,7 +581,7 @@ public class Trainer<T, TInput, TTarget>
         for (int i = 0; i < sequences.Count; i++)
         {
             TrainingSequence<TInput, TTarget> sequence = sequences[i];
-            int count = layout.Scored(layout.Steps(sequence));
+            int count = layout.Rows(layout.Steps(sequence));
             if (_predicted.Length < count)
             {
                 _predicted = new TTarget[Math.Max(count, Math.Min(layout.MaxSteps, 4096))];
@@ -587,14 +592,20 @@ public class Trainer<T, TInput, TTarget>
             ReadOnlySpan<TTarget> targets = sequence.Targets.Span;
             for (int j = 0; j < count; j++)
             {
-                right += EqualityComparer<TTarget>.Default.Equals(predicted[j], targets[j]) ? 1 : 0;
+                if (!Ignored(targets[j]))
+                {
+                    right += EqualityComparer<TTarget>.Default.Equals(predicted[j], targets[j]) ? 1 : 0;
+                    total++;
+                }
             }
-
-            total += count;
         }
 
         return (double)right / total;
     }
+
+    // Whether a target is a class id of CrossEntropy.IgnoreIndex; the type test is a constant of each instantiation.
+    private static bool Ignored(TTarget target) =>
+        typeof(TTarget) == typeof(int) && Unsafe.As<TTarget, int>(ref target) == CrossEntropy.IgnoreIndex;
 
     // What the model's recorded declaration says about the sequences it takes.
     private SequenceLayout Layout => _layout ??= SequenceLayout.From(ModelMetadata(), typeof(TInput) == typeof(int));

@@ -39,7 +39,10 @@ public readonly struct TrainingProgress
     /// <summary>Time steps in an epoch.</summary>
     public long Steps { get; }
 
-    /// <summary>The mean training loss per step so far in this epoch (per sequence for a model with <c>Outputs.LastStep</c>).</summary>
+    /// <summary>
+    /// The mean training loss per step so far in this epoch (per sequence for a model with <c>Outputs.LastStep</c>), over
+    /// the targets that are not <see cref="CrossEntropy.IgnoreIndex"/>; NaN while every target so far was ignored.
+    /// </summary>
     public double Loss { get; }
 
     /// <summary>This epoch's learning rate.</summary>
@@ -56,17 +59,22 @@ public readonly struct TrainingProgress
 /// <param name="Epoch">The epoch, from 1.</param>
 /// <param name="TrainingLoss">
 /// The mean training loss per step during the epoch (the parameters changed as it went); per sequence for a model
-/// with <c>Outputs.LastStep</c>, which has one loss term per sequence.
+/// with <c>Outputs.LastStep</c>, which has one loss term per sequence. Targets of <see cref="CrossEntropy.IgnoreIndex"/>
+/// have no loss term and are not counted; NaN when every target was ignored.
 /// </param>
-/// <param name="ValidationLoss">The mean held-out loss per step (per sequence for <c>Outputs.LastStep</c>) after the epoch; NaN without a held-out set.</param>
+/// <param name="ValidationLoss">
+/// The mean held-out loss per step (per sequence for <c>Outputs.LastStep</c>) after the epoch, not counting ignored
+/// targets; NaN without a held-out set, or when every held-out target is ignored.
+/// </param>
 /// <param name="LearningRate">The epoch's learning rate.</param>
 /// <param name="Steps">Training time steps in the epoch (for a dense model, <c>inputs.Length / Input</c> per sequence).</param>
 /// <param name="Duration">Wall-clock time of the epoch, evaluation included.</param>
 /// <param name="Improved">Whether the held-out loss was the lowest so far (the parameters were kept as the best).</param>
 /// <param name="ValidationAccuracy">
 /// For a cross-entropy model, the fraction of held-out targets (steps, or sequences for <c>Outputs.LastStep</c>) whose
-/// class the model's <c>Predict</c> gets right after the epoch, from 0 to 1; NaN without a held-out set or for a
-/// squared-error model.
+/// class the model's <c>Predict</c> gets right after the epoch, from 0 to 1, leaving out targets of
+/// <see cref="CrossEntropy.IgnoreIndex"/>; NaN without a held-out set, for a squared-error model, or when every held-out
+/// target is ignored.
 /// </param>
 public readonly record struct EpochResult(int Epoch, double TrainingLoss, double ValidationLoss, double LearningRate, long Steps, TimeSpan Duration, bool Improved, double ValidationAccuracy = double.NaN)
 {

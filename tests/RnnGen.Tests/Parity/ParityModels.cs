@@ -55,6 +55,15 @@ namespace RnnGen.Tests.Parity;
 [RnnModel(Hidden = 8, Vocab = 12, Output = 3, Embedding = 7, Cell = CellType.Lstm, Projection = 3, Loss = Loss.SquaredError, Outputs = Outputs.LastStep, Truncate = 3, MaxSteps = 16)] public partial class EmbLstmP3TokenSeLastT3 { }
 [RnnModel(Hidden = 8, Vocab = 12, Embedding = 3, Cell = CellType.Gru, MaxSteps = 16, Precision = Precision.Double)] public partial class EmbGruTokenCeDouble { }
 
+// Ignored targets (-100, PyTorch's ignore_index) among the class ids.
+[RnnModel(Hidden = 8, Vocab = 12, Cell = CellType.Lstm, MaxSteps = 16)] public partial class LstmTokenCeIgnore { }
+[RnnModel(Hidden = 8, Input = 5, Output = 4, Cell = CellType.Gru, Truncate = 2, MaxSteps = 16)] public partial class GruDenseCeT2Ignore { }
+[RnnModel(Hidden = 8, Vocab = 12, Truncate = 3, MaxSteps = 16)] public partial class VanillaTanhTokenCeT3Ignore { }
+[RnnModel(Hidden = 8, Vocab = 12, Cell = CellType.Lstm, Projection = 3, Layers = 2, MaxSteps = 16)] public partial class LstmP3L2TokenCeIgnore { }
+[RnnModel(Hidden = 8, Vocab = 12, Output = 6, Recurrence = Recurrence.Output, MaxSteps = 16)] public partial class FeedbackTokenCeIgnore { }
+[RnnModel(Hidden = 8, Vocab = 12, Cell = CellType.Gru, Layers = 2, Bidirectional = true, MaxSteps = 16, Precision = Precision.Double)] public partial class BiGruL2TokenCeIgnoreDouble { }
+[RnnModel(Hidden = 8, Input = 5, Output = 4, Cell = CellType.Lstm, Outputs = Outputs.LastStep, MaxSteps = 16)] public partial class LstmDenseCeLastIgnore { }
+
 // The declarations of make_fixtures.py's STEP_TABLE (streaming Step against PyTorch's per-step outputs).
 [RnnModel(Hidden = 8, Input = 5, Output = 3, Cell = CellType.Lstm, Projection = 3, Layers = 2, Loss = Loss.SquaredError, MaxSteps = 16)] public partial class LstmP3L2DenseStep { }
 [RnnModel(Hidden = 8, Vocab = 12, Cell = CellType.Gru, Layers = 2, MaxSteps = 16)] public partial class GruL2TokenStep { }

@@ -13,7 +13,8 @@ namespace RnnGen.Tests.Parity;
 /// The generated models against PyTorch 1.13's autograd, on fixtures made by
 /// tools/pytorch/make_fixtures.py: PyTorch's state_dict goes in through LoadWeights exactly as a user's
 /// would, and the summed loss and every parameter's gradient must agree. Single and double precision; dropout
-/// between layers with the masks RnnGen draws for a recorded <c>DropoutRandom</c> seed.
+/// between layers with the masks RnnGen draws for a recorded <c>DropoutRandom</c> seed; class-id targets of -100,
+/// which PyTorch's <c>cross_entropy(..., ignore_index=-100, reduction="sum")</c> leaves out.
 /// </summary>
 public class PyTorchParityTests
 {
@@ -70,6 +71,13 @@ public class PyTorchParityTests
         [nameof(EmbBiLstmL2TokenCeLast)] = () => new EmbBiLstmL2TokenCeLast(),
         [nameof(EmbLstmP3TokenSeLastT3)] = () => new EmbLstmP3TokenSeLastT3(),
         [nameof(EmbGruTokenCeDouble)] = () => new EmbGruTokenCeDouble(),
+        [nameof(LstmTokenCeIgnore)] = () => new LstmTokenCeIgnore(),
+        [nameof(GruDenseCeT2Ignore)] = () => new GruDenseCeT2Ignore(),
+        [nameof(VanillaTanhTokenCeT3Ignore)] = () => new VanillaTanhTokenCeT3Ignore(),
+        [nameof(LstmP3L2TokenCeIgnore)] = () => new LstmP3L2TokenCeIgnore(),
+        [nameof(FeedbackTokenCeIgnore)] = () => new FeedbackTokenCeIgnore(),
+        [nameof(BiGruL2TokenCeIgnoreDouble)] = () => new BiGruL2TokenCeIgnoreDouble(),
+        [nameof(LstmDenseCeLastIgnore)] = () => new LstmDenseCeLastIgnore(),
     };
 
     /// <summary>

@@ -21,20 +21,38 @@ public static class Losses
     /// </summary>
     private const int SplitFrom = 256;
 
-    /// <summary>-log softmax(y)[target] over a row of <paramref name="width"/> (padded) logits: log Σ exp(y - max) + max - y[target].</summary>
+    /// <summary>
+    /// -log softmax(y)[target] over a row of <paramref name="width"/> (padded) logits: log Σ exp(y - max) + max - y[target];
+    /// zero for <see cref="RnnGen.CrossEntropy.IgnoreIndex"/>.
+    /// </summary>
     public static T CrossEntropy<T>(ref T y, int target, nuint width)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
+        if (target == RnnGen.CrossEntropy.IgnoreIndex)
+        {
+            return T.Zero; // before y[target] is read: -100 is no lane of the row
+        }
+
         (T max, T sum) = Vector512.IsHardwareAccelerated ? MaxAndSum<T, Width512<T>, Vector512<T>>(ref y, width, store: false)
             : Vector256.IsHardwareAccelerated ? MaxAndSum<T, Width256<T>, Vector256<T>>(ref y, width, store: false)
             : MaxAndSum<T, Width128<T>, Vector128<T>>(ref y, width, store: false);
         return T.Log(sum) + max - Unsafe.Add(ref y, target);
     }
 
-    /// <summary>Returns -log softmax(y)[target] and replaces y by its gradient, softmax(y) - onehot(target).</summary>
+    /// <summary>
+    /// Returns -log softmax(y)[target] and replaces y by its gradient, softmax(y) - onehot(target); for
+    /// <see cref="RnnGen.CrossEntropy.IgnoreIndex"/> returns zero and replaces y by zeros, so backward adds nothing.
+    /// </summary>
     public static T SoftmaxCrossEntropy<T>(ref T y, int target, nuint width)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
+        if (target == RnnGen.CrossEntropy.IgnoreIndex)
+        {
+            // The whole padded row, padding lanes too: every row's gradient is read as wide as it is stored.
+            MemoryMarshal.CreateSpan(ref y, (int)width).Clear();
+            return T.Zero;
+        }
+
         T picked = Unsafe.Add(ref y, target);
         T max = Softmax(ref y, width, out T sum);
         Unsafe.Add(ref y, target) -= T.One;
@@ -80,7 +98,8 @@ public static class Losses
     }
 
     // The head's rows, each call a loop over them that every model would otherwise repeat: rows of stride (padded)
-    // values from y, row r's target targets[r] (a class) or targets[r * count ..] (values); one row reads targets[0].
+    // values from y, row r's target targets[r] (a class, or CrossEntropy.IgnoreIndex for a row that adds nothing) or
+    // targets[r * count ..] (values); one row reads targets[0].
 
     /// <summary>The summed cross-entropy of <paramref name="rows"/> rows of logits.</summary>
     public static T CrossEntropy<T>(ref T y, ReadOnlySpan<int> targets, int rows, nuint stride)
