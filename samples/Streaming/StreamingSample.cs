@@ -142,6 +142,10 @@ internal static class StreamingSample
         //    Then every channel at once: one batched Step per sample frame advances up to Batch channels' states together,
         //    reading each weight once for all of them. It must give what one Step per channel gave.
         double batchedVersusSingle = 0;
+        // Unlike the single Step, the batched one's kernels are compiled in tiers: unoptimised at first, recompiled once
+        // they have run for a while (about 30 calls and 100 ms). A host warms it up once, at load, as here on silence.
+        long warm = Stopwatch.GetTimestamp() + Stopwatch.Frequency / 2;
+        while (Stopwatch.GetTimestamp() < warm) model.Step(states, frame, frameOut);
         start = Stopwatch.GetTimestamp();
         for (int first = 0; first < channels; first += states.Length)
         {
