@@ -320,6 +320,11 @@ public class FuzzTests
                 args.Add(("NativeExports", prefixes[later.Next(prefixes.Length)]));
             }
 
+            if (later.NextDouble() < 0.2)
+            {
+                args.Add(("Batch", I(later.Next(2, 40)))); // a batched Step on a unidirectional model, nothing new on a bidirectional one
+            }
+
             bool compilerError = false;
             string optionMutation = Chance(0.75) ? Pick(
                 "hidden-missing", "hidden-range", "no-input", "both-inputs", "width-range", "output-missing", "truncate-negative",
