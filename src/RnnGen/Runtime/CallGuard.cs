@@ -2,7 +2,6 @@ using System;
 using System.ComponentModel;
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
-using System.Threading;
 
 namespace RnnGen.Runtime;
 
@@ -15,8 +14,9 @@ namespace RnnGen.Runtime;
 /// </summary>
 /// <remarks>
 /// <para>
-/// The flag is a plain field, read and written with <see cref="Volatile"/> (ordinary loads and stores on x64), not an
-/// atomic compare-and-swap. Two calls that start within the same few nanoseconds can both pass; any overlap longer than
+/// The flag is a plain field, read and written with ordinary loads and stores, not an atomic compare-and-swap (nor
+/// <c>Volatile</c>, which the real-time tests' rule against anything from System.Threading in Step would refuse; the
+/// JIT cannot drop the stores, as the body calls code that might read the field). Two calls that start within the same few nanoseconds can both pass; any overlap longer than
 /// that is caught, and a program that calls one instance from two threads overlaps on nearly every call, so it fails at
 /// once. A locked compare-exchange would catch the exact tie too, but it costs several nanoseconds per call, a few per
 /// cent of the single-stream <c>Step</c> of a small model (docs/performance.md has the measurements); the plain flag
@@ -45,12 +45,12 @@ public struct CallGuard
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Scope Enter(object model, [CallerMemberName] string member = "")
     {
-        if (Volatile.Read(ref _busy))
+        if (_busy)
         {
             ThrowBusy(model, member);
         }
 
-        Volatile.Write(ref _busy, true);
+        _busy = true;
         return new Scope(ref _busy);
     }
 
@@ -77,6 +77,6 @@ public struct CallGuard
 
         /// <summary>Ends the call, also when it throws.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Dispose() => Volatile.Write(ref _busy, false);
+        public void Dispose() => _busy = false;
     }
 }
