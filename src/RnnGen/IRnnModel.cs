@@ -123,8 +123,11 @@ public interface IRnnModel<T, TInput, TTarget>
     /// Makes this model use <paramref name="source"/>'s parameter memory from now on: both read and write the same
     /// parameters, and this model's own values are dropped. For copies of a model that only compute gradients with
     /// its parameters, such as <see cref="Training.DataParallel{T, TInput, TTarget}"/>'s replicas, which then need no
-    /// copy of the parameters before each batch. False, changing nothing, when <paramref name="source"/> is this
-    /// model or not of its class, or the class does not support it (generated classes do).
+    /// copy of the parameters before each batch, and for serving several threads at once: one instance per thread,
+    /// each with its own workspace, all sharing one copy of the parameters (an instance runs one call at a time and
+    /// throws <see cref="InvalidOperationException"/> on a second concurrent one). False, changing nothing, when
+    /// <paramref name="source"/> is this model or not of its class, or the class does not support it (generated
+    /// classes do).
     /// </summary>
     /// <param name="source">The model whose parameters to use.</param>
     [EditorBrowsable(EditorBrowsableState.Never)]

@@ -110,13 +110,24 @@ internal sealed class ModelApi
     private void Constant(string name, long value, string summary) =>
         _members.Add(new ApiMember(MemberKind.Constant, name, "int", Doc($"<summary>{summary}</summary>")) { Body = new[] { value.ToString(System.Globalization.CultureInfo.InvariantCulture) } });
 
-    // A member documented by IRnnModel's own text (Inherited) is one of its members.
-    private void Method(string name, string returns, ApiParameter[] parameters, string[] docs, string[] body, bool expression = false, bool implements = false, string? attribute = null) =>
+    // A member documented by IRnnModel's own text (Inherited) is one of its members. Every method runs as one call at a
+    // time on the instance (OneCaller) unless it touches none of the instance's buffers or only forwards to a method
+    // that does (guarded: false).
+    private void Method(string name, string returns, ApiParameter[] parameters, string[] docs, string[] body, bool expression = false, bool implements = false, string? attribute = null, bool guarded = true) =>
         _members.Add(new ApiMember(MemberKind.Method, name, returns, docs)
         {
-            Parameters = parameters, Attributes = attribute is null ? new[] { Generated } : new[] { Generated, attribute }, Body = body, IsExpression = expression,
+            Parameters = parameters, Attributes = attribute is null ? new[] { Generated } : new[] { Generated, attribute },
+            Body = guarded ? OneCaller(expression ? new[] { (returns == "void" ? "" : "return ") + body[0] + ";" } : body) : body, IsExpression = expression && !guarded,
             Implements = implements || docs == Inherited,
         });
+
+    /// <summary>
+    /// The guard every member that reads or writes the instance's workspace, gradients or state runs under: the
+    /// runtime's <c>CallGuard</c> throws InvalidOperationException when a second call arrives while one is running
+    /// (another thread's), and the using ends the call however the body leaves. One line per member, so the generated
+    /// code stays small; the message and the reasoning live in the runtime.
+    /// </summary>
+    private static string[] OneCaller(IEnumerable<string> statements) => new[] { "using var call = _calls.Enter(this);" }.Concat(statements).ToArray();
 
     private static ApiParameter P(string type, string name, string modifier = "", string? @default = null) => new(type, name, modifier, @default);
 
@@ -173,6 +184,7 @@ internal sealed class ModelApi
         Field("_parameters", $"{T}[]", $"global::RnnGen.Runtime.AlignedArray.Allocate<{T}>({N}.ParameterLength)", readOnly: false);
         Field("_gradients", $"{T}[]", $"global::RnnGen.Runtime.AlignedArray.Allocate<{T}>({N}.ParameterLength)");
         Field("_workspace", $"{T}[]", $"global::RnnGen.Runtime.AlignedArray.Allocate<{T}>({N}.WorkspaceLength)");
+        Field("_calls", "global::RnnGen.Runtime.CallGuard", "", readOnly: false);
         if (Sizes.Dropout)
         {
             Field("_dropout", "global::RnnGen.RnnRandom", "", readOnly: false);
@@ -186,7 +198,10 @@ internal sealed class ModelApi
         _members.Add(new ApiMember(MemberKind.Constructor, ".ctor", "", Doc(
             "<summary>",
             "Creates the model: allocates every buffer it will ever use and initialises the parameters with seed 0.",
-            "A model is not thread-safe; use one instance per thread.",
+            "An instance runs one call at a time: a second call while one is running (from another thread) throws",
+            "<see cref=\"global::System.InvalidOperationException\"/>. To serve several callers at once, declare the model with",
+            "<c>Batch</c> and step many streams in one call, or give each thread its own instance sharing one copy of the",
+            "parameters (<see cref=\"global::RnnGen.IRnnModel{T, TInput, TTarget}.ShareParameters\"/>).",
             "</summary>")) { Attributes = new[] { Generated }, Body = new[] { "Initialize(0)" }, IsExpression = true });
         Property("Parameters", $"{Span}<{T}>", Inherited, $"global::RnnGen.Runtime.AlignedArray.Span(_parameters, {N}.ParameterLength)");
         Property("Gradients", $"{Span}<{T}>", Inherited, $"global::RnnGen.Runtime.AlignedArray.Span(_gradients, {N}.ParameterLength)");
@@ -213,7 +228,7 @@ internal sealed class ModelApi
             "</summary>"), "", accessors: "{ get; set; }");
         Property("SkippedSteps", "long", Doc("<summary>Steps <c>SgdStep</c> skipped because of a non-finite loss or gradient (with <see cref=\"NonFiniteAction\"/> = Skip).</summary>"), "_skippedSteps");
         Field("_skippedSteps", "long", "", readOnly: false);
-        Method("TryLocateParameter", "bool", new[] { P("int", "index"), P("string", "name", "out"), P("int", "row", "out"), P("int", "column", "out") }, Inherited, new[]
+        Method("TryLocateParameter", "bool", new[] { P("int", "index"), P("string", "name", "out"), P("int", "row", "out"), P("int", "column", "out") }, Inherited, guarded: false, body: new[]
         {
             $"bool found = global::RnnGen.Runtime.TrainingGuard.Locate({N}.Tensors, index, out global::RnnGen.Runtime.TensorMap? map, out row, out column);",
             "name = found ? map!.Name : \"\";",
@@ -231,6 +246,8 @@ internal sealed class ModelApi
             share.Add("if (_team is not null) { Threads = 1; Threads = 2; } // a new partner, on the new array");
         }
 
+        // Not guarded: it swaps the parameter array (a running call keeps the one it was handed) and restarts a partner
+        // thread through Threads, which is; guarding both would make that inner call a second call on the instance.
         share.Add("return true;");
         _members.Add(new ApiMember(MemberKind.Method, "ShareParameters", "bool", new string[0]) { Access = "", Explicit = contract, Parameters = new[] { P(contract, "source") }, Body = share });
         // Throws, or counts a skipped step and returns the loss: SgdStep's rare path, kept out of its body.
@@ -269,22 +286,23 @@ internal sealed class ModelApi
                 "get => _team is null ? 1 : 2;",
                 "set",
                 "{",
-                "    if (value is not 1 and not 2)",
-                "    {",
-                "        throw new global::System.ArgumentOutOfRangeException(nameof(value), $\"Threads is {value}, but it must be 1 (the calling thread alone) or 2 (a partner thread computes half of every step's hidden units).\");",
-                "    }",
-                "",
-                "    if (value == 2 && _team is null)",
-                "    {",
-                $"        _team = new global::RnnGen.Runtime.RecurrenceTeam(new {N}.RecurrencePartner(_parameters, _workspace), this);",
-                "    }",
-                "    else if (value == 1 && _team is not null)",
-                "    {",
-                "        _team.Dispose();",
-                "        _team = null;",
-                "    }",
+            }.Concat(OneCaller(new[]
+            {
+                "if (value is not 1 and not 2)",
+                "{",
+                "    throw new global::System.ArgumentOutOfRangeException(nameof(value), $\"Threads is {value}, but it must be 1 (the calling thread alone) or 2 (a partner thread computes half of every step's hidden units).\");",
                 "}",
-            },
+                "",
+                "if (value == 2 && _team is null)",
+                "{",
+                $"    _team = new global::RnnGen.Runtime.RecurrenceTeam(new {N}.RecurrencePartner(_parameters, _workspace), this);",
+                "}",
+                "else if (value == 1 && _team is not null)",
+                "{",
+                "    _team.Dispose();",
+                "    _team = null;",
+                "}",
+            }).Select(line => line.Length > 0 ? "    " + line : line)).Concat(new[] { "}" }).ToArray(),
         });
     }
 
@@ -512,7 +530,7 @@ internal sealed class ModelApi
     private void AddWeights()
     {
         const string stream = "global::System.IO.Stream";
-        Method("LoadWeights", "void", new[] { P(stream, "safetensors") }, Inherited, new[] { "LoadWeights(safetensors, null)" }, expression: true);
+        Method("LoadWeights", "void", new[] { P(stream, "safetensors") }, Inherited, new[] { "LoadWeights(safetensors, null)" }, expression: true, guarded: false);
         Method("LoadWeights", "void", new[] { P(stream, "safetensors"), P("global::RnnGen.WeightLoadOptions?", "options") }, Doc(
             $"<inheritdoc cref=\"{Contract}.LoadWeights\"/>",
             "<param name=\"safetensors\">The file's contents.</param>",

@@ -31,10 +31,14 @@ namespace Demo
         private float[] _parameters = global::RnnGen.Runtime.AlignedArray.Allocate<float>(global::RnnGen.Generated.BiTaggerNetwork.ParameterLength);
         private readonly float[] _gradients = global::RnnGen.Runtime.AlignedArray.Allocate<float>(global::RnnGen.Generated.BiTaggerNetwork.ParameterLength);
         private readonly float[] _workspace = global::RnnGen.Runtime.AlignedArray.Allocate<float>(global::RnnGen.Generated.BiTaggerNetwork.WorkspaceLength);
+        private global::RnnGen.Runtime.CallGuard _calls;
 
         /// <summary>
         /// Creates the model: allocates every buffer it will ever use and initialises the parameters with seed 0.
-        /// A model is not thread-safe; use one instance per thread.
+        /// An instance runs one call at a time: a second call while one is running (from another thread) throws
+        /// <see cref="global::System.InvalidOperationException"/>. To serve several callers at once, declare the model with
+        /// <c>Batch</c> and step many streams in one call, or give each thread its own instance sharing one copy of the
+        /// parameters (<see cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.ShareParameters"/>).
         /// </summary>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public BiTagger() => Initialize(0);
@@ -47,11 +51,19 @@ namespace Demo
 
         /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
-        public void Initialize(int seed) => global::RnnGen.Runtime.WeightInit.Uniform<float>(Parameters, global::RnnGen.Generated.BiTaggerNetwork.Tensors, seed);
+        public void Initialize(int seed)
+        {
+            using var call = _calls.Enter(this);
+            global::RnnGen.Runtime.WeightInit.Uniform<float>(Parameters, global::RnnGen.Generated.BiTaggerNetwork.Tensors, seed);
+        }
 
         /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
-        public void ZeroGradients() => global::System.Array.Clear(_gradients);
+        public void ZeroGradients()
+        {
+            using var call = _calls.Enter(this);
+            global::System.Array.Clear(_gradients);
+        }
 
         /// <summary>
         /// What <c>SgdStep</c> does when the loss or a gradient it would apply is NaN or infinite: throw
@@ -91,16 +103,25 @@ namespace Demo
 
         /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
-        public float Forward(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets) => global::RnnGen.Generated.BiTaggerNetwork.Forward(_parameters, _workspace, inputs, targets, CheckSequence(inputs, targets), ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>());
+        public float Forward(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets)
+        {
+            using var call = _calls.Enter(this);
+            return global::RnnGen.Generated.BiTaggerNetwork.Forward(_parameters, _workspace, inputs, targets, CheckSequence(inputs, targets), ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>());
+        }
 
         /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
-        public float Backward(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets) => global::RnnGen.Generated.BiTaggerNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, CheckSequence(inputs, targets), ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>());
+        public float Backward(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets)
+        {
+            using var call = _calls.Enter(this);
+            return global::RnnGen.Generated.BiTaggerNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, CheckSequence(inputs, targets), ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>());
+        }
 
         /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public float SgdStep(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets, float learningRate)
         {
+            using var call = _calls.Enter(this);
             int steps = CheckSequence(inputs, targets);
             global::RnnGen.Runtime.Guard.LearningRate(learningRate);
             float loss = global::RnnGen.Generated.BiTaggerNetwork.SgdStep(_parameters, _gradients, _workspace, inputs, targets, steps, learningRate, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>(), out int nonFinite);
@@ -113,6 +134,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public int Predict(global::System.ReadOnlySpan<int> inputs, global::System.Span<int> classes)
         {
+            using var call = _calls.Enter(this);
             int steps = CheckInputs(inputs);
             global::RnnGen.Runtime.Guard.ClassDestination(classes.Length, steps, nameof(classes));
             global::RnnGen.Generated.BiTaggerNetwork.Predict(_parameters, _workspace, inputs, steps, classes, default, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>());
@@ -127,6 +149,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public int Probabilities(global::System.ReadOnlySpan<int> inputs, global::System.Span<float> destination)
         {
+            using var call = _calls.Enter(this);
             int steps = CheckInputs(inputs);
             global::RnnGen.Runtime.Guard.ProbabilityDestination(destination.Length, steps, Output, nameof(destination));
             global::RnnGen.Generated.BiTaggerNetwork.Predict(_parameters, _workspace, inputs, steps, default, destination, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>());
@@ -143,6 +166,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public void LoadWeights(global::System.IO.Stream safetensors, global::RnnGen.WeightLoadOptions? options)
         {
+            using var call = _calls.Enter(this);
             global::System.ArgumentNullException.ThrowIfNull(safetensors);
             global::RnnGen.Runtime.WeightIO.Load<float>(safetensors, Parameters, global::RnnGen.Generated.BiTaggerNetwork.Tensors, global::RnnGen.Generated.BiTaggerNetwork.Identity, options);
         }
@@ -151,6 +175,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public void SaveWeights(global::System.IO.Stream safetensors)
         {
+            using var call = _calls.Enter(this);
             global::System.ArgumentNullException.ThrowIfNull(safetensors);
             global::RnnGen.Runtime.WeightIO.Save<float>(safetensors, Parameters, global::RnnGen.Generated.BiTaggerNetwork.Tensors, global::RnnGen.Generated.BiTaggerNetwork.Metadata);
         }
@@ -159,6 +184,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public void SaveGradients(global::System.IO.Stream safetensors)
         {
+            using var call = _calls.Enter(this);
             global::System.ArgumentNullException.ThrowIfNull(safetensors);
             global::RnnGen.Runtime.WeightIO.Save<float>(safetensors, Gradients, global::RnnGen.Generated.BiTaggerNetwork.Tensors, global::RnnGen.Generated.BiTaggerNetwork.Metadata);
         }

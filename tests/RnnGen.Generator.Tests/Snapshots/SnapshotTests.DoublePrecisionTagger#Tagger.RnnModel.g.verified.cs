@@ -29,10 +29,14 @@ partial class Tagger : global::RnnGen.IRnnModel<double, int, int>
     private double[] _parameters = global::RnnGen.Runtime.AlignedArray.Allocate<double>(global::RnnGen.Generated.TaggerNetwork.ParameterLength);
     private readonly double[] _gradients = global::RnnGen.Runtime.AlignedArray.Allocate<double>(global::RnnGen.Generated.TaggerNetwork.ParameterLength);
     private readonly double[] _workspace = global::RnnGen.Runtime.AlignedArray.Allocate<double>(global::RnnGen.Generated.TaggerNetwork.WorkspaceLength);
+    private global::RnnGen.Runtime.CallGuard _calls;
 
     /// <summary>
     /// Creates the model: allocates every buffer it will ever use and initialises the parameters with seed 0.
-    /// A model is not thread-safe; use one instance per thread.
+    /// An instance runs one call at a time: a second call while one is running (from another thread) throws
+    /// <see cref="global::System.InvalidOperationException"/>. To serve several callers at once, declare the model with
+    /// <c>Batch</c> and step many streams in one call, or give each thread its own instance sharing one copy of the
+    /// parameters (<see cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.ShareParameters"/>).
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
     public Tagger() => Initialize(0);
@@ -45,11 +49,19 @@ partial class Tagger : global::RnnGen.IRnnModel<double, int, int>
 
     /// <inheritdoc/>
     [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
-    public void Initialize(int seed) => global::RnnGen.Runtime.WeightInit.Uniform<double>(Parameters, global::RnnGen.Generated.TaggerNetwork.Tensors, seed);
+    public void Initialize(int seed)
+    {
+        using var call = _calls.Enter(this);
+        global::RnnGen.Runtime.WeightInit.Uniform<double>(Parameters, global::RnnGen.Generated.TaggerNetwork.Tensors, seed);
+    }
 
     /// <inheritdoc/>
     [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
-    public void ZeroGradients() => global::System.Array.Clear(_gradients);
+    public void ZeroGradients()
+    {
+        using var call = _calls.Enter(this);
+        global::System.Array.Clear(_gradients);
+    }
 
     /// <summary>
     /// What <c>SgdStep</c> does when the loss or a gradient it would apply is NaN or infinite: throw
@@ -89,16 +101,25 @@ partial class Tagger : global::RnnGen.IRnnModel<double, int, int>
 
     /// <inheritdoc/>
     [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
-    public double Forward(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets) => global::RnnGen.Generated.TaggerNetwork.Forward(_parameters, _workspace, inputs, targets, CheckSequence(inputs, targets), ref global::System.Runtime.CompilerServices.Unsafe.NullRef<double>());
+    public double Forward(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets)
+    {
+        using var call = _calls.Enter(this);
+        return global::RnnGen.Generated.TaggerNetwork.Forward(_parameters, _workspace, inputs, targets, CheckSequence(inputs, targets), ref global::System.Runtime.CompilerServices.Unsafe.NullRef<double>());
+    }
 
     /// <inheritdoc/>
     [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
-    public double Backward(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets) => global::RnnGen.Generated.TaggerNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, CheckSequence(inputs, targets), ref global::System.Runtime.CompilerServices.Unsafe.NullRef<double>(), ref global::System.Runtime.CompilerServices.Unsafe.NullRef<double>());
+    public double Backward(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets)
+    {
+        using var call = _calls.Enter(this);
+        return global::RnnGen.Generated.TaggerNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, CheckSequence(inputs, targets), ref global::System.Runtime.CompilerServices.Unsafe.NullRef<double>(), ref global::System.Runtime.CompilerServices.Unsafe.NullRef<double>());
+    }
 
     /// <inheritdoc/>
     [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
     public double SgdStep(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets, double learningRate)
     {
+        using var call = _calls.Enter(this);
         int steps = CheckSequence(inputs, targets);
         global::RnnGen.Runtime.Guard.LearningRate(learningRate);
         double loss = global::RnnGen.Generated.TaggerNetwork.SgdStep(_parameters, _gradients, _workspace, inputs, targets, steps, learningRate, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<double>(), out int nonFinite);
@@ -108,18 +129,27 @@ partial class Tagger : global::RnnGen.IRnnModel<double, int, int>
     /// <inheritdoc cref="Forward(global::System.ReadOnlySpan{int}, global::System.ReadOnlySpan{int})"/>
     /// <summary>The summed loss of a sequence, continuing from <paramref name="state"/>, which then receives the state after the last step.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
-    public double Forward(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets, ref State state) => global::RnnGen.Generated.TaggerNetwork.Forward(_parameters, _workspace, inputs, targets, CheckSequence(inputs, targets), ref state.Data);
+    public double Forward(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets, ref State state)
+    {
+        using var call = _calls.Enter(this);
+        return global::RnnGen.Generated.TaggerNetwork.Forward(_parameters, _workspace, inputs, targets, CheckSequence(inputs, targets), ref state.Data);
+    }
 
     /// <inheritdoc cref="Backward(global::System.ReadOnlySpan{int}, global::System.ReadOnlySpan{int})"/>
     /// <summary>Backward, with the entering state a constant for the gradient (a detached state in PyTorch): a long stream trained chunk by chunk, continuing from <paramref name="state"/>, which then receives the state after the last step.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
-    public double Backward(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets, ref State state) => global::RnnGen.Generated.TaggerNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, CheckSequence(inputs, targets), ref state.Data, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<double>());
+    public double Backward(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets, ref State state)
+    {
+        using var call = _calls.Enter(this);
+        return global::RnnGen.Generated.TaggerNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, CheckSequence(inputs, targets), ref state.Data, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<double>());
+    }
 
     /// <inheritdoc cref="SgdStep(global::System.ReadOnlySpan{int}, global::System.ReadOnlySpan{int}, double)"/>
     /// <summary>One SGD step, continuing from <paramref name="state"/>, which then receives the state after the last step.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
     public double SgdStep(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets, double learningRate, ref State state)
     {
+        using var call = _calls.Enter(this);
         int steps = CheckSequence(inputs, targets);
         global::RnnGen.Runtime.Guard.LearningRate(learningRate);
         double loss = global::RnnGen.Generated.TaggerNetwork.SgdStep(_parameters, _gradients, _workspace, inputs, targets, steps, learningRate, ref state.Data, out int nonFinite);
@@ -133,7 +163,11 @@ partial class Tagger : global::RnnGen.IRnnModel<double, int, int>
     /// <param name="stateGradient">On entry, the gradient of whatever follows with respect to the final state (<c>default</c> when nothing does); on return, the gradient of the loss and of what follows with respect to the initial state. With truncated BPTT the final state's gradient goes back Truncate steps, as a loss at the last step does, and only what reaches step 0 reaches the initial state.</param>
     /// <returns>The summed loss; the parameters' gradients are added.</returns>
     [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
-    public double Backward(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets, ref State state, ref State stateGradient) => global::RnnGen.Generated.TaggerNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, CheckSequence(inputs, targets), ref state.Data, ref stateGradient.Data);
+    public double Backward(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets, ref State state, ref State stateGradient)
+    {
+        using var call = _calls.Enter(this);
+        return global::RnnGen.Generated.TaggerNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, CheckSequence(inputs, targets), ref state.Data, ref stateGradient.Data);
+    }
 
     /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.Predict"/>
     /// <param name="inputs">The sequence, as for <see cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.Forward"/>.</param>
@@ -141,6 +175,7 @@ partial class Tagger : global::RnnGen.IRnnModel<double, int, int>
     [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
     public int Predict(global::System.ReadOnlySpan<int> inputs, global::System.Span<int> classes)
     {
+        using var call = _calls.Enter(this);
         int steps = CheckInputs(inputs);
         global::RnnGen.Runtime.Guard.ClassDestination(classes.Length, steps, nameof(classes));
         global::RnnGen.Generated.TaggerNetwork.Predict(_parameters, _workspace, inputs, steps, classes, default, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<double>());
@@ -155,6 +190,7 @@ partial class Tagger : global::RnnGen.IRnnModel<double, int, int>
     [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
     public int Probabilities(global::System.ReadOnlySpan<int> inputs, global::System.Span<double> destination)
     {
+        using var call = _calls.Enter(this);
         int steps = CheckInputs(inputs);
         global::RnnGen.Runtime.Guard.ProbabilityDestination(destination.Length, steps, Output, nameof(destination));
         global::RnnGen.Generated.TaggerNetwork.Predict(_parameters, _workspace, inputs, steps, default, destination, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<double>());
@@ -166,6 +202,7 @@ partial class Tagger : global::RnnGen.IRnnModel<double, int, int>
     [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
     public int Predict(global::System.ReadOnlySpan<int> inputs, global::System.Span<int> classes, ref State state)
     {
+        using var call = _calls.Enter(this);
         int steps = CheckInputs(inputs);
         global::RnnGen.Runtime.Guard.ClassDestination(classes.Length, steps, nameof(classes));
         global::RnnGen.Generated.TaggerNetwork.Predict(_parameters, _workspace, inputs, steps, classes, default, ref state.Data);
@@ -177,6 +214,7 @@ partial class Tagger : global::RnnGen.IRnnModel<double, int, int>
     [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
     public int Probabilities(global::System.ReadOnlySpan<int> inputs, global::System.Span<double> destination, ref State state)
     {
+        using var call = _calls.Enter(this);
         int steps = CheckInputs(inputs);
         global::RnnGen.Runtime.Guard.ProbabilityDestination(destination.Length, steps, Output, nameof(destination));
         global::RnnGen.Generated.TaggerNetwork.Predict(_parameters, _workspace, inputs, steps, default, destination, ref state.Data);
@@ -218,6 +256,7 @@ partial class Tagger : global::RnnGen.IRnnModel<double, int, int>
     [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void Step(ref State state, int token, global::System.Span<double> output)
     {
+        using var call = _calls.Enter(this);
         global::RnnGen.Runtime.Guard.TokenId(token, Vocab, nameof(token));
         global::RnnGen.Runtime.Guard.StepOutput(output.Length, Output, nameof(output));
         global::RnnGen.Generated.TaggerNetwork.Step(_parameters, _workspace, ref state.Data, token, output);
@@ -233,6 +272,7 @@ partial class Tagger : global::RnnGen.IRnnModel<double, int, int>
     [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
     public void LoadWeights(global::System.IO.Stream safetensors, global::RnnGen.WeightLoadOptions? options)
     {
+        using var call = _calls.Enter(this);
         global::System.ArgumentNullException.ThrowIfNull(safetensors);
         global::RnnGen.Runtime.WeightIO.Load<double>(safetensors, Parameters, global::RnnGen.Generated.TaggerNetwork.Tensors, global::RnnGen.Generated.TaggerNetwork.Identity, options);
     }
@@ -241,6 +281,7 @@ partial class Tagger : global::RnnGen.IRnnModel<double, int, int>
     [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
     public void SaveWeights(global::System.IO.Stream safetensors)
     {
+        using var call = _calls.Enter(this);
         global::System.ArgumentNullException.ThrowIfNull(safetensors);
         global::RnnGen.Runtime.WeightIO.Save<double>(safetensors, Parameters, global::RnnGen.Generated.TaggerNetwork.Tensors, global::RnnGen.Generated.TaggerNetwork.Metadata);
     }
@@ -249,6 +290,7 @@ partial class Tagger : global::RnnGen.IRnnModel<double, int, int>
     [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
     public void SaveGradients(global::System.IO.Stream safetensors)
     {
+        using var call = _calls.Enter(this);
         global::System.ArgumentNullException.ThrowIfNull(safetensors);
         global::RnnGen.Runtime.WeightIO.Save<double>(safetensors, Gradients, global::RnnGen.Generated.TaggerNetwork.Tensors, global::RnnGen.Generated.TaggerNetwork.Metadata);
     }

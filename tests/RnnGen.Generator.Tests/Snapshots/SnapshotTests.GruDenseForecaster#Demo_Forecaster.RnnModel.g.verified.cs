@@ -31,10 +31,14 @@ namespace Demo
         private double[] _parameters = global::RnnGen.Runtime.AlignedArray.Allocate<double>(global::RnnGen.Generated.ForecasterNetwork.ParameterLength);
         private readonly double[] _gradients = global::RnnGen.Runtime.AlignedArray.Allocate<double>(global::RnnGen.Generated.ForecasterNetwork.ParameterLength);
         private readonly double[] _workspace = global::RnnGen.Runtime.AlignedArray.Allocate<double>(global::RnnGen.Generated.ForecasterNetwork.WorkspaceLength);
+        private global::RnnGen.Runtime.CallGuard _calls;
 
         /// <summary>
         /// Creates the model: allocates every buffer it will ever use and initialises the parameters with seed 0.
-        /// A model is not thread-safe; use one instance per thread.
+        /// An instance runs one call at a time: a second call while one is running (from another thread) throws
+        /// <see cref="global::System.InvalidOperationException"/>. To serve several callers at once, declare the model with
+        /// <c>Batch</c> and step many streams in one call, or give each thread its own instance sharing one copy of the
+        /// parameters (<see cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.ShareParameters"/>).
         /// </summary>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public Forecaster() => Initialize(0);
@@ -47,11 +51,19 @@ namespace Demo
 
         /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
-        public void Initialize(int seed) => global::RnnGen.Runtime.WeightInit.Uniform<double>(Parameters, global::RnnGen.Generated.ForecasterNetwork.Tensors, seed);
+        public void Initialize(int seed)
+        {
+            using var call = _calls.Enter(this);
+            global::RnnGen.Runtime.WeightInit.Uniform<double>(Parameters, global::RnnGen.Generated.ForecasterNetwork.Tensors, seed);
+        }
 
         /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
-        public void ZeroGradients() => global::System.Array.Clear(_gradients);
+        public void ZeroGradients()
+        {
+            using var call = _calls.Enter(this);
+            global::System.Array.Clear(_gradients);
+        }
 
         /// <summary>
         /// What <c>SgdStep</c> does when the loss or a gradient it would apply is NaN or infinite: throw
@@ -91,16 +103,25 @@ namespace Demo
 
         /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
-        public double Forward(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> targets) => global::RnnGen.Generated.ForecasterNetwork.Forward(_parameters, _workspace, inputs, targets, CheckSequence(inputs, targets), ref global::System.Runtime.CompilerServices.Unsafe.NullRef<double>());
+        public double Forward(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> targets)
+        {
+            using var call = _calls.Enter(this);
+            return global::RnnGen.Generated.ForecasterNetwork.Forward(_parameters, _workspace, inputs, targets, CheckSequence(inputs, targets), ref global::System.Runtime.CompilerServices.Unsafe.NullRef<double>());
+        }
 
         /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
-        public double Backward(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> targets) => global::RnnGen.Generated.ForecasterNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, CheckSequence(inputs, targets), ref global::System.Runtime.CompilerServices.Unsafe.NullRef<double>(), ref global::System.Runtime.CompilerServices.Unsafe.NullRef<double>(), default, default);
+        public double Backward(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> targets)
+        {
+            using var call = _calls.Enter(this);
+            return global::RnnGen.Generated.ForecasterNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, CheckSequence(inputs, targets), ref global::System.Runtime.CompilerServices.Unsafe.NullRef<double>(), ref global::System.Runtime.CompilerServices.Unsafe.NullRef<double>(), default, default);
+        }
 
         /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public double SgdStep(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> targets, double learningRate)
         {
+            using var call = _calls.Enter(this);
             int steps = CheckSequence(inputs, targets);
             global::RnnGen.Runtime.Guard.LearningRate(learningRate);
             double loss = global::RnnGen.Generated.ForecasterNetwork.SgdStep(_parameters, _gradients, _workspace, inputs, targets, steps, learningRate, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<double>(), out int nonFinite);
@@ -110,18 +131,27 @@ namespace Demo
         /// <inheritdoc cref="Forward(global::System.ReadOnlySpan{double}, global::System.ReadOnlySpan{double})"/>
         /// <summary>The summed loss of a sequence, continuing from <paramref name="state"/>, which then receives the state after the last step.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
-        public double Forward(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> targets, ref State state) => global::RnnGen.Generated.ForecasterNetwork.Forward(_parameters, _workspace, inputs, targets, CheckSequence(inputs, targets), ref state.Data);
+        public double Forward(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> targets, ref State state)
+        {
+            using var call = _calls.Enter(this);
+            return global::RnnGen.Generated.ForecasterNetwork.Forward(_parameters, _workspace, inputs, targets, CheckSequence(inputs, targets), ref state.Data);
+        }
 
         /// <inheritdoc cref="Backward(global::System.ReadOnlySpan{double}, global::System.ReadOnlySpan{double})"/>
         /// <summary>Backward, with the entering state a constant for the gradient (a detached state in PyTorch): a long stream trained chunk by chunk, continuing from <paramref name="state"/>, which then receives the state after the last step.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
-        public double Backward(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> targets, ref State state) => global::RnnGen.Generated.ForecasterNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, CheckSequence(inputs, targets), ref state.Data, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<double>(), default, default);
+        public double Backward(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> targets, ref State state)
+        {
+            using var call = _calls.Enter(this);
+            return global::RnnGen.Generated.ForecasterNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, CheckSequence(inputs, targets), ref state.Data, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<double>(), default, default);
+        }
 
         /// <inheritdoc cref="SgdStep(global::System.ReadOnlySpan{double}, global::System.ReadOnlySpan{double}, double)"/>
         /// <summary>One SGD step, continuing from <paramref name="state"/>, which then receives the state after the last step.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public double SgdStep(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> targets, double learningRate, ref State state)
         {
+            using var call = _calls.Enter(this);
             int steps = CheckSequence(inputs, targets);
             global::RnnGen.Runtime.Guard.LearningRate(learningRate);
             double loss = global::RnnGen.Generated.ForecasterNetwork.SgdStep(_parameters, _gradients, _workspace, inputs, targets, steps, learningRate, ref state.Data, out int nonFinite);
@@ -135,7 +165,11 @@ namespace Demo
         /// <param name="stateGradient">On entry, the gradient of whatever follows with respect to the final state (<c>default</c> when nothing does); on return, the gradient of the loss and of what follows with respect to the initial state. With truncated BPTT the final state's gradient goes back Truncate steps, as a loss at the last step does, and only what reaches step 0 reaches the initial state.</param>
         /// <returns>The summed loss; the parameters' gradients are added.</returns>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
-        public double Backward(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> targets, ref State state, ref State stateGradient) => global::RnnGen.Generated.ForecasterNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, CheckSequence(inputs, targets), ref state.Data, ref stateGradient.Data, default, default);
+        public double Backward(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> targets, ref State state, ref State stateGradient)
+        {
+            using var call = _calls.Enter(this);
+            return global::RnnGen.Generated.ForecasterNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, CheckSequence(inputs, targets), ref state.Data, ref stateGradient.Data, default, default);
+        }
 
         /// <summary>
         /// Backpropagation through time from a gradient the caller computed, for a model inside a larger computation: no built-in
@@ -151,6 +185,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public void Backward(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> outputGradient, global::System.Span<double> inputGradient, ref State state, ref State stateGradient)
         {
+            using var call = _calls.Enter(this);
             int steps = CheckInputs(inputs);
             global::RnnGen.Runtime.Guard.ValueTargets(outputGradient.Length, steps, Output, nameof(outputGradient));
             global::RnnGen.Runtime.Guard.InputDestination(inputGradient.Length, steps, Input, nameof(inputGradient));
@@ -167,6 +202,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public int Predict(global::System.ReadOnlySpan<double> inputs, global::System.Span<double> outputs)
         {
+            using var call = _calls.Enter(this);
             int steps = CheckInputs(inputs);
             global::RnnGen.Runtime.Guard.ValueDestination(outputs.Length, steps, Output, nameof(outputs));
             global::RnnGen.Generated.ForecasterNetwork.Predict(_parameters, _workspace, inputs, steps, outputs, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<double>());
@@ -178,6 +214,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public int Predict(global::System.ReadOnlySpan<double> inputs, global::System.Span<double> outputs, ref State state)
         {
+            using var call = _calls.Enter(this);
             int steps = CheckInputs(inputs);
             global::RnnGen.Runtime.Guard.ValueDestination(outputs.Length, steps, Output, nameof(outputs));
             global::RnnGen.Generated.ForecasterNetwork.Predict(_parameters, _workspace, inputs, steps, outputs, ref state.Data);
@@ -219,6 +256,7 @@ namespace Demo
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public void Step(ref State state, global::System.ReadOnlySpan<double> input, global::System.Span<double> output)
         {
+            using var call = _calls.Enter(this);
             global::RnnGen.Runtime.Guard.StepInput(input.Length, Input, nameof(input));
             global::RnnGen.Runtime.Guard.StepOutput(output.Length, Output, nameof(output));
             global::RnnGen.Generated.ForecasterNetwork.Step(_parameters, _workspace, ref state.Data, input, output);
@@ -234,6 +272,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public void LoadWeights(global::System.IO.Stream safetensors, global::RnnGen.WeightLoadOptions? options)
         {
+            using var call = _calls.Enter(this);
             global::System.ArgumentNullException.ThrowIfNull(safetensors);
             global::RnnGen.Runtime.WeightIO.Load<double>(safetensors, Parameters, global::RnnGen.Generated.ForecasterNetwork.Tensors, global::RnnGen.Generated.ForecasterNetwork.Identity, options);
         }
@@ -242,6 +281,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public void SaveWeights(global::System.IO.Stream safetensors)
         {
+            using var call = _calls.Enter(this);
             global::System.ArgumentNullException.ThrowIfNull(safetensors);
             global::RnnGen.Runtime.WeightIO.Save<double>(safetensors, Parameters, global::RnnGen.Generated.ForecasterNetwork.Tensors, global::RnnGen.Generated.ForecasterNetwork.Metadata);
         }
@@ -250,6 +290,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public void SaveGradients(global::System.IO.Stream safetensors)
         {
+            using var call = _calls.Enter(this);
             global::System.ArgumentNullException.ThrowIfNull(safetensors);
             global::RnnGen.Runtime.WeightIO.Save<double>(safetensors, Gradients, global::RnnGen.Generated.ForecasterNetwork.Tensors, global::RnnGen.Generated.ForecasterNetwork.Metadata);
         }

@@ -31,10 +31,14 @@ namespace Demo
         private float[] _parameters = global::RnnGen.Runtime.AlignedArray.Allocate<float>(global::RnnGen.Generated.CharModelNetwork.ParameterLength);
         private readonly float[] _gradients = global::RnnGen.Runtime.AlignedArray.Allocate<float>(global::RnnGen.Generated.CharModelNetwork.ParameterLength);
         private readonly float[] _workspace = global::RnnGen.Runtime.AlignedArray.Allocate<float>(global::RnnGen.Generated.CharModelNetwork.WorkspaceLength);
+        private global::RnnGen.Runtime.CallGuard _calls;
 
         /// <summary>
         /// Creates the model: allocates every buffer it will ever use and initialises the parameters with seed 0.
-        /// A model is not thread-safe; use one instance per thread.
+        /// An instance runs one call at a time: a second call while one is running (from another thread) throws
+        /// <see cref="global::System.InvalidOperationException"/>. To serve several callers at once, declare the model with
+        /// <c>Batch</c> and step many streams in one call, or give each thread its own instance sharing one copy of the
+        /// parameters (<see cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.ShareParameters"/>).
         /// </summary>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public CharModel() => Initialize(0);
@@ -47,11 +51,19 @@ namespace Demo
 
         /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
-        public void Initialize(int seed) => global::RnnGen.Runtime.WeightInit.Uniform<float>(Parameters, global::RnnGen.Generated.CharModelNetwork.Tensors, seed);
+        public void Initialize(int seed)
+        {
+            using var call = _calls.Enter(this);
+            global::RnnGen.Runtime.WeightInit.Uniform<float>(Parameters, global::RnnGen.Generated.CharModelNetwork.Tensors, seed);
+        }
 
         /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
-        public void ZeroGradients() => global::System.Array.Clear(_gradients);
+        public void ZeroGradients()
+        {
+            using var call = _calls.Enter(this);
+            global::System.Array.Clear(_gradients);
+        }
 
         /// <summary>
         /// What <c>SgdStep</c> does when the loss or a gradient it would apply is NaN or infinite: throw
@@ -91,16 +103,25 @@ namespace Demo
 
         /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
-        public float Forward(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets) => global::RnnGen.Generated.CharModelNetwork.Forward(_parameters, _workspace, inputs, targets, CheckSequence(inputs, targets), ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>());
+        public float Forward(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets)
+        {
+            using var call = _calls.Enter(this);
+            return global::RnnGen.Generated.CharModelNetwork.Forward(_parameters, _workspace, inputs, targets, CheckSequence(inputs, targets), ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>());
+        }
 
         /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
-        public float Backward(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets) => global::RnnGen.Generated.CharModelNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, CheckSequence(inputs, targets), ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>(), ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>());
+        public float Backward(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets)
+        {
+            using var call = _calls.Enter(this);
+            return global::RnnGen.Generated.CharModelNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, CheckSequence(inputs, targets), ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>(), ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>());
+        }
 
         /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public float SgdStep(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets, float learningRate)
         {
+            using var call = _calls.Enter(this);
             int steps = CheckSequence(inputs, targets);
             global::RnnGen.Runtime.Guard.LearningRate(learningRate);
             float loss = global::RnnGen.Generated.CharModelNetwork.SgdStep(_parameters, _gradients, _workspace, inputs, targets, steps, learningRate, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>(), out int nonFinite);
@@ -110,18 +131,27 @@ namespace Demo
         /// <inheritdoc cref="Forward(global::System.ReadOnlySpan{int}, global::System.ReadOnlySpan{int})"/>
         /// <summary>The summed loss of a sequence, continuing from <paramref name="state"/>, which then receives the state after the last step.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
-        public float Forward(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets, ref State state) => global::RnnGen.Generated.CharModelNetwork.Forward(_parameters, _workspace, inputs, targets, CheckSequence(inputs, targets), ref state.Data);
+        public float Forward(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets, ref State state)
+        {
+            using var call = _calls.Enter(this);
+            return global::RnnGen.Generated.CharModelNetwork.Forward(_parameters, _workspace, inputs, targets, CheckSequence(inputs, targets), ref state.Data);
+        }
 
         /// <inheritdoc cref="Backward(global::System.ReadOnlySpan{int}, global::System.ReadOnlySpan{int})"/>
         /// <summary>Backward, with the entering state a constant for the gradient (a detached state in PyTorch): a long stream trained chunk by chunk, continuing from <paramref name="state"/>, which then receives the state after the last step.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
-        public float Backward(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets, ref State state) => global::RnnGen.Generated.CharModelNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, CheckSequence(inputs, targets), ref state.Data, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>());
+        public float Backward(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets, ref State state)
+        {
+            using var call = _calls.Enter(this);
+            return global::RnnGen.Generated.CharModelNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, CheckSequence(inputs, targets), ref state.Data, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>());
+        }
 
         /// <inheritdoc cref="SgdStep(global::System.ReadOnlySpan{int}, global::System.ReadOnlySpan{int}, float)"/>
         /// <summary>One SGD step, continuing from <paramref name="state"/>, which then receives the state after the last step.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public float SgdStep(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets, float learningRate, ref State state)
         {
+            using var call = _calls.Enter(this);
             int steps = CheckSequence(inputs, targets);
             global::RnnGen.Runtime.Guard.LearningRate(learningRate);
             float loss = global::RnnGen.Generated.CharModelNetwork.SgdStep(_parameters, _gradients, _workspace, inputs, targets, steps, learningRate, ref state.Data, out int nonFinite);
@@ -135,7 +165,11 @@ namespace Demo
         /// <param name="stateGradient">On entry, the gradient of whatever follows with respect to the final state (<c>default</c> when nothing does); on return, the gradient of the loss and of what follows with respect to the initial state. With truncated BPTT the final state's gradient goes back Truncate steps, as a loss at the last step does, and only what reaches step 0 reaches the initial state.</param>
         /// <returns>The summed loss; the parameters' gradients are added.</returns>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
-        public float Backward(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets, ref State state, ref State stateGradient) => global::RnnGen.Generated.CharModelNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, CheckSequence(inputs, targets), ref state.Data, ref stateGradient.Data);
+        public float Backward(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets, ref State state, ref State stateGradient)
+        {
+            using var call = _calls.Enter(this);
+            return global::RnnGen.Generated.CharModelNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, CheckSequence(inputs, targets), ref state.Data, ref stateGradient.Data);
+        }
 
         /// <inheritdoc cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.Predict"/>
         /// <param name="inputs">The sequence, as for <see cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.Forward"/>.</param>
@@ -143,6 +177,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public int Predict(global::System.ReadOnlySpan<int> inputs, global::System.Span<int> classes)
         {
+            using var call = _calls.Enter(this);
             int steps = CheckInputs(inputs);
             global::RnnGen.Runtime.Guard.ClassDestination(classes.Length, steps, nameof(classes));
             global::RnnGen.Generated.CharModelNetwork.Predict(_parameters, _workspace, inputs, steps, classes, default, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>());
@@ -157,6 +192,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public int Probabilities(global::System.ReadOnlySpan<int> inputs, global::System.Span<float> destination)
         {
+            using var call = _calls.Enter(this);
             int steps = CheckInputs(inputs);
             global::RnnGen.Runtime.Guard.ProbabilityDestination(destination.Length, steps, Output, nameof(destination));
             global::RnnGen.Generated.CharModelNetwork.Predict(_parameters, _workspace, inputs, steps, default, destination, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>());
@@ -168,6 +204,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public int Predict(global::System.ReadOnlySpan<int> inputs, global::System.Span<int> classes, ref State state)
         {
+            using var call = _calls.Enter(this);
             int steps = CheckInputs(inputs);
             global::RnnGen.Runtime.Guard.ClassDestination(classes.Length, steps, nameof(classes));
             global::RnnGen.Generated.CharModelNetwork.Predict(_parameters, _workspace, inputs, steps, classes, default, ref state.Data);
@@ -179,6 +216,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public int Probabilities(global::System.ReadOnlySpan<int> inputs, global::System.Span<float> destination, ref State state)
         {
+            using var call = _calls.Enter(this);
             int steps = CheckInputs(inputs);
             global::RnnGen.Runtime.Guard.ProbabilityDestination(destination.Length, steps, Output, nameof(destination));
             global::RnnGen.Generated.CharModelNetwork.Predict(_parameters, _workspace, inputs, steps, default, destination, ref state.Data);
@@ -224,6 +262,7 @@ namespace Demo
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public void Step(ref State state, int token, global::System.Span<float> output)
         {
+            using var call = _calls.Enter(this);
             global::RnnGen.Runtime.Guard.TokenId(token, Vocab, nameof(token));
             global::RnnGen.Runtime.Guard.StepOutput(output.Length, Output, nameof(output));
             global::RnnGen.Generated.CharModelNetwork.Step(_parameters, _workspace, ref state.Data, token, output);
@@ -243,6 +282,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public int Generate(global::System.ReadOnlySpan<int> prompt, global::System.Span<int> destination, float temperature, ref global::RnnGen.RnnRandom random, int endToken = -1, int avoidToken = -1)
         {
+            using var call = _calls.Enter(this);
             global::RnnGen.Runtime.Guard.NotEmpty(prompt.Length, "Generate needs at least one token to start from, e.g. the sentence-start token", nameof(prompt));
             global::RnnGen.Runtime.Guard.TokenIds(prompt, Vocab, nameof(prompt));
             global::RnnGen.Runtime.Guard.Temperature(temperature, nameof(temperature));
@@ -262,6 +302,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public void LoadWeights(global::System.IO.Stream safetensors, global::RnnGen.WeightLoadOptions? options)
         {
+            using var call = _calls.Enter(this);
             global::System.ArgumentNullException.ThrowIfNull(safetensors);
             global::RnnGen.Runtime.WeightIO.Load<float>(safetensors, Parameters, global::RnnGen.Generated.CharModelNetwork.Tensors, global::RnnGen.Generated.CharModelNetwork.Identity, options);
         }
@@ -270,6 +311,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public void SaveWeights(global::System.IO.Stream safetensors)
         {
+            using var call = _calls.Enter(this);
             global::System.ArgumentNullException.ThrowIfNull(safetensors);
             global::RnnGen.Runtime.WeightIO.Save<float>(safetensors, Parameters, global::RnnGen.Generated.CharModelNetwork.Tensors, global::RnnGen.Generated.CharModelNetwork.Metadata);
         }
@@ -278,6 +320,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public void SaveGradients(global::System.IO.Stream safetensors)
         {
+            using var call = _calls.Enter(this);
             global::System.ArgumentNullException.ThrowIfNull(safetensors);
             global::RnnGen.Runtime.WeightIO.Save<float>(safetensors, Gradients, global::RnnGen.Generated.CharModelNetwork.Tensors, global::RnnGen.Generated.CharModelNetwork.Metadata);
         }

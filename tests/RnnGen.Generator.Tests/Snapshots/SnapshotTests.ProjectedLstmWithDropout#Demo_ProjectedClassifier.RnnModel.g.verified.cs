@@ -34,11 +34,15 @@ namespace Demo
         private float[] _parameters = global::RnnGen.Runtime.AlignedArray.Allocate<float>(global::RnnGen.Generated.ProjectedClassifierNetwork.ParameterLength);
         private readonly float[] _gradients = global::RnnGen.Runtime.AlignedArray.Allocate<float>(global::RnnGen.Generated.ProjectedClassifierNetwork.ParameterLength);
         private readonly float[] _workspace = global::RnnGen.Runtime.AlignedArray.Allocate<float>(global::RnnGen.Generated.ProjectedClassifierNetwork.WorkspaceLength);
+        private global::RnnGen.Runtime.CallGuard _calls;
         private global::RnnGen.RnnRandom _dropout;
 
         /// <summary>
         /// Creates the model: allocates every buffer it will ever use and initialises the parameters with seed 0.
-        /// A model is not thread-safe; use one instance per thread.
+        /// An instance runs one call at a time: a second call while one is running (from another thread) throws
+        /// <see cref="global::System.InvalidOperationException"/>. To serve several callers at once, declare the model with
+        /// <c>Batch</c> and step many streams in one call, or give each thread its own instance sharing one copy of the
+        /// parameters (<see cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.ShareParameters"/>).
         /// </summary>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public ProjectedClassifier() => Initialize(0);
@@ -53,6 +57,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public void Initialize(int seed)
         {
+            using var call = _calls.Enter(this);
             global::RnnGen.Runtime.WeightInit.Uniform<float>(Parameters, global::RnnGen.Generated.ProjectedClassifierNetwork.Tensors, seed);
             _dropout = new global::RnnGen.RnnRandom(unchecked((ulong)seed) ^ 0x5DEECE66DUL);
         }
@@ -66,7 +71,11 @@ namespace Demo
 
         /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
-        public void ZeroGradients() => global::System.Array.Clear(_gradients);
+        public void ZeroGradients()
+        {
+            using var call = _calls.Enter(this);
+            global::System.Array.Clear(_gradients);
+        }
 
         /// <summary>
         /// What <c>SgdStep</c> does when the loss or a gradient it would apply is NaN or infinite: throw
@@ -106,16 +115,25 @@ namespace Demo
 
         /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
-        public float Forward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> targets) => global::RnnGen.Generated.ProjectedClassifierNetwork.Forward(_parameters, _workspace, inputs, targets, CheckSequence(inputs, targets), ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>());
+        public float Forward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> targets)
+        {
+            using var call = _calls.Enter(this);
+            return global::RnnGen.Generated.ProjectedClassifierNetwork.Forward(_parameters, _workspace, inputs, targets, CheckSequence(inputs, targets), ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>());
+        }
 
         /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
-        public float Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> targets) => global::RnnGen.Generated.ProjectedClassifierNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, CheckSequence(inputs, targets), ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>(), ref _dropout, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>(), default, default);
+        public float Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> targets)
+        {
+            using var call = _calls.Enter(this);
+            return global::RnnGen.Generated.ProjectedClassifierNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, CheckSequence(inputs, targets), ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>(), ref _dropout, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>(), default, default);
+        }
 
         /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public float SgdStep(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> targets, float learningRate)
         {
+            using var call = _calls.Enter(this);
             int steps = CheckSequence(inputs, targets);
             global::RnnGen.Runtime.Guard.LearningRate(learningRate);
             float loss = global::RnnGen.Generated.ProjectedClassifierNetwork.SgdStep(_parameters, _gradients, _workspace, inputs, targets, steps, learningRate, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>(), ref _dropout, out int nonFinite);
@@ -125,18 +143,27 @@ namespace Demo
         /// <inheritdoc cref="Forward(global::System.ReadOnlySpan{float}, global::System.ReadOnlySpan{int})"/>
         /// <summary>The summed loss of a sequence, continuing from <paramref name="state"/>, which then receives the state after the last step.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
-        public float Forward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> targets, ref State state) => global::RnnGen.Generated.ProjectedClassifierNetwork.Forward(_parameters, _workspace, inputs, targets, CheckSequence(inputs, targets), ref state.Data);
+        public float Forward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> targets, ref State state)
+        {
+            using var call = _calls.Enter(this);
+            return global::RnnGen.Generated.ProjectedClassifierNetwork.Forward(_parameters, _workspace, inputs, targets, CheckSequence(inputs, targets), ref state.Data);
+        }
 
         /// <inheritdoc cref="Backward(global::System.ReadOnlySpan{float}, global::System.ReadOnlySpan{int})"/>
         /// <summary>Backward, with the entering state a constant for the gradient (a detached state in PyTorch): a long stream trained chunk by chunk, continuing from <paramref name="state"/>, which then receives the state after the last step.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
-        public float Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> targets, ref State state) => global::RnnGen.Generated.ProjectedClassifierNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, CheckSequence(inputs, targets), ref state.Data, ref _dropout, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>(), default, default);
+        public float Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> targets, ref State state)
+        {
+            using var call = _calls.Enter(this);
+            return global::RnnGen.Generated.ProjectedClassifierNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, CheckSequence(inputs, targets), ref state.Data, ref _dropout, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>(), default, default);
+        }
 
         /// <inheritdoc cref="SgdStep(global::System.ReadOnlySpan{float}, global::System.ReadOnlySpan{int}, float)"/>
         /// <summary>One SGD step, continuing from <paramref name="state"/>, which then receives the state after the last step.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public float SgdStep(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> targets, float learningRate, ref State state)
         {
+            using var call = _calls.Enter(this);
             int steps = CheckSequence(inputs, targets);
             global::RnnGen.Runtime.Guard.LearningRate(learningRate);
             float loss = global::RnnGen.Generated.ProjectedClassifierNetwork.SgdStep(_parameters, _gradients, _workspace, inputs, targets, steps, learningRate, ref state.Data, ref _dropout, out int nonFinite);
@@ -150,7 +177,11 @@ namespace Demo
         /// <param name="stateGradient">On entry, the gradient of whatever follows with respect to the final state (<c>default</c> when nothing does); on return, the gradient of the loss and of what follows with respect to the initial state.</param>
         /// <returns>The summed loss; the parameters' gradients are added.</returns>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
-        public float Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> targets, ref State state, ref State stateGradient) => global::RnnGen.Generated.ProjectedClassifierNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, CheckSequence(inputs, targets), ref state.Data, ref _dropout, ref stateGradient.Data, default, default);
+        public float Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> targets, ref State state, ref State stateGradient)
+        {
+            using var call = _calls.Enter(this);
+            return global::RnnGen.Generated.ProjectedClassifierNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, CheckSequence(inputs, targets), ref state.Data, ref _dropout, ref stateGradient.Data, default, default);
+        }
 
         /// <summary>
         /// Backpropagation through time from a gradient the caller computed, for a model inside a larger computation: no built-in
@@ -166,6 +197,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public void Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> outputGradient, global::System.Span<float> inputGradient, ref State state, ref State stateGradient)
         {
+            using var call = _calls.Enter(this);
             int steps = CheckInputs(inputs);
             global::RnnGen.Runtime.Guard.ValueTargets(outputGradient.Length, global::RnnGen.Runtime.Guard.LastStep, Output, nameof(outputGradient));
             global::RnnGen.Runtime.Guard.InputDestination(inputGradient.Length, steps, Input, nameof(inputGradient));
@@ -178,6 +210,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public int Predict(global::System.ReadOnlySpan<float> inputs, global::System.Span<int> classes)
         {
+            using var call = _calls.Enter(this);
             int steps = CheckInputs(inputs);
             global::RnnGen.Runtime.Guard.ClassDestination(classes.Length, global::RnnGen.Runtime.Guard.LastStep, nameof(classes));
             global::RnnGen.Generated.ProjectedClassifierNetwork.Predict(_parameters, _workspace, inputs, steps, classes, default, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>());
@@ -192,6 +225,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public int Probabilities(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> destination)
         {
+            using var call = _calls.Enter(this);
             int steps = CheckInputs(inputs);
             global::RnnGen.Runtime.Guard.ProbabilityDestination(destination.Length, global::RnnGen.Runtime.Guard.LastStep, Output, nameof(destination));
             global::RnnGen.Generated.ProjectedClassifierNetwork.Predict(_parameters, _workspace, inputs, steps, default, destination, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>());
@@ -203,6 +237,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public int Predict(global::System.ReadOnlySpan<float> inputs, global::System.Span<int> classes, ref State state)
         {
+            using var call = _calls.Enter(this);
             int steps = CheckInputs(inputs);
             global::RnnGen.Runtime.Guard.ClassDestination(classes.Length, global::RnnGen.Runtime.Guard.LastStep, nameof(classes));
             global::RnnGen.Generated.ProjectedClassifierNetwork.Predict(_parameters, _workspace, inputs, steps, classes, default, ref state.Data);
@@ -214,6 +249,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public int Probabilities(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> destination, ref State state)
         {
+            using var call = _calls.Enter(this);
             int steps = CheckInputs(inputs);
             global::RnnGen.Runtime.Guard.ProbabilityDestination(destination.Length, global::RnnGen.Runtime.Guard.LastStep, Output, nameof(destination));
             global::RnnGen.Generated.ProjectedClassifierNetwork.Predict(_parameters, _workspace, inputs, steps, default, destination, ref state.Data);
@@ -273,6 +309,7 @@ namespace Demo
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public void Step(ref State state, global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
         {
+            using var call = _calls.Enter(this);
             global::RnnGen.Runtime.Guard.StepInput(input.Length, Input, nameof(input));
             global::RnnGen.Runtime.Guard.StepOutput(output.Length, Output, nameof(output));
             global::RnnGen.Generated.ProjectedClassifierNetwork.Step(_parameters, _workspace, ref state.Data, input, output);
@@ -288,6 +325,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public void LoadWeights(global::System.IO.Stream safetensors, global::RnnGen.WeightLoadOptions? options)
         {
+            using var call = _calls.Enter(this);
             global::System.ArgumentNullException.ThrowIfNull(safetensors);
             global::RnnGen.Runtime.WeightIO.Load<float>(safetensors, Parameters, global::RnnGen.Generated.ProjectedClassifierNetwork.Tensors, global::RnnGen.Generated.ProjectedClassifierNetwork.Identity, options);
         }
@@ -296,6 +334,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public void SaveWeights(global::System.IO.Stream safetensors)
         {
+            using var call = _calls.Enter(this);
             global::System.ArgumentNullException.ThrowIfNull(safetensors);
             global::RnnGen.Runtime.WeightIO.Save<float>(safetensors, Parameters, global::RnnGen.Generated.ProjectedClassifierNetwork.Tensors, global::RnnGen.Generated.ProjectedClassifierNetwork.Metadata);
         }
@@ -304,6 +343,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public void SaveGradients(global::System.IO.Stream safetensors)
         {
+            using var call = _calls.Enter(this);
             global::System.ArgumentNullException.ThrowIfNull(safetensors);
             global::RnnGen.Runtime.WeightIO.Save<float>(safetensors, Gradients, global::RnnGen.Generated.ProjectedClassifierNetwork.Tensors, global::RnnGen.Generated.ProjectedClassifierNetwork.Metadata);
         }
