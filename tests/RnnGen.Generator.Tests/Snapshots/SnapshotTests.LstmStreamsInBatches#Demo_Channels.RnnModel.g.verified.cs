@@ -34,10 +34,14 @@ namespace Demo
         private float[] _parameters = global::RnnGen.Runtime.AlignedArray.Allocate<float>(global::RnnGen.Generated.ChannelsNetwork.ParameterLength);
         private readonly float[] _gradients = global::RnnGen.Runtime.AlignedArray.Allocate<float>(global::RnnGen.Generated.ChannelsNetwork.ParameterLength);
         private readonly float[] _workspace = global::RnnGen.Runtime.AlignedArray.Allocate<float>(global::RnnGen.Generated.ChannelsNetwork.WorkspaceLength);
+        private global::RnnGen.Runtime.CallGuard _calls;
 
         /// <summary>
         /// Creates the model: allocates every buffer it will ever use and initialises the parameters with seed 0.
-        /// A model is not thread-safe; use one instance per thread.
+        /// An instance runs one call at a time: a second call while one is running (from another thread) throws
+        /// <see cref="global::System.InvalidOperationException"/>. To serve several callers at once, declare the model with
+        /// <c>Batch</c> and step many streams in one call, or give each thread its own instance sharing one copy of the
+        /// parameters (<see cref="global::RnnGen.IRnnModel{T, TInput, TTarget}.ShareParameters"/>).
         /// </summary>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public Channels() => Initialize(0);
@@ -50,11 +54,19 @@ namespace Demo
 
         /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
-        public void Initialize(int seed) => global::RnnGen.Runtime.WeightInit.Uniform<float>(Parameters, global::RnnGen.Generated.ChannelsNetwork.Tensors, seed);
+        public void Initialize(int seed)
+        {
+            using var call = _calls.Enter(this);
+            global::RnnGen.Runtime.WeightInit.Uniform<float>(Parameters, global::RnnGen.Generated.ChannelsNetwork.Tensors, seed);
+        }
 
         /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
-        public void ZeroGradients() => global::System.Array.Clear(_gradients);
+        public void ZeroGradients()
+        {
+            using var call = _calls.Enter(this);
+            global::System.Array.Clear(_gradients);
+        }
 
         /// <summary>
         /// What <c>SgdStep</c> does when the loss or a gradient it would apply is NaN or infinite: throw
@@ -94,16 +106,25 @@ namespace Demo
 
         /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
-        public float Forward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets) => global::RnnGen.Generated.ChannelsNetwork.Forward(_parameters, _workspace, inputs, targets, CheckSequence(inputs, targets), ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>());
+        public float Forward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets)
+        {
+            using var call = _calls.Enter(this);
+            return global::RnnGen.Generated.ChannelsNetwork.Forward(_parameters, _workspace, inputs, targets, CheckSequence(inputs, targets), ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>());
+        }
 
         /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
-        public float Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets) => global::RnnGen.Generated.ChannelsNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, CheckSequence(inputs, targets), ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>(), ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>(), default, default);
+        public float Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets)
+        {
+            using var call = _calls.Enter(this);
+            return global::RnnGen.Generated.ChannelsNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, CheckSequence(inputs, targets), ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>(), ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>(), default, default);
+        }
 
         /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public float SgdStep(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, float learningRate)
         {
+            using var call = _calls.Enter(this);
             int steps = CheckSequence(inputs, targets);
             global::RnnGen.Runtime.Guard.LearningRate(learningRate);
             float loss = global::RnnGen.Generated.ChannelsNetwork.SgdStep(_parameters, _gradients, _workspace, inputs, targets, steps, learningRate, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>(), out int nonFinite);
@@ -113,18 +134,27 @@ namespace Demo
         /// <inheritdoc cref="Forward(global::System.ReadOnlySpan{float}, global::System.ReadOnlySpan{float})"/>
         /// <summary>The summed loss of a sequence, continuing from <paramref name="state"/>, which then receives the state after the last step.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
-        public float Forward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, ref State state) => global::RnnGen.Generated.ChannelsNetwork.Forward(_parameters, _workspace, inputs, targets, CheckSequence(inputs, targets), ref state.Data);
+        public float Forward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, ref State state)
+        {
+            using var call = _calls.Enter(this);
+            return global::RnnGen.Generated.ChannelsNetwork.Forward(_parameters, _workspace, inputs, targets, CheckSequence(inputs, targets), ref state.Data);
+        }
 
         /// <inheritdoc cref="Backward(global::System.ReadOnlySpan{float}, global::System.ReadOnlySpan{float})"/>
         /// <summary>Backward, with the entering state a constant for the gradient (a detached state in PyTorch): a long stream trained chunk by chunk, continuing from <paramref name="state"/>, which then receives the state after the last step.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
-        public float Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, ref State state) => global::RnnGen.Generated.ChannelsNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, CheckSequence(inputs, targets), ref state.Data, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>(), default, default);
+        public float Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, ref State state)
+        {
+            using var call = _calls.Enter(this);
+            return global::RnnGen.Generated.ChannelsNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, CheckSequence(inputs, targets), ref state.Data, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>(), default, default);
+        }
 
         /// <inheritdoc cref="SgdStep(global::System.ReadOnlySpan{float}, global::System.ReadOnlySpan{float}, float)"/>
         /// <summary>One SGD step, continuing from <paramref name="state"/>, which then receives the state after the last step.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public float SgdStep(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, float learningRate, ref State state)
         {
+            using var call = _calls.Enter(this);
             int steps = CheckSequence(inputs, targets);
             global::RnnGen.Runtime.Guard.LearningRate(learningRate);
             float loss = global::RnnGen.Generated.ChannelsNetwork.SgdStep(_parameters, _gradients, _workspace, inputs, targets, steps, learningRate, ref state.Data, out int nonFinite);
@@ -138,7 +168,11 @@ namespace Demo
         /// <param name="stateGradient">On entry, the gradient of whatever follows with respect to the final state (<c>default</c> when nothing does); on return, the gradient of the loss and of what follows with respect to the initial state.</param>
         /// <returns>The summed loss; the parameters' gradients are added.</returns>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
-        public float Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, ref State state, ref State stateGradient) => global::RnnGen.Generated.ChannelsNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, CheckSequence(inputs, targets), ref state.Data, ref stateGradient.Data, default, default);
+        public float Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, ref State state, ref State stateGradient)
+        {
+            using var call = _calls.Enter(this);
+            return global::RnnGen.Generated.ChannelsNetwork.Backward(_parameters, _gradients, _workspace, inputs, targets, CheckSequence(inputs, targets), ref state.Data, ref stateGradient.Data, default, default);
+        }
 
         /// <summary>
         /// Backpropagation through time from a gradient the caller computed, for a model inside a larger computation: no built-in
@@ -154,6 +188,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public void Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> outputGradient, global::System.Span<float> inputGradient, ref State state, ref State stateGradient)
         {
+            using var call = _calls.Enter(this);
             int steps = CheckInputs(inputs);
             global::RnnGen.Runtime.Guard.ValueTargets(outputGradient.Length, steps, Output, nameof(outputGradient));
             global::RnnGen.Runtime.Guard.InputDestination(inputGradient.Length, steps, Input, nameof(inputGradient));
@@ -170,6 +205,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public int Predict(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs)
         {
+            using var call = _calls.Enter(this);
             int steps = CheckInputs(inputs);
             global::RnnGen.Runtime.Guard.ValueDestination(outputs.Length, steps, Output, nameof(outputs));
             global::RnnGen.Generated.ChannelsNetwork.Predict(_parameters, _workspace, inputs, steps, outputs, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>());
@@ -181,6 +217,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public int Predict(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, ref State state)
         {
+            using var call = _calls.Enter(this);
             int steps = CheckInputs(inputs);
             global::RnnGen.Runtime.Guard.ValueDestination(outputs.Length, steps, Output, nameof(outputs));
             global::RnnGen.Generated.ChannelsNetwork.Predict(_parameters, _workspace, inputs, steps, outputs, ref state.Data);
@@ -226,6 +263,7 @@ namespace Demo
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public void Step(ref State state, global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
         {
+            using var call = _calls.Enter(this);
             global::RnnGen.Runtime.Guard.StepInput(input.Length, Input, nameof(input));
             global::RnnGen.Runtime.Guard.StepOutput(output.Length, Output, nameof(output));
             global::RnnGen.Generated.ChannelsNetwork.Step(_parameters, _workspace, ref state.Data, input, output);
@@ -242,6 +280,7 @@ namespace Demo
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public void Step(global::System.Span<State> states, global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs)
         {
+            using var call = _calls.Enter(this);
             global::RnnGen.Runtime.Guard.Streams(states.Length, Batch, nameof(states));
             global::RnnGen.Runtime.Guard.StreamInputs(inputs.Length, states.Length, Input, "value", nameof(inputs));
             global::RnnGen.Runtime.Guard.StreamOutputs(outputs.Length, states.Length, Output, nameof(outputs));
@@ -259,6 +298,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public void LoadWeights(global::System.IO.Stream safetensors, global::RnnGen.WeightLoadOptions? options)
         {
+            using var call = _calls.Enter(this);
             global::System.ArgumentNullException.ThrowIfNull(safetensors);
             global::RnnGen.Runtime.WeightIO.Load<float>(safetensors, Parameters, global::RnnGen.Generated.ChannelsNetwork.Tensors, global::RnnGen.Generated.ChannelsNetwork.Identity, options);
         }
@@ -267,6 +307,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public void SaveWeights(global::System.IO.Stream safetensors)
         {
+            using var call = _calls.Enter(this);
             global::System.ArgumentNullException.ThrowIfNull(safetensors);
             global::RnnGen.Runtime.WeightIO.Save<float>(safetensors, Parameters, global::RnnGen.Generated.ChannelsNetwork.Tensors, global::RnnGen.Generated.ChannelsNetwork.Metadata);
         }
@@ -275,6 +316,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public void SaveGradients(global::System.IO.Stream safetensors)
         {
+            using var call = _calls.Enter(this);
             global::System.ArgumentNullException.ThrowIfNull(safetensors);
             global::RnnGen.Runtime.WeightIO.Save<float>(safetensors, Gradients, global::RnnGen.Generated.ChannelsNetwork.Tensors, global::RnnGen.Generated.ChannelsNetwork.Metadata);
         }
