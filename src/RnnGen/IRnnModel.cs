@@ -1,5 +1,4 @@
 using System;
-using System.ComponentModel;
 using System.IO;
 using System.Numerics;
 
@@ -130,6 +129,5 @@ public interface IRnnModel<T, TInput, TTarget>
     /// classes do).
     /// </summary>
     /// <param name="source">The model whose parameters to use.</param>
-    [EditorBrowsable(EditorBrowsableState.Never)]
     bool ShareParameters(IRnnModel<T, TInput, TTarget> source) => false;
 }
