@@ -17,7 +17,8 @@
  * calling thread, and leaves the model as it was. Bad handles (NULL, destroyed, from another model) are
  * reported, not dereferenced.
  *
- * Threads: a model is not thread-safe; use one per thread, or serialise the calls. Each model carries its own
+ * Threads: a model runs one call at a time; a call made while another thread is in one on the same model
+ * returns RNNGEN_BUSY. Use one model per thread, or serialise the calls. Each model carries its own
  * recurrent state. *_step and *_process allocate nothing, take no lock and make no system call, but the
  * first call of any function on a thread attaches that thread to the .NET runtime: call *_reset once on the
  * audio thread before real time starts.
@@ -38,7 +39,8 @@ typedef enum rnngen_status {
     RNNGEN_INVALID_WEIGHTS = 2,  /* not a safetensors file this model can load (the message says why) */
     RNNGEN_IO_ERROR = 3,         /* the weight file could not be opened or read */
     RNNGEN_OUT_OF_MEMORY = 4,
-    RNNGEN_INTERNAL_ERROR = 5
+    RNNGEN_INTERNAL_ERROR = 5,
+    RNNGEN_BUSY = 6              /* the model was in a call on another thread; this one changed nothing */
 } rnngen_status;
 
 /* A model: its weights and its recurrent state. Opaque; a handle, not an address. */

@@ -42,6 +42,12 @@ public static unsafe class NativeCalls
     /// <summary><c>RNNGEN_INTERNAL_ERROR</c>: anything else; the message says what.</summary>
     public const int InternalError = 5;
 
+    /// <summary>
+    /// <c>RNNGEN_BUSY</c>: the model was in another call, made on another thread; this call changed nothing. A model runs
+    /// one call at a time: use one per thread, or serialise the calls.
+    /// </summary>
+    public const int Busy = 6;
+
     // Slot i holds a model's instance and the generation its handle carries. Handles are (generation << SlotBits) | (i + 1),
     // so 0 (NULL) is never one; the generation changes when a slot is freed, so a destroyed handle stops resolving.
     private const int SlotBits = 20;
@@ -224,6 +230,7 @@ public static unsafe class NativeCalls
             InvalidDataException or EndOfStreamException => InvalidWeights,
             IOException or UnauthorizedAccessException or NotSupportedException => IOError,
             OutOfMemoryException or InsufficientExecutionStackException => OutOfMemory,
+            InvalidOperationException => Busy, // the model's call guard: another thread is in a call on it
             _ => InternalError,
         };
         try
