@@ -80,6 +80,7 @@ internal sealed class ModelApi
             if (network.Sizes.StepsBatch)
             {
                 api.AddStepBatch();
+                api.AddPaddedBatch();
             }
         }
 
@@ -185,6 +186,7 @@ internal sealed class ModelApi
         Field("_gradients", $"{T}[]", $"global::RnnGen.Runtime.AlignedArray.Allocate<{T}>({N}.ParameterLength)");
         Field("_workspace", $"{T}[]", $"global::RnnGen.Runtime.AlignedArray.Allocate<{T}>({N}.WorkspaceLength)");
         Field("_calls", "global::RnnGen.Runtime.CallGuard", "", readOnly: false);
+        AddBatchStorage();
         if (Sizes.Dropout)
         {
             Field("_dropout", "global::RnnGen.RnnRandom", "", readOnly: false);
@@ -471,6 +473,78 @@ internal sealed class ModelApi
             $"{Guard}.StepOutput(output.Length, Output, nameof(output));",
             $"{N}.Step(_parameters, _workspace, ref state.Data, {input}, output);",
         }, attribute: FirstCallOptimised);
+    }
+
+    private string InputWidth => Spec.TokenInput ? "1" : "Input";
+
+    private const string Batched = "global::RnnGen.Runtime.PaddedBatch";
+
+    /// <summary>The padded-batch members' rows: every stream's state, step input and outputs, and one padded row of logits.</summary>
+    private void AddBatchStorage()
+    {
+        if (!Sizes.StepsBatch)
+        {
+            return;
+        }
+
+        Field("_batchStates", $"{T}[]", $"new {T}[Batch * {N}.StateLength]");
+        Field("_batchInputs", $"{X}[]", $"new {X}[Batch * {InputWidth}]");
+        Field("_batchOutputs", $"{T}[]", $"new {T}[Batch * Output]");
+        Field("_batchRow", $"{T}[]", Sizes.CrossEntropy ? $"new {T}[{N}.OutputPadded]" : $"global::System.Array.Empty<{T}>()");
+    }
+
+    /// <summary>
+    /// Forward, Predict and Probabilities over a padded batch with lengths (PyTorch's batch_first layout), run by the
+    /// runtime's PaddedBatch through the batched Step, one time step for every sequence at once.
+    /// </summary>
+    private void AddPaddedBatch()
+    {
+        string unit = Spec.TokenInput ? "token id" : "value";
+        string rows = Sizes.LastStep ? "1" : "steps";
+        string lastStep = Sizes.LastStep ? "true" : "false";
+        string[] Start(params string[] more) => new[]
+        {
+            $"int steps = {Batched}.Steps(inputs.Length, lengths, Batch, MaxSteps, {InputWidth}, \"{unit}\");",
+            $"int rows = {rows};",
+        }.Concat(Spec.TokenInput ? new[] { $"{Batched}.Ids(inputs, lengths, steps, false, Vocab, \"Vocab\", false, \"inputs\");" } : new string[0])
+            .Concat(more).ToArray();
+        string rowsOf = $"var batch = new global::RnnGen.Runtime.Rows<{T}, {X}>(inputs, lengths, steps, {InputWidth}, Output, {lastStep}, _batchStates, {N}.StateLength, _batchInputs, _batchOutputs, _batchRow);";
+        string Run(string what, string rest) => $"{Batched}.{what}<{T}, {X}, {N}.Streams>(_parameters, _workspace, batch, {rest})";
+        var lengths = P($"{ReadOnlySpan}<int>", "lengths");
+        string layout = Spec.TokenInput ? "<c>[n, steps]</c> token ids" : "<c>[n, steps, Input]</c> values";
+        string targetLayout = Sizes.CrossEntropy
+            ? (Sizes.LastStep ? "<c>[n]</c> class ids (or -100)" : "<c>[n, steps]</c> class ids (or -100)")
+            : (Sizes.LastStep ? "<c>[n, Output]</c> values" : "<c>[n, steps, Output]</c> values");
+        string[] Docs(string summary, params string[] more) => Doc(new[]
+        {
+            $"<summary>{summary} Each sequence starts from the zero state; positions past its length are never read.</summary>",
+            $"<param name=\"inputs\">n padded sequences, row after row: {layout}, with steps at most <see cref=\"MaxSteps\"/>.</param>",
+            "<param name=\"lengths\">Each sequence's length, 1 to steps; n = lengths.Length is at most <see cref=\"Batch\"/>.</param>",
+        }.Concat(more).Concat(new[] { "<exception cref=\"global::System.ArgumentException\">A shape, a length or an id does not fit; nothing changes.</exception>" }).ToArray());
+
+        Method("Forward", T, new[] { Inputs, P($"{ReadOnlySpan}<{Y}>", "targets"), lengths }, Docs(
+            $"The loss summed over every valid {(Sizes.LastStep ? "sequence's last step" : "step")} of every sequence: what <c>Forward</c> of each sequence alone sums to, up to rounding.",
+            $"<param name=\"targets\">{targetLayout}, in the same layout; positions past a length may hold anything.</param>"), Start(
+            $"{Batched}.Targets(targets.Length, lengths.Length, rows, {(Sizes.CrossEntropy ? "1, \"class id\"" : "Output, \"value\"")});",
+            Sizes.CrossEntropy ? $"{Batched}.Ids(targets, lengths, rows, {lastStep}, Output, \"Output\", true, \"targets\");" : "",
+            rowsOf, $"return {Run(Sizes.CrossEntropy ? "CrossEntropy" : "SquaredError", "targets")};").Where(line => line.Length > 0).ToArray());
+
+        string destination = Sizes.CrossEntropy ? "classes" : "outputs";
+        Method("Predict", "int", new[] { Inputs, lengths, P(Sizes.CrossEntropy ? $"{Span}<int>" : $"{Span}<{T}>", destination) }, Docs(
+            Sizes.CrossEntropy ? "The most likely class of every sequence at each valid step." : "The head's outputs of every sequence at each valid step.",
+            $"<param name=\"{destination}\">Receives {(Sizes.CrossEntropy ? "<c>[n, rows]</c> class ids" : "<c>[n, rows, Output]</c> values")} (rows: steps, or 1 with <c>Outputs.LastStep</c>); positions past a length are left as they were.</param>",
+            "<returns>The number of elements the layout spans.</returns>"), Start(
+            $"int written = {Batched}.Destination({destination}.Length, lengths.Length, rows, {(Sizes.CrossEntropy ? "1" : "Output")}, nameof({destination}));",
+            rowsOf, Run(Sizes.CrossEntropy ? "Classes" : "Values", Sizes.CrossEntropy ? "classes" : "outputs, softmax: false") + ";", "return written;"));
+        if (Sizes.CrossEntropy)
+        {
+            Method("Probabilities", "int", new[] { Inputs, lengths, P($"{Span}<{T}>", "destination") }, Docs(
+                "Each class's probability for every sequence at each valid step: the softmax of the logits.",
+                "<param name=\"destination\">Receives <c>[n, rows, Output]</c> probabilities (rows: steps, or 1 with <c>Outputs.LastStep</c>); positions past a length are left as they were.</param>",
+                "<returns>The number of elements the layout spans.</returns>"), Start(
+                $"int written = {Batched}.Destination(destination.Length, lengths.Length, rows, Output, nameof(destination));",
+                rowsOf, Run("Values", "destination, softmax: true") + ";", "return written;"));
+        }
     }
 
     /// <summary>A cref to the single-stream Step: with a batched Step beside it, a bare "Step" is ambiguous (CS0419).</summary>

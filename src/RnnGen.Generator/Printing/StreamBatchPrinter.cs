@@ -54,6 +54,9 @@ internal sealed class StreamBatchPrinter : Printer
         }
 
         W.Line();
+        W.Line("/// <summary>StepBatch for the runtime's padded batches (PaddedBatch.Run), which step every sequence at once.</summary>");
+        W.Line($"public readonly struct Streams : IStreamSteps<{T}, {InputType}> {{ public static void Step({T}[] parameters, {T}[] workspace, ref {T} states, int n, ReadOnlySpan<{InputType}> inputs, Span<{T}> outputs) => StepBatch(parameters, workspace, ref states, n, inputs, outputs); }}");
+        W.Line();
     }
 
     /// <summary>Row m of the new states, <paramref name="offset"/> into it.</summary>

@@ -35,6 +35,10 @@ namespace Demo
         private readonly float[] _gradients = global::RnnGen.Runtime.AlignedArray.Allocate<float>(global::RnnGen.Generated.ChannelsNetwork.ParameterLength);
         private readonly float[] _workspace = global::RnnGen.Runtime.AlignedArray.Allocate<float>(global::RnnGen.Generated.ChannelsNetwork.WorkspaceLength);
         private global::RnnGen.Runtime.CallGuard _calls;
+        private readonly float[] _batchStates = new float[Batch * global::RnnGen.Generated.ChannelsNetwork.StateLength];
+        private readonly float[] _batchInputs = new float[Batch * Input];
+        private readonly float[] _batchOutputs = new float[Batch * Output];
+        private readonly float[] _batchRow = global::System.Array.Empty<float>();
 
         /// <summary>
         /// Creates the model: allocates every buffer it will ever use and initialises the parameters with seed 0.
@@ -286,6 +290,40 @@ namespace Demo
             global::RnnGen.Runtime.Guard.StreamOutputs(outputs.Length, states.Length, Output, nameof(outputs));
             if (states.IsEmpty) return;
             global::RnnGen.Generated.ChannelsNetwork.StepBatch(_parameters, _workspace, ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(states).Data, states.Length, inputs, outputs);
+        }
+
+        /// <summary>The loss summed over every valid step of every sequence: what <c>Forward</c> of each sequence alone sums to, up to rounding. Each sequence starts from the zero state; positions past its length are never read.</summary>
+        /// <param name="inputs">n padded sequences, row after row: <c>[n, steps, Input]</c> values, with steps at most <see cref="MaxSteps"/>.</param>
+        /// <param name="lengths">Each sequence's length, 1 to steps; n = lengths.Length is at most <see cref="Batch"/>.</param>
+        /// <param name="targets"><c>[n, steps, Output]</c> values, in the same layout; positions past a length may hold anything.</param>
+        /// <exception cref="global::System.ArgumentException">A shape, a length or an id does not fit; nothing changes.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
+        public float Forward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.ReadOnlySpan<int> lengths)
+        {
+            using var call = _calls.Enter(this);
+            int steps = global::RnnGen.Runtime.PaddedBatch.Steps(inputs.Length, lengths, Batch, MaxSteps, Input, "value");
+            int rows = steps;
+            global::RnnGen.Runtime.PaddedBatch.Targets(targets.Length, lengths.Length, rows, Output, "value");
+            var batch = new global::RnnGen.Runtime.Rows<float, float>(inputs, lengths, steps, Input, Output, false, _batchStates, global::RnnGen.Generated.ChannelsNetwork.StateLength, _batchInputs, _batchOutputs, _batchRow);
+            return global::RnnGen.Runtime.PaddedBatch.SquaredError<float, float, global::RnnGen.Generated.ChannelsNetwork.Streams>(_parameters, _workspace, batch, targets);
+        }
+
+        /// <summary>The head's outputs of every sequence at each valid step. Each sequence starts from the zero state; positions past its length are never read.</summary>
+        /// <param name="inputs">n padded sequences, row after row: <c>[n, steps, Input]</c> values, with steps at most <see cref="MaxSteps"/>.</param>
+        /// <param name="lengths">Each sequence's length, 1 to steps; n = lengths.Length is at most <see cref="Batch"/>.</param>
+        /// <param name="outputs">Receives <c>[n, rows, Output]</c> values (rows: steps, or 1 with <c>Outputs.LastStep</c>); positions past a length are left as they were.</param>
+        /// <returns>The number of elements the layout spans.</returns>
+        /// <exception cref="global::System.ArgumentException">A shape, a length or an id does not fit; nothing changes.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
+        public int Predict(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> lengths, global::System.Span<float> outputs)
+        {
+            using var call = _calls.Enter(this);
+            int steps = global::RnnGen.Runtime.PaddedBatch.Steps(inputs.Length, lengths, Batch, MaxSteps, Input, "value");
+            int rows = steps;
+            int written = global::RnnGen.Runtime.PaddedBatch.Destination(outputs.Length, lengths.Length, rows, Output, nameof(outputs));
+            var batch = new global::RnnGen.Runtime.Rows<float, float>(inputs, lengths, steps, Input, Output, false, _batchStates, global::RnnGen.Generated.ChannelsNetwork.StateLength, _batchInputs, _batchOutputs, _batchRow);
+            global::RnnGen.Runtime.PaddedBatch.Values<float, float, global::RnnGen.Generated.ChannelsNetwork.Streams>(_parameters, _workspace, batch, outputs, softmax: false);
+            return written;
         }
 
         /// <inheritdoc/>
@@ -691,6 +729,9 @@ namespace RnnGen.Generated
             }
             Rows.Copy<float>(ref next, ref states, (nuint)(n * StateLength));
         }
+
+        /// <summary>StepBatch for the runtime's padded batches (PaddedBatch.Run), which step every sequence at once.</summary>
+        public readonly struct Streams : IStreamSteps<float, float> { public static void Step(float[] parameters, float[] workspace, ref float states, int n, ReadOnlySpan<float> inputs, Span<float> outputs) => StepBatch(parameters, workspace, ref states, n, inputs, outputs); }
 
     }
 }

@@ -33,3 +33,11 @@ public partial class BatchVanillaStack { }
 /// <summary>W_hh in column panels, split across two threads in the sequence passes; the batched Step runs whole products.</summary>
 [RnnModel(Hidden = 256, Input = 8, Output = 1, Cell = CellType.Lstm, Loss = Loss.SquaredError, MaxSteps = 4, Batch = 5)]
 public partial class BatchWideLstm { }
+
+/// <summary>One class per sequence, at its last valid step.</summary>
+[RnnModel(Hidden = 6, Vocab = 12, Output = 3, Cell = CellType.Gru, Outputs = Outputs.LastStep, MaxSteps = 8, Batch = 5, Precision = Precision.Double)]
+public partial class BatchSentiment { }
+
+/// <summary>Values at each sequence's last valid step.</summary>
+[RnnModel(Hidden = 5, Input = 2, Output = 2, Cell = CellType.Lstm, Loss = Loss.SquaredError, Outputs = Outputs.LastStep, MaxSteps = 8, Batch = 6)]
+public partial class BatchLastValue { }
