@@ -588,6 +588,73 @@ def make_compose(row, seed):
     print(f"Compose/{name}: loss {total:.6f}, |d state0| {sum(abs(v) for v in first_part):.4f}")
 
 
+# Padded batches (Fixtures/Batch): n sequences of different lengths through nn.LSTM / nn.GRU / nn.RNN(batch_first=True)
+# over a packed sequence (pack_padded_sequence, enforce_sorted=False), the head at every valid step, and
+# cross_entropy(..., ignore_index=-100, reduction='sum') or the summed squared error over the valid steps (or at each
+# sequence's last valid step). The JSON's padding holds garbage (out-of-range ids, 1e30) that RnnGen must never read;
+# PyTorch's own targets mark it -100.
+# name, cell, activation, input kind, input width, hidden, output, loss, outputs, layers, lengths, options
+BATCH_TABLE = [
+    ("BatchLstmL2TokenCe", "lstm", None, "vocab", 12, 8, 5, "cross_entropy", "every_step", 2, [9, 3, 1, 6, 9, 4], dict(ignore=[(0, 2), (3, 0)])),
+    ("BatchGruDenseSe", "gru", None, "dense", 4, 8, 3, "squared_error", "every_step", 1, [2, 9, 5, 7], {}),
+    ("BatchVanillaReluTokenCeLast", "vanilla", "relu", "vocab", 10, 8, 4, "cross_entropy", "last_step", 1, [5, 1, 9, 3, 8], {}),
+]
+
+
+def make_batch(row, seed):
+    name, cell, activation, kind, width, hidden, output, loss, outputs, layers, lengths, options = row
+    torch.manual_seed(seed)
+    n, steps = len(lengths), max(lengths)
+    if cell == "lstm":
+        rnn = nn.LSTM(width, hidden, num_layers=layers, batch_first=True)
+    elif cell == "gru":
+        rnn = nn.GRU(width, hidden, num_layers=layers, batch_first=True)
+    else:
+        rnn = nn.RNN(width, hidden, num_layers=layers, nonlinearity=activation, batch_first=True)
+    head = nn.Linear(hidden, output)
+    valid = torch.zeros(n, steps, dtype=torch.bool)
+    for m, length in enumerate(lengths):
+        valid[m, :length] = True
+    if kind == "vocab":
+        tokens = torch.randint(0, width, (n, steps))
+        x = F.one_hot(tokens, width).float()
+        inputs = torch.where(valid, tokens, torch.full_like(tokens, 999)).flatten().tolist()
+    else:
+        x = torch.rand(n, steps, width) * 2 - 1
+        inputs = torch.where(valid.unsqueeze(2), x, torch.full_like(x, 1e30)).flatten().tolist()
+    packed = nn.utils.rnn.pack_padded_sequence(x, torch.tensor(lengths), batch_first=True, enforce_sorted=False)
+    hs, _ = nn.utils.rnn.pad_packed_sequence(rnn(packed)[0], batch_first=True, total_length=steps)
+    ys = head(hs)  # [n, steps, output]; rows past a length are the head of zeros, never scored
+    last = outputs == "last_step"
+    if last:
+        ys = ys[torch.arange(n), torch.tensor(lengths) - 1]  # [n, output]
+    if loss == "cross_entropy":
+        targets = torch.randint(0, output, (n,) if last else (n, steps))
+        if not last:
+            targets = torch.where(valid, targets, torch.full_like(targets, -100))
+            for m, t in options.get("ignore", []):
+                targets[m, t] = -100
+        total = F.cross_entropy(ys.reshape(-1, output), targets.flatten(), ignore_index=-100, reduction="sum")
+        target_list = (targets if last else torch.where(valid, targets, torch.full_like(targets, 555))).flatten().tolist()
+        predictions = ys.argmax(-1).flatten().tolist()
+    else:
+        targets = torch.rand(*ys.shape) * 2 - 1
+        mask = torch.ones(n, 1, dtype=torch.bool) if last else valid.unsqueeze(2)
+        total = ((ys - targets) ** 2 * mask).sum()
+        target_list = (targets if last else torch.where(valid.unsqueeze(2), targets, torch.full_like(targets, 1e30))).flatten().tolist()
+        predictions = ys.flatten().tolist()
+    tensors = {"rnn." + k: v.detach() for k, v in rnn.named_parameters()}
+    tensors.update({"output." + k: v.detach() for k, v in head.named_parameters()})
+    os.makedirs(os.path.join(OUT, "Batch"), exist_ok=True)
+    write_safetensors(os.path.join(OUT, "Batch", name + ".weights.safetensors"), tensors)
+    declaration = dict(cell=cell, activation=activation, input=kind, input_size=width, hidden=hidden, output=output, loss=loss,
+                       outputs=outputs, layers=layers, seed=seed, torch=torch.__version__)
+    with open(os.path.join(OUT, "Batch", name + ".json"), "w") as f:
+        json.dump(dict(declaration=declaration, lengths=lengths, steps=steps, inputs=inputs, targets=target_list,
+                       loss=total.item(), predictions=predictions, valid=valid.flatten().tolist()), f, indent=1)
+    print(f"{name}: loss {total.item():.6f}")
+
+
 def write_safetensors(path, tensors, dtype="F32"):
     """The safetensors format, written directly: 8-byte length, JSON header, contiguous F32 (or F64) data."""
     header, blobs, offset = {}, [], 0
@@ -619,3 +686,6 @@ if __name__ == "__main__":
     for i, row in enumerate(COMPOSE_TABLE):
         if not only or row[0] in only:
             make_compose(row, seed=3000 + i)
+    for i, row in enumerate(BATCH_TABLE):
+        if not only or row[0] in only:
+            make_batch(row, seed=4000 + i)

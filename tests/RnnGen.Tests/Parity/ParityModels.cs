@@ -87,3 +87,13 @@ namespace RnnGen.Tests.Parity;
 [RnnModel(Hidden = 8, Input = 3, Output = 3, Recurrence = Recurrence.Output, Loss = Loss.SquaredError, MaxSteps = 16)] public partial class ComposeFeedbackDenseSe { }
 [RnnModel(Hidden = 8, Vocab = 10, Output = 6, Recurrence = Recurrence.Output, Truncate = 2, MaxSteps = 16)] public partial class ComposeFeedbackTokenCeT2 { }
 [RnnModel(Hidden = 8, Input = 3, Output = 2, Activation = Activation.Relu, Recurrence = Recurrence.Output, Loss = Loss.SquaredError, MaxSteps = 16)] public partial class ComposeFeedbackDenseExternal { }
+
+// Padded batches with lengths (Fixtures/Batch): PyTorch's batch_first modules over packed sequences.
+[RnnModel(Hidden = 8, Vocab = 12, Output = 5, Cell = CellType.Lstm, Layers = 2, MaxSteps = 9, Batch = 6)]
+public partial class BatchLstmL2TokenCe { }
+
+[RnnModel(Hidden = 8, Input = 4, Output = 3, Cell = CellType.Gru, Loss = Loss.SquaredError, MaxSteps = 9, Batch = 4)]
+public partial class BatchGruDenseSe { }
+
+[RnnModel(Hidden = 8, Vocab = 10, Output = 4, Activation = Activation.Relu, Outputs = Outputs.LastStep, MaxSteps = 9, Batch = 5)]
+public partial class BatchVanillaReluTokenCeLast { }

@@ -1,0 +1,80 @@
+using System;
+using System.IO;
+using System.Linq;
+using System.Text.Json;
+
+namespace RnnGen.Tests.Parity;
+
+/// <summary>
+/// Padded batches with lengths against PyTorch 1.13 (tools/pytorch/make_fixtures.py, BATCH_TABLE): nn.LSTM / nn.GRU /
+/// nn.RNN(batch_first=True) over a packed sequence, the head at every valid step, and cross_entropy(ignore_index=-100,
+/// reduction='sum') or the summed squared error. The fixtures' padding holds garbage (out-of-range ids, 1e30) that the
+/// batched members must never read.
+/// </summary>
+public class PyTorchBatchTests
+{
+    private static readonly string Fixtures = Path.Combine(AppContext.BaseDirectory, "Parity", "Fixtures", "Batch");
+
+    [Fact]
+    public void LstmStackTokensCrossEntropy()
+    {
+        JsonElement root = Load(nameof(BatchLstmL2TokenCe), out Stream weights);
+        var model = new BatchLstmL2TokenCe();
+        model.LoadWeights(weights);
+        int[] inputs = Ints(root, "inputs"), targets = Ints(root, "targets"), lengths = Ints(root, "lengths");
+        Close(root.GetProperty("loss").GetDouble(), model.Forward(inputs, targets, lengths), "loss");
+        var classes = new int[targets.Length];
+        Assert.Equal(classes.Length, model.Predict(inputs, lengths, classes));
+        bool[] valid = root.GetProperty("valid").EnumerateArray().Select(e => e.GetBoolean()).ToArray();
+        int[] expected = Ints(root, "predictions");
+        for (int i = 0; i < classes.Length; i++)
+        {
+            if (valid[i]) Assert.Equal(expected[i], classes[i]);
+        }
+    }
+
+    [Fact]
+    public void GruDenseSquaredError()
+    {
+        JsonElement root = Load(nameof(BatchGruDenseSe), out Stream weights);
+        var model = new BatchGruDenseSe();
+        model.LoadWeights(weights);
+        float[] inputs = Floats(root, "inputs"), targets = Floats(root, "targets");
+        int[] lengths = Ints(root, "lengths");
+        Close(root.GetProperty("loss").GetDouble(), model.Forward(inputs, targets, lengths), "loss");
+        var outputs = new float[targets.Length];
+        Assert.Equal(outputs.Length, model.Predict(inputs, lengths, outputs));
+        bool[] valid = root.GetProperty("valid").EnumerateArray().Select(e => e.GetBoolean()).ToArray();
+        float[] expected = Floats(root, "predictions");
+        for (int i = 0; i < outputs.Length; i++)
+        {
+            if (valid[i / BatchGruDenseSe.Output]) Close(expected[i], outputs[i], $"output {i}");
+        }
+    }
+
+    [Fact]
+    public void VanillaReluTokensLastStep()
+    {
+        JsonElement root = Load(nameof(BatchVanillaReluTokenCeLast), out Stream weights);
+        var model = new BatchVanillaReluTokenCeLast();
+        model.LoadWeights(weights);
+        int[] inputs = Ints(root, "inputs"), targets = Ints(root, "targets"), lengths = Ints(root, "lengths");
+        Close(root.GetProperty("loss").GetDouble(), model.Forward(inputs, targets, lengths), "loss");
+        var classes = new int[lengths.Length];
+        Assert.Equal(lengths.Length, model.Predict(inputs, lengths, classes));
+        Assert.Equal(Ints(root, "predictions"), classes);
+    }
+
+    private static JsonElement Load(string name, out Stream weights)
+    {
+        weights = new MemoryStream(File.ReadAllBytes(Path.Combine(Fixtures, name + ".weights.safetensors")));
+        return JsonDocument.Parse(File.ReadAllText(Path.Combine(Fixtures, name + ".json"))).RootElement;
+    }
+
+    private static int[] Ints(JsonElement root, string name) => root.GetProperty(name).EnumerateArray().Select(e => e.GetInt32()).ToArray();
+
+    private static float[] Floats(JsonElement root, string name) => root.GetProperty(name).EnumerateArray().Select(e => (float)e.GetDouble()).ToArray();
+
+    private static void Close(double expected, double actual, string what) =>
+        Assert.True(Math.Abs(actual - expected) <= 1e-4 * Math.Max(1, Math.Abs(expected)), $"{what}: RnnGen {actual}, PyTorch {expected}");
+}
