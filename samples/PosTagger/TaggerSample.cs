@@ -11,8 +11,11 @@ using RnnGen.Training;
 
 namespace PosTagger;
 
-/// <summary>A GRU tagger: word ids in, one of <see cref="Tags.Names"/> out at every step, cross-entropy per step.</summary>
-[RnnModel(Hidden = 48, Vocab = 128, Output = 8, Cell = CellType.Gru, MaxSteps = 40)]
+/// <summary>
+/// A GRU tagger: word ids in, one of <see cref="Tags.Names"/> out at every step, cross-entropy per step. Batch = 32: it
+/// tags up to 32 sentences of different lengths in one call (a padded batch with lengths).
+/// </summary>
+[RnnModel(Hidden = 48, Vocab = 128, Output = 8, Cell = CellType.Gru, MaxSteps = 40, Batch = 32)]
 internal partial class TaggerModel { }
 
 internal sealed record TaggerOptions
@@ -79,30 +82,47 @@ internal static class TaggerSample
         output.WriteLine();
         TrainingResult result = TrainingDisplay.Fit(trainer, train, heldOut, "word", output, options.Live, cancellationToken: cancellationToken);
 
-        // 3. Accuracy and confusion on the held-out sentences.
+        // 3. Accuracy and confusion on the held-out sentences, tagged in padded batches of up to Batch sentences: each
+        //    sentence's words at the start of its row of MaxSteps, its length beside it, one Predict per batch.
         var confusion = new int[Tags.Names.Length, Tags.Names.Length];
-        var predicted = new int[TaggerModel.MaxSteps];
+        var padded = new int[TaggerModel.Batch * TaggerModel.MaxSteps];
+        var lengths = new int[TaggerModel.Batch];
+        var tags = new int[TaggerModel.Batch * TaggerModel.MaxSteps];
         int words = 0, correct = 0;
-        foreach (TrainingSequence<int, int> sentence in heldOut)
+        for (int first = 0; first < heldOut.Count; first += TaggerModel.Batch)
         {
-            model.Predict(sentence.Inputs.Span, predicted);
-            ReadOnlySpan<int> truth = sentence.Targets.Span;
-            for (int i = 0; i < truth.Length; i++)
+            int n = Math.Min(TaggerModel.Batch, heldOut.Count - first), steps = 0;
+            for (int m = 0; m < n; m++) steps = Math.Max(steps, heldOut[first + m].Inputs.Length);
+            for (int m = 0; m < n; m++)
             {
-                confusion[truth[i], predicted[i]]++;
-                correct += truth[i] == predicted[i] ? 1 : 0;
-                words++;
+                ReadOnlySpan<int> sentence = heldOut[first + m].Inputs.Span;
+                sentence.CopyTo(padded.AsSpan(m * steps, steps));
+                lengths[m] = sentence.Length; // the rest of the row is padding, never read
+            }
+
+            model.Predict(padded.AsSpan(0, n * steps), lengths.AsSpan(0, n), tags);
+            for (int m = 0; m < n; m++)
+            {
+                ReadOnlySpan<int> truth = heldOut[first + m].Targets.Span;
+                for (int i = 0; i < truth.Length; i++)
+                {
+                    int predictedTag = tags[m * steps + i];
+                    confusion[truth[i], predictedTag]++;
+                    correct += truth[i] == predictedTag ? 1 : 0;
+                    words++;
+                }
             }
         }
 
         double accuracy = (double)correct / words;
         output.WriteLine();
-        output.WriteLine($"held-out accuracy {100 * accuracy:F2}% ({correct:N0} of {words:N0} words)");
+        output.WriteLine($"held-out accuracy {100 * accuracy:F2}% ({correct:N0} of {words:N0} words, tagged in padded batches of up to {TaggerModel.Batch} sentences)");
         output.WriteLine();
         output.WriteLine(ConfusionTable(confusion));
 
         // 4. Tag the sentences given on the command line (or a few that show the ambiguous words).
         IReadOnlyList<string> toTag = options.Tag.Count > 0 ? options.Tag : ["the old man saw the fish .", "they fish in the river .", "we watch the light boat .", "我 吃 苹果", "我们很喜欢茶"];
+        var predicted = new int[TaggerModel.MaxSteps];
         var tagged = new List<string>();
         output.WriteLine("tagged:");
         foreach (string text in toTag)
