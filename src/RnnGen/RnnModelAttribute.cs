@@ -91,7 +91,8 @@ public sealed class RnnModelAttribute : Attribute
     /// (audio channels, game characters, sensor feeds) by one step in one call, reading each weight matrix once for all
     /// of them, and padded batches of up to <c>Batch</c> sequences with their lengths (PyTorch's <c>batch_first</c>
     /// layout) for <c>Forward(inputs, targets, lengths)</c>, <c>Predict(inputs, lengths, destination)</c> and
-    /// <c>Probabilities(inputs, lengths, destination)</c>. Default 1: no batched members.
+    /// <c>Probabilities(inputs, lengths, destination)</c>; every model (bidirectional too) gets
+    /// <c>Backward(inputs, targets, lengths)</c>. Default 1: no batched members.
     /// </summary>
     public int Batch { get; set; } = 1;
 

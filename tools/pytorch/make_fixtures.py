@@ -588,7 +588,7 @@ def make_compose(row, seed):
     print(f"Compose/{name}: loss {total:.6f}, |d state0| {sum(abs(v) for v in first_part):.4f}")
 
 
-# Padded batches (Fixtures/Batch): n sequences of different lengths through nn.LSTM / nn.GRU / nn.RNN(batch_first=True)
+# Padded batches (Fixtures/Batch), with autograd's gradients of the summed loss: n sequences of different lengths through nn.LSTM / nn.GRU / nn.RNN(batch_first=True)
 # over a packed sequence (pack_padded_sequence, enforce_sorted=False), the head at every valid step, and
 # cross_entropy(..., ignore_index=-100, reduction='sum') or the summed squared error over the valid steps (or at each
 # sequence's last valid step). The JSON's padding holds garbage (out-of-range ids, 1e30) that RnnGen must never read;
@@ -636,17 +636,21 @@ def make_batch(row, seed):
                 targets[m, t] = -100
         total = F.cross_entropy(ys.reshape(-1, output), targets.flatten(), ignore_index=-100, reduction="sum")
         target_list = (targets if last else torch.where(valid, targets, torch.full_like(targets, 555))).flatten().tolist()
-        predictions = ys.argmax(-1).flatten().tolist()
+        predictions = ys.detach().argmax(-1).flatten().tolist()
     else:
         targets = torch.rand(*ys.shape) * 2 - 1
         mask = torch.ones(n, 1, dtype=torch.bool) if last else valid.unsqueeze(2)
         total = ((ys - targets) ** 2 * mask).sum()
         target_list = (targets if last else torch.where(valid.unsqueeze(2), targets, torch.full_like(targets, 1e30))).flatten().tolist()
-        predictions = ys.flatten().tolist()
+        predictions = ys.detach().flatten().tolist()
+    total.backward()
     tensors = {"rnn." + k: v.detach() for k, v in rnn.named_parameters()}
     tensors.update({"output." + k: v.detach() for k, v in head.named_parameters()})
+    grads = {"rnn." + k: v.grad for k, v in rnn.named_parameters()}
+    grads.update({"output." + k: v.grad for k, v in head.named_parameters()})
     os.makedirs(os.path.join(OUT, "Batch"), exist_ok=True)
     write_safetensors(os.path.join(OUT, "Batch", name + ".weights.safetensors"), tensors)
+    write_safetensors(os.path.join(OUT, "Batch", name + ".grads.safetensors"), grads)
     declaration = dict(cell=cell, activation=activation, input=kind, input_size=width, hidden=hidden, output=output, loss=loss,
                        outputs=outputs, layers=layers, seed=seed, torch=torch.__version__)
     with open(os.path.join(OUT, "Batch", name + ".json"), "w") as f:

@@ -73,6 +73,11 @@ internal sealed class ModelApi
         }
 
         api.AddPredictions();
+        if (network.Spec.Batch > 1)
+        {
+            api.AddBatchBackward();
+        }
+
         if (network.Sizes.Streams)
         {
             api.AddState();
@@ -545,6 +550,51 @@ internal sealed class ModelApi
                 $"int written = {Batched}.Destination(destination.Length, lengths.Length, rows, Output, nameof(destination));",
                 rowsOf, Run("Values", "destination, softmax: true") + ";", "return written;"));
         }
+    }
+
+    /// <summary>
+    /// Backward over a padded batch with lengths, on every model with Batch &gt; 1: the whole batch is checked first, then
+    /// each sequence runs the single-sequence Backward on its own valid steps (a bidirectional model's reverse direction
+    /// over them, as pack_padded_sequence does), adding its gradients. Correct for every option; one weight read per
+    /// step for the whole batch (matrix-matrix products) is not built yet.
+    /// </summary>
+    private void AddBatchBackward()
+    {
+        string unit = Spec.TokenInput ? "token id" : "value", rows = Sizes.LastStep ? "1" : "steps", perTarget = Sizes.CrossEntropy ? "1" : "Output";
+        var body = new List<string>
+        {
+            $"int steps = {Batched}.Steps(inputs.Length, lengths, Batch, MaxSteps, {InputWidth}, \"{unit}\");",
+            $"int rows = {rows};",
+            $"{Batched}.Targets(targets.Length, lengths.Length, rows, {perTarget}, {(Sizes.CrossEntropy ? "\"class id\"" : "\"value\"")});",
+        };
+        if (Spec.TokenInput)
+        {
+            body.Add($"{Batched}.Ids(inputs, lengths, steps, false, Vocab, \"Vocab\", false, \"inputs\");");
+        }
+
+        if (Sizes.CrossEntropy)
+        {
+            body.Add($"{Batched}.Ids(targets, lengths, rows, {(Sizes.LastStep ? "true" : "false")}, Output, \"Output\", true, \"targets\");");
+        }
+
+        body.Add($"{T} loss = 0;");
+        body.Add("for (int m = 0; m < lengths.Length; m++)");
+        body.Add("{");
+        body.Add($"    var x = inputs.Slice(m * steps * {InputWidth}, lengths[m] * {InputWidth});");
+        body.Add($"    var y = targets.Slice(m * rows * {perTarget}, {(Sizes.LastStep ? "1" : "lengths[m]")} * {perTarget});");
+        body.Add($"    loss += {N}.Backward(_parameters, _gradients, _workspace, x, y, CheckSequence(x, y), ref {NullState}{Team}{Dropout}{Uncomposed});");
+        body.Add("}");
+        body.Add("return loss;");
+        Method("Backward", T, new[] { Inputs, Targets, P($"{ReadOnlySpan}<int>", "lengths") }, Doc(
+            "<summary>",
+            "The loss summed over every valid step of every sequence of a padded batch (as <c>Forward(inputs, targets, lengths)</c>), and adds",
+            "its gradients: what <c>Backward</c> of each sequence alone adds. Each sequence starts from the zero state; positions past its",
+            "length are never read. The sequences run one after the other.",
+            "</summary>",
+            $"<param name=\"inputs\">n padded sequences, row after row: {(Spec.TokenInput ? "<c>[n, steps]</c> token ids" : "<c>[n, steps, Input]</c> values")}, with steps at most <see cref=\"MaxSteps\"/>.</param>",
+            $"<param name=\"targets\">{(Sizes.CrossEntropy ? (Sizes.LastStep ? "<c>[n]</c> class ids (or -100)" : "<c>[n, steps]</c> class ids (or -100)") : (Sizes.LastStep ? "<c>[n, Output]</c> values" : "<c>[n, steps, Output]</c> values"))}; positions past a length may hold anything.</param>",
+            "<param name=\"lengths\">Each sequence's length, 1 to steps; n = lengths.Length is at most <see cref=\"Batch\"/>.</param>",
+            "<exception cref=\"global::System.ArgumentException\">A shape, a length or an id does not fit; nothing changes.</exception>"), body.ToArray());
     }
 
     /// <summary>A cref to the single-stream Step: with a batched Step beside it, a bare "Step" is ambiguous (CS0419).</summary>

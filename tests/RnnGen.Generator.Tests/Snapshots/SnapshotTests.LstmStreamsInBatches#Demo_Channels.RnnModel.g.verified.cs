@@ -229,6 +229,32 @@ namespace Demo
         }
 
         /// <summary>
+        /// The loss summed over every valid step of every sequence of a padded batch (as <c>Forward(inputs, targets, lengths)</c>), and adds
+        /// its gradients: what <c>Backward</c> of each sequence alone adds. Each sequence starts from the zero state; positions past its
+        /// length are never read. The sequences run one after the other.
+        /// </summary>
+        /// <param name="inputs">n padded sequences, row after row: <c>[n, steps, Input]</c> values, with steps at most <see cref="MaxSteps"/>.</param>
+        /// <param name="targets"><c>[n, steps, Output]</c> values; positions past a length may hold anything.</param>
+        /// <param name="lengths">Each sequence's length, 1 to steps; n = lengths.Length is at most <see cref="Batch"/>.</param>
+        /// <exception cref="global::System.ArgumentException">A shape, a length or an id does not fit; nothing changes.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
+        public float Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.ReadOnlySpan<int> lengths)
+        {
+            using var call = _calls.Enter(this);
+            int steps = global::RnnGen.Runtime.PaddedBatch.Steps(inputs.Length, lengths, Batch, MaxSteps, Input, "value");
+            int rows = steps;
+            global::RnnGen.Runtime.PaddedBatch.Targets(targets.Length, lengths.Length, rows, Output, "value");
+            float loss = 0;
+            for (int m = 0; m < lengths.Length; m++)
+            {
+                var x = inputs.Slice(m * steps * Input, lengths[m] * Input);
+                var y = targets.Slice(m * rows * Output, lengths[m] * Output);
+                loss += global::RnnGen.Generated.ChannelsNetwork.Backward(_parameters, _gradients, _workspace, x, y, CheckSequence(x, y), ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>(), ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>(), default, default);
+            }
+            return loss;
+        }
+
+        /// <summary>
         /// The recurrent state carried from one <see cref="Step(ref State, global::System.ReadOnlySpan{float}, global::System.Span{float})"/> to the next: the hidden state h, the cell state c.
         /// <c>default</c> is the zero state every sequence starts from.
         /// </summary>

@@ -41,3 +41,11 @@ public partial class BatchSentiment { }
 /// <summary>Values at each sequence's last valid step.</summary>
 [RnnModel(Hidden = 5, Input = 2, Output = 2, Cell = CellType.Lstm, Loss = Loss.SquaredError, Outputs = Outputs.LastStep, MaxSteps = 8, Batch = 6)]
 public partial class BatchLastValue { }
+
+/// <summary>Bidirectional: no Step, but Backward over a padded batch, the reverse direction over each sequence's own steps.</summary>
+[RnnModel(Hidden = 5, Vocab = 9, Output = 4, Cell = CellType.Lstm, Bidirectional = true, Layers = 2, MaxSteps = 8, Batch = 4, Precision = Precision.Double)]
+public partial class BatchBiTagger { }
+
+/// <summary>Truncated BPTT over a padded batch.</summary>
+[RnnModel(Hidden = 6, Input = 3, Output = 2, Cell = CellType.Gru, Loss = Loss.SquaredError, Truncate = 2, MaxSteps = 8, Batch = 5)]
+public partial class BatchTruncated { }

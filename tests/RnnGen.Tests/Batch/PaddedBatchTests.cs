@@ -101,6 +101,72 @@ public class PaddedBatchTests
     }
 
     [Fact]
+    public void BackwardAddsWhatEachSequenceAdds()
+    {
+        BackwardCheck<BatchGruTokens, int, int>(() => new BatchGruTokens(), BatchGruTokens.Batch, 1, 1, false, Token(BatchGruTokens.Vocab), Class(BatchGruTokens.Output), 999, 555,
+            (m, x, y) => m.Backward(x, y), (m, x, y, l) => m.Backward(x, y, l), m => m.Gradients.ToArray());
+        BackwardCheck<BatchBiTagger, int, int>(() => new BatchBiTagger(), BatchBiTagger.Batch, 1, 1, false, Token(BatchBiTagger.Vocab), Class(BatchBiTagger.Output), -4, 99,
+            (m, x, y) => m.Backward(x, y), (m, x, y, l) => m.Backward(x, y, l), m => m.Gradients.ToArray());
+        BackwardCheck<BatchSentiment, int, int>(() => new BatchSentiment(), BatchSentiment.Batch, 1, 1, true, Token(BatchSentiment.Vocab), Class(BatchSentiment.Output), 12, 3,
+            (m, x, y) => m.Backward(x, y), (m, x, y, l) => m.Backward(x, y, l), m => m.Gradients.ToArray());
+        BackwardCheck<BatchFeedback, double, double>(() => new BatchFeedback(), BatchFeedback.Batch, BatchFeedback.Input, BatchFeedback.Output, false, Value<double>, Value<double>, double.NaN, double.NaN,
+            (m, x, y) => m.Backward(x, y), (m, x, y, l) => m.Backward(x, y, l), m => m.Gradients.ToArray());
+        BackwardCheck<BatchTruncated, float, float>(() => new BatchTruncated(), BatchTruncated.Batch, BatchTruncated.Input, BatchTruncated.Output, false, Value<float>, Value<float>, float.NaN, float.NaN,
+            (m, x, y) => m.Backward(x, y), (m, x, y, l) => m.Backward(x, y, l), m => Array.ConvertAll(m.Gradients.ToArray(), v => (double)v));
+    }
+
+    [Fact]
+    public void BadBatchChangesNoGradient()
+    {
+        var m = new BatchBiTagger();
+        m.Backward(new[] { 1, 2, 3 }, new[] { 0, 1, 2 });
+        double[] before = m.Gradients.ToArray();
+        // The second sequence's target is out of range: nothing may be added, not even the first sequence's gradients.
+        Assert.ThrowsAny<ArgumentException>(() => m.Backward(new[] { 1, 2, 3, 4 }, new[] { 0, 1, 7, 0 }, new[] { 2, 2 }));
+        Assert.Equal(before, m.Gradients.ToArray());
+    }
+
+    private delegate double OneBackward<M, X, Y>(M model, ReadOnlySpan<X> inputs, ReadOnlySpan<Y> targets);
+
+    private delegate double ManyBackward<M, X, Y>(M model, ReadOnlySpan<X> inputs, ReadOnlySpan<Y> targets, ReadOnlySpan<int> lengths);
+
+    /// <summary>
+    /// Two models from the same seed: one gets Backward of a padded batch, the other Backward of each sequence alone; the
+    /// losses and the gradients they add must agree (the batch runs the same sequences in the same order).
+    /// </summary>
+    private static void BackwardCheck<M, X, Y>(Func<M> make, int batch, int width, int perTarget, bool lastStep, Func<RnnRandom, X> input, Func<RnnRandom, Y> target,
+        X inputPadding, Y targetPadding, OneBackward<M, X, Y> one, ManyBackward<M, X, Y> many, Func<M, double[]> gradients)
+    {
+        var r = new RnnRandom(23);
+        foreach (int n in new[] { batch, 1, batch - 1 })
+        {
+            M batched = make(), single = make();
+            int steps = 1 + r.NextInt32(8);
+            int rows = lastStep ? 1 : steps;
+            int[] lengths = Lengths(r, n, steps);
+            var x = new X[n * steps * width];
+            var y = new Y[n * rows * perTarget];
+            double expected = 0;
+            for (int m = 0; m < n; m++)
+            {
+                for (int i = 0; i < steps * width; i++) x[m * steps * width + i] = i < lengths[m] * width ? input(r) : inputPadding;
+                int valid = lastStep ? perTarget : lengths[m] * perTarget;
+                for (int i = 0; i < rows * perTarget; i++) y[m * rows * perTarget + i] = i < valid ? target(r) : targetPadding;
+                expected += one(single, x.AsSpan(m * steps * width, lengths[m] * width), y.AsSpan(m * rows * perTarget, valid));
+            }
+
+            double actual = many(batched, x, y, lengths);
+            Assert.True(Math.Abs(actual - expected) <= 1e-5 * Math.Max(1, Math.Abs(expected)), $"{typeof(M).Name}, n = {n}: loss {actual}, the sequences' sum {expected}");
+            double[] g = gradients(batched), h = gradients(single);
+            Assert.Contains(h, v => v != 0);
+            for (int i = 0; i < g.Length; i++)
+            {
+                Assert.True(Math.Abs(g[i] - h[i]) <= 1e-5 * Math.Max(1, Math.Abs(h[i])), $"{typeof(M).Name}, n = {n}: gradient {i} is {g[i]}, the sequences add {h[i]}");
+            }
+        }
+    }
+
+    [Fact]
     public void BadShapesAreNamedWithTheirNumbers()
     {
         var m = new BatchGruTokens();
@@ -137,6 +203,8 @@ public class PaddedBatchTests
             () => m.Probabilities(x, lengths, probabilities),
             () => dense.Forward(dx, dy, denseLengths),
             () => dense.Predict(dx, denseLengths, dy),
+            () => m.Backward(x, y, lengths),
+            () => dense.Backward(dx, dy, denseLengths),
         })
         {
             Assert.Equal(0, Allocations.Least(call));

@@ -2,13 +2,14 @@ using System;
 using System.IO;
 using System.Linq;
 using System.Text.Json;
+using RnnGen.Tests.Reference;
 
 namespace RnnGen.Tests.Parity;
 
 /// <summary>
 /// Padded batches with lengths against PyTorch 1.13 (tools/pytorch/make_fixtures.py, BATCH_TABLE): nn.LSTM / nn.GRU /
 /// nn.RNN(batch_first=True) over a packed sequence, the head at every valid step, and cross_entropy(ignore_index=-100,
-/// reduction='sum') or the summed squared error. The fixtures' padding holds garbage (out-of-range ids, 1e30) that the
+/// reduction='sum') or the summed squared error, and autograd's gradients of it. The fixtures' padding holds garbage (out-of-range ids, 1e30) that the
 /// batched members must never read.
 /// </summary>
 public class PyTorchBatchTests
@@ -23,6 +24,8 @@ public class PyTorchBatchTests
         model.LoadWeights(weights);
         int[] inputs = Ints(root, "inputs"), targets = Ints(root, "targets"), lengths = Ints(root, "lengths");
         Close(root.GetProperty("loss").GetDouble(), model.Forward(inputs, targets, lengths), "loss");
+        Close(root.GetProperty("loss").GetDouble(), model.Backward(inputs, targets, lengths), "Backward's loss");
+        Gradients(nameof(BatchLstmL2TokenCe), model.SaveGradients);
         var classes = new int[targets.Length];
         Assert.Equal(classes.Length, model.Predict(inputs, lengths, classes));
         bool[] valid = root.GetProperty("valid").EnumerateArray().Select(e => e.GetBoolean()).ToArray();
@@ -42,6 +45,8 @@ public class PyTorchBatchTests
         float[] inputs = Floats(root, "inputs"), targets = Floats(root, "targets");
         int[] lengths = Ints(root, "lengths");
         Close(root.GetProperty("loss").GetDouble(), model.Forward(inputs, targets, lengths), "loss");
+        Close(root.GetProperty("loss").GetDouble(), model.Backward(inputs, targets, lengths), "Backward's loss");
+        Gradients(nameof(BatchGruDenseSe), model.SaveGradients);
         var outputs = new float[targets.Length];
         Assert.Equal(outputs.Length, model.Predict(inputs, lengths, outputs));
         bool[] valid = root.GetProperty("valid").EnumerateArray().Select(e => e.GetBoolean()).ToArray();
@@ -60,9 +65,32 @@ public class PyTorchBatchTests
         model.LoadWeights(weights);
         int[] inputs = Ints(root, "inputs"), targets = Ints(root, "targets"), lengths = Ints(root, "lengths");
         Close(root.GetProperty("loss").GetDouble(), model.Forward(inputs, targets, lengths), "loss");
+        Close(root.GetProperty("loss").GetDouble(), model.Backward(inputs, targets, lengths), "Backward's loss");
+        Gradients(nameof(BatchVanillaReluTokenCeLast), model.SaveGradients);
         var classes = new int[lengths.Length];
         Assert.Equal(lengths.Length, model.Predict(inputs, lengths, classes));
         Assert.Equal(Ints(root, "predictions"), classes);
+    }
+
+    /// <summary>The gradients Backward added (from zero: a new model's), against autograd's, as PyTorchParityTests bounds them.</summary>
+    private static void Gradients(string name, Action<Stream> save)
+    {
+        var stream = new MemoryStream();
+        save(stream);
+        var ours = TensorFile.Read(stream.ToArray());
+        var torch = TensorFile.Read(File.ReadAllBytes(Path.Combine(Fixtures, name + ".grads.safetensors")));
+        Assert.Equal(torch.Keys.Order(), ours.Keys.Order());
+        foreach ((string tensor, (long[] shape, double[] expected)) in torch)
+        {
+            (long[] ourShape, double[] actual) = ours[tensor];
+            Assert.Equal(shape, ourShape);
+            double scale = expected.Max(Math.Abs);
+            for (int i = 0; i < expected.Length; i++)
+            {
+                Assert.True(Math.Abs(actual[i] - expected[i]) <= 1e-4 * Math.Max(Math.Abs(expected[i]), 0.01 * scale),
+                    $"{name}: {tensor}[{i}] = {actual[i]:R}, PyTorch {expected[i]:R}");
+            }
+        }
     }
 
     private static JsonElement Load(string name, out Stream weights)
