@@ -499,54 +499,79 @@ internal sealed class ModelApi
     }
 
     /// <summary>
+    /// The checks every padded-batch member starts with, before anything changes: the shape (which gives steps and
+    /// rows), then with <paramref name="targets"/> the targets' length, then the ids at valid positions.
+    /// </summary>
+    private string[] BatchChecks(bool targets)
+    {
+        var lines = new List<string>
+        {
+            $"int steps = {Batched}.Steps(inputs.Length, lengths, Batch, MaxSteps, {InputWidth}, \"{(Spec.TokenInput ? "token id" : "value")}\");",
+            $"int rows = {(Sizes.LastStep ? "1" : "steps")};",
+        };
+        if (targets)
+        {
+            lines.Add($"{Batched}.Targets(targets.Length, lengths.Length, rows, {PerTarget}, {(Sizes.CrossEntropy ? "\"class id\"" : "\"value\"")});");
+        }
+
+        if (Spec.TokenInput)
+        {
+            lines.Add($"{Batched}.Ids(inputs, lengths, steps, false, Vocab, \"Vocab\", false, \"inputs\");");
+        }
+
+        if (targets && Sizes.CrossEntropy)
+        {
+            lines.Add($"{Batched}.Ids(targets, lengths, rows, {LastStep}, Output, \"Output\", true, \"targets\");");
+        }
+
+        return lines.ToArray();
+    }
+
+    private string PerTarget => Sizes.CrossEntropy ? "1" : "Output";
+
+    private string LastStep => Sizes.LastStep ? "true" : "false";
+
+    private ApiParameter Lengths => P($"{ReadOnlySpan}<int>", "lengths");
+
+    /// <summary>The documentation of a padded-batch member: its summary, the inputs and lengths, its own params, the exception.</summary>
+    private string[] BatchDocs(string summary, params string[] more) => Doc(new[]
+    {
+        $"<summary>{summary} Each sequence starts from the zero state; positions past its length are never read.</summary>",
+        $"<param name=\"inputs\">n padded sequences, row after row: {(Spec.TokenInput ? "<c>[n, steps]</c> token ids" : "<c>[n, steps, Input]</c> values")}, with steps at most <see cref=\"MaxSteps\"/>.</param>",
+        "<param name=\"lengths\">Each sequence's length, 1 to steps; n = lengths.Length is at most <see cref=\"Batch\"/>.</param>",
+    }.Concat(more).Concat(new[] { "<exception cref=\"global::System.ArgumentException\">A shape, a length or an id does not fit; nothing changes.</exception>" }).ToArray());
+
+    private string BatchTargetsDoc => "<param name=\"targets\">" + (Sizes.CrossEntropy
+        ? (Sizes.LastStep ? "<c>[n]</c> class ids (or -100)" : "<c>[n, steps]</c> class ids (or -100)")
+        : (Sizes.LastStep ? "<c>[n, Output]</c> values" : "<c>[n, steps, Output]</c> values")) + ", in the same layout; positions past a length may hold anything.</param>";
+
+    /// <summary>
     /// Forward, Predict and Probabilities over a padded batch with lengths (PyTorch's batch_first layout), run by the
     /// runtime's PaddedBatch through the batched Step, one time step for every sequence at once.
     /// </summary>
     private void AddPaddedBatch()
     {
-        string unit = Spec.TokenInput ? "token id" : "value";
-        string rows = Sizes.LastStep ? "1" : "steps";
-        string lastStep = Sizes.LastStep ? "true" : "false";
-        string[] Start(params string[] more) => new[]
-        {
-            $"int steps = {Batched}.Steps(inputs.Length, lengths, Batch, MaxSteps, {InputWidth}, \"{unit}\");",
-            $"int rows = {rows};",
-        }.Concat(Spec.TokenInput ? new[] { $"{Batched}.Ids(inputs, lengths, steps, false, Vocab, \"Vocab\", false, \"inputs\");" } : new string[0])
-            .Concat(more).ToArray();
-        string rowsOf = $"var batch = new global::RnnGen.Runtime.Rows<{T}, {X}>(inputs, lengths, steps, {InputWidth}, Output, {lastStep}, _batchStates, {N}.StateLength, _batchInputs, _batchOutputs, _batchRow);";
+        string rowsOf = $"var batch = new global::RnnGen.Runtime.Rows<{T}, {X}>(inputs, lengths, steps, {InputWidth}, Output, {LastStep}, _batchStates, {N}.StateLength, _batchInputs, _batchOutputs, _batchRow);";
         string Run(string what, string rest) => $"{Batched}.{what}<{T}, {X}, {N}.Streams>(_parameters, _workspace, batch, {rest})";
-        var lengths = P($"{ReadOnlySpan}<int>", "lengths");
-        string layout = Spec.TokenInput ? "<c>[n, steps]</c> token ids" : "<c>[n, steps, Input]</c> values";
-        string targetLayout = Sizes.CrossEntropy
-            ? (Sizes.LastStep ? "<c>[n]</c> class ids (or -100)" : "<c>[n, steps]</c> class ids (or -100)")
-            : (Sizes.LastStep ? "<c>[n, Output]</c> values" : "<c>[n, steps, Output]</c> values");
-        string[] Docs(string summary, params string[] more) => Doc(new[]
-        {
-            $"<summary>{summary} Each sequence starts from the zero state; positions past its length are never read.</summary>",
-            $"<param name=\"inputs\">n padded sequences, row after row: {layout}, with steps at most <see cref=\"MaxSteps\"/>.</param>",
-            "<param name=\"lengths\">Each sequence's length, 1 to steps; n = lengths.Length is at most <see cref=\"Batch\"/>.</param>",
-        }.Concat(more).Concat(new[] { "<exception cref=\"global::System.ArgumentException\">A shape, a length or an id does not fit; nothing changes.</exception>" }).ToArray());
+        string[] Body(bool targets, params string[] more) => BatchChecks(targets).Concat(more).ToArray();
 
-        Method("Forward", T, new[] { Inputs, P($"{ReadOnlySpan}<{Y}>", "targets"), lengths }, Docs(
+        Method("Forward", T, new[] { Inputs, Targets, Lengths }, BatchDocs(
             $"The loss summed over every valid {(Sizes.LastStep ? "sequence's last step" : "step")} of every sequence: what <c>Forward</c> of each sequence alone sums to, up to rounding.",
-            $"<param name=\"targets\">{targetLayout}, in the same layout; positions past a length may hold anything.</param>"), Start(
-            $"{Batched}.Targets(targets.Length, lengths.Length, rows, {(Sizes.CrossEntropy ? "1, \"class id\"" : "Output, \"value\"")});",
-            Sizes.CrossEntropy ? $"{Batched}.Ids(targets, lengths, rows, {lastStep}, Output, \"Output\", true, \"targets\");" : "",
-            rowsOf, $"return {Run(Sizes.CrossEntropy ? "CrossEntropy" : "SquaredError", "targets")};").Where(line => line.Length > 0).ToArray());
+            BatchTargetsDoc), Body(true, rowsOf, $"return {Run(Sizes.CrossEntropy ? "CrossEntropy" : "SquaredError", "targets")};"));
 
         string destination = Sizes.CrossEntropy ? "classes" : "outputs";
-        Method("Predict", "int", new[] { Inputs, lengths, P(Sizes.CrossEntropy ? $"{Span}<int>" : $"{Span}<{T}>", destination) }, Docs(
+        Method("Predict", "int", new[] { Inputs, Lengths, P(Sizes.CrossEntropy ? $"{Span}<int>" : $"{Span}<{T}>", destination) }, BatchDocs(
             Sizes.CrossEntropy ? "The most likely class of every sequence at each valid step." : "The head's outputs of every sequence at each valid step.",
             $"<param name=\"{destination}\">Receives {(Sizes.CrossEntropy ? "<c>[n, rows]</c> class ids" : "<c>[n, rows, Output]</c> values")} (rows: steps, or 1 with <c>Outputs.LastStep</c>); positions past a length are left as they were.</param>",
-            "<returns>The number of elements the layout spans.</returns>"), Start(
-            $"int written = {Batched}.Destination({destination}.Length, lengths.Length, rows, {(Sizes.CrossEntropy ? "1" : "Output")}, nameof({destination}));",
+            "<returns>The number of elements the layout spans.</returns>"), Body(false,
+            $"int written = {Batched}.Destination({destination}.Length, lengths.Length, rows, {PerTarget}, nameof({destination}));",
             rowsOf, Run(Sizes.CrossEntropy ? "Classes" : "Values", Sizes.CrossEntropy ? "classes" : "outputs, softmax: false") + ";", "return written;"));
         if (Sizes.CrossEntropy)
         {
-            Method("Probabilities", "int", new[] { Inputs, lengths, P($"{Span}<{T}>", "destination") }, Docs(
+            Method("Probabilities", "int", new[] { Inputs, Lengths, P($"{Span}<{T}>", "destination") }, BatchDocs(
                 "Each class's probability for every sequence at each valid step: the softmax of the logits.",
                 "<param name=\"destination\">Receives <c>[n, rows, Output]</c> probabilities (rows: steps, or 1 with <c>Outputs.LastStep</c>); positions past a length are left as they were.</param>",
-                "<returns>The number of elements the layout spans.</returns>"), Start(
+                "<returns>The number of elements the layout spans.</returns>"), Body(false,
                 $"int written = {Batched}.Destination(destination.Length, lengths.Length, rows, Output, nameof(destination));",
                 rowsOf, Run("Values", "destination, softmax: true") + ";", "return written;"));
         }
@@ -558,44 +583,19 @@ internal sealed class ModelApi
     /// over them, as pack_padded_sequence does), adding its gradients. Correct for every option; one weight read per
     /// step for the whole batch (matrix-matrix products) is not built yet.
     /// </summary>
-    private void AddBatchBackward()
-    {
-        string unit = Spec.TokenInput ? "token id" : "value", rows = Sizes.LastStep ? "1" : "steps", perTarget = Sizes.CrossEntropy ? "1" : "Output";
-        var body = new List<string>
+    private void AddBatchBackward() => Method("Backward", T, new[] { Inputs, Targets, Lengths }, BatchDocs(
+            "The loss summed over every valid step of every sequence (as <c>Forward(inputs, targets, lengths)</c>), and adds its gradients: what <c>Backward</c> of each sequence alone adds. The sequences run one after the other.",
+            BatchTargetsDoc), BatchChecks(targets: true).Concat(new[]
         {
-            $"int steps = {Batched}.Steps(inputs.Length, lengths, Batch, MaxSteps, {InputWidth}, \"{unit}\");",
-            $"int rows = {rows};",
-            $"{Batched}.Targets(targets.Length, lengths.Length, rows, {perTarget}, {(Sizes.CrossEntropy ? "\"class id\"" : "\"value\"")});",
-        };
-        if (Spec.TokenInput)
-        {
-            body.Add($"{Batched}.Ids(inputs, lengths, steps, false, Vocab, \"Vocab\", false, \"inputs\");");
-        }
-
-        if (Sizes.CrossEntropy)
-        {
-            body.Add($"{Batched}.Ids(targets, lengths, rows, {(Sizes.LastStep ? "true" : "false")}, Output, \"Output\", true, \"targets\");");
-        }
-
-        body.Add($"{T} loss = 0;");
-        body.Add("for (int m = 0; m < lengths.Length; m++)");
-        body.Add("{");
-        body.Add($"    var x = inputs.Slice(m * steps * {InputWidth}, lengths[m] * {InputWidth});");
-        body.Add($"    var y = targets.Slice(m * rows * {perTarget}, {(Sizes.LastStep ? "1" : "lengths[m]")} * {perTarget});");
-        body.Add($"    loss += {N}.Backward(_parameters, _gradients, _workspace, x, y, CheckSequence(x, y), ref {NullState}{Team}{Dropout}{Uncomposed});");
-        body.Add("}");
-        body.Add("return loss;");
-        Method("Backward", T, new[] { Inputs, Targets, P($"{ReadOnlySpan}<int>", "lengths") }, Doc(
-            "<summary>",
-            "The loss summed over every valid step of every sequence of a padded batch (as <c>Forward(inputs, targets, lengths)</c>), and adds",
-            "its gradients: what <c>Backward</c> of each sequence alone adds. Each sequence starts from the zero state; positions past its",
-            "length are never read. The sequences run one after the other.",
-            "</summary>",
-            $"<param name=\"inputs\">n padded sequences, row after row: {(Spec.TokenInput ? "<c>[n, steps]</c> token ids" : "<c>[n, steps, Input]</c> values")}, with steps at most <see cref=\"MaxSteps\"/>.</param>",
-            $"<param name=\"targets\">{(Sizes.CrossEntropy ? (Sizes.LastStep ? "<c>[n]</c> class ids (or -100)" : "<c>[n, steps]</c> class ids (or -100)") : (Sizes.LastStep ? "<c>[n, Output]</c> values" : "<c>[n, steps, Output]</c> values"))}; positions past a length may hold anything.</param>",
-            "<param name=\"lengths\">Each sequence's length, 1 to steps; n = lengths.Length is at most <see cref=\"Batch\"/>.</param>",
-            "<exception cref=\"global::System.ArgumentException\">A shape, a length or an id does not fit; nothing changes.</exception>"), body.ToArray());
-    }
+            $"{T} loss = 0;",
+            "for (int m = 0; m < lengths.Length; m++)",
+            "{",
+            $"    var x = inputs.Slice(m * steps * {InputWidth}, lengths[m] * {InputWidth});",
+            $"    var y = targets.Slice(m * rows * {PerTarget}, {(Sizes.LastStep ? "1" : "lengths[m]")} * {PerTarget});",
+            $"    loss += {N}.Backward(_parameters, _gradients, _workspace, x, y, CheckSequence(x, y), ref {NullState}{Team}{Dropout}{Uncomposed});",
+            "}",
+            "return loss;",
+        }).ToArray());
 
     /// <summary>A cref to the single-stream Step: with a batched Step beside it, a bare "Step" is ambiguous (CS0419).</summary>
     internal static string StepCref(Network network) => !network.Sizes.StepsBatch ? "Step" :

@@ -228,14 +228,10 @@ namespace Demo
             return steps * Output;
         }
 
-        /// <summary>
-        /// The loss summed over every valid step of every sequence of a padded batch (as <c>Forward(inputs, targets, lengths)</c>), and adds
-        /// its gradients: what <c>Backward</c> of each sequence alone adds. Each sequence starts from the zero state; positions past its
-        /// length are never read. The sequences run one after the other.
-        /// </summary>
+        /// <summary>The loss summed over every valid step of every sequence (as <c>Forward(inputs, targets, lengths)</c>), and adds its gradients: what <c>Backward</c> of each sequence alone adds. The sequences run one after the other. Each sequence starts from the zero state; positions past its length are never read.</summary>
         /// <param name="inputs">n padded sequences, row after row: <c>[n, steps, Input]</c> values, with steps at most <see cref="MaxSteps"/>.</param>
-        /// <param name="targets"><c>[n, steps, Output]</c> values; positions past a length may hold anything.</param>
         /// <param name="lengths">Each sequence's length, 1 to steps; n = lengths.Length is at most <see cref="Batch"/>.</param>
+        /// <param name="targets"><c>[n, steps, Output]</c> values, in the same layout; positions past a length may hold anything.</param>
         /// <exception cref="global::System.ArgumentException">A shape, a length or an id does not fit; nothing changes.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "VERSION")]
         public float Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.ReadOnlySpan<int> lengths)
