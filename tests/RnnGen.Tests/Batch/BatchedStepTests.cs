@@ -51,20 +51,21 @@ public class BatchedStepTests
     public void WideLstmOnTwoThreads() => Check(new BatchWideLstm { Threads = 2 }, BatchWideLstm.Batch, BatchWideLstm.Input, BatchWideLstm.Output, Value<float>,
         (BatchWideLstm m, ref BatchWideLstm.State s, ReadOnlySpan<float> x, Span<float> y) => m.Step(ref s, x, y), (m, s, x, y) => m.Step(s, x, y));
 
-    private static T Value<T>(RnnRandom random)
-        where T : IFloatingPointIeee754<T> => T.CreateTruncating(random.NextDouble(-1, 1));
+    // System.Random, a class, on purpose: RnnRandom is a struct, and a Func taking it would draw from a copy each time.
+    private static T Value<T>(Random random)
+        where T : IFloatingPointIeee754<T> => T.CreateTruncating(random.NextDouble() * 2 - 1);
 
-    private static Func<RnnRandom, int> Token(int vocab) => random => random.NextInt32(vocab);
+    private static Func<Random, int> Token(int vocab) => random => random.Next(vocab);
 
     /// <summary>
     /// Streams warmed up from the zero state by a few single steps each (so they differ), then rounds of one batched Step
     /// over all of them, all but one, one, and none, each against single Steps of copies of the same states.
     /// </summary>
-    private static void Check<M, S, X, T>(M model, int batch, int width, int output, Func<RnnRandom, X> draw, One<M, S, X, T> one, Many<M, S, X, T> many)
+    private static void Check<M, S, X, T>(M model, int batch, int width, int output, Func<Random, X> draw, One<M, S, X, T> one, Many<M, S, X, T> many)
         where S : unmanaged
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var random = new RnnRandom(17);
+        var random = new Random(17);
         double tolerance = typeof(T) == typeof(float) ? 1e-5 : 1e-12;
         var states = new S[batch];
         var y = new T[output];
@@ -97,7 +98,7 @@ public class BatchedStepTests
         }
     }
 
-    private static X[] Draw<X>(RnnRandom random, Func<RnnRandom, X> draw, int count)
+    private static X[] Draw<X>(Random random, Func<Random, X> draw, int count)
     {
         var values = new X[count];
         for (int i = 0; i < count; i++)

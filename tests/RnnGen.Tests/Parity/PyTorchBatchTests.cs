@@ -2,7 +2,6 @@ using System;
 using System.IO;
 using System.Linq;
 using System.Text.Json;
-using RnnGen.Tests.Reference;
 
 namespace RnnGen.Tests.Parity;
 
@@ -72,25 +71,12 @@ public class PyTorchBatchTests
         Assert.Equal(Ints(root, "predictions"), classes);
     }
 
-    /// <summary>The gradients Backward added (from zero: a new model's), against autograd's, as PyTorchParityTests bounds them.</summary>
+    /// <summary>The gradients Backward added (from zero: a new model's), against autograd's, bounded as PyTorchParityTests bounds them.</summary>
     private static void Gradients(string name, Action<Stream> save)
     {
         var stream = new MemoryStream();
         save(stream);
-        var ours = TensorFile.Read(stream.ToArray());
-        var torch = TensorFile.Read(File.ReadAllBytes(Path.Combine(Fixtures, name + ".grads.safetensors")));
-        Assert.Equal(torch.Keys.Order(), ours.Keys.Order());
-        foreach ((string tensor, (long[] shape, double[] expected)) in torch)
-        {
-            (long[] ourShape, double[] actual) = ours[tensor];
-            Assert.Equal(shape, ourShape);
-            double scale = expected.Max(Math.Abs);
-            for (int i = 0; i < expected.Length; i++)
-            {
-                Assert.True(Math.Abs(actual[i] - expected[i]) <= 1e-4 * Math.Max(Math.Abs(expected[i]), 0.01 * scale),
-                    $"{name}: {tensor}[{i}] = {actual[i]:R}, PyTorch {expected[i]:R}");
-            }
-        }
+        PyTorchParityTests.GradientsMatch(name, stream.ToArray(), Path.Combine(Fixtures, name + ".grads.safetensors"), 1e-4);
     }
 
     private static JsonElement Load(string name, out Stream weights)

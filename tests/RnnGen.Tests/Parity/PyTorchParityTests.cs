@@ -120,15 +120,23 @@ public class PyTorchParityTests
         double tolerance = IsDouble(root) ? 1e-12 : 1e-4;
         Assert.True(Math.Abs(loss - expectedLoss) <= tolerance * Math.Abs(expectedLoss), $"{name}: loss {loss:R}, PyTorch {expectedLoss:R}");
 
+        GradientsMatch(name, gradients, Path.Combine(Fixtures, name + ".grads.safetensors"), tolerance);
+    }
+
+    /// <summary>
+    /// Our gradients file against autograd's, tensor by tensor, each entry within <paramref name="tolerance"/> of the larger
+    /// of its own size and 1 % of its tensor's largest: entries that cancel to near zero carry the rounding of their
+    /// terms, not of their own size.
+    /// </summary>
+    internal static void GradientsMatch(string name, byte[] gradients, string torchFile, double tolerance)
+    {
         var ours = TensorFile.Read(gradients);
-        var torch = TensorFile.Read(File.ReadAllBytes(Path.Combine(Fixtures, name + ".grads.safetensors")));
+        var torch = TensorFile.Read(File.ReadAllBytes(torchFile));
         Assert.Equal(torch.Keys.Order(), ours.Keys.Order());
         foreach ((string tensor, (long[] shape, double[] expected)) in torch)
         {
             (long[] ourShape, double[] actual) = ours[tensor];
             Assert.Equal(shape, ourShape);
-            // Relative to the tensor's largest gradient: entries that cancel to near zero carry the
-            // rounding of their terms, not of their own size.
             double scale = expected.Max(Math.Abs);
             for (int i = 0; i < expected.Length; i++)
             {
