@@ -89,10 +89,10 @@ public sealed class RnnModelAttribute : Attribute
     /// The most sequences or streams one batched call takes. Above 1, streaming models get
     /// <c>Step(Span&lt;State&gt; states, inputs, outputs)</c>, which advances up to <c>Batch</c> independent streams
     /// (audio channels, game characters, sensor feeds) by one step in one call, reading each weight matrix once for all
-    /// of them, and padded batches of up to <c>Batch</c> sequences with their lengths (PyTorch's <c>batch_first</c>
-    /// layout) for <c>Forward(inputs, targets, lengths)</c>, <c>Predict(inputs, lengths, destination)</c> and
-    /// <c>Probabilities(inputs, lengths, destination)</c>; every model (bidirectional too) gets
-    /// <c>Backward(inputs, targets, lengths)</c>. Default 1: no batched members.
+    /// of them. Every model gets padded batches of up to <c>Batch</c> sequences with their lengths (PyTorch's
+    /// <c>batch_first</c> layout) for <c>Forward(inputs, targets, lengths)</c>, <c>Backward(inputs, targets, lengths)</c>,
+    /// <c>Predict(inputs, lengths, destination)</c> and <c>Probabilities(inputs, lengths, destination)</c> (a
+    /// bidirectional model runs the sequences one after the other). Default 1: no batched members.
     /// </summary>
     public int Batch { get; set; } = 1;
 

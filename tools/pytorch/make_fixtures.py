@@ -598,6 +598,9 @@ BATCH_TABLE = [
     ("BatchLstmL2TokenCe", "lstm", None, "vocab", 12, 8, 5, "cross_entropy", "every_step", 2, [9, 3, 1, 6, 9, 4], dict(ignore=[(0, 2), (3, 0)])),
     ("BatchGruDenseSe", "gru", None, "dense", 4, 8, 3, "squared_error", "every_step", 1, [2, 9, 5, 7], {}),
     ("BatchVanillaReluTokenCeLast", "vanilla", "relu", "vocab", 10, 8, 4, "cross_entropy", "last_step", 1, [5, 1, 9, 3, 8], {}),
+    # The reverse direction starts at each sequence's own last valid step: packed sequences, not the padded tensor.
+    ("BatchBiLstmL2TokenCe", "lstm", None, "vocab", 11, 6, 5, "cross_entropy", "every_step", 2, [7, 2, 5, 1], dict(bidirectional=True, ignore=[(2, 1)])),
+    ("BatchBiGruDenseSeLast", "gru", None, "dense", 3, 7, 2, "squared_error", "last_step", 1, [4, 8, 1, 6, 3], dict(bidirectional=True)),
 ]
 
 
@@ -605,13 +608,14 @@ def make_batch(row, seed):
     name, cell, activation, kind, width, hidden, output, loss, outputs, layers, lengths, options = row
     torch.manual_seed(seed)
     n, steps = len(lengths), max(lengths)
+    both = options.get("bidirectional", False)
     if cell == "lstm":
-        rnn = nn.LSTM(width, hidden, num_layers=layers, batch_first=True)
+        rnn = nn.LSTM(width, hidden, num_layers=layers, batch_first=True, bidirectional=both)
     elif cell == "gru":
-        rnn = nn.GRU(width, hidden, num_layers=layers, batch_first=True)
+        rnn = nn.GRU(width, hidden, num_layers=layers, batch_first=True, bidirectional=both)
     else:
-        rnn = nn.RNN(width, hidden, num_layers=layers, nonlinearity=activation, batch_first=True)
-    head = nn.Linear(hidden, output)
+        rnn = nn.RNN(width, hidden, num_layers=layers, nonlinearity=activation, batch_first=True, bidirectional=both)
+    head = nn.Linear(2 * hidden if both else hidden, output)
     valid = torch.zeros(n, steps, dtype=torch.bool)
     for m, length in enumerate(lengths):
         valid[m, :length] = True
@@ -652,7 +656,7 @@ def make_batch(row, seed):
     write_safetensors(os.path.join(OUT, "Batch", name + ".weights.safetensors"), tensors)
     write_safetensors(os.path.join(OUT, "Batch", name + ".grads.safetensors"), grads)
     declaration = dict(cell=cell, activation=activation, input=kind, input_size=width, hidden=hidden, output=output, loss=loss,
-                       outputs=outputs, layers=layers, seed=seed, torch=torch.__version__)
+                       outputs=outputs, layers=layers, bidirectional=both, seed=seed, torch=torch.__version__)
     with open(os.path.join(OUT, "Batch", name + ".json"), "w") as f:
         json.dump(dict(declaration=declaration, lengths=lengths, steps=steps, inputs=inputs, targets=target_list,
                        loss=total.item(), predictions=predictions, valid=valid.flatten().tolist()), f, indent=1)

@@ -76,6 +76,10 @@ internal sealed class ModelApi
         if (network.Spec.Batch > 1)
         {
             api.AddBatchBackward();
+            if (!network.Sizes.StepsBatch)
+            {
+                api.AddSequentialBatch();
+            }
         }
 
         if (network.Sizes.Streams)
@@ -585,17 +589,65 @@ internal sealed class ModelApi
     /// </summary>
     private void AddBatchBackward() => Method("Backward", T, new[] { Inputs, Targets, Lengths }, BatchDocs(
             "The loss summed over every valid step of every sequence (as <c>Forward(inputs, targets, lengths)</c>), and adds its gradients: what <c>Backward</c> of each sequence alone adds. The sequences run one after the other.",
-            BatchTargetsDoc), BatchChecks(targets: true).Concat(new[]
+            BatchTargetsDoc), BatchChecks(targets: true).Concat(EachSequence(targets: true, $"{T} loss = 0;",
+            $"loss += {N}.Backward(_parameters, _gradients, _workspace, x, y, CheckSequence(x, y), ref {NullState}{Team}{Dropout}{Uncomposed});"))
+            .Concat(new[] { "return loss;" }).ToArray());
+
+    /// <summary>
+    /// Forward, Predict and Probabilities over a padded batch on a model without a batched Step (a bidirectional one: its
+    /// reverse direction starts at each sequence's own last valid step, as over PyTorch's packed sequences): the batch
+    /// is checked whole, then each sequence runs the single-sequence member over its valid steps.
+    /// </summary>
+    private void AddSequentialBatch()
+    {
+        const string OneByOne = " The sequences run one after the other.";
+        Method("Forward", T, new[] { Inputs, Targets, Lengths }, BatchDocs(
+            $"The loss summed over every valid {(Sizes.LastStep ? "sequence's last step" : "step")} of every sequence: what <c>Forward</c> of each sequence alone sums to.{OneByOne}",
+            BatchTargetsDoc), BatchChecks(targets: true).Concat(EachSequence(targets: true, $"{T} loss = 0;",
+            $"loss += {N}.Forward(_parameters, _workspace, x, y, CheckSequence(x, y), ref {NullState}{Team});")).Concat(new[] { "return loss;" }).ToArray());
+
+        string destination = Sizes.CrossEntropy ? "classes" : "outputs";
+        Method("Predict", "int", new[] { Inputs, Lengths, P(Sizes.CrossEntropy ? $"{Span}<int>" : $"{Span}<{T}>", destination) }, BatchDocs(
+            (Sizes.CrossEntropy ? "The most likely class of every sequence at each valid step." : "The head's outputs of every sequence at each valid step.") + OneByOne,
+            $"<param name=\"{destination}\">Receives {(Sizes.CrossEntropy ? "<c>[n, rows]</c> class ids" : "<c>[n, rows, Output]</c> values")} (rows: steps, or 1 with <c>Outputs.LastStep</c>); positions past a length are left as they were.</param>",
+            "<returns>The number of elements the layout spans.</returns>"), BatchChecks(targets: false).Concat(EachSequence(targets: false,
+            $"int written = {Batched}.Destination({destination}.Length, lengths.Length, rows, {PerTarget}, nameof({destination}));",
+            $"{N}.Predict(_parameters, _workspace, x, lengths[m], {destination}.Slice(m * rows * {PerTarget}){(Sizes.CrossEntropy ? ", default" : "")}, ref {NullState}{Team});"))
+            .Concat(new[] { "return written;" }).ToArray());
+        if (Sizes.CrossEntropy)
         {
-            $"{T} loss = 0;",
+            Method("Probabilities", "int", new[] { Inputs, Lengths, P($"{Span}<{T}>", "destination") }, BatchDocs(
+                "Each class's probability for every sequence at each valid step: the softmax of the logits." + OneByOne,
+                "<param name=\"destination\">Receives <c>[n, rows, Output]</c> probabilities (rows: steps, or 1 with <c>Outputs.LastStep</c>); positions past a length are left as they were.</param>",
+                "<returns>The number of elements the layout spans.</returns>"), BatchChecks(targets: false).Concat(EachSequence(targets: false,
+                $"int written = {Batched}.Destination(destination.Length, lengths.Length, rows, Output, nameof(destination));",
+                $"{N}.Predict(_parameters, _workspace, x, lengths[m], default, destination.Slice(m * rows * Output), ref {NullState}{Team});"))
+                .Concat(new[] { "return written;" }).ToArray());
+        }
+    }
+
+    /// <summary>
+    /// After <paramref name="before"/>, runs <paramref name="call"/> for each sequence m of a checked padded batch, with
+    /// x its valid inputs and (with <paramref name="targets"/>) y its valid targets.
+    /// </summary>
+    private string[] EachSequence(bool targets, string before, string call)
+    {
+        var lines = new List<string>
+        {
+            before,
             "for (int m = 0; m < lengths.Length; m++)",
             "{",
             $"    var x = inputs.Slice(m * steps * {InputWidth}, lengths[m] * {InputWidth});",
-            $"    var y = targets.Slice(m * rows * {PerTarget}, {(Sizes.LastStep ? "1" : "lengths[m]")} * {PerTarget});",
-            $"    loss += {N}.Backward(_parameters, _gradients, _workspace, x, y, CheckSequence(x, y), ref {NullState}{Team}{Dropout}{Uncomposed});",
-            "}",
-            "return loss;",
-        }).ToArray());
+        };
+        if (targets)
+        {
+            lines.Add($"    var y = targets.Slice(m * rows * {PerTarget}, {(Sizes.LastStep ? "1" : "lengths[m]")} * {PerTarget});");
+        }
+
+        lines.Add("    " + call);
+        lines.Add("}");
+        return lines.ToArray();
+    }
 
     /// <summary>A cref to the single-stream Step: with a batched Step beside it, a bare "Step" is ambiguous (CS0419).</summary>
     internal static string StepCref(Network network) => !network.Sizes.StepsBatch ? "Step" :

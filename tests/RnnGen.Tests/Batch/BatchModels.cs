@@ -49,3 +49,7 @@ public partial class BatchBiTagger { }
 /// <summary>Truncated BPTT over a padded batch.</summary>
 [RnnModel(Hidden = 6, Input = 3, Output = 2, Cell = CellType.Gru, Loss = Loss.SquaredError, Truncate = 2, MaxSteps = 8, Batch = 5)]
 public partial class BatchTruncated { }
+
+/// <summary>Bidirectional, values at each sequence's last valid step (the reverse direction has seen that one step).</summary>
+[RnnModel(Hidden = 4, Input = 3, Output = 2, Cell = CellType.Gru, Bidirectional = true, Loss = Loss.SquaredError, Outputs = Outputs.LastStep, MaxSteps = 8, Batch = 5)]
+public partial class BatchBiLastValue { }

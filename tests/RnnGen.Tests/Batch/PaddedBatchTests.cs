@@ -100,6 +100,23 @@ public class PaddedBatchTests
         Writes<float, float>(BatchLastValue.Batch, BatchLastValue.Input, BatchLastValue.Output, true, Value<float>, float.NaN, (x, d) => m.Predict(x, d), (x, l, d) => m.Predict(x, l, d));
     }
 
+    /// <summary>A bidirectional model has no batched Step: its batch runs sequence by sequence, each reversed over its own steps.</summary>
+    [Fact]
+    public void BidirectionalSequenceBySequence()
+    {
+        var m = new BatchBiTagger();
+        m.Initialize(12);
+        Check<int, int, double>(BatchBiTagger.Batch, 1, 1, false, Token(BatchBiTagger.Vocab), Class(BatchBiTagger.Output), -4, 99,
+            (x, y) => m.Forward(x, y), (x, y, l) => m.Forward(x, y, l));
+        Writes<int, int>(BatchBiTagger.Batch, 1, 1, false, Token(BatchBiTagger.Vocab), 99, (x, d) => m.Predict(x, d), (x, l, d) => m.Predict(x, l, d));
+        Writes<int, double>(BatchBiTagger.Batch, 1, BatchBiTagger.Output, false, Token(BatchBiTagger.Vocab), 99, (x, d) => m.Probabilities(x, d), (x, l, d) => m.Probabilities(x, l, d));
+        var v = new BatchBiLastValue();
+        v.Initialize(13);
+        Check<float, float, float>(BatchBiLastValue.Batch, BatchBiLastValue.Input, BatchBiLastValue.Output, true, Value<float>, Value<float>, float.NaN, float.NaN,
+            (x, y) => v.Forward(x, y), (x, y, l) => v.Forward(x, y, l));
+        Writes<float, float>(BatchBiLastValue.Batch, BatchBiLastValue.Input, BatchBiLastValue.Output, true, Value<float>, float.NaN, (x, d) => v.Predict(x, d), (x, l, d) => v.Predict(x, l, d));
+    }
+
     [Fact]
     public void BackwardAddsWhatEachSequenceAdds()
     {
@@ -199,6 +216,9 @@ public class PaddedBatchTests
         var m = new BatchGruTokens();
         int[] x = new int[5 * 6], y = new int[5 * 6], lengths = { 6, 1, 3, 5, 2 }, classes = new int[5 * 6];
         var probabilities = new double[5 * 6 * BatchGruTokens.Output];
+        var bi = new BatchBiTagger();
+        var biProbabilities = new double[5 * 6 * BatchBiTagger.Output];
+        int[] biLengths = { 6, 1, 3, 2 };
         var dense = new BatchLstmDense();
         float[] dx = new float[3 * 4 * BatchLstmDense.Input], dy = new float[3 * 4 * BatchLstmDense.Output];
         int[] denseLengths = { 4, 2, 3 };
@@ -210,6 +230,9 @@ public class PaddedBatchTests
             () => dense.Forward(dx, dy, denseLengths),
             () => dense.Predict(dx, denseLengths, dy),
             () => m.Backward(x, y, lengths),
+            () => bi.Forward(x.AsSpan(0, 4 * 6), y.AsSpan(0, 4 * 6), biLengths),
+            () => bi.Predict(x.AsSpan(0, 4 * 6), biLengths, classes),
+            () => bi.Probabilities(x.AsSpan(0, 4 * 6), biLengths, biProbabilities),
             () => dense.Backward(dx, dy, denseLengths),
         })
         {

@@ -97,3 +97,9 @@ public partial class BatchGruDenseSe { }
 
 [RnnModel(Hidden = 8, Vocab = 10, Output = 4, Activation = Activation.Relu, Outputs = Outputs.LastStep, MaxSteps = 9, Batch = 5)]
 public partial class BatchVanillaReluTokenCeLast { }
+
+[RnnModel(Hidden = 6, Vocab = 11, Output = 5, Cell = CellType.Lstm, Layers = 2, Bidirectional = true, MaxSteps = 7, Batch = 4)]
+public partial class BatchBiLstmL2TokenCe { }
+
+[RnnModel(Hidden = 7, Input = 3, Output = 2, Cell = CellType.Gru, Bidirectional = true, Loss = Loss.SquaredError, Outputs = Outputs.LastStep, MaxSteps = 8, Batch = 5)]
+public partial class BatchBiGruDenseSeLast { }

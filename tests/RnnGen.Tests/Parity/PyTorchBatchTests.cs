@@ -71,6 +71,44 @@ public class PyTorchBatchTests
         Assert.Equal(Ints(root, "predictions"), classes);
     }
 
+    /// <summary>Bidirectional over packed sequences: each sequence's reverse direction starts at its own last valid step.</summary>
+    [Fact]
+    public void BidirectionalLstmStackTokens()
+    {
+        JsonElement root = Load(nameof(BatchBiLstmL2TokenCe), out Stream weights);
+        var model = new BatchBiLstmL2TokenCe();
+        model.LoadWeights(weights);
+        int[] inputs = Ints(root, "inputs"), targets = Ints(root, "targets"), lengths = Ints(root, "lengths");
+        Close(root.GetProperty("loss").GetDouble(), model.Forward(inputs, targets, lengths), "loss");
+        Close(root.GetProperty("loss").GetDouble(), model.Backward(inputs, targets, lengths), "Backward's loss");
+        Gradients(nameof(BatchBiLstmL2TokenCe), model.SaveGradients);
+        var classes = new int[targets.Length];
+        Assert.Equal(classes.Length, model.Predict(inputs, lengths, classes));
+        bool[] valid = root.GetProperty("valid").EnumerateArray().Select(e => e.GetBoolean()).ToArray();
+        int[] expected = Ints(root, "predictions");
+        for (int i = 0; i < classes.Length; i++)
+        {
+            if (valid[i]) Assert.Equal(expected[i], classes[i]);
+        }
+    }
+
+    [Fact]
+    public void BidirectionalGruDenseLastStep()
+    {
+        JsonElement root = Load(nameof(BatchBiGruDenseSeLast), out Stream weights);
+        var model = new BatchBiGruDenseSeLast();
+        model.LoadWeights(weights);
+        float[] inputs = Floats(root, "inputs"), targets = Floats(root, "targets");
+        int[] lengths = Ints(root, "lengths");
+        Close(root.GetProperty("loss").GetDouble(), model.Forward(inputs, targets, lengths), "loss");
+        Close(root.GetProperty("loss").GetDouble(), model.Backward(inputs, targets, lengths), "Backward's loss");
+        Gradients(nameof(BatchBiGruDenseSeLast), model.SaveGradients);
+        var outputs = new float[targets.Length];
+        Assert.Equal(outputs.Length, model.Predict(inputs, lengths, outputs));
+        float[] expected = Floats(root, "predictions");
+        for (int i = 0; i < outputs.Length; i++) Close(expected[i], outputs[i], $"output {i}");
+    }
+
     /// <summary>The gradients Backward added (from zero: a new model's), against autograd's, bounded as PyTorchParityTests bounds them.</summary>
     private static void Gradients(string name, Action<Stream> save)
     {
