@@ -45,6 +45,13 @@ internal sealed class ModelApi
 
     private string? Composable => ComposableContract(_network);
 
+    /// <summary>
+    /// <c>IBatchModel</c> for models with Batch &gt; 1, whose padded-batch members the training tools call, as the class
+    /// declaration names it; null for the others.
+    /// </summary>
+    public static string? BatchContract(Network network) =>
+        network.Spec.Batch > 1 ? $"global::RnnGen.IBatchModel<{network.T}, {(network.Spec.TokenInput ? "int" : network.T)}, {(network.Sizes.CrossEntropy ? "int" : network.T)}>" : null;
+
     /// <summary>The network class, as the model class names it.</summary>
     private string N => Names.NetworkReference(Spec);
 
@@ -173,7 +180,8 @@ internal sealed class ModelApi
         Constant("MaxSteps", Spec.MaxSteps, "The longest sequence one call accepts.");
         if (Spec.Batch > 1)
         {
-            Constant("Batch", Spec.Batch, "The most streams one batched call takes.");
+            Constant("Batch", Spec.Batch, "The most streams or sequences one batched call takes.");
+            _members.Add(new ApiMember(MemberKind.Property, "Batch", "int", new string[0]) { Access = "", Explicit = BatchContract(_network), Body = new[] { "Batch" }, IsExpression = true });
         }
 
         Constant("Truncate", Spec.Truncate, "BPTT truncation: the loss at step t sends gradient back through steps t..t-Truncate; 0 is full BPTT.");

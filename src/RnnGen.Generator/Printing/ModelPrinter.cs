@@ -26,7 +26,8 @@ internal static class ModelPrinter
         w.Line("#nullable enable");
         w.Line();
         string contract = $" : global::RnnGen.IRnnModel<{network.T}, {(spec.TokenInput ? "int" : network.T)}, {(network.Sizes.CrossEntropy ? "int" : network.T)}>"
-            + (ModelApi.ComposableContract(network) is { } composable ? ", " + composable : "");
+            + (ModelApi.ComposableContract(network) is { } composable ? ", " + composable : "")
+            + (ModelApi.BatchContract(network) is { } batch ? ", " + batch : "");
         InUserClass(w, spec.Type, contract, () => ApiPrinter.Print(w, ModelApi.Of(network), Names.Identifier(spec.Type.Name)));
         cancellationToken.ThrowIfCancellationRequested();
         w.Line();

@@ -41,7 +41,8 @@ internal static class SurfacePrinter
         w.Line();
         string implemented = implements ? $" : global::RnnGen.IRnnModel<{network.T}, {(s.TokenInput ? "int" : network.T)}, {(network.Sizes.CrossEntropy ? "int" : network.T)}>" : "";
         // IComposableModel too, as the model would: its sizes are the constants, which the surface keeps.
-        List<ApiMember> sizes = api.Where(m => m.Kind == MemberKind.Property && m.Explicit is not null).ToList();
+        // (Not IBatchModel: a model that was not generated has nothing to train in batches.)
+        List<ApiMember> sizes = api.Where(m => m.Kind == MemberKind.Property && m.Explicit is not null && m.Explicit == ModelApi.ComposableContract(network)).ToList();
         bool composes = implements && streams && ModelApi.ComposableContract(network) is not null && !new[] { "Input", "Output", "MaxSteps" }.Any(omitted.Contains);
         if (composes)
         {

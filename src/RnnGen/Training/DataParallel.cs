@@ -33,6 +33,11 @@ namespace RnnGen.Training;
 /// masks, from a seed of its own.
 /// </para>
 /// <para>
+/// A model with <c>Batch</c> above 1 (an <see cref="IBatchModel{T, TInput, TTarget}"/>) gets each thread's sequences as
+/// padded batches of up to <c>Batch</c>, one batched <c>Backward</c> each (without <see cref="Deterministic"/>,
+/// threads claim that many at a time). Its padded buffers grow, once, to the longest batch a thread has packed.
+/// </para>
+/// <para>
 /// Sequences are independent here: a state carried from one sequence to the next cannot be split across cores.
 /// Like the model, an instance is not thread-safe; call it from one thread at a time, and <see cref="Dispose"/> it
 /// to stop the worker threads (they are background threads, so a forgotten instance does not keep a process alive).
@@ -68,6 +73,7 @@ public sealed class DataParallel<T, TInput, TTarget> : IDisposable
     private static readonly long SpinTicks = System.Diagnostics.Stopwatch.Frequency / 500; // 2 ms
 
     private readonly IRnnModel<T, TInput, TTarget>[] _models; // [0] is Model; the rest are replicas
+    private readonly BatchPacker<T, TInput, TTarget>?[] _packers; // [k]: model k's padded batches, when it takes them
     private readonly Thread[] _threads; // [k - 1] runs worker k
     private readonly ManualResetEventSlim[] _start; // [k - 1] releases worker k for one phase
     private int _pending; // workers still running the current phase
@@ -147,6 +153,17 @@ public sealed class DataParallel<T, TInput, TTarget> : IDisposable
         for (int k = 1; k < workers; k++)
         {
             _copies[k] = !_models[k].ShareParameters(model);
+        }
+
+        // A model that takes padded batches (Batch > 1) gets each worker's sequences Batch at a time, one call each.
+        _packers = new BatchPacker<T, TInput, TTarget>?[workers];
+        if (model is IBatchModel<T, TInput, TTarget> { Batch: > 1 })
+        {
+            var layout = SequenceLayout.From(RecordedDeclaration.Read(model), typeof(TInput) == typeof(int));
+            for (int k = 0; k < workers; k++)
+            {
+                _packers[k] = BatchPacker<T, TInput, TTarget>.For(_models[k], layout);
+            }
         }
 
         Deterministic = deterministic;
@@ -514,9 +531,15 @@ public sealed class DataParallel<T, TInput, TTarget> : IDisposable
         }
 
         IRnnModel<T, TInput, TTarget> model = _models[worker];
+        BatchPacker<T, TInput, TTarget>? packer = _packers[worker];
         double loss = 0;
         int ran = 0;
-        if (Deterministic)
+        if (Deterministic && packer is not null)
+        {
+            ran = _partStart[worker + 1] - _partStart[worker];
+            loss = packer.Backward(_batch.AsSpan(_partStart[worker], ran));
+        }
+        else if (Deterministic)
         {
             for (int i = _partStart[worker]; i < _partStart[worker + 1]; i++, ran++)
             {
@@ -525,11 +548,15 @@ public sealed class DataParallel<T, TInput, TTarget> : IDisposable
         }
         else
         {
-            int i;
-            while ((i = Interlocked.Increment(ref _nextSequence) - 1) < _batchLength)
+            // One sequence a claim, or a padded batch's worth.
+            int claim = packer?.Batch ?? 1, i;
+            while ((i = Interlocked.Add(ref _nextSequence, claim) - claim) < _batchLength)
             {
-                loss += double.CreateChecked(model.Backward(_batch[i].Inputs.Span, _batch[i].Targets.Span));
-                ran++;
+                int count = Math.Min(claim, _batchLength - i);
+                loss += packer is null
+                    ? double.CreateChecked(model.Backward(_batch[i].Inputs.Span, _batch[i].Targets.Span))
+                    : packer.Backward(_batch.AsSpan(i, count));
+                ran += count;
             }
         }
 

@@ -1,8 +1,10 @@
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
 using System.IO;
 using System.Numerics;
+using System.Reflection;
 using System.Runtime.CompilerServices;
 using System.Threading;
 using RnnGen.Runtime;
@@ -28,6 +30,14 @@ namespace RnnGen.Training;
 /// for example a long text cut into consecutive chunks with the model's state carried from one chunk to the next
 /// (<see cref="TrainerOptions.Shuffle"/> off, the state reset when an epoch starts). Such a trainer cannot use
 /// <see cref="Parallel"/>, which would skip the <see cref="Backward"/> override.
+/// </para>
+/// <para>
+/// A model with <c>Batch</c> above 1 (an <see cref="IBatchModel{T, TInput, TTarget}"/>) trains and is evaluated in
+/// padded batches: each minibatch goes to its batched <c>Backward</c> up to <c>Batch</c> sequences a call, and held-out
+/// sequences, grouped by length, to its batched <c>Forward</c> and <c>Predict</c>. The numbers are those of one call
+/// per sequence, up to rounding. <see cref="TrainerOptions.BucketByLength"/> puts sequences of similar lengths in a
+/// minibatch, so that its padded batches waste few steps. A call a derived trainer overrides is made per sequence,
+/// as always.
 /// </para>
 /// <para>
 /// Losses are reported per time step (per sequence for a model with <c>Outputs.LastStep</c>, which has one loss term
@@ -64,7 +74,17 @@ public class Trainer<T, TInput, TTarget>
     private readonly List<EpochResult> _history = [];
     private readonly T[] _best;
     private int[] _order = [];
-    private TrainingSequence<TInput, TTarget>[] _batch = []; // the minibatch handed to Parallel
+    private TrainingSequence<TInput, TTarget>[] _batch = []; // the minibatch handed to Parallel or to the packer
+    private int[] _steps = []; // each training sequence's steps, for bucketing by length
+    private long[] _keys = []; // a bucket's sort keys: steps, then place
+    private int[] _bucket = []; // a bucket's sequences, sorted
+    private int[] _minibatches = []; // a bucket's minibatches, in their new order
+    private int[] _heldOutOrder = []; // sequences evaluated in padded batches, by length, so that each batch pads little
+    private long[] _heldOutKeys = [];
+    private TrainingSequence<TInput, TTarget>[] _group = []; // one padded batch's sequences
+    private BatchPacker<T, TInput, TTarget>? _packer;
+    private bool _packerMade;
+    private readonly bool _batchedBackward, _batchedForward, _batchedPredict; // the per-sequence call is Trainer's own
     private double[] _losses = new double[16]; // the loss history as the schedule reads it
     private int _bestEpoch;
     private double _bestLoss = double.NaN;
@@ -98,6 +118,33 @@ public class Trainer<T, TInput, TTarget>
         Options = options;
         InitialLearningRate = double.CreateChecked(optimizer.LearningRate);
         _best = new T[length];
+        Type sequence = typeof(TrainingSequence<TInput, TTarget>).MakeByRefType();
+        _batchedBackward = Inherited(nameof(Backward), sequence);
+        _batchedForward = Inherited(nameof(Forward), sequence);
+        _batchedPredict = Inherited(nameof(Predict), sequence, typeof(Span<TTarget>));
+    }
+
+    // Whether this trainer's per-sequence call is Trainer's own: a derived trainer that overrides it (to carry a state,
+    // say) gets its override called for every sequence, never the model's batched member in its place. Where
+    // trimming left no metadata to tell, the method counts as overridden: per-sequence calls are always right.
+    [UnconditionalSuppressMessage("Trimming", "IL2075", Justification = "A method not found counts as overridden, which is always correct.")]
+    private bool Inherited(string name, params Type[] parameters) =>
+        GetType() == typeof(Trainer<T, TInput, TTarget>) ||
+        GetType().GetMethod(name, BindingFlags.Instance | BindingFlags.NonPublic, null, parameters, null)?.DeclaringType == typeof(Trainer<T, TInput, TTarget>);
+
+    // The model's padded batches when it takes them (an IBatchModel with Batch > 1), else null.
+    private BatchPacker<T, TInput, TTarget>? Packer
+    {
+        get
+        {
+            if (!_packerMade)
+            {
+                _packer = BatchPacker<T, TInput, TTarget>.For(Model, Layout);
+                _packerMade = true;
+            }
+
+            return _packer;
+        }
     }
 
     /// <summary>The model being trained.</summary>
@@ -174,12 +221,13 @@ public class Trainer<T, TInput, TTarget>
     public TrainingResult Fit(IReadOnlyList<TrainingSequence<TInput, TTarget>> training, IReadOnlyList<TrainingSequence<TInput, TTarget>>? validation = null, CancellationToken cancellationToken = default)
     {
         bool heldOut = CheckFitArguments(training, validation);
-        AllocateBuffers(training.Count);
         long stepsPerEpoch = Check(training, nameof(training));
         if (heldOut)
         {
             Check(validation!, nameof(validation));
         }
+
+        AllocateBuffers(training, heldOut ? validation : null);
 
         bool stoppedEarly = false;
         for (int epoch = _history.Count + 1; epoch <= Options.Epochs; epoch++)
@@ -229,18 +277,50 @@ public class Trainer<T, TInput, TTarget>
         return heldOut;
     }
 
-    // The buffers the epochs reuse, made here so that the minibatches allocate nothing.
-    private void AllocateBuffers(int sequences)
+    // The buffers the epochs reuse, made here (for sequences already checked) so that the minibatches allocate nothing.
+    private void AllocateBuffers(IReadOnlyList<TrainingSequence<TInput, TTarget>> training, IReadOnlyList<TrainingSequence<TInput, TTarget>>? validation)
     {
-        if (_order.Length != sequences)
+        if (_order.Length != training.Count)
         {
-            _order = new int[sequences];
+            _order = new int[training.Count];
         }
 
-        if (Parallel is not null && _batch.Length < Options.BatchSize)
+        if ((Parallel is not null || (_batchedBackward && Packer is not null)) && _batch.Length < Options.BatchSize)
         {
             _batch = new TrainingSequence<TInput, TTarget>[Options.BatchSize];
         }
+
+        if (Options.BucketByLength)
+        {
+            SequenceLayout layout = Layout;
+            _steps = new int[training.Count];
+            for (int i = 0; i < _steps.Length; i++)
+            {
+                _steps[i] = layout.Steps(training[i]);
+            }
+
+            int window = Math.Min(training.Count, TrainerOptions.BucketBatches * Options.BatchSize);
+            _keys = new long[window];
+            _bucket = new int[window];
+            _minibatches = new int[window / Options.BatchSize + 1];
+        }
+
+        if (Packer is { } packer)
+        {
+            packer.Reserve(Math.Max(Longest(training), validation is null ? 0 : Longest(validation)));
+        }
+    }
+
+    // The most steps of any of the sequences (already checked).
+    private int Longest(IReadOnlyList<TrainingSequence<TInput, TTarget>> sequences)
+    {
+        int longest = 0;
+        for (int i = 0; i < sequences.Count; i++)
+        {
+            longest = Math.Max(longest, Layout.Steps(sequences[i]));
+        }
+
+        return longest;
     }
 
     // One epoch: its learning rate and order, its minibatches, then its held-out evaluation, its record and its checkpoint.
@@ -269,6 +349,11 @@ public class Trainer<T, TInput, TTarget>
         double rate = Options.Schedule.RateFor(InitialLearningRate, _losses.AsSpan(0, _history.Count));
         Optimizer.LearningRate = T.CreateChecked(rate);
         Order(epoch);
+        if (Options.BucketByLength)
+        {
+            Bucket(epoch);
+        }
+
         OnEpochStarting(epoch);
         return rate;
     }
@@ -325,19 +410,34 @@ public class Trainer<T, TInput, TTarget>
         return false;
     }
 
-    // The minibatch's backward pass on this thread, through Backward (which a derived trainer may override).
+    // The minibatch's backward pass on this thread: through Backward (which a derived trainer may override), or in
+    // the model's padded batches when it takes them.
     private BackwardPass BackwardSerially(IReadOnlyList<TrainingSequence<TInput, TTarget>> training, int first, int count)
     {
         SequenceLayout layout = Layout;
+        BatchPacker<T, TInput, TTarget>? packer = _batchedBackward ? Packer : null;
         BackwardPass pass = default;
         Model.ZeroGradients();
-        for (int j = first; j < first + count; j++)
+        for (int j = 0; j < count; j++)
         {
-            TrainingSequence<TInput, TTarget> sequence = training[_order[j]];
-            pass.Loss += double.CreateChecked(Backward(sequence));
+            TrainingSequence<TInput, TTarget> sequence = training[_order[first + j]];
+            if (packer is null)
+            {
+                pass.Loss += double.CreateChecked(Backward(sequence));
+            }
+            else
+            {
+                _batch[j] = sequence;
+            }
+
             int sequenceSteps = layout.Steps(sequence);
             pass.Steps += sequenceSteps;
             pass.Scored += layout.Scored(sequence, sequenceSteps);
+        }
+
+        if (packer is not null)
+        {
+            pass.Loss = packer.Backward(_batch.AsSpan(0, count));
         }
 
         pass.FirstNonFinite = TrainingGuard.FirstNonFinite<T>(Model.Gradients);
@@ -561,11 +661,24 @@ public class Trainer<T, TInput, TTarget>
         OnEvaluationStarting();
         double loss = 0;
         long scored = 0;
+        BatchPacker<T, TInput, TTarget>? packer = _batchedForward ? Packer : null;
         for (int i = 0; i < sequences.Count; i++)
         {
             TrainingSequence<TInput, TTarget> sequence = sequences[i];
-            loss += double.CreateChecked(Forward(sequence));
             scored += layout.Scored(sequence, layout.Steps(sequence));
+            if (packer is null)
+            {
+                loss += double.CreateChecked(Forward(sequence));
+            }
+        }
+
+        if (packer is not null)
+        {
+            ByLength(sequences, packer.Batch);
+            for (int first = 0; first < sequences.Count; first += packer.Batch)
+            {
+                loss += packer.Forward(Group(sequences, first, packer.Batch));
+            }
         }
 
         return loss / scored;
@@ -577,6 +690,11 @@ public class Trainer<T, TInput, TTarget>
     private double Accuracy(IReadOnlyList<TrainingSequence<TInput, TTarget>> sequences, SequenceLayout layout)
     {
         OnEvaluationStarting();
+        if (_batchedPredict && Packer is { } packer)
+        {
+            return AccuracyInBatches(sequences, layout, packer);
+        }
+
         long right = 0, total = 0;
         for (int i = 0; i < sequences.Count; i++)
         {
@@ -601,6 +719,71 @@ public class Trainer<T, TInput, TTarget>
         }
 
         return (double)right / total;
+    }
+
+    // Accuracy as above, each padded batch's classes predicted in one call of the model's.
+    private double AccuracyInBatches(IReadOnlyList<TrainingSequence<TInput, TTarget>> sequences, SequenceLayout layout, BatchPacker<T, TInput, TTarget> packer)
+    {
+        long right = 0, total = 0;
+        ByLength(sequences, packer.Batch);
+        for (int first = 0; first < sequences.Count; first += packer.Batch)
+        {
+            ReadOnlySpan<TrainingSequence<TInput, TTarget>> group = Group(sequences, first, packer.Batch);
+            ReadOnlySpan<TTarget> predicted = packer.Predict(group, out int rows);
+            for (int m = 0; m < group.Length; m++)
+            {
+                ReadOnlySpan<TTarget> targets = group[m].Targets.Span;
+                for (int j = 0; j < targets.Length; j++)
+                {
+                    if (!Ignored(targets[j]))
+                    {
+                        right += EqualityComparer<TTarget>.Default.Equals(predicted[m * rows + j], targets[j]) ? 1 : 0;
+                        total++;
+                    }
+                }
+            }
+        }
+
+        return (double)right / total;
+    }
+
+    // Orders sequences (already checked) by length into _heldOutOrder, ties in their order, for Group.
+    private void ByLength(IReadOnlyList<TrainingSequence<TInput, TTarget>> sequences, int batch)
+    {
+        if (_heldOutOrder.Length < sequences.Count)
+        {
+            _heldOutOrder = new int[sequences.Count];
+            _heldOutKeys = new long[sequences.Count];
+        }
+
+        if (_group.Length < batch)
+        {
+            _group = new TrainingSequence<TInput, TTarget>[batch];
+        }
+
+        Span<long> keys = _heldOutKeys.AsSpan(0, sequences.Count);
+        for (int i = 0; i < keys.Length; i++)
+        {
+            keys[i] = ((long)Layout.Steps(sequences[i]) << 32) | (uint)i;
+        }
+
+        keys.Sort();
+        for (int i = 0; i < keys.Length; i++)
+        {
+            _heldOutOrder[i] = (int)(uint)keys[i];
+        }
+    }
+
+    // The padded batch of sequences that starts at first in ByLength's order.
+    private ReadOnlySpan<TrainingSequence<TInput, TTarget>> Group(IReadOnlyList<TrainingSequence<TInput, TTarget>> sequences, int first, int batch)
+    {
+        int count = Math.Min(batch, sequences.Count - first);
+        for (int j = 0; j < count; j++)
+        {
+            _group[j] = sequences[_heldOutOrder[first + j]];
+        }
+
+        return _group.AsSpan(0, count);
     }
 
     // Whether a target is a class id of CrossEntropy.IgnoreIndex; the type test is a constant of each instantiation.
@@ -649,6 +832,7 @@ public class Trainer<T, TInput, TTarget>
         _history.Add(result);
     }
 
+    // Training's order for the epoch: the sequences shuffled (or in their order).
     private void Order(int epoch)
     {
         for (int i = 0; i < _order.Length; i++)
@@ -660,6 +844,53 @@ public class Trainer<T, TInput, TTarget>
         {
             var random = new RnnRandom(Options.Seed ^ ((ulong)epoch * 0x9E3779B97F4A7C15UL));
             random.Shuffle<int>(_order);
+        }
+    }
+
+    // Bucketing: each window of BucketBatches minibatches of the epoch's order is sorted by length (ties keep their
+    // order), so that a minibatch holds sequences of about the same length and its padded batches waste few steps;
+    // then, when shuffling, the window's minibatches are shuffled, so the lengths do not rise through the window.
+    // Depends only on the seed, the epoch and the lengths: a resumed run buckets as an uninterrupted one.
+    private void Bucket(int epoch)
+    {
+        int size = Options.BatchSize, window = _keys.Length;
+        var random = new RnnRandom(Options.Seed ^ ((ulong)epoch * 0xD1B54A32D192ED03UL));
+        for (int start = 0; start < _order.Length; start += window)
+        {
+            int length = Math.Min(window, _order.Length - start);
+            Span<int> order = _order.AsSpan(start, length);
+            Span<long> keys = _keys.AsSpan(0, length);
+            for (int i = 0; i < length; i++)
+            {
+                keys[i] = ((long)_steps[order[i]] << 32) | (uint)i;
+            }
+
+            keys.Sort();
+            Span<int> sorted = _bucket.AsSpan(0, length);
+            for (int i = 0; i < length; i++)
+            {
+                sorted[i] = order[(int)(uint)keys[i]];
+            }
+
+            // The window's whole minibatches in a random order (a last, partial one stays last: it is the epoch's end).
+            int whole = length / size;
+            Span<int> batches = _minibatches.AsSpan(0, whole);
+            for (int b = 0; b < whole; b++)
+            {
+                batches[b] = b;
+            }
+
+            if (Options.Shuffle)
+            {
+                random.Shuffle(batches);
+            }
+
+            for (int b = 0; b < whole; b++)
+            {
+                sorted.Slice(batches[b] * size, size).CopyTo(order.Slice(b * size, size));
+            }
+
+            sorted[(whole * size)..].CopyTo(order[(whole * size)..]);
         }
     }
 
@@ -927,92 +1158,8 @@ public class Trainer<T, TInput, TTarget>
     // A checkpoint's tensors, decoded and checked, waiting to be committed.
     private readonly record struct CheckpointValues(T[] Parameters, T[] Best, T[][] OptimizerBuffers, double[] History);
 
-    private Dictionary<string, string> ModelMetadata()
-    {
-        if (_modelMetadata is null)
-        {
-            // The declaration as the model's own weight file records it: every rnngen.* key (sizes, cell, precision, version).
-            var header = new HeaderCapture();
-            Model.SaveWeights(header);
-            var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
-            foreach (KeyValuePair<string, string> pair in IO.SafeTensorsHeader.Parse(header.Json).Metadata)
-            {
-                if (pair.Key.StartsWith("rnngen.", StringComparison.Ordinal))
-                {
-                    metadata.Add(pair.Key, pair.Value);
-                }
-            }
-
-            _modelMetadata = metadata;
-        }
-
-        return _modelMetadata;
-    }
-
-    /// <summary>
-    /// A stream that keeps the header of the safetensors file written to it and drops the tensors' data, so that a
-    /// model's recorded declaration is read without a copy of its weights.
-    /// </summary>
-    private sealed class HeaderCapture : Stream
-    {
-        private byte[] _bytes = new byte[8];
-        private int _filled;
-        private int _needed = 8; // the length prefix, then the prefix and the header it announces
-        private long _written;
-
-        public ReadOnlySpan<byte> Json => _needed > 8 && _filled == _needed
-            ? _bytes.AsSpan(8)
-            : throw new InvalidDataException("The model's SaveWeights wrote no complete safetensors header.");
-
-        public override bool CanRead => false;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => true;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position
-        {
-            get => _written;
-            set => throw new NotSupportedException();
-        }
-
-        public override void Write(ReadOnlySpan<byte> buffer)
-        {
-            _written += buffer.Length;
-            while (!buffer.IsEmpty && _filled < _needed)
-            {
-                int count = Math.Min(buffer.Length, _needed - _filled);
-                buffer[..count].CopyTo(_bytes.AsSpan(_filled));
-                _filled += count;
-                buffer = buffer[count..];
-                if (_needed == 8 && _filled == 8)
-                {
-                    ulong length = System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(_bytes);
-                    if (length is 0 or > IO.SafeTensorsHeader.MaxHeaderLength)
-                    {
-                        throw new InvalidDataException($"The model's SaveWeights wrote a header length of {length} bytes.");
-                    }
-
-                    _needed = 8 + (int)length;
-                    Array.Resize(ref _bytes, _needed);
-                }
-            }
-        }
-
-        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
-
-        public override void Flush()
-        {
-        }
-
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-    }
+    // The declaration as the model's own weight file records it.
+    private Dictionary<string, string> ModelMetadata() => _modelMetadata ??= RecordedDeclaration.Read(Model);
 
     private static void SafeTensorsDTypeFor(out IO.SafeTensorsDType dtype)
     {

@@ -21,6 +21,18 @@ public sealed class TrainerOptions
     /// </summary>
     public bool Shuffle { get; init; } = true;
 
+    /// <summary>
+    /// Group sequences of about the same length into each minibatch (default <see langword="false"/>): after the epoch's
+    /// shuffle, every window of <see cref="BucketBatches"/> minibatches is sorted by length and its minibatches are then
+    /// visited in a random order. For a model with <c>Batch</c> above 1, whose padded batches run as long as their
+    /// longest sequence, it saves the steps spent on padding; the order still depends only on <see cref="Seed"/>, the
+    /// epoch and the lengths.
+    /// </summary>
+    public bool BucketByLength { get; init; }
+
+    /// <summary>The minibatches that <see cref="BucketByLength"/> sorts together: 16.</summary>
+    public const int BucketBatches = 16;
+
     /// <summary>The seed of the shuffling. Default 0.</summary>
     public ulong Seed { get; init; }
 

@@ -53,3 +53,11 @@ public partial class BatchTruncated { }
 /// <summary>Bidirectional, values at each sequence's last valid step (the reverse direction has seen that one step).</summary>
 [RnnModel(Hidden = 4, Input = 3, Output = 2, Cell = CellType.Gru, Bidirectional = true, Loss = Loss.SquaredError, Outputs = Outputs.LastStep, MaxSteps = 8, Batch = 5)]
 public partial class BatchBiLastValue { }
+
+/// <summary>A tagger the training tools hand padded batches to; <see cref="OneByOneTagger"/> is its twin without them.</summary>
+[RnnModel(Hidden = 6, Vocab = 10, Output = 10, Cell = CellType.Gru, MaxSteps = 16, Batch = 4, Precision = Precision.Double)]
+public partial class BatchTrainedTagger { }
+
+/// <summary>The same network as <see cref="BatchTrainedTagger"/>, one sequence a call (the parameters are interchangeable).</summary>
+[RnnModel(Hidden = 6, Vocab = 10, Output = 10, Cell = CellType.Gru, MaxSteps = 16, Precision = Precision.Double)]
+public partial class OneByOneTagger { }
