@@ -13,12 +13,13 @@ namespace Forecaster;
 /// <summary>
 /// One-step-ahead forecasting of up to 8 series together: the values at steps t-47..t in, the values at
 /// t+1 out, at every step, with squared error. Fewer series are padded with zeros.
+/// With Batch = 8 the trainer hands each minibatch of windows to one padded-batch Backward.
 /// </summary>
-[RnnModel(Hidden = 32, Input = 8, Output = 8, Cell = CellType.Lstm, Loss = Loss.SquaredError, MaxSteps = 48)]
+[RnnModel(Hidden = 32, Input = 8, Output = 8, Cell = CellType.Lstm, Loss = Loss.SquaredError, MaxSteps = 48, Batch = 8)]
 internal partial class LstmForecaster { }
 
 /// <summary>The same forecaster with a GRU cell.</summary>
-[RnnModel(Hidden = 32, Input = 8, Output = 8, Cell = CellType.Gru, Loss = Loss.SquaredError, MaxSteps = 48)]
+[RnnModel(Hidden = 32, Input = 8, Output = 8, Cell = CellType.Gru, Loss = Loss.SquaredError, MaxSteps = 48, Batch = 8)]
 internal partial class GruForecaster { }
 
 internal sealed record ForecasterOptions
@@ -82,7 +83,7 @@ internal static class ForecasterSample
             output.WriteLine($"resumed    {trainer.Options.CheckpointPath} after epoch {trainer.CompletedEpochs}");
         }
 
-        output.WriteLine($"training   Adam (learning rate {options.LearningRate}), {train.Count:N0} windows, minibatches of {options.BatchSize}; loss is squared error per step over standardised values");
+        output.WriteLine($"training   Adam (learning rate {options.LearningRate}), {train.Count:N0} windows, minibatches of {options.BatchSize} (padded batches of up to {LstmForecaster.Batch} a call); loss is squared error per step over standardised values");
         output.WriteLine();
         TrainingResult result = TrainingDisplay.Fit(trainer, train, heldOut, "step", output, options.Live, cancellationToken: cancellationToken);
 

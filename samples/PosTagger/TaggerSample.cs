@@ -60,7 +60,9 @@ internal static class TaggerSample
         output.WriteLine($"           e.g. {Format(corpus[0])}   {Format(corpus.First(s => s[0].Word.Any(c => c > 0x2E80)))}");
         output.WriteLine($"model      GRU, Hidden {TaggerModel.Hidden}, {TaggerModel.Vocab} word ids in, {TaggerModel.Output} tags out at every step, {TaggerModel.ParameterCount:N0} parameters");
 
-        // 2. Training: Adam on minibatches, early stopping on the held-out loss.
+        // 2. Training: Adam on minibatches, early stopping on the held-out loss. The model has Batch = 32, so the trainer
+        //    hands each minibatch to one padded-batch Backward (and the held-out sentences to padded Forward and
+        //    Predict); bucketing puts sentences of similar lengths in a minibatch, so little of a batch is padding.
         var model = new TaggerModel();
         model.Initialize(options.Seed);
         var trainer = new Trainer<float, int, int>(model, new Adam<float>(model.Parameters.Length, (float)options.LearningRate), new TrainerOptions
@@ -70,6 +72,7 @@ internal static class TaggerSample
             Seed = (ulong)options.Seed,
             ClipNorm = 5,
             Patience = 3,
+            BucketByLength = true,
             CheckpointPath = Path.Combine(options.OutputDirectory, "tagger.ckpt"),
         });
         Directory.CreateDirectory(options.OutputDirectory);
@@ -78,7 +81,7 @@ internal static class TaggerSample
             output.WriteLine($"resumed    {trainer.Options.CheckpointPath} after epoch {trainer.CompletedEpochs}");
         }
 
-        output.WriteLine($"training   Adam (learning rate {options.LearningRate}), minibatches of {options.BatchSize}, {train.Count:N0} sentences, {heldOut.Count:N0} held out");
+        output.WriteLine($"training   Adam (learning rate {options.LearningRate}), minibatches of {options.BatchSize} bucketed by length, one padded batch each, {train.Count:N0} sentences, {heldOut.Count:N0} held out");
         output.WriteLine();
         TrainingResult result = TrainingDisplay.Fit(trainer, train, heldOut, "word", output, options.Live, cancellationToken: cancellationToken);
 
