@@ -590,16 +590,35 @@ internal sealed class ModelApi
     }
 
     /// <summary>
-    /// Backward over a padded batch with lengths, on every model with Batch &gt; 1: the whole batch is checked first, then
-    /// each sequence runs the single-sequence Backward on its own valid steps (a bidirectional model's reverse direction
-    /// over them, as pack_padded_sequence does), adding its gradients. Correct for every option; one weight read per
-    /// step for the whole batch (matrix-matrix products) is not built yet.
+    /// Backward over a padded batch with lengths, on every model with Batch &gt; 1, the whole batch checked first. Where
+    /// the network has a packed pass (<c>PackedTraining</c>), the batch goes through it in one call: packed by the
+    /// runtime's PackedBatch (buffers allocated at the first call), each weight read once per step for every sequence.
+    /// Otherwise each sequence runs the single-sequence Backward on its own valid steps (a bidirectional model's reverse
+    /// direction over them, as pack_padded_sequence does), adding its gradients.
     /// </summary>
-    private void AddBatchBackward() => Method("Backward", T, new[] { Inputs, Targets, Lengths }, BatchDocs(
-            "The loss summed over every valid step of every sequence (as <c>Forward(inputs, targets, lengths)</c>), and adds its gradients: what <c>Backward</c> of each sequence alone adds. The sequences run one after the other.",
-            BatchTargetsDoc), BatchChecks(targets: true).Concat(EachSequence(targets: true, $"{T} loss = 0;",
-            $"loss += {N}.Backward(_parameters, _gradients, _workspace, x, y, CheckSequence(x, y), ref {NullState}{Team}{Dropout}{Uncomposed});"))
-            .Concat(new[] { "return loss;" }).ToArray());
+    private void AddBatchBackward()
+    {
+        if (_network.PackedTraining is null)
+        {
+            Method("Backward", T, new[] { Inputs, Targets, Lengths }, BatchDocs(
+                "The loss summed over every valid step of every sequence (as <c>Forward(inputs, targets, lengths)</c>), and adds its gradients: what <c>Backward</c> of each sequence alone adds. The sequences run one after the other.",
+                BatchTargetsDoc), BatchChecks(targets: true).Concat(EachSequence(targets: true, $"{T} loss = 0;",
+                $"loss += {N}.Backward(_parameters, _gradients, _workspace, x, y, CheckSequence(x, y), ref {NullState}{Team}{Dropout}{Uncomposed});"))
+                .Concat(new[] { "return loss;" }).ToArray());
+            return;
+        }
+
+        string packed = $"global::RnnGen.Runtime.PackedBatch<{T}, {X}, {Y}>";
+        Field("_packed", packed + "?", "", readOnly: false);
+        Method("Backward", T, new[] { Inputs, Targets, Lengths }, BatchDocs(
+            "The loss summed over every valid step of every sequence (as <c>Forward(inputs, targets, lengths)</c>), and adds its gradients: what <c>Backward</c> of each sequence alone adds, up to rounding. One pass over the whole batch, each weight read once per step for all its sequences; its buffers are allocated at the first call.",
+            BatchTargetsDoc), BatchChecks(targets: true).Concat(new[]
+        {
+            $"var packed = _packed ??= new {packed}(Batch, MaxSteps, {InputWidth}, {PerTarget}, {N}.PackedWorkspaceLength);",
+            "packed.Pack(inputs, targets, lengths, steps);",
+            $"return {N}.BackwardBatch(_parameters, _gradients, packed.Workspace, packed.Inputs, packed.Targets, packed.Sizes, packed.Steps, packed.Rows);",
+        }).ToArray());
+    }
 
     /// <summary>
     /// Forward, Predict and Probabilities over a padded batch on a model without a batched Step (a bidirectional one: its

@@ -92,10 +92,14 @@ internal sealed class Network
         });
         Cell.RegisterProducts(this);
         StreamBatch = s.StepsBatch ? new StreamBatch(this) : null;
+        PackedTraining = PackedTraining.For(this);
     }
 
     /// <summary>The products of a Step over many streams (Batch &gt; 1), or null.</summary>
     public StreamBatch? StreamBatch { get; }
+
+    /// <summary>Backward over a whole batch in one pass (Batch &gt; 1, where built), or null.</summary>
+    public PackedTraining? PackedTraining { get; }
 
     /// <summary>Layer 0's dense input side (dense inputs or embedded rows) and, with an embedding layer, its gradient.</summary>
     private void RegisterInputProducts()

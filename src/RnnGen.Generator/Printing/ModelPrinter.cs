@@ -93,6 +93,7 @@ internal static class ModelPrinter
                 new TrainingPrinter(network, w).Print();
                 new StreamingPrinter(network, w).Print();
                 new StreamBatchPrinter(network, w).Print();
+                new PackedTrainingPrinter(network, w).Print();
             }
         }
     }

@@ -5,7 +5,7 @@
 
 namespace Demo
 {
-    partial class Channels : global::RnnGen.IRnnModel<float, float, float>, global::RnnGen.IComposableModel<float, global::Demo.Channels.State>
+    partial class Channels : global::RnnGen.IRnnModel<float, float, float>, global::RnnGen.IComposableModel<float, global::Demo.Channels.State>, global::RnnGen.IBatchModel<float, float, float>
     {
         /// <summary>Hidden units (PyTorch <c>hidden_size</c>).</summary>
         public const int Hidden = 16;
@@ -22,8 +22,10 @@ namespace Demo
         /// <summary>The longest sequence one call accepts.</summary>
         public const int MaxSteps = 32;
 
-        /// <summary>The most streams one batched call takes.</summary>
+        /// <summary>The most streams or sequences one batched call takes.</summary>
         public const int Batch = 16;
+
+        int global::RnnGen.IBatchModel<float, float, float>.Batch => Batch;
 
         /// <summary>BPTT truncation: the loss at step t sends gradient back through steps t..t-Truncate; 0 is full BPTT.</summary>
         public const int Truncate = 0;
@@ -228,7 +230,9 @@ namespace Demo
             return steps * Output;
         }
 
-        /// <summary>The loss summed over every valid step of every sequence (as <c>Forward(inputs, targets, lengths)</c>), and adds its gradients: what <c>Backward</c> of each sequence alone adds. The sequences run one after the other. Each sequence starts from the zero state; positions past its length are never read.</summary>
+        private global::RnnGen.Runtime.PackedBatch<float, float, float>? _packed;
+
+        /// <summary>The loss summed over every valid step of every sequence (as <c>Forward(inputs, targets, lengths)</c>), and adds its gradients: what <c>Backward</c> of each sequence alone adds, up to rounding. One pass over the whole batch, each weight read once per step for all its sequences; its buffers are allocated at the first call. Each sequence starts from the zero state; positions past its length are never read.</summary>
         /// <param name="inputs">n padded sequences, row after row: <c>[n, steps, Input]</c> values, with steps at most <see cref="MaxSteps"/>.</param>
         /// <param name="lengths">Each sequence's length, 1 to steps; n = lengths.Length is at most <see cref="Batch"/>.</param>
         /// <param name="targets"><c>[n, steps, Output]</c> values, in the same layout; positions past a length may hold anything.</param>
@@ -240,14 +244,9 @@ namespace Demo
             int steps = global::RnnGen.Runtime.PaddedBatch.Steps(inputs.Length, lengths, Batch, MaxSteps, Input, "value");
             int rows = steps;
             global::RnnGen.Runtime.PaddedBatch.Targets(targets.Length, lengths.Length, rows, Output, "value");
-            float loss = 0;
-            for (int m = 0; m < lengths.Length; m++)
-            {
-                var x = inputs.Slice(m * steps * Input, lengths[m] * Input);
-                var y = targets.Slice(m * rows * Output, lengths[m] * Output);
-                loss += global::RnnGen.Generated.ChannelsNetwork.Backward(_parameters, _gradients, _workspace, x, y, CheckSequence(x, y), ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>(), ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>(), default, default);
-            }
-            return loss;
+            var packed = _packed ??= new global::RnnGen.Runtime.PackedBatch<float, float, float>(Batch, MaxSteps, Input, Output, global::RnnGen.Generated.ChannelsNetwork.PackedWorkspaceLength);
+            packed.Pack(inputs, targets, lengths, steps);
+            return global::RnnGen.Generated.ChannelsNetwork.BackwardBatch(_parameters, _gradients, packed.Workspace, packed.Inputs, packed.Targets, packed.Sizes, packed.Steps, packed.Rows);
         }
 
         /// <summary>
@@ -527,6 +526,8 @@ namespace RnnGen.Generated
         private readonly struct BatchGatePreactivations : IBroadcastProduct { public static int M => 0; public static int K => Hidden; public static int N => GateWidth; public static int AStrideM => StateLength; }
         /// <summary>y = b_out + W_out h for every stream: a = the new states' top rows.</summary>
         private readonly struct BatchHead : IBroadcastProduct { public static int M => 0; public static int K => Hidden; public static int N => OutputPadded; public static int AStrideM => StateLength; public static ProductStart Start => ProductStart.Row; }
+        /// <summary>The recurrent product of one step of a packed batch: a = the h rows of the step before, one per sequence.</summary>
+        private readonly struct PackedGatePreactivations : IBroadcastProduct { public static int M => 0; public static int K => Hidden; public static int N => GateWidth; public static int AStrideM => HiddenPadded; }
 
         /// <summary>The summed loss of a checked sequence; no gradient work.</summary>
         public static float Forward(float[] parameters, float[] workspace, ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int steps, ref float state)
@@ -754,6 +755,90 @@ namespace RnnGen.Generated
 
         /// <summary>StepBatch for the runtime's padded batches (PaddedBatch.Run), which step every sequence at once.</summary>
         public readonly struct Streams : IStreamSteps<float, float> { public static void Step(float[] parameters, float[] workspace, ref float states, int n, ReadOnlySpan<float> inputs, Span<float> outputs) => StepBatch(parameters, workspace, ref states, n, inputs, outputs); }
+
+        // The packed workspace of BackwardBatch, allocated at the first batched Backward: Batch × MaxSteps rows of each.
+        public const int PackedStates = 0; // [Batch + Batch × MaxSteps][FeaturesPadded]  rows 0..Batch-1: the zero state; then h_t of every sequence, step after step
+        public const int PackedCells = 8448; // [Batch + Batch × MaxSteps][HiddenPadded]  c_t, laid out as PackedStates
+        public const int PackedGates = 16896; // [Batch × MaxSteps][GateWidth]  each row's activated gates (its sums first; the GRU's hidden side)
+        public const int PackedBias = 49664; // [GateWidth]  b_ih + b_hh, where every row's sums start
+        public const int PackedLogits = 49728; // [Batch × MaxSteps][OutputPadded]  head outputs y of each row; then dLoss/dy
+        public const int PackedHiddenGrads = 57920; // [Batch × MaxSteps][FeaturesPadded]  dLoss/dh of each row through the head
+        public const int PackedInputGrads = 66112; // [Batch × MaxSteps][GateWidth]  dLoss/d(W_ih x + b_ih) of each row
+        public const int PackedCarry = 98880; // [Batch][StateGradientWidth]  each sequence's state gradient carried back through the steps
+        public const int PackedCarryNext = 99392; // [Batch][StateGradientWidth]  the same, one step further back
+        public const int PackedScratch = 99904; // [HiddenPadded]  scratch of a backward step
+        public const int PackedWorkspaceLength = 99920;
+
+        /// <summary>
+        /// Backward over a packed batch (PaddedBatch.Pack): rows are every sequence's steps, step after step, the sequences
+        /// longest first, sizes[t] of them at step t; inputs and targets are in the same order. Adds the gradients; returns the loss.
+        /// </summary>
+        public static float BackwardBatch(float[] parameters, float[] gradients, float[] workspace, ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, ReadOnlySpan<int> sizes, int steps, int rows)
+        {
+            ref float p = ref AlignedArray.Origin(parameters);
+            ref float g = ref AlignedArray.Origin(gradients);
+            ref float w = ref AlignedArray.Origin(workspace);
+            ref float recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
+            // Every sequence starts from the zero state: rows 0..Batch-1.
+            MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, PackedStates), 16 * HiddenPadded).Clear();
+            MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, PackedCells), 16 * HiddenPadded).Clear();
+            Rows.Copy<float>(ref Unsafe.Add(ref p, InputBias), ref Unsafe.Add(ref w, PackedBias), GateWidth);
+            Rows.Add<float>(ref Unsafe.Add(ref p, RecurrentBias), ref Unsafe.Add(ref w, PackedBias), GateWidth);
+            // W_ih x of every row at once: the input side does not depend on the recurrence.
+            BroadcastProduct.Run<float, BatchInput>(ref MemoryMarshal.GetReference(inputs), ref Unsafe.Add(ref p, InputWeights), ref Unsafe.Add(ref w, PackedGates), ref Unsafe.Add(ref w, PackedBias), rows);
+            // Step t: its n rows from offset, reading h_{t-1} of the same sequences from previous (the zero rows at t = 0).
+            int offset = 0, previous = 0;
+            for (int t = 0; t < steps; t++)
+            {
+                int n = sizes[t];
+                BroadcastProduct.Run<float, PackedGatePreactivations>(ref Unsafe.Add(ref w, PackedStates + previous * HiddenPadded), ref recurrentWeights, ref Unsafe.Add(ref w, PackedGates + offset * GateWidth), n);
+                for (int m = 0; m < n; m++)
+                {
+                    Lstm.Update<float>(ref Unsafe.Add(ref w, PackedGates + (offset + m) * GateWidth), ref Unsafe.Add(ref w, PackedCells + (previous + m) * HiddenPadded), ref Unsafe.Add(ref w, PackedCells + (16 + offset + m) * HiddenPadded), ref Unsafe.Add(ref w, PackedStates + (16 + offset + m) * HiddenPadded), HiddenPadded, HiddenPadded);
+                }
+                previous = 16 + offset;
+                offset += n;
+            }
+            // The head of every row at once.
+            BroadcastProduct.Run<float, HeadForward>(ref Unsafe.Add(ref w, PackedStates + 16 * HiddenPadded), ref Unsafe.Add(ref p, OutputWeights), ref Unsafe.Add(ref w, PackedLogits), ref Unsafe.Add(ref p, OutputBias), rows);
+
+            // The loss, and dLoss/dy in place of the head's outputs; the head's gradients, and dh of every row.
+            float loss = Losses.SquaredErrorGradient<float>(ref Unsafe.Add(ref w, PackedLogits), targets, rows, Output, OutputPadded);
+            Rows.Sum<float>(ref Unsafe.Add(ref w, PackedLogits), ref Unsafe.Add(ref g, OutputBias), rows, OutputPadded);
+            BroadcastProduct.Run<float, OutputWeightGrads>(ref Unsafe.Add(ref w, PackedStates + 16 * HiddenPadded), ref Unsafe.Add(ref w, PackedLogits), ref Unsafe.Add(ref g, OutputWeights), rows);
+            MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, PackedHiddenGrads), rows * HiddenPadded).Clear();
+            DotProduct.Run<float, HiddenGradsFromHead>(ref Unsafe.Add(ref w, PackedLogits), ref Unsafe.Add(ref p, OutputWeights), ref Unsafe.Add(ref w, PackedHiddenGrads), rows);
+
+            // Back through the steps: carry row m is sequence m's state gradient; a sequence whose last step is t starts from zero there.
+            ref float carry = ref Unsafe.Add(ref w, PackedCarry);
+            ref float next = ref Unsafe.Add(ref w, PackedCarryNext);
+            for (int t = steps - 1; t >= 0; t--)
+            {
+                int n = sizes[t], ended = t + 1 < steps ? sizes[t + 1] : 0;
+                offset -= n;
+                MemoryMarshal.CreateSpan(ref Unsafe.Add(ref carry, ended * StateGradientWidth), (n - ended) * StateGradientWidth).Clear();
+                previous = t == 0 ? 0 : 16 + offset - sizes[t - 1];
+                for (int m = 0; m < n; m++)
+                {
+                    Rows.Add<float>(ref Unsafe.Add(ref w, PackedHiddenGrads + (offset + m) * HiddenPadded), ref Unsafe.Add(ref carry, m * StateGradientWidth), HiddenPadded);
+                    Lstm.Backward<float>(ref Unsafe.Add(ref carry, m * StateGradientWidth), ref Unsafe.Add(ref carry, m * StateGradientWidth + HiddenPadded), ref Unsafe.Add(ref w, PackedGates + (offset + m) * GateWidth), ref Unsafe.Add(ref w, PackedCells + (16 + offset + m) * HiddenPadded), ref Unsafe.Add(ref w, PackedCells + (previous + m) * HiddenPadded), ref Unsafe.Add(ref w, PackedInputGrads + (offset + m) * GateWidth), ref Unsafe.Add(ref next, m * StateGradientWidth + HiddenPadded), HiddenPadded);
+                    MemoryMarshal.CreateSpan(ref Unsafe.Add(ref next, m * StateGradientWidth), HiddenPadded).Clear();
+                }
+                if (t > 0)
+                {
+                    // Each sequence's gradient one step back, and dW_hh += Σ h_{t-1} δᵀ over the step's rows.
+                    DotProduct.Run<float, RecurrentBackprop>(ref Unsafe.Add(ref w, PackedInputGrads + offset * GateWidth), ref recurrentWeights, ref next, n);
+                    Rows.Copy<float>(ref next, ref carry, (nuint)(n * StateGradientWidth));
+                    BroadcastProduct.Run<float, RecurrentWeightGrads>(ref Unsafe.Add(ref w, PackedStates + previous * HiddenPadded), ref Unsafe.Add(ref w, PackedInputGrads + offset * GateWidth), ref Unsafe.Add(ref g, RecurrentWeights), n);
+                }
+            }
+
+            // Biases and W_ih, every row at once.
+            Rows.Sum<float>(ref Unsafe.Add(ref w, PackedInputGrads), ref Unsafe.Add(ref g, InputBias), rows, GateWidth);
+            Rows.Sum<float>(ref Unsafe.Add(ref w, PackedInputGrads), ref Unsafe.Add(ref g, RecurrentBias), rows, GateWidth);
+            BroadcastProduct.Run<float, InputWeightGrads>(ref MemoryMarshal.GetReference(inputs), ref Unsafe.Add(ref w, PackedInputGrads), ref Unsafe.Add(ref g, InputWeights), rows);
+            return loss;
+        }
 
     }
 }

@@ -31,7 +31,7 @@ public partial class BatchEmbedded { }
 public partial class BatchVanillaStack { }
 
 /// <summary>W_hh in column panels, split across two threads in the sequence passes; the batched Step runs whole products.</summary>
-[RnnModel(Hidden = 256, Input = 8, Output = 1, Cell = CellType.Lstm, Loss = Loss.SquaredError, MaxSteps = 4, Batch = 5)]
+[RnnModel(Hidden = 256, Input = 8, Output = 1, Cell = CellType.Lstm, Loss = Loss.SquaredError, MaxSteps = 8, Batch = 5)]
 public partial class BatchWideLstm { }
 
 /// <summary>One class per sequence, at its last valid step.</summary>
@@ -61,3 +61,11 @@ public partial class BatchTrainedTagger { }
 /// <summary>The same network as <see cref="BatchTrainedTagger"/>, one sequence a call (the parameters are interchangeable).</summary>
 [RnnModel(Hidden = 6, Vocab = 10, Output = 10, Cell = CellType.Gru, MaxSteps = 16, Precision = Precision.Double)]
 public partial class OneByOneTagger { }
+
+/// <summary>An LSTM on tokens in double: its batched Backward is one packed pass, checked to 1e-12 against the sequences'.</summary>
+[RnnModel(Hidden = 5, Vocab = 7, Output = 4, Cell = CellType.Lstm, MaxSteps = 8, Batch = 6, Precision = Precision.Double)]
+public partial class BatchLstmTokens { }
+
+/// <summary>A dense GRU in double, squared error: the packed pass's W_ih gradient over every row at once.</summary>
+[RnnModel(Hidden = 6, Input = 3, Output = 2, Cell = CellType.Gru, Loss = Loss.SquaredError, MaxSteps = 8, Batch = 5, Precision = Precision.Double)]
+public partial class BatchGruDense { }

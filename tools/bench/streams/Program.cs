@@ -7,7 +7,7 @@ using RnnGen;
 // 3 s of warm-up past tiered compilation, default runtime settings); prints each side's median ns per stream-step
 // and the median of the rounds' ratios. dotnet Streams.dll lstm16x16|gru64x16|lstm16x256
 // `tagger` times Predict over 32 sentences of 20 tokens (GRU, Vocab 2000, Hidden 64, 8 tags): one padded batch with
-// lengths against 32 single calls, alternating, ms per batch; `floor` prints instead what bounds a batched step, which has no dependency chain between streams: this machine's
+// lengths against 32 single calls, alternating, ms per batch; `training [tagger|tutorial]` times a minibatch's Backward the same way; `floor` prints instead what bounds a batched step, which has no dependency chain between streams: this machine's
 // throughput of 512-bit multiply-adds and of VectorMath.Exp (eight independent chains each), medians of 21 rounds.
 string which = args.Length > 0 ? args[0] : "lstm16x16";
 if (which == "floor")
@@ -24,7 +24,7 @@ if (which == "tagger")
 
 if (which == "training")
 {
-    Tagging.PrintTraining();
+    Tagging.PrintTraining(args.Length > 1 ? args[1] : null);
     return 0;
 }
 
@@ -210,12 +210,14 @@ static class Tagging
     /// A minibatch's Backward, 32 sentences of 20 tokens: one padded batch with lengths against 32 single calls, for the
     /// tagger and the tutorial's configuration (vanilla, Vocab 8000, Hidden 100, Truncate 4); ms per sentence.
     /// </summary>
-    public static void PrintTraining()
+    public static void PrintTraining(string? only)
     {
         var tagger = new Tagger();
+        if (only is null or "tagger")
         Compare("tagger Backward (GRU, Vocab 2000, Hidden 64, 8 tags)", Tagger.Vocab, Tagger.Output,
             (x, y, l) => tagger.Backward(x, y, l), (x, y) => tagger.Backward(x, y), tagger.ZeroGradients);
         var tutorial = new Tutorial();
+        if (only is null or "tutorial")
         Compare("tutorial Backward (vanilla, Vocab 8000, Hidden 100, Truncate 4)", Tutorial.Vocab, Tutorial.Output,
             (x, y, l) => tutorial.Backward(x, y, l), (x, y) => tutorial.Backward(x, y), tutorial.ZeroGradients);
     }

@@ -1,0 +1,140 @@
+using System.Collections.Generic;
+using RnnGen.Generator.Cells;
+using RnnGen.Generator.Model;
+using static RnnGen.Generator.Plan.Expr;
+
+namespace RnnGen.Generator.Plan;
+
+/// <summary>
+/// Backward over a batch of sequences in one pass (Batch &gt; 1), in PyTorch's packed-sequence order: the sequences
+/// sorted by length, longest first, and their steps time-major, so step t of the batch is the first n_t sequences, one
+/// row each, right after step t - 1's rows. Every per-step product then runs over n_t rows (each weight matrix read
+/// once per step for the whole batch), and the head, the loss and the input side run over all rows at once.
+/// </summary>
+/// <remarks>
+/// The rows live in a workspace of their own (allocated at the first batched Backward), Batch × MaxSteps rows of each
+/// buffer. Built for one unidirectional layer with full BPTT, a loss at every step, token or dense input, and none
+/// of projection, output recurrence, dropout or an embedding layer; other models run each sequence's own Backward.
+/// </remarks>
+internal sealed class PackedTraining
+{
+    private readonly List<Buffer> _buffers = new();
+
+    private PackedTraining(Network network)
+    {
+        Sizes s = network.Sizes;
+        ModelSpec spec = network.Spec;
+        long batch = spec.Batch, rows = batch * spec.MaxSteps;
+        Cell cell = network.Cell;
+        JoinsInput = cell.Recurrent.Start == ProductStart.ThreeRows;
+        WritesState = cell is VanillaCell;
+        Named features = s.FeaturesPadded, gates = s.GateWidth, hidden = s.HiddenPadded;
+        States = Add("PackedStates", (batch + rows) * features.Value, features, "[Batch + Batch × MaxSteps][FeaturesPadded]  rows 0..Batch-1: the zero state; then h_t of every sequence, step after step");
+        if (s.Lstm)
+        {
+            Cells = Add("PackedCells", (batch + rows) * hidden.Value, hidden, "[Batch + Batch × MaxSteps][HiddenPadded]  c_t, laid out as PackedStates");
+        }
+
+        if (!WritesState)
+        {
+            Gates = Add("PackedGates", rows * gates.Value, gates, "[Batch × MaxSteps][GateWidth]  each row's activated gates (its sums first; the GRU's hidden side)");
+        }
+
+        if (cell is GruCell)
+        {
+            HiddenPart = Add("PackedHiddenPart", rows * hidden.Value, hidden, "[Batch × MaxSteps][HiddenPadded]  W_hn h_{t-1} + b_hn of each row, which r scales");
+            if (!spec.LookupInput)
+            {
+                Input = Add("PackedInput", rows * gates.Value, gates, "[Batch × MaxSteps][GateWidth]  W_ih x of each row");
+            }
+        }
+
+        if (JoinsInput)
+        {
+            Bias = Add("PackedBias", gates.Value, gates, "[GateWidth]  b_ih + b_hh, where every row's sums start");
+        }
+
+        Logits = Add("PackedLogits", rows * s.OutputPadded.Value, s.OutputPadded, "[Batch × MaxSteps][OutputPadded]  head outputs y of each row; then dLoss/dy");
+        HiddenGrads = Add("PackedHiddenGrads", rows * features.Value, features, "[Batch × MaxSteps][FeaturesPadded]  dLoss/dh of each row through the head");
+        InputGrads = Add("PackedInputGrads", rows * gates.Value, gates, "[Batch × MaxSteps][GateWidth]  dLoss/d(W_ih x + b_ih) of each row");
+        if (cell is GruCell)
+        {
+            RecurrentGrads = Add("PackedRecurrentGrads", rows * gates.Value, gates, "[Batch × MaxSteps][GateWidth]  dLoss/d(W_hh h_{t-1} + b_hh) of each row");
+        }
+
+        Carry = Add("PackedCarry", batch * s.StateGradientWidth.Value, s.StateGradientWidth, "[Batch][StateGradientWidth]  each sequence's state gradient carried back through the steps");
+        CarryNext = Add("PackedCarryNext", batch * s.StateGradientWidth.Value, s.StateGradientWidth, "[Batch][StateGradientWidth]  the same, one step further back");
+        Scratch = Add("PackedScratch", hidden.Value, hidden, "[HiddenPadded]  scratch of a backward step");
+
+        Expr rowStride = WritesState ? features : gates;
+        Recurrent = network.Register(cell.Recurrent with
+        {
+            Name = "Packed" + cell.Recurrent.Name, Doc = "The recurrent product of one step of a packed batch: a = the h rows of the step before, one per sequence.",
+            M = Zero, AStrideM = features, CStride = rowStride, PartColumns = null, GroupColumns = null,
+            Start = JoinsInput ? ProductStart.Accumulate : cell.Recurrent.Start,
+        });
+        if (network.InputProjection is { } input)
+        {
+            InputProjection = network.Register(input with
+            {
+                Name = "PackedInputProjection", Doc = "W_ih x (+ b_ih + b_hh where the cell's sums start there) of every row of a packed batch.",
+                CStride = rowStride, PartColumns = null, GroupColumns = null, Start = JoinsInput ? ProductStart.Row : ProductStart.Zero,
+            });
+        }
+    }
+
+    /// <summary>The packed pass for <paramref name="network"/>, or null where its options are not built yet or its rows would not fit one array.</summary>
+    public static PackedTraining? For(Network network)
+    {
+        Sizes s = network.Sizes;
+        ModelSpec spec = network.Spec;
+        if (spec.Batch < 2 || !s.Streams || s.Stacked || s.FeedsBack || s.Projected || s.Embedded || s.LastStep || s.TruncatedBptt)
+        {
+            return null;
+        }
+
+        var packed = new PackedTraining(network);
+        return packed.Length <= Memory.MaxArrayLength ? packed : null;
+    }
+
+    /// <summary>The cell's sums start from the input side (LSTM, vanilla): it is written first, from b_ih + b_hh.</summary>
+    public bool JoinsInput { get; }
+
+    /// <summary>The recurrent product writes h itself (vanilla: its activation is the product's store).</summary>
+    public bool WritesState { get; }
+
+    /// <summary>Every buffer of the packed workspace, in layout order.</summary>
+    public IReadOnlyList<Buffer> Buffers => _buffers;
+
+    /// <summary>The packed workspace's length.</summary>
+    public long Length => _buffers[_buffers.Count - 1].End;
+
+    public Buffer States { get; }
+    public Buffer? Cells { get; }
+    public Buffer? Gates { get; }
+    public Buffer? HiddenPart { get; }
+    public Buffer? Input { get; }
+    public Buffer? Bias { get; }
+    public Buffer Logits { get; }
+    public Buffer HiddenGrads { get; }
+    public Buffer InputGrads { get; }
+    public Buffer? RecurrentGrads { get; }
+    public Buffer Carry { get; }
+    public Buffer CarryNext { get; }
+    public Buffer Scratch { get; }
+
+    /// <summary>The δ rows the recurrent side's gradients come from: the GRU's own, or the input side's (they are equal).</summary>
+    public Buffer RecurrentSideGrads => RecurrentGrads ?? InputGrads;
+
+    public BroadcastProduct Recurrent { get; }
+
+    /// <summary>Dense input's W_ih x for all rows at once, or null for one-hot tokens (a row of W_ih each).</summary>
+    public BroadcastProduct? InputProjection { get; }
+
+    private Buffer Add(string name, long length, Expr rowWidth, string comment)
+    {
+        var buffer = new Buffer(name, Space.Workspace, _buffers.Count == 0 ? 0 : _buffers[_buffers.Count - 1].End, length, rowWidth, comment);
+        _buffers.Add(buffer);
+        return buffer;
+    }
+}
