@@ -66,6 +66,25 @@ internal sealed class PackedTraining
         CarryNext = Add("PackedCarryNext", batch * s.StateGradientWidth.Value, s.StateGradientWidth, "[Batch][StateGradientWidth]  the same, one step further back");
         Scratch = Add("PackedScratch", hidden.Value, hidden, "[HiddenPadded]  scratch of a backward step");
 
+        // With W_hh and W_out turned the other way once per call, the backward products over many rows broadcast weight
+        // rows like the forward ones, instead of a horizontal sum per element. (Not W_hh stored in halves for two threads.)
+        if (s.RecurrentPanelGroups == 0)
+        {
+            RecurrentTransposed = Add("PackedRecurrentTransposed", gates.Value * features.Value, features, "[GateWidth][FeaturesPadded]  W_hh, one row per gate column (PyTorch's layout, padded)");
+            RecurrentBackprop = network.Register(new BroadcastProduct("PackedRecurrentBackprop", "dPrev += Σ_i δ[i] · W_hh[:, i] for the rows of one step: a = δ rows, b = W_hh transposed, c = state-gradient rows.")
+            {
+                M = Zero, K = gates, N = features, AStrideM = gates, AStrideK = 1, BStride = features, CStride = s.StateGradientWidth, Start = ProductStart.Accumulate,
+            });
+        }
+
+        {
+            OutputTransposed = Add("PackedOutputTransposed", s.OutputPadded.Value * features.Value, features, "[OutputPadded][FeaturesPadded]  W_out, one row per class (PyTorch's layout, padded)");
+            HiddenGradsFromHead = network.Register(new BroadcastProduct("PackedHiddenGradsFromHead", "dh = Σ_o dy[o] · W_out[:, o] for every row: a = dy rows, b = W_out transposed, c = dh rows.")
+            {
+                M = Zero, K = s.OutputPadded, N = features, AStrideM = s.OutputPadded, AStrideK = 1, BStride = features, CStride = features, Start = ProductStart.Zero,
+            });
+        }
+
         Expr rowStride = WritesState ? features : gates;
         Recurrent = network.Register(cell.Recurrent with
         {
@@ -122,6 +141,18 @@ internal sealed class PackedTraining
     public Buffer Carry { get; }
     public Buffer CarryNext { get; }
     public Buffer Scratch { get; }
+
+    /// <summary>W_hh turned the other way, or null where it is stored in halves (the backward step then takes dot products).</summary>
+    public Buffer? RecurrentTransposed { get; }
+
+    /// <summary>W_out turned the other way.</summary>
+    public Buffer OutputTransposed { get; }
+
+    /// <summary>dh_{t-1} += δ W_hh over a step's rows, broadcasting rows of <see cref="RecurrentTransposed"/>.</summary>
+    public BroadcastProduct? RecurrentBackprop { get; }
+
+    /// <summary>dh = dy W_out over every row, broadcasting rows of <see cref="OutputTransposed"/>.</summary>
+    public BroadcastProduct HiddenGradsFromHead { get; }
 
     /// <summary>The δ rows the recurrent side's gradients come from: the GRU's own, or the input side's (they are equal).</summary>
     public Buffer RecurrentSideGrads => RecurrentGrads ?? InputGrads;

@@ -45,14 +45,20 @@ internal sealed class PackedTrainingPrinter : Printer
         {
             Origins(gradients: true);
             W.Line($"ref {T} recurrentWeights = ref {Unit.RecurrentWeights.At(0).Print()};");
+            W.Line("// W_out (and W_hh) the other way round, for the backward products over many rows (padding rows stay zero).");
+            W.Line($"Rows.Transpose<{T}>({Memory.OutputWeights.At(0).Ref}, {Sizes.Features.Print()}, OutputPadded, {Sizes.OutputPanel.Value}, {Packed.OutputTransposed.At(0).Ref}, {Sizes.FeaturesPadded.Print()});");
+            if (Packed.RecurrentTransposed is { } recurrent)
+            {
+                W.Line($"Rows.Transpose<{T}>(ref recurrentWeights, {Sizes.RecurrentInputs.Print()}, GateWidth, {Sizes.RecurrentPanel.Value}, {recurrent.At(0).Ref}, {Sizes.FeaturesPadded.Print()});");
+            }
+
             PrintForward();
             W.Line();
             W.Line("// The loss, and dLoss/dy in place of the head's outputs; the head's gradients, and dh of every row.");
             W.Line($"{T} loss = {Loss()};");
             W.Line(Calls.SumRows(Packed.Logits.At(0), Memory.OutputBias.Gradient(0), Rows, Sizes.OutputPadded));
             Lines(Calls.Product(Network.OutputWeightGrads, Packed.States.Row(Spec.Batch), Packed.Logits.At(0), Memory.OutputWeights.Gradient(0), Rows));
-            W.Line(Calls.Clear(Packed.HiddenGrads.At(0), Rows * Sizes.FeaturesPadded));
-            W.Line(Calls.Dot(Network.HiddenGradsFromHead, Packed.Logits.At(0), Memory.OutputWeights.At(0), Packed.HiddenGrads.At(0), Rows));
+            Lines(Calls.Product(Packed.HiddenGradsFromHead, Packed.Logits.At(0), Packed.OutputTransposed.At(0), Packed.HiddenGrads.At(0), Rows));
             W.Line();
             PrintBackward();
             W.Line();
@@ -178,7 +184,15 @@ internal sealed class PackedTrainingPrinter : Printer
             using (W.Open("if (t > 0)"))
             {
                 W.Line("// Each sequence's gradient one step back, and dW_hh += Σ h_{t-1} δᵀ over the step's rows.");
-                W.Line(Calls.Dot(Network.RecurrentBackprop, Packed.RecurrentSideGrads.Row(Offset), Local("recurrentWeights"), Local("next"), Count));
+                if (Packed.RecurrentBackprop is { } back)
+                {
+                    Lines(Calls.Product(back, Packed.RecurrentSideGrads.Row(Offset), Packed.RecurrentTransposed!.At(0), Local("next"), Count));
+                }
+                else
+                {
+                    W.Line(Calls.Dot(Network.RecurrentBackprop, Packed.RecurrentSideGrads.Row(Offset), Local("recurrentWeights"), Local("next"), Count));
+                }
+
                 W.Line(Calls.Copy(Local("next"), Local("carry"), Count * Sizes.StateGradientWidth));
                 Lines(Calls.Product(Network.RecurrentWeightGrads, Packed.States.Row(Previous), Packed.RecurrentSideGrads.Row(Offset), Unit.RecurrentWeights.Gradient(0), Count));
             }

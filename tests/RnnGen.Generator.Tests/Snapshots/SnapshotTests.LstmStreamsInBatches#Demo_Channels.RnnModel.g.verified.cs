@@ -526,6 +526,10 @@ namespace RnnGen.Generated
         private readonly struct BatchGatePreactivations : IBroadcastProduct { public static int M => 0; public static int K => Hidden; public static int N => GateWidth; public static int AStrideM => StateLength; }
         /// <summary>y = b_out + W_out h for every stream: a = the new states' top rows.</summary>
         private readonly struct BatchHead : IBroadcastProduct { public static int M => 0; public static int K => Hidden; public static int N => OutputPadded; public static int AStrideM => StateLength; public static ProductStart Start => ProductStart.Row; }
+        /// <summary>dPrev += Σ_i δ[i] · W_hh[:, i] for the rows of one step: a = δ rows, b = W_hh transposed, c = state-gradient rows.</summary>
+        private readonly struct PackedRecurrentBackprop : IBroadcastProduct { public static int M => 0; public static int K => GateWidth; public static int N => HiddenPadded; public static int AStrideM => GateWidth; public static int CStride => StateGradientWidth; }
+        /// <summary>dh = Σ_o dy[o] · W_out[:, o] for every row: a = dy rows, b = W_out transposed, c = dh rows.</summary>
+        private readonly struct PackedHiddenGradsFromHead : IBroadcastProduct { public static int M => 0; public static int K => OutputPadded; public static int N => HiddenPadded; public static int AStrideM => OutputPadded; public static ProductStart Start => ProductStart.Zero; }
         /// <summary>The recurrent product of one step of a packed batch: a = the h rows of the step before, one per sequence.</summary>
         private readonly struct PackedGatePreactivations : IBroadcastProduct { public static int M => 0; public static int K => Hidden; public static int N => GateWidth; public static int AStrideM => HiddenPadded; }
 
@@ -767,7 +771,9 @@ namespace RnnGen.Generated
         public const int PackedCarry = 98880; // [Batch][StateGradientWidth]  each sequence's state gradient carried back through the steps
         public const int PackedCarryNext = 99392; // [Batch][StateGradientWidth]  the same, one step further back
         public const int PackedScratch = 99904; // [HiddenPadded]  scratch of a backward step
-        public const int PackedWorkspaceLength = 99920;
+        public const int PackedRecurrentTransposed = 99920; // [GateWidth][FeaturesPadded]  W_hh, one row per gate column (PyTorch's layout, padded)
+        public const int PackedOutputTransposed = 100944; // [OutputPadded][FeaturesPadded]  W_out, one row per class (PyTorch's layout, padded)
+        public const int PackedWorkspaceLength = 101200;
 
         /// <summary>
         /// Backward over a packed batch (PaddedBatch.Pack): rows are every sequence's steps, step after step, the sequences
@@ -779,6 +785,9 @@ namespace RnnGen.Generated
             ref float g = ref AlignedArray.Origin(gradients);
             ref float w = ref AlignedArray.Origin(workspace);
             ref float recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
+            // W_out (and W_hh) the other way round, for the backward products over many rows (padding rows stay zero).
+            Rows.Transpose<float>(ref Unsafe.Add(ref p, OutputWeights), Hidden, OutputPadded, 16, ref Unsafe.Add(ref w, PackedOutputTransposed), HiddenPadded);
+            Rows.Transpose<float>(ref recurrentWeights, Hidden, GateWidth, 64, ref Unsafe.Add(ref w, PackedRecurrentTransposed), HiddenPadded);
             // Every sequence starts from the zero state: rows 0..Batch-1.
             MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, PackedStates), 16 * HiddenPadded).Clear();
             MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, PackedCells), 16 * HiddenPadded).Clear();
@@ -806,8 +815,7 @@ namespace RnnGen.Generated
             float loss = Losses.SquaredErrorGradient<float>(ref Unsafe.Add(ref w, PackedLogits), targets, rows, Output, OutputPadded);
             Rows.Sum<float>(ref Unsafe.Add(ref w, PackedLogits), ref Unsafe.Add(ref g, OutputBias), rows, OutputPadded);
             BroadcastProduct.Run<float, OutputWeightGrads>(ref Unsafe.Add(ref w, PackedStates + 16 * HiddenPadded), ref Unsafe.Add(ref w, PackedLogits), ref Unsafe.Add(ref g, OutputWeights), rows);
-            MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, PackedHiddenGrads), rows * HiddenPadded).Clear();
-            DotProduct.Run<float, HiddenGradsFromHead>(ref Unsafe.Add(ref w, PackedLogits), ref Unsafe.Add(ref p, OutputWeights), ref Unsafe.Add(ref w, PackedHiddenGrads), rows);
+            BroadcastProduct.Run<float, PackedHiddenGradsFromHead>(ref Unsafe.Add(ref w, PackedLogits), ref Unsafe.Add(ref w, PackedOutputTransposed), ref Unsafe.Add(ref w, PackedHiddenGrads), rows);
 
             // Back through the steps: carry row m is sequence m's state gradient; a sequence whose last step is t starts from zero there.
             ref float carry = ref Unsafe.Add(ref w, PackedCarry);
@@ -827,7 +835,7 @@ namespace RnnGen.Generated
                 if (t > 0)
                 {
                     // Each sequence's gradient one step back, and dW_hh += Σ h_{t-1} δᵀ over the step's rows.
-                    DotProduct.Run<float, RecurrentBackprop>(ref Unsafe.Add(ref w, PackedInputGrads + offset * GateWidth), ref recurrentWeights, ref next, n);
+                    BroadcastProduct.Run<float, PackedRecurrentBackprop>(ref Unsafe.Add(ref w, PackedInputGrads + offset * GateWidth), ref Unsafe.Add(ref w, PackedRecurrentTransposed), ref next, n);
                     Rows.Copy<float>(ref next, ref carry, (nuint)(n * StateGradientWidth));
                     BroadcastProduct.Run<float, RecurrentWeightGrads>(ref Unsafe.Add(ref w, PackedStates + previous * HiddenPadded), ref Unsafe.Add(ref w, PackedInputGrads + offset * GateWidth), ref Unsafe.Add(ref g, RecurrentWeights), n);
                 }

@@ -69,3 +69,11 @@ public partial class BatchLstmTokens { }
 /// <summary>A dense GRU in double, squared error: the packed pass's W_ih gradient over every row at once.</summary>
 [RnnModel(Hidden = 6, Input = 3, Output = 2, Cell = CellType.Gru, Loss = Loss.SquaredError, MaxSteps = 8, Batch = 5, Precision = Precision.Double)]
 public partial class BatchGruDense { }
+
+/// <summary>W_hh in panels of 64 columns (one thread): the packed pass turns the panels the other way.</summary>
+[RnnModel(Hidden = 64, Vocab = 20, Output = 8, Cell = CellType.Gru, MaxSteps = 8, Batch = 4)]
+public partial class BatchPanelledGru { }
+
+/// <summary>W_out in panels of classes (a float head of thousands): the packed pass turns the panels the other way.</summary>
+[RnnModel(Hidden = 8, Vocab = 30, Output = 2400, Cell = CellType.Gru, MaxSteps = 8, Batch = 3)]
+public partial class BatchWideHead { }

@@ -137,6 +137,10 @@ public class PaddedBatchTests
             (m, x, y) => m.Backward(x, y), (m, x, y, l) => m.Backward(x, y, l), m => Array.ConvertAll(m.Gradients.ToArray(), v => (double)v), 1e-5);
         BackwardCheck<BatchWideLstm, float, float>(() => new BatchWideLstm(), BatchWideLstm.Batch, BatchWideLstm.Input, BatchWideLstm.Output, false, Value<float>, Value<float>, float.NaN, float.NaN,
             (m, x, y) => m.Backward(x, y), (m, x, y, l) => m.Backward(x, y, l), m => Array.ConvertAll(m.Gradients.ToArray(), v => (double)v), 1e-5);
+        BackwardCheck<BatchPanelledGru, int, int>(() => new BatchPanelledGru(), BatchPanelledGru.Batch, 1, 1, false, Token(BatchPanelledGru.Vocab), Class(BatchPanelledGru.Output), 99, 99,
+            (m, x, y) => m.Backward(x, y), (m, x, y, l) => m.Backward(x, y, l), m => Array.ConvertAll(m.Gradients.ToArray(), v => (double)v), 1e-5);
+        BackwardCheck<BatchWideHead, int, int>(() => new BatchWideHead(), BatchWideHead.Batch, 1, 1, false, Token(BatchWideHead.Vocab), Class(BatchWideHead.Output), 99, 9999,
+            (m, x, y) => m.Backward(x, y), (m, x, y, l) => m.Backward(x, y, l), m => Array.ConvertAll(m.Gradients.ToArray(), v => (double)v), 1e-5);
         BackwardCheck<BatchBiTagger, int, int>(() => new BatchBiTagger(), BatchBiTagger.Batch, 1, 1, false, Token(BatchBiTagger.Vocab), Class(BatchBiTagger.Output), -4, 99,
             (m, x, y) => m.Backward(x, y), (m, x, y, l) => m.Backward(x, y, l), m => m.Gradients.ToArray(), 1e-12);
         BackwardCheck<BatchSentiment, int, int>(() => new BatchSentiment(), BatchSentiment.Batch, 1, 1, true, Token(BatchSentiment.Vocab), Class(BatchSentiment.Output), 12, 3,

@@ -58,6 +58,29 @@ public static class Rows
     }
 
     /// <summary>
+    /// destination[i, j] = W[j, i] for a weight matrix W of <paramref name="rows"/> × <paramref name="columns"/> stored
+    /// input-major in panels of <paramref name="panel"/> columns (each panel <c>[rows, panel]</c> row-major; plain rows
+    /// when the panel is all the columns): the matrix turned the other way once per batch, so that products over many
+    /// rows can broadcast its rows. Destination entries for j ≥ rows are left as they are.
+    /// </summary>
+    public static void Transpose<T>(ref T source, int rows, int columns, int panel, ref T destination, nuint destinationStride)
+        where T : unmanaged
+    {
+        for (int first = 0; first < columns; first += panel)
+        {
+            ref T block = ref Unsafe.Add(ref source, (nuint)first * (nuint)rows);
+            for (int j = 0; j < rows; j++)
+            {
+                ref T row = ref Unsafe.Add(ref block, (nuint)j * (nuint)panel);
+                for (int i = 0; i < panel; i++)
+                {
+                    Unsafe.Add(ref destination, (nuint)(first + i) * destinationStride + (nuint)j) = Unsafe.Add(ref row, i);
+                }
+            }
+        }
+    }
+
+    /// <summary>
     /// target += the sum of <paramref name="count"/> rows of <paramref name="width"/> elements: columns outside, rows
     /// inside, so each target vector is written once.
     /// </summary>
