@@ -92,7 +92,8 @@ public sealed class RnnModelAttribute : Attribute
     /// of them. Every model gets padded batches of up to <c>Batch</c> sequences with their lengths (PyTorch's
     /// <c>batch_first</c> layout) for <c>Forward(inputs, targets, lengths)</c>, <c>Backward(inputs, targets, lengths)</c>,
     /// <c>Predict(inputs, lengths, destination)</c> and <c>Probabilities(inputs, lengths, destination)</c> (a
-    /// bidirectional model runs the sequences one after the other). Default 1: no batched members.
+    /// bidirectional model runs the sequences one after the other), and implements <see cref="IBatchModel{T, TInput, TTarget}"/>,
+    /// through which <c>Trainer</c> and <c>DataParallel</c> train in batches. Default 1: no batched members.
     /// </summary>
     public int Batch { get; set; } = 1;
 
