@@ -13,8 +13,8 @@ namespace RnnGen.Generator.Plan;
 /// </summary>
 /// <remarks>
 /// The rows live in a workspace of their own (allocated at the first batched Backward), Batch × MaxSteps rows of each
-/// buffer. Built for one unidirectional layer with full BPTT, a loss at every step, token or dense input, and none
-/// of projection, output recurrence, dropout or an embedding layer; other models run each sequence's own Backward.
+/// buffer. Built for unidirectional layers with full BPTT, a loss at every step, token or dense input, and none of
+/// projection, output recurrence, dropout or an embedding layer; other models run each sequence's own Backward.
 /// </remarks>
 internal sealed class PackedTraining
 {
@@ -29,39 +29,35 @@ internal sealed class PackedTraining
         JoinsInput = cell.Recurrent.Start == ProductStart.ThreeRows;
         WritesState = cell is VanillaCell;
         Named features = s.FeaturesPadded, gates = s.GateWidth, hidden = s.HiddenPadded;
-        States = Add("PackedStates", (batch + rows) * features.Value, features, "[Batch + Batch × MaxSteps][FeaturesPadded]  rows 0..Batch-1: the zero state; then h_t of every sequence, step after step");
-        if (s.Lstm)
+        var layers = new List<PackedLayer>();
+        for (int l = 0; l < spec.Layers; l++)
         {
-            Cells = Add("PackedCells", (batch + rows) * hidden.Value, hidden, "[Batch + Batch × MaxSteps][HiddenPadded]  c_t, laid out as PackedStates");
-        }
-
-        if (!WritesState)
-        {
-            Gates = Add("PackedGates", rows * gates.Value, gates, "[Batch × MaxSteps][GateWidth]  each row's activated gates (its sums first; the GRU's hidden side)");
-        }
-
-        if (cell is GruCell)
-        {
-            HiddenPart = Add("PackedHiddenPart", rows * hidden.Value, hidden, "[Batch × MaxSteps][HiddenPadded]  W_hn h_{t-1} + b_hn of each row, which r scales");
-            if (!spec.LookupInput)
+            // Layer 0's names are the plain ones; the layers above add their number.
+            string n = l == 0 ? "" : l.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            string of = spec.Layers > 1 ? $" of layer {l}" : "";
+            var layer = new PackedLayer
             {
-                Input = Add("PackedInput", rows * gates.Value, gates, "[Batch × MaxSteps][GateWidth]  W_ih x of each row");
-            }
+                States = Add("PackedStates" + n, (batch + rows) * features.Value, features, $"[Batch + Batch × MaxSteps][FeaturesPadded]  rows 0..Batch-1: the zero state; then h_t{of} of every sequence, step after step"),
+                Cells = s.Lstm ? Add("PackedCells" + n, (batch + rows) * hidden.Value, hidden, $"[Batch + Batch × MaxSteps][HiddenPadded]  c_t{of}, laid out as PackedStates") : null,
+                Gates = WritesState ? null : Add("PackedGates" + n, rows * gates.Value, gates, $"[Batch × MaxSteps][GateWidth]  each row's activated gates{of} (its sums first; the GRU's hidden side)"),
+                HiddenPart = cell is GruCell ? Add("PackedHiddenPart" + n, rows * hidden.Value, hidden, $"[Batch × MaxSteps][HiddenPadded]  W_hn h_{{t-1}} + b_hn of each row{of}, which r scales") : null,
+                Input = cell is GruCell && (l > 0 || !spec.LookupInput) ? Add("PackedInput" + n, rows * gates.Value, gates, $"[Batch × MaxSteps][GateWidth]  W_ih x of each row{of}") : null,
+                HiddenGrads = Add("PackedHiddenGrads" + n, rows * features.Value, features, l == spec.Layers - 1
+                    ? "[Batch × MaxSteps][FeaturesPadded]  dLoss/dh of each row through the head"
+                    : $"[Batch × MaxSteps][FeaturesPadded]  dLoss/dh of each row{of} through the layer above"),
+                InputGrads = Add("PackedInputGrads" + n, rows * gates.Value, gates, $"[Batch × MaxSteps][GateWidth]  dLoss/d(W_ih x + b_ih) of each row{of}"),
+                RecurrentGrads = cell is GruCell ? Add("PackedRecurrentGrads" + n, rows * gates.Value, gates, $"[Batch × MaxSteps][GateWidth]  dLoss/d(W_hh h_{{t-1}} + b_hh) of each row{of}") : null,
+            };
+            layers.Add(layer);
         }
 
+        Layers = layers;
         if (JoinsInput)
         {
-            Bias = Add("PackedBias", gates.Value, gates, "[GateWidth]  b_ih + b_hh, where every row's sums start");
+            Bias = Add("PackedBias", gates.Value, gates, "[GateWidth]  b_ih + b_hh of the layer being run, where every row's sums start");
         }
 
         Logits = Add("PackedLogits", rows * s.OutputPadded.Value, s.OutputPadded, "[Batch × MaxSteps][OutputPadded]  head outputs y of each row; then dLoss/dy");
-        HiddenGrads = Add("PackedHiddenGrads", rows * features.Value, features, "[Batch × MaxSteps][FeaturesPadded]  dLoss/dh of each row through the head");
-        InputGrads = Add("PackedInputGrads", rows * gates.Value, gates, "[Batch × MaxSteps][GateWidth]  dLoss/d(W_ih x + b_ih) of each row");
-        if (cell is GruCell)
-        {
-            RecurrentGrads = Add("PackedRecurrentGrads", rows * gates.Value, gates, "[Batch × MaxSteps][GateWidth]  dLoss/d(W_hh h_{t-1} + b_hh) of each row");
-        }
-
         Carry = Add("PackedCarry", batch * s.StateGradientWidth.Value, s.StateGradientWidth, "[Batch][StateGradientWidth]  each sequence's state gradient carried back through the steps");
         CarryNext = Add("PackedCarryNext", batch * s.StateGradientWidth.Value, s.StateGradientWidth, "[Batch][StateGradientWidth]  the same, one step further back");
         Scratch = Add("PackedScratch", hidden.Value, hidden, "[HiddenPadded]  scratch of a backward step");
@@ -92,6 +88,15 @@ internal sealed class PackedTraining
             M = Zero, AStrideM = features, CStride = rowStride, PartColumns = null, GroupColumns = null,
             Start = JoinsInput ? ProductStart.Accumulate : cell.Recurrent.Start,
         });
+        if (network.LayerInputProjection is { } layerInput)
+        {
+            LayerInput = network.Register(layerInput with
+            {
+                Name = "PackedLayerInput", Doc = "W_ih h of the layer below (+ b_ih + b_hh where the cell's sums start there) of every row of a packed batch.",
+                CStride = rowStride, PartColumns = null, GroupColumns = null, Start = JoinsInput ? ProductStart.Row : ProductStart.Zero,
+            });
+        }
+
         if (network.InputProjection is { } input)
         {
             InputProjection = network.Register(input with
@@ -107,7 +112,7 @@ internal sealed class PackedTraining
     {
         Sizes s = network.Sizes;
         ModelSpec spec = network.Spec;
-        if (spec.Batch < 2 || !s.Streams || s.Stacked || s.FeedsBack || s.Projected || s.Embedded || s.LastStep || s.TruncatedBptt)
+        if (spec.Batch < 2 || !s.Streams || s.Dropout || s.FeedsBack || s.Projected || s.Embedded || s.LastStep || s.TruncatedBptt)
         {
             return null;
         }
@@ -128,21 +133,22 @@ internal sealed class PackedTraining
     /// <summary>The packed workspace's length.</summary>
     public long Length => _buffers[_buffers.Count - 1].End;
 
-    public Buffer States { get; }
-    public Buffer? Cells { get; }
-    public Buffer? Gates { get; }
-    public Buffer? HiddenPart { get; }
-    public Buffer? Input { get; }
+    /// <summary>Each layer's rows, bottom to top.</summary>
+    public IReadOnlyList<PackedLayer> Layers { get; }
+
+    /// <summary>The top layer: what the head reads.</summary>
+    public PackedLayer Top => Layers[Layers.Count - 1];
+
     public Buffer? Bias { get; }
     public Buffer Logits { get; }
-    public Buffer HiddenGrads { get; }
-    public Buffer InputGrads { get; }
-    public Buffer? RecurrentGrads { get; }
     public Buffer Carry { get; }
     public Buffer CarryNext { get; }
     public Buffer Scratch { get; }
 
-    /// <summary>W_hh turned the other way, or null where it is stored in halves (the backward step then takes dot products).</summary>
+    /// <summary>
+    /// W_hh turned the other way (each layer's in turn, before its walk back), or null where it is stored in halves (the
+    /// backward step then takes dot products).
+    /// </summary>
     public Buffer? RecurrentTransposed { get; }
 
     /// <summary>W_out turned the other way.</summary>
@@ -154,13 +160,13 @@ internal sealed class PackedTraining
     /// <summary>dh = dy W_out over every row, broadcasting rows of <see cref="OutputTransposed"/>.</summary>
     public BroadcastProduct HiddenGradsFromHead { get; }
 
-    /// <summary>The δ rows the recurrent side's gradients come from: the GRU's own, or the input side's (they are equal).</summary>
-    public Buffer RecurrentSideGrads => RecurrentGrads ?? InputGrads;
-
     public BroadcastProduct Recurrent { get; }
 
     /// <summary>Dense input's W_ih x for all rows at once, or null for one-hot tokens (a row of W_ih each).</summary>
     public BroadcastProduct? InputProjection { get; }
+
+    /// <summary>W_ih h of the layer below for all rows at once (stacks).</summary>
+    public BroadcastProduct? LayerInput { get; }
 
     private Buffer Add(string name, long length, Expr rowWidth, string comment)
     {
@@ -168,4 +174,32 @@ internal sealed class PackedTraining
         _buffers.Add(buffer);
         return buffer;
     }
+}
+
+/// <summary>One layer's rows of a packed batch.</summary>
+internal sealed class PackedLayer
+{
+    /// <summary>Rows 0..Batch-1 the zero state, then h_t of every row (row Batch + r for packed row r).</summary>
+    public Buffer States { get; init; } = null!;
+
+    /// <summary>c_t, laid out as <see cref="States"/> (LSTM).</summary>
+    public Buffer? Cells { get; init; }
+
+    /// <summary>Each row's gates (LSTM, GRU).</summary>
+    public Buffer? Gates { get; init; }
+
+    /// <summary>Each row's W_hn h_{t-1} + b_hn (GRU).</summary>
+    public Buffer? HiddenPart { get; init; }
+
+    /// <summary>Each row's W_ih x (GRU, but for one-hot tokens, whose rows of W_ih are read where they are).</summary>
+    public Buffer? Input { get; init; }
+
+    public Buffer HiddenGrads { get; init; } = null!;
+
+    public Buffer InputGrads { get; init; } = null!;
+
+    public Buffer? RecurrentGrads { get; init; }
+
+    /// <summary>The δ rows the recurrent side's gradients come from: the GRU's own, or the input side's (they are equal).</summary>
+    public Buffer RecurrentSideGrads => RecurrentGrads ?? InputGrads;
 }

@@ -4,9 +4,10 @@ using RnnGen.Generator.Plan;
 namespace RnnGen.Generator.Printing;
 
 /// <summary>
-/// Backward over a packed batch (<see cref="PackedTraining"/>): the forward pass step by step over each step's rows,
-/// the head and the loss over all rows, then BPTT back through the steps, each sequence carrying its own state
-/// gradient, and the parameters' gradients (per step for W_hh, all rows at once for the rest).
+/// Backward over a packed batch (<see cref="PackedTraining"/>): each layer's forward pass step by step over each step's
+/// rows, the head and the loss over all rows, then layer by layer from the top BPTT back through the steps, each
+/// sequence carrying its own state gradient, and the parameters' gradients (per step for W_hh, all rows at once for the
+/// rest), handing dh down to the layer below.
 /// </summary>
 internal sealed class PackedTrainingPrinter : Printer
 {
@@ -19,8 +20,6 @@ internal sealed class PackedTrainingPrinter : Printer
     }
 
     private PackedTraining Packed => Network.PackedTraining!;
-
-    private Unit Unit => Memory.Units[0];
 
     public void Print()
     {
@@ -38,31 +37,25 @@ internal sealed class PackedTrainingPrinter : Printer
         W.Line($"public const int PackedWorkspaceLength = {Packed.Length};");
         W.Line();
         W.Line("/// <summary>");
-        W.Line("/// Backward over a packed batch (PaddedBatch.Pack): rows are every sequence's steps, step after step, the sequences");
+        W.Line("/// Backward over a packed batch (PackedBatch.Pack): rows are every sequence's steps, step after step, the sequences");
         W.Line("/// longest first, sizes[t] of them at step t; inputs and targets are in the same order. Adds the gradients; returns the loss.");
         W.Line("/// </summary>");
         using (W.Open($"public static {T} BackwardBatch({T}[] parameters, {T}[] gradients, {T}[] workspace, ReadOnlySpan<{InputType}> inputs, ReadOnlySpan<{TargetType}> targets, ReadOnlySpan<int> sizes, int steps, int rows)"))
         {
             Origins(gradients: true);
-            W.Line($"ref {T} recurrentWeights = ref {Unit.RecurrentWeights.At(0).Print()};");
-            W.Line("// W_out (and W_hh) the other way round, for the backward products over many rows (padding rows stay zero).");
-            W.Line($"Rows.Transpose<{T}>({Memory.OutputWeights.At(0).Ref}, {Sizes.Features.Print()}, OutputPadded, {Sizes.OutputPanel.Value}, {Packed.OutputTransposed.At(0).Ref}, {Sizes.FeaturesPadded.Print()});");
-            if (Packed.RecurrentTransposed is { } recurrent)
+            W.Line("int offset, previous;");
+            for (int layer = 0; layer < Packed.Layers.Count; layer++)
             {
-                W.Line($"Rows.Transpose<{T}>(ref recurrentWeights, {Sizes.RecurrentInputs.Print()}, GateWidth, {Sizes.RecurrentPanel.Value}, {recurrent.At(0).Ref}, {Sizes.FeaturesPadded.Print()});");
+                PrintForward(layer);
             }
 
-            PrintForward();
-            W.Line();
-            W.Line("// The loss, and dLoss/dy in place of the head's outputs; the head's gradients, and dh of every row.");
-            W.Line($"{T} loss = {Loss()};");
-            W.Line(Calls.SumRows(Packed.Logits.At(0), Memory.OutputBias.Gradient(0), Rows, Sizes.OutputPadded));
-            Lines(Calls.Product(Network.OutputWeightGrads, Packed.States.Row(Spec.Batch), Packed.Logits.At(0), Memory.OutputWeights.Gradient(0), Rows));
-            Lines(Calls.Product(Packed.HiddenGradsFromHead, Packed.Logits.At(0), Packed.OutputTransposed.At(0), Packed.HiddenGrads.At(0), Rows));
-            W.Line();
-            PrintBackward();
-            W.Line();
-            PrintParameterGradients();
+            PrintHead();
+            for (int layer = Packed.Layers.Count - 1; layer >= 0; layer--)
+            {
+                PrintBackward(layer);
+                PrintParameterGradients(layer);
+            }
+
             W.Line("return loss;");
         }
 
@@ -78,143 +71,207 @@ internal sealed class PackedTrainingPrinter : Printer
     }
 
     /// <summary>Where each row's input side goes: its h row (vanilla), its gate row (LSTM), or its input row (GRU).</summary>
-    private Slot InputRows => Packed.WritesState ? Packed.States.Row(Spec.Batch) : Packed.JoinsInput ? Packed.Gates!.At(0) : Packed.Input?.At(0) ?? Packed.Gates!.At(0);
+    private Slot InputRows(PackedLayer rows) => Packed.WritesState ? rows.States.Row(Spec.Batch) : Packed.JoinsInput ? rows.Gates!.At(0) : rows.Input!.At(0);
 
-    /// <summary>The forward pass: the zero state, the input side of every row, then step after step over its rows, then the head.</summary>
-    private void PrintForward()
+    /// <summary>One layer's forward pass: the zero state, the input side of every row, then step after step over its rows.</summary>
+    private void PrintForward(int layer)
     {
-        W.Line("// Every sequence starts from the zero state: rows 0..Batch-1.");
-        W.Line(Calls.Clear(Packed.States.At(0), Spec.Batch * (Expr)Sizes.FeaturesPadded));
-        if (Packed.Cells is not null)
+        PackedLayer rows = Packed.Layers[layer];
+        Unit unit = Memory.Units[layer];
+        if (Packed.Layers.Count > 1)
         {
-            W.Line(Calls.Clear(Packed.Cells.At(0), Spec.Batch * (Expr)Sizes.HiddenPadded));
+            W.Line($"// Layer {layer}, forward.");
         }
 
-        if (Packed.JoinsInput)
+        using (W.Open(""))
         {
-            W.Line(Calls.Copy(Unit.InputBias.At(0), Packed.Bias!.At(0), Sizes.GateWidth));
-            W.Line(Calls.Add(Unit.RecurrentBias.At(0), Packed.Bias.At(0), Sizes.GateWidth));
+            W.Line($"ref {T} recurrentWeights = ref {unit.RecurrentWeights.At(0).Print()};");
+            W.Line("// Every sequence starts from the zero state: rows 0..Batch-1.");
+            W.Line(Calls.Clear(rows.States.At(0), Spec.Batch * (Expr)Sizes.FeaturesPadded));
+            if (rows.Cells is not null)
+            {
+                W.Line(Calls.Clear(rows.Cells.At(0), Spec.Batch * (Expr)Sizes.HiddenPadded));
+            }
+
+            if (Packed.JoinsInput)
+            {
+                W.Line(Calls.Copy(unit.InputBias.At(0), Packed.Bias!.At(0), Sizes.GateWidth));
+                W.Line(Calls.Add(unit.RecurrentBias.At(0), Packed.Bias.At(0), Sizes.GateWidth));
+            }
+
+            PrintInputSide(layer);
+            W.Line("// Step t: its n rows from offset, reading h_{t-1} of the same sequences from previous (the zero rows at t = 0).");
+            W.Line("offset = 0;");
+            W.Line("previous = 0;");
+            using (W.Open("for (int t = 0; t < steps; t++)"))
+            {
+                W.Line("int n = sizes[t];");
+                Slot gates = Packed.WritesState ? rows.States.Row(Spec.Batch + Offset) : rows.Gates!.Row(Offset);
+                Lines(Calls.Product(Packed.Recurrent, rows.States.Row(Previous), Local("recurrentWeights"), gates, Count, Packed.JoinsInput ? new Slot[0] : new[] { unit.RecurrentBias.At(0) }));
+                if (!Packed.WritesState)
+                {
+                    using (W.Open("for (int m = 0; m < n; m++)"))
+                    {
+                        Lines(Cell.Update(new StepOperands(
+                            new UnitWeights(Local("recurrentWeights"), unit.InputBias.At(0), unit.RecurrentBias.At(0), null),
+                            Previous: rows.States.Row(Previous + Stream),
+                            PreviousCell: rows.Cells?.Row(Previous + Stream),
+                            Input: rows.Input is null && !Packed.JoinsInput ? unit.InputWeights.Row(new Expr.Var("inputs[offset + m]")) : (rows.Input ?? rows.Gates!).Row(Offset + Stream),
+                            Gates: rows.Gates!.Row(Offset + Stream),
+                            HiddenPart: rows.HiddenPart?.Row(Offset + Stream),
+                            Cell: rows.Cells?.Row(Spec.Batch + Offset + Stream),
+                            Hidden: rows.States.Row(Spec.Batch + Offset + Stream),
+                            Unprojected: null)));
+                    }
+                }
+
+                W.Line($"previous = {Spec.Batch} + offset;");
+                W.Line("offset += n;");
+            }
         }
 
-        if (Packed.InputProjection is { } input)
+        W.Line();
+    }
+
+    /// <summary>A layer's input side for every row at once: a product over dense rows or the layer below's h, or token rows of W_ih.</summary>
+    private void PrintInputSide(int layer)
+    {
+        PackedLayer rows = Packed.Layers[layer];
+        Unit unit = Memory.Units[layer];
+        Slot[] start = Packed.JoinsInput ? new[] { Packed.Bias!.At(0) } : new Slot[0];
+        if (layer > 0)
+        {
+            W.Line("// W_ih h of the layer below, every row at once.");
+            Lines(Calls.Product(Packed.LayerInput!, Packed.Layers[layer - 1].States.Row(Spec.Batch), unit.InputWeights.At(0), InputRows(rows), Rows, start));
+        }
+        else if (Packed.InputProjection is { } input)
         {
             W.Line("// W_ih x of every row at once: the input side does not depend on the recurrence.");
-            Lines(Calls.Product(input, DenseInputs, Unit.InputWeights.At(0), InputRows, Rows, Packed.JoinsInput ? new[] { Packed.Bias!.At(0) } : new Slot[0]));
+            Lines(Calls.Product(input, DenseInputs, unit.InputWeights.At(0), InputRows(rows), Rows, start));
         }
         else if (Packed.JoinsInput)
         {
             W.Line("// One-hot input: each row's sums start from b_ih + b_hh and its token's row of W_ih.");
             using (W.Open("for (int r = 0; r < rows; r++)"))
             {
-                Slot target = InputRows.Plus(Row * (Packed.WritesState ? Sizes.FeaturesPadded : Sizes.GateWidth));
+                Slot target = InputRows(rows).Plus(Row * (Packed.WritesState ? Sizes.FeaturesPadded : Sizes.GateWidth));
                 W.Line(Calls.Copy(Packed.Bias!.At(0), target, Sizes.GateWidth));
-                W.Line(Calls.Add(Unit.InputWeights.Row(new Expr.Var("inputs[r]")), target, Sizes.GateWidth));
+                W.Line(Calls.Add(unit.InputWeights.Row(new Expr.Var("inputs[r]")), target, Sizes.GateWidth));
             }
         }
+    }
 
-        W.Line("// Step t: its n rows from offset, reading h_{t-1} of the same sequences from previous (the zero rows at t = 0).");
-        W.Line("int offset = 0, previous = 0;");
-        using (W.Open("for (int t = 0; t < steps; t++)"))
-        {
-            W.Line("int n = sizes[t];");
-            Slot gates = Packed.WritesState ? Packed.States.Row(Spec.Batch + Offset) : Packed.Gates!.Row(Offset);
-            Lines(Calls.Product(Packed.Recurrent, Packed.States.Row(Previous), Local("recurrentWeights"), gates, Count, Packed.JoinsInput ? new Slot[0] : new[] { Unit.RecurrentBias.At(0) }));
-            if (!Packed.WritesState)
-            {
-                using (W.Open("for (int m = 0; m < n; m++)"))
-                {
-                    Lines(Cell.Update(new StepOperands(
-                        new UnitWeights(Local("recurrentWeights"), Unit.InputBias.At(0), Unit.RecurrentBias.At(0), null),
-                        Previous: Packed.States.Row(Previous + Stream),
-                        PreviousCell: Packed.Cells?.Row(Previous + Stream),
-                        Input: Spec.LookupInput && Packed.Input is null && !Packed.JoinsInput ? Unit.InputWeights.Row(new Expr.Var("inputs[offset + m]")) : (Packed.Input ?? Packed.Gates!).Row(Offset + Stream),
-                        Gates: Packed.Gates!.Row(Offset + Stream),
-                        HiddenPart: Packed.HiddenPart?.Row(Offset + Stream),
-                        Cell: Packed.Cells?.Row(Spec.Batch + Offset + Stream),
-                        Hidden: Packed.States.Row(Spec.Batch + Offset + Stream),
-                        Unprojected: null)));
-                }
-            }
-
-            W.Line($"previous = {Spec.Batch} + offset;");
-            W.Line("offset += n;");
-        }
-
+    /// <summary>The head of every row at once, the loss, the head's gradients and dh of every row of the top layer.</summary>
+    private void PrintHead()
+    {
+        Slot top = Packed.Top.States.Row(Spec.Batch);
         W.Line("// The head of every row at once.");
-        Lines(Calls.Product(Network.HeadForward, Packed.States.Row(Spec.Batch), Memory.OutputWeights.At(0), Packed.Logits.At(0), Rows, Memory.OutputBias.At(0)));
+        Lines(Calls.Product(Network.HeadForward, top, Memory.OutputWeights.At(0), Packed.Logits.At(0), Rows, Memory.OutputBias.At(0)));
         if (Sizes.CrossEntropy && Sizes.OutputPadded.Value > Sizes.Output.Value)
         {
             W.Line($"Losses.MaskPadding<{T}>({Packed.Logits.At(0).Ref}, rows, Output, OutputPadded);");
         }
+
+        W.Line("// The loss, and dLoss/dy in place of the head's outputs; the head's gradients, and dh of every row through W_out turned the other way.");
+        W.Line($"{T} loss = {Loss()};");
+        W.Line(Calls.SumRows(Packed.Logits.At(0), Memory.OutputBias.Gradient(0), Rows, Sizes.OutputPadded));
+        Lines(Calls.Product(Network.OutputWeightGrads, top, Packed.Logits.At(0), Memory.OutputWeights.Gradient(0), Rows));
+        W.Line($"Rows.Transpose<{T}>({Memory.OutputWeights.At(0).Ref}, {Sizes.Features.Print()}, OutputPadded, {Sizes.OutputPanel.Value}, {Packed.OutputTransposed.At(0).Ref}, {Sizes.FeaturesPadded.Print()});");
+        Lines(Calls.Product(Packed.HiddenGradsFromHead, Packed.Logits.At(0), Packed.OutputTransposed.At(0), Packed.Top.HiddenGrads.At(0), Rows));
+        W.Line();
     }
 
-    /// <summary>BPTT over the packed rows: each sequence's state gradient in its carry row, rows of ended sequences zero.</summary>
-    private void PrintBackward()
+    /// <summary>One layer's BPTT over the packed rows: each sequence's state gradient in its carry row, rows of ended sequences zero.</summary>
+    private void PrintBackward(int layer)
     {
-        W.Line("// Back through the steps: carry row m is sequence m's state gradient; a sequence whose last step is t starts from zero there.");
-        W.Line($"ref {T} carry = ref {Packed.Carry.At(0).Print()};");
-        W.Line($"ref {T} next = ref {Packed.CarryNext.At(0).Print()};");
-        using (W.Open("for (int t = steps - 1; t >= 0; t--)"))
+        PackedLayer rows = Packed.Layers[layer];
+        Unit unit = Memory.Units[layer];
+        W.Line($"// {(Packed.Layers.Count > 1 ? $"Layer {layer}, back" : "Back")} through the steps: carry row m is sequence m's state gradient; a sequence whose last step is t starts from zero there.");
+        using (W.Open(""))
         {
-            W.Line("int n = sizes[t], ended = t + 1 < steps ? sizes[t + 1] : 0;");
-            W.Line("offset -= n;");
-            W.Line(Calls.Clear(Local("carry").Plus(new Expr.Var("ended") * Sizes.StateGradientWidth), (Count - new Expr.Var("ended")) * Sizes.StateGradientWidth));
-            W.Line($"previous = t == 0 ? 0 : {Spec.Batch} + offset - sizes[t - 1];");
-            using (W.Open("for (int m = 0; m < n; m++)"))
+            W.Line($"ref {T} recurrentWeights = ref {unit.RecurrentWeights.At(0).Print()};");
+            W.Line($"ref {T} carry = ref {Packed.Carry.At(0).Print()};");
+            W.Line($"ref {T} next = ref {Packed.CarryNext.At(0).Print()};");
+            if (Packed.RecurrentTransposed is { } transposed)
             {
-                Slot carry = Local("carry").Plus(Stream * Sizes.StateGradientWidth);
-                W.Line(Calls.Add(Packed.HiddenGrads.Row(Offset + Stream), carry, Sizes.FeaturesPadded));
-                Lines(Cell.Backward(new BackwardOperands(
-                    new UnitWeights(Local("recurrentWeights"), null, null, null),
-                    State: carry,
-                    Gates: Packed.Gates?.Row(Offset + Stream),
-                    HiddenPart: Packed.HiddenPart?.Row(Offset + Stream),
-                    Cell: Packed.Cells?.Row(Spec.Batch + Offset + Stream),
-                    PreviousCell: Packed.Cells?.Row(Previous + Stream),
-                    PreviousHidden: Packed.States.Row(Previous + Stream),
-                    Hidden: Packed.States.Row(Spec.Batch + Offset + Stream),
-                    Scratch: Packed.Scratch.At(0),
-                    InputGrad: Packed.InputGrads.Row(Offset + Stream),
-                    RecurrentGrad: Packed.RecurrentSideGrads.Row(Offset + Stream),
-                    PreviousState: Local("next").Plus(Stream * Sizes.StateGradientWidth),
-                    ProjectionGrad: null,
-                    OutputWeights: null)));
+                W.Line($"Rows.Transpose<{T}>(ref recurrentWeights, {Sizes.RecurrentInputs.Print()}, GateWidth, {Sizes.RecurrentPanel.Value}, {transposed.At(0).Ref}, {Sizes.FeaturesPadded.Print()});");
             }
 
-            using (W.Open("if (t > 0)"))
+            W.Line("offset = rows;");
+            using (W.Open("for (int t = steps - 1; t >= 0; t--)"))
             {
-                W.Line("// Each sequence's gradient one step back, and dW_hh += Σ h_{t-1} δᵀ over the step's rows.");
-                if (Packed.RecurrentBackprop is { } back)
+                W.Line("int n = sizes[t], ended = t + 1 < steps ? sizes[t + 1] : 0;");
+                W.Line("offset -= n;");
+                W.Line(Calls.Clear(Local("carry").Plus(new Expr.Var("ended") * Sizes.StateGradientWidth), (Count - new Expr.Var("ended")) * Sizes.StateGradientWidth));
+                W.Line($"previous = t == 0 ? 0 : {Spec.Batch} + offset - sizes[t - 1];");
+                using (W.Open("for (int m = 0; m < n; m++)"))
                 {
-                    Lines(Calls.Product(back, Packed.RecurrentSideGrads.Row(Offset), Packed.RecurrentTransposed!.At(0), Local("next"), Count));
-                }
-                else
-                {
-                    W.Line(Calls.Dot(Network.RecurrentBackprop, Packed.RecurrentSideGrads.Row(Offset), Local("recurrentWeights"), Local("next"), Count));
+                    Slot carry = Local("carry").Plus(Stream * Sizes.StateGradientWidth);
+                    W.Line(Calls.Add(rows.HiddenGrads.Row(Offset + Stream), carry, Sizes.FeaturesPadded));
+                    Lines(Cell.Backward(new BackwardOperands(
+                        new UnitWeights(Local("recurrentWeights"), null, null, null),
+                        State: carry,
+                        Gates: rows.Gates?.Row(Offset + Stream),
+                        HiddenPart: rows.HiddenPart?.Row(Offset + Stream),
+                        Cell: rows.Cells?.Row(Spec.Batch + Offset + Stream),
+                        PreviousCell: rows.Cells?.Row(Previous + Stream),
+                        PreviousHidden: rows.States.Row(Previous + Stream),
+                        Hidden: rows.States.Row(Spec.Batch + Offset + Stream),
+                        Scratch: Packed.Scratch.At(0),
+                        InputGrad: rows.InputGrads.Row(Offset + Stream),
+                        RecurrentGrad: rows.RecurrentSideGrads.Row(Offset + Stream),
+                        PreviousState: Local("next").Plus(Stream * Sizes.StateGradientWidth),
+                        ProjectionGrad: null,
+                        OutputWeights: null)));
                 }
 
-                W.Line(Calls.Copy(Local("next"), Local("carry"), Count * Sizes.StateGradientWidth));
-                Lines(Calls.Product(Network.RecurrentWeightGrads, Packed.States.Row(Previous), Packed.RecurrentSideGrads.Row(Offset), Unit.RecurrentWeights.Gradient(0), Count));
+                using (W.Open("if (t > 0)"))
+                {
+                    W.Line("// Each sequence's gradient one step back, and dW_hh += Σ h_{t-1} δᵀ over the step's rows.");
+                    if (Packed.RecurrentBackprop is { } back)
+                    {
+                        Lines(Calls.Product(back, rows.RecurrentSideGrads.Row(Offset), Packed.RecurrentTransposed!.At(0), Local("next"), Count));
+                    }
+                    else
+                    {
+                        W.Line(Calls.Dot(Network.RecurrentBackprop, rows.RecurrentSideGrads.Row(Offset), Local("recurrentWeights"), Local("next"), Count));
+                    }
+
+                    W.Line(Calls.Copy(Local("next"), Local("carry"), Count * Sizes.StateGradientWidth));
+                    Lines(Calls.Product(Network.RecurrentWeightGrads, rows.States.Row(Previous), rows.RecurrentSideGrads.Row(Offset), unit.RecurrentWeights.Gradient(0), Count));
+                }
             }
         }
     }
 
-    /// <summary>The biases and W_ih, over every row at once.</summary>
-    private void PrintParameterGradients()
+    /// <summary>A layer's biases and W_ih over every row at once, and for a layer above the first, dh of the layer below.</summary>
+    private void PrintParameterGradients(int layer)
     {
+        PackedLayer rows = Packed.Layers[layer];
+        Unit unit = Memory.Units[layer];
         W.Line("// Biases and W_ih, every row at once.");
-        W.Line(Calls.SumRows(Packed.InputGrads.At(0), Unit.InputBias.Gradient(0), Rows, Sizes.GateWidth));
-        W.Line(Calls.SumRows(Packed.RecurrentSideGrads.At(0), Unit.RecurrentBias.Gradient(0), Rows, Sizes.GateWidth));
-        if (Spec.LookupInput)
+        W.Line(Calls.SumRows(rows.InputGrads.At(0), unit.InputBias.Gradient(0), Rows, Sizes.GateWidth));
+        W.Line(Calls.SumRows(rows.RecurrentSideGrads.At(0), unit.RecurrentBias.Gradient(0), Rows, Sizes.GateWidth));
+        if (layer > 0)
+        {
+            PackedLayer below = Packed.Layers[layer - 1];
+            Lines(Calls.Product(Network.LayerInputWeightGrads!, below.States.Row(Spec.Batch), rows.InputGrads.At(0), unit.InputWeights.Gradient(0), Rows));
+            W.Line("// Down to the layer below: its dh = W_ihᵀ δ, every row at once.");
+            W.Line(Calls.Clear(below.HiddenGrads.At(0), Rows * Sizes.FeaturesPadded));
+            W.Line(Calls.Dot(Network.LayerBackprop!, rows.InputGrads.At(0), unit.InputWeights.At(0), below.HiddenGrads.At(0), Rows));
+        }
+        else if (Spec.LookupInput)
         {
             using (W.Open("for (int r = 0; r < rows; r++)"))
             {
-                W.Line(Calls.Add(Packed.InputGrads.Row(Row), Unit.InputWeights.GradientRow(new Expr.Var("inputs[r]")), Sizes.GateWidth));
+                W.Line(Calls.Add(rows.InputGrads.Row(Row), unit.InputWeights.GradientRow(new Expr.Var("inputs[r]")), Sizes.GateWidth));
             }
         }
         else
         {
-            Lines(Calls.Product(Network.InputWeightGrads!, DenseInputs, Packed.InputGrads.At(0), Unit.InputWeights.Gradient(0), Rows));
+            Lines(Calls.Product(Network.InputWeightGrads!, DenseInputs, rows.InputGrads.At(0), unit.InputWeights.Gradient(0), Rows));
         }
+
+        W.Line();
     }
 }

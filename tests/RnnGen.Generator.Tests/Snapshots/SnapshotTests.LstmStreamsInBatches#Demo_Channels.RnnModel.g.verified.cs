@@ -764,10 +764,10 @@ namespace RnnGen.Generated
         public const int PackedStates = 0; // [Batch + Batch × MaxSteps][FeaturesPadded]  rows 0..Batch-1: the zero state; then h_t of every sequence, step after step
         public const int PackedCells = 8448; // [Batch + Batch × MaxSteps][HiddenPadded]  c_t, laid out as PackedStates
         public const int PackedGates = 16896; // [Batch × MaxSteps][GateWidth]  each row's activated gates (its sums first; the GRU's hidden side)
-        public const int PackedBias = 49664; // [GateWidth]  b_ih + b_hh, where every row's sums start
-        public const int PackedLogits = 49728; // [Batch × MaxSteps][OutputPadded]  head outputs y of each row; then dLoss/dy
-        public const int PackedHiddenGrads = 57920; // [Batch × MaxSteps][FeaturesPadded]  dLoss/dh of each row through the head
-        public const int PackedInputGrads = 66112; // [Batch × MaxSteps][GateWidth]  dLoss/d(W_ih x + b_ih) of each row
+        public const int PackedHiddenGrads = 49664; // [Batch × MaxSteps][FeaturesPadded]  dLoss/dh of each row through the head
+        public const int PackedInputGrads = 57856; // [Batch × MaxSteps][GateWidth]  dLoss/d(W_ih x + b_ih) of each row
+        public const int PackedBias = 90624; // [GateWidth]  b_ih + b_hh of the layer being run, where every row's sums start
+        public const int PackedLogits = 90688; // [Batch × MaxSteps][OutputPadded]  head outputs y of each row; then dLoss/dy
         public const int PackedCarry = 98880; // [Batch][StateGradientWidth]  each sequence's state gradient carried back through the steps
         public const int PackedCarryNext = 99392; // [Batch][StateGradientWidth]  the same, one step further back
         public const int PackedScratch = 99904; // [HiddenPadded]  scratch of a backward step
@@ -776,7 +776,7 @@ namespace RnnGen.Generated
         public const int PackedWorkspaceLength = 101200;
 
         /// <summary>
-        /// Backward over a packed batch (PaddedBatch.Pack): rows are every sequence's steps, step after step, the sequences
+        /// Backward over a packed batch (PackedBatch.Pack): rows are every sequence's steps, step after step, the sequences
         /// longest first, sizes[t] of them at step t; inputs and targets are in the same order. Adds the gradients; returns the loss.
         /// </summary>
         public static float BackwardBatch(float[] parameters, float[] gradients, float[] workspace, ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, ReadOnlySpan<int> sizes, int steps, int rows)
@@ -784,67 +784,74 @@ namespace RnnGen.Generated
             ref float p = ref AlignedArray.Origin(parameters);
             ref float g = ref AlignedArray.Origin(gradients);
             ref float w = ref AlignedArray.Origin(workspace);
-            ref float recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
-            // W_out (and W_hh) the other way round, for the backward products over many rows (padding rows stay zero).
-            Rows.Transpose<float>(ref Unsafe.Add(ref p, OutputWeights), Hidden, OutputPadded, 16, ref Unsafe.Add(ref w, PackedOutputTransposed), HiddenPadded);
-            Rows.Transpose<float>(ref recurrentWeights, Hidden, GateWidth, 64, ref Unsafe.Add(ref w, PackedRecurrentTransposed), HiddenPadded);
-            // Every sequence starts from the zero state: rows 0..Batch-1.
-            MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, PackedStates), 16 * HiddenPadded).Clear();
-            MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, PackedCells), 16 * HiddenPadded).Clear();
-            Rows.Copy<float>(ref Unsafe.Add(ref p, InputBias), ref Unsafe.Add(ref w, PackedBias), GateWidth);
-            Rows.Add<float>(ref Unsafe.Add(ref p, RecurrentBias), ref Unsafe.Add(ref w, PackedBias), GateWidth);
-            // W_ih x of every row at once: the input side does not depend on the recurrence.
-            BroadcastProduct.Run<float, BatchInput>(ref MemoryMarshal.GetReference(inputs), ref Unsafe.Add(ref p, InputWeights), ref Unsafe.Add(ref w, PackedGates), ref Unsafe.Add(ref w, PackedBias), rows);
-            // Step t: its n rows from offset, reading h_{t-1} of the same sequences from previous (the zero rows at t = 0).
-            int offset = 0, previous = 0;
-            for (int t = 0; t < steps; t++)
+            int offset, previous;
             {
-                int n = sizes[t];
-                BroadcastProduct.Run<float, PackedGatePreactivations>(ref Unsafe.Add(ref w, PackedStates + previous * HiddenPadded), ref recurrentWeights, ref Unsafe.Add(ref w, PackedGates + offset * GateWidth), n);
-                for (int m = 0; m < n; m++)
+                ref float recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
+                // Every sequence starts from the zero state: rows 0..Batch-1.
+                MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, PackedStates), 16 * HiddenPadded).Clear();
+                MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, PackedCells), 16 * HiddenPadded).Clear();
+                Rows.Copy<float>(ref Unsafe.Add(ref p, InputBias), ref Unsafe.Add(ref w, PackedBias), GateWidth);
+                Rows.Add<float>(ref Unsafe.Add(ref p, RecurrentBias), ref Unsafe.Add(ref w, PackedBias), GateWidth);
+                // W_ih x of every row at once: the input side does not depend on the recurrence.
+                BroadcastProduct.Run<float, BatchInput>(ref MemoryMarshal.GetReference(inputs), ref Unsafe.Add(ref p, InputWeights), ref Unsafe.Add(ref w, PackedGates), ref Unsafe.Add(ref w, PackedBias), rows);
+                // Step t: its n rows from offset, reading h_{t-1} of the same sequences from previous (the zero rows at t = 0).
+                offset = 0;
+                previous = 0;
+                for (int t = 0; t < steps; t++)
                 {
-                    Lstm.Update<float>(ref Unsafe.Add(ref w, PackedGates + (offset + m) * GateWidth), ref Unsafe.Add(ref w, PackedCells + (previous + m) * HiddenPadded), ref Unsafe.Add(ref w, PackedCells + (16 + offset + m) * HiddenPadded), ref Unsafe.Add(ref w, PackedStates + (16 + offset + m) * HiddenPadded), HiddenPadded, HiddenPadded);
+                    int n = sizes[t];
+                    BroadcastProduct.Run<float, PackedGatePreactivations>(ref Unsafe.Add(ref w, PackedStates + previous * HiddenPadded), ref recurrentWeights, ref Unsafe.Add(ref w, PackedGates + offset * GateWidth), n);
+                    for (int m = 0; m < n; m++)
+                    {
+                        Lstm.Update<float>(ref Unsafe.Add(ref w, PackedGates + (offset + m) * GateWidth), ref Unsafe.Add(ref w, PackedCells + (previous + m) * HiddenPadded), ref Unsafe.Add(ref w, PackedCells + (16 + offset + m) * HiddenPadded), ref Unsafe.Add(ref w, PackedStates + (16 + offset + m) * HiddenPadded), HiddenPadded, HiddenPadded);
+                    }
+                    previous = 16 + offset;
+                    offset += n;
                 }
-                previous = 16 + offset;
-                offset += n;
             }
+
             // The head of every row at once.
             BroadcastProduct.Run<float, HeadForward>(ref Unsafe.Add(ref w, PackedStates + 16 * HiddenPadded), ref Unsafe.Add(ref p, OutputWeights), ref Unsafe.Add(ref w, PackedLogits), ref Unsafe.Add(ref p, OutputBias), rows);
-
-            // The loss, and dLoss/dy in place of the head's outputs; the head's gradients, and dh of every row.
+            // The loss, and dLoss/dy in place of the head's outputs; the head's gradients, and dh of every row through W_out turned the other way.
             float loss = Losses.SquaredErrorGradient<float>(ref Unsafe.Add(ref w, PackedLogits), targets, rows, Output, OutputPadded);
             Rows.Sum<float>(ref Unsafe.Add(ref w, PackedLogits), ref Unsafe.Add(ref g, OutputBias), rows, OutputPadded);
             BroadcastProduct.Run<float, OutputWeightGrads>(ref Unsafe.Add(ref w, PackedStates + 16 * HiddenPadded), ref Unsafe.Add(ref w, PackedLogits), ref Unsafe.Add(ref g, OutputWeights), rows);
+            Rows.Transpose<float>(ref Unsafe.Add(ref p, OutputWeights), Hidden, OutputPadded, 16, ref Unsafe.Add(ref w, PackedOutputTransposed), HiddenPadded);
             BroadcastProduct.Run<float, PackedHiddenGradsFromHead>(ref Unsafe.Add(ref w, PackedLogits), ref Unsafe.Add(ref w, PackedOutputTransposed), ref Unsafe.Add(ref w, PackedHiddenGrads), rows);
 
             // Back through the steps: carry row m is sequence m's state gradient; a sequence whose last step is t starts from zero there.
-            ref float carry = ref Unsafe.Add(ref w, PackedCarry);
-            ref float next = ref Unsafe.Add(ref w, PackedCarryNext);
-            for (int t = steps - 1; t >= 0; t--)
             {
-                int n = sizes[t], ended = t + 1 < steps ? sizes[t + 1] : 0;
-                offset -= n;
-                MemoryMarshal.CreateSpan(ref Unsafe.Add(ref carry, ended * StateGradientWidth), (n - ended) * StateGradientWidth).Clear();
-                previous = t == 0 ? 0 : 16 + offset - sizes[t - 1];
-                for (int m = 0; m < n; m++)
+                ref float recurrentWeights = ref Unsafe.Add(ref p, RecurrentWeights);
+                ref float carry = ref Unsafe.Add(ref w, PackedCarry);
+                ref float next = ref Unsafe.Add(ref w, PackedCarryNext);
+                Rows.Transpose<float>(ref recurrentWeights, Hidden, GateWidth, 64, ref Unsafe.Add(ref w, PackedRecurrentTransposed), HiddenPadded);
+                offset = rows;
+                for (int t = steps - 1; t >= 0; t--)
                 {
-                    Rows.Add<float>(ref Unsafe.Add(ref w, PackedHiddenGrads + (offset + m) * HiddenPadded), ref Unsafe.Add(ref carry, m * StateGradientWidth), HiddenPadded);
-                    Lstm.Backward<float>(ref Unsafe.Add(ref carry, m * StateGradientWidth), ref Unsafe.Add(ref carry, m * StateGradientWidth + HiddenPadded), ref Unsafe.Add(ref w, PackedGates + (offset + m) * GateWidth), ref Unsafe.Add(ref w, PackedCells + (16 + offset + m) * HiddenPadded), ref Unsafe.Add(ref w, PackedCells + (previous + m) * HiddenPadded), ref Unsafe.Add(ref w, PackedInputGrads + (offset + m) * GateWidth), ref Unsafe.Add(ref next, m * StateGradientWidth + HiddenPadded), HiddenPadded);
-                    MemoryMarshal.CreateSpan(ref Unsafe.Add(ref next, m * StateGradientWidth), HiddenPadded).Clear();
-                }
-                if (t > 0)
-                {
-                    // Each sequence's gradient one step back, and dW_hh += Σ h_{t-1} δᵀ over the step's rows.
-                    BroadcastProduct.Run<float, PackedRecurrentBackprop>(ref Unsafe.Add(ref w, PackedInputGrads + offset * GateWidth), ref Unsafe.Add(ref w, PackedRecurrentTransposed), ref next, n);
-                    Rows.Copy<float>(ref next, ref carry, (nuint)(n * StateGradientWidth));
-                    BroadcastProduct.Run<float, RecurrentWeightGrads>(ref Unsafe.Add(ref w, PackedStates + previous * HiddenPadded), ref Unsafe.Add(ref w, PackedInputGrads + offset * GateWidth), ref Unsafe.Add(ref g, RecurrentWeights), n);
+                    int n = sizes[t], ended = t + 1 < steps ? sizes[t + 1] : 0;
+                    offset -= n;
+                    MemoryMarshal.CreateSpan(ref Unsafe.Add(ref carry, ended * StateGradientWidth), (n - ended) * StateGradientWidth).Clear();
+                    previous = t == 0 ? 0 : 16 + offset - sizes[t - 1];
+                    for (int m = 0; m < n; m++)
+                    {
+                        Rows.Add<float>(ref Unsafe.Add(ref w, PackedHiddenGrads + (offset + m) * HiddenPadded), ref Unsafe.Add(ref carry, m * StateGradientWidth), HiddenPadded);
+                        Lstm.Backward<float>(ref Unsafe.Add(ref carry, m * StateGradientWidth), ref Unsafe.Add(ref carry, m * StateGradientWidth + HiddenPadded), ref Unsafe.Add(ref w, PackedGates + (offset + m) * GateWidth), ref Unsafe.Add(ref w, PackedCells + (16 + offset + m) * HiddenPadded), ref Unsafe.Add(ref w, PackedCells + (previous + m) * HiddenPadded), ref Unsafe.Add(ref w, PackedInputGrads + (offset + m) * GateWidth), ref Unsafe.Add(ref next, m * StateGradientWidth + HiddenPadded), HiddenPadded);
+                        MemoryMarshal.CreateSpan(ref Unsafe.Add(ref next, m * StateGradientWidth), HiddenPadded).Clear();
+                    }
+                    if (t > 0)
+                    {
+                        // Each sequence's gradient one step back, and dW_hh += Σ h_{t-1} δᵀ over the step's rows.
+                        BroadcastProduct.Run<float, PackedRecurrentBackprop>(ref Unsafe.Add(ref w, PackedInputGrads + offset * GateWidth), ref Unsafe.Add(ref w, PackedRecurrentTransposed), ref next, n);
+                        Rows.Copy<float>(ref next, ref carry, (nuint)(n * StateGradientWidth));
+                        BroadcastProduct.Run<float, RecurrentWeightGrads>(ref Unsafe.Add(ref w, PackedStates + previous * HiddenPadded), ref Unsafe.Add(ref w, PackedInputGrads + offset * GateWidth), ref Unsafe.Add(ref g, RecurrentWeights), n);
+                    }
                 }
             }
-
             // Biases and W_ih, every row at once.
             Rows.Sum<float>(ref Unsafe.Add(ref w, PackedInputGrads), ref Unsafe.Add(ref g, InputBias), rows, GateWidth);
             Rows.Sum<float>(ref Unsafe.Add(ref w, PackedInputGrads), ref Unsafe.Add(ref g, RecurrentBias), rows, GateWidth);
             BroadcastProduct.Run<float, InputWeightGrads>(ref MemoryMarshal.GetReference(inputs), ref Unsafe.Add(ref w, PackedInputGrads), ref Unsafe.Add(ref g, InputWeights), rows);
+
             return loss;
         }
 

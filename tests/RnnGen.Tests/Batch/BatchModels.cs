@@ -77,3 +77,7 @@ public partial class BatchPanelledGru { }
 /// <summary>W_out in panels of classes (a float head of thousands): the packed pass turns the panels the other way.</summary>
 [RnnModel(Hidden = 8, Vocab = 30, Output = 2400, Cell = CellType.Gru, MaxSteps = 8, Batch = 3)]
 public partial class BatchWideHead { }
+
+/// <summary>A stack of three LSTM layers on tokens in double: the packed pass hands dh down layer by layer.</summary>
+[RnnModel(Hidden = 5, Vocab = 7, Output = 4, Cell = CellType.Lstm, Layers = 3, MaxSteps = 8, Batch = 6, Precision = Precision.Double)]
+public partial class BatchLstmStack { }

@@ -119,8 +119,8 @@ public class PaddedBatchTests
 
     /// <summary>
     /// Backward over a padded batch adds what each sequence's Backward adds: in one packed pass where the model has one
-    /// (one layer, unidirectional, full BPTT, a loss at every step: GRU, LSTM and vanilla cells, tokens and dense input,
-    /// W_hh in panels), sequence by sequence otherwise (bidirectional, last step, output recurrence, truncation, stacks).
+    /// (unidirectional layers, full BPTT, a loss at every step: GRU, LSTM and vanilla cells, tokens and dense input, stacks,
+    /// W_hh and W_out in panels), sequence by sequence otherwise (bidirectional, last step, output recurrence, truncation).
     /// </summary>
     [Fact]
     public void BackwardAddsWhatEachSequenceAdds()
@@ -136,6 +136,12 @@ public class PaddedBatchTests
         BackwardCheck<BatchLstmDense, float, float>(() => new BatchLstmDense(), BatchLstmDense.Batch, BatchLstmDense.Input, BatchLstmDense.Output, false, Value<float>, Value<float>, float.NaN, float.NaN,
             (m, x, y) => m.Backward(x, y), (m, x, y, l) => m.Backward(x, y, l), m => Array.ConvertAll(m.Gradients.ToArray(), v => (double)v), 1e-5);
         BackwardCheck<BatchWideLstm, float, float>(() => new BatchWideLstm(), BatchWideLstm.Batch, BatchWideLstm.Input, BatchWideLstm.Output, false, Value<float>, Value<float>, float.NaN, float.NaN,
+            (m, x, y) => m.Backward(x, y), (m, x, y, l) => m.Backward(x, y, l), m => Array.ConvertAll(m.Gradients.ToArray(), v => (double)v), 1e-5);
+        BackwardCheck<BatchLstmStack, int, int>(() => new BatchLstmStack(), BatchLstmStack.Batch, 1, 1, false, Token(BatchLstmStack.Vocab), Class(BatchLstmStack.Output), -1, -7,
+            (m, x, y) => m.Backward(x, y), (m, x, y, l) => m.Backward(x, y, l), m => m.Gradients.ToArray(), 1e-12);
+        BackwardCheck<BatchGruStack, float, float>(() => new BatchGruStack(), BatchGruStack.Batch, BatchGruStack.Input, BatchGruStack.Output, false, Value<float>, Value<float>, float.NaN, float.NaN,
+            (m, x, y) => m.Backward(x, y), (m, x, y, l) => m.Backward(x, y, l), m => Array.ConvertAll(m.Gradients.ToArray(), v => (double)v), 1e-5);
+        BackwardCheck<BatchVanillaStack, float, float>(() => new BatchVanillaStack(), BatchVanillaStack.Batch, BatchVanillaStack.Input, BatchVanillaStack.Output, false, Value<float>, Value<float>, float.NaN, float.NaN,
             (m, x, y) => m.Backward(x, y), (m, x, y, l) => m.Backward(x, y, l), m => Array.ConvertAll(m.Gradients.ToArray(), v => (double)v), 1e-5);
         BackwardCheck<BatchPanelledGru, int, int>(() => new BatchPanelledGru(), BatchPanelledGru.Batch, 1, 1, false, Token(BatchPanelledGru.Vocab), Class(BatchPanelledGru.Output), 99, 99,
             (m, x, y) => m.Backward(x, y), (m, x, y, l) => m.Backward(x, y, l), m => Array.ConvertAll(m.Gradients.ToArray(), v => (double)v), 1e-5);
