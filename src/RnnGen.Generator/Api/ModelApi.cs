@@ -614,9 +614,9 @@ internal sealed class ModelApi
             "The loss summed over every valid step of every sequence (as <c>Forward(inputs, targets, lengths)</c>), and adds its gradients: what <c>Backward</c> of each sequence alone adds, up to rounding. One pass over the whole batch, each weight read once per step for all its sequences; its buffers are allocated at the first call.",
             BatchTargetsDoc), BatchChecks(targets: true).Concat(new[]
         {
-            $"var packed = _packed ??= new {packed}(Batch, MaxSteps, {InputWidth}, {PerTarget}, {N}.PackedWorkspaceLength);",
+            $"var packed = _packed ??= new {packed}(Batch, MaxSteps, {InputWidth}, {PerTarget}, {LastStep}, {N}.PackedWorkspaceLength);",
             "packed.Pack(inputs, targets, lengths, steps);",
-            $"return {N}.BackwardBatch(_parameters, _gradients, packed.Workspace, packed.Inputs, packed.Targets, packed.Sizes, packed.Steps, packed.Rows);",
+            $"return {N}.BackwardBatch(_parameters, _gradients, packed.Workspace, packed.Inputs, packed.Targets, packed.Sizes, {(Sizes.LastStep ? "packed.Last, " : "")}packed.Steps, packed.Rows);",
         }).ToArray());
     }
 

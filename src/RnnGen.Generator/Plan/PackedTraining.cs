@@ -13,7 +13,7 @@ namespace RnnGen.Generator.Plan;
 /// </summary>
 /// <remarks>
 /// The rows live in a workspace of their own (allocated at the first batched Backward), Batch × MaxSteps rows of each
-/// buffer. Built for unidirectional layers with full BPTT, a loss at every step, token or dense input, and none of
+/// buffer. Built for unidirectional layers with full BPTT, token or dense input, and none of
 /// projection, output recurrence, dropout or an embedding layer; other models run each sequence's own Backward.
 /// </remarks>
 internal sealed class PackedTraining
@@ -32,23 +32,7 @@ internal sealed class PackedTraining
         var layers = new List<PackedLayer>();
         for (int l = 0; l < spec.Layers; l++)
         {
-            // Layer 0's names are the plain ones; the layers above add their number.
-            string n = l == 0 ? "" : l.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            string of = spec.Layers > 1 ? $" of layer {l}" : "";
-            var layer = new PackedLayer
-            {
-                States = Add("PackedStates" + n, (batch + rows) * features.Value, features, $"[Batch + Batch × MaxSteps][FeaturesPadded]  rows 0..Batch-1: the zero state; then h_t{of} of every sequence, step after step"),
-                Cells = s.Lstm ? Add("PackedCells" + n, (batch + rows) * hidden.Value, hidden, $"[Batch + Batch × MaxSteps][HiddenPadded]  c_t{of}, laid out as PackedStates") : null,
-                Gates = WritesState ? null : Add("PackedGates" + n, rows * gates.Value, gates, $"[Batch × MaxSteps][GateWidth]  each row's activated gates{of} (its sums first; the GRU's hidden side)"),
-                HiddenPart = cell is GruCell ? Add("PackedHiddenPart" + n, rows * hidden.Value, hidden, $"[Batch × MaxSteps][HiddenPadded]  W_hn h_{{t-1}} + b_hn of each row{of}, which r scales") : null,
-                Input = cell is GruCell && (l > 0 || !spec.LookupInput) ? Add("PackedInput" + n, rows * gates.Value, gates, $"[Batch × MaxSteps][GateWidth]  W_ih x of each row{of}") : null,
-                HiddenGrads = Add("PackedHiddenGrads" + n, rows * features.Value, features, l == spec.Layers - 1
-                    ? "[Batch × MaxSteps][FeaturesPadded]  dLoss/dh of each row through the head"
-                    : $"[Batch × MaxSteps][FeaturesPadded]  dLoss/dh of each row{of} through the layer above"),
-                InputGrads = Add("PackedInputGrads" + n, rows * gates.Value, gates, $"[Batch × MaxSteps][GateWidth]  dLoss/d(W_ih x + b_ih) of each row{of}"),
-                RecurrentGrads = cell is GruCell ? Add("PackedRecurrentGrads" + n, rows * gates.Value, gates, $"[Batch × MaxSteps][GateWidth]  dLoss/d(W_hh h_{{t-1}} + b_hh) of each row{of}") : null,
-            };
-            layers.Add(layer);
+            layers.Add(AddLayer(network, l));
         }
 
         Layers = layers;
@@ -57,7 +41,15 @@ internal sealed class PackedTraining
             Bias = Add("PackedBias", gates.Value, gates, "[GateWidth]  b_ih + b_hh of the layer being run, where every row's sums start");
         }
 
-        Logits = Add("PackedLogits", rows * s.OutputPadded.Value, s.OutputPadded, "[Batch × MaxSteps][OutputPadded]  head outputs y of each row; then dLoss/dy");
+        if (s.LastStep)
+        {
+            Last = Add("PackedLast", batch * features.Value, features, "[Batch][FeaturesPadded]  each sequence's h at its last step, what the head reads; then dLoss/dh there");
+        }
+
+        long headRows = s.LastStep ? batch : rows;
+        Logits = Add("PackedLogits", headRows * s.OutputPadded.Value, s.OutputPadded, s.LastStep
+            ? "[Batch][OutputPadded]  the head outputs y of each sequence's last step; then dLoss/dy"
+            : "[Batch × MaxSteps][OutputPadded]  head outputs y of each row; then dLoss/dy");
         Carry = Add("PackedCarry", batch * s.StateGradientWidth.Value, s.StateGradientWidth, "[Batch][StateGradientWidth]  each sequence's state gradient carried back through the steps");
         CarryNext = Add("PackedCarryNext", batch * s.StateGradientWidth.Value, s.StateGradientWidth, "[Batch][StateGradientWidth]  the same, one step further back");
         Scratch = Add("PackedScratch", hidden.Value, hidden, "[HiddenPadded]  scratch of a backward step");
@@ -112,7 +104,7 @@ internal sealed class PackedTraining
     {
         Sizes s = network.Sizes;
         ModelSpec spec = network.Spec;
-        if (spec.Batch < 2 || !s.Streams || s.Dropout || s.FeedsBack || s.Projected || s.Embedded || s.LastStep || s.TruncatedBptt)
+        if (spec.Batch < 2 || !s.Streams || s.Dropout || s.FeedsBack || s.Projected || s.Embedded || s.TruncatedBptt)
         {
             return null;
         }
@@ -140,6 +132,10 @@ internal sealed class PackedTraining
     public PackedLayer Top => Layers[Layers.Count - 1];
 
     public Buffer? Bias { get; }
+
+    /// <summary>Outputs.LastStep: the h rows the head reads, gathered, then their gradients.</summary>
+    public Buffer? Last { get; }
+
     public Buffer Logits { get; }
     public Buffer Carry { get; }
     public Buffer CarryNext { get; }
@@ -167,6 +163,33 @@ internal sealed class PackedTraining
 
     /// <summary>W_ih h of the layer below for all rows at once (stacks).</summary>
     public BroadcastProduct? LayerInput { get; }
+
+    /// <summary>Layer <paramref name="l"/>'s rows: Batch × MaxSteps of each of its buffers (its states Batch more).</summary>
+    private PackedLayer AddLayer(Network network, int l)
+    {
+        Sizes s = network.Sizes;
+        ModelSpec spec = network.Spec;
+        Cell cell = network.Cell;
+        long batch = spec.Batch, rows = batch * spec.MaxSteps;
+        Named features = s.FeaturesPadded, gates = s.GateWidth, hidden = s.HiddenPadded;
+
+        // Layer 0's names are the plain ones; the layers above add their number.
+        string n = l == 0 ? "" : l.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        string of = spec.Layers > 1 ? $" of layer {l}" : "";
+    return new PackedLayer
+        {
+            States = Add("PackedStates" + n, (batch + rows) * features.Value, features, $"[Batch + Batch × MaxSteps][FeaturesPadded]  rows 0..Batch-1: the zero state; then h_t{of} of every sequence, step after step"),
+            Cells = s.Lstm ? Add("PackedCells" + n, (batch + rows) * hidden.Value, hidden, $"[Batch + Batch × MaxSteps][HiddenPadded]  c_t{of}, laid out as PackedStates") : null,
+            Gates = WritesState ? null : Add("PackedGates" + n, rows * gates.Value, gates, $"[Batch × MaxSteps][GateWidth]  each row's activated gates{of} (its sums first; the GRU's hidden side)"),
+            HiddenPart = cell is GruCell ? Add("PackedHiddenPart" + n, rows * hidden.Value, hidden, $"[Batch × MaxSteps][HiddenPadded]  W_hn h_{{t-1}} + b_hn of each row{of}, which r scales") : null,
+            Input = cell is GruCell && (l > 0 || !spec.LookupInput) ? Add("PackedInput" + n, rows * gates.Value, gates, $"[Batch × MaxSteps][GateWidth]  W_ih x of each row{of}") : null,
+            HiddenGrads = Add("PackedHiddenGrads" + n, rows * features.Value, features, l == spec.Layers - 1
+                ? "[Batch × MaxSteps][FeaturesPadded]  dLoss/dh of each row through the head"
+                : $"[Batch × MaxSteps][FeaturesPadded]  dLoss/dh of each row{of} through the layer above"),
+            InputGrads = Add("PackedInputGrads" + n, rows * gates.Value, gates, $"[Batch × MaxSteps][GateWidth]  dLoss/d(W_ih x + b_ih) of each row{of}"),
+            RecurrentGrads = cell is GruCell ? Add("PackedRecurrentGrads" + n, rows * gates.Value, gates, $"[Batch × MaxSteps][GateWidth]  dLoss/d(W_hh h_{{t-1}} + b_hh) of each row{of}") : null,
+        };
+    }
 
     private Buffer Add(string name, long length, Expr rowWidth, string comment)
     {

@@ -38,9 +38,11 @@ internal sealed class PackedTrainingPrinter : Printer
         W.Line();
         W.Line("/// <summary>");
         W.Line("/// Backward over a packed batch (PackedBatch.Pack): rows are every sequence's steps, step after step, the sequences");
-        W.Line("/// longest first, sizes[t] of them at step t; inputs and targets are in the same order. Adds the gradients; returns the loss.");
+        W.Line(Sizes.LastStep
+            ? "/// longest first, sizes[t] of them at step t; inputs in the same order, and one target and last row per sequence. Adds the gradients; returns the loss."
+            : "/// longest first, sizes[t] of them at step t; inputs and targets are in the same order. Adds the gradients; returns the loss.");
         W.Line("/// </summary>");
-        using (W.Open($"public static {T} BackwardBatch({T}[] parameters, {T}[] gradients, {T}[] workspace, ReadOnlySpan<{InputType}> inputs, ReadOnlySpan<{TargetType}> targets, ReadOnlySpan<int> sizes, int steps, int rows)"))
+        using (W.Open($"public static {T} BackwardBatch({T}[] parameters, {T}[] gradients, {T}[] workspace, ReadOnlySpan<{InputType}> inputs, ReadOnlySpan<{TargetType}> targets, ReadOnlySpan<int> sizes, {(Sizes.LastStep ? "ReadOnlySpan<int> last, " : "")}int steps, int rows)"))
         {
             Origins(gradients: true);
             W.Line("int offset, previous;");
@@ -62,9 +64,9 @@ internal sealed class PackedTrainingPrinter : Printer
         W.Line();
     }
 
-    private string Loss()
+    private string Loss(string count)
     {
-        string logits = $"{Packed.Logits.At(0).Ref}, targets, rows";
+        string logits = $"{Packed.Logits.At(0).Ref}, targets, {count}";
         return Sizes.CrossEntropy
             ? $"Losses.SoftmaxCrossEntropy<{T}>({logits}, OutputPadded)"
             : $"Losses.SquaredErrorGradient<{T}>({logits}, Output, OutputPadded)";
@@ -161,23 +163,57 @@ internal sealed class PackedTrainingPrinter : Printer
         }
     }
 
-    /// <summary>The head of every row at once, the loss, the head's gradients and dh of every row of the top layer.</summary>
+    /// <summary>
+    /// The head of every row at once (or with Outputs.LastStep, of each sequence's last row, gathered), the loss, the
+    /// head's gradients, and dh of the top layer's rows, through W_out turned the other way.
+    /// </summary>
     private void PrintHead()
     {
-        Slot top = Packed.Top.States.Row(Spec.Batch);
-        W.Line("// The head of every row at once.");
-        Lines(Calls.Product(Network.HeadForward, top, Memory.OutputWeights.At(0), Packed.Logits.At(0), Rows, Memory.OutputBias.At(0)));
-        if (Sizes.CrossEntropy && Sizes.OutputPadded.Value > Sizes.Output.Value)
+        Slot heads = Packed.Top.States.Row(Spec.Batch);
+        Expr count = Rows;
+        if (Packed.Last is { } last)
         {
-            W.Line($"Losses.MaskPadding<{T}>({Packed.Logits.At(0).Ref}, rows, Output, OutputPadded);");
+            W.Line("// The head reads each sequence's h at its last step (one packed row each), gathered.");
+            W.Line("int sequences = sizes[0];");
+            using (W.Open("for (int m = 0; m < sequences; m++)"))
+            {
+                W.Line(Calls.Copy(Packed.Top.States.Row(Spec.Batch + new Expr.Var("last[m]")), last.Row(Stream), Sizes.FeaturesPadded));
+            }
+
+            heads = last.At(0);
+            count = new Expr.Var("sequences");
+        }
+        else
+        {
+            W.Line("// The head of every row at once.");
         }
 
-        W.Line("// The loss, and dLoss/dy in place of the head's outputs; the head's gradients, and dh of every row through W_out turned the other way.");
-        W.Line($"{T} loss = {Loss()};");
-        W.Line(Calls.SumRows(Packed.Logits.At(0), Memory.OutputBias.Gradient(0), Rows, Sizes.OutputPadded));
-        Lines(Calls.Product(Network.OutputWeightGrads, top, Packed.Logits.At(0), Memory.OutputWeights.Gradient(0), Rows));
+        Lines(Calls.Product(Network.HeadForward, heads, Memory.OutputWeights.At(0), Packed.Logits.At(0), count, Memory.OutputBias.At(0)));
+        if (Sizes.CrossEntropy && Sizes.OutputPadded.Value > Sizes.Output.Value)
+        {
+            W.Line($"Losses.MaskPadding<{T}>({Packed.Logits.At(0).Ref}, {count.Print()}, Output, OutputPadded);");
+        }
+
+        W.Line("// The loss, and dLoss/dy in place of the head's outputs; the head's gradients, and dh through W_out turned the other way.");
+        W.Line($"{T} loss = {Loss(count.Print())};");
+        W.Line(Calls.SumRows(Packed.Logits.At(0), Memory.OutputBias.Gradient(0), count, Sizes.OutputPadded));
+        Lines(Calls.Product(Network.OutputWeightGrads, heads, Packed.Logits.At(0), Memory.OutputWeights.Gradient(0), count));
         W.Line($"Rows.Transpose<{T}>({Memory.OutputWeights.At(0).Ref}, {Sizes.Features.Print()}, OutputPadded, {Sizes.OutputPanel.Value}, {Packed.OutputTransposed.At(0).Ref}, {Sizes.FeaturesPadded.Print()});");
-        Lines(Calls.Product(Packed.HiddenGradsFromHead, Packed.Logits.At(0), Packed.OutputTransposed.At(0), Packed.Top.HiddenGrads.At(0), Rows));
+        if (Packed.Last is { } gathered)
+        {
+            Lines(Calls.Product(Packed.HiddenGradsFromHead, Packed.Logits.At(0), Packed.OutputTransposed.At(0), gathered.At(0), count));
+            W.Line("// Only each sequence's last row gets a gradient from the head.");
+            W.Line(Calls.Clear(Packed.Top.HiddenGrads.At(0), Rows * Sizes.FeaturesPadded));
+            using (W.Open("for (int m = 0; m < sequences; m++)"))
+            {
+                W.Line(Calls.Copy(gathered.Row(Stream), Packed.Top.HiddenGrads.Row(new Expr.Var("last[m]")), Sizes.FeaturesPadded));
+            }
+        }
+        else
+        {
+            Lines(Calls.Product(Packed.HiddenGradsFromHead, Packed.Logits.At(0), Packed.OutputTransposed.At(0), Packed.Top.HiddenGrads.At(0), count));
+        }
+
         W.Line();
     }
 

@@ -22,16 +22,24 @@ public sealed class PackedBatch<T, X, Y>
     private readonly Y[] _targets;
     private readonly int[] _sizes;
     private readonly long[] _order;
+    private readonly int[] _last;
     private readonly int _width, _perTarget;
+    private readonly bool _lastStep;
+    private int _sequences;
 
-    /// <summary>Buffers for up to <paramref name="batch"/> sequences of up to <paramref name="maxSteps"/> steps.</summary>
-    public PackedBatch(int batch, int maxSteps, int width, int perTarget, int workspaceLength)
+    /// <summary>
+    /// Buffers for up to <paramref name="batch"/> sequences of up to <paramref name="maxSteps"/> steps, with a target row
+    /// at every step or (<paramref name="lastStep"/>) one per sequence.
+    /// </summary>
+    public PackedBatch(int batch, int maxSteps, int width, int perTarget, bool lastStep, int workspaceLength)
     {
+        _lastStep = lastStep;
         long rows = (long)batch * maxSteps;
         _inputs = new X[rows * width];
         _targets = new Y[rows * perTarget];
         _sizes = new int[maxSteps];
         _order = new long[batch];
+        _last = new int[batch];
         _width = width;
         _perTarget = perTarget;
         Workspace = AlignedArray.Allocate<T>(workspaceLength);
@@ -52,12 +60,16 @@ public sealed class PackedBatch<T, X, Y>
     /// <summary>The last batch's inputs, one row of width values per packed row.</summary>
     public ReadOnlySpan<X> Inputs => _inputs.AsSpan(0, Rows * _width);
 
-    /// <summary>The last batch's targets, one row of perTarget values per packed row.</summary>
-    public ReadOnlySpan<Y> Targets => _targets.AsSpan(0, Rows * _perTarget);
+    /// <summary>The last batch's targets: one row of perTarget values per packed row, or with one target row per sequence, per sequence in the sorted order.</summary>
+    public ReadOnlySpan<Y> Targets => _targets.AsSpan(0, (_lastStep ? _sequences : Rows) * _perTarget);
+
+    /// <summary>Each sequence's last packed row, in the sorted order.</summary>
+    public ReadOnlySpan<int> Last => _last.AsSpan(0, _sequences);
 
     /// <summary>
-    /// Packs a checked padded batch (<c>[n, steps, width]</c> inputs and <c>[n, steps, perTarget]</c> targets with a length
-    /// each): only valid positions are read. Sequences of equal length keep their order.
+    /// Packs a checked padded batch (<c>[n, steps, width]</c> inputs and <c>[n, steps, perTarget]</c> targets, or
+    /// <c>[n, perTarget]</c> with one target row per sequence, and a length each): only valid positions are read.
+    /// Sequences of equal length keep their order.
     /// </summary>
     public void Pack(ReadOnlySpan<X> inputs, ReadOnlySpan<Y> targets, ReadOnlySpan<int> lengths, int steps)
     {
@@ -82,12 +94,30 @@ public sealed class PackedBatch<T, X, Y>
             {
                 int sequence = (int)order[m];
                 inputs.Slice((sequence * steps + t) * _width, _width).CopyTo(_inputs.AsSpan(rows * _width));
-                targets.Slice((sequence * steps + t) * _perTarget, _perTarget).CopyTo(_targets.AsSpan(rows * _perTarget));
+                if (!_lastStep)
+                {
+                    targets.Slice((sequence * steps + t) * _perTarget, _perTarget).CopyTo(_targets.AsSpan(rows * _perTarget));
+                }
+
+                if (t == lengths[sequence] - 1)
+                {
+                    _last[m] = rows;
+                }
+
                 rows++;
+            }
+        }
+
+        if (_lastStep)
+        {
+            for (int m = 0; m < n; m++)
+            {
+                targets.Slice((int)order[m] * _perTarget, _perTarget).CopyTo(_targets.AsSpan(m * _perTarget));
             }
         }
 
         Steps = longest;
         Rows = rows;
+        _sequences = n;
     }
 }

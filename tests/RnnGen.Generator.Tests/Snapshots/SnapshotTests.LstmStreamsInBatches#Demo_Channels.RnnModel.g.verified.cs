@@ -244,7 +244,7 @@ namespace Demo
             int steps = global::RnnGen.Runtime.PaddedBatch.Steps(inputs.Length, lengths, Batch, MaxSteps, Input, "value");
             int rows = steps;
             global::RnnGen.Runtime.PaddedBatch.Targets(targets.Length, lengths.Length, rows, Output, "value");
-            var packed = _packed ??= new global::RnnGen.Runtime.PackedBatch<float, float, float>(Batch, MaxSteps, Input, Output, global::RnnGen.Generated.ChannelsNetwork.PackedWorkspaceLength);
+            var packed = _packed ??= new global::RnnGen.Runtime.PackedBatch<float, float, float>(Batch, MaxSteps, Input, Output, false, global::RnnGen.Generated.ChannelsNetwork.PackedWorkspaceLength);
             packed.Pack(inputs, targets, lengths, steps);
             return global::RnnGen.Generated.ChannelsNetwork.BackwardBatch(_parameters, _gradients, packed.Workspace, packed.Inputs, packed.Targets, packed.Sizes, packed.Steps, packed.Rows);
         }
@@ -812,7 +812,7 @@ namespace RnnGen.Generated
 
             // The head of every row at once.
             BroadcastProduct.Run<float, HeadForward>(ref Unsafe.Add(ref w, PackedStates + 16 * HiddenPadded), ref Unsafe.Add(ref p, OutputWeights), ref Unsafe.Add(ref w, PackedLogits), ref Unsafe.Add(ref p, OutputBias), rows);
-            // The loss, and dLoss/dy in place of the head's outputs; the head's gradients, and dh of every row through W_out turned the other way.
+            // The loss, and dLoss/dy in place of the head's outputs; the head's gradients, and dh through W_out turned the other way.
             float loss = Losses.SquaredErrorGradient<float>(ref Unsafe.Add(ref w, PackedLogits), targets, rows, Output, OutputPadded);
             Rows.Sum<float>(ref Unsafe.Add(ref w, PackedLogits), ref Unsafe.Add(ref g, OutputBias), rows, OutputPadded);
             BroadcastProduct.Run<float, OutputWeightGrads>(ref Unsafe.Add(ref w, PackedStates + 16 * HiddenPadded), ref Unsafe.Add(ref w, PackedLogits), ref Unsafe.Add(ref g, OutputWeights), rows);

@@ -120,7 +120,7 @@ public class PaddedBatchTests
     /// <summary>
     /// Backward over a padded batch adds what each sequence's Backward adds: in one packed pass where the model has one
     /// (unidirectional layers, full BPTT, a loss at every step: GRU, LSTM and vanilla cells, tokens and dense input, stacks,
-    /// W_hh and W_out in panels), sequence by sequence otherwise (bidirectional, last step, output recurrence, truncation).
+    /// W_hh and W_out in panels, the last step), sequence by sequence otherwise (bidirectional, output recurrence, truncation).
     /// </summary>
     [Fact]
     public void BackwardAddsWhatEachSequenceAdds()
@@ -151,6 +151,8 @@ public class PaddedBatchTests
             (m, x, y) => m.Backward(x, y), (m, x, y, l) => m.Backward(x, y, l), m => m.Gradients.ToArray(), 1e-12);
         BackwardCheck<BatchSentiment, int, int>(() => new BatchSentiment(), BatchSentiment.Batch, 1, 1, true, Token(BatchSentiment.Vocab), Class(BatchSentiment.Output), 12, 3,
             (m, x, y) => m.Backward(x, y), (m, x, y, l) => m.Backward(x, y, l), m => m.Gradients.ToArray(), 1e-12);
+        BackwardCheck<BatchLastValue, float, float>(() => new BatchLastValue(), BatchLastValue.Batch, BatchLastValue.Input, BatchLastValue.Output, true, Value<float>, Value<float>, float.NaN, float.NaN,
+            (m, x, y) => m.Backward(x, y), (m, x, y, l) => m.Backward(x, y, l), m => Array.ConvertAll(m.Gradients.ToArray(), v => (double)v), 1e-5);
         BackwardCheck<BatchFeedback, double, double>(() => new BatchFeedback(), BatchFeedback.Batch, BatchFeedback.Input, BatchFeedback.Output, false, Value<double>, Value<double>, double.NaN, double.NaN,
             (m, x, y) => m.Backward(x, y), (m, x, y, l) => m.Backward(x, y, l), m => m.Gradients.ToArray(), 1e-12);
         BackwardCheck<BatchTruncated, float, float>(() => new BatchTruncated(), BatchTruncated.Batch, BatchTruncated.Input, BatchTruncated.Output, false, Value<float>, Value<float>, float.NaN, float.NaN,
