@@ -13,8 +13,8 @@ namespace RnnGen.Generator.Plan;
 /// </summary>
 /// <remarks>
 /// The rows live in a workspace of their own (allocated at the first batched Backward), Batch × MaxSteps rows of each
-/// buffer. Built for unidirectional layers with full BPTT, token or dense input, and none of
-/// projection, output recurrence, dropout or an embedding layer; other models run each sequence's own Backward.
+/// buffer. Built for unidirectional layers with full BPTT, token, embedded or dense input, and none of projection,
+/// output recurrence or dropout; other models run each sequence's own Backward.
 /// </remarks>
 internal sealed class PackedTraining
 {
@@ -36,6 +36,12 @@ internal sealed class PackedTraining
         }
 
         Layers = layers;
+        if (s.Embedded)
+        {
+            Embedded = Add("PackedEmbedded", rows * s.InputStride.Value, s.InputStride, "[Batch × MaxSteps][EmbeddingPadded]  the embedding row of each row's token: layer 0's input");
+            EmbeddedGrads = Add("PackedEmbeddedGrads", rows * s.InputStride.Value, s.InputStride, "[Batch × MaxSteps][EmbeddingPadded]  dLoss/dx of each row, added into its token's embedding row");
+        }
+
         if (JoinsInput)
         {
             Bias = Add("PackedBias", gates.Value, gates, "[GateWidth]  b_ih + b_hh of the layer being run, where every row's sums start");
@@ -104,7 +110,7 @@ internal sealed class PackedTraining
     {
         Sizes s = network.Sizes;
         ModelSpec spec = network.Spec;
-        if (spec.Batch < 2 || !s.Streams || s.Dropout || s.FeedsBack || s.Projected || s.Embedded || s.TruncatedBptt)
+        if (spec.Batch < 2 || !s.Streams || s.Dropout || s.FeedsBack || s.Projected || s.TruncatedBptt)
         {
             return null;
         }
@@ -132,6 +138,11 @@ internal sealed class PackedTraining
     public PackedLayer Top => Layers[Layers.Count - 1];
 
     public Buffer? Bias { get; }
+
+    /// <summary>With an embedding layer: each row's embedding row, gathered, and its gradient.</summary>
+    public Buffer? Embedded { get; }
+
+    public Buffer? EmbeddedGrads { get; }
 
     /// <summary>Outputs.LastStep: the h rows the head reads, gathered, then their gradients.</summary>
     public Buffer? Last { get; }

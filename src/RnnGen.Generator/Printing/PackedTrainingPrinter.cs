@@ -72,6 +72,9 @@ internal sealed class PackedTrainingPrinter : Printer
             : $"Losses.SquaredErrorGradient<{T}>({logits}, Output, OutputPadded)";
     }
 
+    /// <summary>Layer 0's dense input rows: the packed inputs, or the gathered embedding rows.</summary>
+    private Slot Inputs => Packed.Embedded?.At(0) ?? DenseInputs;
+
     /// <summary>Where each row's input side goes: its h row (vanilla), its gate row (LSTM), or its input row (GRU).</summary>
     private Slot InputRows(PackedLayer rows) => Packed.WritesState ? rows.States.Row(Spec.Batch) : Packed.JoinsInput ? rows.Gates!.At(0) : rows.Input!.At(0);
 
@@ -148,8 +151,17 @@ internal sealed class PackedTrainingPrinter : Printer
         }
         else if (Packed.InputProjection is { } input)
         {
+            if (Packed.Embedded is { } embedded)
+            {
+                W.Line("// The embedding layer: x of each row is its token's row of the table.");
+                using (W.Open("for (int r = 0; r < rows; r++)"))
+                {
+                    W.Line(Calls.Copy(Memory.EmbeddingWeights!.Row(new Expr.Var("inputs[r]")), embedded.Row(Row), Sizes.InputStride));
+                }
+            }
+
             W.Line("// W_ih x of every row at once: the input side does not depend on the recurrence.");
-            Lines(Calls.Product(input, DenseInputs, unit.InputWeights.At(0), InputRows(rows), Rows, start));
+            Lines(Calls.Product(input, Inputs, unit.InputWeights.At(0), InputRows(rows), Rows, start));
         }
         else if (Packed.JoinsInput)
         {
@@ -305,7 +317,17 @@ internal sealed class PackedTrainingPrinter : Printer
         }
         else
         {
-            Lines(Calls.Product(Network.InputWeightGrads!, DenseInputs, rows.InputGrads.At(0), unit.InputWeights.Gradient(0), Rows));
+            Lines(Calls.Product(Network.InputWeightGrads!, Inputs, rows.InputGrads.At(0), unit.InputWeights.Gradient(0), Rows));
+            if (Packed.EmbeddedGrads is { } grads)
+            {
+                W.Line("// The embedding: dx = W_ihᵀ δ of every row, added into its token's row; other rows get none.");
+                W.Line(Calls.Clear(grads.At(0), Rows * Sizes.InputStride));
+                W.Line(Calls.Dot(Network.EmbeddingBackprop!, rows.InputGrads.At(0), unit.InputWeights.At(0), grads.At(0), Rows));
+                using (W.Open("for (int r = 0; r < rows; r++)"))
+                {
+                    W.Line(Calls.Add(grads.Row(Row), Memory.EmbeddingWeights!.GradientRow(new Expr.Var("inputs[r]")), Sizes.InputStride));
+                }
+            }
         }
 
         W.Line();

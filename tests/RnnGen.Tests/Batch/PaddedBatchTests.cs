@@ -119,7 +119,7 @@ public class PaddedBatchTests
 
     /// <summary>
     /// Backward over a padded batch adds what each sequence's Backward adds: in one packed pass where the model has one
-    /// (unidirectional layers, full BPTT, a loss at every step: GRU, LSTM and vanilla cells, tokens and dense input, stacks,
+    /// (unidirectional layers, full BPTT: GRU, LSTM and vanilla cells, tokens, embedded and dense input, stacks,
     /// W_hh and W_out in panels, the last step), sequence by sequence otherwise (bidirectional, output recurrence, truncation).
     /// </summary>
     [Fact]
@@ -143,6 +143,8 @@ public class PaddedBatchTests
             (m, x, y) => m.Backward(x, y), (m, x, y, l) => m.Backward(x, y, l), m => Array.ConvertAll(m.Gradients.ToArray(), v => (double)v), 1e-5);
         BackwardCheck<BatchVanillaStack, float, float>(() => new BatchVanillaStack(), BatchVanillaStack.Batch, BatchVanillaStack.Input, BatchVanillaStack.Output, false, Value<float>, Value<float>, float.NaN, float.NaN,
             (m, x, y) => m.Backward(x, y), (m, x, y, l) => m.Backward(x, y, l), m => Array.ConvertAll(m.Gradients.ToArray(), v => (double)v), 1e-5);
+        BackwardCheck<BatchEmbedded, int, int>(() => new BatchEmbedded(), BatchEmbedded.Batch, 1, 1, false, Token(BatchEmbedded.Vocab), Class(BatchEmbedded.Output), 9999, 9999,
+            (m, x, y) => m.Backward(x, y), (m, x, y, l) => m.Backward(x, y, l), m => m.Gradients.ToArray(), 1e-12);
         BackwardCheck<BatchPanelledGru, int, int>(() => new BatchPanelledGru(), BatchPanelledGru.Batch, 1, 1, false, Token(BatchPanelledGru.Vocab), Class(BatchPanelledGru.Output), 99, 99,
             (m, x, y) => m.Backward(x, y), (m, x, y, l) => m.Backward(x, y, l), m => Array.ConvertAll(m.Gradients.ToArray(), v => (double)v), 1e-5);
         BackwardCheck<BatchWideHead, int, int>(() => new BatchWideHead(), BatchWideHead.Batch, 1, 1, false, Token(BatchWideHead.Vocab), Class(BatchWideHead.Output), 99, 9999,
