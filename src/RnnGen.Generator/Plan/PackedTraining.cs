@@ -13,8 +13,8 @@ namespace RnnGen.Generator.Plan;
 /// </summary>
 /// <remarks>
 /// The rows live in a workspace of their own (allocated at the first batched Backward), Batch × MaxSteps rows of each
-/// buffer. Built for unidirectional layers with full BPTT, token, embedded or dense input, and none of projection,
-/// output recurrence or dropout; other models run each sequence's own Backward.
+/// buffer. Built for unidirectional layers with full BPTT (or one layer with truncated BPTT), token, embedded or dense
+/// input, and none of projection, output recurrence or dropout; other models run each sequence's own Backward.
 /// </remarks>
 internal sealed class PackedTraining
 {
@@ -52,13 +52,26 @@ internal sealed class PackedTraining
             Last = Add("PackedLast", batch * features.Value, features, "[Batch][FeaturesPadded]  each sequence's h at its last step, what the head reads; then dLoss/dh there");
         }
 
-        long headRows = s.LastStep ? batch : rows;
+        // The head runs over chunks of rows whose logits stay in the caches (about 256 KB, at least 20 rows: what the
+        // sequence passes' head products are tuned for), not over every row at once.
+        HeadChunk = (int)System.Math.Min(rows, System.Math.Max(20, (256 * 1024) / (s.OutputPadded.Value * s.ElementBytes)));
+        long headRows = s.LastStep ? batch : HeadChunk;
         Logits = Add("PackedLogits", headRows * s.OutputPadded.Value, s.OutputPadded, s.LastStep
             ? "[Batch][OutputPadded]  the head outputs y of each sequence's last step; then dLoss/dy"
-            : "[Batch × MaxSteps][OutputPadded]  head outputs y of each row; then dLoss/dy");
+            : $"[{HeadChunk}][OutputPadded]  head outputs y of a chunk of rows; then dLoss/dy");
         Carry = Add("PackedCarry", batch * s.StateGradientWidth.Value, s.StateGradientWidth, "[Batch][StateGradientWidth]  each sequence's state gradient carried back through the steps");
         CarryNext = Add("PackedCarryNext", batch * s.StateGradientWidth.Value, s.StateGradientWidth, "[Batch][StateGradientWidth]  the same, one step further back");
         Scratch = Add("PackedScratch", hidden.Value, hidden, "[HiddenPadded]  scratch of a backward step");
+        if (s.TruncatedBptt)
+        {
+            long k = spec.Truncate;
+            Windows = Add("PackedWindows", (k + 1) * batch * s.StateGradientWidth.Value, s.StateGradientWidth, "[Truncate + 1][Batch][StateGradientWidth]  truncated BPTT: window t's state gradient of every sequence in slot t % (Truncate + 1)");
+            WindowPre = Add("PackedWindowPre", batch * gates.Value, gates, "[Batch][GateWidth]  one window's input-side pre-activation gradient of every sequence");
+            if (cell is GruCell)
+            {
+                WindowRecurrentPre = Add("PackedWindowRecurrentPre", batch * gates.Value, gates, "[Batch][GateWidth]  one window's hidden-side pre-activation gradient of every sequence");
+            }
+        }
 
         // With W_hh and W_out turned the other way once per call, the backward products over many rows broadcast weight
         // rows like the forward ones, instead of a horizontal sum per element. (Not W_hh stored in halves for two threads.)
@@ -71,6 +84,8 @@ internal sealed class PackedTraining
             });
         }
 
+        // A head of thousands of classes keeps the sequence passes' dot products, tuned for its panels.
+        if (!s.OutputPanelled)
         {
             OutputTransposed = Add("PackedOutputTransposed", s.OutputPadded.Value * features.Value, features, "[OutputPadded][FeaturesPadded]  W_out, one row per class (PyTorch's layout, padded)");
             HiddenGradsFromHead = network.Register(new BroadcastProduct("PackedHiddenGradsFromHead", "dh = Σ_o dy[o] · W_out[:, o] for every row: a = dy rows, b = W_out transposed, c = dh rows.")
@@ -79,6 +94,14 @@ internal sealed class PackedTraining
             });
         }
 
+        RegisterStepProducts(network);
+    }
+
+    /// <summary>The products of a step over its rows, and the input sides over every row, with this workspace's row strides.</summary>
+    private void RegisterStepProducts(Network network)
+    {
+        Cell cell = network.Cell;
+        Named features = network.Sizes.FeaturesPadded, gates = network.Sizes.GateWidth;
         Expr rowStride = WritesState ? features : gates;
         Recurrent = network.Register(cell.Recurrent with
         {
@@ -110,7 +133,7 @@ internal sealed class PackedTraining
     {
         Sizes s = network.Sizes;
         ModelSpec spec = network.Spec;
-        if (spec.Batch < 2 || !s.Streams || s.Dropout || s.FeedsBack || s.Projected || s.TruncatedBptt)
+        if (spec.Batch < 2 || !s.Streams || s.Dropout || s.FeedsBack || s.Projected || (s.TruncatedBptt && s.Stacked))
         {
             return null;
         }
@@ -148,6 +171,17 @@ internal sealed class PackedTraining
     public Buffer? Last { get; }
 
     public Buffer Logits { get; }
+
+    /// <summary>Rows per chunk of the head (a loss at every step).</summary>
+    public int HeadChunk { get; }
+    /// <summary>Truncated BPTT's windows (slot t % (Truncate + 1), a row per sequence), or null for full BPTT.</summary>
+    public Buffer? Windows { get; }
+
+    public Buffer? WindowPre { get; }
+
+    public Buffer? WindowRecurrentPre { get; }
+
+    /// <summary>Full BPTT's carried state gradients; with truncation, the sum of every live window.</summary>
     public Buffer Carry { get; }
     public Buffer CarryNext { get; }
     public Buffer Scratch { get; }
@@ -158,22 +192,22 @@ internal sealed class PackedTraining
     /// </summary>
     public Buffer? RecurrentTransposed { get; }
 
-    /// <summary>W_out turned the other way.</summary>
-    public Buffer OutputTransposed { get; }
+    /// <summary>W_out turned the other way, or null for a head in panels.</summary>
+    public Buffer? OutputTransposed { get; }
 
     /// <summary>dh_{t-1} += δ W_hh over a step's rows, broadcasting rows of <see cref="RecurrentTransposed"/>.</summary>
     public BroadcastProduct? RecurrentBackprop { get; }
 
-    /// <summary>dh = dy W_out over every row, broadcasting rows of <see cref="OutputTransposed"/>.</summary>
-    public BroadcastProduct HiddenGradsFromHead { get; }
+    /// <summary>dh = dy W_out over every row, broadcasting rows of <see cref="OutputTransposed"/>, or null for a head in panels.</summary>
+    public BroadcastProduct? HiddenGradsFromHead { get; }
 
-    public BroadcastProduct Recurrent { get; }
+    public BroadcastProduct Recurrent { get; private set; } = null!;
 
     /// <summary>Dense input's W_ih x for all rows at once, or null for one-hot tokens (a row of W_ih each).</summary>
-    public BroadcastProduct? InputProjection { get; }
+    public BroadcastProduct? InputProjection { get; private set; }
 
     /// <summary>W_ih h of the layer below for all rows at once (stacks).</summary>
-    public BroadcastProduct? LayerInput { get; }
+    public BroadcastProduct? LayerInput { get; private set; }
 
     /// <summary>Layer <paramref name="l"/>'s rows: Batch × MaxSteps of each of its buffers (its states Batch more).</summary>
     private PackedLayer AddLayer(Network network, int l)

@@ -54,7 +54,15 @@ internal sealed class PackedTrainingPrinter : Printer
             PrintHead();
             for (int layer = Packed.Layers.Count - 1; layer >= 0; layer--)
             {
-                PrintBackward(layer);
+                if (Packed.Windows is not null)
+                {
+                    PrintTruncated(layer);
+                }
+                else
+                {
+                    PrintBackward(layer);
+                }
+
                 PrintParameterGradients(layer);
             }
 
@@ -62,14 +70,6 @@ internal sealed class PackedTrainingPrinter : Printer
         }
 
         W.Line();
-    }
-
-    private string Loss(string count)
-    {
-        string logits = $"{Packed.Logits.At(0).Ref}, targets, {count}";
-        return Sizes.CrossEntropy
-            ? $"Losses.SoftmaxCrossEntropy<{T}>({logits}, OutputPadded)"
-            : $"Losses.SquaredErrorGradient<{T}>({logits}, Output, OutputPadded)";
     }
 
     /// <summary>Layer 0's dense input rows: the packed inputs, or the gathered embedding rows.</summary>
@@ -176,13 +176,17 @@ internal sealed class PackedTrainingPrinter : Printer
     }
 
     /// <summary>
-    /// The head of every row at once (or with Outputs.LastStep, of each sequence's last row, gathered), the loss, the
-    /// head's gradients, and dh of the top layer's rows, through W_out turned the other way.
+    /// The head, the loss, the head's gradients, and dh of the top layer's rows through W_out turned the other way: over
+    /// chunks of rows whose logits stay in the caches, or with Outputs.LastStep over each sequence's last row, gathered.
     /// </summary>
     private void PrintHead()
     {
-        Slot heads = Packed.Top.States.Row(Spec.Batch);
-        Expr count = Rows;
+        if (Packed.OutputTransposed is { } transposed)
+        {
+            W.Line($"Rows.Transpose<{T}>({Memory.OutputWeights.At(0).Ref}, {Sizes.Features.Print()}, OutputPadded, {Sizes.OutputPanel.Value}, {transposed.At(0).Ref}, {Sizes.FeaturesPadded.Print()});");
+        }
+
+        W.Line($"{T} loss = 0;");
         if (Packed.Last is { } last)
         {
             W.Line("// The head reads each sequence's h at its last step (one packed row each), gathered.");
@@ -192,41 +196,53 @@ internal sealed class PackedTrainingPrinter : Printer
                 W.Line(Calls.Copy(Packed.Top.States.Row(Spec.Batch + new Expr.Var("last[m]")), last.Row(Stream), Sizes.FeaturesPadded));
             }
 
-            heads = last.At(0);
-            count = new Expr.Var("sequences");
+            PrintHeadRows(last.At(0), new Expr.Var("sequences"), "targets", last.At(0));
+            W.Line("// Only each sequence's last row gets a gradient from the head.");
+            W.Line(Calls.Clear(Packed.Top.HiddenGrads.At(0), Rows * Sizes.FeaturesPadded));
+            using (W.Open("for (int m = 0; m < sequences; m++)"))
+            {
+                W.Line(Calls.Copy(last.Row(Stream), Packed.Top.HiddenGrads.Row(new Expr.Var("last[m]")), Sizes.FeaturesPadded));
+            }
         }
         else
         {
-            W.Line("// The head of every row at once.");
+            var first = new Expr.Var("first");
+            W.Line($"// The head in chunks of {Packed.HeadChunk} rows, whose logits stay in the caches.");
+            using (W.Open($"for (int first = 0; first < rows; first += {Packed.HeadChunk})"))
+            {
+                W.Line($"int chunk = Math.Min({Packed.HeadChunk}, rows - first);");
+                PrintHeadRows(Packed.Top.States.Row(Spec.Batch + first), new Expr.Var("chunk"), $"targets.Slice(first{(Sizes.CrossEntropy ? "" : " * Output")}, chunk{(Sizes.CrossEntropy ? "" : " * Output")})",
+                    Packed.Top.HiddenGrads.Row(first));
+            }
         }
 
+        W.Line();
+    }
+
+    /// <summary>The head of <paramref name="count"/> h rows, their loss (added), their gradients, and their dh into <paramref name="grads"/>.</summary>
+    private void PrintHeadRows(Slot heads, Expr count, string targets, Slot grads)
+    {
         Lines(Calls.Product(Network.HeadForward, heads, Memory.OutputWeights.At(0), Packed.Logits.At(0), count, Memory.OutputBias.At(0)));
         if (Sizes.CrossEntropy && Sizes.OutputPadded.Value > Sizes.Output.Value)
         {
             W.Line($"Losses.MaskPadding<{T}>({Packed.Logits.At(0).Ref}, {count.Print()}, Output, OutputPadded);");
         }
 
-        W.Line("// The loss, and dLoss/dy in place of the head's outputs; the head's gradients, and dh through W_out turned the other way.");
-        W.Line($"{T} loss = {Loss(count.Print())};");
+        string logits = $"{Packed.Logits.At(0).Ref}, {targets}, {count.Print()}";
+        W.Line(Sizes.CrossEntropy
+            ? $"loss += Losses.SoftmaxCrossEntropy<{T}>({logits}, OutputPadded);"
+            : $"loss += Losses.SquaredErrorGradient<{T}>({logits}, Output, OutputPadded);");
         W.Line(Calls.SumRows(Packed.Logits.At(0), Memory.OutputBias.Gradient(0), count, Sizes.OutputPadded));
         Lines(Calls.Product(Network.OutputWeightGrads, heads, Packed.Logits.At(0), Memory.OutputWeights.Gradient(0), count));
-        W.Line($"Rows.Transpose<{T}>({Memory.OutputWeights.At(0).Ref}, {Sizes.Features.Print()}, OutputPadded, {Sizes.OutputPanel.Value}, {Packed.OutputTransposed.At(0).Ref}, {Sizes.FeaturesPadded.Print()});");
-        if (Packed.Last is { } gathered)
+        if (Packed.HiddenGradsFromHead is { } head)
         {
-            Lines(Calls.Product(Packed.HiddenGradsFromHead, Packed.Logits.At(0), Packed.OutputTransposed.At(0), gathered.At(0), count));
-            W.Line("// Only each sequence's last row gets a gradient from the head.");
-            W.Line(Calls.Clear(Packed.Top.HiddenGrads.At(0), Rows * Sizes.FeaturesPadded));
-            using (W.Open("for (int m = 0; m < sequences; m++)"))
-            {
-                W.Line(Calls.Copy(gathered.Row(Stream), Packed.Top.HiddenGrads.Row(new Expr.Var("last[m]")), Sizes.FeaturesPadded));
-            }
+            Lines(Calls.Product(head, Packed.Logits.At(0), Packed.OutputTransposed!.At(0), grads, count));
         }
         else
         {
-            Lines(Calls.Product(Packed.HiddenGradsFromHead, Packed.Logits.At(0), Packed.OutputTransposed.At(0), Packed.Top.HiddenGrads.At(0), count));
+            W.Line(Calls.Clear(grads, count * Sizes.FeaturesPadded));
+            W.Line(Calls.Dot(Network.HiddenGradsFromHead, Packed.Logits.At(0), Memory.OutputWeights.At(0), grads, count));
         }
-
-        W.Line();
     }
 
     /// <summary>One layer's BPTT over the packed rows: each sequence's state gradient in its carry row, rows of ended sequences zero.</summary>
@@ -291,6 +307,110 @@ internal sealed class PackedTrainingPrinter : Printer
             }
         }
     }
+
+    /// <summary>
+    /// Truncated BPTT over the packed rows, as a single sequence's: the loss at step t reaches steps t..t-Truncate. Window
+    /// t holds every sequence's state gradient (row m) in slot t % (Truncate + 1), zero for a sequence without step t. A
+    /// backward step is linear in it, so the parameters need only the sum of the live windows, once per step; each window
+    /// that goes on goes back a step separately.
+    /// </summary>
+    private void PrintTruncated(int layer)
+    {
+        PackedLayer rows = Packed.Layers[layer];
+        Unit unit = Memory.Units[layer];
+        Buffer windows = Packed.Windows!;
+        Expr slot = Spec.Batch * (Expr)Sizes.StateGradientWidth;
+        W.Line("// Back through the steps, truncated: window t reaches steps t..t-Truncate of each sequence.");
+        using (W.Open(""))
+        {
+            W.Line($"ref {T} recurrentWeights = ref {unit.RecurrentWeights.At(0).Print()};");
+            W.Line($"ref {T} total = ref {Packed.Carry.At(0).Print()};");
+            W.Line($"ref {T} next = ref {Packed.CarryNext.At(0).Print()};");
+            if (Packed.RecurrentTransposed is { } transposed)
+            {
+                W.Line($"Rows.Transpose<{T}>(ref recurrentWeights, {Sizes.RecurrentInputs.Print()}, GateWidth, {Sizes.RecurrentPanel.Value}, {transposed.At(0).Ref}, {Sizes.FeaturesPadded.Print()});");
+            }
+
+            W.Line("offset = rows;");
+            using (W.Open("for (int s = steps - 1; s >= 0; s--)"))
+            {
+                W.Line("int n = sizes[s];");
+                W.Line("offset -= n;");
+                W.Line($"previous = s == 0 ? 0 : {Spec.Batch} + offset - sizes[s - 1];");
+                W.Line("int live = Math.Min(steps - 1, s + Truncate) - s + 1;    // windows t = s..s+live-1 reach step s");
+                W.Line("int going = s == 0 ? 0 : Math.Min(live, Truncate);      // of which t = s..s+going-1 go on to s - 1");
+                W.Line("// Window s opens: the head's gradient at s of the sequences that have step s, zero for the others.");
+                W.Line($"ref {T} opened = ref {windows.At(new Expr.Var("s % (Truncate + 1)") * slot).Print()};");
+                W.Line(Calls.Clear(Local("opened"), slot));
+                using (W.Open("for (int m = 0; m < n; m++)"))
+                {
+                    W.Line(Calls.Add(rows.HiddenGrads.Row(Offset + Stream), Local("opened").Plus(Stream * Sizes.StateGradientWidth), Sizes.FeaturesPadded));
+                }
+
+                W.Line("// Every live window's sum goes through the step once, for the parameters.");
+                W.Line(Calls.Copy(Local("opened"), Local("total"), Count * Sizes.StateGradientWidth));
+                using (W.Open("for (int i = 1; i < live; i++)"))
+                {
+                    W.Line(Calls.Add(windows.At(new Expr.Var("(s + i) % (Truncate + 1)") * slot), Local("total"), Count * Sizes.StateGradientWidth));
+                }
+
+                using (W.Open("for (int m = 0; m < n; m++)"))
+                {
+                    Lines(Cell.Backward(TruncatedOperands(rows, Local("total"), rows.InputGrads.Row(Offset + Stream), rows.RecurrentSideGrads.Row(Offset + Stream))));
+                }
+
+                using (W.Open("if (s > 0)"))
+                {
+                    Lines(Calls.Product(Network.RecurrentWeightGrads, rows.States.Row(Previous), rows.RecurrentSideGrads.Row(Offset), unit.RecurrentWeights.Gradient(0), Count));
+                }
+
+                PrintGoingWindows(rows);
+            }
+        }
+    }
+
+    /// <summary>Each window that goes on to step s - 1, separately: its backward step, then W_hhᵀ of its pre-activation gradients.</summary>
+    private void PrintGoingWindows(PackedLayer rows)
+    {
+        Buffer pre = Packed.WindowRecurrentPre ?? Packed.WindowPre!;
+        W.Line("// Each window that goes on, separately: back to step s - 1.");
+        using (W.Open("for (int i = 0; i < going; i++)"))
+        {
+            W.Line($"ref {T} window = ref {Packed.Windows!.At(new Expr.Var("(s + i) % (Truncate + 1)") * (Spec.Batch * (Expr)Sizes.StateGradientWidth)).Print()};");
+            using (W.Open("for (int m = 0; m < n; m++)"))
+            {
+                Lines(Cell.Backward(TruncatedOperands(rows, Local("window"), Packed.WindowPre!.Row(Stream), pre.Row(Stream))));
+            }
+
+            if (Packed.RecurrentBackprop is { } back)
+            {
+                Lines(Calls.Product(back, pre.At(0), Packed.RecurrentTransposed!.At(0), Local("next"), Count));
+            }
+            else
+            {
+                W.Line(Calls.Dot(Network.RecurrentBackprop, pre.At(0), Local("recurrentWeights"), Local("next"), Count));
+            }
+
+            W.Line(Calls.Copy(Local("next"), Local("window"), Count * Sizes.StateGradientWidth));
+        }
+    }
+
+    /// <summary>A backward step of row m of step s from the state gradients at <paramref name="state"/> (row m of them).</summary>
+    private BackwardOperands TruncatedOperands(PackedLayer rows, Slot state, Slot inputGrad, Slot recurrentGrad) => new(
+        new UnitWeights(Local("recurrentWeights"), null, null, null),
+        State: state.Plus(Stream * Sizes.StateGradientWidth),
+        Gates: rows.Gates?.Row(Offset + Stream),
+        HiddenPart: rows.HiddenPart?.Row(Offset + Stream),
+        Cell: rows.Cells?.Row(Spec.Batch + Offset + Stream),
+        PreviousCell: rows.Cells?.Row(Previous + Stream),
+        PreviousHidden: rows.States.Row(Previous + Stream),
+        Hidden: rows.States.Row(Spec.Batch + Offset + Stream),
+        Scratch: Packed.Scratch.At(0),
+        InputGrad: inputGrad,
+        RecurrentGrad: recurrentGrad,
+        PreviousState: Local("next").Plus(Stream * Sizes.StateGradientWidth),
+        ProjectionGrad: null,
+        OutputWeights: null);
 
     /// <summary>A layer's biases and W_ih over every row at once, and for a layer above the first, dh of the layer below.</summary>
     private void PrintParameterGradients(int layer)

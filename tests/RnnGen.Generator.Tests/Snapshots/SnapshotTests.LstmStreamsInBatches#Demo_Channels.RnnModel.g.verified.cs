@@ -767,7 +767,7 @@ namespace RnnGen.Generated
         public const int PackedHiddenGrads = 49664; // [Batch × MaxSteps][FeaturesPadded]  dLoss/dh of each row through the head
         public const int PackedInputGrads = 57856; // [Batch × MaxSteps][GateWidth]  dLoss/d(W_ih x + b_ih) of each row
         public const int PackedBias = 90624; // [GateWidth]  b_ih + b_hh of the layer being run, where every row's sums start
-        public const int PackedLogits = 90688; // [Batch × MaxSteps][OutputPadded]  head outputs y of each row; then dLoss/dy
+        public const int PackedLogits = 90688; // [512][OutputPadded]  head outputs y of a chunk of rows; then dLoss/dy
         public const int PackedCarry = 98880; // [Batch][StateGradientWidth]  each sequence's state gradient carried back through the steps
         public const int PackedCarryNext = 99392; // [Batch][StateGradientWidth]  the same, one step further back
         public const int PackedScratch = 99904; // [HiddenPadded]  scratch of a backward step
@@ -810,14 +810,18 @@ namespace RnnGen.Generated
                 }
             }
 
-            // The head of every row at once.
-            BroadcastProduct.Run<float, HeadForward>(ref Unsafe.Add(ref w, PackedStates + 16 * HiddenPadded), ref Unsafe.Add(ref p, OutputWeights), ref Unsafe.Add(ref w, PackedLogits), ref Unsafe.Add(ref p, OutputBias), rows);
-            // The loss, and dLoss/dy in place of the head's outputs; the head's gradients, and dh through W_out turned the other way.
-            float loss = Losses.SquaredErrorGradient<float>(ref Unsafe.Add(ref w, PackedLogits), targets, rows, Output, OutputPadded);
-            Rows.Sum<float>(ref Unsafe.Add(ref w, PackedLogits), ref Unsafe.Add(ref g, OutputBias), rows, OutputPadded);
-            BroadcastProduct.Run<float, OutputWeightGrads>(ref Unsafe.Add(ref w, PackedStates + 16 * HiddenPadded), ref Unsafe.Add(ref w, PackedLogits), ref Unsafe.Add(ref g, OutputWeights), rows);
             Rows.Transpose<float>(ref Unsafe.Add(ref p, OutputWeights), Hidden, OutputPadded, 16, ref Unsafe.Add(ref w, PackedOutputTransposed), HiddenPadded);
-            BroadcastProduct.Run<float, PackedHiddenGradsFromHead>(ref Unsafe.Add(ref w, PackedLogits), ref Unsafe.Add(ref w, PackedOutputTransposed), ref Unsafe.Add(ref w, PackedHiddenGrads), rows);
+            float loss = 0;
+            // The head in chunks of 512 rows, whose logits stay in the caches.
+            for (int first = 0; first < rows; first += 512)
+            {
+                int chunk = Math.Min(512, rows - first);
+                BroadcastProduct.Run<float, HeadForward>(ref Unsafe.Add(ref w, PackedStates + (16 + first) * HiddenPadded), ref Unsafe.Add(ref p, OutputWeights), ref Unsafe.Add(ref w, PackedLogits), ref Unsafe.Add(ref p, OutputBias), chunk);
+                loss += Losses.SquaredErrorGradient<float>(ref Unsafe.Add(ref w, PackedLogits), targets.Slice(first * Output, chunk * Output), chunk, Output, OutputPadded);
+                Rows.Sum<float>(ref Unsafe.Add(ref w, PackedLogits), ref Unsafe.Add(ref g, OutputBias), chunk, OutputPadded);
+                BroadcastProduct.Run<float, OutputWeightGrads>(ref Unsafe.Add(ref w, PackedStates + (16 + first) * HiddenPadded), ref Unsafe.Add(ref w, PackedLogits), ref Unsafe.Add(ref g, OutputWeights), chunk);
+                BroadcastProduct.Run<float, PackedHiddenGradsFromHead>(ref Unsafe.Add(ref w, PackedLogits), ref Unsafe.Add(ref w, PackedOutputTransposed), ref Unsafe.Add(ref w, PackedHiddenGrads + first * HiddenPadded), chunk);
+            }
 
             // Back through the steps: carry row m is sequence m's state gradient; a sequence whose last step is t starts from zero there.
             {

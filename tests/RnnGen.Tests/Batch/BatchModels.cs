@@ -81,3 +81,11 @@ public partial class BatchWideHead { }
 /// <summary>A stack of three LSTM layers on tokens in double: the packed pass hands dh down layer by layer.</summary>
 [RnnModel(Hidden = 5, Vocab = 7, Output = 4, Cell = CellType.Lstm, Layers = 3, MaxSteps = 8, Batch = 6, Precision = Precision.Double)]
 public partial class BatchLstmStack { }
+
+/// <summary>The tutorial's vanilla network, small, in double: truncated BPTT in the packed pass, checked at 1e-12.</summary>
+[RnnModel(Hidden = 6, Vocab = 9, Truncate = 2, MaxSteps = 8, Batch = 5, Precision = Precision.Double)]
+public partial class BatchTruncatedTokens { }
+
+/// <summary>A truncated LSTM in double: the windows carry [dh | dc].</summary>
+[RnnModel(Hidden = 5, Input = 3, Output = 2, Cell = CellType.Lstm, Loss = Loss.SquaredError, Truncate = 3, MaxSteps = 8, Batch = 4, Precision = Precision.Double)]
+public partial class BatchTruncatedLstm { }

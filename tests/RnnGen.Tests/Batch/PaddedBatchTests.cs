@@ -145,6 +145,10 @@ public class PaddedBatchTests
             (m, x, y) => m.Backward(x, y), (m, x, y, l) => m.Backward(x, y, l), m => Array.ConvertAll(m.Gradients.ToArray(), v => (double)v), 1e-5);
         BackwardCheck<BatchEmbedded, int, int>(() => new BatchEmbedded(), BatchEmbedded.Batch, 1, 1, false, Token(BatchEmbedded.Vocab), Class(BatchEmbedded.Output), 9999, 9999,
             (m, x, y) => m.Backward(x, y), (m, x, y, l) => m.Backward(x, y, l), m => m.Gradients.ToArray(), 1e-12);
+        BackwardCheck<BatchTruncatedTokens, int, int>(() => new BatchTruncatedTokens(), BatchTruncatedTokens.Batch, 1, 1, false, Token(BatchTruncatedTokens.Vocab), Class(BatchTruncatedTokens.Vocab), 99, 99,
+            (m, x, y) => m.Backward(x, y), (m, x, y, l) => m.Backward(x, y, l), m => m.Gradients.ToArray(), 1e-12);
+        BackwardCheck<BatchTruncatedLstm, double, double>(() => new BatchTruncatedLstm(), BatchTruncatedLstm.Batch, BatchTruncatedLstm.Input, BatchTruncatedLstm.Output, false, Value<double>, Value<double>, double.NaN, double.NaN,
+            (m, x, y) => m.Backward(x, y), (m, x, y, l) => m.Backward(x, y, l), m => m.Gradients.ToArray(), 1e-12);
         BackwardCheck<BatchPanelledGru, int, int>(() => new BatchPanelledGru(), BatchPanelledGru.Batch, 1, 1, false, Token(BatchPanelledGru.Vocab), Class(BatchPanelledGru.Output), 99, 99,
             (m, x, y) => m.Backward(x, y), (m, x, y, l) => m.Backward(x, y, l), m => Array.ConvertAll(m.Gradients.ToArray(), v => (double)v), 1e-5);
         BackwardCheck<BatchWideHead, int, int>(() => new BatchWideHead(), BatchWideHead.Batch, 1, 1, false, Token(BatchWideHead.Vocab), Class(BatchWideHead.Output), 99, 9999,
