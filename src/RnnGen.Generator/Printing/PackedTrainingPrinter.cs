@@ -5,9 +5,9 @@ namespace RnnGen.Generator.Printing;
 
 /// <summary>
 /// Backward over a packed batch (<see cref="PackedTraining"/>): each layer's forward pass step by step over each step's
-/// rows, the head and the loss over all rows, then layer by layer from the top BPTT back through the steps, each
-/// sequence carrying its own state gradient, and the parameters' gradients (per step for W_hh, all rows at once for the
-/// rest), handing dh down to the layer below.
+/// rows, the head and the loss over chunks of rows, then layer by layer from the top BPTT back through the steps (full,
+/// each sequence carrying its own state gradient, or truncated, in windows), and the parameters' gradients (per step
+/// for W_hh, all rows at once for the rest), handing dh down to the layer below.
 /// </summary>
 internal sealed class PackedTrainingPrinter : Printer
 {
