@@ -253,13 +253,7 @@ internal sealed class PackedTrainingPrinter : Printer
         W.Line($"// {(Packed.Layers.Count > 1 ? $"Layer {layer}, back" : "Back")} through the steps: carry row m is sequence m's state gradient; a sequence whose last step is t starts from zero there.");
         using (W.Open(""))
         {
-            W.Line($"ref {T} recurrentWeights = ref {unit.RecurrentWeights.At(0).Print()};");
-            W.Line($"ref {T} carry = ref {Packed.Carry.At(0).Print()};");
-            W.Line($"ref {T} next = ref {Packed.CarryNext.At(0).Print()};");
-            if (Packed.RecurrentTransposed is { } transposed)
-            {
-                W.Line($"Rows.Transpose<{T}>(ref recurrentWeights, {Sizes.RecurrentInputs.Print()}, GateWidth, {Sizes.RecurrentPanel.Value}, {transposed.At(0).Ref}, {Sizes.FeaturesPadded.Print()});");
-            }
+            DeclareBackward(unit, "carry");
 
             W.Line("offset = rows;");
             using (W.Open("for (int t = steps - 1; t >= 0; t--)"))
@@ -272,21 +266,7 @@ internal sealed class PackedTrainingPrinter : Printer
                 {
                     Slot carry = Local("carry").Plus(Stream * Sizes.StateGradientWidth);
                     W.Line(Calls.Add(rows.HiddenGrads.Row(Offset + Stream), carry, Sizes.FeaturesPadded));
-                    Lines(Cell.Backward(new BackwardOperands(
-                        new UnitWeights(Local("recurrentWeights"), null, null, null),
-                        State: carry,
-                        Gates: rows.Gates?.Row(Offset + Stream),
-                        HiddenPart: rows.HiddenPart?.Row(Offset + Stream),
-                        Cell: rows.Cells?.Row(Spec.Batch + Offset + Stream),
-                        PreviousCell: rows.Cells?.Row(Previous + Stream),
-                        PreviousHidden: rows.States.Row(Previous + Stream),
-                        Hidden: rows.States.Row(Spec.Batch + Offset + Stream),
-                        Scratch: Packed.Scratch.At(0),
-                        InputGrad: rows.InputGrads.Row(Offset + Stream),
-                        RecurrentGrad: rows.RecurrentSideGrads.Row(Offset + Stream),
-                        PreviousState: Local("next").Plus(Stream * Sizes.StateGradientWidth),
-                        ProjectionGrad: null,
-                        OutputWeights: null)));
+                    Lines(Cell.Backward(RowOperands(rows, Local("carry"), rows.InputGrads.Row(Offset + Stream), rows.RecurrentSideGrads.Row(Offset + Stream))));
                 }
 
                 using (W.Open("if (t > 0)"))
@@ -323,13 +303,7 @@ internal sealed class PackedTrainingPrinter : Printer
         W.Line("// Back through the steps, truncated: window t reaches steps t..t-Truncate of each sequence.");
         using (W.Open(""))
         {
-            W.Line($"ref {T} recurrentWeights = ref {unit.RecurrentWeights.At(0).Print()};");
-            W.Line($"ref {T} total = ref {Packed.Carry.At(0).Print()};");
-            W.Line($"ref {T} next = ref {Packed.CarryNext.At(0).Print()};");
-            if (Packed.RecurrentTransposed is { } transposed)
-            {
-                W.Line($"Rows.Transpose<{T}>(ref recurrentWeights, {Sizes.RecurrentInputs.Print()}, GateWidth, {Sizes.RecurrentPanel.Value}, {transposed.At(0).Ref}, {Sizes.FeaturesPadded.Print()});");
-            }
+            DeclareBackward(unit, "total");
 
             W.Line("offset = rows;");
             using (W.Open("for (int s = steps - 1; s >= 0; s--)"))
@@ -356,7 +330,7 @@ internal sealed class PackedTrainingPrinter : Printer
 
                 using (W.Open("for (int m = 0; m < n; m++)"))
                 {
-                    Lines(Cell.Backward(TruncatedOperands(rows, Local("total"), rows.InputGrads.Row(Offset + Stream), rows.RecurrentSideGrads.Row(Offset + Stream))));
+                    Lines(Cell.Backward(RowOperands(rows, Local("total"), rows.InputGrads.Row(Offset + Stream), rows.RecurrentSideGrads.Row(Offset + Stream))));
                 }
 
                 using (W.Open("if (s > 0)"))
@@ -379,7 +353,7 @@ internal sealed class PackedTrainingPrinter : Printer
             W.Line($"ref {T} window = ref {Packed.Windows!.At(new Expr.Var("(s + i) % (Truncate + 1)") * (Spec.Batch * (Expr)Sizes.StateGradientWidth)).Print()};");
             using (W.Open("for (int m = 0; m < n; m++)"))
             {
-                Lines(Cell.Backward(TruncatedOperands(rows, Local("window"), Packed.WindowPre!.Row(Stream), pre.Row(Stream))));
+                Lines(Cell.Backward(RowOperands(rows, Local("window"), Packed.WindowPre!.Row(Stream), pre.Row(Stream))));
             }
 
             if (Packed.RecurrentBackprop is { } back)
@@ -395,8 +369,23 @@ internal sealed class PackedTrainingPrinter : Printer
         }
     }
 
-    /// <summary>A backward step of row m of step s from the state gradients at <paramref name="state"/> (row m of them).</summary>
-    private BackwardOperands TruncatedOperands(PackedLayer rows, Slot state, Slot inputGrad, Slot recurrentGrad) => new(
+    /// <summary>
+    /// The locals of a layer's walk back: its W_hh, the per-sequence state gradients (<paramref name="carried"/>: the
+    /// carried ones, or the windows' sum) and the next step's, and W_hh turned the other way for this layer.
+    /// </summary>
+    private void DeclareBackward(Unit unit, string carried)
+    {
+        W.Line($"ref {T} recurrentWeights = ref {unit.RecurrentWeights.At(0).Print()};");
+        W.Line($"ref {T} {carried} = ref {Packed.Carry.At(0).Print()};");
+        W.Line($"ref {T} next = ref {Packed.CarryNext.At(0).Print()};");
+        if (Packed.RecurrentTransposed is { } transposed)
+        {
+            W.Line($"Rows.Transpose<{T}>(ref recurrentWeights, {Sizes.RecurrentInputs.Print()}, GateWidth, {Sizes.RecurrentPanel.Value}, {transposed.At(0).Ref}, {Sizes.FeaturesPadded.Print()});");
+        }
+    }
+
+    /// <summary>A backward step of row m of the step from the state gradients at <paramref name="state"/> (row m of them).</summary>
+    private BackwardOperands RowOperands(PackedLayer rows, Slot state, Slot inputGrad, Slot recurrentGrad) => new(
         new UnitWeights(Local("recurrentWeights"), null, null, null),
         State: state.Plus(Stream * Sizes.StateGradientWidth),
         Gates: rows.Gates?.Row(Offset + Stream),

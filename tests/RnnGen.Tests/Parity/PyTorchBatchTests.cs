@@ -16,24 +16,7 @@ public class PyTorchBatchTests
     private static readonly string Fixtures = Path.Combine(AppContext.BaseDirectory, "Parity", "Fixtures", "Batch");
 
     [Fact]
-    public void LstmStackTokensCrossEntropy()
-    {
-        JsonElement root = Load(nameof(BatchLstmL2TokenCe), out Stream weights);
-        var model = new BatchLstmL2TokenCe();
-        model.LoadWeights(weights);
-        int[] inputs = Ints(root, "inputs"), targets = Ints(root, "targets"), lengths = Ints(root, "lengths");
-        Close(root.GetProperty("loss").GetDouble(), model.Forward(inputs, targets, lengths), "loss");
-        Close(root.GetProperty("loss").GetDouble(), model.Backward(inputs, targets, lengths), "Backward's loss");
-        Gradients(nameof(BatchLstmL2TokenCe), model.SaveGradients);
-        var classes = new int[targets.Length];
-        Assert.Equal(classes.Length, model.Predict(inputs, lengths, classes));
-        bool[] valid = root.GetProperty("valid").EnumerateArray().Select(e => e.GetBoolean()).ToArray();
-        int[] expected = Ints(root, "predictions");
-        for (int i = 0; i < classes.Length; i++)
-        {
-            if (valid[i]) Assert.Equal(expected[i], classes[i]);
-        }
-    }
+    public void LstmStackTokensCrossEntropy() => TokenClassesAtEveryStep(nameof(BatchLstmL2TokenCe), new BatchLstmL2TokenCe());
 
     [Fact]
     public void GruDenseSquaredError()
@@ -73,24 +56,7 @@ public class PyTorchBatchTests
 
     /// <summary>Bidirectional over packed sequences: each sequence's reverse direction starts at its own last valid step.</summary>
     [Fact]
-    public void BidirectionalLstmStackTokens()
-    {
-        JsonElement root = Load(nameof(BatchBiLstmL2TokenCe), out Stream weights);
-        var model = new BatchBiLstmL2TokenCe();
-        model.LoadWeights(weights);
-        int[] inputs = Ints(root, "inputs"), targets = Ints(root, "targets"), lengths = Ints(root, "lengths");
-        Close(root.GetProperty("loss").GetDouble(), model.Forward(inputs, targets, lengths), "loss");
-        Close(root.GetProperty("loss").GetDouble(), model.Backward(inputs, targets, lengths), "Backward's loss");
-        Gradients(nameof(BatchBiLstmL2TokenCe), model.SaveGradients);
-        var classes = new int[targets.Length];
-        Assert.Equal(classes.Length, model.Predict(inputs, lengths, classes));
-        bool[] valid = root.GetProperty("valid").EnumerateArray().Select(e => e.GetBoolean()).ToArray();
-        int[] expected = Ints(root, "predictions");
-        for (int i = 0; i < classes.Length; i++)
-        {
-            if (valid[i]) Assert.Equal(expected[i], classes[i]);
-        }
-    }
+    public void BidirectionalLstmStackTokens() => TokenClassesAtEveryStep(nameof(BatchBiLstmL2TokenCe), new BatchBiLstmL2TokenCe());
 
     [Fact]
     public void BidirectionalGruDenseLastStep()
@@ -107,6 +73,25 @@ public class PyTorchBatchTests
         Assert.Equal(outputs.Length, model.Predict(inputs, lengths, outputs));
         float[] expected = Floats(root, "predictions");
         for (int i = 0; i < outputs.Length; i++) Close(expected[i], outputs[i], $"output {i}");
+    }
+
+    /// <summary>A token model with a class at every step: the loss twice (Forward, Backward), the gradients, the valid predictions.</summary>
+    private static void TokenClassesAtEveryStep(string name, IBatchModel<float, int, int> model)
+    {
+        JsonElement root = Load(name, out Stream weights);
+        model.LoadWeights(weights);
+        int[] inputs = Ints(root, "inputs"), targets = Ints(root, "targets"), lengths = Ints(root, "lengths");
+        Close(root.GetProperty("loss").GetDouble(), model.Forward(inputs, targets, lengths), "loss");
+        Close(root.GetProperty("loss").GetDouble(), model.Backward(inputs, targets, lengths), "Backward's loss");
+        Gradients(name, model.SaveGradients);
+        var classes = new int[targets.Length];
+        Assert.Equal(classes.Length, model.Predict(inputs, lengths, classes));
+        bool[] valid = root.GetProperty("valid").EnumerateArray().Select(e => e.GetBoolean()).ToArray();
+        int[] expected = Ints(root, "predictions");
+        for (int i = 0; i < classes.Length; i++)
+        {
+            if (valid[i]) Assert.Equal(expected[i], classes[i]);
+        }
     }
 
     /// <summary>The gradients Backward added (from zero: a new model's), against autograd's, bounded as PyTorchParityTests bounds them.</summary>
