@@ -79,6 +79,14 @@ internal sealed class BatchPacker<T, TInput, TTarget>
         for (int first = 0; first < sequences.Length; first += Batch)
         {
             ReadOnlySpan<TrainingSequence<TInput, TTarget>> part = sequences.Slice(first, Math.Min(Batch, sequences.Length - first));
+            if (part.Length == 1)
+            {
+                // A batch of one is the sequence's own call, without the packing.
+                TrainingSequence<TInput, TTarget> only = part[0];
+                loss += double.CreateChecked(backward ? _model.Backward(only.Inputs.Span, only.Targets.Span) : _model.Forward(only.Inputs.Span, only.Targets.Span));
+                continue;
+            }
+
             int steps = Pack(part, targets: true);
             ReadOnlySpan<TInput> inputs = Inputs(part.Length, steps);
             ReadOnlySpan<TTarget> targets = _targets.AsSpan(0, part.Length * _layout.Rows(steps) * _perTarget);

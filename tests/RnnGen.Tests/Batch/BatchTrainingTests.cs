@@ -141,10 +141,12 @@ public class BatchTrainingTests
         Assert.Equal(expected, loss, 1e-9);
         double[] g = twin.Gradients.ToArray(), h = model.Gradients.ToArray();
         for (int i = 0; i < g.Length; i++) Assert.Equal(g[i], h[i], 1e-12);
+        // Batches of up to 4; a batch of one (a claim's remainder) is the sequence's own call.
         int[][] calls = model.Batches.Concat(replicas[0].Batches).ToArray();
-        Assert.Equal(13, calls.Sum(c => c.Length));
-        Assert.All(calls, c => Assert.InRange(c.Length, 1, BatchTrainedTagger.Batch));
-        Assert.Equal(0, model.SingleCalls + replicas[0].SingleCalls);
+        int singles = model.SingleCalls + replicas[0].SingleCalls;
+        Assert.Equal(13, calls.Sum(c => c.Length) + singles);
+        Assert.All(calls, c => Assert.InRange(c.Length, 2, BatchTrainedTagger.Batch));
+        Assert.InRange(singles, 0, 2);
     }
 
     /// <summary>A trainer that carries nothing but overrides the per-sequence Backward and Predict, counting them.</summary>
