@@ -254,7 +254,6 @@ internal sealed class PackedTrainingPrinter : Printer
         using (W.Open(""))
         {
             DeclareBackward(unit, "carry");
-
             W.Line("offset = rows;");
             using (W.Open("for (int t = steps - 1; t >= 0; t--)"))
             {
@@ -272,14 +271,7 @@ internal sealed class PackedTrainingPrinter : Printer
                 using (W.Open("if (t > 0)"))
                 {
                     W.Line("// Each sequence's gradient one step back, and dW_hh += Σ h_{t-1} δᵀ over the step's rows.");
-                    if (Packed.RecurrentBackprop is { } back)
-                    {
-                        Lines(Calls.Product(back, rows.RecurrentSideGrads.Row(Offset), Packed.RecurrentTransposed!.At(0), Local("next"), Count));
-                    }
-                    else
-                    {
-                        W.Line(Calls.Dot(Network.RecurrentBackprop, rows.RecurrentSideGrads.Row(Offset), Local("recurrentWeights"), Local("next"), Count));
-                    }
+                    PrintStepBack(rows.RecurrentSideGrads.Row(Offset));
 
                     W.Line(Calls.Copy(Local("next"), Local("carry"), Count * Sizes.StateGradientWidth));
                     Lines(Calls.Product(Network.RecurrentWeightGrads, rows.States.Row(Previous), rows.RecurrentSideGrads.Row(Offset), unit.RecurrentWeights.Gradient(0), Count));
@@ -304,7 +296,6 @@ internal sealed class PackedTrainingPrinter : Printer
         using (W.Open(""))
         {
             DeclareBackward(unit, "total");
-
             W.Line("offset = rows;");
             using (W.Open("for (int s = steps - 1; s >= 0; s--)"))
             {
@@ -356,14 +347,7 @@ internal sealed class PackedTrainingPrinter : Printer
                 Lines(Cell.Backward(RowOperands(rows, Local("window"), Packed.WindowPre!.Row(Stream), pre.Row(Stream))));
             }
 
-            if (Packed.RecurrentBackprop is { } back)
-            {
-                Lines(Calls.Product(back, pre.At(0), Packed.RecurrentTransposed!.At(0), Local("next"), Count));
-            }
-            else
-            {
-                W.Line(Calls.Dot(Network.RecurrentBackprop, pre.At(0), Local("recurrentWeights"), Local("next"), Count));
-            }
+            PrintStepBack(pre.At(0));
 
             W.Line(Calls.Copy(Local("next"), Local("window"), Count * Sizes.StateGradientWidth));
         }
@@ -381,6 +365,22 @@ internal sealed class PackedTrainingPrinter : Printer
         if (Packed.RecurrentTransposed is { } transposed)
         {
             W.Line($"Rows.Transpose<{T}>(ref recurrentWeights, {Sizes.RecurrentInputs.Print()}, GateWidth, {Sizes.RecurrentPanel.Value}, {transposed.At(0).Ref}, {Sizes.FeaturesPadded.Print()});");
+        }
+    }
+
+    /// <summary>
+    /// next += the W_hh term of the step's n rows from their hidden-side δ rows at <paramref name="grads"/>: a product
+    /// over W_hh turned the other way, or the dot products where it stays as it is.
+    /// </summary>
+    private void PrintStepBack(Slot grads)
+    {
+        if (Packed.RecurrentBackprop is { } back)
+        {
+            Lines(Calls.Product(back, grads, Packed.RecurrentTransposed!.At(0), Local("next"), Count));
+        }
+        else
+        {
+            W.Line(Calls.Dot(Network.RecurrentBackprop, grads, Local("recurrentWeights"), Local("next"), Count));
         }
     }
 
